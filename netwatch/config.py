@@ -1,0 +1,512 @@
+"""Configuration: TOML text → a validated, frozen :class:`Config`.
+
+Owns the schema of the configuration file (one declarative :class:`Table` per TOML table), its defaults, every
+validation rule with a message and a fix, where the file and the state directory are found, and rendering the
+effective configuration back to TOML. Validation is pure: no clock, no sockets, no directories created (the
+store does that), and the environment is read only from the ``env`` mapping passed in, never ``os.environ``.
+``load`` is the one function that reads a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import math
+import re
+import tomllib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from netwatch import tomlout
+from netwatch.errors import ConfigError, Problem
+from netwatch.schedule import BusinessHours
+
+DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
+# Rendered as "***" by ``render``: a leaf key name (any table) or a dotted key path. Empty values stay empty.
+SECRET_KEYS: frozenset[str] = frozenset({"token", "password", "secret", "api_key"})
+REDACTED = "***"
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    name: str
+    interval: float
+    timeout: float
+    mode: str
+
+
+@dataclass(frozen=True)
+class TargetsConfig:
+    gateway: str
+    isp: str
+    anchors: tuple[str, ...]
+    isp_refresh: float
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    names: tuple[str, ...]
+    servers: tuple[str, ...]
+    timeout: float
+
+
+@dataclass(frozen=True)
+class DetectConfig:
+    confirm: int
+    window: int
+    loss_percent: float
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: Path
+    retention_days: int
+    commit_interval: float
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: str
+
+
+@dataclass(frozen=True)
+class Config:
+    probe: ProbeConfig
+    targets: TargetsConfig
+    dns: DnsConfig
+    detect: DetectConfig
+    store: StoreConfig
+    log: LogConfig
+    business_hours: BusinessHours
+    source: Path | None  # the file it came from, None for the built-in defaults
+    state_dir: Path  # where a relative store.path is resolved
+
+
+# --- the schema --------------------------------------------------------------------------------------------
+
+Issue = tuple[str, str, str]  # (suffix of the key such as "[2]" or "", message, fix)
+Check = Callable[[str, Any], Iterable[Issue]]  # (dotted key, value of the right type) → issues
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a table: its type, default, one-line help, and checks run once its type is right.
+
+    ``kind`` is str, int, float (ints accepted and converted), bool, list (of strings, becomes a tuple) or Path
+    (a string; relative paths are resolved against the state directory). ``noun`` says what to write, for the
+    fix of a wrong type. ``default_from`` names the dotted key whose value is used when this one is absent.
+    """
+
+    kind: type
+    default: Any
+    help: str
+    noun: str
+    checks: tuple[Check, ...] = ()
+    default_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    record: type  # the frozen dataclass built from the table; its fields are the keys, in order
+    keys: Mapping[str, Key]
+
+
+def _g(number: float) -> str:
+    return f"{number:g}"
+
+
+def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Check:
+    """lo <= value (lo < value with ``lo_open``) and value <= hi; either side may be left out."""
+    parts = [f"{'greater than' if lo_open else 'at least'} {_g(lo)}"] if lo is not None else []
+    parts += [f"at most {_g(hi)}"] if hi is not None else []
+    phrase = (
+        f"between {_g(lo)} and {_g(hi)}" if lo is not None and hi is not None and not lo_open else " and ".join(parts)
+    )
+    target = f"{_g(lo)} or more" if lo is not None and hi is None and not lo_open else f"a value {phrase}"
+
+    def check(key: str, value: float) -> Iterator[Issue]:
+        below = lo is not None and (value <= lo if lo_open else value < lo)
+        if below or (hi is not None and value > hi):
+            yield "", f"must be {phrase}, got {value!r}", f"set {key} to {target}"
+
+    return check
+
+
+def one_of(*choices: str) -> Check:
+    def check(key: str, value: str) -> Iterator[Issue]:
+        if value not in choices:
+            close = difflib.get_close_matches(value.lower(), choices, n=1)
+            fix = f'did you mean "{close[0]}"?' if close else f"use one of: {', '.join(choices)}"
+            yield "", f"must be one of {', '.join(choices)}, got {value!r}", fix
+
+    return check
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def address_or(*words: str, fix: str) -> Check:
+    """An IP address or one of ``words`` (e.g. "auto", "")."""
+
+    def check(key: str, value: str) -> Iterator[Issue]:
+        if value not in words and not _is_ip(value):
+            yield "", f"{value!r} is not an IP address", fix
+
+    return check
+
+
+def count(lo: int, hi: int, what: str) -> Check:
+    def check(key: str, items: list[str]) -> Iterator[Issue]:
+        if not lo <= len(items) <= hi:
+            yield "", f"must list {lo} to {hi} {what}, got {len(items)}", f"list {lo} to {hi} {what} in {key}"
+
+    return check
+
+
+def each_ip(fix: str) -> Check:
+    def check(key: str, items: list[str]) -> Iterator[Issue]:
+        for i, item in enumerate(items):
+            if not _is_ip(item):
+                yield f"[{i}]", f"{item!r} is not an IP address", fix
+
+    return check
+
+
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+
+
+def each_hostname(key: str, items: list[str]) -> Iterator[Issue]:
+    for i, item in enumerate(items):
+        if _is_ip(item):
+            yield f"[{i}]", f"{item!r} is an IP address, not a host name", "list names to resolve, e.g. dns.google"
+        elif not _HOSTNAME.fullmatch(item) or len(item.rstrip(".")) > 253:
+            yield (
+                f"[{i}]",
+                f"{item!r} is not a valid host name",
+                "use dot-separated labels of letters, digits and hyphens, e.g. dns.google",
+            )
+
+
+def unique(key: str, items: list[str]) -> Iterator[Issue]:
+    """No two items equal; IP addresses compare by value, so "::1" and "0::1" are duplicates."""
+    seen: dict[object, int] = {}
+    for i, item in enumerate(items):
+        norm: object = ipaddress.ip_address(item) if _is_ip(item) else item.lower().rstrip(".")
+        if norm in seen:
+            yield f"[{i}]", f"duplicates {key}[{seen[norm]}] ({items[seen[norm]]!r})", "remove the duplicate"
+        seen.setdefault(norm, i)
+
+
+def not_empty(key: str, value: str) -> Iterator[Issue]:
+    if not value:
+        yield "", "must not be empty", f'set {key} to a file name such as "netwatch.db"'
+
+
+_SECONDS = "a number of seconds"
+_ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage"
+_HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
+
+TABLES: dict[str, Table] = {
+    "probe": Table(ProbeConfig, {
+        "name": Key(str, "", 'probe name for dashboards; "" = the host name', "a name in quotes"),
+        "interval": Key(float, 1.0, "seconds between rounds; 0.05 to 3600", _SECONDS, (bounds(0.05, 3600),)),
+        "timeout": Key(float, 0.8, "seconds to wait for each reply; below interval", _SECONDS,
+                       (bounds(0, lo_open=True),)),
+        "mode": Key(str, "auto", "ICMP sockets: auto, privileged or unprivileged", "a mode in quotes",
+                    (one_of("auto", "privileged", "unprivileged"),)),
+    }),
+    "targets": Table(TargetsConfig, {
+        "gateway": Key(str, "auto", '"auto", an IP address, or "" to disable', "an IP address in quotes",
+                       (address_or("auto", "", fix=_HOP_FIX),)),
+        "isp": Key(str, "auto", '"auto" (first hop beyond the gateway), an IP address, or ""',
+                   "an IP address in quotes", (address_or("auto", "", fix=_HOP_FIX),)),
+        "anchors": Key(list, ("1.1.1.1", "8.8.8.8", "9.9.9.9"), "public IP addresses; 1 to 32",
+                       "a list of IP addresses", (count(1, 32, "addresses"), each_ip(_ANCHOR_FIX), unique)),
+        "isp_refresh": Key(float, 3600.0, "seconds between re-discoveries of the ISP hop; >= 60", _SECONDS,
+                           (bounds(60),)),
+    }),
+    "dns": Table(DnsConfig, {
+        "names": Key(list, ("one.one.one.one", "dns.google"), "names resolved every round; [] disables",
+                     "a list of host names", (each_hostname, unique)),
+        "servers": Key(list, (), "resolver IP addresses; [] = the system's", "a list of IP addresses",
+                       (each_ip('use the IP address of a DNS resolver, e.g. "1.1.1.1"'), unique)),
+        "timeout": Key(float, 0.8, "seconds; defaults to probe.timeout", _SECONDS, (bounds(0, lo_open=True),),
+                       default_from="probe.timeout"),
+    }),
+    "detect": Table(DetectConfig, {
+        "confirm": Key(int, 3, "failed rounds before an outage is declared; 1 to 1000", "a whole number of rounds",
+                       (bounds(1, 1000),)),
+        "window": Key(int, 60, "rounds in the degradation window; 5 to 100000", "a whole number of rounds",
+                      (bounds(5, 100000),)),
+        "loss_percent": Key(float, 5.0, "degraded above this anchor loss; 0 < x <= 100", "a percentage",
+                            (bounds(0, 100, lo_open=True),)),
+        "latency_ms": Key(float, 250.0, "degraded above this median round-trip time; > 0", "milliseconds",
+                          (bounds(0, lo_open=True),)),
+    }),
+    "store": Table(StoreConfig, {
+        "path": Key(Path, "netwatch.db", "relative to the state directory", "a file path in quotes", (not_empty,)),
+        "retention_days": Key(int, 90, "days raw rounds are kept; >= 1", "a whole number of days", (bounds(1),)),
+        "commit_interval": Key(float, 10.0, "seconds between batched commits; 0.1 to 60", _SECONDS,
+                               (bounds(0.1, 60),)),
+    }),
+    "log": Table(LogConfig, {
+        "level": Key(str, "info", "debug, info, warning or error", "a level in quotes",
+                     (one_of("debug", "info", "warning", "error"),)),
+    }),
+}  # fmt: skip
+
+# Tables validated by their owner: name → from_config(table), which raises ConfigError; the value has to_table().
+DELEGATED: dict[str, Callable[[Mapping[str, Any]], Any]] = {"business_hours": BusinessHours.from_config}
+_ORDER = [*TABLES, *DELEGATED]
+
+
+def _below_interval(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
+    interval = values.get("probe.interval")
+    for key in ("probe.timeout", "dns.timeout"):
+        timeout = values.get(key)
+        explicit = key in given or key == "probe.timeout"  # a derived dns.timeout is probe.timeout's problem
+        if interval is not None and timeout is not None and explicit and timeout >= interval:
+            yield Problem(
+                key,
+                f"must be less than probe.interval ({interval!r}), got {timeout!r}",
+                f"lower {key} or raise probe.interval",
+            )
+
+
+# Rules across keys: (values of the valid keys by dotted path, dotted paths present in the file) → problems.
+CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Problem]], ...] = (_below_interval,)
+
+
+# --- validation --------------------------------------------------------------------------------------------
+
+_KINDS: dict[type, str] = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "a list"}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({'true' if value else 'false'})"
+    if isinstance(value, int | float | str):
+        return f"{'a float' if isinstance(value, float) else _KINDS[type(value)]} ({value!r})"
+    if isinstance(value, datetime | date | time):
+        kind = "a date-time" if isinstance(value, datetime) else "a date" if isinstance(value, date) else "a time"
+        return f"{kind} ({value.isoformat()})"
+    return "a table" if isinstance(value, dict) else "a list"
+
+
+def _typed(key: str, spec: Key, value: Any) -> tuple[Any, list[Problem]]:
+    """The value converted to the key's kind (None if impossible) and the problems found."""
+    name = key.rpartition(".")[2]
+    fix = f"write {spec.noun}, e.g. {name} = {tomlout.value(spec.default)}"
+    kind = str if spec.kind is Path else spec.kind
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return None, [Problem(key, f"must be {_KINDS[kind]}, not {_describe(value)}", fix)]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None, [Problem(key, f"must be a finite number, got {value!r}", fix)]
+    if isinstance(value, list):
+        wrong = [Problem(f"{key}[{i}]", f"must be a string, not {_describe(item)}", fix)
+                 for i, item in enumerate(value) if not isinstance(item, str)]  # fmt: skip
+        if wrong:
+            return None, wrong
+    return value, []
+
+
+def _unknown(key: str, name: str, valid: Collection[str], what: str) -> Problem:
+    close = difflib.get_close_matches(name, valid, n=1)
+    fix = f'did you mean "{close[0]}"?' if close else f"valid {what}s are: {', '.join(sorted(valid))}"
+    return Problem(key, f"unknown {what}", fix)
+
+
+def _top_level(doc: Mapping[str, Any]) -> Iterator[Problem]:
+    for name, item in doc.items():
+        homes = [f"[{table}]" for table, spec in TABLES.items() if name in spec.keys]
+        if name in _ORDER and not isinstance(item, dict):
+            yield Problem(name, f"must be a table, not {_describe(item)}", f"write it as a [{name}] table")
+        elif name not in _ORDER and homes and not isinstance(item, dict):
+            yield Problem(name, "unknown key", f"move it into the {' or '.join(homes)} table")
+        elif name not in _ORDER:
+            yield _unknown(name, name, _ORDER, "table" if isinstance(item, dict) else "key")
+
+
+def _validate(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+    """(valid values by dotted key, delegated records by table, problems) for a parsed TOML document."""
+    problems = list(_top_level(doc))
+    values: dict[str, Any] = {}
+    given: set[str] = set()
+    for table, spec in TABLES.items():
+        raw = doc.get(table, {})
+        raw = raw if isinstance(raw, dict) else {}
+        problems += [_unknown(f"{table}.{n}", n, spec.keys, "key") for n in raw if n not in spec.keys]
+        for name, key in spec.keys.items():
+            dotted = f"{table}.{name}"
+            if name not in raw:
+                values[dotted] = key.default
+                continue
+            given.add(dotted)
+            value, wrong = _typed(dotted, key, raw[name])
+            wrong += [Problem(dotted + sub, msg, fix) for check in key.checks if value is not None
+                      for sub, msg, fix in check(dotted, value)]  # fmt: skip
+            problems += wrong
+            if not wrong:
+                values[dotted] = value
+    for table, spec in TABLES.items():  # derived defaults, once every table's own values are known
+        for name, key in spec.keys.items():
+            dotted = f"{table}.{name}"
+            if key.default_from and dotted not in given:
+                if key.default_from in values:
+                    values[dotted] = values[key.default_from]
+                else:
+                    values.pop(dotted, None)
+    for cross in CROSS_CHECKS:
+        problems += cross(values, given)
+    delegated: dict[str, Any] = {}
+    for table, from_config in DELEGATED.items():
+        raw = doc.get(table, {})
+        try:
+            delegated[table] = from_config(raw if isinstance(raw, dict) else {})
+        except ConfigError as err:
+            problems += err.problems
+    return values, delegated, problems
+
+
+def _order(problem: Problem) -> tuple[int, int]:
+    """Position of a problem's key in the schema: tables, then keys in the order they are declared."""
+    table, _, rest = problem.key.partition(".")
+    table_pos = _ORDER.index(table) if table in _ORDER else len(_ORDER)
+    keys = list(TABLES[table].keys) if table in TABLES else []
+    leaf = re.split(r"[.\[]", rest, maxsplit=1)[0]
+    return table_pos, (keys.index(leaf) if leaf in keys else len(keys)) if rest else -1
+
+
+# --- public API ---------------------------------------------------------------------------------------------
+
+
+def state_directory(env: Mapping[str, str]) -> Path:
+    """Where netwatch keeps its state: $NETWATCH_STATE_DIR, else the first of systemd's $STATE_DIRECTORY, else
+    $XDG_STATE_HOME/netwatch (if absolute), else $HOME/.local/state/netwatch. Empty variables count as unset.
+    Raises ConfigError when none of them is set."""
+    if env.get("NETWATCH_STATE_DIR"):
+        return Path(env["NETWATCH_STATE_DIR"])
+    if env.get("STATE_DIRECTORY", "").split(":")[0]:
+        return Path(env["STATE_DIRECTORY"].split(":")[0])
+    if env.get("XDG_STATE_HOME") and Path(env["XDG_STATE_HOME"]).is_absolute():
+        return Path(env["XDG_STATE_HOME"]) / "netwatch"
+    if env.get("HOME"):
+        return Path(env["HOME"]) / ".local/state/netwatch"
+    raise ConfigError([Problem("HOME", "is not set, so there is no state directory", "set NETWATCH_STATE_DIR")])
+
+
+def _syntax_problem(err: tomllib.TOMLDecodeError) -> Problem:
+    text = str(err)
+    where = re.search(r" \(at line (\d+), column (\d+)\)$", text)
+    if where is None:
+        return Problem("(file)", f"invalid TOML: {text}", "fix the syntax of the file")
+    return Problem(
+        f"line {where[1]}, column {where[2]}",
+        f"invalid TOML: {text[: where.start()]}",
+        "fix the syntax at that position",
+    )
+
+
+def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
+    """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``.
+
+    Raises ConfigError carrying every problem found, in schema order.
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError([_syntax_problem(err)], source) from err
+    values, delegated, problems = _validate(doc)
+    try:
+        state_dir = state_directory(env)
+    except ConfigError as err:
+        problems += err.problems
+    if problems:
+        raise ConfigError(sorted(problems, key=_order), source)
+    records: dict[str, Any] = {}
+    for table, spec in TABLES.items():
+        fields: dict[str, Any] = {}
+        for name, key in spec.keys.items():
+            value = values[f"{table}.{name}"]
+            if key.kind is Path:
+                value = Path(value) if Path(value).is_absolute() else state_dir / value
+            fields[name] = tuple(value) if key.kind is list else value
+        records[table] = spec.record(**fields)
+    return Config(**records, **delegated, source=Path(source) if source else None, state_dir=state_dir)
+
+
+def load(path: Path | None, env: Mapping[str, str]) -> Config:
+    """The configuration from ``path`` (--config), else $NETWATCH_CONFIG, else DEFAULT_PATH if it exists, else
+    the built-in defaults. A file named by --config or $NETWATCH_CONFIG must exist. Raises ConfigError."""
+    if path is not None:
+        return _load_file(path, env, "--config", "pass the path of an existing file to --config")
+    if env.get("NETWATCH_CONFIG"):
+        return _load_file(
+            Path(env["NETWATCH_CONFIG"]), env, "NETWATCH_CONFIG", "point NETWATCH_CONFIG at an existing file"
+        )
+    if DEFAULT_PATH.exists():
+        return _load_file(DEFAULT_PATH, env, "(file)", "make the file readable, or remove it to use the defaults")
+    return parse("", source=None, env=env)
+
+
+def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Config:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([Problem(origin, f"{path} does not exist", fix)]) from None
+    except IsADirectoryError:
+        raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)]) from None
+    except OSError as err:
+        raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        problem = Problem("(file)", f"is not UTF-8 text ({err.reason} at byte {err.start})", "save it as UTF-8")
+        raise ConfigError([problem], str(path)) from err
+    return parse(text, source=str(path), env=env)
+
+
+def render(config: Config) -> str:
+    """The effective configuration as TOML: every key, defaults filled in, store.path resolved, secrets "***".
+
+    ``parse(render(c), source=..., env=...) == c`` for the same source and environment (secrets aside).
+    """
+    doc: dict[str, Any] = {}
+    comments: dict[str, str] = {}
+    for table, spec in TABLES.items():
+        record = getattr(config, table)
+        doc[table] = {name: _plain(getattr(record, name)) for name in spec.keys}
+        comments.update({f"{table}.{name}": key.help for name, key in spec.keys.items()})
+    for table in DELEGATED:
+        doc[table] = getattr(config, table).to_table()
+    source = tomlout.string(str(config.source)) if config.source else "built-in defaults"
+    state_dir = tomlout.string(str(config.state_dir))
+    head = f"# netwatch effective configuration from {source}\n# state directory {state_dir}\n\n"
+    return head + tomlout.dumps(_redact(doc, ()), comments)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else str(value) if isinstance(value, Path) else value
+
+
+def _redact(table: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in table.items():
+        secret = name in SECRET_KEYS or ".".join((*path, name)) in SECRET_KEYS
+        if isinstance(value, Mapping):
+            out[name] = _redact(value, (*path, name))
+        else:
+            out[name] = REDACTED if secret and value not in ("", None) else value
+    return out

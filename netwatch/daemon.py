@@ -1,0 +1,279 @@
+"""The monitoring loop: probe on a fixed cadence, detect, persist.
+
+Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it
+overran), target resolution (gateway from the routing table, ISP hop by TTL-limited probe, refreshed
+periodically and after every outage), feeding the detector, and handing rounds and incidents to the store on a
+single writer thread so that a slow SD card never delays a probe. Signals only set the stop event; shutdown
+closes open incidents at the last round seen and flushes everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from netwatch import detect
+from netwatch.config import Config
+from netwatch.errors import NetwatchError, StoreError
+from netwatch.model import Incident, Kind, Role, Round, Target
+from netwatch.probes import discover
+from netwatch.probes.dns import DnsProber
+from netwatch.probes.icmp import IcmpProber, choose_mode
+from netwatch.store.sqlite import Store
+
+log = logging.getLogger("netwatch")
+
+PRUNE_EVERY = 3600.0  # seconds between retention passes
+T = TypeVar("T")
+
+
+def fmt_time(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def fmt_duration(seconds: float) -> str:
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    if h:
+        return f"{h}h {m:02d}m {sec:02d}s"
+    if m:
+        return f"{m}m {sec:02d}s"
+    return f"{sec}s"
+
+
+def describe(incident: Incident) -> str:
+    return f"{incident.kind.value} (cause {incident.cause.value}): {incident.detail}"
+
+
+@dataclass
+class Targets:
+    """The targets of the current rounds; gateway and ISP hop may change at runtime."""
+
+    gateway: str | None = None
+    isp: str | None = None
+    anchors: tuple[str, ...] = ()
+    last_isp_discovery: float = field(default=-1e18)
+
+    def icmp_targets(self) -> tuple[Target, ...]:
+        out: list[Target] = []
+        if self.gateway:
+            out.append(Target(Role.GATEWAY, self.gateway))
+        if self.isp:
+            out.append(Target(Role.ISP, self.isp))
+        out.extend(Target(Role.ANCHOR, a) for a in self.anchors)
+        return tuple(out)
+
+
+class Writer:
+    """Runs every store call on one thread, in order. Errors are logged once per change, never raised."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netwatch-store")
+        self._last_error = ""
+        self.failures = 0
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future = self._pool.submit(fn, *args)
+        future.add_done_callback(self._report)
+        return future
+
+    def _report(self, future: Future[Any]) -> None:
+        err = future.exception()
+        if err is None:
+            if self._last_error:
+                log.warning("store writable again: backlog written")
+                self._last_error = ""
+            return
+        self.failures += 1
+        message = str(err) if isinstance(err, NetwatchError) else f"unexpected store error: {err!r}"
+        if message != self._last_error:
+            # Loud once; rounds stay buffered in the store and are retried at the next commit.
+            log.error("%s (measurements are kept in memory and retried)", message)
+            self._last_error = message
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class Daemon:
+    """One monitoring run. ``run`` returns when ``stop`` is set, after flushing everything."""
+
+    def __init__(self, config: Config, stop: asyncio.Event) -> None:
+        self.config = config
+        self.stop = stop
+        self.rules = detect.Rules(
+            confirm=config.detect.confirm,
+            window=config.detect.window,
+            loss_percent=config.detect.loss_percent,
+            latency_ms=config.detect.latency_ms,
+        )
+        self.state = detect.State()
+        self.targets = Targets(anchors=config.targets.anchors)
+        self.last_round: Round | None = None
+        self.rounds = 0
+        self.overruns = 0
+        self._discovery: asyncio.Task[None] | None = None
+        self._last_probe_errors: frozenset[str] = frozenset()
+
+    # --- targets ---------------------------------------------------------------------------------------------
+
+    def _resolve_gateway(self) -> None:
+        want = self.config.targets.gateway
+        if want != "auto":
+            self.targets.gateway = want or None
+            return
+        found = discover.default_gateway()
+        if found != self.targets.gateway:
+            if found:
+                log.info("gateway is %s (default route)", found)
+            else:
+                log.warning("no default route: gateway not probed until one appears")
+            self.targets.gateway = found
+
+    async def _discover_isp(self, privileged: bool) -> None:
+        want = self.config.targets.isp
+        self.targets.last_isp_discovery = time.monotonic()
+        if want != "auto":
+            self.targets.isp = want or None
+            return
+        hop = await asyncio.to_thread(
+            discover.isp_hop, self.targets.anchors, self.targets.gateway, privileged, self.config.probe.timeout
+        )
+        if hop and hop != self.targets.isp:
+            log.info("ISP hop is %s (first hop beyond the gateway)", hop)
+            self.targets.isp = hop
+        elif not hop and self.targets.isp is None:
+            log.info("ISP hop not found yet (no Time Exceeded at TTL 2); retrying after the next refresh")
+
+    def _maybe_rediscover(self, privileged: bool, force: bool = False) -> None:
+        due = time.monotonic() - self.targets.last_isp_discovery >= self.config.targets.isp_refresh
+        if (force or due) and (self._discovery is None or self._discovery.done()):
+            self._resolve_gateway()
+            self._discovery = asyncio.create_task(self._discover_isp(privileged))
+
+    # --- the loop --------------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        cfg = self.config
+        privileged = choose_mode(cfg.probe.mode)
+        store = Store.open(cfg.store.path)
+        writer = Writer(store)
+        icmp = IcmpProber(privileged, cfg.probe.timeout)
+        dns = DnsProber(cfg.dns.names, cfg.dns.servers, cfg.dns.timeout)
+        try:
+            for closed in await asyncio.wrap_future(writer.submit(store.recover)):
+                log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
+            await asyncio.wrap_future(writer.submit(store.begin_session, time.time()))
+            self._resolve_gateway()
+            self._discovery = asyncio.create_task(self._discover_isp(privileged))
+            log.info(
+                "netwatch started: %s ICMP, a round every %g s (timeout %g s), store %s",
+                "privileged" if privileged else "unprivileged",
+                cfg.probe.interval,
+                cfg.probe.timeout,
+                cfg.store.path,
+            )
+            await self._loop(icmp, dns, writer, privileged)
+        finally:
+            if self._discovery is not None:
+                self._discovery.cancel()
+            icmp.close()
+            self._shutdown(writer)
+
+    async def _loop(self, icmp: IcmpProber, dns: DnsProber, writer: Writer, privileged: bool) -> None:
+        cfg = self.config
+        interval = cfg.probe.interval
+        start = time.monotonic()
+        slot = 0
+        last_commit = start
+        last_prune = start - PRUNE_EVERY + 60.0  # first retention pass a minute after start
+        while not self.stop.is_set():
+            delay = start + slot * interval - time.monotonic()
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(self.stop.wait(), delay)
+                    break
+                except TimeoutError:
+                    pass
+            rnd = await self._probe_round(icmp, dns)
+            self._handle(rnd, writer, privileged)
+            now = time.monotonic()
+            if now - last_commit >= cfg.store.commit_interval:
+                writer.submit(writer.store.commit)
+                last_commit = now
+            if now - last_prune >= PRUNE_EVERY:
+                writer.submit(writer.store.prune, rnd.at - cfg.store.retention_days * 86400.0)
+                last_prune = now
+            self._maybe_rediscover(privileged)
+            next_slot = int((time.monotonic() - start) / interval) + 1
+            if next_slot > slot + 1:
+                self.overruns += next_slot - slot - 1
+                log.debug("round overran its slot; skipped %d slot(s)", next_slot - slot - 1)
+            slot = next_slot
+
+    async def _probe_round(self, icmp: IcmpProber, dns: DnsProber) -> Round:
+        at, mono = time.time(), time.monotonic()
+        targets = self.targets.icmp_targets()
+        try:
+            icmp_samples, dns_samples = await asyncio.gather(icmp.probe(targets), dns.probe())
+        except Exception as err:  # one failing probe never stops the loop: the round is recorded as failed
+            log.error("probe round failed: %r", err)
+            from netwatch.model import Sample
+
+            icmp_samples = tuple(Sample(t, None, f"probe error: {err}") for t in targets)
+            dns_samples = tuple(Sample(t, None, f"probe error: {err}") for t in dns.targets)
+        samples = (*icmp_samples, *dns_samples)
+        errors = frozenset(f"{s.target.address}: {s.error}" for s in samples if s.error)
+        if errors != self._last_probe_errors:
+            for e in sorted(errors - self._last_probe_errors):
+                log.info("probe: %s", e)
+            self._last_probe_errors = errors
+        return Round(at=at, samples=samples, mono=mono)
+
+    def _handle(self, rnd: Round, writer: Writer, privileged: bool) -> None:
+        self.state, events = detect.step(self.state, rnd, self.rules)
+        self.last_round = rnd
+        self.rounds += 1
+        writer.submit(writer.store.add_round, rnd)
+        for event in events:
+            inc = event.incident
+            writer.submit(writer.store.save_incident, inc)
+            if isinstance(event, detect.Opened):
+                log.warning("%s STARTED at %s: %s", inc.kind.value.upper(), fmt_time(inc.start), describe(inc))
+            elif isinstance(event, detect.Updated):
+                log.warning("%s cause now %s: %s", inc.kind.value, inc.cause.value, inc.detail)
+            else:
+                log.warning(
+                    "%s ENDED at %s after %s: %s",
+                    inc.kind.value.upper(),
+                    fmt_time(inc.end or rnd.at),
+                    fmt_duration(inc.duration()),
+                    describe(inc),
+                )
+                if inc.kind is Kind.OUTAGE:
+                    # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
+                    self._maybe_rediscover(privileged, force=True)
+
+    def _shutdown(self, writer: Writer) -> None:
+        self.state, events = detect.close_all(self.state)
+        for event in events:
+            writer.submit(writer.store.save_incident, event.incident)
+            log.info("closed %s at the last round seen, on shutdown", describe(event.incident))
+        end = self.last_round.at if self.last_round else time.time()
+        done = writer.submit(writer.store.end_session, end)
+        writer.submit(writer.store.close)
+        writer.close()
+        try:
+            done.result()
+        except StoreError as err:
+            log.error("final flush failed: %s", err)
+            raise
+        log.info("netwatch stopped after %d rounds (%d skipped slots)", self.rounds, self.overruns)

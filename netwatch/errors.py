@@ -1,0 +1,54 @@
+"""netwatch's own exception tree.
+
+Owns every exception type that crosses a module boundary. Third-party exceptions are translated into these
+at the edge (``raise ProbeError(...) from err``); only ``cli.py`` turns them into exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class NetwatchError(Exception):
+    """Base of every error netwatch raises on purpose; its message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration problem: where it is, what is wrong, and how to fix it."""
+
+    key: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}; {self.fix}"
+
+
+class ConfigError(NetwatchError):
+    """The configuration is invalid. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        where = f" in {source}" if source else ""
+        count = len(self.problems)
+        head = f"{count} configuration problem{'s' if count != 1 else ''}{where}"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class ProbeError(NetwatchError):
+    """A probe could not run at all (as opposed to a target not answering, which is data)."""
+
+
+class IcmpPermissionError(ProbeError):
+    """Neither unprivileged nor privileged ICMP sockets can be opened."""
+
+
+class StoreError(NetwatchError):
+    """The local store cannot be opened, read or written."""
+
+
+class ReportError(NetwatchError):
+    """A report cannot be produced from the given period, store or format."""

@@ -1,0 +1,138 @@
+"""Record types shared by every part of netwatch.
+
+Owns the frozen dataclasses that cross module boundaries: targets, samples, rounds, incidents and coverage.
+Pure data: no I/O, no clock. All instants are Unix seconds in UTC (floats); local time exists only in
+schedules and rendering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a probed target tells us about where a fault is."""
+
+    GATEWAY = "gateway"  # the LAN router
+    ISP = "isp"  # first hop beyond the gateway: the ISP's edge
+    ANCHOR = "anchor"  # public, independent hosts
+    DNS = "dns"  # a name resolved through the configured resolvers
+
+
+class Kind(StrEnum):
+    OUTAGE = "outage"
+    DEGRADED = "degraded"
+    SLOW = "slow"
+
+
+class Cause(StrEnum):
+    LOCAL = "local"  # the gateway did not answer either
+    ISP = "isp"  # the gateway answered, the ISP hop did not
+    UPSTREAM = "upstream"  # gateway and ISP hop answered, no anchor did
+    DNS = "dns"  # ICMP worked, name resolution failed
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    """Something probed each round. ``address`` is an IP address, or a DNS name for role ``dns``."""
+
+    role: Role
+    address: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One target's answer in one round: ``rtt_ms`` is None when it did not answer within the timeout.
+
+    For DNS targets ``rtt_ms`` is the resolution time. ``error`` says why a probe failed when there is more to
+    say than "no answer" (e.g. "network unreachable", "NXDOMAIN").
+    """
+
+    target: Target
+    rtt_ms: float | None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.rtt_ms is not None
+
+
+@dataclass(frozen=True)
+class Round:
+    """Every target probed once. ``at`` is the wall-clock start (UTC Unix seconds); ``mono`` the monotonic one."""
+
+    at: float
+    samples: tuple[Sample, ...]
+    mono: float = 0.0
+
+    def by_role(self, role: Role) -> tuple[Sample, ...]:
+        return tuple(s for s in self.samples if s.target.role is role)
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An outage, degradation or slow-speed period.
+
+    ``start`` is the first bad round, ``end`` the first good one (None while open). ``rounds`` counts the bad
+    rounds seen; ``cause_rounds`` how many of them pointed at each cause, which is the evidence behind ``cause``
+    (the cause seen in most rounds, ties going to the earliest seen). ``detail`` is a one-line human summary of
+    the evidence, e.g. "gateway answered 240/240 rounds, ISP hop 0/240".
+    """
+
+    kind: Kind
+    cause: Cause
+    start: float
+    end: float | None = None
+    rounds: int = 0
+    cause_rounds: tuple[tuple[Cause, int], ...] = ()
+    detail: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.end is None
+
+    def duration(self, until: float | None = None) -> float:
+        """Seconds from start to end, or to ``until`` while open (0 if neither is known)."""
+        stop = self.end if self.end is not None else until
+        return max(0.0, stop - self.start) if stop is not None else 0.0
+
+    def closed_at(self, end: float) -> Incident:
+        return replace(self, end=max(end, self.start))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A period netwatch was running and probing: [start, end]. Time outside every Coverage is unmonitored."""
+
+    start: float
+    end: float
+    clean: bool = True  # False when the session ended by a crash and ``end`` is the last stored round
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.end - self.start)
+
+
+@dataclass(frozen=True)
+class MinuteRollup:
+    """Per-minute summary of one target: kept forever, while raw rounds are pruned after the retention period."""
+
+    minute: int  # Unix minute (Unix seconds // 60)
+    target: Target
+    sent: int
+    lost: int
+    rtt_min_ms: float | None
+    rtt_avg_ms: float | None
+    rtt_max_ms: float | None
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``netwatch status`` shows: derived from the store, never from the running daemon's memory."""
+
+    last_round: Round | None
+    open_incidents: tuple[Incident, ...] = ()
+    recent_incidents: tuple[Incident, ...] = ()
+    sessions: tuple[Coverage, ...] = field(default_factory=tuple)

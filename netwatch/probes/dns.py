@@ -1,0 +1,158 @@
+"""DNS probing: resolve the configured names through the configured (or system) resolvers each round.
+
+Owns a minimal DNS-over-UDP client: one A query per name sent to every resolver at once, the first valid answer
+wins, a hard timeout. Talking to the resolver directly (rather than through getaddrinfo) measures the resolver
+the line depends on, never blocks a thread past the timeout, and reports the DNS error (SERVFAIL, NXDOMAIN,
+timeout). Wire-format encoding and decoding are pure functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import socket
+import struct
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from netwatch.model import Role, Sample, Target
+
+log = logging.getLogger(__name__)
+
+RESOLV_CONF = "/etc/resolv.conf"
+RCODES = {1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
+
+
+def encode_query(name: str, qid: int, qtype: int = 1) -> bytes:
+    """A recursive query for ``name`` (type A by default)."""
+    header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    labels = b"".join(len(p).to_bytes(1, "big") + p.encode("idna") for p in name.rstrip(".").split(".") if p)
+    return header + labels + b"\x00" + struct.pack("!HH", qtype, 1)
+
+
+@dataclass(frozen=True)
+class Answer:
+    qid: int
+    rcode: int
+    answers: int
+
+
+def decode_response(data: bytes) -> Answer | None:
+    """Header fields of a DNS response, or None when ``data`` is not a response."""
+    if len(data) < 12:
+        return None
+    qid, flags, _qd, an, _ns, _ar = struct.unpack_from("!HHHHHH", data)
+    if not flags & 0x8000:
+        return None
+    return Answer(qid, flags & 0x000F, an)
+
+
+def parse_resolv_conf(text: str) -> tuple[str, ...]:
+    """Nameserver addresses from resolv.conf text (scoped IPv6 addresses dropped: they need an interface)."""
+    servers: list[str] = []
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and fields[0] == "nameserver" and "%" not in fields[1]:
+            try:
+                servers.append(str(ipaddress.ip_address(fields[1])))
+            except ValueError:
+                continue
+    return tuple(servers)
+
+
+class DnsProber:
+    """Resolves every name once per round. ``servers`` empty means the system's, re-read when resolv.conf changes."""
+
+    def __init__(self, names: Sequence[str], servers: Sequence[str], timeout: float) -> None:
+        self.targets = tuple(Target(Role.DNS, n) for n in names)
+        self.timeout = timeout
+        self._fixed = tuple(servers)
+        self._system: tuple[str, ...] = ()
+        self._resolv_mtime: float | None = None
+
+    def servers(self) -> tuple[str, ...]:
+        if self._fixed:
+            return self._fixed
+        try:
+            mtime = os.stat(RESOLV_CONF).st_mtime
+        except OSError:
+            return self._system
+        if mtime != self._resolv_mtime:
+            try:
+                with open(RESOLV_CONF) as f:
+                    self._system = parse_resolv_conf(f.read())
+            except OSError:
+                return self._system
+            self._resolv_mtime = mtime
+            log.info("DNS resolvers: %s", ", ".join(self._system) or "none in " + RESOLV_CONF)
+        return self._system
+
+    async def probe(self) -> tuple[Sample, ...]:
+        if not self.targets:
+            return ()
+        servers = self.servers()
+        if not servers:
+            return tuple(Sample(t, None, "no DNS resolver configured") for t in self.targets)
+        return await self._resolve_all(servers)
+
+    async def _resolve_all(self, servers: tuple[str, ...]) -> tuple[Sample, ...]:
+        loop = asyncio.get_running_loop()
+        socks: dict[int, socket.socket] = {}
+        results: dict[int, Sample] = {}
+        errors: dict[int, str] = {}
+        pending: dict[int, tuple[int, float]] = {}  # qid -> (target index, sent at)
+        try:
+            for fam in {ipaddress.ip_address(s).version for s in servers}:
+                sock = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+                sock.setblocking(False)
+                socks[fam] = sock
+            for index, target in enumerate(self.targets):
+                qid = int.from_bytes(os.urandom(2), "big")
+                query = encode_query(target.address, qid)
+                for server in servers:
+                    try:
+                        socks[ipaddress.ip_address(server).version].sendto(query, (server, 53))
+                    except OSError as err:
+                        errors[index] = str(err)
+                pending[qid] = (index, time.monotonic())
+            deadline = time.monotonic() + self.timeout
+            readers = [self._receive(loop, s, pending, results, errors) for s in socks.values()]
+            remaining = deadline - time.monotonic()
+            _, not_done = await asyncio.wait([asyncio.ensure_future(r) for r in readers], timeout=max(0, remaining))
+            for task in not_done:
+                task.cancel()
+            await asyncio.gather(*not_done, return_exceptions=True)
+        finally:
+            for sock in socks.values():
+                sock.close()
+        return tuple(results.get(i, Sample(t, None, errors.get(i, "timeout"))) for i, t in enumerate(self.targets))
+
+    async def _receive(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        pending: dict[int, tuple[int, float]],
+        results: dict[int, Sample],
+        errors: dict[int, str],
+    ) -> None:
+        while pending:
+            try:
+                data = await loop.sock_recv(sock, 4096)
+            except OSError as err:  # ICMP port unreachable from a dead resolver, network unreachable, ...
+                for index, _ in pending.values():
+                    errors.setdefault(index, str(err))
+                await asyncio.sleep(0.01)
+                continue
+            answer = decode_response(data)
+            if answer is None or answer.qid not in pending:
+                continue
+            index, sent = pending[answer.qid]
+            if answer.rcode == 0 and answer.answers > 0:
+                del pending[answer.qid]
+                results[index] = Sample(self.targets[index], (time.monotonic() - sent) * 1000.0)
+            else:
+                # Another resolver may still answer properly: keep waiting, remember why this one failed.
+                errors[index] = RCODES.get(answer.rcode, f"rcode {answer.rcode}") if answer.rcode else "no answer"

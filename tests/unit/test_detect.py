@@ -1,0 +1,257 @@
+"""The pure outage/degradation state machine and the cause rules, with plain values and Hypothesis properties."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from netwatch.classify import round_cause
+from netwatch.detect import Closed, Event, Opened, Rules, State, Updated, close_all, run, state_from_json, state_to_json
+from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
+
+GW = Target(Role.GATEWAY, "198.18.1.1")
+ISP = Target(Role.ISP, "198.18.2.1")
+ANCHORS = (Target(Role.ANCHOR, "192.0.2.1"), Target(Role.ANCHOR, "198.51.100.1"), Target(Role.ANCHOR, "2001:db8::1"))
+DNS = Target(Role.DNS, "example.test")
+
+# Round shapes by which layer fails: (gateway ok, isp ok, anchors ok, dns ok)
+UP = (True, True, True, True)
+LOCAL = (False, False, False, False)
+ISP_DOWN = (True, False, False, False)
+UPSTREAM = (True, True, False, False)
+DNS_DOWN = (True, True, True, False)
+SHAPES = {"up": UP, "local": LOCAL, "isp": ISP_DOWN, "upstream": UPSTREAM, "dns": DNS_DOWN}
+
+
+def make_round(at: float, shape: tuple[bool, bool, bool, bool], rtt: float = 10.0, lost_anchors: int = 0) -> Round:
+    gw, isp, anchors, dns = shape
+    samples = [Sample(GW, 1.0 if gw else None), Sample(ISP, 5.0 if isp else None)]
+    for i, t in enumerate(ANCHORS):
+        samples.append(Sample(t, rtt if anchors and i >= lost_anchors else None))
+    samples.append(Sample(DNS, 3.0 if dns else None))
+    return Round(at=at, samples=tuple(samples))
+
+
+def rounds_of(*spec: tuple[str, int], interval: float = 1.0, t0: float = 1_000_000.0) -> list[Round]:
+    out: list[Round] = []
+    for name, n in spec:
+        for _ in range(n):
+            out.append(make_round(t0 + len(out) * interval, SHAPES[name]))
+    return out
+
+
+def incidents(events: list[Event]) -> list[Incident]:
+    """Final form of every incident: the Closed version, or the last seen version of one still open."""
+    by_key: dict[tuple[Kind, float], Incident] = {}
+    for ev in events:
+        by_key[(ev.incident.kind, ev.incident.start)] = ev.incident
+    return sorted(by_key.values(), key=lambda i: (i.start, i.kind))
+
+
+RULES = Rules(confirm=3, window=10, loss_percent=5.0, latency_ms=250.0)
+
+
+class TestCause:
+    def test_each_layer(self) -> None:
+        assert round_cause(make_round(0, UP)) is None
+        assert round_cause(make_round(0, LOCAL)) is Cause.LOCAL
+        assert round_cause(make_round(0, ISP_DOWN)) is Cause.ISP
+        assert round_cause(make_round(0, UPSTREAM)) is Cause.UPSTREAM
+        assert round_cause(make_round(0, DNS_DOWN)) is Cause.DNS
+
+    def test_one_anchor_answering_is_up(self) -> None:
+        assert round_cause(make_round(0, UP, lost_anchors=2)) is None
+
+    def test_without_gateway_target_a_silent_isp_hop_is_unknown(self) -> None:
+        rnd = Round(0, (Sample(ISP, None), *(Sample(a, None) for a in ANCHORS)))
+        assert round_cause(rnd) is Cause.UNKNOWN
+        rnd = Round(0, (Sample(ISP, 4.0), *(Sample(a, None) for a in ANCHORS)))
+        assert round_cause(rnd) is Cause.UPSTREAM
+
+    def test_gateway_up_without_isp_target_is_upstream(self) -> None:
+        rnd = Round(0, (Sample(GW, 1.0), *(Sample(a, None) for a in ANCHORS)))
+        assert round_cause(rnd) is Cause.UPSTREAM
+
+
+class TestOutages:
+    def test_outage_backdated_to_first_failed_round_and_ended_at_first_good(self) -> None:
+        rounds = rounds_of(("up", 5), ("isp", 7), ("up", 5))
+        _, events = run(rounds, RULES)
+        assert [type(e) for e in events] == [Opened, Closed]
+        opened, closed = events[0].incident, events[1].incident
+        assert opened.start == rounds[5].at
+        assert opened.rounds == 3  # declared on the third failed round
+        assert closed.start == rounds[5].at
+        assert closed.end == rounds[12].at
+        assert closed.cause is Cause.ISP
+        assert closed.rounds == 7
+        assert closed.detail == "7 failed rounds, no anchor answered; gateway answered 7/7; ISP hop answered 0/7"
+
+    def test_blip_shorter_than_confirm_is_loss_not_outage(self) -> None:
+        rounds = rounds_of(("up", 5), ("upstream", 2), ("up", 5))
+        _, events = run(rounds, Rules(confirm=3, window=100))
+        assert events == []
+
+    def test_blip_counts_as_loss_in_the_window(self) -> None:
+        # 2 fully failed rounds out of a 10-round window is 20 % anchor loss: degraded, not down.
+        rounds = rounds_of(("up", 8), ("upstream", 2), ("up", 1))
+        _, events = run(rounds, RULES)
+        assert len(events) == 1 and isinstance(events[0], Opened)
+        assert events[0].incident.kind is Kind.DEGRADED
+        assert events[0].incident.start == rounds[10].at
+
+    def test_each_cause(self) -> None:
+        for name, cause in [("local", Cause.LOCAL), ("isp", Cause.ISP), ("upstream", Cause.UPSTREAM), ("dns", Cause.DNS)]:
+            _, events = run(rounds_of(("up", 3), (name, 4), ("up", 1)), RULES)
+            assert [e.incident.cause for e in events] == [cause, cause], name
+
+    def test_cause_is_the_majority_and_changes_are_reported(self) -> None:
+        rounds = rounds_of(("up", 2), ("local", 3), ("isp", 5), ("up", 1))
+        _, events = run(rounds, RULES)
+        assert [type(e) for e in events] == [Opened, Updated, Closed]
+        assert events[0].incident.cause is Cause.LOCAL
+        assert events[1].incident.cause is Cause.ISP
+        final = events[2].incident
+        assert final.cause is Cause.ISP
+        assert final.cause_rounds == ((Cause.LOCAL, 3), (Cause.ISP, 5))
+
+    def test_close_all_closes_at_last_round_seen(self) -> None:
+        rounds = rounds_of(("up", 2), ("upstream", 6))
+        state, events = run(rounds, RULES)
+        assert [type(e) for e in events] == [Opened]
+        state, closing = close_all(state)
+        assert len(closing) == 1 and closing[0].incident.end == rounds[-1].at
+        assert state.outage is None
+
+    def test_clock_step_backwards_never_gives_negative_duration(self) -> None:
+        rounds = rounds_of(("up", 2), ("upstream", 4))
+        back = make_round(rounds[0].at - 3600, UP)
+        _, events = run([*rounds, back], RULES)
+        closed = [e.incident for e in events if isinstance(e, Closed)]
+        assert closed and closed[0].end is not None and closed[0].end >= closed[0].start
+
+
+class TestDegraded:
+    def test_loss_over_threshold_opens_and_recovery_closes(self) -> None:
+        t0 = 5000.0
+        rounds = [make_round(t0 + i, UP) for i in range(10)]
+        # one of three anchors lost in every round: 33 % anchor loss, never an outage
+        rounds += [make_round(t0 + 10 + i, UP, lost_anchors=1) for i in range(10)]
+        rounds += [make_round(t0 + 20 + i, UP) for i in range(12)]
+        _, events = run(rounds, RULES)
+        assert [type(e) for e in events] == [Opened, Closed]
+        inc = events[1].incident
+        assert inc.kind is Kind.DEGRADED and inc.cause is Cause.UPSTREAM
+        # One lossy round is 1 of 30 anchor probes (3.3 %); the second makes 6.7 % > 5 %.
+        assert inc.start == t0 + 11
+        # Hysteresis: closes at <= 4 % (80 % of the threshold), when one lossy round is left in the window.
+        assert inc.end == t0 + 28
+        assert "anchor loss 6.7 % (threshold 5 %)" in events[0].incident.detail
+
+    def test_latency_over_threshold(self) -> None:
+        rounds = [make_round(float(i), UP, rtt=20.0) for i in range(10)]
+        rounds += [make_round(float(10 + i), UP, rtt=400.0) for i in range(6)]
+        _, events = run(rounds, RULES)
+        assert len(events) == 1 and events[0].incident.kind is Kind.DEGRADED
+        assert events[0].incident.start == 15.0  # median of 10 best RTTs passes 250 ms with the 6th slow round
+
+    def test_outage_closes_an_open_degradation_at_its_start(self) -> None:
+        rounds = [make_round(float(i), UP, lost_anchors=2) for i in range(10)]
+        rounds += [make_round(float(10 + i), UPSTREAM) for i in range(3)]
+        _, events = run(rounds, RULES)
+        kinds = [(type(e).__name__, e.incident.kind) for e in events]
+        assert kinds == [("Opened", Kind.DEGRADED), ("Closed", Kind.DEGRADED), ("Opened", Kind.OUTAGE)]
+        assert events[1].incident.end == events[2].incident.start == 10.0
+
+
+# --- properties -------------------------------------------------------------------------------------------------
+
+round_shapes = st.sampled_from([UP, UP, UP, LOCAL, ISP_DOWN, UPSTREAM, DNS_DOWN])
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> list[Round]:
+    """Runs of rounds (long and short), with jittered intervals and some lossy up-rounds."""
+    t = draw(st.floats(0, 2e9))
+    out: list[Round] = []
+    for _ in range(draw(st.integers(0, 25))):
+        shape = draw(round_shapes)
+        lost = draw(st.integers(0, 2)) if shape == UP else 0
+        for _ in range(draw(st.integers(1, 12))):
+            t += draw(st.floats(0.2, 3.0))
+            out.append(make_round(t, shape, rtt=draw(st.sampled_from([5.0, 300.0])), lost_anchors=lost))
+    return out
+
+
+rules_st = st.builds(
+    Rules,
+    confirm=st.integers(1, 5),
+    window=st.integers(3, 12),
+    loss_percent=st.sampled_from([1.0, 5.0, 30.0]),
+    latency_ms=st.just(250.0),
+)
+
+
+def closed_incidents(rounds: list[Round], rules: Rules) -> list[Incident]:
+    state, events = run(rounds, rules)
+    _, closing = close_all(state)
+    return incidents(events + closing)
+
+
+@settings(max_examples=300, deadline=None)
+@given(streams(), rules_st)
+def test_incidents_never_overlap(rounds: list[Round], rules: Rules) -> None:
+    found = closed_incidents(rounds, rules)
+    for a, b in zip(found, found[1:], strict=False):
+        assert a.end is not None and a.end <= b.start
+
+
+@settings(max_examples=300, deadline=None)
+@given(streams(), rules_st)
+def test_downtime_never_exceeds_elapsed(rounds: list[Round], rules: Rules) -> None:
+    found = closed_incidents(rounds, rules)
+    downtime = sum(i.duration() for i in found if i.kind is Kind.OUTAGE)
+    elapsed = rounds[-1].at - rounds[0].at if rounds else 0.0
+    assert downtime <= elapsed + 1e-6
+    for i in found:
+        assert i.end is not None and i.end >= i.start
+
+
+@settings(max_examples=300, deadline=None)
+@given(streams(), rules_st, st.data())
+def test_split_with_saved_state_equals_one_run(rounds: list[Round], rules: Rules, data: st.DataObject) -> None:
+    cut = data.draw(st.integers(0, len(rounds)))
+    whole_state, whole = run(rounds, rules)
+    first_state, first = run(rounds[:cut], rules)
+    restored = state_from_json(json.loads(json.dumps(state_to_json(first_state))))
+    assert restored == first_state
+    second_state, second = run(rounds[cut:], rules, restored)
+    assert first + second == whole
+    assert second_state == whole_state
+
+
+@settings(max_examples=200, deadline=None)
+@given(streams(), rules_st)
+def test_every_long_failure_run_is_exactly_one_outage(rounds: list[Round], rules: Rules) -> None:
+    # Ground truth from the shapes themselves: maximal runs of failed rounds of length >= confirm.
+    truth: list[tuple[float, float | None]] = []
+    run_start: int | None = None
+    for i, rnd in enumerate([*rounds, None]):
+        failed = rnd is not None and round_cause(rnd) is not None
+        if failed and run_start is None:
+            run_start = i
+        elif not failed and run_start is not None:
+            if i - run_start >= rules.confirm:
+                truth.append((rounds[run_start].at, rnd.at if rnd is not None else rounds[-1].at))
+            run_start = None
+    found = [(i.start, i.end) for i in closed_incidents(rounds, rules) if i.kind is Kind.OUTAGE]
+    assert found == truth
+
+
+def test_state_round_trips_through_json_mid_outage() -> None:
+    state, _ = run(rounds_of(("up", 12), ("isp", 4)), RULES)
+    assert state.outage is not None
+    assert state_from_json(json.loads(json.dumps(state_to_json(state)))) == state
+    assert State() == state_from_json(state_to_json(State()))
