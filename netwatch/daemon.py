@@ -21,31 +21,22 @@ from typing import Any, TypeVar
 from netwatch import detect
 from netwatch.config import Config
 from netwatch.errors import NetwatchError, StoreError
-from netwatch.model import Incident, Kind, Role, Round, Target
+from netwatch.model import Incident, Kind, Role, Round, Sample, Target
 from netwatch.probes import discover
 from netwatch.probes.dns import DnsProber
 from netwatch.probes.icmp import IcmpProber, choose_mode
+from netwatch.status import fmt_duration
 from netwatch.store.sqlite import Store
 
 log = logging.getLogger("netwatch")
 
 PRUNE_EVERY = 3600.0  # seconds between retention passes
+CLOCK_STEP = 1.0  # seconds of disagreement between wall and monotonic clocks, round to round, that count as a step
 T = TypeVar("T")
 
 
 def fmt_time(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def fmt_duration(seconds: float) -> str:
-    s = round(seconds)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    if h:
-        return f"{h}h {m:02d}m {sec:02d}s"
-    if m:
-        return f"{m}m {sec:02d}s"
-    return f"{sec}s"
 
 
 def describe(incident: Incident) -> str:
@@ -120,6 +111,7 @@ class Daemon:
         self.last_round: Round | None = None
         self.rounds = 0
         self.overruns = 0
+        self.clock_steps = 0
         self._discovery: asyncio.Task[None] | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
 
@@ -226,8 +218,6 @@ class Daemon:
             icmp_samples, dns_samples = await asyncio.gather(icmp.probe(targets), dns.probe())
         except Exception as err:  # one failing probe never stops the loop: the round is recorded as failed
             log.error("probe round failed: %r", err)
-            from netwatch.model import Sample
-
             icmp_samples = tuple(Sample(t, None, f"probe error: {err}") for t in targets)
             dns_samples = tuple(Sample(t, None, f"probe error: {err}") for t in dns.targets)
         samples = (*icmp_samples, *dns_samples)
@@ -238,7 +228,38 @@ class Daemon:
             self._last_probe_errors = errors
         return Round(at=at, samples=samples, mono=mono)
 
+    def _clock_step(self, rnd: Round) -> float:
+        """Seconds the wall clock jumped since the previous round, measured against the monotonic clock."""
+        last = self.last_round
+        if last is None or not last.mono:
+            return 0.0
+        step = (rnd.at - last.at) - (rnd.mono - last.mono)
+        return step if abs(step) > CLOCK_STEP else 0.0
+
+    def _split_at_clock_step(self, rnd: Round, step: float, writer: Writer) -> None:
+        """A wall-clock step (NTP on a Pi without RTC) must not become a fake outage or a negative duration:
+        close what is open at the last round before the step and start a new coverage session after it."""
+        last = self.last_round
+        assert last is not None
+        log.warning(
+            "wall clock stepped by %+.3f s between %s and %s; open incidents are closed at the last round "
+            "before the step and monitoring continues in a new session",
+            step,
+            fmt_time(last.at),
+            fmt_time(rnd.at),
+        )
+        self.state, events = detect.close_all(self.state, at=last.at)
+        for event in events:
+            writer.submit(writer.store.save_incident, event.incident)
+        self.state = detect.State()
+        writer.submit(writer.store.end_session, last.at)
+        writer.submit(writer.store.begin_session, rnd.at)
+        self.clock_steps += 1
+
     def _handle(self, rnd: Round, writer: Writer, privileged: bool) -> None:
+        step = self._clock_step(rnd)
+        if step:
+            self._split_at_clock_step(rnd, step, writer)
         self.state, events = detect.step(self.state, rnd, self.rules)
         self.last_round = rnd
         self.rounds += 1
@@ -277,3 +298,17 @@ class Daemon:
             log.error("final flush failed: %s", err)
             raise
         log.info("netwatch stopped after %d rounds (%d skipped slots)", self.rounds, self.overruns)
+
+
+async def probe_once(config: Config) -> Round:
+    """One round over the configured targets (gateway and ISP hop discovered as the daemon would), not stored."""
+    daemon = Daemon(config, asyncio.Event())
+    privileged = choose_mode(config.probe.mode)
+    daemon._resolve_gateway()
+    await daemon._discover_isp(privileged)
+    icmp = IcmpProber(privileged, config.probe.timeout)
+    dns = DnsProber(config.dns.names, config.dns.servers, config.dns.timeout)
+    try:
+        return await daemon._probe_round(icmp, dns)
+    finally:
+        icmp.close()

@@ -1,0 +1,228 @@
+"""The `netwatch` command line: a thin click adapter over the library.
+
+Owns argument parsing, turning netwatch's errors into one-line messages and named exit codes (tracebacks only
+with ``--debug``), signal handling for `netwatch run`, and writing output files atomically. It is the only module
+that exits the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from netwatch import __version__, config, logs
+from netwatch.errors import ConfigError, NetwatchError, ProbeError, ReportError, StoreError
+from netwatch.model import Status
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("netwatch")
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILURE = 1  # unexpected: a bug, with a hint to re-run with --debug
+    USAGE = 2  # click's own code for bad options
+    CONFIG = 3
+    STORE = 4
+    PROBE = 5
+    REPORT = 6
+
+
+_CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
+    (ConfigError, ExitCode.CONFIG),
+    (StoreError, ExitCode.STORE),
+    (ProbeError, ExitCode.PROBE),
+    (ReportError, ExitCode.REPORT),
+)
+
+
+def _fail(message: str, code: ExitCode) -> NoReturn:
+    click.echo(f"netwatch: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    """Our errors become one message and a named exit code; anything else is a bug, shown as one line too."""
+    try:
+        yield
+    except NetwatchError as err:
+        if debug:
+            raise
+        code = next((c for kind, c in _CODES if isinstance(err, kind)), ExitCode.FAILURE)
+        _fail(str(err), code)
+    except KeyboardInterrupt:
+        _fail("interrupted", ExitCode.FAILURE)
+    except Exception as err:
+        if debug:
+            raise
+        _fail(f"internal error: {err!r} (run `netwatch --debug ...` for the traceback and report it)", ExitCode.FAILURE)
+
+
+def _config_option(fn: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=True),
+        default=None,
+        help=f"Configuration file (default: $NETWATCH_CONFIG, else {config.DEFAULT_PATH} if it exists, "
+        "else built-in defaults).",
+    )(fn)
+
+
+def _load(config_path: Path | None) -> config.Config:
+    return config.load(config_path, os.environ)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.find_root().params.get("debug"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Debug logging, and tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="netwatch")
+def main(debug: bool) -> None:
+    """netwatch: monitors your internet line and collects evidence of every outage."""
+
+
+@main.command()
+@_config_option
+@click.pass_context
+def run(ctx: click.Context, config_path: Path | None) -> None:
+    """Run the monitor in the foreground until SIGTERM or Ctrl-C."""
+    from netwatch.daemon import Daemon
+
+    debug = _debug(ctx)
+    with _errors(debug):
+        cfg = _load(config_path)
+        logs.setup("debug" if debug else cfg.log.level)
+
+        async def monitor() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await Daemon(cfg, stop).run()
+
+        asyncio.run(monitor())
+
+
+@main.command("check-config")
+@_config_option
+@click.pass_context
+def check_config(ctx: click.Context, config_path: Path | None) -> None:
+    """Validate the configuration; print every problem, or the effective configuration."""
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        click.echo(config.render(cfg), nl=False)
+
+
+@main.command()
+@_config_option
+@click.option("--recent", default=5, show_default=True, type=click.IntRange(0, 1000), help="Incidents to list.")
+@click.pass_context
+def status(ctx: click.Context, config_path: Path | None, recent: int) -> None:
+    """Current state of the line, age of the last round, open and recent incidents."""
+    from netwatch.status import Freshness, status_lines
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        now = time.time()
+        with Store.open(cfg.store.path, readonly=True) as store:
+            sessions = store.sessions(now - 366 * 86400, now)
+            current = (sessions[-1],) if sessions else ()
+            snapshot = Status(
+                last_round=store.last_round(),
+                open_incidents=tuple(store.open_incidents()),
+                recent_incidents=tuple(store.recent_incidents(recent)),
+                sessions=current,
+            )
+        fresh = Freshness(cfg.probe.interval, cfg.store.commit_interval)
+        click.echo(f"Store:     {cfg.store.path}")
+        for line in status_lines(snapshot, now, cfg.business_hours.timezone, fresh):
+            click.echo(line)
+
+
+@main.command()
+@_config_option
+@click.pass_context
+def probe(ctx: click.Context, config_path: Path | None) -> None:
+    """Probe every target once and print the round as a table (nothing is stored)."""
+    from netwatch.daemon import probe_once
+    from netwatch.status import probe_table
+
+    debug = _debug(ctx)
+    with _errors(debug):
+        cfg = _load(config_path)
+        logs.setup("debug" if debug else "warning")
+        rnd = asyncio.run(probe_once(cfg))
+        for line in probe_table(rnd):
+            click.echo(line)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that readers see the old file or the new one, never half of it."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as err:
+        raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable --output") from err
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable --output") from err
+
+
+@main.command()
+@_config_option
+@click.option("--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured timezone.")
+@click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout).")
+@click.pass_context
+def report(
+    ctx: click.Context, config_path: Path | None, since: str | None, until: str | None, fmt: str, output: Path | None
+) -> None:
+    """Outage report for a period (JSON per the documented contract)."""
+    from netwatch.report.compute import compute, to_json
+    from netwatch.report.period import resolve
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        tz = cfg.business_hours.timezone
+        now = time.time()
+        with Store.open(cfg.store.path, readonly=True) as store:
+            history = store.sessions(0.0, now)
+            period = resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
+            figures = compute(
+                period,
+                store.incidents(period.since, period.until),
+                store.sessions(period.since, period.until),
+                cfg.business_hours,
+            )
+        text = json.dumps(to_json(figures), indent=2) + "\n"
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            write_atomically(output, text)
+            click.echo(f"report written to {output}", err=True)

@@ -1,0 +1,1 @@
+"""Reports: pure figures (``compute``), period parsing (``period``) and, later, rendering with Jinja2."""

@@ -1,0 +1,113 @@
+"""What `netwatch status` and `netwatch probe` print: pure formatting of a Status or a Round.
+
+Owns the wording of the state line ("UP", "DOWN", "not running") and of the probe table. Must not read the store,
+the clock or the network: the caller passes the Status, "now" and the timezone to show times in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from netwatch.classify import round_cause
+from netwatch.model import Incident, Role, Round, Status
+
+_ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
+
+
+def fmt_duration(seconds: float) -> str:
+    s = round(max(0.0, seconds))
+    d, rem = divmod(s, 86400)
+    h, rem = divmod(rem, 3600)
+    m, sec = divmod(rem, 60)
+    if d:
+        return f"{d}d {h}h {m:02d}m"
+    if h:
+        return f"{h}h {m:02d}m {sec:02d}s"
+    if m:
+        return f"{m}m {sec:02d}s"
+    return f"{sec}s"
+
+
+def fmt_local(at: float, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How old the last stored round may be while the daemon is still considered running: the commit batch
+    plus a few intervals of slack."""
+
+    interval: float
+    commit_interval: float
+
+    @property
+    def limit(self) -> float:
+        return self.commit_interval + 3 * self.interval + 5.0
+
+
+def _round_summary(rnd: Round) -> str:
+    parts = []
+    for role, label in ((Role.GATEWAY, "gateway"), (Role.ISP, "ISP hop"), (Role.ANCHOR, "anchors"), (Role.DNS, "DNS")):
+        samples = rnd.by_role(role)
+        if samples:
+            parts.append(f"{label} {sum(s.ok for s in samples)}/{len(samples)}")
+    return ", ".join(parts) or "no targets"
+
+
+def _incident_line(inc: Incident, now: float, tz: ZoneInfo) -> str:
+    span = fmt_duration(inc.duration(now))
+    end = "ongoing" if inc.end is None else fmt_local(inc.end, tz)
+    return f"{fmt_local(inc.start, tz)} → {end}  {inc.kind.value:<8} {inc.cause.value:<8} {span:>12}  {inc.detail}"
+
+
+def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> list[str]:
+    """The lines of `netwatch status`: state, last round age, open incidents, the last incidents."""
+    lines: list[str] = []
+    rnd = status.last_round
+    running = status.sessions[-1] if status.sessions else None
+    if rnd is None:
+        lines.append("State:     no round recorded yet")
+    else:
+        age = now - rnd.at
+        cause = round_cause(rnd)
+        if age > fresh.limit:
+            state = f"NOT RUNNING: the last round is {fmt_duration(age)} old"
+        elif status.open_incidents and any(i.kind.value == "outage" for i in status.open_incidents):
+            state = "DOWN"
+        elif cause is not None:
+            state = f"FAILING (last round points at {cause.value}; not yet confirmed as an outage)"
+        elif status.open_incidents:
+            state = "DEGRADED"
+        else:
+            state = "UP"
+        lines.append(f"State:     {state}")
+        lines.append(f"Last round: {fmt_local(rnd.at, tz)} ({fmt_duration(age)} ago): {_round_summary(rnd)}")
+    if running is not None:
+        lines.append(f"Session:   monitoring since {fmt_local(running.start, tz)}")
+    if status.open_incidents:
+        lines.append("Open incidents:")
+        lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.open_incidents)
+    else:
+        lines.append("Open incidents: none")
+    if status.recent_incidents:
+        lines.append("Last incidents:")
+        lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.recent_incidents)
+    else:
+        lines.append("Last incidents: none recorded")
+    return lines
+
+
+def probe_table(rnd: Round) -> list[str]:
+    """One round as a table (target, role, RTT or the reason it was lost) and a verdict line."""
+    rows = [("TARGET", "ROLE", "RESULT")]
+    for s in sorted(rnd.samples, key=lambda s: _ROLE_ORDER[s.target.role]):
+        result = f"{s.rtt_ms:.1f} ms" if s.rtt_ms is not None else f"lost ({s.error or 'no reply'})"
+        rows.append((s.target.address, s.target.role.value, result))
+    width = [max(len(r[i]) for r in rows) for i in range(2)]
+    lines = [f"{a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows]
+    cause = round_cause(rnd)
+    lines.append("")
+    lines.append("Verdict: the line is up" if cause is None else f"Verdict: the line looks down, cause {cause.value}")
+    return lines
