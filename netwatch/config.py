@@ -22,7 +22,7 @@ from typing import Any
 
 from netwatch import tomlout
 from netwatch.errors import ConfigError, Problem
-from netwatch.schedule import BusinessHours
+from netwatch.schedule import DAYS, KEYS, BusinessHours
 
 DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
 # Rendered as "***" by ``render``: a leaf key name (any table) or a dotted key path. Empty values stay empty.
@@ -119,6 +119,14 @@ def _g(number: float) -> str:
     return f"{number:g}"
 
 
+def _show(value: Any) -> str:
+    """A value as it is written in TOML (strings in double quotes), for messages about the file."""
+    try:
+        return tomlout.value(value)
+    except TypeError:
+        return repr(value)
+
+
 def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Check:
     """lo <= value (lo < value with ``lo_open``) and value <= hi; either side may be left out."""
     parts = [f"{'greater than' if lo_open else 'at least'} {_g(lo)}"] if lo is not None else []
@@ -131,7 +139,7 @@ def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
     def check(key: str, value: float) -> Iterator[Issue]:
         below = lo is not None and (value <= lo if lo_open else value < lo)
         if below or (hi is not None and value > hi):
-            yield "", f"must be {phrase}, got {value!r}", f"set {key} to {target}"
+            yield "", f"must be {phrase}, got {_show(value)}", f"set {key} to {target}"
 
     return check
 
@@ -141,7 +149,7 @@ def one_of(*choices: str) -> Check:
         if value not in choices:
             close = difflib.get_close_matches(value.lower(), choices, n=1)
             fix = f'did you mean "{close[0]}"?' if close else f"use one of: {', '.join(choices)}"
-            yield "", f"must be one of {', '.join(choices)}, got {value!r}", fix
+            yield "", f"must be one of {', '.join(choices)}, got {_show(value)}", fix
 
     return check
 
@@ -159,7 +167,7 @@ def address_or(*words: str, fix: str) -> Check:
 
     def check(key: str, value: str) -> Iterator[Issue]:
         if value not in words and not _is_ip(value):
-            yield "", f"{value!r} is not an IP address", fix
+            yield "", f"{_show(value)} is not an IP address", fix
 
     return check
 
@@ -176,7 +184,7 @@ def each_ip(fix: str) -> Check:
     def check(key: str, items: list[str]) -> Iterator[Issue]:
         for i, item in enumerate(items):
             if not _is_ip(item):
-                yield f"[{i}]", f"{item!r} is not an IP address", fix
+                yield f"[{i}]", f"{_show(item)} is not an IP address", fix
 
     return check
 
@@ -188,11 +196,11 @@ _HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
 def each_hostname(key: str, items: list[str]) -> Iterator[Issue]:
     for i, item in enumerate(items):
         if _is_ip(item):
-            yield f"[{i}]", f"{item!r} is an IP address, not a host name", "list names to resolve, e.g. dns.google"
+            yield f"[{i}]", f"{_show(item)} is an IP address, not a host name", "list names to resolve, e.g. dns.google"
         elif not _HOSTNAME.fullmatch(item) or len(item.rstrip(".")) > 253:
             yield (
                 f"[{i}]",
-                f"{item!r} is not a valid host name",
+                f"{_show(item)} is not a valid host name",
                 "use dot-separated labels of letters, digits and hyphens, e.g. dns.google",
             )
 
@@ -203,7 +211,7 @@ def unique(key: str, items: list[str]) -> Iterator[Issue]:
     for i, item in enumerate(items):
         norm: object = ipaddress.ip_address(item) if _is_ip(item) else item.lower().rstrip(".")
         if norm in seen:
-            yield f"[{i}]", f"duplicates {key}[{seen[norm]}] ({items[seen[norm]]!r})", "remove the duplicate"
+            yield f"[{i}]", f"duplicates {key}[{seen[norm]}] ({_show(items[seen[norm]])})", "remove the duplicate"
         seen.setdefault(norm, i)
 
 
@@ -276,10 +284,11 @@ def _below_interval(values: Mapping[str, Any], given: Collection[str]) -> Iterat
         timeout = values.get(key)
         explicit = key in given or key == "probe.timeout"  # a derived dns.timeout is probe.timeout's problem
         if interval is not None and timeout is not None and explicit and timeout >= interval:
+            got = f"got {_show(timeout)}" if key in given else f"got its default {_show(timeout)}"
             yield Problem(
                 key,
-                f"must be less than probe.interval ({interval!r}), got {timeout!r}",
-                f"lower {key} or raise probe.interval",
+                f"must be less than probe.interval ({_show(interval)}), {got}",
+                f"set {key} below {_show(interval)}, or raise probe.interval above {_show(timeout)}",
             )
 
 
@@ -296,7 +305,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({'true' if value else 'false'})"
     if isinstance(value, int | float | str):
-        return f"{'a float' if isinstance(value, float) else _KINDS[type(value)]} ({value!r})"
+        return f"{'a float' if isinstance(value, float) else _KINDS[type(value)]} ({_show(value)})"
     if isinstance(value, datetime | date | time):
         kind = "a date-time" if isinstance(value, datetime) else "a date" if isinstance(value, date) else "a time"
         return f"{kind} ({value.isoformat()})"
@@ -313,7 +322,7 @@ def _typed(key: str, spec: Key, value: Any) -> tuple[Any, list[Problem]]:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         return None, [Problem(key, f"must be {_KINDS[kind]}, not {_describe(value)}", fix)]
     if isinstance(value, float) and not math.isfinite(value):
-        return None, [Problem(key, f"must be a finite number, got {value!r}", fix)]
+        return None, [Problem(key, f"must be a finite number, got {_show(value)}", fix)]
     if isinstance(value, list):
         wrong = [Problem(f"{key}[{i}]", f"must be a string, not {_describe(item)}", fix)
                  for i, item in enumerate(value) if not isinstance(item, str)]  # fmt: skip
@@ -322,19 +331,32 @@ def _typed(key: str, spec: Key, value: Any) -> tuple[Any, list[Problem]]:
     return value, []
 
 
-def _unknown(key: str, name: str, valid: Collection[str], what: str) -> Problem:
+# The keys of every table, delegated ones included, to point a key written in the wrong table at its home.
+_HOMES: dict[str, Collection[str]] = {
+    **{table: spec.keys for table, spec in TABLES.items()},
+    "business_hours": [k for k in KEYS if k != "week"],
+    "business_hours.week": DAYS,
+}
+
+
+def _unknown(key: str, name: str, valid: Collection[str], what: str, *, table: str | None = None) -> Problem:
+    homes = [f"[{home}]" for home, keys in _HOMES.items() if name in keys and home != table]
     close = difflib.get_close_matches(name, valid, n=1)
-    fix = f'did you mean "{close[0]}"?' if close else f"valid {what}s are: {', '.join(sorted(valid))}"
+    if homes and what == "key":
+        fix = f"move it into the {' or '.join(homes)} table"
+    elif close:
+        fix = f'did you mean "{close[0]}"?'
+    elif table is None and what == "key":
+        fix = f"write keys inside a table: {', '.join(f'[{t}]' for t in _ORDER)}"
+    else:
+        fix = f"valid {what}s are: {', '.join(sorted(valid))}"
     return Problem(key, f"unknown {what}", fix)
 
 
 def _top_level(doc: Mapping[str, Any]) -> Iterator[Problem]:
     for name, item in doc.items():
-        homes = [f"[{table}]" for table, spec in TABLES.items() if name in spec.keys]
         if name in _ORDER and not isinstance(item, dict):
             yield Problem(name, f"must be a table, not {_describe(item)}", f"write it as a [{name}] table")
-        elif name not in _ORDER and homes and not isinstance(item, dict):
-            yield Problem(name, "unknown key", f"move it into the {' or '.join(homes)} table")
         elif name not in _ORDER:
             yield _unknown(name, name, _ORDER, "table" if isinstance(item, dict) else "key")
 
@@ -347,7 +369,7 @@ def _validate(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], l
     for table, spec in TABLES.items():
         raw = doc.get(table, {})
         raw = raw if isinstance(raw, dict) else {}
-        problems += [_unknown(f"{table}.{n}", n, spec.keys, "key") for n in raw if n not in spec.keys]
+        problems += [_unknown(f"{table}.{n}", n, spec.keys, "key", table=table) for n in raw if n not in spec.keys]
         for name, key in spec.keys.items():
             dotted = f"{table}.{name}"
             if name not in raw:
@@ -397,26 +419,44 @@ def state_directory(env: Mapping[str, str]) -> Path:
     $XDG_STATE_HOME/netwatch (if absolute), else $HOME/.local/state/netwatch. Empty variables count as unset.
     Raises ConfigError when none of them is set."""
     if env.get("NETWATCH_STATE_DIR"):
-        return Path(env["NETWATCH_STATE_DIR"])
+        return _absolute("NETWATCH_STATE_DIR", env["NETWATCH_STATE_DIR"])
     if env.get("STATE_DIRECTORY", "").split(":")[0]:
-        return Path(env["STATE_DIRECTORY"].split(":")[0])
+        return _absolute("STATE_DIRECTORY", env["STATE_DIRECTORY"].split(":")[0])
     if env.get("XDG_STATE_HOME") and Path(env["XDG_STATE_HOME"]).is_absolute():
         return Path(env["XDG_STATE_HOME"]) / "netwatch"
     if env.get("HOME"):
-        return Path(env["HOME"]) / ".local/state/netwatch"
-    raise ConfigError([Problem("HOME", "is not set, so there is no state directory", "set NETWATCH_STATE_DIR")])
+        return _absolute("HOME", env["HOME"]) / ".local/state/netwatch"
+    raise ConfigError(
+        [Problem("HOME", "is not set, so there is no state directory", "set NETWATCH_STATE_DIR to a directory")]
+    )
+
+
+def _absolute(variable: str, text: str) -> Path:
+    # A relative state directory would depend on the working directory (and store.path would not survive a
+    # render/parse round trip), so it is refused rather than guessed.
+    if not Path(text).is_absolute():
+        fix = "set NETWATCH_STATE_DIR to an absolute path such as /var/lib/netwatch"
+        raise ConfigError([Problem(variable, f"must be an absolute path, got {_show(text)}", fix)])
+    return Path(text)
 
 
 def _syntax_problem(err: tomllib.TOMLDecodeError) -> Problem:
-    text = str(err)
+    # tomllib names tables as Python tuples, e.g. "Cannot declare ('probe',) twice": show them as TOML does.
+    text = re.sub(r"\(((?:'[^']*',? ?)+)\)", lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m[1])) + "]", str(err))
+    if text.endswith(" (at end of document)"):
+        what = text.removesuffix(" (at end of document)")
+        return Problem("end of file", f"invalid TOML: {what}", "complete the last line (is a bracket or quote open?)")
     where = re.search(r" \(at line (\d+), column (\d+)\)$", text)
     if where is None:
         return Problem("(file)", f"invalid TOML: {text}", "fix the syntax of the file")
-    return Problem(
-        f"line {where[1]}, column {where[2]}",
-        f"invalid TOML: {text[: where.start()]}",
-        "fix the syntax at that position",
-    )
+    what = text[: where.start()]
+    if what.startswith("Cannot overwrite a value"):
+        fix = "a key can be set only once in a table: remove the repeated one"
+    elif twice := re.fullmatch(r"Cannot declare (\[.*\]) twice", what):
+        fix = f"a table can be declared only once: merge the two {twice[1]} sections"
+    else:
+        fix = "fix the syntax at that position"
+    return Problem(f"line {where[1]}, column {where[2]}", f"invalid TOML: {what}", fix)
 
 
 def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
@@ -473,7 +513,13 @@ def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Con
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        problem = Problem("(file)", f"is not UTF-8 text ({err.reason} at byte {err.start})", "save it as UTF-8")
+        before = err.object[: err.start].decode("utf-8")  # valid up to the bad byte (the BOM already dropped)
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        problem = Problem(
+            f"line {line}, column {column}",
+            f"the file is not UTF-8 text (byte 0x{err.object[err.start]:02x}: {err.reason})",
+            "save the file as UTF-8",
+        )
         raise ConfigError([problem], str(path)) from err
     return parse(text, source=str(path), env=env)
 

@@ -46,13 +46,18 @@ def parse_proc_route(text: str) -> str | None:
 
 
 def parse_ipv6_route(text: str) -> str | None:
-    """The IPv6 default gateway from /proc/net/ipv6_route text, or None."""
+    """The IPv6 default gateway from /proc/net/ipv6_route text (lowest metric wins), or None.
+
+    A link-local gateway (the usual case: routers advertise fe80:: addresses) carries its interface as the zone,
+    e.g. "fe80::1%eth0": without it the address cannot be pinged.
+    """
     best: tuple[int, str] | None = None
     for line in text.splitlines():
         f = line.split()
         if len(f) < 10 or f[0] != "0" * 32 or f[1] != "00" or f[4] == "0" * 32:
             continue
-        gateway = str(ipaddress.IPv6Address(bytes.fromhex(f[4])))
+        address = ipaddress.IPv6Address(bytes.fromhex(f[4]))
+        gateway = f"{address}%{f[9]}" if address.is_link_local else str(address)
         metric = int(f[5], 16)
         if best is None or metric < best[0]:
             best = (metric, gateway)

@@ -29,25 +29,84 @@ RCODES = {1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 def encode_query(name: str, qid: int, qtype: int = 1) -> bytes:
     """A recursive query for ``name`` (type A by default)."""
     header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
-    labels = b"".join(len(p).to_bytes(1, "big") + p.encode("idna") for p in name.rstrip(".").split(".") if p)
+    encoded = (p.encode("idna") for p in name.rstrip(".").split(".") if p)
+    labels = b"".join(len(label).to_bytes(1, "big") + label for label in encoded)  # the length of the encoded label
     return header + labels + b"\x00" + struct.pack("!HH", qtype, 1)
 
 
 @dataclass(frozen=True)
 class Answer:
+    """What the probe needs from a response: ``name`` is the question (lower case, no final dot), None when the
+    response carries no question (only allowed with an error rcode); ``answers`` counts the answer records."""
+
     qid: int
     rcode: int
     answers: int
+    name: str | None
+
+
+def _skip_name(data: bytes, offset: int) -> tuple[str, int] | None:
+    """The domain name at ``offset`` (compression pointers followed) and the offset just after it in the
+    record, or None when the name runs past the packet, loops, or uses a reserved label type."""
+    labels: list[str] = []
+    after: int | None = None
+    for _ in range(128):  # a name has at most 127 labels; more steps means a pointer loop
+        if offset >= len(data):
+            return None
+        length = data[offset]
+        if length & 0xC0 == 0xC0:
+            if offset + 1 >= len(data):
+                return None
+            after = offset + 2 if after is None else after
+            offset = (length & 0x3F) << 8 | data[offset + 1]
+            continue
+        if length & 0xC0:
+            return None
+        if length == 0:
+            return ".".join(labels).lower(), offset + 1 if after is None else after
+        if offset + 1 + length > len(data):
+            return None
+        labels.append(data[offset + 1 : offset + 1 + length].decode("latin-1"))
+        offset += 1 + length
+    return None
 
 
 def decode_response(data: bytes) -> Answer | None:
-    """Header fields of a DNS response, or None when ``data`` is not a response."""
+    """The header and question of a DNS response, or None when ``data`` is not a complete response.
+
+    The answer records are walked, not decoded, so that a packet cut short is rejected, unless the server set the
+    TC flag (truncated on purpose; the complete records are counted).
+    """
     if len(data) < 12:
         return None
-    qid, flags, _qd, an, _ns, _ar = struct.unpack_from("!HHHHHH", data)
-    if not flags & 0x8000:
+    qid, flags, qd, an, _ns, _ar = struct.unpack_from("!HHHHHH", data)
+    rcode = flags & 0x000F
+    if not flags & 0x8000 or qd > 1 or (qd == 0 and rcode == 0):
         return None
-    return Answer(qid, flags & 0x000F, an)
+    if qd == 0:
+        return Answer(qid, rcode, 0, None)
+    question = _skip_name(data, 12)
+    if question is None or question[1] + 4 > len(data):
+        return None
+    name, offset = question[0], question[1] + 4
+    complete = 0
+    for _ in range(an):
+        record = _skip_name(data, offset)
+        if record is None or record[1] + 10 > len(data):
+            break
+        (rdlength,) = struct.unpack_from("!H", data, record[1] + 8)
+        if record[1] + 10 + rdlength > len(data):
+            break
+        offset = record[1] + 10 + rdlength
+        complete += 1
+    if complete < an and not flags & 0x0200:
+        return None
+    return Answer(qid, rcode, complete, name)
+
+
+def _wire_name(name: str) -> str:
+    """``name`` as a response's question carries it: IDNA-encoded, lower case, no final dot."""
+    return ".".join(p.encode("idna").decode("ascii") for p in name.rstrip(".").split(".") if p).lower()
 
 
 def parse_resolv_conf(text: str) -> tuple[str, ...]:
@@ -66,9 +125,10 @@ def parse_resolv_conf(text: str) -> tuple[str, ...]:
 class DnsProber:
     """Resolves every name once per round. ``servers`` empty means the system's, re-read when resolv.conf changes."""
 
-    def __init__(self, names: Sequence[str], servers: Sequence[str], timeout: float) -> None:
+    def __init__(self, names: Sequence[str], servers: Sequence[str], timeout: float, *, port: int = 53) -> None:
         self.targets = tuple(Target(Role.DNS, n) for n in names)
         self.timeout = timeout
+        self.port = port  # 53 but in tests
         self._fixed = tuple(servers)
         self._system: tuple[str, ...] = ()
         self._resolv_mtime: float | None = None
@@ -111,17 +171,25 @@ class DnsProber:
                 socks[fam] = sock
             for index, target in enumerate(self.targets):
                 qid = int.from_bytes(os.urandom(2), "big")
+                while qid in pending:  # two names sharing an id would leave one of them unanswered
+                    qid = int.from_bytes(os.urandom(2), "big")
                 query = encode_query(target.address, qid)
                 for server in servers:
                     try:
-                        socks[ipaddress.ip_address(server).version].sendto(query, (server, 53))
+                        socks[ipaddress.ip_address(server).version].sendto(query, (server, self.port))
                     except OSError as err:
                         errors[index] = str(err)
                 pending[qid] = (index, time.monotonic())
             deadline = time.monotonic() + self.timeout
             readers = [self._receive(loop, s, pending, results, errors) for s in socks.values()]
             remaining = deadline - time.monotonic()
-            _, not_done = await asyncio.wait([asyncio.ensure_future(r) for r in readers], timeout=max(0, remaining))
+            # A reader returns only once every name is answered, so the first one done ends the round; waiting for
+            # all of them would hold the round until the timeout whenever resolvers of both families are configured.
+            _, not_done = await asyncio.wait(
+                [asyncio.ensure_future(r) for r in readers],
+                timeout=max(0, remaining),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             for task in not_done:
                 task.cancel()
             await asyncio.gather(*not_done, return_exceptions=True)
@@ -150,6 +218,8 @@ class DnsProber:
             if answer is None or answer.qid not in pending:
                 continue
             index, sent = pending[answer.qid]
+            if answer.name is not None and answer.name != _wire_name(self.targets[index].address):
+                continue  # not an answer to our question, whatever its id
             if answer.rcode == 0 and answer.answers > 0:
                 del pending[answer.qid]
                 results[index] = Sample(self.targets[index], (time.monotonic() - sent) * 1000.0)

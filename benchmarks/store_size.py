@@ -1,0 +1,97 @@
+"""Benchmark: how many bytes one day of rounds costs in the SQLite store (budget: 5 MB/day).
+
+Writes one simulated day — 86 400 rounds of 6 targets (gateway, ISP hop, three IPv4 anchors and one IPv6
+anchor) with realistic RTTs and about 0.5 % loss, committed every 10 rounds like the daemon — into a temporary
+store, then prints the file size after a checkpoint, the WAL's peak size, the bytes the process wrote (WAL
+frames plus checkpoints: the SD-card wear figure) and the time taken. A figure, never a pass/fail test.
+
+    .venv/bin/python benchmarks/store_size.py [--rounds 86400] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from netwatch.model import Role, Round, Sample, Target
+from netwatch.store import Store
+
+TARGETS = (
+    (Target(Role.GATEWAY, "192.168.1.1"), 0.6, 0.3),  # (target, base RTT ms, jitter ms)
+    (Target(Role.ISP, "100.64.0.1"), 7.5, 2.0),
+    (Target(Role.ANCHOR, "1.1.1.1"), 11.0, 3.0),
+    (Target(Role.ANCHOR, "8.8.8.8"), 13.0, 3.0),
+    (Target(Role.ANCHOR, "9.9.9.9"), 18.0, 4.0),
+    (Target(Role.ANCHOR, "2606:4700:4700::1111"), 12.0, 3.0),
+)
+LOSS = 0.005
+COMMIT_EVERY = 10
+
+
+def written_bytes() -> int:
+    """Bytes this process passed to write() so far (Linux), or -1."""
+    try:
+        for line in Path("/proc/self/io").read_text().splitlines():
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def simulate(path: Path, rounds: int, seed: int = 1) -> dict[str, float]:
+    rng = random.Random(seed)
+    t0 = 1_767_225_600.0  # 2026-01-01 UTC
+    wal = path.with_name(path.name + "-wal")
+    wal_peak = 0
+    written = written_bytes()
+    started = time.perf_counter()
+    with Store.open(path) as store:
+        store.begin_session(t0)
+        for i in range(rounds):
+            samples = tuple(
+                Sample(t, None if rng.random() < LOSS else max(0.1, rng.gauss(base, jitter)))
+                for t, base, jitter in TARGETS
+            )
+            store.add_round(Round(at=t0 + i + rng.uniform(0.0, 0.004), samples=samples))
+            if (i + 1) % COMMIT_EVERY == 0:
+                store.commit()
+                if i % 1000 == 999 and wal.exists():
+                    wal_peak = max(wal_peak, wal.stat().st_size)
+        store.end_session(t0 + rounds)
+    seconds = time.perf_counter() - started
+    written = written_bytes() - written if written >= 0 else -1
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        stats = {name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in ("rounds", "rollups")}
+    finally:
+        conn.close()
+    return {"file": path.stat().st_size, "wal_peak": wal_peak, "written": written, "seconds": seconds, **stats}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=86_400, help="rounds to write (86 400 = one day at 1 s)")
+    parser.add_argument("--dir", type=Path, help="directory for the temporary store (default: system temp)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        r = simulate(Path(tmp) / "bench.db", args.rounds)
+    per_day = 86_400 / args.rounds
+    print(f"{r['rounds']:.0f} rounds of {len(TARGETS)} targets, rollup rows: {r['rollups']:.0f}")
+    print(f"store file after checkpoint: {r['file']:,.0f} bytes → {r['file'] * per_day / 1e6:.2f} MB/day (budget 5)")
+    print(f"bytes per round: {r['file'] / max(1, r['rounds']):.1f}")
+    print(f"WAL peak: {r['wal_peak']:,.0f} bytes")
+    if r["written"] >= 0:
+        print(f"bytes written (WAL + checkpoints): {r['written'] * per_day / 1e6:.1f} MB/day")
+    print(f"time: {r['seconds']:.1f} s ({r['seconds'] / args.rounds * 1e6:.0f} µs per round)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

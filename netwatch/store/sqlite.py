@@ -1,0 +1,405 @@
+"""The local SQLite store: netwatch's source of truth for rounds, rollups, sessions and incidents.
+
+Owns durability. Rounds are buffered in memory and written in batches (the caller commits every
+``store.commit_interval``), so an SD card sees one small transaction every few seconds; incidents and session
+boundaries are committed at once, together with the buffered rounds that are their evidence. After kill -9 the
+store reopens cleanly (WAL, ``synchronous=FULL``) losing at most the uncommitted batch, and ``recover`` closes
+what the crash left open. A failed commit (disk full) keeps the batch in memory and retries it at the next
+commit. Raw rounds are pruned after the retention period; per-minute rollups are kept forever. Every round gets
+an id that only grows, independent of its wall-clock time, for exporters that follow a cursor.
+
+Must not decide anything about the line (that is ``detect``) nor read the clock: every instant comes from the
+caller. Not thread-safe: one writer thread at a time (the daemon's), any number of read-only processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from netwatch.errors import StoreError
+from netwatch.model import Coverage, Incident, Kind, MinuteRollup, Round, Sample, Target
+from netwatch.store import codec, migrations
+
+log = logging.getLogger("netwatch.store")
+
+MAX_PENDING = 86_400  # rounds kept in memory while the disk refuses writes: a day at 1 s (~25 MB)
+PRUNE_CHUNK = 5_000  # rounds deleted per transaction, so that pruning never holds the write lock for long
+READ_CHUNK = 5_000  # rounds fetched per query by rounds(): no read transaction stays open while a caller iterates
+
+Targets = tuple[Target, ...]
+Pending = tuple[int, Targets, bytes, str | None]  # (at_ms, targets, packed RTTs, errors JSON): a buffered round
+Rollup = list[Any]  # [sent, lost, rtt_min, rtt_max, rtt_sum] in tenths of a ms, min/max None until an answer
+
+_INSERT_ROUND = "INSERT INTO rounds (at_ms, set_id, rtts, errors) VALUES (?, ?, ?, ?)"
+_UPSERT_ROLLUP = """
+    INSERT INTO rollups (minute, target_id, sent, lost, rtt_min, rtt_max, rtt_sum) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (minute, target_id) DO UPDATE SET
+        sent = sent + excluded.sent,
+        lost = lost + excluded.lost,
+        rtt_min = coalesce(min(rtt_min, excluded.rtt_min), rtt_min, excluded.rtt_min),
+        rtt_max = coalesce(max(rtt_max, excluded.rtt_max), rtt_max, excluded.rtt_max),
+        rtt_sum = rtt_sum + excluded.rtt_sum
+"""
+_UPSERT_INCIDENT = """
+    INSERT INTO incidents (kind, start_ms, end_ms, cause, rounds, cause_rounds, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (kind, start_ms) DO UPDATE SET
+        end_ms = excluded.end_ms, cause = excluded.cause, rounds = excluded.rounds,
+        cause_rounds = excluded.cause_rounds, detail = excluded.detail
+"""
+_INCIDENT_COLUMNS = "kind, cause, start_ms, end_ms, rounds, cause_rounds, detail"
+_SESSION_END = "coalesce(end_ms, last_ms, start_ms)"
+
+
+class Store:
+    """One open store. Use ``Store.open``; close it (or use it as a context manager) when done."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, readonly: bool, max_pending: int = MAX_PENDING) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._conn: sqlite3.Connection | None = conn
+        self._max_pending = max_pending
+        self._pending: deque[Pending] = deque()
+        self._incidents: dict[tuple[Kind, int], Incident] = {}  # saved but not yet committed (a failed write)
+        self._dropped = 0  # rounds dropped because the buffer was full, since the last successful commit
+        self._session: int | None = None  # id of the session this process runs
+        self._keys: dict[Targets, Targets] = {}  # interned target tuples: one per distinct set, not per round
+        self._set_ids: dict[Targets, int] = {}
+        self._target_ids: dict[Target, int] = {}
+        self._sets: dict[int, Targets] = {}  # set id → targets, for decoding
+
+    @classmethod
+    def open(cls, path: Path, readonly: bool = False) -> Store:
+        """Open (read-write: create and migrate) the store at ``path``; ``readonly`` never creates or migrates."""
+        return cls(migrations.connect(path, readonly), path, readonly)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close without committing (call ``end_session`` or ``commit`` first). Idempotent."""
+        if self._conn is None:
+            return
+        if self._pending:
+            log.error("store %s closed with %d uncommitted rounds: they are lost", self.path, len(self._pending))
+        self._conn.close()
+        self._conn = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"store {self.path} is closed")
+        return self._conn
+
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    def add_round(self, rnd: Round) -> None:
+        """Buffer a round for the next commit (no SQL). Beyond ``max_pending`` rounds the oldest are dropped."""
+        self._writable()
+        if len(self._pending) >= self._max_pending:
+            self._pending.popleft()
+            self._dropped += 1
+            if self._dropped == 1:
+                log.error(
+                    "store %s: %d rounds waiting to be written; dropping the oldest until a commit succeeds",
+                    self.path,
+                    self._max_pending,
+                )
+        key = tuple(s.target for s in rnd.samples)
+        key = self._keys.setdefault(key, key)
+        blob = codec.pack_rtts([s.rtt_ms for s in rnd.samples])
+        self._pending.append((codec.to_ms(rnd.at), key, blob, codec.errors_json(rnd.samples)))
+
+    def pending(self) -> int:
+        """Rounds buffered and not yet committed."""
+        return len(self._pending)
+
+    def commit(self) -> None:
+        """Write the buffered rounds, their rollups and the session's last-seen time in one transaction.
+
+        On failure everything stays buffered for the next commit and ``StoreError`` says why.
+        """
+        self._writable()
+        self._write()
+
+    def save_incident(self, inc: Incident) -> None:
+        """Insert or update the incident keyed by (kind, start), committing it at once with the buffered rounds."""
+        self._writable()
+        self._incidents[(inc.kind, codec.to_ms(inc.start))] = inc
+        self._write()
+
+    def begin_session(self, at: float) -> None:
+        """Record that monitoring started at ``at`` (committed at once)."""
+        self._writable()
+        started: list[int] = []
+
+        def insert(conn: sqlite3.Connection) -> None:
+            cur = conn.execute("INSERT INTO sessions (start_ms) VALUES (?)", (codec.to_ms(at),))
+            started.append(int(cur.lastrowid or 0))
+
+        self._write(insert)
+        self._session = started[0]
+
+    def end_session(self, at: float) -> None:
+        """Commit the buffered rounds and end this process's session cleanly at ``at``."""
+        self._writable()
+        session = self._session
+
+        def finish(conn: sqlite3.Connection) -> None:
+            if session is not None:
+                conn.execute(
+                    "UPDATE sessions SET end_ms = max(start_ms, ?), clean = 1 WHERE id = ?", (codec.to_ms(at), session)
+                )
+
+        self._write(finish)
+        self._session = None
+
+    def recover(self) -> list[Incident]:
+        """Close what an unclean stop left open; returns the incidents it closed.
+
+        Sessions without an end end at their last stored round (or their start), marked unclean: the time after
+        is unmonitored. Open incidents close at the last stored round at or after their start (or their start).
+        """
+        self._writable()
+        closed: list[Incident] = []
+
+        def close_all(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                f"UPDATE sessions SET end_ms = {_SESSION_END}, clean = 0 WHERE end_ms IS NULL AND id IS NOT ?",
+                (self._session,),
+            )
+            rows = conn.execute(f"SELECT id, {_INCIDENT_COLUMNS} FROM incidents WHERE end_ms IS NULL").fetchall()
+            for row in rows:
+                inc = codec.incident_from_row(row[1:])
+                last = conn.execute("SELECT max(at_ms) FROM rounds WHERE at_ms >= ?", (row[3],)).fetchone()[0]
+                end_ms = row[3] if last is None else last
+                conn.execute("UPDATE incidents SET end_ms = ? WHERE id = ?", (end_ms, row[0]))
+                closed.append(inc.closed_at(codec.from_ms(end_ms)))
+
+        self._write(close_all)
+        return closed
+
+    def prune(self, before: float) -> int:
+        """Delete raw rounds older than ``before`` (rollups stay), in short transactions; returns how many."""
+        self._writable()
+        cutoff, total = codec.to_ms(before), 0
+        conn = self.conn
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                cur = conn.execute(
+                    "DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE at_ms < ? ORDER BY at_ms LIMIT ?)",
+                    (cutoff, PRUNE_CHUNK),
+                )
+                conn.execute("COMMIT")
+            except sqlite3.Error as err:
+                self._rollback()
+                raise StoreError(f"cannot prune old rounds in {self.path}: {err}; they are retried later") from err
+            except BaseException:  # never leave a transaction open behind an unexpected error
+                self._rollback()
+                raise
+            total += cur.rowcount
+            if cur.rowcount < PRUNE_CHUNK:
+                return total
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise StoreError(f"store {self.path} was opened read-only")
+
+    def _write(self, extra: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        """One transaction: buffered rounds, their rollups, saved incidents, the session's last seen, ``extra``."""
+        if not self._pending and not self._incidents and extra is None:
+            return
+        conn = self.conn
+        new_sets: dict[Targets, int] = {}
+        new_targets: dict[Target, int] = {}
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            if self._pending:
+                self._write_rounds(conn, new_sets, new_targets)
+            incidents = [codec.incident_row(start_ms, inc) for (_, start_ms), inc in self._incidents.items()]
+            conn.executemany(_UPSERT_INCIDENT, incidents)
+            if extra is not None:
+                extra(conn)
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            self._rollback()
+            raise self._write_error(err) from err
+        except BaseException:  # never leave a transaction open behind an unexpected error
+            self._rollback()
+            raise
+        self._set_ids.update(new_sets)
+        self._target_ids.update(new_targets)
+        self._pending.clear()
+        self._incidents.clear()
+        if self._dropped:
+            log.error("store %s writable again; %d rounds were dropped while it was not", self.path, self._dropped)
+            self._dropped = 0
+
+    def _write_rounds(
+        self, conn: sqlite3.Connection, new_sets: dict[Targets, int], new_targets: dict[Target, int]
+    ) -> None:
+        rows: list[tuple[int, int, bytes, str | None]] = []
+        rollups: dict[tuple[int, int], Rollup] = {}
+        for at_ms, key, blob, errors in self._pending:
+            set_id = self._set_id(conn, key, new_sets)
+            rows.append((at_ms, set_id, blob, errors))
+            minute = at_ms // 60_000
+            for target, value in zip(key, codec.unpack_tenths(blob), strict=True):
+                tid = self._target_id(conn, target, new_targets)
+                acc = rollups.get((minute, tid))
+                if acc is None:
+                    acc = rollups[(minute, tid)] = [0, 0, None, None, 0]
+                acc[0] += 1
+                if value == codec.LOST:
+                    acc[1] += 1
+                else:
+                    acc[2] = value if acc[2] is None else min(acc[2], value)
+                    acc[3] = value if acc[3] is None else max(acc[3], value)
+                    acc[4] += value
+        conn.executemany(_INSERT_ROUND, rows)
+        conn.executemany(_UPSERT_ROLLUP, [(m, t, *acc) for (m, t), acc in rollups.items()])
+        if self._session is not None:
+            last_ms = max(row[0] for row in rows)
+            conn.execute(
+                "UPDATE sessions SET last_ms = max(coalesce(last_ms, start_ms), ?) WHERE id = ?",
+                (last_ms, self._session),
+            )
+
+    def _set_id(self, conn: sqlite3.Connection, key: Targets, new_sets: dict[Targets, int]) -> int:
+        """The id of a target set, inserted if new; ``new_sets`` holds ids not yet committed."""
+        known = self._set_ids.get(key) or new_sets.get(key)
+        if known:
+            return known
+        text = codec.targets_json(key)
+        conn.execute("INSERT INTO target_sets (targets) VALUES (?) ON CONFLICT (targets) DO NOTHING", (text,))
+        new_sets[key] = int(conn.execute("SELECT id FROM target_sets WHERE targets = ?", (text,)).fetchone()[0])
+        return new_sets[key]
+
+    def _target_id(self, conn: sqlite3.Connection, target: Target, new_targets: dict[Target, int]) -> int:
+        known = self._target_ids.get(target) or new_targets.get(target)
+        if known:
+            return known
+        params = (target.role.value, target.address)
+        conn.execute("INSERT INTO targets (role, address) VALUES (?, ?) ON CONFLICT (role, address) DO NOTHING", params)
+        row = conn.execute("SELECT id FROM targets WHERE role = ? AND address = ?", params).fetchone()
+        new_targets[target] = int(row[0])
+        return new_targets[target]
+
+    def _rollback(self) -> None:
+        conn = self.conn
+        if conn.in_transaction:
+            try:
+                conn.rollback()
+            except sqlite3.Error as err:  # SQLite may already have rolled back (e.g. after SQLITE_FULL)
+                log.debug("rollback of %s failed: %s", self.path, err)
+
+    def _write_error(self, err: sqlite3.Error) -> StoreError:
+        kept = f"({len(self._pending)} rounds kept in memory and retried)"
+        name = getattr(err, "sqlite_errorname", "")
+        if name.startswith("SQLITE_FULL") or "database or disk is full" in str(err):
+            return StoreError(f"cannot write to {self.path}: database or disk is full; free space on that disk {kept}")
+        if name.startswith("SQLITE_BUSY"):
+            return StoreError(f"cannot write to {self.path}: {err}; is another netwatch using this store? {kept}")
+        return StoreError(f"cannot write to {self.path}: {err}; check that disk and the file's permissions {kept}")
+
+    # --- reading (works on read-only stores, sees what other processes committed) ----------------------------
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot read store {self.path}: {err}") from err
+
+    def _targets(self, set_id: int) -> Targets:
+        targets = self._sets.get(set_id)
+        if targets is None:
+            rows = self._query("SELECT targets FROM target_sets WHERE id = ?", (set_id,))
+            if not rows:
+                raise StoreError(f"store {self.path} is inconsistent (target set {set_id} missing): restore a backup")
+            targets = self._sets[set_id] = codec.targets_from_json(rows[0][0])
+        return targets
+
+    def _round(self, at_ms: int, set_id: int, blob: bytes, errors: str | None) -> Round:
+        errs = codec.errors_from_json(errors)
+        samples = tuple(
+            Sample(t, rtt, errs.get(i, ""))
+            for i, (t, rtt) in enumerate(zip(self._targets(set_id), codec.unpack_rtts(blob), strict=True))
+        )
+        return Round(at=codec.from_ms(at_ms), samples=samples)
+
+    def last_round(self) -> Round | None:
+        """The most recently inserted round (by id: the wall clock may have stepped back since)."""
+        rows = self._query("SELECT at_ms, set_id, rtts, errors FROM rounds ORDER BY id DESC LIMIT 1")
+        return self._round(*rows[0]) if rows else None
+
+    def first_round_at(self) -> float | None:
+        rows = self._query("SELECT min(at_ms) FROM rounds")
+        return None if rows[0][0] is None else codec.from_ms(rows[0][0])
+
+    def rounds(self, since: float, until: float) -> Iterator[Round]:
+        """Rounds with ``since <= at < until`` ordered by (at, id), fetched in chunks."""
+        hi = codec.to_ms(until)
+        last_at, last_id = codec.to_ms(since), -1  # continue after (at_ms, id); ids start at 1
+        while True:
+            rows = self._query(
+                "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE (at_ms, id) > (?, ?) AND at_ms < ?"
+                " ORDER BY at_ms, id LIMIT ?",
+                (last_at, last_id, hi, READ_CHUNK),
+            )
+            for _, *row in rows:
+                yield self._round(*row)
+            if len(rows) < READ_CHUNK:
+                return
+            last_id, last_at = rows[-1][0], rows[-1][1]
+
+    def incidents(self, since: float, until: float) -> list[Incident]:
+        """Incidents overlapping [since, until] (open ones included), ordered by start."""
+        rows = self._query(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE start_ms <= ? AND (end_ms IS NULL OR end_ms >= ?)"
+            " ORDER BY start_ms, id",
+            (codec.to_ms(until), codec.to_ms(since)),
+        )
+        return [codec.incident_from_row(row) for row in rows]
+
+    def open_incidents(self) -> list[Incident]:
+        rows = self._query(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE end_ms IS NULL ORDER BY start_ms, id")
+        return [codec.incident_from_row(row) for row in rows]
+
+    def recent_incidents(self, limit: int) -> list[Incident]:
+        """The ``limit`` incidents that started last, newest first."""
+        rows = self._query(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY start_ms DESC, id DESC LIMIT ?", (max(0, limit),)
+        )
+        return [codec.incident_from_row(row) for row in rows]
+
+    def sessions(self, since: float, until: float) -> list[Coverage]:
+        """Sessions overlapping [since, until] by start; a running one ends at its last committed round."""
+        rows = self._query(
+            f"SELECT start_ms, {_SESSION_END}, clean FROM sessions"
+            f" WHERE start_ms <= ? AND {_SESSION_END} >= ? ORDER BY start_ms, id",
+            (codec.to_ms(until), codec.to_ms(since)),
+        )
+        return [Coverage(codec.from_ms(s), codec.from_ms(e), clean != 0) for s, e, clean in rows]
+
+    def rollups(self, since: float, until: float) -> list[MinuteRollup]:
+        """Per-minute rollups of minutes starting in [since, until), by minute then target."""
+        lo, hi = (math.ceil(codec.to_ms(t) / 60_000) for t in (since, until))
+        rows = self._query(
+            "SELECT minute, role, address, sent, lost, rtt_min, rtt_max, rtt_sum FROM rollups"
+            " JOIN targets ON targets.id = rollups.target_id WHERE minute >= ? AND minute < ?"
+            " ORDER BY minute, role, address",
+            (lo, hi),
+        )
+        return [codec.rollup_from_row(row) for row in rows]

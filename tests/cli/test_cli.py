@@ -1,0 +1,211 @@
+"""The command line as a user meets it: exit codes, one-line errors, effective configuration, JSON reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from netwatch import config
+from netwatch.cli import ExitCode, main
+from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.store.sqlite import Store
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An isolated environment: state in tmp_path, no system-wide config file."""
+    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    values = {"NETWATCH_STATE_DIR": str(tmp_path / "state"), "HOME": str(tmp_path)}
+    monkeypatch.delenv("NETWATCH_CONFIG", raising=False)
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def ts(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def test_check_config_lists_every_problem_with_key_and_fix(env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[probe]\ninterval = 1.0\ntimeout = 2.0\nintervall = 3\n[targets]\nanchors = ["1.1.1.1", "x"]\n')
+    code, out, err = invoke("check-config", "--config", str(bad))
+    assert code == ExitCode.CONFIG
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"netwatch: 3 configuration problems in {bad}:"
+    assert any(line.startswith("  probe.intervall: ") and "`interval`" in line for line in lines)
+    assert any(line.startswith("  probe.timeout: ") for line in lines)
+    assert any(line.startswith("  targets.anchors[1]: ") for line in lines)
+    assert "Traceback" not in err
+
+
+def test_check_config_prints_the_effective_configuration(env: dict[str, str], tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text("[probe]\ninterval = 2.0\n")
+    code, out, err = invoke("check-config", "--config", str(good))
+    assert (code, err) == (0, "")
+    assert "interval = 2.0" in out
+    # The printed configuration is itself a valid configuration with the same meaning.
+    again = tmp_path / "again.toml"
+    again.write_text(out)
+    first = config.load(good, env)
+    second = config.load(again, env)
+    assert (first.probe, first.targets, first.store) == (second.probe, second.targets, second.store)
+
+
+def test_the_example_configuration_is_valid(env: dict[str, str]) -> None:
+    example = Path(__file__).parents[2] / "config" / "netwatch.example.toml"
+    code, _, err = invoke("check-config", "--config", str(example))
+    assert (code, err) == (0, "")
+
+
+def test_missing_store_is_one_line_and_exit_4(env: dict[str, str]) -> None:
+    path = Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db"
+    for command in (["status"], ["report"]):
+        code, out, err = invoke(*command)
+        assert code == ExitCode.STORE
+        assert err == (
+            f"netwatch: no store at {path}: netwatch has not recorded anything yet (run `netwatch run` first) "
+            "or store.path points elsewhere\n"
+        )
+        assert not path.exists(), "reading commands must never create a store"
+
+
+def _recorded_day(path: Path) -> None:
+    gateway, isp, anchor = Target(Role.GATEWAY, "198.18.1.1"), Target(Role.ISP, "198.18.2.1"), Target(
+        Role.ANCHOR, "192.0.2.1"
+    )
+    start = ts("2026-11-23T08:00:00")
+    with Store.open(path) as store:
+        store.begin_session(start)
+        for i in range(0, 3600 * 2, 60):
+            up = not (3600 <= i < 3600 + 600)
+            store.add_round(
+                Round(
+                    start + i,
+                    (Sample(gateway, 0.5), Sample(isp, 5.0 if up else None), Sample(anchor, 9.0 if up else None)),
+                )
+            )
+        outage = Incident(Kind.OUTAGE, Cause.ISP, start + 3600, start + 4200, rounds=10,
+                          cause_rounds=((Cause.ISP, 10),), detail="gateway answered 10/10; ISP hop 0/10")  # fmt: skip
+        store.save_incident(outage)
+        store.end_session(start + 7200)
+
+
+def test_report_json_follows_the_contract(env: dict[str, str], tmp_path: Path) -> None:
+    _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
+    cfg = tmp_path / "hours.toml"
+    cfg.write_text('[business_hours]\ntimezone = "Europe/London"\n[business_hours.week]\nmon = "09:00-09:05"\n')
+    code, out, err = invoke("report", "--config", str(cfg), "--since", "2026-11-23", "--until", "2026-11-23")
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert report["period"] == {
+        "since": "2026-11-23T00:00:00+00:00",
+        "until": "2026-11-24T00:00:00+00:00",
+        "timezone": "Europe/London",
+    }
+    assert report["coverage"]["monitored_seconds"] == 7200.0
+    assert report["coverage"]["unmonitored_seconds"] == 86400.0 - 7200.0
+    assert report["summary"]["outage_count"] == 1
+    assert report["summary"]["downtime_seconds"] == 600.0
+    assert report["summary"]["business_downtime_seconds"] == 300.0
+    assert report["summary"]["availability_percent"] == round(100 * 6600 / 7200, 4)
+    (incident,) = report["incidents"]
+    assert incident["start"] == "2026-11-23T09:00:00Z"
+    assert incident["end"] == "2026-11-23T09:10:00Z"
+    assert incident["business_seconds"] == 300.0
+    assert incident["cause"] == "isp"
+
+
+def test_report_output_file_and_errors(env: dict[str, str], tmp_path: Path) -> None:
+    _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
+    target = tmp_path / "out" / "report.json"
+    target.parent.mkdir()
+    code, out, err = invoke("report", "--since", "2026-11-23", "--output", str(target))
+    assert code == 0
+    assert out == ""
+    assert err == f"report written to {target}\n"
+    assert json.loads(target.read_text())["summary"]["outage_count"] == 1
+    assert [p.name for p in target.parent.iterdir()] == ["report.json"], "no temporary file left behind"
+
+    code, _, err = invoke("report", "--since", "23/11/2026")
+    assert code == ExitCode.REPORT
+    assert err == (
+        'netwatch: --since: "23/11/2026" is not a date or date-time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] '
+        "(local time in UTC, or with an offset such as +01:00)\n"
+    )
+    code, _, err = invoke("report", "--format", "docx")
+    assert code == ExitCode.USAGE
+    assert "'docx' is not one of" in err
+
+
+def test_status_shows_the_last_round_and_incidents(env: dict[str, str]) -> None:
+    _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
+    code, out, err = invoke("status")
+    assert (code, err) == (0, "")
+    assert "State:     NOT RUNNING: the last round is" in out
+    assert "Last round: 2026-11-23 09:59:00 UTC" in out
+    assert "gateway 1/1, ISP hop 1/1, anchors 1/1" in out
+    assert "Open incidents: none" in out
+    assert "2026-11-23 09:00:00 UTC → 2026-11-23 09:10:00 UTC  outage   isp" in out
+
+
+def test_run_with_bad_configuration_exits_without_traceback_or_touching_data(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[probe\ninterval = 1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "netwatch", "run", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == ExitCode.CONFIG
+    assert proc.stderr.startswith(f"netwatch: 1 configuration problem in {bad}:\n  line 1, column ")
+    assert "Traceback" not in proc.stderr
+    assert not Path(env["NETWATCH_STATE_DIR"]).exists()
+
+    debug = subprocess.run(
+        [sys.executable, "-m", "netwatch", "--debug", "run", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+    assert debug.returncode != 0
+    assert "Traceback" in debug.stderr
+
+
+def test_run_with_an_unusable_store_path_is_exit_4(env: dict[str, str], tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[store]\npath = "{blocker}/netwatch.db"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "netwatch", "run", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == ExitCode.STORE, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("netwatch: ")
+    assert str(blocker) in proc.stderr

@@ -1,0 +1,171 @@
+"""The store under kill -9 (a real child process) and a full disk (a real 512 KiB tmpfs, needs root)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from netwatch.errors import StoreError
+from netwatch.model import Cause, Coverage, Incident, Kind, Role, Round, Sample, Target
+from netwatch.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+T0 = 1_767_225_600.0
+TARGETS = (Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1"), Target(Role.ANCHOR, "1.1.1.1"))
+BATCH = 7
+INCIDENT_AT = 25  # the child saves an open outage after this many rounds (committing them at once)
+
+CHILD = f"""
+import sys
+from pathlib import Path
+from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.store import Store
+
+T0, BATCH, INCIDENT_AT = {T0!r}, {BATCH}, {INCIDENT_AT}
+targets = tuple(Target(Role(r), a) for r, a in {[(t.role.value, t.address) for t in TARGETS]!r})
+store = Store.open(Path(sys.argv[1]))
+store.recover()
+store.begin_session(T0)
+i = 0
+while True:
+    rtts = [None if i % 11 == 0 else 1.0 + n + i % 5 for n in range(len(targets))]
+    store.add_round(Round(T0 + i, tuple(Sample(t, r) for t, r in zip(targets, rtts))))
+    i += 1
+    if i == INCIDENT_AT:
+        store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 20, rounds=5, detail="anchors 0/5"))
+        print(i, flush=True)
+    elif i % BATCH == 0:
+        store.commit()
+        print(i, flush=True)
+"""
+
+
+def integrity(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("extra_delay", [0.0, 0.03, 0.15])
+def test_kill_9_loses_at_most_the_uncommitted_batch(tmp_path: Path, extra_delay: float) -> None:
+    path = tmp_path / "netwatch.db"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True, env=env, cwd=REPO
+    ) as child:
+        assert child.stdout is not None
+        reported = 0
+        while reported < 200:  # wait until the child is well into its loop, committing batch after batch
+            line = child.stdout.readline()
+            assert line, f"child exited early with {child.wait()}"
+            reported = int(line)
+        time.sleep(extra_delay)
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait() == -signal.SIGKILL
+        for line in child.stdout:  # commits the child reported before it died
+            reported = int(line)
+
+    assert integrity(path) == "ok"
+    with Store.open(path) as store:
+        stored = [r.at for r in store.rounds(0.0, float("inf"))]
+        count = len(stored)
+        assert stored == [T0 + i for i in range(count)]  # a prefix: nothing missing in the middle
+        assert reported <= count <= reported + BATCH  # at most the batch being committed when killed is unreported
+        closed = store.recover()
+        last = T0 + count - 1
+        assert closed == [Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 20, last, rounds=5, detail="anchors 0/5")]
+        assert store.open_incidents() == []
+        assert store.sessions(0.0, float("inf")) == [Coverage(T0, last, clean=False)]  # after it: unmonitored
+        assert sum(m.sent for m in store.rollups(0.0, float("inf"))) == count * len(TARGETS)
+    assert integrity(path) == "ok"
+
+
+# --- full disk -----------------------------------------------------------------------------------------------
+
+
+def unavailable(reason: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: this test must run there)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    if os.geteuid() != 0:
+        unavailable("full-disk test needs root to mount a 512 KiB tmpfs")
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], capture_output=True, text=True, check=False
+    )
+    if mounted.returncode != 0:
+        unavailable(f"full-disk test cannot mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+
+
+def fill(path: Path) -> None:
+    """Write ``path`` until the disk it is on has no byte left."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        for size in (65536, 4096, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError as err:
+                assert err.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+
+
+def a_round(i: int) -> Round:
+    return Round(T0 + i, tuple(Sample(t, None if i % 13 == 0 else 2.0 + n) for n, t in enumerate(TARGETS)))
+
+
+def test_full_disk_keeps_the_batch_and_retries_it(small_disk: Path) -> None:
+    path = small_disk / "netwatch.db"
+    filler = small_disk / "filler"
+    with Store.open(path) as store, Store.open(path, readonly=True) as reader:
+        store.begin_session(T0)
+        for i in range(100):
+            store.add_round(a_round(i))
+        store.commit()
+        fill(filler)
+        for i in range(100, 2100):
+            store.add_round(a_round(i))
+        with pytest.raises(StoreError) as err:
+            store.commit()
+        assert str(err.value) == (
+            f"cannot write to {path}: database or disk is full; free space on that disk"
+            " (2000 rounds kept in memory and retried)"
+        )
+        assert store.pending() == 2000
+        outage = Incident(Kind.OUTAGE, Cause.LOCAL, T0 + 2050, rounds=3)
+        with pytest.raises(StoreError, match="database or disk is full"):
+            store.save_incident(outage)  # kept too, and retried with the rounds
+        assert len(list(reader.rounds(0.0, float("inf")))) == 100
+        assert reader.open_incidents() == []
+
+        filler.unlink()
+        store.commit()
+        assert store.pending() == 0
+        assert [r.at for r in reader.rounds(0.0, float("inf"))] == [T0 + i for i in range(2100)]
+        assert reader.open_incidents() == [outage]
+        assert sum(m.sent for m in reader.rollups(0.0, float("inf"))) == 2100 * len(TARGETS)
+        store.end_session(T0 + 2099)
+        assert reader.sessions(0.0, float("inf")) == [Coverage(T0, T0 + 2099, clean=True)]
+    assert integrity(path) == "ok"
