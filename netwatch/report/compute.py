@@ -140,9 +140,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "coverage": {
             "monitored_seconds": _r(report.monitored_seconds),
             "unmonitored_seconds": _r(report.unmonitored_seconds),
-            "sessions": [
-                {"start": iso_utc(c.start), "end": iso_utc(c.end), "clean": c.clean} for c in report.sessions
-            ],
+            "sessions": [{"start": iso_utc(c.start), "end": iso_utc(c.end), "clean": c.clean} for c in report.sessions],
         },
         "summary": {
             "availability_percent": None if availability is None else round(availability, 4),

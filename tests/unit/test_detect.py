@@ -103,7 +103,12 @@ class TestOutages:
         assert events[0].incident.start == rounds[10].at
 
     def test_each_cause(self) -> None:
-        for name, cause in [("local", Cause.LOCAL), ("isp", Cause.ISP), ("upstream", Cause.UPSTREAM), ("dns", Cause.DNS)]:
+        for name, cause in [
+            ("local", Cause.LOCAL),
+            ("isp", Cause.ISP),
+            ("upstream", Cause.UPSTREAM),
+            ("dns", Cause.DNS),
+        ]:
             _, events = run(rounds_of(("up", 3), (name, 4), ("up", 1)), RULES)
             assert [e.incident.cause for e in events] == [cause, cause], name
 

@@ -1,0 +1,257 @@
+"""The real daemon inside the simulated ISP: links are cut at known instants and the store must tell the truth.
+
+One daemon (a round every 0.2 s) runs in the home namespace for the whole module; each test injects one fault,
+notes the instants it took effect, and compares the incidents the daemon committed with that ground truth. The
+crash test runs a second daemon of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from netwatch.model import Cause, Incident, Kind, Role
+from netwatch.store.sqlite import Store
+
+from .netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp
+
+pytestmark = pytest.mark.netns
+
+INTERVAL = 0.2
+TIMEOUT = 0.15
+CONFIRM = 3
+# A round starts at most one interval after an instant; a reply in flight at a cut was sent at most TIMEOUT
+# before it. Scheduling on a busy 2-core machine adds a little.
+SLACK = INTERVAL + TIMEOUT + 0.1
+T = TypeVar("T")
+
+
+def write_config(path: Path, store: Path, commit_interval: float) -> Path:
+    anchors = ", ".join(f'"{a}"' for a in (*ANCHORS, ANCHOR6))
+    path.write_text(
+        f"""
+[probe]
+interval = {INTERVAL}
+timeout = {TIMEOUT}
+mode = "unprivileged"
+
+[targets]
+gateway = "auto"
+isp = "auto"
+anchors = [{anchors}]
+
+[dns]
+names = ["example.test"]
+
+[detect]
+confirm = {CONFIRM}
+window = 30
+loss_percent = 5.0
+
+[store]
+path = "{store}"
+commit_interval = {commit_interval}
+"""
+    )
+    return path
+
+
+@dataclass
+class Daemon:
+    proc: subprocess.Popen[bytes]
+    store: Path
+    log: Path
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_daemon(isp: Isp, tmp: Path, name: str, commit_interval: float) -> Daemon:
+    store = tmp / f"{name}.db"
+    cfg = write_config(tmp / f"{name}.toml", store, commit_interval)
+    log = tmp / f"{name}.log"
+    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp), "JOURNAL_STREAM": "8:1234"}
+    with log.open("ab") as err:
+        proc = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=err)
+    return Daemon(proc, store, log)
+
+
+def wait_for(what: str, check: Callable[[], T | None], timeout: float, daemon: Daemon) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if daemon.proc.poll() is not None:
+            pytest.fail(f"the daemon exited ({daemon.proc.returncode}) while waiting for {what}:\n{daemon.logs()}")
+        try:
+            value = check()
+        except Exception:
+            value = None  # the store may not exist yet
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}; daemon log:\n{daemon.logs()}")
+
+
+def incidents_since(daemon: Daemon, since: float) -> list[Incident]:
+    with Store.open(daemon.store, readonly=True) as store:
+        return store.incidents(since, time.time() + 60)
+
+
+def rounds_since(daemon: Daemon, since: float) -> int:
+    with Store.open(daemon.store, readonly=True) as store:
+        return sum(1 for _ in store.rounds(since, time.time() + 60))
+
+
+@pytest.fixture(scope="module")
+def daemon(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    d = start_daemon(isp, tmp_path_factory.mktemp("daemon"), "module", commit_interval=0.5)
+    started = time.time()
+    wait_for("the first committed rounds", lambda: rounds_since(d, started - 5) >= 5, 30, d)
+    yield d
+    if d.proc.poll() is None:
+        d.proc.send_signal(signal.SIGTERM)
+        d.proc.wait(timeout=10)
+
+
+def settle(daemon: Daemon) -> float:
+    """Wait until the line has been up for a while (the previous test's faults are gone); return now."""
+    time.sleep(CONFIRM * INTERVAL + 0.5)
+    return time.time()
+
+
+def assert_one_outage(daemon: Daemon, since: float, cut: float, restored: float, cause: Cause) -> Incident:
+    def closed() -> list[Incident] | None:
+        found = [i for i in incidents_since(daemon, since) if i.kind is Kind.OUTAGE]
+        return found if found and all(i.end is not None for i in found) else None
+
+    outages = wait_for("the outage to be closed", closed, 10, daemon)
+    assert len(outages) == 1, outages
+    (outage,) = outages
+    assert outage.cause is cause, outage
+    assert outage.end is not None
+    assert cut - TIMEOUT - 0.05 <= outage.start <= cut + SLACK, (outage.start - cut, outage)
+    assert restored - 0.05 <= outage.end <= restored + SLACK, (outage.end - restored, outage)
+    return outage
+
+
+def test_targets_are_discovered_and_ipv6_anchors_answer(daemon: Daemon) -> None:
+    with Store.open(daemon.store, readonly=True) as store:
+        last = wait_for("a round with the ISP hop", lambda: _with_isp(daemon), 15, daemon)
+        assert [s.target.address for s in last.by_role(Role.GATEWAY)] == [GATEWAY]
+        assert [s.target.address for s in last.by_role(Role.ISP)] == [ISP_EDGE]
+        assert {s.target.address for s in last.by_role(Role.ANCHOR)} == {*ANCHORS, ANCHOR6}
+        assert all(s.ok for s in last.samples), last
+        assert [s.target.address for s in last.by_role(Role.DNS)] == ["example.test"]
+        assert store.open_incidents() == []
+    log = daemon.logs()
+    assert f"<6>gateway is {GATEWAY} (default route)" in log
+    assert f"<6>ISP hop is {ISP_EDGE} (first hop beyond the gateway)" in log
+
+
+def _with_isp(daemon: Daemon):  # type: ignore[no-untyped-def]
+    with Store.open(daemon.store, readonly=True) as store:
+        last = store.last_round()
+    return last if last is not None and last.by_role(Role.ISP) else None
+
+
+@pytest.mark.parametrize(
+    ("link", "cause"),
+    [("lan", Cause.LOCAL), ("access", Cause.ISP), ("core", Cause.UPSTREAM), ("dns", Cause.DNS)],
+)
+def test_a_cut_is_exactly_one_outage_with_the_right_cause(daemon: Daemon, net: Isp, link: str, cause: Cause) -> None:
+    since = settle(daemon)
+    cut = net.cut(link)
+    time.sleep(2.0)
+    restored = net.restore(link) if link != "dns" else net.dns_fail(False)
+    outage = assert_one_outage(daemon, since, cut, restored, cause)
+    assert outage.rounds >= int(2.0 / INTERVAL) - 2
+    log = daemon.logs()
+    assert "<4>OUTAGE STARTED at " in log and "<4>OUTAGE ENDED at " in log
+
+
+def test_a_cut_shorter_than_confirm_rounds_is_loss_not_an_outage(daemon: Daemon, net: Isp) -> None:
+    since = settle(daemon)
+    net.cut("core")
+    time.sleep(INTERVAL * (CONFIRM - 1) - 0.1)
+    net.restore("core")
+    time.sleep(CONFIRM * INTERVAL + 1.0)
+    assert [i for i in incidents_since(daemon, since) if i.kind is Kind.OUTAGE] == []
+    with Store.open(daemon.store, readonly=True) as store:
+        rounds = list(store.rounds(since, time.time()))
+    lost = [r for r in rounds if not any(s.ok for s in r.by_role(Role.ANCHOR))]
+    assert 1 <= len(lost) < CONFIRM, "the blip is recorded as lost rounds"
+
+
+def test_ten_percent_loss_is_degraded_not_an_outage(daemon: Daemon, net: Isp) -> None:
+    since = settle(daemon)
+    net.set_loss("access", 10)
+    time.sleep(14.0)
+    net.set_loss("access", 0)
+
+    def degraded_closed() -> list[Incident] | None:
+        found = [i for i in incidents_since(daemon, since) if i.kind is Kind.DEGRADED]
+        return found if found and all(i.end is not None for i in found) else None
+
+    degraded = wait_for("the degraded incident to close", degraded_closed, 20, daemon)
+    assert [i for i in incidents_since(daemon, since) if i.kind is Kind.OUTAGE] == []
+    assert degraded[0].cause is Cause.ISP, degraded
+    assert "loss" in degraded[0].detail
+
+
+def test_kill_9_during_an_outage_then_restart_keeps_the_data_consistent(
+    net: Isp, tmp_path: Path, daemon: Daemon
+) -> None:
+    first = start_daemon(net, tmp_path, "crash", commit_interval=10.0)
+    began = time.time()
+    wait_for("the ISP hop", lambda: _with_isp(first) if first.store.exists() else None, 30, first)
+    cut = net.cut("core")
+    opened = wait_for("the outage to open", lambda: [i for i in incidents_since(first, began) if i.is_open], 10, first)
+    time.sleep(1.0)
+    first.proc.kill()
+    first.proc.wait(timeout=10)
+    killed = time.time()
+    time.sleep(1.0)
+
+    second = start_daemon(net, tmp_path, "crash", commit_interval=10.0)
+    restarted = time.time()
+    wait_for("a new outage after the restart", lambda: [i for i in incidents_since(second, restarted) if i.is_open],
+             15, second)  # fmt: skip
+    restored = net.restore("core")
+    wait_for(
+        "the second outage to close",
+        lambda: [i for i in incidents_since(second, restarted) if i.end is not None],
+        10,
+        second,
+    )
+    stop = time.time()
+    second.proc.send_signal(signal.SIGTERM)
+    assert second.proc.wait(timeout=2.0) == 0, second.logs()
+
+    with sqlite3.connect(second.store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    db.close()
+    with Store.open(second.store, readonly=True) as store:
+        outages = [i for i in store.incidents(began, time.time()) if i.kind is Kind.OUTAGE]
+        sessions = store.sessions(began - 60, time.time())
+        last = store.last_round()
+    assert len(outages) == 2, outages
+    crashed, resumed = outages
+    assert crashed.start == opened[0].start and cut - TIMEOUT - 0.05 <= crashed.start <= cut + SLACK
+    assert crashed.end is not None and crashed.start < crashed.end <= killed
+    assert resumed.start >= restarted and resumed.end is not None
+    assert restored - 0.05 <= resumed.end <= restored + SLACK
+    assert crashed.end <= resumed.start, "incidents never overlap"
+    assert [s.clean for s in sessions] == [False, True]
+    assert sessions[0].end <= killed and sessions[1].start >= killed, "the crash gap is unmonitored"
+    # SIGTERM flushed the last batch even though a commit was not due yet (commit_interval is 10 s).
+    assert last is not None and last.at >= stop - 2 * INTERVAL - 0.2
+    assert "closed outage (cause upstream)" in second.logs() and "left open by an unclean stop" in second.logs()
