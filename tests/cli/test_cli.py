@@ -77,7 +77,7 @@ def test_the_example_configuration_is_valid(env: dict[str, str]) -> None:
 def test_missing_store_is_one_line_and_exit_4(env: dict[str, str]) -> None:
     path = Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db"
     for command in (["status"], ["report"]):
-        code, out, err = invoke(*command)
+        code, _out, err = invoke(*command)
         assert code == ExitCode.STORE
         assert err == (
             f"netwatch: no store at {path}: netwatch has not recorded anything yet (run `netwatch run` first) "

@@ -223,15 +223,13 @@ def test_kill_9_during_an_outage_then_restart_keeps_the_data_consistent(
 
     second = start_daemon(net, tmp_path, "crash", commit_interval=10.0)
     restarted = time.time()
-    wait_for("a new outage after the restart", lambda: [i for i in incidents_since(second, restarted) if i.is_open],
-             15, second)  # fmt: skip
+
+    def after_restart(still_open: bool) -> list[Incident]:
+        return [i for i in incidents_since(second, restarted) if i.start >= restarted and i.is_open == still_open]
+
+    wait_for("a new outage after the restart", lambda: after_restart(True), 15, second)
     restored = net.restore("core")
-    wait_for(
-        "the second outage to close",
-        lambda: [i for i in incidents_since(second, restarted) if i.end is not None],
-        10,
-        second,
-    )
+    wait_for("the second outage to close", lambda: after_restart(False), 10, second)
     stop = time.time()
     second.proc.send_signal(signal.SIGTERM)
     assert second.proc.wait(timeout=2.0) == 0, second.logs()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from hypothesis import given, settings
@@ -209,7 +210,7 @@ def closed_incidents(rounds: list[Round], rules: Rules) -> list[Incident]:
 @given(streams(), rules_st)
 def test_incidents_never_overlap(rounds: list[Round], rules: Rules) -> None:
     found = closed_incidents(rounds, rules)
-    for a, b in zip(found, found[1:], strict=False):
+    for a, b in itertools.pairwise(found):
         assert a.end is not None and a.end <= b.start
 
 

@@ -49,9 +49,9 @@ def test_nothing_monitored_has_no_availability_but_every_field() -> None:
 
 
 def test_outage_inside_business_hours_and_partly_outside() -> None:
-    # 08:30–09:30 on Monday: 30 min before opening, 30 min inside.
-    outage = Incident(Kind.OUTAGE, Cause.ISP, MON + 8.5 * 3600, MON + 9.5 * 3600, rounds=3600,
-                      cause_rounds=((Cause.ISP, 3600),), detail="gateway answered 3600/3600; ISP hop 0/3600")  # fmt: skip
+    # 08:30-09:30 on Monday: 30 min before opening, 30 min inside.
+    evidence = "gateway answered 3600/3600; ISP hop 0/3600"
+    outage = Incident(Kind.OUTAGE, Cause.ISP, MON + 8.5 * 3600, MON + 9.5 * 3600, 3600, ((Cause.ISP, 3600),), evidence)
     degraded = Incident(Kind.DEGRADED, Cause.UPSTREAM, MON + 12 * 3600, MON + 12.25 * 3600)
     report = compute(Period(MON, MON + DAY), [degraded, outage], [Coverage(MON, MON + DAY)], LONDON)
     out = to_json(report)

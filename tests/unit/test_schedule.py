@@ -182,6 +182,15 @@ def test_dst_days_count_the_real_elapsed_time(zone: str, day: date, hours: str, 
     assert schedule.seconds(start, start + timedelta(days=4)) == pytest.approx(expected * H, abs=1e-6)
 
 
+def test_a_range_can_reach_two_local_dates_past_its_start_day() -> None:
+    # Nuuk skips 2026-03-28 23:00-24:00; Friday's range ends at 23:30 on Saturday, which maps forward to 00:30 on
+    # Sunday, so a period starting on Sunday must still look at Friday.
+    hours = BusinessHours.from_config({"timezone": "America/Nuuk", "week": {"fri": "23:45-23:30"}})
+    sunday = at("America/Nuuk", 2026, 3, 29)
+    assert hours.seconds(sunday, sunday + timedelta(hours=6)) == 1800.0
+    assert hours.is_open((sunday + timedelta(minutes=29)).timestamp())
+
+
 def test_a_year_is_counted_fast() -> None:
     hours = BusinessHours.from_config({"timezone": "Europe/London", "holidays": "GB"})
     began = time.perf_counter()
@@ -367,7 +376,8 @@ ZONES = {  # zone → holiday calendars to draw from
     "America/New_York": ("", "US-NY"),
     "Australia/Lord_Howe": ("", "AU-NSW"),
     "Asia/Kolkata": ("", "IN"),
-    "America/Havana": ("",),  # DST changes at midnight: 00:00 → 01:00 and 01:00 → 00:00
+    "America/Havana": ("",),
+    "America/Nuuk": ("",),  # skips 23:00-24:00  # DST changes at midnight: 00:00 → 01:00 and 01:00 → 00:00
     "UTC": ("",),
 }
 YEAR_2025 = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp()) // 60
