@@ -11,6 +11,7 @@ Must not do I/O or read any clock: every instant comes from the rounds.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -22,6 +23,8 @@ from netwatch.model import Cause, Incident, Kind, Role, Round, Sample
 # A degraded incident ends only when loss and latency fall to this share of their thresholds, so a line that
 # hovers around a threshold yields one incident rather than a flapping series.
 CLEAR_RATIO = 0.8
+# Loss rate of a healthy hop, the alternative against which a hop's loss is judged when localising degradation.
+CLEAN_LOSS = 0.005
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ class Tally:
     def lost(self) -> int:
         return self.sent - self.ok
 
+    def plus(self, other: Tally) -> Tally:
+        """Counts added; the best RTT of a sum is not kept (medians come from the window)."""
+        return Tally(self.sent + other.sent, self.ok + other.ok)
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -58,6 +65,12 @@ class Entry:
     anchor: Tally
     gateway: Tally
     isp: Tally
+
+    def plus(self, other: Entry) -> Entry:
+        return Entry(self.anchor.plus(other.anchor), self.gateway.plus(other.gateway), self.isp.plus(other.isp))
+
+
+NO_ENTRY = Entry(Tally(), Tally(), Tally())
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,7 @@ class State:
     outage: Incident | None = None
     evidence: Evidence = Evidence()
     degraded: Incident | None = None
+    degraded_sum: Entry = NO_ENTRY  # everything seen while degraded: localises the loss better as it grows
     window: tuple[Entry, ...] = ()
     last_at: float | None = None
 
@@ -185,21 +199,38 @@ def _over(loss: float, latency: float | None, rules: Rules, ratio: float = 1.0) 
     return loss > rules.loss_percent * ratio or (latency is not None and latency > rules.latency_ms * ratio)
 
 
-def _degraded_cause(v: _WindowView, rules: Rules) -> Cause:
-    if _over(v.gateway_loss, v.gateway_latency, rules):
+def _explains(hop: Tally, anchors: Tally) -> bool:
+    """Whether a hop's loss is better explained by the anchors' loss rate (the loss starts at or before this hop)
+    than by a healthy hop's: a likelihood ratio, so it needs fewer samples as the difference grows."""
+    if hop.sent == 0 or anchors.sent == 0 or anchors.lost() == 0:
+        return False
+    p = min(anchors.lost() / anchors.sent, 0.999)
+    p0 = min(CLEAN_LOSS, p / 2)
+    lost, kept = hop.lost(), hop.ok
+    return lost * math.log(p / p0) + kept * math.log((1 - p) / (1 - p0)) > 0
+
+
+def _degraded_cause(v: _WindowView, total: Entry, rules: Rules) -> Cause:
+    """The nearest hop that already shows the degradation: the gateway (local), the ISP hop, else upstream."""
+    if _over(0.0, v.gateway_latency, rules) or _explains(total.gateway, total.anchor):
         return Cause.LOCAL
-    if _over(v.isp_loss, v.isp_latency, rules):
+    if _over(0.0, v.isp_latency, rules) or _explains(total.isp, total.anchor):
         return Cause.ISP
     return Cause.UPSTREAM
 
 
-def _degraded_detail(v: _WindowView, rules: Rules) -> str:
+def _degraded_detail(v: _WindowView, total: Entry, rules: Rules) -> str:
     latency = f"{v.latency:.1f} ms" if v.latency is not None else "n/a"
-    return (
+    parts = [
         f"over the last {rules.window} rounds: anchor loss {v.loss:.1f} % (threshold {rules.loss_percent:g} %), "
-        f"median best RTT {latency} (threshold {rules.latency_ms:g} ms); "
-        f"gateway loss {v.gateway_loss:.1f} %, ISP hop loss {v.isp_loss:.1f} %"
-    )
+        f"median best RTT {latency} (threshold {rules.latency_ms:g} ms)",
+        f"while degraded: anchors lost {total.anchor.lost()}/{total.anchor.sent}",
+    ]
+    if total.gateway.sent:
+        parts.append(f"gateway lost {total.gateway.lost()}/{total.gateway.sent}")
+    if total.isp.sent:
+        parts.append(f"ISP hop lost {total.isp.lost()}/{total.isp.sent}")
+    return "; ".join(parts)
 
 
 def _feed_window(state: State, entries: Iterable[Entry], at: float, rules: Rules) -> tuple[State, list[Event]]:
@@ -211,14 +242,22 @@ def _feed_window(state: State, entries: Iterable[Entry], at: float, rules: Rules
     degraded = state.degraded
     if degraded is None:
         if _over(view.loss, view.latency, rules):
-            opened = Incident(
-                Kind.DEGRADED, _degraded_cause(view, rules), start=at, rounds=1, detail=_degraded_detail(view, rules)
-            )
-            return replace(state, degraded=opened), [Opened(opened)]
+            total = NO_ENTRY
+            for e in window:
+                total = total.plus(e)
+            cause = _degraded_cause(view, total, rules)
+            opened = Incident(Kind.DEGRADED, cause, start=at, rounds=1, detail=_degraded_detail(view, total, rules))
+            return replace(state, degraded=opened, degraded_sum=total), [Opened(opened)]
         return state, []
-    if _over(view.loss, view.latency, rules, CLEAR_RATIO):
-        return replace(state, degraded=replace(degraded, rounds=degraded.rounds + 1)), []
-    return replace(state, degraded=None), [Closed(degraded.closed_at(at))]
+    if not _over(view.loss, view.latency, rules, CLEAR_RATIO):
+        return replace(state, degraded=None, degraded_sum=NO_ENTRY), [Closed(degraded.closed_at(at))]
+    total = state.degraded_sum
+    for e in entries:
+        total = total.plus(e)
+    cause = _degraded_cause(view, total, rules)
+    grown = replace(degraded, rounds=degraded.rounds + 1, cause=cause, detail=_degraded_detail(view, total, rules))
+    events: list[Event] = [Updated(grown)] if cause is not degraded.cause else []
+    return replace(state, degraded=grown, degraded_sum=total), events
 
 
 def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
@@ -247,7 +286,9 @@ def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
             outage = _with_round(outage, failed.cause, evidence)
         events.append(Opened(outage))
         # The window restarts after an outage: pre-outage loss says nothing about the recovered line.
-        state = replace(state, pending=(), outage=outage, evidence=evidence, degraded=None, window=())
+        state = replace(
+            state, pending=(), outage=outage, evidence=evidence, degraded=None, degraded_sum=NO_ENTRY, window=()
+        )
         return state, events
     if state.outage is not None:
         events.append(Closed(state.outage.closed_at(rnd.at)))
@@ -268,7 +309,7 @@ def close_all(state: State, at: float | None = None) -> tuple[State, list[Event]
         events.append(Closed(state.degraded.closed_at(end)))
     if state.outage is not None:
         events.append(Closed(state.outage.closed_at(end)))
-    return replace(state, pending=(), outage=None, evidence=Evidence(), degraded=None), events
+    return replace(state, pending=(), outage=None, evidence=Evidence(), degraded=None, degraded_sum=NO_ENTRY), events
 
 
 def run(rounds: Iterable[Round], rules: Rules, state: State | None = None) -> tuple[State, list[Event]]:
@@ -335,6 +376,7 @@ def state_to_json(state: State) -> dict[str, Any]:
         "outage": _incident_out(state.outage),
         "evidence": [ev.gateway_ok, ev.gateway_sent, ev.isp_ok, ev.isp_sent],
         "degraded": _incident_out(state.degraded),
+        "degraded_sum": _entry_out(state.degraded_sum),
         "window": [_entry_out(e) for e in state.window],
         "last_at": state.last_at,
     }
@@ -346,6 +388,7 @@ def state_from_json(v: Mapping[str, Any]) -> State:
         outage=_incident_in(v["outage"]),
         evidence=Evidence(*(int(x) for x in v["evidence"])),
         degraded=_incident_in(v["degraded"]),
+        degraded_sum=_entry_in(v["degraded_sum"]) if "degraded_sum" in v else NO_ENTRY,
         window=tuple(_entry_in(e) for e in v["window"]),
         last_at=None if v["last_at"] is None else float(v["last_at"]),
     )

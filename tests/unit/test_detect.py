@@ -261,3 +261,44 @@ def test_state_round_trips_through_json_mid_outage() -> None:
     assert state.outage is not None
     assert state_from_json(json.loads(json.dumps(state_to_json(state)))) == state
     assert State() == state_from_json(state_to_json(State()))
+
+
+def _lossy(n: int, *, gateway_every: int = 0, isp_every: int = 0, anchors_every: int = 10) -> list[Round]:
+    """n up rounds where every k-th round loses the gateway / ISP hop / one anchor (deterministic loss rates)."""
+    out = []
+    for i in range(n):
+        gw = not (gateway_every and i % gateway_every == 0)
+        isp = not (isp_every and i % isp_every == 0)
+        lost = 1 if anchors_every and i % anchors_every == 0 else 0
+        samples = [Sample(GW, 1.0 if gw else None), Sample(ISP, 5.0 if isp else None)]
+        samples += [Sample(t, 10.0 if k >= lost else None) for k, t in enumerate(ANCHORS)]
+        out.append(Round(at=1000.0 + i, samples=(*samples, Sample(DNS, 3.0))))
+    return out
+
+
+def test_degradation_is_localised_at_the_nearest_hop_that_shows_it() -> None:
+    # One anchor in three lost every 3rd round: 11 % anchor loss, above the 5 % threshold.
+    rules = Rules(confirm=3, window=30, loss_percent=5.0)
+    cases = {
+        Cause.UPSTREAM: _lossy(200, anchors_every=3),
+        Cause.ISP: _lossy(200, isp_every=9, anchors_every=3),
+        Cause.LOCAL: _lossy(200, gateway_every=9, isp_every=9, anchors_every=3),
+    }
+    for cause, rounds in cases.items():
+        _, events = run(rounds, rules)
+        (degraded,) = incidents(events)
+        assert (degraded.kind, degraded.cause) == (Kind.DEGRADED, cause), degraded.detail
+
+
+def test_degraded_cause_is_revised_as_evidence_accumulates() -> None:
+    # The ISP hop's first loss comes late: the incident opens as upstream, then moves to isp with an Updated event.
+    rules = Rules(confirm=3, window=30, loss_percent=5.0)
+    rounds = _lossy(400, anchors_every=3)
+    for i in range(60, 400, 8):
+        gw, isp, *rest = rounds[i].samples
+        rounds[i] = Round(rounds[i].at, (gw, Sample(ISP, None), *rest))
+    _, events = run(rounds, rules)
+    assert isinstance(events[0], Opened) and events[0].incident.cause is Cause.UPSTREAM
+    updates = [e for e in events if isinstance(e, Updated)]
+    assert updates and updates[-1].incident.cause is Cause.ISP
+    assert "ISP hop lost" in updates[-1].incident.detail
