@@ -8,10 +8,12 @@ crash test runs a second daemon of its own.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -255,3 +257,44 @@ def test_kill_9_during_an_outage_then_restart_keeps_the_data_consistent(
     # SIGTERM flushed the last batch even though a commit was not due yet (commit_interval is 10 s).
     assert last is not None and last.at >= stop - 2 * INTERVAL - 0.2
     assert "closed outage (cause upstream)" in second.logs() and "left open by an unclean stop" in second.logs()
+
+
+def test_probe_prints_one_round_as_a_table(net: Isp, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "probe.toml", tmp_path / "unused.db", commit_interval=1.0)
+    command = ("env", f"NETWATCH_STATE_DIR={tmp_path}", sys.executable, "-m", "netwatch", "probe", "--config", str(cfg))
+    done = net.run("home", *command)
+    rows = [line.split() for line in done.stdout.splitlines()]
+    assert rows[0] == ["TARGET", "ROLE", "RESULT"]
+    by_target = {r[0]: r[1:] for r in rows[1:] if len(r) >= 3 and r[1] in {"gateway", "isp", "anchor", "dns"}}
+    assert by_target[GATEWAY][0] == "gateway" and by_target[ISP_EDGE][0] == "isp"
+    assert {t for t, r in by_target.items() if r[0] == "anchor"} == {*ANCHORS, ANCHOR6}
+    assert all(r[2] == "ms" for r in by_target.values()), done.stdout
+    assert done.stdout.endswith("Verdict: the line is up\n")
+    assert not (tmp_path / "unused.db").exists(), "probe stores nothing"
+
+    net.cut("access")
+    done = net.run("home", *command)
+    assert done.stdout.endswith("Verdict: the line looks down, cause isp\n"), done.stdout
+
+
+def test_run_without_icmp_permission_names_both_fixes(net: Isp) -> None:
+    # Group 0 is outside ping_group_range "1 0", and raw sockets need the capability this process lacks.
+    shared = Path(tempfile.mkdtemp(prefix="netwatch-perm-"))
+    try:
+        shared.chmod(0o755)
+        cfg = write_config(shared / "c.toml", shared / "state" / "netwatch.db", commit_interval=1.0)
+        cfg.chmod(0o644)
+        cfg.write_text(cfg.read_text().replace('mode = "unprivileged"', 'mode = "auto"'))
+        net.run("home", "sysctl", "-qw", "net.ipv4.ping_group_range=1 0")
+        drop = ("setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw")  # root, but without CAP_NET_RAW
+        environment = ("env", f"NETWATCH_STATE_DIR={shared / 'state'}", "PYTHONDONTWRITEBYTECODE=1")
+        command = (*drop, *environment, sys.executable, "-m", "netwatch", "run", "--config", str(cfg))
+        done = net.run("home", *command, check=False)
+        assert done.returncode == 5, done.stderr
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+        assert done.stderr.startswith("netwatch: cannot open ICMP sockets: ")
+        assert "net.ipv4.ping_group_range" in done.stderr and "CAP_NET_RAW" in done.stderr
+        assert not (shared / "state").exists(), "nothing is created before probing is possible"
+    finally:
+        net.run("home", "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
+        shutil.rmtree(shared)
