@@ -10,12 +10,14 @@ closes open incidents at the last round seen and flushes everything.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from netwatch import detect
@@ -107,7 +109,7 @@ class Daemon:
             latency_ms=config.detect.latency_ms,
         )
         self.state = detect.State()
-        self.targets = Targets(anchors=config.targets.anchors)
+        self.targets = Targets(anchors=config.targets.anchors, isp=self._remembered_isp_hop())
         self.last_round: Round | None = None
         self.rounds = 0
         self.overruns = 0
@@ -142,8 +144,36 @@ class Daemon:
         if hop and hop != self.targets.isp:
             log.info("ISP hop is %s (first hop beyond the gateway)", hop)
             self.targets.isp = hop
+            self._remember_isp_hop(hop)
         elif not hop and self.targets.isp is None:
             log.info("ISP hop not found yet (no Time Exceeded at TTL 2); retrying after the next refresh")
+        elif not hop:
+            log.debug("ISP hop not found now; keeping %s", self.targets.isp)
+
+    # The ISP hop cannot be discovered while the access link is down, which is exactly when it matters most:
+    # remember the last one found, so a start (or `netwatch probe`) during an outage can still blame the right layer.
+    @property
+    def _isp_hop_file(self) -> Path:
+        return self.config.state_dir / "isp-hop"
+
+    def _remembered_isp_hop(self) -> str | None:
+        if self.config.targets.isp != "auto":
+            return None
+        try:
+            text = self._isp_hop_file.read_text().strip()
+            ipaddress.ip_address(text)
+        except (OSError, ValueError):
+            return None
+        return text
+
+    def _remember_isp_hop(self, hop: str) -> None:
+        try:
+            self._isp_hop_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._isp_hop_file.with_suffix(".tmp")
+            tmp.write_text(hop + "\n")
+            tmp.replace(self._isp_hop_file)
+        except OSError as err:
+            log.warning("cannot remember the ISP hop in %s: %s", self._isp_hop_file, err.strerror)
 
     def _maybe_rediscover(self, privileged: bool, force: bool = False) -> None:
         due = time.monotonic() - self.targets.last_isp_discovery >= self.config.targets.isp_refresh

@@ -295,7 +295,7 @@ def test_degraded_cause_is_revised_as_evidence_accumulates() -> None:
     rules = Rules(confirm=3, window=30, loss_percent=5.0)
     rounds = _lossy(400, anchors_every=3)
     for i in range(60, 400, 8):
-        gw, isp, *rest = rounds[i].samples
+        gw, _isp, *rest = rounds[i].samples
         rounds[i] = Round(rounds[i].at, (gw, Sample(ISP, None), *rest))
     _, events = run(rounds, rules)
     assert isinstance(events[0], Opened) and events[0].incident.cause is Cause.UPSTREAM
