@@ -117,10 +117,11 @@ class BusinessHours:
         if end <= start:
             return
         zone = self.timezone
-        # A range starts on its day's local date and ends before the second midnight after it, which a gap at
-        # midnight can push one more hour forward: two days back covers every range reaching into the period.
+        # A range ends before the second local midnight after its day, but a gap just before midnight maps that
+        # end past it (America/Nuuk skips 23:00-24:00): look two days back. A fall-back across midnight repeats
+        # the previous day's last hour after the next day began (St. John's until 2010): look one day ahead.
         day = datetime.fromtimestamp(start, zone).date() - timedelta(days=2)
-        last = datetime.fromtimestamp(end, zone).date()
+        last = datetime.fromtimestamp(end, zone).date() + timedelta(days=1)
         pieces: list[tuple[float, float]] = []
         while day <= last:
             pieces.extend(self._day(day, zone))

@@ -1,0 +1,119 @@
+"""Benchmark: the daemon's CPU, memory and store growth at 1 s / 6 targets, beside `fping -l` on the same targets.
+
+Builds the simulated ISP of the integration tests (network namespaces; needs root), runs `netwatch run` and
+`fping -l` side by side in the home namespace against the gateway, the ISP hop, three IPv4 anchors and one IPv6
+anchor at one round per second, lets them warm up, then samples /proc for a measurement window and prints:
+CPU % of one core for each (and their ratio), RSS (current and peak), and the store's growth extrapolated to a
+day. Budget (issue 2): <= 2 % of one core, <= 60 MB RSS, <= 5 MB of raw data per day. A figure, never a test.
+
+    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.integration.netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp, missing_requirements
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def memory_kib(pid: int) -> tuple[int, int]:
+    values = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(values["VmRSS"].split()[0]), int(values["VmHWM"].split()[0])
+
+
+def store_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=120.0, help="measurement window")
+    parser.add_argument("--warmup", type=float, default=15.0)
+    parser.add_argument("--dns", action="store_true", help="also resolve two names per round (netwatch only)")
+    args = parser.parse_args()
+    missing = missing_requirements()
+    if missing:
+        sys.exit(f"cannot build the simulated ISP: {missing}")
+
+    targets = [GATEWAY, ISP_EDGE, *ANCHORS, ANCHOR6]
+    with tempfile.TemporaryDirectory(prefix="netwatch-bench-") as tmp, Isp() as isp:
+        state = Path(tmp)
+        anchors = ", ".join(f'"{a}"' for a in (*ANCHORS, ANCHOR6))
+        names = '["example.test", "anchor.test"]' if args.dns else "[]"
+        cfg = state / "bench.toml"
+        cfg.write_text(
+            f"[probe]\ninterval = 1.0\ntimeout = 0.8\n[targets]\nanchors = [{anchors}]\n[dns]\nnames = {names}\n"
+            f'[store]\npath = "{state / "netwatch.db"}"\n'
+        )
+        env = {**os.environ, "NETWATCH_STATE_DIR": str(state)}
+        log = (state / "daemon.log").open("wb")
+        daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log)
+        fping = isp.popen(
+            "home", "fping", "-l", "-p", "1000", "-t", "800", "-q", *targets,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(args.warmup)
+        db = state / "netwatch.db"
+        start = time.monotonic()
+        d0, f0, s0 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid), store_bytes(db)
+        time.sleep(args.seconds)
+        elapsed = time.monotonic() - start
+        d1, f1, s1 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid), store_bytes(db)
+        rss, peak = memory_kib(daemon.pid)
+        f_rss, _ = memory_kib(fping.pid)
+        stop = time.monotonic()
+        daemon.send_signal(signal.SIGTERM)
+        code = daemon.wait(timeout=30)
+        stopped_in = time.monotonic() - stop
+        fping.send_signal(signal.SIGTERM)
+        fping.wait(timeout=10)
+        log.close()
+
+        d_pct = 100.0 * (d1 - d0) / elapsed
+        f_pct = 100.0 * (f1 - f0) / elapsed
+        print(
+            f"window             {elapsed:.0f} s, 1 round/s, {len(targets)} ICMP targets"
+            + (" + 2 DNS names" if args.dns else "")
+        )
+        print(f"netwatch CPU       {d_pct:.2f} % of one core   (budget 2 %)")
+        print(f"fping -l CPU       {f_pct:.2f} % of one core")
+        print(
+            f"CPU ratio          {d_pct / f_pct:.1f}x fping"
+            if f_pct > 0
+            else "CPU ratio          fping used no measurable CPU"
+        )
+        print(
+            f"netwatch RSS       {rss / 1024:.1f} MiB now, {peak / 1024:.1f} MiB peak   (budget 60 MB); "
+            f"fping {f_rss / 1024:.1f} MiB"
+        )
+        # After a clean stop the WAL is checkpointed into the file: its size per stored round is the real cost.
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            (rounds,) = conn.execute("SELECT count(*) FROM rounds").fetchone()
+        conn.close()
+        size = db.stat().st_size
+        print(
+            f"store              {size} bytes for {rounds} rounds = {size / rounds * 86400 / 1e6:.2f} MB/day (budget 5)"
+        )
+        print(f"store while running {(s1 - s0) * 86400 / elapsed / 1e6:.2f} MB/day of file growth incl. WAL")
+        print(f"SIGTERM → exit {code} in {stopped_in:.2f} s (limit 2 s)")
+
+
+if __name__ == "__main__":
+    main()
