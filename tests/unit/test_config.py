@@ -92,7 +92,7 @@ class TestExampleFile:
         cfg = config.load(EXAMPLE, ENV)
         assert cfg.source == EXAMPLE
         assert cfg.business_hours.timezone_name == "Europe/London"
-        assert cfg.business_hours.holidays == "GB"
+        assert cfg.business_hours.holidays == "GB-ENG"
 
     def test_every_key_of_every_table_is_in_it(self) -> None:
         doc = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))

@@ -344,7 +344,7 @@ def _plain(value: Any) -> bool:
 def test_to_table_of_the_example_file_round_trips_through_toml() -> None:
     table = tomllib.loads(EXAMPLE.read_text())["business_hours"]
     hours = BusinessHours.from_config(table)
-    assert hours.holidays == "GB"
+    assert hours.holidays == "GB-ENG"
     assert hours.week[1] == ((540, 750), (810, 1050))
     printed = hours.to_table()
     assert _plain(printed)
