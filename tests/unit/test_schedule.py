@@ -350,7 +350,7 @@ def test_to_table_of_the_example_file_round_trips_through_toml() -> None:
     assert _plain(printed)
     assert printed == {
         "timezone": "Europe/London",
-        "holidays": "GB",
+        "holidays": "GB-ENG",
         "closed": ["2026-12-24", "2026-12-29", "2026-12-30", "2026-12-31"],
         "week": {
             "mon": "09:00-17:30",
