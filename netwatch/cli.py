@@ -182,6 +182,9 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as err:
         raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable --output") from err
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be read and sent on
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
@@ -204,13 +207,17 @@ def report(
 ) -> None:
     """Outage report for a period (JSON per the documented contract)."""
     from netwatch.report.compute import compute, to_json
-    from netwatch.report.period import resolve
+    from netwatch.report.period import parse_when, resolve
     from netwatch.store.sqlite import Store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
         tz = cfg.business_hours.timezone
         now = time.time()
+        # Bad dates are reported as such even when there is no store yet.
+        for option, word in (("--since", since), ("--until", until)):
+            if word:
+                parse_when(option, word, tz, end_of_day=False)
         with Store.open(cfg.store.path, readonly=True) as store:
             history = store.sessions(0.0, now)
             period = resolve(since, until, tz, now=now, history_start=history[0].start if history else None)

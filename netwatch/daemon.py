@@ -10,10 +10,14 @@ closes open incidents at the last round seen and flushes everything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import ipaddress
 import logging
+import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,6 +68,47 @@ class Targets:
         return tuple(out)
 
 
+def exclusive_lock(store: Path) -> int:
+    """Hold ``STORE.lock`` for the life of the process: two daemons on one store would each take the other's
+    running session for a crashed one. Returns the descriptor (closing it releases the lock)."""
+    path = store.with_name(store.name + ".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreError(
+            f"another netwatch is already recording into {store}: stop it first, or give this one its own store.path"
+        ) from None
+    return fd
+
+
+async def in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on a daemon thread. Unlike asyncio.to_thread, a stop does not wait for it: ISP-hop discovery
+    can block for several probe timeouts while the line is down, and SIGTERM must be honoured within 2 s."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(value: T | None, err: BaseException | None) -> None:
+        if future.done():
+            return
+        if err is not None:
+            future.set_exception(err)
+        else:
+            future.set_result(value)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            value, err = fn(*args), None
+        except Exception as exc:
+            value, err = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, value, err)
+
+    threading.Thread(target=work, name="netwatch-discovery", daemon=True).start()
+    return await future
+
+
 class Writer:
     """Runs every store call on one thread, in order. Errors are logged once per change, never raised."""
 
@@ -81,7 +126,8 @@ class Writer:
     def _report(self, future: Future[Any]) -> None:
         err = future.exception()
         if err is None:
-            if self._last_error:
+            # add_round only buffers: recovery is when a write went through and nothing is left behind.
+            if self._last_error and self.store.pending() == 0:
                 log.warning("store writable again: backlog written")
                 self._last_error = ""
             return
@@ -116,6 +162,8 @@ class Daemon:
         self.clock_steps = 0
         self._discovery: asyncio.Task[None] | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
+        self._gateway_gone = False
+        self.remember_isp_hop = True  # `netwatch probe` reads the remembered hop but never writes state
 
     # --- targets ---------------------------------------------------------------------------------------------
 
@@ -125,12 +173,20 @@ class Daemon:
             self.targets.gateway = want or None
             return
         found = discover.default_gateway()
-        if found != self.targets.gateway:
-            if found:
-                log.info("gateway is %s (default route)", found)
-            else:
-                log.warning("no default route: gateway not probed until one appears")
+        if found == self.targets.gateway or (found is None and self._gateway_gone):
+            return
+        if found:
+            log.info("gateway is %s (default route)", found)
             self.targets.gateway = found
+            self._gateway_gone = False
+        elif self.targets.gateway:
+            # The route vanishes with the carrier (cable pulled, Wi-Fi lost): keep probing the last gateway, so
+            # the outage is blamed on the local network rather than on nobody.
+            log.warning("default route gone; still probing the last gateway %s", self.targets.gateway)
+            self._gateway_gone = True
+        else:
+            log.warning("no default route: the gateway is not probed until one appears")
+            self._gateway_gone = True
 
     async def _discover_isp(self, privileged: bool) -> None:
         want = self.config.targets.isp
@@ -138,13 +194,14 @@ class Daemon:
         if want != "auto":
             self.targets.isp = want or None
             return
-        hop = await asyncio.to_thread(
+        hop = await in_daemon_thread(
             discover.isp_hop, self.targets.anchors, self.targets.gateway, privileged, self.config.probe.timeout
         )
         if hop and hop != self.targets.isp:
             log.info("ISP hop is %s (first hop beyond the gateway)", hop)
             self.targets.isp = hop
-            self._remember_isp_hop(hop)
+            if self.remember_isp_hop:
+                self._remember_isp_hop(hop)
         elif not hop and self.targets.isp is None:
             log.info("ISP hop not found yet (no Time Exceeded at TTL 2); retrying after the next refresh")
         elif not hop:
@@ -178,7 +235,6 @@ class Daemon:
     def _maybe_rediscover(self, privileged: bool, force: bool = False) -> None:
         due = time.monotonic() - self.targets.last_isp_discovery >= self.config.targets.isp_refresh
         if (force or due) and (self._discovery is None or self._discovery.done()):
-            self._resolve_gateway()
             self._discovery = asyncio.create_task(self._discover_isp(privileged))
 
     # --- the loop --------------------------------------------------------------------------------------------
@@ -187,6 +243,11 @@ class Daemon:
         cfg = self.config
         privileged = choose_mode(cfg.probe.mode)
         store = Store.open(cfg.store.path)
+        try:
+            lock = exclusive_lock(cfg.store.path)
+        except StoreError:
+            store.close()
+            raise
         writer = Writer(store)
         icmp = IcmpProber(privileged, cfg.probe.timeout)
         dns = DnsProber(cfg.dns.names, cfg.dns.servers, cfg.dns.timeout)
@@ -208,7 +269,10 @@ class Daemon:
             if self._discovery is not None:
                 self._discovery.cancel()
             icmp.close()
-            self._shutdown(writer)
+            try:
+                self._shutdown(writer)
+            finally:
+                os.close(lock)
 
     async def _loop(self, icmp: IcmpProber, dns: DnsProber, writer: Writer, privileged: bool) -> None:
         cfg = self.config
@@ -225,7 +289,10 @@ class Daemon:
                     break
                 except TimeoutError:
                     pass
-            rnd = await self._probe_round(icmp, dns)
+            self._resolve_gateway()  # a few microseconds: /proc/net/route is tiny
+            rnd = await self._until_stopped(self._probe_round(icmp, dns))
+            if rnd is None:
+                break
             self._handle(rnd, writer, privileged)
             now = time.monotonic()
             if now - last_commit >= cfg.store.commit_interval:
@@ -241,16 +308,26 @@ class Daemon:
                 log.debug("round overran its slot; skipped %d slot(s)", next_slot - slot - 1)
             slot = next_slot
 
+    async def _until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """``work``'s result, or None when stop is set first (the work is cancelled: shutdown never waits for
+        a round's timeout)."""
+        task = asyncio.ensure_future(work)
+        stopper = asyncio.ensure_future(self.stop.wait())
+        done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            stopper.cancel()
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
+
     async def _probe_round(self, icmp: IcmpProber, dns: DnsProber) -> Round:
         at, mono = time.time(), time.monotonic()
         targets = self.targets.icmp_targets()
-        try:
-            icmp_samples, dns_samples = await asyncio.gather(icmp.probe(targets), dns.probe())
-        except Exception as err:  # one failing probe never stops the loop: the round is recorded as failed
-            log.error("probe round failed: %r", err)
-            icmp_samples = tuple(Sample(t, None, f"probe error: {err}") for t in targets)
-            dns_samples = tuple(Sample(t, None, f"probe error: {err}") for t in dns.targets)
-        samples = (*icmp_samples, *dns_samples)
+        # Each probe fails on its own: a broken resolver must not turn answered pings into a fake local outage.
+        icmp_result, dns_result = await asyncio.gather(icmp.probe(targets), dns.probe(), return_exceptions=True)
+        samples = (*self._samples(icmp_result, targets), *self._samples(dns_result, dns.targets))
         errors = frozenset(f"{s.target.address}: {s.error}" for s in samples if s.error)
         if errors != self._last_probe_errors:
             for e in sorted(errors - self._last_probe_errors):
@@ -263,8 +340,9 @@ class Daemon:
         last = self.last_round
         if last is None or not last.mono:
             return 0.0
-        step = (rnd.at - last.at) - (rnd.mono - last.mono)
-        return step if abs(step) > CLOCK_STEP else 0.0
+        elapsed = rnd.mono - last.mono
+        step = (rnd.at - last.at) - elapsed
+        return step if abs(step) > max(CLOCK_STEP, 0.01 * elapsed) else 0.0
 
     def _split_at_clock_step(self, rnd: Round, step: float, writer: Writer) -> None:
         """A wall-clock step (NTP on a Pi without RTC) must not become a fake outage or a negative duration:
@@ -281,10 +359,19 @@ class Daemon:
         self.state, events = detect.close_all(self.state, at=last.at)
         for event in events:
             writer.submit(writer.store.save_incident, event.incident)
+            log.info("closed %s at the last round before the clock step", describe(event.incident))
         self.state = detect.State()
         writer.submit(writer.store.end_session, last.at)
         writer.submit(writer.store.begin_session, rnd.at)
         self.clock_steps += 1
+
+    @staticmethod
+    def _samples(result: tuple[Sample, ...] | BaseException, targets: tuple[Target, ...]) -> tuple[Sample, ...]:
+        if not isinstance(result, BaseException):
+            return result
+        if not isinstance(result, Exception):
+            raise result  # cancellation and the like are not probe failures
+        return tuple(Sample(t, None, f"probe error: {result}") for t in targets)
 
     def _handle(self, rnd: Round, writer: Writer, privileged: bool) -> None:
         step = self._clock_step(rnd)
@@ -333,6 +420,7 @@ class Daemon:
 async def probe_once(config: Config) -> Round:
     """One round over the configured targets (gateway and ISP hop discovered as the daemon would), not stored."""
     daemon = Daemon(config, asyncio.Event())
+    daemon.remember_isp_hop = False
     privileged = choose_mode(config.probe.mode)
     daemon._resolve_gateway()
     await daemon._discover_isp(privileged)

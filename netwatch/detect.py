@@ -252,10 +252,13 @@ def _feed_window(state: State, entries: Iterable[Entry], at: float, rules: Rules
     if not _over(view.loss, view.latency, rules, CLEAR_RATIO):
         return replace(state, degraded=None, degraded_sum=NO_ENTRY), [Closed(degraded.closed_at(at))]
     total = state.degraded_sum
+    added = 0
     for e in entries:
         total = total.plus(e)
+        added += 1
     cause = _degraded_cause(view, total, rules)
-    grown = replace(degraded, rounds=degraded.rounds + 1, cause=cause, detail=_degraded_detail(view, total, rules))
+    detail = _degraded_detail(view, total, rules)
+    grown = replace(degraded, rounds=degraded.rounds + added, cause=cause, detail=detail)
     events: list[Event] = [Updated(grown)] if cause is not degraded.cause else []
     return replace(state, degraded=grown, degraded_sum=total), events
 

@@ -1,8 +1,8 @@
 """Log output: one line per event on stderr, readable in a terminal and in the systemd journal.
 
-Owns the log format only. Under systemd (``$JOURNAL_STREAM`` set) each line carries a ``<N>`` syslog priority
-prefix, which journald turns into the entry's priority, and no timestamp (the journal has its own). In a
-terminal lines start with a local timestamp and the level, coloured only when stderr is a TTY.
+Owns the log format only. Under systemd (stderr is the socket named by ``$JOURNAL_STREAM``) each line carries a
+``<N>`` syslog priority prefix, which journald turns into the entry's priority, and no timestamp (the journal has
+its own). In a terminal lines start with a local timestamp and the level, coloured only when stderr is a TTY.
 """
 
 from __future__ import annotations
@@ -33,11 +33,22 @@ class TerminalFormatter(logging.Formatter):
         return f"{start}{text}\033[0m" if start else text
 
 
+def _stderr_is_journal(stream: str) -> bool:
+    """systemd sets $JOURNAL_STREAM to "DEV:INODE" of the journal socket; a terminal started from a desktop session
+    can inherit the variable, so it counts only when stderr really is that socket."""
+    try:
+        dev, ino = (int(x) for x in stream.split(":"))
+        st = os.fstat(sys.stderr.fileno())
+    except (ValueError, OSError):
+        return False
+    return (st.st_dev, st.st_ino) == (dev, ino)
+
+
 def setup(level: str, env: Mapping[str, str] | None = None) -> None:
     """Send netwatch's log records to stderr at ``level`` (debug, info, warning, error)."""
     env = os.environ if env is None else env
     handler = logging.StreamHandler(sys.stderr)
-    if env.get("JOURNAL_STREAM"):
+    if _stderr_is_journal(env.get("JOURNAL_STREAM", "")):
         handler.setFormatter(JournalFormatter("%(message)s"))
     else:
         handler.setFormatter(TerminalFormatter(colour=sys.stderr.isatty() and not env.get("NO_COLOR")))

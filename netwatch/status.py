@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from netwatch.classify import round_cause
-from netwatch.model import Incident, Role, Round, Status
+from netwatch.model import Incident, Kind, Role, Round, Status
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
 
@@ -74,7 +74,7 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
         cause = round_cause(rnd)
         if age > fresh.limit:
             state = f"NOT RUNNING: the last round is {fmt_duration(age)} old"
-        elif status.open_incidents and any(i.kind.value == "outage" for i in status.open_incidents):
+        elif any(i.kind is Kind.OUTAGE for i in status.open_incidents):
             state = "DOWN"
         elif cause is not None:
             state = f"FAILING (last round points at {cause.value}; not yet confirmed as an outage)"
@@ -84,8 +84,10 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
             state = "UP"
         lines.append(f"State:     {state}")
         lines.append(f"Last round: {fmt_local(rnd.at, tz)} ({fmt_duration(age)} ago): {_round_summary(rnd)}")
-    if running is not None:
+    if running is not None and rnd is not None and now - rnd.at <= fresh.limit:
         lines.append(f"Session:   monitoring since {fmt_local(running.start, tz)}")
+    elif running is not None:
+        lines.append(f"Session:   the last one ran {fmt_local(running.start, tz)} to {fmt_local(running.end, tz)}")
     if status.open_incidents:
         lines.append("Open incidents:")
         lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.open_incidents)

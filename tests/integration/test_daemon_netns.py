@@ -82,8 +82,10 @@ def start_daemon(isp: Isp, tmp: Path, name: str, commit_interval: float) -> Daem
     store = tmp / f"{name}.db"
     cfg = write_config(tmp / f"{name}.toml", store, commit_interval)
     log = tmp / f"{name}.log"
-    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp), "JOURNAL_STREAM": "8:1234"}
     with log.open("ab") as err:
+        # As under systemd: $JOURNAL_STREAM names the device and inode of the daemon's stderr.
+        st = os.fstat(err.fileno())
+        env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp), "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
         proc = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=err)
     return Daemon(proc, store, log)
 
@@ -259,9 +261,12 @@ def test_kill_9_during_an_outage_then_restart_keeps_the_data_consistent(
     assert "closed outage (cause upstream)" in second.logs() and "left open by an unclean stop" in second.logs()
 
 
-def test_probe_prints_one_round_as_a_table(net: Isp, tmp_path: Path) -> None:
+def test_probe_prints_one_round_as_a_table(daemon: Daemon, net: Isp, tmp_path: Path) -> None:
     cfg = write_config(tmp_path / "probe.toml", tmp_path / "unused.db", commit_interval=1.0)
-    command = ("env", f"NETWATCH_STATE_DIR={tmp_path}", sys.executable, "-m", "netwatch", "probe", "--config", str(cfg))
+    # The daemon's state directory: probe reads the ISP hop it remembered (discovery is impossible during a cut).
+    state = daemon.store.parent
+    hint = (state / "isp-hop").read_text()
+    command = ("env", f"NETWATCH_STATE_DIR={state}", sys.executable, "-m", "netwatch", "probe", "--config", str(cfg))
     done = net.run("home", *command)
     rows = [line.split() for line in done.stdout.splitlines()]
     assert rows[0] == ["TARGET", "ROLE", "RESULT"]
@@ -271,6 +276,7 @@ def test_probe_prints_one_round_as_a_table(net: Isp, tmp_path: Path) -> None:
     assert all(r[2] == "ms" for r in by_target.values()), done.stdout
     assert done.stdout.endswith("Verdict: the line is up\n")
     assert not (tmp_path / "unused.db").exists(), "probe stores nothing"
+    assert (state / "isp-hop").read_text() == hint == f"{ISP_EDGE}\n"
 
     net.cut("access")
     done = net.run("home", *command)
