@@ -104,7 +104,7 @@ def main() -> None:
             f"fping {f_rss / 1024:.1f} MiB"
         )
         # After a clean stop the WAL is checkpointed into the file: its size per stored round is the real cost.
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(db) as conn:
             (rounds,) = conn.execute("SELECT count(*) FROM rounds").fetchone()
         conn.close()
         size = db.stat().st_size
