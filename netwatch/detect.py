@@ -20,8 +20,9 @@ from typing import Any
 from netwatch.classify import add_count, majority_cause, round_cause
 from netwatch.model import Cause, Incident, Kind, Role, Round, Sample
 
-# A degraded incident ends only when loss and latency fall to this share of their thresholds, so a line that
-# hovers around a threshold yields one incident rather than a flapping series.
+# A degraded incident ends only when loss and latency stay at or below this share of their thresholds for a whole
+# window of rounds (the end is backdated to the first of them), so a line that hovers around a threshold, or a
+# lucky stretch of random loss, yields one incident rather than a flapping series.
 CLEAR_RATIO = 0.8
 # Loss rate of a healthy hop, the alternative against which a hop's loss is judged when localising degradation.
 CLEAN_LOSS = 0.005
@@ -107,6 +108,7 @@ class State:
     evidence: Evidence = Evidence()
     degraded: Incident | None = None
     degraded_sum: Entry = NO_ENTRY  # everything seen while degraded: localises the loss better as it grows
+    clearing: tuple[float, int] | None = None  # while degraded: (first round back under the clear ratio, rounds since)
     window: tuple[Entry, ...] = ()
     last_at: float | None = None
 
@@ -233,7 +235,8 @@ def _degraded_detail(v: _WindowView, total: Entry, rules: Rules) -> str:
     return "; ".join(parts)
 
 
-def _feed_window(state: State, entries: Iterable[Entry], at: float, rules: Rules) -> tuple[State, list[Event]]:
+def _feed_window(state: State, fed: Iterable[Entry], at: float, rules: Rules) -> tuple[State, list[Event]]:
+    entries = tuple(fed)
     window = (*state.window, *entries)[-rules.window :]
     state = replace(state, window=window)
     if len(window) < rules.window:
@@ -247,20 +250,23 @@ def _feed_window(state: State, entries: Iterable[Entry], at: float, rules: Rules
                 total = total.plus(e)
             cause = _degraded_cause(view, total, rules)
             opened = Incident(Kind.DEGRADED, cause, start=at, rounds=1, detail=_degraded_detail(view, total, rules))
-            return replace(state, degraded=opened, degraded_sum=total), [Opened(opened)]
+            return replace(state, degraded=opened, degraded_sum=total, clearing=None), [Opened(opened)]
         return state, []
+    clearing = None
     if not _over(view.loss, view.latency, rules, CLEAR_RATIO):
-        return replace(state, degraded=None, degraded_sum=NO_ENTRY), [Closed(degraded.closed_at(at))]
+        since, rounds = state.clearing or (at, 0)
+        if rounds + len(entries) >= rules.window:
+            closed = degraded.closed_at(since)
+            return replace(state, degraded=None, degraded_sum=NO_ENTRY, clearing=None), [Closed(closed)]
+        clearing = (since, rounds + len(entries))
     total = state.degraded_sum
-    added = 0
     for e in entries:
         total = total.plus(e)
-        added += 1
     cause = _degraded_cause(view, total, rules)
     detail = _degraded_detail(view, total, rules)
-    grown = replace(degraded, rounds=degraded.rounds + added, cause=cause, detail=detail)
+    grown = replace(degraded, rounds=degraded.rounds + len(entries), cause=cause, detail=detail)
     events: list[Event] = [Updated(grown)] if cause is not degraded.cause else []
-    return replace(state, degraded=grown, degraded_sum=total), events
+    return replace(state, degraded=grown, degraded_sum=total, clearing=clearing), events
 
 
 def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
@@ -380,6 +386,7 @@ def state_to_json(state: State) -> dict[str, Any]:
         "evidence": [ev.gateway_ok, ev.gateway_sent, ev.isp_ok, ev.isp_sent],
         "degraded": _incident_out(state.degraded),
         "degraded_sum": _entry_out(state.degraded_sum),
+        "clearing": None if state.clearing is None else list(state.clearing),
         "window": [_entry_out(e) for e in state.window],
         "last_at": state.last_at,
     }
@@ -391,7 +398,8 @@ def state_from_json(v: Mapping[str, Any]) -> State:
         outage=_incident_in(v["outage"]),
         evidence=Evidence(*(int(x) for x in v["evidence"])),
         degraded=_incident_in(v["degraded"]),
-        degraded_sum=_entry_in(v["degraded_sum"]) if "degraded_sum" in v else NO_ENTRY,
+        degraded_sum=_entry_in(v["degraded_sum"]),
+        clearing=None if v["clearing"] is None else (float(v["clearing"][0]), int(v["clearing"][1])),
         window=tuple(_entry_in(e) for e in v["window"]),
         last_at=None if v["last_at"] is None else float(v["last_at"]),
     )

@@ -145,14 +145,17 @@ class TestDegraded:
         rounds = [make_round(t0 + i, UP) for i in range(10)]
         # one of three anchors lost in every round: 33 % anchor loss, never an outage
         rounds += [make_round(t0 + 10 + i, UP, lost_anchors=1) for i in range(10)]
-        rounds += [make_round(t0 + 20 + i, UP) for i in range(12)]
+        rounds += [make_round(t0 + 20 + i, UP) for i in range(20)]
+        _, events = run(rounds[:-3], RULES)
+        assert [type(e) for e in events] == [Opened], "not closed before a whole window under the clear ratio"
         _, events = run(rounds, RULES)
         assert [type(e) for e in events] == [Opened, Closed]
         inc = events[1].incident
         assert inc.kind is Kind.DEGRADED and inc.cause is Cause.UPSTREAM
         # One lossy round is 1 of 30 anchor probes (3.3 %); the second makes 6.7 % > 5 %.
         assert inc.start == t0 + 11
-        # Hysteresis: closes at <= 4 % (80 % of the threshold), when one lossy round is left in the window.
+        # Hysteresis: under 4 % (80 % of the threshold) from the round that leaves one lossy round in the window,
+        # for a whole window (10 rounds); the end is backdated to that first round.
         assert inc.end == t0 + 28
         assert "anchor loss 6.7 % (threshold 5 %)" in events[0].incident.detail
 
@@ -302,3 +305,15 @@ def test_degraded_cause_is_revised_as_evidence_accumulates() -> None:
     updates = [e for e in events if isinstance(e, Updated)]
     assert updates and updates[-1].incident.cause is Cause.ISP
     assert "ISP hop lost" in updates[-1].incident.detail
+
+
+def test_a_short_lucky_stretch_inside_lossy_period_does_not_split_the_degradation() -> None:
+    t0 = 8000.0
+    lossy = [make_round(t0 + i, UP, lost_anchors=1) for i in range(15)]
+    lucky = [make_round(t0 + 15 + i, UP) for i in range(12)]  # under the clear ratio for 3 rounds only
+    again = [make_round(t0 + 27 + i, UP, lost_anchors=1) for i in range(15)]
+    calm = [make_round(t0 + 42 + i, UP) for i in range(25)]
+    _, events = run([*lossy, *lucky, *again, *calm], RULES)
+    assert [type(e) for e in events] == [Opened, Closed]
+    # Opens when the first full window is over the threshold; ends where the last window under the clear ratio began.
+    assert events[1].incident.start == t0 + 9 and events[1].incident.end == t0 + 50
