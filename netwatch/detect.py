@@ -24,6 +24,8 @@ from netwatch.model import Cause, Incident, Kind, Role, Round, Sample
 # window of rounds (the end is backdated to the first of them), so a line that hovers around a threshold, or a
 # lucky stretch of random loss, yields one incident rather than a flapping series.
 CLEAR_RATIO = 0.8
+# Up-round probes of the ISP hop needed before its answer rate decides whether its silence is evidence.
+WITNESS_MIN_PROBES = 5
 # Loss rate of a healthy hop, the alternative against which a hop's loss is judged when localising degradation.
 CLEAN_LOSS = 0.005
 
@@ -269,9 +271,22 @@ def _feed_window(state: State, fed: Iterable[Entry], at: float, rules: Rules) ->
     return replace(state, degraded=grown, degraded_sum=total, clearing=clearing), events
 
 
+def _isp_hop_is_a_witness(window: tuple[Entry, ...]) -> bool:
+    """Many ISP edge routers answer TTL-expired probes but drop or rate-limit echoes to themselves. Such a hop
+    says nothing when it is silent, so its silence counts against the ISP only if it answered most of its
+    probes while the line was up (or there is no such history yet, e.g. a start during an outage)."""
+    sent = ok = 0
+    for e in window:
+        sent += e.isp.sent
+        ok += e.isp.ok
+    return sent < WITNESS_MIN_PROBES or ok >= 0.5 * sent
+
+
 def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
     """Advance the detector by one round; returns the new state and the incidents opened, updated or closed."""
     cause = round_cause(rnd)
+    if cause is Cause.ISP and not _isp_hop_is_a_witness(state.window):
+        cause = Cause.UPSTREAM
     entry = _entry(rnd)
     state = replace(state, last_at=rnd.at)
     events: list[Event] = []

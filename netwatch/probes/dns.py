@@ -147,7 +147,10 @@ class DnsProber:
             except OSError:
                 return self._system
             self._resolv_mtime = mtime
-            log.info("DNS resolvers: %s", ", ".join(self._system) or "none in " + RESOLV_CONF)
+            if self._system:
+                log.info("DNS resolvers: %s", ", ".join(self._system))
+            else:
+                log.warning("no DNS resolver in %s: DNS is not probed until one appears", RESOLV_CONF)
         return self._system
 
     async def probe(self) -> tuple[Sample, ...]:
@@ -155,7 +158,9 @@ class DnsProber:
             return ()
         servers = self.servers()
         if not servers:
-            return tuple(Sample(t, None, "no DNS resolver configured") for t in self.targets)
+            # Nothing to ask is a setup problem of this machine, not a DNS outage: no samples, so no fake
+            # "dns" incidents blamed on the ISP (servers() has logged it).
+            return ()
         return await self._resolve_all(servers)
 
     async def _resolve_all(self, servers: tuple[str, ...]) -> tuple[Sample, ...]:

@@ -317,3 +317,17 @@ def test_a_short_lucky_stretch_inside_lossy_period_does_not_split_the_degradatio
     assert [type(e) for e in events] == [Opened, Closed]
     # Opens when the first full window is over the threshold; ends where the last window under the clear ratio began.
     assert events[1].incident.start == t0 + 9 and events[1].incident.end == t0 + 50
+
+
+def test_an_isp_hop_that_never_answers_echoes_is_no_witness_against_the_isp() -> None:
+    # The hop is found by TTL-expired probes but drops echoes to itself: its silence during an outage proves nothing.
+    mute_hop_up = (True, False, True, True)
+    rounds = [make_round(float(i), mute_hop_up) for i in range(12)]
+    rounds += [make_round(float(12 + i), ISP_DOWN) for i in range(5)]
+    rounds += [make_round(float(17 + i), mute_hop_up) for i in range(3)]
+    (outage,) = [i for i in incidents(run(rounds, RULES)[1]) if i.kind is Kind.OUTAGE]
+    assert outage.cause is Cause.UPSTREAM
+    # The same outage with a hop that answered while the line was up is the ISP's.
+    rounds = [make_round(float(i), UP) for i in range(12)] + rounds[12:]
+    (outage,) = [i for i in incidents(run(rounds, RULES)[1]) if i.kind is Kind.OUTAGE]
+    assert outage.cause is Cause.ISP

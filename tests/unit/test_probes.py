@@ -423,11 +423,10 @@ class TestSystemResolvers:
         resolv.write_text("nameserver 127.0.0.1\n")
         assert DnsProber(["example.test"], ["192.0.2.53"], 0.2).servers() == ("192.0.2.53",)
 
-    def test_no_resolver(self, resolv: Path) -> None:
-        lost = (Sample(Target(Role.DNS, "example.test"), None, "no DNS resolver configured"),)
-        assert probe(DnsProber(["example.test"], [], 0.2)) == lost  # no file at all
+    def test_no_resolver_means_not_probed_rather_than_a_dns_outage(self, resolv: Path) -> None:
+        assert probe(DnsProber(["example.test"], [], 0.2)) == ()  # no file at all
         resolv.write_text("# nothing here\noptions edns0\n")
-        assert probe(DnsProber(["example.test"], [], 0.2)) == lost
+        assert probe(DnsProber(["example.test"], [], 0.2)) == ()
 
     def test_probe_uses_the_file(self, resolv: Path) -> None:
         async def run() -> tuple[Sample, ...]:
