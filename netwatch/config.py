@@ -74,6 +74,39 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class CostConfig:
+    hourly: float  # cost of one hour of business-hours downtime; 0 = not configured (no cost in reports)
+    currency: str  # ISO 4217 code
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    provider: str
+    account: str  # account number with the provider
+    monthly_fee: float  # 0 = unknown (no credit in reports)
+    contracted_availability: float  # percent, 0 < x <= 100
+    download_mbps: float  # 0 = unknown
+    upload_mbps: float  # 0 = unknown
+
+
+@dataclass(frozen=True)
+class OwnerConfig:
+    """Who sends the complaint letter; "" = missing (the letter shows a visible placeholder)."""
+
+    business: str
+    name: str
+    address: str  # may span several lines
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    templates: Path | None  # None = the built-in templates
+    title: str
+
+
+@dataclass(frozen=True)
 class Config:
     probe: ProbeConfig
     targets: TargetsConfig
@@ -81,6 +114,10 @@ class Config:
     detect: DetectConfig
     store: StoreConfig
     log: LogConfig
+    cost: CostConfig
+    plan: PlanConfig
+    owner: OwnerConfig
+    report: ReportConfig
     business_hours: BusinessHours
     source: Path | None  # the file it came from, None for the built-in defaults
     state_dir: Path  # where a relative store.path is resolved
@@ -97,8 +134,9 @@ class Key:
     """One key of a table: its type, default, one-line help, and checks run once its type is right.
 
     ``kind`` is str, int, float (ints accepted and converted), bool, list (of strings, becomes a tuple) or Path
-    (a string; relative paths are resolved against the state directory). ``noun`` says what to write, for the
-    fix of a wrong type. ``default_from`` names the dotted key whose value is used when this one is absent.
+    (a string; relative paths are resolved against the state directory, or against the directory of the
+    configuration file with ``beside_config``; "" becomes None). ``noun`` says what to write, for the fix of a
+    wrong type. ``default_from`` names the dotted key whose value is used when this one is absent.
     """
 
     kind: type
@@ -107,6 +145,7 @@ class Key:
     noun: str
     checks: tuple[Check, ...] = ()
     default_from: str | None = None
+    beside_config: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,6 +259,12 @@ def not_empty(key: str, value: str) -> Iterator[Issue]:
         yield "", "must not be empty", f'set {key} to a file name such as "netwatch.db"'
 
 
+def currency_code(key: str, value: str) -> Iterator[Issue]:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        hint = f'did you mean "{value.upper()}"?' if re.fullmatch(r"[A-Za-z]{3}", value) else 'e.g. "GBP" or "EUR"'
+        yield "", f"must be an ISO 4217 currency code of three capital letters, got {_show(value)}", hint
+
+
 _SECONDS = "a number of seconds"
 _ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage"
 _HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
@@ -270,6 +315,36 @@ TABLES: dict[str, Table] = {
     "log": Table(LogConfig, {
         "level": Key(str, "info", "debug, info, warning or error", "a level in quotes",
                      (one_of("debug", "info", "warning", "error"),)),
+    }),
+    "cost": Table(CostConfig, {
+        "hourly": Key(float, 0.0, "cost of an hour of business-hours downtime; 0 = not configured", "an amount",
+                      (bounds(0),)),
+        "currency": Key(str, "GBP", "ISO 4217 code of every amount", "a currency code in quotes",
+                        (currency_code,)),
+    }),
+    "plan": Table(PlanConfig, {
+        "provider": Key(str, "", "the internet provider's name", "a name in quotes"),
+        "account": Key(str, "", "your account number with the provider", "an account number in quotes"),
+        "monthly_fee": Key(float, 0.0, "monthly price of the line; 0 = unknown (no credit)", "an amount",
+                           (bounds(0),)),
+        "contracted_availability": Key(float, 99.9, "percent of the time the line is promised up; 0 < x <= 100",
+                                       "a percentage", (bounds(0, 100, lo_open=True),)),
+        "download_mbps": Key(float, 0.0, "advertised download speed; 0 = unknown", "megabits per second",
+                             (bounds(0),)),
+        "upload_mbps": Key(float, 0.0, "advertised upload speed; 0 = unknown", "megabits per second",
+                           (bounds(0),)),
+    }),
+    "owner": Table(OwnerConfig, {
+        "business": Key(str, "", "business name, for the complaint letter", "a name in quotes"),
+        "name": Key(str, "", "who signs the letter", "a name in quotes"),
+        "address": Key(str, "", "postal address; several lines allowed", "an address in quotes"),
+        "email": Key(str, "", "contact e-mail address", "an address in quotes"),
+        "phone": Key(str, "", "contact telephone number", "a number in quotes"),
+    }),
+    "report": Table(ReportConfig, {
+        "templates": Key(Path, "", 'template directory, relative to this file; "" = the built-in templates',
+                         "a directory path in quotes", beside_config=True),
+        "title": Key(str, "Internet outage report", "title of the HTML and PDF reports", "a title in quotes"),
     }),
 }  # fmt: skip
 
@@ -481,10 +556,19 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
         for name, key in spec.keys.items():
             value = values[f"{table}.{name}"]
             if key.kind is Path:
-                value = Path(value) if Path(value).is_absolute() else state_dir / value
+                value = _path(value, state_dir, Path(source).parent if key.beside_config and source else None)
             fields[name] = tuple(value) if key.kind is list else value
         records[table] = spec.record(**fields)
     return Config(**records, **delegated, source=Path(source) if source else None, state_dir=state_dir)
+
+
+def _path(text: str, state_dir: Path, config_dir: Path | None) -> Path | None:
+    """A Path key's value: "" is None; a relative path is resolved against ``config_dir`` when given (the
+    configuration file's directory), else against the state directory (so also when there is no file)."""
+    if not text:
+        return None
+    path = Path(text)
+    return path if path.is_absolute() else (config_dir or state_dir) / path
 
 
 def load(path: Path | None, env: Mapping[str, str]) -> Config:
@@ -544,6 +628,8 @@ def render(config: Config) -> str:
 
 
 def _plain(value: Any) -> Any:
+    if value is None:  # a Path key given as "": written back as "", not left out
+        return ""
     return list(value) if isinstance(value, tuple) else str(value) if isinstance(value, Path) else value
 
 

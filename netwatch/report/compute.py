@@ -1,21 +1,57 @@
 """Report metrics: pure computation from incidents and coverage over a period.
 
-Owns what a report says in numbers: monitored and unmonitored time, availability over monitored time, downtime
-and business-hours downtime, per-incident figures clipped to the period. Must not read the store, the clock or
-files: the caller passes the period (already clipped to "now"), the incidents and the coverage sessions.
-Unmonitored time is never counted as up or down.
+Owns what a report says in numbers: monitored and unmonitored time (and the gaps between sessions),
+availability over monitored time, downtime and business-hours downtime, outage statistics (longest, median,
+MTBF, MTTR), everything split by cause, downtime per local day, ISO week and month, degraded time, the anchor
+loss and latency series, the method the figures rest on, cost and credit (``report.money``), and the JSON
+contract. Must not read the store, the clock or files: the caller passes the period (already clipped to "now"),
+the incidents, the coverage sessions and the anchor series. Unmonitored time is never counted as up or down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from netwatch.model import Coverage, Incident, Kind
+from netwatch.model import Cause, Coverage, Incident, Kind, Target
+from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, months, spread
+from netwatch.report.money import NO_MONEY, Money, money
 from netwatch.schedule import BusinessHours
+
+if TYPE_CHECKING:
+    from netwatch.config import CostConfig, DetectConfig, PlanConfig, ProbeConfig
+
+__all__ = [
+    "CLOCK",
+    "ISP_CAUSES",
+    "Bucket",
+    "CauseFigures",
+    "IncidentFigures",
+    "Method",
+    "Money",
+    "Period",
+    "Report",
+    "SeriesPoint",
+    "compute",
+    "iso_local",
+    "iso_utc",
+    "method_from_config",
+    "series_bucket_seconds",
+    "series_points",
+    "to_json",
+]
+
+ISP_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.DNS})  # outages the provider answers for
+CLOCK = (
+    "system wall clock (UTC) for timestamps, rounds paced by the monotonic clock; a wall-clock step of more than"
+    " 1 s between rounds (e.g. an NTP correction) closes open incidents and starts a new session, so it never"
+    " becomes a fake outage or a negative duration"
+)
+SERIES_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 7 * 86400)  # seconds
 
 
 @dataclass(frozen=True)
@@ -46,12 +82,63 @@ class IncidentFigures:
 
 
 @dataclass(frozen=True)
+class CauseFigures:
+    """The outages of one cause inside the period."""
+
+    cause: Cause
+    count: int
+    seconds: float
+    business_seconds: float
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """Anchor rounds of one time bucket [start, start + seconds), summed over every anchor target."""
+
+    start: float
+    seconds: float
+    sent: int
+    lost: int
+    rtt_avg_ms: float | None  # over answered rounds; None when none answered
+    rtt_max_ms: float | None
+
+    @property
+    def loss_percent(self) -> float | None:
+        return 100.0 * self.lost / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class Method:
+    """How the figures were measured, stated in the report so that a reader can judge them."""
+
+    interval: float  # seconds between rounds: the precision of every outage's start and end
+    timeout: float  # seconds a reply is waited for
+    confirm: int  # consecutive rounds with every anchor failed before an outage is declared
+    window: int  # rounds in the degradation window
+    loss_percent: float  # degraded above this anchor loss
+    latency_ms: float  # degraded above this median round-trip time
+    targets: tuple[Target, ...]
+    clock: str  # a sentence describing the clock source
+
+
+@dataclass(frozen=True)
 class Report:
+    """Every figure of a report, built by ``compute``. Outage statistics (median, MTBF, MTTR, by cause) count
+    outages only; degraded time is separate; every duration is clipped to the period."""
+
     period: Period
     timezone: str
-    sessions: tuple[Coverage, ...]  # clipped to the period
+    sessions: tuple[Coverage, ...]  # clipped to the period, merged
     monitored_seconds: float
     incidents: tuple[IncidentFigures, ...]
+    by_cause: tuple[CauseFigures, ...] = ()  # outages, every Cause in declaration order, zeros included
+    days: tuple[Bucket, ...] = ()  # local days, ISO weeks and months in the business timezone
+    weeks: tuple[Bucket, ...] = ()
+    months: tuple[Bucket, ...] = ()
+    series: tuple[SeriesPoint, ...] = ()
+    method: Method | None = None
+    money: Money = NO_MONEY
+    gaps: tuple[tuple[float, float], ...] = ()  # unmonitored [start, end) inside the period, in order
 
     @property
     def unmonitored_seconds(self) -> float:
@@ -61,14 +148,58 @@ class Report:
         return tuple(f for f in self.incidents if f.incident.kind is kind)
 
     @property
+    def outages(self) -> tuple[IncidentFigures, ...]:
+        return self.of_kind(Kind.OUTAGE)
+
+    @property
     def downtime_seconds(self) -> float:
-        return sum(f.seconds for f in self.of_kind(Kind.OUTAGE))
+        return sum(f.seconds for f in self.outages)
 
     @property
     def availability_percent(self) -> float | None:
         if self.monitored_seconds <= 0:
             return None
         return max(0.0, 100.0 * (self.monitored_seconds - self.downtime_seconds) / self.monitored_seconds)
+
+    @property
+    def business_downtime_seconds(self) -> float:
+        return sum(f.business_seconds for f in self.outages)
+
+    @property
+    def longest_outage_seconds(self) -> float:
+        return max((f.seconds for f in self.outages), default=0.0)
+
+    @property
+    def median_outage_seconds(self) -> float | None:
+        """None when there was no outage."""
+        durations = [f.seconds for f in self.outages]
+        return statistics.median(durations) if durations else None
+
+    @property
+    def mttr_seconds(self) -> float | None:
+        """Mean time to repair: the mean outage duration; None when there was no outage."""
+        durations = [f.seconds for f in self.outages]
+        return sum(durations) / len(durations) if durations else None
+
+    @property
+    def mtbf_seconds(self) -> float | None:
+        """Mean time between failures: monitored up time divided by the number of outages; None without any."""
+        count = len(self.outages)
+        return max(0.0, self.monitored_seconds - self.downtime_seconds) / count if count else None
+
+    @property
+    def isp_attributable_seconds(self) -> float:
+        """Outage seconds the provider answers for: causes isp, upstream and dns."""
+        return sum(f.seconds for f in self.outages if f.incident.cause in ISP_CAUSES)
+
+    @property
+    def local_seconds(self) -> float:
+        """Outage seconds of local faults (the gateway did not answer either)."""
+        return sum(f.seconds for f in self.outages if f.incident.cause is Cause.LOCAL)
+
+    @property
+    def degraded_seconds(self) -> float:
+        return sum(f.seconds for f in self.of_kind(Kind.DEGRADED))
 
 
 def _merge(sessions: Sequence[Coverage], period: Period) -> tuple[Coverage, ...]:
@@ -89,28 +220,119 @@ def _merge(sessions: Sequence[Coverage], period: Period) -> tuple[Coverage, ...]
     return tuple(merged)
 
 
+def _buckets(
+    unit: Unit, period: Period, zone: ZoneInfo, sessions: Sequence[Coverage], figures: Sequence[IncidentFigures],
+    business: Measure,
+) -> tuple[Bucket, ...]:  # fmt: skip
+    cuts = calendar(period.since, period.until, zone, unit)
+    if not cuts:
+        return ()
+    bounds = [start for start, _, _ in cuts] + [cuts[-1][1]]
+    outages = [(f.start, f.end) for f in figures if f.incident.kind is Kind.OUTAGE]
+    degraded = [(f.start, f.end) for f in figures if f.incident.kind is Kind.DEGRADED]
+    columns = zip(
+        spread(bounds, ((c.start, c.end) for c in sessions)),
+        spread(bounds, outages),
+        spread(bounds, outages, business),
+        spread(bounds, degraded),
+        strict=True,
+    )
+    return tuple(Bucket(start, end, label, *row) for (start, end, label), row in zip(cuts, columns, strict=True))
+
+
 def compute(
     period: Period,
     incidents: Sequence[Incident],
     sessions: Sequence[Coverage],
     business: BusinessHours,
+    *,
+    method: Method | None = None,
+    cost: CostConfig | None = None,
+    plan: PlanConfig | None = None,
+    series: Sequence[SeriesPoint] = (),
 ) -> Report:
-    """Figures for ``period``. Open incidents run to the end of the monitored time, never beyond it."""
+    """Figures for ``period``. Open incidents run to the end of the monitored time, never beyond it.
+
+    ``series`` is kept as given (see ``series_points``), minus the points outside the period; ``cost`` and
+    ``plan`` give the money figures (None: not configured). Work grows with the number of incidents and days,
+    not with the length of the period in seconds.
+    """
     merged = _merge(sessions, period)
     monitored_until = merged[-1].end if merged else period.since
+    hours = Measure(business.intervals(period.since, period.until))
     figures: list[IncidentFigures] = []
     for inc in sorted(incidents, key=lambda i: (i.start, i.kind.value)):
         end = inc.end if inc.end is not None else max(inc.start, monitored_until)
         start, stop = max(inc.start, period.since), min(end, period.until)
         if stop < start or (stop == start and inc.end is not None and inc.end > inc.start):
             continue
-        figures.append(IncidentFigures(inc, start, stop, business.seconds_ts(start, stop)))
+        figures.append(IncidentFigures(inc, start, stop, hours.seconds(start, stop)))
+    outages = [f for f in figures if f.incident.kind is Kind.OUTAGE]
+    by_cause = tuple(
+        CauseFigures(
+            cause,
+            sum(1 for f in outages if f.incident.cause is cause),
+            sum(f.seconds for f in outages if f.incident.cause is cause),
+            sum(f.business_seconds for f in outages if f.incident.cause is cause),
+        )
+        for cause in Cause
+    )
+    zone = business.timezone
+    month_cuts = months(period.since, period.until, zone)
+    isp = [(f.start, f.end) for f in outages if f.incident.cause in ISP_CAUSES]
+    isp_by_month = spread([start for start, _, _ in month_cuts] + [period.until], isp) if month_cuts else []
+    monitored = sum(c.seconds for c in merged)
     return Report(
         period=period,
         timezone=str(business.timezone),
         sessions=merged,
-        monitored_seconds=sum(c.seconds for c in merged),
+        monitored_seconds=monitored,
         incidents=tuple(figures),
+        by_cause=by_cause,
+        days=_buckets(Unit.DAY, period, zone, merged, figures, hours),
+        weeks=_buckets(Unit.WEEK, period, zone, merged, figures, hours),
+        months=_buckets(Unit.MONTH, period, zone, merged, figures, hours),
+        series=tuple(p for p in series if p.start < period.until and p.start + p.seconds > period.since),
+        method=method,
+        money=money(
+            cost=cost,
+            plan=plan,
+            business_downtime_seconds=sum(f.business_seconds for f in outages),
+            isp_seconds_by_month=[(s, length) for s, (_, _, length) in zip(isp_by_month, month_cuts, strict=True)],
+            monitored_seconds=monitored,
+        ),
+        gaps=gaps((period.since, period.until), [(c.start, c.end) for c in merged]),
+    )
+
+
+def method_from_config(
+    probe: ProbeConfig, detect: DetectConfig, targets: Iterable[Target], clock: str = CLOCK
+) -> Method:
+    """The Method of a configuration and the targets actually probed (duplicates dropped, order kept)."""
+    return Method(
+        interval=probe.interval,
+        timeout=probe.timeout,
+        confirm=detect.confirm,
+        window=detect.window,
+        loss_percent=detect.loss_percent,
+        latency_ms=detect.latency_ms,
+        targets=tuple(dict.fromkeys(targets)),
+        clock=clock,
+    )
+
+
+def series_bucket_seconds(period: Period, max_points: int = 500) -> int:
+    """The smallest bucket of SERIES_STEPS giving at most ``max_points`` points over the period: 5 min for a
+    day, 30 min for a week, 2 h for a month, 1 day for a year."""
+    return next((step for step in SERIES_STEPS if period.seconds / step <= max_points), SERIES_STEPS[-1])
+
+
+def series_points(
+    rows: Iterable[tuple[int, int, int, float | None, float | None]], bucket_seconds: float
+) -> tuple[SeriesPoint, ...]:
+    """SeriesPoints from ``Store.anchor_series`` rows (bucket start, sent, lost, RTT average, RTT maximum)."""
+    return tuple(
+        SeriesPoint(float(start), float(bucket_seconds), sent, lost, avg, top) for start, sent, lost, avg, top in rows
     )
 
 
@@ -122,48 +344,8 @@ def iso_local(at: float, tz: str) -> str:
     return datetime.fromtimestamp(at, ZoneInfo(tz)).isoformat(timespec="seconds")
 
 
-def _r(x: float) -> float:
-    return round(x, 3)
-
-
 def to_json(report: Report) -> dict[str, Any]:
-    """The JSON report: the contract of DESIGN.md (every field always present), extended."""
-    outages = report.of_kind(Kind.OUTAGE)
-    degraded = report.of_kind(Kind.DEGRADED)
-    availability = report.availability_percent
-    return {
-        "period": {
-            "since": iso_local(report.period.since, report.timezone),
-            "until": iso_local(report.period.until, report.timezone),
-            "timezone": report.timezone,
-        },
-        "coverage": {
-            "monitored_seconds": _r(report.monitored_seconds),
-            "unmonitored_seconds": _r(report.unmonitored_seconds),
-            "sessions": [{"start": iso_utc(c.start), "end": iso_utc(c.end), "clean": c.clean} for c in report.sessions],
-        },
-        "summary": {
-            "availability_percent": None if availability is None else round(availability, 4),
-            "outage_count": len(outages),
-            "downtime_seconds": _r(report.downtime_seconds),
-            "business_downtime_seconds": _r(sum(f.business_seconds for f in outages)),
-            "longest_outage_seconds": _r(max((f.seconds for f in outages), default=0.0)),
-            "degraded_count": len(degraded),
-            "degraded_seconds": _r(sum(f.seconds for f in degraded)),
-        },
-        "incidents": [
-            {
-                "kind": f.incident.kind.value,
-                "cause": f.incident.cause.value,
-                "start": iso_utc(f.incident.start),
-                "end": None if f.incident.end is None else iso_utc(f.incident.end),
-                "duration_seconds": _r(f.seconds),
-                "business_seconds": _r(f.business_seconds),
-                "clipped_to_period": f.clipped,
-                "rounds": f.incident.rounds,
-                "cause_rounds": {c.value: n for c, n in f.incident.cause_rounds},
-                "evidence": f.incident.detail,
-            }
-            for f in report.incidents
-        ],
-    }
+    """The JSON report (see ``report.jsonout``): the contract of DESIGN.md, extended."""
+    from netwatch.report import jsonout  # it imports this module's records
+
+    return jsonout.to_json(report)

@@ -14,6 +14,7 @@ caller. Not thread-safe: one writer thread at a time (the daemon's), any number 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import sqlite3
@@ -55,6 +56,18 @@ _UPSERT_INCIDENT = """
 """
 _INCIDENT_COLUMNS = "kind, cause, start_ms, end_ms, rounds, cause_rounds, detail"
 _SESSION_END = "coalesce(end_ms, last_ms, start_ms)"
+# Parameters: ?1 first minute, ?2 end minute (excluded), ?3 minutes per bucket. One correlated range scan of the
+# rollups' primary key per bucket, in bucket order: a plain GROUP BY on (minute - ?1) / ?3 would sort every row
+# of the period in a temporary B-tree (~1.5 s for a year of six targets, against ~0.7 s this way). The four
+# aggregates travel as one JSON array because SQLite has no LATERAL join.
+_ANCHOR_SERIES = """
+    WITH RECURSIVE buckets (k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM buckets WHERE (k + 1) * ?3 + ?1 < ?2)
+    SELECT k, (
+        SELECT json_array(sum(sent), sum(lost), sum(rtt_sum), max(rtt_max)) FROM rollups
+        WHERE minute >= ?1 + k * ?3 AND minute < min(?2, ?1 + (k + 1) * ?3)
+            AND target_id IN (SELECT id FROM targets WHERE role = 'anchor')
+    ) FROM buckets
+"""
 
 
 class Store:
@@ -403,3 +416,37 @@ class Store:
             (lo, hi),
         )
         return [codec.rollup_from_row(row) for row in rows]
+
+    def anchor_series(
+        self, since: float, until: float, bucket_seconds: int
+    ) -> list[tuple[int, int, int, float | None, float | None]]:
+        """Anchor loss and latency per bucket, summed over every anchor target, from the per-minute rollups.
+
+        Buckets are ``bucket_seconds`` long (a positive multiple of 60) from ``since`` rounded up to a whole
+        minute, and hold the minutes that start in [since, until), as ``rollups`` does. Each row is (bucket start
+        in Unix seconds, rounds sent, rounds lost, average RTT in ms over answered rounds, maximum RTT in ms);
+        the RTTs are None when nothing answered. Buckets without any rollup (unmonitored) are left out.
+        """
+        if bucket_seconds <= 0 or bucket_seconds % 60:
+            raise ValueError(f"bucket_seconds must be a positive multiple of 60, got {bucket_seconds!r}")
+        lo, hi = (math.ceil(codec.to_ms(t) / 60_000) for t in (since, until))
+        if hi <= lo:
+            return []
+        n = bucket_seconds // 60
+        # Two index probes (min() and max() together would scan the range).
+        first = self._query("SELECT min(minute) FROM rollups WHERE minute >= ? AND minute < ?", (lo, hi))[0][0]
+        last = self._query("SELECT max(minute) FROM rollups WHERE minute >= ? AND minute < ?", (lo, hi))[0][0]
+        if first is None or last is None:
+            return []
+        # Skip the empty buckets before the first and after the last rollup (e.g. since = -inf), keeping the
+        # buckets aligned on ``since``.
+        lo, hi = lo + (first - lo) // n * n, last + 1
+        out: list[tuple[int, int, int, float | None, float | None]] = []
+        for k, aggregates in self._query(_ANCHOR_SERIES, (lo, hi, n)):
+            sent, lost, rtt_sum, rtt_max = json.loads(aggregates)
+            if sent is None:
+                continue
+            answered = sent - lost
+            average = rtt_sum / answered / 10.0 if answered else None
+            out.append(((lo + k * n) * 60, sent, lost, average, None if rtt_max is None else rtt_max / 10.0))
+        return out

@@ -309,7 +309,8 @@ class TestUnknownNames:
     def test_unknown_table(self) -> None:
         assert error("[prob]\ninterval = 1\n") == one('prob: unknown table; did you mean "probe"?')
         assert error("[zzz]\n") == one(
-            "zzz: unknown table; valid tables are: business_hours, detect, dns, log, probe, store, targets"
+            "zzz: unknown table; valid tables are: business_hours, cost, detect, dns, log, owner, plan, probe, report, "
+            "store, targets"
         )
 
     def test_keys_outside_any_table(self) -> None:
@@ -318,7 +319,7 @@ class TestUnknownNames:
         assert error('mon = "09:00-17:00"\n') == one("mon: unknown key; move it into the [business_hours.week] table")
         assert error("foo = 1\n") == one(
             "foo: unknown key; write keys inside a table: "
-            "[probe], [targets], [dns], [detect], [store], [log], [business_hours]"
+            "[probe], [targets], [dns], [detect], [store], [log], [cost], [plan], [owner], [report], [business_hours]"
         )
 
     def test_a_table_written_as_a_value(self) -> None:
@@ -516,7 +517,8 @@ def test_all_problems_at_once_in_schema_order() -> None:
         "  detect.confirm: must be between 1 and 1000, got 0; set detect.confirm to a value between 1 and 1000\n"
         '  log.level: must be one of debug, info, warning, error, got "loud"; use one of: debug, info, warning, error\n'
         '  business_hours.timezone: must be a string, not an integer (1); write e.g. "Europe/London"\n'
-        "  zzz: unknown table; valid tables are: business_hours, detect, dns, log, probe, store, targets"
+        "  zzz: unknown table; valid tables are: business_hours, cost, detect, dns, log, owner, plan, probe, report, "
+        "store, targets"
     )
 
 
@@ -607,6 +609,20 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
             "commit_interval": draw(opt(reals(0.1, 60))),
         },
         "log": {"level": draw(opt(st.sampled_from(["debug", "info", "warning", "error"])))},
+        "cost": {"hourly": draw(opt(reals(0, 1e6))), "currency": draw(opt(st.from_regex(r"[A-Z]{3}", fullmatch=True)))},
+        "plan": {
+            "provider": draw(opt(st.text(max_size=12))),
+            "account": draw(opt(st.text(max_size=12))),
+            "monthly_fee": draw(opt(reals(0, 1e6))),
+            "contracted_availability": draw(opt(reals(0, 100, exclude_min=True))),
+            "download_mbps": draw(opt(reals(0, 1e5))),
+            "upload_mbps": draw(opt(reals(0, 1e5))),
+        },
+        "owner": {name: draw(opt(st.text(max_size=30))) for name in ("business", "name", "address", "email", "phone")},
+        "report": {
+            "templates": draw(opt(st.sampled_from(["", "templates", "/srv/netwatch/templates", "../t é"]))),
+            "title": draw(opt(st.text(max_size=20))),
+        },
         "business_hours": draw(st.sampled_from(SCHEDULES)),
     }
 
@@ -617,7 +633,7 @@ def test_render_round_trips(doc: dict[str, Any], source: str | None) -> None:
     cfg = config.parse(tomlout.dumps(doc), source=source, env=ENV)
     for table, keys in doc.items():
         for name, value in keys.items():
-            if table in config.TABLES and value is not None and name != "path":
+            if table in config.TABLES and value is not None and name not in ("path", "templates"):
                 got = getattr(getattr(cfg, table), name)
                 assert got == (tuple(value) if isinstance(value, list) else value), (table, name)
     assert config.parse(config.render(cfg), source=source, env=ENV) == cfg
@@ -628,3 +644,76 @@ def test_render_round_trips(doc: dict[str, Any], source: str | None) -> None:
 def test_tomlout_values_read_back(value: Any) -> None:
     got = tomllib.loads(f"k = {tomlout.value(value)}\n")["k"]
     assert got == value or (value != value and got != got)  # nan
+
+
+# --- report tables: cost, plan, owner, report --------------------------------------------------------------------
+
+
+class TestReportTables:
+    def test_defaults(self) -> None:
+        cfg = parse("")
+        assert cfg.cost == config.CostConfig(hourly=0.0, currency="GBP")
+        assert cfg.plan == config.PlanConfig("", "", 0.0, 99.9, 0.0, 0.0)
+        assert cfg.owner == config.OwnerConfig("", "", "", "", "")
+        assert cfg.report == config.ReportConfig(templates=None, title="Internet outage report")
+
+    def test_values(self) -> None:
+        cfg = parse(
+            '[cost]\nhourly = 85\ncurrency = "EUR"\n'
+            '[plan]\nprovider = "Example Broadband"\naccount = "AC-1"\nmonthly_fee = 45.5\n'
+            "contracted_availability = 100\ndownload_mbps = 80\nupload_mbps = 20\n"
+            '[owner]\nbusiness = "Acme"\nname = "A. Owner"\naddress = """\n1 High Street\nAnytown"""\n'
+            'email = "a@example.com"\nphone = "+44 1632 960000"\n'
+            '[report]\ntitle = "Line report"\n'
+        )
+        assert cfg.cost == config.CostConfig(85.0, "EUR")
+        assert cfg.plan == config.PlanConfig("Example Broadband", "AC-1", 45.5, 100.0, 80.0, 20.0)
+        assert cfg.owner.address == "1 High Street\nAnytown"
+        assert cfg.report.title == "Line report"
+        assert parse(config.render(cfg)) == cfg  # the multi-line address survives rendering
+
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            (
+                '[cost]\ncurrency = "gbp"\n',
+                'cost.currency: must be an ISO 4217 currency code of three capital letters, got "gbp"; '
+                'did you mean "GBP"?',
+            ),
+            (
+                '[cost]\ncurrency = "pounds"\n',
+                'cost.currency: must be an ISO 4217 currency code of three capital letters, got "pounds"; '
+                'e.g. "GBP" or "EUR"',
+            ),
+            ("[cost]\nhourly = -1\n", "cost.hourly: must be at least 0, got -1.0; set cost.hourly to 0 or more"),
+            (
+                "[plan]\ncontracted_availability = 0\n",
+                "plan.contracted_availability: must be greater than 0 and at most 100, got 0.0; "
+                "set plan.contracted_availability to a value greater than 0 and at most 100",
+            ),
+            (
+                '[plan]\nmonthly_fee = "45"\n',
+                'plan.monthly_fee: must be a number, not a string ("45"); write an amount, e.g. monthly_fee = 0.0',
+            ),
+            (
+                "[report]\ntemplates = 1\n",
+                "report.templates: must be a string, not an integer (1); "
+                'write a directory path in quotes, e.g. templates = ""',
+            ),
+        ],
+    )
+    def test_impossible_value(self, text: str, problem: str) -> None:
+        assert error(text) == one(problem)
+
+    def test_templates_are_relative_to_the_configuration_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "etc" / "netwatch.toml"
+        path.parent.mkdir()
+        path.write_text('[report]\ntemplates = "my-templates"\n', encoding="utf-8")
+        cfg = config.load(path, ENV)
+        assert cfg.report.templates == tmp_path / "etc" / "my-templates"
+        assert config.load(path, ENV) == config.parse(config.render(cfg), source=str(path), env=ENV)
+        assert parse('[report]\ntemplates = "/srv/t"\n').report.templates == Path("/srv/t")
+        assert parse('[report]\ntemplates = ""\n').report.templates is None
+        # Without a file (text parsed directly) a relative directory is relative to the state directory.
+        assert parse('[report]\ntemplates = "t"\n').report.templates == STATE / "t"
+        assert 'templates = ""' in config.render(parse(""))

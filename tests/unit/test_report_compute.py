@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -9,9 +10,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from netwatch import config
+from netwatch.config import CostConfig, PlanConfig
 from netwatch.errors import ReportError
-from netwatch.model import Cause, Coverage, Incident, Kind
-from netwatch.report.compute import Period, compute, to_json
+from netwatch.model import Cause, Coverage, Incident, Kind, Role, Target
+from netwatch.report.compute import (
+    CLOCK,
+    Period,
+    SeriesPoint,
+    compute,
+    method_from_config,
+    series_bucket_seconds,
+    series_points,
+    to_json,
+)
 from netwatch.report.period import parse_when, resolve
 from netwatch.schedule import BusinessHours
 
@@ -157,3 +169,289 @@ def test_bad_when_and_empty_period_are_exact_errors() -> None:
 def test_until_is_clipped_to_now() -> None:
     period = resolve("2026-11-01", "2026-12-31", ZoneInfo("UTC"), now=MON, history_start=None)
     assert period == Period(ts("2026-11-01T00:00:00"), MON)
+
+
+# --- metrics, buckets, money, series, method (issue 3) ------------------------------------------------------------
+
+LONDON_ALL = BusinessHours.from_config(
+    {"timezone": "Europe/London", "week": {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}}
+)
+H = 3600.0
+
+
+def local(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/London")).timestamp()
+
+
+def outage(cause: Cause, start: float, end: float | None) -> Incident:
+    return Incident(Kind.OUTAGE, cause, start, end)
+
+
+def test_outage_statistics_and_causes() -> None:
+    # Monday 2026-11-23, fully monitored: outages of 10 min (isp), 30 min (local), 1 h (upstream), 2 h (dns).
+    incidents = [
+        outage(Cause.ISP, MON + 1 * H, MON + 1 * H + 600),
+        outage(Cause.LOCAL, MON + 10 * H, MON + 10.5 * H),  # in business hours
+        outage(Cause.UPSTREAM, MON + 16.5 * H, MON + 17.5 * H),  # half in business hours
+        outage(Cause.DNS, MON + 20 * H, MON + 22 * H),
+        Incident(Kind.DEGRADED, Cause.UPSTREAM, MON + 12 * H, MON + 13 * H),
+    ]
+    report = compute(Period(MON, MON + DAY), incidents, [Coverage(MON, MON + DAY)], LONDON)
+    assert report.downtime_seconds == 600 + 1800 + 3600 + 7200
+    assert report.longest_outage_seconds == 7200.0
+    assert report.median_outage_seconds == (1800 + 3600) / 2
+    assert report.mttr_seconds == 13200 / 4
+    assert report.mtbf_seconds == (DAY - 13200) / 4
+    assert report.isp_attributable_seconds == 600 + 3600 + 7200
+    assert report.local_seconds == 1800.0
+    assert report.business_downtime_seconds == 1800 + 1800
+    assert report.degraded_seconds == 3600.0
+    assert [(c.cause, c.count, c.seconds, c.business_seconds) for c in report.by_cause] == [
+        (Cause.LOCAL, 1, 1800.0, 1800.0),
+        (Cause.ISP, 1, 600.0, 0.0),
+        (Cause.UPSTREAM, 1, 3600.0, 1800.0),
+        (Cause.DNS, 1, 7200.0, 0.0),
+        (Cause.UNKNOWN, 0, 0.0, 0.0),
+    ]
+    out = to_json(report)
+    assert out["metrics"] == {
+        "median_outage_seconds": 2700.0,
+        "mtbf_seconds": 18300.0,
+        "mttr_seconds": 3300.0,
+        "isp_attributable_seconds": 11400.0,
+        "local_seconds": 1800.0,
+    }
+    assert out["by_cause"][2] == {"cause": "upstream", "count": 1, "seconds": 3600.0, "business_seconds": 1800.0}
+
+
+def test_no_outage_has_no_median_mtbf_or_mttr_and_zero_causes() -> None:
+    report = compute(Period(MON, MON + DAY), [], [Coverage(MON, MON + DAY)], LONDON)
+    assert (report.median_outage_seconds, report.mtbf_seconds, report.mttr_seconds) == (None, None, None)
+    assert [c.cause for c in report.by_cause] == list(Cause)
+    assert all(c.count == 0 and c.seconds == 0.0 for c in report.by_cause)
+    assert to_json(report)["metrics"]["mtbf_seconds"] is None
+
+
+def test_gaps_are_the_unmonitored_time_inside_the_period() -> None:
+    sessions = [Coverage(MON - H, MON + 2 * H), Coverage(MON + 5 * H, MON + 6 * H)]
+    report = compute(Period(MON, MON + DAY), [], sessions, LONDON)
+    assert report.gaps == ((MON + 2 * H, MON + 5 * H), (MON + 6 * H, MON + DAY))
+    assert to_json(report)["gaps"][0] == {
+        "start": "2026-11-23T02:00:00Z",
+        "end": "2026-11-23T05:00:00Z",
+        "seconds": 10800.0,
+    }
+    assert compute(Period(MON, MON + DAY), [], [], LONDON).gaps == ((MON, MON + DAY),)
+
+
+def test_buckets_follow_local_days_across_the_autumn_dst_change_and_a_month_boundary() -> None:
+    # Saturday 2026-10-24 to Monday 2026-11-02 in London: Sunday 25 October has 25 hours (BST ends at 02:00).
+    since, until = local("2026-10-24T00:00"), local("2026-11-02T00:00")
+    incidents = [
+        outage(Cause.ISP, local("2026-10-24T23:30"), local("2026-10-25T03:00")),  # 23:30 BST to 03:00 GMT: 4.5 h
+        outage(Cause.UPSTREAM, local("2026-10-30T16:00"), local("2026-10-30T18:00")),  # Friday, 1 h in hours
+        outage(Cause.LOCAL, local("2026-10-31T23:00"), local("2026-11-01T01:00")),  # across the month boundary
+    ]
+    report = compute(Period(since, until), incidents, [Coverage(since, until)], LONDON_ALL)
+    days = {b.label: b for b in report.days}
+    assert len(report.days) == 9
+    assert days["2026-10-24"].monitored_seconds == 24 * H
+    assert days["2026-10-25"].monitored_seconds == 25 * H
+    assert days["2026-10-24"].downtime_seconds == 0.5 * H
+    assert days["2026-10-25"].downtime_seconds == 4 * H  # 00:00 BST to 03:00 GMT
+    assert days["2026-10-30"].business_downtime_seconds == 1 * H
+    assert (days["2026-10-31"].downtime_seconds, days["2026-11-01"].downtime_seconds) == (H, H)
+    assert [(b.label, b.seconds / H, b.downtime_seconds / H) for b in report.weeks] == [
+        ("2026-W43", 49.0, 4.5),
+        ("2026-W44", 168.0, 4.0),
+    ]
+    assert [(b.label, b.seconds / H, b.downtime_seconds / H) for b in report.months] == [
+        ("2026-10", 193.0, 7.5),
+        ("2026-11", 24.0, 1.0),
+    ]
+    assert to_json(report)["days"][1] == {
+        "label": "2026-10-25",
+        "start": "2026-10-24T23:00:00Z",
+        "end": "2026-10-26T00:00:00Z",
+        "monitored_seconds": 90000.0,
+        "downtime_seconds": 14400.0,
+        "business_downtime_seconds": 0.0,
+        "degraded_seconds": 0.0,
+    }
+
+
+def test_spring_forward_day_has_23_hours_and_a_week_label_across_the_year() -> None:
+    since, until = local("2026-03-28T12:00"), local("2026-03-30T06:00")
+    report = compute(Period(since, until), [], [Coverage(since, until)], LONDON_ALL)
+    assert [(b.label, b.monitored_seconds / H) for b in report.days] == [
+        ("2026-03-28", 12.0),  # clipped to the period
+        ("2026-03-29", 23.0),
+        ("2026-03-30", 6.0),
+    ]
+    assert [b.label for b in report.weeks] == ["2026-W13", "2026-W14"]
+    new_year = compute(Period(local("2026-12-31T00:00"), local("2027-01-05T00:00")), [], [], LONDON_ALL)
+    assert [b.label for b in new_year.weeks] == ["2026-W53", "2027-W01"]
+    assert [b.label for b in new_year.months] == ["2026-12", "2027-01"]
+
+
+def plans(fee: float, contracted: float = 99.9) -> PlanConfig:
+    return PlanConfig("Example Broadband", "AC-1", fee, contracted, 0.0, 0.0)
+
+
+def test_money_cost_and_credit_per_calendar_month() -> None:
+    since, until = local("2026-10-30T00:00"), local("2026-11-03T00:00")
+    incidents = [
+        outage(Cause.ISP, local("2026-10-30T10:00"), local("2026-10-30T11:00")),  # Friday, business hours
+        outage(Cause.DNS, local("2026-11-02T10:00"), local("2026-11-02T10:30")),  # Monday, business hours
+        outage(Cause.LOCAL, local("2026-11-02T12:00"), local("2026-11-02T13:00")),  # never claimed
+    ]
+    # October 2026 lasts 745 h in London (31 days and the extra hour), November 720 h.
+    report = compute(
+        Period(since, until), incidents, [Coverage(since, until)], LONDON_ALL,
+        cost=CostConfig(80.0, "GBP"), plan=plans(745.0),
+    )  # fmt: skip
+    money = report.money
+    assert money.business_downtime_cost == 200.0  # 2.5 business hours at 80
+    assert money.credit == round(745 * 3600 / (745 * H) + 745 * 1800 / (720 * H), 2) == 1.52
+    assert (money.currency, money.hourly, money.monthly_fee, money.contracted_availability) == (
+        "GBP",
+        80.0,
+        745.0,
+        99.9,
+    )
+    isp_availability = 100 * (4 * DAY - 5400) / (4 * DAY)
+    assert money.isp_availability_percent == pytest.approx(isp_availability)
+    assert money.breached is True
+    assert money.credit_basis == (
+        "Pro-rata refund of the 745.00 GBP monthly fee for the 5,400 s (1.50 h) of outage attributable to the provider"
+        " (causes isp, upstream and dns; local faults and unmonitored time are not claimed), each second valued at the"
+        " fee divided by the length of its calendar month; availability excluding local faults was 98.437 %, below"
+        " the contracted 99.9 %."
+    )
+    assert to_json(report)["money"] == {
+        "currency": "GBP",
+        "hourly": 80.0,
+        "business_downtime_cost": 200.0,
+        "monthly_fee": 745.0,
+        "contracted_availability": 99.9,
+        "credit": 1.52,
+        "credit_basis": money.credit_basis,
+        "isp_availability_percent": round(isp_availability, 4),
+        "breached": True,
+    }
+
+
+def test_money_without_hourly_or_fee_or_plan() -> None:
+    incidents = [outage(Cause.ISP, MON + 10 * H, MON + 11 * H)]
+    args = (Period(MON, MON + DAY), incidents, [Coverage(MON, MON + DAY)], LONDON)
+    unset = compute(*args, cost=CostConfig(0.0, "EUR"), plan=plans(0.0, 95.0)).money
+    assert (unset.currency, unset.hourly, unset.business_downtime_cost, unset.monthly_fee, unset.credit) == (
+        "EUR", None, None, None, None,
+    )  # fmt: skip
+    assert unset.credit_basis == "No credit computed: the monthly fee is not configured ([plan] monthly_fee)."
+    assert (unset.contracted_availability, unset.breached) == (95.0, False)
+    none = compute(*args).money
+    assert (none.hourly, none.business_downtime_cost, none.contracted_availability, none.breached) == (
+        None, None, None, None,
+    )  # fmt: skip
+    assert none.credit_basis == "No credit computed: no [plan] was given."
+    assert to_json(compute(*args))["money"]["credit"] is None
+
+
+def test_series_points_from_store_rows_are_clipped_to_the_period() -> None:
+    rows = [
+        (int(MON - 300), 600, 0, 11.0, 20.0),
+        (int(MON), 600, 600, None, None),
+        (int(MON + DAY), 600, 6, 12.5, 40.1),
+    ]
+    points = series_points(rows, 300)
+    assert points[1] == SeriesPoint(MON, 300.0, 600, 600, None, None)
+    assert points[1].loss_percent == 100.0
+    report = compute(Period(MON, MON + DAY), [], [], LONDON, series=points)
+    assert report.series == (points[1],)
+    assert to_json(report)["series"] == [
+        {
+            "start": "2026-11-23T00:00:00Z",
+            "seconds": 300.0,
+            "sent": 600,
+            "lost": 600,
+            "loss_percent": 100.0,
+            "rtt_avg_ms": None,
+            "rtt_max_ms": None,
+        }
+    ]
+    assert [series_bucket_seconds(Period(0, days * DAY)) for days in (1, 7, 31, 365)] == [300, 1800, 7200, 86400]
+
+
+def test_method_from_configuration_and_targets() -> None:
+    cfg = config.parse("[detect]\nconfirm = 5\n", source=None, env={"HOME": "/home/user"})
+    targets = [Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1"), Target(Role.GATEWAY, "192.168.1.1")]
+    method = method_from_config(cfg.probe, cfg.detect, targets)
+    assert (method.interval, method.timeout, method.confirm, method.window) == (1.0, 0.8, 5, 60)
+    assert (method.loss_percent, method.latency_ms, method.clock) == (5.0, 250.0, CLOCK)
+    assert method.targets == (targets[0], targets[1])
+    out = to_json(compute(Period(MON, MON + DAY), [], [], LONDON, method=method))
+    assert out["method"]["targets"] == [
+        {"role": "gateway", "address": "192.168.1.1"},
+        {"role": "anchor", "address": "1.1.1.1"},
+    ]
+    assert out["method"]["confirm"] == 5
+    assert to_json(compute(Period(MON, MON + DAY), [], [], LONDON))["method"] is None
+
+
+def test_json_is_extended_additively() -> None:
+    out = to_json(compute(Period(MON, MON + DAY), [], [], LONDON))
+    assert list(out)[:4] == ["period", "coverage", "summary", "incidents"]
+    assert set(out) == {
+        "period", "coverage", "summary", "incidents", "metrics", "by_cause", "days", "weeks", "months", "gaps",
+        "series", "method", "money",
+    }  # fmt: skip
+    assert set(out["coverage"]) == {"monitored_seconds", "unmonitored_seconds", "sessions"}
+    assert [d["label"] for d in out["days"]] == ["2026-11-23"]
+    assert [w["label"] for w in out["weeks"]] == ["2026-W48"]
+    assert [m["label"] for m in out["months"]] == ["2026-11"]
+
+
+# Whole seconds over 9 local days around London's autumn change and the October/November boundary.
+SPAN_START = local("2026-10-24T00:00")
+SPAN = 9 * DAY + H
+spans = st.lists(
+    st.tuples(st.integers(0, int(SPAN)), st.integers(0, 30 * 3600)), max_size=8
+).map(sorted)  # fmt: skip
+
+
+def disjoint(pairs: list[tuple[int, int]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for start, length in pairs:
+        begin = max(float(start), out[-1][1] if out else 0.0)
+        out.append((begin, max(begin, float(start + length))))
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(spans, spans, st.lists(st.sampled_from(list(Cause)), min_size=8, max_size=8), st.integers(0, int(DAY)),
+       st.integers(0, int(DAY)))  # fmt: skip
+def test_buckets_and_causes_add_up(
+    outs: list[tuple[int, int]], runs: list[tuple[int, int]], causes: list[Cause], cut_start: int, cut_end: int
+) -> None:
+    period = Period(SPAN_START + cut_start, SPAN_START + SPAN - cut_end)
+    incidents = [outage(c, SPAN_START + a, SPAN_START + b) for (a, b), c in zip(disjoint(outs), causes, strict=False)]
+    sessions = [Coverage(SPAN_START + s, SPAN_START + s + d) for s, d in runs]
+    report = compute(period, incidents, sessions, LONDON_ALL)
+    approx = lambda x: pytest.approx(x, abs=1e-6)  # noqa: E731
+    for buckets in (report.days, report.weeks, report.months):
+        assert buckets[0].start == period.since and buckets[-1].end == period.until
+        assert all(a.end == b.start for a, b in itertools.pairwise(buckets))
+        assert sum(b.downtime_seconds for b in buckets) == approx(report.downtime_seconds)
+        assert sum(b.business_downtime_seconds for b in buckets) == approx(report.business_downtime_seconds)
+        assert sum(b.monitored_seconds for b in buckets) == approx(report.monitored_seconds)
+        assert all(b.business_downtime_seconds <= b.downtime_seconds + 1e-6 for b in buckets)
+        assert all(b.monitored_seconds <= b.seconds + 1e-6 for b in buckets)
+    assert sum(c.seconds for c in report.by_cause) == approx(report.downtime_seconds)
+    assert sum(c.count for c in report.by_cause) == len(report.outages)
+    assert sum(c.business_seconds for c in report.by_cause) == approx(report.business_downtime_seconds)
+    assert all(c.business_seconds <= c.seconds + 1e-6 for c in report.by_cause)
+    assert sum(b - a for a, b in report.gaps) + report.monitored_seconds == approx(period.seconds)
+    assert report.isp_attributable_seconds + report.local_seconds <= report.downtime_seconds + 1e-6
+    for f in report.outages:  # the fast business-hours measure agrees with the schedule's own count
+        assert f.business_seconds == approx(LONDON_ALL.seconds_ts(f.start, f.end))

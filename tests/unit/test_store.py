@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import tempfile
 from collections import defaultdict
@@ -499,3 +500,75 @@ def test_a_failed_write_keeps_everything_for_the_next_commit(store: Store, reade
     store.commit()  # no transaction was left open
     assert [r.at for r in reader.rounds(0, T0 + 10)] == [T0 + 1, T0 + 2]
     assert reader.sessions(0, T0 + 10) == [Coverage(T0, T0 + 2, True)]
+
+
+# --- anchor series (report chart) ------------------------------------------------------------------------------
+
+
+def brute_series(
+    rounds: list[Round], since: float, until: float, bucket: int
+) -> list[tuple[int, int, int, float | None, float | None]]:
+    """The anchor series straight from the rounds: minutes starting in [since, until), buckets from since's minute."""
+    origin = math.ceil(since / 60) * 60
+    groups: dict[int, list[float | None]] = defaultdict(list)
+    for r in rounds:
+        minute = int(codec.from_ms(codec.to_ms(r.at)) // 60) * 60
+        if not since <= minute < until:
+            continue
+        for s in r.samples:
+            if s.target.role is Role.ANCHOR:
+                groups[origin + (minute - origin) // bucket * bucket].append(
+                    codec.tenths_rtt(codec.rtt_tenths(s.rtt_ms))
+                )
+    out = []
+    for start, rtts in sorted(groups.items()):
+        answered = [x for x in rtts if x is not None]
+        average = sum(answered) / len(answered) if answered else None
+        out.append((start, len(rtts), len(rtts) - len(answered), average, max(answered, default=None)))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(ROUND_SHAPE, max_size=40),
+    st.sampled_from([60, 120, 300, 3600]),
+    st.integers(-3600, 120).map(lambda s: T0 + s),
+    st.integers(0, 7200),
+)
+def test_anchor_series_equals_a_brute_force_computation(
+    shapes: list[tuple[float, tuple[Target, ...], list[float | None]]], bucket: int, since: float, length: int
+) -> None:
+    rounds = [rnd(at, *rtts[: len(targets)], targets=targets) for at, targets, rtts in shapes]
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "s.db") as store:
+        for r in rounds:
+            store.add_round(r)
+        store.commit()
+        with Store.open(Path(tmp) / "s.db", readonly=True) as reader:
+            got = reader.anchor_series(since, since + length, bucket)
+    want = brute_series(rounds, since, since + length, bucket)
+    assert [(g[0], g[1], g[2], g[4]) for g in got] == [(w[0], w[1], w[2], w[4]) for w in want]
+    assert [g[3] for g in got] == [pytest.approx(w[3]) for w in want]
+
+
+def test_anchor_series_buckets_sums_and_edges(store: Store) -> None:
+    # Two anchors (A1, A6) every 30 s for 3 minutes; A6 lost once; the gateway and ISP hop are not anchors.
+    for i, at in enumerate((T0, T0 + 30, T0 + 60, T0 + 90, T0 + 120, T0 + 150)):
+        store.add_round(rnd(at, 1.0, None, 10.0 + i, None if i == 3 else 20.0))
+    store.add_round(rnd(T0 + 3600, 1.0, 1.0, None, None))  # an hour later: everything lost
+    store.commit()
+    assert store.anchor_series(T0, T0 + 7200, 120) == [
+        (int(T0), 8, 1, pytest.approx((10 + 11 + 12 + 13 + 20 * 3) / 7), 20.0),
+        (int(T0) + 120, 4, 0, pytest.approx((14 + 15 + 40) / 4), 20.0),
+        (int(T0) + 3600, 2, 2, None, None),
+    ]
+    # Buckets start at since rounded up to a whole minute, and hold minutes starting before until.
+    assert [row[0] for row in store.anchor_series(T0 - 59, T0 + 60, 120)] == [int(T0)]
+    assert [row[:3] for row in store.anchor_series(T0 + 60, T0 + 121, 60)] == [
+        (int(T0) + 60, 4, 1),
+        (int(T0) + 120, 4, 0),
+    ]
+    assert sum(row[1] for row in store.anchor_series(float("-inf"), float("inf"), 3600)) == 14  # no endless buckets
+    assert store.anchor_series(T0 + 5, T0 + 50, 60) == []  # no minute starts inside
+    assert store.anchor_series(T0 + 7200, T0 + 9000, 60) == []
+    with pytest.raises(ValueError, match="bucket_seconds must be a positive multiple of 60, got 90"):
+        store.anchor_series(T0, T0 + 60, 90)

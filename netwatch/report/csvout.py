@@ -1,0 +1,61 @@
+"""The CSV report: one row per incident, for spreadsheets and accountants.
+
+Owns the columns of ``--format csv`` and their order (a header row first), written with the csv module
+(RFC 4180 quoting, CRLF line ends). Text that probes or the store supply could start with a character a
+spreadsheet reads as a formula ("=HYPERLINK(...)"), so such cells get a leading apostrophe, as OWASP advises
+against CSV injection. Pure: returns text, writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from netwatch.report.compute import Report, iso_local, iso_utc
+
+COLUMNS = (
+    "kind",
+    "cause",
+    "start",
+    "end",
+    "start_local",
+    "end_local",
+    "duration_seconds",
+    "business_seconds",
+    "clipped_to_period",
+    "rounds",
+    "evidence",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """``text`` made inert for spreadsheets: a leading formula character is escaped with an apostrophe."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def to_csv(report: Report) -> str:
+    """Every incident of the report, in the report's order. ``start``/``end`` are the incident's own instants in
+    UTC ("end" empty while open), ``*_local`` the same in the business timezone; the durations are clipped to
+    the period (``clipped_to_period`` says when)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    tz = report.timezone
+    for f in report.incidents:
+        inc = f.incident
+        row = (
+            inc.kind.value,
+            inc.cause.value,
+            iso_utc(inc.start),
+            "" if inc.end is None else iso_utc(inc.end),
+            iso_local(inc.start, tz),
+            "" if inc.end is None else iso_local(inc.end, tz),
+            repr(round(f.seconds, 3)),
+            repr(round(f.business_seconds, 3)),
+            "true" if f.clipped else "false",
+            str(inc.rounds),
+            inc.detail,
+        )
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()

@@ -1,0 +1,140 @@
+"""The JSON report: the contract of DESIGN.md, extended additively.
+
+Owns the shape of ``--format json``: every key the contract names is always present, with the same meaning;
+new keys are only ever added, named after the Report attributes they come from. Numbers are rounded to the
+millisecond (percentages to 4 decimals, money to the cent); instants are ISO 8601 UTC with "Z", except the
+period's bounds, which are local time in the business timezone. Pure: builds plain dicts, writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netwatch.model import Kind
+from netwatch.report.compute import Bucket, Method, Money, Report, iso_local, iso_utc
+
+
+def _r(x: float) -> float:
+    return round(x, 3)
+
+
+def _opt(x: float | None, digits: int = 3) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def _bucket(b: Bucket) -> dict[str, Any]:
+    return {
+        "label": b.label,
+        "start": iso_utc(b.start),
+        "end": iso_utc(b.end),
+        "monitored_seconds": _r(b.monitored_seconds),
+        "downtime_seconds": _r(b.downtime_seconds),
+        "business_downtime_seconds": _r(b.business_downtime_seconds),
+        "degraded_seconds": _r(b.degraded_seconds),
+    }
+
+
+def _method(m: Method | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {
+        "interval": m.interval,
+        "timeout": m.timeout,
+        "confirm": m.confirm,
+        "window": m.window,
+        "loss_percent": m.loss_percent,
+        "latency_ms": m.latency_ms,
+        "targets": [{"role": t.role.value, "address": t.address} for t in m.targets],
+        "clock": m.clock,
+    }
+
+
+def _money(m: Money) -> dict[str, Any]:
+    return {
+        "currency": m.currency,
+        "hourly": m.hourly,
+        "business_downtime_cost": _opt(m.business_downtime_cost, 2),
+        "monthly_fee": m.monthly_fee,
+        "contracted_availability": m.contracted_availability,
+        "credit": _opt(m.credit, 2),
+        "credit_basis": m.credit_basis,
+        "isp_availability_percent": _opt(m.isp_availability_percent, 4),
+        "breached": m.breached,
+    }
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The JSON report: the contract of DESIGN.md (every field always present), extended."""
+    outages = report.outages
+    degraded = report.of_kind(Kind.DEGRADED)
+    availability = report.availability_percent
+    return {
+        "period": {
+            "since": iso_local(report.period.since, report.timezone),
+            "until": iso_local(report.period.until, report.timezone),
+            "timezone": report.timezone,
+        },
+        "coverage": {
+            "monitored_seconds": _r(report.monitored_seconds),
+            "unmonitored_seconds": _r(report.unmonitored_seconds),
+            "sessions": [{"start": iso_utc(c.start), "end": iso_utc(c.end), "clean": c.clean} for c in report.sessions],
+        },
+        "summary": {
+            "availability_percent": None if availability is None else round(availability, 4),
+            "outage_count": len(outages),
+            "downtime_seconds": _r(report.downtime_seconds),
+            "business_downtime_seconds": _r(report.business_downtime_seconds),
+            "longest_outage_seconds": _r(report.longest_outage_seconds),
+            "degraded_count": len(degraded),
+            "degraded_seconds": _r(report.degraded_seconds),
+        },
+        "incidents": [
+            {
+                "kind": f.incident.kind.value,
+                "cause": f.incident.cause.value,
+                "start": iso_utc(f.incident.start),
+                "end": None if f.incident.end is None else iso_utc(f.incident.end),
+                "duration_seconds": _r(f.seconds),
+                "business_seconds": _r(f.business_seconds),
+                "clipped_to_period": f.clipped,
+                "rounds": f.incident.rounds,
+                "cause_rounds": {c.value: n for c, n in f.incident.cause_rounds},
+                "evidence": f.incident.detail,
+            }
+            for f in report.incidents
+        ],
+        "metrics": {
+            "median_outage_seconds": _opt(report.median_outage_seconds),
+            "mtbf_seconds": _opt(report.mtbf_seconds),
+            "mttr_seconds": _opt(report.mttr_seconds),
+            "isp_attributable_seconds": _r(report.isp_attributable_seconds),
+            "local_seconds": _r(report.local_seconds),
+        },
+        "by_cause": [
+            {
+                "cause": c.cause.value,
+                "count": c.count,
+                "seconds": _r(c.seconds),
+                "business_seconds": _r(c.business_seconds),
+            }
+            for c in report.by_cause
+        ],
+        "days": [_bucket(b) for b in report.days],
+        "weeks": [_bucket(b) for b in report.weeks],
+        "months": [_bucket(b) for b in report.months],
+        "gaps": [{"start": iso_utc(a), "end": iso_utc(b), "seconds": _r(b - a)} for a, b in report.gaps],
+        "series": [
+            {
+                "start": iso_utc(p.start),
+                "seconds": p.seconds,
+                "sent": p.sent,
+                "lost": p.lost,
+                "loss_percent": _opt(p.loss_percent),
+                "rtt_avg_ms": _opt(p.rtt_avg_ms),
+                "rtt_max_ms": _opt(p.rtt_max_ms),
+            }
+            for p in report.series
+        ],
+        "method": _method(report.method),
+        "money": _money(report.money),
+    }
