@@ -174,8 +174,8 @@ def probe(ctx: click.Context, config_path: Path | None) -> None:
             click.echo(line)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that readers see the old file or the new one, never half of it."""
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old file or the new one, never half of it."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
@@ -185,8 +185,8 @@ def write_atomically(path: Path, text: str) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be read and sent on
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -195,41 +195,116 @@ def write_atomically(path: Path, text: str) -> None:
         raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable --output") from err
 
 
+FORMATS = ("html", "pdf", "md", "csv", "json")
+EXTENSIONS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".csv": "csv", ".json": "json"}
+
+
+def report_format(fmt: str | None, output: Path | None) -> str:
+    """The format asked for, else the one the output file's extension names, else JSON (on stdout)."""
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return "json"
+    guessed = EXTENSIONS.get(output.suffix.lower())
+    if guessed is None:
+        raise ReportError(
+            f'--output: cannot tell the format from "{output.name}"; pass --format ({", ".join(FORMATS)}) or use '
+            f"one of the extensions {', '.join(EXTENSIONS)}"
+        )
+    return guessed
+
+
 @main.command()
 @_config_option
+@click.option("--period", "named_period", metavar="NAME", help="today, yesterday, this-week, last-week, "
+              "this-month or last-month (in the configured timezone).")  # fmt: skip
 @click.option("--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured timezone.")
 @click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --output's extension, else json.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout).")
 @click.pass_context
 def report(
-    ctx: click.Context, config_path: Path | None, since: str | None, until: str | None, fmt: str, output: Path | None
+    ctx: click.Context,
+    config_path: Path | None,
+    named_period: str | None,
+    since: str | None,
+    until: str | None,
+    fmt: str | None,
+    output: Path | None,
 ) -> None:
-    """Outage report for a period (JSON per the documented contract)."""
-    from netwatch.report.compute import compute, to_json
-    from netwatch.report.period import parse_when, resolve
+    """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
+    from netwatch.model import Role, Target
+    from netwatch.report import period as periods
+    from netwatch.report.compute import compute, method_from_config, series_bucket_seconds, series_points
     from netwatch.store.sqlite import Store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
         tz = cfg.business_hours.timezone
         now = time.time()
+        kind = report_format(fmt, output)
+        if kind == "pdf" and output is None:
+            raise ReportError("a PDF is binary: pass --output FILE.pdf")
+        if named_period and (since or until):
+            raise ReportError("--period names the whole period: use it or --since/--until, not both")
+        chosen = periods.named(named_period, tz, now=now) if named_period else None
         # Bad dates are reported as such even when there is no store yet.
         for option, word in (("--since", since), ("--until", until)):
             if word:
-                parse_when(option, word, tz, end_of_day=False)
+                periods.parse_when(option, word, tz, end_of_day=False)
         with Store.open(cfg.store.path, readonly=True) as store:
-            history = store.sessions(0.0, now)
-            period = resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
-            figures = compute(
-                period,
-                store.incidents(period.since, period.until),
-                store.sessions(period.since, period.until),
-                cfg.business_hours,
+            if chosen is None:
+                history = store.sessions(float("-inf"), now)
+                chosen = periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
+            bucket = series_bucket_seconds(chosen)
+            series = series_points(store.anchor_series(chosen.since, chosen.until, bucket), bucket)
+            last = store.last_round()
+            targets = (
+                [s.target for s in last.samples] if last else [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
             )
-        text = json.dumps(to_json(figures), indent=2) + "\n"
+            figures = compute(
+                chosen,
+                store.incidents(chosen.since, chosen.until),
+                store.sessions(chosen.since, chosen.until),
+                cfg.business_hours,
+                method=method_from_config(cfg.probe, cfg.detect, targets),
+                cost=cfg.cost,
+                plan=cfg.plan,
+                series=series,
+            )
+        data = _render(kind, figures, cfg, now)
         if output is None:
-            click.echo(text, nl=False)
+            click.echo(data, nl=False)
         else:
-            write_atomically(output, text)
-            click.echo(f"report written to {output}", err=True)
+            write_atomically(output, data)
+            click.echo(f"{kind} report written to {output}", err=True)
+
+
+def _render(kind: str, figures: Any, cfg: config.Config, now: float) -> str | bytes:
+    if kind == "json":
+        from netwatch.report.compute import to_json
+
+        return json.dumps(to_json(figures), indent=2) + "\n"
+    if kind == "csv":
+        from netwatch.report.csvout import to_csv
+
+        return to_csv(figures)
+    from netwatch.report.render import render
+
+    rendered = render(
+        figures,
+        "md" if kind == "md" else "html",
+        business=cfg.business_hours,
+        owner=cfg.owner,
+        plan=cfg.plan,
+        title=cfg.report.title,
+        templates=cfg.report.templates,
+        generated_at=now,
+    )
+    for warning in rendered.warnings:
+        click.echo(f"netwatch: warning: {warning}", err=True)
+    if kind == "pdf":
+        from netwatch.report.pdf import to_pdf
+
+        return to_pdf(rendered.text)
+    return rendered.text

@@ -33,6 +33,33 @@ def parse_when(option: str, text: str, tz: ZoneInfo, *, end_of_day: bool) -> flo
     return moment.timestamp()
 
 
+PERIODS = ("today", "yesterday", "this-week", "last-week", "this-month", "last-month")
+
+
+def _midnight(day: date, tz: ZoneInfo) -> float:
+    return datetime.combine(day, time(0), tzinfo=tz).timestamp()
+
+
+def named(word: str, tz: ZoneInfo, *, now: float) -> Period:
+    """A calendar period in ``tz`` by name (PERIODS); the current ones end now. Weeks start on Monday."""
+    today = datetime.fromtimestamp(now, tz).date()
+    monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    previous_first = (first - timedelta(days=1)).replace(day=1)
+    bounds = {
+        "today": (today, None),
+        "yesterday": (today - timedelta(days=1), today),
+        "this-week": (monday, None),
+        "last-week": (monday - timedelta(days=7), monday),
+        "this-month": (first, None),
+        "last-month": (previous_first, first),
+    }
+    if word not in bounds:
+        raise ReportError(f'--period: "{word}" is not a period; use one of {", ".join(PERIODS)}')
+    start, end = bounds[word]
+    return Period(_midnight(start, tz), now if end is None else _midnight(end, tz))
+
+
 def resolve(since: str | None, until: str | None, tz: ZoneInfo, *, now: float, history_start: float | None) -> Period:
     """The period to report on: ``since`` defaults to the start of the recorded history, ``until`` to now, and
     the end is clipped to now (nothing is known about the future). Raises ReportError for an empty period."""

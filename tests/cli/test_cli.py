@@ -141,7 +141,7 @@ def test_report_output_file_and_errors(env: dict[str, str], tmp_path: Path) -> N
     code, out, err = invoke("report", "--since", "2026-11-23", "--output", str(target))
     assert code == 0
     assert out == ""
-    assert err == f"report written to {target}\n"
+    assert err == f"json report written to {target}\n"
     assert json.loads(target.read_text())["summary"]["outage_count"] == 1
     assert [p.name for p in target.parent.iterdir()] == ["report.json"], "no temporary file left behind"
 
@@ -153,7 +153,7 @@ def test_report_output_file_and_errors(env: dict[str, str], tmp_path: Path) -> N
     )
     code, _, err = invoke("report", "--format", "docx")
     assert code == ExitCode.USAGE
-    assert "Invalid value for '--format': 'docx'" in err
+    assert "Invalid value for '--format': 'docx' is not one of 'html', 'pdf', 'md', 'csv', 'json'." in err
 
 
 def test_status_shows_the_last_round_and_incidents(env: dict[str, str]) -> None:
@@ -213,3 +213,53 @@ def test_run_with_an_unusable_store_path_is_exit_4(env: dict[str, str], tmp_path
     assert proc.returncode == ExitCode.STORE, proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("netwatch: ")
     assert str(blocker) in proc.stderr
+
+
+def test_report_format_follows_the_output_extension(env: dict[str, str], tmp_path: Path) -> None:
+    _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
+    for name, check in (
+        ("r.html", lambda text: text.lstrip().lower().startswith("<!doctype html>")),
+        ("r.csv", lambda text: text.startswith("kind,cause,start,")),
+        ("r.md", lambda text: "2026-11-23" in text and "|" in text),
+        ("r.json", lambda text: json.loads(text)["summary"]["outage_count"] == 1),
+    ):
+        code, out, err = invoke("report", "--since", "2026-11-23", "--output", str(tmp_path / name))
+        assert code == 0, err
+        assert out == ""
+        kind = name.split(".")[1]
+        assert err.splitlines()[-1] == f"{kind} report written to {tmp_path / name}"
+        assert check((tmp_path / name).read_text()), name
+    code, _, err = invoke("report", "--output", str(tmp_path / "r.docx"))
+    assert code == ExitCode.REPORT
+    assert err == (
+        'netwatch: --output: cannot tell the format from "r.docx"; pass --format (html, pdf, md, csv, json) or use '
+        "one of the extensions .html, .htm, .pdf, .md, .csv, .json\n"
+    )
+
+
+def test_report_letter_warns_about_every_missing_detail(env: dict[str, str]) -> None:
+    _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
+    code, out, err = invoke("report", "--since", "2026-11-23", "--format", "md")
+    assert code == 0
+    warnings = [line for line in err.splitlines() if line.startswith("netwatch: warning: ")]
+    assert any("owner.business" in w for w in warnings), err
+    assert "[your business name]" in out
+
+
+def test_report_period_and_option_errors(env: dict[str, str]) -> None:
+    _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
+    code, _, err = invoke("report", "--period", "last-week", "--since", "2026-11-01")
+    assert (code, err) == (
+        ExitCode.REPORT,
+        "netwatch: --period names the whole period: use it or --since/--until, not both\n",
+    )
+    code, _, err = invoke("report", "--period", "fortnight")
+    assert code == ExitCode.REPORT
+    assert err == (
+        'netwatch: --period: "fortnight" is not a period; use one of today, yesterday, this-week, last-week, '
+        "this-month, last-month\n"
+    )
+    code, _, err = invoke("report", "--format", "pdf")
+    assert (code, err) == (ExitCode.REPORT, "netwatch: a PDF is binary: pass --output FILE.pdf\n")
+    code, out, _ = invoke("report", "--period", "today")
+    assert code == 0 and json.loads(out)["summary"]["outage_count"] == 0
