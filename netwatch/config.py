@@ -84,7 +84,7 @@ class PlanConfig:
     provider: str
     account: str  # account number with the provider
     monthly_fee: float  # 0 = unknown (no credit in reports)
-    contracted_availability: float  # percent, 0 < x <= 100
+    contracted_availability: float  # percent, 0 = not stated
     download_mbps: float  # 0 = unknown
     upload_mbps: float  # 0 = unknown
 
@@ -327,8 +327,8 @@ TABLES: dict[str, Table] = {
         "account": Key(str, "", "your account number with the provider", "an account number in quotes"),
         "monthly_fee": Key(float, 0.0, "monthly price of the line; 0 = unknown (no credit)", "an amount",
                            (bounds(0),)),
-        "contracted_availability": Key(float, 99.9, "percent of the time the line is promised up; 0 < x <= 100",
-                                       "a percentage", (bounds(0, 100, lo_open=True),)),
+        "contracted_availability": Key(float, 0.0, "percent of the time the contract promises the line is up; "
+                                       "0 = not stated", "a percentage", (bounds(0, 100),)),
         "download_mbps": Key(float, 0.0, "advertised download speed; 0 = unknown", "megabits per second",
                              (bounds(0),)),
         "upload_mbps": Key(float, 0.0, "advertised upload speed; 0 = unknown", "megabits per second",

@@ -80,8 +80,8 @@ def money(
     )
     if plan is None:
         return Money(currency, hourly, cost_value, None, None, None, NO_MONEY.credit_basis, availability)
-    contracted = plan.contracted_availability
-    breached = None if availability is None else availability < contracted
+    contracted = plan.contracted_availability or None  # 0 = the contract states none
+    breached = None if availability is None or contracted is None else availability < contracted
     fee = plan.monthly_fee if plan.monthly_fee > 0 else None
     if fee is None:
         basis = "No credit computed: the monthly fee is not configured ([plan] monthly_fee)."
@@ -96,6 +96,11 @@ def money(
     if availability is not None:
         # Truncated, not rounded: 99.9996 % must not read "100.000 %" beside "below the contracted 100 %".
         shown = math.floor(availability * 1000) / 1000
-        verdict = "below" if breached else "not below"
-        basis += f"; availability excluding local faults was {shown:.3f} %, {verdict} the contracted {contracted:g} %"
+        if contracted is None:
+            basis += f"; availability excluding local faults was {shown:.3f} % (no contracted figure configured)"
+        else:
+            verdict = "below" if breached else "not below"
+            basis += (
+                f"; availability excluding local faults was {shown:.3f} %, {verdict} the contracted {contracted:g} %"
+            )
     return Money(currency, hourly, cost_value, fee, contracted, credit, basis + ".", availability, breached)

@@ -614,7 +614,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
             "provider": draw(opt(st.text(max_size=12))),
             "account": draw(opt(st.text(max_size=12))),
             "monthly_fee": draw(opt(reals(0, 1e6))),
-            "contracted_availability": draw(opt(reals(0, 100, exclude_min=True))),
+            "contracted_availability": draw(opt(reals(0, 100))),
             "download_mbps": draw(opt(reals(0, 1e5))),
             "upload_mbps": draw(opt(reals(0, 1e5))),
         },
@@ -653,7 +653,7 @@ class TestReportTables:
     def test_defaults(self) -> None:
         cfg = parse("")
         assert cfg.cost == config.CostConfig(hourly=0.0, currency="GBP")
-        assert cfg.plan == config.PlanConfig("", "", 0.0, 99.9, 0.0, 0.0)
+        assert cfg.plan == config.PlanConfig("", "", 0.0, 0.0, 0.0, 0.0)
         assert cfg.owner == config.OwnerConfig("", "", "", "", "")
         assert cfg.report == config.ReportConfig(templates=None, title="Internet outage report")
 
@@ -687,9 +687,9 @@ class TestReportTables:
             ),
             ("[cost]\nhourly = -1\n", "cost.hourly: must be at least 0, got -1.0; set cost.hourly to 0 or more"),
             (
-                "[plan]\ncontracted_availability = 0\n",
-                "plan.contracted_availability: must be greater than 0 and at most 100, got 0.0; "
-                "set plan.contracted_availability to a value greater than 0 and at most 100",
+                "[plan]\ncontracted_availability = 100.5\n",
+                "plan.contracted_availability: must be between 0 and 100, got 100.5; "
+                "set plan.contracted_availability to a value between 0 and 100",
             ),
             (
                 '[plan]\nmonthly_fee = "45"\n',

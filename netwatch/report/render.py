@@ -1,0 +1,263 @@
+"""Rendering reports with Jinja2: the HTML evidence report and the Markdown complaint letter.
+
+Owns the template environment (the user's template directory first, then the built-in ``templates/``), its
+filters (from ``text``), escaping (HTML autoescape; Markdown escaping of every value a template prints), what
+the templates are given (the report, the pictures of ``view``, the letter's details of ``letter``), and
+translating template errors into :class:`ReportError` with the file, the line and a fix. Must not compute
+figures (``compute`` does), read the clock (``generated_at`` is passed in) or write files (the CLI does,
+atomically); it only reads templates.
+"""
+
+from __future__ import annotations
+
+import os
+import sysconfig
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from netwatch import __version__
+from netwatch.config import OwnerConfig, PlanConfig
+from netwatch.errors import ReportError
+from netwatch.model import Cause, Kind, Role
+from netwatch.report import view
+from netwatch.report.compute import Report, iso_utc
+from netwatch.report.letter import letter
+from netwatch.report.text import css_string, duration, local_time, md_escape, money, percent, period_text
+from netwatch.schedule import DAYS, BusinessHours
+
+TEMPLATES = {"html": "report.html.j2", "md": "letter.md.j2"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered report. ``warnings`` name every detail the text shows as a placeholder, with the fix."""
+
+    text: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CauseInfo:
+    """How a cause is named, drawn (its colour; the pattern is in _svg.html.j2) and explained."""
+
+    key: str
+    label: str
+    colour: str
+    rule: str
+
+
+CAUSES: dict[Cause, CauseInfo] = {
+    Cause.ISP: CauseInfo(
+        "isp", "ISP access network", "#c0392b",
+        "the router answered but the provider's first hop did not: the fault is in the provider's access network",
+    ),
+    Cause.UPSTREAM: CauseInfo(
+        "upstream", "ISP upstream", "#e67e22",
+        "the router and the provider's first hop answered but no public anchor did: the fault is beyond the "
+        "first hop, in the provider's core network or its upstream connectivity",
+    ),
+    Cause.DNS: CauseInfo(
+        "dns", "DNS", "#8e44ad",
+        "the anchors answered pings but names could not be resolved: the name service failed",
+    ),
+    Cause.LOCAL: CauseInfo(
+        "local", "Local (premises)", "#2874a6",
+        "the router itself did not answer: a fault on the premises (router, power, cabling), not attributed to "
+        "the provider",
+    ),
+    Cause.UNKNOWN: CauseInfo(
+        "unknown", "Undetermined", "#7f8c8d",
+        "the evidence does not place the fault (for example the router or the provider's hop was not probed)",
+    ),
+}  # fmt: skip
+ROLES: dict[str, str] = {
+    Role.GATEWAY: "the router on the premises: when it does not answer either, the fault is local",
+    Role.ISP: "the provider's first hop beyond the router: when the router answers and this hop does not, the fault "
+    "is in the provider's access network",
+    Role.ANCHOR: "public, independent hosts: the line is down when none of them answers",
+    Role.DNS: "a host name resolved every round: tells a failed name service from a broken line",
+}
+KINDS: dict[Kind, str] = {Kind.OUTAGE: "Outage", Kind.DEGRADED: "Degraded", Kind.SLOW: "Slow"}
+
+
+def builtin_templates() -> Path:
+    """The built-in templates: ``templates/`` of a source checkout (or editable install), else the copy a wheel
+    installs under ``<prefix>/share/netwatch/templates``. Raises ReportError when neither exists."""
+    places = [Path(__file__).resolve().parents[2] / "templates"]
+    for scheme in (None, f"{os.name}_user"):
+        data = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
+        places.append(Path(data) / "share" / "netwatch" / "templates")
+    for place in places:
+        if (place / TEMPLATES["html"]).is_file():
+            return place
+    raise ReportError(
+        f"the built-in report templates are missing (looked in {', '.join(map(str, places))}); reinstall netwatch"
+    )
+
+
+# --- the environment -----------------------------------------------------------------------------------------
+
+
+def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str) -> jinja2.Environment:
+    """The Jinja2 environment of one format: user templates first, StrictUndefined, escaping on."""
+    builtin = builtin_templates()
+    loaders: list[jinja2.BaseLoader] = []
+    if templates is not None:
+        if not templates.is_dir():
+            raise ReportError(
+                f"report.templates: {templates} is not a directory; set [report] templates to a directory of "
+                "templates, or remove it to use the built-in ones"
+            )
+        loaders.append(jinja2.FileSystemLoader(templates))
+    loaders.append(jinja2.FileSystemLoader(builtin))
+    common: dict[str, Any] = {
+        "loader": jinja2.ChoiceLoader(loaders),
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+    }
+    if fmt == "html":
+        # Always on, whatever a user template is called: names come from configuration and probes.
+        env = jinja2.Environment(autoescape=True, **common)
+    else:
+        env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
+    filters: dict[str, Callable[..., Any]] = {
+        "duration": duration,
+        "percent": percent,
+        "local": lambda at, style="datetime": local_time(at, zone, style),
+        "money": lambda amount: money(amount, currency),
+        "utc": lambda at: "" if at is None else iso_utc(at),
+        "short_duration": view.short_duration,
+        "md": lambda value: md_escape(str(value)),
+        "sentence": lambda text: text[:1].upper() + text[1:],
+        "css": css_string,
+    }
+    env.filters.update(filters)
+    return env
+
+
+def _template_frames(tb: TracebackType | None) -> Iterator[tuple[str, int]]:
+    """(file, line) of the template frames of a traceback, which Jinja2 rewrites to point into templates."""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            yield name, tb.tb_lineno
+        tb = tb.tb_next
+
+
+def _translate(err: jinja2.TemplateError, templates: Path | None) -> ReportError:
+    fix = (
+        f"fix the template, or remove it from {templates} to use the built-in one"
+        if templates is not None
+        else "reinstall netwatch"
+    )
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        return ReportError(f"{err.filename or err.name}, line {err.lineno}: {err.message}; {fix}")
+    where = list(_template_frames(err.__traceback__))
+    place = f"{where[-1][0]}, line {where[-1][1]}: " if where else ""
+    if isinstance(err, jinja2.TemplateNotFound):
+        looked = f"{templates} or the built-in templates" if templates is not None else "the built-in templates"
+        return ReportError(f"{place}template {err.name} not found in {looked}; create it or correct the name")
+    return ReportError(f"{place}{err.message}; {fix}")
+
+
+# --- contexts --------------------------------------------------------------------------------------------------
+
+
+def _schedule(business: BusinessHours) -> dict[str, Any]:
+    table = business.to_table()
+    week = [(day.capitalize(), table["week"][day]) for day in DAYS if table["week"][day]]
+    return {"timezone": table["timezone"], "week": week, "holidays": table["holidays"], "closed": table["closed"]}
+
+
+def _common(report: Report, business: BusinessHours, owner: OwnerConfig, plan: PlanConfig, title: str,
+            generated_at: float) -> dict[str, Any]:  # fmt: skip
+    outages = report.of_kind(Kind.OUTAGE)
+    return {
+        "report": report,
+        "title": title,
+        "owner": owner,
+        "plan": plan,
+        "money_figures": report.money,
+        "method": report.method,
+        "generated_at": generated_at,
+        "version": __version__,
+        "schedule": _schedule(business),
+        "causes": CAUSES,
+        "cause_order": [CAUSES[c] for c in view.CAUSES],
+        "causes_by_key": {info.key: info for info in CAUSES.values()},
+        "roles": ROLES,
+        "kinds": KINDS,
+        "outages": outages,
+        "numbered": list(enumerate(report.incidents, 1)),
+        "period_text": period_text(report.period.since, report.period.until, ZoneInfo(report.timezone)),
+    }
+
+
+def _html_context(report: Report, business: BusinessHours) -> dict[str, Any]:
+    rows = view.timeline(report, business)
+    return {
+        "timeline": rows,
+        "timeline_days": len(view.local_days(report.period.since, report.period.until, ZoneInfo(report.timezone))),
+        "max_timeline_days": view.MAX_TIMELINE_DAYS,
+        "bars": view.downtime_bars(report),
+        "latency": view.latency_chart(report),
+        "coverage_strip": view.coverage_strip(report),
+        "frames": {"bars": view.BARS, "rtt": view.RTT, "loss": view.LOSS},
+        "row_width": view.ROW_WIDTH,
+        "used_causes": [CAUSES[c].key for c in view.CAUSES if any(f.incident.cause is c for f in report.incidents)],
+        "min_mark_minutes": round(view.MIN_MARK / view.ROW_WIDTH * 24 * 60, 1),
+    }
+
+
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    business: BusinessHours,
+    owner: OwnerConfig,
+    plan: PlanConfig,
+    title: str,
+    templates: Path | None,
+    generated_at: float,
+) -> Rendered:
+    """The report as ``fmt`` ("html": the self-contained evidence report; "md": the complaint letter).
+
+    Everything shown comes from the arguments. ``templates`` is the user's template directory, searched before
+    the built-in one. Raises ReportError for an unknown format, a missing template directory or template, and
+    any error in a template (with its file, line and fix).
+    """
+    if fmt not in TEMPLATES:
+        raise ReportError(f'unknown report format "{fmt}"; use one of: {", ".join(TEMPLATES)}')
+    currency = report.money.currency
+    env = environment(fmt, templates, ZoneInfo(report.timezone), currency)
+    context = _common(report, business, owner, plan, title, generated_at)
+    warnings: tuple[str, ...] = ()
+    if fmt == "html":
+        context.update(_html_context(report, business))
+    else:
+        details = letter(report, owner, plan)
+        context["letter"] = details
+        warnings = details.warnings
+    try:
+        text = env.get_template(TEMPLATES[fmt]).render(context)
+    except jinja2.TemplateError as err:
+        raise _translate(err, templates) from err
+    except Exception as err:
+        # Any other error raised while running one of the user's templates (a division by zero, a filter given
+        # the wrong type) is theirs to fix; raised anywhere else, it is a bug in netwatch and propagates.
+        where = list(_template_frames(err.__traceback__))
+        if templates is None or not where or not Path(where[-1][0]).is_relative_to(templates):
+            raise
+        raise ReportError(
+            f"{where[-1][0]}, line {where[-1][1]}: {type(err).__name__}: {err}; fix the template, or remove it "
+            f"from {templates} to use the built-in one"
+        ) from err
+    return Rendered(text, warnings)

@@ -1,0 +1,138 @@
+"""PDF output: the HTML report rendered by WeasyPrint, its text extracted with pdftotext (poppler-utils).
+
+Needs the ``pdf`` extra (WeasyPrint, with Pango) and pdftotext: without them the tests are skipped with the
+reason, except under CI (``$CI`` set), where a skip would hide a broken setup, so it is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from netwatch.config import CostConfig
+from netwatch.errors import ReportError
+from netwatch.model import Cause, Coverage
+from netwatch.report import pdf
+from netwatch.report.compute import Period, Report, compute
+from netwatch.report.text import duration, percent
+from tests.unit.test_render import BUSINESS, LONDON, METHOD, PLAN, html_of, local, outage, sample_report
+
+
+def _unavailable() -> str | None:
+    if importlib.util.find_spec("weasyprint") is None:
+        return "WeasyPrint is not installed (pip install 'netwatch[pdf]')"
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as err:
+        return f"WeasyPrint cannot load its libraries ({err}); apt-get install libpango-1.0-0 libpangoft2-1.0-0"
+    except DeprecationWarning as err:  # raised, as warnings are errors in the tests
+        return f"WeasyPrint warns at import: {err} (apt-get install libharfbuzz-subset0)"
+    if shutil.which("pdftotext") is None:
+        return "pdftotext is not installed (apt-get install poppler-utils)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def tools() -> None:
+    reason = _unavailable()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
+    pytest.skip(reason)
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    assert done.stderr == ""
+    return done.stdout
+
+
+def test_the_pdf_holds_the_key_numbers_and_every_incident(tools: None, tmp_path: Path) -> None:
+    report = sample_report()
+    data = pdf.to_pdf(html_of(report))
+    assert data.startswith(b"%PDF-")
+    text = pdf_text(data, tmp_path)
+    flat = " ".join(text.split())
+    assert "Internet outage report" in flat
+    assert "2026-11-23 00:00 GMT to 2026-11-30 00:00 GMT" in flat
+    for figure in (
+        percent(report.availability_percent),
+        duration(report.downtime_seconds),
+        duration(report.business_downtime_seconds),
+        duration(report.longest_outage_seconds),
+        duration(report.isp_attributable_seconds),
+        "£",
+    ):
+        assert figure in flat, figure
+    rows = [line for line in text.splitlines() if line.strip()[:2].strip().isdigit() and ("Outage" in line or
+            "Degraded" in line)]  # fmt: skip
+    assert len(rows) == len(report.incidents)
+    for row, f in zip(rows, report.incidents, strict=True):
+        start = datetime.fromtimestamp(f.start, LONDON).strftime("%H:%M:%S %Z")
+        assert start in " ".join(text.split()), start
+        assert duration(f.seconds) in row
+    pages = text.count("\f")
+    assert 2 <= pages <= 8
+    assert "page 1 of" in flat  # the @page footer
+
+
+@pytest.mark.parametrize("size", ["A4", "letter"])
+def test_nothing_is_wider_than_the_page(tools: None, tmp_path: Path, size: str) -> None:
+    html = html_of(sample_report()).replace("</head>", f"<style>@page {{ size: {size} }}</style></head>")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.to_pdf(html))
+    done = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True)
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', done.stdout, re.S)
+    assert pages
+    margin = 13 / 25.4 * 72  # the right margin of the @page rule, in points
+    for width, height, words in pages:
+        assert (round(float(width)), round(float(height))) == ((595, 842) if size == "A4" else (612, 792))
+        right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', words))
+        assert right <= float(width) - margin + 0.5, f"text reaches {right} pt on a {width} pt page"
+
+
+def test_a_long_period_still_fits_its_pages(tools: None, tmp_path: Path) -> None:
+    since, until = local("2026-01-01T00:00"), local("2026-04-01T00:00")
+    incidents = [outage(Cause.ISP, since + i * 86400 + 36000, 300 + i) for i in range(0, 90, 3)]
+    report: Report = compute(
+        Period(since, until),
+        incidents,
+        [Coverage(since, until)],
+        BUSINESS,
+        method=METHOD,
+        cost=CostConfig(50.0, "EUR"),
+        plan=PLAN,
+    )
+    text = pdf_text(pdf.to_pdf(html_of(report)), tmp_path)
+    assert "The period spans 90 days" in " ".join(text.split())
+    assert all(duration(f.seconds) in text for f in report.incidents)
+
+
+def test_external_references_are_refused(tools: None) -> None:
+    with pytest.raises(ReportError) as caught:
+        pdf.to_pdf('<p>logo</p><img src="https://example.com/logo.png">')
+    assert str(caught.value) == (
+        "the report must be self-contained, but it refers to https://example.com/logo.png; remove that reference "
+        "from the template (embed images as data: URLs)"
+    )
+
+
+def test_without_weasyprint_the_message_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes "import weasyprint" raise ImportError
+    with pytest.raises(ReportError) as caught:
+        pdf.to_pdf("<p>x</p>")
+    assert str(caught.value) == (
+        "PDF output needs WeasyPrint: install the pdf extra (pip install 'netwatch[pdf]') and the Debian packages "
+        "libpango-1.0-0 libpangoft2-1.0-0"
+    )

@@ -1,0 +1,694 @@
+"""Rendering: the HTML report parsed and checked for structure and numbers, the Markdown letter, template errors.
+
+The HTML is never compared as text: it is parsed (html.parser) into a small tree, and the figures are read from
+the data-* attributes and the SVG geometry, then compared with the Report's own numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from netwatch.config import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
+from netwatch.errors import ReportError
+from netwatch.model import Cause, Coverage, Incident, Kind, Role, Target
+from netwatch.report import view
+from netwatch.report.compute import Period, Report, SeriesPoint, compute, iso_utc, method_from_config
+from netwatch.report.render import CAUSES, Rendered, builtin_templates, render
+from netwatch.report.text import duration, md_escape, money, percent, period_text
+from netwatch.schedule import BusinessHours
+
+LONDON = ZoneInfo("Europe/London")
+BUSINESS = BusinessHours.from_config(
+    {"timezone": "Europe/London", "week": {d: "09:00-17:30" for d in ("mon", "tue", "wed", "thu", "fri")}}
+)
+OWNER = OwnerConfig("Smith Design", "Jane Smith", "12 Mill Lane\nAmbridge AB1 2CD", "jane@example.org", "01632 960000")
+PLAN = PlanConfig("Example Broadband", "EB-4471", 42.0, 99.9, 80.0, 20.0)
+NO_OWNER = OwnerConfig("", "", "", "", "")
+NO_PLAN = PlanConfig("", "", 0.0, 99.9, 0.0, 0.0)
+TARGETS = (
+    Target(Role.GATEWAY, "192.168.1.1"),
+    Target(Role.ISP, "81.2.69.142"),
+    Target(Role.ANCHOR, "1.1.1.1"),
+    Target(Role.ANCHOR, "9.9.9.9"),
+    Target(Role.DNS, "dns.google"),
+)
+METHOD = method_from_config(ProbeConfig("", 1.0, 0.8, "auto"), DetectConfig(3, 60, 5.0, 250.0), TARGETS)
+GENERATED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC).timestamp()
+
+
+def local(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON).timestamp()
+
+
+# --- a parsed HTML tree --------------------------------------------------------------------------------------
+
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "source", "wbr", "area", "base", "embed", "track"}
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Node] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    parent: Node | None = None
+
+    def walk(self) -> Iterator[Node]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def find(self, tag: str | None = None, **attrs: str) -> list[Node]:
+        """Descendants with the tag and attributes; ``class_`` matches one of the node's classes."""
+        found = []
+        for node in self.walk():
+            if tag is not None and node.tag != tag:
+                continue
+            ok = True
+            for name, value in attrs.items():
+                if name == "class_":
+                    ok &= value in node.attrs.get("class", "").split()
+                else:
+                    ok &= node.attrs.get(name.replace("_", "-")) == value
+            if ok:
+                found.append(node)
+        return found
+
+    def one(self, tag: str | None = None, **attrs: str) -> Node:
+        found = self.find(tag, **attrs)
+        assert len(found) == 1, f"{len(found)} <{tag} {attrs}>"
+        return found[0]
+
+    @property
+    def all_text(self) -> str:
+        return " ".join(" ".join(n.text) for n in self.walk()).strip()
+
+    @property
+    def classes(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+
+class TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {k: v or "" for k, v in attrs}, parent=self.stack[-1])
+        self.stack[-1].children.append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}, parent=self.stack[-1]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].text.append(data)
+
+
+def parse(html: str) -> Node:
+    builder = TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    assert builder.stack == [builder.root], "unclosed elements: " + ", ".join(n.tag for n in builder.stack[1:])
+    return builder.root
+
+
+# --- sample reports ------------------------------------------------------------------------------------------
+
+MON = local("2026-11-23T00:00")  # GMT: local time is UTC
+DAY = 86400.0
+
+
+def outage(cause: Cause, start: float, seconds: float, detail: str = "") -> Incident:
+    rounds = round(seconds)
+    return Incident(Kind.OUTAGE, cause, start, start + seconds, rounds, ((cause, rounds),), detail)
+
+
+def sample_report(*, detail: str = "gateway answered 60/60 rounds, ISP hop 0/60") -> Report:
+    incidents = [
+        outage(Cause.ISP, MON + 9.5 * 3600, 3600, detail),
+        outage(Cause.UPSTREAM, MON + 20 * 3600, 600),
+        outage(Cause.LOCAL, MON + DAY + 12 * 3600, 45),
+        outage(Cause.DNS, MON + 2 * DAY + 8.75 * 3600, 1800),
+        Incident(Kind.DEGRADED, Cause.UPSTREAM, MON + 2 * DAY + 14 * 3600, MON + 2 * DAY + 15 * 3600, 3600),
+        outage(Cause.UNKNOWN, MON + 3 * DAY + 23.9 * 3600, 20),
+    ]
+    gap = (MON + 4 * DAY + 3600, MON + 4 * DAY + 5 * 3600)
+    sessions = [Coverage(MON, gap[0]), Coverage(gap[1], MON + 7 * DAY, clean=False)]
+    series = [
+        SeriesPoint(t, 1800.0, 5400, 30, 14.0 + (t % 7), 40.0)
+        for t in range(int(MON), int(MON + 7 * DAY), 1800)
+        if not gap[0] <= t < gap[1]
+    ]
+    return compute(
+        Period(MON, MON + 7 * DAY),
+        incidents,
+        sessions,
+        BUSINESS,
+        method=METHOD,
+        cost=CostConfig(85.0, "GBP"),
+        plan=PLAN,
+        series=series,
+    )
+
+
+def html_of(report: Report, **kwargs: object) -> str:
+    args: dict[str, object] = {
+        "business": BUSINESS,
+        "owner": OWNER,
+        "plan": PLAN,
+        "title": "Internet outage report",
+        "templates": None,
+        "generated_at": GENERATED,
+    }
+    args.update(kwargs)
+    return render(report, "html", **args).text  # type: ignore[arg-type]
+
+
+def letter_of(report: Report, **kwargs: object) -> Rendered:
+    args: dict[str, object] = {
+        "business": BUSINESS,
+        "owner": OWNER,
+        "plan": PLAN,
+        "title": "Internet outage report",
+        "templates": None,
+        "generated_at": GENERATED,
+    }
+    args.update(kwargs)
+    return render(report, "md", **args)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return sample_report()
+
+
+@pytest.fixture(scope="module")
+def doc(report: Report) -> Node:
+    return parse(html_of(report))
+
+
+# --- filters -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0s"), (0.4, "0s"), (45, "45s"), (123, "2m 03s"), (3723, "1h 02m 03s"), (90061, "1d 01h 01m 01s")],
+)
+def test_durations(seconds: float, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_percent_is_truncated_never_rounded_up() -> None:
+    assert percent(99.99996) == "99.999%"
+    assert percent(99.9) == "99.900%"
+    assert percent(100.0) == "100.000%"
+    assert percent(None) == "—"
+
+
+def test_money_with_and_without_a_symbol() -> None:
+    assert money(1234.5, "GBP") == "£1,234.50"
+    assert money(3.0, "CHF") == "3.00 CHF"
+    assert money(None, "GBP") == "—"
+
+
+def test_period_text_names_the_last_whole_day() -> None:
+    assert (
+        period_text(local("2026-11-01T00:00"), local("2026-12-01T00:00"), LONDON)
+        == "1 November 2026 to 30 November 2026"
+    )
+    assert period_text(local("2026-11-23T00:00"), local("2026-11-24T00:00"), LONDON) == "23 November 2026"
+    assert period_text(local("2026-07-01T08:30"), local("2026-07-02T10:00"), LONDON) == (
+        "1 July 2026 08:30 BST to 2 July 2026 10:00 BST"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("Smith & Sons", "Smith \\& Sons"),
+        ("*bold* _it_ `code`", "\\*bold\\* \\_it\\_ \\`code\\`"),
+        ("[link](http://x)", "\\[link\\](http://x)"),
+        ("<script>alert(1)</script>", "\\<script\\>alert(1)\\</script\\>"),
+        ("a | b", "a \\| b"),
+        ("# heading", "\\# heading"),
+        ("- item", "\\- item"),
+        (" - item", " \\- item"),
+        ("1. first", "1\\. first"),
+        ("99.9%", "99.9%"),
+        ("two\nlines\r\n  here", "two lines here"),
+    ],
+)
+def test_markdown_escaping(raw: str, escaped: str) -> None:
+    assert str(md_escape(raw)) == escaped
+
+
+def test_builtin_templates_are_found_in_the_checkout() -> None:
+    found = builtin_templates()
+    assert found == Path(__file__).resolve().parents[2] / "templates"
+    assert {"report.html.j2", "letter.md.j2"} <= {p.name for p in found.iterdir()}
+
+
+# --- the HTML report -----------------------------------------------------------------------------------------
+
+
+def day_rows(doc: Node) -> list[Node]:
+    return [n for n in doc.find(class_="tl-row") if "data-day" in n.attrs]
+
+
+def metric(doc: Node, name: str) -> float | None:
+    node = doc.one(data_metric=name)
+    return float(node.attrs["data-value"]) if node.attrs["data-value"] else None
+
+
+def test_summary_numbers_are_the_reports(doc: Node, report: Report) -> None:
+    expected = {
+        "availability_percent": report.availability_percent,
+        "outage_count": len(report.outages),
+        "downtime_seconds": report.downtime_seconds,
+        "business_downtime_seconds": report.business_downtime_seconds,
+        "longest_outage_seconds": report.longest_outage_seconds,
+        "median_outage_seconds": report.median_outage_seconds,
+        "mtbf_seconds": report.mtbf_seconds,
+        "mttr_seconds": report.mttr_seconds,
+        "degraded_seconds": report.degraded_seconds,
+        "unmonitored_seconds": report.unmonitored_seconds,
+        "monitored_seconds": report.monitored_seconds,
+        "business_downtime_cost": report.money.business_downtime_cost,
+        "credit": report.money.credit,
+        "isp_availability_percent": report.money.isp_availability_percent,
+        "gap_count": len(report.gaps),
+    }
+    for name, value in expected.items():
+        assert value is not None
+        assert metric(doc, name) == pytest.approx(value, abs=1e-9), name
+    cards = doc.find(class_="card")
+    for card in cards:  # the shown text is the formatted value
+        if card.attrs["data-metric"].endswith("_seconds"):
+            shown = card.one(class_="value").all_text
+            assert shown == duration(float(card.attrs["data-value"]))
+    # isp and local appear both as cards and as subtotals of the by-cause table, with the same value
+    for name, value in (("isp_attributable_seconds", report.isp_attributable_seconds),
+                        ("local_seconds", report.local_seconds)):  # fmt: skip
+        assert [float(n.attrs["data-value"]) for n in doc.find(data_metric=name)] == [value, value]
+    assert report.downtime_seconds == 3600 + 600 + 45 + 1800 + 20
+
+
+def test_period_and_title(doc: Node, report: Report) -> None:
+    assert doc.one("h1").all_text == "Internet outage report"
+    head = doc.one(class_="period")
+    assert head.attrs["data-since"] == iso_utc(report.period.since)
+    assert head.attrs["data-until"] == iso_utc(report.period.until)
+    assert "2026-11-23 00:00 GMT" in head.all_text and "Europe/London" in head.all_text
+
+
+def test_one_row_per_incident_with_its_cause_and_figures(doc: Node, report: Report) -> None:
+    rows = doc.find("tr", class_="incident")
+    assert len(rows) == len(report.incidents) == 6
+    for number, (row, f) in enumerate(zip(rows, report.incidents, strict=True), 1):
+        cause = f.incident.cause
+        assert row.attrs["id"] == f"i{number}"
+        assert row.attrs["data-kind"] == f.incident.kind.value
+        assert row.attrs["data-cause"] == cause.value
+        assert f"cause-{cause.value}" in row.classes
+        assert row.one("rect").attrs["fill"] == CAUSES[cause].colour  # the colour, beside the label
+        assert CAUSES[cause].label in row.all_text
+        assert row.attrs["data-start"] == iso_utc(f.start)
+        assert row.attrs["data-end"] == iso_utc(f.end)
+        assert float(row.attrs["data-seconds"]) == f.seconds
+        assert float(row.attrs["data-business-seconds"]) == f.business_seconds
+        assert duration(f.seconds) in row.all_text
+    first = rows[0].all_text  # local time, and the evidence
+    assert "09:30:00 GMT" in first and "10:30:00 GMT" in first
+    assert "3600 bad rounds: isp 3600" in first and "gateway answered 60/60 rounds" in first
+
+
+def test_every_cause_has_its_own_colour_and_pattern() -> None:
+    colours = [info.colour for info in CAUSES.values()]
+    assert len(set(colours)) == len(colours) == len(Cause)
+
+
+def test_timeline_draws_every_incident_in_its_cause_pattern(doc: Node, report: Report) -> None:
+    rows = day_rows(doc)
+    assert [r.attrs["data-day"] for r in rows] == [f"2026-11-{d}" for d in range(23, 30)]
+    marks = [m for row in rows for m in row.find("rect", class_="incident")]
+    assert sorted(m.attrs["data-ref"] for m in marks) == sorted(f"i{n}" for n in range(1, 7))
+    for row in rows:
+        svg = row.one("svg")
+        patterns = {p.attrs["id"]: p for p in svg.find("pattern")}
+        for mark in svg.find("rect", class_="incident"):
+            cause = next(c[len("cause-") :] for c in mark.classes if c.startswith("cause-"))
+            if cause == "isp":  # solid: the darkest grey in print; the others are patterns over their colour
+                assert mark.attrs["fill"] == CAUSES[Cause.ISP].colour
+                continue
+            ref = re.fullmatch(r"url\(#(.+)\)", mark.attrs["fill"])
+            assert ref is not None and ref[1] in patterns, mark.attrs
+            assert ref[1].endswith("-" + cause)
+            assert CAUSES[Cause(cause)].colour in {r.attrs.get("fill") for r in patterns[ref[1]].find("rect")}
+    outage_day = rows[0]
+    assert float(outage_day.attrs["data-downtime"]) == 3600 + 600
+    legend = doc.one(class_="legend")
+    assert [n.attrs["class"] for n in legend.children[:5]] == [
+        f"cause-{c}" for c in ("isp", "upstream", "dns", "local", "unknown")
+    ]
+
+
+def test_unmonitored_gaps_are_drawn_listed_and_not_counted_as_uptime(doc: Node, report: Report) -> None:
+    (gap,) = report.gaps
+    assert gap[1] - gap[0] == 4 * 3600
+    assert report.monitored_seconds == 7 * DAY - 4 * 3600
+    assert metric(doc, "availability_percent") == pytest.approx(
+        100 * (report.monitored_seconds - report.downtime_seconds) / report.monitored_seconds
+    )
+    listed = doc.find("li", class_="gap")
+    assert [(n.attrs["data-start"], n.attrs["data-end"]) for n in listed] == [(iso_utc(gap[0]), iso_utc(gap[1]))]
+    friday = doc.one(data_day="2026-11-27")
+    (hatched,) = friday.find("rect", class_="gap")
+    assert float(hatched.attrs["x"]) == pytest.approx(view.ROW_WIDTH / 24, abs=0.01)
+    assert float(hatched.attrs["width"]) == pytest.approx(view.ROW_WIDTH * 4 / 24, abs=0.01)
+    assert hatched.attrs["fill"].endswith("-gap)")
+    assert doc.one("figure", class_="coverage-strip").find("rect", class_="gap")
+    assert "1 ended without a clean shutdown" in doc.one(data_metric="monitored_seconds").all_text
+
+
+def test_business_hours_are_shaded(doc: Node) -> None:
+    monday = doc.one(data_day="2026-11-23")
+    (shade,) = monday.find("rect", class_="business")
+    assert float(shade.attrs["x"]) == pytest.approx(view.ROW_WIDTH * 9 / 24, abs=0.01)
+    assert float(shade.attrs["width"]) == pytest.approx(view.ROW_WIDTH * 8.5 / 24, abs=0.01)
+    assert not doc.one(data_day="2026-11-28").find("rect", class_="business")  # Saturday
+
+
+def test_daily_downtime_bars_and_latency_chart(doc: Node, report: Report) -> None:
+    bars = doc.one("figure", data_chart="downtime")
+    assert bars.attrs["data-unit"] == "day" and int(bars.attrs["data-bars"]) == 7
+    downs = bars.find("rect", class_="down")
+    assert len(downs) == 4  # Monday to Thursday had outages
+    heights = [float(r.attrs["height"]) for r in downs]
+    day_downtime = [b.downtime_seconds for b in report.days if b.downtime_seconds]
+    scale = heights[0] / day_downtime[0]  # one scale: heights proportional to the downtime (to 0.01 units)
+    assert heights == [pytest.approx(d * scale, abs=0.02) for d in day_downtime]
+    assert [t.all_text for t in bars.find("text")][:6] == ["0", "15m", "30m", "45m", "1h", "1h 15m"]  # 1h 10m on Monday
+    chart = doc.one("figure", data_chart="latency")
+    assert int(chart.attrs["data-points"]) == len(report.series)
+    lines = chart.find("polyline", class_="rtt")
+    assert len(lines) == 2  # broken at the gap
+    assert sum(len(line.attrs["points"].split()) for line in lines) == len(report.series)
+    assert "ms" in chart.all_text and "%" in chart.all_text
+
+
+def test_by_cause_table(doc: Node, report: Report) -> None:
+    rows = [n for n in doc.one("table", class_="by-cause").find("tr") if "data-cause" in n.attrs]
+    got = {r.attrs["data-cause"]: (int(r.attrs["data-count"]), float(r.attrs["data-seconds"])) for r in rows}
+    assert got == {c.cause.value: (c.count, c.seconds) for c in report.by_cause}
+    assert got["isp"] == (1, 3600.0) and got["upstream"] == (1, 600.0)
+
+
+def test_method_states_the_rules_and_targets(doc: Node) -> None:
+    method = doc.one("section", id="method")
+    assert method.one(data_method="interval").attrs["data-value"] == "1.0"
+    assert method.one(data_method="confirm").attrs["data-value"] == "3"
+    assert "3 consecutive rounds" in method.all_text
+    assert "above 5% or a median round-trip time above 250 ms" in method.all_text
+    roles = [(r.attrs["data-role"], r.find("td")[1].all_text) for r in method.find("tr") if "data-role" in r.attrs]
+    assert roles == [(t.role.value, t.address) for t in TARGETS]
+    assert "monotonic clock" in method.one(data_method="clock").all_text
+    for info in CAUSES.values():
+        assert info.rule in method.all_text
+
+
+def test_no_external_references(doc: Node) -> None:
+    html = html_of(sample_report())
+    assert not doc.find("script") and not doc.find("link") and not doc.find("img") and not doc.find("iframe")
+    for node in doc.walk():
+        for name, value in node.attrs.items():
+            if name in ("src", "href", "xlink:href", "action", "data", "poster"):
+                pytest.fail(f"<{node.tag} {name}={value!r}>")
+            for target in re.findall(r"url\(\s*['\"]?([^)'\"]*)", value):
+                assert target.startswith("#"), f"<{node.tag} {name}={value!r}>"
+    css = " ".join(" ".join(n.text) for n in doc.find("style"))
+    assert "@import" not in css and "@font-face" not in css
+    assert all(t.startswith("#") for t in re.findall(r"url\(\s*['\"]?([^)'\"]*)", css))
+    assert "http://" not in html and "https://" not in html and "//" not in re.sub(r"<!--.*?-->", "", html)
+
+
+def test_markup_from_configuration_or_probes_is_escaped() -> None:
+    evil = "<script>alert(1)</script>"
+    report = sample_report(detail=f"answered {evil}")
+    html = html_of(
+        report,
+        owner=replace(OWNER, business="<b>Acme</b>"),
+        plan=replace(PLAN, provider=evil, account='"><img src=x>'),
+        title=f"Report </style>{evil}",
+    )
+    doc = parse(html)
+    assert not doc.find("script") and not doc.find("img") and not doc.find("b")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert f"answered {evil}" in doc.one("tr", id="i1").all_text  # shown literally
+    assert evil in doc.one("h1").all_text
+    assert "<b>Acme</b>" in doc.one(class_="parties").all_text
+    style = " ".join(doc.one("style").text)
+    assert "</style>" not in style and "\\3c /style\\3e " in style  # the page footer's CSS string
+
+
+def test_a_dst_day_is_23_or_25_hours_long() -> None:
+    spring = BusinessHours.from_config({"timezone": "Europe/London", "week": {"sun": "00:00-24:00"}})
+    since, until = local("2026-03-28T00:00"), local("2026-03-30T00:00")
+    # 01:00 GMT -> 02:00 BST on 29 March; an outage from 03:00 to 04:00 BST is 2 h to 3 h after midnight.
+    spring_outage = outage(Cause.ISP, local("2026-03-29T03:00"), 3600)
+    rep = compute(Period(since, until), [spring_outage], [Coverage(since, until)], spring)
+    doc = parse(html_of(rep, business=spring))
+    day = doc.one(data_day="2026-03-29")
+    assert day.attrs["data-hours"] == "23.0"
+    assert "23 h" in day.one(class_="tl-day").all_text
+    (mark,) = day.find("rect", class_="incident")
+    assert float(mark.attrs["x"]) == pytest.approx(view.ROW_WIDTH * 2 / 23, abs=0.01)
+    assert float(mark.attrs["width"]) == pytest.approx(view.ROW_WIDTH / 23, abs=0.01)
+    (shade,) = day.find("rect", class_="business")
+    assert float(shade.attrs["width"]) == pytest.approx(view.ROW_WIDTH, abs=0.01)  # 00:00-24:00 is 23 h
+    assert doc.one(data_day="2026-03-28").attrs["data-hours"] == "24.0"
+
+    autumn_since, autumn_until = local("2026-10-25T00:00"), local("2026-10-26T00:00")
+    assert autumn_until - autumn_since == 25 * 3600
+    noon = datetime(2026, 10, 25, 12, 0, tzinfo=UTC).timestamp()  # 12:00 GMT: 13 h after midnight BST
+    rep = compute(Period(autumn_since, autumn_until), [outage(Cause.LOCAL, noon, 600)],
+                  [Coverage(autumn_since, autumn_until)], BUSINESS)  # fmt: skip
+    (row,) = view.timeline(rep, BUSINESS)
+    assert row.hours == 25
+    assert row.marks[0].x == pytest.approx(view.ROW_WIDTH * 13 / 25, abs=0.01)
+    assert row.ticks[1] == pytest.approx(view.ROW_WIDTH * 4 / 25, abs=0.01)  # 03:00 GMT: 01:00-02:00 came twice
+    day = parse(html_of(rep)).one(data_day="2026-10-25")
+    assert day.attrs["data-hours"] == "25.0" and "25 h" in day.all_text
+
+
+def test_long_periods_get_week_and_month_summaries_instead_of_a_daily_timeline() -> None:
+    since, until = local("2026-01-01T00:00"), local("2026-07-01T00:00")
+    rep = compute(Period(since, until), [outage(Cause.ISP, local("2026-03-03T10:00"), 900)],
+                  [Coverage(since, until)], BUSINESS)  # fmt: skip
+    doc = parse(html_of(rep))
+    assert not day_rows(doc)
+    assert doc.one(data_timeline_omitted="181").all_text.startswith("The period spans 181 days")
+    bars = doc.one("figure", data_chart="downtime")
+    assert bars.attrs["data-unit"] == "week" and int(bars.attrs["data-bars"]) == len(rep.weeks)
+    assert len(doc.one("table", class_="buckets").find("tr")) == len(rep.weeks) + 1
+
+    since = local("2024-01-01T00:00")
+    rep = compute(Period(since, until), [], [Coverage(since, until)], BUSINESS)
+    bars = parse(html_of(rep)).one("figure", data_chart="downtime")
+    assert bars.attrs["data-unit"] == "month" and int(bars.attrs["data-bars"]) == 30
+
+
+def test_an_empty_period_still_renders() -> None:
+    rep = compute(Period(MON, MON + DAY), [], [], BUSINESS)
+    doc = parse(html_of(rep, owner=NO_OWNER, plan=NO_PLAN))
+    assert doc.one(data_metric="availability_percent").attrs["data-value"] == ""
+    assert metric(doc, "outage_count") == 0
+    assert "No incident was recorded" in doc.one("section", id="incidents").all_text
+    assert "No latency or loss data" in doc.one("section", id="latency").all_text
+    assert "not recorded" in doc.one("section", id="method").all_text
+    assert not doc.find(data_metric="credit")
+
+
+# --- templates: overrides and errors -------------------------------------------------------------------------
+
+
+def test_a_user_template_overrides_a_builtin_one(tmp_path: Path, report: Report) -> None:
+    (tmp_path / "_head.html.j2").write_text("<header id='mine'>{{ owner.business }} for {{ plan.provider }}</header>\n")
+    doc = parse(html_of(report, templates=tmp_path))
+    assert doc.one("header", id="mine").all_text == "Smith Design for Example Broadband"
+    assert not doc.find("h1")
+    assert doc.find("section", id="summary")  # the other parts are still the built-in ones
+
+    (tmp_path / "letter.md.j2").write_text("Dear {{ letter.provider }}: {{ outages | length }} outages\n")
+    assert letter_of(report, templates=tmp_path).text == "Dear Example Broadband: 5 outages\n"
+
+
+def test_a_syntax_error_names_the_file_line_and_fix(tmp_path: Path, report: Report) -> None:
+    (tmp_path / "report.html.j2").write_text("<p>ok</p>\n{% if %}\n")
+    with pytest.raises(ReportError) as caught:
+        html_of(report, templates=tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path}/report.html.j2, line 2: Expected an expression, got 'end of statement block'; "
+        f"fix the template, or remove it from {tmp_path} to use the built-in one"
+    )
+
+
+def test_an_unknown_name_names_the_file_line_and_fix(tmp_path: Path, report: Report) -> None:
+    (tmp_path / "_summary.html.j2").write_text("<p>\n{{ report.availability }}\n</p>\n")
+    with pytest.raises(ReportError) as caught:
+        html_of(report, templates=tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path}/_summary.html.j2, line 2: 'netwatch.report.compute.Report object' has no attribute "
+        f"'availability'; fix the template, or remove it from {tmp_path} to use the built-in one"
+    )
+
+
+def test_a_missing_include_and_a_runtime_error(tmp_path: Path, report: Report) -> None:
+    (tmp_path / "letter.md.j2").write_text("Hello\n{% include '_footer.md.j2' %}\n")
+    with pytest.raises(ReportError) as caught:
+        letter_of(report, templates=tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path}/letter.md.j2, line 2: template _footer.md.j2 not found in {tmp_path} or the built-in "
+        "templates; create it or correct the name"
+    )
+    (tmp_path / "letter.md.j2").write_text("{{ outages | length // 0 }}\n")
+    with pytest.raises(ReportError) as caught:
+        letter_of(report, templates=tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path}/letter.md.j2, line 1: ZeroDivisionError: integer division or modulo by zero; "
+        f"fix the template, or remove it from {tmp_path} to use the built-in one"
+    )
+
+
+def test_a_missing_template_directory_and_an_unknown_format(tmp_path: Path, report: Report) -> None:
+    with pytest.raises(ReportError) as caught:
+        html_of(report, templates=tmp_path / "nope")
+    assert str(caught.value) == (
+        f"report.templates: {tmp_path}/nope is not a directory; set [report] templates to a directory of "
+        "templates, or remove it to use the built-in ones"
+    )
+    with pytest.raises(ReportError) as caught:
+        render(report, "docx", business=BUSINESS, owner=OWNER, plan=PLAN, title="t", templates=None, generated_at=0)
+    assert str(caught.value) == 'unknown report format "docx"; use one of: html, md'
+
+
+# --- the letter ----------------------------------------------------------------------------------------------
+
+
+def table_rows(text: str, after: str) -> list[list[str]]:
+    """The body rows of the first Markdown table after the heading ``after``, split into cells."""
+    lines = text.split(after, 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows
+
+
+def test_the_letter_lists_every_outage(report: Report) -> None:
+    letter = letter_of(report)
+    assert letter.warnings == ()
+    rows = table_rows(letter.text, "## Outages")
+    assert len(rows) == len(report.outages) == 5
+    for number, (row, f) in enumerate(zip(rows, report.outages, strict=True), 1):
+        start = datetime.fromtimestamp(f.start, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
+        end = datetime.fromtimestamp(f.end, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
+        assert row == [str(number), start, end, duration(f.seconds), duration(f.business_seconds),
+                       CAUSES[f.incident.cause].label]  # fmt: skip
+    text = letter.text
+    assert "Smith Design  \nJane Smith  \n12 Mill Lane  \nAmbridge AB1 2CD  \njane@example.org  \n01632 960000" in text
+    assert "\n30 November 2026\n" in text  # the date it was generated, local
+    assert "Account number: EB-4471" in text
+    assert "**Subject: loss of internet service, 23 November 2026 to 29 November 2026, account EB-4471**" in text
+    totals = dict(table_rows(text, "## Totals"))
+    assert totals["Total downtime"] == duration(report.downtime_seconds)
+    assert totals["Downtime in business hours"] == duration(report.business_downtime_seconds)
+    assert totals["Availability over the monitored time"] == percent(report.availability_percent)
+    assert totals["Availability excluding faults on our premises"] == percent(report.money.isp_availability_percent)
+    assert totals["Contracted availability"] == "99.9%"
+    assert f"I request a credit of **{money(report.money.credit, 'GBP')}** for the period." in text
+    assert report.money.credit_basis in text
+    assert f"cost the business {money(report.money.business_downtime_cost, 'GBP')}" in text
+    assert "For the remaining 4h 00m 00s the monitor was not running (1 gap)" in text
+    assert "3 consecutive rounds" in text
+
+
+def test_the_letter_never_truncates() -> None:
+    since = local("2026-11-02T00:00")
+    many = [outage(Cause.ISP, since + i * 3000, 60) for i in range(400)]
+    rep = compute(Period(since, since + 30 * DAY), many, [Coverage(since, since + 30 * DAY)], BUSINESS)
+    rows = table_rows(letter_of(rep).text, "## Outages")
+    assert [row[0] for row in rows] == [str(n) for n in range(1, 401)]
+
+
+def test_missing_details_are_placeholders_and_warnings() -> None:
+    rep = compute(Period(MON, MON + DAY), [outage(Cause.ISP, MON + 10 * 3600, 600)], [Coverage(MON, MON + DAY)],
+                  BUSINESS, plan=NO_PLAN)  # fmt: skip
+    letter = letter_of(rep, owner=NO_OWNER, plan=replace(NO_PLAN, contracted_availability=0.0))
+    assert letter.warnings == (
+        "owner.business is not set: the letter shows [your business name]; set it in [owner]",
+        "owner.name is not set: the letter shows [your name]; set it in [owner]",
+        "owner.address is not set: the letter shows [your postal address]; set it in [owner]",
+        "owner.email is not set: the letter shows [your e-mail address]; set it in [owner]",
+        "owner.phone is not set: the letter shows [your phone number]; set it in [owner]",
+        "plan.provider is not set: the letter shows [your provider]; set it in [plan]",
+        "plan.account is not set: the letter shows [your account number]; set it in [plan]",
+        "plan.monthly_fee is not set: the letter shows [your monthly fee]; set it in [plan]",
+        "plan.contracted_availability is not set: the letter shows [the contracted availability]; set it in [plan]",
+        "cost.hourly is not set: the letter shows [hourly cost]; set it in [cost]",
+        "no credit could be computed: the letter shows [credit requested]; set plan.monthly_fee and "
+        "plan.contracted_availability in [plan]",
+    )
+    for placeholder in ("[your business name]", "[your name]", "[your postal address]", "[your e-mail address]",
+                        "[your phone number]", "To: [your provider]", "Account number: [your account number]",
+                        "[your monthly fee]", "[the contracted availability]", "At [hourly cost] an hour",
+                        "**[credit requested]**"):  # fmt: skip
+        assert placeholder in letter.text, placeholder
+
+
+def test_no_outage_is_a_warning() -> None:
+    rep = compute(Period(MON, MON + DAY), [], [Coverage(MON, MON + DAY)], BUSINESS,
+                  cost=CostConfig(85.0, "GBP"), plan=PLAN)  # fmt: skip
+    letter = letter_of(rep)
+    assert letter.warnings == ("no outage was recorded in the period: the letter has no incident to complain about",)
+    assert "No outage was recorded in the period." in letter.text
+
+
+def test_the_letter_escapes_markdown_in_details_and_evidence() -> None:
+    rep = sample_report()
+    letter = letter_of(rep, owner=replace(OWNER, business="*Best* [Ltd](http://x) | <b>", name="# Jane"),
+                       plan=replace(PLAN, provider="Broad_band & Co", account="1. 2"))  # fmt: skip
+    text = letter.text
+    assert "\\*Best\\* \\[Ltd\\](http://x) \\| \\<b\\>  \n\\# Jane  \n" in text
+    assert "To: Broad\\_band \\& Co  \nAccount number: 1\\. 2\n" in text
+    assert "<b>" not in text.replace("\\<b\\>", "")
+
+
+def test_a_dense_series_is_merged_to_a_bounded_chart() -> None:
+    since = local("2026-11-02T00:00")
+    series = [SeriesPoint(since + i * 60.0, 60.0, 180, i % 2, 10.0 + i % 2, 30.0 + i % 7) for i in range(3000)]
+    rep = compute(Period(since, since + 3000 * 60), [], [Coverage(since, since + 3000 * 60)], BUSINESS, series=series)
+    chart = view.latency_chart(rep)
+    assert chart.points == 1000  # 3 points each
+    assert len(chart.rtt_lines) == 1 and len(chart.rtt_lines[0].split()) == 1000
+    assert len(chart.loss_bars) == 1000  # every merged point lost 1 or 2 of 540 probes
+    assert {b.title for b in chart.loss_bars} <= {"0.2% loss", "0.4% loss"}
+    assert [t.label for t in chart.x_ticks] == ["02 Nov", "03 Nov", "04 Nov"]
