@@ -327,7 +327,8 @@ def test_one_row_per_incident_with_its_cause_and_figures(doc: Node, report: Repo
         assert row.attrs["data-kind"] == f.incident.kind.value
         assert row.attrs["data-cause"] == cause.value
         assert f"cause-{cause.value}" in row.classes
-        assert row.one("rect").attrs["fill"] == CAUSES[cause].colour  # the colour, beside the label
+        dot = row.one("span", **{"class": "dot"})
+        assert dot.attrs["style"] == f"background-color: {CAUSES[cause].colour}"  # the colour, beside the label
         assert CAUSES[cause].label in row.all_text
         assert row.attrs["data-start"] == iso_utc(f.start)
         assert row.attrs["data-end"] == iso_utc(f.end)
