@@ -24,8 +24,8 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from netwatch import __version__, config, logs
-from netwatch.errors import ConfigError, NetwatchError, ProbeError, ReportError, StoreError
-from netwatch.model import Status
+from netwatch.errors import ConfigError, ExportError, NetwatchError, ProbeError, Problem, ReportError, StoreError
+from netwatch.model import ExportState, Status
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("netwatch")
@@ -39,6 +39,7 @@ class ExitCode(IntEnum):
     STORE = 4
     PROBE = 5
     REPORT = 6
+    EXPORT = 7  # InfluxDB refused or could not be reached
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -46,6 +47,7 @@ _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
     (StoreError, ExitCode.STORE),
     (ProbeError, ExitCode.PROBE),
     (ReportError, ExitCode.REPORT),
+    (ExportError, ExitCode.EXPORT),
 )
 
 
@@ -145,11 +147,17 @@ def status(ctx: click.Context, config_path: Path | None, recent: int) -> None:
         with Store.open(cfg.store.path, readonly=True) as store:
             sessions = store.sessions(now - 366 * 86400, now)
             current = (sessions[-1],) if sessions else ()
+            exports: tuple[tuple[str, ExportState | None], ...] = ()
+            if cfg.influxdb.enabled:
+                from netwatch.export.sinks import sink_key
+
+                exports = (("InfluxDB", store.export_state(sink_key(cfg.influxdb))),)
             snapshot = Status(
                 last_round=store.last_round(),
                 open_incidents=tuple(store.open_incidents()),
                 recent_incidents=tuple(store.recent_incidents(recent)),
                 sessions=current,
+                exports=exports,
             )
         fresh = Freshness(cfg.probe.interval, cfg.store.commit_interval)
         click.echo(f"Store:     {cfg.store.path}")
@@ -308,3 +316,81 @@ def _render(kind: str, figures: Any, cfg: config.Config, now: float) -> str | by
 
         return to_pdf(rendered.text)
     return rendered.text
+
+
+@main.group()
+def influx() -> None:
+    """Replication to InfluxDB ([influxdb] in the configuration)."""
+
+
+def _influx_config(config_path: Path | None) -> config.Config:
+    cfg = _load(config_path)
+    if not cfg.influxdb.enabled:
+        fix = 'set it to your server, e.g. url = "http://influxdb.lan:8086", and the keys of its api'
+        raise ConfigError([Problem("influxdb.url", "is not set, so nothing is exported to InfluxDB", fix)])
+    logs.setup("warning")  # a secret file others can read is reported while the sink is built
+    return cfg
+
+
+@influx.command("check")
+@_config_option
+@click.pass_context
+def influx_check(ctx: click.Context, config_path: Path | None) -> None:
+    """Write a test point (measurement netwatch_check) to InfluxDB, or say exactly what failed."""
+    from netwatch.export.backfill import check
+    from netwatch.export.exporter import probe_name
+    from netwatch.export.sinks import describe, open_sink
+
+    with _errors(_debug(ctx)):
+        cfg = _influx_config(config_path)
+        probe = probe_name(cfg.probe)
+        sink = open_sink(cfg.influxdb)
+        try:
+            seconds = check(sink, probe, time.time())
+        finally:
+            sink.close()
+        click.echo(
+            f"InfluxDB at {describe(cfg.influxdb)}: test point written as probe {probe} in {seconds * 1000:.0f} ms"
+        )
+
+
+@influx.command("backfill")
+@_config_option
+@click.option("--since", metavar="WHEN", required=True, help="Start: YYYY-MM-DD or an ISO date-time, local time.")
+@click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
+@click.pass_context
+def influx_backfill(ctx: click.Context, config_path: Path | None, since: str, until: str | None) -> None:
+    """Export the stored history of a period to InfluxDB, whatever the daemon has exported (idempotent)."""
+    from netwatch.export.backfill import backfill
+    from netwatch.export.exporter import probe_name
+    from netwatch.export.points import Points
+    from netwatch.export.sinks import describe, open_sink
+    from netwatch.report import period as periods
+    from netwatch.status import fmt_local
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _influx_config(config_path)
+        tz = cfg.business_hours.timezone
+        try:
+            chosen = periods.resolve(since, until, tz, now=time.time(), history_start=None)
+        except ReportError as err:
+            _fail(str(err), ExitCode.USAGE)
+        points = Points(probe_name(cfg.probe), cfg.business_hours)
+        with Store.open(cfg.store.path, readonly=True) as store:
+            sink = open_sink(cfg.influxdb)
+            try:
+                if sys.stderr.isatty():
+                    total = store.count_rounds(chosen.since, chosen.until)
+                    with click.progressbar(length=total, label="Backfilling", file=sys.stderr) as bar:
+                        done = backfill(store, sink, points, chosen.since, chosen.until,
+                                        batch_size=cfg.influxdb.batch_size, progress=bar.update)  # fmt: skip
+                else:
+                    done = backfill(store, sink, points, chosen.since, chosen.until, batch_size=cfg.influxdb.batch_size)
+            finally:
+                sink.close()
+        click.echo(
+            f"backfilled {done.rounds} rounds and {done.incidents} incidents ({done.points} points) from "
+            f"{fmt_local(chosen.since, tz)} to {fmt_local(chosen.until, tz)} into {describe(cfg.influxdb)} "
+            f"in {done.seconds:.1f} s ({done.points_per_second:.0f} points/s)"
+        )

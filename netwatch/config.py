@@ -107,6 +107,30 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class InfluxConfig:
+    """Replication to InfluxDB; enabled when ``url`` is set. Secrets stay here only as given: the *_file keys are
+    read (and their permissions checked) by the exporter, never by this pure module."""
+
+    url: str  # "" = no export
+    api: str  # "v2" (influxdb-client) or "v1" (/write)
+    org: str
+    bucket: str
+    token: str
+    token_file: Path | None
+    database: str
+    retention_policy: str
+    username: str
+    password: str
+    password_file: Path | None
+    batch_size: int  # points per write request
+    timeout: float  # seconds per write request
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
 class Config:
     probe: ProbeConfig
     targets: TargetsConfig
@@ -118,6 +142,7 @@ class Config:
     plan: PlanConfig
     owner: OwnerConfig
     report: ReportConfig
+    influxdb: InfluxConfig
     business_hours: BusinessHours
     source: Path | None  # the file it came from, None for the built-in defaults
     state_dir: Path  # where a relative store.path is resolved
@@ -265,13 +290,28 @@ def currency_code(key: str, value: str) -> Iterator[Issue]:
         yield "", f"must be an ISO 4217 currency code of three capital letters, got {_show(value)}", hint
 
 
+def tag_safe(key: str, value: str) -> Iterator[Issue]:
+    """Text that becomes an InfluxDB tag: no backslash (InfluxDB versions disagree on it) nor control character."""
+    if re.search(r"[\\\x00-\x1f\x7f]", value):
+        yield (
+            "",
+            f"must not contain a backslash or control character, got {_show(value)}",
+            "use letters, digits, - and _",
+        )
+
+
+def http_url(key: str, value: str) -> Iterator[Issue]:
+    if value and not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", value):
+        yield "", f"must be an http:// or https:// URL, got {_show(value)}", 'write it like "http://influxdb.lan:8086"'
+
+
 _SECONDS = "a number of seconds"
 _ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage"
 _HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
 
 TABLES: dict[str, Table] = {
     "probe": Table(ProbeConfig, {
-        "name": Key(str, "", 'probe name for dashboards; "" = the host name', "a name in quotes"),
+        "name": Key(str, "", 'probe name for dashboards; "" = the host name', "a name in quotes", (tag_safe,)),
         "interval": Key(float, 1.0, "seconds between rounds; 0.05 to 3600", _SECONDS, (bounds(0.05, 3600),)),
         "timeout": Key(float, 0.8, "seconds to wait for each reply; below interval", _SECONDS,
                        (bounds(0, lo_open=True),)),
@@ -346,6 +386,28 @@ TABLES: dict[str, Table] = {
                          "a directory path in quotes", beside_config=True),
         "title": Key(str, "Internet outage report", "title of the HTML and PDF reports", "a title in quotes"),
     }),
+    "influxdb": Table(InfluxConfig, {
+        "url": Key(str, "", 'InfluxDB base URL, e.g. "http://influxdb.lan:8086"; "" = no export', "a URL in quotes",
+                   (http_url,)),
+        "api": Key(str, "v2", '"v2" (InfluxDB 2.x, 3.x, Cloud, 1.8+) or "v1" (InfluxDB 1.x /write)',
+                   "an API in quotes", (one_of("v2", "v1"),)),
+        "org": Key(str, "", "v2: organization name or ID", "a name in quotes"),
+        "bucket": Key(str, "", "v2: bucket to write to", "a bucket name in quotes"),
+        "token": Key(str, "", "v2: API token with write access (or token_file)", "a token in quotes"),
+        "token_file": Key(Path, "", "v2: file holding the token, relative to this file", "a file path in quotes",
+                          beside_config=True),
+        "database": Key(str, "", "v1: database to write to", "a database name in quotes"),
+        "retention_policy": Key(str, "", 'v1: retention policy; "" = the database\'s default',
+                                "a policy name in quotes"),
+        "username": Key(str, "", 'v1: user name; "" = no authentication', "a user name in quotes"),
+        "password": Key(str, "", "v1: password (or password_file)", "a password in quotes"),
+        "password_file": Key(Path, "", "v1: file holding the password, relative to this file",
+                             "a file path in quotes", beside_config=True),
+        "batch_size": Key(int, 5000, "points per write request; 1 to 100000", "a whole number of points",
+                          (bounds(1, 100000),)),
+        "timeout": Key(float, 10.0, "seconds to wait for each write request; 0.1 to 300", _SECONDS,
+                       (bounds(0.1, 300),)),
+    }),
 }  # fmt: skip
 
 # Tables validated by their owner: name → from_config(table), which raises ConfigError; the value has to_table().
@@ -367,8 +429,67 @@ def _below_interval(values: Mapping[str, Any], given: Collection[str]) -> Iterat
             )
 
 
+_API_KEYS = {"v2": ("org", "bucket", "token", "token_file"),
+             "v1": ("database", "retention_policy", "username", "password", "password_file")}  # fmt: skip
+
+
+def _influxdb(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
+    """With influxdb.url set: the keys the chosen API needs, no secret given twice, no key of the other API."""
+    api = values.get("influxdb.api")
+    if not values.get("influxdb.url") or api not in _API_KEYS:
+        return
+    v = {name: values.get(f"influxdb.{name}") for names in _API_KEYS.values() for name in names}
+    other = "v1" if api == "v2" else "v2"
+    for name in _API_KEYS[other]:
+        if v[name]:
+            yield Problem(
+                f"influxdb.{name}", f'is only used with api = "{other}"', f'remove it, or set influxdb.api = "{other}"'
+            )
+    if api == "v2":
+        if not v["bucket"]:
+            yield Problem(
+                "influxdb.bucket",
+                'must be set with api = "v2"',
+                'set influxdb.bucket to the bucket to write to (InfluxDB 1.8: "database/retention_policy")',
+            )
+        if not v["org"]:
+            yield Problem(
+                "influxdb.org",
+                'must be set with api = "v2"',
+                'set influxdb.org to your organization (InfluxDB 1.8 and 3.x ignore it: any value, e.g. "-")',
+            )
+        if v["token"] and v["token_file"]:
+            yield Problem(
+                "influxdb.token_file",
+                "cannot be used together with influxdb.token",
+                "keep one of them (a file keeps the token out of this configuration)",
+            )
+        return
+    if not v["database"]:
+        yield Problem(
+            "influxdb.database",
+            'must be set with api = "v1"',
+            "set influxdb.database to the database to write to (create it first: CREATE DATABASE netwatch)",
+        )
+    if v["password"] and v["password_file"]:
+        yield Problem(
+            "influxdb.password_file",
+            "cannot be used together with influxdb.password",
+            "keep one of them (a file keeps the password out of this configuration)",
+        )
+    if (v["password"] or v["password_file"]) and not v["username"]:
+        yield Problem(
+            "influxdb.username",
+            "must be set when a password is given",
+            "set influxdb.username to the InfluxDB user, or remove the password",
+        )
+
+
 # Rules across keys: (values of the valid keys by dotted path, dotted paths present in the file) → problems.
-CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Problem]], ...] = (_below_interval,)
+CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Problem]], ...] = (
+    _below_interval,
+    _influxdb,
+)
 
 
 # --- validation --------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""The monitoring loop: probe on a fixed cadence, detect, persist.
+"""The monitoring loop: probe on a fixed cadence, detect, persist, export.
 
 Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it
 overran), target resolution (gateway from the routing table, ISP hop by TTL-limited probe, refreshed
 periodically and after every outage), feeding the detector, and handing rounds and incidents to the store on a
-single writer thread so that a slow SD card never delays a probe. Signals only set the stop event; shutdown
-closes open incidents at the last round seen and flushes everything.
+single writer thread so that a slow SD card never delays a probe, and starting the InfluxDB exporter (a thread of
+its own that follows the committed store; its cursor goes through the writer). Signals only set the stop event;
+shutdown stops the exporter, closes open incidents at the last round seen and flushes everything.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from netwatch import detect
 from netwatch.config import Config
@@ -33,6 +34,9 @@ from netwatch.probes.dns import DnsProber
 from netwatch.probes.icmp import IcmpProber, choose_mode
 from netwatch.status import fmt_duration
 from netwatch.store.sqlite import Store
+
+if TYPE_CHECKING:
+    from netwatch.export.exporter import Exporter
 
 log = logging.getLogger("netwatch")
 
@@ -251,10 +255,12 @@ class Daemon:
         writer = Writer(store)
         icmp = IcmpProber(privileged, cfg.probe.timeout)
         dns = DnsProber(cfg.dns.names, cfg.dns.servers, cfg.dns.timeout)
+        exporter: Exporter | None = None
         try:
             for closed in await asyncio.wrap_future(writer.submit(store.recover)):
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
             await asyncio.wrap_future(writer.submit(store.begin_session, time.time()))
+            exporter = await self._start_export(writer)
             self._resolve_gateway()
             self._discovery = asyncio.create_task(self._discover_isp(privileged))
             log.info(
@@ -268,11 +274,28 @@ class Daemon:
         finally:
             if self._discovery is not None:
                 self._discovery.cancel()
+            if exporter is not None:
+                exporter.stop(timeout=0.5)  # before the final commit, which then carries its last cursor
             icmp.close()
             try:
                 self._shutdown(writer)
             finally:
                 os.close(lock)
+
+    async def _start_export(self, writer: Writer) -> Exporter | None:
+        """The InfluxDB exporter when ``[influxdb]`` is configured, following the store from its recorded cursor."""
+        if not self.config.influxdb.enabled:
+            return None
+        from netwatch.export.exporter import StoreLedger, start_exporter
+        from netwatch.export.sinks import sink_key
+
+        key = sink_key(self.config.influxdb)
+        try:
+            state = await asyncio.wrap_future(writer.submit(writer.store.start_export, key, time.time()))
+        except StoreError as err:
+            log.error("InfluxDB export not started: %s", err)
+            return None
+        return start_exporter(self.config, state, StoreLedger(writer.store, key, writer.submit))
 
     async def _loop(self, icmp: IcmpProber, dns: DnsProber, writer: Writer, privileged: bool) -> None:
         cfg = self.config

@@ -52,3 +52,15 @@ class StoreError(NetwatchError):
 
 class ReportError(NetwatchError):
     """A report cannot be produced from the given period, store or format."""
+
+
+class ExportError(NetwatchError):
+    """Measurements could not be replicated to a sink (InfluxDB); the message says what failed and the fix."""
+
+
+class TransientError(ExportError):
+    """Worth retrying: the sink is unreachable, overloaded or failing for now (network down, 5xx, 429)."""
+
+
+class PermanentError(ExportError):
+    """Retrying cannot help until the configuration or the server changes (bad token, missing bucket)."""

@@ -129,10 +129,38 @@ class MinuteRollup:
 
 
 @dataclass(frozen=True)
+class ExportIncident:
+    """An incident as an exporter sees it: ``seq`` orders its changes (an export cursor follows it) and
+    ``causes`` lists every cause it was saved with, the current one included."""
+
+    seq: int
+    incident: Incident
+    causes: tuple[Cause, ...]
+
+
+@dataclass(frozen=True)
+class ExportState:
+    """Where one replica (sink) stands, as recorded in the store."""
+
+    sink: str  # which replica, e.g. "influxdb v1 http://influxdb.lan:8086 netwatch"
+    round_id: int  # the last round exported (round ids only grow)
+    incident_seq: int  # the last incident change exported
+    behind: int = 0  # rounds committed after round_id
+    updated: float | None = None  # when the cursor last moved
+    error: str = ""  # the last failure; "" once a write succeeded after it
+    error_at: float | None = None
+    stopped: bool = False  # a permanent failure stopped the export until the next start
+
+
+@dataclass(frozen=True)
 class Status:
-    """What ``netwatch status`` shows: derived from the store, never from the running daemon's memory."""
+    """What ``netwatch status`` shows: derived from the store, never from the running daemon's memory.
+
+    ``exports`` pairs each configured replica's label with its state (None before its first start).
+    """
 
     last_round: Round | None
     open_incidents: tuple[Incident, ...] = ()
     recent_incidents: tuple[Incident, ...] = ()
     sessions: tuple[Coverage, ...] = field(default_factory=tuple)
+    exports: tuple[tuple[str, ExportState | None], ...] = ()

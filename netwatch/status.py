@@ -6,12 +6,13 @@ the clock or the network: the caller passes the Status, "now" and the timezone t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from netwatch.classify import round_cause
-from netwatch.model import Incident, Kind, Role, Round, Status
+from netwatch.model import ExportState, Incident, Kind, Role, Round, Status
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
 
@@ -45,6 +46,26 @@ class Freshness:
     @property
     def limit(self) -> float:
         return self.commit_interval + 3 * self.interval + 5.0
+
+    @property
+    def export_lag(self) -> int:
+        """Rounds an exporter that keeps up may still be behind: a running one's cursor reaches the store with
+        the commit after the one that made the rounds readable, so up to two batches, plus a round of slack."""
+        return math.ceil(2 * self.commit_interval / self.interval) + 2
+
+
+def export_line(label: str, state: ExportState | None, fresh: Freshness, tz: ZoneInfo) -> str:
+    """One line about a replica: up to date, N rounds behind (and the error it is retrying after), or stopped
+    by a permanent error, e.g. "InfluxDB export stopped: <error>"."""
+    if state is None:
+        return f"{label}: not started yet (the daemon starts the export)"
+    if state.stopped:
+        return f"{label} export stopped: {state.error}"
+    progress = f"{state.behind} rounds behind" if state.behind > fresh.export_lag else "up to date"
+    if state.error:
+        since = f" since {fmt_local(state.error_at, tz)}" if state.error_at is not None else ""
+        return f"{label}: {progress}; retrying{since}: {state.error}"
+    return f"{label}: {progress}"
 
 
 def _round_summary(rnd: Round) -> str:
@@ -98,6 +119,7 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
         lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.recent_incidents)
     else:
         lines.append("Last incidents: none recorded")
+    lines.extend(export_line(label, state, fresh, tz) for label, state in status.exports)
     return lines
 
 

@@ -72,6 +72,41 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX incidents_start ON incidents (start_ms);
     """,
+    # 2: replication bookkeeping. Triggers give every incident change a new ``seq`` (the order exporters follow,
+    # whatever path wrote it: save_incident, recover) and remember every cause an incident was saved with (a
+    # replica may hold a point under a former cause, to be superseded). One row per replica in ``exports``. (Not
+    # INSERT OR IGNORE in the triggers: the upsert that fires them overrides their conflict clause.)
+    """
+    ALTER TABLE incidents ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    UPDATE incidents SET seq = id;
+    CREATE INDEX incidents_seq ON incidents (seq);
+    CREATE TABLE incident_causes (
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        cause TEXT NOT NULL,
+        PRIMARY KEY (incident_id, cause)
+    ) WITHOUT ROWID;
+    INSERT INTO incident_causes (incident_id, cause) SELECT id, cause FROM incidents;
+    CREATE TRIGGER incidents_inserted AFTER INSERT ON incidents BEGIN
+        UPDATE incidents SET seq = (SELECT max(seq) FROM incidents) + 1 WHERE id = NEW.id;
+        INSERT INTO incident_causes (incident_id, cause) SELECT NEW.id, NEW.cause
+            WHERE NOT EXISTS (SELECT 1 FROM incident_causes WHERE incident_id = NEW.id AND cause = NEW.cause);
+    END;
+    CREATE TRIGGER incidents_updated
+    AFTER UPDATE OF kind, start_ms, end_ms, cause, rounds, cause_rounds, detail ON incidents BEGIN
+        UPDATE incidents SET seq = (SELECT max(seq) FROM incidents) + 1 WHERE id = NEW.id;
+        INSERT INTO incident_causes (incident_id, cause) SELECT NEW.id, NEW.cause
+            WHERE NOT EXISTS (SELECT 1 FROM incident_causes WHERE incident_id = NEW.id AND cause = NEW.cause);
+    END;
+    CREATE TABLE exports (
+        sink TEXT PRIMARY KEY,  -- which replica: kind, URL and database
+        round_id INTEGER NOT NULL,  -- last round exported (rounds.id)
+        incident_seq INTEGER NOT NULL,  -- last incident change exported (incidents.seq)
+        updated_ms INTEGER,  -- when the cursor last moved
+        error TEXT,  -- last failure; NULL once a write succeeded after it
+        error_ms INTEGER,
+        stopped INTEGER NOT NULL DEFAULT 0  -- 1: a permanent failure stopped the export
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 

@@ -6,7 +6,8 @@ boundaries are committed at once, together with the buffered rounds that are the
 store reopens cleanly (WAL, ``synchronous=FULL``) losing at most the uncommitted batch, and ``recover`` closes
 what the crash left open. A failed commit (disk full) keeps the batch in memory and retries it at the next
 commit. Raw rounds are pruned after the retention period; per-minute rollups are kept forever. Every round gets
-an id that only grows, independent of its wall-clock time, for exporters that follow a cursor.
+an id that only grows, independent of its wall-clock time, for exporters that follow a cursor; their cursors are
+buffered like rounds and committed with them (exports.py holds that SQL).
 
 Must not decide anything about the line (that is ``detect``) nor read the clock: every instant comes from the
 caller. Not thread-safe: one writer thread at a time (the daemon's), any number of read-only processes.
@@ -22,13 +23,14 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from netwatch.errors import StoreError
-from netwatch.model import Coverage, Incident, Kind, MinuteRollup, Round, Sample, Target
-from netwatch.store import codec, migrations
+from netwatch.model import Coverage, ExportIncident, ExportState, Incident, Kind, MinuteRollup, Round, Sample, Target
+from netwatch.store import codec, exports, migrations
 
 log = logging.getLogger("netwatch.store")
+T = TypeVar("T")
 
 MAX_PENDING = 86_400  # rounds kept in memory while the disk refuses writes: a day at 1 s (~25 MB)
 PRUNE_CHUNK = 5_000  # rounds deleted per transaction, so that pruning never holds the write lock for long
@@ -80,6 +82,7 @@ class Store:
         self._max_pending = max_pending
         self._pending: deque[Pending] = deque()
         self._incidents: dict[tuple[Kind, int], Incident] = {}  # saved but not yet committed (a failed write)
+        self._cursors: dict[str, exports.Cursor] = {}  # export cursors moved since the last commit
         self._dropped = 0  # rounds dropped because the buffer was full, since the last successful commit
         self._session: int | None = None  # id of the session this process runs
         self._keys: dict[Targets, Targets] = {}  # interned target tuples: one per distinct set, not per round
@@ -226,13 +229,31 @@ class Store:
             if cur.rowcount < PRUNE_CHUNK:
                 return total
 
+    def start_export(self, sink: str, at: float) -> ExportState:
+        """The replica's recorded state, its row created first if it is new (committed at once)."""
+        self._writable()
+        self._write(lambda conn: exports.start(conn, sink, codec.to_ms(at)))
+        state = self.export_state(sink)
+        assert state is not None
+        return state
+
+    def set_export_cursor(self, sink: str, round_id: int, incident_seq: int, at: float) -> None:
+        """Record (with the next commit: no SQL now) that everything up to these ids reached the replica."""
+        self._writable()
+        self._cursors[sink] = (round_id, incident_seq, codec.to_ms(at))
+
+    def set_export_error(self, sink: str, error: str, at: float, *, stopped: bool) -> None:
+        """Record the replica's failure (committed at once); ``stopped`` when it ended the export."""
+        self._writable()
+        self._write(lambda conn: exports.write_error(conn, sink, error, codec.to_ms(at), stopped))
+
     def _writable(self) -> None:
         if self.readonly:
             raise StoreError(f"store {self.path} was opened read-only")
 
     def _write(self, extra: Callable[[sqlite3.Connection], None] | None = None) -> None:
         """One transaction: buffered rounds, their rollups, saved incidents, the session's last seen, ``extra``."""
-        if not self._pending and not self._incidents and extra is None:
+        if not self._pending and not self._incidents and not self._cursors and extra is None:
             return
         conn = self.conn
         new_sets: dict[Targets, int] = {}
@@ -243,6 +264,7 @@ class Store:
                 self._write_rounds(conn, new_sets, new_targets)
             incidents = [codec.incident_row(start_ms, inc) for (_, start_ms), inc in self._incidents.items()]
             conn.executemany(_UPSERT_INCIDENT, incidents)
+            exports.write_cursors(conn, self._cursors)
             if extra is not None:
                 extra(conn)
             conn.execute("COMMIT")
@@ -256,6 +278,7 @@ class Store:
         self._target_ids.update(new_targets)
         self._pending.clear()
         self._incidents.clear()
+        self._cursors.clear()
         if self._dropped:
             log.error("store %s writable again; %d rounds were dropped while it was not", self.path, self._dropped)
             self._dropped = 0
@@ -376,6 +399,38 @@ class Store:
             if len(rows) < READ_CHUNK:
                 return
             last_id, last_at = rows[-1][0], rows[-1][1]
+
+    def rounds_after(self, round_id: int, limit: int) -> list[tuple[int, Round]]:
+        """Up to ``limit`` rounds committed after round ``round_id``, as (id, round) in id (insertion) order."""
+        rows = self._query(
+            "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE id > ? ORDER BY id LIMIT ?", (round_id, limit)
+        )
+        return [(row[0], self._round(*row[1:])) for row in rows]
+
+    def count_rounds(self, since: float, until: float) -> int:
+        """How many rounds ``rounds(since, until)`` yields."""
+        rows = self._query(
+            "SELECT count(*) FROM rounds WHERE at_ms >= ? AND at_ms < ?", (codec.to_ms(since), codec.to_ms(until))
+        )
+        return int(rows[0][0])
+
+    def export_state(self, sink: str) -> ExportState | None:
+        """Where the replica stands (None if it never started), with the rounds committed after its cursor."""
+        return self._read(exports.state, sink)
+
+    def export_incidents_after(self, seq: int, limit: int) -> list[ExportIncident]:
+        """Incidents changed after change number ``seq``, in change order, at most ``limit``."""
+        return self._read(exports.incidents_after, seq, limit)
+
+    def export_incidents(self, since: float, until: float) -> list[ExportIncident]:
+        """Incidents overlapping [since, until] as ``incidents`` returns them, with their change numbers."""
+        return self._read(exports.incidents_between, codec.to_ms(since), codec.to_ms(until))
+
+    def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return fn(self.conn, *args)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot read store {self.path}: {err}") from err
 
     def incidents(self, since: float, until: float) -> list[Incident]:
         """Incidents overlapping [since, until] (open ones included), ordered by start."""

@@ -4,6 +4,10 @@
 test, with every fault undone after it (use it whenever a test cuts, slows or breaks something). Without root or
 network namespaces the tests are skipped with the reason, except under CI (``$CI`` set), where that is a failure:
 CI has them, so a skip there would hide a broken harness.
+
+``influxdb1`` and ``victoria`` are real servers on loopback (see servers.py), one per test module, started from
+the Debian packages' binaries with everything in a temporary directory; without the binary the tests are skipped
+(a failure under CI), like the netns tests.
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ from collections.abc import Iterator
 import pytest
 
 from .netns_isp import REASON, Isp, NetnsUnavailable, missing_requirements
+from .servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
 def _unavailable(detail: str) -> None:
     reason = f"{REASON} ({detail})"
-    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+    if _in_ci():
         pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
     pytest.skip(reason)
 
@@ -47,3 +56,38 @@ def net(isp: Isp) -> Iterator[Isp]:
         yield isp
     finally:
         isp.reset()
+
+
+def _server_unavailable(err: ServerUnavailable) -> None:
+    if _in_ci():
+        pytest.fail(f"{err}; CI is set, so this is a failure rather than a skip", pytrace=False)
+    pytest.skip(str(err))
+
+
+@pytest.fixture(scope="module")
+def influxdb1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB1]:
+    """A running influxd 1.x on 127.0.0.1 with auth enabled: `.url`, `.username`, `.password`, `.query(q, db)`,
+    `.rows(q, db)`, `.create_database(name)`, `.write(lines, db)`, and `.stop()` / `.start()` for an outage."""
+    try:
+        server = InfluxDB1(tmp_path_factory.mktemp("influxdb1"))
+    except ServerUnavailable as err:
+        _server_unavailable(err)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def victoria(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VictoriaMetrics]:
+    """A running victoria-metrics on 127.0.0.1 (InfluxDB write APIs): `.url`, `.export(match)`, `.stop()`/`.start()`."""
+    try:
+        server = VictoriaMetrics(tmp_path_factory.mktemp("victoria"))
+    except ServerUnavailable as err:
+        _server_unavailable(err)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -303,14 +303,14 @@ class TestUnknownNames:
     def test_key_in_the_wrong_table(self) -> None:
         assert error("[probe]\nconfirm = 3\n") == one("probe.confirm: unknown key; move it into the [detect] table")
         assert error("[targets]\ntimeout = 0.5\n") == one(
-            "targets.timeout: unknown key; move it into the [probe] or [dns] table"
+            "targets.timeout: unknown key; move it into the [probe] or [dns] or [influxdb] table"
         )
 
     def test_unknown_table(self) -> None:
         assert error("[prob]\ninterval = 1\n") == one('prob: unknown table; did you mean "probe"?')
         assert error("[zzz]\n") == one(
-            "zzz: unknown table; valid tables are: business_hours, cost, detect, dns, log, owner, plan, probe, report, "
-            "store, targets"
+            "zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, owner, plan, "
+            "probe, report, store, targets"
         )
 
     def test_keys_outside_any_table(self) -> None:
@@ -319,7 +319,8 @@ class TestUnknownNames:
         assert error('mon = "09:00-17:00"\n') == one("mon: unknown key; move it into the [business_hours.week] table")
         assert error("foo = 1\n") == one(
             "foo: unknown key; write keys inside a table: "
-            "[probe], [targets], [dns], [detect], [store], [log], [cost], [plan], [owner], [report], [business_hours]"
+            "[probe], [targets], [dns], [detect], [store], [log], [cost], [plan], [owner], [report], [influxdb], "
+            "[business_hours]"
         )
 
     def test_a_table_written_as_a_value(self) -> None:
@@ -517,8 +518,8 @@ def test_all_problems_at_once_in_schema_order() -> None:
         "  detect.confirm: must be between 1 and 1000, got 0; set detect.confirm to a value between 1 and 1000\n"
         '  log.level: must be one of debug, info, warning, error, got "loud"; use one of: debug, info, warning, error\n'
         '  business_hours.timezone: must be a string, not an integer (1); write e.g. "Europe/London"\n'
-        "  zzz: unknown table; valid tables are: business_hours, cost, detect, dns, log, owner, plan, probe, report, "
-        "store, targets"
+        "  zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, owner, plan, probe, "
+        "report, store, targets"
     )
 
 
@@ -581,7 +582,9 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     timeout = draw(below if interval is not None and interval <= 0.8 else opt(below))  # 0.8: the default
     return {
         "probe": {
-            "name": draw(opt(st.text(max_size=12))),
+            "name": draw(
+                opt(st.text(st.characters(blacklist_categories=("Cc",), blacklist_characters="\\"), max_size=12))
+            ),
             "interval": interval,
             "timeout": timeout,
             "mode": draw(opt(st.sampled_from(["auto", "privileged", "unprivileged"]))),

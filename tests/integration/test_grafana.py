@@ -1,0 +1,208 @@
+"""The Grafana dashboards against real tools: every InfluxQL query on a real InfluxDB 1.x, and tsc.
+
+A real `influxd` (fixture `influxdb1`) is filled the way netwatch fills it: real Round and Incident objects turned
+into line protocol by netwatch.export.points, for two probes. Then every InfluxQL query of every dashboard (panel
+targets, annotations, variables), with Grafana's macros rendered as tests/grafana/dashboards.py says, must run
+without error and return data; a few results are checked for their values (loss, outage sums, superseded points,
+speed against plan). Separately, tests/grafana/typecheck.mjs type-checks the dashboards against @grafana/schema
+with tsc (it needs `npm ci` in tests/grafana; ./bootstrap test does it).
+
+Without influxd, or without node and tests/grafana/node_modules, the tests are skipped with the reason, except
+under CI, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import time
+from typing import Any
+
+import pytest
+
+from netwatch.export.points import ExportIncident, Points, speed_line
+from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.schedule import DAYS, BusinessHours
+from tests.grafana import dashboards as g
+
+from .servers import InfluxDB1
+
+DB = "netwatch"
+ALWAYS_OPEN = BusinessHours.from_config({"timezone": "UTC", "week": dict.fromkeys(DAYS, "00:00-24:00")})
+GATEWAY, ISP_HOP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1")
+CLOUDFLARE, GOOGLE = Target(Role.ANCHOR, "1.1.1.1"), Target(Role.ANCHOR, "8.8.8.8")
+DNS_NAME = Target(Role.DNS, "dns.google")
+MINUTES = 10  # of home rounds, one a second; the outage is the 6th minute
+OUTAGE_MINUTE = 5
+INFLUXQL = [q for q in g.all_queries() if q.language == "InfluxQL"]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: str) -> None:
+    if _in_ci():
+        pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
+    pytest.skip(reason)
+
+
+def home_round(t0: float, i: int) -> Round:
+    """Round i of the home probe: 8.8.8.8 answers every other round; in OUTAGE_MINUTE only the gateway answers."""
+    down = i // 60 == OUTAGE_MINUTE
+    samples = (
+        Sample(GATEWAY, 1.0),
+        Sample(ISP_HOP, None if down else 5.0),
+        Sample(CLOUDFLARE, None if down else 10.0 + i % 3),
+        Sample(GOOGLE, None if down or i % 2 else 12.0),
+        Sample(DNS_NAME, None if down else 20.0),
+    )
+    return Round(t0 + i, samples)
+
+
+def office_round(t0: float, i: int) -> Round:
+    return Round(t0 + i, (Sample(Target(Role.GATEWAY, "10.0.0.1"), 0.5), Sample(Target(Role.ANCHOR, "9.9.9.9"), 8.0)))
+
+
+@pytest.fixture(scope="module")
+def filled(influxdb1: InfluxDB1) -> dict[str, float]:
+    """The database `netwatch`, filled like netwatch's exporter does; returns the instants used."""
+    t0 = (math.floor(time.time() / 60) - MINUTES - 5) * 60.0  # whole minutes, all in the past 6 hours
+    influxdb1.create_database(DB)
+    home, office = Points("home", ALWAYS_OPEN), Points("office", ALWAYS_OPEN)
+    lines = home.rounds_lines(home_round(t0, i) for i in range(MINUTES * 60))
+    lines += office.rounds_lines(office_round(t0, i) for i in range(120))
+    start, end = t0 + OUTAGE_MINUTE * 60, t0 + (OUTAGE_MINUTE + 1) * 60
+    # The outage as the exporter writes it: when it opens (cause then: upstream), and when it closes (cause: isp).
+    opened = Incident(Kind.OUTAGE, Cause.UPSTREAM, start, None, 3)
+    closed = Incident(Kind.OUTAGE, Cause.ISP, start, end, 60, ((Cause.UPSTREAM, 3), (Cause.ISP, 57)))
+    lines += home.incident_lines(ExportIncident(1, opened, (Cause.UPSTREAM,)))
+    lines += home.incident_lines(ExportIncident(2, closed, (Cause.UPSTREAM, Cause.ISP)))
+    degraded = Incident(Kind.DEGRADED, Cause.UNKNOWN, t0 + 500, None, 40)
+    lines += home.incident_lines(ExportIncident(3, degraded, (Cause.UNKNOWN,)))
+    for at, down, up in ((t0 + 100, 50.0, 10.0), (t0 + 400, 100.0, 20.0)):
+        lines.append(
+            speed_line("home", "http", "test", at, download_mbps=down, upload_mbps=up, latency_ms=9.0, jitter_ms=1.0)
+        )
+    influxdb1.write(lines, DB)
+    return {"t0": t0, "outage_start": start, "outage_end": end}
+
+
+def run(influxdb1: InfluxDB1, text: str) -> list[dict[str, Any]]:
+    """Every series of the first statement's result: name, tags, columns and values (ms timestamps)."""
+    result = influxdb1.query(g.substitute(text), DB, epoch="ms")["results"][0]
+    assert "error" not in result, result
+    series: list[dict[str, Any]] = result.get("series", [])
+    return series
+
+
+def query_of(where_prefix: str) -> str:
+    (text,) = [q.text for q in INFLUXQL if q.where.startswith(where_prefix)]
+    return text
+
+
+def panel_query(title: str, ref: str = "A") -> str:
+    (text,) = [q.text for q in INFLUXQL if q.where.startswith("panel ") and q.where.endswith(f'"{title}" {ref}')]
+    return text
+
+
+def by_tags(series: list[dict[str, Any]], *keys: str) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Series rows as dicts, grouped by the given tags' values."""
+    out: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for s in series:
+        rows = [dict(zip(s["columns"], v, strict=True)) for v in s["values"]]
+        out.setdefault(tuple(s.get("tags", {}).get(k, "") for k in keys), []).extend(rows)
+    return out
+
+
+def test_every_dashboard_has_influxql_queries() -> None:
+    assert len(INFLUXQL) >= 10
+    assert {q.dashboard for q in INFLUXQL} >= {"netwatch-influxql.json"}
+
+
+@pytest.mark.parametrize("query", INFLUXQL, ids=[str(q) for q in INFLUXQL])
+def test_query_runs_and_returns_data(influxdb1: InfluxDB1, filled: dict[str, float], query: g.Query) -> None:
+    series = run(influxdb1, query.text)
+    assert series, f"no result for {g.substitute(query.text)}"
+    values = [v for s in series for row in s["values"] for v in row[1:]]
+    assert any(v is not None for v in values), f"only nulls for {g.substitute(query.text)}"
+
+
+def test_probe_variable_lists_both_probes(influxdb1: InfluxDB1, filled: dict[str, float]) -> None:
+    (series,) = run(influxdb1, query_of("variable probe"))
+    assert sorted(value for _key, value in series["values"]) == ["home", "office"]
+
+
+def test_loss_is_the_share_of_unanswered_rounds(influxdb1: InfluxDB1, filled: dict[str, float]) -> None:
+    loss = by_tags(run(influxdb1, panel_query("Packet loss per target")), "probe", "target")
+    outage_ms = filled["outage_start"] * 1000
+    google = {row["time"]: row["loss"] for row in loss[("home", "8.8.8.8")]}
+    assert len(google) == MINUTES, "one point per minute with rounds, none for minutes without"
+    assert google.pop(outage_ms) == 100.0
+    assert set(google.values()) == {50.0}  # answered every other round
+    cloudflare = {row["time"]: row["loss"] for row in loss[("home", "1.1.1.1")]}
+    assert cloudflare.pop(outage_ms) == 100.0 and set(cloudflare.values()) == {0.0}
+    assert {row["loss"] for row in loss[("home", "192.168.1.1")]} == {0.0}
+    assert [row["loss"] for row in loss[("office", "9.9.9.9")]] == [0.0, 0.0]
+
+
+def test_latency_is_the_mean_of_answers(influxdb1: InfluxDB1, filled: dict[str, float]) -> None:
+    latency = by_tags(run(influxdb1, panel_query("Latency per target")), "probe", "role", "target")
+    assert {row["mean"] for row in latency[("home", "anchor", "8.8.8.8")] if row["mean"] is not None} == {12.0}
+    assert {row["mean"] for row in latency[("home", "dns", "dns.google")] if row["mean"] is not None} == {20.0}
+    gap = [row for row in latency[("home", "isp", "100.64.0.1")] if row["time"] == filled["outage_start"] * 1000]
+    assert gap == [{"time": filled["outage_start"] * 1000, "mean": None}], "no answer: a gap, not zero"
+
+
+def test_status_shows_the_last_round(influxdb1: InfluxDB1, filled: dict[str, float]) -> None:
+    status = by_tags(run(influxdb1, panel_query("Line status now")), "probe")
+    assert [(r["up"], r["cause"]) for r in status[("home",)]] == [(True, "none")]
+    assert [(r["up"], r["cause"]) for r in status[("office",)]] == [(True, "none")]
+
+
+def test_outage_figures_count_the_closed_outage_once(influxdb1: InfluxDB1, filled: dict[str, float]) -> None:
+    # The outage was written open under cause upstream, then closed under isp: the first point is superseded.
+    (outages,) = run(influxdb1, panel_query("Outages this month"))
+    assert outages["tags"] == {"probe": "home"}
+    assert [row[1:] for row in outages["values"]] == [[1, 60.0]]
+    (business,) = run(influxdb1, panel_query("Business-hours downtime this month"))
+    assert [row[1] for row in business["values"]] == [60.0]
+    by_cause = by_tags(run(influxdb1, panel_query("Downtime by cause")), "cause")
+    assert {k: [r["downtime"] for r in rows] for k, rows in by_cause.items()} == {("isp",): [60.0]}
+
+
+def test_incident_table_and_annotations(influxdb1: InfluxDB1, filled: dict[str, float]) -> None:
+    rows = by_tags(run(influxdb1, panel_query("Incidents")), "probe")[("home",)]
+    start_ms, end_ms = filled["outage_start"] * 1000, filled["outage_end"] * 1000
+    assert [(r["kind"], r["cause"], r["duration_s"], r["end"]) for r in rows] == [
+        ("degraded", "unknown", 0.0, None),  # newest first; still open: no end
+        ("outage", "isp", 60.0, end_ms),
+    ]
+    assert rows[1]["time"] == start_ms
+    (outages,) = run(influxdb1, query_of('annotation "Outages"'))
+    assert [dict(zip(outages["columns"], v, strict=True)) for v in outages["values"]] == [
+        {"time": start_ms, "cause": "isp", "duration_s": 60.0, "end_ms": end_ms, "probe": "home"}
+    ]
+
+
+def test_speed_against_plan(influxdb1: InfluxDB1, filled: dict[str, float]) -> None:
+    (share,) = run(influxdb1, panel_query("Speed as % of plan"))
+    assert share["tags"] == {"probe": "home"}
+    assert [row[1:] for row in share["values"]] == [[75.0, 75.0]]  # means 75 of 100 and 15 of 20 Mbit/s
+    (plan,) = run(influxdb1, panel_query("Speed against plan", "B"))
+    assert {tuple(row[1:]) for row in plan["values"]} == {(100.0, 20.0)}
+
+
+def test_dashboards_type_check_against_grafana_schema() -> None:
+    node = shutil.which("node")
+    if node is None:
+        _unavailable("node is not installed (apt-get install nodejs npm)")
+        return
+    if not (g.TYPECHECK.parent / "node_modules" / "typescript").is_dir():
+        _unavailable("tests/grafana/node_modules is missing (run `npm ci` in tests/grafana, or ./bootstrap test)")
+        return
+    done = subprocess.run([node, str(g.TYPECHECK)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "match @grafana/schema" in done.stdout

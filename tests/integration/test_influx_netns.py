@@ -1,0 +1,155 @@
+"""The real daemon exporting to a remote InfluxDB across the simulated ISP: the line goes down, so does the path
+to InfluxDB, and when it comes back every round recorded meanwhile arrives, once, without probing ever stalling.
+
+influxd runs inside the `internet` namespace on an address of its own; the daemon runs in `home` (see
+netns_isp.py). Nothing here touches the host's network.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from netwatch.config import load
+from netwatch.export.sinks import sink_key
+from netwatch.store import Store
+
+from .conftest import _server_unavailable
+from .netns_isp import ANCHOR6, ANCHORS, Isp
+from .servers import InfluxDB1, ServerUnavailable
+
+pytestmark = pytest.mark.netns
+
+INFLUX_ADDR = "203.0.113.86"  # in `internet`, behind the access link
+INTERVAL = 0.2
+PROBE = "netns-probe"
+WRITE_TIMEOUT = 1.0  # while the line is cut, each export attempt blocks this long (in the exporter's thread)
+
+
+@pytest.fixture(scope="module")
+def remote_influx(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB1]:
+    isp.add_host(INFLUX_ADDR)
+    try:
+        server = InfluxDB1(tmp_path_factory.mktemp("remote-influx"), host=INFLUX_ADDR, netns=isp.internet)
+    except ServerUnavailable as err:
+        _server_unavailable(err)
+    try:
+        server.start()
+        server.create_database("netwatch")
+        yield server
+    finally:
+        server.stop()
+
+
+def write_config(tmp: Path, server: InfluxDB1) -> Path:
+    anchors = ", ".join(f'"{a}"' for a in (*ANCHORS, ANCHOR6))
+    secret = tmp / "influx-password"
+    secret.write_text(server.password + "\n")
+    secret.chmod(0o600)
+    path = tmp / "netwatch.toml"
+    path.write_text(
+        f"""
+[probe]
+name = "{PROBE}"
+interval = {INTERVAL}
+timeout = 0.15
+mode = "unprivileged"
+
+[targets]
+anchors = [{anchors}]
+
+[dns]
+names = ["example.test"]
+
+[store]
+path = "{tmp / "netwatch.db"}"
+commit_interval = 0.5
+
+[influxdb]
+url = "{server.url}"
+api = "v1"
+database = "netwatch"
+username = "{server.username}"
+password_file = "{secret}"
+timeout = {WRITE_TIMEOUT}
+"""
+    )
+    return path
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if proc.poll() is not None:
+            pytest.fail(f"the daemon exited ({proc.returncode}) while waiting for {what}:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}; daemon log:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+def test_the_daemon_backfills_influxdb_after_the_line_comes_back(
+    net: Isp, remote_influx: InfluxDB1, tmp_path: Path
+) -> None:
+    cfg_path = write_config(tmp_path, remote_influx)
+    store_path = tmp_path / "netwatch.db"
+    log = tmp_path / "daemon.log"
+
+    def exported() -> list[int]:
+        rows = remote_influx.rows(f"SELECT up FROM netwatch_status WHERE probe = '{PROBE}'", "netwatch")
+        return [r["time"] for r in rows]
+
+    def stored(until: float = float("inf")) -> list[int]:
+        with Store.open(store_path, readonly=True) as store:
+            return [round(r.at * 1000) for r in store.rounds(float("-inf"), until)]
+
+    with log.open("ab") as err:
+        st = os.fstat(err.fileno())
+        env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path), "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
+        proc = net.popen(
+            "home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg_path), env=env, stderr=err
+        )
+    try:
+        wait_for("the first exported rounds", lambda: len(exported()) >= 5, 30, proc, log)
+        cut = net.cut("access")
+        time.sleep(3.0)
+        restored = net.restore("access")
+        wait_for("the backfill", lambda: set(stored(restored + 1)) <= set(exported()), 30, proc, log)
+        stopping = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0, log.read_text()
+        assert time.monotonic() - stopping < 2.0  # the SIGTERM budget, exporter included
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    times, sent = stored(), exported()
+    assert len(sent) == len(set(sent)), "no point twice"
+    assert set(sent) <= set(times)
+    outage = [t for t in times if cut * 1000 <= t <= restored * 1000]
+    assert len(outage) >= 3.0 / INTERVAL - 2 and set(outage) <= set(sent)  # recorded offline, exported later
+    # Had probing waited for a blocked write, a gap of WRITE_TIMEOUT would show; a busy machine may skip a slot.
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert max(gaps) < WRITE_TIMEOUT * 1000 - 100, f"probing waited: {sorted(gaps)[-5:]} ms"
+    cfg = load(cfg_path, {"HOME": str(tmp_path)})
+    with Store.open(store_path, readonly=True) as store:
+        state = store.export_state(sink_key(cfg.influxdb))
+    assert state is not None and not state.stopped
+    assert {t for t in times[: state.round_id]} <= set(sent)  # everything up to the saved cursor arrived
+    text = log.read_text()
+    assert "<4>InfluxDB export paused: " in text and "<6>InfluxDB export resumed after " in text
+    assert remote_influx.password not in text
+    status = subprocess.run(
+        [sys.executable, "-m", "netwatch", "status", "--config", str(cfg_path)],
+        capture_output=True, text=True, check=True, env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert re.fullmatch(r"InfluxDB: (up to date|\d+ rounds behind)", status.stdout.splitlines()[-1]), status.stdout
