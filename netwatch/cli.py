@@ -366,8 +366,8 @@ def influx_backfill(ctx: click.Context, config_path: Path | None, since: str, un
     from netwatch.export.points import Points
     from netwatch.export.sinks import describe, open_sink
     from netwatch.report import period as periods
-    from netwatch.status import fmt_local
     from netwatch.store.sqlite import Store
+    from netwatch.timefmt import local
 
     with _errors(_debug(ctx)):
         cfg = _influx_config(config_path)
@@ -391,6 +391,6 @@ def influx_backfill(ctx: click.Context, config_path: Path | None, since: str, un
                 sink.close()
         click.echo(
             f"backfilled {done.rounds} rounds and {done.incidents} incidents ({done.points} points) from "
-            f"{fmt_local(chosen.since, tz)} to {fmt_local(chosen.until, tz)} into {describe(cfg.influxdb)} "
+            f"{local(chosen.since, tz)} to {local(chosen.until, tz)} into {describe(cfg.influxdb)} "
             f"in {done.seconds:.1f} s ({done.points_per_second:.0f} points/s)"
         )

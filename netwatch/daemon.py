@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,8 +31,8 @@ from netwatch.model import Incident, Kind, Role, Round, Sample, Target
 from netwatch.probes import discover
 from netwatch.probes.dns import DnsProber
 from netwatch.probes.icmp import IcmpProber, choose_mode
-from netwatch.status import fmt_duration
 from netwatch.store.sqlite import Store
+from netwatch.timefmt import duration, utc
 
 if TYPE_CHECKING:
     from netwatch.export.exporter import Exporter
@@ -43,10 +42,6 @@ log = logging.getLogger("netwatch")
 PRUNE_EVERY = 3600.0  # seconds between retention passes
 CLOCK_STEP = 1.0  # seconds of disagreement between wall and monotonic clocks, round to round, that count as a step
 T = TypeVar("T")
-
-
-def fmt_time(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def describe(incident: Incident) -> str:
@@ -376,8 +371,8 @@ class Daemon:
             "wall clock stepped by %+.3f s between %s and %s; open incidents are closed at the last round "
             "before the step and monitoring continues in a new session",
             step,
-            fmt_time(last.at),
-            fmt_time(rnd.at),
+            utc(last.at),
+            utc(rnd.at),
         )
         self.state, events = detect.close_all(self.state, at=last.at)
         for event in events:
@@ -408,15 +403,15 @@ class Daemon:
             inc = event.incident
             writer.submit(writer.store.save_incident, inc)
             if isinstance(event, detect.Opened):
-                log.warning("%s STARTED at %s: %s", inc.kind.value.upper(), fmt_time(inc.start), describe(inc))
+                log.warning("%s STARTED at %s: %s", inc.kind.value.upper(), utc(inc.start), describe(inc))
             elif isinstance(event, detect.Updated):
                 log.warning("%s cause now %s: %s", inc.kind.value, inc.cause.value, inc.detail)
             else:
                 log.warning(
                     "%s ENDED at %s after %s: %s",
                     inc.kind.value.upper(),
-                    fmt_time(inc.end or rnd.at),
-                    fmt_duration(inc.duration()),
+                    utc(inc.end or rnd.at),
+                    duration(inc.duration()),
                     describe(inc),
                 )
                 if inc.kind is Kind.OUTAGE:

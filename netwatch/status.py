@@ -8,31 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from netwatch.classify import round_cause
 from netwatch.model import ExportState, Incident, Kind, Role, Round, Status
+from netwatch.timefmt import duration, local
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
-
-
-def fmt_duration(seconds: float) -> str:
-    s = round(max(0.0, seconds))
-    d, rem = divmod(s, 86400)
-    h, rem = divmod(rem, 3600)
-    m, sec = divmod(rem, 60)
-    if d:
-        return f"{d}d {h}h {m:02d}m"
-    if h:
-        return f"{h}h {m:02d}m {sec:02d}s"
-    if m:
-        return f"{m}m {sec:02d}s"
-    return f"{sec}s"
-
-
-def fmt_local(at: float, tz: ZoneInfo) -> str:
-    return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 @dataclass(frozen=True)
@@ -63,7 +45,7 @@ def export_line(label: str, state: ExportState | None, fresh: Freshness, tz: Zon
         return f"{label} export stopped: {state.error}"
     progress = f"{state.behind} rounds behind" if state.behind > fresh.export_lag else "up to date"
     if state.error:
-        since = f" since {fmt_local(state.error_at, tz)}" if state.error_at is not None else ""
+        since = f" since {local(state.error_at, tz)}" if state.error_at is not None else ""
         return f"{label}: {progress}; retrying{since}: {state.error}"
     return f"{label}: {progress}"
 
@@ -78,9 +60,9 @@ def _round_summary(rnd: Round) -> str:
 
 
 def _incident_line(inc: Incident, now: float, tz: ZoneInfo) -> str:
-    span = fmt_duration(inc.duration(now))
-    end = "ongoing" if inc.end is None else fmt_local(inc.end, tz)
-    return f"{fmt_local(inc.start, tz)} → {end}  {inc.kind.value:<8} {inc.cause.value:<8} {span:>12}  {inc.detail}"
+    span = duration(inc.duration(now))
+    end = "ongoing" if inc.end is None else local(inc.end, tz)
+    return f"{local(inc.start, tz)} → {end}  {inc.kind.value:<8} {inc.cause.value:<8} {span:>12}  {inc.detail}"
 
 
 def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> list[str]:
@@ -94,7 +76,7 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
         age = now - rnd.at
         cause = round_cause(rnd)
         if age > fresh.limit:
-            state = f"NOT RUNNING: the last round is {fmt_duration(age)} old"
+            state = f"NOT RUNNING: the last round is {duration(age)} old"
         elif any(i.kind is Kind.OUTAGE for i in status.open_incidents):
             state = "DOWN"
         elif cause is not None:
@@ -104,11 +86,11 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
         else:
             state = "UP"
         lines.append(f"State:     {state}")
-        lines.append(f"Last round: {fmt_local(rnd.at, tz)} ({fmt_duration(age)} ago): {_round_summary(rnd)}")
+        lines.append(f"Last round: {local(rnd.at, tz)} ({duration(age)} ago): {_round_summary(rnd)}")
     if running is not None and rnd is not None and now - rnd.at <= fresh.limit:
-        lines.append(f"Session:   monitoring since {fmt_local(running.start, tz)}")
+        lines.append(f"Session:   monitoring since {local(running.start, tz)}")
     elif running is not None:
-        lines.append(f"Session:   the last one ran {fmt_local(running.start, tz)} to {fmt_local(running.end, tz)}")
+        lines.append(f"Session:   the last one ran {local(running.start, tz)} to {local(running.end, tz)}")
     if status.open_incidents:
         lines.append("Open incidents:")
         lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.open_incidents)

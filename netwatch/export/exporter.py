@@ -27,8 +27,8 @@ from netwatch.errors import NetwatchError, PermanentError
 from netwatch.export.points import Points
 from netwatch.export.sinks import Sink, describe, open_sink
 from netwatch.model import ExportState
-from netwatch.status import fmt_duration
 from netwatch.store.sqlite import Store
+from netwatch.timefmt import duration
 
 log = logging.getLogger("netwatch.export")
 
@@ -199,7 +199,7 @@ class Exporter:
                 attempt += 1
                 continue
             if failing:
-                log.info("%s export resumed after %s", self.label, fmt_duration(time.monotonic() - since))
+                log.info("%s export resumed after %s", self.label, duration(time.monotonic() - since))
                 failing, attempt, catching_up, backfilled = "", 0, True, 0
             backfilled += written
             if written == 0:

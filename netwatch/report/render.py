@@ -28,8 +28,9 @@ from netwatch.model import Cause, Kind, Role
 from netwatch.report import view
 from netwatch.report.compute import Report, iso_utc
 from netwatch.report.letter import letter
-from netwatch.report.text import css_string, duration, local_time, md_escape, money, percent, period_text
+from netwatch.report.text import css_string, local_time, md_escape, money, percent, period_text
 from netwatch.schedule import DAYS, BusinessHours
+from netwatch.timefmt import duration
 
 TEMPLATES = {"html": "report.html.j2", "md": "letter.md.j2"}
 

@@ -15,21 +15,6 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 
-def duration(seconds: float | None) -> str:
-    """'1h 02m 03s', '2m 03s', '45s', '3d 01h 02m 03s'; rounded to the second; '—' for None."""
-    if seconds is None:
-        return "—"
-    s = round(seconds)
-    d, rest = divmod(s, 86400)
-    h, rest = divmod(rest, 3600)
-    m, sec = divmod(rest, 60)
-    if d:
-        return f"{d}d {h:02d}h {m:02d}m {sec:02d}s"
-    if h:
-        return f"{h}h {m:02d}m {sec:02d}s"
-    return f"{m}m {sec:02d}s" if m else f"{sec}s"
-
-
 def percent(value: float | None, digits: int = 3) -> str:
     """Truncated, never rounded up: 99.99996 % of availability is "99.999%", not "100.000%"."""
     if value is None:

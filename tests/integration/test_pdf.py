@@ -22,7 +22,8 @@ from netwatch.errors import ReportError
 from netwatch.model import Cause, Coverage
 from netwatch.report import pdf
 from netwatch.report.compute import Period, Report, compute
-from netwatch.report.text import duration, percent
+from netwatch.report.text import percent
+from netwatch.timefmt import duration
 from tests.unit.test_render import BUSINESS, LONDON, METHOD, PLAN, html_of, local, outage, sample_report
 
 

@@ -22,8 +22,9 @@ from netwatch.model import Cause, Coverage, Incident, Kind, Role, Target
 from netwatch.report import view
 from netwatch.report.compute import Period, Report, SeriesPoint, compute, iso_utc, method_from_config
 from netwatch.report.render import CAUSES, Rendered, builtin_templates, render
-from netwatch.report.text import duration, md_escape, money, percent, period_text
+from netwatch.report.text import md_escape, money, percent, period_text
 from netwatch.schedule import BusinessHours
+from netwatch.timefmt import duration
 
 LONDON = ZoneInfo("Europe/London")
 BUSINESS = BusinessHours.from_config(
