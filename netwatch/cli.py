@@ -40,6 +40,7 @@ class ExitCode(IntEnum):
     PROBE = 5
     REPORT = 6
     EXPORT = 7  # InfluxDB refused or could not be reached
+    SPEED = 8  # `netwatch speedtest`: every backend tried failed
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -182,6 +183,61 @@ def probe(ctx: click.Context, config_path: Path | None) -> None:
             click.echo(line)
 
 
+@main.command()
+@_config_option
+@click.option("--backend", metavar="NAME", help="Run only this backend (speedtest, ookla, http, iperf3, cloudflare), "
+              "with its [speedtest.NAME] options; default: [speedtest] backend, then its fallbacks.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (without the raw tool output).")
+@click.pass_context
+def speedtest(ctx: click.Context, config_path: Path | None, backend: str | None, as_json: bool) -> None:
+    """Run one speed test now and print the result (nothing is stored: the daemon owns the store).
+
+    Exits 0 when a test succeeded, 8 when every backend tried failed (the reasons are printed).
+    """
+    import threading
+
+    from netwatch.probes.speed import make_backend, run_with_fallback
+    from netwatch.speedtask import summary
+
+    debug = _debug(ctx)
+    with _errors(debug):
+        cfg = _load(config_path)
+        logs.setup("debug" if debug else "warning")
+        names = (backend,) if backend else cfg.speedtest.chain
+        chain = [make_backend(name, cfg.speedtest.options_for(name)) for name in names]
+        attempts = run_with_fallback(chain, threading.Event())
+        if as_json:
+            docs = [{k: v for k, v in a.to_dict().items() if k != "raw"} for a in attempts]
+            click.echo(json.dumps({**(docs[-1] if docs else {}), "attempts": docs}, indent=2))
+        else:
+            for attempt in attempts:
+                click.echo(summary(attempt))
+            if attempts and attempts[-1].ok:
+                for line in _speed_details(attempts[-1]):
+                    click.echo(line)
+        if not attempts or not attempts[-1].ok:
+            reason = attempts[-1].error if attempts else "no backend ran"
+            _fail(f"speed test failed: {reason}", ExitCode.SPEED)
+
+
+def _speed_details(r: Any) -> list[str]:
+    def num(value: float | None, unit: str) -> str:
+        return "-" if value is None else f"{value:.1f} {unit}"
+
+    rows = [
+        ("Tool", f"{r.tool} {r.tool_version}".strip()),
+        ("Server", f"{r.server} (id {r.server_id})" if r.server_id else r.server or "-"),
+        ("Download", num(r.download_mbps, "Mbit/s")),
+        ("Upload", num(r.upload_mbps, "Mbit/s")),
+        ("Latency", f"{num(r.latency_ms, 'ms')} idle, {num(r.loaded_latency_ms, 'ms')} loaded"),
+        ("Jitter", num(r.jitter_ms, "ms")),
+        ("Data used", f"{r.bytes_used / 1e6:.1f} MB in {r.duration_s:.1f} s"),
+        ("External IP", r.external_ip or "-"),
+        ("Result", r.result_url or "-"),
+    ]
+    return [f"  {name + ':':<12} {value}" for name, value in rows]
+
+
 def write_atomically(path: Path, data: str | bytes) -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new one, never half of it."""
     directory = path.parent if str(path.parent) else Path(".")
@@ -230,6 +286,10 @@ def report_format(fmt: str | None, output: Path | None) -> str:
 @click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --output's extension, else json.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout).")
+@click.option("--source", type=click.Choice(("sqlite", "influxdb")), default="sqlite", show_default=True,
+              help="Where the measurements come from: the local store, or the [influxdb] replica.")  # fmt: skip
+@click.option("--probe", "probe_tag", metavar="NAME", help="With --source influxdb: whose measurements "
+              "(default: [probe] name, else this host's name).")  # fmt: skip
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -239,6 +299,8 @@ def report(
     until: str | None,
     fmt: str | None,
     output: Path | None,
+    source: str,
+    probe_tag: str | None,
 ) -> None:
     """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
     from netwatch.model import Role, Target
@@ -260,6 +322,16 @@ def report(
         for option, word in (("--since", since), ("--until", until)):
             if word:
                 periods.parse_when(option, word, tz, end_of_day=False)
+        if source == "influxdb":
+            from netwatch.export.exporter import probe_name
+            from netwatch.report.influx_source import figures as from_influx
+
+            logs.setup("warning")  # a secret file others can read is reported while it is read
+            probe = probe_tag or probe_name(cfg.probe)
+            _emit(kind, from_influx(cfg, probe, chosen, since, until, now=now), cfg, now, output)
+            return
+        if probe_tag is not None:
+            raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
         with Store.open(cfg.store.path, readonly=True) as store:
             if chosen is None:
                 history = store.sessions(float("-inf"), now)
@@ -279,13 +351,18 @@ def report(
                 cost=cfg.cost,
                 plan=cfg.plan,
                 series=series,
+                speeds=store.speed_results(chosen.since, chosen.until),
             )
-        data = _render(kind, figures, cfg, now)
-        if output is None:
-            click.echo(data, nl=False)
-        else:
-            write_atomically(output, data)
-            click.echo(f"{kind} report written to {output}", err=True)
+        _emit(kind, figures, cfg, now, output)
+
+
+def _emit(kind: str, figures: Any, cfg: config.Config, now: float, output: Path | None) -> None:
+    data = _render(kind, figures, cfg, now)
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        write_atomically(output, data)
+        click.echo(f"{kind} report written to {output}", err=True)
 
 
 def _render(kind: str, figures: Any, cfg: config.Config, now: float) -> str | bytes:

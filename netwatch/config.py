@@ -22,6 +22,7 @@ from typing import Any
 
 from netwatch import tomlout
 from netwatch.errors import ConfigError, Problem
+from netwatch.probes import speed
 from netwatch.schedule import DAYS, KEYS, BusinessHours
 
 DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
@@ -87,6 +88,29 @@ class PlanConfig:
     contracted_availability: float  # percent, 0 = not stated
     download_mbps: float  # 0 = unknown
     upload_mbps: float  # 0 = unknown
+    slow_below_percent: float = 50.0  # a speed test below this share of the plan is slow (default: positional use)
+
+
+@dataclass(frozen=True)
+class SpeedtestConfig:
+    """Scheduled speed tests. ``options`` holds the ``[speedtest.<backend>]`` sub-tables as written (validated
+    by ``make_backend``, which builds the backends from them); a backend without one takes its defaults."""
+
+    enabled: bool
+    backend: str
+    fallback: tuple[str, ...]
+    interval: float  # seconds between tests, on average
+    jitter: float  # each test runs up to this many seconds earlier or later than the interval says
+    daily_budget_mb: float  # megabytes (10^6 bytes) of test traffic per UTC day; 0 = unlimited
+    options: Mapping[str, Mapping[str, Any]]
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        """The backend, then its fallbacks, in the order they are tried."""
+        return (self.backend, *self.fallback)
+
+    def options_for(self, name: str) -> dict[str, Any]:
+        return dict(self.options.get(name, {}))
 
 
 @dataclass(frozen=True)
@@ -143,6 +167,7 @@ class Config:
     owner: OwnerConfig
     report: ReportConfig
     influxdb: InfluxConfig
+    speedtest: SpeedtestConfig
     business_hours: BusinessHours
     source: Path | None  # the file it came from, None for the built-in defaults
     state_dir: Path  # where a relative store.path is resolved
@@ -175,8 +200,12 @@ class Key:
 
 @dataclass(frozen=True)
 class Table:
+    """``subtables`` names the ``[table.<name>]`` sub-tables allowed; they are kept as written in the record's
+    ``options`` field (a mapping) and validated by a cross-check."""
+
     record: type  # the frozen dataclass built from the table; its fields are the keys, in order
     keys: Mapping[str, Key]
+    subtables: Collection[str] = ()
 
 
 def _g(number: float) -> str:
@@ -306,6 +335,22 @@ def http_url(key: str, value: str) -> Iterator[Issue]:
 
 
 _SECONDS = "a number of seconds"
+# The smallest [speedtest] interval accepted. A speed test saturates the line for ~10-30 s; more often than once
+# a minute would measure mostly itself. The netns integration test lowers it (it runs tests every few seconds).
+SPEED_MIN_INTERVAL = 60.0
+
+
+def speed_interval(key: str, value: float) -> Iterator[Issue]:
+    # Reads SPEED_MIN_INTERVAL at check time (not import time), so the documented constant can be lowered.
+    yield from bounds(SPEED_MIN_INTERVAL)(key, value)
+
+
+def each_backend(key: str, items: list[str]) -> Iterator[Issue]:
+    for i, item in enumerate(items):
+        for _, message, fix in one_of(*speed.BACKENDS)(f"{key}[{i}]", item):
+            yield f"[{i}]", message, fix
+
+
 _ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage"
 _HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
 
@@ -373,6 +418,8 @@ TABLES: dict[str, Table] = {
                              (bounds(0),)),
         "upload_mbps": Key(float, 0.0, "advertised upload speed; 0 = unknown", "megabits per second",
                            (bounds(0),)),
+        "slow_below_percent": Key(float, 50.0, "a speed test below this share of the plan is slow; 0 < x <= 100",
+                                  "a percentage", (bounds(0, 100, lo_open=True),)),
     }),
     "owner": Table(OwnerConfig, {
         "business": Key(str, "", "business name, for the complaint letter", "a name in quotes"),
@@ -408,6 +455,18 @@ TABLES: dict[str, Table] = {
         "timeout": Key(float, 10.0, "seconds to wait for each write request; 0.1 to 300", _SECONDS,
                        (bounds(0.1, 300),)),
     }),
+    "speedtest": Table(SpeedtestConfig, {
+        "enabled": Key(bool, False, "run speed tests on a schedule", "true or false"),
+        "backend": Key(str, "speedtest", "speedtest, ookla, http, iperf3 or cloudflare", "a backend in quotes",
+                       (one_of(*speed.BACKENDS),)),
+        "fallback": Key(list, ("cloudflare",), "backends tried in order when the chosen one fails",
+                        "a list of backends", (each_backend, unique)),
+        "interval": Key(float, 3600.0, "average seconds between tests; >= 60", _SECONDS, (speed_interval,)),
+        "jitter": Key(float, 600.0, "random seconds added or taken off each interval; 0 <= x < interval",
+                      _SECONDS, (bounds(0),)),
+        "daily_budget_mb": Key(float, 0.0, "megabytes of test traffic per UTC day; 0 = unlimited", "megabytes",
+                               (bounds(0),)),
+    }, subtables=tuple(speed.BACKENDS)),
 }  # fmt: skip
 
 # Tables validated by their owner: name → from_config(table), which raises ConfigError; the value has to_table().
@@ -485,10 +544,36 @@ def _influxdb(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Pr
         )
 
 
+def _speedtest(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
+    """jitter below interval; the chosen backend not among its fallbacks; every backend used or given a
+    ``[speedtest.<name>]`` table buildable from it (``make_backend`` names the bad option)."""
+    interval, jitter = values.get("speedtest.interval"), values.get("speedtest.jitter")
+    if interval is not None and jitter is not None and jitter >= interval:
+        yield Problem(
+            "speedtest.jitter",
+            f"must be less than speedtest.interval ({_show(interval)}), got {_show(jitter)}",
+            f"set speedtest.jitter below {_show(interval)}, e.g. a sixth of it",
+        )
+    backend, fallback = values.get("speedtest.backend"), values.get("speedtest.fallback")
+    options: Mapping[str, Mapping[str, Any]] = values.get("speedtest.options", {})
+    if backend is not None and fallback is not None and backend in fallback:
+        i = list(fallback).index(backend)
+        yield Problem(f"speedtest.fallback[{i}]", f"repeats speedtest.backend ({_show(backend)})", "remove it")
+    used = [backend] if backend is not None else []
+    used += list(fallback or ())
+    for name in dict.fromkeys([*used, *options]):  # in order, once each
+        if name in speed.BACKENDS:
+            try:
+                speed.make_backend(name, options.get(name, {}))
+            except ConfigError as err:
+                yield from err.problems
+
+
 # Rules across keys: (values of the valid keys by dotted path, dotted paths present in the file) → problems.
 CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Problem]], ...] = (
     _below_interval,
     _influxdb,
+    _speedtest,
 )
 
 
@@ -565,7 +650,13 @@ def _validate(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], l
     for table, spec in TABLES.items():
         raw = doc.get(table, {})
         raw = raw if isinstance(raw, dict) else {}
-        problems += [_unknown(f"{table}.{n}", n, spec.keys, "key", table=table) for n in raw if n not in spec.keys]
+        problems += [_unknown(f"{table}.{n}", n, [*spec.keys, *spec.subtables], "key", table=table)
+                     for n in raw if n not in spec.keys and n not in spec.subtables]  # fmt: skip
+        if spec.subtables:
+            problems += [Problem(f"{table}.{n}", f"must be a table, not {_describe(raw[n])}",
+                                 f"write it as a [{table}.{n}] table") for n in spec.subtables
+                         if n in raw and not isinstance(raw[n], dict)]  # fmt: skip
+            values[f"{table}.options"] = {n: raw[n] for n in spec.subtables if isinstance(raw.get(n), dict)}
         for name, key in spec.keys.items():
             dotted = f"{table}.{name}"
             if name not in raw:
@@ -679,6 +770,8 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
             if key.kind is Path:
                 value = _path(value, state_dir, Path(source).parent if key.beside_config and source else None)
             fields[name] = tuple(value) if key.kind is list else value
+        if spec.subtables:
+            fields["options"] = values[f"{table}.options"]
         records[table] = spec.record(**fields)
     return Config(**records, **delegated, source=Path(source) if source else None, state_dir=state_dir)
 
@@ -739,6 +832,8 @@ def render(config: Config) -> str:
     for table, spec in TABLES.items():
         record = getattr(config, table)
         doc[table] = {name: _plain(getattr(record, name)) for name in spec.keys}
+        if spec.subtables:
+            doc[table].update({name: dict(sub) for name, sub in record.options.items()})
         comments.update({f"{table}.{name}": key.help for name, key in spec.keys.items()})
     for table in DELEGATED:
         doc[table] = getattr(config, table).to_table()

@@ -4,8 +4,9 @@ Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not 
 overran), target resolution (gateway from the routing table, ISP hop by TTL-limited probe, refreshed
 periodically and after every outage), feeding the detector, and handing rounds and incidents to the store on a
 single writer thread so that a slow SD card never delays a probe, and starting the InfluxDB exporter (a thread of
-its own that follows the committed store; its cursor goes through the writer). Signals only set the stop event;
-shutdown stops the exporter, closes open incidents at the last round seen and flushes everything.
+its own that follows the committed store; its cursor goes through the writer), and the scheduled speed tests
+(speedtask.py). Signals only set the stop event; shutdown stops the exporter, aborts a running speed test,
+closes open incidents at the last round seen and flushes everything.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from netwatch.model import Incident, Kind, Role, Round, Sample, Target
 from netwatch.probes import discover
 from netwatch.probes.dns import DnsProber
 from netwatch.probes.icmp import IcmpProber, choose_mode
+from netwatch.speedtask import SpeedTask
 from netwatch.store.sqlite import Store
 from netwatch.timefmt import duration, utc
 
@@ -82,9 +84,10 @@ def exclusive_lock(store: Path) -> int:
     return fd
 
 
-async def in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
+async def in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "netwatch-discovery") -> T:
     """``fn(*args)`` on a daemon thread. Unlike asyncio.to_thread, a stop does not wait for it: ISP-hop discovery
-    can block for several probe timeouts while the line is down, and SIGTERM must be honoured within 2 s."""
+    can block for several probe timeouts while the line is down (and a speed test runs for tens of seconds), and
+    SIGTERM must be honoured within 2 s."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
@@ -104,7 +107,7 @@ async def in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(settle, value, err)
 
-    threading.Thread(target=work, name="netwatch-discovery", daemon=True).start()
+    threading.Thread(target=work, name=name, daemon=True).start()
     return await future
 
 
@@ -160,6 +163,8 @@ class Daemon:
         self.overruns = 0
         self.clock_steps = 0
         self._discovery: asyncio.Task[None] | None = None
+        self._speed: SpeedTask | None = None
+        self._speed_run: asyncio.Task[None] | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
         self._gateway_gone = False
         self.remember_isp_hop = True  # `netwatch probe` reads the remembered hop but never writes state
@@ -265,10 +270,15 @@ class Daemon:
                 cfg.probe.timeout,
                 cfg.store.path,
             )
+            self._start_speed_tests(writer)
             await self._loop(icmp, dns, writer, privileged)
         finally:
             if self._discovery is not None:
                 self._discovery.cancel()
+            if self._speed is not None:
+                self._speed.cancel.set()  # a running backend aborts; its thread is a daemon thread
+            if self._speed_run is not None:
+                self._speed_run.cancel()
             if exporter is not None:
                 exporter.stop(timeout=0.5)  # before the final commit, which then carries its last cursor
             icmp.close()
@@ -276,6 +286,19 @@ class Daemon:
                 self._shutdown(writer)
             finally:
                 os.close(lock)
+
+    def _start_speed_tests(self, writer: Writer) -> None:
+        """The scheduled speed tests when ``[speedtest] enabled``; a backend that cannot run here is named now."""
+        if not self.config.speedtest.enabled:
+            return
+        from netwatch.probes.speed import make_backend, unavailable
+
+        for name in self.config.speedtest.chain:
+            why = unavailable(make_backend(name, self.config.speedtest.options_for(name)))
+            if why:
+                log.warning("speed test backend %s cannot run: %s", name, why)
+        self._speed = SpeedTask(self, writer)
+        self._speed_run = asyncio.create_task(self._speed.run())
 
     async def _start_export(self, writer: Writer) -> Exporter | None:
         """The InfluxDB exporter when ``[influxdb]`` is configured, following the store from its recorded cursor."""
@@ -424,6 +447,10 @@ class Daemon:
             writer.submit(writer.store.save_incident, event.incident)
             log.info("closed %s at the last round seen, on shutdown", describe(event.incident))
         end = self.last_round.at if self.last_round else time.time()
+        if self._speed is not None:
+            for slow in self._speed.shutdown(end):
+                writer.submit(writer.store.save_incident, slow)
+                log.info("closed %s at the last round seen, on shutdown", describe(slow))
         done = writer.submit(writer.store.end_session, end)
         writer.submit(writer.store.close)
         writer.close()

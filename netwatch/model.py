@@ -1,6 +1,7 @@
 """Record types shared by every part of netwatch.
 
-Owns the frozen dataclasses that cross module boundaries: targets, samples, rounds, incidents and coverage.
+Owns the frozen dataclasses that cross module boundaries: targets, samples, rounds, incidents and coverage
+(``SpeedResult`` lives in probes/speed/result.py and is re-exported).
 Pure data: no I/O, no clock. All instants are Unix seconds in UTC (floats); local time exists only in
 schedules and rendering.
 """
@@ -9,6 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+# One speed test attempt. Defined with the speed backends that build it (a pure record too), re-exported here so
+# that every record type is importable from ``netwatch.model``.
+from netwatch.probes.speed.result import SpeedResult
+
+__all__ = [
+    "Cause", "Coverage", "ExportIncident", "ExportState", "Incident", "Kind", "MinuteRollup", "Role", "Round",
+    "Sample", "SpeedResult", "Status", "Target",
+]  # fmt: skip
 
 
 class Role(StrEnum):
@@ -150,6 +160,7 @@ class ExportState:
     error: str = ""  # the last failure; "" once a write succeeded after it
     error_at: float | None = None
     stopped: bool = False  # a permanent failure stopped the export until the next start
+    speed_id: int = 0  # the last speed result exported (ids only grow)
 
 
 @dataclass(frozen=True)

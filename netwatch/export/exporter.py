@@ -1,12 +1,13 @@
 """The exporter: replicates the local store to a sink (InfluxDB) by following a persisted cursor.
 
-Owns the replication loop on a thread of its own: read what was committed after the cursor (incident changes,
-then rounds, oldest first, on its own read-only connection so that it never waits for, or delays, the writer),
-convert, write one batch, and only then move the cursor. Transient failures are retried with capped exponential
-backoff and jitter, and everything missed (a line or InfluxDB outage, a stopped daemon) is backfilled from the
-cursor; a permanent failure stops the export with one logged error that is also recorded for `netwatch status`.
-Progress and errors are recorded through a ``Ledger`` (in the daemon: the store's writer thread). Delivery is
-at least once, and replays are idempotent (see points.py), so each point is in the replica exactly once.
+Owns the replication loop on a thread of its own: read what was committed after the cursors (incident changes,
+speed results, then rounds, oldest first, on its own read-only connection so that it never waits for, or
+delays, the writer), convert, write one batch, and only then move the cursor. Transient failures are retried
+with capped exponential backoff and jitter, and everything missed (a line or InfluxDB outage, a stopped daemon)
+is backfilled from the cursor; a permanent failure stops the export with one logged error that is also
+recorded for `netwatch status`. Progress and errors are recorded through a ``Ledger`` (in the daemon: the
+store's writer thread). Delivery is at least once, and replays are idempotent (see points.py), so each point
+is in the replica exactly once.
 Must not touch the probing loop or the writer's Store, and must never raise out of its thread.
 """
 
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 from netwatch.config import Config, ProbeConfig
 from netwatch.errors import NetwatchError, PermanentError
-from netwatch.export.points import Points
+from netwatch.export.points import Points, speed_result_line
 from netwatch.export.sinks import Sink, describe, open_sink
 from netwatch.model import ExportState
 from netwatch.store.sqlite import Store
@@ -50,7 +51,7 @@ class Backoff:
 class Ledger(Protocol):
     """Where the exporter records its progress and failures (the store's ``exports`` row)."""
 
-    def save_cursor(self, round_id: int, incident_seq: int, at: float) -> None: ...
+    def save_cursor(self, round_id: int, incident_seq: int, at: float, speed_id: int = 0) -> None: ...
 
     def save_error(self, error: str, at: float, *, stopped: bool) -> None: ...
 
@@ -63,8 +64,8 @@ class StoreLedger:
     def __init__(self, store: Store, sink: str, run: Callable[..., Any] | None = None) -> None:
         self.store, self.sink, self._run = store, sink, run
 
-    def save_cursor(self, round_id: int, incident_seq: int, at: float) -> None:
-        self._call(self.store.set_export_cursor, self.sink, round_id, incident_seq, at)
+    def save_cursor(self, round_id: int, incident_seq: int, at: float, speed_id: int = 0) -> None:
+        self._call(self.store.set_export_cursor, self.sink, round_id, incident_seq, at, speed_id)
 
     def save_error(self, error: str, at: float, *, stopped: bool) -> None:
         self._call(lambda: self.store.set_export_error(self.sink, error, at, stopped=stopped))
@@ -101,7 +102,7 @@ class Exporter:
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.reader, self.sink, self.points, self.ledger = reader, sink, points, ledger
-        self.round_id, self.incident_seq = state.round_id, state.incident_seq
+        self.round_id, self.incident_seq, self.speed_id = state.round_id, state.incident_seq, state.speed_id
         self.batch_size, self.poll, self.backoff, self.label = max(1, batch_size), poll, backoff, label
         self._clock, self._rand = clock, rand
         self._per_round = 8  # points per round, learnt from the last round read (targets + 1)
@@ -114,7 +115,7 @@ class Exporter:
     # --- one batch -------------------------------------------------------------------------------------------
 
     def step(self) -> int:
-        """Write the next batch of incident changes and the next batch of rounds; returns the points written
+        """Write the next batch of incident changes, of speed results and of rounds; returns the points written
         (0 when caught up). Moves the cursor after each successful write only. Raises TransientError,
         PermanentError or StoreError."""
         written = 0
@@ -123,6 +124,12 @@ class Exporter:
             lines = [text for item in items for text in self.points.incident_lines(item)]
             self.sink.write(lines)
             self.incident_seq = items[-1].seq
+            written += self._saved(len(lines))
+        speeds = self.reader.speed_results_after(self.speed_id, self.batch_size)
+        if speeds:
+            lines = [speed_result_line(self.points.probe, result) for _, result in speeds]
+            self.sink.write(lines)
+            self.speed_id = speeds[-1][0]
             written += self._saved(len(lines))
         rows = self.reader.rounds_after(self.round_id, -(-self.batch_size // self._per_round))
         if rows:
@@ -140,7 +147,7 @@ class Exporter:
         return written
 
     def _saved(self, points: int) -> int:
-        self.ledger.save_cursor(self.round_id, self.incident_seq, self._clock())
+        self.ledger.save_cursor(self.round_id, self.incident_seq, self._clock(), self.speed_id)
         self.points_written += points
         return points
 

@@ -16,7 +16,10 @@ Schema (change only additively):
   start, so the point written when it closes overwrites the one written when it opened. An incident whose cause
   changed while open has left a point under its former cause tag: that point is rewritten with
   ``superseded = true`` and zero durations, so sums stay right and counts filter on ``superseded = false``.
-- ``netwatch_speed``: tags probe, backend, server; fields download_mbps, upload_mbps, latency_ms, jitter_ms.
+- ``netwatch_speed``: tags probe, backend, server; fields download_mbps, upload_mbps, latency_ms,
+  loaded_latency_ms, jitter_ms (each only when measured), bytes_used, ok. One per speed test attempt, at its
+  start: a failed or skipped attempt is a point with ``ok = false``, its bytes_used and no speed field, so
+  ``mean(download_mbps)`` only ever sees measurements and ``count(ok)`` counts attempts.
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from netwatch.classify import round_cause
-from netwatch.model import ExportIncident, Round
+from netwatch.model import ExportIncident, Round, SpeedResult
 from netwatch.schedule import BusinessHours
 from netwatch.store import codec
 
 __all__ = [
     "CHECK", "INCIDENT", "PING", "SPEED", "STATUS", "UP_CAUSE", "ExportIncident", "FieldValue", "Points",
     "check_line", "escape_key", "escape_measurement", "format_field", "line", "series", "speed_line",
+    "speed_result_line",
 ]  # fmt: skip
 
 PING = "netwatch_ping"
@@ -166,12 +170,32 @@ def speed_line(
     upload_mbps: float | None,
     latency_ms: float | None,
     jitter_ms: float | None,
+    loaded_latency_ms: float | None = None,
+    bytes_used: int | None = None,
+    ok: bool | None = None,
 ) -> str:
-    """One netwatch_speed point (for the speed tests to come); unknown figures are left out."""
+    """One netwatch_speed point; unknown figures (None) are left out."""
     measured = {"download_mbps": download_mbps, "upload_mbps": upload_mbps, "latency_ms": latency_ms,
-                "jitter_ms": jitter_ms}  # fmt: skip
+                "jitter_ms": jitter_ms, "loaded_latency_ms": loaded_latency_ms}  # fmt: skip
     fields: dict[str, FieldValue] = {k: float(v) for k, v in measured.items() if v is not None}
+    if bytes_used is not None:
+        fields["bytes_used"] = int(bytes_used)
+    if ok is not None:
+        fields["ok"] = ok
     return line(SPEED, {"probe": probe, "backend": backend, "server": server}, fields, codec.to_ms(at))
+
+
+def speed_result_line(probe: str, result: SpeedResult) -> str:
+    """The netwatch_speed point of one stored attempt (see the module docstring for failed ones)."""
+    r = result
+    if not r.ok:
+        return speed_line(probe, r.backend, r.server, r.at, download_mbps=None, upload_mbps=None, latency_ms=None,
+                          jitter_ms=None, bytes_used=r.bytes_used, ok=False)  # fmt: skip
+    return speed_line(
+        probe, r.backend, r.server, r.at, download_mbps=r.download_mbps, upload_mbps=r.upload_mbps,
+        latency_ms=r.latency_ms, jitter_ms=r.jitter_ms, loaded_latency_ms=r.loaded_latency_ms,
+        bytes_used=r.bytes_used, ok=True,
+    )  # fmt: skip
 
 
 def check_line(probe: str, at: float) -> str:

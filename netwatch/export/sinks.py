@@ -95,7 +95,7 @@ def open_sink(cfg: InfluxConfig) -> Sink:
 # --- failures --------------------------------------------------------------------------------------------------
 
 
-def _server_text(body: bytes) -> str:
+def server_text(body: bytes) -> str:
     """The server's own message: InfluxDB answers {"error": ...} (1.x) or {"message": ...} (2.x)."""
     text = body.decode("utf-8", errors="replace").strip()
     try:
@@ -110,14 +110,14 @@ def _server_text(body: bytes) -> str:
 def beyond_retention(status: int, body: bytes) -> bool:
     """InfluxDB dropped points older than the retention policy (1.x: 400, 2.x: 422) and wrote the others:
     nothing a retry could change, and nothing lost that the replica would keep, so the batch counts as written."""
-    return status in (400, 422) and "beyond retention" in _server_text(body)
+    return status in (400, 422) and "beyond retention" in server_text(body)
 
 
 def http_error(
     status: int, body: bytes, where: str, fix_auth: str, fix_missing: str
 ) -> TransientError | PermanentError:
     """The error for an HTTP answer other than success, permanent unless retrying can help."""
-    said = _server_text(body)
+    said = server_text(body)
     got = f"HTTP {status}: {said}" if said else f"HTTP {status}"
     if status == 401:
         return PermanentError(f"InfluxDB at {where} refused the credentials ({got}); {fix_auth}")
@@ -193,7 +193,7 @@ class V1Sink:
             with err:
                 body = err.read()
             if beyond_retention(err.code, body):
-                log.debug("InfluxDB dropped points beyond its retention policy: %s", _server_text(body))
+                log.debug("InfluxDB dropped points beyond its retention policy: %s", server_text(body))
                 return
             raise http_error(err.code, body, self._where, self._fix_auth, self._fix_missing) from None
         except (OSError, http.client.HTTPException) as err:  # URLError is an OSError
@@ -246,7 +246,7 @@ class V2Sink:
         except ApiException as err:
             body = err.body if isinstance(err.body, bytes) else str(err.body or "").encode()
             if beyond_retention(int(err.status or 0), body):
-                log.debug("InfluxDB dropped points beyond its retention policy: %s", _server_text(body))
+                log.debug("InfluxDB dropped points beyond its retention policy: %s", server_text(body))
                 return
             raise http_error(int(err.status or 0), body, self._where, self._fix_auth, self._fix_missing) from None
         except Exception as err:  # urllib3's errors (connection, timeout, protocol) and OSErrors

@@ -169,6 +169,8 @@ class DnsProber:
         results: dict[int, Sample] = {}
         errors: dict[int, str] = {}
         pending: dict[int, tuple[int, float]] = {}  # qid -> (target index, sent at)
+        queries: dict[int, bytes] = {}
+        resend: asyncio.Future[None] | None = None
         try:
             for fam in {ipaddress.ip_address(s).version for s in servers}:
                 sock = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
@@ -178,14 +180,11 @@ class DnsProber:
                 qid = int.from_bytes(os.urandom(2), "big")
                 while qid in pending:  # two names sharing an id would leave one of them unanswered
                     qid = int.from_bytes(os.urandom(2), "big")
-                query = encode_query(target.address, qid)
-                for server in servers:
-                    try:
-                        socks[ipaddress.ip_address(server).version].sendto(query, (server, self.port))
-                    except OSError as err:
-                        errors[index] = str(err)
+                queries[qid] = encode_query(target.address, qid)
+                self._send(socks, servers, queries[qid], index, errors)
                 pending[qid] = (index, time.monotonic())
             deadline = time.monotonic() + self.timeout
+            resend = asyncio.ensure_future(self._resend(socks, servers, queries, pending, errors))
             readers = [self._receive(loop, s, pending, results, errors) for s in socks.values()]
             remaining = deadline - time.monotonic()
             # A reader returns only once every name is answered, so the first one done ends the round; waiting for
@@ -195,13 +194,43 @@ class DnsProber:
                 timeout=max(0, remaining),
                 return_when=asyncio.FIRST_COMPLETED,
             )
-            for task in not_done:
+            for task in (*not_done, resend):
                 task.cancel()
-            await asyncio.gather(*not_done, return_exceptions=True)
+            await asyncio.gather(*not_done, resend, return_exceptions=True)
         finally:
+            if resend is not None:
+                resend.cancel()
             for sock in socks.values():
                 sock.close()
         return tuple(results.get(i, Sample(t, None, errors.get(i, "timeout"))) for i, t in enumerate(self.targets))
+
+    def _send(
+        self,
+        socks: dict[int, socket.socket],
+        servers: tuple[str, ...],
+        query: bytes,
+        index: int,
+        errors: dict[int, str],
+    ) -> None:
+        for server in servers:
+            try:
+                socks[ipaddress.ip_address(server).version].sendto(query, (server, self.port))
+            except OSError as err:
+                errors[index] = str(err)
+
+    async def _resend(
+        self,
+        socks: dict[int, socket.socket],
+        servers: tuple[str, ...],
+        queries: dict[int, bytes],
+        pending: dict[int, tuple[int, float]],
+        errors: dict[int, str],
+    ) -> None:
+        """Ask again, once, halfway through the timeout, as a stub resolver does: one lost UDP datagram is packet
+        loss, not a failed name service. The RTT still counts from the first query."""
+        await asyncio.sleep(self.timeout / 2)
+        for qid, (index, _) in list(pending.items()):
+            self._send(socks, servers, queries[qid], index, errors)
 
     async def _receive(
         self,

@@ -3,9 +3,10 @@
 Owns what a report says in numbers: monitored and unmonitored time (and the gaps between sessions),
 availability over monitored time, downtime and business-hours downtime, outage statistics (longest, median,
 MTBF, MTTR), everything split by cause, downtime per local day, ISO week and month, degraded time, the anchor
-loss and latency series, the method the figures rest on, cost and credit (``report.money``), and the JSON
-contract. Must not read the store, the clock or files: the caller passes the period (already clipped to "now"),
-the incidents, the coverage sessions and the anchor series. Unmonitored time is never counted as up or down.
+loss and latency series, the method the figures rest on, cost and credit (``report.money``), speed against the
+plan (``report.speed``), and the JSON contract. Must not read the store, the clock or files: the caller passes
+the period (already clipped to "now"), the incidents, the coverage sessions, the anchor series and the speed
+tests. Unmonitored time is never counted as up or down.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from zoneinfo import ZoneInfo
 from netwatch.model import Cause, Coverage, Incident, Kind, Target
 from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, months, spread
 from netwatch.report.money import NO_MONEY, Money, money
+from netwatch.report.speed import NO_SPEED, SpeedFigures, speed_figures
 from netwatch.schedule import BusinessHours
 
 if TYPE_CHECKING:
     from netwatch.config import CostConfig, DetectConfig, PlanConfig, ProbeConfig
+    from netwatch.probes.speed.result import SpeedResult
 
 __all__ = [
     "CLOCK",
@@ -36,6 +39,7 @@ __all__ = [
     "Period",
     "Report",
     "SeriesPoint",
+    "SpeedFigures",
     "compute",
     "iso_local",
     "iso_utc",
@@ -139,6 +143,7 @@ class Report:
     method: Method | None = None
     money: Money = NO_MONEY
     gaps: tuple[tuple[float, float], ...] = ()  # unmonitored [start, end) inside the period, in order
+    speed: SpeedFigures = NO_SPEED  # the speed tests that started inside the period (``report.speed``)
 
     @property
     def unmonitored_seconds(self) -> float:
@@ -250,12 +255,14 @@ def compute(
     cost: CostConfig | None = None,
     plan: PlanConfig | None = None,
     series: Sequence[SeriesPoint] = (),
+    speeds: Sequence[SpeedResult] = (),
 ) -> Report:
     """Figures for ``period``. Open incidents run to the end of the monitored time, never beyond it.
 
     ``series`` is kept as given (see ``series_points``), minus the points outside the period; ``cost`` and
-    ``plan`` give the money figures (None: not configured). Work grows with the number of incidents and days,
-    not with the length of the period in seconds.
+    ``plan`` give the money figures (None: not configured). ``speeds`` are speed test attempts: those starting
+    inside the period give the speed figures against ``plan`` (see ``report.speed``). Work grows with the number
+    of incidents, speed tests and days, not with the length of the period in seconds.
     """
     merged = _merge(sessions, period)
     monitored_until = merged[-1].end if merged else period.since
@@ -302,6 +309,7 @@ def compute(
             monitored_seconds=monitored,
         ),
         gaps=gaps((period.since, period.until), [(c.start, c.end) for c in merged]),
+        speed=speed_figures(speeds, business, plan, since=period.since, until=period.until),
     )
 
 

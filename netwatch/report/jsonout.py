@@ -12,6 +12,7 @@ from typing import Any
 
 from netwatch.model import Kind
 from netwatch.report.compute import Bucket, Method, Money, Report, iso_local, iso_utc
+from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
 
 
 def _r(x: float) -> float:
@@ -60,6 +61,80 @@ def _money(m: Money) -> dict[str, Any]:
         "credit_basis": m.credit_basis,
         "isp_availability_percent": _opt(m.isp_availability_percent, 4),
         "breached": m.breached,
+    }
+
+
+def _percentiles(p: Percentiles | None) -> dict[str, float] | None:
+    if p is None:
+        return None
+    return {"p10": _r(p.p10), "p50": _r(p.p50), "p90": _r(p.p90), "min": _r(p.min), "max": _r(p.max)}
+
+
+def _direction(d: Direction) -> dict[str, Any]:
+    return {
+        "measured": d.measured,
+        "plan_mbps": d.plan_mbps,
+        "threshold_mbps": _opt(d.threshold_mbps),
+        "mbps": _percentiles(d.mbps),
+        "percent_of_plan": _percentiles(d.of_plan),
+        "under_threshold": d.under,
+        "under_threshold_percent": _opt(d.under_percent, 4),
+    }
+
+
+def _speed(s: SpeedFigures) -> dict[str, Any]:
+    """Speed against the plan (see ``report.speed``): always present, with zero tests when none ran."""
+    return {
+        "threshold_percent": s.threshold_percent,
+        "tests": s.tests,
+        "ok": s.ok,
+        "failed": s.failed,
+        "skipped": s.skipped,
+        "slow": s.slow,
+        "slow_percent": _opt(s.slow_percent, 4),
+        "bytes_used": s.bytes_used,
+        "download": _direction(s.download),
+        "upload": _direction(s.upload),
+        "latency_ms": _opt(s.latency_ms),
+        "loaded_latency_ms": _opt(s.loaded_latency_ms),
+        "jitter_ms": _opt(s.jitter_ms),
+        "evening_peak": {"start": f"{EVENING_PEAK[0]:02d}:00", "end": f"{EVENING_PEAK[1]:02d}:00"},
+        "hours": [
+            {
+                "hour": h.hour,
+                "tests": h.tests,
+                "failed": h.failed,
+                "median_download_mbps": _opt(h.median_mbps),
+                "median_percent_of_plan": _opt(h.median_percent, 4),
+                "slow": h.slow,
+                "evening_peak": h.evening_peak,
+            }
+            for h in s.hours
+        ],
+        "windows": [
+            {
+                "window": w.key,
+                "tests": w.tests,
+                "median_download_mbps": _opt(w.median_mbps),
+                "median_percent_of_plan": _opt(w.median_percent, 4),
+                "slow": w.slow,
+                "slow_percent": _opt(w.slow_percent, 4),
+            }
+            for w in s.windows
+        ],
+        "failures": [
+            {
+                "at": iso_utc(a.at),
+                "backend": a.backend,
+                "tool": a.tool,
+                "server": a.server,
+                "reason": a.reason,
+                "skipped": a.skipped,
+                "bytes_used": a.bytes_used,
+            }
+            for a in s.failures
+        ],
+        "tools": list(s.tools),
     }
 
 
@@ -137,4 +212,5 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "method": _method(report.method),
         "money": _money(report.money),
+        "speed": _speed(report.speed),
     }

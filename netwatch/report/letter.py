@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from netwatch.config import OwnerConfig, PlanConfig
 from netwatch.report.compute import Report
-from netwatch.report.text import money
+from netwatch.report.text import mbps, money
 
 # A value shown as it is (the letter's environment escapes it) or a placeholder (Markup: shown verbatim).
 Detail = str | Markup
@@ -35,6 +35,7 @@ class Letter:
     cost: Detail
     credit: Detail
     warnings: tuple[str, ...]
+    plan_download: Detail  # printed only when a speed test completed
 
 
 def letter(report: Report, owner: OwnerConfig, plan: PlanConfig) -> Letter:
@@ -77,6 +78,10 @@ def letter(report: Report, owner: OwnerConfig, plan: PlanConfig) -> Letter:
             "no credit could be computed: the letter shows [credit requested]; set plan.monthly_fee and "
             "plan.contracted_availability in [plan]"
         )
+    plan_download: Detail = Markup("[the plan's download speed]")
+    if report.speed.ok:  # the speed paragraph is printed: its plan speed is needed
+        plan_download = detail("plan", "download_mbps", plan.download_mbps, "the plan's download speed",
+                               mbps(plan.download_mbps))  # fmt: skip
     if not report.outages:
         warnings.append("no outage was recorded in the period: the letter has no incident to complain about")
     return Letter(
@@ -93,4 +98,5 @@ def letter(report: Report, owner: OwnerConfig, plan: PlanConfig) -> Letter:
         cost=cost,
         credit=credit,
         warnings=tuple(warnings),
+        plan_download=plan_download,
     )

@@ -2,10 +2,10 @@
 
 Owns the template environment (the user's template directory first, then the built-in ``templates/``), its
 filters (from ``text``), escaping (HTML autoescape; Markdown escaping of every value a template prints), what
-the templates are given (the report, the pictures of ``view``, the letter's details of ``letter``), and
-translating template errors into :class:`ReportError` with the file, the line and a fix. Must not compute
-figures (``compute`` does), read the clock (``generated_at`` is passed in) or write files (the CLI does,
-atomically); it only reads templates.
+the templates are given (the report, the pictures of ``view`` and ``speedview``, the letter's details of
+``letter``), and translating template errors into :class:`ReportError` with the file, the line and a fix. Must
+not compute figures (``compute`` does), read the clock (``generated_at`` is passed in) or write files (the CLI
+does, atomically); it only reads templates.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from netwatch import __version__
 from netwatch.config import OwnerConfig, PlanConfig
 from netwatch.errors import ReportError
 from netwatch.model import Cause, Kind, Role
-from netwatch.report import view
+from netwatch.report import speedview, view
 from netwatch.report.compute import Report, iso_utc
 from netwatch.report.letter import letter
-from netwatch.report.text import css_string, local_time, md_escape, money, percent, period_text
+from netwatch.report.speed import EVENING_PEAK
+from netwatch.report.text import css_string, local_time, mbps, md_escape, money, percent, period_text
 from netwatch.schedule import DAYS, BusinessHours
 from netwatch.timefmt import duration
 
@@ -139,6 +140,7 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "md": lambda value: md_escape(str(value)),
         "sentence": lambda text: text[:1].upper() + text[1:],
         "css": css_string,
+        "mbps": mbps,
     }
     env.filters.update(filters)
     return env
@@ -199,6 +201,8 @@ def _common(report: Report, business: BusinessHours, owner: OwnerConfig, plan: P
         "outages": outages,
         "numbered": list(enumerate(report.incidents, 1)),
         "period_text": period_text(report.period.since, report.period.until, ZoneInfo(report.timezone)),
+        "speed": report.speed,
+        "evening_peak": f"{EVENING_PEAK[0]:02d}:00-{EVENING_PEAK[1]:02d}:00",
     }
 
 
@@ -211,10 +215,11 @@ def _html_context(report: Report, business: BusinessHours) -> dict[str, Any]:
         "bars": view.downtime_bars(report),
         "latency": view.latency_chart(report),
         "coverage_strip": view.coverage_strip(report),
-        "frames": {"bars": view.BARS, "rtt": view.RTT, "loss": view.LOSS},
         "row_width": view.ROW_WIDTH,
         "used_causes": [CAUSES[c].key for c in view.CAUSES if any(f.incident.cause is c for f in report.incidents)],
         "min_mark_minutes": round(view.MIN_MARK / view.ROW_WIDTH * 24 * 60, 1),
+        "speed_chart": speedview.hour_chart(report.speed),
+        "frames": {"bars": view.BARS, "rtt": view.RTT, "loss": view.LOSS, "speed": speedview.SPEED},
     }
 
 

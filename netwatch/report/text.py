@@ -23,6 +23,11 @@ def percent(value: float | None, digits: int = 3) -> str:
     return f"{math.floor(round(value * scale, 6)) / scale:.{digits}f}%"
 
 
+def mbps(value: float | None) -> str:
+    """A speed in Mbit/s to 0.1 (a line's speed varies more than that between two tests)."""
+    return "—" if value is None else f"{value:,.1f} Mbit/s"
+
+
 _STYLES = {
     "datetime": "%Y-%m-%d %H:%M:%S %Z",
     "minute": "%Y-%m-%d %H:%M %Z",

@@ -1,6 +1,7 @@
 """Replication bookkeeping in the store: the SQL behind export cursors, errors and incident changes.
 
-Owns the ``exports`` table (one row per replica: the last round id and incident change exported, the last error)
+Owns the ``exports`` table (one row per replica: the last round id, incident change and speed result exported, the
+last error)
 and reading incidents in change order with every cause they were saved with (see migration 2). Functions take
 an open connection; the ``Store`` methods that call them own transactions and error translation. Must not know
 about any replica's protocol, nor read the clock.
@@ -14,12 +15,12 @@ from collections.abc import Mapping
 from netwatch.model import Cause, ExportIncident, ExportState
 from netwatch.store import codec
 
-# A cursor that moved, buffered until the next commit: (round id, incident seq, at_ms).
-Cursor = tuple[int, int, int]
+# A cursor that moved, buffered until the next commit: (round id, incident seq, at_ms, speed result id).
+Cursor = tuple[int, int, int, int]
 
 _INCIDENT = "i.kind, i.cause, i.start_ms, i.end_ms, i.rounds, i.cause_rounds, i.detail"
 _CAUSES = "(SELECT group_concat(cause) FROM incident_causes c WHERE c.incident_id = i.id)"
-_STATE = "sink, round_id, incident_seq, updated_ms, error, error_ms, stopped"
+_STATE = "sink, round_id, incident_seq, updated_ms, error, error_ms, stopped, speed_id"
 
 
 def _export_incident(row: tuple[object, ...]) -> ExportIncident:
@@ -53,7 +54,7 @@ def state(conn: sqlite3.Connection, sink: str) -> ExportState | None:
     row = conn.execute(f"SELECT {_STATE} FROM exports WHERE sink = ?", (sink,)).fetchone()
     if row is None:
         return None
-    sink, round_id, seq, updated_ms, error, error_ms, stopped = row
+    sink, round_id, seq, updated_ms, error, error_ms, stopped, speed_id = row
     # Round ids only grow (AUTOINCREMENT), so this is a range count on the primary key.
     behind = conn.execute("SELECT count(*) FROM rounds WHERE id > ?", (round_id,)).fetchone()[0]
     return ExportState(
@@ -65,12 +66,14 @@ def state(conn: sqlite3.Connection, sink: str) -> ExportState | None:
         error=error or "",
         error_at=None if error_ms is None else codec.from_ms(error_ms),
         stopped=bool(stopped),
+        speed_id=int(speed_id),
     )
 
 
 def start(conn: sqlite3.Connection, sink: str, at_ms: int) -> None:
     """Create the replica's row if it is new: its rounds start after the newest round (older history is for
-    `netwatch influx backfill`), its incidents at the first one (they are few, and dashboards want them all)."""
+    `netwatch influx backfill`), its incidents and speed results at the first one (they are few, and dashboards
+    want them all)."""
     conn.execute(
         "INSERT INTO exports (sink, round_id, incident_seq, updated_ms)"
         " VALUES (?, coalesce((SELECT max(id) FROM rounds), 0), 0, ?) ON CONFLICT (sink) DO NOTHING",
@@ -82,8 +85,8 @@ def write_cursors(conn: sqlite3.Connection, cursors: Mapping[str, Cursor]) -> No
     """Move cursors forward (never back) and clear the error: they are saved after successful writes only."""
     conn.executemany(
         "UPDATE exports SET round_id = max(round_id, ?), incident_seq = max(incident_seq, ?), updated_ms = ?,"
-        " error = NULL, error_ms = NULL, stopped = 0 WHERE sink = ?",
-        [(round_id, seq, at_ms, sink) for sink, (round_id, seq, at_ms) in cursors.items()],
+        " speed_id = max(speed_id, ?), error = NULL, error_ms = NULL, stopped = 0 WHERE sink = ?",
+        [(round_id, seq, at_ms, speed_id, sink) for sink, (round_id, seq, at_ms, speed_id) in cursors.items()],
     )
 
 

@@ -107,6 +107,33 @@ MIGRATIONS: tuple[str, ...] = (
         stopped INTEGER NOT NULL DEFAULT 0  -- 1: a permanent failure stopped the export
     );
     """,
+    # 3: speed tests (issue 5). Every attempt is a row, failed and skipped ones included (ok = 0, the reason in
+    # ``error``): they are evidence too. AUTOINCREMENT ids only grow, for the exporters' ``speed_id`` cursor.
+    """
+    CREATE TABLE speed_results (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms INTEGER NOT NULL,  -- wall-clock start of the attempt
+        backend TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        server TEXT NOT NULL,
+        server_id TEXT NOT NULL,
+        result_url TEXT NOT NULL,
+        download_mbps REAL,  -- NULL when not measured (always NULL when ok = 0)
+        upload_mbps REAL,
+        latency_ms REAL,
+        loaded_latency_ms REAL,
+        jitter_ms REAL,
+        bytes_used INTEGER NOT NULL,  -- both directions, for the daily data budget
+        external_ip TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        raw TEXT NOT NULL,  -- the tool's own output, clipped (result.RAW_LIMIT)
+        duration_s REAL NOT NULL
+    );
+    CREATE INDEX speed_results_at ON speed_results (at_ms);
+    ALTER TABLE exports ADD COLUMN speed_id INTEGER NOT NULL DEFAULT 0;  -- last speed result exported
+    """,
 )
 LATEST = len(MIGRATIONS)
 

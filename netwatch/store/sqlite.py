@@ -26,8 +26,19 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from netwatch.errors import StoreError
-from netwatch.model import Coverage, ExportIncident, ExportState, Incident, Kind, MinuteRollup, Round, Sample, Target
-from netwatch.store import codec, exports, migrations
+from netwatch.model import (
+    Coverage,
+    ExportIncident,
+    ExportState,
+    Incident,
+    Kind,
+    MinuteRollup,
+    Round,
+    Sample,
+    SpeedResult,
+    Target,
+)
+from netwatch.store import codec, exports, migrations, speed
 
 log = logging.getLogger("netwatch.store")
 T = TypeVar("T")
@@ -155,6 +166,16 @@ class Store:
         self._incidents[(inc.kind, codec.to_ms(inc.start))] = inc
         self._write()
 
+    def save_speed(self, result: SpeedResult) -> None:
+        """Insert one speed test attempt (failed and skipped ones too), committed at once with the buffered
+        rounds. Not idempotent: each call is a new row."""
+        self._writable()
+
+        def insert(conn: sqlite3.Connection) -> None:
+            speed.insert(conn, result)
+
+        self._write(insert)
+
     def begin_session(self, at: float) -> None:
         """Record that monitoring started at ``at`` (committed at once)."""
         self._writable()
@@ -237,10 +258,11 @@ class Store:
         assert state is not None
         return state
 
-    def set_export_cursor(self, sink: str, round_id: int, incident_seq: int, at: float) -> None:
-        """Record (with the next commit: no SQL now) that everything up to these ids reached the replica."""
+    def set_export_cursor(self, sink: str, round_id: int, incident_seq: int, at: float, speed_id: int = 0) -> None:
+        """Record (with the next commit: no SQL now) that everything up to these ids reached the replica.
+        Cursors never move back, so ``speed_id=0`` leaves the speed cursor where it is."""
         self._writable()
-        self._cursors[sink] = (round_id, incident_seq, codec.to_ms(at))
+        self._cursors[sink] = (round_id, incident_seq, codec.to_ms(at), speed_id)
 
     def set_export_error(self, sink: str, error: str, at: float, *, stopped: bool) -> None:
         """Record the replica's failure (committed at once); ``stopped`` when it ended the export."""
@@ -431,6 +453,19 @@ class Store:
             return fn(self.conn, *args)
         except sqlite3.Error as err:
             raise StoreError(f"cannot read store {self.path}: {err}") from err
+
+    def speed_results(self, since: float, until: float) -> list[SpeedResult]:
+        """Speed test attempts with ``since <= at < until`` (``at`` to the millisecond), ordered by (at, id):
+        successful, failed and skipped ones (``ok=False`` with the reason in ``error``) alike."""
+        return self._read(speed.between, codec.to_ms(since), codec.to_ms(until))
+
+    def speed_results_after(self, speed_id: int, limit: int) -> list[tuple[int, SpeedResult]]:
+        """Up to ``limit`` attempts stored after attempt ``speed_id``, as (id, result) in id order (exporters)."""
+        return self._read(speed.after, speed_id, limit)
+
+    def speed_bytes_since(self, at: float) -> int:
+        """Bytes used by the speed tests that started at or after ``at`` (for the daily data budget)."""
+        return self._read(speed.bytes_since, codec.to_ms(at))
 
     def incidents(self, since: float, until: float) -> list[Incident]:
         """Incidents overlapping [since, until] (open ones included), ordered by start."""

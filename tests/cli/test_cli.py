@@ -263,3 +263,22 @@ def test_report_period_and_option_errors(env: dict[str, str]) -> None:
     assert (code, err) == (ExitCode.REPORT, "netwatch: a PDF is binary: pass --output FILE.pdf\n")
     code, out, _ = invoke("report", "--period", "today")
     assert code == 0 and json.loads(out)["summary"]["outage_count"] == 0
+
+
+def test_report_includes_the_speed_tests_of_the_period(env: dict[str, str], tmp_path: Path) -> None:
+    from netwatch.model import SpeedResult
+
+    path = Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db"
+    _recorded_day(path)
+    with Store.open(path) as store:
+        for at, down in (("2026-11-23T08:30:00", 30.0), ("2026-11-23T20:30:00", 90.0), ("2026-11-24T08:30:00", 1.0)):
+            store.save_speed(SpeedResult(ts(at), "speedtest", "speedtest-cli", download_mbps=down, ok=True))
+        store.save_speed(SpeedResult(ts("2026-11-23T09:05:00"), "speedtest", "netwatch", error="skipped: line down"))
+    cfg = tmp_path / "plan.toml"
+    cfg.write_text('[business_hours]\ntimezone = "Europe/London"\n[plan]\ndownload_mbps = 100.0\n')
+    code, out, err = invoke("report", "--config", str(cfg), "--since", "2026-11-23", "--until", "2026-11-23")
+    assert (code, err) == (0, "")
+    speed = json.loads(out)["speed"]
+    assert (speed["tests"], speed["ok"], speed["skipped"], speed["slow"]) == (3, 2, 1, 1)  # the 24th is outside
+    assert speed["download"]["mbps"]["p50"] == 60.0 and speed["download"]["percent_of_plan"]["min"] == 30.0
+    assert speed["failures"][0]["reason"] == "skipped: line down"

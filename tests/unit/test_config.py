@@ -310,17 +310,17 @@ class TestUnknownNames:
         assert error("[prob]\ninterval = 1\n") == one('prob: unknown table; did you mean "probe"?')
         assert error("[zzz]\n") == one(
             "zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, owner, plan, "
-            "probe, report, store, targets"
+            "probe, report, speedtest, store, targets"
         )
 
     def test_keys_outside_any_table(self) -> None:
-        assert error("interval = 2.0\n") == one("interval: unknown key; move it into the [probe] table")
+        assert error("interval = 2.0\n") == one("interval: unknown key; move it into the [probe] or [speedtest] table")
         assert error('timezone = "UTC"\n') == one("timezone: unknown key; move it into the [business_hours] table")
         assert error('mon = "09:00-17:00"\n') == one("mon: unknown key; move it into the [business_hours.week] table")
         assert error("foo = 1\n") == one(
             "foo: unknown key; write keys inside a table: "
             "[probe], [targets], [dns], [detect], [store], [log], [cost], [plan], [owner], [report], [influxdb], "
-            "[business_hours]"
+            "[speedtest], [business_hours]"
         )
 
     def test_a_table_written_as_a_value(self) -> None:
@@ -519,7 +519,7 @@ def test_all_problems_at_once_in_schema_order() -> None:
         '  log.level: must be one of debug, info, warning, error, got "loud"; use one of: debug, info, warning, error\n'
         '  business_hours.timezone: must be a string, not an integer (1); write e.g. "Europe/London"\n'
         "  zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, owner, plan, probe, "
-        "report, store, targets"
+        "report, speedtest, store, targets"
     )
 
 

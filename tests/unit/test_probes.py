@@ -333,7 +333,22 @@ class TestDnsProber:
         samples, elapsed, (server,) = asyncio.run(run())
         assert samples == (Sample(Target(Role.DNS, "example.test"), None, "timeout"),)
         assert 0.18 <= elapsed < 1.0
-        assert len(server.queries) == 1
+        # Asked twice, the same question with the same id: once, and again halfway through the timeout.
+        assert len(server.queries) == 2 and server.queries[0] == server.queries[1]
+
+    def test_a_lost_query_is_asked_again_within_the_timeout(self) -> None:
+        asked: list[bytes] = []
+
+        def drop_the_first(query: bytes) -> list[bytes]:
+            asked.append(query)
+            return [] if len(asked) == 1 else answer_ok(query)
+
+        async def run() -> tuple[Sample, ...]:
+            async with responders(("127.0.0.1", drop_the_first)) as (port, _):
+                return await DnsProber(["example.test"], ["127.0.0.1"], 0.4, port=port).probe()
+
+        (sample,) = asyncio.run(run())
+        assert sample.ok and sample.rtt_ms is not None and sample.rtt_ms >= 190, sample
 
     def test_junk_before_the_answer_is_ignored(self) -> None:
         def junk_then_answer(query: bytes) -> list[bytes]:

@@ -7,7 +7,7 @@ the data-* attributes and the SVG geometry, then compared with the Report's own 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -18,11 +18,12 @@ import pytest
 
 from netwatch.config import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
 from netwatch.errors import ReportError
-from netwatch.model import Cause, Coverage, Incident, Kind, Role, Target
-from netwatch.report import view
+from netwatch.model import Cause, Coverage, Incident, Kind, Role, SpeedResult, Target
+from netwatch.probes.speed.result import failure
+from netwatch.report import speedview, view
 from netwatch.report.compute import Period, Report, SeriesPoint, compute, iso_utc, method_from_config
 from netwatch.report.render import CAUSES, Rendered, builtin_templates, render
-from netwatch.report.text import md_escape, money, percent, period_text
+from netwatch.report.text import mbps, md_escape, money, percent, period_text
 from netwatch.schedule import BusinessHours
 from netwatch.timefmt import duration
 
@@ -31,9 +32,9 @@ BUSINESS = BusinessHours.from_config(
     {"timezone": "Europe/London", "week": {d: "09:00-17:30" for d in ("mon", "tue", "wed", "thu", "fri")}}
 )
 OWNER = OwnerConfig("Smith Design", "Jane Smith", "12 Mill Lane\nAmbridge AB1 2CD", "jane@example.org", "01632 960000")
-PLAN = PlanConfig("Example Broadband", "EB-4471", 42.0, 99.9, 80.0, 20.0)
+PLAN = PlanConfig("Example Broadband", "EB-4471", 42.0, 99.9, 80.0, 20.0, 50.0)
 NO_OWNER = OwnerConfig("", "", "", "", "")
-NO_PLAN = PlanConfig("", "", 0.0, 99.9, 0.0, 0.0)
+NO_PLAN = PlanConfig("", "", 0.0, 99.9, 0.0, 0.0, 50.0)
 TARGETS = (
     Target(Role.GATEWAY, "192.168.1.1"),
     Target(Role.ISP, "81.2.69.142"),
@@ -141,7 +142,12 @@ def outage(cause: Cause, start: float, seconds: float, detail: str = "") -> Inci
     return Incident(Kind.OUTAGE, cause, start, start + seconds, rounds, ((cause, rounds),), detail)
 
 
-def sample_report(*, detail: str = "gateway answered 60/60 rounds, ISP hop 0/60") -> Report:
+def sample_report(
+    *,
+    detail: str = "gateway answered 60/60 rounds, ISP hop 0/60",
+    speeds: Sequence[SpeedResult] = (),
+    plan: PlanConfig = PLAN,
+) -> Report:
     incidents = [
         outage(Cause.ISP, MON + 9.5 * 3600, 3600, detail),
         outage(Cause.UPSTREAM, MON + 20 * 3600, 600),
@@ -164,8 +170,9 @@ def sample_report(*, detail: str = "gateway answered 60/60 rounds, ISP hop 0/60"
         BUSINESS,
         method=METHOD,
         cost=CostConfig(85.0, "GBP"),
-        plan=PLAN,
+        plan=plan,
         series=series,
+        speeds=speeds,
     )
 
 
@@ -694,3 +701,221 @@ def test_a_dense_series_is_merged_to_a_bounded_chart() -> None:
     assert len(chart.loss_bars) == 1000  # every merged point lost 1 or 2 of 540 probes
     assert {b.title for b in chart.loss_bars} <= {"0.2% loss", "0.4% loss"}
     assert [t.label for t in chart.x_ticks] == ["02 Nov", "03 Nov", "04 Nov"]
+
+
+# --- the speed section and the letter's speed paragraph ------------------------------------------------------
+
+
+def speed_ok(at: float, down: float, up: float | None = None) -> SpeedResult:
+    return SpeedResult(at=at, backend="speedtest", tool="speedtest-cli", tool_version="2.1.3", server="Example (1)",
+                       download_mbps=down, upload_mbps=up, latency_ms=12.0, loaded_latency_ms=95.0, ok=True,
+                       bytes_used=50_000_000)  # fmt: skip
+
+
+# The plan is 80/20 Mbit/s with the slow threshold at 50 %: fine in the mornings, poor in the evenings.
+SPEEDS = (
+    [speed_ok(MON + d * DAY + 10 * 3600, 72.0 + d, 19.0) for d in range(5)]  # 10:00, business hours
+    + [speed_ok(MON + d * DAY + 20.5 * 3600, 16.0 + d, 18.0) for d in range(5)]  # 20:30, evening peak
+    + [speed_ok(MON + 3 * 3600, 79.0, 5.0)]  # 03:00: download fine, upload a quarter of the plan
+    + [
+        failure("speedtest", "speedtest-cli", "HTTP 403 <script>x</script> from the speedtest.net config",
+                at=MON + DAY + 21 * 3600),
+        failure("speedtest", "netwatch", "skipped: line down (outage since 2026-11-23T20:00:00Z)",
+                at=MON + 20.2 * 3600),
+    ]
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def speed_report() -> Report:
+    return sample_report(speeds=SPEEDS)
+
+
+@pytest.fixture(scope="module")
+def speed_doc(speed_report: Report) -> Node:
+    return parse(html_of(speed_report))
+
+
+@pytest.fixture(scope="module")
+def section(speed_doc: Node) -> Node:
+    return speed_doc.one("section", id="speed")
+
+
+def attr_value(node: Node, name: str) -> float | None:
+    text = node.attrs[f"data-{name}"]
+    return float(text) if text else None
+
+
+def speed_card(section: Node, metric: str) -> float | None:
+    node = section.one(data_metric=metric)
+    return float(node.attrs["data-value"]) if node.attrs["data-value"] else None
+
+
+def test_counts_and_cards_are_the_figures(section: Node, speed_report: Report) -> None:
+    s = speed_report.speed
+    assert (s.tests, s.ok, s.failed, s.skipped, s.slow) == (13, 11, 1, 1, 6)
+    assert {k: int(section.attrs[f"data-{k}"]) for k in ("tests", "ok", "failed", "skipped")} == {
+        "tests": 13, "ok": 11, "failed": 1, "skipped": 1,
+    }  # fmt: skip
+    assert section.one("h2").all_text == "Speed against the plan"
+    assert s.download.mbps is not None and s.download.of_plan is not None
+    assert speed_card(section, "speed_median_download_mbps") == s.download.mbps.p50 == 72.0
+    assert speed_card(section, "speed_slow_percent") == pytest.approx(s.slow_percent) == pytest.approx(600 / 11)
+    assert speed_card(section, "speed_p10_download_mbps") == s.download.mbps.p10
+    assert speed_card(section, "speed_evening_median_mbps") == 18.0
+    assert speed_card(section, "speed_business_median_mbps") == 74.0
+    assert speed_card(section, "speed_median_upload_mbps") == 18.0  # 5, 18 x5, 19 x5
+    assert speed_card(section, "speed_loaded_latency_ms") == 95.0
+    shown = section.one(data_metric="speed_median_download_mbps")
+    assert shown.one(class_="value").all_text == "72.0 Mbit/s"
+    assert shown.one(class_="sub").all_text == "90.0% of the 80.0 Mbit/s plan"
+    assert section.one(data_metric="speed_slow_percent").one(class_="sub").all_text == "6 of 11 below 50% of the plan"
+    text = " ".join(section.all_text.split())
+    assert "13 speed tests attempted in the period: 11 completed, 1 failed and 1 skipped" in text
+    assert "a download under 40.0 Mbit/s (of 80.0 Mbit/s) or an upload under 10.0 Mbit/s (of 20.0 Mbit/s)" in text
+    assert "speedtest-cli 2.1.3 (speedtest)" in text and "550.0 MB transferred" in text
+
+
+def test_percentile_table(section: Node, speed_report: Report) -> None:
+    rows = {r.attrs["data-direction"]: r for r in section.one("table", class_="speed-percentiles").find("tr")
+            if "data-direction" in r.attrs}  # fmt: skip
+    assert list(rows) == ["download", "upload"]
+    for name, d in (("download", speed_report.speed.download), ("upload", speed_report.speed.upload)):
+        row = rows[name]
+        assert d.mbps is not None and d.of_plan is not None
+        assert attr_value(row, "measured") == d.measured == 11
+        assert attr_value(row, "plan-mbps") == d.plan_mbps
+        for key in ("min", "p10", "p50", "p90", "max"):
+            assert attr_value(row, key) == pytest.approx(getattr(d.mbps, key)), key
+            assert attr_value(row, f"{key}-percent") == pytest.approx(getattr(d.of_plan, key)), key
+        assert attr_value(row, "under") == d.under
+        cells = [td.all_text for td in row.find("td")]
+        assert cells[5] == f"{mbps(d.mbps.p50)} {percent(d.of_plan.p50, 1)} of plan"
+    assert attr_value(rows["download"], "under") == 5 and attr_value(rows["upload"], "under") == 1
+
+
+def test_windows_table(section: Node, speed_report: Report) -> None:
+    rows = [r for r in section.one("table", class_="speed-windows").find("tr") if "data-window" in r.attrs]
+    assert [r.attrs["data-window"] for r in rows] == [w.key for w in speed_report.speed.windows]
+    for row, w in zip(rows, speed_report.speed.windows, strict=True):
+        assert (attr_value(row, "tests"), attr_value(row, "median-mbps"), attr_value(row, "slow")) == (
+            w.tests,
+            w.median_mbps,
+            w.slow,
+        )
+    evening = rows[2]
+    assert attr_value(evening, "tests") == 5 and attr_value(evening, "slow-percent") == 100.0
+    assert "Evening peak (19:00-23:00)" in evening.all_text
+
+
+def test_chart_by_hour_of_day(section: Node, speed_report: Report) -> None:
+    figure = section.one("figure", data_chart="speed-hours")
+    assert figure.attrs["data-unit"] == "percent"
+    assert len(section.find("svg")) == 1  # one picture for the chart: cheap for WeasyPrint
+    f = speedview.SPEED
+    bars = figure.find("rect", class_="speed-bar")
+    assert [int(b.attrs["data-hour"]) for b in bars] == [3, 10, 20]
+    hours = {h.hour: h for h in speed_report.speed.hours}
+    for bar in bars:
+        assert attr_value(bar, "value") == pytest.approx(hours[int(bar.attrs["data-hour"])].median_percent)
+        assert int(bar.attrs["data-tests"]) == hours[int(bar.attrs["data-hour"])].tests
+    scale = float(bars[0].attrs["height"]) / float(bars[0].attrs["data-value"])  # one scale for every bar
+    for bar in bars:
+        assert float(bar.attrs["height"]) == pytest.approx(float(bar.attrs["data-value"]) * scale, abs=0.02)
+        assert float(bar.attrs["y"]) + float(bar.attrs["height"]) == pytest.approx(f.bottom, abs=0.02)
+    assert [b.attrs["data-hour"] for b in bars if "under" in b.classes] == ["20"]  # 22.5 % of the plan
+    assert bars[2].attrs["fill"] == "url(#spd-under)"  # a pattern, not only a colour: readable in greyscale
+    (threshold,) = figure.find("line", class_="threshold")
+    assert f.bottom - float(threshold.attrs["y1"]) == pytest.approx(50 * scale, abs=0.02)
+    (plan,) = figure.find("line", class_="plan")
+    assert f.bottom - float(plan.attrs["y1"]) == pytest.approx(100 * scale, abs=0.02)
+    (peak,) = figure.find("rect", class_="peak")
+    slot = (f.right - f.left) / 24
+    assert float(peak.attrs["x"]) == pytest.approx(f.left + 19 * slot, abs=0.01)
+    assert float(peak.attrs["width"]) == pytest.approx(4 * slot, abs=0.01)
+    counts = [t.all_text for t in figure.find("text", class_="count")]
+    assert len(counts) == 24 and counts[10] == "5" and counts[20] == "5" and counts[3] == "1" and counts[0] == "0"
+    assert "20:00-21:00: median 18.0 Mbit/s, 22.5% of the plan; 5 tests, 5 slow" in bars[2].all_text
+
+
+def test_failed_and_skipped_attempts_are_listed_and_escaped(section: Node, speed_report: Report) -> None:
+    rows = section.one("table", class_="speed-failures").find("tr", class_="attempt")
+    assert [r.attrs["data-at"] for r in rows] == [iso_utc(a.at) for a in speed_report.speed.failures]
+    assert [r.attrs["data-skipped"] for r in rows] == ["true", "false"]
+    assert "skipped: line down (outage since 2026-11-23T20:00:00Z)" in rows[0].all_text
+    assert "Skipped" in rows[0].all_text and "netwatch" not in rows[0].all_text  # the daemon, not a tool
+    assert "HTTP 403 <script>x</script> from the speedtest.net config" in rows[1].all_text  # shown literally
+    assert not section.find("script")
+
+
+def test_the_method_states_the_slow_rule(speed_doc: Node) -> None:
+    method = speed_doc.one("section", id="method")
+    assert method.one(data_method="slow_below_percent").attrs["data-value"] == "50.0"
+
+
+def test_without_speed_tests_one_line_says_so(doc: Node) -> None:
+    assert not doc.find(data_method="slow_below_percent")
+    section = doc.one("section", id="speed")
+    assert section.attrs["data-tests"] == "0"
+    assert section.one("p").all_text == "No speed tests were recorded in the period."
+    assert not section.find("figure") and not section.find("table") and not section.find(class_="card")
+    only_failed = sample_report(speeds=SPEEDS[-2:])
+    section = parse(html_of(only_failed)).one("section", id="speed")
+    assert "No speed test completed in the period." in section.all_text
+    assert len(section.find("tr", class_="attempt")) == 2 and not section.find("figure")
+
+
+def test_an_unknown_plan_speed_is_compared_with_nothing() -> None:
+    rep = sample_report(speeds=SPEEDS, plan=NO_PLAN)
+    section = parse(html_of(rep, plan=NO_PLAN)).one("section", id="speed")
+    assert "The plan's speeds are not configured" in section.all_text
+    assert not section.find(data_metric="speed_slow_percent")
+    assert section.one(data_metric="speed_median_download_mbps").one(class_="sub").all_text == (
+        "plan speed not configured"
+    )
+    figure = section.one("figure", data_chart="speed-hours")
+    assert figure.attrs["data-unit"] == "mbps"
+    assert not figure.find("line", class_="threshold") and not figure.find("rect", class_="under")
+    assert [attr_value(b, "value") for b in figure.find("rect", class_="speed-bar")] == [79.0, 74.0, 18.0]
+    row = section.one("tr", data_direction="download")
+    assert row.attrs["data-p50-percent"] == "" and row.attrs["data-under"] == ""
+
+
+# --- the letter ----------------------------------------------------------------------------------------------
+
+
+def test_the_letter_states_the_delivered_speed_against_the_plan(speed_report: Report) -> None:
+    letter = letter_of(speed_report)
+    assert letter.warnings == ()
+    text = letter.text
+    paragraph = text.split("## Speed against the plan\n\n", 1)[1].split("\n\n## ", 1)[0]
+    assert " ".join(paragraph.split()) == (
+        "Our plan is sold with a download speed of 80.0 Mbit/s. Of the 11 speed tests that completed in the period, "
+        "the median download was 72.0 Mbit/s (90.0% of the plan speed), and a tenth of them delivered 17.0 Mbit/s or "
+        "less. 6 of the 11 tests (54.5%) delivered less than 50% of the plan's download or upload speed, the level "
+        "below which we count the line as slow. In the evening peak (19:00-23:00) the median download was "
+        "18.0 Mbit/s (22.5% of the plan speed); in our business hours it was 74.0 Mbit/s (92.5%). The median upload "
+        "was 18.0 Mbit/s, 90.0% of the plan's 20.0 Mbit/s. A further 2 attempts failed or were skipped (for example "
+        "while the line was down); they are not counted."
+    )
+
+
+def test_the_letter_invents_no_plan_speed() -> None:
+    rep = sample_report(speeds=SPEEDS, plan=NO_PLAN)
+    letter = letter_of(rep, plan=replace(PLAN, download_mbps=0.0, upload_mbps=0.0))
+    assert "plan.download_mbps is not set: the letter shows [the plan's download speed]; set it in [plan]" in (
+        letter.warnings
+    )
+    paragraph = letter.text.split("## Speed against the plan\n\n", 1)[1].split("\n\n## ", 1)[0]
+    assert " ".join(paragraph.split()) == (
+        "Our plan is sold with a download speed of [the plan's download speed]. Of the 11 speed tests that completed "
+        "in the period, the median download was 72.0 Mbit/s, and a tenth of them delivered 17.0 Mbit/s or less. "
+        "A further 2 attempts failed or were skipped (for example while the line was down); they are not counted."
+    )
+
+
+def test_no_speed_paragraph_without_completed_tests() -> None:
+    for speeds in ((), SPEEDS[-2:]):
+        letter = letter_of(sample_report(speeds=speeds), plan=replace(PLAN, download_mbps=0.0))
+        assert "## Speed" not in letter.text
+        assert not any("download_mbps" in w for w in letter.warnings)

@@ -295,7 +295,7 @@ def test_spring_forward_day_has_23_hours_and_a_week_label_across_the_year() -> N
 
 
 def plans(fee: float, contracted: float = 99.9) -> PlanConfig:
-    return PlanConfig("Example Broadband", "AC-1", fee, contracted, 0.0, 0.0)
+    return PlanConfig("Example Broadband", "AC-1", fee, contracted, 0.0, 0.0, 50.0)
 
 
 def test_money_cost_and_credit_per_calendar_month() -> None:
@@ -404,7 +404,7 @@ def test_json_is_extended_additively() -> None:
     assert list(out)[:4] == ["period", "coverage", "summary", "incidents"]
     assert set(out) == {
         "period", "coverage", "summary", "incidents", "metrics", "by_cause", "days", "weeks", "months", "gaps",
-        "series", "method", "money",
+        "series", "method", "money", "speed",
     }  # fmt: skip
     assert set(out["coverage"]) == {"monitored_seconds", "unmonitored_seconds", "sessions"}
     assert [d["label"] for d in out["days"]] == ["2026-11-23"]

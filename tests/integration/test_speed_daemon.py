@@ -1,0 +1,154 @@
+"""Scheduled speed tests in the real daemon, and `netwatch speedtest`, inside the simulated ISP (issue 5).
+
+The daemon runs in `home` with ``[speedtest] backend = "http"`` against speed_http_server.py in `internet`, the
+access link shaped to 20 Mbit/s and a plan of 100 Mbit/s: its scheduled tests are slow and open a slow
+incident; with the access link cut, the test due is skipped and stored with the reason. The test interval (5 s)
+is below the configured minimum, which the daemon process lowers through the documented constant
+``config.SPEED_MIN_INTERVAL``. Nothing leaves the namespaces.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from netwatch.model import Kind, SpeedResult
+from netwatch.store.sqlite import Store
+
+from .netns_isp import ANCHORS, Isp
+from .test_speed import HTTP_FAST, IPERF_HOST, http_server, iperf_server, within
+
+pytestmark = pytest.mark.netns
+__all__ = ["http_server", "iperf_server"]  # module-scoped fixtures shared with test_speed.py
+
+RATE_KBIT = 20_000
+LOWERED = (
+    "import runpy, netwatch.config as c; c.SPEED_MIN_INTERVAL = 1.0; runpy.run_module('netwatch', run_name='__main__')"
+)
+
+
+@pytest.fixture
+def shaped(isp: Isp) -> Iterator[None]:
+    isp.rate_limit("access", RATE_KBIT)
+    try:
+        yield
+    finally:
+        isp.rate_limit("access", None)
+        isp.reset()
+
+
+def env_for(tmp: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}  # no proxies, ever
+    return {**environ, "NETWATCH_STATE_DIR": str(tmp)}
+
+
+def speed_results(store: Path) -> list[SpeedResult]:
+    try:
+        with Store.open(store, readonly=True) as reader:
+            return reader.speed_results(0, time.time() + 60)
+    except Exception:
+        return []  # not created yet
+
+
+def wait(what: str, check: object, timeout: float, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"daemon exited ({proc.returncode}) waiting for {what}:\n{log.read_text()}")
+        if callable(check) and check():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
+
+
+def test_daemon_schedules_slow_and_skipped_tests(isp: Isp, http_server: str, shaped: None, tmp_path: Path) -> None:
+    store = tmp_path / "speed.db"
+    cfg = tmp_path / "netwatch.toml"
+    anchors = ", ".join(f'"{a}"' for a in ANCHORS)
+    http = {**HTTP_FAST, "duration": 2, "urls": [f"{http_server}/blob"]}
+    options = "\n".join(f"{k} = {json.dumps(v)}" for k, v in http.items())
+    cfg.write_text(f"""
+[probe]
+interval = 0.5
+timeout = 0.3
+mode = "unprivileged"
+[targets]
+anchors = [{anchors}]
+[dns]
+names = []
+[detect]
+confirm = 2
+[store]
+path = "{store}"
+commit_interval = 0.5
+[plan]
+download_mbps = 100.0
+[speedtest]
+enabled = true
+backend = "http"
+fallback = []
+interval = 5.0
+jitter = 1.0
+[speedtest.http]
+{options}
+""")
+    log = tmp_path / "daemon.log"
+    with log.open("ab") as err:
+        proc = isp.popen("home", sys.executable, "-c", LOWERED, "run", "--config", str(cfg), env=env_for(tmp_path),
+                         stderr=err)  # fmt: skip
+    try:
+
+        def slow_open() -> bool:
+            with Store.open(store, readonly=True) as reader:
+                return any(i.kind is Kind.SLOW for i in reader.open_incidents())
+
+        wait("a slow incident", lambda: speed_results(store) and slow_open(), 20, proc, log)
+        measured = [r for r in speed_results(store) if r.ok]
+        assert measured and within(measured[0].download_mbps, RATE_KBIT / 1000), measured[0]
+        assert "speed test via http" in log.read_text() and "SLOW STARTED" in log.read_text()
+
+        isp.cut("access")
+        wait("a skipped test", lambda: any("skipped: line down" in r.error for r in speed_results(store)), 15, proc,
+             log)  # fmt: skip
+        skipped = next(r for r in speed_results(store) if r.error.startswith("skipped"))
+        assert skipped.error.startswith("skipped: line down (outage since ") and not skipped.ok
+        isp.restore("access")
+    finally:
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    assert time.monotonic() - sent < 2.5, log.read_text()
+    assert proc.returncode == 0, log.read_text()
+
+
+def write_cli_config(tmp: Path, port: int) -> Path:
+    cfg = tmp / f"cli-{port}.toml"
+    cfg.write_text(f'[speedtest.iperf3]\nhost = "{IPERF_HOST}"\nport = {port}\nduration = 2\nconnect_timeout = 2\n')
+    return cfg
+
+
+def test_cli_speedtest_iperf3(isp: Isp, iperf_server: str, shaped: None, tmp_path: Path) -> None:
+    cfg = write_cli_config(tmp_path, 5201)
+    argv = (sys.executable, "-m", "netwatch", "speedtest", "--config", str(cfg), "--backend", "iperf3")
+    proc = isp.popen("home", *argv, "--json", env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    doc = json.loads(out)
+    assert doc["ok"] and doc["backend"] == "iperf3" and "raw" not in doc and len(doc["attempts"]) == 1
+    assert within(doc["download_mbps"], RATE_KBIT / 1000), doc
+
+    bad = write_cli_config(tmp_path, 5299)  # nothing listens there
+    argv = (sys.executable, "-m", "netwatch", "speedtest", "--config", str(bad), "--backend", "iperf3")
+    proc = isp.popen("home", *argv, env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 8, (out, err)
+    assert out.startswith("speed test via iperf3 (server 203.0.113.81:5299) failed: iperf3 download to")
+    assert err.startswith("netwatch: speed test failed: iperf3 download to 203.0.113.81:5299 failed: ")
