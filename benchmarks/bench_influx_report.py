@@ -4,9 +4,8 @@ Starts a local influxd 1.x (the Debian package's binary, as the integration test
 kept between runs (``--dir``; filling a year takes minutes), fills database "bench" once with one probe's year of
 rounds at 1 s — a netwatch_status point per round and a netwatch_ping point per anchor (3 anchors), ~126 million
 points — with two outages a day (incidents written through netwatch's own point conversion) and unmonitored gaps
-(15 min every week, 90 s every day), then times what a report reads (``influx_source.read``) and the whole report
-(``influx_source.figures``) for the last month and for the whole year, cold (just after a restart of influxd) and
-warm. A figure, never a test:
+(15 min every week, 90 s every day), then times the whole report (``influx_source.figures``) and its parts for
+the last month and for the whole year, cold (just after a restart of influxd) and warm. A figure, never a test:
 
     .venv/bin/python benchmarks/bench_influx_report.py [--dir /var/tmp/netwatch-bench-influx] [--days 365]
 
@@ -150,16 +149,19 @@ def timed(cfg: config.Config, label: str, period: Period) -> None:
     from netwatch.report import influx_source
     from netwatch.report.compute import series_bucket_seconds
 
+    source = influx_source.InfluxSource(cfg.influxdb, PROBE, fallback_interval=cfg.probe.interval)
     t0 = time.monotonic()
-    with influx_source.InfluxSource(cfg.influxdb, PROBE, fallback_interval=cfg.probe.interval) as src:
-        got = src.read(period, series_bucket_seconds(period))
-    read = time.monotonic() - t0
-    t0 = time.monotonic()
+    sessions, _ = source.coverage(period)
+    t1 = time.monotonic()
+    series = source.anchor_series(period, series_bucket_seconds(period))
+    t2 = time.monotonic()
+    incidents, _ = source.incidents(period), source.targets()
+    t3 = time.monotonic()
     report = influx_source.figures(cfg, PROBE, period, None, None, now=period.until)
-    whole = time.monotonic() - t0
-    print(f"{label}: read {read:.2f} s, whole report {whole:.2f} s — {len(got.incidents)} incidents, "
-          f"{len(got.sessions)} sessions, {len(got.series)} series points, "
-          f"{report.monitored_seconds / 86400:.3f} monitored days")  # fmt: skip
+    whole = time.monotonic() - t3
+    print(f"{label}: whole report {whole:.1f} s (coverage {t1 - t0:.1f} s, anchor series {t2 - t1:.1f} s, "
+          f"incidents and targets {t3 - t2:.2f} s) — {len(incidents)} incidents, {len(sessions)} sessions, "
+          f"{len(series)} series points, {report.monitored_seconds / 86400:.3f} monitored days")  # fmt: skip
 
 
 def main() -> None:

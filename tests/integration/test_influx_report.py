@@ -291,3 +291,13 @@ def test_coverage_of_a_probe_with_a_long_interval(influxdb1: InfluxDB1, filled: 
     ]
     fast_report = report("--config", str(cfg), *DAY, "--source", "influxdb", "--probe", "fast")
     assert [(iso(s["start"]) - T0, iso(s["end"]) - T0) for s in fast_report["coverage"]["sessions"]] == [(0.0, 599.0)]
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "csv"])
+def test_every_format_renders_from_influxdb(influxdb1: InfluxDB1, filled: Path, fmt: str) -> None:
+    cfg = config_file(filled, "a", "a.db", v1(influxdb1))
+    result = CliRunner().invoke(main, ["report", "--config", str(cfg), *DAY, "--source", "influxdb", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert "2026-01-05" in result.stdout
+    if fmt != "csv":
+        assert f"Read from InfluxDB at {influxdb1.url}" in result.stdout
