@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -64,12 +66,13 @@ def _server_unavailable(err: ServerUnavailable) -> None:
     pytest.skip(str(err))
 
 
-@pytest.fixture(scope="module")
-def influxdb1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB1]:
-    """A running influxd 1.x on 127.0.0.1 with auth enabled: `.url`, `.username`, `.password`, `.query(q, db)`,
-    `.rows(q, db)`, `.create_database(name)`, `.write(lines, db)`, and `.stop()` / `.start()` for an outage."""
+S = TypeVar("S", InfluxDB1, VictoriaMetrics)
+
+
+def _running(kind: type[S], directory: Path) -> Iterator[S]:
+    """A started server of ``kind`` in ``directory``, stopped afterwards; skipped (failed under CI) when missing."""
     try:
-        server = InfluxDB1(tmp_path_factory.mktemp("influxdb1"))
+        server = kind(directory)
     except ServerUnavailable as err:
         _server_unavailable(err)
     try:
@@ -77,17 +80,16 @@ def influxdb1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB1]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def influxdb1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB1]:
+    """A running influxd 1.x on 127.0.0.1 with auth enabled: `.url`, `.username`, `.password`, `.query(q, db)`,
+    `.rows(q, db)`, `.create_database(name)`, `.write(lines, db)`, and `.stop()` / `.start()` for an outage."""
+    yield from _running(InfluxDB1, tmp_path_factory.mktemp("influxdb1"))
 
 
 @pytest.fixture(scope="module")
 def victoria(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VictoriaMetrics]:
     """A running victoria-metrics on 127.0.0.1 (InfluxDB write APIs): `.url`, `.export(match)`, `.stop()`/`.start()`."""
-    try:
-        server = VictoriaMetrics(tmp_path_factory.mktemp("victoria"))
-    except ServerUnavailable as err:
-        _server_unavailable(err)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from _running(VictoriaMetrics, tmp_path_factory.mktemp("victoria"))

@@ -107,12 +107,19 @@ class Phase:
                 self.fail(f"{verb} {describe(err, url.label)}")
         # the connection stays open: the coordinator still reads its TCP counters, then closes it
 
+    def _next_size(self) -> int | None:
+        """The next request's size, or None once the byte cap is reached (which ends the phase)."""
+        size = self._request_size()
+        if size > 0:
+            return size
+        self.capped = True
+        self.stop.set()
+        return None
+
     def _download(self, conn: TrackedHTTP, url: Url) -> None:
         while not self.stop.is_set():
-            size = self._request_size()
-            if size <= 0:
-                self.capped = True
-                self.stop.set()
+            size = self._next_size()
+            if size is None:
                 return
             conn.request("GET", url.target(size), headers=HEADERS)
             resp = conn.getresponse()
@@ -132,10 +139,8 @@ class Phase:
 
     def _upload(self, conn: TrackedHTTP, url: Url) -> None:
         while not self.stop.is_set():
-            size = self._request_size()
-            if size <= 0:
-                self.capped = True
-                self.stop.set()
+            size = self._next_size()
+            if size is None:
                 return
             conn.putrequest("POST", url.target(size), skip_accept_encoding=True)
             for name, value in (*HEADERS.items(), ("Content-Type", "application/octet-stream")):
