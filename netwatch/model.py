@@ -17,7 +17,7 @@ from netwatch.probes.speed.result import SpeedResult
 
 __all__ = [
     "Cause", "Coverage", "ExportIncident", "ExportState", "Incident", "Kind", "MinuteRollup", "Role", "Round",
-    "Sample", "SpeedResult", "Status", "Target",
+    "Sample", "SpeedResult", "Status", "StoredTrace", "Target", "TraceHop",
 ]  # fmt: skip
 
 
@@ -110,6 +110,37 @@ class Incident:
 
     def closed_at(self, end: float) -> Incident:
         return replace(self, end=max(end, self.start))
+
+
+@dataclass(frozen=True)
+class TraceHop:
+    """One hop of a traceroute: who answered at this TTL (None: nobody), how fast, and what it said (e.g.
+    "network unreachable"; "" for a plain Time Exceeded or the destination's echo reply)."""
+
+    ttl: int
+    address: str | None
+    rtt_ms: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StoredTrace:
+    """A traceroute kept as evidence: when and why it was taken, the path, and the incident it belongs to
+    (``incident_kind`` and ``incident_start`` identify it as the store does; None when it belongs to none)."""
+
+    at: float
+    reason: str
+    destination: str
+    hops: tuple[TraceHop, ...]
+    reached: bool
+    error: str = ""
+    incident_kind: Kind | None = None
+    incident_start: float | None = None
+
+    @property
+    def last_answer(self) -> TraceHop | None:
+        """The farthest hop that answered: where the path ends when the destination was not reached."""
+        return next((h for h in reversed(self.hops) if h.address), None)
 
 
 @dataclass(frozen=True)

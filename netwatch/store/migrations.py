@@ -134,6 +134,62 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX speed_results_at ON speed_results (at_ms);
     ALTER TABLE exports ADD COLUMN speed_id INTEGER NOT NULL DEFAULT 0;  -- last speed result exported
     """,
+    # 4: evidence (issue 6). Clock honesty: sessions remember their boot and clock offset, clock events are kept,
+    # and spans mark the rounds stamped before the clock was synchronised (re-timed once it is). Traceroutes taken
+    # when an outage starts. The evidence chain: one seal per transaction over its rounds and ledger entries (every
+    # version of every record), see store/chain.py; a store from before is sealed once at upgrade.
+    """
+    ALTER TABLE sessions ADD COLUMN boot_id TEXT;  -- /proc/sys/kernel/random/boot_id when it started
+    ALTER TABLE sessions ADD COLUMN offset_ms INTEGER;  -- wall minus monotonic clock of its stamps at start
+    CREATE TABLE clock_events (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,  -- step, unsynced, behind, synced, unverified (netwatch.clock.EventKind)
+        step_ms INTEGER NOT NULL,  -- the jump, or the re-timing applied
+        rounds INTEGER NOT NULL DEFAULT 0,  -- synced: how many rounds were re-timed
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX clock_events_at ON clock_events (at_ms);
+    CREATE TABLE clock_spans (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id),
+        boot_id TEXT NOT NULL,
+        offset_ms INTEGER NOT NULL,  -- wall minus monotonic of the provisional stamps
+        first_round INTEGER NOT NULL,  -- rounds [first_round, last_round] were stamped provisionally
+        last_round INTEGER,  -- NULL while open
+        start_ms INTEGER NOT NULL,  -- their stamps lie in [start_ms, end_ms]
+        end_ms INTEGER,
+        delta_ms INTEGER  -- NULL until re-timed: what was added to every stamp of the span
+    );
+    CREATE TABLE traceroutes (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        reason TEXT NOT NULL,  -- why it was taken, e.g. "outage started"
+        incident_kind TEXT,  -- the incident it belongs to: (kind, start) as in incidents
+        incident_start_ms INTEGER,
+        destination TEXT NOT NULL,
+        trace TEXT NOT NULL  -- JSON: the hops (netwatch.probes.traceroute)
+    );
+    CREATE INDEX traceroutes_at ON traceroutes (at_ms);
+    CREATE INDEX traceroutes_incident ON traceroutes (incident_kind, incident_start_ms);
+    CREATE TABLE seals (
+        id INTEGER PRIMARY KEY,
+        first_round INTEGER,  -- the rounds committed in this transaction; NULL when none
+        last_round INTEGER,
+        digest BLOB NOT NULL,  -- SHA-256, chained to the previous seal
+        prev BLOB,  -- the previous seal's digest, kept here once that seal was pruned
+        rounds_hash BLOB  -- the hash of this seal's rounds, kept here once they were pruned
+    );
+    CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY,
+        seal_id INTEGER NOT NULL,  -- the seal that covers this entry
+        kind TEXT NOT NULL,  -- incident, session, speed, clock, span, trace, ... or an act: retime, prune, genesis
+        ref INTEGER NOT NULL,  -- the record's id in its table (0 for acts)
+        body TEXT NOT NULL  -- canonical JSON of the record version
+    );
+    CREATE INDEX ledger_seal ON ledger (seal_id);
+    CREATE INDEX ledger_ref ON ledger (kind, ref);
+    """,
 )
 LATEST = len(MIGRATIONS)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from netwatch.clock import ClockEvent, EventKind
 from netwatch.errors import StoreError
 from netwatch.model import (
     Coverage,
@@ -36,9 +37,11 @@ from netwatch.model import (
     Round,
     Sample,
     SpeedResult,
+    StoredTrace,
     Target,
 )
-from netwatch.store import codec, exports, migrations, speed
+from netwatch.store import chain, codec, exports, migrations, retention, rollups, speed, timeline, traces
+from netwatch.store import verify as checks
 
 log = logging.getLogger("netwatch.store")
 T = TypeVar("T")
@@ -49,18 +52,8 @@ READ_CHUNK = 5_000  # rounds fetched per query by rounds(): no read transaction 
 
 Targets = tuple[Target, ...]
 Pending = tuple[int, Targets, bytes, str | None]  # (at_ms, targets, packed RTTs, errors JSON): a buffered round
-Rollup = list[Any]  # [sent, lost, rtt_min, rtt_max, rtt_sum] in tenths of a ms, min/max None until an answer
 
 _INSERT_ROUND = "INSERT INTO rounds (at_ms, set_id, rtts, errors) VALUES (?, ?, ?, ?)"
-_UPSERT_ROLLUP = """
-    INSERT INTO rollups (minute, target_id, sent, lost, rtt_min, rtt_max, rtt_sum) VALUES (?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (minute, target_id) DO UPDATE SET
-        sent = sent + excluded.sent,
-        lost = lost + excluded.lost,
-        rtt_min = coalesce(min(rtt_min, excluded.rtt_min), rtt_min, excluded.rtt_min),
-        rtt_max = coalesce(max(rtt_max, excluded.rtt_max), rtt_max, excluded.rtt_max),
-        rtt_sum = rtt_sum + excluded.rtt_sum
-"""
 _UPSERT_INCIDENT = """
     INSERT INTO incidents (kind, start_ms, end_ms, cause, rounds, cause_rounds, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (kind, start_ms) DO UPDATE SET
@@ -100,11 +93,24 @@ class Store:
         self._set_ids: dict[Targets, int] = {}
         self._target_ids: dict[Target, int] = {}
         self._sets: dict[int, Targets] = {}  # set id → targets, for decoding
+        self._set_texts: dict[Targets, str] = {}  # targets → their JSON text, as chained
+        self._head: chain.Head | None = None  # the newest seal; None: read it at the next write
+        self._tx = chain.Batch()  # what the transaction in progress adds to the evidence chain
+        self._span: int | None = None  # the open clock span of this session (provisional stamps), if any
 
     @classmethod
     def open(cls, path: Path, readonly: bool = False) -> Store:
-        """Open (read-write: create and migrate) the store at ``path``; ``readonly`` never creates or migrates."""
-        return cls(migrations.connect(path, readonly), path, readonly)
+        """Open (read-write: create and migrate) the store at ``path``; ``readonly`` never creates or migrates.
+
+        Read-write, a store recorded before the evidence chain existed is sealed first (once)."""
+        store = cls(migrations.connect(path, readonly), path, readonly)
+        if not readonly:
+            try:
+                store._write(retention.seal_history)
+            except BaseException:
+                store.close()
+                raise
+        return store
 
     def __enter__(self) -> Self:
         return self
@@ -172,21 +178,37 @@ class Store:
         self._writable()
 
         def insert(conn: sqlite3.Connection) -> None:
-            speed.insert(conn, result)
+            self._tx.record(conn, "speed", speed.insert(conn, result))
 
         self._write(insert)
 
-    def begin_session(self, at: float) -> None:
-        """Record that monitoring started at ``at`` (committed at once)."""
+    def begin_session(
+        self, at: float, *, boot_id: str | None = None, offset: float | None = None, provisional: bool = False
+    ) -> None:
+        """Record that monitoring started at ``at`` (committed at once). ``boot_id`` and ``offset`` (wall minus
+        monotonic seconds of this session's stamps) let a later synchronisation re-time it; ``provisional`` opens
+        a clock span: the rounds stamped until ``close_span`` or ``retime`` are marked as not synchronised."""
         self._writable()
         started: list[int] = []
+        spans: list[int] = []
+        offset_ms = None if offset is None else codec.to_ms(offset)
 
         def insert(conn: sqlite3.Connection) -> None:
-            cur = conn.execute("INSERT INTO sessions (start_ms) VALUES (?)", (codec.to_ms(at),))
-            started.append(int(cur.lastrowid or 0))
+            cur = conn.execute(
+                "INSERT INTO sessions (start_ms, boot_id, offset_ms) VALUES (?, ?, ?)",
+                (codec.to_ms(at), boot_id, offset_ms),
+            )
+            session = int(cur.lastrowid or 0)
+            started.append(session)
+            self._tx.record(conn, "session", session)
+            if provisional:
+                span = timeline.open_span(conn, session, boot_id or "", offset_ms or 0, codec.to_ms(at))
+                self._tx.record(conn, "span", span)
+                spans.append(span)
 
         self._write(insert)
         self._session = started[0]
+        self._span = spans[0] if spans else None
 
     def end_session(self, at: float) -> None:
         """Commit the buffered rounds and end this process's session cleanly at ``at``."""
@@ -198,9 +220,49 @@ class Store:
                 conn.execute(
                     "UPDATE sessions SET end_ms = max(start_ms, ?), clean = 1 WHERE id = ?", (codec.to_ms(at), session)
                 )
+                self._tx.record(conn, "session", session)
+            self._close_span(conn)
 
         self._write(finish)
         self._session = None
+        self._span = None
+
+    def record_clock(self, event: ClockEvent, rounds: int = 0) -> None:
+        """Keep a clock event (committed at once, with the buffered rounds)."""
+        self._writable()
+
+        def insert(conn: sqlite3.Connection) -> None:
+            self._tx.record(conn, "clock", timeline.insert_event(conn, event, rounds))
+
+        self._write(insert)
+
+    def retime(self, boot_id: str, true_offset: float) -> timeline.Retimed:
+        """The clock is synchronised: close this session's clock span and re-time every span of this boot by the
+        true offset (wall minus monotonic seconds, now) less its own. Committed at once, with the buffered rounds
+        (which belong to the span: they were stamped provisionally)."""
+        self._writable()
+        done: list[timeline.Retimed] = []
+
+        def apply(conn: sqlite3.Connection) -> None:
+            self._close_span(conn)
+            done.append(timeline.retime(conn, boot_id, codec.to_ms(true_offset), self._tx))
+
+        self._write(apply)
+        self._span = None
+        return done[0]
+
+    def _close_span(self, conn: sqlite3.Connection) -> None:
+        if self._span is not None and timeline.close_span(conn, self._span):
+            self._tx.record(conn, "span", self._span)
+
+    def save_trace(self, trace: StoredTrace) -> None:
+        """Keep a traceroute (committed at once, with the buffered rounds)."""
+        self._writable()
+
+        def insert(conn: sqlite3.Connection) -> None:
+            self._tx.record(conn, "trace", traces.insert(conn, trace))
+
+        self._write(insert)
 
     def recover(self) -> list[Incident]:
         """Close what an unclean stop left open; returns the incidents it closed.
@@ -212,42 +274,56 @@ class Store:
         closed: list[Incident] = []
 
         def close_all(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                f"UPDATE sessions SET end_ms = {_SESSION_END}, clean = 0 WHERE end_ms IS NULL AND id IS NOT ?",
-                (self._session,),
-            )
+            ended = conn.execute("SELECT id FROM sessions WHERE end_ms IS NULL AND id IS NOT ?", (self._session,))
+            for (session,) in ended.fetchall():
+                conn.execute(f"UPDATE sessions SET end_ms = {_SESSION_END}, clean = 0 WHERE id = ?", (session,))
+                self._tx.record(conn, "session", session)
+            for span in timeline.close_open_spans(conn, exclude=self._span):
+                self._tx.record(conn, "span", span)
             rows = conn.execute(f"SELECT id, {_INCIDENT_COLUMNS} FROM incidents WHERE end_ms IS NULL").fetchall()
             for row in rows:
                 inc = codec.incident_from_row(row[1:])
                 last = conn.execute("SELECT max(at_ms) FROM rounds WHERE at_ms >= ?", (row[3],)).fetchone()[0]
                 end_ms = row[3] if last is None else last
                 conn.execute("UPDATE incidents SET end_ms = ? WHERE id = ?", (end_ms, row[0]))
+                self._tx.record(conn, "incident", row[0])
                 closed.append(inc.closed_at(codec.from_ms(end_ms)))
 
         self._write(close_all)
         return closed
 
     def prune(self, before: float) -> int:
-        """Delete raw rounds older than ``before`` (rollups stay), in short transactions; returns how many."""
+        """Delete raw rounds older than ``before`` (rollups stay), by whole seals and in short transactions;
+        returns how many. The first transaction chains what is pruned (and seals the rollups of that period), so
+        a crash half-way leaves nothing that verification would take for tampering."""
         self._writable()
-        cutoff, total = codec.to_ms(before), 0
-        conn = self.conn
+        plans: list[retention.Plan] = []
+
+        def plan(conn: sqlite3.Connection) -> None:
+            found = retention.plan(conn, codec.to_ms(before))
+            if found is not None:
+                retention.seal_pruned(conn, found, self._tx)
+                plans.append(found)
+
+        try:
+            self._write(plan)
+        except StoreError as err:
+            raise StoreError(f"cannot prune old rounds in {self.path}: {err}; they are retried later") from err
+        through = plans[0].through_round if plans else retention.pruned_through(self.conn)
+        total = 0
         while True:
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                cur = conn.execute(
-                    "DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE at_ms < ? ORDER BY at_ms LIMIT ?)",
-                    (cutoff, PRUNE_CHUNK),
-                )
-                conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                deleted = retention.delete_rounds(self.conn, through, PRUNE_CHUNK)
+                self.conn.execute("COMMIT")
             except sqlite3.Error as err:
                 self._rollback()
                 raise StoreError(f"cannot prune old rounds in {self.path}: {err}; they are retried later") from err
             except BaseException:  # never leave a transaction open behind an unexpected error
                 self._rollback()
                 raise
-            total += cur.rowcount
-            if cur.rowcount < PRUNE_CHUNK:
+            total += deleted
+            if deleted < PRUNE_CHUNK:
                 return total
 
     def start_export(self, sink: str, at: float) -> ExportState:
@@ -280,15 +356,21 @@ class Store:
         conn = self.conn
         new_sets: dict[Targets, int] = {}
         new_targets: dict[Target, int] = {}
+        self._tx = chain.Batch()
         try:
             conn.execute("BEGIN IMMEDIATE")
+            head = self._head if self._head is not None else chain.head(conn)
             if self._pending:
                 self._write_rounds(conn, new_sets, new_targets)
-            incidents = [codec.incident_row(start_ms, inc) for (_, start_ms), inc in self._incidents.items()]
-            conn.executemany(_UPSERT_INCIDENT, incidents)
+            for (kind, start_ms), inc in self._incidents.items():
+                conn.execute(_UPSERT_INCIDENT, codec.incident_row(start_ms, inc))
+                row = conn.execute("SELECT id FROM incidents WHERE kind = ? AND start_ms = ?", (kind.value, start_ms))
+                self._tx.record(conn, "incident", int(row.fetchone()[0]))
             exports.write_cursors(conn, self._cursors)
             if extra is not None:
                 extra(conn)
+            # None: nothing chained here, or an ``extra`` wrote seals of its own; read the head again next time.
+            new_head = None if self._tx.empty else chain.write_seal(conn, self._tx, head)
             conn.execute("COMMIT")
         except sqlite3.Error as err:
             self._rollback()
@@ -296,6 +378,9 @@ class Store:
         except BaseException:  # never leave a transaction open behind an unexpected error
             self._rollback()
             raise
+        finally:
+            self._tx = chain.Batch()
+        self._head = new_head
         self._set_ids.update(new_sets)
         self._target_ids.update(new_targets)
         self._pending.clear()
@@ -309,25 +394,18 @@ class Store:
         self, conn: sqlite3.Connection, new_sets: dict[Targets, int], new_targets: dict[Target, int]
     ) -> None:
         rows: list[tuple[int, int, bytes, str | None]] = []
-        rollups: dict[tuple[int, int], Rollup] = {}
+        acc: dict[rollups.Key, rollups.Rollup] = {}
+        # One writer: the batch's ids follow the AUTOINCREMENT sequence without a gap.
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
+        next_id = (int(seq[0]) if seq else 0) + 1
         for at_ms, key, blob, errors in self._pending:
             set_id = self._set_id(conn, key, new_sets)
             rows.append((at_ms, set_id, blob, errors))
-            minute = at_ms // 60_000
-            for target, value in zip(key, codec.unpack_tenths(blob), strict=True):
-                tid = self._target_id(conn, target, new_targets)
-                acc = rollups.get((minute, tid))
-                if acc is None:
-                    acc = rollups[(minute, tid)] = [0, 0, None, None, 0]
-                acc[0] += 1
-                if value == codec.LOST:
-                    acc[1] += 1
-                else:
-                    acc[2] = value if acc[2] is None else min(acc[2], value)
-                    acc[3] = value if acc[3] is None else max(acc[3], value)
-                    acc[4] += value
+            self._tx.add_round(next_id, chain.round_bytes(next_id, at_ms, self._set_text(key), blob, errors))
+            next_id += 1
+            rollups.accumulate(acc, at_ms // 60_000, (self._target_id(conn, t, new_targets) for t in key), blob)
         conn.executemany(_INSERT_ROUND, rows)
-        conn.executemany(_UPSERT_ROLLUP, [(m, t, *acc) for (m, t), acc in rollups.items()])
+        rollups.write(conn, acc)
         if self._session is not None:
             last_ms = max(row[0] for row in rows)
             conn.execute(
@@ -335,12 +413,18 @@ class Store:
                 (last_ms, self._session),
             )
 
+    def _set_text(self, key: Targets) -> str:
+        text = self._set_texts.get(key)
+        if text is None:
+            text = self._set_texts[key] = codec.targets_json(key)
+        return text
+
     def _set_id(self, conn: sqlite3.Connection, key: Targets, new_sets: dict[Targets, int]) -> int:
         """The id of a target set, inserted if new; ``new_sets`` holds ids not yet committed."""
         known = self._set_ids.get(key) or new_sets.get(key)
         if known:
             return known
-        text = codec.targets_json(key)
+        text = self._set_text(key)
         conn.execute("INSERT INTO target_sets (targets) VALUES (?) ON CONFLICT (targets) DO NOTHING", (text,))
         new_sets[key] = int(conn.execute("SELECT id FROM target_sets WHERE targets = ?", (text,)).fetchone()[0])
         return new_sets[key]
@@ -448,9 +532,9 @@ class Store:
         """Incidents overlapping [since, until] as ``incidents`` returns them, with their change numbers."""
         return self._read(exports.incidents_between, codec.to_ms(since), codec.to_ms(until))
 
-    def _read(self, fn: Callable[..., T], *args: Any) -> T:
+    def _read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return fn(self.conn, *args)
+            return fn(self.conn, *args, **kwargs)
         except sqlite3.Error as err:
             raise StoreError(f"cannot read store {self.path}: {err}") from err
 
@@ -475,6 +559,37 @@ class Store:
             (codec.to_ms(until), codec.to_ms(since)),
         )
         return [codec.incident_from_row(row) for row in rows]
+
+    def last_instant(self) -> float | None:
+        """The latest instant anything in the store is stamped with (rounds, sessions, incidents, speed tests), or
+        None for an empty store: a clock that reads earlier than this is certainly wrong."""
+        rows = self._query(
+            "SELECT max(v) FROM (SELECT max(at_ms) AS v FROM rounds UNION ALL"
+            f" SELECT max({_SESSION_END}) FROM sessions UNION ALL SELECT max(coalesce(end_ms, start_ms)) FROM incidents"
+            " UNION ALL SELECT max(at_ms) FROM speed_results)"
+        )
+        return None if rows[0][0] is None else codec.from_ms(rows[0][0])
+
+    def clock_events(self, since: float, until: float) -> list[ClockEvent]:
+        """Clock events with ``since <= at < until``, by time."""
+        rows = self._read(timeline.events, codec.to_ms(since), codec.to_ms(until))
+        return [ClockEvent(EventKind(k), codec.from_ms(a), codec.from_ms(st), d) for a, k, st, _, d in rows]
+
+    def clock_spans(self, since: float, until: float) -> list[timeline.Span]:
+        """Clock spans (rounds stamped before the clock was synchronised) overlapping [since, until]."""
+        return self._read(timeline.spans, codec.to_ms(since), codec.to_ms(until))
+
+    def traces(self, since: float, until: float) -> list[StoredTrace]:
+        """Traceroutes taken with ``since <= at < until``, by time."""
+        return self._read(traces.between, codec.to_ms(since), codec.to_ms(until))
+
+    def verify(self, expect: str | None = None, progress: Callable[[int], None] | None = None) -> checks.Verification:
+        """Check the evidence chain (see store/verify.py); ``expect`` a digest published earlier."""
+        return self._read(checks.verify, expect=expect, progress=progress)
+
+    def head(self) -> chain.Head:
+        """The newest seal: its id and digest identify everything stored up to now."""
+        return self._read(chain.head)
 
     def open_incidents(self) -> list[Incident]:
         rows = self._query(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE end_ms IS NULL ORDER BY start_ms, id")

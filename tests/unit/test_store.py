@@ -269,8 +269,10 @@ def test_recover_ends_sessions_unclean_and_closes_open_incidents(path: Path) -> 
 
 
 def test_prune_keeps_rollups_and_never_reuses_round_ids(store: Store, path: Path) -> None:
-    for i in range(130):
+    for i in range(130):  # committed in batches of 10, as the daemon does: rounds are pruned by whole batches
         store.add_round(rnd(T0 + i, float(i), None, 1.0, 2.0))
+        if i % 10 == 9:
+            store.commit()
     store.commit()
     before = store.rollups(0, T0 + 3600)
     assert store.prune(T0 + 100) == 100
@@ -292,9 +294,20 @@ def test_prune_in_small_chunks(store: Store, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(store_sqlite, "PRUNE_CHUNK", 4)
     for i in range(10):
         store.add_round(rnd(T0 + i))
+        if i == 8:
+            store.commit()
     store.commit()
     assert store.prune(T0 + 9) == 9
     assert [r.at for r in store.rounds(0, T0 + 100)] == [T0 + 9]
+
+
+def test_prune_goes_by_whole_batches(store: Store) -> None:
+    """A batch (one commit, one seal) with a round after the cut-off is kept whole: rounds are pruned by seals."""
+    for i in range(10):
+        store.add_round(rnd(T0 + i))
+    store.commit()
+    assert store.prune(T0 + 9) == 0
+    assert store.prune(T0 + 10) == 10
 
 
 # --- rollups -------------------------------------------------------------------------------------------------
