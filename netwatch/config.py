@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from netwatch import tomlout
+from netwatch.clock import SYNC_MODES
 from netwatch.errors import ConfigError, Problem
 from netwatch.probes import speed
 from netwatch.schedule import DAYS, KEYS, BusinessHours
@@ -72,6 +73,11 @@ class StoreConfig:
 @dataclass(frozen=True)
 class LogConfig:
     level: str
+
+
+@dataclass(frozen=True)
+class ClockConfig:
+    sync: str  # when the wall clock is trusted: see netwatch.clock.Policy
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,7 @@ class Config:
     detect: DetectConfig
     store: StoreConfig
     log: LogConfig
+    clock: ClockConfig
     cost: CostConfig
     plan: PlanConfig
     owner: OwnerConfig
@@ -400,6 +407,10 @@ TABLES: dict[str, Table] = {
     "log": Table(LogConfig, {
         "level": Key(str, "info", "debug, info, warning or error", "a level in quotes",
                      (one_of("debug", "info", "warning", "error"),)),
+    }),
+    "clock": Table(ClockConfig, {
+        "sync": Key(str, "auto", 'trust the clock: "auto", "ntp" (once NTP-synchronised) or "trust" (always)',
+                    "a mode in quotes", (one_of(*SYNC_MODES),)),
     }),
     "cost": Table(CostConfig, {
         "hourly": Key(float, 0.0, "cost of an hour of business-hours downtime; 0 = not configured", "an amount",

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
+import functools
 import ipaddress
 import logging
 import os
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from netwatch import clock as clocks
 from netwatch import detect
 from netwatch.config import Config
 from netwatch.errors import NetwatchError, StoreError
@@ -32,6 +35,7 @@ from netwatch.model import Incident, Kind, Role, Round, Sample, Target
 from netwatch.probes import discover
 from netwatch.probes.dns import DnsProber
 from netwatch.probes.icmp import IcmpProber, choose_mode
+from netwatch.probes.protocols import EchoProbe, NameProbe
 from netwatch.speedtask import SpeedTask
 from netwatch.store.sqlite import Store
 from netwatch.timefmt import duration, utc
@@ -42,7 +46,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("netwatch")
 
 PRUNE_EVERY = 3600.0  # seconds between retention passes
-CLOCK_STEP = 1.0  # seconds of disagreement between wall and monotonic clocks, round to round, that count as a step
 T = TypeVar("T")
 
 
@@ -147,9 +150,24 @@ class Writer:
 class Daemon:
     """One monitoring run. ``run`` returns when ``stop`` is set, after flushing everything."""
 
-    def __init__(self, config: Config, stop: asyncio.Event) -> None:
+    def __init__(
+        self,
+        config: Config,
+        stop: asyncio.Event,
+        clock: clocks.Clock | None = None,
+        probes: tuple[EchoProbe, NameProbe] | None = None,
+    ) -> None:
+        """``clock`` and ``probes`` default to the system's clocks and to real ICMP and DNS probers."""
         self.config = config
         self.stop = stop
+        self._probes = probes
+        self.clock: clocks.Clock = clock if clock is not None else clocks.SystemClock()
+        self.policy = clocks.policy(config.clock.sync)
+        self.clock_state = clocks.State()
+        # Set while the wall clock is trusted; the exporter waits for it, so that replicas never get the
+        # provisional times of rounds taken before the clock was synchronised.
+        self.clock_ready = threading.Event()
+        self._clock_events: list[clocks.ClockEvent] = []
         self.rules = detect.Rules(
             confirm=config.detect.confirm,
             window=config.detect.window,
@@ -245,7 +263,7 @@ class Daemon:
 
     async def run(self) -> None:
         cfg = self.config
-        privileged = choose_mode(cfg.probe.mode)
+        privileged = choose_mode(cfg.probe.mode) if self._probes is None else False
         store = Store.open(cfg.store.path)
         try:
             lock = exclusive_lock(cfg.store.path)
@@ -253,13 +271,18 @@ class Daemon:
             store.close()
             raise
         writer = Writer(store)
-        icmp = IcmpProber(privileged, cfg.probe.timeout)
-        dns = DnsProber(cfg.dns.names, cfg.dns.servers, cfg.dns.timeout)
+        icmp: EchoProbe
+        dns: NameProbe
+        if self._probes is not None:
+            icmp, dns = self._probes
+        else:
+            icmp = IcmpProber(privileged, cfg.probe.timeout)
+            dns = DnsProber(cfg.dns.names, cfg.dns.servers, cfg.dns.timeout)
         exporter: Exporter | None = None
         try:
             for closed in await asyncio.wrap_future(writer.submit(store.recover)):
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
-            await asyncio.wrap_future(writer.submit(store.begin_session, time.time()))
+            await self._begin(writer)
             exporter = await self._start_export(writer)
             self._resolve_gateway()
             self._discovery = asyncio.create_task(self._discover_isp(privileged))
@@ -287,6 +310,42 @@ class Daemon:
             finally:
                 os.close(lock)
 
+    async def _begin(self, writer: Writer) -> None:
+        """Read the clocks for the first time and begin the session: provisionally timed when the wall clock is not
+        trusted yet (and never before what the store already holds)."""
+        store = writer.store
+        floor = await asyncio.wrap_future(writer.submit(store.last_instant))
+        reading = self.clock.read()
+        self.clock_state, stamp, events = clocks.start(reading, self.policy, floor)
+        provisional = self.clock_state.offset is not None
+        begin = functools.partial(
+            store.begin_session,
+            stamp,
+            boot_id=self.clock.boot_id(),
+            offset=stamp - reading.mono,
+            provisional=provisional,
+        )
+        await asyncio.wrap_future(writer.submit(begin))
+        for event in events:
+            log.warning("clock: %s", event.detail)
+            writer.submit(store.record_clock, event)
+        if not provisional:
+            self.clock_ready.set()
+
+    def now(self) -> float:
+        """The current instant as this run stamps it: the wall clock once trusted, else provisional."""
+        offset = self.clock_state.offset
+        reading = self.clock.read()
+        return reading.wall if offset is None else reading.mono + offset
+
+    def stamp(self, wall: float) -> float:
+        """The stamp of an instant another part read from the wall clock (a speed test backend's start)."""
+        offset = self.clock_state.offset
+        if offset is None:
+            return wall
+        reading = self.clock.read()
+        return wall - (reading.wall - reading.mono) + offset
+
     def _start_speed_tests(self, writer: Writer) -> None:
         """The scheduled speed tests when ``[speedtest] enabled``; a backend that cannot run here is named now."""
         if not self.config.speedtest.enabled:
@@ -313,9 +372,9 @@ class Daemon:
         except StoreError as err:
             log.error("InfluxDB export not started: %s", err)
             return None
-        return start_exporter(self.config, state, StoreLedger(writer.store, key, writer.submit))
+        return start_exporter(self.config, state, StoreLedger(writer.store, key, writer.submit), hold=self.clock_ready)
 
-    async def _loop(self, icmp: IcmpProber, dns: DnsProber, writer: Writer, privileged: bool) -> None:
+    async def _loop(self, icmp: EchoProbe, dns: NameProbe, writer: Writer, privileged: bool) -> None:
         cfg = self.config
         interval = cfg.probe.interval
         start = time.monotonic()
@@ -339,7 +398,9 @@ class Daemon:
             if now - last_commit >= cfg.store.commit_interval:
                 writer.submit(writer.store.commit)
                 last_commit = now
-            if now - last_prune >= PRUNE_EVERY:
+            # Not while the clock is untrusted: provisional stamps (1970 on a Pi without fake-hwclock) would be
+            # taken for old rounds.
+            if now - last_prune >= PRUNE_EVERY and self.clock_ready.is_set():
                 writer.submit(writer.store.prune, rnd.at - cfg.store.retention_days * 86400.0)
                 last_prune = now
             self._maybe_rediscover(privileged)
@@ -363,8 +424,13 @@ class Daemon:
             await task
         return None
 
-    async def _probe_round(self, icmp: IcmpProber, dns: DnsProber) -> Round:
-        at, mono = time.time(), time.monotonic()
+    async def _probe_round(self, icmp: EchoProbe, dns: NameProbe) -> Round:
+        reading = self.clock.read()
+        if self.clock_state.last is None:  # `netwatch probe`: no session
+            self.clock_state, at, _ = clocks.start(reading, self.policy, None)
+        else:
+            self.clock_state, at, events = clocks.observe(self.clock_state, reading)
+            self._clock_events.extend(events)
         targets = self.targets.icmp_targets()
         # Each probe fails on its own: a broken resolver must not turn answered pings into a fake local outage.
         icmp_result, dns_result = await asyncio.gather(icmp.probe(targets), dns.probe(), return_exceptions=True)
@@ -374,37 +440,49 @@ class Daemon:
             for e in sorted(errors - self._last_probe_errors):
                 log.info("probe: %s", e)
             self._last_probe_errors = errors
-        return Round(at=at, samples=samples, mono=mono)
+        return Round(at=at, samples=samples, mono=reading.mono)
 
-    def _clock_step(self, rnd: Round) -> float:
-        """Seconds the wall clock jumped since the previous round, measured against the monotonic clock."""
-        last = self.last_round
-        if last is None or not last.mono:
-            return 0.0
-        elapsed = rnd.mono - last.mono
-        step = (rnd.at - last.at) - elapsed
-        return step if abs(step) > max(CLOCK_STEP, 0.01 * elapsed) else 0.0
-
-    def _split_at_clock_step(self, rnd: Round, step: float, writer: Writer) -> None:
-        """A wall-clock step (NTP on a Pi without RTC) must not become a fake outage or a negative duration:
-        close what is open at the last round before the step and start a new coverage session after it."""
+    def _split_at_clock_step(self, rnd: Round, event: clocks.ClockEvent, writer: Writer) -> None:
+        """A wall-clock step of a trusted clock (someone set it, or NTP corrected a drift) must not become a fake
+        outage or a negative duration: close what is open at the last round before the step and start a new
+        coverage session after it."""
         last = self.last_round
         assert last is not None
         log.warning(
             "wall clock stepped by %+.3f s between %s and %s; open incidents are closed at the last round "
             "before the step and monitoring continues in a new session",
-            step,
+            event.step,
             utc(last.at),
             utc(rnd.at),
         )
         self.state, events = detect.close_all(self.state, at=last.at)
-        for event in events:
-            writer.submit(writer.store.save_incident, event.incident)
-            log.info("closed %s at the last round before the clock step", describe(event.incident))
+        for closed in events:
+            writer.submit(writer.store.save_incident, closed.incident)
+            log.info("closed %s at the last round before the clock step", describe(closed.incident))
         self.state = detect.State()
-        writer.submit(writer.store.end_session, last.at)
-        writer.submit(writer.store.begin_session, rnd.at)
+        store = writer.store
+        writer.submit(store.end_session, last.at)
+        reading = self.clock_state.last
+        assert reading is not None
+        offset = rnd.at - reading.mono
+        writer.submit(functools.partial(store.begin_session, rnd.at, boot_id=self.clock.boot_id(), offset=offset))
+        writer.submit(store.record_clock, event)
         self.clock_steps += 1
+
+    def _synchronised(self, event: clocks.ClockEvent, writer: Writer) -> None:
+        """The clock is synchronised: every provisional stamp of this boot moves by the re-timing (in the store,
+        and in what the detector and the speed tests hold), and the exporter may go on."""
+        delta = event.step
+        log.warning("clock: %s", event.detail)
+        self.state = detect.shifted(self.state, delta)
+        if self.last_round is not None:
+            self.last_round = dataclasses.replace(self.last_round, at=self.last_round.at + delta)
+        if self._speed is not None:
+            self._speed.shifted(delta)
+        reading = self.clock_state.last
+        assert reading is not None
+        writer.submit(writer.store.retime, self.clock.boot_id(), reading.wall - reading.mono, event)
+        self.clock_ready.set()
 
     @staticmethod
     def _samples(result: tuple[Sample, ...] | BaseException, targets: tuple[Target, ...]) -> tuple[Sample, ...]:
@@ -415,9 +493,14 @@ class Daemon:
         return tuple(Sample(t, None, f"probe error: {result}") for t in targets)
 
     def _handle(self, rnd: Round, writer: Writer, privileged: bool) -> None:
-        step = self._clock_step(rnd)
-        if step:
-            self._split_at_clock_step(rnd, step, writer)
+        noticed, self._clock_events = self._clock_events, []
+        for clock_event in noticed:
+            if clock_event.kind is clocks.EventKind.STEP:
+                self._split_at_clock_step(rnd, clock_event, writer)
+            elif clock_event.kind is clocks.EventKind.SYNCED:
+                self._synchronised(clock_event, writer)
+            else:
+                writer.submit(writer.store.record_clock, clock_event)
         self.state, events = detect.step(self.state, rnd, self.rules)
         self.last_round = rnd
         self.rounds += 1
@@ -446,7 +529,7 @@ class Daemon:
         for event in events:
             writer.submit(writer.store.save_incident, event.incident)
             log.info("closed %s at the last round seen, on shutdown", describe(event.incident))
-        end = self.last_round.at if self.last_round else time.time()
+        end = self.last_round.at if self.last_round else self.now()
         if self._speed is not None:
             for slow in self._speed.shutdown(end):
                 writer.submit(writer.store.save_incident, slow)

@@ -336,6 +336,25 @@ def close_all(state: State, at: float | None = None) -> tuple[State, list[Event]
     return replace(state, pending=(), outage=None, evidence=Evidence(), degraded=None, degraded_sum=NO_ENTRY), events
 
 
+def _moved(inc: Incident | None, delta: float) -> Incident | None:
+    if inc is None:
+        return None
+    return replace(inc, start=inc.start + delta, end=None if inc.end is None else inc.end + delta)
+
+
+def shifted(state: State, delta: float) -> State:
+    """The state with every instant moved by ``delta`` seconds: the rounds it saw were re-timed (their clock was
+    synchronised), and the next rounds carry true times. Counts and windows are untouched."""
+    return replace(
+        state,
+        pending=tuple(replace(f, at=f.at + delta) for f in state.pending),
+        outage=_moved(state.outage, delta),
+        degraded=_moved(state.degraded, delta),
+        clearing=None if state.clearing is None else (state.clearing[0] + delta, state.clearing[1]),
+        last_at=None if state.last_at is None else state.last_at + delta,
+    )
+
+
 def run(rounds: Iterable[Round], rules: Rules, state: State | None = None) -> tuple[State, list[Event]]:
     """Feed many rounds; convenience for tests and replays."""
     st = state or State()

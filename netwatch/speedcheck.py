@@ -117,6 +117,16 @@ def close_all(state: SlowState, at: float) -> tuple[SlowState, list[Event]]:
     return SlowState(), [Closed(state.incident.closed_at(at))]
 
 
+def shifted(state: SlowState, delta: float) -> SlowState:
+    """The state with its open incident moved by ``delta`` seconds (its tests were re-timed)."""
+    inc = state.incident
+    if inc is None:
+        return state
+    return replace(
+        state, incident=replace(inc, start=inc.start + delta, end=None if inc.end is None else inc.end + delta)
+    )
+
+
 # --- scheduling -------------------------------------------------------------------------------------------------
 
 

@@ -12,10 +12,10 @@ reads clocks, the daemon's detector state and the store.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -112,7 +112,7 @@ class SpeedTask:
     async def once(self) -> None:
         """One scheduled test: skipped (recorded with the reason) or run with fallback, then stored and judged."""
         st = self.cfg.speedtest
-        at = time.time()
+        at = self.daemon.now()
         store = self.writer.store
         used = await asyncio.wrap_future(self.writer.submit(store.speed_bytes_since, speedcheck.utc_day_start(at)))
         reason = speedcheck.skip_reason(current_outage(self.daemon), st.daily_budget_mb, used)
@@ -128,7 +128,8 @@ class SpeedTask:
         attempts = await self._in_thread(chain)
         if attempts is None:  # stopped while running: the thread is cancelled and abandoned
             return
-        for result in attempts:
+        for attempt in attempts:
+            result = dataclasses.replace(attempt, at=self.daemon.stamp(attempt.at))  # provisional while untrusted
             self.tests += 1
             if result.cancelled:
                 log.info("speed test via %s cancelled", result.backend)
@@ -154,6 +155,10 @@ class SpeedTask:
             elif isinstance(event, Closed):
                 log.warning("SLOW ENDED at %s after %d slow test(s): %s", utc(inc.end or result.at), inc.rounds,
                             summary(result))  # fmt: skip
+
+    def shifted(self, delta: float) -> None:
+        """The clock was synchronised: the open slow incident's tests were re-timed by ``delta`` seconds."""
+        self.state = speedcheck.shifted(self.state, delta)
 
     def shutdown(self, at: float) -> list[Incident]:
         """Abort a running test and close an open slow incident at ``at``; returns what was closed (to save)."""

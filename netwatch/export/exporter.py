@@ -100,11 +100,13 @@ class Exporter:
         label: str = "InfluxDB",
         clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
+        hold: threading.Event | None = None,
     ) -> None:
         self.reader, self.sink, self.points, self.ledger = reader, sink, points, ledger
         self.round_id, self.incident_seq, self.speed_id = state.round_id, state.incident_seq, state.speed_id
         self.batch_size, self.poll, self.backoff, self.label = max(1, batch_size), poll, backoff, label
         self._clock, self._rand = clock, rand
+        self._hold = hold  # while it is clear, nothing is exported (the daemon's clock is not trusted yet)
         self._per_round = 8  # points per round, learnt from the last round read (targets + 1)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -184,6 +186,12 @@ class Exporter:
     def _loop(self) -> None:
         attempt, failing, since, catching_up, backfilled = 0, "", 0.0, False, 0
         while not self._stop.is_set():
+            if self._hold is not None and not self._hold.is_set():
+                if not catching_up:
+                    log.info("%s export waits until the clock is synchronised", self.label)
+                    catching_up = True
+                self._stop.wait(self.poll)
+                continue
             try:
                 written = self.step()
             except PermanentError as err:
@@ -228,10 +236,13 @@ def probe_name(probe: ProbeConfig) -> str:
     return probe.name or socket.gethostname()
 
 
-def start_exporter(cfg: Config, state: ExportState, ledger: Ledger) -> Exporter | None:
+def start_exporter(
+    cfg: Config, state: ExportState, ledger: Ledger, hold: threading.Event | None = None
+) -> Exporter | None:
     """Start replicating to ``[influxdb]`` from ``state``'s cursor, reading ``cfg.store.path`` on a connection of
-    its own. A sink that cannot even be built (unreadable secret, influxdb-client missing) is logged, recorded as
-    stopped and gives None: the export fails loudly, monitoring goes on."""
+    its own; nothing is written while ``hold`` is clear. A sink that cannot even be built (unreadable secret,
+    influxdb-client missing) is logged, recorded as stopped and gives None: the export fails loudly, monitoring
+    goes on."""
     try:
         sink = open_sink(cfg.influxdb)
     except NetwatchError as err:
@@ -246,7 +257,7 @@ def start_exporter(cfg: Config, state: ExportState, ledger: Ledger) -> Exporter 
         return None
     points = Points(probe_name(cfg.probe), cfg.business_hours)
     poll = min(1.0, cfg.store.commit_interval)  # new rounds become readable once per commit
-    exporter = Exporter(reader, sink, points, ledger, state, batch_size=cfg.influxdb.batch_size, poll=poll)
+    exporter = Exporter(reader, sink, points, ledger, state, batch_size=cfg.influxdb.batch_size, poll=poll, hold=hold)
     exporter.start()
     behind = f"{state.behind} rounds to catch up" if state.behind else "up to date"
     log.info("exporting to InfluxDB at %s as probe %s (%s)", describe(cfg.influxdb), points.probe, behind)

@@ -1,1 +1,1 @@
-"""Probes: the only modules that send packets (ICMP, DNS, and later HTTP and speed tests)."""
+"""Probes: the only modules that send packets (ICMP, DNS, traceroutes and speed tests)."""

@@ -51,7 +51,9 @@ PRUNE_CHUNK = 5_000  # rounds deleted per transaction, so that pruning never hol
 READ_CHUNK = 5_000  # rounds fetched per query by rounds(): no read transaction stays open while a caller iterates
 
 Targets = tuple[Target, ...]
-Pending = tuple[int, Targets, bytes, str | None]  # (at_ms, targets, packed RTTs, errors JSON): a buffered round
+# A buffered round: (at_ms, targets, packed RTTs, errors JSON, stamped provisionally: the clock was not trusted)
+Pending = tuple[int, Targets, bytes, str | None, bool]
+Deferred = Callable[[sqlite3.Connection], None]
 
 _INSERT_ROUND = "INSERT INTO rounds (at_ms, set_id, rtts, errors) VALUES (?, ?, ?, ?)"
 _UPSERT_INCIDENT = """
@@ -97,6 +99,10 @@ class Store:
         self._head: chain.Head | None = None  # the newest seal; None: read it at the next write
         self._tx = chain.Batch()  # what the transaction in progress adds to the evidence chain
         self._span: int | None = None  # the open clock span of this session (provisional stamps), if any
+        self._retiming = False  # the clock was synchronised: rounds added from now on are not provisional
+        self._deferred: list[Deferred] = []  # writes kept, like rounds, until a commit succeeds (disk full)
+        self._batch_base = 0  # the id before the first round of the transaction in progress
+        self._batch_provisional = 0  # how many of its rounds were stamped provisionally (they come first)
 
     @classmethod
     def open(cls, path: Path, readonly: bool = False) -> Store:
@@ -152,7 +158,8 @@ class Store:
         key = tuple(s.target for s in rnd.samples)
         key = self._keys.setdefault(key, key)
         blob = codec.pack_rtts([s.rtt_ms for s in rnd.samples])
-        self._pending.append((codec.to_ms(rnd.at), key, blob, codec.errors_json(rnd.samples)))
+        provisional = self._span is not None and not self._retiming
+        self._pending.append((codec.to_ms(rnd.at), key, blob, codec.errors_json(rnd.samples), provisional))
 
     def pending(self) -> int:
         """Rounds buffered and not yet committed."""
@@ -180,7 +187,7 @@ class Store:
         def insert(conn: sqlite3.Connection) -> None:
             self._tx.record(conn, "speed", speed.insert(conn, result))
 
-        self._write(insert)
+        self._defer(insert)
 
     def begin_session(
         self, at: float, *, boot_id: str | None = None, offset: float | None = None, provisional: bool = False
@@ -234,26 +241,42 @@ class Store:
         def insert(conn: sqlite3.Connection) -> None:
             self._tx.record(conn, "clock", timeline.insert_event(conn, event, rounds))
 
-        self._write(insert)
+        self._defer(insert)
 
-    def retime(self, boot_id: str, true_offset: float) -> timeline.Retimed:
-        """The clock is synchronised: close this session's clock span and re-time every span of this boot by the
-        true offset (wall minus monotonic seconds, now) less its own. Committed at once, with the buffered rounds
-        (which belong to the span: they were stamped provisionally)."""
+    def retime(self, boot_id: str, true_offset: float, event: ClockEvent | None = None) -> timeline.Retimed | None:
+        """The clock is synchronised: close this session's clock span after its last provisional round and re-time
+        every span of this boot by the true offset (wall minus monotonic seconds, now) less its own; ``event`` is
+        recorded with the number of rounds re-timed. Committed at once with the buffered rounds; when that fails
+        (disk full) it is kept and done with the next commit that succeeds, and None is returned."""
         self._writable()
+        self._retiming = True
+        span = self._span
         done: list[timeline.Retimed] = []
 
         def apply(conn: sqlite3.Connection) -> None:
-            self._close_span(conn)
-            done.append(timeline.retime(conn, boot_id, codec.to_ms(true_offset), self._tx))
+            if span is not None and timeline.close_span(conn, span, self._batch_base + self._batch_provisional):
+                self._tx.record(conn, "span", span)
+            retimed = timeline.retime(conn, boot_id, codec.to_ms(true_offset), self._tx)
+            if event is not None:
+                self._tx.record(conn, "clock", timeline.insert_event(conn, event, retimed.rounds))
+            done.append(retimed)
 
-        self._write(apply)
-        self._span = None
-        return done[0]
+        try:
+            self._defer(apply)
+        finally:
+            if done:
+                self._span = None
+        return done[0] if done else None
 
     def _close_span(self, conn: sqlite3.Connection) -> None:
         if self._span is not None and timeline.close_span(conn, self._span):
             self._tx.record(conn, "span", self._span)
+
+    def _defer(self, write: Deferred) -> None:
+        """Run ``write`` in a transaction now, or in the next that succeeds: like rounds, it is not lost when the
+        disk refuses a commit. Raises StoreError when this attempt failed (it stays queued)."""
+        self._deferred.append(write)
+        self._write()
 
     def save_trace(self, trace: StoredTrace) -> None:
         """Keep a traceroute (committed at once, with the buffered rounds)."""
@@ -262,7 +285,7 @@ class Store:
         def insert(conn: sqlite3.Connection) -> None:
             self._tx.record(conn, "trace", traces.insert(conn, trace))
 
-        self._write(insert)
+        self._defer(insert)
 
     def recover(self) -> list[Incident]:
         """Close what an unclean stop left open; returns the incidents it closed.
@@ -351,7 +374,7 @@ class Store:
 
     def _write(self, extra: Callable[[sqlite3.Connection], None] | None = None) -> None:
         """One transaction: buffered rounds, their rollups, saved incidents, the session's last seen, ``extra``."""
-        if not self._pending and not self._incidents and not self._cursors and extra is None:
+        if not self._pending and not self._incidents and not self._cursors and not self._deferred and extra is None:
             return
         conn = self.conn
         new_sets: dict[Targets, int] = {}
@@ -360,6 +383,8 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
             head = self._head if self._head is not None else chain.head(conn)
+            seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
+            self._batch_base, self._batch_provisional = (int(seq[0]) if seq else 0), 0
             if self._pending:
                 self._write_rounds(conn, new_sets, new_targets)
             for (kind, start_ms), inc in self._incidents.items():
@@ -367,6 +392,8 @@ class Store:
                 row = conn.execute("SELECT id FROM incidents WHERE kind = ? AND start_ms = ?", (kind.value, start_ms))
                 self._tx.record(conn, "incident", int(row.fetchone()[0]))
             exports.write_cursors(conn, self._cursors)
+            for deferred in self._deferred:
+                deferred(conn)
             if extra is not None:
                 extra(conn)
             # None: nothing chained here, or an ``extra`` wrote seals of its own; read the head again next time.
@@ -386,6 +413,7 @@ class Store:
         self._pending.clear()
         self._incidents.clear()
         self._cursors.clear()
+        self._deferred.clear()
         if self._dropped:
             log.error("store %s writable again; %d rounds were dropped while it was not", self.path, self._dropped)
             self._dropped = 0
@@ -396,15 +424,15 @@ class Store:
         rows: list[tuple[int, int, bytes, str | None]] = []
         acc: dict[rollups.Key, rollups.Rollup] = {}
         # One writer: the batch's ids follow the AUTOINCREMENT sequence without a gap.
-        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
-        next_id = (int(seq[0]) if seq else 0) + 1
-        for at_ms, key, blob, errors in self._pending:
+        next_id = self._batch_base + 1
+        for at_ms, key, blob, errors, provisional in self._pending:
+            self._batch_provisional += provisional
             set_id = self._set_id(conn, key, new_sets)
             rows.append((at_ms, set_id, blob, errors))
             self._tx.add_round(next_id, chain.round_bytes(next_id, at_ms, self._set_text(key), blob, errors))
             next_id += 1
             rollups.accumulate(acc, at_ms // 60_000, (self._target_id(conn, t, new_targets) for t in key), blob)
-        conn.executemany(_INSERT_ROUND, rows)
+        conn.executemany(_INSERT_ROUND, rows)  # rows: (at_ms, set_id, rtts, errors)
         rollups.write(conn, acc)
         if self._session is not None:
             last_ms = max(row[0] for row in rows)

@@ -51,21 +51,18 @@ def open_span(conn: sqlite3.Connection, session: int, boot_id: str, offset_ms: i
     return int(cur.lastrowid or 0)
 
 
-def close_span(conn: sqlite3.Connection, span: int) -> bool:
-    """Close an open span after the last round inserted so far; False when it was not open."""
+def close_span(conn: sqlite3.Connection, span: int, last_round: int | None = None) -> bool:
+    """Close an open span after ``last_round`` (default: the last round inserted so far); False when it was not
+    open."""
     row = conn.execute("SELECT first_round, start_ms FROM clock_spans WHERE id = ? AND last_round IS NULL", (span,))
     found = row.fetchone()
     if found is None:
         return False
     first, start_ms = found
-    last = _next_round_id(conn) - 1
+    last = _next_round_id(conn) - 1 if last_round is None else last_round
     end_ms = conn.execute("SELECT max(at_ms) FROM rounds WHERE id BETWEEN ? AND ?", (first, last)).fetchone()[0]
-    session_end = conn.execute(
-        "SELECT coalesce(end_ms, last_ms, start_ms) FROM sessions WHERE id = (SELECT session_id FROM clock_spans"
-        " WHERE id = ?)",
-        (span,),
-    ).fetchone()
-    end = max(start_ms, end_ms or start_ms, (session_end[0] if session_end else None) or start_ms)
+    # Not the session's end: when the clock is synchronised, the session goes on with true stamps.
+    end = max(start_ms, end_ms or start_ms)
     conn.execute("UPDATE clock_spans SET last_round = ?, end_ms = ? WHERE id = ?", (max(last, first - 1), end, span))
     return True
 

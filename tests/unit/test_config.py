@@ -309,7 +309,7 @@ class TestUnknownNames:
     def test_unknown_table(self) -> None:
         assert error("[prob]\ninterval = 1\n") == one('prob: unknown table; did you mean "probe"?')
         assert error("[zzz]\n") == one(
-            "zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, owner, plan, "
+            "zzz: unknown table; valid tables are: business_hours, clock, cost, detect, dns, influxdb, log, owner, plan, "
             "probe, report, speedtest, store, targets"
         )
 
@@ -319,7 +319,7 @@ class TestUnknownNames:
         assert error('mon = "09:00-17:00"\n') == one("mon: unknown key; move it into the [business_hours.week] table")
         assert error("foo = 1\n") == one(
             "foo: unknown key; write keys inside a table: "
-            "[probe], [targets], [dns], [detect], [store], [log], [cost], [plan], [owner], [report], [influxdb], "
+            "[probe], [targets], [dns], [detect], [store], [log], [clock], [cost], [plan], [owner], [report], [influxdb], "
             "[speedtest], [business_hours]"
         )
 
@@ -518,7 +518,7 @@ def test_all_problems_at_once_in_schema_order() -> None:
         "  detect.confirm: must be between 1 and 1000, got 0; set detect.confirm to a value between 1 and 1000\n"
         '  log.level: must be one of debug, info, warning, error, got "loud"; use one of: debug, info, warning, error\n'
         '  business_hours.timezone: must be a string, not an integer (1); write e.g. "Europe/London"\n'
-        "  zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, owner, plan, probe, "
+        "  zzz: unknown table; valid tables are: business_hours, clock, cost, detect, dns, influxdb, log, owner, plan, probe, "
         "report, speedtest, store, targets"
     )
 

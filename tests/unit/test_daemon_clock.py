@@ -1,0 +1,242 @@
+"""The daemon loop with a clock the test controls: a Raspberry Pi booting with a stale clock, NTP setting it later,
+restarts before synchronisation, a step of a trusted clock, and probes that raise.
+
+The daemon runs in-process against a real store; the clock (wall time = the real one plus an offset the test
+moves, the kernel's NTP flag the test sets) and the line (a fake echo probe whose anchors answer unless the test
+cuts them) implement the daemon's Protocols. No packet is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from netwatch import config
+from netwatch.clock import EventKind, Reading
+from netwatch.daemon import Daemon
+from netwatch.model import Kind, Sample, Target
+from netwatch.store import Store
+
+INTERVAL = 0.05
+ANCHORS = ("192.0.2.1", "198.51.100.1", "203.0.113.1")  # never contacted: the probe is fake
+
+
+class SettableClock:
+    """Real monotonic time; wall time = real time + ``offset``; the NTP status is whatever the test says."""
+
+    def __init__(self, offset: float, synced: bool | None, boot: str = "boot-A") -> None:
+        self.offset, self.synced, self.boot = offset, synced, boot
+
+    def read(self) -> Reading:
+        return Reading(time.time() + self.offset, time.monotonic(), self.synced)
+
+    def boot_id(self) -> str:
+        return self.boot
+
+
+class Line:
+    """Anchors answer in 1 ms unless ``down``; ``broken`` makes the probe raise instead."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.broken: Exception | None = None
+
+    async def probe(self, targets: Sequence[Target]) -> tuple[Sample, ...]:
+        await asyncio.sleep(0.001)
+        if self.broken is not None:
+            raise self.broken
+        return tuple(Sample(t, None if self.down else 1.0) for t in targets)
+
+    def close(self) -> None:
+        pass
+
+
+class Names:
+    def __init__(self, raises: Exception | None = None) -> None:
+        self.targets: tuple[Target, ...] = ()
+        self.raises = raises
+
+    async def probe(self) -> tuple[Sample, ...]:
+        if self.raises is not None:
+            raise self.raises
+        return ()
+
+
+def make_config(tmp: Path, sync: str) -> config.Config:
+    anchors = ", ".join(f'"{a}"' for a in ANCHORS)
+    text = f"""
+[probe]
+interval = {INTERVAL}
+timeout = 0.04
+[targets]
+gateway = ""
+isp = ""
+anchors = [{anchors}]
+[dns]
+names = []
+[detect]
+confirm = 2
+[store]
+path = "{tmp / "netwatch.db"}"
+commit_interval = 0.1
+[clock]
+sync = "{sync}"
+"""
+    return config.parse(text, source=None, env={"NETWATCH_STATE_DIR": str(tmp)})
+
+
+Scenario = Callable[[Daemon], Awaitable[None]]
+
+
+def run(cfg: config.Config, clock: SettableClock, line: Line, scenario: Scenario, names: Names | None = None) -> Daemon:
+    async def main() -> Daemon:
+        stop = asyncio.Event()
+        daemon = Daemon(cfg, stop, clock=clock, probes=(line, names or Names()))
+        task = asyncio.ensure_future(daemon.run())
+        try:
+            await scenario(daemon)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+        return daemon
+
+    return asyncio.run(main())
+
+
+async def rounds(daemon: Daemon, n: int) -> None:
+    """Wait for ``n`` more rounds."""
+    target = daemon.rounds + n
+    deadline = time.monotonic() + 30
+    while daemon.rounds < target:
+        assert time.monotonic() < deadline, "the daemon stopped probing"
+        await asyncio.sleep(INTERVAL / 2)
+
+
+def test_a_stale_clock_is_retimed_when_ntp_sets_it(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, "ntp")
+    true_start = time.time()
+    # The store already holds an hour-old session; the Pi boots two hours behind (fake-hwclock after a power cut).
+    with Store.open(cfg.store.path) as store:
+        store.begin_session(true_start - 3600)
+        store.end_session(true_start - 3590)
+    clock, line = SettableClock(-7200.0, synced=False), Line()
+
+    async def scenario(daemon: Daemon) -> None:
+        await rounds(daemon, 10)
+        line.down = True  # an outage while the clock is still wrong
+        await rounds(daemon, 6)
+        line.down = False
+        await rounds(daemon, 6)
+        assert not daemon.clock_ready.is_set()  # the exporter is held back meanwhile
+        clock.offset, clock.synced = 0.0, True  # NTP steps the clock and the kernel reports synchronisation
+        await rounds(daemon, 10)
+        assert daemon.clock_ready.is_set()
+
+    daemon = run(cfg, clock, line, scenario)
+    true_end = time.time()
+    with Store.open(cfg.store.path, readonly=True) as store:
+        stamps = [r.at for r in store.rounds(0, true_end + 60)]
+        [outage] = [i for i in store.incidents(0, true_end + 60) if i.kind is Kind.OUTAGE]
+        sessions = store.sessions(0, true_end + 60)
+        events = store.clock_events(0, true_end + 60)
+        [span] = store.clock_spans(0, true_end + 60)
+        result = store.verify()
+    assert len(stamps) == daemon.rounds
+    # Every round at its true time, in order, spaced like the monotonic clock: nothing negative, nothing overlapping
+    # the earlier session, nothing duplicated.
+    assert true_start - 0.1 <= stamps[0] and stamps[-1] <= true_end
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert min(gaps) > 0 and max(gaps) < 1.0
+    assert len(set(stamps)) == len(stamps)
+    assert sessions[0].end < sessions[1].start and true_start - 0.1 <= sessions[1].start
+    assert true_start < outage.start < (outage.end or 0) < true_end
+    assert outage.duration() == pytest.approx(6 * INTERVAL, abs=4 * INTERVAL)
+    kinds = [e.kind for e in events]
+    assert kinds == [EventKind.UNSYNCED, EventKind.BEHIND, EventKind.SYNCED]
+    assert events[2].step == pytest.approx(7200.0 - events[1].step, abs=0.5)
+    assert span.delta_ms is not None and span.last_round is not None
+    # the span holds exactly the rounds stamped before the synchronisation
+    assert span.last_round - span.first_round + 1 == sum(1 for at in stamps if at < events[2].at) >= 22
+    assert result.ok, result.breaks
+
+
+def test_restarts_before_synchronisation_are_retimed_together(tmp_path: Path) -> None:
+    """Two runs in one boot before NTP answers (the line was down at boot): the second run's synchronisation
+    re-times the first run's rounds too, because their monotonic clock is the same."""
+    cfg = make_config(tmp_path, "ntp")
+    true_start = time.time()
+    clock, line = SettableClock(-50_000.0, synced=False), Line()
+
+    async def first(daemon: Daemon) -> None:
+        await rounds(daemon, 8)
+
+    async def second(daemon: Daemon) -> None:
+        await rounds(daemon, 8)
+        clock.offset, clock.synced = 0.0, True
+        await rounds(daemon, 4)
+
+    a = run(cfg, clock, line, first)
+    b = run(cfg, clock, line, second)
+    true_end = time.time()
+    with Store.open(cfg.store.path, readonly=True) as store:
+        stamps = [r.at for r in store.rounds(0, true_end + 60)]
+        spans = store.clock_spans(0, true_end + 60)
+        sessions = store.sessions(0, true_end + 60)
+        assert store.verify().ok
+    assert len(stamps) == a.rounds + b.rounds
+    assert true_start - 0.1 <= stamps[0] and stamps[-1] <= true_end
+    assert all(y > x for x, y in itertools.pairwise(stamps))
+    assert [s.delta_ms is not None for s in spans] == [True, True]
+    assert len(sessions) == 2 and sessions[0].end <= sessions[1].start
+
+
+def test_a_step_of_a_trusted_clock_splits_the_session_and_is_recorded(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, "trust")
+    clock, line = SettableClock(0.0, synced=True), Line()
+
+    async def scenario(daemon: Daemon) -> None:
+        await rounds(daemon, 6)
+        line.down = True
+        await rounds(daemon, 5)
+        clock.offset = -600.0  # someone sets the clock back ten minutes in the middle of an outage
+        await rounds(daemon, 5)
+        line.down = False
+        await rounds(daemon, 5)
+
+    daemon = run(cfg, clock, line, scenario)
+    with Store.open(cfg.store.path, readonly=True) as store:
+        everything = store.incidents(0, time.time() + 60)
+        sessions = store.sessions(0, time.time() + 60)
+        [event] = store.clock_events(0, time.time() + 60)
+        assert store.verify().ok
+    assert daemon.clock_steps == 1
+    assert event.kind is EventKind.STEP and event.step == pytest.approx(-600.0, abs=1.0)
+    assert len(sessions) == 2
+    assert all(i.duration() >= 0 and i.duration() < 2.0 for i in everything)  # never 10 minutes, never negative
+    assert [i.kind for i in everything] == [Kind.OUTAGE, Kind.OUTAGE]  # closed before the step, reopened after
+
+
+def test_probes_that_raise_never_stop_the_loop(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, "trust")
+    clock, line = SettableClock(0.0, synced=True), Line()
+    names = Names(raises=RuntimeError("resolver exploded"))
+
+    async def scenario(daemon: Daemon) -> None:
+        await rounds(daemon, 5)
+        line.broken = ValueError("unexpected bug in the echo probe")
+        await rounds(daemon, 5)
+        line.broken = None
+        await rounds(daemon, 5)
+
+    daemon = run(cfg, clock, line, scenario, names)
+    with Store.open(cfg.store.path, readonly=True) as store:
+        stored = list(store.rounds(0, time.time() + 60))
+    assert len(stored) == daemon.rounds >= 15
+    broken = [r for r in stored if any(s.error.startswith("probe error: unexpected bug") for s in r.samples)]
+    assert 4 <= len(broken) <= 7
+    assert all(s.ok for s in stored[-1].samples)
