@@ -41,6 +41,7 @@ class ExitCode(IntEnum):
     REPORT = 6
     EXPORT = 7  # InfluxDB refused or could not be reached
     SPEED = 8  # `netwatch speedtest`: every backend tried failed
+    VERIFY = 9  # `netwatch verify`: the evidence chain is broken (or an expected seal is not in it)
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -303,9 +304,8 @@ def report(
     probe_tag: str | None,
 ) -> None:
     """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
-    from netwatch.model import Role, Target
     from netwatch.report import period as periods
-    from netwatch.report.compute import compute, method_from_config, series_bucket_seconds, series_points
+    from netwatch.report.store_source import figures as from_store
     from netwatch.store.sqlite import Store
 
     with _errors(_debug(ctx)):
@@ -336,23 +336,7 @@ def report(
             if chosen is None:
                 history = store.sessions(float("-inf"), now)
                 chosen = periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
-            bucket = series_bucket_seconds(chosen)
-            series = series_points(store.anchor_series(chosen.since, chosen.until, bucket), bucket)
-            last = store.last_round()
-            targets = (
-                [s.target for s in last.samples] if last else [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
-            )
-            figures = compute(
-                chosen,
-                store.incidents(chosen.since, chosen.until),
-                store.sessions(chosen.since, chosen.until),
-                cfg.business_hours,
-                method=method_from_config(cfg.probe, cfg.detect, targets),
-                cost=cfg.cost,
-                plan=cfg.plan,
-                series=series,
-                speeds=store.speed_results(chosen.since, chosen.until),
-            )
+            figures = from_store(store, cfg, chosen)
         _emit(kind, figures, cfg, now, output)
 
 
@@ -365,7 +349,7 @@ def _emit(kind: str, figures: Any, cfg: config.Config, now: float, output: Path 
         click.echo(f"{kind} report written to {output}", err=True)
 
 
-def _render(kind: str, figures: Any, cfg: config.Config, now: float) -> str | bytes:
+def _render(kind: str, figures: Any, cfg: config.Config, now: float, warn: bool = True) -> str | bytes:
     if kind == "json":
         from netwatch.report.compute import to_json
 
@@ -386,8 +370,13 @@ def _render(kind: str, figures: Any, cfg: config.Config, now: float) -> str | by
         templates=cfg.report.templates,
         generated_at=now,
     )
-    for warning in rendered.warnings:
-        click.echo(f"netwatch: warning: {warning}", err=True)
+    if warn:
+        for warning in rendered.warnings:
+            click.echo(f"netwatch: warning: {warning}", err=True)
+    elif rendered.warnings:
+        n = len(rendered.warnings)
+        click.echo(f"netwatch: note: the letter shows {n} placeholder{'s' if n != 1 else ''} for details not in the "
+                   "configuration (`netwatch report --format md` lists them)", err=True)  # fmt: skip
     if kind == "pdf":
         from netwatch.report.pdf import to_pdf
 
@@ -471,3 +460,118 @@ def influx_backfill(ctx: click.Context, config_path: Path | None, since: str, un
             f"{local(chosen.since, tz)} to {local(chosen.until, tz)} into {describe(cfg.influxdb)} "
             f"in {done.seconds:.1f} s ({done.points_per_second:.0f} points/s)"
         )
+
+
+@main.command()
+@_config_option
+@click.option("--expect", metavar="DIGEST", help="A seal digest published earlier (e.g. printed in a report or an "
+              "evidence bundle): fail unless it is in the chain.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def verify(ctx: click.Context, config_path: Path | None, expect: str | None, as_json: bool) -> None:
+    """Check that the store holds exactly what was recorded: every round, incident and record against its
+    SHA-256 seal. Exits 0 when intact, 9 when anything was edited, inserted or deleted (each place is listed)."""
+    from netwatch.evidence import verification_json, verification_lines
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        with Store.open(cfg.store.path, readonly=True) as store:
+            if sys.stderr.isatty() and not as_json:
+                total = store.count_rounds(float("-inf"), float("inf"))
+                with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
+                    result = store.verify(expect, progress=bar.update)
+            else:
+                result = store.verify(expect)
+        tz = cfg.business_hours.timezone
+        if as_json:
+            click.echo(json.dumps(verification_json(result, cfg.store.path), indent=2))
+        else:
+            for line in verification_lines(result, cfg.store.path, tz):
+                click.echo(line)
+        if not result.ok:
+            sys.exit(ExitCode.VERIFY)
+
+
+@main.command()
+@_config_option
+@click.option("--period", "named_period", metavar="NAME", help="today, yesterday, this-week, last-week, "
+              "this-month or last-month (in the configured timezone).")  # fmt: skip
+@click.option("--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured timezone.")
+@click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="The zip to write (default: netwatch-evidence-SINCE--UNTIL.zip here).")  # fmt: skip
+@click.pass_context
+def evidence(
+    ctx: click.Context,
+    config_path: Path | None,
+    named_period: str | None,
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+) -> None:
+    """Write one zip of evidence for a period: the report (HTML, PDF when available, JSON, letter), the raw
+    rounds as CSV, the incidents as JSON, the configuration without secrets, the verification of the evidence
+    chain, and a manifest with every file's SHA-256."""
+    from netwatch.evidence import write_bundle
+    from netwatch.report import period as periods
+    from netwatch.report.pdf import MISSING
+    from netwatch.report.store_source import figures as from_store
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        tz = cfg.business_hours.timezone
+        now = time.time()
+        if named_period and (since or until):
+            raise ReportError("--period names the whole period: use it or --since/--until, not both")
+        chosen = periods.named(named_period, tz, now=now) if named_period else None
+        for option, word in (("--since", since), ("--until", until)):
+            if word:
+                periods.parse_when(option, word, tz, end_of_day=False)
+        if output is not None and output.suffix.lower() != ".zip":
+            raise ReportError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
+        with Store.open(cfg.store.path, readonly=True) as store:
+            if chosen is None:
+                history = store.sessions(float("-inf"), now)
+                chosen = periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
+            figures = from_store(store, cfg, chosen)
+
+            def render(fmt: str) -> str | bytes | None:
+                try:
+                    return _render(fmt, figures, cfg, now, warn=fmt != "md")
+                except ReportError as err:
+                    if fmt == "pdf" and str(err) == MISSING:
+                        return None
+                    raise
+
+            if output is None:
+                last_day = _day(max(chosen.since, chosen.until - 0.001), tz)  # the period's end is excluded
+                output = Path(f"netwatch-evidence-{_day(chosen.since, tz)}--{last_day}.zip")
+            if sys.stderr.isatty():
+                total = store.count_rounds(float("-inf"), float("inf"))
+                with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
+                    verification = store.verify(progress=bar.update)
+                rows = store.count_rounds(chosen.since, chosen.until)
+                with click.progressbar(length=rows, label="Writing rounds", file=sys.stderr) as bar:
+                    bundle = write_bundle(store, cfg, chosen, output, verification=verification, generated_at=now,
+                                          render=render, rounds_progress=bar.update)  # fmt: skip
+            else:
+                verification = store.verify()
+                bundle = write_bundle(store, cfg, chosen, output, verification=verification, generated_at=now,
+                                      render=render)  # fmt: skip
+        for warning in bundle.warnings:
+            click.echo(f"netwatch: warning: {warning}", err=True)
+        verdict = "chain intact" if bundle.verification.ok else "CHAIN BROKEN (see verification.txt)"
+        click.echo(
+            f"evidence written to {bundle.path}: {len(bundle.files)} files, {bundle.rounds} rounds, {verdict}, "
+            f"seal {bundle.verification.head_seal} sha256:{bundle.verification.head_digest[:16]}"
+        )
+        if not bundle.verification.ok:
+            sys.exit(ExitCode.VERIFY)
+
+
+def _day(at: float, tz: Any) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d")

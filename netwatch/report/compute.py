@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from netwatch.model import Cause, Coverage, Incident, Kind, Target
 from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, months, spread
+from netwatch.report.evidence import NO_EVIDENCE, EvidenceFigures
 from netwatch.report.money import NO_MONEY, Money, money
 from netwatch.report.speed import NO_SPEED, SpeedFigures, speed_figures
 from netwatch.schedule import BusinessHours
@@ -51,9 +52,10 @@ __all__ = [
 
 ISP_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.DNS})  # outages the provider answers for
 CLOCK = (
-    "system wall clock (UTC) for timestamps, rounds paced by the monotonic clock; a wall-clock step of more than"
-    " 1 s between rounds (e.g. an NTP correction) closes open incidents and starts a new session, so it never"
-    " becomes a fake outage or a negative duration"
+    "system wall clock (UTC) for timestamps, rounds paced by the monotonic clock. Before the clock is synchronised"
+    " (a Raspberry Pi boots with a stale time) rounds are timed provisionally from the monotonic clock and corrected"
+    " once it is; a step of a synchronised clock of more than 1 s between rounds closes open incidents and starts a"
+    " new session, so it never becomes a fake outage or a negative duration. Every clock event is listed below"
 )
 SERIES_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 7 * 86400)  # seconds
 
@@ -144,6 +146,7 @@ class Report:
     money: Money = NO_MONEY
     gaps: tuple[tuple[float, float], ...] = ()  # unmonitored [start, end) inside the period, in order
     speed: SpeedFigures = NO_SPEED  # the speed tests that started inside the period (``report.speed``)
+    evidence: EvidenceFigures = NO_EVIDENCE  # clock events, traceroutes and the chain's seal (``report.evidence``)
 
     @property
     def unmonitored_seconds(self) -> float:
@@ -256,13 +259,15 @@ def compute(
     plan: PlanConfig | None = None,
     series: Sequence[SeriesPoint] = (),
     speeds: Sequence[SpeedResult] = (),
+    evidence: EvidenceFigures = NO_EVIDENCE,
 ) -> Report:
     """Figures for ``period``. Open incidents run to the end of the monitored time, never beyond it.
 
     ``series`` is kept as given (see ``series_points``), minus the points outside the period; ``cost`` and
     ``plan`` give the money figures (None: not configured). ``speeds`` are speed test attempts: those starting
     inside the period give the speed figures against ``plan`` (see ``report.speed``). Work grows with the number
-    of incidents, speed tests and days, not with the length of the period in seconds.
+    of incidents, speed tests and days, not with the length of the period in seconds. ``evidence`` is kept as
+    given (see ``report.evidence.evidence_figures``).
     """
     merged = _merge(sessions, period)
     monitored_until = merged[-1].end if merged else period.since
@@ -310,6 +315,7 @@ def compute(
         ),
         gaps=gaps((period.since, period.until), [(c.start, c.end) for c in merged]),
         speed=speed_figures(speeds, business, plan, since=period.since, until=period.until),
+        evidence=evidence,
     )
 
 

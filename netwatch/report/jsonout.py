@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from netwatch.model import Kind
+from netwatch.model import Kind, StoredTrace
 from netwatch.report.compute import Bucket, Method, Money, Report, iso_local, iso_utc
+from netwatch.report.evidence import trace_summary
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
 
 
@@ -138,10 +139,23 @@ def _speed(s: SpeedFigures) -> dict[str, Any]:
     }
 
 
+def _trace(t: StoredTrace) -> dict[str, Any]:
+    return {
+        "at": iso_utc(t.at),
+        "reason": t.reason,
+        "destination": t.destination,
+        "reached": t.reached,
+        "summary": trace_summary(t),
+        "error": t.error,
+        "hops": [{"ttl": h.ttl, "address": h.address, "rtt_ms": _opt(h.rtt_ms), "note": h.note} for h in t.hops],
+    }
+
+
 def to_json(report: Report) -> dict[str, Any]:
     """The JSON report: the contract of DESIGN.md (every field always present), extended."""
     outages = report.outages
     degraded = report.of_kind(Kind.DEGRADED)
+    seal = report.evidence.seal
     availability = report.availability_percent
     return {
         "period": {
@@ -175,6 +189,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "rounds": f.incident.rounds,
                 "cause_rounds": {c.value: n for c, n in f.incident.cause_rounds},
                 "evidence": f.incident.detail,
+                "traceroutes": [_trace(t) for t in report.evidence.traces_of(f.incident)],
             }
             for f in report.incidents
         ],
@@ -213,4 +228,19 @@ def to_json(report: Report) -> dict[str, Any]:
         "method": _method(report.method),
         "money": _money(report.money),
         "speed": _speed(report.speed),
+        "clock_events": [
+            {"at": iso_utc(e.at), "kind": e.kind.value, "step_seconds": _r(e.step), "detail": e.detail}
+            for e in report.evidence.clock_events
+        ],
+        "unsynchronised": [
+            {
+                "start": iso_utc(u.start),
+                "end": iso_utc(u.end),
+                "rounds": u.rounds,
+                "retimed": u.retimed,
+                "retimed_by_seconds": _opt(u.delta),
+            }
+            for u in report.evidence.unsynced
+        ],
+        "seal": None if seal is None else {"seal": seal.seal_id, "sha256": seal.digest},
     }

@@ -27,6 +27,7 @@ from netwatch.errors import ReportError
 from netwatch.model import Cause, Kind, Role
 from netwatch.report import speedview, view
 from netwatch.report.compute import Report, iso_utc
+from netwatch.report.evidence import CLOCK_MEANING, trace_path, trace_summary
 from netwatch.report.letter import letter
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.text import css_string, local_time, mbps, md_escape, money, percent, period_text
@@ -141,6 +142,8 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "sentence": lambda text: text[:1].upper() + text[1:],
         "css": css_string,
         "mbps": mbps,
+        "trace_summary": trace_summary,
+        "trace_path": trace_path,
     }
     env.filters.update(filters)
     return env
@@ -203,6 +206,8 @@ def _common(report: Report, business: BusinessHours, owner: OwnerConfig, plan: P
         "period_text": period_text(report.period.since, report.period.until, ZoneInfo(report.timezone)),
         "speed": report.speed,
         "evening_peak": f"{EVENING_PEAK[0]:02d}:00-{EVENING_PEAK[1]:02d}:00",
+        "evidence": report.evidence,
+        "clock_meaning": {kind.value: text for kind, text in CLOCK_MEANING.items()},
     }
 
 

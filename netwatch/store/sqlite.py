@@ -541,6 +541,18 @@ class Store:
         )
         return [(row[0], self._round(*row[1:])) for row in rows]
 
+    def targets_between(self, since: float, until: float) -> list[Target]:
+        """Every target probed by a round with ``since <= at < until``, in the order they were first seen."""
+        rows = self._query(
+            "SELECT targets FROM target_sets WHERE id IN"
+            " (SELECT DISTINCT set_id FROM rounds WHERE at_ms >= ? AND at_ms < ?) ORDER BY id",
+            (codec.to_ms(since), codec.to_ms(until)),
+        )
+        seen: dict[Target, None] = {}
+        for (text,) in rows:
+            seen.update(dict.fromkeys(codec.targets_from_json(text)))
+        return list(seen)
+
     def count_rounds(self, since: float, until: float) -> int:
         """How many rounds ``rounds(since, until)`` yields."""
         rows = self._query(

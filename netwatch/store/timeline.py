@@ -77,14 +77,17 @@ def close_open_spans(conn: sqlite3.Connection, exclude: int | None) -> list[int]
 
 
 def spans(conn: sqlite3.Connection, since_ms: int, until_ms: int) -> list[Span]:
-    """Spans whose stamps overlap [since, until] (an open span reaches to its session's last round)."""
+    """Spans whose stamps overlap [since, until]. An open span is given the extent it has so far (to the last
+    round inserted) and ``delta_ms`` None."""
     rows = conn.execute(
-        f"SELECT {_SPAN} FROM clock_spans WHERE start_ms <= ? AND coalesce(end_ms, ("
-        "SELECT coalesce(end_ms, last_ms, start_ms) FROM sessions WHERE sessions.id = clock_spans.session_id)) >= ?"
-        " ORDER BY start_ms, id",
-        (until_ms, since_ms),
+        "SELECT id, session_id, boot_id, offset_ms, first_round,"
+        " coalesce(last_round, (SELECT seq FROM sqlite_sequence WHERE name = 'rounds')), start_ms,"
+        " coalesce(end_ms, (SELECT max(at_ms) FROM rounds WHERE id >= first_round), start_ms), delta_ms"
+        " FROM clock_spans ORDER BY start_ms, id"
     ).fetchall()
-    return [Span(*row) for row in rows]
+    return [
+        span for span in (Span(*row) for row in rows) if span.start_ms <= until_ms and (span.end_ms or 0) >= since_ms
+    ]
 
 
 def insert_event(conn: sqlite3.Connection, event: ClockEvent, rounds: int = 0) -> int:

@@ -1,0 +1,120 @@
+"""What a report says about the evidence behind its figures: clock events, rounds timed before the clock was
+synchronised, traceroutes taken when incidents began, and the seal of the evidence chain.
+
+Owns ``EvidenceFigures`` and building it for a period (pure: the caller reads the store), the sentences a reader
+is shown about each clock event, and the one-line summary of a traceroute ("ends at 198.18.2.1 after 2 hops").
+Must not read the store, the clock or files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from netwatch.clock import ClockEvent, EventKind
+from netwatch.model import Incident, Kind, StoredTrace
+
+# What each kind of clock event means for the figures, for the method section.
+CLOCK_MEANING = {
+    EventKind.STEP: "the system clock jumped; incidents open at that moment were closed at the last round before it",
+    EventKind.UNSYNCED: "monitoring started before the clock was synchronised: rounds were timed provisionally",
+    EventKind.BEHIND: "the unsynchronised clock read earlier than the last record: provisional times were moved"
+    " after it",
+    EventKind.SYNCED: "the clock was synchronised: the provisional times were corrected by the amount shown",
+    EventKind.UNVERIFIED: "no time service was running to confirm the system clock",
+}
+
+
+@dataclass(frozen=True)
+class Unsynced:
+    """Rounds timed provisionally. ``retimed`` when they were corrected once the clock was synchronised (their
+    times are then exact); otherwise their times are only as good as the clock was (it never synchronised in
+    that boot)."""
+
+    start: float
+    end: float
+    rounds: int
+    retimed: bool
+    delta: float | None  # seconds added when re-timed
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The newest seal of the evidence chain when the report was made: anyone can check later that the store
+    still holds what it held then (`netwatch verify --expect DIGEST`)."""
+
+    seal_id: int
+    digest: str  # hex SHA-256
+
+
+@dataclass(frozen=True)
+class EvidenceFigures:
+    clock_events: tuple[ClockEvent, ...] = ()
+    unsynced: tuple[Unsynced, ...] = ()
+    traces: tuple[StoredTrace, ...] = ()
+    seal: Seal | None = None
+
+    def traces_of(self, incident: Incident) -> tuple[StoredTrace, ...]:
+        """The traceroutes taken for ``incident`` (matched on kind and start, as the store links them)."""
+        return tuple(
+            t
+            for t in self.traces
+            if t.incident_kind is incident.kind
+            and t.incident_start is not None
+            and abs(t.incident_start - incident.start) < 0.0005
+        )
+
+    @property
+    def untimed_rounds(self) -> int:
+        """Rounds whose times were never corrected."""
+        return sum(u.rounds for u in self.unsynced if not u.retimed)
+
+
+NO_EVIDENCE = EvidenceFigures()
+
+
+def evidence_figures(
+    since: float,
+    until: float,
+    clock_events: Sequence[ClockEvent],
+    unsynced: Sequence[Unsynced],
+    traces: Sequence[StoredTrace],
+    seal: Seal | None,
+) -> EvidenceFigures:
+    """The evidence of [since, until): events and traceroutes inside it, spans overlapping it (kept whole)."""
+    return EvidenceFigures(
+        clock_events=tuple(sorted((e for e in clock_events if since <= e.at < until), key=lambda e: e.at)),
+        unsynced=tuple(u for u in unsynced if u.start < until and u.end >= since),
+        traces=tuple(sorted((t for t in traces if since <= t.at < until), key=lambda t: t.at)),
+        seal=seal,
+    )
+
+
+def trace_summary(trace: StoredTrace) -> str:
+    """One line: where the path went, e.g. "reached 1.1.1.1 in 9 hops" or "ends at 100.64.0.1 (hop 2):
+    nothing answered beyond it"."""
+    if trace.error and not trace.hops:
+        return f"no path: {trace.error}"
+    if trace.reached:
+        return f"reached {trace.destination} in {len(trace.hops)} hop{'s' if len(trace.hops) != 1 else ''}"
+    last = trace.last_answer
+    if last is None:
+        return "nothing answered, not even the first hop"
+    said = f" ({last.note})" if last.note else ""
+    return f"ends at {last.address} (hop {last.ttl}){said}: nothing answered beyond it"
+
+
+def trace_path(trace: StoredTrace) -> str:
+    """The hops as text: "198.18.1.1 0.4 ms → 198.18.2.1 1.2 ms → * → *"."""
+    parts = []
+    for hop in trace.hops:
+        if hop.address is None:
+            parts.append("*")
+        else:
+            rtt = "" if hop.rtt_ms is None else f" {hop.rtt_ms:.1f} ms"
+            parts.append(f"{hop.address}{rtt}")
+    return " → ".join(parts) if parts else "—"
+
+
+def kind_label(kind: Kind | None) -> str:
+    return "" if kind is None else kind.value

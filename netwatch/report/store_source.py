@@ -1,0 +1,55 @@
+"""Reports from the local store: reading everything a report of a period needs and computing its figures.
+
+Owns the store side of `netwatch report` and of the evidence bundle: incidents, coverage sessions, the anchor
+series, speed tests, clock events and spans, traceroutes and the chain's seal, read through a read-only
+``Store`` and handed to ``compute``. Must not render or write anything.
+"""
+
+from __future__ import annotations
+
+from netwatch.config import Config
+from netwatch.model import Role, Target
+from netwatch.report.compute import Period, Report, compute, method_from_config, series_bucket_seconds, series_points
+from netwatch.report.evidence import Seal, Unsynced, evidence_figures
+from netwatch.store import codec
+from netwatch.store.sqlite import Store
+
+
+def unsynced(store: Store, since: float, until: float) -> list[Unsynced]:
+    """The clock spans overlapping the period as the report shows them."""
+    out = []
+    for span in store.clock_spans(since, until):
+        rounds = 0 if span.last_round is None else max(0, span.last_round - span.first_round + 1)
+        end = codec.from_ms(span.end_ms if span.end_ms is not None else span.start_ms)
+        delta = None if span.delta_ms is None else codec.from_ms(span.delta_ms)
+        out.append(Unsynced(codec.from_ms(span.start_ms), end, rounds, span.delta_ms is not None, delta))
+    return out
+
+
+def figures(store: Store, cfg: Config, chosen: Period) -> Report:
+    """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule."""
+    bucket = series_bucket_seconds(chosen)
+    series = series_points(store.anchor_series(chosen.since, chosen.until, bucket), bucket)
+    last = store.last_round()
+    targets = [s.target for s in last.samples] if last else [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
+    head = store.head()
+    evidence = evidence_figures(
+        chosen.since,
+        chosen.until,
+        store.clock_events(chosen.since, chosen.until),
+        unsynced(store, chosen.since, chosen.until),
+        store.traces(chosen.since, chosen.until),
+        Seal(head.seal_id, head.digest.hex()) if head.seal_id else None,
+    )
+    return compute(
+        chosen,
+        store.incidents(chosen.since, chosen.until),
+        store.sessions(chosen.since, chosen.until),
+        cfg.business_hours,
+        method=method_from_config(cfg.probe, cfg.detect, targets),
+        cost=cfg.cost,
+        plan=cfg.plan,
+        series=series,
+        speeds=store.speed_results(chosen.since, chosen.until),
+        evidence=evidence,
+    )
