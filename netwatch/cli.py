@@ -184,6 +184,51 @@ def probe(ctx: click.Context, config_path: Path | None) -> None:
             click.echo(line)
 
 
+def _ip_address(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    import ipaddress
+
+    if value is not None:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise click.BadParameter(
+                f"{value!r} is not an IP address (names are not resolved: DNS may be what is down)"
+            ) from None
+    return value
+
+
+@main.command()
+@_config_option
+@click.option("--max-hops", default=30, show_default=True, type=click.IntRange(1, 64), help="Farthest TTL tried.")
+@click.option("--timeout", default=2.0, show_default=True, type=click.FloatRange(0.1, 30.0),
+              help="Seconds to wait for the answers (all hops are probed at once).")  # fmt: skip
+@click.argument("destination", required=False, callback=_ip_address)
+@click.pass_context
+def traceroute(
+    ctx: click.Context, config_path: Path | None, max_hops: int, timeout: float, destination: str | None
+) -> None:
+    """Show where the path to DESTINATION ends (default: the first IPv4 anchor); nothing is stored.
+
+    Exits 0 whatever the path, 5 when no request could be sent (no route from this machine, no ICMP permission).
+    """
+    from netwatch.probes.icmp import choose_mode
+    from netwatch.probes.traceroute import summary, trace
+    from netwatch.status import trace_table
+
+    debug = _debug(ctx)
+    with _errors(debug):
+        cfg = _load(config_path)
+        logs.setup("debug" if debug else "warning")
+        anchors = cfg.targets.anchors
+        target = destination or next((a for a in anchors if ":" not in a), anchors[0])
+        privileged = choose_mode(cfg.probe.mode)
+        result = trace(target, privileged=privileged, max_hops=max_hops, timeout=timeout, started_at=time.time())
+        if result.error:
+            _fail(summary(result), ExitCode.PROBE)
+        for line in trace_table(result):
+            click.echo(line)
+
+
 @main.command()
 @_config_option
 @click.option("--backend", metavar="NAME", help="Run only this backend (speedtest, ookla, http, iperf3, cloudflare), "

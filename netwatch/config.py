@@ -161,6 +161,22 @@ class InfluxConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    """The Prometheus endpoint (the ``prometheus`` extra); ``listen`` is validated by ``parse_listen``."""
+
+    enabled: bool
+    listen: str  # "ADDRESS:PORT", IPv6 in brackets: "[::1]:9847"
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) of ``listen``, the host without brackets."""
+        parsed = parse_listen(self.listen)
+        if isinstance(parsed, str):
+            raise ValueError(parsed)  # validated at parse time: only a bug gets here
+        return parsed
+
+
+@dataclass(frozen=True)
 class Config:
     probe: ProbeConfig
     targets: TargetsConfig
@@ -175,6 +191,7 @@ class Config:
     report: ReportConfig
     influxdb: InfluxConfig
     speedtest: SpeedtestConfig
+    metrics: MetricsConfig
     business_hours: BusinessHours
     source: Path | None  # the file it came from, None for the built-in defaults
     state_dir: Path  # where a relative store.path is resolved
@@ -358,6 +375,30 @@ def each_backend(key: str, items: list[str]) -> Iterator[Issue]:
             yield f"[{i}]", message, fix
 
 
+def parse_listen(text: str) -> tuple[str, int] | str:
+    """(host, port) of "ADDRESS:PORT" (an IPv6 address in brackets, "[::1]:9847"), or what is wrong with it."""
+    host, colon, port = text.rpartition(":")
+    if not colon or not host:
+        return "must be ADDRESS:PORT"
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+        if not _is_ip(host) or ipaddress.ip_address(host).version != 6:
+            return "the address in brackets must be an IPv6 address"
+    elif ":" in host:
+        return "an IPv6 address must be written in brackets"
+    elif not _is_ip(host):
+        return "the address must be an IP address"
+    if not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
+        return "the port must be a number from 1 to 65535"
+    return host, int(port)
+
+
+def listen_address(key: str, value: str) -> Iterator[Issue]:
+    problem = parse_listen(value)
+    if isinstance(problem, str):
+        yield "", f"{problem}, got {_show(value)}", 'write e.g. listen = "127.0.0.1:9847" or "[::1]:9847"'
+
+
 _ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage"
 _HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
 
@@ -478,6 +519,13 @@ TABLES: dict[str, Table] = {
         "daily_budget_mb": Key(float, 0.0, "megabytes of test traffic per UTC day; 0 = unlimited", "megabytes",
                                (bounds(0),)),
     }, subtables=tuple(speed.BACKENDS)),
+    "metrics": Table(MetricsConfig, {
+        "enabled": Key(bool, False, "serve Prometheus metrics on http://<listen>/metrics (the prometheus extra)",
+                       "true or false"),
+        "listen": Key(str, "127.0.0.1:9847", 'ADDRESS:PORT, IPv6 in brackets ("[::1]:9847"); a non-loopback '
+                      "address exposes the metrics to the network", "an address and port in quotes",
+                      (listen_address,)),
+    }),
 }  # fmt: skip
 
 # Tables validated by their owner: name → from_config(table), which raises ConfigError; the value has to_table().

@@ -6,7 +6,8 @@ periodically and after every outage), feeding the detector, and handing rounds a
 single writer thread so that a slow SD card never delays a probe, and starting the InfluxDB exporter (a thread of
 its own that follows the committed store; its cursor goes through the writer), and the scheduled speed tests
 (speedtask.py). Signals only set the stop event; shutdown stops the exporter, aborts a running speed test,
-closes open incidents at the last round seen and flushes everything.
+closes open incidents at the last round seen and flushes everything. The optional Prometheus endpoint
+(metrics.py) is fed after each round.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from netwatch.timefmt import duration, utc
 
 if TYPE_CHECKING:
     from netwatch.export.exporter import Exporter
+    from netwatch.metrics import MetricsServer, Tracker
 
 log = logging.getLogger("netwatch")
 
@@ -186,6 +188,7 @@ class Daemon:
         self._last_probe_errors: frozenset[str] = frozenset()
         self._gateway_gone = False
         self.remember_isp_hop = True  # `netwatch probe` reads the remembered hop but never writes state
+        self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
 
     # --- targets ---------------------------------------------------------------------------------------------
 
@@ -261,7 +264,7 @@ class Daemon:
 
     # --- the loop --------------------------------------------------------------------------------------------
 
-    async def run(self) -> None:
+    async def _monitor(self) -> None:
         cfg = self.config
         privileged = choose_mode(cfg.probe.mode) if self._probes is None else False
         store = Store.open(cfg.store.path)
@@ -345,6 +348,40 @@ class Daemon:
             return wall
         reading = self.clock.read()
         return wall - (reading.wall - reading.mono) + offset
+
+    async def run(self) -> None:
+        """Monitor until ``stop`` is set, then flush everything. With ``[metrics] enabled`` the Prometheus
+        endpoint comes first (a port in use is named before anything is opened) and closes last."""
+        server = self._serve_metrics()
+        try:
+            await self._monitor()
+        finally:
+            if server is not None:
+                server.close()
+
+    def _serve_metrics(self) -> MetricsServer | None:
+        """The Prometheus endpoint when ``[metrics] enabled``; raises ConfigError naming the key it cannot use."""
+        if not self.config.metrics.enabled:
+            return None
+        from netwatch.metrics import Tracker, serve
+
+        self.metrics = Tracker(self.config.detect.window)
+        return serve(self.config.metrics, self.metrics, str(self.config.source) if self.config.source else None)
+
+    def _publish(self, rnd: Round, events: list[detect.Event], writer: Writer) -> None:
+        """Hand the round just handled to the metrics tracker (a few microseconds)."""
+        assert self.metrics is not None
+        slow = self._speed is not None and self._speed.state.incident is not None
+        self.metrics.round(
+            rnd,
+            self.state,
+            events,
+            seconds=time.monotonic() - rnd.mono,
+            overruns=self.overruns,
+            pending=writer.store.pending(),
+            write_failures=writer.failures,
+            slow_open=slow,
+        )
 
     def _start_speed_tests(self, writer: Writer) -> None:
         """The scheduled speed tests when ``[speedtest] enabled``; a backend that cannot run here is named now."""
@@ -523,6 +560,8 @@ class Daemon:
                 if inc.kind is Kind.OUTAGE:
                     # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
                     self._maybe_rediscover(privileged, force=True)
+        if self.metrics is not None:
+            self._publish(rnd, events, writer)
 
     def _shutdown(self, writer: Writer) -> None:
         self.state, events = detect.close_all(self.state)

@@ -118,7 +118,10 @@ class SpeedTask:
         reason = speedcheck.skip_reason(current_outage(self.daemon), st.daily_budget_mb, used)
         if reason is not None:
             log.info("speed test via %s %s", st.backend, reason)
-            self.writer.submit(store.save_speed, speedcheck.skipped(at, st.backend, reason))
+            skipped = speedcheck.skipped(at, st.backend, reason)
+            self.writer.submit(store.save_speed, skipped)
+            if self.daemon.metrics is not None:
+                self.daemon.metrics.speed(skipped)
             return
         try:
             chain = build_chain(self.cfg, st.chain, speedcheck.budget_left(st.daily_budget_mb, used))
@@ -136,6 +139,8 @@ class SpeedTask:
             else:
                 log.info("%s", summary(result))
             self.writer.submit(store.save_speed, result)
+            if self.daemon.metrics is not None:
+                self.daemon.metrics.speed(result)
             self._judge(result)
 
     async def _in_thread(self, chain: list[SpeedBackend]) -> tuple[SpeedResult, ...] | None:
@@ -147,6 +152,8 @@ class SpeedTask:
 
     def _judge(self, result: SpeedResult) -> None:
         self.state, events = speedcheck.step(self.state, result, self.rules, line_ok(self.daemon))
+        if self.daemon.metrics is not None:
+            self.daemon.metrics.events(events)
         for event in events:
             inc = event.incident
             self.writer.submit(self.writer.store.save_incident, inc)

@@ -1,7 +1,9 @@
-"""What `netwatch status` and `netwatch probe` print: pure formatting of a Status or a Round.
+"""What `netwatch status`, `netwatch probe` and `netwatch traceroute` print: pure formatting of a Status, a
+Round or a Trace.
 
-Owns the wording of the state line ("UP", "DOWN", "not running") and of the probe table. Must not read the store,
-the clock or the network: the caller passes the Status, "now" and the timezone to show times in.
+Owns the wording of the state line ("UP", "DOWN", "not running"), of the probe table and of the traceroute
+table. Must not read the store, the clock or the network: the caller passes the Status, "now" and the timezone
+to show times in.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from netwatch.classify import round_cause
 from netwatch.model import ExportState, Incident, Kind, Role, Round, Status
+from netwatch.probes.traceroute import Trace, summary
 from netwatch.timefmt import duration, local
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
@@ -117,3 +120,17 @@ def probe_table(rnd: Round) -> list[str]:
     lines.append("")
     lines.append("Verdict: the line is up" if cause is None else f"Verdict: the line looks down, cause {cause.value}")
     return lines
+
+
+def trace_table(trace: Trace) -> list[str]:
+    """A traceroute as a table (TTL, who answered, RTT, what it said) and a line saying where the path ends."""
+    rows = [("TTL", "ADDRESS", "RTT", "NOTE")]
+    for i, hop in enumerate(trace.hops):
+        reached = trace.reached and i == len(trace.hops) - 1
+        rtt = f"{hop.rtt_ms:.1f} ms" if hop.rtt_ms is not None else "-"
+        what = "destination" if reached else hop.note or ("no reply" if hop.address is None else "")
+        rows.append((str(hop.ttl), hop.address or "*", rtt, what))
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{a:>{width[0]}}  {b:<{width[1]}}  {c:>{width[2]}}  {d}".rstrip() for a, b, c, d in rows]
+    verdict = summary(trace)
+    return [*lines, "", verdict[:1].upper() + verdict[1:]]

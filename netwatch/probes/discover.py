@@ -1,31 +1,22 @@
 """Discovery of the gateway (routing table) and of the ISP hop (TTL-limited probe).
 
 Owns reading the kernel's default routes and finding the first hop beyond the gateway: an ICMP echo with TTL 2
-towards an anchor expires at the ISP's edge, whose Time Exceeded reply names it. Privileged mode uses a raw
-socket; unprivileged mode reads the ICMP error from a ping socket's error queue (IP_RECVERR), so no capability
-is needed. The parsers are pure; the probe is synchronous and meant to run in a worker thread.
+towards an anchor expires at the ISP's edge, whose Time Exceeded reply names it (a two-hop traceroute.trace, so
+the same code serves both socket modes and both address families). The parsers are pure; the probe is
+synchronous and meant to run in a worker thread.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
-import os
-import select
 import socket
 import struct
-import time
 from collections.abc import Sequence
 
-from icmplib import ICMPRequest, ICMPv4Socket
-from icmplib.exceptions import ICMPLibError
+from netwatch.probes import traceroute
 
 log = logging.getLogger(__name__)
-
-_SO_EE_ORIGIN_ICMP = 2
-_ICMP_TIME_EXCEEDED = 11
-_IP_RECVERR = 11
 
 
 def parse_proc_route(text: str) -> str | None:
@@ -77,69 +68,19 @@ def default_gateway() -> str | None:
     return None
 
 
-def _raw_hop(destination: str, ttl: int, timeout: float) -> str | None:
-    with ICMPv4Socket(privileged=True) as sock:
-        request = ICMPRequest(destination, os.getpid() & 0xFFFF, 1, ttl=ttl)
-        sock.send(request)
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            reply = sock.receive(request, remaining)
-            if reply.type == _ICMP_TIME_EXCEEDED:
-                return str(reply.source)
-            return None  # reached the destination or unreachable: no hop at this distance
-    return None
-
-
-def _echo_packet(ident: int, seq: int) -> bytes:
-    header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-    payload = b"netwatch-hop"
-    data = header + payload
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    total = (total >> 16) + (total & 0xFFFF)
-    total += total >> 16
-    return struct.pack("!BBHHH", 8, 0, ~total & 0xFFFF, ident, seq) + payload
-
-
-def _recverr_hop(destination: str, ttl: int, timeout: float) -> str | None:
-    """TTL-limited echo on an unprivileged ping socket; the Time Exceeded arrives on the error queue."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP) as sock:
-        sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
-        sock.setblocking(False)
-        sock.sendto(_echo_packet(0, 1), (destination, 0))
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            ready, _, errors = select.select([sock], [], [sock], remaining)
-            if not ready and not errors:
-                return None
-            try:
-                _, ancdata, _, _ = sock.recvmsg(512, 512, socket.MSG_ERRQUEUE)
-            except BlockingIOError:
-                with contextlib.suppress(OSError):
-                    sock.recv(512)  # an echo reply: the destination is at or within this TTL
-                return None
-            for level, kind, data in ancdata:
-                if level != socket.IPPROTO_IP or kind != _IP_RECVERR or len(data) < 24:
-                    continue
-                _errno, origin, icmp_type = struct.unpack_from("=IBB", data)
-                if origin == _SO_EE_ORIGIN_ICMP and icmp_type == _ICMP_TIME_EXCEEDED:
-                    return socket.inet_ntoa(data[20:24])  # sockaddr_in of the offender follows the 16-byte header
-    return None
-
-
 def isp_hop(anchors: Sequence[str], gateway: str | None, privileged: bool, timeout: float) -> str | None:
-    """The first hop beyond the gateway towards the IPv4 anchors, or None when no anchor path reveals it.
+    """The first hop beyond the gateway towards the anchors (in their order), or None when no anchor path reveals
+    it: the router whose Time Exceeded answers an echo sent with TTL 2.
 
     Blocking (up to ``timeout`` per anchor tried): call it from a worker thread.
     """
     for anchor in anchors:
-        if ipaddress.ip_address(anchor).version != 4:
+        path = traceroute.trace(anchor, privileged=privileged, max_hops=2, timeout=timeout, started_at=0.0)
+        if path.error:
+            log.debug("ISP hop probe towards %s failed: %s", anchor, path.error)
             continue
-        try:
-            hop = _raw_hop(anchor, 2, timeout) if privileged else _recverr_hop(anchor, 2, timeout)
-        except (ICMPLibError, OSError) as err:
-            log.debug("ISP hop probe towards %s failed: %s", anchor, err)
-            continue
-        if hop and hop != gateway:
-            return hop
+        second = path.hops[1] if len(path.hops) == 2 else None
+        # Not the anchor itself (reached at TTL 2), nor a router refusing to forward (its note says so).
+        if second and second.address and not path.reached and not second.note and second.address != gateway:
+            return second.address
     return None

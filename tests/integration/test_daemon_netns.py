@@ -38,7 +38,7 @@ SLACK = INTERVAL + TIMEOUT + 0.1
 T = TypeVar("T")
 
 
-def write_config(path: Path, store: Path, commit_interval: float) -> Path:
+def write_config(path: Path, store: Path, commit_interval: float, extra: str = "") -> Path:
     anchors = ", ".join(f'"{a}"' for a in (*ANCHORS, ANCHOR6))
     path.write_text(
         f"""
@@ -63,7 +63,7 @@ loss_percent = 5.0
 [store]
 path = "{store}"
 commit_interval = {commit_interval}
-"""
+{extra}"""
     )
     return path
 
@@ -78,9 +78,10 @@ class Daemon:
         return self.log.read_text(errors="replace")
 
 
-def start_daemon(isp: Isp, tmp: Path, name: str, commit_interval: float) -> Daemon:
+def start_daemon(isp: Isp, tmp: Path, name: str, commit_interval: float, extra: str = "") -> Daemon:
+    """The daemon in home, with ``extra`` TOML tables appended to its configuration."""
     store = tmp / f"{name}.db"
-    cfg = write_config(tmp / f"{name}.toml", store, commit_interval)
+    cfg = write_config(tmp / f"{name}.toml", store, commit_interval, extra)
     log = tmp / f"{name}.log"
     with log.open("ab") as err:
         # As under systemd: $JOURNAL_STREAM names the device and inode of the daemon's stderr.

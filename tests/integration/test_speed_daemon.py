@@ -24,6 +24,7 @@ from netwatch.model import Kind, SpeedResult
 from netwatch.store.sqlite import Store
 
 from .netns_isp import ANCHORS, Isp
+from .test_metrics_netns import scrape, value
 from .test_speed import HTTP_FAST, IPERF_HOST, http_server, iperf_server, within
 
 pytestmark = pytest.mark.netns
@@ -99,6 +100,9 @@ interval = 5.0
 jitter = 1.0
 [speedtest.http]
 {options}
+[metrics]
+enabled = true
+listen = "127.0.0.1:9850"
 """)
     log = tmp_path / "daemon.log"
     with log.open("ab") as err:
@@ -114,6 +118,12 @@ jitter = 1.0
         measured = [r for r in speed_results(store) if r.ok]
         assert measured and within(measured[0].download_mbps, RATE_KBIT / 1000), measured[0]
         assert "speed test via http" in log.read_text() and "SLOW STARTED" in log.read_text()
+        # The same figures on the Prometheus endpoint (scraped inside home, where it listens).
+        samples = scrape(isp.home, "http://127.0.0.1:9850/metrics")
+        assert value(samples, "netwatch_incidents_total", kind="slow", cause="isp") == 1.0
+        assert (value(samples, "netwatch_speedtests_total", result="ok") or 0) >= len(measured)
+        speed = value(samples, "netwatch_speedtest_download_bits_per_second")
+        assert speed is not None and within(speed / 1e6, RATE_KBIT / 1000), speed
 
         isp.cut("access")
         wait("a skipped test", lambda: any("skipped: line down" in r.error for r in speed_results(store)), 15, proc,
