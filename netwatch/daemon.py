@@ -6,7 +6,8 @@ periodically and after every outage), feeding the detector, and handing rounds a
 single writer thread so that a slow SD card never delays a probe, and starting the InfluxDB exporter (a thread of
 its own that follows the committed store; its cursor goes through the writer), and the scheduled speed tests
 (speedtask.py). Signals only set the stop event; shutdown stops the exporter, aborts a running speed test,
-closes open incidents at the last round seen and flushes everything.
+closes open incidents at the last round seen and flushes everything. What systemd is told (readiness, the
+watchdog kept alive from this loop, status) is service.py's.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from netwatch.model import Incident, Kind, Role, Round, Sample, Target
 from netwatch.probes import discover
 from netwatch.probes.dns import DnsProber
 from netwatch.probes.icmp import IcmpProber, choose_mode
+from netwatch.sdnotify import Notifier
+from netwatch.service import Supervision
 from netwatch.speedtask import SpeedTask
 from netwatch.store.sqlite import Store
 from netwatch.timefmt import duration, utc
@@ -147,9 +150,10 @@ class Writer:
 class Daemon:
     """One monitoring run. ``run`` returns when ``stop`` is set, after flushing everything."""
 
-    def __init__(self, config: Config, stop: asyncio.Event) -> None:
+    def __init__(self, config: Config, stop: asyncio.Event, notifier: Notifier | None = None) -> None:
         self.config = config
         self.stop = stop
+        self.service = Supervision(notifier or Notifier(), config)  # a no-op unless run under systemd
         self.rules = detect.Rules(
             confirm=config.detect.confirm,
             window=config.detect.window,
@@ -246,7 +250,7 @@ class Daemon:
     async def run(self) -> None:
         cfg = self.config
         privileged = choose_mode(cfg.probe.mode)
-        store = Store.open(cfg.store.path)
+        store = await self.service.step("opening the store", asyncio.to_thread(Store.open, cfg.store.path))
         try:
             lock = exclusive_lock(cfg.store.path)
         except StoreError:
@@ -257,7 +261,8 @@ class Daemon:
         dns = DnsProber(cfg.dns.names, cfg.dns.servers, cfg.dns.timeout)
         exporter: Exporter | None = None
         try:
-            for closed in await asyncio.wrap_future(writer.submit(store.recover)):
+            recovering = asyncio.wrap_future(writer.submit(store.recover))
+            for closed in await self.service.step("closing what an unclean stop left open", recovering):
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
             await asyncio.wrap_future(writer.submit(store.begin_session, time.time()))
             exporter = await self._start_export(writer)
@@ -271,8 +276,10 @@ class Daemon:
                 cfg.store.path,
             )
             self._start_speed_tests(writer)
+            self.service.ready(self)
             await self._loop(icmp, dns, writer, privileged)
         finally:
+            self.service.stopping()
             if self._discovery is not None:
                 self._discovery.cancel()
             if self._speed is not None:
@@ -335,6 +342,7 @@ class Daemon:
             if rnd is None:
                 break
             self._handle(rnd, writer, privileged)
+            self.service.after_round(self)  # the watchdog's keep-alive: a hung loop stops it
             now = time.monotonic()
             if now - last_commit >= cfg.store.commit_interval:
                 writer.submit(writer.store.commit)
@@ -453,6 +461,7 @@ class Daemon:
                 log.info("closed %s at the last round seen, on shutdown", describe(slow))
         done = writer.submit(writer.store.end_session, end)
         writer.submit(writer.store.close)
+        self.service.wait(done, "flushing the store")
         writer.close()
         try:
             done.result()
