@@ -8,6 +8,7 @@ that exits the process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -17,9 +18,11 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -107,9 +110,17 @@ def main(debug: bool) -> None:
 @click.pass_context
 def run(ctx: click.Context, config_path: Path | None) -> None:
     """Run the monitor in the foreground until SIGTERM or Ctrl-C."""
+    import faulthandler
+
+    from netwatch import sdnotify
     from netwatch.daemon import Daemon
 
     debug = _debug(ctx)
+    # systemd's watchdog kills a hung daemon with SIGABRT: the journal then gets every thread's stack.
+    if not faulthandler.is_enabled():
+        with contextlib.suppress(ValueError, OSError):  # a stderr without a file descriptor
+            faulthandler.enable(all_threads=True)
+    notifier = sdnotify.from_environ()  # also hides $NOTIFY_SOCKET from the child processes of speed tests
     with _errors(debug):
         cfg = _load(config_path)
         logs.setup("debug" if debug else cfg.log.level)
@@ -119,7 +130,7 @@ def run(ctx: click.Context, config_path: Path | None) -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
-            await Daemon(cfg, stop).run()
+            await Daemon(cfg, stop, notifier=notifier).run()
 
         asyncio.run(monitor())
 
@@ -284,13 +295,13 @@ def _speed_details(r: Any) -> list[str]:
     return [f"  {name + ':':<12} {value}" for name, value in rows]
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
+def write_atomically(path: Path, data: str | bytes, option: str = "--output") -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new one, never half of it."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     except OSError as err:
-        raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable --output") from err
+        raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable {option}") from err
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -302,7 +313,7 @@ def write_atomically(path: Path, data: str | bytes) -> None:
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
-        raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable --output") from err
+        raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable {option}") from err
 
 
 FORMATS = ("html", "pdf", "md", "csv", "json")
@@ -332,6 +343,8 @@ def report_format(fmt: str | None, output: Path | None) -> str:
 @click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --output's extension, else json.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout).")
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), help="Directory to write the "
+              "report into, named from the period (netwatch-2026-11.html); created if missing.")  # fmt: skip
 @click.option("--source", type=click.Choice(("sqlite", "influxdb")), default="sqlite", show_default=True,
               help="Where the measurements come from: the local store, or the [influxdb] replica.")  # fmt: skip
 @click.option("--probe", "probe_tag", metavar="NAME", help="With --source influxdb: whose measurements "
@@ -345,6 +358,7 @@ def report(
     until: str | None,
     fmt: str | None,
     output: Path | None,
+    output_dir: Path | None,
     source: str,
     probe_tag: str | None,
 ) -> None:
@@ -357,9 +371,12 @@ def report(
         cfg = _load(config_path)
         tz = cfg.business_hours.timezone
         now = time.time()
+        if output is not None and output_dir is not None:
+            raise ReportError("--output names the file and --output-dir the directory to name it in: use one, not both")
         kind = report_format(fmt, output)
-        if kind == "pdf" and output is None:
-            raise ReportError("a PDF is binary: pass --output FILE.pdf")
+        if kind == "pdf" and output is None and output_dir is None:
+            raise ReportError("a PDF is binary: pass --output FILE.pdf or --output-dir DIR")
+        destination = Destination(output, output_dir, named_period, tz)
         if named_period and (since or until):
             raise ReportError("--period names the whole period: use it or --since/--until, not both")
         chosen = periods.named(named_period, tz, now=now) if named_period else None
@@ -373,7 +390,7 @@ def report(
 
             logs.setup("warning")  # a secret file others can read is reported while it is read
             probe = probe_tag or probe_name(cfg.probe)
-            _emit(kind, from_influx(cfg, probe, chosen, since, until, now=now), cfg, now, output)
+            _emit(kind, from_influx(cfg, probe, chosen, since, until, now=now), cfg, now, destination)
             return
         if probe_tag is not None:
             raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
@@ -382,15 +399,39 @@ def report(
                 history = store.sessions(float("-inf"), now)
                 chosen = periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
             figures = from_store(store, cfg, chosen)
-        _emit(kind, figures, cfg, now, output)
+        _emit(kind, figures, cfg, now, destination)
 
 
-def _emit(kind: str, figures: Any, cfg: config.Config, now: float, output: Path | None) -> None:
+@dataclass(frozen=True)
+class Destination:
+    """Where a report goes: ``--output FILE``, ``--output-dir DIR`` (named from the period), else stdout."""
+
+    file: Path | None
+    directory: Path | None
+    period_name: str | None
+    tz: ZoneInfo
+
+    def path(self, kind: str, period: Any) -> Path | None:
+        if self.directory is None:
+            return self.file
+        from netwatch.report.period import file_stem
+
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ReportError(
+                f"cannot create --output-dir {self.directory}: {err.strerror}; choose a writable directory"
+            ) from err
+        return self.directory / f"{file_stem(self.period_name, period, self.tz)}.{kind}"
+
+
+def _emit(kind: str, figures: Any, cfg: config.Config, now: float, destination: Destination) -> None:
+    output = destination.path(kind, figures.period)
     data = _render(kind, figures, cfg, now)
     if output is None:
         click.echo(data, nl=False)
     else:
-        write_atomically(output, data)
+        write_atomically(output, data, "--output" if destination.directory is None else "--output-dir")
         click.echo(f"{kind} report written to {output}", err=True)
 
 

@@ -7,7 +7,8 @@ single writer thread so that a slow SD card never delays a probe, and starting t
 its own that follows the committed store; its cursor goes through the writer), and the scheduled speed tests
 (speedtask.py). Signals only set the stop event; shutdown stops the exporter, aborts a running speed test,
 closes open incidents at the last round seen and flushes everything. The optional Prometheus endpoint
-(metrics.py) is fed after each round.
+(metrics.py) is fed after each round; what systemd is told (readiness, the watchdog kept alive from this loop,
+status) is service.py's.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from netwatch.probes import discover
 from netwatch.probes.dns import DnsProber
 from netwatch.probes.icmp import IcmpProber, choose_mode
 from netwatch.probes.protocols import EchoProbe, NameProbe
+from netwatch.sdnotify import Notifier
+from netwatch.service import Supervision
 from netwatch.speedtask import SpeedTask
 from netwatch.store.sqlite import Store
 from netwatch.timefmt import duration, utc
@@ -158,11 +161,14 @@ class Daemon:
         stop: asyncio.Event,
         clock: clocks.Clock | None = None,
         probes: tuple[EchoProbe, NameProbe] | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
-        """``clock`` and ``probes`` default to the system's clocks and to real ICMP and DNS probers."""
+        """``clock`` and ``probes`` default to the system's clocks and to real ICMP and DNS probers; ``notifier``
+        to systemd's notification socket (a no-op unless run under systemd)."""
         self.config = config
         self.stop = stop
         self._probes = probes
+        self.service = Supervision(notifier or Notifier(), config)
         self.clock: clocks.Clock = clock if clock is not None else clocks.SystemClock()
         self.policy = clocks.policy(config.clock.sync)
         self.clock_state = clocks.State()
@@ -267,7 +273,7 @@ class Daemon:
     async def _monitor(self) -> None:
         cfg = self.config
         privileged = choose_mode(cfg.probe.mode) if self._probes is None else False
-        store = Store.open(cfg.store.path)
+        store = await self.service.step("opening the store", asyncio.to_thread(Store.open, cfg.store.path))
         try:
             lock = exclusive_lock(cfg.store.path)
         except StoreError:
@@ -283,7 +289,8 @@ class Daemon:
             dns = DnsProber(cfg.dns.names, cfg.dns.servers, cfg.dns.timeout)
         exporter: Exporter | None = None
         try:
-            for closed in await asyncio.wrap_future(writer.submit(store.recover)):
+            recovering = asyncio.wrap_future(writer.submit(store.recover))
+            for closed in await self.service.step("closing what an unclean stop left open", recovering):
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
             await self._begin(writer)
             exporter = await self._start_export(writer)
@@ -297,8 +304,10 @@ class Daemon:
                 cfg.store.path,
             )
             self._start_speed_tests(writer)
+            self.service.ready(self)
             await self._loop(icmp, dns, writer, privileged)
         finally:
+            self.service.stopping()
             if self._discovery is not None:
                 self._discovery.cancel()
             if self._speed is not None:
@@ -431,6 +440,7 @@ class Daemon:
             if rnd is None:
                 break
             self._handle(rnd, writer, privileged)
+            self.service.after_round(self)  # the watchdog's keep-alive: a hung loop stops it
             now = time.monotonic()
             if now - last_commit >= cfg.store.commit_interval:
                 writer.submit(writer.store.commit)
@@ -575,6 +585,7 @@ class Daemon:
                 log.info("closed %s at the last round seen, on shutdown", describe(slow))
         done = writer.submit(writer.store.end_session, end)
         writer.submit(writer.store.close)
+        self.service.wait(done, "flushing the store")
         writer.close()
         try:
             done.result()

@@ -76,3 +76,20 @@ def resolve(since: str | None, until: str | None, tz: ZoneInfo, *, now: float, h
             f"{' (--until is clipped to now)' if end == now else ''}; pass a --since earlier than --until"
         )
     return Period(start, end)
+
+
+def file_stem(word: str | None, period: Period, tz: ZoneInfo) -> str:
+    """The name (without extension) of a report file for ``period`` in ``tz``, for ``--output-dir``:
+    "netwatch-2026-11" for a month (``word`` this-month or last-month), "netwatch-2026-W45" for an ISO week,
+    "netwatch-2026-11-03" for a day, else "netwatch-FIRST_LAST" from the local dates of the first and the last
+    instant of the period ("netwatch-2026-11-03" when both fall on one day)."""
+    first = datetime.fromtimestamp(period.since, tz).date()
+    if word in ("this-month", "last-month"):
+        return f"netwatch-{first:%Y-%m}"
+    if word in ("this-week", "last-week"):
+        year, week, _ = first.isocalendar()
+        return f"netwatch-{year}-W{week:02d}"
+    last = datetime.fromtimestamp(max(period.since, period.until - 1e-3), tz).date()
+    if word in ("today", "yesterday") or last == first:
+        return f"netwatch-{first.isoformat()}"
+    return f"netwatch-{first.isoformat()}_{last.isoformat()}"

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -260,7 +260,7 @@ def test_report_period_and_option_errors(env: dict[str, str]) -> None:
         "this-month, last-month\n"
     )
     code, _, err = invoke("report", "--format", "pdf")
-    assert (code, err) == (ExitCode.REPORT, "netwatch: a PDF is binary: pass --output FILE.pdf\n")
+    assert (code, err) == (ExitCode.REPORT, "netwatch: a PDF is binary: pass --output FILE.pdf or --output-dir DIR\n")
     code, out, _ = invoke("report", "--period", "today")
     assert code == 0 and json.loads(out)["summary"]["outage_count"] == 0
 
@@ -282,3 +282,46 @@ def test_report_includes_the_speed_tests_of_the_period(env: dict[str, str], tmp_
     assert (speed["tests"], speed["ok"], speed["skipped"], speed["slow"]) == (3, 2, 1, 1)  # the 24th is outside
     assert speed["download"]["mbps"]["p50"] == 60.0 and speed["download"]["percent_of_plan"]["min"] == 30.0
     assert speed["failures"][0]["reason"] == "skipped: line down"
+
+
+def test_report_output_dir_names_the_file_after_the_period(env: dict[str, str], tmp_path: Path) -> None:
+    _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
+    reports = tmp_path / "state" / "reports"  # created on first use, as the monthly timer needs
+    code, out, err = invoke("report", "--since", "2026-11-23", "--until", "2026-11-23", "--format", "html",
+                            "--output-dir", str(reports))  # fmt: skip
+    assert (code, out) == (0, ""), err
+    assert err == f"html report written to {reports / 'netwatch-2026-11-23.html'}\n"
+    assert (reports / "netwatch-2026-11-23.html").read_text().lstrip().lower().startswith("<!doctype html>")
+    code, _, err = invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--output-dir", str(reports))
+    assert code == 0, err
+    written = json.loads((reports / "netwatch-2026-11-01_2026-11-30.json").read_text())  # json: the default format
+    assert written["summary"]["outage_count"] == 1
+    # A named period names the file after itself; running it again replaces the file, leaving nothing else.
+    today = datetime.now(UTC).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    for _ in range(2):
+        code, _, err = invoke("report", "--period", "last-month", "--format", "md", "--output-dir", str(reports))
+        assert code == 0, err
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        ["netwatch-2026-11-23.html", "netwatch-2026-11-01_2026-11-30.json", f"netwatch-{last_month:%Y-%m}.md"]
+    )
+
+
+def test_report_output_dir_errors(env: dict[str, str], tmp_path: Path) -> None:
+    _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
+    code, _, err = invoke("report", "--output", str(tmp_path / "r.json"), "--output-dir", str(tmp_path))
+    assert (code, err) == (
+        ExitCode.REPORT,
+        "netwatch: --output names the file and --output-dir the directory to name it in: use one, not both\n",
+    )
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    code, _, err = invoke("report", "--output-dir", str(a_file))
+    assert code == ExitCode.USAGE
+    assert f"Invalid value for '--output-dir': Directory '{a_file}' is a file." in err
+    below_a_file = a_file / "reports"
+    code, _, err = invoke("report", "--since", "2026-11-23", "--output-dir", str(below_a_file))
+    assert (code, err) == (
+        ExitCode.REPORT,
+        f"netwatch: cannot create --output-dir {below_a_file}: Not a directory; choose a writable directory\n",
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from netwatch.errors import ReportError
 from netwatch.report.compute import Period
-from netwatch.report.period import PERIODS, named
+from netwatch.report.period import PERIODS, file_stem, named
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -55,3 +55,32 @@ def test_unknown_period_is_an_exact_error() -> None:
         "last-month"
     )
     assert PERIODS[0] == "today"
+
+
+@pytest.mark.parametrize(
+    ("word", "now", "stem"),
+    [
+        ("last-month", NOW, "netwatch-2026-10"),
+        ("this-month", NOW, "netwatch-2026-11"),
+        ("last-month", local("2027-01-01T00:30:00"), "netwatch-2026-12"),
+        ("last-week", NOW, "netwatch-2026-W44"),
+        ("this-week", NOW, "netwatch-2026-W45"),
+        ("this-week", local("2027-01-01T12:00:00"), "netwatch-2026-W53"),  # ISO week of the Monday, 2026-12-28
+        ("yesterday", NOW, "netwatch-2026-11-02"),
+        ("today", NOW, "netwatch-2026-11-03"),
+    ],
+)
+def test_report_files_are_named_after_their_period(word: str, now: float, stem: str) -> None:
+    assert file_stem(word, named(word, LONDON, now=now), LONDON) == stem
+
+
+def test_report_files_of_explicit_periods_are_named_after_their_first_and_last_day() -> None:
+    # --until 2026-11-30 ends at the next midnight, which belongs to no day of the report.
+    november = Period(local("2026-11-01T00:00:00"), local("2026-12-01T00:00:00"))
+    assert file_stem(None, november, LONDON) == "netwatch-2026-11-01_2026-11-30"
+    morning = Period(local("2026-11-03T09:00:00"), local("2026-11-03T12:30:00"))
+    assert file_stem(None, morning, LONDON) == "netwatch-2026-11-03"
+    # Local dates: 23:30 UTC on 31 October is already 1 November in Berlin.
+    berlin = ZoneInfo("Europe/Berlin")
+    utc_month = Period(datetime.fromisoformat("2026-10-31T23:30:00+00:00").timestamp(), local("2026-11-05T00:00:00"))
+    assert file_stem(None, utc_month, berlin) == "netwatch-2026-11-01_2026-11-05"

@@ -1,0 +1,136 @@
+"""`./bootstrap install --root DIR`: the real installer, staged into a temporary tree instead of the system.
+
+It builds the virtualenv (pip installs netwatch from a copy of this checkout, with its dependencies from the
+package index), links /usr/local/bin/netwatch, installs the units, creates the user with systemd-sysusers,
+writes the sysctl drop-in and the configuration, and enables the units with `systemctl --root`. The staged tree
+is then checked the way a Raspberry Pi would use it: `systemd-analyze verify --root` on the installed units and
+the real installed command, that command reading the installed configuration and rendering a report from the
+templates the wheel installs. A second run keeps an edited configuration and changes nothing else.
+Needs root (files owned by the netwatch group); skipped otherwise, failed under CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.store.sqlite import Store
+
+REPO = Path(__file__).parents[2]
+UNITS = ("netwatch.service", "netwatch-report.service", "netwatch-report.timer")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def install(root: Path) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(REPO / "bootstrap"), "install", "--root", str(root)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    missing = [t for t in ("systemd-analyze", "systemd-sysusers", "systemctl") if shutil.which(t) is None]
+    if os.geteuid() != 0 or missing:
+        reason = f"needs root and {', '.join(missing) or 'systemd tools'} to stage an install"
+        if _in_ci():
+            pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("staged")
+    yield root, install(root).stderr
+
+
+def test_the_layout_of_an_install(staged: tuple[Path, str]) -> None:
+    root, said = staged
+    assert os.readlink(root / "usr/local/bin/netwatch") == "/opt/netwatch/bin/netwatch"
+    version = subprocess.run([root / "opt/netwatch/bin/netwatch", "--version"], capture_output=True, text=True)
+    assert version.stdout == "netwatch, version 0.1.0\n"
+    shipped = {f"usr/local/lib/systemd/system/{unit}": unit for unit in UNITS}
+    shipped |= {"usr/local/lib/sysusers.d/netwatch.conf": "netwatch.sysusers"}
+    shipped |= {"etc/sysctl.d/99-netwatch-ping.conf": "99-netwatch-ping.conf"}
+    for installed, source in shipped.items():
+        assert (root / installed).read_text() == (REPO / "systemd" / source).read_text(), installed
+    (user,) = [line for line in (root / "etc/passwd").read_text().splitlines() if line.startswith("netwatch:")]
+    _, _, uid, gid, gecos, home, shell = user.split(":")
+    assert (gecos, home, shell) == ("netwatch internet outage monitor", "/var/lib/netwatch", "/usr/sbin/nologin")
+    assert int(uid) < 1000 and f"netwatch:x:{gid}:" in (root / "etc/group").read_text()  # a system user
+    wants = root / "etc/systemd/system"
+    units = "/usr/local/lib/systemd/system"
+    assert os.readlink(wants / "multi-user.target.wants/netwatch.service") == f"{units}/netwatch.service"
+    assert os.readlink(wants / "timers.target.wants/netwatch-report.timer") == f"{units}/netwatch-report.timer"
+    # The configuration: the example with the store at an absolute path, readable by root and group netwatch.
+    conf = root / "etc/netwatch/netwatch.toml"
+    info = conf.stat()
+    assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o640, 0, int(gid))
+    example = (REPO / "config/netwatch.example.toml").read_text().splitlines()
+    changed = [(a, b) for a, b in zip(example, conf.read_text().splitlines(), strict=True) if a != b]
+    assert changed == [('path = "netwatch.db"', 'path = "/var/lib/netwatch/netwatch.db"')]
+    assert "staged into" in said and "nothing started" in said
+    assert not list(REPO.glob("build")), "the build must not leave files in the checkout"
+
+
+def test_systemd_verifies_the_installed_units_against_the_installed_command(
+    staged: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, _ = staged
+    stock = root / "usr/lib/systemd/system"  # what the distribution's systemd package provides on a real system
+    if not stock.exists():
+        shutil.copytree("/usr/lib/systemd/system", stock, symlinks=True)
+    for unit in UNITS:
+        result = subprocess.run(["systemd-analyze", "verify", f"--root={root}", unit], capture_output=True, text=True)
+        assert (result.returncode, result.stderr, result.stdout) == (0, "", ""), unit
+
+
+def test_the_installed_command_reads_the_installed_configuration_and_renders_reports(
+    staged: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, _ = staged
+    netwatch = root / "opt/netwatch/bin/netwatch"
+    text = (root / "etc/netwatch/netwatch.toml").read_text()
+    # The same configuration with the store in this test's directory (the staged one points at /var/lib).
+    cfg = tmp_path / "netwatch.toml"
+    cfg.write_text(text.replace('path = "/var/lib/netwatch/netwatch.db"', f'path = "{tmp_path / "netwatch.db"}"'))
+    checked = subprocess.run([netwatch, "check-config", "--config", str(root / "etc/netwatch/netwatch.toml")],
+                             capture_output=True, text=True)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert 'path = "/var/lib/netwatch/netwatch.db"' in checked.stdout
+    anchor = Target(Role.ANCHOR, "192.0.2.1")
+    with Store.open(tmp_path / "netwatch.db") as store:
+        store.begin_session(1_793_520_000.0)  # 2026-11-01 08:00 UTC
+        for i in range(120):
+            store.add_round(Round(1_793_520_000.0 + 60 * i, (Sample(anchor, None if 30 <= i < 40 else 9.0),)))
+        store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, 1_793_521_800.0, 1_793_522_400.0, rounds=10))
+        store.end_session(1_793_520_000.0 + 7200)
+    reports = tmp_path / "reports"
+    made = subprocess.run(
+        [netwatch, "report", "--config", str(cfg), "--since", "2026-11-01", "--until", "2026-11-30",
+         "--format", "html", "--output-dir", str(reports)],
+        capture_output=True, text=True, env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    html = (reports / "netwatch-2026-11-01_2026-11-30.html").read_text()
+    assert html.lstrip().lower().startswith("<!doctype html>") and "upstream" in html
+
+
+def test_a_second_install_keeps_the_configuration_and_the_user(staged: tuple[Path, str]) -> None:
+    root, _ = staged
+    conf = root / "etc/netwatch/netwatch.toml"
+    conf.write_text(conf.read_text() + "\n# edited by the owner\n")
+    passwd = (root / "etc/passwd").read_text()
+    said = install(root).stderr
+    assert f"keeping your configuration {conf}" in said
+    assert conf.read_text().endswith("\n# edited by the owner\n")
+    assert (root / "etc/passwd").read_text() == passwd
+    assert os.readlink(root / "usr/local/bin/netwatch") == "/opt/netwatch/bin/netwatch"
