@@ -161,6 +161,15 @@ class InfluxConfig:
 
 
 @dataclass(frozen=True)
+class TracerouteConfig:
+    """Traceroutes taken as evidence when an outage or an ISP-hop failure starts."""
+
+    enabled: bool
+    max_hops: int
+    timeout: float  # seconds a trace waits for its answers (all TTLs are sent at once)
+
+
+@dataclass(frozen=True)
 class MetricsConfig:
     """The Prometheus endpoint (the ``prometheus`` extra); ``listen`` is validated by ``parse_listen``."""
 
@@ -191,6 +200,7 @@ class Config:
     report: ReportConfig
     influxdb: InfluxConfig
     speedtest: SpeedtestConfig
+    traceroute: TracerouteConfig
     metrics: MetricsConfig
     business_hours: BusinessHours
     source: Path | None  # the file it came from, None for the built-in defaults
@@ -519,6 +529,12 @@ TABLES: dict[str, Table] = {
         "daily_budget_mb": Key(float, 0.0, "megabytes of test traffic per UTC day; 0 = unlimited", "megabytes",
                                (bounds(0),)),
     }, subtables=tuple(speed.BACKENDS)),
+    "traceroute": Table(TracerouteConfig, {
+        "enabled": Key(bool, True, "traceroute towards an anchor when an outage or an ISP-hop failure starts",
+                       "true or false"),
+        "max_hops": Key(int, 30, "hops probed; 1 to 64", "a whole number of hops", (bounds(1, 64),)),
+        "timeout": Key(float, 1.0, "seconds a traceroute waits for answers; 0.1 to 10", _SECONDS, (bounds(0.1, 10),)),
+    }),
     "metrics": Table(MetricsConfig, {
         "enabled": Key(bool, False, "serve Prometheus metrics on http://<listen>/metrics (the prometheus extra)",
                        "true or false"),

@@ -43,6 +43,7 @@ from netwatch.service import Supervision
 from netwatch.speedtask import SpeedTask
 from netwatch.store.sqlite import Store
 from netwatch.timefmt import duration, utc
+from netwatch.tracetask import TraceTask
 
 if TYPE_CHECKING:
     from netwatch.export.exporter import Exporter
@@ -191,6 +192,7 @@ class Daemon:
         self._discovery: asyncio.Task[None] | None = None
         self._speed: SpeedTask | None = None
         self._speed_run: asyncio.Task[None] | None = None
+        self._traces: TraceTask | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
         self._gateway_gone = False
         self.remember_isp_hop = True  # `netwatch probe` reads the remembered hop but never writes state
@@ -304,6 +306,9 @@ class Daemon:
                 cfg.store.path,
             )
             self._start_speed_tests(writer)
+            # Not with injected probes: a daemon fed by fakes is on no real network to trace.
+            if cfg.traceroute.enabled and self._probes is None:
+                self._traces = TraceTask(self, writer, privileged)
             self.service.ready(self)
             await self._loop(icmp, dns, writer, privileged)
         finally:
@@ -314,6 +319,8 @@ class Daemon:
                 self._speed.cancel.set()  # a running backend aborts; its thread is a daemon thread
             if self._speed_run is not None:
                 self._speed_run.cancel()
+            if self._traces is not None:
+                self._traces.cancel()
             if exporter is not None:
                 exporter.stop(timeout=0.5)  # before the final commit, which then carries its last cursor
             icmp.close()
@@ -339,7 +346,9 @@ class Daemon:
         )
         await asyncio.wrap_future(writer.submit(begin))
         for event in events:
-            log.warning("clock: %s", event.detail)
+            # A trusted clock that nothing could check is a note; an untrusted one changes how rounds are timed.
+            level = logging.INFO if event.kind is clocks.EventKind.UNVERIFIED else logging.WARNING
+            log.log(level, "clock: %s", event.detail)
             writer.submit(store.record_clock, event)
         if not provisional:
             self.clock_ready.set()
@@ -570,6 +579,8 @@ class Daemon:
                 if inc.kind is Kind.OUTAGE:
                     # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
                     self._maybe_rediscover(privileged, force=True)
+        if self._traces is not None:
+            self._traces.observe(rnd, events)
         if self.metrics is not None:
             self._publish(rnd, events, writer)
 

@@ -28,7 +28,8 @@ from netwatch import __version__, config
 from netwatch.errors import ReportError
 from netwatch.model import Target
 from netwatch.report.compute import Period, iso_utc
-from netwatch.report.evidence import trace_summary
+from netwatch.report.evidence import EvidenceFigures
+from netwatch.report.jsonout import trace_json
 from netwatch.store.sqlite import Store
 from netwatch.store.verify import Verification
 from netwatch.timefmt import local
@@ -139,15 +140,11 @@ def rounds_csv(
 def incidents_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
     """Every incident overlapping the period with its full evidence, and the traceroutes taken for them."""
     business = cfg.business_hours
-    traces = store.traces(period.since, period.until)
+    traces = EvidenceFigures(traces=tuple(store.traces(period.since, period.until)))
     incidents = []
     for inc in store.incidents(period.since, period.until):
         end = inc.end if inc.end is not None else period.until
-        mine = [
-            t
-            for t in traces
-            if t.incident_kind is inc.kind and t.incident_start is not None and abs(t.incident_start - inc.start) < 5e-4
-        ]
+        mine = traces.traces_of(inc)
         incidents.append(
             {
                 "kind": inc.kind.value,
@@ -159,20 +156,7 @@ def incidents_json(store: Store, cfg: config.Config, period: Period) -> dict[str
                 "rounds": inc.rounds,
                 "cause_rounds": {c.value: n for c, n in inc.cause_rounds},
                 "evidence": inc.detail,
-                "traceroutes": [
-                    {
-                        "at": iso_utc(t.at),
-                        "reason": t.reason,
-                        "destination": t.destination,
-                        "reached": t.reached,
-                        "summary": trace_summary(t),
-                        "error": t.error,
-                        "hops": [
-                            {"ttl": h.ttl, "address": h.address, "rtt_ms": h.rtt_ms, "note": h.note} for h in t.hops
-                        ],
-                    }
-                    for t in mine
-                ],
+                "traceroutes": [trace_json(t) for t in mine],
             }
         )
     return {"period": {"since": iso_utc(period.since), "until": iso_utc(period.until)}, "incidents": incidents}
@@ -265,9 +249,8 @@ def write_bundle(
                 "files": [{"name": n, "bytes": size, "sha256": h} for n, size, h in bundle.files],
                 "missing": warnings,
             }
-            sums = "".join(f"{h}  {n}\n" for n, _, h in bundle.files)
             bundle.add("manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
-            bundle.add("SHA256SUMS", sums.encode())
+            bundle.add("SHA256SUMS", "".join(f"{h}  {n}\n" for n, _, h in bundle.files).encode())
             bundle.zip.close()
             raw.flush()
             os.fsync(raw.fileno())

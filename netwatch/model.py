@@ -8,16 +8,32 @@ schedules and rendering.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 # One speed test attempt. Defined with the speed backends that build it (a pure record too), re-exported here so
 # that every record type is importable from ``netwatch.model``.
 from netwatch.probes.speed.result import SpeedResult
 
 __all__ = [
-    "Cause", "Coverage", "ExportIncident", "ExportState", "Incident", "Kind", "MinuteRollup", "Role", "Round",
-    "Sample", "SpeedResult", "Status", "StoredTrace", "Target", "TraceHop",
+    "Cause",
+    "Coverage",
+    "ExportIncident",
+    "ExportState",
+    "Hop",
+    "Incident",
+    "Kind",
+    "MinuteRollup",
+    "Role",
+    "Round",
+    "Sample",
+    "SpeedResult",
+    "Status",
+    "StoredTrace",
+    "Target",
+    "Trace",
 ]  # fmt: skip
 
 
@@ -113,34 +129,65 @@ class Incident:
 
 
 @dataclass(frozen=True)
-class TraceHop:
-    """One hop of a traceroute: who answered at this TTL (None: nobody), how fast, and what it said (e.g.
-    "network unreachable"; "" for a plain Time Exceeded or the destination's echo reply)."""
+class Hop:
+    """What answered the echo request sent with this TTL: ``address`` None when nothing did within the timeout.
+    ``note`` is the ICMP error that ended the path there (e.g. "network unreachable (ICMP code 0)"), else ""."""
 
     ttl: int
     address: str | None
     rtt_ms: float | None
     note: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"ttl": self.ttl, "address": self.address, "rtt_ms": self.rtt_ms, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Hop:
+        rtt = data.get("rtt_ms")
+        return cls(int(data["ttl"]), data.get("address"), None if rtt is None else float(rtt), data.get("note", ""))
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One traceroute. ``hops`` run from TTL 1 to the destination (``reached``), to the router that refused to
+    go on (its ``note`` says why), or to the last router that answered followed by one silent hop. ``error`` is
+    set when no request could be sent at all (no route from this machine, no permission); ``started_at`` is the
+    caller's wall-clock instant (UTC Unix seconds)."""
+
+    destination: str
+    started_at: float
+    hops: tuple[Hop, ...]
+    reached: bool
+    error: str = ""
+
+    @property
+    def last_answer(self) -> Hop | None:
+        """The farthest hop that answered."""
+        return next((h for h in reversed(self.hops) if h.address is not None), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"destination": self.destination, "started_at": self.started_at, "reached": self.reached,
+                "error": self.error, "hops": [h.to_dict() for h in self.hops]}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Trace:
+        hops = tuple(Hop.from_dict(h) for h in data.get("hops", ()))
+        return cls(str(data["destination"]), float(data["started_at"]), hops, bool(data["reached"]), data["error"])
+
 
 @dataclass(frozen=True)
 class StoredTrace:
-    """A traceroute kept as evidence: when and why it was taken, the path, and the incident it belongs to
-    (``incident_kind`` and ``incident_start`` identify it as the store does; None when it belongs to none)."""
+    """A traceroute kept as evidence: why it was taken and the incident it belongs to (``incident_kind`` and
+    ``incident_start`` identify it as the store does; None when it belongs to none). ``at`` is its start."""
 
-    at: float
+    trace: Trace
     reason: str
-    destination: str
-    hops: tuple[TraceHop, ...]
-    reached: bool
-    error: str = ""
     incident_kind: Kind | None = None
     incident_start: float | None = None
 
     @property
-    def last_answer(self) -> TraceHop | None:
-        """The farthest hop that answered: where the path ends when the destination was not reached."""
-        return next((h for h in reversed(self.hops) if h.address), None)
+    def at(self) -> float:
+        return self.trace.started_at
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Traceroute: where the path towards a destination ends, as evidence for an incident.
 
-Owns the ``Hop`` and ``Trace`` records (pure, with their JSON form), the parsing of ICMP answers (pure), and
+Owns (the ``Hop`` and ``Trace`` records it fills are in ``netwatch.model``, re-exported here) the parsing of ICMP
+answers (pure), the one-line summary of a trace, and
 ``trace``: one echo request per TTL from 1 to ``max_hops``, all sent at once (mtr-style), so a trace takes about
 one ``timeout`` whatever the path length — which matters during an outage, when most hops stay silent. Each
 request's answer says where it ended: Time Exceeded from a router on the way, an echo reply from the destination,
@@ -24,10 +25,13 @@ import socket
 import struct
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from icmplib.utils import unique_identifier
+
+from netwatch.model import Hop, Trace
+
+__all__ = ["Hop", "Trace", "build", "summary", "trace"]
 
 _IP_RECVERR = 11
 _IPV6_RECVERR = 25
@@ -46,53 +50,6 @@ _UNREACHABLE_NAMES = {
         3: "host unreachable", 4: "port unreachable", 5: "source address failed policy", 6: "reject route"},
 }  # fmt: skip
 PAYLOAD = b"netwatch-trace"
-
-
-@dataclass(frozen=True)
-class Hop:
-    """What answered the echo request sent with this TTL: ``address`` None when nothing did within the timeout.
-    ``note`` is the ICMP error that ended the path there (e.g. "network unreachable (ICMP code 0)"), else ""."""
-
-    ttl: int
-    address: str | None
-    rtt_ms: float | None
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ttl": self.ttl, "address": self.address, "rtt_ms": self.rtt_ms, "note": self.note}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Hop:
-        rtt = data.get("rtt_ms")
-        return cls(int(data["ttl"]), data.get("address"), None if rtt is None else float(rtt), data.get("note", ""))
-
-
-@dataclass(frozen=True)
-class Trace:
-    """One traceroute. ``hops`` run from TTL 1 to the destination (``reached``), to the router that refused to
-    go on (its ``note`` says why), or to the last router that answered followed by one silent hop. ``error`` is
-    set when no request could be sent at all (no route from this machine, no permission); ``started_at`` is the
-    caller's wall-clock instant (UTC Unix seconds)."""
-
-    destination: str
-    started_at: float
-    hops: tuple[Hop, ...]
-    reached: bool
-    error: str = ""
-
-    @property
-    def last_answer(self) -> Hop | None:
-        """The farthest hop that answered."""
-        return next((h for h in reversed(self.hops) if h.address is not None), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"destination": self.destination, "started_at": self.started_at, "reached": self.reached,
-                "error": self.error, "hops": [h.to_dict() for h in self.hops]}  # fmt: skip
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Trace:
-        hops = tuple(Hop.from_dict(h) for h in data.get("hops", ()))
-        return cls(str(data["destination"]), float(data["started_at"]), hops, bool(data["reached"]), data["error"])
 
 
 class Answer(NamedTuple):

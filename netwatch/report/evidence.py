@@ -2,7 +2,7 @@
 synchronised, traceroutes taken when incidents began, and the seal of the evidence chain.
 
 Owns ``EvidenceFigures`` and building it for a period (pure: the caller reads the store), the sentences a reader
-is shown about each clock event, and the one-line summary of a traceroute ("ends at 198.18.2.1 after 2 hops").
+is shown about each clock event, and the one-line summary of a traceroute as a list of hops.
 Must not read the store, the clock or files.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from netwatch.clock import ClockEvent, EventKind
 from netwatch.model import Incident, Kind, StoredTrace
+from netwatch.probes.traceroute import summary
 
 # What each kind of clock event means for the figures, for the method section.
 CLOCK_MEANING = {
@@ -90,24 +91,15 @@ def evidence_figures(
     )
 
 
-def trace_summary(trace: StoredTrace) -> str:
-    """One line: where the path went, e.g. "reached 1.1.1.1 in 9 hops" or "ends at 100.64.0.1 (hop 2):
-    nothing answered beyond it"."""
-    if trace.error and not trace.hops:
-        return f"no path: {trace.error}"
-    if trace.reached:
-        return f"reached {trace.destination} in {len(trace.hops)} hop{'s' if len(trace.hops) != 1 else ''}"
-    last = trace.last_answer
-    if last is None:
-        return "nothing answered, not even the first hop"
-    said = f" ({last.note})" if last.note else ""
-    return f"ends at {last.address} (hop {last.ttl}){said}: nothing answered beyond it"
+def trace_summary(stored: StoredTrace) -> str:
+    """Where the path ended, in one line (see ``probes.traceroute.summary``)."""
+    return summary(stored.trace)
 
 
-def trace_path(trace: StoredTrace) -> str:
+def trace_path(stored: StoredTrace) -> str:
     """The hops as text: "198.18.1.1 0.4 ms → 198.18.2.1 1.2 ms → * → *"."""
     parts = []
-    for hop in trace.hops:
+    for hop in stored.trace.hops:
         if hop.address is None:
             parts.append("*")
         else:

@@ -139,15 +139,15 @@ def _speed(s: SpeedFigures) -> dict[str, Any]:
     }
 
 
-def _trace(t: StoredTrace) -> dict[str, Any]:
+def trace_json(t: StoredTrace) -> dict[str, Any]:
     return {
         "at": iso_utc(t.at),
         "reason": t.reason,
-        "destination": t.destination,
-        "reached": t.reached,
+        "destination": t.trace.destination,
+        "reached": t.trace.reached,
         "summary": trace_summary(t),
-        "error": t.error,
-        "hops": [{"ttl": h.ttl, "address": h.address, "rtt_ms": _opt(h.rtt_ms), "note": h.note} for h in t.hops],
+        "error": t.trace.error,
+        "hops": [{"ttl": h.ttl, "address": h.address, "rtt_ms": _opt(h.rtt_ms), "note": h.note} for h in t.trace.hops],
     }
 
 
@@ -189,7 +189,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "rounds": f.incident.rounds,
                 "cause_rounds": {c.value: n for c, n in f.incident.cause_rounds},
                 "evidence": f.incident.detail,
-                "traceroutes": [_trace(t) for t in report.evidence.traces_of(f.incident)],
+                "traceroutes": [trace_json(t) for t in report.evidence.traces_of(f.incident)],
             }
             for f in report.incidents
         ],

@@ -12,14 +12,15 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from netwatch.model import Kind, StoredTrace, TraceHop
+from netwatch.model import Hop, Kind, StoredTrace, Trace
 from netwatch.store import codec
 
 _COLUMNS = "at_ms, reason, incident_kind, incident_start_ms, destination, trace"
 _COMPACT = (",", ":")
 
 
-def trace_json(trace: StoredTrace) -> str:
+def trace_json(trace: Trace) -> str:
+    """The path as stored: its destination and start are columns of their own (a re-timing moves the start)."""
     hops = [[h.ttl, h.address, h.rtt_ms, h.note] for h in trace.hops]
     return json.dumps({"hops": hops, "reached": trace.reached, "error": trace.error}, separators=_COMPACT)
 
@@ -29,7 +30,7 @@ def insert(conn: sqlite3.Connection, trace: StoredTrace) -> int:
     start = None if trace.incident_start is None else codec.to_ms(trace.incident_start)
     cur = conn.execute(
         f"INSERT INTO traceroutes ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-        (codec.to_ms(trace.at), trace.reason, kind, start, trace.destination, trace_json(trace)),
+        (codec.to_ms(trace.at), trace.reason, kind, start, trace.trace.destination, trace_json(trace.trace)),
     )
     return int(cur.lastrowid or 0)
 
@@ -37,13 +38,10 @@ def insert(conn: sqlite3.Connection, trace: StoredTrace) -> int:
 def from_row(row: Sequence[Any]) -> StoredTrace:
     at_ms, reason, kind, start_ms, destination, text = row
     doc = json.loads(text)
+    hops = tuple(Hop(int(t), a, r, n) for t, a, r, n in doc["hops"])
     return StoredTrace(
-        at=codec.from_ms(at_ms),
+        trace=Trace(destination, codec.from_ms(at_ms), hops, bool(doc["reached"]), str(doc.get("error", ""))),
         reason=reason,
-        destination=destination,
-        hops=tuple(TraceHop(int(t), a, r, n) for t, a, r, n in doc["hops"]),
-        reached=bool(doc["reached"]),
-        error=str(doc.get("error", "")),
         incident_kind=None if kind is None else Kind(kind),
         incident_start=None if start_ms is None else codec.from_ms(start_ms),
     )

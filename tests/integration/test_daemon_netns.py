@@ -181,6 +181,20 @@ def test_a_cut_is_exactly_one_outage_with_the_right_cause(daemon: Daemon, net: I
     assert outage.rounds >= int(2.0 / INTERVAL) - 2
     log = daemon.logs()
     assert "<4>OUTAGE STARTED at " in log and "<4>OUTAGE ENDED at " in log
+    # A traceroute towards the first IPv4 anchor was taken when the outage began, stored with it: it shows where
+    # the path ended during the cut.
+    with Store.open(daemon.store, readonly=True) as store:
+        [stored] = [t for t in store.traces(since, time.time()) if t.incident_start == outage.start]
+    assert (stored.reason, stored.incident_kind, stored.trace.destination) == (
+        "outage started",
+        Kind.OUTAGE,
+        ANCHORS[0],
+    )
+    assert outage.start <= stored.at <= (outage.end or 0)
+    last = stored.trace.last_answer
+    ends_at = {"lan": None, "access": GATEWAY, "core": ISP_EDGE, "dns": ANCHORS[0]}[link]
+    assert (last.address if last else None) == ends_at, stored.trace
+    assert stored.trace.reached is (link == "dns")
 
 
 def test_a_cut_shorter_than_confirm_rounds_is_loss_not_an_outage(daemon: Daemon, net: Isp) -> None:
@@ -265,6 +279,9 @@ def test_kill_9_during_an_outage_then_restart_keeps_the_data_consistent(
     # SIGTERM flushed the last batch even though a commit was not due yet (commit_interval is 10 s).
     assert last is not None and last.at >= stop - 2 * INTERVAL - 0.2
     assert "closed outage (cause upstream)" in second.logs() and "left open by an unclean stop" in second.logs()
+    with Store.open(second.store, readonly=True) as store:
+        result = store.verify()  # kill -9 lost an uncommitted batch, never a sealed one: nothing looks tampered
+    assert result.ok, result.breaks
 
 
 def test_probe_prints_one_round_as_a_table(daemon: Daemon, net: Isp, tmp_path: Path) -> None:
@@ -310,3 +327,12 @@ def test_run_without_icmp_permission_names_both_fixes(net: Isp) -> None:
     finally:
         net.run("home", "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
         shutil.rmtree(shared)
+
+
+def test_the_store_of_the_whole_module_verifies(daemon: Daemon) -> None:
+    """Everything the scenarios above made the daemon write (outages of every cause, degradation, traceroutes,
+    export-free commits every 0.5 s) is intact against its seals, read while the daemon keeps writing."""
+    with Store.open(daemon.store, readonly=True) as store:
+        result = store.verify()
+    assert result.ok, result.breaks
+    assert result.rounds > 100 and result.records >= 5

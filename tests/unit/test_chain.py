@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.clock import ClockEvent, EventKind
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, StoredTrace, Target, TraceHop
+from netwatch.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
 from netwatch.probes.speed.result import SpeedResult
 from netwatch.store import Store, migrations
 from netwatch.store import sqlite as store_sqlite
@@ -52,8 +52,8 @@ def fill(store: Store, rounds: int = 60, batch: int = 10) -> None:
             store.commit()
     store.save_speed(speed(T0 + 40))
     store.record_clock(ClockEvent(EventKind.UNVERIFIED, T0, 0.0, "no time service"))
-    hops = (TraceHop(1, "192.168.1.1", 0.4), TraceHop(2, None, None))
-    store.save_trace(StoredTrace(T0 + 22, "outage started", "1.1.1.1", hops, False, "", Kind.OUTAGE, T0 + 20))
+    hops = (Hop(1, "192.168.1.1", 0.4), Hop(2, None, None))
+    store.save_trace(StoredTrace(Trace("1.1.1.1", T0 + 22, hops, False), "outage started", Kind.OUTAGE, T0 + 20))
     store.end_session(T0 + rounds - 1)
 
 

@@ -1,0 +1,174 @@
+"""`netwatch verify` and `netwatch evidence` as a user meets them: verdicts, exit codes, the places a forged store
+breaks, and a bundle whose every file matches its manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from netwatch import config
+from netwatch.cli import ExitCode, main
+from netwatch.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
+from netwatch.store.sqlite import Store
+
+T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # a Tuesday, 09:00 UTC = 09:00 in London
+GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    monkeypatch.delenv("NETWATCH_CONFIG", raising=False)
+    monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / "state" / "netwatch.db"
+    outage = Incident(Kind.OUTAGE, Cause.ISP, T0 + 60, None, 3, ((Cause.ISP, 3),), "gateway 3/3, ISP hop 0/3")
+    with Store.open(store) as s:
+        s.begin_session(T0)
+        for i in range(180):
+            s.add_round(Round(T0 + i, (Sample(GW, 0.4), Sample(A1, None if 60 <= i < 120 else 9.5))))
+            if i == 62:
+                s.save_incident(outage)
+                hops = (Hop(1, "192.168.1.1", 0.4), Hop(2, None, None))
+                s.save_trace(
+                    StoredTrace(Trace("1.1.1.1", T0 + 62, hops, False), "outage started", Kind.OUTAGE, T0 + 60)
+                )
+            if i == 120:
+                s.save_incident(outage.closed_at(T0 + 120))
+            if i % 10 == 9:
+                s.commit()
+        s.end_session(T0 + 179)
+    return store
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_verify_says_intact_and_names_the_newest_seal(state: Path) -> None:
+    code, out, err = invoke("verify")
+    with Store.open(state, readonly=True) as store:
+        head = store.head()
+    assert (code, err) == (0, "")
+    assert out == (
+        f"Evidence chain of {state}: intact\n"
+        f"  checked {head.seal_id} seals, 180 rounds from 2026-11-03 09:00:00 UTC to 2026-11-03 09:02:59 UTC and 3"
+        " records\n"
+        f"  newest seal: {head.seal_id} sha256:{head.digest.hex()}\n"
+    )
+    code, out, _ = invoke("verify", "--expect", head.digest.hex()[:12])
+    assert code == 0 and "the expected seal is in the chain" in out
+
+
+def test_verify_places_every_forgery_and_exits_9(state: Path) -> None:
+    conn = sqlite3.connect(state, isolation_level=None)
+    try:  # the provider's "no outage happened" edit: answers put back, the incident shortened
+        conn.execute("UPDATE rounds SET rtts = (SELECT rtts FROM rounds WHERE id = 1) WHERE id = 90")
+        conn.execute("UPDATE incidents SET end_ms = start_ms + 5000")
+    finally:
+        conn.close()
+    code, out, err = invoke("verify")
+    assert (code, err) == (ExitCode.VERIFY, "")
+    lines = out.splitlines()
+    assert lines[0] == f"Evidence chain of {state}: BROKEN in 3 places"
+    conn = sqlite3.connect(state)
+    [(seal,)] = conn.execute("SELECT id FROM seals WHERE first_round <= 90 AND last_round >= 90").fetchall()
+    conn.close()
+    assert lines[3] == (
+        f"  BROKEN: seal {seal} (rounds 81-90) [2026-11-03 09:01:20 UTC]: its rounds were altered (or the seal itself)"
+    )
+    assert lines[4].startswith("  BROKEN: outage incident 1 [2026-11-03 09:01:00 UTC]: differs from its sealed version")
+    assert lines[4].endswith(f"end_ms {int((T0 + 120) * 1000)} → {int((T0 + 65) * 1000)}")
+    minute = int(T0 + 60) // 60
+    assert lines[5] == (
+        f"  BROKEN: rollups of minute {minute} [2026-11-03 09:01:00 UTC]: do not add up to the rounds of that minute"
+    )
+    code, out, _ = invoke("verify", "--json")
+    doc = json.loads(out)
+    assert code == ExitCode.VERIFY and doc["ok"] is False and len(doc["breaks"]) == 3
+
+
+def test_verify_an_unknown_published_digest_fails(state: Path) -> None:
+    code, out, _ = invoke("verify", "--expect", "0123456789abcdef")
+    assert code == ExitCode.VERIFY
+    assert out.splitlines()[0] == f"Evidence chain of {state}: intact, but the expected seal is not in it"
+
+
+def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Path, tmp_path: Path) -> None:
+    code, out, err = invoke("evidence", "--since", "2026-11-03", "--until", "2026-11-03")
+    assert code == 0, err
+    bundle = tmp_path / "netwatch-evidence-2026-11-03--2026-11-03.zip"
+    assert out.startswith(f"evidence written to {bundle.name}: ")
+    assert ", 180 rounds, chain intact, seal " in out
+    with zipfile.ZipFile(bundle) as z:
+        names = z.namelist()
+        manifest = json.loads(z.read("manifest.json"))
+        files = {name: z.read(name) for name in names}
+    assert names == [
+        "report.html", "report.pdf", "report.json", "letter.md", "rounds.csv", "incidents.json", "config.toml",
+        "verification.txt", "verification.json", "manifest.json", "SHA256SUMS",
+    ]  # fmt: skip
+    listed = {f["name"]: f for f in manifest["files"]}
+    assert set(listed) == set(names) - {"manifest.json", "SHA256SUMS"}
+    for name, entry in listed.items():
+        assert hashlib.sha256(files[name]).hexdigest() == entry["sha256"] and len(files[name]) == entry["bytes"]
+    sums = dict(reversed(line.split("  ")) for line in files["SHA256SUMS"].decode().splitlines())
+    assert sums.keys() == set(names) - {"SHA256SUMS"}
+    assert sums["manifest.json"] == hashlib.sha256(files["manifest.json"]).hexdigest()
+    assert manifest["verified"] is True and manifest["rounds"] == 180 and manifest["incidents"] == 1
+    assert files["report.pdf"].startswith(b"%PDF")
+    rows = files["rounds.csv"].decode().splitlines()
+    assert rows[0] == "time_utc,gateway 192.168.1.1 rtt_ms,anchor 1.1.1.1 rtt_ms,errors,clock"
+    assert rows[1] == "2026-11-03T09:00:00Z,0.4,9.5,,"
+    assert rows[61] == "2026-11-03T09:01:00Z,0.4,lost,,"
+    assert len(rows) == 181
+    [incident] = json.loads(files["incidents.json"])["incidents"]
+    assert (incident["start"], incident["end"], incident["business_seconds"]) == (
+        "2026-11-03T09:01:00Z", "2026-11-03T09:02:00Z", 60.0,
+    )  # fmt: skip
+    assert incident["traceroutes"][0]["summary"].startswith("the path to 1.1.1.1 ends after hop 1 (192.168.1.1)")
+    report = json.loads(files["report.json"])
+    assert report["seal"]["sha256"] == manifest["seal"]["sha256"]
+    assert b"BROKEN" not in files["verification.txt"]
+
+
+def test_a_secret_never_reaches_the_bundle(state: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "netwatch.toml"
+    cfg.write_text(
+        f'[store]\npath = "{state}"\n[influxdb]\nurl = "http://influx.lan:8086"\norg = "home"\nbucket = "nw"\n'
+        'token = "s3cr3t-token"\n'
+    )
+    code, _, err = invoke("evidence", "--config", str(cfg), "--period", "today", "--output", str(tmp_path / "e.zip"))
+    assert code == 0, err
+    with zipfile.ZipFile(tmp_path / "e.zip") as z:
+        everything = b"".join(z.read(n) for n in z.namelist())
+        assert 'token = "***"' in z.read("config.toml").decode()
+    assert b"s3cr3t-token" not in everything
+
+
+def test_evidence_errors_are_one_line(state: Path, tmp_path: Path) -> None:
+    code, _, err = invoke("evidence", "--period", "today", "--since", "2026-11-01")
+    assert (code, err) == (
+        ExitCode.REPORT,
+        "netwatch: --period names the whole period: use it or --since/--until, not both\n",
+    )
+    code, _, err = invoke("evidence", "--output", "bundle.tar")
+    assert (code, err) == (
+        ExitCode.REPORT,
+        'netwatch: --output: the evidence bundle is a zip file; name it "bundle.zip"\n',
+    )
+    code, _, err = invoke("evidence", "--output", str(tmp_path / "missing" / "e.zip"))
+    assert code == ExitCode.REPORT
+    target = tmp_path / "missing" / "e.zip"
+    assert err == f"netwatch: cannot write {target}: No such file or directory; choose a writable --output\n"
+    assert io.StringIO(err).read().count("\n") == 1
