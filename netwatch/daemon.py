@@ -23,6 +23,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("netwatch")
 
 PRUNE_EVERY = 3600.0  # seconds between retention passes
+MAX_WAITING = 86_400  # rounds the writer holds while the store takes none (a hanging disk): a day at 1 s
 T = TypeVar("T")
 
 
@@ -121,18 +123,50 @@ async def in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "netwat
 
 
 class Writer:
-    """Runs every store call on one thread, in order. Errors are logged once per change, never raised."""
+    """Runs every store call on one thread, in order. Errors are logged once per change, never raised.
 
-    def __init__(self, store: Store) -> None:
+    Rounds do not queue one task each: they wait in a bounded buffer that one task at a time moves into the
+    store, so a disk that hangs (rather than fails) holds at most ``max_waiting`` rounds here, the oldest dropped
+    (and counted) beyond that, instead of growing without end."""
+
+    def __init__(self, store: Store, max_waiting: int = MAX_WAITING) -> None:
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netwatch-store")
         self._last_error = ""
         self.failures = 0
+        self._rounds: deque[Round] = deque()
+        self._max_waiting = max_waiting
+        self._draining = False  # a task that moves the waiting rounds into the store is queued
+        self._lock = threading.Lock()
+        self.dropped = 0  # rounds dropped because the writer thread was stuck
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         future = self._pool.submit(fn, *args)
         future.add_done_callback(self._report)
         return future
+
+    def add_round(self, rnd: Round) -> None:
+        """Hand a round to the store, in order with every task submitted after it."""
+        with self._lock:
+            if len(self._rounds) >= self._max_waiting:
+                self._rounds.popleft()
+                self.dropped += 1
+                if self.dropped == 1:
+                    log.error("the store has not taken a round for %d rounds (is the disk hanging?); dropping the"
+                              " oldest until it does", self._max_waiting)  # fmt: skip
+            self._rounds.append(rnd)
+            if self._draining:
+                return
+            self._draining = True
+        self.submit(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            batch = list(self._rounds)
+            self._rounds.clear()
+            self._draining = False
+        for rnd in batch:
+            self.store.add_round(rnd)
 
     def _report(self, future: Future[Any]) -> None:
         err = future.exception()
@@ -143,11 +177,15 @@ class Writer:
                 self._last_error = ""
             return
         self.failures += 1
-        message = str(err) if isinstance(err, NetwatchError) else f"unexpected store error: {err!r}"
-        if message != self._last_error:
-            # Loud once; rounds stay buffered in the store and are retried at the next commit.
-            log.error("%s (measurements are kept in memory and retried)", message)
-            self._last_error = message
+        if isinstance(err, StoreError):
+            condition, message = err.condition, str(err)
+        else:
+            text = str(err) if isinstance(err, NetwatchError) else f"unexpected store error: {err!r}"
+            condition, message = text, f"{text} (measurements are kept in memory and retried)"
+        if condition != self._last_error:
+            # Loud once per problem; rounds stay buffered in the store and are retried at the next commit.
+            log.error("%s", message)
+            self._last_error = condition
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -435,6 +473,7 @@ class Daemon:
         start = time.monotonic()
         slot = 0
         last_commit = start
+        committing: Future[None] | None = None
         last_prune = start - PRUNE_EVERY + 60.0  # first retention pass a minute after start
         while not self.stop.is_set():
             delay = start + slot * interval - time.monotonic()
@@ -451,8 +490,9 @@ class Daemon:
             self._handle(rnd, writer, privileged)
             self.service.after_round(self)  # the watchdog's keep-alive: a hung loop stops it
             now = time.monotonic()
-            if now - last_commit >= cfg.store.commit_interval:
-                writer.submit(writer.store.commit)
+            # One commit in flight at most: a disk that hangs must not pile up a task per interval.
+            if now - last_commit >= cfg.store.commit_interval and (committing is None or committing.done()):
+                committing = writer.submit(writer.store.commit)
                 last_commit = now
             # Not while the clock is untrusted: provisional stamps (1970 on a Pi without fake-hwclock) would be
             # taken for old rounds.
@@ -560,7 +600,7 @@ class Daemon:
         self.state, events = detect.step(self.state, rnd, self.rules)
         self.last_round = rnd
         self.rounds += 1
-        writer.submit(writer.store.add_round, rnd)
+        writer.add_round(rnd)
         for event in events:
             inc = event.incident
             writer.submit(writer.store.save_incident, inc)

@@ -47,7 +47,12 @@ class IcmpPermissionError(ProbeError):
 
 
 class StoreError(NetwatchError):
-    """The local store cannot be opened, read or written."""
+    """The local store cannot be opened, read or written. ``condition`` names the problem without what changes
+    while it lasts (how many rounds are waiting), so that it is reported once, not at every retry."""
+
+    def __init__(self, message: str, condition: str | None = None) -> None:
+        super().__init__(message)
+        self.condition = condition if condition is not None else message
 
 
 class ReportError(NetwatchError):

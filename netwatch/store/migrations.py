@@ -300,16 +300,25 @@ def migrate(conn: sqlite3.Connection, path: Path, found: int) -> None:
             log.info("store %s migrated to schema version %d", path, number)
 
 
+def is_corrupt(err: sqlite3.Error) -> bool:
+    return getattr(err, "sqlite_errorname", "").startswith("SQLITE_CORRUPT") or "malformed" in str(err)
+
+
+def corrupt(path: Path, err: sqlite3.Error) -> StoreError:
+    """The one message for a store SQLite finds damaged, wherever it is found."""
+    return StoreError(
+        f"store {path} is corrupt ({err}): move it aside to start a new store, or restore it from a backup"
+    )
+
+
 def open_error(path: Path, err: sqlite3.Error) -> StoreError:
     """One line naming the path, what SQLite said and what to do about it."""
     name = getattr(err, "sqlite_errorname", "")
     text = str(err)
     if name == "SQLITE_NOTADB" or "file is not a database" in text:
         return StoreError(f"{path} is not a netwatch store (file is not a database): point store.path at another file")
-    if name == "SQLITE_CORRUPT" or "malformed" in text:
-        return StoreError(
-            f"store {path} is corrupt ({text}): move it aside to start a new store, or restore it from a backup"
-        )
+    if is_corrupt(err):
+        return corrupt(path, err)
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")):
         return StoreError(
             f"cannot open store {path} ({text}): make the file and its directory readable and writable by the"

@@ -113,6 +113,12 @@ class Store:
         if not readonly:
             try:
                 store._write(retention.seal_history)
+            except StoreError as err:
+                store.close()
+                cause = err.__cause__
+                if isinstance(cause, sqlite3.Error):  # said as any failure to open: locked, corrupt, full
+                    raise migrations.open_error(path, cause) from cause
+                raise
             except BaseException:
                 store.close()
                 raise
@@ -476,13 +482,16 @@ class Store:
                 log.debug("rollback of %s failed: %s", self.path, err)
 
     def _write_error(self, err: sqlite3.Error) -> StoreError:
-        kept = f"({len(self._pending)} rounds kept in memory and retried)"
         name = getattr(err, "sqlite_errorname", "")
         if name.startswith("SQLITE_FULL") or "database or disk is full" in str(err):
-            return StoreError(f"cannot write to {self.path}: database or disk is full; free space on that disk {kept}")
-        if name.startswith("SQLITE_BUSY"):
-            return StoreError(f"cannot write to {self.path}: {err}; is another netwatch using this store? {kept}")
-        return StoreError(f"cannot write to {self.path}: {err}; check that disk and the file's permissions {kept}")
+            why = f"cannot write to {self.path}: database or disk is full; free space on that disk"
+        elif name.startswith("SQLITE_BUSY"):
+            why = f"cannot write to {self.path}: {err}; is another netwatch using this store?"
+        elif migrations.is_corrupt(err):
+            why = str(migrations.corrupt(self.path, err))
+        else:
+            why = f"cannot write to {self.path}: {err}; check that disk and the file's permissions"
+        return StoreError(f"{why} ({len(self._pending)} rounds kept in memory and retried)", condition=why)
 
     # --- reading (works on read-only stores, sees what other processes committed) ----------------------------
 
@@ -490,7 +499,7 @@ class Store:
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as err:
-            raise StoreError(f"cannot read store {self.path}: {err}") from err
+            raise self._read_error(err) from err
 
     def _targets(self, set_id: int) -> Targets:
         targets = self._sets.get(set_id)
@@ -576,7 +585,12 @@ class Store:
         try:
             return fn(self.conn, *args, **kwargs)
         except sqlite3.Error as err:
-            raise StoreError(f"cannot read store {self.path}: {err}") from err
+            raise self._read_error(err) from err
+
+    def _read_error(self, err: sqlite3.Error) -> StoreError:
+        if migrations.is_corrupt(err):
+            return migrations.corrupt(self.path, err)
+        return StoreError(f"cannot read store {self.path}: {err}")
 
     def speed_results(self, since: float, until: float) -> list[SpeedResult]:
         """Speed test attempts with ``since <= at < until`` (``at`` to the millisecond), ordered by (at, id):

@@ -78,9 +78,12 @@ class Daemon:
         return self.log.read_text(errors="replace")
 
 
-def start_daemon(isp: Isp, tmp: Path, name: str, commit_interval: float, extra: str = "") -> Daemon:
-    """The daemon in home, with ``extra`` TOML tables appended to its configuration."""
-    store = tmp / f"{name}.db"
+def start_daemon(
+    isp: Isp, tmp: Path, name: str, commit_interval: float, extra: str = "", store: Path | None = None
+) -> Daemon:
+    """The daemon in home, with ``extra`` TOML tables appended to its configuration; its store is ``store`` or
+    NAME.db in ``tmp``."""
+    store = store or tmp / f"{name}.db"
     cfg = write_config(tmp / f"{name}.toml", store, commit_interval, extra)
     log = tmp / f"{name}.log"
     with log.open("ab") as err:

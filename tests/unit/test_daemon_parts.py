@@ -4,15 +4,17 @@ discovery thread."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 from pathlib import Path
 
 import pytest
 
-from netwatch.daemon import Daemon, exclusive_lock, in_daemon_thread
+from netwatch.daemon import Daemon, Writer, exclusive_lock, in_daemon_thread
 from netwatch.errors import StoreError
-from netwatch.model import Role, Sample, Target
+from netwatch.model import Role, Round, Sample, Target
+from netwatch.store import Store
 
 GW = Target(Role.GATEWAY, "198.18.1.1")
 NAME = Target(Role.DNS, "example.test")
@@ -65,3 +67,45 @@ def test_discovery_thread_returns_results_and_errors_without_blocking_exit() -> 
     release.set()
     assert ok == "abab"
     assert failed == "invalid literal for int() with base 10: 'not a number'"
+
+
+def _round(i: int) -> Round:
+    return Round(1_767_225_600.0 + i, (Sample(GW, 0.4),))
+
+
+def test_a_hanging_disk_holds_a_bounded_number_of_rounds(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The writer thread stuck in a write (an SD card that stalls): rounds wait in a bounded buffer, the oldest are
+    dropped and counted, and the newest reach the store in order once the disk answers."""
+    with Store.open(tmp_path / "netwatch.db") as store:
+        writer = Writer(store, max_waiting=4)
+        stuck = threading.Event()
+        writer.submit(stuck.wait, 30)
+        for i in range(10):
+            writer.add_round(_round(i))
+        assert writer.dropped == 6
+        stuck.set()
+        writer.submit(store.commit).result(10)
+        writer.close()
+        assert [r.at for r in store.rounds(0, 2e9)] == [_round(i).at for i in range(6, 10)]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "the store has not taken a round for 4 rounds (is the disk hanging?); dropping the oldest until it does"
+    ]
+
+
+def test_a_lasting_store_problem_is_logged_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with Store.open(tmp_path / "netwatch.db") as store:
+        writer = Writer(store)
+
+        def full(n: int) -> None:
+            raise StoreError(f"disk is full ({n} rounds kept in memory and retried)", condition="disk is full")
+
+        for n in (1, 2, 3):
+            with contextlib.suppress(StoreError):
+                writer.submit(full, n).result(10)
+        writer.submit(store.commit).result(10)
+        writer.close()
+    messages = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "netwatch"]
+    assert messages == [
+        ("ERROR", "disk is full (1 rounds kept in memory and retried)"),
+        ("WARNING", "store writable again: backlog written"),
+    ]

@@ -585,3 +585,40 @@ def test_anchor_series_buckets_sums_and_edges(store: Store) -> None:
     assert store.anchor_series(T0 + 7200, T0 + 9000, 60) == []
     with pytest.raises(ValueError, match="bucket_seconds must be a positive multiple of 60, got 90"):
         store.anchor_series(T0, T0 + 60, 90)
+
+
+def test_a_corrupt_store_is_named_with_the_fix(path: Path) -> None:
+    with Store.open(path) as store:
+        for i in range(3000):
+            store.add_round(rnd(T0 + i))
+            if i % 100 == 99:
+                store.commit()
+        store.commit()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(path.read_bytes())
+    for page in (5, 40, 90):  # tables and index pages in the middle of the file, as a failing SD card leaves them
+        data[page * 1024 : (page + 1) * 1024] = b"\xde\xad\xbe\xef" * 256
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError) as err, Store.open(path, readonly=True) as reader:
+        list(reader.rounds(0, T0 + 4000))
+    assert str(err.value) == (
+        f"store {path} is corrupt (database disk image is malformed): move it aside to start a new store, or"
+        " restore it from a backup"
+    )
+
+
+def test_a_store_locked_by_another_program_is_named(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Store.open(path).close()
+    monkeypatch.setattr(migrations, "BUSY_TIMEOUT_S", 0.2)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")  # e.g. a backup tool or a sqlite3 shell holding a write lock
+        with pytest.raises(StoreError) as err:
+            Store.open(path)
+    finally:
+        other.close()
+    assert str(err.value) == (
+        f"store {path} is locked (database is locked): stop the other process using it, or point store.path elsewhere"
+    )
