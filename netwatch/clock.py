@@ -185,7 +185,10 @@ def _step_detail(prev: Reading, now: Reading) -> str:
 class Clock(Protocol):
     """The clocks the daemon reads; tests substitute a clock whose wall time they step."""
 
-    def read(self) -> Reading: ...
+    def read(self, status: bool = True) -> Reading:
+        """Both clocks; the NTP status too with ``status`` (else ``synced`` is None): it costs a system call and
+        matters only while the clock is not trusted."""
+        ...
 
     def boot_id(self) -> str: ...
 
@@ -245,8 +248,8 @@ class SystemClock:
         state = self._adjtimex(ctypes.byref(tx))
         return None if state < 0 else state != _TIME_ERROR
 
-    def read(self) -> Reading:
-        return Reading(time.time(), time.monotonic(), self.synced())
+    def read(self, status: bool = True) -> Reading:
+        return Reading(time.time(), time.monotonic(), self.synced() if status else None)
 
     def boot_id(self) -> str:
         return self._boot_id

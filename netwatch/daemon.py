@@ -394,7 +394,7 @@ class Daemon:
     def now(self) -> float:
         """The current instant as this run stamps it: the wall clock once trusted, else provisional."""
         offset = self.clock_state.offset
-        reading = self.clock.read()
+        reading = self.clock.read(status=False)
         return reading.wall if offset is None else reading.mono + offset
 
     def stamp(self, wall: float) -> float:
@@ -402,7 +402,7 @@ class Daemon:
         offset = self.clock_state.offset
         if offset is None:
             return wall
-        reading = self.clock.read()
+        reading = self.clock.read(status=False)
         return wall - (reading.wall - reading.mono) + offset
 
     async def run(self) -> None:
@@ -521,8 +521,9 @@ class Daemon:
         return None
 
     async def _probe_round(self, icmp: EchoProbe, dns: NameProbe) -> Round:
-        reading = self.clock.read()
-        if self.clock_state.last is None:  # `netwatch probe`: no session
+        first = self.clock_state.last is None  # `netwatch probe`: no session began
+        reading = self.clock.read(status=first or self.clock_state.offset is not None)
+        if first:
             self.clock_state, at, _ = clocks.start(reading, self.policy, None)
         else:
             self.clock_state, at, events = clocks.observe(self.clock_state, reading)

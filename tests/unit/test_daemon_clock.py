@@ -32,8 +32,8 @@ class SettableClock:
     def __init__(self, offset: float, synced: bool | None, boot: str = "boot-A") -> None:
         self.offset, self.synced, self.boot = offset, synced, boot
 
-    def read(self) -> Reading:
-        return Reading(time.time() + self.offset, time.monotonic(), self.synced)
+    def read(self, status: bool = True) -> Reading:
+        return Reading(time.time() + self.offset, time.monotonic(), self.synced if status else None)
 
     def boot_id(self) -> str:
         return self.boot
