@@ -154,6 +154,8 @@ class SpeedTask:
             elif isinstance(event, Closed):
                 log.warning("SLOW ENDED at %s after %d slow test(s): %s", utc(inc.end or result.at), inc.rounds,
                             summary(result))  # fmt: skip
+                if self.daemon.notifier is not None:
+                    self.daemon.notifier.closed(inc)
 
     def shutdown(self, at: float) -> list[Incident]:
         """Abort a running test and close an open slow incident at ``at``; returns what was closed (to save)."""
