@@ -505,12 +505,12 @@ def notify_test(ctx: click.Context, config_path: Path | None) -> None:
     import threading
 
     from netwatch.notify.channels import NotifyError, check
-    from netwatch.notify.message import test_message
+    from netwatch.notify.message import message_for_test
 
     with _errors(_debug(ctx)):
         cfg = _notify_config(config_path)
         channels = check(cfg.notify)
-        message = test_message(at=time.time(), probe=cfg.probe.name or socket.gethostname(),
+        message = message_for_test(at=time.time(), probe=cfg.probe.name or socket.gethostname(),
                                prefix=cfg.notify.title_prefix, zone=cfg.business_hours.timezone)  # fmt: skip
         failed = 0
         for channel in channels:

@@ -21,6 +21,7 @@ import stat
 import subprocess
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -84,8 +85,7 @@ class AppriseChannel:
     def send(self, message: Message, cancel: threading.Event) -> None:
         from apprise import NotifyFormat, NotifyType
 
-        # Markdown where the channel renders it (e-mail turns it into HTML), plain text elsewhere.
-        markdown = getattr(self._plugin, "notify_format", NotifyFormat.TEXT) != NotifyFormat.TEXT
+        markdown = _renders_markdown(self._plugin, NotifyFormat.TEXT)
         kind = NotifyType.INFO if message.event in ("digest", "test") else NotifyType.WARNING
         captured = _Captured()
         logger = logging.getLogger("apprise")
@@ -104,6 +104,15 @@ class AppriseChannel:
         if not ok:
             why = "; ".join(dict.fromkeys(captured.messages[-2:])) or "apprise reported a failure"
             raise NotifyError(f"{self.label}: {why}")
+
+
+def _renders_markdown(plugin: Any, text: Any) -> bool:
+    """Markdown where the channel renders it (apprise turns it into HTML for e-mail), plain text where it only
+    shows text. apprise 2 plugins may declare several formats, and a ``format=`` in the URL picks one."""
+    declared = getattr(plugin, "notify_format", text)
+    formats = declared if isinstance(declared, tuple) else (declared,)
+    chosen = getattr(plugin, "_format_override", None)
+    return any(f != text for f in ((chosen,) if chosen is not None else formats))
 
 
 class CommandChannel:
@@ -192,6 +201,34 @@ def _quiet_apprise() -> None:
         logging.getLogger("apprise").propagate = False
 
 
+def _apprise_channels(urls: list[tuple[str, str]], cfg: NotifyConfig, problems: list[Problem]) -> list[Channel]:
+    """A channel per (key, URL) apprise understands; a Problem for each other one, or one when apprise is missing.
+    Keys that already have a problem (a malformed line of the URLs file) are skipped."""
+    # apprise 2.x imports imghdr (deprecated since Python 3.11) when it loads its plugins, on the first URL.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            import apprise
+        except ImportError:
+            key = "notify.urls" if cfg.urls else "notify.urls_file"
+            problems.append(Problem(key, "needs apprise, which is not installed", EXTRA_FIX))
+            return []
+        _quiet_apprise()
+        found: list[Channel] = []
+        for key, url in urls:
+            if any(p.key == key for p in problems):
+                continue
+            plugin = apprise.Apprise.instantiate(url.strip())
+            if plugin is None:
+                scheme = url.strip().partition("://")[0]
+                problems.append(Problem(key, f"apprise cannot use this {scheme}:// URL (an unknown service, or a "
+                                        "part missing or malformed)", "check it against apprise's page for that "
+                                        'service (README "Notifications" has examples)'))  # fmt: skip
+                continue
+            found.append(AppriseChannel(url, plugin, cfg.timeout))
+    return found
+
+
 def build(cfg: NotifyConfig) -> tuple[list[Channel], list[Problem]]:
     """The channels of ``[notify]`` that can be built, and a Problem for each one that cannot (same URL twice:
     one channel)."""
@@ -201,25 +238,8 @@ def build(cfg: NotifyConfig) -> tuple[list[Channel], list[Problem]]:
         urls += _urls_from_file(cfg.urls_file, problems)
     channels: dict[str, Channel] = {}
     if urls:
-        try:
-            import apprise
-        except ImportError:
-            key = "notify.urls" if cfg.urls else "notify.urls_file"
-            problems.append(Problem(key, "needs apprise, which is not installed", EXTRA_FIX))
-            urls = []
-        else:
-            _quiet_apprise()
-        for key, url in urls:
-            if not any(p.key == key for p in problems):
-                plugin = apprise.Apprise.instantiate(url.strip())
-                if plugin is None:
-                    scheme = url.strip().partition("://")[0]
-                    problems.append(Problem(key, f"apprise cannot use this {scheme}:// URL (an unknown service, or "
-                                            "a part missing or malformed)", "check it against apprise's page for "
-                                            'that service (README "Notifications" has examples)'))  # fmt: skip
-                    continue
-                channel = AppriseChannel(url, plugin, cfg.timeout)
-                channels.setdefault(channel.id, channel)
+        for channel in _apprise_channels(urls, cfg, problems):
+            channels.setdefault(channel.id, channel)
     if cfg.command:
         program = cfg.command[0]
         found = shutil.which(program)

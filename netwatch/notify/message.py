@@ -197,7 +197,7 @@ def _digest_item(kind: Kind, cause: Cause, start: float, end: float, business_se
             f"({duration(end - start)}; {duration(business_seconds)} in business hours)")  # fmt: skip
 
 
-def test_message(*, at: float, probe: str, prefix: str, zone: ZoneInfo) -> Message:
+def message_for_test(*, at: float, probe: str, prefix: str, zone: ZoneInfo) -> Message:
     """What `netwatch notify test` sends."""
     headline = f"This is a test notification from netwatch on {probe}."
     rows = [("Sent", f"{long_local(at, zone)} ({utc(at)})"), ("Probe", probe)]

@@ -55,10 +55,10 @@ class OutboxEntry:
         return self.sent_at is None and self.given_up_at is None
 
     def state(self, zone: ZoneInfo) -> str:
-        """'sent 2026-03-24 12:38:02 GMT', 'pending, next attempt ...' or 'given up ...', with the attempts."""
+        """'sent 2026-03-24 12:38:02 GMT (1 attempt)', 'pending, next attempt not before ...' or 'given up ...'."""
         tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
         if self.sent_at is not None:
             return f"sent {local(self.sent_at, zone)} ({tries})"
         if self.given_up_at is not None:
             return f"given up {local(self.given_up_at, zone)} after {tries}"
-        return f"pending, next attempt {local(self.next_at, zone)} ({tries} so far)"
+        return f"pending, next attempt not before {local(self.next_at, zone)} ({tries} so far)"

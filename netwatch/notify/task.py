@@ -67,6 +67,7 @@ class NotifyTask:
         self.failures = 0
         self._wake = asyncio.Event()
         self._pending_at: float | None = None  # earliest next attempt in the outbox (None: nothing pending)
+        self._queued_at: float | None = None  # earliest message queued while the outbox was being looked at
         self._errors: dict[str, str] = {}  # channel id → its last error, to log once per change
 
     # --- queueing (event loop) -------------------------------------------------------------------------------
@@ -85,7 +86,8 @@ class NotifyTask:
         targets = [(c.id, c.label) for c in self.channels.values()]
         done = self.writer.submit(self.writer.store.queue_notification, message, targets, at)
         log.info("notification queued: %s", message.title)
-        self._pending_at = at if self._pending_at is None else min(at, self._pending_at)
+        self._pending_at = _earliest(self._pending_at, at)
+        self._queued_at = _earliest(self._queued_at, at)
         self._wake.set()
         return done
 
@@ -94,7 +96,7 @@ class NotifyTask:
     async def run(self) -> None:
         zone = self.cfg.business_hours.timezone
         n = self.cfg.notify
-        self._pending_at = await self._store(self.writer.store.next_notification_at, list(self.channels))
+        await self._refresh()
         missed = digest.catch_up(self.clock(), n, zone)
         if missed is not None:
             await self._guarded(self._queue_digest(missed))
@@ -108,8 +110,14 @@ class NotifyTask:
                 due = digest.next_due(max(now, due), n, zone)
             if self._pending_at is not None and self._pending_at <= now and self.line_up():
                 await self._guarded(self._deliver_due(now))
-                self._pending_at = await self._store(self.writer.store.next_notification_at, list(self.channels))
+                await self._refresh()
             await self._sleep(due)
+
+    async def _refresh(self) -> None:
+        """Look up the earliest next attempt; a message queued meanwhile may not be in the answer yet."""
+        self._queued_at = None
+        found = await self._store(self.writer.store.next_notification_at, list(self.channels))
+        self._pending_at = _earliest(found, self._queued_at)
 
     async def _sleep(self, due: float | None) -> None:
         now = self.clock()
@@ -202,6 +210,10 @@ class NotifyTask:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         raise _Stopped
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def start(config: Config, writer: Writer, line_up: Callable[[], bool], stop: asyncio.Event) -> NotifyTask | None:

@@ -303,14 +303,14 @@ class TestUnknownNames:
     def test_key_in_the_wrong_table(self) -> None:
         assert error("[probe]\nconfirm = 3\n") == one("probe.confirm: unknown key; move it into the [detect] table")
         assert error("[targets]\ntimeout = 0.5\n") == one(
-            "targets.timeout: unknown key; move it into the [probe] or [dns] or [influxdb] table"
+            "targets.timeout: unknown key; move it into the [probe] or [dns] or [influxdb] or [notify] table"
         )
 
     def test_unknown_table(self) -> None:
         assert error("[prob]\ninterval = 1\n") == one('prob: unknown table; did you mean "probe"?')
         assert error("[zzz]\n") == one(
-            "zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, owner, plan, "
-            "probe, report, speedtest, store, targets"
+            "zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, notify, owner, "
+            "plan, probe, report, speedtest, store, targets"
         )
 
     def test_keys_outside_any_table(self) -> None:
@@ -320,7 +320,7 @@ class TestUnknownNames:
         assert error("foo = 1\n") == one(
             "foo: unknown key; write keys inside a table: "
             "[probe], [targets], [dns], [detect], [store], [log], [cost], [plan], [owner], [report], [influxdb], "
-            "[speedtest], [business_hours]"
+            "[speedtest], [notify], [business_hours]"
         )
 
     def test_a_table_written_as_a_value(self) -> None:
@@ -518,8 +518,8 @@ def test_all_problems_at_once_in_schema_order() -> None:
         "  detect.confirm: must be between 1 and 1000, got 0; set detect.confirm to a value between 1 and 1000\n"
         '  log.level: must be one of debug, info, warning, error, got "loud"; use one of: debug, info, warning, error\n'
         '  business_hours.timezone: must be a string, not an integer (1); write e.g. "Europe/London"\n'
-        "  zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, owner, plan, probe, "
-        "report, speedtest, store, targets"
+        "  zzz: unknown table; valid tables are: business_hours, cost, detect, dns, influxdb, log, notify, owner, "
+        "plan, probe, report, speedtest, store, targets"
     )
 
 
