@@ -135,7 +135,7 @@ def check_config(ctx: click.Context, config_path: Path | None) -> None:
             from netwatch.notify.channels import check
 
             logs.setup("warning")  # a URLs file others can read is reported
-            check(cfg.notify)
+            check(cfg.notify, cfg.source)
         click.echo(config.render(cfg), nl=False)
 
 
@@ -509,7 +509,7 @@ def notify_test(ctx: click.Context, config_path: Path | None) -> None:
 
     with _errors(_debug(ctx)):
         cfg = _notify_config(config_path)
-        channels = check(cfg.notify)
+        channels = check(cfg.notify, cfg.source)
         message = message_for_test(at=time.time(), probe=cfg.probe.name or socket.gethostname(),
                                prefix=cfg.notify.title_prefix, zone=cfg.business_hours.timezone)  # fmt: skip
         failed = 0

@@ -253,9 +253,10 @@ def build(cfg: NotifyConfig) -> tuple[list[Channel], list[Problem]]:
     return list(channels.values()), problems
 
 
-def check(cfg: NotifyConfig) -> list[Channel]:
-    """Every channel of ``[notify]``; raises ConfigError naming each one that cannot be built."""
+def check(cfg: NotifyConfig, source: Path | None = None) -> list[Channel]:
+    """Every channel of ``[notify]``; raises ConfigError naming each one that cannot be built (in ``source``,
+    the configuration file)."""
     channels, problems = build(cfg)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(problems, str(source) if source else None)
     return channels

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import socket
 import threading
 import time
@@ -22,6 +23,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from netwatch.config import Config
+from netwatch.errors import NetwatchError
 from netwatch.model import Incident
 from netwatch.notify import digest
 from netwatch.notify.channels import Channel, NotifyError, build
@@ -69,6 +71,8 @@ class NotifyTask:
         self._pending_at: float | None = None  # earliest next attempt in the outbox (None: nothing pending)
         self._queued_at: float | None = None  # earliest message queued while the outbox was being looked at
         self._errors: dict[str, str] = {}  # channel id → its last error, to log once per change
+        self._held: dict[int, float] = {}  # outbox id → not before (this run's outcomes, recorded or not)
+        self._failure = ""  # the task's last failure, to log once per change
 
     # --- queueing (event loop) -------------------------------------------------------------------------------
 
@@ -96,10 +100,8 @@ class NotifyTask:
     async def run(self) -> None:
         zone = self.cfg.business_hours.timezone
         n = self.cfg.notify
-        await self._refresh()
-        missed = digest.catch_up(self.clock(), n, zone)
-        if missed is not None:
-            await self._guarded(self._queue_digest(missed))
+        self._pending_at = self.clock()  # whatever an earlier run left in the outbox is looked at first
+        await self._guarded(self._catch_up())
         due = digest.next_due(self.clock(), n, zone)
         if due is not None:
             log.info("%s digests; the next at %s", n.digest, local(due, zone))
@@ -110,8 +112,12 @@ class NotifyTask:
                 due = digest.next_due(max(now, due), n, zone)
             if self._pending_at is not None and self._pending_at <= now and self.line_up():
                 await self._guarded(self._deliver_due(now))
-                await self._refresh()
             await self._sleep(due)
+
+    async def _catch_up(self) -> None:
+        missed = digest.catch_up(self.clock(), self.cfg.notify, self.cfg.business_hours.timezone)
+        if missed is not None:
+            await self._queue_digest(missed)
 
     async def _refresh(self) -> None:
         """Look up the earliest next attempt; a message queued meanwhile may not be in the answer yet."""
@@ -135,13 +141,18 @@ class NotifyTask:
             stop.cancel()
 
     async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work``; a failure (the store refusing writes, a bug) is logged once per change and retried."""
         try:
             await work
         except _Stopped:
             return
-        except Exception:  # one failing part never stops the loop (nor the daemon)
-            log.exception("notification task failed; retrying later")
-            await asyncio.sleep(LINE_POLL)
+        except Exception as err:  # one failing part never stops the loop (nor the daemon)
+            text = str(err) if isinstance(err, NetwatchError) else repr(err)
+            if text != self._failure:
+                log.error("notifications: %s (retried)", text, exc_info=not isinstance(err, NetwatchError))
+                self._failure = text
+            return
+        self._failure = ""
 
     async def _store(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.wrap_future(self.writer.submit(fn, *args))
@@ -162,8 +173,11 @@ class NotifyTask:
         entries = await self._store(self.writer.store.due_notifications, now, list(self.channels))
         for entry in entries:
             if self.stop.is_set() or not self.line_up():
-                return
-            await self._deliver(entry)
+                break
+            # An outcome the store has not recorded yet (it may be refusing writes) must not resend a message.
+            if self._held.get(entry.id, 0.0) <= now:
+                await self._deliver(entry)
+        await self._refresh()
 
     async def _deliver(self, entry: OutboxEntry) -> None:
         from netwatch.daemon import in_daemon_thread
@@ -184,6 +198,7 @@ class NotifyTask:
         store = self.writer.store
         if not error:
             self.sent += 1
+            self._held[entry.id] = math.inf
             self.writer.submit(store.record_notification, entry.id, at)
             if self._errors.pop(entry.channel, None) is not None:
                 log.warning("notifications via %s work again", channel.label)
@@ -191,6 +206,7 @@ class NotifyTask:
             return
         self.failures += 1
         retry = self.backoff.next_attempt(entry.created, entry.attempts + 1, at)
+        self._held[entry.id] = math.inf if retry is None else retry
         self.writer.submit(store.record_notification, entry.id, at, error, retry)
         if retry is None:
             log.error("notification %r given up after %d attempts: %s", entry.key, entry.attempts + 1, error)

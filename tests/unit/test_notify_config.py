@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -188,3 +190,19 @@ def test_channels_are_labelled_without_secrets_and_deduplicated(tmp_path: Path) 
                                         f"command {script}"]  # fmt: skip
     assert len({c.id for c in found}) == 3 and all("hunter2" not in c.id for c in found)
     assert os.access(script, os.X_OK)
+
+
+def test_without_apprise_the_error_names_the_extra(tmp_path: Path) -> None:
+    # A Python where `import apprise` fails, as on an install without the notify extra.
+    cfg = tmp_path / "netwatch.toml"
+    cfg.write_text('[notify]\nurls = ["ntfy://ntfy.example.test/topic"]\n')
+    code = "import sys; sys.modules['apprise'] = None; from netwatch.cli import main; main()"
+    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code, "check-config", "--config", str(cfg)], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 3
+    assert proc.stderr == (
+        f"netwatch: 1 configuration problem in {cfg}:\n"
+        "  notify.urls: needs apprise, which is not installed; install the notify extra: pip install "
+        "'netwatch[notify]'\n"
+    )
