@@ -450,7 +450,7 @@ def test_check_config_asks_apprise(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert err == (
         f"netwatch: 1 configuration problem in {path}:\n"
         "  notify.urls[0]: apprise cannot use this nosuchservice:// URL (an unknown service, or a part missing or "
-        "malformed); check it against apprise's page for that service (README \"Notifications\" has examples)\n"
+        'malformed); check it against apprise\'s page for that service (README "Notifications" has examples)\n'
     )
     code, out, err = invoke("notify", "test", "--config", str(tmp_path / "absent.toml"))
     assert code == ExitCode.CONFIG
