@@ -143,9 +143,6 @@ class CommandChannel:
                 break
             except subprocess.TimeoutExpired:
                 payload = None  # sent (or being sent) already: communicate() continues where it was
-            except BrokenPipeError:  # it exited without reading stdin: its status decides
-                payload = None
-                continue
             if cancel.is_set() or time.monotonic() >= deadline:
                 _kill(proc)
                 why = f"killed after {self.timeout:g} s (notify.timeout)"
@@ -161,7 +158,9 @@ class CommandChannel:
 def _kill(proc: subprocess.Popen[Any]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    # Something that left the process group may still hold its stderr open: do not wait for it for long.
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.communicate(timeout=2.0)
 
 
 # --- building ------------------------------------------------------------------------------------------------

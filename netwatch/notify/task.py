@@ -132,13 +132,13 @@ class NotifyTask:
             waits.append(due - now)
         if self._pending_at is not None:
             waits.append(LINE_POLL if self._pending_at <= now else self._pending_at - now)
-        self._wake.clear()
         wake, stop = asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(self.stop.wait())
         try:
             await asyncio.wait({wake, stop}, timeout=max(0.0, min(waits)), return_when=asyncio.FIRST_COMPLETED)
         finally:
             wake.cancel()
             stop.cancel()
+        self._wake.clear()  # consumed here, not before: a message queued while delivering wakes the next sleep
 
     async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work``; a failure (the store refusing writes, a bug) is logged once per change and retried."""
