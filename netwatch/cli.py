@@ -44,7 +44,8 @@ class ExitCode(IntEnum):
     REPORT = 6
     EXPORT = 7  # InfluxDB refused or could not be reached
     SPEED = 8  # `netwatch speedtest`: every backend tried failed
-    VERIFY = 9  # `netwatch verify`: the evidence chain is broken (or an expected seal is not in it)
+    VERIFY = 9  # `netwatch verify`, `netwatch evidence`: the evidence chain is broken (or an expected seal is missing)
+    NOTIFY = 10  # `netwatch notify test`: a channel could not deliver
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -142,6 +143,11 @@ def check_config(ctx: click.Context, config_path: Path | None) -> None:
     """Validate the configuration; print every problem, or the effective configuration."""
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
+        if cfg.notify.enabled:  # apprise is asked whether it understands every URL; the urls_file is read
+            from netwatch.notify.channels import check
+
+            logs.setup("warning")  # a URLs file others can read is reported
+            check(cfg.notify, cfg.source)
         click.echo(config.render(cfg), nl=False)
 
 
@@ -661,3 +667,71 @@ def _day(at: float, tz: Any) -> str:
     from datetime import datetime
 
     return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d")
+
+
+@main.group()
+def notify() -> None:
+    """Notifications after recovery ([notify] in the configuration)."""
+
+
+def _notify_config(config_path: Path | None) -> config.Config:
+    cfg = _load(config_path)
+    if not cfg.notify.enabled:
+        fix = 'list apprise URLs, e.g. urls = ["ntfy://ntfy.sh/your-topic"], or set urls_file or command'
+        raise ConfigError([Problem("notify", "has no channel, so nothing is notified", fix)])
+    logs.setup("warning")  # a URLs file others can read is reported while the channels are built
+    return cfg
+
+
+@notify.command("test")
+@_config_option
+@click.pass_context
+def notify_test(ctx: click.Context, config_path: Path | None) -> None:
+    """Send a test notification through every channel now (not through the outbox) and say how each went.
+
+    Exits 0 when every channel delivered, 10 when one failed.
+    """
+    import socket
+    import threading
+
+    from netwatch.notify.channels import NotifyError, check
+    from netwatch.notify.message import message_for_test
+
+    with _errors(_debug(ctx)):
+        cfg = _notify_config(config_path)
+        channels = check(cfg.notify, cfg.source)
+        message = message_for_test(at=time.time(), probe=cfg.probe.name or socket.gethostname(),
+                               prefix=cfg.notify.title_prefix, zone=cfg.business_hours.timezone)  # fmt: skip
+        failed = 0
+        for channel in channels:
+            started = time.monotonic()
+            try:
+                channel.send(message, threading.Event())
+            except NotifyError as err:
+                failed += 1
+                click.echo(f"FAILED  {err}")
+                continue
+            click.echo(f"OK      {channel.label} ({(time.monotonic() - started) * 1000:.0f} ms)")
+        if failed:
+            _fail(f"{failed} of {len(channels)} channel(s) failed", ExitCode.NOTIFY)
+
+
+@notify.command("list")
+@_config_option
+@click.option("--recent", default=20, show_default=True, type=click.IntRange(0, 10000), help="Entries to list.")
+@click.pass_context
+def notify_list(ctx: click.Context, config_path: Path | None, recent: int) -> None:
+    """The outbox: the latest notifications, per channel, sent, pending or given up, with the last error."""
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        zone = cfg.business_hours.timezone
+        with Store.open(cfg.store.path, readonly=True) as store:
+            entries = store.notifications(recent)
+        if not entries:
+            click.echo("The outbox is empty: nothing was notified yet.")
+        for entry in entries:
+            click.echo(f"{entry.message.title}\n  via {entry.label}: {entry.state(zone)}")
+            if entry.error:
+                click.echo(f"  last error: {entry.error}")

@@ -13,6 +13,7 @@ import difflib
 import ipaddress
 import math
 import re
+import shlex
 import tomllib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
 # Rendered as "***" by ``render``: a leaf key name (any table) or a dotted key path. Empty values stay empty.
 SECRET_KEYS: frozenset[str] = frozenset({"token", "password", "secret", "api_key"})
 REDACTED = "***"
+# Lists of URLs that carry credentials in any part (apprise: passwords, bot tokens, webhook paths, topics):
+# rendered as "scheme://***", so the channels stay recognisable and nothing secret is printed.
+SECRET_URL_KEYS: frozenset[str] = frozenset({"notify.urls"})
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,27 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    """Notifications after recovery; enabled when any channel is configured. ``urls_file`` is read (and apprise
+    asked about every URL) by ``netwatch.notify.channels`` at start and by check-config, never by this module."""
+
+    urls: tuple[str, ...]  # apprise URLs
+    urls_file: Path | None  # more apprise URLs, one a line
+    command: tuple[str, ...]  # argv of a local program; () = none
+    timeout: float  # seconds a delivery may take on each channel
+    kinds: tuple[str, ...]  # incident kinds that notify
+    min_duration: float  # seconds; shorter incidents do not notify
+    digest: str  # "off", "daily" or "weekly"
+    digest_at: str  # "HH:MM", local time in business_hours.timezone
+    digest_day: str  # weekly digests: "mon" ... "sun"
+    title_prefix: str
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.urls or self.urls_file or self.command)
+
+
+@dataclass(frozen=True)
 class Config:
     probe: ProbeConfig
     targets: TargetsConfig
@@ -202,6 +227,7 @@ class Config:
     speedtest: SpeedtestConfig
     traceroute: TracerouteConfig
     metrics: MetricsConfig
+    notify: NotifyConfig
     business_hours: BusinessHours
     source: Path | None  # the file it came from, None for the built-in defaults
     state_dir: Path  # where a relative store.path is resolved
@@ -217,7 +243,8 @@ Check = Callable[[str, Any], Iterable[Issue]]  # (dotted key, value of the right
 class Key:
     """One key of a table: its type, default, one-line help, and checks run once its type is right.
 
-    ``kind`` is str, int, float (ints accepted and converted), bool, list (of strings, becomes a tuple) or Path
+    ``kind`` is str, int, float (ints accepted and converted), bool, list (of strings, becomes a tuple), Argv (a
+    list of strings, or a string split into words as a POSIX shell does; becomes a tuple) or Path
     (a string; relative paths are resolved against the state directory, or against the directory of the
     configuration file with ``beside_config``; "" becomes None). ``noun`` says what to write, for the fix of a
     wrong type. ``default_from`` names the dotted key whose value is used when this one is absent.
@@ -230,6 +257,10 @@ class Key:
     checks: tuple[Check, ...] = ()
     default_from: str | None = None
     beside_config: bool = False
+
+
+class Argv:
+    """The kind of a key holding a command line: ["program", "arg"] or "program arg" (split like a shell)."""
 
 
 @dataclass(frozen=True)
@@ -409,6 +440,41 @@ def listen_address(key: str, value: str) -> Iterator[Issue]:
         yield "", f"{problem}, got {_show(value)}", 'write e.g. listen = "127.0.0.1:9847" or "[::1]:9847"'
 
 
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+NOTIFY_KINDS = ("outage", "degraded", "slow")
+DIGESTS = ("off", "daily", "weekly")
+
+
+def each_apprise_url(key: str, items: list[str]) -> Iterator[Issue]:
+    """The shape only (scheme://...); whether apprise knows the service is asked at start (notify.channels).
+    The value is never shown: it may hold a password or a token."""
+    for i, item in enumerate(items):
+        if not _URL_SCHEME.fullmatch(item.strip()):
+            yield (
+                f"[{i}]",
+                'is not an apprise URL (no "scheme://" at its start, or blanks inside)',
+                'write it like "mailtos://user:password@example.com" or "ntfy://ntfy.sh/your-topic"',
+            )
+
+
+def argv_words(key: str, words: list[str]) -> Iterator[Issue]:
+    for i, word in enumerate(words):
+        if not word:
+            yield f"[{i}]", "must not be empty", 'write the program and its arguments, e.g. ["/usr/local/bin/alert"]'
+
+
+def clock_time(key: str, value: str) -> Iterator[Issue]:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        yield "", f"must be a time of day as HH:MM, got {_show(value)}", f'set {key} to e.g. "08:00"'
+
+
+def each_kind(key: str, items: list[str]) -> Iterator[Issue]:
+    for i, item in enumerate(items):
+        for _, message, fix in one_of(*NOTIFY_KINDS)(f"{key}[{i}]", item):
+            yield f"[{i}]", message, fix
+
+
 _ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage"
 _HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
 
@@ -542,6 +608,25 @@ TABLES: dict[str, Table] = {
                       "address exposes the metrics to the network", "an address and port in quotes",
                       (listen_address,)),
     }),
+    "notify": Table(NotifyConfig, {
+        "urls": Key(list, (), "apprise URLs (e-mail, ntfy, Telegram, Slack...); rendered masked", "a list of URLs",
+                    (each_apprise_url,)),
+        "urls_file": Key(Path, "", "file of more apprise URLs, one a line; relative to this file",
+                         "a file path in quotes", beside_config=True),
+        "command": Key(Argv, (), 'local program given the notification as JSON on stdin; "" = none',
+                       'a list such as ["/usr/local/bin/alert", "--quiet"]', (argv_words,)),
+        "timeout": Key(float, 10.0, "seconds each delivery may take; 0.5 to 300", _SECONDS, (bounds(0.5, 300),)),
+        "kinds": Key(list, ("outage",), "incident kinds that notify: outage, degraded, slow", "a list of kinds",
+                     (each_kind, unique)),
+        "min_duration": Key(float, 60.0, "seconds; shorter incidents do not notify", _SECONDS, (bounds(0),)),
+        "digest": Key(str, "off", "off, daily or weekly: a summary of the previous day or week", "a word in quotes",
+                      (one_of(*DIGESTS),)),
+        "digest_at": Key(str, "08:00", "HH:MM local time (business_hours.timezone) the digest is sent",
+                         "a time in quotes", (clock_time,)),
+        "digest_day": Key(str, "mon", "weekly digests: the day they are sent (mon ... sun)", "a day in quotes",
+                          (one_of(*DAYS),)),
+        "title_prefix": Key(str, "[netwatch] ", "put before every notification's title", "a text in quotes"),
+    }),
 }  # fmt: skip
 
 # Tables validated by their owner: name → from_config(table), which raises ConfigError; the value has to_table().
@@ -644,11 +729,24 @@ def _speedtest(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Pr
                 yield from err.problems
 
 
+def _notify(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
+    """A digest needs somewhere to go."""
+    digest = values.get("notify.digest")
+    channels = ("notify.urls", "notify.urls_file", "notify.command")
+    if digest not in (None, "off") and all(name in values and not values[name] for name in channels):
+        yield Problem(
+            "notify.digest",
+            f"is {_show(digest)} but no channel is configured",
+            'set notify.urls, notify.urls_file or notify.command, or digest = "off"',
+        )
+
+
 # Rules across keys: (values of the valid keys by dotted path, dotted paths present in the file) → problems.
 CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Problem]], ...] = (
     _below_interval,
     _influxdb,
     _speedtest,
+    _notify,
 )
 
 
@@ -673,6 +771,15 @@ def _typed(key: str, spec: Key, value: Any) -> tuple[Any, list[Problem]]:
     name = key.rpartition(".")[2]
     fix = f"write {spec.noun}, e.g. {name} = {tomlout.value(spec.default)}"
     kind = str if spec.kind is Path else spec.kind
+    if kind is Argv:
+        if isinstance(value, str):
+            try:
+                value = shlex.split(value)
+            except ValueError as err:  # an unclosed quote
+                return None, [Problem(key, f"cannot be split into words: {err}", "close the quote, or " + fix)]
+        elif not isinstance(value, list):
+            return None, [Problem(key, f"must be a string or a list of strings, not {_describe(value)}", fix)]
+        kind = list
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -844,7 +951,7 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
             value = values[f"{table}.{name}"]
             if key.kind is Path:
                 value = _path(value, state_dir, Path(source).parent if key.beside_config and source else None)
-            fields[name] = tuple(value) if key.kind is list else value
+            fields[name] = tuple(value) if key.kind in (list, Argv) else value
         if spec.subtables:
             fields["options"] = values[f"{table}.options"]
         records[table] = spec.record(**fields)
@@ -918,6 +1025,12 @@ def render(config: Config) -> str:
     return head + tomlout.dumps(_redact(doc, ()), comments)
 
 
+def mask_url(url: str) -> str:
+    """``url`` with everything after its scheme masked: "tgram://***" (credentials can be anywhere in it)."""
+    scheme, sep, _rest = url.strip().partition("://")
+    return f"{scheme}://{REDACTED}" if sep else REDACTED
+
+
 def _plain(value: Any) -> Any:
     if value is None:  # a Path key given as "": written back as "", not left out
         return ""
@@ -930,6 +1043,8 @@ def _redact(table: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
         secret = name in SECRET_KEYS or ".".join((*path, name)) in SECRET_KEYS
         if isinstance(value, Mapping):
             out[name] = _redact(value, (*path, name))
+        elif ".".join((*path, name)) in SECRET_URL_KEYS:
+            out[name] = [mask_url(url) for url in value]
         else:
             out[name] = REDACTED if secret and value not in ("", None) else value
     return out

@@ -5,10 +5,10 @@ overran), target resolution (gateway from the routing table, ISP hop by TTL-limi
 periodically and after every outage), feeding the detector, and handing rounds and incidents to the store on a
 single writer thread so that a slow SD card never delays a probe, and starting the InfluxDB exporter (a thread of
 its own that follows the committed store; its cursor goes through the writer), and the scheduled speed tests
-(speedtask.py). Signals only set the stop event; shutdown stops the exporter, aborts a running speed test,
-closes open incidents at the last round seen and flushes everything. The optional Prometheus endpoint
-(metrics.py) is fed after each round; what systemd is told (readiness, the watchdog kept alive from this loop,
-status) is service.py's.
+(speedtask.py), and notifications (notify/task.py: closed incidents are handed to it). Signals only set the stop
+event; shutdown stops the exporter, aborts a running speed test and delivery, closes open incidents at the last
+round seen and flushes everything. The optional Prometheus endpoint (metrics.py) is fed after each round; what
+systemd is told (readiness, the watchdog kept alive from this loop, status) is service.py's.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from netwatch.tracetask import TraceTask
 if TYPE_CHECKING:
     from netwatch.export.exporter import Exporter
     from netwatch.metrics import MetricsServer, Tracker
+    from netwatch.notify.task import NotifyTask
 
 log = logging.getLogger("netwatch")
 
@@ -231,6 +232,8 @@ class Daemon:
         self._speed: SpeedTask | None = None
         self._speed_run: asyncio.Task[None] | None = None
         self._traces: TraceTask | None = None
+        self.notifier: NotifyTask | None = None  # [notify]: closed incidents are handed to it
+        self._notify_run: asyncio.Task[None] | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
         self._gateway_gone = False
         self.remember_isp_hop = True  # `netwatch probe` reads the remembered hop but never writes state
@@ -344,6 +347,7 @@ class Daemon:
                 cfg.store.path,
             )
             self._start_speed_tests(writer)
+            self._start_notifications(writer)
             # Not with injected probes: a daemon fed by fakes is on no real network to trace.
             if cfg.traceroute.enabled and self._probes is None:
                 self._traces = TraceTask(self, writer, privileged)
@@ -359,6 +363,10 @@ class Daemon:
                 self._speed_run.cancel()
             if self._traces is not None:
                 self._traces.cancel()
+            if self.notifier is not None:
+                self.notifier.cancel.set()  # a running command is killed; an unsent message stays in the outbox
+            if self._notify_run is not None:
+                self._notify_run.cancel()
             if exporter is not None:
                 exporter.stop(timeout=0.5)  # before the final commit, which then carries its last cursor
             icmp.close()
@@ -451,6 +459,17 @@ class Daemon:
                 log.warning("speed test backend %s cannot run: %s", name, why)
         self._speed = SpeedTask(self, writer)
         self._speed_run = asyncio.create_task(self._speed.run())
+
+    def _start_notifications(self, writer: Writer) -> None:
+        """Notifications when ``[notify]`` has a channel; delivered only while the line is up."""
+        if not self.config.notify.enabled:
+            return
+        from netwatch.notify.task import start
+        from netwatch.speedtask import current_outage, line_ok
+
+        self.notifier = start(self.config, writer, lambda: line_ok(self) and current_outage(self) is None, self.stop)
+        if self.notifier is not None:
+            self._notify_run = asyncio.create_task(self.notifier.run())
 
     async def _start_export(self, writer: Writer) -> Exporter | None:
         """The InfluxDB exporter when ``[influxdb]`` is configured, following the store from its recorded cursor."""
@@ -617,6 +636,8 @@ class Daemon:
                     duration(inc.duration()),
                     describe(inc),
                 )
+                if self.notifier is not None:
+                    self.notifier.closed(inc)
                 if inc.kind is Kind.OUTAGE:
                     # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
                     self._maybe_rediscover(privileged, force=True)

@@ -162,6 +162,8 @@ class SpeedTask:
             elif isinstance(event, Closed):
                 log.warning("SLOW ENDED at %s after %d slow test(s): %s", utc(inc.end or result.at), inc.rounds,
                             summary(result))  # fmt: skip
+                if self.daemon.notifier is not None:
+                    self.daemon.notifier.closed(inc)
 
     def shifted(self, delta: float) -> None:
         """The clock was synchronised: the open slow incident's tests were re-timed by ``delta`` seconds."""

@@ -190,6 +190,28 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX ledger_seal ON ledger (seal_id);
     CREATE INDEX ledger_ref ON ledger (kind, ref);
     """,
+    # 5: notifications outbox (issue 6): one row per message and channel, so that a notification survives restarts
+    # and each channel is retried on its own. ``channel`` is a hash of the channel's URL or command line, never
+    # the URL itself (it holds passwords and tokens); ``label`` shows it with the credentials masked. UNIQUE
+    # (key, channel): queueing the same event again (a restart catching up a digest) is a no-op.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,  -- the event: "outage 2026-03-24T12:25:00.000Z", "digest daily 2026-03-23"
+        channel TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        message TEXT NOT NULL,  -- JSON: key, event, title, text, markdown and the facts
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms INTEGER NOT NULL,  -- earliest next attempt while pending
+        error TEXT NOT NULL DEFAULT '',  -- the last failure; '' once sent
+        error_ms INTEGER,
+        sent_ms INTEGER,  -- NULL until delivered
+        given_up_ms INTEGER,  -- NULL while retried
+        UNIQUE (key, channel)
+    );
+    CREATE INDEX outbox_pending ON outbox (next_ms) WHERE sent_ms IS NULL AND given_up_ms IS NULL;
+    """,
 )
 LATEST = len(MIGRATIONS)
 

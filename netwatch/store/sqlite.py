@@ -20,7 +20,7 @@ import logging
 import math
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -40,7 +40,9 @@ from netwatch.model import (
     StoredTrace,
     Target,
 )
-from netwatch.store import chain, codec, exports, migrations, retention, rollups, speed, timeline, traces
+from netwatch.notify.message import Message
+from netwatch.notify.outbox import OutboxEntry
+from netwatch.store import chain, codec, exports, migrations, outbox, retention, rollups, speed, timeline, traces
 from netwatch.store import verify as checks
 
 log = logging.getLogger("netwatch.store")
@@ -709,3 +711,33 @@ class Store:
             average = rtt_sum / answered / 10.0 if answered else None
             out.append(((lo + k * n) * 60, sent, lost, average, None if rtt_max is None else rtt_max / 10.0))
         return out
+
+    # --- notifications outbox (outbox.py holds the SQL; netwatch.notify decides what and when) ----------------
+
+    def queue_notification(self, message: Message, channels: Sequence[tuple[str, str]], at: float) -> int:
+        """Queue ``message`` for every (channel id, label), committed at once with the buffered rounds; a channel
+        that already holds ``message.key`` is left alone. Returns how many entries were added."""
+        self._writable()
+        added: list[int] = []
+        self._write(lambda conn: added.append(outbox.queue(conn, message, channels, codec.to_ms(at))))
+        return added[0]
+
+    def record_notification(self, entry_id: int, at: float, error: str = "", next_at: float | None = None) -> None:
+        """An attempt at ``at`` (committed at once): delivered when ``error`` is "", else retried at ``next_at``,
+        or given up when that is None."""
+        self._writable()
+        next_ms = None if next_at is None else codec.to_ms(next_at)
+        self._write(lambda conn: outbox.record(conn, entry_id, codec.to_ms(at), error, next_ms))
+
+    def due_notifications(self, at: float, channels: Collection[str], limit: int = 20) -> list[OutboxEntry]:
+        """Pending entries of ``channels`` due at ``at`` (their next attempt is not later), oldest first."""
+        return self._read(outbox.due, codec.to_ms(at), channels, limit)
+
+    def next_notification_at(self, channels: Collection[str]) -> float | None:
+        """When the next pending entry of ``channels`` is due; None when none is pending."""
+        ms = self._read(outbox.next_at, channels)
+        return None if ms is None else codec.from_ms(ms)
+
+    def notifications(self, limit: int) -> list[OutboxEntry]:
+        """The ``limit`` entries queued last, newest first, in every state (for `netwatch notify list`)."""
+        return self._read(outbox.recent, max(0, limit))
