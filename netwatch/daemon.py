@@ -1,9 +1,10 @@
 """The monitoring loop: probe on a fixed cadence, detect, persist, export.
 
 Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it
-overran), target resolution (gateway from the routing table, ISP hop by TTL-limited probe, refreshed
-periodically and after every outage), feeding the detector, and handing rounds and incidents to the store on a
-single writer thread so that a slow SD card never delays a probe, and starting the InfluxDB exporter (a thread of
+overran), the clock (netwatch.clock decides; the daemon stamps rounds, records clock events and has the store
+re-time provisional stamps), feeding the detector, and handing rounds and incidents to the store's writer thread
+(writer.py) so that a slow SD card never delays a probe; what is probed is targets.py's. It starts the InfluxDB
+exporter (a thread of
 its own that follows the committed store; its cursor goes through the writer), and the scheduled speed tests
 (speedtask.py), and notifications (notify/task.py: closed incidents are handed to it). Signals only set the stop
 event; shutdown stops the exporter, aborts a running speed test and delivery, closes open incidents at the last
@@ -16,26 +17,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import fcntl
 import functools
-import ipaddress
 import logging
 import os
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Coroutine
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Coroutine
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from netwatch import clock as clocks
 from netwatch import detect
 from netwatch.config import Config
-from netwatch.errors import NetwatchError, StoreError
-from netwatch.model import Incident, Kind, Role, Round, Sample, Target
-from netwatch.probes import discover
+from netwatch.errors import StoreError
+from netwatch.model import Incident, Kind, Round, Sample, Target
 from netwatch.probes.dns import DnsProber
 from netwatch.probes.icmp import IcmpProber, choose_mode
 from netwatch.probes.protocols import EchoProbe, NameProbe
@@ -43,8 +38,10 @@ from netwatch.sdnotify import Notifier
 from netwatch.service import Supervision
 from netwatch.speedtask import SpeedTask
 from netwatch.store.sqlite import Store
+from netwatch.targets import Targets
 from netwatch.timefmt import duration, utc
 from netwatch.tracetask import TraceTask
+from netwatch.writer import Writer, exclusive_lock
 
 if TYPE_CHECKING:
     from netwatch.export.exporter import Exporter
@@ -60,136 +57,6 @@ T = TypeVar("T")
 
 def describe(incident: Incident) -> str:
     return f"{incident.kind.value} (cause {incident.cause.value}): {incident.detail}"
-
-
-@dataclass
-class Targets:
-    """The targets of the current rounds; gateway and ISP hop may change at runtime."""
-
-    gateway: str | None = None
-    isp: str | None = None
-    anchors: tuple[str, ...] = ()
-    last_isp_discovery: float = field(default=-1e18)
-
-    def icmp_targets(self) -> tuple[Target, ...]:
-        out: list[Target] = []
-        if self.gateway:
-            out.append(Target(Role.GATEWAY, self.gateway))
-        if self.isp:
-            out.append(Target(Role.ISP, self.isp))
-        out.extend(Target(Role.ANCHOR, a) for a in self.anchors)
-        return tuple(out)
-
-
-def exclusive_lock(store: Path) -> int:
-    """Hold ``STORE.lock`` for the life of the process: two daemons on one store would each take the other's
-    running session for a crashed one. Returns the descriptor (closing it releases the lock)."""
-    path = store.with_name(store.name + ".lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise StoreError(
-            f"another netwatch is already recording into {store}: stop it first, or give this one its own store.path"
-        ) from None
-    return fd
-
-
-async def in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "netwatch-discovery") -> T:
-    """``fn(*args)`` on a daemon thread. Unlike asyncio.to_thread, a stop does not wait for it: ISP-hop discovery
-    can block for several probe timeouts while the line is down (and a speed test runs for tens of seconds), and
-    SIGTERM must be honoured within 2 s."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def settle(value: T | None, err: BaseException | None) -> None:
-        if future.done():
-            return
-        if err is not None:
-            future.set_exception(err)
-        else:
-            future.set_result(value)  # type: ignore[arg-type]
-
-    def work() -> None:
-        try:
-            value, err = fn(*args), None
-        except Exception as exc:
-            value, err = None, exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-            loop.call_soon_threadsafe(settle, value, err)
-
-    threading.Thread(target=work, name=name, daemon=True).start()
-    return await future
-
-
-class Writer:
-    """Runs every store call on one thread, in order. Errors are logged once per change, never raised.
-
-    Rounds do not queue one task each: they wait in a bounded buffer that one task at a time moves into the
-    store, so a disk that hangs (rather than fails) holds at most ``max_waiting`` rounds here, the oldest dropped
-    (and counted) beyond that, instead of growing without end."""
-
-    def __init__(self, store: Store, max_waiting: int = MAX_WAITING) -> None:
-        self.store = store
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netwatch-store")
-        self._last_error = ""
-        self.failures = 0
-        self._rounds: deque[Round] = deque()
-        self._max_waiting = max_waiting
-        self._draining = False  # a task that moves the waiting rounds into the store is queued
-        self._lock = threading.Lock()
-        self.dropped = 0  # rounds dropped because the writer thread was stuck
-
-    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        future = self._pool.submit(fn, *args)
-        future.add_done_callback(self._report)
-        return future
-
-    def add_round(self, rnd: Round) -> None:
-        """Hand a round to the store, in order with every task submitted after it."""
-        with self._lock:
-            if len(self._rounds) >= self._max_waiting:
-                self._rounds.popleft()
-                self.dropped += 1
-                if self.dropped == 1:
-                    log.error("the store has not taken a round for %d rounds (is the disk hanging?); dropping the"
-                              " oldest until it does", self._max_waiting)  # fmt: skip
-            self._rounds.append(rnd)
-            if self._draining:
-                return
-            self._draining = True
-        self.submit(self._drain)
-
-    def _drain(self) -> None:
-        with self._lock:
-            batch = list(self._rounds)
-            self._rounds.clear()
-            self._draining = False
-        for rnd in batch:
-            self.store.add_round(rnd)
-
-    def _report(self, future: Future[Any]) -> None:
-        err = future.exception()
-        if err is None:
-            # add_round only buffers: recovery is when a write went through and nothing is left behind.
-            if self._last_error and self.store.pending() == 0:
-                log.warning("store writable again: backlog written")
-                self._last_error = ""
-            return
-        self.failures += 1
-        if isinstance(err, StoreError):
-            condition, message = err.condition, str(err)
-        else:
-            text = str(err) if isinstance(err, NetwatchError) else f"unexpected store error: {err!r}"
-            condition, message = text, f"{text} (measurements are kept in memory and retried)"
-        if condition != self._last_error:
-            # Loud once per problem; rounds stay buffered in the store and are retried at the next commit.
-            log.error("%s", message)
-            self._last_error = condition
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
 
 
 class Daemon:
@@ -223,93 +90,18 @@ class Daemon:
             latency_ms=config.detect.latency_ms,
         )
         self.state = detect.State()
-        self.targets = Targets(anchors=config.targets.anchors, isp=self._remembered_isp_hop())
+        self.targets = Targets(config)
         self.last_round: Round | None = None
         self.rounds = 0
         self.overruns = 0
         self.clock_steps = 0
-        self._discovery: asyncio.Task[None] | None = None
         self._speed: SpeedTask | None = None
         self._speed_run: asyncio.Task[None] | None = None
         self._traces: TraceTask | None = None
         self.notifier: NotifyTask | None = None  # [notify]: closed incidents are handed to it
         self._notify_run: asyncio.Task[None] | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
-        self._gateway_gone = False
-        self.remember_isp_hop = True  # `netwatch probe` reads the remembered hop but never writes state
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
-
-    # --- targets ---------------------------------------------------------------------------------------------
-
-    def _resolve_gateway(self) -> None:
-        want = self.config.targets.gateway
-        if want != "auto":
-            self.targets.gateway = want or None
-            return
-        found = discover.default_gateway()
-        if found == self.targets.gateway or (found is None and self._gateway_gone):
-            return
-        if found:
-            log.info("gateway is %s (default route)", found)
-            self.targets.gateway = found
-            self._gateway_gone = False
-        elif self.targets.gateway:
-            # The route vanishes with the carrier (cable pulled, Wi-Fi lost): keep probing the last gateway, so
-            # the outage is blamed on the local network rather than on nobody.
-            log.warning("default route gone; still probing the last gateway %s", self.targets.gateway)
-            self._gateway_gone = True
-        else:
-            log.warning("no default route: the gateway is not probed until one appears")
-            self._gateway_gone = True
-
-    async def _discover_isp(self, privileged: bool) -> None:
-        want = self.config.targets.isp
-        self.targets.last_isp_discovery = time.monotonic()
-        if want != "auto":
-            self.targets.isp = want or None
-            return
-        hop = await in_daemon_thread(
-            discover.isp_hop, self.targets.anchors, self.targets.gateway, privileged, self.config.probe.timeout
-        )
-        if hop and hop != self.targets.isp:
-            log.info("ISP hop is %s (first hop beyond the gateway)", hop)
-            self.targets.isp = hop
-            if self.remember_isp_hop:
-                self._remember_isp_hop(hop)
-        elif not hop and self.targets.isp is None:
-            log.info("ISP hop not found yet (no Time Exceeded at TTL 2); retrying after the next refresh")
-        elif not hop:
-            log.debug("ISP hop not found now; keeping %s", self.targets.isp)
-
-    # The ISP hop cannot be discovered while the access link is down, which is exactly when it matters most:
-    # remember the last one found, so a start (or `netwatch probe`) during an outage can still blame the right layer.
-    @property
-    def _isp_hop_file(self) -> Path:
-        return self.config.state_dir / "isp-hop"
-
-    def _remembered_isp_hop(self) -> str | None:
-        if self.config.targets.isp != "auto":
-            return None
-        try:
-            text = self._isp_hop_file.read_text().strip()
-            ipaddress.ip_address(text)
-        except (OSError, ValueError):
-            return None
-        return text
-
-    def _remember_isp_hop(self, hop: str) -> None:
-        try:
-            self._isp_hop_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._isp_hop_file.with_suffix(".tmp")
-            tmp.write_text(hop + "\n")
-            tmp.replace(self._isp_hop_file)
-        except OSError as err:
-            log.warning("cannot remember the ISP hop in %s: %s", self._isp_hop_file, err.strerror)
-
-    def _maybe_rediscover(self, privileged: bool, force: bool = False) -> None:
-        due = time.monotonic() - self.targets.last_isp_discovery >= self.config.targets.isp_refresh
-        if (force or due) and (self._discovery is None or self._discovery.done()):
-            self._discovery = asyncio.create_task(self._discover_isp(privileged))
 
     # --- the loop --------------------------------------------------------------------------------------------
 
@@ -337,8 +129,8 @@ class Daemon:
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
             await self._begin(writer)
             exporter = await self._start_export(writer)
-            self._resolve_gateway()
-            self._discovery = asyncio.create_task(self._discover_isp(privileged))
+            self.targets.resolve_gateway()
+            self.targets.maybe_rediscover(privileged, force=True)
             log.info(
                 "netwatch started: %s ICMP, a round every %g s (timeout %g s), store %s",
                 "privileged" if privileged else "unprivileged",
@@ -355,8 +147,7 @@ class Daemon:
             await self._loop(icmp, dns, writer, privileged)
         finally:
             self.service.stopping()
-            if self._discovery is not None:
-                self._discovery.cancel()
+            self.targets.cancel()
             if self._speed is not None:
                 self._speed.cancel.set()  # a running backend aborts; its thread is a daemon thread
             if self._speed_run is not None:
@@ -502,7 +293,7 @@ class Daemon:
                     break
                 except TimeoutError:
                     pass
-            self._resolve_gateway()  # a few microseconds: /proc/net/route is tiny
+            self.targets.resolve_gateway()  # a few microseconds: /proc/net/route is tiny
             rnd = await self._until_stopped(self._probe_round(icmp, dns))
             if rnd is None:
                 break
@@ -518,7 +309,7 @@ class Daemon:
             if now - last_prune >= PRUNE_EVERY and self.clock_ready.is_set():
                 writer.submit(writer.store.prune, rnd.at - cfg.store.retention_days * 86400.0)
                 last_prune = now
-            self._maybe_rediscover(privileged)
+            self.targets.maybe_rediscover(privileged)
             next_slot = int((time.monotonic() - start) / interval) + 1
             if next_slot > slot + 1:
                 self.overruns += next_slot - slot - 1
@@ -640,7 +431,7 @@ class Daemon:
                     self.notifier.closed(inc)
                 if inc.kind is Kind.OUTAGE:
                     # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
-                    self._maybe_rediscover(privileged, force=True)
+                    self.targets.maybe_rediscover(privileged, force=True)
         if self._traces is not None:
             self._traces.observe(rnd, events)
         if self.metrics is not None:
@@ -671,10 +462,10 @@ class Daemon:
 async def probe_once(config: Config) -> Round:
     """One round over the configured targets (gateway and ISP hop discovered as the daemon would), not stored."""
     daemon = Daemon(config, asyncio.Event())
-    daemon.remember_isp_hop = False
+    daemon.targets.remember = False
     privileged = choose_mode(config.probe.mode)
-    daemon._resolve_gateway()
-    await daemon._discover_isp(privileged)
+    daemon.targets.resolve_gateway()
+    await daemon.targets.discover_isp(privileged)
     icmp = IcmpProber(privileged, config.probe.timeout)
     dns = DnsProber(config.dns.names, config.dns.servers, config.dns.timeout)
     try:

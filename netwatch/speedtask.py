@@ -28,7 +28,8 @@ from netwatch.probes.speed import SpeedBackend, make_backend, run_with_fallback
 from netwatch.timefmt import utc
 
 if TYPE_CHECKING:
-    from netwatch.daemon import Daemon, Writer
+    from netwatch.daemon import Daemon
+    from netwatch.writer import Writer
 
 log = logging.getLogger("netwatch")
 
@@ -144,7 +145,7 @@ class SpeedTask:
             self._judge(result)
 
     async def _in_thread(self, chain: list[SpeedBackend]) -> tuple[SpeedResult, ...] | None:
-        from netwatch.daemon import in_daemon_thread
+        from netwatch.writer import in_daemon_thread
 
         return await self.daemon._until_stopped(
             in_daemon_thread(run_with_fallback, chain, self.cancel, name="netwatch-speedtest")

@@ -20,7 +20,8 @@ from netwatch.model import Incident, Kind, Role, Round, StoredTrace, Trace
 from netwatch.probes.traceroute import summary, trace
 
 if TYPE_CHECKING:
-    from netwatch.daemon import Daemon, Writer
+    from netwatch.daemon import Daemon
+    from netwatch.writer import Writer
 
 log = logging.getLogger("netwatch")
 
@@ -63,7 +64,7 @@ class TraceTask:
         self._running = asyncio.ensure_future(self._trace(target, reason, incident))
 
     async def _trace(self, target: str, reason: str, incident: Incident | None) -> None:
-        from netwatch.daemon import in_daemon_thread
+        from netwatch.writer import in_daemon_thread
 
         started = self.daemon.now()
         run = functools.partial(

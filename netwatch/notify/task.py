@@ -33,7 +33,7 @@ from netwatch.report.compute import compute
 from netwatch.timefmt import local
 
 if TYPE_CHECKING:
-    from netwatch.daemon import Writer
+    from netwatch.writer import Writer
 
 log = logging.getLogger("netwatch")
 T = TypeVar("T")
@@ -180,7 +180,7 @@ class NotifyTask:
         await self._refresh()
 
     async def _deliver(self, entry: OutboxEntry) -> None:
-        from netwatch.daemon import in_daemon_thread
+        from netwatch.writer import in_daemon_thread
 
         channel = self.channels[entry.channel]
         try:

@@ -27,13 +27,13 @@ from click.testing import CliRunner
 
 from netwatch import config
 from netwatch.cli import ExitCode, main
-from netwatch.daemon import Writer
 from netwatch.model import Cause, Incident, Kind
 from netwatch.notify.channels import Channel, NotifyError, check
 from netwatch.notify.message import Message, incident_message
 from netwatch.notify.outbox import Backoff, OutboxEntry
 from netwatch.notify.task import NotifyTask
 from netwatch.store.sqlite import Store
+from netwatch.writer import Writer
 
 from .notify_receiver import Receiver, free_port
 

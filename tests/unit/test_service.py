@@ -57,7 +57,7 @@ def make_daemon(tmp_path: Path, text: str, notifier: Notifier) -> Daemon:
         env={"NETWATCH_STATE_DIR": str(tmp_path)},
     )
     daemon = Daemon(cfg, asyncio.Event(), notifier=notifier)
-    daemon._resolve_gateway()
+    daemon.targets.resolve_gateway()
     return daemon
 
 

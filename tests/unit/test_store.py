@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from netwatch.errors import StoreError
 from netwatch.model import Cause, Coverage, Incident, Kind, MinuteRollup, Role, Round, Sample, Target
 from netwatch.store import Store, codec, migrations
+from netwatch.store import reads as store_reads
 from netwatch.store import sqlite as store_sqlite
 
 GW = Target(Role.GATEWAY, "192.168.1.1")
@@ -136,7 +137,7 @@ def test_rounds_round_trip_with_errors_target_sets_and_no_mono(store: Store) -> 
 def test_rounds_order_by_time_but_last_round_is_the_last_inserted(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_sqlite, "READ_CHUNK", 3)  # crosses chunk boundaries, with equal timestamps
+    monkeypatch.setattr(store_reads, "READ_CHUNK", 3)  # crosses chunk boundaries, with equal timestamps
     ats = [T0 + 5, T0 + 1, T0 + 3, T0 + 3, T0 + 2, T0 + 3, T0 + 4, T0 + 0.5]  # the clock stepped back twice
     for i, at in enumerate(ats):
         store.add_round(rnd(at, float(i), 1.0, 1.0, 1.0))

@@ -1,0 +1,195 @@
+"""`netwatch report`: the period, the format, the destination (stdout, --output, --output-dir) and writing the
+file atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from netwatch import config, logs
+from netwatch.cli import _config_option, _debug, _errors, _load, main
+from netwatch.errors import ReportError
+
+
+def write_atomically(path: Path, data: str | bytes, option: str = "--output") -> None:
+    """Replace ``path`` with ``data`` so that readers see the old file or the new one, never half of it."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as err:
+        raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable {option}") from err
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be read and sent on
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise ReportError(f"cannot write {path}: {err.strerror}; choose a writable {option}") from err
+
+
+FORMATS = ("html", "pdf", "md", "csv", "json")
+EXTENSIONS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".csv": "csv", ".json": "json"}
+
+
+def report_format(fmt: str | None, output: Path | None) -> str:
+    """The format asked for, else the one the output file's extension names, else JSON (on stdout)."""
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return "json"
+    guessed = EXTENSIONS.get(output.suffix.lower())
+    if guessed is None:
+        raise ReportError(
+            f'--output: cannot tell the format from "{output.name}"; pass --format ({", ".join(FORMATS)}) or use '
+            f"one of the extensions {', '.join(EXTENSIONS)}"
+        )
+    return guessed
+
+
+@main.command()
+@_config_option
+@click.option("--period", "named_period", metavar="NAME", help="today, yesterday, this-week, last-week, "
+              "this-month or last-month (in the configured timezone).")  # fmt: skip
+@click.option("--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured timezone.")
+@click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --output's extension, else json.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout).")
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), help="Directory to write the "
+              "report into, named from the period (netwatch-2026-11.html); created if missing.")  # fmt: skip
+@click.option("--source", type=click.Choice(("sqlite", "influxdb")), default="sqlite", show_default=True,
+              help="Where the measurements come from: the local store, or the [influxdb] replica.")  # fmt: skip
+@click.option("--probe", "probe_tag", metavar="NAME", help="With --source influxdb: whose measurements "
+              "(default: [probe] name, else this host's name).")  # fmt: skip
+@click.pass_context
+def report(
+    ctx: click.Context,
+    config_path: Path | None,
+    named_period: str | None,
+    since: str | None,
+    until: str | None,
+    fmt: str | None,
+    output: Path | None,
+    output_dir: Path | None,
+    source: str,
+    probe_tag: str | None,
+) -> None:
+    """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
+    from netwatch.report import period as periods
+    from netwatch.report.store_source import figures as from_store
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        tz = cfg.business_hours.timezone
+        now = time.time()
+        if output is not None and output_dir is not None:
+            raise ReportError("--output names the file and --output-dir the directory to name it in: use one, not both")
+        kind = report_format(fmt, output)
+        if kind == "pdf" and output is None and output_dir is None:
+            raise ReportError("a PDF is binary: pass --output FILE.pdf or --output-dir DIR")
+        destination = Destination(output, output_dir, named_period, tz)
+        if named_period and (since or until):
+            raise ReportError("--period names the whole period: use it or --since/--until, not both")
+        chosen = periods.named(named_period, tz, now=now) if named_period else None
+        # Bad dates are reported as such even when there is no store yet.
+        for option, word in (("--since", since), ("--until", until)):
+            if word:
+                periods.parse_when(option, word, tz, end_of_day=False)
+        if source == "influxdb":
+            from netwatch.export.exporter import probe_name
+            from netwatch.report.influx_source import figures as from_influx
+
+            logs.setup("warning")  # a secret file others can read is reported while it is read
+            probe = probe_tag or probe_name(cfg.probe)
+            _emit(kind, from_influx(cfg, probe, chosen, since, until, now=now), cfg, now, destination)
+            return
+        if probe_tag is not None:
+            raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
+        with Store.open(cfg.store.path, readonly=True) as store:
+            if chosen is None:
+                history = store.sessions(float("-inf"), now)
+                chosen = periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
+            figures = from_store(store, cfg, chosen)
+        _emit(kind, figures, cfg, now, destination)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a report goes: ``--output FILE``, ``--output-dir DIR`` (named from the period), else stdout."""
+
+    file: Path | None
+    directory: Path | None
+    period_name: str | None
+    tz: ZoneInfo
+
+    def path(self, kind: str, period: Any) -> Path | None:
+        if self.directory is None:
+            return self.file
+        from netwatch.report.period import file_stem
+
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ReportError(
+                f"cannot create --output-dir {self.directory}: {err.strerror}; choose a writable directory"
+            ) from err
+        return self.directory / f"{file_stem(self.period_name, period, self.tz)}.{kind}"
+
+
+def _emit(kind: str, figures: Any, cfg: config.Config, now: float, destination: Destination) -> None:
+    output = destination.path(kind, figures.period)
+    data = _render(kind, figures, cfg, now)
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        write_atomically(output, data, "--output" if destination.directory is None else "--output-dir")
+        click.echo(f"{kind} report written to {output}", err=True)
+
+
+def _render(kind: str, figures: Any, cfg: config.Config, now: float, warn: bool = True) -> str | bytes:
+    if kind == "json":
+        from netwatch.report.compute import to_json
+
+        return json.dumps(to_json(figures), indent=2) + "\n"
+    if kind == "csv":
+        from netwatch.report.csvout import to_csv
+
+        return to_csv(figures)
+    from netwatch.report.render import render
+
+    rendered = render(
+        figures,
+        "md" if kind == "md" else "html",
+        business=cfg.business_hours,
+        owner=cfg.owner,
+        plan=cfg.plan,
+        title=cfg.report.title,
+        templates=cfg.report.templates,
+        generated_at=now,
+    )
+    if warn:
+        for warning in rendered.warnings:
+            click.echo(f"netwatch: warning: {warning}", err=True)
+    elif rendered.warnings:
+        n = len(rendered.warnings)
+        click.echo(f"netwatch: note: the letter shows {n} placeholder{'s' if n != 1 else ''} for details not in the "
+                   "configuration (`netwatch report --format md` lists them)", err=True)  # fmt: skip
+    if kind == "pdf":
+        from netwatch.report.pdf import to_pdf
+
+        return to_pdf(rendered.text)
+    return rendered.text

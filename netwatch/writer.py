@@ -1,0 +1,141 @@
+"""The daemon's store side: one writer thread, the store lock, and threads a stop never waits for.
+
+Owns ``Writer`` (every store call on one thread, in order, errors logged once per problem and never raised, rounds
+waiting in a bounded buffer so that a hanging disk cannot grow memory without end), ``exclusive_lock`` (one daemon
+per store) and ``in_daemon_thread`` (blocking work, such as discovery, a traceroute or a speed test, off the event
+loop on a daemon thread). Must not decide anything about the line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from netwatch.errors import NetwatchError, StoreError
+from netwatch.model import Round
+from netwatch.store.sqlite import Store
+
+log = logging.getLogger("netwatch")
+
+MAX_WAITING = 86_400  # rounds the writer holds while the store takes none (a hanging disk): a day at 1 s
+T = TypeVar("T")
+
+
+def exclusive_lock(store: Path) -> int:
+    """Hold ``STORE.lock`` for the life of the process: two daemons on one store would each take the other's
+    running session for a crashed one. Returns the descriptor (closing it releases the lock)."""
+    path = store.with_name(store.name + ".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreError(
+            f"another netwatch is already recording into {store}: stop it first, or give this one its own store.path"
+        ) from None
+    return fd
+
+
+async def in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "netwatch-discovery") -> T:
+    """``fn(*args)`` on a daemon thread. Unlike asyncio.to_thread, a stop does not wait for it: ISP-hop discovery
+    can block for several probe timeouts while the line is down (and a speed test runs for tens of seconds), and
+    SIGTERM must be honoured within 2 s."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(value: T | None, err: BaseException | None) -> None:
+        if future.done():
+            return
+        if err is not None:
+            future.set_exception(err)
+        else:
+            future.set_result(value)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            value, err = fn(*args), None
+        except Exception as exc:
+            value, err = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, value, err)
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    return await future
+
+
+class Writer:
+    """Runs every store call on one thread, in order. Errors are logged once per change, never raised.
+
+    Rounds do not queue one task each: they wait in a bounded buffer that one task at a time moves into the
+    store, so a disk that hangs (rather than fails) holds at most ``max_waiting`` rounds here, the oldest dropped
+    (and counted) beyond that, instead of growing without end."""
+
+    def __init__(self, store: Store, max_waiting: int = MAX_WAITING) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netwatch-store")
+        self._last_error = ""
+        self.failures = 0
+        self._rounds: deque[Round] = deque()
+        self._max_waiting = max_waiting
+        self._draining = False  # a task that moves the waiting rounds into the store is queued
+        self._lock = threading.Lock()
+        self.dropped = 0  # rounds dropped because the writer thread was stuck
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future = self._pool.submit(fn, *args)
+        future.add_done_callback(self._report)
+        return future
+
+    def add_round(self, rnd: Round) -> None:
+        """Hand a round to the store, in order with every task submitted after it."""
+        with self._lock:
+            if len(self._rounds) >= self._max_waiting:
+                self._rounds.popleft()
+                self.dropped += 1
+                if self.dropped == 1:
+                    log.error("the store has not taken a round for %d rounds (is the disk hanging?); dropping the"
+                              " oldest until it does", self._max_waiting)  # fmt: skip
+            self._rounds.append(rnd)
+            if self._draining:
+                return
+            self._draining = True
+        self.submit(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            batch = list(self._rounds)
+            self._rounds.clear()
+            self._draining = False
+        for rnd in batch:
+            self.store.add_round(rnd)
+
+    def _report(self, future: Future[Any]) -> None:
+        err = future.exception()
+        if err is None:
+            # add_round only buffers: recovery is when a write went through and nothing is left behind.
+            if self._last_error and self.store.pending() == 0:
+                log.warning("store writable again: backlog written")
+                self._last_error = ""
+            return
+        self.failures += 1
+        if isinstance(err, StoreError):
+            condition, message = err.condition, str(err)
+        else:
+            text = str(err) if isinstance(err, NetwatchError) else f"unexpected store error: {err!r}"
+            condition, message = text, f"{text} (measurements are kept in memory and retried)"
+        if condition != self._last_error:
+            # Loud once per problem; rounds stay buffered in the store and are retried at the next commit.
+            log.error("%s", message)
+            self._last_error = condition
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
