@@ -1,7 +1,8 @@
 """Configuration: TOML text → a validated, frozen :class:`Config`.
 
-Owns the schema of the configuration file (one declarative :class:`Table` per TOML table), its defaults, every
-validation rule with a message and a fix, where the file and the state directory are found, and rendering the
+Owns the schema of the configuration file (one declarative :class:`Table` per TOML table, built from the checks
+of ``configchecks`` into the records of ``configrecords``), its defaults, every validation rule with a message and
+a fix, where the file and the state directory are found, and rendering the
 effective configuration back to TOML. Validation is pure: no clock, no sockets, no directories created (the
 store does that), and the environment is read only from the ``env`` mapping passed in, never ``os.environ``.
 ``load`` is the one function that reads a file.
@@ -10,7 +11,6 @@ store does that), and the environment is read only from the ``env`` mapping pass
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import math
 import re
 import shlex
@@ -23,9 +23,62 @@ from typing import Any
 
 from netwatch import tomlout
 from netwatch.clock import SYNC_MODES
+from netwatch.configchecks import (
+    DIGESTS,
+    Check,
+    Issue,
+    _show,
+    address_or,
+    argv_words,
+    below_interval,
+    bounds,
+    clock_time,
+    count,
+    currency_code,
+    each_apprise_url,
+    each_hostname,
+    each_ip,
+    each_kind,
+    http_url,
+    influxdb_keys,
+    listen_address,
+    not_empty,
+    notify_channels,
+    one_of,
+    speedtest_backends,
+    tag_safe,
+    unique,
+)
+from netwatch.configrecords import (
+    ClockConfig,
+    Config,
+    CostConfig,
+    DetectConfig,
+    DnsConfig,
+    InfluxConfig,
+    LogConfig,
+    MetricsConfig,
+    NotifyConfig,
+    OwnerConfig,
+    PlanConfig,
+    ProbeConfig,
+    ReportConfig,
+    SpeedtestConfig,
+    StoreConfig,
+    TargetsConfig,
+    TracerouteConfig,
+)
 from netwatch.errors import ConfigError, Problem
 from netwatch.probes import speed
 from netwatch.schedule import DAYS, KEYS, BusinessHours
+
+# The records and checks live in their own modules; importing them from here keeps working.
+__all__ = [
+    "Check", "ClockConfig", "Config", "ConfigError", "CostConfig", "DetectConfig", "DnsConfig", "InfluxConfig",
+    "Issue", "LogConfig", "MetricsConfig", "NotifyConfig", "OwnerConfig", "PlanConfig", "ProbeConfig",
+    "ReportConfig", "SpeedtestConfig", "StoreConfig", "TargetsConfig", "TracerouteConfig", "each_apprise_url",
+    "load", "parse", "render", "state_directory",
+]  # fmt: skip
 
 DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
 # Rendered as "***" by ``render``: a leaf key name (any table) or a dotted key path. Empty values stay empty.
@@ -36,207 +89,7 @@ REDACTED = "***"
 SECRET_URL_KEYS: frozenset[str] = frozenset({"notify.urls"})
 
 
-@dataclass(frozen=True)
-class ProbeConfig:
-    name: str
-    interval: float
-    timeout: float
-    mode: str
-
-
-@dataclass(frozen=True)
-class TargetsConfig:
-    gateway: str
-    isp: str
-    anchors: tuple[str, ...]
-    isp_refresh: float
-
-
-@dataclass(frozen=True)
-class DnsConfig:
-    names: tuple[str, ...]
-    servers: tuple[str, ...]
-    timeout: float
-
-
-@dataclass(frozen=True)
-class DetectConfig:
-    confirm: int
-    window: int
-    loss_percent: float
-    latency_ms: float
-
-
-@dataclass(frozen=True)
-class StoreConfig:
-    path: Path
-    retention_days: int
-    commit_interval: float
-
-
-@dataclass(frozen=True)
-class LogConfig:
-    level: str
-
-
-@dataclass(frozen=True)
-class ClockConfig:
-    sync: str  # when the wall clock is trusted: see netwatch.clock.Policy
-
-
-@dataclass(frozen=True)
-class CostConfig:
-    hourly: float  # cost of one hour of business-hours downtime; 0 = not configured (no cost in reports)
-    currency: str  # ISO 4217 code
-
-
-@dataclass(frozen=True)
-class PlanConfig:
-    provider: str
-    account: str  # account number with the provider
-    monthly_fee: float  # 0 = unknown (no credit in reports)
-    contracted_availability: float  # percent, 0 = not stated
-    download_mbps: float  # 0 = unknown
-    upload_mbps: float  # 0 = unknown
-    slow_below_percent: float = 50.0  # a speed test below this share of the plan is slow (default: positional use)
-
-
-@dataclass(frozen=True)
-class SpeedtestConfig:
-    """Scheduled speed tests. ``options`` holds the ``[speedtest.<backend>]`` sub-tables as written (validated
-    by ``make_backend``, which builds the backends from them); a backend without one takes its defaults."""
-
-    enabled: bool
-    backend: str
-    fallback: tuple[str, ...]
-    interval: float  # seconds between tests, on average
-    jitter: float  # each test runs up to this many seconds earlier or later than the interval says
-    daily_budget_mb: float  # megabytes (10^6 bytes) of test traffic per UTC day; 0 = unlimited
-    options: Mapping[str, Mapping[str, Any]]
-
-    @property
-    def chain(self) -> tuple[str, ...]:
-        """The backend, then its fallbacks, in the order they are tried."""
-        return (self.backend, *self.fallback)
-
-    def options_for(self, name: str) -> dict[str, Any]:
-        return dict(self.options.get(name, {}))
-
-
-@dataclass(frozen=True)
-class OwnerConfig:
-    """Who sends the complaint letter; "" = missing (the letter shows a visible placeholder)."""
-
-    business: str
-    name: str
-    address: str  # may span several lines
-    email: str
-    phone: str
-
-
-@dataclass(frozen=True)
-class ReportConfig:
-    templates: Path | None  # None = the built-in templates
-    title: str
-
-
-@dataclass(frozen=True)
-class InfluxConfig:
-    """Replication to InfluxDB; enabled when ``url`` is set. Secrets stay here only as given: the *_file keys are
-    read (and their permissions checked) by the exporter, never by this pure module."""
-
-    url: str  # "" = no export
-    api: str  # "v2" (influxdb-client) or "v1" (/write)
-    org: str
-    bucket: str
-    token: str
-    token_file: Path | None
-    database: str
-    retention_policy: str
-    username: str
-    password: str
-    password_file: Path | None
-    batch_size: int  # points per write request
-    timeout: float  # seconds per write request
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.url)
-
-
-@dataclass(frozen=True)
-class TracerouteConfig:
-    """Traceroutes taken as evidence when an outage or an ISP-hop failure starts."""
-
-    enabled: bool
-    max_hops: int
-    timeout: float  # seconds a trace waits for its answers (all TTLs are sent at once)
-
-
-@dataclass(frozen=True)
-class MetricsConfig:
-    """The Prometheus endpoint (the ``prometheus`` extra); ``listen`` is validated by ``parse_listen``."""
-
-    enabled: bool
-    listen: str  # "ADDRESS:PORT", IPv6 in brackets: "[::1]:9847"
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """(host, port) of ``listen``, the host without brackets."""
-        parsed = parse_listen(self.listen)
-        if isinstance(parsed, str):
-            raise ValueError(parsed)  # validated at parse time: only a bug gets here
-        return parsed
-
-
-@dataclass(frozen=True)
-class NotifyConfig:
-    """Notifications after recovery; enabled when any channel is configured. ``urls_file`` is read (and apprise
-    asked about every URL) by ``netwatch.notify.channels`` at start and by check-config, never by this module."""
-
-    urls: tuple[str, ...]  # apprise URLs
-    urls_file: Path | None  # more apprise URLs, one a line
-    command: tuple[str, ...]  # argv of a local program; () = none
-    timeout: float  # seconds a delivery may take on each channel
-    kinds: tuple[str, ...]  # incident kinds that notify
-    min_duration: float  # seconds; shorter incidents do not notify
-    digest: str  # "off", "daily" or "weekly"
-    digest_at: str  # "HH:MM", local time in business_hours.timezone
-    digest_day: str  # weekly digests: "mon" ... "sun"
-    title_prefix: str
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.urls or self.urls_file or self.command)
-
-
-@dataclass(frozen=True)
-class Config:
-    probe: ProbeConfig
-    targets: TargetsConfig
-    dns: DnsConfig
-    detect: DetectConfig
-    store: StoreConfig
-    log: LogConfig
-    clock: ClockConfig
-    cost: CostConfig
-    plan: PlanConfig
-    owner: OwnerConfig
-    report: ReportConfig
-    influxdb: InfluxConfig
-    speedtest: SpeedtestConfig
-    traceroute: TracerouteConfig
-    metrics: MetricsConfig
-    notify: NotifyConfig
-    business_hours: BusinessHours
-    source: Path | None  # the file it came from, None for the built-in defaults
-    state_dir: Path  # where a relative store.path is resolved
-
-
 # --- the schema --------------------------------------------------------------------------------------------
-
-Issue = tuple[str, str, str]  # (suffix of the key such as "[2]" or "", message, fix)
-Check = Callable[[str, Any], Iterable[Issue]]  # (dotted key, value of the right type) → issues
 
 
 @dataclass(frozen=True)
@@ -273,132 +126,6 @@ class Table:
     subtables: Collection[str] = ()
 
 
-def _g(number: float) -> str:
-    return f"{number:g}"
-
-
-def _show(value: Any) -> str:
-    """A value as it is written in TOML (strings in double quotes), for messages about the file."""
-    try:
-        return tomlout.value(value)
-    except TypeError:
-        return repr(value)
-
-
-def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Check:
-    """lo <= value (lo < value with ``lo_open``) and value <= hi; either side may be left out."""
-    parts = [f"{'greater than' if lo_open else 'at least'} {_g(lo)}"] if lo is not None else []
-    parts += [f"at most {_g(hi)}"] if hi is not None else []
-    phrase = (
-        f"between {_g(lo)} and {_g(hi)}" if lo is not None and hi is not None and not lo_open else " and ".join(parts)
-    )
-    target = f"{_g(lo)} or more" if lo is not None and hi is None and not lo_open else f"a value {phrase}"
-
-    def check(key: str, value: float) -> Iterator[Issue]:
-        below = lo is not None and (value <= lo if lo_open else value < lo)
-        if below or (hi is not None and value > hi):
-            yield "", f"must be {phrase}, got {_show(value)}", f"set {key} to {target}"
-
-    return check
-
-
-def one_of(*choices: str) -> Check:
-    def check(key: str, value: str) -> Iterator[Issue]:
-        if value not in choices:
-            close = difflib.get_close_matches(value.lower(), choices, n=1)
-            fix = f'did you mean "{close[0]}"?' if close else f"use one of: {', '.join(choices)}"
-            yield "", f"must be one of {', '.join(choices)}, got {_show(value)}", fix
-
-    return check
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def address_or(*words: str, fix: str) -> Check:
-    """An IP address or one of ``words`` (e.g. "auto", "")."""
-
-    def check(key: str, value: str) -> Iterator[Issue]:
-        if value not in words and not _is_ip(value):
-            yield "", f"{_show(value)} is not an IP address", fix
-
-    return check
-
-
-def count(lo: int, hi: int, what: str) -> Check:
-    def check(key: str, items: list[str]) -> Iterator[Issue]:
-        if not lo <= len(items) <= hi:
-            yield "", f"must list {lo} to {hi} {what}, got {len(items)}", f"list {lo} to {hi} {what} in {key}"
-
-    return check
-
-
-def each_ip(fix: str) -> Check:
-    def check(key: str, items: list[str]) -> Iterator[Issue]:
-        for i, item in enumerate(items):
-            if not _is_ip(item):
-                yield f"[{i}]", f"{_show(item)} is not an IP address", fix
-
-    return check
-
-
-_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
-_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
-
-
-def each_hostname(key: str, items: list[str]) -> Iterator[Issue]:
-    for i, item in enumerate(items):
-        if _is_ip(item):
-            yield f"[{i}]", f"{_show(item)} is an IP address, not a host name", "list names to resolve, e.g. dns.google"
-        elif not _HOSTNAME.fullmatch(item) or len(item.rstrip(".")) > 253:
-            yield (
-                f"[{i}]",
-                f"{_show(item)} is not a valid host name",
-                "use dot-separated labels of letters, digits and hyphens, e.g. dns.google",
-            )
-
-
-def unique(key: str, items: list[str]) -> Iterator[Issue]:
-    """No two items equal; IP addresses compare by value, so "::1" and "0::1" are duplicates."""
-    seen: dict[object, int] = {}
-    for i, item in enumerate(items):
-        norm: object = ipaddress.ip_address(item) if _is_ip(item) else item.lower().rstrip(".")
-        if norm in seen:
-            yield f"[{i}]", f"duplicates {key}[{seen[norm]}] ({_show(items[seen[norm]])})", "remove the duplicate"
-        seen.setdefault(norm, i)
-
-
-def not_empty(key: str, value: str) -> Iterator[Issue]:
-    if not value:
-        yield "", "must not be empty", f'set {key} to a file name such as "netwatch.db"'
-
-
-def currency_code(key: str, value: str) -> Iterator[Issue]:
-    if not re.fullmatch(r"[A-Z]{3}", value):
-        hint = f'did you mean "{value.upper()}"?' if re.fullmatch(r"[A-Za-z]{3}", value) else 'e.g. "GBP" or "EUR"'
-        yield "", f"must be an ISO 4217 currency code of three capital letters, got {_show(value)}", hint
-
-
-def tag_safe(key: str, value: str) -> Iterator[Issue]:
-    """Text that becomes an InfluxDB tag: no backslash (InfluxDB versions disagree on it) nor control character."""
-    if re.search(r"[\\\x00-\x1f\x7f]", value):
-        yield (
-            "",
-            f"must not contain a backslash or control character, got {_show(value)}",
-            "use letters, digits, - and _",
-        )
-
-
-def http_url(key: str, value: str) -> Iterator[Issue]:
-    if value and not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", value):
-        yield "", f"must be an http:// or https:// URL, got {_show(value)}", 'write it like "http://influxdb.lan:8086"'
-
-
 _SECONDS = "a number of seconds"
 # The smallest [speedtest] interval accepted. A speed test saturates the line for ~10-30 s; more often than once
 # a minute would measure mostly itself. The netns integration test lowers it (it runs tests every few seconds).
@@ -413,65 +140,6 @@ def speed_interval(key: str, value: float) -> Iterator[Issue]:
 def each_backend(key: str, items: list[str]) -> Iterator[Issue]:
     for i, item in enumerate(items):
         for _, message, fix in one_of(*speed.BACKENDS)(f"{key}[{i}]", item):
-            yield f"[{i}]", message, fix
-
-
-def parse_listen(text: str) -> tuple[str, int] | str:
-    """(host, port) of "ADDRESS:PORT" (an IPv6 address in brackets, "[::1]:9847"), or what is wrong with it."""
-    host, colon, port = text.rpartition(":")
-    if not colon or not host:
-        return "must be ADDRESS:PORT"
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-        if not _is_ip(host) or ipaddress.ip_address(host).version != 6:
-            return "the address in brackets must be an IPv6 address"
-    elif ":" in host:
-        return "an IPv6 address must be written in brackets"
-    elif not _is_ip(host):
-        return "the address must be an IP address"
-    if not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
-        return "the port must be a number from 1 to 65535"
-    return host, int(port)
-
-
-def listen_address(key: str, value: str) -> Iterator[Issue]:
-    problem = parse_listen(value)
-    if isinstance(problem, str):
-        yield "", f"{problem}, got {_show(value)}", 'write e.g. listen = "127.0.0.1:9847" or "[::1]:9847"'
-
-
-_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
-NOTIFY_KINDS = ("outage", "degraded", "slow")
-DIGESTS = ("off", "daily", "weekly")
-
-
-def each_apprise_url(key: str, items: list[str]) -> Iterator[Issue]:
-    """The shape only (scheme://...); whether apprise knows the service is asked at start (notify.channels).
-    The value is never shown: it may hold a password or a token."""
-    for i, item in enumerate(items):
-        if not _URL_SCHEME.fullmatch(item.strip()):
-            yield (
-                f"[{i}]",
-                'is not an apprise URL (no "scheme://" at its start, or blanks inside)',
-                'write it like "mailtos://user:password@example.com" or "ntfy://ntfy.sh/your-topic"',
-            )
-
-
-def argv_words(key: str, words: list[str]) -> Iterator[Issue]:
-    for i, word in enumerate(words):
-        if not word:
-            yield f"[{i}]", "must not be empty", 'write the program and its arguments, e.g. ["/usr/local/bin/alert"]'
-
-
-def clock_time(key: str, value: str) -> Iterator[Issue]:
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        yield "", f"must be a time of day as HH:MM, got {_show(value)}", f'set {key} to e.g. "08:00"'
-
-
-def each_kind(key: str, items: list[str]) -> Iterator[Issue]:
-    for i, item in enumerate(items):
-        for _, message, fix in one_of(*NOTIFY_KINDS)(f"{key}[{i}]", item):
             yield f"[{i}]", message, fix
 
 
@@ -634,119 +302,12 @@ DELEGATED: dict[str, Callable[[Mapping[str, Any]], Any]] = {"business_hours": Bu
 _ORDER = [*TABLES, *DELEGATED]
 
 
-def _below_interval(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
-    interval = values.get("probe.interval")
-    for key in ("probe.timeout", "dns.timeout"):
-        timeout = values.get(key)
-        explicit = key in given or key == "probe.timeout"  # a derived dns.timeout is probe.timeout's problem
-        if interval is not None and timeout is not None and explicit and timeout >= interval:
-            got = f"got {_show(timeout)}" if key in given else f"got its default {_show(timeout)}"
-            yield Problem(
-                key,
-                f"must be less than probe.interval ({_show(interval)}), {got}",
-                f"set {key} below {_show(interval)}, or raise probe.interval above {_show(timeout)}",
-            )
-
-
-_API_KEYS = {"v2": ("org", "bucket", "token", "token_file"),
-             "v1": ("database", "retention_policy", "username", "password", "password_file")}  # fmt: skip
-
-
-def _influxdb(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
-    """With influxdb.url set: the keys the chosen API needs, no secret given twice, no key of the other API."""
-    api = values.get("influxdb.api")
-    if not values.get("influxdb.url") or api not in _API_KEYS:
-        return
-    v = {name: values.get(f"influxdb.{name}") for names in _API_KEYS.values() for name in names}
-    other = "v1" if api == "v2" else "v2"
-    for name in _API_KEYS[other]:
-        if v[name]:
-            yield Problem(
-                f"influxdb.{name}", f'is only used with api = "{other}"', f'remove it, or set influxdb.api = "{other}"'
-            )
-    if api == "v2":
-        if not v["bucket"]:
-            yield Problem(
-                "influxdb.bucket",
-                'must be set with api = "v2"',
-                'set influxdb.bucket to the bucket to write to (InfluxDB 1.8: "database/retention_policy")',
-            )
-        if not v["org"]:
-            yield Problem(
-                "influxdb.org",
-                'must be set with api = "v2"',
-                'set influxdb.org to your organization (InfluxDB 1.8 and 3.x ignore it: any value, e.g. "-")',
-            )
-        if v["token"] and v["token_file"]:
-            yield Problem(
-                "influxdb.token_file",
-                "cannot be used together with influxdb.token",
-                "keep one of them (a file keeps the token out of this configuration)",
-            )
-        return
-    if not v["database"]:
-        yield Problem(
-            "influxdb.database",
-            'must be set with api = "v1"',
-            "set influxdb.database to the database to write to (create it first: CREATE DATABASE netwatch)",
-        )
-    if v["password"] and v["password_file"]:
-        yield Problem(
-            "influxdb.password_file",
-            "cannot be used together with influxdb.password",
-            "keep one of them (a file keeps the password out of this configuration)",
-        )
-    if (v["password"] or v["password_file"]) and not v["username"]:
-        yield Problem(
-            "influxdb.username",
-            "must be set when a password is given",
-            "set influxdb.username to the InfluxDB user, or remove the password",
-        )
-
-
-def _speedtest(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
-    """jitter below interval; the chosen backend not among its fallbacks; every backend used or given a
-    ``[speedtest.<name>]`` table buildable from it (``make_backend`` names the bad option)."""
-    interval, jitter = values.get("speedtest.interval"), values.get("speedtest.jitter")
-    if interval is not None and jitter is not None and jitter >= interval:
-        yield Problem(
-            "speedtest.jitter",
-            f"must be less than speedtest.interval ({_show(interval)}), got {_show(jitter)}",
-            f"set speedtest.jitter below {_show(interval)}, e.g. a sixth of it",
-        )
-    backend, fallback = values.get("speedtest.backend"), values.get("speedtest.fallback")
-    options: Mapping[str, Mapping[str, Any]] = values.get("speedtest.options", {})
-    if backend is not None and fallback is not None and backend in fallback:
-        i = list(fallback).index(backend)
-        yield Problem(f"speedtest.fallback[{i}]", f"repeats speedtest.backend ({_show(backend)})", "remove it")
-    used = [backend] if backend is not None else []
-    used += list(fallback or ())
-    for name in dict.fromkeys([*used, *options]):  # in order, once each
-        if name in speed.BACKENDS:
-            try:
-                speed.make_backend(name, options.get(name, {}))
-            except ConfigError as err:
-                yield from err.problems
-
-
-def _notify(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
-    """A digest needs somewhere to go."""
-    digest = values.get("notify.digest")
-    channels = ("notify.urls", "notify.urls_file", "notify.command")
-    if digest not in (None, "off") and all(name in values and not values[name] for name in channels):
-        yield Problem(
-            "notify.digest",
-            f"is {_show(digest)} but no channel is configured",
-            'set notify.urls, notify.urls_file or notify.command, or digest = "off"',
-        )
-
-
 # Rules across keys: (values of the valid keys by dotted path, dotted paths present in the file) → problems.
 CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Problem]], ...] = (
-    _below_interval,
-    _influxdb,
-    _speedtest,
-    _notify,
+    below_interval,
+    influxdb_keys,
+    speedtest_backends,
+    notify_channels,
 )
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netwatch import config, tomlout
+from netwatch import config, configchecks, tomlout
 from netwatch.config import Config
 from netwatch.errors import ConfigError
 from netwatch.schedule import DAYS, KEYS, BusinessHours
@@ -562,7 +562,7 @@ def reals(lo: float, hi: float, *, exclude_min: bool = False, exclude_max: bool 
 
 ips = st.ip_addresses().map(str)
 label = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
-hostnames = st.lists(label, min_size=1, max_size=3).map(".".join).filter(lambda n: not config._is_ip(n))
+hostnames = st.lists(label, min_size=1, max_size=3).map(".".join).filter(lambda n: not configchecks._is_ip(n))
 SCHEDULES = [
     {},
     {"timezone": "America/New_York", "holidays": "US-CA", "week": {"sat": "22:00-06:00", "sun": ""}},
