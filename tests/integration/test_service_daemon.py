@@ -202,13 +202,19 @@ def test_the_watchdogs_sigabrt_puts_every_threads_stack_in_the_journal(tmp_path:
     try:
         notify.wait_for("READY=1", lambda m: m.startswith("READY=1"), 30)
         proc.send_signal(signal.SIGABRT)  # what systemd's WatchdogSignal= sends by default
-        assert proc.wait(timeout=10) == -signal.SIGABRT
+        # faulthandler reads the other threads' frames without stopping them (CPython documents the all-threads
+        # dump as unsafe): a thread running Python meanwhile (the writer sealing a batch at start-up) can crash the
+        # dump half-way. Either way the process dies of the signal, and systemd restarts it.
+        died = proc.wait(timeout=10)
     finally:
         stop(proc)
     text = log.read_text()
+    assert died in (-signal.SIGABRT, -signal.SIGSEGV), (died, text)
     assert "Fatal Python error: Aborted" in text, text
-    assert "Current thread" in text and text.count("Thread 0x") >= 2, text  # the writer thread too
-    assert f"{os.sep}netwatch{os.sep}cli.py" in text, text
+    if died == -signal.SIGABRT:  # the dump went through: every thread, the event loop's own stack last
+        current = text[text.index("Current thread") :]
+        assert f"{os.sep}netwatch{os.sep}cli{os.sep}monitor.py" in current, text
+        assert text.count("Thread 0x") >= 2, text  # the writer thread too
 
 
 def test_a_blocked_event_loop_sends_no_keep_alive(tmp_path: Path, notify: NotifySocket) -> None:
