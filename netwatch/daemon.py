@@ -15,7 +15,6 @@ systemd is told (readiness, the watchdog kept alive from this loop, status) is s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import logging
@@ -41,7 +40,7 @@ from netwatch.store.sqlite import Store
 from netwatch.targets import Targets
 from netwatch.timefmt import duration, utc
 from netwatch.tracetask import TraceTask
-from netwatch.writer import Writer, exclusive_lock
+from netwatch.writer import Stopped, Writer, exclusive_lock, until_stopped
 
 if TYPE_CHECKING:
     from netwatch.export.exporter import Exporter
@@ -319,16 +318,10 @@ class Daemon:
     async def _until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
         """``work``'s result, or None when stop is set first (the work is cancelled: shutdown never waits for
         a round's timeout)."""
-        task = asyncio.ensure_future(work)
-        stopper = asyncio.ensure_future(self.stop.wait())
-        done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            stopper.cancel()
-            return task.result()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        return None
+        try:
+            return await until_stopped(work, self.stop)
+        except Stopped:
+            return None
 
     async def _probe_round(self, icmp: EchoProbe, dns: NameProbe) -> Round:
         first = self.clock_state.last is None  # `netwatch probe`: no session began

@@ -3,7 +3,8 @@
 Owns ``Writer`` (every store call on one thread, in order, errors logged once per problem and never raised, rounds
 waiting in a bounded buffer so that a hanging disk cannot grow memory without end), ``exclusive_lock`` (one daemon
 per store) and ``in_daemon_thread`` (blocking work, such as discovery, a traceroute or a speed test, off the event
-loop on a daemon thread). Must not decide anything about the line.
+loop on a daemon thread) and ``until_stopped`` (awaiting work that a stop cancels). Must not decide anything about
+the line.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -139,3 +140,22 @@ class Writer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+class Stopped(Exception):
+    """The stop event was set before the work finished: the work was cancelled."""
+
+
+async def until_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> T:
+    """``work``'s result (or exception), or Stopped when ``stop`` is set first: the work is cancelled, so that a
+    shutdown never waits for a probe's timeout or a slow delivery."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        stopper.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    raise Stopped

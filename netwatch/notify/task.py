@@ -12,7 +12,6 @@ of each channel's state; nothing here stops the daemon.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import socket
@@ -31,6 +30,7 @@ from netwatch.notify.message import Message, digest_key, digest_message, inciden
 from netwatch.notify.outbox import Backoff, OutboxEntry
 from netwatch.report.compute import compute
 from netwatch.timefmt import local
+from netwatch.writer import Stopped, in_daemon_thread, until_stopped
 
 if TYPE_CHECKING:
     from netwatch.writer import Writer
@@ -40,10 +40,6 @@ T = TypeVar("T")
 
 LINE_POLL = 1.0  # seconds between looks at the line while something waits for it to come back
 MAX_SLEEP = 60.0  # the wall clock may step: due instants are looked at again at least this often
-
-
-class _Stopped(Exception):
-    """The daemon is stopping: the work in progress is abandoned (and stays pending in the outbox)."""
 
 
 class NotifyTask:
@@ -144,7 +140,7 @@ class NotifyTask:
         """Run ``work``; a failure (the store refusing writes, a bug) is logged once per change and retried."""
         try:
             await work
-        except _Stopped:
+        except Stopped:
             return
         except Exception as err:  # one failing part never stops the loop (nor the daemon)
             text = str(err) if isinstance(err, NetwatchError) else repr(err)
@@ -180,17 +176,15 @@ class NotifyTask:
         await self._refresh()
 
     async def _deliver(self, entry: OutboxEntry) -> None:
-        from netwatch.writer import in_daemon_thread
-
         channel = self.channels[entry.channel]
         try:
-            await self._until_stopped(
-                in_daemon_thread(channel.send, entry.message, self.cancel, name="netwatch-notify")
+            await until_stopped(
+                in_daemon_thread(channel.send, entry.message, self.cancel, name="netwatch-notify"), self.stop
             )
             error = ""
         except NotifyError as err:
             error = str(err)
-        except _Stopped:
+        except Stopped:
             raise
         except Exception as err:  # a bug in a channel: recorded and retried like any failure
             error = f"{channel.label}: unexpected error: {err!r}"
@@ -213,19 +207,6 @@ class NotifyTask:
         elif self._errors.get(entry.channel) != error:
             log.warning("notification failed: %s (retried with backoff while the line is up)", error)
         self._errors[entry.channel] = error
-
-    async def _until_stopped(self, work: Coroutine[Any, Any, T]) -> T:
-        """``work``'s result (or exception); _Stopped when stop is set first (the work is cancelled)."""
-        task = asyncio.ensure_future(work)
-        stopper = asyncio.ensure_future(self.stop.wait())
-        done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            stopper.cancel()
-            return task.result()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        raise _Stopped
 
 
 def _earliest(a: float | None, b: float | None) -> float | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -24,26 +23,15 @@ from netwatch.store import Store
 
 from .netns_isp import Isp
 from .test_daemon_netns import INTERVAL, SLACK, TIMEOUT, Daemon, start_daemon, wait_for
-from .test_store_crash import fill, unavailable
+from .test_store_crash import fill, tmpfs
 
 pytestmark = pytest.mark.netns
 
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0:
-        unavailable("full-disk test needs root to mount a 2 MiB tmpfs")
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True, text=True, check=False
-    )
-    if mounted.returncode != 0:
-        unavailable(f"full-disk test cannot mount a tmpfs: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path, "2m") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=True)
 
 
 def errors_in(daemon: Daemon) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -101,21 +102,28 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
+@contextlib.contextmanager
+def tmpfs(tmp_path: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of ``size`` (e.g. "512k") mounted in ``tmp_path``, unmounted afterwards (needs root)."""
     if os.geteuid() != 0:
-        unavailable("full-disk test needs root to mount a 512 KiB tmpfs")
+        unavailable(f"full-disk test needs root to mount a {size} tmpfs")
     mnt = tmp_path / "disk"
     mnt.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], capture_output=True, text=True, check=False
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True, text=True, check=False
     )
     if mounted.returncode != 0:
         unavailable(f"full-disk test cannot mount a tmpfs: {mounted.stderr.strip()}")
     try:
         yield mnt
     finally:
-        subprocess.run(["umount", str(mnt)], check=True)
+        subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    with tmpfs(tmp_path, "512k") as mnt:
+        yield mnt
 
 
 def fill(path: Path) -> None:
