@@ -253,3 +253,5 @@ class Status:
     recent_incidents: tuple[Incident, ...] = ()
     sessions: tuple[Coverage, ...] = field(default_factory=tuple)
     exports: tuple[tuple[str, ExportState | None], ...] = ()
+    unsynced: tuple[float, int] | None = None  # an open clock span: (its first provisional stamp, rounds so far)
+    seal: tuple[int, str] | None = None  # the evidence chain's newest seal: (id, hex digest)

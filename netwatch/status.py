@@ -105,6 +105,14 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
     else:
         lines.append("Last incidents: none recorded")
     lines.extend(export_line(label, state, fresh, tz) for label, state in status.exports)
+    if status.unsynced is not None:
+        since, rounds = status.unsynced
+        lines.append(
+            f"Clock:     not synchronised yet: {rounds} rounds since {local(since, tz)} timed provisionally (re-timed"
+            " when NTP sets the clock; exports wait)"
+        )
+    if status.seal is not None:
+        lines.append(f"Evidence:  seal {status.seal[0]} sha256:{status.seal[1][:16]} (`netwatch verify` checks it all)")
     return lines
 
 

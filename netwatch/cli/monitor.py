@@ -84,12 +84,20 @@ def status(ctx: click.Context, config_path: Path | None, recent: int) -> None:
                 from netwatch.export.sinks import sink_key
 
                 exports = (("InfluxDB", store.export_state(sink_key(cfg.influxdb))),)
+            open_spans = [s for s in store.clock_spans(float("-inf"), float("inf")) if s.open]
+            head = store.head()
+            unsynced = None
+            if open_spans:
+                span = open_spans[-1]
+                unsynced = (span.start_ms / 1000.0, max(0, (span.last_round or 0) - span.first_round + 1))
             snapshot = Status(
                 last_round=store.last_round(),
                 open_incidents=tuple(store.open_incidents()),
                 recent_incidents=tuple(store.recent_incidents(recent)),
                 sessions=current,
                 exports=exports,
+                unsynced=unsynced,
+                seal=(head.seal_id, head.digest.hex()) if head.seal_id else None,
             )
         fresh = Freshness(cfg.probe.interval, cfg.store.commit_interval)
         click.echo(f"Store:     {cfg.store.path}")

@@ -76,6 +76,15 @@ def choose_mode(mode: str) -> bool:
     raise IcmpPermissionError(PERMISSION_FIX.format(range=ping_group_range()))
 
 
+def rtt_ms(sent_wall: float, received_wall: float, sent_mono: float, received_mono: float) -> float:
+    """A round-trip time in ms. icmplib stamps the echo and its reply with the wall clock, closer to the packets
+    than our monotonic readings around them (which include the event loop's latency), so its figure is used unless
+    the wall clock stepped in between: then it is negative or longer than the monotonic bounds allow."""
+    wall = received_wall - sent_wall
+    bound = received_mono - sent_mono
+    return max(0.0, (bound if wall < 0 or wall > bound + 0.001 else wall) * 1000.0)
+
+
 def _family(address: str) -> int:
     return ipaddress.ip_address(address).version
 
@@ -120,17 +129,18 @@ class IcmpProber:
             for i, t in items:
                 results[i] = Sample(t, None, self._broken.get(family, "unavailable"))
             return
-        waiting: dict[int, tuple[int, Target, ICMPRequest]] = {}
+        waiting: dict[int, tuple[int, Target, ICMPRequest, float]] = {}
         for i, t in items:
             seq = next(self._sequence) & 0xFFFF
             request = ICMPRequest(t.address, self._ids[family], seq, payload_size=16)
+            sent = time.monotonic()
             try:
                 sock.send(request)
             except ICMPLibError as err:
                 # "Network is unreachable" when the interface is down: a lost sample with the reason.
                 results[i] = Sample(t, None, str(err) or type(err).__name__)
                 continue
-            waiting[seq] = (i, t, request)
+            waiting[seq] = (i, t, request, sent)
         deadline = time.monotonic() + self.timeout
         while waiting:
             remaining = deadline - time.monotonic()
@@ -146,10 +156,9 @@ class IcmpProber:
             entry = waiting.get(reply.sequence)
             if entry is None or (self.privileged and reply.id != self._ids[family]):
                 continue  # a late reply from an earlier round, or another process's echo on the raw socket
-            i, t, request = entry
+            i, t, request, sent = entry
             if reply.type == _ECHO_REPLY[family]:
-                rtt = max(0.0, (reply.time - request.time) * 1000.0)
-                results[i] = Sample(t, rtt)
+                results[i] = Sample(t, rtt_ms(request.time, reply.time, sent, time.monotonic()))
             elif reply.type == _UNREACHABLE[family]:
                 results[i] = Sample(t, None, f"destination unreachable (code {reply.code})")
             elif reply.type == _TIME_EXCEEDED[family]:

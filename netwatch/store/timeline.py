@@ -32,6 +32,7 @@ class Span:
     start_ms: int
     end_ms: int | None
     delta_ms: int | None  # None until re-timed
+    open: bool = False  # still taking rounds: the running session's clock is not synchronised yet
 
 
 _SPAN = "id, session_id, boot_id, offset_ms, first_round, last_round, start_ms, end_ms, delta_ms"
@@ -82,12 +83,11 @@ def spans(conn: sqlite3.Connection, since_ms: int, until_ms: int) -> list[Span]:
     rows = conn.execute(
         "SELECT id, session_id, boot_id, offset_ms, first_round,"
         " coalesce(last_round, (SELECT seq FROM sqlite_sequence WHERE name = 'rounds')), start_ms,"
-        " coalesce(end_ms, (SELECT max(at_ms) FROM rounds WHERE id >= first_round), start_ms), delta_ms"
-        " FROM clock_spans ORDER BY start_ms, id"
+        " coalesce(end_ms, (SELECT max(at_ms) FROM rounds WHERE id >= first_round), start_ms), delta_ms,"
+        " last_round IS NULL FROM clock_spans ORDER BY start_ms, id"
     ).fetchall()
-    return [
-        span for span in (Span(*row) for row in rows) if span.start_ms <= until_ms and (span.end_ms or 0) >= since_ms
-    ]
+    spans = (Span(*(*row[:9], bool(row[9]))) for row in rows)
+    return [span for span in spans if span.start_ms <= until_ms and (span.end_ms or 0) >= since_ms]
 
 
 def insert_event(conn: sqlite3.Connection, event: ClockEvent, rounds: int = 0) -> int:

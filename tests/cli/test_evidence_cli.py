@@ -172,3 +172,23 @@ def test_evidence_errors_are_one_line(state: Path, tmp_path: Path) -> None:
     target = tmp_path / "missing" / "e.zip"
     assert err == f"netwatch: cannot write {target}: No such file or directory; choose a writable --output\n"
     assert io.StringIO(err).read().count("\n") == 1
+
+
+def test_status_shows_the_seal_and_a_clock_not_synchronised_yet(state: Path) -> None:
+    code, out, _ = invoke("status")
+    with Store.open(state, readonly=True) as store:
+        head = store.head()
+    assert code == 0
+    assert f"Evidence:  seal {head.seal_id} sha256:{head.digest.hex()[:16]} (`netwatch verify` checks it all)" in out
+    assert "Clock:" not in out
+    with Store.open(state) as store:  # a run that started before NTP set the clock, still running
+        store.begin_session(T0 + 3600, boot_id="b", offset=5.0, provisional=True)
+        for i in range(12):
+            store.add_round(Round(T0 + 3600 + i, (Sample(GW, 0.4), Sample(A1, 9.5))))
+        store.commit()
+        _, out, _ = invoke("status")
+        store.end_session(T0 + 3611)
+    assert (
+        "Clock:     not synchronised yet: 12 rounds since 2026-11-03 10:00:00 UTC timed provisionally (re-timed when"
+        " NTP sets the clock; exports wait)"
+    ) in out

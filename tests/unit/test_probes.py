@@ -626,3 +626,14 @@ def test_icmp_prober_in_a_network_namespace(netns: str) -> None:
 
     # With ping sockets allowed, an unprivileged user needs no capability at all.
     assert run_in(netns, "unprivileged", user="65534")["unprivileged probe"]["::1"]["error"] == ""
+
+
+def test_rtt_is_icmplibs_unless_the_wall_clock_stepped_in_between() -> None:
+    from netwatch.probes.icmp import rtt_ms
+
+    # icmplib's stamps (wall clock, next to the packets) inside our monotonic readings around them: its figure.
+    assert rtt_ms(1000.000, 1000.012, 50.0000, 50.0130) == pytest.approx(12.0)
+    # The wall clock stepped back an hour while the echo was out: never negative, the monotonic bound instead.
+    assert rtt_ms(1000.000, -2600.0, 50.0000, 50.0130) == pytest.approx(13.0)
+    # ... or forward: never an hour-long round trip.
+    assert rtt_ms(1000.000, 4600.0, 50.0000, 50.0130) == pytest.approx(13.0)
