@@ -134,10 +134,14 @@ def main() -> None:
         f"soak: {elapsed / 60:.1f} min at 1 round/s, {len(cuts)} cuts ({len(long_cuts)} of >= 3.5 s), seed {args.seed}"
     )
     if rss:
+        second = samples[len(samples) // 2 :]
         print(
             f"RSS: {rss[0] / 1024:.1f} MiB after warm-up, {rss[len(rss) // 2] / 1024:.1f} MiB half-way, "
             f"{rss[-1] / 1024:.1f} MiB at the end; max {max(rss) / 1024:.1f} MiB; slope {slope(samples):+.0f} KiB/h"
+            f" overall, {slope(second):+.0f} KiB/h over the second half"
         )
+        every = max(1, len(samples) // 12)
+        print("RSS over time: " + ", ".join(f"{t / 60:.0f} min {kib / 1024:.1f}" for t, kib in samples[::every]))
     print(f"CPU: {100 * cpu / elapsed:.2f} % of one core")
     print(
         f"rounds: {len(stamps)} stored, {due} due by the monotonic clock ({due - len(stamps):+d} lost); "
