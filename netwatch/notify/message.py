@@ -147,9 +147,19 @@ def digest_key(digest: str, since: float, zone: ZoneInfo) -> str:
     return f"digest {digest} {datetime.fromtimestamp(since, zone).date().isoformat()}"
 
 
-def digest_message(report: Report, *, digest: str, business: BusinessHours, probe: str, prefix: str) -> Message:
+def digest_message(
+    report: Report,
+    *,
+    digest: str,
+    business: BusinessHours,
+    probe: str,
+    prefix: str,
+    seal: tuple[int, str] | None = None,
+) -> Message:
     """The digest of ``report``'s period ("daily" or "weekly"): outage count, downtime, business downtime,
-    availability, longest outage, cost, and every incident listed (at most DIGEST_LISTED of them)."""
+    availability, longest outage, cost, and every incident listed (at most DIGEST_LISTED of them). ``seal`` is the
+    evidence chain's newest seal (id, hex digest): a copy of it outside the machine is what later shows, with
+    `netwatch verify --expect`, that nothing recorded up to it was changed."""
     zone = business.timezone
     period = period_text(report.period.since, report.period.until, zone)
     name = "Daily" if digest == "daily" else "Weekly"
@@ -178,9 +188,13 @@ def digest_message(report: Report, *, digest: str, business: BusinessHours, prob
              for f in report.incidents[:DIGEST_LISTED]]  # fmt: skip
     if len(report.incidents) > DIGEST_LISTED:
         items.append(f"… and {len(report.incidents) - DIGEST_LISTED} more (netwatch report has them all)")
+    if seal is not None:
+        rows.append(("Evidence seal", f"{seal[0]} sha256:{seal[1]} (keep it: netwatch verify --expect checks it)"))
     doc = to_json(report)
     data = {"probe": probe, "digest": {"kind": digest, **{k: doc[k] for k in ("period", "coverage", "summary",
                                                                             "incidents", "money")}}}  # fmt: skip
+    if seal is not None:
+        data["seal"] = {"seal": seal[0], "sha256": seal[1]}
     title = f"{prefix}{name} digest for {probe}: {count}, {duration(report.downtime_seconds)} down"
     text = _text(headline, rows) + ("\n\nIncidents:\n" + "\n".join(f"- {i}" for i in items) if items else "")
     markdown = _markdown(headline, rows)

@@ -163,7 +163,10 @@ class NotifyTask:
         if report.monitored_seconds <= 0:
             log.info("%s skipped: nothing was monitored then", digest_key(n.digest, period.since, business.timezone))
             return
-        self.queue(digest_message(report, digest=n.digest, business=business, probe=self.probe, prefix=n.title_prefix))
+        head = await self._store(store.head)
+        seal = (head.seal_id, head.digest.hex()) if head.seal_id else None
+        self.queue(digest_message(report, digest=n.digest, business=business, probe=self.probe, prefix=n.title_prefix,
+                                  seal=seal))  # fmt: skip
 
     async def _deliver_due(self, now: float) -> None:
         entries = await self._store(self.writer.store.due_notifications, now, list(self.channels))

@@ -373,6 +373,10 @@ def test_the_missed_digest_is_caught_up_once(tmp_path: Path) -> None:
     # Default business hours (Mon-Fri 09:00-17:00 UTC) hold the whole outage: 1h 35m 30s at 60 an hour.
     assert payload["digest"]["money"]["business_downtime_cost"] == 95.5
     assert "Outages: 1 outage, down 1h 35m 30s in total (1h 35m 30s inside business hours)" in payload["text"]
+    with Store.open(tmp_path / "s.db", readonly=True) as reader:  # the digest carries the seal out of the machine
+        head = reader.head()
+    assert payload["seal"] == {"seal": head.seal_id, "sha256": head.digest.hex()}
+    assert f"Evidence seal: {head.seal_id} sha256:{head.digest.hex()} (keep it" in payload["text"]
 
     h = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=clock)  # a restart the same morning
     try:
