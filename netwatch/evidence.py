@@ -28,6 +28,7 @@ from netwatch import __version__, config
 from netwatch.errors import ReportError
 from netwatch.model import Target
 from netwatch.report.compute import Period, iso_utc
+from netwatch.report.csvout import safe_cell
 from netwatch.report.evidence import EvidenceFigures
 from netwatch.report.jsonout import trace_json
 from netwatch.store.sqlite import Store
@@ -124,7 +125,7 @@ def rounds_csv(
             if sample.error:
                 errors.append(f"{sample.target.address}: {sample.error}")
         clock = "provisional" if any(a <= rnd.at <= b for a, b in provisional) else ""
-        writer.writerow([iso_utc(rnd.at), *cells, "; ".join(errors), clock])
+        writer.writerow([iso_utc(rnd.at), *cells, safe_cell("; ".join(errors)), clock])
         n += 1
         if n % 5000 == 0:
             yield out.getvalue()
