@@ -83,6 +83,7 @@ def seal_pruned(conn: sqlite3.Connection, p: Plan, tx: chain.Batch) -> None:
     sets = chain.target_texts(conn)
     retimed = chain.retimings(conn)
     doomed: list[int] = []
+    kept: list[list[Any]] = []  # [seal id, hex digest]: anchored in the live chain by this pass's entry
     previous_digest: bytes | None = None
     previous_doomed = False
     rows = conn.execute(
@@ -98,6 +99,7 @@ def seal_pruned(conn: sqlite3.Connection, p: Plan, tx: chain.Batch) -> None:
                 "UPDATE seals SET rounds_hash = coalesce(rounds_hash, ?), prev = coalesce(prev, ?) WHERE id = ?",
                 (rounds_hash, previous_digest if previous_doomed else None, seal_id),
             )
+            kept.append([int(seal_id), bytes(digest).hex()])
             previous_doomed = False
         else:
             doomed.append(seal_id)
@@ -114,6 +116,9 @@ def seal_pruned(conn: sqlite3.Connection, p: Plan, tx: chain.Batch) -> None:
             "through_seal": p.through_seal,
             "through_round": p.through_round,
             "seals_deleted": len(doomed),
+            # The kept seals can no longer be reached by walking the chain from the seals after them (their
+            # predecessors are gone): their digests are chained here instead, so an edit behind them still shows.
+            "kept": kept,
             "from_minute": p.from_minute,
             "to_minute": p.to_minute,
             "rollups_sha256": chain.rollups_hash(conn, p.from_minute, p.to_minute),

@@ -135,13 +135,29 @@ def verify(
     notes: list[str] = []
     through_seal = max((int(p["through_seal"]) for p in led.prunes), default=0)
     through_round = max((int(p["through_round"]) for p in led.prunes), default=0)
+    cutoff_ms = max((int(p["cutoff_ms"]) for p in led.prunes), default=0)
+    # Seals kept by a pruning pass, with the digest it chained for them (the latest pass that listed them).
+    anchored = {int(i): str(h) for p in led.prunes for i, h in p.get("kept", [])}
+    seen_ids: set[int] = set()
     sets = chain.target_texts(conn)
     retimed = chain.retimings(conn)
     stream = _Rounds(conn)
     prev_id, prev_digest, prev_last = 0, chain.ZERO, 0
-    seals = checked = unsealed = waiting = 0
+    seals = checked = waiting = 0
     first_at: int | None = None
     last_at: int | None = None
+    unsealed_rounds: list[int] = []
+
+    def leftover(row: tuple[int, int, int, bytes, str | None], why: str) -> bool:
+        """True for a round a pruning pass left behind (a pass stopped half-way); else records why it is a break."""
+        if row[0] <= through_round and row[1] < cutoff_ms:
+            return True
+        if row[0] <= through_round:
+            why = "has the id of a pruned round but is newer than the retention cut-off (inserted?)"
+        unsealed_rounds.append(row[0])
+        breaks.append(Break(f"round {row[0]}", why, _ms(row[1])))
+        return False
+
     anchor = None if expect is None else expect.lower().removeprefix("sha256:")
     anchor_found = None if anchor is None else False
     after = 0
@@ -152,7 +168,10 @@ def verify(
         ).fetchall()
         for seal_id, first, last, digest, prev, kept_hash in rows:
             seals += 1
+            seen_ids.add(seal_id)
             where = f"seal {seal_id} ({_span_text(first, last)})"
+            if seal_id in anchored and bytes(digest).hex() != anchored[seal_id]:
+                breaks.append(Break(where, "differs from the digest its pruning pass chained for it (altered?)"))
             if prev is not None:
                 link = bytes(prev)
                 if prev_id == seal_id - 1 and link != prev_digest:
@@ -169,11 +188,8 @@ def verify(
             h = hashlib.sha256()
             while first is not None and (row := stream.peek()) is not None and row[0] < first:
                 stream.take()
-                if row[0] <= through_round:
+                if leftover(row, "is not covered by any seal (inserted?)"):
                     waiting += 1
-                else:
-                    unsealed += 1
-                    breaks.append(Break(f"round {row[0]}", "is not covered by any seal (inserted?)", _ms(row[1])))
             if kept_hash is not None:
                 rounds_digest = bytes(kept_hash)
                 if last is not None and last > through_round:
@@ -214,13 +230,13 @@ def verify(
         after = rows[-1][0]
     while (row := stream.peek()) is not None:
         stream.take()
-        if row[0] <= through_round:
+        if leftover(row, "was stored after the last seal (inserted?)"):
             waiting += 1
-        else:
-            unsealed += 1
-            breaks.append(Break(f"round {row[0]}", "was stored after the last seal (inserted?)", _ms(row[1])))
+    for seal_id in sorted(set(anchored) - seen_ids):
+        breaks.append(Break(f"seal {seal_id}", "was kept by a pruning pass but is gone (deleted?)"))
     if waiting:
         notes.append(f"{waiting} rounds already pruned from the chain are still waiting to be deleted")
+    unsealed = len(unsealed_rounds)
     if unsealed > 20:  # one line each for the first few, then a count
         kept = [b for b in breaks if not b.where.startswith("round ")]
         firsts = [b for b in breaks if b.where.startswith("round ")][:20]

@@ -12,9 +12,10 @@ import pytest
 from netwatch.clock import ClockEvent, EventKind
 from netwatch.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
 from netwatch.probes.speed.result import SpeedResult
-from netwatch.store import Store
+from netwatch.store import Store, chain
 from netwatch.store import sqlite as store_sqlite
 from netwatch.store.verify import Verification
+from netwatch.store.verify import _entries_hash as entries_hash
 
 GW = Target(Role.GATEWAY, "192.168.1.1")
 A1 = Target(Role.ANCHOR, "1.1.1.1")
@@ -395,3 +396,64 @@ def test_every_write_path_leaves_a_verifiable_store(tmp_path: Path) -> None:
         store.set_export_error("sink", "down", T0 + 11, stopped=False)
         store.end_session(T0 + 10)
     assert check(path).ok
+
+
+def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path) -> None:
+    """The forger's best try: the incident edited, its ledger entry rewritten and its seal's digest recomputed.
+    Its rounds are pruned, so no later seal chains to it; the pruning pass's own entry does."""
+    with Store.open(path) as store:
+        for i in range(60, 90):
+            store.add_round(rnd(T0 + 3600 + i))
+            if i % 10 == 9:
+                store.commit()
+        store.prune(T0 + 3600)  # everything of the first minute: the outage's seals are kept for their records
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("UPDATE incidents SET cause = 'local', detail = 'forged'")
+        body = chain.read_body(conn, "incident", 1)
+        assert body is not None
+        for (seal,) in conn.execute("SELECT seal_id FROM ledger WHERE kind = 'incident' AND ref = 1").fetchall():
+            conn.execute("UPDATE ledger SET body = ? WHERE kind = 'incident' AND ref = 1 AND seal_id = ?", (body, seal))
+            first, last, prev, kept = conn.execute(
+                "SELECT first_round, last_round, prev, rounds_hash FROM seals WHERE id = ?", (seal,)
+            ).fetchone()
+            if prev is None:
+                prev = conn.execute(
+                    "SELECT digest FROM seals WHERE id < ? ORDER BY id DESC LIMIT 1", (seal,)
+                ).fetchone()[0]
+            entries = [
+                tuple(r)
+                for r in conn.execute("SELECT id, kind, ref, body FROM ledger WHERE seal_id = ? ORDER BY id", (seal,))
+            ]
+            digest = chain.seal_digest(bytes(prev), seal, first, last, bytes(kept), entries_hash(entries))
+            conn.execute("UPDATE seals SET digest = ? WHERE id = ?", (digest, seal))
+    finally:
+        conn.close()
+    found = breaks(check(path))
+    assert found and all(
+        what == "differs from the digest its pruning pass chained for it (altered?)" for _, what in found
+    )
+    # and deleting the kept seal with the incident instead is found too
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        seals = [s for (s,) in conn.execute("SELECT DISTINCT seal_id FROM ledger WHERE kind = 'incident' AND ref = 1")]
+        conn.execute("DELETE FROM incidents")
+        for seal in seals:
+            conn.execute("DELETE FROM ledger WHERE seal_id = ?", (seal,))
+            conn.execute("DELETE FROM seals WHERE id = ?", (seal,))
+    finally:
+        conn.close()
+    assert {what for _, what in breaks(check(path))} >= {"was kept by a pruning pass but is gone (deleted?)"}
+
+
+def test_a_round_inserted_among_the_pruned_ids_is_found(path: Path) -> None:
+    with Store.open(path) as store:
+        store.prune(T0 + 30)
+    tamper(
+        path,
+        f"INSERT INTO rounds (id, at_ms, set_id, rtts) SELECT 5, {int((T0 + 50) * 1000)}, set_id, rtts"
+        " FROM rounds WHERE id = 40",
+    )
+    assert ("round 5", "has the id of a pruned round but is newer than the retention cut-off (inserted?)") in breaks(
+        check(path)
+    )
