@@ -84,7 +84,8 @@ def evidence(
                 periods.parse_when(option, word, tz, end_of_day=False)
         if output is not None and output.suffix.lower() != ".zip":
             raise ReportError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
-        with Store.open(cfg.store.path, readonly=True) as store:
+        # One snapshot for everything in the bundle: the report, the rounds and the verification agree.
+        with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
             if chosen is None:
                 history = store.sessions(float("-inf"), now)
                 chosen = periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)

@@ -9,6 +9,7 @@ damaged file is named as corrupt, with the fix). Must not write.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sqlite3
@@ -208,9 +209,29 @@ class Reads:
         """Traceroutes taken with ``since <= at < until``, by time."""
         return self._read(traces.between, codec.to_ms(since), codec.to_ms(until))
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees the store as it was at the first one, whatever the daemon commits meanwhile (one
+        read transaction; in WAL mode it holds no lock against the writer). Nested uses share the outer one."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        try:
+            conn.execute("BEGIN")
+        except sqlite3.Error as err:
+            raise self._read_error(err) from err
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+
     def verify(self, expect: str | None = None, progress: Callable[[int], None] | None = None) -> checks.Verification:
-        """Check the evidence chain (see store/verify.py); ``expect`` a digest published earlier."""
-        return self._read(checks.verify, expect=expect, progress=progress)
+        """Check the evidence chain (see store/verify.py) in one snapshot: a commit landing half-way through must
+        not look like tampering. ``expect`` is a digest published earlier."""
+        with self.snapshot():
+            return self._read(checks.verify, expect=expect, progress=progress)
 
     def head(self) -> chain.Head:
         """The newest seal: its id and digest identify everything stored up to now."""

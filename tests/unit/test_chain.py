@@ -457,3 +457,24 @@ def test_a_round_inserted_among_the_pruned_ids_is_found(path: Path) -> None:
     assert ("round 5", "has the id of a pruned round but is newer than the retention cut-off (inserted?)") in breaks(
         check(path)
     )
+
+
+def test_commits_landing_during_a_verification_are_not_tampering(path: Path) -> None:
+    """The daemon keeps committing while `netwatch verify` reads: the check sees one snapshot."""
+    with Store.open(path) as writer, Store.open(path, readonly=True) as reader:
+        writer.begin_session(T0 + 100)
+        writer.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 100, None, 1))
+        writes = []
+
+        def commit_meanwhile(_: int) -> None:
+            if not writes:
+                for i in range(12):
+                    writer.add_round(rnd(T0 + 100 + i))
+                writer.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 100, T0 + 111, 12))
+                writes.append(True)
+
+        result = reader.verify(progress=commit_meanwhile)
+        assert writes and result.ok, result.breaks
+        assert result.rounds == 60  # what was there when it began
+        assert reader.verify().ok and reader.verify().rounds == 72
+        writer.end_session(T0 + 111)
