@@ -15,6 +15,7 @@ import math
 import re
 import shlex
 import tomllib
+import urllib.parse
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -87,6 +88,10 @@ REDACTED = "***"
 # Lists of URLs that carry credentials in any part (apprise: passwords, bot tokens, webhook paths, topics):
 # rendered as "scheme://***", so the channels stay recognisable and nothing secret is printed.
 SECRET_URL_KEYS: frozenset[str] = frozenset({"notify.urls"})
+# A URL whose user name, password and query are masked (http://user:pass@host, ?u=...&p=...); a command line whose
+# arguments are (a token passed to a notification script).
+USERINFO_URL_KEYS: frozenset[str] = frozenset({"influxdb.url"})
+ARGV_KEYS: frozenset[str] = frozenset({"notify.command"})
 
 
 # --- the schema --------------------------------------------------------------------------------------------
@@ -592,6 +597,16 @@ def mask_url(url: str) -> str:
     return f"{scheme}://{REDACTED}" if sep else REDACTED
 
 
+def mask_userinfo(url: str) -> str:
+    """``url`` with a user name, password and query masked ("http://***@influx.lan:8086/?***"); unchanged when it
+    has none of them."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{REDACTED}@{host}" if "@" in parts.netloc else host
+    query = REDACTED if parts.query else ""
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 def _plain(value: Any) -> Any:
     if value is None:  # a Path key given as "": written back as "", not left out
         return ""
@@ -606,6 +621,10 @@ def _redact(table: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
             out[name] = _redact(value, (*path, name))
         elif ".".join((*path, name)) in SECRET_URL_KEYS:
             out[name] = [mask_url(url) for url in value]
+        elif ".".join((*path, name)) in USERINFO_URL_KEYS:
+            out[name] = mask_userinfo(value)
+        elif ".".join((*path, name)) in ARGV_KEYS and value:
+            out[name] = [value[0], *(REDACTED for _ in value[1:])]
         else:
             out[name] = REDACTED if secret and value not in ("", None) else value
     return out

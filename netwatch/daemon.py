@@ -98,6 +98,8 @@ class Daemon:
         self._speed_run: asyncio.Task[None] | None = None
         self._traces: TraceTask | None = None
         self.notifier: NotifyTask | None = None  # [notify]: closed incidents are handed to it
+        self._unnotified: list[Incident] = []  # closed while the clock was untrusted, waiting for the re-timing
+        self._syncs: list[tuple[float, float]] = []  # (monotonic instant, re-timing in s) of each synchronisation
         self._notify_run: asyncio.Task[None] | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
@@ -187,6 +189,21 @@ class Daemon:
             log.log(level, "clock: %s", event.detail)
             writer.submit(store.record_clock, event)
         if not provisional:
+            # An earlier run of this boot may have stopped before the clock was synchronised: its provisional
+            # stamps can be corrected now, from the same monotonic clock.
+            retimed = await asyncio.wrap_future(
+                writer.submit(store.retime, self.clock.boot_id(), reading.wall - reading.mono)
+            )
+            if retimed is not None and retimed.spans:
+                event = clocks.ClockEvent(
+                    clocks.EventKind.SYNCED,
+                    stamp,
+                    0.0,
+                    f"the clock is synchronised: {retimed.rounds} rounds of an earlier run in this boot, timed before"
+                    " it was, re-timed",
+                )
+                log.warning("clock: %s", event.detail)
+                writer.submit(store.record_clock, event, retimed.rounds)
             self.clock_ready.set()
 
     def now(self) -> float:
@@ -195,13 +212,10 @@ class Daemon:
         reading = self.clock.read(status=False)
         return reading.wall if offset is None else reading.mono + offset
 
-    def stamp(self, wall: float) -> float:
-        """The stamp of an instant another part read from the wall clock (a speed test backend's start)."""
-        offset = self.clock_state.offset
-        if offset is None:
-            return wall
-        reading = self.clock.read(status=False)
-        return wall - (reading.wall - reading.mono) + offset
+    def restamp(self, stamp: float, taken: float) -> float:
+        """A stamp taken at monotonic instant ``taken``, corrected by every synchronisation since (work that spans
+        one, such as a speed test or a traceroute, is stored after its provisional start was re-timed)."""
+        return stamp + sum(delta for at, delta in self._syncs if at > taken)
 
     async def run(self) -> None:
         """Monitor until ``stop`` is set, then flush everything. With ``[metrics] enabled`` the Prometheus
@@ -374,6 +388,13 @@ class Daemon:
         and in what the detector and the speed tests hold), and the exporter may go on."""
         delta = event.step
         log.warning("clock: %s", event.detail)
+        self._syncs.append((self.clock_state.last.mono if self.clock_state.last else time.monotonic(), delta))
+        if self.notifier is not None:
+            for inc in self._unnotified:
+                self.notifier.closed(
+                    dataclasses.replace(inc, start=inc.start + delta, end=(inc.end or inc.start) + delta)
+                )
+        self._unnotified = []
         self.state = detect.shifted(self.state, delta)
         if self.last_round is not None:
             self.last_round = dataclasses.replace(self.last_round, at=self.last_round.at + delta)
@@ -381,8 +402,16 @@ class Daemon:
             self._speed.shifted(delta)
         reading = self.clock_state.last
         assert reading is not None
-        writer.submit(writer.store.retime, self.clock.boot_id(), reading.wall - reading.mono, event)
-        self.clock_ready.set()
+        # The exporter may go on once the re-timing is committed, not before (it would export provisional times).
+        writer.submit(
+            functools.partial(
+                writer.store.retime,
+                self.clock.boot_id(),
+                reading.wall - reading.mono,
+                event,
+                lambda _: self.clock_ready.set(),
+            )
+        )
 
     @staticmethod
     def _samples(result: tuple[Sample, ...] | BaseException, targets: tuple[Target, ...]) -> tuple[Sample, ...]:
@@ -420,8 +449,10 @@ class Daemon:
                     duration(inc.duration()),
                     describe(inc),
                 )
-                if self.notifier is not None:
+                if self.notifier is not None and self.clock_ready.is_set():
                     self.notifier.closed(inc)
+                elif self.notifier is not None:  # its times are provisional: notified once they are corrected
+                    self._unnotified.append(inc)
                 if inc.kind is Kind.OUTAGE:
                     # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
                     self.targets.maybe_rediscover(privileged, force=True)

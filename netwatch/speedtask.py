@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -129,11 +130,15 @@ class SpeedTask:
         except ConfigError as err:
             log.error("speed test not run: %s", err)
             return
+        # The backends stamp attempts with the wall clock: they are stored as the daemon stamps (provisionally while
+        # the clock is untrusted, corrected by a synchronisation that happens during the test).
+        wall, mono = time.time(), time.monotonic()
         attempts = await self._in_thread(chain)
         if attempts is None:  # stopped while running: the thread is cancelled and abandoned
             return
+        started = self.daemon.restamp(at, mono)
         for attempt in attempts:
-            result = dataclasses.replace(attempt, at=self.daemon.stamp(attempt.at))  # provisional while untrusted
+            result = dataclasses.replace(attempt, at=started + (attempt.at - wall))
             self.tests += 1
             if result.cancelled:
                 log.info("speed test via %s cancelled", result.backend)

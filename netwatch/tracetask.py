@@ -10,9 +10,11 @@ while one runs is not traced again. Decisions read only the rounds and events th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import ipaddress
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from netwatch import detect
@@ -66,7 +68,7 @@ class TraceTask:
     async def _trace(self, target: str, reason: str, incident: Incident | None) -> None:
         from netwatch.writer import in_daemon_thread
 
-        started = self.daemon.now()
+        started, mono = self.daemon.now(), time.monotonic()
         run = functools.partial(
             trace,
             target,
@@ -82,11 +84,12 @@ class TraceTask:
             return
         self.traces += 1
         log.info("traceroute (%s): %s", reason, summary(path))
+        # A synchronisation during the trace re-timed the provisional start of the trace and of its incident.
         stored = StoredTrace(
-            trace=path,
+            trace=dataclasses.replace(path, started_at=self.daemon.restamp(started, mono)),
             reason=reason,
             incident_kind=None if incident is None else incident.kind,
-            incident_start=None if incident is None else incident.start,
+            incident_start=None if incident is None else self.daemon.restamp(incident.start, mono),
         )
         self.writer.submit(self.writer.store.save_trace, stored)
 

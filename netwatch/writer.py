@@ -76,46 +76,58 @@ async def in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "netwat
 class Writer:
     """Runs every store call on one thread, in order. Errors are logged once per change, never raised.
 
-    Rounds do not queue one task each: they wait in a bounded buffer that one task at a time moves into the
-    store, so a disk that hangs (rather than fails) holds at most ``max_waiting`` rounds here, the oldest dropped
-    (and counted) beyond that, instead of growing without end."""
+    Rounds do not queue one task each: they wait in batches that one task each moves into the store. A batch
+    takes rounds until another task is submitted after it, so every round reaches the store in order with the
+    tasks around it (a re-timing, a session split). A disk that hangs (rather than fails) holds at most
+    ``max_waiting`` rounds here, the oldest dropped (and counted) beyond that, instead of growing without end."""
 
     def __init__(self, store: Store, max_waiting: int = MAX_WAITING) -> None:
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netwatch-store")
         self._last_error = ""
         self.failures = 0
-        self._rounds: deque[Round] = deque()
+        self._batches: deque[deque[Round]] = deque()  # one per queued drain task, in the order of the tasks
+        self._open = False  # the newest batch still takes rounds (no task was submitted after its drain)
+        self._waiting = 0
         self._max_waiting = max_waiting
-        self._draining = False  # a task that moves the waiting rounds into the store is queued
         self._lock = threading.Lock()
         self.dropped = 0  # rounds dropped because the writer thread was stuck
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        with self._lock:
+            self._open = False  # rounds added from now on go after this task
+        return self._queue(fn, *args)
+
+    def _queue(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         future = self._pool.submit(fn, *args)
         future.add_done_callback(self._report)
         return future
 
     def add_round(self, rnd: Round) -> None:
-        """Hand a round to the store, in order with every task submitted after it."""
+        """Hand a round to the store, in order with every task submitted before and after it."""
         with self._lock:
-            if len(self._rounds) >= self._max_waiting:
-                self._rounds.popleft()
+            if self._waiting >= self._max_waiting:
+                oldest = next(b for b in self._batches if b)  # an emptied batch keeps its place: its task is queued
+                oldest.popleft()
+                self._waiting -= 1
                 self.dropped += 1
                 if self.dropped == 1:
                     log.error("the store has not taken a round for %d rounds (is the disk hanging?); dropping the"
                               " oldest until it does", self._max_waiting)  # fmt: skip
-            self._rounds.append(rnd)
-            if self._draining:
+            self._waiting += 1
+            if self._open:
+                self._batches[-1].append(rnd)
                 return
-            self._draining = True
-        self.submit(self._drain)
+            self._batches.append(deque([rnd]))
+            self._open = True
+        self._queue(self._drain)
 
     def _drain(self) -> None:
         with self._lock:
-            batch = list(self._rounds)
-            self._rounds.clear()
-            self._draining = False
+            batch = self._batches.popleft()
+            self._waiting -= len(batch)
+            if not self._batches:
+                self._open = False  # that was the newest batch: the next round starts another
         for rnd in batch:
             self.store.add_round(rnd)
 

@@ -35,6 +35,16 @@ def last_prune(conn: sqlite3.Connection) -> dict[str, Any] | None:
     return None if row is None else dict(json.loads(row[0]))
 
 
+def sealed_rollups_before(conn: sqlite3.Connection) -> int:
+    """The first minute whose rollups no pruning pass (nor the upgrade of an older store) has sealed."""
+    found = 0
+    for (body,) in conn.execute("SELECT body FROM ledger WHERE kind IN ('prune', 'genesis')"):
+        doc = json.loads(body)
+        if "to_minute" in doc:
+            found = max(found, int(doc["to_minute"]))
+    return found
+
+
 def pruned_through(conn: sqlite3.Connection) -> int:
     """The highest round id pruned (or being pruned) so far; 0 before the first pass."""
     last = last_prune(conn)

@@ -15,6 +15,7 @@ caller. Not thread-safe: one writer thread at a time (the daemon's), any number 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 from collections import deque
@@ -81,8 +82,10 @@ class Store(Reads):
         self._head: chain.Head | None = None  # the newest seal; None: read it at the next write
         self._tx = chain.Batch()  # what the transaction in progress adds to the evidence chain
         self._span: int | None = None  # the open clock span of this session (provisional stamps), if any
+        self._span_offset_ms = 0  # wall minus monotonic (ms) of that span's provisional stamps
         self._retiming = False  # the clock was synchronised: rounds added from now on are not provisional
         self._deferred: list[Deferred] = []  # writes kept, like rounds, until a commit succeeds (disk full)
+        self._committed: list[Callable[[], None]] = []  # called once the transaction in progress has committed
         self._batch_base = 0  # the id before the first round of the transaction in progress
         self._batch_provisional = 0  # how many of its rounds were stamped provisionally (they come first)
 
@@ -198,6 +201,7 @@ class Store(Reads):
         self._write(insert)
         self._session = started[0]
         self._span = spans[0] if spans else None
+        self._span_offset_ms = offset_ms or 0
 
     def end_session(self, at: float) -> None:
         """Commit the buffered rounds and end this process's session cleanly at ``at``."""
@@ -225,13 +229,30 @@ class Store(Reads):
 
         self._defer(insert)
 
-    def retime(self, boot_id: str, true_offset: float, event: ClockEvent | None = None) -> timeline.Retimed | None:
+    def retime(
+        self,
+        boot_id: str,
+        true_offset: float,
+        event: ClockEvent | None = None,
+        on_done: Callable[[timeline.Retimed], None] | None = None,
+    ) -> timeline.Retimed | None:
         """The clock is synchronised: close this session's clock span after its last provisional round and re-time
         every span of this boot by the true offset (wall minus monotonic seconds, now) less its own; ``event`` is
         recorded with the number of rounds re-timed. Committed at once with the buffered rounds; when that fails
-        (disk full) it is kept and done with the next commit that succeeds, and None is returned."""
+        (disk full) it is kept and done with the next commit that succeeds, and None is returned. ``on_done`` is
+        called (on the writer's thread) once it is committed, whenever that is."""
         self._writable()
         self._retiming = True
+        if self._span is not None and self._incidents:
+            # Saved before the synchronisation, not written yet: their provisional times move with the store's.
+            delta_ms = codec.to_ms(true_offset) - self._span_offset_ms
+            moved: dict[tuple[Kind, int], Incident] = {}
+            for (kind, start_ms), inc in self._incidents.items():
+                shifted = dataclasses.replace(
+                    inc, start=inc.start + delta_ms / 1000, end=None if inc.end is None else inc.end + delta_ms / 1000
+                )
+                moved[(kind, start_ms + delta_ms)] = shifted
+            self._incidents = moved
         span = self._span
         done: list[timeline.Retimed] = []
 
@@ -242,6 +263,8 @@ class Store(Reads):
             if event is not None:
                 self._tx.record(conn, "clock", timeline.insert_event(conn, event, retimed.rounds))
             done.append(retimed)
+            if on_done is not None:
+                self._committed.append(lambda: on_done(retimed))
 
         try:
             self._defer(apply)
@@ -362,6 +385,7 @@ class Store(Reads):
         new_sets: dict[Targets, int] = {}
         new_targets: dict[Target, int] = {}
         self._tx = chain.Batch()
+        self._committed = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             head = self._head if self._head is not None else chain.head(conn)
@@ -369,13 +393,15 @@ class Store(Reads):
             self._batch_base, self._batch_provisional = (int(seq[0]) if seq else 0), 0
             if self._pending:
                 self._write_rounds(conn, new_sets, new_targets)
+            # Deferred writes first: a re-timing held back by a failed commit moves the stored incidents before the
+            # saves made since (with true starts) are applied to them.
+            for deferred in self._deferred:
+                deferred(conn)
             for (kind, start_ms), inc in self._incidents.items():
                 conn.execute(_UPSERT_INCIDENT, codec.incident_row(start_ms, inc))
                 row = conn.execute("SELECT id FROM incidents WHERE kind = ? AND start_ms = ?", (kind.value, start_ms))
                 self._tx.record(conn, "incident", int(row.fetchone()[0]))
             exports.write_cursors(conn, self._cursors)
-            for deferred in self._deferred:
-                deferred(conn)
             if extra is not None:
                 extra(conn)
             # None: nothing chained here, or an ``extra`` wrote seals of its own; read the head again next time.
@@ -390,6 +416,9 @@ class Store(Reads):
         finally:
             self._tx = chain.Batch()
         self._head = new_head
+        committed, self._committed = self._committed, []
+        for hook in committed:
+            hook()
         self._set_ids.update(new_sets)
         self._target_ids.update(new_targets)
         self._pending.clear()

@@ -119,31 +119,58 @@ class Retimed:
     records: int = 0
 
 
-def _shift(
-    conn: sqlite3.Connection, table: str, column: str, lo: int, hi: int, delta: int, where: str = ""
-) -> list[int]:
-    """Add ``delta`` to ``column`` of the rows whose value lies in [lo, hi]; returns their ids."""
+def _ids(conn: sqlite3.Connection, table: str, column: str, lo: int, hi: int, where: str = "") -> list[int]:
     extra = f" AND {where}" if where else ""
-    ids = [int(r[0]) for r in conn.execute(f"SELECT id FROM {table} WHERE {column} BETWEEN ? AND ?{extra}", (lo, hi))]
-    if ids:
-        marks = ",".join("?" * len(ids))
-        conn.execute(f"UPDATE {table} SET {column} = {column} + ? WHERE id IN ({marks})", (delta, *ids))
-    return ids
+    return [int(r[0]) for r in conn.execute(f"SELECT id FROM {table} WHERE {column} BETWEEN ? AND ?{extra}", (lo, hi))]
 
 
-def _shift_incidents(conn: sqlite3.Connection, lo: int, hi: int, delta: int) -> list[int]:
-    """Incidents keep (kind, start_ms) unique: moved starts go through negative values first, so that no row
-    collides with another one not yet moved."""
-    starts = [int(r[0]) for r in conn.execute("SELECT id FROM incidents WHERE start_ms BETWEEN ? AND ?", (lo, hi))]
-    ends = [int(r[0]) for r in conn.execute("SELECT id FROM incidents WHERE end_ms BETWEEN ? AND ?", (lo, hi))]
-    if starts:
-        marks = ",".join("?" * len(starts))
-        conn.execute(f"UPDATE incidents SET start_ms = -(start_ms + ?) - 1 WHERE id IN ({marks})", (delta, *starts))
-        conn.execute(f"UPDATE incidents SET start_ms = -start_ms - 1 WHERE id IN ({marks})", starts)
-    if ends:
-        marks = ",".join("?" * len(ends))
-        conn.execute(f"UPDATE incidents SET end_ms = max(start_ms, end_ms + ?) WHERE id IN ({marks})", (delta, *ends))
-    return sorted(set(starts) | set(ends))
+def _add(conn: sqlite3.Connection, table: str, column: str, ids: list[int], delta: int, negate: bool = False) -> None:
+    """Add ``delta`` to ``column`` of rows ``ids``; ``negate`` stores -(value + delta) - 1 instead (see retime)."""
+    value = f"-({column} + ?) - 1" if negate else f"{column} + ?"
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        conn.execute(
+            f"UPDATE {table} SET {column} = {value} WHERE id IN ({','.join('?' * len(chunk))})", (delta, *chunk)
+        )
+
+
+@dataclass(frozen=True)
+class _Move:
+    """What one span's re-timing moves, selected before anything moves: a record moved for one span must not
+    fall into a later span's range and move again."""
+
+    span: Span
+    delta: int
+    rounds: tuple[int, int, int] | None  # (first and last at_ms, count) of its rounds before; None when none
+    columns: dict[tuple[str, str], list[int]]  # (table, column) -> ids of the rows whose value lies in the span
+
+
+# (table, column, only the span's own session): every stamp a span can hold besides its rounds.
+_COLUMNS = (
+    ("incidents", "start_ms", False),
+    ("incidents", "end_ms", False),
+    ("sessions", "start_ms", True),
+    ("sessions", "last_ms", True),
+    ("sessions", "end_ms", True),
+    ("speed_results", "at_ms", False),
+    ("traceroutes", "at_ms", False),
+    ("traceroutes", "incident_start_ms", False),
+    ("clock_events", "at_ms", False),
+)
+_KINDS = {"incidents": "incident", "sessions": "session", "speed_results": "speed", "traceroutes": "trace",
+          "clock_events": "clock"}  # fmt: skip
+
+
+def _select(conn: sqlite3.Connection, span: Span, true_offset_ms: int) -> _Move:
+    assert span.last_round is not None and span.end_ms is not None
+    found = conn.execute(
+        "SELECT min(at_ms), max(at_ms), count(*) FROM rounds WHERE id BETWEEN ? AND ?",
+        (span.first_round, span.last_round),
+    ).fetchone()
+    own = f"id = {int(span.session_id)}"
+    columns = {(t, c): _ids(conn, t, c, span.start_ms, span.end_ms, own if mine else "") for t, c, mine in _COLUMNS}
+    rounds = (int(found[0]), int(found[1]), int(found[2])) if found[2] else None
+    return _Move(span, true_offset_ms - span.offset_ms, rounds, columns)
 
 
 def retime(conn: sqlite3.Connection, boot_id: str, true_offset_ms: int, tx: chain.Batch) -> Retimed:
@@ -156,44 +183,35 @@ def retime(conn: sqlite3.Connection, boot_id: str, true_offset_ms: int, tx: chai
         " ORDER BY id",
         (boot_id,),
     ).fetchall()
+    moves = [_select(conn, Span(*row), true_offset_ms) for row in rows]
+    minutes: list[tuple[int, int]] = []
+    for m in (m for m in moves if m.delta):  # rounds by id, the other records by the ids selected above
+        if m.rounds is not None:
+            conn.execute("UPDATE rounds SET at_ms = at_ms + ? WHERE id BETWEEN ? AND ?",
+                         (m.delta, m.span.first_round, m.span.last_round))  # fmt: skip
+            lo, hi, _ = m.rounds
+            minutes += [(lo // 60_000, hi // 60_000), ((lo + m.delta) // 60_000, (hi + m.delta) // 60_000)]
+        for (table, column), ids in m.columns.items():
+            # Incidents keep (kind, start_ms) unique: moved starts go through negative values first, so that no
+            # row collides with another one not yet moved.
+            _add(conn, table, column, ids, m.delta, negate=(table, column) == ("incidents", "start_ms"))
+    conn.execute("UPDATE incidents SET start_ms = -start_ms - 1 WHERE start_ms < 0")
+    conn.execute("UPDATE incidents SET end_ms = start_ms WHERE end_ms < start_ms")
+    sealed_before = retention.sealed_rollups_before(conn)
+    for first_minute, last_minute in minutes:
+        rollups.rebuild(conn, first_minute, last_minute, sealed_before)
     total = Retimed()
-    for span in (Span(*row) for row in rows):
-        delta = true_offset_ms - span.offset_ms
-        assert span.last_round is not None and span.end_ms is not None
-        lo, hi = span.start_ms, span.end_ms
-        first, last = span.first_round, span.last_round
-        moved_rounds = 0
-        records: list[tuple[str, int]] = []
-        if delta:
-            old = conn.execute(
-                "SELECT min(at_ms), max(at_ms), count(*) FROM rounds WHERE id BETWEEN ? AND ?", (first, last)
-            )
-            old_lo, old_hi, moved_rounds = old.fetchone()
-            if moved_rounds:
-                conn.execute("UPDATE rounds SET at_ms = at_ms + ? WHERE id BETWEEN ? AND ?", (delta, first, last))
-                sealed = retention.last_prune(conn)
-                sealed_before = int(sealed["to_minute"]) if sealed else 0
-                rollups.rebuild(conn, old_lo // 60_000, old_hi // 60_000, sealed_before)
-                rollups.rebuild(conn, (old_lo + delta) // 60_000, (old_hi + delta) // 60_000, sealed_before)
-            records += [("incident", i) for i in _shift_incidents(conn, lo, hi, delta)]
-            session = f"id = {int(span.session_id)}"
-            moved = set(_shift(conn, "sessions", "start_ms", lo, hi, delta, session))
-            moved |= set(_shift(conn, "sessions", "last_ms", lo, hi, delta, session))
-            moved |= set(_shift(conn, "sessions", "end_ms", lo, hi, delta, session))
-            records += [("session", i) for i in sorted(moved)]
-            records += [("speed", i) for i in _shift(conn, "speed_results", "at_ms", lo, hi, delta)]
-            traces = set(_shift(conn, "traceroutes", "at_ms", lo, hi, delta))
-            traces |= set(_shift(conn, "traceroutes", "incident_start_ms", lo, hi, delta))
-            records += [("trace", i) for i in sorted(traces)]
-            records += [("clock", i) for i in _shift(conn, "clock_events", "at_ms", lo, hi, delta)]
+    for m in moves:
+        span, delta = m.span, m.delta
         conn.execute(
             "UPDATE clock_spans SET delta_ms = ?, start_ms = start_ms + ?, end_ms = end_ms + ? WHERE id = ?",
             (delta, delta, delta, span.id),
         )
-        tx.note(
-            "retime", {"span": span.id, "first": first, "last": last, "delta_ms": delta, "from_ms": lo, "to_ms": hi}
-        )
+        tx.note("retime", {"span": span.id, "first": span.first_round, "last": span.last_round, "delta_ms": delta,
+                           "from_ms": span.start_ms, "to_ms": span.end_ms})  # fmt: skip
+        records = sorted({(_KINDS[t], i) for (t, _), ids in m.columns.items() for i in ids}) if delta else []
         for kind, ref in [*records, ("span", span.id)]:
             tx.record(conn, kind, ref)
-        total = Retimed(total.spans + 1, total.rounds + int(moved_rounds or 0), total.records + len(records))
+        moved = m.rounds[2] if m.rounds is not None and delta else 0
+        total = Retimed(total.spans + 1, total.rounds + moved, total.records + len(records))
     return total

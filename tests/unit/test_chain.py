@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.clock import ClockEvent, EventKind
+from netwatch.errors import StoreError
 from netwatch.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
 from netwatch.probes.speed.result import SpeedResult
 from netwatch.store import Store, chain
@@ -478,3 +479,29 @@ def test_commits_landing_during_a_verification_are_not_tampering(path: Path) -> 
         assert result.rounds == 60  # what was there when it began
         assert reader.verify().ok and reader.verify().rounds == 72
         writer.end_session(T0 + 111)
+
+
+def test_a_retiming_held_back_by_a_full_disk_lands_with_the_saves_made_since(tmp_path: Path) -> None:
+    """The disk is full when NTP sets the clock: the re-timing waits in memory with the rounds, the outage then
+    closes (saved with its true start), and when space returns everything lands once, in order."""
+    path = tmp_path / "netwatch.db"
+    with Store.open(path) as store:
+        store.begin_session(T0, boot_id="b", offset=T0 - 50.0, provisional=True)
+        for i in range(10):
+            store.add_round(rnd(T0 + i))
+        store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 5, None, 5))
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")  # a full disk, as SQLite sees it
+        for i in range(10, 400):
+            store.add_round(rnd(T0 + i))
+        with pytest.raises(StoreError, match="database or disk is full"):
+            store.retime("b", T0 - 50.0 + 3600)  # the clock was an hour behind
+        with pytest.raises(StoreError, match="database or disk is full"):
+            store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 3605, T0 + 3620, 20))
+        store.conn.execute("PRAGMA max_page_count = 1000000")
+        store.commit()
+        [outage] = store.incidents(0, T0 + 10_000)
+        assert (outage.start, outage.end, outage.rounds) == (T0 + 3605, T0 + 3620, 20)
+        assert [r.at for r in store.rounds(0, T0 + 10_000)][:2] == [T0 + 3600, T0 + 3601]
+        store.end_session(T0 + 3999)
+        assert store.verify().ok

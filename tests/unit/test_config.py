@@ -555,6 +555,17 @@ class TestRender:
         monkeypatch.setattr(config, "SECRET_KEYS", frozenset({"name"}))
         assert tomllib.loads(config.render(cfg))["probe"]["name"] == "***"
 
+    def test_credentials_in_the_influxdb_url_are_redacted(self) -> None:
+        for url, shown in (
+            ("http://netwatch:s3cret@influx.lan:8086", "http://***@influx.lan:8086"),
+            ("https://influx.lan:8086/?u=netwatch&p=s3cret", "https://influx.lan:8086/?***"),
+            ("http://influx.lan:8086", "http://influx.lan:8086"),  # nothing to hide: it round-trips
+        ):
+            text = f'[influxdb]\nurl = "{url}"\napi = "v1"\ndatabase = "nw"\n'
+            rendered = config.render(parse(text))
+            assert tomllib.loads(rendered)["influxdb"]["url"] == shown
+            assert "s3cret" not in rendered
+
 
 def reals(lo: float, hi: float, *, exclude_min: bool = False, exclude_max: bool = False) -> st.SearchStrategy[float]:
     return st.floats(lo, hi, exclude_min=exclude_min, exclude_max=exclude_max, allow_nan=False, allow_infinity=False)

@@ -240,3 +240,28 @@ def test_probes_that_raise_never_stop_the_loop(tmp_path: Path) -> None:
     broken = [r for r in stored if any(s.error.startswith("probe error: unexpected bug") for s in r.samples)]
     assert 4 <= len(broken) <= 7
     assert all(s.ok for s in stored[-1].samples)
+
+
+def test_a_run_that_starts_synchronised_retimes_an_earlier_run_of_the_boot(tmp_path: Path) -> None:
+    """Run A stops before NTP answers (say the watchdog restarted it); NTP sets the clock; run B starts trusted and
+    corrects A's provisional stamps from the same monotonic clock."""
+    cfg = make_config(tmp_path, "ntp")
+    true_start = time.time()
+    clock, line = SettableClock(-1800.0, synced=False), Line()
+
+    async def some_rounds(daemon: Daemon) -> None:
+        await rounds(daemon, 6)
+
+    a = run(cfg, clock, line, some_rounds)
+    clock.offset, clock.synced = 0.0, True
+    b = run(cfg, clock, line, some_rounds)
+    with Store.open(cfg.store.path, readonly=True) as store:
+        stamps = [r.at for r in store.rounds(0, time.time() + 60)]
+        [span] = store.clock_spans(0, time.time() + 60)
+        events = store.clock_events(0, time.time() + 60)
+        assert store.verify().ok
+    assert len(stamps) == a.rounds + b.rounds
+    assert true_start - 0.1 <= stamps[0] and all(y > x for x, y in itertools.pairwise(stamps))
+    assert span.delta_ms is not None and abs(span.delta_ms - 1_800_000) < 500
+    assert [e.kind for e in events] == [EventKind.UNSYNCED, EventKind.SYNCED]
+    assert events[1].detail.startswith(f"the clock is synchronised: {a.rounds} rounds of an earlier run")

@@ -110,3 +110,21 @@ def test_a_lasting_store_problem_is_logged_once(tmp_path: Path, caplog: pytest.L
         ("ERROR", "disk is full (1 rounds kept in memory and retried)"),
         ("WARNING", "store writable again: backlog written"),
     ]
+
+
+def test_rounds_reach_the_store_in_order_with_the_tasks_around_them(tmp_path: Path) -> None:
+    """A round added after a task (the re-timing at a synchronisation) must not overtake it, even while an
+    earlier batch of rounds is still waiting for the writer thread."""
+    with Store.open(tmp_path / "netwatch.db") as store:
+        writer = Writer(store)
+        stuck = threading.Event()
+        writer.submit(stuck.wait, 30)
+        writer.add_round(_round(0))
+        writer.add_round(_round(1))
+        seen = writer.submit(store.pending)  # what the store holds when this task runs
+        writer.add_round(_round(2))
+        stuck.set()
+        assert seen.result(10) == 2
+        writer.submit(store.commit).result(10)
+        writer.close()
+        assert [r.at for r in store.rounds(0, 2e9)] == [_round(i).at for i in range(3)]
