@@ -257,6 +257,7 @@ def write_bundle(
             os.fsync(raw.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, output)
+        _sync_directory(directory)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
         raise ReportError(f"cannot write {output}: {err.strerror}; choose a writable --output") from err
@@ -264,3 +265,17 @@ def write_bundle(
         Path(tmp).unlink(missing_ok=True)
         raise
     return Bundle(output, tuple(bundle.files), verification, rounds, tuple(warnings))
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable (a power cut right after must not bring the old file back)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
