@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from netwatch.cli import ExitCode, _config_option, _debug, _errors, _load, main
-from netwatch.cli.reports import _render
+from netwatch.cli.reports import _render, named_period_of, period_in, period_options
 from netwatch.errors import ReportError
 
 
@@ -48,10 +48,7 @@ def verify(ctx: click.Context, config_path: Path | None, expect: str | None, as_
 
 @main.command()
 @_config_option
-@click.option("--period", "named_period", metavar="NAME", help="today, yesterday, this-week, last-week, "
-              "this-month or last-month (in the configured timezone).")  # fmt: skip
-@click.option("--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured timezone.")
-@click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
+@period_options
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
               help="The zip to write (default: netwatch-evidence-SINCE--UNTIL.zip here).")  # fmt: skip
 @click.pass_context
@@ -67,7 +64,6 @@ def evidence(
     rounds as CSV, the incidents as JSON, the configuration without secrets, the verification of the evidence
     chain, and a manifest with every file's SHA-256."""
     from netwatch.evidence import write_bundle
-    from netwatch.report import period as periods
     from netwatch.report.pdf import MISSING
     from netwatch.report.store_source import figures as from_store
     from netwatch.store.sqlite import Store
@@ -76,19 +72,12 @@ def evidence(
         cfg = _load(config_path)
         tz = cfg.business_hours.timezone
         now = time.time()
-        if named_period and (since or until):
-            raise ReportError("--period names the whole period: use it or --since/--until, not both")
-        chosen = periods.named(named_period, tz, now=now) if named_period else None
-        for option, word in (("--since", since), ("--until", until)):
-            if word:
-                periods.parse_when(option, word, tz, end_of_day=False)
+        chosen = named_period_of(named_period, since, until, tz, now)
         if output is not None and output.suffix.lower() != ".zip":
             raise ReportError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
         # One snapshot for everything in the bundle: the report, the rounds and the verification agree.
         with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
-            if chosen is None:
-                history = store.sessions(float("-inf"), now)
-                chosen = periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
+            chosen = chosen or period_in(store, since, until, tz, now)
             figures = from_store(store, cfg, chosen)
 
             def render(fmt: str) -> str | bytes | None:

@@ -10,14 +10,18 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 
 from netwatch import config, logs
-from netwatch.cli import _config_option, _debug, _errors, _load, main
+from netwatch.cli import F, _config_option, _debug, _errors, _load, main
 from netwatch.errors import ReportError
+
+if TYPE_CHECKING:
+    from netwatch.report.compute import Period
+    from netwatch.store.sqlite import Store
 
 
 def write_atomically(path: Path, data: str | bytes, option: str = "--output") -> None:
@@ -60,12 +64,40 @@ def report_format(fmt: str | None, output: Path | None) -> str:
     return guessed
 
 
+def period_options(fn: F) -> F:
+    """--period, --since and --until, as `report` and `evidence` take them."""
+    fn = click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")(fn)
+    fn = click.option("--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured "
+                      "timezone.")(fn)  # fmt: skip
+    return click.option("--period", "named_period", metavar="NAME", help="today, yesterday, this-week, last-week, "
+                        "this-month or last-month (in the configured timezone).")(fn)  # fmt: skip
+
+
+def named_period_of(named: str | None, since: str | None, until: str | None, tz: ZoneInfo, now: float) -> Period | None:
+    """The period --period names (None without it); bad --since/--until words are refused here, before any store
+    is opened. Raises ReportError."""
+    from netwatch.report import period as periods
+
+    if named and (since or until):
+        raise ReportError("--period names the whole period: use it or --since/--until, not both")
+    chosen = periods.named(named, tz, now=now) if named else None
+    for option, word in (("--since", since), ("--until", until)):
+        if word:
+            periods.parse_when(option, word, tz, end_of_day=False)
+    return chosen
+
+
+def period_in(store: Store, since: str | None, until: str | None, tz: ZoneInfo, now: float) -> Period:
+    """The period of --since/--until; without --since it starts with the store's first session."""
+    from netwatch.report import period as periods
+
+    history = store.sessions(float("-inf"), now)
+    return periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
+
+
 @main.command()
 @_config_option
-@click.option("--period", "named_period", metavar="NAME", help="today, yesterday, this-week, last-week, "
-              "this-month or last-month (in the configured timezone).")  # fmt: skip
-@click.option("--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured timezone.")
-@click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")
+@period_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --output's extension, else json.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout).")
 @click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), help="Directory to write the "
@@ -88,7 +120,6 @@ def report(
     probe_tag: str | None,
 ) -> None:
     """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
-    from netwatch.report import period as periods
     from netwatch.report.store_source import figures as from_store
     from netwatch.store.sqlite import Store
 
@@ -102,13 +133,7 @@ def report(
         if kind == "pdf" and output is None and output_dir is None:
             raise ReportError("a PDF is binary: pass --output FILE.pdf or --output-dir DIR")
         destination = Destination(output, output_dir, named_period, tz)
-        if named_period and (since or until):
-            raise ReportError("--period names the whole period: use it or --since/--until, not both")
-        chosen = periods.named(named_period, tz, now=now) if named_period else None
-        # Bad dates are reported as such even when there is no store yet.
-        for option, word in (("--since", since), ("--until", until)):
-            if word:
-                periods.parse_when(option, word, tz, end_of_day=False)
+        chosen = named_period_of(named_period, since, until, tz, now)
         if source == "influxdb":
             from netwatch.export.exporter import probe_name
             from netwatch.report.influx_source import figures as from_influx
@@ -120,10 +145,7 @@ def report(
         if probe_tag is not None:
             raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
         with Store.open(cfg.store.path, readonly=True) as store:
-            if chosen is None:
-                history = store.sessions(float("-inf"), now)
-                chosen = periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
-            figures = from_store(store, cfg, chosen)
+            figures = from_store(store, cfg, chosen or period_in(store, since, until, tz, now))
         _emit(kind, figures, cfg, now, destination)
 
 
