@@ -104,7 +104,6 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
         lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.recent_incidents)
     else:
         lines.append("Last incidents: none recorded")
-    lines.extend(export_line(label, state, fresh, tz) for label, state in status.exports)
     if status.unsynced is not None:
         since, rounds = status.unsynced
         lines.append(
@@ -113,6 +112,7 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
         )
     if status.seal is not None:
         lines.append(f"Evidence:  seal {status.seal[0]} sha256:{status.seal[1][:16]} (`netwatch verify` checks it all)")
+    lines.extend(export_line(label, state, fresh, tz) for label, state in status.exports)
     return lines
 
 

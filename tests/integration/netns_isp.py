@@ -222,6 +222,7 @@ class Isp:
         self._dns_silent = False
         self._cut: set[str] = set()
         self._loss: dict[str, float] = {}
+        self._isp_muted = False
         self._rate: set[str] = set()
         self._made_netns_etc = False
         self._atexit = False
@@ -432,6 +433,20 @@ class Isp:
             self.rate_limit(link, None)
         self.dns_fail(False)
         self.dns_silent(False)
+        if self._isp_muted:
+            self.mute_isp_hop(False)
+
+    def mute_isp_hop(self, on: bool) -> float:
+        """The ISP edge stops answering pings (its own echo replies dropped where they leave it, towards home) but
+        forwards everything and still sends Time Exceeded: an ISP hop that fails while the line works. Returns
+        when it took effect."""
+        role, _dev = self._link("access").up
+        script = _flush("mute_out")
+        if on:
+            script += _add_rule(f"ip saddr {ISP_EDGE} icmp type echo-reply drop", "mute_out")
+            script += _add_rule(f"ip6 saddr {ISP_EDGE6} icmpv6 type echo-reply drop", "mute_out")
+        self._isp_muted = on
+        return self._timed_nft(role, script)
 
     def add_host(self, address: str) -> None:
         """Another anchor-like address (IPv4 or IPv6) answering inside `internet`."""
@@ -591,6 +606,7 @@ table netdev {NFT_TABLE} {{
     chain cut_out {{ type filter hook egress device "{dev}" priority -500; policy accept; }}
     chain loss_in {{ type filter hook ingress device "{dev}" priority -400; policy accept; }}
     chain loss_out {{ type filter hook egress device "{dev}" priority -400; policy accept; }}
+    chain mute_out {{ type filter hook egress device "{dev}" priority -300; policy accept; }}
 }}
 """
 

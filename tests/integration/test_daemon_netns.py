@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import pytest
 
-from netwatch.model import Cause, Incident, Kind, Role
+from netwatch.model import Cause, Incident, Kind, Role, StoredTrace
 from netwatch.store.sqlite import Store
 
 from .netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp
@@ -198,6 +198,24 @@ def test_a_cut_is_exactly_one_outage_with_the_right_cause(daemon: Daemon, net: I
     ends_at = {"lan": None, "access": GATEWAY, "core": ISP_EDGE, "dns": ANCHORS[0]}[link]
     assert (last.address if last else None) == ends_at, stored.trace
     assert stored.trace.reached is (link == "dns")
+
+
+def test_an_isp_hop_that_stops_answering_gets_a_traceroute(daemon: Daemon, net: Isp) -> None:
+    """The ISP edge stops answering pings while the line works (no outage): the path is traced as evidence."""
+    since = settle(daemon)
+    net.mute_isp_hop(True)
+    time.sleep((CONFIRM + 3) * INTERVAL + 1.0)
+    net.mute_isp_hop(False)
+
+    def traced() -> list[StoredTrace] | None:
+        with Store.open(daemon.store, readonly=True) as store:
+            found = [t for t in store.traces(since, time.time()) if t.reason == "the ISP hop stopped answering"]
+        return found or None
+
+    [stored] = wait_for("the traceroute", traced, 10, daemon)
+    assert [i for i in incidents_since(daemon, since) if i.kind is Kind.OUTAGE] == []
+    assert stored.trace.reached and stored.trace.destination == ANCHORS[0]
+    assert [h.address for h in stored.trace.hops[:2]] == [GATEWAY, ISP_EDGE]  # it still forwards and says so
 
 
 def test_a_cut_shorter_than_confirm_rounds_is_loss_not_an_outage(daemon: Daemon, net: Isp) -> None:
