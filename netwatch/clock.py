@@ -86,15 +86,10 @@ class Policy:
 @dataclass(frozen=True)
 class State:
     """The tracker between two readings. ``offset`` is wall minus monotonic of the provisional stamps (None once
-    the clock is trusted); ``last`` the previous reading and the stamp it got."""
+    the clock is trusted); ``last`` the previous reading."""
 
     offset: float | None = None
     last: Reading | None = None
-    last_stamp: float | None = None
-
-    @property
-    def trusted(self) -> bool:
-        return self.offset is None and self.last is not None
 
 
 def _step(prev: Reading, now: Reading) -> float:
@@ -119,7 +114,7 @@ def start(reading: Reading, policy: Policy, floor: float | None) -> tuple[State,
                     " clock's as set (enable systemd-timesyncd or chrony to have them checked)",
                 )
             )
-        return State(None, reading, reading.wall), reading.wall, events
+        return State(None, reading), reading.wall, events
     offset = reading.wall - reading.mono
     if floor is not None and reading.wall <= floor:
         shift = floor + 1.0 - reading.wall
@@ -145,7 +140,7 @@ def start(reading: Reading, policy: Policy, floor: float | None) -> tuple[State,
             " re-timed once it is",
         ),
     )
-    return State(offset, reading, stamp), stamp, events
+    return State(offset, reading), stamp, events
 
 
 def observe(state: State, reading: Reading) -> tuple[State, float, list[ClockEvent]]:
@@ -156,7 +151,7 @@ def observe(state: State, reading: Reading) -> tuple[State, float, list[ClockEve
     jump = _step(prev, reading)
     if state.offset is None:  # trusted
         events = [] if not jump else [ClockEvent(EventKind.STEP, reading.wall, jump, _step_detail(prev, reading))]
-        return State(None, reading, reading.wall), reading.wall, events
+        return State(None, reading), reading.wall, events
     if reading.synced is True or jump:
         retime = (reading.wall - reading.mono) - state.offset
         how = "the kernel reports NTP synchronisation" if reading.synced is True else "the clock was stepped"
@@ -166,9 +161,9 @@ def observe(state: State, reading: Reading) -> tuple[State, float, list[ClockEve
             retime,
             f"clock synchronised ({how}); provisional stamps re-timed by {retime:+.3f} s",
         )
-        return State(None, reading, reading.wall), reading.wall, [event]
+        return State(None, reading), reading.wall, [event]
     stamp = reading.mono + state.offset
-    return replace(state, last=reading, last_stamp=stamp), stamp, []
+    return replace(state, last=reading), stamp, []
 
 
 def _iso(at: float) -> str:

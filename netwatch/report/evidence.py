@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from netwatch.clock import ClockEvent, EventKind
-from netwatch.model import Incident, Kind, StoredTrace
+from netwatch.model import Incident, StoredTrace
 from netwatch.probes.traceroute import summary
 
 # What each kind of clock event means for the figures, for the method section.
@@ -65,11 +65,6 @@ class EvidenceFigures:
             and abs(t.incident_start - incident.start) < 0.0005
         )
 
-    @property
-    def untimed_rounds(self) -> int:
-        """Rounds whose times were never corrected."""
-        return sum(u.rounds for u in self.unsynced if not u.retimed)
-
 
 NO_EVIDENCE = EvidenceFigures()
 
@@ -106,7 +101,3 @@ def trace_path(stored: StoredTrace) -> str:
             rtt = "" if hop.rtt_ms is None else f" {hop.rtt_ms:.1f} ms"
             parts.append(f"{hop.address}{rtt}")
     return " → ".join(parts) if parts else "—"
-
-
-def kind_label(kind: Kind | None) -> str:
-    return "" if kind is None else kind.value
