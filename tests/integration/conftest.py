@@ -12,26 +12,20 @@ the Debian packages' binaries with everything in a temporary directory; without 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
+from tests.support import unavailable
+
 from .netns_isp import REASON, Isp, NetnsUnavailable, missing_requirements
 from .servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
 def _unavailable(detail: str) -> None:
-    reason = f"{REASON} ({detail})"
-    if _in_ci():
-        pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
-    pytest.skip(reason)
+    unavailable(f"{REASON} ({detail})")
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +55,7 @@ def net(isp: Isp) -> Iterator[Isp]:
 
 
 def _server_unavailable(err: ServerUnavailable) -> None:
-    if _in_ci():
-        pytest.fail(f"{err}; CI is set, so this is a failure rather than a skip", pytrace=False)
-    pytest.skip(str(err))
+    unavailable(str(err))
 
 
 S = TypeVar("S", InfluxDB1, VictoriaMetrics)

@@ -14,7 +14,6 @@ under CI, where that is a failure.
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import subprocess
 import time
@@ -26,6 +25,7 @@ from netwatch.export.points import ExportIncident, Points, speed_line
 from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
 from netwatch.schedule import DAYS, BusinessHours
 from tests.grafana import dashboards as g
+from tests.support import unavailable
 
 from .servers import InfluxDB1
 
@@ -37,16 +37,6 @@ DNS_NAME = Target(Role.DNS, "dns.google")
 MINUTES = 10  # of home rounds, one a second; the outage is the 6th minute
 OUTAGE_MINUTE = 5
 INFLUXQL = [q for q in g.all_queries() if q.language == "InfluxQL"]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def _unavailable(reason: str) -> None:
-    if _in_ci():
-        pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
-    pytest.skip(reason)
 
 
 def home_round(t0: float, i: int) -> Round:
@@ -198,10 +188,10 @@ def test_speed_against_plan(influxdb1: InfluxDB1, filled: dict[str, float]) -> N
 def test_dashboards_type_check_against_grafana_schema() -> None:
     node = shutil.which("node")
     if node is None:
-        _unavailable("node is not installed (apt-get install nodejs npm)")
+        unavailable("node is not installed (apt-get install nodejs npm)")
         return
     if not (g.TYPECHECK.parent / "node_modules" / "typescript").is_dir():
-        _unavailable("tests/grafana/node_modules is missing (run `npm ci` in tests/grafana, or ./bootstrap test)")
+        unavailable("tests/grafana/node_modules is missing (run `npm ci` in tests/grafana, or ./bootstrap test)")
         return
     done = subprocess.run([node, str(g.TYPECHECK)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

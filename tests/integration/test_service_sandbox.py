@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,24 +29,11 @@ import pytest
 
 from netwatch.model import Role, Round, Sample, Target
 from netwatch.store.sqlite import Store
+from tests.support import need
 
 SYSTEMD = Path(__file__).parents[2] / "systemd"
 ROOT_ONLY = frozenset({"fchown"})
 _CALL = re.compile(r"^(\d+)\s+(?:<\.\.\. (\w+) resumed>|(\w+)\()")
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def need(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        reason = f"needs {tool} (./bootstrap test installs it)"
-        if _in_ci():
-            pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
-        pytest.skip(reason)
-    return found
 
 
 @cache

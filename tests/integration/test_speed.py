@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 
 from netwatch.probes.speed import SpeedResult
+from tests.support import unavailable
 
-from .conftest import _in_ci
 from .netns_isp import HOME, Isp
 
 HERE = Path(__file__).parent
@@ -39,12 +39,6 @@ TOLERANCE = 0.15
 FAKE_NAMES = ("www.speedtest.net", "c.speedtest.net", "speedtest.fake-isp.test")
 IPERF_FAILED = f"iperf3 download to {IPERF_HOST}:{{}} failed: "
 HTTP_FAST = {"streams": 4, "duration": 3, "warmup": 0.5, "latency_count": 5, "timeout": 2}
-
-
-def unavailable(reason: str) -> None:
-    if _in_ci():
-        pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
-    pytest.skip(reason)
 
 
 def within(measured: float | None, expected: float, tolerance: float = TOLERANCE) -> bool:

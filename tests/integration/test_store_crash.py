@@ -12,13 +12,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 
 from netwatch.errors import StoreError
 from netwatch.model import Cause, Coverage, Incident, Kind, Role, Round, Sample, Target
 from netwatch.store import Store
+from tests.support import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = 1_767_225_600.0
@@ -94,12 +94,6 @@ def test_kill_9_loses_at_most_the_uncommitted_batch(tmp_path: Path, extra_delay:
 
 
 # --- full disk -----------------------------------------------------------------------------------------------
-
-
-def unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: this test must run there)")
-    pytest.skip(reason)
 
 
 @contextlib.contextmanager

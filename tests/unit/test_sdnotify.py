@@ -8,32 +8,13 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from netwatch import sdnotify
 from netwatch.sdnotify import Notifier, Settings, settings
-
-
-@pytest.fixture
-def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = str(tmp_path / "notify")
-    sock.bind(path)
-    yield sock, path
-    sock.close()
-
-
-def received(sock: socket.socket) -> list[bytes]:
-    """Every datagram waiting on ``sock``, without waiting for more."""
-    out = []
-    while True:
-        try:
-            out.append(sock.recv(4096, socket.MSG_DONTWAIT))
-        except BlockingIOError:
-            return out
+from tests.support import received
 
 
 def test_the_exact_datagrams_on_a_path_socket(listener: tuple[socket.socket, str]) -> None:

@@ -7,7 +7,6 @@ import asyncio
 import concurrent.futures
 import logging
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from netwatch.daemon import Daemon
 from netwatch.model import Cause, Incident, Kind, Round, Sample
 from netwatch.sdnotify import Notifier
 from netwatch.service import Supervision, status_line, watchdog_needed
+from tests.support import received
 
 LONDON = ZoneInfo("Europe/London")
 AT = 1_794_478_502.0  # 2026-11-12 10:15:02 GMT
@@ -29,24 +29,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = str(tmp_path / "notify")
-    sock.bind(path)
-    yield sock, path
-    sock.close()
-
-
-def received(sock: socket.socket) -> list[bytes]:
-    out = []
-    while True:
-        try:
-            out.append(sock.recv(4096, socket.MSG_DONTWAIT))
-        except BlockingIOError:
-            return out
 
 
 def make_daemon(tmp_path: Path, text: str, notifier: Notifier) -> Daemon:

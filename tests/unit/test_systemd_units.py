@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import support
+
 SYSTEMD = Path(__file__).parents[2] / "systemd"
 UNITS = ("netwatch.service", "netwatch-report.service", "netwatch-report.timer")
 STOCK = Path("/usr/lib/systemd/system")
@@ -31,18 +33,8 @@ UNIT_DIR = "usr/local/lib/systemd/system"
 CEILINGS = {"netwatch.service": 1.8, "netwatch-report.service": 0.2}
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
 def need(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        reason = f"needs {tool} (Debian package systemd; ./bootstrap test installs it)"
-        if _in_ci():
-            pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
-        pytest.skip(reason)
-    return found
+    return support.need(tool, "Debian package systemd; ./bootstrap test installs it")
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,19 @@
+"""Fixtures shared by every test directory (the integration ones have more in integration/conftest.py)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
+    """A bound AF_UNIX datagram socket (as systemd's $NOTIFY_SOCKET) and its path."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = str(tmp_path / "notify")
+    sock.bind(path)
+    yield sock, path
+    sock.close()
