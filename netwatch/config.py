@@ -49,8 +49,10 @@ from netwatch.configchecks import (
     speedtest_backends,
     tag_safe,
     unique,
+    witness_keys,
 )
 from netwatch.configrecords import (
+    ClaimsConfig,
     ClockConfig,
     Config,
     CostConfig,
@@ -73,10 +75,13 @@ from netwatch.errors import ConfigError, Problem
 from netwatch.probes import speed
 from netwatch.schedule import DAYS, KEYS, BusinessHours
 
+RULE_PACKS = ("none", "uk-ofcom", "de-tkg", "us-fcc")
+UK_NATIONS = ("ENG", "WLS", "SCT", "NIR")
+
 # The records and checks live in their own modules; importing them from here keeps working.
 __all__ = [
-    "Check", "ClockConfig", "Config", "ConfigError", "CostConfig", "DetectConfig", "DnsConfig", "InfluxConfig",
-    "Issue", "LogConfig", "MetricsConfig", "NotifyConfig", "OwnerConfig", "PlanConfig", "ProbeConfig",
+    "Check", "ClaimsConfig", "ClockConfig", "Config", "ConfigError", "CostConfig", "DetectConfig", "DnsConfig",
+    "InfluxConfig", "Issue", "LogConfig", "MetricsConfig", "NotifyConfig", "OwnerConfig", "PlanConfig", "ProbeConfig",
     "ReportConfig", "SpeedtestConfig", "StoreConfig", "TargetsConfig", "TracerouteConfig", "each_apprise_url",
     "load", "parse", "render", "state_directory",
 ]  # fmt: skip
@@ -221,6 +226,13 @@ TABLES: dict[str, Table] = {
                            (bounds(0),)),
         "slow_below_percent": Key(float, 50.0, "a speed test below this share of the plan is slow; 0 < x <= 100",
                                   "a percentage", (bounds(0, 100, lo_open=True),)),
+        **{f"{level}_{way}_mbps": Key(float, 0.0, f"{what} {way} speed; 0 = not stated", "megabits per second",
+                                      (bounds(0),))
+           for level, what in (("minimum", "contract's minimum (guaranteed)"), ("normal", "contract's normally "
+                               "available"), ("typical", "broadband label's typical"))
+           for way in ("download", "upload")},
+        "typical_latency_ms": Key(float, 0.0, "broadband label's typical latency; 0 = not stated", "milliseconds",
+                                  (bounds(0),)),
     }),
     "owner": Table(OwnerConfig, {
         "business": Key(str, "", "business name, for the complaint letter", "a name in quotes"),
@@ -233,6 +245,8 @@ TABLES: dict[str, Table] = {
         "templates": Key(Path, "", 'template directory, relative to this file; "" = the built-in templates',
                          "a directory path in quotes", beside_config=True),
         "title": Key(str, "Internet outage report", "title of the HTML and PDF reports", "a title in quotes"),
+        "witness": Key(str, "", "probe name of a second netwatch on the same InfluxDB, asked about each outage; "
+                       '"" = none', "a probe name in quotes", (tag_safe,)),
     }),
     "influxdb": Table(InfluxConfig, {
         "url": Key(str, "", 'InfluxDB base URL, e.g. "http://influxdb.lan:8086"; "" = no export', "a URL in quotes",
@@ -300,6 +314,13 @@ TABLES: dict[str, Table] = {
                           (one_of(*DAYS),)),
         "title_prefix": Key(str, "[netwatch] ", "put before every notification's title", "a text in quotes"),
     }),
+    "claims": Table(ClaimsConfig, {
+        "rules": Key(str, "none", "compensation and speed rules: none, uk-ofcom, de-tkg or us-fcc", "a rule pack in "
+                     "quotes", (one_of(*RULE_PACKS),)),
+        "region": Key(str, "", 'uk-ofcom: nation whose bank holidays are not working days (ENG, WLS, SCT, NIR); "" = '
+                      "from business_hours.holidays, else ENG", "a nation in quotes",
+                      (one_of("", *UK_NATIONS),)),
+    }, subtables=("amounts",)),
 }  # fmt: skip
 
 # Tables validated by their owner: name → from_config(table), which raises ConfigError; the value has to_table().
@@ -313,6 +334,7 @@ CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Prob
     influxdb_keys,
     speedtest_backends,
     notify_channels,
+    witness_keys,
 )
 
 

@@ -314,3 +314,19 @@ def notify_channels(values: Mapping[str, Any], _given: Collection[str]) -> Itera
             f"is {_show(digest)} but no channel is configured",
             'set notify.urls, notify.urls_file or notify.command, or digest = "off"',
         )
+
+
+def witness_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
+    """A witness is read from InfluxDB, and is another probe."""
+    witness = values.get("report.witness")
+    if not witness:
+        return
+    if values.get("influxdb.url") == "":
+        yield Problem(
+            "report.witness",
+            f"is {_show(witness)} but influxdb.url is not set: the witness is read from the InfluxDB both probes "
+            "write to",
+            'set influxdb.url (and its database or bucket), or witness = ""',
+        )
+    if witness == values.get("probe.name"):
+        yield Problem("report.witness", f"is this probe's own name ({_show(witness)})", "name another probe")

@@ -78,6 +78,14 @@ class PlanConfig:
     download_mbps: float  # 0 = unknown
     upload_mbps: float  # 0 = unknown
     slow_below_percent: float = 50.0  # a speed test below this share of the plan is slow (default: positional use)
+    # The contract's speed promises beyond the advertised (maximum) one, for the claims rules; 0 = not stated.
+    minimum_download_mbps: float = 0.0  # UK minimum guaranteed speed; DE "minimale Geschwindigkeit"
+    minimum_upload_mbps: float = 0.0
+    normal_download_mbps: float = 0.0  # DE "normalerweise zur Verfügung stehende Geschwindigkeit"
+    normal_upload_mbps: float = 0.0
+    typical_download_mbps: float = 0.0  # US FCC broadband label
+    typical_upload_mbps: float = 0.0
+    typical_latency_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,21 @@ class OwnerConfig:
 class ReportConfig:
     templates: Path | None  # None = the built-in templates
     title: str
+    witness: str = ""  # another probe writing to the same InfluxDB, asked about each outage; "" = none
+
+
+@dataclass(frozen=True)
+class ClaimsConfig:
+    """What the rules of the owner's country give for the incidents and tickets of a period. ``options`` holds
+    the ``[claims.amounts]`` overrides as written (validated against the chosen rule pack by a cross-check)."""
+
+    rules: str  # "none", "uk-ofcom", "de-tkg" or "us-fcc"
+    region: str  # UK nation for bank holidays ("ENG", "WLS", "SCT", "NIR"); "" = from business_hours.holidays
+    options: Mapping[str, Mapping[str, Any]]
+
+    @property
+    def amounts(self) -> Mapping[str, Any]:
+        return self.options.get("amounts", {})
 
 
 @dataclass(frozen=True)
@@ -207,6 +230,7 @@ class Config:
     traceroute: TracerouteConfig
     metrics: MetricsConfig
     notify: NotifyConfig
+    claims: ClaimsConfig
     business_hours: BusinessHours
     source: Path | None  # the file it came from, None for the built-in defaults
     state_dir: Path  # where a relative store.path is resolved

@@ -19,6 +19,7 @@ from netwatch.probes.speed.result import SpeedResult
 
 __all__ = [
     "Cause",
+    "Channel",
     "Coverage",
     "ExportIncident",
     "ExportState",
@@ -33,6 +34,7 @@ __all__ = [
     "Status",
     "StoredTrace",
     "Target",
+    "Ticket",
     "Trace",
 ]  # fmt: skip
 
@@ -126,6 +128,35 @@ class Incident:
 
     def closed_at(self, end: float) -> Incident:
         return replace(self, end=max(end, self.start))
+
+
+class Channel(StrEnum):
+    """How a fault was reported to the provider."""
+
+    PHONE = "phone"
+    WEB = "web"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A fault reported to the provider: the clock of every compensation rule starts at ``reported``.
+
+    ``ref`` is the provider's reference (unique in a store); ``fixed`` is when the provider repaired the fault, as
+    the owner states it (None while open); ``missed_appointments`` are the instants of engineer appointments the
+    provider missed or cancelled late. Instants are Unix seconds (UTC).
+    """
+
+    ref: str
+    reported: float
+    channel: Channel | None = None
+    note: str = ""
+    fixed: float | None = None
+    missed_appointments: tuple[float, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.fixed is None
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_pending ON outbox (next_ms) WHERE sent_ms IS NULL AND given_up_ms IS NULL;
     """,
+    # 6: fault tickets (issue 7): when the provider was told, by which channel, when it repaired the fault, and the
+    # engineer appointments it missed. Chained like incidents (kind "ticket"): every version is a ledger entry.
+    """
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL UNIQUE,  -- the provider's reference, as the owner gives it
+        reported_ms INTEGER NOT NULL,
+        channel TEXT,  -- phone, web, email; NULL = not stated
+        note TEXT NOT NULL DEFAULT '',
+        fixed_ms INTEGER,  -- NULL while open
+        missed TEXT NOT NULL DEFAULT '[]',  -- JSON list of the instants (ms) of missed engineer appointments
+        recorded_ms INTEGER NOT NULL  -- when it was entered or last changed (wall clock)
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 

@@ -310,8 +310,8 @@ class TestUnknownNames:
     def test_unknown_table(self) -> None:
         assert error("[prob]\ninterval = 1\n") == one('prob: unknown table; did you mean "probe"?')
         assert error("[zzz]\n") == one(
-            "zzz: unknown table; valid tables are: business_hours, clock, cost, detect, dns, influxdb, log, metrics, "
-            "notify, owner, plan, probe, report, speedtest, store, targets, traceroute"
+            "zzz: unknown table; valid tables are: business_hours, claims, clock, cost, detect, dns, influxdb, log, "
+            "metrics, notify, owner, plan, probe, report, speedtest, store, targets, traceroute"
         )
 
     def test_keys_outside_any_table(self) -> None:
@@ -321,7 +321,7 @@ class TestUnknownNames:
         assert error("foo = 1\n") == one(
             "foo: unknown key; write keys inside a table: "
             "[probe], [targets], [dns], [detect], [store], [log], [clock], [cost], [plan], [owner], [report], "
-            "[influxdb], [speedtest], [traceroute], [metrics], [notify], [business_hours]"
+            "[influxdb], [speedtest], [traceroute], [metrics], [notify], [claims], [business_hours]"
         )
 
     def test_a_table_written_as_a_value(self) -> None:
@@ -519,8 +519,8 @@ def test_all_problems_at_once_in_schema_order() -> None:
         "  detect.confirm: must be between 1 and 1000, got 0; set detect.confirm to a value between 1 and 1000\n"
         '  log.level: must be one of debug, info, warning, error, got "loud"; use one of: debug, info, warning, error\n'
         '  business_hours.timezone: must be a string, not an integer (1); write e.g. "Europe/London"\n'
-        "  zzz: unknown table; valid tables are: business_hours, clock, cost, detect, dns, influxdb, log, metrics, "
-        "notify, owner, plan, probe, report, speedtest, store, targets, traceroute"
+        "  zzz: unknown table; valid tables are: business_hours, claims, clock, cost, detect, dns, influxdb, log, "
+        "metrics, notify, owner, plan, probe, report, speedtest, store, targets, traceroute"
     )
 
 
