@@ -79,7 +79,6 @@ class Store(Reads):
         self._target_ids: dict[Target, int] = {}
         self._sets: dict[int, Targets] = {}  # set id → targets, for decoding
         self._set_texts: dict[Targets, str] = {}  # targets → their JSON text, as chained
-        self._head: chain.Head | None = None  # the newest seal; None: read it at the next write
         self._tx = chain.Batch()  # what the transaction in progress adds to the evidence chain
         self._span: int | None = None  # the open clock span of this session (provisional stamps), if any
         self._span_offset_ms = 0  # wall minus monotonic (ms) of that span's provisional stamps
@@ -388,7 +387,9 @@ class Store(Reads):
         self._committed = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-            head = self._head if self._head is not None else chain.head(conn)
+            # Read inside the write lock, never cached: `netwatch ticket` and `netwatch campaign` seal their
+            # records from another process while the daemon runs, and each seal must chain to the newest one.
+            head = chain.head(conn)
             seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
             self._batch_base, self._batch_provisional = (int(seq[0]) if seq else 0), 0
             if self._pending:
@@ -404,8 +405,8 @@ class Store(Reads):
             exports.write_cursors(conn, self._cursors)
             if extra is not None:
                 extra(conn)
-            # None: nothing chained here, or an ``extra`` wrote seals of its own; read the head again next time.
-            new_head = None if self._tx.empty else chain.write_seal(conn, self._tx, head)
+            if not self._tx.empty:
+                chain.write_seal(conn, self._tx, head)
             conn.execute("COMMIT")
         except sqlite3.Error as err:
             self._rollback()
@@ -415,7 +416,6 @@ class Store(Reads):
             raise
         finally:
             self._tx = chain.Batch()
-        self._head = new_head
         committed, self._committed = self._committed, []
         for hook in committed:
             hook()
