@@ -55,6 +55,11 @@ class StoreError(NetwatchError):
         self.condition = condition if condition is not None else message
 
 
+class InputError(NetwatchError):
+    """What the owner typed cannot be recorded as given (a ticket reference, an instant): exit code 2, as click's
+    own usage errors."""
+
+
 class ReportError(NetwatchError):
     """A report cannot be produced from the given period, store or format."""
 

@@ -76,6 +76,7 @@ _BODIES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("session_id", "boot_id", "offset_ms", "first_round", "last_round", "start_ms", "end_ms", "delta_ms"),
     ),
     "trace": ("traceroutes", ("at_ms", "reason", "incident_kind", "incident_start_ms", "destination", "trace")),
+    "ticket": ("tickets", ("ref", "reported_ms", "channel", "note", "fixed_ms", "missed", "recorded_ms")),
 }
 # Speed results carry the tool's raw output: their entry holds a digest of the row rather than the row.
 _SPEED_COLUMNS = (

@@ -30,8 +30,9 @@ from netwatch.model import (
     SpeedResult,
     StoredTrace,
     Target,
+    Ticket,
 )
-from netwatch.store import chain, codec, exports, migrations, speed, timeline, traces
+from netwatch.store import chain, codec, exports, migrations, speed, tickets, timeline, traces
 from netwatch.store import verify as checks
 
 T = TypeVar("T")
@@ -208,6 +209,16 @@ class Reads:
     def traces(self, since: float, until: float) -> list[StoredTrace]:
         """Traceroutes taken with ``since <= at < until``, by time."""
         return self._read(traces.between, codec.to_ms(since), codec.to_ms(until))
+
+    def tickets(self, since: float | None = None, until: float | None = None) -> list[Ticket]:
+        """Fault tickets open at some instant of [since, until) (None: unbounded), oldest report first."""
+        lo = None if since is None else codec.to_ms(since)
+        hi = None if until is None else codec.to_ms(until)
+        return [ticket for ticket, _ in self._read(tickets.overlapping, lo, hi)]
+
+    def ticket(self, ref: str) -> tuple[Ticket, float] | None:
+        """The ticket with this reference and when it was last recorded, or None."""
+        return self._read(tickets.by_ref, ref)
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -34,10 +34,23 @@ from netwatch.model import (
     SpeedResult,
     StoredTrace,
     Target,
+    Ticket,
 )
 from netwatch.notify.message import Message
 from netwatch.notify.outbox import OutboxEntry
-from netwatch.store import chain, codec, exports, migrations, outbox, retention, rollups, speed, timeline, traces
+from netwatch.store import (
+    chain,
+    codec,
+    exports,
+    migrations,
+    outbox,
+    retention,
+    rollups,
+    speed,
+    tickets,
+    timeline,
+    traces,
+)
 from netwatch.store.reads import INCIDENT_COLUMNS, SESSION_END, Reads
 
 log = logging.getLogger("netwatch.store")
@@ -290,6 +303,15 @@ class Store(Reads):
             self._tx.record(conn, "trace", traces.insert(conn, trace))
 
         self._defer(insert)
+
+    def save_ticket(self, ticket: Ticket, at: float) -> None:
+        """Record a fault ticket, or its new version (same ``ref``), as of ``at``; committed at once and chained."""
+        self._writable()
+
+        def upsert(conn: sqlite3.Connection) -> None:
+            self._tx.record(conn, "ticket", tickets.upsert(conn, ticket, codec.to_ms(at)))
+
+        self._write(upsert)
 
     def recover(self) -> list[Incident]:
         """Close what an unclean stop left open; returns the incidents it closed.

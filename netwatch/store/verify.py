@@ -286,12 +286,20 @@ def _seal_fault(
     return "its rounds or ledger entries were altered (or the seal itself)"
 
 
-def _describe(kind: str, body: dict[str, Any]) -> tuple[str, float | None]:
-    at_ms = body.get("start_ms", body.get("at_ms"))
-    label = {"incident": f"{body.get('kind', '')} incident", "speed": "speed test", "clock": "clock event"}.get(
-        kind, kind
+def _describe(kind: str, body: dict[str, Any], ref: int) -> tuple[str, float | None]:
+    """The record's name in a break ("outage incident 4", "ticket \"A-1\"") and its instant."""
+    at_ms = body.get("start_ms", body.get("at_ms", body.get("reported_ms")))
+    label = {
+        "incident": f"{body.get('kind', '')} incident",
+        "speed": "speed test",
+        "clock": "clock event",
+    }.get(kind, kind)
+    name = (
+        f"ticket {json.dumps(body.get('ref', ''), ensure_ascii=False)}"
+        if kind == "ticket"
+        else f"{label.strip()} {ref}"
     )
-    return label.strip(), _ms(at_ms if isinstance(at_ms, int) else None)
+    return name, _ms(at_ms if isinstance(at_ms, int) else None)
 
 
 def _check_records(conn: sqlite3.Connection, led: _Ledger, breaks: list[Break]) -> int:
@@ -304,9 +312,9 @@ def _check_records(conn: sqlite3.Connection, led: _Ledger, breaks: list[Break]) 
             seen.add((kind, ref))
             sealed = led.latest.get((kind, ref))
             doc = json.loads(body)
-            label, at = _describe(kind, doc)
+            label, at = _describe(kind, doc, ref)
             if sealed is None:
-                breaks.append(Break(f"{label} {ref}", "is not in the chain (inserted?)", at))
+                breaks.append(Break(label, "is not in the chain (inserted?)", at))
             elif sealed[1] != body:
                 was = json.loads(sealed[1])
                 changed = ", ".join(
@@ -314,13 +322,11 @@ def _check_records(conn: sqlite3.Connection, led: _Ledger, breaks: list[Break]) 
                     for k in sorted(set(was) | set(doc))
                     if was.get(k) != doc.get(k)
                 )
-                breaks.append(
-                    Break(f"{label} {ref}", f"differs from its sealed version (seal {sealed[0]}): {changed}", at)
-                )
+                breaks.append(Break(label, f"differs from its sealed version (seal {sealed[0]}): {changed}", at))
     for (kind, ref), (seal_id, body) in led.latest.items():
         if (kind, ref) not in seen and kind in chain.kinds():
-            label, at = _describe(kind, json.loads(body))
-            breaks.append(Break(f"{label} {ref}", f"was sealed (seal {seal_id}) but is gone (deleted?)", at))
+            label, at = _describe(kind, json.loads(body), ref)
+            breaks.append(Break(label, f"was sealed (seal {seal_id}) but is gone (deleted?)", at))
     return count
 
 

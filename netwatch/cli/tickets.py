@@ -1,0 +1,256 @@
+"""`netwatch ticket open|close|missed|list`: the faults you reported to your provider.
+
+Owns turning the owner's words (a reference, when the provider was told, how, when it was repaired) into chained
+``Ticket`` records, and listing them against the measurements. Writes go through the store like the daemon's, so
+they are sealed in the evidence chain, also while the daemon runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from netwatch import timefmt
+from netwatch.cli import _config_option, _debug, _errors, _load, main
+from netwatch.errors import InputError
+from netwatch.model import Channel, Ticket
+
+if TYPE_CHECKING:
+    from netwatch.config import Config
+    from netwatch.report.tickets import TicketFigures
+    from netwatch.store.sqlite import Store
+
+MAX_REF = 64
+_WHEN_FORMS = 'write "now" or a date and time such as "2026-11-30 09:15" (in {tz}, or with an offset)'
+
+
+def parse_instant(option: str, text: str, tz: ZoneInfo, now: float) -> float:
+    """Unix seconds of an instant the owner gives: "now", or an ISO date-time (local in ``tz`` without offset).
+    A bare date is refused: the rules count from the hour the provider was told. Never in the future."""
+    word = text.strip()
+    if word.lower() == "now":
+        return now
+    try:
+        moment = datetime.fromisoformat(word)
+    except ValueError:
+        raise InputError(f'{option}: "{text}" is not a date and time; {_WHEN_FORMS.format(tz=tz.key)}') from None
+    if len(word) == 10:
+        raise InputError(
+            f'{option}: "{text}" has no time of day, and the compensation clock starts at the hour the provider was '
+            f"told; {_WHEN_FORMS.format(tz=tz.key)}"
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    at = moment.timestamp()
+    if at > now + 60:  # a minute of slack for a clock read on another device
+        raise InputError(f"{option}: {timefmt.local(at, tz)} is in the future; give the time it happened")
+    return at
+
+
+def check_ref(ref: str) -> str:
+    ref = ref.strip()
+    if not ref:
+        raise InputError("--ref: the provider's reference is empty; copy it from their e-mail or the call")
+    if len(ref) > MAX_REF or any(unicodedata.category(ch).startswith(("C", "Z")) and ch != " " for ch in ref):
+        raise InputError(
+            f"--ref: {json.dumps(ref)} is not a reference (at most {MAX_REF} characters, no tabs or line breaks)"
+        )
+    return ref
+
+
+def _known(store: Store, ref: str) -> tuple[Ticket, float]:
+    found = store.ticket(ref)
+    if found is None:
+        refs = [t.ref for t in store.tickets()]
+        known = f"the tickets are {', '.join(refs)}" if refs else "there are no tickets yet"
+        raise InputError(f'no ticket "{ref}": {known} (`netwatch ticket list`); open one with `netwatch ticket open`')
+    return found
+
+
+@main.group()
+def ticket() -> None:
+    """Fault tickets: when you told your provider, and when it repaired the fault (for the claims in reports)."""
+
+
+@ticket.command("open")
+@_config_option
+@click.option(
+    "--reported",
+    "reported_word",
+    required=True,
+    metavar="WHEN",
+    help='When you reported the fault: "now" or "YYYY-MM-DD HH:MM" in the configured timezone.',
+)
+@click.option("--ref", "ref_word", required=True, metavar="REF", help="The provider's fault reference.")
+@click.option("--channel", type=click.Choice([c.value for c in Channel]), help="How you reported it.")
+@click.option("--note", default="", help="Anything worth keeping: who you spoke to, what they promised.")
+@click.pass_context
+def ticket_open(
+    ctx: click.Context, config_path: Path | None, reported_word: str, ref_word: str, channel: str | None, note: str
+) -> None:
+    """Record a fault you reported to the provider (sealed in the evidence chain)."""
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        tz, now = cfg.business_hours.timezone, time.time()
+        ref = check_ref(ref_word)
+        reported = parse_instant("--reported", reported_word, tz, now)
+        with Store.open(cfg.store.path) as store:
+            found = store.ticket(ref)
+            if found is not None:
+                raise InputError(
+                    f'ticket "{ref}" already exists (reported {timefmt.local(found[0].reported, tz)}): close it with '
+                    f"`netwatch ticket close {ref} --fixed WHEN`, or give the new fault its own --ref"
+                )
+            made = Ticket(ref, reported, Channel(channel) if channel else None, note.strip())
+            store.save_ticket(made, now)
+            click.echo(f"ticket {ref} opened: reported {timefmt.local(reported, tz)}{_by(made)}")
+
+
+def _by(t: Ticket) -> str:
+    return f" by {t.channel.value}" if t.channel else ""
+
+
+@ticket.command("close")
+@_config_option
+@click.argument("ref")
+@click.option(
+    "--fixed",
+    "fixed_word",
+    required=True,
+    metavar="WHEN",
+    help='When the provider repaired the fault: "now" or "YYYY-MM-DD HH:MM".',
+)
+@click.option("--correct", is_flag=True, help="Replace the repair time of a ticket already closed (both versions "
+              "stay in the evidence chain).")  # fmt: skip
+@click.pass_context
+def ticket_close(ctx: click.Context, config_path: Path | None, ref: str, fixed_word: str, correct: bool) -> None:
+    """Record when the provider repaired the fault of ticket REF."""
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        tz, now = cfg.business_hours.timezone, time.time()
+        fixed = parse_instant("--fixed", fixed_word, tz, now)
+        with Store.open(cfg.store.path) as store:
+            found, _ = _known(store, ref.strip())
+            if fixed < found.reported:
+                raise InputError(
+                    f"--fixed: {timefmt.local(fixed, tz)} is before the fault was reported "
+                    f"({timefmt.local(found.reported, tz)}); give the time of the repair"
+                )
+            if found.fixed is not None and not correct:
+                raise InputError(
+                    f'ticket "{found.ref}" is already closed (fixed {timefmt.local(found.fixed, tz)}): add --correct '
+                    "to replace that time"
+                )
+            store.save_ticket(replace(found, fixed=fixed), now)
+            click.echo(
+                f"ticket {found.ref} closed: fixed {timefmt.local(fixed, tz)}, "
+                f"{timefmt.duration(fixed - found.reported)} after it was reported"
+            )
+
+
+@ticket.command("missed")
+@_config_option
+@click.argument("ref")
+@click.option("--at", "at_word", required=True, metavar="WHEN",
+              help="When the engineer appointment was (missed, or cancelled at short notice).")  # fmt: skip
+@click.pass_context
+def ticket_missed(ctx: click.Context, config_path: Path | None, ref: str, at_word: str) -> None:
+    """Record an engineer appointment of ticket REF that the provider missed (some rules pay for it)."""
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        tz, now = cfg.business_hours.timezone, time.time()
+        at = parse_instant("--at", at_word, tz, now)
+        with Store.open(cfg.store.path) as store:
+            found, _ = _known(store, ref.strip())
+            if at in found.missed_appointments:
+                click.echo(f"ticket {found.ref}: the appointment of {timefmt.local(at, tz)} is already recorded")
+                return
+            store.save_ticket(replace(found, missed_appointments=(*found.missed_appointments, at)), now)
+            n = len(found.missed_appointments) + 1
+            click.echo(f"ticket {found.ref}: missed appointment {timefmt.local(at, tz)} recorded ({n} in all)")
+
+
+def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> tuple[TicketFigures, ...]:
+    """Every ticket with the incidents it covers, read from the store."""
+    from netwatch.report.tickets import ticket_figures
+
+    if not tickets:
+        return ()
+    incidents = store.incidents(min(t.reported for t in tickets), now)  # overlapping: those open at a report too
+    return ticket_figures(tickets, incidents, now, cfg.business_hours)
+
+
+def ticket_json(f: TicketFigures, tz: ZoneInfo) -> dict[str, Any]:
+    from netwatch.report.compute import iso_utc
+
+    t = f.ticket
+    return {
+        "ref": t.ref,
+        "reported": iso_utc(t.reported),
+        "channel": t.channel.value if t.channel else None,
+        "note": t.note,
+        "fixed": iso_utc(t.fixed) if t.fixed is not None else None,
+        "open": t.is_open,
+        "missed_appointments": [iso_utc(at) for at in t.missed_appointments],
+        "outages": len(f.outages),
+        "down_since": iso_utc(f.down_since) if f.down_since is not None else None,
+        "restored": iso_utc(f.restored) if f.restored is not None else None,
+        "down_after_report_seconds": round(f.down_after_report, 3),
+        "business_down_after_report_seconds": round(f.business_after_report, 3),
+    }
+
+
+@ticket.command("list")
+@_config_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def ticket_list(ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
+    """Every ticket, with the outages it covers and how long the line stayed down after the report."""
+    from netwatch.store.sqlite import Store
+
+    with _errors(_debug(ctx)):
+        cfg = _load(config_path)
+        tz, now = cfg.business_hours.timezone, time.time()
+        if not cfg.store.path.exists():
+            found: tuple[TicketFigures, ...] = ()
+        else:
+            with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+                found = figures_of(store, cfg, store.tickets(), now)
+        if as_json:
+            click.echo(json.dumps({"tickets": [ticket_json(f, tz) for f in found]}, indent=2))
+            return
+        if not found:
+            click.echo("no tickets: record one with `netwatch ticket open --reported WHEN --ref REF`")
+            return
+        for f in found:
+            t = f.ticket
+            state = f"fixed {timefmt.local(t.fixed, tz)}" if t.fixed is not None else "open"
+            click.echo(f"{t.ref}  reported {timefmt.local(t.reported, tz)}{_by(t)}  {state}")
+            outages = len(f.outages)
+            restored = (
+                "still down" if outages and f.restored is None
+                else f"restored {timefmt.local(f.restored, tz)}" if f.restored is not None else "no outage measured"
+            )  # fmt: skip
+            click.echo(
+                f"    {outages} outage(s), down {timefmt.duration(f.down_after_report)} after the report "
+                f"({timefmt.duration(f.business_after_report)} in business hours); {restored}"
+            )
+            if t.missed_appointments:
+                missed = ", ".join(timefmt.local(at, tz) for at in t.missed_appointments)
+                click.echo(f"    missed appointments: {missed}")
+            if t.note:
+                click.echo(f"    note: {t.note}")

@@ -1,0 +1,179 @@
+"""`netwatch ticket open|close|missed|list` as a user meets them: the records they leave in the evidence chain
+(also while a daemon writes the same store), what the list says against the measured outages, and every refusal
+word for word."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from netwatch import config
+from netwatch.cli import ExitCode, main
+from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.store.sqlite import Store
+
+T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # Tuesday 3 November 2026, 09:00 GMT (London = UTC)
+GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
+
+
+@pytest.fixture
+def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    cfg = tmp_path / "netwatch.toml"
+    week = "".join(f'{day} = "09:00-17:30"\n' for day in ("mon", "tue", "wed", "thu", "fri"))
+    cfg.write_text(f'[business_hours]\ntimezone = "Europe/London"\n[business_hours.week]\n{week}', encoding="utf-8")
+    monkeypatch.setenv("NETWATCH_CONFIG", str(cfg))
+    monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "state" / "netwatch.db"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def refused(*args: str) -> str:
+    code, out, err = invoke(*args)
+    assert (code, out) == (ExitCode.USAGE, ""), err
+    return err
+
+
+def outage_store(path: Path) -> None:
+    """An ISP outage 09:10-09:40 on 3 November and a local one 10:00-10:05 (the owner's router)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Store.open(path) as s:
+        s.begin_session(T0)
+        s.add_round(Round(T0, (Sample(GW, 0.4), Sample(A1, 9.0))))
+        s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 600, T0 + 2400, 1800, ((Cause.ISP, 1800),)))
+        s.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, T0 + 3600, T0 + 3900, 300, ((Cause.LOCAL, 300),)))
+        s.commit()
+        s.end_session(T0 + 7200)
+
+
+def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store_path: Path) -> None:
+    outage_store(store_path)
+    code, out, err = invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "CASE 77-1",
+                            "--channel", "phone", "--note", "Sam, 2nd line")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out == "ticket CASE 77-1 opened: reported 2026-11-03 09:25:00 GMT by phone\n"
+    code, out, err = invoke("ticket", "missed", "CASE 77-1", "--at", "2026-11-03T13:00:00+00:00")
+    assert (code, out, err) == (
+        0,
+        "ticket CASE 77-1: missed appointment 2026-11-03 13:00:00 GMT recorded (1 in all)\n",
+        "",
+    )
+    code, out, err = invoke("ticket", "close", "CASE 77-1", "--fixed", "2026-11-03 09:45")
+    assert (code, err) == (0, "")
+    assert out == "ticket CASE 77-1 closed: fixed 2026-11-03 09:45:00 GMT, 20m 00s after it was reported\n"
+    code, out, err = invoke("ticket", "list")
+    # Reported 09:25 during the ISP outage (09:10-09:40): 15 min down after the report, all in business hours; the
+    # local outage at 10:00 is after the repair and not covered.
+    assert (code, err) == (0, "")
+    assert out == (
+        "CASE 77-1  reported 2026-11-03 09:25:00 GMT by phone  fixed 2026-11-03 09:45:00 GMT\n"
+        "    1 outage(s), down 15m 00s after the report (15m 00s in business hours); restored 2026-11-03 09:40:00 GMT\n"
+        "    missed appointments: 2026-11-03 13:00:00 GMT\n"
+        "    note: Sam, 2nd line\n"
+    )
+    code, out, _ = invoke("ticket", "list", "--json")
+    (doc,) = json.loads(out)["tickets"]
+    assert doc == {
+        "ref": "CASE 77-1", "reported": "2026-11-03T09:25:00Z", "channel": "phone", "note": "Sam, 2nd line",
+        "fixed": "2026-11-03T09:45:00Z", "open": False, "missed_appointments": ["2026-11-03T13:00:00Z"],
+        "outages": 1, "down_since": "2026-11-03T09:10:00Z", "restored": "2026-11-03T09:40:00Z",
+        "down_after_report_seconds": 900.0, "business_down_after_report_seconds": 900.0,
+    }  # fmt: skip
+
+
+def test_tickets_are_sealed_and_an_edit_shows(store_path: Path) -> None:
+    outage_store(store_path)
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
+    assert invoke("ticket", "close", "A1", "--fixed", "2026-11-03 09:45")[0] == 0
+    code, out, _ = invoke("verify")
+    assert code == 0 and "intact" in out
+    with sqlite3.connect(store_path) as conn:  # the provider "was told" an hour earlier
+        conn.execute("UPDATE tickets SET reported_ms = reported_ms - 3600000")
+    code, out, _ = invoke("verify")
+    assert code == ExitCode.VERIFY
+    assert (
+        'ticket "A1" [2026-11-03 08:25:00 GMT]: differs from its sealed version (seal 6): reported_ms 1793697900000'
+        " → 1793694300000" in out
+    )
+
+
+def test_a_ticket_recorded_while_the_daemon_writes_keeps_one_chain(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    with Store.open(store_path) as daemon:
+        daemon.begin_session(T0)
+        for i in range(20):
+            daemon.add_round(Round(T0 + i, (Sample(GW, 0.4), Sample(A1, 9.0))))
+            if i == 9:
+                daemon.commit()
+                assert invoke("ticket", "open", "--reported", "2026-11-03 09:00", "--ref", "R-1")[0] == 0
+        daemon.commit()
+        assert invoke("ticket", "close", "R-1", "--fixed", "2026-11-03 09:00:30")[0] == 0
+        daemon.add_round(Round(T0 + 20, (Sample(GW, 0.4), Sample(A1, 9.0))))
+        daemon.commit()
+    code, out, _ = invoke("verify")
+    assert code == 0, out
+    assert "checked 6 seals, 21 rounds" in out
+
+
+def test_refusals_are_one_line_with_a_fix(store_path: Path) -> None:
+    outage_store(store_path)
+    assert refused("ticket", "open", "--reported", "2026-11-03", "--ref", "X") == (
+        'netwatch: --reported: "2026-11-03" has no time of day, and the compensation clock starts at the hour the'
+        ' provider was told; write "now" or a date and time such as "2026-11-30 09:15" (in Europe/London, or with an'
+        " offset)\n"
+    )
+    assert refused("ticket", "open", "--reported", "yesterday", "--ref", "X") == (
+        'netwatch: --reported: "yesterday" is not a date and time; write "now" or a date and time such as'
+        ' "2026-11-30 09:15" (in Europe/London, or with an offset)\n'
+    )
+    assert refused("ticket", "open", "--reported", "2999-01-01 10:00", "--ref", "X") == (
+        "netwatch: --reported: 2999-01-01 10:00:00 GMT is in the future; give the time it happened\n"
+    )
+    assert refused("ticket", "open", "--reported", "now", "--ref", "  ") == (
+        "netwatch: --ref: the provider's reference is empty; copy it from their e-mail or the call\n"
+    )
+    assert refused("ticket", "open", "--reported", "now", "--ref", "a\tb") == (
+        'netwatch: --ref: "a\\tb" is not a reference (at most 64 characters, no tabs or line breaks)\n'
+    )
+    assert refused("ticket", "close", "NOPE", "--fixed", "now") == (
+        'netwatch: no ticket "NOPE": there are no tickets yet (`netwatch ticket list`); open one with'
+        " `netwatch ticket open`\n"
+    )
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
+    assert refused("ticket", "open", "--reported", "now", "--ref", "A1") == (
+        'netwatch: ticket "A1" already exists (reported 2026-11-03 09:25:00 GMT): close it with'
+        " `netwatch ticket close A1 --fixed WHEN`, or give the new fault its own --ref\n"
+    )
+    assert refused("ticket", "close", "A2", "--fixed", "now") == (
+        'netwatch: no ticket "A2": the tickets are A1 (`netwatch ticket list`); open one with `netwatch ticket open`\n'
+    )
+    assert refused("ticket", "close", "A1", "--fixed", "2026-11-03 09:00") == (
+        "netwatch: --fixed: 2026-11-03 09:00:00 GMT is before the fault was reported (2026-11-03 09:25:00 GMT);"
+        " give the time of the repair\n"
+    )
+    assert invoke("ticket", "close", "A1", "--fixed", "2026-11-03 09:45")[0] == 0
+    assert refused("ticket", "close", "A1", "--fixed", "2026-11-03 09:50") == (
+        'netwatch: ticket "A1" is already closed (fixed 2026-11-03 09:45:00 GMT): add --correct to replace that time\n'
+    )
+    code, out, _ = invoke("ticket", "close", "A1", "--fixed", "2026-11-03 09:50", "--correct")
+    assert (code, out) == (0, "ticket A1 closed: fixed 2026-11-03 09:50:00 GMT, 25m 00s after it was reported\n")
+
+
+def test_listing_without_a_store_says_how_to_start(store_path: Path) -> None:
+    assert invoke("ticket", "list") == (
+        0,
+        "no tickets: record one with `netwatch ticket open --reported WHEN --ref REF`\n",
+        "",
+    )
+    assert not store_path.exists()
