@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -194,32 +194,13 @@ def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> 
     return ticket_figures(tickets, incidents, now, cfg.business_hours)
 
 
-def ticket_json(f: TicketFigures, tz: ZoneInfo) -> dict[str, Any]:
-    from netwatch.report.compute import iso_utc
-
-    t = f.ticket
-    return {
-        "ref": t.ref,
-        "reported": iso_utc(t.reported),
-        "channel": t.channel.value if t.channel else None,
-        "note": t.note,
-        "fixed": iso_utc(t.fixed) if t.fixed is not None else None,
-        "open": t.is_open,
-        "missed_appointments": [iso_utc(at) for at in t.missed_appointments],
-        "outages": len(f.outages),
-        "down_since": iso_utc(f.down_since) if f.down_since is not None else None,
-        "restored": iso_utc(f.restored) if f.restored is not None else None,
-        "down_after_report_seconds": round(f.down_after_report, 3),
-        "business_down_after_report_seconds": round(f.business_after_report, 3),
-    }
-
-
 @ticket.command("list")
 @_config_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def ticket_list(ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
     """Every ticket, with the outages it covers and how long the line stayed down after the report."""
+    from netwatch.report.jsonout import ticket_json
     from netwatch.store.sqlite import Store
 
     with _errors(_debug(ctx)):
@@ -231,7 +212,7 @@ def ticket_list(ctx: click.Context, config_path: Path | None, as_json: bool) -> 
             with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
                 found = figures_of(store, cfg, store.tickets(), now)
         if as_json:
-            click.echo(json.dumps({"tickets": [ticket_json(f, tz) for f in found]}, indent=2))
+            click.echo(json.dumps({"tickets": [ticket_json(f) for f in found]}, indent=2))
             return
         if not found:
             click.echo("no tickets: record one with `netwatch ticket open --reported WHEN --ref REF`")

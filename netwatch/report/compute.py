@@ -23,6 +23,7 @@ from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, month
 from netwatch.report.evidence import NO_EVIDENCE, EvidenceFigures
 from netwatch.report.money import NO_MONEY, Money, money
 from netwatch.report.speed import NO_SPEED, SpeedFigures, speed_figures
+from netwatch.report.tickets import NO_CLAIMS, ClaimFigures
 from netwatch.schedule import BusinessHours
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class Report:
     gaps: tuple[tuple[float, float], ...] = ()  # unmonitored [start, end) inside the period, in order
     speed: SpeedFigures = NO_SPEED  # the speed tests that started inside the period (``report.speed``)
     evidence: EvidenceFigures = NO_EVIDENCE  # clock events, traceroutes and the chain's seal (``report.evidence``)
+    claims: ClaimFigures = NO_CLAIMS  # fault tickets and what the rules give for them (``report.tickets``)
 
     @property
     def unmonitored_seconds(self) -> float:
@@ -260,6 +262,7 @@ def compute(
     series: Sequence[SeriesPoint] = (),
     speeds: Sequence[SpeedResult] = (),
     evidence: EvidenceFigures = NO_EVIDENCE,
+    claims: ClaimFigures = NO_CLAIMS,
 ) -> Report:
     """Figures for ``period``. Open incidents run to the end of the monitored time, never beyond it.
 
@@ -267,7 +270,7 @@ def compute(
     ``plan`` give the money figures (None: not configured). ``speeds`` are speed test attempts: those starting
     inside the period give the speed figures against ``plan`` (see ``report.speed``). Work grows with the number
     of incidents, speed tests and days, not with the length of the period in seconds. ``evidence`` is kept as
-    given (see ``report.evidence.evidence_figures``).
+    given (see ``report.evidence.evidence_figures``), and so is ``claims`` (``report.tickets``).
     """
     merged = _merge(sessions, period)
     monitored_until = merged[-1].end if merged else period.since
@@ -316,6 +319,7 @@ def compute(
         gaps=gaps((period.since, period.until), [(c.start, c.end) for c in merged]),
         speed=speed_figures(speeds, business, plan, since=period.since, until=period.until),
         evidence=evidence,
+        claims=claims,
     )
 
 

@@ -14,6 +14,7 @@ from netwatch.model import Kind, StoredTrace
 from netwatch.report.compute import Bucket, Method, Money, Report, iso_local, iso_utc
 from netwatch.report.evidence import trace_summary
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
+from netwatch.report.tickets import TicketFigures
 
 
 def _r(x: float) -> float:
@@ -33,6 +34,25 @@ def _bucket(b: Bucket) -> dict[str, Any]:
         "downtime_seconds": _r(b.downtime_seconds),
         "business_downtime_seconds": _r(b.business_downtime_seconds),
         "degraded_seconds": _r(b.degraded_seconds),
+    }
+
+
+def ticket_json(f: TicketFigures) -> dict[str, Any]:
+    """A fault ticket with what the measurements say about it (also `netwatch ticket list --json`)."""
+    t = f.ticket
+    return {
+        "ref": t.ref,
+        "reported": iso_utc(t.reported),
+        "channel": t.channel.value if t.channel else None,
+        "note": t.note,
+        "fixed": iso_utc(t.fixed) if t.fixed is not None else None,
+        "open": t.is_open,
+        "missed_appointments": [iso_utc(at) for at in t.missed_appointments],
+        "outages": len(f.outages),
+        "down_since": iso_utc(f.down_since) if f.down_since is not None else None,
+        "restored": iso_utc(f.restored) if f.restored is not None else None,
+        "down_after_report_seconds": _r(f.down_after_report),
+        "business_down_after_report_seconds": _r(f.business_after_report),
     }
 
 
@@ -243,4 +263,5 @@ def to_json(report: Report) -> dict[str, Any]:
             for u in report.evidence.unsynced
         ],
         "seal": None if seal is None else {"seal": seal.seal_id, "sha256": seal.digest},
+        "tickets": [ticket_json(f) for f in report.claims.tickets],
     }

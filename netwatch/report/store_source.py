@@ -1,7 +1,7 @@
 """Reports from the local store: reading everything a report of a period needs and computing its figures.
 
 Owns the store side of `netwatch report` and of the evidence bundle: incidents, coverage sessions, the anchor
-series, speed tests, clock events and spans, traceroutes and the chain's seal, read through a read-only
+series, speed tests, clock events and spans, traceroutes, fault tickets and the chain's seal, read through a read-only
 ``Store`` and handed to ``compute``. Must not render or write anything.
 """
 
@@ -11,6 +11,7 @@ from netwatch.config import Config
 from netwatch.model import Role, Target
 from netwatch.report.compute import Period, Report, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.evidence import Seal, Unsynced, evidence_figures
+from netwatch.report.tickets import ClaimFigures, ticket_figures
 from netwatch.store import codec
 from netwatch.store.sqlite import Store
 
@@ -41,9 +42,14 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         store.traces(chosen.since, chosen.until),
         Seal(head.seal_id, head.digest.hex()) if head.seal_id else None,
     )
+    incidents = store.incidents(chosen.since, chosen.until)
+    tickets = store.tickets(chosen.since, chosen.until)
+    # A ticket reported before the period covers the outage it was about, which may have begun before it too.
+    around = store.incidents(min(t.reported for t in tickets), chosen.until) if tickets else []
+    claims = ClaimFigures(ticket_figures(tickets, around, chosen.until, cfg.business_hours), None, cfg.claims.rules)
     return compute(
         chosen,
-        store.incidents(chosen.since, chosen.until),
+        incidents,
         store.sessions(chosen.since, chosen.until),
         cfg.business_hours,
         method=method_from_config(cfg.probe, cfg.detect, targets),
@@ -52,4 +58,5 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         series=series,
         speeds=store.speed_results(chosen.since, chosen.until),
         evidence=evidence,
+        claims=claims,
     )

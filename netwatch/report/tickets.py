@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from netwatch.model import Incident, Kind, Ticket
 from netwatch.schedule import BusinessHours
 
-__all__ = ["TicketFigures", "linked", "ticket_figures"]
+__all__ = ["NO_CLAIMS", "ClaimFigures", "TicketFigures", "linked", "ticket_figures"]
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,12 @@ def linked(ticket: Ticket, incidents: Sequence[Incident], until: float) -> tuple
 def ticket_figures(
     tickets: Sequence[Ticket], incidents: Sequence[Incident], until: float, hours: BusinessHours
 ) -> tuple[TicketFigures, ...]:
-    """Figures of every ticket, oldest report first."""
+    """Figures of every ticket as of ``until`` (the end of a report's period: nothing after it is counted), oldest
+    report first."""
     out = []
     for ticket in sorted(tickets, key=lambda t: (t.reported, t.ref)):
         covered = linked(ticket, incidents, until)
-        end = ticket.fixed if ticket.fixed is not None else until
+        end = min(ticket.fixed, until) if ticket.fixed is not None else until
         down = business = 0.0
         for inc in covered:
             if inc.kind is not Kind.OUTAGE:
@@ -81,3 +83,16 @@ def ticket_figures(
             )
         )
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class ClaimFigures:
+    """The claims part of a report: the tickets open at some time in the period, and what the rule pack of
+    ``[claims] rules`` gives for them (None with rules = "none")."""
+
+    tickets: tuple[TicketFigures, ...] = ()
+    claims: Any = None
+    rules: str = "none"
+
+
+NO_CLAIMS = ClaimFigures()

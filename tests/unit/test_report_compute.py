@@ -405,9 +405,9 @@ def test_json_is_extended_additively() -> None:
     assert list(out)[:4] == ["period", "coverage", "summary", "incidents"]
     assert set(out) == {
         "period", "coverage", "summary", "incidents", "metrics", "by_cause", "days", "weeks", "months", "gaps",
-        "series", "method", "money", "speed", "clock_events", "unsynchronised", "seal",
+        "series", "method", "money", "speed", "clock_events", "unsynchronised", "seal", "tickets",
     }  # fmt: skip
-    assert (out["clock_events"], out["unsynchronised"], out["seal"]) == ([], [], None)
+    assert (out["clock_events"], out["unsynchronised"], out["seal"], out["tickets"]) == ([], [], None, [])
     assert set(out["coverage"]) == {"monitored_seconds", "unmonitored_seconds", "sessions"}
     assert [d["label"] for d in out["days"]] == ["2026-11-23"]
     assert [w["label"] for w in out["weeks"]] == ["2026-W48"]
