@@ -1,0 +1,81 @@
+"""de-tkg: § 58 Abs. 3 and 4 TKG, compensation for a complete outage not repaired within two calendar days after
+the report, and for missed service or installation appointments.
+
+Owns the statute's day numbering (the report day is day 0, § 187 Abs. 1 BGB; compensation from day 3) and its
+amounts: the larger of a fixed amount and a share of the monthly fee. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from netwatch.claims import days as d
+from netwatch.claims.model import ClaimItem
+from netwatch.claims.packs import Pack
+from netwatch.model import Incident, Ticket
+
+
+def daily_rate(pack: Pack, item: str, day_number: int, fee: float, overrides: Mapping[str, Any]) -> tuple[float, bool]:
+    """(amount for that day, overridden): the larger of the fixed amount and the pack's share of ``fee``."""
+    if item in overrides:
+        return float(overrides[item]), True
+    amount = pack.amounts[item]
+    rate = amount.rates[-1].amount  # fixed by statute: one rate
+    share = d.cents(fee * amount.percent_of_fee / 100) if fee > 0 else 0.0
+    return max(rate, share), False
+
+
+def step_of(pack: Pack, day_number: int) -> str | None:
+    found = None
+    for first, item in pack.section("outage")["steps"]:
+        if day_number >= first:
+            found = item
+    return found
+
+
+def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incident], tickets: Sequence[Ticket],
+            zone: ZoneInfo, fee: float, overrides: Mapping[str, Any], notes: list[str]) -> list[ClaimItem]:  # fmt: skip
+    section = pack.section("outage")
+    source = pack.source_of("outage")
+    losses = d.losses(incidents, pack.causes)
+    items: list[ClaimItem] = []
+    for ticket in sorted(tickets, key=lambda t: t.reported):
+        if ticket.reported >= until:
+            continue
+        repair = d.repair_of(ticket, losses, until, zone)
+        if repair.note:
+            notes.append(repair.note)
+        report_day = d.local_date(ticket.reported, zone)
+        first = max(report_day + timedelta(days=section["grace_days"] + 1), pack.effective_from)
+        counted = d.counted_days(first, repair.at, zone, since=since, until=until)
+        keyed = []
+        for day in counted:
+            number = (day - report_day).days
+            item = step_of(pack, number)
+            if item is not None:
+                keyed.append((day, (item, *daily_rate(pack, item, number, fee, overrides))))
+        by_day = dict(keyed)
+        for run in d.runs(keyed):
+            item, rate, overridden = by_day[run[0]]
+            amount = pack.amounts[item]
+            quantity = len(run)
+            total = d.times(quantity, rate)
+            first_n, last_n = (run[0] - report_day).days, (run[-1] - report_day).days
+            if overridden:
+                basis = "the amount overridden in [claims.amounts]"
+            elif fee > 0:
+                basis = (f"the larger of {d.money(amount.rates[-1].amount, pack.currency)} and "
+                         f"{amount.percent_of_fee:g} % of the monthly fee {d.money(fee, pack.currency)}")  # fmt: skip
+            else:
+                basis = f"the fixed {d.money(amount.rates[-1].amount, pack.currency)}: the monthly fee is unknown"
+            text = (f"Complete outage, ticket {ticket.ref}: days {first_n} to {last_n} after the report, "
+                    f"{quantity} calendar day{'s' if quantity != 1 else ''} {d.TIMES} {d.money(rate, pack.currency)} = "
+                    f"{d.money(total, pack.currency)} ({d.on(run[0])} to {d.on(run[-1])}; {basis}). Reported "
+                    f"{d.when(ticket.reported, zone)} (day 0); {repair.phrase(zone)}.")  # fmt: skip
+            start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), repair.at)
+            items.append(ClaimItem(section["title"], item, pack.id, source, ticket.ref, start, end, quantity, rate,
+                                   total, pack.currency, text, overridden))  # fmt: skip
+    return items
