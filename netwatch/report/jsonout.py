@@ -14,7 +14,7 @@ from netwatch.model import Kind, StoredTrace
 from netwatch.report.compute import Bucket, Method, Money, Report, iso_local, iso_utc
 from netwatch.report.evidence import trace_summary
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
-from netwatch.report.tickets import TicketFigures
+from netwatch.report.tickets import ClaimFigures, TicketFigures
 
 
 def _r(x: float) -> float:
@@ -53,6 +53,51 @@ def ticket_json(f: TicketFigures) -> dict[str, Any]:
         "restored": iso_utc(f.restored) if f.restored is not None else None,
         "down_after_report_seconds": _r(f.down_after_report),
         "business_down_after_report_seconds": _r(f.business_after_report),
+    }
+
+
+def _claims(figures: ClaimFigures) -> dict[str, Any]:
+    """What ``[claims] rules`` gives for the period, item by item, each with its rule and source."""
+    c = figures.claims
+    if c is None:
+        return {"rules": figures.rules, "pack": None, "items": [], "checks": [], "total": None, "currency": None,
+                "notes": [], "request": ""}  # fmt: skip
+    return {
+        "rules": figures.rules,
+        "pack": {"id": c.pack, "name": c.name, "version": c.version, "jurisdiction": c.jurisdiction},
+        "currency": c.currency,
+        "total": round(c.total, 2),
+        "items": [
+            {
+                "rule": i.rule,
+                "item": i.item,
+                "pack": i.pack,
+                "source": {"title": i.source.title, "url": i.source.url},
+                "ticket": i.ticket or None,
+                "start": iso_utc(i.start),
+                "end": iso_utc(i.end),
+                "quantity": i.quantity,
+                "rate": i.rate,
+                "amount": round(i.amount, 2),
+                "overridden": i.overridden,
+                "explanation": i.explanation,
+            }
+            for i in c.items
+        ],
+        "checks": [
+            {
+                "rule": k.rule,
+                "pack": k.pack,
+                "source": {"title": k.source.title, "url": k.source.url},
+                "title": k.title,
+                "verdict": k.verdict.value,
+                "figures": {label: value for label, value in k.figures},
+                "explanation": k.explanation,
+            }
+            for k in c.checks
+        ],
+        "notes": list(c.notes),
+        "request": c.request,
     }
 
 
@@ -264,4 +309,5 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "seal": None if seal is None else {"seal": seal.seal_id, "sha256": seal.digest},
         "tickets": [ticket_json(f) for f in report.claims.tickets],
+        "claims": _claims(report.claims),
     }

@@ -136,6 +136,7 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "percent": percent,
         "local": lambda at, style="datetime": local_time(at, zone, style),
         "money": lambda amount: money(amount, currency),
+        "money_in": money,  # an amount in a currency of its own (a rule pack's)
         "utc": lambda at: "" if at is None else iso_utc(at),
         "short_duration": view.short_duration,
         "md": lambda value: md_escape(str(value)),

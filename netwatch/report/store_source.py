@@ -7,8 +7,11 @@ series, speed tests, clock events and spans, traceroutes, fault tickets and the 
 
 from __future__ import annotations
 
-from netwatch.config import Config
-from netwatch.model import Role, Target
+from collections.abc import Sequence
+
+from netwatch.claims import claims_for
+from netwatch.config import UK_NATIONS, Config
+from netwatch.model import Incident, Role, SpeedResult, Target, Ticket
 from netwatch.report.compute import Period, Report, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.evidence import Seal, Unsynced, evidence_figures
 from netwatch.report.tickets import ClaimFigures, ticket_figures
@@ -25,6 +28,34 @@ def unsynced(store: Store, since: float, until: float) -> list[Unsynced]:
         delta = None if span.delta_ms is None else codec.from_ms(span.delta_ms)
         out.append(Unsynced(codec.from_ms(span.start_ms), end, rounds, span.delta_ms is not None, delta))
     return out
+
+
+def uk_nation(cfg: Config) -> str:
+    """``[claims] region``, else the nation of ``business_hours.holidays`` ("GB-SCT" → "SCT"), else England."""
+    if cfg.claims.region:
+        return cfg.claims.region
+    holidays = str(cfg.business_hours.to_table().get("holidays") or "")
+    country, _, nation = holidays.upper().partition("-")
+    return nation if country in ("GB", "UK") and nation in UK_NATIONS else "ENG"
+
+
+def claim_figures(
+    cfg: Config, chosen: Period, tickets: Sequence[Ticket], around: Sequence[Incident], speeds: Sequence[SpeedResult]
+) -> ClaimFigures:
+    """The tickets of the period against the incidents ``around`` them, and what ``[claims] rules`` gives."""
+    claims = claims_for(
+        cfg.claims.rules,
+        since=chosen.since,
+        until=chosen.until,
+        incidents=around,
+        tickets=tickets,
+        speeds=speeds,
+        plan=cfg.plan,
+        timezone=cfg.business_hours.timezone.key,
+        region=uk_nation(cfg),
+        overrides=cfg.claims.amounts,
+    )
+    return ClaimFigures(ticket_figures(tickets, around, chosen.until, cfg.business_hours), claims, cfg.claims.rules)
 
 
 def figures(store: Store, cfg: Config, chosen: Period) -> Report:
@@ -45,8 +76,9 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
     incidents = store.incidents(chosen.since, chosen.until)
     tickets = store.tickets(chosen.since, chosen.until)
     # A ticket reported before the period covers the outage it was about, which may have begun before it too.
-    around = store.incidents(min(t.reported for t in tickets), chosen.until) if tickets else []
-    claims = ClaimFigures(ticket_figures(tickets, around, chosen.until, cfg.business_hours), None, cfg.claims.rules)
+    first = min((t.reported for t in tickets), default=chosen.since)
+    around = store.incidents(first, chosen.until) if first < chosen.since else incidents
+    claims = claim_figures(cfg, chosen, tickets, around, store.speed_results(chosen.since, chosen.until))
     return compute(
         chosen,
         incidents,

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from netwatch.model import Incident, Kind, Ticket
 from netwatch.schedule import BusinessHours
+
+if TYPE_CHECKING:
+    from netwatch.claims.model import Claims
 
 __all__ = ["NO_CLAIMS", "ClaimFigures", "TicketFigures", "linked", "ticket_figures"]
 
@@ -91,7 +94,7 @@ class ClaimFigures:
     ``[claims] rules`` gives for them (None with rules = "none")."""
 
     tickets: tuple[TicketFigures, ...] = ()
-    claims: Any = None
+    claims: Claims | None = None
     rules: str = "none"
 
 

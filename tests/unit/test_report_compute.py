@@ -405,7 +405,7 @@ def test_json_is_extended_additively() -> None:
     assert list(out)[:4] == ["period", "coverage", "summary", "incidents"]
     assert set(out) == {
         "period", "coverage", "summary", "incidents", "metrics", "by_cause", "days", "weeks", "months", "gaps",
-        "series", "method", "money", "speed", "clock_events", "unsynchronised", "seal", "tickets",
+        "series", "method", "money", "speed", "clock_events", "unsynchronised", "seal", "tickets", "claims",
     }  # fmt: skip
     assert (out["clock_events"], out["unsynchronised"], out["seal"], out["tickets"]) == ([], [], None, [])
     assert set(out["coverage"]) == {"monitored_seconds", "unmonitored_seconds", "sessions"}
