@@ -3,7 +3,7 @@
 Owns the ``main`` group, turning netwatch's errors into one-line messages and named exit codes (tracebacks only
 with ``--debug``), and the options every command shares; the commands live in the modules of this package
 (monitor: run, check-config, status, probe, traceroute, speedtest; reports: report and atomic output files;
-influx; evidence: verify and evidence; notify; tickets). It is the only package that exits the process.
+influx; evidence: verify and evidence; notify; tickets; claims). It is the only package that exits the process.
 """
 
 from __future__ import annotations
@@ -108,6 +108,6 @@ def main(debug: bool) -> None:
 
 
 # The commands register themselves on ``main`` when their modules are imported.
-from netwatch.cli import evidence, influx, monitor, notify, reports, tickets  # noqa: E402
+from netwatch.cli import claims, evidence, influx, monitor, notify, reports, tickets  # noqa: E402
 
-__all__ = ["ExitCode", "evidence", "influx", "main", "monitor", "notify", "reports", "tickets"]
+__all__ = ["ExitCode", "claims", "evidence", "influx", "main", "monitor", "notify", "reports", "tickets"]
