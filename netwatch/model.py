@@ -286,3 +286,4 @@ class Status:
     exports: tuple[tuple[str, ExportState | None], ...] = ()
     unsynced: tuple[float, int] | None = None  # an open clock span: (its first provisional stamp, rounds so far)
     seal: tuple[int, str] | None = None  # the evidence chain's newest seal: (id, hex digest)
+    open_tickets: tuple[Ticket, ...] = ()  # fault tickets not yet closed

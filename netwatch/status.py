@@ -104,6 +104,11 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
         lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.recent_incidents)
     else:
         lines.append("Last incidents: none recorded")
+    for ticket in status.open_tickets:
+        lines.append(
+            f"Ticket:    {ticket.ref} open, reported {local(ticket.reported, tz)} ({duration(now - ticket.reported)}"
+            f" ago); `netwatch ticket close {ticket.ref} --fixed WHEN` once repaired"
+        )
     if status.unsynced is not None:
         since, rounds = status.unsynced
         lines.append(

@@ -98,6 +98,7 @@ def status(ctx: click.Context, config_path: Path | None, recent: int) -> None:
                 exports=exports,
                 unsynced=unsynced,
                 seal=(head.seal_id, head.digest.hex()) if head.seal_id else None,
+                open_tickets=tuple(t for t in store.tickets(now, now) if t.is_open),
             )
         fresh = Freshness(cfg.probe.interval, cfg.store.commit_interval)
         click.echo(f"Store:     {cfg.store.path}")

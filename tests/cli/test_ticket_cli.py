@@ -177,3 +177,15 @@ def test_listing_without_a_store_says_how_to_start(store_path: Path) -> None:
         "",
     )
     assert not store_path.exists()
+
+
+def test_status_names_the_open_tickets(store_path: Path) -> None:
+    outage_store(store_path)
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:30", "--ref", "B2")[0] == 0
+    assert invoke("ticket", "close", "B2", "--fixed", "2026-11-03 09:45")[0] == 0
+    code, out, _ = invoke("status")
+    assert code == 0
+    (line,) = [line for line in out.splitlines() if line.startswith("Ticket:")]
+    assert line.startswith("Ticket:    A1 open, reported 2026-11-03 09:25:00 GMT (")
+    assert line.endswith(" ago); `netwatch ticket close A1 --fixed WHEN` once repaired")
