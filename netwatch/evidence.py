@@ -2,8 +2,8 @@
 
 Owns the text and JSON of a ``Verification`` (``verification_lines``, ``verification_json``) and writing one zip
 for a period: the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter), the raw rounds
-as CSV, the incidents (with their traceroutes) as JSON, the configuration with its secrets redacted, the
-verification of the evidence chain, and a manifest with every file's SHA-256 (also as ``SHA256SUMS`` for
+as CSV, the incidents (with their traceroutes) and the fault tickets as JSON, the configuration with its secrets
+redacted, the verification of the evidence chain, and a manifest with every file's SHA-256 (also as ``SHA256SUMS`` for
 ``sha256sum -c``). The zip is written next to its destination and renamed into place, so a reader never sees half
 of it. Reads the store and renders through the report modules; computes no figure itself.
 """
@@ -30,7 +30,7 @@ from netwatch.model import Target
 from netwatch.report.compute import Period, iso_utc
 from netwatch.report.csvout import safe_cell
 from netwatch.report.evidence import EvidenceFigures
-from netwatch.report.jsonout import trace_json
+from netwatch.report.jsonout import ticket_json, trace_json
 from netwatch.store.sqlite import Store
 from netwatch.store.verify import Verification
 from netwatch.timefmt import local
@@ -138,6 +138,18 @@ def rounds_csv(
     yield out.getvalue()
 
 
+def tickets_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
+    """The fault tickets open at some time in the period, with the outages each covers (as the report has them)."""
+    from netwatch.report.tickets import ticket_figures
+
+    tickets = store.tickets(period.since, period.until)
+    first = min((t.reported for t in tickets), default=period.since)
+    around = store.incidents(min(first, period.since), period.until)
+    found = ticket_figures(tickets, around, period.until, cfg.business_hours)
+    period_doc = {"since": iso_utc(period.since), "until": iso_utc(period.until)}
+    return {"period": period_doc, "tickets": [ticket_json(f) for f in found]}
+
+
 def incidents_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
     """Every incident overlapping the period with its full evidence, and the traceroutes taken for them."""
     business = cfg.business_hours
@@ -232,6 +244,8 @@ def write_bundle(
             bundle.add("rounds.csv", (c.encode() for c in rounds_csv(store, period, provisional, counted)))
             incidents = incidents_json(store, cfg, period)
             bundle.add("incidents.json", (json.dumps(incidents, indent=2, ensure_ascii=False) + "\n").encode())
+            tickets = tickets_json(store, cfg, period)
+            bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
             bundle.add("config.toml", config.render(cfg).encode())
             text = "\n".join(verification_lines(verification, cfg.store.path, cfg.business_hours.timezone)) + "\n"
             bundle.add("verification.txt", text.encode())
@@ -247,6 +261,7 @@ def write_bundle(
                 "verified": verification.ok,
                 "rounds": rounds,
                 "incidents": len(incidents["incidents"]),
+                "tickets": len(tickets["tickets"]),
                 "files": [{"name": n, "bytes": size, "sha256": h} for n, size, h in bundle.files],
                 "missing": warnings,
             }

@@ -115,8 +115,8 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         manifest = json.loads(z.read("manifest.json"))
         files = {name: z.read(name) for name in names}
     assert names == [
-        "report.html", "report.pdf", "report.json", "letter.md", "rounds.csv", "incidents.json", "config.toml",
-        "verification.txt", "verification.json", "manifest.json", "SHA256SUMS",
+        "report.html", "report.pdf", "report.json", "letter.md", "rounds.csv", "incidents.json", "tickets.json",
+        "config.toml", "verification.txt", "verification.json", "manifest.json", "SHA256SUMS",
     ]  # fmt: skip
     listed = {f["name"]: f for f in manifest["files"]}
     assert set(listed) == set(names) - {"manifest.json", "SHA256SUMS"}
