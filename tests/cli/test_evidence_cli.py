@@ -105,6 +105,7 @@ def test_verify_an_unknown_published_digest_fails(state: Path) -> None:
 
 
 def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Path, tmp_path: Path) -> None:
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:01:30", "--ref", "F-9", "--channel", "web")[0] == 0
     code, out, err = invoke("evidence", "--since", "2026-11-03", "--until", "2026-11-03")
     assert code == 0, err
     bundle = tmp_path / "netwatch-evidence-2026-11-03--2026-11-03.zip"
@@ -126,6 +127,12 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
     assert sums.keys() == set(names) - {"SHA256SUMS"}
     assert sums["manifest.json"] == hashlib.sha256(files["manifest.json"]).hexdigest()
     assert manifest["verified"] is True and manifest["rounds"] == 180 and manifest["incidents"] == 1
+    assert manifest["tickets"] == 1
+    [ticket] = json.loads(files["tickets.json"])["tickets"]
+    # Reported 09:01:30 during the outage of 09:01-09:02: 30 s down after the report, back at 09:02.
+    assert (ticket["ref"], ticket["channel"], ticket["down_after_report_seconds"], ticket["restored"]) == (
+        "F-9", "web", 30.0, "2026-11-03T09:02:00Z",
+    )  # fmt: skip
     assert files["report.pdf"].startswith(b"%PDF")
     rows = files["rounds.csv"].decode().splitlines()
     assert rows[0] == "time_utc,gateway 192.168.1.1 rtt_ms,anchor 1.1.1.1 rtt_ms,errors,clock"
