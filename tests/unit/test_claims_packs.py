@@ -57,7 +57,8 @@ def test_every_shipped_pack_loads_with_sources_and_dates() -> None:
         ('business_peak = "12:00-14:00"', 'business_peak = "12-14"',
          'speeds.business_peak: must be "HH:MM-HH:MM", got "12-14"'),
         ('id = "uk-ofcom"', 'id = "uk"', 'id: must be the file name without .toml ("uk-ofcom"), got "uk"'),
-        ('currency = "GBP"', 'currency = "gbp"', 'currency: must be an ISO 4217 code of three capital letters, got "gbp"'),
+        ('currency = "GBP"', 'currency = "gbp"',
+         'currency: must be an ISO 4217 code of three capital letters, got "gbp"'),
         ("exit_after_days = 30\n", "exit_after_days = 30\nexit_after = 30\n",
          "speeds.exit_after: unknown key; valid keys are: business_peak, effective_from, exit_after_days, "
          "residential_peak, source, title"),
@@ -98,8 +99,8 @@ def test_pack_items_on_a_date_with_overrides() -> None:
 
 def test_check_overrides_messages() -> None:
     assert check_overrides("uk-ofcom", {"delayed_repair_per_day": 10.0, "missed_appointment": 30}) == []
-    assert check_overrides("uk-ofcom", {"delayed_repair": 10.0, "missed_appointment": "30", "x": True,
-                                        "delayed_provision_per_day": -1.0}) == [  # fmt: skip
+    bad = {"delayed_repair": 10.0, "missed_appointment": "30", "x": True, "delayed_provision_per_day": -1.0}
+    assert check_overrides("uk-ofcom", bad) == [
         ("claims.amounts.delayed_repair", 'is not an amount of the "uk-ofcom" rules',
          'did you mean "delayed_repair_per_day"?'),
         ("claims.amounts.missed_appointment", 'must be a number, not a string ("30")',
@@ -128,7 +129,7 @@ def test_claims_for_none_unknown_and_bad_overrides() -> None:
     args = {"since": 0.0, "until": 1.0, "incidents": [], "tickets": [], "speeds": [], "plan": plan,
             "timezone": "UTC", "region": ""}  # fmt: skip
     assert claims_for("none", overrides={}, **args) is None  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match='^unknown rule pack "fr-arcep"; known: none, uk-ofcom, de-tkg, us-fcc$'):
+    with pytest.raises(ValueError, match=r'^unknown rule pack "fr-arcep"; known: none, uk-ofcom, de-tkg, us-fcc$'):
         claims_for("fr-arcep", overrides={}, **args)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match='^claims.amounts.x: is not an amount of the "de-tkg" rules$'):
+    with pytest.raises(ValueError, match=r'^claims\.amounts\.x: is not an amount of the "de-tkg" rules$'):
         claims_for("de-tkg", overrides={"x": 1.0}, **args)  # type: ignore[arg-type]

@@ -66,7 +66,7 @@ def test_upload_minimum_when_stated() -> None:
 def test_no_minimum_stated_and_no_tests() -> None:
     plan = PlanConfig("X", "", 30.0, 0.0, 80.0, 20.0)
     assert {c.verdict for c in checks("uk-ofcom", [speed(utc(2024, 3, 4, 12, 15), 1.0)], plan)} == {Verdict.NOT_STATED}
-    business, residential, exit_ = checks("uk-ofcom", [], UK_PLAN)
+    business, _, exit_ = checks("uk-ofcom", [], UK_PLAN)
     assert business.verdict is Verdict.NOT_ENOUGH_DATA
     assert business.explanation == "No speed test ran between 12:00 and 14:00 (Europe/London)."
     assert exit_.verdict is Verdict.MET
