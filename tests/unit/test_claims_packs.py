@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 
 from netwatch.claims import PACKS, PackError, check_overrides, claims_for, load, pack_items
-from netwatch.claims.packs import parse
+from netwatch.claims.loader import parse
 from netwatch.configrecords import PlanConfig
 
 FILE = "netwatch/claims/packs/uk-ofcom.toml"

@@ -44,7 +44,7 @@ def test_day_3_fixed_amount_wins_with_fee_40() -> None:
     claims = de(40.0, THU + 1)
     assert lines(claims) == [("outage_day_3_4", 1, 5.0, 5.0)]
     assert claims.items[0].explanation == (
-        "Complete outage, ticket ST-42: days 3 to 3 after the report, 1 calendar day \u00d7 €5.00 = €5.00 "
+        "Complete outage, ticket ST-42: day 3 after the report, 1 calendar day \u00d7 €5.00 = €5.00 "
         "(Thu 7 Mar 2024 to Thu 7 Mar 2024; the larger of €5.00 and 10 % of the monthly fee €40.00). Reported "
         "Mon 4 Mar 2024 10:00 (day 0); service back Thu 7 Mar 2024 00:00 (measured: end of the last of 1 outage(s))."
     )
@@ -65,7 +65,7 @@ def test_day_5_step_with_fee_40_and_80() -> None:
     assert de(80.0, sat).total == 32.0
     assert de(80.0, sat).request == (
         "Under § 58 Abs. 3 and 4 TKG I claim compensation of €32.00: Complete outage, ticket ST-42: days 3 to 4 "
-        "after the report, 2 calendar days \u00d7 €8.00 = €16.00; Complete outage, ticket ST-42: days 5 to 5 after "
+        "after the report, 2 calendar days \u00d7 €8.00 = €16.00; Complete outage, ticket ST-42: day 5 after "
         "the report, 1 calendar day \u00d7 €16.00 = €16.00."
     )
 
