@@ -33,6 +33,7 @@ from netwatch.configchecks import (
     argv_words,
     below_interval,
     bounds,
+    claims_keys,
     clock_time,
     count,
     currency_code,
@@ -335,6 +336,7 @@ CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Prob
     speedtest_backends,
     notify_channels,
     witness_keys,
+    claims_keys,
 )
 
 

@@ -2,7 +2,8 @@
 yields (key suffix, message, fix) for what is wrong with it.
 
 Owns the reusable rules (bounds, one of, IP addresses, host names, duplicates, currency codes, URLs, listen
-addresses, times of day, command lines) and how a value is shown in a message. Pure: no files, no sockets.
+addresses, times of day, command lines), the rules across keys (the claims ones ask the shipped rule packs of
+``netwatch.claims``) and how a value is shown in a message. Pure: no files but the packaged rule packs, no sockets.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from netwatch import tomlout
+from netwatch import claims, tomlout
 from netwatch.errors import ConfigError, Problem
 from netwatch.probes import speed
 
@@ -330,3 +331,22 @@ def witness_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[
         )
     if witness == values.get("probe.name"):
         yield Problem("report.witness", f"is this probe's own name ({_show(witness)})", "name another probe")
+
+
+def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
+    """The chosen rule pack pays in cost.currency (plan.monthly_fee is read in it), and [claims.amounts] names
+    amounts of that pack, as numbers."""
+    rules, currency = values.get("claims.rules"), values.get("cost.currency")
+    if rules in claims.PACKS and currency is not None:
+        pays = claims.load(rules).currency
+        if pays != currency:
+            yield Problem(
+                "claims.rules",
+                f"{_show(rules)} pays in {pays} but cost.currency is {_show(currency)}",
+                f'set cost.currency = "{pays}" (plan.monthly_fee and cost.hourly are read in it), or choose the '
+                "rules of the country of your contract",
+            )
+    options: Mapping[str, Any] = values.get("claims.options", {})
+    if rules is not None and isinstance(options.get("amounts"), Mapping):
+        for key, message, fix in claims.check_overrides(rules, options["amounts"]):
+            yield Problem(key, message, fix)

@@ -3,7 +3,7 @@
 Owns the public API the reports, the complaint letter and the CLI use: ``claims_for`` (the money lines, checks
 and request of one rule pack over a period), ``pack_items`` (a pack's amounts in force on a date) and
 ``check_overrides`` (``[claims.amounts]`` against the chosen pack, for the configuration's cross-checks). The
-rules' figures are data (``packs/*.toml``, see ``netwatch.claims.packs``); their logic is in ``ofcom``,
+rules' figures are data (``packs/*.toml``, see ``netwatch.claims.loader``); their logic is in ``ofcom``,
 ``speedcode``, ``tkg`` and ``fcc``. Pure: no clock, no I/O but reading the shipped pack files.
 """
 
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from netwatch.claims import days, fcc, ofcom, speedcode, tkg
+from netwatch.claims.loader import PACKS, Pack, PackError, load
 from netwatch.claims.model import Check, ClaimItem, Claims, PackAmount, Source, Verdict
-from netwatch.claims.packs import PACKS, Pack, PackError, load
 from netwatch.model import Incident, SpeedResult, Ticket
 
 if TYPE_CHECKING:

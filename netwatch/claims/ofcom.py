@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import holidays as pyholidays
 
 from netwatch.claims import days as d
+from netwatch.claims.loader import Amount, Pack
 from netwatch.claims.model import ClaimItem
-from netwatch.claims.packs import Amount, Pack
 from netwatch.model import Incident, Ticket
 
 NATIONS = ("ENG", "WLS", "SCT", "NIR")

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from netwatch.claims import days as d
+from netwatch.claims.loader import Pack
 from netwatch.claims.model import Check, Verdict
-from netwatch.claims.packs import Pack
 
 if TYPE_CHECKING:
     from netwatch.configrecords import PlanConfig

@@ -13,8 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch.claims import days as d
+from netwatch.claims.loader import Pack
 from netwatch.claims.model import ClaimItem
-from netwatch.claims.packs import Pack
 from netwatch.model import Incident, Ticket
 
 
@@ -71,7 +71,8 @@ def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incid
                          f"{amount.percent_of_fee:g} % of the monthly fee {d.money(fee, pack.currency)}")  # fmt: skip
             else:
                 basis = f"the fixed {d.money(amount.rates[-1].amount, pack.currency)}: the monthly fee is unknown"
-            text = (f"Complete outage, ticket {ticket.ref}: days {first_n} to {last_n} after the report, "
+            numbers = f"day {first_n}" if first_n == last_n else f"days {first_n} to {last_n}"
+            text = (f"Complete outage, ticket {ticket.ref}: {numbers} after the report, "
                     f"{quantity} calendar day{'s' if quantity != 1 else ''} {d.TIMES} {d.money(rate, pack.currency)} = "
                     f"{d.money(total, pack.currency)} ({d.on(run[0])} to {d.on(run[-1])}; {basis}). Reported "
                     f"{d.when(ticket.reported, zone)} (day 0); {repair.phrase(zone)}.")  # fmt: skip

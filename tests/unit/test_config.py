@@ -732,3 +732,35 @@ class TestReportTables:
         # Without a file (text parsed directly) a relative directory is relative to the state directory.
         assert parse('[report]\ntemplates = "t"\n').report.templates == STATE / "t"
         assert 'templates = ""' in config.render(parse(""))
+
+
+# --- [claims]: the rule pack's currency and amounts ----------------------------------------------------------
+
+
+class TestClaimsCrossChecks:
+    def test_pack_currency_must_match_cost_currency(self) -> None:
+        assert error('[claims]\nrules = "de-tkg"\n') == one(
+            'claims.rules: "de-tkg" pays in EUR but cost.currency is "GBP"; set cost.currency = "EUR" '
+            "(plan.monthly_fee and cost.hourly are read in it), or choose the rules of the country of your contract"
+        )
+        cfg = parse('[cost]\ncurrency = "EUR"\n[claims]\nrules = "de-tkg"\n[claims.amounts]\nmissed_appointment = 15\n')
+        assert cfg.claims.rules == "de-tkg"
+        assert cfg.claims.amounts == {"missed_appointment": 15}
+        assert parse('[cost]\ncurrency = "USD"\n[claims]\nrules = "us-fcc"\n').claims.rules == "us-fcc"
+        assert parse('[claims]\nrules = "uk-ofcom"\nregion = "SCT"\n').claims.region == "SCT"
+
+    def test_amounts_are_checked_against_the_pack(self) -> None:
+        text = '[claims]\nrules = "uk-ofcom"\n[claims.amounts]\ndelayed_repair = 10.0\nmissed_appointment = "30"\n'
+        assert error(text) == (
+            "2 configuration problems in netwatch.toml:\n"
+            '  claims.amounts.delayed_repair: is not an amount of the "uk-ofcom" rules; did you mean '
+            '"delayed_repair_per_day"?\n'
+            '  claims.amounts.missed_appointment: must be a number, not a string ("30"); write the amount in GBP, '
+            "e.g. missed_appointment = 30.49"
+        )
+
+    def test_amounts_without_rules(self) -> None:
+        assert error("[claims.amounts]\nmissed_appointment = 30.0\n") == one(
+            'claims.amounts: is set but claims.rules is "none"; set claims.rules to "uk-ofcom" or "de-tkg", or '
+            "remove [claims.amounts]"
+        )

@@ -1,0 +1,226 @@
+"""uk-ofcom automatic compensation, hand-computed around the edges of its clock.
+
+Amounts (netwatch/claims/packs/uk-ofcom.toml): delayed repair £9.33/day from 1 April 2023, £9.76 from 1 April 2024;
+missed appointment £29.15 from 1 April 2023, £30.49 from 1 April 2024. Weekdays are checked against a calendar:
+4 March 2024 is a Monday; Good Friday 2024 is 29 March, Easter Monday 1 April (not a bank holiday in Scotland).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from netwatch.claims import Claims, claims_for
+from netwatch.configrecords import PlanConfig
+from netwatch.model import Cause, Incident, Kind, Ticket
+
+TZ = "Europe/London"
+PLAN = PlanConfig("Example ISP", "A-1", 30.0, 0.0, 80.0, 20.0)
+
+
+def at(*parts: int) -> float:
+    from zoneinfo import ZoneInfo
+
+    return datetime(*parts, tzinfo=ZoneInfo(TZ)).timestamp()  # type: ignore[misc]
+
+
+def outage(start: float, end: float | None, cause: Cause = Cause.ISP) -> Incident:
+    return Incident(Kind.OUTAGE, cause, start, end)
+
+
+def uk(tickets: list[Ticket], incidents: list[Incident], *, region: str = "ENG", since: float | None = None,
+       until: float | None = None, overrides: dict[str, float] | None = None) -> Claims:  # fmt: skip
+    claims = claims_for("uk-ofcom", since=at(2023, 12, 1) if since is None else since,
+                        until=at(2025, 1, 1) if until is None else until, incidents=incidents, tickets=tickets,
+                        speeds=[], plan=PLAN, timezone=TZ, region=region, overrides=overrides or {})  # fmt: skip
+    assert claims is not None
+    return claims
+
+
+def lines(claims: Claims) -> list[tuple[int, float, float]]:
+    return [(item.quantity, item.rate, item.amount) for item in claims.items]
+
+
+MON_10 = at(2024, 3, 4, 10)  # Monday 4 March 2024, 10:00: working days Tue 5 and Wed 6, deadline Thu 7 00:00
+THU_0 = at(2024, 3, 7)
+
+
+def test_repair_at_exactly_two_working_days_pays_nothing() -> None:
+    claims = uk([Ticket("ABC123", MON_10)], [outage(at(2024, 3, 4, 9), THU_0)])
+    assert claims.items == ()
+    assert claims.total == 0.0
+    assert claims.request == ""
+
+
+def test_repair_one_second_later_pays_one_day() -> None:
+    claims = uk([Ticket("ABC123", MON_10)], [outage(at(2024, 3, 4, 9), THU_0 + 1)])
+    assert lines(claims) == [(1, 9.33, 9.33)]
+    assert claims.items[0].explanation == (
+        "Delayed repair, ticket ABC123: 1 calendar day \u00d7 £9.33 = £9.33 (Thu 7 Mar 2024 to Thu 7 Mar 2024; the "
+        "rate in force from Sat 1 Apr 2023). Reported Mon 4 Mar 2024 10:00; two full working days: Tue 5 Mar 2024 "
+        "and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured: end of the last of 1 outage(s))."
+    )
+    assert claims.request == (
+        "Under Ofcom's automatic compensation scheme I ask you to pay £9.33: Delayed repair, ticket ABC123: "
+        "1 calendar day \u00d7 £9.33 = £9.33."
+    )
+    item = claims.items[0]
+    assert (item.rule, item.item, item.pack, item.currency, item.overridden) == (
+        "Ofcom automatic compensation: delayed repair following loss of service", "delayed_repair_per_day",
+        "uk-ofcom", "GBP", False)  # fmt: skip
+    assert item.source.url.startswith("https://www.ofcom.org.uk/")
+
+
+def test_each_calendar_day_weekend_included() -> None:
+    # Thu 7, Fri 8, Sat 9 begin before the repair on Saturday noon: 3 x £9.33 = £27.99.
+    claims = uk([Ticket("ABC123", MON_10)], [outage(at(2024, 3, 4, 9), at(2024, 3, 9, 12))])
+    assert lines(claims) == [(3, 9.33, 27.99)]
+    assert claims.total == 27.99
+
+
+def test_report_at_midnight_counts_that_day() -> None:
+    # Monday 00:00 begins at the report instant: Mon and Tue are the working days, Wednesday 00:00 the deadline.
+    claims = uk([Ticket("T", at(2024, 3, 4))], [outage(at(2024, 3, 3, 22), at(2024, 3, 6, 0, 0, 1))])
+    assert lines(claims) == [(1, 9.33, 9.33)]
+
+
+def test_report_on_friday_and_on_a_weekend() -> None:
+    # Friday 8 March 15:00 or Saturday 9 March: Mon 11 and Tue 12 → deadline Wed 13 00:00; repair Wed 08:00.
+    repaired = at(2024, 3, 13, 8)
+    for reported in (at(2024, 3, 8, 15), at(2024, 3, 9, 11)):
+        claims = uk([Ticket("T", reported)], [outage(at(2024, 3, 8, 14), repaired)])
+        assert lines(claims) == [(1, 9.33, 9.33)]
+    assert uk([Ticket("T", at(2024, 3, 8, 15))], [outage(at(2024, 3, 8, 14), at(2024, 3, 13))]).items == ()
+
+
+def test_easter_monday_pushes_the_deadline_in_england_not_in_scotland() -> None:
+    # Thu 28 March 2024 10:00. England: Good Friday and Easter Monday are bank holidays → Tue 2, Wed 3 April →
+    # deadline Thu 4; repair Fri 5 noon: 2 x £9.76 = £19.52. Scotland: Easter Monday is a working day →
+    # Mon 1, Tue 2 → deadline Wed 3: 3 x £9.76 = £29.28.
+    tickets, incidents = [Ticket("T", at(2024, 3, 28, 10))], [outage(at(2024, 3, 28, 9), at(2024, 4, 5, 12))]
+    assert lines(uk(tickets, incidents, region="ENG")) == [(2, 9.76, 19.52)]
+    assert lines(uk(tickets, incidents, region="WLS")) == [(2, 9.76, 19.52)]
+    assert lines(uk(tickets, incidents, region="SCT")) == [(3, 9.76, 29.28)]
+
+
+def test_scotland_2_january() -> None:
+    # Mon 1 January 2024 10:00. England: Tue 2, Wed 3 → deadline Thu 4; Scotland: 2 January is a bank holiday →
+    # Wed 3, Thu 4 → deadline Fri 5. Repair Fri 5 noon: England 2 x £9.33, Scotland 1 x £9.33.
+    tickets, incidents = [Ticket("T", at(2024, 1, 1, 10))], [outage(at(2024, 1, 1, 9), at(2024, 1, 5, 12))]
+    assert lines(uk(tickets, incidents, region="ENG")) == [(2, 9.33, 18.66)]
+    assert lines(uk(tickets, incidents, region="SCT")) == [(1, 9.33, 9.33)]
+
+
+def test_st_andrews_day_observed_on_monday_in_scotland() -> None:
+    # Fri 29 November 2024 10:00; St Andrew's Day (Sat 30) is observed Mon 2 December in Scotland.
+    # England: Mon 2, Tue 3 → deadline Wed 4; Scotland: Tue 3, Wed 4 → deadline Thu 5. Repair Thu 5 noon.
+    tickets, incidents = [Ticket("T", at(2024, 11, 29, 10))], [outage(at(2024, 11, 29, 9), at(2024, 12, 5, 12))]
+    assert lines(uk(tickets, incidents, region="ENG")) == [(2, 9.76, 19.52)]
+    assert lines(uk(tickets, incidents, region="SCT")) == [(1, 9.76, 9.76)]
+
+
+def test_unknown_region_means_england() -> None:
+    tickets, incidents = [Ticket("T", at(2024, 3, 28, 10))], [outage(at(2024, 3, 28, 9), at(2024, 4, 5, 12))]
+    assert lines(uk(tickets, incidents, region="")) == lines(uk(tickets, incidents, region="ENG"))
+
+
+SPAN = ([Ticket("ABC123", at(2024, 3, 25, 10))], [outage(at(2024, 3, 25, 9), at(2024, 4, 3, 12))])
+
+
+def test_claim_spanning_1_april_uses_each_days_rate() -> None:
+    # Mon 25 March 2024 10:00 → deadline Thu 28; repaired Wed 3 April noon. Thu 28 to Sun 31: 4 x £9.33 = £37.32;
+    # Mon 1 to Wed 3 April: 3 x £9.76 = £29.28; £66.60 in all.
+    claims = uk(*SPAN)
+    assert lines(claims) == [(4, 9.33, 37.32), (3, 9.76, 29.28)]
+    assert claims.total == 66.6
+    assert claims.items[1].explanation.startswith(
+        "Delayed repair, ticket ABC123: 3 calendar days \u00d7 £9.76 = £29.28 (Mon 1 Apr 2024 to Wed 3 Apr 2024; "
+        "the rate in force from Mon 1 Apr 2024)."
+    )
+    assert (claims.items[1].start, claims.items[1].end) == (at(2024, 4, 1), at(2024, 4, 3, 12))
+
+
+def test_override_replaces_the_amount_for_every_date() -> None:
+    claims = uk(*SPAN, overrides={"delayed_repair_per_day": 10.0})
+    assert lines(claims) == [(7, 10.0, 70.0)]
+    assert claims.items[0].overridden
+    assert "the rate overridden in [claims.amounts]" in claims.items[0].explanation
+
+
+def test_missed_appointments_in_the_period_each_at_its_dates_amount() -> None:
+    missed = (at(2024, 3, 27, 9), at(2024, 4, 2, 9), at(2024, 5, 20, 9))  # the last is after the period
+    claims = uk([Ticket("ABC123", at(2024, 3, 25, 10), missed_appointments=missed)], [], until=at(2024, 5, 1))
+    repairs = [i for i in claims.items if i.item == "delayed_repair_per_day"]
+    appointments = [(i.quantity, i.rate, i.amount) for i in claims.items if i.item == "missed_appointment"]
+    assert appointments == [(1, 29.15, 29.15), (1, 30.49, 30.49)]
+    assert claims.items[-1].explanation == (
+        "Missed appointment, ticket ABC123: 1 \u00d7 £30.49 = £30.49 (Tue 2 Apr 2024 09:00)."
+    )
+    assert claims.total == round(sum(i.amount for i in repairs) + 59.64, 2)
+
+
+def test_still_down_at_until_is_still_accruing() -> None:
+    # Thu 7 and Fri 8 begin before until (Fri noon).
+    claims = uk([Ticket("T", MON_10)], [outage(at(2024, 3, 4, 9), None)], until=at(2024, 3, 8, 12))
+    assert lines(claims) == [(2, 9.33, 18.66)]
+    assert "still down at Fri 8 Mar 2024 12:00: the claim is still accruing" in claims.items[0].explanation
+
+
+def test_repair_from_the_ticket_when_nothing_was_measured() -> None:
+    claims = uk([Ticket("T", MON_10, fixed=at(2024, 3, 8, 12))], [])
+    assert lines(claims) == [(2, 9.33, 18.66)]
+    assert "repaired Fri 8 Mar 2024 12:00 according to the ticket (no outage measured)" in claims.items[0].explanation
+
+
+def test_linking_outage_before_report_local_cause_ignored_and_flaps() -> None:
+    started_before = outage(at(2024, 3, 3, 22), at(2024, 3, 7, 6))  # began Sunday, before the report: linked
+    assert lines(uk([Ticket("T", MON_10)], [started_before])) == [(1, 9.33, 9.33)]
+    ended_before = outage(at(2024, 3, 1), at(2024, 3, 2))  # over before the report: not linked
+    local = outage(at(2024, 3, 4, 9), at(2024, 3, 12), Cause.LOCAL)  # the owner's side: never counts
+    claims = uk([Ticket("T", MON_10, fixed=at(2024, 3, 7, 12))], [ended_before, local])
+    assert "according to the ticket" in claims.items[0].explanation
+    flaps = [outage(at(2024, 3, 4, 9), at(2024, 3, 5, 10)), outage(at(2024, 3, 5, 11), at(2024, 3, 6, 12)),
+             outage(at(2024, 3, 8, 8), at(2024, 3, 9, 6))]  # fmt: skip
+    claims = uk([Ticket("T", MON_10)], flaps)  # repaired at the last one's end, Sat 06:00: Thu, Fri, Sat
+    assert lines(claims) == [(3, 9.33, 27.99)]
+    assert "end of the last of 3 outage(s)" in claims.items[0].explanation
+
+
+def test_measurement_wins_over_the_tickets_fixed_with_a_note() -> None:
+    claims = uk([Ticket("ABC123", MON_10, fixed=at(2024, 3, 7, 9))], [outage(at(2024, 3, 4, 9), at(2024, 3, 9, 12))])
+    assert lines(claims) == [(3, 9.33, 27.99)]
+    assert claims.notes[0] == (
+        "Ticket ABC123: the ticket says fixed Thu 7 Mar 2024 09:00, but the measured outage ended Sat 9 Mar 2024 "
+        "12:00; the measurement is used."
+    )
+
+
+def test_days_outside_the_period_belong_to_another_period() -> None:
+    whole = uk(*SPAN)
+    march = uk(*SPAN, since=at(2024, 3, 1), until=at(2024, 4, 1))
+    april = uk(*SPAN, since=at(2024, 4, 1), until=at(2024, 5, 1))
+    assert lines(march) == [(4, 9.33, 37.32)]
+    assert lines(april) == [(3, 9.76, 29.28)]
+    assert round(march.total + april.total, 2) == whole.total
+
+
+def test_unverified_uprating_is_said() -> None:
+    claims = uk([Ticket("T", at(2025, 5, 5, 10))], [outage(at(2025, 5, 5, 9), at(2025, 5, 8, 12))],
+                since=at(2025, 5, 1), until=at(2025, 6, 1))  # fmt: skip
+    assert lines(claims) == [(1, 9.76, 9.76)]
+    assert claims.notes[0] == (
+        "No uprating of delayed_repair_per_day published from Tue 1 Apr 2025 was verified; the last verified "
+        "figure (£9.76) is used and may be lower than the one in force."
+    )
+
+
+@given(st.integers(min_value=0, max_value=20 * 86400), st.integers(min_value=1, max_value=3 * 86400))
+def test_more_days_down_never_pays_less_and_total_is_the_sum(down: int, more: int) -> None:
+    start = at(2024, 3, 20, 9)
+    shorter = uk([Ticket("T", MON_10 + 86400 * 14)], [outage(start, start + down)])
+    longer = uk([Ticket("T", MON_10 + 86400 * 14)], [outage(start, start + down + more)])
+    assert longer.total >= shorter.total
+    for claims in (shorter, longer):
+        assert claims.total == round(sum(item.amount for item in claims.items), 2)

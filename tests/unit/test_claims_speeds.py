@@ -1,0 +1,135 @@
+"""uk-ofcom speeds code (peaks in local time, the 30-day clock) and us-fcc label checks, hand-computed.
+
+Europe/London changed to BST on Sunday 31 March 2024 at 01:00 UTC: a test at 12:30 UTC is 12:30 local on the
+30th and 13:30 local on the 31st; 11:30 UTC on 1 April is 12:30 local."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from netwatch.claims import Check, Verdict, claims_for
+from netwatch.configrecords import PlanConfig
+from netwatch.model import Cause, Incident, Kind, SpeedResult, Ticket
+
+
+def utc(*parts: int) -> float:
+    return datetime(*parts, tzinfo=UTC).timestamp()  # type: ignore[misc]
+
+
+def speed(at: float, down: float, up: float | None = None, latency: float | None = None) -> SpeedResult:
+    return SpeedResult(at=at, backend="http", tool="netwatch-http", download_mbps=down, upload_mbps=up,
+                       latency_ms=latency, ok=True)  # fmt: skip
+
+
+def checks(rules: str, speeds: list[SpeedResult], plan: PlanConfig, tickets: list[Ticket] | None = None,
+           incidents: list[Incident] | None = None) -> tuple[Check, ...]:  # fmt: skip
+    claims = claims_for(rules, since=utc(2024, 3, 1), until=utc(2024, 6, 1), incidents=incidents or [],
+                        tickets=tickets or [], speeds=speeds, plan=plan,
+                        timezone="Europe/London" if rules == "uk-ofcom" else "America/New_York", region="ENG",
+                        overrides={})  # fmt: skip
+    assert claims is not None
+    return claims.checks
+
+
+UK_PLAN = PlanConfig("Example ISP", "A-1", 30.0, 0.0, 80.0, 20.0, minimum_download_mbps=30.0)
+
+
+def test_peaks_in_local_time_across_the_dst_change() -> None:
+    speeds = [
+        speed(utc(2024, 3, 30, 12, 30), 20.0),  # 12:30 GMT: business peak
+        speed(utc(2024, 3, 31, 12, 30), 25.0),  # 13:30 BST: business peak
+        speed(utc(2024, 4, 1, 13, 30), 5.0),  # 14:30 BST: outside
+        speed(utc(2024, 4, 1, 11, 30), 40.0),  # 12:30 BST: business peak
+        speed(utc(2024, 4, 1, 20, 30), 50.0),  # 21:30 BST: residential peak
+        speed(utc(2024, 4, 1, 21, 30), 1.0),  # 22:30 BST: outside
+        speed(utc(2024, 3, 2, 20, 0), 35.0),  # 20:00 GMT: residential peak (its start is inside)
+        speed(utc(2024, 3, 2, 22, 0), 1.0),  # 22:00 GMT: outside (the end is not)
+    ]
+    business, residential, _ = checks("uk-ofcom", speeds, UK_PLAN)
+    assert business.title == "Business peak 12:00-14:00"
+    assert business.figures == (("tests", "3"), ("minimum guaranteed download", "30 Mbit/s"),
+                                ("median download", "25 Mbit/s"), ("tests below the minimum", "2"))  # fmt: skip
+    assert business.verdict is Verdict.NOT_MET
+    assert business.explanation == "3 test(s), median download 25 Mbit/s, 2 below the minimum guaranteed 30 Mbit/s."
+    assert residential.verdict is Verdict.MET
+    assert dict(residential.figures)["tests"] == "2"
+    assert dict(residential.figures)["median download"] == "42.5 Mbit/s"
+
+
+def test_upload_minimum_when_stated() -> None:
+    plan = PlanConfig("X", "", 30.0, 0.0, 80.0, 20.0, minimum_download_mbps=30.0, minimum_upload_mbps=5.0)
+    business, _, _ = checks("uk-ofcom", [speed(utc(2024, 3, 4, 12, 15), 40.0, 4.0)], plan)
+    assert business.verdict is Verdict.NOT_MET
+    assert ("median upload", "4 Mbit/s") in business.figures
+
+
+def test_no_minimum_stated_and_no_tests() -> None:
+    plan = PlanConfig("X", "", 30.0, 0.0, 80.0, 20.0)
+    assert {c.verdict for c in checks("uk-ofcom", [speed(utc(2024, 3, 4, 12, 15), 1.0)], plan)} == {Verdict.NOT_STATED}
+    business, _, exit_ = checks("uk-ofcom", [], UK_PLAN)
+    assert business.verdict is Verdict.NOT_ENOUGH_DATA
+    assert business.explanation == "No speed test ran between 12:00 and 14:00 (Europe/London)."
+    assert exit_.verdict is Verdict.MET
+
+
+def test_thirty_day_clock_and_the_right_to_exit() -> None:
+    first_bad = speed(utc(2024, 3, 1, 21), 10.0)
+    ticket = Ticket("SLOW-1", utc(2024, 3, 2, 10))  # 30 calendar days later is 1 April: tests from 2 April count
+    on_day_30 = speed(utc(2024, 4, 1, 22), 10.0)  # 23:00 BST on 1 April
+    after = speed(utc(2024, 4, 2, 11), 12.0)
+    *_, exit_ = checks("uk-ofcom", [first_bad, on_day_30], UK_PLAN, [ticket])
+    assert exit_.verdict is Verdict.NOT_ENOUGH_DATA
+    *_, exit_ = checks("uk-ofcom", [first_bad, on_day_30, after], UK_PLAN, [ticket])
+    assert exit_.verdict is Verdict.NOT_MET
+    assert exit_.explanation == (
+        "More than 30 calendar days after ticket SLOW-1 (Sat 2 Mar 2024 10:00) the median download speed of 1 "
+        "test(s) is still 12 Mbit/s, below the minimum guaranteed 30 Mbit/s: under the code the owner may exit the "
+        "contract (and bundled services) without penalty."
+    )
+    fixed = speed(utc(2024, 4, 3, 11), 31.0)
+    *_, exit_ = checks("uk-ofcom", [first_bad, after, fixed, speed(utc(2024, 4, 4, 11), 35.0)], UK_PLAN, [ticket])
+    assert exit_.verdict is Verdict.MET
+    *_, exit_ = checks("uk-ofcom", [first_bad], UK_PLAN, [Ticket("EARLY", utc(2024, 3, 1, 9))])
+    assert exit_.verdict is Verdict.NOT_ENOUGH_DATA  # the only ticket came before the slow test
+    assert exit_.explanation.endswith("report the slow speed to start the code's 30-day clock.")
+
+
+US_PLAN = PlanConfig("Example Cable", "9-9", 70.0, 0.0, 300.0, 20.0, typical_download_mbps=100.0,
+                     typical_upload_mbps=10.0, typical_latency_ms=20.0)  # fmt: skip
+
+
+def test_fcc_medians_against_the_label() -> None:
+    speeds = [speed(utc(2024, 5, 1), 80.0, 12.0, 15.0), speed(utc(2024, 5, 2), 120.0, 9.0, 30.0),
+              speed(utc(2024, 5, 3), 90.0, 11.0, 25.0)]  # fmt: skip
+    download, upload, latency = checks("us-fcc", speeds, US_PLAN)
+    assert (download.verdict, upload.verdict, latency.verdict) == (Verdict.NOT_MET, Verdict.MET, Verdict.NOT_MET)
+    assert download.explanation == "Median of 3 test(s): 90 Mbps against the label's 100 Mbps; 2 test(s) below it."
+    assert latency.explanation == "Median of 3 test(s): 25 ms against the label's 20 ms; 2 test(s) above it."
+    outages = [Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 5, 1), utc(2024, 5, 1, 2)),
+               Incident(Kind.OUTAGE, Cause.LOCAL, utc(2024, 5, 2), utc(2024, 5, 2, 9))]  # fmt: skip
+    claims = claims_for("us-fcc", since=utc(2024, 5, 1), until=utc(2024, 6, 1), incidents=outages, tickets=[],
+                        speeds=speeds, plan=US_PLAN, timezone="America/New_York", region="", overrides={})  # fmt: skip
+    assert claims is not None and claims.items == () and claims.total == 0.0
+    assert claims.request == "\n".join([
+        "I am filing a complaint about the broadband service Example Cable provides me (account 9-9). The "
+        "broadband consumer label of my plan (47 CFR § 8.1) states:",
+        "- typical download speed: 100 Mbps",
+        "- typical upload speed: 10 Mbps",
+        "- typical latency: 20 ms",
+        "From Tue 30 Apr 2024 20:00 to Fri 31 May 2024 20:00 (America/New_York) I measured with 3 speed test(s):",
+        "- typical download speed: Median of 3 test(s): 90 Mbps against the label's 100 Mbps; 2 test(s) below it.",
+        "- typical upload speed: Median of 3 test(s): 11 Mbps against the label's 10 Mbps; 1 test(s) below it.",
+        "- typical latency: Median of 3 test(s): 25 ms against the label's 20 ms; 2 test(s) above it.",
+        "I also recorded 1 outage(s) on the provider's side, 2.0 hours in total.",
+        "The measured typical download speed and typical latency fall short of what the label states. I ask "
+        "Example Cable to deliver the service described on its label, or to adjust my plan or my bill accordingly. "
+        "The measurements (times, servers and raw results) are available on request.",
+    ])  # fmt: skip
+
+
+def test_fcc_label_not_stated_and_no_complaint_when_met() -> None:
+    plan = PlanConfig("X", "", 70.0, 0.0, 300.0, 20.0, typical_download_mbps=50.0)
+    download, upload, latency = checks("us-fcc", [speed(utc(2024, 5, 1), 80.0)], plan)
+    assert (download.verdict, upload.verdict, latency.verdict) == (Verdict.MET, Verdict.NOT_STATED,
+                                                                   Verdict.NOT_STATED)  # fmt: skip
+    assert upload.explanation == "The label value is not stated: set [plan] typical_upload_mbps."
