@@ -51,7 +51,9 @@ def claims_for(rules: str, *, since: float, until: float, incidents: Sequence[In
     """What pack ``rules`` gives for [since, until) (Unix seconds, UTC), local days counted in ``timezone``;
     None for ``rules == "none"``.
 
-    ``region`` is the UK nation whose bank holidays are not working days (ENG, WLS, SCT, NIR; anything else
+    ``speeds`` inside the period give the checks of the period; the 30-day clock of the speeds code also reads the
+    earlier ones given (it can start in an earlier period). ``region`` is the UK nation whose bank holidays are not
+    working days (ENG, WLS, SCT, NIR; anything else
     means ENG). ``overrides`` replace an amount of the pack for every date (``[claims.amounts]``). Raises
     ValueError for an unknown pack or overrides ``check_overrides`` rejects, PackError for a broken pack file.
     """
@@ -73,10 +75,11 @@ def claims_for(rules: str, *, since: float, until: float, incidents: Sequence[In
         items += ofcom.missed_appointments(pack, since=since, until=until, tickets=tickets, zone=zone,
                                            overrides=overrides, notes=notes)  # fmt: skip
         tests = speedcode.measured(speeds, since, until)
+        earlier = speedcode.measured(speeds, -math.inf, until)  # the 30-day clock may have started before `since`
         section = pack.section("speeds")
         checks += [speedcode.peak_check(pack, "Business", section["business_peak"], tests, plan, zone),
                    speedcode.peak_check(pack, "Residential", section["residential_peak"], tests, plan, zone),
-                   speedcode.exit_check(pack, tests, tickets, plan, zone)]  # fmt: skip
+                   speedcode.exit_check(pack, earlier, tickets, plan, zone)]  # fmt: skip
     elif rules == "de-tkg":
         fee = plan.monthly_fee
         items += tkg.outages(pack, since=since, until=until, incidents=incidents, tickets=tickets, zone=zone,

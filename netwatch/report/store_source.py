@@ -30,6 +30,9 @@ def unsynced(store: Store, since: float, until: float) -> list[Unsynced]:
     return out
 
 
+SPEED_CLOCK_LOOKBACK = 92 * 86400.0  # seconds of speed tests read before the period or its first ticket
+
+
 def uk_nation(cfg: Config) -> str:
     """``[claims] region``, else the nation of ``business_hours.holidays`` ("GB-SCT" → "SCT"), else England."""
     if cfg.claims.region:
@@ -78,7 +81,9 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
     # A ticket reported before the period covers the outage it was about, which may have begun before it too.
     first = min((t.reported for t in tickets), default=chosen.since)
     around = store.incidents(first, chosen.until) if first < chosen.since else incidents
-    claims = claim_figures(cfg, chosen, tickets, around, store.speed_results(chosen.since, chosen.until))
+    # The speeds code's 30-day clock starts at a report after a slow test, both possibly in an earlier period.
+    speeds_since = min(first, chosen.since) - SPEED_CLOCK_LOOKBACK
+    claims = claim_figures(cfg, chosen, tickets, around, store.speed_results(speeds_since, chosen.until))
     return compute(
         chosen,
         incidents,

@@ -1,13 +1,15 @@
 """uk-ofcom automatic compensation, hand-computed around the edges of its clock.
 
 Amounts (netwatch/claims/packs/uk-ofcom.toml): delayed repair £9.33/day from 1 April 2023, £9.76 from 1 April 2024;
-missed appointment £29.15 from 1 April 2023, £30.49 from 1 April 2024. Weekdays are checked against a calendar:
+missed appointment £29.15 from 1 April 2023, £30.49 from 1 April 2024; a fault is priced at the amounts in force on
+the day it was reported (Ofcom's rule). Weekdays are checked against a calendar:
 4 March 2024 is a Monday; Good Friday 2024 is 29 March, Easter Monday 1 April (not a bank holiday in Scotland).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -97,12 +99,12 @@ def test_report_on_friday_and_on_a_weekend() -> None:
 
 def test_easter_monday_pushes_the_deadline_in_england_not_in_scotland() -> None:
     # Thu 28 March 2024 10:00. England: Good Friday and Easter Monday are bank holidays → Tue 2, Wed 3 April →
-    # deadline Thu 4; repair Fri 5 noon: 2 x £9.76 = £19.52. Scotland: Easter Monday is a working day →
-    # Mon 1, Tue 2 → deadline Wed 3: 3 x £9.76 = £29.28.
+    # deadline Thu 4; repair Fri 5 noon: 2 days. Scotland: Easter Monday is a working day → Mon 1, Tue 2 →
+    # deadline Wed 3: 3 days. Reported in March, so at the March rate: 2 x £9.33 = £18.66, 3 x £9.33 = £27.99.
     tickets, incidents = [Ticket("T", at(2024, 3, 28, 10))], [outage(at(2024, 3, 28, 9), at(2024, 4, 5, 12))]
-    assert lines(uk(tickets, incidents, region="ENG")) == [(2, 9.76, 19.52)]
-    assert lines(uk(tickets, incidents, region="WLS")) == [(2, 9.76, 19.52)]
-    assert lines(uk(tickets, incidents, region="SCT")) == [(3, 9.76, 29.28)]
+    assert lines(uk(tickets, incidents, region="ENG")) == [(2, 9.33, 18.66)]
+    assert lines(uk(tickets, incidents, region="WLS")) == [(2, 9.33, 18.66)]
+    assert lines(uk(tickets, incidents, region="SCT")) == [(3, 9.33, 27.99)]
 
 
 def test_scotland_2_january() -> None:
@@ -129,17 +131,42 @@ def test_unknown_region_means_england() -> None:
 SPAN = ([Ticket("ABC123", at(2024, 3, 25, 10))], [outage(at(2024, 3, 25, 9), at(2024, 4, 3, 12))])
 
 
-def test_claim_spanning_1_april_uses_each_days_rate() -> None:
-    # Mon 25 March 2024 10:00 → deadline Thu 28; repaired Wed 3 April noon. Thu 28 to Sun 31: 4 x £9.33 = £37.32;
-    # Mon 1 to Wed 3 April: 3 x £9.76 = £29.28; £66.60 in all.
+def test_claim_spanning_1_april_keeps_the_rate_of_the_day_it_was_reported() -> None:
+    # Mon 25 March 2024 10:00 → deadline Thu 28; repaired Wed 3 April noon: Thu 28 March to Wed 3 April are 7 days.
+    # Ofcom: an uprating applies to service issues that occur from 1 April, so all 7 at £9.33 = £65.31.
     claims = uk(*SPAN)
-    assert lines(claims) == [(4, 9.33, 37.32), (3, 9.76, 29.28)]
-    assert claims.total == 66.6
-    assert claims.items[1].explanation.startswith(
+    assert lines(claims) == [(7, 9.33, 65.31)]
+    assert claims.total == 65.31
+    assert claims.items[0].explanation.startswith(
+        "Delayed repair, ticket ABC123: 7 calendar days \u00d7 £9.33 = £65.31 (Thu 28 Mar 2024 to Wed 3 Apr 2024; "
+    )
+
+
+def test_the_amount_changes_on_its_effective_date() -> None:
+    # Reported Sunday 31 March 2024 23:59 or Monday 1 April 00:00: both have Tue 2 and Wed 3 April as the two full
+    # working days (Easter Monday is a bank holiday in England) and, repaired Friday 5 April noon, Thu 4 and Fri 5 to
+    # pay; the first at the old £9.33, the second at the uprated £9.76.
+    down = [outage(at(2024, 3, 31, 23), at(2024, 4, 5, 12))]
+    assert lines(uk([Ticket("OLD", at(2024, 3, 31, 23, 59))], down)) == [(2, 9.33, 18.66)]
+    assert lines(uk([Ticket("NEW", at(2024, 4, 1, 0, 0))], down)) == [(2, 9.76, 19.52)]
+
+
+def test_a_pack_may_price_each_day_at_its_own_rate() -> None:
+    # rate_date = "day": Thu 28 to Sun 31 March at £9.33 (£37.32), Mon 1 to Wed 3 April at £9.76 (£29.28).
+    from pathlib import Path
+
+    from netwatch.claims import loader, ofcom
+
+    text = (Path(loader.__file__).parent / "packs" / "uk-ofcom.toml").read_text(encoding="utf-8")
+    pack = loader.parse(text.replace('rate_date = "reported"', 'rate_date = "day"'), "uk-ofcom.toml")
+    items = ofcom.delayed_repairs(pack, since=at(2023, 12, 1), until=at(2025, 1, 1), incidents=SPAN[1],
+                                  tickets=SPAN[0], zone=ZoneInfo(TZ), region="ENG", overrides={}, notes=[])  # fmt: skip
+    assert [(i.quantity, i.rate, i.amount) for i in items] == [(4, 9.33, 37.32), (3, 9.76, 29.28)]
+    assert items[1].explanation.startswith(
         "Delayed repair, ticket ABC123: 3 calendar days \u00d7 £9.76 = £29.28 (Mon 1 Apr 2024 to Wed 3 Apr 2024; "
         "the rate in force from Mon 1 Apr 2024)."
     )
-    assert (claims.items[1].start, claims.items[1].end) == (at(2024, 4, 1), at(2024, 4, 3, 12))
+    assert (items[1].start, items[1].end) == (at(2024, 4, 1), at(2024, 4, 3, 12))
 
 
 def test_override_replaces_the_amount_for_every_date() -> None:
@@ -202,7 +229,7 @@ def test_days_outside_the_period_belong_to_another_period() -> None:
     march = uk(*SPAN, since=at(2024, 3, 1), until=at(2024, 4, 1))
     april = uk(*SPAN, since=at(2024, 4, 1), until=at(2024, 5, 1))
     assert lines(march) == [(4, 9.33, 37.32)]
-    assert lines(april) == [(3, 9.76, 29.28)]
+    assert lines(april) == [(3, 9.33, 27.99)]
     assert round(march.total + april.total, 2) == whole.total
 
 

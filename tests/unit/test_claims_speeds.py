@@ -94,6 +94,22 @@ def test_thirty_day_clock_and_the_right_to_exit() -> None:
     assert exit_.explanation.endswith("report the slow speed to start the code's 30-day clock.")
 
 
+def test_the_thirty_day_clock_started_in_an_earlier_period_still_runs() -> None:
+    # An April report: the slow test (1 March) and the ticket (2 March) are in March, the tests after the clock in
+    # April; the peaks count only April's tests, the clock reads the earlier ones too.
+    first_bad, ticket = speed(utc(2024, 3, 1, 21), 10.0), Ticket("SLOW-1", utc(2024, 3, 2, 10))
+    claims = claims_for("uk-ofcom", since=utc(2024, 4, 1), until=utc(2024, 5, 1), incidents=[], tickets=[ticket],
+                        speeds=[first_bad, speed(utc(2024, 4, 2, 11), 12.0)], plan=UK_PLAN, timezone="Europe/London",
+                        region="ENG", overrides={})  # fmt: skip
+    assert claims is not None
+    business, residential, exit_ = claims.checks
+    # 2 April 11:00 UTC is 12:00 BST: in the business peak, below the minimum; nothing in the residential peak.
+    assert (business.verdict, residential.verdict, exit_.verdict) == (
+        Verdict.NOT_MET, Verdict.NOT_ENOUGH_DATA, Verdict.NOT_MET,
+    )  # fmt: skip
+    assert ("first test below the minimum", "Fri 1 Mar 2024 21:00") in exit_.figures
+
+
 US_PLAN = PlanConfig("Example Cable", "9-9", 70.0, 0.0, 300.0, 20.0, typical_download_mbps=100.0,
                      typical_upload_mbps=10.0, typical_latency_ms=20.0)  # fmt: skip
 
