@@ -23,6 +23,7 @@ from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, month
 from netwatch.report.evidence import NO_EVIDENCE, EvidenceFigures
 from netwatch.report.money import NO_MONEY, Money, money
 from netwatch.report.speed import NO_SPEED, SpeedFigures, speed_figures
+from netwatch.report.witness import NO_WITNESS, WitnessFigures
 from netwatch.schedule import BusinessHours
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class Report:
     gaps: tuple[tuple[float, float], ...] = ()  # unmonitored [start, end) inside the period, in order
     speed: SpeedFigures = NO_SPEED  # the speed tests that started inside the period (``report.speed``)
     evidence: EvidenceFigures = NO_EVIDENCE  # clock events, traceroutes and the chain's seal (``report.evidence``)
+    witness: WitnessFigures = NO_WITNESS  # a second probe on each outage, added at the I/O edge (``report.witness``)
 
     @property
     def unmonitored_seconds(self) -> float:
