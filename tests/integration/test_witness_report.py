@@ -13,7 +13,7 @@ import io
 import json
 import logging
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,11 @@ import pytest
 from click.testing import CliRunner
 
 from netwatch.cli import main
+from netwatch.config import InfluxConfig
 from netwatch.export.points import Points
 from netwatch.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
+from netwatch.report.influxql import InfluxQL, Series
+from netwatch.report.witness import AnchorCount, Counts, WitnessSource
 from netwatch.schedule import BusinessHours
 from netwatch.store import Store
 
@@ -197,3 +200,41 @@ def test_the_evidence_bundle_carries_the_verdicts(influxdb1: InfluxDB1, filled: 
         html = z.read("report.html").decode()
     assert verdicts(data) == [("reached", 120, 118), ("lost", 100, 0), ("no_data", 0, 0)]
     assert 'data-verdict="reached"' in html
+
+
+def test_the_probe_reported_on_is_no_witness_of_itself(influxdb1: InfluxDB1, filled: Path) -> None:
+    data, err = report(config_file(filled, influxdb1, "office-2"), "--source", "influxdb", "--probe", "office-2")
+    reason = "it is the probe this report is about (office-2); name another probe in [report] witness"
+    assert err == f"netwatch: warning: witness office-2 not asked: {reason}\n"
+    assert (data["witness"]["asked"], data["witness"]["reason"]) == (False, reason)
+
+
+class Counting(InfluxQL):
+    """The real client, counting the statements of each request."""
+
+    def __init__(self, cfg: InfluxConfig) -> None:
+        super().__init__(cfg)
+        self.requests: list[int] = []
+
+    def query(self, statements: Sequence[str]) -> list[list[Series]]:
+        self.requests.append(len(statements))
+        return super().query(statements)
+
+
+def test_many_outages_are_asked_in_a_few_requests_and_answered_in_order(influxdb1: InfluxDB1, filled: Path) -> None:
+    """200 windows of 10 s over office-2's hour: batched (several statements per request, 4 requests at a time),
+    each answer lands on its own window; the blip at 09:10:50 and the outage at 09:30 show where they are."""
+    cfg = InfluxConfig(url=influxdb1.url, api="v1", org="", bucket="", token="", token_file=None, database=DB,
+                       retention_policy="", username=influxdb1.username, password=influxdb1.password,
+                       password_file=None, batch_size=5000, timeout=5.0)  # fmt: skip
+    source = WitnessSource(cfg, "office-2")
+    source.ql = Counting(cfg)
+    windows = [(T0 + 10 * k, T0 + 10 * k + 10) for k in range(200)]
+    got = source.counts(windows, ["1.1.1.1", "8.8.8.8"])
+    assert len(source.ql.requests) < 40 and sum(source.ql.requests) == 4 * 200
+    reached = [c.reached_rounds for c in got]
+    assert [c.rounds for c in got] == [10] * 200
+    assert reached[65] == 8  # 09:10:50-09:11:00 holds the 2-round blip
+    assert reached[180:190] == [0] * 10  # 09:30:00-09:31:40, office-1's second outage
+    assert reached.count(10) == 200 - 11
+    assert got[0] == Counts(10, 10, (AnchorCount("1.1.1.1", 10, 10), AnchorCount("8.8.8.8", 10, 10)))
