@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from netwatch.model import Kind
+from netwatch.model import Kind, Role
 
 if TYPE_CHECKING:
     from netwatch.config import Config, InfluxConfig
@@ -301,7 +301,6 @@ def ask(report: Report, cfg: Config, probe: str) -> tuple[Report, str | None]:
     witness could not be asked (the report then says so on every outage). Unchanged without a witness."""
     from netwatch.errors import ConfigError, ReportError
     from netwatch.export.sinks import describe
-    from netwatch.model import Role
 
     name = cfg.report.witness
     if not name:
