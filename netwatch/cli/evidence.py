@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from netwatch.cli import ExitCode, _config_option, _debug, _errors, _load, main
-from netwatch.cli.reports import _render, named_period_of, period_in, period_options
+from netwatch.cli.reports import _render, named_period_of, period_in, period_options, witnessed
 from netwatch.errors import ReportError
 
 
@@ -78,7 +78,7 @@ def evidence(
         # One snapshot for everything in the bundle: the report, the rounds and the verification agree.
         with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
             chosen = chosen or period_in(store, since, until, tz, now)
-            figures = from_store(store, cfg, chosen)
+            figures = witnessed(from_store(store, cfg, chosen), cfg)
 
             def render(fmt: str) -> str | bytes | None:
                 try:

@@ -20,7 +20,7 @@ from netwatch.cli import F, _config_option, _debug, _errors, _load, main
 from netwatch.errors import ReportError
 
 if TYPE_CHECKING:
-    from netwatch.report.compute import Period
+    from netwatch.report.compute import Period, Report
     from netwatch.store.sqlite import Store
 
 
@@ -140,13 +140,29 @@ def report(
 
             logs.setup("warning")  # a secret file others can read is reported while it is read
             probe = probe_tag or probe_name(cfg.probe)
-            _emit(kind, from_influx(cfg, probe, chosen, since, until, now=now), cfg, now, destination)
+            figures = witnessed(from_influx(cfg, probe, chosen, since, until, now=now), cfg, probe)
+            _emit(kind, figures, cfg, now, destination)
             return
         if probe_tag is not None:
             raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
         with Store.open(cfg.store.path, readonly=True) as store:
             figures = from_store(store, cfg, chosen or period_in(store, since, until, tz, now))
-        _emit(kind, figures, cfg, now, destination)
+        _emit(kind, witnessed(figures, cfg), cfg, now, destination)
+
+
+def witnessed(figures: Report, cfg: config.Config, probe: str | None = None) -> Report:
+    """``figures`` with the verdicts of ``[report] witness`` on its outages (``probe``: whose report it is, by
+    default this probe); when the witness cannot be asked, the report says why and so does one warning line."""
+    if not cfg.report.witness:
+        return figures
+    from netwatch.export.exporter import probe_name
+    from netwatch.report.witness import ask
+
+    logs.setup("warning")  # a secret file others can read is reported while it is read
+    figures, warning = ask(figures, cfg, probe or probe_name(cfg.probe))
+    if warning:
+        click.echo(f"netwatch: warning: {warning}", err=True)
+    return figures
 
 
 @dataclass(frozen=True)

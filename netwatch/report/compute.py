@@ -24,6 +24,7 @@ from netwatch.report.evidence import NO_EVIDENCE, EvidenceFigures
 from netwatch.report.money import NO_MONEY, Money, money
 from netwatch.report.speed import NO_SPEED, SpeedFigures, speed_figures
 from netwatch.report.tickets import NO_CLAIMS, ClaimFigures
+from netwatch.report.witness import NO_WITNESS, WitnessFigures
 from netwatch.schedule import BusinessHours
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ class Report:
     speed: SpeedFigures = NO_SPEED  # the speed tests that started inside the period (``report.speed``)
     evidence: EvidenceFigures = NO_EVIDENCE  # clock events, traceroutes and the chain's seal (``report.evidence``)
     claims: ClaimFigures = NO_CLAIMS  # fault tickets and what the rules give for them (``report.tickets``)
+    witness: WitnessFigures = NO_WITNESS  # a second probe on each outage, added at the I/O edge (``report.witness``)
 
     @property
     def unmonitored_seconds(self) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from netwatch.report.compute import Report, iso_local, iso_utc
+from netwatch.report.compute import IncidentFigures, Report, iso_local, iso_utc
 
 COLUMNS = (
     "kind",
@@ -25,6 +25,9 @@ COLUMNS = (
     "clipped_to_period",
     "rounds",
     "evidence",
+    "witness",
+    "witness_rounds",
+    "witness_reached_rounds",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,10 +37,20 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def _witness_cells(report: Report, f: IncidentFigures) -> tuple[str, str, str]:
+    """The second probe's verdict on an outage and its rounds (see ``report.witness``); empty otherwise."""
+    w = report.witness.of(f)
+    if w is None:
+        return "", "", ""
+    if w.counts.rounds == 0:
+        return w.verdict.value, "", ""
+    return w.verdict.value, str(w.counts.rounds), str(w.counts.reached_rounds)
+
+
 def to_csv(report: Report) -> str:
     """Every incident of the report, in the report's order. ``start``/``end`` are the incident's own instants in
     UTC ("end" empty while open), ``*_local`` the same in the business timezone; the durations are clipped to
-    the period (``clipped_to_period`` says when)."""
+    the period (``clipped_to_period`` says when); ``witness*`` give a second probe's verdict on each outage."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -56,6 +69,7 @@ def to_csv(report: Report) -> str:
             "true" if f.clipped else "false",
             str(inc.rounds),
             inc.detail,
+            *_witness_cells(report, f),
         )
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()

@@ -15,6 +15,7 @@ from netwatch.report.compute import Bucket, Method, Money, Report, iso_local, is
 from netwatch.report.evidence import trace_summary
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
 from netwatch.report.tickets import ClaimFigures, TicketFigures
+from netwatch.report.witness import Witness, WitnessFigures
 
 
 def _r(x: float) -> float:
@@ -216,6 +217,32 @@ def trace_json(t: StoredTrace) -> dict[str, Any]:
     }
 
 
+def witness_json(w: Witness | None) -> dict[str, Any] | None:
+    """A second probe's verdict on one outage (``report.witness``); None for other incidents or without one."""
+    if w is None:
+        return None
+    return {
+        "verdict": w.verdict.value,
+        "rounds": w.counts.rounds,
+        "reached_rounds": w.counts.reached_rounds,
+        "reached_percent": _opt(w.reached_percent, 4),
+        "anchors": [{"address": a.address, "probed": a.probed, "reached": a.reached} for a in w.counts.anchors],
+        "summary": w.sentence,
+        "reason": w.reason or None,
+    }
+
+
+def witness_summary_json(w: WitnessFigures) -> dict[str, Any]:
+    """Whose verdicts the incidents carry: always present, probe null without a witness configured."""
+    return {
+        "probe": w.probe or None,
+        "asked": w.asked,
+        "reason": w.reason or None,
+        "anchors": list(w.anchors),
+        "threshold_percent": w.threshold_percent,
+    }
+
+
 def to_json(report: Report) -> dict[str, Any]:
     """The JSON report: the contract of DESIGN.md (every field always present), extended."""
     outages = report.outages
@@ -255,6 +282,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "cause_rounds": {c.value: n for c, n in f.incident.cause_rounds},
                 "evidence": f.incident.detail,
                 "traceroutes": [trace_json(t) for t in report.evidence.traces_of(f.incident)],
+                "witness": witness_json(report.witness.of(f)),
             }
             for f in report.incidents
         ],
@@ -310,4 +338,5 @@ def to_json(report: Report) -> dict[str, Any]:
         "seal": None if seal is None else {"seal": seal.seal_id, "sha256": seal.digest},
         "tickets": [ticket_json(f) for f in report.claims.tickets],
         "claims": _claims(report.claims),
+        "witness": witness_summary_json(report.witness),
     }

@@ -86,6 +86,7 @@ def test_outage_inside_business_hours_and_partly_outside() -> None:
         "cause_rounds": {"isp": 3600},
         "evidence": "gateway answered 3600/3600; ISP hop 0/3600",
         "traceroutes": [],
+        "witness": None,
     }
     assert [i["kind"] for i in out["incidents"]] == ["outage", "degraded"]
 
@@ -406,8 +407,10 @@ def test_json_is_extended_additively() -> None:
     assert set(out) == {
         "period", "coverage", "summary", "incidents", "metrics", "by_cause", "days", "weeks", "months", "gaps",
         "series", "method", "money", "speed", "clock_events", "unsynchronised", "seal", "tickets", "claims",
+        "witness",
     }  # fmt: skip
     assert (out["clock_events"], out["unsynchronised"], out["seal"], out["tickets"]) == ([], [], None, [])
+    assert out["witness"] == {"probe": None, "asked": False, "reason": None, "anchors": [], "threshold_percent": 90}
     assert set(out["coverage"]) == {"monitored_seconds", "unmonitored_seconds", "sessions"}
     assert [d["label"] for d in out["days"]] == ["2026-11-23"]
     assert [w["label"] for w in out["weeks"]] == ["2026-W48"]

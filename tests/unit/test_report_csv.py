@@ -44,6 +44,9 @@ def test_one_row_per_incident_with_utc_and_local_times() -> None:
         "clipped_to_period": "false",
         "rounds": "1800",
         "evidence": evidence,
+        "witness": "",
+        "witness_rounds": "",
+        "witness_reached_rounds": "",
     }
     assert (got[0]["duration_seconds"], got[0]["clipped_to_period"]) == ("600.0", "true")
     assert (got[2]["end"], got[2]["end_local"], got[2]["duration_seconds"]) == ("", "", "3600.0")

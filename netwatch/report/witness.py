@@ -1,0 +1,333 @@
+"""A second witness: did another probe, on another line, reach this probe's anchors while this line was down?
+
+Owns the ``[report] witness`` verdicts: the records (``Witness`` per outage, ``WitnessFigures`` per report), the
+rule that turns the witness's round counts during an outage into a verdict, the sentences the report and the
+letter print about it, and, at the I/O edge, reading those counts from the InfluxDB both probes export to
+(``ask``). The records, the rule and the sentences are pure; only ``WitnessSource`` and ``ask`` talk to InfluxDB,
+through ``report.influxql``, and they never write. A witness that cannot be asked never loses the report: the
+report says "witness not asked" and why.
+
+Rule: a round of the witness counts for an outage when it probed at least one of the same anchors (this probe's
+anchor addresses) between the outage's start and end, and as reaching them when at least one of them answered.
+Reached in at least ``THRESHOLD_PERCENT`` % of those rounds: the anchors were up and the fault was on this line;
+lost in at least that share: the fault was shared or upstream of both lines (or the anchors were down); in
+between: no conclusion. No such round: no data (the witness was not running, or its export has not caught up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from netwatch.model import Kind, Role
+
+if TYPE_CHECKING:
+    from netwatch.config import Config, InfluxConfig
+    from netwatch.report.compute import IncidentFigures, Report
+    from netwatch.report.influxql import InfluxQL, Series
+
+__all__ = [
+    "MAX_ASKED", "NO_WITNESS", "THRESHOLD_PERCENT", "AnchorCount", "Counts", "Verdict", "Witness", "WitnessFigures",
+    "WitnessSource", "ask", "judge", "verdict", "witness_figures",
+]  # fmt: skip
+
+THRESHOLD_PERCENT = 90  # share of the witness's rounds that decides either way
+MAX_ASKED = 500  # outages asked about per report (the longest): 4 statements each
+_REQUEST_CHARS = 6000  # statements per GET /query are batched up to about this much text (the URL carries them)
+
+
+class Verdict(StrEnum):
+    REACHED = "reached"  # the witness reached the same anchors: they were up, the fault was on this line
+    LOST = "lost"  # the witness lost them too: shared or upstream fault, or the anchors were down
+    MIXED = "mixed"  # neither clearly: no conclusion
+    NO_DATA = "no_data"  # no round of the witness probing the same anchors during the outage
+    NO_COMMON = "no_common"  # the witness probes none of the same anchors
+    NOT_ASKED = "not_asked"  # InfluxDB could not be asked (``Witness.reason`` says why)
+
+
+@dataclass(frozen=True)
+class AnchorCount:
+    """One of the same anchors during one outage: the witness's rounds that probed it, and those it answered."""
+
+    address: str
+    probed: int
+    reached: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the witness did during one outage: its rounds that probed at least one of the same anchors, those in
+    which at least one of them answered, and the count per anchor."""
+
+    rounds: int = 0
+    reached_rounds: int = 0
+    anchors: tuple[AnchorCount, ...] = ()
+
+
+NO_COUNTS = Counts()
+
+
+@dataclass(frozen=True)
+class Witness:
+    """The witness's verdict on one outage, asked for [start, end) (the outage as the report clips it)."""
+
+    probe: str
+    start: float
+    end: float
+    verdict: Verdict
+    counts: Counts = NO_COUNTS
+    reason: str = ""  # why the witness was not asked (NOT_ASKED only)
+
+    @property
+    def reached_percent(self) -> float | None:
+        c = self.counts
+        return 100.0 * c.reached_rounds / c.rounds if c.rounds else None
+
+    @property
+    def finding(self) -> str:
+        """What the witness saw, with its figures: "witness office-2 reached 3 of the 3 same anchors in 118 of
+        120 rounds during the outage"."""
+        c, who = self.counts, f"witness {self.probe}"
+        if self.verdict is Verdict.NOT_ASKED:
+            return f"{who} not asked: {self.reason}"
+        if self.verdict is Verdict.NO_COMMON:
+            return f"{who} probes none of the same anchors"
+        if self.verdict is Verdict.NO_DATA:
+            return f"{who} has no data for this time"
+        reached = sum(1 for a in c.anchors if a.reached)
+        probed = sum(1 for a in c.anchors if a.probed)
+        return (
+            f"{who} reached {reached} of the {probed} same anchor{_s(probed)} in {c.reached_rounds} of {c.rounds}"
+            f" round{_s(c.rounds)} during the outage"
+        )
+
+    @property
+    def conclusion(self) -> str:
+        """What the finding means for this outage ("" when it means nothing more than it says)."""
+        return {
+            Verdict.REACHED: "the anchors were up, so the fault was on this line",
+            Verdict.LOST: "it lost them too, so the fault was shared by both lines or upstream of them (or the"
+            " anchors were down)",
+            Verdict.MIXED: f"that is neither {THRESHOLD_PERCENT}% of its rounds or more (up) nor"
+            f" {100 - THRESHOLD_PERCENT}% or less (lost), so no conclusion is drawn",
+            Verdict.NO_DATA: "it was not running, or its export to InfluxDB has not caught up",
+            Verdict.NO_COMMON: "so it cannot tell whether they were up",
+            Verdict.NOT_ASKED: "",
+        }[self.verdict]
+
+    @property
+    def sentence(self) -> str:
+        """The finding and its conclusion, as the report prints them."""
+        return f"{self.finding}: {self.conclusion}" if self.conclusion else self.finding
+
+    @property
+    def letter(self) -> str:
+        """The verdict for the complaint letter, where the anchors are "the same public hosts"."""
+        c = self.counts
+        figures = f"in {c.reached_rounds} of its {c.rounds} round{_s(c.rounds)}"
+        every = c.reached_rounds == c.rounds
+        throughout = f"throughout this outage (in all {c.rounds} of its rounds)" if every else figures
+        return {
+            Verdict.REACHED: (
+                f"the second probe reached the same public hosts {throughout}: they were up, so the fault was on this"
+                " line"
+            ),
+            Verdict.LOST: (
+                f"the second probe lost the same public hosts too (it reached them {figures}): the fault lay beyond"
+                " both lines, or the hosts themselves were down"
+            ),
+            Verdict.MIXED: f"the second probe reached the same public hosts {figures}, which settles neither way",
+            Verdict.NO_DATA: "the second probe has no records of this time",
+            Verdict.NO_COMMON: "the second probe does not watch the same public hosts",
+            Verdict.NOT_ASKED: f"the second probe could not be consulted (witness not asked: {self.reason})",
+        }[self.verdict]
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+@dataclass(frozen=True)
+class WitnessFigures:
+    """The witness of a report: its probe name ("" = none configured), whether InfluxDB could be asked (and why
+    not), the same anchors it probes, and one ``Witness`` per outage of the report, in the report's order."""
+
+    probe: str = ""
+    asked: bool = False
+    reason: str = ""
+    anchors: tuple[str, ...] = ()
+    outages: tuple[Witness, ...] = ()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.probe)
+
+    @property
+    def threshold_percent(self) -> int:
+        return THRESHOLD_PERCENT
+
+    def of(self, figures: IncidentFigures) -> Witness | None:
+        """The verdict on one outage of the report (None for other incidents, or without a witness)."""
+        if figures.incident.kind is not Kind.OUTAGE:
+            return None
+        return next((w for w in self.outages if abs(w.start - figures.start) < 0.0005
+                     and abs(w.end - figures.end) < 0.0005), None)  # fmt: skip
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for w in self.outages if w.verdict is verdict)
+
+
+NO_WITNESS = WitnessFigures()
+
+
+def verdict(counts: Counts, common: bool) -> Verdict:
+    """The rule of the module docstring. Integer arithmetic: exactly at the threshold decides."""
+    if not common:
+        return Verdict.NO_COMMON
+    if counts.rounds <= 0:
+        return Verdict.NO_DATA
+    if 100 * counts.reached_rounds >= THRESHOLD_PERCENT * counts.rounds:
+        return Verdict.REACHED
+    if 100 * (counts.rounds - counts.reached_rounds) >= THRESHOLD_PERCENT * counts.rounds:
+        return Verdict.LOST
+    return Verdict.MIXED
+
+
+def judge(probe: str, window: tuple[float, float], counts: Counts, common: Sequence[str]) -> Witness:
+    """The verdict on one outage ``window`` from the witness's ``counts`` there; ``common`` are the same anchors."""
+    found = verdict(counts, bool(common))
+    kept = counts if found in (Verdict.REACHED, Verdict.LOST, Verdict.MIXED) else NO_COUNTS
+    return Witness(probe, window[0], window[1], found, kept)
+
+
+def witness_figures(
+    probe: str, anchors: Iterable[str], witness_targets: Iterable[str], windows: Sequence[tuple[float, float]],
+    counts: Sequence[Counts | None],
+) -> WitnessFigures:  # fmt: skip
+    """A report's witness from what InfluxDB said: ``anchors`` are this probe's, ``witness_targets`` every target
+    the witness probes, ``counts[k]`` its counts during ``windows[k]`` (None: that outage was not asked, beyond
+    MAX_ASKED)."""
+    theirs = set(witness_targets)
+    common = tuple(a for a in dict.fromkeys(anchors) if a in theirs)
+    out = []
+    for window, c in zip(windows, counts, strict=True):
+        if c is None:
+            reason = f"only the {MAX_ASKED} longest outages of a report are asked about"
+            out.append(Witness(probe, window[0], window[1], Verdict.NOT_ASKED, reason=reason))
+        else:
+            out.append(judge(probe, window, c, common))
+    return WitnessFigures(probe, True, "", common, tuple(out))
+
+
+def not_asked(probe: str, reason: str, windows: Sequence[tuple[float, float]]) -> WitnessFigures:
+    """A report's witness when InfluxDB could not be asked: every outage says so, with ``reason``."""
+    outages = tuple(Witness(probe, a, b, Verdict.NOT_ASKED, reason=reason) for a, b in windows)
+    return WitnessFigures(probe, False, reason, (), outages)
+
+
+# --- the read (I/O) --------------------------------------------------------------------------------------------
+
+
+class WitnessSource:
+    """InfluxQL reads of the witness's netwatch_ping points. Reads secret files when built (ConfigError)."""
+
+    def __init__(self, cfg: InfluxConfig, probe: str) -> None:
+        from netwatch.report.influxql import InfluxQL
+
+        self.probe = probe
+        self.ql: InfluxQL = InfluxQL(cfg)
+
+    def targets(self) -> tuple[list[str], list[str]]:
+        """Every target the witness ever probed, and every probe that wrote status points (one request)."""
+        from netwatch.export.points import PING, STATUS
+        from netwatch.report.influxql import quote, rows
+
+        mine, probes = self.ql.query([
+            f'SHOW TAG VALUES FROM "{PING}" WITH KEY = "target" WHERE "probe" = {quote(self.probe)}',
+            f'SHOW TAG VALUES FROM "{STATUS}" WITH KEY = "probe"',
+        ])  # fmt: skip
+        return sorted(str(r["value"]) for _, r in rows(mine)), sorted(str(r["value"]) for _, r in rows(probes))
+
+    def statements(self, window: tuple[float, float], anchors: Sequence[str]) -> list[str]:
+        """The 4 statements of one outage: rounds probing the same anchors, rounds reaching one, and per anchor.
+        Rounds are counted as distinct timestamps (a round's samples share one), hence GROUP BY time(1ms)."""
+        from netwatch.export.points import PING
+        from netwatch.report.influxql import quote
+
+        targets = " OR ".join(f'"target" = {quote(a)}' for a in anchors)
+        where = (f'"probe" = {quote(self.probe)} AND ({targets}) AND time >= {round(window[0] * 1000)}ms'
+                 f" AND time < {round(window[1] * 1000)}ms")  # fmt: skip
+        up = ' AND "up" = true'
+        per_round = f'SELECT count("up") AS "n" FROM "{PING}" WHERE {where}{{}} GROUP BY time(1ms) fill(none)'
+        return [
+            f'SELECT count("n") AS "rounds" FROM ({per_round.format("")})',
+            f'SELECT count("n") AS "rounds" FROM ({per_round.format(up)})',
+            f'SELECT count("up") AS "probed" FROM "{PING}" WHERE {where} GROUP BY "target"',
+            f'SELECT count("up") AS "reached" FROM "{PING}" WHERE {where}{up} GROUP BY "target"',
+        ]
+
+    def counts(self, windows: Sequence[tuple[float, float]], anchors: Sequence[str]) -> list[Counts]:
+        """The witness's counts during each window, a few requests for many windows."""
+        from netwatch.report.influxql import rows
+
+        if not windows or not anchors:
+            return [NO_COUNTS for _ in windows]
+        per = [self.statements(w, anchors) for w in windows]
+        size = max(1, _REQUEST_CHARS // max(1, sum(map(len, per[0]))))
+        requests = [[s for group in per[k : k + size] for s in group] for k in range(0, len(per), size)]
+        answers = self.ql.many(requests)
+
+        def total(series: list[Series], column: str) -> int:
+            return sum(int(row[column] or 0) for _, row in rows(series))
+
+        def by_target(series: list[Series], column: str) -> dict[str, int]:
+            return {tags.get("target", ""): int(row[column] or 0) for tags, row in rows(series)}
+
+        out = []
+        for k in range(len(windows)):
+            all_rounds, up_rounds, probed, reached = answers[4 * k : 4 * k + 4]
+            probed_by, reached_by = by_target(probed, "probed"), by_target(reached, "reached")
+            out.append(Counts(
+                total(all_rounds, "rounds"), total(up_rounds, "rounds"),
+                tuple(AnchorCount(a, probed_by.get(a, 0), reached_by.get(a, 0)) for a in anchors if a in probed_by),
+            ))  # fmt: skip
+        return out
+
+
+def ask(report: Report, cfg: Config, probe: str) -> tuple[Report, str | None]:
+    """``report`` (of ``probe``) with the verdicts of ``[report] witness`` on its outages, and a warning when the
+    witness could not be asked (the report then says so on every outage). Unchanged without a witness."""
+    from netwatch.errors import ConfigError, ReportError
+    from netwatch.export.sinks import describe
+
+    name = cfg.report.witness
+    if not name:
+        return report, None
+    longest = sorted(report.outages, key=lambda f: -f.seconds)[:MAX_ASKED]
+    asked = {(f.start, f.end) for f in longest if f.seconds > 0}
+    windows = [(f.start, f.end) for f in report.outages]
+    anchors = [t.address for t in (report.method.targets if report.method else ()) if t.role is Role.ANCHOR]
+    anchors = anchors or list(cfg.targets.anchors)
+    if name == probe:
+        reason = f"it is the probe this report is about ({probe}); name another probe in [report] witness"
+    elif not cfg.influxdb.enabled:
+        reason = "influxdb.url is not set: the witness is read from the InfluxDB both probes export to"
+    else:
+        try:
+            source = WitnessSource(cfg.influxdb, name)
+            targets, probes = source.targets()
+            if not targets:
+                held = f"; it holds the probes {', '.join(probes)}" if probes else ""
+                raise ReportError(
+                    f'InfluxDB at {describe(cfg.influxdb)} has no data of probe "{name}"{held}: check [report] witness'
+                )
+            common = [a for a in dict.fromkeys(anchors) if a in set(targets)]
+            found = iter(source.counts([w for w in windows if w in asked], common))
+            counts = [next(found) if w in asked else (NO_COUNTS if w[1] <= w[0] else None) for w in windows]
+            figures = witness_figures(name, anchors, targets, windows, counts)
+            return replace(report, witness=figures), None
+        except (ReportError, ConfigError) as err:
+            reason = str(err).strip().replace("\n", " ")
+    return replace(report, witness=not_asked(name, reason, windows)), f"witness {name} not asked: {reason}"
