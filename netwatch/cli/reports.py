@@ -140,7 +140,9 @@ def report(
 
             logs.setup("warning")  # a secret file others can read is reported while it is read
             probe = probe_tag or probe_name(cfg.probe)
-            figures = witnessed(from_influx(cfg, probe, chosen, since, until, now=now), cfg, probe)
+            figures = witnessed(
+                ticketed(from_influx(cfg, probe, chosen, since, until, now=now), cfg, probe), cfg, probe
+            )
             _emit(kind, figures, cfg, now, destination)
             return
         if probe_tag is not None:
@@ -148,6 +150,33 @@ def report(
         with Store.open(cfg.store.path, readonly=True) as store:
             figures = from_store(store, cfg, chosen or period_in(store, since, until, tz, now))
         _emit(kind, witnessed(figures, cfg), cfg, now, destination)
+
+
+def ticketed(figures: Report, cfg: config.Config, probe: str) -> Report:
+    """A report from InfluxDB of this probe with the fault tickets (and speed tests, for the claims) of the local
+    store: InfluxDB holds neither. Another probe's report, or no local store, has none; a store that cannot be
+    read costs one warning line, never the report."""
+    from dataclasses import replace
+
+    from netwatch.errors import StoreError
+    from netwatch.export.exporter import probe_name
+    from netwatch.report.store_source import SPEED_CLOCK_LOOKBACK, claim_figures
+    from netwatch.store.sqlite import Store
+
+    if probe != probe_name(cfg.probe) or not cfg.store.path.exists():
+        return figures
+    period = figures.period
+    try:
+        with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+            tickets = store.tickets(period.since, period.until)
+            first = min((t.reported for t in tickets), default=period.since)
+            speeds = store.speed_results(min(first, period.since) - SPEED_CLOCK_LOOKBACK, period.until)
+    except StoreError as err:
+        click.echo(f"netwatch: warning: no fault tickets in this report: {err}", err=True)
+        return figures
+    incidents = [f.incident for f in figures.incidents]
+    measured = figures.sessions[-1].end if figures.sessions else period.since
+    return replace(figures, claims=claim_figures(cfg, period, tickets, incidents, speeds, measured))
 
 
 def witnessed(figures: Report, cfg: config.Config, probe: str | None = None) -> Report:

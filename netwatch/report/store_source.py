@@ -8,6 +8,7 @@ series, speed tests, clock events and spans, traceroutes, fault tickets and the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from netwatch.claims import claims_for
 from netwatch.config import UK_NATIONS, Config
@@ -43,13 +44,21 @@ def uk_nation(cfg: Config) -> str:
 
 
 def claim_figures(
-    cfg: Config, chosen: Period, tickets: Sequence[Ticket], around: Sequence[Incident], speeds: Sequence[SpeedResult]
+    cfg: Config,
+    chosen: Period,
+    tickets: Sequence[Ticket],
+    around: Sequence[Incident],
+    speeds: Sequence[SpeedResult],
+    measured_until: float,
 ) -> ClaimFigures:
-    """The tickets of the period against the incidents ``around`` them, and what ``[claims] rules`` gives."""
+    """The tickets of the period against the incidents ``around`` them, and what ``[claims] rules`` gives. Open
+    tickets and outages are measured to ``measured_until`` (the end of the monitored time in the period), never
+    beyond: what netwatch did not see is not claimed."""
+    until = max(chosen.since, min(chosen.until, measured_until))
     claims = claims_for(
         cfg.claims.rules,
         since=chosen.since,
-        until=chosen.until,
+        until=until,
         incidents=around,
         tickets=tickets,
         speeds=speeds,
@@ -58,7 +67,7 @@ def claim_figures(
         region=uk_nation(cfg),
         overrides=cfg.claims.amounts,
     )
-    return ClaimFigures(ticket_figures(tickets, around, chosen.until, cfg.business_hours), claims, cfg.claims.rules)
+    return ClaimFigures(ticket_figures(tickets, around, until, cfg.business_hours), claims, cfg.claims.rules)
 
 
 def figures(store: Store, cfg: Config, chosen: Period) -> Report:
@@ -83,8 +92,8 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
     around = store.incidents(first, chosen.until) if first < chosen.since else incidents
     # The speeds code's 30-day clock starts at a report after a slow test, both possibly in an earlier period.
     speeds_since = min(first, chosen.since) - SPEED_CLOCK_LOOKBACK
-    claims = claim_figures(cfg, chosen, tickets, around, store.speed_results(speeds_since, chosen.until))
-    return compute(
+    speeds = store.speed_results(speeds_since, chosen.until)
+    report = compute(
         chosen,
         incidents,
         store.sessions(chosen.since, chosen.until),
@@ -93,7 +102,8 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         cost=cfg.cost,
         plan=cfg.plan,
         series=series,
-        speeds=store.speed_results(chosen.since, chosen.until),
+        speeds=[s for s in speeds if s.at >= chosen.since],
         evidence=evidence,
-        claims=claims,
     )
+    measured = report.sessions[-1].end if report.sessions else chosen.since
+    return replace(report, claims=claim_figures(cfg, chosen, tickets, around, speeds, measured))

@@ -301,3 +301,27 @@ def test_every_format_renders_from_influxdb(influxdb1: InfluxDB1, filled: Path, 
     assert "2026-01-05" in result.stdout
     if fmt != "csv":
         assert f"Read from InfluxDB at {influxdb1.url}" in result.stdout
+
+
+def test_a_report_from_influxdb_has_the_local_tickets_of_its_own_probe(
+    influxdb1: InfluxDB1, filled: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from netwatch.model import Channel, Ticket
+
+    with sqlite3.connect(filled / "a.db") as src, sqlite3.connect(tmp_path / "a.db") as dst:
+        src.backup(dst)  # a copy of probe A's store, WAL included
+    with Store.open(tmp_path / "a.db") as store:
+        store.save_ticket(Ticket("A-7", T0 + 6010, Channel.EMAIL), T0 + 6011)
+    cfg = config_file(tmp_path, "a", "a.db", v1(influxdb1))
+    remote = report("--config", str(cfg), *DAY, "--source", "influxdb")
+    # Reported 10:10:10 during the isp outage 10:10:00-10:10:30 (20 s after the report) and still open: it also
+    # covers the upstream outage from 10:26:40, open to the last monitored round 10:29:59 (199 s), never beyond.
+    assert [(t["ref"], t["outages"], t["down_after_report_seconds"], t["restored"]) for t in remote["tickets"]] == [
+        ("A-7", 2, 219.0, None)
+    ]
+    local = report("--config", str(cfg), *DAY)
+    assert local["tickets"] == remote["tickets"]
+    b = report("--config", str(cfg), *DAY, "--source", "influxdb", "--probe", "B")
+    assert b["tickets"] == []  # another probe's report: A's store says nothing about B's line
