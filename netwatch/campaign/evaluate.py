@@ -172,7 +172,7 @@ def direction(name: str, contract: Contract, by_day: dict[date, list[float]], co
         normal = Criterion(
             "normal", contract.normal, undecided(verdict),
             f"normally available speed ({_mbps(contract.normal)}) reached in {normal_count} of {total} "
-            f"measurements{so_far} ({_percent(normal_count, total)}; needed: {NORMAL_SHARE:.0%})",
+            f"measurements{so_far} ({_percent(normal_count, total)}; needed: 90 %)",
         )  # fmt: skip
     if not contract.minimum:
         minimum = Criterion("minimum", 0.0, None, f"minimum speed: not stated in [plan] (minimum_{name}_mbps)")

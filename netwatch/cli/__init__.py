@@ -3,7 +3,8 @@
 Owns the ``main`` group, turning netwatch's errors into one-line messages and named exit codes (tracebacks only
 with ``--debug``), and the options every command shares; the commands live in the modules of this package
 (monitor: run, check-config, status, probe, traceroute, speedtest; reports: report and atomic output files;
-influx; evidence: verify and evidence; notify). It is the only package that exits the process.
+influx; evidence: verify and evidence; notify; campaign: the speed campaign). It is the only package that exits
+the process.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from netwatch import __version__, config
-from netwatch.errors import ConfigError, ExportError, NetwatchError, ProbeError, ReportError, StoreError
+from netwatch.errors import (
+    CampaignError,
+    ConfigError,
+    ExportError,
+    NetwatchError,
+    ProbeError,
+    ReportError,
+    StoreError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("netwatch")
@@ -38,6 +47,7 @@ class ExitCode(IntEnum):
     SPEED = 8  # `netwatch speedtest`: every backend tried failed
     VERIFY = 9  # `netwatch verify`, `netwatch evidence`: the evidence chain is broken (or an expected seal is missing)
     NOTIFY = 10  # `netwatch notify test`: a channel could not deliver
+    CAMPAIGN = 11  # `netwatch campaign`: none planned, a bad --window/--start, or the procedure can no longer be met
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -46,6 +56,7 @@ _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
     (ProbeError, ExitCode.PROBE),
     (ReportError, ExitCode.REPORT),
     (ExportError, ExitCode.EXPORT),
+    (CampaignError, ExitCode.CAMPAIGN),
 )
 
 
@@ -99,6 +110,13 @@ def main(debug: bool) -> None:
 
 
 # The commands register themselves on ``main`` when their modules are imported.
-from netwatch.cli import evidence, influx, monitor, notify, reports  # noqa: E402
+from netwatch.cli import (  # noqa: E402
+    campaign,
+    evidence,
+    influx,
+    monitor,
+    notify,
+    reports,
+)
 
-__all__ = ["ExitCode", "evidence", "influx", "main", "monitor", "notify", "reports"]
+__all__ = ["ExitCode", "campaign", "evidence", "influx", "main", "monitor", "notify", "reports"]
