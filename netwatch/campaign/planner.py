@@ -113,6 +113,8 @@ def _bounds(day: date, window: Window, zone: ZoneInfo, not_before: float | None)
     last = datetime.combine(day, window.end, tzinfo=zone).timestamp()
     if not_before is not None:
         first = max(first, not_before)
+    if local_day(first, zone) != day or local_day(last, zone) != day:
+        return 0, -1  # the zone skipped the day (Pacific/Apia, 2011-12-30): no window at all
     return math.ceil(first / 60), math.floor(last / 60)
 
 
@@ -184,7 +186,10 @@ def check(instants: Sequence[float], zone_name: str) -> list[str]:
             problems.append(f"{day}: {len(starts)} measurements; a measurement day needs {PER_DAY}")
         for i in range(1, len(starts)):
             gap = starts[i] - starts[i - 1]
-            need = MIDDAY_GAP_S if i == PER_DAY // 2 else MIN_GAP_S
+            # Which ones are "the 5th and the 6th" is only meaningful on a day with its 10: another count is
+            # already a broken rule, and shifted positions would add a second, misleading one.
+            midday = i == PER_DAY // 2 and len(starts) == PER_DAY
+            need = MIDDAY_GAP_S if midday else MIN_GAP_S
             if gap < need:
                 problems.append(
                     f"{day}: the {_ordinal(i)} ({clock_time(starts[i - 1], zone)}) and the {_ordinal(i + 1)} "
