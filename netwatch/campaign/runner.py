@@ -1,7 +1,7 @@
 """Running a speed campaign: sleep until each slot, run one speed test, store it, link it, say what happened.
 
-Owns the imperative loop of `netwatch campaign run`: it reloads the campaign from the store before every step (so
-a restart resumes where the store says, and nothing is kept that the store does not have), asks
+Owns the imperative loop of `netwatch campaign run`: it reads the campaign from the store at the start and after
+each of its writes (so a restart resumes where the store says, and nothing is kept that the store lacks), asks
 ``progress.decide`` what to do, and does it: waits (in naps of at most a minute, re-reading the wall clock, so a
 suspended machine wakes to the right decision), runs the fallback chain of speed test backends under the speed
 test lock shared with the daemon (``speedlock``), stores every attempt and links the last to its slot, or gives a
@@ -79,9 +79,11 @@ def run(
     lock_wait: float = LOCK_WAIT_S,
 ) -> Finished:
     """Run campaign ``campaign_id`` until it is complete, stopped (``cancel``) or can no longer be met."""
-    announced: int | None = None
+    announced: tuple[int, int] | None = None  # (slot, attempts) of the last wait said
+    campaign: progress.Campaign | None = None
     while True:
-        campaign = store.campaign(campaign_id)
+        if campaign is None:  # read again after each write of ours: nobody else writes a campaign's slots
+            campaign = store.campaign(campaign_id)
         if campaign is None:
             raise CampaignError(f"campaign {campaign_id} is not in the store {store.path}")
         now = clock.now()
@@ -95,10 +97,11 @@ def run(
         if isinstance(action, progress.Miss):
             store.campaign_missed(action.slot.id, action.reason)
             echo(f"{campaign.label(action.slot)} missed: {action.reason}")
+            campaign = None
             continue
         if isinstance(action, progress.Wait):
-            if announced != action.slot.id:
-                announced = action.slot.id
+            if announced != (action.slot.id, action.slot.attempts):
+                announced = (action.slot.id, action.slot.attempts)
                 at = progress.when(action.until, campaign.zone)
                 echo(f"next: {campaign.label(action.slot)} at {at}, in {planner.span(action.until - now)}")
             if clock.wait(min(action.until - now, MAX_NAP_S)):
@@ -106,6 +109,7 @@ def run(
             continue
         if _measure(store, campaign, action.slot, backends, cancel, echo, lock, lock_wait):
             return Finished(Outcome.STOPPED)
+        campaign = None
 
 
 def _measure(
