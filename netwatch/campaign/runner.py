@@ -102,8 +102,9 @@ def run(
         if isinstance(action, progress.Wait):
             if announced != (action.slot.id, action.slot.attempts):
                 announced = (action.slot.id, action.slot.attempts)
-                at = progress.when(action.until, campaign.zone)
-                echo(f"next: {campaign.label(action.slot)} at {at}, in {planner.span(action.until - now)}")
+                late = action.until != action.slot.planned
+                at = f" at {progress.when(action.until, campaign.zone)}" if late else ""
+                echo(f"next: {campaign.label(action.slot)}{at}, in {planner.span(action.until - now)}")
             if clock.wait(min(action.until - now, MAX_NAP_S)):
                 return Finished(Outcome.STOPPED)
             continue

@@ -63,7 +63,8 @@ def plan_lines(campaign: Campaign) -> list[str]:
     ]
 
 
-def status_line(campaign: Campaign, now: float) -> str:
+def status_line(campaign: Campaign, now: float, hint: bool = True) -> str:
+    """One line: how far the campaign is and what comes next (``hint``: with the command that does it)."""
     done, missed = len(campaign.done), len(campaign.missed)
     head = f"Campaign {campaign.id}: {done} of {len(campaign.slots)} measured"
     head += f", {missed} missed" if missed else ""
@@ -77,7 +78,7 @@ def status_line(campaign: Campaign, now: float) -> str:
         state = " due now"
     else:
         state = "" if action.until == slot.planned else f" at {progress.when(action.until, campaign.zone)}"
-    return f"{head}; next: {campaign.label(slot)}{state} (needs `netwatch campaign run`)"
+    return f"{head}; next: {campaign.label(slot)}{state}" + (" (needs `netwatch campaign run`)" if hint else "")
 
 
 def _verdict(c: Criterion) -> str:

@@ -123,7 +123,7 @@ def run(ctx: click.Context, config_path: Path | None) -> None:
             current = store.campaign()
             if current is None:
                 raise CampaignError(NONE_PLANNED)
-            click.echo(text.status_line(current, time.time()))
+            click.echo(text.status_line(current, time.time(), hint=False))
             done = runner.run(store, current.id, backends, runner.SystemClock(stop), stop, click.echo,
                               speedlock.lock_path(cfg.store.path))  # fmt: skip
         if done.outcome is runner.Outcome.STOPPED:

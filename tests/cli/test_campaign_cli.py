@@ -139,7 +139,7 @@ def test_plan_run_status_and_evaluate(setup: tuple[Path, Path, str]) -> None:
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0].startswith(f"Campaign {made}: 29 of 30 measured; next: slot 30/30 (")
-    assert lines[0].endswith(") due now (needs `netwatch campaign run`)")
+    assert lines[0].endswith(") due now")
     assert lines[1].startswith("slot 30/30 (") and ": speed test via http (server http://127.0.0.1:" in lines[1]
     assert lines[2:] == [f"campaign {made} complete: 30 measurements; see `netwatch campaign evaluate`"]
 
