@@ -74,3 +74,8 @@ class TransientError(ExportError):
 
 class PermanentError(ExportError):
     """Retrying cannot help until the configuration or the server changes (bad token, missing bucket)."""
+
+
+class CampaignError(NetwatchError):
+    """A speed campaign cannot be planned, run or evaluated as asked (none planned, a window too short, a plan
+    that can no longer follow the regulator's procedure); the message says which rule and the fix."""

@@ -5,8 +5,9 @@ interval, never at start), building the backends (with what is left of the daily
 for the http and cloudflare backends), running the fallback chain on a daemon thread (a stop never waits for
 it: the cancel event makes the backend abort and the thread dies with the process), storing every attempt
 through the store's writer (skipped ones too, with the reason), feeding the ``slow`` detector and logging.
-Never two tests at once: one task, one test at a time. Decisions are ``speedcheck``'s (pure); this module only
-reads clocks, the daemon's detector state and the store.
+Never two tests at once: one task, one test at a time, and none while `netwatch campaign run` holds the speed
+test lock (``speedlock``): that test is skipped, recorded with the reason. Decisions are ``speedcheck``'s (pure);
+this module only reads clocks, the daemon's detector state and the store.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from netwatch import speedcheck
+from netwatch import speedcheck, speedlock
 from netwatch.config import Config
 from netwatch.detect import Closed, Opened
 from netwatch.errors import ConfigError
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("netwatch")
 
 BUDGETED = frozenset({"http", "cloudflare"})  # backends that accept max_bytes
+CAMPAIGN_RUNNING = "skipped: a speed campaign test is running (netwatch campaign run)"
 
 
 def summary(result: SpeedResult) -> str:
@@ -119,11 +121,7 @@ class SpeedTask:
         used = await asyncio.wrap_future(self.writer.submit(store.speed_bytes_since, speedcheck.utc_day_start(at)))
         reason = speedcheck.skip_reason(current_outage(self.daemon), st.daily_budget_mb, used)
         if reason is not None:
-            log.info("speed test via %s %s", st.backend, reason)
-            skipped = speedcheck.skipped(at, st.backend, reason)
-            self.writer.submit(store.save_speed, skipped)
-            if self.daemon.metrics is not None:
-                self.daemon.metrics.speed(skipped)
+            self._skip(at, reason)
             return
         try:
             chain = build_chain(self.cfg, st.chain, speedcheck.budget_left(st.daily_budget_mb, used))
@@ -133,7 +131,11 @@ class SpeedTask:
         # The backends stamp attempts with the wall clock: they are stored as the daemon stamps (provisionally while
         # the clock is untrusted, corrected by a synchronisation that happens during the test).
         wall, mono = time.time(), time.monotonic()
-        attempts = await self._in_thread(chain)
+        with speedlock.held(speedlock.lock_path(self.cfg.store.path)) as free:
+            if not free:
+                self._skip(at, CAMPAIGN_RUNNING)
+                return
+            attempts = await self._in_thread(chain)
         if attempts is None:  # stopped while running: the thread is cancelled and abandoned
             return
         started = self.daemon.restamp(at, mono)
@@ -148,6 +150,13 @@ class SpeedTask:
             if self.daemon.metrics is not None:
                 self.daemon.metrics.speed(result)
             self._judge(result)
+
+    def _skip(self, at: float, reason: str) -> None:
+        log.info("speed test via %s %s", self.cfg.speedtest.backend, reason)
+        skipped = speedcheck.skipped(at, self.cfg.speedtest.backend, reason)
+        self.writer.submit(self.writer.store.save_speed, skipped)
+        if self.daemon.metrics is not None:
+            self.daemon.metrics.speed(skipped)
 
     async def _in_thread(self, chain: list[SpeedBackend]) -> tuple[SpeedResult, ...] | None:
         from netwatch.writer import in_daemon_thread

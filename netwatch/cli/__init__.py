@@ -3,7 +3,8 @@
 Owns the ``main`` group, turning netwatch's errors into one-line messages and named exit codes (tracebacks only
 with ``--debug``), and the options every command shares; the commands live in the modules of this package
 (monitor: run, check-config, status, probe, traceroute, speedtest; reports: report and atomic output files;
-influx; evidence: verify and evidence; notify; tickets; claims). It is the only package that exits the process.
+influx; evidence: verify and evidence; notify; tickets; claims; campaign: the speed campaign). It is the only
+package that exits the process.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import click
 
 from netwatch import __version__, config
 from netwatch.errors import (
+    CampaignError,
     ConfigError,
     ExportError,
     InputError,
@@ -46,6 +48,7 @@ class ExitCode(IntEnum):
     SPEED = 8  # `netwatch speedtest`: every backend tried failed
     VERIFY = 9  # `netwatch verify`, `netwatch evidence`: the evidence chain is broken (or an expected seal is missing)
     NOTIFY = 10  # `netwatch notify test`: a channel could not deliver
+    CAMPAIGN = 11  # `netwatch campaign`: none planned, a bad --window/--start, or the procedure can no longer be met
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -55,6 +58,7 @@ _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
     (ProbeError, ExitCode.PROBE),
     (ReportError, ExitCode.REPORT),
     (ExportError, ExitCode.EXPORT),
+    (CampaignError, ExitCode.CAMPAIGN),
 )
 
 
@@ -108,6 +112,6 @@ def main(debug: bool) -> None:
 
 
 # The commands register themselves on ``main`` when their modules are imported.
-from netwatch.cli import claims, evidence, influx, monitor, notify, reports, tickets  # noqa: E402
+from netwatch.cli import campaign, claims, evidence, influx, monitor, notify, reports, tickets  # noqa: E402
 
-__all__ = ["ExitCode", "claims", "evidence", "influx", "main", "monitor", "notify", "reports", "tickets"]
+__all__ = ["ExitCode", "campaign", "claims", "evidence", "influx", "main", "monitor", "notify", "reports", "tickets"]

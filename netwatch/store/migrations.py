@@ -226,6 +226,31 @@ MIGRATIONS: tuple[str, ...] = (
         recorded_ms INTEGER NOT NULL  -- when it was entered or last changed (wall clock)
     );
     """,
+    # 7: speed campaigns (issue 7): the regulator's procedure of 30 measurements, planned as slots; each slot links
+    # the speed test that measured it (speed_results keeps the figures). Chained like tickets (kinds "campaign"
+    # and "campaign_slot"). A replaced campaign is kept, marked, never deleted: it is evidence too.
+    """
+    CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        created_ms INTEGER NOT NULL,
+        timezone TEXT NOT NULL,  -- IANA name the days and the window are in
+        daily_window TEXT NOT NULL,  -- "HH:MM-HH:MM" local
+        seed INTEGER NOT NULL,
+        start_day TEXT NOT NULL,  -- ISO date the plan was asked to start from
+        replaced_ms INTEGER  -- when a newer plan replaced it; NULL = the current one
+    );
+    CREATE TABLE campaign_slots (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+        idx INTEGER NOT NULL,  -- 0-29, in time order
+        planned_ms INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',  -- pending, done, failed, missed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        speed_id INTEGER REFERENCES speed_results (id),  -- the last attempt (the measurement when done)
+        detail TEXT NOT NULL DEFAULT '',  -- why it failed or was missed
+        UNIQUE (campaign_id, idx)
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 

@@ -25,6 +25,7 @@ _COLUMNS = (
     "at_ms, backend, tool, tool_version, server, server_id, result_url, download_mbps, upload_mbps, latency_ms,"
     " loaded_latency_ms, jitter_ms, bytes_used, external_ip, ok, error, raw, duration_s"
 )
+COLUMN_NAMES = tuple(c.strip() for c in _COLUMNS.split(","))  # for queries joining speed_results
 _INSERT = f"INSERT INTO speed_results ({_COLUMNS}) VALUES ({', '.join('?' * 18)})"
 
 

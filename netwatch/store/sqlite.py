@@ -20,10 +20,13 @@ import logging
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Collection, Sequence
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+from netwatch.campaign.planner import Schedule
+from netwatch.campaign.progress import Campaign
 from netwatch.clock import ClockEvent
 from netwatch.errors import StoreError
 from netwatch.model import (
@@ -39,6 +42,7 @@ from netwatch.model import (
 from netwatch.notify.message import Message
 from netwatch.notify.outbox import OutboxEntry
 from netwatch.store import (
+    campaigns,
     chain,
     codec,
     exports,
@@ -549,3 +553,28 @@ class Store(Reads):
     def notifications(self, limit: int) -> list[OutboxEntry]:
         """The ``limit`` entries queued last, newest first, in every state (for `netwatch notify list`)."""
         return self._read(outbox.recent, max(0, limit))
+
+    # --- speed campaigns (campaigns.py holds the SQL and chains the rows; netwatch.campaign decides) ----------
+
+    def plan_campaign(self, schedule: Schedule, seed: int, start: date, at: float, replace: int | None = None) -> int:
+        """Store a planned campaign and its slots, marking campaign ``replace`` (if any) as replaced in the same
+        transaction (committed at once, chained); returns the new campaign's id."""
+        self._writable()
+        made: list[int] = []
+        self._write(lambda conn: made.append(campaigns.plan(conn, self._tx, schedule, seed, start, at, replace)))
+        return made[0]
+
+    def campaign_attempts(self, slot: int, results: Sequence[SpeedResult], done: bool) -> None:
+        """Store a slot's speed test attempts and link the last: measured when ``done``, else one more failed
+        attempt (committed at once, chained)."""
+        self._writable()
+        self._write(lambda conn: campaigns.attempts(conn, self._tx, slot, results, done))
+
+    def campaign_missed(self, slot: int, reason: str) -> None:
+        """Give a slot up for ``reason`` (committed at once, chained)."""
+        self._writable()
+        self._write(lambda conn: campaigns.missed(conn, self._tx, slot, reason))
+
+    def campaign(self, campaign: int | None = None) -> Campaign | None:
+        """Campaign ``campaign`` with its slots, or the current one (not replaced) when None; None if none."""
+        return self._read(campaigns.load, campaign)
