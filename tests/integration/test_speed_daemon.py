@@ -2,7 +2,8 @@
 
 The daemon runs in `home` with ``[speedtest] backend = "http"`` against speed_http_server.py in `internet`, the
 access link shaped to 20 Mbit/s and a plan of 100 Mbit/s: its scheduled tests are slow and open a slow
-incident; with the access link cut, the test due is skipped and stored with the reason. The test interval (5 s)
+incident; with the access link cut, the test due is skipped and stored with the reason, and so is one due while a
+speed campaign holds the speed test lock. The test interval (5 s)
 is below the configured minimum, which the daemon process lowers through the documented constant
 ``config.SPEED_MIN_INTERVAL``. Nothing leaves the namespaces.
 """
@@ -20,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from netwatch import speedlock
 from netwatch.model import Kind, SpeedResult
+from netwatch.speedtask import CAMPAIGN_RUNNING
 from netwatch.store.sqlite import Store
 
 from .netns_isp import ANCHORS, Isp
@@ -131,6 +134,11 @@ listen = "127.0.0.1:9850"
         skipped = next(r for r in speed_results(store) if r.error.startswith("skipped"))
         assert skipped.error.startswith("skipped: line down (outage since ") and not skipped.ok
         isp.restore("access")
+        # While `netwatch campaign run` holds the speed test lock, the daemon's test is skipped, never run alongside.
+        with speedlock.held(speedlock.lock_path(store)) as free:
+            assert free
+            campaign_skip = lambda: any(r.error == CAMPAIGN_RUNNING for r in speed_results(store))  # noqa: E731
+            wait("a test skipped for a campaign", campaign_skip, 20, proc, log)
     finally:
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
