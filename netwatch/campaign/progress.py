@@ -14,11 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from netwatch.campaign import planner
-from netwatch.campaign.evaluate import Measurement
+from netwatch.campaign.evaluate import Contract, Evaluation, Measurement, evaluate
 from netwatch.probes.speed.result import SpeedResult
+
+if TYPE_CHECKING:
+    from netwatch.configrecords import PlanConfig
 
 MAX_ATTEMPTS = 3  # failed tests per slot before it is given up
 RETRY_S = planner.MIN_GAP_S
@@ -79,6 +83,20 @@ class Campaign:
     def label(self, slot: StoredSlot) -> str:
         """ "slot 5/30 (Mon 2026-05-04 11:40)": the slot's number and planned local time."""
         return f"slot {slot.index + 1}/{len(self.slots)} ({when(slot.planned, self.zone)})"
+
+
+def evaluation_of(campaign: Campaign, plan: PlanConfig) -> Evaluation:
+    """The three criteria of ``campaign`` against the contract speeds of ``[plan]``. The procedure is judged once
+    no slot is left to measure (or one was missed); before that the figures stand and nothing is decided."""
+    measured = campaign.measurements()
+    finished = not campaign.open or bool(campaign.missed)
+    procedure = planner.check([m.at for m in measured], campaign.timezone) if finished else []
+    return evaluate(
+        measured,
+        Contract(plan.download_mbps, plan.normal_download_mbps, plan.minimum_download_mbps),
+        Contract(plan.upload_mbps, plan.normal_upload_mbps, plan.minimum_upload_mbps),
+        procedure,
+    )
 
 
 def when(at: float, zone: ZoneInfo) -> str:

@@ -154,22 +154,10 @@ def status(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_context
 def evaluate(ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
     """The three criteria for download and upload against [plan]'s speeds, with the figures behind them."""
-    from netwatch.campaign.evaluate import Contract, evaluate
-
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
         current = _current(cfg.store.path)
-        p = cfg.plan
-        measured = current.measurements()
-        # While slots are still open the rules are not judged: the campaign is simply not finished.
-        finished = not current.open or current.missed
-        procedure = planner.check([m.at for m in measured], current.timezone) if finished else []
-        result = evaluate(
-            measured,
-            Contract(p.download_mbps, p.normal_download_mbps, p.minimum_download_mbps),
-            Contract(p.upload_mbps, p.normal_upload_mbps, p.minimum_upload_mbps),
-            procedure,
-        )
+        result = progress.evaluation_of(current, cfg.plan)
         if as_json:
             click.echo(json.dumps(text.evaluation_doc(current, result), indent=2))
         else:

@@ -153,14 +153,14 @@ def report(
 
 
 def ticketed(figures: Report, cfg: config.Config, probe: str) -> Report:
-    """A report from InfluxDB of this probe with the fault tickets (and speed tests, for the claims) of the local
-    store: InfluxDB holds neither. Another probe's report, or no local store, has none; a store that cannot be
-    read costs one warning line, never the report."""
+    """A report from InfluxDB of this probe with the fault tickets, speed tests (for the claims) and speed campaign
+    of the local store: InfluxDB holds none of them. Another probe's report, or no local store, has none; a store
+    that cannot be read costs one warning line, never the report."""
     from dataclasses import replace
 
     from netwatch.errors import StoreError
     from netwatch.export.exporter import probe_name
-    from netwatch.report.store_source import SPEED_CLOCK_LOOKBACK, claim_figures
+    from netwatch.report.store_source import SPEED_CLOCK_LOOKBACK, campaign_in, claim_figures
     from netwatch.store.sqlite import Store
 
     if probe != probe_name(cfg.probe) or not cfg.store.path.exists():
@@ -171,12 +171,14 @@ def ticketed(figures: Report, cfg: config.Config, probe: str) -> Report:
             tickets = store.tickets(period.since, period.until)
             first = min((t.reported for t in tickets), default=period.since)
             speeds = store.speed_results(min(first, period.since) - SPEED_CLOCK_LOOKBACK, period.until)
+            campaign = campaign_in(store, cfg, period)
     except StoreError as err:
         click.echo(f"netwatch: warning: no fault tickets in this report: {err}", err=True)
         return figures
     incidents = [f.incident for f in figures.incidents]
     measured = figures.sessions[-1].end if figures.sessions else period.since
-    return replace(figures, claims=claim_figures(cfg, period, tickets, incidents, speeds, measured))
+    claims = claim_figures(cfg, period, tickets, incidents, speeds, measured)
+    return replace(figures, claims=replace(claims, campaign=campaign))
 
 
 def witnessed(figures: Report, cfg: config.Config, probe: str | None = None) -> Report:

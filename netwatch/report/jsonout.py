@@ -59,10 +59,14 @@ def ticket_json(f: TicketFigures) -> dict[str, Any]:
 
 def _claims(figures: ClaimFigures) -> dict[str, Any]:
     """What ``[claims] rules`` gives for the period, item by item, each with its rule and source."""
+    from netwatch.campaign.text import evaluation_doc
+
+    found = figures.campaign
+    campaign = None if found is None else evaluation_doc(found.campaign, found.evaluation)
     c = figures.claims
     if c is None:
         return {"rules": figures.rules, "pack": None, "items": [], "checks": [], "total": None, "currency": None,
-                "notes": [], "request": ""}  # fmt: skip
+                "notes": [], "request": "", "campaign": campaign}  # fmt: skip
     return {
         "rules": figures.rules,
         "pack": {"id": c.pack, "name": c.name, "version": c.version, "jurisdiction": c.jurisdiction},
@@ -99,6 +103,7 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
         ],
         "notes": list(c.notes),
         "request": c.request,
+        "campaign": campaign,
     }
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from netwatch.campaign.progress import evaluation_of
 from netwatch.claims import claims_for
 from netwatch.config import UK_NATIONS, Config
 from netwatch.model import Incident, Role, SpeedResult, Target, Ticket
 from netwatch.report.compute import Period, Report, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.evidence import Seal, Unsynced, evidence_figures
-from netwatch.report.tickets import ClaimFigures, ticket_figures
+from netwatch.report.tickets import CampaignFigures, ClaimFigures, ticket_figures
 from netwatch.store import codec
 from netwatch.store.sqlite import Store
 
@@ -106,4 +107,16 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         evidence=evidence,
     )
     measured = report.sessions[-1].end if report.sessions else chosen.since
-    return replace(report, claims=claim_figures(cfg, chosen, tickets, around, speeds, measured))
+    claims = claim_figures(cfg, chosen, tickets, around, speeds, measured)
+    return replace(report, claims=replace(claims, campaign=campaign_in(store, cfg, chosen)))
+
+
+def campaign_in(store: Store, cfg: Config, chosen: Period) -> CampaignFigures | None:
+    """The current speed campaign when one of its slots is planned or measured inside the period."""
+    current = store.campaign()
+    if current is None:
+        return None
+    instants = [s.planned for s in current.slots] + [m.at for m in current.measurements()]
+    if not any(chosen.since <= at < chosen.until for at in instants):
+        return None
+    return CampaignFigures(current, evaluation_of(current, cfg.plan))

@@ -16,9 +16,11 @@ from netwatch.model import Incident, Kind, Ticket
 from netwatch.schedule import BusinessHours
 
 if TYPE_CHECKING:
+    from netwatch.campaign.evaluate import Evaluation
+    from netwatch.campaign.progress import Campaign
     from netwatch.claims.model import Claims
 
-__all__ = ["NO_CLAIMS", "ClaimFigures", "TicketFigures", "linked", "ticket_figures"]
+__all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "TicketFigures", "linked", "ticket_figures"]
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,22 @@ def ticket_figures(
 
 
 @dataclass(frozen=True)
+class CampaignFigures:
+    """A speed campaign (`netwatch campaign`) planned or measured in the period, and its evaluation."""
+
+    campaign: Campaign
+    evaluation: Evaluation
+
+
+@dataclass(frozen=True)
 class ClaimFigures:
-    """The claims part of a report: the tickets open at some time in the period, and what the rule pack of
-    ``[claims] rules`` gives for them (None with rules = "none")."""
+    """The claims part of a report: the tickets open at some time in the period, what the rule pack of
+    ``[claims] rules`` gives for them (None with rules = "none"), and a speed campaign of the period."""
 
     tickets: tuple[TicketFigures, ...] = ()
     claims: Claims | None = None
     rules: str = "none"
+    campaign: CampaignFigures | None = None
 
 
 NO_CLAIMS = ClaimFigures()

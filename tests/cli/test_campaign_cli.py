@@ -171,6 +171,21 @@ def test_plan_run_status_and_evaluate(setup: tuple[Path, Path, str]) -> None:
         DISCLAIMER,
     ]
 
+    # The report of the days holds the campaign: JSON, the HTML section, and the letter's paragraph.
+    today = planner.local_day(time.time(), ZoneInfo(zone))
+    days = ("--since", (today - timedelta(days=5)).isoformat(), "--until", today.isoformat())
+    code, out, err = invoke("report", "--config", str(cfg), *days, "--format", "json")
+    assert code == 0, err
+    campaign = json.loads(out)["claims"]["campaign"]
+    assert campaign["campaign"]["id"] == made and campaign["significant_deviation"] is True
+    assert campaign["verdict"] == doc["verdict"] and campaign["disclaimer"] == DISCLAIMER
+    code, out, _ = invoke("report", "--config", str(cfg), *days, "--format", "html")
+    assert f'data-campaign="{made}" data-measured="30" data-complete="true" data-deviation="true"' in out
+    assert 'data-direction="upload" data-criterion="maximum" data-deviation="true"' in out
+    code, out, _ = invoke("report", "--config", str(cfg), *days, "--format", "md")
+    assert "## Delivered speed against the contract" in out
+    assert "found a significant deviation from the contract: upload (maximum)." in out
+
     code, _, err = invoke("campaign", "plan", "--config", str(cfg))
     assert (code, err) == (ExitCode.CAMPAIGN, f"netwatch: campaign {made} already has 30 measurements: run "
                            "`netwatch campaign plan --replace` to plan a new one (the old one stays in the store as "
