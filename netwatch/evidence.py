@@ -145,7 +145,9 @@ def tickets_json(store: Store, cfg: config.Config, period: Period) -> dict[str, 
     tickets = store.tickets(period.since, period.until)
     first = min((t.reported for t in tickets), default=period.since)
     around = store.incidents(min(first, period.since), period.until)
-    found = ticket_figures(tickets, around, period.until, cfg.business_hours)
+    coverage = store.sessions(min(first, period.since), period.until)
+    until = min(period.until, max((c.end for c in coverage), default=period.since))
+    found = ticket_figures(tickets, around, coverage, until, cfg.business_hours)
     period_doc = {"since": iso_utc(period.since), "until": iso_utc(period.until)}
     return {"period": period_doc, "tickets": [ticket_json(f) for f in found]}
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from netwatch.claims import days, fcc, ofcom, speedcode, tkg
 from netwatch.claims.loader import PACKS, Pack, PackError, load
 from netwatch.claims.model import Check, ClaimItem, Claims, PackAmount, Source, Verdict
-from netwatch.model import Incident, SpeedResult, Ticket
+from netwatch.model import Coverage, Incident, SpeedResult, Ticket
 
 if TYPE_CHECKING:
     from netwatch.configrecords import PlanConfig
@@ -47,14 +47,16 @@ _ASK = {
 
 def claims_for(rules: str, *, since: float, until: float, incidents: Sequence[Incident], tickets: Sequence[Ticket],
                speeds: Sequence[SpeedResult], plan: PlanConfig, timezone: str, region: str,
-               overrides: Mapping[str, Any]) -> Claims | None:  # fmt: skip
+               overrides: Mapping[str, Any], coverage: Sequence[Coverage] | None = None) -> Claims | None:  # fmt: skip
     """What pack ``rules`` gives for [since, until) (Unix seconds, UTC), local days counted in ``timezone``;
     None for ``rules == "none"``.
 
     ``speeds`` inside the period give the checks of the period; the 30-day clock of the speeds code also reads the
     earlier ones given (it can start in an earlier period). ``region`` is the UK nation whose bank holidays are not
     working days (ENG, WLS, SCT, NIR; anything else
-    means ENG). ``overrides`` replace an amount of the pack for every date (``[claims.amounts]``). Raises
+    means ENG). ``overrides`` replace an amount of the pack for every date (``[claims.amounts]``). ``coverage``
+    is when netwatch was running (None: throughout); only days the line was measured down are paid
+    (``netwatch.claims.episode``), and ``until`` should be the end of the monitored time. Raises
     ValueError for an unknown pack or overrides ``check_overrides`` rejects, PackError for a broken pack file.
     """
     if rules == "none":
@@ -71,7 +73,8 @@ def claims_for(rules: str, *, since: float, until: float, incidents: Sequence[In
     request = ""
     if rules == "uk-ofcom":
         items += ofcom.delayed_repairs(pack, since=since, until=until, incidents=incidents, tickets=tickets,
-                                       zone=zone, region=region, overrides=overrides, notes=notes)  # fmt: skip
+                                       zone=zone, region=region, overrides=overrides, notes=notes,
+                                       coverage=coverage)  # fmt: skip
         items += ofcom.missed_appointments(pack, since=since, until=until, tickets=tickets, zone=zone,
                                            overrides=overrides, notes=notes)  # fmt: skip
         tests = speedcode.measured(speeds, since, until)
@@ -83,7 +86,7 @@ def claims_for(rules: str, *, since: float, until: float, incidents: Sequence[In
     elif rules == "de-tkg":
         fee = plan.monthly_fee
         items += tkg.outages(pack, since=since, until=until, incidents=incidents, tickets=tickets, zone=zone,
-                             fee=fee, overrides=overrides, notes=notes)  # fmt: skip
+                             fee=fee, overrides=overrides, notes=notes, coverage=coverage)  # fmt: skip
         items += ofcom.missed_appointments(pack, since=since, until=until, tickets=tickets, zone=zone,
                                            overrides=overrides, notes=notes, floor_of_fee=fee)  # fmt: skip
         if fee <= 0 and any(not item.overridden for item in items):

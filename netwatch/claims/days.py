@@ -1,23 +1,20 @@
-"""Calendar and evidence helpers shared by the rule packs: local days, linking a ticket to the outages it is
-about, the repair instant, and money arithmetic.
-
-Owns how a ticket meets the measurements (which outages it covers, when the service came back, and what to say
-when the owner's ``fixed`` and the measurement disagree). Pure: every instant comes from the caller.
+"""Calendar and money helpers shared by the rule packs: local days, the days of an episode a rule pays (measured
+down, not paid to an earlier ticket), and money arithmetic. How a ticket meets the measurements is
+``netwatch.claims.episode``. Pure: every instant comes from the caller.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from netwatch.model import Cause, Incident, Kind, Ticket
+from netwatch.claims.episode import Basis, DayState, Episode
+from netwatch.model import Cause, Incident, Kind
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 TIMES = "\u00d7"  # the multiplication sign: "3 calendar days TIMES £9.76"
-_TOLERANCE = 15 * 60.0  # seconds the owner's ``fixed`` may differ from the measured end before we say so
 
 
 def day_start(day: date, zone: ZoneInfo) -> float:
@@ -27,27 +24,6 @@ def day_start(day: date, zone: ZoneInfo) -> float:
 
 def local_date(at: float, zone: ZoneInfo) -> date:
     return datetime.fromtimestamp(at, zone).date()
-
-
-def days_between(first: date, last: date) -> Iterator[date]:
-    """``first`` to ``last`` inclusive."""
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
-
-
-def counted_days(from_day: date, stop: float, zone: ZoneInfo, *, since: float, until: float) -> list[date]:
-    """The local days on or after ``from_day`` that begin before ``stop`` (the repair) and within [since, until):
-    a day counts once it has begun without service; days of an earlier or later period are that period's."""
-    end = min(stop, until)
-    days: list[date] = []
-    day = from_day
-    while (begin := day_start(day, zone)) < end:
-        if begin >= since:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
 
 
 def runs(entries: Sequence[tuple[date, object]]) -> list[list[date]]:
@@ -88,51 +64,43 @@ def on(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
-@dataclass(frozen=True)
-class Repair:
-    """When the service of a ticket came back, and how we know. ``basis``: "measured" (end of the last linked
-    outage), "ticket" (the owner's ``fixed``: no outage was measured) or "open" (still down at ``until``: the
-    claim is still accruing). ``note`` is set when the ticket's ``fixed`` and the measurement disagree."""
+def payable_days(found: Episode, first: date, zone: ZoneInfo, *, since: float, until: float, paid: dict[date, str],
+                 notes: list[str]) -> list[date]:  # fmt: skip
+    """The days from ``first`` (the first day a rule pays) on which the episode's line was measured down, inside
+    [since, until) and not already ``paid`` to an earlier ticket (recorded there now). Says in ``notes`` when the
+    episode has nothing to claim, which days only unmonitored time kept open, and which another ticket has."""
+    ref = found.ticket.ref
+    if found.basis is Basis.NONE:
+        if first <= local_date(until, zone):
+            notes.append(f"Ticket {ref}: no loss of service was measured after the report "
+                         f"({when(found.ticket.reported, zone)}): nothing is due for it.")  # fmt: skip
+        return []
+    days = found.days(first, zone, since, until)
+    unknown = [day for day, state in days if state is DayState.UNKNOWN]
+    if unknown:
+        them = "it is" if len(unknown) == 1 else "they are"
+        notes.append(f"Ticket {ref}: netwatch was not running on {_list(unknown)}, so {them} not counted; the "
+                     "provider's own records can show whether the fault lasted through them.")  # fmt: skip
+    counted, taken = [], []
+    for day, state in days:
+        if state is not DayState.DOWN:
+            continue
+        if day in paid:
+            taken.append(day)
+        else:
+            paid[day] = ref
+            counted.append(day)
+    if taken:
+        notes.append(f"Ticket {ref}: {_list(taken)} {'is' if len(taken) == 1 else 'are'} already counted under ticket "
+                     f"{paid[taken[0]]} (the same fault): not counted twice.")  # fmt: skip
+    return counted
 
-    ticket: Ticket
-    outages: tuple[Incident, ...]
-    at: float
-    basis: str
-    note: str = ""
 
-    def phrase(self, zone: ZoneInfo) -> str:
-        if self.basis == "measured":
-            return f"service back {when(self.at, zone)} (measured: end of the last of {len(self.outages)} outage(s))"
-        if self.basis == "ticket":
-            return f"repaired {when(self.at, zone)} according to the ticket (no outage measured)"
-        return f"still down at {when(self.at, zone)}: the claim is still accruing"
+def _list(days: Sequence[date]) -> str:
+    runs_of = runs([(day, None) for day in days])
+    return ", ".join(on(r[0]) if len(r) == 1 else f"{on(r[0])} to {on(r[-1])}" for r in runs_of)
 
 
 def losses(incidents: Sequence[Incident], causes: frozenset[Cause]) -> list[Incident]:
     """The incidents that count as loss of service: outages whose cause the pack lists."""
     return sorted((i for i in incidents if i.kind is Kind.OUTAGE and i.cause in causes), key=lambda i: i.start)
-
-
-def repair_of(ticket: Ticket, outages: Sequence[Incident], until: float, zone: ZoneInfo) -> Repair:
-    """Link ``ticket`` to the ``outages`` overlapping [reported, fixed or until] and find its repair instant."""
-    window_end = ticket.fixed if ticket.fixed is not None else until
-    linked = tuple(o for o in outages if o.start <= window_end and (o.end if o.end is not None else until)
-                   >= ticket.reported)  # fmt: skip
-    if not linked:
-        if ticket.fixed is not None and ticket.fixed <= until:
-            return Repair(ticket, linked, ticket.fixed, "ticket")
-        return Repair(ticket, linked, until, "open")
-    last = max(linked, key=lambda o: o.end if o.end is not None else until)
-    if last.end is None or last.end > until:
-        repair = Repair(ticket, linked, until, "open")
-    else:
-        repair = Repair(ticket, linked, last.end, "measured")
-    if ticket.fixed is not None and abs(ticket.fixed - repair.at) > _TOLERANCE and repair.basis != "open":
-        note = (f"Ticket {ticket.ref}: the ticket says fixed {when(ticket.fixed, zone)}, but the measured outage "
-                f"ended {when(repair.at, zone)}; the measurement is used.")  # fmt: skip
-        return Repair(ticket, linked, repair.at, repair.basis, note)
-    if ticket.fixed is not None and repair.basis == "open" and ticket.fixed <= until:
-        note = (f"Ticket {ticket.ref}: the ticket says fixed {when(ticket.fixed, zone)}, but the line was still "
-                f"measured down at {when(until, zone)}; the measurement is used.")  # fmt: skip
-        return Repair(ticket, linked, repair.at, repair.basis, note)
-    return repair

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 import holidays as pyholidays
 
 from netwatch.claims import days as d
+from netwatch.claims.episode import episode
 from netwatch.claims.loader import Amount, Pack
 from netwatch.claims.model import ClaimItem
-from netwatch.model import Incident, Ticket
+from netwatch.model import Coverage, Incident, Ticket
 
 NATIONS = ("ENG", "WLS", "SCT", "NIR")
 
@@ -62,35 +63,37 @@ def unverified_note(amount: Amount, day: date, currency: str) -> str:
 
 def delayed_repairs(pack: Pack, *, since: float, until: float, incidents: Sequence[Incident],
                     tickets: Sequence[Ticket], zone: ZoneInfo, region: str, overrides: Mapping[str, Any],
-                    notes: list[str]) -> list[ClaimItem]:  # fmt: skip
+                    notes: list[str], coverage: Sequence[Coverage] | None = None) -> list[ClaimItem]:  # fmt: skip
+    """One line per ticket and rate: the calendar days after the two full working days on which the line was
+    measured down (``netwatch.claims.episode``); a day is paid once, to the earliest ticket that reaches it."""
     section = pack.section("repair")
     amount = pack.amounts[section["amount"]]
     source = pack.source_of("repair")
     nation = region if region in NATIONS else "ENG"
-    outages = d.losses(incidents, pack.causes)
     items: list[ClaimItem] = []
+    paid: dict[date, str] = {}  # day → the ticket it was paid to
     for ticket in sorted(tickets, key=lambda t: t.reported):
         if ticket.reported >= until:
             continue
-        repair = d.repair_of(ticket, outages, until, zone)
-        if repair.note:
-            notes.append(repair.note)
+        found = episode(ticket, incidents, coverage, until, pack.causes, zone)
+        if found.note:
+            notes.append(found.note)
         working, deadline = working_days_after(ticket.reported, section["working_days"], nation, zone)
         first = max(d.local_date(deadline, zone), pack.effective_from)
-        counted = d.counted_days(first, repair.at, zone, since=since, until=until)
+        counted = d.payable_days(found, first, zone, since=since, until=until, paid=paid, notes=notes)
         price_day = d.local_date(ticket.reported, zone) if pack.rate_date == "reported" else None
-        priced = {day: found for day in counted if (found := rate_for(amount, price_day or day, overrides))}
+        priced = {day: found_rate for day in counted if (found_rate := rate_for(amount, price_day or day, overrides))}
         for run in d.runs(list(priced.items())):
             rate, overridden, effective = priced[run[0]]
             quantity = len(run)
             total = d.times(quantity, rate)
-            start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), repair.at)
+            start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), found.end)
             basis = f"in force from {d.on(effective)}" if effective else "overridden in [claims.amounts]"
             plural = "s" if quantity != 1 else ""
             text = (f"Delayed repair, ticket {ticket.ref}: {quantity} calendar day{plural} {d.TIMES} "
                     f"{d.money(rate, pack.currency)} = {d.money(total, pack.currency)} ({d.on(run[0])} to "
                     f"{d.on(run[-1])}; the rate {basis}). Reported {d.when(ticket.reported, zone)}; two full working "
-                    f"days: {' and '.join(d.on(w) for w in working)}; {repair.phrase(zone)}.")  # fmt: skip
+                    f"days: {' and '.join(d.on(w) for w in working)}; {found.phrase(zone)}.")  # fmt: skip
             if not overridden and amount.unverified_on(price_day or run[-1]):
                 note = unverified_note(amount, price_day or run[-1], pack.currency)
                 if note not in notes:

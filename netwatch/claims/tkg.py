@@ -8,14 +8,15 @@ amounts: the larger of a fixed amount and a share of the monthly fee. Pure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch.claims import days as d
+from netwatch.claims.episode import episode
 from netwatch.claims.loader import Pack
 from netwatch.claims.model import ClaimItem
-from netwatch.model import Incident, Ticket
+from netwatch.model import Coverage, Incident, Ticket
 
 
 def daily_rate(pack: Pack, item: str, day_number: int, fee: float, overrides: Mapping[str, Any]) -> tuple[float, bool]:
@@ -37,20 +38,23 @@ def step_of(pack: Pack, day_number: int) -> str | None:
 
 
 def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incident], tickets: Sequence[Ticket],
-            zone: ZoneInfo, fee: float, overrides: Mapping[str, Any], notes: list[str]) -> list[ClaimItem]:  # fmt: skip
+            zone: ZoneInfo, fee: float, overrides: Mapping[str, Any], notes: list[str],
+            coverage: Sequence[Coverage] | None = None) -> list[ClaimItem]:  # fmt: skip
+    """One line per ticket and step: the days from day 3 after the report on which the line was measured down
+    (``netwatch.claims.episode``); a day is paid once, to the earliest ticket that reaches it."""
     section = pack.section("outage")
     source = pack.source_of("outage")
-    losses = d.losses(incidents, pack.causes)
     items: list[ClaimItem] = []
+    paid: dict[date, str] = {}
     for ticket in sorted(tickets, key=lambda t: t.reported):
         if ticket.reported >= until:
             continue
-        repair = d.repair_of(ticket, losses, until, zone)
-        if repair.note:
-            notes.append(repair.note)
+        found = episode(ticket, incidents, coverage, until, pack.causes, zone)
+        if found.note:
+            notes.append(found.note)
         report_day = d.local_date(ticket.reported, zone)
         first = max(report_day + timedelta(days=section["grace_days"] + 1), pack.effective_from)
-        counted = d.counted_days(first, repair.at, zone, since=since, until=until)
+        counted = d.payable_days(found, first, zone, since=since, until=until, paid=paid, notes=notes)
         keyed = []
         for day in counted:
             number = (day - report_day).days
@@ -75,8 +79,8 @@ def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incid
             text = (f"Complete outage, ticket {ticket.ref}: {numbers} after the report, "
                     f"{quantity} calendar day{'s' if quantity != 1 else ''} {d.TIMES} {d.money(rate, pack.currency)} = "
                     f"{d.money(total, pack.currency)} ({d.on(run[0])} to {d.on(run[-1])}; {basis}). Reported "
-                    f"{d.when(ticket.reported, zone)} (day 0); {repair.phrase(zone)}.")  # fmt: skip
-            start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), repair.at)
+                    f"{d.when(ticket.reported, zone)} (day 0); {found.phrase(zone)}.")  # fmt: skip
+            start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), found.end)
             items.append(ClaimItem(section["title"], item, pack.id, source, ticket.ref, start, end, quantity, rate,
                                    total, pack.currency, text, overridden))  # fmt: skip
     return items

@@ -172,12 +172,13 @@ def ticketed(figures: Report, cfg: config.Config, probe: str) -> Report:
             first = min((t.reported for t in tickets), default=period.since)
             speeds = store.speed_results(min(first, period.since) - SPEED_CLOCK_LOOKBACK, period.until)
             campaign = campaign_in(store, cfg, period)
+            coverage = store.sessions(min(first, period.since), period.until)
     except StoreError as err:
         click.echo(f"netwatch: warning: no fault tickets in this report: {err}", err=True)
         return figures
     incidents = [f.incident for f in figures.incidents]
     measured = figures.sessions[-1].end if figures.sessions else period.since
-    claims = claim_figures(cfg, period, tickets, incidents, speeds, measured)
+    claims = claim_figures(cfg, period, tickets, incidents, speeds, measured, coverage)
     return replace(figures, claims=replace(claims, campaign=campaign))
 
 

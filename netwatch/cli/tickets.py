@@ -190,8 +190,11 @@ def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> 
 
     if not tickets:
         return ()
-    incidents = store.incidents(min(t.reported for t in tickets), now)  # overlapping: those open at a report too
-    return ticket_figures(tickets, incidents, now, cfg.business_hours)
+    first = min(t.reported for t in tickets)
+    incidents = store.incidents(first, now)  # overlapping: those open at a report too
+    coverage = store.sessions(first, now)
+    until = min(now, max((c.end for c in coverage), default=first))
+    return ticket_figures(tickets, incidents, coverage, until, cfg.business_hours)
 
 
 @ticket.command("list")

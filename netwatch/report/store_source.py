@@ -13,7 +13,7 @@ from dataclasses import replace
 from netwatch.campaign.progress import evaluation_of
 from netwatch.claims import claims_for
 from netwatch.config import UK_NATIONS, Config
-from netwatch.model import Incident, Role, SpeedResult, Target, Ticket
+from netwatch.model import Coverage, Incident, Role, SpeedResult, Target, Ticket
 from netwatch.report.compute import Period, Report, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.evidence import Seal, Unsynced, evidence_figures
 from netwatch.report.tickets import CampaignFigures, ClaimFigures, ticket_figures
@@ -51,6 +51,7 @@ def claim_figures(
     around: Sequence[Incident],
     speeds: Sequence[SpeedResult],
     measured_until: float,
+    coverage: Sequence[Coverage],
 ) -> ClaimFigures:
     """The tickets of the period against the incidents ``around`` them, and what ``[claims] rules`` gives. Open
     tickets and outages are measured to ``measured_until`` (the end of the monitored time in the period), never
@@ -67,8 +68,10 @@ def claim_figures(
         timezone=cfg.business_hours.timezone.key,
         region=uk_nation(cfg),
         overrides=cfg.claims.amounts,
+        coverage=coverage,
     )
-    return ClaimFigures(ticket_figures(tickets, around, until, cfg.business_hours), claims, cfg.claims.rules)
+    figures = ticket_figures(tickets, around, coverage, until, cfg.business_hours)
+    return ClaimFigures(figures, claims, cfg.claims.rules)
 
 
 def figures(store: Store, cfg: Config, chosen: Period) -> Report:
@@ -107,7 +110,8 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         evidence=evidence,
     )
     measured = report.sessions[-1].end if report.sessions else chosen.since
-    claims = claim_figures(cfg, chosen, tickets, around, speeds, measured)
+    coverage = store.sessions(min(first, chosen.since), chosen.until)  # a ticket's fault may reach back before
+    claims = claim_figures(cfg, chosen, tickets, around, speeds, measured, coverage)
     return replace(report, claims=replace(claims, campaign=campaign_in(store, cfg, chosen)))
 
 

@@ -1,9 +1,10 @@
-"""Fault tickets against the measurements: which incidents each ticket covers and how long the line stayed down
-after the provider was told.
+"""Fault tickets against the measurements: the provider's outages each ticket covers and how long the line
+stayed down after the provider was told, as a report shows them.
 
-Owns linking (a ticket covers every incident that overlaps the time from its report to its repair, or to the end
-of the period while it is open) and the figures a report shows per ticket. Pure: the caller passes the tickets,
-the incidents around them and the instant open things are measured to.
+Owns the figures per ticket and the claims part of a report (``ClaimFigures``). Which outages a ticket covers and
+when its fault was repaired is ``netwatch.claims.episode`` (the one rule the claims use too), with the causes the
+provider answers for (isp, upstream, dns). Pure: the caller passes the tickets, the incidents around them, the
+coverage and the instant open things are measured to.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netwatch.model import Incident, Kind, Ticket
+from netwatch.claims.episode import Basis, Episode, episode
+from netwatch.model import Coverage, Incident, Ticket
 from netwatch.schedule import BusinessHours
 
 if TYPE_CHECKING:
@@ -20,71 +22,61 @@ if TYPE_CHECKING:
     from netwatch.campaign.progress import Campaign
     from netwatch.claims.model import Claims
 
-__all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "TicketFigures", "linked", "ticket_figures"]
+__all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "TicketFigures", "ticket_figures"]
 
 
 @dataclass(frozen=True)
 class TicketFigures:
-    """One ticket with the incidents it covers. ``down_after_report`` counts outage time from the report to the
-    repair (or to ``until`` while open): what the provider let run on after it knew."""
+    """One ticket against the measurements (``netwatch.claims.episode``): the provider's outages from the report
+    to the repair, the outage time after the report (what the provider let run on after it knew), when the line
+    was measured back (None while still down, or when netwatch was not running to see it)."""
 
     ticket: Ticket
-    incidents: tuple[Incident, ...]  # every kind, by start
-    until: float  # where an open ticket or incident is measured to
+    episode: Episode
+    until: float  # where open tickets and outages are measured to
     down_after_report: float
     business_after_report: float
-    down_since: float | None  # start of the earliest outage covered (often before the report)
-    restored: float | None  # end of the last outage covered; None while one is still open
 
     @property
     def outages(self) -> tuple[Incident, ...]:
-        return tuple(i for i in self.incidents if i.kind is Kind.OUTAGE)
+        return self.episode.outages
+
+    @property
+    def down_since(self) -> float | None:
+        """Start of the earliest outage of the fault (often before the report)."""
+        return min((i.start for i in self.outages), default=None)
+
+    @property
+    def restored(self) -> float | None:
+        return self.episode.restored
 
     @property
     def window_end(self) -> float:
-        return self.ticket.fixed if self.ticket.fixed is not None else self.until
-
-
-def linked(ticket: Ticket, incidents: Sequence[Incident], until: float) -> tuple[Incident, ...]:
-    """The incidents overlapping [reported, fixed or until]: one open at the report counts, one ending before it
-    does not (the provider was told of a fault that had already cleared)."""
-    end = ticket.fixed if ticket.fixed is not None else until
-    return tuple(
-        sorted(
-            (i for i in incidents if i.start <= end and (i.end if i.end is not None else until) > ticket.reported),
-            key=lambda i: (i.start, i.kind.value),
-        )
-    )
+        return self.episode.end if self.episode.basis is not Basis.NONE else self.ticket.reported
 
 
 def ticket_figures(
-    tickets: Sequence[Ticket], incidents: Sequence[Incident], until: float, hours: BusinessHours
+    tickets: Sequence[Ticket],
+    incidents: Sequence[Incident],
+    coverage: Sequence[Coverage] | None,
+    until: float,
+    hours: BusinessHours,
 ) -> tuple[TicketFigures, ...]:
-    """Figures of every ticket as of ``until`` (the end of a report's period: nothing after it is counted), oldest
-    report first."""
+    """Figures of every ticket as of ``until`` (the end of the monitored time of a report's period: nothing after
+    it is counted), oldest report first. ``coverage``: when netwatch was running (None: throughout)."""
+    from netwatch.report.compute import ISP_CAUSES
+
     out = []
     for ticket in sorted(tickets, key=lambda t: (t.reported, t.ref)):
-        covered = linked(ticket, incidents, until)
-        end = min(ticket.fixed, until) if ticket.fixed is not None else until
-        down = business = 0.0
-        for inc in covered:
-            if inc.kind is not Kind.OUTAGE:
-                continue
-            lo, hi = max(inc.start, ticket.reported), min(inc.end if inc.end is not None else until, end)
-            if hi > lo:
-                down += hi - lo
-                business += hours.seconds_ts(lo, hi)
-        outages = [i for i in covered if i.kind is Kind.OUTAGE]
-        still_down = any(i.end is None for i in outages)
+        found = episode(ticket, incidents, coverage, until, ISP_CAUSES, hours.timezone)
+        down = found.down_intervals()
         out.append(
             TicketFigures(
                 ticket=ticket,
-                incidents=covered,
+                episode=found,
                 until=until,
-                down_after_report=down,
-                business_after_report=business,
-                down_since=min((i.start for i in outages), default=None),
-                restored=None if still_down or not outages else max(i.end or until for i in outages),
+                down_after_report=sum(hi - lo for lo, hi in down),
+                business_after_report=sum(hours.seconds_ts(lo, hi) for lo, hi in down),
             )
         )
     return tuple(out)

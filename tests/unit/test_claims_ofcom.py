@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from netwatch.claims import Claims, claims_for
 from netwatch.configrecords import PlanConfig
-from netwatch.model import Cause, Incident, Kind, Ticket
+from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
 
 TZ = "Europe/London"
 PLAN = PlanConfig("Example ISP", "A-1", 30.0, 0.0, 80.0, 20.0)
@@ -33,10 +33,12 @@ def outage(start: float, end: float | None, cause: Cause = Cause.ISP) -> Inciden
 
 
 def uk(tickets: list[Ticket], incidents: list[Incident], *, region: str = "ENG", since: float | None = None,
-       until: float | None = None, overrides: dict[str, float] | None = None) -> Claims:  # fmt: skip
+       until: float | None = None, overrides: dict[str, float] | None = None,
+       coverage: list[Coverage] | None = None) -> Claims:  # fmt: skip
     claims = claims_for("uk-ofcom", since=at(2023, 12, 1) if since is None else since,
                         until=at(2025, 1, 1) if until is None else until, incidents=incidents, tickets=tickets,
-                        speeds=[], plan=PLAN, timezone=TZ, region=region, overrides=overrides or {})  # fmt: skip
+                        speeds=[], plan=PLAN, timezone=TZ, region=region, overrides=overrides or {},
+                        coverage=coverage)  # fmt: skip
     assert claims is not None
     return claims
 
@@ -62,7 +64,7 @@ def test_repair_one_second_later_pays_one_day() -> None:
     assert claims.items[0].explanation == (
         "Delayed repair, ticket ABC123: 1 calendar day \u00d7 £9.33 = £9.33 (Thu 7 Mar 2024 to Thu 7 Mar 2024; the "
         "rate in force from Sat 1 Apr 2023). Reported Mon 4 Mar 2024 10:00; two full working days: Tue 5 Mar 2024 "
-        "and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured: end of the last of 1 outage(s))."
+        "and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured; 1 outage(s) since the report)."
     )
     assert claims.request == (
         "Under Ofcom's automatic compensation scheme I ask you to pay £9.33: Delayed repair, ticket ABC123: "
@@ -195,31 +197,89 @@ def test_still_down_at_until_is_still_accruing() -> None:
     assert "still down at Fri 8 Mar 2024 12:00: the claim is still accruing" in claims.items[0].explanation
 
 
-def test_repair_from_the_ticket_when_nothing_was_measured() -> None:
-    claims = uk([Ticket("T", MON_10, fixed=at(2024, 3, 8, 12))], [])
-    assert lines(claims) == [(2, 9.33, 18.66)]
-    assert "repaired Fri 8 Mar 2024 12:00 according to the ticket (no outage measured)" in claims.items[0].explanation
+def test_nothing_measured_down_after_the_report_pays_nothing() -> None:
+    # Monitored throughout, no outage (or only the owner's own): the ticket's word alone is not a measured loss.
+    for incidents in ([], [outage(at(2024, 3, 4, 9), at(2024, 3, 12), Cause.LOCAL)]):
+        claims = uk([Ticket("T", MON_10, fixed=at(2024, 3, 8, 12))], incidents)
+        assert claims.items == ()
+        assert claims.notes[0] == (
+            "Ticket T: no loss of service was measured after the report (Mon 4 Mar 2024 10:00): nothing is due for it."
+        )
 
 
-def test_linking_outage_before_report_local_cause_ignored_and_flaps() -> None:
-    started_before = outage(at(2024, 3, 3, 22), at(2024, 3, 7, 6))  # began Sunday, before the report: linked
+def test_an_outage_that_cleared_before_the_report_is_not_the_tickets() -> None:
+    claims = uk([Ticket("T", MON_10)], [outage(at(2024, 3, 1), at(2024, 3, 2)), outage(at(2024, 3, 4, 8), MON_10)])
+    assert claims.items == ()
+
+
+def test_an_outage_that_began_before_the_report_is_the_tickets() -> None:
+    started_before = outage(at(2024, 3, 3, 22), at(2024, 3, 7, 6))  # began Sunday: Thu 7 until 06:00
     assert lines(uk([Ticket("T", MON_10)], [started_before])) == [(1, 9.33, 9.33)]
-    ended_before = outage(at(2024, 3, 1), at(2024, 3, 2))  # over before the report: not linked
-    local = outage(at(2024, 3, 4, 9), at(2024, 3, 12), Cause.LOCAL)  # the owner's side: never counts
-    claims = uk([Ticket("T", MON_10, fixed=at(2024, 3, 7, 12))], [ended_before, local])
-    assert "according to the ticket" in claims.items[0].explanation
-    flaps = [outage(at(2024, 3, 4, 9), at(2024, 3, 5, 10)), outage(at(2024, 3, 5, 11), at(2024, 3, 6, 12)),
-             outage(at(2024, 3, 8, 8), at(2024, 3, 9, 6))]  # fmt: skip
-    claims = uk([Ticket("T", MON_10)], flaps)  # repaired at the last one's end, Sat 06:00: Thu, Fri, Sat
-    assert lines(claims) == [(3, 9.33, 27.99)]
-    assert "end of the last of 3 outage(s)" in claims.items[0].explanation
+
+
+def test_flaps_are_one_fault_but_a_day_back_up_is_a_repair() -> None:
+    # Down Mon 09:00-Tue 10:00, back 30 min, down Tue 10:30-Thu 12:00, back 20 min, down Thu 12:20-Fri 06:00: one
+    # fault repaired Fri 06:00 (Thu and Fri paid). Up all Saturday, then down Sun 10 Mar: a new fault, not this one.
+    flaps = [outage(at(2024, 3, 4, 9), at(2024, 3, 5, 10)), outage(at(2024, 3, 5, 10, 30), at(2024, 3, 7, 12)),
+             outage(at(2024, 3, 7, 12, 20), at(2024, 3, 8, 6)),
+             outage(at(2024, 3, 10, 9), at(2024, 3, 11, 12))]  # fmt: skip
+    claims = uk([Ticket("T", MON_10)], flaps)
+    assert lines(claims) == [(2, 9.33, 18.66)]
+    assert "service back Fri 8 Mar 2024 06:00 (measured; 3 outage(s) since the report)" in claims.items[0].explanation
+
+
+def test_a_day_netwatch_did_not_see_is_listed_not_paid() -> None:
+    # Monitored Mon 00:00-Thu 12:00 (the outage closed at the session's last round) and again from Sat 10:00, when
+    # the line is still down until 14:00: Thu and Sat were measured down, Fri was not seen.
+    down = [outage(at(2024, 3, 4, 9), at(2024, 3, 7, 12)), outage(at(2024, 3, 9, 10), at(2024, 3, 9, 14))]
+    seen = [Coverage(at(2024, 3, 4), at(2024, 3, 7, 12)), Coverage(at(2024, 3, 9, 10), at(2024, 3, 11))]
+    claims = uk([Ticket("T", MON_10)], down, coverage=seen, until=at(2024, 3, 11))
+    assert lines(claims) == [(1, 9.33, 9.33), (1, 9.33, 9.33)]
+    assert [item.start for item in claims.items] == [at(2024, 3, 7), at(2024, 3, 9)]
+    assert claims.notes[0] == (
+        "Ticket T: netwatch was not running on Fri 8 Mar 2024, so it is not counted; the provider's own records can "
+        "show whether the fault lasted through them."
+    )
+
+
+def test_repair_from_the_ticket_inside_unmonitored_time() -> None:
+    # Down from Mon 09:00 until monitoring stopped Thu 12:00; the owner says fixed Fri 12:00, while netwatch was off.
+    seen = [Coverage(at(2024, 3, 4), at(2024, 3, 7, 12)), Coverage(at(2024, 3, 11), at(2024, 3, 12))]
+    claims = uk([Ticket("T", MON_10, fixed=at(2024, 3, 8, 12))], [outage(at(2024, 3, 4, 9), at(2024, 3, 7, 12))],
+                coverage=seen, until=at(2024, 3, 12))  # fmt: skip
+    assert lines(claims) == [(1, 9.33, 9.33)]  # Thu; Fri was not seen
+    assert "repaired Fri 8 Mar 2024 12:00 according to the ticket (netwatch was not running then)" in (
+        claims.items[0].explanation
+    )
+    assert "netwatch was not running on Fri 8 Mar 2024" in claims.notes[0]
+
+
+def test_a_ticket_reported_before_monitoring_began() -> None:
+    # Reported Mon 10:00, netwatch started Wed 09:00 with the line down until Fri 12:00: Thu and Fri are paid.
+    seen = [Coverage(at(2024, 3, 6, 9), at(2024, 3, 12))]
+    claims = uk([Ticket("EARLY", MON_10)], [outage(at(2024, 3, 6, 9), at(2024, 3, 8, 12))], coverage=seen,
+                until=at(2024, 3, 12))  # fmt: skip
+    assert lines(claims) == [(2, 9.33, 18.66)]
+
+
+def test_two_tickets_for_one_fault_pay_each_day_once() -> None:
+    # One outage Mon 4 09:00 to Mon 11 Mar 12:00. T1 (Mon 10:00): Thu 7 to Mon 11 = 5 days. T2 (Tue 10:00, the
+    # owner called again): its days from Fri 8 are T1's already.
+    down = [outage(at(2024, 3, 4, 9), at(2024, 3, 11, 12))]
+    claims = uk([Ticket("T2", at(2024, 3, 5, 10)), Ticket("T1", MON_10)], down)
+    assert [(item.ticket, item.quantity) for item in claims.items] == [("T1", 5)]
+    assert claims.total == 46.65
+    assert claims.notes[0] == (
+        "Ticket T2: Fri 8 Mar 2024 to Mon 11 Mar 2024 are already counted under ticket T1 (the same fault): not "
+        "counted twice."
+    )
 
 
 def test_measurement_wins_over_the_tickets_fixed_with_a_note() -> None:
     claims = uk([Ticket("ABC123", MON_10, fixed=at(2024, 3, 7, 9))], [outage(at(2024, 3, 4, 9), at(2024, 3, 9, 12))])
     assert lines(claims) == [(3, 9.33, 27.99)]
     assert claims.notes[0] == (
-        "Ticket ABC123: the ticket says fixed Thu 7 Mar 2024 09:00, but the measured outage ended Sat 9 Mar 2024 "
+        "Ticket ABC123: the ticket says fixed Thu 7 Mar 2024 09:00, but the line was measured back at Sat 9 Mar 2024 "
         "12:00; the measurement is used."
     )
 

@@ -46,7 +46,7 @@ def test_day_3_fixed_amount_wins_with_fee_40() -> None:
     assert claims.items[0].explanation == (
         "Complete outage, ticket ST-42: day 3 after the report, 1 calendar day \u00d7 €5.00 = €5.00 "
         "(Thu 7 Mar 2024 to Thu 7 Mar 2024; the larger of €5.00 and 10 % of the monthly fee €40.00). Reported "
-        "Mon 4 Mar 2024 10:00 (day 0); service back Thu 7 Mar 2024 00:00 (measured: end of the last of 1 outage(s))."
+        "Mon 4 Mar 2024 10:00 (day 0); service back Thu 7 Mar 2024 00:00 (measured; 1 outage(s) since the report)."
     )
     assert claims.currency == "EUR"
     assert claims.items[0].source.url == "https://www.gesetze-im-internet.de/tkg_2021/__58.html"

@@ -1,13 +1,14 @@
-"""Tickets against the measurements: which incidents a ticket covers, and the outage time after the report,
-with hand-computed figures."""
+"""Tickets against the measurements (netwatch.claims.episode through report.tickets): which outages a ticket
+covers, the outage time after the report and when the line came back, with hand-computed figures."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from netwatch.model import Cause, Channel, Incident, Kind, Ticket
-from netwatch.report.tickets import linked, ticket_figures
+from netwatch.claims.episode import FLAP_GAP, Basis, Span, State, timeline
+from netwatch.model import Cause, Channel, Coverage, Incident, Kind, Ticket
+from netwatch.report.tickets import TicketFigures, ticket_figures
 from netwatch.schedule import BusinessHours
 
 LONDON = ZoneInfo("Europe/London")
@@ -24,49 +25,77 @@ def outage(start: str, end: str | None, cause: Cause = Cause.ISP) -> Incident:
     return Incident(Kind.OUTAGE, cause, at(start), None if end is None else at(end))
 
 
-# Monday 2 November 2026: down 08:00-12:00, back, down again 13:00-13:30 (a flap), a local fault 15:00-15:10.
+# Monday 2 November 2026: down 08:00-12:00, back 30 minutes, down 12:30-13:30 (a flap), a local fault 15:00-15:10.
 MORNING = outage("2026-11-02 08:00", "2026-11-02 12:00")
-FLAP = outage("2026-11-02 13:00", "2026-11-02 13:30")
+FLAP = outage("2026-11-02 12:30", "2026-11-02 13:30")
 ROUTER = outage("2026-11-02 15:00", "2026-11-02 15:10", Cause.LOCAL)
 EARLIER = outage("2026-11-01 20:00", "2026-11-01 20:05")  # cleared before the report
-SLOW = Incident(Kind.SLOW, Cause.ISP, at("2026-11-02 12:30"), at("2026-11-02 14:00"))
+SLOW = Incident(Kind.SLOW, Cause.ISP, at("2026-11-02 12:10"), at("2026-11-02 14:00"))
 ALL = [EARLIER, MORNING, SLOW, FLAP, ROUTER]
+END = at("2026-11-03 00:00")
 
 
-def test_a_ticket_covers_what_overlaps_its_report_to_its_repair() -> None:
-    ticket = Ticket("T1", at("2026-11-02 08:30"), Channel.PHONE, fixed=at("2026-11-02 14:00"))
-    assert linked(ticket, ALL, until=at("2026-11-03 00:00")) == (MORNING, SLOW, FLAP)
+def one(
+    ticket: Ticket, incidents: list[Incident], until: float = END, coverage: list[Coverage] | None = None
+) -> TicketFigures:
+    (figures,) = ticket_figures([ticket], incidents, coverage, until, HOURS)
+    return figures
+
+
+def test_the_fault_runs_from_the_report_through_its_flaps_to_the_line_back_for_good() -> None:
+    f = one(Ticket("T1", at("2026-11-02 08:30"), Channel.PHONE, fixed=at("2026-11-02 14:00")), ALL)
+    # 08:30-12:00 (3 h 30) + 12:30-13:30 (1 h) = 4 h 30, of it in business hours from 09:00: 3 h + 1 h = 4 h. The
+    # slow incident is not an outage, the local fault is the owner's, and 13:30 is when the line came back.
+    assert f.outages == (MORNING, FLAP)
+    assert (f.down_after_report, f.business_after_report) == (4.5 * 3600, 4 * 3600)
+    assert (f.down_since, f.restored) == (MORNING.start, FLAP.end)
 
 
 def test_an_outage_that_cleared_before_the_report_is_not_covered() -> None:
-    ticket = Ticket("T1", at("2026-11-01 20:05"))
-    assert EARLIER not in linked(ticket, ALL, until=at("2026-11-03 00:00"))
+    f = one(Ticket("T1", at("2026-11-01 20:05")), ALL)
+    assert EARLIER not in f.outages and f.episode.basis is Basis.NONE and f.down_after_report == 0
 
 
-def test_downtime_after_the_report_counts_only_outages_inside_the_ticket() -> None:
-    ticket = Ticket("T1", at("2026-11-02 08:30"), fixed=at("2026-11-02 14:00"))
-    (f,) = ticket_figures([ticket], ALL, at("2026-11-03 00:00"), HOURS)
-    # 08:30-12:00 (3 h 30) + 13:00-13:30 (30 min) = 4 h; business hours from 09:00: 3 h + 30 min = 3 h 30.
-    assert f.down_after_report == 4 * 3600
-    assert f.business_after_report == 3.5 * 3600
-    assert (f.down_since, f.restored) == (MORNING.start, FLAP.end)
-    assert f.outages == (MORNING, FLAP)
-
-
-def test_an_open_ticket_runs_to_the_end_of_the_period_and_an_open_outage_is_still_down() -> None:
+def test_an_open_ticket_with_the_line_still_down_runs_to_the_end_of_what_was_measured() -> None:
     still = outage("2026-11-02 08:00", None)
-    ticket = Ticket("T2", at("2026-11-02 10:00"))
-    (f,) = ticket_figures([ticket], [still], at("2026-11-02 18:00"), HOURS)
+    f = one(Ticket("T2", at("2026-11-02 10:00")), [still], until=at("2026-11-02 18:00"))
     assert f.down_after_report == 8 * 3600 and f.business_after_report == 7 * 3600
-    assert f.restored is None and f.down_since == still.start and f.window_end == at("2026-11-02 18:00")
+    assert f.restored is None and f.episode.basis is Basis.OPEN and f.down_since == still.start
 
 
-def test_nothing_after_the_period_is_counted() -> None:
-    ticket = Ticket("T3", at("2026-11-02 08:30"), fixed=at("2026-11-02 14:00"))
-    (f,) = ticket_figures([ticket], ALL, at("2026-11-02 11:00"), HOURS)
+def test_nothing_after_the_end_is_counted() -> None:
+    f = one(Ticket("T3", at("2026-11-02 08:30"), fixed=at("2026-11-02 14:00")), ALL, until=at("2026-11-02 11:00"))
     assert f.down_after_report == 2.5 * 3600  # 08:30-11:00
+    assert f.episode.basis is Basis.OPEN
+
+
+def test_monitoring_stopped_with_the_line_down() -> None:
+    # netwatch ran until 10:00 (the outage closed at its last round); the owner never closed the ticket.
+    seen = [Coverage(at("2026-11-02 00:00"), at("2026-11-02 10:00"))]
+    f = one(Ticket("T4", at("2026-11-02 08:30")), [outage("2026-11-02 08:00", "2026-11-02 10:00")], coverage=seen)
+    assert f.episode.basis is Basis.UNMONITORED and f.restored is None
+    assert (f.episode.end, f.down_after_report) == (at("2026-11-02 10:00"), 1.5 * 3600)
+
+
+def test_timeline_states() -> None:
+    seen = [Coverage(at("2026-11-02 00:00"), at("2026-11-02 12:00"))]
+    spans = timeline([MORNING], seen, at("2026-11-02 06:00"), at("2026-11-02 14:00"))
+    assert spans == [
+        Span(at("2026-11-02 06:00"), at("2026-11-02 08:00"), State.UP),
+        Span(at("2026-11-02 08:00"), at("2026-11-02 12:00"), State.DOWN),
+        Span(at("2026-11-02 12:00"), at("2026-11-02 14:00"), State.UNKNOWN),
+    ]
+
+
+def test_a_line_back_for_the_flap_gap_is_repaired() -> None:
+    back = at("2026-11-02 12:00")
+    later = Incident(Kind.OUTAGE, Cause.ISP, back + FLAP_GAP, back + FLAP_GAP + 600)
+    f = one(Ticket("T5", at("2026-11-02 09:00")), [MORNING, later])
+    assert f.restored == back and f.outages == (MORNING,)
+    f = one(Ticket("T5", at("2026-11-02 09:00")), [MORNING, Incident(Kind.OUTAGE, Cause.ISP, later.start - 1, None)])
+    assert f.restored is None  # back 59 min 59 s only: the same fault, still down
 
 
 def test_tickets_come_oldest_first() -> None:
     late, early = Ticket("B", at("2026-11-02 10:00")), Ticket("A", at("2026-11-02 09:00"))
-    assert [f.ticket.ref for f in ticket_figures([late, early], [], at("2026-11-03 00:00"), HOURS)] == ["A", "B"]
+    assert [f.ticket.ref for f in ticket_figures([late, early], [], None, END, HOURS)] == ["A", "B"]
