@@ -55,6 +55,7 @@ class Campaign:
     seed: int
     start: date
     slots: tuple[StoredSlot, ...]
+    replaced: float | None = None  # when a newer plan replaced it (UTC Unix seconds); it is then never run
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,13 +8,22 @@ test lock shared with the daemon (``speedlock``), stores every attempt and links
 slot up. The clock is injected (``Clock``), so tests run a whole campaign in moments; the product has only the
 real one. A stop (the ``cancel`` event: SIGTERM, Ctrl-C) ends a wait at once and aborts a running test, which is
 stored but not counted; the slot stays open for the next run.
+
+Also owns the run lock (``exclusive``: ``<store path>.campaign.lock``, held by `netwatch campaign run` for its
+whole life and by `netwatch campaign plan` while it replaces a campaign), so one run measures a store's campaign
+and no plan replaces it under the run. Right before each of its writes (after taking the speed test lock, for a
+test) the runner reads its campaign again and stops when it was replaced or its slot changed: a store written by
+other means must not get measurements in a campaign nobody runs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +40,37 @@ if TYPE_CHECKING:
 
 MAX_NAP_S = 60.0
 LOCK_WAIT_S = 180.0  # a scheduled daemon test takes a minute or two; waiting longer makes the slot late
+
+
+def run_lock_path(store: Path) -> Path:
+    return store.with_name(store.name + ".campaign.lock")
+
+
+@contextlib.contextmanager
+def exclusive(store: Path, fix: str) -> Iterator[None]:
+    """Hold the run lock of ``store`` for the block, or raise CampaignError at once, naming the run that holds it
+    (its pid, written into the lock file) and ending with ``fix``. The kernel releases it when the process dies."""
+    path = run_lock_path(store)
+    try:
+        handle = path.open("a+")
+    except OSError as err:
+        raise CampaignError(
+            f"cannot open the campaign run lock {path} ({err.strerror}): let this user write to {path.parent}"
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip()
+            who = f" (pid {pid})" if pid.isdigit() else ""
+            raise CampaignError(
+                f"a `netwatch campaign run`{who} is already running the campaign of {store}: {fix}"
+            ) from None
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
 
 
 class Clock(Protocol):
@@ -82,10 +122,8 @@ def run(
     announced: tuple[int, int] | None = None  # (slot, attempts) of the last wait said
     campaign: progress.Campaign | None = None
     while True:
-        if campaign is None:  # read again after each write of ours: nobody else writes a campaign's slots
-            campaign = store.campaign(campaign_id)
-        if campaign is None:
-            raise CampaignError(f"campaign {campaign_id} is not in the store {store.path}")
+        if campaign is None:  # read again after each write of ours; ``_recheck`` before each write covers others
+            campaign = _recheck(store, campaign_id, None)
         now = clock.now()
         action = progress.decide(campaign, now)
         if isinstance(action, progress.Complete):
@@ -95,6 +133,7 @@ def run(
         if isinstance(action, progress.Broken):
             return Finished(Outcome.BROKEN, action.reasons)
         if isinstance(action, progress.Miss):
+            _recheck(store, campaign.id, action.slot)
             store.campaign_missed(action.slot.id, action.reason)
             echo(f"{campaign.label(action.slot)} missed: {action.reason}")
             campaign = None
@@ -131,6 +170,7 @@ def _measure(
         if not free:
             echo(f"{label}: another speed test still holds {lock} after {lock_wait:.0f} s; trying again")
             return False
+        _recheck(store, campaign.id, slot)  # the lock wait can take minutes: this is the last moment to look
         attempts = run_with_fallback(list(backends), cancel)
     if not attempts:
         raise CampaignError("no speed test backend is configured: set [speedtest] backend")
@@ -148,3 +188,25 @@ def _measure(
         retry = f"; tried again in {planner.span(progress.RETRY_S)}" if left > 0 else "; no attempts left"
     echo(f"{label}{when}: {summary(last)}{retry}")
     return False
+
+
+def _recheck(store: Store, campaign_id: int, slot: progress.StoredSlot | None) -> progress.Campaign:
+    """Campaign ``campaign_id`` as stored now; raises CampaignError when it is gone or replaced, or ``slot`` is no
+    longer as this run last read it (another process measured it or gave it up)."""
+    campaign = store.campaign(campaign_id)
+    if campaign is None:
+        raise CampaignError(f"campaign {campaign_id} is not in the store {store.path}")
+    if campaign.replaced is not None:
+        raise CampaignError(
+            f"campaign {campaign_id} was replaced by a newer plan while this run waited: run `netwatch campaign "
+            "run` again to run the current one"
+        )
+    if slot is not None:
+        stored = next(s for s in campaign.slots if s.id == slot.id)
+        if (stored.status, stored.attempts) != (slot.status, slot.attempts):
+            raise CampaignError(
+                f"{campaign.label(slot)} changed in the store while this run waited (now {stored.status}, "
+                f"{stored.attempts} attempts): another process runs this campaign; stop it, then run "
+                "`netwatch campaign run` again"
+            )
+    return campaign

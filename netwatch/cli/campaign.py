@@ -74,6 +74,7 @@ def plan(
     replace: bool,
 ) -> None:
     """Plan a campaign: 30 random times keeping the procedure's rules, stored and printed."""
+    from netwatch.campaign import runner
     from netwatch.store.sqlite import Store
 
     with _errors(_debug(ctx)):
@@ -84,7 +85,8 @@ def plan(
         seed = random.SystemRandom().randrange(1_000_000) if seed is None else seed
         zone = cfg.business_hours.timezone_name
         schedule = planner.plan(start, zone, window, random.Random(seed), not_before=now)
-        with Store.open(cfg.store.path) as store:
+        fix = "stop it first (Ctrl-C in its terminal), then plan the new campaign"
+        with runner.exclusive(cfg.store.path, fix), Store.open(cfg.store.path) as store:
             old = store.campaign()
             if old is not None and old.done and not replace:
                 raise CampaignError(
@@ -119,7 +121,8 @@ def run(ctx: click.Context, config_path: Path | None) -> None:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        with Store.open(cfg.store.path) as store:
+        only_one = "only one runs per store; stop it (Ctrl-C in its terminal) to restart it"
+        with runner.exclusive(cfg.store.path, only_one), Store.open(cfg.store.path) as store:
             current = store.campaign()
             if current is None:
                 raise CampaignError(NONE_PLANNED)

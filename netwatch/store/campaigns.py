@@ -92,7 +92,8 @@ def load(conn: sqlite3.Connection, campaign: int | None) -> Campaign | None:
     if campaign is None and (campaign := current_id(conn)) is None:
         return None
     row = conn.execute(
-        "SELECT id, created_ms, timezone, daily_window, seed, start_day FROM campaigns WHERE id = ?", (campaign,)
+        "SELECT id, created_ms, timezone, daily_window, seed, start_day, replaced_ms FROM campaigns WHERE id = ?",
+        (campaign,),
     ).fetchone()
     if row is None:
         return None
@@ -113,4 +114,5 @@ def load(conn: sqlite3.Connection, campaign: int | None) -> Campaign | None:
         seed=int(row[4]),
         start=date.fromisoformat(row[5]),
         slots=tuple(slots),
+        replaced=None if row[6] is None else codec.from_ms(row[6]),
     )

@@ -1,11 +1,14 @@
 """`netwatch campaign` as a user meets it: plan, status, a run whose last slot is due (a real http speed test
-against the repository's local speed test server on loopback), evaluate (text and JSON), and the one-line
-errors with exit code 11."""
+against the repository's local speed test server on loopback), evaluate (text and JSON), the one-line errors
+with exit code 11, and the run lock: while a real `netwatch campaign run` process waits for its slot, a second run
+and a plan are refused."""
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -238,3 +241,32 @@ def test_plan_errors_are_one_line_with_the_fix(
     today = planner.local_day(time.time(), ZoneInfo(zone))
     expected = message or f"--start 2001-01-01 is in the past (today is {today}): give today or a later date"
     assert (code, out, err) == (ExitCode.CAMPAIGN, "", f"netwatch: {expected}\n")
+
+
+def test_a_running_campaign_keeps_a_second_run_and_a_new_plan_out(setup: tuple[Path, Path, str]) -> None:
+    cfg, store, _ = setup
+    assert invoke("campaign", "plan", "--config", str(cfg), "--seed", "5")[0] == 0
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    argv = (sys.executable, "-m", "netwatch", "campaign", "run", "--config", str(cfg))
+    first = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout is not None and first.stdout.readline().startswith("Campaign 1: 0 of 30 measured; ")
+        held = f"netwatch: a `netwatch campaign run` (pid {first.pid}) is already running the campaign of {store}: "
+        code, out, err = invoke("campaign", "run", "--config", str(cfg))
+        assert (code, out, err) == (ExitCode.CAMPAIGN, "", held + "only one runs per store; stop it (Ctrl-C in its "
+                                    "terminal) to restart it\n")  # fmt: skip
+        refused = held + "stop it first (Ctrl-C in its terminal), then plan the new campaign\n"
+        for extra in ((), ("--replace",)):
+            assert invoke("campaign", "plan", "--config", str(cfg), *extra) == (ExitCode.CAMPAIGN, "", refused)
+        first.send_signal(signal.SIGINT)
+        out, err = first.communicate(timeout=10)
+    finally:
+        first.kill()
+        first.wait(10)
+    assert (first.returncode, err) == (0, "")
+    assert out.splitlines()[-1] == "stopped; run `netwatch campaign run` again to resume"
+    with Store.open(store, readonly=True) as s:
+        current = s.campaign()
+    assert current is not None and current.id == 1  # the plans refused replaced nothing
+    code, out, _ = invoke("campaign", "plan", "--config", str(cfg))
+    assert code == 0 and out.startswith("Speed campaign 2: ")

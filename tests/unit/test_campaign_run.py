@@ -1,12 +1,14 @@
 """A campaign run, whole, in moments: the real runner and store with a fake clock and a fake speed backend
 (both implement our Protocols): every slot measured on time, stop and resume, a machine that was off, failed
-tests retried, a stop during a test, and the evidence chain intact afterwards."""
+tests retried, a stop during a test, and the evidence chain intact afterwards; and a run that stops when another
+process replaced its campaign or measured its slot meanwhile, and the run lock that keeps a second run out."""
 
 from __future__ import annotations
 
+import os
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from netwatch import speedlock
 from netwatch.campaign import planner, progress, runner
 from netwatch.campaign.progress import SlotStatus
+from netwatch.errors import CampaignError
 from netwatch.probes.speed import CANCELLED, SpeedResult
 from netwatch.store.sqlite import Store
 
@@ -35,6 +38,21 @@ class FakeClock:
     def wait(self, seconds: float) -> bool:
         self.t += seconds
         return self.stop_at is not None and self.t >= self.stop_at
+
+
+class MeddlingClock(FakeClock):
+    """A FakeClock that, in the runner's first wait, lets another process (a second Store handle) do ``meddle``."""
+
+    def __init__(self, now: float, path: Path, meddle: Callable[[Store], None]) -> None:
+        super().__init__(now)
+        self.path, self.meddle = path, meddle
+
+    def wait(self, seconds: float) -> bool:
+        if self.meddle is not None:
+            with Store.open(self.path) as other:
+                self.meddle(other)
+            self.meddle = None
+        return super().wait(seconds)
 
 
 class FakeBackend:
@@ -195,3 +213,58 @@ def test_the_speed_lock_is_exclusive_across_open_files(tmp_path: Path) -> None:
             assert not second
     with speedlock.held(path) as again:
         assert again
+
+
+def test_a_run_whose_campaign_was_replaced_while_it_waited_stops_without_measuring(store: Store) -> None:
+    campaign = planned(store)
+    schedule = planner.plan(START, ZONE, planner.DEFAULT_WINDOW, random.Random(8))
+
+    def replace(other: Store) -> None:
+        other.plan_campaign(schedule, 8, START, campaign.slots[0].planned - 1800, replace=campaign.id)
+
+    clock = MeddlingClock(campaign.slots[0].planned - 3600, store.path, replace)
+    backend = FakeBackend(clock)
+    with pytest.raises(CampaignError) as err:
+        go(store, campaign, clock, backend)
+    assert str(err.value) == (
+        f"campaign {campaign.id} was replaced by a newer plan while this run waited: run `netwatch campaign run` "
+        "again to run the current one"
+    )
+    assert backend.runs == 0 and store.speed_results(0, 1e12) == []
+    old, current = store.campaign(campaign.id), store.campaign()
+    assert old is not None and old.replaced == campaign.slots[0].planned - 1800
+    assert current is not None and current.id != campaign.id
+    assert all(s.status is SlotStatus.PENDING for c in (old, current) for s in c.slots)
+    assert store.verify().ok
+
+
+def test_a_run_whose_slot_another_process_measured_stops_without_measuring_it_again(store: Store) -> None:
+    campaign = planned(store)
+    first = campaign.slots[0]
+    theirs = SpeedResult(at=first.planned - 600, backend="other", tool="fake", download_mbps=80.0, upload_mbps=30.0,
+                         ok=True)  # fmt: skip
+    clock = MeddlingClock(first.planned - 3600, store.path,
+                          lambda other: other.campaign_attempts(first.id, [theirs], done=True))  # fmt: skip
+    backend = FakeBackend(clock)
+    with pytest.raises(CampaignError) as err:
+        go(store, campaign, clock, backend)
+    assert str(err.value) == (
+        f"{campaign.label(first)} changed in the store while this run waited (now done, 1 attempts): another "
+        "process runs this campaign; stop it, then run `netwatch campaign run` again"
+    )
+    after = store.campaign(campaign.id)
+    assert backend.runs == 0 and after is not None and [s.result for s in after.done] == [theirs]
+    assert len(store.speed_results(0, 1e12)) == 1
+
+
+def test_a_second_run_of_a_store_is_refused_while_the_first_holds_the_run_lock(tmp_path: Path) -> None:
+    path = tmp_path / "netwatch.db"
+    assert runner.run_lock_path(path).name == "netwatch.db.campaign.lock"
+    with runner.exclusive(path, "the fix"):
+        with pytest.raises(CampaignError) as err, runner.exclusive(path, "the fix"):
+            pass
+        assert str(err.value) == (
+            f"a `netwatch campaign run` (pid {os.getpid()}) is already running the campaign of {path}: the fix"
+        )
+    with runner.exclusive(path, "the fix"):  # released with the block
+        pass
