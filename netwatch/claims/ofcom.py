@@ -54,6 +54,14 @@ def rate_for(amount: Amount, day: date, overrides: Mapping[str, Any]) -> tuple[f
     return (rate.amount, False, rate.effective_from) if rate is not None else None
 
 
+def _basis(amount: Amount, day: date, effective: date | None) -> str:
+    """Where a rate comes from: "in force from Mon 1 Apr 2024 (UKFCF, April 2024: …)", or the override."""
+    rate = amount.rate_on(day)
+    if effective is None or rate is None:
+        return "overridden in [claims.amounts]"
+    return f"in force from {d.on(effective)} ({rate.source.title})"
+
+
 def unverified_note(amount: Amount, day: date, currency: str) -> str:
     rate = amount.rate_on(day)
     shown = d.money(rate.amount, currency) if rate is not None else "none"
@@ -88,7 +96,7 @@ def delayed_repairs(pack: Pack, *, since: float, until: float, incidents: Sequen
             quantity = len(run)
             total = d.times(quantity, rate)
             start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), found.end)
-            basis = f"in force from {d.on(effective)}" if effective else "overridden in [claims.amounts]"
+            basis = _basis(amount, price_day or run[0], effective)
             plural = "s" if quantity != 1 else ""
             text = (f"Delayed repair, ticket {ticket.ref}: {quantity} calendar day{plural} {d.TIMES} "
                     f"{d.money(rate, pack.currency)} = {d.money(total, pack.currency)} ({d.on(run[0])} to "

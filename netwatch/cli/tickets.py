@@ -225,10 +225,13 @@ def ticket_list(ctx: click.Context, config_path: Path | None, as_json: bool) -> 
             state = f"fixed {timefmt.local(t.fixed, tz)}" if t.fixed is not None else "open"
             click.echo(f"{t.ref}  reported {timefmt.local(t.reported, tz)}{_by(t)}  {state}")
             outages = len(f.outages)
-            restored = (
-                "still down" if outages and f.restored is None
-                else f"restored {timefmt.local(f.restored, tz)}" if f.restored is not None else "no outage measured"
-            )  # fmt: skip
+            restored = {
+                "measured": f"restored {timefmt.local(f.episode.end, tz)}",
+                "open": "still down",
+                "unmonitored": f"still down when monitoring stopped {timefmt.local(f.episode.end, tz)}",
+                "ticket": "repaired per the ticket while netwatch was not running",
+                "none": "no loss of service measured after the report",
+            }[f.episode.basis.value]
             click.echo(
                 f"    {outages} outage(s), down {timefmt.duration(f.down_after_report)} after the report "
                 f"({timefmt.duration(f.business_after_report)} in business hours); {restored}"

@@ -130,3 +130,24 @@ def test_claims_rules_lists_the_amounts_in_force(tmp_path: Path, monkeypatch: py
         "",
         'netwatch: --on: "May 2022" is not a date; write it as YYYY-MM-DD, e.g. 2026-04-01\n',
     )
+
+
+def test_two_tickets_for_one_outage_are_two_bullets_and_each_day_is_paid_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = setup(tmp_path, monkeypatch, "Europe/London", '[claims]\nrules = "uk-ofcom"')
+    chased = at("2026-11-03 10:00", "Europe/London")  # the owner chased it on Tuesday under a new reference
+    with Store.open(store) as s:
+        s.save_ticket(Ticket("CASE-2", chased, Channel.WEB), chased + 60)
+    claims = report_json()
+    # CASE-1 pays Thu 5 to Sat 7; CASE-2's own clock (Wed, Thu) would start Fri 6: those days are CASE-1's already.
+    assert [(i["item"], i["ticket"], i["quantity"]) for i in claims["items"]] == [
+        ("delayed_repair_per_day", "CASE-1", 3), ("missed_appointment", "CASE-1", 1),
+    ]  # fmt: skip
+    assert "Ticket CASE-2: Fri 6 Nov 2026 to Sat 7 Nov 2026 are already counted under ticket CASE-1" in " ".join(
+        claims["notes"]
+    )
+    _, letter, _ = invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "md")
+    bullets = [line for line in letter.splitlines() if line.startswith("- I reported the fault")]
+    assert [b.split("(your reference ")[1].split(")")[0] for b in bullets] == ["CASE-1", "CASE-2"]
+    assert bullets[1].startswith("- I reported the fault on 2026-11-03 10:00:00 GMT on your website (your reference")

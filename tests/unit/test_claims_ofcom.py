@@ -63,7 +63,8 @@ def test_repair_one_second_later_pays_one_day() -> None:
     assert lines(claims) == [(1, 9.33, 9.33)]
     assert claims.items[0].explanation == (
         "Delayed repair, ticket ABC123: 1 calendar day \u00d7 £9.33 = £9.33 (Thu 7 Mar 2024 to Thu 7 Mar 2024; the "
-        "rate in force from Sat 1 Apr 2023). Reported Mon 4 Mar 2024 10:00; two full working days: Tue 5 Mar 2024 "
+        "rate in force from Sat 1 Apr 2023 (Giganet: compensation scheme (2023 figures); UKFCF, April 2024: the "
+        "figures the 2024 uprating replaced)). Reported Mon 4 Mar 2024 10:00; two full working days: Tue 5 Mar 2024 "
         "and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured; 1 outage(s) since the report)."
     )
     assert claims.request == (
@@ -166,7 +167,8 @@ def test_a_pack_may_price_each_day_at_its_own_rate() -> None:
     assert [(i.quantity, i.rate, i.amount) for i in items] == [(4, 9.33, 37.32), (3, 9.76, 29.28)]
     assert items[1].explanation.startswith(
         "Delayed repair, ticket ABC123: 3 calendar days \u00d7 £9.76 = £29.28 (Mon 1 Apr 2024 to Wed 3 Apr 2024; "
-        "the rate in force from Mon 1 Apr 2024)."
+        "the rate in force from Mon 1 Apr 2024 (UKFCF, April 2024: Ofcom raise automatic compensation payouts for UK "
+        "broadband woes))."
     )
     assert (items[1].start, items[1].end) == (at(2024, 4, 1), at(2024, 4, 3, 12))
 
