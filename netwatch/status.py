@@ -9,6 +9,7 @@ to show times in.
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -107,7 +108,7 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
     for ticket in status.open_tickets:
         lines.append(
             f"Ticket:    {ticket.ref} open, reported {local(ticket.reported, tz)} ({duration(now - ticket.reported)}"
-            f" ago); `netwatch ticket close {ticket.ref} --fixed WHEN` once repaired"
+            f" ago); `netwatch ticket close {shlex.quote(ticket.ref)} --fixed WHEN` once repaired"
         )
     if status.unsynced is not None:
         since, rounds = status.unsynced

@@ -95,7 +95,8 @@ def claims_for(rules: str, *, since: float, until: float, incidents: Sequence[In
     else:
         tests = speedcode.measured(speeds, since, until)
         checks += fcc.label_checks(pack, tests, plan)
-        lost = [o for o in days.losses(incidents, pack.causes) if o.start < until and o.duration(until) > 0]
+        lost = [o for o in days.losses(incidents, pack.causes)
+                if o.start < until and (o.end is None or o.end > since) and o.duration(until) > 0]  # fmt: skip
         request = fcc.complaint(pack, checks, since=since, until=until, tests=tests, outages=lost, plan=plan,
                                 zone=zone)  # fmt: skip
     total = days.cents(math.fsum(item.amount for item in items))

@@ -55,7 +55,8 @@ def label_checks(pack: Pack, tests: Sequence[SpeedResult], plan: PlanConfig) -> 
 
 def complaint(pack: Pack, checks: Sequence[Check], *, since: float, until: float, tests: Sequence[SpeedResult],
               outages: Sequence[Incident], plan: PlanConfig, zone: ZoneInfo) -> str:  # fmt: skip
-    """The complaint text for the FCC portal; "" when every stated label value was met and nothing was lost."""
+    """The complaint text for the FCC portal; "" when every stated label value was met and nothing was lost.
+    ``outages`` count only for their part inside [since, until)."""
     failed = [c for c in checks if c.verdict is Verdict.NOT_MET]
     if not failed:
         return ""
@@ -73,7 +74,8 @@ def complaint(pack: Pack, checks: Sequence[Check], *, since: float, until: float
         if check.verdict in (Verdict.MET, Verdict.NOT_MET):
             lines.append(f"- {check.title.lower()}: {check.explanation}")
     if outages:
-        hours = sum(o.duration(until) for o in outages) / 3600
+        inside = (min(o.end if o.end is not None else until, until) - max(o.start, since) for o in outages)
+        hours = sum(max(0.0, seconds) for seconds in inside) / 3600
         lines.append(f"I also recorded {len(outages)} outage(s) on the provider's side, {hours:.1f} hours in total.")
     names = " and ".join(c.title.lower() for c in failed)
     lines.append(f"The measured {names} fall short of what the label states. I ask {provider} to deliver the "

@@ -120,8 +120,10 @@ def missed_appointments(pack: Pack, *, since: float, until: float, tickets: Sequ
     amount = pack.amounts[section["amount"]]
     source = pack.source_of("appointment")
     items: list[ClaimItem] = []
+    seen: set[float] = set()  # one appointment recorded on two tickets is paid once
     for ticket in sorted(tickets, key=lambda t: t.reported):
-        missed = sorted(at for at in ticket.missed_appointments if since <= at < until)
+        missed = sorted(at for at in ticket.missed_appointments if since <= at < until and at not in seen)
+        seen.update(missed)
         groups: dict[tuple[float, bool], list[float]] = {}
         for at in missed:
             day = d.local_date(at, zone)

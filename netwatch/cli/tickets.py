@@ -8,6 +8,8 @@ they are sealed in the evidence chain, also while the daemon runs.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import time
 import unicodedata
 from dataclasses import replace
@@ -29,12 +31,14 @@ if TYPE_CHECKING:
     from netwatch.store.sqlite import Store
 
 MAX_REF = 64
+_CLOCK = re.compile(r"\d:\d\d")  # a time of day: "09:15", "9:15", "T091500" is not accepted
 _WHEN_FORMS = 'write "now" or a date and time such as "2026-11-30 09:15" (in {tz}, or with an offset)'
 
 
 def parse_instant(option: str, text: str, tz: ZoneInfo, now: float) -> float:
     """Unix seconds of an instant the owner gives: "now", or an ISO date-time (local in ``tz`` without offset).
-    A bare date is refused: the rules count from the hour the provider was told. Never in the future."""
+    Refused: no time of day (the rules count from the hour the provider was told), a local time the clocks skipped
+    or passed twice (give the offset), the future."""
     word = text.strip()
     if word.lower() == "now":
         return now
@@ -42,17 +46,32 @@ def parse_instant(option: str, text: str, tz: ZoneInfo, now: float) -> float:
         moment = datetime.fromisoformat(word)
     except ValueError:
         raise InputError(f'{option}: "{text}" is not a date and time; {_WHEN_FORMS.format(tz=tz.key)}') from None
-    if len(word) == 10:
+    if not _CLOCK.search(word):
         raise InputError(
             f'{option}: "{text}" has no time of day, and the compensation clock starts at the hour the provider was '
             f"told; {_WHEN_FORMS.format(tz=tz.key)}"
         )
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
+        first, second = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)
+        if datetime.fromtimestamp(first.timestamp(), tz).replace(tzinfo=None) != moment:
+            raise InputError(
+                f'{option}: "{text}" does not exist in {tz.key} (the clocks went forward then); give the time with '
+                f"its offset, e.g. {moment.isoformat(sep=' ', timespec='minutes')}{_offset(first)}"
+            )
+        if first.utcoffset() != second.utcoffset():
+            raise InputError(
+                f'{option}: "{text}" happened twice in {tz.key} (the clocks went back then); add the offset: '
+                f"{_offset(first)} for the first, {_offset(second)} for the second"
+            )
+        moment = first
     at = moment.timestamp()
     if at > now + 60:  # a minute of slack for a clock read on another device
         raise InputError(f"{option}: {timefmt.local(at, tz)} is in the future; give the time it happened")
     return at
+
+
+def _offset(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")[-6:]
 
 
 def check_ref(ref: str) -> str:
@@ -66,8 +85,8 @@ def check_ref(ref: str) -> str:
     return ref
 
 
-def _known(store: Store, ref: str) -> tuple[Ticket, float]:
-    found = store.ticket(ref)
+def _known(found: Ticket | None, ref: str, store: Store) -> Ticket:
+    """``found``, or the error naming the tickets there are."""
     if found is None:
         refs = [t.ref for t in store.tickets()]
         known = f"the tickets are {', '.join(refs)}" if refs else "there are no tickets yet"
@@ -104,16 +123,19 @@ def ticket_open(
         tz, now = cfg.business_hours.timezone, time.time()
         ref = check_ref(ref_word)
         reported = parse_instant("--reported", reported_word, tz, now)
-        with Store.open(cfg.store.path) as store:
-            found = store.ticket(ref)
+        made = Ticket(ref, reported, Channel(channel) if channel else None, note.strip())
+
+        def create(found: Ticket | None) -> Ticket:
             if found is not None:
                 raise InputError(
-                    f'ticket "{ref}" already exists (reported {timefmt.local(found[0].reported, tz)}): close it with '
-                    f"`netwatch ticket close {ref} --fixed WHEN`, or give the new fault its own --ref"
+                    f'ticket "{ref}" already exists (reported {timefmt.local(found.reported, tz)}): close it with '
+                    f"`netwatch ticket close {shlex.quote(ref)} --fixed WHEN`, or give the new fault its own --ref"
                 )
-            made = Ticket(ref, reported, Channel(channel) if channel else None, note.strip())
-            store.save_ticket(made, now)
-            click.echo(f"ticket {ref} opened: reported {timefmt.local(reported, tz)}{_by(made)}")
+            return made
+
+        with Store.open(cfg.store.path) as store:
+            store.change_ticket(ref, create, now)
+        click.echo(f"ticket {ref} opened: reported {timefmt.local(reported, tz)}{_by(made)}")
 
 
 def _by(t: Ticket) -> str:
@@ -141,8 +163,9 @@ def ticket_close(ctx: click.Context, config_path: Path | None, ref: str, fixed_w
         cfg = _load(config_path)
         tz, now = cfg.business_hours.timezone, time.time()
         fixed = parse_instant("--fixed", fixed_word, tz, now)
-        with Store.open(cfg.store.path) as store:
-            found, _ = _known(store, ref.strip())
+
+        def close(found: Ticket | None) -> Ticket:
+            found = _known(found, ref.strip(), store)
             if fixed < found.reported:
                 raise InputError(
                     f"--fixed: {timefmt.local(fixed, tz)} is before the fault was reported "
@@ -153,11 +176,14 @@ def ticket_close(ctx: click.Context, config_path: Path | None, ref: str, fixed_w
                     f'ticket "{found.ref}" is already closed (fixed {timefmt.local(found.fixed, tz)}): add --correct '
                     "to replace that time"
                 )
-            store.save_ticket(replace(found, fixed=fixed), now)
-            click.echo(
-                f"ticket {found.ref} closed: fixed {timefmt.local(fixed, tz)}, "
-                f"{timefmt.duration(fixed - found.reported)} after it was reported"
-            )
+            return replace(found, fixed=fixed)
+
+        with Store.open(cfg.store.path) as store:
+            done = store.change_ticket(ref.strip(), close, now)
+        click.echo(
+            f"ticket {done.ref} closed: fixed {timefmt.local(fixed, tz)}, "
+            f"{timefmt.duration(fixed - done.reported)} after it was reported"
+        )
 
 
 @ticket.command("missed")
@@ -174,14 +200,25 @@ def ticket_missed(ctx: click.Context, config_path: Path | None, ref: str, at_wor
         cfg = _load(config_path)
         tz, now = cfg.business_hours.timezone, time.time()
         at = parse_instant("--at", at_word, tz, now)
+        already: list[bool] = []
+
+        def miss(found: Ticket | None) -> Ticket:
+            found = _known(found, ref.strip(), store)
+            if at < found.reported:
+                raise InputError(
+                    f"--at: {timefmt.local(at, tz)} is before the fault was reported "
+                    f"({timefmt.local(found.reported, tz)}); an appointment for it comes after the report"
+                )
+            already.append(at in found.missed_appointments)
+            return found if already[0] else replace(found, missed_appointments=(*found.missed_appointments, at))
+
         with Store.open(cfg.store.path) as store:
-            found, _ = _known(store, ref.strip())
-            if at in found.missed_appointments:
-                click.echo(f"ticket {found.ref}: the appointment of {timefmt.local(at, tz)} is already recorded")
-                return
-            store.save_ticket(replace(found, missed_appointments=(*found.missed_appointments, at)), now)
-            n = len(found.missed_appointments) + 1
-            click.echo(f"ticket {found.ref}: missed appointment {timefmt.local(at, tz)} recorded ({n} in all)")
+            done = store.change_ticket(ref.strip(), miss, now)
+        if already[0]:
+            click.echo(f"ticket {done.ref}: the appointment of {timefmt.local(at, tz)} is already recorded")
+        else:
+            n = len(done.missed_appointments)
+            click.echo(f"ticket {done.ref}: missed appointment {timefmt.local(at, tz)} recorded ({n} in all)")
 
 
 def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> tuple[TicketFigures, ...]:

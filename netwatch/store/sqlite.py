@@ -317,6 +317,23 @@ class Store(Reads):
 
         self._write(upsert)
 
+    def change_ticket(self, ref: str, change: Callable[[Ticket | None], Ticket], at: float) -> Ticket:
+        """Read ticket ``ref`` (None: there is none) and write ``change`` of it, in one transaction: a concurrent
+        `netwatch ticket` cannot slip between the check and the write. ``change`` may raise to refuse (nothing is
+        written, the error propagates). Returns what was written (committed and chained)."""
+        self._writable()
+        written: list[Ticket] = []
+
+        def apply(conn: sqlite3.Connection) -> None:
+            found = tickets.by_ref(conn, ref)
+            new = change(found[0] if found else None)
+            written.append(new)
+            if found is None or new != found[0]:  # unchanged: no new version
+                self._tx.record(conn, "ticket", tickets.upsert(conn, new, codec.to_ms(at)))
+
+        self._write(apply)
+        return written[0]
+
     def recover(self) -> list[Incident]:
         """Close what an unclean stop left open; returns the incidents it closed.
 

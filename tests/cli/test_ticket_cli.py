@@ -168,6 +168,44 @@ def test_refusals_are_one_line_with_a_fix(store_path: Path) -> None:
     )
     code, out, _ = invoke("ticket", "close", "A1", "--fixed", "2026-11-03 09:50", "--correct")
     assert (code, out) == (0, "ticket A1 closed: fixed 2026-11-03 09:50:00 GMT, 25m 00s after it was reported\n")
+    assert refused("ticket", "missed", "A1", "--at", "2026-11-02 10:00") == (
+        "netwatch: --at: 2026-11-02 10:00:00 GMT is before the fault was reported (2026-11-03 09:25:00 GMT); an"
+        " appointment for it comes after the report\n"
+    )
+
+
+def test_instants_without_a_time_or_on_a_clock_change_are_refused(store_path: Path) -> None:
+    assert refused("ticket", "open", "--reported", "20261103", "--ref", "X") == (
+        'netwatch: --reported: "20261103" has no time of day, and the compensation clock starts at the hour the'
+        ' provider was told; write "now" or a date and time such as "2026-11-30 09:15" (in Europe/London, or with an'
+        " offset)\n"
+    )
+    assert refused("ticket", "open", "--reported", "2026-03-29 01:30", "--ref", "X") == (
+        'netwatch: --reported: "2026-03-29 01:30" does not exist in Europe/London (the clocks went forward then);'
+        " give the time with its offset, e.g. 2026-03-29 01:30+00:00\n"
+    )
+    assert refused("ticket", "open", "--reported", "2026-10-25 01:30", "--ref", "X") == (
+        'netwatch: --reported: "2026-10-25 01:30" happened twice in Europe/London (the clocks went back then); add the'
+        " offset: +01:00 for the first, +00:00 for the second\n"
+    )
+    code, out, _ = invoke("ticket", "open", "--reported", "2026-10-25 01:30+00:00", "--ref", "X")
+    assert (code, out) == (0, "ticket X opened: reported 2026-10-25 01:30:00 GMT\n")
+
+
+def test_a_reference_with_a_space_is_quoted_in_the_hints(store_path: Path) -> None:
+    outage_store(store_path)
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "CASE 7")[0] == 0
+    assert refused("ticket", "open", "--reported", "now", "--ref", "CASE 7") == (
+        'netwatch: ticket "CASE 7" already exists (reported 2026-11-03 09:25:00 GMT): close it with'
+        " `netwatch ticket close 'CASE 7' --fixed WHEN`, or give the new fault its own --ref\n"
+    )
+    assert invoke("ticket", "missed", "CASE 7", "--at", "2026-11-03 14:00")[0] == 0
+    _, again, _ = invoke("ticket", "missed", "CASE 7", "--at", "2026-11-03 14:00")
+    assert again == "ticket CASE 7: the appointment of 2026-11-03 14:00:00 GMT is already recorded\n"
+    with Store.open(store_path, readonly=True) as s:
+        assert s.ticket("CASE 7") is not None
+        versions = s.conn.execute("SELECT count(*) FROM ledger WHERE kind = 'ticket'").fetchone()[0]
+    assert versions == 2  # opened, then the appointment: recording it again changed nothing
 
 
 def test_listing_without_a_store_says_how_to_start(store_path: Path) -> None:

@@ -313,3 +313,13 @@ def test_more_days_down_never_pays_less_and_total_is_the_sum(down: int, more: in
     assert longer.total >= shorter.total
     for claims in (shorter, longer):
         assert claims.total == round(sum(item.amount for item in claims.items), 2)
+
+
+def test_one_appointment_on_two_tickets_is_paid_once() -> None:
+    visit = at(2024, 3, 6, 8)
+    both = [
+        Ticket("T1", MON_10, missed_appointments=(visit,)),
+        Ticket("T2", at(2024, 3, 5, 9), missed_appointments=(visit,)),
+    ]
+    claims = uk(both, [])
+    assert [(i.item, i.ticket, i.quantity) for i in claims.items] == [("missed_appointment", "T1", 1)]

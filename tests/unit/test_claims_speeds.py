@@ -121,7 +121,11 @@ def test_fcc_medians_against_the_label() -> None:
     assert (download.verdict, upload.verdict, latency.verdict) == (Verdict.NOT_MET, Verdict.MET, Verdict.NOT_MET)
     assert download.explanation == "Median of 3 test(s): 90 Mbps against the label's 100 Mbps; 2 test(s) below it."
     assert latency.explanation == "Median of 3 test(s): 25 ms against the label's 20 ms; 2 test(s) above it."
-    outages = [Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 5, 1), utc(2024, 5, 1, 2)),
+    # The provider's outages: 2 h on 1 May, and one across the start of the period (30 April 23:00 to 1 May 00:30)
+    # that counts for its half hour inside it; an April one and the owner's own fault do not count.
+    outages = [Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 5, 1, 1), utc(2024, 5, 1, 3)),
+               Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 4, 30, 23), utc(2024, 5, 1, 0, 30)),
+               Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 4, 20), utc(2024, 4, 21)),
                Incident(Kind.OUTAGE, Cause.LOCAL, utc(2024, 5, 2), utc(2024, 5, 2, 9))]  # fmt: skip
     claims = claims_for("us-fcc", since=utc(2024, 5, 1), until=utc(2024, 6, 1), incidents=outages, tickets=[],
                         speeds=speeds, plan=US_PLAN, timezone="America/New_York", region="", overrides={})  # fmt: skip
@@ -136,7 +140,7 @@ def test_fcc_medians_against_the_label() -> None:
         "- typical download speed: Median of 3 test(s): 90 Mbps against the label's 100 Mbps; 2 test(s) below it.",
         "- typical upload speed: Median of 3 test(s): 11 Mbps against the label's 10 Mbps; 1 test(s) below it.",
         "- typical latency: Median of 3 test(s): 25 ms against the label's 20 ms; 2 test(s) above it.",
-        "I also recorded 1 outage(s) on the provider's side, 2.0 hours in total.",
+        "I also recorded 2 outage(s) on the provider's side, 2.5 hours in total.",
         "The measured typical download speed and typical latency fall short of what the label states. I ask "
         "Example Cable to deliver the service described on its label, or to adjust my plan or my bill accordingly. "
         "The measurements (times, servers and raw results) are available on request.",
