@@ -5,8 +5,10 @@ Builds a store holding what a year at one round per second leaves behind: per-mi
 rounds (older raw rounds would have been pruned, and reports never read them). Then runs the real command
 (`python -m netwatch report`) for the last month and the whole year in each format and prints the wall-clock
 times side by side: report time must grow sub-linearly with the period. A figure, never a pass/fail test.
+With ``--tickets N`` the store also holds N fault tickets (one per N-th outage of the provider, reported five
+minutes in, half of them closed) and the reports apply ``--rules`` (default uk-ofcom): the cost of the claims.
 
-    .venv/bin/python benchmarks/bench_report.py [--dir DIR] [--formats json,html,csv,md,pdf]
+    .venv/bin/python benchmarks/bench_report.py [--dir DIR] [--formats json,html,csv,md,pdf] [--tickets 200]
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.model import Cause, Channel, Incident, Kind, Role, Round, Sample, Target, Ticket
 from netwatch.store import Store
 
 MINUTES = 365 * 1440
@@ -37,8 +39,8 @@ TARGETS = (
 )
 
 
-def build(path: Path) -> float:
-    """The year's store; returns the instant it ends (the report's "now")."""
+def build(path: Path, tickets: int = 0) -> float:
+    """The year's store (with ``tickets`` fault tickets); returns the instant it ends (the report's "now")."""
     rng = random.Random(7)
     end = YEAR_START + MINUTES * 60
     with Store.open(path) as store:
@@ -50,12 +52,20 @@ def build(path: Path) -> float:
         store.begin_session(end - 3600)
         at = YEAR_START + 600.0
         causes = (Cause.ISP, Cause.UPSTREAM, Cause.LOCAL, Cause.DNS)
+        provider: list[Incident] = []
         while at < end - 7200:
             length = rng.choice((30, 90, 300, 1200, 4 * 3600)) * rng.random() + 10
             kind = Kind.OUTAGE if rng.random() < 0.7 else Kind.DEGRADED
             cause = rng.choice(causes)
-            store.save_incident(Incident(kind, cause, at, at + length, int(length), ((cause, int(length)),), "bench"))
+            inc = Incident(kind, cause, at, at + length, int(length), ((cause, int(length)),), "bench")
+            store.save_incident(inc)
+            if kind is Kind.OUTAGE and cause in (Cause.ISP, Cause.UPSTREAM):
+                provider.append(inc)
             at += length + rng.expovariate(1 / 8000)
+        step = max(1, len(provider) // tickets) if tickets else 0
+        for n, inc in enumerate(provider[::step][:tickets] if tickets else []):
+            fixed = (inc.end or inc.start) + 60 if n % 2 else None
+            store.save_ticket(Ticket(f"T-{n}", inc.start + 300, Channel.PHONE, "bench", fixed), inc.start + 301)
         for second in range(3600):
             rtts = tuple(Sample(t, 0.5 + 10 * i + rng.random()) for i, t in enumerate(TARGETS))
             store.add_round(Round(end - 3600 + second, rtts))
@@ -86,6 +96,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, help="keep the store here (default: a temporary directory)")
     parser.add_argument("--formats", default="json,csv,md,html,pdf")
+    parser.add_argument("--tickets", type=int, default=0, help="fault tickets in the store (default 0)")
+    parser.add_argument("--rules", default="uk-ofcom", help="[claims] rules with --tickets (default uk-ofcom)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="netwatch-bench-report-") as tmp:
         state = args.dir or Path(tmp)
@@ -93,9 +105,15 @@ def main() -> None:
         db = state / "netwatch.db"
         started = time.perf_counter()
         if not db.exists():
-            build(db)
+            build(db, args.tickets)
         print(f"store: {db.stat().st_size / 1e6:.0f} MB, built in {time.perf_counter() - started:.1f} s")
-        env = {**os.environ, "NETWATCH_STATE_DIR": str(state), "NETWATCH_CONFIG": ""}
+        config = ""
+        if args.tickets:
+            cfg = state / "claims.toml"
+            cfg.write_text(f'[claims]\nrules = "{args.rules}"\n[business_hours]\ntimezone = "Europe/London"\n')
+            config = str(cfg)
+            print(f"{args.tickets} tickets, [claims] rules = {args.rules}")
+        env = {**os.environ, "NETWATCH_STATE_DIR": str(state), "NETWATCH_CONFIG": config}
 
         def day(at: float) -> str:
             return datetime.fromtimestamp(at, UTC).date().isoformat()

@@ -19,8 +19,9 @@ rules pay only *down* days and list the others. Pure: instants and coverage come
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Collection, Sequence
+import bisect
+import math
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -28,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
 
-__all__ = ["FLAP_GAP", "Basis", "DayState", "Episode", "Span", "State", "episode", "timeline"]
+__all__ = ["FLAP_GAP", "Basis", "DayState", "Episode", "Span", "State", "episode", "spans", "timeline"]
 
 FLAP_GAP = 3600.0  # seconds up between two outages that still make them one fault (a flapping line)
 TOLERANCE = 15 * 60.0  # seconds the owner's ``fixed`` may differ from the measured repair before we say so
@@ -128,33 +129,57 @@ class Episode:
         }[self.basis]
 
 
+def _union(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted, overlapping and touching intervals merged."""
+    out: list[tuple[float, float]] = []
+    for lo, hi in sorted(i for i in intervals if i[1] > i[0]):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def spans(
+    outages: Sequence[Incident], coverage: Sequence[Coverage] | None, since: float, until: float
+) -> Iterator[Span]:
+    """The states over [since, until), in order and lazily (an episode stops reading at its repair): down inside
+    ``outages`` (open ones run to ``until``), else up where ``coverage`` says netwatch was running (None:
+    everywhere), else unknown. One pass over the sorted intervals: a year of incidents costs milliseconds."""
+    down = _union((o.start, o.end if o.end is not None else until) for o in outages)
+    watched = [(-math.inf, math.inf)] if coverage is None else _union((c.start, c.end) for c in coverage)
+    i = bisect.bisect_right([hi for _, hi in down], since)
+    j = bisect.bisect_right([hi for _, hi in watched], since)
+    t, pending = since, None
+    while t < until:
+        while i < len(down) and down[i][1] <= t:
+            i += 1
+        while j < len(watched) and watched[j][1] <= t:
+            j += 1
+        next_down = down[i][0] if i < len(down) else math.inf
+        if next_down <= t:
+            state, stop = State.DOWN, down[i][1]
+        elif j < len(watched) and watched[j][0] <= t:
+            state, stop = State.UP, min(watched[j][1], next_down)
+        else:
+            state, stop = State.UNKNOWN, min(watched[j][0] if j < len(watched) else math.inf, next_down)
+        stop = min(stop, until)
+        if pending is not None and pending.state is state:
+            pending = Span(pending.start, stop, state)
+        else:
+            if pending is not None:
+                yield pending
+            pending = Span(t, stop, state)
+        t = stop
+    if pending is not None:
+        yield pending
+
+
 def timeline(
     outages: Sequence[Incident], coverage: Sequence[Coverage] | None, since: float, until: float
 ) -> list[Span]:
-    """The states over [since, until): down inside ``outages`` (open ones run to ``until``), else up where
-    ``coverage`` says netwatch was running (None: everywhere), else unknown. Adjacent equal spans are merged."""
-    if until <= since:
-        return []
-    cuts = {since, until}
-    down = [(o.start, o.end if o.end is not None else until) for o in outages]
-    watched = [(since, until)] if coverage is None else [(c.start, c.end) for c in coverage]
-    for lo, hi in (*down, *watched):
-        cuts.update(x for x in (lo, hi) if since < x < until)
-    points = sorted(cuts)
-    spans: list[Span] = []
-    for lo, hi in itertools.pairwise(points):
-        mid = (lo + hi) / 2
-        if any(a <= mid < b for a, b in down):
-            state = State.DOWN
-        elif any(a <= mid < b for a, b in watched):
-            state = State.UP
-        else:
-            state = State.UNKNOWN
-        if spans and spans[-1].state is state:
-            spans[-1] = Span(spans[-1].start, hi, state)
-        else:
-            spans.append(Span(lo, hi, state))
-    return spans
+    """Every span of ``spans`` over [since, until)."""
+    return list(spans(outages, coverage, since, until))
 
 
 def episode(
@@ -171,11 +196,10 @@ def episode(
 
     losses = sorted((i for i in incidents if i.kind is Kind.OUTAGE and i.cause in causes), key=lambda i: i.start)
     r = ticket.reported
-    spans = timeline(losses, coverage, r, until)
     kept: list[Span] = []
     end, basis = until, Basis.OPEN
     fixed = ticket.fixed
-    for s in spans:
+    for s in spans(losses, coverage, r, until):
         if s.state is State.UP and (s.seconds >= FLAP_GAP or s.end >= until or (fixed is not None and
                                                                                 s.start <= fixed < s.end)):  # fmt: skip
             end, basis = s.start, Basis.MEASURED

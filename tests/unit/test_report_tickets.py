@@ -3,8 +3,12 @@ covers, the outage time after the report and when the line came back, with hand-
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from netwatch.claims.episode import FLAP_GAP, Basis, Span, State, timeline
 from netwatch.model import Cause, Channel, Coverage, Incident, Kind, Ticket
@@ -99,3 +103,33 @@ def test_a_line_back_for_the_flap_gap_is_repaired() -> None:
 def test_tickets_come_oldest_first() -> None:
     late, early = Ticket("B", at("2026-11-02 10:00")), Ticket("A", at("2026-11-02 09:00"))
     assert [f.ticket.ref for f in ticket_figures([late, early], [], None, END, HOURS)] == ["A", "B"]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 100), st.integers(1, 30), st.booleans()), max_size=12),
+    st.one_of(st.none(), st.lists(st.tuples(st.integers(0, 100), st.integers(1, 40)), max_size=6)),
+    st.integers(0, 60),
+    st.integers(1, 80),
+)
+def test_the_timeline_is_the_state_at_every_instant(
+    raw: list[tuple[int, int, bool]], watched: list[tuple[int, int]] | None, since: int, length: int
+) -> None:
+    """Against the definition, instant by instant: down in an outage (open ones to the end), else up where
+    monitored, else unknown; spans in order, touching, each state differing from the next."""
+    until = since + length
+    outages = [Incident(Kind.OUTAGE, Cause.ISP, float(a), None if still else float(a + n)) for a, n, still in raw]
+    coverage = None if watched is None else [Coverage(float(a), float(a + n)) for a, n in watched]
+    spans = timeline(outages, coverage, float(since), float(until))
+
+    def state(t: float) -> State:
+        if any(o.start <= t < (o.end if o.end is not None else until) for o in outages):
+            return State.DOWN
+        if coverage is None or any(c.start <= t < c.end for c in coverage):
+            return State.UP
+        return State.UNKNOWN
+
+    assert spans[0].start == since and spans[-1].end == until
+    assert all(a.end == b.start and a.state is not b.state for a, b in itertools.pairwise(spans))
+    for s in spans:
+        for k in range(int(s.start * 2), int(s.end * 2)):  # every half unit inside the span
+            assert state(k / 2 + 0.25) is s.state
