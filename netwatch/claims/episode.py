@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
 
-__all__ = ["FLAP_GAP", "Basis", "DayState", "Episode", "Span", "State", "episode", "spans", "timeline"]
+__all__ = ["FLAP_GAP", "Basis", "DayState", "Episode", "Measured", "Span", "State", "episode", "episode_in", "timeline"]
 
 FLAP_GAP = 3600.0  # seconds up between two outages that still make them one fault (a flapping line)
 TOLERANCE = 15 * 60.0  # seconds the owner's ``fixed`` may differ from the measured repair before we say so
@@ -140,46 +140,65 @@ def _union(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]
     return out
 
 
-def spans(
-    outages: Sequence[Incident], coverage: Sequence[Coverage] | None, since: float, until: float
-) -> Iterator[Span]:
-    """The states over [since, until), in order and lazily (an episode stops reading at its repair): down inside
-    ``outages`` (open ones run to ``until``), else up where ``coverage`` says netwatch was running (None:
-    everywhere), else unknown. One pass over the sorted intervals: a year of incidents costs milliseconds."""
-    down = _union((o.start, o.end if o.end is not None else until) for o in outages)
-    watched = [(-math.inf, math.inf)] if coverage is None else _union((c.start, c.end) for c in coverage)
-    i = bisect.bisect_right([hi for _, hi in down], since)
-    j = bisect.bisect_right([hi for _, hi in watched], since)
-    t, pending = since, None
-    while t < until:
-        while i < len(down) and down[i][1] <= t:
-            i += 1
-        while j < len(watched) and watched[j][1] <= t:
-            j += 1
-        next_down = down[i][0] if i < len(down) else math.inf
-        if next_down <= t:
-            state, stop = State.DOWN, down[i][1]
-        elif j < len(watched) and watched[j][0] <= t:
-            state, stop = State.UP, min(watched[j][1], next_down)
-        else:
-            state, stop = State.UNKNOWN, min(watched[j][0] if j < len(watched) else math.inf, next_down)
-        stop = min(stop, until)
-        if pending is not None and pending.state is state:
-            pending = Span(pending.start, stop, state)
-        else:
-            if pending is not None:
-                yield pending
-            pending = Span(t, stop, state)
-        t = stop
-    if pending is not None:
-        yield pending
+@dataclass(frozen=True)
+class Measured:
+    """What netwatch measured up to ``until``, prepared once for the episodes of many tickets: the provider's
+    outages (of ``causes``) and the monitored time, each as sorted disjoint intervals."""
+
+    losses: tuple[Incident, ...]
+    down: tuple[tuple[float, float], ...]
+    watched: tuple[tuple[float, float], ...]
+    until: float
+
+    @classmethod
+    def of(
+        cls, incidents: Sequence[Incident], coverage: Sequence[Coverage] | None, until: float, causes: Collection[Cause]
+    ) -> Measured:
+        losses = tuple(sorted((i for i in incidents if i.kind is Kind.OUTAGE and i.cause in causes), key=_start))
+        down = _union((o.start, o.end if o.end is not None else until) for o in losses)
+        watched = [(-math.inf, math.inf)] if coverage is None else _union((c.start, c.end) for c in coverage)
+        return cls(losses, tuple(down), tuple(watched), until)
+
+    def spans(self, since: float) -> Iterator[Span]:
+        """The states over [since, until), in order and lazily (an episode stops reading at its repair): down
+        inside an outage (open ones run to ``until``), else up where netwatch was running, else unknown."""
+        down, watched, until = self.down, self.watched, self.until
+        i = bisect.bisect_right(down, since, key=lambda x: x[1])
+        j = bisect.bisect_right(watched, since, key=lambda x: x[1])
+        t, pending = since, None
+        while t < until:
+            while i < len(down) and down[i][1] <= t:
+                i += 1
+            while j < len(watched) and watched[j][1] <= t:
+                j += 1
+            next_down = down[i][0] if i < len(down) else math.inf
+            if next_down <= t:
+                state, stop = State.DOWN, down[i][1]
+            elif j < len(watched) and watched[j][0] <= t:
+                state, stop = State.UP, min(watched[j][1], next_down)
+            else:
+                state, stop = State.UNKNOWN, min(watched[j][0] if j < len(watched) else math.inf, next_down)
+            stop = min(stop, until)
+            if pending is not None and pending.state is state:
+                pending = Span(pending.start, stop, state)
+            else:
+                if pending is not None:
+                    yield pending
+                pending = Span(t, stop, state)
+            t = stop
+        if pending is not None:
+            yield pending
+
+
+def _start(incident: Incident) -> float:
+    return incident.start
 
 
 def timeline(
     outages: Sequence[Incident], coverage: Sequence[Coverage] | None, since: float, until: float
 ) -> list[Span]:
-    """Every span of ``spans`` over [since, until)."""
-    return list(spans(outages, coverage, since, until))
+    """Every span over [since, until) of ``outages`` (all counted) and ``coverage`` (None: monitored throughout)."""
+    return list(Measured.of(outages, coverage, until, set(Cause)).spans(since))
 
 
 def episode(
@@ -191,15 +210,21 @@ def episode(
     zone: ZoneInfo,
 ) -> Episode:
     """The episode of ``ticket`` as measured up to ``until`` (the end of what netwatch measured): see the module
-    docstring. ``causes`` are the outage causes that count as the provider's loss of service."""
+    docstring. ``causes`` are the outage causes that count as the provider's loss of service. For many tickets,
+    prepare the measurements once with ``Measured.of`` and call ``episode_in``."""
+    return episode_in(Measured.of(incidents, coverage, until, causes), ticket, zone)
+
+
+def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
+    """The episode of ``ticket`` in ``measured``."""
     from netwatch.claims.days import when
 
-    losses = sorted((i for i in incidents if i.kind is Kind.OUTAGE and i.cause in causes), key=lambda i: i.start)
+    losses, until = measured.losses, measured.until
     r = ticket.reported
     kept: list[Span] = []
     end, basis = until, Basis.OPEN
     fixed = ticket.fixed
-    for s in spans(losses, coverage, r, until):
+    for s in measured.spans(r):
         if s.state is State.UP and (s.seconds >= FLAP_GAP or s.end >= until or (fixed is not None and
                                                                                 s.start <= fixed < s.end)):  # fmt: skip
             end, basis = s.start, Basis.MEASURED
@@ -215,7 +240,8 @@ def episode(
             kept.pop()
     if not any(s.state is State.DOWN for s in kept):
         return Episode(ticket, (), (), r, Basis.NONE)
-    covered = tuple(o for o in losses if o.start < end and (o.end if o.end is not None else until) > r)
+    before_end = losses[: bisect.bisect_left(losses, end, key=_start)]
+    covered = tuple(o for o in before_end if (o.end if o.end is not None else until) > r)
     note = ""
     if fixed is not None and basis in (Basis.MEASURED, Basis.OPEN, Basis.UNMONITORED) and abs(fixed - end) > TOLERANCE:
         shown = "still down" if basis is not Basis.MEASURED else "measured back"

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import holidays as pyholidays
 
 from netwatch.claims import days as d
-from netwatch.claims.episode import episode
+from netwatch.claims.episode import Measured, episode_in
 from netwatch.claims.loader import Amount, Pack
 from netwatch.claims.model import ClaimItem
 from netwatch.model import Coverage, Incident, Ticket
@@ -80,10 +80,11 @@ def delayed_repairs(pack: Pack, *, since: float, until: float, incidents: Sequen
     nation = region if region in NATIONS else "ENG"
     items: list[ClaimItem] = []
     paid: dict[date, str] = {}  # day → the ticket it was paid to
+    measured = Measured.of(incidents, coverage, until, pack.causes)
     for ticket in sorted(tickets, key=lambda t: t.reported):
         if ticket.reported >= until:
             continue
-        found = episode(ticket, incidents, coverage, until, pack.causes, zone)
+        found = episode_in(measured, ticket, zone)
         if found.note:
             notes.append(found.note)
         working, deadline = working_days_after(ticket.reported, section["working_days"], nation, zone)

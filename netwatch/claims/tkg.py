@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch.claims import days as d
-from netwatch.claims.episode import episode
+from netwatch.claims.episode import Measured, episode_in
 from netwatch.claims.loader import Pack
 from netwatch.claims.model import ClaimItem
 from netwatch.model import Coverage, Incident, Ticket
@@ -46,10 +46,11 @@ def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incid
     source = pack.source_of("outage")
     items: list[ClaimItem] = []
     paid: dict[date, str] = {}
+    measured = Measured.of(incidents, coverage, until, pack.causes)
     for ticket in sorted(tickets, key=lambda t: t.reported):
         if ticket.reported >= until:
             continue
-        found = episode(ticket, incidents, coverage, until, pack.causes, zone)
+        found = episode_in(measured, ticket, zone)
         if found.note:
             notes.append(found.note)
         report_day = d.local_date(ticket.reported, zone)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netwatch.claims.episode import Basis, Episode, episode
+from netwatch.claims.episode import Basis, Episode, Measured, episode_in
 from netwatch.model import Coverage, Incident, Ticket
 from netwatch.schedule import BusinessHours
 
@@ -67,8 +67,9 @@ def ticket_figures(
     from netwatch.report.compute import ISP_CAUSES
 
     out = []
+    measured = Measured.of(incidents, coverage, until, ISP_CAUSES)
     for ticket in sorted(tickets, key=lambda t: (t.reported, t.ref)):
-        found = episode(ticket, incidents, coverage, until, ISP_CAUSES, hours.timezone)
+        found = episode_in(measured, ticket, hours.timezone)
         down = found.down_intervals()
         out.append(
             TicketFigures(
