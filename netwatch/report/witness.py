@@ -9,9 +9,13 @@ report says "witness not asked" and why.
 
 Rule: a round of the witness counts for an outage when it probed at least one of the same anchors (this probe's
 anchor addresses) between the outage's start and end, and as reaching them when at least one of them answered.
-Reached in at least ``THRESHOLD_PERCENT`` % of those rounds: the anchors were up and the fault was on this line;
-lost in at least that share: the fault was shared or upstream of both lines (or the anchors were down); in
-between: no conclusion. No such round: no data (the witness was not running, or its export has not caught up).
+Reached in at least ``THRESHOLD_PERCENT`` % of those rounds: the anchors were up and the fault was on this line.
+Lost in at least that share: the witness's own round causes (its ``netwatch_status`` points over the same window)
+decide what that means. When at least ``OWN_LINE_PERCENT`` % of the rounds in which it lost them had cause local or
+isp (its own router or access line was down), the witness could not see and nothing is concluded about the
+anchors (witness down); otherwise its gateway and ISP hop mostly answered while the anchors did not, so the fault
+was shared or upstream of both lines (or the anchors were down). In between: no conclusion. No such round: no data (the
+witness was not running, or its export has not caught up).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from netwatch.model import Kind, Role
+from netwatch.model import Cause, Kind, Role
 
 if TYPE_CHECKING:
     from netwatch.config import Config, InfluxConfig
@@ -29,18 +33,20 @@ if TYPE_CHECKING:
     from netwatch.report.influxql import InfluxQL, Series
 
 __all__ = [
-    "MAX_ASKED", "NO_WITNESS", "THRESHOLD_PERCENT", "AnchorCount", "Counts", "Verdict", "Witness", "WitnessFigures",
-    "WitnessSource", "ask", "judge", "verdict", "witness_figures",
+    "MAX_ASKED", "NO_WITNESS", "OWN_LINE_PERCENT", "THRESHOLD_PERCENT", "AnchorCount", "Counts", "Verdict", "Witness",
+    "WitnessFigures", "WitnessSource", "ask", "judge", "verdict", "witness_figures",
 ]  # fmt: skip
 
 THRESHOLD_PERCENT = 90  # share of the witness's rounds that decides either way
-MAX_ASKED = 500  # outages asked about per report (the longest): 4 statements each
+OWN_LINE_PERCENT = 50  # share of its lost rounds with its own line down (local, isp) that makes it blind
+MAX_ASKED = 500  # outages asked about per report (the longest): 6 statements each
 _REQUEST_CHARS = 6000  # statements per GET /query are batched up to about this much text (the URL carries them)
 
 
 class Verdict(StrEnum):
     REACHED = "reached"  # the witness reached the same anchors: they were up, the fault was on this line
-    LOST = "lost"  # the witness lost them too: shared or upstream fault, or the anchors were down
+    LOST = "lost"  # the witness lost them too, its own line up: shared or upstream fault, or the anchors were down
+    WITNESS_DOWN = "witness_down"  # the witness lost them with its own line down: it could not tell
     MIXED = "mixed"  # neither clearly: no conclusion
     NO_DATA = "no_data"  # no round of the witness probing the same anchors during the outage
     NO_COMMON = "no_common"  # the witness probes none of the same anchors
@@ -59,11 +65,32 @@ class AnchorCount:
 @dataclass(frozen=True)
 class Counts:
     """What the witness did during one outage: its rounds that probed at least one of the same anchors, those in
-    which at least one of them answered, and the count per anchor."""
+    which at least one of them answered, the count per anchor, and its rounds whose own cause was local or isp."""
 
     rounds: int = 0
     reached_rounds: int = 0
     anchors: tuple[AnchorCount, ...] = ()
+    local_rounds: int = 0
+    isp_rounds: int = 0
+
+    @property
+    def lost_rounds(self) -> int:
+        return self.rounds - self.reached_rounds
+
+    @property
+    def own_line_down_rounds(self) -> int:
+        """Lost rounds in which the witness's own line was down. A round with cause local or isp lost every anchor
+        it probed, but status and ping points are counted apart, so the sum is capped at the lost rounds."""
+        return max(0, min(self.local_rounds + self.isp_rounds, self.lost_rounds))
+
+    @property
+    def own_causes(self) -> str:
+        """The causes of its own faults: "cause isp", "cause local", or "cause local in 10, isp in 70" (local
+        first); "" for neither."""
+        found = [(c, n) for c, n in ((Cause.LOCAL, self.local_rounds), (Cause.ISP, self.isp_rounds)) if n > 0]
+        if len(found) <= 1:
+            return "".join(f"cause {c.value}" for c, _ in found)
+        return "cause " + ", ".join(f"{c.value} in {n}" for c, n in found)
 
 
 NO_COUNTS = Counts()
@@ -106,10 +133,13 @@ class Witness:
     @property
     def conclusion(self) -> str:
         """What the finding means for this outage ("" when it means nothing more than it says)."""
+        c = self.counts
         return {
             Verdict.REACHED: "the anchors were up, so the fault was on this line",
             Verdict.LOST: "it lost them too, so the fault was shared by both lines or upstream of them (or the"
             " anchors were down)",
+            Verdict.WITNESS_DOWN: f"its own line was down in {c.own_line_down_rounds} of its {c.rounds}"
+            f" round{_s(c.rounds)} ({c.own_causes}), so it could not tell whether the anchors were up",
             Verdict.MIXED: f"that is neither {THRESHOLD_PERCENT}% of its rounds or more (up) nor"
             f" {100 - THRESHOLD_PERCENT}% or less (lost), so no conclusion is drawn",
             Verdict.NO_DATA: "it was not running, or its export to InfluxDB has not caught up",
@@ -137,6 +167,10 @@ class Witness:
             Verdict.LOST: (
                 f"the second probe lost the same public hosts too (it reached them {figures}): the fault lay beyond"
                 " both lines, or the hosts themselves were down"
+            ),
+            Verdict.WITNESS_DOWN: (
+                f"the second probe could not tell: its own line was down in {c.own_line_down_rounds} of its"
+                f" {c.rounds} round{_s(c.rounds)}, so it says nothing about whether the same public hosts were up"
             ),
             Verdict.MIXED: f"the second probe reached the same public hosts {figures}, which settles neither way",
             Verdict.NO_DATA: "the second probe has no records of this time",
@@ -168,6 +202,10 @@ class WitnessFigures:
     def threshold_percent(self) -> int:
         return THRESHOLD_PERCENT
 
+    @property
+    def own_line_percent(self) -> int:
+        return OWN_LINE_PERCENT
+
     def of(self, figures: IncidentFigures) -> Witness | None:
         """The verdict on one outage of the report (None for other incidents, or without a witness)."""
         if figures.incident.kind is not Kind.OUTAGE:
@@ -190,7 +228,9 @@ def verdict(counts: Counts, common: bool) -> Verdict:
         return Verdict.NO_DATA
     if 100 * counts.reached_rounds >= THRESHOLD_PERCENT * counts.rounds:
         return Verdict.REACHED
-    if 100 * (counts.rounds - counts.reached_rounds) >= THRESHOLD_PERCENT * counts.rounds:
+    if 100 * counts.lost_rounds >= THRESHOLD_PERCENT * counts.rounds:
+        if 100 * counts.own_line_down_rounds >= OWN_LINE_PERCENT * counts.lost_rounds:
+            return Verdict.WITNESS_DOWN
         return Verdict.LOST
     return Verdict.MIXED
 
@@ -198,7 +238,7 @@ def verdict(counts: Counts, common: bool) -> Verdict:
 def judge(probe: str, window: tuple[float, float], counts: Counts, common: Sequence[str]) -> Witness:
     """The verdict on one outage ``window`` from the witness's ``counts`` there; ``common`` are the same anchors."""
     found = verdict(counts, bool(common))
-    kept = counts if found in (Verdict.REACHED, Verdict.LOST, Verdict.MIXED) else NO_COUNTS
+    kept = counts if found in (Verdict.REACHED, Verdict.LOST, Verdict.WITNESS_DOWN, Verdict.MIXED) else NO_COUNTS
     return Witness(probe, window[0], window[1], found, kept)
 
 
@@ -231,7 +271,8 @@ def not_asked(probe: str, reason: str, windows: Sequence[tuple[float, float]]) -
 
 
 class WitnessSource:
-    """InfluxQL reads of the witness's netwatch_ping points. Reads secret files when built (ConfigError)."""
+    """InfluxQL reads of the witness's netwatch_ping and netwatch_status points. Reads secret files when built
+    (ConfigError)."""
 
     def __init__(self, cfg: InfluxConfig, probe: str) -> None:
         from netwatch.report.influxql import InfluxQL
@@ -251,21 +292,25 @@ class WitnessSource:
         return sorted(str(r["value"]) for _, r in rows(mine)), sorted(str(r["value"]) for _, r in rows(probes))
 
     def statements(self, window: tuple[float, float], anchors: Sequence[str]) -> list[str]:
-        """The 4 statements of one outage: rounds probing the same anchors, rounds reaching one, and per anchor.
-        Rounds are counted as distinct timestamps (a round's samples share one), hence GROUP BY time(1ms)."""
-        from netwatch.export.points import PING
+        """The 6 statements of one outage: rounds probing the same anchors, rounds reaching one, per anchor, and the
+        witness's own rounds with cause local and with cause isp. Rounds are counted as distinct timestamps (a
+        round's samples share one), hence GROUP BY time(1ms); a round has one status point."""
+        from netwatch.export.points import PING, STATUS
         from netwatch.report.influxql import quote
 
         targets = " OR ".join(f'"target" = {quote(a)}' for a in anchors)
-        where = (f'"probe" = {quote(self.probe)} AND ({targets}) AND time >= {round(window[0] * 1000)}ms'
-                 f" AND time < {round(window[1] * 1000)}ms")  # fmt: skip
+        during = f"time >= {round(window[0] * 1000)}ms AND time < {round(window[1] * 1000)}ms"
+        where = f'"probe" = {quote(self.probe)} AND ({targets}) AND {during}'
         up = ' AND "up" = true'
         per_round = f'SELECT count("up") AS "n" FROM "{PING}" WHERE {where}{{}} GROUP BY time(1ms) fill(none)'
+        own = f'SELECT count("up") AS "rounds" FROM "{STATUS}" WHERE "probe" = {quote(self.probe)} AND {during}'
         return [
             f'SELECT count("n") AS "rounds" FROM ({per_round.format("")})',
             f'SELECT count("n") AS "rounds" FROM ({per_round.format(up)})',
             f'SELECT count("up") AS "probed" FROM "{PING}" WHERE {where} GROUP BY "target"',
             f'SELECT count("up") AS "reached" FROM "{PING}" WHERE {where}{up} GROUP BY "target"',
+            f'{own} AND "cause" = {quote(Cause.LOCAL.value)}',
+            f'{own} AND "cause" = {quote(Cause.ISP.value)}',
         ]
 
     def counts(self, windows: Sequence[tuple[float, float]], anchors: Sequence[str]) -> list[Counts]:
@@ -286,12 +331,14 @@ class WitnessSource:
             return {tags.get("target", ""): int(row[column] or 0) for tags, row in rows(series)}
 
         out = []
+        n = len(per[0])
         for k in range(len(windows)):
-            all_rounds, up_rounds, probed, reached = answers[4 * k : 4 * k + 4]
+            all_rounds, up_rounds, probed, reached, local, isp = answers[n * k : n * k + n]
             probed_by, reached_by = by_target(probed, "probed"), by_target(reached, "reached")
             out.append(Counts(
                 total(all_rounds, "rounds"), total(up_rounds, "rounds"),
                 tuple(AnchorCount(a, probed_by.get(a, 0), reached_by.get(a, 0)) for a in anchors if a in probed_by),
+                total(local, "rounds"), total(isp, "rounds"),
             ))  # fmt: skip
         return out
 

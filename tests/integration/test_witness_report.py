@@ -1,10 +1,12 @@
 """`[report] witness`: a second probe's verdict on each outage, read from a real InfluxDB 1.x.
 
-Probe office-1 (a local store, and its points in InfluxDB) has three outages; probe office-2, on another line,
+Probe office-1 (a local store, and its points in InfluxDB) has four outages; probe office-2, on another line,
 probes two of the same anchors and one of its own: it reaches them through the first outage (but for a 2-round
-blip), loses them too through the second, and is not running during the third. office-3 probes none of the same
-anchors. The report from the store and the one from InfluxDB must give the same verdicts with the same figures;
-an unknown witness and a stopped InfluxDB never lose the report, and say why on stderr and in the report.
+blip), loses them too through the second with its own gateway and ISP hop answering, loses them through the third
+because its own line is down (its router in 10 rounds, its ISP hop in 70, then 10 rounds upstream), and is not
+running during the fourth. office-3 probes none of the same anchors. The report from the store and the one from
+InfluxDB must give the same verdicts with the same figures; an unknown witness and a stopped InfluxDB never lose
+the report, and say why on stderr and in the report.
 """
 
 from __future__ import annotations
@@ -39,11 +41,22 @@ DAY = ("--since", "2026-01-05", "--until", "2026-01-05")
 GATEWAY, ISP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1")
 MINE = tuple(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "9.9.9.9"))
 THEIRS = tuple(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "4.4.4.4"))
-OUTAGES = ((T0 + 600, T0 + 720), (T0 + 1800, T0 + 1900), (T0 + 3000, T0 + 3060))  # office-1's, all upstream
+OUTAGES = ((T0 + 600, T0 + 720), (T0 + 1800, T0 + 1900), (T0 + 2400, T0 + 2490), (T0 + 3000, T0 + 3060))  # upstream
 
 
-def rnd(at: float, anchors: tuple[Target, ...], down: bool) -> Round:
-    return Round(at, (Sample(GATEWAY, 0.5), Sample(ISP, 3.0), *(Sample(t, None if down else 12.5) for t in anchors)))
+def rnd(at: float, anchors: tuple[Target, ...], down: bool, own: Role | None = None) -> Round:
+    """A round; ``own`` is the first hop that fails too (GATEWAY: cause local, ISP: cause isp)."""
+    gateway = None if own is Role.GATEWAY else 0.5
+    isp = None if own in (Role.GATEWAY, Role.ISP) else 3.0
+    anchor_samples = (Sample(t, None if down else 12.5) for t in anchors)
+    return Round(at, (Sample(GATEWAY, gateway), Sample(ISP, isp), *anchor_samples))
+
+
+def theirs(at: float) -> Round:
+    """office-2's round at ``at``: see the module docstring."""
+    down = [(T0 + 650, T0 + 652), OUTAGES[1], OUTAGES[2]]  # a 2-round blip in office-1's first outage
+    own = Role.GATEWAY if T0 + 2400 <= at < T0 + 2410 else Role.ISP if T0 + 2410 <= at < T0 + 2480 else None
+    return rnd(at, THEIRS, any(a <= at < b for a, b in down), own)
 
 
 @pytest.fixture(autouse=True)
@@ -74,10 +87,9 @@ def filled(influxdb1: InfluxDB1, tmp_path_factory: pytest.TempPathFactory) -> Pa
     lines = Points("office-1", HOURS).rounds_lines(mine)
     for seq, inc in enumerate(incidents, 1):
         lines += Points("office-1", HOURS).incident_lines(ExportIncident(seq, inc, (inc.cause,)))
-    # office-2's rounds fall between office-1's; it is stopped from 09:49:10 to 09:51:40 (office-1's third outage).
-    theirs = [T0 + i + 0.37 for i in range(3600) if not 2950 <= i < 3100]
-    down = [(T0 + 650, T0 + 652), OUTAGES[1]]  # a 2-round blip in office-1's first outage; all of its second
-    lines += Points("office-2", HOURS).rounds_lines(rnd(at, THEIRS, any(a <= at < b for a, b in down)) for at in theirs)
+    # office-2's rounds fall between office-1's; it is stopped from 09:49:10 to 09:51:40 (office-1's fourth outage).
+    running = [T0 + i + 0.37 for i in range(3600) if not 2950 <= i < 3100]
+    lines += Points("office-2", HOURS).rounds_lines(theirs(at) for at in running)
     lines += Points("office-3", HOURS).rounds_lines(rnd(T0 + i, (Target(Role.ANCHOR, "4.4.4.4"),), False)
                                                     for i in range(3600))  # fmt: skip
     for k in range(0, len(lines), 5000):
@@ -119,7 +131,7 @@ def test_each_outage_gets_the_witness_verdict(influxdb1: InfluxDB1, filled: Path
     assert err == ""
     assert data["witness"] == {"probe": "office-2", "asked": True, "reason": None,
                                "anchors": ["1.1.1.1", "8.8.8.8"], "threshold_percent": 90}  # fmt: skip
-    assert verdicts(data) == [("reached", 120, 118), ("lost", 100, 0), ("no_data", 0, 0)]
+    assert verdicts(data) == [("reached", 120, 118), ("lost", 100, 0), ("witness_down", 90, 0), ("no_data", 0, 0)]
     first = data["incidents"][0]["witness"]
     assert first["anchors"] == [{"address": "1.1.1.1", "probed": 120, "reached": 118},
                                 {"address": "8.8.8.8", "probed": 120, "reached": 118}]  # fmt: skip
@@ -131,6 +143,10 @@ def test_each_outage_gets_the_witness_verdict(influxdb1: InfluxDB1, filled: Path
         "witness office-2 reached 0 of the 2 same anchors in 0 of 100 rounds during the outage: it lost them too, so "
         "the fault was shared by both lines or upstream of them (or the anchors were down)"
     )
+    assert data["incidents"][2]["witness"]["summary"] == (
+        "witness office-2 reached 0 of the 2 same anchors in 0 of 90 rounds during the outage: its own line was down "
+        "in 80 of its 90 rounds (cause local in 10, isp in 70), so it could not tell whether the anchors were up"
+    )
 
 
 def test_the_html_report_and_the_letter_show_the_verdicts(influxdb1: InfluxDB1, filled: Path) -> None:
@@ -139,7 +155,12 @@ def test_the_html_report_and_the_letter_show_the_verdicts(influxdb1: InfluxDB1, 
     assert err == ""
     assert 'data-witness-for="i1" data-witness="office-2" data-verdict="reached"' in html
     assert 'data-witness-for="i2" data-witness="office-2" data-verdict="lost"' in html
-    assert 'data-witness-for="i3" data-witness="office-2" data-verdict="no_data"' in html
+    assert 'data-witness-for="i3" data-witness="office-2" data-verdict="witness_down"' in html
+    assert 'data-witness-for="i4" data-witness="office-2" data-verdict="no_data"' in html
+    assert (
+        "Witness office-2 reached 0 of the 2 same anchors in 0 of 90 rounds during the outage: its own line was down "
+        "in 80 of its 90 rounds (cause local in 10, isp in 70), so it could not tell whether the anchors were up."
+    ) in html
     assert (
         "Witness office-2 has no data for this time: it was not running, or its export to InfluxDB has not caught up."
         in html
@@ -149,13 +170,17 @@ def test_the_html_report_and_the_letter_show_the_verdicts(influxdb1: InfluxDB1, 
         "- Outage starting 2026-01-05 09:10:00 GMT: the second probe reached the same public hosts in 118 of its 120 "
         "rounds: they were up, so the fault was on this line."
     ) in letter
+    assert (
+        "- Outage starting 2026-01-05 09:40:00 GMT: the second probe could not tell: its own line was down in 80 of "
+        "its 90 rounds, so it says nothing about whether the same public hosts were up."
+    ) in letter
 
 
 def test_a_witness_without_the_same_anchors_says_so(influxdb1: InfluxDB1, filled: Path) -> None:
     data, err = report(config_file(filled, influxdb1, "office-3"))
     assert err == ""
     assert (data["witness"]["asked"], data["witness"]["anchors"]) == (True, [])
-    assert verdicts(data) == [("no_common", 0, 0)] * 3
+    assert verdicts(data) == [("no_common", 0, 0)] * 4
     assert data["incidents"][0]["witness"]["summary"] == (
         "witness office-3 probes none of the same anchors: so it cannot tell whether they were up"
     )
@@ -183,10 +208,10 @@ def test_influxdb_down_never_loses_the_report(influxdb1: InfluxDB1, filled: Path
     finally:
         influxdb1.start()
     assert err == html_err == f"netwatch: warning: witness office-2 not asked: {reason}\n"
-    assert data["summary"]["outage_count"] == 3
+    assert data["summary"]["outage_count"] == 4
     assert (data["witness"]["asked"], data["witness"]["reason"]) == (False, reason)
-    assert verdicts(data) == [("not_asked", 0, 0)] * 3
-    assert html.count(f"Witness office-2 not asked: {reason}.") == 3
+    assert verdicts(data) == [("not_asked", 0, 0)] * 4
+    assert html.count(f"Witness office-2 not asked: {reason}.") == 4
     assert f"witness office-2 not asked: {reason}." in html  # the method section
 
 
@@ -198,8 +223,8 @@ def test_the_evidence_bundle_carries_the_verdicts(influxdb1: InfluxDB1, filled: 
     with zipfile.ZipFile(io.BytesIO(bundle.read_bytes())) as z:
         data = json.loads(z.read("report.json"))
         html = z.read("report.html").decode()
-    assert verdicts(data) == [("reached", 120, 118), ("lost", 100, 0), ("no_data", 0, 0)]
-    assert 'data-verdict="reached"' in html
+    assert verdicts(data) == [("reached", 120, 118), ("lost", 100, 0), ("witness_down", 90, 0), ("no_data", 0, 0)]
+    assert 'data-verdict="reached"' in html and 'data-verdict="witness_down"' in html
 
 
 def test_the_probe_reported_on_is_no_witness_of_itself(influxdb1: InfluxDB1, filled: Path) -> None:
@@ -231,10 +256,22 @@ def test_many_outages_are_asked_in_a_few_requests_and_answered_in_order(influxdb
     source.ql = Counting(cfg)
     windows = [(T0 + 10 * k, T0 + 10 * k + 10) for k in range(200)]
     got = source.counts(windows, ["1.1.1.1", "8.8.8.8"])
-    assert len(source.ql.requests) < 40 and sum(source.ql.requests) == 4 * 200
+    assert len(source.ql.requests) <= 50 and sum(source.ql.requests) == 6 * 200  # 4 windows of 6 statements each
     reached = [c.reached_rounds for c in got]
     assert [c.rounds for c in got] == [10] * 200
     assert reached[65] == 8  # 09:10:50-09:11:00 holds the 2-round blip
     assert reached[180:190] == [0] * 10  # 09:30:00-09:31:40, office-1's second outage
     assert reached.count(10) == 200 - 11
     assert got[0] == Counts(10, 10, (AnchorCount("1.1.1.1", 10, 10), AnchorCount("8.8.8.8", 10, 10)))
+
+
+def test_the_witness_own_causes_are_read_from_its_status_points(influxdb1: InfluxDB1, filled: Path) -> None:
+    """office-1's third outage, 09:40:00-09:41:30, in three windows: office-2's router, its ISP hop, then upstream."""
+    cfg = InfluxConfig(url=influxdb1.url, api="v1", org="", bucket="", token="", token_file=None, database=DB,
+                       retention_policy="", username=influxdb1.username, password=influxdb1.password,
+                       password_file=None, batch_size=5000, timeout=5.0)  # fmt: skip
+    windows = [(T0 + 2400, T0 + 2410), (T0 + 2410, T0 + 2480), (T0 + 2480, T0 + 2490)]
+    got = WitnessSource(cfg, "office-2").counts(windows, ["1.1.1.1", "8.8.8.8"])
+    assert [(c.rounds, c.reached_rounds, c.local_rounds, c.isp_rounds) for c in got] == [
+        (10, 0, 10, 0), (70, 0, 0, 70), (10, 0, 0, 0),
+    ]  # fmt: skip

@@ -1,6 +1,7 @@
 """The second witness's rule and sentences (pure), and how each format shows its verdicts.
 
-The rule is exact at its edges (integer arithmetic: 108 of 120 rounds is 90 %), and every verdict has one sentence
+The rule is exact at its edges (integer arithmetic: 108 of 120 rounds is 90 %; a witness whose own line was down in
+54 of the 108 rounds it lost the anchors is down itself, at 50 %), and every verdict has one sentence
 for the report and one for the letter; the formats are checked on a sample report given verdicts by hand (the
 InfluxDB read is tested in tests/integration/test_witness_report.py).
 """
@@ -19,6 +20,7 @@ from netwatch.report.jsonout import to_json
 from netwatch.report.witness import (
     MAX_ASKED,
     NO_COUNTS,
+    OWN_LINE_PERCENT,
     AnchorCount,
     Counts,
     Verdict,
@@ -35,8 +37,8 @@ ANCHORS = ("1.1.1.1", "8.8.8.8", "9.9.9.9")
 WINDOW = (1000.0, 1120.0)
 
 
-def counts(rounds: int, reached: int, anchors: tuple[str, ...] = ANCHORS) -> Counts:
-    return Counts(rounds, reached, tuple(AnchorCount(a, rounds, reached) for a in anchors))
+def counts(rounds: int, reached: int, anchors: tuple[str, ...] = ANCHORS, local: int = 0, isp: int = 0) -> Counts:
+    return Counts(rounds, reached, tuple(AnchorCount(a, rounds, reached) for a in anchors), local, isp)
 
 
 # --- the rule ------------------------------------------------------------------------------------------------
@@ -60,6 +62,46 @@ def counts(rounds: int, reached: int, anchors: tuple[str, ...] = ANCHORS) -> Cou
 )
 def test_the_threshold_decides_at_exactly_90_percent(rounds: int, reached: int, expected: Verdict) -> None:
     assert verdict(counts(rounds, reached), common=True) is expected
+
+
+@pytest.mark.parametrize(
+    ("rounds", "reached", "local", "isp", "expected"),
+    [
+        (120, 0, 0, 60, Verdict.WITNESS_DOWN),  # its own line down in exactly 50 % of the 120 rounds it lost them
+        (120, 0, 0, 59, Verdict.LOST),
+        (120, 0, 30, 30, Verdict.WITNESS_DOWN),  # local and isp count together
+        (120, 0, 29, 30, Verdict.LOST),
+        (120, 12, 0, 54, Verdict.WITNESS_DOWN),  # 54 of the 108 rounds it lost them
+        (120, 12, 0, 53, Verdict.LOST),
+        (120, 0, 120, 0, Verdict.WITNESS_DOWN),  # its router was down throughout
+        (120, 0, 0, 0, Verdict.LOST),  # its gateway and ISP hop answered throughout: upstream
+        (120, 13, 0, 107, Verdict.MIXED),  # lost in less than 90 %: its own faults change nothing
+        (120, 108, 0, 12, Verdict.REACHED),
+        (1, 0, 0, 1, Verdict.WITNESS_DOWN),
+        (0, 0, 0, 5, Verdict.NO_DATA),  # status points without a ping round probing the same anchors
+    ],
+)
+def test_the_witness_is_down_itself_at_exactly_half_of_its_lost_rounds(
+    rounds: int, reached: int, local: int, isp: int, expected: Verdict
+) -> None:
+    assert OWN_LINE_PERCENT == 50
+    assert verdict(counts(rounds, reached, local=local, isp=isp), common=True) is expected
+
+
+def test_its_own_faults_count_only_up_to_the_rounds_it_lost_the_anchors() -> None:
+    """Status and ping points are counted apart: more faulty status rounds than lost rounds cannot tip the rule."""
+    got = counts(120, 12, local=100, isp=100)
+    assert (got.lost_rounds, got.own_line_down_rounds) == (108, 108)
+    assert verdict(got, common=True) is Verdict.WITNESS_DOWN
+    assert counts(10, 10, isp=3).own_line_down_rounds == 0
+
+
+@pytest.mark.parametrize(
+    ("local", "isp", "text"),
+    [(0, 110, "cause isp"), (110, 0, "cause local"), (10, 100, "cause local in 10, isp in 100"), (0, 0, "")],
+)
+def test_its_own_causes_are_named_local_first(local: int, isp: int, text: str) -> None:
+    assert counts(120, 0, local=local, isp=isp).own_causes == text
 
 
 def test_no_common_anchor_is_its_own_verdict_whatever_the_counts() -> None:
@@ -102,6 +144,8 @@ def test_every_verdict_has_a_sentence_for_the_report_and_one_for_the_letter() ->
     partial = Counts(120, 3, (AnchorCount("1.1.1.1", 120, 3), AnchorCount("8.8.8.8", 120, 0)))
     assert [(x.sentence, x.letter) for x in (
         w(Verdict.REACHED, counts(120, 118)), w(Verdict.REACHED, counts(1, 1, two)), w(Verdict.LOST, partial),
+        w(Verdict.WITNESS_DOWN, counts(120, 0, two, isp=110)),
+        w(Verdict.WITNESS_DOWN, counts(1, 0, two, local=1, isp=1)),
         w(Verdict.MIXED, counts(120, 60)), w(Verdict.NO_DATA), w(Verdict.NO_COMMON),
         w(Verdict.NOT_ASKED, reason="InfluxDB did not answer"),
     )] == [
@@ -117,6 +161,14 @@ def test_every_verdict_has_a_sentence_for_the_report_and_one_for_the_letter() ->
          "so the fault was shared by both lines or upstream of them (or the anchors were down)",
          "the second probe lost the same public hosts too (it reached them in 3 of its 120 rounds): the fault lay "
          "beyond both lines, or the hosts themselves were down"),
+        ("witness office-2 reached 0 of the 2 same anchors in 0 of 120 rounds during the outage: its own line was "
+         "down in 110 of its 120 rounds (cause isp), so it could not tell whether the anchors were up",
+         "the second probe could not tell: its own line was down in 110 of its 120 rounds, so it says nothing about "
+         "whether the same public hosts were up"),
+        ("witness office-2 reached 0 of the 2 same anchors in 0 of 1 round during the outage: its own line was down "
+         "in 1 of its 1 round (cause local in 1, isp in 1), so it could not tell whether the anchors were up",
+         "the second probe could not tell: its own line was down in 1 of its 1 round, so it says nothing about "
+         "whether the same public hosts were up"),
         ("witness office-2 reached 3 of the 3 same anchors in 60 of 120 rounds during the outage: that is neither "
          "90% of its rounds or more (up) nor 10% or less (lost), so no conclusion is drawn",
          "the second probe reached the same public hosts in 60 of its 120 rounds, which settles neither way"),
@@ -190,7 +242,14 @@ def test_html_shows_a_witness_row_under_each_outage_and_the_rule_in_the_method()
     text = " ".join(method.all_text.split())
     assert "same anchors (1.1.1.1, 9.9.9.9)" in text
     assert "Reached in at least 90% of those rounds: the anchors were up, so the fault was on this line." in text
-    assert "Reached in at most 10%: the witness lost them too" in text
+    assert "Reached in at most 10%: the witness lost them too, and its own status over the same time decides" in text
+    assert (
+        "If in at least 50% of the rounds in which it lost them its own line was down (cause local: its gateway did "
+        "not answer; cause isp: its ISP hop did not), it could not see, and nothing is concluded about the anchors. "
+        "Otherwise its gateway and ISP hop answered in most of those rounds while the anchors did not, so the fault "
+        "was shared by both lines or upstream of them (or the anchors were down). In between: no conclusion."
+    ) in text
+    assert method.attrs["data-own-line-threshold"] == "50"
 
 
 def test_html_says_witness_not_asked_and_nothing_without_a_witness() -> None:
@@ -214,7 +273,8 @@ def test_the_letter_gives_the_witness_verdict_on_each_outage() -> None:
     assert (
         "A second netwatch probe on another line (office-2) watched the same public hosts (1.1.1.1, 9.9.9.9) during "
         "these outages. It counts a round as reaching them when at least one of them answered, and gives a verdict "
-        "only when 90% or more of its rounds during an outage went one way:"
+        "only when 90% or more of its rounds during an outage went one way, and none when its own line was down in at "
+        "least 50% of the rounds in which it lost them:"
     ) in text
     bullets = [line for line in text.splitlines() if line.startswith("- Outage starting")]
     assert bullets == [
@@ -235,3 +295,29 @@ def test_the_letter_gives_the_witness_verdict_on_each_outage() -> None:
         "A second netwatch probe on another line (office-2) could not be consulted for this letter (witness not "
         "asked: connection refused)."
     ) in letter_of(off).text
+
+
+def test_a_witness_down_itself_shows_in_every_format_with_its_rounds() -> None:
+    base = sample_report()
+    windows = [(f.start, f.end) for f in base.outages]
+    two = ("1.1.1.1", "9.9.9.9")
+    found = [counts(600, 0, two, isp=550)] + [Counts()] * (len(windows) - 1)
+    report = replace(base, witness=witness_figures("office-2", two, two, windows, found))
+    first = to_json(report)["incidents"][0]["witness"]
+    assert (first["verdict"], first["rounds"], first["reached_rounds"]) == ("witness_down", 600, 0)
+    assert first["summary"] == (
+        "witness office-2 reached 0 of the 2 same anchors in 0 of 600 rounds during the outage: its own line was down "
+        "in 550 of its 600 rounds (cause isp), so it could not tell whether the anchors were up"
+    )
+    row = next(csv.DictReader(io.StringIO(to_csv(report))))
+    assert (row["witness"], row["witness_rounds"], row["witness_reached_rounds"]) == ("witness_down", "600", "0")
+    html_row = parse(html_of(report)).find("tr", class_="witness")[0]
+    assert (html_row.attrs["data-verdict"], html_row.attrs["data-own-line-down-rounds"]) == ("witness_down", "550")
+    assert html_row.all_text == (
+        "Witness office-2 reached 0 of the 2 same anchors in 0 of 600 rounds during the outage: its own line was down "
+        "in 550 of its 600 rounds (cause isp), so it could not tell whether the anchors were up."
+    )
+    assert (
+        "- Outage starting 2026-11-23 09:30:00 GMT: the second probe could not tell: its own line was down in 550 of "
+        "its 600 rounds, so it says nothing about whether the same public hosts were up."
+    ) in letter_of(report).text
