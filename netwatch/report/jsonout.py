@@ -232,6 +232,7 @@ def witness_json(w: Witness | None) -> dict[str, Any] | None:
         "reached_rounds": w.counts.reached_rounds,
         "reached_percent": _opt(w.reached_percent, 4),
         "anchors": [{"address": a.address, "probed": a.probed, "reached": a.reached} for a in w.counts.anchors],
+        "own_line_down_rounds": w.counts.own_line_down_rounds,
         "summary": w.sentence,
         "reason": w.reason or None,
     }
@@ -245,6 +246,7 @@ def witness_summary_json(w: WitnessFigures) -> dict[str, Any]:
         "reason": w.reason or None,
         "anchors": list(w.anchors),
         "threshold_percent": w.threshold_percent,
+        "own_line_percent": w.own_line_percent,
     }
 
 

@@ -129,9 +129,10 @@ def verdicts(data: dict[str, Any]) -> list[tuple[str, int, int]]:
 def test_each_outage_gets_the_witness_verdict(influxdb1: InfluxDB1, filled: Path, source: str) -> None:
     data, err = report(config_file(filled, influxdb1, "office-2"), "--source", source)
     assert err == ""
-    assert data["witness"] == {"probe": "office-2", "asked": True, "reason": None,
-                               "anchors": ["1.1.1.1", "8.8.8.8"], "threshold_percent": 90}  # fmt: skip
+    assert data["witness"] == {"probe": "office-2", "asked": True, "reason": None, "anchors": ["1.1.1.1", "8.8.8.8"],
+                               "threshold_percent": 90, "own_line_percent": 50}  # fmt: skip
     assert verdicts(data) == [("reached", 120, 118), ("lost", 100, 0), ("witness_down", 90, 0), ("no_data", 0, 0)]
+    assert data["incidents"][2]["witness"]["own_line_down_rounds"] == 80  # router 10 + ISP hop 70 of its 90 rounds
     first = data["incidents"][0]["witness"]
     assert first["anchors"] == [{"address": "1.1.1.1", "probed": 120, "reached": 118},
                                 {"address": "8.8.8.8", "probed": 120, "reached": 118}]  # fmt: skip
@@ -194,7 +195,7 @@ def test_an_unknown_witness_is_not_asked_and_says_which_probes_there_are(influxd
     )
     assert err == f"netwatch: warning: witness office-9 not asked: {reason}\n"
     assert data["witness"] == {"probe": "office-9", "asked": False, "reason": reason, "anchors": [],
-                               "threshold_percent": 90}  # fmt: skip
+                               "threshold_percent": 90, "own_line_percent": 50}  # fmt: skip
     assert {i["witness"]["summary"] for i in data["incidents"]} == {f"witness office-9 not asked: {reason}"}
 
 
@@ -224,6 +225,7 @@ def test_the_evidence_bundle_carries_the_verdicts(influxdb1: InfluxDB1, filled: 
         data = json.loads(z.read("report.json"))
         html = z.read("report.html").decode()
     assert verdicts(data) == [("reached", 120, 118), ("lost", 100, 0), ("witness_down", 90, 0), ("no_data", 0, 0)]
+    assert data["incidents"][2]["witness"]["own_line_down_rounds"] == 80  # router 10 + ISP hop 70 of its 90 rounds
     assert 'data-verdict="reached"' in html and 'data-verdict="witness_down"' in html
 
 

@@ -410,7 +410,14 @@ def test_json_is_extended_additively() -> None:
         "witness",
     }  # fmt: skip
     assert (out["clock_events"], out["unsynchronised"], out["seal"], out["tickets"]) == ([], [], None, [])
-    assert out["witness"] == {"probe": None, "asked": False, "reason": None, "anchors": [], "threshold_percent": 90}
+    assert out["witness"] == {
+        "probe": None,
+        "asked": False,
+        "reason": None,
+        "anchors": [],
+        "threshold_percent": 90,
+        "own_line_percent": 50,
+    }
     assert set(out["coverage"]) == {"monitored_seconds", "unmonitored_seconds", "sessions"}
     assert [d["label"] for d in out["days"]] == ["2026-11-23"]
     assert [w["label"] for w in out["weeks"]] == ["2026-W48"]

@@ -198,7 +198,7 @@ def test_json_carries_a_verdict_per_outage_and_a_summary() -> None:
     report, figures = witnessed()
     out = to_json(report)
     assert out["witness"] == {"probe": "office-2", "asked": True, "reason": None, "anchors": ["1.1.1.1", "9.9.9.9"],
-                              "threshold_percent": 90}  # fmt: skip
+                              "threshold_percent": 90, "own_line_percent": 50}  # fmt: skip
     verdicts = [(i["kind"], i["witness"] and i["witness"]["verdict"]) for i in out["incidents"]]
     assert verdicts == [("outage", "reached"), ("outage", "lost"), ("outage", "not_asked"), ("outage", "no_data"),
                         ("degraded", None), ("outage", "mixed")]  # fmt: skip
@@ -209,6 +209,7 @@ def test_json_carries_a_verdict_per_outage_and_a_summary() -> None:
         "reached_rounds": 3600,
         "reached_percent": 100.0,
         "anchors": [{"address": a, "probed": 3600, "reached": 3600} for a in ("1.1.1.1", "9.9.9.9")],
+        "own_line_down_rounds": 0,
         "summary": figures.outages[0].sentence,
         "reason": None,
     }
