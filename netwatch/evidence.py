@@ -139,15 +139,14 @@ def rounds_csv(
 
 
 def tickets_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
-    """The fault tickets open at some time in the period, with the outages each covers (as the report has them)."""
-    from netwatch.report.tickets import ticket_figures
+    """The fault tickets of the period with the outages each covers, exactly as the report has them."""
+    from netwatch.report.store_source import claim_figures, period_tickets
 
-    tickets = store.tickets(period.since, period.until)
+    tickets = period_tickets(store, period)
     first = min((t.reported for t in tickets), default=period.since)
     around = store.incidents(min(first, period.since), period.until)
     coverage = store.sessions(min(first, period.since), period.until)
-    until = min(period.until, max((c.end for c in coverage), default=period.since))
-    found = ticket_figures(tickets, around, coverage, until, cfg.business_hours)
+    found = claim_figures(cfg, period, tickets, around, (), coverage).tickets
     period_doc = {"since": iso_utc(period.since), "until": iso_utc(period.until)}
     return {"period": period_doc, "tickets": [ticket_json(f) for f in found]}
 

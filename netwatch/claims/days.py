@@ -76,6 +76,10 @@ def payable_days(found: Episode, first: date, zone: ZoneInfo, *, since: float, u
                          f"({when(found.ticket.reported, zone)}): nothing is due for it.")  # fmt: skip
         return []
     days = found.days(first, zone, since, until)
+    uncounted = [day for day, state in days if state is DayState.UNCOUNTED]
+    if uncounted:
+        notes.append(f"Ticket {ref}: on {_list(uncounted)} the line was down only from a name-service (dns) failure, "
+                     "which this rule does not count as a loss of service.")  # fmt: skip
     unknown = [day for day, state in days if state is DayState.UNKNOWN]
     if unknown:
         them = "it is" if len(unknown) == 1 else "they are"

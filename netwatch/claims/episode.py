@@ -2,19 +2,22 @@
 
 Owns the single rule every figure about a ticket rests on (the report's "down after the report", the claims'
 counted days, the letter's "came back at"). The time from the report on is a timeline of three states: **down**
-(inside an outage of a cause the provider answers for), **up** (monitored, and not down) and **unknown** (netwatch
-was not running). The episode starts at the report and ends at the repair:
+(inside an outage the provider answers for: causes isp, upstream, dns), **up** (monitored, and not down) and
+**unknown** (netwatch was not running: an outage never counts as down where netwatch did not see it). The episode
+starts at the report and ends at the repair:
 
 - the first *up* stretch that lasts ``FLAP_GAP`` (the line came back for good), or that contains the owner's
-  ``fixed``, or that reaches the end of what was measured: the repair is where it begins ("measured");
+  ``fixed``, or after which nothing more was measured: the repair is where it begins ("measured");
 - the owner's ``fixed`` inside an *unknown* stretch: the repair is ``fixed`` ("ticket");
-- otherwise the end of what was measured: "open" while the line is still down there, "unmonitored" when
-  monitoring had stopped with the line down.
+- otherwise the end: "open" while the line is still down there, "unmonitored" when monitoring had stopped with
+  the line down.
 
 Shorter *up* stretches are flaps of the same fault. An episode without any *down* time has nothing to claim
-("none"): the line was up when the provider was told, or it was never measured down after. A local day of the
-episode is *down* when the line was measured down in it, *unknown* when only unmonitored time kept the fault open;
-rules pay only *down* days and list the others. Pure: instants and coverage come from the caller.
+("none"). A local day of the episode is *down* for a rule when the line was measured down in it from a cause the
+rule counts (any second of it), *uncounted* when it was down only from other causes (a name-service failure is
+not a total loss of service), *unknown* when only unmonitored time kept the fault open; rules pay only *down*
+days and list the others. A day belongs to the period holding its first such instant, so reports of adjacent
+periods add up to the report of both. Pure: instants and coverage come from the caller.
 """
 
 from __future__ import annotations
@@ -29,10 +32,15 @@ from zoneinfo import ZoneInfo
 
 from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
 
-__all__ = ["FLAP_GAP", "Basis", "DayState", "Episode", "Measured", "Span", "State", "episode", "episode_in", "timeline"]
+__all__ = [
+    "FAULT_CAUSES", "FLAP_GAP", "Basis", "DayState", "Episode", "Measured", "Span", "State", "episode", "episode_in",
+    "timeline",
+]  # fmt: skip
 
 FLAP_GAP = 3600.0  # seconds up between two outages that still make them one fault (a flapping line)
 TOLERANCE = 15 * 60.0  # seconds the owner's ``fixed`` may differ from the measured repair before we say so
+FAULT_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.DNS})  # outages the provider answers for
+Interval = tuple[float, float]
 
 
 class State(StrEnum):
@@ -50,8 +58,9 @@ class Basis(StrEnum):
 
 
 class DayState(StrEnum):
-    DOWN = "down"
-    UNKNOWN = "unknown"
+    DOWN = "down"  # measured down from a cause the rule counts
+    UNCOUNTED = "uncounted"  # measured down, but only from causes the rule does not count
+    UNKNOWN = "unknown"  # not measured down; unmonitored time kept the fault open
 
 
 @dataclass(frozen=True)
@@ -67,20 +76,24 @@ class Span:
 
 @dataclass(frozen=True)
 class Episode:
-    """One ticket's fault as measured: ``spans`` cover [ticket.reported, end) in order."""
+    """One ticket's fault as measured: ``spans`` cover [ticket.reported, end) in order; ``counted`` are the
+    intervals of it down from the causes the rule counts. ``provisional``: the line was back at ``end`` for less
+    than ``FLAP_GAP`` when the measurements end (a later report may find it a flap)."""
 
     ticket: Ticket
     outages: tuple[Incident, ...]  # the outages of the episode (they may begin before the report)
     spans: tuple[Span, ...]
+    counted: tuple[Interval, ...]
     end: float
     basis: Basis
     note: str = ""
+    provisional: bool = False
 
     @property
     def down_seconds(self) -> float:
         return sum(s.seconds for s in self.spans if s.state is State.DOWN)
 
-    def down_intervals(self) -> list[tuple[float, float]]:
+    def down_intervals(self) -> list[Interval]:
         return [(s.start, s.end) for s in self.spans if s.state is State.DOWN]
 
     @property
@@ -88,38 +101,56 @@ class Episode:
         """When the line was measured back, or None (still down, unmonitored, or nothing measured)."""
         return self.end if self.basis is Basis.MEASURED else None
 
-    def day_state(self, begin: float, end: float) -> DayState | None:
-        """How [begin, end) (a local day) stands in the episode: down when measured down in it, unknown when only
-        unmonitored time kept the fault open, None when it is outside the episode or the line was up."""
-        found = None
-        for s in self.spans:
-            if s.end <= begin or s.start >= end:
-                continue
-            if s.state is State.DOWN:
-                return DayState.DOWN
-            if s.state is State.UNKNOWN:
-                found = DayState.UNKNOWN
-        return found
-
     def days(self, first: date, zone: ZoneInfo, since: float, until: float) -> list[tuple[date, DayState]]:
-        """The local days from ``first`` on that begin inside [since, until) and before the episode's end, with
-        their state (days the line was up throughout are left out)."""
-        from netwatch.claims.days import day_start
+        """The local days from ``first`` on whose first down (else unknown) instant of the episode lies in
+        [since, until), with their state; days the line was up throughout are left out. One pass: the days and
+        the spans advance together."""
+        from netwatch.claims.days import day_start, local_date
 
         out: list[tuple[date, DayState]] = []
-        day = first
-        while (begin := day_start(day, zone)) < min(self.end, until):
-            state = self.day_state(begin, day_start(day + timedelta(days=1), zone))
-            if begin >= since and state is not None:
+        if self.basis is Basis.NONE:
+            return out
+        day = max(first, local_date(max(since, self.ticket.reported), zone) - timedelta(days=1))
+        stop = min(self.end, until)
+        si = ci = 0
+        while (begin := day_start(day, zone)) < stop:
+            end = day_start(day + timedelta(days=1), zone)
+            while ci < len(self.counted) and self.counted[ci][1] <= begin:
+                ci += 1
+            while si < len(self.spans) and self.spans[si].end <= begin:
+                si += 1
+            counted = self.counted[ci] if ci < len(self.counted) and self.counted[ci][0] < end else None
+            down = unknown = None
+            k = si
+            while k < len(self.spans) and (s := self.spans[k]).start < end:
+                at = max(s.start, begin)
+                if s.state is State.DOWN and down is None:
+                    down = at
+                elif s.state is State.UNKNOWN and unknown is None:
+                    unknown = at
+                k += 1
+            if counted is not None:
+                state, at = DayState.DOWN, max(counted[0], begin)
+            elif down is not None:
+                state, at = DayState.UNCOUNTED, down
+            elif unknown is not None:
+                state, at = DayState.UNKNOWN, unknown
+            else:
+                day += timedelta(days=1)
+                continue
+            if since <= at < until:
                 out.append((day, state))
             day += timedelta(days=1)
         return out
 
     def phrase(self, zone: ZoneInfo) -> str:
-        """How the episode ended, for an explanation: "service back Sat 7 Nov 2026 08:00 (measured)"."""
+        """How the episode ended, for an explanation: "service back Sat 7 Nov 2026 08:00 (measured; …)"."""
         from netwatch.claims.days import when
 
         at = when(self.end, zone)
+        if self.basis is Basis.MEASURED and self.provisional:
+            return (f"service back {at} (measured; back for less than an hour when the measurements end, so a "
+                    "later report may find the fault went on)")  # fmt: skip
         return {
             Basis.MEASURED: f"service back {at} (measured; {len(self.outages)} outage(s) since the report)",
             Basis.TICKET: f"repaired {at} according to the ticket (netwatch was not running then)",
@@ -129,9 +160,9 @@ class Episode:
         }[self.basis]
 
 
-def _union(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+def _union(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted, overlapping and touching intervals merged."""
-    out: list[tuple[float, float]] = []
+    out: list[Interval] = []
     for lo, hi in sorted(i for i in intervals if i[1] > i[0]):
         if out and lo <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], hi))
@@ -140,65 +171,108 @@ def _union(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]
     return out
 
 
-@dataclass(frozen=True)
-class Measured:
-    """What netwatch measured up to ``until``, prepared once for the episodes of many tickets: the provider's
-    outages (of ``causes``) and the monitored time, each as sorted disjoint intervals."""
+def _intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    """The intersection of two sorted lists of disjoint intervals."""
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
 
-    losses: tuple[Incident, ...]
-    down: tuple[tuple[float, float], ...]
-    watched: tuple[tuple[float, float], ...]
-    until: float
 
-    @classmethod
-    def of(
-        cls, incidents: Sequence[Incident], coverage: Sequence[Coverage] | None, until: float, causes: Collection[Cause]
-    ) -> Measured:
-        losses = tuple(sorted((i for i in incidents if i.kind is Kind.OUTAGE and i.cause in causes), key=_start))
-        down = _union((o.start, o.end if o.end is not None else until) for o in losses)
-        watched = [(-math.inf, math.inf)] if coverage is None else _union((c.start, c.end) for c in coverage)
-        return cls(losses, tuple(down), tuple(watched), until)
-
-    def spans(self, since: float) -> Iterator[Span]:
-        """The states over [since, until), in order and lazily (an episode stops reading at its repair): down
-        inside an outage (open ones run to ``until``), else up where netwatch was running, else unknown."""
-        down, watched, until = self.down, self.watched, self.until
-        i = bisect.bisect_right(down, since, key=lambda x: x[1])
-        j = bisect.bisect_right(watched, since, key=lambda x: x[1])
-        t, pending = since, None
-        while t < until:
-            while i < len(down) and down[i][1] <= t:
-                i += 1
-            while j < len(watched) and watched[j][1] <= t:
-                j += 1
-            next_down = down[i][0] if i < len(down) else math.inf
-            if next_down <= t:
-                state, stop = State.DOWN, down[i][1]
-            elif j < len(watched) and watched[j][0] <= t:
-                state, stop = State.UP, min(watched[j][1], next_down)
-            else:
-                state, stop = State.UNKNOWN, min(watched[j][0] if j < len(watched) else math.inf, next_down)
-            stop = min(stop, until)
-            if pending is not None and pending.state is state:
-                pending = Span(pending.start, stop, state)
-            else:
-                if pending is not None:
-                    yield pending
-                pending = Span(t, stop, state)
-            t = stop
-        if pending is not None:
-            yield pending
+def _end(interval: Interval) -> float:
+    return interval[1]
 
 
 def _start(incident: Incident) -> float:
     return incident.start
 
 
+def _intervals(outages: Iterable[Incident], until: float, watched: Sequence[Interval]) -> list[Interval]:
+    return _intersect(_union((o.start, o.end if o.end is not None else until) for o in outages), watched)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What netwatch measured up to ``until``, prepared once for the episodes of many tickets: the provider's
+    outages, the timeline from ``since`` on (materialised: episodes bisect into it), and the intervals down from
+    the causes a rule counts, each as sorted disjoint intervals."""
+
+    losses: tuple[Incident, ...]
+    timeline: tuple[Span, ...]
+    counted: tuple[Interval, ...]
+    since: float
+    until: float
+
+    @classmethod
+    def of(
+        cls,
+        incidents: Sequence[Incident],
+        coverage: Sequence[Coverage] | None,
+        until: float,
+        since: float,
+        counted: Collection[Cause] = FAULT_CAUSES,
+    ) -> Measured:
+        """``coverage``: when netwatch was running (None: throughout); ``since``: the earliest report of interest
+        (the timeline starts there); ``counted``: the causes a rule pays for."""
+        outages = [i for i in incidents if i.kind is Kind.OUTAGE]
+        losses = tuple(sorted((i for i in outages if i.cause in FAULT_CAUSES), key=_start))
+        watched = [(-math.inf, math.inf)] if coverage is None else _union((c.start, c.end) for c in coverage)
+        down = _intervals(losses, until, watched)
+        paid = _intervals((i for i in outages if i.cause in counted), until, watched)
+        return cls(losses, tuple(_spans(down, watched, since, until)), tuple(paid), since, until)
+
+    def spans(self, since: float) -> Iterator[Span]:
+        """The timeline from ``since`` (at or after ``self.since``) to ``until``, the first span clipped."""
+        k = bisect.bisect_right(self.timeline, since, key=lambda s: s.end)
+        if k < len(self.timeline):
+            s = self.timeline[k]
+            yield Span(max(s.start, since), s.end, s.state)
+        for n in range(k + 1, len(self.timeline)):
+            yield self.timeline[n]
+
+
+def _spans(down: Sequence[Interval], watched: Sequence[Interval], since: float, until: float) -> Iterator[Span]:
+    """The states over [since, until) from sorted disjoint ``down`` and ``watched`` intervals, in one pass."""
+    i = bisect.bisect_right(down, since, key=_end)
+    j = bisect.bisect_right(watched, since, key=_end)
+    t, pending = since, None
+    while t < until:
+        while i < len(down) and down[i][1] <= t:
+            i += 1
+        while j < len(watched) and watched[j][1] <= t:
+            j += 1
+        next_down = down[i][0] if i < len(down) else math.inf
+        if next_down <= t:
+            state, stop = State.DOWN, down[i][1]
+        elif j < len(watched) and watched[j][0] <= t:
+            state, stop = State.UP, min(watched[j][1], next_down)
+        else:
+            state, stop = State.UNKNOWN, min(watched[j][0] if j < len(watched) else math.inf, next_down)
+        stop = min(stop, until)
+        if pending is not None and pending.state is state:
+            pending = Span(pending.start, stop, state)
+        else:
+            if pending is not None:
+                yield pending
+            pending = Span(t, stop, state)
+        t = stop
+    if pending is not None:
+        yield pending
+
+
 def timeline(
     outages: Sequence[Incident], coverage: Sequence[Coverage] | None, since: float, until: float
 ) -> list[Span]:
     """Every span over [since, until) of ``outages`` (all counted) and ``coverage`` (None: monitored throughout)."""
-    return list(Measured.of(outages, coverage, until, set(Cause)).spans(since))
+    watched = [(-math.inf, math.inf)] if coverage is None else _union((c.start, c.end) for c in coverage)
+    return list(_spans(_intervals(outages, until, watched), watched, since, until))
 
 
 def episode(
@@ -206,28 +280,36 @@ def episode(
     incidents: Sequence[Incident],
     coverage: Sequence[Coverage] | None,
     until: float,
-    causes: Collection[Cause],
     zone: ZoneInfo,
+    counted: Collection[Cause] = FAULT_CAUSES,
 ) -> Episode:
-    """The episode of ``ticket`` as measured up to ``until`` (the end of what netwatch measured): see the module
-    docstring. ``causes`` are the outage causes that count as the provider's loss of service. For many tickets,
-    prepare the measurements once with ``Measured.of`` and call ``episode_in``."""
-    return episode_in(Measured.of(incidents, coverage, until, causes), ticket, zone)
+    """The episode of ``ticket`` as measured up to ``until``: see the module docstring. For many tickets, prepare
+    the measurements once with ``Measured.of`` and call ``episode_in``."""
+    return episode_in(Measured.of(incidents, coverage, until, ticket.reported, counted), ticket, zone)
 
 
 def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
-    """The episode of ``ticket`` in ``measured``."""
+    """The episode of ``ticket`` in ``measured`` (prepared from at most its report on)."""
     from netwatch.claims.days import when
 
     losses, until = measured.losses, measured.until
     r = ticket.reported
     kept: list[Span] = []
-    end, basis = until, Basis.OPEN
+    end, basis, provisional = until, Basis.OPEN, False
     fixed = ticket.fixed
-    for s in measured.spans(r):
-        if s.state is State.UP and (s.seconds >= FLAP_GAP or s.end >= until or (fixed is not None and
-                                                                                s.start <= fixed < s.end)):  # fmt: skip
+    note = ""
+    spans = measured.spans(r)
+    for s in spans:
+        lasting = s.seconds >= FLAP_GAP
+        if s.state is State.UP and (lasting or s.end >= until or (fixed is not None and s.start <= fixed < s.end)):
             end, basis = s.start, Basis.MEASURED
+            provisional = not lasting and s.end >= until
+            if not lasting and s.end < until:  # ended by the owner's ``fixed`` inside a flap
+                again = when(s.end, zone)
+                note = (f"Ticket {ticket.ref}: the ticket says fixed {when(fixed or s.start, zone)}, and the line "
+                        f"went down again {again}, within an hour; that outage is not counted under this ticket: "
+                        "if it is the same fault, correct the repair time with `netwatch ticket close` and "
+                        "--correct.")  # fmt: skip
             break
         if s.state is State.UNKNOWN and fixed is not None and s.start <= fixed < s.end:
             kept.append(Span(s.start, fixed, s.state))
@@ -235,16 +317,19 @@ def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
             break
         kept.append(s)
     else:
-        if kept and kept[-1].state is State.UNKNOWN:
-            end, basis = kept[-1].start, Basis.UNMONITORED
-            kept.pop()
+        if kept and kept[-1].state is State.UNKNOWN:  # monitoring stopped before the end
+            end, basis = kept.pop().start, Basis.UNMONITORED
+            if kept and kept[-1].state is State.UP:  # ... with the line back: the last thing seen
+                end, basis, provisional = kept.pop().start, Basis.MEASURED, True
     if not any(s.state is State.DOWN for s in kept):
-        return Episode(ticket, (), (), r, Basis.NONE)
+        return Episode(ticket, (), (), (), r, Basis.NONE)
     before_end = losses[: bisect.bisect_left(losses, end, key=_start)]
     covered = tuple(o for o in before_end if (o.end if o.end is not None else until) > r)
-    note = ""
-    if fixed is not None and basis in (Basis.MEASURED, Basis.OPEN, Basis.UNMONITORED) and abs(fixed - end) > TOLERANCE:
+    lo_k = bisect.bisect_right(measured.counted, r, key=_end)
+    hi_k = bisect.bisect_left(measured.counted, end, key=lambda x: x[0])
+    paid = tuple((max(lo, r), min(hi, end)) for lo, hi in measured.counted[lo_k:hi_k])
+    if not note and fixed is not None and basis is not Basis.TICKET and abs(fixed - end) > TOLERANCE:
         shown = "still down" if basis is not Basis.MEASURED else "measured back"
         note = (f"Ticket {ticket.ref}: the ticket says fixed {when(fixed, zone)}, but the line was {shown} at "
                 f"{when(end, zone)}; the measurement is used.")  # fmt: skip
-    return Episode(ticket, covered, tuple(kept), end, basis, note)
+    return Episode(ticket, covered, tuple(kept), paid, end, basis, note, provisional)

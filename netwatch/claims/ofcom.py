@@ -80,7 +80,8 @@ def delayed_repairs(pack: Pack, *, since: float, until: float, incidents: Sequen
     nation = region if region in NATIONS else "ENG"
     items: list[ClaimItem] = []
     paid: dict[date, str] = {}  # day → the ticket it was paid to
-    measured = Measured.of(incidents, coverage, until, pack.causes)
+    first_report = min((t.reported for t in tickets), default=until)
+    measured = Measured.of(incidents, coverage, until, first_report, pack.causes)
     for ticket in sorted(tickets, key=lambda t: t.reported):
         if ticket.reported >= until:
             continue

@@ -46,7 +46,8 @@ def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incid
     source = pack.source_of("outage")
     items: list[ClaimItem] = []
     paid: dict[date, str] = {}
-    measured = Measured.of(incidents, coverage, until, pack.causes)
+    first_report = min((t.reported for t in tickets), default=until)
+    measured = Measured.of(incidents, coverage, until, first_report, pack.causes)
     for ticket in sorted(tickets, key=lambda t: t.reported):
         if ticket.reported >= until:
             continue

@@ -16,7 +16,7 @@ from netwatch.config import UK_NATIONS, Config
 from netwatch.model import Coverage, Incident, Role, SpeedResult, Target, Ticket
 from netwatch.report.compute import Period, Report, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.evidence import Seal, Unsynced, evidence_figures
-from netwatch.report.tickets import CampaignFigures, ClaimFigures, ticket_figures
+from netwatch.report.tickets import CampaignFigures, ClaimFigures, relevant, ticket_figures
 from netwatch.store import codec
 from netwatch.store.sqlite import Store
 
@@ -33,6 +33,10 @@ def unsynced(store: Store, since: float, until: float) -> list[Unsynced]:
 
 
 SPEED_CLOCK_LOOKBACK = 92 * 86400.0  # seconds of speed tests read before the period or its first ticket
+# A ticket the owner closed up to this long before the period may still cover it: the measurement, not the owner's
+# word, ends a fault (a line still down after the "fix").
+TICKET_LOOKBACK = 92 * 86400.0
+LIVE_SLACK = 300.0  # seconds: a session ending this close to the period's end is the running daemon's
 
 
 def uk_nation(cfg: Config) -> str:
@@ -44,25 +48,35 @@ def uk_nation(cfg: Config) -> str:
     return nation if country in ("GB", "UK") and nation in UK_NATIONS else "ENG"
 
 
+def measured_until(chosen: Period, coverage: Sequence[Coverage]) -> float:
+    """Where open tickets and outages are measured to: the end of the period, or, while the daemon is recording
+    (its session reaches the period's end but for the commit lag), its last commit; when monitoring stopped
+    before the end, the end of the period, so that the stop shows (nothing unseen is ever counted as down)."""
+    last = max((c.end for c in coverage), default=chosen.since)
+    return last if chosen.until - LIVE_SLACK <= last < chosen.until else chosen.until
+
+
 def claim_figures(
     cfg: Config,
     chosen: Period,
     tickets: Sequence[Ticket],
     around: Sequence[Incident],
     speeds: Sequence[SpeedResult],
-    measured_until: float,
     coverage: Sequence[Coverage],
 ) -> ClaimFigures:
-    """The tickets of the period against the incidents ``around`` them, and what ``[claims] rules`` gives. Open
-    tickets and outages are measured to ``measured_until`` (the end of the monitored time in the period), never
-    beyond: what netwatch did not see is not claimed."""
-    until = max(chosen.since, min(chosen.until, measured_until))
+    """The tickets of the period against the incidents ``around`` them and the ``coverage`` (the sessions since the
+    earliest report), and what ``[claims] rules`` gives for them. Candidate tickets that have nothing in the period
+    (their fault was over before it) are left out."""
+    until = max(chosen.since, measured_until(chosen, coverage))
+    figures = tuple(
+        f for f in ticket_figures(tickets, around, coverage, until, cfg.business_hours) if relevant(f, chosen.since)
+    )
     claims = claims_for(
         cfg.claims.rules,
         since=chosen.since,
         until=until,
         incidents=around,
-        tickets=tickets,
+        tickets=[f.ticket for f in figures],
         speeds=speeds,
         plan=cfg.plan,
         timezone=cfg.business_hours.timezone.key,
@@ -70,8 +84,13 @@ def claim_figures(
         overrides=cfg.claims.amounts,
         coverage=coverage,
     )
-    figures = ticket_figures(tickets, around, coverage, until, cfg.business_hours)
     return ClaimFigures(figures, claims, cfg.claims.rules)
+
+
+def period_tickets(store: Store, chosen: Period) -> list[Ticket]:
+    """The tickets that may have something in the period: reported before its end, and not closed (by the owner's
+    word) long before its start; ``relevant`` decides with the measurements."""
+    return store.tickets(chosen.since - TICKET_LOOKBACK, chosen.until)
 
 
 def figures(store: Store, cfg: Config, chosen: Period) -> Report:
@@ -90,7 +109,7 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         Seal(head.seal_id, head.digest.hex()) if head.seal_id else None,
     )
     incidents = store.incidents(chosen.since, chosen.until)
-    tickets = store.tickets(chosen.since, chosen.until)
+    tickets = period_tickets(store, chosen)
     # A ticket reported before the period covers the outage it was about, which may have begun before it too.
     first = min((t.reported for t in tickets), default=chosen.since)
     around = store.incidents(first, chosen.until) if first < chosen.since else incidents
@@ -109,9 +128,8 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         speeds=[s for s in speeds if s.at >= chosen.since],
         evidence=evidence,
     )
-    measured = report.sessions[-1].end if report.sessions else chosen.since
     coverage = store.sessions(min(first, chosen.since), chosen.until)  # a ticket's fault may reach back before
-    claims = claim_figures(cfg, chosen, tickets, around, speeds, measured, coverage)
+    claims = claim_figures(cfg, chosen, tickets, around, speeds, coverage)
     return replace(report, claims=replace(claims, campaign=campaign_in(store, cfg, chosen)))
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from netwatch.campaign.progress import Campaign
     from netwatch.claims.model import Claims
 
-__all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "TicketFigures", "ticket_figures"]
+__all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "TicketFigures", "relevant", "ticket_figures"]
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,8 @@ def ticket_figures(
 ) -> tuple[TicketFigures, ...]:
     """Figures of every ticket as of ``until`` (the end of the monitored time of a report's period: nothing after
     it is counted), oldest report first. ``coverage``: when netwatch was running (None: throughout)."""
-    from netwatch.report.compute import ISP_CAUSES
-
     out = []
-    measured = Measured.of(incidents, coverage, until, ISP_CAUSES)
+    measured = Measured.of(incidents, coverage, until, min((t.reported for t in tickets), default=until))
     for ticket in sorted(tickets, key=lambda t: (t.reported, t.ref)):
         found = episode_in(measured, ticket, hours.timezone)
         down = found.down_intervals()
@@ -81,6 +79,16 @@ def ticket_figures(
             )
         )
     return tuple(out)
+
+
+def relevant(f: TicketFigures, since: float) -> bool:
+    """Whether a ticket has something in a period starting at ``since``: reported, repaired (by the owner's word)
+    or with a missed appointment in it, or a fault that reaches into it."""
+    t = f.ticket
+    reaches = f.episode.basis is not Basis.NONE and f.episode.end > since
+    return (
+        t.reported >= since or reaches or (t.fixed or -1.0) >= since or any(at >= since for at in t.missed_appointments)
+    )
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,36 @@ def test_two_tickets_for_one_outage_are_two_bullets_and_each_day_is_paid_once(
     bullets = [line for line in letter.splitlines() if line.startswith("- I reported the fault")]
     assert [b.split("(your reference ")[1].split(")")[0] for b in bullets] == ["CASE-1", "CASE-2"]
     assert bullets[1].startswith("- I reported the fault on 2026-11-03 10:00:00 GMT on your website (your reference")
+
+
+def test_a_ticket_closed_too_early_still_counts_in_the_next_month(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reported Mon 18 Mar 2024 10:00 (working days Tue 19, Wed 20: paid from Thu 21); the owner closed it on 30
+    # March, but the line was measured down until Wed 3 Apr 12:00. March pays 21-31 Mar (11 days at £9.33, the
+    # rate when it was reported), April pays 1-3 Apr (3 days): 14 in all, as one report of both months says.
+    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "netwatch.toml"
+    cfg.write_text(
+        f'[claims]\nrules = "uk-ofcom"\n[business_hours]\ntimezone = "Europe/London"\n[business_hours.week]\n{WEEK}'
+    )
+    monkeypatch.setenv("NETWATCH_CONFIG", str(cfg))
+    store = tmp_path / "state" / "netwatch.db"
+    store.parent.mkdir()
+    zone = "Europe/London"
+    with Store.open(store) as s:
+        s.begin_session(at("2024-03-01 00:00", zone))
+        s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, at("2024-03-18 09:00", zone), at("2024-04-03 12:00", zone)))
+        s.commit()
+        s.save_ticket(Ticket("EARLY-FIX", at("2024-03-18 10:00", zone), fixed=at("2024-03-30 12:00", zone)), 0.0)
+        s.end_session(at("2024-04-30 00:00", zone))
+
+    def days(since: str, until: str) -> int:
+        code, out, err = invoke("report", "--since", since, "--until", until, "--format", "json")
+        assert code == 0, err
+        return sum(i["quantity"] for i in json.loads(out)["claims"]["items"])
+
+    assert (days("2024-03-01", "2024-03-31"), days("2024-04-01", "2024-04-29")) == (11, 3)
+    assert days("2024-03-01", "2024-04-29") == 14

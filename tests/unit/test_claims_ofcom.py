@@ -323,3 +323,60 @@ def test_one_appointment_on_two_tickets_is_paid_once() -> None:
     ]
     claims = uk(both, [])
     assert [(i.item, i.ticket, i.quantity) for i in claims.items] == [("missed_appointment", "T1", 1)]
+
+
+# --- what the measurements decide (netwatch.claims.episode), hand-computed on November 2024 -------------------
+# Mon 4 Nov 2024 10:00 report: Tue 5 and Wed 6 are the two full working days; days are paid from Thu 7 at £9.76.
+NOV_10 = at(2024, 11, 4, 10)
+
+
+def test_a_name_service_failure_keeps_the_fault_open_but_its_days_are_not_paid() -> None:
+    # isp Mon 4 09:00-Fri 8 23:00, dns Fri 8 23:00-Sun 10 01:00, isp Sun 10 01:00-Tue 12 00:00. The dns hours do not
+    # end the fault (the provider answers for them), but Sat 9, down only from dns, is not a total loss of service.
+    down = [outage(at(2024, 11, 4, 9), at(2024, 11, 8, 23)),
+            outage(at(2024, 11, 8, 23), at(2024, 11, 10, 1), Cause.DNS),
+            outage(at(2024, 11, 10, 1), at(2024, 11, 12))]  # fmt: skip
+    claims = uk([Ticket("T", NOV_10)], down)
+    assert lines(claims) == [(2, 9.76, 19.52), (2, 9.76, 19.52)]  # Thu 7, Fri 8; Sun 10, Mon 11
+    assert claims.notes[0] == (
+        "Ticket T: on Sat 9 Nov 2024 the line was down only from a name-service (dns) failure, which this rule does "
+        "not count as a loss of service."
+    )
+
+
+def test_an_outage_netwatch_did_not_see_is_not_down() -> None:
+    # One outage Mon 4 09:00-Fri 15 00:00 as recorded, but netwatch was off from Fri 8 00:00 to Tue 12 00:00.
+    seen = [Coverage(at(2024, 11, 1), at(2024, 11, 8)), Coverage(at(2024, 11, 12), at(2024, 11, 20))]
+    claims = uk([Ticket("T", NOV_10)], [outage(at(2024, 11, 4, 9), at(2024, 11, 15))], coverage=seen,
+                until=at(2024, 11, 20))  # fmt: skip
+    assert lines(claims) == [(1, 9.76, 9.76), (3, 9.76, 29.28)]  # Thu 7; Tue 12 to Thu 14
+    assert "netwatch was not running on Fri 8 Nov 2024 to Mon 11 Nov 2024" in claims.notes[0]
+
+
+def test_adjacent_periods_add_up_to_the_whole_at_any_boundary() -> None:
+    # Down Mon 4 09:00 until monitoring stopped Fri 8 00:00, netwatch back Fri 8 12:00 with the line still down
+    # until Mon 11 06:00: however the month is cut, each day is paid once, to the period of its first down instant.
+    seen = [Coverage(at(2024, 11, 1), at(2024, 11, 8)), Coverage(at(2024, 11, 8, 12), at(2024, 11, 30))]
+    down = [outage(at(2024, 11, 4, 9), at(2024, 11, 8)), outage(at(2024, 11, 8, 12), at(2024, 11, 11, 6))]
+    start, end = at(2024, 11, 1), at(2024, 11, 30)
+
+    def days(since: float, until: float) -> int:
+        found = uk([Ticket("T", NOV_10)], down, coverage=seen, since=since, until=until)
+        return sum(item.quantity for item in found.items)
+
+    whole = days(start, end)
+    assert whole == 5  # Thu 7, Fri 8 (from 12:00), Sat 9, Sun 10, Mon 11
+    for hours in range(0, 8 * 24, 5):
+        cut = at(2024, 11, 4) + hours * 3600
+        assert days(start, cut) + days(cut, end) == whole, hours
+
+
+def test_fixed_inside_a_flap_ends_the_fault_and_says_what_followed() -> None:
+    # Down Mon 4 09:00-Fri 8 10:00, up ten minutes, down again 10:10-Fri 15: the owner's --fixed Fri 8 10:05.
+    down = [outage(at(2024, 11, 4, 9), at(2024, 11, 8, 10)), outage(at(2024, 11, 8, 10, 10), at(2024, 11, 15))]
+    claims = uk([Ticket("T", NOV_10, fixed=at(2024, 11, 8, 10, 5))], down)
+    assert lines(claims) == [(2, 9.76, 19.52)]  # Thu 7, Fri 8
+    assert claims.notes[0].startswith(
+        "Ticket T: the ticket says fixed Fri 8 Nov 2024 10:05, and the line went down again Fri 8 Nov 2024 10:10, "
+        "within an hour; that outage is not counted under this ticket"
+    )

@@ -114,19 +114,20 @@ def test_tickets_come_oldest_first() -> None:
 def test_the_timeline_is_the_state_at_every_instant(
     raw: list[tuple[int, int, bool]], watched: list[tuple[int, int]] | None, since: int, length: int
 ) -> None:
-    """Against the definition, instant by instant: down in an outage (open ones to the end), else up where
-    monitored, else unknown; spans in order, touching, each state differing from the next."""
+    """Against the definition, instant by instant: unknown where not monitored (an outage netwatch did not see is
+    not down), else down in an outage (open ones to the end), else up; spans in order, touching, each state
+    differing from the next."""
     until = since + length
     outages = [Incident(Kind.OUTAGE, Cause.ISP, float(a), None if still else float(a + n)) for a, n, still in raw]
     coverage = None if watched is None else [Coverage(float(a), float(a + n)) for a, n in watched]
     spans = timeline(outages, coverage, float(since), float(until))
 
     def state(t: float) -> State:
+        if coverage is not None and not any(c.start <= t < c.end for c in coverage):
+            return State.UNKNOWN
         if any(o.start <= t < (o.end if o.end is not None else until) for o in outages):
             return State.DOWN
-        if coverage is None or any(c.start <= t < c.end for c in coverage):
-            return State.UP
-        return State.UNKNOWN
+        return State.UP
 
     assert spans[0].start == since and spans[-1].end == until
     assert all(a.end == b.start and a.state is not b.state for a, b in itertools.pairwise(spans))
