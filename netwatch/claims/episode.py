@@ -31,6 +31,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
+from netwatch.schedule import BusinessHours
 
 __all__ = [
     "FAULT_CAUSES", "FLAP_GAP", "Basis", "DayState", "Episode", "Measured", "Span", "State", "episode", "episode_in",
@@ -88,10 +89,8 @@ class Episode:
     basis: Basis
     note: str = ""
     provisional: bool = False
-
-    @property
-    def down_seconds(self) -> float:
-        return sum(s.seconds for s in self.spans if s.state is State.DOWN)
+    down_seconds: float = 0.0  # down from the report to the end
+    business_seconds: float = 0.0  # of that, in business hours (when measured with them)
 
     def down_intervals(self) -> list[Interval]:
         return [(s.start, s.end) for s in self.spans if s.state is State.DOWN]
@@ -112,7 +111,9 @@ class Episode:
             return out
         day = max(first, local_date(max(since, self.ticket.reported), zone) - timedelta(days=1))
         stop = min(self.end, until)
-        si = ci = 0
+        opening = day_start(day, zone)
+        si = bisect.bisect_right(self.spans, opening, key=lambda sp: sp.end)
+        ci = bisect.bisect_right(self.counted, opening, key=_end)
         while (begin := day_start(day, zone)) < stop:
             end = day_start(day + timedelta(days=1), zone)
             while ci < len(self.counted) and self.counted[ci][1] <= begin:
@@ -201,14 +202,20 @@ def _intervals(outages: Iterable[Incident], until: float, watched: Sequence[Inte
 @dataclass(frozen=True)
 class Measured:
     """What netwatch measured up to ``until``, prepared once for the episodes of many tickets: the provider's
-    outages, the timeline from ``since`` on (materialised: episodes bisect into it), and the intervals down from
-    the causes a rule counts, each as sorted disjoint intervals."""
+    outages, the timeline from ``since`` on (materialised: episodes bisect into it), the intervals down from the
+    causes a rule counts, and running sums over the timeline (down seconds, their business seconds, the next span
+    that ends a fault), so that an episode costs a few bisections however long the fault."""
 
     losses: tuple[Incident, ...]
     timeline: tuple[Span, ...]
     counted: tuple[Interval, ...]
     since: float
     until: float
+    ends: tuple[float, ...]  # span ends, for bisection
+    down_sum: tuple[float, ...]  # down seconds of timeline[:k]
+    business_sum: tuple[float, ...]  # of those, inside business hours (0 without ``hours``)
+    next_end: tuple[int, ...]  # the first k' >= k whose up span ends a fault (len(timeline): none)
+    hours: BusinessHours | None = None
 
     @classmethod
     def of(
@@ -218,24 +225,51 @@ class Measured:
         until: float,
         since: float,
         counted: Collection[Cause] = FAULT_CAUSES,
+        hours: BusinessHours | None = None,
     ) -> Measured:
         """``coverage``: when netwatch was running (None: throughout); ``since``: the earliest report of interest
-        (the timeline starts there); ``counted``: the causes a rule pays for."""
+        (the timeline starts there); ``counted``: the causes a rule pays for; ``hours``: for business seconds."""
         outages = [i for i in incidents if i.kind is Kind.OUTAGE]
         losses = tuple(sorted((i for i in outages if i.cause in FAULT_CAUSES), key=_start))
         watched = [(-math.inf, math.inf)] if coverage is None else _union((c.start, c.end) for c in coverage)
         down = _intervals(losses, until, watched)
         paid = _intervals((i for i in outages if i.cause in counted), until, watched)
-        return cls(losses, tuple(_spans(down, watched, since, until)), tuple(paid), since, until)
+        spans = tuple(_spans(down, watched, since, until))
+        down_sum, business_sum = [0.0], [0.0]
+        for sp in spans:
+            is_down = sp.state is State.DOWN
+            down_sum.append(down_sum[-1] + (sp.seconds if is_down else 0.0))
+            extra = hours.seconds_ts(sp.start, sp.end) if is_down and hours is not None else 0.0
+            business_sum.append(business_sum[-1] + extra)
+        next_end = [len(spans)] * (len(spans) + 1)
+        for k in range(len(spans) - 1, -1, -1):
+            sp = spans[k]
+            ends_fault = sp.state is State.UP and (sp.seconds >= FLAP_GAP or sp.end >= until or _last_seen(spans, k))
+            next_end[k] = k if ends_fault else next_end[k + 1]
+        return cls(losses, spans, tuple(paid), since, until, tuple(sp.end for sp in spans), tuple(down_sum),
+                   tuple(business_sum), tuple(next_end), hours)  # fmt: skip
 
-    def spans(self, since: float) -> Iterator[Span]:
-        """The timeline from ``since`` (at or after ``self.since``) to ``until``, the first span clipped."""
-        k = bisect.bisect_right(self.timeline, since, key=lambda s: s.end)
-        if k < len(self.timeline):
-            s = self.timeline[k]
-            yield Span(max(s.start, since), s.end, s.state)
-        for n in range(k + 1, len(self.timeline)):
-            yield self.timeline[n]
+    def index(self, at: float) -> int:
+        """The index of the span holding ``at`` (len(timeline) past the end)."""
+        return bisect.bisect_right(self.ends, at)
+
+    def down_between(self, lo: float, k_lo: int, k_hi: int) -> tuple[float, float]:
+        """(down seconds, business seconds) of timeline[k_lo:k_hi] with the first span cut at ``lo``."""
+        if k_hi <= k_lo:
+            return 0.0, 0.0
+        down = self.down_sum[k_hi] - self.down_sum[k_lo + 1]
+        business = self.business_sum[k_hi] - self.business_sum[k_lo + 1]
+        first = self.timeline[k_lo]
+        if first.state is State.DOWN:
+            start = max(first.start, lo)
+            down += first.end - start
+            business += self.hours.seconds_ts(start, first.end) if self.hours is not None else 0.0
+        return down, business
+
+
+def _last_seen(spans: Sequence[Span], k: int) -> bool:
+    """Whether only unmonitored time follows span ``k`` to the end: the line was back when monitoring stopped."""
+    return k + 2 == len(spans) and spans[k + 1].state is State.UNKNOWN
 
 
 def _spans(down: Sequence[Interval], watched: Sequence[Interval], since: float, until: float) -> Iterator[Span]:
@@ -292,44 +326,57 @@ def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
     """The episode of ``ticket`` in ``measured`` (prepared from at most its report on)."""
     from netwatch.claims.days import when
 
-    losses, until = measured.losses, measured.until
-    r = ticket.reported
-    kept: list[Span] = []
-    end, basis, provisional = until, Basis.OPEN, False
-    fixed = ticket.fixed
-    note = ""
-    spans = measured.spans(r)
-    for s in spans:
-        lasting = s.seconds >= FLAP_GAP
-        if s.state is State.UP and (lasting or s.end >= until or (fixed is not None and s.start <= fixed < s.end)):
-            end, basis = s.start, Basis.MEASURED
-            provisional = not lasting and s.end >= until
-            if not lasting and s.end < until:  # ended by the owner's ``fixed`` inside a flap
-                again = when(s.end, zone)
-                note = (f"Ticket {ticket.ref}: the ticket says fixed {when(fixed or s.start, zone)}, and the line "
-                        f"went down again {again}, within an hour; that outage is not counted under this ticket: "
-                        "if it is the same fault, correct the repair time with `netwatch ticket close` and "
-                        "--correct.")  # fmt: skip
-            break
-        if s.state is State.UNKNOWN and fixed is not None and s.start <= fixed < s.end:
-            kept.append(Span(s.start, fixed, s.state))
-            end, basis = fixed, Basis.TICKET
-            break
-        kept.append(s)
-    else:
-        if kept and kept[-1].state is State.UNKNOWN:  # monitoring stopped before the end
-            end, basis = kept.pop().start, Basis.UNMONITORED
-            if kept and kept[-1].state is State.UP:  # ... with the line back: the last thing seen
-                end, basis, provisional = kept.pop().start, Basis.MEASURED, True
-    if not any(s.state is State.DOWN for s in kept):
+    m, r, fixed = measured, ticket.reported, ticket.fixed
+    timeline, until, count = m.timeline, m.until, len(m.timeline)
+    k0 = m.index(r)
+    if k0 >= count:
         return Episode(ticket, (), (), (), r, Basis.NONE)
+    first = timeline[k0]
+    # The first span is cut at the report: an up stretch the report falls into lasts what is left of it.
+    if first.state is State.UP and (first.end - r >= FLAP_GAP or first.end >= until or _last_seen(timeline, k0)):
+        stop = k0
+    else:
+        stop = m.next_end[k0 + 1] if k0 + 1 <= count else count
+    k_fixed = m.index(fixed) if fixed is not None and fixed >= r else count
+    basis, provisional, note = Basis.OPEN, False, ""
+    if k_fixed < stop and timeline[k_fixed].state is not State.DOWN:  # the owner's word ends it first
+        stop = k_fixed
+    if stop < count:
+        ending = timeline[stop]
+        start = max(ending.start, r)
+        if ending.state is State.UNKNOWN:  # --fixed while netwatch was not running
+            end, basis = fixed if fixed is not None else start, Basis.TICKET
+        else:
+            end, basis = start, Basis.MEASURED
+            lasting = ending.end - start >= FLAP_GAP
+            provisional = not lasting and (ending.end >= until or _last_seen(timeline, stop))
+            if stop == k_fixed and not lasting and not provisional:
+                note = (f"Ticket {ticket.ref}: the ticket says fixed {when(fixed or start, zone)}, and the line "
+                        f"went down again {when(ending.end, zone)}, within an hour; that outage is not counted under "
+                        "this ticket: if it is the same fault, correct the repair time with `netwatch ticket close` "
+                        "and --correct.")  # fmt: skip
+    else:
+        end = until
+        last = timeline[-1]
+        if last.state is State.UNKNOWN:  # monitoring stopped before the end, the line down
+            end, basis = max(last.start, r), Basis.UNMONITORED
+            stop = count - 1
+    kept = list(timeline[k0:stop])  # a slice: a long fault costs no Python loop here
+    if kept:
+        kept[0] = Span(max(kept[0].start, r), kept[0].end, kept[0].state)
+    if basis is Basis.TICKET and kept and stop < count:
+        kept.append(Span(max(timeline[stop].start, r), end, State.UNKNOWN))
+    down, business = m.down_between(r, k0, stop)
+    if down <= 0:
+        return Episode(ticket, (), (), (), r, Basis.NONE)
+    losses = m.losses
     before_end = losses[: bisect.bisect_left(losses, end, key=_start)]
     covered = tuple(o for o in before_end if (o.end if o.end is not None else until) > r)
-    lo_k = bisect.bisect_right(measured.counted, r, key=_end)
-    hi_k = bisect.bisect_left(measured.counted, end, key=lambda x: x[0])
-    paid = tuple((max(lo, r), min(hi, end)) for lo, hi in measured.counted[lo_k:hi_k])
+    lo_k = bisect.bisect_right(m.counted, r, key=_end)
+    hi_k = bisect.bisect_left(m.counted, end, key=lambda x: x[0])
+    paid = tuple((max(lo, r), min(hi, end)) for lo, hi in m.counted[lo_k:hi_k])
     if not note and fixed is not None and basis is not Basis.TICKET and abs(fixed - end) > TOLERANCE:
         shown = "still down" if basis is not Basis.MEASURED else "measured back"
         note = (f"Ticket {ticket.ref}: the ticket says fixed {when(fixed, zone)}, but the line was {shown} at "
                 f"{when(end, zone)}; the measurement is used.")  # fmt: skip
-    return Episode(ticket, covered, tuple(kept), paid, end, basis, note, provisional)
+    return Episode(ticket, covered, tuple(kept), paid, end, basis, note, provisional, down, business)

@@ -65,19 +65,10 @@ def ticket_figures(
     """Figures of every ticket as of ``until`` (the end of the monitored time of a report's period: nothing after
     it is counted), oldest report first. ``coverage``: when netwatch was running (None: throughout)."""
     out = []
-    measured = Measured.of(incidents, coverage, until, min((t.reported for t in tickets), default=until))
+    measured = Measured.of(incidents, coverage, until, min((t.reported for t in tickets), default=until), hours=hours)
     for ticket in sorted(tickets, key=lambda t: (t.reported, t.ref)):
         found = episode_in(measured, ticket, hours.timezone)
-        down = found.down_intervals()
-        out.append(
-            TicketFigures(
-                ticket=ticket,
-                episode=found,
-                until=until,
-                down_after_report=sum(hi - lo for lo, hi in down),
-                business_after_report=sum(hours.seconds_ts(lo, hi) for lo, hi in down),
-            )
-        )
+        out.append(TicketFigures(ticket, found, until, found.down_seconds, found.business_seconds))
     return tuple(out)
 
 
