@@ -134,3 +134,48 @@ def test_the_timeline_is_the_state_at_every_instant(
     for s in spans:
         for k in range(int(s.start * 2), int(s.end * 2)):  # every half unit inside the span
             assert state(k / 2 + 0.25) is s.state
+
+
+def reference(spans: list[Span], r: float, fixed: float | None, until: float) -> tuple[Basis, float, float]:
+    """The rule as the module docstring states it, walked span by span: (basis, end, down seconds)."""
+    down, end, basis = 0.0, until, Basis.OPEN
+    walked: list[Span] = []
+    for s in spans:
+        lasting = s.seconds >= FLAP_GAP
+        last_seen = s is spans[-2] and spans[-1].state is State.UNKNOWN if len(spans) > 1 else False
+        holds_fixed = fixed is not None and s.start <= fixed < s.end
+        if s.state is State.UP and (lasting or s.end >= until or last_seen or holds_fixed):
+            end, basis = s.start, Basis.MEASURED
+            break
+        if s.state is State.UNKNOWN and holds_fixed:
+            assert fixed is not None
+            end, basis = fixed, Basis.TICKET
+            break
+        walked.append(s)
+        down += s.seconds if s.state is State.DOWN else 0.0
+    else:
+        if walked and walked[-1].state is State.UNKNOWN:
+            end, basis = walked[-1].start, Basis.UNMONITORED
+    return (Basis.NONE, r, 0.0) if down == 0 else (basis, end, down)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 12), st.booleans()), max_size=10),
+    st.one_of(st.none(), st.lists(st.tuples(st.integers(0, 40), st.integers(1, 20)), min_size=1, max_size=5)),
+    st.integers(0, 40),
+    st.one_of(st.none(), st.integers(0, 60)),
+)
+def test_the_indexed_episode_is_the_rule(
+    raw: list[tuple[int, int, bool]], watched: list[tuple[int, int]] | None, report: int, fixed: int | None
+) -> None:
+    """Units of a quarter hour: a flap gap is 4 units. The episode the report builds from running sums and
+    bisections is the one the rule describes, walked span by span."""
+    q, until = 900.0, 60 * 900.0
+    outages = [Incident(Kind.OUTAGE, Cause.ISP, a * q, None if still else (a + n) * q) for a, n, still in raw]
+    coverage = None if watched is None else [Coverage(a * q, (a + n) * q) for a, n in watched]
+    ticket = Ticket("T", report * q, fixed=None if fixed is None else fixed * q)
+    (f,) = ticket_figures([ticket], outages, coverage, until, HOURS)
+    basis, end, down = reference(timeline(outages, coverage, ticket.reported, until), ticket.reported,
+                                 ticket.fixed if ticket.fixed is not None and ticket.fixed >= ticket.reported else None,
+                                 until)  # fmt: skip
+    assert (f.episode.basis, f.episode.end, f.down_after_report) == (basis, end, down)
