@@ -5,13 +5,13 @@ down, not paid to an earlier ticket), and money arithmetic. How a ticket meets t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from netwatch.claims.episode import Basis, DayState, Episode
-from netwatch.model import Cause, Incident, Kind
+from netwatch.claims.episode import Basis, DayState, Episode, Measured, episode_in
+from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 TIMES = "\u00d7"  # the multiplication sign: "3 calendar days TIMES £9.76"
@@ -62,6 +62,28 @@ def when(at: float, zone: ZoneInfo) -> str:
 
 def on(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def episodes(
+    tickets: Sequence[Ticket],
+    incidents: Sequence[Incident],
+    coverage: Sequence[Coverage] | None,
+    until: float,
+    causes: Collection[Cause],
+    zone: ZoneInfo,
+    notes: list[str],
+) -> Iterator[Episode]:
+    """The episodes of the tickets reported before ``until``, oldest report first, measured once for all of them
+    (``causes``: those the rule pays for); each episode's note goes to ``notes``."""
+    first_report = min((t.reported for t in tickets), default=until)
+    measured = Measured.of(incidents, coverage, until, first_report, causes)
+    for ticket in sorted(tickets, key=lambda t: t.reported):
+        if ticket.reported >= until:
+            continue
+        found = episode_in(measured, ticket, zone)
+        if found.note:
+            notes.append(found.note)
+        yield found
 
 
 def payable_days(found: Episode, first: date, zone: ZoneInfo, *, since: float, until: float, paid: dict[date, str],

@@ -34,8 +34,7 @@ from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
 from netwatch.schedule import BusinessHours
 
 __all__ = [
-    "FAULT_CAUSES", "FLAP_GAP", "Basis", "DayState", "Episode", "Measured", "Span", "State", "episode", "episode_in",
-    "timeline",
+    "FAULT_CAUSES", "FLAP_GAP", "Basis", "DayState", "Episode", "Measured", "Span", "State", "episode_in", "timeline",
 ]  # fmt: skip
 
 FLAP_GAP = 3600.0  # seconds up between two outages that still make them one fault (a flapping line)
@@ -91,9 +90,6 @@ class Episode:
     provisional: bool = False
     down_seconds: float = 0.0  # down from the report to the end
     business_seconds: float = 0.0  # of that, in business hours (when measured with them)
-
-    def down_intervals(self) -> list[Interval]:
-        return [(s.start, s.end) for s in self.spans if s.state is State.DOWN]
 
     @property
     def restored(self) -> float | None:
@@ -307,19 +303,6 @@ def timeline(
     """Every span over [since, until) of ``outages`` (all counted) and ``coverage`` (None: monitored throughout)."""
     watched = [(-math.inf, math.inf)] if coverage is None else _union((c.start, c.end) for c in coverage)
     return list(_spans(_intervals(outages, until, watched), watched, since, until))
-
-
-def episode(
-    ticket: Ticket,
-    incidents: Sequence[Incident],
-    coverage: Sequence[Coverage] | None,
-    until: float,
-    zone: ZoneInfo,
-    counted: Collection[Cause] = FAULT_CAUSES,
-) -> Episode:
-    """The episode of ``ticket`` as measured up to ``until``: see the module docstring. For many tickets, prepare
-    the measurements once with ``Measured.of`` and call ``episode_in``."""
-    return episode_in(Measured.of(incidents, coverage, until, ticket.reported, counted), ticket, zone)
 
 
 def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:

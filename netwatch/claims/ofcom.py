@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import holidays as pyholidays
 
 from netwatch.claims import days as d
-from netwatch.claims.episode import Measured, episode_in
 from netwatch.claims.loader import Amount, Pack
 from netwatch.claims.model import ClaimItem
 from netwatch.model import Coverage, Incident, Ticket
@@ -80,14 +79,8 @@ def delayed_repairs(pack: Pack, *, since: float, until: float, incidents: Sequen
     nation = region if region in NATIONS else "ENG"
     items: list[ClaimItem] = []
     paid: dict[date, str] = {}  # day → the ticket it was paid to
-    first_report = min((t.reported for t in tickets), default=until)
-    measured = Measured.of(incidents, coverage, until, first_report, pack.causes)
-    for ticket in sorted(tickets, key=lambda t: t.reported):
-        if ticket.reported >= until:
-            continue
-        found = episode_in(measured, ticket, zone)
-        if found.note:
-            notes.append(found.note)
+    for found in d.episodes(tickets, incidents, coverage, until, pack.causes, zone, notes):
+        ticket = found.ticket
         working, deadline = working_days_after(ticket.reported, section["working_days"], nation, zone)
         first = max(d.local_date(deadline, zone), pack.effective_from)
         counted = d.payable_days(found, first, zone, since=since, until=until, paid=paid, notes=notes)

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch.claims import days as d
-from netwatch.claims.episode import Measured, episode_in
 from netwatch.claims.loader import Pack
 from netwatch.claims.model import ClaimItem
 from netwatch.model import Coverage, Incident, Ticket
@@ -45,15 +44,9 @@ def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incid
     section = pack.section("outage")
     source = pack.source_of("outage")
     items: list[ClaimItem] = []
-    paid: dict[date, str] = {}
-    first_report = min((t.reported for t in tickets), default=until)
-    measured = Measured.of(incidents, coverage, until, first_report, pack.causes)
-    for ticket in sorted(tickets, key=lambda t: t.reported):
-        if ticket.reported >= until:
-            continue
-        found = episode_in(measured, ticket, zone)
-        if found.note:
-            notes.append(found.note)
+    paid: dict[date, str] = {}  # day → the ticket it was paid to
+    for found in d.episodes(tickets, incidents, coverage, until, pack.causes, zone, notes):
+        ticket = found.ticket
         report_day = d.local_date(ticket.reported, zone)
         first = max(report_day + timedelta(days=section["grace_days"] + 1), pack.effective_from)
         counted = d.payable_days(found, first, zone, since=since, until=until, paid=paid, notes=notes)
