@@ -140,13 +140,9 @@ def rounds_csv(
 
 def tickets_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
     """The fault tickets of the period with the outages each covers, exactly as the report has them."""
-    from netwatch.report.store_source import claim_figures, period_tickets
+    from netwatch.report.store_source import claims_from_store
 
-    tickets = period_tickets(store, period)
-    first = min((t.reported for t in tickets), default=period.since)
-    around = store.incidents(min(first, period.since), period.until)
-    coverage = store.sessions(min(first, period.since), period.until)
-    found = claim_figures(cfg, period, tickets, around, (), coverage).tickets
+    found = claims_from_store(store, cfg, period, store.incidents(period.since, period.until)).tickets
     period_doc = {"since": iso_utc(period.since), "until": iso_utc(period.until)}
     return {"period": period_doc, "tickets": [ticket_json(f) for f in found]}
 

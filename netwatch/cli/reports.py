@@ -160,30 +160,18 @@ def ticketed(figures: Report, cfg: config.Config, probe: str) -> Report:
 
     from netwatch.errors import StoreError
     from netwatch.export.exporter import probe_name
-    from netwatch.report.store_source import SPEED_CLOCK_LOOKBACK, campaign_in, claim_figures, period_tickets
+    from netwatch.report.store_source import claims_from_store
     from netwatch.store.sqlite import Store
 
     if probe != probe_name(cfg.probe) or not cfg.store.path.exists():
         return figures
-    period = figures.period
     try:
         with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
-            tickets = period_tickets(store, period)
-            first = min((t.reported for t in tickets), default=period.since)
-            speeds = store.speed_results(min(first, period.since) - SPEED_CLOCK_LOOKBACK, period.until)
-            campaign = campaign_in(store, cfg, period)
-            coverage = store.sessions(min(first, period.since), period.until)
-            # InfluxDB gave the outages overlapping the period; those between an earlier report and the period
-            # come from the store (an hour "up" there would end the ticket's fault too early).
-            before = store.incidents(first, period.since) if first < period.since else []
+            claims = claims_from_store(store, cfg, figures.period, [f.incident for f in figures.incidents])
     except StoreError as err:
         click.echo(f"netwatch: warning: no fault tickets in this report: {err}", err=True)
         return figures
-    inside = [f.incident for f in figures.incidents]
-    seen = {(i.kind, i.start) for i in inside}
-    incidents = [i for i in before if (i.kind, i.start) not in seen] + inside
-    claims = claim_figures(cfg, period, tickets, incidents, speeds, coverage)
-    return replace(figures, claims=replace(claims, campaign=campaign))
+    return replace(figures, claims=claims)
 
 
 def witnessed(figures: Report, cfg: config.Config, probe: str | None = None) -> Report:

@@ -94,6 +94,14 @@ def _known(found: Ticket | None, ref: str, store: Store) -> Ticket:
     return found
 
 
+def _after_report(option: str, at: float, found: Ticket, tz: ZoneInfo, fix: str) -> None:
+    if at < found.reported:
+        raise InputError(
+            f"{option}: {timefmt.local(at, tz)} is before the fault was reported "
+            f"({timefmt.local(found.reported, tz)}); {fix}"
+        )
+
+
 @main.group()
 def ticket() -> None:
     """Fault tickets: when you told your provider, and when it repaired the fault (for the claims in reports)."""
@@ -166,11 +174,7 @@ def ticket_close(ctx: click.Context, config_path: Path | None, ref: str, fixed_w
 
         def close(found: Ticket | None) -> Ticket:
             found = _known(found, ref.strip(), store)
-            if fixed < found.reported:
-                raise InputError(
-                    f"--fixed: {timefmt.local(fixed, tz)} is before the fault was reported "
-                    f"({timefmt.local(found.reported, tz)}); give the time of the repair"
-                )
+            _after_report("--fixed", fixed, found, tz, "give the time of the repair")
             if found.fixed is not None and not correct:
                 raise InputError(
                     f'ticket "{found.ref}" is already closed (fixed {timefmt.local(found.fixed, tz)}): add --correct '
@@ -204,11 +208,7 @@ def ticket_missed(ctx: click.Context, config_path: Path | None, ref: str, at_wor
 
         def miss(found: Ticket | None) -> Ticket:
             found = _known(found, ref.strip(), store)
-            if at < found.reported:
-                raise InputError(
-                    f"--at: {timefmt.local(at, tz)} is before the fault was reported "
-                    f"({timefmt.local(found.reported, tz)}); an appointment for it comes after the report"
-                )
+            _after_report("--at", at, found, tz, "an appointment for it comes after the report")
             already.append(at in found.missed_appointments)
             return found if already[0] else replace(found, missed_appointments=(*found.missed_appointments, at))
 
@@ -227,10 +227,13 @@ def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> 
 
     if not tickets:
         return ()
+    from netwatch.report.compute import Period
+    from netwatch.report.store_source import measured_until
+
     first = min(t.reported for t in tickets)
     incidents = store.incidents(first, now)  # overlapping: those open at a report too
     coverage = store.sessions(first, now)
-    until = min(now, max((c.end for c in coverage), default=first))
+    until = max(first, measured_until(Period(first, now), coverage))
     return ticket_figures(tickets, incidents, coverage, until, cfg.business_hours)
 
 

@@ -109,13 +109,6 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         Seal(head.seal_id, head.digest.hex()) if head.seal_id else None,
     )
     incidents = store.incidents(chosen.since, chosen.until)
-    tickets = period_tickets(store, chosen)
-    # A ticket reported before the period covers the outage it was about, which may have begun before it too.
-    first = min((t.reported for t in tickets), default=chosen.since)
-    around = store.incidents(first, chosen.until) if first < chosen.since else incidents
-    # The speeds code's 30-day clock starts at a report after a slow test, both possibly in an earlier period.
-    speeds_since = min(first, chosen.since) - SPEED_CLOCK_LOOKBACK
-    speeds = store.speed_results(speeds_since, chosen.until)
     report = compute(
         chosen,
         incidents,
@@ -125,12 +118,28 @@ def figures(store: Store, cfg: Config, chosen: Period) -> Report:
         cost=cfg.cost,
         plan=cfg.plan,
         series=series,
-        speeds=[s for s in speeds if s.at >= chosen.since],
+        speeds=store.speed_results(chosen.since, chosen.until),
         evidence=evidence,
     )
-    coverage = store.sessions(min(first, chosen.since), chosen.until)  # a ticket's fault may reach back before
+    return replace(report, claims=claims_from_store(store, cfg, chosen, incidents))
+
+
+def claims_from_store(store: Store, cfg: Config, chosen: Period, inside: Sequence[Incident]) -> ClaimFigures:
+    """The claims part of a report of ``chosen``: its tickets, what the rules give, its speed campaign. ``inside``
+    are the incidents overlapping the period (from the store, or from InfluxDB); the store gives the rest: the
+    tickets, the outages between an earlier report and the period, the coverage, the speed tests."""
+    tickets = period_tickets(store, chosen)
+    # A ticket reported before the period covers the outage it was about, which may have begun before it too;
+    # an hour seen "up" between the report and the period would end the fault too early.
+    first = min((t.reported for t in tickets), default=chosen.since)
+    before = store.incidents(first, chosen.since) if first < chosen.since else []
+    seen = {(i.kind, i.start) for i in inside}
+    around = [i for i in before if (i.kind, i.start) not in seen] + list(inside)
+    # The speeds code's 30-day clock starts at a report after a slow test, both possibly in an earlier period.
+    speeds = store.speed_results(min(first, chosen.since) - SPEED_CLOCK_LOOKBACK, chosen.until)
+    coverage = store.sessions(min(first, chosen.since), chosen.until)
     claims = claim_figures(cfg, chosen, tickets, around, speeds, coverage)
-    return replace(report, claims=replace(claims, campaign=campaign_in(store, cfg, chosen)))
+    return replace(claims, campaign=campaign_in(store, cfg, chosen))
 
 
 def campaign_in(store: Store, cfg: Config, chosen: Period) -> CampaignFigures | None:
