@@ -34,8 +34,14 @@ class TicketFigures:
     ticket: Ticket
     episode: Episode
     until: float  # where open tickets and outages are measured to
-    down_after_report: float
-    business_after_report: float
+
+    @property
+    def down_after_report(self) -> float:
+        return self.episode.down_seconds
+
+    @property
+    def business_after_report(self) -> float:
+        return self.episode.business_seconds
 
     @property
     def outages(self) -> tuple[Incident, ...]:
@@ -49,10 +55,6 @@ class TicketFigures:
     @property
     def restored(self) -> float | None:
         return self.episode.restored
-
-    @property
-    def window_end(self) -> float:
-        return self.episode.end if self.episode.basis is not Basis.NONE else self.ticket.reported
 
 
 def ticket_figures(
@@ -68,7 +70,7 @@ def ticket_figures(
     measured = Measured.of(incidents, coverage, until, min((t.reported for t in tickets), default=until), hours=hours)
     for ticket in sorted(tickets, key=lambda t: (t.reported, t.ref)):
         found = episode_in(measured, ticket, hours.timezone)
-        out.append(TicketFigures(ticket, found, until, found.down_seconds, found.business_seconds))
+        out.append(TicketFigures(ticket, found, until))
     return tuple(out)
 
 
