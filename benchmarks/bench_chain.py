@@ -57,8 +57,10 @@ def main() -> None:
         seals = table_bytes(path, "seals", "ledger", "ledger_seal", "ledger_ref")
         data = table_bytes(path, "rounds", "rounds_at")
         per_commit = 1e3 * wrote / commits
-        print(f"history: {args.days:g} days, {rounds} rounds written in {wrote:.1f} s ({per_commit:.2f} ms per commit"
-              " of 10 rounds, sealing included)")  # fmt: skip
+        print(
+            f"history: {args.days:g} days, {rounds} rounds written in {wrote:.1f} s ({per_commit:.2f} ms per commit"
+            " of 10 rounds, sealing included)"
+        )
         print(f"bytes per day: rounds {data / args.days / 1e6:.2f} MB, seals + ledger {seals / args.days / 1e6:.2f} MB")
         del result
         with Store.open(path, readonly=True) as store:
@@ -81,16 +83,33 @@ def main() -> None:
                     return None  # WeasyPrint's time is bench_report.py's figure
                 if fmt == "json":
                     return "{}"
-                out = render(report, fmt, business=cfg.business_hours, owner=cfg.owner, plan=cfg.plan,
-                             title="bench", templates=None, generated_at=time.time())  # fmt: skip
+                out = render(
+                    report,
+                    fmt,
+                    business=cfg.business_hours,
+                    owner=cfg.owner,
+                    plan=cfg.plan,
+                    title="bench",
+                    templates=None,
+                    generated_at=time.time(),
+                )
                 return out.text
 
-            bundle = write_bundle(store, cfg, last_day, Path(tmp) / "e.zip", verification=verification,
-                                  generated_at=time.time(), render=rendered)  # fmt: skip
+            bundle = write_bundle(
+                store,
+                cfg,
+                last_day,
+                Path(tmp) / "e.zip",
+                verification=verification,
+                generated_at=time.time(),
+                render=rendered,
+            )
             took = time.perf_counter() - started
         size = (Path(tmp) / "e.zip").stat().st_size
-        print(f"evidence bundle of the last day: {bundle.rounds} rounds, {size / 1e6:.1f} MB zip in {took:.1f} s"
-              " (verification not included)")  # fmt: skip
+        print(
+            f"evidence bundle of the last day: {bundle.rounds} rounds, {size / 1e6:.1f} MB zip in {took:.1f} s"
+            " (verification not included)"
+        )
 
 
 if __name__ == "__main__":

@@ -66,9 +66,18 @@ def main() -> None:
         log = (state / "daemon.log").open("wb")
         daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log)
         fping = isp.popen(
-            "home", "fping", "-l", "-p", "1000", "-t", "800", "-q", *targets,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            "home",
+            "fping",
+            "-l",
+            "-p",
+            "1000",
+            "-t",
+            "800",
+            "-q",
+            *targets,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(args.warmup)
         db = state / "netwatch.db"
         start = time.monotonic()

@@ -44,8 +44,9 @@ POINTS = Points("bench", BusinessHours.from_config({"timezone": "UTC"}))
 
 
 def rnd(at: float, i: int) -> Round:
-    return Round(at, tuple(Sample(t, None if (i + k) % 97 == 0 else 1.0 + (i * 7 + k) % 300 / 10) for k, t in
-                           enumerate(TARGETS)))  # fmt: skip
+    return Round(
+        at, tuple(Sample(t, None if (i + k) % 97 == 0 else 1.0 + (i * 7 + k) % 300 / 10) for k, t in enumerate(TARGETS))
+    )
 
 
 def thread_cpu(thread: threading.Thread) -> float:
@@ -57,8 +58,9 @@ def keep_up(tmp: Path, sink: Sink, seconds: float) -> None:
     path = tmp / "keepup.db"
     with Store.open(path) as store:
         state = store.start_export("bench", time.time())
-        exporter = Exporter(Store.open(path, readonly=True), sink, POINTS, StoreLedger(Store.open(path), "bench"),
-                            state, poll=1.0)  # fmt: skip
+        exporter = Exporter(
+            Store.open(path, readonly=True), sink, POINTS, StoreLedger(Store.open(path), "bench"), state, poll=1.0
+        )
         exporter.start()
         assert exporter._thread is not None
         cpu0, t0 = thread_cpu(exporter._thread), time.monotonic()
@@ -76,9 +78,11 @@ def keep_up(tmp: Path, sink: Sink, seconds: float) -> None:
             time.sleep(0.05)
         cpu, wall = thread_cpu(exporter._thread) - cpu0, time.monotonic() - t0
         exporter.stop()
-    print(f"keep-up: {n} rounds in {wall:.0f} s, {exporter.points_written} points, all exported: "
-          f"{exporter.round_id == n}; exporter thread CPU {cpu:.3f} s = {100 * cpu / wall:.2f} % of one core "
-          "(budget < 1 %)")  # fmt: skip
+    print(
+        f"keep-up: {n} rounds in {wall:.0f} s, {exporter.points_written} points, all exported: "
+        f"{exporter.round_id == n}; exporter thread CPU {cpu:.3f} s = {100 * cpu / wall:.2f} % of one core "
+        "(budget < 1 %)"
+    )
 
 
 def day_store(path: Path, hours: float) -> int:
@@ -102,12 +106,16 @@ def timed_backfills(path: Path, rounds: int, sink: Sink, label: str) -> None:
     while exporter.step():
         pass
     took = time.monotonic() - t0
-    print(f"{label} backfill from the cursor: {rounds} rounds, {exporter.points_written} points in {took:.1f} s "
-          f"= {exporter.points_written / took:.0f} points/s (budget < 60 s)")  # fmt: skip
+    print(
+        f"{label} backfill from the cursor: {rounds} rounds, {exporter.points_written} points in {took:.1f} s "
+        f"= {exporter.points_written / took:.0f} points/s (budget < 60 s)"
+    )
     with Store.open(path, readonly=True) as store:
         done = backfill(store, sink, POINTS, float("-inf"), float("inf"), batch_size=5000)
-    print(f"{label} `netwatch influx backfill`: {done.rounds} rounds, {done.points} points in {done.seconds:.1f} s "
-          f"= {done.points_per_second:.0f} points/s")  # fmt: skip
+    print(
+        f"{label} `netwatch influx backfill`: {done.rounds} rounds, {done.points} points in {done.seconds:.1f} s "
+        f"= {done.points_per_second:.0f} points/s"
+    )
     exporter.stop()
 
 

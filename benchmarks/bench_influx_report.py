@@ -61,8 +61,10 @@ def round_lines(at: int, down: bool) -> list[str]:
     if down:
         out = [f"netwatch_ping,probe={PROBE},role=anchor,target={a} up=false {ms}" for a in ANCHORS]
         return [*out, f'netwatch_status,probe={PROBE} up=false,cause="isp" {ms}']
-    out = [f"netwatch_ping,probe={PROBE},role=anchor,target={a} up=true,rtt_ms={10.0 + (at + k) % 97 / 10!r} {ms}"
-           for k, a in enumerate(ANCHORS)]  # fmt: skip
+    out = [
+        f"netwatch_ping,probe={PROBE},role=anchor,target={a} up=true,rtt_ms={10.0 + (at + k) % 97 / 10!r} {ms}"
+        for k, a in enumerate(ANCHORS)
+    ]
     return [*out, f'netwatch_status,probe={PROBE} up=true,cause="none" {ms}']
 
 
@@ -73,8 +75,9 @@ def check_lines() -> None:
         samples = tuple(
             Sample(Target(Role.ANCHOR, a), None if down else 10.0 + (at + k) % 97 / 10) for k, a in enumerate(ANCHORS)
         )
-        real = POINTS.round_lines(Round(float(at), (Sample(gateway, 1.0), Sample(isp, None if down else 2.0),
-                                                    *samples)))  # fmt: skip
+        real = POINTS.round_lines(
+            Round(float(at), (Sample(gateway, 1.0), Sample(isp, None if down else 2.0), *samples))
+        )
         assert sorted(real[2:]) == sorted(round_lines(at, down)), (real, round_lines(at, down))
 
 
@@ -159,9 +162,11 @@ def timed(cfg: config.Config, label: str, period: Period) -> None:
     t3 = time.monotonic()
     report = influx_source.figures(cfg, PROBE, period, None, None, now=period.until)
     whole = time.monotonic() - t3
-    print(f"{label}: whole report {whole:.1f} s (coverage {t1 - t0:.1f} s, anchor series {t2 - t1:.1f} s, "
-          f"incidents and targets {t3 - t2:.2f} s) — {len(incidents)} incidents, {len(sessions)} sessions, "
-          f"{len(series)} series points, {report.monitored_seconds / 86400:.3f} monitored days")  # fmt: skip
+    print(
+        f"{label}: whole report {whole:.1f} s (coverage {t1 - t0:.1f} s, anchor series {t2 - t1:.1f} s, "
+        f"incidents and targets {t3 - t2:.2f} s) — {len(incidents)} incidents, {len(sessions)} sessions, "
+        f"{len(series)} series points, {report.monitored_seconds / 86400:.3f} monitored days"
+    )
 
 
 def main() -> None:

@@ -53,8 +53,10 @@ def main() -> None:
         tracker.round(rnd, state, events, seconds=0.01, overruns=0, pending=3, write_failures=0, slow_open=False)
         spent += time.perf_counter() - began
     per_round = spent / args.rounds
-    print(f"Tracker.round: {per_round * 1e6:.1f} µs per round of {len(TARGETS)} targets "
-          f"({per_round * 100:.4f} % of one core at one round per second)")  # fmt: skip
+    print(
+        f"Tracker.round: {per_round * 1e6:.1f} µs per round of {len(TARGETS)} targets "
+        f"({per_round * 100:.4f} % of one core at one round per second)"
+    )
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -70,8 +72,10 @@ def main() -> None:
         per_scrape = (time.perf_counter() - began) / args.scrapes
     finally:
         server.close()
-    print(f"scrape over HTTP on loopback: {per_scrape * 1e3:.2f} ms each, {size} bytes "
-          f"({per_scrape / 15 * 100:.3f} % of one core at Prometheus' default 15 s interval)")  # fmt: skip
+    print(
+        f"scrape over HTTP on loopback: {per_scrape * 1e3:.2f} ms each, {size} bytes "
+        f"({per_scrape / 15 * 100:.3f} % of one core at Prometheus' default 15 s interval)"
+    )
 
 
 if __name__ == "__main__":

@@ -85,8 +85,9 @@ def main() -> None:
         env = {**os.environ, "NETWATCH_STATE_DIR": str(state)}
         log_path = state / "daemon.log"
         with log_path.open("wb") as log:
-            daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env,
-                               stderr=log)  # fmt: skip
+            daemon = isp.popen(
+                "home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log
+            )
         began_wall, began = time.time(), time.monotonic()
         end = began + args.minutes * 60
         samples: list[tuple[float, int]] = []

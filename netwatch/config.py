@@ -81,11 +81,33 @@ UK_NATIONS = ("ENG", "WLS", "SCT", "NIR")
 
 # The records and checks live in their own modules; importing them from here keeps working.
 __all__ = [
-    "Check", "ClaimsConfig", "ClockConfig", "Config", "ConfigError", "CostConfig", "DetectConfig", "DnsConfig",
-    "InfluxConfig", "Issue", "LogConfig", "MetricsConfig", "NotifyConfig", "OwnerConfig", "PlanConfig", "ProbeConfig",
-    "ReportConfig", "SpeedtestConfig", "StoreConfig", "TargetsConfig", "TracerouteConfig", "each_apprise_url",
-    "load", "parse", "render", "state_directory",
-]  # fmt: skip
+    "Check",
+    "ClaimsConfig",
+    "ClockConfig",
+    "Config",
+    "ConfigError",
+    "CostConfig",
+    "DetectConfig",
+    "DnsConfig",
+    "InfluxConfig",
+    "Issue",
+    "LogConfig",
+    "MetricsConfig",
+    "NotifyConfig",
+    "OwnerConfig",
+    "PlanConfig",
+    "ProbeConfig",
+    "ReportConfig",
+    "SpeedtestConfig",
+    "StoreConfig",
+    "TargetsConfig",
+    "TracerouteConfig",
+    "each_apprise_url",
+    "load",
+    "parse",
+    "render",
+    "state_directory",
+]
 
 DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
 # Rendered as "***" by ``render``: a leaf key name (any table) or a dotted key path. Empty values stay empty.
@@ -158,171 +180,413 @@ _ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage
 _HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
 
 TABLES: dict[str, Table] = {
-    "probe": Table(ProbeConfig, {
-        "name": Key(str, "", 'probe name for dashboards; "" = the host name', "a name in quotes", (tag_safe,)),
-        "interval": Key(float, 1.0, "seconds between rounds; 0.05 to 3600", _SECONDS, (bounds(0.05, 3600),)),
-        "timeout": Key(float, 0.8, "seconds to wait for each reply; below interval", _SECONDS,
-                       (bounds(0, lo_open=True),)),
-        "mode": Key(str, "auto", "ICMP sockets: auto, privileged or unprivileged", "a mode in quotes",
-                    (one_of("auto", "privileged", "unprivileged"),)),
-    }),
-    "targets": Table(TargetsConfig, {
-        "gateway": Key(str, "auto", '"auto", an IP address, or "" to disable', "an IP address in quotes",
-                       (address_or("auto", "", fix=_HOP_FIX),)),
-        "isp": Key(str, "auto", '"auto" (first hop beyond the gateway), an IP address, or ""',
-                   "an IP address in quotes", (address_or("auto", "", fix=_HOP_FIX),)),
-        "anchors": Key(list, ("1.1.1.1", "8.8.8.8", "9.9.9.9"), "public IP addresses; 1 to 32",
-                       "a list of IP addresses", (count(1, 32, "addresses"), each_ip(_ANCHOR_FIX), unique)),
-        "isp_refresh": Key(float, 3600.0, "seconds between re-discoveries of the ISP hop; >= 60", _SECONDS,
-                           (bounds(60),)),
-    }),
-    "dns": Table(DnsConfig, {
-        "names": Key(list, ("one.one.one.one", "dns.google"), "names resolved every round; [] disables",
-                     "a list of host names", (each_hostname, unique)),
-        "servers": Key(list, (), "resolver IP addresses; [] = the system's", "a list of IP addresses",
-                       (each_ip('use the IP address of a DNS resolver, e.g. "1.1.1.1"'), unique)),
-        "timeout": Key(float, 0.8, "seconds; defaults to probe.timeout", _SECONDS, (bounds(0, lo_open=True),),
-                       default_from="probe.timeout"),
-    }),
-    "detect": Table(DetectConfig, {
-        "confirm": Key(int, 3, "failed rounds before an outage is declared; 1 to 1000", "a whole number of rounds",
-                       (bounds(1, 1000),)),
-        "window": Key(int, 60, "rounds in the degradation window; 5 to 100000", "a whole number of rounds",
-                      (bounds(5, 100000),)),
-        "loss_percent": Key(float, 5.0, "degraded above this anchor loss; 0 < x <= 100", "a percentage",
-                            (bounds(0, 100, lo_open=True),)),
-        "latency_ms": Key(float, 250.0, "degraded above this median round-trip time; > 0", "milliseconds",
-                          (bounds(0, lo_open=True),)),
-    }),
-    "store": Table(StoreConfig, {
-        "path": Key(Path, "netwatch.db", "relative to the state directory", "a file path in quotes", (not_empty,)),
-        "retention_days": Key(int, 90, "days raw rounds are kept; >= 1", "a whole number of days", (bounds(1),)),
-        "commit_interval": Key(float, 10.0, "seconds between batched commits; 0.1 to 60", _SECONDS,
-                               (bounds(0.1, 60),)),
-    }),
-    "log": Table(LogConfig, {
-        "level": Key(str, "info", "debug, info, warning or error", "a level in quotes",
-                     (one_of("debug", "info", "warning", "error"),)),
-    }),
-    "clock": Table(ClockConfig, {
-        "sync": Key(str, "auto", 'trust the clock: "auto", "ntp" (once NTP-synchronised) or "trust" (always)',
-                    "a mode in quotes", (one_of(*SYNC_MODES),)),
-    }),
-    "cost": Table(CostConfig, {
-        "hourly": Key(float, 0.0, "cost of an hour of business-hours downtime; 0 = not configured", "an amount",
-                      (bounds(0),)),
-        "currency": Key(str, "GBP", "ISO 4217 code of every amount", "a currency code in quotes",
-                        (currency_code,)),
-    }),
-    "plan": Table(PlanConfig, {
-        "provider": Key(str, "", "the internet provider's name", "a name in quotes"),
-        "account": Key(str, "", "your account number with the provider", "an account number in quotes"),
-        "monthly_fee": Key(float, 0.0, "monthly price of the line; 0 = unknown (no credit)", "an amount",
-                           (bounds(0),)),
-        "contracted_availability": Key(float, 0.0, "percent of the time the contract promises the line is up; "
-                                       "0 = not stated", "a percentage", (bounds(0, 100),)),
-        "download_mbps": Key(float, 0.0, "advertised download speed; 0 = unknown", "megabits per second",
-                             (bounds(0),)),
-        "upload_mbps": Key(float, 0.0, "advertised upload speed; 0 = unknown", "megabits per second",
-                           (bounds(0),)),
-        "slow_below_percent": Key(float, 50.0, "a speed test below this share of the plan is slow; 0 < x <= 100",
-                                  "a percentage", (bounds(0, 100, lo_open=True),)),
-        **{f"{level}_{way}_mbps": Key(float, 0.0, f"{what} {way} speed; 0 = not stated", "megabits per second",
-                                      (bounds(0),))
-           for level, what in (("minimum", "contract's minimum (guaranteed)"), ("normal", "contract's normally "
-                               "available"), ("typical", "broadband label's typical"))
-           for way in ("download", "upload")},
-        "typical_latency_ms": Key(float, 0.0, "broadband label's typical latency; 0 = not stated", "milliseconds",
-                                  (bounds(0),)),
-    }),
-    "owner": Table(OwnerConfig, {
-        "business": Key(str, "", "business name, for the complaint letter", "a name in quotes"),
-        "name": Key(str, "", "who signs the letter", "a name in quotes"),
-        "address": Key(str, "", "postal address; several lines allowed", "an address in quotes"),
-        "email": Key(str, "", "contact e-mail address", "an address in quotes"),
-        "phone": Key(str, "", "contact telephone number", "a number in quotes"),
-    }),
-    "report": Table(ReportConfig, {
-        "templates": Key(Path, "", 'template directory, relative to this file; "" = the built-in templates',
-                         "a directory path in quotes", beside_config=True),
-        "title": Key(str, "Internet outage report", "title of the HTML and PDF reports", "a title in quotes"),
-        "witness": Key(str, "", "probe name of a second netwatch on the same InfluxDB, asked about each outage; "
-                       '"" = none', "a probe name in quotes", (tag_safe,)),
-    }),
-    "influxdb": Table(InfluxConfig, {
-        "url": Key(str, "", 'InfluxDB base URL, e.g. "http://influxdb.lan:8086"; "" = no export', "a URL in quotes",
-                   (http_url,)),
-        "api": Key(str, "v2", '"v2" (InfluxDB 2.x, 3.x, Cloud, 1.8+) or "v1" (InfluxDB 1.x /write)',
-                   "an API in quotes", (one_of("v2", "v1"),)),
-        "org": Key(str, "", "v2: organization name or ID", "a name in quotes"),
-        "bucket": Key(str, "", "v2: bucket to write to", "a bucket name in quotes"),
-        "token": Key(str, "", "v2: API token with write access (or token_file)", "a token in quotes"),
-        "token_file": Key(Path, "", "v2: file holding the token, relative to this file", "a file path in quotes",
-                          beside_config=True),
-        "database": Key(str, "", "v1: database to write to", "a database name in quotes"),
-        "retention_policy": Key(str, "", 'v1: retention policy; "" = the database\'s default',
-                                "a policy name in quotes"),
-        "username": Key(str, "", 'v1: user name; "" = no authentication', "a user name in quotes"),
-        "password": Key(str, "", "v1: password (or password_file)", "a password in quotes"),
-        "password_file": Key(Path, "", "v1: file holding the password, relative to this file",
-                             "a file path in quotes", beside_config=True),
-        "batch_size": Key(int, 5000, "points per write request; 1 to 100000", "a whole number of points",
-                          (bounds(1, 100000),)),
-        "timeout": Key(float, 10.0, "seconds to wait for each write request; 0.1 to 300", _SECONDS,
-                       (bounds(0.1, 300),)),
-    }),
-    "speedtest": Table(SpeedtestConfig, {
-        "enabled": Key(bool, False, "run speed tests on a schedule", "true or false"),
-        "backend": Key(str, "speedtest", "speedtest, ookla, http, iperf3 or cloudflare", "a backend in quotes",
-                       (one_of(*speed.BACKENDS),)),
-        "fallback": Key(list, ("cloudflare",), "backends tried in order when the chosen one fails",
-                        "a list of backends", (each_backend, unique)),
-        "interval": Key(float, 3600.0, "average seconds between tests; >= 60", _SECONDS, (speed_interval,)),
-        "jitter": Key(float, 600.0, "random seconds added or taken off each interval; 0 <= x < interval",
-                      _SECONDS, (bounds(0),)),
-        "daily_budget_mb": Key(float, 0.0, "megabytes of test traffic per UTC day; 0 = unlimited", "megabytes",
-                               (bounds(0),)),
-    }, subtables=tuple(speed.BACKENDS)),
-    "traceroute": Table(TracerouteConfig, {
-        "enabled": Key(bool, True, "traceroute towards an anchor when an outage or an ISP-hop failure starts",
-                       "true or false"),
-        "max_hops": Key(int, 30, "hops probed; 1 to 64", "a whole number of hops", (bounds(1, 64),)),
-        "timeout": Key(float, 1.0, "seconds a traceroute waits for answers; 0.1 to 10", _SECONDS, (bounds(0.1, 10),)),
-    }),
-    "metrics": Table(MetricsConfig, {
-        "enabled": Key(bool, False, "serve Prometheus metrics on http://<listen>/metrics (the prometheus extra)",
-                       "true or false"),
-        "listen": Key(str, "127.0.0.1:9847", 'ADDRESS:PORT, IPv6 in brackets ("[::1]:9847"); a non-loopback '
-                      "address exposes the metrics to the network", "an address and port in quotes",
-                      (listen_address,)),
-    }),
-    "notify": Table(NotifyConfig, {
-        "urls": Key(list, (), "apprise URLs (e-mail, ntfy, Telegram, Slack...); rendered masked", "a list of URLs",
-                    (each_apprise_url,)),
-        "urls_file": Key(Path, "", "file of more apprise URLs, one a line; relative to this file",
-                         "a file path in quotes", beside_config=True),
-        "command": Key(Argv, (), 'local program given the notification as JSON on stdin; "" = none',
-                       'a list such as ["/usr/local/bin/alert", "--quiet"]', (argv_words,)),
-        "timeout": Key(float, 10.0, "seconds each delivery may take; 0.5 to 300", _SECONDS, (bounds(0.5, 300),)),
-        "kinds": Key(list, ("outage",), "incident kinds that notify: outage, degraded, slow", "a list of kinds",
-                     (each_kind, unique)),
-        "min_duration": Key(float, 60.0, "seconds; shorter incidents do not notify", _SECONDS, (bounds(0),)),
-        "digest": Key(str, "off", "off, daily or weekly: a summary of the previous day or week", "a word in quotes",
-                      (one_of(*DIGESTS),)),
-        "digest_at": Key(str, "08:00", "HH:MM local time (business_hours.timezone) the digest is sent",
-                         "a time in quotes", (clock_time,)),
-        "digest_day": Key(str, "mon", "weekly digests: the day they are sent (mon ... sun)", "a day in quotes",
-                          (one_of(*DAYS),)),
-        "title_prefix": Key(str, "[netwatch] ", "put before every notification's title", "a text in quotes"),
-    }),
-    "claims": Table(ClaimsConfig, {
-        "rules": Key(str, "none", "compensation and speed rules: none, uk-ofcom, de-tkg or us-fcc", "a rule pack in "
-                     "quotes", (one_of(*RULE_PACKS),)),
-        "region": Key(str, "", 'uk-ofcom: nation whose bank holidays are not working days (ENG, WLS, SCT, NIR); "" = '
-                      "from business_hours.holidays, else ENG", "a nation in quotes",
-                      (one_of("", *UK_NATIONS),)),
-    }, subtables=("amounts",)),
-}  # fmt: skip
+    "probe": Table(
+        ProbeConfig,
+        {
+            "name": Key(str, "", 'probe name for dashboards; "" = the host name', "a name in quotes", (tag_safe,)),
+            "interval": Key(float, 1.0, "seconds between rounds; 0.05 to 3600", _SECONDS, (bounds(0.05, 3600),)),
+            "timeout": Key(
+                float, 0.8, "seconds to wait for each reply; below interval", _SECONDS, (bounds(0, lo_open=True),)
+            ),
+            "mode": Key(
+                str,
+                "auto",
+                "ICMP sockets: auto, privileged or unprivileged",
+                "a mode in quotes",
+                (one_of("auto", "privileged", "unprivileged"),),
+            ),
+        },
+    ),
+    "targets": Table(
+        TargetsConfig,
+        {
+            "gateway": Key(
+                str,
+                "auto",
+                '"auto", an IP address, or "" to disable',
+                "an IP address in quotes",
+                (address_or("auto", "", fix=_HOP_FIX),),
+            ),
+            "isp": Key(
+                str,
+                "auto",
+                '"auto" (first hop beyond the gateway), an IP address, or ""',
+                "an IP address in quotes",
+                (address_or("auto", "", fix=_HOP_FIX),),
+            ),
+            "anchors": Key(
+                list,
+                ("1.1.1.1", "8.8.8.8", "9.9.9.9"),
+                "public IP addresses; 1 to 32",
+                "a list of IP addresses",
+                (count(1, 32, "addresses"), each_ip(_ANCHOR_FIX), unique),
+            ),
+            "isp_refresh": Key(
+                float, 3600.0, "seconds between re-discoveries of the ISP hop; >= 60", _SECONDS, (bounds(60),)
+            ),
+        },
+    ),
+    "dns": Table(
+        DnsConfig,
+        {
+            "names": Key(
+                list,
+                ("one.one.one.one", "dns.google"),
+                "names resolved every round; [] disables",
+                "a list of host names",
+                (each_hostname, unique),
+            ),
+            "servers": Key(
+                list,
+                (),
+                "resolver IP addresses; [] = the system's",
+                "a list of IP addresses",
+                (each_ip('use the IP address of a DNS resolver, e.g. "1.1.1.1"'), unique),
+            ),
+            "timeout": Key(
+                float,
+                0.8,
+                "seconds; defaults to probe.timeout",
+                _SECONDS,
+                (bounds(0, lo_open=True),),
+                default_from="probe.timeout",
+            ),
+        },
+    ),
+    "detect": Table(
+        DetectConfig,
+        {
+            "confirm": Key(
+                int,
+                3,
+                "failed rounds before an outage is declared; 1 to 1000",
+                "a whole number of rounds",
+                (bounds(1, 1000),),
+            ),
+            "window": Key(
+                int,
+                60,
+                "rounds in the degradation window; 5 to 100000",
+                "a whole number of rounds",
+                (bounds(5, 100000),),
+            ),
+            "loss_percent": Key(
+                float,
+                5.0,
+                "degraded above this anchor loss; 0 < x <= 100",
+                "a percentage",
+                (bounds(0, 100, lo_open=True),),
+            ),
+            "latency_ms": Key(
+                float,
+                250.0,
+                "degraded above this median round-trip time; > 0",
+                "milliseconds",
+                (bounds(0, lo_open=True),),
+            ),
+        },
+    ),
+    "store": Table(
+        StoreConfig,
+        {
+            "path": Key(Path, "netwatch.db", "relative to the state directory", "a file path in quotes", (not_empty,)),
+            "retention_days": Key(int, 90, "days raw rounds are kept; >= 1", "a whole number of days", (bounds(1),)),
+            "commit_interval": Key(
+                float, 10.0, "seconds between batched commits; 0.1 to 60", _SECONDS, (bounds(0.1, 60),)
+            ),
+        },
+    ),
+    "log": Table(
+        LogConfig,
+        {
+            "level": Key(
+                str,
+                "info",
+                "debug, info, warning or error",
+                "a level in quotes",
+                (one_of("debug", "info", "warning", "error"),),
+            ),
+        },
+    ),
+    "clock": Table(
+        ClockConfig,
+        {
+            "sync": Key(
+                str,
+                "auto",
+                'trust the clock: "auto", "ntp" (once NTP-synchronised) or "trust" (always)',
+                "a mode in quotes",
+                (one_of(*SYNC_MODES),),
+            ),
+        },
+    ),
+    "cost": Table(
+        CostConfig,
+        {
+            "hourly": Key(
+                float, 0.0, "cost of an hour of business-hours downtime; 0 = not configured", "an amount", (bounds(0),)
+            ),
+            "currency": Key(str, "GBP", "ISO 4217 code of every amount", "a currency code in quotes", (currency_code,)),
+        },
+    ),
+    "plan": Table(
+        PlanConfig,
+        {
+            "provider": Key(str, "", "the internet provider's name", "a name in quotes"),
+            "account": Key(str, "", "your account number with the provider", "an account number in quotes"),
+            "monthly_fee": Key(
+                float, 0.0, "monthly price of the line; 0 = unknown (no credit)", "an amount", (bounds(0),)
+            ),
+            "contracted_availability": Key(
+                float,
+                0.0,
+                "percent of the time the contract promises the line is up; 0 = not stated",
+                "a percentage",
+                (bounds(0, 100),),
+            ),
+            "download_mbps": Key(
+                float, 0.0, "advertised download speed; 0 = unknown", "megabits per second", (bounds(0),)
+            ),
+            "upload_mbps": Key(float, 0.0, "advertised upload speed; 0 = unknown", "megabits per second", (bounds(0),)),
+            "slow_below_percent": Key(
+                float,
+                50.0,
+                "a speed test below this share of the plan is slow; 0 < x <= 100",
+                "a percentage",
+                (bounds(0, 100, lo_open=True),),
+            ),
+            **{
+                f"{level}_{way}_mbps": Key(
+                    float, 0.0, f"{what} {way} speed; 0 = not stated", "megabits per second", (bounds(0),)
+                )
+                for level, what in (
+                    ("minimum", "contract's minimum (guaranteed)"),
+                    ("normal", "contract's normally available"),
+                    ("typical", "broadband label's typical"),
+                )
+                for way in ("download", "upload")
+            },
+            "typical_latency_ms": Key(
+                float, 0.0, "broadband label's typical latency; 0 = not stated", "milliseconds", (bounds(0),)
+            ),
+        },
+    ),
+    "owner": Table(
+        OwnerConfig,
+        {
+            "business": Key(str, "", "business name, for the complaint letter", "a name in quotes"),
+            "name": Key(str, "", "who signs the letter", "a name in quotes"),
+            "address": Key(str, "", "postal address; several lines allowed", "an address in quotes"),
+            "email": Key(str, "", "contact e-mail address", "an address in quotes"),
+            "phone": Key(str, "", "contact telephone number", "a number in quotes"),
+        },
+    ),
+    "report": Table(
+        ReportConfig,
+        {
+            "templates": Key(
+                Path,
+                "",
+                'template directory, relative to this file; "" = the built-in templates',
+                "a directory path in quotes",
+                beside_config=True,
+            ),
+            "title": Key(str, "Internet outage report", "title of the HTML and PDF reports", "a title in quotes"),
+            "witness": Key(
+                str,
+                "",
+                'probe name of a second netwatch on the same InfluxDB, asked about each outage; "" = none',
+                "a probe name in quotes",
+                (tag_safe,),
+            ),
+        },
+    ),
+    "influxdb": Table(
+        InfluxConfig,
+        {
+            "url": Key(
+                str,
+                "",
+                'InfluxDB base URL, e.g. "http://influxdb.lan:8086"; "" = no export',
+                "a URL in quotes",
+                (http_url,),
+            ),
+            "api": Key(
+                str,
+                "v2",
+                '"v2" (InfluxDB 2.x, 3.x, Cloud, 1.8+) or "v1" (InfluxDB 1.x /write)',
+                "an API in quotes",
+                (one_of("v2", "v1"),),
+            ),
+            "org": Key(str, "", "v2: organization name or ID", "a name in quotes"),
+            "bucket": Key(str, "", "v2: bucket to write to", "a bucket name in quotes"),
+            "token": Key(str, "", "v2: API token with write access (or token_file)", "a token in quotes"),
+            "token_file": Key(
+                Path,
+                "",
+                "v2: file holding the token, relative to this file",
+                "a file path in quotes",
+                beside_config=True,
+            ),
+            "database": Key(str, "", "v1: database to write to", "a database name in quotes"),
+            "retention_policy": Key(
+                str, "", 'v1: retention policy; "" = the database\'s default', "a policy name in quotes"
+            ),
+            "username": Key(str, "", 'v1: user name; "" = no authentication', "a user name in quotes"),
+            "password": Key(str, "", "v1: password (or password_file)", "a password in quotes"),
+            "password_file": Key(
+                Path,
+                "",
+                "v1: file holding the password, relative to this file",
+                "a file path in quotes",
+                beside_config=True,
+            ),
+            "batch_size": Key(
+                int, 5000, "points per write request; 1 to 100000", "a whole number of points", (bounds(1, 100000),)
+            ),
+            "timeout": Key(
+                float, 10.0, "seconds to wait for each write request; 0.1 to 300", _SECONDS, (bounds(0.1, 300),)
+            ),
+        },
+    ),
+    "speedtest": Table(
+        SpeedtestConfig,
+        {
+            "enabled": Key(bool, False, "run speed tests on a schedule", "true or false"),
+            "backend": Key(
+                str,
+                "speedtest",
+                "speedtest, ookla, http, iperf3 or cloudflare",
+                "a backend in quotes",
+                (one_of(*speed.BACKENDS),),
+            ),
+            "fallback": Key(
+                list,
+                ("cloudflare",),
+                "backends tried in order when the chosen one fails",
+                "a list of backends",
+                (each_backend, unique),
+            ),
+            "interval": Key(float, 3600.0, "average seconds between tests; >= 60", _SECONDS, (speed_interval,)),
+            "jitter": Key(
+                float,
+                600.0,
+                "random seconds added or taken off each interval; 0 <= x < interval",
+                _SECONDS,
+                (bounds(0),),
+            ),
+            "daily_budget_mb": Key(
+                float, 0.0, "megabytes of test traffic per UTC day; 0 = unlimited", "megabytes", (bounds(0),)
+            ),
+        },
+        subtables=tuple(speed.BACKENDS),
+    ),
+    "traceroute": Table(
+        TracerouteConfig,
+        {
+            "enabled": Key(
+                bool, True, "traceroute towards an anchor when an outage or an ISP-hop failure starts", "true or false"
+            ),
+            "max_hops": Key(int, 30, "hops probed; 1 to 64", "a whole number of hops", (bounds(1, 64),)),
+            "timeout": Key(
+                float, 1.0, "seconds a traceroute waits for answers; 0.1 to 10", _SECONDS, (bounds(0.1, 10),)
+            ),
+        },
+    ),
+    "metrics": Table(
+        MetricsConfig,
+        {
+            "enabled": Key(
+                bool,
+                False,
+                "serve Prometheus metrics on http://<listen>/metrics (the prometheus extra)",
+                "true or false",
+            ),
+            "listen": Key(
+                str,
+                "127.0.0.1:9847",
+                'ADDRESS:PORT, IPv6 in brackets ("[::1]:9847"); a non-loopback '
+                "address exposes the metrics to the network",
+                "an address and port in quotes",
+                (listen_address,),
+            ),
+        },
+    ),
+    "notify": Table(
+        NotifyConfig,
+        {
+            "urls": Key(
+                list,
+                (),
+                "apprise URLs (e-mail, ntfy, Telegram, Slack...); rendered masked",
+                "a list of URLs",
+                (each_apprise_url,),
+            ),
+            "urls_file": Key(
+                Path,
+                "",
+                "file of more apprise URLs, one a line; relative to this file",
+                "a file path in quotes",
+                beside_config=True,
+            ),
+            "command": Key(
+                Argv,
+                (),
+                'local program given the notification as JSON on stdin; "" = none',
+                'a list such as ["/usr/local/bin/alert", "--quiet"]',
+                (argv_words,),
+            ),
+            "timeout": Key(float, 10.0, "seconds each delivery may take; 0.5 to 300", _SECONDS, (bounds(0.5, 300),)),
+            "kinds": Key(
+                list,
+                ("outage",),
+                "incident kinds that notify: outage, degraded, slow",
+                "a list of kinds",
+                (each_kind, unique),
+            ),
+            "min_duration": Key(float, 60.0, "seconds; shorter incidents do not notify", _SECONDS, (bounds(0),)),
+            "digest": Key(
+                str,
+                "off",
+                "off, daily or weekly: a summary of the previous day or week",
+                "a word in quotes",
+                (one_of(*DIGESTS),),
+            ),
+            "digest_at": Key(
+                str,
+                "08:00",
+                "HH:MM local time (business_hours.timezone) the digest is sent",
+                "a time in quotes",
+                (clock_time,),
+            ),
+            "digest_day": Key(
+                str, "mon", "weekly digests: the day they are sent (mon ... sun)", "a day in quotes", (one_of(*DAYS),)
+            ),
+            "title_prefix": Key(str, "[netwatch] ", "put before every notification's title", "a text in quotes"),
+        },
+    ),
+    "claims": Table(
+        ClaimsConfig,
+        {
+            "rules": Key(
+                str,
+                "none",
+                "compensation and speed rules: none, uk-ofcom, de-tkg or us-fcc",
+                "a rule pack in quotes",
+                (one_of(*RULE_PACKS),),
+            ),
+            "region": Key(
+                str,
+                "",
+                'uk-ofcom: nation whose bank holidays are not working days (ENG, WLS, SCT, NIR); "" = '
+                "from business_hours.holidays, else ENG",
+                "a nation in quotes",
+                (one_of("", *UK_NATIONS),),
+            ),
+        },
+        subtables=("amounts",),
+    ),
+}
 
 # Tables validated by their owner: name → from_config(table), which raises ConfigError; the value has to_table().
 DELEGATED: dict[str, Callable[[Mapping[str, Any]], Any]] = {"business_hours": BusinessHours.from_config}
@@ -377,8 +641,11 @@ def _typed(key: str, spec: Key, value: Any) -> tuple[Any, list[Problem]]:
     if isinstance(value, float) and not math.isfinite(value):
         return None, [Problem(key, f"must be a finite number, got {_show(value)}", fix)]
     if isinstance(value, list):
-        wrong = [Problem(f"{key}[{i}]", f"must be a string, not {_describe(item)}", fix)
-                 for i, item in enumerate(value) if not isinstance(item, str)]  # fmt: skip
+        wrong = [
+            Problem(f"{key}[{i}]", f"must be a string, not {_describe(item)}", fix)
+            for i, item in enumerate(value)
+            if not isinstance(item, str)
+        ]
         if wrong:
             return None, wrong
     return value, []
@@ -422,12 +689,19 @@ def _validate(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], l
     for table, spec in TABLES.items():
         raw = doc.get(table, {})
         raw = raw if isinstance(raw, dict) else {}
-        problems += [_unknown(f"{table}.{n}", n, [*spec.keys, *spec.subtables], "key", table=table)
-                     for n in raw if n not in spec.keys and n not in spec.subtables]  # fmt: skip
+        problems += [
+            _unknown(f"{table}.{n}", n, [*spec.keys, *spec.subtables], "key", table=table)
+            for n in raw
+            if n not in spec.keys and n not in spec.subtables
+        ]
         if spec.subtables:
-            problems += [Problem(f"{table}.{n}", f"must be a table, not {_describe(raw[n])}",
-                                 f"write it as a [{table}.{n}] table") for n in spec.subtables
-                         if n in raw and not isinstance(raw[n], dict)]  # fmt: skip
+            problems += [
+                Problem(
+                    f"{table}.{n}", f"must be a table, not {_describe(raw[n])}", f"write it as a [{table}.{n}] table"
+                )
+                for n in spec.subtables
+                if n in raw and not isinstance(raw[n], dict)
+            ]
             values[f"{table}.options"] = {n: raw[n] for n in spec.subtables if isinstance(raw.get(n), dict)}
         for name, key in spec.keys.items():
             dotted = f"{table}.{name}"
@@ -436,8 +710,12 @@ def _validate(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], l
                 continue
             given.add(dotted)
             value, wrong = _typed(dotted, key, raw[name])
-            wrong += [Problem(dotted + sub, msg, fix) for check in key.checks if value is not None
-                      for sub, msg, fix in check(dotted, value)]  # fmt: skip
+            wrong += [
+                Problem(dotted + sub, msg, fix)
+                for check in key.checks
+                if value is not None
+                for sub, msg, fix in check(dotted, value)
+            ]
             problems += wrong
             if not wrong:
                 values[dotted] = value

@@ -224,8 +224,10 @@ def below_interval(values: Mapping[str, Any], given: Collection[str]) -> Iterato
             )
 
 
-_API_KEYS = {"v2": ("org", "bucket", "token", "token_file"),
-             "v1": ("database", "retention_policy", "username", "password", "password_file")}  # fmt: skip
+_API_KEYS = {
+    "v2": ("org", "bucket", "token", "token_file"),
+    "v1": ("database", "retention_policy", "username", "password", "password_file"),
+}
 
 
 def influxdb_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:

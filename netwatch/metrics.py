@@ -181,8 +181,9 @@ class Tracker:
         ]
         with self._lock:
             if self.state is not None:
-                state = gauge("line_state", "1 for the line's current state: up, failing, outage, degraded",
-                              labels=("state",))  # fmt: skip
+                state = gauge(
+                    "line_state", "1 for the line's current state: up, failing, outage, degraded", labels=("state",)
+                )
                 cause = gauge("line_cause", 'Cause of the current state ("none" while up)', labels=("cause",))
                 for name in STATES:
                     state.add_metric([name], float(name == self.state[0]))
@@ -192,35 +193,52 @@ class Tracker:
             open_ = gauge("open_incidents", "Incidents open now", labels=("kind",))
             for kind, n in self.open.items():
                 open_.add_metric([kind], n)
-            opened = counter("incidents", "Incidents opened since the daemon started, by cause at opening",
-                             labels=("kind", "cause"))  # fmt: skip
+            opened = counter(
+                "incidents", "Incidents opened since the daemon started, by cause at opening", labels=("kind", "cause")
+            )
             for (kind, why), n in self.opened.items():
                 opened.add_metric([kind, why], n)
             out += [open_, opened, *self._target_families(gauge, counter)]
             out += [
                 counter("rounds", "Probe rounds since the daemon started", self.rounds),
-                SummaryMetricFamily("netwatch_round_duration_seconds", "Time a round took, probes and bookkeeping",
-                                    count_value=self.rounds, sum_value=self.round_seconds),
+                SummaryMetricFamily(
+                    "netwatch_round_duration_seconds",
+                    "Time a round took, probes and bookkeeping",
+                    count_value=self.rounds,
+                    sum_value=self.round_seconds,
+                ),
                 counter("round_overruns", "Round slots skipped because a round overran its interval", self.overruns),
                 gauge("store_pending_rounds", "Rounds waiting for the next store commit", self.pending),
-                counter("store_write_failures", "Store writes that failed (their rounds are kept and retried)",
-                        self.write_failures),
-            ]  # fmt: skip
+                counter(
+                    "store_write_failures",
+                    "Store writes that failed (their rounds are kept and retried)",
+                    self.write_failures,
+                ),
+            ]
             if self.last_round_at is not None:
                 out.append(gauge("last_round_timestamp_seconds", "When the last round started", self.last_round_at))
             if self.last_up_at is not None:
-                out.append(gauge("last_up_round_timestamp_seconds", "When the last round with the line up started",
-                                 self.last_up_at))  # fmt: skip
+                out.append(
+                    gauge(
+                        "last_up_round_timestamp_seconds",
+                        "When the last round with the line up started",
+                        self.last_up_at,
+                    )
+                )
             out += self._speed_families(gauge, counter)
         return out
 
     def _target_families(self, gauge: Any, counter: Any) -> list[Metric]:
         labels = ("role", "address")
         up = gauge("target_up", "1 if the target answered in the last round", labels=labels)
-        rtt = gauge("target_rtt_seconds", "Round-trip (DNS: resolution) time in the last round; absent when lost",
-                    labels=labels)  # fmt: skip
-        loss = gauge("target_loss_ratio", f"Share of probes lost over the last {self.window} rounds (detect.window)",
-                     labels=labels)  # fmt: skip
+        rtt = gauge(
+            "target_rtt_seconds", "Round-trip (DNS: resolution) time in the last round; absent when lost", labels=labels
+        )
+        loss = gauge(
+            "target_loss_ratio",
+            f"Share of probes lost over the last {self.window} rounds (detect.window)",
+            labels=labels,
+        )
         sent = counter("target_probes", "Probes sent since the daemon started", labels=labels)
         lost = counter("target_lost", "Probes lost since the daemon started", labels=labels)
         for target, stats in self.targets.items():
@@ -240,11 +258,21 @@ class Tracker:
         out: list[Metric] = [tests]
         last = self.last_speed
         if last is not None:
-            out.append(gauge("speedtest_download_bits_per_second", "Download speed of the last successful test",
-                             (last.download_mbps or 0.0) * 1e6))  # fmt: skip
+            out.append(
+                gauge(
+                    "speedtest_download_bits_per_second",
+                    "Download speed of the last successful test",
+                    (last.download_mbps or 0.0) * 1e6,
+                )
+            )
             if last.upload_mbps is not None:
-                out.append(gauge("speedtest_upload_bits_per_second", "Upload speed of the last successful test",
-                                 last.upload_mbps * 1e6))  # fmt: skip
+                out.append(
+                    gauge(
+                        "speedtest_upload_bits_per_second",
+                        "Upload speed of the last successful test",
+                        last.upload_mbps * 1e6,
+                    )
+                )
             out.append(gauge("speedtest_timestamp_seconds", "When the last successful test started", last.at))
         return out
 

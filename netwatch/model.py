@@ -36,7 +36,7 @@ __all__ = [
     "Target",
     "Ticket",
     "Trace",
-]  # fmt: skip
+]
 
 
 class Role(StrEnum):
@@ -197,8 +197,13 @@ class Trace:
         return next((h for h in reversed(self.hops) if h.address is not None), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"destination": self.destination, "started_at": self.started_at, "reached": self.reached,
-                "error": self.error, "hops": [h.to_dict() for h in self.hops]}  # fmt: skip
+        return {
+            "destination": self.destination,
+            "started_at": self.started_at,
+            "reached": self.reached,
+            "error": self.error,
+            "hops": [h.to_dict() for h in self.hops],
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Trace:

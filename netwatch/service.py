@@ -120,8 +120,15 @@ class Supervision:
                     "the systemd watchdog (WatchdogSec=%gs) is too short for a round every %g s with probe and DNS "
                     "timeouts of %g and %g s: it needs at least %g s (2 x (interval + both timeouts + %g s)); "
                     "asking systemd for %g s for this run. Set WatchdogSec=%g with `systemctl edit netwatch`",
-                    watchdog, cfg.probe.interval, cfg.probe.timeout, cfg.dns.timeout, need, SLACK, need, need,
-                )  # fmt: skip
+                    watchdog,
+                    cfg.probe.interval,
+                    cfg.probe.timeout,
+                    cfg.dns.timeout,
+                    need,
+                    SLACK,
+                    need,
+                    need,
+                )
                 self.notifier.set_watchdog(need)
             log.info("systemd watchdog: %g s, kept alive after rounds at most every %g s", *self._watchdog_times())
         self._status_key = self._key(daemon)

@@ -99,8 +99,11 @@ class SpeedTask:
         delay = speedcheck.first_delay(st.interval, self.rand())
         log.info(
             "speed tests every %g s (± %g s) via %s; first in %.0f s",
-            st.interval, st.jitter, " then ".join(st.chain), delay,
-        )  # fmt: skip
+            st.interval,
+            st.jitter,
+            " then ".join(st.chain),
+            delay,
+        )
         while not self.daemon.stop.is_set():
             try:
                 await asyncio.wait_for(self.daemon.stop.wait(), delay)
@@ -175,8 +178,9 @@ class SpeedTask:
             if isinstance(event, Opened):
                 log.warning("SLOW STARTED at %s (cause %s): %s", utc(inc.start), inc.cause.value, inc.detail)
             elif isinstance(event, Closed):
-                log.warning("SLOW ENDED at %s after %d slow test(s): %s", utc(inc.end or result.at), inc.rounds,
-                            summary(result))  # fmt: skip
+                log.warning(
+                    "SLOW ENDED at %s after %d slow test(s): %s", utc(inc.end or result.at), inc.rounds, summary(result)
+                )
                 if self.daemon.notifier is not None:
                     self.daemon.notifier.closed(inc)
 

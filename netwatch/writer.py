@@ -112,8 +112,11 @@ class Writer:
                 self._waiting -= 1
                 self.dropped += 1
                 if self.dropped == 1:
-                    log.error("the store has not taken a round for %d rounds (is the disk hanging?); dropping the"
-                              " oldest until it does", self._max_waiting)  # fmt: skip
+                    log.error(
+                        "the store has not taken a round for %d rounds (is the disk hanging?); dropping the"
+                        " oldest until it does",
+                        self._max_waiting,
+                    )
             self._waiting += 1
             if self._open:
                 self._batches[-1].append(rnd)

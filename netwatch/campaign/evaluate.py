@@ -161,29 +161,35 @@ def direction(name: str, contract: Contract, by_day: dict[date, list[float]], co
         days_reached = sum(1 for f in figures if f.reaching_90_percent)
         verdict = days_reached < DAYS_NEEDED
         maximum = Criterion(
-            "maximum", threshold, undecided(verdict),
+            "maximum",
+            threshold,
+            undecided(verdict),
             f"90 % of the maximum speed ({_mbps(threshold)} of {_mbps(contract.maximum)}) reached at least once on "
             f"{days_reached} of {len(figures)} days{so_far} (needed: at least {DAYS_NEEDED} of {DAYS})",
-        )  # fmt: skip
+        )
     if not contract.normal or normal_count is None:
         normal = Criterion("normal", 0.0, None, f"normally available speed: not stated in [plan] (normal_{name}_mbps)")
     else:
         verdict = normal_count * 10 < total * 9  # NORMAL_SHARE, exactly: 27 of 30 reaches it
         normal = Criterion(
-            "normal", contract.normal, undecided(verdict),
+            "normal",
+            contract.normal,
+            undecided(verdict),
             f"normally available speed ({_mbps(contract.normal)}) reached in {normal_count} of {total} "
             f"measurements{so_far} ({_percent(normal_count, total)}; needed: 90 %)",
-        )  # fmt: skip
+        )
     if not contract.minimum:
         minimum = Criterion("minimum", 0.0, None, f"minimum speed: not stated in [plan] (minimum_{name}_mbps)")
     else:
         days_under = sum(1 for f in figures if f.below_minimum)
         verdict = days_under >= DAYS_NEEDED
         minimum = Criterion(
-            "minimum", contract.minimum, undecided(verdict),
+            "minimum",
+            contract.minimum,
+            undecided(verdict),
             f"minimum speed ({_mbps(contract.minimum)}) undercut at least once on {days_under} of {len(figures)} "
             f"days{so_far} (a deviation from {DAYS_NEEDED} of {DAYS})",
-        )  # fmt: skip
+        )
     return Direction(name, contract, tuple(figures), total, normal_count, (maximum, normal, minimum), complete)
 
 

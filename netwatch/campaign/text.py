@@ -118,8 +118,10 @@ def _direction_lines(d: Direction) -> list[str]:
 def evaluation_lines(campaign: Campaign, ev: Evaluation) -> list[str]:
     days = [f.day for f in ev.download.days]
     span = f", {days[0]} to {days[-1]}" if days else ""
-    lines = [f"Speed campaign {campaign.id} ({campaign.timezone}): {ev.measured} of {planner.MEASUREMENTS} "
-             f"measurements{span}"]  # fmt: skip
+    lines = [
+        f"Speed campaign {campaign.id} ({campaign.timezone}): {ev.measured} of {planner.MEASUREMENTS} "
+        f"measurements{span}"
+    ]
     for d in (ev.download, ev.upload):
         lines += ["", *_direction_lines(d)]
     lines.append("")
@@ -135,14 +137,24 @@ def evaluation_lines(campaign: Campaign, ev: Evaluation) -> list[str]:
 
 
 def _criterion_doc(c: Criterion) -> dict[str, Any]:
-    return {"criterion": c.name, "stated": bool(c.threshold), "threshold_mbps": c.threshold,
-            "deviation": c.deviation, "explanation": c.explanation}  # fmt: skip
+    return {
+        "criterion": c.name,
+        "stated": bool(c.threshold),
+        "threshold_mbps": c.threshold,
+        "deviation": c.deviation,
+        "explanation": c.explanation,
+    }
 
 
 def _day_doc(f: DayFigures) -> dict[str, Any]:
-    return {"day": f.day.isoformat(), "count": f.count, "highest_mbps": f.highest,
-            "reaching_90_percent_of_maximum": f.reaching_90_percent, "below_minimum": f.below_minimum,
-            "reaching_normal": f.reaching_normal}  # fmt: skip
+    return {
+        "day": f.day.isoformat(),
+        "count": f.count,
+        "highest_mbps": f.highest,
+        "reaching_90_percent_of_maximum": f.reaching_90_percent,
+        "below_minimum": f.below_minimum,
+        "reaching_normal": f.reaching_normal,
+    }
 
 
 def _direction_doc(d: Direction) -> dict[str, Any]:

@@ -45,9 +45,20 @@ _ASK = {
 }
 
 
-def claims_for(rules: str, *, since: float, until: float, incidents: Sequence[Incident], tickets: Sequence[Ticket],
-               speeds: Sequence[SpeedResult], plan: PlanConfig, timezone: str, region: str,
-               overrides: Mapping[str, Any], coverage: Sequence[Coverage] | None = None) -> Claims | None:  # fmt: skip
+def claims_for(
+    rules: str,
+    *,
+    since: float,
+    until: float,
+    incidents: Sequence[Incident],
+    tickets: Sequence[Ticket],
+    speeds: Sequence[SpeedResult],
+    plan: PlanConfig,
+    timezone: str,
+    region: str,
+    overrides: Mapping[str, Any],
+    coverage: Sequence[Coverage] | None = None,
+) -> Claims | None:
     """What pack ``rules`` gives for [since, until) (Unix seconds, UTC), local days counted in ``timezone``;
     None for ``rules == "none"``.
 
@@ -72,39 +83,83 @@ def claims_for(rules: str, *, since: float, until: float, incidents: Sequence[In
     checks: list[Check] = []
     request = ""
     if rules == "uk-ofcom":
-        items += ofcom.delayed_repairs(pack, since=since, until=until, incidents=incidents, tickets=tickets,
-                                       zone=zone, region=region, overrides=overrides, notes=notes,
-                                       coverage=coverage)  # fmt: skip
-        items += ofcom.missed_appointments(pack, since=since, until=until, tickets=tickets, zone=zone,
-                                           overrides=overrides, notes=notes)  # fmt: skip
+        items += ofcom.delayed_repairs(
+            pack,
+            since=since,
+            until=until,
+            incidents=incidents,
+            tickets=tickets,
+            zone=zone,
+            region=region,
+            overrides=overrides,
+            notes=notes,
+            coverage=coverage,
+        )
+        items += ofcom.missed_appointments(
+            pack, since=since, until=until, tickets=tickets, zone=zone, overrides=overrides, notes=notes
+        )
         tests = speedcode.measured(speeds, since, until)
         earlier = speedcode.measured(speeds, -math.inf, until)  # the 30-day clock may have started before `since`
         section = pack.section("speeds")
-        checks += [speedcode.peak_check(pack, "Business", section["business_peak"], tests, plan, zone),
-                   speedcode.peak_check(pack, "Residential", section["residential_peak"], tests, plan, zone),
-                   speedcode.exit_check(pack, earlier, tickets, plan, zone)]  # fmt: skip
+        checks += [
+            speedcode.peak_check(pack, "Business", section["business_peak"], tests, plan, zone),
+            speedcode.peak_check(pack, "Residential", section["residential_peak"], tests, plan, zone),
+            speedcode.exit_check(pack, earlier, tickets, plan, zone),
+        ]
     elif rules == "de-tkg":
         fee = plan.monthly_fee
-        items += tkg.outages(pack, since=since, until=until, incidents=incidents, tickets=tickets, zone=zone,
-                             fee=fee, overrides=overrides, notes=notes, coverage=coverage)  # fmt: skip
-        items += ofcom.missed_appointments(pack, since=since, until=until, tickets=tickets, zone=zone,
-                                           overrides=overrides, notes=notes, floor_of_fee=fee)  # fmt: skip
+        items += tkg.outages(
+            pack,
+            since=since,
+            until=until,
+            incidents=incidents,
+            tickets=tickets,
+            zone=zone,
+            fee=fee,
+            overrides=overrides,
+            notes=notes,
+            coverage=coverage,
+        )
+        items += ofcom.missed_appointments(
+            pack,
+            since=since,
+            until=until,
+            tickets=tickets,
+            zone=zone,
+            overrides=overrides,
+            notes=notes,
+            floor_of_fee=fee,
+        )
         if fee <= 0 and any(not item.overridden for item in items):
-            notes.append("The monthly fee is unknown ([plan] monthly_fee = 0): the fixed minimum amounts are used; "
-                         "with the fee stated, 10 % or 20 % of it may be more.")  # fmt: skip
+            notes.append(
+                "The monthly fee is unknown ([plan] monthly_fee = 0): the fixed minimum amounts are used; "
+                "with the fee stated, 10 % or 20 % of it may be more."
+            )
     else:
         tests = speedcode.measured(speeds, since, until)
         checks += fcc.label_checks(pack, tests, plan)
-        lost = [o for o in days.losses(incidents, pack.causes)
-                if o.start < until and (o.end is None or o.end > since) and o.duration(until) > 0]  # fmt: skip
-        request = fcc.complaint(pack, checks, since=since, until=until, tests=tests, outages=lost, plan=plan,
-                                zone=zone)  # fmt: skip
+        lost = [
+            o
+            for o in days.losses(incidents, pack.causes)
+            if o.start < until and (o.end is None or o.end > since) and o.duration(until) > 0
+        ]
+        request = fcc.complaint(pack, checks, since=since, until=until, tests=tests, outages=lost, plan=plan, zone=zone)
     total = days.cents(math.fsum(item.amount for item in items))
     if items and total > 0 and rules in _ASK:
         lines = "; ".join(item.explanation.partition(" (")[0] for item in items)
         request = _ASK[rules].format(total=days.money(total, pack.currency)) + f": {lines}."
-    return Claims(pack.id, pack.name, pack.version, pack.jurisdiction, pack.currency, tuple(items), tuple(checks),
-                  total, (*notes, *pack.notes), request)  # fmt: skip
+    return Claims(
+        pack.id,
+        pack.name,
+        pack.version,
+        pack.jurisdiction,
+        pack.currency,
+        tuple(items),
+        tuple(checks),
+        total,
+        (*notes, *pack.notes),
+        request,
+    )
 
 
 def pack_items(rules: str, on: date, overrides: Mapping[str, Any]) -> list[PackAmount]:
@@ -119,12 +174,24 @@ def pack_items(rules: str, on: date, overrides: Mapping[str, Any]) -> list[PackA
         source = (rate or amount.rates[0]).source
         if amount.key in overrides:
             value: float | None = float(overrides[amount.key])
-            found.append(PackAmount(amount.key, amount.description, value, pack.currency, None, source, True,
-                                    amount.unit, 0.0))  # fmt: skip
+            found.append(
+                PackAmount(amount.key, amount.description, value, pack.currency, None, source, True, amount.unit, 0.0)
+            )
             continue
-        found.append(PackAmount(amount.key, amount.description, rate.amount if rate else None, pack.currency,
-                                rate.effective_from if rate else None, source, False, amount.unit,
-                                amount.percent_of_fee, amount.unverified_on(on)))  # fmt: skip
+        found.append(
+            PackAmount(
+                amount.key,
+                amount.description,
+                rate.amount if rate else None,
+                pack.currency,
+                rate.effective_from if rate else None,
+                source,
+                False,
+                amount.unit,
+                amount.percent_of_fee,
+                amount.unverified_on(on),
+            )
+        )
     return found
 
 
@@ -135,8 +202,13 @@ def check_overrides(rules: str, amounts: Mapping[str, Any]) -> list[tuple[str, s
         return []
     if rules == "none":
         with_amounts = " or ".join(f'"{name}"' for name in PACKS if load(name).amounts)
-        return [("claims.amounts", 'is set but claims.rules is "none"',
-                 f"set claims.rules to {with_amounts}, or remove [claims.amounts]")]  # fmt: skip
+        return [
+            (
+                "claims.amounts",
+                'is set but claims.rules is "none"',
+                f"set claims.rules to {with_amounts}, or remove [claims.amounts]",
+            )
+        ]
     if rules not in PACKS:
         return []
     pack = load(rules)

@@ -86,27 +86,34 @@ def episodes(
         yield found
 
 
-def payable_days(found: Episode, first: date, zone: ZoneInfo, *, since: float, until: float, paid: dict[date, str],
-                 notes: list[str]) -> list[date]:  # fmt: skip
+def payable_days(
+    found: Episode, first: date, zone: ZoneInfo, *, since: float, until: float, paid: dict[date, str], notes: list[str]
+) -> list[date]:
     """The days from ``first`` (the first day a rule pays) on which the episode's line was measured down, inside
     [since, until) and not already ``paid`` to an earlier ticket (recorded there now). Says in ``notes`` when the
     episode has nothing to claim, which days only unmonitored time kept open, and which another ticket has."""
     ref = found.ticket.ref
     if found.basis is Basis.NONE:
         if first <= local_date(until, zone):
-            notes.append(f"Ticket {ref}: no loss of service was measured after the report "
-                         f"({when(found.ticket.reported, zone)}): nothing is due for it.")  # fmt: skip
+            notes.append(
+                f"Ticket {ref}: no loss of service was measured after the report "
+                f"({when(found.ticket.reported, zone)}): nothing is due for it."
+            )
         return []
     days = found.days(first, zone, since, until)
     uncounted = [day for day, state in days if state is DayState.UNCOUNTED]
     if uncounted:
-        notes.append(f"Ticket {ref}: on {_list(uncounted)} the line was down only from a name-service (dns) failure, "
-                     "which this rule does not count as a loss of service.")  # fmt: skip
+        notes.append(
+            f"Ticket {ref}: on {_list(uncounted)} the line was down only from a name-service (dns) failure, "
+            "which this rule does not count as a loss of service."
+        )
     unknown = [day for day, state in days if state is DayState.UNKNOWN]
     if unknown:
         them = "it is" if len(unknown) == 1 else "they are"
-        notes.append(f"Ticket {ref}: netwatch was not running on {_list(unknown)}, so {them} not counted; the "
-                     "provider's own records can show whether the fault lasted through them.")  # fmt: skip
+        notes.append(
+            f"Ticket {ref}: netwatch was not running on {_list(unknown)}, so {them} not counted; the "
+            "provider's own records can show whether the fault lasted through them."
+        )
     counted, taken = [], []
     for day, state in days:
         if state is not DayState.DOWN:
@@ -117,8 +124,10 @@ def payable_days(found: Episode, first: date, zone: ZoneInfo, *, since: float, u
             paid[day] = ref
             counted.append(day)
     if taken:
-        notes.append(f"Ticket {ref}: {_list(taken)} {'is' if len(taken) == 1 else 'are'} already counted under ticket "
-                     f"{paid[taken[0]]} (the same fault): not counted twice.")  # fmt: skip
+        notes.append(
+            f"Ticket {ref}: {_list(taken)} {'is' if len(taken) == 1 else 'are'} already counted under ticket "
+            f"{paid[taken[0]]} (the same fault): not counted twice."
+        )
     return counted
 
 

@@ -34,8 +34,17 @@ from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
 from netwatch.schedule import BusinessHours
 
 __all__ = [
-    "FAULT_CAUSES", "FLAP_GAP", "Basis", "DayState", "Episode", "Measured", "Span", "State", "episode_in", "timeline",
-]  # fmt: skip
+    "FAULT_CAUSES",
+    "FLAP_GAP",
+    "Basis",
+    "DayState",
+    "Episode",
+    "Measured",
+    "Span",
+    "State",
+    "episode_in",
+    "timeline",
+]
 
 FLAP_GAP = 3600.0  # seconds up between two outages that still make them one fault (a flapping line)
 TOLERANCE = 15 * 60.0  # seconds the owner's ``fixed`` may differ from the measured repair before we say so
@@ -146,8 +155,10 @@ class Episode:
 
         at = when(self.end, zone)
         if self.basis is Basis.MEASURED and self.provisional:
-            return (f"service back {at} (measured; back for less than an hour when the measurements end, so a "
-                    "later report may find the fault went on)")  # fmt: skip
+            return (
+                f"service back {at} (measured; back for less than an hour when the measurements end, so a "
+                "later report may find the fault went on)"
+            )
         return {
             Basis.MEASURED: f"service back {at} (measured; {len(self.outages)} outage(s) since the report)",
             Basis.TICKET: f"repaired {at} according to the ticket (netwatch was not running then)",
@@ -242,8 +253,18 @@ class Measured:
             sp = spans[k]
             ends_fault = sp.state is State.UP and (sp.seconds >= FLAP_GAP or sp.end >= until or _last_seen(spans, k))
             next_end[k] = k if ends_fault else next_end[k + 1]
-        return cls(losses, spans, tuple(paid), since, until, tuple(sp.end for sp in spans), tuple(down_sum),
-                   tuple(business_sum), tuple(next_end), hours)  # fmt: skip
+        return cls(
+            losses,
+            spans,
+            tuple(paid),
+            since,
+            until,
+            tuple(sp.end for sp in spans),
+            tuple(down_sum),
+            tuple(business_sum),
+            tuple(next_end),
+            hours,
+        )
 
     def index(self, at: float) -> int:
         """The index of the span holding ``at`` (len(timeline) past the end)."""
@@ -334,10 +355,12 @@ def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
             lasting = ending.end - start >= FLAP_GAP
             provisional = not lasting and (ending.end >= until or _last_seen(timeline, stop))
             if stop == k_fixed and not lasting and not provisional:
-                note = (f"Ticket {ticket.ref}: the ticket says fixed {when(fixed or start, zone)}, and the line "
-                        f"went down again {when(ending.end, zone)}, within an hour; that outage is not counted under "
-                        "this ticket: if it is the same fault, correct the repair time with `netwatch ticket close` "
-                        "and --correct.")  # fmt: skip
+                note = (
+                    f"Ticket {ticket.ref}: the ticket says fixed {when(fixed or start, zone)}, and the line "
+                    f"went down again {when(ending.end, zone)}, within an hour; that outage is not counted under "
+                    "this ticket: if it is the same fault, correct the repair time with `netwatch ticket close` "
+                    "and --correct."
+                )
     else:
         end = until
         last = timeline[-1]
@@ -360,6 +383,8 @@ def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
     paid = tuple((max(lo, r), min(hi, end)) for lo, hi in m.counted[lo_k:hi_k])
     if not note and fixed is not None and basis is not Basis.TICKET and abs(fixed - end) > TOLERANCE:
         shown = "still down" if basis is not Basis.MEASURED else "measured back"
-        note = (f"Ticket {ticket.ref}: the ticket says fixed {when(fixed, zone)}, but the line was {shown} at "
-                f"{when(end, zone)}; the measurement is used.")  # fmt: skip
+        note = (
+            f"Ticket {ticket.ref}: the ticket says fixed {when(fixed, zone)}, but the line was {shown} at "
+            f"{when(end, zone)}; the measurement is used."
+        )
     return Episode(ticket, covered, tuple(kept), paid, end, basis, note, provisional, down, business)

@@ -44,17 +44,31 @@ def label_checks(pack: Pack, tests: Sequence[SpeedResult], plan: PlanConfig) -> 
             median = round(statistics.median(values), 3)
             worse = sum(1 for v in values if (v < label if higher else v > label))
             met = median >= label if higher else median <= label
-            figures += [("label", f"{label:g} {unit}"), ("median measured", f"{median:g} {unit}"),
-                        ("tests " + ("below" if higher else "above") + " the label", str(worse))]  # fmt: skip
+            figures += [
+                ("label", f"{label:g} {unit}"),
+                ("median measured", f"{median:g} {unit}"),
+                ("tests " + ("below" if higher else "above") + " the label", str(worse)),
+            ]
             verdict = Verdict.MET if met else Verdict.NOT_MET
-            text = (f"Median of {len(values)} test(s): {median:g} {unit} against the label's {label:g} {unit}; "
-                    f"{worse} test(s) {'below' if higher else 'above'} it.")  # fmt: skip
+            text = (
+                f"Median of {len(values)} test(s): {median:g} {unit} against the label's {label:g} {unit}; "
+                f"{worse} test(s) {'below' if higher else 'above'} it."
+            )
         checks.append(Check(section["title"], pack.id, source, title, verdict, tuple(figures), text))
     return checks
 
 
-def complaint(pack: Pack, checks: Sequence[Check], *, since: float, until: float, tests: Sequence[SpeedResult],
-              outages: Sequence[Incident], plan: PlanConfig, zone: ZoneInfo) -> str:  # fmt: skip
+def complaint(
+    pack: Pack,
+    checks: Sequence[Check],
+    *,
+    since: float,
+    until: float,
+    tests: Sequence[SpeedResult],
+    outages: Sequence[Incident],
+    plan: PlanConfig,
+    zone: ZoneInfo,
+) -> str:
     """The complaint text for the FCC portal; "" when every stated label value was met and nothing was lost.
     ``outages`` count only for their part inside [since, until)."""
     failed = [c for c in checks if c.verdict is Verdict.NOT_MET]
@@ -63,8 +77,10 @@ def complaint(pack: Pack, checks: Sequence[Check], *, since: float, until: float
     provider = plan.provider or "my internet service provider"
     account = f" (account {plan.account})" if plan.account else ""
     period = f"{d.when(since, zone)} to {d.when(until, zone)} ({zone.key})"
-    lines = [f"I am filing a complaint about the broadband service {provider} provides me{account}. The broadband "
-             "consumer label of my plan (47 CFR § 8.1) states:"]  # fmt: skip
+    lines = [
+        f"I am filing a complaint about the broadband service {provider} provides me{account}. The broadband "
+        "consumer label of my plan (47 CFR § 8.1) states:"
+    ]
     for check in checks:
         value = dict(check.figures).get("label")
         if value:
@@ -78,7 +94,9 @@ def complaint(pack: Pack, checks: Sequence[Check], *, since: float, until: float
         hours = sum(max(0.0, seconds) for seconds in inside) / 3600
         lines.append(f"I also recorded {len(outages)} outage(s) on the provider's side, {hours:.1f} hours in total.")
     names = " and ".join(c.title.lower() for c in failed)
-    lines.append(f"The measured {names} fall short of what the label states. I ask {provider} to deliver the "
-                 "service described on its label, or to adjust my plan or my bill accordingly. The measurements "
-                 "(times, servers and raw results) are available on request.")  # fmt: skip
+    lines.append(
+        f"The measured {names} fall short of what the label states. I ask {provider} to deliver the "
+        "service described on its label, or to adjust my plan or my bill accordingly. The measurements "
+        "(times, servers and raw results) are available on request."
+    )
     return "\n".join(lines)

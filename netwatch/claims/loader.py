@@ -94,18 +94,32 @@ class Pack:
 # --- schema -------------------------------------------------------------------------------------------------
 
 _PEAK = re.compile(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})")
-_TOP = {"id": str, "name": str, "version": str, "jurisdiction": str, "currency": str, "effective_from": date,
-        "causes": list, "sources": dict}  # fmt: skip
+_TOP = {
+    "id": str,
+    "name": str,
+    "version": str,
+    "jurisdiction": str,
+    "currency": str,
+    "effective_from": date,
+    "causes": list,
+    "sources": dict,
+}
 _OPTIONAL_TOP = {"notes": list, "rate_date": str, "amounts": dict}
 # Rule sections: key → kind; "source" and "amount" name an entry of [sources] or [amounts].
 SECTIONS: dict[str, dict[str, str]] = {
     "repair": {"title": "str", "source": "source", "working_days": "count", "amount": "amount"},
     "appointment": {"title": "str", "source": "source", "amount": "amount"},
-    "speeds": {"title": "str", "source": "source", "effective_from": "date", "business_peak": "peak",
-               "residential_peak": "peak", "exit_after_days": "count"},
+    "speeds": {
+        "title": "str",
+        "source": "source",
+        "effective_from": "date",
+        "business_peak": "peak",
+        "residential_peak": "peak",
+        "exit_after_days": "count",
+    },
     "outage": {"title": "str", "source": "source", "grace_days": "count", "steps": "steps"},
     "label": {"title": "str", "source": "source", "complaint_source": "source"},
-}  # fmt: skip
+}
 _AMOUNT_KEYS = {"description", "unit", "rates", "percent_of_fee", "unverified_from"}
 _KINDS = {str: "a string", date: "a date", list: "a list", dict: "a table", int: "an integer", float: "a number"}
 
@@ -193,9 +207,20 @@ def parse(text: str, file: str) -> Pack:
             r.bad(name, f"is missing: the {stem} rules need a [{name}] table")
     if r.problems:
         raise PackError(file, r.problems)
-    return Pack(id=top["id"], name=top["name"], version=top["version"], jurisdiction=top["jurisdiction"],
-                currency=top["currency"], effective_from=top["effective_from"], causes=causes, rate_date=rate_date,
-                notes=tuple(notes), sources=sources, amounts=amounts, sections=sections)  # fmt: skip
+    return Pack(
+        id=top["id"],
+        name=top["name"],
+        version=top["version"],
+        jurisdiction=top["jurisdiction"],
+        currency=top["currency"],
+        effective_from=top["effective_from"],
+        causes=causes,
+        rate_date=rate_date,
+        notes=tuple(notes),
+        sources=sources,
+        amounts=amounts,
+        sections=sections,
+    )
 
 
 def _causes(r: _Reader, items: list[Any]) -> frozenset[Cause]:

@@ -64,13 +64,25 @@ def _basis(amount: Amount, day: date, effective: date | None) -> str:
 def unverified_note(amount: Amount, day: date, currency: str) -> str:
     rate = amount.rate_on(day)
     shown = d.money(rate.amount, currency) if rate is not None else "none"
-    return (f"No uprating of {amount.key} published from {d.on(amount.unverified_from or day)} was verified; "
-            f"the last verified figure ({shown}) is used and may be lower than the one in force.")  # fmt: skip
+    return (
+        f"No uprating of {amount.key} published from {d.on(amount.unverified_from or day)} was verified; "
+        f"the last verified figure ({shown}) is used and may be lower than the one in force."
+    )
 
 
-def delayed_repairs(pack: Pack, *, since: float, until: float, incidents: Sequence[Incident],
-                    tickets: Sequence[Ticket], zone: ZoneInfo, region: str, overrides: Mapping[str, Any],
-                    notes: list[str], coverage: Sequence[Coverage] | None = None) -> list[ClaimItem]:  # fmt: skip
+def delayed_repairs(
+    pack: Pack,
+    *,
+    since: float,
+    until: float,
+    incidents: Sequence[Incident],
+    tickets: Sequence[Ticket],
+    zone: ZoneInfo,
+    region: str,
+    overrides: Mapping[str, Any],
+    notes: list[str],
+    coverage: Sequence[Coverage] | None = None,
+) -> list[ClaimItem]:
     """One line per ticket and rate: the calendar days after the two full working days on which the line was
     measured down (``netwatch.claims.episode``); a day is paid once, to the earliest ticket that reaches it."""
     section = pack.section("repair")
@@ -93,22 +105,47 @@ def delayed_repairs(pack: Pack, *, since: float, until: float, incidents: Sequen
             start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), found.end)
             basis = _basis(amount, price_day or run[0], effective)
             plural = "s" if quantity != 1 else ""
-            text = (f"Delayed repair, ticket {ticket.ref}: {quantity} calendar day{plural} {d.TIMES} "
-                    f"{d.money(rate, pack.currency)} = {d.money(total, pack.currency)} ({d.on(run[0])} to "
-                    f"{d.on(run[-1])}; the rate {basis}). Reported {d.when(ticket.reported, zone)}; two full working "
-                    f"days: {' and '.join(d.on(w) for w in working)}; {found.phrase(zone)}.")  # fmt: skip
+            text = (
+                f"Delayed repair, ticket {ticket.ref}: {quantity} calendar day{plural} {d.TIMES} "
+                f"{d.money(rate, pack.currency)} = {d.money(total, pack.currency)} ({d.on(run[0])} to "
+                f"{d.on(run[-1])}; the rate {basis}). Reported {d.when(ticket.reported, zone)}; two full working "
+                f"days: {' and '.join(d.on(w) for w in working)}; {found.phrase(zone)}."
+            )
             if not overridden and amount.unverified_on(price_day or run[-1]):
                 note = unverified_note(amount, price_day or run[-1], pack.currency)
                 if note not in notes:
                     notes.append(note)
-            items.append(ClaimItem(section["title"], amount.key, pack.id, source, ticket.ref, start, end, quantity,
-                                   rate, total, pack.currency, text, overridden))  # fmt: skip
+            items.append(
+                ClaimItem(
+                    section["title"],
+                    amount.key,
+                    pack.id,
+                    source,
+                    ticket.ref,
+                    start,
+                    end,
+                    quantity,
+                    rate,
+                    total,
+                    pack.currency,
+                    text,
+                    overridden,
+                )
+            )
     return items
 
 
-def missed_appointments(pack: Pack, *, since: float, until: float, tickets: Sequence[Ticket], zone: ZoneInfo,
-                        overrides: Mapping[str, Any], notes: list[str], floor_of_fee: float | None = None,
-                        ) -> list[ClaimItem]:  # fmt: skip
+def missed_appointments(
+    pack: Pack,
+    *,
+    since: float,
+    until: float,
+    tickets: Sequence[Ticket],
+    zone: ZoneInfo,
+    overrides: Mapping[str, Any],
+    notes: list[str],
+    floor_of_fee: float | None = None,
+) -> list[ClaimItem]:
     """One line per ticket and rate: the missed appointments within [since, until). ``floor_of_fee`` (de-tkg):
     the monthly fee the amount's ``percent_of_fee`` applies to."""
     section = pack.section("appointment")
@@ -140,8 +177,25 @@ def missed_appointments(pack: Pack, *, since: float, until: float, tickets: Sequ
             total = d.times(quantity, rate)
             shown = ", ".join(d.when(at, zone) for at in instants)
             basis = "; the amount overridden in [claims.amounts]" if overridden else ""
-            text = (f"Missed appointment{'s' if quantity != 1 else ''}, ticket {ticket.ref}: {quantity} {d.TIMES} "
-                    f"{d.money(rate, pack.currency)} = {d.money(total, pack.currency)} ({shown}{basis}).")  # fmt: skip
-            items.append(ClaimItem(section["title"], amount.key, pack.id, source, ticket.ref, instants[0],
-                                   instants[-1], quantity, rate, total, pack.currency, text, overridden))  # fmt: skip
+            text = (
+                f"Missed appointment{'s' if quantity != 1 else ''}, ticket {ticket.ref}: {quantity} {d.TIMES} "
+                f"{d.money(rate, pack.currency)} = {d.money(total, pack.currency)} ({shown}{basis})."
+            )
+            items.append(
+                ClaimItem(
+                    section["title"],
+                    amount.key,
+                    pack.id,
+                    source,
+                    ticket.ref,
+                    instants[0],
+                    instants[-1],
+                    quantity,
+                    rate,
+                    total,
+                    pack.currency,
+                    text,
+                    overridden,
+                )
+            )
     return items

@@ -36,9 +36,19 @@ def step_of(pack: Pack, day_number: int) -> str | None:
     return found
 
 
-def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incident], tickets: Sequence[Ticket],
-            zone: ZoneInfo, fee: float, overrides: Mapping[str, Any], notes: list[str],
-            coverage: Sequence[Coverage] | None = None) -> list[ClaimItem]:  # fmt: skip
+def outages(
+    pack: Pack,
+    *,
+    since: float,
+    until: float,
+    incidents: Sequence[Incident],
+    tickets: Sequence[Ticket],
+    zone: ZoneInfo,
+    fee: float,
+    overrides: Mapping[str, Any],
+    notes: list[str],
+    coverage: Sequence[Coverage] | None = None,
+) -> list[ClaimItem]:
     """One line per ticket and step: the days from day 3 after the report on which the line was measured down
     (``netwatch.claims.episode``); a day is paid once, to the earliest ticket that reaches it."""
     section = pack.section("outage")
@@ -66,16 +76,35 @@ def outages(pack: Pack, *, since: float, until: float, incidents: Sequence[Incid
             if overridden:
                 basis = "the amount overridden in [claims.amounts]"
             elif fee > 0:
-                basis = (f"the larger of {d.money(amount.rates[-1].amount, pack.currency)} and "
-                         f"{amount.percent_of_fee:g} % of the monthly fee {d.money(fee, pack.currency)}")  # fmt: skip
+                basis = (
+                    f"the larger of {d.money(amount.rates[-1].amount, pack.currency)} and "
+                    f"{amount.percent_of_fee:g} % of the monthly fee {d.money(fee, pack.currency)}"
+                )
             else:
                 basis = f"the fixed {d.money(amount.rates[-1].amount, pack.currency)}: the monthly fee is unknown"
             numbers = f"day {first_n}" if first_n == last_n else f"days {first_n} to {last_n}"
-            text = (f"Complete outage, ticket {ticket.ref}: {numbers} after the report, "
-                    f"{quantity} calendar day{'s' if quantity != 1 else ''} {d.TIMES} {d.money(rate, pack.currency)} = "
-                    f"{d.money(total, pack.currency)} ({d.on(run[0])} to {d.on(run[-1])}; {basis}). Reported "
-                    f"{d.when(ticket.reported, zone)} (day 0); {found.phrase(zone)}.")  # fmt: skip
+            text = (
+                f"Complete outage, ticket {ticket.ref}: {numbers} after the report, "
+                f"{quantity} calendar day{'s' if quantity != 1 else ''} {d.TIMES} {d.money(rate, pack.currency)} = "
+                f"{d.money(total, pack.currency)} ({d.on(run[0])} to {d.on(run[-1])}; {basis}). Reported "
+                f"{d.when(ticket.reported, zone)} (day 0); {found.phrase(zone)}."
+            )
             start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), found.end)
-            items.append(ClaimItem(section["title"], item, pack.id, source, ticket.ref, start, end, quantity, rate,
-                                   total, pack.currency, text, overridden))  # fmt: skip
+            items.append(
+                ClaimItem(
+                    section["title"],
+                    item,
+                    pack.id,
+                    source,
+                    ticket.ref,
+                    start,
+                    end,
+                    quantity,
+                    rate,
+                    total,
+                    pack.currency,
+                    text,
+                    overridden,
+                )
+            )
     return items

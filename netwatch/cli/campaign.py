@@ -58,10 +58,21 @@ def _start(value: str | None, cfg: Config, now: float) -> date:
 
 @campaign.command()
 @_config_option
-@click.option("--start", "start_text", metavar="DATE", help="First day it may start on (YYYY-MM-DD, local; default "
-              "today: the first slot is then at least a minute from now).")  # fmt: skip
-@click.option("--window", "window_text", metavar="HH:MM-HH:MM", default=str(planner.DEFAULT_WINDOW),
-              show_default=True, help="Local time of day the measurements may start in.")  # fmt: skip
+@click.option(
+    "--start",
+    "start_text",
+    metavar="DATE",
+    help="First day it may start on (YYYY-MM-DD, local; default "
+    "today: the first slot is then at least a minute from now).",
+)
+@click.option(
+    "--window",
+    "window_text",
+    metavar="HH:MM-HH:MM",
+    default=str(planner.DEFAULT_WINDOW),
+    show_default=True,
+    help="Local time of day the measurements may start in.",
+)
 @click.option("--seed", type=int, help="Seed of the random times (default: a random one, shown).")
 @click.option("--replace", is_flag=True, help="Replace a campaign that has measurements (it stays in the store).")
 @click.pass_context
@@ -127,8 +138,15 @@ def run(ctx: click.Context, config_path: Path | None) -> None:
             if current is None:
                 raise CampaignError(NONE_PLANNED)
             click.echo(text.status_line(current, time.time(), hint=False))
-            done = runner.run(store, current.id, backends, runner.SystemClock(stop), stop, click.echo,
-                              speedlock.lock_path(cfg.store.path))  # fmt: skip
+            done = runner.run(
+                store,
+                current.id,
+                backends,
+                runner.SystemClock(stop),
+                stop,
+                click.echo,
+                speedlock.lock_path(cfg.store.path),
+            )
         if done.outcome is runner.Outcome.STOPPED:
             click.echo("stopped; run `netwatch campaign run` again to resume")
         elif done.outcome is runner.Outcome.BROKEN:

@@ -47,18 +47,30 @@ def claims_rules(ctx: click.Context, config_path: Path | None, on_word: str | No
         items = pack_items(rules, on, cfg.claims.amounts)
         if as_json:
             doc = {
-                "pack": {"id": pack.id, "name": pack.name, "version": pack.version, "jurisdiction": pack.jurisdiction,
-                         "currency": pack.currency},
+                "pack": {
+                    "id": pack.id,
+                    "name": pack.name,
+                    "version": pack.version,
+                    "jurisdiction": pack.jurisdiction,
+                    "currency": pack.currency,
+                },
                 "on": on.isoformat(),
                 "amounts": [
-                    {"item": a.item, "description": a.description, "amount": a.amount, "currency": a.currency,
-                     "unit": a.unit, "percent_of_fee": a.percent_of_fee or None,
-                     "effective_from": a.effective_from.isoformat() if a.effective_from else None,
-                     "overridden": a.overridden, "unverified": a.unverified,
-                     "source": {"title": a.source.title, "url": a.source.url}}
+                    {
+                        "item": a.item,
+                        "description": a.description,
+                        "amount": a.amount,
+                        "currency": a.currency,
+                        "unit": a.unit,
+                        "percent_of_fee": a.percent_of_fee or None,
+                        "effective_from": a.effective_from.isoformat() if a.effective_from else None,
+                        "overridden": a.overridden,
+                        "unverified": a.unverified,
+                        "source": {"title": a.source.title, "url": a.source.url},
+                    }
                     for a in items
                 ],
-            }  # fmt: skip
+            }
             click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
             return
         click.echo(f"{pack.name} ({pack.id} {pack.version}, {pack.jurisdiction}); amounts in force on {on}:")
@@ -70,9 +82,12 @@ def claims_rules(ctx: click.Context, config_path: Path | None, on_word: str | No
                 value += f" or {a.percent_of_fee:g} % of the monthly fee, whichever is higher"
             per = f" per {a.unit}" if a.unit else ""
             since = (
-                "overridden by [claims.amounts]" if a.overridden
-                else f"since {a.effective_from}" if a.effective_from else "not in force yet"
-            )  # fmt: skip
+                "overridden by [claims.amounts]"
+                if a.overridden
+                else f"since {a.effective_from}"
+                if a.effective_from
+                else "not in force yet"
+            )
             flag = " (NOT VERIFIED for this date: the last verified figure)" if a.unverified else ""
             click.echo(f"  {a.item}: {value}{per}, {since}{flag}")
             click.echo(f"      {a.description}")

@@ -17,8 +17,12 @@ from netwatch.errors import ReportError
 
 @main.command()
 @_config_option
-@click.option("--expect", metavar="DIGEST", help="A seal digest published earlier (e.g. printed in a report or an "
-              "evidence bundle): fail unless it is in the chain.")  # fmt: skip
+@click.option(
+    "--expect",
+    metavar="DIGEST",
+    help="A seal digest published earlier (e.g. printed in a report or an "
+    "evidence bundle): fail unless it is in the chain.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def verify(ctx: click.Context, config_path: Path | None, expect: str | None, as_json: bool) -> None:
@@ -49,8 +53,11 @@ def verify(ctx: click.Context, config_path: Path | None, expect: str | None, as_
 @main.command()
 @_config_option
 @period_options
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="The zip to write (default: netwatch-evidence-SINCE--UNTIL.zip here).")  # fmt: skip
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The zip to write (default: netwatch-evidence-SINCE--UNTIL.zip here).",
+)
 @click.pass_context
 def evidence(
     ctx: click.Context,
@@ -97,12 +104,21 @@ def evidence(
                     verification = store.verify(progress=bar.update)
                 rows = store.count_rounds(chosen.since, chosen.until)
                 with click.progressbar(length=rows, label="Writing rounds", file=sys.stderr) as bar:
-                    bundle = write_bundle(store, cfg, chosen, output, verification=verification, generated_at=now,
-                                          render=render, rounds_progress=bar.update)  # fmt: skip
+                    bundle = write_bundle(
+                        store,
+                        cfg,
+                        chosen,
+                        output,
+                        verification=verification,
+                        generated_at=now,
+                        render=render,
+                        rounds_progress=bar.update,
+                    )
             else:
                 verification = store.verify()
-                bundle = write_bundle(store, cfg, chosen, output, verification=verification, generated_at=now,
-                                      render=render)  # fmt: skip
+                bundle = write_bundle(
+                    store, cfg, chosen, output, verification=verification, generated_at=now, render=render
+                )
         for warning in bundle.warnings:
             click.echo(f"netwatch: warning: {warning}", err=True)
         verdict = "chain intact" if bundle.verification.ok else "CHAIN BROKEN (see verification.txt)"

@@ -78,8 +78,15 @@ def influx_backfill(ctx: click.Context, config_path: Path | None, since: str, un
                 if sys.stderr.isatty():
                     total = store.count_rounds(chosen.since, chosen.until)
                     with click.progressbar(length=total, label="Backfilling", file=sys.stderr) as bar:
-                        done = backfill(store, sink, points, chosen.since, chosen.until,
-                                        batch_size=cfg.influxdb.batch_size, progress=bar.update)  # fmt: skip
+                        done = backfill(
+                            store,
+                            sink,
+                            points,
+                            chosen.since,
+                            chosen.until,
+                            batch_size=cfg.influxdb.batch_size,
+                            progress=bar.update,
+                        )
                 else:
                     done = backfill(store, sink, points, chosen.since, chosen.until, batch_size=cfg.influxdb.batch_size)
             finally:

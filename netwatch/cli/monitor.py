@@ -139,8 +139,13 @@ def _ip_address(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @main.command()
 @_config_option
 @click.option("--max-hops", default=30, show_default=True, type=click.IntRange(1, 64), help="Farthest TTL tried.")
-@click.option("--timeout", default=2.0, show_default=True, type=click.FloatRange(0.1, 30.0),
-              help="Seconds to wait for the answers (all hops are probed at once).")  # fmt: skip
+@click.option(
+    "--timeout",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 30.0),
+    help="Seconds to wait for the answers (all hops are probed at once).",
+)
 @click.argument("destination", required=False, callback=_ip_address)
 @click.pass_context
 def traceroute(
@@ -170,8 +175,12 @@ def traceroute(
 
 @main.command()
 @_config_option
-@click.option("--backend", metavar="NAME", help="Run only this backend (speedtest, ookla, http, iperf3, cloudflare), "
-              "with its [speedtest.NAME] options; default: [speedtest] backend, then its fallbacks.")  # fmt: skip
+@click.option(
+    "--backend",
+    metavar="NAME",
+    help="Run only this backend (speedtest, ookla, http, iperf3, cloudflare), "
+    "with its [speedtest.NAME] options; default: [speedtest] backend, then its fallbacks.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (without the raw tool output).")
 @click.pass_context
 def speedtest(ctx: click.Context, config_path: Path | None, backend: str | None, as_json: bool) -> None:

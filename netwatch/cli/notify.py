@@ -43,8 +43,12 @@ def notify_test(ctx: click.Context, config_path: Path | None) -> None:
     with _errors(_debug(ctx)):
         cfg = _notify_config(config_path)
         channels = check(cfg.notify, cfg.source)
-        message = message_for_test(at=time.time(), probe=cfg.probe.name or socket.gethostname(),
-                               prefix=cfg.notify.title_prefix, zone=cfg.business_hours.timezone)  # fmt: skip
+        message = message_for_test(
+            at=time.time(),
+            probe=cfg.probe.name or socket.gethostname(),
+            prefix=cfg.notify.title_prefix,
+            zone=cfg.business_hours.timezone,
+        )
         failed = 0
         for channel in channels:
             started = time.monotonic()

@@ -67,10 +67,15 @@ def report_format(fmt: str | None, output: Path | None) -> str:
 def period_options(fn: F) -> F:
     """--period, --since and --until, as `report` and `evidence` take them."""
     fn = click.option("--until", metavar="WHEN", help="End (a bare date includes that whole day); default now.")(fn)
-    fn = click.option("--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured "
-                      "timezone.")(fn)  # fmt: skip
-    return click.option("--period", "named_period", metavar="NAME", help="today, yesterday, this-week, last-week, "
-                        "this-month or last-month (in the configured timezone).")(fn)  # fmt: skip
+    fn = click.option(
+        "--since", metavar="WHEN", help="Start: YYYY-MM-DD or an ISO date-time, in the configured timezone."
+    )(fn)
+    return click.option(
+        "--period",
+        "named_period",
+        metavar="NAME",
+        help="today, yesterday, this-week, last-week, this-month or last-month (in the configured timezone).",
+    )(fn)
 
 
 def named_period_of(named: str | None, since: str | None, until: str | None, tz: ZoneInfo, now: float) -> Period | None:
@@ -100,12 +105,24 @@ def period_in(store: Store, since: str | None, until: str | None, tz: ZoneInfo, 
 @period_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --output's extension, else json.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout).")
-@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), help="Directory to write the "
-              "report into, named from the period (netwatch-2026-11.html); created if missing.")  # fmt: skip
-@click.option("--source", type=click.Choice(("sqlite", "influxdb")), default="sqlite", show_default=True,
-              help="Where the measurements come from: the local store, or the [influxdb] replica.")  # fmt: skip
-@click.option("--probe", "probe_tag", metavar="NAME", help="With --source influxdb: whose measurements "
-              "(default: [probe] name, else this host's name).")  # fmt: skip
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write the report into, named from the period (netwatch-2026-11.html); created if missing.",
+)
+@click.option(
+    "--source",
+    type=click.Choice(("sqlite", "influxdb")),
+    default="sqlite",
+    show_default=True,
+    help="Where the measurements come from: the local store, or the [influxdb] replica.",
+)
+@click.option(
+    "--probe",
+    "probe_tag",
+    metavar="NAME",
+    help="With --source influxdb: whose measurements (default: [probe] name, else this host's name).",
+)
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -248,8 +265,11 @@ def _render(kind: str, figures: Any, cfg: config.Config, now: float, warn: bool 
             click.echo(f"netwatch: warning: {warning}", err=True)
     elif rendered.warnings:
         n = len(rendered.warnings)
-        click.echo(f"netwatch: note: the letter shows {n} placeholder{'s' if n != 1 else ''} for details not in the "
-                   "configuration (`netwatch report --format md` lists them)", err=True)  # fmt: skip
+        click.echo(
+            f"netwatch: note: the letter shows {n} placeholder{'s' if n != 1 else ''} for details not in the "
+            "configuration (`netwatch report --format md` lists them)",
+            err=True,
+        )
     if kind == "pdf":
         from netwatch.report.pdf import to_pdf
 

@@ -160,8 +160,11 @@ def _by(t: Ticket) -> str:
     metavar="WHEN",
     help='When the provider repaired the fault: "now" or "YYYY-MM-DD HH:MM".',
 )
-@click.option("--correct", is_flag=True, help="Replace the repair time of a ticket already closed (both versions "
-              "stay in the evidence chain).")  # fmt: skip
+@click.option(
+    "--correct",
+    is_flag=True,
+    help="Replace the repair time of a ticket already closed (both versions stay in the evidence chain).",
+)
 @click.pass_context
 def ticket_close(ctx: click.Context, config_path: Path | None, ref: str, fixed_word: str, correct: bool) -> None:
     """Record when the provider repaired the fault of ticket REF."""
@@ -193,8 +196,13 @@ def ticket_close(ctx: click.Context, config_path: Path | None, ref: str, fixed_w
 @ticket.command("missed")
 @_config_option
 @click.argument("ref")
-@click.option("--at", "at_word", required=True, metavar="WHEN",
-              help="When the engineer appointment was (missed, or cancelled at short notice).")  # fmt: skip
+@click.option(
+    "--at",
+    "at_word",
+    required=True,
+    metavar="WHEN",
+    help="When the engineer appointment was (missed, or cancelled at short notice).",
+)
 @click.pass_context
 def ticket_missed(ctx: click.Context, config_path: Path | None, ref: str, at_word: str) -> None:
     """Record an engineer appointment of ticket REF that the provider missed (some rules pay for it)."""

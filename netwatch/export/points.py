@@ -36,10 +36,24 @@ from netwatch.schedule import BusinessHours
 from netwatch.store import codec
 
 __all__ = [
-    "CHECK", "INCIDENT", "PING", "SPEED", "STATUS", "UP_CAUSE", "ExportIncident", "FieldValue", "Points",
-    "check_line", "escape_key", "escape_measurement", "format_field", "line", "series", "speed_line",
+    "CHECK",
+    "INCIDENT",
+    "PING",
+    "SPEED",
+    "STATUS",
+    "UP_CAUSE",
+    "ExportIncident",
+    "FieldValue",
+    "Points",
+    "check_line",
+    "escape_key",
+    "escape_measurement",
+    "format_field",
+    "line",
+    "series",
+    "speed_line",
     "speed_result_line",
-]  # fmt: skip
+]
 
 PING = "netwatch_ping"
 STATUS = "netwatch_status"
@@ -153,8 +167,13 @@ class Points:
             fields.update(end=end, duration_s=max(0.0, end - start), business_s=float(business), open=False)
         fields["superseded"] = False
         out = [line(INCIDENT, {**tags, "cause": inc.cause.value}, fields, start_ms)]
-        gone: dict[str, FieldValue] = {"start": start, "duration_s": 0.0, "business_s": 0.0, "open": False,
-                                       "superseded": True}  # fmt: skip
+        gone: dict[str, FieldValue] = {
+            "start": start,
+            "duration_s": 0.0,
+            "business_s": 0.0,
+            "open": False,
+            "superseded": True,
+        }
         for cause in sorted({c for c in item.causes if c is not inc.cause}):
             out.append(line(INCIDENT, {**tags, "cause": cause.value}, gone, start_ms))
         return out
@@ -175,8 +194,13 @@ def speed_line(
     ok: bool | None = None,
 ) -> str:
     """One netwatch_speed point; unknown figures (None) are left out."""
-    measured = {"download_mbps": download_mbps, "upload_mbps": upload_mbps, "latency_ms": latency_ms,
-                "jitter_ms": jitter_ms, "loaded_latency_ms": loaded_latency_ms}  # fmt: skip
+    measured = {
+        "download_mbps": download_mbps,
+        "upload_mbps": upload_mbps,
+        "latency_ms": latency_ms,
+        "jitter_ms": jitter_ms,
+        "loaded_latency_ms": loaded_latency_ms,
+    }
     fields: dict[str, FieldValue] = {k: float(v) for k, v in measured.items() if v is not None}
     if bytes_used is not None:
         fields["bytes_used"] = int(bytes_used)
@@ -189,13 +213,31 @@ def speed_result_line(probe: str, result: SpeedResult) -> str:
     """The netwatch_speed point of one stored attempt (see the module docstring for failed ones)."""
     r = result
     if not r.ok:
-        return speed_line(probe, r.backend, r.server, r.at, download_mbps=None, upload_mbps=None, latency_ms=None,
-                          jitter_ms=None, bytes_used=r.bytes_used, ok=False)  # fmt: skip
+        return speed_line(
+            probe,
+            r.backend,
+            r.server,
+            r.at,
+            download_mbps=None,
+            upload_mbps=None,
+            latency_ms=None,
+            jitter_ms=None,
+            bytes_used=r.bytes_used,
+            ok=False,
+        )
     return speed_line(
-        probe, r.backend, r.server, r.at, download_mbps=r.download_mbps, upload_mbps=r.upload_mbps,
-        latency_ms=r.latency_ms, jitter_ms=r.jitter_ms, loaded_latency_ms=r.loaded_latency_ms,
-        bytes_used=r.bytes_used, ok=True,
-    )  # fmt: skip
+        probe,
+        r.backend,
+        r.server,
+        r.at,
+        download_mbps=r.download_mbps,
+        upload_mbps=r.upload_mbps,
+        latency_ms=r.latency_ms,
+        jitter_ms=r.jitter_ms,
+        loaded_latency_ms=r.loaded_latency_ms,
+        bytes_used=r.bytes_used,
+        ok=True,
+    )
 
 
 def check_line(probe: str, at: float) -> str:

@@ -126,13 +126,22 @@ class CommandChannel:
         self.timeout = timeout
 
     def send(self, message: Message, cancel: threading.Event) -> None:
-        env = {**os.environ, "NETWATCH_EVENT": message.event, "NETWATCH_KEY": message.key,
-               "NETWATCH_TITLE": message.title, "NETWATCH_PROBE": str(message.data.get("probe", ""))}  # fmt: skip
+        env = {
+            **os.environ,
+            "NETWATCH_EVENT": message.event,
+            "NETWATCH_KEY": message.key,
+            "NETWATCH_TITLE": message.title,
+            "NETWATCH_PROBE": str(message.data.get("probe", "")),
+        }
         try:
             proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
                 start_new_session=True,  # its own process group: a timeout kills what it started too
-            )  # fmt: skip
+            )
         except OSError as err:
             raise NotifyError(f"{self.label}: cannot run it: {err.strerror or err}") from err
         deadline = time.monotonic() + self.timeout
@@ -220,9 +229,13 @@ def _apprise_channels(urls: list[tuple[str, str]], cfg: NotifyConfig, problems: 
             plugin = apprise.Apprise.instantiate(url.strip())
             if plugin is None:
                 scheme = url.strip().partition("://")[0]
-                problems.append(Problem(key, f"apprise cannot use this {scheme}:// URL (an unknown service, or a "
-                                        "part missing or malformed)", "check it against apprise's page for that "
-                                        'service (README "Notifications" has examples)'))  # fmt: skip
+                problems.append(
+                    Problem(
+                        key,
+                        f"apprise cannot use this {scheme}:// URL (an unknown service, or a part missing or malformed)",
+                        'check it against apprise\'s page for that service (README "Notifications" has examples)',
+                    )
+                )
                 continue
             found.append(AppriseChannel(url, plugin, cfg.timeout))
     return found
@@ -244,8 +257,13 @@ def build(cfg: NotifyConfig) -> tuple[list[Channel], list[Problem]]:
         found = shutil.which(program)
         if found is None:
             where = "is not an executable file" if "/" in program else "is not found on PATH"
-            problems.append(Problem("notify.command", f'the program "{program}" {where}',
-                                    "give the absolute path of an executable program"))  # fmt: skip
+            problems.append(
+                Problem(
+                    "notify.command",
+                    f'the program "{program}" {where}',
+                    "give the absolute path of an executable program",
+                )
+            )
         else:
             command = CommandChannel(cfg.command, cfg.timeout)
             channels.setdefault(command.id, command)

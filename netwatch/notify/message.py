@@ -37,9 +37,12 @@ CAUSES: dict[Cause, str] = {
     Cause.UNKNOWN: "undetermined (the evidence does not place the fault)",
 }
 SHORT_CAUSES: dict[Cause, str] = {
-    Cause.ISP: "ISP", Cause.UPSTREAM: "ISP upstream", Cause.DNS: "DNS", Cause.LOCAL: "local network",
+    Cause.ISP: "ISP",
+    Cause.UPSTREAM: "ISP upstream",
+    Cause.DNS: "DNS",
+    Cause.LOCAL: "local network",
     Cause.UNKNOWN: "cause undetermined",
-}  # fmt: skip
+}
 _HEADLINES: dict[Kind, tuple[str, str]] = {  # (title, body) of a closed incident; {d} is its duration
     Kind.OUTAGE: ("Outage of {d} ended", "The internet line is back: it was down for {d}."),
     Kind.DEGRADED: ("Degraded line for {d}", "The internet line is no longer degraded: it was degraded for {d}."),
@@ -61,8 +64,14 @@ class Message:
 
     def payload(self) -> dict[str, Any]:
         """The JSON document a local command reads on its stdin."""
-        return {"key": self.key, "event": self.event, "title": self.title, "text": self.text,
-                "markdown": self.markdown, **self.data}  # fmt: skip
+        return {
+            "key": self.key,
+            "event": self.event,
+            "title": self.title,
+            "text": self.text,
+            "markdown": self.markdown,
+            **self.data,
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.payload(), ensure_ascii=False, sort_keys=True)
@@ -99,8 +108,9 @@ def incident_message(inc: Incident, *, business: BusinessHours, cost: CostConfig
     d = duration(inc.duration())
     business_seconds = business.seconds_ts(inc.start, inc.end)
     title, headline = (part.format(d=d) for part in _HEADLINES[inc.kind])
-    figures = money(cost=cost, plan=None, business_downtime_seconds=business_seconds, isp_seconds_by_month=(),
-                    monitored_seconds=0.0)  # fmt: skip
+    figures = money(
+        cost=cost, plan=None, business_downtime_seconds=business_seconds, isp_seconds_by_month=(), monitored_seconds=0.0
+    )
     rows = [
         ("Cause", CAUSES[inc.cause]),
         ("Start", f"{long_local(inc.start, zone)} ({utc(inc.start)})"),
@@ -167,32 +177,47 @@ def digest_message(
     count = f"{len(outages)} outage{'s' if len(outages) != 1 else ''}"
     headline = f"{name} digest for {probe}: {period} ({zone.key})."
     rows = [
-        ("Outages", f"{count}, down {duration(report.downtime_seconds)} in total "
-                    f"({duration(report.business_downtime_seconds)} inside business hours)"),
+        (
+            "Outages",
+            f"{count}, down {duration(report.downtime_seconds)} in total "
+            f"({duration(report.business_downtime_seconds)} inside business hours)",
+        ),
         ("Longest outage", duration(report.longest_outage_seconds) if outages else "—"),
-        ("Availability", f"{percent(report.availability_percent)} of the monitored time" if
-         report.availability_percent is not None else "— (nothing was monitored)"),
+        (
+            "Availability",
+            f"{percent(report.availability_percent)} of the monitored time"
+            if report.availability_percent is not None
+            else "— (nothing was monitored)",
+        ),
         ("Monitored", f"{duration(report.monitored_seconds)} ({duration(report.unmonitored_seconds)} not monitored)"),
-    ]  # fmt: skip
+    ]
     m = report.money
     if m.business_downtime_cost is not None:
         rows.append(("Cost", f"{money_text(m.business_downtime_cost, m.currency)} of business downtime"))
     degraded = report.of_kind(Kind.DEGRADED)
     if degraded:
-        rows.append(("Degraded", f"{len(degraded)} period{'s' if len(degraded) != 1 else ''}, "
-                                 f"{duration(report.degraded_seconds)}"))  # fmt: skip
+        rows.append(
+            (
+                "Degraded",
+                f"{len(degraded)} period{'s' if len(degraded) != 1 else ''}, {duration(report.degraded_seconds)}",
+            )
+        )
     slow = report.of_kind(Kind.SLOW)
     if slow:
         rows.append(("Slow speed", f"{len(slow)} period{'s' if len(slow) != 1 else ''}"))
-    items = [_digest_item(f.incident.kind, f.incident.cause, f.start, f.end, f.business_seconds, zone)
-             for f in report.incidents[:DIGEST_LISTED]]  # fmt: skip
+    items = [
+        _digest_item(f.incident.kind, f.incident.cause, f.start, f.end, f.business_seconds, zone)
+        for f in report.incidents[:DIGEST_LISTED]
+    ]
     if len(report.incidents) > DIGEST_LISTED:
         items.append(f"… and {len(report.incidents) - DIGEST_LISTED} more (netwatch report has them all)")
     if seal is not None:
         rows.append(("Evidence seal", f"{seal[0]} sha256:{seal[1]} (keep it: netwatch verify --expect checks it)"))
     doc = to_json(report)
-    data = {"probe": probe, "digest": {"kind": digest, **{k: doc[k] for k in ("period", "coverage", "summary",
-                                                                            "incidents", "money")}}}  # fmt: skip
+    data = {
+        "probe": probe,
+        "digest": {"kind": digest, **{k: doc[k] for k in ("period", "coverage", "summary", "incidents", "money")}},
+    }
     if seal is not None:
         data["seal"] = {"seal": seal[0], "sha256": seal[1]}
     title = f"{prefix}{name} digest for {probe}: {count}, {duration(report.downtime_seconds)} down"
@@ -207,8 +232,10 @@ def digest_message(
 def _digest_item(kind: Kind, cause: Cause, start: float, end: float, business_seconds: float, zone: ZoneInfo) -> str:
     first, last = datetime.fromtimestamp(start, zone), datetime.fromtimestamp(end, zone)
     until = f"{last:%H:%M:%S %Z}" if first.date() == last.date() else f"{last:%a %d %b %H:%M:%S %Z}"
-    return (f"{kind.value}, {SHORT_CAUSES[cause]}: {first:%a %d %b %H:%M:%S} to {until} "
-            f"({duration(end - start)}; {duration(business_seconds)} in business hours)")  # fmt: skip
+    return (
+        f"{kind.value}, {SHORT_CAUSES[cause]}: {first:%a %d %b %H:%M:%S} to {until} "
+        f"({duration(end - start)}; {duration(business_seconds)} in business hours)"
+    )
 
 
 def message_for_test(*, at: float, probe: str, prefix: str, zone: ZoneInfo) -> Message:

@@ -77,8 +77,11 @@ class NotifyTask:
         if not wanted(inc, self.cfg.notify):
             return
         n = self.cfg.notify
-        self.queue(incident_message(inc, business=self.cfg.business_hours, cost=self.cfg.cost, probe=self.probe,
-                                    prefix=n.title_prefix))  # fmt: skip
+        self.queue(
+            incident_message(
+                inc, business=self.cfg.business_hours, cost=self.cfg.cost, probe=self.probe, prefix=n.title_prefix
+            )
+        )
 
     def queue(self, message: Message) -> Future[int]:
         """Queue ``message`` for every channel (through the writer) and wake the delivery loop."""
@@ -165,8 +168,11 @@ class NotifyTask:
             return
         head = await self._store(store.head)
         seal = (head.seal_id, head.digest.hex()) if head.seal_id else None
-        self.queue(digest_message(report, digest=n.digest, business=business, probe=self.probe, prefix=n.title_prefix,
-                                  seal=seal))  # fmt: skip
+        self.queue(
+            digest_message(
+                report, digest=n.digest, business=business, probe=self.probe, prefix=n.title_prefix, seal=seal
+            )
+        )
 
     async def _deliver_due(self, now: float) -> None:
         entries = await self._store(self.writer.store.due_notifications, now, list(self.channels))

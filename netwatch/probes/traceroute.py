@@ -41,14 +41,31 @@ _ECHO_REPLY = {4: 0, 6: 129}
 _TIME_EXCEEDED = {4: 11, 6: 3}
 _UNREACHABLE = {4: 3, 6: 1}
 _UNREACHABLE_NAMES = {
-    4: {0: "network unreachable", 1: "host unreachable", 2: "protocol unreachable", 3: "port unreachable",
-        4: "fragmentation needed", 5: "source route failed", 6: "destination network unknown",
-        7: "destination host unknown", 9: "network administratively prohibited",
-        10: "host administratively prohibited", 11: "network unreachable for TOS", 12: "host unreachable for TOS",
-        13: "communication administratively prohibited"},
-    6: {0: "network unreachable", 1: "administratively prohibited", 2: "beyond scope of source address",
-        3: "host unreachable", 4: "port unreachable", 5: "source address failed policy", 6: "reject route"},
-}  # fmt: skip
+    4: {
+        0: "network unreachable",
+        1: "host unreachable",
+        2: "protocol unreachable",
+        3: "port unreachable",
+        4: "fragmentation needed",
+        5: "source route failed",
+        6: "destination network unknown",
+        7: "destination host unknown",
+        9: "network administratively prohibited",
+        10: "host administratively prohibited",
+        11: "network unreachable for TOS",
+        12: "host unreachable for TOS",
+        13: "communication administratively prohibited",
+    },
+    6: {
+        0: "network unreachable",
+        1: "administratively prohibited",
+        2: "beyond scope of source address",
+        3: "host unreachable",
+        4: "port unreachable",
+        5: "source address failed policy",
+        6: "reject route",
+    },
+}
 PAYLOAD = b"netwatch-trace"
 
 

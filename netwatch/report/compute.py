@@ -233,9 +233,13 @@ def _merge(sessions: Sequence[Coverage], period: Period) -> tuple[Coverage, ...]
 
 
 def _buckets(
-    unit: Unit, period: Period, zone: ZoneInfo, sessions: Sequence[Coverage], figures: Sequence[IncidentFigures],
+    unit: Unit,
+    period: Period,
+    zone: ZoneInfo,
+    sessions: Sequence[Coverage],
+    figures: Sequence[IncidentFigures],
     business: Measure,
-) -> tuple[Bucket, ...]:  # fmt: skip
+) -> tuple[Bucket, ...]:
     cuts = calendar(period.since, period.until, zone, unit)
     if not cuts:
         return ()

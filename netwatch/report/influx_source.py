@@ -136,10 +136,12 @@ class InfluxSource:
         cannot be seen). Reads one count per minute and two edge points per session, never the rounds."""
         since, until = _ms(period.since) - 60_000, _ms(period.until)  # a minute back: a session running at since
         requests = [
-            [f'SELECT count("up") FROM "{STATUS}" WHERE {self._probe()} AND time >= {lo}ms AND time < {hi}ms'
-             " GROUP BY time(1m) fill(none)"]
+            [
+                f'SELECT count("up") FROM "{STATUS}" WHERE {self._probe()} AND time >= {lo}ms AND time < {hi}ms'
+                " GROUP BY time(1m) fill(none)"
+            ]
             for lo, hi in chunks(since, until, CHUNK * 1000, 0)
-        ]  # fmt: skip
+        ]
         counts = {row["time"]: int(row["count"]) for part in self.ql.many(requests) for _, row in rows(part)}
         minutes = sorted(m for m, n in counts.items() if n)
         interval = self._interval([counts[m] for m in minutes], minutes[0]) if minutes else None
@@ -148,10 +150,14 @@ class InfluxSource:
         spans = runs(sorted({m // width * width for m in minutes}), width)
         edges: list[str] = []
         for first, last in spans:  # the first point of the first bucket, the last point of the last bucket
-            edges.append(f'SELECT first("up") FROM "{STATUS}" WHERE {self._probe()} AND time >= {max(first, since)}ms'
-                         f" AND time < {min(first + width, until)}ms")  # fmt: skip
-            edges.append(f'SELECT last("up") FROM "{STATUS}" WHERE {self._probe()} AND time >= {max(last, since)}ms'
-                         f" AND time < {min(last + width, until)}ms")  # fmt: skip
+            edges.append(
+                f'SELECT first("up") FROM "{STATUS}" WHERE {self._probe()} AND time >= {max(first, since)}ms'
+                f" AND time < {min(first + width, until)}ms"
+            )
+            edges.append(
+                f'SELECT last("up") FROM "{STATUS}" WHERE {self._probe()} AND time >= {max(last, since)}ms'
+                f" AND time < {min(last + width, until)}ms"
+            )
         found: list[int | None] = []
         for series in self.ql.many([edges[k : k + _BATCH] for k in range(0, len(edges), _BATCH)]):
             times = [row["time"] for _, row in rows(series)]
@@ -225,8 +231,11 @@ class InfluxSource:
             f'SHOW TAG VALUES FROM "{PING}" WITH KEY = "target" WHERE {self._probe()} AND "role" = {quote(role.value)}'
             for role in roles
         ]
-        return [Target(role, str(row["value"])) for role, series in zip(roles, self.ql.query(qs), strict=True)
-                for _, row in rows(series)]  # fmt: skip
+        return [
+            Target(role, str(row["value"]))
+            for role, series in zip(roles, self.ql.query(qs), strict=True)
+            for _, row in rows(series)
+        ]
 
     def read(self, period: Period, bucket: int) -> History:
         """Everything a report of the period needs (call ``check_probe`` first for a clear error)."""
@@ -270,5 +279,13 @@ def figures(
     method = method_from_config(cfg.probe, cfg.detect, targets, clock=clock)
     if history.interval is not None:
         method = replace(method, interval=round(history.interval, 3))
-    return compute(chosen, history.incidents, history.sessions, cfg.business_hours, method=method, cost=cfg.cost,
-                   plan=cfg.plan, series=history.series)  # fmt: skip
+    return compute(
+        chosen,
+        history.incidents,
+        history.sessions,
+        cfg.business_hours,
+        method=method,
+        cost=cfg.cost,
+        plan=cfg.plan,
+        series=history.series,
+    )

@@ -65,8 +65,17 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
     campaign = None if found is None else evaluation_doc(found.campaign, found.evaluation)
     c = figures.claims
     if c is None:
-        return {"rules": figures.rules, "pack": None, "items": [], "checks": [], "total": None, "currency": None,
-                "notes": [], "request": "", "campaign": campaign}  # fmt: skip
+        return {
+            "rules": figures.rules,
+            "pack": None,
+            "items": [],
+            "checks": [],
+            "total": None,
+            "currency": None,
+            "notes": [],
+            "request": "",
+            "campaign": campaign,
+        }
     return {
         "rules": figures.rules,
         "pack": {"id": c.pack, "name": c.name, "version": c.version, "jurisdiction": c.jurisdiction},

@@ -80,8 +80,9 @@ def letter(report: Report, owner: OwnerConfig, plan: PlanConfig) -> Letter:
         )
     plan_download: Detail = Markup("[the plan's download speed]")
     if report.speed.ok:  # the speed paragraph is printed: its plan speed is needed
-        plan_download = detail("plan", "download_mbps", plan.download_mbps, "the plan's download speed",
-                               mbps(plan.download_mbps))  # fmt: skip
+        plan_download = detail(
+            "plan", "download_mbps", plan.download_mbps, "the plan's download speed", mbps(plan.download_mbps)
+        )
     if not report.outages:
         warnings.append("no outage was recorded in the period: the letter has no incident to complain about")
     return Letter(

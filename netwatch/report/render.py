@@ -57,28 +57,38 @@ class CauseInfo:
 
 CAUSES: dict[Cause, CauseInfo] = {
     Cause.ISP: CauseInfo(
-        "isp", "ISP access network", "#c0392b",
+        "isp",
+        "ISP access network",
+        "#c0392b",
         "the router answered but the provider's first hop did not: the fault is in the provider's access network",
     ),
     Cause.UPSTREAM: CauseInfo(
-        "upstream", "ISP upstream", "#e67e22",
+        "upstream",
+        "ISP upstream",
+        "#e67e22",
         "the router and the provider's first hop answered but no public anchor did: the fault is beyond the "
         "first hop, in the provider's core network or its upstream connectivity",
     ),
     Cause.DNS: CauseInfo(
-        "dns", "DNS", "#8e44ad",
+        "dns",
+        "DNS",
+        "#8e44ad",
         "the anchors answered pings but names could not be resolved: the name service failed",
     ),
     Cause.LOCAL: CauseInfo(
-        "local", "Local (premises)", "#2874a6",
+        "local",
+        "Local (premises)",
+        "#2874a6",
         "the router itself did not answer: a fault on the premises (router, power, cabling), not attributed to "
         "the provider",
     ),
     Cause.UNKNOWN: CauseInfo(
-        "unknown", "Undetermined", "#7f8c8d",
+        "unknown",
+        "Undetermined",
+        "#7f8c8d",
         "the evidence does not place the fault (for example the router or the provider's hop was not probed)",
     ),
-}  # fmt: skip
+}
 ROLES: dict[str, str] = {
     Role.GATEWAY: "the router on the premises: when it does not answer either, the fault is local",
     Role.ISP: "the provider's first hop beyond the router: when the router answers and this hop does not, the fault "
@@ -184,8 +194,9 @@ def _schedule(business: BusinessHours) -> dict[str, Any]:
     return {"timezone": table["timezone"], "week": week, "holidays": table["holidays"], "closed": table["closed"]}
 
 
-def _common(report: Report, business: BusinessHours, owner: OwnerConfig, plan: PlanConfig, title: str,
-            generated_at: float) -> dict[str, Any]:  # fmt: skip
+def _common(
+    report: Report, business: BusinessHours, owner: OwnerConfig, plan: PlanConfig, title: str, generated_at: float
+) -> dict[str, Any]:
     outages = report.of_kind(Kind.OUTAGE)
     return {
         "report": report,

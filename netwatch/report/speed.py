@@ -221,8 +221,7 @@ def _open_test(business: BusinessHours, ats: Sequence[float]) -> Callable[[float
     return is_open
 
 
-def _window(key: str, label: str, tests: Sequence[tuple[float, bool]], plan_mbps: float,
-            known: bool) -> WindowFigures:  # fmt: skip
+def _window(key: str, label: str, tests: Sequence[tuple[float, bool]], plan_mbps: float, known: bool) -> WindowFigures:
     """``tests``: (download, slow) of the completed tests inside the window."""
     speeds = [v for v, _ in tests]
     slow = sum(1 for _, s in tests if s) if known else None
@@ -265,11 +264,18 @@ def speed_figures(
     ups = [r.upload_mbps for r in done if r.upload_mbps is not None and _finite(r.upload_mbps)]
     slow = [shortfall(r, rules) is not None for r in done]
     failures = tuple(
-        Attempt(r.at, r.backend, r.tool, r.server, r.error or "failed without a reason",
-                r.error.startswith(SKIPPED), r.bytes_used)
+        Attempt(
+            r.at,
+            r.backend,
+            r.tool,
+            r.server,
+            r.error or "failed without a reason",
+            r.error.startswith(SKIPPED),
+            r.bytes_used,
+        )
         for r in attempts
         if not r.ok
-    )  # fmt: skip
+    )
     skipped = sum(1 for a in failures if a.skipped)
     zone = business.timezone
     hour_of = [datetime.fromtimestamp(r.at, zone).hour for r in done]
@@ -280,15 +286,16 @@ def speed_figures(
     in_peak = [EVENING_PEAK[0] <= h < EVENING_PEAK[1] for h in hour_of]
     peak = f"Evening peak ({EVENING_PEAK[0]:02d}:00-{EVENING_PEAK[1]:02d}:00)"
     windows = tuple(
-        _window(key, label, [t for t, inside in zip(tests, flags, strict=True) if inside is want], plan_down,
-                rules.known)
+        _window(
+            key, label, [t for t, inside in zip(tests, flags, strict=True) if inside is want], plan_down, rules.known
+        )
         for key, label, flags, want in (
             ("business_hours", "In business hours", in_business, True),
             ("outside_business_hours", "Outside business hours", in_business, False),
             ("evening_peak", peak, in_peak, True),
             ("off_peak", "Off peak", in_peak, False),
         )
-    )  # fmt: skip
+    )
     hours = []
     for hour in range(24):
         w = _window("", "", [t for t, h in zip(tests, hour_of, strict=True) if h == hour], plan_down, rules.known)

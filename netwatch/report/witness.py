@@ -33,9 +33,21 @@ if TYPE_CHECKING:
     from netwatch.report.influxql import InfluxQL, Series
 
 __all__ = [
-    "MAX_ASKED", "NO_WITNESS", "OWN_LINE_PERCENT", "THRESHOLD_PERCENT", "AnchorCount", "Counts", "Verdict", "Witness",
-    "WitnessFigures", "WitnessSource", "ask", "judge", "verdict", "witness_figures",
-]  # fmt: skip
+    "MAX_ASKED",
+    "NO_WITNESS",
+    "OWN_LINE_PERCENT",
+    "THRESHOLD_PERCENT",
+    "AnchorCount",
+    "Counts",
+    "Verdict",
+    "Witness",
+    "WitnessFigures",
+    "WitnessSource",
+    "ask",
+    "judge",
+    "verdict",
+    "witness_figures",
+]
 
 THRESHOLD_PERCENT = 90  # share of the witness's rounds that decides either way
 OWN_LINE_PERCENT = 50  # share of its lost rounds with its own line down (local, isp) that makes it blind
@@ -210,8 +222,10 @@ class WitnessFigures:
         """The verdict on one outage of the report (None for other incidents, or without a witness)."""
         if figures.incident.kind is not Kind.OUTAGE:
             return None
-        return next((w for w in self.outages if abs(w.start - figures.start) < 0.0005
-                     and abs(w.end - figures.end) < 0.0005), None)  # fmt: skip
+        return next(
+            (w for w in self.outages if abs(w.start - figures.start) < 0.0005 and abs(w.end - figures.end) < 0.0005),
+            None,
+        )
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for w in self.outages if w.verdict is verdict)
@@ -243,9 +257,12 @@ def judge(probe: str, window: tuple[float, float], counts: Counts, common: Seque
 
 
 def witness_figures(
-    probe: str, anchors: Iterable[str], witness_targets: Iterable[str], windows: Sequence[tuple[float, float]],
+    probe: str,
+    anchors: Iterable[str],
+    witness_targets: Iterable[str],
+    windows: Sequence[tuple[float, float]],
     counts: Sequence[Counts | None],
-) -> WitnessFigures:  # fmt: skip
+) -> WitnessFigures:
     """A report's witness from what InfluxDB said: ``anchors`` are this probe's, ``witness_targets`` every target
     the witness probes, ``counts[k]`` its counts during ``windows[k]`` (None: that outage was not asked, beyond
     MAX_ASKED)."""
@@ -285,10 +302,12 @@ class WitnessSource:
         from netwatch.export.points import PING, STATUS
         from netwatch.report.influxql import quote, rows
 
-        mine, probes = self.ql.query([
-            f'SHOW TAG VALUES FROM "{PING}" WITH KEY = "target" WHERE "probe" = {quote(self.probe)}',
-            f'SHOW TAG VALUES FROM "{STATUS}" WITH KEY = "probe"',
-        ])  # fmt: skip
+        mine, probes = self.ql.query(
+            [
+                f'SHOW TAG VALUES FROM "{PING}" WITH KEY = "target" WHERE "probe" = {quote(self.probe)}',
+                f'SHOW TAG VALUES FROM "{STATUS}" WITH KEY = "probe"',
+            ]
+        )
         return sorted(str(r["value"]) for _, r in rows(mine)), sorted(str(r["value"]) for _, r in rows(probes))
 
     def statements(self, window: tuple[float, float], anchors: Sequence[str]) -> list[str]:
@@ -335,11 +354,15 @@ class WitnessSource:
         for k in range(len(windows)):
             all_rounds, up_rounds, probed, reached, local, isp = answers[n * k : n * k + n]
             probed_by, reached_by = by_target(probed, "probed"), by_target(reached, "reached")
-            out.append(Counts(
-                total(all_rounds, "rounds"), total(up_rounds, "rounds"),
-                tuple(AnchorCount(a, probed_by.get(a, 0), reached_by.get(a, 0)) for a in anchors if a in probed_by),
-                total(local, "rounds"), total(isp, "rounds"),
-            ))  # fmt: skip
+            out.append(
+                Counts(
+                    total(all_rounds, "rounds"),
+                    total(up_rounds, "rounds"),
+                    tuple(AnchorCount(a, probed_by.get(a, 0), reached_by.get(a, 0)) for a in anchors if a in probed_by),
+                    total(local, "rounds"),
+                    total(isp, "rounds"),
+                )
+            )
         return out
 
 

@@ -80,9 +80,25 @@ _BODIES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Speed results carry the tool's raw output: their entry holds a digest of the row rather than the row.
 _SPEED_COLUMNS = (
-    "at_ms", "backend", "tool", "tool_version", "server", "server_id", "result_url", "download_mbps", "upload_mbps",
-    "latency_ms", "loaded_latency_ms", "jitter_ms", "bytes_used", "external_ip", "ok", "error", "raw", "duration_s",
-)  # fmt: skip
+    "at_ms",
+    "backend",
+    "tool",
+    "tool_version",
+    "server",
+    "server_id",
+    "result_url",
+    "download_mbps",
+    "upload_mbps",
+    "latency_ms",
+    "loaded_latency_ms",
+    "jitter_ms",
+    "bytes_used",
+    "external_ip",
+    "ok",
+    "error",
+    "raw",
+    "duration_s",
+)
 # Extra tables (e.g. fault tickets) register themselves here: kind → (table, columns).
 EXTRA_BODIES: dict[str, tuple[str, tuple[str, ...]]] = {}
 

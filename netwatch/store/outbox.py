@@ -28,10 +28,19 @@ def _instant(ms: int | None) -> float | None:
 def _entry(row: Sequence[Any]) -> OutboxEntry:
     (id_, key, channel, label, created_ms, message, attempts, next_ms, error, error_ms, sent_ms, given_up_ms) = row
     return OutboxEntry(
-        id=id_, key=key, channel=channel, label=label, created=codec.from_ms(created_ms),
-        message=Message.from_json(message), attempts=attempts, next_at=codec.from_ms(next_ms), error=error,
-        error_at=_instant(error_ms), sent_at=_instant(sent_ms), given_up_at=_instant(given_up_ms),
-    )  # fmt: skip
+        id=id_,
+        key=key,
+        channel=channel,
+        label=label,
+        created=codec.from_ms(created_ms),
+        message=Message.from_json(message),
+        attempts=attempts,
+        next_at=codec.from_ms(next_ms),
+        error=error,
+        error_at=_instant(error_ms),
+        sent_at=_instant(sent_ms),
+        given_up_at=_instant(given_up_ms),
+    )
 
 
 def queue(conn: sqlite3.Connection, message: Message, channels: Sequence[tuple[str, str]], at_ms: int) -> int:

@@ -37,22 +37,69 @@ def row(result: SpeedResult) -> tuple[Any, ...]:
     """Column values of ``result`` in ``_COLUMNS`` order."""
     r = result
     return (
-        codec.to_ms(r.at), r.backend, r.tool, r.tool_version, r.server, r.server_id, r.result_url,
-        _float(r.download_mbps), _float(r.upload_mbps), _float(r.latency_ms), _float(r.loaded_latency_ms),
-        _float(r.jitter_ms), int(r.bytes_used), r.external_ip, int(bool(r.ok)), r.error, r.raw, float(r.duration_s),
-    )  # fmt: skip
+        codec.to_ms(r.at),
+        r.backend,
+        r.tool,
+        r.tool_version,
+        r.server,
+        r.server_id,
+        r.result_url,
+        _float(r.download_mbps),
+        _float(r.upload_mbps),
+        _float(r.latency_ms),
+        _float(r.loaded_latency_ms),
+        _float(r.jitter_ms),
+        int(r.bytes_used),
+        r.external_ip,
+        int(bool(r.ok)),
+        r.error,
+        r.raw,
+        float(r.duration_s),
+    )
 
 
 def from_row(values: Sequence[Any]) -> SpeedResult:
     """The inverse of ``row``."""
-    (at_ms, backend, tool, tool_version, server, server_id, result_url, down, up, latency, loaded, jitter,
-     bytes_used, external_ip, ok, error, raw, duration_s) = values  # fmt: skip
+    (
+        at_ms,
+        backend,
+        tool,
+        tool_version,
+        server,
+        server_id,
+        result_url,
+        down,
+        up,
+        latency,
+        loaded,
+        jitter,
+        bytes_used,
+        external_ip,
+        ok,
+        error,
+        raw,
+        duration_s,
+    ) = values
     return SpeedResult(
-        at=codec.from_ms(at_ms), backend=backend, tool=tool, tool_version=tool_version, server=server,
-        server_id=server_id, result_url=result_url, download_mbps=down, upload_mbps=up, latency_ms=latency,
-        loaded_latency_ms=loaded, jitter_ms=jitter, bytes_used=bytes_used, external_ip=external_ip, ok=bool(ok),
-        error=error, raw=raw, duration_s=duration_s,
-    )  # fmt: skip
+        at=codec.from_ms(at_ms),
+        backend=backend,
+        tool=tool,
+        tool_version=tool_version,
+        server=server,
+        server_id=server_id,
+        result_url=result_url,
+        download_mbps=down,
+        upload_mbps=up,
+        latency_ms=latency,
+        loaded_latency_ms=loaded,
+        jitter_ms=jitter,
+        bytes_used=bytes_used,
+        external_ip=external_ip,
+        ok=bool(ok),
+        error=error,
+        raw=raw,
+        duration_s=duration_s,
+    )
 
 
 def insert(conn: sqlite3.Connection, result: SpeedResult) -> int:

@@ -157,8 +157,13 @@ _COLUMNS = (
     ("traceroutes", "incident_start_ms", False),
     ("clock_events", "at_ms", False),
 )
-_KINDS = {"incidents": "incident", "sessions": "session", "speed_results": "speed", "traceroutes": "trace",
-          "clock_events": "clock"}  # fmt: skip
+_KINDS = {
+    "incidents": "incident",
+    "sessions": "session",
+    "speed_results": "speed",
+    "traceroutes": "trace",
+    "clock_events": "clock",
+}
 
 
 def _select(conn: sqlite3.Connection, span: Span, true_offset_ms: int) -> _Move:
@@ -187,8 +192,10 @@ def retime(conn: sqlite3.Connection, boot_id: str, true_offset_ms: int, tx: chai
     minutes: list[tuple[int, int]] = []
     for m in (m for m in moves if m.delta):  # rounds by id, the other records by the ids selected above
         if m.rounds is not None:
-            conn.execute("UPDATE rounds SET at_ms = at_ms + ? WHERE id BETWEEN ? AND ?",
-                         (m.delta, m.span.first_round, m.span.last_round))  # fmt: skip
+            conn.execute(
+                "UPDATE rounds SET at_ms = at_ms + ? WHERE id BETWEEN ? AND ?",
+                (m.delta, m.span.first_round, m.span.last_round),
+            )
             lo, hi, _ = m.rounds
             minutes += [(lo // 60_000, hi // 60_000), ((lo + m.delta) // 60_000, (hi + m.delta) // 60_000)]
         for (table, column), ids in m.columns.items():
@@ -207,8 +214,17 @@ def retime(conn: sqlite3.Connection, boot_id: str, true_offset_ms: int, tx: chai
             "UPDATE clock_spans SET delta_ms = ?, start_ms = start_ms + ?, end_ms = end_ms + ? WHERE id = ?",
             (delta, delta, delta, span.id),
         )
-        tx.note("retime", {"span": span.id, "first": span.first_round, "last": span.last_round, "delta_ms": delta,
-                           "from_ms": span.start_ms, "to_ms": span.end_ms})  # fmt: skip
+        tx.note(
+            "retime",
+            {
+                "span": span.id,
+                "first": span.first_round,
+                "last": span.last_round,
+                "delta_ms": delta,
+                "from_ms": span.start_ms,
+                "to_ms": span.end_ms,
+            },
+        )
         records = sorted({(_KINDS[t], i) for (t, _), ids in m.columns.items() for i in ids}) if delta else []
         for kind, ref in [*records, ("span", span.id)]:
             tx.record(conn, kind, ref)

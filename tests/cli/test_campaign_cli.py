@@ -35,8 +35,9 @@ def speed_server() -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, str(SERVER), "--listen", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER), "--listen", "127.0.0.1", "--port", str(port)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         yield f"http://127.0.0.1:{port}"
@@ -116,8 +117,9 @@ def almost_done(store_path: Path, zone_name: str, now: float) -> int:
         campaign = store.campaign(made)
         assert campaign is not None
         for slot in campaign.slots[:29]:
-            result = SpeedResult(at=slot.planned, backend="http", tool="netwatch-http", download_mbps=95.0,
-                                 upload_mbps=20.0, ok=True)  # fmt: skip
+            result = SpeedResult(
+                at=slot.planned, backend="http", tool="netwatch-http", download_mbps=95.0, upload_mbps=20.0, ok=True
+            )
             store.campaign_attempts(slot.id, [result], done=True)
     return made
 
@@ -190,9 +192,12 @@ def test_plan_run_status_and_evaluate(setup: tuple[Path, Path, str]) -> None:
     assert "found a significant deviation from the contract: upload (maximum)." in out
 
     code, _, err = invoke("campaign", "plan", "--config", str(cfg))
-    assert (code, err) == (ExitCode.CAMPAIGN, f"netwatch: campaign {made} already has 30 measurements: run "
-                           "`netwatch campaign plan --replace` to plan a new one (the old one stays in the store as "
-                           "evidence)\n")  # fmt: skip
+    assert (code, err) == (
+        ExitCode.CAMPAIGN,
+        f"netwatch: campaign {made} already has 30 measurements: run "
+        "`netwatch campaign plan --replace` to plan a new one (the old one stays in the store as "
+        "evidence)\n",
+    )
     code, out, _ = invoke("campaign", "plan", "--config", str(cfg), "--replace", "--window", "09:00-18:00")
     assert code == 0 and out.startswith(f"Speed campaign {made + 1}: ")
     assert invoke("verify", "--config", str(cfg))[0] == 0  # campaigns, slots and speed results all chained
@@ -201,11 +206,13 @@ def test_plan_run_status_and_evaluate(setup: tuple[Path, Path, str]) -> None:
 def test_a_run_that_can_no_longer_follow_the_procedure_says_so(setup: tuple[Path, Path, str]) -> None:
     cfg, store, zone = setup
     now = time.time()
-    schedule = planner.plan(planner.local_day(now, ZoneInfo(zone)), zone, planner.DEFAULT_WINDOW,
-                            random.Random(3))  # fmt: skip
+    schedule = planner.plan(planner.local_day(now, ZoneInfo(zone)), zone, planner.DEFAULT_WINDOW, random.Random(3))
     # The same plan, moved three days back: its first slot was missed while the machine was off.
-    moved = planner.Schedule(zone, schedule.window, tuple(
-        planner.Slot(s.index, s.day - timedelta(days=3), s.at - 3 * 86400) for s in schedule.slots))  # fmt: skip
+    moved = planner.Schedule(
+        zone,
+        schedule.window,
+        tuple(planner.Slot(s.index, s.day - timedelta(days=3), s.at - 3 * 86400) for s in schedule.slots),
+    )
     with Store.open(store) as s:
         made = s.plan_campaign(moved, 3, moved.slots[0].day, now - 4 * 86400)
         campaign = s.campaign(made)
@@ -229,10 +236,13 @@ def test_a_run_that_can_no_longer_follow_the_procedure_says_so(setup: tuple[Path
     [
         (("--start", "4 May"), "--start '4 May' is not a date: give it as YYYY-MM-DD, e.g. 2026-05-04"),
         (("--start", "2001-01-01"), None),
-        (("--window", "08:00-10:00"), "--window 08:00-10:00 is 2 h long; 10 measurements a day need at least 3 h "
-         "40 min (5 minutes apart, 3 hours between the 5th and the 6th): widen --window"),
+        (
+            ("--window", "08:00-10:00"),
+            "--window 08:00-10:00 is 2 h long; 10 measurements a day need at least 3 h "
+            "40 min (5 minutes apart, 3 hours between the 5th and the 6th): widen --window",
+        ),
     ],
-)  # fmt: skip
+)
 def test_plan_errors_are_one_line_with_the_fix(
     setup: tuple[Path, Path, str], args: tuple[str, ...], message: str | None
 ) -> None:
@@ -253,8 +263,11 @@ def test_a_running_campaign_keeps_a_second_run_and_a_new_plan_out(setup: tuple[P
         assert first.stdout is not None and first.stdout.readline().startswith("Campaign 1: 0 of 30 measured; ")
         held = f"netwatch: a `netwatch campaign run` (pid {first.pid}) is already running the campaign of {store}: "
         code, out, err = invoke("campaign", "run", "--config", str(cfg))
-        assert (code, out, err) == (ExitCode.CAMPAIGN, "", held + "only one runs per store; stop it (Ctrl-C in its "
-                                    "terminal) to restart it\n")  # fmt: skip
+        assert (code, out, err) == (
+            ExitCode.CAMPAIGN,
+            "",
+            held + "only one runs per store; stop it (Ctrl-C in its terminal) to restart it\n",
+        )
         refused = held + "stop it first (Ctrl-C in its terminal), then plan the new campaign\n"
         for extra in ((), ("--replace",)):
             assert invoke("campaign", "plan", "--config", str(cfg), *extra) == (ExitCode.CAMPAIGN, "", refused)

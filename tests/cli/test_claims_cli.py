@@ -43,8 +43,14 @@ def setup(tmp: Path, monkeypatch: pytest.MonkeyPatch, zone: str, extra: str) -> 
         s.add_round(Round(at("2026-11-02 08:00", zone), (Sample(GW, 0.4), Sample(A1, 9.0))))
         s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, start, end, 1000, ((Cause.ISP, 1000),)))
         s.commit()
-        ticket = Ticket("CASE-1", at("2026-11-02 09:00", zone), Channel.PHONE, "", at("2026-11-07 08:01", zone),
-                        (at("2026-11-04 08:00", zone),))  # fmt: skip
+        ticket = Ticket(
+            "CASE-1",
+            at("2026-11-02 09:00", zone),
+            Channel.PHONE,
+            "",
+            at("2026-11-07 08:01", zone),
+            (at("2026-11-04 08:00", zone),),
+        )
         s.save_ticket(ticket, at("2026-11-02 09:01", zone))
         s.end_session(at("2026-11-09 08:00", zone))
     return store
@@ -70,8 +76,10 @@ def test_ofcom_delayed_repair_and_missed_appointment(tmp_path: Path, monkeypatch
     # (repaired 08:00, measured) are 3 calendar days at £9.76 (the rate from 1 April 2024) = £29.28; the missed
     # appointment pays £30.49. Total £59.77.
     items = [(i["item"], i["ticket"], i["quantity"], i["rate"], i["amount"]) for i in claims["items"]]
-    assert items == [("delayed_repair_per_day", "CASE-1", 3, 9.76, 29.28), ("missed_appointment", "CASE-1", 1, 30.49,
-                                                                            30.49)]  # fmt: skip
+    assert items == [
+        ("delayed_repair_per_day", "CASE-1", 3, 9.76, 29.28),
+        ("missed_appointment", "CASE-1", 1, 30.49, 30.49),
+    ]
     assert (claims["total"], claims["currency"], claims["pack"]["id"]) == (59.77, "GBP", "uk-ofcom")
     assert all(i["source"]["url"].startswith("https://") and i["rule"] for i in claims["items"])
     code, letter, _ = invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "md")
@@ -86,15 +94,21 @@ def test_ofcom_delayed_repair_and_missed_appointment(tmp_path: Path, monkeypatch
 
 
 def test_tkg_days_three_and_four_then_day_five(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    setup(tmp_path, monkeypatch, "Europe/Berlin",
-          '[cost]\ncurrency = "EUR"\n[claims]\nrules = "de-tkg"\n[plan]\nmonthly_fee = 80.0')  # fmt: skip
+    setup(
+        tmp_path,
+        monkeypatch,
+        "Europe/Berlin",
+        '[cost]\ncurrency = "EUR"\n[claims]\nrules = "de-tkg"\n[plan]\nmonthly_fee = 80.0',
+    )
     claims = report_json()
     # Reported Monday; Tuesday and Wednesday are the two calendar days; Thursday and Friday (days 3, 4) pay the
     # larger of 5 EUR or 10 % of 80 EUR = 8 EUR each; Saturday (day 5, repaired 08:00) the larger of 10 EUR or 20 %
     # = 16 EUR; the missed appointment 16 EUR. Total 8 + 8 + 16 + 16 = 48 EUR.
     assert [(i["item"], i["quantity"], i["rate"], i["amount"]) for i in claims["items"]] == [
-        ("outage_day_3_4", 2, 8.0, 16.0), ("outage_day_5_on", 1, 16.0, 16.0), ("missed_appointment", 1, 16.0, 16.0),
-    ]  # fmt: skip
+        ("outage_day_3_4", 2, 8.0, 16.0),
+        ("outage_day_5_on", 1, 16.0, 16.0),
+        ("missed_appointment", 1, 16.0, 16.0),
+    ]
     assert (claims["total"], claims["currency"]) == (48.0, "EUR")
 
 
@@ -142,8 +156,9 @@ def test_two_tickets_for_one_outage_are_two_bullets_and_each_day_is_paid_once(
     claims = report_json()
     # CASE-1 pays Thu 5 to Sat 7; CASE-2's own clock (Wed, Thu) would start Fri 6: those days are CASE-1's already.
     assert [(i["item"], i["ticket"], i["quantity"]) for i in claims["items"]] == [
-        ("delayed_repair_per_day", "CASE-1", 3), ("missed_appointment", "CASE-1", 1),
-    ]  # fmt: skip
+        ("delayed_repair_per_day", "CASE-1", 3),
+        ("missed_appointment", "CASE-1", 1),
+    ]
     assert "Ticket CASE-2: Fri 6 Nov 2026 to Sat 7 Nov 2026 are already counted under ticket CASE-1" in " ".join(
         claims["notes"]
     )

@@ -103,8 +103,15 @@ def _recorded_day(path: Path) -> None:
                     (Sample(gateway, 0.5), Sample(isp, 5.0 if up else None), Sample(anchor, 9.0 if up else None)),
                 )
             )
-        outage = Incident(Kind.OUTAGE, Cause.ISP, start + 3600, start + 4200, rounds=10,
-                          cause_rounds=((Cause.ISP, 10),), detail="gateway answered 10/10; ISP hop 0/10")  # fmt: skip
+        outage = Incident(
+            Kind.OUTAGE,
+            Cause.ISP,
+            start + 3600,
+            start + 4200,
+            rounds=10,
+            cause_rounds=((Cause.ISP, 10),),
+            detail="gateway answered 10/10; ISP hop 0/10",
+        )
         store.save_incident(outage)
         store.end_session(start + 7200)
 
@@ -287,8 +294,9 @@ def test_report_includes_the_speed_tests_of_the_period(env: dict[str, str], tmp_
 def test_report_output_dir_names_the_file_after_the_period(env: dict[str, str], tmp_path: Path) -> None:
     _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
     reports = tmp_path / "state" / "reports"  # created on first use, as the monthly timer needs
-    code, out, err = invoke("report", "--since", "2026-11-23", "--until", "2026-11-23", "--format", "html",
-                            "--output-dir", str(reports))  # fmt: skip
+    code, out, err = invoke(
+        "report", "--since", "2026-11-23", "--until", "2026-11-23", "--format", "html", "--output-dir", str(reports)
+    )
     assert (code, out) == (0, ""), err
     assert err == f"html report written to {reports / 'netwatch-2026-11-23.html'}\n"
     assert (reports / "netwatch-2026-11-23.html").read_text().lstrip().lower().startswith("<!doctype html>")

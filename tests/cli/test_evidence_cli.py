@@ -116,9 +116,19 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         manifest = json.loads(z.read("manifest.json"))
         files = {name: z.read(name) for name in names}
     assert names == [
-        "report.html", "report.pdf", "report.json", "letter.md", "rounds.csv", "incidents.json", "tickets.json",
-        "config.toml", "verification.txt", "verification.json", "manifest.json", "SHA256SUMS",
-    ]  # fmt: skip
+        "report.html",
+        "report.pdf",
+        "report.json",
+        "letter.md",
+        "rounds.csv",
+        "incidents.json",
+        "tickets.json",
+        "config.toml",
+        "verification.txt",
+        "verification.json",
+        "manifest.json",
+        "SHA256SUMS",
+    ]
     listed = {f["name"]: f for f in manifest["files"]}
     assert set(listed) == set(names) - {"manifest.json", "SHA256SUMS"}
     for name, entry in listed.items():
@@ -131,8 +141,11 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
     [ticket] = json.loads(files["tickets.json"])["tickets"]
     # Reported 09:01:30 during the outage of 09:01-09:02: 30 s down after the report, back at 09:02.
     assert (ticket["ref"], ticket["channel"], ticket["down_after_report_seconds"], ticket["restored"]) == (
-        "F-9", "web", 30.0, "2026-11-03T09:02:00Z",
-    )  # fmt: skip
+        "F-9",
+        "web",
+        30.0,
+        "2026-11-03T09:02:00Z",
+    )
     assert files["report.pdf"].startswith(b"%PDF")
     rows = files["rounds.csv"].decode().splitlines()
     assert rows[0] == "time_utc,gateway 192.168.1.1 rtt_ms,anchor 1.1.1.1 rtt_ms,errors,clock"
@@ -141,8 +154,10 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
     assert len(rows) == 181
     [incident] = json.loads(files["incidents.json"])["incidents"]
     assert (incident["start"], incident["end"], incident["business_seconds"]) == (
-        "2026-11-03T09:01:00Z", "2026-11-03T09:02:00Z", 60.0,
-    )  # fmt: skip
+        "2026-11-03T09:01:00Z",
+        "2026-11-03T09:02:00Z",
+        60.0,
+    )
     assert incident["traceroutes"][0]["summary"].startswith("the path to 1.1.1.1 ends after hop 1 (192.168.1.1)")
     report = json.loads(files["report.json"])
     assert report["seal"]["sha256"] == manifest["seal"]["sha256"]

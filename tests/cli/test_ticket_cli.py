@@ -59,8 +59,18 @@ def outage_store(path: Path) -> None:
 
 def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store_path: Path) -> None:
     outage_store(store_path)
-    code, out, err = invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "CASE 77-1",
-                            "--channel", "phone", "--note", "Sam, 2nd line")  # fmt: skip
+    code, out, err = invoke(
+        "ticket",
+        "open",
+        "--reported",
+        "2026-11-03 09:25",
+        "--ref",
+        "CASE 77-1",
+        "--channel",
+        "phone",
+        "--note",
+        "Sam, 2nd line",
+    )
     assert (code, err) == (0, "")
     assert out == "ticket CASE 77-1 opened: reported 2026-11-03 09:25:00 GMT by phone\n"
     code, out, err = invoke("ticket", "missed", "CASE 77-1", "--at", "2026-11-03T13:00:00+00:00")
@@ -85,11 +95,19 @@ def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store
     code, out, _ = invoke("ticket", "list", "--json")
     (doc,) = json.loads(out)["tickets"]
     assert doc == {
-        "ref": "CASE 77-1", "reported": "2026-11-03T09:25:00Z", "channel": "phone", "note": "Sam, 2nd line",
-        "fixed": "2026-11-03T09:45:00Z", "open": False, "missed_appointments": ["2026-11-03T13:00:00Z"],
-        "outages": 1, "down_since": "2026-11-03T09:10:00Z", "restored": "2026-11-03T09:40:00Z",
-        "down_after_report_seconds": 900.0, "business_down_after_report_seconds": 900.0,
-    }  # fmt: skip
+        "ref": "CASE 77-1",
+        "reported": "2026-11-03T09:25:00Z",
+        "channel": "phone",
+        "note": "Sam, 2nd line",
+        "fixed": "2026-11-03T09:45:00Z",
+        "open": False,
+        "missed_appointments": ["2026-11-03T13:00:00Z"],
+        "outages": 1,
+        "down_since": "2026-11-03T09:10:00Z",
+        "restored": "2026-11-03T09:40:00Z",
+        "down_after_report_seconds": 900.0,
+        "business_down_after_report_seconds": 900.0,
+    }
 
 
 def test_tickets_are_sealed_and_an_edit_shows(store_path: Path) -> None:

@@ -35,8 +35,14 @@ def _handler(record: Any) -> type[http.server.BaseHTTPRequestHandler]:
                 parsed: Any = json.loads(body)
             except ValueError:
                 parsed = body.decode(errors="replace")
-            record({"at": time.time(), "path": self.path, "content_type": self.headers.get("Content-Type", ""),
-                    "body": parsed})  # fmt: skip
+            record(
+                {
+                    "at": time.time(),
+                    "path": self.path,
+                    "content_type": self.headers.get("Content-Type", ""),
+                    "body": parsed,
+                }
+            )
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -56,8 +56,9 @@ def store_times(path: Path) -> list[int]:
 def exporter(path: Path, sink: Sink, probe: str, state: ExportState, batch_size: int = 500) -> Exporter:
     ledger = StoreLedger(Store.open(path), state.sink)
     points = Points(probe, HOURS)
-    return Exporter(Store.open(path, readonly=True), sink, points, ledger, state, batch_size=batch_size, poll=0.05,
-                    backoff=FAST)  # fmt: skip
+    return Exporter(
+        Store.open(path, readonly=True), sink, points, ledger, state, batch_size=batch_size, poll=0.05, backoff=FAST
+    )
 
 
 def wait_until(what: str, check: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -269,15 +270,22 @@ def test_a_permanent_error_stops_the_export_and_status_shows_it(
 
 def test_influx_check(influxdb1: InfluxDB1, tmp_path: Path, store_path: Path) -> None:
     influxdb1.create_database("nw_cli")
-    good = status_config(tmp_path, store_path, f'url = "{influxdb1.url}"\napi = "v1"\ndatabase = "nw_cli"\n'
-                         f'username = "admin"\npassword = "{influxdb1.password}"\n')  # fmt: skip
+    good = status_config(
+        tmp_path,
+        store_path,
+        f'url = "{influxdb1.url}"\napi = "v1"\ndatabase = "nw_cli"\n'
+        f'username = "admin"\npassword = "{influxdb1.password}"\n',
+    )
     result = CliRunner().invoke(main, ["influx", "check", "--config", str(good)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"InfluxDB at {influxdb1.url} (api v1, database nw_cli): test point written as")
     assert influxdb1.rows("SELECT ok FROM netwatch_check WHERE probe = 'p1'", "nw_cli")[0]["ok"] is True
 
-    bad = status_config(tmp_path, store_path, f'url = "{influxdb1.url}"\napi = "v1"\ndatabase = "nw_cli"\n'
-                        'username = "admin"\npassword = "nope"\n')  # fmt: skip
+    bad = status_config(
+        tmp_path,
+        store_path,
+        f'url = "{influxdb1.url}"\napi = "v1"\ndatabase = "nw_cli"\nusername = "admin"\npassword = "nope"\n',
+    )
     result = CliRunner().invoke(main, ["influx", "check", "--config", str(bad)])
     assert (result.exit_code, result.output) == (
         7,
@@ -301,10 +309,22 @@ def test_influx_backfill_is_idempotent(influxdb1: InfluxDB1, tmp_path: Path, sto
     with Store.open(store_path) as store:
         feed(store, 3000)
         store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 700, end=T0 + 760))
-    cfg = status_config(tmp_path, store_path, f'url = "{influxdb1.url}"\napi = "v1"\ndatabase = "nw_backfill"\n'
-                        f'username = "admin"\npassword = "{influxdb1.password}"\nbatch_size = 1000\n')  # fmt: skip
-    args = ["influx", "backfill", "--config", str(cfg), "--since", "2026-01-01T00:10:00+00:00",
-            "--until", "2026-01-01T00:40:00+00:00"]  # fmt: skip
+    cfg = status_config(
+        tmp_path,
+        store_path,
+        f'url = "{influxdb1.url}"\napi = "v1"\ndatabase = "nw_backfill"\n'
+        f'username = "admin"\npassword = "{influxdb1.password}"\nbatch_size = 1000\n',
+    )
+    args = [
+        "influx",
+        "backfill",
+        "--config",
+        str(cfg),
+        "--since",
+        "2026-01-01T00:10:00+00:00",
+        "--until",
+        "2026-01-01T00:40:00+00:00",
+    ]
     for _ in range(2):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output

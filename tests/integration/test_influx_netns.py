@@ -150,6 +150,9 @@ def test_the_daemon_backfills_influxdb_after_the_line_comes_back(
     assert remote_influx.password not in text
     status = subprocess.run(
         [sys.executable, "-m", "netwatch", "status", "--config", str(cfg_path)],
-        capture_output=True, text=True, check=True, env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)},
+    )
     assert re.fullmatch(r"InfluxDB: (up to date|\d+ rounds behind)", status.stdout.splitlines()[-1]), status.stdout

@@ -54,8 +54,13 @@ def rnd(at: float, anchors: tuple[Target, ...], downs: tuple[Down, ...]) -> Roun
         Cause.ISP: {Role.ISP, Role.ANCHOR},
         Cause.UPSTREAM: {Role.ANCHOR},
     }[cause]
-    return Round(at, tuple(Sample(t, None if t.role in failed else 5.0 + (at + k) % 13 / 4)
-                           for k, t in enumerate((GATEWAY, ISP, *anchors))))  # fmt: skip
+    return Round(
+        at,
+        tuple(
+            Sample(t, None if t.role in failed else 5.0 + (at + k) % 13 / 4)
+            for k, t in enumerate((GATEWAY, ISP, *anchors))
+        ),
+    )
 
 
 class Probe:
@@ -67,9 +72,16 @@ class Probe:
         self.store = Store.open(path)
         state = self.store.start_export(name, T0 - 60)
         sink = V1Sink(server.url, DB, "", server.username, server.password, 5.0)
-        self.exporter = Exporter(Store.open(path, readonly=True), sink, Points(name, HOURS),
-                                 StoreLedger(Store.open(path), name), state, batch_size=5000, poll=0.05,
-                                 backoff=Backoff(base=0.05, cap=0.2))  # fmt: skip
+        self.exporter = Exporter(
+            Store.open(path, readonly=True),
+            sink,
+            Points(name, HOURS),
+            StoreLedger(Store.open(path), name),
+            state,
+            batch_size=5000,
+            poll=0.05,
+            backoff=Backoff(base=0.05, cap=0.2),
+        )
 
     def rounds(self, start: float, end: float) -> None:
         for i in range(int(end - start)):
@@ -112,8 +124,13 @@ def filled(influxdb1: InfluxDB1, tmp_path_factory: pytest.TempPathFactory) -> Pa
     tmp = tmp_path_factory.mktemp("influx-report")
     influxdb1.create_database(DB)
     changed = Down(T0 + 1740, T0 + 1860, Cause.LOCAL)
-    a = Probe("A", tmp / "a.db", influxdb1, ("1.1.1.1", "8.8.8.8", "9.9.9.9"),
-              (changed, Down(T0 + 6000, T0 + 6030, Cause.ISP), Down(T0 + 7000, T0 + 7200, Cause.UPSTREAM)))  # fmt: skip
+    a = Probe(
+        "A",
+        tmp / "a.db",
+        influxdb1,
+        ("1.1.1.1", "8.8.8.8", "9.9.9.9"),
+        (changed, Down(T0 + 6000, T0 + 6030, Cause.ISP), Down(T0 + 7000, T0 + 7200, Cause.UPSTREAM)),
+    )
     a.store.begin_session(T0)
     a.rounds(T0, T0 + 1800)
     a.incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 1740, rounds=3))  # exported open, under its first cause
@@ -134,22 +151,29 @@ def filled(influxdb1: InfluxDB1, tmp_path_factory: pytest.TempPathFactory) -> Pa
     b.close()
     rows = influxdb1.rows('SELECT "superseded", "open" FROM netwatch_incident WHERE probe = \'A\' GROUP BY cause', DB)
     assert sorted((r["cause"], r["superseded"], r["open"]) for r in rows) == [
-        ("isp", False, False), ("isp", True, False), ("local", False, False), ("upstream", False, False),
+        ("isp", False, False),
+        ("isp", True, False),
+        ("local", False, False),
+        ("upstream", False, False),
         ("upstream", False, True),
-    ]  # fmt: skip
+    ]
     return tmp
 
 
 def config_file(tmp: Path, name: str, store: str, influx: str) -> Path:
     path = tmp / f"{name}.toml"
-    path.write_text(f'[probe]\nname = "A"\n[store]\npath = "{tmp / store}"\n[business_hours]\n'
-                    f'timezone = "Europe/London"\n[business_hours.week]\n{WEEK}[influxdb]\n{influx}')  # fmt: skip
+    path.write_text(
+        f'[probe]\nname = "A"\n[store]\npath = "{tmp / store}"\n[business_hours]\n'
+        f'timezone = "Europe/London"\n[business_hours.week]\n{WEEK}[influxdb]\n{influx}'
+    )
     return path
 
 
 def v1(server: InfluxDB1, database: str = DB, password: str | None = None) -> str:
-    return (f'url = "{server.url}"\napi = "v1"\ndatabase = "{database}"\nusername = "{server.username}"\n'
-            f'password = "{password or server.password}"\n')  # fmt: skip
+    return (
+        f'url = "{server.url}"\napi = "v1"\ndatabase = "{database}"\nusername = "{server.username}"\n'
+        f'password = "{password or server.password}"\n'
+    )
 
 
 def report(*args: str) -> dict[str, Any]:
@@ -181,11 +205,19 @@ def test_the_report_from_influxdb_is_the_report_from_the_store(influxdb1: Influx
 
     assert [incident(i) for i in remote["incidents"]] == [incident(i) for i in local["incidents"]]
     assert [(i["kind"], i["cause"], i["end"] is None) for i in remote["incidents"]] == [
-        ("outage", "local", False), ("degraded", "upstream", False), ("outage", "isp", False),
+        ("outage", "local", False),
+        ("degraded", "upstream", False),
+        ("outage", "isp", False),
         ("outage", "upstream", True),
-    ]  # fmt: skip
-    summary = ("outage_count", "downtime_seconds", "business_downtime_seconds", "longest_outage_seconds",
-               "degraded_count", "degraded_seconds")  # fmt: skip
+    ]
+    summary = (
+        "outage_count",
+        "downtime_seconds",
+        "business_downtime_seconds",
+        "longest_outage_seconds",
+        "degraded_count",
+        "degraded_seconds",
+    )
     assert {k: remote["summary"][k] for k in summary} == {k: local["summary"][k] for k in summary}
     assert remote["summary"]["outage_count"] == 3
     assert remote["summary"]["business_downtime_seconds"] == 60.0 + 30.0 + 199.0  # the open one: to the last round
@@ -228,8 +260,10 @@ def test_probes_do_not_mix(influxdb1: InfluxDB1, filled: Path) -> None:
         ("2026-01-05T08:20:00Z", "2026-01-05T10:39:59Z")
     ]
     assert [(t["role"], t["address"]) for t in b["method"]["targets"]] == [
-        ("gateway", "192.168.1.1"), ("isp", "100.64.0.1"), ("anchor", "4.4.4.4"),
-    ]  # fmt: skip
+        ("gateway", "192.168.1.1"),
+        ("isp", "100.64.0.1"),
+        ("anchor", "4.4.4.4"),
+    ]
     # Without --since, the period starts at the probe's first point in InfluxDB.
     since = report("--config", str(cfg), "--source", "influxdb", "--probe", "B")["period"]["since"]
     assert since == "2026-01-05T08:20:00+00:00"

@@ -31,8 +31,12 @@ UNITS = ("netwatch.service", "netwatch-report.service", "netwatch-report.timer")
 def install(root: Path) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(REPO / "bootstrap"), "install", "--root", str(root)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -97,8 +101,9 @@ def test_the_installed_command_reads_the_installed_configuration_and_renders_rep
     # The same configuration with the store in this test's directory (the staged one points at /var/lib).
     cfg = tmp_path / "netwatch.toml"
     cfg.write_text(text.replace('path = "/var/lib/netwatch/netwatch.db"', f'path = "{tmp_path / "netwatch.db"}"'))
-    checked = subprocess.run([netwatch, "check-config", "--config", str(root / "etc/netwatch/netwatch.toml")],
-                             capture_output=True, text=True)  # fmt: skip
+    checked = subprocess.run(
+        [netwatch, "check-config", "--config", str(root / "etc/netwatch/netwatch.toml")], capture_output=True, text=True
+    )
     assert checked.returncode == 0, checked.stderr
     assert 'path = "/var/lib/netwatch/netwatch.db"' in checked.stdout
     anchor = Target(Role.ANCHOR, "192.0.2.1")
@@ -110,10 +115,24 @@ def test_the_installed_command_reads_the_installed_configuration_and_renders_rep
         store.end_session(1_793_520_000.0 + 7200)
     reports = tmp_path / "reports"
     made = subprocess.run(
-        [netwatch, "report", "--config", str(cfg), "--since", "2026-11-01", "--until", "2026-11-30",
-         "--format", "html", "--output-dir", str(reports)],
-        capture_output=True, text=True, env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)},
-    )  # fmt: skip
+        [
+            netwatch,
+            "report",
+            "--config",
+            str(cfg),
+            "--since",
+            "2026-11-01",
+            "--until",
+            "2026-11-30",
+            "--format",
+            "html",
+            "--output-dir",
+            str(reports),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)},
+    )
     assert made.returncode == 0, made.stderr
     html = (reports / "netwatch-2026-11-01_2026-11-30.html").read_text()
     assert html.lstrip().lower().startswith("<!doctype html>") and "upstream" in html

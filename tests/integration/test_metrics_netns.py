@@ -177,17 +177,25 @@ def test_a_lan_address_is_reachable_from_the_lan_and_warned_about(isp: Isp, daem
 @pytest.mark.parametrize(
     ("listen", "problem"),
     [
-        (None, f"cannot listen on 127.0.0.1:{PORT}: the port is already in use; stop the program using it, or "
-               "choose another port in metrics.listen"),
-        (f"{ISP_EDGE}:{PORT}", f"cannot listen on {ISP_EDGE}:{PORT}: the address is not one of this machine's; "
-                               'use "127.0.0.1:9847", or an address of one of its interfaces'),
+        (
+            None,
+            f"cannot listen on 127.0.0.1:{PORT}: the port is already in use; stop the program using it, or "
+            "choose another port in metrics.listen",
+        ),
+        (
+            f"{ISP_EDGE}:{PORT}",
+            f"cannot listen on {ISP_EDGE}:{PORT}: the address is not one of this machine's; "
+            'use "127.0.0.1:9847", or an address of one of its interfaces',
+        ),
     ],
-)  # fmt: skip
+)
 def test_start_errors_name_the_key(isp: Isp, daemon: Daemon, tmp_path: Path, listen: str | None, problem: str) -> None:
     assert metrics(isp, daemon) is not None, "the module's daemon holds the default port"
     cfg = tmp_path / "second.toml"
-    cfg.write_text(f'[store]\npath = "{tmp_path / "second.db"}"\n[metrics]\nenabled = true\n'
-                   + (f'listen = "{listen}"\n' if listen else ""))  # fmt: skip
+    cfg.write_text(
+        f'[store]\npath = "{tmp_path / "second.db"}"\n[metrics]\nenabled = true\n'
+        + (f'listen = "{listen}"\n' if listen else "")
+    )
     command = ("env", f"NETWATCH_STATE_DIR={tmp_path}", sys.executable, "-m", "netwatch", "run", "--config", str(cfg))
     done = isp.run("home", *command, check=False)
     assert done.returncode == 3, done.stderr

@@ -39,8 +39,14 @@ from .notify_receiver import Receiver, free_port
 
 UTC = ZoneInfo("UTC")
 START = 1774354200.0  # 2026-03-24 12:10:00 UTC
-OUTAGE = Incident(Kind.OUTAGE, Cause.ISP, START, START + 5730.0, rounds=5730, detail="gateway answered 5730/5730 "
-                  "rounds, ISP hop 0/5730")  # fmt: skip
+OUTAGE = Incident(
+    Kind.OUTAGE,
+    Cause.ISP,
+    START,
+    START + 5730.0,
+    rounds=5730,
+    detail="gateway answered 5730/5730 rounds, ISP hop 0/5730",
+)
 
 
 def cfg_of(text: str, tmp: Path) -> config.Config:
@@ -212,8 +218,11 @@ def test_a_failing_or_hanging_command(tmp_path: Path) -> None:
     assert str(caught.value) == f"command {sys.executable}: killed after 1 s (notify.timeout)"
     assert time.monotonic() - started < 5
     child = int(pid_file.read_text())
-    wait_until("the command's child to be gone", lambda: not Path(f"/proc/{child}").exists() or
-               "Z" in Path(f"/proc/{child}/stat").read_text().split()[2], 5)  # fmt: skip
+    wait_until(
+        "the command's child to be gone",
+        lambda: not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2],
+        5,
+    )
 
     cancel = threading.Event()
     threading.Timer(0.3, cancel.set).start()
@@ -245,8 +254,15 @@ class Harness:
     def _run(self) -> None:
         async def main() -> None:
             self.stop_event = asyncio.Event()
-            self.task = NotifyTask(self.cfg, self.writer, check(self.cfg.notify), self.line.is_set, self.stop_event,
-                                   backoff=self.backoff, clock=self.clock)  # fmt: skip
+            self.task = NotifyTask(
+                self.cfg,
+                self.writer,
+                check(self.cfg.notify),
+                self.line.is_set,
+                self.stop_event,
+                backoff=self.backoff,
+                clock=self.clock,
+            )
             await self.task.run()
 
         self.loop.run_until_complete(main())
@@ -282,8 +298,9 @@ def test_a_receiver_down_then_up_gets_the_message_exactly_once(
         h.call(lambda: h.task.closed(OUTAGE))  # type: ignore[union-attr]
         wait_until("failed attempts", lambda: [e for e in h.entries() if e.attempts >= 2])
         (entry,) = h.entries()
-        assert entry.pending and entry.error.endswith("A Connection error occurred sending JSON notification to "
-                                                      "127.0.0.1.")  # fmt: skip
+        assert entry.pending and entry.error.endswith(
+            "A Connection error occurred sending JSON notification to 127.0.0.1."
+        )
         down.start()
         wait_until("the delivery", lambda: down.received())
         time.sleep(1.5)  # more than the longest backoff: a second delivery would have happened by now
@@ -350,8 +367,11 @@ def test_a_stop_abandons_a_hanging_delivery_and_the_next_start_sends_it(tmp_path
 
 def test_the_missed_digest_is_caught_up_once(tmp_path: Path) -> None:
     script, out = recorder(tmp_path)
-    cfg = cfg_of(f'[notify]\ncommand = {json.dumps([sys.executable, str(script), str(out)])}\ndigest = "daily"\n'
-                 'digest_at = "08:00"\n[cost]\nhourly = 60\n', tmp_path)  # fmt: skip
+    cfg = cfg_of(
+        f'[notify]\ncommand = {json.dumps([sys.executable, str(script), str(out)])}\ndigest = "daily"\n'
+        'digest_at = "08:00"\n[cost]\nhourly = 60\n',
+        tmp_path,
+    )
     day = 1774310400.0  # 2026-03-24 00:00 UTC
     with Store.open(tmp_path / "s.db") as store:  # a day monitored, with one outage
         store.begin_session(day - 60)
@@ -389,8 +409,9 @@ def test_the_missed_digest_is_caught_up_once(tmp_path: Path) -> None:
 
 def test_only_the_kinds_and_durations_asked_for_are_queued(tmp_path: Path) -> None:
     script, out = recorder(tmp_path)
-    cfg = cfg_of(f"[notify]\ncommand = {json.dumps([sys.executable, str(script), str(out)])}\nmin_duration = 120\n",
-                 tmp_path)  # fmt: skip
+    cfg = cfg_of(
+        f"[notify]\ncommand = {json.dumps([sys.executable, str(script), str(out)])}\nmin_duration = 120\n", tmp_path
+    )
     h = Harness(cfg, tmp_path / "s.db", backoff=Backoff())
     try:
         short = Incident(Kind.OUTAGE, Cause.ISP, START, START + 119)
@@ -416,14 +437,17 @@ def test_notify_test_and_list(receiver: Receiver, tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path))
     closed = free_port()
     path = tmp_path / "netwatch.toml"
-    path.write_text(f'[probe]\nname = "office-pi"\n[notify]\nurls = ["json://{receiver.url}/hook", '
-                    f'"json://127.0.0.1:{closed}/hook"]\n[store]\npath = "{tmp_path / "s.db"}"\n')  # fmt: skip
+    path.write_text(
+        f'[probe]\nname = "office-pi"\n[notify]\nurls = ["json://{receiver.url}/hook", '
+        f'"json://127.0.0.1:{closed}/hook"]\n[store]\npath = "{tmp_path / "s.db"}"\n'
+    )
     code, out, err = invoke("notify", "test", "--config", str(path))
     assert code == ExitCode.NOTIFY == 10
     lines = out.splitlines()
     assert lines[0].startswith(f"OK      json://{receiver.url}/hook (") and lines[0].endswith(" ms)")
-    assert lines[1] == (f"FAILED  json://127.0.0.1:{closed}/hook: A Connection error occurred sending JSON "
-                        "notification to 127.0.0.1.")  # fmt: skip
+    assert lines[1] == (
+        f"FAILED  json://127.0.0.1:{closed}/hook: A Connection error occurred sending JSON notification to 127.0.0.1."
+    )
     assert err == "netwatch: 1 of 2 channel(s) failed\n"
     (post,) = receiver.received()
     assert post["body"]["title"] == "[netwatch] Test notification from office-pi"

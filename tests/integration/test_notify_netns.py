@@ -41,8 +41,16 @@ def posts(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The receiver's log of POSTs (one JSON line each), the receiver listening inside `internet`."""
     isp.add_host(RECEIVER)
     log = tmp_path_factory.mktemp("receiver") / "posts.jsonl"
-    argv = (sys.executable, str(HERE / "notify_receiver.py"), "--listen", RECEIVER, "--port", str(PORT), "--log",
-            str(log))  # fmt: skip
+    argv = (
+        sys.executable,
+        str(HERE / "notify_receiver.py"),
+        "--listen",
+        RECEIVER,
+        "--port",
+        str(PORT),
+        "--log",
+        str(log),
+    )
     proc = isp.popen("internet", *argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_line(proc, "ready")
@@ -104,8 +112,13 @@ timeout = 2
     with log.open("ab") as err:
         proc = net.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=err)
     try:
-        wait("notifications to start", lambda: f"notifications via json://{RECEIVER}:{PORT}/hook" in log.read_text(),
-             20, proc, log)  # fmt: skip
+        wait(
+            "notifications to start",
+            lambda: f"notifications via json://{RECEIVER}:{PORT}/hook" in log.read_text(),
+            20,
+            proc,
+            log,
+        )
         wait("the ISP hop", lambda: "ISP hop is " in log.read_text(), 20, proc, log)
         time.sleep(1.0)  # a few good rounds
         assert read_posts(posts) == []

@@ -76,8 +76,11 @@ def test_the_pdf_holds_the_key_numbers_and_every_incident(tools: None, tmp_path:
         "£",
     ):
         assert figure in flat, figure
-    rows = [line for line in text.splitlines() if line.strip()[:2].strip().isdigit() and ("Outage" in line or
-            "Degraded" in line)]  # fmt: skip
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.strip()[:2].strip().isdigit() and ("Outage" in line or "Degraded" in line)
+    ]
     assert len(rows) == len(report.incidents)
     for row, f in zip(rows, report.incidents, strict=True):
         start = datetime.fromtimestamp(f.start, LONDON).strftime("%H:%M:%S %Z")

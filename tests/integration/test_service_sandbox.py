@@ -157,8 +157,9 @@ commit_interval = 0.3
         "NETWATCH_STATE_DIR": str(tmp),
     }
     trace = tmp / "daemon.trace"
-    proc = strace(trace, sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env,
-                  stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = strace(
+        trace, sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=subprocess.DEVNULL
+    )
     try:
         while not listener.recv(4096).startswith(b"READY=1"):
             pass
@@ -191,9 +192,23 @@ def test_a_report_stays_inside_netwatch_report_service(traced_daemon: tuple[Path
         cfg = tmp_path / f"{name}.toml"
         cfg.write_text(f'[store]\npath = "{db}"\n')
         trace = tmp_path / f"{name}.trace"
-        proc = strace(trace, sys.executable, "-m", "netwatch", "report", "--config", str(cfg), "--since", "2026-11-01",
-                      "--format", "html", "--output-dir", str(tmp_path / "reports"),
-                      env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)}, stderr=subprocess.PIPE)  # fmt: skip
+        proc = strace(
+            trace,
+            sys.executable,
+            "-m",
+            "netwatch",
+            "report",
+            "--config",
+            str(cfg),
+            "--since",
+            "2026-11-01",
+            "--format",
+            "html",
+            "--output-dir",
+            str(tmp_path / "reports"),
+            env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)},
+            stderr=subprocess.PIPE,
+        )
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         Trace.read(trace).check(sandbox("netwatch-report.service"), f"netwatch report ({name})")

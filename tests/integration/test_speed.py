@@ -72,8 +72,16 @@ def stop(proc: subprocess.Popen[Any]) -> None:
 @pytest.fixture(scope="module")
 def http_server(isp: Isp) -> Iterator[str]:
     isp.add_host(HTTP_HOST)
-    proc = isp.popen("internet", sys.executable, str(HERE / "speed_http_server.py"), "--listen", HTTP_HOST,
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = isp.popen(
+        "internet",
+        sys.executable,
+        str(HERE / "speed_http_server.py"),
+        "--listen",
+        HTTP_HOST,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_line(proc, "ready")
         yield HTTP
@@ -124,12 +132,44 @@ def make_ca(directory: Path) -> tuple[Path, Path, Path]:
     )
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     for argv in (
-        ["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=netwatch test CA",
-         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            *ec,
+            "-keyout",
+            ca_key,
+            "-out",
+            ca,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=netwatch test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
         ["openssl", "req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=www.speedtest.net"],
-        ["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert,
-         "-days", "2", "-extfile", ext],
-    ):  # fmt: skip
+        [
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            csr,
+            "-CA",
+            ca,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
+            "-out",
+            cert,
+            "-days",
+            "2",
+            "-extfile",
+            ext,
+        ],
+    ):
         subprocess.run([str(a) for a in argv], check=True, capture_output=True, timeout=30)
     return ca, cert, key
 
@@ -146,9 +186,26 @@ def speedtest_net(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     fake.fail()
     fake.log.touch()
     isp.add_host(SPEEDTEST_HOST)
-    proc = isp.popen("internet", sys.executable, str(HERE / "fake_speedtest.py"), "--listen", SPEEDTEST_HOST,
-                     "--cert", str(cert), "--key", str(key), "--control", str(fake.control), "--log", str(fake.log),
-                     "--length", "3", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = isp.popen(
+        "internet",
+        sys.executable,
+        str(HERE / "fake_speedtest.py"),
+        "--listen",
+        SPEEDTEST_HOST,
+        "--cert",
+        str(cert),
+        "--key",
+        str(key),
+        "--control",
+        str(fake.control),
+        "--log",
+        str(fake.log),
+        "--length",
+        "3",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     hosts = Path("/etc/netns") / isp.home / "hosts"
     original = hosts.read_text()
     try:
@@ -193,8 +250,16 @@ def run_in_home(
     environ.update(env or {})
     spec = json.dumps({"chain": [list(link) for link in chain]})
     start = time.monotonic()
-    proc = net.popen("home", sys.executable, str(RUNNER), spec, env=environ,
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = net.popen(
+        "home",
+        sys.executable,
+        str(RUNNER),
+        spec,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_line(proc, "started", timeout=20)
         if sigterm_after is not None:
@@ -236,8 +301,12 @@ def test_iperf3_measures_a_20_mbit_line_within_15_percent(net: Isp, iperf_server
 @pytest.mark.netns
 def test_http_measures_a_20_mbit_line_within_15_percent(net: Isp, http_server: str) -> None:
     net.rate_limit("access", RATE_MBIT * 1000)
-    options = {"urls": [f"{http_server}/down?bytes={{bytes}}"], "upload_url": f"{http_server}/up",
-               "latency_url": f"{http_server}/latency", **HTTP_FAST}  # fmt: skip
+    options = {
+        "urls": [f"{http_server}/down?bytes={{bytes}}"],
+        "upload_url": f"{http_server}/up",
+        "latency_url": f"{http_server}/latency",
+        **HTTP_FAST,
+    }
     result = run_in_home(net, ("http", options)).last
     assert result.ok, result.error
     print(describe(result))
@@ -256,8 +325,13 @@ def test_http_measures_a_20_mbit_line_within_15_percent(net: Isp, http_server: s
 def test_http_plain_url_is_fetched_repeatedly_and_the_byte_cap_ends_the_test(net: Isp, http_server: str) -> None:
     net.rate_limit("access", RATE_MBIT * 1000)
     cap = 8_000_000  # half each way: 1.6 s at 20 Mbit/s of a 10 s test; /blob is 2 MiB, so streams fetch it again
-    options = {**HTTP_FAST, "urls": [f"{http_server}/blob"], "upload_url": f"{http_server}/up", "duration": 10,
-               "max_bytes": cap}  # fmt: skip
+    options = {
+        **HTTP_FAST,
+        "urls": [f"{http_server}/blob"],
+        "upload_url": f"{http_server}/up",
+        "duration": 10,
+        "max_bytes": cap,
+    }
     result = run_in_home(net, ("http", options)).last
     assert result.ok, result.error
     print(describe(result))
@@ -381,10 +455,12 @@ def test_refused_connections_are_failed_tests(net: Isp, iperf_server: str, http_
 def test_a_silent_server_times_out(net: Isp, http_server: str) -> None:
     run = run_in_home(
         net,
-        ("http", {**HTTP_FAST, "urls": [f"{http_server}/trickle"], "latency_url": f"{http_server}/latency",
-                  "timeout": 1}),
+        (
+            "http",
+            {**HTTP_FAST, "urls": [f"{http_server}/trickle"], "latency_url": f"{http_server}/latency", "timeout": 1},
+        ),
         ("http", {**HTTP_FAST, "urls": [f"{http_server}/blob"], "latency_url": f"{http_server}/stall", "timeout": 1}),
-    )  # fmt: skip
+    )
     trickle, stall = run.results
     assert trickle.error == f"download failed: {HTTP}:80 timed out"
     assert stall.error == f"latency test failed: {HTTP}:80 timed out"
@@ -408,8 +484,11 @@ def test_sigterm_cancels_a_running_test_within_a_second(net: Isp, backend: str, 
     env: dict[str, str] = {}
     options: dict[str, Any]
     if backend == "http":
-        options = {**HTTP_FAST, "urls": [f"{request.getfixturevalue('http_server')}/down?bytes={{bytes}}"],
-                   "duration": 60}  # fmt: skip
+        options = {
+            **HTTP_FAST,
+            "urls": [f"{request.getfixturevalue('http_server')}/down?bytes={{bytes}}"],
+            "duration": 60,
+        }
     elif backend == "iperf3":
         options = {"host": request.getfixturevalue("iperf_server"), "port": 5202, "duration": 60}
     else:  # the fake speedtest.net's tests last 3 s each way: SIGTERM arrives during the download

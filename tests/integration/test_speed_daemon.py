@@ -109,8 +109,9 @@ listen = "127.0.0.1:9850"
 """)
     log = tmp_path / "daemon.log"
     with log.open("ab") as err:
-        proc = isp.popen("home", sys.executable, "-c", LOWERED, "run", "--config", str(cfg), env=env_for(tmp_path),
-                         stderr=err)  # fmt: skip
+        proc = isp.popen(
+            "home", sys.executable, "-c", LOWERED, "run", "--config", str(cfg), env=env_for(tmp_path), stderr=err
+        )
     try:
 
         def slow_open() -> bool:
@@ -129,8 +130,9 @@ listen = "127.0.0.1:9850"
         assert speed is not None and within(speed / 1e6, RATE_KBIT / 1000), speed
 
         isp.cut("access")
-        wait("a skipped test", lambda: any("skipped: line down" in r.error for r in speed_results(store)), 15, proc,
-             log)  # fmt: skip
+        wait(
+            "a skipped test", lambda: any("skipped: line down" in r.error for r in speed_results(store)), 15, proc, log
+        )
         skipped = next(r for r in speed_results(store) if r.error.startswith("skipped"))
         assert skipped.error.startswith("skipped: line down (outage since ") and not skipped.ok
         isp.restore("access")

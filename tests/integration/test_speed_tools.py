@@ -38,13 +38,16 @@ def fake_binary(path: Path, script: str) -> str:
 
 
 def test_ookla_cli_output_becomes_a_result(tmp_path: Path) -> None:
-    binary = fake_binary(tmp_path / "speedtest", f"""
+    binary = fake_binary(
+        tmp_path / "speedtest",
+        f"""
 case "$1" in
   --version) echo "Speedtest by Ookla 1.2.0.84 (ea6b6773cf) Linux/x86_64-linux-musl 6.1.0 x86_64"; exit 0 ;;
 esac
 [ "$*" = "--format=json --accept-license --accept-gdpr --server-id=16620" ] || exit 9
 echo '{OOKLA_RESULT}'
-""")  # fmt: skip
+""",
+    )
     result = make_backend("ookla", {"binary": binary, "server_id": "16620"}).run(threading.Event())
     assert result.ok, result.error
     assert (result.tool, result.tool_version, result.server_id) == ("ookla", "1.2.0.84", "16620")
@@ -52,11 +55,14 @@ echo '{OOKLA_RESULT}'
 
 
 def test_ookla_limit_reached_and_impostors(tmp_path: Path) -> None:
-    limited = fake_binary(tmp_path / "limited", """
+    limited = fake_binary(
+        tmp_path / "limited",
+        """
 [ "$1" = --version ] && { echo "Speedtest by Ookla 1.2.0.84 (ea6b6773cf)"; exit 0; }
 printf '[2026-09-26 09:23:48.288] [error] Limit reached:\\n\\nSpeedtest CLI. Too many requests received.\\n' >&2
 exit 173
-""")  # fmt: skip
+""",
+    )
     result = make_backend("ookla", {"binary": limited}).run(threading.Event())
     assert not result.ok
     assert result.error == "Ookla speedtest: Limit reached: Speedtest CLI. Too many requests received."

@@ -101,8 +101,9 @@ def test_a_router_without_a_route_refuses_with_network_unreachable(
     result = from_home(isp, destination, privileged)
     assert hops(result) == [*PATHS[family][:2], refusing], result
     assert not result.reached
-    assert result.hops[-1].note == ("network unreachable (ICMP code 0)" if family == 4 else
-                                    "network unreachable (ICMPv6 code 0)")  # fmt: skip
+    assert result.hops[-1].note == (
+        "network unreachable (ICMP code 0)" if family == 4 else "network unreachable (ICMPv6 code 0)"
+    )
 
 
 @MODES
@@ -181,8 +182,12 @@ def test_cli_prints_the_hops(net: Isp, tmp_path: Path) -> None:
     done = net.run("home", *command)
     lines = done.stdout.splitlines()
     # The default destination is the first IPv4 anchor.
-    assert [line.split()[:2] for line in lines[:4]] == [["TTL", "ADDRESS"], ["1", GATEWAY], ["2", ISP_EDGE],
-                                                        ["3", ANCHORS[1]]]  # fmt: skip
+    assert [line.split()[:2] for line in lines[:4]] == [
+        ["TTL", "ADDRESS"],
+        ["1", GATEWAY],
+        ["2", ISP_EDGE],
+        ["3", ANCHORS[1]],
+    ]
     assert lines[1].endswith(" ms") and lines[3].endswith(" ms  destination")
     assert lines[4:] == ["", f"Reached {ANCHORS[1]} in 3 hops"] and done.stderr == ""
 

@@ -74,8 +74,9 @@ def filled(influxdb1: InfluxDB1, tmp_path_factory: pytest.TempPathFactory) -> Pa
     tmp = tmp_path_factory.mktemp("witness")
     influxdb1.create_database(DB)
     mine = [rnd(T0 + i, MINE, any(a <= T0 + i < b for a, b in OUTAGES)) for i in range(3600)]
-    incidents = [Incident(Kind.OUTAGE, Cause.UPSTREAM, a, b, round(b - a), ((Cause.UPSTREAM, round(b - a)),))
-                 for a, b in OUTAGES]  # fmt: skip
+    incidents = [
+        Incident(Kind.OUTAGE, Cause.UPSTREAM, a, b, round(b - a), ((Cause.UPSTREAM, round(b - a)),)) for a, b in OUTAGES
+    ]
     with Store.open(tmp / "office-1.db") as store:
         store.begin_session(T0)
         for r in mine:
@@ -90,8 +91,9 @@ def filled(influxdb1: InfluxDB1, tmp_path_factory: pytest.TempPathFactory) -> Pa
     # office-2's rounds fall between office-1's; it is stopped from 09:49:10 to 09:51:40 (office-1's fourth outage).
     running = [T0 + i + 0.37 for i in range(3600) if not 2950 <= i < 3100]
     lines += Points("office-2", HOURS).rounds_lines(theirs(at) for at in running)
-    lines += Points("office-3", HOURS).rounds_lines(rnd(T0 + i, (Target(Role.ANCHOR, "4.4.4.4"),), False)
-                                                    for i in range(3600))  # fmt: skip
+    lines += Points("office-3", HOURS).rounds_lines(
+        rnd(T0 + i, (Target(Role.ANCHOR, "4.4.4.4"),), False) for i in range(3600)
+    )
     for k in range(0, len(lines), 5000):
         influxdb1.write(lines[k : k + 5000], DB)
     return tmp
@@ -129,13 +131,21 @@ def verdicts(data: dict[str, Any]) -> list[tuple[str, int, int]]:
 def test_each_outage_gets_the_witness_verdict(influxdb1: InfluxDB1, filled: Path, source: str) -> None:
     data, err = report(config_file(filled, influxdb1, "office-2"), "--source", source)
     assert err == ""
-    assert data["witness"] == {"probe": "office-2", "asked": True, "reason": None, "anchors": ["1.1.1.1", "8.8.8.8"],
-                               "threshold_percent": 90, "own_line_percent": 50}  # fmt: skip
+    assert data["witness"] == {
+        "probe": "office-2",
+        "asked": True,
+        "reason": None,
+        "anchors": ["1.1.1.1", "8.8.8.8"],
+        "threshold_percent": 90,
+        "own_line_percent": 50,
+    }
     assert verdicts(data) == [("reached", 120, 118), ("lost", 100, 0), ("witness_down", 90, 0), ("no_data", 0, 0)]
     assert data["incidents"][2]["witness"]["own_line_down_rounds"] == 80  # router 10 + ISP hop 70 of its 90 rounds
     first = data["incidents"][0]["witness"]
-    assert first["anchors"] == [{"address": "1.1.1.1", "probed": 120, "reached": 118},
-                                {"address": "8.8.8.8", "probed": 120, "reached": 118}]  # fmt: skip
+    assert first["anchors"] == [
+        {"address": "1.1.1.1", "probed": 120, "reached": 118},
+        {"address": "8.8.8.8", "probed": 120, "reached": 118},
+    ]
     assert first["summary"] == (
         "witness office-2 reached 2 of the 2 same anchors in 118 of 120 rounds during the outage: the anchors were up, "
         "so the fault was on this line"
@@ -194,8 +204,14 @@ def test_an_unknown_witness_is_not_asked_and_says_which_probes_there_are(influxd
         "office-1, office-2, office-3: check [report] witness"
     )
     assert err == f"netwatch: warning: witness office-9 not asked: {reason}\n"
-    assert data["witness"] == {"probe": "office-9", "asked": False, "reason": reason, "anchors": [],
-                               "threshold_percent": 90, "own_line_percent": 50}  # fmt: skip
+    assert data["witness"] == {
+        "probe": "office-9",
+        "asked": False,
+        "reason": reason,
+        "anchors": [],
+        "threshold_percent": 90,
+        "own_line_percent": 50,
+    }
     assert {i["witness"]["summary"] for i in data["incidents"]} == {f"witness office-9 not asked: {reason}"}
 
 
@@ -251,9 +267,21 @@ class Counting(InfluxQL):
 def test_many_outages_are_asked_in_a_few_requests_and_answered_in_order(influxdb1: InfluxDB1, filled: Path) -> None:
     """200 windows of 10 s over office-2's hour: batched (several statements per request, 4 requests at a time),
     each answer lands on its own window; the blip at 09:10:50 and the outage at 09:30 show where they are."""
-    cfg = InfluxConfig(url=influxdb1.url, api="v1", org="", bucket="", token="", token_file=None, database=DB,
-                       retention_policy="", username=influxdb1.username, password=influxdb1.password,
-                       password_file=None, batch_size=5000, timeout=5.0)  # fmt: skip
+    cfg = InfluxConfig(
+        url=influxdb1.url,
+        api="v1",
+        org="",
+        bucket="",
+        token="",
+        token_file=None,
+        database=DB,
+        retention_policy="",
+        username=influxdb1.username,
+        password=influxdb1.password,
+        password_file=None,
+        batch_size=5000,
+        timeout=5.0,
+    )
     source = WitnessSource(cfg, "office-2")
     source.ql = Counting(cfg)
     windows = [(T0 + 10 * k, T0 + 10 * k + 10) for k in range(200)]
@@ -269,11 +297,25 @@ def test_many_outages_are_asked_in_a_few_requests_and_answered_in_order(influxdb
 
 def test_the_witness_own_causes_are_read_from_its_status_points(influxdb1: InfluxDB1, filled: Path) -> None:
     """office-1's third outage, 09:40:00-09:41:30, in three windows: office-2's router, its ISP hop, then upstream."""
-    cfg = InfluxConfig(url=influxdb1.url, api="v1", org="", bucket="", token="", token_file=None, database=DB,
-                       retention_policy="", username=influxdb1.username, password=influxdb1.password,
-                       password_file=None, batch_size=5000, timeout=5.0)  # fmt: skip
+    cfg = InfluxConfig(
+        url=influxdb1.url,
+        api="v1",
+        org="",
+        bucket="",
+        token="",
+        token_file=None,
+        database=DB,
+        retention_policy="",
+        username=influxdb1.username,
+        password=influxdb1.password,
+        password_file=None,
+        batch_size=5000,
+        timeout=5.0,
+    )
     windows = [(T0 + 2400, T0 + 2410), (T0 + 2410, T0 + 2480), (T0 + 2480, T0 + 2490)]
     got = WitnessSource(cfg, "office-2").counts(windows, ["1.1.1.1", "8.8.8.8"])
     assert [(c.rounds, c.reached_rounds, c.local_rounds, c.isp_rounds) for c in got] == [
-        (10, 0, 10, 0), (70, 0, 0, 70), (10, 0, 0, 0),
-    ]  # fmt: skip
+        (10, 0, 10, 0),
+        (70, 0, 0, 70),
+        (10, 0, 0, 0),
+    ]

@@ -42,8 +42,10 @@ def test_ninety_percent_of_the_maximum_reached_on_one_day_only_is_a_deviation() 
     ev = evaluate(campaign([day(95.0, 91.0), day(89.99), day(80.0)]), Contract(100.0, 0, 0), NONE)
     assert ev.download.criteria[0].deviation is True
     assert ev.download.deviation is True and ev.deviation is True
-    assert ev.verdict == "significant deviation from the contract: download (maximum); upload not decided (no speed " \
-        "stated in [plan])"  # fmt: skip
+    assert (
+        ev.verdict == "significant deviation from the contract: download (maximum); upload not decided (no speed "
+        "stated in [plan])"
+    )
 
 
 def test_ninety_percent_of_an_awkward_maximum_is_reached_despite_floating_point() -> None:
@@ -105,8 +107,9 @@ def test_a_contract_stating_no_speed_says_so() -> None:
 
 
 def test_no_deviation_anywhere() -> None:
-    ev = evaluate(campaign([day(fill=95.0), day(fill=95.0), day(fill=95.0)]), Contract(100, 90, 50),
-                  Contract(10, 10, 5))  # fmt: skip
+    ev = evaluate(
+        campaign([day(fill=95.0), day(fill=95.0), day(fill=95.0)]), Contract(100, 90, 50), Contract(10, 10, 5)
+    )
     assert ev.deviation is False and ev.complete
     assert ev.verdict == "no significant deviation from the contract"
 

@@ -17,10 +17,20 @@ from netwatch.campaign.planner import Schedule, Slot, Window, check, plan, viola
 from netwatch.errors import CampaignError
 
 ZONES = (
-    "UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Santiago", "America/St_Johns",
-    "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kathmandu", "Pacific/Apia", "Africa/Casablanca",
-    "Asia/Tehran", "Pacific/Kiritimati",
-)  # fmt: skip
+    "UTC",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Santiago",
+    "America/St_Johns",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "Asia/Kathmandu",
+    "Pacific/Apia",
+    "Africa/Casablanca",
+    "Asia/Tehran",
+    "Pacific/Kiritimati",
+)
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -77,8 +87,12 @@ def test_the_planner_never_breaks_the_procedure(start: date, zone: str, window: 
 
 
 @settings(max_examples=100, deadline=None)
-@given(now=st.integers(1_600_000_000, 2_000_000_000), zone=st.sampled_from(ZONES), window=windows(),
-       seed=st.integers(0, 2**32))  # fmt: skip
+@given(
+    now=st.integers(1_600_000_000, 2_000_000_000),
+    zone=st.sampled_from(ZONES),
+    window=windows(),
+    seed=st.integers(0, 2**32),
+)
 def test_a_plan_starting_today_begins_after_now(now: int, zone: str, window: Window, seed: int) -> None:
     today = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(zone)).date()
     schedule = plan(today, zone, window, random.Random(seed), not_before=float(now))
@@ -112,14 +126,23 @@ def test_no_three_days_within_fourteen_is_an_error() -> None:
     ("text", "message"),
     [
         ("8-22", "--window '8-22' is not a time range: give it as HH:MM-HH:MM in local time, e.g. 08:00-22:00"),
-        ("08:00-24:00", "--window '08:00-24:00' has a time that does not exist (24:00 and later): give it as "
-         "HH:MM-HH:MM in local time, e.g. 08:00-22:00"),
-        ("08:00-11:39", "--window 08:00-11:39 is 3 h 39 min long; 10 measurements a day need at least 3 h 40 min "
-         "(5 minutes apart, 3 hours between the 5th and the 6th): widen --window"),
-        ("22:00-08:00", "--window 22:00-08:00 is 0 s long; 10 measurements a day need at least 3 h 40 min "
-         "(5 minutes apart, 3 hours between the 5th and the 6th): widen --window"),
+        (
+            "08:00-24:00",
+            "--window '08:00-24:00' has a time that does not exist (24:00 and later): give it as "
+            "HH:MM-HH:MM in local time, e.g. 08:00-22:00",
+        ),
+        (
+            "08:00-11:39",
+            "--window 08:00-11:39 is 3 h 39 min long; 10 measurements a day need at least 3 h 40 min "
+            "(5 minutes apart, 3 hours between the 5th and the 6th): widen --window",
+        ),
+        (
+            "22:00-08:00",
+            "--window 22:00-08:00 is 0 s long; 10 measurements a day need at least 3 h 40 min "
+            "(5 minutes apart, 3 hours between the 5th and the 6th): widen --window",
+        ),
     ],
-)  # fmt: skip
+)
 def test_window_errors(text: str, message: str) -> None:
     with pytest.raises(CampaignError) as err:
         Window.parse(text)
@@ -148,8 +171,11 @@ def tight(days: tuple[date, ...] = DAYS) -> list[float]:
 
 def test_the_tightest_valid_schedule_passes() -> None:
     assert check(tight(), "Europe/Berlin") == []
-    schedule = Schedule("Europe/Berlin", planner.DEFAULT_WINDOW,
-                        tuple(Slot(i, planner.local_day(a, BERLIN), a) for i, a in enumerate(tight())))  # fmt: skip
+    schedule = Schedule(
+        "Europe/Berlin",
+        planner.DEFAULT_WINDOW,
+        tuple(Slot(i, planner.local_day(a, BERLIN), a) for i, a in enumerate(tight())),
+    )
     assert violations(schedule) == []
 
 
@@ -225,6 +251,11 @@ def test_days_are_local_calendar_days() -> None:
 
 def test_span_in_words() -> None:
     assert [planner.span(s) for s in (0, 59.6, 300, 3 * 3600 - 60, 3 * 3600, 86400 + 1)] == [
-        "0 s", "1 min", "5 min", "2 h 59 min", "3 h", "24 h 1 s",
-    ]  # fmt: skip
+        "0 s",
+        "1 min",
+        "5 min",
+        "2 h 59 min",
+        "3 h",
+        "24 h 1 s",
+    ]
     assert planner.span(-timedelta(minutes=2).total_seconds()) == "-2 min"

@@ -73,8 +73,9 @@ class FakeBackend:
             return SpeedResult(at=at, backend=self.name, tool="fake", error=CANCELLED)
         if self.runs <= self.failures:
             return SpeedResult(at=at, backend=self.name, tool="fake", error="server unreachable")
-        return SpeedResult(at=at, backend=self.name, tool="fake", download_mbps=90.0 + self.runs % 7,
-                           upload_mbps=38.5, ok=True)  # fmt: skip
+        return SpeedResult(
+            at=at, backend=self.name, tool="fake", download_mbps=90.0 + self.runs % 7, upload_mbps=38.5, ok=True
+        )
 
 
 @pytest.fixture
@@ -241,10 +242,12 @@ def test_a_run_whose_campaign_was_replaced_while_it_waited_stops_without_measuri
 def test_a_run_whose_slot_another_process_measured_stops_without_measuring_it_again(store: Store) -> None:
     campaign = planned(store)
     first = campaign.slots[0]
-    theirs = SpeedResult(at=first.planned - 600, backend="other", tool="fake", download_mbps=80.0, upload_mbps=30.0,
-                         ok=True)  # fmt: skip
-    clock = MeddlingClock(first.planned - 3600, store.path,
-                          lambda other: other.campaign_attempts(first.id, [theirs], done=True))  # fmt: skip
+    theirs = SpeedResult(
+        at=first.planned - 600, backend="other", tool="fake", download_mbps=80.0, upload_mbps=30.0, ok=True
+    )
+    clock = MeddlingClock(
+        first.planned - 3600, store.path, lambda other: other.campaign_attempts(first.id, [theirs], done=True)
+    )
     backend = FakeBackend(clock)
     with pytest.raises(CampaignError) as err:
         go(store, campaign, clock, backend)

@@ -31,10 +31,25 @@ def rnd(at: float, rtt: float | None = 1.0) -> Round:
 
 def speed(at: float) -> SpeedResult:
     return SpeedResult(
-        at=at, backend="http", tool="netwatch-http", tool_version="1", server="s", server_id="1", result_url="",
-        download_mbps=20.0, upload_mbps=5.0, latency_ms=10.0, loaded_latency_ms=30.0, jitter_ms=1.0,
-        bytes_used=1000, external_ip="", ok=True, error="", raw="{}", duration_s=10.0,
-    )  # fmt: skip
+        at=at,
+        backend="http",
+        tool="netwatch-http",
+        tool_version="1",
+        server="s",
+        server_id="1",
+        result_url="",
+        download_mbps=20.0,
+        upload_mbps=5.0,
+        latency_ms=10.0,
+        loaded_latency_ms=30.0,
+        jitter_ms=1.0,
+        bytes_used=1000,
+        external_ip="",
+        ok=True,
+        error="",
+        raw="{}",
+        duration_s=10.0,
+    )
 
 
 OUTAGE = Incident(Kind.OUTAGE, Cause.ISP, T0 + 20, None, 3, ((Cause.ISP, 3),), "gateway 3/3, ISP hop 0/3")

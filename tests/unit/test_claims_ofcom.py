@@ -32,13 +32,29 @@ def outage(start: float, end: float | None, cause: Cause = Cause.ISP) -> Inciden
     return Incident(Kind.OUTAGE, cause, start, end)
 
 
-def uk(tickets: list[Ticket], incidents: list[Incident], *, region: str = "ENG", since: float | None = None,
-       until: float | None = None, overrides: dict[str, float] | None = None,
-       coverage: list[Coverage] | None = None) -> Claims:  # fmt: skip
-    claims = claims_for("uk-ofcom", since=at(2023, 12, 1) if since is None else since,
-                        until=at(2025, 1, 1) if until is None else until, incidents=incidents, tickets=tickets,
-                        speeds=[], plan=PLAN, timezone=TZ, region=region, overrides=overrides or {},
-                        coverage=coverage)  # fmt: skip
+def uk(
+    tickets: list[Ticket],
+    incidents: list[Incident],
+    *,
+    region: str = "ENG",
+    since: float | None = None,
+    until: float | None = None,
+    overrides: dict[str, float] | None = None,
+    coverage: list[Coverage] | None = None,
+) -> Claims:
+    claims = claims_for(
+        "uk-ofcom",
+        since=at(2023, 12, 1) if since is None else since,
+        until=at(2025, 1, 1) if until is None else until,
+        incidents=incidents,
+        tickets=tickets,
+        speeds=[],
+        plan=PLAN,
+        timezone=TZ,
+        region=region,
+        overrides=overrides or {},
+        coverage=coverage,
+    )
     assert claims is not None
     return claims
 
@@ -73,8 +89,12 @@ def test_repair_one_second_later_pays_one_day() -> None:
     )
     item = claims.items[0]
     assert (item.rule, item.item, item.pack, item.currency, item.overridden) == (
-        "Ofcom automatic compensation: delayed repair following loss of service", "delayed_repair_per_day",
-        "uk-ofcom", "GBP", False)  # fmt: skip
+        "Ofcom automatic compensation: delayed repair following loss of service",
+        "delayed_repair_per_day",
+        "uk-ofcom",
+        "GBP",
+        False,
+    )
     assert item.source.url.startswith("https://www.ofcom.org.uk/")
 
 
@@ -162,8 +182,17 @@ def test_a_pack_may_price_each_day_at_its_own_rate() -> None:
 
     text = (Path(loader.__file__).parent / "packs" / "uk-ofcom.toml").read_text(encoding="utf-8")
     pack = loader.parse(text.replace('rate_date = "reported"', 'rate_date = "day"'), "uk-ofcom.toml")
-    items = ofcom.delayed_repairs(pack, since=at(2023, 12, 1), until=at(2025, 1, 1), incidents=SPAN[1],
-                                  tickets=SPAN[0], zone=ZoneInfo(TZ), region="ENG", overrides={}, notes=[])  # fmt: skip
+    items = ofcom.delayed_repairs(
+        pack,
+        since=at(2023, 12, 1),
+        until=at(2025, 1, 1),
+        incidents=SPAN[1],
+        tickets=SPAN[0],
+        zone=ZoneInfo(TZ),
+        region="ENG",
+        overrides={},
+        notes=[],
+    )
     assert [(i.quantity, i.rate, i.amount) for i in items] == [(4, 9.33, 37.32), (3, 9.76, 29.28)]
     assert items[1].explanation.startswith(
         "Delayed repair, ticket ABC123: 3 calendar days \u00d7 £9.76 = £29.28 (Mon 1 Apr 2024 to Wed 3 Apr 2024; "
@@ -222,9 +251,12 @@ def test_an_outage_that_began_before_the_report_is_the_tickets() -> None:
 def test_flaps_are_one_fault_but_a_day_back_up_is_a_repair() -> None:
     # Down Mon 09:00-Tue 10:00, back 30 min, down Tue 10:30-Thu 12:00, back 20 min, down Thu 12:20-Fri 06:00: one
     # fault repaired Fri 06:00 (Thu and Fri paid). Up all Saturday, then down Sun 10 Mar: a new fault, not this one.
-    flaps = [outage(at(2024, 3, 4, 9), at(2024, 3, 5, 10)), outage(at(2024, 3, 5, 10, 30), at(2024, 3, 7, 12)),
-             outage(at(2024, 3, 7, 12, 20), at(2024, 3, 8, 6)),
-             outage(at(2024, 3, 10, 9), at(2024, 3, 11, 12))]  # fmt: skip
+    flaps = [
+        outage(at(2024, 3, 4, 9), at(2024, 3, 5, 10)),
+        outage(at(2024, 3, 5, 10, 30), at(2024, 3, 7, 12)),
+        outage(at(2024, 3, 7, 12, 20), at(2024, 3, 8, 6)),
+        outage(at(2024, 3, 10, 9), at(2024, 3, 11, 12)),
+    ]
     claims = uk([Ticket("T", MON_10)], flaps)
     assert lines(claims) == [(2, 9.33, 18.66)]
     assert "service back Fri 8 Mar 2024 06:00 (measured; 3 outage(s) since the report)" in claims.items[0].explanation
@@ -247,8 +279,12 @@ def test_a_day_netwatch_did_not_see_is_listed_not_paid() -> None:
 def test_repair_from_the_ticket_inside_unmonitored_time() -> None:
     # Down from Mon 09:00 until monitoring stopped Thu 12:00; the owner says fixed Fri 12:00, while netwatch was off.
     seen = [Coverage(at(2024, 3, 4), at(2024, 3, 7, 12)), Coverage(at(2024, 3, 11), at(2024, 3, 12))]
-    claims = uk([Ticket("T", MON_10, fixed=at(2024, 3, 8, 12))], [outage(at(2024, 3, 4, 9), at(2024, 3, 7, 12))],
-                coverage=seen, until=at(2024, 3, 12))  # fmt: skip
+    claims = uk(
+        [Ticket("T", MON_10, fixed=at(2024, 3, 8, 12))],
+        [outage(at(2024, 3, 4, 9), at(2024, 3, 7, 12))],
+        coverage=seen,
+        until=at(2024, 3, 12),
+    )
     assert lines(claims) == [(1, 9.33, 9.33)]  # Thu; Fri was not seen
     assert "repaired Fri 8 Mar 2024 12:00 according to the ticket (netwatch was not running then)" in (
         claims.items[0].explanation
@@ -259,8 +295,9 @@ def test_repair_from_the_ticket_inside_unmonitored_time() -> None:
 def test_a_ticket_reported_before_monitoring_began() -> None:
     # Reported Mon 10:00, netwatch started Wed 09:00 with the line down until Fri 12:00: Thu and Fri are paid.
     seen = [Coverage(at(2024, 3, 6, 9), at(2024, 3, 12))]
-    claims = uk([Ticket("EARLY", MON_10)], [outage(at(2024, 3, 6, 9), at(2024, 3, 8, 12))], coverage=seen,
-                until=at(2024, 3, 12))  # fmt: skip
+    claims = uk(
+        [Ticket("EARLY", MON_10)], [outage(at(2024, 3, 6, 9), at(2024, 3, 8, 12))], coverage=seen, until=at(2024, 3, 12)
+    )
     assert lines(claims) == [(2, 9.33, 18.66)]
 
 
@@ -296,8 +333,12 @@ def test_days_outside_the_period_belong_to_another_period() -> None:
 
 
 def test_unverified_uprating_is_said() -> None:
-    claims = uk([Ticket("T", at(2025, 5, 5, 10))], [outage(at(2025, 5, 5, 9), at(2025, 5, 8, 12))],
-                since=at(2025, 5, 1), until=at(2025, 6, 1))  # fmt: skip
+    claims = uk(
+        [Ticket("T", at(2025, 5, 5, 10))],
+        [outage(at(2025, 5, 5, 9), at(2025, 5, 8, 12))],
+        since=at(2025, 5, 1),
+        until=at(2025, 6, 1),
+    )
     assert lines(claims) == [(1, 9.76, 9.76)]
     assert claims.notes[0] == (
         "No uprating of delayed_repair_per_day published from Tue 1 Apr 2025 was verified; the last verified "
@@ -333,9 +374,11 @@ NOV_10 = at(2024, 11, 4, 10)
 def test_a_name_service_failure_keeps_the_fault_open_but_its_days_are_not_paid() -> None:
     # isp Mon 4 09:00-Fri 8 23:00, dns Fri 8 23:00-Sun 10 01:00, isp Sun 10 01:00-Tue 12 00:00. The dns hours do not
     # end the fault (the provider answers for them), but Sat 9, down only from dns, is not a total loss of service.
-    down = [outage(at(2024, 11, 4, 9), at(2024, 11, 8, 23)),
-            outage(at(2024, 11, 8, 23), at(2024, 11, 10, 1), Cause.DNS),
-            outage(at(2024, 11, 10, 1), at(2024, 11, 12))]  # fmt: skip
+    down = [
+        outage(at(2024, 11, 4, 9), at(2024, 11, 8, 23)),
+        outage(at(2024, 11, 8, 23), at(2024, 11, 10, 1), Cause.DNS),
+        outage(at(2024, 11, 10, 1), at(2024, 11, 12)),
+    ]
     claims = uk([Ticket("T", NOV_10)], down)
     assert lines(claims) == [(2, 9.76, 19.52), (2, 9.76, 19.52)]  # Thu 7, Fri 8; Sun 10, Mon 11
     assert claims.notes[0] == (
@@ -347,8 +390,9 @@ def test_a_name_service_failure_keeps_the_fault_open_but_its_days_are_not_paid()
 def test_an_outage_netwatch_did_not_see_is_not_down() -> None:
     # One outage Mon 4 09:00-Fri 15 00:00 as recorded, but netwatch was off from Fri 8 00:00 to Tue 12 00:00.
     seen = [Coverage(at(2024, 11, 1), at(2024, 11, 8)), Coverage(at(2024, 11, 12), at(2024, 11, 20))]
-    claims = uk([Ticket("T", NOV_10)], [outage(at(2024, 11, 4, 9), at(2024, 11, 15))], coverage=seen,
-                until=at(2024, 11, 20))  # fmt: skip
+    claims = uk(
+        [Ticket("T", NOV_10)], [outage(at(2024, 11, 4, 9), at(2024, 11, 15))], coverage=seen, until=at(2024, 11, 20)
+    )
     assert lines(claims) == [(1, 9.76, 9.76), (3, 9.76, 29.28)]  # Thu 7; Tue 12 to Thu 14
     assert "netwatch was not running on Fri 8 Nov 2024 to Mon 11 Nov 2024" in claims.notes[0]
 

@@ -39,31 +39,58 @@ def test_every_shipped_pack_loads_with_sources_and_dates() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("{ from = 2022-04-01, amount = 8.40", '{ from = "2022-04-01", amount = 8.40',
-         "amounts.delayed_repair_per_day.rates[2].from: must be a date, not a string"),
-        ("{ from = 2022-04-01, amount = 8.40", "{ from = 2020-04-01, amount = 8.40",
-         "amounts.delayed_repair_per_day.rates[2].from: must be after the previous rate's date (2021-04-01)"),
-        ("amount = 8.40, source = \"uprating-2022\"", "amount = -8.40, source = \"uprating-2022\"",
-         "amounts.delayed_repair_per_day.rates[2].amount: must be a finite number, 0 or more, got -8.4"),
-        ('amount = 8.40, source = "uprating-2022"', 'amount = 8.40, source = "uprating-2222"',
-         'amounts.delayed_repair_per_day.rates[2].source: names no entry of [sources]: "uprating-2222"; known: '
-         "autocomp, speeds-code, uprating-2021, uprating-2022, uprating-2023, uprating-2024"),
-        ('causes = ["isp", "upstream"]', 'causes = ["isp", "local"]',
-         "causes[1]: must not be \"local\": a fault on the owner's side is never the provider's"),
-        ("working_days = 2\n", "working_days = \"two\"\n", "repair.working_days: must be an integer, not a string"),
-        ('amount = "delayed_repair_per_day"', 'amount = "delayed_repair"',
-         'repair.amount: names no entry of [amounts]: "delayed_repair"; known: delayed_provision_per_day, '
-         "delayed_repair_per_day, missed_appointment"),
-        ('business_peak = "12:00-14:00"', 'business_peak = "12-14"',
-         'speeds.business_peak: must be "HH:MM-HH:MM", got "12-14"'),
+        (
+            "{ from = 2022-04-01, amount = 8.40",
+            '{ from = "2022-04-01", amount = 8.40',
+            "amounts.delayed_repair_per_day.rates[2].from: must be a date, not a string",
+        ),
+        (
+            "{ from = 2022-04-01, amount = 8.40",
+            "{ from = 2020-04-01, amount = 8.40",
+            "amounts.delayed_repair_per_day.rates[2].from: must be after the previous rate's date (2021-04-01)",
+        ),
+        (
+            'amount = 8.40, source = "uprating-2022"',
+            'amount = -8.40, source = "uprating-2022"',
+            "amounts.delayed_repair_per_day.rates[2].amount: must be a finite number, 0 or more, got -8.4",
+        ),
+        (
+            'amount = 8.40, source = "uprating-2022"',
+            'amount = 8.40, source = "uprating-2222"',
+            'amounts.delayed_repair_per_day.rates[2].source: names no entry of [sources]: "uprating-2222"; known: '
+            "autocomp, speeds-code, uprating-2021, uprating-2022, uprating-2023, uprating-2024",
+        ),
+        (
+            'causes = ["isp", "upstream"]',
+            'causes = ["isp", "local"]',
+            "causes[1]: must not be \"local\": a fault on the owner's side is never the provider's",
+        ),
+        ("working_days = 2\n", 'working_days = "two"\n', "repair.working_days: must be an integer, not a string"),
+        (
+            'amount = "delayed_repair_per_day"',
+            'amount = "delayed_repair"',
+            'repair.amount: names no entry of [amounts]: "delayed_repair"; known: delayed_provision_per_day, '
+            "delayed_repair_per_day, missed_appointment",
+        ),
+        (
+            'business_peak = "12:00-14:00"',
+            'business_peak = "12-14"',
+            'speeds.business_peak: must be "HH:MM-HH:MM", got "12-14"',
+        ),
         ('id = "uk-ofcom"', 'id = "uk"', 'id: must be the file name without .toml ("uk-ofcom"), got "uk"'),
-        ('currency = "GBP"', 'currency = "gbp"',
-         'currency: must be an ISO 4217 code of three capital letters, got "gbp"'),
-        ("exit_after_days = 30\n", "exit_after_days = 30\nexit_after = 30\n",
-         "speeds.exit_after: unknown key; valid keys are: business_peak, effective_from, exit_after_days, "
-         "residential_peak, source, title"),
+        (
+            'currency = "GBP"',
+            'currency = "gbp"',
+            'currency: must be an ISO 4217 code of three capital letters, got "gbp"',
+        ),
+        (
+            "exit_after_days = 30\n",
+            "exit_after_days = 30\nexit_after = 30\n",
+            "speeds.exit_after: unknown key; valid keys are: business_peak, effective_from, exit_after_days, "
+            "residential_peak, source, title",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_broken_pack_names_file_and_key(old: str, new: str, message: str) -> None:
     with pytest.raises(PackError) as err:
         parse(broken(old, new), FILE)
@@ -85,7 +112,9 @@ def test_missing_section_and_syntax_error() -> None:
 def test_pack_items_on_a_date_with_overrides() -> None:
     items = {item.item: item for item in pack_items("uk-ofcom", date(2024, 3, 31), {"missed_appointment": 40.0})}
     assert (items["delayed_repair_per_day"].amount, items["delayed_repair_per_day"].effective_from) == (
-        9.33, date(2023, 4, 1))  # fmt: skip
+        9.33,
+        date(2023, 4, 1),
+    )
     assert (items["missed_appointment"].amount, items["missed_appointment"].overridden) == (40.0, True)
     assert pack_items("uk-ofcom", date(2024, 4, 1), {})[0].amount == 9.76
     assert pack_items("uk-ofcom", date(2025, 6, 1), {})[0].unverified
@@ -101,33 +130,59 @@ def test_check_overrides_messages() -> None:
     assert check_overrides("uk-ofcom", {"delayed_repair_per_day": 10.0, "missed_appointment": 30}) == []
     bad = {"delayed_repair": 10.0, "missed_appointment": "30", "x": True, "delayed_provision_per_day": -1.0}
     assert check_overrides("uk-ofcom", bad) == [
-        ("claims.amounts.delayed_repair", 'is not an amount of the "uk-ofcom" rules',
-         'did you mean "delayed_repair_per_day"?'),
-        ("claims.amounts.missed_appointment", 'must be a number, not a string ("30")',
-         "write the amount in GBP, e.g. missed_appointment = 30.49"),
-        ("claims.amounts.x", 'is not an amount of the "uk-ofcom" rules',
-         "use one of: delayed_repair_per_day, missed_appointment, delayed_provision_per_day"),
-        ("claims.amounts.delayed_provision_per_day", "must be a finite amount of 0 or more, got -1.0",
-         "write the amount in GBP, e.g. delayed_provision_per_day = 6.10"),
-    ]  # fmt: skip
+        (
+            "claims.amounts.delayed_repair",
+            'is not an amount of the "uk-ofcom" rules',
+            'did you mean "delayed_repair_per_day"?',
+        ),
+        (
+            "claims.amounts.missed_appointment",
+            'must be a number, not a string ("30")',
+            "write the amount in GBP, e.g. missed_appointment = 30.49",
+        ),
+        (
+            "claims.amounts.x",
+            'is not an amount of the "uk-ofcom" rules',
+            "use one of: delayed_repair_per_day, missed_appointment, delayed_provision_per_day",
+        ),
+        (
+            "claims.amounts.delayed_provision_per_day",
+            "must be a finite amount of 0 or more, got -1.0",
+            "write the amount in GBP, e.g. delayed_provision_per_day = 6.10",
+        ),
+    ]
     assert check_overrides("none", {"missed_appointment": 30.0}) == [
-        ("claims.amounts", 'is set but claims.rules is "none"',
-         'set claims.rules to "uk-ofcom" or "de-tkg", or remove [claims.amounts]'),
-    ]  # fmt: skip
+        (
+            "claims.amounts",
+            'is set but claims.rules is "none"',
+            'set claims.rules to "uk-ofcom" or "de-tkg", or remove [claims.amounts]',
+        ),
+    ]
     assert check_overrides("us-fcc", {"missed_appointment": 30.0}) == [
         ("claims.amounts", 'is set but the "us-fcc" rules have no amounts', "remove [claims.amounts]"),
     ]
     assert check_overrides("de-tkg", {"missed_appointment": True}) == [
-        ("claims.amounts.missed_appointment", "must be a number, not a boolean (true)",
-         "write the amount in EUR, e.g. missed_appointment = 10.00"),
-    ]  # fmt: skip
+        (
+            "claims.amounts.missed_appointment",
+            "must be a number, not a boolean (true)",
+            "write the amount in EUR, e.g. missed_appointment = 10.00",
+        ),
+    ]
     assert check_overrides("fr-arcep", {"x": 1.0}) == []
 
 
 def test_claims_for_none_unknown_and_bad_overrides() -> None:
     plan = PlanConfig("X", "", 30.0, 0.0, 80.0, 20.0)
-    args = {"since": 0.0, "until": 1.0, "incidents": [], "tickets": [], "speeds": [], "plan": plan,
-            "timezone": "UTC", "region": ""}  # fmt: skip
+    args = {
+        "since": 0.0,
+        "until": 1.0,
+        "incidents": [],
+        "tickets": [],
+        "speeds": [],
+        "plan": plan,
+        "timezone": "UTC",
+        "region": "",
+    }
     assert claims_for("none", overrides={}, **args) is None  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r'^unknown rule pack "fr-arcep"; known: none, uk-ofcom, de-tkg, us-fcc$'):
         claims_for("fr-arcep", overrides={}, **args)  # type: ignore[arg-type]

@@ -17,16 +17,30 @@ def utc(*parts: int) -> float:
 
 
 def speed(at: float, down: float, up: float | None = None, latency: float | None = None) -> SpeedResult:
-    return SpeedResult(at=at, backend="http", tool="netwatch-http", download_mbps=down, upload_mbps=up,
-                       latency_ms=latency, ok=True)  # fmt: skip
+    return SpeedResult(
+        at=at, backend="http", tool="netwatch-http", download_mbps=down, upload_mbps=up, latency_ms=latency, ok=True
+    )
 
 
-def checks(rules: str, speeds: list[SpeedResult], plan: PlanConfig, tickets: list[Ticket] | None = None,
-           incidents: list[Incident] | None = None) -> tuple[Check, ...]:  # fmt: skip
-    claims = claims_for(rules, since=utc(2024, 3, 1), until=utc(2024, 6, 1), incidents=incidents or [],
-                        tickets=tickets or [], speeds=speeds, plan=plan,
-                        timezone="Europe/London" if rules == "uk-ofcom" else "America/New_York", region="ENG",
-                        overrides={})  # fmt: skip
+def checks(
+    rules: str,
+    speeds: list[SpeedResult],
+    plan: PlanConfig,
+    tickets: list[Ticket] | None = None,
+    incidents: list[Incident] | None = None,
+) -> tuple[Check, ...]:
+    claims = claims_for(
+        rules,
+        since=utc(2024, 3, 1),
+        until=utc(2024, 6, 1),
+        incidents=incidents or [],
+        tickets=tickets or [],
+        speeds=speeds,
+        plan=plan,
+        timezone="Europe/London" if rules == "uk-ofcom" else "America/New_York",
+        region="ENG",
+        overrides={},
+    )
     assert claims is not None
     return claims.checks
 
@@ -47,8 +61,12 @@ def test_peaks_in_local_time_across_the_dst_change() -> None:
     ]
     business, residential, _ = checks("uk-ofcom", speeds, UK_PLAN)
     assert business.title == "Business peak 12:00-14:00"
-    assert business.figures == (("tests", "3"), ("minimum guaranteed download", "30 Mbit/s"),
-                                ("median download", "25 Mbit/s"), ("tests below the minimum", "2"))  # fmt: skip
+    assert business.figures == (
+        ("tests", "3"),
+        ("minimum guaranteed download", "30 Mbit/s"),
+        ("median download", "25 Mbit/s"),
+        ("tests below the minimum", "2"),
+    )
     assert business.verdict is Verdict.NOT_MET
     assert business.explanation == "3 test(s), median download 25 Mbit/s, 2 below the minimum guaranteed 30 Mbit/s."
     assert residential.verdict is Verdict.MET
@@ -98,58 +116,94 @@ def test_the_thirty_day_clock_started_in_an_earlier_period_still_runs() -> None:
     # An April report: the slow test (1 March) and the ticket (2 March) are in March, the tests after the clock in
     # April; the peaks count only April's tests, the clock reads the earlier ones too.
     first_bad, ticket = speed(utc(2024, 3, 1, 21), 10.0), Ticket("SLOW-1", utc(2024, 3, 2, 10))
-    claims = claims_for("uk-ofcom", since=utc(2024, 4, 1), until=utc(2024, 5, 1), incidents=[], tickets=[ticket],
-                        speeds=[first_bad, speed(utc(2024, 4, 2, 11), 12.0)], plan=UK_PLAN, timezone="Europe/London",
-                        region="ENG", overrides={})  # fmt: skip
+    claims = claims_for(
+        "uk-ofcom",
+        since=utc(2024, 4, 1),
+        until=utc(2024, 5, 1),
+        incidents=[],
+        tickets=[ticket],
+        speeds=[first_bad, speed(utc(2024, 4, 2, 11), 12.0)],
+        plan=UK_PLAN,
+        timezone="Europe/London",
+        region="ENG",
+        overrides={},
+    )
     assert claims is not None
     business, residential, exit_ = claims.checks
     # 2 April 11:00 UTC is 12:00 BST: in the business peak, below the minimum; nothing in the residential peak.
     assert (business.verdict, residential.verdict, exit_.verdict) == (
-        Verdict.NOT_MET, Verdict.NOT_ENOUGH_DATA, Verdict.NOT_MET,
-    )  # fmt: skip
+        Verdict.NOT_MET,
+        Verdict.NOT_ENOUGH_DATA,
+        Verdict.NOT_MET,
+    )
     assert ("first test below the minimum", "Fri 1 Mar 2024 21:00") in exit_.figures
 
 
-US_PLAN = PlanConfig("Example Cable", "9-9", 70.0, 0.0, 300.0, 20.0, typical_download_mbps=100.0,
-                     typical_upload_mbps=10.0, typical_latency_ms=20.0)  # fmt: skip
+US_PLAN = PlanConfig(
+    "Example Cable",
+    "9-9",
+    70.0,
+    0.0,
+    300.0,
+    20.0,
+    typical_download_mbps=100.0,
+    typical_upload_mbps=10.0,
+    typical_latency_ms=20.0,
+)
 
 
 def test_fcc_medians_against_the_label() -> None:
-    speeds = [speed(utc(2024, 5, 1), 80.0, 12.0, 15.0), speed(utc(2024, 5, 2), 120.0, 9.0, 30.0),
-              speed(utc(2024, 5, 3), 90.0, 11.0, 25.0)]  # fmt: skip
+    speeds = [
+        speed(utc(2024, 5, 1), 80.0, 12.0, 15.0),
+        speed(utc(2024, 5, 2), 120.0, 9.0, 30.0),
+        speed(utc(2024, 5, 3), 90.0, 11.0, 25.0),
+    ]
     download, upload, latency = checks("us-fcc", speeds, US_PLAN)
     assert (download.verdict, upload.verdict, latency.verdict) == (Verdict.NOT_MET, Verdict.MET, Verdict.NOT_MET)
     assert download.explanation == "Median of 3 test(s): 90 Mbps against the label's 100 Mbps; 2 test(s) below it."
     assert latency.explanation == "Median of 3 test(s): 25 ms against the label's 20 ms; 2 test(s) above it."
     # The provider's outages: 2 h on 1 May, and one across the start of the period (30 April 23:00 to 1 May 00:30)
     # that counts for its half hour inside it; an April one and the owner's own fault do not count.
-    outages = [Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 5, 1, 1), utc(2024, 5, 1, 3)),
-               Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 4, 30, 23), utc(2024, 5, 1, 0, 30)),
-               Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 4, 20), utc(2024, 4, 21)),
-               Incident(Kind.OUTAGE, Cause.LOCAL, utc(2024, 5, 2), utc(2024, 5, 2, 9))]  # fmt: skip
-    claims = claims_for("us-fcc", since=utc(2024, 5, 1), until=utc(2024, 6, 1), incidents=outages, tickets=[],
-                        speeds=speeds, plan=US_PLAN, timezone="America/New_York", region="", overrides={})  # fmt: skip
+    outages = [
+        Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 5, 1, 1), utc(2024, 5, 1, 3)),
+        Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 4, 30, 23), utc(2024, 5, 1, 0, 30)),
+        Incident(Kind.OUTAGE, Cause.ISP, utc(2024, 4, 20), utc(2024, 4, 21)),
+        Incident(Kind.OUTAGE, Cause.LOCAL, utc(2024, 5, 2), utc(2024, 5, 2, 9)),
+    ]
+    claims = claims_for(
+        "us-fcc",
+        since=utc(2024, 5, 1),
+        until=utc(2024, 6, 1),
+        incidents=outages,
+        tickets=[],
+        speeds=speeds,
+        plan=US_PLAN,
+        timezone="America/New_York",
+        region="",
+        overrides={},
+    )
     assert claims is not None and claims.items == () and claims.total == 0.0
-    assert claims.request == "\n".join([
-        "I am filing a complaint about the broadband service Example Cable provides me (account 9-9). The "
-        "broadband consumer label of my plan (47 CFR § 8.1) states:",
-        "- typical download speed: 100 Mbps",
-        "- typical upload speed: 10 Mbps",
-        "- typical latency: 20 ms",
-        "From Tue 30 Apr 2024 20:00 to Fri 31 May 2024 20:00 (America/New_York) I measured with 3 speed test(s):",
-        "- typical download speed: Median of 3 test(s): 90 Mbps against the label's 100 Mbps; 2 test(s) below it.",
-        "- typical upload speed: Median of 3 test(s): 11 Mbps against the label's 10 Mbps; 1 test(s) below it.",
-        "- typical latency: Median of 3 test(s): 25 ms against the label's 20 ms; 2 test(s) above it.",
-        "I also recorded 2 outage(s) on the provider's side, 2.5 hours in total.",
-        "The measured typical download speed and typical latency fall short of what the label states. I ask "
-        "Example Cable to deliver the service described on its label, or to adjust my plan or my bill accordingly. "
-        "The measurements (times, servers and raw results) are available on request.",
-    ])  # fmt: skip
+    assert claims.request == "\n".join(
+        [
+            "I am filing a complaint about the broadband service Example Cable provides me (account 9-9). The "
+            "broadband consumer label of my plan (47 CFR § 8.1) states:",
+            "- typical download speed: 100 Mbps",
+            "- typical upload speed: 10 Mbps",
+            "- typical latency: 20 ms",
+            "From Tue 30 Apr 2024 20:00 to Fri 31 May 2024 20:00 (America/New_York) I measured with 3 speed test(s):",
+            "- typical download speed: Median of 3 test(s): 90 Mbps against the label's 100 Mbps; 2 test(s) below it.",
+            "- typical upload speed: Median of 3 test(s): 11 Mbps against the label's 10 Mbps; 1 test(s) below it.",
+            "- typical latency: Median of 3 test(s): 25 ms against the label's 20 ms; 2 test(s) above it.",
+            "I also recorded 2 outage(s) on the provider's side, 2.5 hours in total.",
+            "The measured typical download speed and typical latency fall short of what the label states. I ask "
+            "Example Cable to deliver the service described on its label, or to adjust my plan or my bill accordingly. "
+            "The measurements (times, servers and raw results) are available on request.",
+        ]
+    )
 
 
 def test_fcc_label_not_stated_and_no_complaint_when_met() -> None:
     plan = PlanConfig("X", "", 70.0, 0.0, 300.0, 20.0, typical_download_mbps=50.0)
     download, upload, latency = checks("us-fcc", [speed(utc(2024, 5, 1), 80.0)], plan)
-    assert (download.verdict, upload.verdict, latency.verdict) == (Verdict.MET, Verdict.NOT_STATED,
-                                                                   Verdict.NOT_STATED)  # fmt: skip
+    assert (download.verdict, upload.verdict, latency.verdict) == (Verdict.MET, Verdict.NOT_STATED, Verdict.NOT_STATED)
     assert upload.explanation == "The label value is not stated: set [plan] typical_upload_mbps."

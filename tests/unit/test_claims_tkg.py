@@ -18,13 +18,26 @@ def at(*parts: int) -> float:
     return datetime(*parts, tzinfo=ZoneInfo(TZ)).timestamp()  # type: ignore[misc]
 
 
-def de(fee: float, end: float | None, *, missed: tuple[float, ...] = (), overrides: dict[str, float] | None = None,
-       until: float | None = None) -> Claims:  # fmt: skip
-    claims = claims_for("de-tkg", since=at(2024, 3, 1), until=until or at(2024, 4, 1),
-                        incidents=[Incident(Kind.OUTAGE, Cause.UPSTREAM, at(2024, 3, 4, 8), end)],
-                        tickets=[Ticket("ST-42", at(2024, 3, 4, 10), missed_appointments=missed)], speeds=[],
-                        plan=PlanConfig("Beispiel GmbH", "K-1", fee, 0.0, 100.0, 40.0), timezone=TZ, region="",
-                        overrides=overrides or {})  # fmt: skip
+def de(
+    fee: float,
+    end: float | None,
+    *,
+    missed: tuple[float, ...] = (),
+    overrides: dict[str, float] | None = None,
+    until: float | None = None,
+) -> Claims:
+    claims = claims_for(
+        "de-tkg",
+        since=at(2024, 3, 1),
+        until=until or at(2024, 4, 1),
+        incidents=[Incident(Kind.OUTAGE, Cause.UPSTREAM, at(2024, 3, 4, 8), end)],
+        tickets=[Ticket("ST-42", at(2024, 3, 4, 10), missed_appointments=missed)],
+        speeds=[],
+        plan=PlanConfig("Beispiel GmbH", "K-1", fee, 0.0, 100.0, 40.0),
+        timezone=TZ,
+        region="",
+        overrides=overrides or {},
+    )
     assert claims is not None
     return claims
 

@@ -256,8 +256,9 @@ class FakeSink:
 
 def exporter_for(path: Path, sink: FakeSink, state: ExportState, **kw: float) -> Exporter:
     ledger = StoreLedger(Store.open(path), SINK)
-    return Exporter(Store.open(path, readonly=True), sink, POINTS, ledger, state, batch_size=10,
-                    backoff=Backoff(0.01, 0.05), **kw)  # type: ignore[arg-type]  # fmt: skip
+    return Exporter(
+        Store.open(path, readonly=True), sink, POINTS, ledger, state, batch_size=10, backoff=Backoff(0.01, 0.05), **kw
+    )  # type: ignore[arg-type]
 
 
 def test_step_writes_whole_rounds_oldest_first_and_moves_the_cursor(store: Store, tmp_path: Path) -> None:
@@ -338,8 +339,9 @@ def test_http_errors_are_classified() -> None:
     assert str(e) == 'InfluxDB at u has no such target (HTTP 404: bucket "b" not found); B'
     assert isinstance(sinks.http_error(503, b"", "u", "A", "B"), TransientError)
     assert isinstance(sinks.http_error(429, b"slow down", "u", "A", "B"), TransientError)
-    assert isinstance(sinks.http_error(500, b'{"error":"retention policy not found: x"}', "u", "A", "B"),
-                      PermanentError)  # fmt: skip
+    assert isinstance(
+        sinks.http_error(500, b'{"error":"retention policy not found: x"}', "u", "A", "B"), PermanentError
+    )
 
 
 def test_network_errors_are_named() -> None:

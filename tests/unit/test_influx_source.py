@@ -116,8 +116,11 @@ def test_v2_reads_the_bucket_through_the_compatibility_api_with_a_token(
 
 def test_v1_sends_basic_auth_and_the_retention_policy(canned: tuple[Canned, str], tmp_path: Path) -> None:
     state, url = canned
-    cfg = influx(tmp_path, f'url = "{url}"\napi = "v1"\ndatabase = "nw"\nretention_policy = "year"\n'
-                 'username = "reader"\npassword = "pw"\n')  # fmt: skip
+    cfg = influx(
+        tmp_path,
+        f'url = "{url}"\napi = "v1"\ndatabase = "nw"\nretention_policy = "year"\n'
+        'username = "reader"\npassword = "pw"\n',
+    )
     InfluxSource(cfg, "a").ql.query(["SHOW DATABASES"])
     ((_, query, headers),) = state.seen
     assert (query["db"], query["rp"], headers["Authorization"]) == (["nw"], ["year"], "Basic cmVhZGVyOnB3")
@@ -126,20 +129,35 @@ def test_v1_sends_basic_auth_and_the_retention_policy(canned: tuple[Canned, str]
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
-        (403, {"message": "insufficient permissions"}, "InfluxDB at {url} denied reading (HTTP 403: insufficient "
-         "permissions); check influxdb.token (or token_file): it needs read permission on the bucket"),
-        (404, {"code": "not found", "message": "no dbrp mapping for database \"nw\""}, "InfluxDB at {url} has no such "
-         'target (HTTP 404: no dbrp mapping for database "nw"); InfluxQL reads the bucket through a database named '
-         '"nw": check influxdb.bucket, or create that database/retention policy mapping (influx v1 dbrp create)'),
+        (
+            403,
+            {"message": "insufficient permissions"},
+            "InfluxDB at {url} denied reading (HTTP 403: insufficient "
+            "permissions); check influxdb.token (or token_file): it needs read permission on the bucket",
+        ),
+        (
+            404,
+            {"code": "not found", "message": 'no dbrp mapping for database "nw"'},
+            "InfluxDB at {url} has no such "
+            'target (HTTP 404: no dbrp mapping for database "nw"); InfluxQL reads the bucket through a database named '
+            '"nw": check influxdb.bucket, or create that database/retention policy mapping (influx v1 dbrp create)',
+        ),
         (500, {"error": "boom"}, "InfluxDB at {url} could not answer a report query (HTTP 500: boom)"),
-        (200, {"results": [{"statement_id": 0, "error": "bucket not found"}]}, "InfluxDB at {url} (api v2, bucket "
-         "nw, org o) has no such database (bucket not found); InfluxQL reads the bucket through a database named "
-         '"nw": check influxdb.bucket, or create that database/retention policy mapping (influx v1 dbrp create)'),
-        (200, {"results": [{"statement_id": 0, "series": [], "partial": True}]}, "InfluxDB at {url} cut an answer "
-         "short (its max-row-limit); raise that limit or report on a shorter period"),
+        (
+            200,
+            {"results": [{"statement_id": 0, "error": "bucket not found"}]},
+            "InfluxDB at {url} (api v2, bucket "
+            "nw, org o) has no such database (bucket not found); InfluxQL reads the bucket through a database named "
+            '"nw": check influxdb.bucket, or create that database/retention policy mapping (influx v1 dbrp create)',
+        ),
+        (
+            200,
+            {"results": [{"statement_id": 0, "series": [], "partial": True}]},
+            "InfluxDB at {url} cut an answer short (its max-row-limit); raise that limit or report on a shorter period",
+        ),
         (200, b"<html>", "InfluxDB at {url} answered something that is not JSON: b'<html>'"),
     ],
-)  # fmt: skip
+)
 def test_failures_are_one_line(
     canned: tuple[Canned, str], tmp_path: Path, status: int, body: Any, expected: str
 ) -> None:

@@ -35,9 +35,14 @@ def notify_cfg(**keys: object) -> NotifyConfig:
 
 
 LUNCH = Incident(
-    Kind.OUTAGE, Cause.ISP, at(2026, 3, 24, 12, 10), at(2026, 3, 24, 13, 45, 30), rounds=5730,
-    cause_rounds=((Cause.ISP, 5730),), detail="gateway answered 5730/5730 rounds, ISP hop 0/5730",
-)  # fmt: skip
+    Kind.OUTAGE,
+    Cause.ISP,
+    at(2026, 3, 24, 12, 10),
+    at(2026, 3, 24, 13, 45, 30),
+    rounds=5730,
+    cause_rounds=((Cause.ISP, 5730),),
+    detail="gateway answered 5730/5730 rounds, ISP hop 0/5730",
+)
 
 
 class TestIncidentMessage:
@@ -72,12 +77,20 @@ class TestIncidentMessage:
             "- **Probe:** office-pi"
         )
         assert m.data["incident"] == {
-            "kind": "outage", "cause": "isp", "cause_text": "ISP (your router answered, the ISP's first hop did not)",
-            "start": "2026-03-24T12:10:00Z", "end": "2026-03-24T13:45:30Z",
-            "start_local": "2026-03-24T12:10:00+00:00", "end_local": "2026-03-24T13:45:30+00:00",
-            "duration_seconds": 5730.0, "business_seconds": 2130.0, "cost": 50.29, "currency": "GBP",
-            "rounds": 5730, "detail": "gateway answered 5730/5730 rounds, ISP hop 0/5730",
-        }  # fmt: skip
+            "kind": "outage",
+            "cause": "isp",
+            "cause_text": "ISP (your router answered, the ISP's first hop did not)",
+            "start": "2026-03-24T12:10:00Z",
+            "end": "2026-03-24T13:45:30Z",
+            "start_local": "2026-03-24T12:10:00+00:00",
+            "end_local": "2026-03-24T13:45:30+00:00",
+            "duration_seconds": 5730.0,
+            "business_seconds": 2130.0,
+            "cost": 50.29,
+            "currency": "GBP",
+            "rounds": 5730,
+            "detail": "gateway answered 5730/5730 rounds, ISP hop 0/5730",
+        }
         assert m.data["probe"] == "office-pi"
 
     def test_an_outage_across_the_spring_forward_night(self) -> None:
@@ -180,9 +193,14 @@ class TestDigestMessage:
             "- outage, local network: Tue 24 Mar 16:00:00 to 16:01:00 GMT (1m 00s; 1m 00s in business hours)",
         ]
         doc = to_json(report)
-        assert m.data["digest"] == {"kind": "daily", "period": doc["period"], "coverage": doc["coverage"],
-                                    "summary": doc["summary"], "incidents": doc["incidents"],
-                                    "money": doc["money"]}  # fmt: skip
+        assert m.data["digest"] == {
+            "kind": "daily",
+            "period": doc["period"],
+            "coverage": doc["coverage"],
+            "summary": doc["summary"],
+            "incidents": doc["incidents"],
+            "money": doc["money"],
+        }
 
     def test_a_quiet_week(self) -> None:
         week = Period(at(2026, 3, 16), at(2026, 3, 23))
@@ -276,7 +294,8 @@ class TestBackoff:
     ],
 )
 def test_every_cause_in_plain_words(cause: Cause, title: str, words: str) -> None:
-    m = incident_message(Incident(Kind.OUTAGE, cause, LUNCH.start, LUNCH.end), business=OFFICE, cost=NO_COST,
-                         probe="pi", prefix="")  # fmt: skip
+    m = incident_message(
+        Incident(Kind.OUTAGE, cause, LUNCH.start, LUNCH.end), business=OFFICE, cost=NO_COST, probe="pi", prefix=""
+    )
     assert m.title == f"Outage of 1h 35m 30s ended on pi ({title})"
     assert m.text.splitlines()[2] == f"Cause: {words}"

@@ -36,9 +36,17 @@ def problems(text: str) -> list[str]:
 def test_defaults_notify_nothing() -> None:
     n = parse("").notify
     assert n == config.NotifyConfig(
-        urls=(), urls_file=None, command=(), timeout=10.0, kinds=("outage",), min_duration=60.0, digest="off",
-        digest_at="08:00", digest_day="mon", title_prefix="[netwatch] ",
-    )  # fmt: skip
+        urls=(),
+        urls_file=None,
+        command=(),
+        timeout=10.0,
+        kinds=("outage",),
+        min_duration=60.0,
+        digest="off",
+        digest_at="08:00",
+        digest_day="mon",
+        title_prefix="[netwatch] ",
+    )
     assert not n.enabled
 
 
@@ -186,8 +194,11 @@ def test_channels_are_labelled_without_secrets_and_deduplicated(tmp_path: Path) 
         f' "json://127.0.0.1:9/hook"]\ncommand = ["{script}", "--quiet"]\n'
     )
     found = channels.check(parse(text).notify)
-    assert [c.label for c in found] == ["ntfys://me:****@ntfy.example.test/topic", "json://127.0.0.1:9/hook",
-                                        f"command {script}"]  # fmt: skip
+    assert [c.label for c in found] == [
+        "ntfys://me:****@ntfy.example.test/topic",
+        "json://127.0.0.1:9/hook",
+        f"command {script}",
+    ]
     assert len({c.id for c in found}) == 3 and all("hunter2" not in c.id for c in found)
     assert os.access(script, os.X_OK)
 
@@ -198,8 +209,13 @@ def test_without_apprise_the_error_names_the_extra(tmp_path: Path) -> None:
     cfg.write_text('[notify]\nurls = ["ntfy://ntfy.example.test/topic"]\n')
     code = "import sys; sys.modules['apprise'] = None; from netwatch.cli import main; main()"
     env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-c", code, "check-config", "--config", str(cfg)], env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "check-config", "--config", str(cfg)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 3
     assert proc.stderr == (
         f"netwatch: 1 configuration problem in {cfg}:\n"

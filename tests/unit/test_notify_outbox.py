@@ -65,7 +65,11 @@ def test_due_entries_and_the_outcome_of_attempts(tmp_path: Path) -> None:
     assert sent.state(UTC) == "sent 1970-01-01 00:02:01 UTC (1 attempt)"
     retried = by_key[("outage A", "command:bbbb")]
     assert (retried.attempts, retried.next_at, retried.error, retried.error_at) == (
-        1, 131.0, "command /usr/bin/alert: exited 1", 121.0)  # fmt: skip
+        1,
+        131.0,
+        "command /usr/bin/alert: exited 1",
+        121.0,
+    )
     assert retried.state(UTC) == "pending, next attempt not before 1970-01-01 00:02:11 UTC (1 attempt so far)"
     given_up = by_key[("outage B", "apprise:aaaa")]  # 260 + 10 is more than 100 s after it was queued at 150
     assert (given_up.given_up_at, given_up.pending, given_up.error) == (260.0, False, "ntfy: 503")

@@ -312,8 +312,10 @@ def test_summary_numbers_are_the_reports(doc: Node, report: Report) -> None:
             shown = card.one(class_="value").all_text
             assert shown == duration(float(card.attrs["data-value"]))
     # isp and local appear both as cards and as subtotals of the by-cause table, with the same value
-    for name, value in (("isp_attributable_seconds", report.isp_attributable_seconds),
-                        ("local_seconds", report.local_seconds)):  # fmt: skip
+    for name, value in (
+        ("isp_attributable_seconds", report.isp_attributable_seconds),
+        ("local_seconds", report.local_seconds),
+    ):
         assert [float(n.attrs["data-value"]) for n in doc.find(data_metric=name)] == [value, value]
     assert report.downtime_seconds == 3600 + 600 + 45 + 1800 + 20
 
@@ -496,8 +498,12 @@ def test_a_dst_day_is_23_or_25_hours_long() -> None:
     autumn_since, autumn_until = local("2026-10-25T00:00"), local("2026-10-26T00:00")
     assert autumn_until - autumn_since == 25 * 3600
     noon = datetime(2026, 10, 25, 12, 0, tzinfo=UTC).timestamp()  # 12:00 GMT: 13 h after midnight BST
-    rep = compute(Period(autumn_since, autumn_until), [outage(Cause.LOCAL, noon, 600)],
-                  [Coverage(autumn_since, autumn_until)], BUSINESS)  # fmt: skip
+    rep = compute(
+        Period(autumn_since, autumn_until),
+        [outage(Cause.LOCAL, noon, 600)],
+        [Coverage(autumn_since, autumn_until)],
+        BUSINESS,
+    )
     (row,) = view.timeline(rep, BUSINESS)
     assert row.hours == 25
     assert row.marks[0].x == pytest.approx(view.ROW_WIDTH * 13 / 25, abs=0.01)
@@ -508,8 +514,9 @@ def test_a_dst_day_is_23_or_25_hours_long() -> None:
 
 def test_long_periods_get_week_and_month_summaries_instead_of_a_daily_timeline() -> None:
     since, until = local("2026-01-01T00:00"), local("2026-07-01T00:00")
-    rep = compute(Period(since, until), [outage(Cause.ISP, local("2026-03-03T10:00"), 900)],
-                  [Coverage(since, until)], BUSINESS)  # fmt: skip
+    rep = compute(
+        Period(since, until), [outage(Cause.ISP, local("2026-03-03T10:00"), 900)], [Coverage(since, until)], BUSINESS
+    )
     doc = parse(html_of(rep))
     assert not day_rows(doc)
     assert doc.one(data_timeline_omitted="181").all_text.startswith("The period spans 181 days")
@@ -620,8 +627,14 @@ def test_the_letter_lists_every_outage(report: Report) -> None:
     for number, (row, f) in enumerate(zip(rows, report.outages, strict=True), 1):
         start = datetime.fromtimestamp(f.start, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
         end = datetime.fromtimestamp(f.end, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
-        assert row == [str(number), start, end, duration(f.seconds), duration(f.business_seconds),
-                       CAUSES[f.incident.cause].label]  # fmt: skip
+        assert row == [
+            str(number),
+            start,
+            end,
+            duration(f.seconds),
+            duration(f.business_seconds),
+            CAUSES[f.incident.cause].label,
+        ]
     text = letter.text
     assert "Smith Design  \nJane Smith  \n12 Mill Lane  \nAmbridge AB1 2CD  \njane@example.org  \n01632 960000" in text
     assert "\n30 November 2026\n" in text  # the date it was generated, local
@@ -649,8 +662,13 @@ def test_the_letter_never_truncates() -> None:
 
 
 def test_missing_details_are_placeholders_and_warnings() -> None:
-    rep = compute(Period(MON, MON + DAY), [outage(Cause.ISP, MON + 10 * 3600, 600)], [Coverage(MON, MON + DAY)],
-                  BUSINESS, plan=NO_PLAN)  # fmt: skip
+    rep = compute(
+        Period(MON, MON + DAY),
+        [outage(Cause.ISP, MON + 10 * 3600, 600)],
+        [Coverage(MON, MON + DAY)],
+        BUSINESS,
+        plan=NO_PLAN,
+    )
     letter = letter_of(rep, owner=NO_OWNER, plan=replace(NO_PLAN, contracted_availability=0.0))
     assert letter.warnings == (
         "owner.business is not set: the letter shows [your business name]; set it in [owner]",
@@ -666,16 +684,26 @@ def test_missing_details_are_placeholders_and_warnings() -> None:
         "no credit could be computed: the letter shows [credit requested]; set plan.monthly_fee and "
         "plan.contracted_availability in [plan]",
     )
-    for placeholder in ("[your business name]", "[your name]", "[your postal address]", "[your e-mail address]",
-                        "[your phone number]", "To: [your provider]", "Account number: [your account number]",
-                        "[your monthly fee]", "[the contracted availability]", "At [hourly cost] an hour",
-                        "**[credit requested]**"):  # fmt: skip
+    for placeholder in (
+        "[your business name]",
+        "[your name]",
+        "[your postal address]",
+        "[your e-mail address]",
+        "[your phone number]",
+        "To: [your provider]",
+        "Account number: [your account number]",
+        "[your monthly fee]",
+        "[the contracted availability]",
+        "At [hourly cost] an hour",
+        "**[credit requested]**",
+    ):
         assert placeholder in letter.text, placeholder
 
 
 def test_no_outage_is_a_warning() -> None:
-    rep = compute(Period(MON, MON + DAY), [], [Coverage(MON, MON + DAY)], BUSINESS,
-                  cost=CostConfig(85.0, "GBP"), plan=PLAN)  # fmt: skip
+    rep = compute(
+        Period(MON, MON + DAY), [], [Coverage(MON, MON + DAY)], BUSINESS, cost=CostConfig(85.0, "GBP"), plan=PLAN
+    )
     letter = letter_of(rep)
     assert letter.warnings == ("no outage was recorded in the period: the letter has no incident to complain about",)
     assert "No outage was recorded in the period." in letter.text
@@ -683,8 +711,11 @@ def test_no_outage_is_a_warning() -> None:
 
 def test_the_letter_escapes_markdown_in_details_and_evidence() -> None:
     rep = sample_report()
-    letter = letter_of(rep, owner=replace(OWNER, business="*Best* [Ltd](http://x) | <b>", name="# Jane"),
-                       plan=replace(PLAN, provider="Broad_band & Co", account="1. 2"))  # fmt: skip
+    letter = letter_of(
+        rep,
+        owner=replace(OWNER, business="*Best* [Ltd](http://x) | <b>", name="# Jane"),
+        plan=replace(PLAN, provider="Broad_band & Co", account="1. 2"),
+    )
     text = letter.text
     assert "\\*Best\\* \\[Ltd\\](http://x) \\| \\<b\\>  \n\\# Jane  \n" in text
     assert "To: Broad\\_band \\& Co  \nAccount number: 1\\. 2\n" in text
@@ -707,9 +738,19 @@ def test_a_dense_series_is_merged_to_a_bounded_chart() -> None:
 
 
 def speed_ok(at: float, down: float, up: float | None = None) -> SpeedResult:
-    return SpeedResult(at=at, backend="speedtest", tool="speedtest-cli", tool_version="2.1.3", server="Example (1)",
-                       download_mbps=down, upload_mbps=up, latency_ms=12.0, loaded_latency_ms=95.0, ok=True,
-                       bytes_used=50_000_000)  # fmt: skip
+    return SpeedResult(
+        at=at,
+        backend="speedtest",
+        tool="speedtest-cli",
+        tool_version="2.1.3",
+        server="Example (1)",
+        download_mbps=down,
+        upload_mbps=up,
+        latency_ms=12.0,
+        loaded_latency_ms=95.0,
+        ok=True,
+        bytes_used=50_000_000,
+    )
 
 
 # The plan is 80/20 Mbit/s with the slow threshold at 50 %: fine in the mornings, poor in the evenings.
@@ -718,12 +759,17 @@ SPEEDS = (
     + [speed_ok(MON + d * DAY + 20.5 * 3600, 16.0 + d, 18.0) for d in range(5)]  # 20:30, evening peak
     + [speed_ok(MON + 3 * 3600, 79.0, 5.0)]  # 03:00: download fine, upload a quarter of the plan
     + [
-        failure("speedtest", "speedtest-cli", "HTTP 403 <script>x</script> from the speedtest.net config",
-                at=MON + DAY + 21 * 3600),
-        failure("speedtest", "netwatch", "skipped: line down (outage since 2026-11-23T20:00:00Z)",
-                at=MON + 20.2 * 3600),
+        failure(
+            "speedtest",
+            "speedtest-cli",
+            "HTTP 403 <script>x</script> from the speedtest.net config",
+            at=MON + DAY + 21 * 3600,
+        ),
+        failure(
+            "speedtest", "netwatch", "skipped: line down (outage since 2026-11-23T20:00:00Z)", at=MON + 20.2 * 3600
+        ),
     ]
-)  # fmt: skip
+)
 
 
 @pytest.fixture(scope="module")
@@ -755,8 +801,11 @@ def test_counts_and_cards_are_the_figures(section: Node, speed_report: Report) -
     s = speed_report.speed
     assert (s.tests, s.ok, s.failed, s.skipped, s.slow) == (13, 11, 1, 1, 6)
     assert {k: int(section.attrs[f"data-{k}"]) for k in ("tests", "ok", "failed", "skipped")} == {
-        "tests": 13, "ok": 11, "failed": 1, "skipped": 1,
-    }  # fmt: skip
+        "tests": 13,
+        "ok": 11,
+        "failed": 1,
+        "skipped": 1,
+    }
     assert section.one("h2").all_text == "Speed against the plan"
     assert s.download.mbps is not None and s.download.of_plan is not None
     assert speed_card(section, "speed_median_download_mbps") == s.download.mbps.p50 == 72.0
@@ -777,8 +826,11 @@ def test_counts_and_cards_are_the_figures(section: Node, speed_report: Report) -
 
 
 def test_percentile_table(section: Node, speed_report: Report) -> None:
-    rows = {r.attrs["data-direction"]: r for r in section.one("table", class_="speed-percentiles").find("tr")
-            if "data-direction" in r.attrs}  # fmt: skip
+    rows = {
+        r.attrs["data-direction"]: r
+        for r in section.one("table", class_="speed-percentiles").find("tr")
+        if "data-direction" in r.attrs
+    }
     assert list(rows) == ["download", "upload"]
     for name, d in (("download", speed_report.speed.download), ("upload", speed_report.speed.upload)):
         row = rows[name]

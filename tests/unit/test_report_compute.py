@@ -309,9 +309,13 @@ def test_money_cost_and_credit_per_calendar_month() -> None:
     ]
     # October 2026 lasts 745 h in London (31 days and the extra hour), November 720 h.
     report = compute(
-        Period(since, until), incidents, [Coverage(since, until)], LONDON_ALL,
-        cost=CostConfig(80.0, "GBP"), plan=plans(745.0),
-    )  # fmt: skip
+        Period(since, until),
+        incidents,
+        [Coverage(since, until)],
+        LONDON_ALL,
+        cost=CostConfig(80.0, "GBP"),
+        plan=plans(745.0),
+    )
     money = report.money
     assert money.business_downtime_cost == 200.0  # 2.5 business hours at 80
     assert money.credit == round(745 * 3600 / (745 * H) + 745 * 1800 / (720 * H), 2) == 1.52
@@ -348,14 +352,21 @@ def test_money_without_hourly_or_fee_or_plan() -> None:
     args = (Period(MON, MON + DAY), incidents, [Coverage(MON, MON + DAY)], LONDON)
     unset = compute(*args, cost=CostConfig(0.0, "EUR"), plan=plans(0.0, 95.0)).money
     assert (unset.currency, unset.hourly, unset.business_downtime_cost, unset.monthly_fee, unset.credit) == (
-        "EUR", None, None, None, None,
-    )  # fmt: skip
+        "EUR",
+        None,
+        None,
+        None,
+        None,
+    )
     assert unset.credit_basis == "No credit computed: the monthly fee is not configured ([plan] monthly_fee)."
     assert (unset.contracted_availability, unset.breached) == (95.0, False)
     none = compute(*args).money
     assert (none.hourly, none.business_downtime_cost, none.contracted_availability, none.breached) == (
-        None, None, None, None,
-    )  # fmt: skip
+        None,
+        None,
+        None,
+        None,
+    )
     assert none.credit_basis == "No credit computed: no [plan] was given."
     assert to_json(compute(*args))["money"]["credit"] is None
 
@@ -405,10 +416,27 @@ def test_json_is_extended_additively() -> None:
     out = to_json(compute(Period(MON, MON + DAY), [], [], LONDON))
     assert list(out)[:4] == ["period", "coverage", "summary", "incidents"]
     assert set(out) == {
-        "period", "coverage", "summary", "incidents", "metrics", "by_cause", "days", "weeks", "months", "gaps",
-        "series", "method", "money", "speed", "clock_events", "unsynchronised", "seal", "tickets", "claims",
+        "period",
+        "coverage",
+        "summary",
+        "incidents",
+        "metrics",
+        "by_cause",
+        "days",
+        "weeks",
+        "months",
+        "gaps",
+        "series",
+        "method",
+        "money",
+        "speed",
+        "clock_events",
+        "unsynchronised",
+        "seal",
+        "tickets",
+        "claims",
         "witness",
-    }  # fmt: skip
+    }
     assert (out["clock_events"], out["unsynchronised"], out["seal"], out["tickets"]) == ([], [], None, [])
     assert out["witness"] == {
         "probe": None,
@@ -427,9 +455,7 @@ def test_json_is_extended_additively() -> None:
 # Whole seconds over 9 local days around London's autumn change and the October/November boundary.
 SPAN_START = local("2026-10-24T00:00")
 SPAN = 9 * DAY + H
-spans = st.lists(
-    st.tuples(st.integers(0, int(SPAN)), st.integers(0, 30 * 3600)), max_size=8
-).map(sorted)  # fmt: skip
+spans = st.lists(st.tuples(st.integers(0, int(SPAN)), st.integers(0, 30 * 3600)), max_size=8).map(sorted)
 
 
 def disjoint(pairs: list[tuple[int, int]]) -> list[tuple[float, float]]:
@@ -441,8 +467,13 @@ def disjoint(pairs: list[tuple[int, int]]) -> list[tuple[float, float]]:
 
 
 @settings(max_examples=100, deadline=None)
-@given(spans, spans, st.lists(st.sampled_from(list(Cause)), min_size=8, max_size=8), st.integers(0, int(DAY)),
-       st.integers(0, int(DAY)))  # fmt: skip
+@given(
+    spans,
+    spans,
+    st.lists(st.sampled_from(list(Cause)), min_size=8, max_size=8),
+    st.integers(0, int(DAY)),
+    st.integers(0, int(DAY)),
+)
 def test_buckets_and_causes_add_up(
     outs: list[tuple[int, int]], runs: list[tuple[int, int]], causes: list[Cause], cut_start: int, cut_end: int
 ) -> None:

@@ -18,9 +18,12 @@ def test_cents_round_half_up() -> None:
 
 def test_cost_is_business_hours_downtime_times_the_hourly_rate() -> None:
     got = money(
-        cost=CostConfig(85.0, "EUR"), plan=None, business_downtime_seconds=5400.0, isp_seconds_by_month=[],
+        cost=CostConfig(85.0, "EUR"),
+        plan=None,
+        business_downtime_seconds=5400.0,
+        isp_seconds_by_month=[],
         monitored_seconds=MONTH_30,
-    )  # fmt: skip
+    )
     assert (got.currency, got.hourly, got.business_downtime_cost) == ("EUR", 85.0, 127.5)
     assert (got.monthly_fee, got.contracted_availability, got.credit) == (None, None, None)
     assert got.credit_basis == NO_MONEY.credit_basis == "No credit computed: no [plan] was given."
@@ -29,9 +32,12 @@ def test_cost_is_business_hours_downtime_times_the_hourly_rate() -> None:
 def test_credit_is_the_fee_pro_rata_for_the_provider_s_downtime() -> None:
     # 7.2 h down in a 30-day month: 1 % of the month, so 1 % of the fee; availability 99 % < 99.5 %.
     got = money(
-        cost=CostConfig(0.0, "GBP"), plan=PLAN, business_downtime_seconds=H, isp_seconds_by_month=[(7.2 * H, MONTH_30)],
+        cost=CostConfig(0.0, "GBP"),
+        plan=PLAN,
+        business_downtime_seconds=H,
+        isp_seconds_by_month=[(7.2 * H, MONTH_30)],
         monitored_seconds=MONTH_30,
-    )  # fmt: skip
+    )
     assert (got.hourly, got.business_downtime_cost) == (None, None)
     assert (got.monthly_fee, got.credit, got.contracted_availability) == (30.0, 0.3, 99.5)
     assert got.isp_availability_percent == pytest.approx(99.0)
@@ -47,9 +53,12 @@ def test_credit_is_the_fee_pro_rata_for_the_provider_s_downtime() -> None:
 def test_credit_counts_only_monitored_provider_downtime_and_states_no_breach() -> None:
     # Half the month monitored: the credit is for the measured downtime only, never extrapolated.
     got = money(
-        cost=None, plan=PLAN, business_downtime_seconds=0.0, isp_seconds_by_month=[(60.0, MONTH_30), (0.0, MONTH_30)],
+        cost=None,
+        plan=PLAN,
+        business_downtime_seconds=0.0,
+        isp_seconds_by_month=[(60.0, MONTH_30), (0.0, MONTH_30)],
         monitored_seconds=MONTH_30 / 2,
-    )  # fmt: skip
+    )
     assert got.credit == cents(30.0 * 60 / MONTH_30) == 0.0
     assert got.breached is False
     assert got.credit_basis.endswith(
@@ -61,14 +70,24 @@ def test_credit_counts_only_monitored_provider_downtime_and_states_no_breach() -
 
 def test_availability_is_truncated_in_the_sentence_so_it_never_reads_as_the_contract() -> None:
     plan = PlanConfig("", "", 10.0, 100.0, 0.0, 0.0)
-    got = money(cost=None, plan=plan, business_downtime_seconds=0.0, isp_seconds_by_month=[(1.0, MONTH_30)],
-                monitored_seconds=MONTH_30)  # fmt: skip
+    got = money(
+        cost=None,
+        plan=plan,
+        business_downtime_seconds=0.0,
+        isp_seconds_by_month=[(1.0, MONTH_30)],
+        monitored_seconds=MONTH_30,
+    )
     assert got.breached is True
     assert got.credit_basis.endswith("was 99.999 %, below the contracted 100 %.")
 
 
 def test_nothing_monitored_has_no_availability_and_no_breach() -> None:
-    got = money(cost=None, plan=PLAN, business_downtime_seconds=0.0, isp_seconds_by_month=[(0.0, MONTH_30)],
-                monitored_seconds=0.0)  # fmt: skip
+    got = money(
+        cost=None,
+        plan=PLAN,
+        business_downtime_seconds=0.0,
+        isp_seconds_by_month=[(0.0, MONTH_30)],
+        monitored_seconds=0.0,
+    )
     assert (got.isp_availability_percent, got.breached, got.credit) == (None, None, 0.0)
     assert got.credit_basis.endswith("each second valued at the fee divided by the length of its calendar month.")

@@ -48,13 +48,25 @@ TESTS = [
     ok(local("2026-11-23T19:15"), 30.0, 20.0, latency_ms=11.0, bytes_used=100),
     ok(local("2026-11-23T20:00"), 40.0, 20.0, jitter_ms=2.0, bytes_used=100),
     ok(local("2026-11-23T22:59"), 50.0, 5.0, bytes_used=100),  # download fine, upload under half of 20
-    ok(local("2026-11-23T23:00"), 60.0, None, backend="cloudflare", tool="netwatch-http", tool_version="",
-       bytes_used=100),
-    failure("speedtest", "speedtest-cli", "HTTP 403 from the speedtest.net configuration", at=local("2026-11-23T19:30"),
-            bytes_used=7),
+    ok(
+        local("2026-11-23T23:00"),
+        60.0,
+        None,
+        backend="cloudflare",
+        tool="netwatch-http",
+        tool_version="",
+        bytes_used=100,
+    ),
+    failure(
+        "speedtest",
+        "speedtest-cli",
+        "HTTP 403 from the speedtest.net configuration",
+        at=local("2026-11-23T19:30"),
+        bytes_used=7,
+    ),
     skipped(local("2026-11-23T20:30")),
     failure("speedtest", "speedtest-cli", CANCELLED, at=local("2026-11-23T21:00")),
-]  # fmt: skip
+]
 
 
 def test_percentiles_interpolate_between_the_closest_ranks() -> None:
@@ -99,8 +111,14 @@ def test_hours_of_the_day_and_windows() -> None:
     s = speed_figures(TESTS, BUSINESS, PLAN)
     assert [h.hour for h in s.hours] == list(range(24))
     got = {h.hour: (h.tests, h.median_mbps, h.median_percent, h.slow) for h in s.hours if h.tests}
-    assert got == {9: (1, 10.0, 10.0, 1), 10: (1, 20.0, 20.0, 1), 19: (1, 30.0, 30.0, 1), 20: (1, 40.0, 40.0, 1),
-                   22: (1, 50.0, 50.0, 1), 23: (1, 60.0, 60.0, 0)}  # fmt: skip
+    assert got == {
+        9: (1, 10.0, 10.0, 1),
+        10: (1, 20.0, 20.0, 1),
+        19: (1, 30.0, 30.0, 1),
+        20: (1, 40.0, 40.0, 1),
+        22: (1, 50.0, 50.0, 1),
+        23: (1, 60.0, 60.0, 0),
+    }
     assert [h.hour for h in s.hours if h.evening_peak] == list(range(*EVENING_PEAK)) == [19, 20, 21, 22]
     windows = {w.key: (w.tests, w.median_mbps, w.median_percent, w.slow, w.slow_percent) for w in s.windows}
     assert windows == {
@@ -166,8 +184,12 @@ def test_hours_are_local_across_both_dst_changes() -> None:
 def test_business_hours_follow_the_schedule_and_its_holidays() -> None:
     week = {d: "09:00-17:30" for d in ("mon", "tue", "wed", "thu", "fri")}
     gb = BusinessHours.from_config({"timezone": "Europe/London", "holidays": "GB", "week": week})
-    tests = [ok(local("2026-12-24T10:00"), 10.0), ok(local("2026-12-25T10:00"), 20.0),  # Christmas: closed
-             ok(local("2026-12-24T17:30"), 30.0), ok(local("2026-12-24T17:29"), 40.0)]  # fmt: skip
+    tests = [
+        ok(local("2026-12-24T10:00"), 10.0),
+        ok(local("2026-12-25T10:00"), 20.0),  # Christmas: closed
+        ok(local("2026-12-24T17:30"), 30.0),
+        ok(local("2026-12-24T17:29"), 40.0),
+    ]
     s = speed_figures(tests, gb, PLAN)
     assert s.window("business_hours").tests == 2  # type: ignore[union-attr]
     assert s.window("business_hours").median_mbps == 25.0  # type: ignore[union-attr]
@@ -178,22 +200,43 @@ def test_json_speed_key() -> None:
     out = to_json(compute(Period(since, since + 86400), [], [], BUSINESS, plan=PLAN, speeds=TESTS))
     speed = json.loads(json.dumps(out["speed"], allow_nan=False))
     assert {k: speed[k] for k in ("tests", "ok", "failed", "skipped", "slow", "bytes_used")} == {
-        "tests": 9, "ok": 6, "failed": 2, "skipped": 1, "slow": 5, "bytes_used": 607,
-    }  # fmt: skip
+        "tests": 9,
+        "ok": 6,
+        "failed": 2,
+        "skipped": 1,
+        "slow": 5,
+        "bytes_used": 607,
+    }
     assert speed["slow_percent"] == 83.3333 and speed["threshold_percent"] == 50.0
     assert speed["download"]["mbps"] == {"p10": 15.0, "p50": 35.0, "p90": 55.0, "min": 10.0, "max": 60.0}
     assert speed["download"]["percent_of_plan"]["p50"] == 35.0
     assert speed["download"]["under_threshold"] == 4 and speed["upload"]["under_threshold_percent"] == 20.0
     assert speed["evening_peak"] == {"start": "19:00", "end": "23:00"}
     assert len(speed["hours"]) == 24 and speed["hours"][9]["median_download_mbps"] == 10.0
-    assert speed["hours"][21] == {"hour": 21, "tests": 0, "failed": 1, "median_download_mbps": None,
-                                  "median_percent_of_plan": None, "slow": 0, "evening_peak": True}  # fmt: skip
-    assert [w["window"] for w in speed["windows"]] == ["business_hours", "outside_business_hours", "evening_peak",
-                                                       "off_peak"]  # fmt: skip
+    assert speed["hours"][21] == {
+        "hour": 21,
+        "tests": 0,
+        "failed": 1,
+        "median_download_mbps": None,
+        "median_percent_of_plan": None,
+        "slow": 0,
+        "evening_peak": True,
+    }
+    assert [w["window"] for w in speed["windows"]] == [
+        "business_hours",
+        "outside_business_hours",
+        "evening_peak",
+        "off_peak",
+    ]
     assert speed["failures"][1] == {
-        "at": "2026-11-23T20:30:00Z", "backend": "speedtest", "tool": "netwatch", "server": "",
-        "reason": "skipped: line down (outage since 2026-11-23T19:58:00Z)", "skipped": True, "bytes_used": 0,
-    }  # fmt: skip
+        "at": "2026-11-23T20:30:00Z",
+        "backend": "speedtest",
+        "tool": "netwatch",
+        "server": "",
+        "reason": "skipped: line down (outage since 2026-11-23T19:58:00Z)",
+        "skipped": True,
+        "bytes_used": 0,
+    }
     empty = to_json(compute(Period(since, since + 86400), [], [], BUSINESS))["speed"]
     assert (empty["tests"], empty["download"]["mbps"], empty["failures"]) == (0, None, [])
 
@@ -216,11 +259,13 @@ attempts = st.lists(
         st.sampled_from(["ok", "ok", "ok", "failed", "skipped"]),
     ),
     max_size=40,
-)  # fmt: skip
+)
 plans = st.builds(
     lambda down, up, threshold: PlanConfig("", "", 0.0, 0.0, down, up, threshold),
-    st.sampled_from([0.0, 80.0, 1000.0]), st.sampled_from([0.0, 20.0]), st.floats(1.0, 100.0),
-)  # fmt: skip
+    st.sampled_from([0.0, 80.0, 1000.0]),
+    st.sampled_from([0.0, 20.0]),
+    st.floats(1.0, 100.0),
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -175,7 +175,10 @@ def test_the_indexed_episode_is_the_rule(
     coverage = None if watched is None else [Coverage(a * q, (a + n) * q) for a, n in watched]
     ticket = Ticket("T", report * q, fixed=None if fixed is None else fixed * q)
     (f,) = ticket_figures([ticket], outages, coverage, until, HOURS)
-    basis, end, down = reference(timeline(outages, coverage, ticket.reported, until), ticket.reported,
-                                 ticket.fixed if ticket.fixed is not None and ticket.fixed >= ticket.reported else None,
-                                 until)  # fmt: skip
+    basis, end, down = reference(
+        timeline(outages, coverage, ticket.reported, until),
+        ticket.reported,
+        ticket.fixed if ticket.fixed is not None and ticket.fixed >= ticket.reported else None,
+        until,
+    )
     assert (f.episode.basis, f.episode.end, f.down_after_report) == (basis, end, down)

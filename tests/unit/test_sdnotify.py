@@ -80,8 +80,15 @@ def test_without_notify_socket_everything_is_a_no_op() -> None:
     for env in ({}, {"NOTIFY_SOCKET": ""}, {"WATCHDOG_USEC": "1000000", "WATCHDOG_PID": str(os.getpid())}):
         notifier = Notifier.from_env(env)
         assert not notifier.enabled
-        calls = (notifier.ready("x"), notifier.status("x"), notifier.ping(), notifier.stopping(),
-                 notifier.extend_timeout(5), notifier.set_watchdog(5), notifier.send("READY=1"))  # fmt: skip
+        calls = (
+            notifier.ready("x"),
+            notifier.status("x"),
+            notifier.ping(),
+            notifier.stopping(),
+            notifier.extend_timeout(5),
+            notifier.set_watchdog(5),
+            notifier.send("READY=1"),
+        )
         assert not any(calls)
         assert notifier._sock is None  # not even a socket is created
         assert (notifier.sent, notifier.failures) == (0, 0)
@@ -148,10 +155,16 @@ def test_from_environ_hides_the_variables_from_child_processes(
     assert (notifier.address, notifier.watchdog) == (path, 3.0)
     assert not set(sdnotify.VARIABLES) & set(os.environ)
     child = subprocess.run(
-        [sys.executable, "-c", "import os; print(sorted(k for k in os.environ if k in {'NOTIFY_SOCKET', "
-         "'WATCHDOG_USEC', 'WATCHDOG_PID'}))"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import os; print(sorted(k for k in os.environ if k in {'NOTIFY_SOCKET', "
+            "'WATCHDOG_USEC', 'WATCHDOG_PID'}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert child.stdout == "[]\n"
     assert notifier.ping()  # our own copy still works
     assert received(sock) == [b"WATCHDOG=1"]

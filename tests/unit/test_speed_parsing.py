@@ -110,8 +110,12 @@ def test_ookla_log_parsing() -> None:
 
 def test_ookla_command_line() -> None:
     assert OoklaBackend(binary="/opt/ookla/speedtest", server_id="16620").command() == [
-        "/opt/ookla/speedtest", "--format=json", "--accept-license", "--accept-gdpr", "--server-id=16620",
-    ]  # fmt: skip
+        "/opt/ookla/speedtest",
+        "--format=json",
+        "--accept-license",
+        "--accept-gdpr",
+        "--server-id=16620",
+    ]
     assert OoklaBackend().command() == ["speedtest", "--format=json", "--accept-license", "--accept-gdpr"]
 
 
@@ -148,10 +152,22 @@ def test_speedtest_cli_refusals_are_failures_with_the_status() -> None:
         "speedtest.net refused speedtest-cli while fetching speedtest.net's configuration: "
         "HTTP 403 Forbidden from https://www.speedtest.net/speedtest-config.php"
     )
-    limited = {"stage": "servers", "error": "RuntimeError: speedtest.net returned no servers", "http_errors": [
-        {"url": "https://www.speedtest.net/speedtest-servers-static.php", "status": 429, "reason": "Too Many Requests"},
-        {"url": "http://c.speedtest.net/speedtest-servers-static.php", "status": 429, "reason": "Too Many Requests"},
-    ]}  # fmt: skip
+    limited = {
+        "stage": "servers",
+        "error": "RuntimeError: speedtest.net returned no servers",
+        "http_errors": [
+            {
+                "url": "https://www.speedtest.net/speedtest-servers-static.php",
+                "status": 429,
+                "reason": "Too Many Requests",
+            },
+            {
+                "url": "http://c.speedtest.net/speedtest-servers-static.php",
+                "status": 429,
+                "reason": "Too Many Requests",
+            },
+        ],
+    }
     assert map_worker_output(limited, at=AT).error == (
         "speedtest.net rate-limited speedtest-cli while fetching speedtest.net's server list: "
         "HTTP 429 Too Many Requests from https://www.speedtest.net/speedtest-servers-static.php"
@@ -160,8 +176,9 @@ def test_speedtest_cli_refusals_are_failures_with_the_status() -> None:
 
 def test_speedtest_cli_transfer_errors_are_failures_not_low_speeds() -> None:
     refused = worker_sample()
-    refused["download_errors"] = [{"url": "http://s.example:8080/speedtest/random350x350.jpg", "status": 503,
-                                   "reason": "Service Unavailable"}]  # fmt: skip
+    refused["download_errors"] = [
+        {"url": "http://s.example:8080/speedtest/random350x350.jpg", "status": 503, "reason": "Service Unavailable"}
+    ]
     assert map_worker_output(refused, at=AT).error == (
         "1 request(s) of the download test failed: HTTP 503 Service Unavailable from "
         "http://s.example:8080/speedtest/random350x350.jpg"
@@ -187,8 +204,13 @@ def test_speedtest_cli_other_failures() -> None:
     assert "pip install 'netwatch[speedtest]'" in MISSING
     unknown = {"stage": "servers", "error": "NoMatchedServers: ", "http_errors": []}
     assert map_worker_output(unknown, at=AT).error == "the configured server_id is not in speedtest.net's server list"
-    timeout = {"stage": "config", "error": "ConfigRetrievalError: <urlopen error timed out>", "http_errors": [
-        {"url": "https://www.speedtest.net/speedtest-config.php", "status": None, "reason": "timed out"}]}  # fmt: skip
+    timeout = {
+        "stage": "config",
+        "error": "ConfigRetrievalError: <urlopen error timed out>",
+        "http_errors": [
+            {"url": "https://www.speedtest.net/speedtest-config.php", "status": None, "reason": "timed out"}
+        ],
+    }
     assert map_worker_output(timeout, at=AT).error == (
         "fetching speedtest.net's configuration failed: timed out from https://www.speedtest.net/speedtest-config.php"
     )
@@ -198,8 +220,7 @@ def test_speedtest_cli_worker_command_runs_isolated_from_this_package() -> None:
     argv = SpeedtestCliBackend(server_id="4242", share=False).command()
     assert argv[:2] == [sys.executable, "-P"]  # -P: netwatch/probes/speed/http.py must not shadow `http`
     assert argv[2].endswith("_speedtest_worker.py")
-    assert json.loads(argv[3]) == {"server_id": "4242", "upload": True, "share": False, "secure": True,
-                                   "timeout": 10.0}  # fmt: skip
+    assert json.loads(argv[3]) == {"server_id": "4242", "upload": True, "share": False, "secure": True, "timeout": 10.0}
 
 
 # -- results ----------------------------------------------------------------------------------------------------

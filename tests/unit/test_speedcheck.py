@@ -30,8 +30,17 @@ def error(text: str) -> str:
 
 
 def ok(at: float, down: float, up: float | None = None, server: str = "X") -> SpeedResult:
-    return SpeedResult(at=at, backend="speedtest", tool="speedtest-cli", server=server, download_mbps=down,
-                       upload_mbps=up, latency_ms=23.0, bytes_used=1000, ok=True)  # fmt: skip
+    return SpeedResult(
+        at=at,
+        backend="speedtest",
+        tool="speedtest-cli",
+        server=server,
+        download_mbps=down,
+        upload_mbps=up,
+        latency_ms=23.0,
+        bytes_used=1000,
+        ok=True,
+    )
 
 
 def failed(at: float) -> SpeedResult:
@@ -102,8 +111,18 @@ def test_interval_minimum_is_a_documented_constant(monkeypatch: pytest.MonkeyPat
 
 def test_detail_and_cause() -> None:
     state, events = speedcheck.step(SlowState(), ok(T0, 8.1), RULES, line_ok=True)
-    assert events == [Opened(Incident(Kind.SLOW, Cause.ISP, T0, rounds=1, cause_rounds=((Cause.ISP, 1),),
-        detail="download 8.1 Mbit/s = 10 % of the plan's 80 (threshold 50 %) via speedtest server X"))]  # fmt: skip
+    assert events == [
+        Opened(
+            Incident(
+                Kind.SLOW,
+                Cause.ISP,
+                T0,
+                rounds=1,
+                cause_rounds=((Cause.ISP, 1),),
+                detail="download 8.1 Mbit/s = 10 % of the plan's 80 (threshold 50 %) via speedtest server X",
+            )
+        )
+    ]
     state, events = speedcheck.step(state, ok(T0 + 60, 50.0, 5.0), RULES, line_ok=False)
     assert isinstance(events[0], Updated) and events[0].incident.rounds == 2
     assert events[0].incident.detail.startswith("download 8.1")  # still the worst share (10 % < 25 % upload)
@@ -179,10 +198,26 @@ def test_skip_reasons() -> None:
 
 
 def full(at: float) -> SpeedResult:
-    return SpeedResult(at=at, backend="speedtest", tool="speedtest-cli", tool_version="2.1.3", server="X (Town)",
-        server_id="123", result_url="https://www.speedtest.net/result/1", download_mbps=18.25, upload_mbps=4.9,
-        latency_ms=23.0, loaded_latency_ms=80.5, jitter_ms=1.5, bytes_used=123_456_789, external_ip="192.0.2.7",
-        ok=True, error="", raw='{"x": 1}', duration_s=21.5)  # fmt: skip
+    return SpeedResult(
+        at=at,
+        backend="speedtest",
+        tool="speedtest-cli",
+        tool_version="2.1.3",
+        server="X (Town)",
+        server_id="123",
+        result_url="https://www.speedtest.net/result/1",
+        download_mbps=18.25,
+        upload_mbps=4.9,
+        latency_ms=23.0,
+        loaded_latency_ms=80.5,
+        jitter_ms=1.5,
+        bytes_used=123_456_789,
+        external_ip="192.0.2.7",
+        ok=True,
+        error="",
+        raw='{"x": 1}',
+        duration_s=21.5,
+    )
 
 
 def test_store_round_trip_and_budget(tmp_path: Path) -> None:

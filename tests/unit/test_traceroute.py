@@ -40,10 +40,18 @@ def answers(*items: tuple[int, str, str, int]) -> dict[int, tuple[Answer, float]
 
 
 def test_a_full_path_ends_at_the_destination() -> None:
-    got = build(DST, 100.0, answers(
-        (1, "198.18.1.1", "exceeded", 0), (2, "198.18.2.1", "exceeded", 0), (3, DST, "reply", 0),
-        (4, DST, "reply", 0), (5, DST, "reply", 0),  # the TTLs beyond the destination answer too
-    ), 30)  # fmt: skip
+    got = build(
+        DST,
+        100.0,
+        answers(
+            (1, "198.18.1.1", "exceeded", 0),
+            (2, "198.18.2.1", "exceeded", 0),
+            (3, DST, "reply", 0),
+            (4, DST, "reply", 0),
+            (5, DST, "reply", 0),  # the TTLs beyond the destination answer too
+        ),
+        30,
+    )
     assert got == Trace(DST, 100.0, (Hop(1, "198.18.1.1", 1.1), Hop(2, "198.18.2.1", 1.2), Hop(3, DST, 1.3)), True)
 
 
@@ -65,9 +73,12 @@ def test_nothing_answering_is_one_silent_hop() -> None:
 
 def test_a_refusal_ends_the_path_with_its_code() -> None:
     edge = "2001:db8:3::2"
-    got = build(DST6, 0.0, answers(
-        (1, "2001:db8:1::1", "exceeded", 0), (3, edge, "unreachable", 0), (4, edge, "unreachable", 0)
-    ), 30)  # fmt: skip
+    got = build(
+        DST6,
+        0.0,
+        answers((1, "2001:db8:1::1", "exceeded", 0), (3, edge, "unreachable", 0), (4, edge, "unreachable", 0)),
+        30,
+    )
     assert got.hops[-1] == Hop(3, "2001:db8:3::2", 1.3, "network unreachable (ICMPv6 code 0)")
     assert len(got.hops) == 3 and not got.reached
 
@@ -135,8 +146,15 @@ def ipv4_header(src: str, dst: str, proto: int = 1) -> bytes:
 
 
 def ipv6_header(src: str, dst: str, next_header: int = 58) -> bytes:
-    return struct.pack("!IHBB16s16s", 6 << 28, 0, next_header, 64,
-                       socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst))  # fmt: skip
+    return struct.pack(
+        "!IHBB16s16s",
+        6 << 28,
+        0,
+        next_header,
+        64,
+        socket.inet_pton(socket.AF_INET6, src),
+        socket.inet_pton(socket.AF_INET6, dst),
+    )
 
 
 def test_echo_request_checksum() -> None:

@@ -118,8 +118,13 @@ def test_judge_keeps_the_figures_only_when_they_decide() -> None:
 
 def test_figures_of_a_report_name_the_same_anchors_in_this_probes_order() -> None:
     windows = [(0.0, 60.0), (100.0, 160.0), (200.0, 200.0)]
-    got = witness_figures("office-2", ["9.9.9.9", "1.1.1.1", "9.9.9.9"], ["1.1.1.1", "4.4.4.4", "9.9.9.9"], windows,
-                          [counts(60, 60, ("1.1.1.1", "9.9.9.9")), None, Counts()])  # fmt: skip
+    got = witness_figures(
+        "office-2",
+        ["9.9.9.9", "1.1.1.1", "9.9.9.9"],
+        ["1.1.1.1", "4.4.4.4", "9.9.9.9"],
+        windows,
+        [counts(60, 60, ("1.1.1.1", "9.9.9.9")), None, Counts()],
+    )
     assert (got.probe, got.asked, got.reason, got.anchors) == ("office-2", True, "", ("9.9.9.9", "1.1.1.1"))
     assert [w.verdict for w in got.outages] == [Verdict.REACHED, Verdict.NOT_ASKED, Verdict.NO_DATA]
     assert got.outages[1].reason == f"only the {MAX_ASKED} longest outages of a report are asked about"
@@ -142,43 +147,69 @@ def test_every_verdict_has_a_sentence_for_the_report_and_one_for_the_letter() ->
         return Witness("office-2", *WINDOW, v, c, reason)
 
     partial = Counts(120, 3, (AnchorCount("1.1.1.1", 120, 3), AnchorCount("8.8.8.8", 120, 0)))
-    assert [(x.sentence, x.letter) for x in (
-        w(Verdict.REACHED, counts(120, 118)), w(Verdict.REACHED, counts(1, 1, two)), w(Verdict.LOST, partial),
-        w(Verdict.WITNESS_DOWN, counts(120, 0, two, isp=110)),
-        w(Verdict.WITNESS_DOWN, counts(1, 0, two, local=1, isp=1)),
-        w(Verdict.MIXED, counts(120, 60)), w(Verdict.NO_DATA), w(Verdict.NO_COMMON),
-        w(Verdict.NOT_ASKED, reason="InfluxDB did not answer"),
-    )] == [
-        ("witness office-2 reached 3 of the 3 same anchors in 118 of 120 rounds during the outage: the anchors were "
-         "up, so the fault was on this line",
-         "the second probe reached the same public hosts in 118 of its 120 rounds: they were up, so the fault was "
-         "on this line"),
-        ("witness office-2 reached 2 of the 2 same anchors in 1 of 1 round during the outage: the anchors were up, "
-         "so the fault was on this line",
-         "the second probe reached the same public hosts throughout this outage (in all 1 of its rounds): they were "
-         "up, so the fault was on this line"),
-        ("witness office-2 reached 1 of the 2 same anchors in 3 of 120 rounds during the outage: it lost them too, "
-         "so the fault was shared by both lines or upstream of them (or the anchors were down)",
-         "the second probe lost the same public hosts too (it reached them in 3 of its 120 rounds): the fault lay "
-         "beyond both lines, or the hosts themselves were down"),
-        ("witness office-2 reached 0 of the 2 same anchors in 0 of 120 rounds during the outage: its own line was "
-         "down in 110 of its 120 rounds (cause isp), so it could not tell whether the anchors were up",
-         "the second probe could not tell: its own line was down in 110 of its 120 rounds, so it says nothing about "
-         "whether the same public hosts were up"),
-        ("witness office-2 reached 0 of the 2 same anchors in 0 of 1 round during the outage: its own line was down "
-         "in 1 of its 1 round (cause local in 1, isp in 1), so it could not tell whether the anchors were up",
-         "the second probe could not tell: its own line was down in 1 of its 1 round, so it says nothing about "
-         "whether the same public hosts were up"),
-        ("witness office-2 reached 3 of the 3 same anchors in 60 of 120 rounds during the outage: that is neither "
-         "90% of its rounds or more (up) nor 10% or less (lost), so no conclusion is drawn",
-         "the second probe reached the same public hosts in 60 of its 120 rounds, which settles neither way"),
-        ("witness office-2 has no data for this time: it was not running, or its export to InfluxDB has not caught "
-         "up", "the second probe has no records of this time"),
-        ("witness office-2 probes none of the same anchors: so it cannot tell whether they were up",
-         "the second probe does not watch the same public hosts"),
-        ("witness office-2 not asked: InfluxDB did not answer",
-         "the second probe could not be consulted (witness not asked: InfluxDB did not answer)"),
-    ]  # fmt: skip
+    assert [
+        (x.sentence, x.letter)
+        for x in (
+            w(Verdict.REACHED, counts(120, 118)),
+            w(Verdict.REACHED, counts(1, 1, two)),
+            w(Verdict.LOST, partial),
+            w(Verdict.WITNESS_DOWN, counts(120, 0, two, isp=110)),
+            w(Verdict.WITNESS_DOWN, counts(1, 0, two, local=1, isp=1)),
+            w(Verdict.MIXED, counts(120, 60)),
+            w(Verdict.NO_DATA),
+            w(Verdict.NO_COMMON),
+            w(Verdict.NOT_ASKED, reason="InfluxDB did not answer"),
+        )
+    ] == [
+        (
+            "witness office-2 reached 3 of the 3 same anchors in 118 of 120 rounds during the outage: the anchors were "
+            "up, so the fault was on this line",
+            "the second probe reached the same public hosts in 118 of its 120 rounds: they were up, so the fault was "
+            "on this line",
+        ),
+        (
+            "witness office-2 reached 2 of the 2 same anchors in 1 of 1 round during the outage: the anchors were up, "
+            "so the fault was on this line",
+            "the second probe reached the same public hosts throughout this outage (in all 1 of its rounds): they were "
+            "up, so the fault was on this line",
+        ),
+        (
+            "witness office-2 reached 1 of the 2 same anchors in 3 of 120 rounds during the outage: it lost them too, "
+            "so the fault was shared by both lines or upstream of them (or the anchors were down)",
+            "the second probe lost the same public hosts too (it reached them in 3 of its 120 rounds): the fault lay "
+            "beyond both lines, or the hosts themselves were down",
+        ),
+        (
+            "witness office-2 reached 0 of the 2 same anchors in 0 of 120 rounds during the outage: its own line was "
+            "down in 110 of its 120 rounds (cause isp), so it could not tell whether the anchors were up",
+            "the second probe could not tell: its own line was down in 110 of its 120 rounds, so it says nothing about "
+            "whether the same public hosts were up",
+        ),
+        (
+            "witness office-2 reached 0 of the 2 same anchors in 0 of 1 round during the outage: its own line was down "
+            "in 1 of its 1 round (cause local in 1, isp in 1), so it could not tell whether the anchors were up",
+            "the second probe could not tell: its own line was down in 1 of its 1 round, so it says nothing about "
+            "whether the same public hosts were up",
+        ),
+        (
+            "witness office-2 reached 3 of the 3 same anchors in 60 of 120 rounds during the outage: that is neither "
+            "90% of its rounds or more (up) nor 10% or less (lost), so no conclusion is drawn",
+            "the second probe reached the same public hosts in 60 of its 120 rounds, which settles neither way",
+        ),
+        (
+            "witness office-2 has no data for this time: it was not running, or its export to InfluxDB has not caught "
+            "up",
+            "the second probe has no records of this time",
+        ),
+        (
+            "witness office-2 probes none of the same anchors: so it cannot tell whether they were up",
+            "the second probe does not watch the same public hosts",
+        ),
+        (
+            "witness office-2 not asked: InfluxDB did not answer",
+            "the second probe could not be consulted (witness not asked: InfluxDB did not answer)",
+        ),
+    ]
 
 
 # --- the formats ---------------------------------------------------------------------------------------------
@@ -197,11 +228,23 @@ def witnessed() -> tuple[Report, WitnessFigures]:
 def test_json_carries_a_verdict_per_outage_and_a_summary() -> None:
     report, figures = witnessed()
     out = to_json(report)
-    assert out["witness"] == {"probe": "office-2", "asked": True, "reason": None, "anchors": ["1.1.1.1", "9.9.9.9"],
-                              "threshold_percent": 90, "own_line_percent": 50}  # fmt: skip
+    assert out["witness"] == {
+        "probe": "office-2",
+        "asked": True,
+        "reason": None,
+        "anchors": ["1.1.1.1", "9.9.9.9"],
+        "threshold_percent": 90,
+        "own_line_percent": 50,
+    }
     verdicts = [(i["kind"], i["witness"] and i["witness"]["verdict"]) for i in out["incidents"]]
-    assert verdicts == [("outage", "reached"), ("outage", "lost"), ("outage", "not_asked"), ("outage", "no_data"),
-                        ("degraded", None), ("outage", "mixed")]  # fmt: skip
+    assert verdicts == [
+        ("outage", "reached"),
+        ("outage", "lost"),
+        ("outage", "not_asked"),
+        ("outage", "no_data"),
+        ("degraded", None),
+        ("outage", "mixed"),
+    ]
     first = out["incidents"][0]["witness"]
     assert first == {
         "verdict": "reached",
@@ -219,12 +262,18 @@ def test_json_carries_a_verdict_per_outage_and_a_summary() -> None:
 
 def test_csv_has_the_verdict_and_rounds_of_each_outage() -> None:
     report, _ = witnessed()
-    got = [(r["kind"], r["witness"], r["witness_rounds"], r["witness_reached_rounds"])
-           for r in csv.DictReader(io.StringIO(to_csv(report)))]  # fmt: skip
+    got = [
+        (r["kind"], r["witness"], r["witness_rounds"], r["witness_reached_rounds"])
+        for r in csv.DictReader(io.StringIO(to_csv(report)))
+    ]
     assert got == [
-        ("outage", "reached", "3600", "3600"), ("outage", "lost", "600", "0"), ("outage", "not_asked", "", ""),
-        ("outage", "no_data", "", ""), ("degraded", "", "", ""), ("outage", "mixed", "20", "11"),
-    ]  # fmt: skip
+        ("outage", "reached", "3600", "3600"),
+        ("outage", "lost", "600", "0"),
+        ("outage", "not_asked", "", ""),
+        ("outage", "no_data", "", ""),
+        ("degraded", "", "", ""),
+        ("outage", "mixed", "20", "11"),
+    ]
 
 
 def test_html_shows_a_witness_row_under_each_outage_and_the_rule_in_the_method() -> None:
@@ -232,8 +281,12 @@ def test_html_shows_a_witness_row_under_each_outage_and_the_rule_in_the_method()
     doc = parse(html_of(report))
     rows = doc.find("tr", class_="witness")
     assert [(r.attrs["data-witness-for"], r.attrs["data-verdict"]) for r in rows] == [
-        ("i1", "reached"), ("i2", "lost"), ("i3", "not_asked"), ("i4", "no_data"), ("i6", "mixed"),
-    ]  # fmt: skip
+        ("i1", "reached"),
+        ("i2", "lost"),
+        ("i3", "not_asked"),
+        ("i4", "no_data"),
+        ("i6", "mixed"),
+    ]
     assert rows[0].all_text == (
         "Witness office-2 reached 2 of the 2 same anchors in 3600 of 3600 rounds during the outage: the anchors were "
         "up, so the fault was on this line."

@@ -227,11 +227,18 @@ class Phase:
                 return result
             if self.latency_url is not None:
                 prober = threading.Thread(
-                    target=probe_latency, daemon=True, name=f"speed-{self.direction}-latency",
+                    target=probe_latency,
+                    daemon=True,
+                    name=f"speed-{self.direction}-latency",
                     args=(self.session, self.latency_url),
-                    kwargs={"count": None, "interval": LOADED_PROBE_INTERVAL, "stop": self.stop, "samples": samples,
-                            "limit": self.duration + 1.0},
-                )  # fmt: skip
+                    kwargs={
+                        "count": None,
+                        "interval": LOADED_PROBE_INTERVAL,
+                        "stop": self.stop,
+                        "samples": samples,
+                        "limit": self.duration + 1.0,
+                    },
+                )
             base = self._sample()  # not zero when counted by the kernel: TLS handshakes
             start = base[1]
             self.go.set()

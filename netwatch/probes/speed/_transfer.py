@@ -191,8 +191,16 @@ def describe(err: BaseException, label: str) -> str:
     return f"{label}: {text}"
 
 
-def probe_latency(session: Session, url: Url, *, count: int | None, interval: float, stop: threading.Event,
-                  samples: list[float], limit: float) -> str:  # fmt: skip
+def probe_latency(
+    session: Session,
+    url: Url,
+    *,
+    count: int | None,
+    interval: float,
+    stop: threading.Event,
+    samples: list[float],
+    limit: float,
+) -> str:
     """Small requests on one connection (connection set-up excluded), appending each round trip in ms to
     ``samples``; ``count`` of them (None: until ``stop``), for at most ``limit`` seconds. Returns an error
     message, or "" when every request succeeded."""

@@ -82,8 +82,16 @@ class HttpBackend:
             try:
                 box.append(self._measure(session, at, start))
             except Exception as err:  # reported as a failed test; the daemon must not see it
-                box.append(failure(self.name, TOOL, f"internal error: {type(err).__name__}: {err}", at=at,
-                                   duration_s=time.monotonic() - start, tool_version=VERSION))  # fmt: skip
+                box.append(
+                    failure(
+                        self.name,
+                        TOOL,
+                        f"internal error: {type(err).__name__}: {err}",
+                        at=at,
+                        duration_s=time.monotonic() - start,
+                        tool_version=VERSION,
+                    )
+                )
 
         worker = threading.Thread(target=work, daemon=True, name="speed-http")
         worker.start()
@@ -101,9 +109,15 @@ class HttpBackend:
                 break
         session.close()
         if reason or not box:
-            return failure(self.name, TOOL, reason or "the test thread ended without a result", at=at,
-                           duration_s=time.monotonic() - start, tool_version=VERSION,
-                           bytes_used=session.budget.used)  # fmt: skip
+            return failure(
+                self.name,
+                TOOL,
+                reason or "the test thread ended without a result",
+                at=at,
+                duration_s=time.monotonic() - start,
+                tool_version=VERSION,
+                bytes_used=session.budget.used,
+            )
         return box[0]
 
     def _measure(self, session: Session, at: float, start: float) -> SpeedResult:
@@ -111,13 +125,28 @@ class HttpBackend:
         server = self.urls[0].label
 
         def failed(reason: str) -> SpeedResult:
-            return failure(self.name, TOOL, reason, at=at, duration_s=time.monotonic() - start,
-                           raw=json.dumps(raw), tool_version=VERSION, server=server,
-                           bytes_used=session.budget.used)  # fmt: skip
+            return failure(
+                self.name,
+                TOOL,
+                reason,
+                at=at,
+                duration_s=time.monotonic() - start,
+                raw=json.dumps(raw),
+                tool_version=VERSION,
+                server=server,
+                bytes_used=session.budget.used,
+            )
 
         idle: list[float] = []
-        error = probe_latency(session, self.latency_url, count=self.latency_count, interval=0.05,
-                              stop=threading.Event(), samples=idle, limit=self.timeout)  # fmt: skip
+        error = probe_latency(
+            session,
+            self.latency_url,
+            count=self.latency_count,
+            interval=0.05,
+            stop=threading.Event(),
+            samples=idle,
+            limit=self.timeout,
+        )
         raw["idle_latency_ms"] = idle
         if session.aborted.is_set():
             return failed(CANCELLED)
@@ -128,9 +157,17 @@ class HttpBackend:
         for direction, urls in plan:
             left = session.budget.left()
             share = left // 2 if left is not None and direction == "download" and self.upload_url else None
-            phase = Phase(session, direction, urls, streams=self.streams, duration=self.duration,
-                          warmup=self.warmup, request_bytes=self.request_bytes, latency_url=self.latency_url,
-                          cap=share)  # fmt: skip
+            phase = Phase(
+                session,
+                direction,
+                urls,
+                streams=self.streams,
+                duration=self.duration,
+                warmup=self.warmup,
+                request_bytes=self.request_bytes,
+                latency_url=self.latency_url,
+                cap=share,
+            )
             result = phase.run()
             phases.append(result)
             raw[direction] = _summary(result)

@@ -117,8 +117,17 @@ class Iperf3Backend:
             if error or run is None:
                 used = sum(r.bytes_total for r in runs) + (run.bytes_total if run else 0)
                 version = runs[0].version if runs else (run.version if run else "")
-                return failure(self.name, TOOL, error, at=at, duration_s=time.monotonic() - start, raw="\n".join(raws),
-                               tool_version=version, server=server, bytes_used=used)  # fmt: skip
+                return failure(
+                    self.name,
+                    TOOL,
+                    error,
+                    at=at,
+                    duration_s=time.monotonic() - start,
+                    raw="\n".join(raws),
+                    tool_version=version,
+                    server=server,
+                    bytes_used=used,
+                )
             runs.append(run)
         down, up = runs[0], runs[1] if len(runs) > 1 else None
         assert down.bits_per_second is not None

@@ -145,8 +145,15 @@ class OoklaBackend:
         at, start = time.time(), time.monotonic()
 
         def failed(reason: str, raw: str = "") -> SpeedResult:
-            return failure(self.name, TOOL, reason, at=at, duration_s=time.monotonic() - start, raw=raw,
-                           tool_version=self._version or "")  # fmt: skip
+            return failure(
+                self.name,
+                TOOL,
+                reason,
+                at=at,
+                duration_s=time.monotonic() - start,
+                raw=raw,
+                tool_version=self._version or "",
+            )
 
         if self._version is None:
             probe = run_command([self.binary, "--version"], cancel, 15.0)

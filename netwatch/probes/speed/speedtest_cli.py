@@ -65,8 +65,9 @@ def _stage_error(data: Mapping[str, Any]) -> str:
     return f"{where} failed: {error}" if error else f"{where} failed"
 
 
-def map_worker_output(data: Mapping[str, Any], *, at: float, backend: str = "speedtest", duration: float = 0.0,
-                      upload: bool = True) -> SpeedResult:  # fmt: skip
+def map_worker_output(
+    data: Mapping[str, Any], *, at: float, backend: str = "speedtest", duration: float = 0.0, upload: bool = True
+) -> SpeedResult:
     """The ``SpeedResult`` for what the worker printed (``results`` is speedtest-cli's ``results.dict()``:
     speeds in bit/s, ping in ms). Failures: an error at any stage, a failed download or upload request,
     zero bytes moved, or a server that never answered its latency probe."""
@@ -79,8 +80,18 @@ def map_worker_output(data: Mapping[str, Any], *, at: float, backend: str = "spe
     used = int((results or {}).get("bytes_received") or 0) + int((results or {}).get("bytes_sent") or 0)
 
     def failed(reason: str) -> SpeedResult:
-        return failure(backend, TOOL, reason, at=at, duration_s=duration, raw=raw, tool_version=version,
-                       server=server_name, server_id=str(server.get("id", "")), bytes_used=used)  # fmt: skip
+        return failure(
+            backend,
+            TOOL,
+            reason,
+            at=at,
+            duration_s=duration,
+            raw=raw,
+            tool_version=version,
+            server=server_name,
+            server_id=str(server.get("id", "")),
+            bytes_used=used,
+        )
 
     if data.get("error") or results is None or data.get("stage") not in ("done", "share"):
         return failed(_stage_error(data))
@@ -134,8 +145,13 @@ class SpeedtestCliBackend:
         name: str = "speedtest",
     ) -> None:
         self.name = name
-        self.options = {"server_id": str(server_id), "upload": upload, "share": share, "secure": secure,
-                        "timeout": timeout}  # fmt: skip
+        self.options = {
+            "server_id": str(server_id),
+            "upload": upload,
+            "share": share,
+            "secure": secure,
+            "timeout": timeout,
+        }
         self.deadline = deadline
 
     @staticmethod
@@ -170,5 +186,6 @@ class SpeedtestCliBackend:
         if not isinstance(data, dict):
             detail = tail(outcome.stderr) or "no output"
             return failed(f"speedtest-cli worker exited with status {outcome.returncode}: {detail}", outcome.stderr)
-        return map_worker_output(data, at=at, backend=self.name, duration=time.monotonic() - start,
-                                 upload=bool(self.options["upload"]))  # fmt: skip
+        return map_worker_output(
+            data, at=at, backend=self.name, duration=time.monotonic() - start, upload=bool(self.options["upload"])
+        )
