@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.store_size import simulate
 from netwatch import config
-from netwatch.evidence import write_bundle
+from netwatch.adapters.store import Store
+from netwatch.app.evidence import write_bundle
+from netwatch.app.reports import figures
 from netwatch.report.compute import Period
 from netwatch.report.render import render
-from netwatch.report.store_source import figures
-from netwatch.store import Store
 
 T0 = 1_767_225_600.0
 

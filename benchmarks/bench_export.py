@@ -26,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netwatch.export.backfill import backfill
-from netwatch.export.exporter import Exporter, StoreLedger
-from netwatch.export.points import Points
-from netwatch.export.sinks import Sink, V1Sink, V2Sink
-from netwatch.model import Role, Round, Sample, Target
-from netwatch.schedule import BusinessHours
-from netwatch.store import Store
+from netwatch.adapters.influx.points import Points
+from netwatch.adapters.influx.sinks import Sink, V1Sink, V2Sink
+from netwatch.adapters.store import Store
+from netwatch.app.daemon.export import Exporter, StoreLedger
+from netwatch.app.influx import backfill
+from netwatch.core.model import Role, Round, Sample, Target
+from netwatch.core.schedule import BusinessHours
 from tests.integration.servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
 
 TARGETS = (

@@ -25,10 +25,10 @@ from queue import Queue
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netwatch import config
-from netwatch.export.points import Points
-from netwatch.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
+from netwatch.adapters.influx.points import Points
+from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import Period
-from netwatch.schedule import BusinessHours
 from tests.integration.servers import InfluxDB1, ServerError, ServerUnavailable
 
 PROBE = "site-a"
@@ -149,7 +149,7 @@ def cfg_for(server: InfluxDB1, tmp: Path) -> config.Config:
 
 
 def timed(cfg: config.Config, label: str, period: Period) -> None:
-    from netwatch.report import influx_source
+    from netwatch.app import influx_report as influx_source
     from netwatch.report.compute import series_bucket_seconds
 
     source = influx_source.InfluxSource(cfg.influxdb, PROBE, fallback_interval=cfg.probe.interval)

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netwatch import detect
+from netwatch.adapters.metrics import Tracker, serve
 from netwatch.config import MetricsConfig
-from netwatch.metrics import Tracker, serve
-from netwatch.model import Role, Round, Sample, Target
+from netwatch.core import detect
+from netwatch.core.model import Role, Round, Sample, Target
 
 TARGETS = (
     Target(Role.GATEWAY, "198.18.1.1"),

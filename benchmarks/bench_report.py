@@ -23,8 +23,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from netwatch.model import Cause, Channel, Incident, Kind, Role, Round, Sample, Target, Ticket
-from netwatch.store import Store
+from netwatch.adapters.store import Store
+from netwatch.core.model import Cause, Channel, Incident, Kind, Role, Round, Sample, Target, Ticket
 
 MINUTES = 365 * 1440
 # The year ends at today's midnight (UTC): reports clip their end to now.

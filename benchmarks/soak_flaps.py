@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netwatch.model import Cause, Kind
-from netwatch.store import Store
+from netwatch.adapters.store import Store
+from netwatch.core.model import Cause, Kind
 from tests.integration.netns_isp import ANCHOR6, ANCHORS, Isp, missing_requirements
 
 TICK = os.sysconf("SC_CLK_TCK")

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from netwatch.model import Role, Round, Sample, Target
-from netwatch.store import Store
+from netwatch.adapters.store import Store
+from netwatch.core.model import Role, Round, Sample, Target
 
 TARGETS = (
     (Target(Role.GATEWAY, "192.168.1.1"), 0.6, 0.3),  # (target, base RTT ms, jitter ms)

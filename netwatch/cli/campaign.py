@@ -1,6 +1,6 @@
 """The speed campaign commands: `netwatch campaign plan`, `run`, `status` and `evaluate` (the German regulator's
-procedure of 30 measurements on 3 days; see ``netwatch.campaign``). Thin: planning, deciding and judging are
-``netwatch.campaign``'s, the wording ``netwatch.campaign.text``'s.
+procedure of 30 measurements on 3 days; see ``netwatch.core.campaign``). Thin: planning, deciding and judging are
+``netwatch.core.campaign``'s, the wording ``netwatch.report.campaign``'s.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from pathlib import Path
 
 import click
 
-from netwatch import logs
-from netwatch.campaign import planner, progress, text
+from netwatch.adapters import logs
 from netwatch.cli import _config_option, _debug, _errors, _load, main
 from netwatch.config import Config
+from netwatch.core.campaign import planner, progress
 from netwatch.errors import CampaignError
+from netwatch.report import campaign as text
 
 NONE_PLANNED = "no speed campaign is planned: run `netwatch campaign plan` first"
 
@@ -34,7 +35,7 @@ def campaign() -> None:
 
 
 def _current(store_path: Path) -> progress.Campaign:
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
 
     with Store.open(store_path, readonly=True) as store:
         found = store.campaign()
@@ -85,8 +86,8 @@ def plan(
     replace: bool,
 ) -> None:
     """Plan a campaign: 30 random times keeping the procedure's rules, stored and printed."""
-    from netwatch.campaign import runner
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
+    from netwatch.app import campaign as runner
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
@@ -119,10 +120,10 @@ def run(ctx: click.Context, config_path: Path | None) -> None:
 
     Restarting resumes it. Exits 0 when complete or stopped, 11 when it can no longer follow the procedure.
     """
-    from netwatch import speedlock
-    from netwatch.campaign import runner
-    from netwatch.speedtask import build_chain
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters import locks as speedlock
+    from netwatch.adapters.store.sqlite import Store
+    from netwatch.app import campaign as runner
+    from netwatch.app.daemon.speed import build_chain
 
     debug = _debug(ctx)
     with _errors(debug):

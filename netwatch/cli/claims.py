@@ -30,7 +30,7 @@ def claims() -> None:
 @click.pass_context
 def claims_rules(ctx: click.Context, config_path: Path | None, on_word: str | None, as_json: bool) -> None:
     """List the amounts of the rule pack [claims] rules picks, as in force on a day."""
-    from netwatch.claims import load, pack_items
+    from netwatch.core.claims import load, pack_items
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)

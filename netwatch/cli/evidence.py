@@ -28,8 +28,8 @@ from netwatch.errors import ReportError
 def verify(ctx: click.Context, config_path: Path | None, expect: str | None, as_json: bool) -> None:
     """Check that the store holds exactly what was recorded: every round, incident and record against its
     SHA-256 seal. Exits 0 when intact, 9 when anything was edited, inserted or deleted (each place is listed)."""
-    from netwatch.evidence import verification_json, verification_lines
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
+    from netwatch.app.evidence import verification_json, verification_lines
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
@@ -70,10 +70,10 @@ def evidence(
     """Write one zip of evidence for a period: the report (HTML, PDF when available, JSON, letter), the raw
     rounds as CSV, the incidents as JSON, the configuration without secrets, the verification of the evidence
     chain, and a manifest with every file's SHA-256."""
-    from netwatch.evidence import write_bundle
+    from netwatch.adapters.store.sqlite import Store
+    from netwatch.app.evidence import write_bundle
+    from netwatch.app.reports import figures as from_store
     from netwatch.report.pdf import MISSING
-    from netwatch.report.store_source import figures as from_store
-    from netwatch.store.sqlite import Store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from netwatch import config, logs
+from netwatch import config
+from netwatch.adapters import logs
 from netwatch.cli import ExitCode, _config_option, _debug, _errors, _fail, _load, main
 from netwatch.errors import ConfigError, Problem, ReportError
 
@@ -32,9 +33,9 @@ def _influx_config(config_path: Path | None) -> config.Config:
 @click.pass_context
 def influx_check(ctx: click.Context, config_path: Path | None) -> None:
     """Write a test point (measurement netwatch_check) to InfluxDB, or say exactly what failed."""
-    from netwatch.export.backfill import check
-    from netwatch.export.exporter import probe_name
-    from netwatch.export.sinks import describe, open_sink
+    from netwatch.adapters.influx.sinks import describe, open_sink
+    from netwatch.app.daemon.export import probe_name
+    from netwatch.app.influx import check
 
     with _errors(_debug(ctx)):
         cfg = _influx_config(config_path)
@@ -56,13 +57,13 @@ def influx_check(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_context
 def influx_backfill(ctx: click.Context, config_path: Path | None, since: str, until: str | None) -> None:
     """Export the stored history of a period to InfluxDB, whatever the daemon has exported (idempotent)."""
-    from netwatch.export.backfill import backfill
-    from netwatch.export.exporter import probe_name
-    from netwatch.export.points import Points
-    from netwatch.export.sinks import describe, open_sink
+    from netwatch.adapters.influx.points import Points
+    from netwatch.adapters.influx.sinks import describe, open_sink
+    from netwatch.adapters.store.sqlite import Store
+    from netwatch.app.daemon.export import probe_name
+    from netwatch.app.influx import backfill
+    from netwatch.core.text import local
     from netwatch.report import period as periods
-    from netwatch.store.sqlite import Store
-    from netwatch.timefmt import local
 
     with _errors(_debug(ctx)):
         cfg = _influx_config(config_path)

@@ -14,9 +14,10 @@ from typing import Any
 
 import click
 
-from netwatch import config, logs
+from netwatch import config
+from netwatch.adapters import logs
 from netwatch.cli import ExitCode, _config_option, _debug, _errors, _fail, _load, main
-from netwatch.model import ExportState, Status
+from netwatch.core.model import ExportState, Status
 
 
 @main.command()
@@ -26,8 +27,8 @@ def run(ctx: click.Context, config_path: Path | None) -> None:
     """Run the monitor in the foreground until SIGTERM or Ctrl-C."""
     import faulthandler
 
-    from netwatch import sdnotify
-    from netwatch.daemon import Daemon
+    from netwatch.adapters import sdnotify
+    from netwatch.app.daemon.loop import Daemon
 
     debug = _debug(ctx)
     # systemd's watchdog kills a hung daemon with SIGABRT: the journal then gets every thread's stack.
@@ -57,7 +58,7 @@ def check_config(ctx: click.Context, config_path: Path | None) -> None:
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
         if cfg.notify.enabled:  # apprise is asked whether it understands every URL; the urls_file is read
-            from netwatch.notify.channels import check
+            from netwatch.adapters.notify import check
 
             logs.setup("warning")  # a URLs file others can read is reported
             check(cfg.notify, cfg.source)
@@ -70,8 +71,8 @@ def check_config(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_context
 def status(ctx: click.Context, config_path: Path | None, recent: int) -> None:
     """Current state of the line, age of the last round, open and recent incidents."""
-    from netwatch.status import Freshness, status_lines
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
+    from netwatch.report.status import Freshness, status_lines
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
@@ -81,7 +82,7 @@ def status(ctx: click.Context, config_path: Path | None, recent: int) -> None:
             current = (sessions[-1],) if sessions else ()
             exports: tuple[tuple[str, ExportState | None], ...] = ()
             if cfg.influxdb.enabled:
-                from netwatch.export.sinks import sink_key
+                from netwatch.adapters.influx.sinks import sink_key
 
                 exports = (("InfluxDB", store.export_state(sink_key(cfg.influxdb))),)
             open_spans = [s for s in store.clock_spans(float("-inf"), float("inf")) if s.open]
@@ -111,8 +112,8 @@ def status(ctx: click.Context, config_path: Path | None, recent: int) -> None:
 @click.pass_context
 def probe(ctx: click.Context, config_path: Path | None) -> None:
     """Probe every target once and print the round as a table (nothing is stored)."""
-    from netwatch.daemon import probe_once
-    from netwatch.status import probe_table
+    from netwatch.app.daemon.loop import probe_once
+    from netwatch.report.status import probe_table
 
     debug = _debug(ctx)
     with _errors(debug):
@@ -155,9 +156,9 @@ def traceroute(
 
     Exits 0 whatever the path, 5 when no request could be sent (no route from this machine, no ICMP permission).
     """
-    from netwatch.probes.icmp import choose_mode
-    from netwatch.probes.traceroute import summary, trace
-    from netwatch.status import trace_table
+    from netwatch.adapters.probes.icmp import choose_mode
+    from netwatch.adapters.probes.traceroute import summary, trace
+    from netwatch.report.status import trace_table
 
     debug = _debug(ctx)
     with _errors(debug):
@@ -190,8 +191,8 @@ def speedtest(ctx: click.Context, config_path: Path | None, backend: str | None,
     """
     import threading
 
-    from netwatch.probes.speed import make_backend, run_with_fallback
-    from netwatch.speedtask import summary
+    from netwatch.adapters.probes.speed import make_backend, run_with_fallback
+    from netwatch.app.daemon.speed import summary
 
     debug = _debug(ctx)
     with _errors(debug):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from netwatch import config, logs
+from netwatch import config
+from netwatch.adapters import logs
 from netwatch.cli import ExitCode, _config_option, _debug, _errors, _fail, _load, main
 from netwatch.errors import ConfigError, Problem
 
@@ -37,8 +38,8 @@ def notify_test(ctx: click.Context, config_path: Path | None) -> None:
     import socket
     import threading
 
-    from netwatch.notify.channels import NotifyError, check
-    from netwatch.notify.message import message_for_test
+    from netwatch.adapters.notify import NotifyError, check
+    from netwatch.report.message import message_for_test
 
     with _errors(_debug(ctx)):
         cfg = _notify_config(config_path)
@@ -69,7 +70,7 @@ def notify_test(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_context
 def notify_list(ctx: click.Context, config_path: Path | None, recent: int) -> None:
     """The outbox: the latest notifications, per channel, sent, pending or given up, with the last error."""
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)

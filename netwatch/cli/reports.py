@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from netwatch import config, logs
+from netwatch import config
+from netwatch.adapters import logs
 from netwatch.cli import F, _config_option, _debug, _errors, _load, main
 from netwatch.errors import ReportError
 
 if TYPE_CHECKING:
+    from netwatch.adapters.store.sqlite import Store
     from netwatch.report.compute import Period, Report
-    from netwatch.store.sqlite import Store
 
 
 def write_atomically(path: Path, data: str | bytes, option: str = "--output") -> None:
@@ -137,8 +138,8 @@ def report(
     probe_tag: str | None,
 ) -> None:
     """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
-    from netwatch.report.store_source import figures as from_store
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
+    from netwatch.app.reports import figures as from_store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
@@ -152,8 +153,8 @@ def report(
         destination = Destination(output, output_dir, named_period, tz)
         chosen = named_period_of(named_period, since, until, tz, now)
         if source == "influxdb":
-            from netwatch.export.exporter import probe_name
-            from netwatch.report.influx_source import figures as from_influx
+            from netwatch.app.daemon.export import probe_name
+            from netwatch.app.influx_report import figures as from_influx
 
             logs.setup("warning")  # a secret file others can read is reported while it is read
             probe = probe_tag or probe_name(cfg.probe)
@@ -175,10 +176,10 @@ def ticketed(figures: Report, cfg: config.Config, probe: str) -> Report:
     that cannot be read costs one warning line, never the report."""
     from dataclasses import replace
 
+    from netwatch.adapters.store.sqlite import Store
+    from netwatch.app.daemon.export import probe_name
+    from netwatch.app.reports import claims_from_store
     from netwatch.errors import StoreError
-    from netwatch.export.exporter import probe_name
-    from netwatch.report.store_source import claims_from_store
-    from netwatch.store.sqlite import Store
 
     if probe != probe_name(cfg.probe) or not cfg.store.path.exists():
         return figures
@@ -196,7 +197,7 @@ def witnessed(figures: Report, cfg: config.Config, probe: str | None = None) -> 
     default this probe); when the witness cannot be asked, the report says why and so does one warning line."""
     if not cfg.report.witness:
         return figures
-    from netwatch.export.exporter import probe_name
+    from netwatch.app.daemon.export import probe_name
     from netwatch.report.witness import ask
 
     logs.setup("warning")  # a secret file others can read is reported while it is read

@@ -20,15 +20,15 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from netwatch import timefmt
 from netwatch.cli import _config_option, _debug, _errors, _load, main
+from netwatch.core import text as timefmt
+from netwatch.core.model import Channel, Ticket
 from netwatch.errors import InputError
-from netwatch.model import Channel, Ticket
 
 if TYPE_CHECKING:
+    from netwatch.adapters.store.sqlite import Store
     from netwatch.config import Config
     from netwatch.report.tickets import TicketFigures
-    from netwatch.store.sqlite import Store
 
 MAX_REF = 64
 _CLOCK = re.compile(r"\d:\d\d")  # a time of day: "09:15", "9:15", "T091500" is not accepted
@@ -124,7 +124,7 @@ def ticket_open(
     ctx: click.Context, config_path: Path | None, reported_word: str, ref_word: str, channel: str | None, note: str
 ) -> None:
     """Record a fault you reported to the provider (sealed in the evidence chain)."""
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
@@ -168,7 +168,7 @@ def _by(t: Ticket) -> str:
 @click.pass_context
 def ticket_close(ctx: click.Context, config_path: Path | None, ref: str, fixed_word: str, correct: bool) -> None:
     """Record when the provider repaired the fault of ticket REF."""
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
@@ -206,7 +206,7 @@ def ticket_close(ctx: click.Context, config_path: Path | None, ref: str, fixed_w
 @click.pass_context
 def ticket_missed(ctx: click.Context, config_path: Path | None, ref: str, at_word: str) -> None:
     """Record an engineer appointment of ticket REF that the provider missed (some rules pay for it)."""
-    from netwatch.store.sqlite import Store
+    from netwatch.adapters.store.sqlite import Store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
@@ -235,8 +235,8 @@ def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> 
 
     if not tickets:
         return ()
+    from netwatch.app.reports import measured_until
     from netwatch.report.compute import Period
-    from netwatch.report.store_source import measured_until
 
     first = min(t.reported for t in tickets)
     incidents = store.incidents(first, now)  # overlapping: those open at a report too
@@ -251,8 +251,8 @@ def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> 
 @click.pass_context
 def ticket_list(ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
     """Every ticket, with the outages it covers and how long the line stayed down after the report."""
+    from netwatch.adapters.store.sqlite import Store
     from netwatch.report.jsonout import ticket_json
-    from netwatch.store.sqlite import Store
 
     with _errors(_debug(ctx)):
         cfg = _load(config_path)

@@ -18,18 +18,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from netwatch.model import Cause, Coverage, Incident, Kind, Target
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Target
+from netwatch.core.schedule import BusinessHours
 from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, months, spread
 from netwatch.report.evidence import NO_EVIDENCE, EvidenceFigures
 from netwatch.report.money import NO_MONEY, Money, money
 from netwatch.report.speed import NO_SPEED, SpeedFigures, speed_figures
 from netwatch.report.tickets import NO_CLAIMS, ClaimFigures
 from netwatch.report.witness import NO_WITNESS, WitnessFigures
-from netwatch.schedule import BusinessHours
 
 if TYPE_CHECKING:
+    from netwatch.adapters.probes.speed.result import SpeedResult
     from netwatch.config import CostConfig, DetectConfig, PlanConfig, ProbeConfig
-    from netwatch.probes.speed.result import SpeedResult
 
 __all__ = [
     "CLOCK",

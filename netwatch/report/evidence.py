@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from netwatch.clock import ClockEvent, EventKind
-from netwatch.model import Incident, StoredTrace
-from netwatch.probes.traceroute import summary
+from netwatch.adapters.probes.traceroute import summary
+from netwatch.core.clock import ClockEvent, EventKind
+from netwatch.core.model import Incident, StoredTrace
 
 # What each kind of clock event means for the figures, for the method section.
 CLOCK_MEANING = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netwatch.model import Kind, StoredTrace
+from netwatch.core.model import Kind, StoredTrace
 from netwatch.report.compute import Bucket, Method, Money, Report, iso_local, iso_utc
 from netwatch.report.evidence import trace_summary
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
@@ -59,7 +59,7 @@ def ticket_json(f: TicketFigures) -> dict[str, Any]:
 
 def _claims(figures: ClaimFigures) -> dict[str, Any]:
     """What ``[claims] rules`` gives for the period, item by item, each with its rule and source."""
-    from netwatch.campaign.text import evaluation_doc
+    from netwatch.report.campaign import evaluation_doc
 
     found = figures.campaign
     campaign = None if found is None else evaluation_doc(found.campaign, found.evaluation)

@@ -23,16 +23,16 @@ import jinja2
 
 from netwatch import __version__
 from netwatch.config import OwnerConfig, PlanConfig
+from netwatch.core.model import Cause, Kind, Role
+from netwatch.core.schedule import DAYS, BusinessHours
+from netwatch.core.text import duration
 from netwatch.errors import ReportError
-from netwatch.model import Cause, Kind, Role
 from netwatch.report import speedview, view
 from netwatch.report.compute import Report, iso_utc
 from netwatch.report.evidence import CLOCK_MEANING, trace_path, trace_summary
 from netwatch.report.letter import letter
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.text import css_string, local_time, mbps, md_escape, money, percent, period_text
-from netwatch.schedule import DAYS, BusinessHours
-from netwatch.timefmt import duration
 
 TEMPLATES = {"html": "report.html.j2", "md": "letter.md.j2"}
 

@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from netwatch.schedule import BusinessHours
-from netwatch.speedcheck import SlowRules, shortfall
+from netwatch.core.schedule import BusinessHours
+from netwatch.core.speedcheck import SlowRules, shortfall
 
 if TYPE_CHECKING:
     from netwatch.config import PlanConfig
-    from netwatch.model import SpeedResult
+    from netwatch.core.model import SpeedResult
 
 __all__ = [
     "DEFAULT_SLOW_BELOW_PERCENT",

@@ -2,7 +2,7 @@
 stayed down after the provider was told, as a report shows them.
 
 Owns the figures per ticket and the claims part of a report (``ClaimFigures``). Which outages a ticket covers and
-when its fault was repaired is ``netwatch.claims.episode`` (the one rule the claims use too), with the causes the
+when its fault was repaired is ``netwatch.core.claims.episode`` (the one rule the claims use too), with the causes the
 provider answers for (isp, upstream, dns). Pure: the caller passes the tickets, the incidents around them, the
 coverage and the instant open things are measured to.
 """
@@ -13,21 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netwatch.claims.episode import Basis, Episode, Measured, episode_in
-from netwatch.model import Coverage, Incident, Ticket
-from netwatch.schedule import BusinessHours
+from netwatch.core.claims.episode import Basis, Episode, Measured, episode_in
+from netwatch.core.model import Coverage, Incident, Ticket
+from netwatch.core.schedule import BusinessHours
 
 if TYPE_CHECKING:
-    from netwatch.campaign.evaluate import Evaluation
-    from netwatch.campaign.progress import Campaign
-    from netwatch.claims.model import Claims
+    from netwatch.core.campaign.evaluate import Evaluation
+    from netwatch.core.campaign.progress import Campaign
+    from netwatch.core.claims.model import Claims
 
 __all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "TicketFigures", "relevant", "ticket_figures"]
 
 
 @dataclass(frozen=True)
 class TicketFigures:
-    """One ticket against the measurements (``netwatch.claims.episode``): the provider's outages from the report
+    """One ticket against the measurements (``netwatch.core.claims.episode``): the provider's outages from the report
     to the repair, the outage time after the report (what the provider let run on after it knew), when the line
     was measured back (None while still down, or when netwatch was not running to see it)."""
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from netwatch.model import Cause, Kind
+from netwatch.core.model import Cause, Kind
+from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import Bucket, Report, SeriesPoint
-from netwatch.schedule import BusinessHours
 
 MAX_TIMELINE_DAYS = 62  # one row per local day up to about two months; longer periods get week/month bars
 MAX_WEEK_BARS = 60

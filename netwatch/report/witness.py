@@ -25,12 +25,12 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from netwatch.model import Cause, Kind, Role
+from netwatch.core.model import Cause, Kind, Role
 
 if TYPE_CHECKING:
+    from netwatch.adapters.influx.query import InfluxQL, Series
     from netwatch.config import Config, InfluxConfig
     from netwatch.report.compute import IncidentFigures, Report
-    from netwatch.report.influxql import InfluxQL, Series
 
 __all__ = [
     "MAX_ASKED",
@@ -292,15 +292,15 @@ class WitnessSource:
     (ConfigError)."""
 
     def __init__(self, cfg: InfluxConfig, probe: str) -> None:
-        from netwatch.report.influxql import InfluxQL
+        from netwatch.adapters.influx.query import InfluxQL
 
         self.probe = probe
         self.ql: InfluxQL = InfluxQL(cfg)
 
     def targets(self) -> tuple[list[str], list[str]]:
         """Every target the witness ever probed, and every probe that wrote status points (one request)."""
-        from netwatch.export.points import PING, STATUS
-        from netwatch.report.influxql import quote, rows
+        from netwatch.adapters.influx.points import PING, STATUS
+        from netwatch.adapters.influx.query import quote, rows
 
         mine, probes = self.ql.query(
             [
@@ -314,8 +314,8 @@ class WitnessSource:
         """The 6 statements of one outage: rounds probing the same anchors, rounds reaching one, per anchor, and the
         witness's own rounds with cause local and with cause isp. Rounds are counted as distinct timestamps (a
         round's samples share one), hence GROUP BY time(1ms); a round has one status point."""
-        from netwatch.export.points import PING, STATUS
-        from netwatch.report.influxql import quote
+        from netwatch.adapters.influx.points import PING, STATUS
+        from netwatch.adapters.influx.query import quote
 
         targets = " OR ".join(f'"target" = {quote(a)}' for a in anchors)
         during = f"time >= {round(window[0] * 1000)}ms AND time < {round(window[1] * 1000)}ms"
@@ -334,7 +334,7 @@ class WitnessSource:
 
     def counts(self, windows: Sequence[tuple[float, float]], anchors: Sequence[str]) -> list[Counts]:
         """The witness's counts during each window, a few requests for many windows."""
-        from netwatch.report.influxql import rows
+        from netwatch.adapters.influx.query import rows
 
         if not windows or not anchors:
             return [NO_COUNTS for _ in windows]
@@ -369,8 +369,8 @@ class WitnessSource:
 def ask(report: Report, cfg: Config, probe: str) -> tuple[Report, str | None]:
     """``report`` (of ``probe``) with the verdicts of ``[report] witness`` on its outages, and a warning when the
     witness could not be asked (the report then says so on every outage). Unchanged without a witness."""
+    from netwatch.adapters.influx.sinks import describe
     from netwatch.errors import ConfigError, ReportError
-    from netwatch.export.sinks import describe
 
     name = cfg.report.witness
     if not name:

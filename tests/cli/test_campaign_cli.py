@@ -22,10 +22,10 @@ import pytest
 from click.testing import CliRunner
 
 from netwatch import config
-from netwatch.campaign import DISCLAIMER, planner
+from netwatch.adapters.probes.speed import SpeedResult
+from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
-from netwatch.probes.speed import SpeedResult
-from netwatch.store.sqlite import Store
+from netwatch.core.campaign import DISCLAIMER, planner
 
 SERVER = Path(__file__).parents[1] / "integration" / "speed_http_server.py"
 

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from netwatch import config
+from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
-from netwatch.model import Cause, Channel, Incident, Kind, Role, Round, Sample, Target, Ticket
-from netwatch.store.sqlite import Store
+from netwatch.core.model import Cause, Channel, Incident, Kind, Role, Round, Sample, Target, Ticket
 
 GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
 WEEK = "".join(f'{day} = "09:00-17:30"\n' for day in ("mon", "tue", "wed", "thu", "fri"))

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from netwatch import config
+from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
-from netwatch.store.sqlite import Store
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
 
 
 @pytest.fixture
@@ -273,7 +273,7 @@ def test_report_period_and_option_errors(env: dict[str, str]) -> None:
 
 
 def test_report_includes_the_speed_tests_of_the_period(env: dict[str, str], tmp_path: Path) -> None:
-    from netwatch.model import SpeedResult
+    from netwatch.core.model import SpeedResult
 
     path = Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db"
     _recorded_day(path)

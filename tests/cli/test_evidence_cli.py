@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from netwatch import config
+from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
-from netwatch.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
-from netwatch.store.sqlite import Store
+from netwatch.core.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # a Tuesday, 09:00 UTC = 09:00 in London
 GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from netwatch import config
+from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
-from netwatch.store.sqlite import Store
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # Tuesday 3 November 2026, 09:00 GMT (London = UTC)
 GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")

@@ -14,7 +14,7 @@ import threading
 import time
 from types import FrameType
 
-from netwatch.probes.speed import SpeedResult, make_backend, run_with_fallback
+from netwatch.adapters.probes.speed import SpeedResult, make_backend, run_with_fallback
 
 
 def main(argv: list[str]) -> int:

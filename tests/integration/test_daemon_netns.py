@@ -22,8 +22,8 @@ from typing import TypeVar
 
 import pytest
 
-from netwatch.model import Cause, Incident, Kind, Role, StoredTrace
-from netwatch.store.sqlite import Store
+from netwatch.adapters.store.sqlite import Store
+from netwatch.core.model import Cause, Incident, Kind, Role, StoredTrace
 
 from .netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp
 

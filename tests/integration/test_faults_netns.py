@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.model import Kind
-from netwatch.store import Store
+from netwatch.adapters.store import Store
+from netwatch.core.model import Kind
 
 from .netns_isp import Isp
 from .test_daemon_netns import INTERVAL, SLACK, TIMEOUT, Daemon, start_daemon, wait_for

@@ -1,7 +1,8 @@
 """The Grafana dashboards against real tools: every InfluxQL query on a real InfluxDB 1.x, and tsc.
 
 A real `influxd` (fixture `influxdb1`) is filled the way netwatch fills it: real Round and Incident objects turned
-into line protocol by netwatch.export.points, for two probes. Then every InfluxQL query of every dashboard (panel
+into line protocol by
+netwatch.adapters.influx.points, for two probes. Then every InfluxQL query of every dashboard (panel
 targets, annotations, variables), with Grafana's macros rendered as tests/grafana/dashboards.py says, must run
 without error and return data; a few results are checked for their values (loss, outage sums, superseded points,
 speed against plan). Separately, tests/grafana/typecheck.mjs type-checks the dashboards against @grafana/schema
@@ -21,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from netwatch.export.points import ExportIncident, Points, speed_line
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
-from netwatch.schedule import DAYS, BusinessHours
+from netwatch.adapters.influx.points import ExportIncident, Points, speed_line
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.schedule import DAYS, BusinessHours
 from tests.grafana import dashboards as g
 from tests.support import unavailable
 

@@ -17,13 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from netwatch import config
+from netwatch.adapters.influx.points import Points
+from netwatch.adapters.influx.sinks import Sink, V1Sink, V2Sink, sink_key
+from netwatch.adapters.store import Store
+from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger, start_exporter
 from netwatch.cli import main
-from netwatch.export.exporter import Backoff, Exporter, StoreLedger, start_exporter
-from netwatch.export.points import Points
-from netwatch.export.sinks import Sink, V1Sink, V2Sink, sink_key
-from netwatch.model import Cause, ExportState, Incident, Kind, Role, Round, Sample, Target
-from netwatch.schedule import BusinessHours
-from netwatch.store import Store
+from netwatch.core.model import Cause, ExportState, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.schedule import BusinessHours
 
 from .servers import InfluxDB1, VictoriaMetrics
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from netwatch.adapters.influx.sinks import sink_key
+from netwatch.adapters.store import Store
 from netwatch.config import load
-from netwatch.export.sinks import sink_key
-from netwatch.store import Store
 
 from .conftest import _server_unavailable
 from .netns_isp import ANCHOR6, ANCHORS, Isp

@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from netwatch.adapters.influx.points import Points
+from netwatch.adapters.influx.sinks import V1Sink
+from netwatch.adapters.store import Store
+from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger
 from netwatch.cli import main
-from netwatch.export.exporter import Backoff, Exporter, StoreLedger
-from netwatch.export.points import Points
-from netwatch.export.sinks import V1Sink
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
-from netwatch.schedule import BusinessHours
-from netwatch.store import Store
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.schedule import BusinessHours
 
 from .servers import InfluxDB1
 
@@ -342,7 +342,7 @@ def test_a_report_from_influxdb_has_the_local_tickets_of_its_own_probe(
 ) -> None:
     import sqlite3
 
-    from netwatch.model import Channel, Ticket
+    from netwatch.core.model import Channel, Ticket
 
     with sqlite3.connect(filled / "a.db") as src, sqlite3.connect(tmp_path / "a.db") as dst:
         src.backup(dst)  # a copy of probe A's store, WAL included

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
-from netwatch.store.sqlite import Store
+from netwatch.adapters.store.sqlite import Store
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
 from tests.support import unavailable
 
 REPO = Path(__file__).parents[2]

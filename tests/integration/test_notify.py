@@ -26,14 +26,14 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from click.testing import CliRunner
 
 from netwatch import config
+from netwatch.adapters.notify import Channel, NotifyError, check
+from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.notify import NotifyTask
+from netwatch.app.daemon.writer import Writer
 from netwatch.cli import ExitCode, main
-from netwatch.model import Cause, Incident, Kind
-from netwatch.notify.channels import Channel, NotifyError, check
-from netwatch.notify.message import Message, incident_message
-from netwatch.notify.outbox import Backoff, OutboxEntry
-from netwatch.notify.task import NotifyTask
-from netwatch.store.sqlite import Store
-from netwatch.writer import Writer
+from netwatch.core.model import Cause, Incident, Kind
+from netwatch.core.outbox import Backoff, OutboxEntry
+from netwatch.report.message import Message, incident_message
 
 from .notify_receiver import Receiver, free_port
 

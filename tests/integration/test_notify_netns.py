@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from netwatch.model import Cause, Incident, Kind
-from netwatch.notify.message import incident_key, long_local
-from netwatch.store.sqlite import Store
-from netwatch.timefmt import duration, utc
+from netwatch.adapters.store.sqlite import Store
+from netwatch.core.model import Cause, Incident, Kind
+from netwatch.core.text import duration, utc
+from netwatch.report.message import incident_key, long_local
 
 from .netns_isp import ANCHORS, Isp
 from .test_speed import stop, wait_line

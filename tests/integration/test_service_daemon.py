@@ -27,15 +27,15 @@ from pathlib import Path
 import pytest
 
 from netwatch import config
-from netwatch.daemon import Daemon
-from netwatch.model import Kind
-from netwatch.sdnotify import Notifier
-from netwatch.store.sqlite import Store
+from netwatch.adapters.sdnotify import Notifier
+from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.loop import Daemon
+from netwatch.core.model import Kind
 
 from .netns_isp import ANCHORS, Isp
 
 INTERVAL = 0.1
-WATCHDOG = 3.0  # seconds: what netwatch.service.watchdog_needed asks for at this interval and these timeouts
+WATCHDOG = 3.0  # seconds: what netwatch.app.daemon.service.watchdog_needed asks for at this interval and these timeouts
 
 
 @dataclass

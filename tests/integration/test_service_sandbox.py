@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.model import Role, Round, Sample, Target
-from netwatch.store.sqlite import Store
+from netwatch.adapters.store.sqlite import Store
+from netwatch.core.model import Role, Round, Sample, Target
 from tests.support import need
 
 SYSTEMD = Path(__file__).parents[2] / "systemd"

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from netwatch import speedlock
-from netwatch.model import Kind, SpeedResult
-from netwatch.speedtask import CAMPAIGN_RUNNING
-from netwatch.store.sqlite import Store
+from netwatch.adapters import locks as speedlock
+from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.speed import CAMPAIGN_RUNNING
+from netwatch.core.model import Kind, SpeedResult
 
 from .netns_isp import ANCHORS, Isp
 from .test_metrics_netns import scrape, value

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from netwatch.probes.speed import make_backend
+from netwatch.adapters.probes.speed import make_backend
 
 IPERF_HOST = "203.0.113.81"  # never contacted: every iperf3 here is missing or fake
 OOKLA_RESULT = (Path(__file__).parent.parent / "unit" / "data" / "speed" / "ookla.json").read_text().strip()

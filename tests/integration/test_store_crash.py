@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from netwatch.adapters.store import Store
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, Round, Sample, Target
 from netwatch.errors import StoreError
-from netwatch.model import Cause, Coverage, Incident, Kind, Role, Round, Sample, Target
-from netwatch.store import Store
 from tests.support import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,8 +29,8 @@ INCIDENT_AT = 25  # the child saves an open outage after this many rounds (commi
 CHILD = f"""
 import sys
 from pathlib import Path
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
-from netwatch.store import Store
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.adapters.store import Store
 
 T0, BATCH, INCIDENT_AT = {T0!r}, {BATCH}, {INCIDENT_AT}
 targets = tuple(Target(Role(r), a) for r, a in {[(t.role.value, t.address) for t in TARGETS]!r})

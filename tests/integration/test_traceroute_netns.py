@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.model import Role, Target
-from netwatch.probes import discover
-from netwatch.probes.icmp import IcmpProber
-from netwatch.probes.traceroute import Trace, trace
+from netwatch.adapters.probes import discover
+from netwatch.adapters.probes.icmp import IcmpProber
+from netwatch.adapters.probes.traceroute import Trace, trace
+from netwatch.core.model import Role, Target
 
 from .netns_isp import (
     ANCHOR6,

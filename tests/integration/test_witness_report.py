@@ -23,14 +23,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from netwatch.adapters.influx.points import Points
+from netwatch.adapters.influx.query import InfluxQL, Series
+from netwatch.adapters.store import Store
 from netwatch.cli import main
 from netwatch.config import InfluxConfig
-from netwatch.export.points import Points
-from netwatch.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
-from netwatch.report.influxql import InfluxQL, Series
+from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.schedule import BusinessHours
 from netwatch.report.witness import AnchorCount, Counts, WitnessSource
-from netwatch.schedule import BusinessHours
-from netwatch.store import Store
 
 from .servers import InfluxDB1
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from netwatch.campaign.evaluate import Contract, Measurement, evaluate
+from netwatch.core.campaign.evaluate import Contract, Measurement, evaluate
 
 DAYS = (date(2026, 5, 4), date(2026, 5, 6), date(2026, 5, 8))
 NONE = Contract(0.0, 0.0, 0.0)

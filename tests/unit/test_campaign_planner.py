@@ -12,8 +12,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from netwatch.campaign import planner
-from netwatch.campaign.planner import Schedule, Slot, Window, check, plan, violations
+from netwatch.core.campaign import planner
+from netwatch.core.campaign.planner import Schedule, Slot, Window, check, plan, violations
 from netwatch.errors import CampaignError
 
 ZONES = (

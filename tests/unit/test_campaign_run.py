@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from netwatch import speedlock
-from netwatch.campaign import planner, progress, runner
-from netwatch.campaign.progress import SlotStatus
+from netwatch.adapters import locks as speedlock
+from netwatch.adapters.probes.speed import CANCELLED, SpeedResult
+from netwatch.adapters.store.sqlite import Store
+from netwatch.app import campaign as runner
+from netwatch.core.campaign import planner, progress
+from netwatch.core.campaign.progress import SlotStatus
 from netwatch.errors import CampaignError
-from netwatch.probes.speed import CANCELLED, SpeedResult
-from netwatch.store.sqlite import Store
 
 ZONE = "Europe/Berlin"
 START = date(2026, 5, 4)

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.clock import ClockEvent, EventKind
+from netwatch.adapters.probes.speed.result import SpeedResult
+from netwatch.adapters.store import Store, chain
+from netwatch.adapters.store import sqlite as store_sqlite
+from netwatch.adapters.store.verify import Verification
+from netwatch.adapters.store.verify import _entries_hash as entries_hash
+from netwatch.core.clock import ClockEvent, EventKind
+from netwatch.core.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
 from netwatch.errors import StoreError
-from netwatch.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
-from netwatch.probes.speed.result import SpeedResult
-from netwatch.store import Store, chain
-from netwatch.store import sqlite as store_sqlite
-from netwatch.store.verify import Verification
-from netwatch.store.verify import _entries_hash as entries_hash
 
 GW = Target(Role.GATEWAY, "192.168.1.1")
 A1 = Target(Role.ANCHOR, "1.1.1.1")

@@ -1,6 +1,6 @@
 """uk-ofcom automatic compensation, hand-computed around the edges of its clock.
 
-Amounts (netwatch/claims/packs/uk-ofcom.toml): delayed repair £9.33/day from 1 April 2023, £9.76 from 1 April 2024;
+Amounts (netwatch/core/claims/packs/uk-ofcom.toml): delayed repair £9.33/day from 1 April 2023, £9.76 from 1 April 2024;
 missed appointment £29.15 from 1 April 2023, £30.49 from 1 April 2024; a fault is priced at the amounts in force on
 the day it was reported (Ofcom's rule). Weekdays are checked against a calendar:
 4 March 2024 is a Monday; Good Friday 2024 is 29 March, Easter Monday 1 April (not a bank holiday in Scotland).
@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netwatch.claims import Claims, claims_for
-from netwatch.configrecords import PlanConfig
-from netwatch.model import Cause, Coverage, Incident, Kind, Ticket
+from netwatch.config.records import PlanConfig
+from netwatch.core.claims import Claims, claims_for
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Ticket
 
 TZ = "Europe/London"
 PLAN = PlanConfig("Example ISP", "A-1", 30.0, 0.0, 80.0, 20.0)
@@ -178,7 +178,7 @@ def test_a_pack_may_price_each_day_at_its_own_rate() -> None:
     # rate_date = "day": Thu 28 to Sun 31 March at £9.33 (£37.32), Mon 1 to Wed 3 April at £9.76 (£29.28).
     from pathlib import Path
 
-    from netwatch.claims import loader, ofcom
+    from netwatch.core.claims import loader, ofcom
 
     text = (Path(loader.__file__).parent / "packs" / "uk-ofcom.toml").read_text(encoding="utf-8")
     pack = loader.parse(text.replace('rate_date = "reported"', 'rate_date = "day"'), "uk-ofcom.toml")
@@ -366,7 +366,7 @@ def test_one_appointment_on_two_tickets_is_paid_once() -> None:
     assert [(i.item, i.ticket, i.quantity) for i in claims.items] == [("missed_appointment", "T1", 1)]
 
 
-# --- what the measurements decide (netwatch.claims.episode), hand-computed on November 2024 -------------------
+# --- what the measurements decide (netwatch.core.claims.episode), hand-computed on November 2024 -------------------
 # Mon 4 Nov 2024 10:00 report: Tue 5 and Wed 6 are the two full working days; days are paid from Thu 7 at £9.76.
 NOV_10 = at(2024, 11, 4, 10)
 

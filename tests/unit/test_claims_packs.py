@@ -8,15 +8,15 @@ from importlib import resources
 
 import pytest
 
-from netwatch.claims import PACKS, PackError, check_overrides, claims_for, load, pack_items
-from netwatch.claims.loader import parse
-from netwatch.configrecords import PlanConfig
+from netwatch.config.records import PlanConfig
+from netwatch.core.claims import PACKS, PackError, check_overrides, claims_for, load, pack_items
+from netwatch.core.claims.loader import parse
 
-FILE = "netwatch/claims/packs/uk-ofcom.toml"
+FILE = "netwatch/core/claims/packs/uk-ofcom.toml"
 
 
 def shipped(name: str) -> str:
-    return resources.files("netwatch.claims").joinpath("packs").joinpath(f"{name}.toml").read_text("utf-8")
+    return resources.files("netwatch.core.claims").joinpath("packs").joinpath(f"{name}.toml").read_text("utf-8")
 
 
 def broken(old: str, new: str) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from netwatch.claims import Check, Verdict, claims_for
-from netwatch.configrecords import PlanConfig
-from netwatch.model import Cause, Incident, Kind, SpeedResult, Ticket
+from netwatch.config.records import PlanConfig
+from netwatch.core.claims import Check, Verdict, claims_for
+from netwatch.core.model import Cause, Incident, Kind, SpeedResult, Ticket
 
 
 def utc(*parts: int) -> float:

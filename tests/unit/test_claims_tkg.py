@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from netwatch.claims import Claims, claims_for
-from netwatch.configrecords import PlanConfig
-from netwatch.model import Cause, Incident, Kind, Ticket
+from netwatch.config.records import PlanConfig
+from netwatch.core.claims import Claims, claims_for
+from netwatch.core.model import Cause, Incident, Kind, Ticket
 
 TZ = "Europe/Berlin"
 

@@ -14,10 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netwatch import config, configchecks, tomlout
+from netwatch import config
 from netwatch.config import Config
+from netwatch.config import checks as configchecks
+from netwatch.config import toml as tomlout
+from netwatch.core.schedule import DAYS, KEYS, BusinessHours
 from netwatch.errors import ConfigError
-from netwatch.schedule import DAYS, KEYS, BusinessHours
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "netwatch.example.toml"
 HOME = "/home/user"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from netwatch import config
-from netwatch.clock import EventKind, Reading
-from netwatch.daemon import Daemon
-from netwatch.model import Kind, Sample, Target
-from netwatch.store import Store
+from netwatch.adapters.store import Store
+from netwatch.app.daemon.loop import Daemon
+from netwatch.core.clock import EventKind, Reading
+from netwatch.core.model import Kind, Sample, Target
 
 INTERVAL = 0.05
 ANCHORS = ("192.0.2.1", "198.51.100.1", "203.0.113.1")  # never contacted: the probe is fake

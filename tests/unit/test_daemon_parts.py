@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.daemon import Daemon
+from netwatch.adapters.store import Store
+from netwatch.app.daemon.loop import Daemon
+from netwatch.app.daemon.writer import Writer, exclusive_lock, in_daemon_thread
+from netwatch.core.model import Role, Round, Sample, Target
 from netwatch.errors import StoreError
-from netwatch.model import Role, Round, Sample, Target
-from netwatch.store import Store
-from netwatch.writer import Writer, exclusive_lock, in_daemon_thread
 
 GW = Target(Role.GATEWAY, "198.18.1.1")
 NAME = Target(Role.DNS, "example.test")

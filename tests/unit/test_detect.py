@@ -8,9 +8,20 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netwatch.classify import round_cause
-from netwatch.detect import Closed, Event, Opened, Rules, State, Updated, close_all, run, state_from_json, state_to_json
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.classify import round_cause
+from netwatch.core.detect import (
+    Closed,
+    Event,
+    Opened,
+    Rules,
+    State,
+    Updated,
+    close_all,
+    run,
+    state_from_json,
+    state_to_json,
+)
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
 
 GW = Target(Role.GATEWAY, "198.18.1.1")
 ISP = Target(Role.ISP, "198.18.2.1")

@@ -17,15 +17,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netwatch import config
+from netwatch.adapters.influx import sinks
+from netwatch.adapters.influx.points import Points
+from netwatch.adapters.store import Store, migrations
+from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger
+from netwatch.app.influx import backfill
+from netwatch.core.model import Cause, ExportState, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.schedule import BusinessHours
 from netwatch.errors import ConfigError, PermanentError, TransientError
-from netwatch.export import sinks
-from netwatch.export.backfill import backfill
-from netwatch.export.exporter import Backoff, Exporter, StoreLedger
-from netwatch.export.points import Points
-from netwatch.model import Cause, ExportState, Incident, Kind, Role, Round, Sample, Target
-from netwatch.schedule import BusinessHours
-from netwatch.status import Freshness, export_line
-from netwatch.store import Store, migrations
+from netwatch.report.status import Freshness, export_line
 
 ENV = {"HOME": "/home/user"}
 T0 = 1_767_225_600.0

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netwatch.export import points as lp
-from netwatch.export.points import Points
-from netwatch.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
-from netwatch.schedule import BusinessHours
+from netwatch.adapters.influx import points as lp
+from netwatch.adapters.influx.points import Points
+from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.schedule import BusinessHours
 
 T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC (a Thursday, a holiday in GB)
 HOURS = BusinessHours.from_config({"timezone": "UTC", "week": {d: "09:00-17:00" for d in ("mon", "fri")}})

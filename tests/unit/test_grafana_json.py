@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from netwatch.model import Cause, Kind, Role
+from netwatch.core.model import Cause, Kind, Role
 from netwatch.report.render import CAUSES
 from tests.grafana import dashboards as g
 
@@ -218,7 +218,9 @@ def test_influxql_filters_by_probe_and_time(query: g.Query) -> None:
 def test_incident_queries_skip_superseded_points() -> None:
     for q in INFLUXQL:
         if '"netwatch_incident"' in q.text:
-            assert '"superseded" = false' in q.text, f"{q}: counts a superseded point (see netwatch/export/points.py)"
+            assert '"superseded" = false' in q.text, (
+                f"{q}: counts a superseded point (see netwatch/adapters/influx/points.py)"
+            )
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=[p.name for p in DASHBOARDS])

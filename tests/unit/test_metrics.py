@@ -14,11 +14,12 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from netwatch import __version__, config, detect
+from netwatch import __version__, config
+from netwatch.adapters.metrics import Tracker, line_state, serve
 from netwatch.config import MetricsConfig
+from netwatch.core import detect
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, SpeedResult, Target
 from netwatch.errors import ConfigError
-from netwatch.metrics import Tracker, line_state, serve
-from netwatch.model import Cause, Incident, Kind, Role, Round, Sample, SpeedResult, Target
 
 ENV = {"HOME": "/home/user"}
 GW = Target(Role.GATEWAY, "198.18.1.1")

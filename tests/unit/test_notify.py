@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from netwatch import config, tomlout
+from netwatch import config
+from netwatch.app.daemon import digest
 from netwatch.config import CostConfig, NotifyConfig
-from netwatch.model import Cause, Coverage, Incident, Kind
-from netwatch.notify import digest
-from netwatch.notify.message import Message, digest_message, incident_message, message_for_test, wanted
-from netwatch.notify.outbox import Backoff
+from netwatch.config import toml as tomlout
+from netwatch.core.model import Cause, Coverage, Incident, Kind
+from netwatch.core.outbox import Backoff
+from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import Period, compute, to_json
-from netwatch.schedule import BusinessHours
+from netwatch.report.message import Message, digest_message, incident_message, message_for_test, wanted
 
 LONDON = ZoneInfo("Europe/London")
 OFFICE = BusinessHours.from_config(

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from netwatch import config
+from netwatch.adapters import notify as channels
 from netwatch.errors import ConfigError
-from netwatch.notify import channels
 
 ENV = {"HOME": "/home/user"}
 

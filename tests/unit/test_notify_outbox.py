@@ -7,10 +7,10 @@ import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from netwatch.notify.message import Message
-from netwatch.notify.outbox import Backoff
-from netwatch.store import migrations
-from netwatch.store.sqlite import Store
+from netwatch.adapters.store import migrations
+from netwatch.adapters.store.sqlite import Store
+from netwatch.core.outbox import Backoff
+from netwatch.report.message import Message
 
 UTC = ZoneInfo("UTC")
 CHANNELS = [("apprise:aaaa", "ntfy://ntfy.example.test/topic"), ("command:bbbb", "command /usr/bin/alert")]

@@ -21,11 +21,11 @@ from typing import Any, cast
 import pytest
 from icmplib.exceptions import ICMPSocketError, SocketPermissionError
 
+from netwatch.adapters.probes import dns, icmp
+from netwatch.adapters.probes.discover import parse_ipv6_route, parse_proc_route
+from netwatch.adapters.probes.dns import Answer, DnsProber, decode_response, encode_query, parse_resolv_conf
+from netwatch.core.model import Role, Sample, Target
 from netwatch.errors import IcmpPermissionError, ProbeError
-from netwatch.model import Role, Sample, Target
-from netwatch.probes import dns, icmp
-from netwatch.probes.discover import parse_ipv6_route, parse_proc_route
-from netwatch.probes.dns import Answer, DnsProber, decode_response, encode_query, parse_resolv_conf
 
 # --- discover: /proc/net/route and /proc/net/ipv6_route -------------------------------------------------------
 
@@ -526,8 +526,8 @@ class TestChooseMode:
 NETNS_SCRIPT = """
 import asyncio, json, sys
 from netwatch.errors import IcmpPermissionError
-from netwatch.model import Role, Target
-from netwatch.probes.icmp import IcmpProber, choose_mode
+from netwatch.core.model import Role, Target
+from netwatch.adapters.probes.icmp import IcmpProber, choose_mode
 
 async def probe(privileged):
     prober = IcmpProber(privileged, 0.5)
@@ -629,7 +629,7 @@ def test_icmp_prober_in_a_network_namespace(netns: str) -> None:
 
 
 def test_rtt_is_icmplibs_unless_the_wall_clock_stepped_in_between() -> None:
-    from netwatch.probes.icmp import rtt_ms
+    from netwatch.adapters.probes.icmp import rtt_ms
 
     # icmplib's stamps (wall clock, next to the packets) inside our monotonic readings around them: its figure.
     assert rtt_ms(1000.000, 1000.012, 50.0000, 50.0130) == pytest.approx(12.0)

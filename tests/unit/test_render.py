@@ -16,16 +16,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from netwatch.adapters.probes.speed.result import failure
 from netwatch.config import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, SpeedResult, Target
+from netwatch.core.schedule import BusinessHours
+from netwatch.core.text import duration
 from netwatch.errors import ReportError
-from netwatch.model import Cause, Coverage, Incident, Kind, Role, SpeedResult, Target
-from netwatch.probes.speed.result import failure
 from netwatch.report import speedview, view
 from netwatch.report.compute import Period, Report, SeriesPoint, compute, iso_utc, method_from_config
 from netwatch.report.render import CAUSES, Rendered, builtin_templates, render
 from netwatch.report.text import mbps, md_escape, money, percent, period_text
-from netwatch.schedule import BusinessHours
-from netwatch.timefmt import duration
 
 LONDON = ZoneInfo("Europe/London")
 BUSINESS = BusinessHours.from_config(

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from netwatch import config
 from netwatch.config import CostConfig, PlanConfig
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, Target
+from netwatch.core.schedule import BusinessHours
 from netwatch.errors import ReportError
-from netwatch.model import Cause, Coverage, Incident, Kind, Role, Target
 from netwatch.report.compute import (
     CLOCK,
     Period,
@@ -25,7 +26,6 @@ from netwatch.report.compute import (
     to_json,
 )
 from netwatch.report.period import parse_when, resolve
-from netwatch.schedule import BusinessHours
 
 LONDON = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:00", "tue": "09:00-17:00"}})
 

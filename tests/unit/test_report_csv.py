@@ -6,10 +6,10 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from netwatch.model import Cause, Coverage, Incident, Kind
+from netwatch.core.model import Cause, Coverage, Incident, Kind
+from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import Period, compute
 from netwatch.report.csvout import COLUMNS, safe_cell, to_csv
-from netwatch.schedule import BusinessHours
 
 LONDON = BusinessHours.from_config({"timezone": "Europe/London", "week": {"wed": "09:00-17:00"}})
 DAY = 86400.0

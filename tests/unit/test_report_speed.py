@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from netwatch.adapters.probes.speed.result import CANCELLED, failure
 from netwatch.config import PlanConfig
-from netwatch.model import SpeedResult
-from netwatch.probes.speed.result import CANCELLED, failure
+from netwatch.core.model import SpeedResult
+from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import Period, compute, to_json
 from netwatch.report.speed import EVENING_PEAK, NO_SPEED, Percentiles, percentile, speed_figures
-from netwatch.schedule import BusinessHours
 
 LONDON = ZoneInfo("Europe/London")
 BUSINESS = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:30"}})

@@ -1,4 +1,4 @@
-"""Tickets against the measurements (netwatch.claims.episode through report.tickets): which outages a ticket
+"""Tickets against the measurements (netwatch.core.claims.episode through report.tickets): which outages a ticket
 covers, the outage time after the report and when the line came back, with hand-computed figures."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netwatch.claims.episode import FLAP_GAP, Basis, Span, State, timeline
-from netwatch.model import Cause, Channel, Coverage, Incident, Kind, Ticket
+from netwatch.core.claims.episode import FLAP_GAP, Basis, Span, State, timeline
+from netwatch.core.model import Cause, Channel, Coverage, Incident, Kind, Ticket
+from netwatch.core.schedule import BusinessHours
 from netwatch.report.tickets import TicketFigures, ticket_figures
-from netwatch.schedule import BusinessHours
 
 LONDON = ZoneInfo("Europe/London")
 HOURS = BusinessHours.from_config(

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netwatch import tomlout
 from netwatch.config import parse
+from netwatch.config import toml as tomlout
+from netwatch.core.schedule import DAYS, BusinessHours
 from netwatch.errors import ConfigError, Problem
-from netwatch.schedule import DAYS, BusinessHours
 
 H = 3600.0
 LONDON = ZoneInfo("Europe/London")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from netwatch import sdnotify
-from netwatch.sdnotify import Notifier, Settings, settings
+from netwatch.adapters import sdnotify
+from netwatch.adapters.sdnotify import Notifier, Settings, settings
 from tests.support import received
 
 

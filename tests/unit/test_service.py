@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from netwatch import config, detect
-from netwatch.daemon import Daemon
-from netwatch.model import Cause, Incident, Kind, Round, Sample
-from netwatch.sdnotify import Notifier
-from netwatch.service import Supervision, status_line, watchdog_needed
+from netwatch import config
+from netwatch.adapters.sdnotify import Notifier
+from netwatch.app.daemon.loop import Daemon
+from netwatch.app.daemon.service import Supervision, status_line, watchdog_needed
+from netwatch.core import detect
+from netwatch.core.model import Cause, Incident, Kind, Round, Sample
 from tests.support import received
 
 LONDON = ZoneInfo("Europe/London")

@@ -17,14 +17,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from netwatch.adapters.probes.speed import (
+    CANCELLED,
+    SpeedResult,
+    make_backend,
+    options_of,
+    run_with_fallback,
+    unavailable,
+)
+from netwatch.adapters.probes.speed._transfer import Url
+from netwatch.adapters.probes.speed.http import CLOUDFLARE_DOWN, HttpBackend, _jitter
+from netwatch.adapters.probes.speed.iperf3 import Iperf3Backend, parse_iperf3
+from netwatch.adapters.probes.speed.ookla import OoklaBackend, parse_errors, parse_ookla, parse_version
+from netwatch.adapters.probes.speed.result import RAW_LIMIT, clip_raw, failure
+from netwatch.adapters.probes.speed.speedtest_cli import MISSING, SpeedtestCliBackend, map_worker_output
 from netwatch.errors import ConfigError
-from netwatch.probes.speed import CANCELLED, SpeedResult, make_backend, options_of, run_with_fallback, unavailable
-from netwatch.probes.speed._transfer import Url
-from netwatch.probes.speed.http import CLOUDFLARE_DOWN, HttpBackend, _jitter
-from netwatch.probes.speed.iperf3 import Iperf3Backend, parse_iperf3
-from netwatch.probes.speed.ookla import OoklaBackend, parse_errors, parse_ookla, parse_version
-from netwatch.probes.speed.result import RAW_LIMIT, clip_raw, failure
-from netwatch.probes.speed.speedtest_cli import MISSING, SpeedtestCliBackend, map_worker_output
 
 DATA = Path(__file__).parent / "data" / "speed"
 AT = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -218,7 +225,7 @@ def test_speedtest_cli_other_failures() -> None:
 
 def test_speedtest_cli_worker_command_runs_isolated_from_this_package() -> None:
     argv = SpeedtestCliBackend(server_id="4242", share=False).command()
-    assert argv[:2] == [sys.executable, "-P"]  # -P: netwatch/probes/speed/http.py must not shadow `http`
+    assert argv[:2] == [sys.executable, "-P"]  # -P: netwatch/adapters/probes/speed/http.py must not shadow `http`
     assert argv[2].endswith("_speedtest_worker.py")
     assert json.loads(argv[3]) == {"server_id": "4242", "upload": True, "share": False, "secure": True, "timeout": 10.0}
 

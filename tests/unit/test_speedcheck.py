@@ -10,13 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netwatch import config, speedcheck
-from netwatch.detect import Closed, Opened, Updated
+from netwatch import config
+from netwatch.adapters.influx.points import speed_result_line
+from netwatch.adapters.store import Store, migrations
+from netwatch.core import speedcheck
+from netwatch.core.detect import Closed, Opened, Updated
+from netwatch.core.model import Cause, Incident, Kind, SpeedResult
+from netwatch.core.speedcheck import SlowRules, SlowState
 from netwatch.errors import ConfigError
-from netwatch.export.points import speed_result_line
-from netwatch.model import Cause, Incident, Kind, SpeedResult
-from netwatch.speedcheck import SlowRules, SlowState
-from netwatch.store import Store, migrations
 
 ENV = {"HOME": "/home/test"}
 RULES = SlowRules(download_mbps=80.0, upload_mbps=20.0, below_percent=50.0)

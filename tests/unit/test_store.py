@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from netwatch.adapters.store import Store, codec, migrations
+from netwatch.adapters.store import reads as store_reads
+from netwatch.adapters.store import sqlite as store_sqlite
+from netwatch.core.model import Cause, Coverage, Incident, Kind, MinuteRollup, Role, Round, Sample, Target
 from netwatch.errors import StoreError
-from netwatch.model import Cause, Coverage, Incident, Kind, MinuteRollup, Role, Round, Sample, Target
-from netwatch.store import Store, codec, migrations
-from netwatch.store import reads as store_reads
-from netwatch.store import sqlite as store_sqlite
 
 GW = Target(Role.GATEWAY, "192.168.1.1")
 ISP = Target(Role.ISP, "100.64.0.1")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netwatch.probes.traceroute import (
+from netwatch.adapters.probes.traceroute import (
     Answer,
     Hop,
     Trace,
@@ -25,7 +25,7 @@ from netwatch.probes.traceroute import (
     summary,
     trace,
 )
-from netwatch.status import trace_table
+from netwatch.report.status import trace_table
 
 DST = "192.0.2.1"
 DST6 = "2001:db8:ff::1"

@@ -1,0 +1,86 @@
+"""Discovery of the gateway (routing table) and of the ISP hop (TTL-limited probe).
+
+Owns reading the kernel's default routes and finding the first hop beyond the gateway: an ICMP echo with TTL 2
+towards an anchor expires at the ISP's edge, whose Time Exceeded reply names it (a two-hop traceroute.trace, so
+the same code serves both socket modes and both address families). The parsers are pure; the probe is
+synchronous and meant to run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import struct
+from collections.abc import Sequence
+
+from netwatch.adapters.probes import traceroute
+
+log = logging.getLogger(__name__)
+
+
+def parse_proc_route(text: str) -> str | None:
+    """The IPv4 default gateway from /proc/net/route text (lowest metric wins), or None."""
+    best: tuple[int, str] | None = None
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 8 or fields[1] != "00000000" or fields[7] != "00000000":
+            continue
+        flags = int(fields[3], 16)
+        if not flags & 0x2:  # RTF_GATEWAY
+            continue
+        gateway = socket.inet_ntoa(struct.pack("<I", int(fields[2], 16)))
+        metric = int(fields[6])
+        if best is None or metric < best[0]:
+            best = (metric, gateway)
+    return best[1] if best else None
+
+
+def parse_ipv6_route(text: str) -> str | None:
+    """The IPv6 default gateway from /proc/net/ipv6_route text (lowest metric wins), or None.
+
+    A link-local gateway (the usual case: routers advertise fe80:: addresses) carries its interface as the zone,
+    e.g. "fe80::1%eth0": without it the address cannot be pinged.
+    """
+    best: tuple[int, str] | None = None
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) < 10 or f[0] != "0" * 32 or f[1] != "00" or f[4] == "0" * 32:
+            continue
+        address = ipaddress.IPv6Address(bytes.fromhex(f[4]))
+        gateway = f"{address}%{f[9]}" if address.is_link_local else str(address)
+        metric = int(f[5], 16)
+        if best is None or metric < best[0]:
+            best = (metric, gateway)
+    return best[1] if best else None
+
+
+def default_gateway() -> str | None:
+    """The default gateway of this network namespace: IPv4 first, then IPv6."""
+    for path, parse in (("/proc/net/route", parse_proc_route), ("/proc/net/ipv6_route", parse_ipv6_route)):
+        try:
+            with open(path) as f:
+                found = parse(f.read())
+        except OSError:
+            continue
+        if found:
+            return found
+    return None
+
+
+def isp_hop(anchors: Sequence[str], gateway: str | None, privileged: bool, timeout: float) -> str | None:
+    """The first hop beyond the gateway towards the anchors (in their order), or None when no anchor path reveals
+    it: the router whose Time Exceeded answers an echo sent with TTL 2.
+
+    Blocking (up to ``timeout`` per anchor tried): call it from a worker thread.
+    """
+    for anchor in anchors:
+        path = traceroute.trace(anchor, privileged=privileged, max_hops=2, timeout=timeout, started_at=0.0)
+        if path.error:
+            log.debug("ISP hop probe towards %s failed: %s", anchor, path.error)
+            continue
+        second = path.hops[1] if len(path.hops) == 2 else None
+        # Not the anchor itself (reached at TTL 2), nor a router refusing to forward (its note says so).
+        if second and second.address and not path.reached and not second.note and second.address != gateway:
+            return second.address
+    return None

@@ -1,0 +1,262 @@
+"""DNS probing: resolve the configured names through the configured (or system) resolvers each round.
+
+Owns a minimal DNS-over-UDP client: one A query per name sent to every resolver at once, the first valid answer
+wins, a hard timeout. Talking to the resolver directly (rather than through getaddrinfo) measures the resolver
+the line depends on, never blocks a thread past the timeout, and reports the DNS error (SERVFAIL, NXDOMAIN,
+timeout). Wire-format encoding and decoding are pure functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import socket
+import struct
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from netwatch.core.model import Role, Sample, Target
+
+log = logging.getLogger(__name__)
+
+RESOLV_CONF = "/etc/resolv.conf"
+RCODES = {1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
+
+
+def encode_query(name: str, qid: int, qtype: int = 1) -> bytes:
+    """A recursive query for ``name`` (type A by default)."""
+    header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    encoded = (p.encode("idna") for p in name.rstrip(".").split(".") if p)
+    labels = b"".join(len(label).to_bytes(1, "big") + label for label in encoded)  # the length of the encoded label
+    return header + labels + b"\x00" + struct.pack("!HH", qtype, 1)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the probe needs from a response: ``name`` is the question (lower case, no final dot), None when the
+    response carries no question (only allowed with an error rcode); ``answers`` counts the answer records."""
+
+    qid: int
+    rcode: int
+    answers: int
+    name: str | None
+
+
+def _skip_name(data: bytes, offset: int) -> tuple[str, int] | None:
+    """The domain name at ``offset`` (compression pointers followed) and the offset just after it in the
+    record, or None when the name runs past the packet, loops, or uses a reserved label type."""
+    labels: list[str] = []
+    after: int | None = None
+    for _ in range(128):  # a name has at most 127 labels; more steps means a pointer loop
+        if offset >= len(data):
+            return None
+        length = data[offset]
+        if length & 0xC0 == 0xC0:
+            if offset + 1 >= len(data):
+                return None
+            after = offset + 2 if after is None else after
+            offset = (length & 0x3F) << 8 | data[offset + 1]
+            continue
+        if length & 0xC0:
+            return None
+        if length == 0:
+            return ".".join(labels).lower(), offset + 1 if after is None else after
+        if offset + 1 + length > len(data):
+            return None
+        labels.append(data[offset + 1 : offset + 1 + length].decode("latin-1"))
+        offset += 1 + length
+    return None
+
+
+def decode_response(data: bytes) -> Answer | None:
+    """The header and question of a DNS response, or None when ``data`` is not a complete response.
+
+    The answer records are walked, not decoded, so that a packet cut short is rejected, unless the server set the
+    TC flag (truncated on purpose; the complete records are counted).
+    """
+    if len(data) < 12:
+        return None
+    qid, flags, qd, an, _ns, _ar = struct.unpack_from("!HHHHHH", data)
+    rcode = flags & 0x000F
+    if not flags & 0x8000 or qd > 1 or (qd == 0 and rcode == 0):
+        return None
+    if qd == 0:
+        return Answer(qid, rcode, 0, None)
+    question = _skip_name(data, 12)
+    if question is None or question[1] + 4 > len(data):
+        return None
+    name, offset = question[0], question[1] + 4
+    complete = 0
+    for _ in range(an):
+        record = _skip_name(data, offset)
+        if record is None or record[1] + 10 > len(data):
+            break
+        (rdlength,) = struct.unpack_from("!H", data, record[1] + 8)
+        if record[1] + 10 + rdlength > len(data):
+            break
+        offset = record[1] + 10 + rdlength
+        complete += 1
+    if complete < an and not flags & 0x0200:
+        return None
+    return Answer(qid, rcode, complete, name)
+
+
+def _wire_name(name: str) -> str:
+    """``name`` as a response's question carries it: IDNA-encoded, lower case, no final dot."""
+    return ".".join(p.encode("idna").decode("ascii") for p in name.rstrip(".").split(".") if p).lower()
+
+
+def parse_resolv_conf(text: str) -> tuple[str, ...]:
+    """Nameserver addresses from resolv.conf text (scoped IPv6 addresses dropped: they need an interface)."""
+    servers: list[str] = []
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and fields[0] == "nameserver" and "%" not in fields[1]:
+            try:
+                servers.append(str(ipaddress.ip_address(fields[1])))
+            except ValueError:
+                continue
+    return tuple(servers)
+
+
+class DnsProber:
+    """Resolves every name once per round. ``servers`` empty means the system's, re-read when resolv.conf changes."""
+
+    def __init__(self, names: Sequence[str], servers: Sequence[str], timeout: float, *, port: int = 53) -> None:
+        self.targets = tuple(Target(Role.DNS, n) for n in names)
+        self.timeout = timeout
+        self.port = port  # 53 but in tests
+        self._fixed = tuple(servers)
+        self._system: tuple[str, ...] = ()
+        self._resolv_mtime: float | None = None
+
+    def servers(self) -> tuple[str, ...]:
+        if self._fixed:
+            return self._fixed
+        try:
+            mtime = os.stat(RESOLV_CONF).st_mtime
+        except OSError:
+            return self._system
+        if mtime != self._resolv_mtime:
+            try:
+                with open(RESOLV_CONF) as f:
+                    self._system = parse_resolv_conf(f.read())
+            except OSError:
+                return self._system
+            self._resolv_mtime = mtime
+            if self._system:
+                log.info("DNS resolvers: %s", ", ".join(self._system))
+            else:
+                log.warning("no DNS resolver in %s: DNS is not probed until one appears", RESOLV_CONF)
+        return self._system
+
+    async def probe(self) -> tuple[Sample, ...]:
+        if not self.targets:
+            return ()
+        servers = self.servers()
+        if not servers:
+            # Nothing to ask is a setup problem of this machine, not a DNS outage: no samples, so no fake
+            # "dns" incidents blamed on the ISP (servers() has logged it).
+            return ()
+        return await self._resolve_all(servers)
+
+    async def _resolve_all(self, servers: tuple[str, ...]) -> tuple[Sample, ...]:
+        loop = asyncio.get_running_loop()
+        socks: dict[int, socket.socket] = {}
+        results: dict[int, Sample] = {}
+        errors: dict[int, str] = {}
+        pending: dict[int, tuple[int, float]] = {}  # qid -> (target index, sent at)
+        queries: dict[int, bytes] = {}
+        resend: asyncio.Future[None] | None = None
+        try:
+            for fam in {ipaddress.ip_address(s).version for s in servers}:
+                sock = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+                sock.setblocking(False)
+                socks[fam] = sock
+            for index, target in enumerate(self.targets):
+                qid = int.from_bytes(os.urandom(2), "big")
+                while qid in pending:  # two names sharing an id would leave one of them unanswered
+                    qid = int.from_bytes(os.urandom(2), "big")
+                queries[qid] = encode_query(target.address, qid)
+                self._send(socks, servers, queries[qid], index, errors)
+                pending[qid] = (index, time.monotonic())
+            deadline = time.monotonic() + self.timeout
+            resend = asyncio.ensure_future(self._resend(socks, servers, queries, pending, errors))
+            readers = [self._receive(loop, s, pending, results, errors) for s in socks.values()]
+            remaining = deadline - time.monotonic()
+            # A reader returns only once every name is answered, so the first one done ends the round; waiting for
+            # all of them would hold the round until the timeout whenever resolvers of both families are configured.
+            _, not_done = await asyncio.wait(
+                [asyncio.ensure_future(r) for r in readers],
+                timeout=max(0, remaining),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for task in (*not_done, resend):
+                task.cancel()
+            await asyncio.gather(*not_done, resend, return_exceptions=True)
+        finally:
+            if resend is not None:
+                resend.cancel()
+            for sock in socks.values():
+                sock.close()
+        return tuple(results.get(i, Sample(t, None, errors.get(i, "timeout"))) for i, t in enumerate(self.targets))
+
+    def _send(
+        self,
+        socks: dict[int, socket.socket],
+        servers: tuple[str, ...],
+        query: bytes,
+        index: int,
+        errors: dict[int, str],
+    ) -> None:
+        for server in servers:
+            try:
+                socks[ipaddress.ip_address(server).version].sendto(query, (server, self.port))
+            except OSError as err:
+                errors[index] = str(err)
+
+    async def _resend(
+        self,
+        socks: dict[int, socket.socket],
+        servers: tuple[str, ...],
+        queries: dict[int, bytes],
+        pending: dict[int, tuple[int, float]],
+        errors: dict[int, str],
+    ) -> None:
+        """Ask again, once, halfway through the timeout, as a stub resolver does: one lost UDP datagram is packet
+        loss, not a failed name service. The RTT still counts from the first query."""
+        await asyncio.sleep(self.timeout / 2)
+        for qid, (index, _) in list(pending.items()):
+            self._send(socks, servers, queries[qid], index, errors)
+
+    async def _receive(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        pending: dict[int, tuple[int, float]],
+        results: dict[int, Sample],
+        errors: dict[int, str],
+    ) -> None:
+        while pending:
+            try:
+                data = await loop.sock_recv(sock, 4096)
+            except OSError as err:  # ICMP port unreachable from a dead resolver, network unreachable, ...
+                for index, _ in pending.values():
+                    errors.setdefault(index, str(err))
+                await asyncio.sleep(0.01)
+                continue
+            answer = decode_response(data)
+            if answer is None or answer.qid not in pending:
+                continue
+            index, sent = pending[answer.qid]
+            if answer.name is not None and answer.name != _wire_name(self.targets[index].address):
+                continue  # not an answer to our question, whatever its id
+            if answer.rcode == 0 and answer.answers > 0:
+                del pending[answer.qid]
+                results[index] = Sample(self.targets[index], (time.monotonic() - sent) * 1000.0)
+            else:
+                # Another resolver may still answer properly: keep waiting, remember why this one failed.
+                errors[index] = RCODES.get(answer.rcode, f"rcode {answer.rcode}") if answer.rcode else "no answer"

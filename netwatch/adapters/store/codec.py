@@ -1,0 +1,129 @@
+"""Compact encodings of records for the SQLite store.
+
+Owns how a round, its targets, its errors and an incident's evidence become column values and back: RTTs as
+one uint16 little-endian per target in tenths of a millisecond (two sentinels for lost and saturated), instants
+as integer milliseconds, target lists and error maps as compact JSON. Pure functions: no SQL, no files, no
+clock. The byte layout is part of the on-disk format: change it only with a migration.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from netwatch.core.model import Cause, Incident, Kind, MinuteRollup, Role, Sample, Target
+
+LOST = 0xFFFF  # the target did not answer
+SATURATED = 0xFFFE  # answered, but too slowly to represent: decoded as SATURATED_MS
+MAX_TENTHS = 0xFFFD  # the largest RTT stored exactly: 6553.3 ms
+SATURATED_MS = SATURATED / 10.0  # 6553.4 ms: above every exactly stored RTT
+_MS_LIMIT = 2**62  # clamps ±inf so that "everything" queries stay within SQLite's 64-bit integers
+_COMPACT = (",", ":")
+
+
+def rtt_tenths(rtt_ms: float | None) -> int:
+    """One RTT as a uint16: tenths of a millisecond rounded to nearest, or LOST / SATURATED."""
+    if rtt_ms is None or math.isnan(rtt_ms):
+        return LOST
+    if rtt_ms >= SATURATED_MS:  # also +inf, before round() could overflow
+        return SATURATED
+    if rtt_ms <= 0.0:  # also -inf; a negative RTT is a clock artefact, not a measurement
+        return 0
+    tenths = round(rtt_ms * 10.0)
+    return SATURATED if tenths > MAX_TENTHS else tenths
+
+
+def tenths_rtt(value: int) -> float | None:
+    """The inverse of ``rtt_tenths`` (to 0.1 ms)."""
+    return None if value == LOST else value / 10.0
+
+
+def pack_rtts(rtts: Sequence[float | None]) -> bytes:
+    """A round's RTTs, in target order, as ``2 * len(rtts)`` bytes."""
+    return struct.pack(f"<{len(rtts)}H", *(rtt_tenths(r) for r in rtts))
+
+
+def unpack_tenths(blob: bytes) -> tuple[int, ...]:
+    """The raw uint16 values of ``pack_rtts`` (LOST and SATURATED included)."""
+    return struct.unpack(f"<{len(blob) // 2}H", blob)
+
+
+def unpack_rtts(blob: bytes) -> tuple[float | None, ...]:
+    return tuple(tenths_rtt(v) for v in unpack_tenths(blob))
+
+
+def to_ms(at: float) -> int:
+    """Unix seconds as integer milliseconds (rounded; infinities clamped)."""
+    if math.isinf(at):
+        return _MS_LIMIT if at > 0 else -_MS_LIMIT
+    return max(-_MS_LIMIT, min(_MS_LIMIT, round(at * 1000.0)))
+
+
+def from_ms(ms: int) -> float:
+    return ms / 1000.0
+
+
+def targets_json(targets: Iterable[Target]) -> str:
+    """The targets of a round as a JSON list of ``[role, address]``: the unique key of a target set."""
+    return json.dumps([[t.role.value, t.address] for t in targets], separators=_COMPACT)
+
+
+def targets_from_json(text: str) -> tuple[Target, ...]:
+    return tuple(Target(Role(role), address) for role, address in json.loads(text))
+
+
+def errors_json(samples: Sequence[Sample]) -> str | None:
+    """The error texts of a round as JSON ``{index: text}``, or None (SQL NULL) when no sample has one."""
+    errors = {str(i): s.error for i, s in enumerate(samples) if s.error}
+    return json.dumps(errors, separators=_COMPACT, ensure_ascii=False) if errors else None
+
+
+def errors_from_json(text: str | None) -> dict[int, str]:
+    return {int(k): v for k, v in json.loads(text).items()} if text else {}
+
+
+def cause_rounds_json(cause_rounds: Iterable[tuple[Cause, int]]) -> str:
+    return json.dumps([[c.value, n] for c, n in cause_rounds], separators=_COMPACT)
+
+
+def cause_rounds_from_json(text: str) -> tuple[tuple[Cause, int], ...]:
+    return tuple((Cause(c), int(n)) for c, n in json.loads(text))
+
+
+def incident_row(start_ms: int, inc: Incident) -> tuple[Any, ...]:
+    """Column values (kind, start_ms, end_ms, cause, rounds, cause_rounds, detail) of an incident."""
+    end_ms = None if inc.end is None else to_ms(inc.end)
+    cause_rounds = cause_rounds_json(inc.cause_rounds)
+    return (inc.kind.value, start_ms, end_ms, inc.cause.value, inc.rounds, cause_rounds, inc.detail)
+
+
+def incident_from_row(row: Sequence[Any]) -> Incident:
+    """The inverse of ``incident_row``, from columns (kind, cause, start_ms, end_ms, rounds, cause_rounds, detail)."""
+    kind, cause, start_ms, end_ms, rounds, cause_rounds, detail = row
+    return Incident(
+        kind=Kind(kind),
+        cause=Cause(cause),
+        start=from_ms(start_ms),
+        end=None if end_ms is None else from_ms(end_ms),
+        rounds=rounds,
+        cause_rounds=cause_rounds_from_json(cause_rounds),
+        detail=detail,
+    )
+
+
+def rollup_from_row(row: Sequence[Any]) -> MinuteRollup:
+    """A rollup from (minute, role, address, sent, lost, rtt_min, rtt_max, rtt_sum), RTTs in tenths of a ms."""
+    minute, role, address, sent, lost, rtt_min, rtt_max, rtt_sum = row
+    answered = sent - lost
+    return MinuteRollup(
+        minute=minute,
+        target=Target(Role(role), address),
+        sent=sent,
+        lost=lost,
+        rtt_min_ms=None if rtt_min is None else rtt_min / 10.0,
+        rtt_avg_ms=rtt_sum / answered / 10.0 if answered else None,
+        rtt_max_ms=None if rtt_max is None else rtt_max / 10.0,
+    )

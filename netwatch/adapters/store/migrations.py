@@ -1,0 +1,394 @@
+"""The store's schema and its life: versioned migrations, connection set-up and error translation at open.
+
+Owns the ordered list of migration scripts (``PRAGMA user_version`` is the number applied), applying the missing
+ones inside one transaction each, refusing stores written by a newer netwatch, and turning sqlite3 errors met
+while opening into one-line ``StoreError``s that name the path and a fix. Must not know about records: that is
+``codec`` and ``sqlite``. Migrations are append-only: never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from netwatch.errors import StoreError
+
+log = logging.getLogger("netwatch.adapters.store")
+
+PAGE_SIZE = 1024  # bytes; see connect()
+BUSY_TIMEOUT_S = 5.0  # the writer commits in well under a second; readers wait rather than fail
+
+# Instants are integer milliseconds (UTC), RTTs tenths of a millisecond: see codec.py.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: rounds (raw, pruned), rollups (kept forever), sessions (coverage), incidents
+    """
+    CREATE TABLE target_sets (
+        id INTEGER PRIMARY KEY,
+        targets TEXT NOT NULL UNIQUE  -- JSON [[role, address], ...] in sample order
+    );
+    CREATE TABLE targets (
+        id INTEGER PRIMARY KEY,
+        role TEXT NOT NULL,
+        address TEXT NOT NULL,
+        UNIQUE (role, address)
+    );
+    -- AUTOINCREMENT: ids are never reused, even after pruning every row, so an exporter's cursor stays valid.
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms INTEGER NOT NULL,  -- wall clock; may step backwards, so order of insertion is id, not at_ms
+        set_id INTEGER NOT NULL REFERENCES target_sets (id),
+        rtts BLOB NOT NULL,  -- uint16 LE per target: tenths of a ms, 0xFFFF lost, 0xFFFE saturated
+        errors TEXT  -- JSON {index: text}; NULL when no sample has an error
+    );
+    CREATE INDEX rounds_at ON rounds (at_ms);
+    CREATE TABLE rollups (
+        minute INTEGER NOT NULL,  -- Unix minute
+        target_id INTEGER NOT NULL REFERENCES targets (id),
+        sent INTEGER NOT NULL,
+        lost INTEGER NOT NULL,
+        rtt_min INTEGER,  -- tenths of a ms over answered rounds; NULL when none answered
+        rtt_max INTEGER,
+        rtt_sum INTEGER NOT NULL,  -- average = rtt_sum / (sent - lost)
+        PRIMARY KEY (minute, target_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        start_ms INTEGER NOT NULL,
+        last_ms INTEGER,  -- latest committed round while running
+        end_ms INTEGER,  -- NULL while running (or until recovery after a crash)
+        clean INTEGER  -- 1 stopped cleanly, 0 ended by recovery, NULL while running
+    );
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER,  -- NULL while open
+        cause TEXT NOT NULL,
+        rounds INTEGER NOT NULL,
+        cause_rounds TEXT NOT NULL,  -- JSON [[cause, rounds], ...]
+        detail TEXT NOT NULL,
+        UNIQUE (kind, start_ms)
+    );
+    CREATE INDEX incidents_start ON incidents (start_ms);
+    """,
+    # 2: replication bookkeeping. Triggers give every incident change a new ``seq`` (the order exporters follow,
+    # whatever path wrote it: save_incident, recover) and remember every cause an incident was saved with (a
+    # replica may hold a point under a former cause, to be superseded). One row per replica in ``exports``. (Not
+    # INSERT OR IGNORE in the triggers: the upsert that fires them overrides their conflict clause.)
+    """
+    ALTER TABLE incidents ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    UPDATE incidents SET seq = id;
+    CREATE INDEX incidents_seq ON incidents (seq);
+    CREATE TABLE incident_causes (
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        cause TEXT NOT NULL,
+        PRIMARY KEY (incident_id, cause)
+    ) WITHOUT ROWID;
+    INSERT INTO incident_causes (incident_id, cause) SELECT id, cause FROM incidents;
+    CREATE TRIGGER incidents_inserted AFTER INSERT ON incidents BEGIN
+        UPDATE incidents SET seq = (SELECT max(seq) FROM incidents) + 1 WHERE id = NEW.id;
+        INSERT INTO incident_causes (incident_id, cause) SELECT NEW.id, NEW.cause
+            WHERE NOT EXISTS (SELECT 1 FROM incident_causes WHERE incident_id = NEW.id AND cause = NEW.cause);
+    END;
+    CREATE TRIGGER incidents_updated
+    AFTER UPDATE OF kind, start_ms, end_ms, cause, rounds, cause_rounds, detail ON incidents BEGIN
+        UPDATE incidents SET seq = (SELECT max(seq) FROM incidents) + 1 WHERE id = NEW.id;
+        INSERT INTO incident_causes (incident_id, cause) SELECT NEW.id, NEW.cause
+            WHERE NOT EXISTS (SELECT 1 FROM incident_causes WHERE incident_id = NEW.id AND cause = NEW.cause);
+    END;
+    CREATE TABLE exports (
+        sink TEXT PRIMARY KEY,  -- which replica: kind, URL and database
+        round_id INTEGER NOT NULL,  -- last round exported (rounds.id)
+        incident_seq INTEGER NOT NULL,  -- last incident change exported (incidents.seq)
+        updated_ms INTEGER,  -- when the cursor last moved
+        error TEXT,  -- last failure; NULL once a write succeeded after it
+        error_ms INTEGER,
+        stopped INTEGER NOT NULL DEFAULT 0  -- 1: a permanent failure stopped the export
+    );
+    """,
+    # 3: speed tests (issue 5). Every attempt is a row, failed and skipped ones included (ok = 0, the reason in
+    # ``error``): they are evidence too. AUTOINCREMENT ids only grow, for the exporters' ``speed_id`` cursor.
+    """
+    CREATE TABLE speed_results (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms INTEGER NOT NULL,  -- wall-clock start of the attempt
+        backend TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        server TEXT NOT NULL,
+        server_id TEXT NOT NULL,
+        result_url TEXT NOT NULL,
+        download_mbps REAL,  -- NULL when not measured (always NULL when ok = 0)
+        upload_mbps REAL,
+        latency_ms REAL,
+        loaded_latency_ms REAL,
+        jitter_ms REAL,
+        bytes_used INTEGER NOT NULL,  -- both directions, for the daily data budget
+        external_ip TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        raw TEXT NOT NULL,  -- the tool's own output, clipped (result.RAW_LIMIT)
+        duration_s REAL NOT NULL
+    );
+    CREATE INDEX speed_results_at ON speed_results (at_ms);
+    ALTER TABLE exports ADD COLUMN speed_id INTEGER NOT NULL DEFAULT 0;  -- last speed result exported
+    """,
+    # 4: evidence (issue 6). Clock honesty: sessions remember their boot and clock offset, clock events are kept,
+    # and spans mark the rounds stamped before the clock was synchronised (re-timed once it is). Traceroutes taken
+    # when an outage starts. The evidence chain: one seal per transaction over its rounds and ledger entries (every
+    # version of every record), see store/chain.py; a store from before is sealed once at upgrade.
+    """
+    ALTER TABLE sessions ADD COLUMN boot_id TEXT;  -- /proc/sys/kernel/random/boot_id when it started
+    ALTER TABLE sessions ADD COLUMN offset_ms INTEGER;  -- wall minus monotonic clock of its stamps at start
+    CREATE TABLE clock_events (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,  -- step, unsynced, behind, synced, unverified (netwatch.core.clock.EventKind)
+        step_ms INTEGER NOT NULL,  -- the jump, or the re-timing applied
+        rounds INTEGER NOT NULL DEFAULT 0,  -- synced: how many rounds were re-timed
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX clock_events_at ON clock_events (at_ms);
+    CREATE TABLE clock_spans (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id),
+        boot_id TEXT NOT NULL,
+        offset_ms INTEGER NOT NULL,  -- wall minus monotonic of the provisional stamps
+        first_round INTEGER NOT NULL,  -- rounds [first_round, last_round] were stamped provisionally
+        last_round INTEGER,  -- NULL while open
+        start_ms INTEGER NOT NULL,  -- their stamps lie in [start_ms, end_ms]
+        end_ms INTEGER,
+        delta_ms INTEGER  -- NULL until re-timed: what was added to every stamp of the span
+    );
+    CREATE TABLE traceroutes (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        reason TEXT NOT NULL,  -- why it was taken, e.g. "outage started"
+        incident_kind TEXT,  -- the incident it belongs to: (kind, start) as in incidents
+        incident_start_ms INTEGER,
+        destination TEXT NOT NULL,
+        trace TEXT NOT NULL  -- JSON: the hops (netwatch.adapters.probes.traceroute)
+    );
+    CREATE INDEX traceroutes_at ON traceroutes (at_ms);
+    CREATE INDEX traceroutes_incident ON traceroutes (incident_kind, incident_start_ms);
+    CREATE TABLE seals (
+        id INTEGER PRIMARY KEY,
+        first_round INTEGER,  -- the rounds committed in this transaction; NULL when none
+        last_round INTEGER,
+        digest BLOB NOT NULL,  -- SHA-256, chained to the previous seal
+        prev BLOB,  -- the previous seal's digest, kept here once that seal was pruned
+        rounds_hash BLOB  -- the hash of this seal's rounds, kept here once they were pruned
+    );
+    CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY,
+        seal_id INTEGER NOT NULL,  -- the seal that covers this entry
+        kind TEXT NOT NULL,  -- incident, session, speed, clock, span, trace, ... or an act: retime, prune, genesis
+        ref INTEGER NOT NULL,  -- the record's id in its table (0 for acts)
+        body TEXT NOT NULL  -- canonical JSON of the record version
+    );
+    CREATE INDEX ledger_seal ON ledger (seal_id);
+    CREATE INDEX ledger_ref ON ledger (kind, ref);
+    """,
+    # 5: notifications outbox (issue 6): one row per message and channel, so that a notification survives restarts
+    # and each channel is retried on its own. ``channel`` is a hash of the channel's URL or command line, never
+    # the URL itself (it holds passwords and tokens); ``label`` shows it with the credentials masked. UNIQUE
+    # (key, channel): queueing the same event again (a restart catching up a digest) is a no-op.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,  -- the event: "outage 2026-03-24T12:25:00.000Z", "digest daily 2026-03-23"
+        channel TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        message TEXT NOT NULL,  -- JSON: key, event, title, text, markdown and the facts
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms INTEGER NOT NULL,  -- earliest next attempt while pending
+        error TEXT NOT NULL DEFAULT '',  -- the last failure; '' once sent
+        error_ms INTEGER,
+        sent_ms INTEGER,  -- NULL until delivered
+        given_up_ms INTEGER,  -- NULL while retried
+        UNIQUE (key, channel)
+    );
+    CREATE INDEX outbox_pending ON outbox (next_ms) WHERE sent_ms IS NULL AND given_up_ms IS NULL;
+    """,
+    # 6: fault tickets (issue 7): when the provider was told, by which channel, when it repaired the fault, and the
+    # engineer appointments it missed. Chained like incidents (kind "ticket"): every version is a ledger entry.
+    """
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL UNIQUE,  -- the provider's reference, as the owner gives it
+        reported_ms INTEGER NOT NULL,
+        channel TEXT,  -- phone, web, email; NULL = not stated
+        note TEXT NOT NULL DEFAULT '',
+        fixed_ms INTEGER,  -- NULL while open
+        missed TEXT NOT NULL DEFAULT '[]',  -- JSON list of the instants (ms) of missed engineer appointments
+        recorded_ms INTEGER NOT NULL  -- when it was entered or last changed (wall clock)
+    );
+    """,
+    # 7: speed campaigns (issue 7): the regulator's procedure of 30 measurements, planned as slots; each slot links
+    # the speed test that measured it (speed_results keeps the figures). Chained like tickets (kinds "campaign"
+    # and "campaign_slot"). A replaced campaign is kept, marked, never deleted: it is evidence too.
+    """
+    CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        created_ms INTEGER NOT NULL,
+        timezone TEXT NOT NULL,  -- IANA name the days and the window are in
+        daily_window TEXT NOT NULL,  -- "HH:MM-HH:MM" local
+        seed INTEGER NOT NULL,
+        start_day TEXT NOT NULL,  -- ISO date the plan was asked to start from
+        replaced_ms INTEGER  -- when a newer plan replaced it; NULL = the current one
+    );
+    CREATE TABLE campaign_slots (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+        idx INTEGER NOT NULL,  -- 0-29, in time order
+        planned_ms INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',  -- pending, done, failed, missed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        speed_id INTEGER REFERENCES speed_results (id),  -- the last attempt (the measurement when done)
+        detail TEXT NOT NULL DEFAULT '',  -- why it failed or was missed
+        UNIQUE (campaign_id, idx)
+    );
+    """,
+)
+LATEST = len(MIGRATIONS)
+
+
+def connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    """A configured connection to a store at the latest schema version (migrated first when read-write).
+
+    Read-only never creates the store (SQLite may still add its ``-wal``/``-shm`` companions to a WAL store).
+    The connection is in autocommit mode: callers run their own ``BEGIN IMMEDIATE`` … ``COMMIT``.
+    """
+    if readonly and not path.exists():
+        raise StoreError(
+            f"no store at {path}: netwatch has not recorded anything yet (run `netwatch run` first)"
+            " or store.path points elsewhere"
+        )
+    if not readonly:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(
+                f"cannot create the directory of store {path}: {err.strerror}; create it or point store.path elsewhere"
+            ) from err
+    target = path.absolute().as_uri() + "?mode=ro" if readonly else str(path)
+    try:
+        conn = sqlite3.connect(
+            target, uri=readonly, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+        )
+    except sqlite3.Error as err:
+        raise open_error(path, err) from err
+    try:
+        if readonly:
+            check_readable(conn, path)
+        else:
+            conn.execute("PRAGMA synchronous = FULL")  # a committed batch survives power loss
+            found = check_writable(conn, path)  # before anything is written, even to a foreign file
+            # Small pages: a 10-s batch rewrites ~8 pages (rounds, index, rollups, session), so 1 KiB pages cut
+            # the bytes written to the SD card per day by ~3x against 4 KiB for the same file size. Only takes
+            # effect when the file is created.
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                log.warning("store %s: journal mode is %s, not wal; readers may wait for the writer", path, mode)
+            migrate(conn, path, found)
+    except StoreError:
+        conn.close()
+        raise
+    except sqlite3.Error as err:
+        conn.close()
+        raise open_error(path, err) from err
+    return conn
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _newer(path: Path, found: int) -> StoreError:
+    return StoreError(
+        f"store {path} has schema version {found}, newer than this netwatch understands ({LATEST}): upgrade netwatch"
+    )
+
+
+def _foreign(conn: sqlite3.Connection, path: Path) -> StoreError | None:
+    """An error when a version-0 file already holds tables: someone else's database, never ours to migrate."""
+    if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        return StoreError(f"{path} is not a netwatch store (it holds other tables): point store.path at another file")
+    return None
+
+
+def check_readable(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a read-only store that is not at this netwatch's schema version (it cannot be migrated here)."""
+    found = version(conn)
+    if found > LATEST:
+        raise _newer(path, found)
+    if found == 0:
+        raise _foreign(conn, path) or StoreError(
+            f"{path} is not a netwatch store (it has no netwatch tables): point store.path at another file"
+        )
+    if found < LATEST:
+        raise StoreError(
+            f"store {path} has schema version {found}, older than this netwatch ({LATEST}): "
+            "run `netwatch run` once to upgrade it"
+        )
+
+
+def check_writable(conn: sqlite3.Connection, path: Path) -> int:
+    """The schema version of a store this netwatch may migrate and write; refuses newer and foreign files."""
+    found = version(conn)
+    if found > LATEST:
+        raise _newer(path, found)
+    if found == 0 and (err := _foreign(conn, path)) is not None:
+        raise err
+    return found
+
+
+def migrate(conn: sqlite3.Connection, path: Path, found: int) -> None:
+    """Apply every migration after version ``found``, each with its version bump in one transaction."""
+    for number in range(found + 1, LATEST + 1):
+        script = MIGRATIONS[number - 1]
+        try:
+            # executescript runs each statement as written: the transaction is spelled out in the script.
+            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        if found:
+            log.info("store %s migrated to schema version %d", path, number)
+
+
+def is_corrupt(err: sqlite3.Error) -> bool:
+    return getattr(err, "sqlite_errorname", "").startswith("SQLITE_CORRUPT") or "malformed" in str(err)
+
+
+def corrupt(path: Path, err: sqlite3.Error) -> StoreError:
+    """The one message for a store SQLite finds damaged, wherever it is found."""
+    return StoreError(
+        f"store {path} is corrupt ({err}): move it aside to start a new store, or restore it from a backup"
+    )
+
+
+def open_error(path: Path, err: sqlite3.Error) -> StoreError:
+    """One line naming the path, what SQLite said and what to do about it."""
+    name = getattr(err, "sqlite_errorname", "")
+    text = str(err)
+    if name == "SQLITE_NOTADB" or "file is not a database" in text:
+        return StoreError(f"{path} is not a netwatch store (file is not a database): point store.path at another file")
+    if is_corrupt(err):
+        return corrupt(path, err)
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")):
+        return StoreError(
+            f"cannot open store {path} ({text}): make the file and its directory readable and writable by the"
+            " user netwatch runs as, or point store.path elsewhere"
+        )
+    if name.startswith("SQLITE_BUSY") or "locked" in text:
+        return StoreError(
+            f"store {path} is locked ({text}): stop the other process using it, or point store.path elsewhere"
+        )
+    if name == "SQLITE_FULL":
+        return StoreError(f"cannot open store {path}: {text}; free space on that disk")
+    return StoreError(f"cannot open store {path}: {text}; check store.path")

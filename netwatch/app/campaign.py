@@ -1,0 +1,212 @@
+"""Running a speed campaign: sleep until each slot, run one speed test, store it, link it, say what happened.
+
+Owns the imperative loop of `netwatch campaign run`: it reads the campaign from the store at the start and after
+each of its writes (so a restart resumes where the store says, and nothing is kept that the store lacks), asks
+``progress.decide`` what to do, and does it: waits (in naps of at most a minute, re-reading the wall clock, so a
+suspended machine wakes to the right decision), runs the fallback chain of speed test backends under the speed
+test lock shared with the daemon (``speedlock``), stores every attempt and links the last to its slot, or gives a
+slot up. The clock is injected (``Clock``), so tests run a whole campaign in moments; the product has only the
+real one. A stop (the ``cancel`` event: SIGTERM, Ctrl-C) ends a wait at once and aborts a running test, which is
+stored but not counted; the slot stays open for the next run.
+
+Also owns the run lock (``exclusive``: ``<store path>.campaign.lock``, held by `netwatch campaign run` for its
+whole life and by `netwatch campaign plan` while it replaces a campaign), so one run measures a store's campaign
+and no plan replaces it under the run. Right before each of its writes (after taking the speed test lock, for a
+test) the runner reads its campaign again and stops when it was replaced or its slot changed: a store written by
+other means must not get measurements in a campaign nobody runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from netwatch.adapters import locks as speedlock
+from netwatch.adapters.probes.speed import SpeedBackend, run_with_fallback
+from netwatch.app.daemon.speed import summary
+from netwatch.core.campaign import planner, progress
+from netwatch.errors import CampaignError
+
+if TYPE_CHECKING:
+    from netwatch.adapters.store.sqlite import Store
+
+MAX_NAP_S = 60.0
+LOCK_WAIT_S = 180.0  # a scheduled daemon test takes a minute or two; waiting longer makes the slot late
+
+
+def run_lock_path(store: Path) -> Path:
+    return store.with_name(store.name + ".campaign.lock")
+
+
+@contextlib.contextmanager
+def exclusive(store: Path, fix: str) -> Iterator[None]:
+    """Hold the run lock of ``store`` for the block, or raise CampaignError at once, naming the run that holds it
+    (its pid, written into the lock file) and ending with ``fix``. The kernel releases it when the process dies."""
+    path = run_lock_path(store)
+    try:
+        handle = path.open("a+")
+    except OSError as err:
+        raise CampaignError(
+            f"cannot open the campaign run lock {path} ({err.strerror}): let this user write to {path.parent}"
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip()
+            who = f" (pid {pid})" if pid.isdigit() else ""
+            raise CampaignError(
+                f"a `netwatch campaign run`{who} is already running the campaign of {store}: {fix}"
+            ) from None
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Wall-clock time, UTC Unix seconds."""
+        ...
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True when the run is asked to stop (then at once)."""
+        ...
+
+
+class SystemClock:
+    """The real clock; ``stop`` (set by a signal handler) ends a wait."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def now(self) -> float:
+        return time.time()
+
+    def wait(self, seconds: float) -> bool:
+        return self.stop.wait(max(0.0, seconds))
+
+
+class Outcome(StrEnum):
+    COMPLETE = "complete"
+    STOPPED = "stopped"
+    BROKEN = "broken"  # the procedure can no longer be met: ``reasons`` say which rules
+
+
+@dataclass(frozen=True)
+class Finished:
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+
+
+def run(
+    store: Store,
+    campaign_id: int,
+    backends: Sequence[SpeedBackend],
+    clock: Clock,
+    cancel: threading.Event,
+    echo: Callable[[str], None],
+    lock: Path,
+    lock_wait: float = LOCK_WAIT_S,
+) -> Finished:
+    """Run campaign ``campaign_id`` until it is complete, stopped (``cancel``) or can no longer be met."""
+    announced: tuple[int, int] | None = None  # (slot, attempts) of the last wait said
+    campaign: progress.Campaign | None = None
+    while True:
+        if campaign is None:  # read again after each write of ours; ``_recheck`` before each write covers others
+            campaign = _recheck(store, campaign_id, None)
+        now = clock.now()
+        action = progress.decide(campaign, now)
+        if isinstance(action, progress.Complete):
+            done = len(campaign.done)
+            echo(f"campaign {campaign.id} complete: {done} measurements; see `netwatch campaign evaluate`")
+            return Finished(Outcome.COMPLETE)
+        if isinstance(action, progress.Broken):
+            return Finished(Outcome.BROKEN, action.reasons)
+        if isinstance(action, progress.Miss):
+            _recheck(store, campaign.id, action.slot)
+            store.campaign_missed(action.slot.id, action.reason)
+            echo(f"{campaign.label(action.slot)} missed: {action.reason}")
+            campaign = None
+            continue
+        if isinstance(action, progress.Wait):
+            if announced != (action.slot.id, action.slot.attempts):
+                announced = (action.slot.id, action.slot.attempts)
+                late = action.until != action.slot.planned
+                at = f" at {progress.when(action.until, campaign.zone)}" if late else ""
+                echo(f"next: {campaign.label(action.slot)}{at}, in {planner.span(action.until - now)}")
+            if clock.wait(min(action.until - now, MAX_NAP_S)):
+                return Finished(Outcome.STOPPED)
+            continue
+        if _measure(store, campaign, action.slot, backends, cancel, echo, lock, lock_wait):
+            return Finished(Outcome.STOPPED)
+        campaign = None
+
+
+def _measure(
+    store: Store,
+    campaign: progress.Campaign,
+    slot: progress.StoredSlot,
+    backends: Sequence[SpeedBackend],
+    cancel: threading.Event,
+    echo: Callable[[str], None],
+    lock: Path,
+    lock_wait: float,
+) -> bool:
+    """One test for ``slot``, stored; returns True when the run was stopped."""
+    label = campaign.label(slot)
+    with speedlock.held(lock, lock_wait, cancel) as free:
+        if cancel.is_set():
+            return True
+        if not free:
+            echo(f"{label}: another speed test still holds {lock} after {lock_wait:.0f} s; trying again")
+            return False
+        _recheck(store, campaign.id, slot)  # the lock wait can take minutes: this is the last moment to look
+        attempts = run_with_fallback(list(backends), cancel)
+    if not attempts:
+        raise CampaignError("no speed test backend is configured: set [speedtest] backend")
+    last = attempts[-1]
+    if last.cancelled or cancel.is_set():
+        for attempt in attempts:  # evidence of the attempt, not a measurement: the slot stays open
+            store.save_speed(attempt)
+        return True
+    store.campaign_attempts(slot.id, attempts, done=last.ok)
+    late = last.at - slot.planned
+    when = f" ({planner.span(late)} late)" if late >= 60 else ""
+    retry = ""
+    if not last.ok:
+        left = progress.MAX_ATTEMPTS - slot.attempts - 1
+        retry = f"; tried again in {planner.span(progress.RETRY_S)}" if left > 0 else "; no attempts left"
+    echo(f"{label}{when}: {summary(last)}{retry}")
+    return False
+
+
+def _recheck(store: Store, campaign_id: int, slot: progress.StoredSlot | None) -> progress.Campaign:
+    """Campaign ``campaign_id`` as stored now; raises CampaignError when it is gone or replaced, or ``slot`` is no
+    longer as this run last read it (another process measured it or gave it up)."""
+    campaign = store.campaign(campaign_id)
+    if campaign is None:
+        raise CampaignError(f"campaign {campaign_id} is not in the store {store.path}")
+    if campaign.replaced is not None:
+        raise CampaignError(
+            f"campaign {campaign_id} was replaced by a newer plan while this run waited: run `netwatch campaign "
+            "run` again to run the current one"
+        )
+    if slot is not None:
+        stored = next(s for s in campaign.slots if s.id == slot.id)
+        if (stored.status, stored.attempts) != (slot.status, slot.attempts):
+            raise CampaignError(
+                f"{campaign.label(slot)} changed in the store while this run waited (now {stored.status}, "
+                f"{stored.attempts} attempts): another process runs this campaign; stop it, then run "
+                "`netwatch campaign run` again"
+            )
+    return campaign

@@ -1,0 +1,498 @@
+"""The monitoring loop: probe on a fixed cadence, detect, persist, export.
+
+Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it
+overran), the clock (netwatch.core.clock decides; the daemon stamps rounds, records clock events and has the store
+re-time provisional stamps), feeding the detector, and handing rounds and incidents to the store's writer thread
+(writer.py) so that a slow SD card never delays a probe; what is probed is targets.py's. It starts the InfluxDB
+exporter (a thread of
+its own that follows the committed store; its cursor goes through the writer), and the scheduled speed tests
+(speedtask.py), and notifications (notify/task.py: closed incidents are handed to it). Signals only set the stop
+event; shutdown stops the exporter, aborts a running speed test and delivery, closes open incidents at the last
+round seen and flushes everything. The optional Prometheus endpoint (metrics.py) is fed after each round; what
+systemd is told (readiness, the watchdog kept alive from this loop, status) is service.py's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import logging
+import os
+import threading
+import time
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from netwatch.adapters.probes.dns import DnsProber
+from netwatch.adapters.probes.icmp import IcmpProber, choose_mode
+from netwatch.adapters.probes.protocols import EchoProbe, NameProbe
+from netwatch.adapters.sdnotify import Notifier
+from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.service import Supervision
+from netwatch.app.daemon.speed import SpeedTask
+from netwatch.app.daemon.targets import Targets
+from netwatch.app.daemon.traces import TraceTask
+from netwatch.app.daemon.writer import Stopped, Writer, exclusive_lock, until_stopped
+from netwatch.config import Config
+from netwatch.core import clock as clocks
+from netwatch.core import detect
+from netwatch.core.model import Incident, Kind, Round, Sample, Target
+from netwatch.core.text import duration, utc
+from netwatch.errors import StoreError
+
+if TYPE_CHECKING:
+    from netwatch.adapters.metrics import MetricsServer, Tracker
+    from netwatch.app.daemon.export import Exporter
+    from netwatch.app.daemon.notify import NotifyTask
+
+log = logging.getLogger("netwatch")
+
+PRUNE_EVERY = 3600.0  # seconds between retention passes
+MAX_WAITING = 86_400  # rounds the writer holds while the store takes none (a hanging disk): a day at 1 s
+T = TypeVar("T")
+
+
+def describe(incident: Incident) -> str:
+    return f"{incident.kind.value} (cause {incident.cause.value}): {incident.detail}"
+
+
+class Daemon:
+    """One monitoring run. ``run`` returns when ``stop`` is set, after flushing everything."""
+
+    def __init__(
+        self,
+        config: Config,
+        stop: asyncio.Event,
+        clock: clocks.Clock | None = None,
+        probes: tuple[EchoProbe, NameProbe] | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
+        """``clock`` and ``probes`` default to the system's clocks and to real ICMP and DNS probers; ``notifier``
+        to systemd's notification socket (a no-op unless run under systemd)."""
+        self.config = config
+        self.stop = stop
+        self._probes = probes
+        self.service = Supervision(notifier or Notifier(), config)
+        self.clock: clocks.Clock = clock if clock is not None else clocks.SystemClock()
+        self.policy = clocks.policy(config.clock.sync)
+        self.clock_state = clocks.State()
+        # Set while the wall clock is trusted; the exporter waits for it, so that replicas never get the
+        # provisional times of rounds taken before the clock was synchronised.
+        self.clock_ready = threading.Event()
+        self._clock_events: list[clocks.ClockEvent] = []
+        self.rules = detect.Rules(
+            confirm=config.detect.confirm,
+            window=config.detect.window,
+            loss_percent=config.detect.loss_percent,
+            latency_ms=config.detect.latency_ms,
+        )
+        self.state = detect.State()
+        self.targets = Targets(config)
+        self.last_round: Round | None = None
+        self.rounds = 0
+        self.overruns = 0
+        self.clock_steps = 0
+        self._speed: SpeedTask | None = None
+        self._speed_run: asyncio.Task[None] | None = None
+        self._traces: TraceTask | None = None
+        self.notifier: NotifyTask | None = None  # [notify]: closed incidents are handed to it
+        self._unnotified: list[Incident] = []  # closed while the clock was untrusted, waiting for the re-timing
+        self._syncs: list[tuple[float, float]] = []  # (monotonic instant, re-timing in s) of each synchronisation
+        self._notify_run: asyncio.Task[None] | None = None
+        self._last_probe_errors: frozenset[str] = frozenset()
+        self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
+
+    # --- the loop --------------------------------------------------------------------------------------------
+
+    async def _monitor(self) -> None:
+        cfg = self.config
+        privileged = choose_mode(cfg.probe.mode) if self._probes is None else False
+        store = await self.service.step("opening the store", asyncio.to_thread(Store.open, cfg.store.path))
+        try:
+            lock = exclusive_lock(cfg.store.path)
+        except StoreError:
+            store.close()
+            raise
+        writer = Writer(store)
+        icmp: EchoProbe
+        dns: NameProbe
+        if self._probes is not None:
+            icmp, dns = self._probes
+        else:
+            icmp = IcmpProber(privileged, cfg.probe.timeout)
+            dns = DnsProber(cfg.dns.names, cfg.dns.servers, cfg.dns.timeout)
+        exporter: Exporter | None = None
+        try:
+            recovering = asyncio.wrap_future(writer.submit(store.recover))
+            for closed in await self.service.step("closing what an unclean stop left open", recovering):
+                log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
+            await self._begin(writer)
+            exporter = await self._start_export(writer)
+            self.targets.resolve_gateway()
+            self.targets.maybe_rediscover(privileged, force=True)
+            log.info(
+                "netwatch started: %s ICMP, a round every %g s (timeout %g s), store %s",
+                "privileged" if privileged else "unprivileged",
+                cfg.probe.interval,
+                cfg.probe.timeout,
+                cfg.store.path,
+            )
+            self._start_speed_tests(writer)
+            self._start_notifications(writer)
+            # Not with injected probes: a daemon fed by fakes is on no real network to trace.
+            if cfg.traceroute.enabled and self._probes is None:
+                self._traces = TraceTask(self, writer, privileged)
+            self.service.ready(self)
+            await self._loop(icmp, dns, writer, privileged)
+        finally:
+            self.service.stopping()
+            self.targets.cancel()
+            if self._speed is not None:
+                self._speed.cancel.set()  # a running backend aborts; its thread is a daemon thread
+            if self._speed_run is not None:
+                self._speed_run.cancel()
+            if self._traces is not None:
+                self._traces.cancel()
+            if self.notifier is not None:
+                self.notifier.cancel.set()  # a running command is killed; an unsent message stays in the outbox
+            if self._notify_run is not None:
+                self._notify_run.cancel()
+            if exporter is not None:
+                exporter.stop(timeout=0.5)  # before the final commit, which then carries its last cursor
+            icmp.close()
+            try:
+                self._shutdown(writer)
+            finally:
+                os.close(lock)
+
+    async def _begin(self, writer: Writer) -> None:
+        """Read the clocks for the first time and begin the session: provisionally timed when the wall clock is not
+        trusted yet (and never before what the store already holds)."""
+        store = writer.store
+        floor = await asyncio.wrap_future(writer.submit(store.last_instant))
+        reading = self.clock.read()
+        self.clock_state, stamp, events = clocks.start(reading, self.policy, floor)
+        provisional = self.clock_state.offset is not None
+        begin = functools.partial(
+            store.begin_session,
+            stamp,
+            boot_id=self.clock.boot_id(),
+            offset=stamp - reading.mono,
+            provisional=provisional,
+        )
+        await asyncio.wrap_future(writer.submit(begin))
+        for event in events:
+            # A trusted clock that nothing could check is a note; an untrusted one changes how rounds are timed.
+            level = logging.INFO if event.kind is clocks.EventKind.UNVERIFIED else logging.WARNING
+            log.log(level, "clock: %s", event.detail)
+            writer.submit(store.record_clock, event)
+        if not provisional:
+            # An earlier run of this boot may have stopped before the clock was synchronised: its provisional
+            # stamps can be corrected now, from the same monotonic clock.
+            retimed = await asyncio.wrap_future(
+                writer.submit(store.retime, self.clock.boot_id(), reading.wall - reading.mono)
+            )
+            if retimed is not None and retimed.spans:
+                event = clocks.ClockEvent(
+                    clocks.EventKind.SYNCED,
+                    stamp,
+                    0.0,
+                    f"the clock is synchronised: {retimed.rounds} rounds of an earlier run in this boot, timed before"
+                    " it was, re-timed",
+                )
+                log.warning("clock: %s", event.detail)
+                writer.submit(store.record_clock, event, retimed.rounds)
+            self.clock_ready.set()
+
+    def now(self) -> float:
+        """The current instant as this run stamps it: the wall clock once trusted, else provisional."""
+        offset = self.clock_state.offset
+        reading = self.clock.read(status=False)
+        return reading.wall if offset is None else reading.mono + offset
+
+    def restamp(self, stamp: float, taken: float) -> float:
+        """A stamp taken at monotonic instant ``taken``, corrected by every synchronisation since (work that spans
+        one, such as a speed test or a traceroute, is stored after its provisional start was re-timed)."""
+        return stamp + sum(delta for at, delta in self._syncs if at > taken)
+
+    async def run(self) -> None:
+        """Monitor until ``stop`` is set, then flush everything. With ``[metrics] enabled`` the Prometheus
+        endpoint comes first (a port in use is named before anything is opened) and closes last."""
+        server = self._serve_metrics()
+        try:
+            await self._monitor()
+        finally:
+            if server is not None:
+                server.close()
+
+    def _serve_metrics(self) -> MetricsServer | None:
+        """The Prometheus endpoint when ``[metrics] enabled``; raises ConfigError naming the key it cannot use."""
+        if not self.config.metrics.enabled:
+            return None
+        from netwatch.adapters.metrics import Tracker, serve
+
+        self.metrics = Tracker(self.config.detect.window)
+        return serve(self.config.metrics, self.metrics, str(self.config.source) if self.config.source else None)
+
+    def _publish(self, rnd: Round, events: list[detect.Event], writer: Writer) -> None:
+        """Hand the round just handled to the metrics tracker (a few microseconds)."""
+        assert self.metrics is not None
+        slow = self._speed is not None and self._speed.state.incident is not None
+        self.metrics.round(
+            rnd,
+            self.state,
+            events,
+            seconds=time.monotonic() - rnd.mono,
+            overruns=self.overruns,
+            pending=writer.store.pending(),
+            write_failures=writer.failures,
+            slow_open=slow,
+        )
+
+    def _start_speed_tests(self, writer: Writer) -> None:
+        """The scheduled speed tests when ``[speedtest] enabled``; a backend that cannot run here is named now."""
+        if not self.config.speedtest.enabled:
+            return
+        from netwatch.adapters.probes.speed import make_backend, unavailable
+
+        for name in self.config.speedtest.chain:
+            why = unavailable(make_backend(name, self.config.speedtest.options_for(name)))
+            if why:
+                log.warning("speed test backend %s cannot run: %s", name, why)
+        self._speed = SpeedTask(self, writer)
+        self._speed_run = asyncio.create_task(self._speed.run())
+
+    def _start_notifications(self, writer: Writer) -> None:
+        """Notifications when ``[notify]`` has a channel; delivered only while the line is up."""
+        if not self.config.notify.enabled:
+            return
+        from netwatch.app.daemon.notify import start
+        from netwatch.app.daemon.speed import current_outage, line_ok
+
+        self.notifier = start(self.config, writer, lambda: line_ok(self) and current_outage(self) is None, self.stop)
+        if self.notifier is not None:
+            self._notify_run = asyncio.create_task(self.notifier.run())
+
+    async def _start_export(self, writer: Writer) -> Exporter | None:
+        """The InfluxDB exporter when ``[influxdb]`` is configured, following the store from its recorded cursor."""
+        if not self.config.influxdb.enabled:
+            return None
+        from netwatch.adapters.influx.sinks import sink_key
+        from netwatch.app.daemon.export import StoreLedger, start_exporter
+
+        key = sink_key(self.config.influxdb)
+        try:
+            state = await asyncio.wrap_future(writer.submit(writer.store.start_export, key, time.time()))
+        except StoreError as err:
+            log.error("InfluxDB export not started: %s", err)
+            return None
+        return start_exporter(self.config, state, StoreLedger(writer.store, key, writer.submit), hold=self.clock_ready)
+
+    async def _loop(self, icmp: EchoProbe, dns: NameProbe, writer: Writer, privileged: bool) -> None:
+        cfg = self.config
+        interval = cfg.probe.interval
+        start = time.monotonic()
+        slot = 0
+        last_commit = start
+        committing: Future[None] | None = None
+        last_prune = start - PRUNE_EVERY + 60.0  # first retention pass a minute after start
+        while not self.stop.is_set():
+            delay = start + slot * interval - time.monotonic()
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(self.stop.wait(), delay)
+                    break
+                except TimeoutError:
+                    pass
+            self.targets.resolve_gateway()  # a few microseconds: /proc/net/route is tiny
+            rnd = await self._until_stopped(self._probe_round(icmp, dns))
+            if rnd is None:
+                break
+            self._handle(rnd, writer, privileged)
+            self.service.after_round(self)  # the watchdog's keep-alive: a hung loop stops it
+            now = time.monotonic()
+            # One commit in flight at most: a disk that hangs must not pile up a task per interval.
+            if now - last_commit >= cfg.store.commit_interval and (committing is None or committing.done()):
+                committing = writer.submit(writer.store.commit)
+                last_commit = now
+            # Not while the clock is untrusted: provisional stamps (1970 on a Pi without fake-hwclock) would be
+            # taken for old rounds.
+            if now - last_prune >= PRUNE_EVERY and self.clock_ready.is_set():
+                writer.submit(writer.store.prune, rnd.at - cfg.store.retention_days * 86400.0)
+                last_prune = now
+            self.targets.maybe_rediscover(privileged)
+            next_slot = int((time.monotonic() - start) / interval) + 1
+            if next_slot > slot + 1:
+                self.overruns += next_slot - slot - 1
+                log.debug("round overran its slot; skipped %d slot(s)", next_slot - slot - 1)
+            slot = next_slot
+
+    async def _until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """``work``'s result, or None when stop is set first (the work is cancelled: shutdown never waits for
+        a round's timeout)."""
+        try:
+            return await until_stopped(work, self.stop)
+        except Stopped:
+            return None
+
+    async def _probe_round(self, icmp: EchoProbe, dns: NameProbe) -> Round:
+        first = self.clock_state.last is None  # `netwatch probe`: no session began
+        reading = self.clock.read(status=first or self.clock_state.offset is not None)
+        if first:
+            self.clock_state, at, _ = clocks.start(reading, self.policy, None)
+        else:
+            self.clock_state, at, events = clocks.observe(self.clock_state, reading)
+            self._clock_events.extend(events)
+        targets = self.targets.icmp_targets()
+        # Each probe fails on its own: a broken resolver must not turn answered pings into a fake local outage.
+        icmp_result, dns_result = await asyncio.gather(icmp.probe(targets), dns.probe(), return_exceptions=True)
+        samples = (*self._samples(icmp_result, targets), *self._samples(dns_result, dns.targets))
+        errors = frozenset(f"{s.target.address}: {s.error}" for s in samples if s.error)
+        if errors != self._last_probe_errors:
+            for e in sorted(errors - self._last_probe_errors):
+                log.info("probe: %s", e)
+            self._last_probe_errors = errors
+        return Round(at=at, samples=samples, mono=reading.mono)
+
+    def _split_at_clock_step(self, rnd: Round, event: clocks.ClockEvent, writer: Writer) -> None:
+        """A wall-clock step of a trusted clock (someone set it, or NTP corrected a drift) must not become a fake
+        outage or a negative duration: close what is open at the last round before the step and start a new
+        coverage session after it."""
+        last = self.last_round
+        assert last is not None
+        log.warning(
+            "wall clock stepped by %+.3f s between %s and %s; open incidents are closed at the last round "
+            "before the step and monitoring continues in a new session",
+            event.step,
+            utc(last.at),
+            utc(rnd.at),
+        )
+        self.state, events = detect.close_all(self.state, at=last.at)
+        for closed in events:
+            writer.submit(writer.store.save_incident, closed.incident)
+            log.info("closed %s at the last round before the clock step", describe(closed.incident))
+        self.state = detect.State()
+        store = writer.store
+        writer.submit(store.end_session, last.at)
+        reading = self.clock_state.last
+        assert reading is not None
+        offset = rnd.at - reading.mono
+        writer.submit(functools.partial(store.begin_session, rnd.at, boot_id=self.clock.boot_id(), offset=offset))
+        writer.submit(store.record_clock, event)
+        self.clock_steps += 1
+
+    def _synchronised(self, event: clocks.ClockEvent, writer: Writer) -> None:
+        """The clock is synchronised: every provisional stamp of this boot moves by the re-timing (in the store,
+        and in what the detector and the speed tests hold), and the exporter may go on."""
+        delta = event.step
+        log.warning("clock: %s", event.detail)
+        self._syncs.append((self.clock_state.last.mono if self.clock_state.last else time.monotonic(), delta))
+        if self.notifier is not None:
+            for inc in self._unnotified:
+                self.notifier.closed(
+                    dataclasses.replace(inc, start=inc.start + delta, end=(inc.end or inc.start) + delta)
+                )
+        self._unnotified = []
+        self.state = detect.shifted(self.state, delta)
+        if self.last_round is not None:
+            self.last_round = dataclasses.replace(self.last_round, at=self.last_round.at + delta)
+        if self._speed is not None:
+            self._speed.shifted(delta)
+        reading = self.clock_state.last
+        assert reading is not None
+        # The exporter may go on once the re-timing is committed, not before (it would export provisional times).
+        writer.submit(
+            functools.partial(
+                writer.store.retime,
+                self.clock.boot_id(),
+                reading.wall - reading.mono,
+                event,
+                lambda _: self.clock_ready.set(),
+            )
+        )
+
+    @staticmethod
+    def _samples(result: tuple[Sample, ...] | BaseException, targets: tuple[Target, ...]) -> tuple[Sample, ...]:
+        if not isinstance(result, BaseException):
+            return result
+        if not isinstance(result, Exception):
+            raise result  # cancellation and the like are not probe failures
+        return tuple(Sample(t, None, f"probe error: {result}") for t in targets)
+
+    def _handle(self, rnd: Round, writer: Writer, privileged: bool) -> None:
+        noticed, self._clock_events = self._clock_events, []
+        for clock_event in noticed:
+            if clock_event.kind is clocks.EventKind.STEP:
+                self._split_at_clock_step(rnd, clock_event, writer)
+            elif clock_event.kind is clocks.EventKind.SYNCED:
+                self._synchronised(clock_event, writer)
+            else:
+                writer.submit(writer.store.record_clock, clock_event)
+        self.state, events = detect.step(self.state, rnd, self.rules)
+        self.last_round = rnd
+        self.rounds += 1
+        writer.add_round(rnd)
+        for event in events:
+            inc = event.incident
+            writer.submit(writer.store.save_incident, inc)
+            if isinstance(event, detect.Opened):
+                log.warning("%s STARTED at %s: %s", inc.kind.value.upper(), utc(inc.start), describe(inc))
+            elif isinstance(event, detect.Updated):
+                log.warning("%s cause now %s: %s", inc.kind.value, inc.cause.value, inc.detail)
+            else:
+                log.warning(
+                    "%s ENDED at %s after %s: %s",
+                    inc.kind.value.upper(),
+                    utc(inc.end or rnd.at),
+                    duration(inc.duration()),
+                    describe(inc),
+                )
+                if self.notifier is not None and self.clock_ready.is_set():
+                    self.notifier.closed(inc)
+                elif self.notifier is not None:  # its times are provisional: notified once they are corrected
+                    self._unnotified.append(inc)
+                if inc.kind is Kind.OUTAGE:
+                    # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
+                    self.targets.maybe_rediscover(privileged, force=True)
+        if self._traces is not None:
+            self._traces.observe(rnd, events)
+        if self.metrics is not None:
+            self._publish(rnd, events, writer)
+
+    def _shutdown(self, writer: Writer) -> None:
+        self.state, events = detect.close_all(self.state)
+        for event in events:
+            writer.submit(writer.store.save_incident, event.incident)
+            log.info("closed %s at the last round seen, on shutdown", describe(event.incident))
+        end = self.last_round.at if self.last_round else self.now()
+        if self._speed is not None:
+            for slow in self._speed.shutdown(end):
+                writer.submit(writer.store.save_incident, slow)
+                log.info("closed %s at the last round seen, on shutdown", describe(slow))
+        done = writer.submit(writer.store.end_session, end)
+        writer.submit(writer.store.close)
+        self.service.wait(done, "flushing the store")
+        writer.close()
+        try:
+            done.result()
+        except StoreError as err:
+            log.error("final flush failed: %s", err)
+            raise
+        log.info("netwatch stopped after %d rounds (%d skipped slots)", self.rounds, self.overruns)
+
+
+async def probe_once(config: Config) -> Round:
+    """One round over the configured targets (gateway and ISP hop discovered as the daemon would), not stored."""
+    daemon = Daemon(config, asyncio.Event())
+    daemon.targets.remember = False
+    privileged = choose_mode(config.probe.mode)
+    daemon.targets.resolve_gateway()
+    await daemon.targets.discover_isp(privileged)
+    icmp = IcmpProber(privileged, config.probe.timeout)
+    dns = DnsProber(config.dns.names, config.dns.servers, config.dns.timeout)
+    try:
+        return await daemon._probe_round(icmp, dns)
+    finally:
+        icmp.close()

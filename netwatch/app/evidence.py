@@ -1,0 +1,293 @@
+"""The evidence bundle and the words of a verification: what `netwatch evidence` and `netwatch verify` produce.
+
+Owns the text and JSON of a ``Verification`` (``verification_lines``, ``verification_json``) and writing one zip
+for a period: the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter), the raw rounds
+as CSV, the incidents (with their traceroutes) and the fault tickets as JSON, the configuration with its secrets
+redacted, the verification of the evidence chain, and a manifest with every file's SHA-256 (also as ``SHA256SUMS`` for
+``sha256sum -c``). The zip is written next to its destination and renamed into place, so a reader never sees half
+of it. Reads the store and renders through the report modules; computes no figure itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from netwatch import __version__, config
+from netwatch.adapters.store.sqlite import Store
+from netwatch.adapters.store.verify import Verification
+from netwatch.core.model import Target
+from netwatch.core.text import local
+from netwatch.errors import ReportError
+from netwatch.report.compute import Period, iso_utc
+from netwatch.report.csvout import safe_cell
+from netwatch.report.evidence import EvidenceFigures
+from netwatch.report.jsonout import ticket_json, trace_json
+
+Progress = Callable[[int], None]
+
+
+# --- verification as words -----------------------------------------------------------------------------------
+
+
+def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[str]:
+    """What `netwatch verify` prints: a verdict line, what was checked, then every break with where and when."""
+    lines = []
+    if result.breaks:
+        n = len(result.breaks)
+        lines.append(f"Evidence chain of {store}: BROKEN in {n} place{'s' if n != 1 else ''}")
+    elif result.anchor_found is False:
+        lines.append(f"Evidence chain of {store}: intact, but the expected seal is not in it")
+    else:
+        lines.append(f"Evidence chain of {store}: intact")
+    span = ""
+    if result.first_at is not None and result.last_at is not None:
+        span = f" from {local(result.first_at, tz)} to {local(result.last_at, tz)}"
+    lines.append(f"  checked {result.seals} seals, {result.rounds} rounds{span} and {result.records} records")
+    if result.head_seal:
+        lines.append(f"  newest seal: {result.head_seal} sha256:{result.head_digest}")
+    if result.anchor_found is True:
+        lines.append(
+            "  the expected seal is in the chain: nothing recorded up to it was changed since it was published"
+        )
+    for brk in result.breaks:
+        when = f" [{local(brk.at, tz)}]" if brk.at is not None else ""
+        lines.append(f"  BROKEN: {brk.where}{when}: {brk.what}")
+    lines += [f"  note: {note}" for note in result.notes]
+    return lines
+
+
+def verification_json(result: Verification, store: Path) -> dict[str, Any]:
+    return {
+        "store": str(store),
+        "ok": result.ok,
+        "seals": result.seals,
+        "rounds": result.rounds,
+        "records": result.records,
+        "first_round": None if result.first_at is None else iso_utc(result.first_at),
+        "last_round": None if result.last_at is None else iso_utc(result.last_at),
+        "head": {"seal": result.head_seal, "sha256": result.head_digest} if result.head_seal else None,
+        "expected_seal_found": result.anchor_found,
+        "breaks": [
+            {"where": b.where, "what": b.what, "at": None if b.at is None else iso_utc(b.at)} for b in result.breaks
+        ],
+        "notes": list(result.notes),
+    }
+
+
+# --- the bundle ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What was written: the zip, its files with their SHA-256, and the verification inside it."""
+
+    path: Path
+    files: tuple[tuple[str, int, str], ...]  # (name, bytes, sha256 hex)
+    verification: Verification
+    rounds: int
+    warnings: tuple[str, ...] = ()
+
+
+def _header(targets: list[Target]) -> list[str]:
+    return ["time_utc", *(f"{t.role.value} {t.address} rtt_ms" for t in targets), "errors", "clock"]
+
+
+def rounds_csv(
+    store: Store, period: Period, provisional: list[tuple[float, float]], progress: Progress | None = None
+) -> Iterator[str]:
+    """The raw rounds of ``period`` as CSV text, a chunk at a time: one row per round, one column per target
+    probed in the period (the RTT in ms, "lost" when it did not answer, empty when it was not probed in that
+    round), the error texts, and "provisional" for rounds whose times were never corrected after an
+    unsynchronised start."""
+    targets = store.targets_between(period.since, period.until)
+    column = {t: i for i, t in enumerate(targets)}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_header(targets))
+    n = 0
+    for rnd in store.rounds(period.since, period.until):
+        cells = [""] * len(targets)
+        errors = []
+        for sample in rnd.samples:
+            cells[column[sample.target]] = "lost" if sample.rtt_ms is None else f"{sample.rtt_ms:g}"
+            if sample.error:
+                errors.append(f"{sample.target.address}: {sample.error}")
+        clock = "provisional" if any(a <= rnd.at <= b for a, b in provisional) else ""
+        writer.writerow([iso_utc(rnd.at), *cells, safe_cell("; ".join(errors)), clock])
+        n += 1
+        if n % 5000 == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+            if progress is not None:
+                progress(5000)
+    if progress is not None:
+        progress(n % 5000)
+    yield out.getvalue()
+
+
+def tickets_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
+    """The fault tickets of the period with the outages each covers, exactly as the report has them."""
+    from netwatch.app.reports import claims_from_store
+
+    found = claims_from_store(store, cfg, period, store.incidents(period.since, period.until)).tickets
+    period_doc = {"since": iso_utc(period.since), "until": iso_utc(period.until)}
+    return {"period": period_doc, "tickets": [ticket_json(f) for f in found]}
+
+
+def incidents_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
+    """Every incident overlapping the period with its full evidence, and the traceroutes taken for them."""
+    business = cfg.business_hours
+    traces = EvidenceFigures(traces=tuple(store.traces(period.since, period.until)))
+    incidents = []
+    for inc in store.incidents(period.since, period.until):
+        end = inc.end if inc.end is not None else period.until
+        mine = traces.traces_of(inc)
+        incidents.append(
+            {
+                "kind": inc.kind.value,
+                "cause": inc.cause.value,
+                "start": iso_utc(inc.start),
+                "end": None if inc.end is None else iso_utc(inc.end),
+                "duration_seconds": round(inc.duration(period.until), 3),
+                "business_seconds": round(business.seconds_ts(inc.start, end), 3),
+                "rounds": inc.rounds,
+                "cause_rounds": {c.value: n for c, n in inc.cause_rounds},
+                "evidence": inc.detail,
+                "traceroutes": [trace_json(t) for t in mine],
+            }
+        )
+    return {"period": {"since": iso_utc(period.since), "until": iso_utc(period.until)}, "incidents": incidents}
+
+
+class _Zip:
+    """A zip being written, hashing every member as it goes."""
+
+    def __init__(self, fileobj: Any, stamp: float) -> None:
+        self.zip = zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        self.when = time.gmtime(stamp)[:6]
+        self.files: list[tuple[str, int, str]] = []
+
+    def add(self, name: str, chunks: Iterator[bytes] | bytes) -> None:
+        info = zipfile.ZipInfo(name, date_time=self.when)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        digest, size = hashlib.sha256(), 0
+        with self.zip.open(info, "w", force_zip64=True) as member:
+            for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
+                member.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        self.files.append((name, size, digest.hexdigest()))
+
+
+def write_bundle(
+    store: Store,
+    cfg: config.Config,
+    period: Period,
+    output: Path,
+    *,
+    verification: Verification,
+    generated_at: float,
+    render: Callable[[str], str | bytes | None],
+    rounds_progress: Progress | None = None,
+) -> Bundle:
+    """Write the evidence zip of ``period`` to ``output``, with ``verification`` (of ``store``, just made) in it.
+    ``render(fmt)`` gives the report as "html", "pdf", "md" or "json" (None when that format cannot be made here,
+    e.g. PDF without WeasyPrint). Raises ReportError when the file cannot be written."""
+    from netwatch.app.reports import unsynced
+
+    provisional = [(u.start, u.end) for u in unsynced(store, period.since, period.until) if not u.retimed]
+    directory = output.parent if str(output.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    except OSError as err:
+        raise ReportError(f"cannot write {output}: {err.strerror}; choose a writable --output") from err
+    warnings: list[str] = []
+    rounds = 0
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            bundle = _Zip(raw, generated_at)
+            for name, fmt in (
+                ("report.html", "html"),
+                ("report.pdf", "pdf"),
+                ("report.json", "json"),
+                ("letter.md", "md"),
+            ):
+                data = render(fmt)
+                if data is None:
+                    warnings.append(f"{name} is not in the bundle: install netwatch[pdf] (WeasyPrint) to include it")
+                    continue
+                bundle.add(name, data.encode() if isinstance(data, str) else data)
+
+            def counted(n: int) -> None:
+                nonlocal rounds
+                rounds += n
+                if rounds_progress is not None:
+                    rounds_progress(n)
+
+            bundle.add("rounds.csv", (c.encode() for c in rounds_csv(store, period, provisional, counted)))
+            incidents = incidents_json(store, cfg, period)
+            bundle.add("incidents.json", (json.dumps(incidents, indent=2, ensure_ascii=False) + "\n").encode())
+            tickets = tickets_json(store, cfg, period)
+            bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
+            bundle.add("config.toml", config.render(cfg).encode())
+            text = "\n".join(verification_lines(verification, cfg.store.path, cfg.business_hours.timezone)) + "\n"
+            bundle.add("verification.txt", text.encode())
+            doc = verification_json(verification, cfg.store.path)
+            bundle.add("verification.json", (json.dumps(doc, indent=2) + "\n").encode())
+            manifest = {
+                "generator": f"netwatch {__version__}",
+                "generated_at": iso_utc(generated_at),
+                "period": {"since": iso_utc(period.since), "until": iso_utc(period.until)},
+                "timezone": str(cfg.business_hours.timezone),
+                "store": str(cfg.store.path),
+                "seal": {"seal": verification.head_seal, "sha256": verification.head_digest},
+                "verified": verification.ok,
+                "rounds": rounds,
+                "incidents": len(incidents["incidents"]),
+                "tickets": len(tickets["tickets"]),
+                "files": [{"name": n, "bytes": size, "sha256": h} for n, size, h in bundle.files],
+                "missing": warnings,
+            }
+            bundle.add("manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+            bundle.add("SHA256SUMS", "".join(f"{h}  {n}\n" for n, _, h in bundle.files).encode())
+            bundle.zip.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, output)
+        _sync_directory(directory)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise ReportError(f"cannot write {output}: {err.strerror}; choose a writable --output") from err
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Bundle(output, tuple(bundle.files), verification, rounds, tuple(warnings))
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable (a power cut right after must not bring the old file back)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

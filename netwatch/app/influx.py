@@ -1,0 +1,103 @@
+"""One-off exports for the command line: proving that the sink accepts writes, and exporting a period of history.
+
+Owns `netwatch influx check` (write one ``netwatch_check`` point: a ping is not proof, InfluxDB 1.6 answers the
+v2 ping while refusing v2 writes) and `netwatch influx backfill` (every round and incident of a period, oldest
+first, whatever the daemon's cursor, which it never moves). Both are idempotent. Must not write to the store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from netwatch.adapters.influx.points import Points, check_line
+from netwatch.adapters.influx.sinks import Sink
+from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.export import Backoff
+from netwatch.errors import TransientError
+
+RETRY = Backoff(base=0.5, cap=10.0)  # a person is waiting: retry sooner than the daemon does
+
+
+def check(sink: Sink, probe: str, at: float) -> float:
+    """Write one test point; returns the seconds it took. Raises TransientError / PermanentError."""
+    started = time.monotonic()
+    sink.write([check_line(probe, at)])
+    return time.monotonic() - started
+
+
+@dataclass(frozen=True)
+class Backfilled:
+    rounds: int
+    incidents: int
+    points: int
+    seconds: float
+
+    @property
+    def points_per_second(self) -> float:
+        return self.points / self.seconds if self.seconds > 0 else 0.0
+
+
+def write_retrying(
+    sink: Sink,
+    lines: Sequence[str],
+    *,
+    retries: int,
+    backoff: Backoff,
+    sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = lambda: 0.5,
+) -> None:
+    """``sink.write`` with up to ``retries`` retries of transient failures; the last one is raised."""
+    for attempt in range(retries + 1):
+        try:
+            sink.write(lines)
+            return
+        except TransientError:
+            if attempt == retries:
+                raise
+            sleep(backoff.delay(attempt, rand()))
+
+
+def backfill(
+    store: Store,
+    sink: Sink,
+    points: Points,
+    since: float,
+    until: float,
+    *,
+    batch_size: int,
+    progress: Callable[[int], None] = lambda rounds: None,
+    retries: int = 5,
+    backoff: Backoff = RETRY,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Backfilled:
+    """Export the rounds with ``since <= at < until`` and the incidents overlapping the period, in batches of
+    whole rounds of at most ``batch_size`` points (oldest first); ``progress(n)`` after each batch of n rounds.
+    Raises PermanentError, or TransientError once ``retries`` retries of one batch failed."""
+    started = time.monotonic()
+    incidents = store.export_incidents(since, until)
+    lines = [text for item in incidents for text in points.incident_lines(item)]
+    total = len(lines)
+    if lines:
+        write_retrying(sink, lines, retries=retries, backoff=backoff, sleep=sleep)
+    batch: list[str] = []
+    in_batch = rounds = 0
+
+    def flush() -> None:
+        nonlocal batch, in_batch, total
+        write_retrying(sink, batch, retries=retries, backoff=backoff, sleep=sleep)
+        progress(in_batch)
+        total += len(batch)
+        batch, in_batch = [], 0
+
+    for rnd in store.rounds(since, until):
+        more = points.round_lines(rnd)
+        if batch and len(batch) + len(more) > batch_size:
+            flush()
+        batch.extend(more)
+        in_batch += 1
+        rounds += 1
+    if batch:
+        flush()
+    return Backfilled(rounds, len(incidents), total, time.monotonic() - started)

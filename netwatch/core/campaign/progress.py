@@ -1,0 +1,176 @@
+"""A campaign as stored, and what its run does next: wait, measure, give a slot up, or stop.
+
+Owns ``Campaign`` and ``StoredSlot`` (the records ``netwatch.adapters.store.campaigns`` reads and writes) and
+``decide``: given the campaign and "now", the next action. A slot is measured at its planned instant, or later when the
+previous measurement started late (the gaps are kept from the actual starts) or its test failed (retried 5
+minutes after the failed start, up to ``MAX_ATTEMPTS``); it is measured late only when the measurements done,
+this one now and the slots still planned (pushed back as far as the gaps need) would together follow the
+procedure (``planner.check``), else it is missed, and a missed slot means the procedure can no longer be met.
+Pure: "now" comes from the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from netwatch.adapters.probes.speed.result import SpeedResult
+from netwatch.core.campaign import planner
+from netwatch.core.campaign.evaluate import Contract, Evaluation, Measurement, evaluate
+
+if TYPE_CHECKING:
+    from netwatch.config.records import PlanConfig
+
+MAX_ATTEMPTS = 3  # failed tests per slot before it is given up
+RETRY_S = planner.MIN_GAP_S
+
+
+class SlotStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"  # measured: ``result`` is the counted measurement
+    FAILED = "failed"  # the last attempt failed; retried while attempts are left
+    MISSED = "missed"  # given up: ``detail`` says why
+
+
+@dataclass(frozen=True)
+class StoredSlot:
+    id: int
+    index: int  # 0-29
+    planned: float  # UTC Unix seconds
+    status: SlotStatus
+    attempts: int
+    detail: str
+    result: SpeedResult | None  # the last attempt linked to the slot (the measurement when done)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: int
+    created: float
+    timezone: str
+    window: str  # "HH:MM-HH:MM" local
+    seed: int
+    start: date
+    slots: tuple[StoredSlot, ...]
+    replaced: float | None = None  # when a newer plan replaced it (UTC Unix seconds); it is then never run
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def done(self) -> tuple[StoredSlot, ...]:
+        return tuple(s for s in self.slots if s.status is SlotStatus.DONE)
+
+    @property
+    def missed(self) -> tuple[StoredSlot, ...]:
+        return tuple(s for s in self.slots if s.status is SlotStatus.MISSED)
+
+    @property
+    def open(self) -> tuple[StoredSlot, ...]:
+        return tuple(s for s in self.slots if s.status in (SlotStatus.PENDING, SlotStatus.FAILED))
+
+    def measurements(self) -> list[Measurement]:
+        """The counted measurements, with their local calendar day."""
+        return [
+            Measurement(planner.local_day(r.at, self.zone), r.at, r.download_mbps, r.upload_mbps)
+            for r in (s.result for s in self.done)
+            if r is not None
+        ]
+
+    def label(self, slot: StoredSlot) -> str:
+        """ "slot 5/30 (Mon 2026-05-04 11:40)": the slot's number and planned local time."""
+        return f"slot {slot.index + 1}/{len(self.slots)} ({when(slot.planned, self.zone)})"
+
+
+def evaluation_of(campaign: Campaign, plan: PlanConfig) -> Evaluation:
+    """The three criteria of ``campaign`` against the contract speeds of ``[plan]``. The procedure is judged once
+    no slot is left to measure (or one was missed); before that the figures stand and nothing is decided."""
+    measured = campaign.measurements()
+    finished = not campaign.open or bool(campaign.missed)
+    procedure = planner.check([m.at for m in measured], campaign.timezone) if finished else []
+    return evaluate(
+        measured,
+        Contract(plan.download_mbps, plan.normal_download_mbps, plan.minimum_download_mbps),
+        Contract(plan.upload_mbps, plan.normal_upload_mbps, plan.minimum_upload_mbps),
+        procedure,
+    )
+
+
+def when(at: float, zone: ZoneInfo) -> str:
+    """ "Mon 2026-05-04 11:40" in ``zone``."""
+    return f"{planner.local_day(at, zone):%a %Y-%m-%d} {planner.clock_time(at, zone)}"
+
+
+@dataclass(frozen=True)
+class Wait:
+    slot: StoredSlot
+    until: float
+
+
+@dataclass(frozen=True)
+class Run:
+    slot: StoredSlot
+
+
+@dataclass(frozen=True)
+class Miss:
+    """Give ``slot`` up for ``reason``; the campaign is then ``Broken``."""
+
+    slot: StoredSlot
+    reason: str
+
+
+@dataclass(frozen=True)
+class Broken:
+    """The procedure can no longer be met: every rule broken, missed slots first."""
+
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Complete:
+    pass
+
+
+Action = Wait | Run | Miss | Broken | Complete
+
+
+def _gap_before(index: int) -> float:
+    return planner.MIDDAY_GAP_S if index % planner.PER_DAY == planner.PER_DAY // 2 else planner.MIN_GAP_S
+
+
+def decide(campaign: Campaign, now: float) -> Action:
+    """The next action of a run at ``now`` (see the module docstring for the rules)."""
+    done = [s.result.at for s in campaign.done if s.result is not None]
+    pending = campaign.open
+    if campaign.missed:
+        missed = [f"{campaign.label(s)} was missed: {s.detail}" for s in campaign.missed]
+        rest = planner.check(done + [s.planned for s in pending], campaign.timezone)
+        return Broken(tuple(missed + rest))
+    if not pending:
+        problems = planner.check(done, campaign.timezone)
+        return Broken(tuple(problems)) if problems else Complete()
+    slot = pending[0]
+    if slot.status is SlotStatus.FAILED and slot.attempts >= MAX_ATTEMPTS:
+        error = slot.result.error if slot.result is not None else ""
+        return Miss(slot, f"its {slot.attempts} speed tests failed (the last: {error})")
+    earliest = slot.planned
+    if done:
+        earliest = max(earliest, max(done) + _gap_before(slot.index))
+    if slot.status is SlotStatus.FAILED and slot.result is not None:
+        earliest = max(earliest, slot.result.at + RETRY_S)
+    at = max(earliest, now)
+    # The slots after this one as early as they can then be: planned, or pushed by the gaps from this start.
+    later, previous = [], at
+    for s in pending[1:]:
+        previous = max(s.planned, previous + _gap_before(s.index))
+        later.append(previous)
+    problems = planner.check([*done, at, *later], campaign.timezone)
+    if problems:
+        late = f"{planner.span(at - slot.planned)} late" if at > slot.planned else "at its time"
+        return Miss(slot, f"measuring it {late} would break the procedure ({problems[0]})")
+    return Wait(slot, at) if at > now else Run(slot)

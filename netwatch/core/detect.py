@@ -1,0 +1,439 @@
+"""Outage and degradation detection: a pure state machine over probe rounds.
+
+Owns the domain rules of DESIGN.md: an outage starts at the first of ``confirm`` consecutive failed rounds
+(backdated) and ends at the first successful round; shorter blips are loss, not outages; the link is degraded
+when anchor loss or latency over a sliding window of up-rounds passes its threshold. ``step`` is
+``(state, round) -> (state, events)``; the state is a frozen value that serialises to JSON, so a detector saved
+and restored between two halves of a stream behaves exactly like one that saw it whole.
+
+Must not do I/O or read any clock: every instant comes from the rounds.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from netwatch.core.classify import add_count, majority_cause, round_cause
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample
+
+# A degraded incident ends only when loss and latency stay at or below this share of their thresholds for a whole
+# window of rounds (the end is backdated to the first of them), so a line that hovers around a threshold, or a
+# lucky stretch of random loss, yields one incident rather than a flapping series.
+CLEAR_RATIO = 0.8
+# Up-round probes of the ISP hop needed before its answer rate decides whether its silence is evidence.
+WITNESS_MIN_PROBES = 5
+# Loss rate of a healthy hop, the alternative against which a hop's loss is judged when localising degradation.
+CLEAN_LOSS = 0.005
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Detection thresholds (from the ``[detect]`` table)."""
+
+    confirm: int = 3
+    window: int = 60
+    loss_percent: float = 5.0
+    latency_ms: float = 250.0
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Per-role evidence of one round (or a sum of rounds): probes sent, answered, and the best RTT."""
+
+    sent: int = 0
+    ok: int = 0
+    best_ms: float | None = None
+
+    @classmethod
+    def of(cls, samples: tuple[Sample, ...]) -> Tally:
+        rtts = [s.rtt_ms for s in samples if s.rtt_ms is not None]
+        return cls(sent=len(samples), ok=len(rtts), best_ms=min(rtts) if rtts else None)
+
+    def lost(self) -> int:
+        return self.sent - self.ok
+
+    def plus(self, other: Tally) -> Tally:
+        """Counts added; the best RTT of a sum is not kept (medians come from the window)."""
+        return Tally(self.sent + other.sent, self.ok + other.ok)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One up-round in the degradation window."""
+
+    anchor: Tally
+    gateway: Tally
+    isp: Tally
+
+    def plus(self, other: Entry) -> Entry:
+        return Entry(self.anchor.plus(other.anchor), self.gateway.plus(other.gateway), self.isp.plus(other.isp))
+
+
+NO_ENTRY = Entry(Tally(), Tally(), Tally())
+
+
+@dataclass(frozen=True)
+class Failed:
+    """One failed round awaiting confirmation."""
+
+    at: float
+    cause: Cause
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What answered during an open outage: the basis of its ``detail``."""
+
+    gateway_ok: int = 0
+    gateway_sent: int = 0
+    isp_ok: int = 0
+    isp_sent: int = 0
+
+    def add(self, entry: Entry) -> Evidence:
+        return Evidence(
+            self.gateway_ok + entry.gateway.ok,
+            self.gateway_sent + entry.gateway.sent,
+            self.isp_ok + entry.isp.ok,
+            self.isp_sent + entry.isp.sent,
+        )
+
+
+@dataclass(frozen=True)
+class State:
+    pending: tuple[Failed, ...] = ()
+    outage: Incident | None = None
+    evidence: Evidence = Evidence()
+    degraded: Incident | None = None
+    degraded_sum: Entry = NO_ENTRY  # everything seen while degraded: localises the loss better as it grows
+    clearing: tuple[float, int] | None = None  # while degraded: (first round back under the clear ratio, rounds since)
+    window: tuple[Entry, ...] = ()
+    last_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    incident: Incident
+
+
+@dataclass(frozen=True)
+class Updated:
+    """An open incident changed in a way worth persisting (its cause)."""
+
+    incident: Incident
+
+
+@dataclass(frozen=True)
+class Closed:
+    incident: Incident
+
+
+Event = Opened | Updated | Closed
+
+
+def _entry(rnd: Round) -> Entry:
+    return Entry(
+        anchor=Tally.of(rnd.by_role(Role.ANCHOR)),
+        gateway=Tally.of(rnd.by_role(Role.GATEWAY)),
+        isp=Tally.of(rnd.by_role(Role.ISP)),
+    )
+
+
+def _outage_detail(incident: Incident, ev: Evidence) -> str:
+    parts = [f"{incident.rounds} failed round{'s' if incident.rounds != 1 else ''}, no anchor answered"]
+    if incident.cause is Cause.DNS:
+        parts[0] = f"{incident.rounds} rounds with anchors answering but every DNS name failing"
+    if ev.gateway_sent:
+        parts.append(f"gateway answered {ev.gateway_ok}/{ev.gateway_sent}")
+    else:
+        parts.append("no gateway target")
+    if ev.isp_sent:
+        parts.append(f"ISP hop answered {ev.isp_ok}/{ev.isp_sent}")
+    else:
+        parts.append("no ISP hop target")
+    return "; ".join(parts)
+
+
+def _with_round(outage: Incident, cause: Cause, ev: Evidence) -> Incident:
+    counts = add_count(outage.cause_rounds, cause)
+    grown = replace(outage, rounds=outage.rounds + 1, cause_rounds=counts, cause=majority_cause(counts))
+    return replace(grown, detail=_outage_detail(grown, ev))
+
+
+def _sum(tallies: Iterable[Tally]) -> tuple[int, int, float | None]:
+    """(sent, lost, median best RTT) over tallies."""
+    sent = lost = 0
+    best: list[float] = []
+    for t in tallies:
+        sent += t.sent
+        lost += t.lost()
+        if t.best_ms is not None:
+            best.append(t.best_ms)
+    return sent, lost, statistics.median(best) if best else None
+
+
+def _loss_pct(sent: int, lost: int) -> float:
+    return 100.0 * lost / sent if sent else 0.0
+
+
+@dataclass(frozen=True)
+class _WindowView:
+    loss: float
+    latency: float | None
+    gateway_loss: float
+    gateway_latency: float | None
+    isp_loss: float
+    isp_latency: float | None
+
+
+def _view(window: tuple[Entry, ...]) -> _WindowView:
+    a_sent, a_lost, a_lat = _sum(e.anchor for e in window)
+    g_sent, g_lost, g_lat = _sum(e.gateway for e in window)
+    i_sent, i_lost, i_lat = _sum(e.isp for e in window)
+    return _WindowView(
+        _loss_pct(a_sent, a_lost), a_lat, _loss_pct(g_sent, g_lost), g_lat, _loss_pct(i_sent, i_lost), i_lat
+    )
+
+
+def _over(loss: float, latency: float | None, rules: Rules, ratio: float = 1.0) -> bool:
+    return loss > rules.loss_percent * ratio or (latency is not None and latency > rules.latency_ms * ratio)
+
+
+def _explains(hop: Tally, anchors: Tally) -> bool:
+    """Whether a hop's loss is better explained by the anchors' loss rate (the loss starts at or before this hop)
+    than by a healthy hop's: a likelihood ratio, so it needs fewer samples as the difference grows."""
+    if hop.sent == 0 or anchors.sent == 0 or anchors.lost() == 0:
+        return False
+    p = min(anchors.lost() / anchors.sent, 0.999)
+    p0 = min(CLEAN_LOSS, p / 2)
+    lost, kept = hop.lost(), hop.ok
+    return lost * math.log(p / p0) + kept * math.log((1 - p) / (1 - p0)) > 0
+
+
+def _degraded_cause(v: _WindowView, total: Entry, rules: Rules) -> Cause:
+    """The nearest hop that already shows the degradation: the gateway (local), the ISP hop, else upstream."""
+    if _over(0.0, v.gateway_latency, rules) or _explains(total.gateway, total.anchor):
+        return Cause.LOCAL
+    if _over(0.0, v.isp_latency, rules) or _explains(total.isp, total.anchor):
+        return Cause.ISP
+    return Cause.UPSTREAM
+
+
+def _degraded_detail(v: _WindowView, total: Entry, rules: Rules) -> str:
+    latency = f"{v.latency:.1f} ms" if v.latency is not None else "n/a"
+    parts = [
+        f"over the last {rules.window} rounds: anchor loss {v.loss:.1f} % (threshold {rules.loss_percent:g} %), "
+        f"median best RTT {latency} (threshold {rules.latency_ms:g} ms)",
+        f"while degraded: anchors lost {total.anchor.lost()}/{total.anchor.sent}",
+    ]
+    if total.gateway.sent:
+        parts.append(f"gateway lost {total.gateway.lost()}/{total.gateway.sent}")
+    if total.isp.sent:
+        parts.append(f"ISP hop lost {total.isp.lost()}/{total.isp.sent}")
+    return "; ".join(parts)
+
+
+def _feed_window(state: State, fed: Iterable[Entry], at: float, rules: Rules) -> tuple[State, list[Event]]:
+    entries = tuple(fed)
+    window = (*state.window, *entries)[-rules.window :]
+    state = replace(state, window=window)
+    if len(window) < rules.window:
+        return state, []
+    view = _view(window)
+    degraded = state.degraded
+    if degraded is None:
+        if _over(view.loss, view.latency, rules):
+            total = NO_ENTRY
+            for e in window:
+                total = total.plus(e)
+            cause = _degraded_cause(view, total, rules)
+            opened = Incident(Kind.DEGRADED, cause, start=at, rounds=1, detail=_degraded_detail(view, total, rules))
+            return replace(state, degraded=opened, degraded_sum=total, clearing=None), [Opened(opened)]
+        return state, []
+    clearing = None
+    if not _over(view.loss, view.latency, rules, CLEAR_RATIO):
+        since, rounds = state.clearing or (at, 0)
+        if rounds + len(entries) >= rules.window:
+            closed = degraded.closed_at(since)
+            return replace(state, degraded=None, degraded_sum=NO_ENTRY, clearing=None), [Closed(closed)]
+        clearing = (since, rounds + len(entries))
+    total = state.degraded_sum
+    for e in entries:
+        total = total.plus(e)
+    cause = _degraded_cause(view, total, rules)
+    detail = _degraded_detail(view, total, rules)
+    grown = replace(degraded, rounds=degraded.rounds + len(entries), cause=cause, detail=detail)
+    events: list[Event] = [Updated(grown)] if cause is not degraded.cause else []
+    return replace(state, degraded=grown, degraded_sum=total, clearing=clearing), events
+
+
+def _isp_hop_is_a_witness(window: tuple[Entry, ...]) -> bool:
+    """Many ISP edge routers answer TTL-expired probes but drop or rate-limit echoes to themselves. Such a hop
+    says nothing when it is silent, so its silence counts against the ISP only if it answered most of its
+    probes while the line was up (or there is no such history yet, e.g. a start during an outage)."""
+    sent = ok = 0
+    for e in window:
+        sent += e.isp.sent
+        ok += e.isp.ok
+    return sent < WITNESS_MIN_PROBES or ok >= 0.5 * sent
+
+
+def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
+    """Advance the detector by one round; returns the new state and the incidents opened, updated or closed."""
+    cause = round_cause(rnd)
+    if cause is Cause.ISP and not _isp_hop_is_a_witness(state.window):
+        cause = Cause.UPSTREAM
+    entry = _entry(rnd)
+    state = replace(state, last_at=rnd.at)
+    events: list[Event] = []
+    if cause is not None:
+        if state.outage is not None:
+            evidence = state.evidence.add(entry)
+            grown = _with_round(state.outage, cause, evidence)
+            if grown.cause is not state.outage.cause:
+                events.append(Updated(grown))
+            return replace(state, outage=grown, evidence=evidence), events
+        pending = (*state.pending, Failed(rnd.at, cause, entry))
+        if len(pending) < rules.confirm:
+            return replace(state, pending=pending), events
+        start = pending[0].at
+        if state.degraded is not None:
+            events.append(Closed(state.degraded.closed_at(start)))
+        evidence = Evidence()
+        outage = Incident(Kind.OUTAGE, Cause.UNKNOWN, start=start)
+        for failed in pending:
+            evidence = evidence.add(failed.entry)
+            outage = _with_round(outage, failed.cause, evidence)
+        events.append(Opened(outage))
+        # The window restarts after an outage: pre-outage loss says nothing about the recovered line.
+        state = replace(
+            state, pending=(), outage=outage, evidence=evidence, degraded=None, degraded_sum=NO_ENTRY, window=()
+        )
+        return state, events
+    if state.outage is not None:
+        events.append(Closed(state.outage.closed_at(rnd.at)))
+        state = replace(state, outage=None, evidence=Evidence())
+    # A blip shorter than `confirm` rounds is recorded as loss in the window, not as an outage.
+    blip = tuple(f.entry for f in state.pending)
+    state, window_events = _feed_window(replace(state, pending=()), (*blip, entry), rnd.at, rules)
+    return state, events + window_events
+
+
+def close_all(state: State, at: float | None = None) -> tuple[State, list[Event]]:
+    """Close every open incident at ``at`` (default: the last round seen), e.g. at shutdown."""
+    end = at if at is not None else state.last_at
+    events: list[Event] = []
+    if end is None:
+        return State(), events
+    if state.degraded is not None:
+        events.append(Closed(state.degraded.closed_at(end)))
+    if state.outage is not None:
+        events.append(Closed(state.outage.closed_at(end)))
+    return replace(state, pending=(), outage=None, evidence=Evidence(), degraded=None, degraded_sum=NO_ENTRY), events
+
+
+def _moved(inc: Incident | None, delta: float) -> Incident | None:
+    if inc is None:
+        return None
+    return replace(inc, start=inc.start + delta, end=None if inc.end is None else inc.end + delta)
+
+
+def shifted(state: State, delta: float) -> State:
+    """The state with every instant moved by ``delta`` seconds: the rounds it saw were re-timed (their clock was
+    synchronised), and the next rounds carry true times. Counts and windows are untouched."""
+    return replace(
+        state,
+        pending=tuple(replace(f, at=f.at + delta) for f in state.pending),
+        outage=_moved(state.outage, delta),
+        degraded=_moved(state.degraded, delta),
+        clearing=None if state.clearing is None else (state.clearing[0] + delta, state.clearing[1]),
+        last_at=None if state.last_at is None else state.last_at + delta,
+    )
+
+
+def run(rounds: Iterable[Round], rules: Rules, state: State | None = None) -> tuple[State, list[Event]]:
+    """Feed many rounds; convenience for tests and replays."""
+    st = state or State()
+    events: list[Event] = []
+    for rnd in rounds:
+        st, evs = step(st, rnd, rules)
+        events.extend(evs)
+    return st, events
+
+
+# --- serialisation: the state is plain data, saved as JSON between runs ---------------------------------------
+
+
+def _tally_out(t: Tally) -> list[Any]:
+    return [t.sent, t.ok, t.best_ms]
+
+
+def _tally_in(v: list[Any]) -> Tally:
+    return Tally(int(v[0]), int(v[1]), None if v[2] is None else float(v[2]))
+
+
+def _entry_out(e: Entry) -> list[Any]:
+    return [_tally_out(e.anchor), _tally_out(e.gateway), _tally_out(e.isp)]
+
+
+def _entry_in(v: list[Any]) -> Entry:
+    return Entry(_tally_in(v[0]), _tally_in(v[1]), _tally_in(v[2]))
+
+
+def _incident_out(i: Incident | None) -> dict[str, Any] | None:
+    if i is None:
+        return None
+    return {
+        "kind": i.kind.value,
+        "cause": i.cause.value,
+        "start": i.start,
+        "end": i.end,
+        "rounds": i.rounds,
+        "cause_rounds": [[c.value, n] for c, n in i.cause_rounds],
+        "detail": i.detail,
+    }
+
+
+def _incident_in(v: Mapping[str, Any] | None) -> Incident | None:
+    if v is None:
+        return None
+    return Incident(
+        Kind(v["kind"]),
+        Cause(v["cause"]),
+        float(v["start"]),
+        None if v["end"] is None else float(v["end"]),
+        int(v["rounds"]),
+        tuple((Cause(c), int(n)) for c, n in v["cause_rounds"]),
+        str(v["detail"]),
+    )
+
+
+def state_to_json(state: State) -> dict[str, Any]:
+    ev = state.evidence
+    return {
+        "pending": [[f.at, f.cause.value, _entry_out(f.entry)] for f in state.pending],
+        "outage": _incident_out(state.outage),
+        "evidence": [ev.gateway_ok, ev.gateway_sent, ev.isp_ok, ev.isp_sent],
+        "degraded": _incident_out(state.degraded),
+        "degraded_sum": _entry_out(state.degraded_sum),
+        "clearing": None if state.clearing is None else list(state.clearing),
+        "window": [_entry_out(e) for e in state.window],
+        "last_at": state.last_at,
+    }
+
+
+def state_from_json(v: Mapping[str, Any]) -> State:
+    return State(
+        pending=tuple(Failed(float(at), Cause(c), _entry_in(e)) for at, c, e in v["pending"]),
+        outage=_incident_in(v["outage"]),
+        evidence=Evidence(*(int(x) for x in v["evidence"])),
+        degraded=_incident_in(v["degraded"]),
+        degraded_sum=_entry_in(v["degraded_sum"]),
+        clearing=None if v["clearing"] is None else (float(v["clearing"][0]), int(v["clearing"][1])),
+        window=tuple(_entry_in(e) for e in v["window"]),
+        last_at=None if v["last_at"] is None else float(v["last_at"]),
+    )

@@ -1,0 +1,294 @@
+"""Record types shared by every part of netwatch.
+
+Owns the frozen dataclasses that cross module boundaries: targets, samples, rounds, incidents and coverage
+(``SpeedResult`` lives in probes/speed/result.py and is re-exported).
+Pure data: no I/O, no clock. All instants are Unix seconds in UTC (floats); local time exists only in
+schedules and rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+# One speed test attempt. Defined with the speed backends that build it (a pure record too), re-exported here so
+# that every record type is importable from ``netwatch.core.model``.
+from netwatch.adapters.probes.speed.result import SpeedResult
+
+__all__ = [
+    "Cause",
+    "Channel",
+    "Coverage",
+    "ExportIncident",
+    "ExportState",
+    "Hop",
+    "Incident",
+    "Kind",
+    "MinuteRollup",
+    "Role",
+    "Round",
+    "Sample",
+    "SpeedResult",
+    "Status",
+    "StoredTrace",
+    "Target",
+    "Ticket",
+    "Trace",
+]
+
+
+class Role(StrEnum):
+    """What a probed target tells us about where a fault is."""
+
+    GATEWAY = "gateway"  # the LAN router
+    ISP = "isp"  # first hop beyond the gateway: the ISP's edge
+    ANCHOR = "anchor"  # public, independent hosts
+    DNS = "dns"  # a name resolved through the configured resolvers
+
+
+class Kind(StrEnum):
+    OUTAGE = "outage"
+    DEGRADED = "degraded"
+    SLOW = "slow"
+
+
+class Cause(StrEnum):
+    LOCAL = "local"  # the gateway did not answer either
+    ISP = "isp"  # the gateway answered, the ISP hop did not
+    UPSTREAM = "upstream"  # gateway and ISP hop answered, no anchor did
+    DNS = "dns"  # ICMP worked, name resolution failed
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    """Something probed each round. ``address`` is an IP address, or a DNS name for role ``dns``."""
+
+    role: Role
+    address: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One target's answer in one round: ``rtt_ms`` is None when it did not answer within the timeout.
+
+    For DNS targets ``rtt_ms`` is the resolution time. ``error`` says why a probe failed when there is more to
+    say than "no answer" (e.g. "network unreachable", "NXDOMAIN").
+    """
+
+    target: Target
+    rtt_ms: float | None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.rtt_ms is not None
+
+
+@dataclass(frozen=True)
+class Round:
+    """Every target probed once. ``at`` is the wall-clock start (UTC Unix seconds); ``mono`` the monotonic one."""
+
+    at: float
+    samples: tuple[Sample, ...]
+    mono: float = 0.0
+
+    def by_role(self, role: Role) -> tuple[Sample, ...]:
+        return tuple(s for s in self.samples if s.target.role is role)
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An outage, degradation or slow-speed period.
+
+    ``start`` is the first bad round, ``end`` the first good one (None while open). ``rounds`` counts the bad
+    rounds seen; ``cause_rounds`` how many of them pointed at each cause, which is the evidence behind ``cause``
+    (the cause seen in most rounds, ties going to the earliest seen). ``detail`` is a one-line human summary of
+    the evidence, e.g. "gateway answered 240/240 rounds, ISP hop 0/240".
+    """
+
+    kind: Kind
+    cause: Cause
+    start: float
+    end: float | None = None
+    rounds: int = 0
+    cause_rounds: tuple[tuple[Cause, int], ...] = ()
+    detail: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.end is None
+
+    def duration(self, until: float | None = None) -> float:
+        """Seconds from start to end, or to ``until`` while open (0 if neither is known)."""
+        stop = self.end if self.end is not None else until
+        return max(0.0, stop - self.start) if stop is not None else 0.0
+
+    def closed_at(self, end: float) -> Incident:
+        return replace(self, end=max(end, self.start))
+
+
+class Channel(StrEnum):
+    """How a fault was reported to the provider."""
+
+    PHONE = "phone"
+    WEB = "web"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A fault reported to the provider: the clock of every compensation rule starts at ``reported``.
+
+    ``ref`` is the provider's reference (unique in a store); ``fixed`` is when the provider repaired the fault, as
+    the owner states it (None while open); ``missed_appointments`` are the instants of engineer appointments the
+    provider missed or cancelled late. Instants are Unix seconds (UTC).
+    """
+
+    ref: str
+    reported: float
+    channel: Channel | None = None
+    note: str = ""
+    fixed: float | None = None
+    missed_appointments: tuple[float, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.fixed is None
+
+
+@dataclass(frozen=True)
+class Hop:
+    """What answered the echo request sent with this TTL: ``address`` None when nothing did within the timeout.
+    ``note`` is the ICMP error that ended the path there (e.g. "network unreachable (ICMP code 0)"), else ""."""
+
+    ttl: int
+    address: str | None
+    rtt_ms: float | None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ttl": self.ttl, "address": self.address, "rtt_ms": self.rtt_ms, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Hop:
+        rtt = data.get("rtt_ms")
+        return cls(int(data["ttl"]), data.get("address"), None if rtt is None else float(rtt), data.get("note", ""))
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One traceroute. ``hops`` run from TTL 1 to the destination (``reached``), to the router that refused to
+    go on (its ``note`` says why), or to the last router that answered followed by one silent hop. ``error`` is
+    set when no request could be sent at all (no route from this machine, no permission); ``started_at`` is the
+    caller's wall-clock instant (UTC Unix seconds)."""
+
+    destination: str
+    started_at: float
+    hops: tuple[Hop, ...]
+    reached: bool
+    error: str = ""
+
+    @property
+    def last_answer(self) -> Hop | None:
+        """The farthest hop that answered."""
+        return next((h for h in reversed(self.hops) if h.address is not None), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "destination": self.destination,
+            "started_at": self.started_at,
+            "reached": self.reached,
+            "error": self.error,
+            "hops": [h.to_dict() for h in self.hops],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Trace:
+        hops = tuple(Hop.from_dict(h) for h in data.get("hops", ()))
+        return cls(str(data["destination"]), float(data["started_at"]), hops, bool(data["reached"]), data["error"])
+
+
+@dataclass(frozen=True)
+class StoredTrace:
+    """A traceroute kept as evidence: why it was taken and the incident it belongs to (``incident_kind`` and
+    ``incident_start`` identify it as the store does; None when it belongs to none). ``at`` is its start."""
+
+    trace: Trace
+    reason: str
+    incident_kind: Kind | None = None
+    incident_start: float | None = None
+
+    @property
+    def at(self) -> float:
+        return self.trace.started_at
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A period netwatch was running and probing: [start, end]. Time outside every Coverage is unmonitored."""
+
+    start: float
+    end: float
+    clean: bool = True  # False when the session ended by a crash and ``end`` is the last stored round
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.end - self.start)
+
+
+@dataclass(frozen=True)
+class MinuteRollup:
+    """Per-minute summary of one target: kept forever, while raw rounds are pruned after the retention period."""
+
+    minute: int  # Unix minute (Unix seconds // 60)
+    target: Target
+    sent: int
+    lost: int
+    rtt_min_ms: float | None
+    rtt_avg_ms: float | None
+    rtt_max_ms: float | None
+
+
+@dataclass(frozen=True)
+class ExportIncident:
+    """An incident as an exporter sees it: ``seq`` orders its changes (an export cursor follows it) and
+    ``causes`` lists every cause it was saved with, the current one included."""
+
+    seq: int
+    incident: Incident
+    causes: tuple[Cause, ...]
+
+
+@dataclass(frozen=True)
+class ExportState:
+    """Where one replica (sink) stands, as recorded in the store."""
+
+    sink: str  # which replica, e.g. "influxdb v1 http://influxdb.lan:8086 netwatch"
+    round_id: int  # the last round exported (round ids only grow)
+    incident_seq: int  # the last incident change exported
+    behind: int = 0  # rounds committed after round_id
+    updated: float | None = None  # when the cursor last moved
+    error: str = ""  # the last failure; "" once a write succeeded after it
+    error_at: float | None = None
+    stopped: bool = False  # a permanent failure stopped the export until the next start
+    speed_id: int = 0  # the last speed result exported (ids only grow)
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``netwatch status`` shows: derived from the store, never from the running daemon's memory.
+
+    ``exports`` pairs each configured replica's label with its state (None before its first start).
+    """
+
+    last_round: Round | None
+    open_incidents: tuple[Incident, ...] = ()
+    recent_incidents: tuple[Incident, ...] = ()
+    sessions: tuple[Coverage, ...] = field(default_factory=tuple)
+    exports: tuple[tuple[str, ExportState | None], ...] = ()
+    unsynced: tuple[float, int] | None = None  # an open clock span: (its first provisional stamp, rounds so far)
+    seal: tuple[int, str] | None = None  # the evidence chain's newest seal: (id, hex digest)
+    open_tickets: tuple[Ticket, ...] = ()  # fault tickets not yet closed

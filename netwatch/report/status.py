@@ -1,0 +1,150 @@
+"""What `netwatch status`, `netwatch probe` and `netwatch traceroute` print: pure formatting of a Status, a
+Round or a Trace.
+
+Owns the wording of the state line ("UP", "DOWN", "not running"), of the probe table and of the traceroute
+table. Must not read the store, the clock or the network: the caller passes the Status, "now" and the timezone
+to show times in.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from netwatch.adapters.probes.traceroute import Trace, summary
+from netwatch.core.classify import round_cause
+from netwatch.core.model import ExportState, Incident, Kind, Role, Round, Status
+from netwatch.core.text import duration, local
+
+_ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How old the last stored round may be while the daemon is still considered running: the commit batch
+    plus a few intervals of slack."""
+
+    interval: float
+    commit_interval: float
+
+    @property
+    def limit(self) -> float:
+        return self.commit_interval + 3 * self.interval + 5.0
+
+    @property
+    def export_lag(self) -> int:
+        """Rounds an exporter that keeps up may still be behind: a running one's cursor reaches the store with
+        the commit after the one that made the rounds readable, so up to two batches, plus a round of slack."""
+        return math.ceil(2 * self.commit_interval / self.interval) + 2
+
+
+def export_line(label: str, state: ExportState | None, fresh: Freshness, tz: ZoneInfo) -> str:
+    """One line about a replica: up to date, N rounds behind (and the error it is retrying after), or stopped
+    by a permanent error, e.g. "InfluxDB export stopped: <error>"."""
+    if state is None:
+        return f"{label}: not started yet (the daemon starts the export)"
+    if state.stopped:
+        return f"{label} export stopped: {state.error}"
+    progress = f"{state.behind} rounds behind" if state.behind > fresh.export_lag else "up to date"
+    if state.error:
+        since = f" since {local(state.error_at, tz)}" if state.error_at is not None else ""
+        return f"{label}: {progress}; retrying{since}: {state.error}"
+    return f"{label}: {progress}"
+
+
+def _round_summary(rnd: Round) -> str:
+    parts = []
+    for role, label in ((Role.GATEWAY, "gateway"), (Role.ISP, "ISP hop"), (Role.ANCHOR, "anchors"), (Role.DNS, "DNS")):
+        samples = rnd.by_role(role)
+        if samples:
+            parts.append(f"{label} {sum(s.ok for s in samples)}/{len(samples)}")
+    return ", ".join(parts) or "no targets"
+
+
+def _incident_line(inc: Incident, now: float, tz: ZoneInfo) -> str:
+    span = duration(inc.duration(now))
+    end = "ongoing" if inc.end is None else local(inc.end, tz)
+    return f"{local(inc.start, tz)} → {end}  {inc.kind.value:<8} {inc.cause.value:<8} {span:>12}  {inc.detail}"
+
+
+def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> list[str]:
+    """The lines of `netwatch status`: state, last round age, open incidents, the last incidents."""
+    lines: list[str] = []
+    rnd = status.last_round
+    running = status.sessions[-1] if status.sessions else None
+    if rnd is None:
+        lines.append("State:     no round recorded yet")
+    else:
+        age = now - rnd.at
+        cause = round_cause(rnd)
+        if age > fresh.limit:
+            state = f"NOT RUNNING: the last round is {duration(age)} old"
+        elif any(i.kind is Kind.OUTAGE for i in status.open_incidents):
+            state = "DOWN"
+        elif cause is not None:
+            state = f"FAILING (last round points at {cause.value}; not yet confirmed as an outage)"
+        elif status.open_incidents:
+            state = "DEGRADED"
+        else:
+            state = "UP"
+        lines.append(f"State:     {state}")
+        lines.append(f"Last round: {local(rnd.at, tz)} ({duration(age)} ago): {_round_summary(rnd)}")
+    if running is not None and rnd is not None and now - rnd.at <= fresh.limit:
+        lines.append(f"Session:   monitoring since {local(running.start, tz)}")
+    elif running is not None:
+        lines.append(f"Session:   the last one ran {local(running.start, tz)} to {local(running.end, tz)}")
+    if status.open_incidents:
+        lines.append("Open incidents:")
+        lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.open_incidents)
+    else:
+        lines.append("Open incidents: none")
+    if status.recent_incidents:
+        lines.append("Last incidents:")
+        lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.recent_incidents)
+    else:
+        lines.append("Last incidents: none recorded")
+    for ticket in status.open_tickets:
+        lines.append(
+            f"Ticket:    {ticket.ref} open, reported {local(ticket.reported, tz)} ({duration(now - ticket.reported)}"
+            f" ago); `netwatch ticket close {shlex.quote(ticket.ref)} --fixed WHEN` once repaired"
+        )
+    if status.unsynced is not None:
+        since, rounds = status.unsynced
+        lines.append(
+            f"Clock:     not synchronised yet: {rounds} rounds since {local(since, tz)} timed provisionally (re-timed"
+            " when NTP sets the clock; exports wait)"
+        )
+    if status.seal is not None:
+        lines.append(f"Evidence:  seal {status.seal[0]} sha256:{status.seal[1][:16]} (`netwatch verify` checks it all)")
+    lines.extend(export_line(label, state, fresh, tz) for label, state in status.exports)
+    return lines
+
+
+def probe_table(rnd: Round) -> list[str]:
+    """One round as a table (target, role, RTT or the reason it was lost) and a verdict line."""
+    rows = [("TARGET", "ROLE", "RESULT")]
+    for s in sorted(rnd.samples, key=lambda s: _ROLE_ORDER[s.target.role]):
+        result = f"{s.rtt_ms:.1f} ms" if s.rtt_ms is not None else f"lost ({s.error or 'no reply'})"
+        rows.append((s.target.address, s.target.role.value, result))
+    width = [max(len(r[i]) for r in rows) for i in range(2)]
+    lines = [f"{a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows]
+    cause = round_cause(rnd)
+    lines.append("")
+    lines.append("Verdict: the line is up" if cause is None else f"Verdict: the line looks down, cause {cause.value}")
+    return lines
+
+
+def trace_table(trace: Trace) -> list[str]:
+    """A traceroute as a table (TTL, who answered, RTT, what it said) and a line saying where the path ends."""
+    rows = [("TTL", "ADDRESS", "RTT", "NOTE")]
+    for i, hop in enumerate(trace.hops):
+        reached = trace.reached and i == len(trace.hops) - 1
+        rtt = f"{hop.rtt_ms:.1f} ms" if hop.rtt_ms is not None else "-"
+        what = "destination" if reached else hop.note or ("no reply" if hop.address is None else "")
+        rows.append((str(hop.ttl), hop.address or "*", rtt, what))
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{a:>{width[0]}}  {b:<{width[1]}}  {c:>{width[2]}}  {d}".rstrip() for a, b, c, d in rows]
+    verdict = summary(trace)
+    return [*lines, "", verdict[:1].upper() + verdict[1:]]
