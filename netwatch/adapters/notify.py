@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from netwatch.config import NotifyConfig, each_apprise_url
+from netwatch.core.model import Message
 from netwatch.errors import ConfigError, NetwatchError, Problem
-from netwatch.report.message import Message
 
 if TYPE_CHECKING:
     from apprise import NotifyBase

@@ -33,6 +33,7 @@ from netwatch.adapters import locks as speedlock
 from netwatch.adapters.probes.speed import SpeedBackend, run_with_fallback
 from netwatch.app.daemon.speed import summary
 from netwatch.core.campaign import planner, progress
+from netwatch.core.model import Campaign, StoredSlot
 from netwatch.errors import CampaignError
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def run(
 ) -> Finished:
     """Run campaign ``campaign_id`` until it is complete, stopped (``cancel``) or can no longer be met."""
     announced: tuple[int, int] | None = None  # (slot, attempts) of the last wait said
-    campaign: progress.Campaign | None = None
+    campaign: Campaign | None = None
     while True:
         if campaign is None:  # read again after each write of ours; ``_recheck`` before each write covers others
             campaign = _recheck(store, campaign_id, None)
@@ -135,7 +136,7 @@ def run(
         if isinstance(action, progress.Miss):
             _recheck(store, campaign.id, action.slot)
             store.campaign_missed(action.slot.id, action.reason)
-            echo(f"{campaign.label(action.slot)} missed: {action.reason}")
+            echo(f"{progress.label(campaign, action.slot)} missed: {action.reason}")
             campaign = None
             continue
         if isinstance(action, progress.Wait):
@@ -143,7 +144,7 @@ def run(
                 announced = (action.slot.id, action.slot.attempts)
                 late = action.until != action.slot.planned
                 at = f" at {progress.when(action.until, campaign.zone)}" if late else ""
-                echo(f"next: {campaign.label(action.slot)}{at}, in {planner.span(action.until - now)}")
+                echo(f"next: {progress.label(campaign, action.slot)}{at}, in {planner.span(action.until - now)}")
             if clock.wait(min(action.until - now, MAX_NAP_S)):
                 return Finished(Outcome.STOPPED)
             continue
@@ -154,8 +155,8 @@ def run(
 
 def _measure(
     store: Store,
-    campaign: progress.Campaign,
-    slot: progress.StoredSlot,
+    campaign: Campaign,
+    slot: StoredSlot,
     backends: Sequence[SpeedBackend],
     cancel: threading.Event,
     echo: Callable[[str], None],
@@ -163,7 +164,7 @@ def _measure(
     lock_wait: float,
 ) -> bool:
     """One test for ``slot``, stored; returns True when the run was stopped."""
-    label = campaign.label(slot)
+    label = progress.label(campaign, slot)
     with speedlock.held(lock, lock_wait, cancel) as free:
         if cancel.is_set():
             return True
@@ -190,7 +191,7 @@ def _measure(
     return False
 
 
-def _recheck(store: Store, campaign_id: int, slot: progress.StoredSlot | None) -> progress.Campaign:
+def _recheck(store: Store, campaign_id: int, slot: StoredSlot | None) -> Campaign:
     """Campaign ``campaign_id`` as stored now; raises CampaignError when it is gone or replaced, or ``slot`` is no
     longer as this run last read it (another process measured it or gave it up)."""
     campaign = store.campaign(campaign_id)
@@ -205,7 +206,7 @@ def _recheck(store: Store, campaign_id: int, slot: progress.StoredSlot | None) -
         stored = next(s for s in campaign.slots if s.id == slot.id)
         if (stored.status, stored.attempts) != (slot.status, slot.attempts):
             raise CampaignError(
-                f"{campaign.label(slot)} changed in the store while this run waited (now {stored.status}, "
+                f"{progress.label(campaign, slot)} changed in the store while this run waited (now {stored.status}, "
                 f"{stored.attempts} attempts): another process runs this campaign; stop it, then run "
                 "`netwatch campaign run` again"
             )

@@ -13,7 +13,7 @@ from dataclasses import replace
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
 from netwatch.config import UK_NATIONS, Config
-from netwatch.core.campaign.progress import evaluation_of
+from netwatch.core.campaign.progress import evaluation_of, measurements
 from netwatch.core.claims import claims_for
 from netwatch.core.model import Coverage, Incident, Role, SpeedResult, Target, Ticket
 from netwatch.report.compute import Period, Report, compute, method_from_config, series_bucket_seconds, series_points
@@ -147,7 +147,7 @@ def campaign_in(store: Store, cfg: Config, chosen: Period) -> CampaignFigures | 
     current = store.campaign()
     if current is None:
         return None
-    instants = [s.planned for s in current.slots] + [m.at for m in current.measurements()]
+    instants = [s.planned for s in current.slots] + [m.at for m in measurements(current)]
     if not any(chosen.since <= at < chosen.until for at in instants):
         return None
     return CampaignFigures(current, evaluation_of(current, cfg.plan))

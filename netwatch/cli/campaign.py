@@ -19,6 +19,7 @@ from netwatch.adapters import logs
 from netwatch.cli import _config_option, _debug, _errors, _load, main
 from netwatch.config import Config
 from netwatch.core.campaign import planner, progress
+from netwatch.core.model import Campaign
 from netwatch.errors import CampaignError
 from netwatch.report import campaign as text
 
@@ -34,7 +35,7 @@ def campaign() -> None:
     """
 
 
-def _current(store_path: Path) -> progress.Campaign:
+def _current(store_path: Path) -> Campaign:
     from netwatch.adapters.store.sqlite import Store
 
     with Store.open(store_path, readonly=True) as store:
@@ -92,7 +93,7 @@ def plan(
     with _errors(_debug(ctx)):
         cfg = _load(config_path)
         now = time.time()
-        window = planner.Window.parse(window_text)
+        window = planner.parse_window(window_text)
         start = _start(start_text, cfg, now)
         seed = random.SystemRandom().randrange(1_000_000) if seed is None else seed
         zone = cfg.business_hours.timezone_name

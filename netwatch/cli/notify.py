@@ -10,6 +10,7 @@ import click
 from netwatch import config
 from netwatch.adapters import logs
 from netwatch.cli import ExitCode, _config_option, _debug, _errors, _fail, _load, main
+from netwatch.core.outbox import entry_state
 from netwatch.errors import ConfigError, Problem
 
 
@@ -80,6 +81,6 @@ def notify_list(ctx: click.Context, config_path: Path | None, recent: int) -> No
         if not entries:
             click.echo("The outbox is empty: nothing was notified yet.")
         for entry in entries:
-            click.echo(f"{entry.message.title}\n  via {entry.label}: {entry.state(zone)}")
+            click.echo(f"{entry.message.title}\n  via {entry.label}: {entry_state(entry, zone)}")
             if entry.error:
                 click.echo(f"  last error: {entry.error}")

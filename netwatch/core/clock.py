@@ -1,9 +1,8 @@
 """Clock honesty: which instant a round is stamped with, and what the wall clock did meanwhile.
 
-Owns the pure tracker (``observe``) that turns readings of the wall clock, the monotonic clock and the kernel's
-NTP status into round stamps and clock events, and the system side (``SystemClock``: ``adjtimex`` for the
-synchronisation status, the boot id that tells whether two monotonic readings share one timeline, whether an RTC
-exists). The rules:
+Owns the pure tracker (``start``, ``observe``) that turns readings of the wall clock, the monotonic clock and the
+kernel's NTP status into round stamps and clock events (``ClockEvent``, a record of ``netwatch.core.model``), and
+the policy of when the wall clock is trusted. Reading the real clocks is ``netwatch.adapters.clock``'s. The rules:
 
 - Durations follow the monotonic clock. While the wall clock is trusted a round is stamped with it, and a jump
   between two rounds that the monotonic clock did not see is a **step** (the daemon closes what is open at the
@@ -16,34 +15,20 @@ exists). The rules:
   because the monotonic clock ran on unchanged. Synchronisation is sticky for a process: a line down for hours
   makes the kernel drop its NTP status, but a clock once set keeps good time.
 
-Must not touch the store or the network; the tracker reads no clock itself (readings are given).
+Must not read a clock, the store or the network: readings are given.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import logging
-import os
 import time
 from dataclasses import dataclass, replace
-from enum import StrEnum
-from pathlib import Path
 from typing import Protocol
 
-log = logging.getLogger("netwatch")
+from netwatch.core.model import ClockEvent, EventKind
 
 STEP_SECONDS = 1.0  # wall-clock disagreement with the monotonic clock, round to round, that counts as a step
 STEP_SHARE = 0.01  # ... or this share of the monotonic time between the two readings, whichever is larger
 SYNC_MODES = ("auto", "ntp", "trust")
-
-
-class EventKind(StrEnum):
-    STEP = "step"  # the trusted wall clock jumped; incidents and the session were split there
-    UNSYNCED = "unsynced"  # monitoring started with a clock that is not synchronised: stamps are provisional
-    BEHIND = "behind"  # the unsynchronised clock was earlier than the store's last record: stamps moved after it
-    SYNCED = "synced"  # the clock became synchronised; provisional stamps are re-timed by ``step``
-    UNVERIFIED = "unverified"  # not synchronised, but no time service runs that could ever fix it: trusted as set
 
 
 @dataclass(frozen=True)
@@ -53,17 +38,6 @@ class Reading:
     wall: float
     mono: float
     synced: bool | None  # None: unknown (not Linux, or adjtimex failed)
-
-
-@dataclass(frozen=True)
-class ClockEvent:
-    """What the clock did, stamped with the (corrected) instant it was noticed. ``step`` is the jump in seconds
-    (STEP), the re-timing applied to provisional stamps (SYNCED) or the shift of provisional stamps (BEHIND)."""
-
-    kind: EventKind
-    at: float
-    step: float = 0.0
-    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,9 +148,6 @@ def _step_detail(prev: Reading, now: Reading) -> str:
     return f"wall clock stepped between {_iso(prev.wall)} and {_iso(now.wall)}"
 
 
-# --- the system side ---------------------------------------------------------------------------------------
-
-
 class Clock(Protocol):
     """The clocks the daemon reads; tests substitute a clock whose wall time they step."""
 
@@ -186,99 +157,3 @@ class Clock(Protocol):
         ...
 
     def boot_id(self) -> str: ...
-
-
-_TIME_ERROR = 5  # adjtimex(2): the clock is not synchronised (STA_UNSYNC)
-
-
-class _Timex(ctypes.Structure):
-    # struct timex of <sys/timex.h> on Linux: 'long' fields are the platform's long (32 bits on a 32-bit Pi OS).
-    _fields_ = [
-        ("modes", ctypes.c_uint),
-        ("offset", ctypes.c_long),
-        ("freq", ctypes.c_long),
-        ("maxerror", ctypes.c_long),
-        ("esterror", ctypes.c_long),
-        ("status", ctypes.c_int),
-        ("constant", ctypes.c_long),
-        ("precision", ctypes.c_long),
-        ("tolerance", ctypes.c_long),
-        ("time_sec", ctypes.c_long),
-        ("time_usec", ctypes.c_long),
-        ("tick", ctypes.c_long),
-        ("ppsfreq", ctypes.c_long),
-        ("jitter", ctypes.c_long),
-        ("shift", ctypes.c_int),
-        ("stabil", ctypes.c_long),
-        ("jitcnt", ctypes.c_long),
-        ("calcnt", ctypes.c_long),
-        ("errcnt", ctypes.c_long),
-        ("stbcnt", ctypes.c_long),
-        ("tai", ctypes.c_int),
-        ("_reserved", ctypes.c_int * 11),
-    ]
-
-
-class SystemClock:
-    """The real clocks. ``adjtimex`` with no modes only reads, so it needs no capability. systemd-timesyncd's
-    flag file counts as synchronised too (it is written when timesyncd has set the clock)."""
-
-    def __init__(self) -> None:
-        self._adjtimex = None
-        name = ctypes.util.find_library("c")
-        if name:
-            try:
-                fn = ctypes.CDLL(name, use_errno=True).adjtimex
-            except (OSError, AttributeError):
-                fn = None
-            self._adjtimex = fn
-        self._boot_id = _read("/proc/sys/kernel/random/boot_id") or f"pid-{os.getpid()}-{time.time():.0f}"
-
-    def synced(self) -> bool | None:
-        if Path(TIMESYNCD_FLAG).exists():
-            return True
-        if self._adjtimex is None:
-            return None
-        tx = _Timex()
-        state = self._adjtimex(ctypes.byref(tx))
-        return None if state < 0 else state != _TIME_ERROR
-
-    def read(self, status: bool = True) -> Reading:
-        return Reading(time.time(), time.monotonic(), self.synced() if status else None)
-
-    def boot_id(self) -> str:
-        return self._boot_id
-
-
-TIMESYNCD_FLAG = "/run/systemd/timesync/synchronized"
-# Run-time traces of the usual time services (their RuntimeDirectory or pid file exists while they run).
-_TIME_SERVICES = (
-    ("systemd-timesyncd", "/run/systemd/timesync"),
-    ("chrony", "/run/chrony"),
-    ("chrony", "/run/chronyd.pid"),
-    ("ntpd", "/run/ntpd.pid"),
-    ("ntpd", "/run/ntp.pid"),
-    ("openntpd", "/run/openntpd.pid"),
-)
-
-
-def time_service() -> str:
-    """The name of the time service running here, or "" when none is found."""
-    return next((name for name, path in _TIME_SERVICES if Path(path).exists()), "")
-
-
-def policy(mode: str) -> Policy:
-    """The policy of ``[clock] sync`` on this machine."""
-    return Policy(mode, has_rtc(), time_service())
-
-
-def has_rtc() -> bool:
-    """Whether this machine has a real-time clock that kept the time while it was off (/dev/rtc0 exists)."""
-    return Path("/dev/rtc0").exists() or Path("/sys/class/rtc/rtc0").exists()
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text().strip()
-    except OSError:
-        return ""

@@ -1,42 +1,21 @@
-"""Record types shared by every part of netwatch.
+"""The record types of netwatch: every frozen dataclass that crosses a module boundary.
 
-Owns the frozen dataclasses that cross module boundaries: targets, samples, rounds, incidents and coverage
-(``SpeedResult`` lives in probes/speed/result.py and is re-exported).
-Pure data: no I/O, no clock. All instants are Unix seconds in UTC (floats); local time exists only in
-schedules and rendering.
+Owns what is measured and kept (targets, samples, rounds, incidents, coverage, speed test results, traceroutes,
+clock events, fault tickets, speed campaigns, notifications and their outbox entries, export cursors, the status
+snapshot). Must not import any other netwatch module, do I/O or read a clock: all instants are Unix seconds in UTC
+(floats); local time exists only in schedules and rendering.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, time
 from enum import StrEnum
-from typing import Any
-
-# One speed test attempt. Defined with the speed backends that build it (a pure record too), re-exported here so
-# that every record type is importable from ``netwatch.core.model``.
-from netwatch.adapters.probes.speed.result import SpeedResult
-
-__all__ = [
-    "Cause",
-    "Channel",
-    "Coverage",
-    "ExportIncident",
-    "ExportState",
-    "Hop",
-    "Incident",
-    "Kind",
-    "MinuteRollup",
-    "Role",
-    "Round",
-    "Sample",
-    "SpeedResult",
-    "Status",
-    "StoredTrace",
-    "Target",
-    "Ticket",
-    "Trace",
-]
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 
 class Role(StrEnum):
@@ -292,3 +271,235 @@ class Status:
     unsynced: tuple[float, int] | None = None  # an open clock span: (its first provisional stamp, rounds so far)
     seal: tuple[int, str] | None = None  # the evidence chain's newest seal: (id, hex digest)
     open_tickets: tuple[Ticket, ...] = ()  # fault tickets not yet closed
+
+
+CANCELLED = "cancelled"  # the ``error`` of a speed test stopped by its cancel event (daemon shutdown)
+
+
+@dataclass(frozen=True)
+class SpeedResult:
+    """One speed test attempt.
+
+    ``at`` is the wall-clock start (UTC Unix seconds) and ``duration_s`` the monotonic time the attempt took.
+    ``ok`` is True only when ``download_mbps`` was measured (upload may be None when not configured); a failed
+    attempt has ``ok=False``, the reason in ``error`` and no speeds, so it can never look like a slow line.
+    Speeds are megabits per second (10^6 bit/s); latencies milliseconds. ``latency_ms`` is measured on an idle
+    line, ``loaded_latency_ms`` while the line is saturated (None when the backend cannot tell). ``bytes_used``
+    counts every byte the test moved in both directions, for data budgets. ``raw`` is the tool's own output
+    (JSON or text), at most ``RAW_LIMIT`` characters.
+    """
+
+    at: float
+    backend: str  # the configured backend name: speedtest, ookla, http, iperf3, cloudflare
+    tool: str  # what actually measured: "speedtest-cli", "ookla", "netwatch-http", "iperf3"
+    tool_version: str = ""
+    server: str = ""  # human-readable name and host of the server measured against
+    server_id: str = ""
+    result_url: str = ""
+    download_mbps: float | None = None
+    upload_mbps: float | None = None
+    latency_ms: float | None = None
+    loaded_latency_ms: float | None = None
+    jitter_ms: float | None = None
+    bytes_used: int = 0
+    external_ip: str = ""
+    ok: bool = False
+    error: str = ""
+    raw: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def cancelled(self) -> bool:
+        return not self.ok and self.error == CANCELLED
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field by name, JSON-serialisable."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SpeedResult:
+        """The inverse of ``to_dict``; unknown keys are ignored (results written by a newer netwatch)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class EventKind(StrEnum):
+    STEP = "step"  # the trusted wall clock jumped; incidents and the session were split there
+    UNSYNCED = "unsynced"  # monitoring started with a clock that is not synchronised: stamps are provisional
+    BEHIND = "behind"  # the unsynchronised clock was earlier than the store's last record: stamps moved after it
+    SYNCED = "synced"  # the clock became synchronised; provisional stamps are re-timed by ``step``
+    UNVERIFIED = "unverified"  # not synchronised, but no time service runs that could ever fix it: trusted as set
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """What the clock did, stamped with the (corrected) instant it was noticed. ``step`` is the jump in seconds
+    (STEP), the re-timing applied to provisional stamps (SYNCED) or the shift of provisional stamps (BEHIND)."""
+
+    kind: EventKind
+    at: float
+    step: float = 0.0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification. ``key`` identifies the event ("outage 2026-03-24T12:25:00.000Z"); ``event`` is one of
+    EVENTS; ``data`` holds the facts as JSON-ready values (what a local command receives beside the texts)."""
+
+    key: str
+    event: str
+    title: str
+    text: str
+    markdown: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON document a local command reads on its stdin."""
+        return {
+            "key": self.key,
+            "event": self.event,
+            "title": self.title,
+            "text": self.text,
+            "markdown": self.markdown,
+            **self.data,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.payload(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Message:
+        doc = json.loads(text)
+        head = {name: doc.pop(name) for name in ("key", "event", "title", "text", "markdown")}
+        return cls(**head, data=doc)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One message for one channel. ``channel`` is the channel's id (a hash: the store never holds a URL with
+    its secrets), ``label`` how it is shown. ``next_at`` is the earliest next attempt while pending."""
+
+    id: int
+    key: str
+    channel: str
+    label: str
+    created: float
+    message: Message
+    attempts: int = 0
+    next_at: float = 0.0
+    error: str = ""  # the last failure; "" once sent
+    error_at: float | None = None
+    sent_at: float | None = None
+    given_up_at: float | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.sent_at is None and self.given_up_at is None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The local time of day measurements may start in, the same every day: ``start`` < ``end``."""
+
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One planned measurement: ``index`` 0-29, its local calendar ``day``, its start ``at`` (UTC Unix seconds)."""
+
+    index: int
+    day: date
+    at: float
+
+
+@dataclass(frozen=True)
+class Schedule:
+    timezone: str
+    window: Window
+    slots: tuple[Slot, ...]
+
+    @property
+    def days(self) -> tuple[date, ...]:
+        return tuple(sorted({s.day for s in self.slots}))
+
+
+class SlotStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"  # measured: ``result`` is the counted measurement
+    FAILED = "failed"  # the last attempt failed; retried while attempts are left
+    MISSED = "missed"  # given up: ``detail`` says why
+
+
+@dataclass(frozen=True)
+class StoredSlot:
+    id: int
+    index: int  # 0-29
+    planned: float  # UTC Unix seconds
+    status: SlotStatus
+    attempts: int
+    detail: str
+    result: SpeedResult | None  # the last attempt linked to the slot (the measurement when done)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: int
+    created: float
+    timezone: str
+    window: str  # "HH:MM-HH:MM" local
+    seed: int
+    start: date
+    slots: tuple[StoredSlot, ...]
+    replaced: float | None = None  # when a newer plan replaced it (UTC Unix seconds); it is then never run
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def done(self) -> tuple[StoredSlot, ...]:
+        return tuple(s for s in self.slots if s.status is SlotStatus.DONE)
+
+    @property
+    def missed(self) -> tuple[StoredSlot, ...]:
+        return tuple(s for s in self.slots if s.status is SlotStatus.MISSED)
+
+    @property
+    def open(self) -> tuple[StoredSlot, ...]:
+        return tuple(s for s in self.slots if s.status in (SlotStatus.PENDING, SlotStatus.FAILED))
+
+
+class Plan(Protocol):
+    """The terms of the contract the rules read (``[plan]``; ``netwatch.config.records.PlanConfig`` is one).
+    Speeds are Mbit/s, 0 when the contract does not state them."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def monthly_fee(self) -> float: ...
+    @property
+    def download_mbps(self) -> float: ...
+    @property
+    def upload_mbps(self) -> float: ...
+    @property
+    def minimum_download_mbps(self) -> float: ...
+    @property
+    def minimum_upload_mbps(self) -> float: ...
+    @property
+    def normal_download_mbps(self) -> float: ...
+    @property
+    def normal_upload_mbps(self) -> float: ...
+    @property
+    def typical_download_mbps(self) -> float: ...
+    @property
+    def typical_upload_mbps(self) -> float: ...
+    @property
+    def typical_latency_ms(self) -> float: ...

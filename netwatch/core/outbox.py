@@ -1,9 +1,9 @@
 """The outbox's records and its retry rule: one entry per message and channel, retried with capped backoff.
 
-Owns ``OutboxEntry`` (a row of the store's ``outbox`` table, see ``netwatch.adapters.store.outbox``), the ``Backoff``
-rule (the first retry after ``first`` seconds, each next one ``factor`` times later, never more than ``cap``
-apart; an entry older than ``give_up`` is not retried any more) and how an entry's state reads. Pure: every
-instant is passed in. Attempts are only made while the line is up, so time spent down never uses up retries.
+Owns the ``Backoff`` rule (the first retry after ``first`` seconds, each next one ``factor`` times later, never more
+than ``cap`` apart; an entry older than ``give_up`` is not retried any more) and how an entry's state reads
+(``entry_state``; the record is ``netwatch.core.model.OutboxEntry``). Pure: every instant is passed in. Attempts are
+only made while the line is up, so time spent down never uses up retries.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from netwatch.core.model import OutboxEntry
 from netwatch.core.text import local
-from netwatch.report.message import Message
 
 
 @dataclass(frozen=True)
@@ -32,33 +32,11 @@ class Backoff:
         return None if following - created > self.give_up else following
 
 
-@dataclass(frozen=True)
-class OutboxEntry:
-    """One message for one channel. ``channel`` is the channel's id (a hash: the store never holds a URL with
-    its secrets), ``label`` how it is shown. ``next_at`` is the earliest next attempt while pending."""
-
-    id: int
-    key: str
-    channel: str
-    label: str
-    created: float
-    message: Message
-    attempts: int = 0
-    next_at: float = 0.0
-    error: str = ""  # the last failure; "" once sent
-    error_at: float | None = None
-    sent_at: float | None = None
-    given_up_at: float | None = None
-
-    @property
-    def pending(self) -> bool:
-        return self.sent_at is None and self.given_up_at is None
-
-    def state(self, zone: ZoneInfo) -> str:
-        """'sent 2026-03-24 12:38:02 GMT (1 attempt)', 'pending, next attempt not before ...' or 'given up ...'."""
-        tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
-        if self.sent_at is not None:
-            return f"sent {local(self.sent_at, zone)} ({tries})"
-        if self.given_up_at is not None:
-            return f"given up {local(self.given_up_at, zone)} after {tries}"
-        return f"pending, next attempt not before {local(self.next_at, zone)} ({tries} so far)"
+def entry_state(entry: OutboxEntry, zone: ZoneInfo) -> str:
+    """'sent 2026-03-24 12:38:02 GMT (1 attempt)', 'pending, next attempt not before ...' or 'given up ...'."""
+    tries = f"{entry.attempts} attempt{'s' if entry.attempts != 1 else ''}"
+    if entry.sent_at is not None:
+        return f"sent {local(entry.sent_at, zone)} ({tries})"
+    if entry.given_up_at is not None:
+        return f"given up {local(entry.given_up_at, zone)} after {tries}"
+    return f"pending, next attempt not before {local(entry.next_at, zone)} ({tries} so far)"

@@ -12,7 +12,7 @@ from typing import Any
 
 from netwatch.core.campaign import DISCLAIMER, planner, progress
 from netwatch.core.campaign.evaluate import Criterion, DayFigures, Direction, Evaluation
-from netwatch.core.campaign.progress import Campaign, SlotStatus, StoredSlot
+from netwatch.core.model import Campaign, SlotStatus, StoredSlot
 
 
 def _figures(down: float | None, up: float | None) -> str:
@@ -78,7 +78,9 @@ def status_line(campaign: Campaign, now: float, hint: bool = True) -> str:
         state = " due now"
     else:
         state = "" if action.until == slot.planned else f" at {progress.when(action.until, campaign.zone)}"
-    return f"{head}; next: {campaign.label(slot)}{state}" + (" (needs `netwatch campaign run`)" if hint else "")
+    return f"{head}; next: {progress.label(campaign, slot)}{state}" + (
+        " (needs `netwatch campaign run`)" if hint else ""
+    )
 
 
 def _verdict(c: Criterion) -> str:

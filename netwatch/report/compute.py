@@ -28,8 +28,8 @@ from netwatch.report.tickets import NO_CLAIMS, ClaimFigures
 from netwatch.report.witness import NO_WITNESS, WitnessFigures
 
 if TYPE_CHECKING:
-    from netwatch.adapters.probes.speed.result import SpeedResult
     from netwatch.config import CostConfig, DetectConfig, PlanConfig, ProbeConfig
+    from netwatch.core.model import SpeedResult
 
 __all__ = [
     "CLOCK",

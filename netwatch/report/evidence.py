@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from netwatch.adapters.probes.traceroute import summary
-from netwatch.core.clock import ClockEvent, EventKind
-from netwatch.core.model import Incident, StoredTrace
+from netwatch.core.model import ClockEvent, EventKind, Incident, StoredTrace
 
 # What each kind of clock event means for the figures, for the method section.
 CLOCK_MEANING = {

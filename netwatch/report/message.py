@@ -9,15 +9,11 @@ the money from ``report.money``, never recomputed here.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch.config import CostConfig, NotifyConfig
-from netwatch.core.model import Cause, Incident, Kind
+from netwatch.core.model import Cause, Incident, Kind, Message
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, utc
 from netwatch.report.compute import Report, iso_local, iso_utc, to_json
@@ -48,39 +44,6 @@ _HEADLINES: dict[Kind, tuple[str, str]] = {  # (title, body) of a closed inciden
     Kind.DEGRADED: ("Degraded line for {d}", "The internet line is no longer degraded: it was degraded for {d}."),
     Kind.SLOW: ("Slow speed for {d}", "Speed tests are back to normal: they were slow for {d}."),
 }
-
-
-@dataclass(frozen=True)
-class Message:
-    """One notification. ``key`` identifies the event ("outage 2026-03-24T12:25:00.000Z"); ``event`` is one of
-    EVENTS; ``data`` holds the facts as JSON-ready values (what a local command receives beside the texts)."""
-
-    key: str
-    event: str
-    title: str
-    text: str
-    markdown: str
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    def payload(self) -> dict[str, Any]:
-        """The JSON document a local command reads on its stdin."""
-        return {
-            "key": self.key,
-            "event": self.event,
-            "title": self.title,
-            "text": self.text,
-            "markdown": self.markdown,
-            **self.data,
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.payload(), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> Message:
-        doc = json.loads(text)
-        head = {name: doc.pop(name) for name in ("key", "event", "title", "text", "markdown")}
-        return cls(**head, data=doc)
 
 
 def wanted(inc: Incident, cfg: NotifyConfig) -> bool:

@@ -19,8 +19,8 @@ from netwatch.core.schedule import BusinessHours
 
 if TYPE_CHECKING:
     from netwatch.core.campaign.evaluate import Evaluation
-    from netwatch.core.campaign.progress import Campaign
     from netwatch.core.claims.model import Claims
+    from netwatch.core.model import Campaign
 
 __all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "TicketFigures", "relevant", "ticket_figures"]
 

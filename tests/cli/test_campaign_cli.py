@@ -22,10 +22,10 @@ import pytest
 from click.testing import CliRunner
 
 from netwatch import config
-from netwatch.adapters.probes.speed import SpeedResult
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
-from netwatch.core.campaign import DISCLAIMER, planner
+from netwatch.core.campaign import DISCLAIMER, planner, progress
+from netwatch.core.model import Schedule, Slot, SpeedResult
 
 SERVER = Path(__file__).parents[1] / "integration" / "speed_http_server.py"
 
@@ -108,8 +108,8 @@ def almost_done(store_path: Path, zone_name: str, now: float) -> int:
         base = datetime.combine(today - timedelta(days=back), datetime.min.time(), tzinfo=zone).timestamp()
         times += [base + 9 * 3600 + 600 * i for i in range(5)] + [base + 15 * 3600 + 600 * i for i in range(5)]
     times += today_times
-    slots = tuple(planner.Slot(i, planner.local_day(t, zone), t) for i, t in enumerate(times))
-    schedule = planner.Schedule(zone_name, planner.DEFAULT_WINDOW, slots)
+    slots = tuple(Slot(i, planner.local_day(t, zone), t) for i, t in enumerate(times))
+    schedule = Schedule(zone_name, planner.DEFAULT_WINDOW, slots)
     assert planner.violations(schedule) == []
     with Store.open(store_path) as store:
         old = store.campaign()
@@ -208,10 +208,10 @@ def test_a_run_that_can_no_longer_follow_the_procedure_says_so(setup: tuple[Path
     now = time.time()
     schedule = planner.plan(planner.local_day(now, ZoneInfo(zone)), zone, planner.DEFAULT_WINDOW, random.Random(3))
     # The same plan, moved three days back: its first slot was missed while the machine was off.
-    moved = planner.Schedule(
+    moved = Schedule(
         zone,
         schedule.window,
-        tuple(planner.Slot(s.index, s.day - timedelta(days=3), s.at - 3 * 86400) for s in schedule.slots),
+        tuple(Slot(s.index, s.day - timedelta(days=3), s.at - 3 * 86400) for s in schedule.slots),
     )
     with Store.open(store) as s:
         made = s.plan_campaign(moved, 3, moved.slots[0].day, now - 4 * 86400)
@@ -219,7 +219,7 @@ def test_a_run_that_can_no_longer_follow_the_procedure_says_so(setup: tuple[Path
     assert campaign is not None
     code, out, err = invoke("campaign", "run", "--config", str(cfg))
     assert code == ExitCode.CAMPAIGN
-    label = campaign.label(campaign.slots[0])
+    label = progress.label(campaign, campaign.slots[0])
     assert out.splitlines()[1].startswith(f"{label} missed: measuring it ")
     assert err.startswith(f"netwatch: campaign {made} can no longer follow the procedure: {label} was missed: ")
     assert err.endswith("; plan a new one with `netwatch campaign plan --replace`\n")

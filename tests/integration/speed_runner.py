@@ -14,7 +14,8 @@ import threading
 import time
 from types import FrameType
 
-from netwatch.adapters.probes.speed import SpeedResult, make_backend, run_with_fallback
+from netwatch.adapters.probes.speed import make_backend, run_with_fallback
+from netwatch.core.model import SpeedResult
 
 
 def main(argv: list[str]) -> int:

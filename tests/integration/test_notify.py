@@ -31,9 +31,9 @@ from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.notify import NotifyTask
 from netwatch.app.daemon.writer import Writer
 from netwatch.cli import ExitCode, main
-from netwatch.core.model import Cause, Incident, Kind
-from netwatch.core.outbox import Backoff, OutboxEntry
-from netwatch.report.message import Message, incident_message
+from netwatch.core.model import Cause, Incident, Kind, Message, OutboxEntry
+from netwatch.core.outbox import Backoff
+from netwatch.report.message import incident_message
 
 from .notify_receiver import Receiver, free_port
 

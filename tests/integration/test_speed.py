@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from netwatch.adapters.probes.speed import SpeedResult
+from netwatch.core.model import SpeedResult
 from tests.support import unavailable
 
 from .netns_isp import HOME, Isp

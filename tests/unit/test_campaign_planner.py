@@ -13,7 +13,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from netwatch.core.campaign import planner
-from netwatch.core.campaign.planner import Schedule, Slot, Window, check, plan, violations
+from netwatch.core.campaign.planner import check, parse_window, plan, violations
+from netwatch.core.model import Schedule, Slot, Window
 from netwatch.errors import CampaignError
 
 ZONES = (
@@ -109,7 +110,7 @@ def test_the_same_seed_gives_the_same_plan() -> None:
 
 def test_a_day_whose_window_dst_makes_too_short_is_skipped() -> None:
     # 01:00-04:40 holds exactly 3 h 40 min, except on 2026-03-29 (spring forward): 2 h 40 min of real time.
-    schedule = plan(date(2026, 3, 27), "Europe/Berlin", Window.parse("01:00-04:40"), random.Random(0))
+    schedule = plan(date(2026, 3, 27), "Europe/Berlin", parse_window("01:00-04:40"), random.Random(0))
     assert schedule.days == (date(2026, 3, 27), date(2026, 3, 30), date(2026, 4, 1))
 
 
@@ -145,12 +146,12 @@ def test_no_three_days_within_fourteen_is_an_error() -> None:
 )
 def test_window_errors(text: str, message: str) -> None:
     with pytest.raises(CampaignError) as err:
-        Window.parse(text)
+        parse_window(text)
     assert str(err.value) == message
 
 
 def test_window_parse_accepts_the_shortest_window() -> None:
-    assert str(Window.parse(" 08:00 - 11:40 ")) == "08:00-11:40"
+    assert str(parse_window(" 08:00 - 11:40 ")) == "08:00-11:40"
 
 
 # --- hand-made schedules -------------------------------------------------------------------------------------

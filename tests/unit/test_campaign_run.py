@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 
 from netwatch.adapters import locks as speedlock
-from netwatch.adapters.probes.speed import CANCELLED, SpeedResult
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app import campaign as runner
 from netwatch.core.campaign import planner, progress
-from netwatch.core.campaign.progress import SlotStatus
+from netwatch.core.model import CANCELLED, Campaign, SlotStatus, SpeedResult
 from netwatch.errors import CampaignError
 
 ZONE = "Europe/Berlin"
@@ -85,7 +84,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
 
 
-def planned(store: Store) -> progress.Campaign:
+def planned(store: Store) -> Campaign:
     schedule = planner.plan(START, ZONE, planner.DEFAULT_WINDOW, random.Random(7))
     made = store.plan_campaign(schedule, 7, START, schedule.slots[0].at - 86400)
     campaign = store.campaign(made)
@@ -93,9 +92,7 @@ def planned(store: Store) -> progress.Campaign:
     return campaign
 
 
-def go(
-    store: Store, campaign: progress.Campaign, clock: FakeClock, backend: FakeBackend
-) -> tuple[runner.Finished, list[str]]:
+def go(store: Store, campaign: Campaign, clock: FakeClock, backend: FakeBackend) -> tuple[runner.Finished, list[str]]:
     lines: list[str] = []
     cancel = threading.Event()
     lock = speedlock.lock_path(store.path)
@@ -110,10 +107,10 @@ def test_every_slot_is_measured_at_its_time_and_chained(store: Store) -> None:
     after = store.campaign()
     assert after is not None and len(after.done) == 30
     assert all(s.result is not None and s.result.at == s.planned for s in after.slots)
-    assert planner.check([m.at for m in after.measurements()], ZONE) == []
+    assert planner.check([m.at for m in progress.measurements(after)], ZONE) == []
     first = campaign.slots[0]
-    assert lines[0] == f"next: {campaign.label(first)}, in 1 h"
-    assert lines[1] == f"{campaign.label(first)}: speed test via fake: 91.0/38.5 Mbit/s"
+    assert lines[0] == f"next: {progress.label(campaign, first)}, in 1 h"
+    assert lines[1] == f"{progress.label(campaign, first)}: speed test via fake: 91.0/38.5 Mbit/s"
     assert lines[-1] == f"campaign {campaign.id} complete: 30 measurements; see `netwatch campaign evaluate`"
     check = store.verify()
     assert check.ok, check.breaks
@@ -130,7 +127,7 @@ def test_a_stopped_run_resumes_where_it_stopped(store: Store) -> None:
     clock.stop_at = None
     done, lines = go(store, campaign, clock, backend)
     assert done.outcome is runner.Outcome.COMPLETE and backend.runs == 30
-    assert lines[0].startswith(f"{campaign.label(campaign.slots[12])}: speed test via fake: ")
+    assert lines[0].startswith(f"{progress.label(campaign, campaign.slots[12])}: speed test via fake: ")
 
 
 def test_a_machine_that_was_off_misses_a_slot_and_the_campaign_says_why(store: Store) -> None:
@@ -143,9 +140,9 @@ def test_a_machine_that_was_off_misses_a_slot_and_the_campaign_says_why(store: S
     done, lines = go(store, campaign, clock, backend)
     assert done.outcome is runner.Outcome.BROKEN
     late = planner.span(slots[10].planned - 60 - slots[5].planned)
-    missed = f"{campaign.label(slots[5])} missed: measuring it {late} late would break the procedure ("
+    missed = f"{progress.label(campaign, slots[5])} missed: measuring it {late} late would break the procedure ("
     assert lines[0].startswith(missed)
-    assert done.reasons[0].startswith(f"{campaign.label(slots[5])} was missed: measuring it {late} late")
+    assert done.reasons[0].startswith(f"{progress.label(campaign, slots[5])} was missed: measuring it {late} late")
     first_day = planner.local_day(slots[0].planned, campaign.zone)
     assert done.reasons[1:] == (
         "29 measurements; the procedure needs 30 (10 on each of 3 days)",
@@ -164,7 +161,7 @@ def test_a_late_start_is_still_measured_when_the_rules_allow_it(store: Store) ->
     clock = FakeClock(first.planned + 90, stop_at=first.planned + 100)
     backend = FakeBackend(clock)
     _, lines = go(store, campaign, clock, backend)
-    assert lines[0] == f"{campaign.label(first)} (1 min 30 s late): speed test via fake: 91.0/38.5 Mbit/s"
+    assert lines[0] == f"{progress.label(campaign, first)} (1 min 30 s late): speed test via fake: 91.0/38.5 Mbit/s"
     assert store.campaign().slots[0].status is SlotStatus.DONE  # type: ignore[union-attr]
 
 
@@ -184,7 +181,7 @@ def test_three_failed_tests_give_the_slot_up(store: Store) -> None:
     campaign = planned(store)
     clock = FakeClock(campaign.slots[0].planned)
     done, lines = go(store, campaign, clock, FakeBackend(clock, failures=3))
-    label = campaign.label(campaign.slots[0])
+    label = progress.label(campaign, campaign.slots[0])
     retry = progress.when(campaign.slots[0].planned + 300, campaign.zone)
     assert lines == [
         f"{label}: speed test via fake failed: server unreachable; tried again in 5 min",
@@ -253,7 +250,7 @@ def test_a_run_whose_slot_another_process_measured_stops_without_measuring_it_ag
     with pytest.raises(CampaignError) as err:
         go(store, campaign, clock, backend)
     assert str(err.value) == (
-        f"{campaign.label(first)} changed in the store while this run waited (now done, 1 attempts): another "
+        f"{progress.label(campaign, first)} changed in the store while this run waited (now done, 1 attempts): another "
         "process runs this campaign; stop it, then run `netwatch campaign run` again"
     )
     after = store.campaign(campaign.id)

@@ -9,13 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.adapters.probes.speed.result import SpeedResult
 from netwatch.adapters.store import Store, chain
 from netwatch.adapters.store import sqlite as store_sqlite
 from netwatch.adapters.store.verify import Verification
 from netwatch.adapters.store.verify import _entries_hash as entries_hash
-from netwatch.core.clock import ClockEvent, EventKind
-from netwatch.core.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
+from netwatch.core.model import (
+    Cause,
+    ClockEvent,
+    EventKind,
+    Hop,
+    Incident,
+    Kind,
+    Role,
+    Round,
+    Sample,
+    SpeedResult,
+    StoredTrace,
+    Target,
+    Trace,
+)
 from netwatch.errors import StoreError
 
 GW = Target(Role.GATEWAY, "192.168.1.1")

@@ -19,8 +19,8 @@ import pytest
 from netwatch import config
 from netwatch.adapters.store import Store
 from netwatch.app.daemon.loop import Daemon
-from netwatch.core.clock import EventKind, Reading
-from netwatch.core.model import Kind, Sample, Target
+from netwatch.core.clock import Reading
+from netwatch.core.model import EventKind, Kind, Sample, Target
 
 INTERVAL = 0.05
 ANCHORS = ("192.0.2.1", "198.51.100.1", "203.0.113.1")  # never contacted: the probe is fake

@@ -12,11 +12,11 @@ from netwatch import config
 from netwatch.app.daemon import digest
 from netwatch.config import CostConfig, NotifyConfig
 from netwatch.config import toml as tomlout
-from netwatch.core.model import Cause, Coverage, Incident, Kind
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Message
 from netwatch.core.outbox import Backoff
 from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import Period, compute, to_json
-from netwatch.report.message import Message, digest_message, incident_message, message_for_test, wanted
+from netwatch.report.message import digest_message, incident_message, message_for_test, wanted
 
 LONDON = ZoneInfo("Europe/London")
 OFFICE = BusinessHours.from_config(

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from netwatch.adapters.store import migrations
 from netwatch.adapters.store.sqlite import Store
-from netwatch.core.outbox import Backoff
-from netwatch.report.message import Message
+from netwatch.core.model import Message
+from netwatch.core.outbox import Backoff, entry_state
 
 UTC = ZoneInfo("UTC")
 CHANNELS = [("apprise:aaaa", "ntfy://ntfy.example.test/topic"), ("command:bbbb", "command /usr/bin/alert")]
@@ -62,7 +62,7 @@ def test_due_entries_and_the_outcome_of_attempts(tmp_path: Path) -> None:
         assert store.next_notification_at(ids) == 131.0
     sent = by_key[("outage A", "apprise:aaaa")]
     assert (sent.sent_at, sent.attempts, sent.error, sent.pending) == (121.0, 1, "", False)
-    assert sent.state(UTC) == "sent 1970-01-01 00:02:01 UTC (1 attempt)"
+    assert entry_state(sent, UTC) == "sent 1970-01-01 00:02:01 UTC (1 attempt)"
     retried = by_key[("outage A", "command:bbbb")]
     assert (retried.attempts, retried.next_at, retried.error, retried.error_at) == (
         1,
@@ -70,10 +70,10 @@ def test_due_entries_and_the_outcome_of_attempts(tmp_path: Path) -> None:
         "command /usr/bin/alert: exited 1",
         121.0,
     )
-    assert retried.state(UTC) == "pending, next attempt not before 1970-01-01 00:02:11 UTC (1 attempt so far)"
+    assert entry_state(retried, UTC) == "pending, next attempt not before 1970-01-01 00:02:11 UTC (1 attempt so far)"
     given_up = by_key[("outage B", "apprise:aaaa")]  # 260 + 10 is more than 100 s after it was queued at 150
     assert (given_up.given_up_at, given_up.pending, given_up.error) == (260.0, False, "ntfy: 503")
-    assert given_up.state(UTC) == "given up 1970-01-01 00:04:20 UTC after 1 attempt"
+    assert entry_state(given_up, UTC) == "given up 1970-01-01 00:04:20 UTC after 1 attempt"
 
 
 def test_a_version_3_store_gains_the_outbox(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netwatch.adapters.probes.speed.result import CANCELLED, failure
+from netwatch.adapters.probes.speed.result import failure
 from netwatch.config import PlanConfig
-from netwatch.core.model import SpeedResult
+from netwatch.core.model import CANCELLED, SpeedResult
 from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import Period, compute, to_json
 from netwatch.report.speed import EVENING_PEAK, NO_SPEED, Percentiles, percentile, speed_figures

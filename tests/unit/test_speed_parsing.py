@@ -17,20 +17,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netwatch.adapters.probes.speed import (
-    CANCELLED,
-    SpeedResult,
-    make_backend,
-    options_of,
-    run_with_fallback,
-    unavailable,
-)
+from netwatch.adapters.probes.speed import make_backend, options_of, run_with_fallback, unavailable
 from netwatch.adapters.probes.speed._transfer import Url
 from netwatch.adapters.probes.speed.http import CLOUDFLARE_DOWN, HttpBackend, _jitter
 from netwatch.adapters.probes.speed.iperf3 import Iperf3Backend, parse_iperf3
 from netwatch.adapters.probes.speed.ookla import OoklaBackend, parse_errors, parse_ookla, parse_version
 from netwatch.adapters.probes.speed.result import RAW_LIMIT, clip_raw, failure
 from netwatch.adapters.probes.speed.speedtest_cli import MISSING, SpeedtestCliBackend, map_worker_output
+from netwatch.core.model import CANCELLED, SpeedResult
 from netwatch.errors import ConfigError
 
 DATA = Path(__file__).parent / "data" / "speed"

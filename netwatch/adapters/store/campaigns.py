@@ -15,10 +15,8 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import date
 
-from netwatch.adapters.probes.speed.result import SpeedResult
 from netwatch.adapters.store import chain, codec, speed
-from netwatch.core.campaign.planner import Schedule
-from netwatch.core.campaign.progress import Campaign, SlotStatus, StoredSlot
+from netwatch.core.model import Campaign, Schedule, SlotStatus, SpeedResult, StoredSlot
 
 chain.EXTRA_BODIES["campaign"] = (
     "campaigns",

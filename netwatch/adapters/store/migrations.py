@@ -144,7 +144,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE clock_events (
         id INTEGER PRIMARY KEY,
         at_ms INTEGER NOT NULL,
-        kind TEXT NOT NULL,  -- step, unsynced, behind, synced, unverified (netwatch.core.clock.EventKind)
+        kind TEXT NOT NULL,  -- step, unsynced, behind, synced, unverified (netwatch.core.model.EventKind)
         step_ms INTEGER NOT NULL,  -- the jump, or the re-timing applied
         rounds INTEGER NOT NULL DEFAULT 0,  -- synced: how many rounds were re-timed
         detail TEXT NOT NULL

@@ -14,8 +14,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from netwatch.adapters.store import codec
-from netwatch.core.outbox import OutboxEntry
-from netwatch.report.message import Message
+from netwatch.core.model import Message, OutboxEntry
 
 _COLUMNS = "id, key, channel, label, created_ms, message, attempts, next_ms, error, error_ms, sent_ms, given_up_ms"
 _PENDING = "sent_ms IS NULL AND given_up_ms IS NULL"

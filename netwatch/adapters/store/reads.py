@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 
 from netwatch.adapters.store import chain, codec, exports, migrations, speed, tickets, timeline, traces
 from netwatch.adapters.store import verify as checks
-from netwatch.core.clock import ClockEvent, EventKind
 from netwatch.core.model import (
+    ClockEvent,
     Coverage,
+    EventKind,
     ExportIncident,
     ExportState,
     Incident,

@@ -18,8 +18,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from netwatch.adapters.probes.speed.result import SpeedResult
 from netwatch.adapters.store import codec
+from netwatch.core.model import SpeedResult
 
 _COLUMNS = (
     "at_ms, backend, tool, tool_version, server, server_id, result_url, download_mbps, upload_mbps, latency_ms,"

@@ -40,13 +40,22 @@ from netwatch.adapters.store import (
     traces,
 )
 from netwatch.adapters.store.reads import INCIDENT_COLUMNS, SESSION_END, Reads
-from netwatch.core.campaign.planner import Schedule
-from netwatch.core.campaign.progress import Campaign
-from netwatch.core.clock import ClockEvent
-from netwatch.core.model import ExportState, Incident, Kind, Round, SpeedResult, StoredTrace, Target, Ticket
-from netwatch.core.outbox import OutboxEntry
+from netwatch.core.model import (
+    Campaign,
+    ClockEvent,
+    ExportState,
+    Incident,
+    Kind,
+    Message,
+    OutboxEntry,
+    Round,
+    Schedule,
+    SpeedResult,
+    StoredTrace,
+    Target,
+    Ticket,
+)
 from netwatch.errors import StoreError
-from netwatch.report.message import Message
 
 log = logging.getLogger("netwatch.adapters.store")
 T = TypeVar("T")

@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from netwatch.adapters.store import chain, codec, retention, rollups
-from netwatch.core.clock import ClockEvent
+from netwatch.core.model import ClockEvent
 
 
 @dataclass(frozen=True)

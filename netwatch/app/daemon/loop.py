@@ -25,6 +25,8 @@ from collections.abc import Coroutine
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from netwatch.adapters.clock import SystemClock
+from netwatch.adapters.clock import policy as clock_policy
 from netwatch.adapters.probes.dns import DnsProber
 from netwatch.adapters.probes.icmp import IcmpProber, choose_mode
 from netwatch.adapters.probes.protocols import EchoProbe, NameProbe
@@ -38,7 +40,7 @@ from netwatch.app.daemon.writer import Stopped, Writer, exclusive_lock, until_st
 from netwatch.config import Config
 from netwatch.core import clock as clocks
 from netwatch.core import detect
-from netwatch.core.model import Incident, Kind, Round, Sample, Target
+from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Round, Sample, Target
 from netwatch.core.text import duration, utc
 from netwatch.errors import StoreError
 
@@ -75,13 +77,13 @@ class Daemon:
         self.stop = stop
         self._probes = probes
         self.service = Supervision(notifier or Notifier(), config)
-        self.clock: clocks.Clock = clock if clock is not None else clocks.SystemClock()
-        self.policy = clocks.policy(config.clock.sync)
+        self.clock: clocks.Clock = clock if clock is not None else SystemClock()
+        self.policy = clock_policy(config.clock.sync)
         self.clock_state = clocks.State()
         # Set while the wall clock is trusted; the exporter waits for it, so that replicas never get the
         # provisional times of rounds taken before the clock was synchronised.
         self.clock_ready = threading.Event()
-        self._clock_events: list[clocks.ClockEvent] = []
+        self._clock_events: list[ClockEvent] = []
         self.rules = detect.Rules(
             confirm=config.detect.confirm,
             window=config.detect.window,
@@ -185,7 +187,7 @@ class Daemon:
         await asyncio.wrap_future(writer.submit(begin))
         for event in events:
             # A trusted clock that nothing could check is a note; an untrusted one changes how rounds are timed.
-            level = logging.INFO if event.kind is clocks.EventKind.UNVERIFIED else logging.WARNING
+            level = logging.INFO if event.kind is EventKind.UNVERIFIED else logging.WARNING
             log.log(level, "clock: %s", event.detail)
             writer.submit(store.record_clock, event)
         if not provisional:
@@ -195,8 +197,8 @@ class Daemon:
                 writer.submit(store.retime, self.clock.boot_id(), reading.wall - reading.mono)
             )
             if retimed is not None and retimed.spans:
-                event = clocks.ClockEvent(
-                    clocks.EventKind.SYNCED,
+                event = ClockEvent(
+                    EventKind.SYNCED,
                     stamp,
                     0.0,
                     f"the clock is synchronised: {retimed.rounds} rounds of an earlier run in this boot, timed before"
@@ -356,7 +358,7 @@ class Daemon:
             self._last_probe_errors = errors
         return Round(at=at, samples=samples, mono=reading.mono)
 
-    def _split_at_clock_step(self, rnd: Round, event: clocks.ClockEvent, writer: Writer) -> None:
+    def _split_at_clock_step(self, rnd: Round, event: ClockEvent, writer: Writer) -> None:
         """A wall-clock step of a trusted clock (someone set it, or NTP corrected a drift) must not become a fake
         outage or a negative duration: close what is open at the last round before the step and start a new
         coverage session after it."""
@@ -383,7 +385,7 @@ class Daemon:
         writer.submit(store.record_clock, event)
         self.clock_steps += 1
 
-    def _synchronised(self, event: clocks.ClockEvent, writer: Writer) -> None:
+    def _synchronised(self, event: ClockEvent, writer: Writer) -> None:
         """The clock is synchronised: every provisional stamp of this boot moves by the re-timing (in the store,
         and in what the detector and the speed tests hold), and the exporter may go on."""
         delta = event.step
@@ -424,9 +426,9 @@ class Daemon:
     def _handle(self, rnd: Round, writer: Writer, privileged: bool) -> None:
         noticed, self._clock_events = self._clock_events, []
         for clock_event in noticed:
-            if clock_event.kind is clocks.EventKind.STEP:
+            if clock_event.kind is EventKind.STEP:
                 self._split_at_clock_step(rnd, clock_event, writer)
-            elif clock_event.kind is clocks.EventKind.SYNCED:
+            elif clock_event.kind is EventKind.SYNCED:
                 self._synchronised(clock_event, writer)
             else:
                 writer.submit(writer.store.record_clock, clock_event)

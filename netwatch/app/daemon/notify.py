@@ -25,12 +25,12 @@ from netwatch.adapters.notify import Channel, NotifyError, build
 from netwatch.app.daemon import digest
 from netwatch.app.daemon.writer import Stopped, in_daemon_thread, until_stopped
 from netwatch.config import Config
-from netwatch.core.model import Incident
-from netwatch.core.outbox import Backoff, OutboxEntry
+from netwatch.core.model import Incident, Message, OutboxEntry
+from netwatch.core.outbox import Backoff
 from netwatch.core.text import local
 from netwatch.errors import NetwatchError
 from netwatch.report.compute import compute
-from netwatch.report.message import Message, digest_key, digest_message, incident_message, wanted
+from netwatch.report.message import digest_key, digest_message, incident_message, wanted
 
 if TYPE_CHECKING:
     from netwatch.app.daemon.writer import Writer

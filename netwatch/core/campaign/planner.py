@@ -16,10 +16,10 @@ import math
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from netwatch.core.model import Schedule, Slot, Window
 from netwatch.errors import CampaignError
 
 MEASUREMENTS = 30
@@ -44,57 +44,26 @@ def span(seconds: float) -> str:
     return sign + (" ".join(parts) or "0 s")
 
 
-@dataclass(frozen=True)
-class Window:
-    """The local time of day measurements may start in, the same every day: ``start`` < ``end``."""
-
-    start: time
-    end: time
-
-    @classmethod
-    def parse(cls, text: str) -> Window:
-        """``HH:MM-HH:MM``; raises CampaignError saying what is wrong and the fix."""
-        match = _WINDOW.fullmatch(text)
-        hint = "give it as HH:MM-HH:MM in local time, e.g. 08:00-22:00"
-        if match is None:
-            raise CampaignError(f"--window {text!r} is not a time range: {hint}")
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-            raise CampaignError(f"--window {text!r} has a time that does not exist (24:00 and later): {hint}")
-        window = cls(time(h1, m1), time(h2, m2))
-        length = (h2 * 60 + m2 - h1 * 60 - m1) * 60
-        if length < DAY_NEEDS_S:
-            raise CampaignError(
-                f"--window {window} is {span(max(0, length))} long; 10 measurements a day need at least "
-                f"{span(DAY_NEEDS_S)} (5 minutes apart, 3 hours between the 5th and the 6th): widen --window"
-            )
-        return window
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
-
-
 DEFAULT_WINDOW = Window(time(8, 0), time(22, 0))
 
 
-@dataclass(frozen=True)
-class Slot:
-    """One planned measurement: ``index`` 0-29, its local calendar ``day``, its start ``at`` (UTC Unix seconds)."""
-
-    index: int
-    day: date
-    at: float
-
-
-@dataclass(frozen=True)
-class Schedule:
-    timezone: str
-    window: Window
-    slots: tuple[Slot, ...]
-
-    @property
-    def days(self) -> tuple[date, ...]:
-        return tuple(sorted({s.day for s in self.slots}))
+def parse_window(text: str) -> Window:
+    """``HH:MM-HH:MM``; raises CampaignError saying what is wrong and the fix."""
+    match = _WINDOW.fullmatch(text)
+    hint = "give it as HH:MM-HH:MM in local time, e.g. 08:00-22:00"
+    if match is None:
+        raise CampaignError(f"--window {text!r} is not a time range: {hint}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise CampaignError(f"--window {text!r} has a time that does not exist (24:00 and later): {hint}")
+    window = Window(time(h1, m1), time(h2, m2))
+    length = (h2 * 60 + m2 - h1 * 60 - m1) * 60
+    if length < DAY_NEEDS_S:
+        raise CampaignError(
+            f"--window {window} is {span(max(0, length))} long; 10 measurements a day need at least "
+            f"{span(DAY_NEEDS_S)} (5 minutes apart, 3 hours between the 5th and the 6th): widen --window"
+        )
+    return window
 
 
 def local_day(at: float, zone: ZoneInfo) -> date:

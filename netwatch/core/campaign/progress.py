@@ -1,95 +1,45 @@
 """A campaign as stored, and what its run does next: wait, measure, give a slot up, or stop.
 
-Owns ``Campaign`` and ``StoredSlot`` (the records ``netwatch.adapters.store.campaigns`` reads and writes) and
-``decide``: given the campaign and "now", the next action. A slot is measured at its planned instant, or later when the
-previous measurement started late (the gaps are kept from the actual starts) or its test failed (retried 5
-minutes after the failed start, up to ``MAX_ATTEMPTS``); it is measured late only when the measurements done,
-this one now and the slots still planned (pushed back as far as the gaps need) would together follow the
-procedure (``planner.check``), else it is missed, and a missed slot means the procedure can no longer be met.
-Pure: "now" comes from the caller.
+Owns what a stored ``Campaign`` (a record of ``netwatch.core.model``) says: its measurements, its slots' labels, its
+evaluation, and ``decide``: given the campaign and "now", the next action. A slot is measured at its planned
+instant, or later when the previous measurement started late (the gaps are kept from the actual starts) or its test
+failed (retried 5 minutes after the failed start, up to ``MAX_ATTEMPTS``); it is measured late only when the
+measurements done, this one now and the slots still planned (pushed back as far as the gaps need) would together
+follow the procedure (``planner.check``), else it is missed, and a missed slot means the procedure can no longer be
+met. Pure: "now" comes from the caller.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from enum import StrEnum
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from netwatch.adapters.probes.speed.result import SpeedResult
 from netwatch.core.campaign import planner
 from netwatch.core.campaign.evaluate import Contract, Evaluation, Measurement, evaluate
-
-if TYPE_CHECKING:
-    from netwatch.config.records import PlanConfig
+from netwatch.core.model import Campaign, Plan, SlotStatus, StoredSlot
 
 MAX_ATTEMPTS = 3  # failed tests per slot before it is given up
 RETRY_S = planner.MIN_GAP_S
 
 
-class SlotStatus(StrEnum):
-    PENDING = "pending"
-    DONE = "done"  # measured: ``result`` is the counted measurement
-    FAILED = "failed"  # the last attempt failed; retried while attempts are left
-    MISSED = "missed"  # given up: ``detail`` says why
+def measurements(campaign: Campaign) -> list[Measurement]:
+    """The counted measurements, with their local calendar day."""
+    return [
+        Measurement(planner.local_day(r.at, campaign.zone), r.at, r.download_mbps, r.upload_mbps)
+        for r in (s.result for s in campaign.done)
+        if r is not None
+    ]
 
 
-@dataclass(frozen=True)
-class StoredSlot:
-    id: int
-    index: int  # 0-29
-    planned: float  # UTC Unix seconds
-    status: SlotStatus
-    attempts: int
-    detail: str
-    result: SpeedResult | None  # the last attempt linked to the slot (the measurement when done)
+def label(campaign: Campaign, slot: StoredSlot) -> str:
+    """ "slot 5/30 (Mon 2026-05-04 11:40)": the slot's number and planned local time."""
+    return f"slot {slot.index + 1}/{len(campaign.slots)} ({when(slot.planned, campaign.zone)})"
 
 
-@dataclass(frozen=True)
-class Campaign:
-    id: int
-    created: float
-    timezone: str
-    window: str  # "HH:MM-HH:MM" local
-    seed: int
-    start: date
-    slots: tuple[StoredSlot, ...]
-    replaced: float | None = None  # when a newer plan replaced it (UTC Unix seconds); it is then never run
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def done(self) -> tuple[StoredSlot, ...]:
-        return tuple(s for s in self.slots if s.status is SlotStatus.DONE)
-
-    @property
-    def missed(self) -> tuple[StoredSlot, ...]:
-        return tuple(s for s in self.slots if s.status is SlotStatus.MISSED)
-
-    @property
-    def open(self) -> tuple[StoredSlot, ...]:
-        return tuple(s for s in self.slots if s.status in (SlotStatus.PENDING, SlotStatus.FAILED))
-
-    def measurements(self) -> list[Measurement]:
-        """The counted measurements, with their local calendar day."""
-        return [
-            Measurement(planner.local_day(r.at, self.zone), r.at, r.download_mbps, r.upload_mbps)
-            for r in (s.result for s in self.done)
-            if r is not None
-        ]
-
-    def label(self, slot: StoredSlot) -> str:
-        """ "slot 5/30 (Mon 2026-05-04 11:40)": the slot's number and planned local time."""
-        return f"slot {slot.index + 1}/{len(self.slots)} ({when(slot.planned, self.zone)})"
-
-
-def evaluation_of(campaign: Campaign, plan: PlanConfig) -> Evaluation:
+def evaluation_of(campaign: Campaign, plan: Plan) -> Evaluation:
     """The three criteria of ``campaign`` against the contract speeds of ``[plan]``. The procedure is judged once
     no slot is left to measure (or one was missed); before that the figures stand and nothing is decided."""
-    measured = campaign.measurements()
+    measured = measurements(campaign)
     finished = not campaign.open or bool(campaign.missed)
     procedure = planner.check([m.at for m in measured], campaign.timezone) if finished else []
     return evaluate(
@@ -148,7 +98,7 @@ def decide(campaign: Campaign, now: float) -> Action:
     done = [s.result.at for s in campaign.done if s.result is not None]
     pending = campaign.open
     if campaign.missed:
-        missed = [f"{campaign.label(s)} was missed: {s.detail}" for s in campaign.missed]
+        missed = [f"{label(campaign, s)} was missed: {s.detail}" for s in campaign.missed]
         rest = planner.check(done + [s.planned for s in pending], campaign.timezone)
         return Broken(tuple(missed + rest))
     if not pending:

@@ -13,16 +13,13 @@ import difflib
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch.core.claims import days, fcc, ofcom, speedcode, tkg
 from netwatch.core.claims.loader import PACKS, Pack, PackError, load
 from netwatch.core.claims.model import Check, ClaimItem, Claims, PackAmount, Source, Verdict
-from netwatch.core.model import Coverage, Incident, SpeedResult, Ticket
-
-if TYPE_CHECKING:
-    from netwatch.config.records import PlanConfig
+from netwatch.core.model import Coverage, Incident, Plan, SpeedResult, Ticket
 
 __all__ = [
     "PACKS",
@@ -53,7 +50,7 @@ def claims_for(
     incidents: Sequence[Incident],
     tickets: Sequence[Ticket],
     speeds: Sequence[SpeedResult],
-    plan: PlanConfig,
+    plan: Plan,
     timezone: str,
     region: str,
     overrides: Mapping[str, Any],

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from netwatch.core.claims import days as d
 from netwatch.core.claims.loader import Pack
 from netwatch.core.claims.model import Check, Verdict
-from netwatch.core.model import Incident, SpeedResult
-
-if TYPE_CHECKING:
-    from netwatch.config.records import PlanConfig
+from netwatch.core.model import Incident, Plan, SpeedResult
 
 # (check title, label value in [plan], measurement, unit, higher is better)
 _MEASURES: tuple[tuple[str, str, Callable[[SpeedResult], float | None], str, bool], ...] = (
@@ -27,7 +23,7 @@ _MEASURES: tuple[tuple[str, str, Callable[[SpeedResult], float | None], str, boo
 )
 
 
-def label_checks(pack: Pack, tests: Sequence[SpeedResult], plan: PlanConfig) -> list[Check]:
+def label_checks(pack: Pack, tests: Sequence[SpeedResult], plan: Plan) -> list[Check]:
     section = pack.section("label")
     source = pack.source_of("label")
     checks: list[Check] = []
@@ -66,7 +62,7 @@ def complaint(
     until: float,
     tests: Sequence[SpeedResult],
     outages: Sequence[Incident],
-    plan: PlanConfig,
+    plan: Plan,
     zone: ZoneInfo,
 ) -> str:
     """The complaint text for the FCC portal; "" when every stated label value was met and nothing was lost.

@@ -10,16 +10,12 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from netwatch.core.claims import days as d
 from netwatch.core.claims.loader import Pack
 from netwatch.core.claims.model import Check, Verdict
-
-if TYPE_CHECKING:
-    from netwatch.config.records import PlanConfig
-from netwatch.core.model import SpeedResult, Ticket
+from netwatch.core.model import Plan, SpeedResult, Ticket
 
 
 def measured(speeds: Sequence[SpeedResult], since: float, until: float) -> list[SpeedResult]:
@@ -44,7 +40,7 @@ def _mbps(value: float) -> str:
 
 
 def peak_check(
-    pack: Pack, label: str, peak: tuple[int, int], tests: Sequence[SpeedResult], plan: PlanConfig, zone: ZoneInfo
+    pack: Pack, label: str, peak: tuple[int, int], tests: Sequence[SpeedResult], plan: Plan, zone: ZoneInfo
 ) -> Check:
     section = pack.section("speeds")
     title = f"{label} peak {_clock(peak[0])}-{_clock(peak[1])}"
@@ -95,7 +91,7 @@ def peak_check(
 
 
 def exit_check(
-    pack: Pack, tests: Sequence[SpeedResult], tickets: Sequence[Ticket], plan: PlanConfig, zone: ZoneInfo
+    pack: Pack, tests: Sequence[SpeedResult], tickets: Sequence[Ticket], plan: Plan, zone: ZoneInfo
 ) -> Check:
     section = pack.section("speeds")
     days = section["exit_after_days"]

@@ -12,13 +12,13 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from netwatch.core.model import CANCELLED, SpeedResult
 from netwatch.errors import ConfigError, Problem
 
 from .base import SpeedBackend, run_safely, run_with_fallback, unavailable
 from .http import CLOUDFLARE_DOWN, CLOUDFLARE_LATENCY, CLOUDFLARE_UP, HttpBackend
 from .iperf3 import Iperf3Backend
 from .ookla import OoklaBackend
-from .result import CANCELLED, SpeedResult
 from .speedtest_cli import SpeedtestCliBackend
 
 __all__ = [

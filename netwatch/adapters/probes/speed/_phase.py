@@ -12,8 +12,9 @@ import http.client
 import threading
 import time
 
+from netwatch.core.model import CANCELLED
+
 from ._transfer import _BLOCK, CHUNK, HEADERS, PhaseResult, Session, TrackedHTTP, Url, describe, probe_latency
-from .result import CANCELLED
 
 LOADED_PROBE_INTERVAL = 0.2  # seconds between latency requests while the line is saturated
 INTERESTING_HEADERS = ("cf-meta-ip", "cf-meta-colo", "server")

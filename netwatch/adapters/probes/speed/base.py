@@ -12,7 +12,9 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
-from .result import CANCELLED, SpeedResult, failure
+from netwatch.core.model import CANCELLED, SpeedResult
+
+from .result import failure
 
 log = logging.getLogger(__name__)
 

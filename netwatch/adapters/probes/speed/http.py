@@ -21,9 +21,11 @@ import threading
 import time
 from collections.abc import Sequence
 
+from netwatch.core.model import CANCELLED, SpeedResult
+
 from ._phase import Phase
 from ._transfer import Budget, PhaseResult, Session, Url, probe_latency
-from .result import CANCELLED, SpeedResult, clip_raw, failure, mbps
+from .result import clip_raw, failure, mbps
 
 TOOL = "netwatch-http"
 VERSION = "1"

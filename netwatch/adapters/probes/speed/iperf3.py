@@ -13,8 +13,10 @@ import threading
 import time
 from dataclasses import dataclass
 
+from netwatch.core.model import CANCELLED, SpeedResult
+
 from ._proc import Outcome, run_command, tail
-from .result import CANCELLED, SpeedResult, clip_raw, failure, mbps
+from .result import clip_raw, failure, mbps
 
 TOOL = "iperf3"
 

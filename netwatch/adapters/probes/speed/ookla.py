@@ -16,8 +16,10 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from netwatch.core.model import CANCELLED, SpeedResult
+
 from ._proc import run_command, tail
-from .result import CANCELLED, SpeedResult, clip_raw, failure, mbps
+from .result import clip_raw, failure, mbps
 
 TOOL = "ookla"
 INSTALL = "install it from speedtest.net/apps/cli or set the binary path"

@@ -20,8 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from netwatch.core.model import CANCELLED, SpeedResult
+
 from ._proc import run_command, tail
-from .result import CANCELLED, SpeedResult, clip_raw, failure, mbps
+from .result import clip_raw, failure, mbps
 
 TOOL = "speedtest-cli"
 WORKER = Path(__file__).with_name("_speedtest_worker.py")
