@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Protocol
 from netwatch.adapters import locks as speedlock
 from netwatch.adapters.probes.speed import SpeedBackend, run_with_fallback
 from netwatch.app.daemon.speed import summary
-from netwatch.core.campaign import planner, progress
+from netwatch.core.campaign import progress
 from netwatch.core.model import Campaign, StoredSlot
+from netwatch.core.text import slot_time, span
 from netwatch.errors import CampaignError
 
 if TYPE_CHECKING:
@@ -143,8 +144,8 @@ def run(
             if announced != (action.slot.id, action.slot.attempts):
                 announced = (action.slot.id, action.slot.attempts)
                 late = action.until != action.slot.planned
-                at = f" at {progress.when(action.until, campaign.zone)}" if late else ""
-                echo(f"next: {progress.label(campaign, action.slot)}{at}, in {planner.span(action.until - now)}")
+                at = f" at {slot_time(action.until, campaign.zone)}" if late else ""
+                echo(f"next: {progress.label(campaign, action.slot)}{at}, in {span(action.until - now)}")
             if clock.wait(min(action.until - now, MAX_NAP_S)):
                 return Finished(Outcome.STOPPED)
             continue
@@ -182,11 +183,11 @@ def _measure(
         return True
     store.campaign_attempts(slot.id, attempts, done=last.ok)
     late = last.at - slot.planned
-    when = f" ({planner.span(late)} late)" if late >= 60 else ""
+    when = f" ({span(late)} late)" if late >= 60 else ""
     retry = ""
     if not last.ok:
         left = progress.MAX_ATTEMPTS - slot.attempts - 1
-        retry = f"; tried again in {planner.span(progress.RETRY_S)}" if left > 0 else "; no attempts left"
+        retry = f"; tried again in {span(progress.RETRY_S)}" if left > 0 else "; no attempts left"
     echo(f"{label}{when}: {summary(last)}{retry}")
     return False
 

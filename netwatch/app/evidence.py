@@ -28,9 +28,9 @@ from netwatch import __version__, config
 from netwatch.adapters.store.sqlite import Store
 from netwatch.adapters.store.verify import Verification
 from netwatch.core.model import Target
-from netwatch.core.text import local
+from netwatch.core.text import iso_utc, local
 from netwatch.errors import ReportError
-from netwatch.report.compute import Period, iso_utc
+from netwatch.report.compute import Period
 from netwatch.report.csvout import safe_cell
 from netwatch.report.evidence import EvidenceFigures
 from netwatch.report.jsonout import ticket_json, trace_json

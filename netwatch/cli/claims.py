@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from netwatch.cli import _config_option, _debug, _errors, _load, main
+from netwatch.core.text import money
 from netwatch.errors import InputError
-from netwatch.report.text import money
 
 
 @main.group()

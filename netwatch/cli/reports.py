@@ -198,7 +198,7 @@ def witnessed(figures: Report, cfg: config.Config, probe: str | None = None) -> 
     if not cfg.report.witness:
         return figures
     from netwatch.app.daemon.export import probe_name
-    from netwatch.report.witness import ask
+    from netwatch.app.witness import ask
 
     logs.setup("warning")  # a secret file others can read is reported while it is read
     figures, warning = ask(figures, cfg, probe or probe_name(cfg.probe))
@@ -242,7 +242,7 @@ def _emit(kind: str, figures: Any, cfg: config.Config, now: float, destination: 
 
 def _render(kind: str, figures: Any, cfg: config.Config, now: float, warn: bool = True) -> str | bytes:
     if kind == "json":
-        from netwatch.report.compute import to_json
+        from netwatch.report.jsonout import to_json
 
         return json.dumps(to_json(figures), indent=2) + "\n"
     if kind == "csv":

@@ -20,11 +20,11 @@ Must not read a clock, the store or the network: readings are given.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from netwatch.core.model import ClockEvent, EventKind
+from netwatch.core.text import utc
 
 STEP_SECONDS = 1.0  # wall-clock disagreement with the monotonic clock, round to round, that counts as a step
 STEP_SHARE = 0.01  # ... or this share of the monotonic time between the two readings, whichever is larger
@@ -98,7 +98,7 @@ def start(reading: Reading, policy: Policy, floor: float | None) -> tuple[State,
                 EventKind.BEHIND,
                 reading.mono + offset,
                 shift,
-                f"the clock read {_iso(reading.wall)}, before the last record in the store ({_iso(floor)}): stamps"
+                f"the clock read {utc(reading.wall)}, before the last record in the store ({utc(floor)}): stamps"
                 " are provisional, moved to just after it",
             )
         )
@@ -140,12 +140,8 @@ def observe(state: State, reading: Reading) -> tuple[State, float, list[ClockEve
     return replace(state, last=reading), stamp, []
 
 
-def _iso(at: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(at))
-
-
 def _step_detail(prev: Reading, now: Reading) -> str:
-    return f"wall clock stepped between {_iso(prev.wall)} and {_iso(now.wall)}"
+    return f"wall clock stepped between {utc(prev.wall)} and {utc(now.wall)}"
 
 
 class Clock(Protocol):

@@ -1,12 +1,19 @@
-"""How netwatch writes durations and instants for people: logs, `netwatch status` and the reports.
+"""How netwatch writes time, durations, speeds, shares and money for people: logs, the CLI, reports, letters,
+notifications and charts.
 
-Owns the one duration format ("1h 02m 03s") and the UTC / local instant formats. Pure: no clock.
+Owns every format of those values, each named for its use: durations ("1h 02m 03s", the compact axis label
+"1h 30m", the campaign's "4 min 30 s"), instants (UTC and local, with the zone's abbreviation that tells GMT from
+BST; ISO 8601; the owner's "Mon 1 Apr 2024 10:00"), periods in words, percentages (truncated, never rounded up),
+speeds and money. Must not read a clock or the environment: every instant and zone is passed in.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+# --- durations ---------------------------------------------------------------------------------------------
 
 
 def duration(seconds: float | None) -> str:
@@ -24,6 +31,31 @@ def duration(seconds: float | None) -> str:
     return f"{m}m {sec:02d}s" if m else f"{sec}s"
 
 
+def short_duration(seconds: float) -> str:
+    """A compact axis label: "0", "45s", "30m", "1h", "1h 30m", "2d"."""
+    s = round(seconds)
+    if s == 0:
+        return "0"
+    d, rest = divmod(s, 86400)
+    h, rest = divmod(rest, 3600)
+    m, sec = divmod(rest, 60)
+    parts = [f"{d}d"] * bool(d) + [f"{h}h"] * bool(h) + [f"{m}m"] * bool(m) + [f"{sec}s"] * bool(sec)
+    return " ".join(parts[:2])
+
+
+def span(seconds: float) -> str:
+    """A duration in words: "4 min 30 s", "2 h 59 min", "3 h"."""
+    total = round(seconds)
+    sign, total = ("-", -total) if total < 0 else ("", total)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    parts = [f"{v} {unit}" for v, unit in ((h, "h"), (m, "min"), (s, "s")) if v]
+    return sign + (" ".join(parts) or "0 s")
+
+
+# --- instants ----------------------------------------------------------------------------------------------
+
+
 def utc(at: float) -> str:
     """'2026-11-24 01:00:00 UTC'."""
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -32,3 +64,109 @@ def utc(at: float) -> str:
 def local(at: float, tz: ZoneInfo) -> str:
     """'2026-11-24 01:00:00 GMT' in ``tz``."""
     return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+_STYLES = {
+    "datetime": "%Y-%m-%d %H:%M:%S %Z",  # 2026-11-24 01:00:00 GMT
+    "minute": "%Y-%m-%d %H:%M %Z",  # 2026-11-24 01:00 GMT
+    "date": "%a %d %b %Y",  # Tue 24 Nov 2026
+    "short": "%a %d %b",  # Tue 24 Nov
+    "time": "%H:%M:%S %Z",  # 01:00:00 GMT
+    "day": "%a %d %b %H:%M:%S %Z",  # Tue 24 Nov 01:00:00 GMT
+    "full": "%a %d %b %Y %H:%M:%S %Z",  # Tue 24 Nov 2026 01:00:00 GMT
+}
+
+
+def local_time(at: float | None, zone: ZoneInfo, style: str = "datetime") -> str:
+    """``at`` (Unix seconds) in ``zone``, in one of the styles above or "long" ("24 November 2026"); '—' for
+    None. The zone's abbreviation tells GMT from BST."""
+    if at is None:
+        return "—"
+    moment = datetime.fromtimestamp(at, zone)
+    return long_date(moment) if style == "long" else moment.strftime(_STYLES[style])
+
+
+def when(at: float, zone: ZoneInfo) -> str:
+    """An instant as the owner reads it: "Mon 1 Apr 2024 10:00"."""
+    moment = datetime.fromtimestamp(at, zone)
+    return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}"
+
+
+def weekday_date(day: date) -> str:
+    """ "Mon 1 Apr 2024"."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def long_date(day: date) -> str:
+    """ "1 April 2024"."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def clock_time(at: float, zone: ZoneInfo) -> str:
+    """HH:MM, or HH:MM:SS when the instant is not on a whole minute."""
+    moment = datetime.fromtimestamp(at, UTC).astimezone(zone)
+    return f"{moment:%H:%M}" if moment.second == 0 and moment.microsecond == 0 else f"{moment:%H:%M:%S}"
+
+
+def slot_time(at: float, zone: ZoneInfo) -> str:
+    """ "Mon 2026-05-04 11:40" in ``zone`` (seconds shown when not on a whole minute)."""
+    day = datetime.fromtimestamp(at, UTC).astimezone(zone).date()
+    return f"{day:%a %Y-%m-%d} {clock_time(at, zone)}"
+
+
+def iso_utc(at: float) -> str:
+    """ISO 8601 in UTC to the second: "2026-11-24T01:00:00Z"."""
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def iso_local(at: float, tz: str) -> str:
+    """ISO 8601 in the zone named ``tz``, with its offset: "2026-11-24T01:00:00+00:00"."""
+    return datetime.fromtimestamp(at, ZoneInfo(tz)).isoformat(timespec="seconds")
+
+
+def iso_utc_ms(at: float) -> str:
+    """ISO 8601 in UTC to the millisecond: "2026-03-24T12:25:00.250Z" (how the store keys an incident)."""
+    moment = datetime.fromtimestamp(round(at * 1000) / 1000, UTC).isoformat(timespec="milliseconds")
+    return moment.replace("+00:00", "Z")
+
+
+def period_text(since: float, until: float, zone: ZoneInfo) -> str:
+    """The period in words: whole local days as "19 October 2026 to 1 November 2026" (the last day included),
+    anything else to the minute with the zone's abbreviation."""
+    start, end = datetime.fromtimestamp(since, zone), datetime.fromtimestamp(until, zone)
+    if start.time() == end.time() == time(0):
+        last = end.date() - timedelta(days=1)
+        return long_date(start) if last == start.date() else f"{long_date(start)} to {long_date(last)}"
+    return f"{long_date(start)} {start:%H:%M %Z} to {long_date(end)} {end:%H:%M %Z}"
+
+
+# --- shares, speeds and money ------------------------------------------------------------------------------
+
+
+def percent(value: float | None, digits: int = 3) -> str:
+    """Truncated, never rounded up: 99.99996 % of availability is "99.999%", not "100.000%"."""
+    if value is None:
+        return "—"
+    scale = 10**digits
+    return f"{math.floor(round(value * scale, 6)) / scale:.{digits}f}%"
+
+
+def share(part: int, whole: int) -> str:
+    """ "42.5 %" of ``part`` in ``whole`` to a tenth; "-" when there is no whole."""
+    return f"{100.0 * part / whole:.1f} %" if whole else "-"
+
+
+def mbps(value: float | None) -> str:
+    """A speed in Mbit/s to 0.1 (a line's speed varies more than that between two tests)."""
+    return "—" if value is None else f"{value:,.1f} Mbit/s"
+
+
+_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹"}
+
+
+def money(amount: float | None, currency: str) -> str:
+    """ "£1,234.50", "€9.76", "12.00 CHF"; '—' for None."""
+    if amount is None:
+        return "—"
+    symbol = _SYMBOLS.get(currency.upper())
+    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}".strip()

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from netwatch.core.calendar import local_date
 from netwatch.core.campaign import DISCLAIMER, planner, progress
 from netwatch.core.campaign.evaluate import Criterion, DayFigures, Direction, Evaluation
 from netwatch.core.model import Campaign, SlotStatus, StoredSlot
+from netwatch.core.text import clock_time, slot_time
 
 
 def _figures(down: float | None, up: float | None) -> str:
@@ -23,10 +25,10 @@ def _figures(down: float | None, up: float | None) -> str:
 
 
 def _slot_line(campaign: Campaign, slot: StoredSlot) -> str:
-    head = f"  {slot.index + 1:>2}  {planner.clock_time(slot.planned, campaign.zone):<8}"
+    head = f"  {slot.index + 1:>2}  {clock_time(slot.planned, campaign.zone):<8}"
     r = slot.result
     if slot.status is SlotStatus.DONE and r is not None:
-        at = planner.clock_time(r.at, campaign.zone)
+        at = clock_time(r.at, campaign.zone)
         return f"{head}  measured at {at}: {_figures(r.download_mbps, r.upload_mbps)}"
     if slot.status is SlotStatus.FAILED:
         return f"{head}  failed ({slot.attempts} of {progress.MAX_ATTEMPTS} attempts): {slot.detail}"
@@ -45,7 +47,7 @@ def schedule_lines(campaign: Campaign) -> list[str]:
     ]
     day = None
     for slot in campaign.slots:
-        local = planner.local_day(slot.planned, zone)
+        local = local_date(slot.planned, zone)
         if local != day:
             day = local
             lines.append(f"{local:%a %Y-%m-%d}")
@@ -54,7 +56,7 @@ def schedule_lines(campaign: Campaign) -> list[str]:
 
 
 def plan_lines(campaign: Campaign) -> list[str]:
-    last = progress.when(campaign.slots[-1].planned, campaign.zone)
+    last = slot_time(campaign.slots[-1].planned, campaign.zone)
     return [
         *schedule_lines(campaign),
         f"Leave `netwatch campaign run` running on this machine until the last measurement ({last}), on a "
@@ -77,7 +79,7 @@ def status_line(campaign: Campaign, now: float, hint: bool = True) -> str:
     if isinstance(action, progress.Run):
         state = " due now"
     else:
-        state = "" if action.until == slot.planned else f" at {progress.when(action.until, campaign.zone)}"
+        state = "" if action.until == slot.planned else f" at {slot_time(action.until, campaign.zone)}"
     return f"{head}; next: {progress.label(campaign, slot)}{state}" + (
         " (needs `netwatch campaign run`)" if hint else ""
     )

@@ -14,18 +14,17 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Target
 from netwatch.core.schedule import BusinessHours
+from netwatch.core.witness import NO_WITNESS, WitnessFigures
 from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, months, spread
+from netwatch.report.cost import NO_MONEY, Money, money
 from netwatch.report.evidence import NO_EVIDENCE, EvidenceFigures
-from netwatch.report.money import NO_MONEY, Money, money
 from netwatch.report.speed import NO_SPEED, SpeedFigures, speed_figures
 from netwatch.report.tickets import NO_CLAIMS, ClaimFigures
-from netwatch.report.witness import NO_WITNESS, WitnessFigures
 
 if TYPE_CHECKING:
     from netwatch.config import CostConfig, DetectConfig, PlanConfig, ProbeConfig
@@ -44,12 +43,9 @@ __all__ = [
     "SeriesPoint",
     "SpeedFigures",
     "compute",
-    "iso_local",
-    "iso_utc",
     "method_from_config",
     "series_bucket_seconds",
     "series_points",
-    "to_json",
 ]
 
 ISP_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.DNS})  # outages the provider answers for
@@ -150,7 +146,7 @@ class Report:
     speed: SpeedFigures = NO_SPEED  # the speed tests that started inside the period (``report.speed``)
     evidence: EvidenceFigures = NO_EVIDENCE  # clock events, traceroutes and the chain's seal (``report.evidence``)
     claims: ClaimFigures = NO_CLAIMS  # fault tickets and what the rules give for them (``report.tickets``)
-    witness: WitnessFigures = NO_WITNESS  # a second probe on each outage, added at the I/O edge (``report.witness``)
+    witness: WitnessFigures = NO_WITNESS  # a second probe on each outage, added by ``netwatch.app.witness``
 
     @property
     def unmonitored_seconds(self) -> float:
@@ -358,18 +354,3 @@ def series_points(
     return tuple(
         SeriesPoint(float(start), float(bucket_seconds), sent, lost, avg, top) for start, sent, lost, avg, top in rows
     )
-
-
-def iso_utc(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def iso_local(at: float, tz: str) -> str:
-    return datetime.fromtimestamp(at, ZoneInfo(tz)).isoformat(timespec="seconds")
-
-
-def to_json(report: Report) -> dict[str, Any]:
-    """The JSON report (see ``report.jsonout``): the contract of DESIGN.md, extended."""
-    from netwatch.report import jsonout  # it imports this module's records
-
-    return jsonout.to_json(report)

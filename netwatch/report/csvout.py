@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 
-from netwatch.report.compute import IncidentFigures, Report, iso_local, iso_utc
+from netwatch.core.text import iso_local, iso_utc
+from netwatch.report.compute import IncidentFigures, Report
 
 COLUMNS = (
     "kind",
@@ -38,7 +39,7 @@ def safe_cell(text: str) -> str:
 
 
 def _witness_cells(report: Report, f: IncidentFigures) -> tuple[str, str, str]:
-    """The second probe's verdict on an outage and its rounds (see ``report.witness``); empty otherwise."""
+    """The second probe's verdict on an outage and its rounds (see ``netwatch.core.witness``); empty otherwise."""
     w = report.witness.of(f)
     if w is None:
         return "", "", ""

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from netwatch.core.model import Kind, StoredTrace
-from netwatch.report.compute import Bucket, Method, Money, Report, iso_local, iso_utc
+from netwatch.core.text import iso_local, iso_utc
+from netwatch.core.witness import Witness, WitnessFigures
+from netwatch.report.compute import Bucket, Method, Money, Report
 from netwatch.report.evidence import trace_summary
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
 from netwatch.report.tickets import ClaimFigures, TicketFigures
-from netwatch.report.witness import Witness, WitnessFigures
 
 
 def _r(x: float) -> float:
@@ -232,7 +233,7 @@ def trace_json(t: StoredTrace) -> dict[str, Any]:
 
 
 def witness_json(w: Witness | None) -> dict[str, Any] | None:
-    """A second probe's verdict on one outage (``report.witness``); None for other incidents or without one."""
+    """A second probe's verdict on one outage (``netwatch.core.witness``); None for other incidents or without one."""
     if w is None:
         return None
     return {

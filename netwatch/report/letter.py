@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from netwatch.config import OwnerConfig, PlanConfig
+from netwatch.core.text import mbps, money
 from netwatch.report.compute import Report
-from netwatch.report.text import mbps, money
 
 # A value shown as it is (the letter's environment escapes it) or a placeholder (Markup: shown verbatim).
 Detail = str | Markup

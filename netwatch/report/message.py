@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 from netwatch.config import CostConfig, NotifyConfig
 from netwatch.core.model import Cause, Incident, Kind, Message
 from netwatch.core.schedule import BusinessHours
-from netwatch.core.text import duration, utc
-from netwatch.report.compute import Report, iso_local, iso_utc, to_json
-from netwatch.report.money import money
-from netwatch.report.text import md_escape, percent, period_text
-from netwatch.report.text import money as money_text
+from netwatch.core.text import duration, iso_local, iso_utc, local_time, percent, period_text, utc
+from netwatch.core.text import money as money_text
+from netwatch.report.compute import Report
+from netwatch.report.cost import money
+from netwatch.report.escape import md_escape
+from netwatch.report.jsonout import to_json
 
 EVENTS = ("outage", "degraded", "slow", "digest", "test")
 DIGEST_LISTED = 20  # incidents listed one by one in a digest; the rest are counted
@@ -58,11 +59,6 @@ def incident_key(inc: Incident) -> str:
     return f"{inc.kind.value} {start.replace('+00:00', 'Z')}"
 
 
-def long_local(at: float, zone: ZoneInfo) -> str:
-    """'Tue 24 Mar 2026 12:25:00 GMT': the weekday helps, the zone's abbreviation tells GMT from BST."""
-    return datetime.fromtimestamp(at, zone).strftime("%a %d %b %Y %H:%M:%S %Z")
-
-
 def incident_message(inc: Incident, *, business: BusinessHours, cost: CostConfig, probe: str, prefix: str) -> Message:
     """The summary of a closed incident: kind, cause in plain words, start and end in local time and UTC,
     duration, business-hours seconds, the cost of an outage when ``cost.hourly`` is set, the evidence."""
@@ -76,8 +72,8 @@ def incident_message(inc: Incident, *, business: BusinessHours, cost: CostConfig
     )
     rows = [
         ("Cause", CAUSES[inc.cause]),
-        ("Start", f"{long_local(inc.start, zone)} ({utc(inc.start)})"),
-        ("End", f"{long_local(inc.end, zone)} ({utc(inc.end)})"),
+        ("Start", f"{local_time(inc.start, zone, 'full')} ({utc(inc.start)})"),
+        ("End", f"{local_time(inc.end, zone, 'full')} ({utc(inc.end)})"),
         ("Duration", d),
         ("Business hours", f"{duration(business_seconds)} of it inside business hours ({zone.key})"),
     ]
@@ -204,7 +200,7 @@ def _digest_item(kind: Kind, cause: Cause, start: float, end: float, business_se
 def message_for_test(*, at: float, probe: str, prefix: str, zone: ZoneInfo) -> Message:
     """What `netwatch notify test` sends."""
     headline = f"This is a test notification from netwatch on {probe}."
-    rows = [("Sent", f"{long_local(at, zone)} ({utc(at)})"), ("Probe", probe)]
+    rows = [("Sent", f"{local_time(at, zone, 'full')} ({utc(at)})"), ("Probe", probe)]
     return Message(
         key=f"test {iso_utc(at)}",
         event="test",

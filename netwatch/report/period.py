@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from netwatch.core.calendar import day_start
 from netwatch.errors import ReportError
 from netwatch.report.compute import Period
 
@@ -36,10 +37,6 @@ def parse_when(option: str, text: str, tz: ZoneInfo, *, end_of_day: bool) -> flo
 PERIODS = ("today", "yesterday", "this-week", "last-week", "this-month", "last-month")
 
 
-def _midnight(day: date, tz: ZoneInfo) -> float:
-    return datetime.combine(day, time(0), tzinfo=tz).timestamp()
-
-
 def named(word: str, tz: ZoneInfo, *, now: float) -> Period:
     """A calendar period in ``tz`` by name (PERIODS); the current ones end now. Weeks start on Monday."""
     today = datetime.fromtimestamp(now, tz).date()
@@ -57,7 +54,7 @@ def named(word: str, tz: ZoneInfo, *, now: float) -> Period:
     if word not in bounds:
         raise ReportError(f'--period: "{word}" is not a period; use one of {", ".join(PERIODS)}')
     start, end = bounds[word]
-    return Period(_midnight(start, tz), now if end is None else _midnight(end, tz))
+    return Period(day_start(start, tz), now if end is None else day_start(end, tz))
 
 
 def resolve(since: str | None, until: str | None, tz: ZoneInfo, *, now: float, history_start: float | None) -> Period:

@@ -23,16 +23,17 @@ import jinja2
 
 from netwatch import __version__
 from netwatch.config import OwnerConfig, PlanConfig
+from netwatch.core.calendar import local_days
 from netwatch.core.model import Cause, Kind, Role
 from netwatch.core.schedule import DAYS, BusinessHours
-from netwatch.core.text import duration
+from netwatch.core.text import duration, iso_utc, local_time, mbps, money, percent, period_text, short_duration
 from netwatch.errors import ReportError
 from netwatch.report import speedview, view
-from netwatch.report.compute import Report, iso_utc
+from netwatch.report.compute import Report
+from netwatch.report.escape import css_string, md_escape
 from netwatch.report.evidence import CLOCK_MEANING, trace_path, trace_summary
 from netwatch.report.letter import letter
 from netwatch.report.speed import EVENING_PEAK
-from netwatch.report.text import css_string, local_time, mbps, md_escape, money, percent, period_text
 
 TEMPLATES = {"html": "report.html.j2", "md": "letter.md.j2"}
 
@@ -148,7 +149,7 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "money": lambda amount: money(amount, currency),
         "money_in": money,  # an amount in a currency of its own (a rule pack's)
         "utc": lambda at: "" if at is None else iso_utc(at),
-        "short_duration": view.short_duration,
+        "short_duration": short_duration,
         "md": lambda value: md_escape(str(value)),
         "sentence": lambda text: text[:1].upper() + text[1:],
         "css": css_string,
@@ -227,7 +228,7 @@ def _html_context(report: Report, business: BusinessHours) -> dict[str, Any]:
     rows = view.timeline(report, business)
     return {
         "timeline": rows,
-        "timeline_days": len(view.local_days(report.period.since, report.period.until, ZoneInfo(report.timezone))),
+        "timeline_days": len(local_days(report.period.since, report.period.until, ZoneInfo(report.timezone))),
         "max_timeline_days": view.MAX_TIMELINE_DAYS,
         "bars": view.downtime_bars(report),
         "latency": view.latency_chart(report),

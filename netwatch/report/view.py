@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from netwatch.core.calendar import local_days
 from netwatch.core.model import Cause, Kind
 from netwatch.core.schedule import BusinessHours
+from netwatch.core.text import local_time, short_duration
 from netwatch.report.compute import Bucket, Report, SeriesPoint
 
 MAX_TIMELINE_DAYS = 62  # one row per local day up to about two months; longer periods get week/month bars
@@ -133,40 +135,9 @@ def _r(x: float) -> float:
     return round(x, 2)
 
 
-def _midnight(day: date, zone: ZoneInfo) -> float:
-    return datetime.combine(day, time(), tzinfo=zone).timestamp()
-
-
-def local_days(since: float, until: float, zone: ZoneInfo) -> list[tuple[date, float, float]]:
-    """(local date, its midnight, the next midnight) of every local day that [since, until) touches."""
-    days: list[tuple[date, float, float]] = []
-    day = datetime.fromtimestamp(since, zone).date()
-    while (start := _midnight(day, zone)) < until:
-        end = _midnight(day + timedelta(days=1), zone)
-        days.append((day, start, end))
-        day += timedelta(days=1)
-    return days
-
-
-def short_duration(seconds: float) -> str:
-    """A compact axis label: "0", "45s", "30m", "1h", "1h 30m", "2d"."""
-    s = round(seconds)
-    if s == 0:
-        return "0"
-    d, rest = divmod(s, 86400)
-    h, rest = divmod(rest, 3600)
-    m, sec = divmod(rest, 60)
-    parts = [f"{d}d"] * bool(d) + [f"{h}h"] * bool(h) + [f"{m}m"] * bool(m) + [f"{sec}s"] * bool(sec)
-    return " ".join(parts[:2])
-
-
 def _clip(a: float, b: float, lo: float, hi: float) -> tuple[float, float] | None:
     a, b = max(a, lo), min(b, hi)
     return (a, b) if b > a else None
-
-
-def _when(at: float, zone: ZoneInfo) -> str:
-    return datetime.fromtimestamp(at, zone).strftime("%a %d %b %H:%M:%S %Z")
 
 
 def timeline(report: Report, business: BusinessHours) -> tuple[DayRow, ...]:
@@ -194,7 +165,7 @@ def _row(report: Report, business: BusinessHours, zone: ZoneInfo, day: date, sta
     outside = [span(a, b, "outside", "outside the report period") for a, b in ((start, since), (until, end)) if b > a]
     business_spans = [span(a, b, "business", "business hours") for a, b in business.intervals(start, end)]
     gaps = [
-        span(*piece, "gap", f"not monitored {_when(piece[0], zone)} to {_when(piece[1], zone)}")
+        span(*piece, "gap", f"not monitored {local_time(piece[0], zone, 'day')} to {local_time(piece[1], zone, 'day')}")
         for a, b in report.gaps
         if (piece := _clip(a, b, start, end))
     ]
@@ -207,7 +178,8 @@ def _row(report: Report, business: BusinessHours, zone: ZoneInfo, day: date, sta
         if piece is None:
             continue
         kind, cause = f.incident.kind, f.incident.cause
-        title = f"#{number} {kind.value}, cause {cause.value}: {_when(piece[0], zone)} to {_when(piece[1], zone)}"
+        shown = f"{local_time(piece[0], zone, 'day')} to {local_time(piece[1], zone, 'day')}"
+        title = f"#{number} {kind.value}, cause {cause.value}: {shown}"
         marks.append(Mark(*place(*piece, MIN_MARK), kind.value, cause.value, title, f"i{number}"))
         if kind is Kind.OUTAGE:
             down += piece[1] - piece[0]

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from netwatch import config
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
+from netwatch.core.calendar import local_date
 from netwatch.core.campaign import DISCLAIMER, planner, progress
 from netwatch.core.model import Schedule, Slot, SpeedResult
 
@@ -100,7 +101,7 @@ def almost_done(store_path: Path, zone_name: str, now: float) -> int:
     """A campaign in the store whose 29 first slots were measured (download 95, upload 20 Mbit/s) and whose last
     is due now: days 4 and 2 days ago and today, today's slots in the hours before now."""
     zone = ZoneInfo(zone_name)
-    today = planner.local_day(now, zone)
+    today = local_date(now, zone)
     last = now - 5
     today_times = [last - 3 * 3600 - 300 * (9 - i) for i in range(5)] + [last - 300 * (4 - i) for i in range(5)]
     times = []
@@ -108,7 +109,7 @@ def almost_done(store_path: Path, zone_name: str, now: float) -> int:
         base = datetime.combine(today - timedelta(days=back), datetime.min.time(), tzinfo=zone).timestamp()
         times += [base + 9 * 3600 + 600 * i for i in range(5)] + [base + 15 * 3600 + 600 * i for i in range(5)]
     times += today_times
-    slots = tuple(Slot(i, planner.local_day(t, zone), t) for i, t in enumerate(times))
+    slots = tuple(Slot(i, local_date(t, zone), t) for i, t in enumerate(times))
     schedule = Schedule(zone_name, planner.DEFAULT_WINDOW, slots)
     assert planner.violations(schedule) == []
     with Store.open(store_path) as store:
@@ -177,7 +178,7 @@ def test_plan_run_status_and_evaluate(setup: tuple[Path, Path, str]) -> None:
     ]
 
     # The report of the days holds the campaign: JSON, the HTML section, and the letter's paragraph.
-    today = planner.local_day(time.time(), ZoneInfo(zone))
+    today = local_date(time.time(), ZoneInfo(zone))
     days = ("--since", (today - timedelta(days=5)).isoformat(), "--until", today.isoformat())
     code, out, err = invoke("report", "--config", str(cfg), *days, "--format", "json")
     assert code == 0, err
@@ -206,7 +207,7 @@ def test_plan_run_status_and_evaluate(setup: tuple[Path, Path, str]) -> None:
 def test_a_run_that_can_no_longer_follow_the_procedure_says_so(setup: tuple[Path, Path, str]) -> None:
     cfg, store, zone = setup
     now = time.time()
-    schedule = planner.plan(planner.local_day(now, ZoneInfo(zone)), zone, planner.DEFAULT_WINDOW, random.Random(3))
+    schedule = planner.plan(local_date(now, ZoneInfo(zone)), zone, planner.DEFAULT_WINDOW, random.Random(3))
     # The same plan, moved three days back: its first slot was missed while the machine was off.
     moved = Schedule(
         zone,
@@ -248,7 +249,7 @@ def test_plan_errors_are_one_line_with_the_fix(
 ) -> None:
     cfg, _, zone = setup
     code, out, err = invoke("campaign", "plan", "--config", str(cfg), *args)
-    today = planner.local_day(time.time(), ZoneInfo(zone))
+    today = local_date(time.time(), ZoneInfo(zone))
     expected = message or f"--start 2001-01-01 is in the past (today is {today}): give today or a later date"
     assert (code, out, err) == (ExitCode.CAMPAIGN, "", f"netwatch: {expected}\n")
 

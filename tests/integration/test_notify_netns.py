@@ -21,8 +21,8 @@ import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Incident, Kind
-from netwatch.core.text import duration, utc
-from netwatch.report.message import incident_key, long_local
+from netwatch.core.text import duration, long_local, utc
+from netwatch.report.message import incident_key
 
 from .netns_isp import ANCHORS, Isp
 from .test_speed import stop, wait_line

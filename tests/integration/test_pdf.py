@@ -19,11 +19,10 @@ import pytest
 
 from netwatch.config import CostConfig
 from netwatch.core.model import Cause, Coverage
-from netwatch.core.text import duration
+from netwatch.core.text import duration, percent
 from netwatch.errors import ReportError
 from netwatch.report import pdf
 from netwatch.report.compute import Period, Report, compute
-from netwatch.report.text import percent
 from tests.unit.test_render import BUSINESS, LONDON, METHOD, PLAN, html_of, local, outage, sample_report
 
 

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from netwatch.core.calendar import local_date
 from netwatch.core.campaign import planner
 from netwatch.core.campaign.planner import check, parse_window, plan, violations
 from netwatch.core.model import Schedule, Slot, Window
+from netwatch.core.text import span
 from netwatch.errors import CampaignError
 
 ZONES = (
@@ -175,7 +177,7 @@ def test_the_tightest_valid_schedule_passes() -> None:
     schedule = Schedule(
         "Europe/Berlin",
         planner.DEFAULT_WINDOW,
-        tuple(Slot(i, planner.local_day(a, BERLIN), a) for i, a in enumerate(tight())),
+        tuple(Slot(i, local_date(a, BERLIN), a) for i, a in enumerate(tight())),
     )
     assert violations(schedule) == []
 
@@ -251,7 +253,7 @@ def test_days_are_local_calendar_days() -> None:
 
 
 def test_span_in_words() -> None:
-    assert [planner.span(s) for s in (0, 59.6, 300, 3 * 3600 - 60, 3 * 3600, 86400 + 1)] == [
+    assert [span(s) for s in (0, 59.6, 300, 3 * 3600 - 60, 3 * 3600, 86400 + 1)] == [
         "0 s",
         "1 min",
         "5 min",
@@ -259,4 +261,4 @@ def test_span_in_words() -> None:
         "3 h",
         "24 h 1 s",
     ]
-    assert planner.span(-timedelta(minutes=2).total_seconds()) == "-2 min"
+    assert span(-timedelta(minutes=2).total_seconds()) == "-2 min"

@@ -17,8 +17,10 @@ import pytest
 from netwatch.adapters import locks as speedlock
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app import campaign as runner
+from netwatch.core.calendar import local_date
 from netwatch.core.campaign import planner, progress
 from netwatch.core.model import CANCELLED, Campaign, SlotStatus, SpeedResult
+from netwatch.core.text import slot_time, span
 from netwatch.errors import CampaignError
 
 ZONE = "Europe/Berlin"
@@ -139,11 +141,11 @@ def test_a_machine_that_was_off_misses_a_slot_and_the_campaign_says_why(store: S
     clock.t, clock.stop_at = slots[10].planned - 60, None  # off until the next measurement day
     done, lines = go(store, campaign, clock, backend)
     assert done.outcome is runner.Outcome.BROKEN
-    late = planner.span(slots[10].planned - 60 - slots[5].planned)
+    late = span(slots[10].planned - 60 - slots[5].planned)
     missed = f"{progress.label(campaign, slots[5])} missed: measuring it {late} late would break the procedure ("
     assert lines[0].startswith(missed)
     assert done.reasons[0].startswith(f"{progress.label(campaign, slots[5])} was missed: measuring it {late} late")
-    first_day = planner.local_day(slots[0].planned, campaign.zone)
+    first_day = local_date(slots[0].planned, campaign.zone)
     assert done.reasons[1:] == (
         "29 measurements; the procedure needs 30 (10 on each of 3 days)",
         f"{first_day}: 9 measurements; a measurement day needs 10",
@@ -182,12 +184,12 @@ def test_three_failed_tests_give_the_slot_up(store: Store) -> None:
     clock = FakeClock(campaign.slots[0].planned)
     done, lines = go(store, campaign, clock, FakeBackend(clock, failures=3))
     label = progress.label(campaign, campaign.slots[0])
-    retry = progress.when(campaign.slots[0].planned + 300, campaign.zone)
+    retry = slot_time(campaign.slots[0].planned + 300, campaign.zone)
     assert lines == [
         f"{label}: speed test via fake failed: server unreachable; tried again in 5 min",
         f"next: {label} at {retry}, in 4 min 20 s",
         f"{label} (5 min late): speed test via fake failed: server unreachable; tried again in 5 min",
-        f"next: {label} at {progress.when(campaign.slots[0].planned + 600, campaign.zone)}, in 4 min 20 s",
+        f"next: {label} at {slot_time(campaign.slots[0].planned + 600, campaign.zone)}, in 4 min 20 s",
         f"{label} (10 min late): speed test via fake failed: server unreachable; no attempts left",
         f"{label} missed: its 3 speed tests failed (the last: server unreachable)",
     ]

@@ -15,7 +15,8 @@ from netwatch.config import toml as tomlout
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Message
 from netwatch.core.outbox import Backoff
 from netwatch.core.schedule import BusinessHours
-from netwatch.report.compute import Period, compute, to_json
+from netwatch.report.compute import Period, compute
+from netwatch.report.jsonout import to_json
 from netwatch.report.message import digest_message, incident_message, message_for_test, wanted
 
 LONDON = ZoneInfo("Europe/London")

@@ -20,12 +20,12 @@ from netwatch.adapters.probes.speed.result import failure
 from netwatch.config import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, SpeedResult, Target
 from netwatch.core.schedule import BusinessHours
-from netwatch.core.text import duration
+from netwatch.core.text import duration, iso_utc, mbps, money, percent, period_text
 from netwatch.errors import ReportError
 from netwatch.report import speedview, view
-from netwatch.report.compute import Period, Report, SeriesPoint, compute, iso_utc, method_from_config
+from netwatch.report.compute import Period, Report, SeriesPoint, compute, method_from_config
+from netwatch.report.escape import md_escape
 from netwatch.report.render import CAUSES, Rendered, builtin_templates, render
-from netwatch.report.text import mbps, md_escape, money, percent, period_text
 
 LONDON = ZoneInfo("Europe/London")
 BUSINESS = BusinessHours.from_config(

@@ -23,8 +23,8 @@ from netwatch.report.compute import (
     method_from_config,
     series_bucket_seconds,
     series_points,
-    to_json,
 )
+from netwatch.report.jsonout import to_json
 from netwatch.report.period import parse_when, resolve
 
 LONDON = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:00", "tue": "09:00-17:00"}})

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from netwatch.config import CostConfig, PlanConfig
-from netwatch.report.money import NO_MONEY, cents, money
+from netwatch.core.money import cents
+from netwatch.report.cost import NO_MONEY, money
 
 H = 3600.0
 MONTH_30 = 30 * 24 * H

@@ -14,7 +14,8 @@ from netwatch.adapters.probes.speed.result import failure
 from netwatch.config import PlanConfig
 from netwatch.core.model import CANCELLED, SpeedResult
 from netwatch.core.schedule import BusinessHours
-from netwatch.report.compute import Period, compute, to_json
+from netwatch.report.compute import Period, compute
+from netwatch.report.jsonout import to_json
 from netwatch.report.speed import EVENING_PEAK, NO_SPEED, Percentiles, percentile, speed_figures
 
 LONDON = ZoneInfo("Europe/London")

@@ -14,10 +14,7 @@ from dataclasses import replace
 
 import pytest
 
-from netwatch.report.compute import Report
-from netwatch.report.csvout import to_csv
-from netwatch.report.jsonout import to_json
-from netwatch.report.witness import (
+from netwatch.core.witness import (
     MAX_ASKED,
     NO_COUNTS,
     OWN_LINE_PERCENT,
@@ -31,6 +28,9 @@ from netwatch.report.witness import (
     verdict,
     witness_figures,
 )
+from netwatch.report.compute import Report
+from netwatch.report.csvout import to_csv
+from netwatch.report.jsonout import to_json
 from tests.unit.test_render import html_of, letter_of, parse, sample_report
 
 ANCHORS = ("1.1.1.1", "8.8.8.8", "9.9.9.9")

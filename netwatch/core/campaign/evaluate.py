@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from netwatch.core.campaign.planner import DAYS, MEASUREMENTS, PER_DAY
+from netwatch.core.text import mbps, share
 
 MAX_SHARE = 0.9  # of the maximum speed, reached once a day
 NORMAL_SHARE = 0.9  # of the measurements reaching the normally available speed
@@ -124,14 +125,6 @@ class Evaluation:
         return text
 
 
-def _mbps(value: float) -> str:
-    return f"{value:.1f} Mbit/s"
-
-
-def _percent(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.1f} %" if whole else "-"
-
-
 def direction(name: str, contract: Contract, by_day: dict[date, list[float]], complete: bool) -> Direction:
     """The figures and the three criteria of one direction from its readings per local day."""
     threshold = MAX_SHARE * contract.maximum
@@ -164,7 +157,7 @@ def direction(name: str, contract: Contract, by_day: dict[date, list[float]], co
             "maximum",
             threshold,
             undecided(verdict),
-            f"90 % of the maximum speed ({_mbps(threshold)} of {_mbps(contract.maximum)}) reached at least once on "
+            f"90 % of the maximum speed ({mbps(threshold)} of {mbps(contract.maximum)}) reached at least once on "
             f"{days_reached} of {len(figures)} days{so_far} (needed: at least {DAYS_NEEDED} of {DAYS})",
         )
     if not contract.normal or normal_count is None:
@@ -175,8 +168,8 @@ def direction(name: str, contract: Contract, by_day: dict[date, list[float]], co
             "normal",
             contract.normal,
             undecided(verdict),
-            f"normally available speed ({_mbps(contract.normal)}) reached in {normal_count} of {total} "
-            f"measurements{so_far} ({_percent(normal_count, total)}; needed: 90 %)",
+            f"normally available speed ({mbps(contract.normal)}) reached in {normal_count} of {total} "
+            f"measurements{so_far} ({share(normal_count, total)}; needed: 90 %)",
         )
     if not contract.minimum:
         minimum = Criterion("minimum", 0.0, None, f"minimum speed: not stated in [plan] (minimum_{name}_mbps)")
@@ -187,7 +180,7 @@ def direction(name: str, contract: Contract, by_day: dict[date, list[float]], co
             "minimum",
             contract.minimum,
             undecided(verdict),
-            f"minimum speed ({_mbps(contract.minimum)}) undercut at least once on {days_under} of {len(figures)} "
+            f"minimum speed ({mbps(contract.minimum)}) undercut at least once on {days_under} of {len(figures)} "
             f"days{so_far} (a deviation from {DAYS_NEEDED} of {DAYS})",
         )
     return Direction(name, contract, tuple(figures), total, normal_count, (maximum, normal, minimum), complete)

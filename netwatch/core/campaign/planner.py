@@ -16,10 +16,12 @@ import math
 import random
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from netwatch.core.calendar import local_date
 from netwatch.core.model import Schedule, Slot, Window
+from netwatch.core.text import clock_time, span
 from netwatch.errors import CampaignError
 
 MEASUREMENTS = 30
@@ -32,16 +34,6 @@ DAY_NEEDS_S = (PER_DAY - 2) * MIN_GAP_S + MIDDAY_GAP_S  # the shortest day that 
 SEARCH_DAYS = 31  # how far after the start date the first measurement day is looked for
 
 _WINDOW = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
-
-
-def span(seconds: float) -> str:
-    """A duration in words: "4 min 30 s", "2 h 59 min", "3 h"."""
-    total = round(seconds)
-    sign, total = ("-", -total) if total < 0 else ("", total)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    parts = [f"{v} {unit}" for v, unit in ((h, "h"), (m, "min"), (s, "s")) if v]
-    return sign + (" ".join(parts) or "0 s")
 
 
 DEFAULT_WINDOW = Window(time(8, 0), time(22, 0))
@@ -66,23 +58,13 @@ def parse_window(text: str) -> Window:
     return window
 
 
-def local_day(at: float, zone: ZoneInfo) -> date:
-    return datetime.fromtimestamp(at, UTC).astimezone(zone).date()
-
-
-def clock_time(at: float, zone: ZoneInfo) -> str:
-    """HH:MM, or HH:MM:SS when the instant is not on a whole minute."""
-    moment = datetime.fromtimestamp(at, UTC).astimezone(zone)
-    return f"{moment:%H:%M}" if moment.second == 0 and moment.microsecond == 0 else f"{moment:%H:%M:%S}"
-
-
 def _bounds(day: date, window: Window, zone: ZoneInfo, not_before: float | None) -> tuple[int, int]:
     """The day's window as whole UTC minutes (inclusive), starting no earlier than ``not_before``."""
     first = datetime.combine(day, window.start, tzinfo=zone).timestamp()
     last = datetime.combine(day, window.end, tzinfo=zone).timestamp()
     if not_before is not None:
         first = max(first, not_before)
-    if local_day(first, zone) != day or local_day(last, zone) != day:
+    if local_date(first, zone) != day or local_date(last, zone) != day:
         return 0, -1  # the zone skipped the day (Pacific/Apia, 2011-12-30): no window at all
     return math.ceil(first / 60), math.floor(last / 60)
 
@@ -145,7 +127,7 @@ def check(instants: Sequence[float], zone_name: str) -> list[str]:
         problems.append(f"{len(times)} measurements; the procedure needs {MEASUREMENTS} (10 on each of 3 days)")
     by_day: dict[date, list[float]] = {}
     for at in times:
-        by_day.setdefault(local_day(at, zone), []).append(at)
+        by_day.setdefault(local_date(at, zone), []).append(at)
     days = sorted(by_day)
     if len(days) != DAYS:
         problems.append(f"the measurements fall on {len(days)} calendar days; the procedure needs {DAYS}")

@@ -12,11 +12,12 @@ met. Pure: "now" comes from the caller.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from netwatch.core.calendar import local_date
 from netwatch.core.campaign import planner
 from netwatch.core.campaign.evaluate import Contract, Evaluation, Measurement, evaluate
 from netwatch.core.model import Campaign, Plan, SlotStatus, StoredSlot
+from netwatch.core.text import slot_time, span
 
 MAX_ATTEMPTS = 3  # failed tests per slot before it is given up
 RETRY_S = planner.MIN_GAP_S
@@ -25,7 +26,7 @@ RETRY_S = planner.MIN_GAP_S
 def measurements(campaign: Campaign) -> list[Measurement]:
     """The counted measurements, with their local calendar day."""
     return [
-        Measurement(planner.local_day(r.at, campaign.zone), r.at, r.download_mbps, r.upload_mbps)
+        Measurement(local_date(r.at, campaign.zone), r.at, r.download_mbps, r.upload_mbps)
         for r in (s.result for s in campaign.done)
         if r is not None
     ]
@@ -33,7 +34,7 @@ def measurements(campaign: Campaign) -> list[Measurement]:
 
 def label(campaign: Campaign, slot: StoredSlot) -> str:
     """ "slot 5/30 (Mon 2026-05-04 11:40)": the slot's number and planned local time."""
-    return f"slot {slot.index + 1}/{len(campaign.slots)} ({when(slot.planned, campaign.zone)})"
+    return f"slot {slot.index + 1}/{len(campaign.slots)} ({slot_time(slot.planned, campaign.zone)})"
 
 
 def evaluation_of(campaign: Campaign, plan: Plan) -> Evaluation:
@@ -48,11 +49,6 @@ def evaluation_of(campaign: Campaign, plan: Plan) -> Evaluation:
         Contract(plan.upload_mbps, plan.normal_upload_mbps, plan.minimum_upload_mbps),
         procedure,
     )
-
-
-def when(at: float, zone: ZoneInfo) -> str:
-    """ "Mon 2026-05-04 11:40" in ``zone``."""
-    return f"{planner.local_day(at, zone):%a %Y-%m-%d} {planner.clock_time(at, zone)}"
 
 
 @dataclass(frozen=True)
@@ -121,6 +117,6 @@ def decide(campaign: Campaign, now: float) -> Action:
         later.append(previous)
     problems = planner.check([*done, at, *later], campaign.timezone)
     if problems:
-        late = f"{planner.span(at - slot.planned)} late" if at > slot.planned else "at its time"
+        late = f"{span(at - slot.planned)} late" if at > slot.planned else "at its time"
         return Miss(slot, f"measuring it {late} would break the procedure ({problems[0]})")
     return Wait(slot, at) if at > now else Run(slot)

@@ -20,6 +20,8 @@ from netwatch.core.claims import days, fcc, ofcom, speedcode, tkg
 from netwatch.core.claims.loader import PACKS, Pack, PackError, load
 from netwatch.core.claims.model import Check, ClaimItem, Claims, PackAmount, Source, Verdict
 from netwatch.core.model import Coverage, Incident, Plan, SpeedResult, Ticket
+from netwatch.core.money import cents
+from netwatch.core.text import money
 
 __all__ = [
     "PACKS",
@@ -141,10 +143,10 @@ def claims_for(
             if o.start < until and (o.end is None or o.end > since) and o.duration(until) > 0
         ]
         request = fcc.complaint(pack, checks, since=since, until=until, tests=tests, outages=lost, plan=plan, zone=zone)
-    total = days.cents(math.fsum(item.amount for item in items))
+    total = cents(math.fsum(item.amount for item in items))
     if items and total > 0 and rules in _ASK:
         lines = "; ".join(item.explanation.partition(" (")[0] for item in items)
-        request = _ASK[rules].format(total=days.money(total, pack.currency)) + f": {lines}."
+        request = _ASK[rules].format(total=money(total, pack.currency)) + f": {lines}."
     return Claims(
         pack.id,
         pack.name,

@@ -1,29 +1,20 @@
-"""Calendar and money helpers shared by the rule packs: local days, the days of an episode a rule pays (measured
-down, not paid to an earlier ticket), and money arithmetic. How a ticket meets the measurements is
+"""What the rule packs share: the days of an episode a rule pays (measured down, not paid to an earlier ticket),
+runs of consecutive days, and how one loop walks the tickets' episodes. How a ticket meets the measurements is
 ``netwatch.core.claims.episode``. Pure: every instant comes from the caller.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from netwatch.core.calendar import local_date
 from netwatch.core.claims.episode import Basis, DayState, Episode, Measured, episode_in
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Ticket
+from netwatch.core.text import weekday_date, when
 
-SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 TIMES = "\u00d7"  # the multiplication sign: "3 calendar days TIMES £9.76"
-
-
-def day_start(day: date, zone: ZoneInfo) -> float:
-    """The Unix instant local ``day`` begins (its first existing instant when midnight is in a DST gap)."""
-    return datetime.combine(day, time(), tzinfo=zone).timestamp()
-
-
-def local_date(at: float, zone: ZoneInfo) -> date:
-    return datetime.fromtimestamp(at, zone).date()
 
 
 def runs(entries: Sequence[tuple[date, object]]) -> list[list[date]]:
@@ -37,31 +28,6 @@ def runs(entries: Sequence[tuple[date, object]]) -> list[list[date]]:
             groups.append([day])
         previous = key
     return groups
-
-
-def money(amount: float, currency: str) -> str:
-    symbol = SYMBOLS.get(currency)
-    text = f"{amount:,.2f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
-
-
-def cents(value: float | Decimal) -> float:
-    """Rounded half up to the cent, as a bill is."""
-    return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def times(quantity: int, rate: float) -> float:
-    return cents(Decimal(quantity) * Decimal(str(rate)))
-
-
-def when(at: float, zone: ZoneInfo) -> str:
-    """An instant as the owner reads it: "Mon 1 Apr 2024 10:00"."""
-    local = datetime.fromtimestamp(at, zone)
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M}"
-
-
-def on(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def episodes(
@@ -133,7 +99,9 @@ def payable_days(
 
 def _list(days: Sequence[date]) -> str:
     runs_of = runs([(day, None) for day in days])
-    return ", ".join(on(r[0]) if len(r) == 1 else f"{on(r[0])} to {on(r[-1])}" for r in runs_of)
+    return ", ".join(
+        weekday_date(r[0]) if len(r) == 1 else f"{weekday_date(r[0])} to {weekday_date(r[-1])}" for r in runs_of
+    )
 
 
 def losses(incidents: Sequence[Incident], causes: frozenset[Cause]) -> list[Incident]:

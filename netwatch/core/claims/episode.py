@@ -30,8 +30,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from netwatch.core.calendar import day_start, local_date
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Ticket
 from netwatch.core.schedule import BusinessHours
+from netwatch.core.text import when
 
 __all__ = [
     "FAULT_CAUSES",
@@ -109,7 +111,6 @@ class Episode:
         """The local days from ``first`` on whose first down (else unknown) instant of the episode lies in
         [since, until), with their state; days the line was up throughout are left out. One pass: the days and
         the spans advance together."""
-        from netwatch.core.claims.days import day_start, local_date
 
         out: list[tuple[date, DayState]] = []
         if self.basis is Basis.NONE:
@@ -151,7 +152,6 @@ class Episode:
 
     def phrase(self, zone: ZoneInfo) -> str:
         """How the episode ended, for an explanation: "service back Sat 7 Nov 2026 08:00 (measured; …)"."""
-        from netwatch.core.claims.days import when
 
         at = when(self.end, zone)
         if self.basis is Basis.MEASURED and self.provisional:
@@ -328,7 +328,6 @@ def timeline(
 
 def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
     """The episode of ``ticket`` in ``measured`` (prepared from at most its report on)."""
-    from netwatch.core.claims.days import when
 
     m, r, fixed = measured, ticket.reported, ticket.fixed
     timeline, until, count = m.timeline, m.until, len(m.timeline)

@@ -10,10 +10,10 @@ import statistics
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from netwatch.core.claims import days as d
 from netwatch.core.claims.loader import Pack
 from netwatch.core.claims.model import Check, Verdict
 from netwatch.core.model import Incident, Plan, SpeedResult
+from netwatch.core.text import when
 
 # (check title, label value in [plan], measurement, unit, higher is better)
 _MEASURES: tuple[tuple[str, str, Callable[[SpeedResult], float | None], str, bool], ...] = (
@@ -72,7 +72,7 @@ def complaint(
         return ""
     provider = plan.provider or "my internet service provider"
     account = f" (account {plan.account})" if plan.account else ""
-    period = f"{d.when(since, zone)} to {d.when(until, zone)} ({zone.key})"
+    period = f"{when(since, zone)} to {when(until, zone)} ({zone.key})"
     lines = [
         f"I am filing a complaint about the broadband service {provider} provides me{account}. The broadband "
         "consumer label of my plan (47 CFR § 8.1) states:"

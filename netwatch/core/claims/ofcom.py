@@ -15,10 +15,13 @@ from zoneinfo import ZoneInfo
 
 import holidays as pyholidays
 
+from netwatch.core.calendar import day_start, local_date
 from netwatch.core.claims import days as d
 from netwatch.core.claims.loader import Amount, Pack
 from netwatch.core.claims.model import ClaimItem
 from netwatch.core.model import Coverage, Incident, Ticket
+from netwatch.core.money import cents, times
+from netwatch.core.text import money, weekday_date, when
 
 NATIONS = ("ENG", "WLS", "SCT", "NIR")
 
@@ -35,14 +38,14 @@ def is_working_day(day: date, nation: str) -> bool:
 def working_days_after(reported: float, count: int, nation: str, zone: ZoneInfo) -> tuple[list[date], float]:
     """The first ``count`` full working days beginning at or after ``reported``, and the deadline: the start of
     the day after the last of them (the first instant compensation can accrue from)."""
-    day = d.local_date(reported, zone)
+    day = local_date(reported, zone)
     found: list[date] = []
     while len(found) < count:
-        if d.day_start(day, zone) >= reported and is_working_day(day, nation):
+        if day_start(day, zone) >= reported and is_working_day(day, nation):
             found.append(day)
         day += timedelta(days=1)
-    last = found[-1] if found else d.local_date(reported, zone) - timedelta(days=1)
-    return found, d.day_start(last + timedelta(days=1), zone) if found else reported
+    last = found[-1] if found else local_date(reported, zone) - timedelta(days=1)
+    return found, day_start(last + timedelta(days=1), zone) if found else reported
 
 
 def rate_for(amount: Amount, day: date, overrides: Mapping[str, Any]) -> tuple[float, bool, date | None] | None:
@@ -58,14 +61,14 @@ def _basis(amount: Amount, day: date, effective: date | None) -> str:
     rate = amount.rate_on(day)
     if effective is None or rate is None:
         return "overridden in [claims.amounts]"
-    return f"in force from {d.on(effective)} ({rate.source.title})"
+    return f"in force from {weekday_date(effective)} ({rate.source.title})"
 
 
 def unverified_note(amount: Amount, day: date, currency: str) -> str:
     rate = amount.rate_on(day)
-    shown = d.money(rate.amount, currency) if rate is not None else "none"
+    shown = money(rate.amount, currency) if rate is not None else "none"
     return (
-        f"No uprating of {amount.key} published from {d.on(amount.unverified_from or day)} was verified; "
+        f"No uprating of {amount.key} published from {weekday_date(amount.unverified_from or day)} was verified; "
         f"the last verified figure ({shown}) is used and may be lower than the one in force."
     )
 
@@ -94,22 +97,25 @@ def delayed_repairs(
     for found in d.episodes(tickets, incidents, coverage, until, pack.causes, zone, notes):
         ticket = found.ticket
         working, deadline = working_days_after(ticket.reported, section["working_days"], nation, zone)
-        first = max(d.local_date(deadline, zone), pack.effective_from)
+        first = max(local_date(deadline, zone), pack.effective_from)
         counted = d.payable_days(found, first, zone, since=since, until=until, paid=paid, notes=notes)
-        price_day = d.local_date(ticket.reported, zone) if pack.rate_date == "reported" else None
+        price_day = local_date(ticket.reported, zone) if pack.rate_date == "reported" else None
         priced = {day: found_rate for day in counted if (found_rate := rate_for(amount, price_day or day, overrides))}
         for run in d.runs(list(priced.items())):
             rate, overridden, effective = priced[run[0]]
             quantity = len(run)
-            total = d.times(quantity, rate)
-            start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), found.end)
+            total = times(quantity, rate)
+            start, end = (
+                day_start(run[0], zone),
+                min(day_start(run[-1] + timedelta(days=1), zone), found.end),
+            )
             basis = _basis(amount, price_day or run[0], effective)
             plural = "s" if quantity != 1 else ""
             text = (
                 f"Delayed repair, ticket {ticket.ref}: {quantity} calendar day{plural} {d.TIMES} "
-                f"{d.money(rate, pack.currency)} = {d.money(total, pack.currency)} ({d.on(run[0])} to "
-                f"{d.on(run[-1])}; the rate {basis}). Reported {d.when(ticket.reported, zone)}; two full working "
-                f"days: {' and '.join(d.on(w) for w in working)}; {found.phrase(zone)}."
+                f"{money(rate, pack.currency)} = {money(total, pack.currency)} ({weekday_date(run[0])} to "
+                f"{weekday_date(run[-1])}; the rate {basis}). Reported {when(ticket.reported, zone)}; two full working "
+                f"days: {' and '.join(weekday_date(w) for w in working)}; {found.phrase(zone)}."
             )
             if not overridden and amount.unverified_on(price_day or run[-1]):
                 note = unverified_note(amount, price_day or run[-1], pack.currency)
@@ -158,7 +164,7 @@ def missed_appointments(
         seen.update(missed)
         groups: dict[tuple[float, bool], list[float]] = {}
         for at in missed:
-            day = d.local_date(at, zone)
+            day = local_date(at, zone)
             if day < pack.effective_from:
                 continue
             found = rate_for(amount, day, overrides)
@@ -166,7 +172,7 @@ def missed_appointments(
                 continue
             rate, overridden, _ = found
             if not overridden and amount.percent_of_fee and floor_of_fee:
-                rate = max(rate, d.cents(floor_of_fee * amount.percent_of_fee / 100))
+                rate = max(rate, cents(floor_of_fee * amount.percent_of_fee / 100))
             if not overridden and amount.unverified_on(day):
                 note = unverified_note(amount, day, pack.currency)
                 if note not in notes:
@@ -174,12 +180,12 @@ def missed_appointments(
             groups.setdefault((rate, overridden), []).append(at)
         for (rate, overridden), instants in groups.items():
             quantity = len(instants)
-            total = d.times(quantity, rate)
-            shown = ", ".join(d.when(at, zone) for at in instants)
+            total = times(quantity, rate)
+            shown = ", ".join(when(at, zone) for at in instants)
             basis = "; the amount overridden in [claims.amounts]" if overridden else ""
             text = (
                 f"Missed appointment{'s' if quantity != 1 else ''}, ticket {ticket.ref}: {quantity} {d.TIMES} "
-                f"{d.money(rate, pack.currency)} = {d.money(total, pack.currency)} ({shown}{basis})."
+                f"{money(rate, pack.currency)} = {money(total, pack.currency)} ({shown}{basis})."
             )
             items.append(
                 ClaimItem(

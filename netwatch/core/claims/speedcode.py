@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from netwatch.core.claims import days as d
+from netwatch.core.calendar import day_start, local_date
 from netwatch.core.claims.loader import Pack
 from netwatch.core.claims.model import Check, Verdict
 from netwatch.core.model import Plan, SpeedResult, Ticket
+from netwatch.core.text import when
 
 
 def measured(speeds: Sequence[SpeedResult], since: float, until: float) -> list[SpeedResult]:
@@ -112,20 +113,20 @@ def exit_check(
             [("tests", str(len(tests)))],
             f"No test measured a download speed below the minimum guaranteed {_mbps(minimum)}.",
         )
-    figures = [("first test below the minimum", d.when(first_bad.at, zone))]
+    figures = [("first test below the minimum", when(first_bad.at, zone))]
     ticket = next((t for t in sorted(tickets, key=lambda t: t.reported) if t.reported >= first_bad.at), None)
     if ticket is None:
         return check(
             Verdict.NOT_ENOUGH_DATA,
             figures,
             f"A test measured {_mbps(first_bad.download_mbps or 0)} on "
-            f"{d.when(first_bad.at, zone)}, below the minimum guaranteed {_mbps(minimum)}, but no ticket "
+            f"{when(first_bad.at, zone)}, below the minimum guaranteed {_mbps(minimum)}, but no ticket "
             f"was reported since: report the slow speed to start the code's {days}-day clock.",
         )
-    clock_end = d.day_start(d.local_date(ticket.reported, zone) + timedelta(days=days + 1), zone)
+    clock_end = day_start(local_date(ticket.reported, zone) + timedelta(days=days + 1), zone)
     later = [t.download_mbps for t in tests if t.at >= clock_end and t.download_mbps is not None]
     figures += [
-        ("clock started (ticket " + ticket.ref + ")", d.when(ticket.reported, zone)),
+        ("clock started (ticket " + ticket.ref + ")", when(ticket.reported, zone)),
         (f"tests after {days} days", str(len(later))),
     ]
     if not later:
@@ -133,7 +134,7 @@ def exit_check(
             Verdict.NOT_ENOUGH_DATA,
             figures,
             f"The clock started with ticket {ticket.ref} on "
-            f"{d.when(ticket.reported, zone)}; no test ran from {d.when(clock_end, zone)}, more than {days} "
+            f"{when(ticket.reported, zone)}; no test ran from {when(clock_end, zone)}, more than {days} "
             f"calendar days later, yet.",
         )
     median = statistics.median(later)
@@ -143,7 +144,7 @@ def exit_check(
             Verdict.NOT_MET,
             figures,
             f"More than {days} calendar days after ticket {ticket.ref} "
-            f"({d.when(ticket.reported, zone)}) the median download speed of {len(later)} test(s) is still "
+            f"({when(ticket.reported, zone)}) the median download speed of {len(later)} test(s) is still "
             f"{_mbps(round(median, 3))}, below the minimum guaranteed {_mbps(minimum)}: under the code "
             "the owner may exit the contract (and bundled services) without penalty.",
         )

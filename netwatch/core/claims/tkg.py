@@ -12,10 +12,13 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from netwatch.core.calendar import day_start, local_date
 from netwatch.core.claims import days as d
 from netwatch.core.claims.loader import Pack
 from netwatch.core.claims.model import ClaimItem
 from netwatch.core.model import Coverage, Incident, Ticket
+from netwatch.core.money import cents, times
+from netwatch.core.text import money, weekday_date, when
 
 
 def daily_rate(pack: Pack, item: str, day_number: int, fee: float, overrides: Mapping[str, Any]) -> tuple[float, bool]:
@@ -24,7 +27,7 @@ def daily_rate(pack: Pack, item: str, day_number: int, fee: float, overrides: Ma
         return float(overrides[item]), True
     amount = pack.amounts[item]
     rate = amount.rates[-1].amount  # fixed by statute: one rate
-    share = d.cents(fee * amount.percent_of_fee / 100) if fee > 0 else 0.0
+    share = cents(fee * amount.percent_of_fee / 100) if fee > 0 else 0.0
     return max(rate, share), False
 
 
@@ -57,7 +60,7 @@ def outages(
     paid: dict[date, str] = {}  # day → the ticket it was paid to
     for found in d.episodes(tickets, incidents, coverage, until, pack.causes, zone, notes):
         ticket = found.ticket
-        report_day = d.local_date(ticket.reported, zone)
+        report_day = local_date(ticket.reported, zone)
         first = max(report_day + timedelta(days=section["grace_days"] + 1), pack.effective_from)
         counted = d.payable_days(found, first, zone, since=since, until=until, paid=paid, notes=notes)
         keyed = []
@@ -71,25 +74,28 @@ def outages(
             item, rate, overridden = by_day[run[0]]
             amount = pack.amounts[item]
             quantity = len(run)
-            total = d.times(quantity, rate)
+            total = times(quantity, rate)
             first_n, last_n = (run[0] - report_day).days, (run[-1] - report_day).days
             if overridden:
                 basis = "the amount overridden in [claims.amounts]"
             elif fee > 0:
                 basis = (
-                    f"the larger of {d.money(amount.rates[-1].amount, pack.currency)} and "
-                    f"{amount.percent_of_fee:g} % of the monthly fee {d.money(fee, pack.currency)}"
+                    f"the larger of {money(amount.rates[-1].amount, pack.currency)} and "
+                    f"{amount.percent_of_fee:g} % of the monthly fee {money(fee, pack.currency)}"
                 )
             else:
-                basis = f"the fixed {d.money(amount.rates[-1].amount, pack.currency)}: the monthly fee is unknown"
+                basis = f"the fixed {money(amount.rates[-1].amount, pack.currency)}: the monthly fee is unknown"
             numbers = f"day {first_n}" if first_n == last_n else f"days {first_n} to {last_n}"
             text = (
                 f"Complete outage, ticket {ticket.ref}: {numbers} after the report, "
-                f"{quantity} calendar day{'s' if quantity != 1 else ''} {d.TIMES} {d.money(rate, pack.currency)} = "
-                f"{d.money(total, pack.currency)} ({d.on(run[0])} to {d.on(run[-1])}; {basis}). Reported "
-                f"{d.when(ticket.reported, zone)} (day 0); {found.phrase(zone)}."
+                f"{quantity} calendar day{'s' if quantity != 1 else ''} {d.TIMES} {money(rate, pack.currency)} = "
+                f"{money(total, pack.currency)} ({weekday_date(run[0])} to {weekday_date(run[-1])}; {basis}). Reported "
+                f"{when(ticket.reported, zone)} (day 0); {found.phrase(zone)}."
             )
-            start, end = d.day_start(run[0], zone), min(d.day_start(run[-1] + timedelta(days=1), zone), found.end)
+            start, end = (
+                day_start(run[0], zone),
+                min(day_start(run[-1] + timedelta(days=1), zone), found.end),
+            )
             items.append(
                 ClaimItem(
                     section["title"],

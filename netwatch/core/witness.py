@@ -1,11 +1,10 @@
 """A second witness: did another probe, on another line, reach this probe's anchors while this line was down?
 
 Owns the ``[report] witness`` verdicts: the records (``Witness`` per outage, ``WitnessFigures`` per report), the
-rule that turns the witness's round counts during an outage into a verdict, the sentences the report and the
-letter print about it, and, at the I/O edge, reading those counts from the InfluxDB both probes export to
-(``ask``). The records, the rule and the sentences are pure; only ``WitnessSource`` and ``ask`` talk to InfluxDB,
-through ``report.influxql``, and they never write. A witness that cannot be asked never loses the report: the
-report says "witness not asked" and why.
+rule that turns the witness's round counts during an outage into a verdict, and the sentences the report and the
+letter print about it. Pure: reading the counts from the InfluxDB both probes export to is
+``netwatch.adapters.influx.witness``'s, asking on behalf of a report ``netwatch.app.reports``'s. A witness that
+cannot be asked never loses the report: the report says "witness not asked" and why.
 
 Rule: a round of the witness counts for an outage when it probed at least one of the same anchors (this probe's
 anchor addresses) between the outage's start and end, and as reaching them when at least one of them answered.
@@ -21,16 +20,11 @@ witness was not running, or its export has not caught up).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from netwatch.core.model import Cause, Kind, Role
-
-if TYPE_CHECKING:
-    from netwatch.adapters.influx.query import InfluxQL, Series
-    from netwatch.config import Config, InfluxConfig
-    from netwatch.report.compute import IncidentFigures, Report
+from netwatch.core.model import Cause, Incident, Kind
 
 __all__ = [
     "MAX_ASKED",
@@ -42,8 +36,6 @@ __all__ = [
     "Verdict",
     "Witness",
     "WitnessFigures",
-    "WitnessSource",
-    "ask",
     "judge",
     "verdict",
     "witness_figures",
@@ -52,7 +44,6 @@ __all__ = [
 THRESHOLD_PERCENT = 90  # share of the witness's rounds that decides either way
 OWN_LINE_PERCENT = 50  # share of its lost rounds with its own line down (local, isp) that makes it blind
 MAX_ASKED = 500  # outages asked about per report (the longest): 6 statements each
-_REQUEST_CHARS = 6000  # statements per GET /query are batched up to about this much text (the URL carries them)
 
 
 class Verdict(StrEnum):
@@ -195,6 +186,17 @@ def _s(n: int) -> str:
     return "" if n == 1 else "s"
 
 
+class Figures(Protocol):
+    """An incident of a report with its clipped start and end (``netwatch.report.compute.IncidentFigures``)."""
+
+    @property
+    def incident(self) -> Incident: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class WitnessFigures:
     """The witness of a report: its probe name ("" = none configured), whether InfluxDB could be asked (and why
@@ -218,7 +220,7 @@ class WitnessFigures:
     def own_line_percent(self) -> int:
         return OWN_LINE_PERCENT
 
-    def of(self, figures: IncidentFigures) -> Witness | None:
+    def of(self, figures: Figures) -> Witness | None:
         """The verdict on one outage of the report (None for other incidents, or without a witness)."""
         if figures.incident.kind is not Kind.OUTAGE:
             return None
@@ -282,122 +284,3 @@ def not_asked(probe: str, reason: str, windows: Sequence[tuple[float, float]]) -
     """A report's witness when InfluxDB could not be asked: every outage says so, with ``reason``."""
     outages = tuple(Witness(probe, a, b, Verdict.NOT_ASKED, reason=reason) for a, b in windows)
     return WitnessFigures(probe, False, reason, (), outages)
-
-
-# --- the read (I/O) --------------------------------------------------------------------------------------------
-
-
-class WitnessSource:
-    """InfluxQL reads of the witness's netwatch_ping and netwatch_status points. Reads secret files when built
-    (ConfigError)."""
-
-    def __init__(self, cfg: InfluxConfig, probe: str) -> None:
-        from netwatch.adapters.influx.query import InfluxQL
-
-        self.probe = probe
-        self.ql: InfluxQL = InfluxQL(cfg)
-
-    def targets(self) -> tuple[list[str], list[str]]:
-        """Every target the witness ever probed, and every probe that wrote status points (one request)."""
-        from netwatch.adapters.influx.points import PING, STATUS
-        from netwatch.adapters.influx.query import quote, rows
-
-        mine, probes = self.ql.query(
-            [
-                f'SHOW TAG VALUES FROM "{PING}" WITH KEY = "target" WHERE "probe" = {quote(self.probe)}',
-                f'SHOW TAG VALUES FROM "{STATUS}" WITH KEY = "probe"',
-            ]
-        )
-        return sorted(str(r["value"]) for _, r in rows(mine)), sorted(str(r["value"]) for _, r in rows(probes))
-
-    def statements(self, window: tuple[float, float], anchors: Sequence[str]) -> list[str]:
-        """The 6 statements of one outage: rounds probing the same anchors, rounds reaching one, per anchor, and the
-        witness's own rounds with cause local and with cause isp. Rounds are counted as distinct timestamps (a
-        round's samples share one), hence GROUP BY time(1ms); a round has one status point."""
-        from netwatch.adapters.influx.points import PING, STATUS
-        from netwatch.adapters.influx.query import quote
-
-        targets = " OR ".join(f'"target" = {quote(a)}' for a in anchors)
-        during = f"time >= {round(window[0] * 1000)}ms AND time < {round(window[1] * 1000)}ms"
-        where = f'"probe" = {quote(self.probe)} AND ({targets}) AND {during}'
-        up = ' AND "up" = true'
-        per_round = f'SELECT count("up") AS "n" FROM "{PING}" WHERE {where}{{}} GROUP BY time(1ms) fill(none)'
-        own = f'SELECT count("up") AS "rounds" FROM "{STATUS}" WHERE "probe" = {quote(self.probe)} AND {during}'
-        return [
-            f'SELECT count("n") AS "rounds" FROM ({per_round.format("")})',
-            f'SELECT count("n") AS "rounds" FROM ({per_round.format(up)})',
-            f'SELECT count("up") AS "probed" FROM "{PING}" WHERE {where} GROUP BY "target"',
-            f'SELECT count("up") AS "reached" FROM "{PING}" WHERE {where}{up} GROUP BY "target"',
-            f'{own} AND "cause" = {quote(Cause.LOCAL.value)}',
-            f'{own} AND "cause" = {quote(Cause.ISP.value)}',
-        ]
-
-    def counts(self, windows: Sequence[tuple[float, float]], anchors: Sequence[str]) -> list[Counts]:
-        """The witness's counts during each window, a few requests for many windows."""
-        from netwatch.adapters.influx.query import rows
-
-        if not windows or not anchors:
-            return [NO_COUNTS for _ in windows]
-        per = [self.statements(w, anchors) for w in windows]
-        size = max(1, _REQUEST_CHARS // max(1, sum(map(len, per[0]))))
-        requests = [[s for group in per[k : k + size] for s in group] for k in range(0, len(per), size)]
-        answers = self.ql.many(requests)
-
-        def total(series: list[Series], column: str) -> int:
-            return sum(int(row[column] or 0) for _, row in rows(series))
-
-        def by_target(series: list[Series], column: str) -> dict[str, int]:
-            return {tags.get("target", ""): int(row[column] or 0) for tags, row in rows(series)}
-
-        out = []
-        n = len(per[0])
-        for k in range(len(windows)):
-            all_rounds, up_rounds, probed, reached, local, isp = answers[n * k : n * k + n]
-            probed_by, reached_by = by_target(probed, "probed"), by_target(reached, "reached")
-            out.append(
-                Counts(
-                    total(all_rounds, "rounds"),
-                    total(up_rounds, "rounds"),
-                    tuple(AnchorCount(a, probed_by.get(a, 0), reached_by.get(a, 0)) for a in anchors if a in probed_by),
-                    total(local, "rounds"),
-                    total(isp, "rounds"),
-                )
-            )
-        return out
-
-
-def ask(report: Report, cfg: Config, probe: str) -> tuple[Report, str | None]:
-    """``report`` (of ``probe``) with the verdicts of ``[report] witness`` on its outages, and a warning when the
-    witness could not be asked (the report then says so on every outage). Unchanged without a witness."""
-    from netwatch.adapters.influx.sinks import describe
-    from netwatch.errors import ConfigError, ReportError
-
-    name = cfg.report.witness
-    if not name:
-        return report, None
-    longest = sorted(report.outages, key=lambda f: -f.seconds)[:MAX_ASKED]
-    asked = {(f.start, f.end) for f in longest if f.seconds > 0}
-    windows = [(f.start, f.end) for f in report.outages]
-    anchors = [t.address for t in (report.method.targets if report.method else ()) if t.role is Role.ANCHOR]
-    anchors = anchors or list(cfg.targets.anchors)
-    if name == probe:
-        reason = f"it is the probe this report is about ({probe}); name another probe in [report] witness"
-    elif not cfg.influxdb.enabled:
-        reason = "influxdb.url is not set: the witness is read from the InfluxDB both probes export to"
-    else:
-        try:
-            source = WitnessSource(cfg.influxdb, name)
-            targets, probes = source.targets()
-            if not targets:
-                held = f"; it holds the probes {', '.join(probes)}" if probes else ""
-                raise ReportError(
-                    f'InfluxDB at {describe(cfg.influxdb)} has no data of probe "{name}"{held}: check [report] witness'
-                )
-            common = [a for a in dict.fromkeys(anchors) if a in set(targets)]
-            found = iter(source.counts([w for w in windows if w in asked], common))
-            counts = [next(found) if w in asked else (NO_COUNTS if w[1] <= w[0] else None) for w in windows]
-            figures = witness_figures(name, anchors, targets, windows, counts)
-            return replace(report, witness=figures), None
-        except (ReportError, ConfigError) as err:
-            reason = str(err).strip().replace("\n", " ")
-    return replace(report, witness=not_asked(name, reason, windows)), f"witness {name} not asked: {reason}"

@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
+
+from netwatch.core.money import cents
 
 if TYPE_CHECKING:
     from netwatch.config import CostConfig, PlanConfig
@@ -50,11 +51,6 @@ class Money:
 
 
 NO_MONEY = Money("", None, None, None, None, None, "No credit computed: no [plan] was given.")
-
-
-def cents(amount: float) -> float:
-    """``amount`` rounded half up to two decimals (0.125 → 0.13), as money is."""
-    return float(Decimal(repr(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def money(
