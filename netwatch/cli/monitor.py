@@ -157,8 +157,8 @@ def traceroute(
     Exits 0 whatever the path, 5 when no request could be sent (no route from this machine, no ICMP permission).
     """
     from netwatch.adapters.probes.icmp import choose_mode
-    from netwatch.adapters.probes.traceroute import summary, trace
-    from netwatch.report.status import trace_table
+    from netwatch.adapters.probes.traceroute import trace
+    from netwatch.report.traces import summary, trace_table
 
     debug = _debug(ctx)
     with _errors(debug):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from netwatch.adapters.probes.traceroute import summary
 from netwatch.core.model import ClockEvent, EventKind, Incident, StoredTrace
 
 # What each kind of clock event means for the figures, for the method section.
@@ -83,20 +82,3 @@ def evidence_figures(
         traces=tuple(sorted((t for t in traces if since <= t.at < until), key=lambda t: t.at)),
         seal=seal,
     )
-
-
-def trace_summary(stored: StoredTrace) -> str:
-    """Where the path ended, in one line (see ``probes.traceroute.summary``)."""
-    return summary(stored.trace)
-
-
-def trace_path(stored: StoredTrace) -> str:
-    """The hops as text: "198.18.1.1 0.4 ms → 198.18.2.1 1.2 ms → * → *"."""
-    parts = []
-    for hop in stored.trace.hops:
-        if hop.address is None:
-            parts.append("*")
-        else:
-            rtt = "" if hop.rtt_ms is None else f" {hop.rtt_ms:.1f} ms"
-            parts.append(f"{hop.address}{rtt}")
-    return " → ".join(parts) if parts else "—"

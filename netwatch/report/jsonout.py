@@ -14,9 +14,9 @@ from netwatch.core.model import Kind, StoredTrace
 from netwatch.core.text import iso_local, iso_utc
 from netwatch.core.witness import Witness, WitnessFigures
 from netwatch.report.compute import Bucket, Method, Money, Report
-from netwatch.report.evidence import trace_summary
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
 from netwatch.report.tickets import ClaimFigures, TicketFigures
+from netwatch.report.traces import trace_summary
 
 
 def _r(x: float) -> float:

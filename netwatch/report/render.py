@@ -31,9 +31,10 @@ from netwatch.errors import ReportError
 from netwatch.report import speedview, view
 from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape
-from netwatch.report.evidence import CLOCK_MEANING, trace_path, trace_summary
+from netwatch.report.evidence import CLOCK_MEANING
 from netwatch.report.letter import letter
 from netwatch.report.speed import EVENING_PEAK
+from netwatch.report.traces import trace_path, trace_summary
 
 TEMPLATES = {"html": "report.html.j2", "md": "letter.md.j2"}
 

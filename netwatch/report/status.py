@@ -13,7 +13,6 @@ import shlex
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from netwatch.adapters.probes.traceroute import Trace, summary
 from netwatch.core.classify import round_cause
 from netwatch.core.model import ExportState, Incident, Kind, Role, Round, Status
 from netwatch.core.text import duration, local
@@ -134,17 +133,3 @@ def probe_table(rnd: Round) -> list[str]:
     lines.append("")
     lines.append("Verdict: the line is up" if cause is None else f"Verdict: the line looks down, cause {cause.value}")
     return lines
-
-
-def trace_table(trace: Trace) -> list[str]:
-    """A traceroute as a table (TTL, who answered, RTT, what it said) and a line saying where the path ends."""
-    rows = [("TTL", "ADDRESS", "RTT", "NOTE")]
-    for i, hop in enumerate(trace.hops):
-        reached = trace.reached and i == len(trace.hops) - 1
-        rtt = f"{hop.rtt_ms:.1f} ms" if hop.rtt_ms is not None else "-"
-        what = "destination" if reached else hop.note or ("no reply" if hop.address is None else "")
-        rows.append((str(hop.ttl), hop.address or "*", rtt, what))
-    width = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [f"{a:>{width[0]}}  {b:<{width[1]}}  {c:>{width[2]}}  {d}".rstrip() for a, b, c, d in rows]
-    verdict = summary(trace)
-    return [*lines, "", verdict[:1].upper() + verdict[1:]]

@@ -24,8 +24,8 @@ import pytest
 
 from netwatch.adapters.probes import discover
 from netwatch.adapters.probes.icmp import IcmpProber
-from netwatch.adapters.probes.traceroute import Trace, trace
-from netwatch.core.model import Role, Target
+from netwatch.adapters.probes.traceroute import trace
+from netwatch.core.model import Role, Target, Trace
 
 from .netns_isp import (
     ANCHOR6,

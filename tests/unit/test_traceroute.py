@@ -22,10 +22,9 @@ from netwatch.adapters.probes.traceroute import (
     note,
     parse_error,
     parse_raw,
-    summary,
     trace,
 )
-from netwatch.report.status import trace_table
+from netwatch.report.traces import summary, trace_table
 
 DST = "192.0.2.1"
 DST6 = "2001:db8:ff::1"

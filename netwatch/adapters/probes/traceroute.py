@@ -31,7 +31,7 @@ from icmplib.utils import unique_identifier
 
 from netwatch.core.model import Hop, Trace
 
-__all__ = ["Hop", "Trace", "build", "summary", "trace"]
+__all__ = ["build", "trace"]
 
 _IP_RECVERR = 11
 _IPV6_RECVERR = 25
@@ -75,20 +75,6 @@ class Answer(NamedTuple):
     address: str
     kind: str
     code: int = 0
-
-
-def summary(trace: Trace) -> str:
-    """Where the path ends, in one line, e.g. "reached 192.0.2.1 in 3 hops"."""
-    if trace.error:
-        return f"traceroute to {trace.destination} failed: {trace.error}"
-    last = trace.last_answer
-    if trace.reached:
-        return f"reached {trace.destination} in {len(trace.hops)} hop{'s' if len(trace.hops) != 1 else ''}"
-    if last is None:
-        return f"no hop answered on the way to {trace.destination}"
-    if last.note:
-        return f"the path to {trace.destination} ends at hop {last.ttl} ({last.address}): {last.note}"
-    return f"the path to {trace.destination} ends after hop {last.ttl} ({last.address}): nothing answered beyond"
 
 
 def note(family: int, code: int) -> str:

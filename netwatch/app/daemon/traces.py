@@ -17,9 +17,10 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from netwatch.adapters.probes.traceroute import summary, trace
+from netwatch.adapters.probes.traceroute import trace
 from netwatch.core import detect
 from netwatch.core.model import Incident, Kind, Role, Round, StoredTrace, Trace
+from netwatch.report.traces import summary
 
 if TYPE_CHECKING:
     from netwatch.app.daemon.loop import Daemon
