@@ -437,3 +437,19 @@ def state_from_json(v: Mapping[str, Any]) -> State:
         window=tuple(_entry_in(e) for e in v["window"]),
         last_at=None if v["last_at"] is None else float(v["last_at"]),
     )
+
+
+def line_ok(rnd: Round | None) -> bool:
+    """``rnd`` saw the gateway (or has none configured) and at least one anchor answering."""
+    if rnd is None:
+        return False
+    return all(s.ok for s in rnd.by_role(Role.GATEWAY)) and any(s.ok for s in rnd.by_role(Role.ANCHOR))
+
+
+def current_outage(state: State) -> Incident | None:
+    """The open outage, or the failed rounds awaiting confirmation as a provisional one (the line is down now)."""
+    if state.outage is not None:
+        return state.outage
+    if state.pending:
+        return Incident(Kind.OUTAGE, Cause.UNKNOWN, state.pending[0].at)
+    return None

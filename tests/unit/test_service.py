@@ -77,28 +77,28 @@ def test_ready_pings_at_half_the_watchdog_and_sends_status_only_on_change(
     clock = Clock()
     daemon.service = service = Supervision(notifier, daemon.config, clock=clock)
     with caplog.at_level(logging.INFO, "netwatch"):
-        service.ready(daemon)
+        service.ready(daemon.line())
     assert caplog.messages == ["systemd watchdog: 30 s, kept alive after rounds at most every 15 s"]
     assert received(sock) == ["READY=1\nSTATUS=line up · 4 targets · 0 open incidents".encode(), b"WATCHDOG=1"]
     for step in (5.0, 5.0, 4.9):  # 14.9 s after the last ping: not yet
         clock.now += step
-        service.after_round(daemon)
+        service.after_round(daemon.line())
     assert received(sock) == []
     clock.now += 0.1
-    service.after_round(daemon)
+    service.after_round(daemon.line())
     assert received(sock) == [b"WATCHDOG=1"]
     # The line goes down: one STATUS, then nothing while it stays the same.
     outage = Incident(Kind.OUTAGE, Cause.ISP, AT)
     daemon.state = detect.State(outage=outage)
     daemon.last_round = Round(at=AT + 3, samples=(Sample(daemon.targets.icmp_targets()[0], 0.5),))
-    service.after_round(daemon)
-    service.after_round(daemon)
+    service.after_round(daemon.line())
+    service.after_round(daemon.line())
     assert received(sock) == ["STATUS=OUTAGE since 10:15:02 GMT (cause isp) · 4 targets · 1 open incident".encode()]
     daemon.state = detect.State(outage=Incident(Kind.OUTAGE, Cause.LOCAL, AT))  # its cause changed
-    service.after_round(daemon)
+    service.after_round(daemon.line())
     daemon.state = detect.State()
     clock.now += 15.0
-    service.after_round(daemon)
+    service.after_round(daemon.line())
     assert received(sock) == [
         "STATUS=OUTAGE since 10:15:02 GMT (cause local) · 4 targets · 1 open incident".encode(),
         b"WATCHDOG=1",
@@ -117,7 +117,7 @@ def test_a_watchdog_too_short_for_the_configuration_is_raised_with_a_warning(
     notifier = Notifier.from_env({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000"})
     daemon = make_daemon(tmp_path, "[probe]\ninterval = 60\ntimeout = 5\n", notifier)  # dns.timeout follows: 5
     with caplog.at_level(logging.WARNING, "netwatch"):
-        daemon.service.ready(daemon)
+        daemon.service.ready(daemon.line())
     assert caplog.messages == [
         "the systemd watchdog (WatchdogSec=30s) is too short for a round every 60 s with probe and DNS timeouts of "
         "5 and 5 s: it needs at least 142 s (2 x (interval + both timeouts + 1 s)); asking systemd for 142 s for "
@@ -134,8 +134,8 @@ def test_a_watchdog_too_short_for_the_configuration_is_raised_with_a_warning(
 
 def test_without_systemd_the_daemon_sends_nothing(tmp_path: Path) -> None:
     daemon = make_daemon(tmp_path, "", Notifier())
-    daemon.service.ready(daemon)
-    daemon.service.after_round(daemon)
+    daemon.service.ready(daemon.line())
+    daemon.service.after_round(daemon.line())
     daemon.service.stopping()
     assert daemon.service.pings == 0 and daemon.service.notifier._sock is None
 

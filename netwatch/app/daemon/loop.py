@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,6 +32,7 @@ from netwatch.adapters.probes.icmp import IcmpProber, choose_mode
 from netwatch.adapters.probes.protocols import EchoProbe, NameProbe
 from netwatch.adapters.sdnotify import Notifier
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.runtime import Line
 from netwatch.app.daemon.service import Supervision
 from netwatch.app.daemon.speed import SpeedTask
 from netwatch.app.daemon.targets import Targets
@@ -40,7 +41,7 @@ from netwatch.app.daemon.writer import Stopped, Writer, exclusive_lock, until_st
 from netwatch.config import Config
 from netwatch.core import clock as clocks
 from netwatch.core import detect
-from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Round, Sample, Target
+from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Round, Sample, SpeedResult, Target
 from netwatch.core.text import duration, utc
 from netwatch.errors import StoreError
 
@@ -146,7 +147,7 @@ class Daemon:
             # Not with injected probes: a daemon fed by fakes is on no real network to trace.
             if cfg.traceroute.enabled and self._probes is None:
                 self._traces = TraceTask(self, writer, privileged)
-            self.service.ready(self)
+            self.service.ready(self.line())
             await self._loop(icmp, dns, writer, privileged)
         finally:
             self.service.stopping()
@@ -219,6 +220,23 @@ class Daemon:
         one, such as a speed test or a traceroute, is stored after its provisional start was re-timed)."""
         return stamp + sum(delta for at, delta in self._syncs if at > taken)
 
+    def line(self) -> Line:
+        """The line after the last round, as systemd's status line shows it."""
+        slow = self._speed.state.incident if self._speed is not None else None
+        incidents = tuple(i for i in (self.state.outage, self.state.degraded, slow) if i is not None)
+        targets = len(self.targets.icmp_targets()) + len(self.config.dns.names)
+        return Line(incidents, targets, self.last_round.at if self.last_round is not None else None)
+
+    def speed_measured(self, result: SpeedResult, events: Sequence[detect.Event] = ()) -> None:
+        if self.metrics is not None:
+            self.metrics.speed(result)
+            if events:
+                self.metrics.events(list(events))
+
+    def closed(self, incident: Incident) -> None:
+        if self.notifier is not None:
+            self.notifier.closed(incident)
+
     async def run(self) -> None:
         """Monitor until ``stop`` is set, then flush everything. With ``[metrics] enabled`` the Prometheus
         endpoint comes first (a port in use is named before anything is opened) and closes last."""
@@ -271,9 +289,11 @@ class Daemon:
         if not self.config.notify.enabled:
             return
         from netwatch.app.daemon.notify import start
-        from netwatch.app.daemon.speed import current_outage, line_ok
 
-        self.notifier = start(self.config, writer, lambda: line_ok(self) and current_outage(self) is None, self.stop)
+        def line_up() -> bool:
+            return detect.line_ok(self.last_round) and detect.current_outage(self.state) is None
+
+        self.notifier = start(self.config, writer, line_up, self.stop)
         if self.notifier is not None:
             self._notify_run = asyncio.create_task(self.notifier.run())
 
@@ -309,11 +329,11 @@ class Daemon:
                 except TimeoutError:
                     pass
             self.targets.resolve_gateway()  # a few microseconds: /proc/net/route is tiny
-            rnd = await self._until_stopped(self._probe_round(icmp, dns))
+            rnd = await self.until_stopped(self._probe_round(icmp, dns))
             if rnd is None:
                 break
             self._handle(rnd, writer, privileged)
-            self.service.after_round(self)  # the watchdog's keep-alive: a hung loop stops it
+            self.service.after_round(self.line())  # the watchdog's keep-alive: a hung loop stops it
             now = time.monotonic()
             # One commit in flight at most: a disk that hangs must not pile up a task per interval.
             if now - last_commit >= cfg.store.commit_interval and (committing is None or committing.done()):
@@ -331,7 +351,7 @@ class Daemon:
                 log.debug("round overran its slot; skipped %d slot(s)", next_slot - slot - 1)
             slot = next_slot
 
-    async def _until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
+    async def until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
         """``work``'s result, or None when stop is set first (the work is cancelled: shutdown never waits for
         a round's timeout)."""
         try:

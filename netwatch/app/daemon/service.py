@@ -27,7 +27,7 @@ from netwatch.config import Config
 from netwatch.core.model import Incident
 
 if TYPE_CHECKING:
-    from netwatch.app.daemon.loop import Daemon
+    from netwatch.app.daemon.runtime import Line
 
 log = logging.getLogger("netwatch")
 T = TypeVar("T")
@@ -67,12 +67,6 @@ def status_line(open_incidents: Sequence[Incident], targets: int, at: float, tz:
     return f"{head} · {targets} target{'s' * (targets != 1)} · {count} open incident{'s' * (count != 1)}"
 
 
-def open_incidents(daemon: Daemon) -> tuple[Incident, ...]:
-    """The daemon's open incidents, outage first, then degraded, then slow."""
-    slow = daemon._speed.state.incident if daemon._speed is not None else None
-    return tuple(i for i in (daemon.state.outage, daemon.state.degraded, slow) if i is not None)
-
-
 class Supervision:
     """The daemon's conversation with systemd for one run. Every method is cheap and never raises."""
 
@@ -107,7 +101,7 @@ class Supervision:
             if waited <= START_GRACE:
                 self.notifier.extend_timeout(3 * self.extend_every)
 
-    def ready(self, daemon: Daemon) -> None:
+    def ready(self, line: Line) -> None:
         """READY=1 with the first status line: the store is open and recovered and the session has begun."""
         if not self.notifier.enabled:
             return
@@ -131,11 +125,11 @@ class Supervision:
                 )
                 self.notifier.set_watchdog(need)
             log.info("systemd watchdog: %g s, kept alive after rounds at most every %g s", *self._watchdog_times())
-        self._status_key = self._key(daemon)
-        self.notifier.ready(self._status(daemon))
+        self._status_key = self._key(line)
+        self.notifier.ready(self._status(line))
         self._ping(self.clock())
 
-    def after_round(self, daemon: Daemon) -> None:
+    def after_round(self, line: Line) -> None:
         """After every round: WATCHDOG=1 when half the watchdog timeout has passed, STATUS when it changed."""
         if not self.notifier.enabled:
             return
@@ -143,10 +137,10 @@ class Supervision:
         watchdog = self.notifier.watchdog
         if watchdog is not None and now - self._last_ping >= watchdog / 2:
             self._ping(now)
-        key = self._key(daemon)
+        key = self._key(line)
         if key != self._status_key:
             self._status_key = key
-            self.notifier.status(self._status(daemon))
+            self.notifier.status(self._status(line))
 
     def stopping(self) -> None:
         self.notifier.stopping("stopping: closing open incidents and flushing the store")
@@ -174,14 +168,9 @@ class Supervision:
         self._last_ping = now
 
     @staticmethod
-    def _key(daemon: Daemon) -> object:
-        incidents = open_incidents(daemon)
-        return tuple((i.kind, i.cause, i.start) for i in incidents), _target_count(daemon)
+    def _key(line: Line) -> object:
+        return tuple((i.kind, i.cause, i.start) for i in line.open_incidents), line.targets
 
-    def _status(self, daemon: Daemon) -> str:
-        at = daemon.last_round.at if daemon.last_round is not None else time.time()
-        return status_line(open_incidents(daemon), _target_count(daemon), at, self.config.business_hours.timezone)
-
-
-def _target_count(daemon: Daemon) -> int:
-    return len(daemon.targets.icmp_targets()) + len(daemon.config.dns.names)
+    def _status(self, line: Line) -> str:
+        at = line.at if line.at is not None else time.time()
+        return status_line(line.open_incidents, line.targets, at, self.config.business_hours.timezone)

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any
 from netwatch.adapters import locks as speedlock
 from netwatch.adapters.probes.speed import SpeedBackend, make_backend, run_with_fallback
 from netwatch.config import Config
-from netwatch.core import speedcheck
+from netwatch.core import detect, speedcheck
 from netwatch.core.detect import Closed, Opened
-from netwatch.core.model import Cause, Incident, Kind, Role, SpeedResult
+from netwatch.core.model import Incident, SpeedResult
 from netwatch.core.text import utc
 from netwatch.errors import ConfigError
 
 if TYPE_CHECKING:
-    from netwatch.app.daemon.loop import Daemon
+    from netwatch.app.daemon.runtime import Runtime
     from netwatch.app.daemon.writer import Writer
 
 log = logging.getLogger("netwatch")
@@ -62,32 +62,12 @@ def build_chain(config: Config, names: tuple[str, ...], max_bytes: int | None) -
     return chain
 
 
-def line_ok(daemon: Daemon) -> bool:
-    """The last round saw the gateway (or has none configured) and at least one anchor answering."""
-    rnd = daemon.last_round
-    if rnd is None:
-        return False
-    gateway = rnd.by_role(Role.GATEWAY)
-    anchors = rnd.by_role(Role.ANCHOR)
-    return all(s.ok for s in gateway) and any(s.ok for s in anchors)
-
-
-def current_outage(daemon: Daemon) -> Incident | None:
-    """The open outage, or the failed rounds awaiting confirmation as a provisional one (the line is down now)."""
-    state = daemon.state
-    if state.outage is not None:
-        return state.outage
-    if state.pending:
-        return Incident(Kind.OUTAGE, Cause.UNKNOWN, state.pending[0].at)
-    return None
-
-
 class SpeedTask:
     """Scheduled speed tests for one daemon run: ``await run()`` until the daemon's stop event is set."""
 
-    def __init__(self, daemon: Daemon, writer: Writer, rand: Callable[[], float] = random.random) -> None:
-        self.daemon, self.writer, self.rand = daemon, writer, rand
-        self.cfg = daemon.config
+    def __init__(self, runtime: Runtime, writer: Writer, rand: Callable[[], float] = random.random) -> None:
+        self.runtime, self.writer, self.rand = runtime, writer, rand
+        self.cfg = runtime.config
         self.rules = speedcheck.SlowRules(
             self.cfg.plan.download_mbps, self.cfg.plan.upload_mbps, self.cfg.plan.slow_below_percent
         )
@@ -105,9 +85,9 @@ class SpeedTask:
             " then ".join(st.chain),
             delay,
         )
-        while not self.daemon.stop.is_set():
+        while not self.runtime.stop.is_set():
             try:
-                await asyncio.wait_for(self.daemon.stop.wait(), delay)
+                await asyncio.wait_for(self.runtime.stop.wait(), delay)
                 return
             except TimeoutError:
                 pass
@@ -120,10 +100,10 @@ class SpeedTask:
     async def once(self) -> None:
         """One scheduled test: skipped (recorded with the reason) or run with fallback, then stored and judged."""
         st = self.cfg.speedtest
-        at = self.daemon.now()
+        at = self.runtime.now()
         store = self.writer.store
         used = await asyncio.wrap_future(self.writer.submit(store.speed_bytes_since, speedcheck.utc_day_start(at)))
-        reason = speedcheck.skip_reason(current_outage(self.daemon), st.daily_budget_mb, used)
+        reason = speedcheck.skip_reason(detect.current_outage(self.runtime.state), st.daily_budget_mb, used)
         if reason is not None:
             self._skip(at, reason)
             return
@@ -142,7 +122,7 @@ class SpeedTask:
             attempts = await self._in_thread(chain)
         if attempts is None:  # stopped while running: the thread is cancelled and abandoned
             return
-        started = self.daemon.restamp(at, mono)
+        started = self.runtime.restamp(at, mono)
         for attempt in attempts:
             result = dataclasses.replace(attempt, at=started + (attempt.at - wall))
             self.tests += 1
@@ -151,28 +131,23 @@ class SpeedTask:
             else:
                 log.info("%s", summary(result))
             self.writer.submit(store.save_speed, result)
-            if self.daemon.metrics is not None:
-                self.daemon.metrics.speed(result)
-            self._judge(result)
+            self.runtime.speed_measured(result, self._judge(result))
 
     def _skip(self, at: float, reason: str) -> None:
         log.info("speed test via %s %s", self.cfg.speedtest.backend, reason)
         skipped = speedcheck.skipped(at, self.cfg.speedtest.backend, reason)
         self.writer.submit(self.writer.store.save_speed, skipped)
-        if self.daemon.metrics is not None:
-            self.daemon.metrics.speed(skipped)
+        self.runtime.speed_measured(skipped)
 
     async def _in_thread(self, chain: list[SpeedBackend]) -> tuple[SpeedResult, ...] | None:
         from netwatch.app.daemon.writer import in_daemon_thread
 
-        return await self.daemon._until_stopped(
+        return await self.runtime.until_stopped(
             in_daemon_thread(run_with_fallback, chain, self.cancel, name="netwatch-speedtest")
         )
 
-    def _judge(self, result: SpeedResult) -> None:
-        self.state, events = speedcheck.step(self.state, result, self.rules, line_ok(self.daemon))
-        if self.daemon.metrics is not None:
-            self.daemon.metrics.events(events)
+    def _judge(self, result: SpeedResult) -> list[detect.Event]:
+        self.state, events = speedcheck.step(self.state, result, self.rules, detect.line_ok(self.runtime.last_round))
         for event in events:
             inc = event.incident
             self.writer.submit(self.writer.store.save_incident, inc)
@@ -182,8 +157,8 @@ class SpeedTask:
                 log.warning(
                     "SLOW ENDED at %s after %d slow test(s): %s", utc(inc.end or result.at), inc.rounds, summary(result)
                 )
-                if self.daemon.notifier is not None:
-                    self.daemon.notifier.closed(inc)
+                self.runtime.closed(inc)
+        return events
 
     def shifted(self, delta: float) -> None:
         """The clock was synchronised: the open slow incident's tests were re-timed by ``delta`` seconds."""

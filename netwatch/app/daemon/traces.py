@@ -23,7 +23,7 @@ from netwatch.core.model import Incident, Kind, Role, Round, StoredTrace, Trace
 from netwatch.report.traces import summary
 
 if TYPE_CHECKING:
-    from netwatch.app.daemon.loop import Daemon
+    from netwatch.app.daemon.runtime import Runtime
     from netwatch.app.daemon.writer import Writer
 
 log = logging.getLogger("netwatch")
@@ -40,10 +40,10 @@ def destination(anchors: tuple[str, ...]) -> str | None:
 class TraceTask:
     """Traceroutes for one daemon run; ``observe`` after every handled round."""
 
-    def __init__(self, daemon: Daemon, writer: Writer, privileged: bool) -> None:
-        self.daemon, self.writer, self.privileged = daemon, writer, privileged
-        self.cfg = daemon.config.traceroute
-        self.confirm = daemon.config.detect.confirm
+    def __init__(self, runtime: Runtime, writer: Writer, privileged: bool) -> None:
+        self.runtime, self.writer, self.privileged = runtime, writer, privileged
+        self.cfg = runtime.config.traceroute
+        self.confirm = runtime.config.detect.confirm
         self._running: asyncio.Task[None] | None = None
         self._isp_silent = 0  # consecutive rounds with the ISP hop silent and the router answering
         self.traces = 0
@@ -57,11 +57,11 @@ class TraceTask:
         gateway, isp = rnd.by_role(Role.GATEWAY), rnd.by_role(Role.ISP)
         silent = bool(isp) and not any(s.ok for s in isp) and all(s.ok for s in gateway)
         self._isp_silent = self._isp_silent + 1 if silent else 0
-        if self._isp_silent == self.confirm and self.daemon.state.outage is None:
-            self._start("the ISP hop stopped answering", self.daemon.state.degraded)
+        if self._isp_silent == self.confirm and self.runtime.state.outage is None:
+            self._start("the ISP hop stopped answering", self.runtime.state.degraded)
 
     def _start(self, reason: str, incident: Incident | None) -> None:
-        target = destination(self.daemon.config.targets.anchors)
+        target = destination(self.runtime.config.targets.anchors)
         if target is None or (self._running is not None and not self._running.done()):
             return
         self._running = asyncio.ensure_future(self._trace(target, reason, incident))
@@ -69,7 +69,7 @@ class TraceTask:
     async def _trace(self, target: str, reason: str, incident: Incident | None) -> None:
         from netwatch.app.daemon.writer import in_daemon_thread
 
-        started, mono = self.daemon.now(), time.monotonic()
+        started, mono = self.runtime.now(), time.monotonic()
         run = functools.partial(
             trace,
             target,
@@ -87,10 +87,10 @@ class TraceTask:
         log.info("traceroute (%s): %s", reason, summary(path))
         # A synchronisation during the trace re-timed the provisional start of the trace and of its incident.
         stored = StoredTrace(
-            trace=dataclasses.replace(path, started_at=self.daemon.restamp(started, mono)),
+            trace=dataclasses.replace(path, started_at=self.runtime.restamp(started, mono)),
             reason=reason,
             incident_kind=None if incident is None else incident.kind,
-            incident_start=None if incident is None else self.daemon.restamp(incident.start, mono),
+            incident_start=None if incident is None else self.runtime.restamp(incident.start, mono),
         )
         self.writer.submit(self.writer.store.save_trace, stored)
 
