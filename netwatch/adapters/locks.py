@@ -1,11 +1,16 @@
-"""The lock that keeps two speed tests from running at once across processes: the daemon's scheduled tests and
-those of `netwatch campaign run` share the line, and each would halve the other's figures.
+"""Locks between netwatch's processes: one file beside the store per purpose, held with ``flock``.
 
-Owns the lock file (``<store path>.speed.lock``, next to the store both processes write) and taking it with
-``flock``: without waiting for the daemon (it skips its test while a campaign test runs), waiting up to a
-deadline for a campaign (a daemon test ends within a minute or two). The kernel releases the lock when the file
-is closed, also when the process dies, so a crash never leaves it held. A lock file that cannot be opened
-(permissions) is logged and the test runs without it: a missed lock costs accuracy, a skipped test costs data.
+Owns the one way netwatch locks (``acquire``, ``held``, ``holder``) and the lock files' names
+(``<store>.lock`` for the daemon, ``<store>.speed.lock`` for speed tests, ``<store>.campaign.lock`` for a campaign
+run). The kernel releases a lock when its file is closed, also when the process dies, so a crash never leaves one
+held. Must not decide what a busy lock means: the callers say (the daemon refuses to start, a scheduled speed test
+is skipped, a campaign run is refused).
+
+The speed test lock keeps two speed tests from running at once across processes (the daemon's scheduled tests and
+those of `netwatch campaign run` share the line, and each would halve the other's figures): the daemon does not
+wait for it, a campaign waits up to a deadline (a daemon test ends within a minute or two). A speed test lock file
+that cannot be opened (permissions) is logged and the test runs without it: a missed lock costs accuracy, a
+skipped test costs data.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -23,33 +29,72 @@ log = logging.getLogger("netwatch")
 POLL_S = 0.2
 
 
-def lock_path(store: Path) -> Path:
-    return store.with_name(store.name + ".speed.lock")
+def path_for(store: Path, purpose: str = "") -> Path:
+    """The lock file of ``purpose`` ("" for the daemon's, "speed", "campaign") beside ``store``."""
+    return store.with_name(f"{store.name}.{purpose}.lock" if purpose else f"{store.name}.lock")
+
+
+def acquire(path: Path, *, wait: float = 0.0, cancel: threading.Event | None = None) -> int | None:
+    """The descriptor of ``path`` (created if missing) with its lock held: closing it releases the lock. None when
+    another process still held it after ``wait`` seconds, or ``cancel`` was set while waiting. Raises OSError when
+    the file cannot be opened."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline or (cancel is not None and cancel.wait(POLL_S)):
+                os.close(fd)
+                return None
+            if cancel is None:
+                time.sleep(POLL_S)
+
+
+def mark(fd: int) -> None:
+    """Write this process's id into the held lock file, for ``holder``."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+
+
+def holder(path: Path) -> str:
+    """The process id written into ``path`` by its holder ("" when none is known)."""
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""
 
 
 @contextlib.contextmanager
-def held(path: Path, wait: float = 0.0, cancel: threading.Event | None = None) -> Iterator[bool]:
-    """Hold the lock for the block: yields True when taken (or the file cannot be opened), False when another
-    process still held it after ``wait`` seconds (or ``cancel`` was set while waiting)."""
+def held(path: Path, *, wait: float = 0.0, cancel: threading.Event | None = None) -> Iterator[bool]:
+    """Hold the lock of ``path`` for the block: yields True when taken, False when another process held it (see
+    ``acquire``). Raises OSError when the file cannot be opened."""
+    fd = acquire(path, wait=wait, cancel=cancel)
+    if fd is None:
+        yield False
+        return
     try:
-        handle = path.open("a")
+        yield True
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def speed_test(path: Path, wait: float = 0.0, cancel: threading.Event | None = None) -> Iterator[bool]:
+    """The speed test lock ``path`` (``path_for(store, "speed")``) for the block: True when taken or when its file
+    cannot be opened (logged), False when another process's test still held it after ``wait`` seconds."""
+    try:
+        fd = acquire(path, wait=wait, cancel=cancel)
     except OSError as err:
         log.warning("cannot open the speed test lock %s (%s): testing without it", path, err)
         yield True
         return
-    with handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline or (cancel is not None and cancel.wait(POLL_S)):
-                    yield False
-                    return
-                if cancel is None:
-                    time.sleep(POLL_S)
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    if fd is None:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.close(fd)

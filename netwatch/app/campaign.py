@@ -3,23 +3,22 @@
 Owns the imperative loop of `netwatch campaign run`: it reads the campaign from the store at the start and after
 each of its writes (so a restart resumes where the store says, and nothing is kept that the store lacks), asks
 ``progress.decide`` what to do, and does it: waits (in naps of at most a minute, re-reading the wall clock, so a
-suspended machine wakes to the right decision), runs the fallback chain of speed test backends under the speed
-test lock shared with the daemon (``speedlock``), stores every attempt and links the last to its slot, or gives a
-slot up. The clock is injected (``Clock``), so tests run a whole campaign in moments; the product has only the
-real one. A stop (the ``cancel`` event: SIGTERM, Ctrl-C) ends a wait at once and aborts a running test, which is
+suspended machine wakes to the right decision), runs the fallback chain of speed test backends under the speed test
+lock shared with the daemon (``netwatch.adapters.locks``), stores every attempt and links the last to its slot, or
+gives a slot up. The clock is injected (``Clock``), so tests run a whole campaign in moments; the product has only
+the real one. A stop (the ``cancel`` event: SIGTERM, Ctrl-C) ends a wait at once and aborts a running test, which is
 stored but not counted; the slot stays open for the next run.
 
-Also owns the run lock (``exclusive``: ``<store path>.campaign.lock``, held by `netwatch campaign run` for its
-whole life and by `netwatch campaign plan` while it replaces a campaign), so one run measures a store's campaign
-and no plan replaces it under the run. Right before each of its writes (after taking the speed test lock, for a
-test) the runner reads its campaign again and stops when it was replaced or its slot changed: a store written by
-other means must not get measurements in a campaign nobody runs.
+Also owns the run lock (``exclusive``: ``<store path>.campaign.lock``, held by `netwatch campaign run` for its whole
+life and by `netwatch campaign plan` while it replaces a campaign), so one run measures a store's campaign and no
+plan replaces it under the run. Right before each of its writes (after taking the speed test lock, for a test) the
+runner reads its campaign again and stops when it was replaced or its slot changed: a store written by other means
+must not get measurements in a campaign nobody runs.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import threading
 import time
@@ -29,7 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from netwatch.adapters import locks as speedlock
+from netwatch.adapters import locks
 from netwatch.adapters.probes.speed import SpeedBackend, run_with_fallback
 from netwatch.app.daemon.speed import summary
 from netwatch.core.campaign import progress
@@ -44,35 +43,26 @@ MAX_NAP_S = 60.0
 LOCK_WAIT_S = 180.0  # a scheduled daemon test takes a minute or two; waiting longer makes the slot late
 
 
-def run_lock_path(store: Path) -> Path:
-    return store.with_name(store.name + ".campaign.lock")
-
-
 @contextlib.contextmanager
 def exclusive(store: Path, fix: str) -> Iterator[None]:
     """Hold the run lock of ``store`` for the block, or raise CampaignError at once, naming the run that holds it
     (its pid, written into the lock file) and ending with ``fix``. The kernel releases it when the process dies."""
-    path = run_lock_path(store)
+    path = locks.path_for(store, "campaign")
     try:
-        handle = path.open("a+")
+        fd = locks.acquire(path)
     except OSError as err:
         raise CampaignError(
             f"cannot open the campaign run lock {path} ({err.strerror}): let this user write to {path.parent}"
         ) from None
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid = handle.read().strip()
-            who = f" (pid {pid})" if pid.isdigit() else ""
-            raise CampaignError(
-                f"a `netwatch campaign run`{who} is already running the campaign of {store}: {fix}"
-            ) from None
-        handle.truncate(0)
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+    if fd is None:
+        pid = locks.holder(path)
+        who = f" (pid {pid})" if pid else ""
+        raise CampaignError(f"a `netwatch campaign run`{who} is already running the campaign of {store}: {fix}")
+    try:
+        locks.mark(fd)
         yield
+    finally:
+        os.close(fd)
 
 
 class Clock(Protocol):
@@ -166,7 +156,7 @@ def _measure(
 ) -> bool:
     """One test for ``slot``, stored; returns True when the run was stopped."""
     label = progress.label(campaign, slot)
-    with speedlock.held(lock, lock_wait, cancel) as free:
+    with locks.speed_test(lock, lock_wait, cancel) as free:
         if cancel.is_set():
             return True
         if not free:

@@ -121,7 +121,7 @@ def run(ctx: click.Context, config_path: Path | None) -> None:
 
     Restarting resumes it. Exits 0 when complete or stopped, 11 when it can no longer follow the procedure.
     """
-    from netwatch.adapters import locks as speedlock
+    from netwatch.adapters import locks
     from netwatch.adapters.store.sqlite import Store
     from netwatch.app import campaign as runner
     from netwatch.app.daemon.speed import build_chain
@@ -147,7 +147,7 @@ def run(ctx: click.Context, config_path: Path | None) -> None:
                 runner.SystemClock(stop),
                 stop,
                 click.echo,
-                speedlock.lock_path(cfg.store.path),
+                locks.path_for(cfg.store.path, "speed"),
             )
         if done.outcome is runner.Outcome.STOPPED:
             click.echo("stopped; run `netwatch campaign run` again to resume")

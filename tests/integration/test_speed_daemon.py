@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.adapters import locks as speedlock
+from netwatch.adapters import locks
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.speed import CAMPAIGN_RUNNING
 from netwatch.core.model import Kind, SpeedResult
@@ -137,7 +137,7 @@ listen = "127.0.0.1:9850"
         assert skipped.error.startswith("skipped: line down (outage since ") and not skipped.ok
         isp.restore("access")
         # While `netwatch campaign run` holds the speed test lock, the daemon's test is skipped, never run alongside.
-        with speedlock.held(speedlock.lock_path(store)) as free:
+        with locks.speed_test(locks.path_for(store, "speed")) as free:
             assert free
             campaign_skip = lambda: any(r.error == CAMPAIGN_RUNNING for r in speed_results(store))  # noqa: E731
             wait("a test skipped for a campaign", campaign_skip, 20, proc, log)

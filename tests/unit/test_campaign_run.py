@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.adapters import locks as speedlock
+from netwatch.adapters import locks
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app import campaign as runner
 from netwatch.core.calendar import local_date
@@ -97,7 +97,7 @@ def planned(store: Store) -> Campaign:
 def go(store: Store, campaign: Campaign, clock: FakeClock, backend: FakeBackend) -> tuple[runner.Finished, list[str]]:
     lines: list[str] = []
     cancel = threading.Event()
-    lock = speedlock.lock_path(store.path)
+    lock = locks.path_for(store.path, "speed")
     return runner.run(store, campaign.id, [backend], clock, cancel, lines.append, lock), lines
 
 
@@ -206,13 +206,13 @@ def test_a_stop_during_a_test_keeps_the_attempt_but_not_the_measurement(store: S
 
 
 def test_the_speed_lock_is_exclusive_across_open_files(tmp_path: Path) -> None:
-    path = speedlock.lock_path(tmp_path / "netwatch.db")
+    path = locks.path_for(tmp_path / "netwatch.db", "speed")
     assert path.name == "netwatch.db.speed.lock"
-    with speedlock.held(path) as first:
+    with locks.speed_test(path) as first:
         assert first
-        with speedlock.held(path, wait=0.3) as second:
+        with locks.speed_test(path, wait=0.3) as second:
             assert not second
-    with speedlock.held(path) as again:
+    with locks.speed_test(path) as again:
         assert again
 
 
@@ -262,7 +262,7 @@ def test_a_run_whose_slot_another_process_measured_stops_without_measuring_it_ag
 
 def test_a_second_run_of_a_store_is_refused_while_the_first_holds_the_run_lock(tmp_path: Path) -> None:
     path = tmp_path / "netwatch.db"
-    assert runner.run_lock_path(path).name == "netwatch.db.campaign.lock"
+    assert locks.path_for(path, "campaign").name == "netwatch.db.campaign.lock"
     with runner.exclusive(path, "the fix"):
         with pytest.raises(CampaignError) as err, runner.exclusive(path, "the fix"):
             pass

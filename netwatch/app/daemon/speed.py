@@ -1,13 +1,13 @@
 """The daemon's speed test task: runs a test every ``[speedtest] interval`` ± jitter, stores every attempt.
 
 Owns the imperative side of scheduled speed tests: the timer (first test at a random point within the first
-interval, never at start), building the backends (with what is left of the daily data budget as ``max_bytes``
-for the http and cloudflare backends), running the fallback chain on a daemon thread (a stop never waits for
-it: the cancel event makes the backend abort and the thread dies with the process), storing every attempt
-through the store's writer (skipped ones too, with the reason), feeding the ``slow`` detector and logging.
-Never two tests at once: one task, one test at a time, and none while `netwatch campaign run` holds the speed
-test lock (``speedlock``): that test is skipped, recorded with the reason. Decisions are ``speedcheck``'s (pure);
-this module only reads clocks, the daemon's detector state and the store.
+interval, never at start), building the backends (with what is left of the daily data budget as ``max_bytes`` for
+the http and cloudflare backends), running the fallback chain on a daemon thread (a stop never waits for it: the
+cancel event makes the backend abort and the thread dies with the process), storing every attempt through the
+store's writer (skipped ones too, with the reason), feeding the ``slow`` detector and logging. Never two tests at
+once: one task, one test at a time, and none while `netwatch campaign run` holds the speed test lock
+(``netwatch.adapters.locks``): that test is skipped, recorded with the reason. Decisions are ``speedcheck``'s
+(pure); this module only reads clocks, the daemon's detector state and the store.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from netwatch.adapters import locks as speedlock
+from netwatch.adapters import locks
 from netwatch.adapters.probes.speed import SpeedBackend, make_backend, run_with_fallback
 from netwatch.config import Config
 from netwatch.core import detect, speedcheck
@@ -115,7 +115,7 @@ class SpeedTask:
         # The backends stamp attempts with the wall clock: they are stored as the daemon stamps (provisionally while
         # the clock is untrusted, corrected by a synchronisation that happens during the test).
         wall, mono = time.time(), time.monotonic()
-        with speedlock.held(speedlock.lock_path(self.cfg.store.path)) as free:
+        with locks.speed_test(locks.path_for(self.cfg.store.path, "speed")) as free:
             if not free:
                 self._skip(at, CAMPAIGN_RUNNING)
                 return

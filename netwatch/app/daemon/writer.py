@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -21,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from netwatch.adapters import locks
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Round
 from netwatch.errors import NetwatchError, StoreError
@@ -34,15 +33,11 @@ T = TypeVar("T")
 def exclusive_lock(store: Path) -> int:
     """Hold ``STORE.lock`` for the life of the process: two daemons on one store would each take the other's
     running session for a crashed one. Returns the descriptor (closing it releases the lock)."""
-    path = store.with_name(store.name + ".lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
+    fd = locks.acquire(locks.path_for(store))
+    if fd is None:
         raise StoreError(
             f"another netwatch is already recording into {store}: stop it first, or give this one its own store.path"
-        ) from None
+        )
     return fd
 
 
