@@ -21,7 +21,7 @@ import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Incident, Kind
-from netwatch.core.text import duration, long_local, utc
+from netwatch.core.text import duration, local_time, utc
 from netwatch.report.message import incident_key
 
 from .netns_isp import ANCHORS, Isp
@@ -146,8 +146,8 @@ timeout = 2
     lines = body["message"].splitlines()
     assert lines[0] == f"The internet line is back: it was down for {duration(outage.duration())}."
     assert "- **Cause:** ISP (your router answered, the ISP's first hop did not)" in lines
-    assert f"- **Start:** {long_local(outage.start, UTC)} ({utc(outage.start)})" in lines
-    assert f"- **End:** {long_local(outage.end, UTC)} ({utc(outage.end)})" in lines
+    assert f"- **Start:** {local_time(outage.start, UTC, 'full')} ({utc(outage.start)})" in lines
+    assert f"- **End:** {local_time(outage.end, UTC, 'full')} ({utc(outage.end)})" in lines
     assert f"- **Evidence:** {outage.detail}" in lines
     with Store.open(store, readonly=True) as reader:
         (entry,) = reader.notifications(10)
