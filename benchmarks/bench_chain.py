@@ -25,8 +25,8 @@ from benchmarks.store_size import simulate
 from netwatch import config
 from netwatch.adapters.store import Store
 from netwatch.app.evidence import write_bundle
-from netwatch.app.reports import figures
-from netwatch.report.compute import Period
+from netwatch.app.reports import from_store as figures
+from netwatch.core.model import Period
 from netwatch.report.render import render
 
 T0 = 1_767_225_600.0

@@ -26,9 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netwatch import config
 from netwatch.adapters.influx.points import Points
-from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Period, Role, Round, Sample, Target
 from netwatch.core.schedule import BusinessHours
-from netwatch.report.compute import Period
 from tests.integration.servers import InfluxDB1, ServerError, ServerUnavailable
 
 PROBE = "site-a"

@@ -20,24 +20,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from netwatch.adapters import locks
 from netwatch.adapters.probes.speed import SpeedBackend, run_with_fallback
-from netwatch.app.daemon.speed import summary
-from netwatch.core.campaign import progress
+from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.speed import build_chain
+from netwatch.config import Config
+from netwatch.core.calendar import local_date
+from netwatch.core.campaign import planner, progress
+from netwatch.core.campaign.evaluate import Evaluation
 from netwatch.core.model import Campaign, StoredSlot
 from netwatch.core.text import slot_time, span
 from netwatch.errors import CampaignError
-
-if TYPE_CHECKING:
-    from netwatch.adapters.store.sqlite import Store
+from netwatch.report.status import speed_summary as summary
 
 MAX_NAP_S = 60.0
 LOCK_WAIT_S = 180.0  # a scheduled daemon test takes a minute or two; waiting longer makes the slot late
@@ -202,3 +206,84 @@ def _recheck(store: Store, campaign_id: int, slot: StoredSlot | None) -> Campaig
                 "`netwatch campaign run` again"
             )
     return campaign
+
+
+# --- the operations ------------------------------------------------------------------------------------------
+
+NONE_PLANNED = "no speed campaign is planned: run `netwatch campaign plan` first"
+
+
+def current(cfg: Config) -> Campaign:
+    """The current campaign of the configured store. Raises CampaignError when none is planned."""
+    with Store.open(cfg.store.path, readonly=True) as store:
+        found = store.campaign()
+    if found is None:
+        raise CampaignError(NONE_PLANNED)
+    return found
+
+
+def start_day(value: str | None, cfg: Config, now: float) -> date:
+    """The first day a campaign may start on: ``--start`` (YYYY-MM-DD, not in the past), default today."""
+    today = local_date(now, cfg.business_hours.timezone)
+    if value is None:
+        return today
+    try:
+        start = date.fromisoformat(value)
+    except ValueError:
+        raise CampaignError(f"--start {value!r} is not a date: give it as YYYY-MM-DD, e.g. 2026-05-04") from None
+    if start < today:
+        raise CampaignError(f"--start {start} is in the past (today is {today}): give today or a later date")
+    return start
+
+
+def plan_campaign(
+    cfg: Config, *, start: str | None, window: str, seed: int | None, replace: bool, now: float
+) -> Campaign:
+    """Plan a campaign (30 random times keeping the procedure's rules) and store it; a campaign with measurements
+    is replaced only with ``replace`` (it stays in the store as evidence). Refused while a run holds the lock."""
+    chosen = planner.parse_window(window)
+    first = start_day(start, cfg, now)
+    seed = random.SystemRandom().randrange(1_000_000) if seed is None else seed
+    schedule = planner.plan(first, cfg.business_hours.timezone_name, chosen, random.Random(seed), not_before=now)
+    fix = "stop it first (Ctrl-C in its terminal), then plan the new campaign"
+    with exclusive(cfg.store.path, fix), Store.open(cfg.store.path) as store:
+        old = store.campaign()
+        if old is not None and old.done and not replace:
+            raise CampaignError(
+                f"campaign {old.id} already has {len(old.done)} measurements: run `netwatch campaign plan "
+                "--replace` to plan a new one (the old one stays in the store as evidence)"
+            )
+        made = store.plan_campaign(schedule, seed, first, now, replace=old.id if old else None)
+        stored = store.campaign(made)
+    assert stored is not None
+    return stored
+
+
+def run_campaign(
+    cfg: Config, stop: threading.Event, echo: Callable[[str], None], started: Callable[[Campaign], None]
+) -> tuple[Campaign, Finished]:
+    """Run the planned campaign until it is complete, ``stop`` is set or it can no longer follow the procedure;
+    ``started`` is told the campaign first, ``echo`` each step. Only one run per store."""
+    backends = build_chain(cfg, cfg.speedtest.chain, None)
+    only_one = "only one runs per store; stop it (Ctrl-C in its terminal) to restart it"
+    with exclusive(cfg.store.path, only_one), Store.open(cfg.store.path) as store:
+        found = store.campaign()
+        if found is None:
+            raise CampaignError(NONE_PLANNED)
+        started(found)
+        done = run(
+            store,
+            found.id,
+            backends,
+            SystemClock(stop),
+            stop,
+            echo,
+            locks.path_for(cfg.store.path, "speed"),
+        )
+    return found, done
+
+
+def evaluate(cfg: Config) -> tuple[Campaign, Evaluation]:
+    """The current campaign and its three criteria per direction against ``[plan]``'s speeds."""
+    found = current(cfg)
+    return found, progress.evaluation_of(found, cfg.plan)

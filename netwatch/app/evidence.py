@@ -1,11 +1,11 @@
-"""The evidence bundle and the words of a verification: what `netwatch evidence` and `netwatch verify` produce.
+"""The evidence bundle and the verification of the chain: what `netwatch evidence` and `netwatch verify` do.
 
-Owns the text and JSON of a ``Verification`` (``verification_lines``, ``verification_json``) and writing one zip
-for a period: the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter), the raw rounds
-as CSV, the incidents (with their traceroutes) and the fault tickets as JSON, the configuration with its secrets
-redacted, the verification of the evidence chain, and a manifest with every file's SHA-256 (also as ``SHA256SUMS`` for
-``sha256sum -c``). The zip is written next to its destination and renamed into place, so a reader never sees half
-of it. Reads the store and renders through the report modules; computes no figure itself.
+Owns verifying the configured store (``verify``) and writing one zip for a period (``evidence``, ``write_bundle``):
+the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter), the raw rounds as CSV, the
+incidents (with their traceroutes) and the fault tickets as JSON, the configuration with its secrets redacted, the
+verification of the evidence chain, and a manifest with every file's SHA-256 (also as ``SHA256SUMS`` for ``sha256sum
+-c``). The zip is written next to its destination and renamed into place, so a reader never sees half of it. Reads
+the store and renders through the report modules; computes no figure itself.
 """
 
 from __future__ import annotations
@@ -14,76 +14,31 @@ import csv
 import hashlib
 import io
 import json
-import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch import __version__, config
 from netwatch.adapters.store.sqlite import Store
-from netwatch.adapters.store.verify import Verification
-from netwatch.core.model import Target
-from netwatch.core.text import iso_utc, local
+from netwatch.app import documents, reports
+from netwatch.app.files import replacing
+from netwatch.app.reports import claims_from_store, unsynced
+from netwatch.core.model import Period, Target, Verification
+from netwatch.core.text import iso_utc
 from netwatch.errors import ReportError
-from netwatch.report.compute import Period
 from netwatch.report.csvout import safe_cell
 from netwatch.report.evidence import EvidenceFigures
 from netwatch.report.jsonout import ticket_json, trace_json
+from netwatch.report.pdf import MISSING
+from netwatch.report.verification import verification_json, verification_lines
 
 Progress = Callable[[int], None]
-
-
-# --- verification as words -----------------------------------------------------------------------------------
-
-
-def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[str]:
-    """What `netwatch verify` prints: a verdict line, what was checked, then every break with where and when."""
-    lines = []
-    if result.breaks:
-        n = len(result.breaks)
-        lines.append(f"Evidence chain of {store}: BROKEN in {n} place{'s' if n != 1 else ''}")
-    elif result.anchor_found is False:
-        lines.append(f"Evidence chain of {store}: intact, but the expected seal is not in it")
-    else:
-        lines.append(f"Evidence chain of {store}: intact")
-    span = ""
-    if result.first_at is not None and result.last_at is not None:
-        span = f" from {local(result.first_at, tz)} to {local(result.last_at, tz)}"
-    lines.append(f"  checked {result.seals} seals, {result.rounds} rounds{span} and {result.records} records")
-    if result.head_seal:
-        lines.append(f"  newest seal: {result.head_seal} sha256:{result.head_digest}")
-    if result.anchor_found is True:
-        lines.append(
-            "  the expected seal is in the chain: nothing recorded up to it was changed since it was published"
-        )
-    for brk in result.breaks:
-        when = f" [{local(brk.at, tz)}]" if brk.at is not None else ""
-        lines.append(f"  BROKEN: {brk.where}{when}: {brk.what}")
-    lines += [f"  note: {note}" for note in result.notes]
-    return lines
-
-
-def verification_json(result: Verification, store: Path) -> dict[str, Any]:
-    return {
-        "store": str(store),
-        "ok": result.ok,
-        "seals": result.seals,
-        "rounds": result.rounds,
-        "records": result.records,
-        "first_round": None if result.first_at is None else iso_utc(result.first_at),
-        "last_round": None if result.last_at is None else iso_utc(result.last_at),
-        "head": {"seal": result.head_seal, "sha256": result.head_digest} if result.head_seal else None,
-        "expected_seal_found": result.anchor_found,
-        "breaks": [
-            {"where": b.where, "what": b.what, "at": None if b.at is None else iso_utc(b.at)} for b in result.breaks
-        ],
-        "notes": list(result.notes),
-    }
 
 
 # --- the bundle ----------------------------------------------------------------------------------------------
@@ -140,8 +95,6 @@ def rounds_csv(
 
 def tickets_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
     """The fault tickets of the period with the outages each covers, exactly as the report has them."""
-    from netwatch.app.reports import claims_from_store
-
     found = claims_from_store(store, cfg, period, store.incidents(period.since, period.until)).tickets
     period_doc = {"since": iso_utc(period.since), "until": iso_utc(period.until)}
     return {"period": period_doc, "tickets": [ticket_json(f) for f in found]}
@@ -207,87 +160,136 @@ def write_bundle(
     """Write the evidence zip of ``period`` to ``output``, with ``verification`` (of ``store``, just made) in it.
     ``render(fmt)`` gives the report as "html", "pdf", "md" or "json" (None when that format cannot be made here,
     e.g. PDF without WeasyPrint). Raises ReportError when the file cannot be written."""
-    from netwatch.app.reports import unsynced
-
     provisional = [(u.start, u.end) for u in unsynced(store, period.since, period.until) if not u.retimed]
-    directory = output.parent if str(output.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
-    except OSError as err:
-        raise ReportError(f"cannot write {output}: {err.strerror}; choose a writable --output") from err
     warnings: list[str] = []
     rounds = 0
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            bundle = _Zip(raw, generated_at)
-            for name, fmt in (
-                ("report.html", "html"),
-                ("report.pdf", "pdf"),
-                ("report.json", "json"),
-                ("letter.md", "md"),
-            ):
-                data = render(fmt)
-                if data is None:
-                    warnings.append(f"{name} is not in the bundle: install netwatch[pdf] (WeasyPrint) to include it")
-                    continue
-                bundle.add(name, data.encode() if isinstance(data, str) else data)
+    with replacing(output, mode=0o644) as raw:
+        bundle = _Zip(raw, generated_at)
+        for name, fmt in (
+            ("report.html", "html"),
+            ("report.pdf", "pdf"),
+            ("report.json", "json"),
+            ("letter.md", "md"),
+        ):
+            data = render(fmt)
+            if data is None:
+                warnings.append(f"{name} is not in the bundle: install netwatch[pdf] (WeasyPrint) to include it")
+                continue
+            bundle.add(name, data.encode() if isinstance(data, str) else data)
 
-            def counted(n: int) -> None:
-                nonlocal rounds
-                rounds += n
-                if rounds_progress is not None:
-                    rounds_progress(n)
+        def counted(n: int) -> None:
+            nonlocal rounds
+            rounds += n
+            if rounds_progress is not None:
+                rounds_progress(n)
 
-            bundle.add("rounds.csv", (c.encode() for c in rounds_csv(store, period, provisional, counted)))
-            incidents = incidents_json(store, cfg, period)
-            bundle.add("incidents.json", (json.dumps(incidents, indent=2, ensure_ascii=False) + "\n").encode())
-            tickets = tickets_json(store, cfg, period)
-            bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
-            bundle.add("config.toml", config.render(cfg).encode())
-            text = "\n".join(verification_lines(verification, cfg.store.path, cfg.business_hours.timezone)) + "\n"
-            bundle.add("verification.txt", text.encode())
-            doc = verification_json(verification, cfg.store.path)
-            bundle.add("verification.json", (json.dumps(doc, indent=2) + "\n").encode())
-            manifest = {
-                "generator": f"netwatch {__version__}",
-                "generated_at": iso_utc(generated_at),
-                "period": {"since": iso_utc(period.since), "until": iso_utc(period.until)},
-                "timezone": str(cfg.business_hours.timezone),
-                "store": str(cfg.store.path),
-                "seal": {"seal": verification.head_seal, "sha256": verification.head_digest},
-                "verified": verification.ok,
-                "rounds": rounds,
-                "incidents": len(incidents["incidents"]),
-                "tickets": len(tickets["tickets"]),
-                "files": [{"name": n, "bytes": size, "sha256": h} for n, size, h in bundle.files],
-                "missing": warnings,
-            }
-            bundle.add("manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
-            bundle.add("SHA256SUMS", "".join(f"{h}  {n}\n" for n, _, h in bundle.files).encode())
-            bundle.zip.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-        _sync_directory(directory)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise ReportError(f"cannot write {output}: {err.strerror}; choose a writable --output") from err
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        bundle.add("rounds.csv", (c.encode() for c in rounds_csv(store, period, provisional, counted)))
+        incidents = incidents_json(store, cfg, period)
+        bundle.add("incidents.json", (json.dumps(incidents, indent=2, ensure_ascii=False) + "\n").encode())
+        tickets = tickets_json(store, cfg, period)
+        bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
+        bundle.add("config.toml", config.render(cfg).encode())
+        text = "\n".join(verification_lines(verification, cfg.store.path, cfg.business_hours.timezone)) + "\n"
+        bundle.add("verification.txt", text.encode())
+        doc = verification_json(verification, cfg.store.path)
+        bundle.add("verification.json", (json.dumps(doc, indent=2) + "\n").encode())
+        manifest = {
+            "generator": f"netwatch {__version__}",
+            "generated_at": iso_utc(generated_at),
+            "period": {"since": iso_utc(period.since), "until": iso_utc(period.until)},
+            "timezone": str(cfg.business_hours.timezone),
+            "store": str(cfg.store.path),
+            "seal": {"seal": verification.head_seal, "sha256": verification.head_digest},
+            "verified": verification.ok,
+            "rounds": rounds,
+            "incidents": len(incidents["incidents"]),
+            "tickets": len(tickets["tickets"]),
+            "files": [{"name": n, "bytes": size, "sha256": h} for n, size, h in bundle.files],
+            "missing": warnings,
+        }
+        bundle.add("manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+        bundle.add("SHA256SUMS", "".join(f"{h}  {n}\n" for n, _, h in bundle.files).encode())
+        bundle.zip.close()
     return Bundle(output, tuple(bundle.files), verification, rounds, tuple(warnings))
 
 
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable (a power cut right after must not bring the old file back)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+# --- the operations ------------------------------------------------------------------------------------------
+
+ProgressBar = Callable[[str, int], AbstractContextManager[Progress]]
+"""(label, total) → a context manager yielding the callable that advances a progress bar by n: a face's own."""
+
+
+def verify(cfg: config.Config, expect: str | None = None, bar: ProgressBar | None = None) -> Verification:
+    """Verify the evidence chain of the configured store (against a published digest ``expect``)."""
+    with Store.open(cfg.store.path, readonly=True) as store:
+        if bar is None:
+            return store.verify(expect)
+        with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
+            return store.verify(expect, progress=advance)
+
+
+def default_name(period: Period, tz: ZoneInfo) -> Path:
+    """netwatch-evidence-FIRST--LAST.zip, from the local dates of the period's first and last instant."""
+
+    def day(at: float) -> str:
+        return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d")
+
+    return Path(f"netwatch-evidence-{day(period.since)}--{day(max(period.since, period.until - 0.001))}.zip")
+
+
+def evidence(
+    cfg: config.Config,
+    *,
+    named: str | None,
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+    now: float,
+    bar: ProgressBar | None = None,
+) -> tuple[Bundle, tuple[str, ...]]:
+    """Write the evidence bundle of a period (see ``build``'s words for it); returns the bundle and the notes its
+    report gave (each "warning: ..." or "note: ..."). Everything in it is read from one snapshot of the store, so
+    the report, the rounds and the verification agree."""
+    chosen = reports.named_period(named, since, until, cfg, now)
+    if output is not None and output.suffix.lower() != ".zip":
+        raise ReportError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
+    notes: list[str] = []
+    with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+        chosen = chosen or reports.period_in(store, since, until, cfg, now)
+        figures, warning = reports.witnessed(reports.from_store(store, cfg, chosen), cfg)
+        notes += [f"warning: {warning}"] if warning else []
+
+        def render(fmt: str) -> str | bytes | None:
+            try:
+                done = documents.render(fmt, figures, cfg, now)
+            except ReportError as err:
+                if fmt == "pdf" and str(err) == MISSING:
+                    return None
+                raise
+            if fmt == "md":
+                note = documents.placeholders_note(done.warnings)
+                notes.extend([f"note: {note}"] if note else [])
+            else:
+                notes.extend(f"warning: {w}" for w in done.warnings)
+            return done.data
+
+        output = output or default_name(chosen, cfg.business_hours.timezone)
+        if bar is None:
+            verification = store.verify()
+            return write_bundle(
+                store, cfg, chosen, output, verification=verification, generated_at=now, render=render
+            ), tuple(notes)
+        with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
+            verification = store.verify(progress=advance)
+        with bar("Writing rounds", store.count_rounds(chosen.since, chosen.until)) as advance:
+            bundle = write_bundle(
+                store,
+                cfg,
+                chosen,
+                output,
+                verification=verification,
+                generated_at=now,
+                render=render,
+                rounds_progress=advance,
+            )
+        return bundle, tuple(notes)

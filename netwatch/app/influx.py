@@ -1,4 +1,4 @@
-"""One-off exports for the command line: proving that the sink accepts writes, and exporting a period of history.
+"""Exports by hand: proving that the sink accepts writes, and exporting a period of history.
 
 Owns `netwatch influx check` (write one ``netwatch_check`` point: a ping is not proof, InfluxDB 1.6 answers the
 v2 ping while refusing v2 writes) and `netwatch influx backfill` (every round and incident of a period, oldest
@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from netwatch.adapters.influx.points import Points, check_line
-from netwatch.adapters.influx.sinks import Sink
+from netwatch.adapters.influx.sinks import Sink, describe, open_sink
 from netwatch.adapters.store.sqlite import Store
-from netwatch.app.daemon.export import Backoff
-from netwatch.errors import TransientError
+from netwatch.app.daemon.export import Backoff, probe_name
+from netwatch.config import Config
+from netwatch.core.model import Period
+from netwatch.errors import ConfigError, Problem, TransientError
+from netwatch.report import period as periods
 
 RETRY = Backoff(base=0.5, cap=10.0)  # a person is waiting: retry sooner than the daemon does
 
@@ -101,3 +105,71 @@ def backfill(
     if batch:
         flush()
     return Backfilled(rounds, len(incidents), total, time.monotonic() - started)
+
+
+# --- the operations ------------------------------------------------------------------------------------------
+
+
+def require_influx(cfg: Config) -> None:
+    """Raise ConfigError when ``[influxdb] url`` is not set."""
+    if not cfg.influxdb.enabled:
+        fix = 'set it to your server, e.g. url = "http://influxdb.lan:8086", and the keys of its api'
+        raise ConfigError([Problem("influxdb.url", "is not set, so nothing is exported to InfluxDB", fix)])
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A test point written: where, as which probe, in how many seconds."""
+
+    where: str
+    probe: str
+    seconds: float
+
+
+def check_sink(cfg: Config, now: float) -> Checked:
+    """Write one test point to the configured InfluxDB. Raises ConfigError, TransientError or PermanentError."""
+    require_influx(cfg)
+    probe = probe_name(cfg.probe)
+    sink = open_sink(cfg.influxdb)
+    try:
+        seconds = check(sink, probe, now)
+    finally:
+        sink.close()
+    return Checked(describe(cfg.influxdb), probe, seconds)
+
+
+ProgressBar = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+def backfill_period(
+    cfg: Config, since: str, until: str | None, now: float, bar: ProgressBar | None = None
+) -> tuple[Backfilled, Period]:
+    """Export the stored history of ``since``..``until`` (WHEN words) to the configured InfluxDB."""
+    require_influx(cfg)
+    tz = cfg.business_hours.timezone
+    chosen = periods.resolve(since, until, tz, now=now, history_start=None)
+    points = Points(probe_name(cfg.probe), cfg.business_hours)
+    with Store.open(cfg.store.path, readonly=True) as store:
+        sink = open_sink(cfg.influxdb)
+        try:
+            if bar is None:
+                done = backfill(store, sink, points, chosen.since, chosen.until, batch_size=cfg.influxdb.batch_size)
+            else:
+                with bar("Backfilling", store.count_rounds(chosen.since, chosen.until)) as advance:
+                    done = backfill(
+                        store,
+                        sink,
+                        points,
+                        chosen.since,
+                        chosen.until,
+                        batch_size=cfg.influxdb.batch_size,
+                        progress=advance,
+                    )
+        finally:
+            sink.close()
+    return done, chosen
+
+
+def location(cfg: Config) -> str:
+    """The configured InfluxDB as messages name it (no secrets)."""
+    return describe(cfg.influxdb)

@@ -1,22 +1,40 @@
-"""Reports from the local store: reading everything a report of a period needs and computing its figures.
+"""A report's figures, assembled: from the local store or from the InfluxDB replica, with the fault tickets, the
+claims, the speed campaign and a second witness.
 
-Owns the store side of `netwatch report` and of the evidence bundle: incidents, coverage sessions, the anchor
-series, speed tests, clock events and spans, traceroutes, fault tickets and the chain's seal, read through a read-only
-``Store`` and handed to ``compute``. Must not render or write anything.
+Owns what every face asks for when it wants a report (``build``): choosing the period (a named one, or
+``--since``/``--until``, by default from the store's first session), reading everything it needs (incidents,
+coverage, the anchor series, speed tests, clock events and spans, traceroutes, fault tickets, the chain's seal)
+and handing it to ``netwatch.report.compute``; for a report from InfluxDB, the local store's tickets, and the
+witness's verdicts. A part that cannot be read never loses the report: it comes back as a warning. Must not
+render or write anything (``netwatch.app.documents``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from netwatch.adapters.influx.history import InfluxSource
+from netwatch.adapters.influx.sinks import describe
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.export import probe_name
+from netwatch.app.witness import ask
 from netwatch.config import UK_NATIONS, Config
 from netwatch.core.campaign.progress import evaluation_of, measurements
 from netwatch.core.claims import claims_for
-from netwatch.core.model import Coverage, Incident, Role, SpeedResult, Target, Ticket
-from netwatch.report.compute import Period, Report, compute, method_from_config, series_bucket_seconds, series_points
+from netwatch.core.model import Coverage, Incident, Period, Role, SpeedResult, Target, Ticket
+from netwatch.core.when import bound
+from netwatch.errors import ReportError, StoreError
+from netwatch.report import period as periods
+from netwatch.report.compute import (
+    CLOCK,
+    Report,
+    compute,
+    method_from_config,
+    series_bucket_seconds,
+    series_points,
+)
 from netwatch.report.evidence import Seal, Unsynced, evidence_figures
 from netwatch.report.tickets import CampaignFigures, ClaimFigures, relevant, ticket_figures
 
@@ -93,7 +111,7 @@ def period_tickets(store: Store, chosen: Period) -> list[Ticket]:
     return store.tickets(chosen.since - TICKET_LOOKBACK, chosen.until)
 
 
-def figures(store: Store, cfg: Config, chosen: Period) -> Report:
+def from_store(store: Store, cfg: Config, chosen: Period) -> Report:
     """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule."""
     bucket = series_bucket_seconds(chosen)
     series = series_points(store.anchor_series(chosen.since, chosen.until, bucket), bucket)
@@ -151,3 +169,121 @@ def campaign_in(store: Store, cfg: Config, chosen: Period) -> CampaignFigures | 
     if not any(chosen.since <= at < chosen.until for at in instants):
         return None
     return CampaignFigures(current, evaluation_of(current, cfg.plan))
+
+
+def from_influx(
+    cfg: Config, probe: str, chosen: Period | None, since: str | None, until: str | None, *, now: float
+) -> Report:
+    """The report of ``probe`` built from ``[influxdb]``: the period is ``chosen``, else ``--since``/``--until``
+    (``since`` defaulting to the probe's first point in InfluxDB). Raises ReportError (and ConfigError for an
+    unreadable secret file)."""
+    if not cfg.influxdb.enabled:
+        raise ReportError(
+            "--source influxdb reads the [influxdb] replica, but influxdb.url is not set; set it to the InfluxDB "
+            'that netwatch exports to, e.g. url = "http://influxdb.lan:8086", with the keys of its api'
+        )
+    with InfluxSource(cfg.influxdb, probe, fallback_interval=cfg.probe.interval) as source:
+        source.check_probe()
+        if chosen is None:
+            tz = cfg.business_hours.timezone
+            start = None if since else source.first_seen()
+            chosen = periods.resolve(since, until, tz, now=now, history_start=start)
+        bucket = series_bucket_seconds(chosen)
+        history = source.read(chosen, bucket)
+    targets = history.targets or tuple(Target(Role.ANCHOR, a) for a in cfg.targets.anchors)
+    clock = (
+        f"{CLOCK}. Read from InfluxDB at {describe(cfg.influxdb)}, probe {probe}: incidents as exported, coverage"
+        " from the probe's status points to the minute (unmonitored gaps under a minute are not seen)"
+    )
+    method = method_from_config(cfg.probe, cfg.detect, targets, clock=clock)
+    if history.interval is not None:
+        method = replace(method, interval=round(history.interval, 3))
+    return compute(
+        chosen,
+        history.incidents,
+        history.sessions,
+        cfg.business_hours,
+        method=method,
+        cost=cfg.cost,
+        plan=cfg.plan,
+        series=history.series,
+    )
+
+
+def named_period(named: str | None, since: str | None, until: str | None, cfg: Config, now: float) -> Period | None:
+    """The period ``--period`` names (None without it); bad ``--since``/``--until`` words are refused here, before
+    any store is opened. Raises ReportError."""
+    tz = cfg.business_hours.timezone
+    if named and (since or until):
+        raise ReportError("--period names the whole period: use it or --since/--until, not both")
+    chosen = periods.named(named, tz, now=now) if named else None
+    for option, word in (("--since", since), ("--until", until)):
+        if word:
+            bound(option, word, tz, end_of_day=False, error=ReportError)
+    return chosen
+
+
+def period_in(store: Store, since: str | None, until: str | None, cfg: Config, now: float) -> Period:
+    """The period of ``--since``/``--until``; without ``--since`` it starts with the store's first session."""
+    history = store.sessions(float("-inf"), now)
+    tz = cfg.business_hours.timezone
+    return periods.resolve(since, until, tz, now=now, history_start=history[0].start if history else None)
+
+
+def ticketed(figures: Report, cfg: Config, probe: str) -> tuple[Report, str | None]:
+    """A report from InfluxDB of this probe with the fault tickets, speed tests (for the claims) and speed campaign
+    of the local store: InfluxDB holds none of them. Another probe's report, or no local store, has none; a store
+    that cannot be read costs one warning, never the report."""
+    if probe != probe_name(cfg.probe) or not cfg.store.path.exists():
+        return figures, None
+    try:
+        with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+            claims = claims_from_store(store, cfg, figures.period, [f.incident for f in figures.incidents])
+    except StoreError as err:
+        return figures, f"no fault tickets in this report: {err}"
+    return replace(figures, claims=claims), None
+
+
+def witnessed(figures: Report, cfg: Config, probe: str | None = None) -> tuple[Report, str | None]:
+    """``figures`` with the verdicts of ``[report] witness`` on its outages (``probe``: whose report it is, by
+    default this probe); when the witness cannot be asked, the report says why and so does the warning."""
+    if not cfg.report.witness:
+        return figures, None
+    return ask(figures, cfg, probe or probe_name(cfg.probe))
+
+
+@dataclass(frozen=True)
+class Built:
+    """A report and what could not go into it (one line each, for the face to show)."""
+
+    report: Report
+    warnings: tuple[str, ...] = ()
+
+
+def build(
+    cfg: Config,
+    *,
+    named: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    source: str = "sqlite",
+    probe: str | None = None,
+    now: float,
+) -> Built:
+    """The report a face asks for: the period ``named`` or ``since``/``until``, from the local store
+    (``source`` "sqlite") or from the ``[influxdb]`` replica ("influxdb", of ``probe``, by default this one)."""
+    chosen = named_period(named, since, until, cfg, now)
+    warnings: list[str | None] = []
+    if source == "influxdb":
+        whose = probe or probe_name(cfg.probe)
+        report, warning = ticketed(from_influx(cfg, whose, chosen, since, until, now=now), cfg, whose)
+        report, witness = witnessed(report, cfg, whose)
+        warnings += [warning, witness]
+    else:
+        if probe is not None:
+            raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
+        with Store.open(cfg.store.path, readonly=True) as store:
+            report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now))
+        report, witness = witnessed(report, cfg)
+        warnings.append(witness)
+    return Built(report, tuple(w for w in warnings if w))

@@ -475,6 +475,63 @@ class Campaign:
         return tuple(s for s in self.slots if s.status in (SlotStatus.PENDING, SlotStatus.FAILED))
 
 
+@dataclass(frozen=True)
+class Period:
+    """A period reported on: [since, until), Unix seconds."""
+
+    since: float
+    until: float
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.until - self.since)
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """Anchor rounds of one time bucket [start, start + seconds), summed over every anchor target."""
+
+    start: float
+    seconds: float
+    sent: int
+    lost: int
+    rtt_avg_ms: float | None  # over answered rounds; None when none answered
+    rtt_max_ms: float | None
+
+    @property
+    def loss_percent(self) -> float | None:
+        return 100.0 * self.lost / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class Break:
+    """One place where the store no longer matches its seals."""
+
+    where: str  # e.g. "seal 5012 (rounds 123450-123459)"
+    what: str  # e.g. "its rounds do not match the seal: 1 fewer than sealed (deleted?)"
+    at: float | None = None  # the instant it concerns, when known (Unix seconds)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of ``verify``. ``ok`` when nothing broke; counts say how much was checked."""
+
+    seals: int
+    rounds: int
+    records: int
+    head_seal: int
+    head_digest: str  # hex; "" for an empty chain
+    breaks: tuple[Break, ...]
+    notes: tuple[str, ...] = ()
+    first_at: float | None = None  # the earliest and latest round checked
+    last_at: float | None = None
+    anchor_found: bool | None = None  # whether an expected digest was found (None: none was given)
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks and self.anchor_found is not False
+
+
 class Plan(Protocol):
     """The terms of the contract the rules read (``[plan]``; ``netwatch.config.records.PlanConfig`` is one).
     Speeds are Mbit/s, 0 when the contract does not state them."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Target
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, SeriesPoint, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import NO_WITNESS, WitnessFigures
 from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, months, spread
@@ -59,16 +59,6 @@ SERIES_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
 
 
 @dataclass(frozen=True)
-class Period:
-    since: float
-    until: float
-
-    @property
-    def seconds(self) -> float:
-        return max(0.0, self.until - self.since)
-
-
-@dataclass(frozen=True)
 class IncidentFigures:
     incident: Incident
     start: float  # clipped to the period
@@ -93,22 +83,6 @@ class CauseFigures:
     count: int
     seconds: float
     business_seconds: float
-
-
-@dataclass(frozen=True)
-class SeriesPoint:
-    """Anchor rounds of one time bucket [start, start + seconds), summed over every anchor target."""
-
-    start: float
-    seconds: float
-    sent: int
-    lost: int
-    rtt_avg_ms: float | None  # over answered rounds; None when none answered
-    rtt_max_ms: float | None
-
-    @property
-    def loss_percent(self) -> float | None:
-        return 100.0 * self.lost / self.sent if self.sent else None
 
 
 @dataclass(frozen=True)

@@ -1,38 +1,19 @@
 """Report periods: turning the user's ``--since`` / ``--until`` words into UTC instants.
 
-Owns the parsing rules of WHEN (a date, or an ISO date-time, in the configured timezone) and the defaults. Pure:
-the caller passes "now" and the start of the recorded history; nothing here reads the clock or the store.
+Owns the named periods (today, last-month, ...), the defaults of a period and the names of report files; WHEN itself
+is read by ``netwatch.core.when``. Pure: the caller passes "now" and the start of the recorded history; nothing here
+reads the clock or the store.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from netwatch.core.calendar import day_start
+from netwatch.core.model import Period
+from netwatch.core.when import bound
 from netwatch.errors import ReportError
-from netwatch.report.compute import Period
-
-_FORMS = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (local time in {tz}, or with an offset such as +01:00)"
-
-
-def parse_when(option: str, text: str, tz: ZoneInfo, *, end_of_day: bool) -> float:
-    """UTC Unix seconds of WHEN. A bare date means its local midnight, or the next one when ``end_of_day``
-    (so ``--until 2026-11-30`` includes the whole 30th). A date-time without offset is local time in ``tz``."""
-    word = text.strip()
-    try:
-        if len(word) == 10:
-            day = date.fromisoformat(word)
-            if end_of_day:
-                day += timedelta(days=1)
-            return datetime.combine(day, time(0), tzinfo=tz).timestamp()
-        moment = datetime.fromisoformat(word)
-    except ValueError:
-        raise ReportError(f'{option}: "{text}" is not a date or date-time; {_FORMS.format(tz=tz.key)}') from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.timestamp()
-
 
 PERIODS = ("today", "yesterday", "this-week", "last-week", "this-month", "last-month")
 
@@ -60,8 +41,8 @@ def named(word: str, tz: ZoneInfo, *, now: float) -> Period:
 def resolve(since: str | None, until: str | None, tz: ZoneInfo, *, now: float, history_start: float | None) -> Period:
     """The period to report on: ``since`` defaults to the start of the recorded history, ``until`` to now, and
     the end is clipped to now (nothing is known about the future). Raises ReportError for an empty period."""
-    start = parse_when("--since", since, tz, end_of_day=False) if since else history_start
-    end = parse_when("--until", until, tz, end_of_day=True) if until else now
+    start = bound("--since", since, tz, end_of_day=False, error=ReportError) if since else history_start
+    end = bound("--until", until, tz, end_of_day=True, error=ReportError) if until else now
     if start is None:
         raise ReportError("the store holds no monitoring session yet: run `netwatch run` first, or pass --since")
     end = min(end, now)

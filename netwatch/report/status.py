@@ -1,9 +1,9 @@
-"""What `netwatch status`, `netwatch probe` and `netwatch traceroute` print: pure formatting of a Status, a
-Round or a Trace.
+"""What `netwatch status`, `netwatch probe` and `netwatch speedtest` print: pure formatting of a Status, a Round or
+a speed test.
 
-Owns the wording of the state line ("UP", "DOWN", "not running"), of the probe table and of the traceroute
-table. Must not read the store, the clock or the network: the caller passes the Status, "now" and the timezone
-to show times in.
+Owns the wording of the state line ("UP", "DOWN", "not running"), of the probe table and of a speed test's summary
+and figures (the daemon logs the same summary). Must not read the store, the clock or the network: the caller passes
+the Status, "now" and the timezone to show times in.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from netwatch.core.classify import round_cause
-from netwatch.core.model import ExportState, Incident, Kind, Role, Round, Status
+from netwatch.core.model import ExportState, Incident, Kind, Role, Round, SpeedResult, Status
 from netwatch.core.text import duration, local
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
@@ -133,3 +133,33 @@ def probe_table(rnd: Round) -> list[str]:
     lines.append("")
     lines.append("Verdict: the line is up" if cause is None else f"Verdict: the line looks down, cause {cause.value}")
     return lines
+
+
+def speed_summary(result: SpeedResult) -> str:
+    """One line: "speed test via speedtest (server X): 18.2/4.9 Mbit/s, 23 ms", or why it failed."""
+    where = f" (server {result.server})" if result.server else ""
+    if not result.ok:
+        return f"speed test via {result.backend}{where} failed: {result.error}"
+    up = "-" if result.upload_mbps is None else f"{result.upload_mbps:.1f}"
+    latency = "" if result.latency_ms is None else f", {result.latency_ms:.0f} ms"
+    return f"speed test via {result.backend}{where}: {result.download_mbps or 0.0:.1f}/{up} Mbit/s{latency}"
+
+
+def speed_details(r: SpeedResult) -> list[str]:
+    """The figures of a successful test, one per line, as `netwatch speedtest` prints them."""
+
+    def num(value: float | None, unit: str) -> str:
+        return "-" if value is None else f"{value:.1f} {unit}"
+
+    rows = [
+        ("Tool", f"{r.tool} {r.tool_version}".strip()),
+        ("Server", f"{r.server} (id {r.server_id})" if r.server_id else r.server or "-"),
+        ("Download", num(r.download_mbps, "Mbit/s")),
+        ("Upload", num(r.upload_mbps, "Mbit/s")),
+        ("Latency", f"{num(r.latency_ms, 'ms')} idle, {num(r.loaded_latency_ms, 'ms')} loaded"),
+        ("Jitter", num(r.jitter_ms, "ms")),
+        ("Data used", f"{r.bytes_used / 1e6:.1f} MB in {r.duration_s:.1f} s"),
+        ("External IP", r.external_ip or "-"),
+        ("Result", r.result_url or "-"),
+    ]
+    return [f"  {name + ':':<12} {value}" for name, value in rows]

@@ -15,10 +15,10 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from netwatch.core.calendar import local_days
-from netwatch.core.model import Cause, Kind
+from netwatch.core.model import Cause, Kind, SeriesPoint
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import local_time, short_duration
-from netwatch.report.compute import Bucket, Report, SeriesPoint
+from netwatch.report.compute import Bucket, Report
 
 MAX_TIMELINE_DAYS = 62  # one row per local day up to about two months; longer periods get week/month bars
 MAX_WEEK_BARS = 60

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from netwatch.config import CostConfig
-from netwatch.core.model import Cause, Coverage
+from netwatch.core.model import Cause, Coverage, Period
 from netwatch.core.text import duration, percent
 from netwatch.errors import ReportError
 from netwatch.report import pdf
-from netwatch.report.compute import Period, Report, compute
+from netwatch.report.compute import Report, compute
 from tests.unit.test_render import BUSINESS, LONDON, METHOD, PLAN, html_of, local, outage, sample_report
 
 

@@ -11,7 +11,6 @@ import pytest
 
 from netwatch.adapters.store import Store, chain
 from netwatch.adapters.store import sqlite as store_sqlite
-from netwatch.adapters.store.verify import Verification
 from netwatch.adapters.store.verify import _entries_hash as entries_hash
 from netwatch.core.model import (
     Cause,
@@ -27,6 +26,7 @@ from netwatch.core.model import (
     StoredTrace,
     Target,
     Trace,
+    Verification,
 )
 from netwatch.errors import StoreError
 

@@ -16,10 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from netwatch import config
+from netwatch.adapters.influx.history import InfluxSource, runs
 from netwatch.adapters.influx.query import chunks, quote
-from netwatch.app.influx_report import InfluxSource, runs
+from netwatch.core.model import Period
 from netwatch.errors import ReportError
-from netwatch.report.compute import Period
 
 
 def test_influxql_strings_are_quoted() -> None:

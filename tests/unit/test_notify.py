@@ -12,10 +12,10 @@ from netwatch import config
 from netwatch.app.daemon import digest
 from netwatch.config import CostConfig, NotifyConfig
 from netwatch.config import toml as tomlout
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Message
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Message, Period
 from netwatch.core.outbox import Backoff
 from netwatch.core.schedule import BusinessHours
-from netwatch.report.compute import Period, compute
+from netwatch.report.compute import compute
 from netwatch.report.jsonout import to_json
 from netwatch.report.message import digest_message, incident_message, message_for_test, wanted
 

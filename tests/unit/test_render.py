@@ -18,12 +18,12 @@ import pytest
 
 from netwatch.adapters.probes.speed.result import failure
 from netwatch.config import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, SpeedResult, Target
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, SpeedResult, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_utc, mbps, money, percent, period_text
 from netwatch.errors import ReportError
 from netwatch.report import speedview, view
-from netwatch.report.compute import Period, Report, SeriesPoint, compute, method_from_config
+from netwatch.report.compute import Report, compute, method_from_config
 from netwatch.report.escape import md_escape
 from netwatch.report.render import CAUSES, Rendered, builtin_templates, render
 

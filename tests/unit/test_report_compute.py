@@ -12,20 +12,13 @@ from hypothesis import strategies as st
 
 from netwatch import config
 from netwatch.config import CostConfig, PlanConfig
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, Target
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, Target
 from netwatch.core.schedule import BusinessHours
+from netwatch.core.when import bound
 from netwatch.errors import ReportError
-from netwatch.report.compute import (
-    CLOCK,
-    Period,
-    SeriesPoint,
-    compute,
-    method_from_config,
-    series_bucket_seconds,
-    series_points,
-)
+from netwatch.report.compute import CLOCK, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.jsonout import to_json
-from netwatch.report.period import parse_when, resolve
+from netwatch.report.period import resolve
 
 LONDON = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:00", "tue": "09:00-17:00"}})
 
@@ -143,16 +136,35 @@ def test_figures_stay_within_their_bounds(
 def test_when_words_in_the_configured_timezone() -> None:
     tz = ZoneInfo("Europe/London")
     # Summer time: local midnight is 23:00 UTC the day before.
-    assert parse_when("--since", "2026-07-01", tz, end_of_day=False) == ts("2026-06-30T23:00:00")
-    assert parse_when("--until", "2026-07-01", tz, end_of_day=True) == ts("2026-07-01T23:00:00")
-    assert parse_when("--since", "2026-07-01T09:30", tz, end_of_day=False) == ts("2026-07-01T08:30:00")
-    assert parse_when("--since", "2026-07-01T09:30:00+00:00", tz, end_of_day=False) == ts("2026-07-01T09:30:00")
+    assert bound("--since", "2026-07-01", tz, end_of_day=False) == ts("2026-06-30T23:00:00")
+    assert bound("--until", "2026-07-01", tz, end_of_day=True) == ts("2026-07-01T23:00:00")
+    assert bound("--since", "2026-07-01T09:30", tz, end_of_day=False) == ts("2026-07-01T08:30:00")
+    assert bound("--since", "2026-07-01T09:30:00+00:00", tz, end_of_day=False) == ts(
+        "2026-07-01T09:30:00"
+    )
+
+
+def test_a_period_edge_in_a_clock_change_is_refused_with_the_offsets() -> None:
+    tz = ZoneInfo("Europe/London")
+    with pytest.raises(ReportError) as err:
+        bound("--since", "2026-03-29T01:30", tz, end_of_day=False, error=ReportError)
+    assert str(err.value) == (
+        '--since: "2026-03-29T01:30" does not exist in Europe/London (the clocks went forward then); give the time '
+        "with its offset, e.g. 2026-03-29 01:30+00:00"
+    )
+    with pytest.raises(ReportError) as err:
+        bound("--until", "2026-10-25T01:30", tz, end_of_day=True, error=ReportError)
+    assert str(err.value) == (
+        '--until: "2026-10-25T01:30" happened twice in Europe/London (the clocks went back then); add the offset: '
+        "+01:00 for the first, +00:00 for the second"
+    )
+    assert bound("--until", "2026-10-25T01:30+00:00", tz, end_of_day=True) == ts("2026-10-25T01:30:00")
 
 
 def test_bad_when_and_empty_period_are_exact_errors() -> None:
     tz = ZoneInfo("Europe/London")
     with pytest.raises(ReportError) as err:
-        parse_when("--since", "2026-13-01", tz, end_of_day=False)
+        bound("--since", "2026-13-01", tz, end_of_day=False, error=ReportError)
     assert str(err.value) == (
         '--since: "2026-13-01" is not a date or date-time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] '
         "(local time in Europe/London, or with an offset such as +01:00)"

@@ -6,9 +6,9 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from netwatch.core.model import Cause, Coverage, Incident, Kind
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Period
 from netwatch.core.schedule import BusinessHours
-from netwatch.report.compute import Period, compute
+from netwatch.report.compute import compute
 from netwatch.report.csvout import COLUMNS, safe_cell, to_csv
 
 LONDON = BusinessHours.from_config({"timezone": "Europe/London", "week": {"wed": "09:00-17:00"}})

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from netwatch.core.model import Period
 from netwatch.errors import ReportError
-from netwatch.report.compute import Period
 from netwatch.report.period import PERIODS, file_stem, named
 
 LONDON = ZoneInfo("Europe/London")

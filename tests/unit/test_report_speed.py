@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from netwatch.adapters.probes.speed.result import failure
 from netwatch.config import PlanConfig
-from netwatch.core.model import CANCELLED, SpeedResult
+from netwatch.core.model import CANCELLED, Period, SpeedResult
 from netwatch.core.schedule import BusinessHours
-from netwatch.report.compute import Period, compute
+from netwatch.report.compute import compute
 from netwatch.report.jsonout import to_json
 from netwatch.report.speed import EVENING_PEAK, NO_SPEED, Percentiles, percentile, speed_figures
 

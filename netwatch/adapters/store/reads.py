@@ -33,6 +33,7 @@ from netwatch.core.model import (
     StoredTrace,
     Target,
     Ticket,
+    Verification,
 )
 from netwatch.errors import StoreError
 
@@ -239,7 +240,7 @@ class Reads:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
 
-    def verify(self, expect: str | None = None, progress: Callable[[int], None] | None = None) -> checks.Verification:
+    def verify(self, expect: str | None = None, progress: Callable[[int], None] | None = None) -> Verification:
         """Check the evidence chain (see store/verify.py) in one snapshot: a commit landing half-way through must
         not look like tampering. ``expect`` is a digest published earlier."""
         with self.snapshot():

@@ -19,37 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netwatch.adapters.store import chain, codec, rollups
+from netwatch.core.model import Break, Verification
 
 CHUNK = 5_000
-
-
-@dataclass(frozen=True)
-class Break:
-    """One place where the store no longer matches its seals."""
-
-    where: str  # e.g. "seal 5012 (rounds 123450-123459)"
-    what: str  # e.g. "its rounds do not match the seal: 1 fewer than sealed (deleted?)"
-    at: float | None = None  # the instant it concerns, when known (Unix seconds)
-
-
-@dataclass(frozen=True)
-class Verification:
-    """The result of ``verify``. ``ok`` when nothing broke; counts say how much was checked."""
-
-    seals: int
-    rounds: int
-    records: int
-    head_seal: int
-    head_digest: str  # hex; "" for an empty chain
-    breaks: tuple[Break, ...]
-    notes: tuple[str, ...] = ()
-    first_at: float | None = None  # the earliest and latest round checked
-    last_at: float | None = None
-    anchor_found: bool | None = None  # whether an expected digest was found (None: none was given)
-
-    @property
-    def ok(self) -> bool:
-        return not self.breaks and self.anchor_found is not False
 
 
 @dataclass

@@ -14,8 +14,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from netwatch.config import NotifyConfig
+from netwatch.core.model import Period
 from netwatch.core.schedule import DAYS
-from netwatch.report.compute import Period
 from netwatch.report.period import named
 
 

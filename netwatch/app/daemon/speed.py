@@ -29,6 +29,7 @@ from netwatch.core.detect import Closed, Opened
 from netwatch.core.model import Incident, SpeedResult
 from netwatch.core.text import utc
 from netwatch.errors import ConfigError
+from netwatch.report.status import speed_summary as summary
 
 if TYPE_CHECKING:
     from netwatch.app.daemon.runtime import Runtime
@@ -38,16 +39,6 @@ log = logging.getLogger("netwatch")
 
 BUDGETED = frozenset({"http", "cloudflare"})  # backends that accept max_bytes
 CAMPAIGN_RUNNING = "skipped: a speed campaign test is running (netwatch campaign run)"
-
-
-def summary(result: SpeedResult) -> str:
-    """One line: "speed test via speedtest (server X): 18.2/4.9 Mbit/s, 23 ms", or why it failed."""
-    where = f" (server {result.server})" if result.server else ""
-    if not result.ok:
-        return f"speed test via {result.backend}{where} failed: {result.error}"
-    up = "-" if result.upload_mbps is None else f"{result.upload_mbps:.1f}"
-    latency = "" if result.latency_ms is None else f", {result.latency_ms:.0f} ms"
-    return f"speed test via {result.backend}{where}: {result.download_mbps or 0.0:.1f}/{up} Mbit/s{latency}"
 
 
 def build_chain(config: Config, names: tuple[str, ...], max_bytes: int | None) -> list[SpeedBackend]:

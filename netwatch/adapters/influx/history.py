@@ -1,11 +1,11 @@
-"""Reports from InfluxDB: what ``report.compute`` needs, read back from the replica through InfluxQL.
+"""One probe's history read back from InfluxDB: what a report needs, through InfluxQL.
 
 Owns reading one probe's incidents, coverage, anchor series and targets of a period from the ``[influxdb]``
 replica over HTTP ``GET /query`` (InfluxDB 1.x natively; 2.x, 3.x and Cloud through their InfluxQL compatibility
-endpoint: see ``report.influxql``), deriving sessions from status points, and the report built from them. It
-reads only incidents, aggregates and a few edge points, never raw rounds, so that a year stays tractable. Must
-not write to InfluxDB or read the local store: it exists for the site whose disk died and for one report of
-another probe.
+endpoint: see ``netwatch.adapters.influx.query``) and deriving sessions from status points. It reads only
+incidents, aggregates and a few edge points, never raw rounds, so that a year stays tractable. Must not write to
+InfluxDB, read the local store or compute figures: the report built from it is ``netwatch.app.reports``'s. It
+exists for the site whose disk died and for one report of another probe.
 
 Coverage rule (InfluxDB has no sessions): a probe was monitored in every time bucket (one minute, or two of its
 intervals when those are longer than 30 s) holding at least one of its netwatch_status points; consecutive such
@@ -19,20 +19,18 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
 from netwatch.adapters.influx.points import INCIDENT, PING, STATUS
 from netwatch.adapters.influx.query import InfluxQL, chunks, quote, rows
-from netwatch.adapters.influx.sinks import describe
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, Target
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, Target
 from netwatch.errors import ReportError
-from netwatch.report.compute import CLOCK, Period, Report, SeriesPoint
 
 if TYPE_CHECKING:
-    from netwatch.config import Config, InfluxConfig
+    from netwatch.config import InfluxConfig
 
-__all__ = ["History", "InfluxSource", "figures", "runs"]
+__all__ = ["History", "InfluxSource", "runs"]
 
 _BATCH = 40  # statements per request when asking for session edges
 CHUNK = 7 * 86400  # seconds of data per aggregate query (InfluxDB 1.x's shard duration for long retention)
@@ -247,45 +245,3 @@ class InfluxSource:
             targets=tuple(self.targets()),
             interval=interval,
         )
-
-
-def figures(
-    cfg: Config, probe: str, chosen: Period | None, since: str | None, until: str | None, *, now: float
-) -> Report:
-    """The report of ``probe`` built from ``[influxdb]``: the period is ``chosen``, else ``--since``/``--until``
-    (``since`` defaulting to the probe's first point in InfluxDB). Raises ReportError (and ConfigError for an
-    unreadable secret file)."""
-    from netwatch.report import period as periods
-    from netwatch.report.compute import compute, method_from_config, series_bucket_seconds
-
-    if not cfg.influxdb.enabled:
-        raise ReportError(
-            "--source influxdb reads the [influxdb] replica, but influxdb.url is not set; set it to the InfluxDB "
-            'that netwatch exports to, e.g. url = "http://influxdb.lan:8086", with the keys of its api'
-        )
-    with InfluxSource(cfg.influxdb, probe, fallback_interval=cfg.probe.interval) as source:
-        source.check_probe()
-        if chosen is None:
-            tz = cfg.business_hours.timezone
-            start = None if since else source.first_seen()
-            chosen = periods.resolve(since, until, tz, now=now, history_start=start)
-        bucket = series_bucket_seconds(chosen)
-        history = source.read(chosen, bucket)
-    targets = history.targets or tuple(Target(Role.ANCHOR, a) for a in cfg.targets.anchors)
-    clock = (
-        f"{CLOCK}. Read from InfluxDB at {describe(cfg.influxdb)}, probe {probe}: incidents as exported, coverage"
-        " from the probe's status points to the minute (unmonitored gaps under a minute are not seen)"
-    )
-    method = method_from_config(cfg.probe, cfg.detect, targets, clock=clock)
-    if history.interval is not None:
-        method = replace(method, interval=round(history.interval, 3))
-    return compute(
-        chosen,
-        history.incidents,
-        history.sessions,
-        cfg.business_hours,
-        method=method,
-        cost=cfg.cost,
-        plan=cfg.plan,
-        series=history.series,
-    )

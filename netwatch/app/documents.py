@@ -1,0 +1,120 @@
+"""A report as a document: its format, its bytes, and where it is written.
+
+Owns the formats a report is made in (HTML, PDF, the Markdown complaint letter, CSV, JSON), telling the format
+from a file name, naming a report file after its period in an ``--output-dir``, rendering (``render``: the text or
+bytes and the warnings a face shows), and writing it through the one atomic writer. Must not compute figures
+(``netwatch.app.reports`` assembles them) or print: faces decide how to show what comes back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from netwatch.app.files import write_atomically
+from netwatch.config import Config
+from netwatch.core.model import Period
+from netwatch.errors import ReportError
+from netwatch.report.compute import Report
+from netwatch.report.period import file_stem
+
+FORMATS = ("html", "pdf", "md", "csv", "json")
+EXTENSIONS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".csv": "csv", ".json": "json"}
+
+
+def report_format(fmt: str | None, output: Path | None) -> str:
+    """The format asked for, else the one the output file's extension names, else JSON (on stdout)."""
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return "json"
+    guessed = EXTENSIONS.get(output.suffix.lower())
+    if guessed is None:
+        raise ReportError(
+            f'--output: cannot tell the format from "{output.name}"; pass --format ({", ".join(FORMATS)}) or use '
+            f"one of the extensions {', '.join(EXTENSIONS)}"
+        )
+    return guessed
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a report goes: ``--output FILE``, ``--output-dir DIR`` (named from the period), else stdout."""
+
+    file: Path | None
+    directory: Path | None
+    period_name: str | None
+    tz: ZoneInfo
+
+    def path(self, kind: str, period: Period) -> Path | None:
+        if self.directory is None:
+            return self.file
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ReportError(
+                f"cannot create --output-dir {self.directory}: {err.strerror}; choose a writable directory"
+            ) from err
+        return self.directory / f"{file_stem(self.period_name, period, self.tz)}.{kind}"
+
+    @property
+    def option(self) -> str:
+        return "--output" if self.directory is None else "--output-dir"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A report in one format, and what its reader should be told (placeholders in the letter, a missing part)."""
+
+    data: str | bytes
+    warnings: tuple[str, ...] = ()
+
+
+def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
+    """``report`` as ``kind`` (one of FORMATS), rendered ``now``. Raises ReportError (a PDF without WeasyPrint)."""
+    if kind == "json":
+        from netwatch.report.jsonout import to_json
+
+        return Rendered(json.dumps(to_json(report), indent=2) + "\n")
+    if kind == "csv":
+        from netwatch.report.csvout import to_csv
+
+        return Rendered(to_csv(report))
+    from netwatch.report.render import render as render_text
+
+    rendered = render_text(
+        report,
+        "md" if kind == "md" else "html",
+        business=cfg.business_hours,
+        owner=cfg.owner,
+        plan=cfg.plan,
+        title=cfg.report.title,
+        templates=cfg.report.templates,
+        generated_at=now,
+    )
+    if kind == "pdf":
+        from netwatch.report.pdf import to_pdf
+
+        return Rendered(to_pdf(rendered.text), tuple(rendered.warnings))
+    return Rendered(rendered.text, tuple(rendered.warnings))
+
+
+def placeholders_note(warnings: tuple[str, ...]) -> str | None:
+    """One line for a bundle's letter: how many placeholders it shows, instead of every warning."""
+    if not warnings:
+        return None
+    n = len(warnings)
+    return (
+        f"the letter shows {n} placeholder{'s' if n != 1 else ''} for details not in the configuration "
+        "(`netwatch report --format md` lists them)"
+    )
+
+
+def write(kind: str, rendered: Rendered, destination: Destination, period: Period) -> Path | None:
+    """Write ``rendered`` to ``destination`` atomically; None when it goes to stdout (the face prints it)."""
+    output = destination.path(kind, period)
+    if output is not None:
+        write_atomically(output, rendered.data, destination.option)
+    return output

@@ -1,0 +1,69 @@
+"""Monitoring from a face: the daemon run in the foreground, one round now, a traceroute now, a speed test now.
+
+Owns starting the daemon the way `netwatch run` and systemd do (the stack dump a watchdog's SIGABRT leaves, the
+notification socket taken from the environment before anything is started, SIGTERM and SIGINT as a clean stop) and
+the one-off probes a person asks for; nothing of those is stored (the daemon owns the store). Must not word
+results: faces do, through ``netwatch.report``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import faulthandler
+import signal
+import threading
+import time
+
+from netwatch.adapters import sdnotify
+from netwatch.adapters.probes.icmp import choose_mode
+from netwatch.adapters.probes.speed import make_backend, run_with_fallback
+from netwatch.adapters.probes.traceroute import trace
+from netwatch.app.daemon.loop import Daemon, probe_once
+from netwatch.app.settings import log_to_stderr
+from netwatch.config import Config
+from netwatch.core.model import Round, SpeedResult, Trace
+
+
+def prepare_run() -> sdnotify.Notifier:
+    """Before the configuration is read: a hung daemon killed by systemd's watchdog (SIGABRT) leaves every thread's
+    stack in the journal, and the notification socket is taken out of the environment (nothing netwatch starts
+    may talk to systemd about this service)."""
+    if not faulthandler.is_enabled():
+        with contextlib.suppress(ValueError, OSError):  # a stderr without a file descriptor
+            faulthandler.enable(all_threads=True)
+    return sdnotify.from_environ()
+
+
+def run(cfg: Config, notifier: sdnotify.Notifier, *, debug: bool = False) -> None:
+    """Monitor until SIGTERM or SIGINT, then flush everything."""
+    log_to_stderr("debug" if debug else cfg.log.level)
+
+    async def monitor() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await Daemon(cfg, stop, notifier=notifier).run()
+
+    asyncio.run(monitor())
+
+
+def probe(cfg: Config) -> Round:
+    """One round over the configured targets, the gateway and ISP hop found as the daemon finds them."""
+    return asyncio.run(probe_once(cfg))
+
+
+def traceroute(cfg: Config, destination: str | None, *, max_hops: int, timeout: float) -> Trace:
+    """Where the path to ``destination`` (default: the first IPv4 anchor) ends, now."""
+    anchors = cfg.targets.anchors
+    target = destination or next((a for a in anchors if ":" not in a), anchors[0])
+    privileged = choose_mode(cfg.probe.mode)
+    return trace(target, privileged=privileged, max_hops=max_hops, timeout=timeout, started_at=time.time())
+
+
+def speedtest(cfg: Config, backend: str | None = None) -> tuple[SpeedResult, ...]:
+    """One speed test now: ``backend`` alone, else the configured backend then its fallbacks; every attempt."""
+    names = (backend,) if backend else cfg.speedtest.chain
+    chain = [make_backend(name, cfg.speedtest.options_for(name)) for name in names]
+    return tuple(run_with_fallback(chain, threading.Event()))

@@ -1,0 +1,27 @@
+"""The configuration every face starts from, and the logging it asks for.
+
+Owns loading the configuration the way every command and the web dashboard do (``--config``, else
+``$NETWATCH_CONFIG``, else ``/etc/netwatch/netwatch.toml``, else the built-in defaults; the environment of this
+process) and setting up logging for a face. Must not validate anything itself: ``netwatch.config`` does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from netwatch import config
+from netwatch.adapters import logs
+from netwatch.config import Config
+
+DEFAULT_PATH = config.DEFAULT_PATH
+
+
+def load(path: Path | None) -> Config:
+    """The configuration from ``path`` (``--config``), or where netwatch looks by default. Raises ConfigError."""
+    return config.load(path, os.environ)
+
+
+def log_to_stderr(level: str) -> None:
+    """Log at ``level`` and above to stderr (or the journal under systemd)."""
+    logs.setup(level)
