@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from netwatch.core.classify import add_count, majority_cause, round_cause
 from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample
@@ -352,90 +351,6 @@ def shifted(state: State, delta: float) -> State:
         degraded=_moved(state.degraded, delta),
         clearing=None if state.clearing is None else (state.clearing[0] + delta, state.clearing[1]),
         last_at=None if state.last_at is None else state.last_at + delta,
-    )
-
-
-def run(rounds: Iterable[Round], rules: Rules, state: State | None = None) -> tuple[State, list[Event]]:
-    """Feed many rounds; convenience for tests and replays."""
-    st = state or State()
-    events: list[Event] = []
-    for rnd in rounds:
-        st, evs = step(st, rnd, rules)
-        events.extend(evs)
-    return st, events
-
-
-# --- serialisation: the state is plain data, saved as JSON between runs ---------------------------------------
-
-
-def _tally_out(t: Tally) -> list[Any]:
-    return [t.sent, t.ok, t.best_ms]
-
-
-def _tally_in(v: list[Any]) -> Tally:
-    return Tally(int(v[0]), int(v[1]), None if v[2] is None else float(v[2]))
-
-
-def _entry_out(e: Entry) -> list[Any]:
-    return [_tally_out(e.anchor), _tally_out(e.gateway), _tally_out(e.isp)]
-
-
-def _entry_in(v: list[Any]) -> Entry:
-    return Entry(_tally_in(v[0]), _tally_in(v[1]), _tally_in(v[2]))
-
-
-def _incident_out(i: Incident | None) -> dict[str, Any] | None:
-    if i is None:
-        return None
-    return {
-        "kind": i.kind.value,
-        "cause": i.cause.value,
-        "start": i.start,
-        "end": i.end,
-        "rounds": i.rounds,
-        "cause_rounds": [[c.value, n] for c, n in i.cause_rounds],
-        "detail": i.detail,
-    }
-
-
-def _incident_in(v: Mapping[str, Any] | None) -> Incident | None:
-    if v is None:
-        return None
-    return Incident(
-        Kind(v["kind"]),
-        Cause(v["cause"]),
-        float(v["start"]),
-        None if v["end"] is None else float(v["end"]),
-        int(v["rounds"]),
-        tuple((Cause(c), int(n)) for c, n in v["cause_rounds"]),
-        str(v["detail"]),
-    )
-
-
-def state_to_json(state: State) -> dict[str, Any]:
-    ev = state.evidence
-    return {
-        "pending": [[f.at, f.cause.value, _entry_out(f.entry)] for f in state.pending],
-        "outage": _incident_out(state.outage),
-        "evidence": [ev.gateway_ok, ev.gateway_sent, ev.isp_ok, ev.isp_sent],
-        "degraded": _incident_out(state.degraded),
-        "degraded_sum": _entry_out(state.degraded_sum),
-        "clearing": None if state.clearing is None else list(state.clearing),
-        "window": [_entry_out(e) for e in state.window],
-        "last_at": state.last_at,
-    }
-
-
-def state_from_json(v: Mapping[str, Any]) -> State:
-    return State(
-        pending=tuple(Failed(float(at), Cause(c), _entry_in(e)) for at, c, e in v["pending"]),
-        outage=_incident_in(v["outage"]),
-        evidence=Evidence(*(int(x) for x in v["evidence"])),
-        degraded=_incident_in(v["degraded"]),
-        degraded_sum=_entry_in(v["degraded_sum"]),
-        clearing=None if v["clearing"] is None else (float(v["clearing"][0]), int(v["clearing"][1])),
-        window=tuple(_entry_in(e) for e in v["window"]),
-        last_at=None if v["last_at"] is None else float(v["last_at"]),
     )
 
 

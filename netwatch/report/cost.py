@@ -22,12 +22,6 @@ from netwatch.core.money import cents
 if TYPE_CHECKING:
     from netwatch.config import CostConfig, PlanConfig
 
-RULE = (
-    "Credit = the monthly fee pro rata for the outage time attributable to the provider (causes isp, upstream "
-    "and dns): each second of it is worth the monthly fee divided by the length of the calendar month it fell "
-    "in; local faults and unmonitored time are never claimed."
-)
-
 
 @dataclass(frozen=True)
 class Money:

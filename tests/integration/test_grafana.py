@@ -18,6 +18,7 @@ import math
 import shutil
 import subprocess
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -38,6 +39,10 @@ DNS_NAME = Target(Role.DNS, "dns.google")
 MINUTES = 10  # of home rounds, one a second; the outage is the 6th minute
 OUTAGE_MINUTE = 5
 INFLUXQL = [q for q in g.all_queries() if q.language == "InfluxQL"]
+
+
+def lines_of(points: Points, rounds: Iterable[Round]) -> list[str]:
+    return [text for rnd in rounds for text in points.round_lines(rnd)]
 
 
 def home_round(t0: float, i: int) -> Round:
@@ -63,8 +68,8 @@ def filled(influxdb1: InfluxDB1) -> dict[str, float]:
     t0 = (math.floor(time.time() / 60) - MINUTES - 5) * 60.0  # whole minutes, all in the past 6 hours
     influxdb1.create_database(DB)
     home, office = Points("home", ALWAYS_OPEN), Points("office", ALWAYS_OPEN)
-    lines = home.rounds_lines(home_round(t0, i) for i in range(MINUTES * 60))
-    lines += office.rounds_lines(office_round(t0, i) for i in range(120))
+    lines = lines_of(home, (home_round(t0, i) for i in range(MINUTES * 60)))
+    lines += lines_of(office, (office_round(t0, i) for i in range(120)))
     start, end = t0 + OUTAGE_MINUTE * 60, t0 + (OUTAGE_MINUTE + 1) * 60
     # The outage as the exporter writes it: when it opens (cause then: upstream), and when it closes (cause: isp).
     opened = Incident(Kind.OUTAGE, Cause.UPSTREAM, start, None, 3)

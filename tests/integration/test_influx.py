@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,10 @@ TARGETS = (
 )
 HOURS = BusinessHours.from_config({"timezone": "UTC"})
 FAST = Backoff(base=0.05, cap=0.4)
+
+
+def lines_of(points: Points, rounds: Iterable[Round]) -> list[str]:
+    return [text for rnd in rounds for text in points.round_lines(rnd)]
 
 
 def rnd(at: float, i: int) -> Round:
@@ -147,7 +151,7 @@ def test_v1_points_beyond_the_retention_policy_are_not_an_error(influxdb1: Influ
     influxdb1.create_database("nw_short")
     influxdb1.query('CREATE RETENTION POLICY "day" ON "nw_short" DURATION 1d REPLICATION 1 DEFAULT')
     now = time.time()
-    lines = Points("rp", HOURS).rounds_lines([rnd(now - 3 * 86400, 0), rnd(now, 1)])
+    lines = lines_of(Points("rp", HOURS), [rnd(now - 3 * 86400, 0), rnd(now, 1)])
     v1_sink(influxdb1, "nw_short").write(lines)  # the old round is dropped by InfluxDB, the new one kept
     assert influx_times(influxdb1, "nw_short", "rp") == [round(now * 1000)]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,10 @@ WEEK = 'mon = "09:00-17:30"\ntue = "09:00-17:30"\n'
 HOURS = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:30", "tue": "09:00-17:30"}})
 GATEWAY, ISP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1")
 DAY = ("--since", "2026-01-05", "--until", "2026-01-05")
+
+
+def lines_of(points: Points, rounds: Iterable[Round]) -> list[str]:
+    return [text for rnd in rounds for text in points.round_lines(rnd)]
 
 
 @dataclass(frozen=True)
@@ -313,8 +317,8 @@ def test_coverage_of_a_probe_with_a_long_interval(influxdb1: InfluxDB1, filled: 
     anchors = (Target(Role.ANCHOR, "1.1.1.1"),)
     slow = [T0 + 90 * i for i in range(40)] + [T0 + 90 * i for i in range(60, 100)]  # 30 min unmonitored
     fast = [T0 + i for i in range(600) if not 200 <= i < 240]  # 40 s unmonitored
-    lines = Points("slow", HOURS).rounds_lines(rnd(at, anchors, ()) for at in slow)
-    lines += Points("fast", HOURS).rounds_lines(rnd(at, anchors, ()) for at in fast)
+    lines = lines_of(Points("slow", HOURS), (rnd(at, anchors, ()) for at in slow))
+    lines += lines_of(Points("fast", HOURS), (rnd(at, anchors, ()) for at in fast))
     influxdb1.write(lines, "nw_slow")
     cfg = config_file(filled, "slow", "a.db", v1(influxdb1, database="nw_slow"))
     base = report("--config", str(cfg), *DAY, "--source", "influxdb", "--probe", "slow")

@@ -15,7 +15,7 @@ import io
 import json
 import logging
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,10 @@ GATEWAY, ISP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1
 MINE = tuple(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "9.9.9.9"))
 THEIRS = tuple(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "4.4.4.4"))
 OUTAGES = ((T0 + 600, T0 + 720), (T0 + 1800, T0 + 1900), (T0 + 2400, T0 + 2490), (T0 + 3000, T0 + 3060))  # upstream
+
+
+def lines_of(points: Points, rounds: Iterable[Round]) -> list[str]:
+    return [text for rnd in rounds for text in points.round_lines(rnd)]
 
 
 def rnd(at: float, anchors: tuple[Target, ...], down: bool, own: Role | None = None) -> Round:
@@ -86,14 +90,14 @@ def filled(influxdb1: InfluxDB1, tmp_path_factory: pytest.TempPathFactory) -> Pa
         for inc in incidents:
             store.save_incident(inc)
         store.end_session(T0 + 3600)
-    lines = Points("office-1", HOURS).rounds_lines(mine)
+    lines = lines_of(Points("office-1", HOURS), mine)
     for seq, inc in enumerate(incidents, 1):
         lines += Points("office-1", HOURS).incident_lines(ExportIncident(seq, inc, (inc.cause,)))
     # office-2's rounds fall between office-1's; it is stopped from 09:49:10 to 09:51:40 (office-1's fourth outage).
     running = [T0 + i + 0.37 for i in range(3600) if not 2950 <= i < 3100]
-    lines += Points("office-2", HOURS).rounds_lines(theirs(at) for at in running)
-    lines += Points("office-3", HOURS).rounds_lines(
-        rnd(T0 + i, (Target(Role.ANCHOR, "4.4.4.4"),), False) for i in range(3600)
+    lines += lines_of(Points("office-2", HOURS), (theirs(at) for at in running))
+    lines += lines_of(
+        Points("office-3", HOURS), (rnd(T0 + i, (Target(Role.ANCHOR, "4.4.4.4"),), False) for i in range(3600))
     )
     for k in range(0, len(lines), 5000):
         influxdb1.write(lines[k : k + 5000], DB)

@@ -139,9 +139,7 @@ def test_when_words_in_the_configured_timezone() -> None:
     assert bound("--since", "2026-07-01", tz, end_of_day=False) == ts("2026-06-30T23:00:00")
     assert bound("--until", "2026-07-01", tz, end_of_day=True) == ts("2026-07-01T23:00:00")
     assert bound("--since", "2026-07-01T09:30", tz, end_of_day=False) == ts("2026-07-01T08:30:00")
-    assert bound("--since", "2026-07-01T09:30:00+00:00", tz, end_of_day=False) == ts(
-        "2026-07-01T09:30:00"
-    )
+    assert bound("--since", "2026-07-01T09:30:00+00:00", tz, end_of_day=False) == ts("2026-07-01T09:30:00")
 
 
 def test_a_period_edge_in_a_clock_change_is_refused_with_the_offsets() -> None:

@@ -130,7 +130,7 @@ def test_rounds_round_trip_with_errors_target_sets_and_no_mono(store: Store) -> 
     assert list(store.rounds(T0, T0 + 10)) == [replace(r, mono=0.0) for r in rounds]  # mono is not stored
     assert list(store.rounds(T0 + 1.25, T0 + 3.0)) == rounds[1:3]  # [since, until)
     assert store.last_round() == rounds[-1]
-    assert store.first_round_at() == T0
+    assert next(store.rounds(0.0, float("inf"))).at == T0
     assert store.rounds(T0, T0 + 10).__next__().samples[3].error == "network unreachable"
 
 
@@ -147,12 +147,10 @@ def test_rounds_order_by_time_but_last_round_is_the_last_inserted(
     assert [r.samples[0].rtt_ms for r in got if r.at == T0 + 3] == [2.0, 3.0, 5.0]  # ties in insertion order
     last = store.last_round()
     assert last is not None and last.at == T0 + 0.5
-    assert store.first_round_at() == T0 + 0.5
 
 
 def test_empty_store_queries(store: Store) -> None:
     assert store.last_round() is None
-    assert store.first_round_at() is None
     assert list(store.rounds(0, T0)) == []
     assert store.incidents(0, T0) == [] and store.open_incidents() == [] and store.recent_incidents(5) == []
     assert store.sessions(0, T0) == [] and store.rollups(0, T0) == []

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from netwatch.adapters.store import codec
@@ -148,9 +148,6 @@ class Points:
         status: dict[str, FieldValue] = {"up": cause is None, "cause": UP_CAUSE if cause is None else cause.value}
         out.append(line(STATUS, {"probe": self.probe}, status, at_ms))
         return out
-
-    def rounds_lines(self, rounds: Iterable[Round]) -> list[str]:
-        return [text for rnd in rounds for text in self.round_lines(rnd)]
 
     def incident_lines(self, item: ExportIncident) -> list[str]:
         """The incident's point, and a superseded point for every former cause (see the module docstring)."""

@@ -98,10 +98,6 @@ class Reads:
         rows = self._query("SELECT at_ms, set_id, rtts, errors FROM rounds ORDER BY id DESC LIMIT 1")
         return self._round(*rows[0]) if rows else None
 
-    def first_round_at(self) -> float | None:
-        rows = self._query("SELECT min(at_ms) FROM rounds")
-        return None if rows[0][0] is None else codec.from_ms(rows[0][0])
-
     def rounds(self, since: float, until: float) -> Iterator[Round]:
         """Rounds with ``since <= at < until`` ordered by (at, id), fetched in chunks."""
         hi = codec.to_ms(until)
