@@ -1,4 +1,7 @@
-"""`python -m netwatch`: the same as the `netwatch` command."""
+"""`python -m netwatch`: the same as the `netwatch` command.
+
+Owns nothing but the entry point; must not grow code.
+"""
 
 from netwatch.cli import main
 

@@ -1,7 +1,8 @@
 """netwatch's own exception tree.
 
-Owns every exception type that crosses a module boundary. Third-party exceptions are translated into these
-at the edge (``raise ProbeError(...) from err``); only ``cli.py`` turns them into exit codes.
+Owns every exception type that crosses a module boundary. Third-party exceptions are translated into these at the
+edge (``raise ProbeError(...) from err``); only the command line (``netwatch.cli.command``) turns them into exit
+codes. Must not hold behaviour beyond a message.
 """
 
 from __future__ import annotations

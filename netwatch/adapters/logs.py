@@ -2,7 +2,8 @@
 
 Owns the log format only. Under systemd (stderr is the socket named by ``$JOURNAL_STREAM``) each line carries a
 ``<N>`` syslog priority prefix, which journald turns into the entry's priority, and no timestamp (the journal has
-its own). In a terminal lines start with a local timestamp and the level, coloured only when stderr is a TTY.
+its own). In a terminal lines start with a local timestamp and the level, coloured only when stderr is a TTY. Must
+not decide what is logged or at which level: callers do.
 """
 
 from __future__ import annotations

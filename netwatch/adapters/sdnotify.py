@@ -1,14 +1,14 @@
 """A small client of systemd's service notification protocol (sd_notify), written here: no new dependency.
 
 Owns the wire side only: reading ``$NOTIFY_SOCKET`` (a path, or an abstract socket written with a leading "@"),
-``$WATCHDOG_USEC`` and ``$WATCHDOG_PID`` once, and sending newline-separated ``KEY=VALUE`` datagrams over an
-AF_UNIX SOCK_DGRAM socket: READY=1, STATUS=…, WATCHDOG=1, STOPPING=1, EXTEND_TIMEOUT_USEC=…, WATCHDOG_USEC=….
+``$WATCHDOG_USEC`` and ``$WATCHDOG_PID`` once, and sending newline-separated ``KEY=VALUE`` datagrams over an AF_UNIX
+SOCK_DGRAM socket: READY=1, STATUS=…, WATCHDOG=1, STOPPING=1, EXTEND_TIMEOUT_USEC=…, WATCHDOG_USEC=….
 
-Must not decide *when* to send (that is the daemon's, see ``service.py``) and never raises into its caller: a
-failed send is logged once (and once again when sending works again), then counted. Sends never block the
-event loop: a full receive queue on systemd's side drops the message (MSG_DONTWAIT) instead of stalling a
-probe round. Without ``$NOTIFY_SOCKET`` (not under systemd, or ``Type=`` other than notify) every method is a
-no-op and no socket is created.
+Must not decide *when* to send (that is the daemon's, see ``netwatch.app.daemon.service``) and never raises into its
+caller: a failed send is logged once (and once again when sending works again), then counted. Sends never block the
+event loop: a full receive queue on systemd's side drops the message (MSG_DONTWAIT) instead of stalling a probe
+round. Without ``$NOTIFY_SOCKET`` (not under systemd, or ``Type=`` other than notify) every method is a no-op and no
+socket is created.
 """
 
 from __future__ import annotations

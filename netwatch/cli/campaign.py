@@ -1,5 +1,9 @@
 """The speed campaign commands: `netwatch campaign plan`, `run`, `status` and `evaluate` (the German regulator's
-procedure of 30 measurements on 3 days; see ``netwatch.core.campaign``)."""
+procedure of 30 measurements on 3 days; see ``netwatch.core.campaign``).
+
+Owns the commands' options and what they print; planning, running and judging are ``netwatch.app.campaign``'s,
+the wording ``netwatch.report.campaign``'s. Must not hold a rule of the procedure.
+"""
 
 from __future__ import annotations
 

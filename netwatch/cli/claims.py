@@ -1,4 +1,8 @@
-"""`netwatch claims rules`: the amounts of the chosen rule pack in force on a day, with their sources."""
+"""`netwatch claims rules`: the amounts of the chosen rule pack in force on a day, with their sources.
+
+Owns the command's options and output choice (text or JSON); reading the pack is ``netwatch.app.claims``', the
+wording ``netwatch.report.rules``'. Must not compute a claim.
+"""
 
 from __future__ import annotations
 

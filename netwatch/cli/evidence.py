@@ -1,4 +1,8 @@
-"""`netwatch verify` and `netwatch evidence`: the evidence chain checked, and the evidence bundle written."""
+"""`netwatch verify` and `netwatch evidence`: the evidence chain checked, and the evidence bundle written.
+
+Owns the commands' options, their progress bars and exit codes (9 for a broken chain); verifying and writing the
+bundle are ``netwatch.app.evidence``'s. Must not read the store itself.
+"""
 
 from __future__ import annotations
 

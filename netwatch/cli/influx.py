@@ -1,4 +1,8 @@
-"""`netwatch influx check|backfill`: replication to InfluxDB by hand."""
+"""`netwatch influx check|backfill`: replication to InfluxDB by hand.
+
+Owns the commands' options and what they print; the writes are ``netwatch.app.influx``'s. Must not build a sink
+or read the store itself.
+"""
 
 from __future__ import annotations
 

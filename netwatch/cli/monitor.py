@@ -1,4 +1,9 @@
-"""The monitoring commands: `netwatch run`, `check-config`, `status`, `probe`, `traceroute` and `speedtest`."""
+"""The monitoring commands: `netwatch run`, `check-config`, `status`, `probe`, `traceroute` and `speedtest`.
+
+Owns their options, what they print and their exit codes; the work is ``netwatch.app.monitor``'s and
+``netwatch.app.status``', the wording ``netwatch.report``'s. Must not probe, read the store or start the daemon
+itself.
+"""
 
 from __future__ import annotations
 

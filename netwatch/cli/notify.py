@@ -1,4 +1,8 @@
-"""`netwatch notify test|list`: the notification channels tried by hand, and the outbox."""
+"""`netwatch notify test|list`: the notification channels tried by hand, and the outbox.
+
+Owns the commands' options, output and exit codes (10 when a channel failed); sending and reading are
+``netwatch.app.notify``'s. Must not build a channel itself.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""`netwatch report`: a report of a period, in a format, to stdout, a file or a directory."""
+"""`netwatch report`: a report of a period, in a format, to stdout, a file or a directory.
+
+Owns the command's options (``period_options`` is shared with `netwatch evidence`) and where its output and warnings
+go; assembling the figures is ``netwatch.app.reports``', rendering and writing ``netwatch.app.documents``'. Must
+not read the store, InfluxDB or a witness itself.
+"""
 
 from __future__ import annotations
 

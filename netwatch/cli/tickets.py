@@ -1,4 +1,8 @@
-"""`netwatch ticket open|close|missed|list`: the faults you reported to your provider."""
+"""`netwatch ticket open|close|missed|list`: the faults you reported to your provider.
+
+Owns the commands' options and what they print; the rules of a ticket's life (references, times, the checks
+against the store) are ``netwatch.app.tickets``'. Must not write or read the store itself.
+"""
 
 from __future__ import annotations
 

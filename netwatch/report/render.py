@@ -1,11 +1,11 @@
 """Rendering reports with Jinja2: the HTML evidence report and the Markdown complaint letter.
 
-Owns the template environment (the user's template directory first, then the built-in ``templates/``), its
-filters (from ``text``), escaping (HTML autoescape; Markdown escaping of every value a template prints), what
+Owns the template environment (the user's template directory first, then the built-in ``templates/``), its filters
+(from ``netwatch.core.text``), escaping (HTML autoescape; Markdown escaping of every value a template prints), what
 the templates are given (the report, the pictures of ``view`` and ``speedview``, the letter's details of
-``letter``), and translating template errors into :class:`ReportError` with the file, the line and a fix. Must
-not compute figures (``compute`` does), read the clock (``generated_at`` is passed in) or write files (the CLI
-does, atomically); it only reads templates.
+``letter``), and translating template errors into :class:`ReportError` with the file, the line and a fix. Must not
+compute figures (``compute`` does), read the clock (``generated_at`` is passed in) or write files
+(``netwatch.app.documents`` does, atomically); it only reads templates.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The small Protocols the daemon probes through, so that a fake (a test's, or a future backend) can stand in for
 the real prober: ``EchoProbe`` (one echo per target per round) and ``NameProbe`` (the DNS names of a round).
-Declarations only.
+Must hold declarations only.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """The notifications outbox in the store: the SQL behind ``Store.queue_notification`` and friends.
 
-Owns the ``outbox`` table (see migrations.py): queueing a message for every channel (a no-op for a key and
-channel already queued), the entries due for an attempt, the earliest next attempt, recording an attempt's
-outcome, and listing recent entries. Functions take an open connection; the ``Store`` methods that call them own
-transactions and error translation. Must not decide when to retry (that is ``notify.outbox.Backoff``) nor read
-the clock.
+Owns the ``outbox`` table (see migrations.py): queueing a message for every channel (a no-op for a key and channel
+already queued), the entries due for an attempt, the earliest next attempt, recording an attempt's outcome, and
+listing recent entries. Functions take an open connection; the ``Store`` methods that call them own transactions and
+error translation. Must not decide when to retry (that is ``netwatch.core.outbox.Backoff``) nor read the clock.
 """
 
 from __future__ import annotations

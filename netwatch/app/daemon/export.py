@@ -1,14 +1,13 @@
 """The exporter: replicates the local store to a sink (InfluxDB) by following a persisted cursor.
 
-Owns the replication loop on a thread of its own: read what was committed after the cursors (incident changes,
-speed results, then rounds, oldest first, on its own read-only connection so that it never waits for, or
-delays, the writer), convert, write one batch, and only then move the cursor. Transient failures are retried
-with capped exponential backoff and jitter, and everything missed (a line or InfluxDB outage, a stopped daemon)
-is backfilled from the cursor; a permanent failure stops the export with one logged error that is also
-recorded for `netwatch status`. Progress and errors are recorded through a ``Ledger`` (in the daemon: the
-store's writer thread). Delivery is at least once, and replays are idempotent (see points.py), so each point
-is in the replica exactly once.
-Must not touch the probing loop or the writer's Store, and must never raise out of its thread.
+Owns the replication loop on a thread of its own: read what was committed after the cursors (incident changes, speed
+results, then rounds, oldest first, on its own read-only connection so that it never waits for, or delays, the
+writer), convert, write one batch, and only then move the cursor. Transient failures are retried with capped
+exponential backoff and jitter, and everything missed (a line or InfluxDB outage, a stopped daemon) is backfilled
+from the cursor; a permanent failure stops the export with one logged error that is also recorded for `netwatch
+status`. Progress and errors are recorded through a ``Ledger`` (in the daemon: the store's writer thread). Delivery
+is at least once, and replays are idempotent (see ``netwatch.adapters.influx.points``), so each point is in the
+replica exactly once. Must not touch the probing loop or the writer's Store, and must never raise out of its thread.
 """
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
 """The monitoring loop: probe on a fixed cadence, detect, persist, export.
 
-Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it
-overran), the clock (netwatch.core.clock decides; the daemon stamps rounds, records clock events and has the store
-re-time provisional stamps), feeding the detector, and handing rounds and incidents to the store's writer thread
-(writer.py) so that a slow SD card never delays a probe; what is probed is targets.py's. It starts the InfluxDB
-exporter (a thread of
-its own that follows the committed store; its cursor goes through the writer), and the scheduled speed tests
-(speedtask.py), and notifications (notify/task.py: closed incidents are handed to it). Signals only set the stop
-event; shutdown stops the exporter, aborts a running speed test and delivery, closes open incidents at the last
-round seen and flushes everything. The optional Prometheus endpoint (metrics.py) is fed after each round; what
-systemd is told (readiness, the watchdog kept alive from this loop, status) is service.py's.
+Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it overran),
+the clock (netwatch.core.clock decides; the daemon stamps rounds, records clock events and has the store re-time
+provisional stamps), feeding the detector, and handing rounds and incidents to the store's writer thread
+(``writer``) so that a slow SD card never delays a probe; what is probed is ``targets``'. It starts the InfluxDB
+exporter (a thread of its own that follows the committed store; its cursor goes through the writer), and the
+scheduled speed tests (``speed``), and notifications (``notify``: closed incidents are handed to it). Signals only
+set the stop event; shutdown stops the exporter, aborts a running speed test and delivery, closes open incidents at
+the last round seen and flushes everything. The optional Prometheus endpoint (``netwatch.adapters.metrics``) is fed
+after each round; what systemd is told (readiness, the watchdog kept alive from this loop, status) is ``service``'s;
+the tasks see the run through ``runtime.Runtime``. Must not decide anything about the line itself (the core's
+detector and clock rules do) or word a report.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""What the rule packs share: the days of an episode a rule pays (measured down, not paid to an earlier ticket),
-runs of consecutive days, and how one loop walks the tickets' episodes. How a ticket meets the measurements is
+"""What the rule packs share.
+
+Owns the days of an episode a rule pays (measured down, not paid to an earlier ticket), runs of consecutive days,
+and how one loop walks the tickets' episodes. How a ticket meets the measurements is
 ``netwatch.core.claims.episode``. Pure: every instant comes from the caller.
 """
 

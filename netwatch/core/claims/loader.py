@@ -1,9 +1,9 @@
 """Rule packs: versioned data files (``packs/<id>.toml``, shipped with the package) and their validation.
 
 Owns the ``Pack`` record, the schema every pack file follows and the one place that reads them. A pack holds the
-figures of a country's rules with their effective dates and sources; the rules' logic lives in the modules
-named after them. Reading the shipped files is the only I/O here; a broken file raises ``PackError`` naming the
-file and the key.
+figures of a country's rules with their effective dates and sources; the rules' logic lives in the modules named
+after them. Reading the shipped files is the only I/O here; a broken file raises ``PackError`` naming the file and
+the key. Must not compute a claim: the rules' modules do.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """One direction of the ``http`` backend's test: N parallel streams, a latency probe, and the timed window.
 
 Owns the stream threads (download: repeated GETs on a keep-alive connection, reading as fast as the line allows;
-upload: POSTs of incompressible data), the go/stop coordination, and sampling the byte count at the start and
-end of the measurement window. Any stream error during the window fails the whole direction: a stream that
-died early would make the line look slower than it is.
+upload: POSTs of incompressible data), the go/stop coordination, and sampling the byte count at the start and end of
+the measurement window. Any stream error during the window fails the whole direction: a stream that died early would
+make the line look slower than it is. Must not build the result: ``http`` does.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Child process of the ``speedtest`` backend: runs speedtest-cli once and prints what happened as JSON.
 
+Owns one run of speedtest-cli and its report to the parent.
+
 Run as ``python -P _speedtest_worker.py OPTIONS_JSON`` (``-P``: this directory holds ``http.py``, which must not
 shadow the standard library). It must not import netwatch: it talks to its parent only through the last line of
-stdout, a JSON object with ``stage`` (how far it got), ``error``, ``http_errors`` (every HTTP request that
-failed, with its status) and speedtest-cli's own ``results.dict()``. Running in a child process is what lets
-the parent stop a test at once: speedtest-cli's threads cannot be interrupted mid-request.
+stdout, a JSON object with ``stage`` (how far it got), ``error``, ``http_errors`` (every HTTP request that failed,
+with its status) and speedtest-cli's own ``results.dict()``. Running in a child process is what lets the parent stop
+a test at once: speedtest-cli's threads cannot be interrupted mid-request.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
-"""The ``http`` backend (download and optional upload against URLs the user chooses) and its ``cloudflare``
-preset (Cloudflare's public speed test endpoints).
+"""The ``http`` backend (download and optional upload against URLs the user chooses) and its ``cloudflare`` preset
+(Cloudflare's public speed test endpoints).
 
-Owns the sequence of one test: idle latency (a few small requests on a connection opened beforehand), the
-download phase, the optional upload phase, each with latency probes under load, and the ``SpeedResult``. The
-measuring itself (streams, timed window, byte budget) lives in ``_phase.py`` and ``_transfer.py``.
+Owns the sequence of one test: idle latency (a few small requests on a connection opened beforehand), the download
+phase, the optional upload phase, each with latency probes under load, and the ``SpeedResult``. The measuring itself
+(streams, timed window, byte budget) lives in ``_phase.py`` and ``_transfer.py``, and must not be done here.
 
-A download URL may contain ``{bytes}``, replaced by the size of each request (so the server sends exactly what
-the budget allows: ``https://speed.cloudflare.com/__down?bytes={bytes}``); a plain URL is fetched again and again
-until the test ends. Requests go straight to the server (no proxy). Throughput excludes connection set-up and
-the first ``warmup`` seconds; ``max_bytes`` is enforced as data arrives (half of it for the download when there
-is an upload), so a test can exceed it by the data already in flight (a few hundred kilobytes per stream).
+A download URL may contain ``{bytes}``, replaced by the size of each request (so the server sends exactly what the
+budget allows: ``https://speed.cloudflare.com/__down?bytes={bytes}``); a plain URL is fetched again and again until
+the test ends. Requests go straight to the server (no proxy). Throughput excludes connection set-up and the first
+``warmup`` seconds; ``max_bytes`` is enforced as data arrives (half of it for the download when there is an upload),
+so a test can exceed it by the data already in flight (a few hundred kilobytes per stream).
 """
 
 from __future__ import annotations
