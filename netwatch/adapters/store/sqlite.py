@@ -541,7 +541,7 @@ class Store(Reads):
             why = f"cannot write to {self.path}: {err}; check that disk and the file's permissions"
         return StoreError(f"{why} ({len(self._pending)} rounds kept in memory and retried)", condition=why)
 
-    # --- notifications outbox (outbox.py holds the SQL; netwatch.app.daemon.notify decides what and when) ----------------
+    # --- notifications outbox (outbox.py holds the SQL; netwatch.app.daemon.notify decides what and when) -------
 
     def queue_notification(self, message: Message, channels: Sequence[tuple[str, str]], at: float) -> int:
         """Queue ``message`` for every (channel id, label), committed at once with the buffered rounds; a channel
