@@ -9,6 +9,15 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def runtime_directory(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A RAM-like directory of the test's own for the daemon's live state (as systemd's $RUNTIME_DIRECTORY), so that
+    no test writes into /run/netwatch or sees another test's daemon there."""
+    run = tmp_path_factory.mktemp("run")
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(run))
+    return run
+
+
 @pytest.fixture
 def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     """A bound AF_UNIX datagram socket (as systemd's $NOTIFY_SOCKET) and its path."""

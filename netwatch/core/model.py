@@ -532,6 +532,26 @@ class Verification:
         return not self.breaks and self.anchor_found is not False
 
 
+@dataclass(frozen=True)
+class Live:
+    """The running daemon's state after its last round, as it writes it to RAM each round (``adapters/live``): what
+    the store will hold only at the next commit. ``written`` is the wall-clock instant of the write, ``mono`` the
+    monotonic one (boot-relative: comparable only on the same boot), ``interval`` the configured seconds between
+    rounds, ``failing`` the failed rounds not yet confirmed as an outage, ``trusted`` whether the wall clock is."""
+
+    pid: int
+    boot_id: str
+    written: float
+    mono: float
+    interval: float
+    session_start: float
+    last_round: Round | None
+    open_incidents: tuple[Incident, ...] = ()
+    failing: int = 0
+    trusted: bool = True
+    version: str = ""
+
+
 class Plan(Protocol):
     """The terms of the contract the rules read (``[plan]``; ``netwatch.config.records.PlanConfig`` is one).
     Speeds are Mbit/s, 0 when the contract does not state them."""

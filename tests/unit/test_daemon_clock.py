@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -17,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from netwatch import config
+from netwatch.adapters import live
 from netwatch.adapters.store import Store
 from netwatch.app.daemon.loop import Daemon
 from netwatch.core.clock import Reading
-from netwatch.core.model import EventKind, Kind, Sample, Target
+from netwatch.core.model import EventKind, Kind, Live, Sample, Target
 
 INTERVAL = 0.05
 ANCHORS = ("192.0.2.1", "198.51.100.1", "203.0.113.1")  # never contacted: the probe is fake
@@ -265,3 +267,40 @@ def test_a_run_that_starts_synchronised_retimes_an_earlier_run_of_the_boot(tmp_p
     assert span.delta_ms is not None and abs(span.delta_ms - 1_800_000) < 500
     assert [e.kind for e in events] == [EventKind.UNSYNCED, EventKind.SYNCED]
     assert events[1].detail.startswith(f"the clock is synchronised: {a.rounds} rounds of an earlier run")
+
+
+def test_the_line_state_is_in_ram_after_every_round_and_gone_after_a_clean_stop(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, "trust")
+    env = {"RUNTIME_DIRECTORY": str(tmp_path / "run")}
+    (tmp_path / "run").mkdir()
+    line = Line()
+    seen: list[Live | None] = []
+
+    async def scenario(daemon: Daemon) -> None:
+        await rounds(daemon, 3)
+        seen.append(live.read(cfg.store.path, env))
+        line.down = True
+        await rounds(daemon, 4)  # confirm = 2: the outage is open
+        seen.append(live.read(cfg.store.path, env))
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        daemon = Daemon(cfg, stop, clock=SettableClock(0.0, True), probes=(line, Names()), env=env)
+        task = asyncio.ensure_future(daemon.run())
+        try:
+            await scenario(daemon)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+
+    asyncio.run(main())
+    up, down = seen
+    assert up is not None and down is not None
+    assert up.pid == os.getpid() and up.interval == INTERVAL and up.open_incidents == () and up.trusted
+    assert up.last_round is not None and all(s.ok for s in up.last_round.samples)
+    assert [s.target.address for s in up.last_round.samples] == list(ANCHORS)
+    assert down.last_round is not None and not any(s.ok for s in down.last_round.samples)
+    assert [i.kind for i in down.open_incidents] == [Kind.OUTAGE]
+    assert down.written > up.written and down.session_start == up.session_start
+    assert live.read(cfg.store.path, env) is None  # removed at the clean stop
+    assert list((tmp_path / "run").iterdir()) == []

@@ -22,10 +22,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from netwatch import __version__
+from netwatch.adapters import live
 from netwatch.adapters.clock import SystemClock
 from netwatch.adapters.clock import policy as clock_policy
 from netwatch.adapters.probes.dns import DnsProber
@@ -42,7 +45,7 @@ from netwatch.app.daemon.writer import Stopped, Writer, exclusive_lock, until_st
 from netwatch.config import Config
 from netwatch.core import clock as clocks
 from netwatch.core import detect
-from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Round, Sample, SpeedResult, Target
+from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Live, Round, Sample, SpeedResult, Target
 from netwatch.core.text import duration, utc
 from netwatch.errors import StoreError
 
@@ -72,11 +75,14 @@ class Daemon:
         clock: clocks.Clock | None = None,
         probes: tuple[EchoProbe, NameProbe] | None = None,
         notifier: Notifier | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         """``clock`` and ``probes`` default to the system's clocks and to real ICMP and DNS probers; ``notifier``
-        to systemd's notification socket (a no-op unless run under systemd)."""
+        to systemd's notification socket (a no-op unless run under systemd); ``env`` (where the live state's RAM
+        directory is found) to this process's environment."""
         self.config = config
         self.stop = stop
+        self.env = os.environ if env is None else env
         self._probes = probes
         self.service = Supervision(notifier or Notifier(), config)
         self.clock: clocks.Clock = clock if clock is not None else SystemClock()
@@ -107,6 +113,8 @@ class Daemon:
         self._notify_run: asyncio.Task[None] | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
+        self._live: Path | None = None  # the RAM file the line's state is written to after each round
+        self._session_start = 0.0
 
     # --- the loop --------------------------------------------------------------------------------------------
 
@@ -133,6 +141,9 @@ class Daemon:
             for closed in await self.service.step("closing what an unclean stop left open", recovering):
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
             await self._begin(writer)
+            self._live = live.writable_path(cfg.store.path, self.env)
+            if self._live is None:
+                log.info("no RAM directory for the live state (/run/netwatch, $XDG_RUNTIME_DIR): readers use the store")
             exporter = await self._start_export(writer)
             self.targets.resolve_gateway()
             self.targets.maybe_rediscover(privileged, force=True)
@@ -178,6 +189,7 @@ class Daemon:
         floor = await asyncio.wrap_future(writer.submit(store.last_instant))
         reading = self.clock.read()
         self.clock_state, stamp, events = clocks.start(reading, self.policy, floor)
+        self._session_start = stamp
         provisional = self.clock_state.offset is not None
         begin = functools.partial(
             store.begin_session,
@@ -483,8 +495,34 @@ class Daemon:
             self._traces.observe(rnd, events)
         if self.metrics is not None:
             self._publish(rnd, events, writer)
+        if self._live is not None:
+            self._write_live(rnd)
+
+    def _write_live(self, rnd: Round) -> None:
+        """The line's state after ``rnd`` into the RAM file; a failure is logged once and the file given up."""
+        assert self._live is not None
+        state = Live(
+            pid=os.getpid(),
+            boot_id=self.clock.boot_id(),
+            written=time.time(),
+            mono=time.monotonic(),
+            interval=self.config.probe.interval,
+            session_start=self._session_start,
+            last_round=rnd,
+            open_incidents=self.line().open_incidents,
+            failing=len(self.state.pending),
+            trusted=self.clock_ready.is_set(),
+            version=__version__,
+        )
+        try:
+            live.write(self._live, state)
+        except OSError as err:
+            log.warning("cannot write the live state to %s (%s): readers use the store", self._live, err.strerror)
+            self._live = None
 
     def _shutdown(self, writer: Writer) -> None:
+        if self._live is not None:
+            live.remove(self._live)  # first: a reader must not see "up" while the last rounds are flushed
         self.state, events = detect.close_all(self.state)
         for event in events:
             writer.submit(writer.store.save_incident, event.incident)

@@ -1,0 +1,143 @@
+"""The running daemon's state after each round, in a small file in RAM: how a page or a command knows the line's
+state within a round, while the store commits only every ``[store] commit_interval`` seconds.
+
+Owns where the file lives and its bytes. It is written atomically after every round (a temporary file renamed
+over it) into a RAM directory only — systemd's ``$RUNTIME_DIRECTORY`` (/run/netwatch), else /run/netwatch when
+writable, else ``$XDG_RUNTIME_DIR/netwatch`` — never to the SD card: with no RAM directory the daemon writes
+nothing and readers fall back to the store. The file is named after the store (``live-<hash>.json``), so that two
+daemons with two stores never mix, and removed on a clean stop. Must not decide whether the daemon still runs
+(``netwatch.app.status`` does, from the file's age and pid) nor be written anywhere but from the probe loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from netwatch.core.model import Cause, Incident, Kind, Live, Role, Round, Sample, Target
+
+SYSTEM_DIR = Path("/run/netwatch")
+MAX_BYTES = 256 * 1024  # a live file is a few kilobytes; anything larger is not ours
+
+
+def name_for(store: Path) -> str:
+    """The file's name for the store at ``store``: the same for the daemon and every reader."""
+    digest = hashlib.sha256(str(store.resolve()).encode()).hexdigest()[:12]
+    return f"live-{digest}.json"
+
+
+def directories(env: Mapping[str, str]) -> list[Path]:
+    """The RAM directories the file may be in, the daemon's choice first."""
+    found = [Path(env["RUNTIME_DIRECTORY"].split(":")[0])] if env.get("RUNTIME_DIRECTORY") else []
+    found.append(SYSTEM_DIR)
+    if env.get("XDG_RUNTIME_DIR"):
+        found.append(Path(env["XDG_RUNTIME_DIR"]) / "netwatch")
+    found.append(Path(f"/run/user/{os.getuid()}") / "netwatch")
+    return list(dict.fromkeys(found))
+
+
+def writable_path(store: Path, env: Mapping[str, str]) -> Path | None:
+    """Where the daemon writes the file: the first RAM directory it can create and write; None when none."""
+    for directory in directories(env):
+        if not directory.parent.is_dir():
+            continue
+        try:
+            directory.mkdir(mode=0o755, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(directory, os.W_OK):
+            return directory / name_for(store)
+    return None
+
+
+def _sample(s: Sample) -> list[Any]:
+    return [s.target.role.value, s.target.address, s.rtt_ms, s.error]
+
+
+def _incident(i: Incident) -> dict[str, Any]:
+    return {"kind": i.kind.value, "cause": i.cause.value, "start": i.start, "rounds": i.rounds, "detail": i.detail}
+
+
+def encode(live: Live) -> bytes:
+    rnd = live.last_round
+    doc = {
+        "pid": live.pid,
+        "boot_id": live.boot_id,
+        "written": live.written,
+        "mono": live.mono,
+        "interval": live.interval,
+        "session_start": live.session_start,
+        "last_round": None if rnd is None else {"at": rnd.at, "samples": [_sample(s) for s in rnd.samples]},
+        "open_incidents": [_incident(i) for i in live.open_incidents],
+        "failing": live.failing,
+        "trusted": live.trusted,
+        "version": live.version,
+    }
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def decode(data: bytes) -> Live:
+    """The record of a file's bytes; raises ValueError (or KeyError, TypeError) for anything else."""
+    doc = json.loads(data)
+    rnd = doc["last_round"]
+    last = None
+    if rnd is not None:
+        samples = tuple(
+            Sample(Target(Role(role), str(address)), None if rtt is None else float(rtt), str(error))
+            for role, address, rtt, error in rnd["samples"]
+        )
+        last = Round(float(rnd["at"]), samples)
+    incidents = tuple(
+        Incident(
+            Kind(i["kind"]), Cause(i["cause"]), float(i["start"]), rounds=int(i["rounds"]), detail=str(i["detail"])
+        )
+        for i in doc["open_incidents"]
+    )
+    return Live(
+        pid=int(doc["pid"]),
+        boot_id=str(doc["boot_id"]),
+        written=float(doc["written"]),
+        mono=float(doc["mono"]),
+        interval=float(doc["interval"]),
+        session_start=float(doc["session_start"]),
+        last_round=last,
+        open_incidents=incidents,
+        failing=int(doc["failing"]),
+        trusted=bool(doc["trusted"]),
+        version=str(doc["version"]),
+    )
+
+
+def write(path: Path, live: Live) -> None:
+    """Replace the file at ``path`` with ``live`` (RAM: no fsync). Raises OSError."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(encode(live))
+    os.replace(tmp, path)
+
+
+def read(store: Path, env: Mapping[str, str]) -> Live | None:
+    """The newest live file of ``store`` in any RAM directory; None when there is none (or it is not readable)."""
+    found: list[Live] = []
+    for directory in directories(env):
+        path = directory / name_for(store)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+        except OSError:
+            continue
+        if len(data) > MAX_BYTES:
+            continue
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            found.append(decode(data))
+    return max(found, key=lambda live: live.written, default=None)
+
+
+def remove(path: Path) -> None:
+    """Remove the file at ``path`` (a clean stop): readers then know at once that the daemon is not running."""
+    with contextlib.suppress(OSError):
+        path.unlink()
