@@ -71,14 +71,14 @@ def holder(path: Path) -> str:
 def held(path: Path, *, wait: float = 0.0, cancel: threading.Event | None = None) -> Iterator[bool]:
     """Hold the lock of ``path`` for the block: yields True when taken, False when another process held it (see
     ``acquire``). Raises OSError when the file cannot be opened."""
-    fd = acquire(path, wait=wait, cancel=cancel)
-    if fd is None:
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        os.close(fd)
+    with _holding(acquire(path, wait=wait, cancel=cancel)) as taken:
+        yield taken
+
+
+@contextlib.contextmanager
+def _holding(fd: int | None) -> Iterator[bool]:
+    with _holding(fd) as taken:
+        yield taken
 
 
 @contextlib.contextmanager
@@ -91,10 +91,5 @@ def speed_test(path: Path, wait: float = 0.0, cancel: threading.Event | None = N
         log.warning("cannot open the speed test lock %s (%s): testing without it", path, err)
         yield True
         return
-    if fd is None:
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        os.close(fd)
+    with _holding(fd) as taken:
+        yield taken
