@@ -77,8 +77,13 @@ def held(path: Path, *, wait: float = 0.0, cancel: threading.Event | None = None
 
 @contextlib.contextmanager
 def _holding(fd: int | None) -> Iterator[bool]:
-    with _holding(fd) as taken:
-        yield taken
+    if fd is None:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
