@@ -30,7 +30,8 @@ from netwatch.errors import ReportError
 from netwatch.report.compute import CLOCK, Period, Report, SeriesPoint
 
 if TYPE_CHECKING:
-    from netwatch.config import Config, InfluxConfig
+    from netwatch.config import Config
+    from netwatch.config.records import InfluxConfig
 
 __all__ = ["History", "InfluxSource", "figures", "runs"]
 

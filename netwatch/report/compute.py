@@ -28,7 +28,7 @@ from netwatch.report.tickets import NO_CLAIMS, ClaimFigures
 from netwatch.report.witness import NO_WITNESS, WitnessFigures
 
 if TYPE_CHECKING:
-    from netwatch.config import CostConfig, DetectConfig, PlanConfig, ProbeConfig
+    from netwatch.config.records import CostConfig, DetectConfig, PlanConfig, ProbeConfig
     from netwatch.core.model import SpeedResult
 
 __all__ = [

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from netwatch.config import CostConfig, PlanConfig
+    from netwatch.config.records import CostConfig, PlanConfig
 
 RULE = (
     "Credit = the monthly fee pro rata for the outage time attributable to the provider (causes isp, upstream "

@@ -29,7 +29,8 @@ from netwatch.core.model import Cause, Kind, Role
 
 if TYPE_CHECKING:
     from netwatch.adapters.influx.query import InfluxQL, Series
-    from netwatch.config import Config, InfluxConfig
+    from netwatch.config import Config
+    from netwatch.config.records import InfluxConfig
     from netwatch.report.compute import IncidentFigures, Report
 
 __all__ = [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.config import CostConfig
+from netwatch.config.records import CostConfig
 from netwatch.core.model import Cause, Coverage
 from netwatch.core.text import duration
 from netwatch.errors import ReportError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netwatch.config import CostConfig, PlanConfig
+from netwatch.config.records import CostConfig, PlanConfig
 from netwatch.report.money import NO_MONEY, cents, money
 
 H = 3600.0
