@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netwatch.adapters.metrics import Tracker, serve
-from netwatch.config import MetricsConfig
+from netwatch.config.records import MetricsConfig
 from netwatch.core import detect
 from netwatch.core.model import Role, Round, Sample, Target
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from netwatch import __version__
-from netwatch.config import MetricsConfig
+from netwatch.config.records import MetricsConfig
 from netwatch.core import detect
 from netwatch.core.model import Cause, Kind, Round, Sample, SpeedResult, Target
 from netwatch.errors import ConfigError, Problem

@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from netwatch.config import NotifyConfig, each_apprise_url
+from netwatch.config.checks import each_apprise_url
+from netwatch.config.records import NotifyConfig
 from netwatch.core.model import Message
 from netwatch.errors import ConfigError, NetwatchError, Problem
 

@@ -20,7 +20,8 @@ from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.export import probe_name
 from netwatch.app.witness import ask
-from netwatch.config import UK_NATIONS, Config
+from netwatch.config import Config
+from netwatch.config.records import UK_NATIONS
 from netwatch.core.campaign.progress import evaluation_of, measurements
 from netwatch.core.claims import claims_for
 from netwatch.core.model import Coverage, Incident, Period, Role, SpeedResult, Target, Ticket

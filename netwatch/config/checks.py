@@ -1,9 +1,11 @@
-"""The checks the configuration schema is built from: each takes a dotted key and a value of the right type and
-yields (key suffix, message, fix) for what is wrong with it.
+"""The checks the records' keys are declared with: each takes a dotted key and a value of the right type and
+yields (key suffix, message, fix) for what is wrong with it; and the rules across keys.
 
 Owns the reusable rules (bounds, one of, IP addresses, host names, duplicates, currency codes, URLs, listen
 addresses, times of day, command lines), the rules across keys (the claims ones ask the shipped rule packs of
-``netwatch.core.claims``) and how a value is shown in a message. Pure: no files but the packaged rule packs, no sockets.
+``netwatch.core.claims``) and how a value is shown in a message. Must not know the tables (the records declare
+which check guards which key) nor the speed-test backends (``speed``'s). Pure: no files but the packaged rule
+packs, no sockets.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from netwatch.adapters.probes import speed
 from netwatch.config import toml as tomlout
 from netwatch.core import claims
-from netwatch.errors import ConfigError, Problem
+from netwatch.errors import Problem
 
 Issue = tuple[str, str, str]  # (suffix of the key such as "[2]" or "", message, fix)
 Check = Callable[[str, Any], Iterable[Issue]]  # (dotted key, value of the right type) → issues
@@ -27,7 +28,7 @@ def _g(number: float) -> str:
     return f"{number:g}"
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     """A value as it is written in TOML (strings in double quotes), for messages about the file."""
     try:
         return tomlout.value(value)
@@ -47,7 +48,7 @@ def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
     def check(key: str, value: float) -> Iterator[Issue]:
         below = lo is not None and (value <= lo if lo_open else value < lo)
         if below or (hi is not None and value > hi):
-            yield "", f"must be {phrase}, got {_show(value)}", f"set {key} to {target}"
+            yield "", f"must be {phrase}, got {show(value)}", f"set {key} to {target}"
 
     return check
 
@@ -57,7 +58,7 @@ def one_of(*choices: str) -> Check:
         if value not in choices:
             close = difflib.get_close_matches(value.lower(), choices, n=1)
             fix = f'did you mean "{close[0]}"?' if close else f"use one of: {', '.join(choices)}"
-            yield "", f"must be one of {', '.join(choices)}, got {_show(value)}", fix
+            yield "", f"must be one of {', '.join(choices)}, got {show(value)}", fix
 
     return check
 
@@ -75,7 +76,7 @@ def address_or(*words: str, fix: str) -> Check:
 
     def check(key: str, value: str) -> Iterator[Issue]:
         if value not in words and not _is_ip(value):
-            yield "", f"{_show(value)} is not an IP address", fix
+            yield "", f"{show(value)} is not an IP address", fix
 
     return check
 
@@ -92,7 +93,7 @@ def each_ip(fix: str) -> Check:
     def check(key: str, items: list[str]) -> Iterator[Issue]:
         for i, item in enumerate(items):
             if not _is_ip(item):
-                yield f"[{i}]", f"{_show(item)} is not an IP address", fix
+                yield f"[{i}]", f"{show(item)} is not an IP address", fix
 
     return check
 
@@ -104,11 +105,11 @@ _HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
 def each_hostname(key: str, items: list[str]) -> Iterator[Issue]:
     for i, item in enumerate(items):
         if _is_ip(item):
-            yield f"[{i}]", f"{_show(item)} is an IP address, not a host name", "list names to resolve, e.g. dns.google"
+            yield f"[{i}]", f"{show(item)} is an IP address, not a host name", "list names to resolve, e.g. dns.google"
         elif not _HOSTNAME.fullmatch(item) or len(item.rstrip(".")) > 253:
             yield (
                 f"[{i}]",
-                f"{_show(item)} is not a valid host name",
+                f"{show(item)} is not a valid host name",
                 "use dot-separated labels of letters, digits and hyphens, e.g. dns.google",
             )
 
@@ -119,7 +120,7 @@ def unique(key: str, items: list[str]) -> Iterator[Issue]:
     for i, item in enumerate(items):
         norm: object = ipaddress.ip_address(item) if _is_ip(item) else item.lower().rstrip(".")
         if norm in seen:
-            yield f"[{i}]", f"duplicates {key}[{seen[norm]}] ({_show(items[seen[norm]])})", "remove the duplicate"
+            yield f"[{i}]", f"duplicates {key}[{seen[norm]}] ({show(items[seen[norm]])})", "remove the duplicate"
         seen.setdefault(norm, i)
 
 
@@ -131,7 +132,7 @@ def not_empty(key: str, value: str) -> Iterator[Issue]:
 def currency_code(key: str, value: str) -> Iterator[Issue]:
     if not re.fullmatch(r"[A-Z]{3}", value):
         hint = f'did you mean "{value.upper()}"?' if re.fullmatch(r"[A-Za-z]{3}", value) else 'e.g. "GBP" or "EUR"'
-        yield "", f"must be an ISO 4217 currency code of three capital letters, got {_show(value)}", hint
+        yield "", f"must be an ISO 4217 currency code of three capital letters, got {show(value)}", hint
 
 
 def tag_safe(key: str, value: str) -> Iterator[Issue]:
@@ -139,14 +140,14 @@ def tag_safe(key: str, value: str) -> Iterator[Issue]:
     if re.search(r"[\\\x00-\x1f\x7f]", value):
         yield (
             "",
-            f"must not contain a backslash or control character, got {_show(value)}",
+            f"must not contain a backslash or control character, got {show(value)}",
             "use letters, digits, - and _",
         )
 
 
 def http_url(key: str, value: str) -> Iterator[Issue]:
     if value and not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", value):
-        yield "", f"must be an http:// or https:// URL, got {_show(value)}", 'write it like "http://influxdb.lan:8086"'
+        yield "", f"must be an http:// or https:// URL, got {show(value)}", 'write it like "http://influxdb.lan:8086"'
 
 
 def parse_listen(text: str) -> tuple[str, int] | str:
@@ -170,7 +171,7 @@ def parse_listen(text: str) -> tuple[str, int] | str:
 def listen_address(key: str, value: str) -> Iterator[Issue]:
     problem = parse_listen(value)
     if isinstance(problem, str):
-        yield "", f"{problem}, got {_show(value)}", 'write e.g. listen = "127.0.0.1:9847" or "[::1]:9847"'
+        yield "", f"{problem}, got {show(value)}", 'write e.g. listen = "127.0.0.1:9847" or "[::1]:9847"'
 
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
@@ -199,7 +200,7 @@ def argv_words(key: str, words: list[str]) -> Iterator[Issue]:
 def clock_time(key: str, value: str) -> Iterator[Issue]:
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        yield "", f"must be a time of day as HH:MM, got {_show(value)}", f'set {key} to e.g. "08:00"'
+        yield "", f"must be a time of day as HH:MM, got {show(value)}", f'set {key} to e.g. "08:00"'
 
 
 def each_kind(key: str, items: list[str]) -> Iterator[Issue]:
@@ -217,11 +218,11 @@ def below_interval(values: Mapping[str, Any], given: Collection[str]) -> Iterato
         timeout = values.get(key)
         explicit = key in given or key == "probe.timeout"  # a derived dns.timeout is probe.timeout's problem
         if interval is not None and timeout is not None and explicit and timeout >= interval:
-            got = f"got {_show(timeout)}" if key in given else f"got its default {_show(timeout)}"
+            got = f"got {show(timeout)}" if key in given else f"got its default {show(timeout)}"
             yield Problem(
                 key,
-                f"must be less than probe.interval ({_show(interval)}), {got}",
-                f"set {key} below {_show(interval)}, or raise probe.interval above {_show(timeout)}",
+                f"must be less than probe.interval ({show(interval)}), {got}",
+                f"set {key} below {show(interval)}, or raise probe.interval above {show(timeout)}",
             )
 
 
@@ -283,31 +284,6 @@ def influxdb_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterato
         )
 
 
-def speedtest_backends(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
-    """jitter below interval; the chosen backend not among its fallbacks; every backend used or given a
-    ``[speedtest.<name>]`` table buildable from it (``make_backend`` names the bad option)."""
-    interval, jitter = values.get("speedtest.interval"), values.get("speedtest.jitter")
-    if interval is not None and jitter is not None and jitter >= interval:
-        yield Problem(
-            "speedtest.jitter",
-            f"must be less than speedtest.interval ({_show(interval)}), got {_show(jitter)}",
-            f"set speedtest.jitter below {_show(interval)}, e.g. a sixth of it",
-        )
-    backend, fallback = values.get("speedtest.backend"), values.get("speedtest.fallback")
-    options: Mapping[str, Mapping[str, Any]] = values.get("speedtest.options", {})
-    if backend is not None and fallback is not None and backend in fallback:
-        i = list(fallback).index(backend)
-        yield Problem(f"speedtest.fallback[{i}]", f"repeats speedtest.backend ({_show(backend)})", "remove it")
-    used = [backend] if backend is not None else []
-    used += list(fallback or ())
-    for name in dict.fromkeys([*used, *options]):  # in order, once each
-        if name in speed.BACKENDS:
-            try:
-                speed.make_backend(name, options.get(name, {}))
-            except ConfigError as err:
-                yield from err.problems
-
-
 def notify_channels(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
     """A digest needs somewhere to go."""
     digest = values.get("notify.digest")
@@ -315,7 +291,7 @@ def notify_channels(values: Mapping[str, Any], _given: Collection[str]) -> Itera
     if digest not in (None, "off") and all(name in values and not values[name] for name in channels):
         yield Problem(
             "notify.digest",
-            f"is {_show(digest)} but no channel is configured",
+            f"is {show(digest)} but no channel is configured",
             'set notify.urls, notify.urls_file or notify.command, or digest = "off"',
         )
 
@@ -328,12 +304,12 @@ def witness_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[
     if values.get("influxdb.url") == "":
         yield Problem(
             "report.witness",
-            f"is {_show(witness)} but influxdb.url is not set: the witness is read from the InfluxDB both probes "
+            f"is {show(witness)} but influxdb.url is not set: the witness is read from the InfluxDB both probes "
             "write to",
             'set influxdb.url (and its database or bucket), or witness = ""',
         )
     if witness == values.get("probe.name"):
-        yield Problem("report.witness", f"is this probe's own name ({_show(witness)})", "name another probe")
+        yield Problem("report.witness", f"is this probe's own name ({show(witness)})", "name another probe")
 
 
 def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
@@ -345,7 +321,7 @@ def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[
         if pays != currency:
             yield Problem(
                 "claims.rules",
-                f"{_show(rules)} pays in {pays} but cost.currency is {_show(currency)}",
+                f"{show(rules)} pays in {pays} but cost.currency is {show(currency)}",
                 f'set cost.currency = "{pays}" (plan.monthly_fee and cost.hourly are read in it), or choose the '
                 "rules of the country of your contract",
             )

@@ -1,7 +1,9 @@
 """The configuration's records: one frozen dataclass per TOML table, and ``Config`` holding them all.
 
-Owns what a validated configuration *is* (the fields, their meaning and units, and small derived properties).
-Pure data: building them from TOML, with every check, is ``netwatch.config``'s.
+Owns what a validated configuration *is*, and the one declaration of every key of the file: each field of a table
+record is a key (its default, one-line help, type-fix noun and checks, through ``keys.key``; its kind is the
+field's annotation), in the order problems are reported and ``render`` writes them. Small derived properties.
+Must not validate, read or write anything: ``schema`` turns these declarations into the checking of a file.
 """
 
 from __future__ import annotations
@@ -11,95 +13,259 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netwatch.config.checks import parse_listen
-from netwatch.core.schedule import BusinessHours
+from netwatch.config.checks import (
+    DIGESTS,
+    address_or,
+    argv_words,
+    bounds,
+    clock_time,
+    count,
+    currency_code,
+    each_apprise_url,
+    each_hostname,
+    each_ip,
+    each_kind,
+    http_url,
+    listen_address,
+    not_empty,
+    one_of,
+    parse_listen,
+    tag_safe,
+    unique,
+)
+from netwatch.config.keys import Command, key, subtables
+from netwatch.config.speed import BACKENDS, each_backend, speed_interval
+from netwatch.core.clock import SYNC_MODES
+from netwatch.core.schedule import DAYS, BusinessHours
+
+RULE_PACKS = ("none", "uk-ofcom", "de-tkg", "us-fcc")
+UK_NATIONS = ("ENG", "WLS", "SCT", "NIR")
+
+SECONDS = "a number of seconds"
+_MBPS = "megabits per second"
+_ROUNDS = "a whole number of rounds"
+_ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage"
+_HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
+
+
+def _promised(what: str) -> Any:
+    return key(0.0, f"{what} speed; 0 = not stated", _MBPS, bounds(0))
 
 
 @dataclass(frozen=True)
 class ProbeConfig:
-    name: str
-    interval: float
-    timeout: float
-    mode: str
+    name: str = key("", 'probe name for dashboards; "" = the host name', "a name in quotes", tag_safe)
+    interval: float = key(1.0, "seconds between rounds; 0.05 to 3600", SECONDS, bounds(0.05, 3600))
+    timeout: float = key(0.8, "seconds to wait for each reply; below interval", SECONDS, bounds(0, lo_open=True))
+    mode: str = key(
+        "auto",
+        "ICMP sockets: auto, privileged or unprivileged",
+        "a mode in quotes",
+        one_of("auto", "privileged", "unprivileged"),
+    )
 
 
 @dataclass(frozen=True)
 class TargetsConfig:
-    gateway: str
-    isp: str
-    anchors: tuple[str, ...]
-    isp_refresh: float
+    gateway: str = key(
+        "auto",
+        '"auto", an IP address, or "" to disable',
+        "an IP address in quotes",
+        address_or("auto", "", fix=_HOP_FIX),
+    )
+    isp: str = key(
+        "auto",
+        '"auto" (first hop beyond the gateway), an IP address, or ""',
+        "an IP address in quotes",
+        address_or("auto", "", fix=_HOP_FIX),
+    )
+    anchors: tuple[str, ...] = key(
+        ("1.1.1.1", "8.8.8.8", "9.9.9.9"),
+        "public IP addresses; 1 to 32",
+        "a list of IP addresses",
+        count(1, 32, "addresses"),
+        each_ip(_ANCHOR_FIX),
+        unique,
+    )
+    isp_refresh: float = key(3600.0, "seconds between re-discoveries of the ISP hop; >= 60", SECONDS, bounds(60))
 
 
 @dataclass(frozen=True)
 class DnsConfig:
-    names: tuple[str, ...]
-    servers: tuple[str, ...]
-    timeout: float
+    names: tuple[str, ...] = key(
+        ("one.one.one.one", "dns.google"),
+        "names resolved every round; [] disables",
+        "a list of host names",
+        each_hostname,
+        unique,
+    )
+    servers: tuple[str, ...] = key(
+        (),
+        "resolver IP addresses; [] = the system's",
+        "a list of IP addresses",
+        each_ip('use the IP address of a DNS resolver, e.g. "1.1.1.1"'),
+        unique,
+    )
+    timeout: float = key(
+        0.8, "seconds; defaults to probe.timeout", SECONDS, bounds(0, lo_open=True), default_from="probe.timeout"
+    )
 
 
 @dataclass(frozen=True)
 class DetectConfig:
-    confirm: int
-    window: int
-    loss_percent: float
-    latency_ms: float
+    confirm: int = key(3, "failed rounds before an outage is declared; 1 to 1000", _ROUNDS, bounds(1, 1000))
+    window: int = key(60, "rounds in the degradation window; 5 to 100000", _ROUNDS, bounds(5, 100000))
+    loss_percent: float = key(
+        5.0, "degraded above this anchor loss; 0 < x <= 100", "a percentage", bounds(0, 100, lo_open=True)
+    )
+    latency_ms: float = key(
+        250.0, "degraded above this median round-trip time; > 0", "milliseconds", bounds(0, lo_open=True)
+    )
 
 
 @dataclass(frozen=True)
 class StoreConfig:
-    path: Path
-    retention_days: int
-    commit_interval: float
+    path: Path = key(Path("netwatch.db"), "relative to the state directory", "a file path in quotes", not_empty)
+    retention_days: int = key(90, "days raw rounds are kept; >= 1", "a whole number of days", bounds(1))
+    commit_interval: float = key(10.0, "seconds between batched commits; 0.1 to 60", SECONDS, bounds(0.1, 60))
 
 
 @dataclass(frozen=True)
 class LogConfig:
-    level: str
+    level: str = key(
+        "info", "debug, info, warning or error", "a level in quotes", one_of("debug", "info", "warning", "error")
+    )
 
 
 @dataclass(frozen=True)
 class ClockConfig:
-    sync: str  # when the wall clock is trusted: see netwatch.core.clock.Policy
+    # When the wall clock is trusted: see netwatch.core.clock.Policy.
+    sync: str = key(
+        "auto",
+        'trust the clock: "auto", "ntp" (once NTP-synchronised) or "trust" (always)',
+        "a mode in quotes",
+        one_of(*SYNC_MODES),
+    )
 
 
 @dataclass(frozen=True)
 class CostConfig:
-    hourly: float  # cost of one hour of business-hours downtime; 0 = not configured (no cost in reports)
-    currency: str  # ISO 4217 code
+    hourly: float = key(0.0, "cost of an hour of business-hours downtime; 0 = not configured", "an amount", bounds(0))
+    currency: str = key("GBP", "ISO 4217 code of every amount", "a currency code in quotes", currency_code)
 
 
 @dataclass(frozen=True)
 class PlanConfig:
-    provider: str
-    account: str  # account number with the provider
-    monthly_fee: float  # 0 = unknown (no credit in reports)
-    contracted_availability: float  # percent, 0 = not stated
-    download_mbps: float  # 0 = unknown
-    upload_mbps: float  # 0 = unknown
-    slow_below_percent: float = 50.0  # a speed test below this share of the plan is slow (default: positional use)
-    # The contract's speed promises beyond the advertised (maximum) one, for the claims rules; 0 = not stated.
-    minimum_download_mbps: float = 0.0  # UK minimum guaranteed speed; DE "minimale Geschwindigkeit"
-    minimum_upload_mbps: float = 0.0
-    normal_download_mbps: float = 0.0  # DE "normalerweise zur Verfügung stehende Geschwindigkeit"
-    normal_upload_mbps: float = 0.0
-    typical_download_mbps: float = 0.0  # US FCC broadband label
-    typical_upload_mbps: float = 0.0
-    typical_latency_ms: float = 0.0
+    provider: str = key("", "the internet provider's name", "a name in quotes")
+    account: str = key("", "your account number with the provider", "an account number in quotes")
+    monthly_fee: float = key(0.0, "monthly price of the line; 0 = unknown (no credit)", "an amount", bounds(0))
+    contracted_availability: float = key(
+        0.0,
+        "percent of the time the contract promises the line is up; 0 = not stated",
+        "a percentage",
+        bounds(0, 100),
+    )
+    download_mbps: float = key(0.0, "advertised download speed; 0 = unknown", _MBPS, bounds(0))
+    upload_mbps: float = key(0.0, "advertised upload speed; 0 = unknown", _MBPS, bounds(0))
+    slow_below_percent: float = key(
+        50.0,
+        "a speed test below this share of the plan is slow; 0 < x <= 100",
+        "a percentage",
+        bounds(0, 100, lo_open=True),
+    )
+    # The contract's speed promises beyond the advertised (maximum) one, for the claims rules: the UK minimum
+    # guaranteed speed (DE "minimale Geschwindigkeit"), DE "normalerweise zur Verfügung stehende Geschwindigkeit",
+    # and the US FCC broadband label's typical speeds.
+    minimum_download_mbps: float = _promised("contract's minimum (guaranteed) download")
+    minimum_upload_mbps: float = _promised("contract's minimum (guaranteed) upload")
+    normal_download_mbps: float = _promised("contract's normally available download")
+    normal_upload_mbps: float = _promised("contract's normally available upload")
+    typical_download_mbps: float = _promised("broadband label's typical download")
+    typical_upload_mbps: float = _promised("broadband label's typical upload")
+    typical_latency_ms: float = key(0.0, "broadband label's typical latency; 0 = not stated", "milliseconds", bounds(0))
+
+
+@dataclass(frozen=True)
+class OwnerConfig:
+    """Who sends the complaint letter; "" = missing (the letter shows a visible placeholder)."""
+
+    business: str = key("", "business name, for the complaint letter", "a name in quotes")
+    name: str = key("", "who signs the letter", "a name in quotes")
+    address: str = key("", "postal address; several lines allowed", "an address in quotes")
+    email: str = key("", "contact e-mail address", "an address in quotes")
+    phone: str = key("", "contact telephone number", "a number in quotes")
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    templates: Path | None = key(
+        None,
+        'template directory, relative to this file; "" = the built-in templates',
+        "a directory path in quotes",
+        beside_config=True,
+    )
+    title: str = key("Internet outage report", "title of the HTML and PDF reports", "a title in quotes")
+    witness: str = key(
+        "",
+        'probe name of a second netwatch on the same InfluxDB, asked about each outage; "" = none',
+        "a probe name in quotes",
+        tag_safe,
+    )
+
+
+@dataclass(frozen=True)
+class InfluxConfig:
+    """Replication to InfluxDB; enabled when ``url`` is set. Secrets stay here only as given: the *_file keys are
+    read (and their permissions checked) by the exporter, never by this pure module."""
+
+    url: str = key(
+        "", 'InfluxDB base URL, e.g. "http://influxdb.lan:8086"; "" = no export', "a URL in quotes", http_url
+    )
+    api: str = key(
+        "v2",
+        '"v2" (InfluxDB 2.x, 3.x, Cloud, 1.8+) or "v1" (InfluxDB 1.x /write)',
+        "an API in quotes",
+        one_of("v2", "v1"),
+    )
+    org: str = key("", "v2: organization name or ID", "a name in quotes")
+    bucket: str = key("", "v2: bucket to write to", "a bucket name in quotes")
+    token: str = key("", "v2: API token with write access (or token_file)", "a token in quotes")
+    token_file: Path | None = key(
+        None, "v2: file holding the token, relative to this file", "a file path in quotes", beside_config=True
+    )
+    database: str = key("", "v1: database to write to", "a database name in quotes")
+    retention_policy: str = key("", 'v1: retention policy; "" = the database\'s default', "a policy name in quotes")
+    username: str = key("", 'v1: user name; "" = no authentication', "a user name in quotes")
+    password: str = key("", "v1: password (or password_file)", "a password in quotes")
+    password_file: Path | None = key(
+        None, "v1: file holding the password, relative to this file", "a file path in quotes", beside_config=True
+    )
+    batch_size: int = key(5000, "points per write request; 1 to 100000", "a whole number of points", bounds(1, 100000))
+    timeout: float = key(10.0, "seconds to wait for each write request; 0.1 to 300", SECONDS, bounds(0.1, 300))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
 
 
 @dataclass(frozen=True)
 class SpeedtestConfig:
     """Scheduled speed tests. ``options`` holds the ``[speedtest.<backend>]`` sub-tables as written (validated
-    by ``make_backend``, which builds the backends from them); a backend without one takes its defaults."""
+    by the rules of ``netwatch.config.speed``); a backend without one takes its defaults."""
 
-    enabled: bool
-    backend: str
-    fallback: tuple[str, ...]
-    interval: float  # seconds between tests, on average
-    jitter: float  # each test runs up to this many seconds earlier or later than the interval says
-    daily_budget_mb: float  # megabytes (10^6 bytes) of test traffic per UTC day; 0 = unlimited
-    options: Mapping[str, Mapping[str, Any]]
+    enabled: bool = key(False, "run speed tests on a schedule", "true or false")
+    backend: str = key(
+        "speedtest", "speedtest, ookla, http, iperf3 or cloudflare", "a backend in quotes", one_of(*BACKENDS)
+    )
+    fallback: tuple[str, ...] = key(
+        ("cloudflare",), "backends tried in order when the chosen one fails", "a list of backends", each_backend, unique
+    )
+    interval: float = key(3600.0, "average seconds between tests; >= 60", SECONDS, speed_interval)
+    # Each test runs up to this many seconds earlier or later than the interval says.
+    jitter: float = key(600.0, "random seconds added or taken off each interval; 0 <= x < interval", SECONDS, bounds(0))
+    # Megabytes are 10^6 bytes.
+    daily_budget_mb: float = key(0.0, "megabytes of test traffic per UTC day; 0 = unlimited", "megabytes", bounds(0))
+    options: Mapping[str, Mapping[str, Any]] = subtables(*BACKENDS)
 
     @property
     def chain(self) -> tuple[str, ...]:
@@ -111,76 +277,30 @@ class SpeedtestConfig:
 
 
 @dataclass(frozen=True)
-class OwnerConfig:
-    """Who sends the complaint letter; "" = missing (the letter shows a visible placeholder)."""
-
-    business: str
-    name: str
-    address: str  # may span several lines
-    email: str
-    phone: str
-
-
-@dataclass(frozen=True)
-class ReportConfig:
-    templates: Path | None  # None = the built-in templates
-    title: str
-    witness: str = ""  # another probe writing to the same InfluxDB, asked about each outage; "" = none
-
-
-@dataclass(frozen=True)
-class ClaimsConfig:
-    """What the rules of the owner's country give for the incidents and tickets of a period. ``options`` holds
-    the ``[claims.amounts]`` overrides as written (validated against the chosen rule pack by a cross-check)."""
-
-    rules: str  # "none", "uk-ofcom", "de-tkg" or "us-fcc"
-    region: str  # UK nation for bank holidays ("ENG", "WLS", "SCT", "NIR"); "" = from business_hours.holidays
-    options: Mapping[str, Mapping[str, Any]]
-
-    @property
-    def amounts(self) -> Mapping[str, Any]:
-        return self.options.get("amounts", {})
-
-
-@dataclass(frozen=True)
-class InfluxConfig:
-    """Replication to InfluxDB; enabled when ``url`` is set. Secrets stay here only as given: the *_file keys are
-    read (and their permissions checked) by the exporter, never by this pure module."""
-
-    url: str  # "" = no export
-    api: str  # "v2" (influxdb-client) or "v1" (/write)
-    org: str
-    bucket: str
-    token: str
-    token_file: Path | None
-    database: str
-    retention_policy: str
-    username: str
-    password: str
-    password_file: Path | None
-    batch_size: int  # points per write request
-    timeout: float  # seconds per write request
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.url)
-
-
-@dataclass(frozen=True)
 class TracerouteConfig:
     """Traceroutes taken as evidence when an outage or an ISP-hop failure starts."""
 
-    enabled: bool
-    max_hops: int
-    timeout: float  # seconds a trace waits for its answers (all TTLs are sent at once)
+    enabled: bool = key(
+        True, "traceroute towards an anchor when an outage or an ISP-hop failure starts", "true or false"
+    )
+    max_hops: int = key(30, "hops probed; 1 to 64", "a whole number of hops", bounds(1, 64))
+    # All TTLs are sent at once.
+    timeout: float = key(1.0, "seconds a traceroute waits for answers; 0.1 to 10", SECONDS, bounds(0.1, 10))
 
 
 @dataclass(frozen=True)
 class MetricsConfig:
-    """The Prometheus endpoint (the ``prometheus`` extra); ``listen`` is validated by ``parse_listen``."""
+    """The Prometheus endpoint (the ``prometheus`` extra)."""
 
-    enabled: bool
-    listen: str  # "ADDRESS:PORT", IPv6 in brackets: "[::1]:9847"
+    enabled: bool = key(
+        False, "serve Prometheus metrics on http://<listen>/metrics (the prometheus extra)", "true or false"
+    )
+    listen: str = key(
+        "127.0.0.1:9847",
+        'ADDRESS:PORT, IPv6 in brackets ("[::1]:9847"); a non-loopback address exposes the metrics to the network',
+        "an address and port in quotes",
+        listen_address,
+    )
 
     @property
     def address(self) -> tuple[str, int]:
@@ -196,16 +316,36 @@ class NotifyConfig:
     """Notifications after recovery; enabled when any channel is configured. ``urls_file`` is read (and apprise
     asked about every URL) by ``netwatch.adapters.notify`` at start and by check-config, never by this module."""
 
-    urls: tuple[str, ...]  # apprise URLs
-    urls_file: Path | None  # more apprise URLs, one a line
-    command: tuple[str, ...]  # argv of a local program; () = none
-    timeout: float  # seconds a delivery may take on each channel
-    kinds: tuple[str, ...]  # incident kinds that notify
-    min_duration: float  # seconds; shorter incidents do not notify
-    digest: str  # "off", "daily" or "weekly"
-    digest_at: str  # "HH:MM", local time in business_hours.timezone
-    digest_day: str  # weekly digests: "mon" ... "sun"
-    title_prefix: str
+    urls: tuple[str, ...] = key(
+        (), "apprise URLs (e-mail, ntfy, Telegram, Slack...); rendered masked", "a list of URLs", each_apprise_url
+    )
+    urls_file: Path | None = key(
+        None,
+        "file of more apprise URLs, one a line; relative to this file",
+        "a file path in quotes",
+        beside_config=True,
+    )
+    command: Command = key(
+        (),
+        'local program given the notification as JSON on stdin; "" = none',
+        'a list such as ["/usr/local/bin/alert", "--quiet"]',
+        argv_words,
+    )
+    timeout: float = key(10.0, "seconds each delivery may take; 0.5 to 300", SECONDS, bounds(0.5, 300))
+    kinds: tuple[str, ...] = key(
+        ("outage",), "incident kinds that notify: outage, degraded, slow", "a list of kinds", each_kind, unique
+    )
+    min_duration: float = key(60.0, "seconds; shorter incidents do not notify", SECONDS, bounds(0))
+    digest: str = key(
+        "off", "off, daily or weekly: a summary of the previous day or week", "a word in quotes", one_of(*DIGESTS)
+    )
+    digest_at: str = key(
+        "08:00", "HH:MM local time (business_hours.timezone) the digest is sent", "a time in quotes", clock_time
+    )
+    digest_day: str = key(
+        "mon", "weekly digests: the day they are sent (mon ... sun)", "a day in quotes", one_of(*DAYS)
+    )
+    title_prefix: str = key("[netwatch] ", "put before every notification's title", "a text in quotes")
 
     @property
     def enabled(self) -> bool:
@@ -213,7 +353,36 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class ClaimsConfig:
+    """What the rules of the owner's country give for the incidents and tickets of a period. ``options`` holds
+    the ``[claims.amounts]`` overrides as written (validated against the chosen rule pack by a cross-check)."""
+
+    rules: str = key(
+        "none",
+        "compensation and speed rules: none, uk-ofcom, de-tkg or us-fcc",
+        "a rule pack in quotes",
+        one_of(*RULE_PACKS),
+    )
+    region: str = key(
+        "",
+        'uk-ofcom: nation whose bank holidays are not working days (ENG, WLS, SCT, NIR); "" = '
+        "from business_hours.holidays, else ENG",
+        "a nation in quotes",
+        one_of("", *UK_NATIONS),
+    )
+    options: Mapping[str, Mapping[str, Any]] = subtables("amounts")
+
+    @property
+    def amounts(self) -> Mapping[str, Any]:
+        return self.options.get("amounts", {})
+
+
+@dataclass(frozen=True)
 class Config:
+    """The whole configuration: a record per table (in the order of the file's tables), ``[business_hours]``
+    as its owner validates it, where the file came from (None: the built-in defaults) and the state directory
+    (where a relative store.path is resolved)."""
+
     probe: ProbeConfig
     targets: TargetsConfig
     dns: DnsConfig
@@ -232,5 +401,5 @@ class Config:
     notify: NotifyConfig
     claims: ClaimsConfig
     business_hours: BusinessHours
-    source: Path | None  # the file it came from, None for the built-in defaults
-    state_dir: Path  # where a relative store.path is resolved
+    source: Path | None
+    state_dir: Path

@@ -27,7 +27,7 @@ from netwatch.report.speed import NO_SPEED, SpeedFigures, speed_figures
 from netwatch.report.tickets import NO_CLAIMS, ClaimFigures
 
 if TYPE_CHECKING:
-    from netwatch.config import CostConfig, DetectConfig, PlanConfig, ProbeConfig
+    from netwatch.config.records import CostConfig, DetectConfig, PlanConfig, ProbeConfig
     from netwatch.core.model import SpeedResult
 
 __all__ = [

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from netwatch.core.money import cents
 
 if TYPE_CHECKING:
-    from netwatch.config import CostConfig, PlanConfig
+    from netwatch.config.records import CostConfig, PlanConfig
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from netwatch.config import OwnerConfig, PlanConfig
+from netwatch.config.records import OwnerConfig, PlanConfig
 from netwatch.core.text import mbps, money
 from netwatch.report.compute import Report
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from netwatch.config import CostConfig, NotifyConfig
+from netwatch.config.records import CostConfig, NotifyConfig
 from netwatch.core.model import Cause, Incident, Kind, Message
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_local, iso_utc, local_time, percent, period_text, utc

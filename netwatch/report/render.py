@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from netwatch import __version__
-from netwatch.config import OwnerConfig, PlanConfig
+from netwatch.config.records import OwnerConfig, PlanConfig
 from netwatch.core.calendar import local_days
 from netwatch.core.model import Cause, Kind, Role
 from netwatch.core.schedule import DAYS, BusinessHours

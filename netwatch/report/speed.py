@@ -37,7 +37,7 @@ from netwatch.core.schedule import BusinessHours
 from netwatch.core.speedcheck import SlowRules, shortfall
 
 if TYPE_CHECKING:
-    from netwatch.config import PlanConfig
+    from netwatch.config.records import PlanConfig
     from netwatch.core.model import SpeedResult
 
 __all__ = [

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from netwatch import config
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
+from netwatch.config import loading
 from netwatch.core.calendar import local_date
 from netwatch.core.campaign import DISCLAIMER, planner, progress
 from netwatch.core.model import Schedule, Slot, SpeedResult
@@ -58,7 +58,7 @@ def noon_zone(now: float) -> str:
 
 @pytest.fixture
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed_server: str) -> tuple[Path, Path, str]:
-    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
     monkeypatch.delenv("NETWATCH_CONFIG", raising=False)
     monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
     zone = noon_zone(time.time())

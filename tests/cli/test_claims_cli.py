@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from netwatch import config
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
+from netwatch.config import loading
 from netwatch.core.model import Cause, Channel, Incident, Kind, Role, Round, Sample, Target, Ticket
 
 GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
@@ -28,7 +28,7 @@ def at(text: str, zone: str) -> float:
 def setup(tmp: Path, monkeypatch: pytest.MonkeyPatch, zone: str, extra: str) -> Path:
     """Down from Monday 2 November 2026 08:10 to Saturday 7 November 08:00 (local), reported Monday 09:00 by
     phone, repaired (says the ticket) Saturday 08:01; an engineer appointment on Wednesday 4 November was missed."""
-    monkeypatch.setattr(config, "DEFAULT_PATH", tmp / "absent.toml")
+    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp / "absent.toml")
     monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp / "state"))
     monkeypatch.setenv("HOME", str(tmp))
     monkeypatch.chdir(tmp)
@@ -174,7 +174,7 @@ def test_a_ticket_closed_too_early_still_counts_in_the_next_month(
     # Reported Mon 18 Mar 2024 10:00 (working days Tue 19, Wed 20: paid from Thu 21); the owner closed it on 30
     # March, but the line was measured down until Wed 3 Apr 12:00. March pays 21-31 Mar (11 days at £9.33, the
     # rate when it was reported), April pays 1-3 Apr (3 days): 14 in all, as one report of both months says.
-    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
     monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "netwatch.toml"

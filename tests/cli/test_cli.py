@@ -15,13 +15,14 @@ from click.testing import CliRunner
 from netwatch import config
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
+from netwatch.config import loading
 from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An isolated environment: state in tmp_path, no system-wide config file."""
-    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
     values = {"NETWATCH_STATE_DIR": str(tmp_path / "state"), "HOME": str(tmp_path)}
     monkeypatch.delenv("NETWATCH_CONFIG", raising=False)
     for key, value in values.items():

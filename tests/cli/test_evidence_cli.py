@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from netwatch import config
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
+from netwatch.config import loading
 from netwatch.core.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # a Tuesday, 09:00 UTC = 09:00 in London
@@ -25,7 +25,7 @@ GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
 
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
     monkeypatch.delenv("NETWATCH_CONFIG", raising=False)
     monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path))

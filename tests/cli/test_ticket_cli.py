@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from netwatch import config
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
+from netwatch.config import loading
 from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # Tuesday 3 November 2026, 09:00 GMT (London = UTC)
@@ -23,7 +23,7 @@ GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
 
 @pytest.fixture
 def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "absent.toml")
+    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
     cfg = tmp_path / "netwatch.toml"
     week = "".join(f'{day} = "09:00-17:30"\n' for day in ("mon", "tue", "wed", "thu", "fri"))
     cfg.write_text(f'[business_hours]\ntimezone = "Europe/London"\n[business_hours.week]\n{week}', encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.config import CostConfig
+from netwatch.config.records import CostConfig
 from netwatch.core.model import Cause, Coverage, Period
 from netwatch.core.text import duration, percent
 from netwatch.errors import ReportError

@@ -5,7 +5,7 @@ access link shaped to 20 Mbit/s and a plan of 100 Mbit/s: its scheduled tests ar
 incident; with the access link cut, the test due is skipped and stored with the reason, and so is one due while a
 speed campaign holds the speed test lock. The test interval (5 s)
 is below the configured minimum, which the daemon process lowers through the documented constant
-``config.SPEED_MIN_INTERVAL``. Nothing leaves the namespaces.
+``netwatch.config.speed.SPEED_MIN_INTERVAL``. Nothing leaves the namespaces.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ __all__ = ["http_server", "iperf_server"]  # module-scoped fixtures shared with 
 
 RATE_KBIT = 20_000
 LOWERED = (
-    "import runpy, netwatch.config as c; c.SPEED_MIN_INTERVAL = 1.0; runpy.run_module('netwatch', run_name='__main__')"
+    "import runpy, netwatch.config.speed as c; c.SPEED_MIN_INTERVAL = 1.0; "
+    "runpy.run_module('netwatch', run_name='__main__')"
 )
 
 

@@ -28,7 +28,7 @@ from netwatch.adapters.influx.query import InfluxQL, Series
 from netwatch.adapters.influx.witness import WitnessSource
 from netwatch.adapters.store import Store
 from netwatch.cli import main
-from netwatch.config import InfluxConfig
+from netwatch.config.records import InfluxConfig
 from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import AnchorCount, Counts

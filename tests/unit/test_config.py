@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netwatch import config
-from netwatch.config import Config
+from netwatch.config import Config, loading, records, rendering, schema
 from netwatch.config import checks as configchecks
 from netwatch.config import toml as tomlout
 from netwatch.core.schedule import DAYS, KEYS, BusinessHours
@@ -31,7 +31,7 @@ STATE = Path(HOME) / ".local/state/netwatch"
 def no_system_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """DEFAULT_PATH points at a file that does not exist, whatever this machine has in /etc."""
     absent = tmp_path_factory.mktemp("etc") / "netwatch.toml"
-    monkeypatch.setattr(config, "DEFAULT_PATH", absent)
+    monkeypatch.setattr(loading, "DEFAULT_PATH", absent)
     return absent
 
 
@@ -58,12 +58,12 @@ class TestDefaults:
         cfg = config.load(None, ENV)
         assert cfg.source is None
         assert cfg.state_dir == STATE
-        assert cfg.probe == config.ProbeConfig(name="", interval=1.0, timeout=0.8, mode="auto")
-        assert cfg.targets == config.TargetsConfig("auto", "auto", ("1.1.1.1", "8.8.8.8", "9.9.9.9"), 3600.0)
-        assert cfg.dns == config.DnsConfig(("one.one.one.one", "dns.google"), (), 0.8)
-        assert cfg.detect == config.DetectConfig(confirm=3, window=60, loss_percent=5.0, latency_ms=250.0)
-        assert cfg.store == config.StoreConfig(STATE / "netwatch.db", 90, 10.0)
-        assert cfg.log == config.LogConfig("info")
+        assert cfg.probe == records.ProbeConfig(name="", interval=1.0, timeout=0.8, mode="auto")
+        assert cfg.targets == records.TargetsConfig("auto", "auto", ("1.1.1.1", "8.8.8.8", "9.9.9.9"), 3600.0)
+        assert cfg.dns == records.DnsConfig(("one.one.one.one", "dns.google"), (), 0.8)
+        assert cfg.detect == records.DetectConfig(confirm=3, window=60, loss_percent=5.0, latency_ms=250.0)
+        assert cfg.store == records.StoreConfig(STATE / "netwatch.db", 90, 10.0)
+        assert cfg.log == records.LogConfig("info")
         assert cfg.business_hours == BusinessHours()
         assert cfg == parse("")
 
@@ -98,8 +98,8 @@ class TestExampleFile:
 
     def test_every_key_of_every_table_is_in_it(self) -> None:
         doc = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
-        assert set(doc) == {*config.TABLES, *config.DELEGATED}
-        for table, spec in config.TABLES.items():
+        assert set(doc) == {*schema.TABLES, *schema.DELEGATED}
+        for table, spec in schema.TABLES.items():
             assert set(doc[table]) == set(spec.keys), table
         assert set(doc["business_hours"]) == set(KEYS)
         assert set(doc["business_hours"]["week"]) <= set(DAYS)
@@ -107,7 +107,7 @@ class TestExampleFile:
     def test_its_values_are_the_defaults(self) -> None:
         # "Every key is optional: the values below are the defaults, except [business_hours]"
         example, defaults = config.load(EXAMPLE, ENV), parse("")
-        for table in config.TABLES:
+        for table in schema.TABLES:
             assert getattr(example, table) == getattr(defaults, table), table
 
     def test_every_key_is_commented(self) -> None:
@@ -117,7 +117,7 @@ class TestExampleFile:
                 section = header[1]
             elif (
                 (key := re.match(r"(\w+) = ", line))
-                and section in {*config.TABLES, "business_hours"}
+                and section in {*schema.TABLES, "business_hours"}
                 and not previous.startswith("#")
                 and "  # " not in line
             ):
@@ -542,19 +542,19 @@ class TestRender:
 
     def test_every_key_is_written_with_its_help(self) -> None:
         doc = tomllib.loads(config.render(parse("")))
-        for table, spec in config.TABLES.items():
+        for table, spec in schema.TABLES.items():
             assert set(doc[table]) == set(spec.keys)
         assert "interval = 1.0  # seconds between rounds; 0.05 to 3600\n" in config.render(parse(""))
         assert doc["store"]["path"] == str(STATE / "netwatch.db")  # resolved, so it reads the same anywhere
 
     def test_secrets_are_redacted(self, monkeypatch: pytest.MonkeyPatch) -> None:
         cfg = parse('[probe]\nname = "hunter2"\n[targets]\ngateway = ""\n')
-        monkeypatch.setattr(config, "SECRET_KEYS", frozenset({"probe.name", "gateway"}))  # a path and a leaf name
+        monkeypatch.setattr(rendering, "SECRET_KEYS", frozenset({"probe.name", "gateway"}))  # a path and a leaf name
         doc = tomllib.loads(config.render(cfg))
         assert doc["probe"]["name"] == "***"
         assert doc["targets"]["gateway"] == ""  # empty values stay empty: nothing to hide
         assert "hunter2" not in config.render(cfg)
-        monkeypatch.setattr(config, "SECRET_KEYS", frozenset({"name"}))
+        monkeypatch.setattr(rendering, "SECRET_KEYS", frozenset({"name"}))
         assert tomllib.loads(config.render(cfg))["probe"]["name"] == "***"
 
     def test_credentials_in_the_influxdb_url_are_redacted(self) -> None:
@@ -650,7 +650,7 @@ def test_render_round_trips(doc: dict[str, Any], source: str | None) -> None:
     cfg = config.parse(tomlout.dumps(doc), source=source, env=ENV)
     for table, keys in doc.items():
         for name, value in keys.items():
-            if table in config.TABLES and value is not None and name not in ("path", "templates"):
+            if table in schema.TABLES and value is not None and name not in ("path", "templates"):
                 got = getattr(getattr(cfg, table), name)
                 assert got == (tuple(value) if isinstance(value, list) else value), (table, name)
     assert config.parse(config.render(cfg), source=source, env=ENV) == cfg
@@ -669,10 +669,10 @@ def test_tomlout_values_read_back(value: Any) -> None:
 class TestReportTables:
     def test_defaults(self) -> None:
         cfg = parse("")
-        assert cfg.cost == config.CostConfig(hourly=0.0, currency="GBP")
-        assert cfg.plan == config.PlanConfig("", "", 0.0, 0.0, 0.0, 0.0)
-        assert cfg.owner == config.OwnerConfig("", "", "", "", "")
-        assert cfg.report == config.ReportConfig(templates=None, title="Internet outage report")
+        assert cfg.cost == records.CostConfig(hourly=0.0, currency="GBP")
+        assert cfg.plan == records.PlanConfig("", "", 0.0, 0.0, 0.0, 0.0)
+        assert cfg.owner == records.OwnerConfig("", "", "", "", "")
+        assert cfg.report == records.ReportConfig(templates=None, title="Internet outage report")
 
     def test_values(self) -> None:
         cfg = parse(
@@ -683,8 +683,8 @@ class TestReportTables:
             'email = "a@example.com"\nphone = "+44 1632 960000"\n'
             '[report]\ntitle = "Line report"\n'
         )
-        assert cfg.cost == config.CostConfig(85.0, "EUR")
-        assert cfg.plan == config.PlanConfig("Example Broadband", "AC-1", 45.5, 100.0, 80.0, 20.0)
+        assert cfg.cost == records.CostConfig(85.0, "EUR")
+        assert cfg.plan == records.PlanConfig("Example Broadband", "AC-1", 45.5, 100.0, 80.0, 20.0)
         assert cfg.owner.address == "1 High Street\nAnytown"
         assert cfg.report.title == "Line report"
         assert parse(config.render(cfg)) == cfg  # the multi-line address survives rendering

@@ -18,6 +18,7 @@ import pytest
 from netwatch import config
 from netwatch.adapters.influx.history import InfluxSource, runs
 from netwatch.adapters.influx.query import chunks, quote
+from netwatch.config import records
 from netwatch.core.model import Period
 from netwatch.errors import ReportError
 
@@ -81,7 +82,7 @@ def canned() -> Iterator[tuple[Canned, str]]:
         thread.join()
 
 
-def influx(tmp_path: Path, table: str) -> config.InfluxConfig:
+def influx(tmp_path: Path, table: str) -> records.InfluxConfig:
     path = tmp_path / "netwatch.toml"
     path.write_text(f"[influxdb]\n{table}")
     return config.load(path, {"HOME": str(tmp_path)}).influxdb

@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from netwatch import __version__, config
 from netwatch.adapters.metrics import Tracker, line_state, serve
-from netwatch.config import MetricsConfig
+from netwatch.config.records import MetricsConfig
 from netwatch.core import detect
 from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, SpeedResult, Target
 from netwatch.errors import ConfigError

@@ -10,8 +10,8 @@ import pytest
 
 from netwatch import config
 from netwatch.app.daemon import digest
-from netwatch.config import CostConfig, NotifyConfig
 from netwatch.config import toml as tomlout
+from netwatch.config.records import CostConfig, NotifyConfig
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Message, Period
 from netwatch.core.outbox import Backoff
 from netwatch.core.schedule import BusinessHours

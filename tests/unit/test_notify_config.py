@@ -14,6 +14,7 @@ import pytest
 
 from netwatch import config
 from netwatch.adapters import notify as channels
+from netwatch.config import records
 from netwatch.errors import ConfigError
 
 ENV = {"HOME": "/home/user"}
@@ -35,7 +36,7 @@ def problems(text: str) -> list[str]:
 
 def test_defaults_notify_nothing() -> None:
     n = parse("").notify
-    assert n == config.NotifyConfig(
+    assert n == records.NotifyConfig(
         urls=(),
         urls_file=None,
         command=(),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from netwatch.adapters.probes.speed.result import failure
-from netwatch.config import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
+from netwatch.config.records import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, SpeedResult, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_utc, mbps, money, percent, period_text

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netwatch import config
-from netwatch.config import CostConfig, PlanConfig
+from netwatch.config.records import CostConfig, PlanConfig
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.when import bound

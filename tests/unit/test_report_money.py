@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netwatch.config import CostConfig, PlanConfig
+from netwatch.config.records import CostConfig, PlanConfig
 from netwatch.core.money import cents
 from netwatch.report.cost import NO_MONEY, money
 

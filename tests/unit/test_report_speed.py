@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netwatch.adapters.probes.speed.result import failure
-from netwatch.config import PlanConfig
+from netwatch.config.records import PlanConfig
 from netwatch.core.model import CANCELLED, Period, SpeedResult
 from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import compute

@@ -8,6 +8,7 @@ an Ookla CLI 1.2 result line (figures and addresses replaced with documentation 
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import threading
@@ -17,13 +18,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netwatch.adapters.probes.speed import make_backend, options_of, run_with_fallback, unavailable
+from netwatch.adapters.probes.speed import FACTORIES, make_backend, options_of, run_with_fallback, unavailable
 from netwatch.adapters.probes.speed._transfer import Url
 from netwatch.adapters.probes.speed.http import CLOUDFLARE_DOWN, HttpBackend, _jitter
 from netwatch.adapters.probes.speed.iperf3 import Iperf3Backend, parse_iperf3
 from netwatch.adapters.probes.speed.ookla import OoklaBackend, parse_errors, parse_ookla, parse_version
 from netwatch.adapters.probes.speed.result import RAW_LIMIT, clip_raw, failure
 from netwatch.adapters.probes.speed.speedtest_cli import MISSING, SpeedtestCliBackend, map_worker_output
+from netwatch.config import speed as declared
 from netwatch.core.model import CANCELLED, SpeedResult
 from netwatch.errors import ConfigError
 
@@ -332,6 +334,48 @@ def test_make_backend_errors_name_the_key() -> None:
     with pytest.raises(ConfigError) as err:
         make_backend("http", {"urls": ["ftp://example.net/file"]})
     assert str(err.value.problems[0]) == "speedtest.http: not an http(s) URL: 'ftp://example.net/file'; fix the option"
+
+
+def test_the_declared_options_are_the_constructors_parameters() -> None:
+    # netwatch.config.speed declares the options; the backends' constructors must take exactly those.
+    assert list(FACTORIES) == list(declared.BACKENDS)
+    for name, backend in declared.BACKENDS.items():
+        params = dict(inspect.signature(FACTORIES[name]).parameters)
+        if name == "cloudflare":  # upload; the rest goes on to HttpBackend, its URLs filled in
+            passed = inspect.signature(HttpBackend).parameters.items()
+            params = {"upload": params["upload"], **{k: p for k, p in passed if not k.endswith(("urls", "_url"))}}
+        assert set(backend.options) <= set(params) - {"name"}, name
+        required = [key for key, p in params.items() if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
+        assert required == list(backend.required), name
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("http", {"urls": []}),
+        ("http", {"urls": ["https://a/"], "streams": 0}),
+        ("http", {"urls": ["https://a/"], "duration": "10"}),
+        ("http", {"urls": ["https://a/"], "max_bytes": -1}),
+        ("http", {"urls": ["ftp://a/"]}),
+        ("http", {"urls": 5}),
+        ("http", {"urls": [["https://a/"]]}),
+        ("http", {"urls": ["http://[::1"]}),
+        ("http", {"urls": ["http://a:99999/"]}),
+        ("http", {"urls": ["https://a/"], "upload_url": "a"}),
+        ("http", {"urls": ["https://a/"], "latency_url": "mailto:x@y"}),
+        ("http", {"urls": ["https://a/"], "warmup": "1"}),
+        ("http", {"urls": ["https://a/"], "latency_count": [5]}),
+        ("cloudflare", {"request_bytes": 0}),
+        ("cloudflare", {"warmup": "x"}),
+        ("iperf3", {"host": ""}),
+        ("iperf3", {"host": "h", "duration": "ten"}),
+        ("iperf3", {"host": "h", "omit": [1]}),
+    ],
+)
+def test_the_declared_rules_say_what_the_constructors_refuse(name: str, options: dict[str, object]) -> None:
+    with pytest.raises((TypeError, ValueError)) as refused:
+        FACTORIES[name](**options)
+    assert [str(p) for p in declared.problems(name, options)] == [f"speedtest.{name}: {refused.value}; fix the option"]
 
 
 def test_url_templates() -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from netwatch import config
 from netwatch.adapters.influx.points import speed_result_line
 from netwatch.adapters.store import Store, migrations
+from netwatch.config import records, speed
 from netwatch.core import speedcheck
 from netwatch.core.detect import Closed, Opened, Updated
 from netwatch.core.model import Cause, Incident, Kind, SpeedResult
@@ -53,7 +54,7 @@ def failed(at: float) -> SpeedResult:
 
 def test_defaults() -> None:
     cfg = config.parse("", source=None, env=ENV)
-    assert cfg.speedtest == config.SpeedtestConfig(False, "speedtest", ("cloudflare",), 3600.0, 600.0, 0.0, {})
+    assert cfg.speedtest == records.SpeedtestConfig(False, "speedtest", ("cloudflare",), 3600.0, 600.0, 0.0, {})
     assert cfg.speedtest.chain == ("speedtest", "cloudflare")
     assert cfg.plan.slow_below_percent == 50.0
 
@@ -102,7 +103,7 @@ def test_errors_verbatim() -> None:
 
 
 def test_interval_minimum_is_a_documented_constant(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config, "SPEED_MIN_INTERVAL", 1.0)
+    monkeypatch.setattr(speed, "SPEED_MIN_INTERVAL", 1.0)
     cfg = config.parse("[speedtest]\ninterval = 5\njitter = 1\n", source=None, env=ENV)
     assert (cfg.speedtest.interval, cfg.speedtest.jitter) == (5.0, 1.0)
 

@@ -28,7 +28,7 @@ from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, S
 from netwatch.errors import ReportError
 
 if TYPE_CHECKING:
-    from netwatch.config import InfluxConfig
+    from netwatch.config.records import InfluxConfig
 
 __all__ = ["History", "InfluxSource", "runs"]
 

@@ -22,7 +22,7 @@ from netwatch.adapters.influx.sinks import describe, http_error, network_error, 
 from netwatch.errors import ReportError
 
 if TYPE_CHECKING:
-    from netwatch.config import InfluxConfig
+    from netwatch.config.records import InfluxConfig
 
 __all__ = ["MIN_TIMEOUT", "PARALLEL", "InfluxQL", "Series", "chunks", "quote", "rows"]
 

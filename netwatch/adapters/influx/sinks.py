@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self, cast
 
-from netwatch.config import InfluxConfig
+from netwatch.config.records import InfluxConfig
 from netwatch.errors import ConfigError, PermanentError, Problem, TransientError
 
 log = logging.getLogger("netwatch.export")

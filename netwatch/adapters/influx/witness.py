@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from netwatch.adapters.influx.points import PING, STATUS
 from netwatch.adapters.influx.query import InfluxQL, Series, quote, rows
-from netwatch.config import InfluxConfig
+from netwatch.config.records import InfluxConfig
 from netwatch.core.model import Cause
 from netwatch.core.witness import NO_COUNTS, AnchorCount, Counts
 

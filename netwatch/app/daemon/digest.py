@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from netwatch.config import NotifyConfig
+from netwatch.config.records import NotifyConfig
 from netwatch.core.model import Period
 from netwatch.core.schedule import DAYS
 from netwatch.report.period import named

@@ -25,7 +25,8 @@ from typing import Any, Protocol
 from netwatch.adapters.influx.points import Points, speed_result_line
 from netwatch.adapters.influx.sinks import Sink, describe, open_sink
 from netwatch.adapters.store.sqlite import Store
-from netwatch.config import Config, ProbeConfig
+from netwatch.config import Config
+from netwatch.config.records import ProbeConfig
 from netwatch.core.model import ExportState
 from netwatch.core.text import duration
 from netwatch.errors import NetwatchError, PermanentError

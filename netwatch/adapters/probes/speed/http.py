@@ -59,6 +59,7 @@ class HttpBackend:
         request_bytes: int = 25_000_000,
         name: str = "http",
     ) -> None:
+        # For direct callers: netwatch.config.speed states these rules (in the same words) for configuration files.
         if not urls:
             raise ValueError("the http backend needs at least one download URL")
         if streams < 1 or duration <= 0 or timeout <= 0 or request_bytes < 1 or max_bytes < 0:

@@ -79,7 +79,7 @@ class Iperf3Backend:
         binary: str = "iperf3",
         name: str = "iperf3",
     ) -> None:
-        if not host:
+        if not host:  # for direct callers: netwatch.config.speed states it (in the same words) for configuration files
             raise ValueError("iperf3 needs a server host")
         self.name = name
         self.host = host

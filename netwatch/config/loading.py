@@ -1,0 +1,123 @@
+"""Where the configuration comes from: the file, the state directory, and TOML text → a validated ``Config``.
+
+Owns the file's precedence (--config, $NETWATCH_CONFIG, ``DEFAULT_PATH``, the built-in defaults), reading it
+(missing, unreadable, not UTF-8), TOML syntax errors worded for the user, where the state directory is, and
+``parse`` (the schema's validation, every problem at once, in schema order). ``load`` is the one function that
+reads a file. Must not create directories (the store does) nor read ``os.environ``: the environment is the
+``env`` mapping passed in.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+from netwatch.config import schema
+from netwatch.config.checks import show
+from netwatch.config.records import Config
+from netwatch.errors import ConfigError, Problem
+
+DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
+
+
+def state_directory(env: Mapping[str, str]) -> Path:
+    """Where netwatch keeps its state: $NETWATCH_STATE_DIR, else the first of systemd's $STATE_DIRECTORY, else
+    $XDG_STATE_HOME/netwatch (if absolute), else $HOME/.local/state/netwatch. Empty variables count as unset.
+    Raises ConfigError when none of them is set."""
+    if env.get("NETWATCH_STATE_DIR"):
+        return _absolute("NETWATCH_STATE_DIR", env["NETWATCH_STATE_DIR"])
+    if env.get("STATE_DIRECTORY", "").split(":")[0]:
+        return _absolute("STATE_DIRECTORY", env["STATE_DIRECTORY"].split(":")[0])
+    if env.get("XDG_STATE_HOME") and Path(env["XDG_STATE_HOME"]).is_absolute():
+        return Path(env["XDG_STATE_HOME"]) / "netwatch"
+    if env.get("HOME"):
+        return _absolute("HOME", env["HOME"]) / ".local/state/netwatch"
+    raise ConfigError(
+        [Problem("HOME", "is not set, so there is no state directory", "set NETWATCH_STATE_DIR to a directory")]
+    )
+
+
+def _absolute(variable: str, text: str) -> Path:
+    # A relative state directory would depend on the working directory (and store.path would not survive a
+    # render/parse round trip), so it is refused rather than guessed.
+    if not Path(text).is_absolute():
+        fix = "set NETWATCH_STATE_DIR to an absolute path such as /var/lib/netwatch"
+        raise ConfigError([Problem(variable, f"must be an absolute path, got {show(text)}", fix)])
+    return Path(text)
+
+
+def _syntax_problem(err: tomllib.TOMLDecodeError) -> Problem:
+    # tomllib names tables as Python tuples, e.g. "Cannot declare ('probe',) twice": show them as TOML does.
+    text = re.sub(r"\(((?:'[^']*',? ?)+)\)", lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m[1])) + "]", str(err))
+    if text.endswith(" (at end of document)"):
+        what = text.removesuffix(" (at end of document)")
+        return Problem("end of file", f"invalid TOML: {what}", "complete the last line (is a bracket or quote open?)")
+    where = re.search(r" \(at line (\d+), column (\d+)\)$", text)
+    if where is None:
+        return Problem("(file)", f"invalid TOML: {text}", "fix the syntax of the file")
+    what = text[: where.start()]
+    if what.startswith("Cannot overwrite a value"):
+        fix = "a key can be set only once in a table: remove the repeated one"
+    elif twice := re.fullmatch(r"Cannot declare (\[.*\]) twice", what):
+        fix = f"a table can be declared only once: merge the two {twice[1]} sections"
+    else:
+        fix = "fix the syntax at that position"
+    return Problem(f"line {where[1]}, column {where[2]}", f"invalid TOML: {what}", fix)
+
+
+def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
+    """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``.
+
+    Raises ConfigError carrying every problem found, in schema order.
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError([_syntax_problem(err)], source) from err
+    values, delegated, problems = schema.validate(doc)
+    try:
+        state_dir = state_directory(env)
+    except ConfigError as err:
+        problems += err.problems
+    if problems:
+        raise ConfigError(sorted(problems, key=schema.order), source)
+    return schema.build(values, delegated, source, state_dir)
+
+
+def load(path: Path | None, env: Mapping[str, str]) -> Config:
+    """The configuration from ``path`` (--config), else $NETWATCH_CONFIG, else DEFAULT_PATH if it exists, else
+    the built-in defaults. A file named by --config or $NETWATCH_CONFIG must exist. Raises ConfigError."""
+    if path is not None:
+        return _load_file(path, env, "--config", "pass the path of an existing file to --config")
+    if env.get("NETWATCH_CONFIG"):
+        return _load_file(
+            Path(env["NETWATCH_CONFIG"]), env, "NETWATCH_CONFIG", "point NETWATCH_CONFIG at an existing file"
+        )
+    if DEFAULT_PATH.exists():
+        return _load_file(DEFAULT_PATH, env, "(file)", "make the file readable, or remove it to use the defaults")
+    return parse("", source=None, env=env)
+
+
+def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Config:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([Problem(origin, f"{path} does not exist", fix)]) from None
+    except IsADirectoryError:
+        raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)]) from None
+    except OSError as err:
+        raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        before = err.object[: err.start].decode("utf-8")  # valid up to the bad byte (the BOM already dropped)
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        problem = Problem(
+            f"line {line}, column {column}",
+            f"the file is not UTF-8 text (byte 0x{err.object[err.start]:02x}: {err.reason})",
+            "save the file as UTF-8",
+        )
+        raise ConfigError([problem], str(path)) from err
+    return parse(text, source=str(path), env=env)
