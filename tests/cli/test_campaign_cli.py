@@ -27,8 +27,7 @@ from netwatch.cli import ExitCode, main
 from netwatch.core.calendar import local_date
 from netwatch.core.campaign import DISCLAIMER, planner, progress
 from netwatch.core.model import Schedule, Slot, SpeedResult
-
-SERVER = Path(__file__).parents[1] / "integration" / "speed_http_server.py"
+from tests.support.scripts import SPEED_HTTP_SERVER
 
 
 @pytest.fixture
@@ -37,7 +36,9 @@ def speed_server() -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, str(SERVER), "--listen", "127.0.0.1", "--port", str(port)], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(SPEED_HTTP_SERVER), "--listen", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"

@@ -18,10 +18,9 @@ from typing import TypeVar
 
 import pytest
 
-from tests.support import unavailable
-
-from .netns_isp import REASON, Isp, NetnsUnavailable, missing_requirements
-from .servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
+from tests.support.netns_isp import REASON, Isp, NetnsUnavailable, missing_requirements
+from tests.support.servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
+from tests.support.skipping import unavailable
 
 
 def _unavailable(detail: str) -> None:

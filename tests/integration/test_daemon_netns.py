@@ -24,8 +24,7 @@ import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Incident, Kind, Role, StoredTrace
-
-from .netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp
+from tests.support.netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp
 
 pytestmark = pytest.mark.netns
 

@@ -1,15 +1,15 @@
 """The Grafana dashboards against real tools: every InfluxQL query on a real InfluxDB 1.x, and tsc.
 
 A real `influxd` (fixture `influxdb1`) is filled the way netwatch fills it: real Round and Incident objects turned
-into line protocol by
-netwatch.adapters.influx.points, for two probes. Then every InfluxQL query of every dashboard (panel
-targets, annotations, variables), with Grafana's macros rendered as tests/grafana/dashboards.py says, must run
-without error and return data; a few results are checked for their values (loss, outage sums, superseded points,
-speed against plan). Separately, tests/grafana/typecheck.mjs type-checks the dashboards against @grafana/schema
-with tsc (it needs `npm ci` in tests/grafana; ./bootstrap test does it).
+into line protocol by netwatch.adapters.influx.points, for two probes. Then every InfluxQL query of every
+dashboard (panel targets, annotations, variables), with Grafana's macros rendered as
+tests/support/grafana/dashboards.py says, must run without error and return data; a few results are checked for
+their values (loss, outage sums, superseded points, speed against plan). Separately,
+tests/support/grafana/typecheck.mjs type-checks the dashboards against @grafana/schema with tsc (it needs
+`npm ci` in tests/support/grafana; ./bootstrap test does it).
 
-Without influxd, or without node and tests/grafana/node_modules, the tests are skipped with the reason, except
-under CI, where that is a failure.
+Without influxd, or without node and tests/support/grafana/node_modules, the tests are skipped with the reason,
+except under CI, where that is a failure.
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ import pytest
 from netwatch.adapters.influx.points import ExportIncident, Points, speed_line
 from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
 from netwatch.core.schedule import DAYS, BusinessHours
-from tests.grafana import dashboards as g
-from tests.support import unavailable
-
-from .servers import InfluxDB1
+from tests.support.grafana import dashboards as g
+from tests.support.servers import InfluxDB1
+from tests.support.skipping import unavailable
 
 DB = "netwatch"
 ALWAYS_OPEN = BusinessHours.from_config({"timezone": "UTC", "week": dict.fromkeys(DAYS, "00:00-24:00")})
@@ -197,7 +196,8 @@ def test_dashboards_type_check_against_grafana_schema() -> None:
         unavailable("node is not installed (apt-get install nodejs npm)")
         return
     if not (g.TYPECHECK.parent / "node_modules" / "typescript").is_dir():
-        unavailable("tests/grafana/node_modules is missing (run `npm ci` in tests/grafana, or ./bootstrap test)")
+        where = g.TYPECHECK.parent.relative_to(g.REPO)
+        unavailable(f"{where}/node_modules is missing (run `npm ci` in {where}, or ./bootstrap test)")
         return
     done = subprocess.run([node, str(g.TYPECHECK)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -24,8 +24,7 @@ from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger, start_exp
 from netwatch.cli import main
 from netwatch.core.model import Cause, ExportState, Incident, Kind, Role, Round, Sample, Target
 from netwatch.core.schedule import BusinessHours
-
-from .servers import InfluxDB1, VictoriaMetrics
+from tests.support.servers import InfluxDB1, VictoriaMetrics
 
 T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 TARGETS = (

@@ -22,10 +22,10 @@ import pytest
 from netwatch.adapters.influx.sinks import sink_key
 from netwatch.adapters.store import Store
 from netwatch.config import load
+from tests.support.netns_isp import ANCHOR6, ANCHORS, Isp
+from tests.support.servers import InfluxDB1, ServerUnavailable
 
 from .conftest import _server_unavailable
-from .netns_isp import ANCHOR6, ANCHORS, Isp
-from .servers import InfluxDB1, ServerUnavailable
 
 pytestmark = pytest.mark.netns
 

@@ -26,8 +26,7 @@ from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger
 from netwatch.cli import main
 from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
 from netwatch.core.schedule import BusinessHours
-
-from .servers import InfluxDB1
+from tests.support.servers import InfluxDB1
 
 DB = "nw_report"
 T0 = datetime(2026, 1, 5, 8, 30, tzinfo=UTC).timestamp()  # a Monday; London is on UTC in January

@@ -22,9 +22,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from netwatch import __version__
+from tests.support.netns_isp import ANCHOR6, ANCHORS, GATEWAY, HOME, HOME6, ISP_EDGE, Isp
+from tests.support.servers import _in_netns
 
-from .netns_isp import ANCHOR6, ANCHORS, GATEWAY, HOME, HOME6, ISP_EDGE, Isp
-from .servers import _in_netns
 from .test_daemon_netns import CONFIRM, INTERVAL, Daemon, start_daemon, wait_for
 
 pytestmark = pytest.mark.netns

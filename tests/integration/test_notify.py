@@ -34,8 +34,8 @@ from netwatch.cli import ExitCode, main
 from netwatch.core.model import Cause, Incident, Kind, Message, OutboxEntry
 from netwatch.core.outbox import Backoff
 from netwatch.report.message import incident_message
-
-from .notify_receiver import Receiver, free_port
+from tests.support.scripts.notify_receiver import Receiver
+from tests.support.sockets import free_port
 
 UTC = ZoneInfo("UTC")
 START = 1774354200.0  # 2026-03-24 12:10:00 UTC

@@ -23,13 +23,13 @@ from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Incident, Kind
 from netwatch.core.text import duration, local_time, utc
 from netwatch.report.message import incident_key
+from tests.support.netns_isp import ANCHORS, Isp
+from tests.support.scripts import NOTIFY_RECEIVER
 
-from .netns_isp import ANCHORS, Isp
 from .test_speed import stop, wait_line
 
 pytestmark = pytest.mark.netns
 
-HERE = Path(__file__).parent
 RECEIVER = "203.0.113.90"
 PORT = 8080
 PROBE = "netns-home"
@@ -43,7 +43,7 @@ def posts(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     log = tmp_path_factory.mktemp("receiver") / "posts.jsonl"
     argv = (
         sys.executable,
-        str(HERE / "notify_receiver.py"),
+        str(NOTIFY_RECEIVER),
         "--listen",
         RECEIVER,
         "--port",

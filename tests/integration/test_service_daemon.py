@@ -31,8 +31,7 @@ from netwatch.adapters.sdnotify import Notifier
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.loop import Daemon
 from netwatch.core.model import Kind
-
-from .netns_isp import ANCHORS, Isp
+from tests.support.netns_isp import ANCHORS, Isp
 
 INTERVAL = 0.1
 WATCHDOG = 3.0  # seconds: what netwatch.app.daemon.service.watchdog_needed asks for at this interval and these timeouts

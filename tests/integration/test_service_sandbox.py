@@ -29,7 +29,7 @@ import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Role, Round, Sample, Target
-from tests.support import need
+from tests.support.skipping import need
 
 SYSTEMD = Path(__file__).parents[2] / "systemd"
 ROOT_ONLY = frozenset({"fchown"})

@@ -26,12 +26,10 @@ from typing import Any
 import pytest
 
 from netwatch.core.model import SpeedResult
-from tests.support import unavailable
+from tests.support.netns_isp import HOME, Isp
+from tests.support.scripts import FAKE_SPEEDTEST, SPEED_HTTP_SERVER, SPEED_RUNNER
+from tests.support.skipping import unavailable
 
-from .netns_isp import HOME, Isp
-
-HERE = Path(__file__).parent
-RUNNER = HERE / "speed_runner.py"
 HTTP_HOST, IPERF_HOST, SPEEDTEST_HOST = "203.0.113.80", "203.0.113.81", "203.0.113.82"
 HTTP = f"http://{HTTP_HOST}"
 RATE_MBIT = 20
@@ -75,7 +73,7 @@ def http_server(isp: Isp) -> Iterator[str]:
     proc = isp.popen(
         "internet",
         sys.executable,
-        str(HERE / "speed_http_server.py"),
+        str(SPEED_HTTP_SERVER),
         "--listen",
         HTTP_HOST,
         stdout=subprocess.PIPE,
@@ -189,7 +187,7 @@ def speedtest_net(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     proc = isp.popen(
         "internet",
         sys.executable,
-        str(HERE / "fake_speedtest.py"),
+        str(FAKE_SPEEDTEST),
         "--listen",
         SPEEDTEST_HOST,
         "--cert",
@@ -253,7 +251,7 @@ def run_in_home(
     proc = net.popen(
         "home",
         sys.executable,
-        str(RUNNER),
+        str(SPEED_RUNNER),
         spec,
         env=environ,
         stdout=subprocess.PIPE,

@@ -25,8 +25,8 @@ from netwatch.adapters import locks
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.speed import CAMPAIGN_RUNNING
 from netwatch.core.model import Kind, SpeedResult
+from tests.support.netns_isp import ANCHORS, Isp
 
-from .netns_isp import ANCHORS, Isp
 from .test_metrics_netns import scrape, value
 from .test_speed import HTTP_FAST, IPERF_HOST, http_server, iperf_server, within
 

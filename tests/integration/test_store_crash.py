@@ -18,7 +18,7 @@ import pytest
 from netwatch.adapters.store import Store
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, Round, Sample, Target
 from netwatch.errors import StoreError
-from tests.support import unavailable
+from tests.support.skipping import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = 1_767_225_600.0

@@ -26,8 +26,7 @@ from netwatch.adapters.probes import discover
 from netwatch.adapters.probes.icmp import IcmpProber
 from netwatch.adapters.probes.traceroute import trace
 from netwatch.core.model import Role, Target, Trace
-
-from .netns_isp import (
+from tests.support.netns_isp import (
     ANCHOR6,
     ANCHORS,
     GATEWAY,
@@ -38,7 +37,7 @@ from .netns_isp import (
     ISP_EDGE6,
     Isp,
 )
-from .servers import _in_netns
+from tests.support.servers import _in_netns
 
 pytestmark = pytest.mark.netns
 

@@ -32,8 +32,7 @@ from netwatch.config import InfluxConfig
 from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import AnchorCount, Counts
-
-from .servers import InfluxDB1
+from tests.support.servers import InfluxDB1
 
 DB = "nw_witness"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp()  # a Monday, in business hours (London is on UTC)

@@ -10,7 +10,7 @@ netns_isp.py), where the daemon in `home` reaches it through the simulated line:
 requests from a thread that has joined that namespace (setns is per thread), so the host's network is untouched.
 
 Without the binary `ServerUnavailable` is raised; the fixtures in conftest.py turn it into a skip (a failure
-under CI). Run by hand: `python -m tests.integration.servers` starts both and prints their URLs.
+under CI). Run by hand: `python -m tests.support.servers` starts both and prints their URLs.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Faults are applied at the *upstream* end of each link (router/lan0, isp/access0,
 `netdev` nftables table (ingress and egress hooks on that device): a cut is one atomic `nft` transaction that
 adds a `drop` rule to both hooks, so it takes effect at a single instant and leaves routes and neighbours alone.
 
-Run it by hand (as root) to poke at the topology: `python -m tests.integration.netns_isp`.
+Run it by hand (as root) to poke at the topology: `python -m tests.support.netns_isp`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from tests.support.scripts import DNS_SERVER
 
 HOME = "198.18.1.2"
 HOME6 = "2001:db8:1::2"
@@ -61,7 +63,6 @@ LINKS = ("lan", "access", "core")
 ROLES = ("home", "router", "isp", "internet")
 NFT_TABLE = "netwatch_test"  # `table netdev netwatch_test` in router, isp and internet
 REASON = "needs root and `ip netns` (network namespaces) to build the simulated ISP"
-DNS_SERVER = Path(__file__).with_name("dns_server.py")
 NETNS_ETC = Path("/etc/netns")
 NETNS_RUN = Path("/run/netns")
 _NAME_RE = re.compile(r"^nw(\d+)-(\d+)-(home|router|isp|internet)$")

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 GRAFANA = REPO / "config" / "grafana"
 DASHBOARD_DIR = GRAFANA / "dashboards"
 DATASOURCES_YAML = GRAFANA / "provisioning" / "datasources" / "netwatch.yaml"
