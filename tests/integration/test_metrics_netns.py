@@ -22,8 +22,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from netwatch import __version__
-from tests.support.netns_isp import ANCHOR6, ANCHORS, GATEWAY, HOME, HOME6, ISP_EDGE, Isp
-from tests.support.servers import _in_netns
+from tests.support.netns_isp import ANCHOR6, ANCHORS, GATEWAY, HOME, HOME6, ISP_EDGE, Isp, in_netns
 
 from .test_daemon_netns import CONFIRM, INTERVAL, Daemon, start_daemon, wait_for
 
@@ -45,7 +44,7 @@ def scrape(netns: str, url: str) -> Samples:
 
     return {
         (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(_in_netns(netns, get))
+        for family in text_string_to_metric_families(in_netns(netns, get))
         for s in family.samples
     }
 
@@ -148,9 +147,9 @@ def test_the_default_address_is_reachable_only_from_the_machine_itself(isp: Isp,
         return "connected"
 
     # Refused, not timed out: the home machine answers the router, but nothing listens on its LAN addresses.
-    assert _in_netns(isp.router, lambda: connect(HOME)) == "ConnectionRefusedError"
-    assert _in_netns(isp.router, lambda: connect(HOME6)) == "ConnectionRefusedError"
-    assert _in_netns(isp.home, lambda: connect(HOME)) == "ConnectionRefusedError"
+    assert in_netns(isp.router, lambda: connect(HOME)) == "ConnectionRefusedError"
+    assert in_netns(isp.router, lambda: connect(HOME6)) == "ConnectionRefusedError"
+    assert in_netns(isp.home, lambda: connect(HOME)) == "ConnectionRefusedError"
 
 
 def test_a_lan_address_is_reachable_from_the_lan_and_warned_about(isp: Isp, daemon: Daemon, tmp_path: Path) -> None:
