@@ -57,20 +57,26 @@ def daemon(
     *,
     interval: float,
     timeout: float,
-    dns: Iterable[str] = (),
+    dns_names: Iterable[str] = (),
     commit_interval: float = 0.5,
     mode: str | None = "unprivileged",
     **tables: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The configuration document of a daemon a test starts: ``anchors`` probed every ``interval`` s (``mode``
-    None: netwatch's default), the DNS names ``dns``, the store at ``store``. ``tables`` adds tables, or keys to
-    these ones (``probe={"name": "home"}``, ``targets={"gateway": ""}``)."""
+    None: netwatch's default), the names ``dns_names`` resolved, the store at ``store``. ``tables`` adds tables,
+    or keys to these ones (``probe={"name": "home"}``, ``targets={"gateway": ""}``, ``dns={"servers": [...]}``)."""
     document: dict[str, dict[str, Any]] = {
         "probe": {"interval": interval, "timeout": timeout, "mode": mode},
         "targets": {"anchors": list(anchors)},
-        "dns": {"names": list(dns)},
+        "dns": {"names": list(dns_names)},
         "store": {"path": str(store), "commit_interval": commit_interval},
     }
+    return merged(document, tables)
+
+
+def merged(document: Mapping[str, Mapping[str, Any]], tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``document`` with ``tables`` added; a table both have gets the keys of both (``tables``' win)."""
+    out = {name: dict(table) for name, table in document.items()}
     for name, table in tables.items():
-        document[name] = {**document.get(name, {}), **table}
-    return document
+        out[name] = {**out.get(name, {}), **table}
+    return out

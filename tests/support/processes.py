@@ -51,7 +51,7 @@ def stop(proc: subprocess.Popen[Any], timeout: float = 5.0) -> int:
 def wait_for(
     what: str,
     check: Callable[[], T | None],
-    timeout: float,
+    timeout: float = 10.0,
     *,
     proc: subprocess.Popen[Any] | None = None,
     log: Path | Callable[[], str] | None = None,

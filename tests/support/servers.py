@@ -9,8 +9,8 @@ A server can also run inside a network namespace of the simulated ISP (`netns="n
 netns_isp.py), where the daemon in `home` reaches it through the simulated line: the helpers then make their HTTP
 requests from a thread that has joined that namespace (setns is per thread), so the host's network is untouched.
 
-Without the binary `ServerUnavailable` is raised; the fixtures in conftest.py turn it into a skip (a failure
-under CI). Run by hand: `python -m tests.support.servers` starts both and prints their URLs.
+Without the binary `ServerUnavailable` is raised; the fixtures in tests/integration/conftest.py turn it into a
+skip (a failure under CI). Run by hand: `python -m tests.support.servers` starts both and prints their URLs.
 """
 
 from __future__ import annotations
