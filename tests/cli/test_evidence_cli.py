@@ -14,7 +14,7 @@ import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode
-from netwatch.core.model import Hop, Kind, Round, Sample, StoredTrace, Trace
+from netwatch.core.model import Hop, Kind, StoredTrace, Trace
 from tests.support import incidents
 from tests.support.cli import invoke, isolate
 from tests.support.instants import ts
@@ -198,7 +198,7 @@ def test_status_shows_the_seal_and_a_clock_not_synchronised_yet(state: Path) -> 
     with Store.open(state) as store:  # a run that started before NTP set the clock, still running
         store.begin_session(T0 + 3600, boot_id="b", offset=5.0, provisional=True)
         for i in range(12):
-            store.add_round(Round(T0 + 3600 + i, (Sample(GW, 0.4), Sample(A1, 9.5))))
+            store.add_round(LINE.answers(T0 + 3600 + i, 0.4, 9.5))
         store.commit()
         _, out, _ = invoke("status")
         store.end_session(T0 + 3611)

@@ -12,7 +12,7 @@ import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode
-from netwatch.core.model import Cause, Round, Sample
+from netwatch.core.model import Cause
 from tests.support.cli import invoke, isolate
 from tests.support.configs import office_hours
 from tests.support.incidents import outage
@@ -22,6 +22,7 @@ from tests.support.stores import record
 from tests.support.targets import A1, GW
 
 T0 = ts("2026-11-03T09:00")  # Tuesday 3 November 2026, 09:00 GMT (London = UTC)
+LINE = Line.of(GW, A1)  # the gateway answering in 0.4 ms, the anchor in 9
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def refused(*args: str) -> str:
 def outage_store(path: Path) -> None:
     """An ISP outage 09:10-09:40 on 3 November and a local one 10:00-10:05 (the owner's router)."""
     outages = [outage(T0 + 600, T0 + 2400, rounds=1800), outage(T0 + 3600, T0 + 3900, Cause.LOCAL, rounds=300)]
-    record(path, T0, T0 + 7200, [Line.of(GW, A1).answers(T0, 0.4, 9.0)], outages)
+    record(path, T0, T0 + 7200, [LINE.answers(T0, 0.4, 9.0)], outages)
 
 
 def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store_path: Path) -> None:
@@ -117,13 +118,13 @@ def test_a_ticket_recorded_while_the_daemon_writes_keeps_one_chain(store_path: P
     with Store.open(store_path) as daemon:
         daemon.begin_session(T0)
         for i in range(20):
-            daemon.add_round(Round(T0 + i, (Sample(GW, 0.4), Sample(A1, 9.0))))
+            daemon.add_round(LINE.answers(T0 + i, 0.4, 9.0))
             if i == 9:
                 daemon.commit()
                 assert invoke("ticket", "open", "--reported", "2026-11-03 09:00", "--ref", "R-1")[0] == 0
         daemon.commit()
         assert invoke("ticket", "close", "R-1", "--fixed", "2026-11-03 09:00:30")[0] == 0
-        daemon.add_round(Round(T0 + 20, (Sample(GW, 0.4), Sample(A1, 9.0))))
+        daemon.add_round(LINE.answers(T0 + 20, 0.4, 9.0))
         daemon.commit()
     code, out, _ = invoke("verify")
     assert code == 0, out
