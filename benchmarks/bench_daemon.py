@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp, missing_requirements
+from tests.support.netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp, missing_requirements
 
 TICK = os.sysconf("SC_CLK_TCK")
 

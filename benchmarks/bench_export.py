@@ -33,7 +33,7 @@ from netwatch.app.daemon.export import Exporter, StoreLedger
 from netwatch.app.influx import backfill
 from netwatch.core.model import Role, Round, Sample, Target
 from netwatch.core.schedule import BusinessHours
-from tests.integration.servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
+from tests.support.servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
 
 TARGETS = (
     Target(Role.GATEWAY, "192.168.1.1"),

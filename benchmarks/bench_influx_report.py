@@ -28,7 +28,7 @@ from netwatch import config
 from netwatch.adapters.influx.points import Points
 from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Period, Role, Round, Sample, Target
 from netwatch.core.schedule import BusinessHours
-from tests.integration.servers import InfluxDB1, ServerError, ServerUnavailable
+from tests.support.servers import InfluxDB1, ServerError, ServerUnavailable
 
 PROBE = "site-a"
 DB = "bench"

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netwatch.adapters.store import Store
 from netwatch.core.model import Cause, Kind
-from tests.integration.netns_isp import ANCHOR6, ANCHORS, Isp, missing_requirements
+from tests.support.netns_isp import ANCHOR6, ANCHORS, Isp, missing_requirements
 
 TICK = os.sysconf("SC_CLK_TCK")
 CAUSES = {"lan": Cause.LOCAL, "access": Cause.ISP, "core": Cause.UPSTREAM, "dns": Cause.DNS}

@@ -1,12 +1,16 @@
-"""Fixtures shared by every test directory (the integration ones have more in integration/conftest.py)."""
+"""Fixtures shared by every test directory (the integration ones have more in integration/conftest.py), built
+from tests/support."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from netwatch.adapters.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +30,20 @@ def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     sock.bind(path)
     yield sock, path
     sock.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A new store, open read-write, at ``store.path`` in the test's temporary directory."""
+    with Store.open(tmp_path / "netwatch.db") as s:
+        yield s
+
+
+@pytest.fixture
+def netwatch_logger() -> Iterator[None]:
+    """The CLI's logs.setup() takes over the "netwatch" logger (a handler on CliRunner's stderr, no propagation):
+    give it back afterwards, for caplog in later tests. Modules whose tests run the CLI in process use it."""
+    logger = logging.getLogger("netwatch")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved

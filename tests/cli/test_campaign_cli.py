@@ -9,7 +9,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,34 +18,29 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.cli import ExitCode, main
-from netwatch.config import loading
+from netwatch.cli import ExitCode
 from netwatch.core.calendar import local_date
 from netwatch.core.campaign import DISCLAIMER, planner, progress
-from netwatch.core.model import Schedule, Slot, SpeedResult
-
-SERVER = Path(__file__).parents[1] / "integration" / "speed_http_server.py"
+from netwatch.core.model import Schedule, Slot
+from tests.support.cli import invoke, isolate
+from tests.support.processes import stop, wait_line
+from tests.support.scripts import SPEED_HTTP_SERVER
+from tests.support.sockets import free_port
+from tests.support.speeds import measured
 
 
 @pytest.fixture
 def speed_server() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, str(SERVER), "--listen", "127.0.0.1", "--port", str(port)], stdout=subprocess.PIPE, text=True
-    )
+    port = free_port()
+    argv = [sys.executable, str(SPEED_HTTP_SERVER), "--listen", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        wait_line(proc, "ready")
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop(proc, timeout=10)
 
 
 def noon_zone(now: float) -> str:
@@ -58,9 +52,7 @@ def noon_zone(now: float) -> str:
 
 @pytest.fixture
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed_server: str) -> tuple[Path, Path, str]:
-    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
-    monkeypatch.delenv("NETWATCH_CONFIG", raising=False)
-    monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
+    isolate(monkeypatch, tmp_path, home=False)
     zone = noon_zone(time.time())
     store = tmp_path / "netwatch.db"
     cfg = tmp_path / "netwatch.toml"
@@ -92,11 +84,6 @@ request_bytes = 2000000
     return cfg, store, zone
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 def almost_done(store_path: Path, zone_name: str, now: float) -> int:
     """A campaign in the store whose 29 first slots were measured (download 95, upload 20 Mbit/s) and whose last
     is due now: days 4 and 2 days ago and today, today's slots in the hours before now."""
@@ -118,9 +105,7 @@ def almost_done(store_path: Path, zone_name: str, now: float) -> int:
         campaign = store.campaign(made)
         assert campaign is not None
         for slot in campaign.slots[:29]:
-            result = SpeedResult(
-                at=slot.planned, backend="http", tool="netwatch-http", download_mbps=95.0, upload_mbps=20.0, ok=True
-            )
+            result = measured(slot.planned, 95.0, 20.0, backend="http", tool="netwatch-http")
             store.campaign_attempts(slot.id, [result], done=True)
     return made
 

@@ -5,60 +5,45 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.cli import ExitCode, main
-from netwatch.config import loading
-from netwatch.core.model import Cause, Channel, Incident, Kind, Role, Round, Sample, Target, Ticket
-
-GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
-WEEK = "".join(f'{day} = "09:00-17:30"\n' for day in ("mon", "tue", "wed", "thu", "fri"))
-
-
-def at(text: str, zone: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).timestamp()
+from netwatch.cli import ExitCode
+from netwatch.core.model import Channel, Ticket
+from tests.support.cli import invoke, isolate
+from tests.support.configs import office_hours
+from tests.support.incidents import outage
+from tests.support.instants import local, ts
+from tests.support.rounds import Line
+from tests.support.stores import record
+from tests.support.targets import A1, GW
 
 
 def setup(tmp: Path, monkeypatch: pytest.MonkeyPatch, zone: str, extra: str) -> Path:
     """Down from Monday 2 November 2026 08:10 to Saturday 7 November 08:00 (local), reported Monday 09:00 by
     phone, repaired (says the ticket) Saturday 08:01; an engineer appointment on Wednesday 4 November was missed."""
-    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp / "absent.toml")
-    monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp / "state"))
-    monkeypatch.setenv("HOME", str(tmp))
-    monkeypatch.chdir(tmp)
     cfg = tmp / "netwatch.toml"
-    cfg.write_text(f'{extra}\n[business_hours]\ntimezone = "{zone}"\n[business_hours.week]\n{WEEK}', encoding="utf-8")
-    monkeypatch.setenv("NETWATCH_CONFIG", str(cfg))
-    store = tmp / "state" / "netwatch.db"
-    store.parent.mkdir()
-    start, end = at("2026-11-02 08:10", zone), at("2026-11-07 08:00", zone)
-    with Store.open(store) as s:
-        s.begin_session(at("2026-11-02 08:00", zone))
-        s.add_round(Round(at("2026-11-02 08:00", zone), (Sample(GW, 0.4), Sample(A1, 9.0))))
-        s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, start, end, 1000, ((Cause.ISP, 1000),)))
-        s.commit()
-        ticket = Ticket(
-            "CASE-1",
-            at("2026-11-02 09:00", zone),
-            Channel.PHONE,
-            "",
-            at("2026-11-07 08:01", zone),
-            (at("2026-11-04 08:00", zone),),
-        )
-        s.save_ticket(ticket, at("2026-11-02 09:01", zone))
-        s.end_session(at("2026-11-09 08:00", zone))
-    return store
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    cfg.write_text(f"{extra}\n{office_hours(zone)}", encoding="utf-8")
+    state = isolate(monkeypatch, tmp, cfg=cfg, chdir=True)
+    begun = ts("2026-11-02 08:00", zone)
+    ticket = Ticket(
+        "CASE-1",
+        ts("2026-11-02 09:00", zone),
+        Channel.PHONE,
+        "",
+        ts("2026-11-07 08:01", zone),
+        (ts("2026-11-04 08:00", zone),),
+    )
+    return record(
+        state / "netwatch.db",
+        begun,
+        ts("2026-11-09 08:00", zone),
+        [Line.of(GW, A1).answers(begun, 0.4, 9.0)],
+        [outage(ts("2026-11-02 08:10", zone), ts("2026-11-07 08:00", zone), rounds=1000)],
+        [(ticket, ts("2026-11-02 09:01", zone))],
+    )
 
 
 def report_json() -> dict[str, object]:
@@ -150,7 +135,7 @@ def test_two_tickets_for_one_outage_are_two_bullets_and_each_day_is_paid_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = setup(tmp_path, monkeypatch, "Europe/London", '[claims]\nrules = "uk-ofcom"')
-    chased = at("2026-11-03 10:00", "Europe/London")  # the owner chased it on Tuesday under a new reference
+    chased = local("2026-11-03 10:00")  # the owner chased it on Tuesday under a new reference
     with Store.open(store) as s:
         s.save_ticket(Ticket("CASE-2", chased, Channel.WEB), chased + 60)
     claims = report_json()
@@ -174,23 +159,16 @@ def test_a_ticket_closed_too_early_still_counts_in_the_next_month(
     # Reported Mon 18 Mar 2024 10:00 (working days Tue 19, Wed 20: paid from Thu 21); the owner closed it on 30
     # March, but the line was measured down until Wed 3 Apr 12:00. March pays 21-31 Mar (11 days at £9.33, the
     # rate when it was reported), April pays 1-3 Apr (3 days): 14 in all, as one report of both months says.
-    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
-    monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "netwatch.toml"
-    cfg.write_text(
-        f'[claims]\nrules = "uk-ofcom"\n[business_hours]\ntimezone = "Europe/London"\n[business_hours.week]\n{WEEK}'
+    cfg.write_text(f'[claims]\nrules = "uk-ofcom"\n{office_hours()}')
+    state = isolate(monkeypatch, tmp_path, cfg=cfg, home=False, chdir=True)
+    record(
+        state / "netwatch.db",
+        local("2024-03-01 00:00"),
+        local("2024-04-30 00:00"),
+        incidents=[outage(local("2024-03-18 09:00"), local("2024-04-03 12:00"))],
+        tickets=[(Ticket("EARLY-FIX", local("2024-03-18 10:00"), fixed=local("2024-03-30 12:00")), 0.0)],
     )
-    monkeypatch.setenv("NETWATCH_CONFIG", str(cfg))
-    store = tmp_path / "state" / "netwatch.db"
-    store.parent.mkdir()
-    zone = "Europe/London"
-    with Store.open(store) as s:
-        s.begin_session(at("2024-03-01 00:00", zone))
-        s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, at("2024-03-18 09:00", zone), at("2024-04-03 12:00", zone)))
-        s.commit()
-        s.save_ticket(Ticket("EARLY-FIX", at("2024-03-18 10:00", zone), fixed=at("2024-03-30 12:00", zone)), 0.0)
-        s.end_session(at("2024-04-30 00:00", zone))
 
     def days(since: str, until: str) -> int:
         code, out, err = invoke("report", "--since", since, "--until", until, "--format", "json")

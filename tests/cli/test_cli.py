@@ -10,33 +10,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from netwatch import config
 from netwatch.adapters.store.sqlite import Store
-from netwatch.cli import ExitCode, main
-from netwatch.config import loading
-from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.cli import ExitCode
+from netwatch.core.model import Cause, Role
+from tests.support import incidents, stores
+from tests.support.cli import invoke, isolate
+from tests.support.instants import ts
+from tests.support.rounds import Line
+from tests.support.targets import DOC_A1, DOC_GW, DOC_ISP
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An isolated environment: state in tmp_path, no system-wide config file."""
-    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
-    values = {"NETWATCH_STATE_DIR": str(tmp_path / "state"), "HOME": str(tmp_path)}
-    monkeypatch.delenv("NETWATCH_CONFIG", raising=False)
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def ts(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+    state = isolate(monkeypatch, tmp_path)
+    return {"NETWATCH_STATE_DIR": str(state), "HOME": str(tmp_path)}
 
 
 def test_check_config_lists_every_problem_with_key_and_fix(env: dict[str, str], tmp_path: Path) -> None:
@@ -88,33 +78,12 @@ def test_missing_store_is_one_line_and_exit_4(env: dict[str, str]) -> None:
 
 
 def _recorded_day(path: Path) -> None:
-    gateway, isp, anchor = (
-        Target(Role.GATEWAY, "198.18.1.1"),
-        Target(Role.ISP, "198.18.2.1"),
-        Target(Role.ANCHOR, "192.0.2.1"),
-    )
+    """Monday 23 November 2026 08:00-10:00 UTC, a round a minute; the ISP hop and the anchor silent 09:00-09:10."""
+    line = Line.of(DOC_GW, DOC_ISP, DOC_A1, rtts={Role.GATEWAY: 0.5, Role.ISP: 5.0, Role.ANCHOR: 9.0})
     start = ts("2026-11-23T08:00:00")
-    with Store.open(path) as store:
-        store.begin_session(start)
-        for i in range(0, 3600 * 2, 60):
-            up = not (3600 <= i < 3600 + 600)
-            store.add_round(
-                Round(
-                    start + i,
-                    (Sample(gateway, 0.5), Sample(isp, 5.0 if up else None), Sample(anchor, 9.0 if up else None)),
-                )
-            )
-        outage = Incident(
-            Kind.OUTAGE,
-            Cause.ISP,
-            start + 3600,
-            start + 4200,
-            rounds=10,
-            cause_rounds=((Cause.ISP, 10),),
-            detail="gateway answered 10/10; ISP hop 0/10",
-        )
-        store.save_incident(outage)
-        store.end_session(start + 7200)
+    rounds = [line.round(start + i, Cause.ISP if 3600 <= i < 3600 + 600 else None) for i in range(0, 3600 * 2, 60)]
+    outage = incidents.outage(start + 3600, start + 4200, rounds=10, detail="gateway answered 10/10; ISP hop 0/10")
+    stores.record(path, start, start + 7200, rounds, [outage])
 
 
 def test_report_json_follows_the_contract(env: dict[str, str], tmp_path: Path) -> None:

@@ -8,34 +8,31 @@ import io
 import json
 import sqlite3
 import zipfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.cli import ExitCode, main
-from netwatch.config import loading
-from netwatch.core.model import Cause, Hop, Incident, Kind, Role, Round, Sample, StoredTrace, Target, Trace
+from netwatch.cli import ExitCode
+from netwatch.core.model import Hop, Kind, StoredTrace, Trace
+from tests.support import incidents
+from tests.support.cli import invoke, isolate
+from tests.support.instants import ts
+from tests.support.rounds import Line
+from tests.support.targets import A1, GW
 
-T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # a Tuesday, 09:00 UTC = 09:00 in London
-GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
+T0 = ts("2026-11-03T09:00")  # a Tuesday, 09:00 UTC = 09:00 in London
+LINE = Line.of(GW, A1)
 
 
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
-    monkeypatch.delenv("NETWATCH_CONFIG", raising=False)
-    monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
-    store = tmp_path / "state" / "netwatch.db"
-    outage = Incident(Kind.OUTAGE, Cause.ISP, T0 + 60, None, 3, ((Cause.ISP, 3),), "gateway 3/3, ISP hop 0/3")
+    store = isolate(monkeypatch, tmp_path, chdir=True) / "netwatch.db"
+    outage = incidents.outage(T0 + 60, rounds=3, detail="gateway 3/3, ISP hop 0/3")
     with Store.open(store) as s:
         s.begin_session(T0)
         for i in range(180):
-            s.add_round(Round(T0 + i, (Sample(GW, 0.4), Sample(A1, None if 60 <= i < 120 else 9.5))))
+            s.add_round(LINE.answers(T0 + i, 0.4, None if 60 <= i < 120 else 9.5))
             if i == 62:
                 s.save_incident(outage)
                 hops = (Hop(1, "192.168.1.1", 0.4), Hop(2, None, None))
@@ -48,11 +45,6 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 s.commit()
         s.end_session(T0 + 179)
     return store
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_verify_says_intact_and_names_the_newest_seal(state: Path) -> None:
@@ -206,7 +198,7 @@ def test_status_shows_the_seal_and_a_clock_not_synchronised_yet(state: Path) -> 
     with Store.open(state) as store:  # a run that started before NTP set the clock, still running
         store.begin_session(T0 + 3600, boot_id="b", offset=5.0, provisional=True)
         for i in range(12):
-            store.add_round(Round(T0 + 3600 + i, (Sample(GW, 0.4), Sample(A1, 9.5))))
+            store.add_round(LINE.answers(T0 + 3600 + i, 0.4, 9.5))
         store.commit()
         _, out, _ = invoke("status")
         store.end_session(T0 + 3611)

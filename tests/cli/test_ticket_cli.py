@@ -6,37 +6,30 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.cli import ExitCode, main
-from netwatch.config import loading
-from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.cli import ExitCode
+from netwatch.core.model import Cause
+from tests.support.cli import invoke, isolate
+from tests.support.configs import office_hours
+from tests.support.incidents import outage
+from tests.support.instants import ts
+from tests.support.rounds import Line
+from tests.support.stores import record
+from tests.support.targets import A1, GW
 
-T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # Tuesday 3 November 2026, 09:00 GMT (London = UTC)
-GW, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1")
+T0 = ts("2026-11-03T09:00")  # Tuesday 3 November 2026, 09:00 GMT (London = UTC)
+LINE = Line.of(GW, A1)  # the gateway answering in 0.4 ms, the anchor in 9
 
 
 @pytest.fixture
 def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(loading, "DEFAULT_PATH", tmp_path / "absent.toml")
     cfg = tmp_path / "netwatch.toml"
-    week = "".join(f'{day} = "09:00-17:30"\n' for day in ("mon", "tue", "wed", "thu", "fri"))
-    cfg.write_text(f'[business_hours]\ntimezone = "Europe/London"\n[business_hours.week]\n{week}', encoding="utf-8")
-    monkeypatch.setenv("NETWATCH_CONFIG", str(cfg))
-    monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "state" / "netwatch.db"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    cfg.write_text(office_hours(), encoding="utf-8")
+    return isolate(monkeypatch, tmp_path, cfg=cfg, chdir=True) / "netwatch.db"
 
 
 def refused(*args: str) -> str:
@@ -47,14 +40,8 @@ def refused(*args: str) -> str:
 
 def outage_store(path: Path) -> None:
     """An ISP outage 09:10-09:40 on 3 November and a local one 10:00-10:05 (the owner's router)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with Store.open(path) as s:
-        s.begin_session(T0)
-        s.add_round(Round(T0, (Sample(GW, 0.4), Sample(A1, 9.0))))
-        s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 600, T0 + 2400, 1800, ((Cause.ISP, 1800),)))
-        s.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, T0 + 3600, T0 + 3900, 300, ((Cause.LOCAL, 300),)))
-        s.commit()
-        s.end_session(T0 + 7200)
+    outages = [outage(T0 + 600, T0 + 2400, rounds=1800), outage(T0 + 3600, T0 + 3900, Cause.LOCAL, rounds=300)]
+    record(path, T0, T0 + 7200, [LINE.answers(T0, 0.4, 9.0)], outages)
 
 
 def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store_path: Path) -> None:
@@ -131,13 +118,13 @@ def test_a_ticket_recorded_while_the_daemon_writes_keeps_one_chain(store_path: P
     with Store.open(store_path) as daemon:
         daemon.begin_session(T0)
         for i in range(20):
-            daemon.add_round(Round(T0 + i, (Sample(GW, 0.4), Sample(A1, 9.0))))
+            daemon.add_round(LINE.answers(T0 + i, 0.4, 9.0))
             if i == 9:
                 daemon.commit()
                 assert invoke("ticket", "open", "--reported", "2026-11-03 09:00", "--ref", "R-1")[0] == 0
         daemon.commit()
         assert invoke("ticket", "close", "R-1", "--fixed", "2026-11-03 09:00:30")[0] == 0
-        daemon.add_round(Round(T0 + 20, (Sample(GW, 0.4), Sample(A1, 9.0))))
+        daemon.add_round(LINE.answers(T0 + 20, 0.4, 9.0))
         daemon.commit()
     code, out, _ = invoke("verify")
     assert code == 0, out

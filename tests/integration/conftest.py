@@ -1,27 +1,37 @@
-"""Fixtures for integration tests that need the simulated ISP (see netns_isp.py).
+"""Fixtures for integration tests that need the simulated ISP (see tests/support/netns_isp.py), real servers or
+speed test servers inside it.
 
 ``isp`` builds one simulated ISP per test module and removes it afterwards; ``net`` is the same object for one
 test, with every fault undone after it (use it whenever a test cuts, slows or breaks something). Without root or
 network namespaces the tests are skipped with the reason, except under CI (``$CI`` set), where that is a failure:
 CI has them, so a skip there would hide a broken harness.
 
-``influxdb1`` and ``victoria`` are real servers on loopback (see servers.py), one per test module, started from
-the Debian packages' binaries with everything in a temporary directory; without the binary the tests are skipped
-(a failure under CI), like the netns tests.
+``influxdb1`` and ``victoria`` are real servers on loopback (see tests/support/servers.py), one per test module,
+started from the Debian packages' binaries with everything in a temporary directory; without the binary the tests
+are skipped (a failure under CI), like the netns tests.
+
+``http_server`` and ``iperf_server`` are speed test servers inside `internet` (tests/support/speed.py says where),
+one per test module that asks for them.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from tests.support import unavailable
-
-from .netns_isp import REASON, Isp, NetnsUnavailable, missing_requirements
-from .servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
+from tests.support.netns_isp import REASON, Isp, NetnsUnavailable, missing_requirements
+from tests.support.processes import stop, wait_line
+from tests.support.scripts import SPEED_HTTP_SERVER
+from tests.support.servers import InfluxDB1, ServerUnavailable, VictoriaMetrics
+from tests.support.skipping import unavailable
+from tests.support.speed import HTTP, HTTP_HOST, IPERF_HOST, IPERF_PORTS
 
 
 def _unavailable(detail: str) -> None:
@@ -54,10 +64,6 @@ def net(isp: Isp) -> Iterator[Isp]:
         isp.reset()
 
 
-def _server_unavailable(err: ServerUnavailable) -> None:
-    unavailable(str(err))
-
-
 S = TypeVar("S", InfluxDB1, VictoriaMetrics)
 
 
@@ -66,7 +72,7 @@ def _running(kind: type[S], directory: Path) -> Iterator[S]:
     try:
         server = kind(directory)
     except ServerUnavailable as err:
-        _server_unavailable(err)
+        unavailable(str(err))
     try:
         server.start()
         yield server
@@ -85,3 +91,44 @@ def influxdb1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB1]:
 def victoria(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VictoriaMetrics]:
     """A running victoria-metrics on 127.0.0.1 (InfluxDB write APIs): `.url`, `.export(match)`, `.stop()`/`.start()`."""
     yield from _running(VictoriaMetrics, tmp_path_factory.mktemp("victoria"))
+
+
+@pytest.fixture(scope="module")
+def http_server(isp: Isp) -> Iterator[str]:
+    """tests/support/scripts/speed_http_server.py listening on HTTP_HOST in `internet`; its base URL."""
+    isp.add_host(HTTP_HOST)
+    proc = isp.popen(
+        "internet",
+        sys.executable,
+        str(SPEED_HTTP_SERVER),
+        "--listen",
+        HTTP_HOST,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_line(proc, "ready")
+        yield HTTP
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def iperf_server(isp: Isp) -> Iterator[str]:
+    """Two long-running iperf3 servers on IPERF_HOST in `internet`: port 5201 for measurements, 5202 for the
+    cancel test; the host."""
+    if shutil.which("iperf3") is None:
+        unavailable("iperf3 is not installed (apt-get install iperf3)")
+    isp.add_host(IPERF_HOST)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [isp.popen("internet", "iperf3", "-s", "-B", IPERF_HOST, "-p", str(p), **quiet) for p in IPERF_PORTS]
+    try:
+        deadline = time.monotonic() + 10
+        while not all(f"{IPERF_HOST}:{p}" in isp.run("internet", "ss", "-Htln").stdout for p in IPERF_PORTS):
+            assert time.monotonic() < deadline, "iperf3 servers did not start listening"
+            time.sleep(0.05)
+        yield IPERF_HOST
+    finally:
+        for proc in procs:
+            stop(proc)

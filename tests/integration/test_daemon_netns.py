@@ -7,106 +7,33 @@ crash test runs a second daemon of its own.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Incident, Kind, Role, StoredTrace
-
-from .netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp
+from tests.support import configs
+from tests.support.netns_daemon import (
+    CONFIRM,
+    INTERVAL,
+    SLACK,
+    TIMEOUT,
+    Daemon,
+    module_config,
+    start_daemon,
+    wait_for,
+)
+from tests.support.netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp
 
 pytestmark = pytest.mark.netns
-
-INTERVAL = 0.2
-TIMEOUT = 0.15
-CONFIRM = 3
-# A round starts at most one interval after an instant; a reply in flight at a cut was sent at most TIMEOUT
-# before it. Scheduling on a busy 2-core machine adds a little.
-SLACK = INTERVAL + TIMEOUT + 0.1
-T = TypeVar("T")
-
-
-def write_config(path: Path, store: Path, commit_interval: float, extra: str = "") -> Path:
-    anchors = ", ".join(f'"{a}"' for a in (*ANCHORS, ANCHOR6))
-    path.write_text(
-        f"""
-[probe]
-interval = {INTERVAL}
-timeout = {TIMEOUT}
-mode = "unprivileged"
-
-[targets]
-gateway = "auto"
-isp = "auto"
-anchors = [{anchors}]
-
-[dns]
-names = ["example.test"]
-
-[detect]
-confirm = {CONFIRM}
-window = 30
-loss_percent = 5.0
-
-[store]
-path = "{store}"
-commit_interval = {commit_interval}
-{extra}"""
-    )
-    return path
-
-
-@dataclass
-class Daemon:
-    proc: subprocess.Popen[bytes]
-    store: Path
-    log: Path
-
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def start_daemon(
-    isp: Isp, tmp: Path, name: str, commit_interval: float, extra: str = "", store: Path | None = None
-) -> Daemon:
-    """The daemon in home, with ``extra`` TOML tables appended to its configuration; its store is ``store`` or
-    NAME.db in ``tmp``."""
-    store = store or tmp / f"{name}.db"
-    cfg = write_config(tmp / f"{name}.toml", store, commit_interval, extra)
-    log = tmp / f"{name}.log"
-    with log.open("ab") as err:
-        # As under systemd: $JOURNAL_STREAM names the device and inode of the daemon's stderr.
-        st = os.fstat(err.fileno())
-        env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp), "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
-        proc = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=err)
-    return Daemon(proc, store, log)
-
-
-def wait_for(what: str, check: Callable[[], T | None], timeout: float, daemon: Daemon) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if daemon.proc.poll() is not None:
-            pytest.fail(f"the daemon exited ({daemon.proc.returncode}) while waiting for {what}:\n{daemon.logs()}")
-        try:
-            value = check()
-        except Exception:
-            value = None  # the store may not exist yet
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}; daemon log:\n{daemon.logs()}")
 
 
 def incidents_since(daemon: Daemon, since: float) -> list[Incident]:
@@ -306,7 +233,7 @@ def test_kill_9_during_an_outage_then_restart_keeps_the_data_consistent(
 
 
 def test_probe_prints_one_round_as_a_table(daemon: Daemon, net: Isp, tmp_path: Path) -> None:
-    cfg = write_config(tmp_path / "probe.toml", tmp_path / "unused.db", commit_interval=1.0)
+    cfg = configs.write(tmp_path / "probe.toml", module_config(tmp_path / "unused.db", commit_interval=1.0))
     # The daemon's state directory: probe reads the ISP hop it remembered (discovery is impossible during a cut).
     state = daemon.store.parent
     hint = (state / "isp-hop").read_text()
@@ -332,9 +259,9 @@ def test_run_without_icmp_permission_names_both_fixes(net: Isp) -> None:
     shared = Path(tempfile.mkdtemp(prefix="netwatch-perm-"))
     try:
         shared.chmod(0o755)
-        cfg = write_config(shared / "c.toml", shared / "state" / "netwatch.db", commit_interval=1.0)
+        auto = module_config(shared / "state" / "netwatch.db", commit_interval=1.0, probe={"mode": "auto"})
+        cfg = configs.write(shared / "c.toml", auto)
         cfg.chmod(0o644)
-        cfg.write_text(cfg.read_text().replace('mode = "unprivileged"', 'mode = "auto"'))
         net.run("home", "sysctl", "-qw", "net.ipv4.ping_group_range=1 0")
         drop = ("setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw")  # root, but without CAP_NET_RAW
         environment = ("env", f"NETWATCH_STATE_DIR={shared / 'state'}", "PYTHONDONTWRITEBYTECODE=1")

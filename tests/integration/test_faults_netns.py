@@ -20,10 +20,9 @@ import pytest
 
 from netwatch.adapters.store import Store
 from netwatch.core.model import Kind
-
-from .netns_isp import Isp
-from .test_daemon_netns import INTERVAL, SLACK, TIMEOUT, Daemon, start_daemon, wait_for
-from .test_store_crash import fill, tmpfs
+from tests.support.disk import fill, tmpfs
+from tests.support.netns_daemon import INTERVAL, SLACK, TIMEOUT, Daemon, start_daemon, wait_for
+from tests.support.netns_isp import Isp
 
 pytestmark = pytest.mark.netns
 

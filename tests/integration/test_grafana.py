@@ -1,15 +1,15 @@
 """The Grafana dashboards against real tools: every InfluxQL query on a real InfluxDB 1.x, and tsc.
 
 A real `influxd` (fixture `influxdb1`) is filled the way netwatch fills it: real Round and Incident objects turned
-into line protocol by
-netwatch.adapters.influx.points, for two probes. Then every InfluxQL query of every dashboard (panel
-targets, annotations, variables), with Grafana's macros rendered as tests/grafana/dashboards.py says, must run
-without error and return data; a few results are checked for their values (loss, outage sums, superseded points,
-speed against plan). Separately, tests/grafana/typecheck.mjs type-checks the dashboards against @grafana/schema
-with tsc (it needs `npm ci` in tests/grafana; ./bootstrap test does it).
+into line protocol by netwatch.adapters.influx.points, for two probes. Then every InfluxQL query of every
+dashboard (panel targets, annotations, variables), with Grafana's macros rendered as
+tests/support/grafana/dashboards.py says, must run without error and return data; a few results are checked for
+their values (loss, outage sums, superseded points, speed against plan). Separately,
+tests/support/grafana/typecheck.mjs type-checks the dashboards against @grafana/schema with tsc (it needs
+`npm ci` in tests/support/grafana; ./bootstrap test does it).
 
-Without influxd, or without node and tests/grafana/node_modules, the tests are skipped with the reason, except
-under CI, where that is a failure.
+Without influxd, or without node and tests/support/grafana/node_modules, the tests are skipped with the reason,
+except under CI, where that is a failure.
 """
 
 from __future__ import annotations
@@ -18,48 +18,39 @@ import math
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
 
 from netwatch.adapters.influx.points import ExportIncident, Points, speed_line
-from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Target
 from netwatch.core.schedule import DAYS, BusinessHours
-from tests.grafana import dashboards as g
-from tests.support import unavailable
-
-from .servers import InfluxDB1
+from tests.support.grafana import dashboards as g
+from tests.support.lines import lines_of
+from tests.support.rounds import Line
+from tests.support.servers import InfluxDB1
+from tests.support.skipping import unavailable
+from tests.support.targets import A1, A2, A3, DNS, GW, ISP
 
 DB = "netwatch"
 ALWAYS_OPEN = BusinessHours.from_config({"timezone": "UTC", "week": dict.fromkeys(DAYS, "00:00-24:00")})
-GATEWAY, ISP_HOP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1")
-CLOUDFLARE, GOOGLE = Target(Role.ANCHOR, "1.1.1.1"), Target(Role.ANCHOR, "8.8.8.8")
-DNS_NAME = Target(Role.DNS, "dns.google")
+HOME = Line.of(GW, ISP, A1, A2, DNS)
+OFFICE = Line.of(Target(Role.GATEWAY, "10.0.0.1"), A3)
 MINUTES = 10  # of home rounds, one a second; the outage is the 6th minute
 OUTAGE_MINUTE = 5
 INFLUXQL = [q for q in g.all_queries() if q.language == "InfluxQL"]
 
 
-def lines_of(points: Points, rounds: Iterable[Round]) -> list[str]:
-    return [text for rnd in rounds for text in points.round_lines(rnd)]
-
-
 def home_round(t0: float, i: int) -> Round:
     """Round i of the home probe: 8.8.8.8 answers every other round; in OUTAGE_MINUTE only the gateway answers."""
     down = i // 60 == OUTAGE_MINUTE
-    samples = (
-        Sample(GATEWAY, 1.0),
-        Sample(ISP_HOP, None if down else 5.0),
-        Sample(CLOUDFLARE, None if down else 10.0 + i % 3),
-        Sample(GOOGLE, None if down or i % 2 else 12.0),
-        Sample(DNS_NAME, None if down else 20.0),
-    )
-    return Round(t0 + i, samples)
+    if down:
+        return HOME.answers(t0 + i, 1.0, None, None, None, None)
+    return HOME.answers(t0 + i, 1.0, 5.0, 10.0 + i % 3, None if i % 2 else 12.0, 20.0)
 
 
 def office_round(t0: float, i: int) -> Round:
-    return Round(t0 + i, (Sample(Target(Role.GATEWAY, "10.0.0.1"), 0.5), Sample(Target(Role.ANCHOR, "9.9.9.9"), 8.0)))
+    return OFFICE.answers(t0 + i, 0.5, 8.0)
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +188,8 @@ def test_dashboards_type_check_against_grafana_schema() -> None:
         unavailable("node is not installed (apt-get install nodejs npm)")
         return
     if not (g.TYPECHECK.parent / "node_modules" / "typescript").is_dir():
-        unavailable("tests/grafana/node_modules is missing (run `npm ci` in tests/grafana, or ./bootstrap test)")
+        where = g.TYPECHECK.parent.relative_to(g.REPO)
+        unavailable(f"{where}/node_modules is missing (run `npm ci` in {where}, or ./bootstrap test)")
         return
     done = subprocess.run([node, str(g.TYPECHECK)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

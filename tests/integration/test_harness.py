@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from .netns_isp import (
+from tests.support.netns_isp import (
     ANCHOR6,
     ANCHORS,
     DNS,

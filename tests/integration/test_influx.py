@@ -7,10 +7,8 @@ itself, with its exporter, runs inside the simulated ISP in test_influx_netns.py
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,28 +20,26 @@ from netwatch.adapters.influx.sinks import Sink, V1Sink, V2Sink, sink_key
 from netwatch.adapters.store import Store
 from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger, start_exporter
 from netwatch.cli import main
-from netwatch.core.model import Cause, ExportState, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, ExportState, Incident, Kind, Round
 from netwatch.core.schedule import BusinessHours
+from tests.support.instants import T0
+from tests.support.lines import lines_of
+from tests.support.processes import wait_for
+from tests.support.rounds import Line
+from tests.support.servers import InfluxDB1, VictoriaMetrics
+from tests.support.targets import A1, A2, A3, A6, GW, ISP
 
-from .servers import InfluxDB1, VictoriaMetrics
+pytestmark = pytest.mark.usefixtures("netwatch_logger")  # the CLI runs in process here
 
-T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
-TARGETS = (
-    Target(Role.GATEWAY, "192.168.1.1"),
-    Target(Role.ISP, "100.64.0.1"),
-    *(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "9.9.9.9", "2606:4700:4700::1111")),
-)
+TARGETS = (GW, ISP, A1, A2, A3, A6)
+LINE = Line.of(*TARGETS)
 HOURS = BusinessHours.from_config({"timezone": "UTC"})
 FAST = Backoff(base=0.05, cap=0.4)
 
 
-def lines_of(points: Points, rounds: Iterable[Round]) -> list[str]:
-    return [text for rnd in rounds for text in points.round_lines(rnd)]
-
-
 def rnd(at: float, i: int) -> Round:
-    down = i % 50 in (10, 11, 12)  # now and then every anchor fails
-    return Round(at, tuple(Sample(t, None if down and t.role is Role.ANCHOR else 1.0 + i % 7) for t in TARGETS))
+    """Round ``i``: every target answering in 1 + i % 7 ms; now and then every anchor fails."""
+    return LINE.round(at, Cause.UPSTREAM if i % 50 in (10, 11, 12) else None, rtt=1.0 + i % 7)
 
 
 def feed(store: Store, n: int, *, start: float = T0, first: int = 0) -> None:
@@ -65,27 +61,9 @@ def exporter(path: Path, sink: Sink, probe: str, state: ExportState, batch_size:
     )
 
 
-def wait_until(what: str, check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     return tmp_path / "netwatch.db"
-
-
-@pytest.fixture(autouse=True)
-def netwatch_logger() -> Iterator[None]:
-    """The CLI's logs.setup() takes over the "netwatch" logger (a handler on CliRunner's stderr, no propagation):
-    give it back afterwards, for caplog in later tests."""
-    logger = logging.getLogger("netwatch")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
 
 
 def v1_sink(server: InfluxDB1, database: str, password: str | None = None) -> V1Sink:
@@ -204,7 +182,7 @@ def run_with_an_outage(server: InfluxDB1 | VictoriaMetrics, sink: Sink, probe: s
             server.start()
         finally:
             producer.join()
-        wait_until("the exporter to catch up", lambda: exp.round_id == 600)
+        wait_for("the exporter to catch up", lambda: exp.round_id == 600, 20.0)
         exp.stop()
         assert not exp.error
         assert exp.failures > 0  # the outage was seen, and survived
@@ -261,7 +239,7 @@ def test_a_permanent_error_stops_the_export_and_status_shows_it(
         feed(store, 5)
         exp = start_exporter(cfg, state, StoreLedger(store, key))
         assert exp is not None
-        wait_until("the export to stop", lambda: not exp.running)
+        wait_for("the export to stop", lambda: not exp.running, 20.0)
         assert exp.error == expected.format(url=influxdb1.url)
         store.end_session(T0 + 5)
     result = CliRunner().invoke(main, ["status", "--config", str(cfg_path)])

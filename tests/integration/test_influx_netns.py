@@ -2,7 +2,7 @@
 to InfluxDB, and when it comes back every round recorded meanwhile arrives, once, without probing ever stalling.
 
 influxd runs inside the `internet` namespace on an address of its own; the daemon runs in `home` (see
-netns_isp.py). Nothing here touches the host's network.
+tests/support/netns_isp.py). Nothing here touches the host's network.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,10 +21,11 @@ import pytest
 from netwatch.adapters.influx.sinks import sink_key
 from netwatch.adapters.store import Store
 from netwatch.config import load
-
-from .conftest import _server_unavailable
-from .netns_isp import ANCHOR6, ANCHORS, Isp
-from .servers import InfluxDB1, ServerUnavailable
+from tests.support import configs
+from tests.support.netns_daemon import start, wait_for
+from tests.support.netns_isp import ANCHOR6, ANCHORS, Isp
+from tests.support.servers import InfluxDB1, ServerUnavailable
+from tests.support.skipping import unavailable
 
 pytestmark = pytest.mark.netns
 
@@ -41,7 +41,7 @@ def remote_influx(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     try:
         server = InfluxDB1(tmp_path_factory.mktemp("remote-influx"), host=INFLUX_ADDR, netns=isp.internet)
     except ServerUnavailable as err:
-        _server_unavailable(err)
+        unavailable(str(err))
     try:
         server.start()
         server.create_database("netwatch")
@@ -51,49 +51,27 @@ def remote_influx(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def write_config(tmp: Path, server: InfluxDB1) -> Path:
-    anchors = ", ".join(f'"{a}"' for a in (*ANCHORS, ANCHOR6))
     secret = tmp / "influx-password"
     secret.write_text(server.password + "\n")
     secret.chmod(0o600)
-    path = tmp / "netwatch.toml"
-    path.write_text(
-        f"""
-[probe]
-name = "{PROBE}"
-interval = {INTERVAL}
-timeout = 0.15
-mode = "unprivileged"
-
-[targets]
-anchors = [{anchors}]
-
-[dns]
-names = ["example.test"]
-
-[store]
-path = "{tmp / "netwatch.db"}"
-commit_interval = 0.5
-
-[influxdb]
-url = "{server.url}"
-api = "v1"
-database = "netwatch"
-username = "{server.username}"
-password_file = "{secret}"
-timeout = {WRITE_TIMEOUT}
-"""
+    influxdb = {
+        "url": server.url,
+        "api": "v1",
+        "database": "netwatch",
+        "username": server.username,
+        "password_file": str(secret),
+        "timeout": WRITE_TIMEOUT,
+    }
+    document = configs.daemon(
+        tmp / "netwatch.db",
+        (*ANCHORS, ANCHOR6),
+        interval=INTERVAL,
+        timeout=0.15,
+        dns_names=["example.test"],
+        probe={"name": PROBE},
+        influxdb=influxdb,
     )
-    return path
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if proc.poll() is not None:
-            pytest.fail(f"the daemon exited ({proc.returncode}) while waiting for {what}:\n{log.read_text()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}; daemon log:\n{log.read_text()}")
-        time.sleep(0.1)
+    return configs.write(tmp / "netwatch.toml", document)
 
 
 def test_the_daemon_backfills_influxdb_after_the_line_comes_back(
@@ -111,22 +89,17 @@ def test_the_daemon_backfills_influxdb_after_the_line_comes_back(
         with Store.open(store_path, readonly=True) as store:
             return [round(r.at * 1000) for r in store.rounds(float("-inf"), until)]
 
-    with log.open("ab") as err:
-        st = os.fstat(err.fileno())
-        env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path), "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
-        proc = net.popen(
-            "home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg_path), env=env, stderr=err
-        )
+    daemon = start(net, cfg_path, store_path, log)
+    proc = daemon.proc
     try:
-        wait_for("the first exported rounds", lambda: len(exported()) >= 5, 30, proc, log)
+        wait_for("the first exported rounds", lambda: len(exported()) >= 5, 30, daemon, every=0.1)
         cut = net.cut("access")
         time.sleep(3.0)
         restored = net.restore("access")
-        wait_for("the backfill", lambda: set(stored(restored + 1)) <= set(exported()), 30, proc, log)
-        stopping = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0, log.read_text()
-        assert time.monotonic() - stopping < 2.0  # the SIGTERM budget, exporter included
+        wait_for("the backfill", lambda: set(stored(restored + 1)) <= set(exported()), 30, daemon, every=0.1)
+        took = daemon.stop()
+        assert proc.returncode == 0, log.read_text()
+        assert took < 2.0  # the SIGTERM budget, exporter included
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -9,10 +9,7 @@ is compared with the report built from A's SQLite store. Coverage from InfluxDB 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +21,22 @@ from netwatch.adapters.influx.sinks import V1Sink
 from netwatch.adapters.store import Store
 from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger
 from netwatch.cli import main
-from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, Incident, Kind, Role, Round, Target
 from netwatch.core.schedule import BusinessHours
+from tests.support.cli import invoke
+from tests.support.instants import ts
+from tests.support.lines import lines_of
+from tests.support.rounds import Line
+from tests.support.servers import InfluxDB1
+from tests.support.targets import GW, ISP
 
-from .servers import InfluxDB1
+pytestmark = pytest.mark.usefixtures("netwatch_logger")  # the CLI runs in process here
 
 DB = "nw_report"
-T0 = datetime(2026, 1, 5, 8, 30, tzinfo=UTC).timestamp()  # a Monday; London is on UTC in January
+T0 = ts("2026-01-05T08:30")  # a Monday; London is on UTC in January
 WEEK = 'mon = "09:00-17:30"\ntue = "09:00-17:30"\n'
 HOURS = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:30", "tue": "09:00-17:30"}})
-GATEWAY, ISP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1")
 DAY = ("--since", "2026-01-05", "--until", "2026-01-05")
-
-
-def lines_of(points: Points, rounds: Iterable[Round]) -> list[str]:
-    return [text for rnd in rounds for text in points.round_lines(rnd)]
 
 
 @dataclass(frozen=True)
@@ -51,20 +49,9 @@ class Down:
 
 
 def rnd(at: float, anchors: tuple[Target, ...], downs: tuple[Down, ...]) -> Round:
+    """The gateway, the ISP hop and ``anchors``, each answering in 5-8 ms, but for the layers a down takes down."""
     cause = next((d.cause for d in downs if d.start <= at < d.end), None)
-    failed = {
-        None: set(),
-        Cause.LOCAL: {Role.GATEWAY, Role.ISP, Role.ANCHOR},
-        Cause.ISP: {Role.ISP, Role.ANCHOR},
-        Cause.UPSTREAM: {Role.ANCHOR},
-    }[cause]
-    return Round(
-        at,
-        tuple(
-            Sample(t, None if t.role in failed else 5.0 + (at + k) % 13 / 4)
-            for k, t in enumerate((GATEWAY, ISP, *anchors))
-        ),
-    )
+    return Line.of(GW, ISP, *anchors).round(at, cause, rtt=lambda k: 5.0 + (at + k) % 13 / 4)
 
 
 class Probe:
@@ -105,15 +92,6 @@ class Probe:
     def close(self) -> None:
         self.exporter.stop()
         self.store.close()
-
-
-@pytest.fixture(autouse=True)
-def netwatch_logger() -> Iterator[None]:
-    """The CLI's logs.setup() takes over the "netwatch" logger: give it back afterwards."""
-    logger = logging.getLogger("netwatch")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
 
 
 @pytest.fixture(scope="module")
@@ -181,20 +159,16 @@ def v1(server: InfluxDB1, database: str = DB, password: str | None = None) -> st
 
 
 def report(*args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(main, ["report", *args, "--format", "json"])
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
+    code, out, err = invoke("report", *args, "--format", "json")
+    assert code == 0, out + err
+    data: dict[str, Any] = json.loads(out)
     return data
 
 
 def fail(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["report", *args, "--format", "json"])
-    assert result.stdout == ""
-    return result.exit_code, result.stderr
-
-
-def iso(at: str) -> float:
-    return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
+    code, out, err = invoke("report", *args, "--format", "json")
+    assert out == ""
+    return code, err
 
 
 def test_the_report_from_influxdb_is_the_report_from_the_store(influxdb1: InfluxDB1, filled: Path) -> None:
@@ -230,8 +204,8 @@ def test_the_report_from_influxdb_is_the_report_from_the_store(influxdb1: Influx
     # Coverage: the same sessions, each edge within the documented minute (here: the last round vs the stop).
     assert len(remote["coverage"]["sessions"]) == len(local["coverage"]["sessions"]) == 2
     for mine, truth in zip(remote["coverage"]["sessions"], local["coverage"]["sessions"], strict=True):
-        assert abs(iso(mine["start"]) - iso(truth["start"])) <= 60
-        assert abs(iso(mine["end"]) - iso(truth["end"])) <= 60
+        assert abs(ts(mine["start"]) - ts(truth["start"])) <= 60
+        assert abs(ts(mine["end"]) - ts(truth["end"])) <= 60
     assert abs(remote["coverage"]["monitored_seconds"] - local["coverage"]["monitored_seconds"]) <= 120
     assert [(g["start"], g["end"]) for g in remote["gaps"][1:2]] == [("2026-01-05T09:29:59Z", "2026-01-05T09:40:00Z")]
 
@@ -323,12 +297,12 @@ def test_coverage_of_a_probe_with_a_long_interval(influxdb1: InfluxDB1, filled: 
     cfg = config_file(filled, "slow", "a.db", v1(influxdb1, database="nw_slow"))
     base = report("--config", str(cfg), *DAY, "--source", "influxdb", "--probe", "slow")
     assert base["method"]["interval"] == 90.0
-    assert [(iso(s["start"]) - T0, iso(s["end"]) - T0) for s in base["coverage"]["sessions"]] == [
+    assert [(ts(s["start"]) - T0, ts(s["end"]) - T0) for s in base["coverage"]["sessions"]] == [
         (0.0, 39 * 90.0),
         (60 * 90.0, 99 * 90.0),
     ]
     fast_report = report("--config", str(cfg), *DAY, "--source", "influxdb", "--probe", "fast")
-    assert [(iso(s["start"]) - T0, iso(s["end"]) - T0) for s in fast_report["coverage"]["sessions"]] == [(0.0, 599.0)]
+    assert [(ts(s["start"]) - T0, ts(s["end"]) - T0) for s in fast_report["coverage"]["sessions"]] == [(0.0, 599.0)]
 
 
 @pytest.mark.parametrize("fmt", ["html", "md", "csv"])

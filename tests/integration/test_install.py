@@ -22,7 +22,7 @@ import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
-from tests.support import unavailable
+from tests.support.skipping import unavailable
 
 REPO = Path(__file__).parents[2]
 UNITS = ("netwatch.service", "netwatch-report.service", "netwatch-report.timer")

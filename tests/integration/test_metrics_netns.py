@@ -14,49 +14,23 @@ import signal
 import socket
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from netwatch import __version__
-
-from .netns_isp import ANCHOR6, ANCHORS, GATEWAY, HOME, HOME6, ISP_EDGE, Isp
-from .servers import _in_netns
-from .test_daemon_netns import CONFIRM, INTERVAL, Daemon, start_daemon, wait_for
+from tests.support.metrics import Samples, on, scrape, value
+from tests.support.netns_daemon import CONFIRM, INTERVAL, Daemon, start_daemon, wait_for
+from tests.support.netns_isp import ANCHOR6, ANCHORS, GATEWAY, HOME, HOME6, ISP_EDGE, Isp, in_netns
 
 pytestmark = pytest.mark.netns
 
 PORT = 9847  # the default of metrics.listen
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 def start(isp: Isp, tmp: Path, name: str, listen: str | None = None) -> Daemon:
-    table = "[metrics]\nenabled = true\n" + (f'listen = "{listen}"\n' if listen else "")
-    return start_daemon(isp, tmp, name, commit_interval=0.5, extra=table)
-
-
-def scrape(netns: str, url: str) -> Samples:
-    def get() -> str:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return str(resp.read().decode())
-
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(_in_netns(netns, get))
-        for s in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float | None:
-    return samples.get((name, frozenset(labels.items())))
-
-
-def on(samples: Samples, name: str, label: str) -> list[str]:
-    """The label values of a 0/1 gauge that are 1 (the state of netwatch_line_state, ...)."""
-    return [dict(k[1])[label] for k, v in samples.items() if k[0] == name and v == 1.0]
+    return start_daemon(isp, tmp, name, commit_interval=0.5, metrics={"enabled": True, "listen": listen})
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +39,14 @@ def daemon(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemo
     wait_for("the metrics endpoint", lambda: metrics(isp, d), 30, d)
     yield d
     if d.proc.poll() is None:
-        sent = time.monotonic()
-        d.proc.send_signal(signal.SIGTERM)
-        assert d.proc.wait(timeout=10) == 0, d.logs()
-        assert time.monotonic() - sent < 2.5, "the endpoint does not hold up a stop"
+        took = d.stop()
+        assert d.proc.returncode == 0, d.logs()
+        assert took < 2.5, "the endpoint does not hold up a stop"
 
 
 def metrics(isp: Isp, daemon: Daemon) -> Samples | None:
     try:
-        return scrape(isp.home, f"http://127.0.0.1:{PORT}/metrics")
+        return scrape(f"http://127.0.0.1:{PORT}/metrics", netns=isp.home, timeout=2)
     except OSError:
         return None  # not listening yet
 
@@ -148,9 +121,9 @@ def test_the_default_address_is_reachable_only_from_the_machine_itself(isp: Isp,
         return "connected"
 
     # Refused, not timed out: the home machine answers the router, but nothing listens on its LAN addresses.
-    assert _in_netns(isp.router, lambda: connect(HOME)) == "ConnectionRefusedError"
-    assert _in_netns(isp.router, lambda: connect(HOME6)) == "ConnectionRefusedError"
-    assert _in_netns(isp.home, lambda: connect(HOME)) == "ConnectionRefusedError"
+    assert in_netns(isp.router, lambda: connect(HOME)) == "ConnectionRefusedError"
+    assert in_netns(isp.router, lambda: connect(HOME6)) == "ConnectionRefusedError"
+    assert in_netns(isp.home, lambda: connect(HOME)) == "ConnectionRefusedError"
 
 
 def test_a_lan_address_is_reachable_from_the_lan_and_warned_about(isp: Isp, daemon: Daemon, tmp_path: Path) -> None:
@@ -160,7 +133,7 @@ def test_a_lan_address_is_reachable_from_the_lan_and_warned_about(isp: Isp, daem
 
         def from_router() -> Samples | None:
             try:
-                return scrape(isp.router, url)
+                return scrape(url, netns=isp.router, timeout=2)
             except OSError:
                 return None
 

@@ -23,19 +23,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from click.testing import CliRunner
 
 from netwatch import config
 from netwatch.adapters.notify import Channel, NotifyError, check
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.notify import NotifyTask
 from netwatch.app.daemon.writer import Writer
-from netwatch.cli import ExitCode, main
+from netwatch.cli import ExitCode
 from netwatch.core.model import Cause, Incident, Kind, Message, OutboxEntry
 from netwatch.core.outbox import Backoff
 from netwatch.report.message import incident_message
-
-from .notify_receiver import Receiver, free_port
+from tests.support.cli import invoke
+from tests.support.processes import wait_for
+from tests.support.scripts.notify_receiver import Receiver
+from tests.support.sockets import free_port
 
 UTC = ZoneInfo("UTC")
 START = 1774354200.0  # 2026-03-24 12:10:00 UTC
@@ -59,16 +60,6 @@ def summary(cfg: config.Config, inc: Incident = OUTAGE) -> Message:
 
 def channels_of(cfg: config.Config) -> list[Channel]:
     return check(cfg.notify)
-
-
-def wait_until(what: str, check_: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check_()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 # --- the channels ------------------------------------------------------------------------------------------
@@ -218,7 +209,7 @@ def test_a_failing_or_hanging_command(tmp_path: Path) -> None:
     assert str(caught.value) == f"command {sys.executable}: killed after 1 s (notify.timeout)"
     assert time.monotonic() - started < 5
     child = int(pid_file.read_text())
-    wait_until(
+    wait_for(
         "the command's child to be gone",
         lambda: not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2],
         5,
@@ -249,7 +240,7 @@ class Harness:
         self.backoff, self.clock = backoff, clock
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
-        wait_until("the task to start", lambda: self.task is not None)
+        wait_for("the task to start", lambda: self.task is not None)
 
     def _run(self) -> None:
         async def main() -> None:
@@ -296,13 +287,13 @@ def test_a_receiver_down_then_up_gets_the_message_exactly_once(
     h = Harness(cfg, tmp_path / "s.db", backoff=Backoff(first=0.3, factor=2.0, cap=1.0))
     try:
         h.call(lambda: h.task.closed(OUTAGE))  # type: ignore[union-attr]
-        wait_until("failed attempts", lambda: [e for e in h.entries() if e.attempts >= 2])
+        wait_for("failed attempts", lambda: [e for e in h.entries() if e.attempts >= 2])
         (entry,) = h.entries()
         assert entry.pending and entry.error.endswith(
             "A Connection error occurred sending JSON notification to 127.0.0.1."
         )
         down.start()
-        wait_until("the delivery", lambda: down.received())
+        wait_for("the delivery", lambda: down.received())
         time.sleep(1.5)  # more than the longest backoff: a second delivery would have happened by now
         (sent,) = h.entries()
         assert sent.sent_at is not None and sent.error == "" and sent.attempts >= 3
@@ -322,13 +313,13 @@ def test_nothing_is_attempted_while_the_line_is_down(receiver: Receiver, tmp_pat
     try:
         h.line.clear()
         h.call(lambda: h.task.queue(summary(cfg)))  # type: ignore[union-attr]
-        wait_until("the message in the outbox", h.entries)
+        wait_for("the message in the outbox", h.entries)
         time.sleep(1.5)  # the task looks at the line every second
         (entry,) = h.entries()
         assert entry.attempts == 0 and receiver.received() == []
         h.line.set()
-        wait_until("the delivery", receiver.received, 5)
-        wait_until("the delivery recorded", lambda: h.entries()[0].sent_at is not None)
+        wait_for("the delivery", receiver.received, 5)
+        wait_for("the delivery recorded", lambda: h.entries()[0].sent_at is not None)
     finally:
         h.stop()
     assert len(receiver.received()) == 1
@@ -343,7 +334,7 @@ def test_a_stop_abandons_a_hanging_delivery_and_the_next_start_sends_it(tmp_path
     h = Harness(cfg, tmp_path / "s.db", backoff=Backoff())
     try:
         h.call(lambda: h.task.queue(summary(cfg)))  # type: ignore[union-attr]
-        wait_until("a delivery in progress", lambda: any(t.name == "netwatch-notify" for t in threading.enumerate()))
+        wait_for("a delivery in progress", lambda: any(t.name == "netwatch-notify" for t in threading.enumerate()))
         time.sleep(0.3)
     finally:
         took = h.stop()
@@ -357,8 +348,8 @@ def test_a_stop_abandons_a_hanging_delivery_and_the_next_start_sends_it(tmp_path
     up.start()
     h = Harness(cfg, tmp_path / "s.db", backoff=Backoff())
     try:
-        wait_until("the delivery after the restart", up.received)
-        wait_until("the delivery recorded", lambda: h.entries()[0].sent_at is not None)
+        wait_for("the delivery after the restart", up.received)
+        wait_for("the delivery recorded", lambda: h.entries()[0].sent_at is not None)
     finally:
         h.stop()
         up.stop()
@@ -381,8 +372,8 @@ def test_the_missed_digest_is_caught_up_once(tmp_path: Path) -> None:
     clock = lambda: day + 86400 + 9 * 3600 + (time.monotonic() - began)  # noqa: E731 (25 Mar, 09:00 UTC)
     h = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=clock)
     try:
-        wait_until("the digest", lambda: received(out))
-        wait_until("the digest recorded", lambda: h.entries()[0].sent_at is not None)
+        wait_for("the digest", lambda: received(out))
+        wait_for("the digest recorded", lambda: h.entries()[0].sent_at is not None)
     finally:
         h.stop()
     (got,) = received(out)
@@ -418,7 +409,7 @@ def test_only_the_kinds_and_durations_asked_for_are_queued(tmp_path: Path) -> No
         degraded = Incident(Kind.DEGRADED, Cause.ISP, START, START + 600)
         for inc in (short, degraded, OUTAGE):
             h.call(lambda inc=inc: h.task.closed(inc))  # type: ignore[union-attr, misc]
-        wait_until("the delivery", lambda: received(out))
+        wait_for("the delivery", lambda: received(out))
         time.sleep(0.5)
     finally:
         h.stop()
@@ -426,11 +417,6 @@ def test_only_the_kinds_and_durations_asked_for_are_queued(tmp_path: Path) -> No
 
 
 # --- the command line ----------------------------------------------------------------------------------------
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_notify_test_and_list(receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

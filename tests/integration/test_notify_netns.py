@@ -7,8 +7,6 @@ Nothing leaves the namespaces.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,13 +21,14 @@ from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Incident, Kind
 from netwatch.core.text import duration, local_time, utc
 from netwatch.report.message import incident_key
-
-from .netns_isp import ANCHORS, Isp
-from .test_speed import stop, wait_line
+from tests.support import configs
+from tests.support.netns_daemon import start, wait_for
+from tests.support.netns_isp import ANCHORS, Isp
+from tests.support.processes import stop, wait_line
+from tests.support.scripts import NOTIFY_RECEIVER
 
 pytestmark = pytest.mark.netns
 
-HERE = Path(__file__).parent
 RECEIVER = "203.0.113.90"
 PORT = 8080
 PROBE = "netns-home"
@@ -43,7 +42,7 @@ def posts(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     log = tmp_path_factory.mktemp("receiver") / "posts.jsonl"
     argv = (
         sys.executable,
-        str(HERE / "notify_receiver.py"),
+        str(NOTIFY_RECEIVER),
         "--listen",
         RECEIVER,
         "--port",
@@ -63,18 +62,6 @@ def read_posts(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def wait(what: str, check: Any, timeout: float, proc: subprocess.Popen[bytes], log: Path) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"daemon exited ({proc.returncode}) waiting for {what}:\n{log.read_text()}")
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
-
-
 def outages(store: Path) -> list[Incident]:
     try:
         with Store.open(store, readonly=True) as reader:
@@ -85,57 +72,35 @@ def outages(store: Path) -> list[Incident]:
 
 def test_the_notification_arrives_after_the_restore(net: Isp, posts: Path, tmp_path: Path) -> None:
     store = tmp_path / "notify.db"
-    cfg = tmp_path / "netwatch.toml"
-    anchors = ", ".join(f'"{a}"' for a in ANCHORS)
-    cfg.write_text(f"""
-[probe]
-name = "{PROBE}"
-interval = 0.2
-timeout = 0.15
-mode = "unprivileged"
-[targets]
-anchors = [{anchors}]
-[dns]
-names = []
-[detect]
-confirm = 3
-[store]
-path = "{store}"
-commit_interval = 0.5
-[notify]
-urls = ["json://{RECEIVER}:{PORT}/hook"]
-min_duration = 0
-timeout = 2
-""")
+    notify = {"urls": [f"json://{RECEIVER}:{PORT}/hook"], "min_duration": 0, "timeout": 2}
+    document = configs.daemon(
+        store, ANCHORS, interval=0.2, timeout=0.15, probe={"name": PROBE}, detect={"confirm": 3}, notify=notify
+    )
     log = tmp_path / "daemon.log"
-    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)}
-    with log.open("ab") as err:
-        proc = net.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=err)
+    daemon = start(net, configs.write(tmp_path / "netwatch.toml", document), store, log)
+    proc = daemon.proc
     try:
-        wait(
+        wait_for(
             "notifications to start",
             lambda: f"notifications via json://{RECEIVER}:{PORT}/hook" in log.read_text(),
             20,
-            proc,
-            log,
+            daemon,
         )
-        wait("the ISP hop", lambda: "ISP hop is " in log.read_text(), 20, proc, log)
+        wait_for("the ISP hop", lambda: "ISP hop is " in log.read_text(), 20, daemon)
         time.sleep(1.0)  # a few good rounds
         assert read_posts(posts) == []
         net.cut("access")
         time.sleep(3.0)
         assert read_posts(posts) == [], "nothing can be sent while the line is down"
         restored = net.restore("access")
-        (post,) = wait("the notification", lambda: read_posts(posts), 15, proc, log)
-        (outage,) = wait("the closed outage", lambda: [i for i in outages(store) if i.end is not None], 5, proc, log)
+        (post,) = wait_for("the notification", lambda: read_posts(posts), 15, daemon)
+        (outage,) = wait_for("the closed outage", lambda: [i for i in outages(store) if i.end is not None], 5, daemon)
         time.sleep(1.5)
         assert len(read_posts(posts)) == 1, "delivered exactly once"
     finally:
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-    assert time.monotonic() - sent < 2.5, log.read_text()
-    assert proc.returncode == 0, log.read_text()
+        took = daemon.stop()
+    assert took < 2.5, daemon.logs()
+    assert proc.returncode == 0, daemon.logs()
 
     assert post["at"] >= restored, "the receiver is only reachable once the access link is back"
     assert outage.cause is Cause.ISP and outage.end is not None

@@ -7,7 +7,6 @@ reason, except under CI (``$CI`` set), where a skip would hide a broken setup, s
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -23,7 +22,10 @@ from netwatch.core.text import duration, percent
 from netwatch.errors import ReportError
 from netwatch.report import pdf
 from netwatch.report.compute import Report, compute
-from tests.unit.test_render import BUSINESS, LONDON, METHOD, PLAN, html_of, local, outage, sample_report
+from tests.support.incidents import outage_for
+from tests.support.instants import LONDON, local
+from tests.support.reports import BUSINESS, METHOD, PLAN, html_of, sample_report
+from tests.support.skipping import unavailable
 
 
 def _unavailable() -> str | None:
@@ -43,11 +45,8 @@ def _unavailable() -> str | None:
 @pytest.fixture(scope="module")
 def tools() -> None:
     reason = _unavailable()
-    if reason is None:
-        return
-    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-        pytest.fail(f"{reason}; CI is set, so this is a failure rather than a skip", pytrace=False)
-    pytest.skip(reason)
+    if reason is not None:
+        unavailable(reason)
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -107,7 +106,7 @@ def test_nothing_is_wider_than_the_page(tools: None, tmp_path: Path, size: str) 
 
 def test_a_long_period_still_fits_its_pages(tools: None, tmp_path: Path) -> None:
     since, until = local("2026-01-01T00:00"), local("2026-04-01T00:00")
-    incidents = [outage(Cause.ISP, since + i * 86400 + 36000, 300 + i) for i in range(0, 90, 3)]
+    incidents = [outage_for(Cause.ISP, since + i * 86400 + 36000, 300 + i) for i in range(0, 90, 3)]
     report: Report = compute(
         Period(since, until),
         incidents,

@@ -31,8 +31,9 @@ from netwatch.adapters.sdnotify import Notifier
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.loop import Daemon
 from netwatch.core.model import Kind
-
-from .netns_isp import ANCHORS, Isp
+from tests.support import configs
+from tests.support.netns_isp import ANCHORS, Isp
+from tests.support.processes import stop
 
 INTERVAL = 0.1
 WATCHDOG = 3.0  # seconds: what netwatch.app.daemon.service.watchdog_needed asks for at this interval and these timeouts
@@ -97,27 +98,15 @@ def notify(tmp_path: Path) -> Iterator[NotifySocket]:
 
 
 def loopback_config(tmp: Path) -> Path:
-    path = tmp / "netwatch.toml"
-    path.write_text(
-        f"""
-[probe]
-interval = {INTERVAL}
-timeout = 0.05
-mode = "unprivileged"
-[targets]
-gateway = ""
-isp = ""
-anchors = ["127.0.0.1", "127.0.0.2"]
-[dns]
-names = []
-[store]
-path = "{tmp / "netwatch.db"}"
-commit_interval = 0.5
-[business_hours]
-timezone = "UTC"
-"""
+    document = configs.daemon(
+        tmp / "netwatch.db",
+        ["127.0.0.1", "127.0.0.2"],
+        interval=INTERVAL,
+        timeout=0.05,
+        targets={"gateway": "", "isp": ""},
+        business_hours={"timezone": "UTC"},
     )
-    return path
+    return configs.write(tmp / "netwatch.toml", document)
 
 
 def spawn(
@@ -134,12 +123,6 @@ def spawn(
     script = 'WATCHDOG_PID=$$ exec "$0" -m netwatch run --config "$1"'
     with log.open("ab") as err:
         return subprocess.Popen([*prefix, "sh", "-c", script, sys.executable, str(cfg)], env=env, stderr=err)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    return proc.wait(timeout=10)
 
 
 def test_ready_watchdog_and_stopping_from_the_real_daemon(tmp_path: Path, notify: NotifySocket) -> None:
@@ -169,7 +152,7 @@ def test_ready_watchdog_and_stopping_from_the_real_daemon(tmp_path: Path, notify
         # Never more often than half the watchdog timeout (a little jitter in arrival), always well within it.
         assert all(WATCHDOG / 2 - 0.05 <= gap < WATCHDOG for gap in gaps), gaps
     finally:
-        code = stop(proc)
+        code = stop(proc, timeout=10)
     assert code == 0, log.read_text()
     stopping, _ = notify.wait_for("STOPPING=1", lambda m: m.startswith("STOPPING=1"), 5)
     assert notify.messages[stopping][1] == "STOPPING=1\nSTATUS=stopping: closing open incidents and flushing the store"
@@ -191,7 +174,7 @@ def test_no_keep_alive_when_the_watchdog_is_another_pids(tmp_path: Path, notify:
         time.sleep(WATCHDOG)  # two pings' worth
         assert notify.times("WATCHDOG=1") == []
     finally:
-        assert stop(proc) == 0, log.read_text()
+        assert stop(proc, timeout=10) == 0, log.read_text()
     assert "systemd watchdog" not in log.read_text()
 
 
@@ -207,7 +190,7 @@ def test_the_watchdogs_sigabrt_puts_every_threads_stack_in_the_journal(tmp_path:
         # dump half-way. Either way the process dies of the signal, and systemd restarts it.
         died = proc.wait(timeout=10)
     finally:
-        stop(proc)
+        stop(proc, timeout=10)
     text = log.read_text()
     assert died in (-signal.SIGABRT, -signal.SIGSEGV), (died, text)
     assert "Fatal Python error: Aborted" in text, text
@@ -261,25 +244,15 @@ def test_a_blocked_event_loop_sends_no_keep_alive(tmp_path: Path, notify: Notify
 @pytest.mark.netns
 def test_the_status_line_follows_an_outage_in_the_simulated_isp(isp: Isp, tmp_path: Path) -> None:
     notify = NotifySocket(tmp_path / "notify")  # a path socket is reachable from any network namespace
-    anchors = ", ".join(f'"{a}"' for a in ANCHORS)
-    cfg = tmp_path / "netwatch.toml"
-    cfg.write_text(
-        f"""
-[probe]
-interval = 0.2
-timeout = 0.15
-mode = "unprivileged"
-[targets]
-anchors = [{anchors}]
-[dns]
-names = ["example.test"]
-[store]
-path = "{tmp_path / "netwatch.db"}"
-commit_interval = 0.5
-[business_hours]
-timezone = "UTC"
-"""
+    document = configs.daemon(
+        tmp_path / "netwatch.db",
+        ANCHORS,
+        interval=0.2,
+        timeout=0.15,
+        dns_names=["example.test"],
+        business_hours={"timezone": "UTC"},
     )
+    cfg = configs.write(tmp_path / "netwatch.toml", document)
     log = tmp_path / "daemon.log"
     proc = spawn(cfg, notify, log, prefix=("ip", "netns", "exec", isp.ns("home")), watchdog=10.0)
     try:
@@ -298,6 +271,6 @@ timezone = "UTC"
         assert notify.messages[down][1] == f"STATUS=OUTAGE since {since} (cause isp) · 6 targets · 1 open incident"
         notify.wait_for("the line up again", lambda m: m == up, 15, down)
     finally:
-        code = stop(proc)
+        code = stop(proc, timeout=10)
         notify.close()
     assert code == 0, log.read_text()

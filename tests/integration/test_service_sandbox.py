@@ -29,7 +29,8 @@ import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Role, Round, Sample, Target
-from tests.support import need
+from tests.support import configs
+from tests.support.skipping import need
 
 SYSTEMD = Path(__file__).parents[2] / "systemd"
 ROOT_ONLY = frozenset({"fchown"})
@@ -128,25 +129,17 @@ def traced_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     """One real daemon run under strace (start, rounds on loopback, commits, SIGTERM): (its trace, its store)."""
     need("strace")
     tmp = tmp_path_factory.mktemp("sandbox")
-    cfg = tmp / "netwatch.toml"
-    cfg.write_text(
-        f"""
-[probe]
-interval = 0.1
-timeout = 0.05
-mode = "unprivileged"
-[targets]
-gateway = ""
-isp = ""
-anchors = ["127.0.0.1", "::1"]
-[dns]
-names = ["localhost"]
-servers = ["127.0.0.1"]
-[store]
-path = "{tmp / "netwatch.db"}"
-commit_interval = 0.3
-"""
+    document = configs.daemon(
+        tmp / "netwatch.db",
+        ["127.0.0.1", "::1"],
+        interval=0.1,
+        timeout=0.05,
+        dns_names=["localhost"],
+        commit_interval=0.3,
+        targets={"gateway": "", "isp": ""},
+        dns={"servers": ["127.0.0.1"]},
     )
+    cfg = configs.write(tmp / "netwatch.toml", document)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(str(tmp / "notify"))
     listener.settimeout(60)

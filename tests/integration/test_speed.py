@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -26,86 +25,15 @@ from typing import Any
 import pytest
 
 from netwatch.core.model import SpeedResult
-from tests.support import unavailable
+from tests.support.netns_isp import HOME, Isp
+from tests.support.processes import stop, wait_line
+from tests.support.scripts import FAKE_SPEEDTEST, SPEED_RUNNER
+from tests.support.skipping import unavailable
+from tests.support.speed import HTTP, HTTP_FAST, IPERF_HOST, SPEEDTEST_HOST, within
 
-from .netns_isp import HOME, Isp
-
-HERE = Path(__file__).parent
-RUNNER = HERE / "speed_runner.py"
-HTTP_HOST, IPERF_HOST, SPEEDTEST_HOST = "203.0.113.80", "203.0.113.81", "203.0.113.82"
-HTTP = f"http://{HTTP_HOST}"
 RATE_MBIT = 20
-TOLERANCE = 0.15
 FAKE_NAMES = ("www.speedtest.net", "c.speedtest.net", "speedtest.fake-isp.test")
 IPERF_FAILED = f"iperf3 download to {IPERF_HOST}:{{}} failed: "
-HTTP_FAST = {"streams": 4, "duration": 3, "warmup": 0.5, "latency_count": 5, "timeout": 2}
-
-
-def within(measured: float | None, expected: float, tolerance: float = TOLERANCE) -> bool:
-    return measured is not None and abs(measured - expected) <= tolerance * expected
-
-
-# -- servers --------------------------------------------------------------------------------------------------
-
-
-def wait_line(proc: subprocess.Popen[str], expected: str, timeout: float = 10.0) -> None:
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    line = proc.stdout.readline().strip() if ready else ""
-    if line != expected:
-        err = proc.stderr.read() if proc.stderr and proc.poll() is not None else ""
-        raise RuntimeError(f"server said {line!r}, expected {expected!r}: {err}")
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
-
-
-@pytest.fixture(scope="module")
-def http_server(isp: Isp) -> Iterator[str]:
-    isp.add_host(HTTP_HOST)
-    proc = isp.popen(
-        "internet",
-        sys.executable,
-        str(HERE / "speed_http_server.py"),
-        "--listen",
-        HTTP_HOST,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_line(proc, "ready")
-        yield HTTP
-    finally:
-        stop(proc)
-
-
-@pytest.fixture(scope="module")
-def iperf_server(isp: Isp) -> Iterator[str]:
-    """Two long-running iperf3 servers: port 5201 for measurements, 5202 for the cancel test."""
-    if shutil.which("iperf3") is None:
-        unavailable("iperf3 is not installed (apt-get install iperf3)")
-    isp.add_host(IPERF_HOST)
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    procs = [isp.popen("internet", "iperf3", "-s", "-B", IPERF_HOST, "-p", str(p), **quiet) for p in (5201, 5202)]
-    try:
-        deadline = time.monotonic() + 10
-        while not all(f"{IPERF_HOST}:{p}" in isp.run("internet", "ss", "-Htln").stdout for p in (5201, 5202)):
-            assert time.monotonic() < deadline, "iperf3 servers did not start listening"
-            time.sleep(0.05)
-        yield IPERF_HOST
-    finally:
-        for proc in procs:
-            stop(proc)
 
 
 @dataclass
@@ -189,7 +117,7 @@ def speedtest_net(isp: Isp, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     proc = isp.popen(
         "internet",
         sys.executable,
-        str(HERE / "fake_speedtest.py"),
+        str(FAKE_SPEEDTEST),
         "--listen",
         SPEEDTEST_HOST,
         "--cert",
@@ -253,7 +181,7 @@ def run_in_home(
     proc = net.popen(
         "home",
         sys.executable,
-        str(RUNNER),
+        str(SPEED_RUNNER),
         spec,
         env=environ,
         stdout=subprocess.PIPE,

@@ -11,8 +11,6 @@ is below the configured minimum, which the daemon process lowers through the doc
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,13 +23,13 @@ from netwatch.adapters import locks
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.speed import CAMPAIGN_RUNNING
 from netwatch.core.model import Kind, SpeedResult
-
-from .netns_isp import ANCHORS, Isp
-from .test_metrics_netns import scrape, value
-from .test_speed import HTTP_FAST, IPERF_HOST, http_server, iperf_server, within
+from tests.support import configs
+from tests.support.metrics import scrape, value
+from tests.support.netns_daemon import environment, start, wait_for
+from tests.support.netns_isp import ANCHORS, Isp
+from tests.support.speed import HTTP_FAST, IPERF_HOST, within
 
 pytestmark = pytest.mark.netns
-__all__ = ["http_server", "iperf_server"]  # module-scoped fixtures shared with test_speed.py
 
 RATE_KBIT = 20_000
 LOWERED = (
@@ -50,11 +48,6 @@ def shaped(isp: Isp) -> Iterator[None]:
         isp.reset()
 
 
-def env_for(tmp: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}  # no proxies, ever
-    return {**environ, "NETWATCH_STATE_DIR": str(tmp)}
-
-
 def speed_results(store: Path) -> list[SpeedResult]:
     try:
         with Store.open(store, readonly=True) as reader:
@@ -63,76 +56,47 @@ def speed_results(store: Path) -> list[SpeedResult]:
         return []  # not created yet
 
 
-def wait(what: str, check: object, timeout: float, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"daemon exited ({proc.returncode}) waiting for {what}:\n{log.read_text()}")
-        if callable(check) and check():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
-
-
 def test_daemon_schedules_slow_and_skipped_tests(isp: Isp, http_server: str, shaped: None, tmp_path: Path) -> None:
     store = tmp_path / "speed.db"
-    cfg = tmp_path / "netwatch.toml"
-    anchors = ", ".join(f'"{a}"' for a in ANCHORS)
     http = {**HTTP_FAST, "duration": 2, "urls": [f"{http_server}/blob"]}
-    options = "\n".join(f"{k} = {json.dumps(v)}" for k, v in http.items())
-    cfg.write_text(f"""
-[probe]
-interval = 0.5
-timeout = 0.3
-mode = "unprivileged"
-[targets]
-anchors = [{anchors}]
-[dns]
-names = []
-[detect]
-confirm = 2
-[store]
-path = "{store}"
-commit_interval = 0.5
-[plan]
-download_mbps = 100.0
-[speedtest]
-enabled = true
-backend = "http"
-fallback = []
-interval = 5.0
-jitter = 1.0
-[speedtest.http]
-{options}
-[metrics]
-enabled = true
-listen = "127.0.0.1:9850"
-""")
+    speedtest = {"enabled": True, "backend": "http", "fallback": [], "interval": 5.0, "jitter": 1.0, "http": http}
+    document = configs.daemon(
+        store,
+        ANCHORS,
+        interval=0.5,
+        timeout=0.3,
+        detect={"confirm": 2},
+        plan={"download_mbps": 100.0},
+        speedtest=speedtest,
+        metrics={"enabled": True, "listen": "127.0.0.1:9850"},
+    )
     log = tmp_path / "daemon.log"
-    with log.open("ab") as err:
-        proc = isp.popen(
-            "home", sys.executable, "-c", LOWERED, "run", "--config", str(cfg), env=env_for(tmp_path), stderr=err
-        )
+    daemon = start(isp, configs.write(tmp_path / "netwatch.toml", document), store, log, python=("-c", LOWERED))
+    proc = daemon.proc
     try:
 
         def slow_open() -> bool:
             with Store.open(store, readonly=True) as reader:
                 return any(i.kind is Kind.SLOW for i in reader.open_incidents())
 
-        wait("a slow incident", lambda: speed_results(store) and slow_open(), 20, proc, log)
+        wait_for("a slow incident", lambda: speed_results(store) and slow_open(), 20, daemon, every=0.1)
         measured = [r for r in speed_results(store) if r.ok]
         assert measured and within(measured[0].download_mbps, RATE_KBIT / 1000), measured[0]
         assert "speed test via http" in log.read_text() and "SLOW STARTED" in log.read_text()
         # The same figures on the Prometheus endpoint (scraped inside home, where it listens).
-        samples = scrape(isp.home, "http://127.0.0.1:9850/metrics")
+        samples = scrape("http://127.0.0.1:9850/metrics", netns=isp.home, timeout=2)
         assert value(samples, "netwatch_incidents_total", kind="slow", cause="isp") == 1.0
         assert (value(samples, "netwatch_speedtests_total", result="ok") or 0) >= len(measured)
         speed = value(samples, "netwatch_speedtest_download_bits_per_second")
         assert speed is not None and within(speed / 1e6, RATE_KBIT / 1000), speed
 
         isp.cut("access")
-        wait(
-            "a skipped test", lambda: any("skipped: line down" in r.error for r in speed_results(store)), 15, proc, log
+        wait_for(
+            "a skipped test",
+            lambda: any("skipped: line down" in r.error for r in speed_results(store)),
+            15,
+            daemon,
+            every=0.1,
         )
         skipped = next(r for r in speed_results(store) if r.error.startswith("skipped"))
         assert skipped.error.startswith("skipped: line down (outage since ") and not skipped.ok
@@ -141,13 +105,11 @@ listen = "127.0.0.1:9850"
         with locks.speed_test(locks.path_for(store, "speed")) as free:
             assert free
             campaign_skip = lambda: any(r.error == CAMPAIGN_RUNNING for r in speed_results(store))  # noqa: E731
-            wait("a test skipped for a campaign", campaign_skip, 20, proc, log)
+            wait_for("a test skipped for a campaign", campaign_skip, 20, daemon, every=0.1)
     finally:
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-    assert time.monotonic() - sent < 2.5, log.read_text()
-    assert proc.returncode == 0, log.read_text()
+        took = daemon.stop()
+    assert took < 2.5, daemon.logs()
+    assert proc.returncode == 0, daemon.logs()
 
 
 def write_cli_config(tmp: Path, port: int) -> Path:
@@ -159,7 +121,7 @@ def write_cli_config(tmp: Path, port: int) -> Path:
 def test_cli_speedtest_iperf3(isp: Isp, iperf_server: str, shaped: None, tmp_path: Path) -> None:
     cfg = write_cli_config(tmp_path, 5201)
     argv = (sys.executable, "-m", "netwatch", "speedtest", "--config", str(cfg), "--backend", "iperf3")
-    proc = isp.popen("home", *argv, "--json", env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = isp.popen("home", *argv, "--json", env=environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     doc = json.loads(out)
@@ -168,7 +130,9 @@ def test_cli_speedtest_iperf3(isp: Isp, iperf_server: str, shaped: None, tmp_pat
 
     bad = write_cli_config(tmp_path, 5299)  # nothing listens there
     argv = (sys.executable, "-m", "netwatch", "speedtest", "--config", str(bad), "--backend", "iperf3")
-    proc = isp.popen("home", *argv, env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = isp.popen(
+        "home", *argv, env=environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 8, (out, err)
     assert out.startswith("speed test via iperf3 (server 203.0.113.81:5299) failed: iperf3 download to")

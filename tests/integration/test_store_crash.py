@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
 import signal
 import sqlite3
@@ -16,13 +14,15 @@ from pathlib import Path
 import pytest
 
 from netwatch.adapters.store import Store
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Round
 from netwatch.errors import StoreError
-from tests.support import unavailable
+from tests.support.disk import fill, tmpfs
+from tests.support.instants import T0
+from tests.support.rounds import Line
+from tests.support.targets import A1, GW, ISP
 
 REPO = Path(__file__).resolve().parents[2]
-T0 = 1_767_225_600.0
-TARGETS = (Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1"), Target(Role.ANCHOR, "1.1.1.1"))
+TARGETS = (GW, ISP, A1)
 BATCH = 7
 INCIDENT_AT = 25  # the child saves an open outage after this many rounds (committing them at once)
 
@@ -96,46 +96,15 @@ def test_kill_9_loses_at_most_the_uncommitted_batch(tmp_path: Path, extra_delay:
 # --- full disk -----------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def tmpfs(tmp_path: Path, size: str) -> Iterator[Path]:
-    """A real tmpfs of ``size`` (e.g. "512k") mounted in ``tmp_path``, unmounted afterwards (needs root)."""
-    if os.geteuid() != 0:
-        unavailable(f"full-disk test needs root to mount a {size} tmpfs")
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True, text=True, check=False
-    )
-    if mounted.returncode != 0:
-        unavailable(f"full-disk test cannot mount a tmpfs: {mounted.stderr.strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=True)
-
-
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     with tmpfs(tmp_path, "512k") as mnt:
         yield mnt
 
 
-def fill(path: Path) -> None:
-    """Write ``path`` until the disk it is on has no byte left."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    try:
-        for size in (65536, 4096, 1):
-            try:
-                while True:
-                    os.write(fd, b"\0" * size)
-            except OSError as err:
-                assert err.errno == errno.ENOSPC
-    finally:
-        os.close(fd)
-
-
 def a_round(i: int) -> Round:
-    return Round(T0 + i, tuple(Sample(t, None if i % 13 == 0 else 2.0 + n) for n, t in enumerate(TARGETS)))
+    """Target n answers in 2 + n ms; every 13th round nothing answers."""
+    return Line.of(*TARGETS).answers(T0 + i, *(None if i % 13 == 0 else 2.0 + n for n in range(len(TARGETS))))
 
 
 def test_full_disk_keeps_the_batch_and_retries_it(small_disk: Path) -> None:

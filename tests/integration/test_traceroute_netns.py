@@ -26,8 +26,7 @@ from netwatch.adapters.probes import discover
 from netwatch.adapters.probes.icmp import IcmpProber
 from netwatch.adapters.probes.traceroute import trace
 from netwatch.core.model import Role, Target, Trace
-
-from .netns_isp import (
+from tests.support.netns_isp import (
     ANCHOR6,
     ANCHORS,
     GATEWAY,
@@ -37,8 +36,8 @@ from .netns_isp import (
     ISP_EDGE,
     ISP_EDGE6,
     Isp,
+    in_netns,
 )
-from .servers import _in_netns
 
 pytestmark = pytest.mark.netns
 
@@ -50,7 +49,7 @@ TIMEOUT = 0.5
 
 
 def from_home(isp: Isp, destination: str, privileged: bool, **kw: float) -> Trace:
-    return _in_netns(isp.home, lambda: trace(destination, privileged=privileged, timeout=TIMEOUT, started_at=7.0, **kw))
+    return in_netns(isp.home, lambda: trace(destination, privileged=privileged, timeout=TIMEOUT, started_at=7.0, **kw))
 
 
 def hops(result: Trace) -> list[str | None]:
@@ -151,7 +150,7 @@ def test_a_raw_trace_and_the_daemons_raw_prober_keep_their_answers_apart(isp: Is
             worker.join()
         return rounds, traces
 
-    rounds, traces = _in_netns(isp.home, lambda: asyncio.run(side_by_side()))
+    rounds, traces = in_netns(isp.home, lambda: asyncio.run(side_by_side()))
     assert rounds and all(all(r) for r in rounds), rounds
     assert all(t.reached and hops(t) == list(PATHS[4]) for t in traces), traces
 
@@ -159,7 +158,7 @@ def test_a_raw_trace_and_the_daemons_raw_prober_keep_their_answers_apart(isp: Is
 @MODES
 def test_isp_hop_discovery_uses_the_same_probe(net: Isp, privileged: bool) -> None:
     def find(anchors: tuple[str, ...]) -> str | None:
-        return _in_netns(net.home, lambda: discover.isp_hop(anchors, GATEWAY, privileged, TIMEOUT))
+        return in_netns(net.home, lambda: discover.isp_hop(anchors, GATEWAY, privileged, TIMEOUT))
 
     assert find(ANCHORS) == ISP_EDGE
     assert find((ANCHOR6,)) == ISP_EDGE6

@@ -13,64 +13,54 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from netwatch.adapters.influx.points import Points
 from netwatch.adapters.influx.query import InfluxQL, Series
 from netwatch.adapters.influx.witness import WitnessSource
 from netwatch.adapters.store import Store
-from netwatch.cli import main
 from netwatch.config.records import InfluxConfig
-from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, ExportIncident, Role, Round, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import AnchorCount, Counts
+from tests.support.cli import invoke
+from tests.support.incidents import outage
+from tests.support.instants import ts
+from tests.support.lines import lines_of
+from tests.support.rounds import Line
+from tests.support.servers import InfluxDB1
+from tests.support.targets import A1, A2, A3, GW, ISP
 
-from .servers import InfluxDB1
+pytestmark = pytest.mark.usefixtures("netwatch_logger")  # the CLI runs in process here
 
 DB = "nw_witness"
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp()  # a Monday, in business hours (London is on UTC)
+T0 = ts("2026-01-05T09:00")  # a Monday, in business hours (London is on UTC)
 HOURS = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:30"}})
 DAY = ("--since", "2026-01-05", "--until", "2026-01-05")
-GATEWAY, ISP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1")
-MINE = tuple(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "9.9.9.9"))
-THEIRS = tuple(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "4.4.4.4"))
+MINE = (A1, A2, A3)
+THEIRS = (A1, A2, Target(Role.ANCHOR, "4.4.4.4"))
 OUTAGES = ((T0 + 600, T0 + 720), (T0 + 1800, T0 + 1900), (T0 + 2400, T0 + 2490), (T0 + 3000, T0 + 3060))  # upstream
+RTTS = {Role.GATEWAY: 0.5, Role.ISP: 3.0, Role.ANCHOR: 12.5}
 
 
-def lines_of(points: Points, rounds: Iterable[Round]) -> list[str]:
-    return [text for rnd in rounds for text in points.round_lines(rnd)]
-
-
-def rnd(at: float, anchors: tuple[Target, ...], down: bool, own: Role | None = None) -> Round:
-    """A round; ``own`` is the first hop that fails too (GATEWAY: cause local, ISP: cause isp)."""
-    gateway = None if own is Role.GATEWAY else 0.5
-    isp = None if own in (Role.GATEWAY, Role.ISP) else 3.0
-    anchor_samples = (Sample(t, None if down else 12.5) for t in anchors)
-    return Round(at, (Sample(GATEWAY, gateway), Sample(ISP, isp), *anchor_samples))
+def rnd(at: float, anchors: tuple[Target, ...], down: Cause | None) -> Round:
+    """A round of a probe with these anchors, the layers ``down`` takes down silent."""
+    return Line.of(GW, ISP, *anchors, rtts=RTTS).round(at, down)
 
 
 def theirs(at: float) -> Round:
     """office-2's round at ``at``: see the module docstring."""
     down = [(T0 + 650, T0 + 652), OUTAGES[1], OUTAGES[2]]  # a 2-round blip in office-1's first outage
-    own = Role.GATEWAY if T0 + 2400 <= at < T0 + 2410 else Role.ISP if T0 + 2410 <= at < T0 + 2480 else None
-    return rnd(at, THEIRS, any(a <= at < b for a, b in down), own)
-
-
-@pytest.fixture(autouse=True)
-def netwatch_logger() -> Iterator[None]:
-    """The CLI's logs.setup() takes over the "netwatch" logger: give it back afterwards."""
-    logger = logging.getLogger("netwatch")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
+    if T0 + 2400 <= at < T0 + 2410:
+        return rnd(at, THEIRS, Cause.LOCAL)  # its router
+    if T0 + 2410 <= at < T0 + 2480:
+        return rnd(at, THEIRS, Cause.ISP)  # its ISP hop
+    return rnd(at, THEIRS, Cause.UPSTREAM if any(a <= at < b for a, b in down) else None)
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +68,10 @@ def filled(influxdb1: InfluxDB1, tmp_path_factory: pytest.TempPathFactory) -> Pa
     """office-1's store (one hour of rounds from 09:00, its three outages) and everyone's points in nw_witness."""
     tmp = tmp_path_factory.mktemp("witness")
     influxdb1.create_database(DB)
-    mine = [rnd(T0 + i, MINE, any(a <= T0 + i < b for a, b in OUTAGES)) for i in range(3600)]
-    incidents = [
-        Incident(Kind.OUTAGE, Cause.UPSTREAM, a, b, round(b - a), ((Cause.UPSTREAM, round(b - a)),)) for a, b in OUTAGES
+    mine = [
+        rnd(T0 + i, MINE, Cause.UPSTREAM if any(a <= T0 + i < b for a, b in OUTAGES) else None) for i in range(3600)
     ]
+    incidents = [outage(a, b, Cause.UPSTREAM, rounds=round(b - a)) for a, b in OUTAGES]
     with Store.open(tmp / "office-1.db") as store:
         store.begin_session(T0)
         for r in mine:
@@ -97,7 +87,7 @@ def filled(influxdb1: InfluxDB1, tmp_path_factory: pytest.TempPathFactory) -> Pa
     running = [T0 + i + 0.37 for i in range(3600) if not 2950 <= i < 3100]
     lines += lines_of(Points("office-2", HOURS), (theirs(at) for at in running))
     lines += lines_of(
-        Points("office-3", HOURS), (rnd(T0 + i, (Target(Role.ANCHOR, "4.4.4.4"),), False) for i in range(3600))
+        Points("office-3", HOURS), (rnd(T0 + i, (Target(Role.ANCHOR, "4.4.4.4"),), None) for i in range(3600))
     )
     for k in range(0, len(lines), 5000):
         influxdb1.write(lines[k : k + 5000], DB)
@@ -116,9 +106,9 @@ def config_file(tmp: Path, server: InfluxDB1, witness: str, url: str | None = No
 
 
 def run(cfg: Path, *args: str) -> tuple[str, str]:
-    result = CliRunner().invoke(main, ["report", "--config", str(cfg), *DAY, *args])
-    assert result.exit_code == 0, result.output
-    return result.stdout, result.stderr
+    code, out, err = invoke("report", "--config", str(cfg), *DAY, *args)
+    assert code == 0, out + err
+    return out, err
 
 
 def report(cfg: Path, *args: str) -> tuple[dict[str, Any], str]:
@@ -240,8 +230,8 @@ def test_influxdb_down_never_loses_the_report(influxdb1: InfluxDB1, filled: Path
 def test_the_evidence_bundle_carries_the_verdicts(influxdb1: InfluxDB1, filled: Path) -> None:
     cfg = config_file(filled, influxdb1, "office-2")
     bundle = filled / "evidence.zip"
-    result = CliRunner().invoke(main, ["evidence", "--config", str(cfg), *DAY, "--output", str(bundle)])
-    assert result.exit_code == 0, result.output
+    code, out, err = invoke("evidence", "--config", str(cfg), *DAY, "--output", str(bundle))
+    assert code == 0, out + err
     with zipfile.ZipFile(io.BytesIO(bundle.read_bytes())) as z:
         data = json.loads(z.read("report.json"))
         html = z.read("report.html").decode()
@@ -255,6 +245,25 @@ def test_the_probe_reported_on_is_no_witness_of_itself(influxdb1: InfluxDB1, fil
     reason = "it is the probe this report is about (office-2); name another probe in [report] witness"
     assert err == f"netwatch: warning: witness office-2 not asked: {reason}\n"
     assert (data["witness"]["asked"], data["witness"]["reason"]) == (False, reason)
+
+
+def influx_config(server: InfluxDB1) -> InfluxConfig:
+    """[influxdb] of office-1's configuration, as the witness source reads it."""
+    return InfluxConfig(
+        url=server.url,
+        api="v1",
+        org="",
+        bucket="",
+        token="",
+        token_file=None,
+        database=DB,
+        retention_policy="",
+        username=server.username,
+        password=server.password,
+        password_file=None,
+        batch_size=5000,
+        timeout=5.0,
+    )
 
 
 class Counting(InfluxQL):
@@ -272,21 +281,7 @@ class Counting(InfluxQL):
 def test_many_outages_are_asked_in_a_few_requests_and_answered_in_order(influxdb1: InfluxDB1, filled: Path) -> None:
     """200 windows of 10 s over office-2's hour: batched (several statements per request, 4 requests at a time),
     each answer lands on its own window; the blip at 09:10:50 and the outage at 09:30 show where they are."""
-    cfg = InfluxConfig(
-        url=influxdb1.url,
-        api="v1",
-        org="",
-        bucket="",
-        token="",
-        token_file=None,
-        database=DB,
-        retention_policy="",
-        username=influxdb1.username,
-        password=influxdb1.password,
-        password_file=None,
-        batch_size=5000,
-        timeout=5.0,
-    )
+    cfg = influx_config(influxdb1)
     source = WitnessSource(cfg, "office-2")
     source.ql = Counting(cfg)
     windows = [(T0 + 10 * k, T0 + 10 * k + 10) for k in range(200)]
@@ -302,21 +297,7 @@ def test_many_outages_are_asked_in_a_few_requests_and_answered_in_order(influxdb
 
 def test_the_witness_own_causes_are_read_from_its_status_points(influxdb1: InfluxDB1, filled: Path) -> None:
     """office-1's third outage, 09:40:00-09:41:30, in three windows: office-2's router, its ISP hop, then upstream."""
-    cfg = InfluxConfig(
-        url=influxdb1.url,
-        api="v1",
-        org="",
-        bucket="",
-        token="",
-        token_file=None,
-        database=DB,
-        retention_policy="",
-        username=influxdb1.username,
-        password=influxdb1.password,
-        password_file=None,
-        batch_size=5000,
-        timeout=5.0,
-    )
+    cfg = influx_config(influxdb1)
     windows = [(T0 + 2400, T0 + 2410), (T0 + 2410, T0 + 2480), (T0 + 2480, T0 + 2490)]
     got = WitnessSource(cfg, "office-2").counts(windows, ["1.1.1.1", "8.8.8.8"])
     assert [(c.rounds, c.reached_rounds, c.local_rounds, c.isp_rounds) for c in got] == [

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -78,12 +78,6 @@ class FakeBackend:
         return SpeedResult(
             at=at, backend=self.name, tool="fake", download_mbps=90.0 + self.runs % 7, upload_mbps=38.5, ok=True
         )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "netwatch.db") as s:
-        yield s
 
 
 def planned(store: Store) -> Campaign:

@@ -19,52 +19,27 @@ from netwatch.core.model import (
     Hop,
     Incident,
     Kind,
-    Role,
     Round,
-    Sample,
-    SpeedResult,
     StoredTrace,
-    Target,
     Trace,
     Verification,
 )
 from netwatch.errors import StoreError
+from tests.support.incidents import outage
+from tests.support.instants import T0
+from tests.support.rounds import Line
+from tests.support.speeds import complete
+from tests.support.targets import A1, A2, GW
 
-GW = Target(Role.GATEWAY, "192.168.1.1")
-A1 = Target(Role.ANCHOR, "1.1.1.1")
-A2 = Target(Role.ANCHOR, "8.8.8.8")
-TARGETS = (GW, A1, A2)
-T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
+LINE = Line.of(GW, A1, A2)
 
 
 def rnd(at: float, rtt: float | None = 1.0) -> Round:
-    return Round(at=at, samples=(Sample(GW, 0.5), Sample(A1, rtt), Sample(A2, rtt)))
+    """The gateway answers in 0.5 ms, both anchors in ``rtt``."""
+    return LINE.answers(at, 0.5, rtt, rtt)
 
 
-def speed(at: float) -> SpeedResult:
-    return SpeedResult(
-        at=at,
-        backend="http",
-        tool="netwatch-http",
-        tool_version="1",
-        server="s",
-        server_id="1",
-        result_url="",
-        download_mbps=20.0,
-        upload_mbps=5.0,
-        latency_ms=10.0,
-        loaded_latency_ms=30.0,
-        jitter_ms=1.0,
-        bytes_used=1000,
-        external_ip="",
-        ok=True,
-        error="",
-        raw="{}",
-        duration_s=10.0,
-    )
-
-
-OUTAGE = Incident(Kind.OUTAGE, Cause.ISP, T0 + 20, None, 3, ((Cause.ISP, 3),), "gateway 3/3, ISP hop 0/3")
+OUTAGE = outage(T0 + 20, rounds=3, detail="gateway 3/3, ISP hop 0/3")
 
 
 def fill(store: Store, rounds: int = 60, batch: int = 10) -> None:
@@ -79,7 +54,7 @@ def fill(store: Store, rounds: int = 60, batch: int = 10) -> None:
             store.save_incident(OUTAGE.closed_at(T0 + 30))
         if i % batch == batch - 1:
             store.commit()
-    store.save_speed(speed(T0 + 40))
+    store.save_speed(complete(T0 + 40))
     store.record_clock(ClockEvent(EventKind.UNVERIFIED, T0, 0.0, "no time service"))
     hops = (Hop(1, "192.168.1.1", 0.4), Hop(2, None, None))
     store.save_trace(StoredTrace(Trace("1.1.1.1", T0 + 22, hops, False), "outage started", Kind.OUTAGE, T0 + 20))
@@ -346,7 +321,7 @@ def test_retiming_moves_every_stamp_of_the_span_and_still_verifies(tmp_path: Pat
                 store.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, stale + 5, stale + 10, 5))
             if i % 10 == 9:
                 store.commit()
-        store.save_speed(speed(stale + 12))
+        store.save_speed(complete(stale + 12))
         done = store.retime("b", (stale - 10.0) + 86_400.0)  # the true offset: one day more
         assert (done.spans, done.rounds) == (1, 25)
         for i in range(25, 30):

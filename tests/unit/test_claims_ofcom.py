@@ -8,7 +8,7 @@ the day it was reported (Ofcom's rule). Weekdays are checked against a calendar:
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -16,20 +16,15 @@ from hypothesis import strategies as st
 
 from netwatch.config.records import PlanConfig
 from netwatch.core.claims import Claims, claims_for
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Ticket
+from netwatch.core.model import Cause, Coverage, Incident, Ticket
+from tests.support import instants
+from tests.support.incidents import outage
 
 TZ = "Europe/London"
 PLAN = PlanConfig("Example ISP", "A-1", 30.0, 0.0, 80.0, 20.0)
 
 
-def at(*parts: int) -> float:
-    from zoneinfo import ZoneInfo
-
-    return datetime(*parts, tzinfo=ZoneInfo(TZ)).timestamp()  # type: ignore[misc]
-
-
-def outage(start: float, end: float | None, cause: Cause = Cause.ISP) -> Incident:
-    return Incident(Kind.OUTAGE, cause, start, end)
+at = partial(instants.at, zone=TZ)
 
 
 def uk(

@@ -5,21 +5,15 @@ Europe/London changed to BST on Sunday 31 March 2024 at 01:00 UTC: a test at 12:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from netwatch.config.records import PlanConfig
 from netwatch.core.claims import Check, Verdict, claims_for
 from netwatch.core.model import Cause, Incident, Kind, SpeedResult, Ticket
-
-
-def utc(*parts: int) -> float:
-    return datetime(*parts, tzinfo=UTC).timestamp()  # type: ignore[misc]
+from tests.support.instants import at as utc
+from tests.support.speeds import measured
 
 
 def speed(at: float, down: float, up: float | None = None, latency: float | None = None) -> SpeedResult:
-    return SpeedResult(
-        at=at, backend="http", tool="netwatch-http", download_mbps=down, upload_mbps=up, latency_ms=latency, ok=True
-    )
+    return measured(at, down, up, backend="http", tool="netwatch-http", latency_ms=latency)
 
 
 def checks(

@@ -4,18 +4,17 @@ day 5+ (10 EUR or 20 %). Fee 40 EUR: 10 % = 4, 20 % = 8, so the fixed amounts wi
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from functools import partial
 
 from netwatch.config.records import PlanConfig
 from netwatch.core.claims import Claims, claims_for
 from netwatch.core.model import Cause, Incident, Kind, Ticket
+from tests.support import instants
 
 TZ = "Europe/Berlin"
 
 
-def at(*parts: int) -> float:
-    return datetime(*parts, tzinfo=ZoneInfo(TZ)).timestamp()  # type: ignore[misc]
+at = partial(instants.at, zone=TZ)
 
 
 def de(

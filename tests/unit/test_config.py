@@ -15,15 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netwatch import config
-from netwatch.config import Config, loading, records, rendering, schema
 from netwatch.config import checks as configchecks
+from netwatch.config import loading, records, rendering, schema
 from netwatch.config import toml as tomlout
 from netwatch.core.schedule import DAYS, KEYS, BusinessHours
 from netwatch.errors import ConfigError
+from tests.support.configs import ENV, error, parse
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "netwatch.example.toml"
-HOME = "/home/user"
-ENV = {"HOME": HOME}
+HOME = ENV["HOME"]
 STATE = Path(HOME) / ".local/state/netwatch"
 
 
@@ -33,16 +33,6 @@ def no_system_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     absent = tmp_path_factory.mktemp("etc") / "netwatch.toml"
     monkeypatch.setattr(loading, "DEFAULT_PATH", absent)
     return absent
-
-
-def parse(text: str, env: dict[str, str] | None = None) -> Config:
-    return config.parse(text, source=None, env=ENV if env is None else env)
-
-
-def error(text: str, source: str | None = "netwatch.toml") -> str:
-    with pytest.raises(ConfigError) as caught:
-        config.parse(text, source=source, env=ENV)
-    return str(caught.value)
 
 
 def one(problem: str) -> str:
@@ -170,17 +160,17 @@ class TestStateDirectory:
     )
     def test_precedence(self, env: dict[str, str], expected: str) -> None:
         assert config.state_directory(env) == Path(expected)
-        assert parse("", env).state_dir == Path(expected)
+        assert parse("", env=env).state_dir == Path(expected)
 
     def test_relative_store_path_is_resolved_against_it(self) -> None:
         env = {"NETWATCH_STATE_DIR": "/srv/nw"}
-        assert parse("", env).store.path == Path("/srv/nw/netwatch.db")
-        assert parse('[store]\npath = "db/rounds.db"\n', env).store.path == Path("/srv/nw/db/rounds.db")
-        assert parse('[store]\npath = "/data/nw.db"\n', env).store.path == Path("/data/nw.db")
+        assert parse("", env=env).store.path == Path("/srv/nw/netwatch.db")
+        assert parse('[store]\npath = "db/rounds.db"\n', env=env).store.path == Path("/srv/nw/db/rounds.db")
+        assert parse('[store]\npath = "/data/nw.db"\n', env=env).store.path == Path("/data/nw.db")
 
     def test_no_home(self) -> None:
         with pytest.raises(ConfigError) as caught:
-            parse("", {})
+            parse("", env={})
         assert str(caught.value) == (
             "1 configuration problem:\n"
             "  HOME: is not set, so there is no state directory; set NETWATCH_STATE_DIR to a directory"
@@ -189,7 +179,7 @@ class TestStateDirectory:
     @pytest.mark.parametrize("variable", ["NETWATCH_STATE_DIR", "STATE_DIRECTORY", "HOME"])
     def test_relative_directories_are_refused(self, variable: str) -> None:
         with pytest.raises(ConfigError) as caught:
-            parse("", {variable: "state"})
+            parse("", env={variable: "state"})
         assert str(caught.value) == (
             "1 configuration problem:\n"
             f'  {variable}: must be an absolute path, got "state"; '

@@ -23,6 +23,7 @@ from netwatch.adapters.store import Store
 from netwatch.app.daemon.loop import Daemon
 from netwatch.core.clock import Reading
 from netwatch.core.model import EventKind, Kind, Live, Sample, Target
+from tests.support import configs
 
 INTERVAL = 0.05
 ANCHORS = ("192.0.2.1", "198.51.100.1", "203.0.113.1")  # never contacted: the probe is fake
@@ -70,26 +71,18 @@ class Names:
 
 
 def make_config(tmp: Path, sync: str) -> config.Config:
-    anchors = ", ".join(f'"{a}"' for a in ANCHORS)
-    text = f"""
-[probe]
-interval = {INTERVAL}
-timeout = 0.04
-[targets]
-gateway = ""
-isp = ""
-anchors = [{anchors}]
-[dns]
-names = []
-[detect]
-confirm = 2
-[store]
-path = "{tmp / "netwatch.db"}"
-commit_interval = 0.1
-[clock]
-sync = "{sync}"
-"""
-    return config.parse(text, source=None, env={"NETWATCH_STATE_DIR": str(tmp)})
+    document = configs.daemon(
+        tmp / "netwatch.db",
+        ANCHORS,
+        interval=INTERVAL,
+        timeout=0.04,
+        commit_interval=0.1,
+        mode=None,
+        targets={"gateway": "", "isp": ""},
+        detect={"confirm": 2},
+        clock={"sync": sync},
+    )
+    return configs.parse(configs.toml(document), env={"NETWATCH_STATE_DIR": str(tmp)})
 
 
 Scenario = Callable[[Daemon], Awaitable[None]]

@@ -14,11 +14,14 @@ import pytest
 from netwatch.adapters.store import Store
 from netwatch.app.daemon.loop import Daemon
 from netwatch.app.daemon.writer import Writer, exclusive_lock, in_daemon_thread
-from netwatch.core.model import Role, Round, Sample, Target
+from netwatch.core.model import Round, Sample
 from netwatch.errors import StoreError
+from tests.support.instants import T0
+from tests.support.rounds import Line
+from tests.support.targets import DOC_DNS as NAME
+from tests.support.targets import DOC_GW as GW
 
-GW = Target(Role.GATEWAY, "198.18.1.1")
-NAME = Target(Role.DNS, "example.test")
+LINE = Line.of(GW)
 
 
 def test_a_failing_probe_marks_only_its_own_targets_lost() -> None:
@@ -71,7 +74,7 @@ def test_discovery_thread_returns_results_and_errors_without_blocking_exit() -> 
 
 
 def _round(i: int) -> Round:
-    return Round(1_767_225_600.0 + i, (Sample(GW, 0.4),))
+    return LINE.answers(T0 + i, 0.4)
 
 
 def test_a_hanging_disk_holds_a_bounded_number_of_rounds(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,47 +10,33 @@ from hypothesis import strategies as st
 from netwatch.core.classify import round_cause
 from netwatch.core.detect import (
     Closed,
-    Event,
     Opened,
     Rules,
-    State,
     Updated,
     close_all,
-    step,
 )
-from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, Kind, Role, Round, Sample, Target
+from tests.support.detector import closed_incidents, incidents, run
+from tests.support.rounds import Line
+from tests.support.targets import DOC_A1, DOC_A2
+from tests.support.targets import DOC_DNS as DNS
+from tests.support.targets import DOC_GW as GW
+from tests.support.targets import DOC_ISP as ISP
 
-GW = Target(Role.GATEWAY, "198.18.1.1")
-ISP = Target(Role.ISP, "198.18.2.1")
-ANCHORS = (Target(Role.ANCHOR, "192.0.2.1"), Target(Role.ANCHOR, "198.51.100.1"), Target(Role.ANCHOR, "2001:db8::1"))
-DNS = Target(Role.DNS, "example.test")
+ANCHORS = (DOC_A1, DOC_A2, Target(Role.ANCHOR, "2001:db8::1"))
+LINE = Line.of(GW, ISP, *ANCHORS, DNS)  # answering in 1 (gateway), 5 (ISP hop), 10 (anchors) and 3 ms (DNS)
 
-# Round shapes by which layer fails: (gateway ok, isp ok, anchors ok, dns ok)
-UP = (True, True, True, True)
-LOCAL = (False, False, False, False)
-ISP_DOWN = (True, False, False, False)
-UPSTREAM = (True, True, False, False)
-DNS_DOWN = (True, True, True, False)
+# Round shapes by the layers that fail
+UP: frozenset[Role] = frozenset()
+LOCAL = frozenset({Role.GATEWAY, Role.ISP, Role.ANCHOR, Role.DNS})
+ISP_DOWN = frozenset({Role.ISP, Role.ANCHOR, Role.DNS})
+UPSTREAM = frozenset({Role.ANCHOR, Role.DNS})
+DNS_DOWN = frozenset({Role.DNS})
 SHAPES = {"up": UP, "local": LOCAL, "isp": ISP_DOWN, "upstream": UPSTREAM, "dns": DNS_DOWN}
 
 
-def run(rounds: Iterable[Round], rules: Rules, state: State | None = None) -> tuple[State, list[Event]]:
-    """The detector fed ``rounds`` one by one (as the daemon does), from ``state``."""
-    state = state if state is not None else State()
-    events: list[Event] = []
-    for rnd in rounds:
-        state, new = step(state, rnd, rules)
-        events += new
-    return state, events
-
-
-def make_round(at: float, shape: tuple[bool, bool, bool, bool], rtt: float = 10.0, lost_anchors: int = 0) -> Round:
-    gw, isp, anchors, dns = shape
-    samples = [Sample(GW, 1.0 if gw else None), Sample(ISP, 5.0 if isp else None)]
-    for i, t in enumerate(ANCHORS):
-        samples.append(Sample(t, rtt if anchors and i >= lost_anchors else None))
-    samples.append(Sample(DNS, 3.0 if dns else None))
-    return Round(at=at, samples=tuple(samples))
+def make_round(at: float, shape: frozenset[Role], rtt: float = 10.0, lost_anchors: int = 0) -> Round:
+    return LINE.round(at, silent=shape, rtts={Role.ANCHOR: rtt}, lost_anchors=lost_anchors)
 
 
 def rounds_of(*spec: tuple[str, int], interval: float = 1.0, t0: float = 1_000_000.0) -> list[Round]:
@@ -60,14 +45,6 @@ def rounds_of(*spec: tuple[str, int], interval: float = 1.0, t0: float = 1_000_0
         for _ in range(n):
             out.append(make_round(t0 + len(out) * interval, SHAPES[name]))
     return out
-
-
-def incidents(events: list[Event]) -> list[Incident]:
-    """Final form of every incident: the Closed version, or the last seen version of one still open."""
-    by_key: dict[tuple[Kind, float], Incident] = {}
-    for ev in events:
-        by_key[(ev.incident.kind, ev.incident.start)] = ev.incident
-    return sorted(by_key.values(), key=lambda i: (i.start, i.kind))
 
 
 RULES = Rules(confirm=3, window=10, loss_percent=5.0, latency_ms=250.0)
@@ -222,12 +199,6 @@ rules_st = st.builds(
 )
 
 
-def closed_incidents(rounds: list[Round], rules: Rules) -> list[Incident]:
-    state, events = run(rounds, rules)
-    _, closing = close_all(state)
-    return incidents(events + closing)
-
-
 @settings(max_examples=300, deadline=None)
 @given(streams(), rules_st)
 def test_incidents_never_overlap(rounds: list[Round], rules: Rules) -> None:
@@ -280,12 +251,10 @@ def _lossy(n: int, *, gateway_every: int = 0, isp_every: int = 0, anchors_every:
     """n up rounds where every k-th round loses the gateway / ISP hop / one anchor (deterministic loss rates)."""
     out = []
     for i in range(n):
-        gw = not (gateway_every and i % gateway_every == 0)
-        isp = not (isp_every and i % isp_every == 0)
+        silent = {Role.GATEWAY} if gateway_every and i % gateway_every == 0 else set()
+        silent |= {Role.ISP} if isp_every and i % isp_every == 0 else set()
         lost = 1 if anchors_every and i % anchors_every == 0 else 0
-        samples = [Sample(GW, 1.0 if gw else None), Sample(ISP, 5.0 if isp else None)]
-        samples += [Sample(t, 10.0 if k >= lost else None) for k, t in enumerate(ANCHORS)]
-        out.append(Round(at=1000.0 + i, samples=(*samples, Sample(DNS, 3.0))))
+        out.append(make_round(1000.0 + i, frozenset(silent), lost_anchors=lost))
     return out
 
 
@@ -331,7 +300,7 @@ def test_a_short_lucky_stretch_inside_lossy_period_does_not_split_the_degradatio
 
 def test_an_isp_hop_that_never_answers_echoes_is_no_witness_against_the_isp() -> None:
     # The hop is found by TTL-expired probes but drops echoes to itself: its silence during an outage proves nothing.
-    mute_hop_up = (True, False, True, True)
+    mute_hop_up = frozenset({Role.ISP})
     rounds = [make_round(float(i), mute_hop_up) for i in range(12)]
     rounds += [make_round(float(12 + i), ISP_DOWN) for i in range(5)]
     rounds += [make_round(float(17 + i), mute_hop_up) for i in range(3)]

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from netwatch import config
-from tests.grafana import dashboards as g
+from tests.support.grafana import dashboards as g
 
 DOCS = g.REPO / "docs"
 COMPOSE = DOCS / "docker-compose.yml"

@@ -8,7 +8,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,26 +22,24 @@ from netwatch.adapters.influx.points import Points
 from netwatch.adapters.store import Store, migrations
 from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger
 from netwatch.app.influx import backfill
-from netwatch.core.model import Cause, ExportState, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, ExportState, Incident, Kind, Round
 from netwatch.core.schedule import BusinessHours
 from netwatch.errors import ConfigError, PermanentError, TransientError
 from netwatch.report.status import Freshness, export_line
+from tests.support.configs import error, parse
+from tests.support.instants import T0
+from tests.support.processes import wait_for
+from tests.support.rounds import Line
+from tests.support.targets import A1, A2, GW
 
-ENV = {"HOME": "/home/user"}
-T0 = 1_767_225_600.0
-TARGETS = (Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ANCHOR, "1.1.1.1"), Target(Role.ANCHOR, "8.8.8.8"))
+LINE = Line.of(GW, A1, A2)
 POINTS = Points("probe1", BusinessHours.from_config({"timezone": "UTC"}))
 SINK = "influxdb v1 http://influx:8086 netwatch/"
 
 
-def error(text: str) -> str:
-    with pytest.raises(ConfigError) as caught:
-        config.parse(text, source="netwatch.toml", env=ENV)
-    return str(caught.value)
-
-
 def rnd(at: float, up: bool = True) -> Round:
-    return Round(at, tuple(Sample(t, 1.5 if up else None) for t in TARGETS))
+    """Every target answering in 1.5 ms, or none at all."""
+    return LINE.round(at, None if up else Cause.LOCAL, rtt=1.5)
 
 
 # --- configuration ---------------------------------------------------------------------------------------------
@@ -49,7 +47,7 @@ def rnd(at: float, up: bool = True) -> Round:
 
 class TestConfig:
     def test_disabled_by_default(self) -> None:
-        cfg = config.parse("", source=None, env=ENV)
+        cfg = parse("")
         assert not cfg.influxdb.enabled
         assert (cfg.influxdb.api, cfg.influxdb.batch_size, cfg.influxdb.timeout) == ("v2", 5000, 10.0)
 
@@ -98,7 +96,7 @@ class TestConfig:
             '[influxdb]\nurl = "https://influx.example/x"\napi = "v1"\ndatabase = "nw"\nusername = "u"\n'
             'password = "hunter2"\n'
         )
-        cfg = config.parse(text, source=str(tmp_path / "n.toml"), env=ENV)
+        cfg = parse(text, source=str(tmp_path / "n.toml"))
         assert cfg.influxdb.enabled and cfg.influxdb.password == "hunter2"
         rendered = config.render(cfg)
         assert 'password = "***"' in rendered and "hunter2" not in rendered
@@ -152,12 +150,6 @@ def test_backoff_sequence() -> None:
 # --- the store's bookkeeping -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "n.db") as s:
-        yield s
-
-
 class TestStore:
     def test_a_new_replica_starts_after_the_last_round_and_before_every_incident(self, store: Store) -> None:
         store.add_round(rnd(T0))
@@ -202,14 +194,14 @@ class TestStore:
             [item] = s.export_incidents_after(1, 10)
             assert item.incident.end == T0
 
-    def test_cursors_ride_with_the_next_commit(self, store: Store, tmp_path: Path) -> None:
+    def test_cursors_ride_with_the_next_commit(self, store: Store) -> None:
         store.start_export(SINK, T0)
         for i in range(5):
             store.add_round(rnd(T0 + i))
         store.commit()
         store.set_export_error(SINK, "boom", T0 + 5, stopped=False)
         store.set_export_cursor(SINK, 3, 0, T0 + 6)
-        with Store.open(tmp_path / "n.db", readonly=True) as reader:
+        with Store.open(store.path, readonly=True) as reader:
             before = reader.export_state(SINK)
             assert before is not None and (before.round_id, before.behind, before.error) == (0, 5, "boom")
             store.commit()
@@ -261,13 +253,13 @@ def exporter_for(path: Path, sink: FakeSink, state: ExportState, **kw: float) ->
     )  # type: ignore[arg-type]
 
 
-def test_step_writes_whole_rounds_oldest_first_and_moves_the_cursor(store: Store, tmp_path: Path) -> None:
+def test_step_writes_whole_rounds_oldest_first_and_moves_the_cursor(store: Store) -> None:
     state = store.start_export(SINK, T0)
     for i in range(5):
         store.add_round(rnd(T0 + i))
     store.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 1))
     sink = FakeSink()
-    exporter = exporter_for(tmp_path / "n.db", sink, state)
+    exporter = exporter_for(store.path, sink, state)
     assert exporter.step() == 1 + 8  # the incident, then two rounds of four points (10 would split a third)
     assert (exporter.round_id, exporter.incident_seq) == (2, 1)
     assert exporter.step() == 8
@@ -276,38 +268,38 @@ def test_step_writes_whole_rounds_oldest_first_and_moves_the_cursor(store: Store
     assert len(sink.points) == 5 * 4 + 1
     exporter.stop()
     assert sink.closed
-    with Store.open(tmp_path / "n.db", readonly=True) as reader:
+    with Store.open(store.path, readonly=True) as reader:
         assert reader.export_state(SINK) == ExportState(SINK, 5, 1, behind=0, updated=pytest.approx(time.time(), abs=5))
 
 
-def test_the_loop_retries_backfills_and_stops_on_a_permanent_error(store: Store, tmp_path: Path) -> None:
+def test_the_loop_retries_backfills_and_stops_on_a_permanent_error(store: Store) -> None:
     state = store.start_export(SINK, T0)
     sink = FakeSink()
     sink.fail = TransientError("connection refused")
-    exporter = exporter_for(tmp_path / "n.db", sink, state, poll=0.01)
+    exporter = exporter_for(store.path, sink, state, poll=0.01)
     exporter.start()
     for i in range(30):  # rounds keep coming while InfluxDB is away
         store.add_round(rnd(T0 + i, up=i % 7 != 0))
         store.commit()
     time.sleep(0.1)
-    with Store.open(tmp_path / "n.db", readonly=True) as reader:
+    with Store.open(store.path, readonly=True) as reader:
         failing = reader.export_state(SINK)
         assert failing is not None and (failing.behind, failing.error) == (30, "connection refused")
     sink.fail = None
-    wait_until(lambda: len(sink.points) == 30 * 4)
+    wait_for("the backlog to be exported", lambda: len(sink.points) == 30 * 4, 5.0, every=0.01)
     sink.fail = PermanentError("bad token")
     store.add_round(rnd(T0 + 30))
     store.commit()
-    wait_until(lambda: not exporter.running)
+    wait_for("the exporter to stop", lambda: not exporter.running, 5.0, every=0.01)
     assert exporter.error == "bad token"
-    with Store.open(tmp_path / "n.db", readonly=True) as reader:
+    with Store.open(store.path, readonly=True) as reader:
         stopped = reader.export_state(SINK)
         assert stopped is not None and (stopped.round_id, stopped.stopped, stopped.error) == (30, True, "bad token")
         line = export_line("InfluxDB", stopped, Freshness(1.0, 10.0), ZoneInfo("UTC"))
         assert line == "InfluxDB export stopped: bad token"
 
 
-def test_backfill_replays_identically(store: Store, tmp_path: Path) -> None:
+def test_backfill_replays_identically(store: Store) -> None:
     for i in range(25):
         store.add_round(rnd(T0 + i))
     store.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, T0 + 3, end=T0 + 9))
@@ -318,14 +310,6 @@ def test_backfill_replays_identically(store: Store, tmp_path: Path) -> None:
     backfill(store, sink, POINTS, T0, T0 + 25, batch_size=10)
     assert len(sink.points) == 25 * 4 + 1
     assert {k: v for k, v in sink.points.items() if k in copy} == copy
-
-
-def wait_until(check: object, timeout: float = 5.0) -> None:
-    assert callable(check)
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 # --- errors and the status line ------------------------------------------------------------------------------

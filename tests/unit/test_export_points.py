@@ -12,15 +12,11 @@ from netwatch.adapters.influx import points as lp
 from netwatch.adapters.influx.points import Points
 from netwatch.core.model import Cause, ExportIncident, Incident, Kind, Role, Round, Sample, Target
 from netwatch.core.schedule import BusinessHours
+from tests.support.instants import T0
+from tests.support.targets import A1, A6, DNS, GW, ISP
 
-T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC (a Thursday, a holiday in GB)
 HOURS = BusinessHours.from_config({"timezone": "UTC", "week": {d: "09:00-17:00" for d in ("mon", "fri")}})
 P = Points("home office", HOURS)
-GW = Target(Role.GATEWAY, "192.168.1.1")
-ISP = Target(Role.ISP, "100.64.0.1")
-A1 = Target(Role.ANCHOR, "1.1.1.1")
-A6 = Target(Role.ANCHOR, "2606:4700:4700::1111")
-DNS = Target(Role.DNS, "dns.google")
 
 
 class TestEscaping:

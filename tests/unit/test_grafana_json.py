@@ -17,7 +17,7 @@ import pytest
 
 from netwatch.core.model import Cause, Kind, Role
 from netwatch.report.render import CAUSES
-from tests.grafana import dashboards as g
+from tests.support.grafana import dashboards as g
 
 # netwatch's InfluxDB schema, as dashboards may rely on it: measurement -> (tags, fields).
 SCHEMA: dict[str, tuple[frozenset[str], frozenset[str]]] = {

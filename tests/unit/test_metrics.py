@@ -6,29 +6,30 @@ from __future__ import annotations
 
 import socket
 import sys
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from prometheus_client.exposition import generate_latest
-from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from netwatch import __version__, config
 from netwatch.adapters.metrics import Tracker, line_state, serve
 from netwatch.config.records import MetricsConfig
 from netwatch.core import detect
-from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, SpeedResult, Target
+from netwatch.core.model import Cause, Incident, Kind, Round, Sample, SpeedResult, Target
 from netwatch.errors import ConfigError
+from tests.support.configs import error
+from tests.support.configs import parse as parse_config
+from tests.support.detector import run
+from tests.support.metrics import Samples, parse, scrape, value
+from tests.support.sockets import free_port
+from tests.support.targets import DOC_A1 as A1
+from tests.support.targets import DOC_A6 as A6
+from tests.support.targets import DOC_DNS
+from tests.support.targets import DOC_GW as GW
+from tests.support.targets import DOC_ISP as HOP
 
-ENV = {"HOME": "/home/user"}
-GW = Target(Role.GATEWAY, "198.18.1.1")
-HOP = Target(Role.ISP, "198.18.2.1")
-A1 = Target(Role.ANCHOR, "192.0.2.1")
-A6 = Target(Role.ANCHOR, "2001:db8:ff::1")
 RULES = detect.Rules(confirm=2, window=5, loss_percent=30.0, latency_ms=100.0)
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 def text(tracker: Tracker) -> str:
@@ -41,20 +42,8 @@ def text(tracker: Tracker) -> str:
     return generate_latest(registry).decode()
 
 
-def parse(exposition: str) -> Samples:
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(exposition)
-        for s in family.samples
-    }
-
-
 def of(target: Target) -> dict[str, str]:
     return {"role": target.role.value, "address": target.address}
-
-
-def get(samples: Samples, name: str, **labels: str) -> float | None:
-    return samples.get((name, frozenset(labels.items())))
 
 
 class Feed:
@@ -68,7 +57,7 @@ class Feed:
     def round(self, *samples: Sample, seconds: float = 0.01) -> Samples:
         rnd = Round(at=self.at, samples=samples, mono=self.at)
         self.at += 1.0
-        self.state, events = detect.step(self.state, rnd, RULES)
+        self.state, events = run([rnd], RULES, self.state)
         self.tracker.round(
             rnd, self.state, events, seconds=seconds, overruns=2, pending=3, write_failures=1, slow_open=False
         )
@@ -106,9 +95,9 @@ def test_line_state_prefers_the_outage_then_failed_rounds_then_degradation() -> 
 
 def test_nothing_about_the_line_before_the_first_round() -> None:
     samples = parse(text(Tracker(5)))
-    assert get(samples, "netwatch_build_info", version=__version__, python=sys.version.split()[0]) == 1.0
+    assert value(samples, "netwatch_build_info", version=__version__, python=sys.version.split()[0]) == 1.0
     assert not [k for k in samples if k[0] in ("netwatch_line_state", "netwatch_last_round_timestamp_seconds")]
-    assert get(samples, "netwatch_rounds_total") == 0.0
+    assert value(samples, "netwatch_rounds_total") == 0.0
 
 
 def test_an_outage_through_the_detector() -> None:
@@ -117,20 +106,20 @@ def test_an_outage_through_the_detector() -> None:
     assert states(first) == (["up"], ["none"])
     failing = feed.round(*down())
     assert states(failing) == (["failing"], ["upstream"])
-    assert get(failing, "netwatch_incidents_total", kind="outage", cause="upstream") == 0.0
+    assert value(failing, "netwatch_incidents_total", kind="outage", cause="upstream") == 0.0
     opened = feed.round(*down())
     assert states(opened) == (["outage"], ["upstream"])
-    assert get(opened, "netwatch_incidents_total", kind="outage", cause="upstream") == 1.0
-    assert get(opened, "netwatch_open_incidents", kind="outage") == 1.0
-    assert get(opened, "netwatch_last_up_round_timestamp_seconds") == 1_000.0
-    assert get(opened, "netwatch_last_round_timestamp_seconds") == 1_002.0
+    assert value(opened, "netwatch_incidents_total", kind="outage", cause="upstream") == 1.0
+    assert value(opened, "netwatch_open_incidents", kind="outage") == 1.0
+    assert value(opened, "netwatch_last_up_round_timestamp_seconds") == 1_000.0
+    assert value(opened, "netwatch_last_round_timestamp_seconds") == 1_002.0
     still = feed.round(*down())
-    assert get(still, "netwatch_incidents_total", kind="outage", cause="upstream") == 1.0, "counted once, at opening"
+    assert value(still, "netwatch_incidents_total", kind="outage", cause="upstream") == 1.0, "counted once, at opening"
     back = feed.round(*up())
     assert states(back) == (["up"], ["none"])
-    assert get(back, "netwatch_open_incidents", kind="outage") == 0.0
-    assert get(back, "netwatch_incidents_total", kind="outage", cause="upstream") == 1.0
-    assert get(back, "netwatch_last_up_round_timestamp_seconds") == 1_004.0
+    assert value(back, "netwatch_open_incidents", kind="outage") == 0.0
+    assert value(back, "netwatch_incidents_total", kind="outage", cause="upstream") == 1.0
+    assert value(back, "netwatch_last_up_round_timestamp_seconds") == 1_004.0
     # Every kind and cause is there from the start, so increase() sees the first incident of each.
     assert len([k for k in back if k[0] == "netwatch_incidents_total"]) == len(Kind) * len(Cause)
 
@@ -141,8 +130,8 @@ def test_degradation_and_its_cause() -> None:
     for _ in range(RULES.window):  # half the anchors' echoes lost: over the 30 % threshold
         samples = feed.round(Sample(GW, 0.5), Sample(HOP, 4.0), Sample(A1, 20.0), Sample(A6, None))
     assert states(samples) == (["degraded"], ["upstream"])
-    assert get(samples, "netwatch_open_incidents", kind="degraded") == 1.0
-    assert get(samples, "netwatch_incidents_total", kind="degraded", cause="upstream") == 1.0
+    assert value(samples, "netwatch_open_incidents", kind="degraded") == 1.0
+    assert value(samples, "netwatch_incidents_total", kind="degraded", cause="upstream") == 1.0
 
 
 def test_per_target_rtt_loss_and_counters() -> None:
@@ -150,43 +139,45 @@ def test_per_target_rtt_loss_and_counters() -> None:
     for _ in range(3):
         feed.round(*up())
     samples = feed.round(Sample(GW, 0.5), Sample(HOP, 4.0), Sample(A1, 20.0), Sample(A6, None))
-    assert get(samples, "netwatch_target_rtt_seconds", **of(GW)) == pytest.approx(0.0005)
-    assert get(samples, "netwatch_target_rtt_seconds", **of(A1)) == pytest.approx(0.020)
-    assert get(samples, "netwatch_target_rtt_seconds", **of(A6)) is None, "absent while lost, never 0"
-    assert get(samples, "netwatch_target_up", **of(A6)) == 0.0 and get(samples, "netwatch_target_up", **of(A1)) == 1.0
-    assert get(samples, "netwatch_target_loss_ratio", **of(A6)) == pytest.approx(1 / 4)
-    assert get(samples, "netwatch_target_probes_total", **of(A6)) == 4.0
-    assert get(samples, "netwatch_target_lost_total", **of(A6)) == 1.0
+    assert value(samples, "netwatch_target_rtt_seconds", **of(GW)) == pytest.approx(0.0005)
+    assert value(samples, "netwatch_target_rtt_seconds", **of(A1)) == pytest.approx(0.020)
+    assert value(samples, "netwatch_target_rtt_seconds", **of(A6)) is None, "absent while lost, never 0"
+    assert (
+        value(samples, "netwatch_target_up", **of(A6)) == 0.0 and value(samples, "netwatch_target_up", **of(A1)) == 1.0
+    )
+    assert value(samples, "netwatch_target_loss_ratio", **of(A6)) == pytest.approx(1 / 4)
+    assert value(samples, "netwatch_target_probes_total", **of(A6)) == 4.0
+    assert value(samples, "netwatch_target_lost_total", **of(A6)) == 1.0
     # The loss ratio covers the last detect.window rounds; the counters everything since the start.
     for _ in range(RULES.window):
         samples = feed.round(*up())
-    assert get(samples, "netwatch_target_loss_ratio", **of(A6)) == 0.0
-    assert get(samples, "netwatch_target_lost_total", **of(A6)) == 1.0
-    assert get(samples, "netwatch_target_probes_total", **of(A6)) == 4.0 + RULES.window
+    assert value(samples, "netwatch_target_loss_ratio", **of(A6)) == 0.0
+    assert value(samples, "netwatch_target_lost_total", **of(A6)) == 1.0
+    assert value(samples, "netwatch_target_probes_total", **of(A6)) == 4.0 + RULES.window
 
 
 def test_a_target_that_goes_away_is_no_longer_shown() -> None:
     feed = Feed()
     feed.round(*up())
     samples = feed.round(Sample(GW, 0.5), Sample(A1, 20.0), Sample(A6, 21.0))  # the ISP hop is gone
-    assert get(samples, "netwatch_target_up", **of(HOP)) is None
-    assert get(samples, "netwatch_target_probes_total", **of(GW)) == 2.0, "the others keep their counts"
-    dns = Target(Role.DNS, "example.test")
+    assert value(samples, "netwatch_target_up", **of(HOP)) is None
+    assert value(samples, "netwatch_target_probes_total", **of(GW)) == 2.0, "the others keep their counts"
+    dns = DOC_DNS
     samples = feed.round(*up(Sample(dns, 3.0)))
-    assert get(samples, "netwatch_target_probes_total", **of(HOP)) == 1.0, "counting restarts when it is back"
-    assert get(samples, "netwatch_target_rtt_seconds", **of(dns)) == pytest.approx(0.003)
+    assert value(samples, "netwatch_target_probes_total", **of(HOP)) == 1.0, "counting restarts when it is back"
+    assert value(samples, "netwatch_target_rtt_seconds", **of(dns)) == pytest.approx(0.003)
 
 
 def test_round_totals() -> None:
     feed = Feed()
     feed.round(*up(), seconds=0.25)
     samples = feed.round(*up(), seconds=0.5)
-    assert get(samples, "netwatch_rounds_total") == 2.0
-    assert get(samples, "netwatch_round_duration_seconds_count") == 2.0
-    assert get(samples, "netwatch_round_duration_seconds_sum") == 0.75
-    assert get(samples, "netwatch_round_overruns_total") == 2.0
-    assert get(samples, "netwatch_store_pending_rounds") == 3.0
-    assert get(samples, "netwatch_store_write_failures_total") == 1.0
+    assert value(samples, "netwatch_rounds_total") == 2.0
+    assert value(samples, "netwatch_round_duration_seconds_count") == 2.0
+    assert value(samples, "netwatch_round_duration_seconds_sum") == 0.75
+    assert value(samples, "netwatch_round_overruns_total") == 2.0
+    assert value(samples, "netwatch_store_pending_rounds") == 3.0
+    assert value(samples, "netwatch_store_write_failures_total") == 1.0
 
 
 def test_speed_tests_and_slow_incidents() -> None:
@@ -198,29 +189,29 @@ def test_speed_tests_and_slow_incidents() -> None:
     slow = Incident(Kind.SLOW, Cause.ISP, 5.0)
     tracker.events([detect.Opened(slow), detect.Updated(slow)])
     samples = parse(text(tracker))
-    assert [get(samples, "netwatch_speedtests_total", result=r) for r in ("ok", "failed", "skipped")] == [1, 1, 1]
-    assert get(samples, "netwatch_speedtest_download_bits_per_second") == 18.5e6
-    assert get(samples, "netwatch_speedtest_upload_bits_per_second") is None, "not measured"
-    assert get(samples, "netwatch_speedtest_timestamp_seconds") == 5.0, "the last successful test"
-    assert get(samples, "netwatch_incidents_total", kind="slow", cause="isp") == 1.0
+    assert [value(samples, "netwatch_speedtests_total", result=r) for r in ("ok", "failed", "skipped")] == [1, 1, 1]
+    assert value(samples, "netwatch_speedtest_download_bits_per_second") == 18.5e6
+    assert value(samples, "netwatch_speedtest_upload_bits_per_second") is None, "not measured"
+    assert value(samples, "netwatch_speedtest_timestamp_seconds") == 5.0, "the last successful test"
+    assert value(samples, "netwatch_incidents_total", kind="slow", cause="isp") == 1.0
     tracker.speed(SpeedResult(at=9.0, backend="http", tool="netwatch-http", ok=True, download_mbps=9, upload_mbps=2))
     samples = parse(text(tracker))
-    assert get(samples, "netwatch_speedtest_download_bits_per_second") == 9e6
-    assert get(samples, "netwatch_speedtest_upload_bits_per_second") == 2e6
+    assert value(samples, "netwatch_speedtest_download_bits_per_second") == 9e6
+    assert value(samples, "netwatch_speedtest_upload_bits_per_second") == 2e6
 
 
 # --- [metrics] ---------------------------------------------------------------------------------------------------
 
 
 def test_metrics_defaults_and_values() -> None:
-    cfg = config.parse("", source=None, env=ENV)
+    cfg = parse_config("")
     assert cfg.metrics == MetricsConfig(enabled=False, listen="127.0.0.1:9847")
     assert cfg.metrics.address == ("127.0.0.1", 9847)
-    six = config.parse('[metrics]\nenabled = true\nlisten = "[::1]:9100"\n', source=None, env=ENV)
+    six = parse_config('[metrics]\nenabled = true\nlisten = "[::1]:9100"\n')
     assert six.metrics.enabled and six.metrics.address == ("::1", 9100)
-    lan = config.parse('[metrics]\nlisten = "0.0.0.0:80"\n', source=None, env=ENV)
+    lan = parse_config('[metrics]\nlisten = "0.0.0.0:80"\n')
     assert lan.metrics.address == ("0.0.0.0", 80)
-    assert config.parse(config.render(six), source=None, env=ENV) == six
+    assert parse_config(config.render(six)) == six
 
 
 FIX = 'write e.g. listen = "127.0.0.1:9847" or "[::1]:9847"'
@@ -240,15 +231,12 @@ FIX = 'write e.g. listen = "127.0.0.1:9847" or "[::1]:9847"'
     ],
 )
 def test_bad_listen_addresses(listen: str, problem: str) -> None:
-    with pytest.raises(ConfigError) as err:
-        config.parse(f'[metrics]\nlisten = "{listen}"\n', source="netwatch.toml", env=ENV)
-    assert str(err.value) == f"1 configuration problem in netwatch.toml:\n  metrics.listen: {problem}; {FIX}"
+    text = error(f'[metrics]\nlisten = "{listen}"\n')
+    assert text == f"1 configuration problem in netwatch.toml:\n  metrics.listen: {problem}; {FIX}"
 
 
 def test_wrong_types() -> None:
-    with pytest.raises(ConfigError) as err:
-        config.parse('[metrics]\nenabled = "yes"\nlisten = 9847\n', source="netwatch.toml", env=ENV)
-    assert str(err.value) == (
+    assert error('[metrics]\nenabled = "yes"\nlisten = 9847\n') == (
         "2 configuration problems in netwatch.toml:\n"
         '  metrics.enabled: must be a boolean, not a string ("yes"); write true or false, e.g. enabled = false\n'
         "  metrics.listen: must be a string, not an integer (9847); write an address and port in quotes, "
@@ -259,24 +247,11 @@ def test_wrong_types() -> None:
 # --- the HTTP server -------------------------------------------------------------------------------------------
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def feed() -> Iterator[Feed]:
     feed = Feed()
     feed.round(*up())
     yield feed
-
-
-def scrape(url: str) -> Samples:
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-        return parse(resp.read().decode())
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
@@ -288,8 +263,8 @@ def test_serves_the_tracker_and_releases_the_port(feed: Feed, host: str) -> None
     server = serve(MetricsConfig(True, listen), feed.tracker)
     try:
         samples = scrape(f"http://{listen}/metrics")
-        assert get(samples, "netwatch_target_rtt_seconds", **of(A1)) == pytest.approx(0.020)
-        assert get(samples, "process_resident_memory_bytes") is not None
+        assert value(samples, "netwatch_target_rtt_seconds", **of(A1)) == pytest.approx(0.020)
+        assert value(samples, "process_resident_memory_bytes") is not None
     finally:
         server.close()
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as again:

@@ -4,6 +4,7 @@ incidents notify, the digest calendar across DST changes, and the retry backoff.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +19,10 @@ from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import compute
 from netwatch.report.jsonout import to_json
 from netwatch.report.message import digest_message, incident_message, message_for_test, wanted
+from tests.support import instants
+from tests.support.incidents import outage
+from tests.support.instants import LONDON
 
-LONDON = ZoneInfo("Europe/London")
 OFFICE = BusinessHours.from_config(
     {"timezone": "Europe/London", "week": {"tue": "09:00-12:30, 13:30-17:30", "sun": "00:30-03:00"}}
 )
@@ -27,8 +30,7 @@ COST = CostConfig(hourly=85.0, currency="GBP")
 NO_COST = CostConfig(hourly=0.0, currency="GBP")
 
 
-def at(*args: int, zone: ZoneInfo = LONDON) -> float:
-    return datetime(*args, tzinfo=zone).timestamp()  # type: ignore[misc]
+at = partial(instants.at, zone=LONDON)
 
 
 def notify_cfg(**keys: object) -> NotifyConfig:
@@ -36,13 +38,10 @@ def notify_cfg(**keys: object) -> NotifyConfig:
     return config.parse(f'[notify]\ncommand = "/bin/true"\n{body}', source=None, env={"HOME": "/h"}).notify
 
 
-LUNCH = Incident(
-    Kind.OUTAGE,
-    Cause.ISP,
+LUNCH = outage(
     at(2026, 3, 24, 12, 10),
     at(2026, 3, 24, 13, 45, 30),
     rounds=5730,
-    cause_rounds=((Cause.ISP, 5730),),
     detail="gateway answered 5730/5730 rounds, ISP hop 0/5730",
 )
 

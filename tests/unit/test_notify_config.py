@@ -16,18 +16,7 @@ from netwatch import config
 from netwatch.adapters import notify as channels
 from netwatch.config import records
 from netwatch.errors import ConfigError
-
-ENV = {"HOME": "/home/user"}
-
-
-def parse(text: str, source: str | None = None) -> config.Config:
-    return config.parse(text, source=source, env=ENV)
-
-
-def error(text: str) -> str:
-    with pytest.raises(ConfigError) as caught:
-        config.parse(text, source="netwatch.toml", env=ENV)
-    return str(caught.value)
+from tests.support.configs import error, parse
 
 
 def problems(text: str) -> list[str]:
@@ -137,7 +126,7 @@ def test_render_masks_every_url_and_round_trips_the_rest() -> None:
 def built(text: str, source: str | None = None) -> list[str]:
     """The problems ``channels.check`` reports, one line each."""
     with pytest.raises(ConfigError) as caught:
-        channels.check(parse(text, source).notify)
+        channels.check(parse(text, source=source).notify)
     return str(caught.value).splitlines()[1:]
 
 

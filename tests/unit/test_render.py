@@ -7,199 +7,31 @@ the data-* attributes and the SVG geometry, then compared with the Report's own 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from html.parser import HTMLParser
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from netwatch.adapters.probes.speed.result import failure
-from netwatch.config.records import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, SpeedResult, Target
+from netwatch.config.records import CostConfig, OwnerConfig, PlanConfig
+from netwatch.core.model import Cause, Coverage, Period, SeriesPoint
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_utc, mbps, money, percent, period_text
 from netwatch.errors import ReportError
 from netwatch.report import speedview, view
-from netwatch.report.compute import Report, compute, method_from_config
+from netwatch.report.compute import Report, compute
 from netwatch.report.escape import md_escape
-from netwatch.report.render import CAUSES, Rendered, builtin_templates, render
+from netwatch.report.render import CAUSES, builtin_templates, render
+from tests.support.html import Node, parse
+from tests.support.incidents import outage_for
+from tests.support.instants import DAY, LONDON, local, ts
+from tests.support.reports import BUSINESS, MON, OWNER, PLAN, TARGETS, html_of, letter_of, sample_report
+from tests.support.speeds import measured
 
-LONDON = ZoneInfo("Europe/London")
-BUSINESS = BusinessHours.from_config(
-    {"timezone": "Europe/London", "week": {d: "09:00-17:30" for d in ("mon", "tue", "wed", "thu", "fri")}}
-)
-OWNER = OwnerConfig("Smith Design", "Jane Smith", "12 Mill Lane\nAmbridge AB1 2CD", "jane@example.org", "01632 960000")
-PLAN = PlanConfig("Example Broadband", "EB-4471", 42.0, 99.9, 80.0, 20.0, 50.0)
 NO_OWNER = OwnerConfig("", "", "", "", "")
 NO_PLAN = PlanConfig("", "", 0.0, 99.9, 0.0, 0.0, 50.0)
-TARGETS = (
-    Target(Role.GATEWAY, "192.168.1.1"),
-    Target(Role.ISP, "81.2.69.142"),
-    Target(Role.ANCHOR, "1.1.1.1"),
-    Target(Role.ANCHOR, "9.9.9.9"),
-    Target(Role.DNS, "dns.google"),
-)
-METHOD = method_from_config(ProbeConfig("", 1.0, 0.8, "auto"), DetectConfig(3, 60, 5.0, 250.0), TARGETS)
-GENERATED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC).timestamp()
-
-
-def local(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=LONDON).timestamp()
-
-
-# --- a parsed HTML tree --------------------------------------------------------------------------------------
-
-VOID = {"meta", "br", "hr", "img", "input", "link", "col", "source", "wbr", "area", "base", "embed", "track"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Node] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
-    parent: Node | None = None
-
-    def walk(self) -> Iterator[Node]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-    def find(self, tag: str | None = None, **attrs: str) -> list[Node]:
-        """Descendants with the tag and attributes; ``class_`` matches one of the node's classes."""
-        found = []
-        for node in self.walk():
-            if tag is not None and node.tag != tag:
-                continue
-            ok = True
-            for name, value in attrs.items():
-                if name == "class_":
-                    ok &= value in node.attrs.get("class", "").split()
-                else:
-                    ok &= node.attrs.get(name.replace("_", "-")) == value
-            if ok:
-                found.append(node)
-        return found
-
-    def one(self, tag: str | None = None, **attrs: str) -> Node:
-        found = self.find(tag, **attrs)
-        assert len(found) == 1, f"{len(found)} <{tag} {attrs}>"
-        return found[0]
-
-    @property
-    def all_text(self) -> str:
-        return " ".join(" ".join(n.text) for n in self.walk()).strip()
-
-    @property
-    def classes(self) -> list[str]:
-        return self.attrs.get("class", "").split()
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#root", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs}, parent=self.stack[-1])
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}, parent=self.stack[-1]))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in VOID:
-            return
-        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].text.append(data)
-
-
-def parse(html: str) -> Node:
-    builder = TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    assert builder.stack == [builder.root], "unclosed elements: " + ", ".join(n.tag for n in builder.stack[1:])
-    return builder.root
-
-
-# --- sample reports ------------------------------------------------------------------------------------------
-
-MON = local("2026-11-23T00:00")  # GMT: local time is UTC
-DAY = 86400.0
-
-
-def outage(cause: Cause, start: float, seconds: float, detail: str = "") -> Incident:
-    rounds = round(seconds)
-    return Incident(Kind.OUTAGE, cause, start, start + seconds, rounds, ((cause, rounds),), detail)
-
-
-def sample_report(
-    *,
-    detail: str = "gateway answered 60/60 rounds, ISP hop 0/60",
-    speeds: Sequence[SpeedResult] = (),
-    plan: PlanConfig = PLAN,
-) -> Report:
-    incidents = [
-        outage(Cause.ISP, MON + 9.5 * 3600, 3600, detail),
-        outage(Cause.UPSTREAM, MON + 20 * 3600, 600),
-        outage(Cause.LOCAL, MON + DAY + 12 * 3600, 45),
-        outage(Cause.DNS, MON + 2 * DAY + 8.75 * 3600, 1800),
-        Incident(Kind.DEGRADED, Cause.UPSTREAM, MON + 2 * DAY + 14 * 3600, MON + 2 * DAY + 15 * 3600, 3600),
-        outage(Cause.UNKNOWN, MON + 3 * DAY + 23.9 * 3600, 20),
-    ]
-    gap = (MON + 4 * DAY + 3600, MON + 4 * DAY + 5 * 3600)
-    sessions = [Coverage(MON, gap[0]), Coverage(gap[1], MON + 7 * DAY, clean=False)]
-    series = [
-        SeriesPoint(t, 1800.0, 5400, 30, 14.0 + (t % 7), 40.0)
-        for t in range(int(MON), int(MON + 7 * DAY), 1800)
-        if not gap[0] <= t < gap[1]
-    ]
-    return compute(
-        Period(MON, MON + 7 * DAY),
-        incidents,
-        sessions,
-        BUSINESS,
-        method=METHOD,
-        cost=CostConfig(85.0, "GBP"),
-        plan=plan,
-        series=series,
-        speeds=speeds,
-    )
-
-
-def html_of(report: Report, **kwargs: object) -> str:
-    args: dict[str, object] = {
-        "business": BUSINESS,
-        "owner": OWNER,
-        "plan": PLAN,
-        "title": "Internet outage report",
-        "templates": None,
-        "generated_at": GENERATED,
-    }
-    args.update(kwargs)
-    return render(report, "html", **args).text  # type: ignore[arg-type]
-
-
-def letter_of(report: Report, **kwargs: object) -> Rendered:
-    args: dict[str, object] = {
-        "business": BUSINESS,
-        "owner": OWNER,
-        "plan": PLAN,
-        "title": "Internet outage report",
-        "templates": None,
-        "generated_at": GENERATED,
-    }
-    args.update(kwargs)
-    return render(report, "md", **args)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -482,7 +314,7 @@ def test_a_dst_day_is_23_or_25_hours_long() -> None:
     spring = BusinessHours.from_config({"timezone": "Europe/London", "week": {"sun": "00:00-24:00"}})
     since, until = local("2026-03-28T00:00"), local("2026-03-30T00:00")
     # 01:00 GMT -> 02:00 BST on 29 March; an outage from 03:00 to 04:00 BST is 2 h to 3 h after midnight.
-    spring_outage = outage(Cause.ISP, local("2026-03-29T03:00"), 3600)
+    spring_outage = outage_for(Cause.ISP, local("2026-03-29T03:00"), 3600)
     rep = compute(Period(since, until), [spring_outage], [Coverage(since, until)], spring)
     doc = parse(html_of(rep, business=spring))
     day = doc.one(data_day="2026-03-29")
@@ -497,10 +329,10 @@ def test_a_dst_day_is_23_or_25_hours_long() -> None:
 
     autumn_since, autumn_until = local("2026-10-25T00:00"), local("2026-10-26T00:00")
     assert autumn_until - autumn_since == 25 * 3600
-    noon = datetime(2026, 10, 25, 12, 0, tzinfo=UTC).timestamp()  # 12:00 GMT: 13 h after midnight BST
+    noon = ts("2026-10-25T12:00")  # 12:00 GMT: 13 h after midnight BST
     rep = compute(
         Period(autumn_since, autumn_until),
-        [outage(Cause.LOCAL, noon, 600)],
+        [outage_for(Cause.LOCAL, noon, 600)],
         [Coverage(autumn_since, autumn_until)],
         BUSINESS,
     )
@@ -515,7 +347,10 @@ def test_a_dst_day_is_23_or_25_hours_long() -> None:
 def test_long_periods_get_week_and_month_summaries_instead_of_a_daily_timeline() -> None:
     since, until = local("2026-01-01T00:00"), local("2026-07-01T00:00")
     rep = compute(
-        Period(since, until), [outage(Cause.ISP, local("2026-03-03T10:00"), 900)], [Coverage(since, until)], BUSINESS
+        Period(since, until),
+        [outage_for(Cause.ISP, local("2026-03-03T10:00"), 900)],
+        [Coverage(since, until)],
+        BUSINESS,
     )
     doc = parse(html_of(rep))
     assert not day_rows(doc)
@@ -655,7 +490,7 @@ def test_the_letter_lists_every_outage(report: Report) -> None:
 
 def test_the_letter_never_truncates() -> None:
     since = local("2026-11-02T00:00")
-    many = [outage(Cause.ISP, since + i * 3000, 60) for i in range(400)]
+    many = [outage_for(Cause.ISP, since + i * 3000, 60) for i in range(400)]
     rep = compute(Period(since, since + 30 * DAY), many, [Coverage(since, since + 30 * DAY)], BUSINESS)
     rows = table_rows(letter_of(rep).text, "## Outages")
     assert [row[0] for row in rows] == [str(n) for n in range(1, 401)]
@@ -664,7 +499,7 @@ def test_the_letter_never_truncates() -> None:
 def test_missing_details_are_placeholders_and_warnings() -> None:
     rep = compute(
         Period(MON, MON + DAY),
-        [outage(Cause.ISP, MON + 10 * 3600, 600)],
+        [outage_for(Cause.ISP, MON + 10 * 3600, 600)],
         [Coverage(MON, MON + DAY)],
         BUSINESS,
         plan=NO_PLAN,
@@ -737,20 +572,14 @@ def test_a_dense_series_is_merged_to_a_bounded_chart() -> None:
 # --- the speed section and the letter's speed paragraph ------------------------------------------------------
 
 
-def speed_ok(at: float, down: float, up: float | None = None) -> SpeedResult:
-    return SpeedResult(
-        at=at,
-        backend="speedtest",
-        tool="speedtest-cli",
-        tool_version="2.1.3",
-        server="Example (1)",
-        download_mbps=down,
-        upload_mbps=up,
-        latency_ms=12.0,
-        loaded_latency_ms=95.0,
-        ok=True,
-        bytes_used=50_000_000,
-    )
+speed_ok = partial(
+    measured,
+    tool_version="2.1.3",
+    server="Example (1)",
+    latency_ms=12.0,
+    loaded_latency_ms=95.0,
+    bytes_used=50_000_000,
+)
 
 
 # The plan is 80/20 Mbit/s with the slow threshold at 50 %: fine in the mornings, poor in the evenings.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,17 +18,14 @@ from netwatch.errors import ReportError
 from netwatch.report.compute import CLOCK, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.jsonout import to_json
 from netwatch.report.period import resolve
+from tests.support.incidents import outage
+from tests.support.instants import DAY, H, local, ts
 
 LONDON = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:00", "tue": "09:00-17:00"}})
 
 
-def ts(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
-
-
 # Monday 2026-11-23 (GMT, so local time is UTC).
 MON = ts("2026-11-23T00:00:00")
-DAY = 86400.0
 
 
 def test_nothing_monitored_has_no_availability_but_every_field() -> None:
@@ -188,24 +184,15 @@ def test_until_is_clipped_to_now() -> None:
 LONDON_ALL = BusinessHours.from_config(
     {"timezone": "Europe/London", "week": {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}}
 )
-H = 3600.0
-
-
-def local(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/London")).timestamp()
-
-
-def outage(cause: Cause, start: float, end: float | None) -> Incident:
-    return Incident(Kind.OUTAGE, cause, start, end)
 
 
 def test_outage_statistics_and_causes() -> None:
     # Monday 2026-11-23, fully monitored: outages of 10 min (isp), 30 min (local), 1 h (upstream), 2 h (dns).
     incidents = [
-        outage(Cause.ISP, MON + 1 * H, MON + 1 * H + 600),
-        outage(Cause.LOCAL, MON + 10 * H, MON + 10.5 * H),  # in business hours
-        outage(Cause.UPSTREAM, MON + 16.5 * H, MON + 17.5 * H),  # half in business hours
-        outage(Cause.DNS, MON + 20 * H, MON + 22 * H),
+        outage(MON + 1 * H, MON + 1 * H + 600, Cause.ISP),
+        outage(MON + 10 * H, MON + 10.5 * H, Cause.LOCAL),  # in business hours
+        outage(MON + 16.5 * H, MON + 17.5 * H, Cause.UPSTREAM),  # half in business hours
+        outage(MON + 20 * H, MON + 22 * H, Cause.DNS),
         Incident(Kind.DEGRADED, Cause.UPSTREAM, MON + 12 * H, MON + 13 * H),
     ]
     report = compute(Period(MON, MON + DAY), incidents, [Coverage(MON, MON + DAY)], LONDON)
@@ -260,9 +247,9 @@ def test_buckets_follow_local_days_across_the_autumn_dst_change_and_a_month_boun
     # Saturday 2026-10-24 to Monday 2026-11-02 in London: Sunday 25 October has 25 hours (BST ends at 02:00).
     since, until = local("2026-10-24T00:00"), local("2026-11-02T00:00")
     incidents = [
-        outage(Cause.ISP, local("2026-10-24T23:30"), local("2026-10-25T03:00")),  # 23:30 BST to 03:00 GMT: 4.5 h
-        outage(Cause.UPSTREAM, local("2026-10-30T16:00"), local("2026-10-30T18:00")),  # Friday, 1 h in hours
-        outage(Cause.LOCAL, local("2026-10-31T23:00"), local("2026-11-01T01:00")),  # across the month boundary
+        outage(local("2026-10-24T23:30"), local("2026-10-25T03:00"), Cause.ISP),  # 23:30 BST to 03:00 GMT: 4.5 h
+        outage(local("2026-10-30T16:00"), local("2026-10-30T18:00"), Cause.UPSTREAM),  # Friday, 1 h in hours
+        outage(local("2026-10-31T23:00"), local("2026-11-01T01:00"), Cause.LOCAL),  # across the month boundary
     ]
     report = compute(Period(since, until), incidents, [Coverage(since, until)], LONDON_ALL)
     days = {b.label: b for b in report.days}
@@ -313,9 +300,9 @@ def plans(fee: float, contracted: float = 99.9) -> PlanConfig:
 def test_money_cost_and_credit_per_calendar_month() -> None:
     since, until = local("2026-10-30T00:00"), local("2026-11-03T00:00")
     incidents = [
-        outage(Cause.ISP, local("2026-10-30T10:00"), local("2026-10-30T11:00")),  # Friday, business hours
-        outage(Cause.DNS, local("2026-11-02T10:00"), local("2026-11-02T10:30")),  # Monday, business hours
-        outage(Cause.LOCAL, local("2026-11-02T12:00"), local("2026-11-02T13:00")),  # never claimed
+        outage(local("2026-10-30T10:00"), local("2026-10-30T11:00"), Cause.ISP),  # Friday, business hours
+        outage(local("2026-11-02T10:00"), local("2026-11-02T10:30"), Cause.DNS),  # Monday, business hours
+        outage(local("2026-11-02T12:00"), local("2026-11-02T13:00"), Cause.LOCAL),  # never claimed
     ]
     # October 2026 lasts 745 h in London (31 days and the extra hour), November 720 h.
     report = compute(
@@ -358,7 +345,7 @@ def test_money_cost_and_credit_per_calendar_month() -> None:
 
 
 def test_money_without_hourly_or_fee_or_plan() -> None:
-    incidents = [outage(Cause.ISP, MON + 10 * H, MON + 11 * H)]
+    incidents = [outage(MON + 10 * H, MON + 11 * H, Cause.ISP)]
     args = (Period(MON, MON + DAY), incidents, [Coverage(MON, MON + DAY)], LONDON)
     unset = compute(*args, cost=CostConfig(0.0, "EUR"), plan=plans(0.0, 95.0)).money
     assert (unset.currency, unset.hourly, unset.business_downtime_cost, unset.monthly_fee, unset.credit) == (
@@ -488,7 +475,7 @@ def test_buckets_and_causes_add_up(
     outs: list[tuple[int, int]], runs: list[tuple[int, int]], causes: list[Cause], cut_start: int, cut_end: int
 ) -> None:
     period = Period(SPAN_START + cut_start, SPAN_START + SPAN - cut_end)
-    incidents = [outage(c, SPAN_START + a, SPAN_START + b) for (a, b), c in zip(disjoint(outs), causes, strict=False)]
+    incidents = [outage(SPAN_START + a, SPAN_START + b, c) for (a, b), c in zip(disjoint(outs), causes, strict=False)]
     sessions = [Coverage(SPAN_START + s, SPAN_START + s + d) for s, d in runs]
     report = compute(period, incidents, sessions, LONDON_ALL)
     approx = lambda x: pytest.approx(x, abs=1e-6)  # noqa: E731

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Period
 from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import compute
 from netwatch.report.csvout import COLUMNS, safe_cell, to_csv
+from tests.support.instants import DAY, local
 
 LONDON = BusinessHours.from_config({"timezone": "Europe/London", "week": {"wed": "09:00-17:00"}})
-DAY = 86400.0
-WED = datetime(2026, 7, 1, tzinfo=UTC).timestamp() - 3600  # Wednesday 1 July 2026, 00:00 BST
+WED = local("2026-07-01T00:00")  # Wednesday 1 July 2026, 00:00 BST
 
 
 def rows(text: str) -> list[dict[str, str]]:

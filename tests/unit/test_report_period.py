@@ -10,13 +10,7 @@ import pytest
 from netwatch.core.model import Period
 from netwatch.errors import ReportError
 from netwatch.report.period import PERIODS, file_stem, named
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def local(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=LONDON).timestamp()
-
+from tests.support.instants import LONDON, local
 
 # Tuesday 2026-11-03 10:00 local; the clocks went back on Sunday 2026-10-25.
 NOW = local("2026-11-03T10:00:00")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -17,25 +16,15 @@ from netwatch.core.schedule import BusinessHours
 from netwatch.report.compute import compute
 from netwatch.report.jsonout import to_json
 from netwatch.report.speed import EVENING_PEAK, NO_SPEED, Percentiles, percentile, speed_figures
+from tests.support.instants import local, ts
+from tests.support.speeds import measured
 
-LONDON = ZoneInfo("Europe/London")
 BUSINESS = BusinessHours.from_config({"timezone": "Europe/London", "week": {"mon": "09:00-17:30"}})
 PLAN = PlanConfig("Example Broadband", "EB-1", 30.0, 99.9, 100.0, 20.0, 50.0)
 NO_SPEEDS = PlanConfig("Example Broadband", "EB-1", 30.0, 99.9, 0.0, 0.0, 50.0)
 
 
-def local(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=LONDON).timestamp()
-
-
-def utc(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
-
-
-def ok(at: float, down: float, up: float | None = None, **kw: object) -> SpeedResult:
-    fields: dict[str, object] = {"backend": "speedtest", "tool": "speedtest-cli", "tool_version": "2.1.3"}
-    fields.update(kw)
-    return SpeedResult(at=at, download_mbps=down, upload_mbps=up, ok=True, **fields)  # type: ignore[arg-type]
+ok = partial(measured, tool_version="2.1.3")
 
 
 def skipped(at: float) -> SpeedResult:
@@ -169,15 +158,15 @@ def test_no_attempt_gives_zeros_and_nones() -> None:
 def test_hours_are_local_across_both_dst_changes() -> None:
     everyday = BusinessHours.from_config({"timezone": "Europe/London"})
     # Spring: 01:00 GMT becomes 02:00 BST on 29 March 2026; one test every 30 minutes from 23:00 UTC on the 28th.
-    spring = [ok(utc("2026-03-28T23:00") + i * 1800, 50.0) for i in range(10)]
+    spring = [ok(ts("2026-03-28T23:00") + i * 1800, 50.0) for i in range(10)]
     s = speed_figures(spring, everyday, PLAN)
     assert {h.hour: h.tests for h in s.hours if h.tests} == {23: 2, 0: 2, 2: 2, 3: 2, 4: 2}  # no 01:xx that day
     # Autumn: 01:00-02:00 comes twice on 25 October 2026 (BST, then GMT).
-    autumn = [ok(utc("2026-10-24T23:30") + i * 1800, 50.0) for i in range(6)]
+    autumn = [ok(ts("2026-10-24T23:30") + i * 1800, 50.0) for i in range(6)]
     s = speed_figures(autumn, everyday, PLAN)
     assert {h.hour: h.tests for h in s.hours if h.tests} == {0: 1, 1: 4, 2: 1}
     # The evening peak follows local time: 18:30 UTC is 18:30 GMT on the 28th, 19:30 BST on the 29th.
-    s = speed_figures([ok(utc("2026-03-28T18:30"), 10.0), ok(utc("2026-03-29T18:30"), 90.0)], everyday, PLAN)
+    s = speed_figures([ok(ts("2026-03-28T18:30"), 10.0), ok(ts("2026-03-29T18:30"), 90.0)], everyday, PLAN)
     assert s.window("evening_peak").median_mbps == 90.0  # type: ignore[union-attr]
     assert s.window("off_peak").median_mbps == 10.0  # type: ignore[union-attr]
 
@@ -244,7 +233,7 @@ def test_json_speed_key() -> None:
 
 # --- properties ----------------------------------------------------------------------------------------------
 
-SPAN_START = utc("2026-10-20T00:00")  # a fortnight around London's autumn change
+SPAN_START = ts("2026-10-20T00:00")  # a fortnight around London's autumn change
 speeds = st.one_of(st.just(0.0), st.floats(0.01, 2000, allow_nan=False))
 REASONS = {"failed": "timed out", "skipped": "skipped: daily data budget of 100 MB used (100.2 MB today)"}
 attempts = st.lists(

@@ -4,8 +4,6 @@ covers, the outage time after the report and when the line came back, with hand-
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,19 +12,20 @@ from netwatch.core.claims.episode import FLAP_GAP, Basis, Span, State, timeline
 from netwatch.core.model import Cause, Channel, Coverage, Incident, Kind, Ticket
 from netwatch.core.schedule import BusinessHours
 from netwatch.report.tickets import TicketFigures, ticket_figures
+from tests.support import incidents as build
+from tests.support.instants import local
 
-LONDON = ZoneInfo("Europe/London")
 HOURS = BusinessHours.from_config(
     {"timezone": "Europe/London", "week": {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}}
 )
 
 
-def at(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=LONDON).timestamp()
+at = local
 
 
 def outage(start: str, end: str | None, cause: Cause = Cause.ISP) -> Incident:
-    return Incident(Kind.OUTAGE, cause, at(start), None if end is None else at(end))
+    """An outage between two London wall-clock readings (``end`` None: still open)."""
+    return build.outage(at(start), None if end is None else at(end), cause)
 
 
 # Monday 2 November 2026: down 08:00-12:00, back 30 minutes, down 12:30-13:30 (a flap), a local fault 15:00-15:10.

@@ -14,7 +14,7 @@ import pytest
 
 from netwatch.adapters import sdnotify
 from netwatch.adapters.sdnotify import Notifier, Settings, settings
-from tests.support import received
+from tests.support.sockets import received
 
 
 def test_the_exact_datagrams_on_a_path_socket(listener: tuple[socket.socket, str]) -> None:

@@ -18,7 +18,7 @@ from netwatch.app.daemon.loop import Daemon
 from netwatch.app.daemon.service import Supervision, status_line, watchdog_needed
 from netwatch.core import detect
 from netwatch.core.model import Cause, Incident, Kind, Round, Sample
-from tests.support import received
+from tests.support.sockets import received
 
 LONDON = ZoneInfo("Europe/London")
 AT = 1_794_478_502.0  # 2026-11-12 10:15:02 GMT

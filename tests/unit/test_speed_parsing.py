@@ -28,9 +28,9 @@ from netwatch.adapters.probes.speed.speedtest_cli import MISSING, SpeedtestCliBa
 from netwatch.config import speed as declared
 from netwatch.core.model import CANCELLED, SpeedResult
 from netwatch.errors import ConfigError
+from tests.support.instants import T0 as AT
 
 DATA = Path(__file__).parent / "data" / "speed"
-AT = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 
 def sample(name: str) -> str:

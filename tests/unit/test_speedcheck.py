@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,36 +14,20 @@ from hypothesis import strategies as st
 from netwatch import config
 from netwatch.adapters.influx.points import speed_result_line
 from netwatch.adapters.store import Store, migrations
-from netwatch.config import records, speed
+from netwatch.config import speed as speed_config
+from netwatch.config.records import SpeedtestConfig
 from netwatch.core import speedcheck
 from netwatch.core.detect import Closed, Opened, Updated
 from netwatch.core.model import Cause, Incident, Kind, SpeedResult
 from netwatch.core.speedcheck import SlowRules, SlowState
-from netwatch.errors import ConfigError
+from tests.support.configs import error, parse
+from tests.support.speeds import complete, measured
 
-ENV = {"HOME": "/home/test"}
 RULES = SlowRules(download_mbps=80.0, upload_mbps=20.0, below_percent=50.0)
 T0 = 1_790_000_000.0
 
 
-def error(text: str) -> str:
-    with pytest.raises(ConfigError) as caught:
-        config.parse(text, source="netwatch.toml", env=ENV)
-    return str(caught.value)
-
-
-def ok(at: float, down: float, up: float | None = None, server: str = "X") -> SpeedResult:
-    return SpeedResult(
-        at=at,
-        backend="speedtest",
-        tool="speedtest-cli",
-        server=server,
-        download_mbps=down,
-        upload_mbps=up,
-        latency_ms=23.0,
-        bytes_used=1000,
-        ok=True,
-    )
+ok = partial(measured, server="X", latency_ms=23.0, bytes_used=1000)
 
 
 def failed(at: float) -> SpeedResult:
@@ -53,17 +38,17 @@ def failed(at: float) -> SpeedResult:
 
 
 def test_defaults() -> None:
-    cfg = config.parse("", source=None, env=ENV)
-    assert cfg.speedtest == records.SpeedtestConfig(False, "speedtest", ("cloudflare",), 3600.0, 600.0, 0.0, {})
+    cfg = parse("")
+    assert cfg.speedtest == SpeedtestConfig(False, "speedtest", ("cloudflare",), 3600.0, 600.0, 0.0, {})
     assert cfg.speedtest.chain == ("speedtest", "cloudflare")
     assert cfg.plan.slow_below_percent == 50.0
 
 
 def test_backend_options_round_trip_through_render() -> None:
     text = '[speedtest]\nbackend = "iperf3"\nfallback = []\n[speedtest.iperf3]\nhost = "10.9.0.2"\nport = 5202\n'
-    cfg = config.parse(text, source=None, env=ENV)
+    cfg = parse(text)
     assert cfg.speedtest.options_for("iperf3") == {"host": "10.9.0.2", "port": 5202}
-    assert config.parse(config.render(cfg), source=None, env=ENV) == cfg
+    assert parse(config.render(cfg)) == cfg
 
 
 def test_errors_verbatim() -> None:
@@ -103,8 +88,8 @@ def test_errors_verbatim() -> None:
 
 
 def test_interval_minimum_is_a_documented_constant(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(speed, "SPEED_MIN_INTERVAL", 1.0)
-    cfg = config.parse("[speedtest]\ninterval = 5\njitter = 1\n", source=None, env=ENV)
+    monkeypatch.setattr(speed_config, "SPEED_MIN_INTERVAL", 1.0)
+    cfg = parse("[speedtest]\ninterval = 5\njitter = 1\n")
     assert (cfg.speedtest.interval, cfg.speedtest.jitter) == (5.0, 1.0)
 
 
@@ -199,37 +184,14 @@ def test_skip_reasons() -> None:
 # --- store and export ---------------------------------------------------------------------------------------------
 
 
-def full(at: float) -> SpeedResult:
-    return SpeedResult(
-        at=at,
-        backend="speedtest",
-        tool="speedtest-cli",
-        tool_version="2.1.3",
-        server="X (Town)",
-        server_id="123",
-        result_url="https://www.speedtest.net/result/1",
-        download_mbps=18.25,
-        upload_mbps=4.9,
-        latency_ms=23.0,
-        loaded_latency_ms=80.5,
-        jitter_ms=1.5,
-        bytes_used=123_456_789,
-        external_ip="192.0.2.7",
-        ok=True,
-        error="",
-        raw='{"x": 1}',
-        duration_s=21.5,
-    )
-
-
 def test_store_round_trip_and_budget(tmp_path: Path) -> None:
     with Store.open(tmp_path / "s.db") as store:
-        store.save_speed(full(T0 + 0.123))
+        store.save_speed(complete(T0 + 0.123))
         store.save_speed(speedcheck.skipped(T0 + 10, "speedtest", "skipped: line down"))
-        store.save_speed(full(T0 + 86400))
+        store.save_speed(complete(T0 + 86400))
     with Store.open(tmp_path / "s.db", readonly=True) as reader:
         got = reader.speed_results(T0, T0 + 86400)
-        assert got == [full(T0 + 0.123), speedcheck.skipped(T0 + 10, "speedtest", "skipped: line down")]
+        assert got == [complete(T0 + 0.123), speedcheck.skipped(T0 + 10, "speedtest", "skipped: line down")]
         assert reader.speed_bytes_since(T0 + 1) == 123_456_789
         assert [i for i, _ in reader.speed_results_after(1, 10)] == [2, 3]
 
@@ -245,16 +207,16 @@ def test_migration_from_schema_2(tmp_path: Path) -> None:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
         state = store.export_state("s")
         assert state is not None and (state.round_id, state.incident_seq, state.speed_id) == (7, 3, 0)
-        store.save_speed(full(T0))
+        store.save_speed(complete(T0))
         store.set_export_cursor("s", 7, 3, T0, speed_id=1)
         store.commit()
-        assert store.speed_results(T0, T0 + 1) == [full(T0)]
+        assert store.speed_results(T0, T0 + 1) == [complete(T0)]
         state = store.export_state("s")
         assert state is not None and state.speed_id == 1
 
 
 def test_speed_points() -> None:
-    assert speed_result_line("p", full(T0)) == (
+    assert speed_result_line("p", complete(T0)) == (
         "netwatch_speed,backend=speedtest,probe=p,server=X\\ (Town) download_mbps=18.25,upload_mbps=4.9,"
         "latency_ms=23.0,jitter_ms=1.5,loaded_latency_ms=80.5,bytes_used=123456789i,ok=true 1790000000000"
     )

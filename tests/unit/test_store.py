@@ -19,25 +19,13 @@ from netwatch.adapters.store import reads as store_reads
 from netwatch.adapters.store import sqlite as store_sqlite
 from netwatch.core.model import Cause, Coverage, Incident, Kind, MinuteRollup, Role, Round, Sample, Target
 from netwatch.errors import StoreError
+from tests.support.instants import T0
+from tests.support.rounds import Line
+from tests.support.targets import A1, A6, GW, ISP
 
-GW = Target(Role.GATEWAY, "192.168.1.1")
-ISP = Target(Role.ISP, "100.64.0.1")
-A1 = Target(Role.ANCHOR, "1.1.1.1")
-A6 = Target(Role.ANCHOR, "2606:4700:4700::1111")
 DNS = Target(Role.DNS, "example.com")
 TARGETS = (GW, ISP, A1, A6)
-T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC, a whole minute
-
-
-def rnd(
-    at: float, *rtts: float | None, targets: tuple[Target, ...] = TARGETS, errors: dict[int, str] | None = None
-) -> Round:
-    errs = errors or {}
-    values = rtts or (1.0,) * len(targets)
-    return Round(
-        at=at,
-        samples=tuple(Sample(t, r, errs.get(i, "")) for i, (t, r) in enumerate(zip(targets, values, strict=True))),
-    )
+rnd = Line.of(*TARGETS).answers  # rnd(at, *rtts, errors=...): every target answering in 1 ms unless given
 
 
 @pytest.fixture
@@ -118,7 +106,7 @@ def test_rounds_round_trip_with_errors_target_sets_and_no_mono(store: Store) -> 
     rounds = [
         rnd(T0, 0.6, 7.5, 11.2, None, errors={3: "network unreachable"}),
         rnd(T0 + 1.25, 0.7, None, None, 12.0),
-        rnd(T0 + 2.5, 3.0, None, targets=(GW, DNS), errors={1: "NXDOMAIN"}),
+        Line.of(GW, DNS).answers(T0 + 2.5, 3.0, None, errors={1: "NXDOMAIN"}),
         Round(at=T0 + 3.0, samples=(), mono=99.0),
         rnd(T0 + 4.0, 6553.4, 0.0, 1.0, 2.0),
     ]
@@ -348,7 +336,7 @@ ROUND_SHAPE = st.tuples(
 def test_rollups_equal_a_brute_force_computation(
     shapes: list[tuple[float, tuple[Target, ...], list[float | None]]], batches: list[int]
 ) -> None:
-    rounds = [rnd(at, *rtts[: len(targets)], targets=targets) for at, targets, rtts in shapes]
+    rounds = [Line.of(*targets).answers(at, *rtts[: len(targets)]) for at, targets, rtts in shapes]
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "r.db") as store:
         cuts = iter(batches * (len(rounds) + 1))
         todo = list(rounds)
@@ -550,7 +538,7 @@ def brute_series(
 def test_anchor_series_equals_a_brute_force_computation(
     shapes: list[tuple[float, tuple[Target, ...], list[float | None]]], bucket: int, since: float, length: int
 ) -> None:
-    rounds = [rnd(at, *rtts[: len(targets)], targets=targets) for at, targets, rtts in shapes]
+    rounds = [Line.of(*targets).answers(at, *rtts[: len(targets)]) for at, targets, rtts in shapes]
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "s.db") as store:
         for r in rounds:
             store.add_round(r)

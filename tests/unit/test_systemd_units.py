@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import support
+from tests.support import skipping
 
 SYSTEMD = Path(__file__).parents[2] / "systemd"
 UNITS = ("netwatch.service", "netwatch-report.service", "netwatch-report.timer")
@@ -34,7 +34,7 @@ CEILINGS = {"netwatch.service": 1.8, "netwatch-report.service": 0.2}
 
 
 def need(tool: str) -> str:
-    return support.need(tool, "Debian package systemd; ./bootstrap test installs it")
+    return skipping.need(tool, "Debian package systemd; ./bootstrap test installs it")
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:

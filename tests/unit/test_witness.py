@@ -31,7 +31,8 @@ from netwatch.core.witness import (
 from netwatch.report.compute import Report
 from netwatch.report.csvout import to_csv
 from netwatch.report.jsonout import to_json
-from tests.unit.test_render import html_of, letter_of, parse, sample_report
+from tests.support.html import parse
+from tests.support.reports import html_of, letter_of, sample_report
 
 ANCHORS = ("1.1.1.1", "8.8.8.8", "9.9.9.9")
 WINDOW = (1000.0, 1120.0)

@@ -2,6 +2,9 @@
 thread, with SIGTERM setting the cancel event. Prints one JSON object: ``results`` (every attempt, as
 ``SpeedResult.to_dict()``) and ``after_cancel`` (seconds from SIGTERM to the results, or null).
 
+Owns that wrapping of netwatch's own backends (``make_backend``, ``run_with_fallback``). Must not measure
+anything itself or import from ``tests`` (it runs by path, inside a namespace).
+
     python speed_runner.py '{"chain": [["http", {"urls": ["http://203.0.113.80/blob"]}]]}'
 """
 

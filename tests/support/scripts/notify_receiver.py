@@ -5,6 +5,9 @@ In-process (`Receiver`, a thread on 127.0.0.1) for the loopback tests: `start()`
 simulate a channel that is down, then up. As a script inside a network namespace of the simulated ISP
 (`python notify_receiver.py --listen 203.0.113.90 --port 8080 --log posts.jsonl`) for the end-to-end test:
 each POST becomes one JSON line with the time it arrived; "ready" is printed once it listens.
+
+Owns recording what arrives. Must not answer anything but 200 (a channel that is down is a stopped receiver) or
+import anything beyond the standard library (it runs by path).
 """
 
 from __future__ import annotations

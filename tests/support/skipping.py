@@ -1,11 +1,13 @@
-"""Helpers every test module may use: whether this is CI, skipping (a failure in CI) when a requirement is missing,
-and reading datagrams off a socket a test binds."""
+"""Whether a test may skip: under CI a missing requirement is a failure, elsewhere a skip with the reason.
+
+Owns reading ``$CI`` and turning "this machine lacks X" into a skip or a failure. Must not decide what a test
+needs (each test or fixture names its own requirement) and must not install anything.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 from typing import NoReturn
 
 import pytest
@@ -28,13 +30,3 @@ def need(tool: str, hint: str = "./bootstrap test installs it") -> str:
     if found is None:
         unavailable(f"needs {tool} ({hint})")
     return found
-
-
-def received(sock: socket.socket) -> list[bytes]:
-    """Every datagram waiting on ``sock``, without waiting for more."""
-    out = []
-    while True:
-        try:
-            out.append(sock.recv(4096, socket.MSG_DONTWAIT))
-        except BlockingIOError:
-            return out

@@ -13,13 +13,14 @@ Faults are applied at the *upstream* end of each link (router/lan0, isp/access0,
 `netdev` nftables table (ingress and egress hooks on that device): a cut is one atomic `nft` transaction that
 adds a `drop` rule to both hooks, so it takes effect at a single instant and leaves routes and neighbours alone.
 
-Run it by hand (as root) to poke at the topology: `python -m tests.integration.netns_isp`.
+Run it by hand (as root) to poke at the topology: `python -m tests.support.netns_isp`.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import ipaddress
 import itertools
 import math
@@ -30,12 +31,16 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
+
+from tests.support import processes
+from tests.support.scripts import DNS_SERVER
 
 HOME = "198.18.1.2"
 HOME6 = "2001:db8:1::2"
@@ -61,11 +66,11 @@ LINKS = ("lan", "access", "core")
 ROLES = ("home", "router", "isp", "internet")
 NFT_TABLE = "netwatch_test"  # `table netdev netwatch_test` in router, isp and internet
 REASON = "needs root and `ip netns` (network namespaces) to build the simulated ISP"
-DNS_SERVER = Path(__file__).with_name("dns_server.py")
 NETNS_ETC = Path("/etc/netns")
 NETNS_RUN = Path("/run/netns")
 _NAME_RE = re.compile(r"^nw(\d+)-(\d+)-(home|router|isp|internet)$")
 _seq = itertools.count()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,34 @@ _SYSCTLS = [
     "net.ipv4.ping_group_range=0 2147483647",  # unprivileged ICMP (icmplib privileged=False) works
 ]
 _FORWARDING = ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]
+
+
+def in_netns(netns: str | None, fn: Callable[[], T]) -> T:
+    """Run ``fn`` in the network namespace ``netns`` (None: here), in a thread of its own that dies afterwards:
+    setns changes only the calling thread, so the test's own threads stay in the host's namespace."""
+    if netns is None:
+        return fn()
+    result: list[T] = []
+    error: list[BaseException] = []
+
+    def run() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        clone_newnet = 0x40000000
+        with open(NETNS_RUN / netns, "rb") as f:
+            if libc.setns(f.fileno(), clone_newnet) != 0:
+                error.append(OSError(ctypes.get_errno(), f"setns into {netns} failed"))
+                return
+        try:
+            result.append(fn())
+        except BaseException as err:
+            error.append(err)
+
+    thread = threading.Thread(target=run, name=f"netns-{netns}")
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
 
 
 class IspError(RuntimeError):
@@ -253,7 +286,7 @@ class Isp:
     def teardown(self) -> None:
         """Remove everything setup made. Idempotent, and safe after a partial setup."""
         for proc in self._procs:
-            _stop_process(proc)
+            processes.stop(proc, timeout=3)
         self._procs.clear()
         self.dns_server = None
         for name in self.namespaces:
@@ -626,20 +659,6 @@ def _check(
     if check and result.returncode != 0:
         raise IspError(f"{' '.join(argv)} exited with {result.returncode}: {result.stderr.strip()}")
     return result
-
-
-def _stop_process(proc: subprocess.Popen[Any]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    for stream in (proc.stdin, proc.stdout, proc.stderr):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
 
 
 def main() -> int:

@@ -2,7 +2,7 @@
 
 Owns finding the files under config/grafana/, walking a dashboard's panels, annotations and variables for their
 queries (with the data source each runs on), and substituting Grafana's macros and variables the way Grafana
-renders them into InfluxQL. Reads files only; it neither starts servers nor judges what it finds.
+renders them into InfluxQL. Must not write files, start servers or judge what it finds (it only reads).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 GRAFANA = REPO / "config" / "grafana"
 DASHBOARD_DIR = GRAFANA / "dashboards"
 DATASOURCES_YAML = GRAFANA / "provisioning" / "datasources" / "netwatch.yaml"

@@ -10,6 +10,9 @@ file, work in secure mode too.
 Faults: before each request it reads the JSON ``--control`` file, e.g. ``{"config": 403, "servers": 429,
 "download": 403}``, and answers that stage with that status. Every request is appended to ``--log`` as
 ``PORT METHOD PATH STATUS``. Prints ``ready`` once all ports listen.
+
+Owns those answers and the request log. Must not contact the real speedtest.net, import anything beyond the
+standard library (it runs by path), or listen outside the address it is given.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ before it sends the next query. "ready" is printed once every socket is bound. I
 on stdout: the parent only reads it for those acknowledgements.
 
 Run inside the `internet` namespace:
-    ip netns exec NS python tests/integration/dns_server.py --listen 203.0.113.53 --port 53
+    ip netns exec NS python tests/support/scripts/dns_server.py --listen 203.0.113.53 --port 53
 """
 
 from __future__ import annotations

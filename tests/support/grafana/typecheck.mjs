@@ -1,6 +1,6 @@
 // Type-check every dashboard in config/grafana/dashboards/ against @grafana/schema with tsc.
 //
-//   cd tests/grafana && npm ci && npm run typecheck      (or: node tests/grafana/typecheck.mjs)
+//   cd tests/support/grafana && npm ci && npm run typecheck      (or: node tests/support/grafana/typecheck.mjs)
 //
 // tsc cannot check the literal types of a .json import (its strings widen to `string`), so each dashboard is
 // written into .generated/<name>.ts as an object literal annotated with NetwatchDashboard (dashboard-types.ts):
@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dashboards = resolve(here, '../../config/grafana/dashboards');
+const dashboards = resolve(here, '../../../config/grafana/dashboards');
 const generated = join(here, '.generated');
 const HEADER_LINES = 2;
 

@@ -1,10 +1,13 @@
-"""A small HTTP server for the ``http`` speed test backend's integration tests (runs inside the `internet`
-namespace of the simulated ISP; never on the host).
+"""A small HTTP server for the ``http`` speed test backend's tests: inside the `internet` namespace of the simulated
+ISP, or on 127.0.0.1 for `netwatch campaign` (tests/cli/test_campaign_cli.py).
 
 Endpoints: ``GET /down?bytes=N`` (N bytes of incompressible data), ``GET /blob`` (a fixed 2 MiB body, for plain
 URLs fetched again and again), ``HEAD`` of either, ``GET /latency`` (2 bytes), ``POST /up`` (the body is read and
 thrown away), ``GET /status/CODE`` (that status), ``GET /stall`` (never answers) and ``GET /trickle`` (headers,
 then silence). Prints ``ready`` once listening.
+
+Owns those endpoints. Must not listen on anything but the address given, or import anything beyond the standard
+library (it runs by path).
 
     python speed_http_server.py --listen 203.0.113.80 --port 80
 """

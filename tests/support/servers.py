@@ -9,28 +9,29 @@ A server can also run inside a network namespace of the simulated ISP (`netns="n
 netns_isp.py), where the daemon in `home` reaches it through the simulated line: the helpers then make their HTTP
 requests from a thread that has joined that namespace (setns is per thread), so the host's network is untouched.
 
-Without the binary `ServerUnavailable` is raised; the fixtures in conftest.py turn it into a skip (a failure
-under CI). Run by hand: `python -m tests.integration.servers` starts both and prints their URLs.
+Without the binary `ServerUnavailable` is raised; the fixtures in tests/integration/conftest.py turn it into a
+skip (a failure under CI). Run by hand: `python -m tests.support.servers` starts both and prints their URLs.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import json
 import shutil
 import signal
-import socket
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+
+from tests.support import processes
+from tests.support.netns_isp import in_netns
+from tests.support.sockets import free_port
 
 INFLUXD = "influxd"
 VICTORIA = "victoria-metrics"
@@ -38,7 +39,6 @@ ADMIN_USER = "admin"
 ADMIN_PASSWORD = "netwatch-test-admin"  # a throwaway server on loopback
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-T = TypeVar("T")
 
 
 class ServerUnavailable(RuntimeError):
@@ -47,40 +47,6 @@ class ServerUnavailable(RuntimeError):
 
 class ServerError(RuntimeError):
     """The server did not start, or a helper request failed; the message carries the server's log tail."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _in_netns(netns: str | None, fn: Callable[[], T]) -> T:
-    """Run `fn` in the network namespace `netns` (None: here), in a thread of its own that dies afterwards."""
-    if netns is None:
-        return fn()
-    result: list[T] = []
-    error: list[BaseException] = []
-
-    def run() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        clone_newnet = 0x40000000
-        with open(f"/run/netns/{netns}", "rb") as f:
-            if libc.setns(f.fileno(), clone_newnet) != 0:
-                error.append(OSError(ctypes.get_errno(), f"setns into {netns} failed"))
-                return
-        try:
-            result.append(fn())
-        except BaseException as err:
-            error.append(err)
-
-    thread = threading.Thread(target=run, name=f"netns-{netns}")
-    thread.start()
-    thread.join()
-    if error:
-        raise error[0]
-    return result[0]
 
 
 class _Server:
@@ -146,12 +112,7 @@ class _Server:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        processes.stop(proc, STOP_TIMEOUT)
 
     def restart(self) -> None:
         self.stop()
@@ -181,7 +142,7 @@ class _Server:
                 with err:
                     return int(err.code), bytes(err.read())
 
-        return _in_netns(self.netns, go)
+        return in_netns(self.netns, go)
 
     def __enter__(self) -> _Server:
         self.start()

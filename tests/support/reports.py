@@ -1,0 +1,87 @@
+"""The sample report the rendering tests share: one week of a London home office with an outage of every cause,
+a degraded period, an unmonitored gap and a crash, computed by netwatch and rendered with fixed settings.
+
+Owns that week, the business hours, owner, plan and method it is computed with, and rendering a report as HTML
+or as the Markdown letter with those settings. Must not check what a rendering contains (the tests do) or build
+reports any other way than netwatch's ``compute`` and ``render``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from netwatch.config.records import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, SpeedResult, Target
+from netwatch.core.schedule import BusinessHours
+from netwatch.report.compute import Report, compute, method_from_config
+from netwatch.report.render import Rendered, render
+from tests.support.incidents import outage_for
+from tests.support.instants import DAY, local, ts
+from tests.support.targets import A1, A3, DNS, GW
+
+BUSINESS = BusinessHours.from_config(
+    {"timezone": "Europe/London", "week": {d: "09:00-17:30" for d in ("mon", "tue", "wed", "thu", "fri")}}
+)
+OWNER = OwnerConfig("Smith Design", "Jane Smith", "12 Mill Lane\nAmbridge AB1 2CD", "jane@example.org", "01632 960000")
+PLAN = PlanConfig("Example Broadband", "EB-4471", 42.0, 99.9, 80.0, 20.0, 50.0)
+TARGETS = (GW, Target(Role.ISP, "81.2.69.142"), A1, A3, DNS)
+METHOD = method_from_config(ProbeConfig("", 1.0, 0.8, "auto"), DetectConfig(3, 60, 5.0, 250.0), TARGETS)
+GENERATED = ts("2026-11-30T09:00")
+MON = local("2026-11-23T00:00")  # GMT: local time is UTC
+
+
+def sample_report(
+    *,
+    detail: str = "gateway answered 60/60 rounds, ISP hop 0/60",
+    speeds: Sequence[SpeedResult] = (),
+    plan: PlanConfig = PLAN,
+) -> Report:
+    """The week from Monday ``MON``: ``detail`` is the ISP outage's evidence; ``speeds`` the speed tests."""
+    incidents = [
+        outage_for(Cause.ISP, MON + 9.5 * 3600, 3600, detail),
+        outage_for(Cause.UPSTREAM, MON + 20 * 3600, 600),
+        outage_for(Cause.LOCAL, MON + DAY + 12 * 3600, 45),
+        outage_for(Cause.DNS, MON + 2 * DAY + 8.75 * 3600, 1800),
+        Incident(Kind.DEGRADED, Cause.UPSTREAM, MON + 2 * DAY + 14 * 3600, MON + 2 * DAY + 15 * 3600, 3600),
+        outage_for(Cause.UNKNOWN, MON + 3 * DAY + 23.9 * 3600, 20),
+    ]
+    gap = (MON + 4 * DAY + 3600, MON + 4 * DAY + 5 * 3600)
+    sessions = [Coverage(MON, gap[0]), Coverage(gap[1], MON + 7 * DAY, clean=False)]
+    series = [
+        SeriesPoint(t, 1800.0, 5400, 30, 14.0 + (t % 7), 40.0)
+        for t in range(int(MON), int(MON + 7 * DAY), 1800)
+        if not gap[0] <= t < gap[1]
+    ]
+    return compute(
+        Period(MON, MON + 7 * DAY),
+        incidents,
+        sessions,
+        BUSINESS,
+        method=METHOD,
+        cost=CostConfig(85.0, "GBP"),
+        plan=plan,
+        series=series,
+        speeds=speeds,
+    )
+
+
+def rendered(report: Report, fmt: str, **settings: object) -> Rendered:
+    """``report`` rendered as ``fmt`` ("html", "md") with the sample settings; ``settings`` replaces some."""
+    args: dict[str, object] = {
+        "business": BUSINESS,
+        "owner": OWNER,
+        "plan": PLAN,
+        "title": "Internet outage report",
+        "templates": None,
+        "generated_at": GENERATED,
+        **settings,
+    }
+    return render(report, fmt, **args)  # type: ignore[arg-type]
+
+
+def html_of(report: Report, **settings: object) -> str:
+    return rendered(report, "html", **settings).text
+
+
+def letter_of(report: Report, **settings: object) -> Rendered:
+    return rendered(report, "md", **settings)
