@@ -38,14 +38,14 @@ SLACK = INTERVAL + TIMEOUT + 0.1
 T = TypeVar("T")
 
 
-def write_config(path: Path, store: Path, commit_interval: float, extra: str = "") -> Path:
+def write_config(path: Path, store: Path, commit_interval: float, extra: str = "", mode: str = "unprivileged") -> Path:
     anchors = ", ".join(f'"{a}"' for a in (*ANCHORS, ANCHOR6))
     path.write_text(
         f"""
 [probe]
 interval = {INTERVAL}
 timeout = {TIMEOUT}
-mode = "unprivileged"
+mode = "{mode}"
 
 [targets]
 gateway = "auto"
@@ -79,17 +79,24 @@ class Daemon:
 
 
 def start_daemon(
-    isp: Isp, tmp: Path, name: str, commit_interval: float, extra: str = "", store: Path | None = None
+    isp: Isp,
+    tmp: Path,
+    name: str,
+    commit_interval: float,
+    extra: str = "",
+    store: Path | None = None,
+    mode: str = "unprivileged",
+    state: Path | None = None,
 ) -> Daemon:
     """The daemon in home, with ``extra`` TOML tables appended to its configuration; its store is ``store`` or
-    NAME.db in ``tmp``."""
+    NAME.db in ``tmp``, its state directory ``state`` or ``tmp``, its ICMP sockets of ``mode``."""
     store = store or tmp / f"{name}.db"
-    cfg = write_config(tmp / f"{name}.toml", store, commit_interval, extra)
+    cfg = write_config(tmp / f"{name}.toml", store, commit_interval, extra, mode)
     log = tmp / f"{name}.log"
     with log.open("ab") as err:
         # As under systemd: $JOURNAL_STREAM names the device and inode of the daemon's stderr.
         st = os.fstat(err.fileno())
-        env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp), "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
+        env = {**os.environ, "NETWATCH_STATE_DIR": str(state or tmp), "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
         proc = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=err)
     return Daemon(proc, store, log)
 

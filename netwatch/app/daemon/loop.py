@@ -36,6 +36,7 @@ from netwatch.adapters.probes.icmp import IcmpProber, choose_mode
 from netwatch.adapters.probes.protocols import EchoProbe, NameProbe
 from netwatch.adapters.sdnotify import Notifier
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.probe_errors import ProbeErrors
 from netwatch.app.daemon.runtime import Line
 from netwatch.app.daemon.service import Supervision
 from netwatch.app.daemon.speed import SpeedTask
@@ -111,7 +112,7 @@ class Daemon:
         self._unnotified: list[Incident] = []  # closed while the clock was untrusted, waiting for the re-timing
         self._syncs: list[tuple[float, float]] = []  # (monotonic instant, re-timing in s) of each synchronisation
         self._notify_run: asyncio.Task[None] | None = None
-        self._last_probe_errors: frozenset[str] = frozenset()
+        self._probe_errors = ProbeErrors()
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
         self._live: Path | None = None  # the RAM file the line's state is written to after each round
         self._session_start = 0.0
@@ -384,11 +385,8 @@ class Daemon:
         # Each probe fails on its own: a broken resolver must not turn answered pings into a fake local outage.
         icmp_result, dns_result = await asyncio.gather(icmp.probe(targets), dns.probe(), return_exceptions=True)
         samples = (*self._samples(icmp_result, targets), *self._samples(dns_result, dns.targets))
-        errors = frozenset(f"{s.target.address}: {s.error}" for s in samples if s.error)
-        if errors != self._last_probe_errors:
-            for e in sorted(errors - self._last_probe_errors):
-                log.info("probe: %s", e)
-            self._last_probe_errors = errors
+        for error in self._probe_errors.new(samples):
+            log.info("probe: %s", error)
         return Round(at=at, samples=samples, mono=reading.mono)
 
     def _split_at_clock_step(self, rnd: Round, event: ClockEvent, writer: Writer) -> None:
