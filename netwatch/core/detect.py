@@ -2,7 +2,8 @@
 
 Owns the domain rules of DESIGN.md: an outage starts at the first of ``confirm`` consecutive failed rounds
 (backdated) and ends at the first successful round; shorter blips are loss, not outages; the link is degraded
-when anchor loss or latency over a sliding window of up-rounds passes its threshold. ``step`` is
+when anchor loss or latency over a sliding window of up-rounds passes its threshold, and the degradation is blamed
+on the nearest layer (gateway, ISP hop) degraded itself by the figure that crossed. ``step`` is
 ``(state, round) -> (state, events)``; the state is a frozen value that serialises to JSON, so a detector saved
 and restored between two halves of a stream behaves exactly like one that saw it whole.
 
@@ -11,7 +12,6 @@ Must not do I/O or read any clock: every instant comes from the rounds.
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -25,8 +25,6 @@ from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample
 CLEAR_RATIO = 0.8
 # Up-round probes of the ISP hop needed before its answer rate decides whether its silence is evidence.
 WITNESS_MIN_PROBES = 5
-# Loss rate of a healthy hop, the alternative against which a hop's loss is judged when localising degradation.
-CLEAN_LOSS = 0.005
 
 
 @dataclass(frozen=True)
@@ -103,12 +101,27 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Crossed:
+    """Which of the anchors' figures crossed its threshold during a degradation (at any time since it opened)."""
+
+    loss: bool = False
+    latency: bool = False
+
+    def plus(self, other: Crossed) -> Crossed:
+        return Crossed(self.loss or other.loss, self.latency or other.latency)
+
+    def words(self) -> str:
+        return " and ".join(w for w, on in (("loss", self.loss), ("latency", self.latency)) if on) or "nothing"
+
+
+@dataclass(frozen=True)
 class State:
     pending: tuple[Failed, ...] = ()
     outage: Incident | None = None
     evidence: Evidence = Evidence()
     degraded: Incident | None = None
     degraded_sum: Entry = NO_ENTRY  # everything seen while degraded: localises the loss better as it grows
+    degraded_by: Crossed = Crossed()  # the figures that crossed their threshold while degraded
     clearing: tuple[float, int] | None = None  # while degraded: (first round back under the clear ratio, rounds since)
     window: tuple[Entry, ...] = ()
     last_at: float | None = None
@@ -202,37 +215,50 @@ def _over(loss: float, latency: float | None, rules: Rules, ratio: float = 1.0) 
     return loss > rules.loss_percent * ratio or (latency is not None and latency > rules.latency_ms * ratio)
 
 
-def _explains(hop: Tally, anchors: Tally) -> bool:
-    """Whether a hop's loss is better explained by the anchors' loss rate (the loss starts at or before this hop)
-    than by a healthy hop's: a likelihood ratio, so it needs fewer samples as the difference grows."""
-    if hop.sent == 0 or anchors.sent == 0 or anchors.lost() == 0:
-        return False
-    p = min(anchors.lost() / anchors.sent, 0.999)
-    p0 = min(CLEAN_LOSS, p / 2)
-    lost, kept = hop.lost(), hop.ok
-    return lost * math.log(p / p0) + kept * math.log((1 - p) / (1 - p0)) > 0
+def _crossed(v: _WindowView, rules: Rules) -> Crossed:
+    """Which of the anchors' figures is over its threshold in this window."""
+    return Crossed(loss=v.loss > rules.loss_percent, latency=_over(0.0, v.latency, rules))
 
 
-def _degraded_cause(v: _WindowView, total: Entry, rules: Rules) -> Cause:
-    """The nearest hop that already shows the degradation: the gateway (local), the ISP hop, else upstream."""
-    if _over(0.0, v.gateway_latency, rules) or _explains(total.gateway, total.anchor):
+def _shows(hop: Tally, latency: float | None, by: Crossed, rules: Rules) -> bool:
+    """Whether a hop is degraded itself, by a figure that degraded the anchors: its median best RTT over the
+    latency threshold (in the window), or its loss over the loss threshold (over everything seen while degraded,
+    so that the verdict firms up as the degradation lasts). A hop's loss says nothing about a degradation by
+    latency alone, nor its latency about one by loss: a router dropping a probe or two to ordinary background loss
+    is not why the anchors are slow, and a hop losing less than the threshold is not where the loss begins."""
+    if by.latency and _over(0.0, latency, rules):
+        return True
+    return by.loss and _loss_pct(hop.sent, hop.lost()) > rules.loss_percent
+
+
+def _degraded_cause(v: _WindowView, total: Entry, by: Crossed, rules: Rules) -> Cause:
+    """The nearest hop that is degraded itself: the gateway (local), the ISP hop, else upstream."""
+    if _shows(total.gateway, v.gateway_latency, by, rules):
         return Cause.LOCAL
-    if _over(0.0, v.isp_latency, rules) or _explains(total.isp, total.anchor):
+    if _shows(total.isp, v.isp_latency, by, rules):
         return Cause.ISP
     return Cause.UPSTREAM
 
 
-def _degraded_detail(v: _WindowView, total: Entry, rules: Rules) -> str:
-    latency = f"{v.latency:.1f} ms" if v.latency is not None else "n/a"
+def _ms(value: float | None) -> str:
+    return f"{value:.1f} ms" if value is not None else "n/a"
+
+
+def _degraded_detail(v: _WindowView, total: Entry, by: Crossed, rules: Rules) -> str:
     parts = [
         f"over the last {rules.window} rounds: anchor loss {v.loss:.1f} % (threshold {rules.loss_percent:g} %), "
-        f"median best RTT {latency} (threshold {rules.latency_ms:g} ms)",
+        f"median best RTT {_ms(v.latency)} (threshold {rules.latency_ms:g} ms)",
+        f"degraded by {by.words()}",
         f"while degraded: anchors lost {total.anchor.lost()}/{total.anchor.sent}",
     ]
     if total.gateway.sent:
         parts.append(f"gateway lost {total.gateway.lost()}/{total.gateway.sent}")
+        if by.latency:
+            parts.append(f"gateway median best RTT {_ms(v.gateway_latency)}")
     if total.isp.sent:
         parts.append(f"ISP hop lost {total.isp.lost()}/{total.isp.sent}")
+        if by.latency:
+            parts.append(f"ISP hop median best RTT {_ms(v.isp_latency)}")
     return "; ".join(parts)
 
 
@@ -249,25 +275,31 @@ def _feed_window(state: State, fed: Iterable[Entry], at: float, rules: Rules) ->
             total = NO_ENTRY
             for e in window:
                 total = total.plus(e)
-            cause = _degraded_cause(view, total, rules)
-            opened = Incident(Kind.DEGRADED, cause, start=at, rounds=1, detail=_degraded_detail(view, total, rules))
-            return replace(state, degraded=opened, degraded_sum=total, clearing=None), [Opened(opened)]
+            by = _crossed(view, rules)
+            cause = _degraded_cause(view, total, by, rules)
+            detail = _degraded_detail(view, total, by, rules)
+            opened = Incident(Kind.DEGRADED, cause, start=at, rounds=1, detail=detail)
+            state = replace(state, degraded=opened, degraded_sum=total, degraded_by=by, clearing=None)
+            return state, [Opened(opened)]
         return state, []
     clearing = None
     if not _over(view.loss, view.latency, rules, CLEAR_RATIO):
         since, rounds = state.clearing or (at, 0)
         if rounds + len(entries) >= rules.window:
             closed = degraded.closed_at(since)
-            return replace(state, degraded=None, degraded_sum=NO_ENTRY, clearing=None), [Closed(closed)]
+            return replace(state, degraded=None, degraded_sum=NO_ENTRY, degraded_by=Crossed(), clearing=None), [
+                Closed(closed)
+            ]
         clearing = (since, rounds + len(entries))
     total = state.degraded_sum
     for e in entries:
         total = total.plus(e)
-    cause = _degraded_cause(view, total, rules)
-    detail = _degraded_detail(view, total, rules)
+    by = state.degraded_by.plus(_crossed(view, rules))
+    cause = _degraded_cause(view, total, by, rules)
+    detail = _degraded_detail(view, total, by, rules)
     grown = replace(degraded, rounds=degraded.rounds + len(entries), cause=cause, detail=detail)
     events: list[Event] = [Updated(grown)] if cause is not degraded.cause else []
-    return replace(state, degraded=grown, degraded_sum=total, clearing=clearing), events
+    return replace(state, degraded=grown, degraded_sum=total, degraded_by=by, clearing=clearing), events
 
 
 def _isp_hop_is_a_witness(window: tuple[Entry, ...]) -> bool:
@@ -310,7 +342,14 @@ def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
         events.append(Opened(outage))
         # The window restarts after an outage: pre-outage loss says nothing about the recovered line.
         state = replace(
-            state, pending=(), outage=outage, evidence=evidence, degraded=None, degraded_sum=NO_ENTRY, window=()
+            state,
+            pending=(),
+            outage=outage,
+            evidence=evidence,
+            degraded=None,
+            degraded_sum=NO_ENTRY,
+            degraded_by=Crossed(),
+            window=(),
         )
         return state, events
     if state.outage is not None:
@@ -332,7 +371,8 @@ def close_all(state: State, at: float | None = None) -> tuple[State, list[Event]
         events.append(Closed(state.degraded.closed_at(end)))
     if state.outage is not None:
         events.append(Closed(state.outage.closed_at(end)))
-    return replace(state, pending=(), outage=None, evidence=Evidence(), degraded=None, degraded_sum=NO_ENTRY), events
+    closed = replace(state, pending=(), outage=None, evidence=Evidence(), degraded=None, degraded_sum=NO_ENTRY)
+    return replace(closed, degraded_by=Crossed()), events
 
 
 def _moved(inc: Incident | None, delta: float) -> Incident | None:

@@ -255,8 +255,8 @@ def test_ten_percent_loss_is_degraded_not_an_outage(daemon: Daemon, net: Isp) ->
     assert len(degraded) == 1, degraded
     # Beyond the home network, never blamed on it (the gateway lost nothing). Whether the ISP hop is blamed
     # depends on its own echoes showing the loss: in this harness they have twice shown about a third of the
-    # anchors' loss rate over the same link (not understood yet; see the session note), which the likelihood
-    # ratio then reads as "upstream". The unit tests pin the localisation rule itself.
+    # anchors' loss rate over the same link (not understood yet; see the session note), under the threshold:
+    # then "upstream". The unit tests pin the localisation rule itself.
     assert degraded[0].cause in (Cause.ISP, Cause.UPSTREAM), degraded
     assert "gateway lost 0/" in degraded[0].detail and "ISP hop lost" in degraded[0].detail
 
