@@ -1,7 +1,8 @@
 """Outage and degradation detection: a pure state machine over probe rounds.
 
 Owns the domain rules of DESIGN.md: an outage starts at the first of ``confirm`` consecutive failed rounds
-(backdated) and ends at the first successful round; shorter blips are loss, not outages; the link is degraded
+(backdated) and ends at the first successful round; shorter blips are loss, not outages; a total loss of
+connectivity is an outage of its own, never a phase of a DNS outage (nor the reverse); the link is degraded
 when anchor loss or latency over a sliding window of up-rounds passes its threshold, and the degradation is blamed
 on the nearest layer (gateway, ISP hop) degraded itself by the figure that crossed. ``step`` is
 ``(state, round) -> (state, events)``; the state is a frozen value that serialises to JSON, so a detector saved
@@ -119,6 +120,7 @@ class State:
     pending: tuple[Failed, ...] = ()
     outage: Incident | None = None
     evidence: Evidence = Evidence()
+    other: tuple[Failed, ...] = ()  # while an outage is open: the latest failed rounds of the other kind, uncounted
     degraded: Incident | None = None
     degraded_sum: Entry = NO_ENTRY  # everything seen while degraded: localises the loss better as it grows
     degraded_by: Crossed = Crossed()  # the figures that crossed their threshold while degraded
@@ -155,10 +157,27 @@ def _entry(rnd: Round) -> Entry:
     )
 
 
+def is_total_loss(cause: Cause) -> bool:
+    """Whether a failed round's cause is a total loss of connectivity (no anchor answered), as opposed to name
+    resolution failing while the anchors answer."""
+    return cause is not Cause.DNS
+
+
+def _rounds(n: int) -> str:
+    return f"{n} round{'s' if n != 1 else ''}"
+
+
 def _outage_detail(incident: Incident, ev: Evidence) -> str:
-    parts = [f"{incident.rounds} failed round{'s' if incident.rounds != 1 else ''}, no anchor answered"]
-    if incident.cause is Cause.DNS:
-        parts[0] = f"{incident.rounds} rounds with anchors answering but every DNS name failing"
+    lost = sum(n for c, n in incident.cause_rounds if is_total_loss(c))
+    unresolved = incident.rounds - lost
+    if is_total_loss(incident.cause):
+        parts = [f"{lost} failed round{'s' if lost != 1 else ''}, no anchor answered"]
+        if unresolved:
+            parts.append(f"{_rounds(unresolved)} with anchors answering but every DNS name failing")
+    else:
+        parts = [f"{_rounds(unresolved)} with anchors answering but every DNS name failing"]
+        if lost:
+            parts.append(f"{_rounds(lost)} with no anchor answering")
     if ev.gateway_sent:
         parts.append(f"gateway answered {ev.gateway_ok}/{ev.gateway_sent}")
     else:
@@ -170,10 +189,21 @@ def _outage_detail(incident: Incident, ev: Evidence) -> str:
     return "; ".join(parts)
 
 
-def _with_round(outage: Incident, cause: Cause, ev: Evidence) -> Incident:
-    counts = add_count(outage.cause_rounds, cause)
-    grown = replace(outage, rounds=outage.rounds + 1, cause_rounds=counts, cause=majority_cause(counts))
-    return replace(grown, detail=_outage_detail(grown, ev))
+def _own_rounds(outage: Incident) -> int:
+    """The rounds of an outage of its own kind: total loss, or names failing."""
+    loss = is_total_loss(outage.cause)
+    return sum(n for c, n in outage.cause_rounds if is_total_loss(c) == loss)
+
+
+def _grown(outage: Incident, ev: Evidence, failed: Iterable[Failed], loss: bool) -> tuple[Incident, Evidence]:
+    """The outage with ``failed`` rounds counted in it, as an outage of total loss (``loss``) or of names failing:
+    its cause is the layer seen in most of its total-loss rounds, or dns."""
+    counts, rounds = outage.cause_rounds, outage.rounds
+    for f in failed:
+        counts, rounds, ev = add_count(counts, f.cause), rounds + 1, ev.add(f.entry)
+    cause = majority_cause(tuple((c, n) for c, n in counts if is_total_loss(c))) if loss else Cause.DNS
+    grown = replace(outage, rounds=rounds, cause_rounds=counts, cause=cause)
+    return replace(grown, detail=_outage_detail(grown, ev)), ev
 
 
 def _sum(tallies: Iterable[Tally]) -> tuple[int, int, float | None]:
@@ -313,6 +343,46 @@ def _isp_hop_is_a_witness(window: tuple[Entry, ...]) -> bool:
     return sent < WITNESS_MIN_PROBES or ok >= 0.5 * sent
 
 
+def _open(failed: tuple[Failed, ...]) -> tuple[Incident, Evidence]:
+    """An outage of ``failed`` rounds, backdated to the first: of total loss unless most of them were names failing."""
+    loss = 2 * sum(is_total_loss(f.cause) for f in failed) >= len(failed)
+    return _grown(Incident(Kind.OUTAGE, Cause.UNKNOWN, start=failed[0].at), Evidence(), failed, loss)
+
+
+def _in_outage(state: State, failed: Failed, rules: Rules) -> tuple[State, list[Event]]:
+    """A failed round while an outage is open. A total loss is an outage of its own, and so are names failing: a
+    run of ``confirm`` rounds of the other kind ends the open outage where the run began and opens one of that
+    kind there, unless the open one has fewer than ``confirm`` rounds of its own kind (it then changes kind:
+    a few rounds of one kind next to a long run of the other are not an outage of their own). Shorter runs are
+    counted in the open outage once it is clear they stay short."""
+    outage = state.outage
+    assert outage is not None
+    loss = is_total_loss(outage.cause)
+    if is_total_loss(failed.cause) == loss:
+        grown, evidence = _grown(outage, state.evidence, (*state.other, failed), loss)
+        events: list[Event] = [Updated(grown)] if grown.cause is not outage.cause else []
+        return replace(state, outage=grown, evidence=evidence, other=()), events
+    other = (*state.other, failed)
+    if len(other) < rules.confirm:
+        return replace(state, other=other), []
+    if _own_rounds(outage) >= rules.confirm:
+        opened, evidence = _open(other)
+        return replace(state, outage=opened, evidence=evidence, other=()), [
+            Closed(outage.closed_at(other[0].at)),
+            Opened(opened),
+        ]
+    grown, evidence = _grown(outage, state.evidence, other, not loss)
+    return replace(state, outage=grown, evidence=evidence, other=()), [Updated(grown)]
+
+
+def _ended(state: State, at: float) -> tuple[State, list[Event]]:
+    """The open outage, with the rounds of the other kind still waiting counted in it, closed at ``at``."""
+    outage = state.outage
+    assert outage is not None
+    grown, _ = _grown(outage, state.evidence, state.other, is_total_loss(outage.cause))
+    return replace(state, outage=None, evidence=Evidence(), other=()), [Closed(grown.closed_at(at))]
+
+
 def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
     """Advance the detector by one round; returns the new state and the incidents opened, updated or closed."""
     cause = round_cause(rnd)
@@ -322,23 +392,15 @@ def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
     state = replace(state, last_at=rnd.at)
     events: list[Event] = []
     if cause is not None:
+        failed = Failed(rnd.at, cause, entry)
         if state.outage is not None:
-            evidence = state.evidence.add(entry)
-            grown = _with_round(state.outage, cause, evidence)
-            if grown.cause is not state.outage.cause:
-                events.append(Updated(grown))
-            return replace(state, outage=grown, evidence=evidence), events
-        pending = (*state.pending, Failed(rnd.at, cause, entry))
+            return _in_outage(state, failed, rules)
+        pending = (*state.pending, failed)
         if len(pending) < rules.confirm:
             return replace(state, pending=pending), events
-        start = pending[0].at
         if state.degraded is not None:
-            events.append(Closed(state.degraded.closed_at(start)))
-        evidence = Evidence()
-        outage = Incident(Kind.OUTAGE, Cause.UNKNOWN, start=start)
-        for failed in pending:
-            evidence = evidence.add(failed.entry)
-            outage = _with_round(outage, failed.cause, evidence)
+            events.append(Closed(state.degraded.closed_at(pending[0].at)))
+        outage, evidence = _open(pending)
         events.append(Opened(outage))
         # The window restarts after an outage: pre-outage loss says nothing about the recovered line.
         state = replace(
@@ -353,8 +415,7 @@ def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
         )
         return state, events
     if state.outage is not None:
-        events.append(Closed(state.outage.closed_at(rnd.at)))
-        state = replace(state, outage=None, evidence=Evidence())
+        state, events = _ended(state, rnd.at)
     # A blip shorter than `confirm` rounds is recorded as loss in the window, not as an outage.
     blip = tuple(f.entry for f in state.pending)
     state, window_events = _feed_window(replace(state, pending=()), (*blip, entry), rnd.at, rules)
@@ -370,9 +431,10 @@ def close_all(state: State, at: float | None = None) -> tuple[State, list[Event]
     if state.degraded is not None:
         events.append(Closed(state.degraded.closed_at(end)))
     if state.outage is not None:
-        events.append(Closed(state.outage.closed_at(end)))
-    closed = replace(state, pending=(), outage=None, evidence=Evidence(), degraded=None, degraded_sum=NO_ENTRY)
-    return replace(closed, degraded_by=Crossed()), events
+        state, ended = _ended(state, end)
+        events += ended
+    closed = replace(state, pending=(), degraded=None, degraded_sum=NO_ENTRY, degraded_by=Crossed())
+    return closed, events
 
 
 def _moved(inc: Incident | None, delta: float) -> Incident | None:
@@ -387,6 +449,7 @@ def shifted(state: State, delta: float) -> State:
     return replace(
         state,
         pending=tuple(replace(f, at=f.at + delta) for f in state.pending),
+        other=tuple(replace(f, at=f.at + delta) for f in state.other),
         outage=_moved(state.outage, delta),
         degraded=_moved(state.degraded, delta),
         clearing=None if state.clearing is None else (state.clearing[0] + delta, state.clearing[1]),

@@ -16,10 +16,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from netwatch.core.model import Kind
+from netwatch.core.model import Cause, Incident, Kind
 
 from .netns_isp import Isp
-from .test_daemon_netns import Daemon, incidents_since, settle, start_daemon, wait_for
+from .test_daemon_netns import (
+    CONFIRM,
+    INTERVAL,
+    SLACK,
+    TIMEOUT,
+    Daemon,
+    incidents_since,
+    settle,
+    start_daemon,
+    wait_for,
+)
 
 pytestmark = pytest.mark.netns
 
@@ -74,3 +84,27 @@ def test_a_probe_error_that_comes_and_goes_is_logged_once_per_outage(raw: Daemon
     assert unreachable, logged
     repeated = {line: n for line, n in collections.Counter(logged).items() if n > 1}
     assert repeated == {}, repeated
+
+
+def test_a_total_loss_inside_a_dns_outage_is_an_outage_of_its_own(raw: Daemon, net: Isp) -> None:
+    since = settle(raw)
+    names_fail = net.dns_fail(True)
+    wait_for("the DNS outage", lambda: [i for i in incidents_since(raw, since) if i.cause is Cause.DNS], 10, raw)
+    cut = net.cut("core")
+    time.sleep(2.0)
+    restored = net.restore("core")
+    time.sleep(CONFIRM * INTERVAL + 1.0)
+    names_back = net.dns_fail(False)
+
+    def closed() -> list[Incident] | None:
+        found = [i for i in incidents_since(raw, since) if i.kind is Kind.OUTAGE]
+        return found if len(found) == 3 and all(i.end is not None for i in found) else None
+
+    before, loss, after = wait_for("three closed outages", closed, 10, raw)
+    assert [before.cause, loss.cause, after.cause] == [Cause.DNS, Cause.UPSTREAM, Cause.DNS]
+    assert names_fail - TIMEOUT - 0.05 <= before.start <= names_fail + SLACK
+    assert before.end == loss.start and loss.end == after.start, "one after the other, without a gap"
+    assert cut - TIMEOUT - 0.05 <= loss.start <= cut + SLACK, loss.start - cut
+    assert loss.end is not None and restored - 0.05 <= loss.end <= restored + SLACK, loss.end - restored
+    assert after.end is not None and names_back - 0.05 <= after.end <= names_back + SLACK
+    assert loss.detail.startswith(f"{loss.rounds} failed rounds, no anchor answered; gateway answered "), loss
