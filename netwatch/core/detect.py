@@ -30,12 +30,14 @@ WITNESS_MIN_PROBES = 5
 
 @dataclass(frozen=True)
 class Rules:
-    """Detection thresholds (from the ``[detect]`` table)."""
+    """Detection thresholds (from the ``[detect]`` table), and whether an ISP hop is looked for (``targets.isp =
+    "auto"``: a round without one then means it is not known yet, rather than not wanted)."""
 
     confirm: int = 3
     window: int = 60
     loss_percent: float = 5.0
     latency_ms: float = 250.0
+    isp_sought: bool = True
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def _rounds(n: int) -> str:
     return f"{n} round{'s' if n != 1 else ''}"
 
 
-def _outage_detail(incident: Incident, ev: Evidence) -> str:
+def _outage_detail(incident: Incident, ev: Evidence, rules: Rules) -> str:
     lost = sum(n for c, n in incident.cause_rounds if is_total_loss(c))
     unresolved = incident.rounds - lost
     if is_total_loss(incident.cause):
@@ -184,8 +186,10 @@ def _outage_detail(incident: Incident, ev: Evidence) -> str:
         parts.append("no gateway target")
     if ev.isp_sent:
         parts.append(f"ISP hop answered {ev.isp_ok}/{ev.isp_sent}")
+        if incident.cause is Cause.ISP_OR_UPSTREAM:
+            parts[-1] += " (it answers too few echoes while the line is up for its silence to tell isp from upstream)"
     else:
-        parts.append("no ISP hop target")
+        parts.append("ISP hop not yet known" if rules.isp_sought else "no ISP hop target (targets.isp is off)")
     return "; ".join(parts)
 
 
@@ -195,7 +199,9 @@ def _own_rounds(outage: Incident) -> int:
     return sum(n for c, n in outage.cause_rounds if is_total_loss(c) == loss)
 
 
-def _grown(outage: Incident, ev: Evidence, failed: Iterable[Failed], loss: bool) -> tuple[Incident, Evidence]:
+def _grown(
+    outage: Incident, ev: Evidence, failed: Iterable[Failed], loss: bool, rules: Rules
+) -> tuple[Incident, Evidence]:
     """The outage with ``failed`` rounds counted in it, as an outage of total loss (``loss``) or of names failing:
     its cause is the layer seen in most of its total-loss rounds, or dns."""
     counts, rounds = outage.cause_rounds, outage.rounds
@@ -203,7 +209,7 @@ def _grown(outage: Incident, ev: Evidence, failed: Iterable[Failed], loss: bool)
         counts, rounds, ev = add_count(counts, f.cause), rounds + 1, ev.add(f.entry)
     cause = majority_cause(tuple((c, n) for c, n in counts if is_total_loss(c))) if loss else Cause.DNS
     grown = replace(outage, rounds=rounds, cause_rounds=counts, cause=cause)
-    return replace(grown, detail=_outage_detail(grown, ev)), ev
+    return replace(grown, detail=_outage_detail(grown, ev, rules)), ev
 
 
 def _sum(tallies: Iterable[Tally]) -> tuple[int, int, float | None]:
@@ -343,10 +349,10 @@ def _isp_hop_is_a_witness(window: tuple[Entry, ...]) -> bool:
     return sent < WITNESS_MIN_PROBES or ok >= 0.5 * sent
 
 
-def _open(failed: tuple[Failed, ...]) -> tuple[Incident, Evidence]:
+def _open(failed: tuple[Failed, ...], rules: Rules) -> tuple[Incident, Evidence]:
     """An outage of ``failed`` rounds, backdated to the first: of total loss unless most of them were names failing."""
     loss = 2 * sum(is_total_loss(f.cause) for f in failed) >= len(failed)
-    return _grown(Incident(Kind.OUTAGE, Cause.UNKNOWN, start=failed[0].at), Evidence(), failed, loss)
+    return _grown(Incident(Kind.OUTAGE, Cause.UNKNOWN, start=failed[0].at), Evidence(), failed, loss, rules)
 
 
 def _in_outage(state: State, failed: Failed, rules: Rules) -> tuple[State, list[Event]]:
@@ -359,27 +365,27 @@ def _in_outage(state: State, failed: Failed, rules: Rules) -> tuple[State, list[
     assert outage is not None
     loss = is_total_loss(outage.cause)
     if is_total_loss(failed.cause) == loss:
-        grown, evidence = _grown(outage, state.evidence, (*state.other, failed), loss)
+        grown, evidence = _grown(outage, state.evidence, (*state.other, failed), loss, rules)
         events: list[Event] = [Updated(grown)] if grown.cause is not outage.cause else []
         return replace(state, outage=grown, evidence=evidence, other=()), events
     other = (*state.other, failed)
     if len(other) < rules.confirm:
         return replace(state, other=other), []
     if _own_rounds(outage) >= rules.confirm:
-        opened, evidence = _open(other)
+        opened, evidence = _open(other, rules)
         return replace(state, outage=opened, evidence=evidence, other=()), [
             Closed(outage.closed_at(other[0].at)),
             Opened(opened),
         ]
-    grown, evidence = _grown(outage, state.evidence, other, not loss)
+    grown, evidence = _grown(outage, state.evidence, other, not loss, rules)
     return replace(state, outage=grown, evidence=evidence, other=()), [Updated(grown)]
 
 
-def _ended(state: State, at: float) -> tuple[State, list[Event]]:
+def _ended(state: State, at: float, rules: Rules) -> tuple[State, list[Event]]:
     """The open outage, with the rounds of the other kind still waiting counted in it, closed at ``at``."""
     outage = state.outage
     assert outage is not None
-    grown, _ = _grown(outage, state.evidence, state.other, is_total_loss(outage.cause))
+    grown, _ = _grown(outage, state.evidence, state.other, is_total_loss(outage.cause), rules)
     return replace(state, outage=None, evidence=Evidence(), other=()), [Closed(grown.closed_at(at))]
 
 
@@ -387,7 +393,7 @@ def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
     """Advance the detector by one round; returns the new state and the incidents opened, updated or closed."""
     cause = round_cause(rnd)
     if cause is Cause.ISP and not _isp_hop_is_a_witness(state.window):
-        cause = Cause.UPSTREAM
+        cause = Cause.ISP_OR_UPSTREAM
     entry = _entry(rnd)
     state = replace(state, last_at=rnd.at)
     events: list[Event] = []
@@ -400,7 +406,7 @@ def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
             return replace(state, pending=pending), events
         if state.degraded is not None:
             events.append(Closed(state.degraded.closed_at(pending[0].at)))
-        outage, evidence = _open(pending)
+        outage, evidence = _open(pending, rules)
         events.append(Opened(outage))
         # The window restarts after an outage: pre-outage loss says nothing about the recovered line.
         state = replace(
@@ -415,15 +421,16 @@ def step(state: State, rnd: Round, rules: Rules) -> tuple[State, list[Event]]:
         )
         return state, events
     if state.outage is not None:
-        state, events = _ended(state, rnd.at)
+        state, events = _ended(state, rnd.at, rules)
     # A blip shorter than `confirm` rounds is recorded as loss in the window, not as an outage.
     blip = tuple(f.entry for f in state.pending)
     state, window_events = _feed_window(replace(state, pending=()), (*blip, entry), rnd.at, rules)
     return state, events + window_events
 
 
-def close_all(state: State, at: float | None = None) -> tuple[State, list[Event]]:
-    """Close every open incident at ``at`` (default: the last round seen), e.g. at shutdown."""
+def close_all(state: State, at: float | None = None, rules: Rules = Rules()) -> tuple[State, list[Event]]:
+    """Close every open incident at ``at`` (default: the last round seen), e.g. at shutdown; ``rules`` word the
+    evidence of rounds still waiting to be counted in the outage."""
     end = at if at is not None else state.last_at
     events: list[Event] = []
     if end is None:
@@ -431,7 +438,7 @@ def close_all(state: State, at: float | None = None) -> tuple[State, list[Event]
     if state.degraded is not None:
         events.append(Closed(state.degraded.closed_at(end)))
     if state.outage is not None:
-        state, ended = _ended(state, end)
+        state, ended = _ended(state, end, rules)
         events += ended
     closed = replace(state, pending=(), degraded=None, degraded_sum=NO_ENTRY, degraded_by=Crossed())
     return closed, events

@@ -13,12 +13,14 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Incident, Kind
 
-from .netns_isp import Isp
+from .netns_isp import ISP_EDGE, Isp
 from .test_daemon_netns import (
     CONFIRM,
     INTERVAL,
@@ -108,3 +110,47 @@ def test_a_total_loss_inside_a_dns_outage_is_an_outage_of_its_own(raw: Daemon, n
     assert loss.end is not None and restored - 0.05 <= loss.end <= restored + SLACK, loss.end - restored
     assert after.end is not None and names_back - 0.05 <= after.end <= names_back + SLACK
     assert loss.detail.startswith(f"{loss.rounds} failed rounds, no anchor answered; gateway answered "), loss
+
+
+def outages_of(daemon: Daemon, since: float, closed: bool) -> list[Incident] | None:
+    found = [i for i in incidents_since(daemon, since) if i.kind is Kind.OUTAGE and i.is_open != closed]
+    return found or None
+
+
+def test_started_while_the_access_link_is_down_it_says_isp_or_upstream(net: Isp, tmp_path: Path) -> None:
+    """The very outage that made the owner install netwatch: no ISP hop can be found, and none is guessed."""
+    cut = net.cut("access")
+    d = start_daemon(net, tmp_path, "first", commit_interval=0.5)
+    try:
+        [opened] = wait_for("the outage", lambda: outages_of(d, cut, closed=False), 15, d)
+        assert opened.cause is Cause.ISP_OR_UPSTREAM, opened
+        assert opened.detail.endswith("; gateway answered 3/3; ISP hop not yet known"), opened.detail
+        restored = net.restore("access")
+        [closed] = wait_for("the outage to end", lambda: outages_of(d, cut, closed=True), 10, d)
+        assert closed.cause is Cause.ISP_OR_UPSTREAM
+        assert closed.end is not None and restored - 0.05 <= closed.end <= restored + SLACK
+        wait_for("the ISP hop", lambda: "<6>ISP hop is " in d.logs(), 15, d)
+    finally:
+        stop(d)
+    logs = d.logs()
+    assert "<4>OUTAGE STARTED at " in logs and "outage (cause isp_or_upstream): " in logs
+    with Store.open(d.store, readonly=True) as store:
+        assert store.isp_hop() == ISP_EDGE, "found once the line was back, and remembered"
+
+
+def test_the_isp_hop_an_earlier_run_found_is_remembered_in_the_store(net: Isp, tmp_path: Path) -> None:
+    first = start_daemon(net, tmp_path, "hop", commit_interval=0.5, state=tmp_path / "one")
+    try:
+        wait_for("the ISP hop", lambda: "<6>ISP hop is " in first.logs(), 15, first)
+    finally:
+        stop(first)
+    cut = net.cut("access")
+    # Another state directory (the checkout's, then the service's), the same store: the store remembers.
+    second = start_daemon(net, tmp_path, "hop", commit_interval=0.5, state=tmp_path / "two")
+    try:
+        [opened] = wait_for("the outage", lambda: outages_of(second, cut, closed=False), 15, second)
+    finally:
+        stop(second)
+    assert opened.cause is Cause.ISP, opened
+    assert f"<6>ISP hop is {ISP_EDGE} (found by an earlier run; checked again now)" in second.logs()
+    assert not (tmp_path / "one" / "isp-hop").exists(), "kept in the store, not in the state directory"

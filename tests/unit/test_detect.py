@@ -90,9 +90,9 @@ class TestCause:
         rnd = Round(0, (Sample(ISP, 4.0), *(Sample(a, None) for a in ANCHORS)))
         assert round_cause(rnd) is Cause.UPSTREAM
 
-    def test_gateway_up_without_isp_target_is_upstream(self) -> None:
+    def test_gateway_up_without_isp_target_is_isp_or_upstream_never_a_guess(self) -> None:
         rnd = Round(0, (Sample(GW, 1.0), *(Sample(a, None) for a in ANCHORS)))
-        assert round_cause(rnd) is Cause.UPSTREAM
+        assert round_cause(rnd) is Cause.ISP_OR_UPSTREAM
 
 
 class TestOutages:
@@ -350,7 +350,11 @@ def test_an_isp_hop_that_never_answers_echoes_is_no_witness_against_the_isp() ->
     rounds += [make_round(float(12 + i), ISP_DOWN) for i in range(5)]
     rounds += [make_round(float(17 + i), mute_hop_up) for i in range(3)]
     (outage,) = [i for i in incidents(run(rounds, RULES)[1]) if i.kind is Kind.OUTAGE]
-    assert outage.cause is Cause.UPSTREAM
+    assert outage.cause is Cause.ISP_OR_UPSTREAM
+    assert outage.detail.endswith(
+        "ISP hop answered 0/5 (it answers too few echoes while the line is up for its silence to tell isp from "
+        "upstream)"
+    )
     # The same outage with a hop that answered while the line was up is the ISP's.
     rounds = [make_round(float(i), UP) for i in range(12)] + rounds[12:]
     (outage,) = [i for i in incidents(run(rounds, RULES)[1]) if i.kind is Kind.OUTAGE]

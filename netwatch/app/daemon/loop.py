@@ -98,6 +98,7 @@ class Daemon:
             window=config.detect.window,
             loss_percent=config.detect.loss_percent,
             latency_ms=config.detect.latency_ms,
+            isp_sought=config.targets.isp == "auto",
         )
         self.state = detect.State()
         self.targets = Targets(config)
@@ -142,6 +143,7 @@ class Daemon:
             for closed in await self.service.step("closing what an unclean stop left open", recovering):
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
             await self._begin(writer)
+            await self._recall_isp_hop(writer)
             self._live = live.writable_path(cfg.store.path, self.env)
             if self._live is None:
                 log.info("no RAM directory for the live state (/run/netwatch, $XDG_RUNTIME_DIR): readers use the store")
@@ -222,6 +224,21 @@ class Daemon:
                 log.warning("clock: %s", event.detail)
                 writer.submit(store.record_clock, event, retimed.rounds)
             self.clock_ready.set()
+
+    async def _recall_isp_hop(self, writer: Writer) -> None:
+        """Start from the ISP hop an earlier run found (kept in the store; an older netwatch's ``isp-hop`` file is
+        taken into the store once), and keep every new one found."""
+        store = writer.store
+        remembered = await asyncio.wrap_future(writer.submit(store.isp_hop))
+        if remembered is None and (legacy := self.targets.legacy_isp_hop()) is not None:
+            remembered = legacy
+            writer.submit(store.remember_isp_hop, legacy, self.now())
+        self.targets.recall(remembered)
+
+        def found(hop: str) -> None:
+            writer.submit(store.remember_isp_hop, hop, self.now())
+
+        self.targets.found = found
 
     def now(self) -> float:
         """The current instant as this run stamps it: the wall clock once trusted, else provisional."""
@@ -402,7 +419,7 @@ class Daemon:
             utc(last.at),
             utc(rnd.at),
         )
-        self.state, events = detect.close_all(self.state, at=last.at)
+        self.state, events = detect.close_all(self.state, at=last.at, rules=self.rules)
         for closed in events:
             writer.submit(writer.store.save_incident, closed.incident)
             log.info("closed %s at the last round before the clock step", describe(closed.incident))
@@ -521,7 +538,7 @@ class Daemon:
     def _shutdown(self, writer: Writer) -> None:
         if self._live is not None:
             live.remove(self._live)  # first: a reader must not see "up" while the last rounds are flushed
-        self.state, events = detect.close_all(self.state)
+        self.state, events = detect.close_all(self.state, rules=self.rules)
         for event in events:
             writer.submit(writer.store.save_incident, event.incident)
             log.info("closed %s at the last round seen, on shutdown", describe(event.incident))
@@ -545,7 +562,7 @@ class Daemon:
 async def probe_once(config: Config) -> Round:
     """One round over the configured targets (gateway and ISP hop discovered as the daemon would), not stored."""
     daemon = Daemon(config, asyncio.Event())
-    daemon.targets.remember = False
+    daemon.targets.recall(_remembered_isp_hop(config, daemon.targets))
     privileged = choose_mode(config.probe.mode)
     daemon.targets.resolve_gateway()
     await daemon.targets.discover_isp(privileged)
@@ -555,3 +572,18 @@ async def probe_once(config: Config) -> Round:
         return await daemon._probe_round(icmp, dns)
     finally:
         icmp.close()
+
+
+def _remembered_isp_hop(config: Config, targets: Targets) -> str | None:
+    """The ISP hop the daemon last found, read from its store without writing (none when there is no store yet, or
+    one this netwatch cannot read), else from an older netwatch's ``isp-hop`` file."""
+    if config.store.path.exists():
+        try:
+            with Store.open(config.store.path, readonly=True) as store:
+                found = store.isp_hop()
+        except StoreError as err:
+            log.debug("ISP hop not read from the store: %s", err)
+        else:
+            if found is not None:
+                return found
+    return targets.legacy_isp_hop()
