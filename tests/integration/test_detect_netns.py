@@ -12,15 +12,15 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.core.model import Cause, Incident, Kind
+from netwatch.core.model import Cause, Incident, Kind, Role
 
-from .netns_isp import ISP_EDGE, Isp
+from .netns_isp import GATEWAY, GATEWAY6, ISP_EDGE, Isp
 from .test_daemon_netns import (
     CONFIRM,
     INTERVAL,
@@ -154,3 +154,45 @@ def test_the_isp_hop_an_earlier_run_found_is_remembered_in_the_store(net: Isp, t
     assert opened.cause is Cause.ISP, opened
     assert f"<6>ISP hop is {ISP_EDGE} (found by an earlier run; checked again now)" in second.logs()
     assert not (tmp_path / "one" / "isp-hop").exists(), "kept in the store, not in the state directory"
+
+
+@contextlib.contextmanager
+def no_route_yet(isp: Isp) -> Iterator[Callable[[], float]]:
+    """Home without its default routes, as a machine booting before DHCP has configured it; yields what adds them
+    (returning the instant they are in), and puts them back in any case."""
+    routes = (("-4", GATEWAY), ("-6", GATEWAY6))
+    for family, _ in routes:
+        isp.ip("home", family, "route", "del", "default")
+
+    def add() -> float:
+        for family, via in routes:
+            isp.ip("home", family, "route", "replace", "default", "via", via)
+        return time.time()
+
+    try:
+        yield add
+    finally:
+        add()
+
+
+def test_before_the_first_route_it_waits_for_the_network_and_records_nothing(net: Isp, tmp_path: Path) -> None:
+    with no_route_yet(net) as add_routes:
+        started = time.time()
+        d = start_daemon(net, tmp_path, "boot", commit_interval=0.5)
+        try:
+            wait_for("the wait", lambda: "<4>waiting for the network: no route to any anchor yet" in d.logs(), 15, d)
+            time.sleep(CONFIRM * INTERVAL * 3)  # many rounds' worth: no outage may come of it
+            routed = add_routes()
+            wait_for("monitoring", lambda: "<6>network up after " in d.logs(), 10, d)
+            time.sleep(CONFIRM * INTERVAL * 2)
+        finally:
+            stop(d)
+    with Store.open(d.store, readonly=True) as store:
+        incidents = store.incidents(started - 60, time.time() + 60)
+        [session] = store.sessions(started - 60, time.time() + 60)
+        rounds = list(store.rounds(started - 60, time.time() + 60))
+    assert incidents == [], "waiting for the network is not an outage"
+    # Not monitored: the session, and so the coverage, begins once the route is there.
+    assert routed - 0.05 <= session.start <= routed + INTERVAL + 0.1, session.start - routed
+    assert rounds and rounds[0].at >= session.start and all(r.by_role(Role.GATEWAY) for r in rounds)
+    assert "<6>ISP hop is " in d.logs(), "found as soon as there is a network, not an hour later"

@@ -1,8 +1,9 @@
 """The monitoring loop: probe on a fixed cadence, detect, persist, export.
 
-Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it overran),
-the clock (netwatch.core.clock decides; the daemon stamps rounds, records clock events and has the store re-time
-provisional stamps), feeding the detector, and handing rounds and incidents to the store's writer thread
+Owns waiting for the network before the first route to an anchor (nothing is recorded meanwhile: that time is not
+monitored), scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it
+overran), the clock (netwatch.core.clock decides; the daemon stamps rounds, records clock events and has the store
+re-time provisional stamps), feeding the detector, and handing rounds and incidents to the store's writer thread
 (``writer``) so that a slow SD card never delays a probe; what is probed is ``targets``'. It starts the InfluxDB
 exporter (a thread of its own that follows the committed store; its cursor goes through the writer), and the
 scheduled speed tests (``speed``), and notifications (``notify``: closed incidents are handed to it). Signals only
@@ -31,6 +32,7 @@ from netwatch import __version__
 from netwatch.adapters import live
 from netwatch.adapters.clock import SystemClock
 from netwatch.adapters.clock import policy as clock_policy
+from netwatch.adapters.probes import discover
 from netwatch.adapters.probes.dns import DnsProber
 from netwatch.adapters.probes.icmp import IcmpProber, choose_mode
 from netwatch.adapters.probes.protocols import EchoProbe, NameProbe
@@ -142,6 +144,9 @@ class Daemon:
             recovering = asyncio.wrap_future(writer.submit(store.recover))
             for closed in await self.service.step("closing what an unclean stop left open", recovering):
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
+            # Not with injected probes: a daemon fed by fakes is on no real network to wait for.
+            if self._probes is None and not await self._wait_for_network():
+                return
             await self._begin(writer)
             await self._recall_isp_hop(writer)
             self._live = live.writable_path(cfg.store.path, self.env)
@@ -184,6 +189,32 @@ class Daemon:
                 self._shutdown(writer)
             finally:
                 os.close(lock)
+
+    async def _wait_for_network(self) -> bool:
+        """Before the first route to an anchor (a Pi booting while DHCP is slow, a cable not yet in) there is no
+        line to measure: netwatch waits, recording nothing, so that time is neither up nor down, nor an outage;
+        it is not monitored. The session begins once a route appears (after that, a route that vanishes is an
+        outage like any other). False when stopped while waiting."""
+        anchors = self.config.targets.anchors
+        if any(discover.routed(a) for a in anchors):
+            return True
+        log.warning(
+            "waiting for the network: no route to any anchor yet (DHCP not done, or no cable or Wi-Fi); nothing is"
+            " recorded, as up or down, until there is one"
+        )
+        self.service.waiting("no route to any anchor yet")
+        began = time.monotonic()
+        while not self.stop.is_set():
+            try:
+                await asyncio.wait_for(self.stop.wait(), self.config.probe.interval)
+                return False
+            except TimeoutError:
+                pass
+            self.service.keep_alive()
+            if any(discover.routed(a) for a in anchors):
+                log.info("network up after %s of waiting: monitoring starts", duration(time.monotonic() - began))
+                return True
+        return False
 
     async def _begin(self, writer: Writer) -> None:
         """Read the clocks for the first time and begin the session: provisionally timed when the wall clock is not
