@@ -37,6 +37,7 @@ class Targets:
         self.last_isp_discovery = -1e18
         self._gateway_gone = False
         self._discovery: asyncio.Task[None] | None = None
+        self._forced = False  # a forced discovery waits for the one in progress
 
     def icmp_targets(self) -> tuple[Target, ...]:
         out: list[Target] = []
@@ -104,8 +105,13 @@ class Targets:
         return text
 
     def maybe_rediscover(self, privileged: bool, force: bool = False) -> None:
+        """Discover the ISP hop again when forced (after an outage) or due (``isp_refresh``). Called every round: a
+        forced discovery asked for while one is running (begun during the outage, when it cannot succeed) starts as
+        soon as that one is done, rather than an hour later."""
+        self._forced = self._forced or force
         due = time.monotonic() - self.last_isp_discovery >= self.config.targets.isp_refresh
-        if (force or due) and (self._discovery is None or self._discovery.done()):
+        if (self._forced or due) and (self._discovery is None or self._discovery.done()):
+            self._forced = False
             self._discovery = asyncio.create_task(self.discover_isp(privileged))
 
     def cancel(self) -> None:
