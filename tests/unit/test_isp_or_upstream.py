@@ -12,7 +12,7 @@ from netwatch.core.claims import loader
 from netwatch.core.model import Cause, Coverage, Period, Ticket
 from netwatch.report.compute import compute
 from netwatch.report.jsonout import to_json
-from netwatch.report.message import SHORT_CAUSES
+from netwatch.report.message import CAUSES, SHORT_CAUSES
 from netwatch.report.status import round_words
 from tests.unit.test_claims_ofcom import MON_10, THU_0, at, lines, uk
 from tests.unit.test_claims_ofcom import outage as ofcom_outage
@@ -80,3 +80,10 @@ def test_the_isp_hop_is_remembered_in_the_store(tmp_path: Path) -> None:
         assert store.isp_hop() == "198.18.9.1"
         rows = store.conn.execute("SELECT address, found_ms FROM isp_hops ORDER BY id").fetchall()
     assert rows == [("198.18.2.1", 1_000_000), ("198.18.9.1", 3_000_000)]
+
+
+def test_a_notification_says_it_in_plain_words() -> None:
+    assert CAUSES[Cause.ISP_OR_UPSTREAM] == (
+        "ISP access or upstream (your router answered, no public host did; the ISP's first hop was not known yet, "
+        "or silent to pings, so which part of the ISP's network failed is not known)"
+    )
