@@ -62,10 +62,14 @@ def _round_summary(rnd: Round) -> str:
     return ", ".join(parts) or "no targets"
 
 
+_CAUSE_WIDTH = max(len(c.value) for c in Cause)  # the causes line up in a column
+
+
 def _incident_line(inc: Incident, now: float, tz: ZoneInfo) -> str:
     span = duration(inc.duration(now))
     end = "ongoing" if inc.end is None else local(inc.end, tz)
-    return f"{local(inc.start, tz)} → {end}  {inc.kind.value:<8} {inc.cause.value:<8} {span:>12}  {inc.detail}"
+    cause = f"{inc.cause.value:<{_CAUSE_WIDTH}}"
+    return f"{local(inc.start, tz)} → {end}  {inc.kind.value:<8} {cause} {span:>12}  {inc.detail}"
 
 
 def round_words(cause: Cause) -> str:

@@ -6,14 +6,15 @@ cause values without moving the others. The hop is remembered in the store acros
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.claims import loader
-from netwatch.core.model import Cause, Coverage, Period, Ticket
+from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Status, Ticket
 from netwatch.report.compute import compute
 from netwatch.report.jsonout import to_json
 from netwatch.report.message import CAUSES, SHORT_CAUSES
-from netwatch.report.status import round_words
+from netwatch.report.status import Freshness, round_words, status_lines
 from tests.unit.test_claims_ofcom import MON_10, THU_0, at, lines, uk
 from tests.unit.test_claims_ofcom import outage as ofcom_outage
 from tests.unit.test_render import BUSINESS, DAY, MON, html_of, letter_of, outage, parse
@@ -87,3 +88,12 @@ def test_a_notification_says_it_in_plain_words() -> None:
         "ISP access or upstream (your router answered, no public host did; the ISP's first hop was not known yet, "
         "or silent to pings, so which part of the ISP's network failed is not known)"
     )
+
+
+def test_status_keeps_its_columns_with_the_longer_cause() -> None:
+    isp = Incident(Kind.OUTAGE, Cause.ISP, MON, MON + 600, detail="a")
+    either = Incident(Kind.OUTAGE, Cause.ISP_OR_UPSTREAM, MON + 3600, MON + 4200, detail="b")
+    lines = status_lines(Status(None, recent_incidents=(either, isp)), MON + DAY, ZoneInfo("UTC"), Freshness(1.0, 10.0))
+    rows = [line for line in lines if line.endswith(("  a", "  b"))]
+    assert [row.index("10m 00s") for row in rows] == [rows[0].index("10m 00s")] * 2, rows
+    assert "outage   isp_or_upstream" in rows[0] and "outage   isp             " in rows[1]
