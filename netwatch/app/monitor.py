@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 
-from netwatch.adapters import sdnotify
+from netwatch.adapters import logs, sdnotify
 from netwatch.adapters.probes.icmp import choose_mode
 from netwatch.adapters.probes.speed import make_backend, run_with_fallback
 from netwatch.adapters.probes.traceroute import trace
@@ -27,11 +27,11 @@ from netwatch.core.model import Round, SpeedResult, Trace
 
 def prepare_run() -> sdnotify.Notifier:
     """Before the configuration is read: a hung daemon killed by systemd's watchdog (SIGABRT) leaves every thread's
-    stack in the journal, and the notification socket is taken out of the environment (nothing netwatch starts
-    may talk to systemd about this service)."""
+    stack in the journal, at the error priority, and the notification socket is taken out of the environment
+    (nothing netwatch starts may talk to systemd about this service)."""
     if not faulthandler.is_enabled():
         with contextlib.suppress(ValueError, OSError):  # a stderr without a file descriptor
-            faulthandler.enable(all_threads=True)
+            faulthandler.enable(file=logs.fatal_stream(), all_threads=True)
     return sdnotify.from_environ()
 
 

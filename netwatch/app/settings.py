@@ -22,6 +22,11 @@ def load(path: Path | None) -> Config:
     return config.load(path, os.environ)
 
 
+def error_line(text: str) -> str:
+    """A fatal error's text for stderr: every line at the error priority when stderr is the journal."""
+    return logs.error_line(text)
+
+
 def log_to_stderr(level: str) -> None:
     """Log at ``level`` and above to stderr (or the journal under systemd)."""
     logs.setup(level)

@@ -62,7 +62,7 @@ _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:
-    click.echo(f"netwatch: {message}", err=True)
+    click.echo(settings.error_line(f"netwatch: {message}"), err=True)
     sys.exit(code)
 
 

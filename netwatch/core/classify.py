@@ -2,7 +2,8 @@
 
 Owns the cause rules of DESIGN.md: ``local`` when the gateway is unreachable too, ``isp`` when the gateway answers
 but the ISP hop does not, ``upstream`` when both answer but no anchor does, ``dns`` when ICMP works and name
-resolution fails. Must not do I/O or look at time.
+resolution fails; ``isp_or_upstream`` when the gateway answers and no ISP hop is known to tell the last two apart
+(never a guess between them). Must not do I/O or look at time.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ def round_cause(rnd: Round) -> Cause | None:
         if not gateway:
             # Without a gateway target a silent ISP hop could just as well be a dead router.
             return Cause.UPSTREAM if _any_ok(isp) else Cause.UNKNOWN
+        if not isp:
+            # Beyond the home network, but whether in the provider's access network or further up, nothing tells.
+            return Cause.ISP_OR_UPSTREAM
         if _all_failed(isp):
             return Cause.ISP
-        # The gateway answers; with no ISP hop known the fault is still beyond the home network.
         return Cause.UPSTREAM
     if _all_failed(rnd.by_role(Role.DNS)):
         return Cause.DNS

@@ -39,6 +39,10 @@ class Cause(StrEnum):
     UPSTREAM = "upstream"  # gateway and ISP hop answered, no anchor did
     DNS = "dns"  # ICMP worked, name resolution failed
     UNKNOWN = "unknown"
+    # The gateway answered, no anchor did, and no ISP hop told which: not known yet (not found since netwatch started,
+    # e.g. because the line was already down) or one that answers too few echoes to be a witness. The provider's
+    # either way. Declared last: the JSON contract's cause values and their order only grow.
+    ISP_OR_UPSTREAM = "isp_or_upstream"
 
 
 @dataclass(frozen=True, order=True)

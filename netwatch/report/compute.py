@@ -48,7 +48,7 @@ __all__ = [
     "series_points",
 ]
 
-ISP_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.DNS})  # outages the provider answers for
+ISP_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.ISP_OR_UPSTREAM, Cause.DNS})  # the provider answers for
 CLOCK = (
     "system wall clock (UTC) for timestamps, rounds paced by the monotonic clock. Before the clock is synchronised"
     " (a Raspberry Pi boots with a stale time) rounds are timed provisionally from the monotonic clock and corrected"

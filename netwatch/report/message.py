@@ -29,6 +29,8 @@ DIGEST_LISTED = 20  # incidents listed one by one in a digest; the rest are coun
 CAUSES: dict[Cause, str] = {
     Cause.ISP: "ISP (your router answered, the ISP's first hop did not)",
     Cause.UPSTREAM: "ISP upstream (your router and the ISP's first hop answered, no public host did)",
+    Cause.ISP_OR_UPSTREAM: "ISP access or upstream (your router answered, no public host did; the ISP's first hop "
+    "was not known yet, or silent to pings, so which part of the ISP's network failed is not known)",
     Cause.DNS: "DNS (public hosts answered pings, names could not be resolved)",
     Cause.LOCAL: "local network (your router did not answer either)",
     Cause.UNKNOWN: "undetermined (the evidence does not place the fault)",
@@ -36,6 +38,7 @@ CAUSES: dict[Cause, str] = {
 SHORT_CAUSES: dict[Cause, str] = {
     Cause.ISP: "ISP",
     Cause.UPSTREAM: "ISP upstream",
+    Cause.ISP_OR_UPSTREAM: "ISP access or upstream",
     Cause.DNS: "DNS",
     Cause.LOCAL: "local network",
     Cause.UNKNOWN: "cause undetermined",

@@ -71,6 +71,14 @@ CAUSES: dict[Cause, CauseInfo] = {
         "the router and the provider's first hop answered but no public anchor did: the fault is beyond the "
         "first hop, in the provider's core network or its upstream connectivity",
     ),
+    Cause.ISP_OR_UPSTREAM: CauseInfo(
+        "isp_or_upstream",
+        "ISP access or upstream",
+        "#d35400",
+        "the router answered but no public anchor did, and no first hop of the provider was known to tell its "
+        "access network from what lies beyond (not found yet, e.g. when netwatch started during the outage, or "
+        "one that answers too few pings): the fault is in the provider's network either way",
+    ),
     Cause.DNS: CauseInfo(
         "dns",
         "DNS",
@@ -212,6 +220,7 @@ def _common(
         "schedule": _schedule(business),
         "causes": CAUSES,
         "cause_order": [CAUSES[c] for c in view.CAUSES],
+        "by_cause": sorted(report.by_cause, key=lambda row: view.CAUSES.index(row.cause)),
         "causes_by_key": {info.key: info for info in CAUSES.values()},
         "roles": ROLES,
         "kinds": KINDS,

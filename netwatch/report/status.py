@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from netwatch.core.classify import round_cause
-from netwatch.core.model import ExportState, Incident, Kind, Role, Round, SpeedResult, Status
+from netwatch.core.model import Cause, ExportState, Incident, Kind, Role, Round, SpeedResult, Status
 from netwatch.core.text import duration, local
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
@@ -62,10 +62,20 @@ def _round_summary(rnd: Round) -> str:
     return ", ".join(parts) or "no targets"
 
 
+_CAUSE_WIDTH = max(len(c.value) for c in Cause)  # the causes line up in a column
+
+
 def _incident_line(inc: Incident, now: float, tz: ZoneInfo) -> str:
     span = duration(inc.duration(now))
     end = "ongoing" if inc.end is None else local(inc.end, tz)
-    return f"{local(inc.start, tz)} → {end}  {inc.kind.value:<8} {inc.cause.value:<8} {span:>12}  {inc.detail}"
+    cause = f"{inc.cause.value:<{_CAUSE_WIDTH}}"
+    return f"{local(inc.start, tz)} → {end}  {inc.kind.value:<8} {cause} {span:>12}  {inc.detail}"
+
+
+def round_words(cause: Cause) -> str:
+    """A round's cause as a command prints it: a round points at ``isp_or_upstream`` only when no ISP hop was
+    probed, and says so."""
+    return "isp or upstream (ISP hop not yet known)" if cause is Cause.ISP_OR_UPSTREAM else cause.value
 
 
 def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> list[str]:
@@ -83,7 +93,7 @@ def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> 
         elif any(i.kind is Kind.OUTAGE for i in status.open_incidents):
             state = "DOWN"
         elif cause is not None:
-            state = f"FAILING (last round points at {cause.value}; not yet confirmed as an outage)"
+            state = f"FAILING (last round points at {round_words(cause)}; not yet confirmed as an outage)"
         elif status.open_incidents:
             state = "DEGRADED"
         else:
@@ -131,7 +141,9 @@ def probe_table(rnd: Round) -> list[str]:
     lines = [f"{a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows]
     cause = round_cause(rnd)
     lines.append("")
-    lines.append("Verdict: the line is up" if cause is None else f"Verdict: the line looks down, cause {cause.value}")
+    lines.append(
+        "Verdict: the line is up" if cause is None else f"Verdict: the line looks down, cause {round_words(cause)}"
+    )
     return lines
 
 

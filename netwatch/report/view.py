@@ -27,7 +27,14 @@ ROW_WIDTH = 960.0  # a timeline row, whatever the day's real length
 MIN_MARK = 3.0  # narrowest incident mark, so that a 20-second outage stays visible on a 24-hour row
 
 # Drawing order and greyscale-safe styles: each cause has a colour *and* a pattern (see _patterns.svg.j2).
-CAUSES: tuple[Cause, ...] = (Cause.ISP, Cause.UPSTREAM, Cause.DNS, Cause.LOCAL, Cause.UNKNOWN)
+CAUSES: tuple[Cause, ...] = (
+    Cause.ISP,
+    Cause.ISP_OR_UPSTREAM,
+    Cause.UPSTREAM,
+    Cause.DNS,
+    Cause.LOCAL,
+    Cause.UNKNOWN,
+)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from netwatch.adapters.store.sqlite import Store
+from netwatch.core.model import Incident
 from tests.support import configs, processes
 from tests.support.netns_isp import ANCHOR6, ANCHORS, Isp
 
@@ -97,13 +99,14 @@ def start_daemon(
     name: str,
     commit_interval: float,
     store: Path | None = None,
+    state: Path | None = None,
     **tables: Mapping[str, Any],
 ) -> Daemon:
     """A daemon with ``module_config`` (and ``tables``) in home; its store is ``store`` or NAME.db in ``tmp``,
-    its configuration NAME.toml and its log NAME.log there."""
+    its configuration NAME.toml and its log NAME.log there, its state directory ``state`` or ``tmp``."""
     store = store or tmp / f"{name}.db"
     cfg = configs.write(tmp / f"{name}.toml", module_config(store, commit_interval, **tables))
-    return start(isp, cfg, store, tmp / f"{name}.log", state=tmp)
+    return start(isp, cfg, store, tmp / f"{name}.log", state=state or tmp)
 
 
 def wait_for(what: str, check: Callable[[], T | None], timeout: float, daemon: Daemon, *, every: float = 0.05) -> T:
@@ -112,3 +115,19 @@ def wait_for(what: str, check: Callable[[], T | None], timeout: float, daemon: D
     return processes.wait_for(
         what, check, timeout, proc=daemon.proc, log=daemon.logs, every=every, tolerate=(Exception,)
     )
+
+
+def incidents_since(daemon: Daemon, since: float) -> list[Incident]:
+    with Store.open(daemon.store, readonly=True) as store:
+        return store.incidents(since, time.time() + 60)
+
+
+def rounds_since(daemon: Daemon, since: float) -> int:
+    with Store.open(daemon.store, readonly=True) as store:
+        return sum(1 for _ in store.rounds(since, time.time() + 60))
+
+
+def settle(daemon: Daemon) -> float:
+    """Wait until the line has been up for a while (the previous test's faults are gone); return now."""
+    time.sleep(CONFIRM * INTERVAL + 0.5)
+    return time.time()

@@ -211,6 +211,7 @@ def test_outage_statistics_and_causes() -> None:
         (Cause.UPSTREAM, 1, 3600.0, 1800.0),
         (Cause.DNS, 1, 7200.0, 0.0),
         (Cause.UNKNOWN, 0, 0.0, 0.0),
+        (Cause.ISP_OR_UPSTREAM, 0, 0.0, 0.0),  # the JSON contract's causes only grow: appended
     ]
     out = to_json(report)
     assert out["metrics"] == {

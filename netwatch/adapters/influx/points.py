@@ -9,8 +9,8 @@ measurement, tag set and timestamp: a replay overwrites, it never adds). Timesta
 Schema (change only additively):
 
 - ``netwatch_ping``: tags probe, target, role; fields ``rtt_ms`` (only when answered), ``up``. One per sample.
-- ``netwatch_status``: tag probe; fields ``up``, ``cause`` (local|isp|upstream|dns|unknown, "none" when up).
-  One per round.
+- ``netwatch_status``: tag probe; fields ``up``, ``cause`` (local|isp|upstream|dns|unknown|isp_or_upstream, "none"
+  when up). One per round.
 - ``netwatch_incident``: tags probe, kind, cause; fields ``start``, ``end`` (Unix seconds; ``end`` only once
   closed), ``duration_s``, ``business_s`` (0 while open), ``open``, ``superseded``. Timestamp: the incident's
   start, so the point written when it closes overwrites the one written when it opened. An incident whose cause

@@ -1,6 +1,8 @@
-"""Discovery of the gateway (routing table) and of the ISP hop (TTL-limited probe).
+"""Discovery of the gateway (routing table), of whether there is a route at all, and of the ISP hop (TTL-limited
+probe).
 
-Owns reading the kernel's default routes and finding the first hop beyond the gateway: an ICMP echo with TTL 2
+Owns reading the kernel's default routes, asking it whether it has a route to an address, and finding the first
+hop beyond the gateway: an ICMP echo with TTL 2
 towards an anchor expires at the ISP's edge, whose Time Exceeded reply names it (a two-hop traceroute.trace, so
 the same code serves both socket modes and both address families). The parsers are pure; the probe is
 synchronous and meant to run in a worker thread.
@@ -66,6 +68,18 @@ def default_gateway() -> str | None:
         if found:
             return found
     return None
+
+
+def routed(address: str) -> bool:
+    """Whether this machine has a route to ``address`` now: the kernel's own route lookup, made by connecting a UDP
+    socket (no packet is sent). False before DHCP has configured the network, or with IPv6 off for an IPv6 one."""
+    family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect((address, 9))  # the discard port; nothing is sent
+    except OSError:
+        return False
+    return True
 
 
 def isp_hop(anchors: Sequence[str], gateway: str | None, privileged: bool, timeout: float) -> str | None:

@@ -251,6 +251,15 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (campaign_id, idx)
     );
     """,
+    # 8: the ISP hop remembered across restarts (issue 19), so that a start while the access link is down, when it
+    # cannot be discovered, still tells isp from upstream. Not chained: the rounds' target sets are the evidence.
+    """
+    CREATE TABLE isp_hops (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the newest row is the hop remembered
+        address TEXT NOT NULL,
+        found_ms INTEGER NOT NULL  -- when the daemon found it, as it stamped then (provisional before clock sync)
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from netwatch.adapters.store import chain, codec, exports, migrations, speed, tickets, timeline, traces
+from netwatch.adapters.store import chain, codec, exports, hops, migrations, speed, tickets, timeline, traces
 from netwatch.adapters.store import verify as checks
 from netwatch.core.model import (
     ClockEvent,
@@ -203,6 +203,10 @@ class Reads:
     def clock_spans(self, since: float, until: float) -> list[timeline.Span]:
         """Clock spans (rounds stamped before the clock was synchronised) overlapping [since, until]."""
         return self._read(timeline.spans, codec.to_ms(since), codec.to_ms(until))
+
+    def isp_hop(self) -> str | None:
+        """The ISP hop the daemon found last (None when it never found one)."""
+        return self._read(hops.last)
 
     def traces(self, since: float, until: float) -> list[StoredTrace]:
         """Traceroutes taken with ``since <= at < until``, by time."""

@@ -30,6 +30,7 @@ from netwatch.adapters.store import (
     chain,
     codec,
     exports,
+    hops,
     migrations,
     outbox,
     retention,
@@ -305,6 +306,15 @@ class Store(Reads):
 
         def insert(conn: sqlite3.Connection) -> None:
             self._tx.record(conn, "trace", traces.insert(conn, trace))
+
+        self._defer(insert)
+
+    def remember_isp_hop(self, address: str, at: float) -> None:
+        """Remember the ISP hop found at ``at`` for the next start (committed at once, with the buffered rounds)."""
+        self._writable()
+
+        def insert(conn: sqlite3.Connection) -> None:
+            hops.remember(conn, address, codec.to_ms(at))
 
         self._defer(insert)
 

@@ -1,8 +1,9 @@
 """The monitoring loop: probe on a fixed cadence, detect, persist, export.
 
-Owns scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it overran),
-the clock (netwatch.core.clock decides; the daemon stamps rounds, records clock events and has the store re-time
-provisional stamps), feeding the detector, and handing rounds and incidents to the store's writer thread
+Owns waiting for the network before the first route to an anchor (nothing is recorded meanwhile: that time is not
+monitored), scheduling of rounds (a fixed cadence on the monotonic clock that does not drift and skips slots it
+overran), the clock (netwatch.core.clock decides; the daemon stamps rounds, records clock events and has the store
+re-time provisional stamps), feeding the detector, and handing rounds and incidents to the store's writer thread
 (``writer``) so that a slow SD card never delays a probe; what is probed is ``targets``'. It starts the InfluxDB
 exporter (a thread of its own that follows the committed store; its cursor goes through the writer), and the
 scheduled speed tests (``speed``), and notifications (``notify``: closed incidents are handed to it). Signals only
@@ -31,11 +32,13 @@ from netwatch import __version__
 from netwatch.adapters import live
 from netwatch.adapters.clock import SystemClock
 from netwatch.adapters.clock import policy as clock_policy
+from netwatch.adapters.probes import discover
 from netwatch.adapters.probes.dns import DnsProber
 from netwatch.adapters.probes.icmp import IcmpProber, choose_mode
 from netwatch.adapters.probes.protocols import EchoProbe, NameProbe
 from netwatch.adapters.sdnotify import Notifier
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.probe_errors import ProbeErrors
 from netwatch.app.daemon.runtime import Line
 from netwatch.app.daemon.service import Supervision
 from netwatch.app.daemon.speed import SpeedTask
@@ -97,6 +100,7 @@ class Daemon:
             window=config.detect.window,
             loss_percent=config.detect.loss_percent,
             latency_ms=config.detect.latency_ms,
+            isp_sought=config.targets.isp == "auto",
         )
         self.state = detect.State()
         self.targets = Targets(config)
@@ -111,7 +115,7 @@ class Daemon:
         self._unnotified: list[Incident] = []  # closed while the clock was untrusted, waiting for the re-timing
         self._syncs: list[tuple[float, float]] = []  # (monotonic instant, re-timing in s) of each synchronisation
         self._notify_run: asyncio.Task[None] | None = None
-        self._last_probe_errors: frozenset[str] = frozenset()
+        self._probe_errors = ProbeErrors()
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
         self._live: Path | None = None  # the RAM file the line's state is written to after each round
         self._session_start = 0.0
@@ -140,7 +144,11 @@ class Daemon:
             recovering = asyncio.wrap_future(writer.submit(store.recover))
             for closed in await self.service.step("closing what an unclean stop left open", recovering):
                 log.warning("closed %s left open by an unclean stop, at the last stored round", describe(closed))
+            # Not with injected probes: a daemon fed by fakes is on no real network to wait for.
+            if self._probes is None and not await self._wait_for_network():
+                return
             await self._begin(writer)
+            await self._recall_isp_hop(writer)
             self._live = live.writable_path(cfg.store.path, self.env)
             if self._live is None:
                 log.info("no RAM directory for the live state (/run/netwatch, $XDG_RUNTIME_DIR): readers use the store")
@@ -182,6 +190,32 @@ class Daemon:
             finally:
                 os.close(lock)
 
+    async def _wait_for_network(self) -> bool:
+        """Before the first route to an anchor (a Pi booting while DHCP is slow, a cable not yet in) there is no
+        line to measure: netwatch waits, recording nothing, so that time is neither up nor down, nor an outage;
+        it is not monitored. The session begins once a route appears (after that, a route that vanishes is an
+        outage like any other). False when stopped while waiting."""
+        anchors = self.config.targets.anchors
+        if any(discover.routed(a) for a in anchors):
+            return True
+        log.warning(
+            "waiting for the network: no route to any anchor yet (DHCP not done, or no cable or Wi-Fi); nothing is"
+            " recorded, as up or down, until there is one"
+        )
+        self.service.waiting("no route to any anchor yet")
+        began = time.monotonic()
+        while not self.stop.is_set():
+            try:
+                await asyncio.wait_for(self.stop.wait(), self.config.probe.interval)
+                return False
+            except TimeoutError:
+                pass
+            self.service.keep_alive()
+            if any(discover.routed(a) for a in anchors):
+                log.info("network up after %s of waiting: monitoring starts", duration(time.monotonic() - began))
+                return True
+        return False
+
     async def _begin(self, writer: Writer) -> None:
         """Read the clocks for the first time and begin the session: provisionally timed when the wall clock is not
         trusted yet (and never before what the store already holds)."""
@@ -221,6 +255,21 @@ class Daemon:
                 log.warning("clock: %s", event.detail)
                 writer.submit(store.record_clock, event, retimed.rounds)
             self.clock_ready.set()
+
+    async def _recall_isp_hop(self, writer: Writer) -> None:
+        """Start from the ISP hop an earlier run found (kept in the store; an older netwatch's ``isp-hop`` file is
+        taken into the store once), and keep every new one found."""
+        store = writer.store
+        remembered = await asyncio.wrap_future(writer.submit(store.isp_hop))
+        if remembered is None and (legacy := self.targets.legacy_isp_hop()) is not None:
+            remembered = legacy
+            writer.submit(store.remember_isp_hop, legacy, self.now())
+        self.targets.recall(remembered)
+
+        def found(hop: str) -> None:
+            writer.submit(store.remember_isp_hop, hop, self.now())
+
+        self.targets.found = found
 
     def now(self) -> float:
         """The current instant as this run stamps it: the wall clock once trusted, else provisional."""
@@ -384,11 +433,8 @@ class Daemon:
         # Each probe fails on its own: a broken resolver must not turn answered pings into a fake local outage.
         icmp_result, dns_result = await asyncio.gather(icmp.probe(targets), dns.probe(), return_exceptions=True)
         samples = (*self._samples(icmp_result, targets), *self._samples(dns_result, dns.targets))
-        errors = frozenset(f"{s.target.address}: {s.error}" for s in samples if s.error)
-        if errors != self._last_probe_errors:
-            for e in sorted(errors - self._last_probe_errors):
-                log.info("probe: %s", e)
-            self._last_probe_errors = errors
+        for error in self._probe_errors.new(samples):
+            log.info("probe: %s", error)
         return Round(at=at, samples=samples, mono=reading.mono)
 
     def _split_at_clock_step(self, rnd: Round, event: ClockEvent, writer: Writer) -> None:
@@ -404,7 +450,7 @@ class Daemon:
             utc(last.at),
             utc(rnd.at),
         )
-        self.state, events = detect.close_all(self.state, at=last.at)
+        self.state, events = detect.close_all(self.state, at=last.at, rules=self.rules)
         for closed in events:
             writer.submit(writer.store.save_incident, closed.incident)
             log.info("closed %s at the last round before the clock step", describe(closed.incident))
@@ -523,7 +569,7 @@ class Daemon:
     def _shutdown(self, writer: Writer) -> None:
         if self._live is not None:
             live.remove(self._live)  # first: a reader must not see "up" while the last rounds are flushed
-        self.state, events = detect.close_all(self.state)
+        self.state, events = detect.close_all(self.state, rules=self.rules)
         for event in events:
             writer.submit(writer.store.save_incident, event.incident)
             log.info("closed %s at the last round seen, on shutdown", describe(event.incident))
@@ -547,7 +593,7 @@ class Daemon:
 async def probe_once(config: Config) -> Round:
     """One round over the configured targets (gateway and ISP hop discovered as the daemon would), not stored."""
     daemon = Daemon(config, asyncio.Event())
-    daemon.targets.remember = False
+    daemon.targets.recall(_remembered_isp_hop(config, daemon.targets))
     privileged = choose_mode(config.probe.mode)
     daemon.targets.resolve_gateway()
     await daemon.targets.discover_isp(privileged)
@@ -557,3 +603,18 @@ async def probe_once(config: Config) -> Round:
         return await daemon._probe_round(icmp, dns)
     finally:
         icmp.close()
+
+
+def _remembered_isp_hop(config: Config, targets: Targets) -> str | None:
+    """The ISP hop the daemon last found, read from its store without writing (none when there is no store yet, or
+    one this netwatch cannot read), else from an older netwatch's ``isp-hop`` file."""
+    if config.store.path.exists():
+        try:
+            with Store.open(config.store.path, readonly=True) as store:
+                found = store.isp_hop()
+        except StoreError as err:
+            log.debug("ISP hop not read from the store: %s", err)
+        else:
+            if found is not None:
+                return found
+    return targets.legacy_isp_hop()

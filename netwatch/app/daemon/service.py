@@ -2,7 +2,9 @@
 
 Owns the daemon's side of ``Type=notify`` (the wire is ``sdnotify``): STATUS while starting, EXTEND_TIMEOUT_USEC
 while a start-up step (opening, migrating or recovering a big store on an SD card) or the final flush runs long,
-READY=1 once monitoring really starts, WATCHDOG=1 after probe rounds, throttled to half the watchdog timeout,
+READY=1 once monitoring really starts (or, with a STATUS saying so, once it waits for the network before the
+first route to an anchor, which may take as long as the network does), WATCHDOG=1 after probe rounds (and while
+waiting), throttled to half the watchdog timeout,
 a one-line STATUS whenever the line's state changes, and STOPPING=1 when shutdown begins.
 
 The keep-alive is sent from the probe loop itself, never from a thread of its own: a hung loop stops the pings
@@ -84,6 +86,7 @@ class Supervision:
         self.pings = 0
         self._last_ping = -math.inf
         self._status_key: object = None
+        self._ready = False
 
     async def step(self, what: str, work: Awaitable[T]) -> T:
         """``await work``, shown as "starting: WHAT"; while it runs longer than ``extend_every`` the start-up
@@ -101,10 +104,41 @@ class Supervision:
             if waited <= START_GRACE:
                 self.notifier.extend_timeout(3 * self.extend_every)
 
-    def ready(self, line: Line) -> None:
-        """READY=1 with the first status line: the store is open and recovered and the session has begun."""
+    def waiting(self, why: str) -> None:
+        """READY=1 while netwatch waits for the network before it can monitor anything (slow DHCP at boot): it is up
+        and doing what it must, however long the network takes, so the start must not time out. Then
+        ``keep_alive`` until ``ready``."""
         if not self.notifier.enabled:
             return
+        self._check_watchdog()
+        self._ready = True
+        self._status_key = None
+        self.notifier.ready(f"waiting for the network: {why}")
+        self._ping(self.clock())
+
+    def keep_alive(self) -> None:
+        """WATCHDOG=1 when half the watchdog timeout has passed (while waiting: no round pings it)."""
+        if self.notifier.enabled and self.notifier.watchdog is not None:
+            now = self.clock()
+            if now - self._last_ping >= self.notifier.watchdog / 2:
+                self._ping(now)
+
+    def ready(self, line: Line) -> None:
+        """READY=1 with the first status line: the store is open and recovered and the session has begun (only the
+        status line, when ``waiting`` said READY already)."""
+        if not self.notifier.enabled:
+            return
+        self._status_key = self._key(line)
+        if self._ready:
+            self.notifier.status(self._status(line))
+            return
+        self._check_watchdog()
+        self._ready = True
+        self.notifier.ready(self._status(line))
+        self._ping(self.clock())
+
+    def _check_watchdog(self) -> None:
+        """Warn (and ask systemd for enough for this run) when WatchdogSec= is too short for this configuration."""
         watchdog = self.notifier.watchdog
         if watchdog is not None:
             cfg = self.config
@@ -125,9 +159,6 @@ class Supervision:
                 )
                 self.notifier.set_watchdog(need)
             log.info("systemd watchdog: %g s, kept alive after rounds at most every %g s", *self._watchdog_times())
-        self._status_key = self._key(line)
-        self.notifier.ready(self._status(line))
-        self._ping(self.clock())
 
     def after_round(self, line: Line) -> None:
         """After every round: WATCHDOG=1 when half the watchdog timeout has passed, STATUS when it changed."""

@@ -2,8 +2,10 @@
 
 Owns ``Targets``: the current target list, re-reading the default route (cheap: /proc/net/route is tiny) and
 keeping the last gateway when the route vanishes with the carrier, discovering the ISP hop on a daemon thread
-(refreshed periodically and after every outage), and remembering the last hop found in the state directory, so
-that a start during an outage still blames the right layer. Must not probe the targets themselves.
+(refreshed periodically and after every outage), starting from the hop an earlier run found (the daemon keeps it in
+the store; older versions kept it in an ``isp-hop`` file in the state directory) so that a start during an
+outage still blames the right layer, and telling ``found`` each new hop. Must not probe the targets themselves, nor
+open the store.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import ipaddress
 import logging
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 from netwatch.adapters.probes import discover
 from netwatch.app.daemon.writer import in_daemon_thread
@@ -23,18 +25,19 @@ log = logging.getLogger("netwatch")
 
 
 class Targets:
-    """The targets of the current rounds; gateway and ISP hop may change at runtime. ``remember`` writes the ISP
-    hop found to the state directory (`netwatch probe` reads it, but never writes state)."""
+    """The targets of the current rounds; gateway and ISP hop may change at runtime. ``found``, when set, is told
+    every ISP hop discovered that differs from the one in use (the daemon remembers it in the store)."""
 
-    def __init__(self, config: Config, remember: bool = True) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self.remember = remember
+        self.found: Callable[[str], None] | None = None
         self.gateway: str | None = None
         self.anchors: tuple[str, ...] = config.targets.anchors
-        self.isp: str | None = self._remembered_isp_hop()
+        self.isp: str | None = None
         self.last_isp_discovery = -1e18
         self._gateway_gone = False
         self._discovery: asyncio.Task[None] | None = None
+        self._forced = False  # a forced discovery waits for the one in progress
 
     def icmp_targets(self) -> tuple[Target, ...]:
         out: list[Target] = []
@@ -78,41 +81,37 @@ class Targets:
         if hop and hop != self.isp:
             log.info("ISP hop is %s (first hop beyond the gateway)", hop)
             self.isp = hop
-            if self.remember:
-                self._remember_isp_hop(hop)
+            if self.found is not None:
+                self.found(hop)
         elif not hop and self.isp is None:
             log.info("ISP hop not found yet (no Time Exceeded at TTL 2); retrying after the next refresh")
         elif not hop:
             log.debug("ISP hop not found now; keeping %s", self.isp)
 
-    # The ISP hop cannot be discovered while the access link is down, which is exactly when it matters most:
-    # remember the last one found, so a start (or `netwatch probe`) during an outage can still blame the right layer.
-    @property
-    def _isp_hop_file(self) -> Path:
-        return self.config.state_dir / "isp-hop"
+    def recall(self, remembered: str | None) -> None:
+        """Probe ``remembered`` (the ISP hop an earlier run found) as the ISP hop until discovery says otherwise:
+        it cannot be discovered while the access link is down, which is exactly when it matters most."""
+        if self.config.targets.isp == "auto" and remembered and self.isp is None:
+            log.info("ISP hop is %s (found by an earlier run; checked again now)", remembered)
+            self.isp = remembered
 
-    def _remembered_isp_hop(self) -> str | None:
-        if self.config.targets.isp != "auto":
-            return None
+    def legacy_isp_hop(self) -> str | None:
+        """The hop an older netwatch kept in the state directory (``isp-hop``), if any and valid."""
         try:
-            text = self._isp_hop_file.read_text().strip()
+            text = (self.config.state_dir / "isp-hop").read_text().strip()
             ipaddress.ip_address(text)
         except (OSError, ValueError):
             return None
         return text
 
-    def _remember_isp_hop(self, hop: str) -> None:
-        try:
-            self._isp_hop_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._isp_hop_file.with_suffix(".tmp")
-            tmp.write_text(hop + "\n")
-            tmp.replace(self._isp_hop_file)
-        except OSError as err:
-            log.warning("cannot remember the ISP hop in %s: %s", self._isp_hop_file, err.strerror)
-
     def maybe_rediscover(self, privileged: bool, force: bool = False) -> None:
+        """Discover the ISP hop again when forced (after an outage) or due (``isp_refresh``). Called every round: a
+        forced discovery asked for while one is running (begun during the outage, when it cannot succeed) starts as
+        soon as that one is done, rather than an hour later."""
+        self._forced = self._forced or force
         due = time.monotonic() - self.last_isp_discovery >= self.config.targets.isp_refresh
-        if (force or due) and (self._discovery is None or self._discovery.done()):
+        if (self._forced or due) and (self._discovery is None or self._discovery.done()):
+            self._forced = False
             self._discovery = asyncio.create_task(self.discover_isp(privileged))
 
     def cancel(self) -> None:

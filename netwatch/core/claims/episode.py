@@ -50,7 +50,7 @@ __all__ = [
 
 FLAP_GAP = 3600.0  # seconds up between two outages that still make them one fault (a flapping line)
 TOLERANCE = 15 * 60.0  # seconds the owner's ``fixed`` may differ from the measured repair before we say so
-FAULT_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.DNS})  # outages the provider answers for
+FAULT_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.ISP_OR_UPSTREAM, Cause.DNS})  # the provider answers for
 Interval = tuple[float, float]
 
 

@@ -233,6 +233,9 @@ def _causes(r: _Reader, items: list[Any]) -> frozenset[Cause]:
             r.bad(f"causes[{i}]", f"must be one of {', '.join(valid)}, got {item!r}")
         else:
             found.add(Cause(item))
+    if {Cause.ISP, Cause.UPSTREAM} <= found:
+        # An outage whose ISP hop was not known is one of the two: counted either way, so it counts.
+        found.add(Cause.ISP_OR_UPSTREAM)
     return frozenset(found)
 
 
