@@ -3,7 +3,8 @@ the dashboard.
 
 Owns reading one ``Status`` from the configured store (the last round, open and recent incidents, the current
 session, the replicas' cursors, an open clock span, the newest seal, open tickets). Must not word it
-(``netwatch.report.status``) or ask the running daemon anything: the store is the truth.
+(``netwatch.report.status``) or ask the running daemon anything: the store is the truth (the line's state now,
+from the daemon's live file, is ``netwatch.app.now``'s).
 """
 
 from __future__ import annotations
