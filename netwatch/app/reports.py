@@ -287,22 +287,24 @@ def build(
     source: str = "sqlite",
     probe: str | None = None,
     now: float,
+    witness: bool = True,
 ) -> Built:
     """The report a face asks for: the period ``named`` or ``since``/``until``, from the local store
-    (``source`` "sqlite") or from the ``[influxdb]`` replica ("influxdb", of ``probe``, by default this one)."""
+    (``source`` "sqlite") or from the ``[influxdb]`` replica ("influxdb", of ``probe``, by default this one).
+    ``witness``: ask ``[report] witness`` about the outages (a page shown during an outage does not wait for it)."""
     chosen = named_period(named, since, until, cfg, now)
     warnings: list[str | None] = []
     if source == "influxdb":
         whose = probe or probe_name(cfg.probe)
         report, warning = ticketed(from_influx(cfg, whose, chosen, since, until, now=now), cfg, whose)
-        report, witness = witnessed(report, cfg, whose)
-        warnings += [warning, witness]
+        report, asked = witnessed(report, cfg, whose) if witness else (report, None)
+        warnings += [warning, asked]
     else:
         if probe is not None:
             raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
         current = fresh_live(cfg, now)
         with Store.open(cfg.store.path, readonly=True) as store:
             report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now), current)
-        report, witness = witnessed(report, cfg)
-        warnings.append(witness)
+        report, asked = witnessed(report, cfg) if witness else (report, None)
+        warnings.append(asked)
     return Built(report, tuple(w for w in warnings if w))

@@ -27,6 +27,7 @@ from netwatch.config.checks import (
     each_kind,
     http_url,
     listen_address,
+    listen_on,
     not_empty,
     one_of,
     parse_listen,
@@ -378,6 +379,45 @@ class ClaimsConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The web dashboard (`netwatch web`, the ``web`` extra). ``password_file`` and the TLS files are read by the
+    dashboard at start and at each sign-in, never by this module."""
+
+    listen: str = key(
+        "127.0.0.1:8480",
+        "ADDRESS:PORT of the dashboard; any address but loopback needs a password (netwatch web passwd)",
+        "an address and port in quotes",
+        listen_on(8480),
+    )
+    password_file: Path | None = key(
+        Path("web-password"),
+        'the password hash netwatch web passwd writes, relative to the state directory; "" = no sign-in',
+        "a file path in quotes",
+    )
+    tls_cert: Path | None = key(
+        None,
+        'certificate (PEM) for https, relative to this file; "" = plain http',
+        "a file path in quotes",
+        beside_config=True,
+    )
+    tls_key: Path | None = key(
+        None, "private key (PEM) of tls_cert, relative to this file", "a file path in quotes", beside_config=True
+    )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) of ``listen``, the host without brackets."""
+        parsed = parse_listen(self.listen)
+        if isinstance(parsed, str):
+            raise ValueError(parsed)  # validated at parse time: only a bug gets here
+        return parsed
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None and self.tls_key is not None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration: a record per table (in the order of the file's tables), ``[business_hours]``
     as its owner validates it, where the file came from (None: the built-in defaults) and the state directory
@@ -400,6 +440,7 @@ class Config:
     metrics: MetricsConfig
     notify: NotifyConfig
     claims: ClaimsConfig
+    web: WebConfig
     business_hours: BusinessHours
     source: Path | None
     state_dir: Path

@@ -323,6 +323,26 @@ class SpeedResult:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+@dataclass(frozen=True)
+class SpeedProgress:
+    """A speed test someone asked for, as it goes: ``backend`` is the one measuring now ("" before the first and
+    once it ended), ``attempts`` those finished (every failed fallback too), ``done`` set once it ended, ``error``
+    why it could not run at all (another test was running), ``stored`` whether its attempts went into the store.
+    ``started`` is when it began (UTC Unix seconds)."""
+
+    started: float
+    backend: str = ""
+    attempts: tuple[SpeedResult, ...] = ()
+    done: bool = False
+    error: str = ""
+    stored: bool = False
+
+    @property
+    def result(self) -> SpeedResult | None:
+        """The attempt to report: the last one, once the test ended."""
+        return self.attempts[-1] if self.done and self.attempts else None
+
+
 class EventKind(StrEnum):
     STEP = "step"  # the trusted wall clock jumped; incidents and the session were split there
     UNSYNCED = "unsynced"  # monitoring started with a clock that is not synchronised: stamps are provisional

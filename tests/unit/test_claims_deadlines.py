@@ -59,7 +59,7 @@ def test_tkg_counts_the_report_day_as_day_0_and_pays_from_day_3() -> None:
     assert found == Deadline(
         "S-9",
         "compensation",
-        "§ 58 TKG",
+        "§ 58 TKG compensation",
         at(BERLIN, 2024, 4, 1),
         date(2024, 3, 31),
         "the report day (Fri 29 Mar 2024) is day 0; compensation from day 3",

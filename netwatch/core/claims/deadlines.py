@@ -38,7 +38,8 @@ def _tkg(pack: Pack, ticket: Ticket, zone: ZoneInfo, region: str) -> tuple[Deadl
     reported = local_date(ticket.reported, zone)
     first = reported + timedelta(days=grace + 1)
     basis = f"the report day ({weekday_date(reported)}) is day 0; compensation from day {grace + 1}"
-    return (Deadline(ticket.ref, COMPENSATION, "§ 58 TKG", day_start(first, zone), first - timedelta(days=1), basis),)
+    rule = "§ 58 TKG compensation"
+    return (Deadline(ticket.ref, COMPENSATION, rule, day_start(first, zone), first - timedelta(days=1), basis),)
 
 
 _RULES: dict[str, Callable[[Pack, Ticket, ZoneInfo, str], tuple[Deadline, ...]]] = {
