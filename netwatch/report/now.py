@@ -202,8 +202,8 @@ def isp_facts(
     line: LineNow, last_outage: Incident | None, tickets: Sequence[Ticket], interval: float, zone: ZoneInfo
 ) -> list[str]:
     """What to read out to the provider, in the first person: when the line went down, where the fault is, what
-    the router, the ISP's first router and the internet did, the fault reference. ``last_outage`` is the outage to
-    describe when none is open (the most recent one); [] when there is none."""
+    the router, the ISP's first router and the internet did, the fault reference when one was recorded.
+    ``last_outage`` is the outage to describe when none is open (the most recent one); [] when there is none."""
     now = line.at
     outage = line.outage or last_outage
     if outage is None:
@@ -231,8 +231,6 @@ def isp_facts(
     if reported:
         refs = ", ".join(f"{t.ref} (reported {recent(t.reported, now, zone)})" for t in reported)
         facts.append(f"Fault reference: {refs}.")
-    else:
-        facts.append("Ask for a fault reference, and for the time they record the report at.")
     return facts
 
 

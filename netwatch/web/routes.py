@@ -4,9 +4,10 @@ what an error looks like.
 Owns ``application``: the routes (pages, forms, live streams, JSON feeds, downloads, static files, the web app
 manifest and the report's stylesheet), Starlette's signed session cookie (HttpOnly, SameSite=Strict, Secure over
 https, ``SESSION_HOURS`` long, signed with the key of ``netwatch.app.access``), security headers (a Content
-Security Policy that allows nothing from elsewhere and no inline script, no framing, no referrer), errors as pages
-(a bad address says what to write; a failure says what failed, never a traceback), and the worker pool's size
-(``THREADS``: each thread costs memory on a Pi, and a stream never holds one). Must not handle a page itself.
+Security Policy that allows nothing from elsewhere and no inline script, no framing, no referrer to other sites),
+errors as pages (a bad address says what to write; a failure says what failed, never a traceback), and the worker
+pool's size (``THREADS``: each thread costs memory on a Pi, and a stream never holds one). Must not handle a page
+itself.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ CSP = (
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    # Not "no-referrer": with it, browsers send "Origin: null" on the dashboard's own form posts, which the CSRF
+    # check must refuse (a page elsewhere, a data: URL, sends that too).
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]

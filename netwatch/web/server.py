@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+from types import FrameType
 
 from netwatch.app import access
 from netwatch.config import Config
@@ -104,8 +105,17 @@ def serve(cfg: Config, listen: str | None = None) -> None:
         ssl_certfile=str(cfg.web.tls_cert) if tls else None,
         ssl_keyfile=str(cfg.web.tls_key) if tls else None,
     )
+
+    class Server(uvicorn.Server):
+        """A stop by SIGTERM or Ctrl-C is a clean exit (0), as for `netwatch run`: uvicorn would raise the signal
+        again once it has shut down gracefully."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
     log.info("dashboard on %s://%s:%d/ (store %s)", scheme, shown, port, cfg.store.path)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        Server(config).run(sockets=[sock])
     finally:
         sock.close()

@@ -209,7 +209,7 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
     page = client.get("/")
     assert page.headers["content-security-policy"] == routes.CSP
     assert "script-src 'self';" in routes.CSP and "frame-ancestors 'none'" in routes.CSP
-    assert (page.headers["x-frame-options"], page.headers["referrer-policy"]) == ("DENY", "no-referrer")
+    assert (page.headers["x-frame-options"], page.headers["referrer-policy"]) == ("DENY", "same-origin")
     assert page.headers["cache-control"] == "no-store"
     assert "no-store" not in client.get("/static/app.css").headers.get("cache-control", "")
     assert "cdn" not in page.text.lower() and "https://" not in page.text  # nothing fetched from elsewhere
