@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import anyio
 from anyio import to_thread
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -38,29 +38,22 @@ NAMES = {
 CHILD_TIMEOUT_S = 600.0
 
 
-def _child(cfg: Config, argv: list[str], output: Path) -> None:
-    """Run `netwatch ARGV --output OUTPUT` with this configuration and state directory. Raises ReportError with
-    its message when it fails."""
+async def _child(cfg: Config, argv: list[str], output: Path) -> None:
+    """Run `netwatch ARGV --output OUTPUT` with this configuration and state directory, holding no worker thread
+    while it runs. Raises ReportError with its message when it fails."""
     env = {**os.environ, "NETWATCH_STATE_DIR": str(cfg.state_dir)}
     if cfg.source is not None:
         env["NETWATCH_CONFIG"] = str(cfg.source)
     else:
         env.pop("NETWATCH_CONFIG", None)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "netwatch", *argv, "--output", str(output)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=CHILD_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ReportError(
-            f"`netwatch {argv[0]}` took more than {CHILD_TIMEOUT_S:.0f} s; try the command line"
-        ) from None
+    command = [sys.executable, "-m", "netwatch", *argv, "--output", str(output)]
+    with anyio.move_on_after(CHILD_TIMEOUT_S) as scope:
+        done = await anyio.run_process(command, env=env, check=False)
+    if scope.cancelled_caught:
+        took = f"`netwatch {argv[0]}` took more than {CHILD_TIMEOUT_S:.0f} s"
+        raise ReportError(f"{took}; make it with the command line")
     if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        lines = [line for line in done.stderr.decode(errors="replace").splitlines() if line.strip()]
         raise ReportError(lines[-1].removeprefix("netwatch: ") if lines else f"`netwatch {argv[0]}` failed")
 
 
@@ -94,7 +87,7 @@ async def download(request: Request) -> Response:
         output = work / filename
         argv = ["report", "--format", "pdf"] if kind == "pdf" else ["evidence"]
         try:
-            await to_thread.run_sync(_child, cfg, [*argv, "--since", since, "--until", until], output)
+            await _child(cfg, [*argv, "--since", since, "--until", until], output)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise

@@ -13,6 +13,8 @@ itself.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -40,7 +42,9 @@ from netwatch.web.templating import STATIC, Pages
 
 log = logging.getLogger("netwatch")
 
-THREADS = 4
+# One worker thread: a page takes tens of milliseconds, the live streams and downloads hold none, the speed test has
+# its own; every further thread raised the process's peak memory by a few MB (benchmarks/bench_web.py) on a Pi.
+THREADS = 1
 SESSION_HOURS = 12
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -55,6 +59,17 @@ HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+
+
+_LIBC = ctypes.util.find_library("c")
+_TRIM = getattr(ctypes.CDLL(_LIBC), "malloc_trim", None) if _LIBC else None
+
+
+def give_back() -> None:
+    """Return the memory a page freed to the system (glibc keeps it otherwise): a page's report is built and
+    dropped, and the Pi's memory is the budget (60 MB)."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 class SecurityHeaders:
@@ -81,6 +96,8 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+        if not static:
+            give_back()
 
 
 def manifest(request: Request) -> JSONResponse:

@@ -1,17 +1,22 @@
 """Starting the dashboard: the checks before it listens, the socket, and uvicorn.
 
-Owns ``serve``: refusing to start where it would be unsafe or could not work, each with its fix in one line (an
-address beyond this machine without a password, an unreadable password or certificate file, the port taken, the
-web extra missing), then running the application (``netwatch.web.routes``) on uvicorn's pure-Python HTTP/1.1 server
-(h11) until SIGTERM or Ctrl-C, waiting at most ``GRACE_S`` for open live streams at a stop. Imports Starlette and
-uvicorn only when called: `netwatch` itself must start without the web extra. Must not decide what a page shows.
+Owns ``serve`` (`netwatch web`: the checks, then the dashboard's own process in its place) and ``run`` (that
+process): refusing to start where it would be unsafe or could not work, each with its fix in one line (an address
+beyond this machine without a password, an unreadable password or certificate file, the port taken, the web extra
+missing), then running the application (``netwatch.web.routes``) on uvicorn's pure-Python HTTP/1.1 server (h11)
+until SIGTERM or Ctrl-C, waiting at most ``GRACE_S`` for open live streams at a stop. The dashboard's process loads
+only the web face and what it calls (``python -m netwatch.web``), not the whole command line: its memory is the
+Pi's. Imports Starlette and uvicorn only when called: `netwatch` itself must start without the web extra. Must not
+decide what a page shows.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import ssl
+import sys
 from types import FrameType
 
 from netwatch.app import access
@@ -79,6 +84,26 @@ def bind(host: str, port: int, listen: str) -> socket.socket:
 
 
 def serve(cfg: Config, listen: str | None = None) -> None:
+    """`netwatch web`: check what must not start (raises WebError), then become the dashboard's own lean process
+    (``python -m netwatch.web`` with the same configuration, in this process's place: same pid for systemd), which
+    loads only what it serves, not the whole command line. Returns only when that cannot be done."""
+    host, _, text = address(cfg, listen)
+    check(cfg, host, text)
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401  # the web extra, before anything is replaced
+    except ImportError as err:
+        raise WebError(EXTRA) from err
+    argv = [sys.executable, "-m", "netwatch.web", "--listen", text]
+    if cfg.source is not None:
+        argv += ["--config", str(cfg.source)]
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+
+
+def run(cfg: Config, listen: str | None = None) -> None:
     """Run the dashboard until SIGTERM or SIGINT. Raises WebError when it cannot start."""
     host, port, text = address(cfg, listen)
     check(cfg, host, text)

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from netwatch.app import speedtest
 from netwatch.config import Config
 from netwatch.core.model import SpeedProgress
 from netwatch.errors import NetwatchError
@@ -27,7 +26,7 @@ class SpeedJob:
     """At most one speed test of the dashboard at a time. ``run`` is ``netwatch.app.speedtest.run`` (tests may
     hand in another with its signature)."""
 
-    def __init__(self, cfg: Config, run: Runner = speedtest.run) -> None:
+    def __init__(self, cfg: Config, run: Runner | None = None) -> None:
         self.cfg, self._run = cfg, run
         self._lock = threading.Lock()
         self._progress: SpeedProgress | None = None
@@ -60,6 +59,11 @@ class SpeedJob:
 
     def _work(self) -> None:
         try:
+            if self._run is None:
+                # The speed test backends are loaded when a test is first asked for, not by every dashboard.
+                from netwatch.app import speedtest
+
+                self._run = speedtest.run
             self._run(self.cfg, store=True, progress=self._tell)
         except NetwatchError as err:
             self._finish(str(err))

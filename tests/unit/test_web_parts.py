@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -291,3 +293,32 @@ def test_the_password_file_is_owned_like_its_directory_when_root_writes_it(tmp_p
     cfg = parse("", state)
     path = access.set_password(cfg, "a long password")
     assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
+
+
+def test_the_dashboards_own_process_exits_as_the_command_line_would(tmp_path: Path) -> None:
+    """`netwatch web` becomes `python -m netwatch.web` once its checks passed; that process says a failure the same
+    way, with the command line's exit codes."""
+    from netwatch.web import __main__ as lean
+
+    assert (lean.CONFIG_EXIT, lean.WEB_EXIT) == (ExitCode.CONFIG, ExitCode.WEB)
+    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path), "NETWATCH_CONFIG": ""}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[web]\nlisten = "0.0.0.0:1"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "netwatch.web", "--config", str(bad)], env=env, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (
+        ExitCode.WEB,
+        "netwatch: 0.0.0.0:1 reaches beyond this machine, but no password is set: run `netwatch web passwd` (it "
+        f"writes {tmp_path}/web-password), or listen on 127.0.0.1\n",
+    )
+
+
+def test_the_dashboards_process_loads_neither_the_command_line_nor_the_probes() -> None:
+    code = (
+        "import sys, netwatch.web.__main__, netwatch.web.routes; "
+        "print(sorted(m for m in sys.modules if m.startswith(('netwatch.cli', 'netwatch.app.daemon.loop', 'icmplib', "
+        "'netwatch.adapters.probes.speed.'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
