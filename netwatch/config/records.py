@@ -49,6 +49,13 @@ _ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage
 _HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
 
 
+def _host_port(listen: str) -> tuple[str, int]:
+    parsed = parse_listen(listen)
+    if isinstance(parsed, str):
+        raise ValueError(parsed)  # validated at parse time: only a bug gets here
+    return parsed
+
+
 def _promised(what: str) -> Any:
     return key(0.0, f"{what} speed; 0 = not stated", _MBPS, bounds(0))
 
@@ -306,10 +313,7 @@ class MetricsConfig:
     @property
     def address(self) -> tuple[str, int]:
         """(host, port) of ``listen``, the host without brackets."""
-        parsed = parse_listen(self.listen)
-        if isinstance(parsed, str):
-            raise ValueError(parsed)  # validated at parse time: only a bug gets here
-        return parsed
+        return _host_port(self.listen)
 
 
 @dataclass(frozen=True)
@@ -407,10 +411,7 @@ class WebConfig:
     @property
     def address(self) -> tuple[str, int]:
         """(host, port) of ``listen``, the host without brackets."""
-        parsed = parse_listen(self.listen)
-        if isinstance(parsed, str):
-            raise ValueError(parsed)  # validated at parse time: only a bug gets here
-        return parsed
+        return _host_port(self.listen)
 
     @property
     def tls(self) -> bool:
