@@ -3,8 +3,8 @@ store the real daemon fills inside the simulated ISP.
 
 One daemon (a round every 0.2 s) runs in the `home` namespace for the whole module; `netwatch web` runs on this
 machine's loopback with the same configuration, reading the daemon's store and the live state it writes to
-/run/netwatch after every round; its speed test measures a local HTTP speed server on loopback (nothing leaves the
-machine). The browser is one headless chromium, a desktop window or a 360 px phone by device emulation. Every
+/run/netwatch after every round; its speed test measures a slow HTTP server of this module on loopback (nothing
+leaves the machine). The browser is one headless chromium, a desktop window or a 360 px phone by device emulation. Every
 page is saved as a screenshot at 1280 and 360 px, light and dark, under ``artifacts/web`` (or
 ``$NETWATCH_ARTIFACTS/web``) for CI to keep. The last test stops the daemon: `netwatch status` and the page say
 "not running" at once (issue 19, item 9).
@@ -20,9 +20,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -100,29 +102,46 @@ class Site:
             return [t.ref for t in store.tickets()]
 
 
+class Slow(BaseHTTPRequestHandler):
+    """A speed test server that sends at about 2 Mbit/s: a test takes its whole ``duration``, so that its progress
+    can be seen (on loopback an unthrottled one ends within a blink, at its byte budget)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    CHUNK, CHUNKS = 16_384, 16  # 256 KiB a response, one chunk every 60 ms
+
+    def do_HEAD(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(self.CHUNK * self.CHUNKS))
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        self.do_HEAD()
+        chunk, chunks = os.urandom(self.CHUNK), self.CHUNKS
+        try:
+            for _ in range(chunks):
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                time.sleep(0.06)
+        except OSError:
+            pass  # the test's window ended and it hung up
+
+
 @pytest.fixture(scope="module")
 def speed_server() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("speed_http_server.py")),
-            "--listen",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -141,13 +160,11 @@ backend = "http"
 fallback = []
 
 [speedtest.http]
-urls = ["{speed_server}/down?bytes={{bytes}}"]
-upload_url = "{speed_server}/up"
-latency_url = "{speed_server}/latency"
+urls = ["{speed_server}/slow"]
 streams = 2
-duration = 2
+duration = 3
 warmup = 0.5
-latency_count = 3
+latency_count = 1
 timeout = 2
 
 [web]
@@ -400,7 +417,11 @@ def test_the_speed_test_shows_its_progress_and_is_kept(site: Site, browser: Any)
     view(browser, 1280)
     sign_in(browser, site)
     browser.find_element(By.ID, "run-speedtest").click()
-    until("the progress", lambda: "Measuring with" in browser.find_element(By.ID, "speed-live").text, 10)
+    try:
+        until("the progress", lambda: "Measuring with" in browser.find_element(By.ID, "speed-live").text, 10)
+    except BaseException:
+        print("speed-live:", browser.find_element(By.ID, "speed-live").text)
+        raise
     shot(browser, "act-speedtest-running-1280-light")
     result = until("the result", lambda: browser.find_element(By.CSS_SELECTOR, "[data-speed='done']").text, 60)
     assert "Mbit/s down" in result and "kept as evidence" in result

@@ -477,3 +477,35 @@ def test_api_incidents_lists_a_period_as_the_json_report_does(client: TestClient
     assert client.get("/api/incidents?kind=blip").json() == {
         "error": 'kind: "blip" is not one of outage, degraded, slow'
     }
+
+
+def test_no_secret_of_the_configuration_reaches_a_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "run").mkdir()
+    secrets = ("influx-token-s3cr3t", "v1-password-s3cr3t", "tgram://123456:bot-s3cr3t/987")
+    text = (
+        f'[influxdb]\nurl = "http://influx.lan:8086"\napi = "v2"\norg = "o"\nbucket = "b"\ntoken = "{secrets[0]}"\n'
+        f'[notify]\nurls = ["{secrets[2]}"]\n[business_hours]\ntimezone = "Europe/London"\n'
+    )
+    cfg = config.parse(text, source=None, env=env(tmp_path))
+    record(cfg.store.path)
+    set_password(cfg)
+    with TestClient(routes.application(cfg, speed=SpeedJob(cfg, run=Fake()), clock=lambda: NOW)) as test:
+        sign_in(test)
+        link = f"/incident/outage/{round(ISP_OUTAGE.start * 1000)}"
+        for path in (
+            "/",
+            "/day/2026-03-24",
+            "/history?month=2026-03",
+            link,
+            "/month?month=2026-03",
+            "/act",
+            "/api/status",
+            "/api/incidents",
+            "/download/2026-03/report.html",
+            "/download/2026-03/letter.md",
+        ):
+            answer = test.get(path)
+            assert answer.status_code == 200, path
+            assert not any(secret in answer.text for secret in (*secrets, "s3cr3t")), path
