@@ -4,6 +4,7 @@ form errors in the page's words, and what the Now page and /api/status say."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -322,3 +323,30 @@ def test_the_dashboards_process_loads_neither_the_command_line_nor_the_probes() 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two "#rrggbb" colours."""
+
+    def luminance(colour: str) -> float:
+        r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_colours_are_readable_in_light_and_dark() -> None:
+    """WCAG AA (4.5:1 for text): white on each state's colour, and text, muted text and links on the panels."""
+    css = (Path(__file__).parents[2] / "netwatch/web/static/app.css").read_text()
+    light, dark = (
+        dict(re.findall(r"--([\w-]+): (#[0-9a-f]{6})", block)) for block in css.split("prefers-color-scheme: dark")[:2]
+    )
+    for scheme in (light, {**light, **dark}):
+        for state in ("up", "down", "warn", "idle"):
+            assert contrast(scheme[state], "#ffffff") >= 4.5, (state, scheme[state])
+        for text in ("ink", "muted", "link"):
+            assert contrast(scheme[text], scheme["panel"]) >= 4.5, (text, scheme[text])
+        assert contrast(scheme["error-ink"], scheme["error-bg"]) >= 4.5
+        assert contrast(scheme["notice-ink"], scheme["notice-bg"]) >= 4.5
