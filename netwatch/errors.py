@@ -80,3 +80,8 @@ class PermanentError(ExportError):
 class CampaignError(NetwatchError):
     """A speed campaign cannot be planned, run or evaluated as asked (none planned, a window too short, a plan
     that can no longer follow the regulator's procedure); the message says which rule and the fix."""
+
+
+class WebError(NetwatchError):
+    """The web dashboard cannot start or sign anyone in as configured (a network address without a password, an
+    unreadable password or certificate file, the port taken); the message says what and the fix, in one line."""

@@ -5,8 +5,10 @@ Owns where the file lives and its bytes. It is written atomically after every ro
 over it) into a RAM directory only — systemd's ``$RUNTIME_DIRECTORY`` (/run/netwatch), else /run/netwatch when
 writable, else ``$XDG_RUNTIME_DIR/netwatch`` — never to the SD card: with no RAM directory the daemon writes
 nothing and readers fall back to the store. The file is named after the store (``live-<hash>.json``), so that two
-daemons with two stores never mix, and removed on a clean stop. Must not decide whether the daemon still runs
-(``netwatch.app.status`` does, from the file's age and pid) nor be written anywhere but from the probe loop.
+daemons with two stores never mix, and removed on a clean stop. Also tells the facts a reader judges a file by:
+this machine's boot (``current_boot``; a file's monotonic instant compares only within one) and whether its
+writer's process still exists (``process_exists``). Must not decide whether the daemon still runs
+(``netwatch.app.now`` does, from the file's age and pid) nor be written anywhere but from the probe loop.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from netwatch.core.model import Cause, Incident, Kind, Live, Role, Round, Sample, Target
 
 SYSTEM_DIR = Path("/run/netwatch")
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 MAX_BYTES = 256 * 1024  # a live file is a few kilobytes; anything larger is not ours
 
 
@@ -141,3 +144,24 @@ def remove(path: Path) -> None:
     """Remove the file at ``path`` (a clean stop): readers then know at once that the daemon is not running."""
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+def current_boot() -> str:
+    """This boot's id, as the daemon writes it into the file ("" when it cannot be read)."""
+    try:
+        return BOOT_ID.read_text().strip()
+    except OSError:
+        return ""
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this machine (one of another user counts)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

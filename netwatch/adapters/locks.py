@@ -1,6 +1,7 @@
 """Locks between netwatch's processes: one file beside the store per purpose, held with ``flock``.
 
-Owns the one way netwatch locks (``acquire``, ``held``, ``holder``) and the lock files' names
+Owns the one way netwatch locks (``acquire``, ``held``, ``holder``), telling whether a lock is held without
+taking it (``is_locked``, from the kernel's /proc/locks), and the lock files' names
 (``<store>.lock`` for the daemon, ``<store>.speed.lock`` for speed tests, ``<store>.campaign.lock`` for a campaign
 run). The kernel releases a lock when its file is closed, also when the process dies, so a crash never leaves one
 held. Must not decide what a busy lock means: the callers say (the daemon refuses to start, a scheduled speed test
@@ -27,6 +28,7 @@ from pathlib import Path
 log = logging.getLogger("netwatch")
 
 POLL_S = 0.2
+PROC_LOCKS = Path("/proc/locks")
 
 
 def path_for(store: Path, purpose: str = "") -> Path:
@@ -65,6 +67,29 @@ def holder(path: Path) -> str:
     except OSError:
         return ""
     return text if text.isdigit() else ""
+
+
+def is_locked(path: Path, table: Path = PROC_LOCKS) -> bool | None:
+    """Whether a process holds the flock of ``path`` now, read from the kernel's lock table without touching the
+    lock (taking it to see would make a daemon that starts at that instant refuse to run). False when ``path``
+    does not exist; None when the table cannot be read (not Linux, /proc not mounted)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    try:
+        text = table.read_text()
+    except OSError:
+        return None
+    # "3: FLOCK  ADVISORY  WRITE 13364 fe:00:2147077 0 EOF"; a waiter's line has "->" after the number.
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted:
+            return True
+    return False
 
 
 @contextlib.contextmanager

@@ -2,7 +2,8 @@
 
 Owns starting the daemon the way `netwatch run` and systemd do (the stack dump a watchdog's SIGABRT leaves, the
 notification socket taken from the environment before anything is started, SIGTERM and SIGINT as a clean stop) and
-the one-off probes a person asks for; nothing of those is stored (the daemon owns the store). Must not word
+the one-off probes a person asks for (a speed test now is ``netwatch.app.speedtest``'s); nothing of those is
+stored (the daemon owns the store). Must not word
 results: faces do, through ``netwatch.report``.
 """
 
@@ -12,17 +13,15 @@ import asyncio
 import contextlib
 import faulthandler
 import signal
-import threading
 import time
 
 from netwatch.adapters import logs, sdnotify
 from netwatch.adapters.probes.icmp import choose_mode
-from netwatch.adapters.probes.speed import make_backend, run_with_fallback
 from netwatch.adapters.probes.traceroute import trace
 from netwatch.app.daemon.loop import Daemon, probe_once
 from netwatch.app.settings import log_to_stderr
 from netwatch.config import Config
-from netwatch.core.model import Round, SpeedResult, Trace
+from netwatch.core.model import Round, Trace
 
 
 def prepare_run() -> sdnotify.Notifier:
@@ -60,10 +59,3 @@ def traceroute(cfg: Config, destination: str | None, *, max_hops: int, timeout: 
     target = destination or next((a for a in anchors if ":" not in a), anchors[0])
     privileged = choose_mode(cfg.probe.mode)
     return trace(target, privileged=privileged, max_hops=max_hops, timeout=timeout, started_at=time.time())
-
-
-def speedtest(cfg: Config, backend: str | None = None) -> tuple[SpeedResult, ...]:
-    """One speed test now: ``backend`` alone, else the configured backend then its fallbacks; every attempt."""
-    names = (backend,) if backend else cfg.speedtest.chain
-    chain = [make_backend(name, cfg.speedtest.options_for(name)) for name in names]
-    return tuple(run_with_fallback(chain, threading.Event()))

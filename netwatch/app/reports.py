@@ -4,7 +4,8 @@ claims, the speed campaign and a second witness.
 Owns what every face asks for when it wants a report (``build``): choosing the period (a named one, or
 ``--since``/``--until``, by default from the store's first session), reading everything it needs (incidents,
 coverage, the anchor series, speed tests, clock events and spans, traceroutes, fault tickets, the chain's seal)
-and handing it to ``netwatch.report.compute``; for a report from InfluxDB, the local store's tickets, and the
+and handing it to ``netwatch.report.compute``, with the running daemon's last uncommitted seconds counted as
+monitored (its live file, ``netwatch.app.now``); for a report from InfluxDB, the local store's tickets, and the
 witness's verdicts. A part that cannot be read never loses the report: it comes back as a warning. Must not
 render or write anything (``netwatch.app.documents``).
 """
@@ -19,12 +20,13 @@ from netwatch.adapters.influx.sinks import describe
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.export import probe_name
+from netwatch.app.now import fresh_live
 from netwatch.app.witness import ask
 from netwatch.config import Config
 from netwatch.config.records import UK_NATIONS
 from netwatch.core.campaign.progress import evaluation_of, measurements
 from netwatch.core.claims import claims_for
-from netwatch.core.model import Coverage, Incident, Period, Role, SpeedResult, Target, Ticket
+from netwatch.core.model import Coverage, Incident, Live, Period, Role, SpeedResult, Target, Ticket
 from netwatch.core.when import bound
 from netwatch.errors import ReportError, StoreError
 from netwatch.report import period as periods
@@ -56,6 +58,7 @@ SPEED_CLOCK_LOOKBACK = 92 * 86400.0  # seconds of speed tests read before the pe
 # word, ends a fault (a line still down after the "fix").
 TICKET_LOOKBACK = 92 * 86400.0
 LIVE_SLACK = 300.0  # seconds: a session ending this close to the period's end is the running daemon's
+SAME_INSTANT = 0.002  # seconds: the live file's session start and the store's (kept to the millisecond) agree
 
 
 def uk_nation(cfg: Config) -> str:
@@ -112,8 +115,22 @@ def period_tickets(store: Store, chosen: Period) -> list[Ticket]:
     return store.tickets(chosen.since - TICKET_LOOKBACK, chosen.until)
 
 
-def from_store(store: Store, cfg: Config, chosen: Period) -> Report:
-    """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule."""
+def with_live(sessions: Sequence[Coverage], current: Live | None) -> list[Coverage]:
+    """``sessions`` with the running daemon's (``current``: its fresh live file) reaching one interval past its
+    last round: the store commits rounds in batches, and the seconds the daemon probed since its last commit are
+    monitored, not a gap. Nothing changes without a live file or while its clock is not trusted."""
+    if current is None or not current.trusted or current.last_round is None:
+        return list(sessions)
+    reach = current.last_round.at + current.interval
+    return [
+        replace(c, end=max(c.end, reach)) if abs(c.start - current.session_start) < SAME_INSTANT else c
+        for c in sessions
+    ]
+
+
+def from_store(store: Store, cfg: Config, chosen: Period, current: Live | None = None) -> Report:
+    """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule;
+    ``current`` is the running daemon's live file (its last seconds are monitored, see ``with_live``)."""
     bucket = series_bucket_seconds(chosen)
     series = series_points(store.anchor_series(chosen.since, chosen.until, bucket), bucket)
     last = store.last_round()
@@ -131,7 +148,7 @@ def from_store(store: Store, cfg: Config, chosen: Period) -> Report:
     report = compute(
         chosen,
         incidents,
-        store.sessions(chosen.since, chosen.until),
+        with_live(store.sessions(chosen.since, chosen.until), current),
         cfg.business_hours,
         method=method_from_config(cfg.probe, cfg.detect, targets),
         cost=cfg.cost,
@@ -270,21 +287,24 @@ def build(
     source: str = "sqlite",
     probe: str | None = None,
     now: float,
+    witness: bool = True,
 ) -> Built:
     """The report a face asks for: the period ``named`` or ``since``/``until``, from the local store
-    (``source`` "sqlite") or from the ``[influxdb]`` replica ("influxdb", of ``probe``, by default this one)."""
+    (``source`` "sqlite") or from the ``[influxdb]`` replica ("influxdb", of ``probe``, by default this one).
+    ``witness``: ask ``[report] witness`` about the outages (a page shown during an outage does not wait for it)."""
     chosen = named_period(named, since, until, cfg, now)
     warnings: list[str | None] = []
     if source == "influxdb":
         whose = probe or probe_name(cfg.probe)
         report, warning = ticketed(from_influx(cfg, whose, chosen, since, until, now=now), cfg, whose)
-        report, witness = witnessed(report, cfg, whose)
-        warnings += [warning, witness]
+        report, asked = witnessed(report, cfg, whose) if witness else (report, None)
+        warnings += [warning, asked]
     else:
         if probe is not None:
             raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
+        current = fresh_live(cfg, now)
         with Store.open(cfg.store.path, readonly=True) as store:
-            report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now))
-        report, witness = witnessed(report, cfg)
-        warnings.append(witness)
+            report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now), current)
+        report, asked = witnessed(report, cfg) if witness else (report, None)
+        warnings.append(asked)
     return Built(report, tuple(w for w in warnings if w))

@@ -2,7 +2,8 @@
 
 Owns loading the configuration the way every command and the web dashboard do (``--config``, else
 ``$NETWATCH_CONFIG``, else ``/etc/netwatch/netwatch.toml``, else the built-in defaults; the environment of this
-process) and setting up logging for a face. Must not validate anything itself: ``netwatch.config`` does.
+process), setting up logging for a face, and a long-lived face's small memory footprint. Must not validate
+anything itself: ``netwatch.config`` does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from netwatch import config
 from netwatch.adapters import logs
+from netwatch.adapters.store import migrations
 from netwatch.config import Config
 
 DEFAULT_PATH = config.DEFAULT_PATH
@@ -25,6 +27,15 @@ def load(path: Path | None) -> Config:
 def error_line(text: str) -> str:
     """A fatal error's text for stderr: every line at the error priority when stderr is the journal."""
     return logs.error_line(text)
+
+
+READ_CACHE_KIB = 256  # a page's reads are ranges of an index: a small cache serves them as fast
+
+
+def small_footprint() -> None:
+    """For a long-lived face on a Pi (the web dashboard): the store's read-only connections keep a small page
+    cache, so that one opened per request does not leave megabytes behind in the allocator."""
+    migrations.limit_read_cache(READ_CACHE_KIB)
 
 
 def log_to_stderr(level: str) -> None:

@@ -3,7 +3,8 @@ the dashboard.
 
 Owns reading one ``Status`` from the configured store (the last round, open and recent incidents, the current
 session, the replicas' cursors, an open clock span, the newest seal, open tickets). Must not word it
-(``netwatch.report.status``) or ask the running daemon anything: the store is the truth.
+(``netwatch.report.status``) or ask the running daemon anything: the store is the truth (the line's state now,
+from the daemon's live file, is ``netwatch.app.now``'s).
 """
 
 from __future__ import annotations
@@ -39,3 +40,12 @@ def snapshot(cfg: Config, now: float, recent: int = 5) -> Status:
             seal=(head.seal_id, head.digest.hex()) if head.seal_id else None,
             open_tickets=tuple(t for t in store.tickets(now, now) if t.is_open),
         )
+
+
+def newest_seal(cfg: Config) -> tuple[int, str] | None:
+    """The evidence chain's newest seal (id, hex digest); None before the first one or without a store."""
+    if not cfg.store.path.exists():
+        return None
+    with Store.open(cfg.store.path, readonly=True) as store:
+        head = store.head()
+    return (head.seal_id, head.digest.hex()) if head.seal_id else None

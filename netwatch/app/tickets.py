@@ -5,7 +5,8 @@ Owns the rules of a ticket's life: a reference is the provider's (unique, one li
 characters), a ticket is opened once, closed after it was reported (``correct`` to replace a repair time), a
 missed appointment comes after the report and is recorded once; every change is checked and written in one store
 transaction, so it is sealed in the evidence chain also while the daemon runs. Listing measures each ticket with
-the same episodes as the reports. Must not word the results (faces do) or read the clock: "now" is passed in.
+the same episodes as the reports; an open ticket's deadlines come from the configured rule pack. Must not word
+the results (faces do) or read the clock: "now" is passed in.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.app.reports import measured_until
+from netwatch.app.reports import measured_until, uk_nation
 from netwatch.config import Config
+from netwatch.core.claims import Deadline, deadlines
 from netwatch.core.model import Channel, Period, Ticket
 from netwatch.core.text import local
 from netwatch.core.when import instant
@@ -139,3 +141,10 @@ def list_tickets(cfg: Config, now: float) -> tuple[TicketFigures, ...]:
         return ()
     with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
         return figures_of(store, cfg, store.tickets(), now)
+
+
+def deadlines_of(cfg: Config, ticket: Ticket) -> tuple[Deadline, ...]:
+    """When ``[claims] rules``' clocks run out for ``ticket`` (none for a closed ticket or rules without any)."""
+    if not ticket.is_open:
+        return ()
+    return deadlines(cfg.claims.rules, ticket, timezone=cfg.business_hours.timezone.key, region=uk_nation(cfg))

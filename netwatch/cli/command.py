@@ -30,6 +30,7 @@ from netwatch.errors import (
     ProbeError,
     ReportError,
     StoreError,
+    WebError,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,6 +49,7 @@ class ExitCode(IntEnum):
     VERIFY = 9  # `netwatch verify`, `netwatch evidence`: the evidence chain is broken (or an expected seal is missing)
     NOTIFY = 10  # `netwatch notify test`: a channel could not deliver
     CAMPAIGN = 11  # `netwatch campaign`: none planned, a bad --window/--start, or the procedure can no longer be met
+    WEB = 12  # `netwatch web`: the dashboard cannot start as configured (no password for a network address, ...)
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -58,6 +60,7 @@ _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
     (ReportError, ExitCode.REPORT),
     (ExportError, ExitCode.EXPORT),
     (CampaignError, ExitCode.CAMPAIGN),
+    (WebError, ExitCode.WEB),
 )
 
 

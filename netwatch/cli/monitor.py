@@ -1,8 +1,8 @@
 """The monitoring commands: `netwatch run`, `check-config`, `status`, `probe`, `traceroute` and `speedtest`.
 
-Owns their options, what they print and their exit codes; the work is ``netwatch.app.monitor``'s and
-``netwatch.app.status``', the wording ``netwatch.report``'s. Must not probe, read the store or start the daemon
-itself.
+Owns their options, what they print and their exit codes; the work is ``netwatch.app.monitor``'s,
+``netwatch.app.status``', ``netwatch.app.now``'s and ``netwatch.app.speedtest``'s, the wording
+``netwatch.report``'s. Must not probe, read the store or start the daemon itself.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import click
 from netwatch import config
 from netwatch.app import monitor, settings
 from netwatch.app import notify as notifications
+from netwatch.app import now as state_now
+from netwatch.app import speedtest as speed_now
 from netwatch.app import status as snapshot
 from netwatch.cli.command import ExitCode, configured, debugging, fail
 from netwatch.config import Config
@@ -48,9 +50,10 @@ def status(cfg: Config, recent: int) -> None:
     """Current state of the line, age of the last round, open and recent incidents."""
     now = time.time()
     found = snapshot.snapshot(cfg, now, recent)
+    line_now = state_now.line_now(cfg, now)
     click.echo(f"Store:     {cfg.store.path}")
     fresh = Freshness(cfg.probe.interval, cfg.store.commit_interval)
-    for line in status_lines(found, now, cfg.business_hours.timezone, fresh):
+    for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh):
         click.echo(line)
 
 
@@ -110,10 +113,11 @@ def traceroute(cfg: Config, max_hops: int, timeout: float, destination: str | No
 def speedtest(cfg: Config, backend: str | None, as_json: bool) -> None:
     """Run one speed test now and print the result (nothing is stored: the daemon owns the store).
 
-    Exits 0 when a test succeeded, 8 when every backend tried failed (the reasons are printed).
+    Exits 0 when a test succeeded, 8 when every backend tried failed (the reasons are printed), 5 when another
+    speed test (the daemon's, a campaign's) is running on the line.
     """
     settings.log_to_stderr("debug" if debugging() else "warning")
-    attempts: tuple[SpeedResult, ...] = monitor.speedtest(cfg, backend)
+    attempts: tuple[SpeedResult, ...] = speed_now.run(cfg, backend)
     if as_json:
         docs = [{k: v for k, v in a.to_dict().items() if k != "raw"} for a in attempts]
         click.echo(json.dumps({**(docs[-1] if docs else {}), "attempts": docs}, indent=2))

@@ -168,10 +168,35 @@ def parse_listen(text: str) -> tuple[str, int] | str:
     return host, int(port)
 
 
-def listen_address(key: str, value: str) -> Iterator[Issue]:
-    problem = parse_listen(value)
-    if isinstance(problem, str):
-        yield "", f"{problem}, got {show(value)}", 'write e.g. listen = "127.0.0.1:9847" or "[::1]:9847"'
+def listen_on(port: int) -> Check:
+    """The check of an ADDRESS:PORT key whose example (in the fix) uses ``port``."""
+
+    def check(key: str, value: str) -> Iterator[Issue]:
+        problem = parse_listen(value)
+        if isinstance(problem, str):
+            yield "", f"{problem}, got {show(value)}", f'write e.g. listen = "127.0.0.1:{port}" or "[::1]:{port}"'
+
+    return check
+
+
+listen_address = listen_on(9847)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an IP address, as ``parse_listen`` gives it) is reachable only from this machine."""
+    return ipaddress.ip_address(host).is_loopback
+
+
+def web_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
+    """A certificate goes with its key."""
+    cert, key = values.get("web.tls_cert"), values.get("web.tls_key")
+    if bool(cert) != bool(key):
+        have, missing = ("tls_cert", "tls_key") if cert else ("tls_key", "tls_cert")
+        yield Problem(
+            f"web.{missing}",
+            f"must be set with web.{have}: https needs the certificate and its private key",
+            f'set web.{missing} to its PEM file, or web.{have} = "" for plain http',
+        )
 
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")

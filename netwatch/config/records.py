@@ -27,6 +27,7 @@ from netwatch.config.checks import (
     each_kind,
     http_url,
     listen_address,
+    listen_on,
     not_empty,
     one_of,
     parse_listen,
@@ -46,6 +47,13 @@ _MBPS = "megabits per second"
 _ROUNDS = "a whole number of rounds"
 _ANCHOR_FIX = "use an IP address; host names cannot be resolved during an outage"
 _HOP_FIX = 'use "auto", an IP address, or "" to disable this probe'
+
+
+def _host_port(listen: str) -> tuple[str, int]:
+    parsed = parse_listen(listen)
+    if isinstance(parsed, str):
+        raise ValueError(parsed)  # validated at parse time: only a bug gets here
+    return parsed
 
 
 def _promised(what: str) -> Any:
@@ -305,10 +313,7 @@ class MetricsConfig:
     @property
     def address(self) -> tuple[str, int]:
         """(host, port) of ``listen``, the host without brackets."""
-        parsed = parse_listen(self.listen)
-        if isinstance(parsed, str):
-            raise ValueError(parsed)  # validated at parse time: only a bug gets here
-        return parsed
+        return _host_port(self.listen)
 
 
 @dataclass(frozen=True)
@@ -378,6 +383,42 @@ class ClaimsConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The web dashboard (`netwatch web`, the ``web`` extra). ``password_file`` and the TLS files are read by the
+    dashboard at start and at each sign-in, never by this module."""
+
+    listen: str = key(
+        "127.0.0.1:8480",
+        "ADDRESS:PORT of the dashboard; any address but loopback needs a password (netwatch web passwd)",
+        "an address and port in quotes",
+        listen_on(8480),
+    )
+    password_file: Path | None = key(
+        Path("web-password"),
+        'the password hash netwatch web passwd writes, relative to the state directory; "" = no sign-in',
+        "a file path in quotes",
+    )
+    tls_cert: Path | None = key(
+        None,
+        'certificate (PEM) for https, relative to this file; "" = plain http',
+        "a file path in quotes",
+        beside_config=True,
+    )
+    tls_key: Path | None = key(
+        None, "private key (PEM) of tls_cert, relative to this file", "a file path in quotes", beside_config=True
+    )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) of ``listen``, the host without brackets."""
+        return _host_port(self.listen)
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None and self.tls_key is not None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration: a record per table (in the order of the file's tables), ``[business_hours]``
     as its owner validates it, where the file came from (None: the built-in defaults) and the state directory
@@ -400,6 +441,7 @@ class Config:
     metrics: MetricsConfig
     notify: NotifyConfig
     claims: ClaimsConfig
+    web: WebConfig
     business_hours: BusinessHours
     source: Path | None
     state_dir: Path

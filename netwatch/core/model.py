@@ -2,8 +2,8 @@
 
 Owns what is measured and kept (targets, samples, rounds, incidents, coverage, speed test results, traceroutes,
 clock events, fault tickets, speed campaigns, notifications and their outbox entries, export cursors, the status
-snapshot). Must not import any other netwatch module, do I/O or read a clock: all instants are Unix seconds in UTC
-(floats); local time exists only in schedules and rendering.
+snapshot, the line's state now). Must not import any other netwatch module, do I/O or read a clock: all instants
+are Unix seconds in UTC (floats); local time exists only in schedules and rendering.
 """
 
 from __future__ import annotations
@@ -327,6 +327,26 @@ class SpeedResult:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+@dataclass(frozen=True)
+class SpeedProgress:
+    """A speed test someone asked for, as it goes: ``backend`` is the one measuring now ("" before the first and
+    once it ended), ``attempts`` those finished (every failed fallback too), ``done`` set once it ended, ``error``
+    why it could not run at all (another test was running), ``stored`` whether its attempts went into the store.
+    ``started`` is when it began (UTC Unix seconds)."""
+
+    started: float
+    backend: str = ""
+    attempts: tuple[SpeedResult, ...] = ()
+    done: bool = False
+    error: str = ""
+    stored: bool = False
+
+    @property
+    def result(self) -> SpeedResult | None:
+        """The attempt to report: the last one, once the test ended."""
+        return self.attempts[-1] if self.done and self.attempts else None
+
+
 class EventKind(StrEnum):
     STEP = "step"  # the trusted wall clock jumped; incidents and the session were split there
     UNSYNCED = "unsynced"  # monitoring started with a clock that is not synchronised: stamps are provisional
@@ -554,6 +574,43 @@ class Live:
     failing: int = 0
     trusted: bool = True
     version: str = ""
+
+
+class LineState(StrEnum):
+    """What the line is doing now, as every face shows it."""
+
+    UP = "up"
+    FAILING = "failing"  # the last rounds failed; not yet confirmed as an outage
+    DOWN = "down"  # an outage is open
+    DEGRADED = "degraded"  # up, with a degradation (or a slow speed test) open
+    NOT_RUNNING = "not running"  # netwatch is not recording: nothing is known about the line now
+    NO_DATA = "no data"  # nothing was ever recorded
+
+
+@dataclass(frozen=True)
+class LineNow:
+    """The line's state at ``at``, for `netwatch status`, the dashboard and its JSON feed: from the running daemon's
+    live file while it is fresh (at most a few rounds old), else from the store (up to a commit interval behind).
+    ``running`` says whether the daemon records now (a fresh live file, or it holds the store's lock); ``live``
+    whether the round and incidents come from the live file. ``since`` is when the state began as far as netwatch
+    saw it (None when unknown); ``failing`` the failed rounds not yet confirmed as an outage; ``interval`` the
+    seconds between rounds."""
+
+    at: float
+    state: LineState
+    running: bool
+    live: bool
+    last_round: Round | None
+    open_incidents: tuple[Incident, ...] = ()
+    since: float | None = None
+    failing: int = 0
+    session_start: float | None = None
+    interval: float = 1.0
+
+    @property
+    def outage(self) -> Incident | None:
+        """The open outage, if any."""
+        return next((i for i in self.open_incidents if i.kind is Kind.OUTAGE), None)
 
 
 class Plan(Protocol):

@@ -92,6 +92,16 @@ def when(at: float, zone: ZoneInfo) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}"
 
 
+def recent(at: float, now: float, zone: ZoneInfo) -> str:
+    """An instant near ``now`` as a dashboard shows it: "10:15:02 GMT" when it is on the same local day, else
+    "Mon 23 Mar 10:15 GMT" (with the year when it is another year's)."""
+    moment, today = datetime.fromtimestamp(at, zone), datetime.fromtimestamp(now, zone)
+    if moment.date() == today.date():
+        return f"{moment:%H:%M:%S %Z}"
+    year = f" {moment:%Y}" if moment.year != today.year else ""
+    return f"{moment:%a} {moment.day} {moment:%b}{year} {moment:%H:%M %Z}"
+
+
 def weekday_date(day: date) -> str:
     """ "Mon 1 Apr 2024"."""
     return f"{day:%a} {day.day} {day:%b %Y}"

@@ -13,7 +13,7 @@ from typing import Any
 from netwatch.core.model import Kind, StoredTrace
 from netwatch.core.text import iso_local, iso_utc
 from netwatch.core.witness import Witness, WitnessFigures
-from netwatch.report.compute import Bucket, Method, Money, Report
+from netwatch.report.compute import Bucket, IncidentFigures, Method, Money, Report
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
 from netwatch.report.tickets import ClaimFigures, TicketFigures
 from netwatch.report.traces import trace_summary
@@ -260,6 +260,24 @@ def witness_summary_json(w: WitnessFigures) -> dict[str, Any]:
     }
 
 
+def incident_json(f: IncidentFigures, report: Report) -> dict[str, Any]:
+    """One incident of ``report`` as the JSON report lists it (also ``/api/incidents``)."""
+    return {
+        "kind": f.incident.kind.value,
+        "cause": f.incident.cause.value,
+        "start": iso_utc(f.incident.start),
+        "end": None if f.incident.end is None else iso_utc(f.incident.end),
+        "duration_seconds": _r(f.seconds),
+        "business_seconds": _r(f.business_seconds),
+        "clipped_to_period": f.clipped,
+        "rounds": f.incident.rounds,
+        "cause_rounds": {c.value: n for c, n in f.incident.cause_rounds},
+        "evidence": f.incident.detail,
+        "traceroutes": [trace_json(t) for t in report.evidence.traces_of(f.incident)],
+        "witness": witness_json(report.witness.of(f)),
+    }
+
+
 def to_json(report: Report) -> dict[str, Any]:
     """The JSON report: the contract of DESIGN.md (every field always present), extended."""
     outages = report.outages
@@ -286,23 +304,7 @@ def to_json(report: Report) -> dict[str, Any]:
             "degraded_count": len(degraded),
             "degraded_seconds": _r(report.degraded_seconds),
         },
-        "incidents": [
-            {
-                "kind": f.incident.kind.value,
-                "cause": f.incident.cause.value,
-                "start": iso_utc(f.incident.start),
-                "end": None if f.incident.end is None else iso_utc(f.incident.end),
-                "duration_seconds": _r(f.seconds),
-                "business_seconds": _r(f.business_seconds),
-                "clipped_to_period": f.clipped,
-                "rounds": f.incident.rounds,
-                "cause_rounds": {c.value: n for c, n in f.incident.cause_rounds},
-                "evidence": f.incident.detail,
-                "traceroutes": [trace_json(t) for t in report.evidence.traces_of(f.incident)],
-                "witness": witness_json(report.witness.of(f)),
-            }
-            for f in report.incidents
-        ],
+        "incidents": [incident_json(f, report) for f in report.incidents],
         "metrics": {
             "median_outage_seconds": _opt(report.median_outage_seconds),
             "mtbf_seconds": _opt(report.mtbf_seconds),

@@ -251,6 +251,21 @@ def _html_context(report: Report, business: BusinessHours) -> dict[str, Any]:
     }
 
 
+def html_context(
+    report: Report,
+    *,
+    business: BusinessHours,
+    owner: OwnerConfig,
+    plan: PlanConfig,
+    title: str,
+    generated_at: float,
+) -> dict[str, Any]:
+    """What the HTML report's templates (and the dashboard's pages that include them) are given for ``report``."""
+    context = _common(report, business, owner, plan, title, generated_at)
+    context.update(_html_context(report, business))
+    return context
+
+
 def render(
     report: Report,
     fmt: str,
@@ -272,11 +287,13 @@ def render(
         raise ReportError(f'unknown report format "{fmt}"; use one of: {", ".join(TEMPLATES)}')
     currency = report.money.currency
     env = environment(fmt, templates, ZoneInfo(report.timezone), currency)
-    context = _common(report, business, owner, plan, title, generated_at)
     warnings: tuple[str, ...] = ()
     if fmt == "html":
-        context.update(_html_context(report, business))
+        context = html_context(
+            report, business=business, owner=owner, plan=plan, title=title, generated_at=generated_at
+        )
     else:
+        context = _common(report, business, owner, plan, title, generated_at)
         details = letter(report, owner, plan)
         context["letter"] = details
         warnings = details.warnings

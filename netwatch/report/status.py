@@ -1,9 +1,9 @@
 """What `netwatch status`, `netwatch probe` and `netwatch speedtest` print: pure formatting of a Status, a Round or
 a speed test.
 
-Owns the wording of the state line ("UP", "DOWN", "not running"), of the probe table and of a speed test's summary
+Owns the wording of the state line ("UP", "DOWN", "NOT RUNNING"), of the probe table and of a speed test's summary
 and figures (the daemon logs the same summary). Must not read the store, the clock or the network: the caller passes
-the Status, "now" and the timezone to show times in.
+the Status, the line's state now (``LineNow``, with its instant) and the timezone to show times in.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from netwatch.core.classify import round_cause
-from netwatch.core.model import Cause, ExportState, Incident, Kind, Role, Round, SpeedResult, Status
+from netwatch.core.model import Cause, ExportState, Incident, LineNow, LineState, Role, Round, SpeedResult, Status
 from netwatch.core.text import duration, local
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
@@ -78,35 +78,37 @@ def round_words(cause: Cause) -> str:
     return "isp or upstream (ISP hop not yet known)" if cause is Cause.ISP_OR_UPSTREAM else cause.value
 
 
-def status_lines(status: Status, now: float, tz: ZoneInfo, fresh: Freshness) -> list[str]:
-    """The lines of `netwatch status`: state, last round age, open incidents, the last incidents."""
-    lines: list[str] = []
-    rnd = status.last_round
-    running = status.sessions[-1] if status.sessions else None
-    if rnd is None:
-        lines.append("State:     no round recorded yet")
-    else:
-        age = now - rnd.at
+def state_line(line: LineNow) -> str:
+    """The state as `netwatch status` names it: "UP", "DOWN", "NOT RUNNING: the last round is 12s old", …"""
+    rnd = line.last_round
+    if line.state is LineState.NO_DATA or rnd is None:
+        return "no round recorded yet"
+    if line.state is LineState.NOT_RUNNING:
+        return f"NOT RUNNING: the last round is {duration(line.at - rnd.at)} old"
+    if line.state is LineState.FAILING:
         cause = round_cause(rnd)
-        if age > fresh.limit:
-            state = f"NOT RUNNING: the last round is {duration(age)} old"
-        elif any(i.kind is Kind.OUTAGE for i in status.open_incidents):
-            state = "DOWN"
-        elif cause is not None:
-            state = f"FAILING (last round points at {round_words(cause)}; not yet confirmed as an outage)"
-        elif status.open_incidents:
-            state = "DEGRADED"
-        else:
-            state = "UP"
-        lines.append(f"State:     {state}")
-        lines.append(f"Last round: {local(rnd.at, tz)} ({duration(age)} ago): {_round_summary(rnd)}")
-    if running is not None and rnd is not None and now - rnd.at <= fresh.limit:
-        lines.append(f"Session:   monitoring since {local(running.start, tz)}")
+        points = f"last round points at {round_words(cause)}; " if cause is not None else ""
+        return f"FAILING ({points}not yet confirmed as an outage)"
+    return line.state.value.upper()
+
+
+def status_lines(status: Status, line: LineNow, tz: ZoneInfo, fresh: Freshness) -> list[str]:
+    """The lines of `netwatch status`: the state now (``line``: from the running daemon's live file, else the
+    store), the last round and its age, the session, open incidents, and the store's last incidents, tickets,
+    clock and replicas (``status``)."""
+    now = line.at
+    lines: list[str] = [f"State:     {state_line(line)}"]
+    rnd = line.last_round
+    running = status.sessions[-1] if status.sessions else None
+    if rnd is not None:
+        lines.append(f"Last round: {local(rnd.at, tz)} ({duration(now - rnd.at)} ago): {_round_summary(rnd)}")
+    if line.running and line.session_start is not None:
+        lines.append(f"Session:   monitoring since {local(line.session_start, tz)}")
     elif running is not None:
         lines.append(f"Session:   the last one ran {local(running.start, tz)} to {local(running.end, tz)}")
-    if status.open_incidents:
-        lines.append("Open incidents:")
-        lines.extend(f"  {_incident_line(i, now, tz)}" for i in status.open_incidents)
+    if line.open_incidents:
+        lines.append("Open incidents:" if line.running else "Open when netwatch stopped:")
+        lines.extend(f"  {_incident_line(i, now, tz)}" for i in line.open_incidents)
     else:
         lines.append("Open incidents: none")
     if status.recent_incidents:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import stat
 import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Targ
 from tests.support.skipping import unavailable
 
 REPO = Path(__file__).parents[2]
-UNITS = ("netwatch.service", "netwatch-report.service", "netwatch-report.timer")
+UNITS = ("netwatch.service", "netwatch-web.service", "netwatch-report.service", "netwatch-report.timer")
 
 
 def install(root: Path) -> subprocess.CompletedProcess[str]:
@@ -68,6 +71,7 @@ def test_the_layout_of_an_install(staged: tuple[Path, str]) -> None:
     wants = root / "etc/systemd/system"
     units = "/usr/local/lib/systemd/system"
     assert os.readlink(wants / "multi-user.target.wants/netwatch.service") == f"{units}/netwatch.service"
+    assert os.readlink(wants / "multi-user.target.wants/netwatch-web.service") == f"{units}/netwatch-web.service"
     assert os.readlink(wants / "timers.target.wants/netwatch-report.timer") == f"{units}/netwatch-report.timer"
     # The configuration: the example with the store at an absolute path, readable by root and group netwatch.
     conf = root / "etc/netwatch/netwatch.toml"
@@ -75,7 +79,10 @@ def test_the_layout_of_an_install(staged: tuple[Path, str]) -> None:
     assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o640, 0, int(gid))
     example = (REPO / "config/netwatch.example.toml").read_text().splitlines()
     changed = [(a, b) for a, b in zip(example, conf.read_text().splitlines(), strict=True) if a != b]
-    assert changed == [('path = "netwatch.db"', 'path = "/var/lib/netwatch/netwatch.db"')]
+    assert changed == [
+        ('path = "netwatch.db"', 'path = "/var/lib/netwatch/netwatch.db"'),
+        ('password_file = "web-password"', 'password_file = "/var/lib/netwatch/web-password"'),
+    ]
     assert "staged into" in said and "nothing started" in said
     assert not list(REPO.glob("build")), "the build must not leave files in the checkout"
 
@@ -148,3 +155,46 @@ def test_a_second_install_keeps_the_configuration_and_the_user(staged: tuple[Pat
     assert conf.read_text().endswith("\n# edited by the owner\n")
     assert (root / "etc/passwd").read_text() == passwd
     assert os.readlink(root / "usr/local/bin/netwatch") == "/opt/netwatch/bin/netwatch"
+
+
+def test_the_installed_dashboard_serves_its_pages_from_the_wheel(staged: tuple[Path, str], tmp_path: Path) -> None:
+    """The templates and static files ship in the package: the installed `netwatch web` (the web extra is a
+    default of the installer) serves every page from the staged tree, not from this checkout."""
+    root, _ = staged
+    netwatch = root / "opt/netwatch/bin/netwatch"
+    cfg = tmp_path / "netwatch.toml"
+    cfg.write_text(f'[store]\npath = "{tmp_path / "netwatch.db"}"\n')
+    with Store.open(tmp_path / "netwatch.db") as store:
+        store.begin_session(1_793_520_000.0)
+        store.add_round(Round(1_793_520_000.0, (Sample(Target(Role.ANCHOR, "192.0.2.1"), 9.0),)))
+        store.end_session(1_793_520_060.0)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path), "PYTHONPATH": ""}
+    web = subprocess.Popen(
+        [netwatch, "web", "--config", str(cfg), "--listen", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pages = {}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not pages:
+            try:
+                for path in ("/", "/act", "/static/app.css", "/static/live.js", "/static/icon-192.png"):
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
+                        pages[path] = (answer.status, answer.read())
+            except OSError:
+                pages = {}
+                time.sleep(0.2)
+        assert pages, "the installed dashboard did not answer"
+        assert all(status == 200 for status, _ in pages.values())
+        assert b'data-state="not running"' in pages["/"][1]
+    finally:
+        web.terminate()
+        _, err = web.communicate(timeout=30)
+    assert web.returncode == 0, err
+    assert str(REPO) not in err

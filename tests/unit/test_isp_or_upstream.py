@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.claims import loader
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Status, Ticket
+from netwatch.core.model import Cause, Coverage, Incident, Kind, LineNow, LineState, Period, Status, Ticket
 from netwatch.report.compute import compute
 from netwatch.report.jsonout import to_json
 from netwatch.report.message import CAUSES, SHORT_CAUSES
@@ -96,7 +96,8 @@ def test_a_notification_says_it_in_plain_words() -> None:
 def test_status_keeps_its_columns_with_the_longer_cause() -> None:
     isp = Incident(Kind.OUTAGE, Cause.ISP, MON, MON + 600, detail="a")
     either = Incident(Kind.OUTAGE, Cause.ISP_OR_UPSTREAM, MON + 3600, MON + 4200, detail="b")
-    lines = status_lines(Status(None, recent_incidents=(either, isp)), MON + DAY, ZoneInfo("UTC"), Freshness(1.0, 10.0))
+    now = LineNow(MON + DAY, LineState.NO_DATA, running=False, live=False, last_round=None)
+    lines = status_lines(Status(None, recent_incidents=(either, isp)), now, ZoneInfo("UTC"), Freshness(1.0, 10.0))
     rows = [line for line in lines if line.endswith(("  a", "  b"))]
     assert [row.index("10m 00s") for row in rows] == [rows[0].index("10m 00s")] * 2, rows
     assert "outage   isp_or_upstream" in rows[0] and "outage   isp             " in rows[1]

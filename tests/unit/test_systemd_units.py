@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from netwatch.cli import ExitCode
 from tests.support import skipping
 
 SYSTEMD = Path(__file__).parents[2] / "systemd"
-UNITS = ("netwatch.service", "netwatch-report.service", "netwatch-report.timer")
+UNITS = ("netwatch.service", "netwatch-web.service", "netwatch-report.service", "netwatch-report.timer")
 STOCK = Path("/usr/lib/systemd/system")
 EXECUTABLE = "/opt/netwatch/bin/netwatch"  # where `./bootstrap install` puts the command
 UNIT_DIR = "usr/local/lib/systemd/system"
@@ -29,8 +30,10 @@ UNIT_DIR = "usr/local/lib/systemd/system"
 # report 0.2. The daemon cannot go lower without losing what it is for: it needs the network (PrivateNetwork,
 # IPAddressDeny: 0.5 + 0.2 + 0.3 for AF_INET), CAP_NET_RAW (0.1 + 0.1 ambient), netlink and /proc/net, and it
 # reads the kernel's NTP status with adjtimex (ProtectClock=no, the @clock calls allowed: 0.3), which without
-# CAP_SYS_TIME cannot set the clock.
-CEILINGS = {"netwatch.service": 1.8, "netwatch-report.service": 0.2}
+# CAP_SYS_TIME cannot set the clock. The dashboard scores 1.2: it serves the network and may run a speed test
+# (PrivateNetwork, IPAddressDeny, AF_INET: 1.0), reads the kernel's lock table (ProcSubset=pid would hide it) and
+# creates group-readable files like the daemon (UMask=0027); it has no capability at all.
+CEILINGS = {"netwatch.service": 1.8, "netwatch-web.service": 1.2, "netwatch-report.service": 0.2}
 
 
 def need(tool: str) -> str:
@@ -88,17 +91,23 @@ def test_verify_checks_the_executable(tmp_path: Path, root: Path) -> None:
 
 def test_the_units_run_the_installed_command_as_netwatch_on_one_state_directory() -> None:
     daemon, report = settings("netwatch.service"), settings("netwatch-report.service")
+    web = settings("netwatch-web.service")
     assert daemon["ExecStart"] == [f"{EXECUTABLE} run"]
+    assert web["ExecStart"] == [f"{EXECUTABLE} web"]
     assert all(line.startswith(f"{EXECUTABLE} report --period last-month ") for line in report["ExecStart"])
     assert [line.split("--format ")[1].split()[0] for line in report["ExecStart"]] == ["html", "md", "json"]
     assert all(line.endswith(" --output-dir /var/lib/netwatch/reports") for line in report["ExecStart"])
-    for unit in (daemon, report):
+    for unit in (daemon, web, report):
         assert (unit["User"], unit["Group"], unit["StateDirectory"]) == (["netwatch"], ["netwatch"], ["netwatch"])
         assert unit["Environment"] == ["NETWATCH_CONFIG=/etc/netwatch/netwatch.toml"]
         assert unit["ConfigurationDirectory"] == ["netwatch"]
     assert (daemon["Type"], daemon["NotifyAccess"], daemon["Restart"]) == (["notify"], ["main"], ["on-failure"])
     assert daemon["AmbientCapabilities"] == daemon["CapabilityBoundingSet"] == ["CAP_NET_RAW"]
-    assert report["CapabilityBoundingSet"] == [""]
+    assert report["CapabilityBoundingSet"] == web["CapabilityBoundingSet"] == web["AmbientCapabilities"] == [""]
+    # The dashboard reads the daemon's /run/netwatch but must not own it: systemd removes a unit's RuntimeDirectory
+    # when that unit stops, and the daemon's live state would go with the dashboard.
+    assert "RuntimeDirectory" not in web and daemon["RuntimeDirectory"] == ["netwatch"]
+    assert web["RestartPreventExitStatus"] == [f"2 3 {ExitCode.WEB.value}"]
     bootstrap = (SYSTEMD.parent / "bootstrap").read_text()
     assert f"opt={EXECUTABLE.removesuffix('/bin/netwatch')} units=/{UNIT_DIR} " in bootstrap
 

@@ -18,6 +18,9 @@ log = logging.getLogger("netwatch.adapters.store")
 
 PAGE_SIZE = 1024  # bytes; see connect()
 BUSY_TIMEOUT_S = 5.0  # the writer commits in well under a second; readers wait rather than fail
+# KiB of page cache a read-only connection may keep; None = SQLite's default (2 MB). A long-lived process that
+# opens a connection for every request (the web dashboard) sets it lower through ``limit_read_cache``.
+read_cache_kib: int | None = None
 
 # Instants are integer milliseconds (UTC), RTTs tenths of a millisecond: see codec.py.
 MIGRATIONS: tuple[str, ...] = (
@@ -291,6 +294,8 @@ def connect(path: Path, readonly: bool) -> sqlite3.Connection:
         raise open_error(path, err) from err
     try:
         if readonly:
+            if read_cache_kib is not None:
+                conn.execute(f"PRAGMA cache_size = -{int(read_cache_kib)}")
             check_readable(conn, path)
         else:
             conn.execute("PRAGMA synchronous = FULL")  # a committed batch survives power loss
@@ -327,6 +332,12 @@ def _foreign(conn: sqlite3.Connection, path: Path) -> StoreError | None:
     if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
         return StoreError(f"{path} is not a netwatch store (it holds other tables): point store.path at another file")
     return None
+
+
+def limit_read_cache(kib: int) -> None:
+    """Read-only connections opened from now on keep at most ``kib`` KiB of page cache (this process only)."""
+    global read_cache_kib
+    read_cache_kib = kib
 
 
 def check_readable(conn: sqlite3.Connection, path: Path) -> None:

@@ -1,8 +1,9 @@
 """Claims: what the rules of the owner's country give for the outages of a period after they told the provider.
 
 Owns the public API the reports, the complaint letter and the CLI use: ``claims_for`` (the money lines, checks
-and request of one rule pack over a period), ``pack_items`` (a pack's amounts in force on a date) and
-``check_overrides`` (``[claims.amounts]`` against the chosen pack, for the configuration's cross-checks). The
+and request of one rule pack over a period), ``pack_items`` (a pack's amounts in force on a date),
+``check_overrides`` (``[claims.amounts]`` against the chosen pack, for the configuration's cross-checks) and
+``deadlines`` (when a rule's clock runs out for a ticket, ``netwatch.core.claims.deadlines``). The
 rules' figures are data (``packs/*.toml``, see ``netwatch.core.claims.loader``); their logic is in ``ofcom``,
 ``speedcode``, ``tkg`` and ``fcc``. Pure: no clock, no I/O but reading the shipped pack files.
 """
@@ -17,8 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch.core.claims import days, fcc, ofcom, speedcode, tkg
+from netwatch.core.claims.deadlines import deadlines
 from netwatch.core.claims.loader import PACKS, Pack, PackError, load
-from netwatch.core.claims.model import Check, ClaimItem, Claims, PackAmount, Source, Verdict
+from netwatch.core.claims.model import Check, ClaimItem, Claims, Deadline, PackAmount, Source, Verdict
 from netwatch.core.model import Coverage, Incident, Plan, SpeedResult, Ticket
 from netwatch.core.money import cents
 from netwatch.core.text import money
@@ -28,12 +30,14 @@ __all__ = [
     "Check",
     "ClaimItem",
     "Claims",
+    "Deadline",
     "PackAmount",
     "PackError",
     "Source",
     "Verdict",
     "check_overrides",
     "claims_for",
+    "deadlines",
     "load",
     "pack_items",
 ]

@@ -1,8 +1,9 @@
 """The records of the claims rules: what a rule pack gives, and what it says about a period.
 
 Owns the frozen dataclasses that leave ``netwatch.core.claims``: ``Source``, ``ClaimItem`` (one money line),
-``Check`` (a finding without money), ``Verdict``, ``Claims`` (everything one pack says about a period) and
-``PackAmount`` (one amount of a pack, for ``netwatch claims rules``). Pure data: no I/O, no clock.
+``Check`` (a finding without money), ``Verdict``, ``Claims`` (everything one pack says about a period),
+``PackAmount`` (one amount of a pack, for ``netwatch claims rules``) and ``Deadline`` (when a rule's clock runs out
+for a ticket). Pure data: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -98,3 +99,19 @@ class PackAmount:
     unit: str = ""
     percent_of_fee: float = 0.0  # the amount is the larger of ``amount`` and this share of the monthly fee
     unverified: bool = False  # no published figure for ``on`` was verified: ``amount`` is the last verified one
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a rule's clock runs out for ticket ``ticket``: from ``at`` (Unix seconds, UTC; the start of a local
+    day) the rule gives ``what`` for every day the fault is still not repaired. ``last_day`` is the last local day
+    the provider has (its 23:59 is the deadline as people say it); ``rule`` names the rule ("Ofcom automatic
+    compensation") and ``basis`` says how the days were counted ("two full working days: Tue 5 and Wed 6 March
+    2024")."""
+
+    ticket: str
+    what: str
+    rule: str
+    at: float
+    last_day: date
+    basis: str

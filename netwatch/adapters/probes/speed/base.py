@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from netwatch.core.model import CANCELLED, SpeedResult
@@ -52,17 +52,24 @@ def run_safely(backend: SpeedBackend, cancel: threading.Event) -> SpeedResult:
         return failure(backend.name, backend.name, reason, at=at, duration_s=time.monotonic() - start)
 
 
-def run_with_fallback(backends: Sequence[SpeedBackend], cancel: threading.Event) -> tuple[SpeedResult, ...]:
+def run_with_fallback(
+    backends: Sequence[SpeedBackend],
+    cancel: threading.Event,
+    starting: Callable[[SpeedBackend, tuple[SpeedResult, ...]], None] | None = None,
+) -> tuple[SpeedResult, ...]:
     """Run ``backends[0]``, then each next one while the previous failed, until one succeeds.
 
     Returns every attempt in order (the failed ones are evidence too: "speedtest.net answered 429"), so the
     last element is the one to report; it is a failure only when every backend failed. Stops early, without
     trying further fallbacks, once ``cancel`` is set. An empty ``backends`` returns an empty tuple.
+    ``starting`` is told each backend before it runs, with the attempts so far (a face showing the progress).
     """
     attempts: list[SpeedResult] = []
     for backend in backends:
         if cancel.is_set():
             break
+        if starting is not None:
+            starting(backend, tuple(attempts))
         result = run_safely(backend, cancel)
         attempts.append(result)
         if result.ok or result.error == CANCELLED:

@@ -1,0 +1,50 @@
+"""One incident as a face shows it on its own: the dashboard's incident page.
+
+Owns finding an incident by its key (kind and start, as the store keys it) and measuring it the way a report does:
+a report of the incident's own time span (its business-hours part, its cost, its traceroutes, the fault tickets
+that cover it), with the running daemon's last seconds counted as monitored. Not a second witness: the page must
+not wait for an InfluxDB the outage may have cut off. Must not word anything (faces do, through
+``netwatch.report``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netwatch.adapters.store.sqlite import Store
+from netwatch.app.now import fresh_live
+from netwatch.app.reports import from_store
+from netwatch.config import Config
+from netwatch.core.model import Kind, Period
+from netwatch.core.text import iso_utc_ms
+from netwatch.errors import ReportError
+from netwatch.report.compute import IncidentFigures, Report
+
+SAME_START = 0.0005  # seconds: the store keeps instants to the millisecond
+
+
+@dataclass(frozen=True)
+class Found:
+    """An incident with its figures, in a report of its own time span."""
+
+    report: Report
+    figures: IncidentFigures
+
+
+def find(cfg: Config, kind: Kind, start: float, now: float) -> Found:
+    """The ``kind`` incident that started at ``start`` (Unix seconds). Raises ReportError when there is none."""
+    current = fresh_live(cfg, now)
+    with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+        match = next(
+            (i for i in store.incidents(start, start) if i.kind is kind and abs(i.start - start) < SAME_START), None
+        )
+        if match is None:
+            raise ReportError(
+                f"no {kind.value} started at {iso_utc_ms(start)}: the link is wrong, or the store no longer holds it"
+            )
+        end = match.end if match.end is not None else now
+        report = from_store(store, cfg, Period(match.start, max(end, match.start + cfg.probe.interval)), current)
+    figures = next((f for f in report.incidents if f.incident == match), None)
+    if figures is None:  # an incident that ended where it began: nothing to measure
+        raise ReportError(f"the {kind.value} of {iso_utc_ms(start)} lasted no time: there is nothing to show")
+    return Found(report, figures)

@@ -1,0 +1,296 @@
+"""The line's state now in words and as JSON: what the dashboard's Now page, its "what to tell the ISP" card and
+``/api/status`` say.
+
+Owns the headline of each state ("Your internet line is down"), the cause in plain words for the owner ("your ISP's
+access network: your router answers, the ISP's first router does not"), what each probed layer did in the last
+round, the open incident's business-hours downtime and cost so far, a ticket's deadlines in words, the facts to
+read out to the provider, and the ``/api/status`` document (README "Web dashboard" documents its fields). Must not
+read the store, the live file or the clock: the caller passes the ``LineNow`` (with its instant), the tickets
+and the configuration's parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from netwatch.core.claims.model import Deadline
+from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState, Role, Round, Ticket
+from netwatch.core.money import cents
+from netwatch.core.schedule import BusinessHours
+from netwatch.core.text import duration, iso_utc, recent, weekday_date
+
+HEADLINES = {
+    LineState.UP: "Your internet line is up",
+    LineState.DOWN: "Your internet line is down",
+    LineState.FAILING: "Your internet line is not answering",
+    LineState.DEGRADED: "Your internet line is up, but degraded",
+    LineState.NOT_RUNNING: "netwatch is not running",
+    LineState.NO_DATA: "Nothing recorded yet",
+}
+NAMES = {
+    LineState.UP: "UP",
+    LineState.DOWN: "DOWN",
+    LineState.FAILING: "FAILING",
+    LineState.DEGRADED: "DEGRADED",
+    LineState.NOT_RUNNING: "NOT RUNNING",
+    LineState.NO_DATA: "NO DATA",
+}
+
+
+@dataclass(frozen=True)
+class CauseWords:
+    """Where a fault is, in the owner's words: ``where`` ("your ISP's access network"), ``why`` (what the probes
+    saw), and what to say to the provider about an outage going on (``tell``; for the owner's own equipment: what
+    to check first) and about one that ended (``told``)."""
+
+    where: str
+    why: str
+    tell: str
+    told: str
+
+
+CAUSES: dict[Cause, CauseWords] = {
+    Cause.ISP: CauseWords(
+        "your ISP's access network",
+        "your router answers, the ISP's first router does not",
+        "The fault is in your access network: my router answers, your first router does not.",
+        "The fault was in your access network: my router answered, your first router did not.",
+    ),
+    Cause.UPSTREAM: CauseWords(
+        "your ISP's network beyond its first router",
+        "your router and the ISP's first router answer, but nothing on the internet does",
+        "The fault is in your network beyond your first router: my router and your first router answer, nothing "
+        "on the internet does.",
+        "The fault was in your network beyond your first router: my router and your first router answered, nothing "
+        "on the internet did.",
+    ),
+    Cause.DNS: CauseWords(
+        "name resolution (DNS)",
+        "the internet answers, but names cannot be looked up",
+        "Your name servers fail: addresses on the internet answer, but names cannot be looked up.",
+        "Your name servers failed: addresses on the internet answered, but names could not be looked up.",
+    ),
+    Cause.LOCAL: CauseWords(
+        "your own equipment",
+        "your router does not answer: check its power and cables (not the ISP's fault)",
+        "Before you call: your own router does not answer. Check its power and cables; this is not the ISP's fault.",
+        "That outage was your own router's (it did not answer either): not the ISP's fault.",
+    ),
+    Cause.UNKNOWN: CauseWords(
+        "an undetermined place",
+        "the probes do not show where the fault is",
+        "The measurements do not show where the fault is.",
+        "The measurements did not show where the fault was.",
+    ),
+}
+
+
+def cause_text(cause: Cause) -> str:
+    """ "your ISP's access network: your router answers, the ISP's first router does not"."""
+    words = CAUSES[cause]
+    return f"{words.where}: {words.why}"
+
+
+def detail(line: LineNow, confirm: int, zone: ZoneInfo) -> str:
+    """The sentence under the headline: since when, and what it means."""
+    now = line.at
+    since = f"since {recent(line.since, now, zone)} ({duration(now - line.since)})" if line.since is not None else ""
+    outage = line.outage
+    if line.state is LineState.DOWN and outage is not None:
+        return f"Down {since}. The fault is in {cause_text(outage.cause)}."
+    if line.state is LineState.FAILING:
+        n = line.failing or 1
+        return (
+            f"The last {n} round{'s' if n != 1 else ''} failed; netwatch declares an outage after {confirm} failed "
+            "rounds in a row (the outage then starts at the first of them)."
+        )
+    if line.state is LineState.DEGRADED:
+        worst = min(line.open_incidents, key=lambda i: i.start)
+        kind = "slow speed tests" if worst.kind is Kind.SLOW else "loss or latency above the thresholds"
+        return f"Up, with {kind} {since}, in {cause_text(worst.cause)}."
+    if line.state is LineState.UP:
+        return f"Up {since}." if since else "Up."
+    if line.state is LineState.NOT_RUNNING and line.last_round is not None:
+        seen = recent(line.last_round.at, now, zone)
+        return (
+            f"netwatch last saw the line at {seen} ({duration(now - line.last_round.at)} ago): nothing is known about "
+            "it since then, and that time is never counted as up or down. Start netwatch again (sudo systemctl start "
+            "netwatch)."
+        )
+    return "netwatch has not recorded a round yet: start it (sudo systemctl start netwatch, or ./bootstrap run)."
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What one probed layer did in a round: ``label`` ("Your router"), ``answered`` of ``probed`` targets, the
+    best round-trip time (ms) and the addresses."""
+
+    role: Role
+    label: str
+    answered: int
+    probed: int
+    rtt_ms: float | None
+    addresses: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.answered > 0 if self.role in (Role.ANCHOR, Role.DNS) else self.answered == self.probed
+
+
+LAYER_LABELS = {
+    Role.GATEWAY: "Your router",
+    Role.ISP: "ISP's first router",
+    Role.ANCHOR: "Internet",
+    Role.DNS: "Name lookups (DNS)",
+}
+
+
+def layers(rnd: Round | None) -> tuple[Layer, ...]:
+    """The layers probed in ``rnd``, from the premises outwards; none without a round."""
+    if rnd is None:
+        return ()
+    found = []
+    for role, label in LAYER_LABELS.items():
+        samples = rnd.by_role(role)
+        if samples:
+            rtts = [s.rtt_ms for s in samples if s.rtt_ms is not None]
+            found.append(
+                Layer(
+                    role,
+                    label,
+                    len(rtts),
+                    len(samples),
+                    min(rtts) if rtts else None,
+                    tuple(dict.fromkeys(s.target.address for s in samples)),
+                )
+            )
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class SoFar:
+    """An open incident's toll up to now: its seconds, those in business hours, and what they cost (None when no
+    hourly cost is configured)."""
+
+    seconds: float
+    business_seconds: float
+    cost: float | None
+
+
+def so_far(incident: Incident, now: float, business: BusinessHours, hourly: float) -> SoFar:
+    """The toll of ``incident`` from its start to ``now`` (``hourly``: [cost] hourly, 0 = not configured)."""
+    end = max(incident.start, now if incident.end is None else incident.end)
+    inside = business.seconds_ts(incident.start, end) if end > incident.start else 0.0
+    cost = cents(inside / 3600.0 * hourly) if hourly > 0 else None
+    return SoFar(end - incident.start, inside, cost)
+
+
+def deadline_text(found: Deadline, now: float) -> str:
+    """ "Ofcom automatic compensation starts if it is not repaired by Wed 6 Mar 2024 23:59", or, once that has
+    passed, "Ofcom automatic compensation is due for every day from Thu 7 Mar 2024 it is not repaired"."""
+    if now < found.at:
+        return f"{found.rule} starts if it is not repaired by {weekday_date(found.last_day)} 23:59"
+    first = weekday_date(found.last_day + timedelta(days=1))
+    return f"{found.rule} is due for every day from {first} it is not repaired"
+
+
+def isp_facts(
+    line: LineNow, last_outage: Incident | None, tickets: Sequence[Ticket], interval: float, zone: ZoneInfo
+) -> list[str]:
+    """What to read out to the provider, in the first person: when the line went down, where the fault is, what
+    the router, the ISP's first router and the internet did, the fault reference when one was recorded.
+    ``last_outage`` is the outage to describe when none is open (the most recent one); [] when there is none."""
+    now = line.at
+    outage = line.outage or last_outage
+    if outage is None:
+        return []
+    start = recent(outage.start, now, zone)
+    if outage.end is None:
+        facts = [f"My line has been down since {start} ({duration(now - outage.start)})."]
+    else:
+        end = recent(outage.end, now, zone)
+        facts = [f"My line was down from {start} to {end} ({duration(outage.end - outage.start)})."]
+    facts.append(CAUSES[outage.cause].tell if outage.end is None else CAUSES[outage.cause].told)
+    if outage.end is None and line.last_round is not None:
+        for layer in layers(line.last_round):
+            addresses = ", ".join(layer.addresses)
+            if layer.role is Role.ANCHOR:
+                facts.append(f"{layer.answered} of {layer.probed} public test addresses answer ({addresses}).")
+            elif layer.role is Role.GATEWAY:
+                facts.append(f"My router ({addresses}) {'answers' if layer.ok else 'does not answer'}.")
+            elif layer.role is Role.ISP:
+                facts.append(f"Your first router ({addresses}) {'answers' if layer.ok else 'does not answer'}.")
+    elif outage.detail:
+        facts.append(f"Measured: {outage.detail}.")
+    facts.append(f"I measure the line every {interval:g} s with netwatch, which keeps sealed evidence of every outage.")
+    reported = [t for t in tickets if t.reported <= now and (t.fixed is None or t.fixed >= outage.start)]
+    if reported:
+        refs = ", ".join(f"{t.ref} (reported {recent(t.reported, now, zone)})" for t in reported)
+        facts.append(f"Fault reference: {refs}.")
+    return facts
+
+
+def status_json(
+    line: LineNow,
+    *,
+    business: BusinessHours,
+    hourly: float,
+    currency: str,
+    tickets: Sequence[tuple[Ticket, Sequence[Deadline]]],
+    seal: tuple[int, str] | None,
+) -> dict[str, Any]:
+    """``/api/status``: the state now, for Home Assistant, homepage widgets and scripts (README "Web dashboard")."""
+    now = line.at
+    rnd = line.last_round
+    return {
+        "state": line.state.value,
+        "up": None
+        if line.state in (LineState.NOT_RUNNING, LineState.NO_DATA)
+        else line.state in (LineState.UP, LineState.DEGRADED),
+        "running": line.running,
+        "since": None if line.since is None else iso_utc(line.since),
+        "since_seconds": None if line.since is None else round(now - line.since, 3),
+        "cause": line.outage.cause.value if line.outage is not None else None,
+        "cause_text": cause_text(line.outage.cause) if line.outage is not None else None,
+        "headline": HEADLINES[line.state],
+        "last_round": None
+        if rnd is None
+        else {
+            "at": iso_utc(rnd.at),
+            "age_seconds": round(now - rnd.at, 3),
+            "layers": {
+                layer.role.value: {"answered": layer.answered, "probed": layer.probed, "rtt_ms": layer.rtt_ms}
+                for layer in layers(rnd)
+            },
+        },
+        "open_incidents": [
+            {
+                "kind": i.kind.value,
+                "cause": i.cause.value,
+                "start": iso_utc(i.start),
+                "duration_seconds": round(toll.seconds, 3),
+                "business_seconds": round(toll.business_seconds, 3),
+                "cost": toll.cost,
+            }
+            for i in line.open_incidents
+            for toll in (so_far(i, now, business, hourly),)
+        ],
+        "currency": currency,
+        "open_tickets": [
+            {
+                "ref": t.ref,
+                "reported": iso_utc(t.reported),
+                "deadlines": [
+                    {"rule": d.rule, "what": d.what, "from": iso_utc(d.at), "last_day": d.last_day.isoformat()}
+                    for d in found
+                ],
+            }
+            for t, found in tickets
+        ],
+        "seal": None if seal is None else {"seal": seal[0], "sha256": seal[1]},
+        "generated_at": iso_utc(now),
+    }

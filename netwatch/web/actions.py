@@ -1,0 +1,114 @@
+"""What the dashboard records: a fault ticket opened, closed or given a missed appointment, and a speed test run.
+
+Owns the handlers of the Act page's forms: each passes ``auth.allowed`` first (signed in, the session's CSRF token,
+same origin), reads its fields (``netwatch.web.forms``), calls the same operation as `netwatch ticket …` or
+`netwatch speedtest` (``netwatch.app.tickets``, ``netwatch.web.speedjob``) in a worker thread, and answers with the
+Act page: after a write a redirect to it (so that a reload sends nothing twice) with what was recorded; after bad
+input the page again with the message beside its form, the values kept, status 400 and nothing written. Must not
+check a value's meaning itself: the application refuses before it writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from anyio import to_thread
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from netwatch.app import tickets
+from netwatch.core.model import Ticket
+from netwatch.core.text import local
+from netwatch.errors import InputError, StoreError
+from netwatch.web import forms
+from netwatch.web.auth import allowed
+from netwatch.web.dashboard import dashboard
+from netwatch.web.pages import DONE, act_page
+
+
+async def _record(
+    request: Request, name: str, fields: Callable[[FormData], dict[str, str]], work: Callable[..., str]
+) -> Response:
+    """Gate, read, record in a worker thread; the Act page with the outcome."""
+    form = await request.form()
+    refused = allowed(request, form)
+    if refused is not None:
+        return refused
+    values = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf"}
+    try:
+        read = fields(form)
+        done = await to_thread.run_sync(lambda: work(**read))
+    except InputError as err:
+        problem, code = forms.reworded(err), 400
+    except StoreError as err:
+        problem, code = f"Not recorded: {err}", 503
+    else:
+        request.session[DONE] = done
+        return RedirectResponse(f"/act#{name}", status_code=303)
+    return await to_thread.run_sync(lambda: act_page(request, errors={name: problem}, values=values, status_code=code))
+
+
+async def open_ticket(request: Request) -> Response:
+    board = dashboard(request)
+    zone = board.cfg.business_hours.timezone
+
+    def fields(form: FormData) -> dict[str, str]:
+        channel = forms.text(form, "channel", "How")
+        if channel and channel not in tickets.CHANNELS:
+            raise InputError(f"How: {channel!r} is not one of {', '.join(tickets.CHANNELS)}")
+        return {
+            "ref": forms.text(form, "ref", "Reference"),
+            "reported": forms.when(form, "reported", "Reported at"),
+            "channel": channel,
+            "note": forms.text(form, "note", "Note"),
+        }
+
+    def work(ref: str, reported: str, channel: str, note: str) -> str:
+        made: Ticket = tickets.open_ticket(board.cfg, ref, reported, channel or None, note, board.clock())
+        return f"Ticket {made.ref} opened: reported {local(made.reported, zone)}."
+
+    return await _record(request, "open", fields, work)
+
+
+async def close_ticket(request: Request) -> Response:
+    board = dashboard(request)
+    zone = board.cfg.business_hours.timezone
+
+    def fields(form: FormData) -> dict[str, str]:
+        return {"ref": forms.text(form, "ref", "Reference"), "fixed": forms.when(form, "fixed", "Repaired at")}
+
+    def work(ref: str, fixed: str) -> str:
+        done = tickets.close_ticket(board.cfg, ref, fixed, board.clock())
+        return f"Ticket {done.ref} closed: repaired {local(done.fixed or done.reported, zone)}."
+
+    return await _record(request, "close", fields, work)
+
+
+async def missed(request: Request) -> Response:
+    board = dashboard(request)
+    zone = board.cfg.business_hours.timezone
+
+    def fields(form: FormData) -> dict[str, str]:
+        return {"ref": forms.text(form, "ref", "Reference"), "when": forms.when(form, "at", "Appointment at")}
+
+    def work(ref: str, when: str) -> str:
+        found = tickets.missed_appointment(board.cfg, ref, when, board.clock())
+        at = local(found.at, zone)
+        if found.already:
+            return f"Ticket {found.ticket.ref}: the appointment of {at} was recorded already."
+        return f"Ticket {found.ticket.ref}: missed appointment {at} recorded."
+
+    return await _record(request, "missed", fields, work)
+
+
+async def speedtest(request: Request) -> Response:
+    """Start the dashboard's speed test; a page's script asks for JSON, a plain form gets the Act page."""
+    form = await request.form()
+    refused = allowed(request, form)
+    if refused is not None:
+        return refused
+    started = dashboard(request).speed.start()
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"started": started}, status_code=202 if started else 409)
+    return RedirectResponse("/act#speed", status_code=303)

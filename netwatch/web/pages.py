@@ -1,0 +1,313 @@
+"""The dashboard's pages: Now, a day, the outages of a month, one incident, a month's figures, and Act.
+
+Owns what each page asks the application for (the same operations as the command line: ``app.now``,
+``app.status``, ``app.reports.build``, ``app.incidents``, ``app.tickets``) and the context its template gets,
+including the report's own context where a page includes the report's parts (summary cards, the day-by-day
+timeline, the charts, the claims). Reading a page's address (a day, a month, a cause) is here too: a bad one is a
+page that says what to write instead. Handlers are plain functions: Starlette runs them in its (small) thread
+pool, where the store's blocking reads belong. Must not record anything (``actions`` does).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from netwatch.app import incidents, now, reports, status, tickets
+from netwatch.core.model import Cause, Kind, LineState
+from netwatch.errors import NetwatchError, ReportError
+from netwatch.report import now as words
+from netwatch.report.render import html_context
+from netwatch.web.dashboard import Dashboard, dashboard
+from netwatch.web.layout import page
+
+_MONTH = re.compile(r"\d{4}-\d{2}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+RECENT = 5
+
+
+class BadAddress(NetwatchError):
+    """A page's address names no day, month or incident: the page says what to write."""
+
+
+def message(request: Request, title: str, text: str, status_code: int) -> HTMLResponse:
+    return page(request, "message.html.j2", {"title": title, "message": text}, status_code=status_code)
+
+
+# --- Now -------------------------------------------------------------------------------------------------------
+
+
+def now_context(board: Dashboard) -> dict[str, Any]:
+    """Everything the Now page shows, at the dashboard's "now" (also what its live updates render)."""
+    cfg = board.cfg
+    at = board.clock()
+    line = now.line_now(cfg, at)
+    snapshot = status.snapshot(cfg, at, RECENT) if cfg.store.path.exists() else None
+    open_tickets = snapshot.open_tickets if snapshot is not None else ()
+    recent = snapshot.recent_incidents if snapshot is not None else ()
+    last_outage = next((i for i in recent if i.kind is Kind.OUTAGE and i.end is not None), None)
+    zone = cfg.business_hours.timezone
+    tolls = [(i, words.so_far(i, at, cfg.business_hours, cfg.cost.hourly)) for i in line.open_incidents]
+    return {
+        "line": line,
+        "state": line.state.value.replace(" ", "-"),
+        "detail": words.detail(line, cfg.detect.confirm, zone),
+        "layers": words.layers(line.last_round),
+        "tolls": tolls if line.running else [],
+        "currency": cfg.cost.currency,
+        "hourly": cfg.cost.hourly,
+        "tickets": [(t, [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)]) for t in open_tickets],
+        "facts": words.isp_facts(line, last_outage, open_tickets, cfg.probe.interval, zone)
+        if line.state is LineState.DOWN
+        else [],
+        "recent": recent,
+        "now": at,
+        "interval": cfg.probe.interval,
+    }
+
+
+def title_of(context: dict[str, Any]) -> str:
+    """The browser tab's title: the state first, so that a glance at the tab tells it."""
+    line = context["line"]
+    return f"{words.NAMES[line.state]} · netwatch"
+
+
+def now_page(request: Request) -> Response:
+    context = now_context(dashboard(request))
+    return page(request, "now.html.j2", {**context, "title": title_of(context), "page": "now"})
+
+
+# --- a day, a month ------------------------------------------------------------------------------------------
+
+
+def parse_day(text: str) -> date:
+    if not _DAY.fullmatch(text):
+        raise BadAddress(f'"{text}" is not a day: write it as YYYY-MM-DD, e.g. /day/2026-03-24')
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadAddress(f'"{text}" is not a day of the calendar: write it as YYYY-MM-DD') from None
+
+
+def parse_month(text: str | None, today: date) -> date:
+    """The first day of the month ``text`` ("2026-03") names; this month without one."""
+    if not text:
+        return today.replace(day=1)
+    if not _MONTH.fullmatch(text):
+        raise BadAddress(f'"{text}" is not a month: write it as YYYY-MM, e.g. ?month=2026-03')
+    year, month = int(text[:4]), int(text[5:])
+    if not 1 <= month <= 12 or year < 1970:
+        raise BadAddress(f'"{text}" is not a month of the calendar: write it as YYYY-MM')
+    return date(year, month, 1)
+
+
+def today(board: Dashboard) -> date:
+    return datetime.fromtimestamp(board.clock(), board.cfg.business_hours.timezone).date()
+
+
+@dataclass(frozen=True)
+class Month:
+    first: date
+    last: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.first:%B %Y}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.first:%Y-%m}"
+
+    @property
+    def previous(self) -> str:
+        return f"{self.first - timedelta(days=1):%Y-%m}"
+
+    @property
+    def next(self) -> str:
+        return f"{self.last + timedelta(days=1):%Y-%m}"
+
+    @property
+    def previous_label(self) -> str:
+        return f"{self.first - timedelta(days=1):%b %Y}"
+
+    @property
+    def next_label(self) -> str:
+        return f"{self.last + timedelta(days=1):%b %Y}"
+
+
+def month_of(first: date) -> Month:
+    return Month(first, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
+
+
+def report_context(board: Dashboard, since: date, until: date) -> dict[str, Any]:
+    """The report of the local days [since, until] (clipped to now) and the report's template context."""
+    cfg = board.cfg
+    at = board.clock()
+    built = reports.build(cfg, since=since.isoformat(), until=until.isoformat(), now=at, witness=False)
+    context = html_context(
+        built.report,
+        business=cfg.business_hours,
+        owner=cfg.owner,
+        plan=cfg.plan,
+        title=cfg.report.title,
+        generated_at=at,
+    )
+    return {**context, "warnings": built.warnings}
+
+
+def day_page(request: Request) -> Response:
+    board = dashboard(request)
+    current = today(board)
+    text = request.path_params.get("day") or request.query_params.get("date")
+    day = parse_day(text) if text else current
+    if day > current:
+        return message(request, "Not yet", f"{day:%A %-d %B %Y} has not begun yet: nothing is recorded.", 404)
+    context = report_context(board, day, day)
+    extra = {
+        "title": f"{day:%a %-d %b %Y} · netwatch",
+        "page": "day",
+        "day": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1) if day < current else None,
+        "is_today": day == current,
+    }
+    return page(request, "day.html.j2", {**context, **extra})
+
+
+CAUSE_FILTERS = tuple((c.value, c) for c in (Cause.ISP, Cause.UPSTREAM, Cause.DNS, Cause.LOCAL, Cause.UNKNOWN))
+
+
+def history_page(request: Request) -> Response:
+    board = dashboard(request)
+    current = today(board)
+    month = month_of(parse_month(request.query_params.get("month"), current))
+    if month.first > current:
+        return message(request, "Not yet", f"{month.label} has not begun yet: nothing is recorded.", 404)
+    chosen = request.query_params.get("cause") or ""
+    if chosen and chosen not in dict(CAUSE_FILTERS):
+        raise BadAddress(f'"{chosen}" is not a cause: use one of {", ".join(dict(CAUSE_FILTERS))}, or none for all')
+    context = report_context(board, month.first, month.last)
+    report = context["report"]
+    outages = [f for f in report.outages if not chosen or f.incident.cause.value == chosen]
+    extra = {
+        "title": f"Outages {month.label} · netwatch",
+        "page": "history",
+        "month": month,
+        "is_current": month.first == current.replace(day=1),
+        "cause": chosen,
+        "cause_filters": CAUSE_FILTERS,
+        "listed": outages,
+        "listed_seconds": sum(f.seconds for f in outages),
+        "listed_business": sum(f.business_seconds for f in outages),
+    }
+    return page(request, "history.html.j2", {**context, **extra})
+
+
+def month_page(request: Request) -> Response:
+    board = dashboard(request)
+    current = today(board)
+    month = month_of(parse_month(request.query_params.get("month"), current))
+    if month.first > current:
+        return message(request, "Not yet", f"{month.label} has not begun yet: nothing is recorded.", 404)
+    context = report_context(board, month.first, month.last)
+    extra = {
+        "title": f"{month.label} · netwatch",
+        "page": "month",
+        "month": month,
+        "is_current": month.first == current.replace(day=1),
+    }
+    return page(request, "month.html.j2", {**context, **extra}, forms=True)
+
+
+def incident_page(request: Request) -> Response:
+    board = dashboard(request)
+    try:
+        kind = Kind(request.path_params["kind"])
+    except ValueError:
+        raise BadAddress(
+            f'"{request.path_params["kind"]}" is not a kind of incident: outage, degraded or slow'
+        ) from None
+    start = int(request.path_params["start"]) / 1000.0
+    at = board.clock()
+    try:
+        found = incidents.find(board.cfg, kind, start, at)
+    except ReportError as err:
+        return message(request, "No such incident", str(err), 404)
+    cfg = board.cfg
+    context = html_context(
+        found.report,
+        business=cfg.business_hours,
+        owner=cfg.owner,
+        plan=cfg.plan,
+        title=cfg.report.title,
+        generated_at=at,
+    )
+    inc = found.figures.incident
+    zone = cfg.business_hours.timezone
+    toll = words.so_far(inc, found.figures.end, cfg.business_hours, cfg.cost.hourly)
+    extra = {
+        "title": f"{kind.value.capitalize()} of {datetime.fromtimestamp(inc.start, zone):%a %-d %b %H:%M} · netwatch",
+        "day_key": datetime.fromtimestamp(inc.start, zone).date().isoformat(),
+        "page": "history",
+        "f": found.figures,
+        "inc": inc,
+        "toll": toll,
+        "traces": found.report.evidence.traces_of(inc),
+        "currency": cfg.cost.currency,
+        "covering": [t for t in found.report.claims.tickets if any(o.start == inc.start for o in t.outages)],
+    }
+    return page(request, "incident.html.j2", {**context, **extra})
+
+
+# --- Act -------------------------------------------------------------------------------------------------------
+
+
+def act_context(board: Dashboard) -> dict[str, Any]:
+    cfg = board.cfg
+    at = board.clock()
+    listed = tickets.list_tickets(cfg, at)
+    line = now.line_now(cfg, at)
+    snapshot = status.snapshot(cfg, at, RECENT) if cfg.store.path.exists() else None
+    recent = snapshot.recent_incidents if snapshot is not None else ()
+    last_outage = next((i for i in recent if i.kind is Kind.OUTAGE and i.end is not None), None)
+    open_tickets = [f.ticket for f in listed if f.ticket.is_open]
+    zone = cfg.business_hours.timezone
+    current = today(board).replace(day=1)
+    return {
+        "line": line,
+        "listed": listed,
+        "deadlines": {t.ref: [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)] for t in open_tickets},
+        "facts": words.isp_facts(line, last_outage, open_tickets, cfg.probe.interval, zone),
+        "speed": board.speed.progress,
+        "channels": tickets.CHANNELS,
+        "months": [month_of(current), month_of((current - timedelta(days=1)).replace(day=1))],
+        "max_ref": tickets.MAX_REF,
+    }
+
+
+def act_page(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    done: str = "",
+    status_code: int = 200,
+) -> Response:
+    """The Act page; after a write, with what was ``done``, or a form's error and the values sent back."""
+    context = act_context(dashboard(request))
+    extra = {"title": "Act · netwatch", "page": "act", "errors": errors or {}, "values": values or {}, "done": done}
+    return page(request, "act.html.j2", {**context, **extra}, status_code=status_code, forms=True)
+
+
+DONE = "done"  # the session key of what the last write recorded, shown once on the Act page after its redirect
+
+
+def act(request: Request) -> Response:
+    done = request.session.pop(DONE, "") if DONE in request.session else ""
+    return act_page(request, done=done if isinstance(done, str) else "")
