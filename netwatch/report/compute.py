@@ -53,7 +53,7 @@ CLOCK = (
     "system wall clock (UTC) for timestamps, rounds paced by the monotonic clock. Before the clock is synchronised"
     " (a Raspberry Pi boots with a stale time) rounds are timed provisionally from the monotonic clock and corrected"
     " once it is; a step of a synchronised clock of more than 1 s between rounds closes open incidents and starts a"
-    " new session, so it never becomes a fake outage or a negative duration. Every clock event is listed below"
+    " new session, so it never becomes a fake outage or a negative duration"
 )
 SERIES_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 7 * 86400)  # seconds
 
