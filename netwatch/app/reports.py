@@ -114,7 +114,8 @@ def period_tickets(store: Store, chosen: Period) -> list[Ticket]:
 
 def from_store(store: Store, cfg: Config, chosen: Period) -> Report:
     """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule."""
-    bucket = series_bucket_seconds(chosen)
+    sessions = store.sessions(chosen.since, chosen.until)
+    bucket = series_bucket_seconds(chosen, sessions=sessions)
     series = series_points(store.anchor_series(chosen.since, chosen.until, bucket), bucket)
     last = store.last_round()
     targets = [s.target for s in last.samples] if last else [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
@@ -131,7 +132,7 @@ def from_store(store: Store, cfg: Config, chosen: Period) -> Report:
     report = compute(
         chosen,
         incidents,
-        store.sessions(chosen.since, chosen.until),
+        sessions,
         cfg.business_hours,
         method=method_from_config(cfg.probe, cfg.detect, targets),
         cost=cfg.cost,
