@@ -190,8 +190,8 @@ def from_influx(
             tz = cfg.business_hours.timezone
             start = None if since else source.first_seen()
             chosen = periods.resolve(since, until, tz, now=now, history_start=start)
-        bucket = series_bucket_seconds(chosen)
-        history = source.read(chosen, bucket)
+        period = chosen
+        history = source.read(period, lambda sessions: series_bucket_seconds(period, sessions=sessions))
     targets = history.targets or tuple(Target(Role.ANCHOR, a) for a in cfg.targets.anchors)
     clock = (
         f"{CLOCK}. Read from InfluxDB at {describe(cfg.influxdb)}, probe {probe}: incidents as exported, coverage"
