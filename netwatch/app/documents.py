@@ -2,13 +2,15 @@
 
 Owns the formats a report is made in (HTML, PDF, the Markdown complaint letter, CSV, JSON), telling the format
 from a file name, naming a report file after its period in an ``--output-dir``, rendering (``render``: the text or
-bytes and the warnings a face shows), and writing it through the one atomic writer. Must not compute figures
-(``netwatch.app.reports`` assembles them) or print: faces decide how to show what comes back.
+bytes and the warnings a face shows), what a face says beside a document for the provider (``beside``), and writing
+it through the one atomic writer. Must not compute figures (``netwatch.app.reports`` assembles them) or print:
+faces decide how to show what comes back.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,10 +19,13 @@ from netwatch.app.files import write_atomically
 from netwatch.config import Config
 from netwatch.core.model import Period
 from netwatch.errors import ReportError
+from netwatch.report.advice import advice
 from netwatch.report.compute import Report
 from netwatch.report.period import file_stem
+from netwatch.report.unmonitored import not_running
 
 FORMATS = ("html", "pdf", "md", "csv", "json")
+READ = ("html", "pdf", "md")  # the documents people read (the provider too); csv and json are for machines
 EXTENSIONS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".csv": "csv", ".json": "json"}
 
 
@@ -93,12 +98,23 @@ def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
         title=cfg.report.title,
         templates=cfg.report.templates,
         generated_at=now,
+        claims=cfg.claims,
     )
     if kind == "pdf":
         from netwatch.report.pdf import to_pdf
 
         return Rendered(to_pdf(rendered.text), tuple(rendered.warnings))
     return Rendered(rendered.text, tuple(rendered.warnings))
+
+
+def beside(kind: str, report: Report, problems: Sequence[str | None] = ()) -> tuple[str, ...]:
+    """What a face says beside ``report`` in ``kind``, one line each: for a document people read, first that
+    netwatch was not running for part of the period, then ``problems`` (what could not go into it), then what the
+    owner could configure for a fuller report (which a document for the provider never says); for csv and json,
+    ``problems`` only."""
+    if kind not in READ:
+        return tuple(p for p in problems if p)
+    return tuple(line for line in (not_running(report), *problems, *advice(report)) if line)
 
 
 def placeholders_note(warnings: tuple[str, ...]) -> str | None:

@@ -4,8 +4,10 @@ Owns verifying the configured store (``verify``) and writing one zip for a perio
 the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter), the raw rounds as CSV, the
 incidents (with their traceroutes) and the fault tickets as JSON, the configuration with its secrets redacted, the
 verification of the evidence chain, and a manifest with every file's SHA-256 (also as ``SHA256SUMS`` for ``sha256sum
--c``). The zip is written next to its destination and renamed into place, so a reader never sees half of it. Reads
-the store and renders through the report modules; computes no figure itself.
+-c``) and the coverage of the period (first: how much of it netwatch was not running). A document that cannot be
+made here (a PDF without WeasyPrint, a letter for a period netwatch never ran in) is left out, and the manifest and
+a warning say why. The zip is written next to its destination and renamed into place, so a reader never sees half
+of it. Reads the store and renders through the report modules; computes no figure itself.
 """
 
 from __future__ import annotations
@@ -31,14 +33,25 @@ from netwatch.app.files import replacing
 from netwatch.app.reports import claims_from_store, unsynced
 from netwatch.core.model import Period, Target, Verification
 from netwatch.core.text import iso_utc
-from netwatch.errors import ReportError
+from netwatch.errors import InputError, ReportError
+from netwatch.report.compute import Report
 from netwatch.report.csvout import safe_cell
 from netwatch.report.evidence import EvidenceFigures
 from netwatch.report.jsonout import ticket_json, trace_json
 from netwatch.report.pdf import MISSING
+from netwatch.report.unmonitored import not_running
 from netwatch.report.verification import verification_json, verification_lines
 
 Progress = Callable[[int], None]
+NO_PDF = "install netwatch[pdf] (WeasyPrint) to include it"
+NO_LETTER = "netwatch measured nothing in the period, so there is no letter to write"
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """A document left out of the bundle, and why (said in the manifest and as a warning)."""
+
+    reason: str
 
 
 # --- the bundle ----------------------------------------------------------------------------------------------
@@ -154,12 +167,13 @@ def write_bundle(
     *,
     verification: Verification,
     generated_at: float,
-    render: Callable[[str], str | bytes | None],
+    render: Callable[[str], str | bytes | Omitted],
+    figures: Report,
     rounds_progress: Progress | None = None,
 ) -> Bundle:
     """Write the evidence zip of ``period`` to ``output``, with ``verification`` (of ``store``, just made) in it.
-    ``render(fmt)`` gives the report as "html", "pdf", "md" or "json" (None when that format cannot be made here,
-    e.g. PDF without WeasyPrint). Raises ReportError when the file cannot be written."""
+    ``render(fmt)`` gives the report (``figures``) as "html", "pdf", "md" or "json", or why that format cannot be
+    made here (``Omitted``). Raises ReportError when the file cannot be written."""
     provisional = [(u.start, u.end) for u in unsynced(store, period.since, period.until) if not u.retimed]
     warnings: list[str] = []
     rounds = 0
@@ -172,8 +186,8 @@ def write_bundle(
             ("letter.md", "md"),
         ):
             data = render(fmt)
-            if data is None:
-                warnings.append(f"{name} is not in the bundle: install netwatch[pdf] (WeasyPrint) to include it")
+            if isinstance(data, Omitted):
+                warnings.append(f"{name} is not in the bundle: {data.reason}")
                 continue
             bundle.add(name, data.encode() if isinstance(data, str) else data)
 
@@ -198,6 +212,11 @@ def write_bundle(
             "generated_at": iso_utc(generated_at),
             "period": {"since": iso_utc(period.since), "until": iso_utc(period.until)},
             "timezone": str(cfg.business_hours.timezone),
+            "coverage": {
+                "not_running": not_running(figures) or None,
+                "monitored_seconds": round(figures.monitored_seconds, 3),
+                "unmonitored_seconds": round(figures.unmonitored_seconds, 3),
+            },
             "store": str(cfg.store.path),
             "seal": {"seal": verification.head_seal, "sha256": verification.head_digest},
             "verified": verification.ok,
@@ -257,14 +276,18 @@ def evidence(
     with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
         chosen = chosen or reports.period_in(store, since, until, cfg, now)
         figures, warning = reports.witnessed(reports.from_store(store, cfg, chosen), cfg)
-        notes += [f"warning: {warning}"] if warning else []
+        notes += [f"warning: {w}" for w in documents.beside("html", figures, [warning])]
 
-        def render(fmt: str) -> str | bytes | None:
+        def render(fmt: str) -> str | bytes | Omitted:
             try:
                 done = documents.render(fmt, figures, cfg, now)
+            except InputError:  # a letter refused: nothing was measured in the period
+                if fmt == "md":
+                    return Omitted(NO_LETTER)
+                raise
             except ReportError as err:
                 if fmt == "pdf" and str(err) == MISSING:
-                    return None
+                    return Omitted(NO_PDF)
                 raise
             if fmt == "md":
                 note = documents.placeholders_note(done.warnings)
@@ -277,7 +300,7 @@ def evidence(
         if bar is None:
             verification = store.verify()
             return write_bundle(
-                store, cfg, chosen, output, verification=verification, generated_at=now, render=render
+                store, cfg, chosen, output, verification=verification, generated_at=now, render=render, figures=figures
             ), tuple(notes)
         with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
             verification = store.verify(progress=advance)
@@ -290,6 +313,7 @@ def evidence(
                 verification=verification,
                 generated_at=now,
                 render=render,
+                figures=figures,
                 rounds_progress=advance,
             )
         return bundle, tuple(notes)

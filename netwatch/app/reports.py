@@ -131,7 +131,8 @@ def with_live(sessions: Sequence[Coverage], current: Live | None) -> list[Covera
 def from_store(store: Store, cfg: Config, chosen: Period, current: Live | None = None) -> Report:
     """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule;
     ``current`` is the running daemon's live file (its last seconds are monitored, see ``with_live``)."""
-    bucket = series_bucket_seconds(chosen)
+    sessions = with_live(store.sessions(chosen.since, chosen.until), current)
+    bucket = series_bucket_seconds(chosen, sessions=sessions)
     series = series_points(store.anchor_series(chosen.since, chosen.until, bucket), bucket)
     last = store.last_round()
     targets = [s.target for s in last.samples] if last else [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
@@ -148,7 +149,7 @@ def from_store(store: Store, cfg: Config, chosen: Period, current: Live | None =
     report = compute(
         chosen,
         incidents,
-        with_live(store.sessions(chosen.since, chosen.until), current),
+        sessions,
         cfg.business_hours,
         method=method_from_config(cfg.probe, cfg.detect, targets),
         cost=cfg.cost,
@@ -206,8 +207,8 @@ def from_influx(
             tz = cfg.business_hours.timezone
             start = None if since else source.first_seen()
             chosen = periods.resolve(since, until, tz, now=now, history_start=start)
-        bucket = series_bucket_seconds(chosen)
-        history = source.read(chosen, bucket)
+        period = chosen
+        history = source.read(period, lambda sessions: series_bucket_seconds(period, sessions=sessions))
     targets = history.targets or tuple(Target(Role.ANCHOR, a) for a in cfg.targets.anchors)
     clock = (
         f"{CLOCK}. Read from InfluxDB at {describe(cfg.influxdb)}, probe {probe}: incidents as exported, coverage"

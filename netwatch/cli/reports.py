@@ -88,8 +88,8 @@ def report(
     if source == "influxdb" or cfg.report.witness:
         settings.log_to_stderr("warning")  # a secret file others can read is reported while it is read
     built = reports.build(cfg, named=named_period, since=since, until=until, source=source, probe=probe_tag, now=now)
-    warn(built.warnings)
-    rendered = documents.render(kind, built.report, cfg, now)
+    rendered = documents.render(kind, built.report, cfg, now)  # before any warning: a refused letter is one line
+    warn(documents.beside(kind, built.report, built.warnings))
     warn(rendered.warnings)
     written = documents.write(kind, rendered, destination, built.report.period)
     if written is None:

@@ -375,6 +375,12 @@ class ClaimsConfig:
         "a nation in quotes",
         one_of("", *UK_NATIONS),
     )
+    minimum_request: float = key(
+        1.0,
+        "smallest credit or compensation the letter asks for, in its currency; below it, it asks for none and says why",
+        "an amount",
+        bounds(0),
+    )
     options: Mapping[str, Mapping[str, Any]] = subtables("amounts")
 
     @property

@@ -115,7 +115,7 @@ def _direction_lines(d: Direction) -> list[str]:
             f"{count(f.below_minimum):>10} {count(f.reaching_normal):>10}"
         )
     for number, c in enumerate(d.criteria, 1):
-        lines.append(f"  ({number}) {_verdict(c)}: {c.explanation}")
+        lines.append(f"  ({number}) {_verdict(c)}: {c.explanation}" + (f"; {c.advice}" if c.advice else ""))
     return lines
 
 

@@ -53,7 +53,7 @@ CLOCK = (
     "system wall clock (UTC) for timestamps, rounds paced by the monotonic clock. Before the clock is synchronised"
     " (a Raspberry Pi boots with a stale time) rounds are timed provisionally from the monotonic clock and corrected"
     " once it is; a step of a synchronised clock of more than 1 s between rounds closes open incidents and starts a"
-    " new session, so it never becomes a fake outage or a negative duration. Every clock event is listed below"
+    " new session, so it never becomes a fake outage or a negative duration"
 )
 SERIES_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 7 * 86400)  # seconds
 
@@ -315,10 +315,16 @@ def method_from_config(
     )
 
 
-def series_bucket_seconds(period: Period, max_points: int = 500) -> int:
+def series_bucket_seconds(period: Period, max_points: int = 500, sessions: Sequence[Coverage] = ()) -> int:
     """The smallest bucket of SERIES_STEPS giving at most ``max_points`` points over the period: 5 min for a
-    day, 30 min for a week, 2 h for a month, 1 day for a year."""
-    return next((step for step in SERIES_STEPS if period.seconds / step <= max_points), SERIES_STEPS[-1])
+    day, 30 min for a week, 2 h for a month, 1 day for a year. With ``sessions``, over the part of the period
+    from the first to the last of them only (a short history gets points a minute apart, not a few dots)."""
+    seconds = period.seconds
+    if sessions:
+        first = max(period.since, min(s.start for s in sessions))
+        last = min(period.until, max(s.end for s in sessions))
+        seconds = min(seconds, max(0.0, last - first))
+    return next((step for step in SERIES_STEPS if seconds / step <= max_points), SERIES_STEPS[-1])
 
 
 def series_points(

@@ -44,7 +44,7 @@ class Money:
     breached: bool | None = None
 
 
-NO_MONEY = Money("", None, None, None, None, None, "No credit computed: no [plan] was given.")
+NO_MONEY = Money("", None, None, None, None, None, "No credit computed: the terms of the contract were not given.")
 
 
 def money(
@@ -74,7 +74,7 @@ def money(
     breached = None if availability is None or contracted is None else availability < contracted
     fee = plan.monthly_fee if plan.monthly_fee > 0 else None
     if fee is None:
-        basis = "No credit computed: the monthly fee is not configured ([plan] monthly_fee)."
+        basis = "No credit computed: the monthly fee was not given."
         return Money(currency, hourly, cost_value, None, contracted, None, basis, availability, breached)
     credit = cents(sum(fee * seconds / length for seconds, length in isp_seconds_by_month if length > 0))
     amount = f"{fee:.2f} {currency}".rstrip()

@@ -1,4 +1,5 @@
-"""The complaint letter's details: the owner's and the plan's, each the configured value or a placeholder.
+"""The complaint letter's details: the owner's and the plan's, each the configured value or a placeholder, and the
+money it states (from ``complaint``: the cost of the outages it lists, the credit it asks for).
 
 Owns the rule "nothing invented": a detail the configuration leaves empty (or 0) is shown as a visible placeholder
 such as "[your account number]", and a warning names the key to set. Pure: values come from the arguments.
@@ -12,6 +13,7 @@ from markupsafe import Markup
 
 from netwatch.config.records import OwnerConfig, PlanConfig
 from netwatch.core.text import mbps, money
+from netwatch.report.complaint import Complaint
 from netwatch.report.compute import Report
 
 # A value shown as it is (the letter's environment escapes it) or a placeholder (Markup: shown verbatim).
@@ -38,7 +40,7 @@ class Letter:
     plan_download: Detail  # printed only when a speed test completed
 
 
-def letter(report: Report, owner: OwnerConfig, plan: PlanConfig) -> Letter:
+def letter(report: Report, owner: OwnerConfig, plan: PlanConfig, complaint: Complaint) -> Letter:
     """The letter's details and a warning for every placeholder among them."""
     warnings: list[str] = []
     currency = report.money.currency
@@ -68,12 +70,13 @@ def letter(report: Report, owner: OwnerConfig, plan: PlanConfig) -> Letter:
     figures = report.money
     hourly = detail("cost", "hourly", figures.hourly or 0.0, "hourly cost", money(figures.hourly, currency))
     cost: Detail = (
-        money(figures.business_downtime_cost, currency)
-        if figures.business_downtime_cost is not None
+        money(complaint.cost, currency)
+        if complaint.cost is not None
         else Markup("[cost of the business-hours downtime]")  # the missing hourly cost is already a warning
     )
-    credit: Detail = money(figures.credit, currency) if figures.credit is not None else Markup("[credit requested]")
-    if figures.credit is None:
+    asked = complaint.credit
+    credit: Detail = money(asked.amount, currency) if asked is not None else Markup("[credit requested]")
+    if asked is None:
         warnings.append(
             "no credit could be computed: the letter shows [credit requested]; set plan.monthly_fee and "
             "plan.contracted_availability in [plan]"
@@ -83,7 +86,12 @@ def letter(report: Report, owner: OwnerConfig, plan: PlanConfig) -> Letter:
         plan_download = detail(
             "plan", "download_mbps", plan.download_mbps, "the plan's download speed", mbps(plan.download_mbps)
         )
-    if not report.outages:
+    if complaint.own and not complaint.outages:
+        warnings.append(
+            "only outages of your own equipment (cause local) were recorded in the period, and the letter claims "
+            "none of them: it has no incident to complain about"
+        )
+    elif not complaint.outages:
         warnings.append("no outage was recorded in the period: the letter has no incident to complain about")
     return Letter(
         business=business,

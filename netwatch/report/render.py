@@ -22,19 +22,21 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from netwatch import __version__
-from netwatch.config.records import OwnerConfig, PlanConfig
+from netwatch.config.records import ClaimsConfig, OwnerConfig, PlanConfig
 from netwatch.core.calendar import local_days
 from netwatch.core.model import Cause, Kind, Role
 from netwatch.core.schedule import DAYS, BusinessHours
 from netwatch.core.text import duration, iso_utc, local_time, mbps, money, percent, period_text, short_duration
 from netwatch.errors import ReportError
 from netwatch.report import speedview, view
+from netwatch.report.complaint import complaint
 from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape
 from netwatch.report.evidence import CLOCK_MEANING
 from netwatch.report.letter import letter
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.traces import trace_path, trace_summary
+from netwatch.report.unmonitored import not_running
 
 TEMPLATES = {"html": "report.html.j2", "md": "letter.md.j2"}
 
@@ -231,6 +233,7 @@ def _common(
         "evening_peak": f"{EVENING_PEAK[0]:02d}:00-{EVENING_PEAK[1]:02d}:00",
         "evidence": report.evidence,
         "clock_meaning": {kind.value: text for kind, text in CLOCK_MEANING.items()},
+        "not_running": not_running(report),
     }
 
 
@@ -276,12 +279,14 @@ def render(
     title: str,
     templates: Path | None,
     generated_at: float,
+    claims: ClaimsConfig | None = None,
 ) -> Rendered:
     """The report as ``fmt`` ("html": the self-contained evidence report; "md": the complaint letter).
 
     Everything shown comes from the arguments. ``templates`` is the user's template directory, searched before
-    the built-in one. Raises ReportError for an unknown format, a missing template directory or template, and
-    any error in a template (with its file, line and fix).
+    the built-in one; ``claims`` gives the smallest amount the letter asks for (None: the default). Raises
+    ReportError for an unknown format, a missing template directory or template, and any error in a template
+    (with its file, line and fix); InputError for a letter of a period in which netwatch never ran.
     """
     if fmt not in TEMPLATES:
         raise ReportError(f'unknown report format "{fmt}"; use one of: {", ".join(TEMPLATES)}')
@@ -294,8 +299,9 @@ def render(
         )
     else:
         context = _common(report, business, owner, plan, title, generated_at)
-        details = letter(report, owner, plan)
-        context["letter"] = details
+        found = complaint(report, (claims or ClaimsConfig()).minimum_request)
+        details = letter(report, owner, plan, found)
+        context.update(letter=details, complaint=found, outages=found.outages)
         warnings = details.warnings
     try:
         text = env.get_template(TEMPLATES[fmt]).render(context)

@@ -112,6 +112,9 @@ class LossBar:
 
 @dataclass(frozen=True)
 class LineChart:
+    """The latency and loss chart. It spans [``since``, ``until``): the period, or only the part of it with
+    measurements when that is less than half of it (``cropped``), so that a short history can be read."""
+
     rtt_lines: tuple[str, ...]  # SVG polyline "points" of the average round-trip time, broken at gaps
     peak_lines: tuple[str, ...]  # the same for the worst round trip of each point
     loss_bars: tuple[LossBar, ...]
@@ -120,6 +123,9 @@ class LineChart:
     loss_ticks: tuple[Tick, ...]
     x_ticks: tuple[Tick, ...]
     points: int
+    since: float = 0.0
+    until: float = 0.0
+    cropped: bool = False
 
 
 # Chart frames (SVG user units): shared by the templates, which draw axes on these coordinates.
@@ -303,10 +309,13 @@ def _merged(points: Sequence[SeriesPoint], most: int) -> list[SeriesPoint]:
 
 _MS_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000)
 _PCT_STEPS = (0.2, 0.5, 1, 2, 5, 10, 20, 25)
+_CLOCK_STEPS = (5, 10, 15, 30, 60, 120, 180, 360)  # minutes between the time ticks of a day or two
+CROP_BELOW = 0.5  # the latency chart spans only the measured part when it is less than this share of the period
 
 
 def time_ticks(since: float, until: float, zone: ZoneInfo, left: float, right: float) -> tuple[Tick, ...]:
-    """Local-time ticks along [since, until]: hours for a day or two, days for two weeks, then weeks, months."""
+    """Local-time ticks along [since, until]: times of day for a day or two (at most 8, on round minutes),
+    days for two weeks, then weeks, months."""
     span = until - since
 
     def x(at: float) -> float:
@@ -314,8 +323,12 @@ def time_ticks(since: float, until: float, zone: ZoneInfo, left: float, right: f
 
     days = local_days(since, until, zone)
     if span <= 2 * 86400:
-        hours = 3 if span <= 86400 else 6
-        stamps = [_at(d, h, zone) for d, _, _ in days for h in range(0, 24, hours)]
+        step = next((m for m in _CLOCK_STEPS if span / 60 / m <= 8), _CLOCK_STEPS[-1])
+        stamps = [
+            datetime.combine(d, time(m // 60, m % 60), tzinfo=zone).timestamp()
+            for d, _, _ in days
+            for m in range(0, 24 * 60, step)
+        ]
         fmt = "%H:%M"
     elif len(days) <= 16:
         stamps, fmt = [start for _, start, _ in days], "%d %b"
@@ -343,14 +356,23 @@ def _lines(points: Sequence[tuple[float, float | None, bool]]) -> tuple[str, ...
 
 
 def latency_chart(report: Report) -> LineChart:
-    """Average and worst anchor round-trip time, and anchor loss, over the period. The time axis is scaled
-    to the average (with room above it); worst round trips beyond the top are clipped to it."""
+    """Average and worst anchor round-trip time, and anchor loss, over the period, or over the part of it with
+    measurements when that is less than ``CROP_BELOW`` of it. The round-trip axis is scaled to the averages (the
+    highest at most two thirds up): the worst round trips beyond its top are clipped to it."""
     since, until = report.period.since, report.period.until
-    span = max(until - since, 1e-9)
     points = _merged([p for p in report.series if p.sent > 0], MAX_SERIES_POINTS)
+    cropped = False
+    if points:
+        # The measured part: from the first to the last session, else (no sessions given) the points' own extent.
+        watched = [(c.start, c.end) for c in report.sessions] or [
+            (points[0].start, points[-1].start + points[-1].seconds)
+        ]
+        first, last = max(since, watched[0][0]), min(until, watched[-1][1])
+        if last > first and last - first < CROP_BELOW * (until - since):
+            since, until, cropped = first, last, True
+    span = max(until - since, 1e-9)
     averages = [p.rtt_avg_ms for p in points if p.rtt_avg_ms is not None]
-    worst = sorted(p.rtt_max_ms for p in points if p.rtt_max_ms is not None)
-    rtt_top = max(max(averages, default=0.0) * 1.25, worst[int(len(worst) * 0.9)] if worst else 0.0)
+    rtt_top = max(averages, default=0.0) * 1.5
     rtt_step = _nice_step(max(rtt_top, 1.0), _MS_STEPS)
     rtt_max = rtt_step * max(1, math.ceil(rtt_top / rtt_step))
     loss = [100.0 * p.lost / p.sent for p in points]
@@ -392,6 +414,9 @@ def latency_chart(report: Report) -> LineChart:
         loss_ticks=tuple(Tick(y_loss(v), f"{v:g}%") for v in _range(0, loss_max, loss_step)),
         x_ticks=time_ticks(since, until, zone, RTT.left, RTT.right),
         points=len(points),
+        since=since,
+        until=until,
+        cropped=cropped,
     )
 
 

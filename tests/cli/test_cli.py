@@ -268,7 +268,12 @@ def test_report_output_dir_names_the_file_after_the_period(env: dict[str, str], 
         "report", "--since", "2026-11-23", "--until", "2026-11-23", "--format", "html", "--output-dir", str(reports)
     )
     assert (code, out) == (0, ""), err
-    assert err == f"html report written to {reports / 'netwatch-2026-11-23.html'}\n"
+    # Beside a document people read: first how much of the period netwatch did not see, then the advice, then where.
+    assert (
+        err.splitlines()[0]
+        == "netwatch: warning: netwatch was not running for 91.7% of the period (22h 00m 00s in 2 gaps)"
+    )
+    assert err.splitlines()[-1] == f"html report written to {reports / 'netwatch-2026-11-23.html'}"
     assert (reports / "netwatch-2026-11-23.html").read_text().lstrip().lower().startswith("<!doctype html>")
     code, _, err = invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--output-dir", str(reports))
     assert code == 0, err

@@ -8,6 +8,7 @@ reports any other way than netwatch's ``compute`` and ``render``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from netwatch.config.records import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
@@ -85,3 +86,15 @@ def html_of(report: Report, **settings: object) -> str:
 
 def letter_of(report: Report, **settings: object) -> Rendered:
     return rendered(report, "md", **settings)
+
+
+def table_rows(text: str, after: str) -> list[list[str]]:
+    """The body rows of the first Markdown table after the heading ``after``, split into cells."""
+    lines = text.split(after, 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows

@@ -44,3 +44,17 @@ def complete(at: float) -> SpeedResult:
         raw='{"x": 1}',
         duration_s=21.5,
     )
+
+
+def speed_ok(at: float, down: float, up: float | None = None) -> SpeedResult:
+    """A speedtest-cli test at ``at`` as a report shows it: server, latencies and the data it used."""
+    return measured(
+        at,
+        down,
+        up,
+        tool_version="2.1.3",
+        server="Example (1)",
+        latency_ms=12.0,
+        loaded_latency_ms=95.0,
+        bytes_used=50_000_000,
+    )

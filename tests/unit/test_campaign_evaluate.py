@@ -43,8 +43,8 @@ def test_ninety_percent_of_the_maximum_reached_on_one_day_only_is_a_deviation() 
     assert ev.download.criteria[0].deviation is True
     assert ev.download.deviation is True and ev.deviation is True
     assert (
-        ev.verdict == "significant deviation from the contract: download (maximum); upload not decided (no speed "
-        "stated in [plan])"
+        ev.verdict == "significant deviation from the contract: download (maximum); upload not decided (no "
+        "contract speed given)"
     )
 
 
@@ -97,12 +97,18 @@ def test_upload_is_judged_separately() -> None:
 def test_a_contract_stating_no_speed_says_so() -> None:
     ev = evaluate(campaign([day(), day(), day()]), NONE, NONE)
     assert [c.explanation for c in ev.download.criteria] == [
-        "maximum speed: not stated in [plan] (download_mbps)",
-        "normally available speed: not stated in [plan] (normal_download_mbps)",
-        "minimum speed: not stated in [plan] (minimum_download_mbps)",
+        "maximum speed: not given",
+        "normally available speed: not given",
+        "minimum speed: not given",
+    ]
+    # What to configure is for the owner, never in the report or the letter the provider reads.
+    assert [c.advice for c in ev.download.criteria] == [
+        "set [plan] download_mbps",
+        "set [plan] normal_download_mbps",
+        "set [plan] minimum_download_mbps",
     ]
     assert [c.deviation for c in ev.upload.criteria] == [None, None, None]
-    assert ev.verdict == "not decided: the contract states no speed in [plan]"
+    assert ev.verdict == "not decided: no contract speed was given"
     assert ev.deviation is None
 
 

@@ -77,7 +77,15 @@ def test_upload_minimum_when_stated() -> None:
 
 def test_no_minimum_stated_and_no_tests() -> None:
     plan = PlanConfig("X", "", 30.0, 0.0, 80.0, 20.0)
-    assert {c.verdict for c in checks("uk-ofcom", [speed(utc(2024, 3, 4, 12, 15), 1.0)], plan)} == {Verdict.NOT_STATED}
+    unstated = checks("uk-ofcom", [speed(utc(2024, 3, 4, 12, 15), 1.0)], plan)
+    assert {c.verdict for c in unstated} == {Verdict.NOT_STATED}
+    assert {c.explanation for c in unstated} == {
+        "No minimum guaranteed download speed was given for this contract, so it was not checked."
+    }
+    assert {c.advice for c in unstated} == {
+        "set [plan] minimum_download_mbps (the minimum guaranteed download speed your provider gave you) to check "
+        "the speeds code"
+    }
     business, _, exit_ = checks("uk-ofcom", [], UK_PLAN)
     assert business.verdict is Verdict.NOT_ENOUGH_DATA
     assert business.explanation == "No speed test ran between 12:00 and 14:00 (Europe/London)."
@@ -200,4 +208,11 @@ def test_fcc_label_not_stated_and_no_complaint_when_met() -> None:
     plan = PlanConfig("X", "", 70.0, 0.0, 300.0, 20.0, typical_download_mbps=50.0)
     download, upload, latency = checks("us-fcc", [speed(utc(2024, 5, 1), 80.0)], plan)
     assert (download.verdict, upload.verdict, latency.verdict) == (Verdict.MET, Verdict.NOT_STATED, Verdict.NOT_STATED)
-    assert upload.explanation == "The label value is not stated: set [plan] typical_upload_mbps."
+    assert upload.explanation == "The label's value was not given, so it was not compared."
+    assert (
+        upload.advice == "set [plan] typical_upload_mbps (from your broadband label) to compare the speed tests with it"
+    )
+    assert (download.advice, latency.advice) == (
+        "",
+        "set [plan] typical_latency_ms (from your broadband label) to compare the speed tests with it",
+    )

@@ -90,9 +90,10 @@ def test_unknown_fee_uses_the_fixed_amounts_and_says_so() -> None:
     claims = de(0.0, at(2024, 3, 9, 12))
     assert claims.total == 20.0
     assert claims.notes[0] == (
-        "The monthly fee is unknown ([plan] monthly_fee = 0): the fixed minimum amounts are used; with the fee "
-        "stated, 10 % or 20 % of it may be more."
+        "The monthly fee was not given: the fixed minimum amounts are used; 10 % or 20 % of the fee may be more."
     )
+    # What to configure is for the owner (the command line's warnings), never in a document for the provider.
+    assert claims.advice == ("set [plan] monthly_fee: 10 % or 20 % of it may be more than the fixed minimum amounts",)
     assert "the fixed €5.00: the monthly fee is unknown" in claims.items[0].explanation
 
 

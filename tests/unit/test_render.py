@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 import pytest
 
 from netwatch.adapters.probes.speed.result import failure
-from netwatch.config.records import CostConfig, OwnerConfig, PlanConfig
+from netwatch.config.records import ClaimsConfig, CostConfig, OwnerConfig, PlanConfig
 from netwatch.core.model import Cause, Coverage, Period, SeriesPoint
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_utc, mbps, money, percent, period_text
@@ -27,8 +26,8 @@ from netwatch.report.render import CAUSES, builtin_templates, render
 from tests.support.html import Node, parse
 from tests.support.incidents import outage_for
 from tests.support.instants import DAY, LONDON, local, ts
-from tests.support.reports import BUSINESS, MON, OWNER, PLAN, TARGETS, html_of, letter_of, sample_report
-from tests.support.speeds import measured
+from tests.support.reports import BUSINESS, MON, OWNER, PLAN, TARGETS, html_of, letter_of, sample_report, table_rows
+from tests.support.speeds import speed_ok
 
 NO_OWNER = OwnerConfig("", "", "", "", "")
 NO_PLAN = PlanConfig("", "", 0.0, 99.9, 0.0, 0.0, 50.0)
@@ -387,7 +386,8 @@ def test_a_user_template_overrides_a_builtin_one(tmp_path: Path, report: Report)
     assert doc.find("section", id="summary")  # the other parts are still the built-in ones
 
     (tmp_path / "letter.md.j2").write_text("Dear {{ letter.provider }}: {{ outages | length }} outages\n")
-    assert letter_of(report, templates=tmp_path).text == "Dear Example Broadband: 5 outages\n"
+    # In the letter, `outages` are those it complains about: the local one (the owner's router) is not.
+    assert letter_of(report, templates=tmp_path).text == "Dear Example Broadband: 4 outages\n"
 
 
 def test_a_syntax_error_names_the_file_line_and_fix(tmp_path: Path, report: Report) -> None:
@@ -442,24 +442,13 @@ def test_a_missing_template_directory_and_an_unknown_format(tmp_path: Path, repo
 # --- the letter ----------------------------------------------------------------------------------------------
 
 
-def table_rows(text: str, after: str) -> list[list[str]]:
-    """The body rows of the first Markdown table after the heading ``after``, split into cells."""
-    lines = text.split(after, 1)[1].splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]])
-    return rows
-
-
-def test_the_letter_lists_every_outage(report: Report) -> None:
+def test_the_letter_lists_every_outage_but_the_owners_own(report: Report) -> None:
     letter = letter_of(report)
     assert letter.warnings == ()
     rows = table_rows(letter.text, "## Outages")
-    assert len(rows) == len(report.outages) == 5
-    for number, (row, f) in enumerate(zip(rows, report.outages, strict=True), 1):
+    listed = [f for f in report.outages if f.incident.cause is not Cause.LOCAL]
+    assert len(rows) == len(listed) == len(report.outages) - 1 == 4
+    for number, (row, f) in enumerate(zip(rows, listed, strict=True), 1):
         start = datetime.fromtimestamp(f.start, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
         end = datetime.fromtimestamp(f.end, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
         assert row == [
@@ -476,14 +465,22 @@ def test_the_letter_lists_every_outage(report: Report) -> None:
     assert "Account number: EB-4471" in text
     assert "**Subject: loss of internet service, 23 November 2026 to 29 November 2026, account EB-4471**" in text
     totals = dict(table_rows(text, "## Totals"))
-    assert totals["Total downtime"] == duration(report.downtime_seconds)
-    assert totals["Downtime in business hours"] == duration(report.business_downtime_seconds)
+    assert totals["Outages"] == "4"
+    assert totals["Total downtime"] == duration(sum(f.seconds for f in listed))
+    assert totals["Downtime in business hours"] == duration(sum(f.business_seconds for f in listed))
     assert totals["Availability over the monitored time"] == percent(report.availability_percent)
     assert totals["Availability excluding faults on our premises"] == percent(report.money.isp_availability_percent)
     assert totals["Contracted availability"] == "99.9%"
-    assert f"I request a credit of **{money(report.money.credit, 'GBP')}** for the period." in text
-    assert report.money.credit_basis in text
-    assert f"cost the business {money(report.money.business_downtime_cost, 'GBP')}" in text
+    # The week's pro-rata credit is below the default minimum of 1.00: nothing is asked, and the letter says why.
+    assert report.money.credit == 0.10
+    assert "The pro-rata credit for this period comes to £0.10, less than £1.00, so I am not asking for it.\n" in text
+    assert "I request a credit" not in text and report.money.credit_basis not in text
+    asked = letter_of(report, claims=ClaimsConfig(minimum_request=0.10)).text
+    assert "I request a credit of **£0.10** for the period." in asked and report.money.credit_basis in asked
+    # The cost stated to the provider is of the outages the letter lists: the router's 45 s are not in it.
+    cost = sum(f.business_seconds for f in listed) / 3600 * 85.0
+    assert report.money.business_downtime_cost == round(cost + 45 / 3600 * 85.0, 2)
+    assert f"listed above cost the business {money(round(cost, 2), 'GBP')}." in text
     assert "For the remaining 4h 00m 00s the monitor was not running (1 gap)" in text
     assert "3 consecutive rounds" in text
 
@@ -541,7 +538,7 @@ def test_no_outage_is_a_warning() -> None:
     )
     letter = letter_of(rep)
     assert letter.warnings == ("no outage was recorded in the period: the letter has no incident to complain about",)
-    assert "No outage was recorded in the period." in letter.text
+    assert "No outage of your service was recorded in the period." in letter.text
 
 
 def test_the_letter_escapes_markdown_in_details_and_evidence() -> None:
@@ -570,16 +567,6 @@ def test_a_dense_series_is_merged_to_a_bounded_chart() -> None:
 
 
 # --- the speed section and the letter's speed paragraph ------------------------------------------------------
-
-
-speed_ok = partial(
-    measured,
-    tool_version="2.1.3",
-    server="Example (1)",
-    latency_ms=12.0,
-    loaded_latency_ms=95.0,
-    bytes_used=50_000_000,
-)
 
 
 # The plan is 80/20 Mbit/s with the slow threshold at 50 %: fine in the mornings, poor in the evenings.
@@ -749,11 +736,9 @@ def test_without_speed_tests_one_line_says_so(doc: Node) -> None:
 def test_an_unknown_plan_speed_is_compared_with_nothing() -> None:
     rep = sample_report(speeds=SPEEDS, plan=NO_PLAN)
     section = parse(html_of(rep, plan=NO_PLAN)).one("section", id="speed")
-    assert "The plan's speeds are not configured" in section.all_text
+    assert "The plan's speeds were not given, so no test is compared with them." in section.all_text
     assert not section.find(data_metric="speed_slow_percent")
-    assert section.one(data_metric="speed_median_download_mbps").one(class_="sub").all_text == (
-        "plan speed not configured"
-    )
+    assert section.one(data_metric="speed_median_download_mbps").one(class_="sub").all_text == "plan speed not given"
     figure = section.one("figure", data_chart="speed-hours")
     assert figure.attrs["data-unit"] == "mbps"
     assert not figure.find("line", class_="threshold") and not figure.find("rect", class_="under")

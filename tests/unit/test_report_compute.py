@@ -356,7 +356,7 @@ def test_money_without_hourly_or_fee_or_plan() -> None:
         None,
         None,
     )
-    assert unset.credit_basis == "No credit computed: the monthly fee is not configured ([plan] monthly_fee)."
+    assert unset.credit_basis == "No credit computed: the monthly fee was not given."
     assert (unset.contracted_availability, unset.breached) == (95.0, False)
     none = compute(*args).money
     assert (none.hourly, none.business_downtime_cost, none.contracted_availability, none.breached) == (
@@ -365,7 +365,7 @@ def test_money_without_hourly_or_fee_or_plan() -> None:
         None,
         None,
     )
-    assert none.credit_basis == "No credit computed: no [plan] was given."
+    assert none.credit_basis == "No credit computed: the terms of the contract were not given."
     assert to_json(compute(*args))["money"]["credit"] is None
 
 

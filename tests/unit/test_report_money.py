@@ -27,7 +27,7 @@ def test_cost_is_business_hours_downtime_times_the_hourly_rate() -> None:
     )
     assert (got.currency, got.hourly, got.business_downtime_cost) == ("EUR", 85.0, 127.5)
     assert (got.monthly_fee, got.contracted_availability, got.credit) == (None, None, None)
-    assert got.credit_basis == NO_MONEY.credit_basis == "No credit computed: no [plan] was given."
+    assert got.credit_basis == NO_MONEY.credit_basis == "No credit computed: the terms of the contract were not given."
 
 
 def test_credit_is_the_fee_pro_rata_for_the_provider_s_downtime() -> None:

@@ -139,11 +139,13 @@ def reference(spans: list[Span], r: float, fixed: float | None, until: float) ->
     """The rule as the module docstring states it, walked span by span: (basis, end, down seconds)."""
     down, end, basis = 0.0, until, Basis.OPEN
     walked: list[Span] = []
-    for s in spans:
+    for k, s in enumerate(spans):
         lasting = s.seconds >= FLAP_GAP
-        last_seen = s is spans[-2] and spans[-1].state is State.UNKNOWN if len(spans) > 1 else False
+        # Monitoring stopped after it, and found the line up when it started again (or never did).
+        after = [x.state for x in spans[k + 1 : k + 3]]
+        seen_up = after in ([State.UNKNOWN], [State.UNKNOWN, State.UP])
         holds_fixed = fixed is not None and s.start <= fixed < s.end
-        if s.state is State.UP and (lasting or s.end >= until or last_seen or holds_fixed):
+        if s.state is State.UP and (lasting or s.end >= until or seen_up or holds_fixed):
             end, basis = s.start, Basis.MEASURED
             break
         if s.state is State.UNKNOWN and holds_fixed:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
@@ -235,13 +235,14 @@ class InfluxSource:
             for _, row in rows(series)
         ]
 
-    def read(self, period: Period, bucket: int) -> History:
-        """Everything a report of the period needs (call ``check_probe`` first for a clear error)."""
+    def read(self, period: Period, bucket: Callable[[Sequence[Coverage]], int]) -> History:
+        """Everything a report of the period needs (call ``check_probe`` first for a clear error); ``bucket``
+        gives the series' bucket in seconds from the sessions found, as a report from the store chooses it."""
         sessions, interval = self.coverage(period)
         return History(
             incidents=tuple(self.incidents(period)),
             sessions=tuple(sessions),
-            series=tuple(self.anchor_series(period, bucket)),
+            series=tuple(self.anchor_series(period, bucket(sessions))),
             targets=tuple(self.targets()),
             interval=interval,
         )

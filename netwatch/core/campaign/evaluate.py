@@ -58,12 +58,14 @@ class DayFigures:
 
 @dataclass(frozen=True)
 class Criterion:
-    """One criterion's verdict: ``deviation`` True/False, or None when not stated or not decided yet."""
+    """One criterion's verdict: ``deviation`` True/False, or None when not stated or not decided yet. ``advice``
+    says what to configure when the speed is not stated: for the owner, never in a document for the provider."""
 
     name: str  # "maximum", "normal", "minimum"
     threshold: float  # Mbit/s compared with (90 % of the maximum for "maximum"); 0 when not stated
     deviation: bool | None
     explanation: str
+    advice: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,10 @@ class Evaluation:
         elif self.deviation is False:
             text = "no significant deviation from the contract"
         else:
-            return "not decided: the contract states no speed in [plan]"
+            return "not decided: no contract speed was given"
         for d in both:
             if d.deviation is None:
-                why = "no speed stated in [plan]" if d.complete else f"{d.measurements} of {MEASUREMENTS} measured"
+                why = "no contract speed given" if d.complete else f"{d.measurements} of {MEASUREMENTS} measured"
                 text += f"; {d.name} not decided ({why})"
         return text
 
@@ -149,7 +151,7 @@ def direction(name: str, contract: Contract, by_day: dict[date, list[float]], co
         return deviation if complete else None
 
     if not contract.maximum:
-        maximum = Criterion("maximum", 0.0, None, f"maximum speed: not stated in [plan] ({name}_mbps)")
+        maximum = Criterion("maximum", 0.0, None, "maximum speed: not given", f"set [plan] {name}_mbps")
     else:
         days_reached = sum(1 for f in figures if f.reaching_90_percent)
         verdict = days_reached < DAYS_NEEDED
@@ -161,7 +163,7 @@ def direction(name: str, contract: Contract, by_day: dict[date, list[float]], co
             f"{days_reached} of {len(figures)} days{so_far} (needed: at least {DAYS_NEEDED} of {DAYS})",
         )
     if not contract.normal or normal_count is None:
-        normal = Criterion("normal", 0.0, None, f"normally available speed: not stated in [plan] (normal_{name}_mbps)")
+        normal = Criterion("normal", 0.0, None, "normally available speed: not given", f"set [plan] normal_{name}_mbps")
     else:
         verdict = normal_count * 10 < total * 9  # NORMAL_SHARE, exactly: 27 of 30 reaches it
         normal = Criterion(
@@ -172,7 +174,7 @@ def direction(name: str, contract: Contract, by_day: dict[date, list[float]], co
             f"measurements{so_far} ({share(normal_count, total)}; needed: 90 %)",
         )
     if not contract.minimum:
-        minimum = Criterion("minimum", 0.0, None, f"minimum speed: not stated in [plan] (minimum_{name}_mbps)")
+        minimum = Criterion("minimum", 0.0, None, "minimum speed: not given", f"set [plan] minimum_{name}_mbps")
     else:
         days_under = sum(1 for f in figures if f.below_minimum)
         verdict = days_under >= DAYS_NEEDED

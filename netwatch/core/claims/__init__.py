@@ -82,6 +82,7 @@ def claims_for(
         raise ValueError(f"{key}: {message}")
     zone = ZoneInfo(timezone)
     notes: list[str] = []
+    advice: list[str] = []
     items: list[ClaimItem] = []
     checks: list[Check] = []
     request = ""
@@ -135,9 +136,10 @@ def claims_for(
         )
         if fee <= 0 and any(not item.overridden for item in items):
             notes.append(
-                "The monthly fee is unknown ([plan] monthly_fee = 0): the fixed minimum amounts are used; "
-                "with the fee stated, 10 % or 20 % of it may be more."
+                "The monthly fee was not given: the fixed minimum amounts are used; 10 % or 20 % of the fee may "
+                "be more."
             )
+            advice.append("set [plan] monthly_fee: 10 % or 20 % of it may be more than the fixed minimum amounts")
     else:
         tests = speedcode.measured(speeds, since, until)
         checks += fcc.label_checks(pack, tests, plan)
@@ -162,6 +164,7 @@ def claims_for(
         total,
         (*notes, *pack.notes),
         request,
+        tuple(advice),
     )
 
 

@@ -7,7 +7,8 @@ counted days, the letter's "came back at"). The time from the report on is a tim
 starts at the report and ends at the repair:
 
 - the first *up* stretch that lasts ``FLAP_GAP`` (the line came back for good), or that contains the owner's
-  ``fixed``, or after which nothing more was measured: the repair is where it begins ("measured");
+  ``fixed``, or after which nothing more was measured, or after which netwatch stopped and found the line up when
+  it started again: the repair is where it begins ("measured");
 - the owner's ``fixed`` inside an *unknown* stretch: the repair is ``fixed`` ("ticket");
 - otherwise the end: "open" while the line is still down there, "unmonitored" when monitoring had stopped with
   the line down.
@@ -251,7 +252,7 @@ class Measured:
         next_end = [len(spans)] * (len(spans) + 1)
         for k in range(len(spans) - 1, -1, -1):
             sp = spans[k]
-            ends_fault = sp.state is State.UP and (sp.seconds >= FLAP_GAP or sp.end >= until or _last_seen(spans, k))
+            ends_fault = sp.state is State.UP and (sp.seconds >= FLAP_GAP or sp.end >= until or _seen_up(spans, k))
             next_end[k] = k if ends_fault else next_end[k + 1]
         return cls(
             losses,
@@ -287,6 +288,16 @@ class Measured:
 def _last_seen(spans: Sequence[Span], k: int) -> bool:
     """Whether only unmonitored time follows span ``k`` to the end: the line was back when monitoring stopped."""
     return k + 2 == len(spans) and spans[k + 1].state is State.UNKNOWN
+
+
+def _seen_up(spans: Sequence[Span], k: int) -> bool:
+    """Whether monitoring stopped after span ``k`` and, when it resumed (if it did), found the line up: nothing
+    measured says the fault went on, and the time netwatch did not see never does."""
+    return (
+        k + 1 < len(spans)
+        and spans[k + 1].state is State.UNKNOWN
+        and (k + 2 == len(spans) or spans[k + 2].state is State.UP)
+    )
 
 
 def _spans(down: Sequence[Interval], watched: Sequence[Interval], since: float, until: float) -> Iterator[Span]:
@@ -326,6 +337,26 @@ def timeline(
     return list(_spans(_intervals(outages, until, watched), watched, since, until))
 
 
+def _down_again(ticket: Ticket, spans: Sequence[Span], k: int, fixed: float, zone: ZoneInfo) -> str:
+    """The note on a repair followed within an hour by an outage (not counted under the ticket); "" when only
+    unmonitored time followed it: time netwatch did not see is never an outage."""
+    after = spans[k + 1] if k + 1 < len(spans) else None
+    fix = (
+        "that outage is not counted under this ticket: if it is the same fault, correct the repair time with "
+        "`netwatch ticket close` and --correct."
+    )
+    said = f"Ticket {ticket.ref}: the ticket says fixed {when(fixed, zone)}, and the line"
+    if after is not None and after.state is State.DOWN:
+        return f"{said} went down again {when(after.start, zone)}, within an hour; {fix}"
+    resumed = spans[k + 2] if k + 2 < len(spans) else None
+    if after is not None and resumed is not None and resumed.state is State.DOWN:
+        return (
+            f"{said} was down when monitoring resumed {when(resumed.start, zone)} (netwatch was not running from "
+            f"{when(after.start, zone)}); {fix}"
+        )
+    return ""
+
+
 def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
     """The episode of ``ticket`` in ``measured`` (prepared from at most its report on)."""
 
@@ -336,7 +367,7 @@ def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
         return Episode(ticket, (), (), (), r, Basis.NONE)
     first = timeline[k0]
     # The first span is cut at the report: an up stretch the report falls into lasts what is left of it.
-    if first.state is State.UP and (first.end - r >= FLAP_GAP or first.end >= until or _last_seen(timeline, k0)):
+    if first.state is State.UP and (first.end - r >= FLAP_GAP or first.end >= until or _seen_up(timeline, k0)):
         stop = k0
     else:
         stop = m.next_end[k0 + 1] if k0 + 1 <= count else count
@@ -354,12 +385,7 @@ def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
             lasting = ending.end - start >= FLAP_GAP
             provisional = not lasting and (ending.end >= until or _last_seen(timeline, stop))
             if stop == k_fixed and not lasting and not provisional:
-                note = (
-                    f"Ticket {ticket.ref}: the ticket says fixed {when(fixed or start, zone)}, and the line "
-                    f"went down again {when(ending.end, zone)}, within an hour; that outage is not counted under "
-                    "this ticket: if it is the same fault, correct the repair time with `netwatch ticket close` "
-                    "and --correct."
-                )
+                note = _down_again(ticket, timeline, stop, fixed or start, zone)
     else:
         end = until
         last = timeline[-1]

@@ -31,8 +31,10 @@ def label_checks(pack: Pack, tests: Sequence[SpeedResult], plan: Plan) -> list[C
         label = float(getattr(plan, field))
         values = [v for v in map(measure, tests) if v is not None]
         figures: list[tuple[str, str]] = [("tests", str(len(values)))]
+        advice = ""
         if label <= 0:
-            verdict, text = Verdict.NOT_STATED, f"The label value is not stated: set [plan] {field}."
+            verdict, text = Verdict.NOT_STATED, "The label's value was not given, so it was not compared."
+            advice = f"set [plan] {field} (from your broadband label) to compare the speed tests with it"
         elif not values:
             figures.append(("label", f"{label:g} {unit}"))
             verdict, text = Verdict.NOT_ENOUGH_DATA, f"No speed test measured the {title.lower()[8:]}."
@@ -50,7 +52,7 @@ def label_checks(pack: Pack, tests: Sequence[SpeedResult], plan: Plan) -> list[C
                 f"Median of {len(values)} test(s): {median:g} {unit} against the label's {label:g} {unit}; "
                 f"{worse} test(s) {'below' if higher else 'above'} it."
             )
-        checks.append(Check(section["title"], pack.id, source, title, verdict, tuple(figures), text))
+        checks.append(Check(section["title"], pack.id, source, title, verdict, tuple(figures), text, advice))
     return checks
 
 

@@ -55,7 +55,9 @@ class ClaimItem:
 
 @dataclass(frozen=True)
 class Check:
-    """A finding without money (a speed code, the FCC label): ``figures`` are (label, value) pairs to show."""
+    """A finding without money (a speed code, the FCC label): ``figures`` are (label, value) pairs to show.
+    ``explanation`` is said to the provider; ``advice`` (for the owner only, never in a document) says what to
+    configure for the check to be made ("" when nothing is missing)."""
 
     rule: str
     pack: str
@@ -64,6 +66,7 @@ class Check:
     verdict: Verdict
     figures: tuple[tuple[str, str], ...]
     explanation: str
+    advice: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Claims:
     """What one rule pack says about a period: the money lines, the checks, their total, notes the owner should
     read (caveats of the rules, data that disagrees), and ``request``: the sentences a complaint letter uses to ask
     for the total (for us-fcc, the text of a complaint to the FCC's consumer complaint portal); "" when there is
-    nothing to ask for."""
+    nothing to ask for. ``advice`` is for the owner only (what to configure), never shown in a document."""
 
     pack: str
     name: str
@@ -83,6 +86,7 @@ class Claims:
     total: float
     notes: tuple[str, ...]
     request: str
+    advice: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,13 @@ def in_peak(result: SpeedResult, peak: tuple[int, int], zone: ZoneInfo) -> bool:
     return peak[0] <= minute < peak[1]
 
 
+NO_MINIMUM = "No minimum guaranteed download speed was given for this contract, so it was not checked."
+MINIMUM_ADVICE = (
+    "set [plan] minimum_download_mbps (the minimum guaranteed download speed your provider gave you) to check the "
+    "speeds code"
+)
+
+
 def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
@@ -49,9 +56,15 @@ def peak_check(
     minimum, minimum_up = plan.minimum_download_mbps, plan.minimum_upload_mbps
     figures: list[tuple[str, str]] = [("tests", str(len(chosen)))]
     if minimum <= 0:
-        explanation = "No minimum guaranteed download speed is stated: set [plan] minimum_download_mbps."
         return Check(
-            section["title"], pack.id, pack.source_of("speeds"), title, Verdict.NOT_STATED, tuple(figures), explanation
+            section["title"],
+            pack.id,
+            pack.source_of("speeds"),
+            title,
+            Verdict.NOT_STATED,
+            tuple(figures),
+            NO_MINIMUM,
+            MINIMUM_ADVICE,
         )
     figures.append(("minimum guaranteed download", _mbps(minimum)))
     if not chosen:
@@ -98,14 +111,12 @@ def exit_check(
     days = section["exit_after_days"]
     title = f"Right to exit: {days}-day clock"
 
-    def check(verdict: Verdict, figures: list[tuple[str, str]], text: str) -> Check:
-        return Check(section["title"], pack.id, pack.source_of("speeds"), title, verdict, tuple(figures), text)
+    def check(verdict: Verdict, figures: list[tuple[str, str]], text: str, advice: str = "") -> Check:
+        return Check(section["title"], pack.id, pack.source_of("speeds"), title, verdict, tuple(figures), text, advice)
 
     minimum = plan.minimum_download_mbps
     if minimum <= 0:
-        return check(
-            Verdict.NOT_STATED, [], "No minimum guaranteed download speed is stated: set [plan] minimum_download_mbps."
-        )
+        return check(Verdict.NOT_STATED, [], NO_MINIMUM, MINIMUM_ADVICE)
     first_bad = next((t for t in tests if t.download_mbps is not None and t.download_mbps < minimum), None)
     if first_bad is None:
         return check(

@@ -1,0 +1,100 @@
+"""What the complaint letter complains about and asks for, from a report's figures.
+
+Owns the rules of a letter to the provider: it lists and counts the outages the provider may answer for (every
+outage but the owner's own equipment: cause local is set apart in one plainly worded line and never claimed); it
+asks for a credit or compensation only from ``minimum`` up (below it, it asks for none and says why); it is never
+written for a period in which netwatch measured nothing. Must not word the letter (its template does) or
+compute a report's figures (``compute`` and ``cost`` do). Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from netwatch.core.model import Cause
+from netwatch.core.money import cents
+from netwatch.core.text import local_time, money
+from netwatch.errors import InputError
+from netwatch.report.compute import IncidentFigures, Report
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One amount the letter could ask for: asked when at least the minimum; else ``why`` says why not."""
+
+    amount: float
+    asked: bool
+    why: str  # "" when asked
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """The outages a letter lists (``outages``) and the owner's own it sets apart (``own``), their figures, and
+    what it asks for: the pro-rata ``credit`` and the rule pack's ``compensation`` (None: nothing to ask for)."""
+
+    outages: tuple[IncidentFigures, ...]
+    own: tuple[IncidentFigures, ...]
+    credit: Ask | None
+    compensation: Ask | None
+    cost: float | None  # what the listed outages' business hours cost, at [cost] hourly
+
+    @property
+    def downtime_seconds(self) -> float:
+        return sum(f.seconds for f in self.outages)
+
+    @property
+    def business_seconds(self) -> float:
+        return sum(f.business_seconds for f in self.outages)
+
+    @property
+    def longest_seconds(self) -> float:
+        return max((f.seconds for f in self.outages), default=0.0)
+
+    @property
+    def own_seconds(self) -> float:
+        return sum(f.seconds for f in self.own)
+
+    @property
+    def asks(self) -> bool:
+        """Whether the letter asks for any money."""
+        return any(a is not None and a.asked for a in (self.credit, self.compensation))
+
+
+def _ask(amount: float, currency: str, minimum: float, what: str) -> Ask:
+    if amount >= minimum and amount > 0:
+        return Ask(amount, True, "")
+    if amount <= 0:
+        return Ask(amount, False, f"no {what} is due for this period")
+    return Ask(
+        amount,
+        False,
+        f"the {what} for this period comes to {money(amount, currency)}, less than {money(minimum, currency)}, "
+        f"so I am not asking for it",
+    )
+
+
+def complaint(report: Report, minimum: float) -> Complaint:
+    """What a letter about ``report`` lists and asks for, asking for nothing below ``minimum`` (in each amount's
+    currency). Raises InputError for a period in which netwatch measured nothing (it was not running at any time,
+    and no speed test ran): there is nothing to complain about."""
+    if report.monitored_seconds <= 0 and not report.speed.tests and report.claims.campaign is None:
+        zone = ZoneInfo(report.timezone)
+        since, until = (local_time(at, zone, "minute") for at in (report.period.since, report.period.until))
+        raise InputError(
+            f"netwatch was not running at any time from {since} to {until}, so there is nothing measured to put in "
+            "a letter; choose a period it was running in (without --period, --since and --until a report covers "
+            "all it recorded)"
+        )
+    outages = tuple(f for f in report.outages if f.incident.cause is not Cause.LOCAL)
+    own = tuple(f for f in report.outages if f.incident.cause is Cause.LOCAL)
+    figures = report.money
+    cost = None
+    if figures.hourly is not None:
+        cost = cents(sum(f.business_seconds for f in outages) / 3600.0 * figures.hourly)
+    credit = None if figures.credit is None else _ask(figures.credit, figures.currency, minimum, "pro-rata credit")
+    found = report.claims.claims
+    compensation = None
+    if found is not None and found.items:
+        compensation = _ask(found.total, found.currency, minimum, "compensation")
+    return Complaint(outages, own, credit, compensation, cost)

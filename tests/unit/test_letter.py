@@ -1,0 +1,240 @@
+"""The complaint letter as the provider's complaint handler reads it: what it lists and counts (never the owner's own
+router), what it asks for (nothing below [claims] minimum_request, and why), what it says first (how much of the
+period netwatch did not see), what it refuses (a period netwatch measured nothing in), and what it never says
+(configuration advice, a promise of a list that is not there). The week of ``sample_report`` throughout: an outage of
+every cause, one of them the owner's router (Tuesday 12:00, 45 s), and four hours not monitored on Friday.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from netwatch.config.records import ClaimsConfig, PlanConfig
+from netwatch.core.claims import claims_for
+from netwatch.core.model import Cause, ClockEvent, Coverage, EventKind, Period, Ticket
+from netwatch.errors import InputError
+from netwatch.report.advice import advice
+from netwatch.report.compute import Report, compute
+from netwatch.report.evidence import EvidenceFigures
+from netwatch.report.tickets import ClaimFigures, ticket_figures
+from netwatch.report.unmonitored import share
+from tests.support.html import parse
+from tests.support.incidents import outage_for as outage
+from tests.support.instants import DAY, local
+from tests.support.reports import BUSINESS, MON, PLAN, html_of, letter_of, sample_report, table_rows
+from tests.support.speeds import speed_ok
+
+NO_PLAN = PlanConfig("", "", 0.0, 99.9, 0.0, 0.0, 50.0)
+
+
+def paragraphs(text: str) -> list[str]:
+    """The letter's paragraphs (blank-line separated), each on one line."""
+    return [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+
+
+def test_the_owners_own_router_is_one_plain_line_not_part_of_the_complaint() -> None:
+    report = sample_report()
+    text = letter_of(report).text
+    body = paragraphs(text)
+    assert (
+        "Not claimed: my own equipment. Our router did not answer for 45s in 1 outage (2026-11-24 12:00:00 GMT). "
+        "That was a fault on our premises: it is not part of this complaint, and it is left out of every figure below "
+        "but the availability over the monitored time."
+    ) in body
+    assert "Local (premises)" not in text  # not in the table, under any cause
+    rows = table_rows(text, "## Outages")
+    assert [row[5] for row in rows] == ["ISP access network", "ISP upstream", "DNS", "Undetermined"]
+    assert dict(table_rows(text, "## Totals"))["Outages"] == "4"
+    assert "the line was down 4 times" in " ".join(text.split())
+
+
+def test_a_period_with_only_the_owners_own_faults_has_nothing_to_complain_about() -> None:
+    report = compute(
+        Period(MON, MON + DAY), [outage(Cause.LOCAL, MON + 36000, 120)], [Coverage(MON, MON + DAY)], BUSINESS, plan=PLAN
+    )
+    letter = letter_of(report)
+    assert "No outage of your service was recorded in the time it monitored." in paragraphs(letter.text)
+    assert "Not claimed: my own equipment. Our router did not answer for 2m 00s in 1 outage" in letter.text
+    assert (
+        "only outages of your own equipment (cause local) were recorded in the period, and the letter claims none of "
+        "them: it has no incident to complain about"
+    ) in letter.warnings
+    assert "\nNo pro-rata credit is due for this period.\n" in letter.text
+    assert "I request a credit" not in letter.text
+    assert paragraphs(letter.text)[-3] == "I would be grateful for your reply."
+
+
+def test_no_credit_is_asked_below_the_minimum_and_the_letter_says_why() -> None:
+    report = sample_report()  # a credit of £0.10 for the week's provider outages
+    text = letter_of(report).text
+    assert "The pro-rata credit for this period comes to £0.10, less than £1.00, so I am not asking for it." in text
+    assert "confirm the credit" not in text
+    assert "I would be grateful if you would tell me what you are doing to prevent these interruptions." in text
+    # The minimum is the owner's: [claims] minimum_request.
+    cheap = letter_of(report, claims=ClaimsConfig(minimum_request=0.05)).text
+    assert "I request a credit of **£0.10** for the period." in cheap
+    assert "I would be grateful if you would confirm the credit and tell me what you are doing" in cheap
+
+
+def with_claims(report: Report, missed_appointment: float) -> Report:
+    """``report`` with a ticket whose engineer appointment was missed, under uk-ofcom at ``missed_appointment``."""
+    ticket = Ticket("CASE-1", MON + 9.6 * 3600, missed_appointments=(MON + DAY + 13 * 3600,))
+    incidents = [f.incident for f in report.incidents]
+    coverage = list(report.sessions)
+    until = report.period.until
+    figures = ticket_figures([ticket], incidents, coverage, until, BUSINESS)
+    found = claims_for(
+        "uk-ofcom",
+        since=report.period.since,
+        until=until,
+        incidents=incidents,
+        tickets=[ticket],
+        speeds=[],
+        plan=PLAN,
+        timezone="Europe/London",
+        region="ENG",
+        overrides={"missed_appointment": missed_appointment},
+        coverage=coverage,
+    )
+    return replace(report, claims=ClaimFigures(figures, found, "uk-ofcom"))
+
+
+def test_no_compensation_is_asked_below_the_minimum_and_the_letter_says_why() -> None:
+    report = with_claims(sample_report(), 0.50)
+    text = letter_of(report).text
+    name = report.claims.claims.name if report.claims.claims else ""
+    assert (
+        f"Under {name}, the compensation for this period comes to £0.50, less than £1.00, so I am not asking for it."
+        in paragraphs(text)
+    )
+    assert "I ask you to pay" not in text and "Missed appointment, ticket CASE-1" not in text
+    asked = letter_of(with_claims(sample_report(), 30.49)).text
+    assert "Under Ofcom's automatic compensation scheme I ask you to pay £30.49" in asked
+    assert "I would be grateful if you would confirm the compensation and tell me" in asked
+
+
+def test_the_letter_promises_no_list_it_does_not_hold() -> None:
+    report = sample_report()
+    text = letter_of(report).text
+    assert "listed below" not in text and "clock event" not in text
+    stepped = replace(report, evidence=EvidenceFigures(clock_events=(ClockEvent(EventKind.STEP, MON + 3600, 42.0),)))
+    assert "1 clock event was recorded in the period; the full report lists it." in letter_of(stepped).text
+    # The report does list them, under the sentence that says so.
+    method = parse(html_of(stepped)).one("section", id="method")
+    assert method.one("dd", data_method="clock").all_text.endswith("Every clock event is listed below.")
+    assert len(method.find("tr", data_clock="step")) == 1
+
+
+def test_the_letter_and_the_report_say_first_how_much_netwatch_did_not_see() -> None:
+    report = sample_report()  # four hours of 168 not monitored: 2.38 %
+    said = "netwatch was not running for 2.4% of the period (4h 00m 00s in 1 gap)"
+    body = paragraphs(letter_of(report).text)
+    opening = next(i for i, p in enumerate(body) if p.startswith("I am writing about"))
+    assert body[opening + 1] == (
+        f"Please note: {said}. Nothing is known about the line then, and nothing is claimed about that time."
+    )
+    assert body[opening + 2].startswith("In the time it monitored, the line was down 4 times")
+    page = parse(html_of(report))
+    first = next(n for n in page.one("body").children if n.tag not in ("header",))
+    assert first.attrs.get("id") == "not-running"
+    assert first.one("strong").all_text == f"{said}."
+    said_after = " ".join(" ".join(first.text).split())
+    assert said_after == "Nothing is known about the line then: that time is counted neither as up nor as down."
+    whole = compute(Period(MON, MON + DAY), [], [Coverage(MON, MON + DAY)], BUSINESS, plan=PLAN)
+    assert "Please note" not in letter_of(whole).text and not parse(html_of(whole)).find(id="not-running")
+
+
+@pytest.mark.parametrize(
+    ("gone", "whole", "text"),
+    [(1, 100000, "less than 0.1%"), (121, 1000, "12.1%"), (99990, 100000, "more than 99.9%"), (5, 5, "100%")],
+)
+def test_the_share_not_monitored_is_never_rounded_to_nothing_or_everything(gone: int, whole: int, text: str) -> None:
+    assert share(gone, whole) == text
+
+
+def test_no_letter_for_a_period_netwatch_measured_nothing_in() -> None:
+    empty = compute(Period(MON, MON + DAY), [], [], BUSINESS, plan=PLAN)
+    with pytest.raises(InputError) as refused:
+        letter_of(empty)
+    assert str(refused.value) == (
+        "netwatch was not running at any time from 2026-11-23 00:00 GMT to 2026-11-24 00:00 GMT, so there is nothing "
+        "measured to put in a letter; choose a period it was running in (without --period, --since and --until a "
+        "report covers all it recorded)"
+    )
+    # The report is made, and says so first; it never shows "0s" of downtime for time nobody watched.
+    page = parse(html_of(empty))
+    assert (
+        page.one(id="not-running").one("strong").all_text
+        == "netwatch was not running for 100% of the period (1d 00h 00m 00s)."
+    )
+    assert page.one(data_metric="downtime_seconds").one(class_="value").all_text == "—"
+    assert not page.find(data_metric="credit")
+
+
+def test_a_period_with_speed_tests_only_gets_a_letter_about_speed_only() -> None:
+    tests = [speed_ok(MON + 3600 * h, 20.0) for h in (10, 14, 20)]
+    report = compute(Period(MON, MON + DAY), [], [], BUSINESS, plan=PLAN, speeds=tests)
+    text = letter_of(report).text
+    assert (
+        "Please note: netwatch was not running for 100% of the period (1d 00h 00m 00s), except to measure its speed: "
+        "this letter says nothing about outages."
+    ) in paragraphs(text)
+    for section in ("## Outages", "## Totals", "## Cost and credit", "No outage", "credit", "availability above"):
+        assert section not in text, section
+    assert "## Speed against the plan" in text
+    assert (
+        "The line's availability was not monitored in the period: netwatch was not running, except to measure the "
+        "speed." in paragraphs(text)
+    )
+
+
+def test_configuration_advice_is_for_the_owner_never_in_a_document() -> None:
+    # The provider's outages without a ticket, the speeds code without the contract's minimum, speed tests
+    # without the plan's speeds: each is worth a word to the owner, and none to the provider.
+    tests = [speed_ok(MON + 3600 * h, 20.0) for h in (10, 12.5, 20.5)]
+    bare = replace(NO_PLAN, monthly_fee=42.0, contracted_availability=99.9)
+    report = sample_report(speeds=tests, plan=bare)
+    found = claims_for(
+        "uk-ofcom",
+        since=report.period.since,
+        until=report.period.until,
+        incidents=[f.incident for f in report.incidents],
+        tickets=[],
+        speeds=tests,
+        plan=bare,
+        timezone="Europe/London",
+        region="ENG",
+        overrides={},
+        coverage=list(report.sessions),
+    )
+    report = replace(report, claims=ClaimFigures((), found, "uk-ofcom"))
+    assert advice(report) == (
+        "set [plan] download_mbps and upload_mbps (the speeds your plan is sold with) to compare the speed tests "
+        "with them",
+        "the provider's outages have no fault ticket: if you reported the fault, record it with `netwatch ticket "
+        "open --reported WHEN --ref REF` (compensation counts from the report)",
+        "set [plan] minimum_download_mbps (the minimum guaranteed download speed your provider gave you) to check "
+        "the speeds code",
+    )
+    html = parse(html_of(report, plan=bare)).one("body").all_text
+    letter = letter_of(report, plan=bare).text
+    for document in (html, letter):
+        for advice_word in ("[plan]", "[claims]", "minimum_download_mbps", "download_mbps", "netwatch ticket open"):
+            assert advice_word not in document, advice_word
+    assert "No minimum guaranteed download speed was given for this contract, so it was not checked." in html
+    # Without any rules: one more piece of advice, and still none of it in the documents.
+    none = replace(report, claims=ClaimFigures())
+    assert advice(none)[-1] == (
+        'no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg" or "us-fcc" to see what the '
+        "rules of your country give for the provider's outages"
+    )
+    assert not re.search(r"\[claims\]|rules = ", parse(html_of(none, plan=bare)).one("body").all_text)
+
+
+def test_a_plan_without_speeds_gets_no_speed_advice_without_speed_tests() -> None:
+    report = compute(Period(MON, MON + DAY), [], [Coverage(MON, MON + DAY)], BUSINESS, plan=PlanConfig())
+    assert advice(report) == ()
+    assert local("2026-11-23T00:00") == MON
