@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from netwatch.adapters.influx.points import Points, check_line
 from netwatch.adapters.influx.sinks import Sink, describe, open_sink
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.app.daemon.export import Backoff, probe_name
 from netwatch.config import Config
 from netwatch.core.model import Period
@@ -149,7 +150,7 @@ def backfill_period(
     tz = cfg.business_hours.timezone
     chosen = periods.resolve(since, until, tz, now=now, history_start=None)
     points = Points(probe_name(cfg.probe), cfg.business_hours)
-    with Store.open(cfg.store.path, readonly=True) as store:
+    with stores.reading(cfg) as store:
         sink = open_sink(cfg.influxdb)
         try:
             if bar is None:

@@ -18,6 +18,7 @@ from netwatch.adapters.influx.history import InfluxSource
 from netwatch.adapters.influx.sinks import describe
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.app.daemon.export import probe_name
 from netwatch.app.witness import ask
 from netwatch.config import Config
@@ -283,7 +284,7 @@ def build(
     else:
         if probe is not None:
             raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
-        with Store.open(cfg.store.path, readonly=True) as store:
+        with stores.reading(cfg) as store:
             report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now))
         report, witness = witnessed(report, cfg)
         warnings.append(witness)

@@ -9,7 +9,7 @@ session, the replicas' cursors, an open clock span, the newest seal, open ticket
 from __future__ import annotations
 
 from netwatch.adapters.influx.sinks import sink_key
-from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.config import Config
 from netwatch.core.model import ExportState, Status
 
@@ -18,7 +18,7 @@ SESSIONS_BACK = 366 * 86400.0  # seconds: how far back the current session is lo
 
 def snapshot(cfg: Config, now: float, recent: int = 5) -> Status:
     """The status at ``now``, with the ``recent`` latest incidents. Raises StoreError."""
-    with Store.open(cfg.store.path, readonly=True) as store:
+    with stores.reading(cfg) as store:
         sessions = store.sessions(now - SESSIONS_BACK, now)
         exports: tuple[tuple[str, ExportState | None], ...] = ()
         if cfg.influxdb.enabled:

@@ -22,7 +22,7 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints
 from netwatch.config import toml as tomlout
 from netwatch.config.checks import below_interval, claims_keys, influxdb_keys, notify_channels, show, witness_keys
 from netwatch.config.keys import Argv, Key, declared_key, declared_subtables, plain
-from netwatch.config.records import Config
+from netwatch.config.records import Config, StateDirectory
 from netwatch.config.speed import speedtest_backends
 from netwatch.core.schedule import DAYS, KEYS, BusinessHours
 from netwatch.errors import ConfigError, Problem
@@ -242,8 +242,9 @@ def order(problem: Problem) -> tuple[int, int]:
     return table_pos, (keys.index(leaf) if leaf in keys else len(keys)) if rest else -1
 
 
-def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str | None, state_dir: Path) -> Config:
+def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str | None, state: StateDirectory) -> Config:
     """The Config of valid values (``validate`` found no problem); ``source`` is the file's path, if any."""
+    state_dir = state.path
     records: dict[str, Any] = {}
     for name, spec in TABLES.items():
         given: dict[str, Any] = {}
@@ -255,7 +256,8 @@ def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str |
         if spec.subtables:
             given["options"] = values[f"{name}.options"]
         records[name] = spec.record(**given)
-    return Config(**records, **delegated, source=Path(source) if source else None, state_dir=state_dir)
+    source_path = Path(source) if source else None
+    return Config(**records, **delegated, source=source_path, state_dir=state_dir, state_origin=state.origin)
 
 
 def _path(text: str, state_dir: Path, config_dir: Path | None) -> Path | None:

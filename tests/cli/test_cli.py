@@ -75,14 +75,20 @@ def test_the_example_configuration_is_valid(env: dict[str, str]) -> None:
     assert (code, err) == (0, "")
 
 
-def test_missing_store_is_one_line_and_exit_4(env: dict[str, str]) -> None:
+def test_missing_store_is_one_line_and_exit_4(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, installation: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
     path = Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db"
-    for command in (["status"], ["report"]):
+    service = installation.parents[2] / "var/lib/netwatch/netwatch.db"
+    for command in (["status"], ["report"], ["verify"], ["evidence"], ["ticket", "list"]):
         code, _out, err = invoke(*command)
         assert code == ExitCode.STORE
         assert err == (
-            f"netwatch: no store at {path}: netwatch has not recorded anything yet (run `netwatch run` first) "
-            "or store.path points elsewhere\n"
+            f"netwatch: no store at {path} (store.path in the state directory from $NETWATCH_STATE_DIR): netwatch"
+            f" has not recorded anything yet (looked also at {service}, {tmp_path}/.local/state/netwatch/netwatch.db);"
+            " start monitoring first (`./bootstrap run` in a checkout, `netwatch run`, or the service), or give this"
+            " command the --config the daemon runs with\n"
         )
         assert not path.exists(), "reading commands must never create a store"
 
