@@ -31,7 +31,7 @@ from netwatch.app.files import replacing
 from netwatch.app.reports import claims_from_store, unsynced
 from netwatch.core.model import Period, Target, Verification
 from netwatch.core.text import iso_utc
-from netwatch.errors import ReportError
+from netwatch.errors import InputError, ReportError
 from netwatch.report.csvout import safe_cell
 from netwatch.report.evidence import EvidenceFigures
 from netwatch.report.jsonout import ticket_json, trace_json
@@ -252,7 +252,7 @@ def evidence(
     the report, the rounds and the verification agree."""
     chosen = reports.named_period(named, since, until, cfg, now)
     if output is not None and output.suffix.lower() != ".zip":
-        raise ReportError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
+        raise InputError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
     notes: list[str] = []
     with stores.reading(cfg) as store, store.snapshot():
         chosen = chosen or reports.period_in(store, since, until, cfg, now)

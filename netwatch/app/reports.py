@@ -27,7 +27,7 @@ from netwatch.core.campaign.progress import evaluation_of, measurements
 from netwatch.core.claims import claims_for
 from netwatch.core.model import Coverage, Incident, Period, Role, SpeedResult, Target, Ticket
 from netwatch.core.when import bound
-from netwatch.errors import ReportError, StoreError
+from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report import period as periods
 from netwatch.report.compute import (
     CLOCK,
@@ -214,14 +214,14 @@ def from_influx(
 
 def named_period(named: str | None, since: str | None, until: str | None, cfg: Config, now: float) -> Period | None:
     """The period ``--period`` names (None without it); bad ``--since``/``--until`` words are refused here, before
-    any store is opened. Raises ReportError."""
+    any store is opened. Raises InputError."""
     tz = cfg.business_hours.timezone
     if named and (since or until):
-        raise ReportError("--period names the whole period: use it or --since/--until, not both")
+        raise InputError("--period names the whole period: use it or --since/--until, not both")
     chosen = periods.named(named, tz, now=now) if named else None
     for option, word in (("--since", since), ("--until", until)):
         if word:
-            bound(option, word, tz, end_of_day=False, error=ReportError)
+            bound(option, word, tz, end_of_day=False)
     return chosen
 
 
@@ -283,7 +283,7 @@ def build(
         warnings += [warning, witness]
     else:
         if probe is not None:
-            raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
+            raise InputError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
         with stores.reading(cfg) as store:
             report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now))
         report, witness = witnessed(report, cfg)
