@@ -43,7 +43,8 @@ def influx_backfill(cfg: Config, since: str, until: str | None) -> None:
     done, chosen = exports.backfill_period(cfg, since, until, time.time(), progress_bar())
     tz = cfg.business_hours.timezone
     click.echo(
-        f"backfilled {done.rounds} rounds and {done.incidents} incidents ({done.points} points) from "
+        f"backfilled {done.rounds} rounds, {done.incidents} incidents and {done.speed_tests} speed tests"
+        f" ({done.points} points) from "
         f"{local(chosen.since, tz)} to {local(chosen.until, tz)} into {exports.location(cfg)} "
         f"in {done.seconds:.1f} s ({done.points_per_second:.0f} points/s)"
     )
