@@ -11,6 +11,7 @@ logging for a face. Must not validate anything itself: ``netwatch.config`` does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -70,7 +71,8 @@ def store_places(cfg: Config) -> tuple[tuple[Path, str], ...]:
         others.append((mine.path / name, f"the state directory from {mine.origin}"))
     except ConfigError:
         pass
-    others.append((Path.cwd() / "state" / name, "./state here"))
+    with contextlib.suppress(OSError):  # the working directory was removed: nothing to look at there
+        others.append((Path.cwd() / "state" / name, "./state here"))
     for path, origin in others:
         if all(path != seen for seen, _ in places):
             places.append((path, origin))
