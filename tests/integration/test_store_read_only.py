@@ -146,6 +146,29 @@ def test_another_users_store_is_read_without_write_access(code: Path, public: Pa
     )
 
 
+def test_a_store_in_a_directory_this_user_may_not_enter_says_so(code: Path, public: Path) -> None:
+    """The service's state directory is the group netwatch's only (0750): a user not (yet) in that group is told
+    so, never that there is no store, nor an internal error."""
+    state = public / "state"
+    state.mkdir(mode=0o750)
+    record(state / "netwatch.db")
+    cfg = configure(public, state / "netwatch.db")
+    fix = "run the command with sudo, or join the group netwatch (`sudo usermod -aG netwatch $USER`, then log in again)"
+    status = netwatch(code, cfg, "status", user="65534")
+    assert (status.returncode, status.stdout) == (4, "")
+    assert status.stderr == f"netwatch: cannot read store {state}/netwatch.db: this user may not enter {state}; {fix}\n"
+    added = netwatch(code, cfg, "ticket", "open", "--reported", "now", "--ref", "A1", user="65534")
+    assert added.stderr == (
+        f'netwatch: ticket "A1" was not recorded: cannot read store {state}/netwatch.db: this user may not enter'
+        f" {state}; {fix}\n"
+    )
+    shown = netwatch(code, cfg, "check-config", user="65534")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[2] == (
+        f"# store {state}/netwatch.db (this user may not look into {state}: use sudo, or join the group netwatch)"
+    )
+
+
 def test_the_daemons_latest_commits_are_read_while_it_runs_as_another_user(code: Path, public: Path) -> None:
     """While the writer (root here, as a daemon run with sudo) holds the store, its newest commits are still in
     the write-ahead log: a reader without write access must see them, never the older main file alone."""
