@@ -22,6 +22,18 @@ def runtime_directory(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     return run
 
 
+@pytest.fixture(autouse=True)
+def installation(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No state directory recorded by ./bootstrap and no installed service's store, whatever this machine has
+    (`./bootstrap test` records the checkout's ./state in .venv); returns where a test may write that record."""
+    from netwatch.app import settings
+
+    place = tmp_path_factory.mktemp("installation")
+    monkeypatch.setattr(settings, "RECORD", place / "share/netwatch/state-directory")
+    monkeypatch.setattr(settings, "SERVICE_STATE", place / "var/lib/netwatch")
+    return place / "share/netwatch/state-directory"
+
+
 @pytest.fixture
 def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     """A bound AF_UNIX datagram socket (as systemd's $NOTIFY_SOCKET) and its path."""

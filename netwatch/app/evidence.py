@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from netwatch import __version__, config
 from netwatch.adapters.store.sqlite import Store
-from netwatch.app import documents, reports
+from netwatch.app import documents, reports, stores
 from netwatch.app.files import replacing
 from netwatch.app.reports import claims_from_store, unsynced
 from netwatch.core.model import Period, Target, Verification
@@ -240,7 +240,7 @@ ProgressBar = Callable[[str, int], AbstractContextManager[Progress]]
 
 def verify(cfg: config.Config, expect: str | None = None, bar: ProgressBar | None = None) -> Verification:
     """Verify the evidence chain of the configured store (against a published digest ``expect``)."""
-    with Store.open(cfg.store.path, readonly=True) as store:
+    with stores.reading(cfg) as store:
         if bar is None:
             return store.verify(expect)
         with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
@@ -271,9 +271,9 @@ def evidence(
     the report, the rounds and the verification agree."""
     chosen = reports.named_period(named, since, until, cfg, now)
     if output is not None and output.suffix.lower() != ".zip":
-        raise ReportError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
+        raise InputError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
     notes: list[str] = []
-    with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+    with stores.reading(cfg) as store, store.snapshot():
         chosen = chosen or reports.period_in(store, since, until, cfg, now)
         figures, warning = reports.witnessed(reports.from_store(store, cfg, chosen), cfg)
         notes += [f"warning: {w}" for w in documents.beside("html", figures, [warning])]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.app.now import fresh_live
 from netwatch.app.reports import from_store
 from netwatch.config import Config
@@ -34,7 +34,7 @@ class Found:
 def find(cfg: Config, kind: Kind, start: float, now: float) -> Found:
     """The ``kind`` incident that started at ``start`` (Unix seconds). Raises ReportError when there is none."""
     current = fresh_live(cfg, now)
-    with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+    with stores.reading(cfg) as store, store.snapshot():
         match = next(
             (i for i in store.incidents(start, start) if i.kind is kind and abs(i.start - start) < SAME_START), None
         )

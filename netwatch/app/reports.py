@@ -19,6 +19,7 @@ from netwatch.adapters.influx.history import InfluxSource
 from netwatch.adapters.influx.sinks import describe
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.app.daemon.export import probe_name
 from netwatch.app.now import fresh_live
 from netwatch.app.witness import ask
@@ -28,7 +29,7 @@ from netwatch.core.campaign.progress import evaluation_of, measurements
 from netwatch.core.claims import claims_for
 from netwatch.core.model import Coverage, Incident, Live, Period, Role, SpeedResult, Target, Ticket
 from netwatch.core.when import bound
-from netwatch.errors import ReportError, StoreError
+from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report import period as periods
 from netwatch.report.compute import (
     CLOCK,
@@ -231,14 +232,14 @@ def from_influx(
 
 def named_period(named: str | None, since: str | None, until: str | None, cfg: Config, now: float) -> Period | None:
     """The period ``--period`` names (None without it); bad ``--since``/``--until`` words are refused here, before
-    any store is opened. Raises ReportError."""
+    any store is opened. Raises InputError."""
     tz = cfg.business_hours.timezone
     if named and (since or until):
-        raise ReportError("--period names the whole period: use it or --since/--until, not both")
+        raise InputError("--period names the whole period: use it or --since/--until, not both")
     chosen = periods.named(named, tz, now=now) if named else None
     for option, word in (("--since", since), ("--until", until)):
         if word:
-            bound(option, word, tz, end_of_day=False, error=ReportError)
+            bound(option, word, tz, end_of_day=False)
     return chosen
 
 
@@ -302,9 +303,9 @@ def build(
         warnings += [warning, asked]
     else:
         if probe is not None:
-            raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
+            raise InputError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
         current = fresh_live(cfg, now)
-        with Store.open(cfg.store.path, readonly=True) as store:
+        with stores.reading(cfg) as store:
             report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now), current)
         report, asked = witnessed(report, cfg) if witness else (report, None)
         warnings.append(asked)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.app.reports import measured_until, uk_nation
 from netwatch.config import Config
 from netwatch.core.claims import Deadline, deadlines
@@ -74,7 +75,7 @@ def open_ticket(cfg: Config, ref: str, reported: str, channel: str | None, note:
             )
         return made
 
-    with Store.open(cfg.store.path) as store:
+    with stores.adding(cfg, f'ticket "{ref}"') as store:
         store.change_ticket(ref, create, now)
     return made
 
@@ -94,7 +95,7 @@ def close_ticket(cfg: Config, ref: str, fixed: str, now: float, *, correct: bool
             )
         return replace(found, fixed=at)
 
-    with Store.open(cfg.store.path) as store:
+    with stores.adding(cfg, f'the repair of ticket "{ref.strip()}"') as store:
         return store.change_ticket(ref.strip(), close, now)
 
 
@@ -119,7 +120,7 @@ def missed_appointment(cfg: Config, ref: str, when: str, now: float) -> Missed:
         already.append(at in found.missed_appointments)
         return found if already[0] else replace(found, missed_appointments=(*found.missed_appointments, at))
 
-    with Store.open(cfg.store.path) as store:
+    with stores.adding(cfg, f'the missed appointment of ticket "{ref.strip()}"') as store:
         done = store.change_ticket(ref.strip(), miss, now)
     return Missed(done, at, already[0])
 
@@ -136,10 +137,8 @@ def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> 
 
 
 def list_tickets(cfg: Config, now: float) -> tuple[TicketFigures, ...]:
-    """Every ticket, measured against the store up to ``now`` (none when there is no store yet)."""
-    if not cfg.store.path.exists():
-        return ()
-    with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+    """Every ticket, measured against the store up to ``now``."""
+    with stores.reading(cfg) as store, store.snapshot():
         return figures_of(store, cfg, store.tickets(), now)
 
 

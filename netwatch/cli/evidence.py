@@ -17,7 +17,24 @@ from netwatch.app import evidence as bundles
 from netwatch.cli.command import ExitCode, configured, progress_bar
 from netwatch.cli.reports import period_options
 from netwatch.config import Config
+from netwatch.errors import InputError
 from netwatch.report.verification import verification_json, verification_lines
+
+
+def seal_digest(text: str) -> str:
+    """The hex digits of a published seal digest as reports print it ("sha256:3f5a9c0e12ab…", whole or cut after
+    at least 12 digits). Raises InputError for anything else: it could never match, and exit 9 would call the
+    evidence broken."""
+    digits = text.strip().removesuffix("…").removesuffix("...").lower().removeprefix("sha256:")
+    if not MIN_DIGITS <= len(digits) <= 64 or not all(c in "0123456789abcdef" for c in digits):
+        raise InputError(
+            f'--expect: "{text}" is not a seal digest; give the digest a report, letter or evidence bundle printed'
+            f" (hexadecimal, e.g. sha256:3f5a9c0e12ab, at least its first {MIN_DIGITS} digits)"
+        )
+    return digits
+
+
+MIN_DIGITS = 12  # a shorter prefix could match a seal by chance
 
 
 @click.command()
@@ -32,6 +49,8 @@ from netwatch.report.verification import verification_json, verification_lines
 def verify(cfg: Config, expect: str | None, as_json: bool) -> None:
     """Check that the store holds exactly what was recorded: every round, incident and record against its
     SHA-256 seal. Exits 0 when intact, 9 when anything was edited, inserted or deleted (each place is listed)."""
+    if expect is not None:
+        expect = seal_digest(expect)
     result = bundles.verify(cfg, expect, None if as_json else progress_bar())
     if as_json:
         click.echo(json.dumps(verification_json(result, cfg.store.path), indent=2))

@@ -1,10 +1,11 @@
 """Where the configuration comes from: the file, the state directory, and TOML text → a validated ``Config``.
 
 Owns the file's precedence (--config, $NETWATCH_CONFIG, ``DEFAULT_PATH``, the built-in defaults), reading it
-(missing, unreadable, not UTF-8), TOML syntax errors worded for the user, where the state directory is, and
-``parse`` (the schema's validation, every problem at once, in schema order). ``load`` is the one function that
-reads a file. Must not create directories (the store does) nor read ``os.environ``: the environment is the
-``env`` mapping passed in.
+(missing, unreadable, not UTF-8), TOML syntax errors worded for the user, where the state directory is and what
+said so, and ``parse`` (the schema's validation, every problem at once, in schema order). ``load`` is the one
+function that reads a file. Must not create directories (the store does) nor read ``os.environ`` or the
+installation's record of its state directory: the environment is the ``env`` mapping passed in, the record the
+``recorded`` state directory the caller read (``netwatch.app.settings``).
 """
 
 from __future__ import annotations
@@ -16,27 +17,47 @@ from pathlib import Path
 
 from netwatch.config import schema
 from netwatch.config.checks import show
-from netwatch.config.records import Config
+from netwatch.config.records import Config, StateDirectory
 from netwatch.errors import ConfigError, Problem
 
 DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
+# The installed service's file is readable by root and the group netwatch only (`./bootstrap install`): a user
+# who may not read it is not meant to get the built-in defaults (and another store) instead.
+DENIED_FIX = (
+    "run the command with sudo, or join the group netwatch (`sudo usermod -aG netwatch $USER`, then log in again)"
+)
 
 
-def state_directory(env: Mapping[str, str]) -> Path:
-    """Where netwatch keeps its state: $NETWATCH_STATE_DIR, else the first of systemd's $STATE_DIRECTORY, else
-    $XDG_STATE_HOME/netwatch (if absolute), else $HOME/.local/state/netwatch. Empty variables count as unset.
-    Raises ConfigError when none of them is set."""
+def state_place(env: Mapping[str, str], recorded: StateDirectory | None = None) -> StateDirectory:
+    """Where netwatch keeps its state, and what said so: $NETWATCH_STATE_DIR, else the first of systemd's
+    $STATE_DIRECTORY (the service), else ``recorded`` (the directory ``./bootstrap`` wrote down for this
+    installation: the checkout's ./state, or /var/lib/netwatch), else $XDG_STATE_HOME/netwatch (if absolute),
+    else $HOME/.local/state/netwatch. Empty variables count as unset. Raises ConfigError when none is set."""
     if env.get("NETWATCH_STATE_DIR"):
-        return _absolute("NETWATCH_STATE_DIR", env["NETWATCH_STATE_DIR"])
+        return StateDirectory(_absolute("NETWATCH_STATE_DIR", env["NETWATCH_STATE_DIR"]), "$NETWATCH_STATE_DIR")
     if env.get("STATE_DIRECTORY", "").split(":")[0]:
-        return _absolute("STATE_DIRECTORY", env["STATE_DIRECTORY"].split(":")[0])
+        path = _absolute("STATE_DIRECTORY", env["STATE_DIRECTORY"].split(":")[0])
+        return StateDirectory(path, "systemd's $STATE_DIRECTORY")
+    if recorded is not None:
+        return recorded
+    return user_state_place(env)
+
+
+def user_state_place(env: Mapping[str, str]) -> StateDirectory:
+    """The user's own state directory: $XDG_STATE_HOME/netwatch (if absolute), else $HOME/.local/state/netwatch.
+    Raises ConfigError when neither is set."""
     if env.get("XDG_STATE_HOME") and Path(env["XDG_STATE_HOME"]).is_absolute():
-        return Path(env["XDG_STATE_HOME"]) / "netwatch"
+        return StateDirectory(Path(env["XDG_STATE_HOME"]) / "netwatch", "$XDG_STATE_HOME")
     if env.get("HOME"):
-        return _absolute("HOME", env["HOME"]) / ".local/state/netwatch"
+        return StateDirectory(_absolute("HOME", env["HOME"]) / ".local/state/netwatch", "$HOME")
     raise ConfigError(
         [Problem("HOME", "is not set, so there is no state directory", "set NETWATCH_STATE_DIR to a directory")]
     )
+
+
+def state_directory(env: Mapping[str, str], recorded: StateDirectory | None = None) -> Path:
+    """The path of ``state_place``."""
+    return state_place(env, recorded).path
 
 
 def _absolute(variable: str, text: str) -> Path:
@@ -67,8 +88,9 @@ def _syntax_problem(err: tomllib.TOMLDecodeError) -> Problem:
     return Problem(f"line {where[1]}, column {where[2]}", f"invalid TOML: {what}", fix)
 
 
-def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
-    """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``.
+def parse(text: str, *, source: str | None, env: Mapping[str, str], recorded: StateDirectory | None = None) -> Config:
+    """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``; the state
+    directory is ``state_place(env, recorded)``.
 
     Raises ConfigError carrying every problem found, in schema order.
     """
@@ -77,30 +99,34 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([_syntax_problem(err)], source) from err
     values, delegated, problems = schema.validate(doc)
+    state = StateDirectory(Path("/"), "")
     try:
-        state_dir = state_directory(env)
+        state = state_place(env, recorded)
     except ConfigError as err:
         problems += err.problems
     if problems:
         raise ConfigError(sorted(problems, key=schema.order), source)
-    return schema.build(values, delegated, source, state_dir)
+    return schema.build(values, delegated, source, state)
 
 
-def load(path: Path | None, env: Mapping[str, str]) -> Config:
+def load(path: Path | None, env: Mapping[str, str], recorded: StateDirectory | None = None) -> Config:
     """The configuration from ``path`` (--config), else $NETWATCH_CONFIG, else DEFAULT_PATH if it exists, else
-    the built-in defaults. A file named by --config or $NETWATCH_CONFIG must exist. Raises ConfigError."""
+    the built-in defaults; the state directory as ``state_place(env, recorded)``. A file named by --config or
+    $NETWATCH_CONFIG must exist. Raises ConfigError."""
     if path is not None:
-        return _load_file(path, env, "--config", "pass the path of an existing file to --config")
+        return _load_file(path, env, recorded, "--config", "pass the path of an existing file to --config")
     if env.get("NETWATCH_CONFIG"):
-        return _load_file(
-            Path(env["NETWATCH_CONFIG"]), env, "NETWATCH_CONFIG", "point NETWATCH_CONFIG at an existing file"
-        )
+        fix = "point NETWATCH_CONFIG at an existing file"
+        return _load_file(Path(env["NETWATCH_CONFIG"]), env, recorded, "NETWATCH_CONFIG", fix)
     if DEFAULT_PATH.exists():
-        return _load_file(DEFAULT_PATH, env, "(file)", "make the file readable, or remove it to use the defaults")
-    return parse("", source=None, env=env)
+        fix = "make the file readable, or remove it to use the defaults"
+        return _load_file(DEFAULT_PATH, env, recorded, "(file)", fix, denied=DENIED_FIX)
+    return parse("", source=None, env=env, recorded=recorded)
 
 
-def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Config:
+def _load_file(
+    path: Path, env: Mapping[str, str], recorded: StateDirectory | None, origin: str, fix: str, denied: str = ""
+) -> Config:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -108,6 +134,7 @@ def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Con
     except IsADirectoryError:
         raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)]) from None
     except OSError as err:
+        fix = denied if isinstance(err, PermissionError) and denied else fix
         raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
     try:
         text = data.decode("utf-8-sig")
@@ -120,4 +147,4 @@ def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Con
             "save the file as UTF-8",
         )
         raise ConfigError([problem], str(path)) from err
-    return parse(text, source=str(path), env=env)
+    return parse(text, source=str(path), env=env, recorded=recorded)

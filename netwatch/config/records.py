@@ -425,10 +425,19 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class StateDirectory:
+    """Where netwatch keeps its state (a relative store.path is resolved there), and what said so, in words
+    ("$NETWATCH_STATE_DIR", "recorded by ./bootstrap in …"), for `check-config` and for a store that is missing."""
+
+    path: Path
+    origin: str
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration: a record per table (in the order of the file's tables), ``[business_hours]``
     as its owner validates it, where the file came from (None: the built-in defaults) and the state directory
-    (where a relative store.path is resolved)."""
+    (where a relative store.path is resolved) with what chose it."""
 
     probe: ProbeConfig
     targets: TargetsConfig
@@ -451,3 +460,4 @@ class Config:
     business_hours: BusinessHours
     source: Path | None
     state_dir: Path
+    state_origin: str = ""

@@ -9,7 +9,7 @@ the arguments of a command line. Must not parse or validate: what it writes, ``p
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from netwatch.config import toml as tomlout
@@ -29,8 +29,9 @@ USERINFO_URL_KEYS: frozenset[str] = frozenset({"influxdb.url"})
 ARGV_KEYS: frozenset[str] = frozenset({"notify.command"})
 
 
-def render(config: Config) -> str:
-    """The effective configuration as TOML: every key, defaults filled in, store.path resolved, secrets "***".
+def render(config: Config, notes: Sequence[str] = ()) -> str:
+    """The effective configuration as TOML: every key, defaults filled in, store.path resolved, secrets "***";
+    a head of comments says where it came from, the state directory and what chose it, then ``notes``.
 
     ``parse(render(c), source=..., env=...) == c`` for the same source and environment (secrets aside).
     """
@@ -46,8 +47,10 @@ def render(config: Config) -> str:
         doc[table] = getattr(config, table).to_table()
     source = tomlout.string(str(config.source)) if config.source else "built-in defaults"
     state_dir = tomlout.string(str(config.state_dir))
-    head = f"# netwatch effective configuration from {source}\n# state directory {state_dir}\n\n"
-    return head + tomlout.dumps(_redact(doc, ()), comments)
+    chosen = f" (from {config.state_origin})" if config.state_origin else ""
+    lines = [f"netwatch effective configuration from {source}", f"state directory {state_dir}{chosen}", *notes]
+    head = "".join(f"# {line}\n" for line in lines)
+    return head + "\n" + tomlout.dumps(_redact(doc, ()), comments)
 
 
 def mask_url(url: str) -> str:

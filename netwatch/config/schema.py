@@ -30,7 +30,7 @@ from netwatch.config.checks import (
     witness_keys,
 )
 from netwatch.config.keys import Argv, Key, declared_key, declared_subtables, plain
-from netwatch.config.records import Config
+from netwatch.config.records import Config, StateDirectory
 from netwatch.config.speed import speedtest_backends
 from netwatch.core.schedule import DAYS, KEYS, BusinessHours
 from netwatch.errors import ConfigError, Problem
@@ -251,8 +251,9 @@ def order(problem: Problem) -> tuple[int, int]:
     return table_pos, (keys.index(leaf) if leaf in keys else len(keys)) if rest else -1
 
 
-def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str | None, state_dir: Path) -> Config:
+def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str | None, state: StateDirectory) -> Config:
     """The Config of valid values (``validate`` found no problem); ``source`` is the file's path, if any."""
+    state_dir = state.path
     records: dict[str, Any] = {}
     for name, spec in TABLES.items():
         given: dict[str, Any] = {}
@@ -264,7 +265,8 @@ def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str |
         if spec.subtables:
             given["options"] = values[f"{name}.options"]
         records[name] = spec.record(**given)
-    return Config(**records, **delegated, source=Path(source) if source else None, state_dir=state_dir)
+    source_path = Path(source) if source else None
+    return Config(**records, **delegated, source=source_path, state_dir=state_dir, state_origin=state.origin)
 
 
 def _path(text: str, state_dir: Path, config_dir: Path | None) -> Path | None:

@@ -14,9 +14,11 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from netwatch.core import zones
 from netwatch.core.text import local
 from netwatch.errors import InputError, NetwatchError
 
+_ABBREVIATED = re.compile(r"(.*\d)\s*([A-Za-z]{3,4}|[A-Za-z]{3}\d[A-Za-z]{3})")  # "2026-11-01 09:00 BST"
 _CLOCK = re.compile(r"\d:\d\d")  # a time of day: "09:15", "9:15"; "T091500" is not accepted
 _EVENT_FORMS = 'write "now" or a date and time such as "2026-11-30 09:15" (in {tz}, or with an offset)'
 _BOUND_FORMS = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (local time in {tz}, or with an offset such as +01:00)"
@@ -51,7 +53,10 @@ def instant(option: str, text: str, tz: ZoneInfo, now: float) -> float:
     try:
         moment = datetime.fromisoformat(word)
     except ValueError:
-        raise InputError(f'{option}: "{text}" is not a date and time; {_EVENT_FORMS.format(tz=tz.key)}') from None
+        hint = _abbreviated(option, text, tz)
+        raise InputError(
+            hint or f'{option}: "{text}" is not a date and time; {_EVENT_FORMS.format(tz=tz.key)}'
+        ) from None
     if not _CLOCK.search(word):
         raise InputError(
             f'{option}: "{text}" has no time of day, and the compensation clock starts at the hour the provider was '
@@ -75,8 +80,25 @@ def bound(option: str, text: str, tz: ZoneInfo, *, end_of_day: bool, error: type
             return datetime.combine(day, time(0), tzinfo=tz).timestamp()
         moment = datetime.fromisoformat(word)
     except ValueError:
-        raise error(f'{option}: "{text}" is not a date or date-time; {_BOUND_FORMS.format(tz=tz.key)}') from None
+        hint = _abbreviated(option, text, tz)
+        raise error(
+            hint or f'{option}: "{text}" is not a date or date-time; {_BOUND_FORMS.format(tz=tz.key)}'
+        ) from None
     return exact(option, text, moment, tz, error)
+
+
+def _abbreviated(option: str, text: str, tz: ZoneInfo) -> str | None:
+    """The refusal of a time followed by a zone abbreviation ("09:00 BST"), naming the way to write it; None when
+    ``text`` does not end with one."""
+    found = _ABBREVIATED.fullmatch(text.strip())
+    abbreviation = zones.lookup(found[2]) if found else None
+    if found is None or abbreviation is None:
+        return None
+    head = f'{option}: "{text}" ends with the zone abbreviation "{found[2]}", which netwatch does not read'
+    if not _CLOCK.search(found[1]):
+        return f"{head}; leave it out: a date is that day in {tz.key}"
+    offset = f": {found[1]}{abbreviation.offset}" if abbreviation.offset else f", e.g. {found[1]}+01:00"
+    return f"{head}; leave it out (the time is then read in {tz.key}) or give the offset instead{offset}"
 
 
 def _offset(moment: datetime) -> str:

@@ -173,12 +173,12 @@ def test_a_secret_never_reaches_the_bundle(state: Path, tmp_path: Path) -> None:
 def test_evidence_errors_are_one_line(state: Path, tmp_path: Path) -> None:
     code, _, err = invoke("evidence", "--period", "today", "--since", "2026-11-01")
     assert (code, err) == (
-        ExitCode.REPORT,
+        ExitCode.USAGE,
         "netwatch: --period names the whole period: use it or --since/--until, not both\n",
     )
     code, _, err = invoke("evidence", "--output", "bundle.tar")
     assert (code, err) == (
-        ExitCode.REPORT,
+        ExitCode.USAGE,
         'netwatch: --output: the evidence bundle is a zip file; name it "bundle.zip"\n',
     )
     code, _, err = invoke("evidence", "--output", str(tmp_path / "missing" / "e.zip"))

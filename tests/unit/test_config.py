@@ -527,7 +527,9 @@ class TestRender:
     def test_example_round_trips(self) -> None:
         cfg = config.load(EXAMPLE, ENV)
         text = config.render(cfg)
-        assert text.startswith(f'# netwatch effective configuration from "{EXAMPLE}"\n# state directory "{STATE}"\n')
+        assert text.startswith(
+            f'# netwatch effective configuration from "{EXAMPLE}"\n# state directory "{STATE}" (from $HOME)\n\n'
+        )
         assert config.parse(text, source=str(EXAMPLE), env=ENV) == cfg
 
     def test_every_key_is_written_with_its_help(self) -> None:

@@ -14,7 +14,7 @@ from netwatch.config.records import CostConfig, PlanConfig
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.when import bound
-from netwatch.errors import ReportError
+from netwatch.errors import InputError, ReportError
 from netwatch.report.compute import CLOCK, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.jsonout import to_json
 from netwatch.report.period import resolve
@@ -163,7 +163,7 @@ def test_bad_when_and_empty_period_are_exact_errors() -> None:
         '--since: "2026-13-01" is not a date or date-time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] '
         "(local time in Europe/London, or with an offset such as +01:00)"
     )
-    with pytest.raises(ReportError) as err:
+    with pytest.raises(InputError) as err:
         resolve("2026-11-20", "2026-11-19", tz, now=MON, history_start=None)
     assert str(err.value) == (
         "the period from 2026-11-20T00:00:00+00:00 to 2026-11-20T00:00:00+00:00 is empty; "

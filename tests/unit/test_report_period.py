@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from netwatch.core.model import Period
-from netwatch.errors import ReportError
+from netwatch.errors import InputError
 from netwatch.report.period import PERIODS, file_stem, named
 from tests.support.instants import LONDON, local
 
@@ -42,7 +42,7 @@ def test_january_last_month_is_december() -> None:
 
 
 def test_unknown_period_is_an_exact_error() -> None:
-    with pytest.raises(ReportError) as err:
+    with pytest.raises(InputError) as err:
         named("lastweek", LONDON, now=NOW)
     assert str(err.value) == (
         '--period: "lastweek" is not a period; use one of today, yesterday, this-week, last-week, this-month, '

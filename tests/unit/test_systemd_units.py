@@ -112,6 +112,26 @@ def test_the_units_run_the_installed_command_as_netwatch_on_one_state_directory(
     assert f"opt={EXECUTABLE.removesuffix('/bin/netwatch')} units=/{UNIT_DIR} " in bootstrap
 
 
+@pytest.mark.parametrize("unit", ["netwatch.service", "netwatch-report.service"])
+def test_the_configuration_directory_is_read_only_for_the_service(unit: str) -> None:
+    """ConfigurationDirectory= bind-mounts /etc/netwatch writable even under ProtectSystem=strict (seen with a
+    real systemd 252 in a container: a touch there succeeded); ReadOnlyPaths= makes it read-only again."""
+    found = settings(unit)
+    assert found["ProtectSystem"] == ["strict"]
+    assert found["ConfigurationDirectory"] == ["netwatch"] and found["ReadOnlyPaths"] == ["/etc/netwatch"]
+
+
+def test_the_start_limit_and_how_to_clear_it_are_documented() -> None:
+    """Manual restarts count towards StartLimitBurst: the unit, the README and the installer say what clears it."""
+    found = settings("netwatch.service")
+    assert (found["StartLimitIntervalSec"], found["StartLimitBurst"]) == (["10min"], ["5"])
+    assert "`systemctl reset-failed netwatch`" in (SYSTEMD / "netwatch.service").read_text()
+    readme = (SYSTEMD.parent / "README.md").read_text()
+    assert "start of the service was attempted too often" in readme
+    assert "sudo systemctl reset-failed netwatch" in readme
+    assert "systemctl reset-failed netwatch.service" in (SYSTEMD.parent / "bootstrap").read_text()
+
+
 @pytest.mark.parametrize("unit", sorted(CEILINGS))
 def test_exposure_stays_at_or_below_its_ceiling(unit: str) -> None:
     need("systemd-analyze")

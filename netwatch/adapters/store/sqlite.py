@@ -107,11 +107,12 @@ class Store(Reads):
         self._batch_provisional = 0  # how many of its rounds were stamped provisionally (they come first)
 
     @classmethod
-    def open(cls, path: Path, readonly: bool = False) -> Store:
-        """Open (read-write: create and migrate) the store at ``path``; ``readonly`` never creates or migrates.
+    def open(cls, path: Path, readonly: bool = False, *, create: bool = True) -> Store:
+        """Open (read-write: migrate, and create unless not ``create``) the store at ``path``; ``readonly`` never
+        creates or migrates, and needs no write access to the file or its directory.
 
         Read-write, a store recorded before the evidence chain existed is sealed first (once)."""
-        store = cls(migrations.connect(path, readonly), path, readonly)
+        store = cls(migrations.connect(path, readonly, create), path, readonly)
         if not readonly:
             try:
                 store._write(retention.seal_history)

@@ -17,6 +17,7 @@ detector and clock rules do) or word a report.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import functools
 import logging
@@ -60,6 +61,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("netwatch")
 
 PRUNE_EVERY = 3600.0  # seconds between retention passes
+# Seconds a clean stop waits for the exporter to send what the final commit added: a few writes when InfluxDB
+# answers, well within systemd's TimeoutStopSec (30 s) with the final flush.
+FINAL_EXPORT_S = 10.0
 MAX_WAITING = 86_400  # rounds the writer holds while the store takes none (a hanging disk): a day at 1 s
 T = TypeVar("T")
 
@@ -182,11 +186,9 @@ class Daemon:
                 self.notifier.cancel.set()  # a running command is killed; an unsent message stays in the outbox
             if self._notify_run is not None:
                 self._notify_run.cancel()
-            if exporter is not None:
-                exporter.stop(timeout=0.5)  # before the final commit, which then carries its last cursor
             icmp.close()
             try:
-                self._shutdown(writer)
+                self._shutdown(writer, exporter)
             finally:
                 os.close(lock)
 
@@ -566,7 +568,7 @@ class Daemon:
             log.warning("cannot write the live state to %s (%s): readers use the store", self._live, err.strerror)
             self._live = None
 
-    def _shutdown(self, writer: Writer) -> None:
+    def _shutdown(self, writer: Writer, exporter: Exporter | None) -> None:
         if self._live is not None:
             live.remove(self._live)  # first: a reader must not see "up" while the last rounds are flushed
         self.state, events = detect.close_all(self.state, rules=self.rules)
@@ -578,12 +580,21 @@ class Daemon:
             for slow in self._speed.shutdown(end):
                 writer.submit(writer.store.save_incident, slow)
                 log.info("closed %s at the last round seen, on shutdown", describe(slow))
-        done = writer.submit(writer.store.end_session, end)
+        ended = writer.submit(writer.store.end_session, end)
+        flushes = [ended]
+        if exporter is not None:
+            # The replica gets what the final commit added (the last rounds, the incidents closed just above)
+            # now: the next start may be days away, or never come. The cursor it moves is committed after it.
+            self.service.wait(ended, "flushing the store")
+            concurrent.futures.wait([ended])
+            exporter.finish(FINAL_EXPORT_S)
+            flushes.append(writer.submit(writer.store.commit))
         writer.submit(writer.store.close)
-        self.service.wait(done, "flushing the store")
+        self.service.wait(flushes[-1], "flushing the store")
         writer.close()
         try:
-            done.result()
+            for done in flushes:
+                done.result()
         except StoreError as err:
             log.error("final flush failed: %s", err)
             raise
