@@ -39,9 +39,9 @@ def checkout(tmp_path: Path) -> Path:
         f"import site; site.addsitedir({str(site)!r})\n", encoding="utf-8"
     )
     command = venv / "bin" / "netwatch"
-    command.write_text(f"#!{venv}/bin/python\nimport sys\nfrom netwatch.cli import main\nsys.exit(main())\n")
+    command.write_text(f"#!{venv}/bin/python\nimport sys\nfrom netwatch.__main__ import main\nsys.exit(main())\n")
     command.chmod(0o755)
-    (venv / ".netwatch-installed").touch()  # set up already: bootstrap installs nothing
+    (venv / ".netwatch-installed[web]").touch()  # set up already (with the web extra): bootstrap installs nothing
     return place
 
 

@@ -32,15 +32,20 @@ REPO = Path(__file__).parents[2]
 UNITS = ("netwatch.service", "netwatch-web.service", "netwatch-report.service", "netwatch-report.timer")
 
 
-def in_place(root: Path, *command: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``command`` run as on the installed system: the staged /opt/netwatch mounted at /opt/netwatch and the
-    staging directory hidden behind an empty one, in a mount namespace of its own (nothing changes outside)."""
+def as_installed(root: Path, *command: str | Path) -> list[str]:
+    """The argv that runs ``command`` as on the installed system: the staged /opt/netwatch mounted at /opt/netwatch
+    and the staging directory hidden behind an empty one, in a mount namespace of its own (nothing changes
+    outside)."""
     script = (
         'mount -t tmpfs tmpfs /opt && mkdir /opt/netwatch && mount --bind "$1/opt/netwatch" /opt/netwatch'
         ' && mount -t tmpfs tmpfs "$1" && shift && exec "$@"'
     )
-    namespace = ("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(root))
-    return subprocess.run([*namespace, *map(str, command)], capture_output=True, text=True, env=env, timeout=120)
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(root), *map(str, command)]
+
+
+def in_place(root: Path, *command: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``command`` run as on the installed system (see ``as_installed``), to its end."""
+    return subprocess.run(as_installed(root, *command), capture_output=True, text=True, env=env, timeout=120)
 
 
 def install(root: Path) -> subprocess.CompletedProcess[str]:
@@ -181,7 +186,6 @@ def test_the_installed_dashboard_serves_its_pages_from_the_wheel(staged: tuple[P
     """The templates and static files ship in the package: the installed `netwatch web` (the web extra is a
     default of the installer) serves every page from the staged tree, not from this checkout."""
     root, _ = staged
-    netwatch = root / "opt/netwatch/bin/netwatch"
     cfg = tmp_path / "netwatch.toml"
     cfg.write_text(f'[store]\npath = "{tmp_path / "netwatch.db"}"\n')
     with Store.open(tmp_path / "netwatch.db") as store:
@@ -193,7 +197,7 @@ def test_the_installed_dashboard_serves_its_pages_from_the_wheel(staged: tuple[P
         port = probe.getsockname()[1]
     env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path), "PYTHONPATH": ""}
     web = subprocess.Popen(
-        [netwatch, "web", "--config", str(cfg), "--listen", f"127.0.0.1:{port}"],
+        as_installed(root, "/opt/netwatch/bin/netwatch", "web", "--config", cfg, "--listen", f"127.0.0.1:{port}"),
         cwd=tmp_path,
         env=env,
         stderr=subprocess.PIPE,
