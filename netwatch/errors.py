@@ -77,6 +77,11 @@ class PermanentError(ExportError):
     """Retrying cannot help until the configuration or the server changes (bad token, missing bucket)."""
 
 
+class TimestampError(NetwatchError):
+    """A trusted timestamp could not be obtained (the authority is unreachable, refused, or its reply does not hold);
+    the message says which."""
+
+
 class CampaignError(NetwatchError):
     """A speed campaign cannot be planned, run or evaluated as asked (none planned, a window too short, a plan
     that can no longer follow the regulator's procedure); the message says which rule and the fix."""

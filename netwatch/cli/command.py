@@ -30,6 +30,7 @@ from netwatch.errors import (
     ProbeError,
     ReportError,
     StoreError,
+    TimestampError,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,6 +49,7 @@ class ExitCode(IntEnum):
     VERIFY = 9  # `netwatch verify`, `netwatch evidence`: the evidence chain is broken (or an expected seal is missing)
     NOTIFY = 10  # `netwatch notify test`: a channel could not deliver
     CAMPAIGN = 11  # `netwatch campaign`: none planned, a bad --window/--start, or the procedure can no longer be met
+    TIMESTAMP = 12  # `netwatch timestamp`: the time-stamping authority could not be reached, or its reply does not hold
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -58,6 +60,7 @@ _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
     (ReportError, ExitCode.REPORT),
     (ExportError, ExitCode.EXPORT),
     (CampaignError, ExitCode.CAMPAIGN),
+    (TimestampError, ExitCode.TIMESTAMP),
 )
 
 

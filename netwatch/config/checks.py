@@ -296,6 +296,16 @@ def notify_channels(values: Mapping[str, Any], _given: Collection[str]) -> Itera
         )
 
 
+def timestamp_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
+    """A timestamp is worth keeping only if it can be checked: the authority's root certificate is needed."""
+    if values.get("timestamp.url") and not values.get("timestamp.ca_file"):
+        yield Problem(
+            "timestamp.ca_file",
+            "must be set when timestamp.url is: every timestamp is checked against the authority's root certificate",
+            'download the authority\'s root certificate (PEM) and give its path, or set timestamp.url = ""',
+        )
+
+
 def witness_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
     """A witness is read from InfluxDB, and is another probe."""
     witness = values.get("report.witness")

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from netwatch.config import toml as tomlout
-from netwatch.config.checks import below_interval, claims_keys, influxdb_keys, notify_channels, show, witness_keys
+from netwatch.config.checks import (
+    below_interval,
+    claims_keys,
+    influxdb_keys,
+    notify_channels,
+    show,
+    timestamp_keys,
+    witness_keys,
+)
 from netwatch.config.keys import Argv, Key, declared_key, declared_subtables, plain
 from netwatch.config.records import Config
 from netwatch.config.speed import speedtest_backends
@@ -88,6 +96,7 @@ CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Prob
     influxdb_keys,
     speedtest_backends,
     notify_channels,
+    timestamp_keys,
     witness_keys,
     claims_keys,
 )

@@ -65,6 +65,8 @@ def test_verify_says_intact_and_names_the_newest_seal(state: Path) -> None:
         f"  checked {head.seal_id} seals, 180 rounds from 2026-11-03 09:00:00 UTC to 2026-11-03 09:02:59 UTC and 3"
         " records\n"
         f"  newest seal: {head.seal_id} sha256:{head.digest.hex()}\n"
+        "  note: the chain cannot show that nothing was removed after its newest seal: compare that seal with the"
+        " newest digest you published or were sent, or with a trusted timestamp kept elsewhere\n"
     )
     code, out, _ = invoke("verify", "--expect", head.digest.hex()[:12])
     assert code == 0 and "the expected seal is in the chain" in out

@@ -50,7 +50,14 @@ def outage_store(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with Store.open(path) as s:
         s.begin_session(T0)
-        s.add_round(Round(T0, (Sample(GW, 0.4), Sample(A1, 9.0))))
+        for at in range(0, 7201, 60):  # a round a minute, as the outages have them: the verification holds them to it
+            isp_down, local_down = 600 <= at < 2400, 3600 <= at < 3900
+            s.add_round(
+                Round(
+                    T0 + at,
+                    (Sample(GW, None if local_down else 0.4), Sample(A1, None if isp_down or local_down else 9.0)),
+                )
+            )
         s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 600, T0 + 2400, 1800, ((Cause.ISP, 1800),)))
         s.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, T0 + 3600, T0 + 3900, 300, ((Cause.LOCAL, 300),)))
         s.commit()

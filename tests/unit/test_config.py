@@ -306,14 +306,14 @@ class TestUnknownNames:
         assert error("[probe]\nconfirm = 3\n") == one("probe.confirm: unknown key; move it into the [detect] table")
         assert error("[targets]\ntimeout = 0.5\n") == one(
             "targets.timeout: unknown key; move it into the [probe] or [dns] or [influxdb] or [traceroute] or [notify]"
-            " table"
+            " or [timestamp] table"
         )
 
     def test_unknown_table(self) -> None:
         assert error("[prob]\ninterval = 1\n") == one('prob: unknown table; did you mean "probe"?')
         assert error("[zzz]\n") == one(
             "zzz: unknown table; valid tables are: business_hours, claims, clock, cost, detect, dns, influxdb, log, "
-            "metrics, notify, owner, plan, probe, report, speedtest, store, targets, traceroute"
+            "metrics, notify, owner, plan, probe, report, speedtest, store, targets, timestamp, traceroute"
         )
 
     def test_keys_outside_any_table(self) -> None:
@@ -323,7 +323,7 @@ class TestUnknownNames:
         assert error("foo = 1\n") == one(
             "foo: unknown key; write keys inside a table: "
             "[probe], [targets], [dns], [detect], [store], [log], [clock], [cost], [plan], [owner], [report], "
-            "[influxdb], [speedtest], [traceroute], [metrics], [notify], [claims], [business_hours]"
+            "[influxdb], [speedtest], [traceroute], [metrics], [notify], [timestamp], [claims], [business_hours]"
         )
 
     def test_a_table_written_as_a_value(self) -> None:
@@ -522,7 +522,7 @@ def test_all_problems_at_once_in_schema_order() -> None:
         '  log.level: must be one of debug, info, warning, error, got "loud"; use one of: debug, info, warning, error\n'
         '  business_hours.timezone: must be a string, not an integer (1); write e.g. "Europe/London"\n'
         "  zzz: unknown table; valid tables are: business_hours, claims, clock, cost, detect, dns, influxdb, log, "
-        "metrics, notify, owner, plan, probe, report, speedtest, store, targets, traceroute"
+        "metrics, notify, owner, plan, probe, report, speedtest, store, targets, timestamp, traceroute"
     )
 
 

@@ -111,6 +111,7 @@ class Daemon:
         self._unnotified: list[Incident] = []  # closed while the clock was untrusted, waiting for the re-timing
         self._syncs: list[tuple[float, float]] = []  # (monotonic instant, re-timing in s) of each synchronisation
         self._notify_run: asyncio.Task[None] | None = None
+        self._stamps_run: asyncio.Task[None] | None = None
         self._last_probe_errors: frozenset[str] = frozenset()
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
         self._live: Path | None = None  # the RAM file the line's state is written to after each round
@@ -156,6 +157,7 @@ class Daemon:
             )
             self._start_speed_tests(writer)
             self._start_notifications(writer)
+            self._start_timestamps(writer)
             # Not with injected probes: a daemon fed by fakes is on no real network to trace.
             if cfg.traceroute.enabled and self._probes is None:
                 self._traces = TraceTask(self, writer, privileged)
@@ -174,6 +176,8 @@ class Daemon:
                 self.notifier.cancel.set()  # a running command is killed; an unsent message stays in the outbox
             if self._notify_run is not None:
                 self._notify_run.cancel()
+            if self._stamps_run is not None:
+                self._stamps_run.cancel()
             if exporter is not None:
                 exporter.stop(timeout=0.5)  # before the final commit, which then carries its last cursor
             icmp.close()
@@ -253,6 +257,10 @@ class Daemon:
     async def run(self) -> None:
         """Monitor until ``stop`` is set, then flush everything. With ``[metrics] enabled`` the Prometheus
         endpoint comes first (a port in use is named before anything is opened) and closes last."""
+        if self.config.timestamp.enabled and self.config.timestamp.ca_file is not None:
+            from netwatch.adapters.timestamps import load_roots
+
+            load_roots(self.config.timestamp.ca_file)  # the extra and the certificate, named before anything starts
         server = self._serve_metrics()
         try:
             await self._monitor()
@@ -310,6 +318,15 @@ class Daemon:
         if self.notifier is not None:
             self._notify_run = asyncio.create_task(self.notifier.run())
 
+    def _start_timestamps(self, writer: Writer) -> None:
+        """Trusted timestamps of the chain head when ``[timestamp] url`` is set (the ``timestamp`` extra is needed:
+        run() refuses to start without it)."""
+        if not self.config.timestamp.enabled:
+            return
+        from netwatch.app.daemon.stamps import StampTask
+
+        self._stamps_run = asyncio.create_task(StampTask(self.config, writer, self.stop, self.clock_ready).run())
+
     async def _start_export(self, writer: Writer) -> Exporter | None:
         """The InfluxDB exporter when ``[influxdb]`` is configured, following the store from its recorded cursor."""
         if not self.config.influxdb.enabled:
@@ -355,7 +372,7 @@ class Daemon:
             # Not while the clock is untrusted: provisional stamps (1970 on a Pi without fake-hwclock) would be
             # taken for old rounds.
             if now - last_prune >= PRUNE_EVERY and self.clock_ready.is_set():
-                writer.submit(writer.store.prune, rnd.at - cfg.store.retention_days * 86400.0)
+                writer.submit(writer.store.prune, rnd.at, cfg.store.retention_days)
                 last_prune = now
             self.targets.maybe_rediscover(privileged)
             next_slot = int((time.monotonic() - start) / interval) + 1
