@@ -30,13 +30,18 @@ class Problem:
 class ConfigError(NetwatchError):
     """The configuration is invalid. Carries every problem found, not just the first."""
 
+    SHOWN = 20  # problems listed one by one; the rest are counted
+
     def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
         self.problems = tuple(problems)
         self.source = source
         where = f" in {source}" if source else ""
         count = len(self.problems)
         head = f"{count} configuration problem{'s' if count != 1 else ''}{where}"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+        listed = [f"  {p}" for p in self.problems[: self.SHOWN]]
+        if count > self.SHOWN:
+            listed.append(f"  … and {count - self.SHOWN} more")
+        super().__init__(head + ":\n" + "\n".join(listed))
 
 
 class ProbeError(NetwatchError):

@@ -14,7 +14,7 @@ import time
 import click
 
 from netwatch import config
-from netwatch.app import monitor, settings
+from netwatch.app import monitor, readiness, settings
 from netwatch.app import notify as notifications
 from netwatch.app import status as snapshot
 from netwatch.cli.command import ExitCode, configured, debugging, fail
@@ -34,7 +34,8 @@ def run(cfg: Config) -> None:
 @click.command("check-config")
 @configured
 def check_config(cfg: Config) -> None:
-    """Validate the configuration; print every problem, or the effective configuration."""
+    """Validate the configuration and the files it names; print every problem, or the effective configuration."""
+    readiness.check(cfg)
     if cfg.notify.enabled:  # apprise is asked whether it understands every URL; the urls_file is read
         settings.log_to_stderr("warning")  # a URLs file others can read is reported
         notifications.check_channels(cfg)

@@ -9,7 +9,9 @@ reads a file. Must not create directories (the store does) nor read ``os.environ
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +22,7 @@ from netwatch.config.records import Config
 from netwatch.errors import ConfigError, Problem
 
 DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
+MAX_BYTES = 1024 * 1024  # a configuration is a few kilobytes
 
 
 def state_directory(env: Mapping[str, str]) -> Path:
@@ -76,6 +79,9 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([_syntax_problem(err)], source) from err
+    except RecursionError as err:  # tomllib parses nested arrays and inline tables recursively
+        problem = Problem("(file)", "nests lists or inline tables too deeply to be read", "write a flat configuration")
+        raise ConfigError([problem], source) from err
     values, delegated, problems = schema.validate(doc)
     try:
         state_dir = state_directory(env)
@@ -100,15 +106,32 @@ def load(path: Path | None, env: Mapping[str, str]) -> Config:
     return parse("", source=None, env=env)
 
 
-def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Config:
+def _read(path: Path, origin: str, fix: str) -> bytes:
+    """The file's bytes: a regular file (not a device such as /dev/zero, nor a pipe) of at most MAX_BYTES."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise ConfigError([Problem(origin, f"{path} does not exist", fix)]) from None
-    except IsADirectoryError:
-        raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)]) from None
     except OSError as err:
         raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)])
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError([Problem(origin, f"{path} is not a regular file (a device, a pipe or a socket)", fix)])
+        data = os.read(fd, MAX_BYTES + 1)
+    except OSError as err:
+        raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise ConfigError([Problem(origin, f"{path} is larger than {MAX_BYTES // 1024} KiB: not a configuration", fix)])
+    return data
+
+
+def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Config:
+    data = _read(path, origin, fix)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -94,15 +94,17 @@ class TargetsConfig:
 class DnsConfig:
     names: tuple[str, ...] = key(
         ("one.one.one.one", "dns.google"),
-        "names resolved every round; [] disables",
+        "names resolved every round; [] disables; at most 16",
         "a list of host names",
+        count(0, 16, "names"),
         each_hostname,
         unique,
     )
     servers: tuple[str, ...] = key(
         (),
-        "resolver IP addresses; [] = the system's",
+        "resolver IP addresses; [] = the system's; at most 8",
         "a list of IP addresses",
+        count(0, 8, "addresses"),
         each_ip('use the IP address of a DNS resolver, e.g. "1.1.1.1"'),
         unique,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.adapters.store import Store, chain, retention, rollups
+from netwatch.app.reports import unsynced
 from netwatch.core.model import (
     Cause,
     Hop,
@@ -148,6 +149,10 @@ def test_a_retiming_of_rounds_no_clock_span_holds_is_refused(path: Path) -> None
         f"outage incident 1: was moved after it was sealed (start_ms {int((T0 + 600) * 1000)} →"
         f" {int((T0 + 600) * 1000) - 3 * HOUR_MS}) by no re-timing of a clock span holding it (seal {seal})"
     ) in whats(result)
+    # and every report's method section lists it, span or no span behind it
+    with Store.open(path, readonly=True) as store:
+        [shown] = unsynced(store, T0 - 4 * 3600, T0 + 3600)
+    assert (shown.retimed, shown.delta, shown.rounds) == (True, -3 * 3600.0, 900)
 
 
 def provisional_run(store: Store, boot: str = "boot-p", rounds: int = 30) -> float:
@@ -456,7 +461,8 @@ def test_an_outage_older_than_an_hour_appended_after_a_published_seal_is_backdat
         store.begin_session(T0 + 900, boot_id="boot-1", offset=T0 - 50.0)
         for i in range(900, 8100, 10):
             store.add_round(rnd(T0 + i))
-            store.commit()
+            if i % 600 == 0:
+                store.commit()
         store.end_session(T0 + 8090)
     published = head(path)
     append_outage(path, T0 + 100, T0 + 400)

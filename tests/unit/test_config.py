@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netwatch import config
-from netwatch.config import Config, loading, records, rendering, schema
+from netwatch.config import Config, loading, masking, records, schema
 from netwatch.config import checks as configchecks
 from netwatch.config import toml as tomlout
 from netwatch.core.schedule import DAYS, KEYS, BusinessHours
@@ -549,12 +549,12 @@ class TestRender:
 
     def test_secrets_are_redacted(self, monkeypatch: pytest.MonkeyPatch) -> None:
         cfg = parse('[probe]\nname = "hunter2"\n[targets]\ngateway = ""\n')
-        monkeypatch.setattr(rendering, "SECRET_KEYS", frozenset({"probe.name", "gateway"}))  # a path and a leaf name
+        monkeypatch.setattr(masking, "SECRET_KEYS", frozenset({"probe.name", "gateway"}))  # a path and a leaf name
         doc = tomllib.loads(config.render(cfg))
         assert doc["probe"]["name"] == "***"
         assert doc["targets"]["gateway"] == ""  # empty values stay empty: nothing to hide
         assert "hunter2" not in config.render(cfg)
-        monkeypatch.setattr(rendering, "SECRET_KEYS", frozenset({"name"}))
+        monkeypatch.setattr(masking, "SECRET_KEYS", frozenset({"name"}))
         assert tomllib.loads(config.render(cfg))["probe"]["name"] == "***"
 
     def test_credentials_in_the_influxdb_url_are_redacted(self) -> None:
@@ -581,6 +581,12 @@ SCHEDULES = [
     {"timezone": "America/New_York", "holidays": "US-CA", "week": {"sat": "22:00-06:00", "sun": ""}},
     {"timezone": "Europe/London", "closed": ["2026-12-24"], "week": {"tue": "09:00-12:30, 13:30-17:30"}},
 ]
+
+
+def shown_text(size: int) -> st.SearchStrategy[str]:
+    """Text a configuration may hold: anything but control and bidirectional formatting characters (refused)."""
+    bidi = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    return st.text(st.characters(blacklist_categories=("Cc",), blacklist_characters=bidi), max_size=size)
 
 
 def opt(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -628,17 +634,17 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         "log": {"level": draw(opt(st.sampled_from(["debug", "info", "warning", "error"])))},
         "cost": {"hourly": draw(opt(reals(0, 1e6))), "currency": draw(opt(st.from_regex(r"[A-Z]{3}", fullmatch=True)))},
         "plan": {
-            "provider": draw(opt(st.text(max_size=12))),
-            "account": draw(opt(st.text(max_size=12))),
+            "provider": draw(opt(shown_text(12))),
+            "account": draw(opt(shown_text(12))),
             "monthly_fee": draw(opt(reals(0, 1e6))),
             "contracted_availability": draw(opt(reals(0, 100))),
             "download_mbps": draw(opt(reals(0, 1e5))),
             "upload_mbps": draw(opt(reals(0, 1e5))),
         },
-        "owner": {name: draw(opt(st.text(max_size=30))) for name in ("business", "name", "address", "email", "phone")},
+        "owner": {name: draw(opt(shown_text(30))) for name in ("business", "name", "address", "email", "phone")},
         "report": {
             "templates": draw(opt(st.sampled_from(["", "templates", "/srv/netwatch/templates", "../t é"]))),
-            "title": draw(opt(st.text(max_size=20))),
+            "title": draw(opt(shown_text(20))),
         },
         "business_hours": draw(st.sampled_from(SCHEDULES)),
     }

@@ -224,6 +224,20 @@ class Reads:
         """Clock spans (rounds stamped before the clock was synchronised) overlapping [since, until]."""
         return self._read(timeline.spans, codec.to_ms(since), codec.to_ms(until))
 
+    def retimings(self, since: float, until: float) -> list[tuple[float, float, int, float]]:
+        """Every re-timing act the chain holds whose moved stamps overlap [since, until], as (first and last stamp
+        after the move, rounds moved, seconds added), oldest first: read from the ledger, not from the clock spans,
+        so that a report shows each one whether or not a span row backs it (verification says whether it may)."""
+        out = []
+        for (body,) in self._query("SELECT body FROM ledger WHERE kind = 'retime' ORDER BY id"):
+            doc = json.loads(body)
+            delta = int(doc["delta_ms"])
+            start, end = int(doc["from_ms"]) + delta, max(int(doc["from_ms"]), int(doc["to_ms"])) + delta
+            rounds = max(0, int(doc["last"]) - int(doc["first"]) + 1)
+            if start <= codec.to_ms(until) and end >= codec.to_ms(since):
+                out.append((codec.from_ms(start), codec.from_ms(end), rounds, codec.from_ms(delta)))
+        return out
+
     def traces(self, since: float, until: float) -> list[StoredTrace]:
         """Traceroutes taken with ``since <= at < until``, by time."""
         return self._read(traces.between, codec.to_ms(since), codec.to_ms(until))
