@@ -48,6 +48,11 @@ class ProbeError(NetwatchError):
     """A probe could not run at all (as opposed to a target not answering, which is data)."""
 
 
+class OwnFault(ProbeError):
+    """netwatch itself could not probe: its own file descriptors, memory or buffers ran out, or this machine refused
+    to send. Nothing was measured, so the time is unmonitored (with this reason), never an outage."""
+
+
 class IcmpPermissionError(ProbeError):
     """Neither unprivileged nor privileged ICMP sockets can be opened."""
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from netwatch.adapters import textfiles
+from netwatch.adapters.children import drop_ambient
 from netwatch.config.checks import each_apprise_url
 from netwatch.config.records import NotifyConfig
 from netwatch.core.model import Message
@@ -135,6 +136,7 @@ class CommandChannel:
             "NETWATCH_TITLE": message.title,
             "NETWATCH_PROBE": str(message.data.get("probe", "")),
         }
+        drop_ambient()  # a notification command gets no raw sockets from the daemon's CAP_NET_RAW
         try:
             proc = subprocess.Popen(
                 self.argv,
