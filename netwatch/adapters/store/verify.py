@@ -385,7 +385,7 @@ def _entries(
             continue
         before = walk.latest.get((kind, ref))
         if before is None:
-            _first_version(walk, seal_id, kind, ref, body)
+            _first_version(walk, seal_id, kind, ref, body, retimed_here=bool(moves))
             restart = restart or kind == "session"
         else:
             why = versions.change(kind, ref, before[1], body, moves)
@@ -399,7 +399,7 @@ def _entries(
         walk.segment_max = None
 
 
-def _first_version(walk: _Walk, seal_id: int, kind: str, ref: int, body: str) -> None:
+def _first_version(walk: _Walk, seal_id: int, kind: str, ref: int, body: str, *, retimed_here: bool) -> None:
     doc = json.loads(body)
     if kind == "session":
         walk.sessions.append(
@@ -423,8 +423,8 @@ def _first_version(walk: _Walk, seal_id: int, kind: str, ref: int, body: str) ->
             own.provisional = True
         _span_version(walk, seal_id, ref, body)
     instant = versions.instant(kind, body)
-    if instant is None or seal_id <= walk.genesis_through or walk.segment_max is None:
-        return
+    if instant is None or seal_id <= walk.genesis_through or walk.segment_max is None or retimed_here:
+        return  # a re-timing's seal holds provisional stamps beside true ones: its own records are not late
     if instant < walk.segment_max - LATE_MS:
         label, at = _describe(kind, doc, ref)
         late = f"was first sealed {_late(walk.segment_max - instant)} after the time it describes (seal {seal_id})"

@@ -93,9 +93,10 @@ def change(kind: str, ref: int, old_text: str, new_text: str, moves: Sequence[Mo
 
 
 def instant(kind: str, body_text: str) -> int | None:
-    """The instant (ms) a record's version describes, for lateness: an incident's start, a session's start, a
-    traceroute's or clock event's time; None for records whose time is the owner's statement or not in the body."""
-    if kind not in ("incident", "session", "trace", "clock"):
+    """The instant (ms) a record's version describes, for lateness: an incident's start, a traceroute's or clock
+    event's time; None for records whose time is the owner's statement, not in the body, or a session's start (the
+    moment monitoring began, sealed at once; a session is held to its rounds instead)."""
+    if kind not in ("incident", "trace", "clock"):
         return None
     body = json.loads(body_text)
     value = body.get("start_ms", body.get("at_ms"))
