@@ -491,3 +491,21 @@ def test_a_closed_session_given_a_later_end_is_refused(path: Path) -> None:
 def head_seal(path: Path) -> int:
     with Store.open(path, readonly=True) as store:
         return store.head().seal_id
+
+
+def test_rollups_of_minutes_without_rounds_are_found(path: Path) -> None:
+    """Charts are drawn from the rollups: minutes of "loss" inserted where nothing was recorded are found, however
+    many, each counted once."""
+    minute = int(T0) // 60
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for m in (minute - 30, minute - 20, minute + 100, minute + 200):
+            conn.execute(
+                "INSERT INTO rollups (minute, target_id, sent, lost, rtt_min, rtt_max, rtt_sum)"
+                " SELECT ?, target_id, 60, 60, NULL, NULL, 0 FROM rollups WHERE minute = ?",
+                (m, minute),
+            )
+    finally:
+        conn.close()
+    assert whats(check(path)) == ["rollups: 4 minutes of rollups have no rounds behind them (inserted?)"]
+    assert check(path).breaks[0].at == (minute - 30) * 60.0

@@ -22,7 +22,7 @@ from netwatch.adapters.store import retention
 from netwatch.core.model import Break
 from netwatch.core.text import span as in_words
 
-PIN_MS = 60_000  # the longest a re-timed span's last round may precede the next round of its boot
+PIN_MS = 60_000  # the longest a re-timed span's last round may precede the next round of its run (or 3 cadences)
 OFFSET_SLACK_MS = 2  # wall minus monotonic, read twice from the same clocks, in whole milliseconds
 
 
@@ -186,7 +186,9 @@ def _pin(
     same_session = after is None or after.first_round is None or last + 1 < after.first_round
     if moved is not None and following is not None and same_session:
         gap = following - moved
-        if not -OFFSET_SLACK_MS <= gap <= PIN_MS:
+        before = _at(conn, last - 1, pruned) if last > span.first_round else None
+        cadence = moved - before if before is not None else 0  # the span's own spacing, on the same clock
+        if not -OFFSET_SLACK_MS <= gap <= max(PIN_MS, 3 * cadence):
             return False, (
                 f"leaves {in_words(gap / 1000)} between its last round and the next round of the same run,"
                 " which the same monotonic clock timed one cadence apart (forged?)"

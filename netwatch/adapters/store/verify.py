@@ -29,6 +29,7 @@ LATE_MS = 3_600_000  # a record first sealed this long after the instant it desc
 STEP_MS = 2_000  # rounds of one run may be stamped this much earlier than rounds sealed before them (clock jitter)
 FUTURE_MS = 3_600_000  # stamps this far after the verification's own time are impossible
 LISTED = 20  # breaks of one kind listed one by one before a count
+MAX_CONFIRM = 1000  # detect.confirm's bound: the most failed rounds an outage may wait for before it is saved
 TRUNCATION_NOTE = (
     "the chain cannot show that nothing was removed after its newest seal: compare that seal with the newest"
     " digest you published or were sent, or with a trusted timestamp kept elsewhere"
@@ -131,6 +132,7 @@ class _Walk:
     anchor_at: int | None = None
     counted: dict[str, int] = field(default_factory=dict)  # breaks of a kind listed so far
     sealed_at_seen: bool = False  # a seal carrying its newest stamp was met: the store runs schema 10 since
+    cadence_ms: int = 0  # the spacing of the last two rounds sealed together: the run's interval
 
     def listed(self, kind: str, brk: Break) -> None:
         """Add a break of a kind that may repeat many times: the first ``LISTED`` one by one, then a count."""
@@ -221,6 +223,8 @@ def verify(
                 count += 1
                 lo_at = at_ms if lo_at is None else min(lo_at, at_ms)
                 hi_at = at_ms if hi_at is None else max(hi_at, at_ms)
+                if last_sealed_at is not None:
+                    walk.cadence_ms = max(0, at_ms - last_sealed_at)
                 last_sealed_at = at_ms
             rounds_digest = h.digest()
             checked += count
@@ -425,11 +429,15 @@ def _first_version(walk: _Walk, seal_id: int, kind: str, ref: int, body: str, *,
     instant = versions.instant(kind, body)
     if instant is None or seal_id <= walk.genesis_through or walk.segment_max is None or retimed_here:
         return  # a re-timing's seal holds provisional stamps beside true ones: its own records are not late
-    if instant < walk.segment_max - LATE_MS:
+    # An outage is saved once ``confirm`` rounds have failed, its start backdated to the first: that many intervals
+    # are its own delay, on top of the hour (``rounds`` in its first version is that count).
+    counted = doc.get("rounds") if kind == "incident" else 0
+    allowed = LATE_MS + min(counted if isinstance(counted, int) else 0, MAX_CONFIRM) * walk.cadence_ms
+    if instant < walk.segment_max - allowed:
         label, at = _describe(kind, doc, ref)
         late = f"was first sealed {_late(walk.segment_max - instant)} after the time it describes (seal {seal_id})"
         walk.flags.append(Break(label, late, at))
-        if walk.anchor_seal is not None and walk.anchor_at is not None and instant < walk.anchor_at - LATE_MS:
+        if walk.anchor_seal is not None and walk.anchor_at is not None and instant < walk.anchor_at - allowed:
             walk.breaks.append(
                 Break(
                     label,
@@ -546,9 +554,27 @@ def _check_rollups(conn: sqlite3.Connection, breaks: list[Break]) -> None:
             )
     breaks += coherence.rollup_breaks(conn, boundary)
     sets = rollups.set_target_ids(conn)
-    minutes: set[int] = set()
+    # The minutes that have rollups, merged in order with those that have rounds: one minute in memory at a time.
+    stored_minutes = _Stream(
+        lambda after: conn.execute(
+            "SELECT DISTINCT minute FROM rollups WHERE minute > ? ORDER BY minute LIMIT ?",
+            (boundary - 1 if after is None else after, CHUNK),
+        ).fetchall(),
+        lambda row: row[0],
+    )
+    orphans = 0
+    first_orphan: int | None = None
+
+    def orphaned(before: int | None) -> None:
+        nonlocal orphans, first_orphan
+        while (row := stored_minutes.peek()) is not None and (before is None or row[0] <= before):
+            stored_minutes.take()
+            if row[0] != before:
+                orphans += 1
+                first_orphan = row[0] if first_orphan is None else first_orphan
+
     for minute, expected in _minutes_from_rounds(conn, boundary * 60_000, sets):
-        minutes.add(minute)
+        orphaned(minute)
         stored = {
             (minute, int(t)): [s, lo, mn, mx, sm]
             for t, s, lo, mn, mx, sm in conn.execute(
@@ -559,12 +585,7 @@ def _check_rollups(conn: sqlite3.Connection, breaks: list[Break]) -> None:
             breaks.append(
                 Break(f"rollups of minute {minute}", "do not add up to the rounds of that minute", minute * 60.0)
             )
-    orphans = 0
-    first_orphan = None
-    for (m,) in conn.execute("SELECT DISTINCT minute FROM rollups WHERE minute >= ? ORDER BY minute", (boundary,)):
-        if m not in minutes:
-            orphans += 1
-            first_orphan = m if first_orphan is None else first_orphan
+    orphaned(None)
     if orphans and first_orphan is not None:
         breaks.append(
             Break(
