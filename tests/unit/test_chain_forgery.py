@@ -509,3 +509,25 @@ def test_rollups_of_minutes_without_rounds_are_found(path: Path) -> None:
         conn.close()
     assert whats(check(path)) == ["rollups: 4 minutes of rollups have no rounds behind them (inserted?)"]
     assert check(path).breaks[0].at == (minute - 30) * 60.0
+
+
+def test_an_outage_shortened_in_a_new_sealed_version_is_found_against_its_rounds(tmp_path: Path) -> None:
+    """The forger closes an open outage early, the way the daemon closes one (a new version of an open incident
+    is allowed): its end must follow from the rounds, and they were still down then."""
+    path = tmp_path / "netwatch.db"
+    with Store.open(path) as store:
+        store.begin_session(T0, boot_id="boot-1", offset=T0 - 50.0)
+        for i in range(120):
+            store.add_round(rnd(T0 + i, up=not 30 <= i < 100))
+            if i == 32:
+                store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 30, None, 3, ((Cause.UPSTREAM, 3),)))
+            if i % 10 == 9:
+                store.commit()
+        store.end_session(T0 + 119)  # killed, say, before the outage was closed: recovery would close it at its end
+    with forger(path) as (conn, tx):
+        conn.execute("UPDATE incidents SET end_ms = ?", (int((T0 + 40) * 1000),))
+        tx.record(conn, "incident", 1)
+    assert whats(check(path)) == [
+        "outage incident 1: its end does not follow from its rounds: every anchor still failed then, and the run went"
+        " on"
+    ]

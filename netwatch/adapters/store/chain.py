@@ -3,15 +3,16 @@
 Owns the ``seals`` and ``ledger`` tables (migration 4), the canonical bytes of everything chained, and writing a
 seal at the end of each store transaction. A transaction that commits rounds or records ends with one seal::
 
-    digest = SHA-256(previous digest | seal id | first and last round id | H(rounds) | H(ledger entries))
+    digest = SHA-256(previous digest | seal id | first and last round id [| newest stamp] | H(rounds) | H(ledger))
 
-``H(rounds)`` hashes every round of the transaction (id, instant, targets, RTTs, errors); the **ledger** holds
-one entry per record version written in it: incidents, sessions, speed tests, traceroutes, clock events and spans,
-tickets, and the store's own acts (re-timing, pruning). Records change (an incident is opened, re-caused, closed),
-so each version is an entry and the current row must equal its latest one; rounds never change except by a
-chained re-timing, which verification undoes. Pruning deletes old rounds by whole seals, keeps the seals that
-carry ledger entries (with the hash of their pruned rounds and their predecessor's digest, so they still verify),
-and seals the per-minute rollups of the pruned period with a ledger entry.
+``H(rounds)`` hashes every round of the transaction (id, instant, targets, RTTs, errors); from schema 10 a seal with
+rounds also chains the newest of their stamps (``at_ms``), so that its time outlives its pruned rounds. The
+**ledger** holds one entry per record version written in it: incidents, sessions, speed tests, traceroutes, clock
+events and spans, tickets, trusted timestamps, and the store's own acts (re-timing, pruning). Records change (an
+incident is opened, re-caused, closed), so each version is an entry and the current row must equal its latest one;
+rounds never change except by a chained re-timing, which verification undoes. Pruning deletes old rounds by whole
+seals, keeps the seals that carry ledger entries (with the hash of their pruned rounds and their predecessor's
+digest, so they still verify), and seals the per-minute rollups of the pruned period with a ledger entry.
 
 Functions take an open connection inside the caller's transaction; the ``Store`` owns transactions. Must not read
 the clock. Verification lives in ``store/verify.py``.

@@ -2,8 +2,9 @@
 what its rounds contradict (an outage appended later, a session end edited before it was chained).
 
 Owns three checks. Every **outage** with rounds still kept: each round of its span [start, end) is down (every
-anchor failed, or every DNS name for a DNS outage), a round starts it, and its cause follows from them (a local
-fault, the gateway silent, is never put on the provider, nor the provider's fault on the owner). Every **session**
+anchor failed, or every DNS name for a DNS outage), a round starts it, the line was back at its end (or the run
+stopped or split there), and its cause follows from them (a local fault, the gateway silent, is never put on the
+provider, nor the provider's fault on the owner). Every **session**
 from schema 10: a crashed one ends at its last sealed round, a clean one no later than that. Every **rollup** of a
 pruned minute inside an outage shows its anchors lost. Reads rounds in chunks through the given connection; must
 not write or read the clock.
@@ -100,10 +101,26 @@ def outage_breaks(conn: sqlite3.Connection, pruned: int, cutoff_ms: int, firsts:
             continue
         if first_at != start_ms:
             breaks.append(Break(where, "no round starts it: its start does not follow from its rounds", start_ms / 1e3))
+        if end_ms is not None and cause != Cause.DNS.value and _still_down(conn, end_ms, run, pruned, sets):
+            late = "its end does not follow from its rounds: every anchor still failed then, and the run went on"
+            breaks.append(Break(where, late, end_ms / 1e3))
         fault = _cause_fault(Cause(cause), down, local, answered)
         if fault:
             breaks.append(Break(where, fault, start_ms / 1e3))
     return breaks
+
+
+def _still_down(
+    conn: sqlite3.Connection, end_ms: int, run: tuple[int, int], pruned: int, sets: dict[int, tuple[Target, ...]]
+) -> bool:
+    """Whether the round at an outage's end (the first answered round, or the last round of a run that stopped or
+    split there) still had every anchor failing while later rounds of the same run followed."""
+    for round_id, rnd in _rounds(conn, end_ms, end_ms + 1, pruned, sets):
+        if run[0] <= round_id < run[1]:
+            later = conn.execute("SELECT 1 FROM rounds WHERE id > ? AND id < ? LIMIT 1", (round_id, run[1]))
+            why = round_cause(rnd)
+            return why is not None and why is not Cause.DNS and later.fetchone() is not None
+    return False
 
 
 def _cause_fault(cause: Cause, down: int, local: int, dns: int) -> str | None:

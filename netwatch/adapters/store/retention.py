@@ -1,12 +1,13 @@
 """Retention: pruning old raw rounds without breaking the evidence chain.
 
-Owns the plan of a pruning pass (which seals' rounds all lie before the cut-off), chaining it before anything is
-deleted (a ``prune`` ledger entry with the rollups of the pruned period sealed by their hash), trimming the seals
-table (seals with nothing but pruned rounds are deleted; the boundary seal and seals that carry ledger entries
-are kept, with the hash of their pruned rounds and, where their predecessor went, its digest), and deleting the
-rounds in chunks afterwards. Also the first sealing of a store that predates the chain (``seal_history``).
-Functions take an open connection inside the caller's transaction; must not read the clock.
-"""
+Owns the plan of a pruning pass (which seals' rounds all lie before the cut-off, at most ``MAX_SEALS`` of them),
+chaining it before anything is deleted (a ``prune`` ledger entry with the retention it claims and the rollups of the
+pruned period sealed by their hash; verification holds it to that retention at its own seal's time), trimming the
+seals table a chunk at a time (seals with nothing but pruned rounds are deleted; the boundary seal and seals that
+carry ledger entries or a trusted timestamp are kept, with the hash of their pruned rounds, checked against their
+digest first, and, where their predecessor went, its digest), and deleting the rounds in chunks afterwards. Also the
+first sealing of a store that predates the chain (``seal_history``). Functions take an open connection inside the
+caller's transaction; must not read the clock."""
 
 from __future__ import annotations
 
