@@ -217,7 +217,9 @@ def test_an_inserted_round_is_found(path: Path) -> None:
 
 def test_an_edited_incident_is_shown_field_by_field(path: Path) -> None:
     tamper(path, "UPDATE incidents SET end_ms = start_ms + 2000")
-    [brk] = check(path).breaks
+    brk, end = check(path).breaks  # and its rounds were still down at the edited end
+    assert (end.where, end.at) == ("outage incident 1", T0 + 22)
+    assert end.what.startswith("its end does not follow from its rounds")
     assert brk.where == "outage incident 1"
     assert brk.what.startswith("differs from its sealed version (seal ")
     assert brk.what.endswith(f"): end_ms {int((T0 + 30) * 1000)} → {int((T0 + 22) * 1000)}")
