@@ -33,6 +33,7 @@ from netwatch.core.model import (
     Verification,
 )
 from netwatch.errors import StoreError
+from tests.unit.test_chain import check
 
 GW = Target(Role.GATEWAY, "192.168.1.1")
 A1 = Target(Role.ANCHOR, "1.1.1.1")
@@ -77,11 +78,6 @@ def path(tmp_path: Path) -> Path:
     with Store.open(p) as store:
         record(store)
     return p
-
-
-def check(path: Path, expect: str | None = None) -> Verification:
-    with Store.open(path, readonly=True) as store:
-        return store.verify(expect)
 
 
 def head(path: Path) -> str:

@@ -113,12 +113,12 @@ def run(cfg: config.Config, clock: SettableClock, line: Line, scenario: Scenario
     return asyncio.run(main())
 
 
-async def rounds(daemon: Daemon, n: int) -> None:
-    """Wait for ``n`` more rounds."""
-    target = daemon.rounds + n
+async def rounds(daemon: Daemon, n: int, counter: str = "rounds") -> None:
+    """Wait for ``n`` more rounds (of the daemon's ``counter``: "unprobed" counts those that measured nothing)."""
+    target = getattr(daemon, counter) + n
     deadline = time.monotonic() + 30
-    while daemon.rounds < target:
-        assert time.monotonic() < deadline, "the daemon stopped probing"
+    while getattr(daemon, counter) < target:
+        assert time.monotonic() < deadline, f"the daemon stopped probing ({counter})"
         await asyncio.sleep(INTERVAL / 2)
 
 
@@ -226,15 +226,6 @@ def test_a_step_of_a_trusted_clock_splits_the_session_and_is_recorded(tmp_path: 
     assert [i.kind for i in everything] == [Kind.OUTAGE, Kind.OUTAGE]  # closed before the step, reopened after
 
 
-async def unprobed(daemon: Daemon, n: int) -> None:
-    """Wait for ``n`` more rounds that measured nothing."""
-    target = daemon.unprobed + n
-    deadline = time.monotonic() + 30
-    while daemon.unprobed < target:
-        assert time.monotonic() < deadline, "the daemon stopped trying"
-        await asyncio.sleep(INTERVAL / 2)
-
-
 def paused_sessions(cfg: config.Config) -> list[tuple[int | None, str | None]]:
     conn = sqlite3.connect(cfg.store.path)
     try:
@@ -254,7 +245,7 @@ def test_probes_that_raise_never_stop_the_loop_nor_make_an_outage(tmp_path: Path
     async def scenario(daemon: Daemon) -> None:
         await rounds(daemon, 5)
         line.broken = ValueError("unexpected bug in the echo probe")
-        await unprobed(daemon, 5)
+        await rounds(daemon, 5, "unprobed")
         line.broken = None
         await rounds(daemon, 5)
 
@@ -281,7 +272,7 @@ def test_running_out_of_descriptors_is_unmonitored_time_never_a_dns_outage(tmp_p
     async def scenario(daemon: Daemon) -> None:
         await rounds(daemon, 5)
         names.raises = own_fault(OSError(errno.EMFILE, "Too many open files"), "opening a DNS socket")
-        await unprobed(daemon, 8)  # more than detect.confirm rounds: an outage, were they counted as failed
+        await rounds(daemon, 8, "unprobed")  # more than detect.confirm rounds: an outage, were they counted as failed
         names.raises = None
         await rounds(daemon, 5)
 
