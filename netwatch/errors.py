@@ -30,17 +30,27 @@ class Problem:
 class ConfigError(NetwatchError):
     """The configuration is invalid. Carries every problem found, not just the first."""
 
+    SHOWN = 20  # problems listed one by one; the rest are counted
+
     def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
         self.problems = tuple(problems)
         self.source = source
         where = f" in {source}" if source else ""
         count = len(self.problems)
         head = f"{count} configuration problem{'s' if count != 1 else ''}{where}"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+        listed = [f"  {p}" for p in self.problems[: self.SHOWN]]
+        if count > self.SHOWN:
+            listed.append(f"  … and {count - self.SHOWN} more")
+        super().__init__(head + ":\n" + "\n".join(listed))
 
 
 class ProbeError(NetwatchError):
     """A probe could not run at all (as opposed to a target not answering, which is data)."""
+
+
+class OwnFault(ProbeError):
+    """netwatch itself could not probe: its own file descriptors, memory or buffers ran out, or this machine refused
+    to send. Nothing was measured, so the time is unmonitored (with this reason), never an outage."""
 
 
 class IcmpPermissionError(ProbeError):
@@ -75,6 +85,11 @@ class TransientError(ExportError):
 
 class PermanentError(ExportError):
     """Retrying cannot help until the configuration or the server changes (bad token, missing bucket)."""
+
+
+class TimestampError(NetwatchError):
+    """A trusted timestamp could not be obtained (the authority is unreachable, refused, or its reply does not hold);
+    the message says which."""
 
 
 class CampaignError(NetwatchError):

@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 from netwatch import __version__, config
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app import documents, reports, stores
-from netwatch.app.files import replacing
+from netwatch.app import timestamps as stamping
+from netwatch.app.files import private_mode, replacing
 from netwatch.app.reports import claims_from_store, unsynced
 from netwatch.core.model import Period, Target, Verification
 from netwatch.core.text import iso_utc
@@ -177,7 +178,7 @@ def write_bundle(
     provisional = [(u.start, u.end) for u in unsynced(store, period.since, period.until) if not u.retimed]
     warnings: list[str] = []
     rounds = 0
-    with replacing(output, mode=0o644) as raw:
+    with replacing(output, mode=private_mode()) as raw:
         bundle = _Zip(raw, generated_at)
         for name, fmt in (
             ("report.html", "html"),
@@ -203,6 +204,8 @@ def write_bundle(
         tickets = tickets_json(store, cfg, period)
         bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
         bundle.add("config.toml", config.render(cfg).encode())
+        for name, data in stamping.bundle_files(store.timestamps(), cfg.timestamp.ca_file):
+            bundle.add(name, data)
         text = "\n".join(verification_lines(verification, cfg.store.path, cfg.business_hours.timezone)) + "\n"
         bundle.add("verification.txt", text.encode())
         doc = verification_json(verification, cfg.store.path)
@@ -240,11 +243,12 @@ ProgressBar = Callable[[str, int], AbstractContextManager[Progress]]
 
 def verify(cfg: config.Config, expect: str | None = None, bar: ProgressBar | None = None) -> Verification:
     """Verify the evidence chain of the configured store (against a published digest ``expect``)."""
+    check = stamping.checker(cfg)
     with stores.reading(cfg) as store:
         if bar is None:
-            return store.verify(expect)
+            return store.verify(expect, now=time.time(), check_token=check)
         with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
-            return store.verify(expect, progress=advance)
+            return store.verify(expect, progress=advance, now=time.time(), check_token=check)
 
 
 def default_name(period: Period, tz: ZoneInfo) -> Path:
@@ -297,13 +301,14 @@ def evidence(
             return done.data
 
         output = output or default_name(chosen, cfg.business_hours.timezone)
+        check = stamping.checker(cfg)
         if bar is None:
-            verification = store.verify()
+            verification = store.verify(now=now, check_token=check)
             return write_bundle(
                 store, cfg, chosen, output, verification=verification, generated_at=now, render=render, figures=figures
             ), tuple(notes)
         with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
-            verification = store.verify(progress=advance)
+            verification = store.verify(progress=advance, now=now, check_token=check)
         with bar("Writing rounds", store.count_rounds(chosen.since, chosen.until)) as advance:
             bundle = write_bundle(
                 store,

@@ -44,14 +44,17 @@ from netwatch.report.tickets import CampaignFigures, ClaimFigures, relevant, tic
 
 
 def unsynced(store: Store, since: float, until: float) -> list[Unsynced]:
-    """The clock spans overlapping the period as the report shows them."""
+    """The rounds timed provisionally around the period as the report shows them: the spans never corrected,
+    and every re-timing act the chain holds (each one is listed, so that no report hides a moved time)."""
     out = []
     for span in store.clock_spans(since, until):
+        if span.delta_ms is not None:
+            continue  # listed from its re-timing act below
         rounds = 0 if span.last_round is None else max(0, span.last_round - span.first_round + 1)
         end = codec.from_ms(span.end_ms if span.end_ms is not None else span.start_ms)
-        delta = None if span.delta_ms is None else codec.from_ms(span.delta_ms)
-        out.append(Unsynced(codec.from_ms(span.start_ms), end, rounds, span.delta_ms is not None, delta))
-    return out
+        out.append(Unsynced(codec.from_ms(span.start_ms), end, rounds, False, None))
+    out += [Unsynced(start, end, rounds, True, delta) for start, end, rounds, delta in store.retimings(since, until)]
+    return sorted(out, key=lambda u: u.start)
 
 
 SPEED_CLOCK_LOOKBACK = 92 * 86400.0  # seconds of speed tests read before the period or its first ticket

@@ -11,7 +11,6 @@ the results (faces do) or read the clock: "now" is passed in.
 
 from __future__ import annotations
 
-import json
 import shlex
 import unicodedata
 from dataclasses import dataclass, replace
@@ -23,12 +22,13 @@ from netwatch.app.reports import measured_until, uk_nation
 from netwatch.config import Config
 from netwatch.core.claims import Deadline, deadlines
 from netwatch.core.model import Channel, Period, Ticket
-from netwatch.core.text import local
+from netwatch.core.text import local, quoted, visible
 from netwatch.core.when import instant
 from netwatch.errors import InputError
 from netwatch.report.tickets import TicketFigures, ticket_figures
 
 MAX_REF = 64
+MAX_NOTE = 2000  # characters: a note says what the provider was told, not the whole correspondence
 CHANNELS = tuple(c.value for c in Channel)
 
 
@@ -39,9 +39,21 @@ def check_ref(ref: str) -> str:
         raise InputError("--ref: the provider's reference is empty; copy it from their e-mail or the call")
     if len(ref) > MAX_REF or any(unicodedata.category(ch).startswith(("C", "Z")) and ch != " " for ch in ref):
         raise InputError(
-            f"--ref: {json.dumps(ref)} is not a reference (at most {MAX_REF} characters, no tabs or line breaks)"
+            f"--ref: {quoted(ref)} is not a reference (at most {MAX_REF} characters, no tabs or line breaks)"
         )
     return ref
+
+
+def check_note(note: str) -> str:
+    """The owner's note, trimmed and without control or bidirectional characters (they would ring a terminal or
+    reverse text in the letter); refused beyond ``MAX_NOTE`` characters."""
+    note = visible(note).strip()
+    if len(note) > MAX_NOTE:
+        raise InputError(
+            f"--note: {len(note)} characters is longer than a note can be ({MAX_NOTE}); write the gist (what was"
+            " reported, to whom) and keep the correspondence with your records"
+        )
+    return note
 
 
 def _known(found: Ticket | None, ref: str, store: Store) -> Ticket:
@@ -64,8 +76,9 @@ def open_ticket(cfg: Config, ref: str, reported: str, channel: str | None, note:
     """Record a fault reported to the provider (``reported`` is WHEN: "now" or a local date and time)."""
     tz = cfg.business_hours.timezone
     ref = check_ref(ref)
+    note = check_note(note)
     at = instant("--reported", reported, tz, now)
-    made = Ticket(ref, at, Channel(channel) if channel else None, note.strip())
+    made = Ticket(ref, at, Channel(channel) if channel else None, note)
 
     def create(found: Ticket | None) -> Ticket:
         if found is not None:

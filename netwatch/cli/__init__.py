@@ -32,6 +32,7 @@ for command in (
     reports.report,
     evidence.verify,
     evidence.evidence,
+    evidence.timestamp,
     influx.influx,
     notify.notify,
     tickets.ticket,

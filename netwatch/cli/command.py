@@ -33,6 +33,7 @@ from netwatch.errors import (
     ProbeError,
     ReportError,
     StoreError,
+    TimestampError,
     WebError,
 )
 
@@ -53,6 +54,7 @@ class ExitCode(IntEnum):
     NOTIFY = 10  # `netwatch notify test`: a channel could not deliver
     CAMPAIGN = 11  # `netwatch campaign`: none planned, a bad --window/--start, or the procedure can no longer be met
     WEB = 12  # `netwatch web`: the dashboard cannot start as configured (no password for a network address, ...)
+    TIMESTAMP = 13  # `netwatch timestamp`: the time-stamping authority could not be reached, or its reply does not hold
     PIPE = 141  # the reader of the output went away (`netwatch status | head`): as a program stopped by SIGPIPE
 
 
@@ -65,6 +67,7 @@ _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
     (ExportError, ExitCode.EXPORT),
     (CampaignError, ExitCode.CAMPAIGN),
     (WebError, ExitCode.WEB),
+    (TimestampError, ExitCode.TIMESTAMP),
 )
 
 

@@ -14,7 +14,7 @@ import time
 import click
 
 from netwatch import config
-from netwatch.app import monitor, settings, stores
+from netwatch.app import monitor, readiness, settings, stores
 from netwatch.app import notify as notifications
 from netwatch.app import now as state_now
 from netwatch.app import speedtest as speed_now
@@ -36,7 +36,9 @@ def run(cfg: Config) -> None:
 @click.command("check-config")
 @configured
 def check_config(cfg: Config) -> None:
-    """Validate the configuration; print every problem, or the effective configuration and the store it uses."""
+    """Validate the configuration and the files it names; print every problem, or the effective configuration and
+    the store it uses."""
+    readiness.check(cfg)
     if cfg.notify.enabled:  # apprise is asked whether it understands every URL; the urls_file is read
         settings.log_to_stderr("warning")  # a URLs file others can read is reported
         notifications.check_channels(cfg)

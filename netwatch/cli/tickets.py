@@ -15,7 +15,7 @@ from netwatch.app import tickets
 from netwatch.cli.command import configured
 from netwatch.config import Config
 from netwatch.core.model import Ticket
-from netwatch.core.text import duration, local
+from netwatch.core.text import duration, local, visible
 from netwatch.report.jsonout import ticket_json
 
 RESTORED = {
@@ -125,4 +125,4 @@ def ticket_list(cfg: Config, as_json: bool) -> None:
         if t.missed_appointments:
             click.echo(f"    missed appointments: {', '.join(local(at, tz) for at in t.missed_appointments)}")
         if t.note:
-            click.echo(f"    note: {t.note}")
+            click.echo(f"    note: {visible(t.note)}")

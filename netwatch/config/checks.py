@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
+from netwatch.config import masking
 from netwatch.config import toml as tomlout
 from netwatch.core import claims
 from netwatch.errors import Problem
@@ -28,12 +29,27 @@ def _g(number: float) -> str:
     return f"{number:g}"
 
 
+SHOWN = 60  # characters of a value quoted in a message: enough to recognise it, never the whole of a huge one
+
+
 def show(value: Any) -> str:
-    """A value as it is written in TOML (strings in double quotes), for messages about the file."""
+    """A value as it is written in TOML (strings in double quotes), for messages about the file: the secrets of a
+    URL masked, a long string cut ("…", with its length), a long list cut, a huge number by its digits."""
+    if isinstance(value, str):
+        text = masking.mask_urls_in(value[: SHOWN * 4])  # only what may be shown is looked at
+        if len(value) > SHOWN:
+            return f"{tomlout.string(text[:SHOWN])}… ({len(value)} characters)"
+        return tomlout.string(text)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > 30:
+        return f"a {len(str(abs(value)))}-digit number"
+    if isinstance(value, list | tuple) and len(value) > 5:
+        return "[" + ", ".join(show(v) for v in value[:5]) + f", … and {len(value) - 5} more]"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(show(v) for v in value) + "]"
     try:
         return tomlout.value(value)
     except TypeError:
-        return repr(value)
+        return repr(value)[:SHOWN]
 
 
 def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Check:
@@ -318,6 +334,16 @@ def notify_channels(values: Mapping[str, Any], _given: Collection[str]) -> Itera
             "notify.digest",
             f"is {show(digest)} but no channel is configured",
             'set notify.urls, notify.urls_file or notify.command, or digest = "off"',
+        )
+
+
+def timestamp_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
+    """A timestamp is worth keeping only if it can be checked: the authority's root certificate is needed."""
+    if values.get("timestamp.url") and not values.get("timestamp.ca_file"):
+        yield Problem(
+            "timestamp.ca_file",
+            "must be set when timestamp.url is: every timestamp is checked against the authority's root certificate",
+            'download the authority\'s root certificate (PEM) and give its path, or set timestamp.url = ""',
         )
 
 

@@ -10,7 +10,9 @@ installation's record of its state directory: the environment is the ``env`` map
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +28,7 @@ DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
 DENIED_FIX = (
     "run the command with sudo, or join the group netwatch (`sudo usermod -aG netwatch $USER`, then log in again)"
 )
+MAX_BYTES = 1024 * 1024  # a configuration is a few kilobytes
 
 
 def state_place(env: Mapping[str, str], recorded: StateDirectory | None = None) -> StateDirectory:
@@ -98,6 +101,9 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str], recorded: St
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([_syntax_problem(err)], source) from err
+    except RecursionError as err:  # tomllib parses nested arrays and inline tables recursively
+        problem = Problem("(file)", "nests lists or inline tables too deeply to be read", "write a flat configuration")
+        raise ConfigError([problem], source) from err
     values, delegated, problems = schema.validate(doc)
     state = StateDirectory(Path("/"), "")
     try:
@@ -124,18 +130,36 @@ def load(path: Path | None, env: Mapping[str, str], recorded: StateDirectory | N
     return parse("", source=None, env=env, recorded=recorded)
 
 
-def _load_file(
-    path: Path, env: Mapping[str, str], recorded: StateDirectory | None, origin: str, fix: str, denied: str = ""
-) -> Config:
+def _read(path: Path, origin: str, fix: str, denied: str = "") -> bytes:
+    """The file's bytes: a regular file (not a device such as /dev/zero, nor a pipe) of at most MAX_BYTES;
+    ``denied`` is the fix when this user may not read it."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise ConfigError([Problem(origin, f"{path} does not exist", fix)]) from None
-    except IsADirectoryError:
-        raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)]) from None
     except OSError as err:
         fix = denied if isinstance(err, PermissionError) and denied else fix
         raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)])
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError([Problem(origin, f"{path} is not a regular file (a device, a pipe or a socket)", fix)])
+        data = os.read(fd, MAX_BYTES + 1)
+    except OSError as err:
+        raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise ConfigError([Problem(origin, f"{path} is larger than {MAX_BYTES // 1024} KiB: not a configuration", fix)])
+    return data
+
+
+def _load_file(
+    path: Path, env: Mapping[str, str], recorded: StateDirectory | None, origin: str, fix: str, denied: str = ""
+) -> Config:
+    data = _read(path, origin, fix, denied)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

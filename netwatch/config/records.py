@@ -102,15 +102,17 @@ class TargetsConfig:
 class DnsConfig:
     names: tuple[str, ...] = key(
         ("one.one.one.one", "dns.google"),
-        "names resolved every round; [] disables",
+        "names resolved every round; [] disables; at most 16",
         "a list of host names",
+        count(0, 16, "names"),
         each_hostname,
         unique,
     )
     servers: tuple[str, ...] = key(
         (),
-        "resolver IP addresses; [] = the system's",
+        "resolver IP addresses; [] = the system's; at most 8",
         "a list of IP addresses",
+        count(0, 8, "addresses"),
         each_ip('use the IP address of a DNS resolver, e.g. "1.1.1.1"'),
         unique,
     )
@@ -358,6 +360,32 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class TimestampConfig:
+    """Trusted timestamps (RFC 3161) of the evidence chain's newest seal from a time-stamping authority, taken by
+    the daemon every ``every_hours`` (and by `netwatch timestamp`); enabled when ``url`` is set (needs the
+    ``timestamp`` extra). ``ca_file`` is the authority's root certificate, which every token is checked against."""
+
+    url: str = key(
+        "",
+        'time-stamping authority (RFC 3161), e.g. "https://freetsa.org/tsr"; "" = none',
+        "a URL in quotes",
+        http_url,
+    )
+    ca_file: Path | None = key(
+        None,
+        "PEM file of the authority's root certificate, relative to this file",
+        "a file path in quotes",
+        beside_config=True,
+    )
+    every_hours: float = key(24.0, "hours between two timestamps; 1 to 720", "a number of hours", bounds(1, 720))
+    timeout: float = key(30.0, "seconds to wait for the authority; 1 to 300", SECONDS, bounds(1, 300))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
 class ClaimsConfig:
     """What the rules of the owner's country give for the incidents and tickets of a period. ``options`` holds
     the ``[claims.amounts]`` overrides as written (validated against the chosen rule pack by a cross-check)."""
@@ -455,6 +483,7 @@ class Config:
     traceroute: TracerouteConfig
     metrics: MetricsConfig
     notify: NotifyConfig
+    timestamp: TimestampConfig
     claims: ClaimsConfig
     web: WebConfig
     business_hours: BusinessHours

@@ -26,6 +26,7 @@ from netwatch.config.checks import (
     influxdb_keys,
     notify_channels,
     show,
+    timestamp_keys,
     web_keys,
     witness_keys,
 )
@@ -33,6 +34,7 @@ from netwatch.config.keys import Argv, Key, declared_key, declared_subtables, pl
 from netwatch.config.records import Config, StateDirectory
 from netwatch.config.speed import speedtest_backends
 from netwatch.core.schedule import DAYS, KEYS, BusinessHours
+from netwatch.core.text import visible
 from netwatch.errors import ConfigError, Problem
 
 
@@ -96,6 +98,7 @@ CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Prob
     influxdb_keys,
     speedtest_backends,
     notify_channels,
+    timestamp_keys,
     witness_keys,
     claims_keys,
     web_keys,
@@ -104,6 +107,9 @@ CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Prob
 
 # --- types ---------------------------------------------------------------------------------------------------
 
+MAX_TEXT = 4096  # characters of a string value (a path, a URL, a postal address)
+MAX_ITEMS = 64  # items of a list value
+MAX_INT = 2**63 - 1  # an integer beyond what SQLite and a float can hold is a typing accident, not a setting
 _KINDS: dict[type, str] = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "a list"}
 
 
@@ -133,12 +139,22 @@ def _typed(dotted: str, kind: type, key: Key, value: Any) -> tuple[Any, list[Pro
         elif not isinstance(value, list):
             return None, [Problem(dotted, f"must be a string or a list of strings, not {describe(value)}", fix)]
         kind = list
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        digits = len(str(abs(value)))
+        return None, [Problem(dotted, f"is a {digits}-digit number, beyond any value it can take", fix)]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         return None, [Problem(dotted, f"must be {_KINDS[kind]}, not {describe(value)}", fix)]
     if isinstance(value, float) and not math.isfinite(value):
         return None, [Problem(dotted, f"must be a finite number, got {show(value)}", fix)]
+    if isinstance(value, str) and visible(value) != value:
+        found = ", ".join(sorted({f"U+{ord(c):04X}" for c in value if c not in visible(c)}))
+        return None, [Problem(dotted, f"holds invisible control characters ({found})", "remove them")]
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return None, [Problem(dotted, f"is {len(value)} characters long, more than {MAX_TEXT}", f"shorten it; {fix}")]
+    if isinstance(value, list) and len(value) > MAX_ITEMS:
+        return None, [Problem(dotted, f"lists {len(value)} items, more than {MAX_ITEMS}", "keep the ones you need")]
     if isinstance(value, list):
         wrong = [
             Problem(f"{dotted}[{i}]", f"must be a string, not {describe(item)}", fix)

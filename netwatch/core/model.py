@@ -537,8 +537,39 @@ class Break:
 
 
 @dataclass(frozen=True)
+class Timestamp:
+    """A trusted timestamp (RFC 3161) of the chain head: the authority ``tsa`` signed that seal ``seal_id`` with
+    digest ``digest`` (hex) existed at ``at``. ``checked`` is True when its signature, certificate chain and
+    imprint were verified here, False when they failed (``problem`` says why), None when they could not be checked
+    (``problem`` says what is missing)."""
+
+    seal_id: int
+    digest: str
+    tsa: str
+    at: float
+    checked: bool | None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class StoredTimestamp:
+    """A trusted timestamp as the store keeps it: the exact ``statement`` stamped (it names the seal and its digest)
+    and the authority's ``token`` (a DER TimeStampResp), which anyone can check with the authority's root
+    certificate (``openssl ts -verify``)."""
+
+    seal_id: int
+    digest: str  # hex
+    tsa: str
+    at: float
+    statement: bytes
+    token: bytes
+
+
+@dataclass(frozen=True)
 class Verification:
-    """The result of ``verify``. ``ok`` when nothing broke; counts say how much was checked."""
+    """The result of ``verify``. ``ok`` when nothing broke; counts say how much was checked. ``empty``: the store
+    holds nothing at all (never recorded, or emptied), which is not evidence of anything. ``flags`` are records
+    that verify but deserve a reader's attention (sealed long after the time they describe)."""
 
     seals: int
     rounds: int
@@ -550,10 +581,14 @@ class Verification:
     first_at: float | None = None  # the earliest and latest round checked
     last_at: float | None = None
     anchor_found: bool | None = None  # whether an expected digest was found (None: none was given)
+    empty: bool = False
+    flags: tuple[Break, ...] = ()
+    timestamps: tuple[Timestamp, ...] = ()
+    head_at: float | None = None  # the newest instant sealed in the chain (its rounds' stamps)
 
     @property
     def ok(self) -> bool:
-        return not self.breaks and self.anchor_found is not False
+        return not self.breaks and self.anchor_found is not False and not self.empty
 
 
 @dataclass(frozen=True)

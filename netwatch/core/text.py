@@ -4,12 +4,17 @@ notifications and charts.
 Owns every format of those values, each named for its use: durations ("1h 02m 03s", the compact axis label
 "1h 30m", the campaign's "4 min 30 s"), instants (UTC and local, with the zone's abbreviation that tells GMT from
 BST; ISO 8601; the owner's "Mon 1 Apr 2024 10:00"), periods in words, percentages (truncated, never rounded up),
-speeds and money. Must not read a clock or the environment: every instant and zone is passed in.
+speeds and money; and text that came from the owner or a file made safe to show (``visible``: no control or
+bidirectional override character, which would ring the terminal, rewrite it, or reverse a signer's name in a PDF;
+``quoted``: a value cut to a length fit for one line of a message). Must not read a clock or the environment:
+every instant and zone is passed in.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -180,3 +185,24 @@ def money(amount: float | None, currency: str) -> str:
         return "—"
     symbol = _SYMBOLS.get(currency.upper())
     return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}".strip()
+
+
+# --- text from outside -------------------------------------------------------------------------------------
+
+# Characters that change how the text around them shows rather than showing: C0 and C1 controls but tab and line
+# feed (BEL rings, ESC starts terminal escape sequences, CR rewrites a line), DEL, and the bidirectional marks,
+# embeddings, overrides and isolates, which can reverse whatever follows them (U+202E in a signer's name).
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` without control and bidirectional formatting characters (tabs and line breaks kept)."""
+    return _INVISIBLE.sub("", text)
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """``text`` in double quotes for a one-line message, escaped as JSON (controls shown as \\uXXXX) and cut at
+    ``limit`` characters: '"aaaa…" (130000 characters)'."""
+    if len(text) <= limit:
+        return json.dumps(text)
+    return f'{json.dumps(text[:limit])[:-1]}…" ({len(text)} characters)'

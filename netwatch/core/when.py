@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from netwatch.core import zones
-from netwatch.core.text import local
+from netwatch.core.text import local, quoted
 from netwatch.errors import InputError, NetwatchError
 
 _ABBREVIATED = re.compile(r"(.*\d)\s*([A-Za-z]{3,4}|[A-Za-z]{3}\d[A-Za-z]{3})")  # "2026-11-01 09:00 BST"
@@ -23,6 +23,17 @@ _CLOCK = re.compile(r"\d:\d\d")  # a time of day: "09:15", "9:15"; "T091500" is 
 _EVENT_FORMS = 'write "now" or a date and time such as "2026-11-30 09:15" (in {tz}, or with an offset)'
 _BOUND_FORMS = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (local time in {tz}, or with an offset such as +01:00)"
 FUTURE_SLACK = 60.0  # seconds: a clock read on another device may run a little ahead
+LATEST = 253_402_214_400.0  # 9999-12-31 00:00 UTC: the edges of a period are computed in whole days past it
+
+
+def _kept(option: str, text: str, at: float, error: type[NetwatchError]) -> float:
+    """``at``, refused before 1970 (no line was monitored then, and the store's instants start there) or past
+    year 9999 (days after it cannot be computed)."""
+    if at < 0:
+        raise error(f"{option}: {quoted(text)} is before 1970, when nothing was monitored; give a date from 1970 on")
+    if at >= LATEST:
+        raise error(f"{option}: {quoted(text)} is too far in the future; give a date before 9999-12-31")
+    return at
 
 
 def exact(option: str, text: str, moment: datetime, tz: ZoneInfo, error: type[NetwatchError] = InputError) -> float:
@@ -33,12 +44,12 @@ def exact(option: str, text: str, moment: datetime, tz: ZoneInfo, error: type[Ne
     first, second = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)
     if datetime.fromtimestamp(first.timestamp(), tz).replace(tzinfo=None) != moment:
         raise error(
-            f'{option}: "{text}" does not exist in {tz.key} (the clocks went forward then); give the time with its '
-            f"offset, e.g. {moment.isoformat(sep=' ', timespec='minutes')}{_offset(first)}"
+            f"{option}: {quoted(text)} does not exist in {tz.key} (the clocks went forward then); give the time with"
+            f" its offset, e.g. {moment.isoformat(sep=' ', timespec='minutes')}{_offset(first)}"
         )
     if first.utcoffset() != second.utcoffset():
         raise error(
-            f'{option}: "{text}" happened twice in {tz.key} (the clocks went back then); add the offset: '
+            f"{option}: {quoted(text)} happened twice in {tz.key} (the clocks went back then); add the offset: "
             f"{_offset(first)} for the first, {_offset(second)} for the second"
         )
     return first.timestamp()
@@ -55,14 +66,14 @@ def instant(option: str, text: str, tz: ZoneInfo, now: float) -> float:
     except ValueError:
         hint = _abbreviated(option, text, tz)
         raise InputError(
-            hint or f'{option}: "{text}" is not a date and time; {_EVENT_FORMS.format(tz=tz.key)}'
+            hint or f"{option}: {quoted(text)} is not a date and time; {_EVENT_FORMS.format(tz=tz.key)}"
         ) from None
     if not _CLOCK.search(word):
         raise InputError(
-            f'{option}: "{text}" has no time of day, and the compensation clock starts at the hour the provider was '
-            f"told; {_EVENT_FORMS.format(tz=tz.key)}"
+            f"{option}: {quoted(text)} has no time of day, and the compensation clock starts at the hour the provider"
+            f" was told; {_EVENT_FORMS.format(tz=tz.key)}"
         )
-    at = exact(option, text, moment, tz)
+    at = _kept(option, text, _exact_or_out(option, text, moment, tz, InputError), InputError)
     if at > now + FUTURE_SLACK:
         raise InputError(f"{option}: {local(at, tz)} is in the future; give the time it happened")
     return at
@@ -75,16 +86,26 @@ def bound(option: str, text: str, tz: ZoneInfo, *, end_of_day: bool, error: type
     try:
         if len(word) == 10:
             day = date.fromisoformat(word)
-            if end_of_day:
+            if end_of_day and day < date.max:
                 day += timedelta(days=1)
-            return datetime.combine(day, time(0), tzinfo=tz).timestamp()
-        moment = datetime.fromisoformat(word)
+            moment = datetime.combine(day, time(0))
+        else:
+            moment = datetime.fromisoformat(word)
     except ValueError:
         hint = _abbreviated(option, text, tz)
         raise error(
-            hint or f'{option}: "{text}" is not a date or date-time; {_BOUND_FORMS.format(tz=tz.key)}'
+            hint or f"{option}: {quoted(text)} is not a date or date-time; {_BOUND_FORMS.format(tz=tz.key)}"
         ) from None
-    return exact(option, text, moment, tz, error)
+    return _kept(option, text, _exact_or_out(option, text, moment, tz, error), error)
+
+
+def _exact_or_out(option: str, text: str, moment: datetime, tz: ZoneInfo, error: type[NetwatchError]) -> float:
+    """``exact``, with an instant no clock can give (the years 1 and 9999 at the edges of a time zone) said as out
+    of range rather than failing."""
+    try:
+        return exact(option, text, moment, tz, error)
+    except (OverflowError, ValueError):
+        return -1.0 if moment.year < 1970 else LATEST
 
 
 def _abbreviated(option: str, text: str, tz: ZoneInfo) -> str | None:
@@ -94,7 +115,7 @@ def _abbreviated(option: str, text: str, tz: ZoneInfo) -> str | None:
     abbreviation = zones.lookup(found[2]) if found else None
     if found is None or abbreviation is None:
         return None
-    head = f'{option}: "{text}" ends with the zone abbreviation "{found[2]}", which netwatch does not read'
+    head = f'{option}: {quoted(text)} ends with the zone abbreviation "{found[2]}", which netwatch does not read'
     if not _CLOCK.search(found[1]):
         return f"{head}; leave it out: a date is that day in {tz.key}"
     offset = f": {found[1]}{abbreviation.offset}" if abbreviation.offset else f", e.g. {found[1]}+01:00"

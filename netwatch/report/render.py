@@ -31,7 +31,7 @@ from netwatch.errors import ReportError
 from netwatch.report import speedview, view
 from netwatch.report.complaint import complaint
 from netwatch.report.compute import Report
-from netwatch.report.escape import css_string, md_escape
+from netwatch.report.escape import css_string, md_escape, shown
 from netwatch.report.evidence import CLOCK_MEANING
 from netwatch.report.letter import letter
 from netwatch.report.speed import EVENING_PEAK
@@ -149,10 +149,11 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "keep_trailing_newline": True,
     }
     if fmt == "html":
-        # Always on, whatever a user template is called: names come from configuration and probes.
-        env = jinja2.Environment(autoescape=True, **common)
+        # Always on, whatever a user template is called: names come from configuration and probes. No control
+        # or bidirectional override character reaches a page (one would reverse the signer's name in the PDF).
+        env = jinja2.Environment(autoescape=True, finalize=shown, **common)
     else:
-        env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
+        env = jinja2.Environment(autoescape=False, finalize=lambda value: md_escape(shown(value)), **common)
     filters: dict[str, Callable[..., Any]] = {
         "duration": duration,
         "percent": percent,

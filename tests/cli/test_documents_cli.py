@@ -34,7 +34,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store = tmp_path / "state" / "netwatch.db"
     with Store.open(store) as s:
         s.begin_session(T0)
-        for i in range(0, 3600, 10):
+        for i in range(0, 3601, 10):
             down = 600 <= i < 720
             s.add_round(
                 Round(T0 + i, (Sample(GW, 0.4), Sample(ISP, None if down else 3.0), Sample(A1, None if down else 9.5)))

@@ -43,8 +43,9 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "state" / "netwatch.db"
     with Store.open(path) as s:
         s.begin_session(T0)
-        for i in range(180):
-            s.add_round(Round(T0 + i, (Sample(GW, 0.4), Sample(A1, None if 61 <= i < 124 else 9.5))))
+        for i in range(180):  # the outage's first round and its first good one are off the whole seconds
+            at = T0 + {60: 60.111, 123: 123.726}.get(i, i)
+            s.add_round(Round(at, (Sample(GW, 0.4), Sample(A1, None if 60 <= i < 123 else 9.5))))
         start, end = T0 + 60.111, T0 + 123.726
         s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, start, end, 63, ((Cause.ISP, 63),), "gateway 63/63"))
         s.end_session(T0 + 179)

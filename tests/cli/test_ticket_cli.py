@@ -41,7 +41,14 @@ def refused(*args: str) -> str:
 def outage_store(path: Path) -> None:
     """An ISP outage 09:10-09:40 on 3 November and a local one 10:00-10:05 (the owner's router)."""
     outages = [outage(T0 + 600, T0 + 2400, rounds=1800), outage(T0 + 3600, T0 + 3900, Cause.LOCAL, rounds=300)]
-    record(path, T0, T0 + 7200, [LINE.answers(T0, 0.4, 9.0)], outages)
+    # A round a minute, down where the outages are: the verification holds the outages to their rounds.
+    rounds = [
+        LINE.answers(
+            T0 + at, None if 3600 <= at < 3900 else 0.4, None if 600 <= at < 2400 or 3600 <= at < 3900 else 9.0
+        )
+        for at in range(0, 7201, 60)
+    ]
+    record(path, T0, T0 + 7200, rounds, outages)
 
 
 def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store_path: Path) -> None:

@@ -11,7 +11,6 @@ import pytest
 
 from netwatch.adapters.store import Store, chain
 from netwatch.adapters.store import sqlite as store_sqlite
-from netwatch.adapters.store.verify import _entries_hash as entries_hash
 from netwatch.core.model import (
     Cause,
     ClockEvent,
@@ -40,6 +39,18 @@ def rnd(at: float, rtt: float | None = 1.0) -> Round:
 
 
 OUTAGE = outage(T0 + 20, rounds=3, detail="gateway 3/3, ISP hop 0/3")
+
+
+DAY = 86_400.0
+
+
+def a_day_later(store: Store, seconds: float = 0.0) -> None:
+    """A run of 10 rounds a day (and ``seconds``) after T0: a pruning pass is made at the newest round, and may
+    take only what is older than the retention (a day at the least)."""
+    store.begin_session(T0 + DAY + seconds, boot_id="boot-2", offset=T0 - 50.0)
+    for i in range(10):
+        store.add_round(rnd(T0 + DAY + seconds + i))
+    store.end_session(T0 + DAY + seconds + 9)
 
 
 def fill(store: Store, rounds: int = 60, batch: int = 10) -> None:
@@ -146,6 +157,7 @@ def test_an_edited_round_breaks_its_seal_and_its_rollups(path: Path) -> None:
     assert breaks(check(path)) == [
         (f"seal {seal} (rounds {first}-{last})", "its rounds were altered (or the seal itself)"),
         (f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute"),
+        ("outage incident 1", "its rounds show the line up inside it (an anchor answered)"),
     ]
 
 
@@ -180,7 +192,9 @@ def test_an_inserted_round_is_found(path: Path) -> None:
 
 def test_an_edited_incident_is_shown_field_by_field(path: Path) -> None:
     tamper(path, "UPDATE incidents SET end_ms = start_ms + 2000")
-    [brk] = check(path).breaks
+    brk, end = check(path).breaks  # and its rounds were still down at the edited end
+    assert (end.where, end.at) == ("outage incident 1", T0 + 22)
+    assert end.what.startswith("its end does not follow from its rounds")
     assert brk.where == "outage incident 1"
     assert brk.what.startswith("differs from its sealed version (seal ")
     assert brk.what.endswith(f"): end_ms {int((T0 + 30) * 1000)} → {int((T0 + 22) * 1000)}")
@@ -202,6 +216,7 @@ def test_a_deleted_or_inserted_incident_is_found(path: Path) -> None:
             f"was sealed (seal {seal_of_record(path, 'incident', 1)}) but is gone (deleted?)",
             T0 + 20,
         ),
+        ("outage incident 2", "its rounds show the line up inside it (an anchor answered)", T0 + 50),
     ]
 
 
@@ -259,20 +274,19 @@ def test_an_edited_rollup_is_found(path: Path) -> None:
 
 def test_pruning_keeps_the_chain_verifiable_and_seals_the_rollups(path: Path) -> None:
     with Store.open(path) as store:
-        assert store.prune(T0 + 40) == 40
-        for i in range(60, 70):
-            store.add_round(rnd(T0 + 3600 + i))
-        store.commit()
-        assert store.prune(T0 + 50) == 10
+        a_day_later(store, 60)
+        assert store.prune(T0 + DAY + 50, 1) == 50  # a day of retention: rounds before T0 + 50 s (whole seals)
+        a_day_later(store, 120)
+        assert store.prune(T0 + DAY + 60, 1) == 10
     result = check(path)
     assert result.ok, result.breaks
-    assert result.rounds == 20  # the rounds still kept
+    assert result.rounds == 20  # the rounds still kept: those of the two later runs
     assert any("pruned by the retention period" in n for n in result.notes)
     conn = sqlite3.connect(path)
     try:
         # seals of pruned rounds are deleted unless they carry ledger entries (the outage's, the session's)
-        kept = conn.execute("SELECT count(*) FROM seals WHERE last_round <= 50").fetchone()[0]
-        assert 0 < kept < 5
+        kept = conn.execute("SELECT count(*) FROM seals WHERE last_round <= 60").fetchone()[0]
+        assert 0 < kept < 6
     finally:
         conn.close()
     tamper(path, f"UPDATE rollups SET lost = 0 WHERE minute = {int(T0) // 60}")
@@ -286,21 +300,25 @@ def test_a_pruning_pass_that_stopped_half_way_is_not_tampering(path: Path, monke
         def crash(*_: object) -> int:
             raise KeyboardInterrupt  # stands in for kill -9 after the plan was committed
 
+        a_day_later(store, 60)
         monkeypatch.setattr(store_sqlite.retention, "delete_rounds", crash)
         with pytest.raises(KeyboardInterrupt):
-            store.prune(T0 + 40)
+            store.prune(T0 + DAY + 40, 1)
     result = check(path)
     assert result.ok, result.breaks
-    assert "40 rounds already pruned from the chain are still waiting to be deleted" in result.notes
+    assert "40 rounds already pruned from the chain are still waiting to be deleted (they are no evidence)" in (
+        result.notes
+    )
     monkeypatch.undo()
     with Store.open(path) as store:
-        assert store.prune(T0 + 40) == 40  # the next pass finishes the job
+        assert store.prune(T0 + DAY + 40, 1) == 40  # the next pass finishes the job
     assert check(path).ok
 
 
 def test_deleting_rounds_beyond_the_last_pruning_pass_is_found(path: Path) -> None:
     with Store.open(path) as store:
-        store.prune(T0 + 20)
+        a_day_later(store, 60)
+        store.prune(T0 + DAY + 20, 1)
     tamper(path, "DELETE FROM rounds WHERE id BETWEEN 21 AND 30")  # the outage's evidence, not yet due
     assert any("rounds are missing (deleted?)" in what for _, what in breaks(check(path)))
 
@@ -316,9 +334,9 @@ def test_retiming_moves_every_stamp_of_the_span_and_still_verifies(tmp_path: Pat
         for i in range(25):
             store.add_round(rnd(stale + i, None if 5 <= i < 10 else 1.0))
             if i == 7:
-                store.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, stale + 5, None, 3))
+                store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, stale + 5, None, 3))
             if i == 10:
-                store.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, stale + 5, stale + 10, 5))
+                store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, stale + 5, stale + 10, 5))
             if i % 10 == 9:
                 store.commit()
         store.save_speed(complete(stale + 12))
@@ -364,7 +382,8 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
     try:
         conn.executescript(
             "ALTER TABLE sessions DROP COLUMN boot_id; ALTER TABLE sessions DROP COLUMN offset_ms;"
-            " DROP TABLE clock_events; DROP TABLE clock_spans; DROP TABLE traceroutes;"
+            " ALTER TABLE sessions DROP COLUMN first_round; ALTER TABLE sessions DROP COLUMN end_reason;"
+            " DROP TABLE clock_events; DROP TABLE clock_spans; DROP TABLE traceroutes; DROP TABLE timestamps;"
         )
     finally:
         conn.close()
@@ -378,7 +397,10 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
         store.end_session(T0 + 100)
     assert check(path).ok
     tamper(path, "UPDATE incidents SET cause = 'local'")
-    assert [w for w, _ in breaks(check(path))] == ["outage incident 1"]
+    assert breaks(check(path))[1:] == [
+        ("outage incident 1", "its cause (local) does not follow from its rounds: the gateway answered in 10 of 10")
+    ]
+    assert breaks(check(path))[0][0] == "outage incident 1"
 
 
 def test_every_write_path_leaves_a_verifiable_store(tmp_path: Path) -> None:
@@ -386,9 +408,9 @@ def test_every_write_path_leaves_a_verifiable_store(tmp_path: Path) -> None:
     path = tmp_path / "netwatch.db"
     with Store.open(path) as store:
         store.begin_session(T0)
-        store.add_round(rnd(T0))
-        store.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, T0, None, 3))
-        store.add_round(rnd(T0 + 1))
+        store.add_round(rnd(T0, None))
+        store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0, None, 3))
+        store.add_round(rnd(T0 + 1, None))
         store.commit()
     # crash: no end_session
     with Store.open(path) as store:
@@ -406,11 +428,8 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
     """The forger's best try: the incident edited, its ledger entry rewritten and its seal's digest recomputed.
     Its rounds are pruned, so no later seal chains to it; the pruning pass's own entry does."""
     with Store.open(path) as store:
-        for i in range(60, 90):
-            store.add_round(rnd(T0 + 3600 + i))
-            if i % 10 == 9:
-                store.commit()
-        store.prune(T0 + 3600)  # everything of the first minute: the outage's seals are kept for their records
+        a_day_later(store, 60)
+        store.prune(T0 + DAY + 60, 1)  # everything of the first minute: the outage's seals are kept for their records
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("UPDATE incidents SET cause = 'local', detail = 'forged'")
@@ -418,8 +437,8 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
         assert body is not None
         for (seal,) in conn.execute("SELECT seal_id FROM ledger WHERE kind = 'incident' AND ref = 1").fetchall():
             conn.execute("UPDATE ledger SET body = ? WHERE kind = 'incident' AND ref = 1 AND seal_id = ?", (body, seal))
-            first, last, prev, kept = conn.execute(
-                "SELECT first_round, last_round, prev, rounds_hash FROM seals WHERE id = ?", (seal,)
+            first, last, prev, kept, at_ms = conn.execute(
+                "SELECT first_round, last_round, prev, rounds_hash, at_ms FROM seals WHERE id = ?", (seal,)
             ).fetchone()
             if prev is None:
                 prev = conn.execute(
@@ -429,7 +448,7 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
                 tuple(r)
                 for r in conn.execute("SELECT id, kind, ref, body FROM ledger WHERE seal_id = ? ORDER BY id", (seal,))
             ]
-            digest = chain.seal_digest(bytes(prev), seal, first, last, bytes(kept), entries_hash(entries))
+            digest = chain.seal_digest(bytes(prev), seal, first, last, bytes(kept), chain.entries_hash(entries), at_ms)
             conn.execute("UPDATE seals SET digest = ? WHERE id = ?", (digest, seal))
     finally:
         conn.close()
@@ -452,7 +471,8 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
 
 def test_a_round_inserted_among_the_pruned_ids_is_found(path: Path) -> None:
     with Store.open(path) as store:
-        store.prune(T0 + 30)
+        a_day_later(store, 60)
+        store.prune(T0 + DAY + 30, 1)
     tamper(
         path,
         f"INSERT INTO rounds (id, at_ms, set_id, rtts) SELECT 5, {int((T0 + 50) * 1000)}, set_id, rtts"
@@ -467,19 +487,21 @@ def test_commits_landing_during_a_verification_are_not_tampering(path: Path) -> 
     """The daemon keeps committing while `netwatch verify` reads: the check sees one snapshot."""
     with Store.open(path) as writer, Store.open(path, readonly=True) as reader:
         writer.begin_session(T0 + 100)
-        writer.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 100, None, 1))
+        for i in range(3):
+            writer.add_round(rnd(T0 + 100 + i, None))
+        writer.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 100, None, 3))
         writes = []
 
         def commit_meanwhile(_: int) -> None:
             if not writes:
-                for i in range(12):
-                    writer.add_round(rnd(T0 + 100 + i))
+                for i in range(3, 12):
+                    writer.add_round(rnd(T0 + 100 + i, None if i < 11 else 1.0))
                 writer.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 100, T0 + 111, 12))
                 writes.append(True)
 
         result = reader.verify(progress=commit_meanwhile)
         assert writes and result.ok, result.breaks
-        assert result.rounds == 60  # what was there when it began
+        assert result.rounds == 63  # what was there when it began
         assert reader.verify().ok and reader.verify().rounds == 72
         writer.end_session(T0 + 111)
 
@@ -491,12 +513,12 @@ def test_a_retiming_held_back_by_a_full_disk_lands_with_the_saves_made_since(tmp
     with Store.open(path) as store:
         store.begin_session(T0, boot_id="b", offset=T0 - 50.0, provisional=True)
         for i in range(10):
-            store.add_round(rnd(T0 + i))
+            store.add_round(rnd(T0 + i, None if i >= 5 else 1.0))
         store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 5, None, 5))
         pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
         store.conn.execute(f"PRAGMA max_page_count = {pages}")  # a full disk, as SQLite sees it
         for i in range(10, 400):
-            store.add_round(rnd(T0 + i))
+            store.add_round(rnd(T0 + i, None if i < 20 else 1.0))
         with pytest.raises(StoreError, match="database or disk is full"):
             store.retime("b", T0 - 50.0 + 3600)  # the clock was an hour behind
         with pytest.raises(StoreError, match="database or disk is full"):

@@ -122,9 +122,8 @@ class TestSecretFiles:
         with pytest.raises(ConfigError) as caught:
             sinks.read_secret(tmp_path / "nope", "influxdb.password_file")
         assert str(caught.value) == (
-            f"1 configuration problem:\n  influxdb.password_file: cannot read {tmp_path / 'nope'}: No such file or "
-            f"directory; make {tmp_path / 'nope'} readable by the user netwatch runs as, or point "
-            "influxdb.password_file elsewhere"
+            f"1 configuration problem:\n  influxdb.password_file: {tmp_path / 'nope'} does not exist; create it with"
+            " the secret on its first line, or point influxdb.password_file at another file"
         )
         (tmp_path / "empty").write_text("\n")
         (tmp_path / "empty").chmod(0o600)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from netwatch.adapters.probes.resources import own_fault
 from netwatch.core.model import Role, Sample, Target
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,12 @@ class DnsProber:
         resend: asyncio.Future[None] | None = None
         try:
             for fam in {ipaddress.ip_address(s).version for s in servers}:
-                sock = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+                try:
+                    sock = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+                except OSError as err:
+                    if fault := own_fault(err, "opening a DNS socket"):
+                        raise fault from err
+                    raise
                 sock.setblocking(False)
                 socks[fam] = sock
             for index, target in enumerate(self.targets):
@@ -216,6 +222,8 @@ class DnsProber:
             try:
                 socks[ipaddress.ip_address(server).version].sendto(query, (server, self.port))
             except OSError as err:
+                if fault := own_fault(err, "sending a DNS query"):
+                    raise fault from err
                 errors[index] = str(err)
 
     async def _resend(

@@ -22,6 +22,7 @@ from icmplib.exceptions import ICMPLibError, SocketPermissionError, TimeoutExcee
 from icmplib.sockets import AsyncSocket
 from icmplib.utils import unique_identifier
 
+from netwatch.adapters.probes.resources import own_fault
 from netwatch.core.model import Sample, Target
 from netwatch.errors import IcmpPermissionError, ProbeError
 
@@ -106,6 +107,8 @@ class IcmpProber:
             try:
                 sock = AsyncSocket(_socket(family, self.privileged))
             except ICMPLibError as err:
+                if fault := own_fault(err, "opening an ICMP socket"):
+                    raise fault from err  # out of descriptors for now: not a family that is unavailable for good
                 # e.g. IPv6 disabled on this host: its targets are reported lost with the reason.
                 self._broken[family] = f"IPv{family} ICMP unavailable: {err}"
                 log.warning("%s", self._broken[family])
@@ -137,6 +140,8 @@ class IcmpProber:
             try:
                 sock.send(request)
             except ICMPLibError as err:
+                if fault := own_fault(err, "sending an ICMP echo"):
+                    raise fault from err  # this machine's doing (icmplib calls any refusal "Broadcast is not allowed")
                 # "Network is unreachable" when the interface is down: a lost sample with the reason.
                 results[i] = Sample(t, None, str(err) or type(err).__name__)
                 continue
@@ -151,6 +156,8 @@ class IcmpProber:
             except TimeoutExceeded:
                 break
             except ICMPLibError as err:
+                if fault := own_fault(err, "receiving ICMP replies"):
+                    raise fault from err
                 log.debug("ICMP receive error: %s", err)
                 break
             entry = waiting.get(reply.sequence)

@@ -265,6 +265,26 @@ MIGRATIONS: tuple[str, ...] = (
         found_ms INTEGER NOT NULL  -- when the daemon found it, as it stamped then (provisional before clock sync)
     );
     """,
+    # 9: reserved for another change of issue 19 that needed none in the end; kept empty so the numbers hold.
+    "",
+    # 10: evidence integrity (issue 16). Sessions remember the first round they could take (their rounds are the
+    # ids from there to the next session's) and why netwatch itself stopped monitoring (EMFILE, ENOMEM: that time
+    # is unmonitored, never an outage); both are chained when set. Seals carry the newest stamp of their rounds,
+    # chained, so that a seal's time outlives its pruned rounds. Trusted timestamps (RFC 3161) of the chain head.
+    """
+    ALTER TABLE sessions ADD COLUMN first_round INTEGER;  -- NULL for sessions begun before schema 10
+    ALTER TABLE sessions ADD COLUMN end_reason TEXT;  -- NULL unless netwatch itself could not go on probing
+    ALTER TABLE seals ADD COLUMN at_ms INTEGER;  -- newest stamp among its rounds as sealed; NULL: none or old seal
+    CREATE TABLE timestamps (
+        id INTEGER PRIMARY KEY,
+        seal_id INTEGER NOT NULL,  -- the chain head that was stamped
+        digest BLOB NOT NULL,  -- its SHA-256
+        tsa TEXT NOT NULL,  -- the time-stamping authority's URL
+        gen_ms INTEGER NOT NULL,  -- the time the authority put in its token
+        statement BLOB NOT NULL,  -- the exact bytes stamped (names the seal and its digest)
+        token BLOB NOT NULL  -- the authority's reply (DER TimeStampResp), for anyone to check with openssl
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 

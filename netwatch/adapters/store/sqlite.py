@@ -52,6 +52,7 @@ from netwatch.core.model import (
     Round,
     Schedule,
     SpeedResult,
+    StoredTimestamp,
     StoredTrace,
     Target,
     Ticket,
@@ -205,8 +206,8 @@ class Store(Reads):
 
         def insert(conn: sqlite3.Connection) -> None:
             cur = conn.execute(
-                "INSERT INTO sessions (start_ms, boot_id, offset_ms) VALUES (?, ?, ?)",
-                (codec.to_ms(at), boot_id, offset_ms),
+                "INSERT INTO sessions (start_ms, boot_id, offset_ms, first_round) VALUES (?, ?, ?, ?)",
+                (codec.to_ms(at), boot_id, offset_ms, timeline.next_round_id(conn)),
             )
             session = int(cur.lastrowid or 0)
             started.append(session)
@@ -221,15 +222,17 @@ class Store(Reads):
         self._span = spans[0] if spans else None
         self._span_offset_ms = offset_ms or 0
 
-    def end_session(self, at: float) -> None:
-        """Commit the buffered rounds and end this process's session cleanly at ``at``."""
+    def end_session(self, at: float, reason: str | None = None) -> None:
+        """Commit the buffered rounds and end this process's session cleanly at ``at``; ``reason`` says why
+        netwatch itself could not go on monitoring (the time after is unmonitored), None for a plain stop."""
         self._writable()
         session = self._session
 
         def finish(conn: sqlite3.Connection) -> None:
             if session is not None:
                 conn.execute(
-                    "UPDATE sessions SET end_ms = max(start_ms, ?), clean = 1 WHERE id = ?", (codec.to_ms(at), session)
+                    "UPDATE sessions SET end_ms = max(start_ms, ?), clean = 1, end_reason = ? WHERE id = ?",
+                    (codec.to_ms(at), reason, session),
                 )
                 self._tx.record(conn, "session", session)
             self._close_span(conn)
@@ -345,10 +348,30 @@ class Store(Reads):
         self._write(apply)
         return written[0]
 
+    def save_timestamp(self, stamp: StoredTimestamp) -> None:
+        """Keep a trusted timestamp of the chain head (committed at once and chained, like any record)."""
+        self._writable()
+
+        def insert(conn: sqlite3.Connection) -> None:
+            cur = conn.execute(
+                "INSERT INTO timestamps (seal_id, digest, tsa, gen_ms, statement, token) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    stamp.seal_id,
+                    bytes.fromhex(stamp.digest),
+                    stamp.tsa,
+                    codec.to_ms(stamp.at),
+                    stamp.statement,
+                    stamp.token,
+                ),
+            )
+            self._tx.record(conn, "timestamp", int(cur.lastrowid or 0))
+
+        self._write(insert)
+
     def recover(self) -> list[Incident]:
         """Close what an unclean stop left open; returns the incidents it closed.
 
-        Sessions without an end end at their last stored round (or their start), marked unclean: the time after
+        Sessions without an end end at their last sealed round (or their start), marked unclean: the time after
         is unmonitored. Open incidents close at the last stored round at or after their start (or their start).
         """
         self._writable()
@@ -373,15 +396,30 @@ class Store(Reads):
         self._write(close_all)
         return closed
 
-    def prune(self, before: float) -> int:
-        """Delete raw rounds older than ``before`` (rollups stay), by whole seals and in short transactions;
-        returns how many. The first transaction chains what is pruned (and seals the rollups of that period), so
-        a crash half-way leaves nothing that verification would take for tampering."""
+    def prune(self, at: float, retention_days: int) -> int:
+        """Delete raw rounds older than ``retention_days`` before ``at`` (the newest round, which is committed
+        first; rollups stay), by whole seals and in short transactions; returns how many. The first transaction
+        chains what is pruned with the retention and the time it was pruned at (verification checks that nothing
+        younger went), and seals the rollups of that period, so a crash half-way leaves nothing that verification
+        would take for tampering."""
         self._writable()
+        cutoff_ms = codec.to_ms(at) - retention_days * retention.DAY_MS
+        first_kept: int | None = None
+        total = 0
+        while True:
+            done = self._prune_pass(cutoff_ms, retention_days, first_kept)
+            through = done.through_round if done else retention.pruned_through(self.conn)
+            total += self._delete_pruned(through)
+            if done is None:
+                return total
+            first_kept = done.first_kept
+
+    def _prune_pass(self, cutoff_ms: int, retention_days: int, first_kept: int | None) -> retention.Plan | None:
+        """Plan and chain one pruning pass (a transaction); None when nothing is left to prune."""
         plans: list[retention.Plan] = []
 
         def plan(conn: sqlite3.Connection) -> None:
-            found = retention.plan(conn, codec.to_ms(before))
+            found = retention.plan(conn, cutoff_ms, retention_days, first_kept)
             if found is not None:
                 retention.seal_pruned(conn, found, self._tx)
                 plans.append(found)
@@ -390,7 +428,10 @@ class Store(Reads):
             self._write(plan)
         except StoreError as err:
             raise StoreError(f"cannot prune old rounds in {self.path}: {err}; they are retried later") from err
-        through = plans[0].through_round if plans else retention.pruned_through(self.conn)
+        return plans[0] if plans else None
+
+    def _delete_pruned(self, through: int) -> int:
+        """Delete the rounds a pass pruned (ids up to ``through``), a chunk per transaction; returns how many."""
         total = 0
         while True:
             try:
@@ -494,7 +535,7 @@ class Store(Reads):
             self._batch_provisional += provisional
             set_id = self._set_id(conn, key, new_sets)
             rows.append((at_ms, set_id, blob, errors))
-            self._tx.add_round(next_id, chain.round_bytes(next_id, at_ms, self._set_text(key), blob, errors))
+            self._tx.add_round(next_id, chain.round_bytes(next_id, at_ms, self._set_text(key), blob, errors), at_ms)
             next_id += 1
             rollups.accumulate(acc, at_ms // 60_000, (self._target_id(conn, t, new_targets) for t in key), blob)
         conn.executemany(_INSERT_ROUND, rows)  # rows: (at_ms, set_id, rtts, errors)
