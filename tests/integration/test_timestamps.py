@@ -27,8 +27,8 @@ from netwatch.cli import main
 from netwatch.cli.command import ExitCode
 from netwatch.config import loading
 from netwatch.core.model import Role, Round, Sample, Target
-from tests.support.tsa import Authority, authority
 from tests.support.skipping import need
+from tests.support.tsa import Authority, authority
 
 GW = Target(Role.GATEWAY, "192.168.1.1")
 A1 = Target(Role.ANCHOR, "1.1.1.1")
