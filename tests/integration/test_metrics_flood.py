@@ -24,9 +24,10 @@ import pytest
 from netwatch.adapters.metrics import MAX_CLIENTS
 from netwatch.adapters.store import Store
 from netwatch.errors import StoreError
+from tests.support import scripts
 from tests.support.skipping import unavailable
+from tests.support.sockets import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 RESOLVER = "127.0.0.2"
 FLOOD = 1100
 
@@ -36,21 +37,18 @@ def resolver() -> Iterator[None]:
     if os.geteuid() != 0:
         unavailable("needs root: a DNS server on port 53 and ICMP from the daemon")
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/integration/dns_server.py"), "--listen", RESOLVER, "--port", "53"],
+        [sys.executable, str(scripts.DNS_SERVER), "--listen", RESOLVER, "--port", "53"],
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-    yield
-    server.terminate()
-    server.wait(5)
-    server.stdout.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        server.terminate()
+        server.wait(5)
+        if server.stdout is not None:
+            server.stdout.close()
 
 
 def rounds(store: Path) -> int:

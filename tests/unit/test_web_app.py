@@ -76,7 +76,7 @@ def record(path: Path) -> None:
     with Store.open(path) as store:
         store.begin_session(START)
         t = START
-        while t < NOW - 60:
+        while t <= NOW - 60:  # the session ends at its last round, as the daemon ends one
             store.add_round(round_at(t))
             t += 60
         for incident in (LOCAL_OUTAGE, ISP_OUTAGE):
