@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.adapters.store import Store
+from tests.support.journald import Journald
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +43,14 @@ def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     sock.bind(path)
     yield sock, path
     sock.close()
+
+
+@pytest.fixture
+def journald(tmp_path: Path) -> Iterator[Journald]:
+    """A local server speaking journald's stream protocol at ``tmp_path/stdout``, closed afterwards."""
+    server = Journald(tmp_path / "stdout")
+    yield server
+    server.close()
 
 
 @pytest.fixture

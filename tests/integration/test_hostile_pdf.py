@@ -11,8 +11,7 @@ from pathlib import Path
 
 from netwatch.config.records import OwnerConfig
 from netwatch.report import pdf
-from tests.integration.test_pdf import tools  # noqa: F401  (the fixture: WeasyPrint and pdftotext, or a skip)
-from tests.unit.test_render import html_of, sample_report
+from tests.support.reports import html_of, sample_report
 
 RLO = "\u202e"
 
@@ -32,7 +31,7 @@ def words(data: bytes, tmp_path: Path) -> tuple[float, list[tuple[float, str]]]:
     return width, found
 
 
-def test_a_bidi_override_never_reverses_a_name_and_a_long_word_wraps(tools: None, tmp_path: Path) -> None:  # noqa: F811
+def test_a_bidi_override_never_reverses_a_name_and_a_long_word_wraps(pdf_tools: None, tmp_path: Path) -> None:
     long = "X" * 400  # no space to break at
     owner = OwnerConfig(f"Smith {RLO}Design Ltd {long}", f"Jane {RLO}Smith", "12 Mill Lane", "jane@example.org", "0")
     data = pdf.to_pdf(html_of(sample_report(), owner=owner))

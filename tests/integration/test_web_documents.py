@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 
 from netwatch import config
 from netwatch.web import routes
-from tests.unit.test_web_app import NOW, env, message_of, record, set_password, sign_in
+from tests.support.dashboard import env, message_of, set_password, sign_in
+from tests.support.dashboard_store import NOW, record
 
 
 def test_the_documents_download_signed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

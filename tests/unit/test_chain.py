@@ -28,6 +28,7 @@ from tests.support.incidents import outage
 from tests.support.instants import T0
 from tests.support.rounds import Line
 from tests.support.speeds import complete
+from tests.support.stores import verified
 from tests.support.targets import A1, A2, GW
 
 LINE = Line.of(GW, A1, A2)
@@ -80,11 +81,6 @@ def path(tmp_path: Path) -> Path:
     return p
 
 
-def check(path: Path, expect: str | None = None) -> Verification:
-    with Store.open(path, readonly=True) as store:
-        return store.verify(expect)
-
-
 def tamper(path: Path, *statements: str) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -99,7 +95,7 @@ def breaks(result: Verification) -> list[tuple[str, str]]:
 
 
 def test_an_untouched_store_verifies(path: Path) -> None:
-    result = check(path)
+    result = verified(path)
     assert result.ok and result.breaks == ()
     assert result.rounds == 60
     assert (result.first_at, result.last_at) == (T0, T0 + 59)
@@ -112,10 +108,10 @@ def test_an_untouched_store_verifies(path: Path) -> None:
 
 
 def test_a_published_digest_is_found_and_an_unknown_one_is_not(path: Path) -> None:
-    digest = check(path).head_digest
-    assert check(path, expect=digest[:16]).anchor_found is True
-    assert check(path, expect="sha256:" + digest).ok
-    unknown = check(path, expect="0" * 64)
+    digest = verified(path).head_digest
+    assert verified(path, expect=digest[:16]).anchor_found is True
+    assert verified(path, expect="sha256:" + digest).ok
+    unknown = verified(path, expect="0" * 64)
     assert unknown.anchor_found is False and not unknown.ok
 
 
@@ -154,7 +150,7 @@ def opened_range(path: Path, seal: int) -> str:
 def test_an_edited_round_breaks_its_seal_and_its_rollups(path: Path) -> None:
     seal, first, last = seal_of(path, 25)
     tamper(path, "UPDATE rounds SET rtts = x'050005000500' WHERE id = 25")  # the outage "never happened"
-    assert breaks(check(path)) == [
+    assert breaks(verified(path)) == [
         (f"seal {seal} (rounds {first}-{last})", "its rounds were altered (or the seal itself)"),
         (f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute"),
         ("outage incident 1", "its rounds show the line up inside it (an anchor answered)"),
@@ -164,7 +160,7 @@ def test_an_edited_round_breaks_its_seal_and_its_rollups(path: Path) -> None:
 def test_a_moved_round_breaks_its_seal(path: Path) -> None:
     seal, first, last = seal_of(path, 5)
     tamper(path, "UPDATE rounds SET at_ms = at_ms + 1000 WHERE id = 5")
-    result = check(path)
+    result = verified(path)
     assert (f"seal {seal} (rounds {first}-{last})", "its rounds were altered (or the seal itself)") in breaks(result)
     assert result.breaks[0].at == T0  # placed in time by the rounds it covers
 
@@ -172,7 +168,7 @@ def test_a_moved_round_breaks_its_seal(path: Path) -> None:
 def test_a_deleted_round_is_counted(path: Path) -> None:
     seal, first, last = seal_of(path, 45)
     tamper(path, "DELETE FROM rounds WHERE id = 45")
-    assert breaks(check(path)) == [
+    assert breaks(verified(path)) == [
         (f"seal {seal} (rounds {first}-{last})", f"1 of its {last - first + 1} rounds are missing (deleted?)"),
         (f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute"),
     ]
@@ -184,7 +180,7 @@ def test_an_inserted_round_is_found(path: Path) -> None:
         "INSERT INTO rounds (at_ms, set_id, rtts, errors)"
         " SELECT at_ms + 500, set_id, rtts, NULL FROM rounds WHERE id = 60",
     )
-    result = check(path)
+    result = verified(path)
     assert breaks(result) == [("round 61", "was stored after the last seal (inserted?)"), *breaks(result)[1:]]
     # and the rollups no longer add up to the rounds of that minute either
     assert any(w.startswith("rollups of minute") for w, _ in breaks(result))
@@ -192,7 +188,7 @@ def test_an_inserted_round_is_found(path: Path) -> None:
 
 def test_an_edited_incident_is_shown_field_by_field(path: Path) -> None:
     tamper(path, "UPDATE incidents SET end_ms = start_ms + 2000")
-    brk, end = check(path).breaks  # and its rounds were still down at the edited end
+    brk, end = verified(path).breaks  # and its rounds were still down at the edited end
     assert (end.where, end.at) == ("outage incident 1", T0 + 22)
     assert end.what.startswith("its end does not follow from its rounds")
     assert brk.where == "outage incident 1"
@@ -208,7 +204,7 @@ def test_a_deleted_or_inserted_incident_is_found(path: Path) -> None:
         f" VALUES ('outage', {int((T0 + 50) * 1000)}, {int((T0 + 55) * 1000)}, 'local', 5, '[]', 'x')",
         "DELETE FROM incidents WHERE id = 1",
     )
-    found = check(path).breaks
+    found = verified(path).breaks
     assert [(b.where, b.what, b.at) for b in found] == [
         ("outage incident 2", "is not in the chain (inserted?)", T0 + 50),
         (
@@ -227,14 +223,14 @@ def test_edited_sessions_speed_tests_and_traceroutes_are_found(path: Path) -> No
         "UPDATE speed_results SET download_mbps = 95.0",
         "UPDATE traceroutes SET trace = replace(trace, '192.168.1.1', '10.0.0.1')",
     )
-    found = [w for w, _ in breaks(check(path))]
+    found = [w for w, _ in breaks(verified(path))]
     assert sorted(found) == ["session 1", "speed test 1", "trace 1"]
 
 
 def test_an_edited_ledger_entry_or_seal_breaks_the_chain(path: Path) -> None:
     tamper(path, "UPDATE ledger SET body = replace(body, '\"isp\"', '\"local\"') WHERE kind = 'incident'")
     opened, closed = (seal_of_record(path, "incident", 1, n) for n in (0, 1))
-    found = breaks(check(path))
+    found = breaks(verified(path))
     assert found[:2] == [
         (
             f"seal {opened} (rounds {opened_range(path, opened)})",
@@ -254,19 +250,21 @@ def test_an_edited_ledger_entry_or_seal_breaks_the_chain(path: Path) -> None:
 def test_a_deleted_seal_is_found(path: Path) -> None:
     seal, _, _ = seal_of(path, 35)
     tamper(path, f"DELETE FROM seals WHERE id = {seal}")
-    found = breaks(check(path))
+    found = breaks(verified(path))
     assert any(what == f"seals {seal}-{seal} before it are missing (deleted?)" for _, what in found)
     assert any(what == "is not covered by any seal (inserted?)" for _, what in found)
 
 
 def test_edited_target_names_break_the_seals_of_their_rounds(path: Path) -> None:
     tamper(path, "UPDATE target_sets SET targets = replace(targets, '8.8.8.8', '8.8.4.4')")
-    assert len(check(path).breaks) >= 6  # every seal with rounds
+    assert len(verified(path).breaks) >= 6  # every seal with rounds
 
 
 def test_an_edited_rollup_is_found(path: Path) -> None:
     tamper(path, f"UPDATE rollups SET lost = 0 WHERE minute = {int(T0) // 60}")
-    assert breaks(check(path)) == [(f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute")]
+    assert breaks(verified(path)) == [
+        (f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute")
+    ]
 
 
 # --- pruning -------------------------------------------------------------------------------------------------
@@ -278,7 +276,7 @@ def test_pruning_keeps_the_chain_verifiable_and_seals_the_rollups(path: Path) ->
         assert store.prune(T0 + DAY + 50, 1) == 50  # a day of retention: rounds before T0 + 50 s (whole seals)
         a_day_later(store, 120)
         assert store.prune(T0 + DAY + 60, 1) == 10
-    result = check(path)
+    result = verified(path)
     assert result.ok, result.breaks
     assert result.rounds == 20  # the rounds still kept: those of the two later runs
     assert any("pruned by the retention period" in n for n in result.notes)
@@ -290,7 +288,7 @@ def test_pruning_keeps_the_chain_verifiable_and_seals_the_rollups(path: Path) ->
     finally:
         conn.close()
     tamper(path, f"UPDATE rollups SET lost = 0 WHERE minute = {int(T0) // 60}")
-    [brk] = check(path).breaks
+    [brk] = verified(path).breaks
     assert brk.what == "differ from those sealed when their rounds were pruned"
 
 
@@ -304,7 +302,7 @@ def test_a_pruning_pass_that_stopped_half_way_is_not_tampering(path: Path, monke
         monkeypatch.setattr(store_sqlite.retention, "delete_rounds", crash)
         with pytest.raises(KeyboardInterrupt):
             store.prune(T0 + DAY + 40, 1)
-    result = check(path)
+    result = verified(path)
     assert result.ok, result.breaks
     assert "40 rounds already pruned from the chain are still waiting to be deleted (they are no evidence)" in (
         result.notes
@@ -312,7 +310,7 @@ def test_a_pruning_pass_that_stopped_half_way_is_not_tampering(path: Path, monke
     monkeypatch.undo()
     with Store.open(path) as store:
         assert store.prune(T0 + DAY + 40, 1) == 40  # the next pass finishes the job
-    assert check(path).ok
+    assert verified(path).ok
 
 
 def test_deleting_rounds_beyond_the_last_pruning_pass_is_found(path: Path) -> None:
@@ -320,7 +318,7 @@ def test_deleting_rounds_beyond_the_last_pruning_pass_is_found(path: Path) -> No
         a_day_later(store, 60)
         store.prune(T0 + DAY + 20, 1)
     tamper(path, "DELETE FROM rounds WHERE id BETWEEN 21 AND 30")  # the outage's evidence, not yet due
-    assert any("rounds are missing (deleted?)" in what for _, what in breaks(check(path)))
+    assert any("rounds are missing (deleted?)" in what for _, what in breaks(verified(path)))
 
 
 # --- re-timing -----------------------------------------------------------------------------------------------
@@ -395,12 +393,12 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
         store.begin_session(T0 + 100)
         store.add_round(rnd(T0 + 100))
         store.end_session(T0 + 100)
-    assert check(path).ok
+    assert verified(path).ok
     tamper(path, "UPDATE incidents SET cause = 'local'")
-    assert breaks(check(path))[1:] == [
+    assert breaks(verified(path))[1:] == [
         ("outage incident 1", "its cause (local) does not follow from its rounds: the gateway answered in 10 of 10")
     ]
-    assert breaks(check(path))[0][0] == "outage incident 1"
+    assert breaks(verified(path))[0][0] == "outage incident 1"
 
 
 def test_every_write_path_leaves_a_verifiable_store(tmp_path: Path) -> None:
@@ -421,7 +419,7 @@ def test_every_write_path_leaves_a_verifiable_store(tmp_path: Path) -> None:
         store.set_export_cursor("sink", 3, 1, T0 + 10)
         store.set_export_error("sink", "down", T0 + 11, stopped=False)
         store.end_session(T0 + 10)
-    assert check(path).ok
+    assert verified(path).ok
 
 
 def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path) -> None:
@@ -452,7 +450,7 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
             conn.execute("UPDATE seals SET digest = ? WHERE id = ?", (digest, seal))
     finally:
         conn.close()
-    found = breaks(check(path))
+    found = breaks(verified(path))
     assert found and all(
         what == "differs from the digest its pruning pass chained for it (altered?)" for _, what in found
     )
@@ -466,7 +464,7 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
             conn.execute("DELETE FROM seals WHERE id = ?", (seal,))
     finally:
         conn.close()
-    assert {what for _, what in breaks(check(path))} >= {"was kept by a pruning pass but is gone (deleted?)"}
+    assert {what for _, what in breaks(verified(path))} >= {"was kept by a pruning pass but is gone (deleted?)"}
 
 
 def test_a_round_inserted_among_the_pruned_ids_is_found(path: Path) -> None:
@@ -479,7 +477,7 @@ def test_a_round_inserted_among_the_pruned_ids_is_found(path: Path) -> None:
         " FROM rounds WHERE id = 40",
     )
     assert ("round 5", "has the id of a pruned round but is newer than the retention cut-off (inserted?)") in breaks(
-        check(path)
+        verified(path)
     )
 
 

@@ -23,22 +23,18 @@ from netwatch.core.model import (
     Hop,
     Incident,
     Kind,
-    Role,
     Round,
     Sample,
     StoredTrace,
-    Target,
     Ticket,
     Trace,
     Verification,
 )
 from netwatch.errors import StoreError
-from tests.unit.test_chain import check
+from tests.support.instants import T0
+from tests.support.stores import verified
+from tests.support.targets import A1, A2, GW
 
-GW = Target(Role.GATEWAY, "192.168.1.1")
-A1 = Target(Role.ANCHOR, "1.1.1.1")
-A2 = Target(Role.ANCHOR, "8.8.8.8")
-T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 HOUR_MS = 3_600_000
 OUTAGE = Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 600, None, 3, ((Cause.UPSTREAM, 3),), "no anchor answered")
 
@@ -135,7 +131,7 @@ def retime_everything(path: Path, delta_ms: int) -> None:
 def test_a_retiming_of_rounds_no_clock_span_holds_is_refused(path: Path) -> None:
     published = head(path)
     retime_everything(path, -3 * HOUR_MS)
-    result = check(path, expect=published)
+    result = verified(path, expect=published)
     assert result.anchor_found is True and not result.ok  # the published seal is there: the forgery came after it
     seal = result.head_seal
     assert f"re-timing of rounds 1-900 by -3 h (seal {seal}): no clock span holds these rounds (forged?)" in whats(
@@ -175,7 +171,7 @@ def test_a_real_retiming_verifies_and_a_forged_correction_of_it_does_not(tmp_pat
     with Store.open(path) as store:
         record(store)
         provisional_run(store)
-    assert check(path).ok, whats(check(path))
+    assert verified(path).ok, whats(verified(path))
     # The forger rewrites the act: the same span, a correction 3 h smaller, every stamp and seal after it redone.
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -205,7 +201,7 @@ def test_a_real_retiming_verifies_and_a_forged_correction_of_it_does_not(tmp_pat
     assert (
         f"re-timing of rounds 901-930 by +21 h (seal {seal}): leaves 3 h 1 s between its last round and the next round"
         " of the same run, which the same monotonic clock timed one cadence apart (forged?)"
-    ) in whats(check(path))
+    ) in whats(verified(path))
 
 
 def reseal(conn: sqlite3.Connection, from_seal: int) -> None:
@@ -248,7 +244,7 @@ def test_a_span_of_an_earlier_boot_cannot_be_retimed_by_a_later_one(tmp_path: Pa
         tx.note("retime", {"span": 1, "first": 901, "last": 920, "delta_ms": -HOUR_MS, "from_ms": 0, "to_ms": 0})
         conn.execute("UPDATE clock_spans SET delta_ms = ?", (-HOUR_MS,))
         tx.record(conn, "span", 1)
-    found = whats(check(path))
+    found = whats(verified(path))
     assert any(
         w.endswith("it was made by a run of another boot than the span's (boot-old): its monotonic clock is gone")
         for w in found
@@ -284,7 +280,7 @@ def prune_early(path: Path, cutoff: float, *, delete: bool = True) -> None:
 def test_a_prune_of_a_seven_minute_old_outage_is_refused(path: Path) -> None:
     published = head(path)
     prune_early(path, T0 + 899)  # the outage ended 7 minutes before the last round
-    result = check(path, expect=published)
+    result = verified(path, expect=published)
     assert not result.ok
     assert any("pruning pass" in what and "retention" in what for what in whats(result)), whats(result)
 
@@ -297,7 +293,7 @@ def test_rounds_rewritten_and_left_behind_by_a_prune_are_refused_and_never_read(
     finally:
         conn.close()
     prune_early(path, T0 + 899, delete=False)
-    result = check(path, expect=published)
+    result = verified(path, expect=published)
     assert not result.ok
     with Store.open(path, readonly=True) as store:
         assert list(store.rounds(T0 + 600, T0 + 620)) == []  # the rounds a prune took are no evidence, whatever is left
@@ -319,7 +315,7 @@ def append_outage(path: Path, start: float, end: float) -> None:
 def test_a_backdated_outage_appended_after_a_published_digest_is_found(path: Path) -> None:
     published = head(path)
     append_outage(path, T0 + 100, T0 + 400)  # the rounds of that time all answered
-    result = check(path, expect=published)
+    result = verified(path, expect=published)
     assert not result.ok
     assert any(w.startswith("outage incident 2") for w in whats(result)), whats(result)
 
@@ -340,7 +336,7 @@ def test_a_crashed_sessions_end_comes_from_its_sealed_rounds_not_from_an_edit(tm
         store.recover()
         [covered] = store.sessions(T0, T0 + 7200)
     assert covered.end == T0 + 899  # the last round it sealed, not what was edited
-    assert check(path).ok
+    assert verified(path).ok
 
 
 # --- 5. emptied or truncated history ------------------------------------------------------------------------------
@@ -354,7 +350,7 @@ def test_an_emptied_store_is_said_to_be_empty_not_intact(path: Path) -> None:
                 conn.execute(f"DELETE FROM {table}")
     finally:
         conn.close()
-    result = check(path)
+    result = verified(path)
     assert result.empty and not result.ok
     assert whats(result) == [
         "the newest rounds: rounds 1-900 were stored but they and every seal were removed (truncated?)"
@@ -376,7 +372,7 @@ def test_dropping_the_newest_seals_with_their_records_is_found(path: Path) -> No
         conn.execute("UPDATE sessions SET end_ms = NULL, clean = NULL")
     finally:
         conn.close()
-    result = check(path)
+    result = verified(path)
     assert whats(result) == [
         f"the newest rounds: rounds {first}-900 were stored but they and the seals after seal {cut - 1} were removed"
         " (truncated?)"
@@ -388,7 +384,7 @@ def test_dropping_the_newest_seals_with_their_records_is_found(path: Path) -> No
         conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'rounds'", (first - 1,))
     finally:
         conn.close()
-    result = check(path)
+    result = verified(path)
     assert result.ok and TRUNCATION_NOTE in result.notes
 
 
@@ -425,7 +421,7 @@ def test_rollups_zeroed_before_a_due_prune_are_found_against_the_outage(tmp_path
     with Store.open(path) as store:
         assert store.prune(T0 + 86_400 + 1000, 1) == 900
     minute = int(T0 + 600) // 60
-    assert whats(check(path)) == [
+    assert whats(verified(path)) == [
         f"rollups of minute {minute}: show an anchor answering inside outage incident 1 (altered?)"
     ]
 
@@ -462,13 +458,13 @@ def test_an_outage_older_than_an_hour_appended_after_a_published_seal_is_backdat
         store.end_session(T0 + 8090)
     published = head(path)
     append_outage(path, T0 + 100, T0 + 400)
-    result = check(path, expect=published)
+    result = verified(path, expect=published)
     assert (
         f"outage incident 2: was added after the published seal {result.head_seal - 1} (in seal {result.head_seal}),"
         " about a time before it (backdated?)"
     ) in whats(result)
     # without the published seal, the same record is flagged, not refused on that ground
-    flags = [f"{b.where}: {b.what}" for b in check(path).flags]
+    flags = [f"{b.where}: {b.what}" for b in verified(path).flags]
     assert flags == [
         f"outage incident 2: was first sealed 2 h 13 min 10 s after the time it describes (seal {result.head_seal})"
     ]
@@ -481,7 +477,7 @@ def test_a_closed_session_given_a_later_end_is_refused(path: Path) -> None:
     end = int((T0 + 899) * 1000)
     assert (
         f"session 1: was changed after it was closed (end_ms {end} → {end + 56 * 60_000}) (seal {head_seal(path)})"
-    ) in whats(check(path))
+    ) in whats(verified(path))
 
 
 def head_seal(path: Path) -> int:
@@ -503,8 +499,8 @@ def test_rollups_of_minutes_without_rounds_are_found(path: Path) -> None:
             )
     finally:
         conn.close()
-    assert whats(check(path)) == ["rollups: 4 minutes of rollups have no rounds behind them (inserted?)"]
-    assert check(path).breaks[0].at == (minute - 30) * 60.0
+    assert whats(verified(path)) == ["rollups: 4 minutes of rollups have no rounds behind them (inserted?)"]
+    assert verified(path).breaks[0].at == (minute - 30) * 60.0
 
 
 def test_an_outage_shortened_in_a_new_sealed_version_is_found_against_its_rounds(tmp_path: Path) -> None:
@@ -523,7 +519,7 @@ def test_an_outage_shortened_in_a_new_sealed_version_is_found_against_its_rounds
     with forger(path) as (conn, tx):
         conn.execute("UPDATE incidents SET end_ms = ?", (int((T0 + 40) * 1000),))
         tx.record(conn, "incident", 1)
-    assert whats(check(path)) == [
+    assert whats(verified(path)) == [
         "outage incident 1: its end does not follow from its rounds: every anchor still failed then, and the run went"
         " on"
     ]

@@ -14,52 +14,15 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netwatch.config.records import PlanConfig
-from netwatch.core.claims import Claims, claims_for
-from netwatch.core.model import Cause, Coverage, Incident, Ticket
+from netwatch.core.model import Cause, Coverage, Ticket
 from tests.support import instants
 from tests.support.incidents import outage
+from tests.support.ofcom import MON_10, THU_0, lines, uk
 
 TZ = "Europe/London"
-PLAN = PlanConfig("Example ISP", "A-1", 30.0, 0.0, 80.0, 20.0)
 
 
 at = partial(instants.at, zone=TZ)
-
-
-def uk(
-    tickets: list[Ticket],
-    incidents: list[Incident],
-    *,
-    region: str = "ENG",
-    since: float | None = None,
-    until: float | None = None,
-    overrides: dict[str, float] | None = None,
-    coverage: list[Coverage] | None = None,
-) -> Claims:
-    claims = claims_for(
-        "uk-ofcom",
-        since=at(2023, 12, 1) if since is None else since,
-        until=at(2025, 1, 1) if until is None else until,
-        incidents=incidents,
-        tickets=tickets,
-        speeds=[],
-        plan=PLAN,
-        timezone=TZ,
-        region=region,
-        overrides=overrides or {},
-        coverage=coverage,
-    )
-    assert claims is not None
-    return claims
-
-
-def lines(claims: Claims) -> list[tuple[int, float, float]]:
-    return [(item.quantity, item.rate, item.amount) for item in claims.items]
-
-
-MON_10 = at(2024, 3, 4, 10)  # Monday 4 March 2024, 10:00: working days Tue 5 and Wed 6, deadline Thu 7 00:00
-THU_0 = at(2024, 3, 7)
 
 
 def test_repair_at_exactly_two_working_days_pays_nothing() -> None:

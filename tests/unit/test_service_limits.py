@@ -3,7 +3,7 @@ bounded too: tests/integration/test_metrics_flood.py)."""
 
 from __future__ import annotations
 
-from tests.unit.test_systemd_units import settings
+from tests.support.units import settings
 
 
 def test_the_daemon_may_open_more_than_systemds_default_1024_files() -> None:

@@ -20,8 +20,8 @@ import pytest
 
 from netwatch.cli import ExitCode
 from tests.support import skipping
+from tests.support.units import SYSTEMD, settings
 
-SYSTEMD = Path(__file__).parents[2] / "systemd"
 UNITS = ("netwatch.service", "netwatch-web.service", "netwatch-report.service", "netwatch-report.timer")
 STOCK = Path("/usr/lib/systemd/system")
 EXECUTABLE = "/opt/netwatch/bin/netwatch"  # where `./bootstrap install` puts the command
@@ -63,16 +63,6 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if not (STOCK / "sysinit.target").exists():
         pytest.skip(f"needs the stock units in {STOCK} (Debian package systemd)")
     yield unit_tree(tmp_path_factory.mktemp("root"))
-
-
-def settings(unit: str) -> dict[str, list[str]]:
-    """Every ``Key=value`` of a unit file, in order (keys may repeat, e.g. ExecStart)."""
-    found: dict[str, list[str]] = {}
-    for line in (SYSTEMD / unit).read_text().splitlines():
-        if line and not line.startswith(("#", "[")):
-            key, _, value = line.partition("=")
-            found.setdefault(key, []).append(value)
-    return found
 
 
 @pytest.mark.parametrize("unit", UNITS)

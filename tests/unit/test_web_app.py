@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -20,74 +18,11 @@ from netwatch.__main__ import main
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app import access
 from netwatch.config import Config, loading
-from netwatch.core.model import (
-    Cause,
-    Channel,
-    Hop,
-    Incident,
-    Kind,
-    Role,
-    Round,
-    Sample,
-    SpeedProgress,
-    SpeedResult,
-    StoredTrace,
-    Target,
-    Ticket,
-    Trace,
-)
+from netwatch.core.model import SpeedProgress, SpeedResult, Ticket
 from netwatch.web import auth, routes
 from netwatch.web.speedjob import SpeedJob
-
-LONDON = ZoneInfo("Europe/London")
-PASSWORD = "correct horse battery"
-
-
-def at(*parts: int) -> float:
-    return datetime(*parts, tzinfo=LONDON).timestamp()  # type: ignore[misc]
-
-
-NOW = at(2026, 3, 24, 15, 0)  # a Tuesday
-START = at(2026, 3, 23, 8, 0)
-GW, ISP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1")
-ANCHORS = (Target(Role.ANCHOR, "1.1.1.1"), Target(Role.ANCHOR, "9.9.9.9"))
-ISP_OUTAGE = Incident(
-    Kind.OUTAGE, Cause.ISP, at(2026, 3, 24, 10, 15), at(2026, 3, 24, 10, 45), 30, ((Cause.ISP, 30),), "ISP hop 0/30"
-)
-LOCAL_OUTAGE = Incident(Kind.OUTAGE, Cause.LOCAL, at(2026, 3, 23, 20, 0), at(2026, 3, 23, 20, 5), 5, (), "")
-TRACE = Trace("1.1.1.1", ISP_OUTAGE.start + 1, (Hop(1, "192.168.1.1", 0.5), Hop(2, None, None)), False)
-
-
-def round_at(t: float) -> Round:
-    down = any(i.start <= t < (i.end or NOW) for i in (ISP_OUTAGE, LOCAL_OUTAGE))
-    local = LOCAL_OUTAGE.start <= t < (LOCAL_OUTAGE.end or NOW)
-    return Round(
-        t,
-        (
-            Sample(GW, None if local else 0.5),
-            Sample(ISP, None if down else 3.0),
-            *(Sample(a, None if down else 12.0 + i) for i, a in enumerate(ANCHORS)),
-        ),
-    )
-
-
-def record(path: Path) -> None:
-    """A day and a half at one round a minute, two outages, a traceroute and an open fault ticket."""
-    with Store.open(path) as store:
-        store.begin_session(START)
-        t = START
-        while t <= NOW - 60:  # the session ends at its last round, as the daemon ends one
-            store.add_round(round_at(t))
-            t += 60
-        for incident in (LOCAL_OUTAGE, ISP_OUTAGE):
-            store.save_incident(incident)
-        store.save_trace(StoredTrace(TRACE, "outage started", Kind.OUTAGE, ISP_OUTAGE.start))
-        store.save_ticket(Ticket("VM-1", ISP_OUTAGE.start + 600, Channel.PHONE, "spoke to Sam"), ISP_OUTAGE.start + 601)
-        store.end_session(NOW - 60)
-
-
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"NETWATCH_STATE_DIR": str(tmp_path), "RUNTIME_DIRECTORY": str(tmp_path / "run")}
+from tests.support.dashboard import PASSWORD, csrf_of, env, message_of, set_password, sign_in
+from tests.support.dashboard_store import ISP_OUTAGE, NOW, record
 
 
 @pytest.fixture
@@ -126,31 +61,9 @@ def client(cfg: Config) -> Iterator[TestClient]:
         yield test
 
 
-def set_password(cfg: Config) -> None:
-    access.set_password(cfg, PASSWORD)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None, "no CSRF token in the page"
-    return found.group(1)
-
-
-def sign_in(client: TestClient) -> None:
-    page = client.get("/login")
-    done = client.post("/login", data={"csrf": csrf_of(page.text), "password": PASSWORD}, follow_redirects=False)
-    assert (done.status_code, done.headers["location"]) == (303, "/")
-
-
 def tickets(cfg: Config) -> list[Ticket]:
     with Store.open(cfg.store.path, readonly=True) as store:
         return store.tickets()
-
-
-def message_of(html: str, attribute: str = "data-message") -> str:
-    found = re.search(rf"<p [^>]*{attribute}[^>]*>([^<]*)</p>", html)
-    assert found is not None, html
-    return found.group(1).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
 
 
 # --- pages -------------------------------------------------------------------------------------------------------
