@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -40,47 +39,47 @@ from netwatch.core.model import (
     Hop,
     Incident,
     Kind,
-    Role,
-    Round,
-    Sample,
     SpeedResult,
     StoredTrace,
     Target,
     Ticket,
     Trace,
 )
+from tests.support.incidents import outage_for
+from tests.support.instants import LONDON, local
+from tests.support.rounds import Line
 from tests.support.skipping import unavailable
+from tests.support.targets import A1, A2, A3, DNS, GW, ISP
 
-LONDON = ZoneInfo("Europe/London")
-GATEWAY, ISP = Target(Role.GATEWAY, "192.168.1.254"), Target(Role.ISP, "172.16.12.1")
-ANCHORS = tuple(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "9.9.9.9"))
-NAME = Target(Role.DNS, "www.google.com")
-TARGETS = (GATEWAY, ISP, *ANCHORS, NAME)
+ANCHORS = (A1, A2, A3)
+TARGETS = (GW, ISP, *ANCHORS, DNS)
+LINE = Line.of(*TARGETS)
 STEP = 30.0  # seconds between the stored rounds: a month of them in a few seconds, every minute rolled up
 WIDTHS = (1280, 390, 360)
 
 
-def at(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=LONDON).timestamp()
-
-
 def outage(cause: Cause, start: str, end: str, detail: str) -> Incident:
-    rounds = round(at(end) - at(start))
-    return Incident(Kind.OUTAGE, cause, at(start), at(end), rounds, ((cause, rounds),), detail)
+    return outage_for(cause, local(start), local(end) - local(start), detail)
 
 
 SESSIONS = (  # (start, end, clean stop)
-    (at("2026-11-04T09:12:07"), at("2026-11-12T18:00:03"), True),
-    (at("2026-11-12T18:47:30"), at("2026-11-20T03:10:41"), False),
-    (at("2026-11-20T07:31:12"), at("2026-12-01T00:00:00"), True),
+    (local("2026-11-04T09:12:07"), local("2026-11-12T18:00:03"), True),
+    (local("2026-11-12T18:47:30"), local("2026-11-20T03:10:41"), False),
+    (local("2026-11-20T07:31:12"), local("2026-12-01T00:00:00"), True),
 )
 INCIDENTS = (
     outage(Cause.ISP, "2026-11-05T10:02:13", "2026-11-05T13:14:52", "gateway answered 11519/11519, ISP hop 0/11519"),
     outage(Cause.UPSTREAM, "2026-11-09T14:00:41", "2026-11-09T14:21:07", "gateway and ISP hop answered; no anchor"),
     outage(Cause.LOCAL, "2026-11-10T08:30:02", "2026-11-10T08:32:19", "gateway 0/137: the router restarted"),
-    outage(Cause.DNS, "2026-11-14T21:00:00", "2026-11-14T21:08:30", "anchors answered; www.google.com: SERVFAIL"),
+    outage(Cause.DNS, "2026-11-14T21:00:00", "2026-11-14T21:08:30", "anchors answered; dns.google: SERVFAIL"),
     Incident(
-        Kind.DEGRADED, Cause.UPSTREAM, at("2026-11-17T19:00"), at("2026-11-17T21:30"), 300, (), "anchor loss 7.2 %"
+        Kind.DEGRADED,
+        Cause.UPSTREAM,
+        local("2026-11-17T19:00"),
+        local("2026-11-17T21:30"),
+        300,
+        (),
+        "anchor loss 7.2 %",
     ),
     outage(Cause.UNKNOWN, "2026-11-18T23:59:40", "2026-11-19T00:00:05", "no gateway target"),
     outage(Cause.ISP, "2026-11-22T09:15:00", "2026-11-24T16:40:11", "gateway answered, ISP hop 0/199211"),
@@ -89,23 +88,23 @@ TICKETS = (
     (
         Ticket(
             "BT-INC-2026-1105-884213",
-            at("2026-11-05T10:40"),
+            local("2026-11-05T10:40"),
             Channel.PHONE,
             "Spoke to Priya, who said there is a cabinet fault in the area",
-            at("2026-11-05T13:20"),
+            local("2026-11-05T13:20"),
         ),
-        at("2026-11-05T13:25"),
+        local("2026-11-05T13:25"),
     ),
     (
         Ticket(
             "CASE-000918273645",
-            at("2026-11-22T09:40"),
+            local("2026-11-22T09:40"),
             Channel.WEB,
             "Engineer booked for Monday morning; nobody came and nobody called",
-            at("2026-11-24T16:30"),
-            (at("2026-11-23T13:00"),),
+            local("2026-11-24T16:30"),
+            (local("2026-11-23T13:00"),),
         ),
-        at("2026-11-24T16:45"),
+        local("2026-11-24T16:45"),
     ),
 )
 CONFIG = """
@@ -151,14 +150,14 @@ def rtt(target: Target, t: float, rng: random.Random) -> float | None:
     if found is not None:
         silent = {
             Cause.LOCAL: set(TARGETS),
-            Cause.ISP: {ISP, *ANCHORS, NAME},
-            Cause.UPSTREAM: {*ANCHORS, NAME},
-            Cause.DNS: {NAME},
-            Cause.UNKNOWN: {ISP, *ANCHORS, NAME},
+            Cause.ISP: {ISP, *ANCHORS, DNS},
+            Cause.UPSTREAM: {*ANCHORS, DNS},
+            Cause.DNS: {DNS},
+            Cause.UNKNOWN: {ISP, *ANCHORS, DNS},
         }[found.cause]
         if target in silent:
             return None
-    if target is GATEWAY:
+    if target is GW:
         return round(0.4 + rng.random(), 2)
     evening = 18 <= datetime.fromtimestamp(t, LONDON).hour < 23
     return round(11.0 + 6.0 * evening + 4 * rng.random(), 2)
@@ -171,7 +170,7 @@ def build(path: Path) -> None:
             store.begin_session(start)
             t = start
             while t < end:
-                store.add_round(Round(t, tuple(Sample(target, rtt(target, t, rng)) for target in TARGETS)))
+                store.add_round(LINE.answers(t, *(rtt(target, t, rng) for target in TARGETS)))
                 t += STEP
             store.commit()
             if clean:
@@ -179,7 +178,7 @@ def build(path: Path) -> None:
         for inc in INCIDENTS:
             store.save_incident(inc)
             if inc.kind is Kind.OUTAGE and inc.cause is not Cause.DNS:
-                hops = (Hop(1, GATEWAY.address, 0.6), Hop(2, None, None))
+                hops = (Hop(1, GW.address, 0.6), Hop(2, None, None))
                 trace = Trace(ANCHORS[0].address, inc.start + 4, hops, False)
                 store.save_trace(StoredTrace(trace, "outage started", inc.kind, inc.start))
         for ticket, recorded in TICKETS:

@@ -8,9 +8,7 @@ import re
 import stat
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -20,18 +18,16 @@ from netwatch.__main__ import main
 from netwatch.app import access
 from netwatch.cli import ExitCode
 from netwatch.config import Config, loading
-from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState, Role, Round, Sample, Target, Ticket
+from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState, Round, Sample, Ticket
 from netwatch.core.schedule import BusinessHours
 from netwatch.errors import ConfigError, InputError, WebError
 from netwatch.report import now as words
 from netwatch.web import forms, server
 from netwatch.web.ratelimit import Limiter
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def at(*parts: int) -> float:
-    return datetime(*parts, tzinfo=LONDON).timestamp()  # type: ignore[misc]
+from tests.support.instants import LONDON
+from tests.support.instants import local_at as at
+from tests.support.targets import A1 as ANCHOR
+from tests.support.targets import GW, ISP
 
 
 def parse(text: str, tmp_path: Path) -> Config:
@@ -219,7 +215,6 @@ def test_the_applications_errors_in_the_forms_words() -> None:
     assert forms.reworded(InputError("--elsewhere: kept as it is")) == "--elsewhere: kept as it is"
 
 
-GW, ISP, ANCHOR = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1"), Target(Role.ANCHOR, "1.1.1.1")
 DOWN = Round(at(2026, 3, 24, 10, 20), (Sample(GW, 0.5), Sample(ISP, None), Sample(ANCHOR, None)))
 OUTAGE = Incident(Kind.OUTAGE, Cause.ISP, at(2026, 3, 24, 10, 15))
 HOURS = BusinessHours.from_config({"timezone": "Europe/London", "week": {"tue": "09:00-17:00"}})
