@@ -21,7 +21,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +32,7 @@ from netwatch.app import timestamps as stamping
 from netwatch.app.files import private_mode, replacing
 from netwatch.app.reports import claims_from_store, unsynced
 from netwatch.core.model import Period, Target, Verification
-from netwatch.core.text import iso_utc
+from netwatch.core.text import iso_utc, local_time
 from netwatch.errors import InputError, ReportError
 from netwatch.report.compute import Report
 from netwatch.report.csvout import safe_cell
@@ -254,10 +253,8 @@ def verify(cfg: config.Config, expect: str | None = None, bar: ProgressBar | Non
 def default_name(period: Period, tz: ZoneInfo) -> Path:
     """netwatch-evidence-FIRST--LAST.zip, from the local dates of the period's first and last instant."""
 
-    def day(at: float) -> str:
-        return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d")
-
-    return Path(f"netwatch-evidence-{day(period.since)}--{day(max(period.since, period.until - 0.001))}.zip")
+    first, last = period.since, max(period.since, period.until - 0.001)
+    return Path(f"netwatch-evidence-{local_time(first, tz, 'iso_date')}--{local_time(last, tz, 'iso_date')}.zip")
 
 
 def evidence(

@@ -75,9 +75,11 @@ _STYLES = {
     "datetime": "%Y-%m-%d %H:%M:%S %Z",  # 2026-11-24 01:00:00 GMT
     "minute": "%Y-%m-%d %H:%M %Z",  # 2026-11-24 01:00 GMT
     "date": "%a %d %b %Y",  # Tue 24 Nov 2026
+    "iso_date": "%Y-%m-%d",  # 2026-11-24
     "short": "%a %d %b",  # Tue 24 Nov
     "time": "%H:%M:%S %Z",  # 01:00:00 GMT
     "day": "%a %d %b %H:%M:%S %Z",  # Tue 24 Nov 01:00:00 GMT
+    "day_clock": "%a %d %b %H:%M:%S",  # Tue 24 Nov 01:00:00 (where the zone follows: "... to 02:00:00 GMT")
     "full": "%a %d %b %Y %H:%M:%S %Z",  # Tue 24 Nov 2026 01:00:00 GMT
 }
 
@@ -97,12 +99,14 @@ def when(at: float, zone: ZoneInfo) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}"
 
 
-def recent(at: float, now: float, zone: ZoneInfo) -> str:
-    """An instant near ``now`` as a dashboard shows it: "10:15:02 GMT" when it is on the same local day, else
-    "Mon 23 Mar 10:15 GMT" (with the year when it is another year's)."""
+def recent(at: float, now: float, zone: ZoneInfo, other_day: str | None = None) -> str:
+    """An instant near ``now``: "10:15:02 GMT" when it is on the same local day; else as a dashboard shows it,
+    "Mon 23 Mar 10:15 GMT" (with the year when it is another year's), or in ``local_time``'s style ``other_day``."""
     moment, today = datetime.fromtimestamp(at, zone), datetime.fromtimestamp(now, zone)
     if moment.date() == today.date():
         return f"{moment:%H:%M:%S %Z}"
+    if other_day is not None:
+        return moment.strftime(_STYLES[other_day])
     year = f" {moment:%Y}" if moment.year != today.year else ""
     return f"{moment:%a} {moment.day} {moment:%b}{year} {moment:%H:%M %Z}"
 
@@ -110,6 +114,11 @@ def recent(at: float, now: float, zone: ZoneInfo) -> str:
 def weekday_date(day: date) -> str:
     """ "Mon 1 Apr 2024"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def weekday_iso(day: date) -> str:
+    """ "Mon 2026-05-04"."""
+    return f"{day:%a %Y-%m-%d}"
 
 
 def long_date(day: date) -> str:
@@ -126,7 +135,7 @@ def clock_time(at: float, zone: ZoneInfo) -> str:
 def slot_time(at: float, zone: ZoneInfo) -> str:
     """ "Mon 2026-05-04 11:40" in ``zone`` (seconds shown when not on a whole minute)."""
     day = datetime.fromtimestamp(at, UTC).astimezone(zone).date()
-    return f"{day:%a %Y-%m-%d} {clock_time(at, zone)}"
+    return f"{weekday_iso(day)} {clock_time(at, zone)}"
 
 
 def iso_utc(at: float) -> str:

@@ -4,17 +4,19 @@ Owns the one way every command reads WHEN: ISO dates and date-times (``2026-11-3
 ``2026-11-30T09:15:00+01:00``), local in the configured zone unless an offset is given, and strict where local time
 is ambiguous: a time the clocks skipped (spring forward) or passed twice (fall back) is refused with the offsets
 that make it exact. ``instant`` is for events the owner reports (a time of day is needed, and the future is
-refused); ``bound`` is for the edges of a period (a bare date means its local midnight, or the next one at the end).
+refused); ``bound`` is for the edges of a period (a bare date means the start of that local day, as
+``core.calendar`` defines it, or of the next one at the end).
 Must not read a clock: "now" is passed in.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from netwatch.core import zones
+from netwatch.core.calendar import day_start
 from netwatch.core.text import local, quoted
 from netwatch.errors import InputError, NetwatchError
 
@@ -80,23 +82,30 @@ def instant(option: str, text: str, tz: ZoneInfo, now: float) -> float:
 
 
 def bound(option: str, text: str, tz: ZoneInfo, *, end_of_day: bool, error: type[NetwatchError] = InputError) -> float:
-    """Unix seconds of a period's edge. A bare date means its local midnight, or the next one when ``end_of_day``
-    (so ``--until 2026-11-30`` includes the whole 30th); a date-time without offset is local time in ``tz``."""
+    """Unix seconds of a period's edge. A bare date means the start of that local day, or of the next one when
+    ``end_of_day`` (so ``--until 2026-11-30`` includes the whole 30th): its first instant, also where the clocks
+    skipped its midnight; a date-time without offset is local time in ``tz``."""
     word = text.strip()
     try:
-        if len(word) == 10:
-            day = date.fromisoformat(word)
-            if end_of_day and day < date.max:
-                day += timedelta(days=1)
-            moment = datetime.combine(day, time(0))
-        else:
-            moment = datetime.fromisoformat(word)
+        moment: date = date.fromisoformat(word) if len(word) == 10 else datetime.fromisoformat(word)
     except ValueError:
         hint = _abbreviated(option, text, tz)
         raise error(
             hint or f"{option}: {quoted(text)} is not a date or date-time; {_BOUND_FORMS.format(tz=tz.key)}"
         ) from None
-    return _kept(option, text, _exact_or_out(option, text, moment, tz, error), error)
+    if isinstance(moment, datetime):
+        return _kept(option, text, _exact_or_out(option, text, moment, tz, error), error)
+    day = moment + timedelta(days=1) if end_of_day and moment < date.max else moment
+    return _kept(option, text, _day_start_or_out(day, tz), error)
+
+
+def _day_start_or_out(day: date, tz: ZoneInfo) -> float:
+    """When local ``day`` begins, with a day no clock can give (the years 1 and 9999 at the edges of a time zone)
+    said as out of range rather than failing."""
+    try:
+        return day_start(day, tz)
+    except (OverflowError, ValueError):
+        return -1.0 if day.year < 1970 else LATEST
 
 
 def _exact_or_out(option: str, text: str, moment: datetime, tz: ZoneInfo, error: type[NetwatchError]) -> float:

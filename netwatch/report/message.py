@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from netwatch.config.records import CostConfig, NotifyConfig
 from netwatch.core.model import Cause, Incident, Kind, Message
 from netwatch.core.schedule import BusinessHours
-from netwatch.core.text import duration, iso_local, iso_utc, local_time, percent, period_text, utc
+from netwatch.core.text import duration, iso_local, iso_utc, local_time, percent, period_text, recent, utc
 from netwatch.core.text import money as money_text
 from netwatch.report.compute import Report
 from netwatch.report.cost import money
@@ -192,10 +192,9 @@ def digest_message(
 
 
 def _digest_item(kind: Kind, cause: Cause, start: float, end: float, business_seconds: float, zone: ZoneInfo) -> str:
-    first, last = datetime.fromtimestamp(start, zone), datetime.fromtimestamp(end, zone)
-    until = f"{last:%H:%M:%S %Z}" if first.date() == last.date() else f"{last:%a %d %b %H:%M:%S %Z}"
+    first, until = local_time(start, zone, "day_clock"), recent(end, start, zone, other_day="day")
     return (
-        f"{kind.value}, {SHORT_CAUSES[cause]}: {first:%a %d %b %H:%M:%S} to {until} "
+        f"{kind.value}, {SHORT_CAUSES[cause]}: {first} to {until} "
         f"({duration(end - start)}; {duration(business_seconds)} in business hours)"
     )
 

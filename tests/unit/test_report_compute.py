@@ -155,6 +155,15 @@ def test_a_period_edge_in_a_clock_change_is_refused_with_the_offsets() -> None:
     assert bound("--until", "2026-10-25T01:30+00:00", tz, end_of_day=True) == ts("2026-10-25T01:30:00")
 
 
+def test_a_bare_date_is_the_start_of_that_local_day_also_when_its_midnight_was_skipped() -> None:
+    """A day is a day: where the clocks jump from 00:00 to 01:00 (Asunción, 3 October 2021) its first instant is
+    01:00, as for a named period and every day of a report (core.calendar.day_start)."""
+    tz = ZoneInfo("America/Asuncion")
+    assert bound("--since", "2021-10-03", tz, end_of_day=False) == ts("2021-10-03T01:00:00-03:00")
+    assert bound("--until", "2021-10-02", tz, end_of_day=True) == ts("2021-10-03T01:00:00-03:00")
+    assert bound("--since", "2021-10-02", tz, end_of_day=False) == ts("2021-10-02T00:00:00-04:00")
+
+
 def test_bad_when_and_empty_period_are_exact_errors() -> None:
     tz = ZoneInfo("Europe/London")
     with pytest.raises(ReportError) as err:
