@@ -7,7 +7,7 @@ verification of the evidence chain, and a manifest with every file's SHA-256 (al
 -c``) and the coverage of the period (first: how much of it netwatch was not running). A document that cannot be
 made here (a PDF without WeasyPrint, a letter for a period netwatch never ran in) is left out, and the manifest and
 a warning say why. The zip is written next to its destination and renamed into place, so a reader never sees half
-of it. Reads the store and renders through the report modules; computes no figure itself.
+of it. Must not compute a figure itself: it reads the store and renders through the report modules.
 """
 
 from __future__ import annotations

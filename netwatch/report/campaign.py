@@ -3,7 +3,7 @@ evaluation as a table with the three criteria per direction, and the evaluation 
 
 Owns the wording and layout of `netwatch campaign plan|status|evaluate` output and the JSON fields of
 ``evaluate --json`` (additive changes only: scripts read them). Every text ends with the disclaimer that the
-regulator's app is the legally recognised measurement. Pure: "now" comes from the caller.
+regulator's app is the legally recognised measurement. Must not read a clock: "now" comes from the caller.
 """
 
 from __future__ import annotations

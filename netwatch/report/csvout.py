@@ -3,7 +3,7 @@
 Owns the columns of ``--format csv`` and their order (a header row first), written with the csv module
 (RFC 4180 quoting, CRLF line ends). Text that probes or the store supply could start with a character a
 spreadsheet reads as a formula ("=HYPERLINK(...)"), so such cells get a leading apostrophe, as OWASP advises
-against CSV injection. Pure: returns text, writes nothing.
+against CSV injection. Must not write anything: it returns the text.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The JSON report: the contract of DESIGN.md, extended additively.
 
 Owns the shape of ``--format json``: every key the contract names is always present, with the same meaning;
-new keys are only ever added, named after the Report attributes they come from. Numbers are rounded to the
-millisecond (percentages to 4 decimals, money to the cent); instants are ISO 8601 UTC with "Z", except the
-period's bounds, which are local time in the business timezone. Pure: builds plain dicts, writes nothing.
+new keys are named after the Report attributes they come from. Numbers are rounded to the millisecond
+(percentages to 4 decimals, money to the cent); instants are ISO 8601 UTC with "Z", except the period's bounds,
+which are local time in the business timezone. Must not remove, rename or change the meaning of a key (keys are
+only ever added), or write anything: it builds plain dicts.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Owns the ``Message`` record (a title, a plain-text body, the same body in Markdown for channels that render it,
 and the facts as JSON for a local command), which incidents notify (``wanted``), the plain words for causes,
 and the stable ``key`` of every message (the outbox stores one row per key and channel, so queueing the same
-event twice sends it once). Pure: no clock, no I/O; the figures of a digest come from ``report.compute`` and
-the money from ``report.money``, never recomputed here.
+event twice sends it once). Must not read a clock, do I/O or recompute a figure: a digest's figures come from
+``report.compute`` and its money from ``report.cost``.
 """
 
 from __future__ import annotations

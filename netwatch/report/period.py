@@ -1,8 +1,8 @@
 """Report periods: turning the user's ``--since`` / ``--until`` words into UTC instants.
 
 Owns the named periods (today, last-month, ...), the defaults of a period and the names of report files; WHEN itself
-is read by ``netwatch.core.when``. Pure: the caller passes "now" and the start of the recorded history; nothing here
-reads the clock or the store.
+is read by ``netwatch.core.when``. Must not read the clock or the store: the caller passes "now" and the start of
+the recorded history.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ stayed down after the provider was told, as a report shows them.
 
 Owns the figures per ticket and the claims part of a report (``ClaimFigures``). Which outages a ticket covers and
 when its fault was repaired is ``netwatch.core.claims.episode`` (the one rule the claims use too), with the causes the
-provider answers for (isp, upstream, dns). Pure: the caller passes the tickets, the incidents around them, the
-coverage and the instant open things are measured to.
+provider answers for (isp, upstream, dns). Must not decide that itself, or read the store or a clock: the
+caller passes the tickets, the incidents around them, the coverage and the instant open things are measured to.
 """
 
 from __future__ import annotations

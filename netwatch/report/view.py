@@ -2,8 +2,9 @@
 
 Owns the layout arithmetic the templates should not do: which local days get a timeline row, where an incident,
 a gap or a business-hours band falls on a day that may last 23 or 25 hours, the scales and tick labels of the
-charts. Pure: every value comes from the :class:`Report` and the schedule passed in; no clock, no files. The
-templates only draw what this module computes (SVG user units, rounded to 0.01).
+charts. Must not read a clock or files, or compute a figure of the report: every value comes from the
+:class:`Report` and the schedule passed in. The templates only draw what this module computes (SVG user units,
+rounded to 0.01).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Owns the read side of the HTTP conversation with InfluxDB: the URL, database and
 ``/query`` endpoint (InfluxDB 1.x natively; 2.x, 3.x and Cloud through their 1.x compatibility API, where the
 bucket's name is the database name, and "db/rp" buckets of InfluxDB 1.8 are that pair), authentication (1.x: basic,
 with the password or password_file; otherwise the token or token_file), parallel requests, and error messages that
-say what failed and what to fix. It reuses the exporter's helpers for secrets and messages and never writes.
+say what failed and what to fix, reusing the exporter's helpers for secrets and messages. Must not write to
+InfluxDB (the exporter does) or let a third-party exception through: every failure is one ReportError line.
 """
 
 from __future__ import annotations

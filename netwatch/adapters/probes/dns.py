@@ -3,7 +3,8 @@
 Owns a minimal DNS-over-UDP client: one A query per name sent to every resolver at once, the first valid answer
 wins, a hard timeout. Talking to the resolver directly (rather than through getaddrinfo) measures the resolver
 the line depends on, never blocks a thread past the timeout, and reports the DNS error (SERVFAIL, NXDOMAIN,
-timeout). Wire-format encoding and decoding are pure functions.
+timeout). Wire-format encoding and decoding are pure functions. Must not block past the timeout or raise for a
+failed lookup: a DNS error or silence is the sample's error (only netwatch's own faults are raised).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Owns how a round, its targets, its errors and an incident's evidence become column values and back: RTTs as
 one uint16 little-endian per target in tenths of a millisecond (two sentinels for lost and saturated), instants
-as integer milliseconds, target lists and error maps as compact JSON. Pure functions: no SQL, no files, no
-clock. The byte layout is part of the on-disk format: change it only with a migration.
+as integer milliseconds, target lists and error maps as compact JSON. Must not run SQL, touch a file or read a
+clock (pure functions), nor change the byte layout, which is part of the on-disk format, without a migration.
 """
 
 from __future__ import annotations

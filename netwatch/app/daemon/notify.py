@@ -5,8 +5,8 @@ from the event loop), the digest timer (due instants from ``digest``, the figure
 what the store holds; the most recent digest is caught up at start), and delivery: one entry at a time on a
 daemon thread (a slow SMTP server never delays a probe round, and a stop never waits for it: the entry stays
 pending for the next start), only while ``line_up()`` says the line is up, each failure retried per channel with
-``outbox.Backoff``. Every store call goes through the daemon's writer thread. Errors are logged once per change
-of each channel's state; nothing here stops the daemon.
+``outbox.Backoff``. Must not call the store but through the daemon's writer thread, make a probe round wait, or
+stop the daemon: errors are logged once per change of each channel's state.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@
 Owns when to ask (a little after start when the newest timestamp is older than the period, then once a period;
 after a failure, again ``RETRY`` seconds later: the line may be down, which is exactly when nothing can be
 reached), asking on a daemon thread (the probe loop never waits for the authority), and keeping the token
-through the writer. Only while the wall clock is trusted: a timestamp is a statement about time. Errors are
-logged once per change; nothing here stops the daemon.
+through the writer. Must not ask while the wall clock is not trusted (a timestamp is a statement about time),
+make the probe loop wait, or stop the daemon: errors are logged once per change.
 """
 
 from __future__ import annotations

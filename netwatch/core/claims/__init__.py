@@ -5,7 +5,8 @@ and request of one rule pack over a period), ``pack_items`` (a pack's amounts in
 ``check_overrides`` (``[claims.amounts]`` against the chosen pack, for the configuration's cross-checks) and
 ``deadlines`` (when a rule's clock runs out for a ticket, ``netwatch.core.claims.deadlines``). The
 rules' figures are data (``packs/*.toml``, see ``netwatch.core.claims.loader``); their logic is in ``ofcom``,
-``speedcode``, ``tkg`` and ``fcc``. Pure: no clock, no I/O but reading the shipped pack files.
+``speedcode``, ``tkg`` and ``fcc``. Must not read a clock or do I/O but reading the shipped pack files, nor
+hold a rule's figures in code.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What the rule packs share.
 
 Owns the days of an episode a rule pays (measured down, not paid to an earlier ticket), runs of consecutive days,
-and how one loop walks the tickets' episodes. How a ticket meets the measurements is
-``netwatch.core.claims.episode``. Pure: every instant comes from the caller.
+and how one loop walks the tickets' episodes. Must not decide how a ticket meets the measurements (the one rule
+of ``netwatch.core.claims.episode``) or read a clock: every instant comes from the caller.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ Shorter *up* stretches are flaps of the same fault. An episode without any *down
 rule counts (any second of it), *uncounted* when it was down only from other causes (a name-service failure is
 not a total loss of service), *unknown* when only unmonitored time kept the fault open; rules pay only *down*
 days and list the others. A day belongs to the period holding its first such instant, so reports of adjacent
-periods add up to the report of both. Pure: instants and coverage come from the caller.
+periods add up to the report of both. Must not read a clock or the store: instants and coverage come from the
+caller.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Owns the frozen dataclasses that leave ``netwatch.core.claims``: ``Source``, ``ClaimItem`` (one money line),
 ``Check`` (a finding without money), ``Verdict``, ``Claims`` (everything one pack says about a period),
 ``PackAmount`` (one amount of a pack, for ``netwatch claims rules``) and ``Deadline`` (when a rule's clock runs out
-for a ticket). Pure data: no I/O, no clock.
+for a ticket). Must not do I/O or read a clock: pure data.
 """
 
 from __future__ import annotations

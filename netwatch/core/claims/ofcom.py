@@ -2,7 +2,8 @@
 
 Owns the scheme's clock: two full working days (Monday to Friday, not a bank holiday of the nation, each
 beginning at or after the report) after which each calendar day not repaired earns the daily amount in force.
-The speeds code is ``speedcode``'s. Pure: holidays come from the ``holidays`` package, instants from the caller.
+Must not judge speeds (the speeds code is ``speedcode``'s) or read a clock: holidays come from the ``holidays``
+package, instants from the caller.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 residential peak against the minimum guaranteed download (and upload) speed, and the 30-day clock of the right
 to exit.
 
-Owns which tests fall in a peak (local wall-clock time, so DST-correct) and the verdicts. Pure.
+Owns which tests fall in a peak (local wall-clock time, so DST-correct) and the verdicts. Must not price anything
+(its findings are checks, without money), read a clock or do I/O.
 """
 
 from __future__ import annotations

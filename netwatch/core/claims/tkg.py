@@ -2,7 +2,8 @@
 the report, and for missed service or installation appointments.
 
 Owns the statute's day numbering (the report day is day 0, § 187 Abs. 1 BGB; compensation from day 3) and its
-amounts: the larger of a fixed amount and a share of the monthly fee. Pure.
+amounts: the larger of a fixed amount and a share of the monthly fee. Must not read a clock or do I/O: instants
+come from the caller.
 """
 
 from __future__ import annotations
