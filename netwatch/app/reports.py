@@ -105,6 +105,8 @@ def claim_figures(
         region=uk_nation(cfg),
         overrides=cfg.claims.amounts,
         coverage=coverage,
+        situation=cfg.claims.situation,
+        holidays=cfg.business_hours.holidays,
     )
     return ClaimFigures(figures, claims, cfg.claims.rules)
 

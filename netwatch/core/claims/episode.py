@@ -40,6 +40,7 @@ __all__ = [
     "FAULT_CAUSES",
     "FLAP_GAP",
     "Basis",
+    "Day",
     "DayState",
     "Episode",
     "Measured",
@@ -76,6 +77,24 @@ class DayState(StrEnum):
 
 
 @dataclass(frozen=True)
+class Day:
+    """One local day of an episode: its ``state`` for a rule, the seconds measured down from the causes the rule
+    counts (``counted``), and the seconds of the fault's part of the day that were measured but were not such a
+    loss (``other``: the line up between flaps, or down only from other causes). Time netwatch did not see is in
+    neither."""
+
+    day: date
+    state: DayState
+    counted: float = 0.0
+    other: float = 0.0
+
+    @property
+    def whole(self) -> bool:
+        """Whether every measured second of the fault's part of the day was a counted loss of service."""
+        return self.counted > 0 and self.other <= 0
+
+
+@dataclass(frozen=True)
 class Span:
     start: float
     end: float
@@ -108,12 +127,12 @@ class Episode:
         """When the line was measured back, or None (still down, unmonitored, or nothing measured)."""
         return self.end if self.basis is Basis.MEASURED else None
 
-    def days(self, first: date, zone: ZoneInfo, since: float, until: float) -> list[tuple[date, DayState]]:
+    def days(self, first: date, zone: ZoneInfo, since: float, until: float) -> list[Day]:
         """The local days from ``first`` on whose first down (else unknown) instant of the episode lies in
-        [since, until), with their state; days the line was up throughout are left out. One pass: the days and
-        the spans advance together."""
+        [since, until), with their state and what was measured in the part of the day the fault lasted; days the
+        line was up throughout are left out. One pass: the days and the spans advance together."""
 
-        out: list[tuple[date, DayState]] = []
+        out: list[Day] = []
         if self.basis is Basis.NONE:
             return out
         day = max(first, local_date(max(since, self.ticket.reported), zone) - timedelta(days=1))
@@ -127,18 +146,28 @@ class Episode:
                 ci += 1
             while si < len(self.spans) and self.spans[si].end <= begin:
                 si += 1
-            counted = self.counted[ci] if ci < len(self.counted) and self.counted[ci][0] < end else None
+            counted_at, counted = None, 0.0
+            j = ci
+            while j < len(self.counted) and (c := self.counted[j])[0] < end:
+                counted_at = max(c[0], begin) if counted_at is None else counted_at
+                counted += min(c[1], end) - max(c[0], begin)
+                j += 1
             down = unknown = None
+            up = down_seconds = 0.0
             k = si
             while k < len(self.spans) and (s := self.spans[k]).start < end:
                 at = max(s.start, begin)
-                if s.state is State.DOWN and down is None:
-                    down = at
-                elif s.state is State.UNKNOWN and unknown is None:
-                    unknown = at
+                seconds = min(s.end, end) - at
+                if s.state is State.DOWN:
+                    down = at if down is None else down
+                    down_seconds += seconds
+                elif s.state is State.UNKNOWN:
+                    unknown = at if unknown is None else unknown
+                else:
+                    up += seconds
                 k += 1
-            if counted is not None:
-                state, at = DayState.DOWN, max(counted[0], begin)
+            if counted_at is not None:
+                state, at = DayState.DOWN, counted_at
             elif down is not None:
                 state, at = DayState.UNCOUNTED, down
             elif unknown is not None:
@@ -147,7 +176,7 @@ class Episode:
                 day += timedelta(days=1)
                 continue
             if since <= at < until:
-                out.append((day, state))
+                out.append(Day(day, state, counted, up + max(0.0, down_seconds - counted)))
             day += timedelta(days=1)
         return out
 

@@ -1,0 +1,96 @@
+"""Complete interruptions as rules that need no fault report count them (nl-telecomwet, be-ecl): how long the
+line was measured down without a break, and which interruptions a short return of service, or time netwatch did
+not see, split in parts.
+
+Owns ``Interruption`` and ``of``: from the outages of the causes a rule counts and the coverage, the runs of
+measured down time that only up stretches shorter than ``FLAP_GAP`` (or unmonitored time) separate. One part of a
+run is one continuous interruption (what the rules pay); a run of several parts is what a provider may call one
+interruption or several (contestable). A run belongs to the period holding its end; one still down at ``until``
+is still accruing; one that ended after ``until`` belongs to a later period. Pure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from netwatch.core.claims.episode import FLAP_GAP, State, timeline
+from netwatch.core.model import Cause, Coverage, Incident, Kind
+
+Part = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """A run of measured down time: its continuous ``parts`` (start, end), the measured ``up`` and ``unseen``
+    seconds between them, and whether it was still down at the end of what was measured (``open``)."""
+
+    parts: tuple[Part, ...]
+    up: float = 0.0
+    unseen: float = 0.0
+    open: bool = False
+
+    @property
+    def start(self) -> float:
+        return self.parts[0][0]
+
+    @property
+    def end(self) -> float:
+        return self.parts[-1][1]
+
+    @property
+    def down(self) -> float:
+        return sum(b - a for a, b in self.parts)
+
+
+def of(
+    incidents: Sequence[Incident],
+    coverage: Sequence[Coverage] | None,
+    causes: Collection[Cause],
+    since: float,
+    until: float,
+    later: list[Interruption],
+) -> list[Interruption]:
+    """The interruptions ending in (since, until], and one still down at ``until`` (open: still accruing); one that
+    went on after ``until`` and has ended since goes to ``later`` (the period it ended in counts it)."""
+    counted = [i for i in incidents if i.kind is Kind.OUTAGE and i.cause in causes and i.start < until]
+    if not counted:
+        return []
+    spans = timeline(counted, coverage, min(i.start for i in counted), until)
+    runs: list[list[Part]] = []
+    up = 0.0  # measured up since the last down span
+    for span in spans:
+        if span.state is State.DOWN:
+            if runs and up < FLAP_GAP:
+                runs[-1].append((span.start, span.end))
+            else:
+                runs.append([(span.start, span.end)])
+            up = 0.0
+        elif span.state is State.UP:
+            up += span.seconds
+    found: list[Interruption] = []
+    for parts in runs:
+        between = sum(b[0] - a[1] for a, b in itertools.pairwise(parts))
+        seen_up = sum(
+            max(0.0, min(s.end, parts[-1][0]) - max(s.start, parts[0][1])) for s in spans if s.state is State.UP
+        )
+        run = Interruption(tuple(parts), seen_up, between - seen_up)
+        if run.end < until:
+            if run.end > since:
+                found.append(run)
+            continue
+        going_on = [i for i in counted if i.end is None or i.end > until]
+        if any(i.end is None for i in going_on):
+            found.append(Interruption(run.parts, run.up, run.unseen, True))
+        elif going_on:
+            later.append(run)
+        elif run.end > since:
+            found.append(run)
+    return found
+
+
+def started_periods(seconds: float) -> int:
+    """Started 24-hour periods of an interruption: 1 from the first second to 24 h, 2 to 48 h, ..."""
+    return max(1, math.ceil(seconds / 86400))
