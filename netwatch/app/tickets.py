@@ -6,8 +6,8 @@ characters), a ticket is opened once (a fault, slow speed, a switch, a move or a
 provider announced), closed after it was reported (``correct`` to replace a repair time), a missed appointment, a
 declined one, the provider's notice and a credit come after the report and are recorded once; every change is
 checked and written in one store transaction, so it is sealed in the evidence chain also while the daemon runs.
-Listing measures each ticket with the same episodes as the reports; an open ticket's deadlines come from the
-configured rule pack, in the owner's situation. Must not word the results (faces do) or read the clock: "now" is
+Listing measures each ticket with the same episodes as the reports; an open ticket's deadlines are
+``netwatch.app.reports.deadlines_of``'. Must not word the results (faces do) or read the clock: "now" is
 passed in.
 """
 
@@ -22,10 +22,9 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.app.reports import measured_until, uk_nation
+from netwatch.app.reports import measured_until
 from netwatch.config import Config
 from netwatch.core.calendar import local_date
-from netwatch.core.claims import Deadline, deadlines
 from netwatch.core.model import Channel, Credit, Pause, Period, Ticket, TicketKind
 from netwatch.core.text import local
 from netwatch.core.when import instant
@@ -261,18 +260,3 @@ def list_tickets(cfg: Config, now: float) -> tuple[TicketFigures, ...]:
         return ()
     with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
         return figures_of(store, cfg, store.tickets(), now)
-
-
-def deadlines_of(cfg: Config, ticket: Ticket) -> tuple[Deadline, ...]:
-    """When ``[claims] rules``' clocks run out for ``ticket`` in the owner's situation (none for a closed ticket
-    or rules without any)."""
-    if not ticket.is_open:
-        return ()
-    return deadlines(
-        cfg.claims.rules,
-        ticket,
-        timezone=cfg.business_hours.timezone.key,
-        region=uk_nation(cfg),
-        situation=cfg.claims.situation,
-        holidays=cfg.business_hours.holidays,
-    )

@@ -12,7 +12,7 @@ import time
 
 import click
 
-from netwatch.app import tickets
+from netwatch.app import reports, tickets
 from netwatch.cli.command import configured
 from netwatch.config import Config
 from netwatch.core.claims import load
@@ -227,7 +227,7 @@ def ticket_list(cfg: Config, as_json: bool) -> None:
         if t.credits:
             credits = ", ".join(f"{money(c.amount, currency)} on {c.on.isoformat()}" for c in t.credits)
             click.echo(f"    credited: {credits} ({money(t.credited, currency)} in all)")
-        for deadline in tickets.deadlines_of(cfg, t):
+        for deadline in reports.deadlines_of(cfg, t):
             click.echo(f"    {deadline_text(deadline, now)}")
         if t.note:
             click.echo(f"    note: {t.note}")

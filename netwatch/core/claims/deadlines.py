@@ -27,6 +27,7 @@ from netwatch.core.claims.switching import is_working_day, land_of, next_working
 from netwatch.core.model import Ticket, TicketKind
 from netwatch.core.text import weekday_date
 
+WITH_DEADLINES = ("uk-ofcom", "de-tkg")  # the packs whose tickets have deadlines
 COMPENSATION = "compensation"
 EXIT = "exit"
 ADR = "adr"
