@@ -40,7 +40,7 @@ def _by(t: Ticket) -> str:
 
 
 KIND_WORDS = {
-    TicketKind.FAULT: "fault reported",
+    TicketKind.FAULT: "reported",
     TicketKind.SPEED: "slow speed reported",
     TicketKind.SWITCH: "provider switch agreed for",
     TicketKind.MOVE: "move agreed for",

@@ -181,7 +181,7 @@ class Ticket:
     @property
     def credited(self) -> float:
         """What the provider credited or paid for it so far."""
-        return round(sum(c.amount for c in self.credits), 2)
+        return round(float(sum(c.amount for c in self.credits)), 2)
 
 
 @dataclass(frozen=True)

@@ -228,8 +228,8 @@ def test_configuration_advice_is_for_the_owner_never_in_a_document() -> None:
     # Without any rules: one more piece of advice, and still none of it in the documents.
     none = replace(report, claims=ClaimFigures())
     assert advice(none)[-1] == (
-        'no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg" or "us-fcc" to see what the '
-        "rules of your country give for the provider's outages"
+        'no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg", "nl-telecomwet", "be-ecl" or '
+        '"us-fcc" to see what the rules of your country give for the provider\'s outages'
     )
     assert not re.search(r"\[claims\]|rules = ", parse(html_of(none, plan=bare)).one("body").all_text)
 

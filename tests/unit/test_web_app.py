@@ -452,7 +452,13 @@ def test_api_status_is_the_line_now(client: TestClient) -> None:
             "what": "compensation",
             "from": "2026-03-27T00:00:00Z",
             "last_day": "2026-03-26",
-        }
+        },
+        {  # reported Tuesday 24 March 2026, before 8 April: 8 weeks, Tuesday 19 May (BST)
+            "rule": "Alternative dispute resolution (the Communications Ombudsman or CISAS)",
+            "what": "adr",
+            "from": "2026-05-18T23:00:00Z",
+            "last_day": "2026-05-18",
+        },
     ]
     assert doc["seal"]["seal"] > 0 and len(doc["seal"]["sha256"]) == 64
 

@@ -57,13 +57,14 @@ __all__ = [
 
 _ASK = {
     "uk-ofcom": "Under Ofcom's automatic compensation scheme I ask you to pay {total}",
-    "de-tkg": "Under the Telekommunikationsgesetz (TKG) I claim compensation of {total}",
+    "de-tkg": "Under {laws} I claim compensation of {total}",
     "nl-telecomwet": "Under article 7.1a of the Telecommunicatiewet I ask you to pay {total}",
     "be-ecl": (
         "Under article 113/2 of the law of 13 June 2005 on electronic communications, as far as it is in force after "
         "the Constitutional Court's judgment 166/2025, I ask you to pay {total}"
     ),
 }
+_SHARE = {"de-tkg": "10 % or 20 %", "nl-telecomwet": "one thirtieth", "be-ecl": "one thirtieth"}
 _FAULTS = (TicketKind.FAULT, TicketKind.SPEED)
 
 
@@ -210,17 +211,16 @@ def claims_for(
             if o.start < until and (o.end is None or o.end > since) and o.duration(until) > 0
         ]
         request = fcc.complaint(pack, checks, since=since, until=until, tests=tests, outages=lost, plan=plan, zone=zone)
-    if (
-        rules in ("de-tkg", "nl-telecomwet", "be-ecl")
-        and fee <= 0
-        and any(not i.overridden for i in items + contestable)
-    ):
-        said.note("The monthly fee was not given: the fixed minimum amounts are used; a share of the fee may be more.")
-        said.advise("set [plan] monthly_fee: a share of it may be more than the fixed minimum amounts")
+    share = _SHARE.get(rules)
+    if share and fee <= 0 and any(not i.overridden for i in items + contestable):
+        said.note(f"The monthly fee was not given: the fixed minimum amounts are used; {share} of the fee may be more.")
+        said.advise(f"set [plan] monthly_fee: {share} of it may be more than the fixed minimum amounts")
     total = cents(math.fsum(item.amount for item in items))
     if items and total > 0 and rules in _ASK:
         lines = "; ".join(item.explanation.partition(" (")[0] for item in items)
-        request = _ASK[rules].format(total=money(total, pack.currency)) + f": {lines}."
+        cited = list(dict.fromkeys(item.rule.partition(":")[0] for item in items))
+        laws = ", ".join(cited[:-1]) + " and " + cited[-1] if len(cited) > 1 else cited[0]
+        request = _ASK[rules].format(total=money(total, pack.currency), laws=laws) + f": {lines}."
     status = pack.uncertain
     return Claims(
         pack.id,
@@ -330,7 +330,8 @@ def check_overrides(rules: str, amounts: Mapping[str, Any]) -> list[tuple[str, s
     if not amounts:
         return []
     if rules == "none":
-        with_amounts = " or ".join(f'"{name}"' for name in PACKS if load(name).amounts)
+        named = [f'"{name}"' for name in PACKS if load(name).amounts]
+        with_amounts = ", ".join(named[:-1]) + " or " + named[-1]
         return [
             (
                 "claims.amounts",

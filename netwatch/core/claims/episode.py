@@ -180,8 +180,9 @@ class Episode:
             day += timedelta(days=1)
         return out
 
-    def phrase(self, zone: ZoneInfo) -> str:
-        """How the episode ended, for an explanation: "service back Sat 7 Nov 2026 08:00 (measured; …)"."""
+    def phrase(self, zone: ZoneInfo, since: str = "the report") -> str:
+        """How the episode ended, for an explanation: "service back Sat 7 Nov 2026 08:00 (measured; …)";
+        ``since`` names where it began ("the report", "the agreed time")."""
 
         at = when(self.end, zone)
         if self.basis is Basis.MEASURED and self.provisional:
@@ -190,11 +191,11 @@ class Episode:
                 "later report may find the fault went on)"
             )
         return {
-            Basis.MEASURED: f"service back {at} (measured; {len(self.outages)} outage(s) since the report)",
+            Basis.MEASURED: f"service back {at} (measured; {len(self.outages)} outage(s) since {since})",
             Basis.TICKET: f"repaired {at} according to the ticket (netwatch was not running then)",
             Basis.OPEN: f"still down at {at}: the claim is still accruing",
             Basis.UNMONITORED: f"still down when monitoring stopped at {at}: nothing after that is counted",
-            Basis.NONE: "no loss of service was measured after the report",
+            Basis.NONE: f"no loss of service was measured after {since}",
         }[self.basis]
 
 

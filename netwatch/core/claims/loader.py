@@ -511,7 +511,7 @@ def _uprated(r: _Reader, amounts: dict[str, Amount], rising: Uprating | None, cu
             if found is not None:
                 rates.append(found[1])
                 continue
-            formula = f"{step.formula(_sign(currency))} (the {index.title}, October {year})"
+            formula = f"{step.formula(_sign(currency))} ({index.title}, October {year})"
             rates.append(Rate(step.effective, float(step.amount), rising.source, True, formula))
         stale = rising.first.replace(year=rising.first.year + len(steps))
         out[name] = dataclasses.replace(amount, rates=tuple(rates), unverified_from=amount.unverified_from or stale)

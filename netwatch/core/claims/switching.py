@@ -108,7 +108,7 @@ def interruptions(
                 f"{money(rate, pack.currency)} = {money(total, pack.currency)} "
                 f"({d.listed(run)}; {fee_basis(pack, item, fee, overridden)}; {owed}). Agreed for "
                 f"{when(ticket.reported, zone)}; the first working day of the interruption ({first_free}) is not "
-                f"paid; {found.phrase(zone)}."
+                f"paid; {found.phrase(zone, 'the agreed time')}."
             )
             start, end = day_start(run[0], zone), min(day_start(run[-1] + timedelta(days=1), zone), found.end)
             items.append(
