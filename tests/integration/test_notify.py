@@ -475,3 +475,36 @@ def test_check_config_asks_apprise(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "netwatch: 1 configuration problem:\n  notify: has no channel, so nothing is notified; list apprise URLs, "
         'e.g. urls = ["ntfy://ntfy.sh/your-topic"], or set urls_file or command\n'
     )
+
+
+def test_a_passed_deadline_of_an_open_ticket_notifies_once(receiver: Receiver, tmp_path: Path) -> None:
+    # A fault reported Monday 4 March 2024 10:00 (London): Ofcom's compensation runs from Thursday 7 March. The task
+    # looks at the tickets at start; at Thursday 12:00 that deadline has passed (ADR's, Monday 29 April, has not):
+    # one message, and none again when the daemon starts anew.
+    from netwatch.core.model import Ticket
+
+    cfg = cfg_of(
+        f'[notify]\nurls = ["json://{receiver.url}/hook"]\n[claims]\nrules = "uk-ofcom"\n'
+        '[business_hours]\ntimezone = "Europe/London"\n',
+        tmp_path,
+    )
+    reported = 1709546400.0  # 2024-03-04 10:00 GMT
+    thursday_noon = 1709812800.0  # 2024-03-07 12:00 GMT
+    with Store.open(tmp_path / "s.db") as store:
+        store.save_ticket(Ticket("A-1", reported), reported + 60)
+    for _ in range(2):
+        h = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=lambda: thursday_noon)
+        try:
+            wait_for("the delivery recorded", lambda: any(e.sent_at is not None for e in h.entries()))
+        finally:
+            h.stop()
+    (post,) = receiver.received()
+    assert post["body"]["title"] == "[netwatch] Deadline passed, ticket A-1: Ofcom automatic compensation"
+    assert post["body"]["message"].startswith(
+        "Ofcom automatic compensation is due for every day from Thu 7 Mar 2024 it is not repaired.\n\n"
+        "- **Ticket:** A-1, reported Mon 04 Mar 2024 10:00:00 GMT\n"
+        "- **Counted:** 2 full working days after the day of the report: Tue 5 Mar 2024 and Wed 6 Mar 2024\n"
+        "- **From:** Thu 07 Mar 2024 00:00:00 GMT (2024-03-07 00:00:00 UTC)\n"
+        "- **What to do:** keep the ticket open until the fault is repaired, then close it with the time of the "
+        "repair\n"
+    )
