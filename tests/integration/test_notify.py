@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -492,12 +493,24 @@ def test_a_passed_deadline_of_an_open_ticket_notifies_once(receiver: Receiver, t
     thursday_noon = 1709812800.0  # 2024-03-07 12:00 GMT
     with Store.open(tmp_path / "s.db") as store:
         store.save_ticket(Ticket("A-1", reported), reported + 60)
-    for _ in range(2):
-        h = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=lambda: thursday_noon)
-        try:
-            wait_for("the delivery recorded", lambda: any(e.sent_at is not None for e in h.entries()))
-        finally:
-            h.stop()
+    def delivered(h: Harness) -> bool:
+        return any(e.sent_at is not None for e in h.entries())
+
+    def looked(h: Harness) -> bool:  # the task has queued the deadline it found (a no-op in the outbox)
+        return h.task is not None and bool(h.task._deadlines_queued)
+
+    first = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=lambda: thursday_noon)
+    try:
+        wait_for("the delivery recorded", partial(delivered, first))
+        (sent,) = first.entries()
+    finally:
+        first.stop()
+    again = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=lambda: thursday_noon)
+    try:
+        wait_for("the tickets looked at", partial(looked, again))
+        assert again.entries() == [sent]  # the outbox keys it by ticket, deadline and instant: queued once
+    finally:
+        again.stop()
     (post,) = receiver.received()
     assert post["body"]["title"] == "[netwatch] Deadline passed, ticket A-1: Ofcom automatic compensation"
     assert post["body"]["message"].startswith(
