@@ -266,9 +266,8 @@ def test_flaps_are_one_fault_but_a_day_back_up_is_a_repair() -> None:
     (thursday,) = claims.contestable
     assert (thursday.start, thursday.amount, thursday.down_seconds) == (at(2024, 3, 7), 9.33, (23 * 60 + 40) * 60)
     assert thursday.explanation == (
-        "Contestable (partial loss), ticket T: Thu 7 Mar 2024, the line was down 23h 40m 00s of the 1d 00h 00m 00s "
-        "netwatch measured while the fault lasted that day; the rule pays a day down for every second netwatch "
-        "measured while the fault lasted that day. It would pay £9.33."
+        "Contestable (partial loss), ticket T: Thu 7 Mar 2024, down 23h 40m 00s of the 1d 00h 00m 00s measured while "
+        "the fault lasted; the rule pays for a day of complete loss. It would pay £9.33."
     )
     assert claims.contestable_total == 9.33 and claims.total == 9.33
 

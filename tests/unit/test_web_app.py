@@ -163,6 +163,10 @@ def test_every_page_renders_from_the_store(client: TestClient) -> None:
     assert "<title>NOT RUNNING · netwatch</title>" in now.text
     assert 'data-ref="VM-1"' in now.text
     assert "Ofcom automatic compensation starts if it is not repaired by Thu 26 Mar 2026 23:59" in now.text
+    assert (
+        "Alternative dispute resolution (the Communications Ombudsman or CISAS) can be asked from Tue 19 May 2026 "
+        "if the complaint is not resolved"
+    ) in now.text
     day = client.get("/day/2026-03-24")
     assert day.status_code == 200 and 'data-cause="isp"' in day.text and 'id="timeline"' in day.text
     history = client.get("/history?month=2026-03")

@@ -151,9 +151,9 @@ def contestable_item(
     """The money line of a contestable day: what it would pay, and why it is not claimed."""
     measured = day.counted + day.other
     text = (
-        f"Contestable (partial loss), ticket {ticket.ref}: {weekday_date(day.day)}, the line was down "
-        f"{duration(day.counted)} of the {duration(measured)} netwatch measured while the fault lasted that day; the "
-        f"rule pays a day {test.words()}. It would pay {money(rate, currency)}."
+        f"Contestable (partial loss), ticket {ticket.ref}: {weekday_date(day.day)}, down {duration(day.counted)} of "
+        f"the {duration(measured)} measured while the fault lasted; the rule pays for {test.words()}. It would pay "
+        f"{money(rate, currency)}."
     )
     start = day_start(day.day, zone)
     return ClaimItem(

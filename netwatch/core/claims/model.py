@@ -55,12 +55,12 @@ class DayTest:
         return True
 
     def words(self) -> str:
-        """What a day needs, for a note: "down for every measured second of the fault's part of the day"."""
+        """What a day needs, for a note: "a day of complete loss"."""
         if self.kind == "whole":
-            return "down for every second netwatch measured while the fault lasted that day"
+            return "a day of complete loss"
         if self.kind == "hours":
-            return f"down for at least {self.hours} hours that day"
-        return "down at some time that day"
+            return f"a day down for at least {self.hours} hours"
+        return "a day down at some time"
 
 
 class Verdict(StrEnum):
