@@ -18,7 +18,7 @@ from netwatch.config import Config
 from netwatch.core.claims import load
 from netwatch.core.model import Ticket, TicketKind
 from netwatch.core.text import duration, local, money
-from netwatch.report.jsonout import ticket_json
+from netwatch.report.jsonout import deadline_json, ticket_json
 from netwatch.report.now import deadline_text
 
 RESTORED = {
@@ -201,7 +201,11 @@ def ticket_list(cfg: Config, as_json: bool) -> None:
     tz = cfg.business_hours.timezone
     found = tickets.list_tickets(cfg, time.time())
     if as_json:
-        click.echo(json.dumps({"tickets": [ticket_json(f) for f in found]}, indent=2))
+        listed = [
+            {**ticket_json(f), "deadlines": [deadline_json(d) for d in reports.deadlines_of(cfg, f.ticket)]}
+            for f in found
+        ]
+        click.echo(json.dumps({"tickets": listed}, indent=2))
         return
     if not found:
         click.echo("no tickets: record one with `netwatch ticket open --reported WHEN --ref REF`")

@@ -100,6 +100,7 @@ def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store
         "restored": "2026-11-03T09:40:00Z",
         "down_after_report_seconds": 900.0,
         "business_down_after_report_seconds": 900.0,
+        "deadlines": [],  # closed, and no rules chosen
     }
 
 

@@ -156,6 +156,19 @@ def test_list_and_status_show_the_deadlines_and_the_credits(store_path: Path) ->
         "    Alternative dispute resolution (the Communications Ombudsman or CISAS) can be asked now if the complaint "
         "is not resolved",
     ]
+    (doc,) = json.loads(ok("ticket", "list", "--json"))["tickets"]
+    assert doc["deadlines"][0] == {
+        "rule": "Ofcom automatic compensation",
+        "what": "compensation",
+        "from": "2024-03-07T00:00:00Z",
+        "last_day": "2024-03-06",
+        "basis": "2 full working days after the day of the report: Tue 5 Mar 2024 and Wed 6 Mar 2024",
+    }
+    assert (doc["declined_appointments"], doc["credits"], doc["credited"]) == (
+        [{"at": "2024-03-08T09:00:00Z", "next": "2024-03-11T09:00:00Z"}],
+        [{"amount": 9.33, "on": "2024-03-20"}],
+        9.33,
+    )
     status = ok("status").splitlines()
     at = next(i for i, line in enumerate(status) if line.startswith("Ticket:    A-1 open"))
     assert status[at + 1 : at + 3] == [

@@ -121,14 +121,18 @@ def test_nl_an_interruption_in_parts_is_contestable_for_what_it_would_add() -> N
 
 
 def test_nl_time_netwatch_did_not_see_never_lengthens_an_interruption() -> None:
-    # Down 10 h until netwatch stopped, not running for 1 h, down 5 h when it started again.
-    down = [outage(START, START + 10 * H), outage(START + 11 * H, START + 16 * H)]
-    seen = [Coverage(nl_at(2024, 3, 1), START + 10 * H), Coverage(START + 11 * H, nl_at(2024, 4, 1))]
+    # Down 10 h until netwatch stopped, not running for 30 minutes, down 5 h when it started again: 15 h measured,
+    # neither part longer than 12 h; as one, contestable. Not running for an hour: two interruptions.
+    down = [outage(START, START + 10 * H), outage(START + 10.5 * H, START + 15.5 * H)]
+    seen = [Coverage(nl_at(2024, 3, 1), START + 10 * H), Coverage(START + 10.5 * H, nl_at(2024, 4, 1))]
     claims = rules("nl-telecomwet", down, coverage=seen)
     assert claims.items == ()
     (run,) = claims.contestable
     assert run.down_seconds == 15 * H
-    assert "(not monitored for 1h 00m 00s between them)" in run.explanation
+    assert "(not monitored for 30m 00s between them)" in run.explanation
+    apart = [outage(START, START + 10 * H), outage(START + 11 * H, START + 16 * H)]
+    gap = [Coverage(nl_at(2024, 3, 1), START + 10 * H), Coverage(START + 11 * H, nl_at(2024, 4, 1))]
+    assert rules("nl-telecomwet", apart, coverage=gap).contestable == ()
 
 
 def test_nl_an_interruption_belongs_to_the_period_it_ended_in() -> None:

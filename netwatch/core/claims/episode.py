@@ -16,9 +16,11 @@ starts at the report and ends at the repair:
 Shorter *up* stretches are flaps of the same fault. An episode without any *down* time has nothing to claim
 ("none"). A local day of the episode is *down* for a rule when the line was measured down in it from a cause the
 rule counts (any second of it), *uncounted* when it was down only from other causes (a name-service failure is
-not a total loss of service), *unknown* when only unmonitored time kept the fault open; rules pay only *down*
-days and list the others. A day belongs to the period holding its first such instant, so reports of adjacent
-periods add up to the report of both. Pure: instants and coverage come from the caller.
+not a total loss of service), *unknown* when only unmonitored time kept the fault open; each day also carries the
+seconds measured down from the counted causes and the measured seconds that were not (``Day``), so that a rule can
+tell a day of complete loss from a partial one (``netwatch.core.claims.days``). Rules pay only *down* days and list
+the others. A day belongs to the period holding its first such instant, so reports of adjacent periods add up to
+the report of both. Pure: instants and coverage come from the caller.
 """
 
 from __future__ import annotations

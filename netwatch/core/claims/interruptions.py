@@ -3,7 +3,7 @@ line was measured down without a break, and which interruptions a short return o
 not see, split in parts.
 
 Owns ``Interruption`` and ``of``: from the outages of the causes a rule counts and the coverage, the runs of
-measured down time that only up stretches shorter than ``FLAP_GAP`` (or unmonitored time) separate. One part of a
+measured down time that only up stretches, and unmonitored stretches, shorter than ``FLAP_GAP`` separate. One part of a
 run is one continuous interruption (what the rules pay); a run of several parts is what a provider may call one
 interruption or several (contestable). A run belongs to the period holding its end; one still down at ``until``
 is still accruing; one that ended after ``until`` belongs to a later period. Pure.
@@ -11,7 +11,6 @@ is still accruing; one that ended after ``until`` belongs to a later period. Pur
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -59,24 +58,22 @@ def of(
     if not counted:
         return []
     spans = timeline(counted, coverage, min(i.start for i in counted), until)
-    runs: list[list[Part]] = []
-    up = 0.0  # measured up since the last down span
+    runs: list[Interruption] = []
+    up = unseen = 0.0  # measured up, and not seen, since the last down span
     for span in spans:
         if span.state is State.DOWN:
-            if runs and up < FLAP_GAP:
-                runs[-1].append((span.start, span.end))
+            if runs and up < FLAP_GAP and unseen < FLAP_GAP:
+                last = runs[-1]
+                runs[-1] = Interruption((*last.parts, (span.start, span.end)), last.up + up, last.unseen + unseen)
             else:
-                runs.append([(span.start, span.end)])
-            up = 0.0
+                runs.append(Interruption(((span.start, span.end),)))
+            up = unseen = 0.0
         elif span.state is State.UP:
             up += span.seconds
+        else:
+            unseen += span.seconds
     found: list[Interruption] = []
-    for parts in runs:
-        between = sum(b[0] - a[1] for a, b in itertools.pairwise(parts))
-        seen_up = sum(
-            max(0.0, min(s.end, parts[-1][0]) - max(s.start, parts[0][1])) for s in spans if s.state is State.UP
-        )
-        run = Interruption(tuple(parts), seen_up, between - seen_up)
+    for run in runs:
         if run.end < until:
             if run.end > since:
                 found.append(run)
