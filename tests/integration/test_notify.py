@@ -493,6 +493,7 @@ def test_a_passed_deadline_of_an_open_ticket_notifies_once(receiver: Receiver, t
     thursday_noon = 1709812800.0  # 2024-03-07 12:00 GMT
     with Store.open(tmp_path / "s.db") as store:
         store.save_ticket(Ticket("A-1", reported), reported + 60)
+
     def delivered(h: Harness) -> bool:
         return any(e.sent_at is not None for e in h.entries())
 
