@@ -15,10 +15,9 @@ from zoneinfo import ZoneInfo
 
 from netwatch.core.claims import days as d
 from netwatch.core.claims import interruptions as runs
-from netwatch.core.claims.interruptions import Interruption
 from netwatch.core.claims.loader import Pack
 from netwatch.core.claims.model import ClaimItem
-from netwatch.core.claims.telecomwet import qualifies, said_later, span_words, split_line
+from netwatch.core.claims.telecomwet import priced, span_words
 from netwatch.core.model import Coverage, Incident
 from netwatch.core.money import cents, times
 from netwatch.core.text import duration, money, when
@@ -37,41 +36,11 @@ def compensation(
     notes: list[str],
 ) -> tuple[list[ClaimItem], list[ClaimItem]]:
     """The money lines of the interruptions of the period, and the contestable ones."""
-    section = pack.section("interruption")
-    later: list[Interruption] = []
-    items: list[ClaimItem] = []
-    contestable: list[ClaimItem] = []
-    for run in runs.of(incidents, coverage, pack.causes, since, until, later):
-        paid = 0.0
-        for start, end in run.parts:
-            if qualifies(end - start, section):
-                found = lines(pack, start, end, fee, overrides, zone, run.open and end == run.end, until)
-                items += found
-                paid += sum(i.amount for i in found)
-        if len(run.parts) > 1 and qualifies(run.end - run.start, section):
-            whole = lines(pack, run.start, run.end, fee, overrides, zone, run.open, until)
-            total = cents(sum(i.amount for i in whole))
-            extra = cents(total - paid)
-            if extra > 0:
-                one = whole[0]
-                summed = ClaimItem(
-                    one.rule,
-                    one.item,
-                    one.pack,
-                    one.source,
-                    "",
-                    run.start,
-                    run.end,
-                    1,
-                    total,
-                    total,
-                    one.currency,
-                    "",
-                    one.overridden,
-                )
-                contestable.append(split_line(pack, run, summed, extra, zone))
-    said_later(later, zone, notes)
-    return items, contestable
+
+    def price(start: float, end: float, still: bool) -> list[ClaimItem]:
+        return lines(pack, start, end, fee, overrides, zone, still, until)
+
+    return priced(pack, price, since=since, until=until, incidents=incidents, coverage=coverage, zone=zone, notes=notes)
 
 
 def lines(

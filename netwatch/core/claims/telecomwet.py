@@ -4,12 +4,14 @@ Owns the rule's arithmetic: an interruption longer than the pack's ``min_hours``
 one ``fee_divisor``-th of the monthly fee (rounded to the cent, per period), and at least the pack's minimum per
 interruption (1 euro; the minimum alone when the fee is unknown). Only a continuous interruption is claimed; a run
 that a short return of service or unmonitored time split in parts is contestable for what it would add as one.
-No fault report is needed. Which interruptions there were is ``interruptions``'. Pure.
+No fault report is needed. ``priced`` (which parts are claimed, what a run in parts would add) is shared with
+be-ecl, which prices by its own amounts. Which interruptions there were is ``interruptions``'. Pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +35,9 @@ def span_words(start: float, end: float, zone: ZoneInfo) -> str:
     return f"{when(start, zone)} to {when(end, zone)}"
 
 
+Price = Callable[[float, float, bool], list[ClaimItem]]  # (start, end, still down at the end) → its money lines
+
+
 def compensation(
     pack: Pack,
     *,
@@ -46,6 +51,26 @@ def compensation(
     notes: list[str],
 ) -> tuple[list[ClaimItem], list[ClaimItem]]:
     """The money lines of the interruptions of the period, and the contestable ones."""
+
+    def price(start: float, end: float, still: bool) -> list[ClaimItem]:
+        return [line(pack, start, end, fee, overrides, zone, still, until)]
+
+    return priced(pack, price, since=since, until=until, incidents=incidents, coverage=coverage, zone=zone, notes=notes)
+
+
+def priced(
+    pack: Pack,
+    price: Price,
+    *,
+    since: float,
+    until: float,
+    incidents: Sequence[Incident],
+    coverage: Sequence[Coverage] | None,
+    zone: ZoneInfo,
+    notes: list[str],
+) -> tuple[list[ClaimItem], list[ClaimItem]]:
+    """The interruptions of the period priced by ``price`` (a rule's amounts): each continuous part that qualifies
+    is claimed; a run in parts is contestable for what it would add as one."""
     section = pack.section("interruption")
     later: list[Interruption] = []
     items: list[ClaimItem] = []
@@ -54,15 +79,15 @@ def compensation(
         paid = 0.0
         for start, end in run.parts:
             if qualifies(end - start, section):
-                item = line(pack, start, end, fee, overrides, zone, run.open and end == run.end, until)
-                items.append(item)
-                paid += item.amount
-        whole = run.end - run.start
-        if len(run.parts) > 1 and qualifies(whole, section):
-            one = line(pack, run.start, run.end, fee, overrides, zone, run.open, until)
-            extra = cents(one.amount - paid)
+                found = price(start, end, run.open and end == run.end)
+                items += found
+                paid += math.fsum(i.amount for i in found)
+        if len(run.parts) > 1 and qualifies(run.end - run.start, section):
+            whole = price(run.start, run.end, run.open)
+            total = cents(math.fsum(i.amount for i in whole))
+            extra = cents(total - paid)
             if extra > 0:
-                contestable.append(split_line(pack, run, one, extra, zone))
+                contestable.append(split_line(pack, run, whole[0], total, extra, zone))
     said_later(later, zone, notes)
     return items, contestable
 
@@ -122,8 +147,8 @@ def line(
     )
 
 
-def split_line(pack: Pack, run: Interruption, one: ClaimItem, extra: float, zone: ZoneInfo) -> ClaimItem:
-    """The contestable line of a run in parts: what it would add if counted as one interruption."""
+def split_line(pack: Pack, run: Interruption, one: ClaimItem, whole: float, extra: float, zone: ZoneInfo) -> ClaimItem:
+    """The contestable line of a run in parts: what it would add if counted as one interruption (``whole``)."""
     parts = len(run.parts)
     between = []
     if run.up > 0:
@@ -133,7 +158,7 @@ def split_line(pack: Pack, run: Interruption, one: ClaimItem, extra: float, zone
     text = (
         f"Contestable (interruption in {parts} parts), {span_words(run.start, run.end, zone)}: the line was down "
         f"{duration(run.down)} in {parts} parts ({', '.join(between)} between them). Counted as one interruption "
-        f"it would pay {money(one.amount, pack.currency)}, {money(extra, pack.currency)} more than its parts."
+        f"it would pay {money(whole, pack.currency)}, {money(extra, pack.currency)} more than its parts."
     )
     return ClaimItem(
         one.rule,
