@@ -26,7 +26,7 @@ from netwatch.app.witness import ask
 from netwatch.config import Config
 from netwatch.config.records import UK_NATIONS
 from netwatch.core.campaign.progress import evaluation_of, measurements
-from netwatch.core.claims import claims_for
+from netwatch.core.claims import Deadline, claims_for, deadlines
 from netwatch.core.model import Coverage, Incident, Live, Period, Role, SpeedResult, Target, Ticket
 from netwatch.core.when import bound
 from netwatch.errors import InputError, ReportError, StoreError
@@ -109,8 +109,26 @@ def claim_figures(
         region=uk_nation(cfg),
         overrides=cfg.claims.amounts,
         coverage=coverage,
+        situation=cfg.claims.situation,
+        holidays=cfg.business_hours.holidays,
     )
-    return ClaimFigures(figures, claims, cfg.claims.rules)
+    deadlines = tuple((f.ticket.ref, found) for f in figures if (found := deadlines_of(cfg, f.ticket)))
+    return ClaimFigures(figures, claims, cfg.claims.rules, deadlines=deadlines)
+
+
+def deadlines_of(cfg: Config, ticket: Ticket) -> tuple[Deadline, ...]:
+    """When ``[claims] rules``' clocks run out for ``ticket`` in the owner's situation (none for a closed ticket
+    or rules without any)."""
+    if not ticket.is_open:
+        return ()
+    return deadlines(
+        cfg.claims.rules,
+        ticket,
+        timezone=cfg.business_hours.timezone.key,
+        region=uk_nation(cfg),
+        situation=cfg.claims.situation,
+        holidays=cfg.business_hours.holidays,
+    )
 
 
 def period_tickets(store: Store, chosen: Period) -> list[Ticket]:

@@ -14,7 +14,7 @@ import time
 import click
 
 from netwatch import config
-from netwatch.app import monitor, readiness, settings, stores
+from netwatch.app import monitor, readiness, reports, settings, stores
 from netwatch.app import notify as notifications
 from netwatch.app import now as state_now
 from netwatch.app import speedtest as speed_now
@@ -55,7 +55,8 @@ def status(cfg: Config, recent: int) -> None:
     line_now = state_now.line_now(cfg, now)
     click.echo(f"Store:     {cfg.store.path}")
     fresh = Freshness(cfg.probe.interval, cfg.store.commit_interval)
-    for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh):
+    deadlines = {t.ref: reports.deadlines_of(cfg, t) for t in found.open_tickets}
+    for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh, deadlines):
         click.echo(line)
 
 

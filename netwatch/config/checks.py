@@ -70,11 +70,13 @@ def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
 
 
 def one_of(*choices: str) -> Check:
+    shown = ", ".join(c or '""' for c in choices)  # "" (not stated) is a choice too: show it as written
+
     def check(key: str, value: str) -> Iterator[Issue]:
         if value not in choices:
-            close = difflib.get_close_matches(value.lower(), choices, n=1)
-            fix = f'did you mean "{close[0]}"?' if close else f"use one of: {', '.join(choices)}"
-            yield "", f"must be one of {', '.join(choices)}, got {show(value)}", fix
+            close = difflib.get_close_matches(value.lower(), [c for c in choices if c], n=1)
+            fix = f'did you mean "{close[0]}"?' if close else f"use one of: {shown}"
+            yield "", f"must be one of {shown}, got {show(value)}", fix
 
     return check
 
@@ -364,8 +366,8 @@ def witness_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[
 
 
 def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
-    """The chosen rule pack pays in cost.currency (plan.monthly_fee is read in it), and [claims.amounts] names
-    amounts of that pack, as numbers."""
+    """The chosen rule pack pays in cost.currency (plan.monthly_fee is read in it), [claims.amounts] names amounts
+    of that pack, as numbers, and only a micro or small business says it waived its rights."""
     rules, currency = values.get("claims.rules"), values.get("cost.currency")
     if rules in claims.PACKS and currency is not None:
         pays = claims.load(rules).currency
@@ -380,3 +382,11 @@ def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[
     if rules is not None and isinstance(options.get("amounts"), Mapping):
         for key, message, fix in claims.check_overrides(rules, options["amounts"]):
             yield Problem(key, message, fix)
+    customer = values.get("claims.customer")
+    if values.get("claims.waived") is True and customer not in ("micro_business", "small_business"):
+        yield Problem(
+            "claims.waived",
+            f"is true but claims.customer is {show(customer or '')}: only a micro or small business can waive the "
+            "rights the law extends to it",
+            'set claims.customer = "micro_business" or "small_business", or remove claims.waived',
+        )

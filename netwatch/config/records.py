@@ -36,10 +36,11 @@ from netwatch.config.checks import (
 )
 from netwatch.config.keys import Command, key, subtables
 from netwatch.config.speed import BACKENDS, each_backend, speed_interval
+from netwatch.core.claims.model import CONTRACTS, CUSTOMERS, Situation
 from netwatch.core.clock import SYNC_MODES
 from netwatch.core.schedule import DAYS, BusinessHours
 
-RULE_PACKS = ("none", "uk-ofcom", "de-tkg", "us-fcc")
+RULE_PACKS = ("none", "uk-ofcom", "de-tkg", "nl-telecomwet", "be-ecl", "us-fcc")
 UK_NATIONS = ("ENG", "WLS", "SCT", "NIR")
 
 SECONDS = "a number of seconds"
@@ -392,9 +393,28 @@ class ClaimsConfig:
 
     rules: str = key(
         "none",
-        "compensation and speed rules: none, uk-ofcom, de-tkg or us-fcc",
+        "compensation and speed rules: none, uk-ofcom, de-tkg, nl-telecomwet, be-ecl or us-fcc",
         "a rule pack in quotes",
         one_of(*RULE_PACKS),
+    )
+    contract: str = key(
+        "",
+        'your contract with the provider: "residential" or "business"; "" = not stated (rules that depend on it '
+        "say what they assume)",
+        "a word in quotes",
+        one_of("", *CONTRACTS),
+    )
+    customer: str = key(
+        "",
+        'who you are to the law: "consumer", "micro_business" (under 10 staff) or "small_business" (under 50); "" = '
+        "not stated",
+        "a word in quotes",
+        one_of("", *CUSTOMERS),
+    )
+    waived: bool = key(
+        False,
+        "a micro or small business that expressly waived, in its contract, the consumer rights the law extends to it",
+        "true or false",
     )
     region: str = key(
         "",
@@ -414,6 +434,11 @@ class ClaimsConfig:
     @property
     def amounts(self) -> Mapping[str, Any]:
         return self.options.get("amounts", {})
+
+    @property
+    def situation(self) -> Situation:
+        """Who the owner is to the rules, as the claims read it."""
+        return Situation(self.contract, self.customer, self.waived)
 
 
 @dataclass(frozen=True)

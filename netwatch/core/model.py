@@ -121,13 +121,45 @@ class Channel(StrEnum):
     EMAIL = "email"
 
 
+class TicketKind(StrEnum):
+    """What a ticket records: a fault reported (no service, or a total loss), slow speed reported (a speeds code's
+    clock), or a provider switch, a move or a number port that was due on the ticket's day."""
+
+    FAULT = "fault"
+    SPEED = "speed"
+    SWITCH = "switch"
+    MOVE = "move"
+    PORT = "port"
+
+
+@dataclass(frozen=True)
+class Pause:
+    """An engineer appointment the owner declined or missed (``at``: the earliest one the provider offered) and
+    the one that took its place (``until``; None: not known). Some rules pay nothing in between."""
+
+    at: float
+    until: float | None = None
+
+
+@dataclass(frozen=True)
+class Credit:
+    """What the provider actually credited or paid for a ticket: ``amount`` in the rule pack's currency, on ``on``
+    (a local date)."""
+
+    amount: float
+    on: date
+
+
 @dataclass(frozen=True)
 class Ticket:
     """A fault reported to the provider: the clock of every compensation rule starts at ``reported``.
 
     ``ref`` is the provider's reference (unique in a store); ``fixed`` is when the provider repaired the fault, as
     the owner states it (None while open); ``missed_appointments`` are the instants of engineer appointments the
-    provider missed or cancelled late. Instants are Unix seconds (UTC).
+    provider missed or cancelled late. Instants are Unix seconds (UTC). ``kind`` says what was reported (for a
+    switch, a move or a port, ``reported`` is when it was agreed to happen); ``planned``: the provider notified the
+    work in advance; ``declined``: appointments the owner declined or missed; ``notice``: when the provider gave
+    notice that its compensation payments stop (Ofcom's code); ``credits``: what the provider paid for it.
     """
 
     ref: str
@@ -136,10 +168,20 @@ class Ticket:
     note: str = ""
     fixed: float | None = None
     missed_appointments: tuple[float, ...] = ()
+    kind: TicketKind = TicketKind.FAULT
+    planned: bool = False
+    declined: tuple[Pause, ...] = ()
+    notice: float | None = None
+    credits: tuple[Credit, ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.fixed is None
+
+    @property
+    def credited(self) -> float:
+        """What the provider credited or paid for it so far."""
+        return round(float(sum(c.amount for c in self.credits)), 2)
 
 
 @dataclass(frozen=True)

@@ -57,9 +57,10 @@ def exact(option: str, text: str, moment: datetime, tz: ZoneInfo, error: type[Ne
     return first.timestamp()
 
 
-def instant(option: str, text: str, tz: ZoneInfo, now: float) -> float:
+def instant(option: str, text: str, tz: ZoneInfo, now: float, *, ahead: bool = False) -> float:
     """Unix seconds of an event the owner reports: "now", or a date and time (the rules count from the hour the
-    provider was told, so a bare date is refused), never in the future. Raises InputError."""
+    provider was told, so a bare date is refused), never in the future unless ``ahead`` (an appointment to come).
+    Raises InputError."""
     word = text.strip()
     if word.lower() == "now":
         return now
@@ -76,7 +77,7 @@ def instant(option: str, text: str, tz: ZoneInfo, now: float) -> float:
             f" was told; {_EVENT_FORMS.format(tz=tz.key)}"
         )
     at = _kept(option, text, _exact_or_out(option, text, moment, tz, InputError), InputError)
-    if at > now + FUTURE_SLACK:
+    if at > now + FUTURE_SLACK and not ahead:
         raise InputError(f"{option}: {local(at, tz)} is in the future; give the time it happened")
     return at
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netwatch.core.claims.model import ClaimItem, Deadline
 from netwatch.core.model import Kind, StoredTrace
 from netwatch.core.text import iso_local, iso_utc
 from netwatch.core.witness import Witness, WitnessFigures
@@ -51,12 +52,43 @@ def ticket_json(f: TicketFigures) -> dict[str, Any]:
         "fixed": iso_utc(t.fixed) if t.fixed is not None else None,
         "open": t.is_open,
         "missed_appointments": [iso_utc(at) for at in t.missed_appointments],
+        "kind": t.kind.value,
+        "planned": t.planned,
+        "declined_appointments": [
+            {"at": iso_utc(p.at), "next": iso_utc(p.until) if p.until is not None else None} for p in t.declined
+        ],
+        "notice": iso_utc(t.notice) if t.notice is not None else None,
+        "credits": [{"amount": c.amount, "on": c.on.isoformat()} for c in t.credits],
+        "credited": t.credited,
         "outages": len(f.outages),
         "down_since": iso_utc(f.down_since) if f.down_since is not None else None,
         "restored": iso_utc(f.restored) if f.restored is not None else None,
         "down_after_report_seconds": _r(f.down_after_report),
         "business_down_after_report_seconds": _r(f.business_after_report),
     }
+
+
+def _item(i: ClaimItem) -> dict[str, Any]:
+    return {
+        "rule": i.rule,
+        "item": i.item,
+        "pack": i.pack,
+        "source": {"title": i.source.title, "url": i.source.url},
+        "ticket": i.ticket or None,
+        "start": iso_utc(i.start),
+        "end": iso_utc(i.end),
+        "quantity": i.quantity,
+        "rate": i.rate,
+        "amount": round(i.amount, 2),
+        "overridden": i.overridden,
+        "rate_status": i.rate_status,
+        "down_seconds": _r(i.down_seconds),
+        "explanation": i.explanation,
+    }
+
+
+def deadline_json(d: Deadline) -> dict[str, Any]:
+    return {"rule": d.rule, "what": d.what, "from": iso_utc(d.at), "last_day": d.last_day.isoformat(), "basis": d.basis}
 
 
 def _claims(figures: ClaimFigures) -> dict[str, Any]:
@@ -66,6 +98,17 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
     found = figures.campaign
     campaign = None if found is None else evaluation_doc(found.campaign, found.evaluation)
     c = figures.claims
+    deadlines = {ref: [deadline_json(d) for d in found] for ref, found in figures.deadlines}
+    settled = [
+        {
+            "ticket": s.ref,
+            "claimed": s.claimed,
+            "contestable": s.contestable,
+            "credited": s.credited,
+            "credits": [{"amount": x.amount, "on": x.on.isoformat()} for x in s.credits],
+        }
+        for s in figures.settled
+    ]
     if c is None:
         return {
             "rules": figures.rules,
@@ -77,29 +120,19 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
             "notes": [],
             "request": "",
             "campaign": campaign,
+            "contestable": [],
+            "contestable_total": None,
+            "basis": [],
+            "status": "",
+            "deadlines": deadlines,
+            "settled": settled,
         }
     return {
         "rules": figures.rules,
         "pack": {"id": c.pack, "name": c.name, "version": c.version, "jurisdiction": c.jurisdiction},
         "currency": c.currency,
         "total": round(c.total, 2),
-        "items": [
-            {
-                "rule": i.rule,
-                "item": i.item,
-                "pack": i.pack,
-                "source": {"title": i.source.title, "url": i.source.url},
-                "ticket": i.ticket or None,
-                "start": iso_utc(i.start),
-                "end": iso_utc(i.end),
-                "quantity": i.quantity,
-                "rate": i.rate,
-                "amount": round(i.amount, 2),
-                "overridden": i.overridden,
-                "explanation": i.explanation,
-            }
-            for i in c.items
-        ],
+        "items": [_item(i) for i in c.items],
         "checks": [
             {
                 "rule": k.rule,
@@ -115,6 +148,12 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
         "notes": list(c.notes),
         "request": c.request,
         "campaign": campaign,
+        "contestable": [_item(i) for i in c.contestable],
+        "contestable_total": round(c.contestable_total, 2),
+        "basis": list(c.basis),
+        "status": c.status,
+        "deadlines": deadlines,
+        "settled": settled,
     }
 
 

@@ -190,12 +190,25 @@ def so_far(incident: Incident, now: float, business: BusinessHours, hourly: floa
 
 
 def deadline_text(found: Deadline, now: float) -> str:
-    """ "Ofcom automatic compensation starts if it is not repaired by Wed 6 Mar 2024 23:59", or, once that has
-    passed, "Ofcom automatic compensation is due for every day from Thu 7 Mar 2024 it is not repaired"."""
-    if now < found.at:
-        return f"{found.rule} starts if it is not repaired by {weekday_date(found.last_day)} 23:59"
-    first = weekday_date(found.last_day + timedelta(days=1))
-    return f"{found.rule} is due for every day from {first} it is not repaired"
+    """A ticket's deadline as the owner reads it, before and once it has passed: "Ofcom automatic compensation starts
+    if it is not repaired by Wed 6 Mar 2024 23:59" / "... is due for every day from Thu 7 Mar 2024 it is not
+    repaired"; the speeds code's exit right ("... applies if the speed is still below the minimum after Sun 7 Apr
+    2024" / "... applies now if ..."); the point a complaint may go to an ombudsman ("... can be asked from Mon 29
+    Apr 2024 if the complaint is not resolved" / "... can be asked now ...")."""
+    passed = now >= found.at
+    after = weekday_date(found.last_day + timedelta(days=1))
+    if found.what == "exit":
+        if passed:
+            return f"{found.rule} applies now if the speed is still below the minimum guaranteed"
+        return f"{found.rule} applies if the speed is still below the minimum after {weekday_date(found.last_day)}"
+    if found.what == "adr":
+        if passed:
+            return f"{found.rule} can be asked now if the complaint is not resolved"
+        return f"{found.rule} can be asked from {after} if the complaint is not resolved"
+    what = "the number is not ported" if found.what == "port" else "it is not repaired"
+    if passed:
+        return f"{found.rule} is due for every day from {after} {what}"
+    return f"{found.rule} starts if {what} by {weekday_date(found.last_day)} 23:59"
 
 
 def isp_facts(

@@ -26,7 +26,17 @@ from netwatch.config.records import ClaimsConfig, OwnerConfig, PlanConfig
 from netwatch.core.calendar import local_days
 from netwatch.core.model import Cause, Kind, Role
 from netwatch.core.schedule import DAYS, BusinessHours
-from netwatch.core.text import duration, iso_utc, local_time, mbps, money, percent, period_text, short_duration
+from netwatch.core.text import (
+    duration,
+    iso_utc,
+    local_time,
+    mbps,
+    money,
+    percent,
+    period_text,
+    short_duration,
+    weekday_date,
+)
 from netwatch.errors import ReportError
 from netwatch.report import speedview, view
 from netwatch.report.complaint import complaint
@@ -34,6 +44,7 @@ from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape, shown
 from netwatch.report.evidence import CLOCK_MEANING
 from netwatch.report.letter import letter
+from netwatch.report.now import deadline_text
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.traces import trace_path, trace_summary
 from netwatch.report.unmonitored import not_running
@@ -168,6 +179,8 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "mbps": mbps,
         "trace_summary": trace_summary,
         "trace_path": trace_path,
+        "weekday": weekday_date,
+        "deadline": deadline_text,  # a ticket's deadline as of an instant (the report's generation)
     }
     env.filters.update(filters)
     return env

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from netwatch.app import now, reports, status, tickets
+from netwatch.app import now, reports, status
 from netwatch.core.model import Cause, Kind
 from netwatch.errors import NetwatchError
 from netwatch.report import now as words
@@ -41,7 +41,7 @@ def api_status(request: Request) -> JSONResponse:
         business=cfg.business_hours,
         hourly=cfg.cost.hourly,
         currency=cfg.cost.currency,
-        tickets=[(t, tickets.deadlines_of(cfg, t)) for t in open_tickets],
+        tickets=[(t, reports.deadlines_of(cfg, t)) for t in open_tickets],
         seal=snapshot.seal if snapshot is not None else None,
     )
     return JSONResponse(doc, headers=HEADERS)

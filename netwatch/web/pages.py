@@ -62,7 +62,7 @@ def now_context(board: Dashboard) -> dict[str, Any]:
         "tolls": tolls if line.running else [],
         "currency": cfg.cost.currency,
         "hourly": cfg.cost.hourly,
-        "tickets": [(t, [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)]) for t in open_tickets],
+        "tickets": [(t, [words.deadline_text(d, at) for d in reports.deadlines_of(cfg, t)]) for t in open_tickets],
         "facts": words.isp_facts(line, last_outage, open_tickets, cfg.probe.interval, zone)
         if line.state is LineState.DOWN
         else [],
@@ -282,7 +282,7 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     return {
         "line": line,
         "listed": listed,
-        "deadlines": {t.ref: [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)] for t in open_tickets},
+        "deadlines": {t.ref: [words.deadline_text(d, at) for d in reports.deadlines_of(cfg, t)] for t in open_tickets},
         "facts": words.isp_facts(line, last_outage, open_tickets, cfg.probe.interval, zone),
         "speed": board.speed.progress,
         "channels": tickets.CHANNELS,

@@ -108,8 +108,8 @@ def test_beside_a_document_the_owner_is_told_what_to_configure_and_the_document_
         "netwatch: warning: netwatch was not running for 95.8% of the period (23h 00m 00s in 2 gaps)",
         "netwatch: warning: the provider's outages have no fault ticket: if you reported the fault, record it with "
         "`netwatch ticket open --reported WHEN --ref REF` (compensation counts from the report)",
-        'netwatch: warning: no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg" or '
-        '"us-fcc" to see what the rules of your country give for the provider\'s outages',
+        'netwatch: warning: no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg", '
+        '"nl-telecomwet", "be-ecl" or "us-fcc" to see what the rules of your country give for the provider\'s outages',
         "html report written to r.html",
     ]
     html = (tmp_path / "r.html").read_text()

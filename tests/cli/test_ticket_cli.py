@@ -96,11 +96,18 @@ def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store
         "fixed": "2026-11-03T09:45:00Z",
         "open": False,
         "missed_appointments": ["2026-11-03T13:00:00Z"],
+        "kind": "fault",
+        "planned": False,
+        "declined_appointments": [],
+        "notice": None,
+        "credits": [],
+        "credited": 0.0,
         "outages": 1,
         "down_since": "2026-11-03T09:10:00Z",
         "restored": "2026-11-03T09:40:00Z",
         "down_after_report_seconds": 900.0,
         "business_down_after_report_seconds": 900.0,
+        "deadlines": [],  # closed, and no rules chosen
     }
 
 

@@ -756,11 +756,11 @@ class TestClaimsCrossChecks:
             '  claims.amounts.delayed_repair: is not an amount of the "uk-ofcom" rules; did you mean '
             '"delayed_repair_per_day"?\n'
             '  claims.amounts.missed_appointment: must be a number, not a string ("30"); write the amount in GBP, '
-            "e.g. missed_appointment = 30.49"
+            "e.g. missed_appointment = 32.31"
         )
 
     def test_amounts_without_rules(self) -> None:
         assert error("[claims.amounts]\nmissed_appointment = 30.0\n") == one(
-            'claims.amounts: is set but claims.rules is "none"; set claims.rules to "uk-ofcom" or "de-tkg", or '
-            "remove [claims.amounts]"
+            'claims.amounts: is set but claims.rules is "none"; set claims.rules to "uk-ofcom", "de-tkg", '
+            '"nl-telecomwet" or "be-ecl", or remove [claims.amounts]'
         )

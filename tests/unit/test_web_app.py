@@ -76,6 +76,10 @@ def test_every_page_renders_from_the_store(client: TestClient) -> None:
     assert "<title>NOT RUNNING · netwatch</title>" in now.text
     assert 'data-ref="VM-1"' in now.text
     assert "Ofcom automatic compensation starts if it is not repaired by Thu 26 Mar 2026 23:59" in now.text
+    assert (
+        "Alternative dispute resolution (the Communications Ombudsman or CISAS) can be asked from Tue 19 May 2026 "
+        "if the complaint is not resolved"
+    ) in now.text
     day = client.get("/day/2026-03-24")
     assert day.status_code == 200 and 'data-cause="isp"' in day.text and 'id="timeline"' in day.text
     history = client.get("/history?month=2026-03")
@@ -365,7 +369,13 @@ def test_api_status_is_the_line_now(client: TestClient) -> None:
             "what": "compensation",
             "from": "2026-03-27T00:00:00Z",
             "last_day": "2026-03-26",
-        }
+        },
+        {  # reported Tuesday 24 March 2026, before 8 April: 8 weeks, Tuesday 19 May (BST)
+            "rule": "Alternative dispute resolution (the Communications Ombudsman or CISAS)",
+            "what": "adr",
+            "from": "2026-05-18T23:00:00Z",
+            "last_day": "2026-05-18",
+        },
     ]
     assert doc["seal"]["seal"] > 0 and len(doc["seal"]["sha256"]) == 64
 

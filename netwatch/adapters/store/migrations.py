@@ -285,6 +285,24 @@ MIGRATIONS: tuple[str, ...] = (
         token BLOB NOT NULL  -- the authority's reply (DER TimeStampResp), for anyone to check with openssl
     );
     """,
+    # 11: reserved for another change (issue 18 or 17); empty here so that the numbers hold.
+    "",
+    # 12: what a ticket records beyond a fault report (issue 15): its kind (fault, speed, switch, move, port), planned
+    # work notified in advance, the appointments the owner declined or missed, the provider's notice that its
+    # compensation stops, and what it credited. One row per ticket that has any of them, chained (kind
+    # "ticket_terms") like the ticket itself, so that the versions of tickets sealed before it read the same.
+    """
+    CREATE TABLE ticket_terms (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL UNIQUE REFERENCES tickets (id),
+        kind TEXT NOT NULL DEFAULT 'fault',  -- netwatch.core.model.TicketKind
+        planned INTEGER NOT NULL DEFAULT 0,  -- 1: planned work the provider notified in advance
+        declined TEXT NOT NULL DEFAULT '[]',  -- JSON [[at_ms, until_ms or null], ...]: appointments declined or missed
+        notice_ms INTEGER,  -- when the provider gave notice that its compensation stops; NULL = none
+        credits TEXT NOT NULL DEFAULT '[]',  -- JSON [["YYYY-MM-DD", cents], ...]: what the provider credited
+        recorded_ms INTEGER NOT NULL  -- when they were entered or last changed (wall clock)
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 

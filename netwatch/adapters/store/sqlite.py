@@ -327,7 +327,8 @@ class Store(Reads):
         self._writable()
 
         def upsert(conn: sqlite3.Connection) -> None:
-            self._tx.record(conn, "ticket", tickets.upsert(conn, ticket, codec.to_ms(at)))
+            found = tickets.by_ref(conn, ticket.ref)
+            tickets.save(conn, self._tx, ticket, codec.to_ms(at), found[0] if found else None)
 
         self._write(upsert)
 
@@ -343,7 +344,7 @@ class Store(Reads):
             new = change(found[0] if found else None)
             written.append(new)
             if found is None or new != found[0]:  # unchanged: no new version
-                self._tx.record(conn, "ticket", tickets.upsert(conn, new, codec.to_ms(at)))
+                tickets.save(conn, self._tx, new, codec.to_ms(at), found[0] if found else None)
 
         self._write(apply)
         return written[0]
