@@ -25,7 +25,7 @@ REDACTED = "***"
 SECRET_URL_KEYS: frozenset[str] = frozenset({"notify.urls"})
 # A URL whose user name, password and query are masked (http://user:pass@host, ?u=...&p=...); a command line whose
 # arguments are (a token passed to a notification script).
-USERINFO_URL_KEYS: frozenset[str] = frozenset({"influxdb.url"})
+USERINFO_URL_KEYS: frozenset[str] = frozenset({"influxdb.url", "pool.url"})
 ARGV_KEYS: frozenset[str] = frozenset({"notify.command"})
 
 

@@ -263,6 +263,40 @@ MIGRATIONS: tuple[str, ...] = (
         found_ms INTEGER NOT NULL  -- when the daemon found it, as it stamped then (provisional before clock sync)
     );
     """,
+    # 9 to 15 belong to other changes; empty here, so that this store's numbering matches theirs.
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    # 16: the neighbourhood pool (issue 18). The household's pseudonymous id (made once), the incident change the
+    # publisher has looked at last (incidents.seq), and when the household withdrew; the pool outbox: one row per
+    # thing published (an incident, a monitored stretch, the member record), its latest version as it is written to
+    # the pool. Both are chained (kinds "pool_household" and "pool_publication", the bookkeeping columns left out):
+    # every version queued and every one sent is a ledger entry, so the household can prove what it published.
+    """
+    CREATE TABLE pool_household (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        household TEXT NOT NULL,  -- random hex, made once
+        created_ms INTEGER NOT NULL,
+        withdrawn_ms INTEGER,  -- NULL while it takes part
+        incident_seq INTEGER NOT NULL DEFAULT 0  -- the last incident change looked at (not chained)
+    );
+    CREATE TABLE pool_outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,  -- "incident outage <start ms>", "coverage <start ms>", "member"
+        record TEXT NOT NULL,  -- canonical JSON: measurement, tags, fields, time_ms (netwatch.core.model.Publication)
+        queued_ms INTEGER NOT NULL,  -- when this version was queued
+        sent_ms INTEGER,  -- when the pool confirmed this version; NULL while pending
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms INTEGER NOT NULL,  -- earliest next attempt while pending
+        error TEXT NOT NULL DEFAULT '',  -- the last failure; '' once sent
+        error_ms INTEGER
+    );
+    CREATE INDEX pool_outbox_pending ON pool_outbox (next_ms) WHERE sent_ms IS NULL;
+    """,
 )
 LATEST = len(MIGRATIONS)
 
