@@ -19,6 +19,7 @@ from netwatch.adapters.influx.history import InfluxSource
 from netwatch.adapters.influx.sinks import describe
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import pool
 from netwatch.app.daemon.export import probe_name
 from netwatch.app.now import fresh_live
 from netwatch.app.witness import ask
@@ -306,6 +307,10 @@ def build(
         current = fresh_live(cfg, now)
         with Store.open(cfg.store.path, readonly=True) as store:
             report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now), current)
+            if witness and cfg.pool.enabled:  # a page shown during an outage does not wait for the pool either
+                area, pooled = pool.in_report(cfg, report.period, store)
+                report = replace(report, area=area)
+                warnings.append(pooled)
         report, asked = witnessed(report, cfg) if witness else (report, None)
         warnings.append(asked)
     return Built(report, tuple(w for w in warnings if w))

@@ -730,3 +730,19 @@ class Member:
     area: str = ""
     signature: str = ""
     withdrawn: float | None = None
+
+
+@dataclass(frozen=True)
+class PoolCheck:
+    """The result of `netwatch pool verify`: the household's records in the pool against what its sealed store says
+    it published. ``checked`` counts the publications compared; ``store`` is the store's own verification."""
+
+    household: str
+    database: str
+    checked: int
+    breaks: tuple[Break, ...]
+    store: Verification
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks and self.store.ok

@@ -28,7 +28,7 @@ from netwatch.core.model import Cause, Kind, Role
 from netwatch.core.schedule import DAYS, BusinessHours
 from netwatch.core.text import duration, iso_utc, local_time, mbps, money, percent, period_text, short_duration
 from netwatch.errors import ReportError
-from netwatch.report import speedview, view
+from netwatch.report import areaview, speedview, view
 from netwatch.report.complaint import complaint
 from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape
@@ -251,6 +251,8 @@ def _html_context(report: Report, business: BusinessHours) -> dict[str, Any]:
         "min_mark_minutes": round(view.MIN_MARK / view.ROW_WIDTH * 24 * 60, 1),
         "speed_chart": speedview.hour_chart(report.speed),
         "frames": {"bars": view.BARS, "rtt": view.RTT, "loss": view.LOSS, "speed": speedview.SPEED},
+        "area": report.area,
+        "area_rows": areaview.timeline(report.area) if report.area.asked else [],
     }
 
 

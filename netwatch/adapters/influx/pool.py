@@ -209,12 +209,14 @@ def _as_publication(measurement: str, record: Mapping[str, Any]) -> Publication:
     return Publication(key, measurement, tags, fields, time_ms)
 
 
+def comparable_value(value: object) -> object:
+    """A field's value as InfluxDB's JSON gives it back: integers and floats alike."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 def comparable(publication: Publication) -> str:
     """A publication's content as InfluxDB gives it back: integers and floats alike, empty tags left out."""
-
-    def norm(value: object) -> object:
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-
+    norm = comparable_value
     doc = {
         "measurement": publication.measurement,
         "time_ms": publication.time_ms,

@@ -25,6 +25,7 @@ chain.EXTRA_BODIES["pool_household"] = ("pool_household", ("household", "created
 chain.EXTRA_BODIES["pool_publication"] = ("pool_outbox", ("key", "record", "queued_ms", "sent_ms"))
 
 _ENTRY = "id, record, queued_ms, sent_ms, attempts, next_ms, error"
+_TAKING_PART = "NOT EXISTS (SELECT 1 FROM pool_household WHERE withdrawn_ms IS NOT NULL)"  # nothing sent once withdrawn
 
 
 @dataclass(frozen=True)
@@ -118,14 +119,15 @@ def _entry(row: Sequence[Any]) -> PoolEntry:
 def due(conn: sqlite3.Connection, at_ms: int, limit: int) -> list[PoolEntry]:
     """Pending entries whose next attempt is at or before ``at_ms``, oldest first."""
     rows = conn.execute(
-        f"SELECT {_ENTRY} FROM pool_outbox WHERE sent_ms IS NULL AND next_ms <= ? ORDER BY next_ms, id LIMIT ?",
+        f"SELECT {_ENTRY} FROM pool_outbox WHERE sent_ms IS NULL AND next_ms <= ? AND {_TAKING_PART}"
+        " ORDER BY next_ms, id LIMIT ?",
         (at_ms, limit),
     ).fetchall()
     return [_entry(r) for r in rows]
 
 
 def next_at(conn: sqlite3.Connection) -> int | None:
-    row = conn.execute("SELECT min(next_ms) FROM pool_outbox WHERE sent_ms IS NULL").fetchone()
+    row = conn.execute(f"SELECT min(next_ms) FROM pool_outbox WHERE sent_ms IS NULL AND {_TAKING_PART}").fetchone()
     return None if row[0] is None else int(row[0])
 
 
