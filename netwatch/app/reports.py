@@ -31,6 +31,7 @@ from netwatch.core.model import Coverage, Incident, Live, Period, Role, SpeedRes
 from netwatch.core.when import bound
 from netwatch.errors import ReportError, StoreError
 from netwatch.report import period as periods
+from netwatch.report.area import AreaFigures
 from netwatch.report.compute import (
     CLOCK,
     Report,
@@ -314,3 +315,21 @@ def build(
         report, asked = witnessed(report, cfg) if witness else (report, None)
         warnings.append(asked)
     return Built(report, tuple(w for w in warnings if w))
+
+
+def area_of(
+    cfg: Config,
+    named: str | None,
+    since: str | None,
+    until: str | None,
+    now: float,
+    *,
+    isp: str | None = None,
+    area: str | None = None,
+) -> AreaFigures:
+    """The area report of the period `netwatch pool report` names (as `netwatch report` takes it)."""
+    pool.require_pool(cfg)
+    chosen = named_period(named, since, until, cfg, now)
+    with Store.open(cfg.store.path, readonly=True) as store:
+        period = chosen or period_in(store, since, until, cfg, now)
+        return pool.area_report(cfg, period, store, isp=isp, area=area)
