@@ -36,6 +36,7 @@ def _context(area: AreaFigures, generated_at: float) -> dict[str, Any]:
         "version": __version__,
         "period_text": period_text(area.period.since, area.period.until, zone),
         "causes": CAUSES,
+        "title": f"Area report: {area.isp} in {area.area}",
     }
 
 
