@@ -295,8 +295,8 @@ class TestUnknownNames:
     def test_key_in_the_wrong_table(self) -> None:
         assert error("[probe]\nconfirm = 3\n") == one("probe.confirm: unknown key; move it into the [detect] table")
         assert error("[targets]\ntimeout = 0.5\n") == one(
-            "targets.timeout: unknown key; move it into the [probe] or [dns] or [influxdb] or [traceroute] or [notify] or [pool]"
-            " table"
+            "targets.timeout: unknown key; move it into the [probe] or [dns] or [influxdb] or [traceroute] or [notify]"
+            " or [pool] table"
         )
 
     def test_unknown_table(self) -> None:
