@@ -34,7 +34,8 @@ def require_pool(cfg: Config) -> None:
                     'set it to the pool\'s InfluxDB, e.g. url = "http://pool.example.net:8086", with isp, area and '
                     "the credentials the pool's operator gave you",
                 )
-            ]
+            ],
+            str(cfg.source) if cfg.source else None,
         )
 
 
@@ -179,12 +180,16 @@ def withdraw(cfg: Config, now: float) -> str:
         assert found is not None and found.withdrawn is not None
     reader = pooldb.PoolReader(cfg.pool, found.household)
     reader.drop_mine()
-    left = Member(found.household, cfg.pool.isp, cfg.pool.asn, cfg.pool.area, "", found.withdrawn)
+    left = rules.member_publication(
+        Member(found.household, cfg.pool.isp, cfg.pool.asn, cfg.pool.area, "", found.withdrawn), found.created
+    )
     sink = pooldb.open_sink(cfg.pool, found.household)
     try:
-        pooldb.write(sink, [rules.member_publication(left, found.created)])
+        pooldb.write(sink, [left])
     finally:
         sink.close()
+    with Store.open(cfg.store.path) as store:
+        store.pool_published(left, now)  # what the pool now says of this household, chained like any publication
     return found.household
 
 

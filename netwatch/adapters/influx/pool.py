@@ -185,6 +185,11 @@ class PoolReader:
         try:
             self.ql.query([f'DROP SERIES FROM {sources} WHERE "household" = {quote(self.household)}'], post=True)
         except ReportError as err:
+            if "HTTP 403" in str(err):
+                raise ReportError(
+                    f"the pool refused to delete household {self.household}'s records (HTTP 403): only its own user"
+                    " may; check pool.username and pool.password"
+                ) from None
             raise ReportError(said(err)) from None
 
 

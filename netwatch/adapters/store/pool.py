@@ -157,6 +157,17 @@ def attempted(
     )
 
 
+def published(conn: sqlite3.Connection, tx: chain.Batch, publication: Publication, at_ms: int) -> None:
+    """A publication written to the pool directly (withdrawal's member record): queued and confirmed at once."""
+    queue(conn, tx, [publication], at_ms)
+    conn.execute(
+        "UPDATE pool_outbox SET sent_ms = ?, attempts = attempts + 1 WHERE key = ? AND sent_ms IS NULL",
+        (at_ms, publication.key),
+    )
+    ref = conn.execute("SELECT id FROM pool_outbox WHERE key = ?", (publication.key,)).fetchone()[0]
+    tx.record(conn, "pool_publication", int(ref))
+
+
 def sent(conn: sqlite3.Connection) -> list[tuple[Publication, float, int]]:
     """Every publication the pool confirmed, in its latest confirmed version, as the chain sealed it: (record, when
     it was confirmed, the seal holding that entry), by key."""

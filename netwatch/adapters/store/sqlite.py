@@ -54,6 +54,7 @@ from netwatch.core.model import (
     Message,
     OutboxEntry,
     PoolEntry,
+    Publication,
     Round,
     Schedule,
     SpeedResult,
@@ -673,6 +674,11 @@ class Store(Reads):
 
         self._write(apply)
         return queued[0]
+
+    def pool_published(self, publication: Publication, at: float) -> None:
+        """A publication the pool confirmed at ``at`` without the outbox (withdrawal's member record); chained."""
+        self._writable()
+        self._write(lambda conn: pool.published(conn, self._tx, publication, codec.to_ms(at)))
 
     def pool_attempted(self, entry: PoolEntry, at: float, error: str = "", next_at: float = 0.0) -> None:
         """An attempt at publishing ``entry`` made at ``at`` (committed at once): confirmed by the pool when ``error``
