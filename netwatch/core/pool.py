@@ -106,10 +106,10 @@ def incident_publication(
     assert incident.end is not None
     tags = {**_tags(member), "kind": incident.kind.value, "cause": incident.cause.value}
     fields: dict[str, bool | int | float | str] = {
-        "start": incident.start,
-        "end": incident.end,
-        "duration_s": round(incident.end - incident.start, 3),
-        "hour_monitored_s": round(hour_monitored, 3),
+        "start": float(incident.start),  # always floats: InfluxDB refuses a field whose type changes
+        "end": float(incident.end),
+        "duration_s": float(round(incident.end - incident.start, 3)),
+        "hour_monitored_s": float(round(hour_monitored, 3)),
         "asn": member.asn,
         "digest": digest,
         "seal": seal,
@@ -123,9 +123,9 @@ def incident_publication(
 def coverage_publication(member: Member, start: float, end: float) -> Publication:
     """A monitored stretch as the pool gets it, at its start (a longer version of it overwrites the point)."""
     fields: dict[str, bool | int | float | str] = {
-        "start": start,
-        "end": end,
-        "monitored_s": round(end - start, 3),
+        "start": float(start),
+        "end": float(end),
+        "monitored_s": float(round(end - start, 3)),
         "asn": member.asn,
     }
     start_ms = _ms(start)
@@ -139,6 +139,6 @@ def member_publication(member: Member, joined: float) -> Publication:
         "asn": member.asn,
         "area": member.area,
         "signature": member.signature,
-        "withdrawn": 0.0 if member.withdrawn is None else member.withdrawn,
+        "withdrawn": 0.0 if member.withdrawn is None else float(member.withdrawn),
     }
     return Publication("member", MEMBER, {"household": member.household}, fields, _ms(joined))

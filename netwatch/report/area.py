@@ -14,6 +14,8 @@ records, my outages and the period come in as arguments; reading them is ``netwa
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -46,7 +48,15 @@ def union(pieces: Sequence[tuple[float, float]]) -> Intervals:
 
 
 def clip(pieces: Intervals, lo: float, hi: float) -> Intervals:
-    return [(max(a, lo), min(b, hi)) for a, b in pieces if b > lo and a < hi]
+    """The parts of ``pieces`` (sorted, disjoint: as ``union`` makes them) inside [lo, hi)."""
+    first = max(0, bisect.bisect_right(pieces, (lo, math.inf)) - 1)  # the piece that may hold lo, then on
+    out: Intervals = []
+    for a, b in pieces[first:]:
+        if a >= hi:
+            break
+        if b > lo:
+            out.append((max(a, lo), min(b, hi)))
+    return out
 
 
 def total(pieces: Intervals) -> float:
@@ -79,14 +89,11 @@ class Household:
     outages: tuple[PooledIncident, ...]  # published outages of the provider's causes overlapping the period
     monitored: Intervals = field(default_factory=list)  # clipped to the period, outages included
     withdrawn: float | None = None
+    down: Intervals = field(default_factory=list)  # its outages as one sorted, disjoint list
 
     @property
     def monitored_seconds(self) -> float:
         return total(self.monitored)
-
-    @property
-    def down(self) -> Intervals:
-        return union([(o.start, o.end) for o in self.outages])
 
 
 @dataclass(frozen=True)
@@ -190,21 +197,20 @@ def area_figures(
         where.setdefault(rec.household, (rec.isp, rec.area))
     if household not in where:
         where[household] = (isp, area)
+    outages_of: dict[str, list[PooledIncident]] = {}
+    for i in incidents:
+        if i.kind is Kind.OUTAGE and i.cause in PROVIDER_CAUSES and i.end > period.since and i.start < period.until:
+            outages_of.setdefault(i.household, []).append(i)
+    spans_of: dict[str, list[tuple[float, float]]] = {}
+    for s in spans:
+        spans_of.setdefault(s.household, []).append((s.start, s.end))
     built: dict[str, Household] = {}
     for h, (h_isp, h_area) in where.items():
         if h in unchecked or not same(h_area, area):
             continue
         base = _household(member_of, h, h_isp, h_area, h == household)
-        down = tuple(
-            i
-            for i in incidents
-            if i.household == h
-            and i.kind is Kind.OUTAGE
-            and i.cause in PROVIDER_CAUSES
-            and i.end > period.since
-            and i.start < period.until
-        )
-        covered = union([(s.start, s.end) for s in spans if s.household == h] + [(i.start, i.end) for i in down])
+        down = tuple(outages_of.get(h, ()))
+        covered = union(spans_of.get(h, []) + [(i.start, i.end) for i in down])
         built[h] = Household(
             h,
             base.label,
@@ -214,6 +220,7 @@ def area_figures(
             down,
             clip(covered, period.since, period.until),
             base.withdrawn,
+            union([(i.start, i.end) for i in down]),
         )
     mine = built.get(household) or _household(member_of, household, isp, area, True)
     households = (
@@ -251,7 +258,7 @@ def _neighbour(h: Household, start: float, end: float, mine: bool) -> Neighbour:
         return Neighbour(h, "down", length, length)
     down = clip(h.down, start, end)
     monitored = total(clip(h.monitored, start, end))
-    overlapping = tuple(o for o in h.outages if o.end > start and o.start < end)
+    overlapping = tuple(o for o in h.outages if o.end > start and o.start < end) if down else ()
     if down:
         return Neighbour(h, "down", total(down), monitored, overlapping)
     if monitored >= length - EPSILON:
