@@ -15,6 +15,7 @@ import pytest
 from netwatch.adapters.influx import pool as pooldb
 from netwatch.adapters.store.sqlite import Store
 from netwatch.config.records import PoolConfig
+from netwatch.core import pool as rules
 from netwatch.core.model import Cause, Member
 from netwatch.errors import PermanentError, ReportError
 from tests.support.cli import invoke
@@ -181,3 +182,20 @@ def test_publishing_to_victoriametrics_through_the_v2_api(victoria: VictoriaMetr
         "cause": "upstream",
     }
     assert series["values"] == [T0 + 900] and series["timestamps"] == [round((T0 + 600) * 1000)]
+
+
+def test_a_household_the_operator_has_not_added_is_told_so(influxdb1: InfluxDB1) -> None:
+    cfg = PoolConfig(
+        url=influxdb1.url,
+        isp="Example Broadband",
+        area="AB1 2",
+        username=influxdb1.username,
+        password=influxdb1.password,
+    )
+    member = Member("fedcba987654", "Example Broadband", 0, "AB1 2", "")
+    with pytest.raises(PermanentError) as caught:
+        pooldb.write(pooldb.open_sink(cfg, member.household), [rules.member_publication(member, T0)])
+    assert str(caught.value) == (
+        f"InfluxDB at {influxdb1.url} has no database or bucket for household fedcba987654: ask the pool's operator"
+        " to add it (netwatch pool admin add-household fedcba987654), or check pool.url and pool.prefix"
+    )

@@ -24,7 +24,7 @@ from netwatch.adapters.influx.sinks import Sink, V1Sink, V2Sink, read_secret
 from netwatch.config.records import InfluxConfig, PoolConfig
 from netwatch.core import pool as rules
 from netwatch.core.model import Cause, Kind, Member, PooledIncident, PooledSpan, Publication
-from netwatch.errors import ExportError, ReportError
+from netwatch.errors import ExportError, PermanentError, ReportError
 
 _FROM_CHUNK = 40  # databases named in one request's FROM clauses (the statements travel in the URL)
 
@@ -50,9 +50,14 @@ def _as_influx(cfg: PoolConfig, db: str) -> InfluxConfig:
     )
 
 
+_KEYS = re.compile(r"\binfluxdb\.(url|api|org|token_file|token|username|password_file|password|timeout)\b")
+_TARGETS = re.compile(r"\binfluxdb\.(database|bucket|retention_policy)\b")
+
+
 def said(err: Exception) -> str:
-    """An error of the replica's code, naming the ``[pool]`` keys instead of ``[influxdb]``'s."""
-    return str(err).replace("influxdb.", "pool.").replace("influxdb_client", "influxdb-client")
+    """An error of the replica's code, naming the ``[pool]`` keys instead of ``[influxdb]``'s (a household's database
+    or bucket is not a key of its own: ``pool.prefix`` and its id name it)."""
+    return _TARGETS.sub("pool.prefix", _KEYS.sub(r"pool.\1", str(err)))
 
 
 def open_sink(cfg: PoolConfig, household: str) -> Sink:
@@ -75,6 +80,13 @@ def write(sink: Sink, publications: Sequence[Publication]) -> None:
     try:
         sink.write([publication_line(p) for p in publications])
     except ExportError as err:
+        if "has no such target" in str(err) and publications:
+            household = publications[0].tags.get("household", "")
+            raise PermanentError(
+                f"{str(err).split(' has no such target', 1)[0]} has no database or bucket for household {household}:"
+                f" ask the pool's operator to add it (netwatch pool admin add-household {household}), or check"
+                " pool.url and pool.prefix"
+            ) from None
         raise type(err)(said(err)) from None
 
 
