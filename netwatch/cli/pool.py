@@ -8,10 +8,13 @@ operations are ``netwatch.app.pool``'s; the words ``netwatch.report``'s. Must no
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,6 +27,8 @@ from netwatch.config import Config
 from netwatch.errors import ReportError
 from netwatch.report import areadoc, areajson, pooltext
 from netwatch.report.area import AreaFigures
+
+AreaCommand = Callable[[Config, AreaFigures, str, Path | None], None]
 
 
 @click.group()
@@ -56,33 +61,43 @@ def _out(data: str | bytes, output: Path | None, what: str) -> None:
     click.echo(f"{what} written to {output}", err=True)
 
 
-_AREA = click.option("--area", "area", metavar="KEY", help="The area to compare with (default: [pool] area).")
-_ISP = click.option("--isp", "isp", metavar="NAME", help="The provider to compare with (default: [pool] isp).")
-_OUTPUT = click.option(
-    "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout)."
-)
+def _area_command(name: str, formats: tuple[str, ...], default: str) -> Callable[[AreaCommand], Any]:
+    """A command about the area of a period: --config, the period, --area, --isp, --format and --output; the
+    function gets the configuration, the area figures, the format and the output."""
+
+    def decorate(fn: AreaCommand) -> Any:
+        @functools.wraps(fn)
+        def command(
+            cfg: Config,
+            named_period: str | None,
+            since: str | None,
+            until: str | None,
+            area: str | None,
+            isp: str | None,
+            fmt: str,
+            output: Path | None,
+        ) -> None:
+            fn(cfg, _area(cfg, named_period, since, until, isp, area), fmt, output)
+
+        options = [
+            click.option("--area", "area", metavar="KEY", help="The area to compare with (default: [pool] area)."),
+            click.option("--isp", "isp", metavar="NAME", help="The provider to compare with (default: [pool] isp)."),
+            click.option("--format", "fmt", type=click.Choice(formats), default=default, show_default=True),
+            click.option(
+                "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout)."
+            ),
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return pool.command(name)(configured(period_options(command)))
+
+    return decorate
 
 
-@pool.command("report")
-@configured
-@period_options
-@_AREA
-@_ISP
-@click.option("--format", "fmt", type=click.Choice(areadoc.FORMATS), default="html", show_default=True)
-@_OUTPUT
-def pool_report(
-    cfg: Config,
-    named_period: str | None,
-    since: str | None,
-    until: str | None,
-    area: str | None,
-    isp: str | None,
-    fmt: str,
-    output: Path | None,
-) -> None:
+@_area_command("report", areadoc.FORMATS, "html")
+def pool_report(cfg: Config, figures: AreaFigures, fmt: str, output: Path | None) -> None:
     """For each of your outages, how many households of your provider and area were monitoring and how many were
     down, with the other providers in the area as a control; the area timeline."""
-    figures = _area(cfg, named_period, since, until, isp, area)
     now = time.time()
     if fmt == "json":
         _out(json.dumps(areajson.to_json(figures), indent=2) + "\n", output, "area report")
@@ -92,26 +107,10 @@ def pool_report(
         _out(areadoc.html(figures, now, cfg.report.templates), output, "area report")
 
 
-@pool.command("letter")
-@configured
-@period_options
-@_AREA
-@_ISP
-@click.option("--format", "fmt", type=click.Choice(areadoc.LETTER_FORMATS), default="md", show_default=True)
-@_OUTPUT
-def pool_letter(
-    cfg: Config,
-    named_period: str | None,
-    since: str | None,
-    until: str | None,
-    area: str | None,
-    isp: str | None,
-    fmt: str,
-    output: Path | None,
-) -> None:
+@_area_command("letter", areadoc.LETTER_FORMATS, "md")
+def pool_letter(cfg: Config, figures: AreaFigures, fmt: str, output: Path | None) -> None:
     """One complaint letter from the households of your provider and area: every household's outages with the
     digests of their sealed records, signed by those that chose to be named ([pool] sign_as)."""
-    figures = _area(cfg, named_period, since, until, isp, area)
     text = areadoc.letter(figures, cfg.owner, time.time(), cfg.report.templates)
     _out(areadoc.letter_pdf(text) if fmt == "pdf" else text, output, "joint letter")
 

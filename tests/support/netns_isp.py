@@ -36,8 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from tests.support import processes
 from tests.support.scripts import DNS_SERVER
@@ -234,7 +233,39 @@ def _kill_netns_pids(name: str) -> None:
             time.sleep(0.02)
 
 
-class Isp:
+class _Topology:
+    """What the simulations share: ``with`` (or ``setup``) removes leftovers with their names first, builds, and
+    always removes what it built (also at interpreter exit, and after a partial build)."""
+
+    _atexit = False
+
+    def _build(self) -> None:
+        raise NotImplementedError
+
+    def teardown(self) -> None:
+        raise NotImplementedError
+
+    def setup(self) -> Self:
+        """Build the whole topology; on any failure, remove what was built."""
+        self.teardown()  # leftovers with our names, and a clean state when called twice
+        remove_stale()
+        atexit.register(self.teardown)
+        self._atexit = True
+        try:
+            self._build()
+        except BaseException:
+            self.teardown()
+            raise
+        return self
+
+    def __enter__(self) -> Self:
+        return self.setup()
+
+    def __exit__(self, *exc: object) -> None:
+        self.teardown()
+
+
+class Isp(_Topology):
     """The simulated ISP. ``with Isp() as isp:`` builds it and always removes it.
 
     Namespace names are unique per process and instance (``nw<pid>-<n>-home`` ...); wherever a namespace is
@@ -261,28 +292,7 @@ class Isp:
         self._made_netns_etc = False
         self._atexit = False
 
-    # -- lifecycle -------------------------------------------------------------------------------------------
-
-    def __enter__(self) -> Isp:
-        return self.setup()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.teardown()
-
-    def setup(self) -> Isp:
-        """Build the whole topology and start the DNS server; on any failure, remove what was built."""
-        self.teardown()  # leftovers with our names, and a clean state when called twice
-        remove_stale()
-        atexit.register(self.teardown)
-        self._atexit = True
-        try:
-            self._build()
-        except BaseException:
-            self.teardown()
-            raise
-        return self
+    # -- lifecycle (setup, with: see _Topology) ---------------------------------------------------------------
 
     def teardown(self) -> None:
         """Remove everything setup made. Idempotent, and safe after a partial setup."""
@@ -688,7 +698,7 @@ class Home:
         return f"100.64.{self.number}.1"
 
 
-class Neighbourhood:
+class Neighbourhood(_Topology):
     """Households behind edges of one or more ISPs, all reaching one `internet` (the anchors, and whatever a test
     puts there: ``POOL_HOST``). ``Neighbourhood(["a"] * 5 + ["b"] * 2 + ["c"])`` builds eight households, five of
     them behind edge a. Per household: `h<N>-home` ── lan ── `h<N>-router` (NAT) ── access ── `edge-<x>`; per
@@ -714,21 +724,6 @@ class Neighbourhood:
 
     def edge(self, name: str) -> str:
         return f"{self.prefix}-edge-{name}"
-
-    def __enter__(self) -> Neighbourhood:
-        self.teardown()
-        remove_stale()
-        atexit.register(self.teardown)
-        self._atexit = True
-        try:
-            self._build()
-        except BaseException:
-            self.teardown()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.teardown()
 
     def teardown(self) -> None:
         for name in self.namespaces:
