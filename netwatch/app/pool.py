@@ -81,6 +81,7 @@ def area_report(
         data.spans,
         data.members,
         data.unreadable,
+        home=(cfg.pool.isp, cfg.pool.area),
     )
 
 

@@ -186,9 +186,12 @@ def area_figures(
     spans: Sequence[PooledSpan],
     members: Sequence[Member],
     unreadable: Sequence[tuple[str, str]] = (),
+    home: tuple[str, str] | None = None,
 ) -> AreaFigures:
     """The figures of ``period`` for ``household`` (this one), whose ``outages`` (from its own store) are compared
-    with the pool's records of provider ``isp`` in ``area`` (and of other providers in that area, the control)."""
+    with the pool's records of provider ``isp`` in ``area`` (and of other providers in that area, the control).
+    ``home`` is this household's own provider and area (default: ``isp`` and ``area``); its published records say
+    it first. This household counts among the others only when it is of that provider and area."""
     member_of = {m.household: m for m in members}
     unchecked = dict(unreadable)
     where: dict[str, tuple[str, str]] = {}
@@ -196,7 +199,7 @@ def area_figures(
     for rec in records:
         where.setdefault(rec.household, (rec.isp, rec.area))
     if household not in where:
-        where[household] = (isp, area)
+        where[household] = home or (isp, area)
     outages_of: dict[str, list[PooledIncident]] = {}
     for i in incidents:
         if i.kind is Kind.OUTAGE and i.cause in PROVIDER_CAUSES and i.end > period.since and i.start < period.until:
@@ -222,12 +225,14 @@ def area_figures(
             base.withdrawn,
             union([(i.start, i.end) for i in down]),
         )
-    mine = built.get(household) or _household(member_of, household, isp, area, True)
+    mine = built.get(household)
     households = (
-        mine,
+        *((mine,) if mine is not None and same(mine.isp, isp) else ()),
         *sorted((h for h in built.values() if same(h.isp, isp) and not h.mine), key=lambda h: h.household),
     )
-    control = tuple(sorted((h for h in built.values() if not same(h.isp, isp)), key=lambda h: h.household))
+    control = tuple(
+        sorted((h for h in built.values() if not same(h.isp, isp) and not h.mine), key=lambda h: h.household)
+    )
     shared = []
     for outage in sorted(outages, key=lambda i: i.start):
         if outage.kind is not Kind.OUTAGE or outage.cause not in PROVIDER_CAUSES:
@@ -293,13 +298,22 @@ def _households(n: int) -> str:
     return f"{n} household{'' if n == 1 else 's'}"
 
 
+def _mine(shared: Shared) -> bool:
+    return any(n.household.mine for n in shared.neighbours)
+
+
 def sentence(shared: Shared, isp: str, area: str, zone: ZoneInfo) -> str:
     """ "5 of 6 monitored households on Example Broadband in AB1 2 were down 09:12-13:05 (overlap 3 h 41 min)" (the
     times joined by an en dash)."""
     c = shared.same
     where = f"on {isp} in {area}"
     partly = f"; {_households(c.partly)} monitored only part of it" if c.partly else ""
-    if c.down <= 1:
+    if not c.monitoring:
+        return f"no household {where} was monitoring then{partly}"
+    if not _mine(shared) and not c.down:
+        one = c.monitoring == 1
+        return f"0 of {c.monitoring} monitored household{'' if one else 's'} {where} {'was' if one else 'were'} down{partly}"
+    if _mine(shared) and c.down <= 1:
         others = c.monitoring - c.down
         return (
             f"this household alone: none of the {_households(others)} {where} monitoring then was down{partly}"

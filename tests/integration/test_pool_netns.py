@@ -299,10 +299,11 @@ def test_the_household_of_another_area_only_with_its_area(area: Area) -> None:
     mine = area.report(1)
     everyone = {h["household"] for h in mine["households"] + mine["control"]}
     assert area.households[8] not in everyone
-    there = area.report(1, "--area", "ZZ9 9")
-    assert [h["household"] for h in there["households"]] == [area.households[1], area.households[8]]
+    there = area.report(1, "--area", "ZZ9 9")  # household 1 is not of that area: it is not counted there
+    assert [h["household"] for h in there["households"]] == [area.households[8]]
     shared = _near(there["outages"], area.cuts.edge)
-    assert (shared["down"], shared["monitoring"]) == (1, 2)
+    assert (shared["down"], shared["monitoring"]) == (0, 1)
+    assert shared["sentence"] == "0 of 1 monitored household on Example Broadband in ZZ9 9 was down"
 
 
 def test_nothing_is_lost_while_the_pool_is_unreachable(area: Area) -> None:

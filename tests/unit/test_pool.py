@@ -178,6 +178,28 @@ def test_unchecked_and_withdrawn_households_are_not_counted() -> None:
     assert area.unchecked == (("c" * 12, "an incident without the seal digest and chain head that make it checkable"),)
 
 
+def test_this_household_is_not_counted_for_another_provider_or_area() -> None:
+    mine = outage(T0, T0 + 600, Cause.ISP)
+    incidents = [incident(ME.household, T0, T0 + 600)]
+    spans = [span("b" * 12, T0 - 60, T0 + 700, "Other Net")]
+    area = area_figures(
+        Period(T0 - 3600, T0 + 3600),
+        "UTC",
+        ME.household,
+        "Other Net",
+        AREA,
+        [mine],
+        incidents,
+        spans,
+        [],
+        home=(ISP, AREA),
+    )
+    (shared,) = area.shared
+    assert [n.household.household for n in shared.neighbours] == ["b" * 12]
+    assert (shared.same.down, shared.same.monitoring, area.control) == (0, 1, ())
+    assert sentence(shared, "Other Net", AREA, UTC) == "0 of 1 monitored household on Other Net in AB1 2 was down"
+
+
 def test_union_merges_touching_stretches() -> None:
     assert union([(5.0, 6.0), (1.0, 2.0), (2.0, 3.0)]) == [(1.0, 3.0), (5.0, 6.0)]
 
