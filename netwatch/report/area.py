@@ -311,8 +311,8 @@ def sentence(shared: Shared, isp: str, area: str, zone: ZoneInfo) -> str:
     if not c.monitoring:
         return f"no household {where} was monitoring then{partly}"
     if not _mine(shared) and not c.down:
-        one = c.monitoring == 1
-        return f"0 of {c.monitoring} monitored household{'' if one else 's'} {where} {'was' if one else 'were'} down{partly}"
+        noun, verb = ("household", "was") if c.monitoring == 1 else ("households", "were")
+        return f"0 of {c.monitoring} monitored {noun} {where} {verb} down{partly}"
     if _mine(shared) and c.down <= 1:
         others = c.monitoring - c.down
         return (
