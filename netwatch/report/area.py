@@ -158,6 +158,12 @@ class AreaFigures:
     def signed(self) -> tuple[Household, ...]:
         return tuple(h for h in self.households if h.label != h.household)
 
+    def of(self, incident: Incident) -> Shared | None:
+        """The comparison of one of this household's outages (None for any other incident)."""
+        return next(
+            (s for s in self.shared if (s.outage.kind, s.outage.start) == (incident.kind, incident.start)), None
+        )
+
     def sentence(self, shared: Shared) -> str:
         return sentence(shared, self.isp, self.area, ZoneInfo(self.timezone))
 

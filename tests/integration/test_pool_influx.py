@@ -119,6 +119,20 @@ def test_the_same_household_is_added_once(pool: dict[str, tuple[str, Path]]) -> 
     )
 
 
+def test_the_report_and_its_letter_say_what_the_neighbours_saw(pool: dict[str, tuple[str, Path]]) -> None:
+    _, ben_cfg = pool["ben"]
+    code, out, err = invoke("report", "--config", str(ben_cfg), "--format", "md", *DAY)
+    assert code == 0, out + err
+    assert (
+        "- Outage starting 2026-03-02 09:10:00 UTC: 2 of 2 monitored households on Example Broadband in AB1 2 were"
+        " down 09:10\u201309:15 (overlap 5 min); no household on another provider in AB1 2 was monitoring then.\n"
+    ) in out
+    code, out, err = invoke("report", "--config", str(ben_cfg), "--format", "json", *DAY)
+    assert code == 0, out + err
+    (shared,) = json.loads(out)["neighbourhood"]["outages"]
+    assert (shared["down"], shared["monitoring"]) == (2, 2)
+
+
 def test_the_area_report_and_a_withdrawal(pool: dict[str, tuple[str, Path]]) -> None:
     anna, anna_cfg = pool["anna"]
     _ben, ben_cfg = pool["ben"]
