@@ -8,7 +8,11 @@ publish.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
+import threading
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,11 +21,13 @@ from hypothesis import strategies as st
 
 from netwatch.adapters.influx.pool import publication_line
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app.daemon.pool import LINE_POLL, PoolTask
+from netwatch.app.daemon.writer import Writer
 from netwatch.core import pool as rules
 from netwatch.core.model import Cause, Coverage, Kind, Member, Period, PooledIncident, PooledSpan
 from netwatch.report.area import area_figures, control_sentence, sentence, union
 from netwatch.report.areajson import to_json
-from tests.support.configs import error
+from tests.support.configs import error, parse
 from tests.support.incidents import degraded, outage
 from tests.support.instants import ts
 from tests.support.rounds import Line
@@ -268,3 +274,35 @@ def test_the_pool_table_is_checked() -> None:
         "1 configuration problem in netwatch.toml:\n"
         '  pool.kinds[0]: must be one of outage, degraded, got "slow"; use one of: outage, degraded'
     )
+
+
+# --- the daemon's task -------------------------------------------------------------------------------------------
+
+
+def test_the_task_waits_for_a_trusted_clock_without_spinning(tmp_path: Path) -> None:
+    """Until the clock is trusted nothing is queued or sent, and the task looks again once per LINE_POLL at most:
+    in half a second it reads the clock a handful of times, never in a loop."""
+    cfg = parse(
+        f'[store]\npath = "{tmp_path / "s.db"}"\n[pool]\nurl = "http://127.0.0.1:9"\nisp = "Ex"\narea = "AB1 2"\n'
+    )
+    reads: list[float] = []
+
+    def clock() -> float:
+        reads.append(time.time())
+        return reads[-1]
+
+    async def half_a_second(task: PoolTask, stop: asyncio.Event) -> None:
+        running = asyncio.create_task(task.run())
+        await asyncio.sleep(0.5)
+        stop.set()
+        await running
+
+    with Store.open(cfg.store.path) as store:
+        writer = Writer(store)
+        stop = asyncio.Event()
+        task = PoolTask(cfg, writer, lambda: True, stop, threading.Event(), clock=clock)
+        asyncio.run(half_a_second(task, stop))
+        writer.close()
+        assert store.pool_household() is not None  # joined at start
+        assert store.pool_entries() == []  # nothing queued with an untrusted clock
+    assert len(reads) <= 3 + 2 * math.ceil(0.5 / LINE_POLL)

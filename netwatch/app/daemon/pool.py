@@ -115,7 +115,8 @@ class PoolTask:
             if pending is not None and pending <= now and self.ready.is_set() and self.line_up():
                 await self._guarded(self._send(sink, now))
                 pending = await self._guarded(self._store(self.writer.store.pool_next_at))
-            waits = [next_look - now]
+            # Until the clock is trusted nothing is queued or sent: look again a poll later, never in a busy loop.
+            waits = [next_look - now if self.ready.is_set() else LINE_POLL]
             if pending is not None:
                 waits.append(LINE_POLL if pending <= now else pending - now)
             await self._sleep(max(0.0, min(waits)))
