@@ -306,3 +306,18 @@ def test_the_task_waits_for_a_trusted_clock_without_spinning(tmp_path: Path) -> 
         assert store.pool_household() is not None  # joined at start
         assert store.pool_entries() == []  # nothing queued with an untrusted clock
     assert len(reads) <= 3 + 2 * math.ceil(0.5 / LINE_POLL)
+
+
+def test_the_pools_secrets_are_masked_when_the_configuration_is_shown() -> None:
+    from netwatch.config.rendering import render
+
+    text = render(
+        parse(
+            '[pool]\nurl = "http://u:p@pool.lan:8086"\nisp = "Ex"\narea = "AB1 2"\nusername = "netwatch_pool_x"\n'
+            'password = "s3cret"\n'
+        )
+    )
+    pool_table = text.split("[pool]\n", 1)[1].split("\n\n", 1)[0]
+    assert 'url = "http://***@pool.lan:8086"' in pool_table
+    assert 'password = "***"' in pool_table
+    assert "s3cret" not in text and "u:p@" not in text
