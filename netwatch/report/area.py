@@ -341,5 +341,5 @@ def control_sentence(shared: Shared, area: str) -> str:
     c = shared.others
     if not c.monitoring:
         return f"no household on another provider in {area} was monitoring then"
-    verb = "was" if c.down == 1 and c.monitoring == 1 else "were"
+    verb = "was" if c.monitoring == 1 else "were"
     return f"{c.down} of {c.monitoring} on other providers in {area} {verb} down"
