@@ -19,7 +19,7 @@ from netwatch.adapters.influx.history import InfluxSource
 from netwatch.adapters.influx.sinks import describe
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
-from netwatch.app import stores
+from netwatch.app import pool, stores
 from netwatch.app.daemon.export import probe_name
 from netwatch.app.now import fresh_live
 from netwatch.app.witness import ask
@@ -31,6 +31,7 @@ from netwatch.core.model import Coverage, Incident, Live, Period, Role, SpeedRes
 from netwatch.core.when import bound
 from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report import period as periods
+from netwatch.report.area import AreaFigures
 from netwatch.report.compute import (
     CLOCK,
     Report,
@@ -328,6 +329,28 @@ def build(
         current = fresh_live(cfg, now)
         with stores.reading(cfg) as store:
             report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now), current)
+            if witness and cfg.pool.enabled:  # a page shown during an outage does not wait for the pool either
+                area, pooled = pool.in_report(cfg, report.period, store)
+                report = replace(report, area=area)
+                warnings.append(pooled)
         report, asked = witnessed(report, cfg) if witness else (report, None)
         warnings.append(asked)
     return Built(report, tuple(w for w in warnings if w))
+
+
+def area_of(
+    cfg: Config,
+    named: str | None,
+    since: str | None,
+    until: str | None,
+    now: float,
+    *,
+    isp: str | None = None,
+    area: str | None = None,
+) -> AreaFigures:
+    """The area report of the period `netwatch pool report` names (as `netwatch report` takes it)."""
+    pool.require_pool(cfg)
+    chosen = named_period(named, since, until, cfg, now)
+    with Store.open(cfg.store.path, readonly=True) as store:
+        period = chosen or period_in(store, since, until, cfg, now)
+        return pool.area_report(cfg, period, store, isp=isp, area=area)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from netwatch import __version__
-from netwatch.cli import campaign, claims, evidence, influx, monitor, notify, reports, tickets
+from netwatch.cli import campaign, claims, evidence, influx, monitor, notify, pool, reports, tickets
 from netwatch.cli.command import ExitCode
 
 
@@ -38,6 +38,7 @@ for command in (
     tickets.ticket,
     claims.claims,
     campaign.campaign,
+    pool.pool,
 ):
     main.add_command(command)
 

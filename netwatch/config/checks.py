@@ -219,6 +219,7 @@ def web_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Prob
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 NOTIFY_KINDS = ("outage", "degraded", "slow")
+POOL_KINDS = ("outage", "degraded")  # never slow: speed results do not leave the machine
 DIGESTS = ("off", "daily", "weekly")
 
 
@@ -249,6 +250,12 @@ def clock_time(key: str, value: str) -> Iterator[Issue]:
 def each_kind(key: str, items: list[str]) -> Iterator[Issue]:
     for i, item in enumerate(items):
         for _, message, fix in one_of(*NOTIFY_KINDS)(f"{key}[{i}]", item):
+            yield f"[{i}]", message, fix
+
+
+def each_pool_kind(key: str, items: list[str]) -> Iterator[Issue]:
+    for i, item in enumerate(items):
+        for _, message, fix in one_of(*POOL_KINDS)(f"{key}[{i}]", item):
             yield f"[{i}]", message, fix
 
 
@@ -389,4 +396,36 @@ def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[
             f"is true but claims.customer is {show(customer or '')}: only a micro or small business can waive the "
             "rights the law extends to it",
             'set claims.customer = "micro_business" or "small_business", or remove claims.waived',
+        )
+
+
+def pool_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
+    """With pool.url set: the provider and area a report compares by, the credentials of the chosen API."""
+    if not values.get("pool.url"):
+        return
+    for name, what in (("isp", 'your provider\'s name, e.g. isp = "Example Broadband"'), ("area", "your area")):
+        if values.get(f"pool.{name}") == "":
+            yield Problem(f"pool.{name}", "must be set when pool.url is", f"set pool.{name} to {what}")
+    api = values.get("pool.api")
+    other = {"v1": ("org", "token", "token_file"), "v2": ("username", "password", "password_file")}.get(str(api), ())
+    for name in other:
+        if values.get(f"pool.{name}"):
+            yield Problem(
+                f"pool.{name}",
+                f'is not used with api = "{api}"',
+                f'remove it, or set pool.api = "{"v2" if api == "v1" else "v1"}"',
+            )
+    pairs = (("token", "token_file"), ("password", "password_file"))
+    for secret, file in pairs:
+        if values.get(f"pool.{secret}") and values.get(f"pool.{file}"):
+            yield Problem(
+                f"pool.{file}",
+                f"cannot be used together with pool.{secret}",
+                "keep one of them (a file keeps the secret out of this configuration)",
+            )
+    if api == "v2" and not values.get("pool.org"):
+        yield Problem(
+            "pool.org",
+            'must be set with api = "v2"',
+            'set pool.org to the pool\'s organization (any value for 3.x, e.g. "-")',
         )

@@ -25,6 +25,7 @@ from netwatch.config.checks import (
     each_hostname,
     each_ip,
     each_kind,
+    each_pool_kind,
     http_url,
     listen_address,
     listen_on,
@@ -487,6 +488,52 @@ class StateDirectory:
 
 
 @dataclass(frozen=True)
+class PoolConfig:
+    """Publishing to a neighbourhood pool (opt-in: enabled when ``url`` is set) and reading it for the area report.
+    The household's own database (v1) or bucket (v2) is ``prefix`` and its id; every other one of that prefix is a
+    neighbour's. Secrets stay here only as given: the *_file keys are read by the adapters, never by this module."""
+
+    url: str = key(
+        "", 'the pool\'s InfluxDB base URL; "" = not in a pool (nothing published)', "a URL in quotes", http_url
+    )
+    api: str = key(
+        "v1", '"v1" (InfluxDB 1.x) or "v2" (InfluxDB 2.x, 3.x, VictoriaMetrics)', "an API in quotes", one_of("v1", "v2")
+    )
+    isp: str = key("", "your provider's name, as your neighbours write it", "a name in quotes", tag_safe)
+    asn: int = key(0, "your provider's autonomous system number; 0 = unknown", "a whole number", bounds(0, 4294967295))
+    area: str = key(
+        "", "the area you share: a postcode sector, street cabinet or exchange", "an area in quotes", tag_safe
+    )
+    sign_as: str = key(
+        "", 'your name under a joint letter, published to the pool; "" = not named', "a name in quotes", tag_safe
+    )
+    kinds: tuple[str, ...] = key(
+        ("outage",), "incident kinds published: outage, degraded", "a list of kinds", each_pool_kind, unique
+    )
+    prefix: str = key(
+        "netwatch_pool_", "the pool's databases (v1) or buckets (v2) start with this", "a prefix", tag_safe
+    )
+    org: str = key("", "v2: organization name or ID", "a name in quotes")
+    token: str = key("", "v2: this household's token (write on its bucket, read on the pool's)", "a token in quotes")
+    token_file: Path | None = key(
+        None, "v2: file holding the token, relative to this file", "a file path in quotes", beside_config=True
+    )
+    username: str = key("", 'v1: this household\'s user; "" = no authentication', "a user name in quotes")
+    password: str = key("", "v1: its password (or password_file)", "a password in quotes")
+    password_file: Path | None = key(
+        None, "v1: file holding the password, relative to this file", "a file path in quotes", beside_config=True
+    )
+    coverage_every: float = key(
+        600.0, "seconds between publications of the time monitored; 1 to 86400", SECONDS, bounds(1, 86400)
+    )
+    timeout: float = key(10.0, "seconds to wait for each request to the pool; 0.1 to 300", SECONDS, bounds(0.1, 300))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration: a record per table (in the order of the file's tables), ``[business_hours]``
     as its owner validates it, where the file came from (None: the built-in defaults) and the state directory
@@ -511,6 +558,7 @@ class Config:
     timestamp: TimestampConfig
     claims: ClaimsConfig
     web: WebConfig
+    pool: PoolConfig
     business_hours: BusinessHours
     source: Path | None
     state_dir: Path

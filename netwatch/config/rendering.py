@@ -23,7 +23,7 @@ from netwatch.config.schema import DELEGATED, TABLES
 # rendered as "scheme://***", so the channels stay recognisable and nothing secret is printed.
 SECRET_URL_KEYS: frozenset[str] = frozenset({"notify.urls"})
 # URLs whose path may carry a credential too (InfluxDB behind a proxy that takes a token in the path).
-PATH_URL_KEYS: frozenset[str] = frozenset({"influxdb.url"})
+PATH_URL_KEYS: frozenset[str] = frozenset({"influxdb.url", "pool.url"})
 # A command line whose arguments are masked (a token passed to a notification script).
 ARGV_KEYS: frozenset[str] = frozenset({"notify.command"})
 

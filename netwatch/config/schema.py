@@ -25,6 +25,7 @@ from netwatch.config.checks import (
     claims_keys,
     influxdb_keys,
     notify_channels,
+    pool_keys,
     show,
     timestamp_keys,
     web_keys,
@@ -102,6 +103,7 @@ CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Prob
     witness_keys,
     claims_keys,
     web_keys,
+    pool_keys,
 )
 
 

@@ -718,3 +718,108 @@ class Plan(Protocol):
     def typical_upload_mbps(self) -> float: ...
     @property
     def typical_latency_ms(self) -> float: ...
+
+
+# --- the neighbourhood pool (issue 18) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One record sent to the neighbourhood pool, exactly as it is written there: a point of ``measurement`` with
+    ``tags`` and ``fields`` at ``time_ms``. ``key`` names what it publishes ("incident outage 1767603600000",
+    "coverage 1767603600000", "member"): a new version of a key overwrites the same point in the pool."""
+
+    key: str
+    measurement: str
+    tags: Mapping[str, str]
+    fields: Mapping[str, bool | int | float | str]
+    time_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "measurement": self.measurement,
+            "tags": dict(self.tags),
+            "fields": dict(self.fields),
+            "time_ms": self.time_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Publication:
+        return cls(str(data["key"]), str(data["measurement"]), data["tags"], data["fields"], int(data["time_ms"]))
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    """A publication in the store's pool outbox: ``sent_at`` once the pool confirmed it (None while pending),
+    ``next_at`` the earliest next attempt, ``error`` the last failure ("" once sent)."""
+
+    id: int
+    publication: Publication
+    queued: float
+    sent_at: float | None = None
+    attempts: int = 0
+    next_at: float = 0.0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PooledIncident:
+    """An outage (or degradation) one household published to the pool: ``digest`` is the SHA-256 of the incident's
+    sealed record in that household's store, ``head`` its evidence chain's newest seal (id, hex digest) then."""
+
+    household: str
+    isp: str
+    area: str
+    kind: Kind
+    cause: Cause
+    start: float
+    end: float
+    digest: str = ""
+    seal: int = 0
+    head: tuple[int, str] = (0, "")
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.end - self.start)
+
+
+@dataclass(frozen=True)
+class PooledSpan:
+    """A stretch of time one household published as monitored: netwatch ran and could see the provider (its own
+    equipment's faults, and outages it publishes no cause for, are left out)."""
+
+    household: str
+    isp: str
+    area: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Member:
+    """A household of the pool as it describes itself: its provider (and ASN, 0 unknown), its area, the name it
+    signs a joint letter with ("" = not named), and when it withdrew its records (None while it takes part)."""
+
+    household: str
+    isp: str = ""
+    asn: int = 0
+    area: str = ""
+    signature: str = ""
+    withdrawn: float | None = None
+
+
+@dataclass(frozen=True)
+class PoolCheck:
+    """The result of `netwatch pool verify`: the household's records in the pool against what its sealed store says
+    it published. ``checked`` counts the publications compared; ``store`` is the store's own verification."""
+
+    household: str
+    database: str
+    checked: int
+    breaks: tuple[Break, ...]
+    store: Verification
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks and self.store.ok

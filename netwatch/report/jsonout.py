@@ -15,6 +15,7 @@ from netwatch.core.claims.model import ClaimItem, Deadline
 from netwatch.core.model import Kind, StoredTrace
 from netwatch.core.text import iso_local, iso_utc
 from netwatch.core.witness import Witness, WitnessFigures
+from netwatch.report.areajson import to_json as area_json
 from netwatch.report.compute import Bucket, IncidentFigures, Method, Money, Report
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
 from netwatch.report.tickets import ClaimFigures, TicketFigures
@@ -398,4 +399,5 @@ def to_json(report: Report) -> dict[str, Any]:
         "tickets": [ticket_json(f) for f in report.claims.tickets],
         "claims": _claims(report.claims),
         "witness": witness_summary_json(report.witness),
+        "neighbourhood": area_json(report.area) if report.area.asked or report.area.reason else None,
     }

@@ -38,7 +38,7 @@ from netwatch.core.text import (
     weekday_date,
 )
 from netwatch.errors import ReportError
-from netwatch.report import speedview, view
+from netwatch.report import areaview, speedview, view
 from netwatch.report.complaint import complaint
 from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape, shown
@@ -265,6 +265,8 @@ def _html_context(report: Report, business: BusinessHours) -> dict[str, Any]:
         "min_mark_minutes": round(view.MIN_MARK / view.ROW_WIDTH * 24 * 60, 1),
         "speed_chart": speedview.hour_chart(report.speed),
         "frames": {"bars": view.BARS, "rtt": view.RTT, "loss": view.LOSS, "speed": speedview.SPEED},
+        "area": report.area,
+        "area_rows": areaview.timeline(report.area) if report.area.asked else [],
     }
 
 

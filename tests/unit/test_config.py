@@ -296,14 +296,14 @@ class TestUnknownNames:
         assert error("[probe]\nconfirm = 3\n") == one("probe.confirm: unknown key; move it into the [detect] table")
         assert error("[targets]\ntimeout = 0.5\n") == one(
             "targets.timeout: unknown key; move it into the [probe] or [dns] or [influxdb] or [traceroute] or [notify]"
-            " or [timestamp] table"
+            " or [timestamp] or [pool] table"
         )
 
     def test_unknown_table(self) -> None:
         assert error("[prob]\ninterval = 1\n") == one('prob: unknown table; did you mean "probe"?')
         assert error("[zzz]\n") == one(
             "zzz: unknown table; valid tables are: business_hours, claims, clock, cost, detect, dns, influxdb, log, "
-            "metrics, notify, owner, plan, probe, report, speedtest, store, targets, timestamp, traceroute, web"
+            "metrics, notify, owner, plan, pool, probe, report, speedtest, store, targets, timestamp, traceroute, web"
         )
 
     def test_keys_outside_any_table(self) -> None:
@@ -313,7 +313,8 @@ class TestUnknownNames:
         assert error("foo = 1\n") == one(
             "foo: unknown key; write keys inside a table: "
             "[probe], [targets], [dns], [detect], [store], [log], [clock], [cost], [plan], [owner], [report], "
-            "[influxdb], [speedtest], [traceroute], [metrics], [notify], [timestamp], [claims], [web], [business_hours]"
+            "[influxdb], [speedtest], [traceroute], [metrics], [notify], [timestamp], [claims], [web], [pool], "
+            "[business_hours]"
         )
 
     def test_a_table_written_as_a_value(self) -> None:
@@ -512,7 +513,7 @@ def test_all_problems_at_once_in_schema_order() -> None:
         '  log.level: must be one of debug, info, warning, error, got "loud"; use one of: debug, info, warning, error\n'
         '  business_hours.timezone: must be a string, not an integer (1); write e.g. "Europe/London"\n'
         "  zzz: unknown table; valid tables are: business_hours, claims, clock, cost, detect, dns, influxdb, log, "
-        "metrics, notify, owner, plan, probe, report, speedtest, store, targets, timestamp, traceroute, web"
+        "metrics, notify, owner, plan, pool, probe, report, speedtest, store, targets, timestamp, traceroute, web"
     )
 
 

@@ -443,7 +443,9 @@ def test_json_is_extended_additively() -> None:
         "tickets",
         "claims",
         "witness",
+        "neighbourhood",
     }
+    assert out["neighbourhood"] is None  # no [pool]
     assert (out["clock_events"], out["unsynchronised"], out["seal"], out["tickets"]) == ([], [], None, [])
     assert out["witness"] == {
         "probe": None,

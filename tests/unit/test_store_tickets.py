@@ -68,13 +68,17 @@ def test_a_change_of_terms_only_is_a_new_version_of_the_terms_not_of_the_ticket(
         store.change_ticket("A-1", lambda t: Ticket("A-1", T0, fixed=T0 + 100, credits=t.credits), T0 + 4)
         assert (ledger(path, "ticket"), ledger(path, "ticket_terms")) == (2, 1)
         assert store.verify().ok
+        second = (*store.tickets()[0].credits, Credit(2.5, date(2026, 2, 2)))
+        store.change_ticket("A-1", lambda t: Ticket("A-1", T0, fixed=T0 + 100, credits=second), T0 + 5)
+        assert ledger(path, "ticket_terms") == 2  # a second credit is a new version of the owner's statement
+        assert store.verify().ok
 
 
 def test_a_store_from_before_migration_12_upgrades_and_its_tickets_still_verify(tmp_path: Path) -> None:
     path = tmp_path / "netwatch.db"
     with Store.open(path) as store:
         store.save_ticket(Ticket("OLD-1", T0, Channel.PHONE), T0 + 1)
-    sql(path, "DROP TABLE ticket_terms", "PRAGMA user_version = 11")  # as the release before wrote it
+    sql(path, "DROP TABLE ticket_terms", "DROP TABLE pool_outbox", "DROP TABLE pool_household", "PRAGMA user_version = 11")
     with Store.open(path) as store:  # migrates 12 on
         assert store.tickets() == [Ticket("OLD-1", T0, Channel.PHONE)]
         assert store.verify().ok

@@ -92,12 +92,18 @@ class InfluxQL:
     def __exit__(self, *exc: object) -> None:
         """Nothing to release: every query uses a connection of its own."""
 
-    def query(self, statements: Sequence[str]) -> list[list[Series]]:
-        """The series of each statement (several statements go in one request), or ReportError."""
+    def query(self, statements: Sequence[str], *, post: bool = False) -> list[list[Series]]:
+        """The series of each statement (several statements go in one request), or ReportError. ``post`` sends them
+        as a POST form, as InfluxDB 1.x wants for statements that change something (DROP SERIES, GRANT)."""
         params = {"db": self._db, "q": ";\n".join(statements), "epoch": "ms"}
         if self._rp:
             params["rp"] = self._rp
-        req = urllib.request.Request(self._url + "?" + urllib.parse.urlencode(params), headers=self._headers)
+        if post:
+            headers = {**self._headers, "Content-Type": "application/x-www-form-urlencoded"}
+            form = urllib.parse.urlencode(params).encode()
+            req = urllib.request.Request(self._url, data=form, headers=headers, method="POST")
+        else:
+            req = urllib.request.Request(self._url + "?" + urllib.parse.urlencode(params), headers=self._headers)
         try:
             with urllib.request.urlopen(req, timeout=self._timeout) as resp:
                 body = resp.read()

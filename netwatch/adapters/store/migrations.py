@@ -285,7 +285,7 @@ MIGRATIONS: tuple[str, ...] = (
         token BLOB NOT NULL  -- the authority's reply (DER TimeStampResp), for anyone to check with openssl
     );
     """,
-    # 11: reserved for another change (issue 18 or 17); empty here so that the numbers hold.
+    # 11: reserved for a change that needed none in the end; kept empty so the numbers hold.
     "",
     # 12: what a ticket records beyond a fault report (issue 15): its kind (fault, speed, switch, move, port), planned
     # work notified in advance, the appointments the owner declined or missed, the provider's notice that its
@@ -302,6 +302,36 @@ MIGRATIONS: tuple[str, ...] = (
         credits TEXT NOT NULL DEFAULT '[]',  -- JSON [["YYYY-MM-DD", cents], ...]: what the provider credited
         recorded_ms INTEGER NOT NULL  -- when they were entered or last changed (wall clock)
     );
+    """,
+    # 13 to 15: reserved for other changes (issue 17 uses 14); empty here so that the numbers hold.
+    "",
+    "",
+    "",
+    # 16: the neighbourhood pool (issue 18). The household's pseudonymous id (made once), the incident change the
+    # publisher has looked at last (incidents.seq), and when the household withdrew; the pool outbox: one row per
+    # thing published (an incident, a monitored stretch, the member record), its latest version as it is written to
+    # the pool. Both are chained (kinds "pool_household" and "pool_publication", the bookkeeping columns left out):
+    # every version queued and every one sent is a ledger entry, so the household can prove what it published.
+    """
+    CREATE TABLE pool_household (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        household TEXT NOT NULL,  -- random hex, made once
+        created_ms INTEGER NOT NULL,
+        withdrawn_ms INTEGER,  -- NULL while it takes part
+        incident_seq INTEGER NOT NULL DEFAULT 0  -- the last incident change looked at (not chained)
+    );
+    CREATE TABLE pool_outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,  -- "incident outage <start ms>", "coverage <start ms>", "member"
+        record TEXT NOT NULL,  -- canonical JSON: measurement, tags, fields, time_ms (netwatch.core.model.Publication)
+        queued_ms INTEGER NOT NULL,  -- when this version was queued
+        sent_ms INTEGER,  -- when the pool confirmed this version; NULL while pending
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms INTEGER NOT NULL,  -- earliest next attempt while pending
+        error TEXT NOT NULL DEFAULT '',  -- the last failure; '' once sent
+        error_ms INTEGER
+    );
+    CREATE INDEX pool_outbox_pending ON pool_outbox (next_ms) WHERE sent_ms IS NULL;
     """,
 )
 LATEST = len(MIGRATIONS)

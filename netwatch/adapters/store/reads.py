@@ -17,7 +17,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from netwatch.adapters.store import chain, codec, exports, hops, migrations, retention, speed, tickets, timeline, traces
+from netwatch.adapters.store import (
+    chain,
+    codec,
+    exports,
+    hops,
+    migrations,
+    pool,
+    retention,
+    speed,
+    tickets,
+    timeline,
+    traces,
+)
 from netwatch.core.model import (
     ClockEvent,
     Coverage,
@@ -26,6 +38,8 @@ from netwatch.core.model import (
     ExportState,
     Incident,
     MinuteRollup,
+    PoolEntry,
+    Publication,
     Round,
     Sample,
     SpeedResult,
@@ -370,3 +384,41 @@ class Reads:
             average = rtt_sum / answered / 10.0 if answered else None
             out.append(((lo + k * n) * 60, sent, lost, average, None if rtt_max is None else rtt_max / 10.0))
         return out
+
+    # --- the neighbourhood pool ------------------------------------------------------------------------------
+
+    def pool_household(self) -> pool.Household | None:
+        """This store's household in the pool (None before it joined)."""
+        return self._read(pool.household)
+
+    def pool_due(self, at: float, limit: int = 50) -> list[PoolEntry]:
+        """Pool publications pending and due at ``at``, oldest first."""
+        return self._read(pool.due, codec.to_ms(at), limit)
+
+    def pool_next_at(self) -> float | None:
+        """When the next pending pool publication is due; None when none is pending."""
+        ms = self._read(pool.next_at)
+        return None if ms is None else codec.from_ms(ms)
+
+    def pool_entries(self) -> list[PoolEntry]:
+        """Every row of the pool outbox (each key's latest version), in the order first queued."""
+        return self._read(pool.entries)
+
+    def pool_sent(self) -> list[tuple[Publication, float, int]]:
+        """Every publication the pool confirmed, in its latest confirmed version as sealed: (record, when, seal)."""
+        return self._read(pool.sent)
+
+    def sealed_incident(self, kind: str, start: float) -> tuple[Incident, str] | None:
+        """The incident (kind, start) and the SHA-256 of its record as it stands now; None when there is none."""
+
+        def find(conn: sqlite3.Connection) -> tuple[Incident, str] | None:
+            row = conn.execute(
+                f"SELECT id, {INCIDENT_COLUMNS} FROM incidents WHERE kind = ? AND start_ms = ?",
+                (kind, codec.to_ms(start)),
+            ).fetchone()
+            if row is None:
+                return None
+            body = chain.read_body(conn, "incident", int(row[0]))
+            return codec.incident_from_row(row[1:]), pool.digest_of(body or "")
+
+        return self._read(find)

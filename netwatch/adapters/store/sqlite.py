@@ -33,6 +33,7 @@ from netwatch.adapters.store import (
     hops,
     migrations,
     outbox,
+    pool,
     retention,
     rollups,
     speed,
@@ -41,14 +42,19 @@ from netwatch.adapters.store import (
     traces,
 )
 from netwatch.adapters.store.reads import INCIDENT_COLUMNS, SESSION_END, Reads
+from netwatch.core import pool as rules
 from netwatch.core.model import (
     Campaign,
     ClockEvent,
+    Coverage,
     ExportState,
     Incident,
     Kind,
+    Member,
     Message,
     OutboxEntry,
+    PoolEntry,
+    Publication,
     Round,
     Schedule,
     SpeedResult,
@@ -648,3 +654,86 @@ class Store(Reads):
     def campaign(self, campaign: int | None = None) -> Campaign | None:
         """Campaign ``campaign`` with its slots, or the current one (not replaced) when None; None if none."""
         return self._read(campaigns.load, campaign)
+
+    # --- the neighbourhood pool (pool.py holds the SQL; netwatch.core.pool decides what leaves the machine) -------
+
+    def pool_join(self, made: str, at: float) -> pool.Household:
+        """This store's household, made with id ``made`` at ``at`` when it has none yet (committed at once, chained)."""
+        self._writable()
+        found: list[pool.Household] = []
+        self._write(lambda conn: found.append(pool.join(conn, self._tx, made, codec.to_ms(at))))
+        return found[0]
+
+    def pool_withdraw(self, at: float) -> None:
+        """Record that the household withdrew from the pool at ``at``: nothing is published any more (chained)."""
+        self._writable()
+        self._write(lambda conn: pool.withdraw(conn, self._tx, codec.to_ms(at)))
+
+    def queue_pool(self, member: Member, kinds: Sequence[str], at: float, limit: int = 1000) -> int:
+        """Queue what the household publishes as of ``at`` (``member`` names it as the pool will): its member record,
+        the incidents changed since the last look that ``netwatch.core.pool`` lets out (each with the digest of its
+        sealed record and the chain's head), and the monitored stretches from the start of yesterday (UTC), or of
+        the last stretch published when that is earlier, or of joining. Committed at once and chained; returns how
+        many publications were queued (0 once the household withdrew, or before it joined)."""
+        self._writable()
+        queued: list[int] = []
+
+        def apply(conn: sqlite3.Connection) -> None:
+            found = pool.household(conn)
+            if found is None or found.withdrawn is not None:
+                queued.append(0)
+                return
+            head = chain.head(conn)
+            tip = (head.seal_id, head.digest.hex())
+            publications = [rules.member_publication(member, found.created)]
+            seq = found.incident_seq
+            for ref, seq, inc in pool.incidents_after(conn, found.incident_seq, limit):
+                if not rules.publishable(inc, kinds):
+                    continue
+                sealed = pool.sealed(conn, "incident", ref)
+                if sealed is None:  # not sealed in this version yet: looked at again with the next change
+                    seq -= 1
+                    break
+                hour = rules.monitored_in_hour(
+                    _sessions(conn, inc.start - rules.HOUR, inc.start + rules.HOUR), inc.start
+                )
+                publications.append(rules.incident_publication(member, inc, sealed[0], sealed[1], tip, hour))
+            pool.set_cursor(conn, seq)
+            last = conn.execute(
+                "SELECT max(CAST(substr(key, 10) AS INTEGER)) FROM pool_outbox WHERE key LIKE 'coverage %'"
+            ).fetchone()[0]
+            yesterday = (at // rules.DAY - 1) * rules.DAY
+            since = max(found.created, min(yesterday, codec.from_ms(last) if last is not None else yesterday))
+            incidents = [
+                codec.incident_from_row(row)
+                for row in conn.execute(
+                    f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE start_ms <= ? AND (end_ms IS NULL OR end_ms >= ?)",
+                    (codec.to_ms(at), codec.to_ms(since)),
+                )
+            ]
+            for start, end in rules.spans(_sessions(conn, since, at), incidents, kinds, since, at):
+                publications.append(rules.coverage_publication(member, start, end))
+            queued.append(pool.queue(conn, self._tx, publications, codec.to_ms(at)))
+
+        self._write(apply)
+        return queued[0]
+
+    def pool_published(self, publication: Publication, at: float) -> None:
+        """A publication the pool confirmed at ``at`` without the outbox (withdrawal's member record); chained."""
+        self._writable()
+        self._write(lambda conn: pool.published(conn, self._tx, publication, codec.to_ms(at)))
+
+    def pool_attempted(self, entry: PoolEntry, at: float, error: str = "", next_at: float = 0.0) -> None:
+        """An attempt at publishing ``entry`` made at ``at`` (committed at once): confirmed by the pool when ``error``
+        is "" (chained), else retried at ``next_at``."""
+        self._writable()
+        self._write(lambda conn: pool.attempted(conn, self._tx, entry, codec.to_ms(at), error, codec.to_ms(next_at)))
+
+
+def _sessions(conn: sqlite3.Connection, since: float, until: float) -> list[Coverage]:
+    rows = conn.execute(
+        f"SELECT start_ms, {SESSION_END}, clean FROM sessions WHERE start_ms <= ? AND {SESSION_END} >= ?"
+        " ORDER BY start_ms, id",
+        (codec.to_ms(until), codec.to_ms(since)),
+    )
+    return [Coverage(codec.from_ms(s), codec.from_ms(e), clean != 0) for s, e, clean in rows]

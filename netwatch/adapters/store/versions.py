@@ -2,11 +2,11 @@
 
 Owns the rules: an incident's kind and start never change, and once it is closed nothing of it does; a session's
 start, boot, clock offset and first round never change, and it ends once; a clock span ends once and is re-timed
-once; clock events, traceroutes, speed tests and trusted timestamps never change. The only exception is a
-re-timing act sealed in the same seal: it moves a stamp that lay inside its span by exactly its correction (and an
-incident whose start moved past its end ends where it starts). Tickets and campaign records are the owner's and
-the planner's statements: each version is shown, none is refused. Pure: bodies in, findings out; must not read
-the store.
+once; clock events, traceroutes, speed tests and trusted timestamps never change. The only exception is a re-timing
+act sealed in the same seal: it moves a stamp that lay inside its span by exactly its correction (and an incident
+whose start moved past its end ends where it starts). Tickets (and their terms) and campaign records are the owner's
+and the planner's statements, the pool's records what the household published (each version queued, then sent): each
+version is shown, none is refused. Pure: bodies in, findings out; must not read the store.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ _WHILE_OPEN = {
     "span": ("last_round", "end_ms"),
 }
 _OPEN_WHEN = {"incident": "end_ms", "session": "end_ms", "span": "last_round"}
-_FREE = frozenset({"ticket", "campaign", "campaign_slot"})
+_FREE = frozenset({"ticket", "ticket_terms", "campaign", "campaign_slot", "pool_household", "pool_publication"})
 
 
 def _moved(old: Any, new: Any, moves: Sequence[Move]) -> bool:

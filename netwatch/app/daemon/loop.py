@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from netwatch.adapters.metrics import MetricsServer, Tracker
     from netwatch.app.daemon.export import Exporter
     from netwatch.app.daemon.notify import NotifyTask
+    from netwatch.app.daemon.pool import PoolTask
 
 log = logging.getLogger("netwatch")
 
@@ -129,6 +130,8 @@ class Daemon:
         self._unnotified: list[Incident] = []  # closed while the clock was untrusted, waiting for the re-timing
         self._syncs: list[tuple[float, float]] = []  # (monotonic instant, re-timing in s) of each synchronisation
         self._notify_run: asyncio.Task[None] | None = None
+        self.pool: PoolTask | None = None  # [pool]: closed incidents are handed to it
+        self._pool_run: asyncio.Task[None] | None = None
         self._probe_errors = ProbeErrors()
         self._stamps_run: asyncio.Task[None] | None = None
         self._paused: str | None = None  # why netwatch itself cannot probe: monitoring is paused, time unmonitored
@@ -183,6 +186,7 @@ class Daemon:
             self._start_speed_tests(writer)
             self._start_notifications(writer)
             self._start_timestamps(writer)
+            self._start_pool(writer)
             # Not with injected probes: a daemon fed by fakes is on no real network to trace.
             if cfg.traceroute.enabled and self._probes is None:
                 self._traces = TraceTask(self, writer, privileged)
@@ -203,6 +207,8 @@ class Daemon:
                 self._notify_run.cancel()
             if self._stamps_run is not None:
                 self._stamps_run.cancel()
+            if self._pool_run is not None:
+                self._pool_run.cancel()  # an unsent publication stays in the store's pool outbox
             icmp.close()
             try:
                 self._shutdown(writer, exporter)
@@ -390,6 +396,18 @@ class Daemon:
         from netwatch.app.daemon.stamps import StampTask
 
         self._stamps_run = asyncio.create_task(StampTask(self.config, writer, self.stop, self.clock_ready).run())
+
+    def _start_pool(self, writer: Writer) -> None:
+        """Publishing to the neighbourhood pool when ``[pool]`` has a URL; sent only while the line is up."""
+        if not self.config.pool.enabled:
+            return
+        from netwatch.app.daemon.pool import start
+
+        def line_up() -> bool:
+            return detect.line_ok(self.last_round) and detect.current_outage(self.state) is None
+
+        self.pool = start(self.config, writer, line_up, self.stop, self.clock_ready)
+        self._pool_run = asyncio.create_task(self.pool.run())
 
     async def _start_export(self, writer: Writer) -> Exporter | None:
         """The InfluxDB exporter when ``[influxdb]`` is configured, following the store from its recorded cursor."""
@@ -627,6 +645,8 @@ class Daemon:
                     self.notifier.closed(inc)
                 elif self.notifier is not None:  # its times are provisional: notified once they are corrected
                     self._unnotified.append(inc)
+                if self.pool is not None:
+                    self.pool.closed(inc)
                 if inc.kind is Kind.OUTAGE:
                     # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
                     self.targets.maybe_rediscover(privileged, force=True)
