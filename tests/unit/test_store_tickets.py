@@ -78,7 +78,13 @@ def test_a_store_from_before_migration_12_upgrades_and_its_tickets_still_verify(
     path = tmp_path / "netwatch.db"
     with Store.open(path) as store:
         store.save_ticket(Ticket("OLD-1", T0, Channel.PHONE), T0 + 1)
-    sql(path, "DROP TABLE ticket_terms", "DROP TABLE pool_outbox", "DROP TABLE pool_household", "PRAGMA user_version = 11")
+    sql(
+        path,
+        "DROP TABLE ticket_terms",
+        "DROP TABLE pool_outbox",
+        "DROP TABLE pool_household",
+        "PRAGMA user_version = 11",
+    )
     with Store.open(path) as store:  # migrates 12 on
         assert store.tickets() == [Ticket("OLD-1", T0, Channel.PHONE)]
         assert store.verify().ok
