@@ -20,9 +20,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from netwatch.app import incidents, now, reports, status, tickets
-from netwatch.core.model import Cause, Kind, LineState
+from netwatch.core.model import Kind, LineState
 from netwatch.errors import NetwatchError, ReportError
 from netwatch.report import now as words
+from netwatch.report import view
 from netwatch.report.render import html_context
 from netwatch.web.dashboard import Dashboard, dashboard
 from netwatch.web.layout import page
@@ -51,8 +52,8 @@ def now_context(board: Dashboard) -> dict[str, Any]:
     snapshot = status.snapshot(cfg, at, RECENT) if cfg.store.path.exists() else None
     open_tickets = snapshot.open_tickets if snapshot is not None else ()
     recent = snapshot.recent_incidents if snapshot is not None else ()
-    last_outage = next((i for i in recent if i.kind is Kind.OUTAGE and i.end is not None), None)
     zone = cfg.business_hours.timezone
+    down = line.state is LineState.DOWN
     tolls = [(i, words.so_far(i, at, cfg.business_hours, cfg.cost.hourly)) for i in line.open_incidents]
     return {
         "line": line,
@@ -63,9 +64,8 @@ def now_context(board: Dashboard) -> dict[str, Any]:
         "currency": cfg.cost.currency,
         "hourly": cfg.cost.hourly,
         "tickets": [(t, [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)]) for t in open_tickets],
-        "facts": words.isp_facts(line, last_outage, open_tickets, cfg.probe.interval, zone)
-        if line.state is LineState.DOWN
-        else [],
+        "facts": words.isp_facts(line, line.outage, open_tickets, cfg.probe.interval, zone) if down else [],
+        "before_calling": words.before_calling(line, zone),
         "recent": recent,
         "now": at,
         "interval": cfg.probe.interval,
@@ -180,7 +180,7 @@ def day_page(request: Request) -> Response:
     return page(request, "day.html.j2", {**context, **extra})
 
 
-CAUSE_FILTERS = tuple((c.value, c) for c in (Cause.ISP, Cause.UPSTREAM, Cause.DNS, Cause.LOCAL, Cause.UNKNOWN))
+CAUSE_FILTERS = tuple((c.value, c) for c in view.CAUSES)  # every cause, in the timeline's order
 
 
 def history_page(request: Request) -> Response:
@@ -275,7 +275,6 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     line = now.line_now(cfg, at)
     snapshot = status.snapshot(cfg, at, RECENT) if cfg.store.path.exists() else None
     recent = snapshot.recent_incidents if snapshot is not None else ()
-    last_outage = next((i for i in recent if i.kind is Kind.OUTAGE and i.end is not None), None)
     open_tickets = [f.ticket for f in listed if f.ticket.is_open]
     zone = cfg.business_hours.timezone
     current = today(board).replace(day=1)
@@ -283,7 +282,8 @@ def act_context(board: Dashboard) -> dict[str, Any]:
         "line": line,
         "listed": listed,
         "deadlines": {t.ref: [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)] for t in open_tickets},
-        "facts": words.isp_facts(line, last_outage, open_tickets, cfg.probe.interval, zone),
+        "facts": words.isp_facts(line, words.told_outage(line, recent), open_tickets, cfg.probe.interval, zone),
+        "before_calling": words.before_calling(line, zone),
         "speed": board.speed.progress,
         "channels": tickets.CHANNELS,
         "months": [month_of(current), month_of((current - timedelta(days=1)).replace(day=1))],

@@ -5,8 +5,9 @@ cause takes down), incidents, speeds. Built from them: stores (a recorded sessio
 tickets), configs (TOML for a command or a daemon, parse errors), detector (rounds fed through the real
 detector), lines (line protocol through netwatch's exporter), reports (the sample week, rendered). Around the
 real things: cli (commands in process, isolated), processes (waiting for and stopping child processes), sockets,
-skipping (skip, or fail under CI), disk (a full tmpfs), html (a parsed page), metrics (a Prometheus scrape), and
-the harness: netns_isp (the simulated ISP), netns_daemon (the daemon inside it), servers (real InfluxDB and
+skipping (skip, or fail under CI), disk (a full tmpfs), html (a parsed page), metrics (a Prometheus scrape), live
+(the running daemon's live file), dashboard (the web dashboard in process, signing in, what a page said), and the
+harness: netns_isp (the simulated ISP), netns_daemon (the daemon inside it), servers (real InfluxDB and
 VictoriaMetrics), speed (the speed test servers' addresses), scripts/ (programs run as child processes) and
 grafana/ (the dashboards as the tests read them, and their type checker). Each module says what it owns and what
 it must not do.

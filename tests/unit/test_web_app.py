@@ -191,7 +191,7 @@ def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
         (
             "/history?cause=router",
             400,
-            '"router" is not a cause: use one of isp, upstream, dns, local, unknown, or none for all',
+            '"router" is not a cause: use one of isp, isp_or_upstream, upstream, dns, local, unknown, or none for all',
         ),
         (
             "/incident/outage/123",

@@ -242,7 +242,7 @@ def test_the_now_page_says_where_the_fault_is_and_what_it_costs() -> None:
 
 def test_what_to_tell_the_isp() -> None:
     ticket = Ticket("VM-1", at(2026, 3, 24, 10, 25))
-    assert words.isp_facts(down_now(), None, [ticket], 1.0, LONDON) == [
+    assert words.isp_facts(down_now(), OUTAGE, [ticket], 1.0, LONDON) == [
         "My line has been down since 10:15:00 GMT (12m 00s).",
         "The fault is in your access network: my router answers, your first router does not.",
         "My router (192.168.1.1) answers.",
@@ -252,13 +252,16 @@ def test_what_to_tell_the_isp() -> None:
         "Fault reference: VM-1 (reported 10:25:00 GMT).",
     ]
     up = LineNow(at(2026, 3, 24, 12, 0), LineState.UP, True, True, DOWN)
-    ended = Incident(Kind.OUTAGE, Cause.LOCAL, OUTAGE.start, OUTAGE.start + 60, detail="gateway 0/60")
-    assert words.isp_facts(up, ended, [], 1.0, LONDON)[:3] == [
+    ended = Incident(Kind.OUTAGE, Cause.UPSTREAM, OUTAGE.start, OUTAGE.start + 60, detail="ISP hop 60/60")
+    own = Incident(Kind.OUTAGE, Cause.LOCAL, OUTAGE.start + 600, OUTAGE.start + 660, detail="gateway 0/60")
+    told = words.told_outage(up, [own, ended])  # the owner's own outage, though later, is not the ISP's to hear
+    assert words.isp_facts(up, told, [], 1.0, LONDON)[:3] == [
         "My line was down from 10:15:00 GMT to 10:16:00 GMT (1m 00s).",
-        "That outage was your own router's (it did not answer either): not the ISP's fault.",
-        "Measured: gateway 0/60.",
+        "The fault was in your network beyond your first router: my router and your first router answered, nothing "
+        "on the internet did.",
+        "Measured: ISP hop 60/60.",
     ]
-    assert words.isp_facts(up, None, [], 1.0, LONDON) == []
+    assert words.isp_facts(up, own, [], 1.0, LONDON) == words.isp_facts(up, None, [], 1.0, LONDON) == []
 
 
 def test_api_status_document() -> None:
