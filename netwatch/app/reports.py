@@ -237,9 +237,9 @@ def named_period(named: str | None, since: str | None, until: str | None, cfg: C
     if named and (since or until):
         raise InputError("--period names the whole period: use it or --since/--until, not both")
     chosen = periods.named(named, tz, now=now) if named else None
-    for option, word in (("--since", since), ("--until", until)):
+    for field, word in (("since", since), ("until", until)):
         if word:
-            bound(option, word, tz, end_of_day=False)
+            bound(field, word, tz, end_of_day=False)
     return chosen
 
 
@@ -278,6 +278,15 @@ class Built:
 
     report: Report
     warnings: tuple[str, ...] = ()
+
+
+def unrecorded(cfg: Config, since: str, until: str, now: float) -> Built:
+    """The report of the period ``since``-``until`` (WHEN words, clipped to now) before the daemon recorded anything
+    (no store yet): all of it not monitored, nothing counted as up or down. Raises InputError."""
+    chosen = periods.resolve(since, until, cfg.business_hours.timezone, now=now, history_start=None)
+    targets = [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
+    method = method_from_config(cfg.probe, cfg.detect, targets)
+    return Built(compute(chosen, (), (), cfg.business_hours, method=method, cost=cfg.cost, plan=cfg.plan))
 
 
 def build(

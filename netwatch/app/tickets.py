@@ -6,13 +6,13 @@ characters), a ticket is opened once, closed after it was reported (``correct`` 
 missed appointment comes after the report and is recorded once; every change is checked and written in one store
 transaction, so it is sealed in the evidence chain also while the daemon runs. Listing measures each ticket with
 the same episodes as the reports; an open ticket's deadlines come from the configured rule pack. Must not word
-the results (faces do) or read the clock: "now" is passed in.
+the results or name a face's inputs (its errors name the field, and faces word them) or read the clock: "now" is
+passed in.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
 import unicodedata
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from netwatch.core.claims import Deadline, deadlines
 from netwatch.core.model import Channel, Period, Ticket
 from netwatch.core.text import local
 from netwatch.core.when import instant
-from netwatch.errors import InputError
+from netwatch.errors import InputError, TicketClosed, TicketExists, TicketUnknown
 from netwatch.report.tickets import TicketFigures, ticket_figures
 
 MAX_REF = 64
@@ -36,10 +36,10 @@ def check_ref(ref: str) -> str:
     """The provider's reference, trimmed; refused when empty, too long or holding tabs or line breaks."""
     ref = ref.strip()
     if not ref:
-        raise InputError("--ref: the provider's reference is empty; copy it from their e-mail or the call")
+        raise InputError("the provider's reference is empty; copy it from their e-mail or the call", "ref")
     if len(ref) > MAX_REF or any(unicodedata.category(ch).startswith(("C", "Z")) and ch != " " for ch in ref):
         raise InputError(
-            f"--ref: {json.dumps(ref)} is not a reference (at most {MAX_REF} characters, no tabs or line breaks)"
+            f"{json.dumps(ref)} is not a reference (at most {MAX_REF} characters, no tabs or line breaks)", "ref"
         )
     return ref
 
@@ -49,14 +49,14 @@ def _known(found: Ticket | None, ref: str, store: Store) -> Ticket:
     if found is None:
         refs = [t.ref for t in store.tickets()]
         known = f"the tickets are {', '.join(refs)}" if refs else "there are no tickets yet"
-        raise InputError(f'no ticket "{ref}": {known} (`netwatch ticket list`); open one with `netwatch ticket open`')
+        raise TicketUnknown(f'no ticket "{ref}": {known}')
     return found
 
 
-def _after_report(option: str, at: float, found: Ticket, tz: ZoneInfo, fix: str) -> None:
+def _after_report(field: str, at: float, found: Ticket, tz: ZoneInfo, fix: str) -> None:
     if at < found.reported:
         raise InputError(
-            f"{option}: {local(at, tz)} is before the fault was reported ({local(found.reported, tz)}); {fix}"
+            f"{local(at, tz)} is before the fault was reported ({local(found.reported, tz)}); {fix}", field
         )
 
 
@@ -64,15 +64,12 @@ def open_ticket(cfg: Config, ref: str, reported: str, channel: str | None, note:
     """Record a fault reported to the provider (``reported`` is WHEN: "now" or a local date and time)."""
     tz = cfg.business_hours.timezone
     ref = check_ref(ref)
-    at = instant("--reported", reported, tz, now)
+    at = instant("reported", reported, tz, now)
     made = Ticket(ref, at, Channel(channel) if channel else None, note.strip())
 
     def create(found: Ticket | None) -> Ticket:
         if found is not None:
-            raise InputError(
-                f'ticket "{ref}" already exists (reported {local(found.reported, tz)}): close it with '
-                f"`netwatch ticket close {shlex.quote(ref)} --fixed WHEN`, or give the new fault its own --ref"
-            )
+            raise TicketExists(f'ticket "{ref}" already exists (reported {local(found.reported, tz)})', ref)
         return made
 
     with stores.adding(cfg, f'ticket "{ref}"') as store:
@@ -83,16 +80,13 @@ def open_ticket(cfg: Config, ref: str, reported: str, channel: str | None, note:
 def close_ticket(cfg: Config, ref: str, fixed: str, now: float, *, correct: bool = False) -> Ticket:
     """Record when the provider repaired the fault of ticket ``ref`` (``correct``: replace an earlier time)."""
     tz = cfg.business_hours.timezone
-    at = instant("--fixed", fixed, tz, now)
+    at = instant("fixed", fixed, tz, now)
 
     def close(found: Ticket | None) -> Ticket:
         found = _known(found, ref.strip(), store)
-        _after_report("--fixed", at, found, tz, "give the time of the repair")
+        _after_report("fixed", at, found, tz, "give the time of the repair")
         if found.fixed is not None and not correct:
-            raise InputError(
-                f'ticket "{found.ref}" is already closed (fixed {local(found.fixed, tz)}): add --correct '
-                "to replace that time"
-            )
+            raise TicketClosed(f'ticket "{found.ref}" is already closed (fixed {local(found.fixed, tz)})')
         return replace(found, fixed=at)
 
     with stores.adding(cfg, f'the repair of ticket "{ref.strip()}"') as store:
@@ -111,12 +105,12 @@ class Missed:
 def missed_appointment(cfg: Config, ref: str, when: str, now: float) -> Missed:
     """Record an engineer appointment of ticket ``ref`` that the provider missed (once)."""
     tz = cfg.business_hours.timezone
-    at = instant("--at", when, tz, now)
+    at = instant("at", when, tz, now)
     already: list[bool] = []
 
     def miss(found: Ticket | None) -> Ticket:
         found = _known(found, ref.strip(), store)
-        _after_report("--at", at, found, tz, "an appointment for it comes after the report")
+        _after_report("at", at, found, tz, "an appointment for it comes after the report")
         already.append(at in found.missed_appointments)
         return found if already[0] else replace(found, missed_appointments=(*found.missed_appointments, at))
 

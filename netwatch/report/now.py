@@ -32,6 +32,7 @@ HEADLINES = {
     LineState.NOT_RUNNING: "netwatch is not running",
     LineState.NO_DATA: "Nothing recorded yet",
 }
+NOTHING_YET = "Nothing recorded yet: start netwatch (sudo systemctl start netwatch, or ./bootstrap run in a checkout)."
 NAMES = {
     LineState.UP: "UP",
     LineState.DOWN: "DOWN",

@@ -4,7 +4,8 @@ Owns the handlers of the Act page's forms: each passes ``auth.allowed`` first (s
 same origin), reads its fields (``netwatch.web.forms``), calls the same operation as `netwatch ticket …` or
 `netwatch speedtest` (``netwatch.app.tickets``, ``netwatch.web.speedjob``) in a worker thread, and answers with the
 Act page: after a write a redirect to it (so that a reload sends nothing twice) with what was recorded; after bad
-input the page again with the message beside its form, the values kept, status 400 and nothing written. Must not
+input the page again with the message beside its form, the values kept, status 400 and nothing written (for a time
+that happened twice, with the two times to choose from). Must not
 check a value's meaning itself: the application refuses before it writes.
 """
 
@@ -20,7 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from netwatch.app import tickets
 from netwatch.core.model import Ticket
 from netwatch.core.text import local
-from netwatch.errors import InputError, StoreError
+from netwatch.errors import InputError, StoreError, TimeTwice
 from netwatch.web import forms
 from netwatch.web.auth import allowed
 from netwatch.web.dashboard import dashboard
@@ -36,17 +37,22 @@ async def _record(
     if refused is not None:
         return refused
     values = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf"}
+    choices: dict[str, tuple[tuple[str, float], ...]] = {}
     try:
         read = fields(form)
         done = await to_thread.run_sync(lambda: work(**read))
     except InputError as err:
-        problem, code = forms.reworded(err), 400
+        problem, code = forms.worded(err), 400
+        if isinstance(err, TimeTwice) and err.field is not None:
+            choices[err.field] = err.choices
     except StoreError as err:
         problem, code = f"Not recorded: {err}", 503
     else:
         request.session[DONE] = done
         return RedirectResponse(f"/act#{name}", status_code=303)
-    return await to_thread.run_sync(lambda: act_page(request, errors={name: problem}, values=values, status_code=code))
+    return await to_thread.run_sync(
+        lambda: act_page(request, errors={name: problem}, values=values, choices=choices, status_code=code)
+    )
 
 
 async def open_ticket(request: Request) -> Response:
@@ -54,14 +60,14 @@ async def open_ticket(request: Request) -> Response:
     zone = board.cfg.business_hours.timezone
 
     def fields(form: FormData) -> dict[str, str]:
-        channel = forms.text(form, "channel", "How")
+        channel = forms.text(form, "channel")
         if channel and channel not in tickets.CHANNELS:
-            raise InputError(f"How: {channel!r} is not one of {', '.join(tickets.CHANNELS)}")
+            raise InputError(f"{channel!r} is not one of {', '.join(tickets.CHANNELS)}", "channel")
         return {
-            "ref": forms.text(form, "ref", "Reference"),
-            "reported": forms.when(form, "reported", "Reported at"),
+            "ref": forms.text(form, "ref"),
+            "reported": forms.when(form, "reported"),
             "channel": channel,
-            "note": forms.text(form, "note", "Note"),
+            "note": forms.text(form, "note"),
         }
 
     def work(ref: str, reported: str, channel: str, note: str) -> str:
@@ -76,7 +82,7 @@ async def close_ticket(request: Request) -> Response:
     zone = board.cfg.business_hours.timezone
 
     def fields(form: FormData) -> dict[str, str]:
-        return {"ref": forms.text(form, "ref", "Reference"), "fixed": forms.when(form, "fixed", "Repaired at")}
+        return {"ref": forms.text(form, "ref"), "fixed": forms.when(form, "fixed")}
 
     def work(ref: str, fixed: str) -> str:
         done = tickets.close_ticket(board.cfg, ref, fixed, board.clock())
@@ -90,7 +96,7 @@ async def missed(request: Request) -> Response:
     zone = board.cfg.business_hours.timezone
 
     def fields(form: FormData) -> dict[str, str]:
-        return {"ref": forms.text(form, "ref", "Reference"), "when": forms.when(form, "at", "Appointment at")}
+        return {"ref": forms.text(form, "ref"), "when": forms.when(form, "at")}
 
     def work(ref: str, when: str) -> str:
         found = tickets.missed_appointment(board.cfg, ref, when, board.clock())

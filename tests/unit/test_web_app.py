@@ -194,9 +194,9 @@ def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
             '"router" is not a cause: use one of isp, isp_or_upstream, upstream, dns, local, unknown, or none for all',
         ),
         (
-            "/incident/outage/123",
+            f"/incident/outage/{round(ISP_OUTAGE.start * 1000) + 1}",
             404,
-            "no outage started at 1970-01-01T00:00:00.123Z: the link is wrong, or the store no longer holds it",
+            "no outage started at 2026-03-24T10:15:00.001Z: the link is wrong, or the store no longer holds it",
         ),
         ("/incident/blip/123", 400, '"blip" is not a kind of incident: outage, degraded or slow'),
         ("/no/such/page", 404, "There is no page at this address."),

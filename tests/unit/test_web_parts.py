@@ -22,7 +22,16 @@ from netwatch.cli import ExitCode
 from netwatch.config import Config, loading
 from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState, Role, Round, Sample, Target, Ticket
 from netwatch.core.schedule import BusinessHours
-from netwatch.errors import ConfigError, InputError, WebError
+from netwatch.errors import (
+    ConfigError,
+    InputError,
+    TicketClosed,
+    TicketExists,
+    TicketUnknown,
+    TimeSkipped,
+    TimeTwice,
+    WebError,
+)
 from netwatch.report import now as words
 from netwatch.web import forms, server
 from netwatch.web.ratelimit import Limiter
@@ -204,19 +213,25 @@ def test_unreadable_certificates_are_refused(tmp_path: Path) -> None:
 
 
 def test_the_applications_errors_in_the_forms_words() -> None:
-    assert forms.reworded(InputError("--reported: 2026 is in the future; give the time it happened")) == (
+    assert forms.worded(InputError("2026 is in the future; give the time it happened", "reported")) == (
         "Reported at: 2026 is in the future; give the time it happened"
     )
-    assert forms.reworded(
-        InputError(
-            'ticket "A" already exists: close it with `netwatch ticket close A --fixed WHEN`, '
-            "or give the new fault its own --ref"
-        )
-    ) == (
+    assert forms.worded(TicketExists('ticket "A" already exists', "A")) == (
         'ticket "A" already exists: close it with the Repaired form of that ticket below, or give the new fault its '
         "own reference"
     )
-    assert forms.reworded(InputError("--elsewhere: kept as it is")) == "--elsewhere: kept as it is"
+    assert forms.worded(TicketUnknown('no ticket "B": the tickets are A')) == (
+        'no ticket "B": the tickets are A (listed below); open one with the form above'
+    )
+    assert forms.worded(TicketClosed('ticket "A" is already closed')) == (
+        'ticket "A" is already closed: it cannot be closed twice'
+    )
+    # The date-time field cannot hold an offset: the page offers the two times, or says to give the clock's time.
+    twice = TimeTwice('"x" happened twice', "add the offset", "fixed", (("+01:00", 1.0), ("+00:00", 2.0)))
+    assert forms.worded(twice) == 'Repaired at: "x" happened twice: choose which time you mean below and send it again'
+    skipped = TimeSkipped('"y" does not exist', "give the time with its offset", "at")
+    assert forms.worded(skipped) == 'Appointment at: "y" does not exist; give the time as the clocks showed it'
+    assert forms.worded(InputError("kept as it is", "elsewhere")) == "kept as it is"
 
 
 GW, ISP, ANCHOR = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1"), Target(Role.ANCHOR, "1.1.1.1")
