@@ -129,6 +129,16 @@ def with_live(sessions: Sequence[Coverage], current: Live | None) -> list[Covera
     ]
 
 
+def with_open(incidents: Sequence[Incident], current: Live | None) -> list[Incident]:
+    """``incidents`` with the running daemon's open ones (``current``: its fresh live file) as it sees them after its
+    last round: one it opened since the last commit is added, and its version of one the store holds replaces it."""
+    if current is None:
+        return list(incidents)
+    live = {(i.kind, round(i.start, 3)): i for i in current.open_incidents}
+    kept = [i for i in incidents if (i.kind, round(i.start, 3)) not in live]
+    return sorted([*kept, *live.values()], key=lambda i: (i.start, i.kind.value))
+
+
 def from_store(store: Store, cfg: Config, chosen: Period, current: Live | None = None) -> Report:
     """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule;
     ``current`` is the running daemon's live file (its last seconds are monitored, see ``with_live``)."""

@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app import stores
-from netwatch.app.reports import measured_until, uk_nation
+from netwatch.app.now import fresh_live
+from netwatch.app.reports import measured_until, uk_nation, with_live, with_open
 from netwatch.config import Config
 from netwatch.core.claims import Deadline, deadlines
-from netwatch.core.model import Channel, Period, Ticket
+from netwatch.core.model import Channel, Live, Period, Ticket
 from netwatch.core.text import local
 from netwatch.core.when import instant
 from netwatch.errors import InputError, TicketClosed, TicketExists, TicketUnknown
@@ -119,21 +120,26 @@ def missed_appointment(cfg: Config, ref: str, when: str, now: float) -> Missed:
     return Missed(done, at, already[0])
 
 
-def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> tuple[TicketFigures, ...]:
-    """Every ticket with the incidents it covers, read from the store."""
+def figures_of(
+    store: Store, cfg: Config, tickets: list[Ticket], now: float, current: Live | None = None
+) -> tuple[TicketFigures, ...]:
+    """Every ticket with the incidents it covers, read from the store and the running daemon's fresh live file
+    (``current``: the seconds and the outage since its last commit count, as in a report)."""
     if not tickets:
         return ()
     first = min(t.reported for t in tickets)
-    incidents = store.incidents(first, now)  # overlapping: those open at a report too
-    coverage = store.sessions(first, now)
+    incidents = with_open(store.incidents(first, now), current)  # overlapping: those open at a report too
+    # The running session, though its last commit may be older than every report.
+    coverage = with_live(store.sessions(min(first, current.session_start) if current else first, now), current)
     until = max(first, measured_until(Period(first, now), coverage))
     return ticket_figures(tickets, incidents, coverage, until, cfg.business_hours)
 
 
 def list_tickets(cfg: Config, now: float) -> tuple[TicketFigures, ...]:
-    """Every ticket, measured against the store up to ``now``."""
+    """Every ticket, measured against the store and the running daemon's live file up to ``now``."""
+    current = fresh_live(cfg, now)
     with stores.reading(cfg) as store, store.snapshot():
-        return figures_of(store, cfg, store.tickets(), now)
+        return figures_of(store, cfg, store.tickets(), now, current)
 
 
 def deadlines_of(cfg: Config, ticket: Ticket) -> tuple[Deadline, ...]:
