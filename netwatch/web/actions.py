@@ -26,17 +26,23 @@ from netwatch.web import forms
 from netwatch.web.auth import allowed
 from netwatch.web.dashboard import dashboard
 from netwatch.web.pages import DONE, act_page
+from netwatch.web.session import keep
 
 
 async def _record(
     request: Request, name: str, fields: Callable[[FormData], dict[str, str]], work: Callable[..., str]
 ) -> Response:
-    """Gate, read, record in a worker thread; the Act page with the outcome."""
+    """Gate, read, record in a worker thread; the Act page with the outcome. A GET (the form's address followed
+    from somewhere) goes to the form on its page."""
+    if request.method != "POST":
+        return RedirectResponse(f"/act#{name}", status_code=303)
     form = await request.form()
-    refused = allowed(request, form)
-    if refused is not None:
-        return refused
     values = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf"}
+    refused = allowed(request, form, f"/act#{name}")
+    if refused is not None:
+        if isinstance(refused, RedirectResponse):  # to the sign-in page: what was typed waits there
+            keep(request, name, values)
+        return refused
     choices: dict[str, tuple[tuple[str, float], ...]] = {}
     try:
         read = fields(form)
@@ -110,8 +116,10 @@ async def missed(request: Request) -> Response:
 
 async def speedtest(request: Request) -> Response:
     """Start the dashboard's speed test; a page's script asks for JSON, a plain form gets the Act page."""
+    if request.method != "POST":
+        return RedirectResponse("/act#speed", status_code=303)
     form = await request.form()
-    refused = allowed(request, form)
+    refused = allowed(request, form, "/act#speed")
     if refused is not None:
         return refused
     started = dashboard(request).speed.start()

@@ -28,6 +28,7 @@ from netwatch.report import view
 from netwatch.report.render import html_context
 from netwatch.web.dashboard import Dashboard, dashboard
 from netwatch.web.layout import page
+from netwatch.web.session import draft
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -314,6 +315,7 @@ def act_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     choices: dict[str, tuple[tuple[str, float], ...]] | None = None,
+    kept: dict[str, str] | None = None,
     done: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -326,14 +328,23 @@ def act_page(
         "errors": errors or {},
         "values": values or {},
         "choices": choices or {},
+        "kept": kept or {},
         "done": done,
     }
     return page(request, "act.html.j2", {**context, **extra}, status_code=status_code, forms=True)
 
 
 DONE = "done"  # the session key of what the last write recorded, shown once on the Act page after its redirect
+KEPT = "You are signed in: what you typed is back in the form. Check it and send it again; nothing was recorded yet."
 
 
 def act(request: Request) -> Response:
+    """The Act page; after a write, with what was recorded; after signing in to send a form, with what was typed
+    into it put back (``auth.keep``), to be checked and sent again."""
     done = request.session.pop(DONE, "") if DONE in request.session else ""
+    kept = draft(request)
+    if kept is not None:
+        form, values, whole = kept
+        note = KEPT if whole else f"{KEPT} The note was too long to keep: type it again."
+        return act_page(request, values=values, kept={form: note})
     return act_page(request, done=done if isinstance(done, str) else "")

@@ -318,7 +318,7 @@ def test_writes_need_the_login(site: Site, browser: Any) -> None:
         form.append('ref', 'NOLOGIN-1'); form.append('csrf', document.querySelector('input[name=csrf]').value);
         fetch('/act/ticket', {method: 'POST', body: form}).then(r => done([r.redirected, r.url]));"""
     )
-    assert answer == [True, f"{site.url}/login?next=/act/ticket"]
+    assert answer == [True, f"{site.url}/login?next=/act%23open"]  # back to the form on its page after signing in
     assert site.tickets() == before
 
 

@@ -73,8 +73,8 @@ def sign_in(client: TestClient, next_page: str = "/") -> str:
 
 
 def said(page: str, attribute: str) -> str:
-    """The text of the first element carrying ``attribute`` (``data-message``, ``data-error``, ``data-done``…),
+    """The text of the first element carrying ``attribute`` (``data-message``, ``data-error``, ``data-kept="open"``…),
     unescaped, with its markup and surrounding blanks removed."""
-    found = re.search(rf"<(\w+)\b[^>]*\b{attribute}\b[^>]*>(.*?)</\1>", page, re.S)
+    found = re.search(rf"<(\w+)\b[^>]*(?<![\w-]){re.escape(attribute)}(?![\w-])[^>]*>(.*?)</\1>", page, re.S)
     assert found is not None, f"nothing with {attribute} in the page"
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(2))).strip()

@@ -1,7 +1,9 @@
 """What the dashboard does with what it is given (review 1): dates nothing was measured on are refused with one
 line saying to check the year (S6), a time the clocks passed twice is offered as its two times on the form (S10),
-a fresh install's pages are empty pages that say to start netwatch, not errors (S7), and the feed of incidents is
-limited to a quarter at a time (S3).
+a fresh install's pages are empty pages that say to start netwatch, not errors (S7), the feed of incidents is
+limited to a quarter at a time (S3), a form sent after the session ended leads back to it with what was typed
+(S4), tickets' notes show only to the signed-in owner (N3), and others' wrong passwords never lock the owner out
+(N4).
 
 A London office's store (tests/support) with a session from Saturday 24 October 2026 to Sunday 25 October 03:00
 GMT, the night the clocks went back (01:00-02:00 happened twice)."""
@@ -15,9 +17,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import access
 from netwatch.config import Config
 from netwatch.core.model import Ticket
-from tests.support.dashboard import csrf_of, dashboard_config, said, serve, set_password, sign_in
+from tests.support.dashboard import PASSWORD, csrf_of, dashboard_config, said, serve, set_password, sign_in
 from tests.support.html import parse
 from tests.support.instants import LONDON, at, ts
 from tests.support.rounds import Line
@@ -175,3 +178,76 @@ def test_before_anything_is_recorded_every_page_is_an_empty_page(tmp_path: Path)
         assert feed.json()["coverage"]["monitored_seconds"] == 0
         assert client.get("/api/status").json()["state"] == "no data"
     assert not fresh.store.path.exists()  # nothing was created: only the daemon makes a store
+
+
+# --- a form sent after the session ended -----------------------------------------------------------------------
+
+
+def test_a_form_sent_after_a_new_password_leads_back_to_it_with_what_was_typed(cfg: Config, client: TestClient) -> None:
+    set_password(cfg)
+    sign_in(client)
+    token = csrf_of(client.get("/act").text)
+    access.set_password(cfg, PASSWORD)  # `netwatch web passwd` again: everyone is signed out
+    typed = {"ref": "BT-7", "channel": "web", "reported": "2026-10-25T02:40", "note": "spoke to Sam"}
+    refused = client.post("/act/ticket", data={"csrf": token, **typed}, follow_redirects=False)
+    assert (refused.status_code, refused.headers["location"]) == (303, "/login?next=/act%23open")
+    login = client.get(refused.headers["location"]).text
+    assert said(login, "data-kept") == (
+        "Nothing was recorded yet: sign in, and what you typed will be back in the form to send again."
+    )
+    assert sign_in(client, "/act#open") == "/act#open"
+    page = client.get("/act").text
+    assert said(page, 'data-kept="open"') == (
+        "You are signed in: what you typed is back in the form. Check it and send it again; nothing was recorded yet."
+    )
+    form = parse(page).one("section", id="open")
+    assert form.one("input", name="ref").attrs["value"] == "BT-7"
+    assert form.one("input", name="reported").attrs["value"] == "2026-10-25T02:40"
+    assert form.one("option", value="web").attrs.get("selected") == ""
+    assert form.one("textarea", name="note").all_text == "spoke to Sam"
+    assert tickets(cfg) == []
+    assert "data-kept" not in client.get("/act").text  # put back once
+
+
+def test_a_form_sent_after_the_session_cookie_expired_leads_back_to_it(cfg: Config, client: TestClient) -> None:
+    set_password(cfg)
+    sign_in(client)
+    page = client.get("/act").text
+    token = csrf_of(page)
+    client.cookies.clear()  # the browser dropped the cookie after SESSION_HOURS: no session, no token
+    typed = {"ref": "BT-8", "fixed": "2026-10-25T02:50"}
+    refused = client.post("/act/close", data={"csrf": token, **typed}, follow_redirects=False)
+    assert (refused.status_code, refused.headers["location"]) == (303, "/login?next=/act%23close")
+    sign_in(client, "/act#close")
+    assert 'value="BT-8"' in client.get("/act").text
+    assert tickets(cfg) == []
+
+
+def test_a_forms_address_opened_as_a_page_leads_to_the_form(client: TestClient) -> None:
+    for path, form in (("/act/ticket", "open"), ("/act/close", "close"), ("/act/missed", "missed")):
+        answer = client.get(path, follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, f"/act#{form}")
+    assert client.get("/act/speedtest", follow_redirects=False).headers["location"] == "/act#speed"
+
+
+def test_ticket_notes_show_only_to_the_signed_in_owner(cfg: Config, client: TestClient) -> None:
+    set_password(cfg)
+    with Store.open(cfg.store.path) as store:
+        store.save_ticket(Ticket("BT-5", NOW - 3600, None, "spoke to Sam on 01632 960999"), NOW - 3500)
+    for path in ("/act", "/month", "/month?month=2026-10"):
+        assert "spoke to Sam" not in client.get(path).text, path
+    sign_in(client)
+    act = parse(client.get("/act").text)
+    assert act.one("article", data_ref="BT-5").one("p", data_note="").all_text == "spoke to Sam on 01632 960999"
+    month = parse(client.get("/month").text)
+    assert month.one("tr", class_="ticket-note").all_text == "spoke to Sam on 01632 960999"
+
+
+def test_guesses_from_elsewhere_on_the_lan_never_lock_the_owner_out(cfg: Config, client: TestClient) -> None:
+    set_password(cfg)
+    limiter = client.app.state.dashboard.limiter  # type: ignore[attr-defined]
+    for n in range(limiter.overall):  # every address of the LAN guesses, each below its own limit
+        limiter.failed(f"192.168.1.{100 + n % 10}")
+    assert sign_in(client, "/act") == "/act"  # the owner, with the right password and no failure of its own
+    guesser = "192.168.1.100"
+    assert limiter.wait(guesser) == 300  # those that guessed wait the window out

@@ -118,7 +118,7 @@ def test_the_session_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
 # --- the limit ---------------------------------------------------------------------------------------------------
 
 
-def test_wrong_passwords_lock_a_client_then_everyone_for_the_window() -> None:
+def test_wrong_passwords_lock_a_client_then_every_guesser_but_never_the_owner() -> None:
     now = [1000.0]
     limiter = Limiter(per_client=3, overall=5, window=100.0, clock=lambda: now[0])
     for _ in range(3):
@@ -129,12 +129,14 @@ def test_wrong_passwords_lock_a_client_then_everyone_for_the_window() -> None:
     assert limiter.wait("b") == 0  # others still may
     limiter.failed("b")
     limiter.failed("c")
-    assert limiter.wait("d") == 70  # five in the window: everyone waits
+    # Five in the window: every client that guessed waits; one with no failure of its own (the owner) does not.
+    assert (limiter.wait("b"), limiter.wait("c"), limiter.wait("owner")) == (70, 70, 0)
     now[0] += 71
-    assert limiter.wait("a") == 0 and limiter.wait("d") == 0
+    assert limiter.wait("a") == 0 and limiter.wait("b") == 0
     limiter.failed("a")  # the fifth in the window again (1010, 1020, 1030, 1030, 1101)
-    limiter.succeeded("a")  # forgets a's own failures, not everyone's
     assert limiter.wait("a") == 9
+    limiter.succeeded("a")  # forgets a's own failures: it guessed nothing wrong since
+    assert limiter.wait("a") == 0
 
 
 # --- configuration and start ---------------------------------------------------------------------------------------
