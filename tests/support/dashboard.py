@@ -35,11 +35,17 @@ OFFICE = (
 )
 
 
-def dashboard_config(state: Path, text: str = OFFICE) -> Config:
+def dashboard_config(state: Path, text: str = OFFICE, *, file: bool = False) -> Config:
     """``text`` (TOML; by default a London office on uk-ofcom at £60 an hour) with ``state`` as the state
-    directory, where the store is and the dashboard keeps its password file and session key."""
+    directory, where the store is and the dashboard keeps its password file and session key. ``file``: written to
+    STATE/netwatch.toml and loaded from it, as the dashboard's child processes (its documents) then load it too."""
     state.mkdir(parents=True, exist_ok=True)
-    return config.parse(text, source=None, env={**os.environ, "NETWATCH_STATE_DIR": str(state)})
+    env = {**os.environ, "NETWATCH_STATE_DIR": str(state)}
+    if not file:
+        return config.parse(text, source=None, env=env)
+    path = state / "netwatch.toml"
+    path.write_text(text)
+    return config.load(path, env)
 
 
 @contextmanager
