@@ -25,6 +25,7 @@ import pytest
 from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Cause, Channel, Hop, StoredTrace, Ticket, Trace
 from tests.support.browser import chromium, spilled, view
+from tests.support.configs import office_hours, toml
 from tests.support.dashboard import PASSWORD
 from tests.support.incidents import outage, outage_for
 from tests.support.instants import LONDON
@@ -38,33 +39,12 @@ REPO = Path(__file__).parents[2]
 ARTIFACTS = Path(os.environ.get("NETWATCH_ARTIFACTS") or REPO / "artifacts") / "web-layout"
 LINE = Line.of(GW, ISP, A1, A2, DNS)
 STEP = 300.0  # seconds between the stored rounds: ten days in a few thousand
-CONFIG = """
-[cost]
-hourly = 85.0
-[plan]
-provider = "Example Broadband"
-account = "EB-4471-0092"
-monthly_fee = 42.0
-contracted_availability = 99.9
-download_mbps = 80.0
-upload_mbps = 20.0
-[owner]
-business = "Smith Design Ltd"
-name = "Jane Smith"
-[claims]
-rules = "uk-ofcom"
-[web]
-listen = "127.0.0.1:{port}"
-[business_hours]
-timezone = "Europe/London"
-holidays = "GB"
-[business_hours.week]
-mon = "09:00-17:30"
-tue = "09:00-17:30"
-wed = "09:00-17:30"
-thu = "09:00-17:30"
-fri = "09:00-17:30"
-"""
+OFFICE = {  # a London office's line, plan and owner (its business hours are office_hours())
+    "cost": {"hourly": 85.0},
+    "plan": {"provider": "Example Broadband", "account": "EB-4471-0092", "monthly_fee": 42.0, "download_mbps": 80.0},
+    "owner": {"business": "Smith Design Ltd", "name": "Jane Smith"},
+    "claims": {"rules": "uk-ofcom"},
+}
 
 
 def build(store: Path, now: float) -> float:
@@ -125,7 +105,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, float]
     run.mkdir()
     port = free_port()
     cfg = state / "netwatch.toml"
-    cfg.write_text(CONFIG.format(port=port))
+    cfg.write_text(toml({**OFFICE, "web": {"listen": f"127.0.0.1:{port}"}}) + office_hours())
     env = {**os.environ, "NETWATCH_STATE_DIR": str(state), "RUNTIME_DIRECTORY": str(run)}
     now = time.time()
     with pytest.MonkeyPatch.context() as mp:

@@ -38,9 +38,9 @@ from netwatch.core.model import (
 )
 from netwatch.web import auth, routes
 from netwatch.web.speedjob import SpeedJob
+from tests.support.dashboard import PASSWORD, csrf_of, set_password, sign_in
 
 LONDON = ZoneInfo("Europe/London")
-PASSWORD = "correct horse battery"
 
 
 def at(*parts: int) -> float:
@@ -124,22 +124,6 @@ def client(cfg: Config) -> Iterator[TestClient]:
     app = routes.application(cfg, speed=SpeedJob(cfg, run=Fake()), clock=lambda: NOW)
     with TestClient(app) as test:
         yield test
-
-
-def set_password(cfg: Config) -> None:
-    access.set_password(cfg, PASSWORD)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None, "no CSRF token in the page"
-    return found.group(1)
-
-
-def sign_in(client: TestClient) -> None:
-    page = client.get("/login")
-    done = client.post("/login", data={"csrf": csrf_of(page.text), "password": PASSWORD}, follow_redirects=False)
-    assert (done.status_code, done.headers["location"]) == (303, "/")
 
 
 def tickets(cfg: Config) -> list[Ticket]:
