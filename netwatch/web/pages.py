@@ -296,11 +296,13 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     open_tickets = [f.ticket for f in listed if f.ticket.is_open]
     zone = cfg.business_hours.timezone
     current = today(board).replace(day=1)
+    told = words.told_outage(line, recent)
     return {
         "line": line,
         "listed": listed,
         "deadlines": {t.ref: [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)] for t in open_tickets},
-        "facts": words.isp_facts(line, words.told_outage(line, recent), open_tickets, cfg.probe.interval, zone),
+        "facts": words.isp_facts(line, told, open_tickets, cfg.probe.interval, zone),
+        "told_ended": told is not None and told.end is not None,
         "before_calling": words.before_calling(line, zone),
         "speed": board.speed.progress,
         "channels": tickets.CHANNELS,

@@ -1,11 +1,11 @@
 """The web dashboard in process, as the tests drive it: its configuration, Starlette's TestClient on it with a fixed
 "now", signing in, and reading back what a page said.
 
-Owns the dashboard's test configuration (TOML text parsed with the test's state directory), ``serve`` (the
-application with its clock, speed test runner and a client, for a ``with`` block), the password the tests set,
-signing in through the real sign-in form, the CSRF token of a page and the messages a page shows (sign-in, the
-notice of a message page, a form's error, what was recorded). Must not decide what a page contains or check it:
-the tests do.
+Owns the dashboard's test configuration (TOML text parsed with the test's state directory) and environment,
+``serve`` (the application with its clock, speed test runner and a client, for a ``with`` block), the password the
+tests set, signing in through the real sign-in form, the CSRF token of a page and the messages a page shows
+(sign-in, the notice of a message page, a form's error, what was recorded). Must not decide what a page contains
+or check it: the tests do.
 """
 
 from __future__ import annotations
@@ -58,6 +58,11 @@ def serve(cfg: Config, now: float | Callable[[], float], run: Any = None) -> Ite
         yield client
 
 
+def env(tmp_path: Path) -> dict[str, str]:
+    """The dashboard's environment: ``tmp_path`` its state directory, ``tmp_path/run`` its RAM directory."""
+    return {"NETWATCH_STATE_DIR": str(tmp_path), "RUNTIME_DIRECTORY": str(tmp_path / "run")}
+
+
 def set_password(cfg: Config) -> None:
     access.set_password(cfg, PASSWORD)
 
@@ -84,3 +89,10 @@ def said(page: str, attribute: str) -> str:
     found = re.search(rf"<(\w+)\b[^>]*(?<![\w-]){re.escape(attribute)}(?![\w-])[^>]*>(.*?)</\1>", page, re.S)
     assert found is not None, f"nothing with {attribute} in the page"
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(2))).strip()
+
+
+def message_of(page: str, attribute: str = "data-message") -> str:
+    """The text of the first paragraph carrying ``attribute``, its quotes and ampersands unescaped."""
+    found = re.search(rf"<p [^>]*{attribute}[^>]*>([^<]*)</p>", page)
+    assert found is not None, page
+    return found.group(1).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")

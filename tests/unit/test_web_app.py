@@ -38,7 +38,7 @@ from netwatch.core.model import (
 )
 from netwatch.web import auth, routes
 from netwatch.web.speedjob import SpeedJob
-from tests.support.dashboard import PASSWORD, csrf_of, set_password, sign_in
+from tests.support.dashboard import PASSWORD, csrf_of, env, message_of, set_password, sign_in
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -86,10 +86,6 @@ def record(path: Path) -> None:
         store.end_session(NOW - 60)
 
 
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"NETWATCH_STATE_DIR": str(tmp_path), "RUNTIME_DIRECTORY": str(tmp_path / "run")}
-
-
 @pytest.fixture
 def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     for key, value in env(tmp_path).items():
@@ -129,12 +125,6 @@ def client(cfg: Config) -> Iterator[TestClient]:
 def tickets(cfg: Config) -> list[Ticket]:
     with Store.open(cfg.store.path, readonly=True) as store:
         return store.tickets()
-
-
-def message_of(html: str, attribute: str = "data-message") -> str:
-    found = re.search(rf"<p [^>]*{attribute}[^>]*>([^<]*)</p>", html)
-    assert found is not None, html
-    return found.group(1).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
 
 
 # --- pages -------------------------------------------------------------------------------------------------------

@@ -163,6 +163,7 @@ def test_during_the_owners_own_router_outage_nothing_is_told_to_the_isp(
     # Act: the same card, and "what to tell the ISP" about the last outage that was the provider's, with its ticket.
     act = parse(client.get("/act").text)
     assert act.one("section", id="before-calling")
+    assert act.one("section", id="tell").one("h2").all_text == "What to tell the ISP about its last outage"
     assert [li.all_text for li in act.one("section", id="tell").find("li")] == [
         "My line was down from 12:30:00 GMT to 12:45:00 GMT (15m 00s).",
         "The fault was in your access network: my router answered, your first router did not.",
