@@ -33,7 +33,7 @@ def rules_on(cfg: Config, on: str | None, now: float) -> Rules | None:
     try:
         day = date.fromisoformat(on) if on else local_date(now, cfg.business_hours.timezone)
     except ValueError:
-        raise InputError(f'--on: "{on}" is not a date; write it as YYYY-MM-DD, e.g. 2026-04-01') from None
+        raise InputError(f'"{on}" is not a date; write it as YYYY-MM-DD, e.g. 2026-04-01', "on") from None
     rules = cfg.claims.rules
     if rules == "none":
         return None

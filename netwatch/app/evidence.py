@@ -272,7 +272,7 @@ def evidence(
     the report, the rounds and the verification agree."""
     chosen = reports.named_period(named, since, until, cfg, now)
     if output is not None and output.suffix.lower() != ".zip":
-        raise InputError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
+        raise InputError(f'the evidence bundle is a zip file; name it "{output.stem}.zip"', "output")
     notes: list[str] = []
     with stores.reading(cfg) as store, store.snapshot():
         chosen = chosen or reports.period_in(store, since, until, cfg, now)

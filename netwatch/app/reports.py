@@ -151,6 +151,16 @@ def with_live(sessions: Sequence[Coverage], current: Live | None) -> list[Covera
     ]
 
 
+def with_open(incidents: Sequence[Incident], current: Live | None) -> list[Incident]:
+    """``incidents`` with the running daemon's open ones (``current``: its fresh live file) as it sees them after its
+    last round: one it opened since the last commit is added, and its version of one the store holds replaces it."""
+    if current is None:
+        return list(incidents)
+    live = {(i.kind, round(i.start, 3)): i for i in current.open_incidents}
+    kept = [i for i in incidents if (i.kind, round(i.start, 3)) not in live]
+    return sorted([*kept, *live.values()], key=lambda i: (i.start, i.kind.value))
+
+
 def from_store(store: Store, cfg: Config, chosen: Period, current: Live | None = None) -> Report:
     """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule;
     ``current`` is the running daemon's live file (its last seconds are monitored, see ``with_live``)."""
@@ -259,9 +269,9 @@ def named_period(named: str | None, since: str | None, until: str | None, cfg: C
     if named and (since or until):
         raise InputError("--period names the whole period: use it or --since/--until, not both")
     chosen = periods.named(named, tz, now=now) if named else None
-    for option, word in (("--since", since), ("--until", until)):
+    for field, word in (("since", since), ("until", until)):
         if word:
-            bound(option, word, tz, end_of_day=False)
+            bound(field, word, tz, end_of_day=False)
     return chosen
 
 
@@ -300,6 +310,15 @@ class Built:
 
     report: Report
     warnings: tuple[str, ...] = ()
+
+
+def unrecorded(cfg: Config, since: str, until: str, now: float) -> Built:
+    """The report of the period ``since``-``until`` (WHEN words, clipped to now) before the daemon recorded anything
+    (no store yet): all of it not monitored, nothing counted as up or down. Raises InputError."""
+    chosen = periods.resolve(since, until, cfg.business_hours.timezone, now=now, history_start=None)
+    targets = [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
+    method = method_from_config(cfg.probe, cfg.detect, targets)
+    return Built(compute(chosen, (), (), cfg.business_hours, method=method, cost=cfg.cost, plan=cfg.plan))
 
 
 def build(

@@ -3,9 +3,10 @@
 Owns how every operation but the daemon opens the configured store: ``reading`` (read-only: it needs no write
 access, so a copied file, another user's store or a read-only file system can be read) and ``adding`` (read-write
 for the records a command adds, such as tickets and campaigns, but never creating a store: only `netwatch run`
-does), ``missing``, the one-line refusal that names every place a store was looked for and the one that holds one,
-if any, and ``used``, the line `check-config` shows about the store. Must not decide where the state directory is
-(``settings`` and ``netwatch.config`` do) nor word anything beyond those two lines.
+does), ``recorded`` (whether there is a store yet), ``missing``, the one-line refusal that names every place a
+store was looked for and the one that holds one, if any, and ``used``, the line `check-config` shows about the
+store. Must not decide where the state directory is (``settings`` and ``netwatch.config`` do) nor word anything
+beyond those two lines.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from netwatch.adapters.store.sqlite import Store
 from netwatch.app import settings
 from netwatch.config import Config
 from netwatch.errors import StoreError
+
+
+def recorded(cfg: Config) -> bool:
+    """Whether the daemon has created the configured store yet (a fresh install has none: a face shows an empty
+    page rather than an error). Raises StoreError when this user may not even look."""
+    return _exists(cfg.store.path)
 
 
 def reading(cfg: Config) -> Store:

@@ -24,6 +24,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from netwatch.app import settings
+from netwatch.cli import inputs
 from netwatch.errors import (
     CampaignError,
     ConfigError,
@@ -92,7 +93,7 @@ def errors() -> Iterator[None]:
         if debug:
             raise
         code = next((c for kind, c in _CODES if isinstance(err, kind)), ExitCode.FAILURE)
-        fail(str(err), code)
+        fail(inputs.said(err) if isinstance(err, InputError) else str(err), code)
     except KeyboardInterrupt:
         fail("interrupted", ExitCode.FAILURE)
     except BrokenPipeError:

@@ -127,11 +127,11 @@ def test_secret_files_must_exist_and_be_plain_files(home: Path) -> None:
     )
 
 
-def test_a_date_before_1970_is_refused_plainly(store: Path) -> None:
+def test_a_date_before_2000_is_refused_plainly(store: Path) -> None:
     code, out, err = invoke("report", "--since", "0001-01-01")
     assert (code, out) == (ExitCode.USAGE, "")
     assert err == (
-        'netwatch: --since: "0001-01-01" is before 1970, when nothing was monitored; give a date from 1970 on\n'
+        'netwatch: --since: "0001-01-01" is before 2000-01-01, older than anything netwatch measured; check the year\n'
     )
 
 

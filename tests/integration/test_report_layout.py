@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import random
 import re
 import shutil
@@ -45,6 +44,7 @@ from netwatch.core.model import (
     Ticket,
     Trace,
 )
+from tests.support.browser import chromium, spilled, view
 from tests.support.incidents import outage_for
 from tests.support.instants import LONDON, local
 from tests.support.rounds import Line
@@ -232,72 +232,17 @@ def report(config: Path, since: str, until: str, output: Path) -> Path:
 
 # --- the browser ---------------------------------------------------------------------------------------------
 
-# Every element whose content is wider or taller than its box (unless the box scrolls), every word broken across
-# lines (a break after a hyphen or a slash is not one), and the page's own width against the screen's.
-CHECK = r"""
-const found = [];
-const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-    (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).join('.') : '');
-for (const el of document.querySelectorAll('body *')) {
-  if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
-  const style = getComputedStyle(el);
-  if (['inline', 'none', 'contents'].includes(style.display)) continue;
-  const scrollsX = ['auto', 'scroll'].includes(style.overflowX);
-  const scrollsY = ['auto', 'scroll'].includes(style.overflowY);
-  if (!scrollsX && el.scrollWidth > el.clientWidth + 1)
-    found.push(`${name(el)} is ${el.scrollWidth} px wide inside ${el.clientWidth}: "${el.innerText.slice(0, 50)}"`);
-  if (!scrollsY && el.scrollHeight > el.clientHeight + 1)
-    found.push(`${name(el)} is ${el.scrollHeight} px tall inside ${el.clientHeight}: "${el.innerText.slice(0, 50)}"`);
-}
-const range = document.createRange();
-const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-  if (node.parentElement.closest('svg, code, .path')) continue;
-  for (const word of node.data.matchAll(/[^\s\-\u2013\u2014\/,;:]+/g)) {
-    range.setStart(node, word.index);
-    range.setEnd(node, word.index + word[0].length);
-    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-    if (lines.size > 1) found.push(`"${word[0]}" is broken across ${lines.size} lines in ${name(node.parentElement)}`);
-  }
-}
-const screen = arguments[0];  // a phone lays out a page wider than its screen by widening the window: compare both
-const wide = Math.max(document.documentElement.scrollWidth, window.innerWidth);
-if (wide > screen) found.push(`the page is ${wide} px wide on a ${screen} px screen`);
-return found;
-"""
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    for tool in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
-        if not os.access(tool, os.X_OK):
-            unavailable(f"needs {tool} (apt-get install chromium chromium-driver)")
-    if importlib.util.find_spec("selenium") is None:
-        unavailable("needs selenium (pip install -e '.[test]')")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must not fetch drivers or send statistics
-        mp.setenv("SE_AVOID_STATS", "true")
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"):
-            options.add_argument(argument)
-        driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
-def spilled(driver: Any, page: Path, width: int) -> list[str]:
-    # Headless windows are at least 500 px wide: a phone's width is emulated with the device metrics.
-    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500}
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+def opened(driver: Any, page: Path, width: int) -> list[str]:
+    view(driver, width)
     driver.get(page.as_uri())
-    found: list[str] = driver.execute_script(CHECK, width)
-    return found
+    return spilled(driver, width)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -308,7 +253,7 @@ def test_nothing_spills_out_of_its_box_in_the_report_of_a_month(
     html = page.read_text()
     for part in ('class="tickets"', 'class="incidents"', 'class="claims"', 'class="speed-failures"', "not-running"):
         assert part in html, part  # the month shows every part whose layout is checked
-    assert spilled(browser, page, width) == []
+    assert opened(browser, page, width) == []
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -317,7 +262,7 @@ def test_nothing_spills_out_of_its_box_in_the_report_of_a_month_nobody_watched(
 ) -> None:
     page = report(office, "2026-10-01", "2026-10-31", tmp_path / "october.html")
     assert "31d 01h 00m 00s" in page.read_text()  # the longest figure a card holds
-    assert spilled(browser, page, width) == []
+    assert opened(browser, page, width) == []
 
 
 # --- the PDF -------------------------------------------------------------------------------------------------

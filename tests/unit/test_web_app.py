@@ -108,12 +108,12 @@ def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
         (
             "/history?cause=router",
             400,
-            '"router" is not a cause: use one of isp, upstream, dns, local, unknown, or none for all',
+            '"router" is not a cause: use one of isp, isp_or_upstream, upstream, dns, local, unknown, or none for all',
         ),
         (
-            "/incident/outage/123",
+            f"/incident/outage/{round(ISP_OUTAGE.start * 1000) + 1}",
             404,
-            "no outage started at 1970-01-01T00:00:00.123Z: the link is wrong, or the store no longer holds it",
+            "no outage started at 2026-03-24T10:15:00.001Z: the link is wrong, or the store no longer holds it",
         ),
         ("/incident/blip/123", 400, '"blip" is not a kind of incident: outage, degraded or slow'),
         ("/no/such/page", 404, "There is no page at this address."),
@@ -148,14 +148,15 @@ def test_writes_need_the_login_and_write_nothing_without_it(cfg: Config, client:
     assert "data-signed-out" in page.text and "<fieldset disabled>" in page.text
     token = csrf_of(page.text)
     before = tickets(cfg)
-    for path, data in (
-        ("/act/ticket", {"ref": "NEW-1", "channel": "phone"}),
-        ("/act/close", {"ref": "VM-1"}),
-        ("/act/missed", {"ref": "VM-1", "at": "2026-03-24T14:00"}),
-        ("/act/speedtest", {}),
+    for path, data, back in (
+        ("/act/ticket", {"ref": "NEW-1", "channel": "phone"}, "open"),
+        ("/act/close", {"ref": "VM-1"}, "close"),
+        ("/act/missed", {"ref": "VM-1", "at": "2026-03-24T14:00"}, "missed"),
+        ("/act/speedtest", {}, "speed"),
     ):
         refused = client.post(path, data={**data, "csrf": token}, follow_redirects=False)
-        assert (refused.status_code, refused.headers["location"]) == (303, f"/login?next={path}")
+        # To the sign-in page, then back to the form on its page (its own address takes no GET).
+        assert (refused.status_code, refused.headers["location"]) == (303, f"/login?next=/act%23{back}")
     assert tickets(cfg) == before
     assert client.get("/download/2026-03/letter.md", follow_redirects=False).headers["location"].startswith("/login")
 
