@@ -31,8 +31,8 @@ def report(stalled_for: float, limit: float, stack: list[str]) -> str:
 
 
 class StallReporter:
-    """Started on the loop's own thread, beaten after every round (or every wait while there is no network), stopped
-    before the final flush (which may legitimately take long). ``limit`` is the longest healthy gap between beats:
+    """Started on the loop's own thread when rounds begin (start-up steps may legitimately take long, and extend
+    systemd's start timeout instead), beaten after every round, stopped before the final flush (likewise). ``limit`` is the longest healthy gap between beats:
     half of ``service.watchdog_needed``, so that the report comes no later than systemd's watchdog."""
 
     def __init__(self, limit: float, clock: Callable[[], float] = time.monotonic) -> None:
