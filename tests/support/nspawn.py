@@ -71,6 +71,10 @@ def rootfs(log: Path) -> Path:
         if (final / "usr/bin/python3").exists():
             return final
         building = Path(f"{final}.building")
+        # An interrupted debootstrap can leave /proc or /sys mounted inside: never delete through a mount.
+        mounted = [m for m in Path("/proc/self/mounts").read_text().split() if m.startswith(f"{building}/")]
+        if mounted:
+            raise NspawnUnavailable(f"an interrupted build left mounts: umount {' '.join(mounted)}")
         shutil.rmtree(building, ignore_errors=True)
         command = ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(building), MIRROR]
         with log.open("wb") as out:
