@@ -32,8 +32,9 @@ def report(stalled_for: float, limit: float, stack: list[str]) -> str:
 
 class StallReporter:
     """Started on the loop's own thread when rounds begin (start-up steps may legitimately take long, and extend
-    systemd's start timeout instead), beaten after every round, stopped before the final flush (likewise). ``limit`` is the longest healthy gap between beats:
-    half of ``service.watchdog_needed``, so that the report comes no later than systemd's watchdog."""
+    systemd's start timeout instead), beaten after every round, stopped before the final flush (likewise).
+    ``limit`` is the longest healthy gap between beats: half of ``service.watchdog_needed``, so that the report
+    comes no later than systemd's watchdog."""
 
     def __init__(self, limit: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
