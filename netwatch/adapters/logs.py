@@ -26,8 +26,10 @@ _COLOUR = {logging.WARNING: "\033[33m", logging.ERROR: "\033[31m", logging.CRITI
 
 class JournalFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record).replace("\n", "\n ")
-        return f"<{_PRIORITY.get(record.levelno, 6)}>{text}"
+        # journald makes an entry of every line, each at the priority of its own prefix: a record of several lines
+        # (a stack) keeps its priority on all of them, continuation lines indented.
+        priority = f"<{_PRIORITY.get(record.levelno, 6)}>"
+        return priority + super().format(record).replace("\n", f"\n{priority} ")
 
 
 class TerminalFormatter(logging.Formatter):

@@ -1,6 +1,6 @@
 """Monitoring from a face: the daemon run in the foreground, one round now, a traceroute now, a speed test now.
 
-Owns starting the daemon the way `netwatch run` and systemd do (the stack dump a watchdog's SIGABRT leaves, the
+Owns starting the daemon the way `netwatch run` and systemd do (the stack dump a fatal signal leaves, the
 notification socket taken from the environment before anything is started, SIGTERM and SIGINT as a clean stop) and
 the one-off probes a person asks for (a speed test now is ``netwatch.app.speedtest``'s); nothing of those is
 stored (the daemon owns the store). Must not word
@@ -25,12 +25,16 @@ from netwatch.core.model import Round, Trace
 
 
 def prepare_run() -> sdnotify.Notifier:
-    """Before the configuration is read: a hung daemon killed by systemd's watchdog (SIGABRT) leaves every thread's
-    stack in the journal, at the error priority, and the notification socket is taken out of the environment
-    (nothing netwatch starts may talk to systemd about this service)."""
+    """Before the configuration is read: a daemon that dies of a signal (a crash, or the SIGABRT of systemd's
+    watchdog) leaves the stack of the thread the signal hit in the journal, at the error priority, and the
+    notification socket is taken out of the environment (nothing netwatch starts may talk to systemd about this
+    service)."""
     if not faulthandler.is_enabled():
+        # Not all_threads: faulthandler reads the other threads' frames while they run, and that dump can crash
+        # half-way (CPython documents it). A hung loop's stack is logged before the watchdog fires, safely, by
+        # netwatch.app.daemon.stall.
         with contextlib.suppress(ValueError, OSError):  # a stderr without a file descriptor
-            faulthandler.enable(file=logs.fatal_stream(), all_threads=True)
+            faulthandler.enable(file=logs.fatal_stream(), all_threads=False)
     return sdnotify.from_environ()
 
 

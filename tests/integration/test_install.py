@@ -222,3 +222,19 @@ def test_the_installed_dashboard_serves_its_pages_from_the_wheel(staged: tuple[P
         _, err = web.communicate(timeout=30)
     assert web.returncode == 0, err
     assert str(REPO) not in err
+
+
+def test_an_offline_install_without_its_wheelhouse_says_how_to_make_one(tmp_path: Path) -> None:
+    missing = tmp_path / "wheels"
+    done = subprocess.run(
+        [str(REPO / "bootstrap"), "install", "--extras", "web", "--wheelhouse", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"bootstrap: --wheelhouse {missing} is not a directory; make it where there is network:"
+        f" pip wheel -w {missing} '.[web]' setuptools\n"
+    )

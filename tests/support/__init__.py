@@ -12,7 +12,8 @@ sockets, live (the running daemon's live file), browser (Chromium and its layout
 notification socket), journald (journald's stream socket), units (the shipped systemd files), skipping (skip, or
 fail under CI), pdf (whether a PDF can be made and read here), disk (a full tmpfs), html (a parsed page), metrics (a
 Prometheus scrape), and the harness: netns_isp (the simulated ISP), netns_daemon (the daemon inside it), servers
-(real InfluxDB and VictoriaMetrics), speed (the speed test servers' addresses), scripts/ (programs run as child
+(real InfluxDB and VictoriaMetrics), nspawn (a real systemd as PID 1 of a container, its cached root file system,
+the wheelhouse an offline install uses), speed (the speed test servers' addresses), scripts/ (programs run as child
 processes) and grafana/ (the dashboards as the tests read them, and their type checker). Each module says what it
 owns and what it must not do.
 

@@ -9,7 +9,8 @@ exporter (a thread of its own that follows the committed store; its cursor goes 
 scheduled speed tests (``speed``), and notifications (``notify``: closed incidents are handed to it). Signals only
 set the stop event; shutdown stops the exporter, aborts a running speed test and delivery, closes open incidents at
 the last round seen and flushes everything. The optional Prometheus endpoint (``netwatch.adapters.metrics``) is fed
-after each round; what systemd is told (readiness, the watchdog kept alive from this loop, status) is ``service``'s;
+after each round; what systemd is told (readiness, the watchdog kept alive from this loop, status) is ``service``'s,
+and a stall of this loop is reported with its stack by ``stall``;
 the tasks see the run through ``runtime.Runtime``. Must not decide anything about the line itself (the core's
 detector and clock rules do) or word a report.
 """
@@ -42,8 +43,9 @@ from netwatch.adapters.sdnotify import Notifier
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.probe_errors import ProbeErrors
 from netwatch.app.daemon.runtime import Line
-from netwatch.app.daemon.service import Supervision
+from netwatch.app.daemon.service import Supervision, watchdog_needed
 from netwatch.app.daemon.speed import SpeedTask
+from netwatch.app.daemon.stall import StallReporter
 from netwatch.app.daemon.targets import Targets
 from netwatch.app.daemon.traces import TraceTask
 from netwatch.app.daemon.writer import Stopped, Writer, exclusive_lock, until_stopped
@@ -103,6 +105,9 @@ class Daemon:
         self.env = os.environ if env is None else env
         self._probes = probes
         self.service = Supervision(notifier or Notifier(), config)
+        # A gap between rounds longer than a healthy one (half the watchdog rule's minimum) is a stall: reported
+        # with the loop's stack before the watchdog kills the process.
+        self.stall = StallReporter(watchdog_needed(config.probe.interval, config.probe.timeout, config.dns.timeout) / 2)
         self.clock: clocks.Clock = clock if clock is not None else SystemClock()
         self.policy = clock_policy(config.clock.sync)
         self.clock_state = clocks.State()
@@ -191,8 +196,10 @@ class Daemon:
             if cfg.traceroute.enabled and self._probes is None:
                 self._traces = TraceTask(self, writer, privileged)
             self.service.ready(self.line())
+            self.stall.start()
             await self._loop(icmp, dns, writer, privileged)
         finally:
+            self.stall.stop()  # before the final flush, which may take long without being a stall
             self.service.stopping()
             self.targets.cancel()
             if self._speed is not None:
@@ -452,6 +459,7 @@ class Daemon:
                     self._resume(rnd, writer)
                 self._handle(rnd, writer, privileged)
             self.service.after_round(self.line())  # the watchdog's keep-alive: a hung loop stops it
+            self.stall.beat()
             now = time.monotonic()
             # One commit in flight at most: a disk that hangs must not pile up a task per interval.
             if now - last_commit >= cfg.store.commit_interval and (committing is None or committing.done()):
