@@ -122,16 +122,28 @@ def ticket_close(cfg: Config, ref: str, fixed_word: str, correct: bool) -> None:
     "at_word",
     required=True,
     metavar="WHEN",
-    help="When the engineer appointment was (missed, or cancelled at short notice).",
+    help="The booked time of the engineer appointment (missed, or cancelled at short notice).",
 )
-def ticket_missed(cfg: Config, ref: str, at_word: str) -> None:
+@click.option(
+    "--withdraw",
+    is_flag=True,
+    help="Withdraw the appointment at WHEN, recorded by mistake (both versions stay in the evidence chain).",
+)
+def ticket_missed(cfg: Config, ref: str, at_word: str, withdraw: bool) -> None:
     """Record an engineer appointment of ticket REF that the provider missed (some rules pay for it)."""
-    done = tickets.missed_appointment(cfg, ref, at_word, time.time())
+    if withdraw:
+        done = tickets.withdraw_missed(cfg, ref, at_word, time.time())
+    else:
+        done = tickets.missed_appointment(cfg, ref, at_word, time.time())
     at = local(done.at, cfg.business_hours.timezone)
-    if done.already:
+    n = len(done.ticket.missed_appointments)
+    if withdraw:
+        click.echo(
+            f"ticket {done.ticket.ref}: missed appointment {at} withdrawn ({n} left; the chain keeps the record)"
+        )
+    elif done.already:
         click.echo(f"ticket {done.ticket.ref}: the appointment of {at} is already recorded")
     else:
-        n = len(done.ticket.missed_appointments)
         click.echo(f"ticket {done.ticket.ref}: missed appointment {at} recorded ({n} in all)")
 
 
