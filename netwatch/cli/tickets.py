@@ -20,14 +20,7 @@ from netwatch.core.model import Ticket, TicketKind
 from netwatch.core.text import duration, local, money, visible
 from netwatch.report.jsonout import deadline_json, ticket_json
 from netwatch.report.now import deadline_text
-
-RESTORED = {
-    "measured": "restored {end}",
-    "open": "still down",
-    "unmonitored": "still down when monitoring stopped {end}",
-    "ticket": "repaired per the ticket while netwatch was not running",
-    "none": "no loss of service measured after the report",
-}
+from netwatch.report.tickets import restored_text
 
 
 @click.group()
@@ -228,7 +221,7 @@ def ticket_list(cfg: Config, as_json: bool) -> None:
         t = f.ticket
         state = f"fixed {local(t.fixed, tz)}" if t.fixed is not None else "open"
         click.echo(f"{t.ref}  {_what(t)} {local(t.reported, tz)}{_by(t)}  {state}")
-        restored = RESTORED[f.episode.basis.value].format(end=local(f.episode.end, tz))
+        restored = restored_text(f, tz)
         click.echo(
             f"    {len(f.outages)} outage(s), down {duration(f.down_after_report)} after the report "
             f"({duration(f.business_after_report)} in business hours); {restored}"

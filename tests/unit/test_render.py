@@ -388,6 +388,10 @@ def test_a_user_template_overrides_a_builtin_one(tmp_path: Path, report: Report)
     (tmp_path / "letter.md.j2").write_text("Dear {{ letter.provider }}: {{ outages | length }} outages\n")
     # In the letter, `outages` are those it complains about: the local one (the owner's router) is not.
     assert letter_of(report, templates=tmp_path).text == "Dear Example Broadband: 4 outages\n"
+    # A text file ends with exactly one line feed, whatever the template ends with.
+    for ending in ("", "\n\n\n", "  \n\n"):
+        (tmp_path / "letter.md.j2").write_text(f"Dear {{{{ letter.provider }}}}{ending}")
+        assert letter_of(report, templates=tmp_path).text == "Dear Example Broadband\n"
 
 
 def test_a_syntax_error_names_the_file_line_and_fix(tmp_path: Path, report: Report) -> None:
