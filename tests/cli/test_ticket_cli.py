@@ -306,3 +306,8 @@ def test_a_missed_appointment_is_recorded_once_a_minute_never_now_and_can_be_wit
     assert bodies[-3:] == ["[1793710800000]", "[1793710800000,1793710860000]", "[1793710800000]"]
     code, out, _ = invoke("verify")
     assert code == 0 and "intact" in out
+    # Every version stays in the chain, the one with the mistaken appointment too: verify lists them.
+    assert (
+        '  changed by the owner: ticket "A1" [2026-11-03 09:25:00 GMT]: 4 versions sealed (seals 5, 6, 7, 8); each is'
+        " kept, the newest is what it says now\n" in out
+    )

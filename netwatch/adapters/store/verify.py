@@ -133,6 +133,7 @@ class _Walk:
     counted: dict[str, int] = field(default_factory=dict)  # breaks of a kind listed so far
     sealed_at_seen: bool = False  # a seal carrying its newest stamp was met: the store runs schema 10 since
     cadence_ms: int = 0  # the spacing of the last two rounds sealed together: the run's interval
+    versions: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # an owner's statement -> its seals
 
     def listed(self, kind: str, brk: Break) -> None:
         """Add a break of a kind that may repeat many times: the first ``LISTED`` one by one, then a count."""
@@ -318,7 +319,20 @@ def verify(
         flags=tuple(walk.flags),
         timestamps=stamps,
         head_at=_ms(walk.head_at),
+        amended=_amended(walk),
     )
+
+
+def _amended(walk: _Walk) -> tuple[Break, ...]:
+    """The owner's statements sealed in more than one version, each named as in a break, with its seals."""
+    found = []
+    for (kind, ref), seals in sorted(walk.versions.items(), key=lambda item: item[1][0]):
+        if len(seals) > 1:
+            label, at = _describe(kind, json.loads(walk.latest[(kind, ref)][1]), ref, walk)
+            listed = ", ".join(str(s) for s in seals)
+            what = f"{len(seals)} versions sealed (seals {listed}); each is kept, the newest is what it says now"
+            found.append(Break(label, what, at))
+    return tuple(found)
 
 
 def _entry_order(walk: _Walk, entry_id: int) -> None:
@@ -399,6 +413,8 @@ def _entries(
             if kind == "span":
                 _span_version(walk, seal_id, ref, body)
         walk.latest[(kind, ref)] = (seal_id, body)
+        if kind in STATEMENTS:
+            walk.versions.setdefault((kind, ref), []).append(seal_id)
     if restart:
         walk.segment_max = None
 
@@ -485,6 +501,9 @@ def _seal_fault(
     if not entries:
         return "its rounds were altered (or the seal itself)"
     return "its rounds or ledger entries were altered (or the seal itself)"
+
+
+STATEMENTS = frozenset({"ticket", "ticket_terms"})  # what the owner states and may change: each version is listed
 
 
 def _describe(kind: str, body: dict[str, Any], ref: int, walk: _Walk) -> tuple[str, float | None]:
