@@ -143,20 +143,26 @@ def test_a_zone_abbreviation_after_a_time_names_the_offset(store: Path) -> None:
     )
 
 
-def test_a_reader_that_stops_reading_ends_the_command_quietly(store: Path) -> None:
+def to_a_gone_reader(*args: str) -> subprocess.CompletedProcess[str]:
+    """`netwatch ARGS` writing to a pipe whose reader is gone before the first line (`| head` that has read all it
+    wanted): every write fails with EPIPE."""
     read, write = os.pipe()
-    os.close(read)  # the reader is gone before the first line: every write fails with EPIPE
+    os.close(read)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "netwatch", "status"],
+        return subprocess.run(
+            [sys.executable, "-m", "netwatch", *args],
             stdout=write,
             stderr=subprocess.PIPE,
             text=True,
-            timeout=60,
+            timeout=120,
             check=False,
         )
     finally:
         os.close(write)
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(store: Path) -> None:
+    done = to_a_gone_reader("status")
     assert (done.returncode, done.stderr) == (ExitCode.PIPE, "")
     assert ExitCode.PIPE == 141  # as the shell reports a program stopped by SIGPIPE
 
@@ -179,19 +185,7 @@ def test_every_command_that_prints_a_lot_ends_quietly_when_its_reader_stops(stor
     )
     ended: dict[str, tuple[int, str]] = {}
     for args in commands:
-        read, write = os.pipe()
-        os.close(read)  # `| head` that has read all it wanted
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "netwatch", *args],
-                stdout=write,
-                stderr=subprocess.PIPE,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-        finally:
-            os.close(write)
+        done = to_a_gone_reader(*args)
         # What goes to stderr beside a document (warnings, notes) is said before the output; nothing else may be.
         said = [
             line for line in done.stderr.splitlines() if not line.startswith(("netwatch: warning:", "netwatch: note:"))

@@ -19,9 +19,8 @@ from tests.support.dashboard import env, message_of, set_password, sign_in
 from tests.support.dashboard_store import NOW, record
 
 
-def test_the_documents_download_signed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each document is made by `netwatch report` or `netwatch evidence` in a child process with the same
-    configuration file."""
+def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> config.Config:
+    """The configuration (the owner named) of a dashboard and of the children it starts, its store recorded."""
     for key, value in env(tmp_path).items():
         monkeypatch.setenv(key, value)
     (tmp_path / "run").mkdir()
@@ -29,6 +28,13 @@ def test_the_documents_download_signed_in(tmp_path: Path, monkeypatch: pytest.Mo
     path.write_text('[business_hours]\ntimezone = "Europe/London"\n[owner]\nname = "A. Owner"\n')
     cfg = config.load(path, env(tmp_path))
     record(cfg.store.path)
+    return cfg
+
+
+def test_the_documents_download_signed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each document is made by `netwatch report` or `netwatch evidence` in a child process with the same
+    configuration file."""
+    cfg = recorded(tmp_path, monkeypatch)
     set_password(cfg)
     with TestClient(routes.application(cfg, clock=lambda: NOW)) as test:
         assert test.get("/download/2026-03/report.html", follow_redirects=False).status_code == 303
@@ -56,13 +62,7 @@ def test_the_documents_download_signed_in(tmp_path: Path, monkeypatch: pytest.Mo
 def test_an_evidence_bundle_of_a_store_that_fails_verification_is_refused_in_the_pages_words(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for key, value in env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    (tmp_path / "run").mkdir()
-    path = tmp_path / "netwatch.toml"
-    path.write_text('[business_hours]\ntimezone = "Europe/London"\n')
-    cfg = config.load(path, env(tmp_path))
-    record(cfg.store.path)
+    cfg = recorded(tmp_path, monkeypatch)
     with sqlite3.connect(cfg.store.path) as conn:  # an edit after sealing: the chain no longer verifies
         conn.execute("UPDATE tickets SET note = 'edited'")
     set_password(cfg)
