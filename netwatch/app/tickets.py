@@ -4,7 +4,9 @@ every face.
 Owns the rules of a ticket's life: a reference is the provider's (unique, one line, at most ``MAX_REF``
 characters), a ticket is opened once (a fault, slow speed, a switch, a move or a port; planned work is a fault the
 provider announced), closed after it was reported (``correct`` to replace a repair time), a missed appointment, a
-declined one, the provider's notice and a credit come after the report and are recorded once; every change is
+declined one, the provider's notice and a credit come after the report and are recorded once (an appointment is a
+booked time, never "now", and once per minute; a missed one recorded by mistake can be withdrawn: a new version
+without it, the old one kept in the chain); every change is
 checked and written in one store transaction, so it is sealed in the evidence chain also while the daemon runs.
 Listing measures each ticket with the same episodes as the reports; an open ticket's deadlines are
 ``netwatch.app.reports.deadlines_of``'. Must not word the results or name a face's inputs (its errors name the
@@ -131,28 +133,70 @@ def close_ticket(cfg: Config, ref: str, fixed: str, now: float, *, correct: bool
 
 @dataclass(frozen=True)
 class Missed:
-    """A missed appointment recorded: the ticket after it, and whether it was recorded already."""
+    """A missed appointment recorded (or withdrawn): the ticket after it, the appointment's instant (as recorded),
+    and whether it was recorded already (withdrawn: always False)."""
 
     ticket: Ticket
     at: float
     already: bool
 
 
+def _minute(at: float) -> int:
+    """The minute ``at`` falls in: an appointment is booked to the minute, so two instants in one are one."""
+    return math.floor(at / 60.0)
+
+
+def booked(field: str, when: str, tz: ZoneInfo, now: float, *, ahead: bool = False) -> float:
+    """The instant of an appointment (WHEN): a booked time, so "now" is refused with what to give instead."""
+    if when.strip().lower() == "now":
+        raise InputError(
+            'an appointment is a booked time, not "now"; give the time it was booked for, such as "2026-11-30 09:00"',
+            field,
+        )
+    return instant(field, when, tz, now, ahead=ahead)
+
+
 def missed_appointment(cfg: Config, ref: str, when: str, now: float) -> Missed:
-    """Record an engineer appointment of ticket ``ref`` that the provider missed (once)."""
+    """Record an engineer appointment of ticket ``ref`` that the provider missed, once per minute (the same
+    appointment typed again, to the second or not, is recorded once); ``when`` is the booked time, never "now"."""
     tz = cfg.business_hours.timezone
-    at = instant("at", when, tz, now)
-    already: list[bool] = []
+    at = booked("at", when, tz, now)
+    already: list[float] = []  # the appointment recorded in the same minute, if any
 
     def miss(found: Ticket | None) -> Ticket:
         found = _known(found, ref.strip(), store)
         _after_report("at", at, found, tz, "an appointment for it comes after the report")
-        already.append(at in found.missed_appointments)
-        return found if already[0] else replace(found, missed_appointments=(*found.missed_appointments, at))
+        already.extend(x for x in found.missed_appointments if _minute(x) == _minute(at))
+        return found if already else replace(found, missed_appointments=(*found.missed_appointments, at))
 
     with stores.adding(cfg, f'the missed appointment of ticket "{ref.strip()}"') as store:
         done = store.change_ticket(ref.strip(), miss, now)
-    return Missed(done, at, already[0])
+    return Missed(done, already[0] if already else at, bool(already))
+
+
+def withdraw_missed(cfg: Config, ref: str, when: str, now: float) -> Missed:
+    """Withdraw a missed appointment of ticket ``ref`` recorded by mistake (the one in the minute of ``when``): the
+    ticket's new version is sealed without it, and the version that had it stays in the evidence chain."""
+    tz = cfg.business_hours.timezone
+    at = booked("at", when, tz, now, ahead=True)
+    gone: list[float] = []
+
+    def withdraw(found: Ticket | None) -> Ticket:
+        found = _known(found, ref.strip(), store)
+        gone.extend(x for x in found.missed_appointments if _minute(x) == _minute(at))
+        if not gone:
+            recorded = ", ".join(local(x, tz) for x in found.missed_appointments) or "none"
+            raise InputError(
+                f'ticket "{found.ref}" has no missed appointment at {local(at, tz)} (recorded: {recorded});'
+                " give one of those times",
+                "at",
+            )
+        kept = tuple(x for x in found.missed_appointments if _minute(x) != _minute(at))
+        return replace(found, missed_appointments=kept)
+
+    with stores.adding(cfg, f'the withdrawal of a missed appointment of ticket "{ref.strip()}"') as store:
+        done = store.change_ticket(ref.strip(), withdraw, now)
+    return Missed(done, gone[0], False)
 
 
 @dataclass(frozen=True)
@@ -168,8 +212,8 @@ def declined_appointment(cfg: Config, ref: str, at_word: str, next_word: str | N
     """Record that the owner declined or missed the earliest appointment offered for ticket ``ref`` (``at_word``),
     and the one that took its place (``next_word``, None: not known yet); both may lie ahead."""
     tz = cfg.business_hours.timezone
-    at = instant("at", at_word, tz, now, ahead=True)
-    until = None if next_word is None else instant("next", next_word, tz, now, ahead=True)
+    at = booked("at", at_word, tz, now, ahead=True)
+    until = None if next_word is None else booked("next", next_word, tz, now, ahead=True)
     if until is not None and until <= at:
         raise InputError(
             f"{local(until, tz)} is not after the declined appointment ({local(at, tz)}); give the appointment "

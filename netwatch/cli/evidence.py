@@ -84,11 +84,16 @@ def evidence(cfg: Config, named_period: str | None, since: str | None, until: st
         click.echo(f"netwatch: {note}", err=True)
     for warning in bundle.warnings:
         click.echo(f"netwatch: warning: {warning}", err=True)
-    verdict = "chain intact" if bundle.verification.ok else "CHAIN BROKEN (see verification.txt)"
-    click.echo(
-        f"evidence written to {bundle.path}: {len(bundle.files)} files, {bundle.rounds} rounds, {verdict}, "
-        f"seal {bundle.verification.head_seal} sha256:{bundle.verification.head_digest[:16]}"
-    )
+    checked = bundle.verification
+    if checked.empty:  # no seal to name: an empty store is not evidence of anything, nor a broken chain
+        verdict = (
+            "nothing sealed yet: the store holds no record; start monitoring (`netwatch run` or the service), then"
+            " make the bundle again"
+        )
+    else:
+        verdict = "chain intact" if checked.ok else "CHAIN BROKEN (see verification.txt)"
+        verdict += f", seal {checked.head_seal} sha256:{checked.head_digest[:16]}"
+    click.echo(f"evidence written to {bundle.path}: {len(bundle.files)} files, {bundle.rounds} rounds, {verdict}")
     if not bundle.verification.ok:
         sys.exit(ExitCode.VERIFY)
 

@@ -20,14 +20,7 @@ from netwatch.core.model import Ticket, TicketKind
 from netwatch.core.text import duration, local, money, visible
 from netwatch.report.jsonout import deadline_json, ticket_json
 from netwatch.report.now import deadline_text
-
-RESTORED = {
-    "measured": "restored {end}",
-    "open": "still down",
-    "unmonitored": "still down when monitoring stopped {end}",
-    "ticket": "repaired per the ticket while netwatch was not running",
-    "none": "no loss of service measured after the report",
-}
+from netwatch.report.tickets import restored_text
 
 
 @click.group()
@@ -122,16 +115,28 @@ def ticket_close(cfg: Config, ref: str, fixed_word: str, correct: bool) -> None:
     "at_word",
     required=True,
     metavar="WHEN",
-    help="When the engineer appointment was (missed, or cancelled at short notice).",
+    help="The booked time of the engineer appointment (missed, or cancelled at short notice).",
 )
-def ticket_missed(cfg: Config, ref: str, at_word: str) -> None:
+@click.option(
+    "--withdraw",
+    is_flag=True,
+    help="Withdraw the appointment at WHEN, recorded by mistake (both versions stay in the evidence chain).",
+)
+def ticket_missed(cfg: Config, ref: str, at_word: str, withdraw: bool) -> None:
     """Record an engineer appointment of ticket REF that the provider missed (some rules pay for it)."""
-    done = tickets.missed_appointment(cfg, ref, at_word, time.time())
+    if withdraw:
+        done = tickets.withdraw_missed(cfg, ref, at_word, time.time())
+    else:
+        done = tickets.missed_appointment(cfg, ref, at_word, time.time())
     at = local(done.at, cfg.business_hours.timezone)
-    if done.already:
+    n = len(done.ticket.missed_appointments)
+    if withdraw:
+        click.echo(
+            f"ticket {done.ticket.ref}: missed appointment {at} withdrawn ({n} left; the chain keeps the record)"
+        )
+    elif done.already:
         click.echo(f"ticket {done.ticket.ref}: the appointment of {at} is already recorded")
     else:
-        n = len(done.ticket.missed_appointments)
         click.echo(f"ticket {done.ticket.ref}: missed appointment {at} recorded ({n} in all)")
 
 
@@ -216,7 +221,7 @@ def ticket_list(cfg: Config, as_json: bool) -> None:
         t = f.ticket
         state = f"fixed {local(t.fixed, tz)}" if t.fixed is not None else "open"
         click.echo(f"{t.ref}  {_what(t)} {local(t.reported, tz)}{_by(t)}  {state}")
-        restored = RESTORED[f.episode.basis.value].format(end=local(f.episode.end, tz))
+        restored = restored_text(f, tz)
         click.echo(
             f"    {len(f.outages)} outage(s), down {duration(f.down_after_report)} after the report "
             f"({duration(f.business_after_report)} in business hours); {restored}"

@@ -627,6 +627,9 @@ class Verification:
     flags: tuple[Break, ...] = ()
     timestamps: tuple[Timestamp, ...] = ()
     head_at: float | None = None  # the newest instant sealed in the chain (its rounds' stamps)
+    # The owner's statements (tickets and their terms) sealed in more than one version: each version is kept, and
+    # ``what`` says which seals hold them (a withdrawn appointment is in the versions before its withdrawal).
+    amended: tuple[Break, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -81,6 +81,9 @@ _STYLES = {
     "day": "%a %d %b %H:%M:%S %Z",  # Tue 24 Nov 01:00:00 GMT
     "day_clock": "%a %d %b %H:%M:%S",  # Tue 24 Nov 01:00:00 (where the zone follows: "... to 02:00:00 GMT")
     "full": "%a %d %b %Y %H:%M:%S %Z",  # Tue 24 Nov 2026 01:00:00 GMT
+    "clock": "%H:%M",  # 01:00 (a chart's axis)
+    "day_month": "%d %b",  # 24 Nov (a chart's axis)
+    "month": "%b %Y",  # Nov 2026 (a chart's axis)
 }
 
 
@@ -114,6 +117,42 @@ def recent(at: float, now: float, zone: ZoneInfo, other_day: str | None = None) 
 def weekday_date(day: date) -> str:
     """ "Mon 1 Apr 2024"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def short_when(at: float, zone: ZoneInfo) -> str:
+    """An instant in a page's title: "Mon 1 Apr 10:00" (no year, no zone)."""
+    moment = datetime.fromtimestamp(at, zone)
+    return f"{weekday_short(moment)} {moment:%H:%M}"
+
+
+def weekday_short(day: date) -> str:
+    """ "Mon 1 Apr"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def weekday_long(day: date) -> str:
+    """ "Monday 1 April 2024"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def short_date(day: date) -> str:
+    """ "Mon 01 Apr": a row of the report's timeline (the day of the month in two digits, so the rows align)."""
+    return f"{day:%a %d %b}"
+
+
+def month_long(day: date) -> str:
+    """The month ``day`` is in: "April 2024"."""
+    return f"{day:%B %Y}"
+
+
+def month_short(day: date) -> str:
+    """The month ``day`` is in: "Apr 2024"."""
+    return f"{day:%b %Y}"
+
+
+def iso_month(day: date) -> str:
+    """The month ``day`` is in, as ISO 8601 writes it: "2024-04"."""
+    return f"{day:%Y-%m}"
 
 
 def weekday_iso(day: date) -> str:

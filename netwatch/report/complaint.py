@@ -61,17 +61,21 @@ class Complaint:
         return any(a is not None and a.asked for a in (self.credit, self.compensation))
 
 
-def _ask(amount: float, currency: str, minimum: float, what: str) -> Ask:
-    if amount >= minimum and amount > 0:
-        return Ask(amount, True, "")
-    if amount <= 0:
-        return Ask(amount, False, f"no {what} is due for this period")
-    return Ask(
-        amount,
-        False,
-        f"the {what} for this period comes to {money(amount, currency)}, less than {money(minimum, currency)}, "
-        f"so I am not asking for it",
-    )
+def _ask(amount: float, shown: float, due: bool, currency: str, minimum: float, what: str) -> Ask:
+    """Decided on ``amount`` before rounding: a credit that shows as £0.00 is still due when the provider caused any
+    downtime, and "not due" is said only when ``due`` is false (nothing the provider answers for)."""
+    if not due or amount <= 0:
+        return Ask(shown, False, f"no {what} is due for this period")
+    if amount >= minimum and shown > 0:
+        return Ask(shown, True, "")
+    if shown <= 0:  # under half a cent: nothing that can be paid, even with no minimum
+        below = f", below {money(minimum, currency)}" if minimum > 0 else ""
+        comes = f"less than {money(0.01, currency)}{below}"
+    elif shown >= minimum:  # rounds up to the minimum without reaching it
+        comes = f"less than {money(minimum, currency)}"
+    else:
+        comes = f"{money(shown, currency)}, less than {money(minimum, currency)}"
+    return Ask(shown, False, f"the {what} for this period comes to {comes}, so I am not asking for it")
 
 
 def complaint(report: Report, minimum: float) -> Complaint:
@@ -91,9 +95,13 @@ def complaint(report: Report, minimum: float) -> Complaint:
     cost = None
     if figures.hourly is not None:
         cost = cents(sum(f.business_seconds for f in outages) / 3600.0 * figures.hourly)
-    credit = None if figures.credit is None else _ask(figures.credit, figures.currency, minimum, "pro-rata credit")
+    credit = None
+    if figures.credit is not None:
+        unrounded = figures.credit if figures.credit_unrounded is None else figures.credit_unrounded
+        due = report.isp_attributable_seconds > 0
+        credit = _ask(unrounded, figures.credit, due, figures.currency, minimum, "pro-rata credit")
     found = report.claims.claims
     compensation = None
     if found is not None and found.items:
-        compensation = _ask(found.total, found.currency, minimum, "compensation")
+        compensation = _ask(found.total, found.total, found.total > 0, found.currency, minimum, "compensation")
     return Complaint(outages, own, credit, compensation, cost)

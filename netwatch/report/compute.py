@@ -173,7 +173,7 @@ class Report:
 
     @property
     def isp_attributable_seconds(self) -> float:
-        """Outage seconds the provider answers for: causes isp, upstream and dns."""
+        """Outage seconds the provider answers for: causes isp, upstream, isp_or_upstream and dns."""
         return sum(f.seconds for f in self.outages if f.incident.cause in ISP_CAUSES)
 
     @property

@@ -5,9 +5,9 @@ clock, the store or files: the caller passes figures already computed from the i
 ``report.compute``). Amounts are rounded half up to the cent once, here, so that every format shows the same figure.
 
 Credit rule: the provider owes the monthly fee pro rata for the time its service was down. Each second of
-outage attributable to the provider (causes isp, upstream and dns) is worth the monthly fee divided by the
-length of the local calendar month it fell in; local faults and unmonitored time are never claimed. Whether
-the contracted availability was breached is stated beside it, from the availability excluding local faults.
+outage attributable to the provider (causes isp, upstream, isp_or_upstream and dns) is worth the monthly fee
+divided by the length of the local calendar month it fell in; local faults and unmonitored time are never claimed.
+Whether the contracted availability was breached is stated beside it, from the availability excluding local faults.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ class Money:
     credit_basis: str
     isp_availability_percent: float | None = None
     breached: bool | None = None
+    # The credit before rounding to the cent: whether to ask for it is decided on this (a credit of £0.004 is due,
+    # not zero, although it shows as £0.00).
+    credit_unrounded: float | None = None
 
 
 NO_MONEY = Money("", None, None, None, None, None, "No credit computed: the terms of the contract were not given.")
@@ -76,12 +79,13 @@ def money(
     if fee is None:
         basis = "No credit computed: the monthly fee was not given."
         return Money(currency, hourly, cost_value, None, contracted, None, basis, availability, breached)
-    credit = cents(sum(fee * seconds / length for seconds, length in isp_seconds_by_month if length > 0))
+    unrounded = sum(fee * seconds / length for seconds, length in isp_seconds_by_month if length > 0)
+    credit = cents(unrounded)
     amount = f"{fee:.2f} {currency}".rstrip()
     basis = (
         f"Pro-rata refund of the {amount} monthly fee for the {isp_seconds:,.0f} s ({isp_seconds / 3600:.2f} h) of"
-        " outage attributable to the provider (causes isp, upstream and dns; local faults and unmonitored time are"
-        " not claimed), each second valued at the fee divided by the length of its calendar month"
+        " outage attributable to the provider (causes isp, upstream, isp_or_upstream and dns; local faults and"
+        " unmonitored time are not claimed), each second valued at the fee divided by the length of its calendar month"
     )
     if availability is not None:
         # Truncated, not rounded: 99.9996 % must not read "100.000 %" beside "below the contracted 100 %".
@@ -93,4 +97,4 @@ def money(
             basis += (
                 f"; availability excluding local faults was {shown:.3f} %, {verdict} the contracted {contracted:g} %"
             )
-    return Money(currency, hourly, cost_value, fee, contracted, credit, basis + ".", availability, breached)
+    return Money(currency, hourly, cost_value, fee, contracted, credit, basis + ".", availability, breached, unrounded)

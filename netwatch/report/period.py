@@ -7,11 +7,12 @@ the recorded history.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from netwatch.core.calendar import day_start
+from netwatch.core.calendar import day_start, local_date
 from netwatch.core.model import Period
+from netwatch.core.text import iso_local, iso_month
 from netwatch.core.when import bound
 from netwatch.errors import InputError, PeriodEmpty, ReportError
 
@@ -20,7 +21,7 @@ PERIODS = ("today", "yesterday", "this-week", "last-week", "this-month", "last-m
 
 def named(word: str, tz: ZoneInfo, *, now: float) -> Period:
     """A calendar period in ``tz`` by name (PERIODS); the current ones end now. Weeks start on Monday."""
-    today = datetime.fromtimestamp(now, tz).date()
+    today = local_date(now, tz)
     monday = today - timedelta(days=today.weekday())
     first = today.replace(day=1)
     previous_first = (first - timedelta(days=1)).replace(day=1)
@@ -48,8 +49,7 @@ def resolve(since: str | None, until: str | None, tz: ZoneInfo, *, now: float, h
         raise ReportError("the store holds no monitoring session yet: run `netwatch run` first, or pass --since")
     end = min(end, now)
     if end <= start:
-        since_text = datetime.fromtimestamp(start, tz).isoformat(timespec="seconds")
-        until_text = datetime.fromtimestamp(end, tz).isoformat(timespec="seconds")
+        since_text, until_text = iso_local(start, tz.key), iso_local(end, tz.key)
         raise PeriodEmpty(f"the period from {since_text} to {until_text} is empty", clipped=end == now)
     return Period(start, end)
 
@@ -59,13 +59,13 @@ def file_stem(word: str | None, period: Period, tz: ZoneInfo) -> str:
     "netwatch-2026-11" for a month (``word`` this-month or last-month), "netwatch-2026-W45" for an ISO week,
     "netwatch-2026-11-03" for a day, else "netwatch-FIRST_LAST" from the local dates of the first and the last
     instant of the period ("netwatch-2026-11-03" when both fall on one day)."""
-    first = datetime.fromtimestamp(period.since, tz).date()
+    first = local_date(period.since, tz)
     if word in ("this-month", "last-month"):
-        return f"netwatch-{first:%Y-%m}"
+        return f"netwatch-{iso_month(first)}"
     if word in ("this-week", "last-week"):
         year, week, _ = first.isocalendar()
         return f"netwatch-{year}-W{week:02d}"
-    last = datetime.fromtimestamp(max(period.since, period.until - 1e-3), tz).date()
+    last = local_date(max(period.since, period.until - 1e-3), tz)
     if word in ("today", "yesterday") or last == first:
         return f"netwatch-{first.isoformat()}"
     return f"netwatch-{first.isoformat()}_{last.isoformat()}"

@@ -333,4 +333,6 @@ def render(
             f"{where[-1][0]}, line {where[-1][1]}: {type(err).__name__}: {err}; fix the template, or remove it "
             f"from {templates} to use the built-in one"
         ) from err
+    if fmt == "md":  # a text file: exactly one line feed at its end, whatever the template's last lines hold
+        text = text.rstrip() + "\n"
     return Rendered(text, warnings)

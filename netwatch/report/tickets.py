@@ -2,9 +2,10 @@
 stayed down after the provider was told, as a report shows them.
 
 Owns the figures per ticket and the claims part of a report (``ClaimFigures``: the tickets, what the rules give,
-each open ticket's deadlines, what was claimed against what the provider credited). Which outages a ticket covers and
-when its fault was repaired is ``netwatch.core.claims.episode`` (the one rule the claims use too), with the causes the
-provider answers for (isp, upstream, dns). Must not decide that itself, or read the store or a clock: the
+each open ticket's deadlines, what was claimed against what the provider credited), and the words for how a ticket's
+fault ended (``restored_text``, which every face prints). Which outages a ticket covers and when its fault was
+repaired is ``netwatch.core.claims.episode`` (the one rule the claims use too), with the causes the provider answers
+for (isp, upstream, isp_or_upstream, dns). Must not decide that itself, or read the store or a clock: the
 caller passes the tickets, the incidents around them, the coverage and the instant open things are measured to.
 """
 
@@ -17,13 +18,33 @@ from typing import TYPE_CHECKING
 from netwatch.core.claims.episode import Basis, Episode, Measured, episode_in
 from netwatch.core.model import Coverage, Incident, Ticket
 from netwatch.core.schedule import BusinessHours
+from netwatch.core.text import local
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from netwatch.core.campaign.evaluate import Evaluation
     from netwatch.core.claims.model import Claims, Deadline
     from netwatch.core.model import Campaign, Credit
 
-__all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "Settled", "TicketFigures", "relevant", "ticket_figures"]
+__all__ = [
+    "NO_CLAIMS",
+    "CampaignFigures",
+    "ClaimFigures",
+    "Settled",
+    "TicketFigures",
+    "relevant",
+    "restored_text",
+    "ticket_figures",
+]
+
+RESTORED = {
+    Basis.MEASURED: "restored {end}",
+    Basis.OPEN: "still down",
+    Basis.UNMONITORED: "still down when monitoring stopped {end}",
+    Basis.TICKET: "repaired per the ticket while netwatch was not running",
+    Basis.NONE: "no loss of service measured after the report",
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,11 @@ def ticket_figures(
         found = episode_in(measured, ticket, hours.timezone)
         out.append(TicketFigures(ticket, found, until))
     return tuple(out)
+
+
+def restored_text(figures: TicketFigures, zone: ZoneInfo) -> str:
+    """How the fault of a ticket ended, in a few words ("restored 2026-11-03 09:40:00 GMT", "still down")."""
+    return RESTORED[figures.episode.basis].format(end=local(figures.episode.end, zone))
 
 
 def relevant(f: TicketFigures, since: float) -> bool:

@@ -29,7 +29,7 @@ def timestamp_line(stamp: StoredTimestamp, tz: ZoneInfo) -> str:
 
 def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[str]:
     """What `netwatch verify` prints: a verdict line, what was checked, then every break with where and when, the
-    records flagged, the trusted timestamps and the notes."""
+    records flagged, the owner's statements changed (each version kept), the trusted timestamps and the notes."""
     lines = []
     if result.empty:
         lines.append(
@@ -60,6 +60,9 @@ def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[
     for flag in result.flags:
         when = f" [{local(flag.at, tz)}]" if flag.at is not None else ""
         lines.append(f"  flagged: {flag.where}{when}: {flag.what}")
+    for amended in result.amended:
+        when = f" [{local(amended.at, tz)}]" if amended.at is not None else ""
+        lines.append(f"  changed by the owner: {amended.where}{when}: {amended.what}")
     lines += [_timestamp_line(stamp, tz) for stamp in result.timestamps]
     lines += [f"  note: {note}" for note in result.notes]
     return lines
@@ -83,6 +86,7 @@ def verification_json(result: Verification, store: Path) -> dict[str, Any]:
         "expected_seal_found": result.anchor_found,
         "breaks": [_break_json(b) for b in result.breaks],
         "flags": [_break_json(b) for b in result.flags],
+        "amended": [_break_json(b) for b in result.amended],
         "timestamps": [
             {
                 "seal": t.seal_id,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from netwatch.core.calendar import local_days
 from netwatch.core.model import Cause, Kind, SeriesPoint
 from netwatch.core.schedule import BusinessHours
-from netwatch.core.text import local_time, short_duration
+from netwatch.core.text import local_time, short_date, short_duration
 from netwatch.report.compute import Bucket, Report
 
 MAX_TIMELINE_DAYS = 62  # one row per local day up to about two months; longer periods get week/month bars
@@ -206,7 +206,7 @@ def _row(report: Report, business: BusinessHours, zone: ZoneInfo, day: date, sta
     marks = [m for kind in order for m in _stacked([m for m in marks if m.kind == kind.value])]
     return DayRow(
         day=day,
-        label=day.strftime("%a %d %b"),
+        label=short_date(day),
         hours=round(length / 3600, 2),
         outside=tuple(outside),
         business=tuple(business_spans),
@@ -289,10 +289,10 @@ def downtime_bars(report: Report) -> BarChart:
         )
     y_ticks = tuple(Tick(y(v), short_duration(v)) for v in _range(0, ymax, step))
     every = max(1, math.ceil(len(buckets) / 12))
-    fmt = {"day": "%d %b", "week": "%d %b", "month": "%b %Y"}[unit]
+    style = {"day": "day_month", "week": "day_month", "month": "month"}[unit]
     zone = ZoneInfo(report.timezone)
     x_ticks = tuple(
-        Tick(_r(f.left + (i + 0.5) * slot), datetime.fromtimestamp(b.start, zone).strftime(fmt))
+        Tick(_r(f.left + (i + 0.5) * slot), local_time(b.start, zone, style))
         for i, b in enumerate(buckets)
         if i % every == 0
     )
@@ -353,15 +353,15 @@ def time_ticks(since: float, until: float, zone: ZoneInfo, left: float, right: f
             for d, _, _ in days
             for m in range(0, 24 * 60, step)
         ]
-        fmt = "%H:%M"
+        style = "clock"
     elif len(days) <= 16:
-        stamps, fmt = [start for _, start, _ in days], "%d %b"
+        stamps, style = [start for _, start, _ in days], "day_month"
     elif len(days) <= 16 * 7:
-        stamps, fmt = [start for d, start, _ in days if d.weekday() == 0], "%d %b"
+        stamps, style = [start for d, start, _ in days if d.weekday() == 0], "day_month"
     else:
-        stamps, fmt = [start for d, start, _ in days if d.day == 1], "%b %Y"
+        stamps, style = [start for d, start, _ in days if d.day == 1], "month"
         stamps = stamps[:: max(1, math.ceil(len(stamps) / 12))]
-    return tuple(Tick(x(t), datetime.fromtimestamp(t, zone).strftime(fmt)) for t in stamps if since <= t <= until)
+    return tuple(Tick(x(t), local_time(t, zone, style)) for t in stamps if since <= t <= until)
 
 
 def _lines(points: Sequence[tuple[float, float | None, bool]]) -> tuple[str, ...]:

@@ -6,7 +6,9 @@ configuration, in a child process, its output streamed from a temporary file. A 
 out in tens of megabytes (WeasyPrint's PDF in a hundred), which the dashboard's own process must not hold for the
 rest of its life (its budget is 60 MB), and a month's zip is never held in memory. One child at a time: a second
 request waits up to ``WAIT_S`` for the first, then is told the dashboard is busy. A refusal is said in the page's
-words: a letter of a month netwatch never ran in is "No letter" (404), not the command line's hint. Must not
+words: a letter of a month netwatch never ran in is "No letter" (404), not the command line's hint; an evidence
+bundle of a store that fails verification is "Evidence chain broken" (409: what to run, and that the other
+documents are still there). Must not
 compute figures.
 """
 
@@ -38,10 +40,20 @@ NAMES = {
 CHILD_TIMEOUT_S = 600.0
 WAIT_S = 60.0  # a second tap waits this long for the document being made, then is told to try again
 BAD_INPUT = 2  # `netwatch`'s exit code for input it refuses (README "Exit codes"): for a letter, nothing measured
+UNVERIFIED = 9  # its exit code when the evidence chain does not verify (broken, or nothing sealed yet)
 
 
 class Refused(ReportError):
     """The command refused the month as input (exit code ``BAD_INPUT``): a letter of a month it never ran in."""
+
+
+class Unverified(ReportError):
+    """`netwatch evidence` found the store failing verification (exit code ``UNVERIFIED``); ``empty``: nothing is
+    sealed in it yet."""
+
+    def __init__(self, message: str, *, empty: bool) -> None:
+        super().__init__(message)
+        self.empty = empty
 
 
 async def _child(cfg: Config, argv: list[str], output: Path) -> None:
@@ -61,7 +73,26 @@ async def _child(cfg: Config, argv: list[str], output: Path) -> None:
     if done.returncode != 0:
         lines = [line for line in done.stderr.decode(errors="replace").splitlines() if line.strip()]
         said = lines[-1].removeprefix("netwatch: ") if lines else f"`netwatch {argv[0]}` failed"
+        if done.returncode == UNVERIFIED and argv[0] == "evidence":
+            raise Unverified(said, empty=b"nothing sealed yet" in done.stdout)
         raise (Refused if done.returncode == BAD_INPUT else ReportError)(said)
+
+
+def _unverified(month: Month, *, empty: bool) -> tuple[str, str]:
+    """The title and words of the page that refuses an evidence bundle the store cannot back."""
+    others = f"The report (HTML and PDF) and the letter of {month.label} are still available."
+    if empty:
+        return (
+            "Nothing sealed yet",
+            "The store holds no sealed record yet, so there is no evidence to bundle: start netwatch (sudo systemctl"
+            f" start netwatch) and come back once it has recorded a while. {others}",
+        )
+    return (
+        "Evidence chain broken",
+        "The store failed verification: some of what it holds no longer matches its seals, so no evidence bundle"
+        f" of {month.label} is made from it. Run `netwatch verify` on the Pi to see where, and keep a copy of the"
+        f" store as it is. {others}",
+    )
 
 
 def _argv(kind: str, month: Month) -> list[str]:
@@ -106,6 +137,8 @@ async def download(request: Request) -> Response:
         if isinstance(err, Refused) and kind == "md":
             gone = f"netwatch was not running at any time in {month.label}, so there is nothing measured to put in it"
             return message(request, "No letter", f"{gone}: choose a month it was running in.", 404)
+        if isinstance(err, Unverified):
+            return message(request, *_unverified(month, empty=err.empty), 409)
         if isinstance(err, NetwatchError):
             said = f"The {name} of {month.label} could not be made: {err}"
             return message(request, "Not made", said, 400 if isinstance(err, Refused) else 500)

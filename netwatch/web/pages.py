@@ -20,7 +20,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from netwatch.app import incidents, now, reports, status, stores, tickets
+from netwatch.core.calendar import local_date
 from netwatch.core.model import Kind, LineState
+from netwatch.core.text import (
+    iso_month,
+    local_time,
+    month_long,
+    month_short,
+    short_when,
+    weekday_date,
+    weekday_long,
+)
 from netwatch.core.when import EARLIEST, too_old
 from netwatch.errors import NetwatchError, ReportError
 from netwatch.report import now as words
@@ -116,7 +126,7 @@ def parse_month(text: str | None, today: date) -> date:
 
 
 def today(board: Dashboard) -> date:
-    return datetime.fromtimestamp(board.clock(), board.cfg.business_hours.timezone).date()
+    return local_date(board.clock(), board.cfg.business_hours.timezone)
 
 
 @dataclass(frozen=True)
@@ -126,27 +136,27 @@ class Month:
 
     @property
     def label(self) -> str:
-        return f"{self.first:%B %Y}"
+        return month_long(self.first)
 
     @property
     def key(self) -> str:
-        return f"{self.first:%Y-%m}"
+        return iso_month(self.first)
 
     @property
     def previous(self) -> str:
-        return f"{self.first - timedelta(days=1):%Y-%m}"
+        return iso_month(self.first - timedelta(days=1))
 
     @property
     def next(self) -> str:
-        return f"{self.last + timedelta(days=1):%Y-%m}"
+        return iso_month(self.last + timedelta(days=1))
 
     @property
     def previous_label(self) -> str:
-        return f"{self.first - timedelta(days=1):%b %Y}"
+        return month_short(self.first - timedelta(days=1))
 
     @property
     def next_label(self) -> str:
-        return f"{self.last + timedelta(days=1):%b %Y}"
+        return month_short(self.last + timedelta(days=1))
 
 
 def month_of(first: date) -> Month:
@@ -181,10 +191,10 @@ def day_page(request: Request) -> Response:
     text = request.path_params.get("day") or request.query_params.get("date")
     day = parse_day(text) if text else current
     if day > current:
-        return message(request, "Not yet", f"{day:%A %-d %B %Y} has not begun yet: nothing is recorded.", 404)
+        return message(request, "Not yet", f"{weekday_long(day)} has not begun yet: nothing is recorded.", 404)
     context = report_context(board, day, day)
     extra = {
-        "title": f"{day:%a %-d %b %Y} · netwatch",
+        "title": f"{weekday_date(day)} · netwatch",
         "page": "day",
         "day": day,
         "previous_day": day - timedelta(days=1),
@@ -269,8 +279,8 @@ def incident_page(request: Request) -> Response:
     zone = cfg.business_hours.timezone
     toll = words.so_far(inc, found.figures.end, cfg.business_hours, cfg.cost.hourly)
     extra = {
-        "title": f"{kind.value.capitalize()} of {datetime.fromtimestamp(inc.start, zone):%a %-d %b %H:%M} · netwatch",
-        "day_key": datetime.fromtimestamp(inc.start, zone).date().isoformat(),
+        "title": f"{kind.value.capitalize()} of {short_when(inc.start, zone)} · netwatch",
+        "day_key": local_time(inc.start, zone, "iso_date"),
         "page": "history",
         "f": found.figures,
         "inc": inc,

@@ -17,7 +17,7 @@ import jinja2
 
 from netwatch import __version__
 from netwatch.config import Config
-from netwatch.core.text import clock_time, duration, iso_utc, recent, weekday_date
+from netwatch.core.text import clock_time, duration, iso_utc, recent, weekday_date, weekday_long, weekday_short
 from netwatch.report import now as words
 from netwatch.report.render import CAUSES, KINDS, environment
 
@@ -40,6 +40,8 @@ class Pages:
                 "recent": lambda at, now: recent(at, now, zone),
                 "clock": lambda at: clock_time(at, zone),
                 "weekday_date": weekday_date,
+                "weekday_short": weekday_short,
+                "weekday_long": weekday_long,
                 "iso": iso_utc,
                 "cause_text": words.cause_text,
                 "duration": duration,

@@ -212,3 +212,16 @@ def test_status_shows_the_seal_and_a_clock_not_synchronised_yet(state: Path) -> 
         "Clock:     not synchronised yet: 12 rounds since 2026-11-03 10:00:00 UTC timed provisionally (re-timed when"
         " NTP sets the clock; exports wait)"
     ) in out
+
+
+def test_a_bundle_of_an_empty_store_says_nothing_is_sealed_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = isolate(monkeypatch, tmp_path, chdir=True) / "netwatch.db"
+    with Store.open(store):  # the daemon made the store and stopped before its first commit
+        pass
+    code, out, _ = invoke("evidence", "--since", "2026-11-01", "--until", "2026-11-02", "--output", "empty.zip")
+    assert (code, out) == (
+        ExitCode.VERIFY,
+        "evidence written to empty.zip: 11 files, 0 rounds, nothing sealed yet: the store holds no record; start"
+        " monitoring (`netwatch run` or the service), then make the bundle again\n",
+    )
+    assert "seal 0" not in out and "sha256:" not in out and "BROKEN" not in out

@@ -1,7 +1,8 @@
 """A newcomer's small stumbles, as the command line meets them: exit codes as the README says (a bad date is
 bad input, 2), a `verify --expect` that is no digest refused, CSV durations in exact seconds with the human form
 beside, zone abbreviations ("BST", "CET") sent to their IANA names, and a reader that stops reading
-(`netwatch status | head`) ending the command quietly. Every message word for word."""
+(`netwatch status | head`, and every command that prints a lot) ending the command quietly. Every message word for
+word."""
 
 from __future__ import annotations
 
@@ -142,19 +143,52 @@ def test_a_zone_abbreviation_after_a_time_names_the_offset(store: Path) -> None:
     )
 
 
-def test_a_reader_that_stops_reading_ends_the_command_quietly(store: Path) -> None:
+def to_a_gone_reader(*args: str) -> subprocess.CompletedProcess[str]:
+    """`netwatch ARGS` writing to a pipe whose reader is gone before the first line (`| head` that has read all it
+    wanted): every write fails with EPIPE."""
     read, write = os.pipe()
-    os.close(read)  # the reader is gone before the first line: every write fails with EPIPE
+    os.close(read)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "netwatch", "status"],
+        return subprocess.run(
+            [sys.executable, "-m", "netwatch", *args],
             stdout=write,
             stderr=subprocess.PIPE,
             text=True,
-            timeout=60,
+            timeout=120,
             check=False,
         )
     finally:
         os.close(write)
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(store: Path) -> None:
+    done = to_a_gone_reader("status")
     assert (done.returncode, done.stderr) == (ExitCode.PIPE, "")
     assert ExitCode.PIPE == 141  # as the shell reports a program stopped by SIGPIPE
+
+
+def test_every_command_that_prints_a_lot_ends_quietly_when_its_reader_stops(store: Path, tmp_path: Path) -> None:
+    with (tmp_path / "netwatch.toml").open("a", encoding="utf-8") as cfg:
+        cfg.write('[claims]\nrules = "uk-ofcom"\n')
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:01", "--ref", "T-1")[0] == 0
+    commands = (
+        ["claims", "rules"],
+        ["claims", "rules", "--json"],
+        ["report", "--format", "csv"],
+        ["report", "--format", "json"],
+        ["report", "--format", "md"],
+        ["ticket", "list"],
+        ["ticket", "list", "--json"],
+        ["evidence", "--output", "e.zip"],
+        ["verify"],
+        ["status"],
+    )
+    ended: dict[str, tuple[int, str]] = {}
+    for args in commands:
+        done = to_a_gone_reader(*args)
+        # What goes to stderr beside a document (warnings, notes) is said before the output; nothing else may be.
+        said = [
+            line for line in done.stderr.splitlines() if not line.startswith(("netwatch: warning:", "netwatch: note:"))
+        ]
+        ended[" ".join(args)] = (done.returncode, "\n".join(said))
+    assert ended == {" ".join(args): (ExitCode.PIPE, "") for args in commands}

@@ -127,6 +127,21 @@ def test_tickets_are_sealed_and_an_edit_shows(store_path: Path) -> None:
     )
 
 
+def test_an_edited_term_of_a_ticket_is_named_by_its_reference(store_path: Path) -> None:
+    outage_store(store_path)
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
+    assert invoke("ticket", "credited", "A1", "--amount", "5", "--on", "2026-11-20")[0] == 0
+    with sqlite3.connect(store_path) as conn:  # the provider "paid" fifty
+        conn.execute("UPDATE ticket_terms SET credits = '[[\"2026-11-20\",5000]]'")
+    code, out, _ = invoke("verify")
+    assert code == ExitCode.VERIFY
+    assert (
+        'ticket "A1" (terms) [2026-11-03 09:25:00 GMT]: differs from its sealed version (seal 6): credits'
+        ' "[[\\"2026-11-20\\",500]]" → "[[\\"2026-11-20\\",5000]]"' in out
+    )
+    assert "ticket_terms" not in out
+
+
 def test_a_ticket_recorded_while_the_daemon_writes_keeps_one_chain(store_path: Path) -> None:
     store_path.parent.mkdir(parents=True)
     with Store.open(store_path) as daemon:
@@ -247,3 +262,52 @@ def test_status_names_the_open_tickets(store_path: Path) -> None:
     (line,) = [line for line in out.splitlines() if line.startswith("Ticket:")]
     assert line.startswith("Ticket:    A1 open, reported 2026-11-03 09:25:00 GMT (")
     assert line.endswith(" ago); `netwatch ticket close A1 --fixed WHEN` once repaired")
+
+
+def test_a_missed_appointment_is_recorded_once_a_minute_never_now_and_can_be_withdrawn(store_path: Path) -> None:
+    outage_store(store_path)
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
+    assert refused("ticket", "missed", "A1", "--at", "now") == (
+        'netwatch: --at: an appointment is a booked time, not "now"; give the time it was booked for, such as'
+        ' "2026-11-30 09:00"\n'
+    )
+    assert invoke("ticket", "missed", "A1", "--at", "2026-11-03 13:00") == (
+        0,
+        "ticket A1: missed appointment 2026-11-03 13:00:00 GMT recorded (1 in all)\n",
+        "",
+    )
+    # The same booked time typed again, to the second or not: one appointment.
+    for again in ("2026-11-03 13:00", "2026-11-03 13:00:40"):
+        assert invoke("ticket", "missed", "A1", "--at", again) == (
+            0,
+            "ticket A1: the appointment of 2026-11-03 13:00:00 GMT is already recorded\n",
+            "",
+        )
+    assert invoke("ticket", "missed", "A1", "--at", "2026-11-03 13:01")[1] == (
+        "ticket A1: missed appointment 2026-11-03 13:01:00 GMT recorded (2 in all)\n"
+    )
+    # 13:01 was a mistake: withdrawn, in a new sealed version; the version that had it stays in the chain.
+    assert invoke("ticket", "missed", "A1", "--at", "2026-11-03 13:01", "--withdraw") == (
+        0,
+        "ticket A1: missed appointment 2026-11-03 13:01:00 GMT withdrawn (1 left; the chain keeps the record)\n",
+        "",
+    )
+    assert refused("ticket", "missed", "A1", "--at", "2026-11-03 13:01", "--withdraw") == (
+        'netwatch: --at: ticket "A1" has no missed appointment at 2026-11-03 13:01:00 GMT (recorded: 2026-11-03'
+        " 13:00:00 GMT); give one of those times\n"
+    )
+    _, out, _ = invoke("ticket", "list")
+    assert "    missed appointments: 2026-11-03 13:00:00 GMT\n" in out
+    with Store.open(store_path, readonly=True) as s:
+        bodies = [
+            json.loads(body)["missed"]
+            for (body,) in s.conn.execute("SELECT body FROM ledger WHERE kind = 'ticket' ORDER BY id")
+        ]
+    assert bodies[-3:] == ["[1793710800000]", "[1793710800000,1793710860000]", "[1793710800000]"]
+    code, out, _ = invoke("verify")
+    assert code == 0 and "intact" in out
+    # Every version stays in the chain, the one with the mistaken appointment too: verify lists them.
+    assert (
+        '  changed by the owner: ticket "A1" [2026-11-03 09:25:00 GMT]: 4 versions sealed (seals 5, 6, 7, 8); each is'
+        " kept, the newest is what it says now\n" in out
+    )

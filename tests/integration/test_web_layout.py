@@ -31,6 +31,7 @@ from tests.support.incidents import outage, outage_for
 from tests.support.instants import LONDON
 from tests.support.live import write_live
 from tests.support.processes import stop, wait_for
+from tests.support.reports import html_of, sample_report
 from tests.support.rounds import Line
 from tests.support.sockets import free_port
 from tests.support.targets import A1, A2, DNS, GW, ISP
@@ -186,3 +187,22 @@ def test_every_page_lays_out_at_every_width(site: tuple[str, float], browser: An
         browser.save_screenshot(str(ARTIFACTS / f"{name}-{width}-{scheme}.png"))
     problems = [f"{name}: {problem}" for name, listed in found.items() for problem in listed]
     assert problems == [], "\n".join(problems)
+
+
+def test_the_reports_paper_is_dark_on_the_dashboard_and_white_where_it_is_a_document(
+    site: tuple[str, float], browser: Any, tmp_path: Path
+) -> None:
+    url, _ = site
+    view(browser, 1280, "dark")
+    background = "return getComputedStyle(document.querySelector(arguments[0])).backgroundColor"
+    for path in ("/day", "/month"):
+        browser.get(url + path)
+        assert browser.execute_script(background, ".paper") == "rgb(26, 33, 41)", path  # the dashboard's cards
+        fill = "return getComputedStyle(document.querySelector('.paper rect.outside')).fill"
+        assert browser.execute_script(fill) == "rgb(26, 33, 41)", path  # the timeline's hours outside business
+    # The report itself is what the provider gets: white paper whatever the reader's scheme.
+    document = tmp_path / "report.html"
+    document.write_text(html_of(sample_report()), encoding="utf-8")
+    browser.get(document.as_uri())
+    assert browser.execute_script(background, "body") == "rgb(255, 255, 255)"
+    browser.save_screenshot(str(ARTIFACTS / "report-document-1280-dark.png"))

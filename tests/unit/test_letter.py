@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from netwatch.cli.inputs import said
-from netwatch.config.records import ClaimsConfig, PlanConfig
+from netwatch.config.records import ClaimsConfig, CostConfig, PlanConfig
 from netwatch.core.claims import Situation, claims_for
 from netwatch.core.model import Cause, ClockEvent, Coverage, EventKind, Period, Ticket
 from netwatch.errors import InputError
@@ -28,6 +28,7 @@ from tests.support.instants import DAY, local
 from tests.support.reports import BUSINESS, MON, PLAN, html_of, letter_of, sample_report, table_rows
 from tests.support.speeds import speed_ok
 
+GBP = CostConfig(0.0, "GBP")
 NO_PLAN = PlanConfig("", "", 0.0, 99.9, 0.0, 0.0, 50.0)
 
 
@@ -78,6 +79,36 @@ def test_no_credit_is_asked_below_the_minimum_and_the_letter_says_why() -> None:
     cheap = letter_of(report, claims=ClaimsConfig(minimum_request=0.05)).text
     assert "I request a credit of **£0.10** for the period." in cheap
     assert "I would be grateful if you would confirm the credit and tell me what you are doing" in cheap
+
+
+def test_a_credit_that_rounds_to_nothing_is_not_conceded_as_not_due() -> None:
+    # 210 s of provider outage (one isp_or_upstream) on a £42 fee in a 30-day month: £0.0034, due but under a cent.
+    outages = [outage(Cause.ISP, MON + 36000, 90), outage(Cause.ISP_OR_UPSTREAM, MON + 40000, 120)]
+    report = compute(Period(MON, MON + DAY), outages, [Coverage(MON, MON + DAY)], BUSINESS, cost=GBP, plan=PLAN)
+    assert report.money.credit == 0.0
+    text = letter_of(report).text
+    said = "The pro-rata credit for this period comes to less than £0.01, below £1.00, so I am not asking for it."
+    assert f"\n{said}\n" in text
+    assert "is due" not in text and "£0.00" not in text
+    # With no minimum, still nothing to ask for: a credit of £0.00 cannot be paid.
+    free = letter_of(report, claims=ClaimsConfig(minimum_request=0.0)).text
+    assert "\nThe pro-rata credit for this period comes to less than £0.01, so I am not asking for it.\n" in free
+
+
+def test_a_credit_that_rounds_up_to_the_minimum_without_reaching_it_is_not_asked() -> None:
+    # £42 x 61,700 s / 2,592,000 s = £0.9998: shown as £1.00, but under the £1.00 minimum.
+    report = compute(
+        Period(MON, MON + DAY),
+        [outage(Cause.ISP, MON + 1000, 61700)],
+        [Coverage(MON, MON + DAY)],
+        BUSINESS,
+        cost=GBP,
+        plan=PLAN,
+    )
+    assert report.money.credit == 1.0
+    text = letter_of(report).text
+    assert "\nThe pro-rata credit for this period comes to less than £1.00, so I am not asking for it.\n" in text
+    assert "I request a credit" not in text
 
 
 def with_claims(report: Report, missed_appointment: float, who: Situation = Situation()) -> Report:  # noqa: B008

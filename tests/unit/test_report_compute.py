@@ -339,9 +339,9 @@ def test_money_cost_and_credit_per_calendar_month() -> None:
     assert money.breached is True
     assert money.credit_basis == (
         "Pro-rata refund of the 745.00 GBP monthly fee for the 5,400 s (1.50 h) of outage attributable to the provider"
-        " (causes isp, upstream and dns; local faults and unmonitored time are not claimed), each second valued at the"
-        " fee divided by the length of its calendar month; availability excluding local faults was 98.437 %, below"
-        " the contracted 99.9 %."
+        " (causes isp, upstream, isp_or_upstream and dns; local faults and unmonitored time are not claimed), each"
+        " second valued at the fee divided by the length of its calendar month; availability excluding local faults"
+        " was 98.437 %, below the contracted 99.9 %."
     )
     assert to_json(report)["money"] == {
         "currency": "GBP",

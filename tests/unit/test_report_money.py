@@ -6,6 +6,7 @@ import pytest
 
 from netwatch.config.records import CostConfig, PlanConfig
 from netwatch.core.money import cents
+from netwatch.report.compute import ISP_CAUSES
 from netwatch.report.cost import NO_MONEY, money
 
 H = 3600.0
@@ -45,10 +46,23 @@ def test_credit_is_the_fee_pro_rata_for_the_provider_s_downtime() -> None:
     assert got.breached is True
     assert got.credit_basis == (
         "Pro-rata refund of the 30.00 GBP monthly fee for the 25,920 s (7.20 h) of outage attributable to the"
-        " provider (causes isp, upstream and dns; local faults and unmonitored time are not claimed), each second"
-        " valued at the fee divided by the length of its calendar month; availability excluding local faults was"
-        " 99.000 %, below the contracted 99.5 %."
+        " provider (causes isp, upstream, isp_or_upstream and dns; local faults and unmonitored time are not"
+        " claimed), each second valued at the fee divided by the length of its calendar month; availability excluding"
+        " local faults was 99.000 %, below the contracted 99.5 %."
     )
+
+
+def test_the_credit_basis_names_every_cause_the_provider_answers_for() -> None:
+    got = money(
+        cost=None,
+        plan=PLAN,
+        business_downtime_seconds=0.0,
+        isp_seconds_by_month=[(60.0, MONTH_30)],
+        monitored_seconds=H,
+    )
+    named = got.credit_basis.split("(causes ", 1)[1].split(";", 1)[0]
+    assert sorted(named.replace(" and ", ", ").split(", ")) == sorted(c.value for c in ISP_CAUSES)
+    assert got.credit_unrounded == pytest.approx(30.0 * 60 / MONTH_30) and got.credit == 0.0
 
 
 def test_credit_counts_only_monitored_provider_downtime_and_states_no_breach() -> None:

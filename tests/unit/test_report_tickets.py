@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from netwatch.core.claims.episode import FLAP_GAP, Basis, Span, State, timeline
 from netwatch.core.model import Cause, Channel, Coverage, Incident, Kind, Ticket
 from netwatch.core.schedule import BusinessHours
-from netwatch.report.tickets import TicketFigures, ticket_figures
+from netwatch.report.tickets import TicketFigures, restored_text, ticket_figures
 from tests.support import incidents as build
 from tests.support.instants import local
 
@@ -78,6 +78,32 @@ def test_monitoring_stopped_with_the_line_down() -> None:
     f = one(Ticket("T4", at("2026-11-02 08:30")), [outage("2026-11-02 08:00", "2026-11-02 10:00")], coverage=seen)
     assert f.episode.basis is Basis.UNMONITORED and f.restored is None
     assert (f.episode.end, f.down_after_report) == (at("2026-11-02 10:00"), 1.5 * 3600)
+
+
+def test_how_each_ticket_ended_is_worded_in_report() -> None:
+    zone = HOURS.timezone
+    seen = [Coverage(at("2026-11-02 00:00"), at("2026-11-02 10:00"))]
+    ended = {
+        Basis.MEASURED: one(Ticket("T1", at("2026-11-02 08:30")), ALL),
+        Basis.NONE: one(Ticket("T1", at("2026-11-01 20:05")), ALL),
+        Basis.OPEN: one(Ticket("T2", at("2026-11-02 10:00")), [outage("2026-11-02 08:00", None)], until=END),
+        Basis.UNMONITORED: one(
+            Ticket("T4", at("2026-11-02 08:30")), [outage("2026-11-02 08:00", "2026-11-02 10:00")], coverage=seen
+        ),
+        Basis.TICKET: one(
+            Ticket("T5", at("2026-11-02 08:30"), fixed=at("2026-11-02 11:00")),
+            [outage("2026-11-02 08:00", "2026-11-02 10:00")],
+            coverage=seen,
+        ),
+    }
+    assert {basis: f.episode.basis for basis, f in ended.items()} == {basis: basis for basis in Basis}
+    assert {basis: restored_text(f, zone) for basis, f in ended.items()} == {
+        Basis.MEASURED: "restored 2026-11-02 13:30:00 GMT",
+        Basis.NONE: "no loss of service measured after the report",
+        Basis.OPEN: "still down",
+        Basis.UNMONITORED: "still down when monitoring stopped 2026-11-02 10:00:00 GMT",
+        Basis.TICKET: "repaired per the ticket while netwatch was not running",
+    }
 
 
 def test_timeline_states() -> None:

@@ -106,5 +106,5 @@ def test_an_edited_term_breaks_the_chain(tmp_path: Path) -> None:
     with Store.open(path, readonly=True) as store:
         result = store.verify()
     assert not result.ok
-    assert [b.where for b in result.breaks] == ["ticket_terms 1"]
+    assert [b.where for b in result.breaks] == ['ticket "SW-9" (terms)']  # named as the ticket is, not by its row
     assert "credits" in result.breaks[0].what

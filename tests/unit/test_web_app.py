@@ -334,6 +334,18 @@ def test_a_ticket_opened_on_the_page_is_the_command_lines(
     assert "data-done" not in client.get("/act").text  # said once
     missed = client.post("/act/missed", data={"csrf": token, "ref": "BT-77", "at": "2026-03-24T14:45"})
     assert message_of(missed.text, "data-done") == "Ticket BT-77: missed appointment 2026-03-24 14:45:00 GMT recorded."
+    again = client.post("/act/missed", data={"csrf": token, "ref": "BT-77", "at": "2026-03-24T14:45:30"})
+    assert (
+        message_of(again.text, "data-done")
+        == "Ticket BT-77: the appointment of 2026-03-24 14:45:00 GMT was recorded already."
+    )
+    # Left empty (sent without a browser, which requires it): not "now", the booked time.
+    empty = client.post("/act/missed", data={"csrf": token, "ref": "BT-77", "at": ""})
+    assert empty.status_code == 400
+    assert message_of(empty.text, "data-error") == (
+        'Appointment at: an appointment is a booked time, not "now"; give the time it was booked for, such as'
+        ' "2026-11-30 09:00"'
+    )
     closed = client.post("/act/close", data={"csrf": token, "ref": "BT-77", "fixed": "2026-03-24T14:50"})
     assert message_of(closed.text, "data-done") == "Ticket BT-77 closed: repaired 2026-03-24 14:50:00 GMT."
     monkeypatch.setattr(loading, "DEFAULT_PATH", cfg.state_dir / "absent.toml")

@@ -133,6 +133,7 @@ class _Walk:
     counted: dict[str, int] = field(default_factory=dict)  # breaks of a kind listed so far
     sealed_at_seen: bool = False  # a seal carrying its newest stamp was met: the store runs schema 10 since
     cadence_ms: int = 0  # the spacing of the last two rounds sealed together: the run's interval
+    versions: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # an owner's statement -> its seals
 
     def listed(self, kind: str, brk: Break) -> None:
         """Add a break of a kind that may repeat many times: the first ``LISTED`` one by one, then a count."""
@@ -318,7 +319,20 @@ def verify(
         flags=tuple(walk.flags),
         timestamps=stamps,
         head_at=_ms(walk.head_at),
+        amended=_amended(walk),
     )
+
+
+def _amended(walk: _Walk) -> tuple[Break, ...]:
+    """The owner's statements sealed in more than one version, each named as in a break, with its seals."""
+    found = []
+    for (kind, ref), seals in sorted(walk.versions.items(), key=lambda item: item[1][0]):
+        if len(seals) > 1:
+            label, at = _describe(kind, json.loads(walk.latest[(kind, ref)][1]), ref, walk)
+            listed = ", ".join(str(s) for s in seals)
+            what = f"{len(seals)} versions sealed (seals {listed}); each is kept, the newest is what it says now"
+            found.append(Break(label, what, at))
+    return tuple(found)
 
 
 def _entry_order(walk: _Walk, entry_id: int) -> None:
@@ -394,11 +408,13 @@ def _entries(
         else:
             why = versions.change(kind, ref, before[1], body, moves)
             if why:
-                label, at = _describe(kind, json.loads(before[1]), ref)
+                label, at = _describe(kind, json.loads(before[1]), ref, walk)
                 walk.breaks.append(Break(label, f"{why} (seal {seal_id})", at))
             if kind == "span":
                 _span_version(walk, seal_id, ref, body)
         walk.latest[(kind, ref)] = (seal_id, body)
+        if kind in STATEMENTS:
+            walk.versions.setdefault((kind, ref), []).append(seal_id)
     if restart:
         walk.segment_max = None
 
@@ -434,7 +450,7 @@ def _first_version(walk: _Walk, seal_id: int, kind: str, ref: int, body: str, *,
     counted = doc.get("rounds") if kind == "incident" else 0
     allowed = LATE_MS + min(counted if isinstance(counted, int) else 0, MAX_CONFIRM) * walk.cadence_ms
     if instant < walk.segment_max - allowed:
-        label, at = _describe(kind, doc, ref)
+        label, at = _describe(kind, doc, ref, walk)
         late = f"was first sealed {_late(walk.segment_max - instant)} after the time it describes (seal {seal_id})"
         walk.flags.append(Break(label, late, at))
         if walk.anchor_seal is not None and walk.anchor_at is not None and instant < walk.anchor_at - allowed:
@@ -487,8 +503,17 @@ def _seal_fault(
     return "its rounds or ledger entries were altered (or the seal itself)"
 
 
-def _describe(kind: str, body: dict[str, Any], ref: int) -> tuple[str, float | None]:
-    """The record's name in a break ("outage incident 4", "ticket \"A-1\"") and its instant."""
+STATEMENTS = frozenset({"ticket", "ticket_terms"})  # what the owner states and may change: each version is listed
+
+
+def _describe(kind: str, body: dict[str, Any], ref: int, walk: _Walk) -> tuple[str, float | None]:
+    """The record's name in a break ("outage incident 4", "ticket \"A-1\"", "ticket \"A-1\" (terms)") and its
+    instant. A ticket's terms are named by its reference and dated by its report, from its latest sealed version."""
+    if kind == "ticket_terms":
+        sealed = walk.latest.get(("ticket", int(body.get("ticket_id", 0))))
+        if sealed is not None:
+            label, at = _describe("ticket", json.loads(sealed[1]), ref, walk)
+            return f"{label} (terms)", at
     at_ms = body.get("start_ms", body.get("at_ms", body.get("reported_ms")))
     label = {
         "incident": f"{body.get('kind', '')} incident",
@@ -515,7 +540,7 @@ def _check_records(conn: sqlite3.Connection, walk: _Walk) -> int:
             seen.add(ref)
             sealed = walk.latest.get((kind, ref))
             doc = json.loads(body)
-            label, at = _describe(kind, doc, ref)
+            label, at = _describe(kind, doc, ref, walk)
             if sealed is None:
                 walk.breaks.append(Break(label, "is not in the chain (inserted?)", at))
             elif sealed[1] != body:
@@ -528,7 +553,7 @@ def _check_records(conn: sqlite3.Connection, walk: _Walk) -> int:
                 walk.breaks.append(Break(label, f"differs from its sealed version (seal {sealed[0]}): {changed}", at))
         for (sealed_kind, ref), (seal_id, body) in walk.latest.items():
             if sealed_kind == kind and ref not in seen:
-                label, at = _describe(kind, json.loads(body), ref)
+                label, at = _describe(kind, json.loads(body), ref, walk)
                 walk.breaks.append(Break(label, f"was sealed (seal {seal_id}) but is gone (deleted?)", at))
     return count
 

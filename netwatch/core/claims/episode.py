@@ -2,9 +2,9 @@
 
 Owns the single rule every figure about a ticket rests on (the report's "down after the report", the claims' counted
 days, the letter's "came back at"). The time from the report on is a timeline of three states: **down** (inside an
-outage the provider answers for: causes isp, upstream, dns), **up** (monitored, and not down) and **unknown**
-(netwatch was not running: an outage never counts as down where netwatch did not see it). The episode starts at the
-report and ends at the repair:
+outage the provider answers for: causes isp, upstream, isp_or_upstream, dns), **up** (monitored, and not down) and
+**unknown** (netwatch was not running: an outage never counts as down where netwatch did not see it). The episode
+starts at the report and ends at the repair:
 
 - the first *up* stretch that lasts ``FLAP_GAP`` (the line came back for good), or that contains the owner's
   ``fixed``, or after which nothing more was measured, or after which netwatch stopped and found the line up when
