@@ -97,6 +97,10 @@ _BODIES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "trace": ("traceroutes", ("at_ms", "reason", "incident_kind", "incident_start_ms", "destination", "trace")),
     "ticket": ("tickets", ("ref", "reported_ms", "channel", "note", "fixed_ms", "missed", "recorded_ms")),
+    "checkpoint": (
+        "checkpoints",
+        ("seal_id", "digest", "full", "since_seal", "verified_ms", "version", "seals", "rounds", "records", "state"),
+    ),
 }
 # Columns added after their kind was first chained: left out of a body while NULL, so that the versions sealed
 # before they existed still read the same.

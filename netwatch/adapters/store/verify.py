@@ -14,6 +14,7 @@ given).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from netwatch.adapters.store import acts, chain, codec, coherence, rollups, versions
+from netwatch.adapters.store import acts, chain, checkpoints, codec, coherence, rollups, versions
 from netwatch.core.model import Break, Timestamp, Verification
 
 CHUNK = 5_000
@@ -44,12 +45,12 @@ TokenCheck = Callable[[bytes, bytes], tuple[bool | None, int | None, str]]
 class _Stream:
     """Rows of one query in key order, a chunk at a time, with look-ahead."""
 
-    def __init__(self, fetch: Callable[[Any], list[Any]], key: Callable[[Any], Any]) -> None:
+    def __init__(self, fetch: Callable[[Any], list[Any]], key: Callable[[Any], Any], after: Any = None) -> None:
         self._fetch = fetch
         self._key = key
         self._buffer: list[Any] = []
         self._pos = 0
-        self._after: Any = None
+        self._after: Any = after
         self._done = False
 
     def peek(self) -> Any:
@@ -68,27 +69,28 @@ class _Stream:
         return row
 
 
-def _rounds(conn: sqlite3.Connection) -> _Stream:
+def _rounds(conn: sqlite3.Connection, after: int = 0) -> _Stream:
     return _Stream(
         lambda after: conn.execute(
             "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE id > ? ORDER BY id LIMIT ?", (after or 0, CHUNK)
         ).fetchall(),
         lambda row: row[0],
+        after or None,
     )
 
 
-def _ledger(conn: sqlite3.Connection) -> _Stream:
+def _ledger(conn: sqlite3.Connection, after_seal: int = 0) -> _Stream:
     return _Stream(
         lambda after: conn.execute(
             "SELECT id, seal_id, kind, ref, body FROM ledger WHERE (seal_id, id) > (?, ?) ORDER BY seal_id, id LIMIT ?",
             (*(after or (-1, -1)), CHUNK),
         ).fetchall(),
         lambda row: (row[1], row[0]),
+        (after_seal, 2**62) if after_seal else None,
     )
 
 
-def _seals(conn: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
-    after = 0
+def _seals(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Any, ...]]:
     while True:
         rows = conn.execute(
             "SELECT id, first_round, last_round, digest, prev, rounds_hash, at_ms FROM seals WHERE id > ?"
@@ -133,12 +135,73 @@ class _Walk:
     counted: dict[str, int] = field(default_factory=dict)  # breaks of a kind listed so far
     sealed_at_seen: bool = False  # a seal carrying its newest stamp was met: the store runs schema 10 since
     cadence_ms: int = 0  # the spacing of the last two rounds sealed together: the run's interval
+    # Seals named by checkpoints, as this walk found them: seal -> (digest, sealed_round, next_entry) after it.
+    named: dict[int, tuple[bytes, int, int]] = field(default_factory=dict)
+    new_evidence: bool = False  # a seal walked holds rounds or entries besides checkpoints
 
     def listed(self, kind: str, brk: Break) -> None:
         """Add a break of a kind that may repeat many times: the first ``LISTED`` one by one, then a count."""
         n = self.counted[kind] = self.counted.get(kind, 0) + 1
         if n <= LISTED:
             self.breaks.append(brk)
+
+
+# What of the walk a checkpoint keeps for the next verification to go on from (sessions, spans, re-timings and
+# flags are kept whole; each record's latest sealed version is read back from the ledger instead).
+_SCALARS = (
+    "prunes",
+    "legacy_prunes",
+    "genesis_through",
+    "sealed_round",
+    "chain_now",
+    "segment_max",
+    "head_at",
+    "next_entry",
+    "sealed_at_seen",
+    "cadence_ms",
+)
+
+
+def state(walk: _Walk) -> dict[str, Any]:
+    """What the next verification needs to go on from the end of ``walk``, as JSON values."""
+    return {
+        **{name: getattr(walk, name) for name in _SCALARS},
+        "sessions": [dataclasses.asdict(s) for s in walk.sessions],
+        "spans": [dataclasses.asdict(s) for s in walk.spans.values()],
+        "retimings": [dataclasses.asdict(r) for r in walk.retimings],
+        "flags": [[f.where, f.what, f.at] for f in walk.flags],
+    }
+
+
+def _resumed(conn: sqlite3.Connection, found: checkpoints.Found) -> _Walk:
+    """The walk as it stood at a checkpoint's seal: its state, and every record's latest version sealed by then."""
+    kept = found.state
+    walk = _Walk(**{name: kept[name] for name in _SCALARS})
+    walk.sessions = [acts.SessionSeen(**s) for s in kept["sessions"]]
+    walk.spans = {int(s["id"]): acts.SpanSeen(**s) for s in kept["spans"]}
+    walk.retimings = [acts.Retiming(**r) for r in kept["retimings"]]
+    walk.flags = [Break(where, what, at) for where, what, at in kept["flags"]]
+    through = found.checkpoint.seal_id
+    walk.latest = {
+        (str(kind), int(ref)): (int(seal_id), str(body))
+        for kind, ref, seal_id, body in conn.execute(
+            "SELECT kind, ref, seal_id, body FROM ledger WHERE id IN"
+            " (SELECT max(id) FROM ledger WHERE seal_id <= ? AND ref != 0 GROUP BY kind, ref)",
+            (through,),
+        )
+    }
+    walk.named[through] = (bytes.fromhex(found.checkpoint.digest), walk.sealed_round, walk.next_entry)
+    return walk
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A verification, with what a checkpoint of it keeps (``state``) and whether anything but checkpoints was
+    sealed since the one it went on from (``new_evidence``: else a new checkpoint would say nothing new)."""
+
+    verification: Verification
+    state: dict[str, Any]
+    new_evidence: bool
 
 
 def verify(
@@ -149,12 +212,43 @@ def verify(
     now_ms: int | None = None,
     check_token: TokenCheck | None = None,
 ) -> Verification:
-    """Check the whole store against its seals. ``expect`` is a digest (hex, or a prefix of 12+ characters)
-    published earlier, e.g. in a report: it must be one of the seals, and nothing about the time before it may
-    have been added after it. ``progress`` is called with the number of rounds checked since its last call;
-    ``now_ms`` is the time of the verification (stamps after it are impossible); ``check_token`` verifies a
-    trusted timestamp's token (None: they are listed unchecked)."""
-    walk = _Walk()
+    """Check the whole store against its seals (see ``walk``)."""
+    return walk(conn, expect=expect, progress=progress, now_ms=now_ms, check_token=check_token).verification
+
+
+def _seal_of(conn: sqlite3.Connection, anchor: str) -> int | None:
+    row = conn.execute(
+        "SELECT id FROM seals WHERE lower(hex(digest)) LIKE ? ORDER BY id LIMIT 1", (anchor + "%",)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def walk(
+    conn: sqlite3.Connection,
+    *,
+    expect: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    now_ms: int | None = None,
+    check_token: TokenCheck | None = None,
+    full: bool = True,
+) -> Outcome:
+    """Check the store against its seals. ``full``: every seal from the first; else only the seals after the newest
+    checkpoint whose seal still has its digest (before the seal of ``expect``, when given), with the rules that
+    span the chain (record versions, re-timings, pruning, sessions) carried on from it, and every record against its
+    latest sealed version; the seals up to the checkpoint are not re-hashed. ``expect`` is a digest (hex, or a
+    prefix of 12+ characters) published earlier, e.g. in a report: it must be one of the seals, and nothing about
+    the time before it may have been added after it. ``progress`` is called with the number of rounds checked since
+    its last call; ``now_ms`` is the time of the verification (stamps after it are impossible); ``check_token``
+    verifies a trusted timestamp's token (None: they are listed unchecked)."""
+    anchor = None if expect is None else expect.lower().removeprefix("sha256:")
+    found: checkpoints.Found | None = None
+    found_breaks: list[Break] = []
+    if not full:
+        found, found_breaks = checkpoints.newest(conn, None if anchor is None else _seal_of(conn, anchor))
+    walk = _Walk() if found is None else _resumed(conn, found)
+    walk.breaks += found_breaks
+    start = 0 if found is None else found.checkpoint.seal_id
+    named = {f.checkpoint.seal_id for _, f in checkpoints.sealed(conn)}
     prunes = [json.loads(b) for (b,) in conn.execute("SELECT body FROM ledger WHERE kind = 'prune' ORDER BY id")]
     through_round = max((int(p["through_round"]) for p in prunes), default=0)
     pruned_seals = max((int(p["through_seal"]) for p in prunes), default=0)
@@ -164,13 +258,12 @@ def verify(
     anchored_seen: set[int] = set()
     sets = chain.target_texts(conn)
     retimed = chain.retimings(conn)
-    stream = _rounds(conn)
-    ledger = _ledger(conn)
-    prev_id, prev_digest = 0, chain.ZERO
+    stream = _rounds(conn, walk.sealed_round)
+    ledger = _ledger(conn, start)
+    prev_id, prev_digest = (0, chain.ZERO) if found is None else (start, bytes.fromhex(found.checkpoint.digest))
     seals = checked = waiting = 0
     first_at: int | None = None
     last_at: int | None = None
-    anchor = None if expect is None else expect.lower().removeprefix("sha256:")
     anchor_found = None if anchor is None else False
 
     def leftover(row: Row, why: str) -> bool:
@@ -182,7 +275,7 @@ def verify(
         walk.listed("round", Break(f"round {row[0]}", why, _ms(row[1])))
         return False
 
-    for seal_id, first, last, digest, prev, kept_hash, sealed_at in _seals(conn):
+    for seal_id, first, last, digest, prev, kept_hash, sealed_at in _seals(conn, start):
         seals += 1
         where = f"seal {seal_id} ({_span_text(first, last)})"
         if seal_id in anchored:
@@ -254,6 +347,9 @@ def verify(
         if last is not None:
             walk.sealed_round = max(walk.sealed_round, last)
         _entries(conn, walk, seal_id, entries, prunes_before=walk.prunes)
+        walk.new_evidence = walk.new_evidence or first is not None or any(e[1] != "checkpoint" for e in entries)
+        if seal_id in named:
+            walk.named[seal_id] = (expected, walk.sealed_round, walk.next_entry)
         if anchor and stored.hex().startswith(anchor):
             anchor_found = True
             walk.anchor_seal, walk.anchor_at = seal_id, walk.chain_now
@@ -266,7 +362,12 @@ def verify(
         ledger.take()
         walk.listed("orphan", Break(f"ledger entry {entry[0]}", f"belongs to seal {entry[1]}, which is gone"))
     for seal_id in sorted(set(anchored) - anchored_seen):
-        walk.breaks.append(Break(f"seal {seal_id}", "was kept by a pruning pass but is gone (deleted?)"))
+        row = conn.execute("SELECT digest FROM seals WHERE id = ?", (seal_id,)).fetchone() if seal_id <= start else None
+        if row is None:
+            walk.breaks.append(Break(f"seal {seal_id}", "was kept by a pruning pass but is gone (deleted?)"))
+        elif bytes(row[0]).hex() != anchored[seal_id]:
+            why = "differs from the digest its pruning pass chained for it (altered?)"
+            walk.breaks.append(Break(f"seal {seal_id}", why))
     if walk.counted.get("round", 0) > LISTED:
         walk.breaks.append(Break("rounds", f"{walk.counted['round']} rounds in all are not covered by any seal"))
     if walk.counted.get("orphan", 0) > LISTED:
@@ -276,9 +377,28 @@ def verify(
             f"{waiting} rounds already pruned from the chain are still waiting to be deleted (they are no evidence)"
         )
     records = _check_records(conn, walk)
-    _check_rollups(conn, walk.breaks)
+    since_ms: int | None = None
+    changed: set[int] | None = None
+    if found is not None:
+        # Rollups from the minute the new rounds (or the checkpoint's newest) begin; outages changed since, open, or
+        # ending where the new rounds may bear on them.
+        since_ms = min((x for x in (first_at, found.state["head_at"]) if x is not None), default=None)
+        changed = {
+            int(ref)
+            for (ref,) in conn.execute(
+                "SELECT DISTINCT ref FROM ledger WHERE kind = 'incident' AND seal_id > ?", (start,)
+            )
+        }
+    _check_rollups(conn, walk.breaks, after_seal=start, since_ms=since_ms)
     firsts = sorted(s.first_round for s in walk.sessions if s.first_round is not None)
-    walk.breaks += coherence.outage_breaks(conn, through_round, cutoff_ms, firsts)
+    walk.breaks += coherence.outage_breaks(
+        conn,
+        through_round,
+        cutoff_ms,
+        firsts,
+        changed=changed,
+        since_ms=None if since_ms is None else since_ms - LATE_MS,
+    )
     walk.breaks += coherence.session_breaks(conn, walk.sessions, through_round)
     retime_breaks, retime_notes = acts.retiming_breaks(conn, walk.retimings, walk.spans, walk.sessions, through_round)
     walk.breaks += retime_breaks
@@ -302,22 +422,27 @@ def verify(
         )
     if through_round:
         walk.notes.append(f"rounds up to id {through_round} were pruned by the retention period (their seals are kept)")
-    empty = seals == 0 and records == 0 and checked == 0
-    return Verification(
-        seals=seals,
-        rounds=checked,
-        records=records,
-        head_seal=prev_id,
-        head_digest=prev_digest.hex() if prev_id else "",
-        breaks=tuple(walk.breaks),
-        notes=tuple(walk.notes),
-        first_at=_ms(first_at),
-        last_at=_ms(last_at),
-        anchor_found=anchor_found,
-        empty=empty,
-        flags=tuple(walk.flags),
-        timestamps=stamps,
-        head_at=_ms(walk.head_at),
+    empty = prev_id == 0 and records == 0 and checked == 0
+    return Outcome(
+        Verification(
+            seals=seals,
+            rounds=checked,
+            records=records,
+            head_seal=prev_id,
+            head_digest=prev_digest.hex() if prev_id else "",
+            breaks=tuple(walk.breaks),
+            notes=tuple(walk.notes),
+            first_at=_ms(first_at),
+            last_at=_ms(last_at),
+            anchor_found=anchor_found,
+            empty=empty,
+            flags=tuple(walk.flags),
+            timestamps=stamps,
+            head_at=_ms(walk.head_at),
+            resumed=None if found is None else found.checkpoint,
+        ),
+        state(walk),
+        walk.new_evidence,
     )
 
 
@@ -388,6 +513,8 @@ def _entries(
         if not ref:
             continue
         before = walk.latest.get((kind, ref))
+        if before is None and kind == "checkpoint":
+            _checkpoint(conn, walk, seal_id, body)
         if before is None:
             _first_version(walk, seal_id, kind, ref, body, retimed_here=bool(moves))
             restart = restart or kind == "session"
@@ -401,6 +528,25 @@ def _entries(
         walk.latest[(kind, ref)] = (seal_id, body)
     if restart:
         walk.segment_max = None
+
+
+def _checkpoint(conn: sqlite3.Connection, walk: _Walk, seal_id: int, body: str) -> None:
+    """A checkpoint met on the way: the seal it names came before it, with the digest it names, and the walk then
+    stood where it says (the rounds sealed and the ledger's next entry)."""
+    checkpoint = checkpoints.of_body(body, seal_id)
+    named, kept = checkpoint.checkpoint, checkpoint.state
+    where = f"checkpoint of seal {named.seal_id} (in seal {seal_id})"
+    seen = walk.named.get(named.seal_id)
+    if named.seal_id >= seal_id:
+        walk.breaks.append(Break(where, "names a seal sealed after it (forged?)", named.at))
+    elif seen is None:
+        row = conn.execute("SELECT digest FROM seals WHERE id = ?", (named.seal_id,)).fetchone()
+        if row is not None and bytes(row[0]).hex() != named.digest:
+            walk.breaks.append(checkpoints.mismatch(named))
+    elif seen[0].hex() != named.digest:
+        walk.breaks.append(Break(where, "names a digest its seal does not have (forged?)", named.at))
+    elif (kept.get("sealed_round"), kept.get("next_entry")) != seen[1:]:
+        walk.breaks.append(Break(where, "says the chain stood elsewhere at its seal than it did (forged?)", named.at))
 
 
 def _first_version(walk: _Walk, seal_id: int, kind: str, ref: int, body: str, *, retimed_here: bool) -> None:
@@ -533,18 +679,23 @@ def _check_records(conn: sqlite3.Connection, walk: _Walk) -> int:
     return count
 
 
-def _check_rollups(conn: sqlite3.Connection, breaks: list[Break]) -> None:
+def _check_rollups(
+    conn: sqlite3.Connection, breaks: list[Break], *, after_seal: int = 0, since_ms: int | None = None
+) -> None:
     """Sealed rollups are unchanged (and show the anchors lost inside outages); the others add up to the rounds
-    they summarise."""
+    they summarise. Going on from a checkpoint (``after_seal``): only the rollups sealed after it, and the minutes
+    from ``since_ms`` (None: none)."""
     boundary = 0
     sealed = [
-        (int(doc["from_minute"]), int(doc["to_minute"]), str(doc["rollups_sha256"]))
-        for (body,) in conn.execute("SELECT body FROM ledger WHERE kind IN ('prune', 'genesis') ORDER BY id")
+        (int(doc["from_minute"]), int(doc["to_minute"]), str(doc["rollups_sha256"]), int(seal_id))
+        for seal_id, body in conn.execute(
+            "SELECT seal_id, body FROM ledger WHERE kind IN ('prune', 'genesis') ORDER BY id"
+        )
         if "rollups_sha256" in (doc := json.loads(body))
     ]
-    for lo, hi, digest in sealed:
+    for lo, hi, digest, seal_id in sealed:
         boundary = max(boundary, hi)
-        if chain.rollups_hash(conn, lo, hi) != digest:
+        if seal_id > after_seal and chain.rollups_hash(conn, lo, hi) != digest:
             breaks.append(
                 Break(
                     f"rollups of minutes {lo}-{hi - 1}",
@@ -553,6 +704,10 @@ def _check_rollups(conn: sqlite3.Connection, breaks: list[Break]) -> None:
                 )
             )
     breaks += coherence.rollup_breaks(conn, boundary)
+    if after_seal:
+        if since_ms is None:
+            return
+        boundary = max(boundary, since_ms // 60_000)
     sets = rollups.set_target_ids(conn)
     # The minutes that have rollups, merged in order with those that have rounds: one minute in memory at a time.
     stored_minutes = _Stream(
