@@ -138,6 +138,7 @@ class _Walk:
     # Seals named by checkpoints, as this walk found them: seal -> (digest, sealed_round, next_entry) after it.
     named: dict[int, tuple[bytes, int, int]] = field(default_factory=dict)
     new_evidence: bool = False  # a seal walked holds rounds or entries besides checkpoints
+    pruned_seals: int = 0  # every seal up to this one had its rounds pruned
 
     def listed(self, kind: str, brk: Break) -> None:
         """Add a break of a kind that may repeat many times: the first ``LISTED`` one by one, then a count."""
@@ -252,6 +253,7 @@ def walk(
     prunes = [json.loads(b) for (b,) in conn.execute("SELECT body FROM ledger WHERE kind = 'prune' ORDER BY id")]
     through_round = max((int(p["through_round"]) for p in prunes), default=0)
     pruned_seals = max((int(p["through_seal"]) for p in prunes), default=0)
+    walk.pruned_seals = pruned_seals
     cutoff_ms = max((int(p["cutoff_ms"]) for p in prunes), default=0)
     # Seals kept by a pruning pass, with the digest it chained for them (the latest pass that listed them).
     anchored = {int(i): str(h) for p in prunes for i, h in p.get("kept", [])}
@@ -380,8 +382,7 @@ def walk(
     since_ms: int | None = None
     changed: set[int] | None = None
     if found is not None:
-        # Rollups from the minute the new rounds (or the checkpoint's newest) begin; outages changed since, open, or
-        # ending where the new rounds may bear on them.
+        # Rollups from the minute the new rounds (or the checkpoint's newest) begin; outages changed since, or open.
         since_ms = min((x for x in (first_at, found.state["head_at"]) if x is not None), default=None)
         changed = {
             int(ref)
@@ -391,14 +392,9 @@ def walk(
         }
     _check_rollups(conn, walk.breaks, after_seal=start, since_ms=since_ms)
     firsts = sorted(s.first_round for s in walk.sessions if s.first_round is not None)
-    walk.breaks += coherence.outage_breaks(
-        conn,
-        through_round,
-        cutoff_ms,
-        firsts,
-        changed=changed,
-        since_ms=None if since_ms is None else since_ms - LATE_MS,
-    )
+    # An outage closed before the newest round sealed at the checkpoint was decided by rounds sealed by then.
+    decided = None if found is None else found.state["head_at"]
+    walk.breaks += coherence.outage_breaks(conn, through_round, cutoff_ms, firsts, changed=changed, since_ms=decided)
     walk.breaks += coherence.session_breaks(conn, walk.sessions, through_round)
     retime_breaks, retime_notes = acts.retiming_breaks(conn, walk.retimings, walk.spans, walk.sessions, through_round)
     walk.breaks += retime_breaks
@@ -545,7 +541,10 @@ def _checkpoint(conn: sqlite3.Connection, walk: _Walk, seal_id: int, body: str) 
             walk.breaks.append(checkpoints.mismatch(named))
     elif seen[0].hex() != named.digest:
         walk.breaks.append(Break(where, "names a digest its seal does not have (forged?)", named.at))
-    elif (kept.get("sealed_round"), kept.get("next_entry")) != seen[1:]:
+    elif kept.get("next_entry") != seen[2] or (
+        named.seal_id > walk.pruned_seals and kept.get("sealed_round") != seen[1]
+    ):
+        # (pruning deletes the seals of pruned rounds: the rounds sealed by a pruned seal are not known any more)
         walk.breaks.append(Break(where, "says the chain stood elsewhere at its seal than it did (forged?)", named.at))
 
 
