@@ -281,10 +281,11 @@ def _for_checkpoint(cfg: config.Config) -> tuple[Store, str]:
 
 
 def _unwritable(path: Path) -> str:
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        return f"this user may not write to {path}"
+    """Why this user cannot write the store at ``path`` (SQLite writes beside it too), or ""."""
     if read_only_file_system(path):
         return f"{path} is on a read-only file system"
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return f"this user may not write to {path}"
     return ""
 
 
