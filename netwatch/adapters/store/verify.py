@@ -756,7 +756,7 @@ def _minutes_from_rounds(
     """(minute, its rollups recomputed from the rounds) for every minute from ``since_ms`` that has rounds, in
     order; one minute in memory at a time."""
     current: int | None = None
-    acc: dict[rollups.Key, rollups.Rollup] = {}
+    blobs: dict[int, list[bytes]] = {}  # the current minute's rounds by target set
     last_at, last_id = since_ms, -1
     while True:
         rows = conn.execute(
@@ -767,16 +767,16 @@ def _minutes_from_rounds(
         for _, at_ms, set_id, rtts in rows:
             minute = at_ms // 60_000
             if current is not None and minute != current:
-                yield current, acc
-                acc = {}
+                # A target set that vanished breaks the seal of its rounds already: ``minute`` leaves it out.
+                yield current, rollups.minute(current, blobs, sets)
+                blobs = {}
             current = minute
-            if set_id in sets:  # a target set that vanished breaks the seal of its rounds already
-                rollups.accumulate(acc, minute, sets[set_id], rtts)
+            blobs.setdefault(set_id, []).append(rtts)
         if len(rows) < CHUNK:
             break
         last_id, last_at = rows[-1][0], rows[-1][1]
     if current is not None:
-        yield current, acc
+        yield current, rollups.minute(current, blobs, sets)
 
 
 def _truncation(conn: sqlite3.Connection, walk: _Walk, head_seal: int) -> None:
