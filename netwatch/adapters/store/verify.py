@@ -14,6 +14,7 @@ given).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import json
@@ -67,6 +68,15 @@ class _Stream:
         assert row is not None
         self._pos += 1
         return row
+
+    def take_through(self, last: Any) -> list[Any]:
+        """Every row from here whose key is at most ``last`` (rows are in key order)."""
+        out: list[Any] = []
+        while (row := self.peek()) is not None and self._key(row) <= last:
+            end = bisect.bisect_right(self._buffer, last, lo=self._pos, key=self._key)
+            out += self._buffer[self._pos : end]
+            self._pos = end
+        return out
 
 
 def _rounds(conn: sqlite3.Connection, after: int = 0) -> _Stream:
@@ -261,6 +271,7 @@ def walk(
     sets = chain.target_texts(conn)
     retimed = chain.retimings(conn)
     stream = _rounds(conn, walk.sealed_round)
+    hasher = chain.RoundsHasher(sets)
     ledger = _ledger(conn, start)
     prev_id, prev_digest = (0, chain.ZERO) if found is None else (start, bytes.fromhex(found.checkpoint.digest))
     seals = checked = waiting = 0
@@ -308,20 +319,12 @@ def walk(
             last_sealed_at = sealed_at
         elif first is not None and last is not None:
             undo = [(a, b, d) for s, a, b, d in retimed if s >= seal_id and a <= last and b >= first]
-            h = hashlib.sha256()
-            while (row := stream.peek()) is not None and row[0] <= last:
-                round_id, at_ms, set_id, rtts, errors = stream.take()
-                for a, b, d in undo:
-                    if a <= round_id <= b:
-                        at_ms -= d
-                h.update(chain.round_bytes(round_id, at_ms, sets.get(set_id, ""), bytes(rtts), errors))
-                count += 1
-                lo_at = at_ms if lo_at is None else min(lo_at, at_ms)
-                hi_at = at_ms if hi_at is None else max(hi_at, at_ms)
-                if last_sealed_at is not None:
-                    walk.cadence_ms = max(0, at_ms - last_sealed_at)
-                last_sealed_at = at_ms
-            rounds_digest = h.digest()
+            rounds_digest, stamped = hasher.digest(stream.take_through(last), undo)
+            count = len(stamped)
+            if stamped:
+                lo_at, hi_at, last_sealed_at = min(stamped), max(stamped), stamped[-1]
+            if count > 1:  # the spacing of its last two rounds: the run's interval
+                walk.cadence_ms = max(0, stamped[-1] - stamped[-2])
             checked += count
             if progress is not None and count:
                 progress(count)
