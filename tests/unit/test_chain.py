@@ -21,9 +21,9 @@ from netwatch.core.model import (
     Round,
     StoredTrace,
     Trace,
-    Verification,
 )
 from netwatch.errors import StoreError
+from tests.support.forgery import breaks, tamper
 from tests.support.incidents import outage
 from tests.support.instants import T0
 from tests.support.rounds import Line
@@ -79,19 +79,6 @@ def path(tmp_path: Path) -> Path:
     with Store.open(p) as store:
         fill(store)
     return p
-
-
-def tamper(path: Path, *statements: str) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        for sql in statements:
-            conn.execute(sql)
-    finally:
-        conn.close()
-
-
-def breaks(result: Verification) -> list[tuple[str, str]]:
-    return [(b.where, b.what) for b in result.breaks]
 
 
 def test_an_untouched_store_verifies(path: Path) -> None:

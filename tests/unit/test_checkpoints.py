@@ -13,6 +13,7 @@ import pytest
 from netwatch.adapters.store import Store, migrations
 from netwatch.app.evidence import verify_store
 from netwatch.core.model import Checkpoint, Verification
+from tests.support.forgery import breaks, tamper
 from tests.support.incidents import outage
 from tests.support.instants import T0
 from tests.support.rounds import Line
@@ -43,19 +44,6 @@ def checked(store: Store, *, full: bool = False) -> tuple[Verification, Checkpoi
     """Verify as `netwatch verify` does, leaving a checkpoint when intact and new."""
     done = verify_store(store, full=full, now=VERIFIED_AT)
     return done.verification, done.written
-
-
-def tamper(path: Path, *statements: str) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        for sql in statements:
-            conn.execute(sql)
-    finally:
-        conn.close()
-
-
-def breaks(result: Verification) -> list[tuple[str, str]]:
-    return [(b.where, b.what) for b in result.breaks]
 
 
 def first_checkpoint(path: Path) -> tuple[int, int]:
@@ -244,3 +232,23 @@ def test_a_store_of_migration_16_gains_the_checkpoints(tmp_path: Path) -> None:
         run(store, T0 + 100, 30)
         again, _ = checked(store)
     assert again.ok and again.resumed is not None and again.resumed.seal_id == written.seal_id
+
+
+def test_a_published_digest_is_checked_from_a_checkpoint_before_it(path: Path) -> None:
+    named, _ = first_checkpoint(path)
+    conn = sqlite3.connect(path)
+    try:
+        before, after = (
+            bytes(conn.execute("SELECT digest FROM seals WHERE id = ?", (seal,)).fetchone()[0]).hex()
+            for seal in (named - 5, named + 5)
+        )
+    finally:
+        conn.close()
+    with Store.open(path, readonly=True) as store:
+        early = store.verify(before[:16], full=False)
+        late = store.verify(after[:16], full=False)
+        unknown = store.verify("0123456789abcdef", full=False)
+    # the seal published before the checkpoint is walked again, from the first seal (no checkpoint before it)
+    assert early.ok and early.anchor_found is True and early.resumed is None
+    assert late.ok and late.anchor_found is True and late.resumed is not None and late.resumed.seal_id == named
+    assert unknown.anchor_found is False and not unknown.ok

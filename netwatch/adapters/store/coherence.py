@@ -75,7 +75,8 @@ def outage_breaks(
     """Every outage incident whose span holds kept rounds, checked against the rounds of its own session (a clock
     stepped back may have another session's rounds stamped inside it); ``firsts``: the sessions' first rounds.
     With ``changed`` (a verification going on from a checkpoint), only those incidents, the open ones and those
-    ending at or after ``since_ms``: the others were checked then, against rounds that have not changed since."""
+    ending at or after ``since_ms``: the others were checked by the verification the checkpoint records (a full
+    verification checks them again)."""
     sets = target_sets(conn)
     breaks: list[Break] = []
     last = conn.execute("SELECT at_ms FROM rounds ORDER BY id DESC LIMIT 1").fetchone()

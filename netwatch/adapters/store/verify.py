@@ -1,15 +1,20 @@
 """Verification of the evidence chain: does the store still hold exactly what was sealed, and if not, where not.
 
-Owns ``verify(conn)``. One pass walks the seals in order with their ledger entries and rounds, a chunk at a time
-(memory stays flat whatever the store's size): each digest is recomputed from the rounds and entries it covers
-(undoing chained re-timings, using the kept hashes of pruned rounds), every round must be covered by a seal, the
-ledger must have no hole, every version of a record must follow from the one before (``versions``), the store's
+Owns ``verify(conn)`` and ``walk``. One pass walks the seals in order with their ledger entries and rounds, a chunk
+at a time (memory stays flat whatever the store's size): each digest is recomputed from the rounds and entries it
+covers (undoing chained re-timings, using the kept hashes of pruned rounds), every round must be covered by a seal,
+the ledger must have no hole, every version of a record must follow from the one before (``versions``), the store's
 own acts must keep their rules (``acts``: re-timing, pruning), and records sealed long after the time they describe
 are flagged. Then every chained record must still equal its latest sealed version (none added, none removed), the
 rollups sealed by pruning must be unchanged and the others add up to their rounds, outages and sessions must agree
 with their rounds (``coherence``), and the trusted timestamps of the chain head must hold. It reports each break
-with the seal or record it is in and the time it concerns. Reads only; must not read the clock (``now_ms`` is
-given).
+with the seal or record it is in and the time it concerns.
+
+``walk(conn, full=False)`` goes on from the newest checkpoint (``checkpoints``) whose seal still has its digest:
+the walk's state at that seal comes from the checkpoint (sealed, so it is checked as the walk re-hashes the seal
+holding it) and each record's latest version from the ledger; only the seals after it are re-hashed, with the
+rollups of their minutes and the outages changed since. A full walk checks each checkpoint it meets against the
+seal it names. Reads only; must not read the clock (``now_ms`` is given) nor write a checkpoint (the store does).
 """
 
 from __future__ import annotations
