@@ -277,13 +277,14 @@ class RoundsHasher:
         """(the rounds hash of ``rows``, their stamps) with the re-timings ``undo`` (first, last, delta ms) undone."""
         h = hashlib.sha256()
         stamps = []
-        head, length = _HEAD.pack, _LENGTH.pack
+        head, length, spelled = _HEAD.pack, _LENGTH.pack, self._spelled
         for round_id, at_ms, set_id, rtts, errors in rows:
             for a, b, d in undo:
                 if a <= round_id <= b:
                     at_ms -= d
             e = errors.encode() if errors else b""
-            h.update(b"".join((head(round_id, at_ms), self._set(set_id), length(len(rtts)), rtts, length(len(e)), e)))
+            targets = spelled.get(set_id) or self._set(set_id)
+            h.update(b"".join((head(round_id, at_ms), targets, length(len(rtts)), rtts, length(len(e)), e)))
             stamps.append(at_ms)
         return h.digest(), stamps
 

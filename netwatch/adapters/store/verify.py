@@ -23,6 +23,7 @@ import bisect
 import dataclasses
 import hashlib
 import json
+import operator
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ TRUNCATION_NOTE = (
 )
 
 Row = tuple[int, int, int, bytes, str | None]
+_NOTHING = hashlib.sha256().digest()  # the hash of no rounds, and of no ledger entries
 # A trusted timestamp checked against its authority: (statement, token DER) -> (True: it holds, False: it does not,
 # None: it cannot be checked here; the time it certifies in ms when known; why not).
 TokenCheck = Callable[[bytes, bytes], tuple[bool | None, int | None, str]]
@@ -89,7 +91,7 @@ def _rounds(conn: sqlite3.Connection, after: int = 0) -> _Stream:
         lambda after: conn.execute(
             "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE id > ? ORDER BY id LIMIT ?", (after or 0, CHUNK)
         ).fetchall(),
-        lambda row: row[0],
+        operator.itemgetter(0),
         after or None,
     )
 
@@ -337,7 +339,7 @@ def walk(
                 first_at = lo_at if first_at is None else min(first_at, lo_at)
                 last_at = hi_at if last_at is None else max(last_at, hi_at or lo_at)
         else:
-            rounds_digest = hashlib.sha256().digest()
+            rounds_digest = _NOTHING
         entries = []
         while (entry := ledger.peek()) is not None and entry[1] <= seal_id:
             ledger.take()
@@ -346,7 +348,8 @@ def walk(
                 _entry_order(walk, entry[0])
             else:
                 entries.append(entry[:1] + entry[2:])
-        expected = chain.seal_digest(link, seal_id, first, last, rounds_digest, chain.entries_hash(entries), sealed_at)
+        entries_digest = chain.entries_hash(entries) if entries else _NOTHING  # most seals hold rounds only
+        expected = chain.seal_digest(link, seal_id, first, last, rounds_digest, entries_digest, sealed_at)
         stored = bytes(digest)
         if expected != stored:
             walk.breaks.append(
@@ -485,6 +488,8 @@ def _entries(
     conn: sqlite3.Connection, walk: _Walk, seal_id: int, entries: list[tuple[Any, ...]], prunes_before: int
 ) -> None:
     """The ledger entries of one seal: their order, the acts among them, and each record version against its last."""
+    if not entries:
+        return
     moves = [versions.Move.of(json.loads(body)) for _, kind, _, body in entries if kind == "retime"]
     restart = bool(moves)
     for entry_id, kind, _, body in entries:
