@@ -721,32 +721,34 @@ def _check_rollups(
             return
         boundary = max(boundary, since_ms // 60_000)
     sets = rollups.set_target_ids(conn)
-    # The minutes that have rollups, merged in order with those that have rounds: one minute in memory at a time.
-    stored_minutes = _Stream(
+    # The rollups, merged in order with the minutes that have rounds: one minute in memory at a time.
+    stored_rows = _Stream(
         lambda after: conn.execute(
-            "SELECT DISTINCT minute FROM rollups WHERE minute > ? ORDER BY minute LIMIT ?",
-            (boundary - 1 if after is None else after, CHUNK),
+            "SELECT minute, target_id, sent, lost, rtt_min, rtt_max, rtt_sum FROM rollups"
+            " WHERE (minute, target_id) > (?, ?) ORDER BY minute, target_id LIMIT ?",
+            (*(after or (boundary - 1, 2**62)), CHUNK),
         ).fetchall(),
-        lambda row: row[0],
+        lambda row: (row[0], row[1]),
     )
     orphans = 0
     first_orphan: int | None = None
+    last_orphan: int | None = None
 
     def orphaned(before: int | None) -> None:
-        nonlocal orphans, first_orphan
-        while (row := stored_minutes.peek()) is not None and (before is None or row[0] <= before):
-            stored_minutes.take()
-            if row[0] != before:
+        """Count the minutes of rollups before ``before`` (None: all that are left): no rounds are behind them."""
+        nonlocal orphans, first_orphan, last_orphan
+        while (row := stored_rows.peek()) is not None and (before is None or row[0] < before):
+            stored_rows.take()
+            if row[0] != last_orphan:
                 orphans += 1
                 first_orphan = row[0] if first_orphan is None else first_orphan
+                last_orphan = row[0]
 
     for minute, expected in _minutes_from_rounds(conn, boundary * 60_000, sets):
         orphaned(minute)
         stored = {
-            (minute, int(t)): [s, lo, mn, mx, sm]
-            for t, s, lo, mn, mx, sm in conn.execute(
-                "SELECT target_id, sent, lost, rtt_min, rtt_max, rtt_sum FROM rollups WHERE minute = ?", (minute,)
-            )
+            (minute, int(t)): [sent, lost, low, high, total]
+            for _, t, sent, lost, low, high, total in stored_rows.take_through((minute, 2**62))
         }
         if stored != expected:
             breaks.append(
