@@ -5,8 +5,11 @@ store of migration 16 gains the table."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -252,3 +255,43 @@ def test_a_published_digest_is_checked_from_a_checkpoint_before_it(path: Path) -
     assert early.ok and early.anchor_found is True and early.resumed is None
     assert late.ok and late.anchor_found is True and late.resumed is not None and late.resumed.seal_id == named
     assert unknown.anchor_found is False and not unknown.ok
+
+
+def edit_state(path: Path, change: Callable[[dict[str, Any]], object]) -> None:
+    """Edit the state the first checkpoint's ledger entry holds, behind netwatch's back."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        [(entry, body)] = conn.execute("SELECT id, body FROM ledger WHERE kind = 'checkpoint'").fetchall()
+        doc = json.loads(body)
+        state = json.loads(doc["state"])
+        doc["state"] = json.dumps(change(state))
+        conn.execute("UPDATE ledger SET body = ? WHERE id = ?", (json.dumps(doc), entry))
+    finally:
+        conn.close()
+
+
+def cut_sessions(state: dict[str, Any]) -> dict[str, Any]:
+    return {**state, "sessions": [{"id": 1}]}
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda state: [], "cannot be read as a checkpoint (altered?)"),  # not a walk's state at all
+        (
+            cut_sessions,
+            "holds a state that cannot be gone on from (altered?)",
+        ),
+    ],
+)
+def test_a_checkpoint_edited_into_nonsense_is_a_break_not_a_crash(
+    path: Path, change: Callable[[dict[str, Any]], object], why: str
+) -> None:
+    named, sealed_in = first_checkpoint(path)
+    edit_state(path, change)
+    with Store.open(path, readonly=True) as store:
+        result = store.verify(full=False)
+    assert result.resumed is None  # verified in full instead
+    assert (f"seal {sealed_in} (no rounds)", "its ledger entries were altered (or the seal itself)") in breaks(result)
+    where = f"checkpoint in seal {sealed_in}" if "read" in why else f"checkpoint of seal {named}"
+    assert (where, why) in breaks(result)

@@ -28,9 +28,37 @@ class Found:
     state: dict[str, Any]
 
 
-def of_body(body: str, sealed_in: int) -> Found:
-    """A checkpoint from the canonical body of its ledger entry."""
+# What of verification's walk a checkpoint keeps for the next one to go on from: these values, and its sessions,
+# clock spans, re-timings and flags whole (each record's latest sealed version is read back from the ledger).
+SCALARS = (
+    "prunes",
+    "legacy_prunes",
+    "genesis_through",
+    "sealed_round",
+    "chain_now",
+    "segment_max",
+    "head_at",
+    "next_entry",
+    "sealed_at_seen",
+    "cadence_ms",
+)
+_STATE_KEYS = frozenset({*SCALARS, "sessions", "spans", "retimings", "flags"})
+
+
+def of_body(body: str, sealed_in: int) -> Found | None:
+    """A checkpoint from the canonical body of its ledger entry; None when it cannot be read as one (an entry
+    edited behind netwatch's back: its seal shows that; a checkpoint nobody can read is never gone on from)."""
+    try:
+        return _of_body(body, sealed_in)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _of_body(body: str, sealed_in: int) -> Found:
     doc = json.loads(body)
+    state = json.loads(doc["state"])
+    if not isinstance(state, dict) or not state.keys() >= _STATE_KEYS:
+        raise ValueError("not a checkpoint's state")
     checkpoint = Checkpoint(
         seal_id=int(doc["seal_id"]),
         digest=str(doc["digest"]),
@@ -43,15 +71,17 @@ def of_body(body: str, sealed_in: int) -> Found:
         records=int(doc["records"]),
         sealed_in=sealed_in,
     )
-    return Found(checkpoint, dict(json.loads(doc["state"])))
+    return Found(checkpoint, state)
 
 
 def sealed(conn: sqlite3.Connection) -> Iterator[tuple[int, Found]]:
-    """(entry id, checkpoint) of every checkpoint in the ledger, newest first."""
+    """(entry id, checkpoint) of every checkpoint in the ledger that can be read as one, newest first."""
     for entry_id, seal_id, body in conn.execute(
         "SELECT id, seal_id, body FROM ledger WHERE kind = 'checkpoint' ORDER BY id DESC"
     ).fetchall():
-        yield int(entry_id), of_body(str(body), int(seal_id))
+        found = of_body(str(body), int(seal_id))
+        if found is not None:
+            yield int(entry_id), found
 
 
 def mismatch(checkpoint: Checkpoint) -> Break:

@@ -164,26 +164,10 @@ class _Walk:
             self.breaks.append(brk)
 
 
-# What of the walk a checkpoint keeps for the next verification to go on from (sessions, spans, re-timings and
-# flags are kept whole; each record's latest sealed version is read back from the ledger instead).
-_SCALARS = (
-    "prunes",
-    "legacy_prunes",
-    "genesis_through",
-    "sealed_round",
-    "chain_now",
-    "segment_max",
-    "head_at",
-    "next_entry",
-    "sealed_at_seen",
-    "cadence_ms",
-)
-
-
 def state(walk: _Walk) -> dict[str, Any]:
     """What the next verification needs to go on from the end of ``walk``, as JSON values."""
     return {
-        **{name: getattr(walk, name) for name in _SCALARS},
+        **{name: getattr(walk, name) for name in checkpoints.SCALARS},
         "sessions": [dataclasses.asdict(s) for s in walk.sessions],
         "spans": [dataclasses.asdict(s) for s in walk.spans.values()],
         "retimings": [dataclasses.asdict(r) for r in walk.retimings],
@@ -194,7 +178,7 @@ def state(walk: _Walk) -> dict[str, Any]:
 def _resumed(conn: sqlite3.Connection, found: checkpoints.Found) -> _Walk:
     """The walk as it stood at a checkpoint's seal: its state, and every record's latest version sealed by then."""
     kept = found.state
-    walk = _Walk(**{name: kept[name] for name in _SCALARS})
+    walk = _Walk(**{name: kept[name] for name in checkpoints.SCALARS})
     walk.sessions = [acts.SessionSeen(**s) for s in kept["sessions"]]
     walk.spans = {int(s["id"]): acts.SpanSeen(**s) for s in kept["spans"]}
     walk.retimings = [acts.Retiming(**r) for r in kept["retimings"]]
@@ -263,7 +247,13 @@ def walk(
     found_breaks: list[Break] = []
     if not full:
         found, found_breaks = checkpoints.newest(conn, None if anchor is None else _seal_of(conn, anchor))
-    walk = _Walk() if found is None else _resumed(conn, found)
+    try:
+        walk = _Walk() if found is None else _resumed(conn, found)
+    except (ValueError, KeyError, TypeError):  # its state was edited with its entry: the seal shows it too
+        assert found is not None
+        why = "holds a state that cannot be gone on from (altered?)"
+        found_breaks.append(Break(f"checkpoint of seal {found.checkpoint.seal_id}", why, found.checkpoint.at))
+        found, walk = None, _Walk()
     walk.breaks += found_breaks
     start = 0 if found is None else found.checkpoint.seal_id
     named = {f.checkpoint.seal_id for _, f in checkpoints.sealed(conn)}
@@ -543,6 +533,9 @@ def _checkpoint(conn: sqlite3.Connection, walk: _Walk, seal_id: int, body: str) 
     """A checkpoint met on the way: the seal it names came before it, with the digest it names, and the walk then
     stood where it says (the rounds sealed and the ledger's next entry)."""
     checkpoint = checkpoints.of_body(body, seal_id)
+    if checkpoint is None:
+        walk.breaks.append(Break(f"checkpoint in seal {seal_id}", "cannot be read as a checkpoint (altered?)"))
+        return
     named, kept = checkpoint.checkpoint, checkpoint.state
     where = f"checkpoint of seal {named.seal_id} (in seal {seal_id})"
     seen = walk.named.get(named.seal_id)
