@@ -57,7 +57,7 @@ MIN_DIGITS = 12  # a shorter prefix could match a seal by chance
 def verify(cfg: Config, expect: str | None, as_json: bool, full: bool) -> None:
     """Check that the store holds exactly what was recorded: every round, incident and record against its
     SHA-256 seal, and the store's own acts (re-timing, pruning) against their rules. By default only what was
-    sealed since the last verified checkpoint is re-hashed (say which, and how that checkpoint was verified);
+    sealed since the last verified checkpoint is re-hashed (the output says which, and how that one was verified);
     an intact result is sealed as the next checkpoint when this user may write the store. Exits 0 when intact, 9
     when anything was edited, inserted or deleted (each place is listed) or the store is empty."""
     if expect is not None:
