@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -26,14 +27,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch import __version__, config
+from netwatch.adapters.store.migrations import read_only_file_system
 from netwatch.adapters.store.sqlite import Store
+from netwatch.adapters.store.verify import TokenCheck
 from netwatch.app import documents, reports, stores
 from netwatch.app import timestamps as stamping
 from netwatch.app.files import private_mode, replacing
 from netwatch.app.reports import claims_from_store, unsynced
-from netwatch.core.model import Period, Target, Verification
+from netwatch.core.model import Period, Target, Verification, Verified
 from netwatch.core.text import iso_utc, local_time
-from netwatch.errors import InputError, ReportError
+from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report.compute import Report
 from netwatch.report.csvout import safe_cell
 from netwatch.report.evidence import EvidenceFigures
@@ -240,14 +243,65 @@ ProgressBar = Callable[[str, int], AbstractContextManager[Progress]]
 """(label, total) → a context manager yielding the callable that advances a progress bar by n: a face's own."""
 
 
-def verify(cfg: config.Config, expect: str | None = None, bar: ProgressBar | None = None) -> Verification:
-    """Verify the evidence chain of the configured store (against a published digest ``expect``)."""
+def verify_store(
+    store: Store,
+    *,
+    full: bool = False,
+    expect: str | None = None,
+    now: float | None = None,
+    check_token: TokenCheck | None = None,
+    progress: Progress | None = None,
+    read_only: str = "",
+) -> Verified:
+    """Verify the evidence chain of an open store: ``full`` from the first seal, else what was sealed since the
+    newest checkpoint still valid (``verification.resumed`` says which; none: in full). An intact verification that
+    found anything new is sealed as a checkpoint when the store is writable; when it is read-only, ``unwritten``
+    says so (``read_only``: why, when the caller knows). The one call for every face and `netwatch doctor`."""
+    now = time.time() if now is None else now
+    verification = store.verify(expect, progress, now=now, check_token=check_token, full=full)
+    if not verification.ok:
+        return Verified(verification)
+    if store.readonly:
+        why = read_only or f"the store {store.path} was opened read-only"
+        return Verified(verification, unwritten=f"{why}, so this verification was not sealed as a checkpoint")
+    return Verified(verification, store.checkpoint(verification, now, __version__))
+
+
+def _for_checkpoint(cfg: config.Config) -> tuple[Store, str]:
+    """The configured store, read-write when this user may write it (a checkpoint is written), else read-only with
+    the reason."""
+    path = cfg.store.path
+    why = _unwritable(path)
+    if not why:
+        try:
+            return stores.adding(cfg, "the checkpoint"), ""
+        except StoreError as err:
+            why = str(err)
+    return stores.reading(cfg), why
+
+
+def _unwritable(path: Path) -> str:
+    """Why this user cannot write the store at ``path`` (SQLite writes beside it too), or ""."""
+    if read_only_file_system(path):
+        return f"{path} is on a read-only file system"
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return f"this user may not write to {path}"
+    return ""
+
+
+def verify(
+    cfg: config.Config, expect: str | None = None, bar: ProgressBar | None = None, *, full: bool = False
+) -> Verified:
+    """Verify the evidence chain of the configured store (against a published digest ``expect``), in ``full`` or
+    from its newest valid checkpoint, leaving a checkpoint when this user may write the store."""
     check = stamping.checker(cfg)
-    with stores.reading(cfg) as store:
+    opened, why = _for_checkpoint(cfg)
+    with opened as store:
         if bar is None:
-            return store.verify(expect, now=time.time(), check_token=check)
-        with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
-            return store.verify(expect, progress=advance, now=time.time(), check_token=check)
+            return verify_store(store, full=full, expect=expect, check_token=check, read_only=why)
+        total = store.count_rounds(float("-inf"), float("inf")) if full else store.unverified_rounds()
+        with bar("Verifying", total) as advance:
+            return verify_store(store, full=full, expect=expect, check_token=check, progress=advance, read_only=why)
 
 
 def default_name(period: Period, tz: ZoneInfo) -> Path:

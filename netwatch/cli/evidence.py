@@ -21,7 +21,7 @@ from netwatch.cli.command import ExitCode, configured, progress_bar
 from netwatch.cli.reports import period_options
 from netwatch.config import Config
 from netwatch.errors import InputError
-from netwatch.report.verification import timestamp_line, verification_json, verification_lines
+from netwatch.report.verification import checkpoint_lines, timestamp_line, verification_json, verification_lines
 
 
 def seal_digest(text: str) -> str:
@@ -49,17 +49,26 @@ MIN_DIGITS = 12  # a shorter prefix could match a seal by chance
     "the chain.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify(cfg: Config, expect: str | None, as_json: bool) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Re-hash every seal from the first, not only what was sealed since the last verified checkpoint.",
+)
+def verify(cfg: Config, expect: str | None, as_json: bool, full: bool) -> None:
     """Check that the store holds exactly what was recorded: every round, incident and record against its
-    SHA-256 seal, and the store's own acts (re-timing, pruning) against their rules. Exits 0 when intact, 9 when
-    anything was edited, inserted or deleted (each place is listed) or the store is empty."""
+    SHA-256 seal, and the store's own acts (re-timing, pruning) against their rules. By default only what was
+    sealed since the last verified checkpoint is re-hashed (the output says which, and how that one was verified);
+    an intact result is sealed as the next checkpoint when this user may write the store. Exits 0 when intact, 9
+    when anything was edited, inserted or deleted (each place is listed) or the store is empty."""
     if expect is not None:
         expect = seal_digest(expect)
-    result = bundles.verify(cfg, expect, None if as_json else progress_bar())
+    run = bundles.verify(cfg, expect, None if as_json else progress_bar(), full=full)
+    result = run.verification
+    tz = cfg.business_hours.timezone
     if as_json:
-        click.echo(json.dumps(verification_json(result, cfg.store.path), indent=2))
+        click.echo(json.dumps(verification_json(result, cfg.store.path, run), indent=2))
     else:
-        for line in verification_lines(result, cfg.store.path, cfg.business_hours.timezone):
+        for line in [*verification_lines(result, cfg.store.path, tz), *checkpoint_lines(run, tz)]:
             click.echo(line)
     if not result.ok:
         sys.exit(ExitCode.VERIFY)

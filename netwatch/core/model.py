@@ -608,6 +608,25 @@ class StoredTimestamp:
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """A verification that found the evidence chain intact up to seal ``seal_id`` (digest ``digest``, hex) at
+    ``at``, by netwatch ``version``: ``full`` when it re-hashed everything from the first seal, else it went on from
+    the checkpoint of seal ``since_seal``. ``seals``, ``rounds`` and ``records`` are what that verification checked.
+    Itself chained (``sealed_in``: the seal holding it; 0 until written), so that deleting or editing one shows."""
+
+    seal_id: int
+    digest: str
+    at: float
+    version: str
+    full: bool
+    since_seal: int = 0
+    seals: int = 0
+    rounds: int = 0
+    records: int = 0
+    sealed_in: int = 0
+
+
+@dataclass(frozen=True)
 class Verification:
     """The result of ``verify``. ``ok`` when nothing broke; counts say how much was checked. ``empty``: the store
     holds nothing at all (never recorded, or emptied), which is not evidence of anything. ``flags`` are records
@@ -630,10 +649,24 @@ class Verification:
     # The owner's statements (tickets and their terms) sealed in more than one version: each version is kept, and
     # ``what`` says which seals hold them (a withdrawn appointment is in the versions before its withdrawal).
     amended: tuple[Break, ...] = ()
+    # None: verified in full from the first seal; else the checkpoint it went on from (the seals up to it were
+    # verified then, not re-hashed now: counts, first_at and last_at are this verification's own).
+    resumed: Checkpoint | None = None
 
     @property
     def ok(self) -> bool:
         return not self.breaks and self.anchor_found is not False and not self.empty
+
+
+@dataclass(frozen=True)
+class Verified:
+    """One run of `netwatch verify`: the ``verification``, the checkpoint it left (``written``; None when none), and
+    why none was written when one could have been (``unwritten``: e.g. the store was open read-only; "" otherwise:
+    written, the chain not intact, or nothing sealed since the checkpoint it went on from)."""
+
+    verification: Verification
+    written: Checkpoint | None = None
+    unwritten: str = ""
 
 
 @dataclass(frozen=True)

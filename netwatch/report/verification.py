@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from netwatch.core.model import Break, StoredTimestamp, Timestamp, Verification
+from netwatch.core.model import Break, Checkpoint, StoredTimestamp, Timestamp, Verification, Verified
 from netwatch.core.text import iso_utc, local
 
 
@@ -25,6 +25,46 @@ def _timestamp_line(stamp: Timestamp, tz: ZoneInfo) -> str:
 def timestamp_line(stamp: StoredTimestamp, tz: ZoneInfo) -> str:
     """What `netwatch timestamp` prints once the authority signed."""
     return f"seal {stamp.seal_id} sha256:{stamp.digest} timestamped by {stamp.tsa}: it existed at {local(stamp.at, tz)}"
+
+
+def _how(checkpoint: Checkpoint) -> str:
+    return "in full" if checkpoint.full else "incrementally"
+
+
+def _checked(result: Verification, tz: ZoneInfo) -> str:
+    """What this verification checked: everything from the first seal, or only what was sealed since a checkpoint
+    (an ombudsman must be able to tell which "verified" means)."""
+    span = ""
+    if result.first_at is not None and result.last_at is not None:
+        span = f" from {local(result.first_at, tz)} to {local(result.last_at, tz)}"
+    since = result.resumed
+    if since is None:
+        return f"  checked in full: {result.seals} seals, {result.rounds} rounds{span} and {result.records} records"
+    seals = "the 1 seal" if result.seals == 1 else f"the {result.seals} seals"
+    return (
+        f"  checked {seals} since the checkpoint of {local(since.at, tz)} (seal {since.seal_id}), which was itself"
+        f" verified {_how(since)}: {result.rounds} rounds{span}, and all {result.records} records against their"
+        " latest sealed versions"
+    )
+
+
+def checkpoint_lines(run: Verified, tz: ZoneInfo) -> list[str]:
+    """What `netwatch verify` says after the verification about the checkpoint it left, or why it left none."""
+    written, since = run.written, run.verification.resumed
+    lines = []
+    if since is not None:
+        lines.append(
+            f"  note: the seals up to seal {since.seal_id} were verified at {local(since.at, tz)} and not re-hashed"
+            " this time: `netwatch verify --full` checks every seal from the first"
+        )
+    if written is not None:
+        lines.append(
+            f"  checkpoint: seal {written.seal_id} verified {_how(written)}, sealed in seal {written.sealed_in}; the"
+            " next verify goes on from it"
+        )
+    elif run.unwritten:
+        lines.append(f"  no checkpoint written: {run.unwritten}")
+    return lines
 
 
 def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[str]:
@@ -43,10 +83,7 @@ def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[
         lines.append(f"Evidence chain of {store}: intact, but the expected seal is not in it")
     else:
         lines.append(f"Evidence chain of {store}: intact")
-    span = ""
-    if result.first_at is not None and result.last_at is not None:
-        span = f" from {local(result.first_at, tz)} to {local(result.last_at, tz)}"
-    lines.append(f"  checked {result.seals} seals, {result.rounds} rounds{span} and {result.records} records")
+    lines.append(_checked(result, tz))
     if result.head_seal:
         lines.append(f"  newest seal: {result.head_seal} sha256:{result.head_digest}")
     if result.anchor_found is True:
@@ -72,10 +109,29 @@ def _break_json(brk: Break) -> dict[str, Any]:
     return {"where": brk.where, "what": brk.what, "at": None if brk.at is None else iso_utc(brk.at)}
 
 
-def verification_json(result: Verification, store: Path) -> dict[str, Any]:
+def _checkpoint_json(checkpoint: Checkpoint | None) -> dict[str, Any] | None:
+    if checkpoint is None:
+        return None
+    return {
+        "seal": checkpoint.seal_id,
+        "sha256": checkpoint.digest,
+        "verified_at": iso_utc(checkpoint.at),
+        "verified_in_full": checkpoint.full,
+        "since_seal": checkpoint.since_seal or None,
+        "netwatch": checkpoint.version,
+        "sealed_in": checkpoint.sealed_in,
+    }
+
+
+def verification_json(result: Verification, store: Path, run: Verified | None = None) -> dict[str, Any]:
+    """The JSON document of a verification (``run``: with the checkpoint `netwatch verify` left)."""
     return {
         "store": str(store),
         "ok": result.ok,
+        "in_full": result.resumed is None,
+        "since_checkpoint": _checkpoint_json(result.resumed),
+        "checkpoint_written": None if run is None else _checkpoint_json(run.written),
+        "checkpoint_not_written": None if run is None or not run.unwritten else run.unwritten,
         "empty": result.empty,
         "seals": result.seals,
         "rounds": result.rounds,

@@ -48,17 +48,19 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_verify_says_intact_and_names_the_newest_seal(state: Path) -> None:
-    code, out, err = invoke("verify")
     with Store.open(state, readonly=True) as store:
         head = store.head()
+    code, out, err = invoke("verify")
     assert (code, err) == (0, "")
     assert out == (
         f"Evidence chain of {state}: intact\n"
-        f"  checked {head.seal_id} seals, 180 rounds from 2026-11-03 09:00:00 UTC to 2026-11-03 09:02:59 UTC and 3"
-        " records\n"
+        f"  checked in full: {head.seal_id} seals, 180 rounds from 2026-11-03 09:00:00 UTC to 2026-11-03 09:02:59 UTC"
+        " and 3 records\n"
         f"  newest seal: {head.seal_id} sha256:{head.digest.hex()}\n"
         "  note: the chain cannot show that nothing was removed after its newest seal: compare that seal with the"
         " newest digest you published or were sent, or with a trusted timestamp kept elsewhere\n"
+        f"  checkpoint: seal {head.seal_id} verified in full, sealed in seal {head.seal_id + 1}; the next verify goes"
+        " on from it\n"
     )
     code, out, _ = invoke("verify", "--expect", head.digest.hex()[:12])
     assert code == 0 and "the expected seal is in the chain" in out

@@ -157,7 +157,7 @@ def test_a_ticket_recorded_while_the_daemon_writes_keeps_one_chain(store_path: P
         daemon.commit()
     code, out, _ = invoke("verify")
     assert code == 0, out
-    assert "checked 6 seals, 21 rounds" in out
+    assert "checked in full: 6 seals, 21 rounds" in out
 
 
 def test_refusals_are_one_line_with_a_fix(store_path: Path) -> None:

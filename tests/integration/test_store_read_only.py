@@ -94,8 +94,11 @@ def netwatch(
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False, cwd="/")
 
 
-def reads(code: Path, cfg: Path, out: Path, *, user: str | None = None, read_only: Path | None = None) -> None:
-    """Every reading command succeeds, and says what the store holds."""
+def reads(
+    code: Path, cfg: Path, out: Path, *, user: str | None = None, read_only: Path | None = None, why: str = ""
+) -> None:
+    """Every reading command succeeds, and says what the store holds; verify says why it left no checkpoint
+    (``why``)."""
     status = netwatch(code, cfg, "status", user=user, read_only=read_only)
     assert status.returncode == 0, status.stderr
     assert "Last round: 2026-11-03 09:02:59 GMT" in status.stdout, status.stdout
@@ -106,6 +109,9 @@ def reads(code: Path, cfg: Path, out: Path, *, user: str | None = None, read_onl
     verify = netwatch(code, cfg, "verify", user=user, read_only=read_only)
     assert verify.returncode == 0, verify.stderr
     assert verify.stdout.splitlines()[0] == f"Evidence chain of {cfg.parent}/state/netwatch.db: intact"
+    assert verify.stdout.splitlines()[-1] == (
+        f"  no checkpoint written: {why}, so this verification was not sealed as a checkpoint"
+    )
     bundle = out / "evidence.zip"
     made = netwatch(code, cfg, "evidence", *period, "--output", str(bundle), user=user, read_only=read_only)
     assert made.returncode == 0, made.stderr
@@ -134,7 +140,7 @@ def test_another_users_store_is_read_without_write_access(code: Path, public: Pa
     out = public / "out"
     out.mkdir(mode=0o777)
     out.chmod(0o777)
-    reads(code, cfg, out, user="65534")
+    reads(code, cfg, out, user="65534", why=f"this user may not write to {state}/netwatch.db")
     assert sorted(p.name for p in state.iterdir()) == ["netwatch.db"], "reading leaves nothing behind"
 
     added = netwatch(code, cfg, "ticket", "open", "--reported", "now", "--ref", "A1", user="65534")
@@ -196,7 +202,7 @@ def test_a_store_on_a_read_only_file_system_is_read_and_not_written(code: Path, 
     cfg = configure(tmp_path, state / "netwatch.db")
     out = tmp_path / "out"
     out.mkdir()
-    reads(code, cfg, out, read_only=state)
+    reads(code, cfg, out, read_only=state, why=f"{state}/netwatch.db is on a read-only file system")
 
     added = netwatch(code, cfg, "ticket", "open", "--reported", "now", "--ref", "A1", read_only=state)
     assert (added.returncode, added.stdout) == (4, "")

@@ -2,7 +2,8 @@
 
 Records: instants (T0, wall-clock readings in a zone), targets, rounds (a probe's line, by RTT or by the layers a
 cause takes down), incidents, speeds. Built from them: stores (a recorded session with its rounds, incidents,
-traceroutes and tickets, and its verification), configs (TOML for a command or a daemon, parse errors), detector
+traceroutes and tickets, and its verification), forgery (a store edited behind netwatch's back, and the breaks
+verify finds), configs (TOML for a command or a daemon, parse errors), detector
 (rounds fed through the real detector), streams (the detector tests' rounds and Hypothesis strategies), lines (line
 protocol through netwatch's exporter), reports (the sample week, rendered), ofcom (uk-ofcom claims), dashboard_store
 (the day and a half the dashboard tests read). Around the real things: cli (commands in process, isolated),

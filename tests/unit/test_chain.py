@@ -21,9 +21,9 @@ from netwatch.core.model import (
     Round,
     StoredTrace,
     Trace,
-    Verification,
 )
 from netwatch.errors import StoreError
+from tests.support.forgery import breaks, tamper
 from tests.support.incidents import outage
 from tests.support.instants import T0
 from tests.support.rounds import Line
@@ -79,19 +79,6 @@ def path(tmp_path: Path) -> Path:
     with Store.open(p) as store:
         fill(store)
     return p
-
-
-def tamper(path: Path, *statements: str) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        for sql in statements:
-            conn.execute(sql)
-    finally:
-        conn.close()
-
-
-def breaks(result: Verification) -> list[tuple[str, str]]:
-    return [(b.where, b.what) for b in result.breaks]
 
 
 def test_an_untouched_store_verifies(path: Path) -> None:
@@ -371,7 +358,7 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
             "DROP TABLE seals; DROP TABLE ledger; DELETE FROM clock_events; DELETE FROM traceroutes;"
             " DROP TABLE outbox; DROP TABLE ticket_terms; DROP TABLE tickets; DROP TABLE campaign_slots;"
             " DROP TABLE campaigns; DROP TABLE isp_hops; DROP TABLE pool_outbox; DROP TABLE pool_household;"
-            " PRAGMA user_version = 3;"
+            " DROP TABLE checkpoints; PRAGMA user_version = 3;"
         )
         conn.execute("DELETE FROM rounds WHERE id <= 5")  # pruned by the old release, by time
     finally:

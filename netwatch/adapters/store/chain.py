@@ -97,6 +97,10 @@ _BODIES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "trace": ("traceroutes", ("at_ms", "reason", "incident_kind", "incident_start_ms", "destination", "trace")),
     "ticket": ("tickets", ("ref", "reported_ms", "channel", "note", "fixed_ms", "missed", "recorded_ms")),
+    "checkpoint": (
+        "checkpoints",
+        ("seal_id", "digest", "full", "since_seal", "verified_ms", "version", "seals", "rounds", "records", "state"),
+    ),
 }
 # Columns added after their kind was first chained: left out of a body while NULL, so that the versions sealed
 # before they existed still read the same.
@@ -248,6 +252,43 @@ def retimings(conn: sqlite3.Connection) -> list[tuple[int, int, int, int]]:
     return out
 
 
+_HEAD = struct.Struct("<qq")
+_LENGTH = struct.Struct("<I")
+
+
+class RoundsHasher:
+    """Hashes rounds as stored rows (id, at_ms, set id, rtts, errors) into a seal's rounds hash, as ``round_bytes``
+    spells each, with each target set's bytes made once (verification hashes every round of the store)."""
+
+    def __init__(self, sets: dict[int, str]) -> None:
+        self._sets = sets
+        self._spelled: dict[int, bytes] = {}
+
+    def _set(self, set_id: int) -> bytes:
+        spelled = self._spelled.get(set_id)
+        if spelled is None:
+            text = self._sets.get(set_id, "").encode()
+            spelled = self._spelled[set_id] = _LENGTH.pack(len(text)) + text
+        return spelled
+
+    def digest(
+        self, rows: Sequence[Sequence[Any]], undo: Sequence[tuple[int, int, int]] = ()
+    ) -> tuple[bytes, list[int]]:
+        """(the rounds hash of ``rows``, their stamps) with the re-timings ``undo`` (first, last, delta ms) undone."""
+        h = hashlib.sha256()
+        stamps = []
+        head, length, spelled = _HEAD.pack, _LENGTH.pack, self._spelled
+        for round_id, at_ms, set_id, rtts, errors in rows:
+            for a, b, d in undo:
+                if a <= round_id <= b:
+                    at_ms -= d
+            e = errors.encode() if errors else b""
+            targets = spelled.get(set_id) or self._set(set_id)
+            h.update(b"".join((head(round_id, at_ms), targets, length(len(rtts)), rtts, length(len(e)), e)))
+            stamps.append(at_ms)
+        return h.digest(), stamps
+
+
 def rounds_hash(
     conn: sqlite3.Connection,
     seal_id: int,
@@ -263,19 +304,14 @@ def rounds_hash(
     # A re-timing undone for the rounds sealed before it, and for those written in its own transaction (they are
     # inserted, and hashed, before the re-timing moves them).
     undo = [(a, b, d) for s, a, b, d in retimed if s >= seal_id and a <= last and b >= first]
-    h = hashlib.sha256()
-    n = 0
-    for round_id, at_ms, set_id, rtts, errors in conn.execute(
+    rows = conn.execute(
         "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE id BETWEEN ? AND ? ORDER BY id", (first, last)
-    ):
-        for a, b, d in undo:
-            if a <= round_id <= b:
-                at_ms -= d
-        h.update(round_bytes(round_id, at_ms, sets.get(set_id, ""), bytes(rtts), errors))
-        n += 1
-        if on_round is not None:
+    ).fetchall()
+    digest, stamps = RoundsHasher(sets).digest(rows, undo)
+    if on_round is not None:
+        for _ in stamps:
             on_round()
-    return h.digest(), n
+    return digest, len(stamps)
 
 
 def rollups_hash(conn: sqlite3.Connection, from_minute: int, to_minute: int) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.acts import SessionSeen
@@ -63,15 +63,28 @@ def _run_of(firsts: Sequence[int], round_id: int) -> tuple[int, int]:
     return lo, hi
 
 
-def outage_breaks(conn: sqlite3.Connection, pruned: int, cutoff_ms: int, firsts: Sequence[int]) -> list[Break]:
+def outage_breaks(
+    conn: sqlite3.Connection,
+    pruned: int,
+    cutoff_ms: int,
+    firsts: Sequence[int],
+    *,
+    changed: Collection[int] | None = None,
+    since_ms: int | None = None,
+) -> list[Break]:
     """Every outage incident whose span holds kept rounds, checked against the rounds of its own session (a clock
-    stepped back may have another session's rounds stamped inside it); ``firsts``: the sessions' first rounds."""
+    stepped back may have another session's rounds stamped inside it); ``firsts``: the sessions' first rounds.
+    With ``changed`` (a verification going on from a checkpoint), only those incidents, the open ones and those
+    ending at or after ``since_ms``: the others were checked by the verification the checkpoint records (a full
+    verification checks them again)."""
     sets = target_sets(conn)
     breaks: list[Break] = []
     last = conn.execute("SELECT at_ms FROM rounds ORDER BY id DESC LIMIT 1").fetchone()
     for ref, start_ms, end_ms, cause in conn.execute(
         "SELECT id, start_ms, end_ms, cause FROM incidents WHERE kind = 'outage' ORDER BY start_ms, id"
     ).fetchall():
+        if changed is not None and ref not in changed and end_ms is not None and end_ms < (since_ms or 0):
+            continue
         end = end_ms if end_ms is not None else (int(last[0]) + 1 if last else start_ms)
         if start_ms < cutoff_ms:
             continue  # its rounds are pruned (or partly): the rollups check what is left of it

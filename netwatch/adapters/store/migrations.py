@@ -333,6 +333,25 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX pool_outbox_pending ON pool_outbox (next_ms) WHERE sent_ms IS NULL;
     """,
+    # 17: verified checkpoints (issue 17). Each row says that a verification found the chain intact up to a seal
+    # (its digest, whether it re-hashed everything or went on from an earlier checkpoint, when, which netwatch),
+    # with what the next verification needs to go on from there (``state``). Chained (kind "checkpoint") in a seal
+    # of its own after the seal it names, so that deleting or editing one shows; pruning keeps the seal it names.
+    """
+    CREATE TABLE checkpoints (
+        id INTEGER PRIMARY KEY,
+        seal_id INTEGER NOT NULL,  -- the newest seal the verification covered
+        digest TEXT NOT NULL,  -- that seal's SHA-256, hex
+        full INTEGER NOT NULL,  -- 1: verified from the first seal; 0: from the checkpoint named by since_seal
+        since_seal INTEGER NOT NULL,  -- 0 when full; else the seal the checkpoint it went on from names
+        verified_ms INTEGER NOT NULL,  -- when the verification ran (wall clock)
+        version TEXT NOT NULL,  -- the netwatch that verified
+        seals INTEGER NOT NULL,  -- how many seals, rounds and records that verification checked
+        rounds INTEGER NOT NULL,
+        records INTEGER NOT NULL,
+        state TEXT NOT NULL  -- JSON: what the walk over the seals knew at seal_id (sessions, spans, re-timings...)
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 

@@ -52,7 +52,7 @@ from netwatch.core.model import (
 from netwatch.errors import StoreError
 
 if TYPE_CHECKING:
-    from netwatch.adapters.store.verify import TokenCheck
+    from netwatch.adapters.store.verify import Outcome, TokenCheck
 
 T = TypeVar("T")
 Targets = tuple[Target, ...]
@@ -90,6 +90,7 @@ class Reads:
     path: Path
     _conn: sqlite3.Connection | None
     _sets: dict[int, Targets]  # set id → targets, for decoding
+    _verified: Outcome | None = None  # the last verification made here, for a checkpoint of it
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -295,10 +296,12 @@ class Reads:
         *,
         now: float | None = None,
         check_token: TokenCheck | None = None,
+        full: bool = True,
     ) -> Verification:
         """Check the evidence chain (see store/verify.py) in one snapshot: a commit landing half-way through must
         not look like tampering. ``expect`` is a digest published earlier; ``now`` the time of the check (stamps
-        after it are impossible); ``check_token`` verifies the trusted timestamps' tokens (None: listed unchecked)."""
+        after it are impossible); ``check_token`` verifies the trusted timestamps' tokens (None: listed unchecked);
+        ``full``: from the first seal, else from the newest checkpoint still valid (``resumed`` says which)."""
 
         # Imported here: verification's rules (versions, acts, coherence) are needed only by `verify`, not by the
         # daemon's every write, and the store's import stays small on a Pi.
@@ -306,7 +309,23 @@ class Reads:
 
         now_ms = None if now is None else codec.to_ms(now)
         with self.snapshot():
-            return self._read(checks.verify, expect=expect, progress=progress, now_ms=now_ms, check_token=check_token)
+            outcome = self._read(
+                checks.walk, expect=expect, progress=progress, now_ms=now_ms, check_token=check_token, full=full
+            )
+        self._verified = outcome
+        return outcome.verification
+
+    def unverified_rounds(self) -> int:
+        """How many rounds a verification going on from the newest valid checkpoint hashes (all of them when
+        there is none): what its progress counts up to."""
+        from netwatch.adapters.store import checkpoints
+
+        def count(conn: sqlite3.Connection) -> int:
+            found, _ = checkpoints.newest(conn)
+            after = 0 if found is None else int(found.state["sealed_round"])
+            return int(conn.execute("SELECT count(*) FROM rounds WHERE id > ?", (after,)).fetchone()[0])
+
+        return self._read(count)
 
     def timestamps(self) -> list[StoredTimestamp]:
         """Every trusted timestamp of the chain head, oldest first."""

@@ -4,10 +4,10 @@ Owns the plan of a pruning pass (which seals' rounds all lie before the cut-off,
 chaining it before anything is deleted (a ``prune`` ledger entry with the retention it claims and the rollups of the
 pruned period sealed by their hash; verification holds it to that retention at its own seal's time), trimming the
 seals table a chunk at a time (seals with nothing but pruned rounds are deleted; the boundary seal and seals that
-carry ledger entries or a trusted timestamp are kept, with the hash of their pruned rounds, checked against their
-digest first, and, where their predecessor went, its digest), and deleting the rounds in chunks afterwards. Also the
-first sealing of a store that predates the chain (``seal_history``). Functions take an open connection inside the
-caller's transaction; must not read the clock."""
+carry ledger entries, a trusted timestamp or a verified checkpoint are kept, with the hash of their pruned rounds,
+checked against their digest first, and, where their predecessor went, its digest), and deleting the rounds in
+chunks afterwards. Also the first sealing of a store that predates the chain (``seal_history``). Functions take an
+open connection inside the caller's transaction; must not read the clock."""
 
 from __future__ import annotations
 
@@ -119,8 +119,10 @@ def seal_pruned(conn: sqlite3.Connection, p: Plan, tx: chain.Batch) -> None:
         int(r[0])
         for r in conn.execute(
             "SELECT DISTINCT seal_id FROM ledger WHERE seal_id > ? AND seal_id <= ?"
-            " UNION SELECT seal_id FROM timestamps WHERE seal_id > ? AND seal_id <= ?",
-            (p.after_seal, p.through_seal, p.after_seal, p.through_seal),
+            " UNION SELECT seal_id FROM timestamps WHERE seal_id > ? AND seal_id <= ?"
+            # A verified checkpoint names its seal's digest: kept, so the next verification can go on from it.
+            " UNION SELECT seal_id FROM checkpoints WHERE seal_id > ? AND seal_id <= ?",
+            (p.after_seal, p.through_seal, p.after_seal, p.through_seal, p.after_seal, p.through_seal),
         )
     }
     sets = chain.target_texts(conn)

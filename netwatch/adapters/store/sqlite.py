@@ -45,6 +45,7 @@ from netwatch.adapters.store.reads import INCIDENT_COLUMNS, SESSION_END, Reads
 from netwatch.core import pool as rules
 from netwatch.core.model import (
     Campaign,
+    Checkpoint,
     ClockEvent,
     Coverage,
     ExportState,
@@ -62,6 +63,7 @@ from netwatch.core.model import (
     StoredTrace,
     Target,
     Ticket,
+    Verification,
 )
 from netwatch.errors import StoreError
 
@@ -473,6 +475,40 @@ class Store(Reads):
         """Record the replica's failure (committed at once); ``stopped`` when it ended the export."""
         self._writable()
         self._write(lambda conn: exports.write_error(conn, sink, error, codec.to_ms(at), stopped))
+
+    def checkpoint(self, verification: Verification, at: float, version: str) -> Checkpoint | None:
+        """Seal a checkpoint of ``verification`` (the last one this store made, intact) made at ``at`` by netwatch
+        ``version``: the next verification goes on from its newest seal. None (nothing written) when nothing but
+        checkpoints was sealed since the checkpoint it went on from. Raises StoreError when the store is read-only
+        or the verification is not this store's last, or not intact."""
+        self._writable()
+        outcome = self._verified
+        if outcome is None or outcome.verification is not verification or not verification.ok:
+            raise StoreError("only an intact verification just made of this store can be a checkpoint")
+        if not outcome.new_evidence:
+            return None
+        from netwatch.adapters.store import checkpoints
+
+        resumed = verification.resumed
+        made = Checkpoint(
+            seal_id=verification.head_seal,
+            digest=verification.head_digest,
+            at=at,
+            version=version,
+            full=resumed is None,
+            since_seal=0 if resumed is None else resumed.seal_id,
+            seals=verification.seals,
+            rounds=verification.rounds,
+            records=verification.records,
+        )
+        sealed: list[int] = []
+
+        def apply(conn: sqlite3.Connection) -> None:
+            sealed.append(chain.head(conn).seal_id + 1)
+            checkpoints.write(conn, self._tx, made, outcome.state)
+
+        self._write(apply)
+        return dataclasses.replace(made, sealed_in=sealed[0])
 
     def _writable(self) -> None:
         if self.readonly:

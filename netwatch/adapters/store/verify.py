@@ -1,27 +1,35 @@
 """Verification of the evidence chain: does the store still hold exactly what was sealed, and if not, where not.
 
-Owns ``verify(conn)``. One pass walks the seals in order with their ledger entries and rounds, a chunk at a time
-(memory stays flat whatever the store's size): each digest is recomputed from the rounds and entries it covers
-(undoing chained re-timings, using the kept hashes of pruned rounds), every round must be covered by a seal, the
-ledger must have no hole, every version of a record must follow from the one before (``versions``), the store's
+Owns ``verify(conn)`` and ``walk``. One pass walks the seals in order with their ledger entries and rounds, a chunk
+at a time (memory stays flat whatever the store's size): each digest is recomputed from the rounds and entries it
+covers (undoing chained re-timings, using the kept hashes of pruned rounds), every round must be covered by a seal,
+the ledger must have no hole, every version of a record must follow from the one before (``versions``), the store's
 own acts must keep their rules (``acts``: re-timing, pruning), and records sealed long after the time they describe
 are flagged. Then every chained record must still equal its latest sealed version (none added, none removed), the
 rollups sealed by pruning must be unchanged and the others add up to their rounds, outages and sessions must agree
 with their rounds (``coherence``), and the trusted timestamps of the chain head must hold. It reports each break
-with the seal or record it is in and the time it concerns. Reads only; must not read the clock (``now_ms`` is
-given).
+with the seal or record it is in and the time it concerns.
+
+``walk(conn, full=False)`` goes on from the newest checkpoint (``checkpoints``) whose seal still has its digest:
+the walk's state at that seal comes from the checkpoint (sealed, so it is checked as the walk re-hashes the seal
+holding it) and each record's latest version from the ledger; only the seals after it are re-hashed, with the
+rollups of their minutes and the outages changed since. A full walk checks each checkpoint it meets against the
+seal it names. Reads only; must not read the clock (``now_ms`` is given) nor write a checkpoint (the store does).
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import hashlib
 import json
+import operator
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from netwatch.adapters.store import acts, chain, codec, coherence, rollups, versions
+from netwatch.adapters.store import acts, chain, checkpoints, codec, coherence, rollups, versions
 from netwatch.core.model import Break, Timestamp, Verification
 
 CHUNK = 5_000
@@ -36,6 +44,7 @@ TRUNCATION_NOTE = (
 )
 
 Row = tuple[int, int, int, bytes, str | None]
+_NOTHING = hashlib.sha256().digest()  # the hash of no rounds, and of no ledger entries
 # A trusted timestamp checked against its authority: (statement, token DER) -> (True: it holds, False: it does not,
 # None: it cannot be checked here; the time it certifies in ms when known; why not).
 TokenCheck = Callable[[bytes, bytes], tuple[bool | None, int | None, str]]
@@ -44,12 +53,12 @@ TokenCheck = Callable[[bytes, bytes], tuple[bool | None, int | None, str]]
 class _Stream:
     """Rows of one query in key order, a chunk at a time, with look-ahead."""
 
-    def __init__(self, fetch: Callable[[Any], list[Any]], key: Callable[[Any], Any]) -> None:
+    def __init__(self, fetch: Callable[[Any], list[Any]], key: Callable[[Any], Any], after: Any = None) -> None:
         self._fetch = fetch
         self._key = key
         self._buffer: list[Any] = []
         self._pos = 0
-        self._after: Any = None
+        self._after: Any = after
         self._done = False
 
     def peek(self) -> Any:
@@ -67,28 +76,38 @@ class _Stream:
         self._pos += 1
         return row
 
+    def take_through(self, last: Any) -> list[Any]:
+        """Every row from here whose key is at most ``last`` (rows are in key order)."""
+        out: list[Any] = []
+        while (row := self.peek()) is not None and self._key(row) <= last:
+            end = bisect.bisect_right(self._buffer, last, lo=self._pos, key=self._key)
+            out += self._buffer[self._pos : end]
+            self._pos = end
+        return out
 
-def _rounds(conn: sqlite3.Connection) -> _Stream:
+
+def _rounds(conn: sqlite3.Connection, after: int = 0) -> _Stream:
     return _Stream(
         lambda after: conn.execute(
             "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE id > ? ORDER BY id LIMIT ?", (after or 0, CHUNK)
         ).fetchall(),
-        lambda row: row[0],
+        operator.itemgetter(0),
+        after or None,
     )
 
 
-def _ledger(conn: sqlite3.Connection) -> _Stream:
+def _ledger(conn: sqlite3.Connection, after_seal: int = 0) -> _Stream:
     return _Stream(
         lambda after: conn.execute(
             "SELECT id, seal_id, kind, ref, body FROM ledger WHERE (seal_id, id) > (?, ?) ORDER BY seal_id, id LIMIT ?",
             (*(after or (-1, -1)), CHUNK),
         ).fetchall(),
         lambda row: (row[1], row[0]),
+        (after_seal, 2**62) if after_seal else None,
     )
 
 
-def _seals(conn: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
-    after = 0
+def _seals(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Any, ...]]:
     while True:
         rows = conn.execute(
             "SELECT id, first_round, last_round, digest, prev, rounds_hash, at_ms FROM seals WHERE id > ?"
@@ -134,12 +153,58 @@ class _Walk:
     sealed_at_seen: bool = False  # a seal carrying its newest stamp was met: the store runs schema 10 since
     cadence_ms: int = 0  # the spacing of the last two rounds sealed together: the run's interval
     versions: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # an owner's statement -> its seals
+    # Seals named by checkpoints, as this walk found them: seal -> (digest, sealed_round, next_entry) after it.
+    named: dict[int, tuple[bytes, int, int]] = field(default_factory=dict)
+    new_evidence: bool = False  # a seal walked holds rounds or entries besides checkpoints
+    pruned_seals: int = 0  # every seal up to this one had its rounds pruned
 
     def listed(self, kind: str, brk: Break) -> None:
         """Add a break of a kind that may repeat many times: the first ``LISTED`` one by one, then a count."""
         n = self.counted[kind] = self.counted.get(kind, 0) + 1
         if n <= LISTED:
             self.breaks.append(brk)
+
+
+def state(walk: _Walk) -> dict[str, Any]:
+    """What the next verification needs to go on from the end of ``walk``, as JSON values."""
+    return {
+        **{name: getattr(walk, name) for name in checkpoints.SCALARS},
+        "sessions": [dataclasses.asdict(s) for s in walk.sessions],
+        "spans": [dataclasses.asdict(s) for s in walk.spans.values()],
+        "retimings": [dataclasses.asdict(r) for r in walk.retimings],
+        "flags": [[f.where, f.what, f.at] for f in walk.flags],
+    }
+
+
+def _resumed(conn: sqlite3.Connection, found: checkpoints.Found) -> _Walk:
+    """The walk as it stood at a checkpoint's seal: its state, and every record's latest version sealed by then."""
+    kept = found.state
+    walk = _Walk(**{name: kept[name] for name in checkpoints.SCALARS})
+    walk.sessions = [acts.SessionSeen(**s) for s in kept["sessions"]]
+    walk.spans = {int(s["id"]): acts.SpanSeen(**s) for s in kept["spans"]}
+    walk.retimings = [acts.Retiming(**r) for r in kept["retimings"]]
+    walk.flags = [Break(where, what, at) for where, what, at in kept["flags"]]
+    through = found.checkpoint.seal_id
+    walk.latest = {
+        (str(kind), int(ref)): (int(seal_id), str(body))
+        for kind, ref, seal_id, body in conn.execute(
+            "SELECT kind, ref, seal_id, body FROM ledger WHERE id IN"
+            " (SELECT max(id) FROM ledger WHERE seal_id <= ? AND ref != 0 GROUP BY kind, ref)",
+            (through,),
+        )
+    }
+    walk.named[through] = (bytes.fromhex(found.checkpoint.digest), walk.sealed_round, walk.next_entry)
+    return walk
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A verification, with what a checkpoint of it keeps (``state``) and whether anything but checkpoints was
+    sealed since the one it went on from (``new_evidence``: else a new checkpoint would say nothing new)."""
+
+    verification: Verification
+    state: dict[str, Any]
+    new_evidence: bool
 
 
 def verify(
@@ -150,28 +215,66 @@ def verify(
     now_ms: int | None = None,
     check_token: TokenCheck | None = None,
 ) -> Verification:
-    """Check the whole store against its seals. ``expect`` is a digest (hex, or a prefix of 12+ characters)
-    published earlier, e.g. in a report: it must be one of the seals, and nothing about the time before it may
-    have been added after it. ``progress`` is called with the number of rounds checked since its last call;
-    ``now_ms`` is the time of the verification (stamps after it are impossible); ``check_token`` verifies a
-    trusted timestamp's token (None: they are listed unchecked)."""
-    walk = _Walk()
+    """Check the whole store against its seals (see ``walk``)."""
+    return walk(conn, expect=expect, progress=progress, now_ms=now_ms, check_token=check_token).verification
+
+
+def _seal_of(conn: sqlite3.Connection, anchor: str) -> int | None:
+    row = conn.execute(
+        "SELECT id FROM seals WHERE lower(hex(digest)) LIKE ? ORDER BY id LIMIT 1", (anchor + "%",)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def walk(
+    conn: sqlite3.Connection,
+    *,
+    expect: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    now_ms: int | None = None,
+    check_token: TokenCheck | None = None,
+    full: bool = True,
+) -> Outcome:
+    """Check the store against its seals. ``full``: every seal from the first; else only the seals after the newest
+    checkpoint whose seal still has its digest (before the seal of ``expect``, when given), with the rules that
+    span the chain (record versions, re-timings, pruning, sessions) carried on from it, and every record against its
+    latest sealed version; the seals up to the checkpoint are not re-hashed. ``expect`` is a digest (hex, or a
+    prefix of 12+ characters) published earlier, e.g. in a report: it must be one of the seals, and nothing about
+    the time before it may have been added after it. ``progress`` is called with the number of rounds checked since
+    its last call; ``now_ms`` is the time of the verification (stamps after it are impossible); ``check_token``
+    verifies a trusted timestamp's token (None: they are listed unchecked)."""
+    anchor = None if expect is None else expect.lower().removeprefix("sha256:")
+    found: checkpoints.Found | None = None
+    found_breaks: list[Break] = []
+    if not full:
+        found, found_breaks = checkpoints.newest(conn, None if anchor is None else _seal_of(conn, anchor))
+    try:
+        walk = _Walk() if found is None else _resumed(conn, found)
+    except (ValueError, KeyError, TypeError):  # its state was edited with its entry: the seal shows it too
+        assert found is not None
+        why = "holds a state that cannot be gone on from (altered?)"
+        found_breaks.append(Break(f"checkpoint of seal {found.checkpoint.seal_id}", why, found.checkpoint.at))
+        found, walk = None, _Walk()
+    walk.breaks += found_breaks
+    start = 0 if found is None else found.checkpoint.seal_id
+    named = {f.checkpoint.seal_id for _, f in checkpoints.sealed(conn)}
     prunes = [json.loads(b) for (b,) in conn.execute("SELECT body FROM ledger WHERE kind = 'prune' ORDER BY id")]
     through_round = max((int(p["through_round"]) for p in prunes), default=0)
     pruned_seals = max((int(p["through_seal"]) for p in prunes), default=0)
+    walk.pruned_seals = pruned_seals
     cutoff_ms = max((int(p["cutoff_ms"]) for p in prunes), default=0)
     # Seals kept by a pruning pass, with the digest it chained for them (the latest pass that listed them).
     anchored = {int(i): str(h) for p in prunes for i, h in p.get("kept", [])}
     anchored_seen: set[int] = set()
     sets = chain.target_texts(conn)
     retimed = chain.retimings(conn)
-    stream = _rounds(conn)
-    ledger = _ledger(conn)
-    prev_id, prev_digest = 0, chain.ZERO
+    stream = _rounds(conn, walk.sealed_round)
+    hasher = chain.RoundsHasher(sets)
+    ledger = _ledger(conn, start)
+    prev_id, prev_digest = (0, chain.ZERO) if found is None else (start, bytes.fromhex(found.checkpoint.digest))
     seals = checked = waiting = 0
     first_at: int | None = None
     last_at: int | None = None
-    anchor = None if expect is None else expect.lower().removeprefix("sha256:")
     anchor_found = None if anchor is None else False
 
     def leftover(row: Row, why: str) -> bool:
@@ -183,7 +286,7 @@ def verify(
         walk.listed("round", Break(f"round {row[0]}", why, _ms(row[1])))
         return False
 
-    for seal_id, first, last, digest, prev, kept_hash, sealed_at in _seals(conn):
+    for seal_id, first, last, digest, prev, kept_hash, sealed_at in _seals(conn, start):
         seals += 1
         where = f"seal {seal_id} ({_span_text(first, last)})"
         if seal_id in anchored:
@@ -214,20 +317,12 @@ def verify(
             last_sealed_at = sealed_at
         elif first is not None and last is not None:
             undo = [(a, b, d) for s, a, b, d in retimed if s >= seal_id and a <= last and b >= first]
-            h = hashlib.sha256()
-            while (row := stream.peek()) is not None and row[0] <= last:
-                round_id, at_ms, set_id, rtts, errors = stream.take()
-                for a, b, d in undo:
-                    if a <= round_id <= b:
-                        at_ms -= d
-                h.update(chain.round_bytes(round_id, at_ms, sets.get(set_id, ""), bytes(rtts), errors))
-                count += 1
-                lo_at = at_ms if lo_at is None else min(lo_at, at_ms)
-                hi_at = at_ms if hi_at is None else max(hi_at, at_ms)
-                if last_sealed_at is not None:
-                    walk.cadence_ms = max(0, at_ms - last_sealed_at)
-                last_sealed_at = at_ms
-            rounds_digest = h.digest()
+            rounds_digest, stamped = hasher.digest(stream.take_through(last), undo)
+            count = len(stamped)
+            if stamped:
+                lo_at, hi_at, last_sealed_at = min(stamped), max(stamped), stamped[-1]
+            if count > 1:  # the spacing of its last two rounds: the run's interval
+                walk.cadence_ms = max(0, stamped[-1] - stamped[-2])
             checked += count
             if progress is not None and count:
                 progress(count)
@@ -235,7 +330,7 @@ def verify(
                 first_at = lo_at if first_at is None else min(first_at, lo_at)
                 last_at = hi_at if last_at is None else max(last_at, hi_at or lo_at)
         else:
-            rounds_digest = hashlib.sha256().digest()
+            rounds_digest = _NOTHING
         entries = []
         while (entry := ledger.peek()) is not None and entry[1] <= seal_id:
             ledger.take()
@@ -244,7 +339,8 @@ def verify(
                 _entry_order(walk, entry[0])
             else:
                 entries.append(entry[:1] + entry[2:])
-        expected = chain.seal_digest(link, seal_id, first, last, rounds_digest, chain.entries_hash(entries), sealed_at)
+        entries_digest = chain.entries_hash(entries) if entries else _NOTHING  # most seals hold rounds only
+        expected = chain.seal_digest(link, seal_id, first, last, rounds_digest, entries_digest, sealed_at)
         stored = bytes(digest)
         if expected != stored:
             walk.breaks.append(
@@ -255,6 +351,9 @@ def verify(
         if last is not None:
             walk.sealed_round = max(walk.sealed_round, last)
         _entries(conn, walk, seal_id, entries, prunes_before=walk.prunes)
+        walk.new_evidence = walk.new_evidence or first is not None or any(e[1] != "checkpoint" for e in entries)
+        if seal_id in named:
+            walk.named[seal_id] = (expected, walk.sealed_round, walk.next_entry)
         if anchor and stored.hex().startswith(anchor):
             anchor_found = True
             walk.anchor_seal, walk.anchor_at = seal_id, walk.chain_now
@@ -267,7 +366,12 @@ def verify(
         ledger.take()
         walk.listed("orphan", Break(f"ledger entry {entry[0]}", f"belongs to seal {entry[1]}, which is gone"))
     for seal_id in sorted(set(anchored) - anchored_seen):
-        walk.breaks.append(Break(f"seal {seal_id}", "was kept by a pruning pass but is gone (deleted?)"))
+        row = conn.execute("SELECT digest FROM seals WHERE id = ?", (seal_id,)).fetchone() if seal_id <= start else None
+        if row is None:
+            walk.breaks.append(Break(f"seal {seal_id}", "was kept by a pruning pass but is gone (deleted?)"))
+        elif bytes(row[0]).hex() != anchored[seal_id]:
+            why = "differs from the digest its pruning pass chained for it (altered?)"
+            walk.breaks.append(Break(f"seal {seal_id}", why))
     if walk.counted.get("round", 0) > LISTED:
         walk.breaks.append(Break("rounds", f"{walk.counted['round']} rounds in all are not covered by any seal"))
     if walk.counted.get("orphan", 0) > LISTED:
@@ -277,9 +381,22 @@ def verify(
             f"{waiting} rounds already pruned from the chain are still waiting to be deleted (they are no evidence)"
         )
     records = _check_records(conn, walk)
-    _check_rollups(conn, walk.breaks)
+    since_ms: int | None = None
+    changed: set[int] | None = None
+    if found is not None:
+        # Rollups from the minute the new rounds (or the checkpoint's newest) begin; outages changed since, or open.
+        since_ms = min((x for x in (first_at, found.state["head_at"]) if x is not None), default=None)
+        changed = {
+            int(ref)
+            for (ref,) in conn.execute(
+                "SELECT DISTINCT ref FROM ledger WHERE kind = 'incident' AND seal_id > ?", (start,)
+            )
+        }
+    _check_rollups(conn, walk.breaks, after_seal=start, since_ms=since_ms)
     firsts = sorted(s.first_round for s in walk.sessions if s.first_round is not None)
-    walk.breaks += coherence.outage_breaks(conn, through_round, cutoff_ms, firsts)
+    # An outage closed before the newest round sealed at the checkpoint was decided by rounds sealed by then.
+    decided = None if found is None else found.state["head_at"]
+    walk.breaks += coherence.outage_breaks(conn, through_round, cutoff_ms, firsts, changed=changed, since_ms=decided)
     walk.breaks += coherence.session_breaks(conn, walk.sessions, through_round)
     retime_breaks, retime_notes = acts.retiming_breaks(conn, walk.retimings, walk.spans, walk.sessions, through_round)
     walk.breaks += retime_breaks
@@ -303,34 +420,41 @@ def verify(
         )
     if through_round:
         walk.notes.append(f"rounds up to id {through_round} were pruned by the retention period (their seals are kept)")
-    empty = seals == 0 and records == 0 and checked == 0
-    return Verification(
-        seals=seals,
-        rounds=checked,
-        records=records,
-        head_seal=prev_id,
-        head_digest=prev_digest.hex() if prev_id else "",
-        breaks=tuple(walk.breaks),
-        notes=tuple(walk.notes),
-        first_at=_ms(first_at),
-        last_at=_ms(last_at),
-        anchor_found=anchor_found,
-        empty=empty,
-        flags=tuple(walk.flags),
-        timestamps=stamps,
-        head_at=_ms(walk.head_at),
-        amended=_amended(walk),
+    empty = prev_id == 0 and records == 0 and checked == 0
+    return Outcome(
+        Verification(
+            seals=seals,
+            rounds=checked,
+            records=records,
+            head_seal=prev_id,
+            head_digest=prev_digest.hex() if prev_id else "",
+            breaks=tuple(walk.breaks),
+            notes=tuple(walk.notes),
+            first_at=_ms(first_at),
+            last_at=_ms(last_at),
+            anchor_found=anchor_found,
+            empty=empty,
+            flags=tuple(walk.flags),
+            timestamps=stamps,
+            head_at=_ms(walk.head_at),
+            amended=_amended(walk, None if found is None else found.checkpoint.seal_id),
+            resumed=None if found is None else found.checkpoint,
+        ),
+        state(walk),
+        walk.new_evidence,
     )
 
 
-def _amended(walk: _Walk) -> tuple[Break, ...]:
-    """The owner's statements sealed in more than one version, each named as in a break, with its seals."""
+def _amended(walk: _Walk, since: int | None) -> tuple[Break, ...]:
+    """The owner's statements sealed in more than one version, each named as in a break, with its seals (``since``:
+    the checkpoint's seal an incremental walk went on from, which sees only the versions sealed after it)."""
     found = []
     for (kind, ref), seals in sorted(walk.versions.items(), key=lambda item: item[1][0]):
         if len(seals) > 1:
             label, at = _describe(kind, json.loads(walk.latest[(kind, ref)][1]), ref, walk)
             listed = ", ".join(str(s) for s in seals)
-            what = f"{len(seals)} versions sealed (seals {listed}); each is kept, the newest is what it says now"
+            after = "" if since is None else f" since the checkpoint of seal {since}"
+            what = f"{len(seals)} versions sealed{after} (seals {listed}); each is kept, the newest is what it says now"
             found.append(Break(label, what, at))
     return tuple(found)
 
@@ -370,6 +494,8 @@ def _entries(
     conn: sqlite3.Connection, walk: _Walk, seal_id: int, entries: list[tuple[Any, ...]], prunes_before: int
 ) -> None:
     """The ledger entries of one seal: their order, the acts among them, and each record version against its last."""
+    if not entries:
+        return
     moves = [versions.Move.of(json.loads(body)) for _, kind, _, body in entries if kind == "retime"]
     restart = bool(moves)
     for entry_id, kind, _, body in entries:
@@ -402,6 +528,8 @@ def _entries(
         if not ref:
             continue
         before = walk.latest.get((kind, ref))
+        if before is None and kind == "checkpoint":
+            _checkpoint(conn, walk, seal_id, body)
         if before is None:
             _first_version(walk, seal_id, kind, ref, body, retimed_here=bool(moves))
             restart = restart or kind == "session"
@@ -417,6 +545,31 @@ def _entries(
             walk.versions.setdefault((kind, ref), []).append(seal_id)
     if restart:
         walk.segment_max = None
+
+
+def _checkpoint(conn: sqlite3.Connection, walk: _Walk, seal_id: int, body: str) -> None:
+    """A checkpoint met on the way: the seal it names came before it, with the digest it names, and the walk then
+    stood where it says (the rounds sealed and the ledger's next entry)."""
+    checkpoint = checkpoints.of_body(body, seal_id)
+    if checkpoint is None:
+        walk.breaks.append(Break(f"checkpoint in seal {seal_id}", "cannot be read as a checkpoint (altered?)"))
+        return
+    named, kept = checkpoint.checkpoint, checkpoint.state
+    where = f"checkpoint of seal {named.seal_id} (in seal {seal_id})"
+    seen = walk.named.get(named.seal_id)
+    if named.seal_id >= seal_id:
+        walk.breaks.append(Break(where, "names a seal sealed after it (forged?)", named.at))
+    elif seen is None:
+        row = conn.execute("SELECT digest FROM seals WHERE id = ?", (named.seal_id,)).fetchone()
+        if row is not None and bytes(row[0]).hex() != named.digest:
+            walk.breaks.append(checkpoints.mismatch(named))
+    elif seen[0].hex() != named.digest:
+        walk.breaks.append(Break(where, "names a digest its seal does not have (forged?)", named.at))
+    elif kept.get("next_entry") != seen[2] or (
+        named.seal_id > walk.pruned_seals and kept.get("sealed_round") != seen[1]
+    ):
+        # (pruning deletes the seals of pruned rounds: the rounds sealed by a pruned seal are not known any more)
+        walk.breaks.append(Break(where, "says the chain stood elsewhere at its seal than it did (forged?)", named.at))
 
 
 def _first_version(walk: _Walk, seal_id: int, kind: str, ref: int, body: str, *, retimed_here: bool) -> None:
@@ -558,18 +711,23 @@ def _check_records(conn: sqlite3.Connection, walk: _Walk) -> int:
     return count
 
 
-def _check_rollups(conn: sqlite3.Connection, breaks: list[Break]) -> None:
+def _check_rollups(
+    conn: sqlite3.Connection, breaks: list[Break], *, after_seal: int = 0, since_ms: int | None = None
+) -> None:
     """Sealed rollups are unchanged (and show the anchors lost inside outages); the others add up to the rounds
-    they summarise."""
+    they summarise. Going on from a checkpoint (``after_seal``): only the rollups sealed after it, and the minutes
+    from ``since_ms`` (None: none)."""
     boundary = 0
     sealed = [
-        (int(doc["from_minute"]), int(doc["to_minute"]), str(doc["rollups_sha256"]))
-        for (body,) in conn.execute("SELECT body FROM ledger WHERE kind IN ('prune', 'genesis') ORDER BY id")
+        (int(doc["from_minute"]), int(doc["to_minute"]), str(doc["rollups_sha256"]), int(seal_id))
+        for seal_id, body in conn.execute(
+            "SELECT seal_id, body FROM ledger WHERE kind IN ('prune', 'genesis') ORDER BY id"
+        )
         if "rollups_sha256" in (doc := json.loads(body))
     ]
-    for lo, hi, digest in sealed:
+    for lo, hi, digest, seal_id in sealed:
         boundary = max(boundary, hi)
-        if chain.rollups_hash(conn, lo, hi) != digest:
+        if seal_id > after_seal and chain.rollups_hash(conn, lo, hi) != digest:
             breaks.append(
                 Break(
                     f"rollups of minutes {lo}-{hi - 1}",
@@ -578,33 +736,39 @@ def _check_rollups(conn: sqlite3.Connection, breaks: list[Break]) -> None:
                 )
             )
     breaks += coherence.rollup_breaks(conn, boundary)
+    if after_seal:
+        if since_ms is None:
+            return
+        boundary = max(boundary, since_ms // 60_000)
     sets = rollups.set_target_ids(conn)
-    # The minutes that have rollups, merged in order with those that have rounds: one minute in memory at a time.
-    stored_minutes = _Stream(
+    # The rollups, merged in order with the minutes that have rounds: one minute in memory at a time.
+    stored_rows = _Stream(
         lambda after: conn.execute(
-            "SELECT DISTINCT minute FROM rollups WHERE minute > ? ORDER BY minute LIMIT ?",
-            (boundary - 1 if after is None else after, CHUNK),
+            "SELECT minute, target_id, sent, lost, rtt_min, rtt_max, rtt_sum FROM rollups"
+            " WHERE (minute, target_id) > (?, ?) ORDER BY minute, target_id LIMIT ?",
+            (*(after or (boundary - 1, 2**62)), CHUNK),
         ).fetchall(),
-        lambda row: row[0],
+        lambda row: (row[0], row[1]),
     )
     orphans = 0
     first_orphan: int | None = None
+    last_orphan: int | None = None
 
     def orphaned(before: int | None) -> None:
-        nonlocal orphans, first_orphan
-        while (row := stored_minutes.peek()) is not None and (before is None or row[0] <= before):
-            stored_minutes.take()
-            if row[0] != before:
+        """Count the minutes of rollups before ``before`` (None: all that are left): no rounds are behind them."""
+        nonlocal orphans, first_orphan, last_orphan
+        while (row := stored_rows.peek()) is not None and (before is None or row[0] < before):
+            stored_rows.take()
+            if row[0] != last_orphan:
                 orphans += 1
                 first_orphan = row[0] if first_orphan is None else first_orphan
+                last_orphan = row[0]
 
     for minute, expected in _minutes_from_rounds(conn, boundary * 60_000, sets):
         orphaned(minute)
         stored = {
-            (minute, int(t)): [s, lo, mn, mx, sm]
-            for t, s, lo, mn, mx, sm in conn.execute(
-                "SELECT target_id, sent, lost, rtt_min, rtt_max, rtt_sum FROM rollups WHERE minute = ?", (minute,)
-            )
+            (minute, int(t)): [sent, lost, low, high, total]
+            for _, t, sent, lost, low, high, total in stored_rows.take_through((minute, 2**62))
         }
         if stored != expected:
             breaks.append(
@@ -627,7 +791,7 @@ def _minutes_from_rounds(
     """(minute, its rollups recomputed from the rounds) for every minute from ``since_ms`` that has rounds, in
     order; one minute in memory at a time."""
     current: int | None = None
-    acc: dict[rollups.Key, rollups.Rollup] = {}
+    blobs: dict[int, list[bytes]] = {}  # the current minute's rounds by target set
     last_at, last_id = since_ms, -1
     while True:
         rows = conn.execute(
@@ -638,16 +802,16 @@ def _minutes_from_rounds(
         for _, at_ms, set_id, rtts in rows:
             minute = at_ms // 60_000
             if current is not None and minute != current:
-                yield current, acc
-                acc = {}
+                # A target set that vanished breaks the seal of its rounds already: ``minute`` leaves it out.
+                yield current, rollups.minute(current, blobs, sets)
+                blobs = {}
             current = minute
-            if set_id in sets:  # a target set that vanished breaks the seal of its rounds already
-                rollups.accumulate(acc, minute, sets[set_id], rtts)
+            blobs.setdefault(set_id, []).append(rtts)
         if len(rows) < CHUNK:
             break
         last_id, last_at = rows[-1][0], rows[-1][1]
     if current is not None:
-        yield current, acc
+        yield current, rollups.minute(current, blobs, sets)
 
 
 def _truncation(conn: sqlite3.Connection, walk: _Walk, head_seal: int) -> None:
