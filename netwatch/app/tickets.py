@@ -131,7 +131,7 @@ def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> 
     first = min(t.reported for t in tickets)
     incidents = store.incidents(first, now)  # overlapping: those open at a report too
     coverage = store.sessions(first, now)
-    until = max(first, measured_until(Period(first, now), coverage))
+    until = max(first, measured_until(Period(first, now), coverage, cfg.store.seal_every))
     return ticket_figures(tickets, incidents, coverage, until, cfg.business_hours)
 
 

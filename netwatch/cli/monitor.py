@@ -52,7 +52,7 @@ def status(cfg: Config, recent: int) -> None:
     found = snapshot.snapshot(cfg, now, recent)
     line_now = state_now.line_now(cfg, now)
     click.echo(f"Store:     {cfg.store.path}")
-    fresh = Freshness(cfg.probe.interval, cfg.store.commit_interval)
+    fresh = Freshness(cfg.probe.interval, cfg.store.seal_every)
     for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh):
         click.echo(line)
 

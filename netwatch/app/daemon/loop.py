@@ -379,7 +379,7 @@ class Daemon:
         interval = cfg.probe.interval
         start = time.monotonic()
         slot = 0
-        last_commit = start
+        last_commit = last_seal = start
         committing: Future[None] | None = None
         last_prune = start - PRUNE_EVERY + 60.0  # first retention pass a minute after start
         while not self.stop.is_set():
@@ -397,9 +397,14 @@ class Daemon:
             self._handle(rnd, writer, privileged)
             self.service.after_round(self.line())  # the watchdog's keep-alive: a hung loop stops it
             now = time.monotonic()
-            # One commit in flight at most: a disk that hangs must not pile up a task per interval.
+            # One commit in flight at most: a disk that hangs must not pile up a task per interval. Between seals
+            # a commit goes to the round log: a few hundred bytes, where a transaction rewrites whole pages.
             if now - last_commit >= cfg.store.commit_interval and (committing is None or committing.done()):
-                committing = writer.submit(writer.store.commit)
+                if now - last_seal >= cfg.store.seal_interval:
+                    committing = writer.submit(writer.store.commit)
+                    last_seal = now
+                else:
+                    committing = writer.submit(writer.store.log)
                 last_commit = now
             # Not while the clock is untrusted: provisional stamps (1970 on a Pi without fake-hwclock) would be
             # taken for old rounds.
