@@ -19,9 +19,10 @@ from netwatch.config import Config
 DEFAULT_PATH = config.DEFAULT_PATH
 
 
-def load(path: Path | None) -> Config:
-    """The configuration from ``path`` (``--config``), or where netwatch looks by default. Raises ConfigError."""
-    return config.load(path, os.environ)
+def load(path: Path | None, *, calendars: bool = True) -> Config:
+    """The configuration from ``path`` (``--config``), or where netwatch looks by default; ``calendars`` False
+    checks the holiday calendar's name for its form only (the daemon never reads a calendar). Raises ConfigError."""
+    return config.load(path, os.environ, calendars=calendars)
 
 
 def error_line(text: str) -> str:

@@ -67,8 +67,9 @@ def _syntax_problem(err: tomllib.TOMLDecodeError) -> Problem:
     return Problem(f"line {where[1]}, column {where[2]}", f"invalid TOML: {what}", fix)
 
 
-def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
-    """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``.
+def parse(text: str, *, source: str | None, env: Mapping[str, str], calendars: bool = True) -> Config:
+    """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``;
+    ``calendars`` False checks the holiday calendar's name for its form only (see ``schema.validate``).
 
     Raises ConfigError carrying every problem found, in schema order.
     """
@@ -76,7 +77,7 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([_syntax_problem(err)], source) from err
-    values, delegated, problems = schema.validate(doc)
+    values, delegated, problems = schema.validate(doc, calendars=calendars)
     try:
         state_dir = state_directory(env)
     except ConfigError as err:
@@ -86,21 +87,22 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str]) -> Config:
     return schema.build(values, delegated, source, state_dir)
 
 
-def load(path: Path | None, env: Mapping[str, str]) -> Config:
+def load(path: Path | None, env: Mapping[str, str], *, calendars: bool = True) -> Config:
     """The configuration from ``path`` (--config), else $NETWATCH_CONFIG, else DEFAULT_PATH if it exists, else
-    the built-in defaults. A file named by --config or $NETWATCH_CONFIG must exist. Raises ConfigError."""
+    the built-in defaults. A file named by --config or $NETWATCH_CONFIG must exist. ``calendars``: see ``parse``.
+    Raises ConfigError."""
     if path is not None:
-        return _load_file(path, env, "--config", "pass the path of an existing file to --config")
+        return _load_file(path, env, "--config", "pass the path of an existing file to --config", calendars)
     if env.get("NETWATCH_CONFIG"):
-        return _load_file(
-            Path(env["NETWATCH_CONFIG"]), env, "NETWATCH_CONFIG", "point NETWATCH_CONFIG at an existing file"
-        )
+        origin, fix = "NETWATCH_CONFIG", "point NETWATCH_CONFIG at an existing file"
+        return _load_file(Path(env["NETWATCH_CONFIG"]), env, origin, fix, calendars)
     if DEFAULT_PATH.exists():
-        return _load_file(DEFAULT_PATH, env, "(file)", "make the file readable, or remove it to use the defaults")
-    return parse("", source=None, env=env)
+        fix = "make the file readable, or remove it to use the defaults"
+        return _load_file(DEFAULT_PATH, env, "(file)", fix, calendars)
+    return parse("", source=None, env=env, calendars=calendars)
 
 
-def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Config:
+def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str, calendars: bool) -> Config:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -120,4 +122,4 @@ def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str) -> Con
             "save the file as UTF-8",
         )
         raise ConfigError([problem], str(path)) from err
-    return parse(text, source=str(path), env=env)
+    return parse(text, source=str(path), env=env, calendars=calendars)

@@ -134,6 +134,11 @@ class Store(Reads):
                 raise
         return store
 
+    def limit_cache(self, kib: int) -> None:
+        """Keep at most ``kib`` KiB of SQLite's page cache on this connection (SQLite's default is 2 MB, which a
+        long-lived writer fills as it appends)."""
+        self.conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+
     def __enter__(self) -> Self:
         return self
 
