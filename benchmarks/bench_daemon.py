@@ -6,7 +6,10 @@ anchor at one round per second, lets them warm up, then samples /proc for a meas
 CPU % of one core for each (and their ratio), RSS (current and peak), and the store's growth extrapolated to a
 day. Budget (issue 2): <= 2 % of one core, <= 60 MB RSS, <= 5 MB of raw data per day. A figure, never a test.
 
-    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns]
+    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns] [--pool]
+
+``--pool`` also publishes to a neighbourhood pool (an influxd inside the simulated internet, the household added as
+`netwatch pool admin add-household` adds it, its monitored time published every 60 s): compare with a run without it.
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from netwatch.adapters.store.sqlite import Store
 from tests.support.netns_isp import ANCHOR6, ANCHORS, GATEWAY, ISP_EDGE, Isp, missing_requirements
+from tests.support.servers import InfluxDB1
+
+POOL = "203.0.113.80"  # the neighbourhood pool of --pool, inside `internet`
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -42,11 +49,34 @@ def store_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
 
 
+def pool(isp: Isp, state: Path, cfg: Path) -> tuple[InfluxDB1, str]:
+    """An influxd inside `internet` at POOL, this household added to it, and [pool] appended to ``cfg``; the server
+    and the household's database."""
+    from netwatch.adapters.influx.pool import add_household_statements
+    from netwatch.config.records import PoolConfig
+
+    isp.add_host(POOL)
+    server = InfluxDB1(state / "pool", host=POOL, port=8086, netns=isp.internet)
+    server.start()
+    household = "0123456789ab"
+    with Store.open(state / "netwatch.db") as store:
+        store.pool_join(household, time.time())
+    for statement in add_household_statements(PoolConfig(), household, "bench", [], [], ""):
+        server.query(statement)
+    with cfg.open("a") as f:
+        f.write(
+            f'[pool]\nurl = "http://{POOL}:8086"\nisp = "Bench"\narea = "B1"\nusername = "netwatch_pool_{household}"\n'
+            'password = "bench"\ncoverage_every = 60.0\n'
+        )
+    return server, f"netwatch_pool_{household}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="measurement window")
     parser.add_argument("--warmup", type=float, default=15.0)
     parser.add_argument("--dns", action="store_true", help="also resolve two names per round (netwatch only)")
+    parser.add_argument("--pool", action="store_true", help="also publish to a neighbourhood pool (netwatch only)")
     args = parser.parse_args()
     missing = missing_requirements()
     if missing:
@@ -62,6 +92,7 @@ def main() -> None:
             f"[probe]\ninterval = 1.0\ntimeout = 0.8\n[targets]\nanchors = [{anchors}]\n[dns]\nnames = {names}\n"
             f'[store]\npath = "{state / "netwatch.db"}"\n'
         )
+        server, pool_db = pool(isp, state, cfg) if args.pool else (None, "")
         env = {**os.environ, "NETWATCH_STATE_DIR": str(state)}
         log = (state / "daemon.log").open("wb")
         daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log)
@@ -94,12 +125,16 @@ def main() -> None:
         fping.send_signal(signal.SIGTERM)
         fping.wait(timeout=10)
         log.close()
+        if server is not None:
+            published = len(server.rows("SELECT * FROM /netwatch_pool_.*/", pool_db))
+            server.stop()
 
         d_pct = 100.0 * (d1 - d0) / elapsed
         f_pct = 100.0 * (f1 - f0) / elapsed
         print(
             f"window             {elapsed:.0f} s, 1 round/s, {len(targets)} ICMP targets"
             + (" + 2 DNS names" if args.dns else "")
+            + (f", publishing to a neighbourhood pool ({published} records there)" if server is not None else "")
         )
         print(f"netwatch CPU       {d_pct:.2f} % of one core   (budget 2 %)")
         print(f"fping -l CPU       {f_pct:.2f} % of one core")

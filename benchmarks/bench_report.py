@@ -6,7 +6,8 @@ rounds (older raw rounds would have been pruned, and reports never read them). T
 (`python -m netwatch report`) for the last month and the whole year in each format and prints the wall-clock
 times side by side: report time must grow sub-linearly with the period. A figure, never a pass/fail test.
 With ``--tickets N`` the store also holds N fault tickets (one per N-th outage of the provider, reported five
-minutes in, half of them closed) and the reports apply ``--rules`` (default uk-ofcom): the cost of the claims.
+minutes in, half of them closed) and the reports apply ``--rules`` (default uk-ofcom; any pack, e.g. nl-telecomwet,
+which needs no ticket) with a monthly fee of 50 in the pack's currency: the cost of the claims.
 
     .venv/bin/python benchmarks/bench_report.py [--dir DIR] [--formats json,html,csv,md,pdf] [--tickets 200]
 """
@@ -24,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from netwatch.adapters.store import Store
+from netwatch.core.claims import load
 from netwatch.core.model import Cause, Channel, Incident, Kind, Role, Round, Sample, Target, Ticket
 
 MINUTES = 365 * 1440
@@ -110,7 +112,11 @@ def main() -> None:
         config = ""
         if args.tickets:
             cfg = state / "claims.toml"
-            cfg.write_text(f'[claims]\nrules = "{args.rules}"\n[business_hours]\ntimezone = "Europe/London"\n')
+            currency = load(args.rules).currency if args.rules != "none" else "GBP"
+            cfg.write_text(
+                f'[claims]\nrules = "{args.rules}"\n[cost]\ncurrency = "{currency}"\n[plan]\nmonthly_fee = 50.0\n'
+                '[business_hours]\ntimezone = "Europe/London"\n'
+            )
             config = str(cfg)
             print(f"{args.tickets} tickets, [claims] rules = {args.rules}")
         env = {**os.environ, "NETWATCH_STATE_DIR": str(state), "NETWATCH_CONFIG": config}

@@ -6,9 +6,11 @@ six targets (retention keeps 90 days), their per-minute rollups, a daily restart
 traceroute per outage and 20 fault tickets (kept with ``--dir``: filling it takes a minute or two). Then starts
 the real `netwatch web` (uvicorn, as systemd does) and times every page from another process: a first request,
 then ``--runs`` in a row, printed as median and 95th percentile beside the budget; then the process's memory
-(VmRSS, and VmHWM, the most it ever held) idle, after those requests, and after 8 clients asking at once while 3
-Now pages follow the live stream. The baseline beside the month page is `netwatch report --format html` for the
-same month (the command line's way to the same figures). A figure, never a pass/fail test:
+(VmRSS, and VmHWM, the most it ever held) idle, after those requests, after 8 clients asking at once while 3
+Now pages follow the live stream, after the month's documents are downloaded signed in (the report as HTML and
+PDF, the letter, the evidence zip), and after ``/api/incidents`` is asked for the longest period it answers and
+for everything since 1970 (which it refuses). The baseline beside the month page is `netwatch report --format html`
+for the same month (the command line's way to the same figures). A figure, never a pass/fail test:
 
     .venv/bin/python benchmarks/bench_web.py [--dir DIR] [--runs 20]
 """
@@ -16,8 +18,10 @@ same month (the command line's way to the same figures). A figure, never a pass/
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -25,8 +29,10 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from netwatch.adapters.store import Store, codec
@@ -60,6 +66,7 @@ TARGETS = (
 )
 BUDGET_MS = 200.0
 BUDGET_MB = 60.0
+PASSWORD = "a benchmark password"
 
 
 def build(path: Path) -> tuple[list[Incident], int]:
@@ -154,6 +161,29 @@ def get(url: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def fetch(opener: urllib.request.OpenerDirector, url: str, data: bytes | None = None) -> tuple[int, float, bytes]:
+    """(status, milliseconds, body) of ``url`` through ``opener`` (its cookies), whatever the status."""
+    started = time.perf_counter()
+    try:
+        with opener.open(url, data=data, timeout=600) as answer:
+            body, status = answer.read(), answer.status
+    except urllib.error.HTTPError as err:
+        body, status = err.read(), err.code
+    return status, (time.perf_counter() - started) * 1000, body
+
+
+def signed_in(base: str) -> urllib.request.OpenerDirector:
+    """A client with a cookie jar, signed in to the dashboard at ``base``."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    _, _, page = fetch(opener, base + "/login")
+    found = re.search(rb'name="csrf" value="([^"]+)"', page)
+    assert found is not None, "no sign-in form"
+    form = urllib.parse.urlencode({"csrf": found.group(1).decode(), "password": PASSWORD, "next": "/act"}).encode()
+    status, _, page = fetch(opener, base + "/login", form)
+    assert status == 200 and b"data-signed-out" not in page, "not signed in"
+    return opener
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, help="keep the store here (default: a temporary directory)")
@@ -183,6 +213,14 @@ def main() -> None:
             f'[web]\nlisten = "127.0.0.1:{port}"\n[business_hours]\ntimezone = "UTC"\n'
         )
         env = {**os.environ, "NETWATCH_STATE_DIR": str(state), "NETWATCH_CONFIG": str(cfg)}
+        subprocess.run(
+            [sys.executable, "-m", "netwatch", "web", "passwd", "--password-stdin"],
+            env=env,
+            input=PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
         web = subprocess.Popen([sys.executable, "-m", "netwatch", "web"], env=env, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -244,8 +282,33 @@ def main() -> None:
             loaded = memory(web.pid)
             stop.set()
             print(f"\n8 clients x {len(burst) // 8} pages with 3 live streams open: {busy_s:.1f} s")
+            owner = signed_in(base)
+            print(f"\n{'download or feed':34}{'status':>7}{'time':>9}{'VmHWM':>9}")
+            heavy = {
+                "report.html": f"/download/{month:%Y-%m}/report.html",
+                "letter.md": f"/download/{month:%Y-%m}/letter.md",
+                "report.pdf": f"/download/{month:%Y-%m}/report.pdf",
+                "evidence.zip": f"/download/{month:%Y-%m}/evidence.zip",
+                "/api/incidents (91 d)": "/api/incidents?since="
+                + urllib.parse.quote((datetime.now(UTC) - timedelta(days=91)).isoformat(timespec="seconds")),
+                "/api/incidents (since 1970)": "/api/incidents?since=1970-01-01",
+            }
+            documents = memory(web.pid)
+            for name, path in heavy.items():
+                status, took, _ = fetch(owner, base + path)
+                now_mb = memory(web.pid)
+                if name.startswith("evidence"):
+                    documents = now_mb
+                print(f"{name:34}{status:>7}{took:>7.0f}ms{now_mb[1]:>9.1f}")
             print(f"\n{'memory (MB)':22}{'VmRSS':>9}{'VmHWM':>9}{'budget':>9}")
-            for name, (rss, hwm) in (("idle", idle), ("after the pages", after), ("after the burst", loaded)):
+            steps = (
+                ("idle", idle),
+                ("after the pages", after),
+                ("after the burst", loaded),
+                ("after the documents", documents),
+                ("after the feeds", memory(web.pid)),
+            )
+            for name, (rss, hwm) in steps:
                 print(f"{name:22}{rss:>9.1f}{hwm:>9.1f}{BUDGET_MB:>9.0f}")
         finally:
             web.terminate()

@@ -30,17 +30,27 @@ class Problem:
 class ConfigError(NetwatchError):
     """The configuration is invalid. Carries every problem found, not just the first."""
 
+    SHOWN = 20  # problems listed one by one; the rest are counted
+
     def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
         self.problems = tuple(problems)
         self.source = source
         where = f" in {source}" if source else ""
         count = len(self.problems)
         head = f"{count} configuration problem{'s' if count != 1 else ''}{where}"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+        listed = [f"  {p}" for p in self.problems[: self.SHOWN]]
+        if count > self.SHOWN:
+            listed.append(f"  … and {count - self.SHOWN} more")
+        super().__init__(head + ":\n" + "\n".join(listed))
 
 
 class ProbeError(NetwatchError):
     """A probe could not run at all (as opposed to a target not answering, which is data)."""
+
+
+class OwnFault(ProbeError):
+    """netwatch itself could not probe: its own file descriptors, memory or buffers ran out, or this machine refused
+    to send. Nothing was measured, so the time is unmonitored (with this reason), never an outage."""
 
 
 class IcmpPermissionError(ProbeError):
@@ -58,7 +68,71 @@ class StoreError(NetwatchError):
 
 class InputError(NetwatchError):
     """What the owner typed cannot be recorded as given (a ticket reference, an instant): exit code 2, as click's
-    own usage errors."""
+    own usage errors.
+
+    Face-neutral: ``field`` names the input it is about ("ref", "reported", "since"; None: the input as a whole)
+    and the message says what is wrong without naming how a face asks for it. Each face puts its own name for the
+    field in front (the command line its option, "--reported: …"; a form its label, "Reported at: …"), and the
+    subclasses below carry what a face needs to say the fix in its own way (a command to run, a form to use)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class LocalTimeError(InputError):
+    """A local time the clocks skipped (spring forward) or passed twice (fall back). The message is ``problem``,
+    then ``advice`` for a face that takes typed text (the offsets that make it exact); a face that cannot take an
+    offset words its own from ``problem``."""
+
+    def __init__(self, problem: str, advice: str, field: str | None = None) -> None:
+        super().__init__(f"{problem}; {advice}", field)
+        self.problem = problem
+
+
+class TimeSkipped(LocalTimeError):
+    """A local time that did not exist: the clocks went forward over it."""
+
+
+class TimeTwice(LocalTimeError):
+    """A local time that happened twice: ``choices`` are its two instants, the first and the second time, each as
+    (offset, Unix seconds): (("+01:00", …), ("+00:00", …))."""
+
+    def __init__(
+        self, problem: str, advice: str, field: str | None, choices: tuple[tuple[str, float], tuple[str, float]]
+    ) -> None:
+        super().__init__(problem, advice, field)
+        self.choices = choices
+
+
+class TicketExists(InputError):
+    """A fault ticket with reference ``ref`` is recorded already: a face says how to close it or give another
+    reference."""
+
+    def __init__(self, message: str, ref: str) -> None:
+        super().__init__(message)
+        self.ref = ref
+
+
+class TicketUnknown(InputError):
+    """No fault ticket has the reference given: a face says where the tickets are listed and how to open one."""
+
+
+class TicketClosed(InputError):
+    """The fault ticket is closed already: a face says how to replace its repair time, if it can."""
+
+
+class PeriodEmpty(InputError):
+    """The period asked for holds no time (its start is not before its end; ``clipped``: its end was clipped to
+    now): a face says how to give its start and end."""
+
+    def __init__(self, message: str, clipped: bool) -> None:
+        super().__init__(message)
+        self.clipped = clipped
+
+
+class NothingMeasured(InputError):
+    """A letter was asked for a period in which netwatch measured nothing: a face says how to choose another."""
 
 
 class ReportError(NetwatchError):
@@ -75,6 +149,11 @@ class TransientError(ExportError):
 
 class PermanentError(ExportError):
     """Retrying cannot help until the configuration or the server changes (bad token, missing bucket)."""
+
+
+class TimestampError(NetwatchError):
+    """A trusted timestamp could not be obtained (the authority is unreachable, refused, or its reply does not hold);
+    the message says which."""
 
 
 class CampaignError(NetwatchError):

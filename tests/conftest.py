@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.adapters.store import Store
+from tests.support.journald import Journald
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +23,18 @@ def runtime_directory(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     return run
 
 
+@pytest.fixture(autouse=True)
+def installation(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No state directory recorded by ./bootstrap and no installed service's store, whatever this machine has
+    (`./bootstrap test` records the checkout's ./state in .venv); returns where a test may write that record."""
+    from netwatch.app import settings
+
+    place = tmp_path_factory.mktemp("installation")
+    monkeypatch.setattr(settings, "RECORD", place / "share/netwatch/state-directory")
+    monkeypatch.setattr(settings, "SERVICE_STATE", place / "var/lib/netwatch")
+    return place / "share/netwatch/state-directory"
+
+
 @pytest.fixture
 def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     """A bound AF_UNIX datagram socket (as systemd's $NOTIFY_SOCKET) and its path."""
@@ -30,6 +43,14 @@ def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     sock.bind(path)
     yield sock, path
     sock.close()
+
+
+@pytest.fixture
+def journald(tmp_path: Path) -> Iterator[Journald]:
+    """A local server speaking journald's stream protocol at ``tmp_path/stdout``, closed afterwards."""
+    server = Journald(tmp_path / "stdout")
+    yield server
+    server.close()
 
 
 @pytest.fixture

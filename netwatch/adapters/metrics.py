@@ -3,8 +3,10 @@
 Owns the metric names and what they mean (README "Prometheus"), the :class:`Tracker` that the daemon updates
 after each round and on each incident opened or speed test (a few integer and deque operations per target), the
 collector that turns a Tracker into metric families when Prometheus scrapes (nothing else is allocated per
-scrape), and starting and stopping prometheus_client's HTTP server on a thread of its own. prometheus_client
-(the ``prometheus`` extra) is imported only when the endpoint is enabled.
+scrape), and the HTTP endpoint itself: a small server of its own on a thread of its own, bounded in connections,
+time and request size, so that idle or slow clients can never take the daemon's file descriptors or stall its
+loop (prometheus_client's server has a thread per connection and no timeout). prometheus_client (the
+``prometheus`` extra) is imported only when the endpoint is enabled.
 
 Counters count from 0 at process start: Prometheus' ``rate()`` and ``increase()`` read a restart as a counter
 reset, and all-time figures are the store's (``netwatch report``). Must not read the store, probe, or decide
@@ -13,7 +15,6 @@ anything: states and causes are the detector's, passed in by the daemon.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import ipaddress
 import logging
@@ -21,7 +22,7 @@ import platform
 import socket
 import threading
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from netwatch import __version__
@@ -31,8 +32,6 @@ from netwatch.core.model import Cause, Kind, Round, Sample, SpeedResult, Target
 from netwatch.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
-    from wsgiref.simple_server import WSGIServer
-
     from prometheus_client.metrics_core import Metric
 
 log = logging.getLogger("netwatch")
@@ -42,6 +41,12 @@ CAUSES = ("none", *(c.value for c in Cause))  # none: the line is up
 KINDS = tuple(k.value for k in Kind)
 SPEED_RESULTS = ("ok", "failed", "skipped")
 MISSING = "needs the prometheus-client package, which is not installed"
+MAX_CLIENTS = 4  # connections served at once; a scrape takes milliseconds
+CLIENT_TIMEOUT = 5.0  # seconds a client has to send its request and take the answer
+REQUEST_LIMIT = 8192  # bytes of a request read (the request line and headers of a scrape are a few hundred)
+BACKLOG = 16  # connections the kernel holds while every slot is busy (they cost the daemon no descriptor)
+POLL = 0.2  # seconds between looks at the stop flag
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"  # what generate_latest writes
 MISSING_FIX = "install the prometheus extra (pip install 'netwatch[prometheus]'), or set metrics.enabled = false"
 
 
@@ -283,27 +288,79 @@ class Tracker:
 
 
 class MetricsServer:
-    """prometheus_client's HTTP server (a thread of its own) serving a Tracker; ``close`` stops it."""
+    """The /metrics endpoint on a thread of its own, bounded so that no client can starve the daemon: at most
+    ``MAX_CLIENTS`` connections are accepted at once (the others wait in the kernel's backlog, holding none of
+    the daemon's file descriptors), each is given ``CLIENT_TIMEOUT`` seconds to send its request and take the
+    answer, and a request is read up to ``REQUEST_LIMIT`` bytes. ``close`` stops it."""
 
-    def __init__(self, httpd: WSGIServer, thread: threading.Thread) -> None:
-        self._httpd = httpd
-        self._thread = thread
+    def __init__(self, sock: socket.socket, render: Callable[[], tuple[bytes, str]]) -> None:
+        self._sock = sock
+        self._render = render
+        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="netwatch-metrics", daemon=True)
+        self._thread.start()
 
     @property
     def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        return int(self._sock.getsockname()[1])
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            if not self._slots.acquire(timeout=POLL):
+                continue  # every slot busy: the next client waits in the backlog
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                self._slots.release()
+                continue
+            except OSError as err:
+                self._slots.release()
+                if self._stop.is_set():
+                    return
+                log.debug("metrics: accept failed: %s", err)
+                self._stop.wait(POLL)  # EMFILE and the like: never a busy loop
+                continue
+            threading.Thread(target=self._serve, args=(conn,), name="netwatch-metrics-client", daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            conn.settimeout(CLIENT_TIMEOUT)
+            head = b""
+            while b"\r\n\r\n" not in head and b"\n\n" not in head and len(head) < REQUEST_LIMIT:
+                chunk = conn.recv(REQUEST_LIMIT - len(head))
+                if not chunk:
+                    return
+                head += chunk
+            method, _, rest = head.partition(b" ")
+            path = rest.split(b" ", 1)[0].split(b"?", 1)[0]
+            if method not in (b"GET", b"HEAD"):
+                conn.sendall(_answer(405, b"only GET\n", "text/plain; charset=utf-8"))
+            elif path not in (b"/metrics", b"/"):
+                conn.sendall(_answer(404, b"see /metrics\n", "text/plain; charset=utf-8"))
+            else:
+                body, kind = self._render()
+                conn.sendall(_answer(200, body if method == b"GET" else b"", kind, len(body)))
+        except OSError as err:  # a timeout, a reset: the client's problem
+            log.debug("metrics: client dropped: %s", err)
+        finally:
+            conn.close()
+            self._slots.release()
 
     def close(self) -> None:
-        """Stop serving and release the port (within about 0.1 s)."""
-        stopper = threading.Thread(target=self._httpd.shutdown, name="netwatch-metrics-stop", daemon=True)
-        stopper.start()
-        # serve_forever() notices a shutdown only between its 0.5 s polls; a connection wakes it at once.
-        host, port = self._httpd.server_address[:2]
-        with contextlib.suppress(OSError):
-            socket.create_connection((str(host), int(port)), timeout=0.2).close()
-        stopper.join(2.0)
-        self._httpd.server_close()
-        self._thread.join(1.0)
+        """Stop serving and release the port (within about ``POLL`` seconds)."""
+        self._stop.set()
+        self._thread.join(2.0)
+        self._sock.close()
+
+
+def _answer(status: int, body: bytes, kind: str, length: int | None = None) -> bytes:
+    reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}[status]
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\n"
+        f"Content-Length: {len(body) if length is None else length}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 def _bind_problem(listen: str, err: OSError) -> tuple[str, str]:
@@ -325,7 +382,7 @@ def serve(cfg: MetricsConfig, tracker: Tracker, source: str | None = None) -> Me
     too: process_* metrics). Raises ConfigError naming the key when prometheus-client is missing or the address
     cannot be listened on (``source``: the configuration file, for the message)."""
     try:
-        from prometheus_client import start_http_server
+        from prometheus_client import generate_latest
         from prometheus_client.process_collector import ProcessCollector
         from prometheus_client.registry import Collector, CollectorRegistry
     except ImportError as err:
@@ -339,9 +396,14 @@ def serve(cfg: MetricsConfig, tracker: Tracker, source: str | None = None) -> Me
     registry = CollectorRegistry()
     registry.register(TrackerCollector())
     ProcessCollector(registry=registry)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
-        httpd, thread = start_http_server(port, host, registry)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+        sock.settimeout(POLL)
     except OSError as err:
+        sock.close()
         message, fix = _bind_problem(cfg.listen, err)
         raise ConfigError([Problem("metrics.listen", message, fix)], source) from err
     log.info("Prometheus metrics on http://%s/metrics", cfg.listen)
@@ -351,7 +413,7 @@ def serve(cfg: MetricsConfig, tracker: Tracker, source: str | None = None) -> Me
             "(there is no authentication); use 127.0.0.1 unless a firewall guards it",
             cfg.listen,
         )
-    return MetricsServer(httpd, thread)
+    return MetricsServer(sock, lambda: (generate_latest(registry), TEXT_FORMAT))
 
 
 def _loopback(host: str) -> bool:

@@ -17,7 +17,6 @@ import logging
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import threading
 import time
@@ -26,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from netwatch.adapters import textfiles
+from netwatch.adapters.children import drop_ambient
 from netwatch.config.checks import each_apprise_url
 from netwatch.config.records import NotifyConfig
 from netwatch.core.model import Message
@@ -38,6 +39,7 @@ log = logging.getLogger("netwatch")
 
 EXTRA_FIX = "install the notify extra: pip install 'netwatch[notify]'"
 STDERR_LIMIT = 300  # characters of a failing command's stderr kept as the error
+URLS_LIMIT = 1024 * 1024  # bytes of notify.urls_file: thousands of URLs
 
 
 class NotifyError(NetwatchError):
@@ -134,6 +136,7 @@ class CommandChannel:
             "NETWATCH_TITLE": message.title,
             "NETWATCH_PROBE": str(message.data.get("probe", "")),
         }
+        drop_ambient()  # a notification command gets no raw sockets from the daemon's CAP_NET_RAW
         try:
             proc = subprocess.Popen(
                 self.argv,
@@ -180,17 +183,10 @@ def _urls_from_file(path: Path, problems: list[Problem]) -> list[tuple[str, str]
     """(key for messages, URL) of every URL line; '#' comments and blank lines are skipped."""
     key = "notify.urls_file"
     try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        fix = f"make {path} readable by the user netwatch runs as, or point {key} elsewhere"
-        problems.append(Problem(key, f"cannot read {path}: {err.strerror}", fix))
+        text = textfiles.read(path, key, URLS_LIMIT, "one apprise URL a line", secret=True)
+    except ConfigError as err:
+        problems += err.problems
         return []
-    except UnicodeDecodeError:
-        problems.append(Problem(key, f"{path} is not UTF-8 text", "write one apprise URL a line, as plain text"))
-        return []
-    if mode & (stat.S_IRGRP | stat.S_IROTH):
-        log.warning("%s %s can be read by other users (mode %03o): chmod 600 it", key, path, stat.S_IMODE(mode))
     found: list[tuple[str, str]] = []
     for number, line in enumerate(text.splitlines(), 1):
         url = line.strip()

@@ -33,6 +33,7 @@ from typing import Protocol
 from netwatch.adapters import locks
 from netwatch.adapters.probes.speed import SpeedBackend, run_with_fallback
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.app.daemon.speed import build_chain
 from netwatch.config import Config
 from netwatch.core.calendar import local_date
@@ -215,7 +216,7 @@ NONE_PLANNED = "no speed campaign is planned: run `netwatch campaign plan` first
 
 def current(cfg: Config) -> Campaign:
     """The current campaign of the configured store. Raises CampaignError when none is planned."""
-    with Store.open(cfg.store.path, readonly=True) as store:
+    with stores.reading(cfg) as store:
         found = store.campaign()
     if found is None:
         raise CampaignError(NONE_PLANNED)
@@ -246,7 +247,7 @@ def plan_campaign(
     seed = random.SystemRandom().randrange(1_000_000) if seed is None else seed
     schedule = planner.plan(first, cfg.business_hours.timezone_name, chosen, random.Random(seed), not_before=now)
     fix = "stop it first (Ctrl-C in its terminal), then plan the new campaign"
-    with exclusive(cfg.store.path, fix), Store.open(cfg.store.path) as store:
+    with stores.adding(cfg, "the campaign") as store, exclusive(cfg.store.path, fix):
         old = store.campaign()
         if old is not None and old.done and not replace:
             raise CampaignError(
@@ -266,7 +267,7 @@ def run_campaign(
     ``started`` is told the campaign first, ``echo`` each step. Only one run per store."""
     backends = build_chain(cfg, cfg.speedtest.chain, None)
     only_one = "only one runs per store; stop it (Ctrl-C in its terminal) to restart it"
-    with exclusive(cfg.store.path, only_one), Store.open(cfg.store.path) as store:
+    with stores.adding(cfg, "the campaign's measurement") as store, exclusive(cfg.store.path, only_one):
         found = store.campaign()
         if found is None:
             raise CampaignError(NONE_PLANNED)

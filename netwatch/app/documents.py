@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from netwatch.app.files import write_atomically
 from netwatch.config import Config
 from netwatch.core.model import Period
-from netwatch.errors import ReportError
+from netwatch.errors import InputError, ReportError
 from netwatch.report.advice import advice
 from netwatch.report.compute import Report
 from netwatch.report.period import file_stem
@@ -37,7 +37,7 @@ def report_format(fmt: str | None, output: Path | None) -> str:
         return "json"
     guessed = EXTENSIONS.get(output.suffix.lower())
     if guessed is None:
-        raise ReportError(
+        raise InputError(
             f'--output: cannot tell the format from "{output.name}"; pass --format ({", ".join(FORMATS)}) or use '
             f"one of the extensions {', '.join(EXTENSIONS)}"
         )

@@ -7,7 +7,7 @@ verification of the evidence chain, and a manifest with every file's SHA-256 (al
 -c``) and the coverage of the period (first: how much of it netwatch was not running). A document that cannot be
 made here (a PDF without WeasyPrint, a letter for a period netwatch never ran in) is left out, and the manifest and
 a warning say why. The zip is written next to its destination and renamed into place, so a reader never sees half
-of it. Reads the store and renders through the report modules; computes no figure itself.
+of it. Must not compute a figure itself: it reads the store and renders through the report modules.
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from netwatch import __version__, config
 from netwatch.adapters.store.sqlite import Store
-from netwatch.app import documents, reports
-from netwatch.app.files import replacing
+from netwatch.app import documents, reports, stores
+from netwatch.app import timestamps as stamping
+from netwatch.app.files import private_mode, replacing
 from netwatch.app.reports import claims_from_store, unsynced
 from netwatch.core.model import Period, Target, Verification
-from netwatch.core.text import iso_utc
+from netwatch.core.text import iso_utc, local_time
 from netwatch.errors import InputError, ReportError
 from netwatch.report.compute import Report
 from netwatch.report.csvout import safe_cell
@@ -177,7 +177,7 @@ def write_bundle(
     provisional = [(u.start, u.end) for u in unsynced(store, period.since, period.until) if not u.retimed]
     warnings: list[str] = []
     rounds = 0
-    with replacing(output, mode=0o644) as raw:
+    with replacing(output, mode=private_mode()) as raw:
         bundle = _Zip(raw, generated_at)
         for name, fmt in (
             ("report.html", "html"),
@@ -203,6 +203,8 @@ def write_bundle(
         tickets = tickets_json(store, cfg, period)
         bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
         bundle.add("config.toml", config.render(cfg).encode())
+        for name, data in stamping.bundle_files(store.timestamps(), cfg.timestamp.ca_file):
+            bundle.add(name, data)
         text = "\n".join(verification_lines(verification, cfg.store.path, cfg.business_hours.timezone)) + "\n"
         bundle.add("verification.txt", text.encode())
         doc = verification_json(verification, cfg.store.path)
@@ -240,20 +242,19 @@ ProgressBar = Callable[[str, int], AbstractContextManager[Progress]]
 
 def verify(cfg: config.Config, expect: str | None = None, bar: ProgressBar | None = None) -> Verification:
     """Verify the evidence chain of the configured store (against a published digest ``expect``)."""
-    with Store.open(cfg.store.path, readonly=True) as store:
+    check = stamping.checker(cfg)
+    with stores.reading(cfg) as store:
         if bar is None:
-            return store.verify(expect)
+            return store.verify(expect, now=time.time(), check_token=check)
         with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
-            return store.verify(expect, progress=advance)
+            return store.verify(expect, progress=advance, now=time.time(), check_token=check)
 
 
 def default_name(period: Period, tz: ZoneInfo) -> Path:
     """netwatch-evidence-FIRST--LAST.zip, from the local dates of the period's first and last instant."""
 
-    def day(at: float) -> str:
-        return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d")
-
-    return Path(f"netwatch-evidence-{day(period.since)}--{day(max(period.since, period.until - 0.001))}.zip")
+    first, last = period.since, max(period.since, period.until - 0.001)
+    return Path(f"netwatch-evidence-{local_time(first, tz, 'iso_date')}--{local_time(last, tz, 'iso_date')}.zip")
 
 
 def evidence(
@@ -271,9 +272,9 @@ def evidence(
     the report, the rounds and the verification agree."""
     chosen = reports.named_period(named, since, until, cfg, now)
     if output is not None and output.suffix.lower() != ".zip":
-        raise ReportError(f'--output: the evidence bundle is a zip file; name it "{output.stem}.zip"')
+        raise InputError(f'the evidence bundle is a zip file; name it "{output.stem}.zip"', "output")
     notes: list[str] = []
-    with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
+    with stores.reading(cfg) as store, store.snapshot():
         chosen = chosen or reports.period_in(store, since, until, cfg, now)
         figures, warning = reports.witnessed(reports.from_store(store, cfg, chosen), cfg)
         notes += [f"warning: {w}" for w in documents.beside("html", figures, [warning])]
@@ -297,13 +298,14 @@ def evidence(
             return done.data
 
         output = output or default_name(chosen, cfg.business_hours.timezone)
+        check = stamping.checker(cfg)
         if bar is None:
-            verification = store.verify()
+            verification = store.verify(now=now, check_token=check)
             return write_bundle(
                 store, cfg, chosen, output, verification=verification, generated_at=now, render=render, figures=figures
             ), tuple(notes)
         with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
-            verification = store.verify(progress=advance)
+            verification = store.verify(progress=advance, now=now, check_token=check)
         with bar("Writing rounds", store.count_rounds(chosen.since, chosen.until)) as advance:
             bundle = write_bundle(
                 store,

@@ -25,6 +25,13 @@ def readable_mode() -> int:
     return 0o666 & ~umask
 
 
+def private_mode() -> int:
+    """0600 less the process's umask: a file of business data (the evidence bundle) for its owner to pass on."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o600 & ~umask
+
+
 @contextlib.contextmanager
 def replacing(path: Path, *, mode: int | None = None, option: str = "--output") -> Iterator[BinaryIO]:
     """A binary file to write ``path``'s new content into; on a clean exit of the block it replaces ``path``

@@ -1,8 +1,9 @@
 """Exports by hand: proving that the sink accepts writes, and exporting a period of history.
 
 Owns `netwatch influx check` (write one ``netwatch_check`` point: a ping is not proof, InfluxDB 1.6 answers the
-v2 ping while refusing v2 writes) and `netwatch influx backfill` (every round and incident of a period, oldest
-first, whatever the daemon's cursor, which it never moves). Both are idempotent. Must not write to the store.
+v2 ping while refusing v2 writes) and `netwatch influx backfill` (every round, incident and speed test of a period,
+oldest first, whatever the daemon's cursor, which it never moves). Both are idempotent. Must not write to the
+store.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from netwatch.adapters.influx.points import Points, check_line
+from netwatch.adapters.influx.points import Points, check_line, speed_result_line
 from netwatch.adapters.influx.sinks import Sink, describe, open_sink
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.app.daemon.export import Backoff, probe_name
 from netwatch.config import Config
 from netwatch.core.model import Period
@@ -37,6 +39,7 @@ class Backfilled:
     incidents: int
     points: int
     seconds: float
+    speed_tests: int = 0
 
     @property
     def points_per_second(self) -> float:
@@ -76,15 +79,18 @@ def backfill(
     backoff: Backoff = RETRY,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Backfilled:
-    """Export the rounds with ``since <= at < until`` and the incidents overlapping the period, in batches of
-    whole rounds of at most ``batch_size`` points (oldest first); ``progress(n)`` after each batch of n rounds.
-    Raises PermanentError, or TransientError once ``retries`` retries of one batch failed."""
+    """Export the rounds and speed test attempts with ``since <= at < until`` and the incidents overlapping the
+    period, in batches of whole rounds of at most ``batch_size`` points (oldest first); ``progress(n)`` after
+    each batch of n rounds. Raises PermanentError, or TransientError once ``retries`` retries of one batch
+    failed."""
     started = time.monotonic()
     incidents = store.export_incidents(since, until)
+    speeds = store.speed_results(since, until)
     lines = [text for item in incidents for text in points.incident_lines(item)]
+    lines += [speed_result_line(points.probe, result) for result in speeds]
     total = len(lines)
-    if lines:
-        write_retrying(sink, lines, retries=retries, backoff=backoff, sleep=sleep)
+    for first in range(0, len(lines), batch_size):
+        write_retrying(sink, lines[first : first + batch_size], retries=retries, backoff=backoff, sleep=sleep)
     batch: list[str] = []
     in_batch = rounds = 0
 
@@ -104,7 +110,7 @@ def backfill(
         rounds += 1
     if batch:
         flush()
-    return Backfilled(rounds, len(incidents), total, time.monotonic() - started)
+    return Backfilled(rounds, len(incidents), total, time.monotonic() - started, len(speeds))
 
 
 # --- the operations ------------------------------------------------------------------------------------------
@@ -149,7 +155,7 @@ def backfill_period(
     tz = cfg.business_hours.timezone
     chosen = periods.resolve(since, until, tz, now=now, history_start=None)
     points = Points(probe_name(cfg.probe), cfg.business_hours)
-    with Store.open(cfg.store.path, readonly=True) as store:
+    with stores.reading(cfg) as store:
         sink = open_sink(cfg.influxdb)
         try:
             if bar is None:

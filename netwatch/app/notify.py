@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from netwatch.adapters.notify import NotifyError, check
-from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.config import Config
 from netwatch.core.model import OutboxEntry
 from netwatch.errors import ConfigError, Problem
@@ -59,7 +59,7 @@ def test(cfg: Config) -> tuple[Tried, ...]:
 
 def outbox(cfg: Config, recent: int) -> list[OutboxEntry]:
     """The ``recent`` latest entries of the outbox."""
-    with Store.open(cfg.store.path, readonly=True) as store:
+    with stores.reading(cfg) as store:
         return store.notifications(recent)
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 
 from netwatch.adapters import live, locks
-from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.config import Config
 from netwatch.core import linestate
 from netwatch.core.model import Incident, LineNow, Live, Round
@@ -57,7 +57,7 @@ def line_now(cfg: Config, now: float, env: Mapping[str, str] | None = None) -> L
     last_closed: Incident | None = None
     session_start: float | None = None
     if cfg.store.path.exists():
-        with Store.open(cfg.store.path, readonly=True) as store:
+        with stores.reading(cfg) as store:
             last_closed = _last_closed(store.recent_incidents(3))
             if current is None:
                 stored = store.last_round()

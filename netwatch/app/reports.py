@@ -19,17 +19,19 @@ from netwatch.adapters.influx.history import InfluxSource
 from netwatch.adapters.influx.sinks import describe
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
+from netwatch.app import pool, stores
 from netwatch.app.daemon.export import probe_name
 from netwatch.app.now import fresh_live
 from netwatch.app.witness import ask
 from netwatch.config import Config
 from netwatch.config.records import UK_NATIONS
 from netwatch.core.campaign.progress import evaluation_of, measurements
-from netwatch.core.claims import claims_for
+from netwatch.core.claims import Deadline, claims_for, deadlines
 from netwatch.core.model import Coverage, Incident, Live, Period, Role, SpeedResult, Target, Ticket
 from netwatch.core.when import bound
-from netwatch.errors import ReportError, StoreError
+from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report import period as periods
+from netwatch.report.area import AreaFigures
 from netwatch.report.compute import (
     CLOCK,
     Report,
@@ -43,14 +45,17 @@ from netwatch.report.tickets import CampaignFigures, ClaimFigures, relevant, tic
 
 
 def unsynced(store: Store, since: float, until: float) -> list[Unsynced]:
-    """The clock spans overlapping the period as the report shows them."""
+    """The rounds timed provisionally around the period as the report shows them: the spans never corrected,
+    and every re-timing act the chain holds (each one is listed, so that no report hides a moved time)."""
     out = []
     for span in store.clock_spans(since, until):
+        if span.delta_ms is not None:
+            continue  # listed from its re-timing act below
         rounds = 0 if span.last_round is None else max(0, span.last_round - span.first_round + 1)
         end = codec.from_ms(span.end_ms if span.end_ms is not None else span.start_ms)
-        delta = None if span.delta_ms is None else codec.from_ms(span.delta_ms)
-        out.append(Unsynced(codec.from_ms(span.start_ms), end, rounds, span.delta_ms is not None, delta))
-    return out
+        out.append(Unsynced(codec.from_ms(span.start_ms), end, rounds, False, None))
+    out += [Unsynced(start, end, rounds, True, delta) for start, end, rounds, delta in store.retimings(since, until)]
+    return sorted(out, key=lambda u: u.start)
 
 
 SPEED_CLOCK_LOOKBACK = 92 * 86400.0  # seconds of speed tests read before the period or its first ticket
@@ -106,8 +111,26 @@ def claim_figures(
         region=uk_nation(cfg),
         overrides=cfg.claims.amounts,
         coverage=coverage,
+        situation=cfg.claims.situation,
+        holidays=cfg.business_hours.holidays,
     )
-    return ClaimFigures(figures, claims, cfg.claims.rules)
+    deadlines = tuple((f.ticket.ref, found) for f in figures if (found := deadlines_of(cfg, f.ticket)))
+    return ClaimFigures(figures, claims, cfg.claims.rules, deadlines=deadlines)
+
+
+def deadlines_of(cfg: Config, ticket: Ticket) -> tuple[Deadline, ...]:
+    """When ``[claims] rules``' clocks run out for ``ticket`` in the owner's situation (none for a closed ticket
+    or rules without any)."""
+    if not ticket.is_open:
+        return ()
+    return deadlines(
+        cfg.claims.rules,
+        ticket,
+        timezone=cfg.business_hours.timezone.key,
+        region=uk_nation(cfg),
+        situation=cfg.claims.situation,
+        holidays=cfg.business_hours.holidays,
+    )
 
 
 def period_tickets(store: Store, chosen: Period) -> list[Ticket]:
@@ -127,6 +150,16 @@ def with_live(sessions: Sequence[Coverage], current: Live | None) -> list[Covera
         replace(c, end=max(c.end, reach)) if abs(c.start - current.session_start) < SAME_INSTANT else c
         for c in sessions
     ]
+
+
+def with_open(incidents: Sequence[Incident], current: Live | None) -> list[Incident]:
+    """``incidents`` with the running daemon's open ones (``current``: its fresh live file) as it sees them after its
+    last round: one it opened since the last commit is added, and its version of one the store holds replaces it."""
+    if current is None:
+        return list(incidents)
+    live = {(i.kind, round(i.start, 3)): i for i in current.open_incidents}
+    kept = [i for i in incidents if (i.kind, round(i.start, 3)) not in live]
+    return sorted([*kept, *live.values()], key=lambda i: (i.start, i.kind.value))
 
 
 def from_store(store: Store, cfg: Config, chosen: Period, current: Live | None = None) -> Report:
@@ -232,14 +265,14 @@ def from_influx(
 
 def named_period(named: str | None, since: str | None, until: str | None, cfg: Config, now: float) -> Period | None:
     """The period ``--period`` names (None without it); bad ``--since``/``--until`` words are refused here, before
-    any store is opened. Raises ReportError."""
+    any store is opened. Raises InputError."""
     tz = cfg.business_hours.timezone
     if named and (since or until):
-        raise ReportError("--period names the whole period: use it or --since/--until, not both")
+        raise InputError("--period names the whole period: use it or --since/--until, not both")
     chosen = periods.named(named, tz, now=now) if named else None
-    for option, word in (("--since", since), ("--until", until)):
+    for field, word in (("since", since), ("until", until)):
         if word:
-            bound(option, word, tz, end_of_day=False, error=ReportError)
+            bound(field, word, tz, end_of_day=False)
     return chosen
 
 
@@ -280,6 +313,15 @@ class Built:
     warnings: tuple[str, ...] = ()
 
 
+def unrecorded(cfg: Config, since: str, until: str, now: float) -> Built:
+    """The report of the period ``since``-``until`` (WHEN words, clipped to now) before the daemon recorded anything
+    (no store yet): all of it not monitored, nothing counted as up or down. Raises InputError."""
+    chosen = periods.resolve(since, until, cfg.business_hours.timezone, now=now, history_start=None)
+    targets = [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
+    method = method_from_config(cfg.probe, cfg.detect, targets)
+    return Built(compute(chosen, (), (), cfg.business_hours, method=method, cost=cfg.cost, plan=cfg.plan))
+
+
 def build(
     cfg: Config,
     *,
@@ -303,10 +345,32 @@ def build(
         warnings += [warning, asked]
     else:
         if probe is not None:
-            raise ReportError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
+            raise InputError("--probe picks a probe in InfluxDB: add --source influxdb (the local store holds one)")
         current = fresh_live(cfg, now)
-        with Store.open(cfg.store.path, readonly=True) as store:
+        with stores.reading(cfg) as store:
             report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now), current)
+            if witness and cfg.pool.enabled:  # a page shown during an outage does not wait for the pool either
+                area, pooled = pool.in_report(cfg, report.period, store)
+                report = replace(report, area=area)
+                warnings.append(pooled)
         report, asked = witnessed(report, cfg) if witness else (report, None)
         warnings.append(asked)
     return Built(report, tuple(w for w in warnings if w))
+
+
+def area_of(
+    cfg: Config,
+    named: str | None,
+    since: str | None,
+    until: str | None,
+    now: float,
+    *,
+    isp: str | None = None,
+    area: str | None = None,
+) -> AreaFigures:
+    """The area report of the period `netwatch pool report` names (as `netwatch report` takes it)."""
+    pool.require_pool(cfg)
+    chosen = named_period(named, since, until, cfg, now)
+    with Store.open(cfg.store.path, readonly=True) as store:
+        period = chosen or period_in(store, since, until, cfg, now)
+        return pool.area_report(cfg, period, store, isp=isp, area=area)

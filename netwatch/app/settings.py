@@ -1,28 +1,91 @@
-"""The configuration every face starts from, and the logging it asks for.
+"""The configuration every face starts from, the state directory it shares with the daemon, and the logging it
+asks for.
 
-Owns loading the configuration the way every command and the web dashboard do (``--config``, else
+Owns loading the configuration the way every command, the daemon and the web dashboard do (``--config``, else
 ``$NETWATCH_CONFIG``, else ``/etc/netwatch/netwatch.toml``, else the built-in defaults; the environment of this
-process), setting up logging for a face, and a long-lived face's small memory footprint. Must not validate
-anything itself: ``netwatch.config`` does.
+process), reading the state directory ``./bootstrap`` recorded for this installation (``RECORD``: the checkout's
+./state, or /var/lib/netwatch for the service), so that every command finds the store the daemon records into
+without an environment variable to remember; the places a store is looked for when it is missing; setting up
+logging for a face, and a long-lived face's small memory footprint. Must not validate anything itself:
+``netwatch.config`` does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 from netwatch import config
 from netwatch.adapters import logs
 from netwatch.adapters.store import migrations
-from netwatch.config import Config
+from netwatch.config import Config, StateDirectory
+from netwatch.config.loading import user_state_place
+from netwatch.errors import ConfigError, Problem
 
 DEFAULT_PATH = config.DEFAULT_PATH
+# Written by `./bootstrap` (run, test: the checkout's ./state; install: /var/lib/netwatch) into the environment
+# netwatch is installed in: one absolute path, on one line.
+RECORD = Path(sys.prefix) / "share" / "netwatch" / "state-directory"
+# Where `./bootstrap install` puts the service's state (systemd's StateDirectory=netwatch).
+SERVICE_STATE = Path("/var/lib/netwatch")
 
 
 def load(path: Path | None, *, calendars: bool = True) -> Config:
     """The configuration from ``path`` (``--config``), or where netwatch looks by default; ``calendars`` False
     checks the holiday calendar's name for its form only (the daemon never reads a calendar). Raises ConfigError."""
-    return config.load(path, os.environ, calendars=calendars)
+    return config.load(path, os.environ, recorded(), calendars=calendars)
+
+
+def recorded() -> StateDirectory | None:
+    """The state directory ``./bootstrap`` recorded in ``RECORD``, or None. Raises ConfigError when the record
+    cannot be read or holds no absolute path."""
+    try:
+        text = RECORD.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "it is not UTF-8 text"
+        raise ConfigError([Problem(str(RECORD), f"cannot be read: {reason}", _REWRITE)]) from err
+    if not Path(text).is_absolute():
+        raise ConfigError([Problem(str(RECORD), f"must hold an absolute path, got {text!r}", _REWRITE)])
+    return StateDirectory(Path(text), f"./bootstrap's record in {RECORD}")
+
+
+_REWRITE = "run ./bootstrap again (it records the state directory), or set NETWATCH_STATE_DIR"
+
+
+def store_places(cfg: Config) -> tuple[tuple[Path, str], ...]:
+    """Where a store could be for this user and installation, each with what points there: the configured one
+    first, then the store of the same name in the other state directories netwatch knows (the one ``./bootstrap``
+    recorded, the service's, this user's own, the current directory's ./state), without repeats."""
+    name = cfg.store.path.name
+    places: list[tuple[Path, str]] = [(cfg.store.path, _origin(cfg))]
+    others: list[tuple[Path, str]] = []
+    try:
+        if (mark := recorded()) is not None:
+            others.append((mark.path / name, f"the state directory from {mark.origin}"))
+    except ConfigError:
+        pass  # a broken record is reported by load, not while looking around
+    others.append((SERVICE_STATE / name, "the installed service's"))
+    try:
+        mine = user_state_place(os.environ)
+        others.append((mine.path / name, f"the state directory from {mine.origin}"))
+    except ConfigError:
+        pass
+    with contextlib.suppress(OSError):  # the working directory was removed: nothing to look at there
+        others.append((Path.cwd() / "state" / name, "./state here"))
+    for path, origin in others:
+        if all(path != seen for seen, _ in places):
+            places.append((path, origin))
+    return tuple(places)
+
+
+def _origin(cfg: Config) -> str:
+    if cfg.state_origin and cfg.store.path.is_relative_to(cfg.state_dir):
+        return f"store.path in the state directory from {cfg.state_origin}"
+    return "store.path"
 
 
 def error_line(text: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from netwatch.adapters import locks
 from netwatch.adapters.probes.speed import SpeedBackend, make_backend, run_with_fallback
-from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.config import Config
 from netwatch.core.model import SpeedProgress, SpeedResult
 from netwatch.errors import ProbeError
@@ -55,7 +55,7 @@ def run(
             raise ProbeError(BUSY)
         attempts = run_with_fallback(chain, cancel or threading.Event(), starting)
     if store and attempts:
-        with Store.open(cfg.store.path) as kept:
+        with stores.adding(cfg, "the speed test") as kept:
             for attempt in attempts:
                 kept.save_speed(attempt)
             kept.commit()

@@ -10,7 +10,7 @@ from the daemon's live file, is ``netwatch.app.now``'s).
 from __future__ import annotations
 
 from netwatch.adapters.influx.sinks import sink_key
-from netwatch.adapters.store.sqlite import Store
+from netwatch.app import stores
 from netwatch.config import Config
 from netwatch.core.model import ExportState, Status
 
@@ -19,7 +19,7 @@ SESSIONS_BACK = 366 * 86400.0  # seconds: how far back the current session is lo
 
 def snapshot(cfg: Config, now: float, recent: int = 5) -> Status:
     """The status at ``now``, with the ``recent`` latest incidents. Raises StoreError."""
-    with Store.open(cfg.store.path, readonly=True) as store:
+    with stores.reading(cfg) as store:
         sessions = store.sessions(now - SESSIONS_BACK, now)
         exports: tuple[tuple[str, ExportState | None], ...] = ()
         if cfg.influxdb.enabled:
@@ -46,6 +46,6 @@ def newest_seal(cfg: Config) -> tuple[int, str] | None:
     """The evidence chain's newest seal (id, hex digest); None before the first one or without a store."""
     if not cfg.store.path.exists():
         return None
-    with Store.open(cfg.store.path, readonly=True) as store:
+    with stores.reading(cfg) as store:
         head = store.head()
     return (head.seal_id, head.digest.hex()) if head.seal_id else None

@@ -2,45 +2,65 @@
 every face.
 
 Owns the rules of a ticket's life: a reference is the provider's (unique, one line, at most ``MAX_REF``
-characters), a ticket is opened once, closed after it was reported (``correct`` to replace a repair time), a
-missed appointment comes after the report and is recorded once; every change is checked and written in one store
-transaction, so it is sealed in the evidence chain also while the daemon runs. Listing measures each ticket with
-the same episodes as the reports; an open ticket's deadlines come from the configured rule pack. Must not word
-the results (faces do) or read the clock: "now" is passed in.
+characters), a ticket is opened once (a fault, slow speed, a switch, a move or a port; planned work is a fault the
+provider announced), closed after it was reported (``correct`` to replace a repair time), a missed appointment, a
+declined one, the provider's notice and a credit come after the report and are recorded once; every change is
+checked and written in one store transaction, so it is sealed in the evidence chain also while the daemon runs.
+Listing measures each ticket with the same episodes as the reports; an open ticket's deadlines are
+``netwatch.app.reports.deadlines_of``'. Must not word the results or name a face's inputs (its errors name the
+field, and faces word them) or read the clock: "now" is passed in.
 """
 
 from __future__ import annotations
 
-import json
-import shlex
+import math
 import unicodedata
 from dataclasses import dataclass, replace
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.app.reports import measured_until, uk_nation
+from netwatch.app import stores
+from netwatch.app.now import fresh_live
+from netwatch.app.reports import measured_until, with_live, with_open
 from netwatch.config import Config
-from netwatch.core.claims import Deadline, deadlines
-from netwatch.core.model import Channel, Period, Ticket
-from netwatch.core.text import local
+from netwatch.core.calendar import local_date
+from netwatch.core.model import Channel, Credit, Live, Pause, Period, Ticket, TicketKind
+from netwatch.core.text import local, quoted, visible
 from netwatch.core.when import instant
-from netwatch.errors import InputError
+from netwatch.errors import InputError, TicketClosed, TicketExists, TicketUnknown
 from netwatch.report.tickets import TicketFigures, ticket_figures
 
 MAX_REF = 64
+MAX_NOTE = 2000  # characters: a note says what the provider was told, not the whole correspondence
+MAX_CREDIT = 100_000.0  # in the pack's currency: more is a typing error, not a credit
 CHANNELS = tuple(c.value for c in Channel)
+KINDS = tuple(k.value for k in TicketKind)
 
 
 def check_ref(ref: str) -> str:
     """The provider's reference, trimmed; refused when empty, too long or holding tabs or line breaks."""
     ref = ref.strip()
     if not ref:
-        raise InputError("--ref: the provider's reference is empty; copy it from their e-mail or the call")
+        raise InputError("the provider's reference is empty; copy it from their e-mail or the call", "ref")
     if len(ref) > MAX_REF or any(unicodedata.category(ch).startswith(("C", "Z")) and ch != " " for ch in ref):
         raise InputError(
-            f"--ref: {json.dumps(ref)} is not a reference (at most {MAX_REF} characters, no tabs or line breaks)"
+            f"{quoted(ref)} is not a reference (at most {MAX_REF} characters, no tabs or line breaks)", "ref"
         )
     return ref
+
+
+def check_note(note: str) -> str:
+    """The owner's note, trimmed and without control or bidirectional characters (they would ring a terminal or
+    reverse text in the letter); refused beyond ``MAX_NOTE`` characters."""
+    note = visible(note).strip()
+    if len(note) > MAX_NOTE:
+        raise InputError(
+            f"{len(note)} characters is longer than a note can be ({MAX_NOTE}); write the gist (what was"
+            " reported, to whom) and keep the correspondence with your records",
+            "note",
+        )
+    return note
 
 
 def _known(found: Ticket | None, ref: str, store: Store) -> Ticket:
@@ -48,33 +68,47 @@ def _known(found: Ticket | None, ref: str, store: Store) -> Ticket:
     if found is None:
         refs = [t.ref for t in store.tickets()]
         known = f"the tickets are {', '.join(refs)}" if refs else "there are no tickets yet"
-        raise InputError(f'no ticket "{ref}": {known} (`netwatch ticket list`); open one with `netwatch ticket open`')
+        raise TicketUnknown(f'no ticket "{ref}": {known}')
     return found
 
 
-def _after_report(option: str, at: float, found: Ticket, tz: ZoneInfo, fix: str) -> None:
+def _after_report(field: str, at: float, found: Ticket, tz: ZoneInfo, fix: str) -> None:
     if at < found.reported:
         raise InputError(
-            f"{option}: {local(at, tz)} is before the fault was reported ({local(found.reported, tz)}); {fix}"
+            f"{local(at, tz)} is before the fault was reported ({local(found.reported, tz)}); {fix}", field
         )
 
 
-def open_ticket(cfg: Config, ref: str, reported: str, channel: str | None, note: str, now: float) -> Ticket:
-    """Record a fault reported to the provider (``reported`` is WHEN: "now" or a local date and time)."""
+def open_ticket(
+    cfg: Config,
+    ref: str,
+    reported: str,
+    channel: str | None,
+    note: str,
+    now: float,
+    *,
+    kind: str = TicketKind.FAULT.value,
+    planned: bool = False,
+) -> Ticket:
+    """Record a fault reported to the provider (``reported`` is WHEN: "now" or a local date and time), or slow speed
+    reported, or a switch, a move or a port agreed for ``reported`` (then it may lie ahead); ``planned``: a fault the
+    provider announced as planned work."""
     tz = cfg.business_hours.timezone
     ref = check_ref(ref)
-    at = instant("--reported", reported, tz, now)
-    made = Ticket(ref, at, Channel(channel) if channel else None, note.strip())
+    note = check_note(note)
+    which = TicketKind(kind)
+    if planned and which is not TicketKind.FAULT:
+        raise InputError(f"planned work is a fault ticket's, not a {which.value} ticket's; leave out --kind", "planned")
+    agreed = which in (TicketKind.SWITCH, TicketKind.MOVE, TicketKind.PORT)
+    at = instant("reported", reported, tz, now, ahead=agreed)
+    made = Ticket(ref, at, Channel(channel) if channel else None, note, kind=which, planned=planned)
 
     def create(found: Ticket | None) -> Ticket:
         if found is not None:
-            raise InputError(
-                f'ticket "{ref}" already exists (reported {local(found.reported, tz)}): close it with '
-                f"`netwatch ticket close {shlex.quote(ref)} --fixed WHEN`, or give the new fault its own --ref"
-            )
+            raise TicketExists(f'ticket "{ref}" already exists (reported {local(found.reported, tz)})', ref)
         return made
 
-    with Store.open(cfg.store.path) as store:
+    with stores.adding(cfg, f'ticket "{ref}"') as store:
         store.change_ticket(ref, create, now)
     return made
 
@@ -82,19 +116,16 @@ def open_ticket(cfg: Config, ref: str, reported: str, channel: str | None, note:
 def close_ticket(cfg: Config, ref: str, fixed: str, now: float, *, correct: bool = False) -> Ticket:
     """Record when the provider repaired the fault of ticket ``ref`` (``correct``: replace an earlier time)."""
     tz = cfg.business_hours.timezone
-    at = instant("--fixed", fixed, tz, now)
+    at = instant("fixed", fixed, tz, now)
 
     def close(found: Ticket | None) -> Ticket:
         found = _known(found, ref.strip(), store)
-        _after_report("--fixed", at, found, tz, "give the time of the repair")
+        _after_report("fixed", at, found, tz, "give the time of the repair")
         if found.fixed is not None and not correct:
-            raise InputError(
-                f'ticket "{found.ref}" is already closed (fixed {local(found.fixed, tz)}): add --correct '
-                "to replace that time"
-            )
+            raise TicketClosed(f'ticket "{found.ref}" is already closed (fixed {local(found.fixed, tz)})')
         return replace(found, fixed=at)
 
-    with Store.open(cfg.store.path) as store:
+    with stores.adding(cfg, f'the repair of ticket "{ref.strip()}"') as store:
         return store.change_ticket(ref.strip(), close, now)
 
 
@@ -110,41 +141,137 @@ class Missed:
 def missed_appointment(cfg: Config, ref: str, when: str, now: float) -> Missed:
     """Record an engineer appointment of ticket ``ref`` that the provider missed (once)."""
     tz = cfg.business_hours.timezone
-    at = instant("--at", when, tz, now)
+    at = instant("at", when, tz, now)
     already: list[bool] = []
 
     def miss(found: Ticket | None) -> Ticket:
         found = _known(found, ref.strip(), store)
-        _after_report("--at", at, found, tz, "an appointment for it comes after the report")
+        _after_report("at", at, found, tz, "an appointment for it comes after the report")
         already.append(at in found.missed_appointments)
         return found if already[0] else replace(found, missed_appointments=(*found.missed_appointments, at))
 
-    with Store.open(cfg.store.path) as store:
+    with stores.adding(cfg, f'the missed appointment of ticket "{ref.strip()}"') as store:
         done = store.change_ticket(ref.strip(), miss, now)
     return Missed(done, at, already[0])
 
 
-def figures_of(store: Store, cfg: Config, tickets: list[Ticket], now: float) -> tuple[TicketFigures, ...]:
-    """Every ticket with the incidents it covers, read from the store."""
+@dataclass(frozen=True)
+class Declined:
+    """An appointment the owner declined or missed, recorded: the ticket after it, and whether it was already."""
+
+    ticket: Ticket
+    pause: Pause
+    already: bool
+
+
+def declined_appointment(cfg: Config, ref: str, at_word: str, next_word: str | None, now: float) -> Declined:
+    """Record that the owner declined or missed the earliest appointment offered for ticket ``ref`` (``at_word``),
+    and the one that took its place (``next_word``, None: not known yet); both may lie ahead."""
+    tz = cfg.business_hours.timezone
+    at = instant("at", at_word, tz, now, ahead=True)
+    until = None if next_word is None else instant("next", next_word, tz, now, ahead=True)
+    if until is not None and until <= at:
+        raise InputError(
+            f"{local(until, tz)} is not after the declined appointment ({local(at, tz)}); give the appointment "
+            "that took its place",
+            "next",
+        )
+    pause = Pause(at, until)
+    already: list[bool] = []
+
+    def decline(found: Ticket | None) -> Ticket:
+        found = _known(found, ref.strip(), store)
+        _after_report("at", at, found, tz, "an appointment for it comes after the report")
+        same = [p for p in found.declined if p.at == at]
+        already.append(bool(same) and same[0] == pause)
+        kept = tuple(p for p in found.declined if p.at != at)
+        return replace(found, declined=tuple(sorted((*kept, pause), key=lambda p: p.at)))
+
+    with stores.adding(cfg, f'the declined appointment of ticket "{ref.strip()}"') as store:
+        done = store.change_ticket(ref.strip(), decline, now)
+    return Declined(done, pause, already[0])
+
+
+def notice_given(cfg: Config, ref: str, at_word: str, now: float, *, correct: bool = False) -> Ticket:
+    """Record when the provider gave notice that its compensation payments for ticket ``ref`` stop."""
+    tz = cfg.business_hours.timezone
+    at = instant("at", at_word, tz, now)
+
+    def give(found: Ticket | None) -> Ticket:
+        found = _known(found, ref.strip(), store)
+        _after_report("at", at, found, tz, "the notice comes after the report")
+        if found.notice is not None and found.notice != at and not correct:
+            raise InputError(
+                f'ticket "{found.ref}" already has a notice ({local(found.notice, tz)}): add --correct to replace it'
+            )
+        return replace(found, notice=at)
+
+    with stores.adding(cfg, f'the notice of ticket "{ref.strip()}"') as store:
+        return store.change_ticket(ref.strip(), give, now)
+
+
+@dataclass(frozen=True)
+class Credited:
+    """A credit recorded: the ticket after it, the credit, and whether it was recorded already."""
+
+    ticket: Ticket
+    credit: Credit
+    already: bool
+
+
+def credited(cfg: Config, ref: str, amount: float, on: str | None, now: float) -> Credited:
+    """Record what the provider credited or paid for ticket ``ref`` (``amount`` in the rule pack's currency) on
+    ``on`` (YYYY-MM-DD, default today)."""
+    tz = cfg.business_hours.timezone
+    today = local_date(now, tz)
+    try:
+        day = date.fromisoformat(on.strip()) if on else today
+    except ValueError:
+        raise InputError(f'"{on}" is not a date; write it as YYYY-MM-DD, e.g. {today.isoformat()}', "on") from None
+    if day > today:
+        raise InputError(f"{day.isoformat()} is in the future; give the day the credit was made", "on")
+    if not math.isfinite(amount) or amount <= 0 or amount > MAX_CREDIT or round(amount, 2) != amount:
+        raise InputError(
+            f"{amount:g} is not an amount credited; give it in the currency of your bill, more than 0 and "
+            "at most two decimals, e.g. --amount 9.98",
+            "amount",
+        )
+    credit = Credit(amount, day)
+    already: list[bool] = []
+
+    def credit_it(found: Ticket | None) -> Ticket:
+        found = _known(found, ref.strip(), store)
+        if day < local_date(found.reported, tz):
+            raise InputError(
+                f"{day.isoformat()} is before the fault was reported ({local(found.reported, tz)}); give the day "
+                "the credit was made",
+                "on",
+            )
+        already.append(credit in found.credits)
+        return found if already[0] else replace(found, credits=(*found.credits, credit))
+
+    with stores.adding(cfg, f'the credit of ticket "{ref.strip()}"') as store:
+        done = store.change_ticket(ref.strip(), credit_it, now)
+    return Credited(done, credit, already[0])
+
+
+def figures_of(
+    store: Store, cfg: Config, tickets: list[Ticket], now: float, current: Live | None = None
+) -> tuple[TicketFigures, ...]:
+    """Every ticket with the incidents it covers, read from the store and the running daemon's fresh live file
+    (``current``: the seconds and the outage since its last commit count, as in a report)."""
     if not tickets:
         return ()
     first = min(t.reported for t in tickets)
-    incidents = store.incidents(first, now)  # overlapping: those open at a report too
-    coverage = store.sessions(first, now)
+    incidents = with_open(store.incidents(first, now), current)  # overlapping: those open at a report too
+    # The running session, though its last commit may be older than every report.
+    coverage = with_live(store.sessions(min(first, current.session_start) if current else first, now), current)
     until = max(first, measured_until(Period(first, now), coverage, cfg.store.seal_every))
     return ticket_figures(tickets, incidents, coverage, until, cfg.business_hours)
 
 
 def list_tickets(cfg: Config, now: float) -> tuple[TicketFigures, ...]:
-    """Every ticket, measured against the store up to ``now`` (none when there is no store yet)."""
-    if not cfg.store.path.exists():
-        return ()
-    with Store.open(cfg.store.path, readonly=True) as store, store.snapshot():
-        return figures_of(store, cfg, store.tickets(), now)
-
-
-def deadlines_of(cfg: Config, ticket: Ticket) -> tuple[Deadline, ...]:
-    """When ``[claims] rules``' clocks run out for ``ticket`` (none for a closed ticket or rules without any)."""
-    if not ticket.is_open:
-        return ()
-    return deadlines(cfg.claims.rules, ticket, timezone=cfg.business_hours.timezone.key, region=uk_nation(cfg))
+    """Every ticket, measured against the store and the running daemon's live file up to ``now``."""
+    current = fresh_live(cfg, now)
+    with stores.reading(cfg) as store, store.snapshot():
+        return figures_of(store, cfg, store.tickets(), now, current)

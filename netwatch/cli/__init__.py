@@ -29,11 +29,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("reports", "report"),
     "verify": ("evidence", "verify"),
     "evidence": ("evidence", "evidence"),
+    "timestamp": ("evidence", "timestamp"),
     "influx": ("influx", "influx"),
     "notify": ("notify", "notify"),
     "ticket": ("tickets", "ticket"),
     "claims": ("claims", "claims"),
     "campaign": ("campaign", "campaign"),
+    "pool": ("pool", "pool"),
 }
 
 

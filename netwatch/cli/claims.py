@@ -32,7 +32,9 @@ def claims_rules(cfg: Config, on_word: str | None, as_json: bool) -> None:
     if found is None:
         click.echo(NONE_CHOSEN)
     elif as_json:
-        click.echo(json.dumps(rules_doc(found.pack, found.on, found.items), indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(rules_doc(found.pack, found.on, found.items, found.situation), indent=2, ensure_ascii=False)
+        )
     else:
-        for line in rules_lines(found.pack, found.on, found.items):
+        for line in rules_lines(found.pack, found.on, found.items, found.situation):
             click.echo(line)

@@ -3,14 +3,17 @@ the configuration, and a progress bar.
 
 Owns ``ExitCode`` (named, part of the CLI's contract: they change only additively), ``errors`` (netwatch's errors
 become one message and their exit code, anything else one line asking for a bug report; tracebacks only with
-``--debug``), ``configured`` (the one decorator that gives a command ``--config`` and its loaded ``Config`` inside
-``errors``), ``fail`` and ``bar``. It is the only code that exits the process. Must not hold domain rules: the
-commands call ``netwatch.app``.
+``--debug``; a reader that stops reading ends the command quietly), ``configured`` (the one decorator that gives
+a command ``--config`` and its loaded ``Config`` inside ``errors``), ``fail`` and ``bar``. It is the only code
+that exits the process. Must not hold domain rules: the commands call ``netwatch.app``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +24,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from netwatch.app import settings
+from netwatch.cli import inputs
 from netwatch.errors import (
     CampaignError,
     ConfigError,
@@ -30,6 +34,7 @@ from netwatch.errors import (
     ProbeError,
     ReportError,
     StoreError,
+    TimestampError,
     WebError,
 )
 
@@ -50,6 +55,8 @@ class ExitCode(IntEnum):
     NOTIFY = 10  # `netwatch notify test`: a channel could not deliver
     CAMPAIGN = 11  # `netwatch campaign`: none planned, a bad --window/--start, or the procedure can no longer be met
     WEB = 12  # `netwatch web`: the dashboard cannot start as configured (no password for a network address, ...)
+    TIMESTAMP = 13  # `netwatch timestamp`: the time-stamping authority could not be reached, or its reply does not hold
+    PIPE = 141  # the reader of the output went away (`netwatch status | head`): as a program stopped by SIGPIPE
 
 
 _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
@@ -61,6 +68,7 @@ _CODES: tuple[tuple[type[NetwatchError], ExitCode], ...] = (
     (ExportError, ExitCode.EXPORT),
     (CampaignError, ExitCode.CAMPAIGN),
     (WebError, ExitCode.WEB),
+    (TimestampError, ExitCode.TIMESTAMP),
 )
 
 
@@ -85,13 +93,24 @@ def errors() -> Iterator[None]:
         if debug:
             raise
         code = next((c for kind, c in _CODES if isinstance(err, kind)), ExitCode.FAILURE)
-        fail(str(err), code)
+        fail(inputs.said(err) if isinstance(err, InputError) else str(err), code)
     except KeyboardInterrupt:
         fail("interrupted", ExitCode.FAILURE)
+    except BrokenPipeError:
+        reader_gone()
     except Exception as err:
         if debug:
             raise
         fail(f"internal error: {err!r} (run `netwatch --debug ...` for the traceback and report it)", ExitCode.FAILURE)
+
+
+def reader_gone() -> NoReturn:
+    """Stop quietly: whoever read the output stopped reading (``| head``). Nothing more is written to stdout,
+    not even what Python would flush at exit."""
+    # Not a real file (a test's runner): then nothing is flushed to a pipe at exit either.
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(ExitCode.PIPE)
 
 
 def configured(fn: F) -> F:

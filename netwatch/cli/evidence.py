@@ -1,7 +1,9 @@
-"""`netwatch verify` and `netwatch evidence`: the evidence chain checked, and the evidence bundle written.
+"""`netwatch verify`, `netwatch evidence` and `netwatch timestamp`: the evidence chain checked, the evidence bundle
+written, the chain's head timestamped by an authority.
 
-Owns the commands' options, their progress bars and exit codes (9 for a broken chain); verifying and writing the
-bundle are ``netwatch.app.evidence``'s. Must not read the store itself.
+Owns the commands' options, their progress bars and exit codes (9 for a broken or empty chain, 12 when no timestamp
+could be had); verifying and writing the bundle are ``netwatch.app.evidence``'s, timestamping
+``netwatch.app.timestamps``'. Must not read the store itself.
 """
 
 from __future__ import annotations
@@ -14,10 +16,28 @@ from pathlib import Path
 import click
 
 from netwatch.app import evidence as bundles
+from netwatch.app import timestamps as stamping
 from netwatch.cli.command import ExitCode, configured, progress_bar
 from netwatch.cli.reports import period_options
 from netwatch.config import Config
-from netwatch.report.verification import verification_json, verification_lines
+from netwatch.errors import InputError
+from netwatch.report.verification import timestamp_line, verification_json, verification_lines
+
+
+def seal_digest(text: str) -> str:
+    """The hex digits of a published seal digest as reports print it ("sha256:3f5a9c0e12ab…", whole or cut after
+    at least 12 digits). Raises InputError for anything else: it could never match, and exit 9 would call the
+    evidence broken."""
+    digits = text.strip().removesuffix("…").removesuffix("...").lower().removeprefix("sha256:")
+    if not MIN_DIGITS <= len(digits) <= 64 or not all(c in "0123456789abcdef" for c in digits):
+        raise InputError(
+            f'--expect: "{text}" is not a seal digest; give the digest a report, letter or evidence bundle printed'
+            f" (hexadecimal, e.g. sha256:3f5a9c0e12ab, at least its first {MIN_DIGITS} digits)"
+        )
+    return digits
+
+
+MIN_DIGITS = 12  # a shorter prefix could match a seal by chance
 
 
 @click.command()
@@ -31,7 +51,10 @@ from netwatch.report.verification import verification_json, verification_lines
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify(cfg: Config, expect: str | None, as_json: bool) -> None:
     """Check that the store holds exactly what was recorded: every round, incident and record against its
-    SHA-256 seal. Exits 0 when intact, 9 when anything was edited, inserted or deleted (each place is listed)."""
+    SHA-256 seal, and the store's own acts (re-timing, pruning) against their rules. Exits 0 when intact, 9 when
+    anything was edited, inserted or deleted (each place is listed) or the store is empty."""
+    if expect is not None:
+        expect = seal_digest(expect)
     result = bundles.verify(cfg, expect, None if as_json else progress_bar())
     if as_json:
         click.echo(json.dumps(verification_json(result, cfg.store.path), indent=2))
@@ -68,3 +91,13 @@ def evidence(cfg: Config, named_period: str | None, since: str | None, until: st
     )
     if not bundle.verification.ok:
         sys.exit(ExitCode.VERIFY)
+
+
+@click.command()
+@configured
+def timestamp(cfg: Config) -> None:
+    """Have the time-stamping authority of [timestamp] sign that the newest seal exists now (RFC 3161); the daemon
+    does this every timestamp.every_hours by itself. The token is kept in the store and goes into the evidence
+    bundle, where anyone can check it with openssl."""
+    stamp = stamping.stamp_now(cfg)
+    click.echo(timestamp_line(stamp, cfg.business_hours.timezone))

@@ -12,10 +12,9 @@ import click
 
 from netwatch.app import influx as exports
 from netwatch.app import settings
-from netwatch.cli.command import ExitCode, configured, fail, progress_bar
+from netwatch.cli.command import configured, progress_bar
 from netwatch.config import Config
 from netwatch.core.text import local
-from netwatch.errors import ReportError
 
 
 @click.group()
@@ -41,13 +40,11 @@ def influx_backfill(cfg: Config, since: str, until: str | None) -> None:
     """Export the stored history of a period to InfluxDB, whatever the daemon has exported (idempotent)."""
     exports.require_influx(cfg)
     settings.log_to_stderr("warning")
-    try:
-        done, chosen = exports.backfill_period(cfg, since, until, time.time(), progress_bar())
-    except ReportError as err:
-        fail(str(err), ExitCode.USAGE)
+    done, chosen = exports.backfill_period(cfg, since, until, time.time(), progress_bar())
     tz = cfg.business_hours.timezone
     click.echo(
-        f"backfilled {done.rounds} rounds and {done.incidents} incidents ({done.points} points) from "
+        f"backfilled {done.rounds} rounds, {done.incidents} incidents and {done.speed_tests} speed tests"
+        f" ({done.points} points) from "
         f"{local(chosen.since, tz)} to {local(chosen.until, tz)} into {exports.location(cfg)} "
         f"in {done.seconds:.1f} s ({done.points_per_second:.0f} points/s)"
     )

@@ -30,13 +30,16 @@ def run(cfg: Config) -> None:
 @click.command("check-config")
 @configured
 def check_config(cfg: Config) -> None:
-    """Validate the configuration; print every problem, or the effective configuration."""
+    """Validate the configuration and the files it names; print every problem, or the effective configuration and
+    the store it uses."""
     from netwatch.app import notify as notifications
+    from netwatch.app import readiness, stores
 
+    readiness.check(cfg)
     if cfg.notify.enabled:  # apprise is asked whether it understands every URL; the urls_file is read
         settings.log_to_stderr("warning")  # a URLs file others can read is reported
         notifications.check_channels(cfg)
-    click.echo(config.render(cfg), nl=False)
+    click.echo(config.render(cfg, (stores.used(cfg),)), nl=False)
 
 
 @click.command()
@@ -45,6 +48,7 @@ def check_config(cfg: Config) -> None:
 def status(cfg: Config, recent: int) -> None:
     """Current state of the line, age of the last round, open and recent incidents."""
     from netwatch.app import now as state_now
+    from netwatch.app import reports
     from netwatch.app import status as snapshot
     from netwatch.report.status import Freshness, status_lines
 
@@ -53,7 +57,8 @@ def status(cfg: Config, recent: int) -> None:
     line_now = state_now.line_now(cfg, now)
     click.echo(f"Store:     {cfg.store.path}")
     fresh = Freshness(cfg.probe.interval, cfg.store.seal_every)
-    for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh):
+    deadlines = {t.ref: reports.deadlines_of(cfg, t) for t in found.open_tickets}
+    for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh, deadlines):
         click.echo(line)
 
 

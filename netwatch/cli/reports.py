@@ -17,7 +17,7 @@ import click
 from netwatch.app import documents, reports, settings
 from netwatch.cli.command import configured
 from netwatch.config import Config
-from netwatch.errors import ReportError
+from netwatch.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,10 +80,10 @@ def report(
     """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
     now = time.time()
     if output is not None and output_dir is not None:
-        raise ReportError("--output names the file and --output-dir the directory to name it in: use one, not both")
+        raise InputError("--output names the file and --output-dir the directory to name it in: use one, not both")
     kind = documents.report_format(fmt, output)
     if kind == "pdf" and output is None and output_dir is None:
-        raise ReportError("a PDF is binary: pass --output FILE.pdf or --output-dir DIR")
+        raise InputError("a PDF is binary: pass --output FILE.pdf or --output-dir DIR")
     destination = documents.Destination(output, output_dir, named_period, cfg.business_hours.timezone)
     if source == "influxdb" or cfg.report.witness:
         settings.log_to_stderr("warning")  # a secret file others can read is reported while it is read

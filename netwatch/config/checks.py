@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
+from netwatch.config import masking
 from netwatch.config import toml as tomlout
 from netwatch.errors import Problem
 
@@ -26,12 +27,27 @@ def _g(number: float) -> str:
     return f"{number:g}"
 
 
+SHOWN = 60  # characters of a value quoted in a message: enough to recognise it, never the whole of a huge one
+
+
 def show(value: Any) -> str:
-    """A value as it is written in TOML (strings in double quotes), for messages about the file."""
+    """A value as it is written in TOML (strings in double quotes), for messages about the file: the secrets of a
+    URL masked, a long string cut ("…", with its length), a long list cut, a huge number by its digits."""
+    if isinstance(value, str):
+        text = masking.mask_urls_in(value[: SHOWN * 4])  # only what may be shown is looked at
+        if len(value) > SHOWN:
+            return f"{tomlout.string(text[:SHOWN])}… ({len(value)} characters)"
+        return tomlout.string(text)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > 30:
+        return f"a {len(str(abs(value)))}-digit number"
+    if isinstance(value, list | tuple) and len(value) > 5:
+        return "[" + ", ".join(show(v) for v in value[:5]) + f", … and {len(value) - 5} more]"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(show(v) for v in value) + "]"
     try:
         return tomlout.value(value)
     except TypeError:
-        return repr(value)
+        return repr(value)[:SHOWN]
 
 
 def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Check:
@@ -52,13 +68,15 @@ def bounds(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
 
 
 def one_of(*choices: str) -> Check:
+    shown = ", ".join(c or '""' for c in choices)  # "" (not stated) is a choice too: show it as written
+
     def check(key: str, value: str) -> Iterator[Issue]:
         if value not in choices:
             import difflib  # only for a suggestion, when a value is wrong
 
-            close = difflib.get_close_matches(value.lower(), choices, n=1)
-            fix = f'did you mean "{close[0]}"?' if close else f"use one of: {', '.join(choices)}"
-            yield "", f"must be one of {', '.join(choices)}, got {show(value)}", fix
+            close = difflib.get_close_matches(value.lower(), [c for c in choices if c], n=1)
+            fix = f'did you mean "{close[0]}"?' if close else f"use one of: {shown}"
+            yield "", f"must be one of {shown}, got {show(value)}", fix
 
     return check
 
@@ -201,6 +219,7 @@ def web_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Prob
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 NOTIFY_KINDS = ("outage", "degraded", "slow")
+POOL_KINDS = ("outage", "degraded")  # never slow: speed results do not leave the machine
 DIGESTS = ("off", "daily", "weekly")
 
 
@@ -231,6 +250,12 @@ def clock_time(key: str, value: str) -> Iterator[Issue]:
 def each_kind(key: str, items: list[str]) -> Iterator[Issue]:
     for i, item in enumerate(items):
         for _, message, fix in one_of(*NOTIFY_KINDS)(f"{key}[{i}]", item):
+            yield f"[{i}]", message, fix
+
+
+def each_pool_kind(key: str, items: list[str]) -> Iterator[Issue]:
+    for i, item in enumerate(items):
+        for _, message, fix in one_of(*POOL_KINDS)(f"{key}[{i}]", item):
             yield f"[{i}]", message, fix
 
 
@@ -321,6 +346,16 @@ def notify_channels(values: Mapping[str, Any], _given: Collection[str]) -> Itera
         )
 
 
+def timestamp_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
+    """A timestamp is worth keeping only if it can be checked: the authority's root certificate is needed."""
+    if values.get("timestamp.url") and not values.get("timestamp.ca_file"):
+        yield Problem(
+            "timestamp.ca_file",
+            "must be set when timestamp.url is: every timestamp is checked against the authority's root certificate",
+            'download the authority\'s root certificate (PEM) and give its path, or set timestamp.url = ""',
+        )
+
+
 def witness_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[Problem]:
     """A witness is read from InfluxDB, and is another probe."""
     witness = values.get("report.witness")
@@ -338,8 +373,8 @@ def witness_keys(values: Mapping[str, Any], given: Collection[str]) -> Iterator[
 
 
 def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
-    """The chosen rule pack pays in cost.currency (plan.monthly_fee is read in it), and [claims.amounts] names
-    amounts of that pack, as numbers."""
+    """The chosen rule pack pays in cost.currency (plan.monthly_fee is read in it), [claims.amounts] names amounts
+    of that pack, as numbers, and only a micro or small business says it waived its rights."""
     rules, currency = values.get("claims.rules"), values.get("cost.currency")
     options: Mapping[str, Any] = values.get("claims.options", {})
     if rules in (None, "none") and not isinstance(options.get("amounts"), Mapping):
@@ -358,3 +393,43 @@ def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[
     if rules is not None and isinstance(options.get("amounts"), Mapping):
         for key, message, fix in claims.check_overrides(rules, options["amounts"]):
             yield Problem(key, message, fix)
+    customer = values.get("claims.customer")
+    if values.get("claims.waived") is True and customer not in ("micro_business", "small_business"):
+        yield Problem(
+            "claims.waived",
+            f"is true but claims.customer is {show(customer or '')}: only a micro or small business can waive the "
+            "rights the law extends to it",
+            'set claims.customer = "micro_business" or "small_business", or remove claims.waived',
+        )
+
+
+def pool_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[Problem]:
+    """With pool.url set: the provider and area a report compares by, the credentials of the chosen API."""
+    if not values.get("pool.url"):
+        return
+    for name, what in (("isp", 'your provider\'s name, e.g. isp = "Example Broadband"'), ("area", "your area")):
+        if values.get(f"pool.{name}") == "":
+            yield Problem(f"pool.{name}", "must be set when pool.url is", f"set pool.{name} to {what}")
+    api = values.get("pool.api")
+    other = {"v1": ("org", "token", "token_file"), "v2": ("username", "password", "password_file")}.get(str(api), ())
+    for name in other:
+        if values.get(f"pool.{name}"):
+            yield Problem(
+                f"pool.{name}",
+                f'is not used with api = "{api}"',
+                f'remove it, or set pool.api = "{"v2" if api == "v1" else "v1"}"',
+            )
+    pairs = (("token", "token_file"), ("password", "password_file"))
+    for secret, file in pairs:
+        if values.get(f"pool.{secret}") and values.get(f"pool.{file}"):
+            yield Problem(
+                f"pool.{file}",
+                f"cannot be used together with pool.{secret}",
+                "keep one of them (a file keeps the secret out of this configuration)",
+            )
+    if api == "v2" and not values.get("pool.org"):
+        yield Problem(
+            "pool.org",
+            'must be set with api = "v2"',
+            'set pool.org to the pool\'s organization (any value for 3.x, e.g. "-")',
+        )

@@ -1,42 +1,66 @@
 """Where the configuration comes from: the file, the state directory, and TOML text → a validated ``Config``.
 
 Owns the file's precedence (--config, $NETWATCH_CONFIG, ``DEFAULT_PATH``, the built-in defaults), reading it
-(missing, unreadable, not UTF-8), TOML syntax errors worded for the user, where the state directory is, and
-``parse`` (the schema's validation, every problem at once, in schema order). ``load`` is the one function that
-reads a file. Must not create directories (the store does) nor read ``os.environ``: the environment is the
-``env`` mapping passed in.
+(missing, unreadable, not UTF-8), TOML syntax errors worded for the user, where the state directory is and what
+said so, and ``parse`` (the schema's validation, every problem at once, in schema order). ``load`` is the one
+function that reads a file. Must not create directories (the store does) nor read ``os.environ`` or the
+installation's record of its state directory: the environment is the ``env`` mapping passed in, the record the
+``recorded`` state directory the caller read (``netwatch.app.settings``).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
 from netwatch.config import schema
 from netwatch.config.checks import show
-from netwatch.config.records import Config
+from netwatch.config.records import Config, StateDirectory
 from netwatch.errors import ConfigError, Problem
 
 DEFAULT_PATH = Path("/etc/netwatch/netwatch.toml")
+# The installed service's file is readable by root and the group netwatch only (`./bootstrap install`): a user
+# who may not read it is not meant to get the built-in defaults (and another store) instead.
+DENIED_FIX = (
+    "run the command with sudo, or join the group netwatch (`sudo usermod -aG netwatch $USER`, then log in again)"
+)
+MAX_BYTES = 1024 * 1024  # a configuration is a few kilobytes
 
 
-def state_directory(env: Mapping[str, str]) -> Path:
-    """Where netwatch keeps its state: $NETWATCH_STATE_DIR, else the first of systemd's $STATE_DIRECTORY, else
-    $XDG_STATE_HOME/netwatch (if absolute), else $HOME/.local/state/netwatch. Empty variables count as unset.
-    Raises ConfigError when none of them is set."""
+def state_place(env: Mapping[str, str], recorded: StateDirectory | None = None) -> StateDirectory:
+    """Where netwatch keeps its state, and what said so: $NETWATCH_STATE_DIR, else the first of systemd's
+    $STATE_DIRECTORY (the service), else ``recorded`` (the directory ``./bootstrap`` wrote down for this
+    installation: the checkout's ./state, or /var/lib/netwatch), else $XDG_STATE_HOME/netwatch (if absolute),
+    else $HOME/.local/state/netwatch. Empty variables count as unset. Raises ConfigError when none is set."""
     if env.get("NETWATCH_STATE_DIR"):
-        return _absolute("NETWATCH_STATE_DIR", env["NETWATCH_STATE_DIR"])
+        return StateDirectory(_absolute("NETWATCH_STATE_DIR", env["NETWATCH_STATE_DIR"]), "$NETWATCH_STATE_DIR")
     if env.get("STATE_DIRECTORY", "").split(":")[0]:
-        return _absolute("STATE_DIRECTORY", env["STATE_DIRECTORY"].split(":")[0])
+        path = _absolute("STATE_DIRECTORY", env["STATE_DIRECTORY"].split(":")[0])
+        return StateDirectory(path, "systemd's $STATE_DIRECTORY")
+    if recorded is not None:
+        return recorded
+    return user_state_place(env)
+
+
+def user_state_place(env: Mapping[str, str]) -> StateDirectory:
+    """The user's own state directory: $XDG_STATE_HOME/netwatch (if absolute), else $HOME/.local/state/netwatch.
+    Raises ConfigError when neither is set."""
     if env.get("XDG_STATE_HOME") and Path(env["XDG_STATE_HOME"]).is_absolute():
-        return Path(env["XDG_STATE_HOME"]) / "netwatch"
+        return StateDirectory(Path(env["XDG_STATE_HOME"]) / "netwatch", "$XDG_STATE_HOME")
     if env.get("HOME"):
-        return _absolute("HOME", env["HOME"]) / ".local/state/netwatch"
+        return StateDirectory(_absolute("HOME", env["HOME"]) / ".local/state/netwatch", "$HOME")
     raise ConfigError(
         [Problem("HOME", "is not set, so there is no state directory", "set NETWATCH_STATE_DIR to a directory")]
     )
+
+
+def state_directory(env: Mapping[str, str], recorded: StateDirectory | None = None) -> Path:
+    """The path of ``state_place``."""
+    return state_place(env, recorded).path
 
 
 def _absolute(variable: str, text: str) -> Path:
@@ -67,9 +91,17 @@ def _syntax_problem(err: tomllib.TOMLDecodeError) -> Problem:
     return Problem(f"line {where[1]}, column {where[2]}", f"invalid TOML: {what}", fix)
 
 
-def parse(text: str, *, source: str | None, env: Mapping[str, str], calendars: bool = True) -> Config:
-    """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``;
-    ``calendars`` False checks the holiday calendar's name for its form only (see ``schema.validate``).
+def parse(
+    text: str,
+    *,
+    source: str | None,
+    env: Mapping[str, str],
+    recorded: StateDirectory | None = None,
+    calendars: bool = True,
+) -> Config:
+    """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``; the state
+    directory is ``state_place(env, recorded)``; ``calendars`` False checks the holiday calendar's name for its
+    form only (see ``schema.validate``).
 
     Raises ConfigError carrying every problem found, in schema order.
     """
@@ -77,40 +109,74 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str], calendars: b
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([_syntax_problem(err)], source) from err
+    except RecursionError as err:  # tomllib parses nested arrays and inline tables recursively
+        problem = Problem("(file)", "nests lists or inline tables too deeply to be read", "write a flat configuration")
+        raise ConfigError([problem], source) from err
     values, delegated, problems = schema.validate(doc, calendars=calendars)
+    state = StateDirectory(Path("/"), "")
     try:
-        state_dir = state_directory(env)
+        state = state_place(env, recorded)
     except ConfigError as err:
         problems += err.problems
     if problems:
         raise ConfigError(sorted(problems, key=schema.order), source)
-    return schema.build(values, delegated, source, state_dir)
+    return schema.build(values, delegated, source, state)
 
 
-def load(path: Path | None, env: Mapping[str, str], *, calendars: bool = True) -> Config:
+def load(
+    path: Path | None, env: Mapping[str, str], recorded: StateDirectory | None = None, *, calendars: bool = True
+) -> Config:
     """The configuration from ``path`` (--config), else $NETWATCH_CONFIG, else DEFAULT_PATH if it exists, else
-    the built-in defaults. A file named by --config or $NETWATCH_CONFIG must exist. ``calendars``: see ``parse``.
-    Raises ConfigError."""
+    the built-in defaults; the state directory as ``state_place(env, recorded)``. A file named by --config or
+    $NETWATCH_CONFIG must exist. ``calendars``: see ``parse``. Raises ConfigError."""
+    where = (env, recorded)
     if path is not None:
-        return _load_file(path, env, "--config", "pass the path of an existing file to --config", calendars)
+        return _load_file(path, *where, "--config", "pass the path of an existing file to --config", calendars)
     if env.get("NETWATCH_CONFIG"):
-        origin, fix = "NETWATCH_CONFIG", "point NETWATCH_CONFIG at an existing file"
-        return _load_file(Path(env["NETWATCH_CONFIG"]), env, origin, fix, calendars)
+        fix = "point NETWATCH_CONFIG at an existing file"
+        return _load_file(Path(env["NETWATCH_CONFIG"]), *where, "NETWATCH_CONFIG", fix, calendars)
     if DEFAULT_PATH.exists():
         fix = "make the file readable, or remove it to use the defaults"
-        return _load_file(DEFAULT_PATH, env, "(file)", fix, calendars)
-    return parse("", source=None, env=env, calendars=calendars)
+        return _load_file(DEFAULT_PATH, *where, "(file)", fix, calendars, denied=DENIED_FIX)
+    return parse("", source=None, env=env, recorded=recorded, calendars=calendars)
 
 
-def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str, calendars: bool) -> Config:
+def _read(path: Path, origin: str, fix: str, denied: str = "") -> bytes:
+    """The file's bytes: a regular file (not a device such as /dev/zero, nor a pipe) of at most MAX_BYTES;
+    ``denied`` is the fix when this user may not read it."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise ConfigError([Problem(origin, f"{path} does not exist", fix)]) from None
-    except IsADirectoryError:
-        raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)]) from None
+    except OSError as err:
+        fix = denied if isinstance(err, PermissionError) and denied else fix
+        raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError([Problem(origin, f"{path} is a directory, not a file", fix)])
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError([Problem(origin, f"{path} is not a regular file (a device, a pipe or a socket)", fix)])
+        data = os.read(fd, MAX_BYTES + 1)
     except OSError as err:
         raise ConfigError([Problem(origin, f"cannot read {path}: {err.strerror}", fix)]) from err
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise ConfigError([Problem(origin, f"{path} is larger than {MAX_BYTES // 1024} KiB: not a configuration", fix)])
+    return data
+
+
+def _load_file(
+    path: Path,
+    env: Mapping[str, str],
+    recorded: StateDirectory | None,
+    origin: str,
+    fix: str,
+    calendars: bool,
+    denied: str = "",
+) -> Config:
+    data = _read(path, origin, fix, denied)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -122,4 +188,4 @@ def _load_file(path: Path, env: Mapping[str, str], origin: str, fix: str, calend
             "save the file as UTF-8",
         )
         raise ConfigError([problem], str(path)) from err
-    return parse(text, source=str(path), env=env, calendars=calendars)
+    return parse(text, source=str(path), env=env, recorded=recorded, calendars=calendars)

@@ -25,6 +25,7 @@ from netwatch.config.checks import (
     each_hostname,
     each_ip,
     each_kind,
+    each_pool_kind,
     http_url,
     listen_address,
     listen_on,
@@ -37,9 +38,10 @@ from netwatch.config.checks import (
 from netwatch.config.keys import Command, key, subtables
 from netwatch.config.speed import BACKENDS, each_backend, speed_interval
 from netwatch.core.clock import SYNC_MODES
+from netwatch.core.model import CONTRACTS, CUSTOMERS, Situation
 from netwatch.core.schedule import DAYS, BusinessHours
 
-RULE_PACKS = ("none", "uk-ofcom", "de-tkg", "us-fcc")
+RULE_PACKS = ("none", "uk-ofcom", "de-tkg", "nl-telecomwet", "be-ecl", "us-fcc")
 UK_NATIONS = ("ENG", "WLS", "SCT", "NIR")
 
 SECONDS = "a number of seconds"
@@ -102,15 +104,17 @@ class TargetsConfig:
 class DnsConfig:
     names: tuple[str, ...] = key(
         ("one.one.one.one", "dns.google"),
-        "names resolved every round; [] disables",
+        "names resolved every round; [] disables; at most 16",
         "a list of host names",
+        count(0, 16, "names"),
         each_hostname,
         unique,
     )
     servers: tuple[str, ...] = key(
         (),
-        "resolver IP addresses; [] = the system's",
+        "resolver IP addresses; [] = the system's; at most 8",
         "a list of IP addresses",
+        count(0, 8, "addresses"),
         each_ip('use the IP address of a DNS resolver, e.g. "1.1.1.1"'),
         unique,
     )
@@ -364,15 +368,60 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class TimestampConfig:
+    """Trusted timestamps (RFC 3161) of the evidence chain's newest seal from a time-stamping authority, taken by
+    the daemon every ``every_hours`` (and by `netwatch timestamp`); enabled when ``url`` is set (needs the
+    ``timestamp`` extra). ``ca_file`` is the authority's root certificate, which every token is checked against."""
+
+    url: str = key(
+        "",
+        'time-stamping authority (RFC 3161), e.g. "https://freetsa.org/tsr"; "" = none',
+        "a URL in quotes",
+        http_url,
+    )
+    ca_file: Path | None = key(
+        None,
+        "PEM file of the authority's root certificate, relative to this file",
+        "a file path in quotes",
+        beside_config=True,
+    )
+    every_hours: float = key(24.0, "hours between two timestamps; 1 to 720", "a number of hours", bounds(1, 720))
+    timeout: float = key(30.0, "seconds to wait for the authority; 1 to 300", SECONDS, bounds(1, 300))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
 class ClaimsConfig:
     """What the rules of the owner's country give for the incidents and tickets of a period. ``options`` holds
     the ``[claims.amounts]`` overrides as written (validated against the chosen rule pack by a cross-check)."""
 
     rules: str = key(
         "none",
-        "compensation and speed rules: none, uk-ofcom, de-tkg or us-fcc",
+        "compensation and speed rules: none, uk-ofcom, de-tkg, nl-telecomwet, be-ecl or us-fcc",
         "a rule pack in quotes",
         one_of(*RULE_PACKS),
+    )
+    contract: str = key(
+        "",
+        'your contract with the provider: "residential" or "business"; "" = not stated (rules that depend on it '
+        "say what they assume)",
+        "a word in quotes",
+        one_of("", *CONTRACTS),
+    )
+    customer: str = key(
+        "",
+        'who you are to the law: "consumer", "micro_business" (under 10 staff) or "small_business" (under 50); "" = '
+        "not stated",
+        "a word in quotes",
+        one_of("", *CUSTOMERS),
+    )
+    waived: bool = key(
+        False,
+        "a micro or small business that expressly waived, in its contract, the consumer rights the law extends to it",
+        "true or false",
     )
     region: str = key(
         "",
@@ -392,6 +441,11 @@ class ClaimsConfig:
     @property
     def amounts(self) -> Mapping[str, Any]:
         return self.options.get("amounts", {})
+
+    @property
+    def situation(self) -> Situation:
+        """Who the owner is to the rules, as the claims read it."""
+        return Situation(self.contract, self.customer, self.waived)
 
 
 @dataclass(frozen=True)
@@ -431,10 +485,65 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class StateDirectory:
+    """Where netwatch keeps its state (a relative store.path is resolved there), and what said so, in words
+    ("$NETWATCH_STATE_DIR", "recorded by ./bootstrap in …"), for `check-config` and for a store that is missing."""
+
+    path: Path
+    origin: str
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """Publishing to a neighbourhood pool (opt-in: enabled when ``url`` is set) and reading it for the area report.
+    The household's own database (v1) or bucket (v2) is ``prefix`` and its id; every other one of that prefix is a
+    neighbour's. Secrets stay here only as given: the *_file keys are read by the adapters, never by this module."""
+
+    url: str = key(
+        "", 'the pool\'s InfluxDB base URL; "" = not in a pool (nothing published)', "a URL in quotes", http_url
+    )
+    api: str = key(
+        "v1", '"v1" (InfluxDB 1.x) or "v2" (InfluxDB 2.x, 3.x, VictoriaMetrics)', "an API in quotes", one_of("v1", "v2")
+    )
+    isp: str = key("", "your provider's name, as your neighbours write it", "a name in quotes", tag_safe)
+    asn: int = key(0, "your provider's autonomous system number; 0 = unknown", "a whole number", bounds(0, 4294967295))
+    area: str = key(
+        "", "the area you share: a postcode sector, street cabinet or exchange", "an area in quotes", tag_safe
+    )
+    sign_as: str = key(
+        "", 'your name under a joint letter, published to the pool; "" = not named', "a name in quotes", tag_safe
+    )
+    kinds: tuple[str, ...] = key(
+        ("outage",), "incident kinds published: outage, degraded", "a list of kinds", each_pool_kind, unique
+    )
+    prefix: str = key(
+        "netwatch_pool_", "the pool's databases (v1) or buckets (v2) start with this", "a prefix", tag_safe
+    )
+    org: str = key("", "v2: organization name or ID", "a name in quotes")
+    token: str = key("", "v2: this household's token (write on its bucket, read on the pool's)", "a token in quotes")
+    token_file: Path | None = key(
+        None, "v2: file holding the token, relative to this file", "a file path in quotes", beside_config=True
+    )
+    username: str = key("", 'v1: this household\'s user; "" = no authentication', "a user name in quotes")
+    password: str = key("", "v1: its password (or password_file)", "a password in quotes")
+    password_file: Path | None = key(
+        None, "v1: file holding the password, relative to this file", "a file path in quotes", beside_config=True
+    )
+    coverage_every: float = key(
+        600.0, "seconds between publications of the time monitored; 1 to 86400", SECONDS, bounds(1, 86400)
+    )
+    timeout: float = key(10.0, "seconds to wait for each request to the pool; 0.1 to 300", SECONDS, bounds(0.1, 300))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration: a record per table (in the order of the file's tables), ``[business_hours]``
     as its owner validates it, where the file came from (None: the built-in defaults) and the state directory
-    (where a relative store.path is resolved)."""
+    (where a relative store.path is resolved) with what chose it."""
 
     probe: ProbeConfig
     targets: TargetsConfig
@@ -452,8 +561,11 @@ class Config:
     traceroute: TracerouteConfig
     metrics: MetricsConfig
     notify: NotifyConfig
+    timestamp: TimestampConfig
     claims: ClaimsConfig
     web: WebConfig
+    pool: PoolConfig
     business_hours: BusinessHours
     source: Path | None
     state_dir: Path
+    state_origin: str = ""

@@ -24,14 +24,17 @@ from netwatch.config.checks import (
     claims_keys,
     influxdb_keys,
     notify_channels,
+    pool_keys,
     show,
+    timestamp_keys,
     web_keys,
     witness_keys,
 )
 from netwatch.config.keys import Argv, Key, declared_key, declared_subtables, plain
-from netwatch.config.records import Config
+from netwatch.config.records import Config, StateDirectory
 from netwatch.config.speed import speedtest_backends
 from netwatch.core.schedule import DAYS, KEYS, BusinessHours
+from netwatch.core.text import visible
 from netwatch.errors import ConfigError, Problem
 
 
@@ -95,14 +98,19 @@ CROSS_CHECKS: tuple[Callable[[Mapping[str, Any], Collection[str]], Iterable[Prob
     influxdb_keys,
     speedtest_backends,
     notify_channels,
+    timestamp_keys,
     witness_keys,
     claims_keys,
     web_keys,
+    pool_keys,
 )
 
 
 # --- types ---------------------------------------------------------------------------------------------------
 
+MAX_TEXT = 4096  # characters of a string value (a path, a URL, a postal address)
+MAX_ITEMS = 64  # items of a list value
+MAX_INT = 2**63 - 1  # an integer beyond what SQLite and a float can hold is a typing accident, not a setting
 _KINDS: dict[type, str] = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "a list"}
 
 
@@ -132,12 +140,22 @@ def _typed(dotted: str, kind: type, key: Key, value: Any) -> tuple[Any, list[Pro
         elif not isinstance(value, list):
             return None, [Problem(dotted, f"must be a string or a list of strings, not {describe(value)}", fix)]
         kind = list
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        digits = len(str(abs(value)))
+        return None, [Problem(dotted, f"is a {digits}-digit number, beyond any value it can take", fix)]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         return None, [Problem(dotted, f"must be {_KINDS[kind]}, not {describe(value)}", fix)]
     if isinstance(value, float) and not math.isfinite(value):
         return None, [Problem(dotted, f"must be a finite number, got {show(value)}", fix)]
+    if isinstance(value, str) and visible(value) != value:
+        found = ", ".join(sorted({f"U+{ord(c):04X}" for c in value if c not in visible(c)}))
+        return None, [Problem(dotted, f"holds invisible control characters ({found})", "remove them")]
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return None, [Problem(dotted, f"is {len(value)} characters long, more than {MAX_TEXT}", f"shorten it; {fix}")]
+    if isinstance(value, list) and len(value) > MAX_ITEMS:
+        return None, [Problem(dotted, f"lists {len(value)} items, more than {MAX_ITEMS}", "keep the ones you need")]
     if isinstance(value, list):
         wrong = [
             Problem(f"{dotted}[{i}]", f"must be a string, not {describe(item)}", fix)
@@ -253,8 +271,9 @@ def order(problem: Problem) -> tuple[int, int]:
     return table_pos, (keys.index(leaf) if leaf in keys else len(keys)) if rest else -1
 
 
-def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str | None, state_dir: Path) -> Config:
+def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str | None, state: StateDirectory) -> Config:
     """The Config of valid values (``validate`` found no problem); ``source`` is the file's path, if any."""
+    state_dir = state.path
     records: dict[str, Any] = {}
     for name, spec in TABLES.items():
         given: dict[str, Any] = {}
@@ -266,7 +285,8 @@ def build(values: Mapping[str, Any], delegated: Mapping[str, Any], source: str |
         if spec.subtables:
             given["options"] = values[f"{name}.options"]
         records[name] = spec.record(**given)
-    return Config(**records, **delegated, source=Path(source) if source else None, state_dir=state_dir)
+    source_path = Path(source) if source else None
+    return Config(**records, **delegated, source=source_path, state_dir=state_dir, state_origin=state.origin)
 
 
 def _path(text: str, state_dir: Path, config_dir: Path | None) -> Path | None:

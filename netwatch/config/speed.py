@@ -75,9 +75,9 @@ def _url(url: Any) -> str | None:
     try:
         parts = urlsplit(url)
     except AttributeError:  # a number, a boolean or a date: urlsplit takes text only
-        return f"not an http(s) URL: {url!r}"
+        return f"not an http(s) URL: {show(url)}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"not an http(s) URL: {url!r}"
+        return f"not an http(s) URL: {show(url)}"
     _ = parts.port  # raises ValueError for a port that is not a number from 0 to 65535
     return None
 

@@ -2,8 +2,8 @@
 
 Owns turning a nested mapping of plain values into TOML text that ``tomllib`` reads back to the same values.
 Supports what configuration needs: strings, integers, floats, booleans, dates and times, lists of those, and
-nested tables; ``None`` values are left out (TOML has no null: an absent key means "use the default"). It is
-not a general TOML library: no arrays of tables, no inline tables, no comments preservation. Pure: no I/O.
+nested tables; ``None`` values are left out (TOML has no null: an absent key means "use the default"). Must
+not do I/O or grow into a general TOML library: no arrays of tables, no inline tables, no comment preservation.
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ Owns the domain rules of DESIGN.md: an outage starts at the first of ``confirm``
 connectivity is an outage of its own, never a phase of a DNS outage (nor the reverse); the link is degraded
 when anchor loss or latency over a sliding window of up-rounds passes its threshold, and the degradation is blamed
 on the nearest layer (gateway, ISP hop) degraded itself by the figure that crossed. ``step`` is
-``(state, round) -> (state, events)``; the state is a frozen value that serialises to JSON, so a detector saved
-and restored between two halves of a stream behaves exactly like one that saw it whole.
+``(state, round) -> (state, events)``; the state is a frozen value.
 
 Must not do I/O or read any clock: every instant comes from the rounds.
 """

@@ -121,13 +121,58 @@ class Channel(StrEnum):
     EMAIL = "email"
 
 
+class TicketKind(StrEnum):
+    """What a ticket records: a fault reported (no service, or a total loss), slow speed reported (a speeds code's
+    clock), or a provider switch, a move or a number port that was due on the ticket's day."""
+
+    FAULT = "fault"
+    SPEED = "speed"
+    SWITCH = "switch"
+    MOVE = "move"
+    PORT = "port"
+
+
+CONTRACTS = ("residential", "business")
+CUSTOMERS = ("consumer", "micro_business", "small_business")
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Who the owner is to the claims rules (``[claims] contract``, ``customer``, ``waived``): "" when not stated."""
+
+    contract: str = ""  # one of CONTRACTS, or ""
+    customer: str = ""  # one of CUSTOMERS, or ""
+    waived: bool = False  # a micro or small business expressly waived the rights the law extends to it
+
+
+@dataclass(frozen=True)
+class Pause:
+    """An engineer appointment the owner declined or missed (``at``: the earliest one the provider offered) and
+    the one that took its place (``until``; None: not known). Some rules pay nothing in between."""
+
+    at: float
+    until: float | None = None
+
+
+@dataclass(frozen=True)
+class Credit:
+    """What the provider actually credited or paid for a ticket: ``amount`` in the rule pack's currency, on ``on``
+    (a local date)."""
+
+    amount: float
+    on: date
+
+
 @dataclass(frozen=True)
 class Ticket:
     """A fault reported to the provider: the clock of every compensation rule starts at ``reported``.
 
     ``ref`` is the provider's reference (unique in a store); ``fixed`` is when the provider repaired the fault, as
     the owner states it (None while open); ``missed_appointments`` are the instants of engineer appointments the
-    provider missed or cancelled late. Instants are Unix seconds (UTC).
+    provider missed or cancelled late. Instants are Unix seconds (UTC). ``kind`` says what was reported (for a
+    switch, a move or a port, ``reported`` is when it was agreed to happen); ``planned``: the provider notified the
+    work in advance; ``declined``: appointments the owner declined or missed; ``notice``: when the provider gave
+    notice that its compensation payments stop (Ofcom's code); ``credits``: what the provider paid for it.
     """
 
     ref: str
@@ -136,10 +181,20 @@ class Ticket:
     note: str = ""
     fixed: float | None = None
     missed_appointments: tuple[float, ...] = ()
+    kind: TicketKind = TicketKind.FAULT
+    planned: bool = False
+    declined: tuple[Pause, ...] = ()
+    notice: float | None = None
+    credits: tuple[Credit, ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.fixed is None
+
+    @property
+    def credited(self) -> float:
+        """What the provider credited or paid for it so far."""
+        return round(float(sum(c.amount for c in self.credits)), 2)
 
 
 @dataclass(frozen=True)
@@ -537,8 +592,39 @@ class Break:
 
 
 @dataclass(frozen=True)
+class Timestamp:
+    """A trusted timestamp (RFC 3161) of the chain head: the authority ``tsa`` signed that seal ``seal_id`` with
+    digest ``digest`` (hex) existed at ``at``. ``checked`` is True when its signature, certificate chain and
+    imprint were verified here, False when they failed (``problem`` says why), None when they could not be checked
+    (``problem`` says what is missing)."""
+
+    seal_id: int
+    digest: str
+    tsa: str
+    at: float
+    checked: bool | None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class StoredTimestamp:
+    """A trusted timestamp as the store keeps it: the exact ``statement`` stamped (it names the seal and its digest)
+    and the authority's ``token`` (a DER TimeStampResp), which anyone can check with the authority's root
+    certificate (``openssl ts -verify``)."""
+
+    seal_id: int
+    digest: str  # hex
+    tsa: str
+    at: float
+    statement: bytes
+    token: bytes
+
+
+@dataclass(frozen=True)
 class Verification:
-    """The result of ``verify``. ``ok`` when nothing broke; counts say how much was checked."""
+    """The result of ``verify``. ``ok`` when nothing broke; counts say how much was checked. ``empty``: the store
+    holds nothing at all (never recorded, or emptied), which is not evidence of anything. ``flags`` are records
+    that verify but deserve a reader's attention (sealed long after the time they describe)."""
 
     seals: int
     rounds: int
@@ -550,10 +636,14 @@ class Verification:
     first_at: float | None = None  # the earliest and latest round checked
     last_at: float | None = None
     anchor_found: bool | None = None  # whether an expected digest was found (None: none was given)
+    empty: bool = False
+    flags: tuple[Break, ...] = ()
+    timestamps: tuple[Timestamp, ...] = ()
+    head_at: float | None = None  # the newest instant sealed in the chain (its rounds' stamps)
 
     @property
     def ok(self) -> bool:
-        return not self.breaks and self.anchor_found is not False
+        return not self.breaks and self.anchor_found is not False and not self.empty
 
 
 @dataclass(frozen=True)
@@ -641,3 +731,108 @@ class Plan(Protocol):
     def typical_upload_mbps(self) -> float: ...
     @property
     def typical_latency_ms(self) -> float: ...
+
+
+# --- the neighbourhood pool (issue 18) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One record sent to the neighbourhood pool, exactly as it is written there: a point of ``measurement`` with
+    ``tags`` and ``fields`` at ``time_ms``. ``key`` names what it publishes ("incident outage 1767603600000",
+    "coverage 1767603600000", "member"): a new version of a key overwrites the same point in the pool."""
+
+    key: str
+    measurement: str
+    tags: Mapping[str, str]
+    fields: Mapping[str, bool | int | float | str]
+    time_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "measurement": self.measurement,
+            "tags": dict(self.tags),
+            "fields": dict(self.fields),
+            "time_ms": self.time_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Publication:
+        return cls(str(data["key"]), str(data["measurement"]), data["tags"], data["fields"], int(data["time_ms"]))
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    """A publication in the store's pool outbox: ``sent_at`` once the pool confirmed it (None while pending),
+    ``next_at`` the earliest next attempt, ``error`` the last failure ("" once sent)."""
+
+    id: int
+    publication: Publication
+    queued: float
+    sent_at: float | None = None
+    attempts: int = 0
+    next_at: float = 0.0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PooledIncident:
+    """An outage (or degradation) one household published to the pool: ``digest`` is the SHA-256 of the incident's
+    sealed record in that household's store, ``head`` its evidence chain's newest seal (id, hex digest) then."""
+
+    household: str
+    isp: str
+    area: str
+    kind: Kind
+    cause: Cause
+    start: float
+    end: float
+    digest: str = ""
+    seal: int = 0
+    head: tuple[int, str] = (0, "")
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.end - self.start)
+
+
+@dataclass(frozen=True)
+class PooledSpan:
+    """A stretch of time one household published as monitored: netwatch ran and could see the provider (its own
+    equipment's faults, and outages it publishes no cause for, are left out)."""
+
+    household: str
+    isp: str
+    area: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Member:
+    """A household of the pool as it describes itself: its provider (and ASN, 0 unknown), its area, the name it
+    signs a joint letter with ("" = not named), and when it withdrew its records (None while it takes part)."""
+
+    household: str
+    isp: str = ""
+    asn: int = 0
+    area: str = ""
+    signature: str = ""
+    withdrawn: float | None = None
+
+
+@dataclass(frozen=True)
+class PoolCheck:
+    """The result of `netwatch pool verify`: the household's records in the pool against what its sealed store says
+    it published. ``checked`` counts the publications compared; ``store`` is the store's own verification."""
+
+    household: str
+    database: str
+    checked: int
+    breaks: tuple[Break, ...]
+    store: Verification
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks and self.store.ok

@@ -2,8 +2,9 @@
 
 Owns the ``Backoff`` rule (the first retry after ``first`` seconds, each next one ``factor`` times later, never more
 than ``cap`` apart; an entry older than ``give_up`` is not retried any more) and how an entry's state reads
-(``entry_state``; the record is ``netwatch.core.model.OutboxEntry``). Pure: every instant is passed in. Attempts are
-only made while the line is up, so time spent down never uses up retries.
+(``entry_state``; the record is ``netwatch.core.model.OutboxEntry``). Attempts are only made while the line is up,
+so time spent down never uses up retries. Must not read a clock (every instant is passed in) or send anything
+(``netwatch.app.daemon.notify`` does).
 """
 
 from __future__ import annotations

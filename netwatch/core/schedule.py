@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from netwatch.core import zones
 from netwatch.errors import ConfigError, Problem
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -210,16 +211,26 @@ def _timezone(value: Any, problems: list[Problem]) -> str:
     if not isinstance(value, str):
         problems.append(Problem(key, f"must be a string, not {_describe(value)}", 'write e.g. "Europe/London"'))
         return "UTC"
+    if (abbreviation := zones.lookup(value)) is not None:
+        problems.append(
+            Problem(
+                key,
+                f'"{value}" is an abbreviation ({abbreviation.meaning}), not a time zone',
+                f"use the IANA name of your place, such as {zones.names(abbreviation)}: it knows when the clocks"
+                " change",
+            )
+        )
+        return "UTC"
     try:
         ZoneInfo(value)
         if not _NOT_ZONES.fullmatch(value):
             return value
     except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
-    zones = sorted(zone for zone in available_timezones() if not _NOT_ZONES.fullmatch(zone))
-    close = _closest(value, zones)
+    known = sorted(zone for zone in available_timezones() if not _NOT_ZONES.fullmatch(zone))
+    close = _closest(value, known)
     fix = 'use a name like "Europe/London"' + (f'; did you mean "{close}"?' if close else "")
-    if not zones:
+    if not known:
         fix += '; no time zone data was found: install the "tzdata" package'
     problems.append(Problem(key, f'"{value}" is not an IANA time zone', fix))
     return "UTC"

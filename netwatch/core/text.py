@@ -4,12 +4,17 @@ notifications and charts.
 Owns every format of those values, each named for its use: durations ("1h 02m 03s", the compact axis label
 "1h 30m", the campaign's "4 min 30 s"), instants (UTC and local, with the zone's abbreviation that tells GMT from
 BST; ISO 8601; the owner's "Mon 1 Apr 2024 10:00"), periods in words, percentages (truncated, never rounded up),
-speeds and money. Must not read a clock or the environment: every instant and zone is passed in.
+speeds and money; and text that came from the owner or a file made safe to show (``visible``: no control or
+bidirectional override character, which would ring the terminal, rewrite it, or reverse a signer's name in a PDF;
+``quoted``: a value cut to a length fit for one line of a message). Must not read a clock or the environment:
+every instant and zone is passed in.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,9 +75,11 @@ _STYLES = {
     "datetime": "%Y-%m-%d %H:%M:%S %Z",  # 2026-11-24 01:00:00 GMT
     "minute": "%Y-%m-%d %H:%M %Z",  # 2026-11-24 01:00 GMT
     "date": "%a %d %b %Y",  # Tue 24 Nov 2026
+    "iso_date": "%Y-%m-%d",  # 2026-11-24
     "short": "%a %d %b",  # Tue 24 Nov
     "time": "%H:%M:%S %Z",  # 01:00:00 GMT
     "day": "%a %d %b %H:%M:%S %Z",  # Tue 24 Nov 01:00:00 GMT
+    "day_clock": "%a %d %b %H:%M:%S",  # Tue 24 Nov 01:00:00 (where the zone follows: "... to 02:00:00 GMT")
     "full": "%a %d %b %Y %H:%M:%S %Z",  # Tue 24 Nov 2026 01:00:00 GMT
 }
 
@@ -92,12 +99,14 @@ def when(at: float, zone: ZoneInfo) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}"
 
 
-def recent(at: float, now: float, zone: ZoneInfo) -> str:
-    """An instant near ``now`` as a dashboard shows it: "10:15:02 GMT" when it is on the same local day, else
-    "Mon 23 Mar 10:15 GMT" (with the year when it is another year's)."""
+def recent(at: float, now: float, zone: ZoneInfo, other_day: str | None = None) -> str:
+    """An instant near ``now``: "10:15:02 GMT" when it is on the same local day; else as a dashboard shows it,
+    "Mon 23 Mar 10:15 GMT" (with the year when it is another year's), or in ``local_time``'s style ``other_day``."""
     moment, today = datetime.fromtimestamp(at, zone), datetime.fromtimestamp(now, zone)
     if moment.date() == today.date():
         return f"{moment:%H:%M:%S %Z}"
+    if other_day is not None:
+        return moment.strftime(_STYLES[other_day])
     year = f" {moment:%Y}" if moment.year != today.year else ""
     return f"{moment:%a} {moment.day} {moment:%b}{year} {moment:%H:%M %Z}"
 
@@ -105,6 +114,11 @@ def recent(at: float, now: float, zone: ZoneInfo) -> str:
 def weekday_date(day: date) -> str:
     """ "Mon 1 Apr 2024"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def weekday_iso(day: date) -> str:
+    """ "Mon 2026-05-04"."""
+    return f"{day:%a %Y-%m-%d}"
 
 
 def long_date(day: date) -> str:
@@ -121,7 +135,7 @@ def clock_time(at: float, zone: ZoneInfo) -> str:
 def slot_time(at: float, zone: ZoneInfo) -> str:
     """ "Mon 2026-05-04 11:40" in ``zone`` (seconds shown when not on a whole minute)."""
     day = datetime.fromtimestamp(at, UTC).astimezone(zone).date()
-    return f"{day:%a %Y-%m-%d} {clock_time(at, zone)}"
+    return f"{weekday_iso(day)} {clock_time(at, zone)}"
 
 
 def iso_utc(at: float) -> str:
@@ -180,3 +194,24 @@ def money(amount: float | None, currency: str) -> str:
         return "—"
     symbol = _SYMBOLS.get(currency.upper())
     return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}".strip()
+
+
+# --- text from outside -------------------------------------------------------------------------------------
+
+# Characters that change how the text around them shows rather than showing: C0 and C1 controls but tab and line
+# feed (BEL rings, ESC starts terminal escape sequences, CR rewrites a line), DEL, and the bidirectional marks,
+# embeddings, overrides and isolates, which can reverse whatever follows them (U+202E in a signer's name).
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` without control and bidirectional formatting characters (tabs and line breaks kept)."""
+    return _INVISIBLE.sub("", text)
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """``text`` in double quotes for a one-line message, escaped as JSON (controls shown as \\uXXXX) and cut at
+    ``limit`` characters: '"aaaa…" (130000 characters)'."""
+    if len(text) <= limit:
+        return json.dumps(text)
+    return f'{json.dumps(text[:limit])[:-1]}…" ({len(text)} characters)'

@@ -2,9 +2,9 @@
 
 Owns the ``[report] witness`` verdicts: the records (``Witness`` per outage, ``WitnessFigures`` per report), the
 rule that turns the witness's round counts during an outage into a verdict, and the sentences the report and the
-letter print about it. Pure: reading the counts from the InfluxDB both probes export to is
-``netwatch.adapters.influx.witness``'s, asking on behalf of a report ``netwatch.app.reports``'s. A witness that
-cannot be asked never loses the report: the report says "witness not asked" and why.
+letter print about it. Must not query InfluxDB or read a clock: reading the counts from the InfluxDB both probes
+export to is ``netwatch.adapters.influx.witness``'s, asking on behalf of a report ``netwatch.app.reports``'s. A
+witness that cannot be asked never loses the report: the report says "witness not asked" and why.
 
 Rule: a round of the witness counts for an outage when it probed at least one of the same anchors (this probe's
 anchor addresses) between the outage's start and end, and as reaching them when at least one of them answered.

@@ -2,7 +2,7 @@
 
 Owns cutting a period at local midnights (every day, every Monday, every first of the month), labelling the
 pieces, and spreading sets of intervals (coverage, outages, business hours) over them exactly, whatever the
-length of a local day (23 h or 25 h across DST changes). Pure: no clock, no store, no files. Local midnights
+length of a local day (23 h or 25 h across DST changes). Must not read a clock, the store or files. Local midnights
 are converted with ``fold=0``, as the schedule does: an ambiguous midnight means its first occurrence.
 """
 

@@ -3,7 +3,7 @@ evaluation as a table with the three criteria per direction, and the evaluation 
 
 Owns the wording and layout of `netwatch campaign plan|status|evaluate` output and the JSON fields of
 ``evaluate --json`` (additive changes only: scripts read them). Every text ends with the disclaimer that the
-regulator's app is the legally recognised measurement. Pure: "now" comes from the caller.
+regulator's app is the legally recognised measurement. Must not read a clock: "now" comes from the caller.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from netwatch.core.calendar import local_date
 from netwatch.core.campaign import DISCLAIMER, planner, progress
 from netwatch.core.campaign.evaluate import Criterion, DayFigures, Direction, Evaluation
 from netwatch.core.model import Campaign, SlotStatus, StoredSlot
-from netwatch.core.text import clock_time, slot_time
+from netwatch.core.text import clock_time, slot_time, weekday_iso
 
 
 def _figures(down: float | None, up: float | None) -> str:
@@ -50,7 +50,7 @@ def schedule_lines(campaign: Campaign) -> list[str]:
         local = local_date(slot.planned, zone)
         if local != day:
             day = local
-            lines.append(f"{local:%a %Y-%m-%d}")
+            lines.append(weekday_iso(local))
         lines.append(_slot_line(campaign, slot))
     return lines
 
@@ -111,7 +111,7 @@ def _direction_lines(d: Direction) -> list[str]:
     for f in d.days:
         highest = "-" if f.highest is None else f"{f.highest:.1f}"
         lines.append(
-            f"  {f.day:%a %Y-%m-%d}  {f.count:>5} {highest:>8} {count(f.reaching_90_percent):>12} "
+            f"  {weekday_iso(f.day)}  {f.count:>5} {highest:>8} {count(f.reaching_90_percent):>12} "
             f"{count(f.below_minimum):>10} {count(f.reaching_normal):>10}"
         )
     for number, c in enumerate(d.criteria, 1):

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from netwatch.core.model import Cause
 from netwatch.core.money import cents
 from netwatch.core.text import local_time, money
-from netwatch.errors import InputError
+from netwatch.errors import NothingMeasured
 from netwatch.report.compute import IncidentFigures, Report
 
 
@@ -76,15 +76,14 @@ def _ask(amount: float, currency: str, minimum: float, what: str) -> Ask:
 
 def complaint(report: Report, minimum: float) -> Complaint:
     """What a letter about ``report`` lists and asks for, asking for nothing below ``minimum`` (in each amount's
-    currency). Raises InputError for a period in which netwatch measured nothing (it was not running at any time,
-    and no speed test ran): there is nothing to complain about."""
+    currency). Raises NothingMeasured (an InputError) for a period in which netwatch measured nothing (it was not
+    running at any time, and no speed test ran): there is nothing to complain about."""
     if report.monitored_seconds <= 0 and not report.speed.tests and report.claims.campaign is None:
         zone = ZoneInfo(report.timezone)
         since, until = (local_time(at, zone, "minute") for at in (report.period.since, report.period.until))
-        raise InputError(
+        raise NothingMeasured(
             f"netwatch was not running at any time from {since} to {until}, so there is nothing measured to put in "
-            "a letter; choose a period it was running in (without --period, --since and --until a report covers "
-            "all it recorded)"
+            "a letter; choose a period it was running in"
         )
     outages = tuple(f for f in report.outages if f.incident.cause is not Cause.LOCAL)
     own = tuple(f for f in report.outages if f.incident.cause is Cause.LOCAL)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, SeriesPoint, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import NO_WITNESS, WitnessFigures
+from netwatch.report.area import NO_AREA, AreaFigures
 from netwatch.report.buckets import Bucket, Measure, Unit, calendar, gaps, months, spread
 from netwatch.report.cost import NO_MONEY, Money, money
 from netwatch.report.evidence import NO_EVIDENCE, EvidenceFigures
@@ -121,6 +122,7 @@ class Report:
     evidence: EvidenceFigures = NO_EVIDENCE  # clock events, traceroutes and the chain's seal (``report.evidence``)
     claims: ClaimFigures = NO_CLAIMS  # fault tickets and what the rules give for them (``report.tickets``)
     witness: WitnessFigures = NO_WITNESS  # a second probe on each outage, added by ``netwatch.app.witness``
+    area: AreaFigures = NO_AREA  # the neighbourhood pool on each outage, added by ``netwatch.app.pool``
 
     @property
     def unmonitored_seconds(self) -> float:

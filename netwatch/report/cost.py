@@ -1,8 +1,8 @@
 """What downtime is worth: the cost of business-hours downtime and the pro-rata credit owed by the provider.
 
-Owns the money rules of a report and the one sentence that explains the credit to the reader. Pure: the caller
-passes figures already computed from the incidents (see ``report.compute``); nothing here reads the clock, the
-store or files. Amounts are rounded half up to the cent once, here, so that every format shows the same figure.
+Owns the money rules of a report and the one sentence that explains the credit to the reader. Must not read the
+clock, the store or files: the caller passes figures already computed from the incidents (see
+``report.compute``). Amounts are rounded half up to the cent once, here, so that every format shows the same figure.
 
 Credit rule: the provider owes the monthly fee pro rata for the time its service was down. Each second of
 outage attributable to the provider (causes isp, upstream and dns) is worth the monthly fee divided by the

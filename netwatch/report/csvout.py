@@ -3,7 +3,7 @@
 Owns the columns of ``--format csv`` and their order (a header row first), written with the csv module
 (RFC 4180 quoting, CRLF line ends). Text that probes or the store supply could start with a character a
 spreadsheet reads as a formula ("=HYPERLINK(...)"), so such cells get a leading apostrophe, as OWASP advises
-against CSV injection. Pure: returns text, writes nothing.
+against CSV injection. Must not write anything: it returns the text.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from netwatch.core.text import iso_local, iso_utc
+from netwatch.core.text import duration, iso_local, iso_utc
 from netwatch.report.compute import IncidentFigures, Report
 
 COLUMNS = (
@@ -22,7 +22,9 @@ COLUMNS = (
     "start_local",
     "end_local",
     "duration_seconds",
+    "duration",
     "business_seconds",
+    "business_duration",
     "clipped_to_period",
     "rounds",
     "evidence",
@@ -38,6 +40,12 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def exact_seconds(seconds: float) -> str:
+    """Seconds as a plain decimal to the millisecond the store keeps ("1800", "63.615"): no float noise, no
+    exponent, no ".0" a spreadsheet would show as a different number."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
+
+
 def _witness_cells(report: Report, f: IncidentFigures) -> tuple[str, str, str]:
     """The second probe's verdict on an outage and its rounds (see ``netwatch.core.witness``); empty otherwise."""
     w = report.witness.of(f)
@@ -50,8 +58,9 @@ def _witness_cells(report: Report, f: IncidentFigures) -> tuple[str, str, str]:
 
 def to_csv(report: Report) -> str:
     """Every incident of the report, in the report's order. ``start``/``end`` are the incident's own instants in
-    UTC ("end" empty while open), ``*_local`` the same in the business timezone; the durations are clipped to
-    the period (``clipped_to_period`` says when); ``witness*`` give a second probe's verdict on each outage."""
+    UTC ("end" empty while open), ``*_local`` the same in the business timezone; the durations, in exact seconds
+    and beside them as people read them ("1h 02m 03s"), are clipped to the period (``clipped_to_period`` says
+    when); ``witness*`` give a second probe's verdict on each outage."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -65,8 +74,10 @@ def to_csv(report: Report) -> str:
             "" if inc.end is None else iso_utc(inc.end),
             iso_local(inc.start, tz),
             "" if inc.end is None else iso_local(inc.end, tz),
-            repr(round(f.seconds, 3)),
-            repr(round(f.business_seconds, 3)),
+            exact_seconds(f.seconds),
+            duration(f.seconds),
+            exact_seconds(f.business_seconds),
+            duration(f.business_seconds),
             "true" if f.clipped else "false",
             str(inc.rounds),
             inc.detail,

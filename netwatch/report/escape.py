@@ -11,6 +11,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from netwatch.core.text import visible
+
 _SPACES = re.compile(r"\s{2,}|[^\S ]")  # line breaks, tabs and runs of blanks: one space, so a value stays inline
 _MD_ANYWHERE = re.compile(r"([\\`*_\[\]<>|~&])")
 # What makes a line a heading, quote, list item or setext underline (only at the start of a line).
@@ -29,7 +31,16 @@ def md_escape(value: Any) -> Any:
     return Markup(flat)
 
 
+def shown(value: Any) -> Any:
+    """A string as a document may show it: without control or bidirectional formatting characters (``visible``);
+    Markup (made by a template or filter) and non-strings pass through."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return visible(value)
+
+
 def css_string(value: Any) -> Markup:
     """A value for a CSS string in the inline stylesheet (e.g. the page footer), escaped for CSS and HTML."""
-    out = "".join(ch if ch.isalnum() or ch in " .,:;-_/()[]+=#@!?'" else f"\\{ord(ch):x} " for ch in str(value))
+    text = visible(str(value))
+    out = "".join(ch if ch.isalnum() or ch in " .,:;-_/()[]+=#@!?'" else f"\\{ord(ch):x} " for ch in text)
     return Markup(out)

@@ -1,18 +1,21 @@
 """The JSON report: the contract of DESIGN.md, extended additively.
 
 Owns the shape of ``--format json``: every key the contract names is always present, with the same meaning;
-new keys are only ever added, named after the Report attributes they come from. Numbers are rounded to the
-millisecond (percentages to 4 decimals, money to the cent); instants are ISO 8601 UTC with "Z", except the
-period's bounds, which are local time in the business timezone. Pure: builds plain dicts, writes nothing.
+new keys are named after the Report attributes they come from. Numbers are rounded to the millisecond
+(percentages to 4 decimals, money to the cent); instants are ISO 8601 UTC with "Z", except the period's bounds,
+which are local time in the business timezone. Must not remove, rename or change the meaning of a key (keys are
+only ever added), or write anything: it builds plain dicts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from netwatch.core.claims.model import ClaimItem, Deadline
 from netwatch.core.model import Kind, StoredTrace
 from netwatch.core.text import iso_local, iso_utc
 from netwatch.core.witness import Witness, WitnessFigures
+from netwatch.report.areajson import to_json as area_json
 from netwatch.report.compute import Bucket, IncidentFigures, Method, Money, Report
 from netwatch.report.speed import EVENING_PEAK, Direction, Percentiles, SpeedFigures
 from netwatch.report.tickets import ClaimFigures, TicketFigures
@@ -50,12 +53,43 @@ def ticket_json(f: TicketFigures) -> dict[str, Any]:
         "fixed": iso_utc(t.fixed) if t.fixed is not None else None,
         "open": t.is_open,
         "missed_appointments": [iso_utc(at) for at in t.missed_appointments],
+        "kind": t.kind.value,
+        "planned": t.planned,
+        "declined_appointments": [
+            {"at": iso_utc(p.at), "next": iso_utc(p.until) if p.until is not None else None} for p in t.declined
+        ],
+        "notice": iso_utc(t.notice) if t.notice is not None else None,
+        "credits": [{"amount": c.amount, "on": c.on.isoformat()} for c in t.credits],
+        "credited": t.credited,
         "outages": len(f.outages),
         "down_since": iso_utc(f.down_since) if f.down_since is not None else None,
         "restored": iso_utc(f.restored) if f.restored is not None else None,
         "down_after_report_seconds": _r(f.down_after_report),
         "business_down_after_report_seconds": _r(f.business_after_report),
     }
+
+
+def _item(i: ClaimItem) -> dict[str, Any]:
+    return {
+        "rule": i.rule,
+        "item": i.item,
+        "pack": i.pack,
+        "source": {"title": i.source.title, "url": i.source.url},
+        "ticket": i.ticket or None,
+        "start": iso_utc(i.start),
+        "end": iso_utc(i.end),
+        "quantity": i.quantity,
+        "rate": i.rate,
+        "amount": round(i.amount, 2),
+        "overridden": i.overridden,
+        "rate_status": i.rate_status,
+        "down_seconds": _r(i.down_seconds),
+        "explanation": i.explanation,
+    }
+
+
+def deadline_json(d: Deadline) -> dict[str, Any]:
+    return {"rule": d.rule, "what": d.what, "from": iso_utc(d.at), "last_day": d.last_day.isoformat(), "basis": d.basis}
 
 
 def _claims(figures: ClaimFigures) -> dict[str, Any]:
@@ -65,6 +99,17 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
     found = figures.campaign
     campaign = None if found is None else evaluation_doc(found.campaign, found.evaluation)
     c = figures.claims
+    deadlines = {ref: [deadline_json(d) for d in found] for ref, found in figures.deadlines}
+    settled = [
+        {
+            "ticket": s.ref,
+            "claimed": s.claimed,
+            "contestable": s.contestable,
+            "credited": s.credited,
+            "credits": [{"amount": x.amount, "on": x.on.isoformat()} for x in s.credits],
+        }
+        for s in figures.settled
+    ]
     if c is None:
         return {
             "rules": figures.rules,
@@ -76,29 +121,19 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
             "notes": [],
             "request": "",
             "campaign": campaign,
+            "contestable": [],
+            "contestable_total": None,
+            "basis": [],
+            "status": "",
+            "deadlines": deadlines,
+            "settled": settled,
         }
     return {
         "rules": figures.rules,
         "pack": {"id": c.pack, "name": c.name, "version": c.version, "jurisdiction": c.jurisdiction},
         "currency": c.currency,
         "total": round(c.total, 2),
-        "items": [
-            {
-                "rule": i.rule,
-                "item": i.item,
-                "pack": i.pack,
-                "source": {"title": i.source.title, "url": i.source.url},
-                "ticket": i.ticket or None,
-                "start": iso_utc(i.start),
-                "end": iso_utc(i.end),
-                "quantity": i.quantity,
-                "rate": i.rate,
-                "amount": round(i.amount, 2),
-                "overridden": i.overridden,
-                "explanation": i.explanation,
-            }
-            for i in c.items
-        ],
+        "items": [_item(i) for i in c.items],
         "checks": [
             {
                 "rule": k.rule,
@@ -114,6 +149,12 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
         "notes": list(c.notes),
         "request": c.request,
         "campaign": campaign,
+        "contestable": [_item(i) for i in c.contestable],
+        "contestable_total": round(c.contestable_total, 2),
+        "basis": list(c.basis),
+        "status": c.status,
+        "deadlines": deadlines,
+        "settled": settled,
     }
 
 
@@ -358,4 +399,5 @@ def to_json(report: Report) -> dict[str, Any]:
         "tickets": [ticket_json(f) for f in report.claims.tickets],
         "claims": _claims(report.claims),
         "witness": witness_summary_json(report.witness),
+        "neighbourhood": area_json(report.area) if report.area.asked or report.area.reason else None,
     }

@@ -2,7 +2,8 @@
 money it states (from ``complaint``: the cost of the outages it lists, the credit it asks for).
 
 Owns the rule "nothing invented": a detail the configuration leaves empty (or 0) is shown as a visible placeholder
-such as "[your account number]", and a warning names the key to set. Pure: values come from the arguments.
+such as "[your account number]", and a warning names the key to set. Must not read the configuration or
+anything else itself: values come from the arguments.
 """
 
 from __future__ import annotations

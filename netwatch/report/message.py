@@ -1,10 +1,11 @@
-"""What a notification says: the summary of a closed incident, a digest of a period, a test message.
+"""What a notification says: the summary of a closed incident, a digest of a period, a ticket's deadline that
+passed, a test message.
 
 Owns the ``Message`` record (a title, a plain-text body, the same body in Markdown for channels that render it,
 and the facts as JSON for a local command), which incidents notify (``wanted``), the plain words for causes,
 and the stable ``key`` of every message (the outbox stores one row per key and channel, so queueing the same
-event twice sends it once). Pure: no clock, no I/O; the figures of a digest come from ``report.compute`` and
-the money from ``report.money``, never recomputed here.
+event twice sends it once). Must not read a clock, do I/O or recompute a figure: a digest's figures come from
+``report.compute`` and its money from ``report.cost``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from netwatch.config.records import CostConfig, NotifyConfig
-from netwatch.core.model import Cause, Incident, Kind, Message
+from netwatch.core.claims.model import Deadline
+from netwatch.core.model import Cause, Incident, Kind, Message, Ticket
 from netwatch.core.schedule import BusinessHours
-from netwatch.core.text import duration, iso_local, iso_utc, local_time, percent, period_text, utc
+from netwatch.core.text import duration, iso_local, iso_utc, local_time, percent, period_text, recent, utc
 from netwatch.core.text import money as money_text
 from netwatch.report.compute import Report
 from netwatch.report.cost import money
 from netwatch.report.escape import md_escape
 from netwatch.report.jsonout import to_json
+from netwatch.report.now import deadline_text
 
-EVENTS = ("outage", "degraded", "slow", "digest", "test")
+EVENTS = ("outage", "degraded", "slow", "digest", "deadline", "test")
 DIGEST_LISTED = 20  # incidents listed one by one in a digest; the rest are counted
 
 # Short enough for a phone's lock screen, precise enough to act on.
@@ -192,11 +195,58 @@ def digest_message(
 
 
 def _digest_item(kind: Kind, cause: Cause, start: float, end: float, business_seconds: float, zone: ZoneInfo) -> str:
-    first, last = datetime.fromtimestamp(start, zone), datetime.fromtimestamp(end, zone)
-    until = f"{last:%H:%M:%S %Z}" if first.date() == last.date() else f"{last:%a %d %b %H:%M:%S %Z}"
+    first, until = local_time(start, zone, "day_clock"), recent(end, start, zone, other_day="day")
     return (
-        f"{kind.value}, {SHORT_CAUSES[cause]}: {first:%a %d %b %H:%M:%S} to {until} "
+        f"{kind.value}, {SHORT_CAUSES[cause]}: {first} to {until} "
         f"({duration(end - start)}; {duration(business_seconds)} in business hours)"
+    )
+
+
+def deadline_key(found: Deadline) -> str:
+    """ "deadline A-1 compensation 2024-03-07T00:00:00Z": one message per ticket, deadline and instant."""
+    return f"deadline {found.ticket} {found.what} {iso_utc(found.at)}"
+
+
+def deadline_message(ticket: Ticket, found: Deadline, *, at: float, probe: str, prefix: str, zone: ZoneInfo) -> Message:
+    """A deadline of an open ticket that has passed (``at``: now): what it means now, how it was counted, and
+    what to do."""
+    headline = f"{deadline_text(found, at)}."
+    todo = {
+        "compensation": "keep the ticket open until the fault is repaired, then close it with the time of the repair",
+        "port": "close the ticket with the time the number was ported",
+        "exit": "if the speed is still below the minimum, you may leave the contract without a penalty: tell the "
+        "provider in writing",
+        "adr": "if the provider has not resolved the complaint, take it to the ombudsman, with the report",
+    }[found.what]
+    rows = [
+        (
+            "Ticket",
+            f"{ticket.ref}, {'agreed for' if ticket.kind.value in ('switch', 'move', 'port') else 'reported'} "
+            f"{local_time(ticket.reported, zone, 'full')}",
+        ),
+        ("Counted", found.basis),
+        ("From", f"{local_time(found.at, zone, 'full')} ({utc(found.at)})"),
+        ("What to do", todo),
+        ("Probe", probe),
+    ]
+    data = {
+        "probe": probe,
+        "deadline": {
+            "ticket": found.ticket,
+            "rule": found.rule,
+            "what": found.what,
+            "from": iso_utc(found.at),
+            "last_day": found.last_day.isoformat(),
+            "basis": found.basis,
+        },
+    }
+    return Message(
+        key=deadline_key(found),
+        event="deadline",
+        title=f"{prefix}Deadline passed, ticket {ticket.ref}: {found.rule}",
+        text=_text(headline, rows),
+        markdown=_markdown(headline, rows),
+        data=data,
     )
 
 

@@ -22,6 +22,7 @@ from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState, Role,
 from netwatch.core.money import cents
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_utc, recent, weekday_date
+from netwatch.report.compute import ISP_CAUSES
 
 HEADLINES = {
     LineState.UP: "Your internet line is up",
@@ -31,6 +32,7 @@ HEADLINES = {
     LineState.NOT_RUNNING: "netwatch is not running",
     LineState.NO_DATA: "Nothing recorded yet",
 }
+NOTHING_YET = "Nothing recorded yet: start netwatch (sudo systemctl start netwatch, or ./bootstrap run in a checkout)."
 NAMES = {
     LineState.UP: "UP",
     LineState.DOWN: "DOWN",
@@ -44,13 +46,14 @@ NAMES = {
 @dataclass(frozen=True)
 class CauseWords:
     """Where a fault is, in the owner's words: ``where`` ("your ISP's access network"), ``why`` (what the probes
-    saw), and what to say to the provider about an outage going on (``tell``; for the owner's own equipment: what
-    to check first) and about one that ended (``told``)."""
+    saw), and what to say to the provider about an outage going on (``tell``) and about one that ended (``told``).
+    The owner's own equipment has neither: nothing about it is read out to the provider (``before_calling`` says
+    what to check instead)."""
 
     where: str
     why: str
-    tell: str
-    told: str
+    tell: str | None
+    told: str | None
 
 
 CAUSES: dict[Cause, CauseWords] = {
@@ -68,6 +71,13 @@ CAUSES: dict[Cause, CauseWords] = {
         "The fault was in your network beyond your first router: my router and your first router answered, nothing "
         "on the internet did.",
     ),
+    Cause.ISP_OR_UPSTREAM: CauseWords(
+        "your ISP's network",
+        "your router answers, nothing on the internet does (the ISP's first router is not known yet, so which part "
+        "of its network failed is not known)",
+        "The fault is in your network: my router answers, nothing on the internet does.",
+        "The fault was in your network: my router answered, nothing on the internet did.",
+    ),
     Cause.DNS: CauseWords(
         "name resolution (DNS)",
         "the internet answers, but names cannot be looked up",
@@ -77,8 +87,8 @@ CAUSES: dict[Cause, CauseWords] = {
     Cause.LOCAL: CauseWords(
         "your own equipment",
         "your router does not answer: check its power and cables (not the ISP's fault)",
-        "Before you call: your own router does not answer. Check its power and cables; this is not the ISP's fault.",
-        "That outage was your own router's (it did not answer either): not the ISP's fault.",
+        None,
+        None,
     ),
     Cause.UNKNOWN: CauseWords(
         "an undetermined place",
@@ -127,7 +137,8 @@ def detail(line: LineNow, confirm: int, zone: ZoneInfo) -> str:
 @dataclass(frozen=True)
 class Layer:
     """What one probed layer did in a round: ``label`` ("Your router"), ``answered`` of ``probed`` targets, the
-    best round-trip time (ms) and the addresses."""
+    best round-trip time (ms) and the addresses. ``hidden``: it lies beyond a router that did not answer, so its
+    silence says nothing about it (nothing beyond the router can be reached to ask)."""
 
     role: Role
     label: str
@@ -135,6 +146,7 @@ class Layer:
     probed: int
     rtt_ms: float | None
     addresses: tuple[str, ...]
+    hidden: bool = False
 
     @property
     def ok(self) -> bool:
@@ -153,11 +165,12 @@ def layers(rnd: Round | None) -> tuple[Layer, ...]:
     """The layers probed in ``rnd``, from the premises outwards; none without a round."""
     if rnd is None:
         return ()
-    found = []
+    found: list[Layer] = []
     for role, label in LAYER_LABELS.items():
         samples = rnd.by_role(role)
         if samples:
             rtts = [s.rtt_ms for s in samples if s.rtt_ms is not None]
+            behind = any(f.role is Role.GATEWAY and f.answered == 0 for f in found)
             found.append(
                 Layer(
                     role,
@@ -166,6 +179,7 @@ def layers(rnd: Round | None) -> tuple[Layer, ...]:
                     len(samples),
                     min(rtts) if rtts else None,
                     tuple(dict.fromkeys(s.target.address for s in samples)),
+                    hidden=behind and not rtts,
                 )
             )
     return tuple(found)
@@ -190,31 +204,54 @@ def so_far(incident: Incident, now: float, business: BusinessHours, hourly: floa
 
 
 def deadline_text(found: Deadline, now: float) -> str:
-    """ "Ofcom automatic compensation starts if it is not repaired by Wed 6 Mar 2024 23:59", or, once that has
-    passed, "Ofcom automatic compensation is due for every day from Thu 7 Mar 2024 it is not repaired"."""
-    if now < found.at:
-        return f"{found.rule} starts if it is not repaired by {weekday_date(found.last_day)} 23:59"
-    first = weekday_date(found.last_day + timedelta(days=1))
-    return f"{found.rule} is due for every day from {first} it is not repaired"
+    """A ticket's deadline as the owner reads it, before and once it has passed: "Ofcom automatic compensation starts
+    if it is not repaired by Wed 6 Mar 2024 23:59" / "... is due for every day from Thu 7 Mar 2024 it is not
+    repaired"; the speeds code's exit right ("... applies if the speed is still below the minimum after Sun 7 Apr
+    2024" / "... applies now if ..."); the point a complaint may go to an ombudsman ("... can be asked from Mon 29
+    Apr 2024 if the complaint is not resolved" / "... can be asked now ...")."""
+    passed = now >= found.at
+    after = weekday_date(found.last_day + timedelta(days=1))
+    if found.what == "exit":
+        if passed:
+            return f"{found.rule} applies now if the speed is still below the minimum guaranteed"
+        return f"{found.rule} applies if the speed is still below the minimum after {weekday_date(found.last_day)}"
+    if found.what == "adr":
+        if passed:
+            return f"{found.rule} can be asked now if the complaint is not resolved"
+        return f"{found.rule} can be asked from {after} if the complaint is not resolved"
+    what = "the number is not ported" if found.what == "port" else "it is not repaired"
+    if passed:
+        return f"{found.rule} is due for every day from {after} {what}"
+    return f"{found.rule} starts if {what} by {weekday_date(found.last_day)} 23:59"
+
+
+def told_outage(line: LineNow, recent: Sequence[Incident]) -> Incident | None:
+    """The outage "what to tell the ISP" describes: the open one unless it is the owner's own (cause local), else
+    the latest ended one of a provider's cause among ``recent``; None when there is none."""
+    outage = line.outage
+    if outage is not None and outage.cause is not Cause.LOCAL:
+        return outage
+    ended = (i for i in recent if i.kind is Kind.OUTAGE and i.end is not None and i.cause in ISP_CAUSES)
+    return max(ended, key=lambda i: i.start, default=None)
 
 
 def isp_facts(
-    line: LineNow, last_outage: Incident | None, tickets: Sequence[Ticket], interval: float, zone: ZoneInfo
+    line: LineNow, outage: Incident | None, tickets: Sequence[Ticket], interval: float, zone: ZoneInfo
 ) -> list[str]:
-    """What to read out to the provider, in the first person: when the line went down, where the fault is, what
-    the router, the ISP's first router and the internet did, the fault reference when one was recorded.
-    ``last_outage`` is the outage to describe when none is open (the most recent one); [] when there is none."""
+    """What to read out to the provider about ``outage`` (``told_outage``), in the first person: when the line went
+    down, where the fault is, what the router, the ISP's first router and the internet did, and the fault
+    references of ``tickets`` that cover it (only for an outage of a provider's cause). [] without an outage, and
+    for the owner's own (``before_calling`` is for that)."""
     now = line.at
-    outage = line.outage or last_outage
-    if outage is None:
+    words = CAUSES[outage.cause] if outage is not None else None
+    if outage is None or words is None or words.tell is None or words.told is None:
         return []
     start = recent(outage.start, now, zone)
     if outage.end is None:
-        facts = [f"My line has been down since {start} ({duration(now - outage.start)})."]
+        facts = [f"My line has been down since {start} ({duration(now - outage.start)}).", words.tell]
     else:
         end = recent(outage.end, now, zone)
-        facts = [f"My line was down from {start} to {end} ({duration(outage.end - outage.start)})."]
-    facts.append(CAUSES[outage.cause].tell if outage.end is None else CAUSES[outage.cause].told)
+        facts = [f"My line was down from {start} to {end} ({duration(outage.end - outage.start)}).", words.told]
     if outage.end is None and line.last_round is not None:
         for layer in layers(line.last_round):
             addresses = ", ".join(layer.addresses)
@@ -227,11 +264,35 @@ def isp_facts(
     elif outage.detail:
         facts.append(f"Measured: {outage.detail}.")
     facts.append(f"I measure the line every {interval:g} s with netwatch, which keeps sealed evidence of every outage.")
-    reported = [t for t in tickets if t.reported <= now and (t.fixed is None or t.fixed >= outage.start)]
+    reported = [
+        t
+        for t in tickets
+        if outage.cause in ISP_CAUSES and t.reported <= now and (t.fixed is None or t.fixed >= outage.start)
+    ]
     if reported:
         refs = ", ".join(f"{t.ref} (reported {recent(t.reported, now, zone)})" for t in reported)
         facts.append(f"Fault reference: {refs}.")
     return facts
+
+
+def before_calling(line: LineNow, zone: ZoneInfo) -> list[str]:
+    """What to check before calling the provider while the line is down because the owner's own router does not
+    answer (cause local): nothing beyond the router can be seen then, so nothing about the provider's network is
+    said. [] in any other state."""
+    outage = line.outage
+    if line.state is not LineState.DOWN or outage is None or outage.cause is not Cause.LOCAL:
+        return []
+    now = line.at
+    gateway = next((layer for layer in layers(line.last_round) if layer.role is Role.GATEWAY), None)
+    router = f"Your router ({', '.join(gateway.addresses)})" if gateway is not None else "Your router"
+    return [
+        f"{router} has not answered since {recent(outage.start, now, zone)} ({duration(now - outage.start)}). That is "
+        "all netwatch can see: the ISP's network lies behind the router.",
+        "Check that the router is switched on and its lights look as usual; if they do not, switch it off, wait ten "
+        "seconds and switch it on again.",
+        "Check the cables: from the router to the wall socket, and from the device netwatch runs on to the router.",
+        "If the router answers again and the line is still down, this page tells you what to say to the ISP.",
+    ]
 
 
 def status_json(

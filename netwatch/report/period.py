@@ -1,8 +1,8 @@
 """Report periods: turning the user's ``--since`` / ``--until`` words into UTC instants.
 
 Owns the named periods (today, last-month, ...), the defaults of a period and the names of report files; WHEN itself
-is read by ``netwatch.core.when``. Pure: the caller passes "now" and the start of the recorded history; nothing here
-reads the clock or the store.
+is read by ``netwatch.core.when``. Must not read the clock or the store: the caller passes "now" and the start of
+the recorded history.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from netwatch.core.calendar import day_start
 from netwatch.core.model import Period
 from netwatch.core.when import bound
-from netwatch.errors import ReportError
+from netwatch.errors import InputError, PeriodEmpty, ReportError
 
 PERIODS = ("today", "yesterday", "this-week", "last-week", "this-month", "last-month")
 
@@ -33,26 +33,24 @@ def named(word: str, tz: ZoneInfo, *, now: float) -> Period:
         "last-month": (previous_first, first),
     }
     if word not in bounds:
-        raise ReportError(f'--period: "{word}" is not a period; use one of {", ".join(PERIODS)}')
+        raise InputError(f'"{word}" is not a period; use one of {", ".join(PERIODS)}', "period")
     start, end = bounds[word]
     return Period(day_start(start, tz), now if end is None else day_start(end, tz))
 
 
 def resolve(since: str | None, until: str | None, tz: ZoneInfo, *, now: float, history_start: float | None) -> Period:
     """The period to report on: ``since`` defaults to the start of the recorded history, ``until`` to now, and
-    the end is clipped to now (nothing is known about the future). Raises ReportError for an empty period."""
-    start = bound("--since", since, tz, end_of_day=False, error=ReportError) if since else history_start
-    end = bound("--until", until, tz, end_of_day=True, error=ReportError) if until else now
+    the end is clipped to now (nothing is known about the future). Raises InputError for words that are not an
+    instant, PeriodEmpty for an empty period, ReportError when there is no start."""
+    start = bound("since", since, tz, end_of_day=False) if since else history_start
+    end = bound("until", until, tz, end_of_day=True) if until else now
     if start is None:
         raise ReportError("the store holds no monitoring session yet: run `netwatch run` first, or pass --since")
     end = min(end, now)
     if end <= start:
         since_text = datetime.fromtimestamp(start, tz).isoformat(timespec="seconds")
         until_text = datetime.fromtimestamp(end, tz).isoformat(timespec="seconds")
-        raise ReportError(
-            f"the period from {since_text} to {until_text} is empty"
-            f"{' (--until is clipped to now)' if end == now else ''}; pass a --since earlier than --until"
-        )
+        raise PeriodEmpty(f"the period from {since_text} to {until_text} is empty", clipped=end == now)
     return Period(start, end)
 
 

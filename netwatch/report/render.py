@@ -26,14 +26,25 @@ from netwatch.config.records import ClaimsConfig, OwnerConfig, PlanConfig
 from netwatch.core.calendar import local_days
 from netwatch.core.model import Cause, Kind, Role
 from netwatch.core.schedule import DAYS, BusinessHours
-from netwatch.core.text import duration, iso_utc, local_time, mbps, money, percent, period_text, short_duration
+from netwatch.core.text import (
+    duration,
+    iso_utc,
+    local_time,
+    mbps,
+    money,
+    percent,
+    period_text,
+    short_duration,
+    weekday_date,
+)
 from netwatch.errors import ReportError
-from netwatch.report import speedview, view
+from netwatch.report import areaview, speedview, view
 from netwatch.report.complaint import complaint
 from netwatch.report.compute import Report
-from netwatch.report.escape import css_string, md_escape
+from netwatch.report.escape import css_string, md_escape, shown
 from netwatch.report.evidence import CLOCK_MEANING
 from netwatch.report.letter import letter
+from netwatch.report.now import deadline_text
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.traces import trace_path, trace_summary
 from netwatch.report.unmonitored import not_running
@@ -149,10 +160,11 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "keep_trailing_newline": True,
     }
     if fmt == "html":
-        # Always on, whatever a user template is called: names come from configuration and probes.
-        env = jinja2.Environment(autoescape=True, **common)
+        # Always on, whatever a user template is called: names come from configuration and probes. No control
+        # or bidirectional override character reaches a page (one would reverse the signer's name in the PDF).
+        env = jinja2.Environment(autoescape=True, finalize=shown, **common)
     else:
-        env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
+        env = jinja2.Environment(autoescape=False, finalize=lambda value: md_escape(shown(value)), **common)
     filters: dict[str, Callable[..., Any]] = {
         "duration": duration,
         "percent": percent,
@@ -167,6 +179,8 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "mbps": mbps,
         "trace_summary": trace_summary,
         "trace_path": trace_path,
+        "weekday": weekday_date,
+        "deadline": deadline_text,  # a ticket's deadline as of an instant (the report's generation)
     }
     env.filters.update(filters)
     return env
@@ -251,6 +265,8 @@ def _html_context(report: Report, business: BusinessHours) -> dict[str, Any]:
         "min_mark_minutes": round(view.MIN_MARK / view.ROW_WIDTH * 24 * 60, 1),
         "speed_chart": speedview.hour_chart(report.speed),
         "frames": {"bars": view.BARS, "rtt": view.RTT, "loss": view.LOSS, "speed": speedview.SPEED},
+        "area": report.area,
+        "area_rows": areaview.timeline(report.area) if report.area.asked else [],
     }
 
 

@@ -3,8 +3,8 @@
 Owns the speed rules of a report: which attempts count (ok, failed, skipped), the percentiles of the delivered
 download and upload speeds in Mbit/s and as a share of the plan, the share of tests under the slow threshold,
 the figures by local hour of day and by window of the week (business hours or not, evening peak or not), and the
-list of failed attempts with their reasons, which is never hidden. Pure: the caller passes the attempts, the plan
-and the business schedule; nothing here reads the store, the clock or files, or imports a speed backend.
+list of failed attempts with their reasons, which is never hidden. Must not read the store, the clock or files,
+or import a speed backend: the caller passes the attempts, the plan and the business schedule.
 
 Rules:
 

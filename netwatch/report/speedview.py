@@ -2,8 +2,8 @@
 
 Owns the layout arithmetic of the "speed by hour of day" chart: the scale (percent of the plan's download speed,
 or Mbit/s when the plan speed is unknown), the bars of the median of each hour, the threshold and plan lines, and
-the shaded evening peak. Pure: every value comes from the :class:`SpeedFigures` passed in. One SVG for the whole
-chart: WeasyPrint lays out every inline SVG as an image, so nothing here is drawn per row.
+the shaded evening peak. Must not compute a speed figure (every value comes from the :class:`SpeedFigures`
+passed in) or draw per row: one SVG for the whole chart, as WeasyPrint lays out every inline SVG as an image.
 """
 
 from __future__ import annotations

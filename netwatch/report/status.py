@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from netwatch.core.claims.model import Deadline
 from netwatch.core.classify import round_cause
 from netwatch.core.model import Cause, ExportState, Incident, LineNow, LineState, Role, Round, SpeedResult, Status
 from netwatch.core.text import duration, local
+from netwatch.report.now import deadline_text
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
 
@@ -93,10 +96,16 @@ def state_line(line: LineNow) -> str:
     return line.state.value.upper()
 
 
-def status_lines(status: Status, line: LineNow, tz: ZoneInfo, fresh: Freshness) -> list[str]:
+def status_lines(
+    status: Status,
+    line: LineNow,
+    tz: ZoneInfo,
+    fresh: Freshness,
+    deadlines: Mapping[str, Sequence[Deadline]] | None = None,
+) -> list[str]:
     """The lines of `netwatch status`: the state now (``line``: from the running daemon's live file, else the
-    store), the last round and its age, the session, open incidents, and the store's last incidents, tickets,
-    clock and replicas (``status``)."""
+    store), the last round and its age, the session, open incidents, and the store's last incidents, tickets with
+    their ``deadlines`` (by reference), clock and replicas (``status``)."""
     now = line.at
     lines: list[str] = [f"State:     {state_line(line)}"]
     rnd = line.last_round
@@ -122,6 +131,7 @@ def status_lines(status: Status, line: LineNow, tz: ZoneInfo, fresh: Freshness) 
             f"Ticket:    {ticket.ref} open, reported {local(ticket.reported, tz)} ({duration(now - ticket.reported)}"
             f" ago); `netwatch ticket close {shlex.quote(ticket.ref)} --fixed WHEN` once repaired"
         )
+        lines.extend(f"           {deadline_text(d, now)}" for d in (deadlines or {}).get(ticket.ref, ()))
     if status.unsynced is not None:
         since, rounds = status.unsynced
         lines.append(

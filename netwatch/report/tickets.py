@@ -1,10 +1,11 @@
 """Fault tickets against the measurements: the provider's outages each ticket covers and how long the line
 stayed down after the provider was told, as a report shows them.
 
-Owns the figures per ticket and the claims part of a report (``ClaimFigures``). Which outages a ticket covers and
+Owns the figures per ticket and the claims part of a report (``ClaimFigures``: the tickets, what the rules give,
+each open ticket's deadlines, what was claimed against what the provider credited). Which outages a ticket covers and
 when its fault was repaired is ``netwatch.core.claims.episode`` (the one rule the claims use too), with the causes the
-provider answers for (isp, upstream, dns). Pure: the caller passes the tickets, the incidents around them, the
-coverage and the instant open things are measured to.
+provider answers for (isp, upstream, dns). Must not decide that itself, or read the store or a clock: the
+caller passes the tickets, the incidents around them, the coverage and the instant open things are measured to.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from netwatch.core.schedule import BusinessHours
 
 if TYPE_CHECKING:
     from netwatch.core.campaign.evaluate import Evaluation
-    from netwatch.core.claims.model import Claims
-    from netwatch.core.model import Campaign
+    from netwatch.core.claims.model import Claims, Deadline
+    from netwatch.core.model import Campaign, Credit
 
-__all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "TicketFigures", "relevant", "ticket_figures"]
+__all__ = ["NO_CLAIMS", "CampaignFigures", "ClaimFigures", "Settled", "TicketFigures", "relevant", "ticket_figures"]
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,47 @@ class CampaignFigures:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """One ticket's money: what the rules claim for it in the period, the contestable rest, and what the provider
+    credited for it (every credit recorded, whatever period it was for)."""
+
+    ref: str
+    claimed: float
+    contestable: float
+    credits: tuple[Credit, ...]
+
+    @property
+    def credited(self) -> float:
+        return round(sum(c.amount for c in self.credits), 2)
+
+
+@dataclass(frozen=True)
 class ClaimFigures:
     """The claims part of a report: the tickets open at some time in the period, what the rule pack of
-    ``[claims] rules`` gives for them (None with rules = "none"), and a speed campaign of the period."""
+    ``[claims] rules`` gives for them (None with rules = "none"), a speed campaign of the period, and each open
+    ticket's deadlines as of the report (``deadlines``: (ref, deadlines) pairs)."""
 
     tickets: tuple[TicketFigures, ...] = ()
     claims: Claims | None = None
     rules: str = "none"
     campaign: CampaignFigures | None = None
+    deadlines: tuple[tuple[str, tuple[Deadline, ...]], ...] = ()
+
+    def deadlines_of(self, ref: str) -> tuple[Deadline, ...]:
+        return next((found for r, found in self.deadlines if r == ref), ())
+
+    @property
+    def settled(self) -> tuple[Settled, ...]:
+        """Claimed against credited, per ticket that has either (in the order of the tickets)."""
+        c = self.claims
+        out = []
+        for f in self.tickets:
+            ref = f.ticket.ref
+            claimed = sum(i.amount for i in c.items if i.ticket == ref) if c else 0.0
+            maybe = sum(i.amount for i in c.contestable if i.ticket == ref) if c else 0.0
+            if claimed or maybe or f.ticket.credits:
+                out.append(Settled(ref, round(claimed, 2), round(maybe, 2), f.ticket.credits))
+        return tuple(out)
 
 
 NO_CLAIMS = ClaimFigures()

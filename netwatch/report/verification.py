@@ -10,14 +10,33 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from netwatch.core.model import Verification
+from netwatch.core.model import Break, StoredTimestamp, Timestamp, Verification
 from netwatch.core.text import iso_utc, local
 
 
+def _timestamp_line(stamp: Timestamp, tz: ZoneInfo) -> str:
+    verdict = {True: "verified", False: f"NOT VERIFIED ({stamp.problem})", None: f"not checked here ({stamp.problem})"}
+    return (
+        f"  trusted timestamp: seal {stamp.seal_id} sha256:{stamp.digest[:16]}… existed at {local(stamp.at, tz)}"
+        f" by {stamp.tsa}: {verdict[stamp.checked]}"
+    )
+
+
+def timestamp_line(stamp: StoredTimestamp, tz: ZoneInfo) -> str:
+    """What `netwatch timestamp` prints once the authority signed."""
+    return f"seal {stamp.seal_id} sha256:{stamp.digest} timestamped by {stamp.tsa}: it existed at {local(stamp.at, tz)}"
+
+
 def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[str]:
-    """What `netwatch verify` prints: a verdict line, what was checked, then every break with where and when."""
+    """What `netwatch verify` prints: a verdict line, what was checked, then every break with where and when, the
+    records flagged, the trusted timestamps and the notes."""
     lines = []
-    if result.breaks:
+    if result.empty:
+        lines.append(
+            f"Evidence chain of {store}: EMPTY: it holds no seal and no record (nothing was recorded yet, or"
+            " everything was deleted)"
+        )
+    elif result.breaks:
         n = len(result.breaks)
         lines.append(f"Evidence chain of {store}: BROKEN in {n} place{'s' if n != 1 else ''}")
     elif result.anchor_found is False:
@@ -32,19 +51,29 @@ def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[
         lines.append(f"  newest seal: {result.head_seal} sha256:{result.head_digest}")
     if result.anchor_found is True:
         lines.append(
-            "  the expected seal is in the chain: nothing recorded up to it was changed since it was published"
+            "  the expected seal is in the chain: nothing sealed up to it was changed since it was published, and"
+            " nothing sealed after it describes a time more than an hour before it"
         )
     for brk in result.breaks:
         when = f" [{local(brk.at, tz)}]" if brk.at is not None else ""
         lines.append(f"  BROKEN: {brk.where}{when}: {brk.what}")
+    for flag in result.flags:
+        when = f" [{local(flag.at, tz)}]" if flag.at is not None else ""
+        lines.append(f"  flagged: {flag.where}{when}: {flag.what}")
+    lines += [_timestamp_line(stamp, tz) for stamp in result.timestamps]
     lines += [f"  note: {note}" for note in result.notes]
     return lines
+
+
+def _break_json(brk: Break) -> dict[str, Any]:
+    return {"where": brk.where, "what": brk.what, "at": None if brk.at is None else iso_utc(brk.at)}
 
 
 def verification_json(result: Verification, store: Path) -> dict[str, Any]:
     return {
         "store": str(store),
         "ok": result.ok,
+        "empty": result.empty,
         "seals": result.seals,
         "rounds": result.rounds,
         "records": result.records,
@@ -52,8 +81,18 @@ def verification_json(result: Verification, store: Path) -> dict[str, Any]:
         "last_round": None if result.last_at is None else iso_utc(result.last_at),
         "head": {"seal": result.head_seal, "sha256": result.head_digest} if result.head_seal else None,
         "expected_seal_found": result.anchor_found,
-        "breaks": [
-            {"where": b.where, "what": b.what, "at": None if b.at is None else iso_utc(b.at)} for b in result.breaks
+        "breaks": [_break_json(b) for b in result.breaks],
+        "flags": [_break_json(b) for b in result.flags],
+        "timestamps": [
+            {
+                "seal": t.seal_id,
+                "sha256": t.digest,
+                "tsa": t.tsa,
+                "at": iso_utc(t.at),
+                "verified": t.checked,
+                "problem": t.problem,
+            }
+            for t in result.timestamps
         ],
         "notes": list(result.notes),
     }

@@ -1,8 +1,9 @@
 """The HTML report's pictures as plain geometry: timeline rows, downtime bars, the latency and loss chart.
 
 Owns the layout arithmetic the templates should not do: which local days get a timeline row, where an incident,
-a gap or a business-hours band falls on a day that may last 23 or 25 hours, the scales and tick labels of the
-charts. Pure: every value comes from the :class:`Report` and the schedule passed in; no clock, no files. The
+a gap or a business-hours band falls on a day that may last 23 or 25 hours (incidents close together stacked in
+lanes, so that none hides another), the scales and tick labels of the charts. Must not read a clock or files, or
+compute a figure of the report: every value comes from the :class:`Report` and the schedule passed in. The
 templates only draw what this module computes (SVG user units, rounded to 0.01).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -49,7 +50,9 @@ class Span:
 
 @dataclass(frozen=True)
 class Mark:
-    """An incident on a timeline row; ``ref`` is its row in the incident table ("i3")."""
+    """An incident on a timeline row; ``ref`` is its row in the incident table ("i3"). Marks of one kind that would
+    overlap (incidents minutes apart, each drawn at least ``MIN_MARK`` wide) share their band in ``lanes`` stacked
+    lanes, this one in ``lane`` (0 at the top), so that none hides another."""
 
     x: float
     w: float
@@ -57,6 +60,8 @@ class Mark:
     cause: str
     title: str
     ref: str
+    lane: int = 0
+    lanes: int = 1
 
     @property
     def css(self) -> str:
@@ -198,6 +203,7 @@ def _row(report: Report, business: BusinessHours, zone: ZoneInfo, day: date, sta
             down += piece[1] - piece[0]
             business_down += business.seconds_ts(*piece)
     ticks = tuple(_r((_at(day, hour, zone) - start) * scale) for hour in range(0, 24, 3))
+    marks = [m for kind in order for m in _stacked([m for m in marks if m.kind == kind.value])]
     return DayRow(
         day=day,
         label=day.strftime("%a %d %b"),
@@ -210,6 +216,24 @@ def _row(report: Report, business: BusinessHours, zone: ZoneInfo, day: date, sta
         downtime_seconds=down,
         business_downtime_seconds=business_down,
     )
+
+
+def _stacked(marks: Sequence[Mark]) -> list[Mark]:
+    """``marks`` (of one kind, so of one band) in lanes: each group of marks that overlap one another, however
+    they chain, gets as many lanes as it needs, each mark the first lane free at its left edge."""
+    out: list[Mark] = []
+    group: list[tuple[Mark, int]] = []
+    ends: list[float] = []  # the right edge of the last mark of each lane of the group
+    for mark in sorted(marks, key=lambda m: m.x):
+        if group and mark.x >= max(ends):  # clear of the whole group: it ends, a new one begins
+            out += [replace(m, lane=lane, lanes=len(ends)) for m, lane in group]
+            group, ends = [], []
+        lane = next((i for i, end in enumerate(ends) if end <= mark.x), len(ends))
+        if lane == len(ends):
+            ends.append(0.0)
+        ends[lane] = mark.x + mark.w
+        group.append((mark, lane))
+    return out + [replace(m, lane=lane, lanes=len(ends)) for m, lane in group]
 
 
 def _at(day: date, hour: int, zone: ZoneInfo) -> float:

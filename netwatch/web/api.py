@@ -1,29 +1,34 @@
 """The dashboard's JSON feeds, for Home Assistant, homepage widgets and scripts: ``/api/status`` and
 ``/api/incidents`` (README "Web dashboard" documents both).
 
-Owns their addresses' parameters and errors (``{"error": …}`` with status 400). ``/api/status`` is the line's state
-now (``netwatch.report.now.status_json``); ``/api/incidents`` the incidents of a period exactly as the JSON report
-lists them, with the period and its coverage (``netwatch.report.jsonout``). Both are read-only and open without
-signing in: they hold no name, address or account. Must not compute a figure itself.
+Owns their addresses' parameters and errors (``{"error": …}`` with status 400, naming the parameter). ``/api/status``
+is the line's state now (``netwatch.report.now.status_json``); ``/api/incidents`` the incidents of a period of at
+most ``MAX_DAYS`` exactly as the JSON report lists them, with the period and its coverage
+(``netwatch.report.jsonout``), read alone (``netwatch.app.incidents.listed``); before anything is recorded, an
+empty list with a note. Both are read-only and open without signing in: they hold no name, address or account.
+Must not compute a figure itself.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from netwatch.app import now, reports, status, tickets
+from netwatch.app import incidents, now, reports, status, stores
 from netwatch.core.model import Cause, Kind
-from netwatch.errors import NetwatchError
+from netwatch.core.text import iso_local
+from netwatch.errors import InputError, NetwatchError, PeriodEmpty
 from netwatch.report import now as words
 from netwatch.report.jsonout import incident_json, to_json
 from netwatch.web.dashboard import dashboard
 
 HEADERS = {"Cache-Control": "no-store"}
 DEFAULT_DAYS = 7
+MAX_DAYS = 92  # a quarter: what one answer may span, so that anyone on the LAN cannot push the process past its memory
 
 
 def api_status(request: Request) -> JSONResponse:
@@ -32,7 +37,7 @@ def api_status(request: Request) -> JSONResponse:
     at = board.clock()
     try:
         line = now.line_now(cfg, at)
-        snapshot = status.snapshot(cfg, at, 0) if cfg.store.path.exists() else None
+        snapshot = status.snapshot(cfg, at, 0) if stores.recorded(cfg) else None
     except NetwatchError as err:
         return JSONResponse({"error": str(err)}, status_code=503, headers=HEADERS)
     open_tickets = snapshot.open_tickets if snapshot is not None else ()
@@ -41,14 +46,15 @@ def api_status(request: Request) -> JSONResponse:
         business=cfg.business_hours,
         hourly=cfg.cost.hourly,
         currency=cfg.cost.currency,
-        tickets=[(t, tickets.deadlines_of(cfg, t)) for t in open_tickets],
+        tickets=[(t, reports.deadlines_of(cfg, t)) for t in open_tickets],
         seal=snapshot.seal if snapshot is not None else None,
     )
     return JSONResponse(doc, headers=HEADERS)
 
 
 def api_incidents(request: Request) -> JSONResponse:
-    """?since=WHEN&until=WHEN (default: the last 7 days to now) &kind=outage|degraded|slow &cause=isp|…"""
+    """?since=WHEN&until=WHEN (default: the last 7 days to now; at most ``MAX_DAYS``) &kind=outage|degraded|slow
+    &cause=isp|…"""
     board = dashboard(request)
     cfg = board.cfg
     params = request.query_params
@@ -58,22 +64,39 @@ def api_incidents(request: Request) -> JSONResponse:
     if cause is not None and cause not in {c.value for c in Cause}:
         return _bad(f'cause: "{cause}" is not one of {", ".join(c.value for c in Cause)}')
     at = board.clock()
-    since = params.get("since") or None
+    since = params.get("since") or _days_ago(at, cfg.business_hours.timezone.key)
     until = params.get("until") or None
     try:
-        if since is None:
-            since = _days_ago(at, cfg.business_hours.timezone.key)
-        built = reports.build(cfg, since=since, until=until, now=at, witness=False)
+        chosen = incidents.period_of(cfg, since, until, at)
+        if chosen.seconds > MAX_DAYS * 86400:
+            return _bad(
+                f"the period from {iso_local(chosen.since, cfg.business_hours.timezone.key)} to "
+                f"{iso_local(chosen.until, cfg.business_hours.timezone.key)} is longer than {MAX_DAYS} days; ask for "
+                f"at most {MAX_DAYS} days at a time (since=… and until=…), or make a report for longer periods"
+            )
+        report = incidents.listed(cfg, chosen, at)
+    except InputError as err:
+        return _bad(worded(err))
     except NetwatchError as err:
-        return _bad(str(err).replace("--since", "since").replace("--until", "until"))
-    report = built.report
+        return JSONResponse({"error": str(err)}, status_code=503, headers=HEADERS)
     doc = to_json(report)
     listed = [
         incident_json(f, report)
         for f in report.incidents
         if (kind is None or f.incident.kind.value == kind) and (cause is None or f.incident.cause.value == cause)
     ]
-    return JSONResponse({"period": doc["period"], "coverage": doc["coverage"], "incidents": listed}, headers=HEADERS)
+    found: dict[str, Any] = {"period": doc["period"], "coverage": doc["coverage"], "incidents": listed}
+    if not stores.recorded(cfg):
+        found["note"] = words.NOTHING_YET
+    return JSONResponse(found, headers=HEADERS)
+
+
+def worded(err: InputError) -> str:
+    """``err`` as this feed says it: behind the name of the parameter it is about ("since: …")."""
+    said = str(err)
+    if isinstance(err, PeriodEmpty):
+        said += f"{' (until is clipped to now)' if err.clipped else ''}; give a since earlier than until"
+    return f"{err.field}: {said}" if err.field else said
 
 
 def _days_ago(at: float, zone: str) -> str:

@@ -3,14 +3,16 @@
 Owns the sign-in page (rate-limited by ``netwatch.web.ratelimit`` before the password is hashed, the CSRF token
 checked first and renewed on success, only a path of this site followed afterwards), signing out, and ``allowed``:
 a write goes ahead only with the session's CSRF token from a same-origin page and a signed-in session; otherwise
-nothing is recorded. What a session holds is ``netwatch.web.session``'s. Must not record anything: ``actions``
-does, after ``allowed`` said yes.
+nothing is recorded. A form sent signed out, or after its session expired, leads to the sign-in page and back to
+the form's page, with what was typed kept in the session (``session.keep``) to be put back. What a session holds
+is ``netwatch.web.session``'s. Must not record anything: ``actions`` does, after ``allowed`` said yes.
 """
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from anyio import to_thread
 from starlette.datastructures import FormData
@@ -21,7 +23,7 @@ from netwatch.app import access
 from netwatch.errors import WebError
 from netwatch.web.dashboard import Dashboard, dashboard
 from netwatch.web.layout import page
-from netwatch.web.session import CSRF_FIELD, USER, csrf_ok, signed_in
+from netwatch.web.session import CSRF_FIELD, DRAFT, USER, csrf_ok, same_origin, signed_in
 
 FORBIDDEN = (
     "This form was not sent from this dashboard's page, or it has expired (the page was open from before a "
@@ -29,14 +31,22 @@ FORBIDDEN = (
 )
 
 
-def allowed(request: Request, form: FormData) -> Response | None:
+def allowed(request: Request, form: FormData, back: str = "/act") -> Response | None:
     """None when the write may go ahead; else the response that refuses it (nothing is recorded): the sign-in
-    page when not signed in, 403 when the CSRF token or the origin is wrong."""
-    if not csrf_ok(request, form):
+    page, then ``back`` (the page the form is on: the form's own address takes no GET), when not signed in or when
+    the session expired (a page of this site whose session holds no token any more); 403 when the CSRF token or
+    the origin is wrong."""
+    if not csrf_ok(request, form) and not expired(request):
         return page(request, "message.html.j2", {"title": "Not recorded", "message": FORBIDDEN}, status_code=403)
     if not signed_in(request):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(back)}", status_code=303)
     return None
+
+
+def expired(request: Request) -> bool:
+    """A write from this site's own page whose session is gone (its cookie outlived ``SESSION_HOURS``): it holds no
+    CSRF token to compare. Only the sign-in page follows: nothing is recorded without a token."""
+    return CSRF_FIELD not in request.session and same_origin(request)
 
 
 def _next(target: str | None) -> str:
@@ -53,6 +63,7 @@ def login_page(request: Request, *, message: str = "", status_code: int = 200) -
         "message": message,
         "next": _next(request.query_params.get("next")),
         "no_password": _no_password(board),
+        "kept": DRAFT in request.session,
     }
     return page(request, "login.html.j2", context, status_code=status_code, forms=True)
 
@@ -104,8 +115,11 @@ async def login(request: Request) -> Response:
         board.limiter.failed(client)
         return login_page(request, message="That is not the password. Nothing was changed.", status_code=401)
     board.limiter.succeeded(client)
+    kept = request.session.get(DRAFT)
     request.session.clear()
     request.session.update({"user": USER, "epoch": access.epoch(stored), CSRF_FIELD: secrets.token_urlsafe(32)})
+    if kept is not None:
+        request.session[DRAFT] = kept
     target = form.get("next")
     return RedirectResponse(_next(target if isinstance(target, str) else None), status_code=303)
 

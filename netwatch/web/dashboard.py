@@ -1,5 +1,5 @@
-"""The running dashboard's shared parts: the configuration, the page renderer, the sign-in limiter and the speed
-test it may be running.
+"""The running dashboard's shared parts: the configuration, the page renderer, the sign-in limiter, the speed test
+it may be running and the lock that lets one document be made at a time.
 
 Owns ``Dashboard`` (one per process, kept in the application's state) and ``dashboard(request)``, how a handler
 reaches it. Must not handle a request itself.
@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import anyio
 from starlette.requests import Request
 
 from netwatch.config import Config
@@ -29,6 +30,7 @@ class Dashboard:
     secure: bool = False
     limiter: Limiter = field(default_factory=Limiter)
     clock: Callable[[], float] = time.time
+    documents: anyio.Semaphore = field(default_factory=lambda: anyio.Semaphore(1))  # one document (child) at a time
 
 
 def dashboard(request: Request) -> Dashboard:

@@ -1,11 +1,13 @@
 """A month's documents from the dashboard: the evidence report (HTML, PDF), the complaint letter and the evidence zip.
 
 Owns the download addresses (``/download/YYYY-MM/<name>``, only signed in: the documents carry the owner's name,
-address and account) and how each is made. HTML and the letter are rendered here through the same operations as
-`netwatch report` (``netwatch.app.reports``, ``netwatch.app.documents``). The PDF and the zip run `netwatch report`
-and `netwatch evidence` themselves, with this configuration, in a child process: WeasyPrint takes a hundred
-megabytes to lay out a PDF, which the dashboard's own process must not hold for the rest of its life, and a month's
-zip is streamed from a temporary file, never held in memory. Must not compute figures.
+address and account) and how each is made: `netwatch report` and `netwatch evidence` themselves, with this
+configuration, in a child process, its output streamed from a temporary file. A month's report is built and laid
+out in tens of megabytes (WeasyPrint's PDF in a hundred), which the dashboard's own process must not hold for the
+rest of its life (its budget is 60 MB), and a month's zip is never held in memory. One child at a time: a second
+request waits up to ``WAIT_S`` for the first, then is told the dashboard is busy. A refusal is said in the page's
+words: a letter of a month netwatch never ran in is "No letter" (404), not the command line's hint. Must not
+compute figures.
 """
 
 from __future__ import annotations
@@ -17,16 +19,14 @@ import tempfile
 from pathlib import Path
 
 import anyio
-from anyio import to_thread
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from netwatch.app import documents, reports
 from netwatch.config import Config
 from netwatch.errors import NetwatchError, ReportError
 from netwatch.web.dashboard import dashboard
-from netwatch.web.pages import message, month_of, parse_month, today
+from netwatch.web.pages import Month, message, month_of, parse_month, today
 from netwatch.web.session import signed_in
 
 NAMES = {
@@ -36,11 +36,17 @@ NAMES = {
     "evidence.zip": ("zip", "application/zip"),
 }
 CHILD_TIMEOUT_S = 600.0
+WAIT_S = 60.0  # a second tap waits this long for the document being made, then is told to try again
+BAD_INPUT = 2  # `netwatch`'s exit code for input it refuses (README "Exit codes"): for a letter, nothing measured
+
+
+class Refused(ReportError):
+    """The command refused the month as input (exit code ``BAD_INPUT``): a letter of a month it never ran in."""
 
 
 async def _child(cfg: Config, argv: list[str], output: Path) -> None:
     """Run `netwatch ARGV --output OUTPUT` with this configuration and state directory, holding no worker thread
-    while it runs. Raises ReportError with its message when it fails."""
+    while it runs. Raises ReportError with its message when it fails (Refused when it refused its input)."""
     env = {**os.environ, "NETWATCH_STATE_DIR": str(cfg.state_dir)}
     if cfg.source is not None:
         env["NETWATCH_CONFIG"] = str(cfg.source)
@@ -54,7 +60,14 @@ async def _child(cfg: Config, argv: list[str], output: Path) -> None:
         raise ReportError(f"{took}; make it with the command line")
     if done.returncode != 0:
         lines = [line for line in done.stderr.decode(errors="replace").splitlines() if line.strip()]
-        raise ReportError(lines[-1].removeprefix("netwatch: ") if lines else f"`netwatch {argv[0]}` failed")
+        said = lines[-1].removeprefix("netwatch: ") if lines else f"`netwatch {argv[0]}` failed"
+        raise (Refused if done.returncode == BAD_INPUT else ReportError)(said)
+
+
+def _argv(kind: str, month: Month) -> list[str]:
+    """The command that makes a ``kind`` document of ``month``."""
+    head = ["evidence"] if kind == "zip" else ["report", "--format", kind]
+    return [*head, "--since", month.first.isoformat(), "--until", month.last.isoformat()]
 
 
 async def download(request: Request) -> Response:
@@ -69,33 +82,39 @@ async def download(request: Request) -> Response:
     except NetwatchError as err:
         return message(request, "No such month", str(err), 404)
     kind, media = NAMES[name]
-    cfg = board.cfg
-    since, until = month.first.isoformat(), month.last.isoformat()
     filename = f"netwatch-{month.key}{'-letter' if kind == 'md' else ''}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
-    at = board.clock()
-    try:
-        if kind in ("html", "md"):
-
-            def render() -> bytes:
-                built = reports.build(cfg, since=since, until=until, now=at, witness=False)
-                data = documents.render(kind, built.report, cfg, at).data
-                return data.encode() if isinstance(data, str) else data
-
-            return Response(await to_thread.run_sync(render), media_type=media, headers=disposition)
-        work = Path(tempfile.mkdtemp(prefix="netwatch-download-"))
-        output = work / filename
-        argv = ["report", "--format", "pdf"] if kind == "pdf" else ["evidence"]
-        try:
-            await _child(cfg, [*argv, "--since", since, "--until", until], output)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        return FileResponse(
-            output,
-            media_type=media,
-            headers=disposition,
-            background=BackgroundTask(shutil.rmtree, work, ignore_errors=True),
+    if month.first > today(board):
+        return message(request, "Not yet", f"{month.label} has not begun yet: nothing is recorded.", 404)
+    with anyio.move_on_after(WAIT_S) as waiting:
+        await board.documents.acquire()
+    if waiting.cancelled_caught:
+        busy = message(
+            request,
+            "Busy",
+            f"Another document is being made (one at a time, to spare the Pi's memory): try the {name} of "
+            f"{month.label} again in a minute.",
+            503,
         )
-    except NetwatchError as err:
-        return message(request, "Not made", f"The {name} of {month.label} could not be made: {err}", 500)
+        busy.headers["Retry-After"] = "60"
+        return busy
+    work = Path(tempfile.mkdtemp(prefix="netwatch-download-"))
+    try:
+        await _child(board.cfg, _argv(kind, month), work / filename)
+    except BaseException as err:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(err, Refused) and kind == "md":
+            gone = f"netwatch was not running at any time in {month.label}, so there is nothing measured to put in it"
+            return message(request, "No letter", f"{gone}: choose a month it was running in.", 404)
+        if isinstance(err, NetwatchError):
+            said = f"The {name} of {month.label} could not be made: {err}"
+            return message(request, "Not made", said, 400 if isinstance(err, Refused) else 500)
+        raise
+    finally:
+        board.documents.release()
+    return FileResponse(
+        work / filename,
+        media_type=media,
+        headers=disposition,
+        background=BackgroundTask(shutil.rmtree, work, ignore_errors=True),
+    )

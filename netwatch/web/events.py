@@ -2,9 +2,10 @@
 
 Owns the two streams. Each is an async generator (an open stream never holds one of the few worker threads) that
 renders its part of the page in a worker thread every ``TICK_S`` and sends it only when it changed, as
-``event: <name>`` with ``{"html": …, "title": …}``; a comment every ``KEEPALIVE_S`` keeps proxies from closing an
-idle stream. The Now stream follows the daemon's live file, so the page is at most a tick behind the daemon's last
-round. Must not decide what the parts show: ``pages.now_context`` and the templates do.
+``event: <name>`` with ``{"html": …, "title": …}``, or ``{"error": …}`` while rendering fails (the stream goes
+on, and an unexpected failure is logged once, when it begins); a comment every ``KEEPALIVE_S`` keeps proxies from
+closing an idle stream. The Now stream follows the daemon's live file, so the page is at most a tick behind the
+daemon's last round. Must not decide what the parts show: ``pages.now_context`` and the templates do.
 """
 
 from __future__ import annotations
@@ -39,11 +40,21 @@ async def _stream(request: Request, name: str, render: Callable[[], tuple[dict[s
     """Send ``render()``'s document whenever it changes, until the client goes or ``render`` says it is the last."""
     last: dict[str, Any] | None = None
     quiet_since = time.monotonic()
+    failing = False  # a failure is logged once, when it begins, not at every tick it lasts
     while not await request.is_disconnected():
         try:
             data, final = await to_thread.run_sync(render)
+            failing = False
         except NetwatchError as err:
             data, final = {"html": "", "error": str(err)}, False
+        except Exception as err:
+            if not failing:
+                log.error("dashboard: the %s stream failed", name, exc_info=err)
+            failing = True
+            data, final = (
+                {"html": "", "error": f"internal error: {err!r} (the log has the details; please report it)"},
+                False,
+            )
         if data != last:
             yield _event(name, data)
             last, quiet_since = data, time.monotonic()

@@ -1,10 +1,12 @@
-"""The Act page's forms: their fields as the application reads them, and its errors in the page's words.
+"""The Act page's forms: their fields as the application reads them, and the application's errors in the page's
+words.
 
 Owns reading a form's fields (text only, trimmed, at most ``MAX_FIELD`` characters: anything longer is refused
 before the application sees it), turning a browser's date-time field ("2026-03-24T10:15", or empty for "now") into
-the owner's WHEN words the command line takes, and rewording the application's one-line errors, which name the
-command line's options ("--ref: …"), with the form's labels ("Reference: …"). Must not record anything or check a
-value's meaning: ``netwatch.app.tickets`` does, and refuses before it writes.
+the owner's WHEN words, with the offset the owner chose when that local time happened twice (the field cannot hold
+one: ``FIELD-offset`` is the choice the page offers then), and ``worded``: an ``InputError`` behind the label of the
+field it names ("Reported at: …"), with the fix this page offers (its forms, its list of tickets). Must not record
+anything or check a value's meaning: ``netwatch.app.tickets`` does, and refuses before it writes.
 """
 
 from __future__ import annotations
@@ -13,47 +15,54 @@ import re
 
 from starlette.datastructures import FormData
 
-from netwatch.errors import InputError
+from netwatch.errors import InputError, TicketClosed, TicketExists, TicketUnknown, TimeSkipped, TimeTwice
 
 MAX_FIELD = 2000  # characters: a note of a few paragraphs; a form is never a way to fill the disk
 
 LABELS = {
-    "--ref": "Reference",
-    "--reported": "Reported at",
-    "--fixed": "Repaired at",
-    "--at": "Appointment at",
+    "ref": "Reference",
+    "channel": "How",
+    "reported": "Reported at",
+    "note": "Note",
+    "fixed": "Repaired at",
+    "at": "Appointment at",
 }
-_CLI = (
-    (re.compile(r"`netwatch ticket close [^`]*`"), "the Repaired form of that ticket below"),
-    (re.compile(r"\(`netwatch ticket list`\)"), "(listed below)"),
-    (re.compile(r"open one with `netwatch ticket open`"), "open one with the form above"),
-    (re.compile(r"add --correct to replace that time"), "it cannot be closed twice"),
-    (re.compile(r"its own --ref"), "its own reference"),
-)
+OFFSET = re.compile(r"[+-]\d\d:\d\d")
 
 
-def text(form: FormData, name: str, label: str) -> str:
+def text(form: FormData, name: str) -> str:
     """A text field (missing: ""). Raises InputError when it is a file or too long."""
     value = form.get(name, "")
     if not isinstance(value, str):
-        raise InputError(f"{label}: expected text, not a file")
+        raise InputError("expected text, not a file", name)
     if len(value) > MAX_FIELD:
-        raise InputError(f"{label}: {len(value)} characters is too long; at most {MAX_FIELD}")
+        raise InputError(f"{len(value)} characters is too long; at most {MAX_FIELD}", name)
     return value.strip()
 
 
-def when(form: FormData, name: str, label: str) -> str:
-    """A date-time field as WHEN: "now" when left empty; the browser's "YYYY-MM-DDTHH:MM" as "YYYY-MM-DD HH:MM"."""
-    value = text(form, name, label)
-    return value.replace("T", " ", 1) if value else "now"
+def when(form: FormData, name: str) -> str:
+    """A date-time field as WHEN: "now" when left empty; the browser's "YYYY-MM-DDTHH:MM" as "YYYY-MM-DD HH:MM",
+    with the offset chosen for a time that happened twice (``NAME-offset``), if any."""
+    value = text(form, name)
+    if not value:
+        return "now"
+    offset = form.get(f"{name}-offset", "")
+    chosen = offset if isinstance(offset, str) and OFFSET.fullmatch(offset) else ""
+    return value.replace("T", " ", 1) + chosen
 
 
-def reworded(err: InputError) -> str:
-    """The application's message with the form's labels instead of the command line's options."""
-    message = str(err)
-    option, colon, rest = message.partition(": ")
-    if colon and option in LABELS:
-        message = f"{LABELS[option]}: {rest}"
-    for pattern, words in _CLI:
-        message = pattern.sub(words, message)
-    return message
+def worded(err: InputError) -> str:
+    """``err`` as this page says it: behind its field's label, with the fix the page offers."""
+    said = str(err)
+    if isinstance(err, TimeTwice):
+        said = f"{err.problem}: choose which time you mean below and send it again"
+    elif isinstance(err, TimeSkipped):
+        said = f"{err.problem}; give the time as the clocks showed it"
+    elif isinstance(err, TicketExists):
+        said += ": close it with the Repaired form of that ticket below, or give the new fault its own reference"
+    elif isinstance(err, TicketUnknown):
+        said += " (listed below); open one with the form above"
+    elif isinstance(err, TicketClosed):
+        said += ": it cannot be closed twice"
+    label = LABELS.get(err.field or "")
+    return f"{label}: {said}" if label else said

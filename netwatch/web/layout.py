@@ -1,5 +1,5 @@
-"""What every dashboard page has around its content: the navigation, who is signed in, the CSRF token of its
-forms, and the evidence chain's newest seal at the foot.
+"""What every dashboard page has around its content: the navigation, who is signed in (and so whether fault
+tickets' notes show), the CSRF token of its forms, and the evidence chain's newest seal at the foot.
 
 Owns ``page`` (a template rendered with that frame into a response) and ``fragment`` (a part of a page, for the live
 updates). Must not decide what a page shows: the handlers pass their context.
@@ -38,6 +38,7 @@ def frame(request: Request, *, forms: bool = False) -> dict[str, Any]:
         "request_path": request.url.path,
         "nav": NAV,
         "signed_in": signed,
+        "ticket_notes": signed,  # a ticket's note may name people and promises: only for the signed-in owner
         "csrf": csrf_token(request) if signed or forms else "",
         "seal": seal,
         "now": board.clock(),

@@ -13,23 +13,27 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from netwatch.app import incidents, now, reports, status, tickets
-from netwatch.core.model import Cause, Kind, LineState
+from netwatch.app import incidents, now, reports, status, stores, tickets
+from netwatch.core.model import Kind, LineState
+from netwatch.core.when import EARLIEST, too_old
 from netwatch.errors import NetwatchError, ReportError
 from netwatch.report import now as words
+from netwatch.report import view
 from netwatch.report.render import html_context
 from netwatch.web.dashboard import Dashboard, dashboard
 from netwatch.web.layout import page
+from netwatch.web.session import draft
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 RECENT = 5
+EARLIEST_AT = datetime.combine(EARLIEST, time(0), tzinfo=UTC).timestamp()
 
 
 class BadAddress(NetwatchError):
@@ -48,11 +52,11 @@ def now_context(board: Dashboard) -> dict[str, Any]:
     cfg = board.cfg
     at = board.clock()
     line = now.line_now(cfg, at)
-    snapshot = status.snapshot(cfg, at, RECENT) if cfg.store.path.exists() else None
+    snapshot = status.snapshot(cfg, at, RECENT) if stores.recorded(cfg) else None
     open_tickets = snapshot.open_tickets if snapshot is not None else ()
     recent = snapshot.recent_incidents if snapshot is not None else ()
-    last_outage = next((i for i in recent if i.kind is Kind.OUTAGE and i.end is not None), None)
     zone = cfg.business_hours.timezone
+    down = line.state is LineState.DOWN
     tolls = [(i, words.so_far(i, at, cfg.business_hours, cfg.cost.hourly)) for i in line.open_incidents]
     return {
         "line": line,
@@ -62,10 +66,9 @@ def now_context(board: Dashboard) -> dict[str, Any]:
         "tolls": tolls if line.running else [],
         "currency": cfg.cost.currency,
         "hourly": cfg.cost.hourly,
-        "tickets": [(t, [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)]) for t in open_tickets],
-        "facts": words.isp_facts(line, last_outage, open_tickets, cfg.probe.interval, zone)
-        if line.state is LineState.DOWN
-        else [],
+        "tickets": [(t, [words.deadline_text(d, at) for d in reports.deadlines_of(cfg, t)]) for t in open_tickets],
+        "facts": words.isp_facts(line, line.outage, open_tickets, cfg.probe.interval, zone) if down else [],
+        "before_calling": words.before_calling(line, zone),
         "recent": recent,
         "now": at,
         "interval": cfg.probe.interval,
@@ -90,9 +93,12 @@ def parse_day(text: str) -> date:
     if not _DAY.fullmatch(text):
         raise BadAddress(f'"{text}" is not a day: write it as YYYY-MM-DD, e.g. /day/2026-03-24')
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise BadAddress(f'"{text}" is not a day of the calendar: write it as YYYY-MM-DD') from None
+    if day < EARLIEST:
+        raise BadAddress(too_old(text))
+    return day
 
 
 def parse_month(text: str | None, today: date) -> date:
@@ -102,8 +108,10 @@ def parse_month(text: str | None, today: date) -> date:
     if not _MONTH.fullmatch(text):
         raise BadAddress(f'"{text}" is not a month: write it as YYYY-MM, e.g. ?month=2026-03')
     year, month = int(text[:4]), int(text[5:])
-    if not 1 <= month <= 12 or year < 1970:
+    if not 1 <= month <= 12:
         raise BadAddress(f'"{text}" is not a month of the calendar: write it as YYYY-MM')
+    if date(year, month, 1) < EARLIEST:
+        raise BadAddress(too_old(text))
     return date(year, month, 1)
 
 
@@ -146,10 +154,16 @@ def month_of(first: date) -> Month:
 
 
 def report_context(board: Dashboard, since: date, until: date) -> dict[str, Any]:
-    """The report of the local days [since, until] (clipped to now) and the report's template context."""
+    """The report of the local days [since, until] (clipped to now) and the report's template context; before
+    anything is recorded, that of a period nothing was monitored in, and ``nothing_yet`` says so."""
     cfg = board.cfg
     at = board.clock()
-    built = reports.build(cfg, since=since.isoformat(), until=until.isoformat(), now=at, witness=False)
+    first, last = since.isoformat(), until.isoformat()
+    recorded = stores.recorded(cfg)
+    if recorded:
+        built = reports.build(cfg, since=first, until=last, now=at, witness=False)
+    else:
+        built = reports.unrecorded(cfg, first, last, at)
     context = html_context(
         built.report,
         business=cfg.business_hours,
@@ -158,7 +172,7 @@ def report_context(board: Dashboard, since: date, until: date) -> dict[str, Any]
         title=cfg.report.title,
         generated_at=at,
     )
-    return {**context, "warnings": built.warnings}
+    return {**context, "warnings": built.warnings, "nothing_yet": "" if recorded else words.NOTHING_YET}
 
 
 def day_page(request: Request) -> Response:
@@ -180,7 +194,7 @@ def day_page(request: Request) -> Response:
     return page(request, "day.html.j2", {**context, **extra})
 
 
-CAUSE_FILTERS = tuple((c.value, c) for c in (Cause.ISP, Cause.UPSTREAM, Cause.DNS, Cause.LOCAL, Cause.UNKNOWN))
+CAUSE_FILTERS = tuple((c.value, c) for c in view.CAUSES)  # every cause, in the timeline's order
 
 
 def history_page(request: Request) -> Response:
@@ -233,8 +247,11 @@ def incident_page(request: Request) -> Response:
         raise BadAddress(
             f'"{request.path_params["kind"]}" is not a kind of incident: outage, degraded or slow'
         ) from None
-    start = int(request.path_params["start"]) / 1000.0
+    key = request.path_params["start"]
     at = board.clock()
+    start = key / 1000.0
+    if not EARLIEST_AT <= start <= at + 86400.0:  # a key no incident can have: the link is wrong
+        raise BadAddress(f'"{key}" is not the start of an incident (milliseconds since 1970): the link is wrong')
     try:
         found = incidents.find(board.cfg, kind, start, at)
     except ReportError as err:
@@ -271,19 +288,22 @@ def incident_page(request: Request) -> Response:
 def act_context(board: Dashboard) -> dict[str, Any]:
     cfg = board.cfg
     at = board.clock()
-    listed = tickets.list_tickets(cfg, at)
+    recorded = stores.recorded(cfg)
+    listed = tickets.list_tickets(cfg, at) if recorded else ()
     line = now.line_now(cfg, at)
-    snapshot = status.snapshot(cfg, at, RECENT) if cfg.store.path.exists() else None
+    snapshot = status.snapshot(cfg, at, RECENT) if recorded else None
     recent = snapshot.recent_incidents if snapshot is not None else ()
-    last_outage = next((i for i in recent if i.kind is Kind.OUTAGE and i.end is not None), None)
     open_tickets = [f.ticket for f in listed if f.ticket.is_open]
     zone = cfg.business_hours.timezone
     current = today(board).replace(day=1)
+    told = words.told_outage(line, recent)
     return {
         "line": line,
         "listed": listed,
-        "deadlines": {t.ref: [words.deadline_text(d, at) for d in tickets.deadlines_of(cfg, t)] for t in open_tickets},
-        "facts": words.isp_facts(line, last_outage, open_tickets, cfg.probe.interval, zone),
+        "deadlines": {t.ref: [words.deadline_text(d, at) for d in reports.deadlines_of(cfg, t)] for t in open_tickets},
+        "facts": words.isp_facts(line, told, open_tickets, cfg.probe.interval, zone),
+        "told_ended": told is not None and told.end is not None,
+        "before_calling": words.before_calling(line, zone),
         "speed": board.speed.progress,
         "channels": tickets.CHANNELS,
         "months": [month_of(current), month_of((current - timedelta(days=1)).replace(day=1))],
@@ -296,18 +316,37 @@ def act_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    choices: dict[str, tuple[tuple[str, float], ...]] | None = None,
+    kept: dict[str, str] | None = None,
     done: str = "",
     status_code: int = 200,
 ) -> Response:
-    """The Act page; after a write, with what was ``done``, or a form's error and the values sent back."""
+    """The Act page; after a write, with what was ``done``, or a form's error and the values sent back (with
+    ``choices``: the instants, with their offsets, a field's local time may mean, to choose from)."""
     context = act_context(dashboard(request))
-    extra = {"title": "Act · netwatch", "page": "act", "errors": errors or {}, "values": values or {}, "done": done}
+    extra = {
+        "title": "Act · netwatch",
+        "page": "act",
+        "errors": errors or {},
+        "values": values or {},
+        "choices": choices or {},
+        "kept": kept or {},
+        "done": done,
+    }
     return page(request, "act.html.j2", {**context, **extra}, status_code=status_code, forms=True)
 
 
 DONE = "done"  # the session key of what the last write recorded, shown once on the Act page after its redirect
+KEPT = "You are signed in: what you typed is back in the form. Check it and send it again; nothing was recorded yet."
 
 
 def act(request: Request) -> Response:
+    """The Act page; after a write, with what was recorded; after signing in to send a form, with what was typed
+    into it put back (``auth.keep``), to be checked and sent again."""
     done = request.session.pop(DONE, "") if DONE in request.session else ""
+    kept = draft(request)
+    if kept is not None:
+        form, values, whole = kept
+        note = KEPT if whole else f"{KEPT} The note was too long to keep: type it again."
+        return act_page(request, values=values, kept={form: note})
     return act_page(request, done=done if isinstance(done, str) else "")

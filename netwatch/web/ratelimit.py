@@ -1,9 +1,12 @@
 """How often someone may get the dashboard's password wrong: per client address and for everyone together.
 
-Owns ``Limiter``: failed sign-ins are remembered for ``window`` seconds; a client with ``per_client`` of them, or
-everyone together with ``overall`` (behind a proxy or an ssh tunnel every client is 127.0.0.1), waits until the
-oldest one leaves the window. It is asked *before* the password is hashed, so refused attempts cost nothing. Must
-not know HTTP: the sign-in page asks it with the client's address. The clock is injected.
+Owns ``Limiter``: failed sign-ins are remembered for ``window`` seconds; a client with ``per_client`` of them waits
+until the oldest one leaves the window, and so does a client that failed at all while everyone together has
+``overall`` of them (guesses spread over many addresses). A client with no failure of its own is never held up by
+others' (the owner with the right password, while someone else on the LAN guesses). Behind a proxy or an ssh
+tunnel every client is 127.0.0.1: the per-client limit is then everyone's. It is asked *before* the password is
+hashed, so refused attempts cost nothing. Must not know HTTP: the sign-in page asks it with the client's address.
+The clock is injected.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ class Limiter:
         mine = self._clients.get(client)
         if mine is not None and len(mine) >= self.per_client:
             waits.append(mine[-self.per_client] + self.window - now)
-        if len(self._all) >= self.overall:
+        if mine and len(self._all) >= self.overall:
             waits.append(self._all[-self.overall] + self.window - now)
         return math.ceil(max(waits))
 

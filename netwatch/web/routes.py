@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from netwatch import __version__
 from netwatch.app import access
 from netwatch.config import Config
-from netwatch.errors import NetwatchError
+from netwatch.errors import InputError, NetwatchError
 from netwatch.web import actions, api, auth, downloads, events, pages
 from netwatch.web.dashboard import Dashboard
 from netwatch.web.speedjob import SpeedJob
@@ -139,9 +139,9 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 async def failed(request: Request, exc: Exception) -> Response:
-    """A netwatch error is said as it is (a bad address: 400; the store or a report: 500); anything else is a bug,
-    logged with its traceback and shown as one line."""
-    if isinstance(exc, pages.BadAddress):
+    """A netwatch error is said as it is (a bad address or a value in it: 400; the store or a report: 500); anything
+    else is a bug, logged with its traceback and shown as one line."""
+    if isinstance(exc, (pages.BadAddress, InputError)):
         status, text = 400, str(exc)
     elif isinstance(exc, NetwatchError):
         status, text = 500, str(exc)
@@ -177,10 +177,10 @@ def application(
         Route("/incident/{kind}/{start:int}", pages.incident_page),
         Route("/month", pages.month_page),
         Route("/act", pages.act),
-        Route("/act/ticket", actions.open_ticket, methods=["POST"]),
-        Route("/act/close", actions.close_ticket, methods=["POST"]),
-        Route("/act/missed", actions.missed, methods=["POST"]),
-        Route("/act/speedtest", actions.speedtest, methods=["POST"]),
+        Route("/act/ticket", actions.open_ticket, methods=["GET", "POST"]),
+        Route("/act/close", actions.close_ticket, methods=["GET", "POST"]),
+        Route("/act/missed", actions.missed, methods=["GET", "POST"]),
+        Route("/act/speedtest", actions.speedtest, methods=["GET", "POST"]),
         Route("/events/now", events.now_events),
         Route("/events/speedtest", events.speed_events),
         Route("/api/status", api.api_status),

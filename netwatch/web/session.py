@@ -1,15 +1,17 @@
 """What a dashboard session holds and proves.
 
-Owns the session's contents (``{"user", "epoch", "csrf"}`` in Starlette's signed, HttpOnly, SameSite=Strict cookie:
-signed, not encrypted, so nothing secret goes in), whether a request is signed in (the epoch of the password it
-signed in with must be the current one: `netwatch web passwd` signs everyone out), the synchronizer CSRF token (in
-the session, sent back in every form, compared in constant time) and the same-origin check of the browser's Origin
-and Sec-Fetch-Site headers. Must not render or record anything.
+Owns the session's contents (``{"user", "epoch", "csrf"}``, and for a moment the ``draft`` of a form sent while
+signed out: ``keep`` and ``draft``), in Starlette's signed, HttpOnly, SameSite=Strict cookie (signed, not encrypted,
+so nothing secret goes in), whether a request is signed in (the epoch of the password it signed in with must be the
+current one: `netwatch web passwd` signs everyone out), the synchronizer CSRF token (in the session, sent back in
+every form, compared in constant time) and the same-origin check of the browser's Origin and Sec-Fetch-Site
+headers. Must not render or record anything.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from urllib.parse import urlsplit
 
@@ -22,6 +24,8 @@ from netwatch.web.dashboard import dashboard
 
 USER = "owner"
 CSRF_FIELD = "csrf"
+DRAFT = "draft"  # what was typed into a form sent while signed out, put back after signing in
+DRAFT_MOST = 2400  # characters of JSON: the session cookie must stay under the 4 KB browsers keep
 
 
 def signed_in(request: Request) -> bool:
@@ -63,3 +67,21 @@ def csrf_ok(request: Request, form: FormData) -> bool:
     if not isinstance(expected, str) or not isinstance(sent, str) or not expected:
         return False
     return hmac.compare_digest(sent.encode(), expected.encode()) and same_origin(request)
+
+
+def keep(request: Request, form: str, values: dict[str, str]) -> bool:
+    """Keep what was typed into ``form`` in the session, to be put back once signed in; False when it is too long
+    for the session cookie (the note is then left out)."""
+    whole = len(json.dumps(values)) <= DRAFT_MOST
+    kept = values if whole else {k: v for k, v in values.items() if k != "note"}
+    request.session[DRAFT] = {"form": form, "values": kept, "whole": whole}
+    return whole
+
+
+def draft(request: Request) -> tuple[str, dict[str, str], bool] | None:
+    """What was typed into a form before signing in (its name, its values, whether all of it was kept), once."""
+    found = request.session.pop(DRAFT, None)
+    if not isinstance(found, dict) or not isinstance(found.get("values"), dict):
+        return None
+    values = {str(k): str(v) for k, v in found["values"].items()}
+    return str(found.get("form", "")), values, bool(found.get("whole"))

@@ -58,24 +58,24 @@ def test_ofcom_delayed_repair_and_missed_appointment(tmp_path: Path, monkeypatch
     setup(tmp_path, monkeypatch, "Europe/London", '[claims]\nrules = "uk-ofcom"\n[plan]\nprovider = "Example"')
     claims = report_json()
     # Reported Monday 09:00: the two full working days are Tuesday and Wednesday; Thursday, Friday and Saturday
-    # (repaired 08:00, measured) are 3 calendar days at £9.76 (the rate from 1 April 2024) = £29.28; the missed
-    # appointment pays £30.49. Total £59.77.
+    # (repaired 08:00, measured) are 3 calendar days at £10.34 (the rate from 1 April 2026) = £31.02; the missed
+    # appointment pays £32.31. Total £63.33.
     items = [(i["item"], i["ticket"], i["quantity"], i["rate"], i["amount"]) for i in claims["items"]]
     assert items == [
-        ("delayed_repair_per_day", "CASE-1", 3, 9.76, 29.28),
-        ("missed_appointment", "CASE-1", 1, 30.49, 30.49),
+        ("delayed_repair_per_day", "CASE-1", 3, 10.34, 31.02),
+        ("missed_appointment", "CASE-1", 1, 32.31, 32.31),
     ]
-    assert (claims["total"], claims["currency"], claims["pack"]["id"]) == (59.77, "GBP", "uk-ofcom")
+    assert (claims["total"], claims["currency"], claims["pack"]["id"]) == (63.33, "GBP", "uk-ofcom")
     assert all(i["source"]["url"].startswith("https://") and i["rule"] for i in claims["items"])
     code, letter, _ = invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "md")
     assert code == 0
-    assert "Under Ofcom's automatic compensation scheme I ask you to pay £59.77" in letter
+    assert "Under Ofcom's automatic compensation scheme I ask you to pay £63.33" in letter
     assert "I reported the fault on 2026-11-02 09:00:00 GMT by telephone (your reference CASE-1)." in letter
     assert invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--output", "r.html")[0] == 0
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     rows = re.findall(r'<tr class="claim" data-item="([^"]+)" data-ticket="CASE-1" data-quantity="(\d+)"', html)
     assert rows == [("delayed_repair_per_day", "3"), ("missed_appointment", "1")]
-    assert 'data-total="59.77"' in html
+    assert 'data-total="63.33"' in html
 
 
 def test_tkg_days_three_and_four_then_day_five(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,10 +117,8 @@ def test_claims_rules_lists_the_amounts_in_force(tmp_path: Path, monkeypatch: py
     code, out, err = invoke("claims", "rules", "--on", "2022-05-01")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == (
-        "Ofcom automatic compensation and broadband speeds codes (uk-ofcom 2024.1, United Kingdom); amounts in force"
-        " on 2022-05-01:"
-    )
+    assert lines[0] == "Ofcom automatic compensation and broadband speeds codes (uk-ofcom 2026.1, United Kingdom)"
+    assert "Amounts in force on 2022-05-01:" in lines
     assert "  delayed_repair_per_day: £8.40 per calendar day, since 2022-04-01" in lines
     assert "  missed_appointment: £40.00 per appointment, overridden by [claims.amounts]" in lines
     code, out, err = invoke("claims", "rules", "--on", "May 2022")

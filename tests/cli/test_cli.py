@@ -65,14 +65,20 @@ def test_the_example_configuration_is_valid(env: dict[str, str]) -> None:
     assert (code, err) == (0, "")
 
 
-def test_missing_store_is_one_line_and_exit_4(env: dict[str, str]) -> None:
+def test_missing_store_is_one_line_and_exit_4(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, installation: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
     path = Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db"
-    for command in (["status"], ["report"]):
+    service = installation.parents[2] / "var/lib/netwatch/netwatch.db"
+    for command in (["status"], ["report"], ["verify"], ["evidence"], ["ticket", "list"]):
         code, _out, err = invoke(*command)
         assert code == ExitCode.STORE
         assert err == (
-            f"netwatch: no store at {path}: netwatch has not recorded anything yet (run `netwatch run` first) "
-            "or store.path points elsewhere\n"
+            f"netwatch: no store at {path} (store.path in the state directory from $NETWATCH_STATE_DIR): netwatch"
+            f" has not recorded anything yet (looked also at {service}, {tmp_path}/.local/state/netwatch/netwatch.db);"
+            " start monitoring first (`./bootstrap run` in a checkout, `netwatch run`, or the service), or give this"
+            " command the --config the daemon runs with\n"
         )
         assert not path.exists(), "reading commands must never create a store"
 
@@ -123,7 +129,7 @@ def test_report_output_file_and_errors(env: dict[str, str], tmp_path: Path) -> N
     assert [p.name for p in target.parent.iterdir()] == ["report.json"], "no temporary file left behind"
 
     code, _, err = invoke("report", "--since", "23/11/2026")
-    assert code == ExitCode.REPORT
+    assert code == ExitCode.USAGE
     assert err == (
         'netwatch: --since: "23/11/2026" is not a date or date-time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] '
         "(local time in UTC, or with an offset such as +01:00)\n"
@@ -207,7 +213,7 @@ def test_report_format_follows_the_output_extension(env: dict[str, str], tmp_pat
         assert err.splitlines()[-1] == f"{kind} report written to {tmp_path / name}"
         assert check((tmp_path / name).read_text()), name
     code, _, err = invoke("report", "--output", str(tmp_path / "r.docx"))
-    assert code == ExitCode.REPORT
+    assert code == ExitCode.USAGE
     assert err == (
         'netwatch: --output: cannot tell the format from "r.docx"; pass --format (html, pdf, md, csv, json) or use '
         "one of the extensions .html, .htm, .pdf, .md, .csv, .json\n"
@@ -227,17 +233,17 @@ def test_report_period_and_option_errors(env: dict[str, str]) -> None:
     _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
     code, _, err = invoke("report", "--period", "last-week", "--since", "2026-11-01")
     assert (code, err) == (
-        ExitCode.REPORT,
+        ExitCode.USAGE,
         "netwatch: --period names the whole period: use it or --since/--until, not both\n",
     )
     code, _, err = invoke("report", "--period", "fortnight")
-    assert code == ExitCode.REPORT
+    assert code == ExitCode.USAGE
     assert err == (
         'netwatch: --period: "fortnight" is not a period; use one of today, yesterday, this-week, last-week, '
         "this-month, last-month\n"
     )
     code, _, err = invoke("report", "--format", "pdf")
-    assert (code, err) == (ExitCode.REPORT, "netwatch: a PDF is binary: pass --output FILE.pdf or --output-dir DIR\n")
+    assert (code, err) == (ExitCode.USAGE, "netwatch: a PDF is binary: pass --output FILE.pdf or --output-dir DIR\n")
     code, out, _ = invoke("report", "--period", "today")
     assert code == 0 and json.loads(out)["summary"]["outage_count"] == 0
 
@@ -294,7 +300,7 @@ def test_report_output_dir_errors(env: dict[str, str], tmp_path: Path) -> None:
     _recorded_day(Path(env["NETWATCH_STATE_DIR"]) / "netwatch.db")
     code, _, err = invoke("report", "--output", str(tmp_path / "r.json"), "--output-dir", str(tmp_path))
     assert (code, err) == (
-        ExitCode.REPORT,
+        ExitCode.USAGE,
         "netwatch: --output names the file and --output-dir the directory to name it in: use one, not both\n",
     )
     a_file = tmp_path / "a-file"

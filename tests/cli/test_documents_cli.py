@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import json
 import zipfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode, main
 from netwatch.config import loading
-from netwatch.core.model import Cause, Incident, Kind, Role, Round, Sample, Target
+from netwatch.core.model import Cause, Role
+from tests.support import stores
+from tests.support.incidents import outage
+from tests.support.instants import ts
+from tests.support.rounds import Line
+from tests.support.targets import A1, GW, ISP
 
-T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp()  # the default configuration reports in UTC
-GW, ISP, A1 = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1"), Target(Role.ANCHOR, "1.1.1.1")
+T0 = ts("2026-11-03T09:00")  # the default configuration reports in UTC
+LINE = Line.of(GW, ISP, A1, rtts={Role.GATEWAY: 0.4, Role.ISP: 3.0, Role.ANCHOR: 9.5})
 
 
 @pytest.fixture
@@ -31,17 +34,9 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NETWATCH_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    store = tmp_path / "state" / "netwatch.db"
-    with Store.open(store) as s:
-        s.begin_session(T0)
-        for i in range(0, 3600, 10):
-            down = 600 <= i < 720
-            s.add_round(
-                Round(T0 + i, (Sample(GW, 0.4), Sample(ISP, None if down else 3.0), Sample(A1, None if down else 9.5)))
-            )
-        s.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 600, T0 + 720, 12, ((Cause.ISP, 12),), "ISP hop 0/12"))
-        s.end_session(T0 + 3600)
-    return store
+    rounds = [LINE.round(T0 + i, Cause.ISP if 600 <= i < 720 else None) for i in range(0, 3601, 10)]
+    isp = outage(T0 + 600, T0 + 720, Cause.ISP, rounds=12, detail="ISP hop 0/12")
+    return stores.record(tmp_path / "state" / "netwatch.db", T0, T0 + 3600, rounds, [isp])
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -113,8 +108,8 @@ def test_beside_a_document_the_owner_is_told_what_to_configure_and_the_document_
         "netwatch: warning: netwatch was not running for 95.8% of the period (23h 00m 00s in 2 gaps)",
         "netwatch: warning: the provider's outages have no fault ticket: if you reported the fault, record it with "
         "`netwatch ticket open --reported WHEN --ref REF` (compensation counts from the report)",
-        'netwatch: warning: no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg" or '
-        '"us-fcc" to see what the rules of your country give for the provider\'s outages',
+        'netwatch: warning: no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg", '
+        '"nl-telecomwet", "be-ecl" or "us-fcc" to see what the rules of your country give for the provider\'s outages',
         "html report written to r.html",
     ]
     html = (tmp_path / "r.html").read_text()

@@ -57,6 +57,8 @@ def test_verify_says_intact_and_names_the_newest_seal(state: Path) -> None:
         f"  checked {head.seal_id} seals, 180 rounds from 2026-11-03 09:00:00 UTC to 2026-11-03 09:02:59 UTC and 3"
         " records\n"
         f"  newest seal: {head.seal_id} sha256:{head.digest.hex()}\n"
+        "  note: the chain cannot show that nothing was removed after its newest seal: compare that seal with the"
+        " newest digest you published or were sent, or with a trusted timestamp kept elsewhere\n"
     )
     code, out, _ = invoke("verify", "--expect", head.digest.hex()[:12])
     assert code == 0 and "the expected seal is in the chain" in out
@@ -72,7 +74,7 @@ def test_verify_places_every_forgery_and_exits_9(state: Path) -> None:
     code, out, err = invoke("verify")
     assert (code, err) == (ExitCode.VERIFY, "")
     lines = out.splitlines()
-    assert lines[0] == f"Evidence chain of {state}: BROKEN in 3 places"
+    assert lines[0] == f"Evidence chain of {state}: BROKEN in 4 places"
     conn = sqlite3.connect(state)
     [(seal,)] = conn.execute("SELECT id FROM seals WHERE first_round <= 90 AND last_round >= 90").fetchall()
     conn.close()
@@ -85,9 +87,13 @@ def test_verify_places_every_forgery_and_exits_9(state: Path) -> None:
     assert lines[5] == (
         f"  BROKEN: rollups of minute {minute} [2026-11-03 09:01:00 UTC]: do not add up to the rounds of that minute"
     )
+    assert lines[6] == (
+        "  BROKEN: outage incident 1 [2026-11-03 09:01:05 UTC]: its end does not follow from its rounds: every anchor"
+        " still failed then, and the run went on"
+    )
     code, out, _ = invoke("verify", "--json")
     doc = json.loads(out)
-    assert code == ExitCode.VERIFY and doc["ok"] is False and len(doc["breaks"]) == 3
+    assert code == ExitCode.VERIFY and doc["ok"] is False and len(doc["breaks"]) == 4
 
 
 def test_verify_an_unknown_published_digest_fails(state: Path) -> None:
@@ -173,12 +179,12 @@ def test_a_secret_never_reaches_the_bundle(state: Path, tmp_path: Path) -> None:
 def test_evidence_errors_are_one_line(state: Path, tmp_path: Path) -> None:
     code, _, err = invoke("evidence", "--period", "today", "--since", "2026-11-01")
     assert (code, err) == (
-        ExitCode.REPORT,
+        ExitCode.USAGE,
         "netwatch: --period names the whole period: use it or --since/--until, not both\n",
     )
     code, _, err = invoke("evidence", "--output", "bundle.tar")
     assert (code, err) == (
-        ExitCode.REPORT,
+        ExitCode.USAGE,
         'netwatch: --output: the evidence bundle is a zip file; name it "bundle.zip"\n',
     )
     code, _, err = invoke("evidence", "--output", str(tmp_path / "missing" / "e.zip"))

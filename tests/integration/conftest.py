@@ -12,6 +12,8 @@ are skipped (a failure under CI), like the netns tests.
 
 ``http_server`` and ``iperf_server`` are speed test servers inside `internet` (tests/support/speed.py says where),
 one per test module that asks for them.
+
+``pdf_tools`` skips a test module (a failure under CI) when WeasyPrint or pdftotext is missing here.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import TypeVar
 
 import pytest
 
+from tests.support import pdf
 from tests.support.netns_isp import REASON, Isp, NetnsUnavailable, missing_requirements
 from tests.support.processes import stop, wait_line
 from tests.support.scripts import SPEED_HTTP_SERVER
@@ -36,6 +39,14 @@ from tests.support.speed import HTTP, HTTP_HOST, IPERF_HOST, IPERF_PORTS
 
 def _unavailable(detail: str) -> None:
     unavailable(f"{REASON} ({detail})")
+
+
+@pytest.fixture(scope="module")
+def pdf_tools() -> None:
+    """WeasyPrint and pdftotext, or a skip with the reason (a failure under CI)."""
+    reason = pdf.missing()
+    if reason is not None:
+        unavailable(reason)
 
 
 @pytest.fixture(scope="module")

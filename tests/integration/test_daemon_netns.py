@@ -7,6 +7,7 @@ crash test runs a second daemon of its own.
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import sqlite3
@@ -24,9 +25,8 @@ from tests.support import configs
 from tests.support.netns_daemon import (
     CONFIRM,
     INTERVAL,
-    SLACK,
-    TIMEOUT,
     Daemon,
+    bounded_by,
     incidents_since,
     module_config,
     rounds_since,
@@ -60,8 +60,9 @@ def assert_one_outage(daemon: Daemon, since: float, cut: float, restored: float,
     (outage,) = outages
     assert outage.cause is cause, outage
     assert outage.end is not None
-    assert cut - TIMEOUT - 0.05 <= outage.start <= cut + SLACK, (outage.start - cut, outage)
-    assert restored - 0.05 <= outage.end <= restored + SLACK, (outage.end - restored, outage)
+    with Store.open(daemon.store, readonly=True) as store:
+        rounds = list(store.rounds(outage.start - 5, outage.end + 5))
+    bounded_by(rounds, outage, cut, restored, dns=cause is Cause.DNS)
     return outage
 
 
@@ -138,11 +139,15 @@ def test_a_cut_shorter_than_confirm_rounds_is_loss_not_an_outage(daemon: Daemon,
     time.sleep(INTERVAL * (CONFIRM - 1) - 0.1)
     net.restore("core")
     time.sleep(CONFIRM * INTERVAL + 1.0)
-    assert [i for i in incidents_since(daemon, since) if i.kind is Kind.OUTAGE] == []
+    outages = [i for i in incidents_since(daemon, since) if i.kind is Kind.OUTAGE]
     with Store.open(daemon.store, readonly=True) as store:
         rounds = list(store.rounds(since, time.time()))
-    lost = [r for r in rounds if not any(s.ok for s in r.by_role(Role.ANCHOR))]
-    assert 1 <= len(lost) < CONFIRM, "the blip is recorded as lost rounds"
+    lost = [n for n, r in enumerate(rounds) if not any(s.ok for s in r.by_role(Role.ANCHOR))]
+    assert lost and lost == list(range(lost[0], lost[-1] + 1)), "the blip is recorded as lost rounds, in a row"
+    if len(lost) < CONFIRM:  # the case this test is about: fewer than CONFIRM rounds lost are loss, no outage
+        assert outages == []
+    else:  # a machine so busy that the sleep or the restore ran late made the blip CONFIRM rounds long: an outage
+        assert [(o.start, o.end) for o in outages] == [(rounds[lost[0]].at, rounds[lost[-1] + 1].at)]
 
 
 def test_ten_percent_loss_is_degraded_not_an_outage(daemon: Daemon, net: Isp) -> None:
@@ -193,7 +198,7 @@ def test_kill_9_during_an_outage_then_restart_keeps_the_data_consistent(
     wait_for("the second outage to close", lambda: after_restart(False), 10, second)
     stop = time.time()
     second.proc.send_signal(signal.SIGTERM)
-    assert second.proc.wait(timeout=2.0) == 0, second.logs()
+    assert second.proc.wait(timeout=30) == 0, second.logs()  # systemd's TimeoutStopSec
 
     with sqlite3.connect(second.store) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -201,18 +206,23 @@ def test_kill_9_during_an_outage_then_restart_keeps_the_data_consistent(
     with Store.open(second.store, readonly=True) as store:
         outages = [i for i in store.incidents(began, time.time()) if i.kind is Kind.OUTAGE]
         sessions = store.sessions(began - 60, time.time())
-        last = store.last_round()
+        rounds = list(store.rounds(began - 60, time.time() + 60))
     assert len(outages) == 2, outages
     crashed, resumed = outages
-    assert crashed.start == opened[0].start and cut - TIMEOUT - 0.05 <= crashed.start <= cut + SLACK
+    assert crashed.start == opened[0].start
+    bounded_by(rounds, crashed, cut, None)  # it ended where the crash left it: at the last stored round
     assert crashed.end is not None and crashed.start < crashed.end <= killed
-    assert resumed.start >= restarted and resumed.end is not None
-    assert restored - 0.05 <= resumed.end <= restored + SLACK
+    assert resumed.start >= restarted
+    bounded_by(rounds, resumed, None, restored)  # it began with the restart, the line already down
     assert crashed.end <= resumed.start, "incidents never overlap"
     assert [s.clean for s in sessions] == [False, True]
     assert sessions[0].end <= killed and sessions[1].start >= killed, "the crash gap is unmonitored"
-    # SIGTERM flushed the last batch even though a commit was not due yet (commit_interval is 10 s).
-    assert last is not None and last.at >= stop - 2 * INTERVAL - 0.2
+    # SIGTERM flushed the last batch though no commit was due (commit_interval is 10 s): every round the second
+    # daemon took is stored, and its session ends at the last of them.
+    taken = re.search(r"netwatch stopped after (\d+) rounds", second.logs())
+    assert taken is not None, second.logs()
+    stored = [r for r in rounds if sessions[1].start <= r.at <= sessions[1].end]
+    assert len(stored) == int(taken[1]) and stored[-1].at == sessions[1].end <= stop
     assert "closed outage (cause upstream)" in second.logs() and "left open by an unclean stop" in second.logs()
     with Store.open(second.store, readonly=True) as store:
         result = store.verify()  # kill -9 lost an uncommitted batch, never a sealed one: nothing looks tampered

@@ -8,8 +8,8 @@ evidence chain intact.
 
 from __future__ import annotations
 
-import itertools
 import os
+import re
 import signal
 import sys
 import time
@@ -21,7 +21,7 @@ import pytest
 from netwatch.adapters.store import Store
 from netwatch.core.model import Kind
 from tests.support.disk import fill, tmpfs
-from tests.support.netns_daemon import INTERVAL, SLACK, TIMEOUT, Daemon, start_daemon, wait_for
+from tests.support.netns_daemon import Daemon, bounded_by, start_daemon, wait_for
 from tests.support.netns_isp import Isp
 
 pytestmark = pytest.mark.netns
@@ -46,15 +46,16 @@ def test_a_full_disk_during_an_outage_loses_nothing(net: Isp, disk: Path, tmp_pa
         filler = disk / "filler"
         fill(filler)
         wait_for("the disk-full error", lambda: any("database or disk is full" in e for e in errors_in(d)), 30, d)
+        full_since = time.time()
         cut = net.cut("access")
         time.sleep(2.0)
         restored = net.restore("access")
         time.sleep(1.0)
-        full_for = time.time() - started
+        full_until = time.time()
         filler.unlink()
         wait_for("the backlog to be written", lambda: "store writable again: backlog written" in d.logs(), 30, d)
         d.proc.send_signal(signal.SIGTERM)
-        assert d.proc.wait(timeout=5) == 0, d.logs()
+        assert d.proc.wait(timeout=30) == 0, d.logs()  # systemd's TimeoutStopSec
     finally:
         if d.proc.poll() is None:
             d.proc.kill()
@@ -62,15 +63,15 @@ def test_a_full_disk_during_an_outage_loses_nothing(net: Isp, disk: Path, tmp_pa
     assert len(full) == 1, errors_in(d)  # one loud error, however many commits failed meanwhile
     assert full[0].endswith("rounds kept in memory and retried)"), full
     with Store.open(d.store, readonly=True) as store:
-        stamps = [r.at for r in store.rounds(started - 60, time.time() + 60)]
+        rounds = list(store.rounds(started - 60, time.time() + 60))
         [outage] = [i for i in store.incidents(started, time.time()) if i.kind is Kind.OUTAGE]
         result = store.verify()
-    # No round lost: the cadence never broke, across the seconds the disk was full.
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert max(gaps) < 3 * INTERVAL + 0.2, max(gaps)
-    assert len(stamps) >= (full_for / INTERVAL) * 0.9
-    assert cut - TIMEOUT - 0.05 <= outage.start <= cut + SLACK
-    assert outage.end is not None and restored - 0.05 <= outage.end <= restored + SLACK
+    # No round lost: every round the daemon took is stored, those of the seconds the disk was full included, and
+    # probing went on meanwhile (rounds were taken then; how many depends on the machine's load, not on netwatch).
+    taken = re.search(r"netwatch stopped after (\d+) rounds", d.logs())
+    assert taken is not None and len(rounds) == int(taken[1]), d.logs()
+    assert [r for r in rounds if full_since <= r.at <= full_until]
+    bounded_by(rounds, outage, cut, restored)  # the rounds around the cut and the restore, taken while it was full
     assert result.ok, result.breaks
 
 

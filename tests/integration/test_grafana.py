@@ -23,7 +23,9 @@ from typing import Any
 import pytest
 
 from netwatch.adapters.influx.points import ExportIncident, Points, speed_line
-from netwatch.core.model import Cause, Incident, Kind, Role, Round, Target
+from netwatch.adapters.influx.pool import publication_line
+from netwatch.core import pool
+from netwatch.core.model import Cause, Incident, Kind, Member, Role, Round, Target
 from netwatch.core.schedule import DAYS, BusinessHours
 from tests.support.grafana import dashboards as g
 from tests.support.lines import lines_of
@@ -38,7 +40,7 @@ HOME = Line.of(GW, ISP, A1, A2, DNS)
 OFFICE = Line.of(Target(Role.GATEWAY, "10.0.0.1"), A3)
 MINUTES = 10  # of home rounds, one a second; the outage is the 6th minute
 OUTAGE_MINUTE = 5
-INFLUXQL = [q for q in g.all_queries() if q.language == "InfluxQL"]
+INFLUXQL = [q for q in g.probe_queries() if q.language == "InfluxQL"]
 
 
 def home_round(t0: float, i: int) -> Round:
@@ -194,3 +196,42 @@ def test_dashboards_type_check_against_grafana_schema() -> None:
     done = subprocess.run([node, str(g.TYPECHECK)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "match @grafana/schema" in done.stdout
+
+
+# --- the neighbourhood pool's dashboard ------------------------------------------------------------------------
+
+
+def test_pool_panel_shows_each_households_outages_by_cause(influxdb1: InfluxDB1) -> None:
+    t0 = (math.floor(time.time() / 60) - 30) * 60.0
+    households = {"a1b2c3d4e5f6": [(t0, t0 + 30.0, Cause.ISP)], "0a0b0c0d0e0f": [(t0, t0 + 40.0, Cause.UPSTREAM)]}
+    for household, outages in households.items():
+        member = Member(household, "Example Broadband", 0, "AB1 2", "")
+        db = f"netwatch_pool_{household}"
+        influxdb1.create_database(db)
+        lines = [
+            publication_line(
+                pool.incident_publication(
+                    member, Incident(Kind.OUTAGE, cause, a, b, 1), "ab" * 32, 1, (2, "cd" * 32), 0.0
+                )
+            )
+            for a, b, cause in outages
+        ]
+        lines.append(publication_line(pool.coverage_publication(member, t0 - 600, t0 + 600)))
+        influxdb1.write(lines, db)
+    (query,) = [q for q in g.pool_queries() if q.where.startswith("panel ")]
+    for household, outages in households.items():
+        values = {
+            "$household": f"netwatch_pool_{household}",
+            "$isp": "Example Broadband",
+            "$area": "AB1 2",
+            "$timeFilter": g.TEST_TIME_FILTER,
+        }
+        result = influxdb1.query(g.substitute(query.text, values), f"netwatch_pool_{household}", epoch="ms")
+        series = result["results"][0]["series"]
+        assert [(s["tags"]["cause"], s["values"]) for s in series] == [
+            (cause.value, [[round(a * 1000), b - a]]) for a, b, cause in outages
+        ]
+        other = {**values, "$area": "ZZ9 9"}
+        assert (
+            "series" not in influxdb1.query(g.substitute(query.text, other), f"netwatch_pool_{household}")["results"][0]
+        )

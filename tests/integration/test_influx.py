@@ -310,7 +310,7 @@ def test_influx_backfill_is_idempotent(influxdb1: InfluxDB1, tmp_path: Path, sto
     for _ in range(2):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
-        assert result.output.startswith("backfilled 1800 rounds and 1 incidents (12601 points) from ")
+        assert result.output.startswith("backfilled 1800 rounds, 1 incidents and 0 speed tests (12601 points) from ")
     times = store_times(store_path)
     assert influx_times(influxdb1, "nw_backfill", "p1") == times[600:2400]
     assert len(influxdb1.rows("SELECT * FROM netwatch_incident", "nw_backfill")) == 1

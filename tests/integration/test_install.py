@@ -4,9 +4,10 @@ It builds the virtualenv (pip installs netwatch from a copy of this checkout, wi
 package index), links /usr/local/bin/netwatch, installs the units, creates the user with systemd-sysusers,
 writes the sysctl drop-in and the configuration, and enables the units with `systemctl --root`. The staged tree
 is then checked the way a Raspberry Pi would use it: `systemd-analyze verify --root` on the installed units and
-the real installed command, that command reading the installed configuration and rendering a report from the
+the real installed command, that command run from /opt/netwatch (in a mount namespace of its own, the staging
+directory hidden: the tree is relocatable) reading the installed configuration and rendering a report from the
 templates the wheel installs. A second run keeps an edited configuration and changes nothing else.
-Needs root (files owned by the netwatch group); skipped otherwise, failed under CI.
+Needs root (files owned by the netwatch group, mounts); skipped otherwise, failed under CI.
 """
 
 from __future__ import annotations
@@ -31,6 +32,22 @@ REPO = Path(__file__).parents[2]
 UNITS = ("netwatch.service", "netwatch-web.service", "netwatch-report.service", "netwatch-report.timer")
 
 
+def as_installed(root: Path, *command: str | Path) -> list[str]:
+    """The argv that runs ``command`` as on the installed system: the staged /opt/netwatch mounted at /opt/netwatch
+    and the staging directory hidden behind an empty one, in a mount namespace of its own (nothing changes
+    outside)."""
+    script = (
+        'mount -t tmpfs tmpfs /opt && mkdir /opt/netwatch && mount --bind "$1/opt/netwatch" /opt/netwatch'
+        ' && mount -t tmpfs tmpfs "$1" && shift && exec "$@"'
+    )
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(root), *map(str, command)]
+
+
+def in_place(root: Path, *command: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``command`` run as on the installed system (see ``as_installed``), to its end."""
+    return subprocess.run(as_installed(root, *command), capture_output=True, text=True, env=env, timeout=120)
+
+
 def install(root: Path) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(REPO / "bootstrap"), "install", "--root", str(root)],
@@ -46,7 +63,7 @@ def install(root: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    missing = [t for t in ("systemd-analyze", "systemd-sysusers", "systemctl") if shutil.which(t) is None]
+    missing = [t for t in ("systemd-analyze", "systemd-sysusers", "systemctl", "unshare") if shutil.which(t) is None]
     if os.geteuid() != 0 or missing:
         reason = f"needs root and {', '.join(missing) or 'systemd tools'} to stage an install"
         unavailable(reason)
@@ -57,8 +74,8 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
 def test_the_layout_of_an_install(staged: tuple[Path, str]) -> None:
     root, said = staged
     assert os.readlink(root / "usr/local/bin/netwatch") == "/opt/netwatch/bin/netwatch"
-    version = subprocess.run([root / "opt/netwatch/bin/netwatch", "--version"], capture_output=True, text=True)
-    assert version.stdout == "netwatch, version 0.1.0\n"
+    version = in_place(root, "/opt/netwatch/bin/netwatch", "--version")
+    assert version.stdout == "netwatch, version 0.1.0\n", version.stderr
     shipped = {f"usr/local/lib/systemd/system/{unit}": unit for unit in UNITS}
     shipped |= {"usr/local/lib/sysusers.d/netwatch.conf": "netwatch.sysusers"}
     shipped |= {"etc/sysctl.d/99-netwatch-ping.conf": "99-netwatch-ping.conf"}
@@ -103,14 +120,14 @@ def test_the_installed_command_reads_the_installed_configuration_and_renders_rep
     staged: tuple[Path, str], tmp_path: Path
 ) -> None:
     root, _ = staged
-    netwatch = root / "opt/netwatch/bin/netwatch"
+    netwatch = "/opt/netwatch/bin/netwatch"  # run where it is installed (the staging directory is hidden then)
     text = (root / "etc/netwatch/netwatch.toml").read_text()
+    installed = tmp_path / "installed.toml"
+    installed.write_text(text)
     # The same configuration with the store in this test's directory (the staged one points at /var/lib).
     cfg = tmp_path / "netwatch.toml"
     cfg.write_text(text.replace('path = "/var/lib/netwatch/netwatch.db"', f'path = "{tmp_path / "netwatch.db"}"'))
-    checked = subprocess.run(
-        [netwatch, "check-config", "--config", str(root / "etc/netwatch/netwatch.toml")], capture_output=True, text=True
-    )
+    checked = in_place(root, netwatch, "check-config", "--config", installed)
     assert checked.returncode == 0, checked.stderr
     assert 'path = "/var/lib/netwatch/netwatch.db"' in checked.stdout
     anchor = Target(Role.ANCHOR, "192.0.2.1")
@@ -121,28 +138,36 @@ def test_the_installed_command_reads_the_installed_configuration_and_renders_rep
         store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, 1_793_521_800.0, 1_793_522_400.0, rounds=10))
         store.end_session(1_793_520_000.0 + 7200)
     reports = tmp_path / "reports"
-    made = subprocess.run(
-        [
-            netwatch,
-            "report",
-            "--config",
-            str(cfg),
-            "--since",
-            "2026-11-01",
-            "--until",
-            "2026-11-30",
-            "--format",
-            "html",
-            "--output-dir",
-            str(reports),
-        ],
-        capture_output=True,
-        text=True,
+    period = ("--since", "2026-11-01", "--until", "2026-11-30")
+    made = in_place(
+        root,
+        netwatch,
+        "report",
+        "--config",
+        cfg,
+        *period,
+        "--format",
+        "html",
+        "--output-dir",
+        reports,
         env={**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)},
     )
     assert made.returncode == 0, made.stderr
     html = (reports / "netwatch-2026-11-01_2026-11-30.html").read_text()
     assert html.lstrip().lower().startswith("<!doctype html>") and "upstream" in html
+
+
+def test_the_staged_tree_names_no_staging_directory(staged: tuple[Path, str]) -> None:
+    """Copied to / (an image for the SD card, say), the tree must run from /opt/netwatch: no script's #! line,
+    activate script or .pyc may point into the directory it was staged in."""
+    root, _ = staged
+    stage = str(root).encode()
+    naming = [
+        p for p in (root / "opt/netwatch").rglob("*") if p.is_file() and not p.is_symlink() and stage in p.read_bytes()
+    ]
+    assert naming == []
+    assert (root / "opt/netwatch/bin/netwatch").read_text().splitlines()[0] == "#!/opt/netwatch/bin/python"
+    assert (root / "opt/netwatch/share/netwatch/state-directory").read_text() == "/var/lib/netwatch\n"
 
 
 def test_a_second_install_keeps_the_configuration_and_the_user(staged: tuple[Path, str]) -> None:
@@ -161,7 +186,6 @@ def test_the_installed_dashboard_serves_its_pages_from_the_wheel(staged: tuple[P
     """The templates and static files ship in the package: the installed `netwatch web` (the web extra is a
     default of the installer) serves every page from the staged tree, not from this checkout."""
     root, _ = staged
-    netwatch = root / "opt/netwatch/bin/netwatch"
     cfg = tmp_path / "netwatch.toml"
     cfg.write_text(f'[store]\npath = "{tmp_path / "netwatch.db"}"\n')
     with Store.open(tmp_path / "netwatch.db") as store:
@@ -173,7 +197,7 @@ def test_the_installed_dashboard_serves_its_pages_from_the_wheel(staged: tuple[P
         port = probe.getsockname()[1]
     env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path), "PYTHONPATH": ""}
     web = subprocess.Popen(
-        [netwatch, "web", "--config", str(cfg), "--listen", f"127.0.0.1:{port}"],
+        as_installed(root, "/opt/netwatch/bin/netwatch", "web", "--config", cfg, "--listen", f"127.0.0.1:{port}"),
         cwd=tmp_path,
         env=env,
         stderr=subprocess.PIPE,

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -474,4 +475,50 @@ def test_check_config_asks_apprise(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert err == (
         "netwatch: 1 configuration problem:\n  notify: has no channel, so nothing is notified; list apprise URLs, "
         'e.g. urls = ["ntfy://ntfy.sh/your-topic"], or set urls_file or command\n'
+    )
+
+
+def test_a_passed_deadline_of_an_open_ticket_notifies_once(receiver: Receiver, tmp_path: Path) -> None:
+    # A fault reported Monday 4 March 2024 10:00 (London): Ofcom's compensation runs from Thursday 7 March. The task
+    # looks at the tickets at start; at Thursday 12:00 that deadline has passed (ADR's, Monday 29 April, has not):
+    # one message, and none again when the daemon starts anew.
+    from netwatch.core.model import Ticket
+
+    cfg = cfg_of(
+        f'[notify]\nurls = ["json://{receiver.url}/hook"]\n[claims]\nrules = "uk-ofcom"\n'
+        '[business_hours]\ntimezone = "Europe/London"\n',
+        tmp_path,
+    )
+    reported = 1709546400.0  # 2024-03-04 10:00 GMT
+    thursday_noon = 1709812800.0  # 2024-03-07 12:00 GMT
+    with Store.open(tmp_path / "s.db") as store:
+        store.save_ticket(Ticket("A-1", reported), reported + 60)
+
+    def delivered(h: Harness) -> bool:
+        return any(e.sent_at is not None for e in h.entries())
+
+    def looked(h: Harness) -> bool:  # the task has queued the deadline it found (a no-op in the outbox)
+        return h.task is not None and bool(h.task._deadlines_queued)
+
+    first = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=lambda: thursday_noon)
+    try:
+        wait_for("the delivery recorded", partial(delivered, first))
+        (sent,) = first.entries()
+    finally:
+        first.stop()
+    again = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=lambda: thursday_noon)
+    try:
+        wait_for("the tickets looked at", partial(looked, again))
+        assert again.entries() == [sent]  # the outbox keys it by ticket, deadline and instant: queued once
+    finally:
+        again.stop()
+    (post,) = receiver.received()
+    assert post["body"]["title"] == "[netwatch] Deadline passed, ticket A-1: Ofcom automatic compensation"
+    assert post["body"]["message"].startswith(
+        "Ofcom automatic compensation is due for every day from Thu 7 Mar 2024 it is not repaired.\n\n"
+        "- **Ticket:** A-1, reported Mon 04 Mar 2024 10:00:00 GMT\n"
+        "- **Counted:** 2 full working days after the day of the report: Tue 5 Mar 2024 and Wed 6 Mar 2024\n"
+        "- **From:** Thu 07 Mar 2024 00:00:00 GMT (2024-03-07 00:00:00 UTC)\n"
+        "- **What to do:** keep the ticket open until the fault is repaired, then close it with the time of the "
+        "repair\n"
     )

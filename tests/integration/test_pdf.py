@@ -6,9 +6,7 @@ reason, except under CI (``$CI`` set), where a skip would hide a broken setup, s
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -25,28 +23,6 @@ from netwatch.report.compute import Report, compute
 from tests.support.incidents import outage_for
 from tests.support.instants import LONDON, local
 from tests.support.reports import BUSINESS, METHOD, PLAN, html_of, sample_report
-from tests.support.skipping import unavailable
-
-
-def _unavailable() -> str | None:
-    if importlib.util.find_spec("weasyprint") is None:
-        return "WeasyPrint is not installed (pip install 'netwatch[pdf]')"
-    try:
-        import weasyprint  # noqa: F401
-    except OSError as err:
-        return f"WeasyPrint cannot load its libraries ({err}); apt-get install libpango-1.0-0 libpangoft2-1.0-0"
-    except DeprecationWarning as err:  # raised, as warnings are errors in the tests
-        return f"WeasyPrint warns at import: {err} (apt-get install libharfbuzz-subset0)"
-    if shutil.which("pdftotext") is None:
-        return "pdftotext is not installed (apt-get install poppler-utils)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def tools() -> None:
-    reason = _unavailable()
-    if reason is not None:
-        unavailable(reason)
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -57,7 +33,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
     return done.stdout
 
 
-def test_the_pdf_holds_the_key_numbers_and_every_incident(tools: None, tmp_path: Path) -> None:
+def test_the_pdf_holds_the_key_numbers_and_every_incident(pdf_tools: None, tmp_path: Path) -> None:
     report = sample_report()
     data = pdf.to_pdf(html_of(report))
     assert data.startswith(b"%PDF-")
@@ -90,7 +66,7 @@ def test_the_pdf_holds_the_key_numbers_and_every_incident(tools: None, tmp_path:
 
 
 @pytest.mark.parametrize("size", ["A4", "letter"])
-def test_nothing_is_wider_than_the_page(tools: None, tmp_path: Path, size: str) -> None:
+def test_nothing_is_wider_than_the_page(pdf_tools: None, tmp_path: Path, size: str) -> None:
     html = html_of(sample_report()).replace("</head>", f"<style>@page {{ size: {size} }}</style></head>")
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf.to_pdf(html))
@@ -104,7 +80,7 @@ def test_nothing_is_wider_than_the_page(tools: None, tmp_path: Path, size: str) 
         assert right <= float(width) - margin + 0.5, f"text reaches {right} pt on a {width} pt page"
 
 
-def test_a_long_period_still_fits_its_pages(tools: None, tmp_path: Path) -> None:
+def test_a_long_period_still_fits_its_pages(pdf_tools: None, tmp_path: Path) -> None:
     since, until = local("2026-01-01T00:00"), local("2026-04-01T00:00")
     incidents = [outage_for(Cause.ISP, since + i * 86400 + 36000, 300 + i) for i in range(0, 90, 3)]
     report: Report = compute(
@@ -121,7 +97,7 @@ def test_a_long_period_still_fits_its_pages(tools: None, tmp_path: Path) -> None
     assert all(duration(f.seconds) in text for f in report.incidents)
 
 
-def test_external_references_are_refused(tools: None) -> None:
+def test_external_references_are_refused(pdf_tools: None) -> None:
     with pytest.raises(ReportError) as caught:
         pdf.to_pdf('<p>logo</p><img src="https://example.com/logo.png">')
     assert str(caught.value) == (

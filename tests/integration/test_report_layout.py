@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import random
 import re
 import shutil
@@ -27,7 +26,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -40,47 +38,48 @@ from netwatch.core.model import (
     Hop,
     Incident,
     Kind,
-    Role,
-    Round,
-    Sample,
     SpeedResult,
     StoredTrace,
     Target,
     Ticket,
     Trace,
 )
+from tests.support.browser import chromium, spilled, view
+from tests.support.incidents import outage_for
+from tests.support.instants import LONDON, local
+from tests.support.rounds import Line
 from tests.support.skipping import unavailable
+from tests.support.targets import A1, A2, A3, DNS, GW, ISP
 
-LONDON = ZoneInfo("Europe/London")
-GATEWAY, ISP = Target(Role.GATEWAY, "192.168.1.254"), Target(Role.ISP, "172.16.12.1")
-ANCHORS = tuple(Target(Role.ANCHOR, a) for a in ("1.1.1.1", "8.8.8.8", "9.9.9.9"))
-NAME = Target(Role.DNS, "www.google.com")
-TARGETS = (GATEWAY, ISP, *ANCHORS, NAME)
+ANCHORS = (A1, A2, A3)
+TARGETS = (GW, ISP, *ANCHORS, DNS)
+LINE = Line.of(*TARGETS)
 STEP = 30.0  # seconds between the stored rounds: a month of them in a few seconds, every minute rolled up
 WIDTHS = (1280, 390, 360)
 
 
-def at(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=LONDON).timestamp()
-
-
 def outage(cause: Cause, start: str, end: str, detail: str) -> Incident:
-    rounds = round(at(end) - at(start))
-    return Incident(Kind.OUTAGE, cause, at(start), at(end), rounds, ((cause, rounds),), detail)
+    return outage_for(cause, local(start), local(end) - local(start), detail)
 
 
 SESSIONS = (  # (start, end, clean stop)
-    (at("2026-11-04T09:12:07"), at("2026-11-12T18:00:03"), True),
-    (at("2026-11-12T18:47:30"), at("2026-11-20T03:10:41"), False),
-    (at("2026-11-20T07:31:12"), at("2026-12-01T00:00:00"), True),
+    (local("2026-11-04T09:12:07"), local("2026-11-12T18:00:03"), True),
+    (local("2026-11-12T18:47:30"), local("2026-11-20T03:10:41"), False),
+    (local("2026-11-20T07:31:12"), local("2026-12-01T00:00:00"), True),
 )
 INCIDENTS = (
     outage(Cause.ISP, "2026-11-05T10:02:13", "2026-11-05T13:14:52", "gateway answered 11519/11519, ISP hop 0/11519"),
     outage(Cause.UPSTREAM, "2026-11-09T14:00:41", "2026-11-09T14:21:07", "gateway and ISP hop answered; no anchor"),
     outage(Cause.LOCAL, "2026-11-10T08:30:02", "2026-11-10T08:32:19", "gateway 0/137: the router restarted"),
-    outage(Cause.DNS, "2026-11-14T21:00:00", "2026-11-14T21:08:30", "anchors answered; www.google.com: SERVFAIL"),
+    outage(Cause.DNS, "2026-11-14T21:00:00", "2026-11-14T21:08:30", "anchors answered; dns.google: SERVFAIL"),
     Incident(
-        Kind.DEGRADED, Cause.UPSTREAM, at("2026-11-17T19:00"), at("2026-11-17T21:30"), 300, (), "anchor loss 7.2 %"
+        Kind.DEGRADED,
+        Cause.UPSTREAM,
+        local("2026-11-17T19:00"),
+        local("2026-11-17T21:30"),
+        300,
+        (),
+        "anchor loss 7.2 %",
     ),
     outage(Cause.UNKNOWN, "2026-11-18T23:59:40", "2026-11-19T00:00:05", "no gateway target"),
     outage(Cause.ISP, "2026-11-22T09:15:00", "2026-11-24T16:40:11", "gateway answered, ISP hop 0/199211"),
@@ -89,23 +88,23 @@ TICKETS = (
     (
         Ticket(
             "BT-INC-2026-1105-884213",
-            at("2026-11-05T10:40"),
+            local("2026-11-05T10:40"),
             Channel.PHONE,
             "Spoke to Priya, who said there is a cabinet fault in the area",
-            at("2026-11-05T13:20"),
+            local("2026-11-05T13:20"),
         ),
-        at("2026-11-05T13:25"),
+        local("2026-11-05T13:25"),
     ),
     (
         Ticket(
             "CASE-000918273645",
-            at("2026-11-22T09:40"),
+            local("2026-11-22T09:40"),
             Channel.WEB,
             "Engineer booked for Monday morning; nobody came and nobody called",
-            at("2026-11-24T16:30"),
-            (at("2026-11-23T13:00"),),
+            local("2026-11-24T16:30"),
+            (local("2026-11-23T13:00"),),
         ),
-        at("2026-11-24T16:45"),
+        local("2026-11-24T16:45"),
     ),
 )
 CONFIG = """
@@ -151,14 +150,14 @@ def rtt(target: Target, t: float, rng: random.Random) -> float | None:
     if found is not None:
         silent = {
             Cause.LOCAL: set(TARGETS),
-            Cause.ISP: {ISP, *ANCHORS, NAME},
-            Cause.UPSTREAM: {*ANCHORS, NAME},
-            Cause.DNS: {NAME},
-            Cause.UNKNOWN: {ISP, *ANCHORS, NAME},
+            Cause.ISP: {ISP, *ANCHORS, DNS},
+            Cause.UPSTREAM: {*ANCHORS, DNS},
+            Cause.DNS: {DNS},
+            Cause.UNKNOWN: {ISP, *ANCHORS, DNS},
         }[found.cause]
         if target in silent:
             return None
-    if target is GATEWAY:
+    if target is GW:
         return round(0.4 + rng.random(), 2)
     evening = 18 <= datetime.fromtimestamp(t, LONDON).hour < 23
     return round(11.0 + 6.0 * evening + 4 * rng.random(), 2)
@@ -171,7 +170,7 @@ def build(path: Path) -> None:
             store.begin_session(start)
             t = start
             while t < end:
-                store.add_round(Round(t, tuple(Sample(target, rtt(target, t, rng)) for target in TARGETS)))
+                store.add_round(LINE.answers(t, *(rtt(target, t, rng) for target in TARGETS)))
                 t += STEP
             store.commit()
             if clean:
@@ -179,7 +178,7 @@ def build(path: Path) -> None:
         for inc in INCIDENTS:
             store.save_incident(inc)
             if inc.kind is Kind.OUTAGE and inc.cause is not Cause.DNS:
-                hops = (Hop(1, GATEWAY.address, 0.6), Hop(2, None, None))
+                hops = (Hop(1, GW.address, 0.6), Hop(2, None, None))
                 trace = Trace(ANCHORS[0].address, inc.start + 4, hops, False)
                 store.save_trace(StoredTrace(trace, "outage started", inc.kind, inc.start))
         for ticket, recorded in TICKETS:
@@ -233,72 +232,17 @@ def report(config: Path, since: str, until: str, output: Path) -> Path:
 
 # --- the browser ---------------------------------------------------------------------------------------------
 
-# Every element whose content is wider or taller than its box (unless the box scrolls), every word broken across
-# lines (a break after a hyphen or a slash is not one), and the page's own width against the screen's.
-CHECK = r"""
-const found = [];
-const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-    (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).join('.') : '');
-for (const el of document.querySelectorAll('body *')) {
-  if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
-  const style = getComputedStyle(el);
-  if (['inline', 'none', 'contents'].includes(style.display)) continue;
-  const scrollsX = ['auto', 'scroll'].includes(style.overflowX);
-  const scrollsY = ['auto', 'scroll'].includes(style.overflowY);
-  if (!scrollsX && el.scrollWidth > el.clientWidth + 1)
-    found.push(`${name(el)} is ${el.scrollWidth} px wide inside ${el.clientWidth}: "${el.innerText.slice(0, 50)}"`);
-  if (!scrollsY && el.scrollHeight > el.clientHeight + 1)
-    found.push(`${name(el)} is ${el.scrollHeight} px tall inside ${el.clientHeight}: "${el.innerText.slice(0, 50)}"`);
-}
-const range = document.createRange();
-const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-  if (node.parentElement.closest('svg, code, .path')) continue;
-  for (const word of node.data.matchAll(/[^\s\-\u2013\u2014\/,;:]+/g)) {
-    range.setStart(node, word.index);
-    range.setEnd(node, word.index + word[0].length);
-    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-    if (lines.size > 1) found.push(`"${word[0]}" is broken across ${lines.size} lines in ${name(node.parentElement)}`);
-  }
-}
-const screen = arguments[0];  // a phone lays out a page wider than its screen by widening the window: compare both
-const wide = Math.max(document.documentElement.scrollWidth, window.innerWidth);
-if (wide > screen) found.push(`the page is ${wide} px wide on a ${screen} px screen`);
-return found;
-"""
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    for tool in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
-        if not os.access(tool, os.X_OK):
-            unavailable(f"needs {tool} (apt-get install chromium chromium-driver)")
-    if importlib.util.find_spec("selenium") is None:
-        unavailable("needs selenium (pip install -e '.[test]')")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must not fetch drivers or send statistics
-        mp.setenv("SE_AVOID_STATS", "true")
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"):
-            options.add_argument(argument)
-        driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
-def spilled(driver: Any, page: Path, width: int) -> list[str]:
-    # Headless windows are at least 500 px wide: a phone's width is emulated with the device metrics.
-    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500}
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+def opened(driver: Any, page: Path, width: int) -> list[str]:
+    view(driver, width)
     driver.get(page.as_uri())
-    found: list[str] = driver.execute_script(CHECK, width)
-    return found
+    return spilled(driver, width)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -309,7 +253,7 @@ def test_nothing_spills_out_of_its_box_in_the_report_of_a_month(
     html = page.read_text()
     for part in ('class="tickets"', 'class="incidents"', 'class="claims"', 'class="speed-failures"', "not-running"):
         assert part in html, part  # the month shows every part whose layout is checked
-    assert spilled(browser, page, width) == []
+    assert opened(browser, page, width) == []
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -318,7 +262,7 @@ def test_nothing_spills_out_of_its_box_in_the_report_of_a_month_nobody_watched(
 ) -> None:
     page = report(office, "2026-10-01", "2026-10-31", tmp_path / "october.html")
     assert "31d 01h 00m 00s" in page.read_text()  # the longest figure a card holds
-    assert spilled(browser, page, width) == []
+    assert opened(browser, page, width) == []
 
 
 # --- the PDF -------------------------------------------------------------------------------------------------

@@ -13,14 +13,12 @@ import asyncio
 import itertools
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,60 +32,10 @@ from netwatch.core.model import Kind
 from tests.support import configs
 from tests.support.netns_isp import ANCHORS, Isp
 from tests.support.processes import stop
+from tests.support.sdnotify import NotifySocket
 
 INTERVAL = 0.1
 WATCHDOG = 3.0  # seconds: what netwatch.app.daemon.service.watchdog_needed asks for at this interval and these timeouts
-
-
-@dataclass
-class NotifySocket:
-    """A bound AF_UNIX datagram socket; a thread records every message with its monotonic arrival time."""
-
-    path: Path
-    messages: list[tuple[float, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(self.path))
-        self.sock.settimeout(0.1)
-        self._closed = threading.Event()
-        self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while not self._closed.is_set():
-            try:
-                data = self.sock.recv(4096)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self._changed:
-                self.messages.append((time.monotonic(), data.decode()))
-                self._changed.notify_all()
-
-    def wait_for(self, what: str, match: Callable[[str], bool], timeout: float, start: int = 0) -> tuple[int, float]:
-        """(index, arrival) of the first message from index ``start`` on that ``match``es."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for i in range(start, len(self.messages)):
-                    if match(self.messages[i][1]):
-                        return i, self.messages[i][0]
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    pytest.fail(f"no {what} within {timeout} s; received {[m for _, m in self.messages]}")
-                self._changed.wait(left)
-
-    def times(self, message: str) -> list[float]:
-        with self._changed:
-            return [t for t, m in self.messages if m == message]
-
-    def close(self) -> None:
-        self._closed.set()
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture
@@ -95,18 +43,6 @@ def notify(tmp_path: Path) -> Iterator[NotifySocket]:
     listener = NotifySocket(tmp_path / "notify")
     yield listener
     listener.close()
-
-
-def loopback_config(tmp: Path) -> Path:
-    document = configs.daemon(
-        tmp / "netwatch.db",
-        ["127.0.0.1", "127.0.0.2"],
-        interval=INTERVAL,
-        timeout=0.05,
-        targets={"gateway": "", "isp": ""},
-        business_hours={"timezone": "UTC"},
-    )
-    return configs.write(tmp / "netwatch.toml", document)
 
 
 def spawn(
@@ -126,7 +62,7 @@ def spawn(
 
 
 def test_ready_watchdog_and_stopping_from_the_real_daemon(tmp_path: Path, notify: NotifySocket) -> None:
-    cfg = loopback_config(tmp_path)
+    cfg = configs.loopback(tmp_path, interval=INTERVAL)
     log = tmp_path / "daemon.log"
     proc = spawn(cfg, notify, log)
     try:
@@ -164,7 +100,7 @@ def test_ready_watchdog_and_stopping_from_the_real_daemon(tmp_path: Path, notify
 
 def test_no_keep_alive_when_the_watchdog_is_another_pids(tmp_path: Path, notify: NotifySocket) -> None:
     """WATCHDOG_PID names another process (a parent that the watchdog was meant for): READY=1, no WATCHDOG=1."""
-    cfg = loopback_config(tmp_path)
+    cfg = configs.loopback(tmp_path, interval=INTERVAL)
     log = tmp_path / "daemon.log"
     env = {**os.environ, "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "3000000", "WATCHDOG_PID": "1"}
     with log.open("ab") as err:
@@ -179,7 +115,7 @@ def test_no_keep_alive_when_the_watchdog_is_another_pids(tmp_path: Path, notify:
 
 
 def test_the_watchdogs_sigabrt_puts_every_threads_stack_in_the_journal(tmp_path: Path, notify: NotifySocket) -> None:
-    cfg = loopback_config(tmp_path)
+    cfg = configs.loopback(tmp_path, interval=INTERVAL)
     log = tmp_path / "daemon.log"
     proc = spawn(cfg, notify, log)
     try:
@@ -204,7 +140,7 @@ def test_a_blocked_event_loop_sends_no_keep_alive(tmp_path: Path, notify: Notify
     """The daemon in this process, its loop on a thread: the test blocks that loop (as a hung probe would) for
     longer than the watchdog timeout. No WATCHDOG=1 arrives meanwhile, although the store's writer thread and
     the rest of the process live on: systemd would have killed and restarted it. Pings resume afterwards."""
-    cfg = config.load(loopback_config(tmp_path), {"NETWATCH_STATE_DIR": str(tmp_path)})
+    cfg = config.load(configs.loopback(tmp_path, interval=INTERVAL), {"NETWATCH_STATE_DIR": str(tmp_path)})
     notifier = Notifier(str(notify.path), watchdog=WATCHDOG)
     loop = asyncio.new_event_loop()
     stopped = asyncio.Event()

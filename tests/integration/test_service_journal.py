@@ -10,21 +10,11 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.unit.test_logs import Journald
-
-from .test_service_daemon import NotifySocket, loopback_config
-
-
-@pytest.fixture
-def journald(tmp_path: Path) -> Iterator[Journald]:
-    server = Journald(tmp_path / "stdout")
-    yield server
-    server.close()
+from tests.support import configs
+from tests.support.journald import Journald
+from tests.support.sdnotify import NotifySocket
 
 
 def run_under_journal(journald: Journald, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -55,7 +45,7 @@ def test_the_watchdogs_stack_dump_is_an_error_in_the_journal(journald: Journald,
     notify = NotifySocket(tmp_path / "notify")
     try:
         env = {"NOTIFY_SOCKET": str(notify.path), "NETWATCH_STATE_DIR": str(tmp_path)}
-        argv = [sys.executable, "-m", "netwatch", "run", "--config", str(loopback_config(tmp_path))]
+        argv = [sys.executable, "-m", "netwatch", "run", "--config", str(configs.loopback(tmp_path, interval=0.1))]
         proc = run_under_journal(journald, argv, env)
         try:
             notify.wait_for("READY=1", lambda m: m.startswith("READY=1"), 30)

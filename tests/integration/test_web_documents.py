@@ -1,6 +1,6 @@
-"""The dashboard's documents (issue 14): HTML and the letter made in the dashboard, the PDF and the evidence zip by
-`netwatch report` and `netwatch evidence` in a child process with the same configuration file (WeasyPrint's memory
-stays out of the dashboard's process). In-process through Starlette's TestClient, with real child processes."""
+"""The dashboard's documents (issue 14): the report (HTML, PDF), the letter and the evidence zip made by `netwatch
+report` and `netwatch evidence` in a child process with the same configuration file (their memory stays out of the
+dashboard's process). In-process through Starlette's TestClient, with real child processes."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from starlette.testclient import TestClient
 
 from netwatch import config
 from netwatch.web import routes
-from tests.unit.test_web_app import NOW, env, message_of, record, set_password, sign_in
+from tests.support.dashboard import env, message_of, set_password, sign_in
+from tests.support.dashboard_store import NOW, record
 
 
 def test_the_documents_download_signed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """HTML and the letter are made in the dashboard, the PDF and the zip by `netwatch report` and `netwatch
-    evidence` in a child process with the same configuration file."""
+    """Each document is made by `netwatch report` or `netwatch evidence` in a child process with the same
+    configuration file."""
     for key, value in env(tmp_path).items():
         monkeypatch.setenv(key, value)
     (tmp_path / "run").mkdir()

@@ -84,3 +84,17 @@ def merged(document: Mapping[str, Mapping[str, Any]], tables: Mapping[str, Mappi
     for name, table in tables.items():
         out[name] = {**out.get(name, {}), **table}
     return out
+
+
+def loopback(directory: Path, *, interval: float, timeout: float = 0.05) -> Path:
+    """netwatch.toml written in ``directory`` for a daemon that runs without a network: two loopback anchors probed
+    every ``interval`` s (no gateway, no ISP hop), business hours in UTC, the store beside the file."""
+    document = daemon(
+        directory / "netwatch.db",
+        ["127.0.0.1", "127.0.0.2"],
+        interval=interval,
+        timeout=timeout,
+        targets={"gateway": "", "isp": ""},
+        business_hours={"timezone": "UTC"},
+    )
+    return write(directory / "netwatch.toml", document)

@@ -1,8 +1,9 @@
 """Instants and zones as the tests write them: Unix seconds (UTC floats), the way netwatch keeps every instant.
 
 Owns the shared reference instant ``T0``, the units ``H`` and ``DAY``, the zones the tests use, and turning a wall
-clock reading in a zone (``ts("2026-11-23T09:00:00")``, ``local(...)``, ``at(2024, 3, 4, 10, zone=LONDON)``) into
-Unix seconds. Must not read the clock (a test that needs "now" says so itself) or round anything.
+clock reading in a zone (``ts("2026-11-23T09:00:00")``, ``local(...)``, ``at(2024, 3, 4, 10, zone=LONDON)``,
+``local_at(2026, 3, 24, 10, 15)``) into Unix seconds. Must not read the clock (a test that needs "now" says so
+itself) or round anything.
 """
 
 from __future__ import annotations
@@ -39,3 +40,8 @@ def at(
 ) -> float:
     """Unix seconds of a wall-clock reading given as numbers, in ``zone``."""
     return datetime(year, month, day, hour, minute, second, tzinfo=_zone(zone)).timestamp()
+
+
+def local_at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> float:
+    """``at`` in London, the zone of most report and dashboard tests."""
+    return at(year, month, day, hour, minute, second, zone=LONDON)

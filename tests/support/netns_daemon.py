@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from netwatch.adapters.store.sqlite import Store
-from netwatch.core.model import Incident
+from netwatch.core.model import Incident, Role, Round
 from tests.support import configs, processes
 from tests.support.netns_isp import ANCHOR6, ANCHORS, Isp
 
@@ -30,6 +30,10 @@ CONFIRM = 3
 # A round starts at most one interval after an instant; a reply in flight at a cut was sent at most TIMEOUT
 # before it. Scheduling on a busy 2-core machine adds a little.
 SLACK = INTERVAL + TIMEOUT + 0.1
+# A round stamped more than TIMEOUT before a cut has had its answer before it; 0.05 s more for the stamp to the
+# echo leaving and the nft transaction. No upper bound is a time: when the next round starts depends on the
+# machine's load, so the rounds themselves are checked against the instants of the cut (see ``bounded_by``).
+BEFORE = TIMEOUT + 0.05
 T = TypeVar("T")
 
 
@@ -131,3 +135,27 @@ def settle(daemon: Daemon) -> float:
     """Wait until the line has been up for a while (the previous test's faults are gone); return now."""
     time.sleep(CONFIRM * INTERVAL + 0.5)
     return time.time()
+
+
+def bounded_by(
+    rounds: list[Round], outage: Incident, cut: float | None, restored: float | None, *, dns: bool = False
+) -> None:
+    """The outage starts at the first failed round after a cut and ends at the first answered round after the
+    restore, as the rounds themselves show: the round before its start answered, so it was stamped before the
+    cut took effect (``cut``: the instant the nft transaction had committed); the round before its end failed, so
+    it was stamped before the restore did. None skips a side (a start or an end the daemon did not see)."""
+
+    def down(rnd: Round) -> bool:
+        role = Role.DNS if dns else Role.ANCHOR
+        return not any(sample.ok for sample in rnd.by_role(role))
+
+    stamps = [r.at for r in rounds]
+    if cut is not None:
+        first = stamps.index(outage.start)
+        assert first > 0 and down(rounds[first]) and not down(rounds[first - 1]), rounds[first - 1 : first + 1]
+        assert cut - BEFORE <= outage.start and rounds[first - 1].at < cut, (outage.start - cut, outage)
+    if restored is not None:
+        assert outage.end is not None
+        back = stamps.index(outage.end)
+        assert not down(rounds[back]) and down(rounds[back - 1]), rounds[back - 1 : back + 1]
+        assert restored - BEFORE <= outage.end and rounds[back - 1].at < restored, (outage.end - restored, outage)

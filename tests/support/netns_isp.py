@@ -36,8 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from tests.support import processes
 from tests.support.scripts import DNS_SERVER
@@ -68,7 +67,8 @@ NFT_TABLE = "netwatch_test"  # `table netdev netwatch_test` in router, isp and i
 REASON = "needs root and `ip netns` (network namespaces) to build the simulated ISP"
 NETNS_ETC = Path("/etc/netns")
 NETNS_RUN = Path("/run/netns")
-_NAME_RE = re.compile(r"^nw(\d+)-(\d+)-(home|router|isp|internet)$")
+# The single-home ISP's namespaces, and a Neighbourhood's (nw<pid>-<n>-h3-home, -edge-a, -internet).
+_NAME_RE = re.compile(r"^nw(\d+)-(\d+)-(home|router|isp|internet|h\d+-home|h\d+-router|edge-[a-z])$")
 _seq = itertools.count()
 T = TypeVar("T")
 
@@ -233,7 +233,39 @@ def _kill_netns_pids(name: str) -> None:
             time.sleep(0.02)
 
 
-class Isp:
+class _Topology:
+    """What the simulations share: ``with`` (or ``setup``) removes leftovers with their names first, builds, and
+    always removes what it built (also at interpreter exit, and after a partial build)."""
+
+    _atexit = False
+
+    def _build(self) -> None:
+        raise NotImplementedError
+
+    def teardown(self) -> None:
+        raise NotImplementedError
+
+    def setup(self) -> Self:
+        """Build the whole topology; on any failure, remove what was built."""
+        self.teardown()  # leftovers with our names, and a clean state when called twice
+        remove_stale()
+        atexit.register(self.teardown)
+        self._atexit = True
+        try:
+            self._build()
+        except BaseException:
+            self.teardown()
+            raise
+        return self
+
+    def __enter__(self) -> Self:
+        return self.setup()
+
+    def __exit__(self, *exc: object) -> None:
+        self.teardown()
+
+
+class Isp(_Topology):
     """The simulated ISP. ``with Isp() as isp:`` builds it and always removes it.
 
     Namespace names are unique per process and instance (``nw<pid>-<n>-home`` ...); wherever a namespace is
@@ -260,28 +292,7 @@ class Isp:
         self._made_netns_etc = False
         self._atexit = False
 
-    # -- lifecycle -------------------------------------------------------------------------------------------
-
-    def __enter__(self) -> Isp:
-        return self.setup()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.teardown()
-
-    def setup(self) -> Isp:
-        """Build the whole topology and start the DNS server; on any failure, remove what was built."""
-        self.teardown()  # leftovers with our names, and a clean state when called twice
-        remove_stale()
-        atexit.register(self.teardown)
-        self._atexit = True
-        try:
-            self._build()
-        except BaseException:
-            self.teardown()
-            raise
-        return self
+    # -- lifecycle (setup, with: see _Topology) ---------------------------------------------------------------
 
     def teardown(self) -> None:
         """Remove everything setup made. Idempotent, and safe after a partial setup."""
@@ -659,6 +670,142 @@ def _check(
     if check and result.returncode != 0:
         raise IspError(f"{' '.join(argv)} exited with {result.returncode}: {result.stderr.strip()}")
     return result
+
+
+# --- several households: a neighbourhood ------------------------------------------------------------------------
+
+NEIGHBOURHOOD_LAN = ("192.168.1.2", "192.168.1.1")  # (home, router): the same in every household, behind its NAT
+POOL_HOST = "203.0.113.80"  # where a neighbourhood's pool (InfluxDB) listens, inside `internet`
+_NAT = 'table ip nat {\n chain post { type nat hook postrouting priority 100; oifname "wan0" masquerade; }\n}\n'
+
+
+@dataclass(frozen=True)
+class Home:
+    """One household of a Neighbourhood: its number (1..), the edge it hangs off, and its namespaces."""
+
+    number: int
+    edge: str  # "a", "b", ...
+    home: str
+    router: str
+
+    @property
+    def wan(self) -> str:
+        """The router's address on its access link (the edge answers as 100.64.N.1: the household's ISP hop)."""
+        return f"100.64.{self.number}.2"
+
+    @property
+    def isp_hop(self) -> str:
+        return f"100.64.{self.number}.1"
+
+
+class Neighbourhood(_Topology):
+    """Households behind edges of one or more ISPs, all reaching one `internet` (the anchors, and whatever a test
+    puts there: ``POOL_HOST``). ``Neighbourhood(["a"] * 5 + ["b"] * 2 + ["c"])`` builds eight households, five of
+    them behind edge a. Per household: `h<N>-home` ── lan ── `h<N>-router` (NAT) ── access ── `edge-<x>`; per
+    edge: `edge-<x>` ── uplink ── `internet`. Faults: ``cut_access(n)`` (the household's own line: its router
+    answers, its ISP hop does not) and ``cut_uplink(x)`` (every household behind the edge loses the anchors, its ISP
+    hop still answers), each one atomic nft transaction at the upstream end, as ``Isp.cut``. ``with`` builds it and
+    always removes it; the single-home ``Isp`` is unaffected."""
+
+    def __init__(self, edges: Sequence[str], prefix: str | None = None) -> None:
+        self.prefix = prefix or f"nw{os.getpid()}-{next(_seq)}"
+        self.homes = tuple(
+            Home(n, edge, f"{self.prefix}-h{n}-home", f"{self.prefix}-h{n}-router") for n, edge in enumerate(edges, 1)
+        )
+        self.edges = tuple(dict.fromkeys(edges))
+        self.internet = f"{self.prefix}-internet"
+        self.namespaces = (
+            self.internet,
+            *(f"{self.prefix}-edge-{e}" for e in self.edges),
+            *(ns for h in self.homes for ns in (h.router, h.home)),
+        )
+        self._cut: set[tuple[str, str]] = set()
+        self._atexit = False
+
+    def edge(self, name: str) -> str:
+        return f"{self.prefix}-edge-{name}"
+
+    def teardown(self) -> None:
+        for name in self.namespaces:
+            if (NETNS_RUN / name).exists():
+                _kill_netns_pids(name)
+                subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
+        self._cut.clear()
+        if self._atexit:
+            atexit.unregister(self.teardown)
+            self._atexit = False
+
+    def ip(self, ns: str, *args: str) -> None:
+        _check(["ip", "-n", ns, *args])
+
+    def run(self, ns: str, *cmd: str, check: bool = True, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+        return _check(["ip", "netns", "exec", ns, *cmd], check=check, timeout=timeout)
+
+    def popen(self, ns: str, *cmd: str, **kw: Any) -> subprocess.Popen[Any]:
+        return subprocess.Popen(["ip", "netns", "exec", ns, *cmd], **kw)
+
+    def _veth(self, a: tuple[str, str], b: tuple[str, str]) -> None:
+        self.ip(a[0], "link", "add", a[1], "type", "veth", "peer", "name", b[1], "netns", b[0])
+        for ns, dev in (a, b):
+            self.ip(ns, "link", "set", dev, "up")
+
+    def _build(self) -> None:
+        first = subprocess.run(["ip", "netns", "add", self.internet], capture_output=True, text=True, check=False)
+        if first.returncode != 0:
+            raise NetnsUnavailable(f"`ip netns add` failed: {first.stderr.strip()}")
+        for ns in self.namespaces[1:]:
+            _check(["ip", "netns", "add", ns])
+        forwarding = {self.edge(e) for e in self.edges} | {h.router for h in self.homes}
+        for ns in self.namespaces:
+            self.run(ns, "sysctl", "-q", "-w", *_SYSCTLS, *(["net.ipv4.ip_forward=1"] if ns in forwarding else []))
+            self.ip(ns, "link", "set", "lo", "up")
+        for address in (*ANCHORS, POOL_HOST):
+            self.ip(self.internet, "addr", "add", f"{address}/32", "dev", "lo")
+        for k, e in enumerate(self.edges):
+            edge = self.edge(e)
+            self._veth((edge, "core0"), (self.internet, f"up-{e}"))
+            self.ip(edge, "addr", "add", f"10.0.{k}.2/24", "dev", "core0")
+            self.ip(self.internet, "addr", "add", f"10.0.{k}.1/24", "dev", f"up-{e}")
+            self.ip(edge, "route", "add", "default", "via", f"10.0.{k}.1")
+            self._nft(edge, _nft_table("core0"))
+        home_ip, router_ip = NEIGHBOURHOOD_LAN
+        for h in self.homes:
+            edge, k = self.edge(h.edge), self.edges.index(h.edge)
+            self._veth((h.home, "eth0"), (h.router, "lan0"))
+            self._veth((h.router, "wan0"), (edge, f"acc{h.number}"))
+            self.ip(h.home, "addr", "add", f"{home_ip}/24", "dev", "eth0")
+            self.ip(h.router, "addr", "add", f"{router_ip}/24", "dev", "lan0")
+            self.ip(h.router, "addr", "add", f"{h.wan}/24", "dev", "wan0")
+            self.ip(edge, "addr", "add", f"{h.isp_hop}/24", "dev", f"acc{h.number}")
+            self.ip(h.home, "route", "add", "default", "via", router_ip)
+            self.ip(h.router, "route", "add", "default", "via", h.isp_hop)
+            self.ip(self.internet, "route", "add", f"100.64.{h.number}.0/24", "via", f"10.0.{k}.2")
+            self._nft(h.router, _nft_table("wan0"))
+            self._nft(h.router, _NAT)
+
+    def _nft(self, ns: str, script: str) -> None:
+        _check(["ip", "netns", "exec", ns, "nft", "-f", "-"], stdin=script)
+
+    def _set(self, ns: str, on: bool) -> float:
+        script = _flush("cut_in", "cut_out") + (_add_rule("drop", "cut_in", "cut_out") if on else "")
+        self._nft(ns, script)
+        return time.time()
+
+    def cut_access(self, number: int, on: bool = True) -> float:
+        """Cut (or restore) household ``number``'s access line at its router's WAN side; the instant it took effect."""
+        home = self.homes[number - 1]
+        (self._cut.add if on else self._cut.discard)(("access", home.router))
+        return self._set(home.router, on)
+
+    def cut_uplink(self, edge: str, on: bool = True) -> float:
+        """Cut (or restore) edge ``edge``'s uplink: every household behind it loses `internet`."""
+        (self._cut.add if on else self._cut.discard)(("uplink", self.edge(edge)))
+        return self._set(self.edge(edge), on)
+
+    def reset(self) -> None:
+        for _, ns in sorted(self._cut):
+            self._set(ns, False)
+        self._cut.clear()
 
 
 def main() -> int:

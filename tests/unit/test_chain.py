@@ -11,7 +11,6 @@ import pytest
 
 from netwatch.adapters.store import Store, chain
 from netwatch.adapters.store import sqlite as store_sqlite
-from netwatch.adapters.store.verify import _entries_hash as entries_hash
 from netwatch.core.model import (
     Cause,
     ClockEvent,
@@ -29,6 +28,7 @@ from tests.support.incidents import outage
 from tests.support.instants import T0
 from tests.support.rounds import Line
 from tests.support.speeds import complete
+from tests.support.stores import verified
 from tests.support.targets import A1, A2, GW
 
 LINE = Line.of(GW, A1, A2)
@@ -40,6 +40,18 @@ def rnd(at: float, rtt: float | None = 1.0) -> Round:
 
 
 OUTAGE = outage(T0 + 20, rounds=3, detail="gateway 3/3, ISP hop 0/3")
+
+
+DAY = 86_400.0
+
+
+def a_day_later(store: Store, seconds: float = 0.0) -> None:
+    """A run of 10 rounds a day (and ``seconds``) after T0: a pruning pass is made at the newest round, and may
+    take only what is older than the retention (a day at the least)."""
+    store.begin_session(T0 + DAY + seconds, boot_id="boot-2", offset=T0 - 50.0)
+    for i in range(10):
+        store.add_round(rnd(T0 + DAY + seconds + i))
+    store.end_session(T0 + DAY + seconds + 9)
 
 
 def fill(store: Store, rounds: int = 60, batch: int = 10) -> None:
@@ -69,11 +81,6 @@ def path(tmp_path: Path) -> Path:
     return p
 
 
-def check(path: Path, expect: str | None = None) -> Verification:
-    with Store.open(path, readonly=True) as store:
-        return store.verify(expect)
-
-
 def tamper(path: Path, *statements: str) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -88,7 +95,7 @@ def breaks(result: Verification) -> list[tuple[str, str]]:
 
 
 def test_an_untouched_store_verifies(path: Path) -> None:
-    result = check(path)
+    result = verified(path)
     assert result.ok and result.breaks == ()
     assert result.rounds == 60
     assert (result.first_at, result.last_at) == (T0, T0 + 59)
@@ -101,10 +108,10 @@ def test_an_untouched_store_verifies(path: Path) -> None:
 
 
 def test_a_published_digest_is_found_and_an_unknown_one_is_not(path: Path) -> None:
-    digest = check(path).head_digest
-    assert check(path, expect=digest[:16]).anchor_found is True
-    assert check(path, expect="sha256:" + digest).ok
-    unknown = check(path, expect="0" * 64)
+    digest = verified(path).head_digest
+    assert verified(path, expect=digest[:16]).anchor_found is True
+    assert verified(path, expect="sha256:" + digest).ok
+    unknown = verified(path, expect="0" * 64)
     assert unknown.anchor_found is False and not unknown.ok
 
 
@@ -143,16 +150,17 @@ def opened_range(path: Path, seal: int) -> str:
 def test_an_edited_round_breaks_its_seal_and_its_rollups(path: Path) -> None:
     seal, first, last = seal_of(path, 25)
     tamper(path, "UPDATE rounds SET rtts = x'050005000500' WHERE id = 25")  # the outage "never happened"
-    assert breaks(check(path)) == [
+    assert breaks(verified(path)) == [
         (f"seal {seal} (rounds {first}-{last})", "its rounds were altered (or the seal itself)"),
         (f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute"),
+        ("outage incident 1", "its rounds show the line up inside it (an anchor answered)"),
     ]
 
 
 def test_a_moved_round_breaks_its_seal(path: Path) -> None:
     seal, first, last = seal_of(path, 5)
     tamper(path, "UPDATE rounds SET at_ms = at_ms + 1000 WHERE id = 5")
-    result = check(path)
+    result = verified(path)
     assert (f"seal {seal} (rounds {first}-{last})", "its rounds were altered (or the seal itself)") in breaks(result)
     assert result.breaks[0].at == T0  # placed in time by the rounds it covers
 
@@ -160,7 +168,7 @@ def test_a_moved_round_breaks_its_seal(path: Path) -> None:
 def test_a_deleted_round_is_counted(path: Path) -> None:
     seal, first, last = seal_of(path, 45)
     tamper(path, "DELETE FROM rounds WHERE id = 45")
-    assert breaks(check(path)) == [
+    assert breaks(verified(path)) == [
         (f"seal {seal} (rounds {first}-{last})", f"1 of its {last - first + 1} rounds are missing (deleted?)"),
         (f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute"),
     ]
@@ -172,7 +180,7 @@ def test_an_inserted_round_is_found(path: Path) -> None:
         "INSERT INTO rounds (at_ms, set_id, rtts, errors)"
         " SELECT at_ms + 500, set_id, rtts, NULL FROM rounds WHERE id = 60",
     )
-    result = check(path)
+    result = verified(path)
     assert breaks(result) == [("round 61", "was stored after the last seal (inserted?)"), *breaks(result)[1:]]
     # and the rollups no longer add up to the rounds of that minute either
     assert any(w.startswith("rollups of minute") for w, _ in breaks(result))
@@ -180,7 +188,9 @@ def test_an_inserted_round_is_found(path: Path) -> None:
 
 def test_an_edited_incident_is_shown_field_by_field(path: Path) -> None:
     tamper(path, "UPDATE incidents SET end_ms = start_ms + 2000")
-    [brk] = check(path).breaks
+    brk, end = verified(path).breaks  # and its rounds were still down at the edited end
+    assert (end.where, end.at) == ("outage incident 1", T0 + 22)
+    assert end.what.startswith("its end does not follow from its rounds")
     assert brk.where == "outage incident 1"
     assert brk.what.startswith("differs from its sealed version (seal ")
     assert brk.what.endswith(f"): end_ms {int((T0 + 30) * 1000)} → {int((T0 + 22) * 1000)}")
@@ -194,7 +204,7 @@ def test_a_deleted_or_inserted_incident_is_found(path: Path) -> None:
         f" VALUES ('outage', {int((T0 + 50) * 1000)}, {int((T0 + 55) * 1000)}, 'local', 5, '[]', 'x')",
         "DELETE FROM incidents WHERE id = 1",
     )
-    found = check(path).breaks
+    found = verified(path).breaks
     assert [(b.where, b.what, b.at) for b in found] == [
         ("outage incident 2", "is not in the chain (inserted?)", T0 + 50),
         (
@@ -202,6 +212,7 @@ def test_a_deleted_or_inserted_incident_is_found(path: Path) -> None:
             f"was sealed (seal {seal_of_record(path, 'incident', 1)}) but is gone (deleted?)",
             T0 + 20,
         ),
+        ("outage incident 2", "its rounds show the line up inside it (an anchor answered)", T0 + 50),
     ]
 
 
@@ -212,14 +223,14 @@ def test_edited_sessions_speed_tests_and_traceroutes_are_found(path: Path) -> No
         "UPDATE speed_results SET download_mbps = 95.0",
         "UPDATE traceroutes SET trace = replace(trace, '192.168.1.1', '10.0.0.1')",
     )
-    found = [w for w, _ in breaks(check(path))]
+    found = [w for w, _ in breaks(verified(path))]
     assert sorted(found) == ["session 1", "speed test 1", "trace 1"]
 
 
 def test_an_edited_ledger_entry_or_seal_breaks_the_chain(path: Path) -> None:
     tamper(path, "UPDATE ledger SET body = replace(body, '\"isp\"', '\"local\"') WHERE kind = 'incident'")
     opened, closed = (seal_of_record(path, "incident", 1, n) for n in (0, 1))
-    found = breaks(check(path))
+    found = breaks(verified(path))
     assert found[:2] == [
         (
             f"seal {opened} (rounds {opened_range(path, opened)})",
@@ -239,19 +250,21 @@ def test_an_edited_ledger_entry_or_seal_breaks_the_chain(path: Path) -> None:
 def test_a_deleted_seal_is_found(path: Path) -> None:
     seal, _, _ = seal_of(path, 35)
     tamper(path, f"DELETE FROM seals WHERE id = {seal}")
-    found = breaks(check(path))
+    found = breaks(verified(path))
     assert any(what == f"seals {seal}-{seal} before it are missing (deleted?)" for _, what in found)
     assert any(what == "is not covered by any seal (inserted?)" for _, what in found)
 
 
 def test_edited_target_names_break_the_seals_of_their_rounds(path: Path) -> None:
     tamper(path, "UPDATE target_sets SET targets = replace(targets, '8.8.8.8', '8.8.4.4')")
-    assert len(check(path).breaks) >= 6  # every seal with rounds
+    assert len(verified(path).breaks) >= 6  # every seal with rounds
 
 
 def test_an_edited_rollup_is_found(path: Path) -> None:
     tamper(path, f"UPDATE rollups SET lost = 0 WHERE minute = {int(T0) // 60}")
-    assert breaks(check(path)) == [(f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute")]
+    assert breaks(verified(path)) == [
+        (f"rollups of minute {int(T0) // 60}", "do not add up to the rounds of that minute")
+    ]
 
 
 # --- pruning -------------------------------------------------------------------------------------------------
@@ -259,24 +272,23 @@ def test_an_edited_rollup_is_found(path: Path) -> None:
 
 def test_pruning_keeps_the_chain_verifiable_and_seals_the_rollups(path: Path) -> None:
     with Store.open(path) as store:
-        assert store.prune(T0 + 40) == 40
-        for i in range(60, 70):
-            store.add_round(rnd(T0 + 3600 + i))
-        store.commit()
-        assert store.prune(T0 + 50) == 10
-    result = check(path)
+        a_day_later(store, 60)
+        assert store.prune(T0 + DAY + 50, 1) == 50  # a day of retention: rounds before T0 + 50 s (whole seals)
+        a_day_later(store, 120)
+        assert store.prune(T0 + DAY + 60, 1) == 10
+    result = verified(path)
     assert result.ok, result.breaks
-    assert result.rounds == 20  # the rounds still kept
+    assert result.rounds == 20  # the rounds still kept: those of the two later runs
     assert any("pruned by the retention period" in n for n in result.notes)
     conn = sqlite3.connect(path)
     try:
         # seals of pruned rounds are deleted unless they carry ledger entries (the outage's, the session's)
-        kept = conn.execute("SELECT count(*) FROM seals WHERE last_round <= 50").fetchone()[0]
-        assert 0 < kept < 5
+        kept = conn.execute("SELECT count(*) FROM seals WHERE last_round <= 60").fetchone()[0]
+        assert 0 < kept < 6
     finally:
         conn.close()
     tamper(path, f"UPDATE rollups SET lost = 0 WHERE minute = {int(T0) // 60}")
-    [brk] = check(path).breaks
+    [brk] = verified(path).breaks
     assert brk.what == "differ from those sealed when their rounds were pruned"
 
 
@@ -286,23 +298,27 @@ def test_a_pruning_pass_that_stopped_half_way_is_not_tampering(path: Path, monke
         def crash(*_: object) -> int:
             raise KeyboardInterrupt  # stands in for kill -9 after the plan was committed
 
+        a_day_later(store, 60)
         monkeypatch.setattr(store_sqlite.retention, "delete_rounds", crash)
         with pytest.raises(KeyboardInterrupt):
-            store.prune(T0 + 40)
-    result = check(path)
+            store.prune(T0 + DAY + 40, 1)
+    result = verified(path)
     assert result.ok, result.breaks
-    assert "40 rounds already pruned from the chain are still waiting to be deleted" in result.notes
+    assert "40 rounds already pruned from the chain are still waiting to be deleted (they are no evidence)" in (
+        result.notes
+    )
     monkeypatch.undo()
     with Store.open(path) as store:
-        assert store.prune(T0 + 40) == 40  # the next pass finishes the job
-    assert check(path).ok
+        assert store.prune(T0 + DAY + 40, 1) == 40  # the next pass finishes the job
+    assert verified(path).ok
 
 
 def test_deleting_rounds_beyond_the_last_pruning_pass_is_found(path: Path) -> None:
     with Store.open(path) as store:
-        store.prune(T0 + 20)
+        a_day_later(store, 60)
+        store.prune(T0 + DAY + 20, 1)
     tamper(path, "DELETE FROM rounds WHERE id BETWEEN 21 AND 30")  # the outage's evidence, not yet due
-    assert any("rounds are missing (deleted?)" in what for _, what in breaks(check(path)))
+    assert any("rounds are missing (deleted?)" in what for _, what in breaks(verified(path)))
 
 
 # --- re-timing -----------------------------------------------------------------------------------------------
@@ -316,9 +332,9 @@ def test_retiming_moves_every_stamp_of_the_span_and_still_verifies(tmp_path: Pat
         for i in range(25):
             store.add_round(rnd(stale + i, None if 5 <= i < 10 else 1.0))
             if i == 7:
-                store.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, stale + 5, None, 3))
+                store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, stale + 5, None, 3))
             if i == 10:
-                store.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, stale + 5, stale + 10, 5))
+                store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, stale + 5, stale + 10, 5))
             if i % 10 == 9:
                 store.commit()
         store.save_speed(complete(stale + 12))
@@ -353,8 +369,9 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
     try:  # back to schema 3, as a store written by the previous release would be
         conn.executescript(
             "DROP TABLE seals; DROP TABLE ledger; DELETE FROM clock_events; DELETE FROM traceroutes;"
-            " DROP TABLE outbox; DROP TABLE tickets; DROP TABLE campaign_slots; DROP TABLE campaigns;"
-            " DROP TABLE isp_hops; PRAGMA user_version = 3;"
+            " DROP TABLE outbox; DROP TABLE ticket_terms; DROP TABLE tickets; DROP TABLE campaign_slots;"
+            " DROP TABLE campaigns; DROP TABLE isp_hops; DROP TABLE pool_outbox; DROP TABLE pool_household;"
+            " PRAGMA user_version = 3;"
         )
         conn.execute("DELETE FROM rounds WHERE id <= 5")  # pruned by the old release, by time
     finally:
@@ -364,7 +381,8 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
     try:
         conn.executescript(
             "ALTER TABLE sessions DROP COLUMN boot_id; ALTER TABLE sessions DROP COLUMN offset_ms;"
-            " DROP TABLE clock_events; DROP TABLE clock_spans; DROP TABLE traceroutes;"
+            " ALTER TABLE sessions DROP COLUMN first_round; ALTER TABLE sessions DROP COLUMN end_reason;"
+            " DROP TABLE clock_events; DROP TABLE clock_spans; DROP TABLE traceroutes; DROP TABLE timestamps;"
         )
     finally:
         conn.close()
@@ -376,9 +394,12 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
         store.begin_session(T0 + 100)
         store.add_round(rnd(T0 + 100))
         store.end_session(T0 + 100)
-    assert check(path).ok
+    assert verified(path).ok
     tamper(path, "UPDATE incidents SET cause = 'local'")
-    assert [w for w, _ in breaks(check(path))] == ["outage incident 1"]
+    assert breaks(verified(path))[1:] == [
+        ("outage incident 1", "its cause (local) does not follow from its rounds: the gateway answered in 10 of 10")
+    ]
+    assert breaks(verified(path))[0][0] == "outage incident 1"
 
 
 def test_every_write_path_leaves_a_verifiable_store(tmp_path: Path) -> None:
@@ -386,9 +407,9 @@ def test_every_write_path_leaves_a_verifiable_store(tmp_path: Path) -> None:
     path = tmp_path / "netwatch.db"
     with Store.open(path) as store:
         store.begin_session(T0)
-        store.add_round(rnd(T0))
-        store.save_incident(Incident(Kind.OUTAGE, Cause.LOCAL, T0, None, 3))
-        store.add_round(rnd(T0 + 1))
+        store.add_round(rnd(T0, None))
+        store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0, None, 3))
+        store.add_round(rnd(T0 + 1, None))
         store.commit()
     # crash: no end_session
     with Store.open(path) as store:
@@ -399,18 +420,15 @@ def test_every_write_path_leaves_a_verifiable_store(tmp_path: Path) -> None:
         store.set_export_cursor("sink", 3, 1, T0 + 10)
         store.set_export_error("sink", "down", T0 + 11, stopped=False)
         store.end_session(T0 + 10)
-    assert check(path).ok
+    assert verified(path).ok
 
 
 def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path) -> None:
     """The forger's best try: the incident edited, its ledger entry rewritten and its seal's digest recomputed.
     Its rounds are pruned, so no later seal chains to it; the pruning pass's own entry does."""
     with Store.open(path) as store:
-        for i in range(60, 90):
-            store.add_round(rnd(T0 + 3600 + i))
-            if i % 10 == 9:
-                store.commit()
-        store.prune(T0 + 3600)  # everything of the first minute: the outage's seals are kept for their records
+        a_day_later(store, 60)
+        store.prune(T0 + DAY + 60, 1)  # everything of the first minute: the outage's seals are kept for their records
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("UPDATE incidents SET cause = 'local', detail = 'forged'")
@@ -418,8 +436,8 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
         assert body is not None
         for (seal,) in conn.execute("SELECT seal_id FROM ledger WHERE kind = 'incident' AND ref = 1").fetchall():
             conn.execute("UPDATE ledger SET body = ? WHERE kind = 'incident' AND ref = 1 AND seal_id = ?", (body, seal))
-            first, last, prev, kept = conn.execute(
-                "SELECT first_round, last_round, prev, rounds_hash FROM seals WHERE id = ?", (seal,)
+            first, last, prev, kept, at_ms = conn.execute(
+                "SELECT first_round, last_round, prev, rounds_hash, at_ms FROM seals WHERE id = ?", (seal,)
             ).fetchone()
             if prev is None:
                 prev = conn.execute(
@@ -429,11 +447,11 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
                 tuple(r)
                 for r in conn.execute("SELECT id, kind, ref, body FROM ledger WHERE seal_id = ? ORDER BY id", (seal,))
             ]
-            digest = chain.seal_digest(bytes(prev), seal, first, last, bytes(kept), entries_hash(entries))
+            digest = chain.seal_digest(bytes(prev), seal, first, last, bytes(kept), chain.entries_hash(entries), at_ms)
             conn.execute("UPDATE seals SET digest = ? WHERE id = ?", (digest, seal))
     finally:
         conn.close()
-    found = breaks(check(path))
+    found = breaks(verified(path))
     assert found and all(
         what == "differs from the digest its pruning pass chained for it (altered?)" for _, what in found
     )
@@ -447,19 +465,20 @@ def test_a_forged_old_incident_is_found_after_its_rounds_were_pruned(path: Path)
             conn.execute("DELETE FROM seals WHERE id = ?", (seal,))
     finally:
         conn.close()
-    assert {what for _, what in breaks(check(path))} >= {"was kept by a pruning pass but is gone (deleted?)"}
+    assert {what for _, what in breaks(verified(path))} >= {"was kept by a pruning pass but is gone (deleted?)"}
 
 
 def test_a_round_inserted_among_the_pruned_ids_is_found(path: Path) -> None:
     with Store.open(path) as store:
-        store.prune(T0 + 30)
+        a_day_later(store, 60)
+        store.prune(T0 + DAY + 30, 1)
     tamper(
         path,
         f"INSERT INTO rounds (id, at_ms, set_id, rtts) SELECT 5, {int((T0 + 50) * 1000)}, set_id, rtts"
         " FROM rounds WHERE id = 40",
     )
     assert ("round 5", "has the id of a pruned round but is newer than the retention cut-off (inserted?)") in breaks(
-        check(path)
+        verified(path)
     )
 
 
@@ -467,19 +486,21 @@ def test_commits_landing_during_a_verification_are_not_tampering(path: Path) -> 
     """The daemon keeps committing while `netwatch verify` reads: the check sees one snapshot."""
     with Store.open(path) as writer, Store.open(path, readonly=True) as reader:
         writer.begin_session(T0 + 100)
-        writer.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 100, None, 1))
+        for i in range(3):
+            writer.add_round(rnd(T0 + 100 + i, None))
+        writer.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 100, None, 3))
         writes = []
 
         def commit_meanwhile(_: int) -> None:
             if not writes:
-                for i in range(12):
-                    writer.add_round(rnd(T0 + 100 + i))
+                for i in range(3, 12):
+                    writer.add_round(rnd(T0 + 100 + i, None if i < 11 else 1.0))
                 writer.save_incident(Incident(Kind.OUTAGE, Cause.ISP, T0 + 100, T0 + 111, 12))
                 writes.append(True)
 
         result = reader.verify(progress=commit_meanwhile)
         assert writes and result.ok, result.breaks
-        assert result.rounds == 60  # what was there when it began
+        assert result.rounds == 63  # what was there when it began
         assert reader.verify().ok and reader.verify().rounds == 72
         writer.end_session(T0 + 111)
 
@@ -491,12 +512,12 @@ def test_a_retiming_held_back_by_a_full_disk_lands_with_the_saves_made_since(tmp
     with Store.open(path) as store:
         store.begin_session(T0, boot_id="b", offset=T0 - 50.0, provisional=True)
         for i in range(10):
-            store.add_round(rnd(T0 + i))
+            store.add_round(rnd(T0 + i, None if i >= 5 else 1.0))
         store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 5, None, 5))
         pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
         store.conn.execute(f"PRAGMA max_page_count = {pages}")  # a full disk, as SQLite sees it
         for i in range(10, 400):
-            store.add_round(rnd(T0 + i))
+            store.add_round(rnd(T0 + i, None if i < 20 else 1.0))
         with pytest.raises(StoreError, match="database or disk is full"):
             store.retime("b", T0 - 50.0 + 3600)  # the clock was an hour behind
         with pytest.raises(StoreError, match="database or disk is full"):

@@ -1,9 +1,11 @@
 """uk-ofcom automatic compensation, hand-computed around the edges of its clock.
 
-Amounts (netwatch/core/claims/packs/uk-ofcom.toml): delayed repair £9.33/day from 1 April 2023, £9.76 from 1 April 2024;
-missed appointment £29.15 from 1 April 2023, £30.49 from 1 April 2024; a fault is priced at the amounts in force on
-the day it was reported (Ofcom's rule). Weekdays are checked against a calendar:
-4 March 2024 is a Monday; Good Friday 2024 is 29 March, Easter Monday 1 April (not a bank holiday in Scotland).
+Amounts (netwatch/core/claims/packs/uk-ofcom.toml): delayed repair £9.33/day from 1 April 2023, £9.76 from 1 April 2024,
+£9.98 from 1 April 2025, £10.34 from 1 April 2026; missed appointment £29.15, £30.49, £31.19, £32.31 from the same days;
+a fault is priced at the amounts in force on the day it was reported (Ofcom's rule). Only days the line was down for
+every measured second of the fault's part of the day are claimed; the others are contestable. Weekdays are checked
+against a calendar: 4 March 2024 is a Monday; Good Friday 2024 is 29 March, Easter Monday 1 April (not a bank holiday
+in Scotland); 5 May 2025 is a Monday, and so are 4 May 2026 and 3 May 2027.
 """
 
 from __future__ import annotations
@@ -14,52 +16,16 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netwatch.config.records import PlanConfig
-from netwatch.core.claims import Claims, claims_for
-from netwatch.core.model import Cause, Coverage, Incident, Ticket
+from netwatch.core.claims import Claims, Situation, claims_for, load
+from netwatch.core.model import Cause, Coverage, Pause, Ticket
 from tests.support import instants
 from tests.support.incidents import outage
+from tests.support.ofcom import MON_10, PLAN, THU_0, lines, uk
 
 TZ = "Europe/London"
-PLAN = PlanConfig("Example ISP", "A-1", 30.0, 0.0, 80.0, 20.0)
 
 
 at = partial(instants.at, zone=TZ)
-
-
-def uk(
-    tickets: list[Ticket],
-    incidents: list[Incident],
-    *,
-    region: str = "ENG",
-    since: float | None = None,
-    until: float | None = None,
-    overrides: dict[str, float] | None = None,
-    coverage: list[Coverage] | None = None,
-) -> Claims:
-    claims = claims_for(
-        "uk-ofcom",
-        since=at(2023, 12, 1) if since is None else since,
-        until=at(2025, 1, 1) if until is None else until,
-        incidents=incidents,
-        tickets=tickets,
-        speeds=[],
-        plan=PLAN,
-        timezone=TZ,
-        region=region,
-        overrides=overrides or {},
-        coverage=coverage,
-    )
-    assert claims is not None
-    return claims
-
-
-def lines(claims: Claims) -> list[tuple[int, float, float]]:
-    return [(item.quantity, item.rate, item.amount) for item in claims.items]
-
-
-MON_10 = at(2024, 3, 4, 10)  # Monday 4 March 2024, 10:00: working days Tue 5 and Wed 6, deadline Thu 7 00:00
-THU_0 = at(2024, 3, 7)
 
 
 def test_repair_at_exactly_two_working_days_pays_nothing() -> None:
@@ -75,8 +41,9 @@ def test_repair_one_second_later_pays_one_day() -> None:
     assert claims.items[0].explanation == (
         "Delayed repair, ticket ABC123: 1 calendar day \u00d7 £9.33 = £9.33 (Thu 7 Mar 2024 to Thu 7 Mar 2024; the "
         "rate in force from Sat 1 Apr 2023 (Giganet: compensation scheme (2023 figures); UKFCF, April 2024: the "
-        "figures the 2024 uprating replaced)). Reported Mon 4 Mar 2024 10:00; two full working days: Tue 5 Mar 2024 "
-        "and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured; 1 outage(s) since the report)."
+        "figures the 2024 uprating replaced)). Reported Mon 4 Mar 2024 10:00; two full working days after the day of "
+        "the report: Tue 5 Mar 2024 and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured; 1 outage(s) since "
+        "the report)."
     )
     assert claims.request == (
         "Under Ofcom's automatic compensation scheme I ask you to pay £9.33: Delayed repair, ticket ABC123: "
@@ -100,10 +67,12 @@ def test_each_calendar_day_weekend_included() -> None:
     assert claims.total == 27.99
 
 
-def test_report_at_midnight_counts_that_day() -> None:
-    # Monday 00:00 begins at the report instant: Mon and Tue are the working days, Wednesday 00:00 the deadline.
-    claims = uk([Ticket("T", at(2024, 3, 4))], [outage(at(2024, 3, 3, 22), at(2024, 3, 6, 0, 0, 1))])
-    assert lines(claims) == [(1, 9.33, 9.33)]
+def test_a_report_at_exactly_midnight_does_not_count_its_own_day() -> None:
+    # Reported Monday 00:00:00: the report's day never counts, so Tue and Wed are the working days and Thursday 00:00
+    # the deadline, as for a report at 10:00. Repaired Wednesday 00:00:01: nothing; Thursday 00:00:01: one day.
+    down = at(2024, 3, 3, 22)
+    assert uk([Ticket("T", at(2024, 3, 4))], [outage(down, at(2024, 3, 6, 0, 0, 1))]).items == ()
+    assert lines(uk([Ticket("T", at(2024, 3, 4))], [outage(down, at(2024, 3, 7, 0, 0, 1))])) == [(1, 9.33, 9.33)]
 
 
 def test_report_on_friday_and_on_a_weekend() -> None:
@@ -188,13 +157,13 @@ def test_a_pack_may_price_each_day_at_its_own_rate() -> None:
         overrides={},
         notes=[],
     )
-    assert [(i.quantity, i.rate, i.amount) for i in items] == [(4, 9.33, 37.32), (3, 9.76, 29.28)]
-    assert items[1].explanation.startswith(
+    assert [(i.quantity, i.rate, i.amount) for i in items[0]] == [(4, 9.33, 37.32), (3, 9.76, 29.28)]
+    assert items[0][1].explanation.startswith(
         "Delayed repair, ticket ABC123: 3 calendar days \u00d7 £9.76 = £29.28 (Mon 1 Apr 2024 to Wed 3 Apr 2024; "
         "the rate in force from Mon 1 Apr 2024 (UKFCF, April 2024: Ofcom raise automatic compensation payouts for UK "
         "broadband woes))."
     )
-    assert (items[1].start, items[1].end) == (at(2024, 4, 1), at(2024, 4, 3, 12))
+    assert (items[0][1].start, items[0][1].end) == (at(2024, 4, 1), at(2024, 4, 3, 12))
 
 
 def test_override_replaces_the_amount_for_every_date() -> None:
@@ -245,7 +214,9 @@ def test_an_outage_that_began_before_the_report_is_the_tickets() -> None:
 
 def test_flaps_are_one_fault_but_a_day_back_up_is_a_repair() -> None:
     # Down Mon 09:00-Tue 10:00, back 30 min, down Tue 10:30-Thu 12:00, back 20 min, down Thu 12:20-Fri 06:00: one
-    # fault repaired Fri 06:00 (Thu and Fri paid). Up all Saturday, then down Sun 10 Mar: a new fault, not this one.
+    # fault repaired Fri 06:00. Friday (down 00:00-06:00, all of the fault's part of it) is claimed; Thursday, back
+    # for 20 minutes, is a partial loss: contestable, 23 h 40 min of 24 h. Up all Saturday, then down Sun 10 Mar: a
+    # new fault, not this one.
     flaps = [
         outage(at(2024, 3, 4, 9), at(2024, 3, 5, 10)),
         outage(at(2024, 3, 5, 10, 30), at(2024, 3, 7, 12)),
@@ -253,8 +224,16 @@ def test_flaps_are_one_fault_but_a_day_back_up_is_a_repair() -> None:
         outage(at(2024, 3, 10, 9), at(2024, 3, 11, 12)),
     ]
     claims = uk([Ticket("T", MON_10)], flaps)
-    assert lines(claims) == [(2, 9.33, 18.66)]
+    assert lines(claims) == [(1, 9.33, 9.33)]
+    assert claims.items[0].start == at(2024, 3, 8)
     assert "service back Fri 8 Mar 2024 06:00 (measured; 3 outage(s) since the report)" in claims.items[0].explanation
+    (thursday,) = claims.contestable
+    assert (thursday.start, thursday.amount, thursday.down_seconds) == (at(2024, 3, 7), 9.33, (23 * 60 + 40) * 60)
+    assert thursday.explanation == (
+        "Contestable (partial loss), ticket T: Thu 7 Mar 2024, down 23h 40m 00s of the 1d 00h 00m 00s measured while "
+        "the fault lasted; the rule pays for a day of complete loss. It would pay £9.33."
+    )
+    assert claims.contestable_total == 9.33 and claims.total == 9.33
 
 
 def test_a_day_netwatch_did_not_see_is_listed_not_paid() -> None:
@@ -327,17 +306,34 @@ def test_days_outside_the_period_belong_to_another_period() -> None:
     assert round(march.total + april.total, 2) == whole.total
 
 
-def test_unverified_uprating_is_said() -> None:
+def test_the_2025_and_2026_amounts() -> None:
+    # Reported Monday 5 May 2025 10:00 (Tue 6, Wed 7 working days), repaired Thursday 8 May 12:00: one day at £9.98,
+    # and a missed appointment at £31.19; the same a year later (Monday 4 May 2026) at £10.34 and £32.31.
+    for year, day, repair, visit in ((2025, 5, 9.98, 31.19), (2026, 4, 10.34, 32.31)):
+        missed = (at(year, 5, day + 1, 9),)
+        claims = uk(
+            [Ticket("T", at(year, 5, day, 10), missed_appointments=missed)],
+            [outage(at(year, 5, day, 9), at(year, 5, day + 3, 12))],
+            since=at(year, 5, 1),
+            until=at(year, 6, 1),
+        )
+        assert lines(claims) == [(1, repair, repair), (1, visit, visit)]
+        assert all(item.rate_status == "published" for item in claims.items)
+        assert claims.total == round(repair + visit, 2)
+
+
+def test_a_year_the_pack_has_no_uprating_for_uses_the_last_figure_and_says_so() -> None:
     claims = uk(
-        [Ticket("T", at(2025, 5, 5, 10))],
-        [outage(at(2025, 5, 5, 9), at(2025, 5, 8, 12))],
-        since=at(2025, 5, 1),
-        until=at(2025, 6, 1),
+        [Ticket("T", at(2027, 5, 3, 10))],
+        [outage(at(2027, 5, 3, 9), at(2027, 5, 6, 12))],
+        since=at(2027, 5, 1),
+        until=at(2027, 6, 1),
     )
-    assert lines(claims) == [(1, 9.76, 9.76)]
+    assert lines(claims) == [(1, 10.34, 10.34)]
+    assert claims.items[0].rate_status == "stale"
     assert claims.notes[0] == (
-        "No uprating of delayed_repair_per_day published from Tue 1 Apr 2025 was verified; the last verified "
-        "figure (£9.76) is used and may be lower than the one in force."
+        "No uprating of delayed_repair_per_day from Thu 1 Apr 2027 is in this rule pack: the last figure (£10.34) is "
+        "used and may be lower than the one in force."
     )
 
 
@@ -368,14 +364,19 @@ NOV_10 = at(2024, 11, 4, 10)
 
 def test_a_name_service_failure_keeps_the_fault_open_but_its_days_are_not_paid() -> None:
     # isp Mon 4 09:00-Fri 8 23:00, dns Fri 8 23:00-Sun 10 01:00, isp Sun 10 01:00-Tue 12 00:00. The dns hours do not
-    # end the fault (the provider answers for them), but Sat 9, down only from dns, is not a total loss of service.
+    # end the fault (the provider answers for them), but Sat 9, down only from dns, is not a total loss of service,
+    # and Fri 8 and Sun 10, an hour of each only dns, are partial losses: contestable.
     down = [
         outage(at(2024, 11, 4, 9), at(2024, 11, 8, 23)),
         outage(at(2024, 11, 8, 23), at(2024, 11, 10, 1), Cause.DNS),
         outage(at(2024, 11, 10, 1), at(2024, 11, 12)),
     ]
     claims = uk([Ticket("T", NOV_10)], down)
-    assert lines(claims) == [(2, 9.76, 19.52), (2, 9.76, 19.52)]  # Thu 7, Fri 8; Sun 10, Mon 11
+    assert lines(claims) == [(1, 9.76, 9.76), (1, 9.76, 9.76)]  # Thu 7; Mon 11
+    assert [(i.start, i.down_seconds) for i in claims.contestable] == [
+        (at(2024, 11, 8), 23 * 3600.0),
+        (at(2024, 11, 10), 23 * 3600.0),
+    ]
     assert claims.notes[0] == (
         "Ticket T: on Sat 9 Nov 2024 the line was down only from a name-service (dns) failure, which this rule does "
         "not count as a loss of service."
@@ -389,6 +390,7 @@ def test_an_outage_netwatch_did_not_see_is_not_down() -> None:
         [Ticket("T", NOV_10)], [outage(at(2024, 11, 4, 9), at(2024, 11, 15))], coverage=seen, until=at(2024, 11, 20)
     )
     assert lines(claims) == [(1, 9.76, 9.76), (3, 9.76, 29.28)]  # Thu 7; Tue 12 to Thu 14
+    assert claims.contestable == ()  # the days netwatch saw only in part were down for all it saw of them
     assert "netwatch was not running on Fri 8 Nov 2024 to Mon 11 Nov 2024" in claims.notes[0]
 
 
@@ -419,3 +421,169 @@ def test_fixed_inside_a_flap_ends_the_fault_and_says_what_followed() -> None:
         "Ticket T: the ticket says fixed Fri 8 Nov 2024 10:05, and the line went down again Fri 8 Nov 2024 10:10, "
         "within an hour; that outage is not counted under this ticket"
     )
+
+
+# --- the scheme's limits (netwatch.core.claims.limits), hand-computed on March 2024 --------------------------------
+# Reported Mon 4 Mar 2024 10:00: compensation from Thu 7 Mar at £9.33 (the rate of the report's day).
+LONG = [outage(at(2024, 3, 4, 9), at(2024, 3, 11, 12))]  # repaired Mon 11 Mar 12:00: Thu 7 to Mon 11 are 5 days
+
+
+def test_an_appointment_the_customer_declined_pauses_the_days_up_to_the_next_one() -> None:
+    # The earliest appointment offered, Fri 8 09:00, was declined; the next was Mon 11 09:00: Fri 8, Sat 9 and Sun 10
+    # are paused, Thu 7 and Mon 11 are paid.
+    declined = (Pause(at(2024, 3, 8, 9), at(2024, 3, 11, 9)),)
+    claims = uk([Ticket("T", MON_10, declined=declined)], LONG)
+    assert lines(claims) == [(1, 9.33, 9.33), (1, 9.33, 9.33)]
+    assert [item.start for item in claims.items] == [at(2024, 3, 7), at(2024, 3, 11)]
+    assert claims.notes[0] == (
+        "Ticket T: Fri 8 Mar 2024 to Sun 10 Mar 2024 are not counted: the customer declined or missed the earliest "
+        "appointment offered, Fri 8 Mar 2024 09:00, and the next one was Mon 11 Mar 2024 09:00."
+    )
+    without_next = uk([Ticket("T", MON_10, declined=(Pause(at(2024, 3, 8, 9)),))], LONG)
+    assert lines(without_next) == [(1, 9.33, 9.33)]
+    assert without_next.notes[0].endswith("Fri 8 Mar 2024 09:00, and no later appointment is recorded.")
+
+
+LONGEST = [outage(at(2024, 3, 4, 9), at(2024, 7, 1, 12))]  # repaired Mon 1 Jul 2024 12:00
+
+
+def test_the_providers_notice_stops_the_payments_thirty_days_later() -> None:
+    # Compensation starts Thu 7 Mar; a notice cannot be given before Sat 6 Apr (30 days later). Given Mon 15 Apr, the
+    # payments stop after Wed 15 May: 7-31 Mar (25) + April (30) + 1-15 May (15) = 70 days x £9.33 = £653.10.
+    claims = uk([Ticket("T", MON_10, notice=at(2024, 4, 15, 10))], LONGEST)
+    assert (sum(i.quantity for i in claims.items), claims.total) == (70, 653.10)
+    assert claims.items[-1].end == at(2024, 5, 16)
+    assert claims.notes[0] == (
+        "Ticket T: the provider gave notice on Mon 15 Apr 2024 that its payments stop; they stop 30 days later, so "
+        "nothing after Wed 15 May 2024 is counted."
+    )
+
+
+def test_a_notice_given_too_early_counts_from_the_earliest_day_it_could_be_given() -> None:
+    # Given Fri 15 Mar, it counts from Sat 6 Apr: payments stop after Mon 6 May: 25 + 30 + 6 = 61 days.
+    claims = uk([Ticket("T", MON_10, notice=at(2024, 3, 15, 10))], LONGEST)
+    assert sum(i.quantity for i in claims.items) == 61
+    assert claims.notes[0] == (
+        "Ticket T: the provider gave notice on Fri 15 Mar 2024 that its payments stop, counted from Sat 6 Apr 2024, "
+        "the earliest it could be given; they stop 30 days later, so nothing after Mon 6 May 2024 is counted."
+    )
+
+
+def test_without_a_notice_every_day_is_counted_and_the_limit_is_said() -> None:
+    # Thu 7 Mar to Mon 1 Jul: 25 + 30 + 31 + 30 + 1 = 117 days; past Mon 6 May a notice could have stopped them.
+    claims = uk([Ticket("T", MON_10)], LONGEST)
+    assert sum(i.quantity for i in claims.items) == 117
+    assert claims.notes[0] == (
+        "Ticket T: the provider may stop paying 30 days after it gives notice that it will, and cannot give that "
+        "notice before Sat 6 Apr 2024 (30 days after compensation started); no notice is recorded, so every day is "
+        "counted (if one came, record it with `netwatch ticket notice T --at WHEN`)."
+    )
+    assert "no notice is recorded" not in " ".join(uk([Ticket("T", MON_10)], LONG).notes)  # 5 days: no limit near
+
+
+def test_planned_work_notified_in_advance_is_not_paid_nor_claimable_under_another_ticket() -> None:
+    # P: the work, announced; F: a fault reported Tue 5 10:00 about the same outage (its days from Fri 8 are P's).
+    claims = uk([Ticket("P", MON_10, planned=True), Ticket("F", at(2024, 3, 5, 10))], LONG)
+    assert claims.items == ()
+    assert claims.notes == (
+        "Ticket P is planned work notified in advance: Ofcom automatic compensation: delayed repair following loss of "
+        "service pays nothing for it.",
+        "Ticket F: Fri 8 Mar 2024 to Mon 11 Mar 2024 are planned work notified in advance (ticket P): not counted.",
+        *load("uk-ofcom").notes,
+    )
+
+
+# --- who the scheme covers -----------------------------------------------------------------------------------------
+
+
+def situated(who: Situation) -> Claims:
+    missed = (at(2024, 3, 6, 9),)
+    found = claims_for(
+        "uk-ofcom",
+        since=at(2024, 3, 1),
+        until=at(2024, 4, 1),
+        incidents=LONG,
+        tickets=[Ticket("T", MON_10, missed_appointments=missed)],
+        speeds=[],
+        plan=PLAN,
+        timezone=TZ,
+        region="ENG",
+        overrides={},
+        situation=who,
+    )
+    assert found is not None
+    return found
+
+
+def test_a_business_contract_is_not_covered_and_is_told_what_applies_instead() -> None:
+    claims = situated(Situation("business", "micro_business"))
+    assert (claims.items, claims.total, claims.basis) == ((), 0.0, ())
+    assert claims.notes[0] == (
+        "Ofcom automatic compensation: delayed repair following loss of service: it covers residential contracts, and "
+        "this one is a business contract, so nothing is claimed under it. Ofcom's automatic compensation covers "
+        "residential contracts only. On a business contract what applies is the contract itself: its service level "
+        "agreement, and the contract information providers must give micro and small businesses and not-for-profits "
+        "(General Condition C1); a complaint not resolved in 8 weeks (6 weeks from 8 April 2026), or at deadlock, "
+        "can go to the Communications Ombudsman or CISAS if the business has 10 employees or fewer (General "
+        "Condition C4)."
+    )
+    assert claims.notes[1].startswith(
+        "Ofcom automatic compensation: missed engineer appointment: it covers residential"
+    )
+
+
+def test_a_residential_contract_states_its_basis_whoever_the_customer() -> None:
+    for customer in ("consumer", "micro_business", "small_business"):
+        claims = situated(Situation("residential", customer))
+        assert lines(claims) == [(5, 9.33, 46.65), (1, 29.15, 29.15)]
+        assert claims.basis == (
+            "My contract with you is a residential one, which Ofcom's automatic compensation scheme covers whoever the "
+            "customer is.",
+        )
+        assert claims.advice == ()
+
+
+def test_a_contract_not_stated_is_assumed_residential_and_said_so() -> None:
+    claims = situated(Situation())
+    assert lines(claims) == [(5, 9.33, 46.65), (1, 29.15, 29.15)]
+    assert claims.basis == ()  # the letter does not claim a residential contract it was not told of
+    assert claims.notes[0] == (
+        "Ofcom automatic compensation: delayed repair following loss of service applies only to a residential "
+        "contract: the amounts under it assume this is one."
+    )
+    assert claims.advice[0] == (
+        'set [claims] contract = "residential" or "business": Ofcom automatic compensation: delayed repair following '
+        "loss of service covers residential contracts only"
+    )
+
+
+def test_a_year_the_index_is_in_the_pack_but_no_figure_published_is_computed_and_said_so() -> None:
+    # With October 2026's index (here 3.0 %) in the pack, 1 April 2027's rate is £10.34 x 1.03 = £10.6502 → £10.65.
+    from pathlib import Path
+
+    from netwatch.core.claims import loader, ofcom
+
+    text = (Path(loader.__file__).parent / "packs" / "uk-ofcom.toml").read_text(encoding="utf-8")
+    row = '    { october = 2025, percent = 3.6, source = "cpi" },\n'
+    pack = loader.parse(text.replace(row, row + '    { october = 2026, percent = 3.0, source = "cpi" },\n'), "uk-ofcom")
+    notes: list[str] = []
+    items, _ = ofcom.delayed_repairs(
+        pack,
+        since=at(2027, 5, 1),
+        until=at(2027, 6, 1),
+        incidents=[outage(at(2027, 5, 3, 9), at(2027, 5, 6, 12))],
+        tickets=[Ticket("T", at(2027, 5, 3, 10))],
+        zone=ZoneInfo(TZ),
+        region="ENG",
+        overrides={},
+        notes=notes,
+    )
+    assert [(i.quantity, i.rate, i.rate_status) for i in items] == [(1, 10.65, "computed")]
+    assert (
+        "the rate from Thu 1 Apr 2027, computed by netwatch with the published uprating rule and not yet published: "
+        "£10.34 \u00d7 (1 + 3.0 %) = £10.65 (ONS: CPI annual rate, all items (series D7G7), October 2026))"
+    ) in items[0].explanation
+    assert notes == [
+        "The delayed_repair_per_day rate from Thu 1 Apr 2027 (£10.65) is computed by netwatch with the published "
+        "uprating rule: no published figure for it was found."
+    ]

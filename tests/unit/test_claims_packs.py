@@ -33,7 +33,7 @@ def test_every_shipped_pack_loads_with_sources_and_dates() -> None:
         for amount in pack.amounts.values():
             dates = [rate.effective_from for rate in amount.rates]
             assert dates == sorted(dates) and dates[0] >= pack.effective_from
-    assert (load("uk-ofcom").currency, load("de-tkg").currency, load("us-fcc").currency) == ("GBP", "EUR", "USD")
+    assert [load(name).currency for name in PACKS] == ["GBP", "EUR", "EUR", "EUR", "USD"]
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,8 @@ def test_every_shipped_pack_loads_with_sources_and_dates() -> None:
             'amount = 8.40, source = "uprating-2022"',
             'amount = 8.40, source = "uprating-2222"',
             'amounts.delayed_repair_per_day.rates[2].source: names no entry of [sources]: "uprating-2222"; known: '
-            "autocomp, speeds-code, uprating-2021, uprating-2022, uprating-2023, uprating-2024",
+            "adr, autocomp, cpi, speeds-code, uprating-2021, uprating-2022, uprating-2023, uprating-2024, "
+            "uprating-2025, uprating-2025-provision, uprating-2026",
         ),
         (
             'causes = ["isp", "upstream"]',
@@ -79,6 +80,33 @@ def test_every_shipped_pack_loads_with_sources_and_dates() -> None:
         ),
         ('id = "uk-ofcom"', 'id = "uk"', 'id: must be the file name without .toml ("uk-ofcom"), got "uk"'),
         (
+            'contracts = ["residential"]\nbasis.residential = "My contract with you is a residential one, which',
+            'contracts = ["home"]\nbasis.residential = "My contract with you is a residential one, which',
+            'repair.contracts[0]: must be one of residential, business, got "home"',
+        ),
+        (
+            'day_test = "whole"\npause',
+            'day_test = "most"\npause',
+            'repair.day_test: must be one of any, whole, hours, got "most"',
+        ),
+        (
+            'day_test = "whole"\npause',
+            'day_test = "hours"\npause',
+            'repair.day_hours: is missing: day_test = "hours" needs the hours a day must be down',
+        ),
+        ("pause_declined = true", "pause_declined = 1", "repair.pause_declined: must be true or false, not an integer"),
+        (
+            'caveat.any = "ADR is open',
+            'caveat.anyone = "ADR is open',
+            "adr.caveat.anyone: unknown key; valid keys are: any, business, consumer, micro_business, residential, "
+            "small_business",
+        ),
+        (
+            "waits = [{ from = 2019-04-01, weeks = 8 }, { from = 2026-04-08, weeks = 6 }]",
+            "waits = [{ from = 2026-04-08, weeks = 8 }, { from = 2019-04-01, weeks = 6 }]",
+            "adr.waits[1].from: must be after the previous row's date (2026-04-08)",
+        ),
+        (
             'currency = "GBP"',
             'currency = "gbp"',
             'currency: must be an ISO 4217 code of three capital letters, got "gbp"',
@@ -86,8 +114,8 @@ def test_every_shipped_pack_loads_with_sources_and_dates() -> None:
         (
             "exit_after_days = 30\n",
             "exit_after_days = 30\nexit_after = 30\n",
-            "speeds.exit_after: unknown key; valid keys are: business_peak, effective_from, exit_after_days, "
-            "residential_peak, source, title",
+            "speeds.exit_after: unknown key; valid keys are: basis, business_peak, caveat, contracts, customers, "
+            "effective_from, exit_after_days, outside, residential_peak, source, title, waivable",
         ),
     ],
 )
@@ -97,10 +125,21 @@ def test_a_broken_pack_names_file_and_key(old: str, new: str, message: str) -> N
     assert str(err.value) == f"{FILE}: {message}"
 
 
+def test_a_pack_status_must_be_one_the_loader_knows() -> None:
+    text = shipped("be-ecl")
+    with pytest.raises(PackError) as err:
+        parse(text.replace('state = "uncertain"', 'state = "annulled"'), "netwatch/core/claims/packs/be-ecl.toml")
+    assert str(err.value) == (
+        'netwatch/core/claims/packs/be-ecl.toml: status.state: must be one of in force, uncertain, got "annulled"'
+    )
+    assert load("be-ecl").uncertain.startswith("Art. 113/2 may no longer be in force")
+    assert all(load(name).uncertain == "" for name in PACKS if name != "be-ecl")
+
+
 def test_missing_section_and_syntax_error() -> None:
     text = shipped("uk-ofcom")
     start = text.index("[speeds]")
-    without = text[:start] + text[text.index("[amounts.delayed_repair_per_day]") :]
+    without = text[:start] + text[text.index("[adr]") :]
     with pytest.raises(PackError) as err:
         parse(without, FILE)
     assert str(err.value) == f"{FILE}: speeds: is missing: the uk-ofcom rules need a [speeds] table"
@@ -117,8 +156,8 @@ def test_pack_items_on_a_date_with_overrides() -> None:
     )
     assert (items["missed_appointment"].amount, items["missed_appointment"].overridden) == (40.0, True)
     assert pack_items("uk-ofcom", date(2024, 4, 1), {})[0].amount == 9.76
-    assert pack_items("uk-ofcom", date(2025, 6, 1), {})[0].unverified
-    assert not pack_items("uk-ofcom", date(2024, 6, 1), {})[0].unverified
+    assert pack_items("uk-ofcom", date(2027, 6, 1), {})[0].unverified
+    assert not pack_items("uk-ofcom", date(2026, 6, 1), {})[0].unverified
     assert pack_items("uk-ofcom", date(2019, 1, 1), {})[0].amount is None
     tkg = {item.item: item for item in pack_items("de-tkg", date(2024, 1, 1), {})}
     assert (tkg["outage_day_5_on"].amount, tkg["outage_day_5_on"].percent_of_fee) == (10.0, 20.0)
@@ -138,7 +177,7 @@ def test_check_overrides_messages() -> None:
         (
             "claims.amounts.missed_appointment",
             'must be a number, not a string ("30")',
-            "write the amount in GBP, e.g. missed_appointment = 30.49",
+            "write the amount in GBP, e.g. missed_appointment = 32.31",
         ),
         (
             "claims.amounts.x",
@@ -148,14 +187,14 @@ def test_check_overrides_messages() -> None:
         (
             "claims.amounts.delayed_provision_per_day",
             "must be a finite amount of 0 or more, got -1.0",
-            "write the amount in GBP, e.g. delayed_provision_per_day = 6.10",
+            "write the amount in GBP, e.g. delayed_provision_per_day = 6.46",
         ),
     ]
     assert check_overrides("none", {"missed_appointment": 30.0}) == [
         (
             "claims.amounts",
             'is set but claims.rules is "none"',
-            'set claims.rules to "uk-ofcom" or "de-tkg", or remove [claims.amounts]',
+            'set claims.rules to "uk-ofcom", "de-tkg", "nl-telecomwet" or "be-ecl", or remove [claims.amounts]',
         ),
     ]
     assert check_overrides("us-fcc", {"missed_appointment": 30.0}) == [
@@ -184,7 +223,10 @@ def test_claims_for_none_unknown_and_bad_overrides() -> None:
         "region": "",
     }
     assert claims_for("none", overrides={}, **args) is None  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r'^unknown rule pack "fr-arcep"; known: none, uk-ofcom, de-tkg, us-fcc$'):
+    with pytest.raises(
+        ValueError,
+        match=r'^unknown rule pack "fr-arcep"; known: none, uk-ofcom, de-tkg, nl-telecomwet, be-ecl, us-fcc$',
+    ):
         claims_for("fr-arcep", overrides={}, **args)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r'^claims\.amounts\.x: is not an amount of the "de-tkg" rules$'):
         claims_for("de-tkg", overrides={"x": 1.0}, **args)  # type: ignore[arg-type]

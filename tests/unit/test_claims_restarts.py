@@ -8,32 +8,26 @@ back up at 13:00; netwatch stopped at 13:10 (an upgrade) and started again at 15
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from netwatch.config.records import PlanConfig
 from netwatch.core.claims import claims_for
 from netwatch.core.claims.episode import Basis
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Ticket
+from netwatch.core.model import Coverage, Incident, Ticket
 from netwatch.core.schedule import BusinessHours
 from netwatch.report.tickets import TicketFigures, ticket_figures
+from tests.support.incidents import outage
+from tests.support.instants import local
 
-LONDON = ZoneInfo("Europe/London")
 HOURS = BusinessHours.from_config(
     {"timezone": "Europe/London", "week": {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}}
 )
 PLAN = PlanConfig("Example ISP", "A-1", 30.0, 0.0, 80.0, 20.0)
 
 
-def at(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=LONDON).timestamp()
-
-
-DOWN = Incident(Kind.OUTAGE, Cause.ISP, at("2024-11-04 09:00"), at("2024-11-04 13:00"))
-REPORTED = at("2024-11-04 09:30")
-STOPPED, STARTED = at("2024-11-04 13:10"), at("2024-11-04 15:10")
-COVERAGE = [Coverage(at("2024-11-01 00:00"), STOPPED), Coverage(STARTED, at("2024-11-08 00:00"))]
-UNTIL = at("2024-11-08 00:00")
+DOWN = outage(local("2024-11-04 09:00"), local("2024-11-04 13:00"))
+REPORTED = local("2024-11-04 09:30")
+STOPPED, STARTED = local("2024-11-04 13:10"), local("2024-11-04 15:10")
+COVERAGE = [Coverage(local("2024-11-01 00:00"), STOPPED), Coverage(STARTED, local("2024-11-08 00:00"))]
+UNTIL = local("2024-11-08 00:00")
 
 
 def figures(ticket: Ticket, incidents: list[Incident], coverage: list[Coverage] = COVERAGE) -> TicketFigures:
@@ -44,7 +38,7 @@ def figures(ticket: Ticket, incidents: list[Incident], coverage: list[Coverage] 
 def notes(ticket: Ticket, incidents: list[Incident]) -> tuple[str, ...]:
     claims = claims_for(
         "uk-ofcom",
-        since=at("2024-11-01 00:00"),
+        since=local("2024-11-01 00:00"),
         until=UNTIL,
         incidents=incidents,
         tickets=[ticket],
@@ -60,7 +54,7 @@ def notes(ticket: Ticket, incidents: list[Incident]) -> tuple[str, ...]:
 
 
 def test_a_repair_followed_by_a_restart_is_not_an_outage() -> None:
-    ticket = Ticket("T", REPORTED, fixed=at("2024-11-04 13:05"))
+    ticket = Ticket("T", REPORTED, fixed=local("2024-11-04 13:05"))
     found = figures(ticket, [DOWN])
     assert (found.episode.basis, found.restored, found.episode.note) == (Basis.MEASURED, DOWN.end, "")
     assert found.down_after_report == 3.5 * 3600
@@ -76,8 +70,8 @@ def test_without_the_owners_repair_time_the_fault_ends_where_the_line_was_measur
 
 
 def test_a_line_found_down_when_monitoring_resumed_is_said_so_not_that_it_went_down() -> None:
-    again = Incident(Kind.OUTAGE, Cause.ISP, STARTED, at("2024-11-04 16:00"))
-    ticket = Ticket("T", REPORTED, fixed=at("2024-11-04 13:05"))
+    again = outage(STARTED, local("2024-11-04 16:00"))
+    ticket = Ticket("T", REPORTED, fixed=local("2024-11-04 13:05"))
     found = figures(ticket, [DOWN, again])
     assert (found.episode.basis, found.restored) == (Basis.MEASURED, DOWN.end)
     assert found.episode.note == (
@@ -88,7 +82,7 @@ def test_a_line_found_down_when_monitoring_resumed_is_said_so_not_that_it_went_d
 
 
 def test_without_a_repair_time_a_line_found_down_after_the_restart_is_still_the_same_fault() -> None:
-    again = Incident(Kind.OUTAGE, Cause.ISP, STARTED, at("2024-11-04 16:00"))
+    again = outage(STARTED, local("2024-11-04 16:00"))
     found = figures(Ticket("T", REPORTED), [DOWN, again])
     # Up ten minutes is a flap: the fault runs on to 16:00, and only the measured down time counts.
     assert (found.episode.basis, found.restored) == (Basis.MEASURED, again.end)
@@ -96,8 +90,8 @@ def test_without_a_repair_time_a_line_found_down_after_the_restart_is_still_the_
 
 
 def test_a_line_that_really_went_down_again_within_the_hour_is_still_noted() -> None:
-    again = Incident(Kind.OUTAGE, Cause.ISP, at("2024-11-04 13:08"), at("2024-11-04 13:09"))
-    found = figures(Ticket("T", REPORTED, fixed=at("2024-11-04 13:05")), [DOWN, again])
+    again = outage(local("2024-11-04 13:08"), local("2024-11-04 13:09"))
+    found = figures(Ticket("T", REPORTED, fixed=local("2024-11-04 13:05")), [DOWN, again])
     assert found.episode.note.startswith(
         "Ticket T: the ticket says fixed Mon 4 Nov 2024 13:05, and the line went down again Mon 4 Nov 2024 13:08, "
         "within an hour; that outage is not counted under this ticket"

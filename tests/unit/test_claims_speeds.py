@@ -68,11 +68,20 @@ def test_peaks_in_local_time_across_the_dst_change() -> None:
     assert dict(residential.figures)["median download"] == "42.5 Mbit/s"
 
 
-def test_upload_minimum_when_stated() -> None:
+def test_a_slow_upload_alone_is_information_not_a_failure() -> None:
+    # The codes' right to exit depends on the download minimum: 40 Mbit/s down against 30 meets it, whatever the
+    # upload (4 against a stated 5); a slow download fails it whatever the upload.
     plan = PlanConfig("X", "", 30.0, 0.0, 80.0, 20.0, minimum_download_mbps=30.0, minimum_upload_mbps=5.0)
     business, _, _ = checks("uk-ofcom", [speed(utc(2024, 3, 4, 12, 15), 40.0, 4.0)], plan)
-    assert business.verdict is Verdict.NOT_MET
+    assert business.verdict is Verdict.MET
     assert ("median upload", "4 Mbit/s") in business.figures
+    assert ("minimum upload (information)", "5 Mbit/s") in business.figures
+    assert business.explanation == (
+        "1 test(s), median download 40 Mbit/s, 0 below the minimum guaranteed 30 Mbit/s; median upload 4 Mbit/s, 1 "
+        "below 5 Mbit/s (information only: the code's right to exit depends on the download minimum)."
+    )
+    slow, _, _ = checks("uk-ofcom", [speed(utc(2024, 3, 4, 12, 15), 20.0, 9.0)], plan)
+    assert slow.verdict is Verdict.NOT_MET
 
 
 def test_no_minimum_stated_and_no_tests() -> None:
@@ -188,7 +197,7 @@ def test_fcc_medians_against_the_label() -> None:
     assert claims.request == "\n".join(
         [
             "I am filing a complaint about the broadband service Example Cable provides me (account 9-9). The "
-            "broadband consumer label of my plan (47 CFR § 8.1) states:",
+            "broadband consumer label of my plan (47 CFR § 8.1(a)) states:",
             "- typical download speed: 100 Mbps",
             "- typical upload speed: 10 Mbps",
             "- typical latency: 20 ms",
@@ -216,3 +225,45 @@ def test_fcc_label_not_stated_and_no_complaint_when_met() -> None:
         "",
         "set [plan] typical_latency_ms (from your broadband label) to compare the speed tests with it",
     )
+
+
+def test_the_peak_of_the_owners_contract_only_once_it_is_stated() -> None:
+    from netwatch.core.claims import Situation
+
+    def titles(who: Situation) -> list[str]:
+        found = claims_for(
+            "uk-ofcom",
+            since=utc(2024, 3, 1),
+            until=utc(2024, 6, 1),
+            incidents=[],
+            tickets=[],
+            speeds=[speed(utc(2024, 3, 4, 12, 15), 40.0)],
+            plan=UK_PLAN,
+            timezone="Europe/London",
+            region="ENG",
+            overrides={},
+            situation=who,
+        )
+        assert found is not None
+        return [c.title for c in found.checks]
+
+    assert titles(Situation()) == [
+        "Business peak 12:00-14:00",
+        "Residential peak 20:00-22:00",
+        "Right to exit: 30-day clock",
+    ]
+    assert titles(Situation("business")) == ["Business peak 12:00-14:00", "Right to exit: 30-day clock"]
+    assert titles(Situation("residential")) == ["Residential peak 20:00-22:00", "Right to exit: 30-day clock"]
+
+
+def test_slow_speed_reported_starts_the_exit_clock_and_a_switch_does_not() -> None:
+    from netwatch.core.model import TicketKind
+
+    first_bad = speed(utc(2024, 3, 1, 21), 10.0)
+    after = speed(utc(2024, 4, 2, 11), 12.0)
+    speed_ticket = Ticket("SLOW-1", utc(2024, 3, 2, 10), kind=TicketKind.SPEED)
+    *_, exit_ = checks("uk-ofcom", [first_bad, after], UK_PLAN, [speed_ticket])
+    assert exit_.verdict is Verdict.NOT_MET
+    switch = Ticket("SW-1", utc(2024, 3, 2, 10), kind=TicketKind.SWITCH)
+    *_, no_clock = checks("uk-ofcom", [first_bad, after], UK_PLAN, [switch])
+    assert no_clock.verdict is Verdict.NOT_ENOUGH_DATA

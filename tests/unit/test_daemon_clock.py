@@ -9,8 +9,10 @@ cuts them) implement the daemon's Protocols. No packet is sent.
 from __future__ import annotations
 
 import asyncio
+import errno
 import itertools
 import os
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -19,10 +21,11 @@ import pytest
 
 from netwatch import config
 from netwatch.adapters import live
+from netwatch.adapters.probes.resources import own_fault
 from netwatch.adapters.store import Store
 from netwatch.app.daemon.loop import Daemon
 from netwatch.core.clock import Reading
-from netwatch.core.model import EventKind, Kind, Live, Sample, Target
+from netwatch.core.model import EventKind, Kind, Live, Role, Sample, Target
 from tests.support import configs
 
 INTERVAL = 0.05
@@ -103,12 +106,12 @@ def run(cfg: config.Config, clock: SettableClock, line: Line, scenario: Scenario
     return asyncio.run(main())
 
 
-async def rounds(daemon: Daemon, n: int) -> None:
-    """Wait for ``n`` more rounds."""
-    target = daemon.rounds + n
+async def rounds(daemon: Daemon, n: int, counter: str = "rounds") -> None:
+    """Wait for ``n`` more rounds (of the daemon's ``counter``: "unprobed" counts those that measured nothing)."""
+    target = getattr(daemon, counter) + n
     deadline = time.monotonic() + 30
-    while daemon.rounds < target:
-        assert time.monotonic() < deadline, "the daemon stopped probing"
+    while getattr(daemon, counter) < target:
+        assert time.monotonic() < deadline, f"the daemon stopped probing ({counter})"
         await asyncio.sleep(INTERVAL / 2)
 
 
@@ -216,7 +219,18 @@ def test_a_step_of_a_trusted_clock_splits_the_session_and_is_recorded(tmp_path: 
     assert [i.kind for i in everything] == [Kind.OUTAGE, Kind.OUTAGE]  # closed before the step, reopened after
 
 
-def test_probes_that_raise_never_stop_the_loop(tmp_path: Path) -> None:
+def paused_sessions(cfg: config.Config) -> list[tuple[int | None, str | None]]:
+    conn = sqlite3.connect(cfg.store.path)
+    try:
+        return [(c, r) for c, r in conn.execute("SELECT clean, end_reason FROM sessions ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def test_probes_that_raise_never_stop_the_loop_nor_make_an_outage(tmp_path: Path) -> None:
+    """A DNS probe that fails as a whole leaves DNS unmeasured; an echo probe that fails as a whole measures
+    nothing: monitoring pauses (the session ends with the reason, the time is unmonitored) and resumes in a new
+    session once it works. Neither ever makes an outage."""
     cfg = make_config(tmp_path, "trust")
     clock, line = SettableClock(0.0, synced=True), Line()
     names = Names(raises=RuntimeError("resolver exploded"))
@@ -224,17 +238,47 @@ def test_probes_that_raise_never_stop_the_loop(tmp_path: Path) -> None:
     async def scenario(daemon: Daemon) -> None:
         await rounds(daemon, 5)
         line.broken = ValueError("unexpected bug in the echo probe")
-        await rounds(daemon, 5)
+        await rounds(daemon, 5, "unprobed")
         line.broken = None
         await rounds(daemon, 5)
 
     daemon = run(cfg, clock, line, scenario, names)
     with Store.open(cfg.store.path, readonly=True) as store:
         stored = list(store.rounds(0, time.time() + 60))
-    assert len(stored) == daemon.rounds >= 15
-    broken = [r for r in stored if any(s.error.startswith("probe error: unexpected bug") for s in r.samples)]
-    assert 4 <= len(broken) <= 7
-    assert all(s.ok for s in stored[-1].samples)
+        assert store.incidents(0, time.time() + 60) == []
+        assert store.verify().ok
+    assert len(stored) == daemon.rounds >= 10  # every round that measured something, and only those
+    assert all(s.ok and s.target.role is Role.ANCHOR for r in stored for s in r.samples)
+    assert paused_sessions(cfg) == [
+        (1, "netwatch itself: probe error: unexpected bug in the echo probe"),
+        (1, None),
+    ]
+
+
+def test_running_out_of_descriptors_is_unmonitored_time_never_a_dns_outage(tmp_path: Path) -> None:
+    """The attack of the review: a local client takes every file descriptor, the DNS probe cannot open its socket.
+    That time is unmonitored, with the reason, and blames nobody."""
+    cfg = make_config(tmp_path, "trust")
+    clock, line = SettableClock(0.0, synced=True), Line()
+    names = Names()
+
+    async def scenario(daemon: Daemon) -> None:
+        await rounds(daemon, 5)
+        names.raises = own_fault(OSError(errno.EMFILE, "Too many open files"), "opening a DNS socket")
+        await rounds(daemon, 8, "unprobed")  # more than detect.confirm rounds: an outage, were they counted as failed
+        names.raises = None
+        await rounds(daemon, 5)
+
+    run(cfg, clock, line, scenario, names)
+    with Store.open(cfg.store.path, readonly=True) as store:
+        assert store.incidents(0, time.time() + 60) == []
+        [before, after] = store.sessions(0, time.time() + 60)
+        assert before.end < after.start  # the gap between them is unmonitored
+        assert store.verify().ok
+    assert paused_sessions(cfg)[0] == (
+        1,
+        "netwatch itself could not probe (opening a DNS socket): too many open files (EMFILE)",
+    )
 
 
 def test_a_run_that_starts_synchronised_retimes_an_earlier_run_of_the_boot(tmp_path: Path) -> None:

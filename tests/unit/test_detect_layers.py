@@ -8,7 +8,11 @@ from hypothesis import strategies as st
 
 from netwatch.core.detect import Rules
 from netwatch.core.model import Cause, Kind, Round, Sample
-from tests.unit.test_detect import ANCHORS, DNS, GW, ISP, incidents, run
+from tests.support.detector import incidents, run
+from tests.support.streams import ANCHORS
+from tests.support.targets import DOC_DNS as DNS
+from tests.support.targets import DOC_GW as GW
+from tests.support.targets import DOC_ISP as ISP
 
 RULES = Rules(confirm=3, window=60, loss_percent=5.0, latency_ms=250.0)
 

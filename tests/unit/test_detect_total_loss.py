@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from netwatch.core.classify import round_cause
 from netwatch.core.detect import Closed, Opened, Rules, Updated, is_total_loss
 from netwatch.core.model import Cause, Incident, Kind, Round
-from tests.unit.test_detect import RULES, UP, closed_incidents, make_round, rounds_of, rules_st, run, streams
+from tests.support.detector import closed_incidents, run
+from tests.support.streams import RULES, UP, make_round, rounds_of, rules_st, streams
 
 
 def outages(rounds: list[Round], rules: Rules = RULES) -> list[Incident]:

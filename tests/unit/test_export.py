@@ -22,7 +22,7 @@ from netwatch.adapters.influx.points import Points
 from netwatch.adapters.store import Store, migrations
 from netwatch.app.daemon.export import Backoff, Exporter, StoreLedger
 from netwatch.app.influx import backfill
-from netwatch.core.model import Cause, ExportState, Incident, Kind, Round
+from netwatch.core.model import Cause, ExportState, Incident, Kind, Round, SpeedResult
 from netwatch.core.schedule import BusinessHours
 from netwatch.errors import ConfigError, PermanentError, TransientError
 from netwatch.report.status import Freshness, export_line
@@ -122,9 +122,8 @@ class TestSecretFiles:
         with pytest.raises(ConfigError) as caught:
             sinks.read_secret(tmp_path / "nope", "influxdb.password_file")
         assert str(caught.value) == (
-            f"1 configuration problem:\n  influxdb.password_file: cannot read {tmp_path / 'nope'}: No such file or "
-            f"directory; make {tmp_path / 'nope'} readable by the user netwatch runs as, or point "
-            "influxdb.password_file elsewhere"
+            f"1 configuration problem:\n  influxdb.password_file: {tmp_path / 'nope'} does not exist; create it with"
+            " the secret on its first line, or point influxdb.password_file at another file"
         )
         (tmp_path / "empty").write_text("\n")
         (tmp_path / "empty").chmod(0o600)
@@ -310,6 +309,83 @@ def test_backfill_replays_identically(store: Store) -> None:
     backfill(store, sink, POINTS, T0, T0 + 25, batch_size=10)
     assert len(sink.points) == 25 * 4 + 1
     assert {k: v for k, v in sink.points.items() if k in copy} == copy
+
+
+def test_finish_sends_what_the_last_commit_added_then_ends(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A clean stop: the rounds and the incident the final commit wrote reach the replica before the thread ends,
+    though the exporter would not have looked again for a minute."""
+    state = store.start_export(SINK, T0)
+    sink = FakeSink()
+    exporter = exporter_for(store.path, sink, state, poll=60.0)
+    exporter.start()
+    wait_until(lambda: exporter.round_id == 0 and sink.writes == 0 and exporter.running)
+    for i in range(12):
+        store.add_round(rnd(T0 + i, up=i < 8))
+    store.save_incident(Incident(Kind.OUTAGE, Cause.UPSTREAM, T0 + 8, end=T0 + 11))
+    store.save_speed(SpeedResult(T0 + 5, "http", "netwatch", download_mbps=80.0, ok=True))
+    store.commit()
+    assert exporter.finish(5.0) is True
+    assert not exporter.running and sink.closed
+    assert len(sink.points) == 12 * 4 + 1 + 1  # every round, the incident, the speed test
+    assert exporter.round_id == 12
+    store.commit()  # as the daemon's writer does after finish: the cursor it moved
+    with Store.open(store.path, readonly=True) as reader:
+        saved = reader.export_state(SINK)
+    assert saved is not None and (saved.round_id, saved.behind) == (12, 0)
+
+
+def test_finish_gives_up_at_the_first_failure_and_leaves_the_rest_for_the_next_start(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = store.start_export(SINK, T0)
+    sink = FakeSink()
+    sink.fail = TransientError("connection to http://influx:8086 refused")
+    exporter = exporter_for(store.path, sink, state, poll=60.0)
+    exporter.start()
+    store.add_round(rnd(T0))
+    store.commit()
+    with caplog.at_level(logging.WARNING, logger="netwatch.export"):
+        assert exporter.finish(5.0) is False
+    assert not exporter.running and sink.points == {}
+    assert (
+        "InfluxDB export stopped with the daemon: connection to http://influx:8086 refused; the rest is sent at the"
+        " next start" in caplog.messages
+    )
+
+
+def test_finish_sends_nothing_while_the_clock_is_not_trusted(store: Store, tmp_path: Path) -> None:
+    state = store.start_export(SINK, T0)
+    sink = FakeSink()
+    exporter = exporter_for(store.path, sink, state, poll=60.0)
+    exporter._hold = threading.Event()  # clear: provisional stamps must never reach a replica
+    exporter.start()
+    store.add_round(rnd(T0))
+    store.commit()
+    assert exporter.finish(5.0) is False
+    assert not exporter.running and sink.points == {}
+
+
+def test_backfill_sends_the_speed_tests_of_the_period_too(store: Store) -> None:
+    store.add_round(rnd(T0))
+    for at, ok in ((T0 - 60, True), (T0 + 60, True), (T0 + 120, False), (T0 + 4000, True)):
+        store.save_speed(SpeedResult(at, "http", "netwatch", download_mbps=80.0 if ok else None, ok=ok))
+    store.commit()
+    sink = FakeSink()
+    done = backfill(store, sink, POINTS, T0, T0 + 3600, batch_size=10)
+    assert (done.rounds, done.incidents, done.speed_tests, done.points) == (1, 0, 2, 4 + 2)
+    speed = sorted((t for t in sink.points.values() if t.startswith("netwatch_speed,")), key=lambda t: t[-13:])
+    assert [text.rpartition(" ")[2] for text in speed] == [str(int((T0 + 60) * 1000)), str(int((T0 + 120) * 1000))]
+    assert "ok=true" in speed[0] and "ok=false" in speed[1]
+
+
+def wait_until(check: object, timeout: float = 5.0) -> None:
+    assert callable(check)
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 # --- errors and the status line ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from netwatch.core.model import Cause, Kind, Role
+from netwatch.core.pool import PROVIDER_CAUSES
 from netwatch.report.render import CAUSES
 from tests.support.grafana import dashboards as g
 
@@ -91,7 +92,22 @@ INFLUXQL_WORDS = frozenset(
 )
 PROBE_FILTER = '"probe" =~ /^$probe$/'
 DASHBOARDS = g.dashboard_files()
-INFLUXQL = [q for q in g.all_queries() if q.language == "InfluxQL"]
+PROBE_DASHBOARDS = g.probe_dashboards()
+INFLUXQL = [q for q in g.probe_queries() if q.language == "InfluxQL"]
+POOL_QUERIES = g.pool_queries()
+# The neighbourhood pool's schema (netwatch/core/pool.py): measurement -> (tags, fields).
+POOL_SCHEMA: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "netwatch_pool_incident": (
+        frozenset({"household", "isp", "area", "kind", "cause"}),
+        frozenset(
+            {"start", "end", "duration_s", "hour_monitored_s", "asn", "digest", "seal", "head_seal", "head_digest"}
+        ),
+    ),
+    "netwatch_pool_coverage": (
+        frozenset({"household", "isp", "area"}),
+        frozenset({"start", "end", "monitored_s", "asn"}),
+    ),
+}
 
 
 def _ids(items: list[Any]) -> list[str]:
@@ -223,7 +239,7 @@ def test_incident_queries_skip_superseded_points() -> None:
             )
 
 
-@pytest.mark.parametrize("path", DASHBOARDS, ids=[p.name for p in DASHBOARDS])
+@pytest.mark.parametrize("path", PROBE_DASHBOARDS, ids=[p.name for p in PROBE_DASHBOARDS])
 def test_probe_variable_lists_the_probes_and_allows_several(path: Any) -> None:
     dash = g.load_json(path)
     variables = {v["name"]: v for v in dash["templating"]["list"]}
@@ -235,7 +251,7 @@ def test_probe_variable_lists_the_probes_and_allows_several(path: Any) -> None:
 
 
 def test_plan_speed_variables_exist_with_numeric_defaults() -> None:
-    for path in DASHBOARDS:
+    for path in PROBE_DASHBOARDS:
         variables = {v["name"]: v for v in g.load_json(path)["templating"]["list"]}
         for name in ("plan_download_mbps", "plan_upload_mbps"):
             var = variables[name]
@@ -266,7 +282,7 @@ def _cause_colours(node: Any, where: str, out: list[tuple[str, str, str, str | N
             _cause_colours(item, where, out)
 
 
-@pytest.mark.parametrize("path", DASHBOARDS, ids=[p.name for p in DASHBOARDS])
+@pytest.mark.parametrize("path", PROBE_DASHBOARDS, ids=[p.name for p in PROBE_DASHBOARDS])
 def test_cause_colours_and_names_are_the_reports(path: Any) -> None:
     dash = g.load_json(path)
     report = {info.key: info for info in CAUSES.values()}
@@ -287,7 +303,7 @@ def test_cause_colours_and_names_are_the_reports(path: Any) -> None:
 def test_datasources_are_influxql_and_flux_with_documented_env_placeholders() -> None:
     sources = g.provisioned_datasources()
     versions = {uid: ds["jsonData"]["version"] for uid, ds in sources.items()}
-    assert versions == {"netwatch-influxql": "InfluxQL", "netwatch-flux": "Flux"}
+    assert versions == {"netwatch-influxql": "InfluxQL", "netwatch-flux": "Flux", "netwatch-pool": "InfluxQL"}
     influxql, flux = sources["netwatch-influxql"], sources["netwatch-flux"]
     assert influxql["url"] == flux["url"] == "${INFLUX_URL}"
     assert influxql["jsonData"]["dbName"] == "${INFLUX_DATABASE}"
@@ -310,3 +326,44 @@ def test_dashboard_provider_loads_the_dashboards_folder_from_files() -> None:
     provider = providers[0]
     assert provider["type"] == "file"
     assert provider["options"]["path"].startswith("/")
+
+
+# --- the neighbourhood pool's dashboard ------------------------------------------------------------------------
+
+
+def test_the_pool_dashboard_repeats_a_panel_per_household() -> None:
+    dash = g.load_json(g.DASHBOARD_DIR / g.POOL_DASHBOARD)
+    variables = {v["name"]: v for v in dash["templating"]["list"]}
+    household = variables["household"]
+    assert (household["query"], household["regex"]) == ("SHOW DATABASES", "/^netwatch_pool_[0-9a-f]{12}$/")
+    assert household["multi"] is True and household["includeAll"] is True
+    assert household["datasource"] == {"type": "influxdb", "uid": "netwatch-pool"}
+    assert {variables["isp"]["type"], variables["area"]["type"]} == {"textbox"}
+    (panel,) = g.panels(dash)
+    assert (panel["repeat"], panel["repeatDirection"]) == ("household", "v")
+
+
+@pytest.mark.parametrize("query", POOL_QUERIES, ids=_ids(POOL_QUERIES))
+def test_pool_queries_name_only_the_pools_schema_and_filter_by_area(query: g.Query) -> None:
+    if query.where.startswith("variable"):
+        return
+    measurements = set(re.findall(r'\bFROM\s+"\$household"\.\."(\w+)"', query.text))
+    assert measurements and measurements <= set(POOL_SCHEMA), query.text
+    _, idents, _ = _strip(query.text)
+    known = {"$household", *measurements} | {n for m in measurements for n in POOL_SCHEMA[m][0] | POOL_SCHEMA[m][1]}
+    assert set(idents) <= known, sorted(set(idents) - known)
+    for fragment in ('"isp" =~ /^$isp$/', '"area" =~ /^$area$/', "$timeFilter"):
+        assert fragment in query.text
+
+
+def test_the_pool_dashboard_colours_the_providers_causes_as_the_reports() -> None:
+    dash = g.load_json(g.DASHBOARD_DIR / g.POOL_DASHBOARD)
+    report = {info.key: info for info in CAUSES.values()}
+    (panel,) = g.panels(dash)
+    found: list[tuple[str, str, str, str | None]] = []
+    _cause_colours(panel["fieldConfig"], "pool", found)
+    assert {cause for _, cause, _, _ in found} == {c.value for c in PROVIDER_CAUSES}
+    for _, cause, colour, _ in found:
+        assert colour.lower() == report[cause].colour.lower()
+    names = {o["matcher"]["options"]: o["properties"][1]["value"] for o in panel["fieldConfig"]["overrides"]}
+    assert names == {cause: report[cause].label for cause in names}

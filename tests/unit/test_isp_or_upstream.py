@@ -16,11 +16,11 @@ from netwatch.report.jsonout import to_json
 from netwatch.report.message import CAUSES, SHORT_CAUSES
 from netwatch.report.status import Freshness, round_words, status_lines
 from tests.support.html import parse
+from tests.support.incidents import outage as ofcom_outage
 from tests.support.incidents import outage_for as outage
-from tests.support.instants import DAY
+from tests.support.instants import DAY, local_at
+from tests.support.ofcom import MON_10, THU_0, lines, uk
 from tests.support.reports import BUSINESS, MON, html_of, letter_of
-from tests.unit.test_claims_ofcom import MON_10, THU_0, at, lines, uk
-from tests.unit.test_claims_ofcom import outage as ofcom_outage
 
 
 def test_the_json_contracts_cause_values_only_grow() -> None:
@@ -61,7 +61,7 @@ def test_the_rule_packs_that_count_isp_and_upstream_count_it() -> None:
         assert Cause.ISP_OR_UPSTREAM in loader.load(pack).causes, pack
     # uk-ofcom: the same delayed repair as an isp outage pays the same.
     reported = [Ticket("ABC123", MON_10)]
-    down = (at(2024, 3, 4, 9), THU_0 + 1)
+    down = (local_at(2024, 3, 4, 9), THU_0 + 1)
     assert lines(uk(reported, [ofcom_outage(*down, Cause.ISP_OR_UPSTREAM)])) == lines(
         uk(reported, [ofcom_outage(*down)])
     )

@@ -12,8 +12,9 @@ from dataclasses import replace
 
 import pytest
 
+from netwatch.cli.inputs import said
 from netwatch.config.records import ClaimsConfig, PlanConfig
-from netwatch.core.claims import claims_for
+from netwatch.core.claims import Situation, claims_for
 from netwatch.core.model import Cause, ClockEvent, Coverage, EventKind, Period, Ticket
 from netwatch.errors import InputError
 from netwatch.report.advice import advice
@@ -79,8 +80,9 @@ def test_no_credit_is_asked_below_the_minimum_and_the_letter_says_why() -> None:
     assert "I would be grateful if you would confirm the credit and tell me what you are doing" in cheap
 
 
-def with_claims(report: Report, missed_appointment: float) -> Report:
-    """``report`` with a ticket whose engineer appointment was missed, under uk-ofcom at ``missed_appointment``."""
+def with_claims(report: Report, missed_appointment: float, who: Situation = Situation()) -> Report:  # noqa: B008
+    """``report`` with a ticket whose engineer appointment was missed, under uk-ofcom at ``missed_appointment``, for
+    an owner in situation ``who``."""
     ticket = Ticket("CASE-1", MON + 9.6 * 3600, missed_appointments=(MON + DAY + 13 * 3600,))
     incidents = [f.incident for f in report.incidents]
     coverage = list(report.sessions)
@@ -98,8 +100,24 @@ def with_claims(report: Report, missed_appointment: float) -> Report:
         region="ENG",
         overrides={"missed_appointment": missed_appointment},
         coverage=coverage,
+        situation=who,
     )
     return replace(report, claims=ClaimFigures(figures, found, "uk-ofcom"))
+
+
+def test_the_letter_states_the_legal_basis_only_in_a_situation_it_was_told() -> None:
+    basis = (
+        "My contract with you is a residential one, which Ofcom's automatic compensation scheme covers whoever the "
+        "customer is."
+    )
+    told = paragraphs(letter_of(with_claims(sample_report(), 30.49, Situation("residential", "micro_business"))).text)
+    at = told.index("## Compensation")
+    assert told[at + 1] == basis
+    assert told[at + 2].startswith("- Missed appointment, ticket CASE-1: 1 \u00d7 £30.49 = £30.49")
+    unstated = letter_of(with_claims(sample_report(), 30.49)).text
+    assert basis not in unstated and "Missed appointment, ticket CASE-1" in unstated
+    business = letter_of(with_claims(sample_report(), 30.49, Situation("business"))).text
+    assert "Missed appointment, ticket CASE-1" not in business and "## Compensation" not in business
 
 
 def test_no_compensation_is_asked_below_the_minimum_and_the_letter_says_why() -> None:
@@ -161,8 +179,10 @@ def test_no_letter_for_a_period_netwatch_measured_nothing_in() -> None:
         letter_of(empty)
     assert str(refused.value) == (
         "netwatch was not running at any time from 2026-11-23 00:00 GMT to 2026-11-24 00:00 GMT, so there is nothing "
-        "measured to put in a letter; choose a period it was running in (without --period, --since and --until a "
-        "report covers all it recorded)"
+        "measured to put in a letter; choose a period it was running in"
+    )
+    assert said(refused.value).endswith(  # the command line's way to choose one
+        "choose a period it was running in (without --period, --since and --until a report covers all it recorded)"
     )
     # The report is made, and says so first; it never shows "0s" of downtime for time nobody watched.
     page = parse(html_of(empty))
@@ -228,8 +248,8 @@ def test_configuration_advice_is_for_the_owner_never_in_a_document() -> None:
     # Without any rules: one more piece of advice, and still none of it in the documents.
     none = replace(report, claims=ClaimFigures())
     assert advice(none)[-1] == (
-        'no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg" or "us-fcc" to see what the '
-        "rules of your country give for the provider's outages"
+        'no rule pack chosen ([claims] rules = "none"): set rules = "uk-ofcom", "de-tkg", "nl-telecomwet", "be-ecl" or '
+        '"us-fcc" to see what the rules of your country give for the provider\'s outages'
     )
     assert not re.search(r"\[claims\]|rules = ", parse(html_of(none, plan=bare)).one("body").all_text)
 

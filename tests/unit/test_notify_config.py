@@ -159,8 +159,8 @@ def test_the_urls_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None
     ]
     urls.unlink()
     assert built('[notify]\nurls_file = "urls.txt"\n', cfg_path) == [
-        f"  notify.urls_file: cannot read {urls}: No such file or directory; make {urls} readable by the user "
-        "netwatch runs as, or point notify.urls_file elsewhere"
+        f"  notify.urls_file: {urls} does not exist; create it with one apprise URL a line, or point"
+        " notify.urls_file at another file"
     ]
 
 

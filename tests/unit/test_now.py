@@ -16,23 +16,25 @@ import pytest
 
 from netwatch import config
 from netwatch.adapters import live, locks
-from netwatch.adapters.store.sqlite import Store
 from netwatch.app import now as state_now
 from netwatch.app import reports
 from netwatch.config import Config
 from netwatch.core import linestate
-from netwatch.core.model import Cause, Coverage, Incident, Kind, LineState, Live, Role, Round, Sample, Target
+from netwatch.core.model import Cause, Coverage, Incident, Kind, LineState, Live, Role, Round
+from tests.support import stores
+from tests.support.instants import T0
+from tests.support.rounds import Line
+from tests.support.targets import A1, GW, ISP
 
-GW, ISP, ANCHOR = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1"), Target(Role.ANCHOR, "1.1.1.1")
-T0 = 1_796_000_000.0
+LINE = Line.of(GW, ISP, A1, rtts={Role.GATEWAY: 0.4, Role.ISP: 3.0, Role.ANCHOR: 12.0})
 
 
 def up(at: float) -> Round:
-    return Round(at, (Sample(GW, 0.4), Sample(ISP, 3.0), Sample(ANCHOR, 12.0)))
+    return LINE.round(at)
 
 
 def isp_down(at: float) -> Round:
-    return Round(at, (Sample(GW, 0.4), Sample(ISP, None), Sample(ANCHOR, None)))
+    return LINE.round(at, Cause.ISP)
 
 
 OUTAGE = Incident(Kind.OUTAGE, Cause.ISP, T0 - 30)
@@ -102,13 +104,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def record(cfg: Config, last: float, *, outage: bool = False) -> None:
     """A store whose session began an hour before ``last`` and whose last committed round is at ``last``."""
-    with Store.open(cfg.store.path) as store:
-        store.begin_session(last - 3600)
-        store.add_round(up(last - 3600))
-        store.add_round(isp_down(last) if outage else up(last))
-        if outage:
-            store.save_incident(OUTAGE)
-        store.commit()
+    last_round = isp_down(last) if outage else up(last)
+    stores.record(cfg.store.path, last - 3600, None, [up(last - 3600), last_round], [OUTAGE] if outage else [])
 
 
 def write_live(cfg: Config, tmp_path: Path, *, age: float = 0.0, pid: int | None = None, outage: bool = False) -> None:

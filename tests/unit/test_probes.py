@@ -27,6 +27,7 @@ from netwatch.adapters.probes.dns import Answer, DnsProber, decode_response, enc
 from netwatch.core.model import Role, Sample, Target
 from netwatch.errors import IcmpPermissionError, ProbeError
 from tests.support.skipping import unavailable
+from tests.support.unprivileged import as_user, environment, importable, python
 
 # --- discover: /proc/net/route and /proc/net/ipv6_route -------------------------------------------------------
 
@@ -584,16 +585,23 @@ def netns() -> Iterator[str]:
         _ip("netns", "delete", name)
 
 
-def run_in(ns: str, *command: str, user: str | None = None) -> dict[str, Any]:
-    drop = ["setpriv", "--reuid", user, "--regid", user, "--clear-groups", "--inh-caps=-all"] if user else []
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(Path(icmp.__file__).parents[2])}
+@pytest.fixture(scope="module")
+def importable_icmp() -> Iterator[Path]:
+    """The modules the child imports, where an unprivileged user can read them: the checkout may be one other
+    users cannot enter (a clone in /root, mode 0700)."""
+    with importable("netwatch.adapters.probes.icmp") as place:
+        yield place
+
+
+def run_in(ns: str, *command: str, code: Path, user: str | None = None) -> dict[str, Any]:
+    drop = list(as_user(user)) if user else []
     done = subprocess.run(
-        ["ip", "netns", "exec", ns, *drop, sys.executable, "-c", NETNS_SCRIPT, *command],
+        ["ip", "netns", "exec", ns, *drop, python(), "-c", NETNS_SCRIPT, *command],
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
-        env=env,
+        env=environment(code),
     )
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
@@ -601,17 +609,17 @@ def run_in(ns: str, *command: str, user: str | None = None) -> dict[str, Any]:
 
 
 @pytest.mark.netns
-def test_icmp_prober_in_a_network_namespace(netns: str) -> None:
+def test_icmp_prober_in_a_network_namespace(netns: str, importable_icmp: Path) -> None:
     # A new namespace starts with net.ipv4.ping_group_range = "1 0": nobody may open ping sockets, and a
     # process without CAP_NET_RAW cannot open raw ones either.
-    nobody = run_in(netns, user="65534")
+    nobody = run_in(netns, code=importable_icmp, user="65534")
     assert nobody["auto"].startswith("cannot open ICMP sockets: unprivileged ICMP is not allowed for this group")
     assert 'net.ipv4.ping_group_range is "1 0"' in nobody["auto"]
     assert nobody["privileged"].startswith('probe.mode is "privileged" but this process has no CAP_NET_RAW')
 
     sysctl = _ip("netns", "exec", netns, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
     assert sysctl.returncode == 0, sysctl.stderr
-    root = run_in(netns, "privileged", "unprivileged")
+    root = run_in(netns, "privileged", "unprivileged", code=importable_icmp)
     assert root["auto"] is False, "unprivileged ping sockets are preferred once allowed"
     assert root["privileged"] is True
     for mode in ("privileged", "unprivileged"):
@@ -624,7 +632,7 @@ def test_icmp_prober_in_a_network_namespace(netns: str) -> None:
         assert "Network is unreachable" in samples["10.255.255.1"]["error"], (mode, samples)
 
     # With ping sockets allowed, an unprivileged user needs no capability at all.
-    assert run_in(netns, "unprivileged", user="65534")["unprivileged probe"]["::1"]["error"] == ""
+    assert run_in(netns, "unprivileged", code=importable_icmp, user="65534")["unprivileged probe"]["::1"]["error"] == ""
 
 
 def test_rtt_is_icmplibs_unless_the_wall_clock_stepped_in_between() -> None:

@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netwatch import config
+from netwatch.cli.inputs import said
 from netwatch.config.records import CostConfig, PlanConfig
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.when import bound
-from netwatch.errors import ReportError
+from netwatch.errors import InputError, ReportError
 from netwatch.report.compute import CLOCK, compute, method_from_config, series_bucket_seconds, series_points
 from netwatch.report.jsonout import to_json
 from netwatch.report.period import resolve
@@ -132,40 +133,50 @@ def test_figures_stay_within_their_bounds(
 def test_when_words_in_the_configured_timezone() -> None:
     tz = ZoneInfo("Europe/London")
     # Summer time: local midnight is 23:00 UTC the day before.
-    assert bound("--since", "2026-07-01", tz, end_of_day=False) == ts("2026-06-30T23:00:00")
-    assert bound("--until", "2026-07-01", tz, end_of_day=True) == ts("2026-07-01T23:00:00")
-    assert bound("--since", "2026-07-01T09:30", tz, end_of_day=False) == ts("2026-07-01T08:30:00")
-    assert bound("--since", "2026-07-01T09:30:00+00:00", tz, end_of_day=False) == ts("2026-07-01T09:30:00")
+    assert bound("since", "2026-07-01", tz, end_of_day=False) == ts("2026-06-30T23:00:00")
+    assert bound("until", "2026-07-01", tz, end_of_day=True) == ts("2026-07-01T23:00:00")
+    assert bound("since", "2026-07-01T09:30", tz, end_of_day=False) == ts("2026-07-01T08:30:00")
+    assert bound("since", "2026-07-01T09:30:00+00:00", tz, end_of_day=False) == ts("2026-07-01T09:30:00")
 
 
 def test_a_period_edge_in_a_clock_change_is_refused_with_the_offsets() -> None:
     tz = ZoneInfo("Europe/London")
-    with pytest.raises(ReportError) as err:
-        bound("--since", "2026-03-29T01:30", tz, end_of_day=False, error=ReportError)
-    assert str(err.value) == (
+    with pytest.raises(InputError) as err:
+        bound("since", "2026-03-29T01:30", tz, end_of_day=False)
+    assert said(err.value) == (
         '--since: "2026-03-29T01:30" does not exist in Europe/London (the clocks went forward then); give the time '
         "with its offset, e.g. 2026-03-29 01:30+00:00"
     )
-    with pytest.raises(ReportError) as err:
-        bound("--until", "2026-10-25T01:30", tz, end_of_day=True, error=ReportError)
-    assert str(err.value) == (
+    with pytest.raises(InputError) as err:
+        bound("until", "2026-10-25T01:30", tz, end_of_day=True)
+    assert said(err.value) == (
         '--until: "2026-10-25T01:30" happened twice in Europe/London (the clocks went back then); add the offset: '
         "+01:00 for the first, +00:00 for the second"
     )
-    assert bound("--until", "2026-10-25T01:30+00:00", tz, end_of_day=True) == ts("2026-10-25T01:30:00")
+    assert bound("until", "2026-10-25T01:30+00:00", tz, end_of_day=True) == ts("2026-10-25T01:30:00")
+
+
+def test_a_bare_date_is_the_start_of_that_local_day_also_when_its_midnight_was_skipped() -> None:
+    """A day is a day: where the clocks jump from 00:00 to 01:00 (Asunción, 3 October 2021) its first instant is
+    01:00, as for a named period and every day of a report (core.calendar.day_start)."""
+    tz = ZoneInfo("America/Asuncion")
+    assert bound("--since", "2021-10-03", tz, end_of_day=False) == ts("2021-10-03T01:00:00-03:00")
+    assert bound("--until", "2021-10-02", tz, end_of_day=True) == ts("2021-10-03T01:00:00-03:00")
+    assert bound("--since", "2021-10-02", tz, end_of_day=False) == ts("2021-10-02T00:00:00-04:00")
 
 
 def test_bad_when_and_empty_period_are_exact_errors() -> None:
     tz = ZoneInfo("Europe/London")
-    with pytest.raises(ReportError) as err:
-        bound("--since", "2026-13-01", tz, end_of_day=False, error=ReportError)
-    assert str(err.value) == (
+    with pytest.raises(InputError) as err:
+        bound("since", "2026-13-01", tz, end_of_day=False)
+    assert said(err.value) == (
         '--since: "2026-13-01" is not a date or date-time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] '
         "(local time in Europe/London, or with an offset such as +01:00)"
     )
-    with pytest.raises(ReportError) as err:
+    with pytest.raises(InputError) as err:
         resolve("2026-11-20", "2026-11-19", tz, now=MON, history_start=None)
-    assert str(err.value) == (
+    assert str(err.value) == "the period from 2026-11-20T00:00:00+00:00 to 2026-11-20T00:00:00+00:00 is empty"
+    assert said(err.value) == (
         "the period from 2026-11-20T00:00:00+00:00 to 2026-11-20T00:00:00+00:00 is empty; "
         "pass a --since earlier than --until"
     )
@@ -434,7 +445,9 @@ def test_json_is_extended_additively() -> None:
         "tickets",
         "claims",
         "witness",
+        "neighbourhood",
     }
+    assert out["neighbourhood"] is None  # no [pool]
     assert (out["clock_events"], out["unsynchronised"], out["seal"], out["tickets"]) == ([], [], None, [])
     assert out["witness"] == {
         "probe": None,

@@ -38,8 +38,10 @@ def test_one_row_per_incident_with_utc_and_local_times() -> None:
         "end": "2026-07-01T09:00:00Z",
         "start_local": "2026-07-01T09:30:00+01:00",
         "end_local": "2026-07-01T10:00:00+01:00",
-        "duration_seconds": "1800.0",
-        "business_seconds": "1800.0",
+        "duration_seconds": "1800",
+        "duration": "30m 00s",
+        "business_seconds": "1800",
+        "business_duration": "30m 00s",
         "clipped_to_period": "false",
         "rounds": "1800",
         "evidence": evidence,
@@ -47,8 +49,8 @@ def test_one_row_per_incident_with_utc_and_local_times() -> None:
         "witness_rounds": "",
         "witness_reached_rounds": "",
     }
-    assert (got[0]["duration_seconds"], got[0]["clipped_to_period"]) == ("600.0", "true")
-    assert (got[2]["end"], got[2]["end_local"], got[2]["duration_seconds"]) == ("", "", "3600.0")
+    assert (got[0]["duration_seconds"], got[0]["clipped_to_period"]) == ("600", "true")
+    assert (got[2]["end"], got[2]["end_local"], got[2]["duration_seconds"]) == ("", "", "3600")
 
 
 def test_empty_report_is_the_header_alone() -> None:

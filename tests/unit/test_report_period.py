@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from netwatch.cli.inputs import said
 from netwatch.core.model import Period
-from netwatch.errors import ReportError
+from netwatch.errors import InputError
 from netwatch.report.period import PERIODS, file_stem, named
 from tests.support.instants import LONDON, local
 
@@ -42,11 +43,12 @@ def test_january_last_month_is_december() -> None:
 
 
 def test_unknown_period_is_an_exact_error() -> None:
-    with pytest.raises(ReportError) as err:
+    with pytest.raises(InputError) as err:
         named("lastweek", LONDON, now=NOW)
-    assert str(err.value) == (
+    assert (err.value.field, said(err.value)) == (
+        "period",
         '--period: "lastweek" is not a period; use one of today, yesterday, this-week, last-week, this-month, '
-        "last-month"
+        "last-month",
     )
     assert PERIODS[0] == "today"
 

@@ -14,34 +14,15 @@ import pytest
 
 from netwatch import config
 from netwatch.adapters.sdnotify import Notifier
-from netwatch.app.daemon.loop import Daemon
 from netwatch.app.daemon.service import Supervision, status_line, watchdog_needed
 from netwatch.core import detect
 from netwatch.core.model import Cause, Incident, Kind, Round, Sample
+from tests.support.clocks import Clock
+from tests.support.daemons import make_daemon
+from tests.support.instants import LONDON
 from tests.support.sockets import received
 
-LONDON = ZoneInfo("Europe/London")
 AT = 1_794_478_502.0  # 2026-11-12 10:15:02 GMT
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def make_daemon(tmp_path: Path, text: str, notifier: Notifier) -> Daemon:
-    cfg = config.parse(
-        '[targets]\ngateway = "198.18.1.1"\nisp = ""\nanchors = ["192.0.2.1", "198.51.100.1"]\n'
-        '[dns]\nnames = ["example.test"]\n[business_hours]\ntimezone = "Europe/London"\n' + text,
-        source=None,
-        env={"NETWATCH_STATE_DIR": str(tmp_path)},
-    )
-    daemon = Daemon(cfg, asyncio.Event(), notifier=notifier)
-    daemon.targets.resolve_gateway()
-    return daemon
 
 
 def test_the_watchdog_rule() -> None:

@@ -333,7 +333,7 @@ def test_make_backend_errors_name_the_key() -> None:
     assert str(err.value.problems[0]) == "speedtest.iperf3.host: missing; set host to use the iperf3 backend"
     with pytest.raises(ConfigError) as err:
         make_backend("http", {"urls": ["ftp://example.net/file"]})
-    assert str(err.value.problems[0]) == "speedtest.http: not an http(s) URL: 'ftp://example.net/file'; fix the option"
+    assert str(err.value.problems[0]) == 'speedtest.http: not an http(s) URL: "ftp://example.net/file"; fix the option'
 
 
 def test_the_declared_options_are_the_constructors_parameters() -> None:

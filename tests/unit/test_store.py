@@ -262,11 +262,11 @@ def test_prune_keeps_rollups_and_never_reuses_round_ids(store: Store, path: Path
             store.commit()
     store.commit()
     before = store.rollups(0, T0 + 3600)
-    assert store.prune(T0 + 100) == 100
+    assert store.prune(T0 + 100 + 86_400, 1) == 100
     assert [r.at for r in store.rounds(0, T0 + 3600)][:2] == [T0 + 100, T0 + 101]
     assert store.rollups(0, T0 + 3600) == before
-    assert store.prune(T0 + 3600) == 30  # everything, in chunks
-    assert store.prune(T0 + 3600) == 0
+    assert store.prune(T0 + 3600 + 86_400, 1) == 30  # everything, in chunks
+    assert store.prune(T0 + 3600 + 86_400, 1) == 0
     assert store.last_round() is None and store.rollups(0, T0 + 3600) == before
     store.add_round(rnd(T0 + 200))
     store.commit()
@@ -284,7 +284,7 @@ def test_prune_in_small_chunks(store: Store, monkeypatch: pytest.MonkeyPatch) ->
         if i == 8:
             store.commit()
     store.commit()
-    assert store.prune(T0 + 9) == 9
+    assert store.prune(T0 + 9 + 86_400, 1) == 9
     assert [r.at for r in store.rounds(0, T0 + 100)] == [T0 + 9]
 
 
@@ -293,8 +293,8 @@ def test_prune_goes_by_whole_batches(store: Store) -> None:
     for i in range(10):
         store.add_round(rnd(T0 + i))
     store.commit()
-    assert store.prune(T0 + 9) == 0
-    assert store.prune(T0 + 10) == 10
+    assert store.prune(T0 + 9 + 86_400, 1) == 0
+    assert store.prune(T0 + 10 + 86_400, 1) == 10
 
 
 # --- rollups -------------------------------------------------------------------------------------------------

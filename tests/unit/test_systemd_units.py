@@ -20,8 +20,8 @@ import pytest
 
 from netwatch.cli import ExitCode
 from tests.support import skipping
+from tests.support.units import SYSTEMD, settings
 
-SYSTEMD = Path(__file__).parents[2] / "systemd"
 UNITS = ("netwatch.service", "netwatch-web.service", "netwatch-report.service", "netwatch-report.timer")
 STOCK = Path("/usr/lib/systemd/system")
 EXECUTABLE = "/opt/netwatch/bin/netwatch"  # where `./bootstrap install` puts the command
@@ -65,16 +65,6 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield unit_tree(tmp_path_factory.mktemp("root"))
 
 
-def settings(unit: str) -> dict[str, list[str]]:
-    """Every ``Key=value`` of a unit file, in order (keys may repeat, e.g. ExecStart)."""
-    found: dict[str, list[str]] = {}
-    for line in (SYSTEMD / unit).read_text().splitlines():
-        if line and not line.startswith(("#", "[")):
-            key, _, value = line.partition("=")
-            found.setdefault(key, []).append(value)
-    return found
-
-
 @pytest.mark.parametrize("unit", UNITS)
 def test_every_unit_verifies_without_a_word(root: Path, unit: str) -> None:
     result = run("systemd-analyze", "verify", f"--root={root}", unit)
@@ -110,6 +100,26 @@ def test_the_units_run_the_installed_command_as_netwatch_on_one_state_directory(
     assert web["RestartPreventExitStatus"] == [f"2 3 {ExitCode.WEB.value}"]
     bootstrap = (SYSTEMD.parent / "bootstrap").read_text()
     assert f"opt={EXECUTABLE.removesuffix('/bin/netwatch')} units=/{UNIT_DIR} " in bootstrap
+
+
+@pytest.mark.parametrize("unit", ["netwatch.service", "netwatch-report.service"])
+def test_the_configuration_directory_is_read_only_for_the_service(unit: str) -> None:
+    """ConfigurationDirectory= bind-mounts /etc/netwatch writable even under ProtectSystem=strict (seen with a
+    real systemd 252 in a container: a touch there succeeded); ReadOnlyPaths= makes it read-only again."""
+    found = settings(unit)
+    assert found["ProtectSystem"] == ["strict"]
+    assert found["ConfigurationDirectory"] == ["netwatch"] and found["ReadOnlyPaths"] == ["/etc/netwatch"]
+
+
+def test_the_start_limit_and_how_to_clear_it_are_documented() -> None:
+    """Manual restarts count towards StartLimitBurst: the unit, the README and the installer say what clears it."""
+    found = settings("netwatch.service")
+    assert (found["StartLimitIntervalSec"], found["StartLimitBurst"]) == (["10min"], ["5"])
+    assert "`systemctl reset-failed netwatch`" in (SYSTEMD / "netwatch.service").read_text()
+    readme = (SYSTEMD.parent / "README.md").read_text()
+    assert "start of the service was attempted too often" in readme
+    assert "sudo systemctl reset-failed netwatch" in readme
+    assert "systemctl reset-failed netwatch.service" in (SYSTEMD.parent / "bootstrap").read_text()
 
 
 @pytest.mark.parametrize("unit", sorted(CEILINGS))

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from netwatch.adapters.sdnotify import Notifier
 from netwatch.app.daemon.service import Supervision
+from tests.support.clocks import Clock
+from tests.support.daemons import make_daemon
 from tests.support.sockets import received
-from tests.unit.test_service import Clock, make_daemon
 
 
 def test_waiting_is_ready_with_its_reason_and_keeps_the_watchdog_alive(

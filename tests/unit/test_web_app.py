@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -20,74 +18,11 @@ from netwatch.__main__ import main
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app import access
 from netwatch.config import Config, loading
-from netwatch.core.model import (
-    Cause,
-    Channel,
-    Hop,
-    Incident,
-    Kind,
-    Role,
-    Round,
-    Sample,
-    SpeedProgress,
-    SpeedResult,
-    StoredTrace,
-    Target,
-    Ticket,
-    Trace,
-)
+from netwatch.core.model import SpeedProgress, SpeedResult, Ticket
 from netwatch.web import auth, routes
 from netwatch.web.speedjob import SpeedJob
-
-LONDON = ZoneInfo("Europe/London")
-PASSWORD = "correct horse battery"
-
-
-def at(*parts: int) -> float:
-    return datetime(*parts, tzinfo=LONDON).timestamp()  # type: ignore[misc]
-
-
-NOW = at(2026, 3, 24, 15, 0)  # a Tuesday
-START = at(2026, 3, 23, 8, 0)
-GW, ISP = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1")
-ANCHORS = (Target(Role.ANCHOR, "1.1.1.1"), Target(Role.ANCHOR, "9.9.9.9"))
-ISP_OUTAGE = Incident(
-    Kind.OUTAGE, Cause.ISP, at(2026, 3, 24, 10, 15), at(2026, 3, 24, 10, 45), 30, ((Cause.ISP, 30),), "ISP hop 0/30"
-)
-LOCAL_OUTAGE = Incident(Kind.OUTAGE, Cause.LOCAL, at(2026, 3, 23, 20, 0), at(2026, 3, 23, 20, 5), 5, (), "")
-TRACE = Trace("1.1.1.1", ISP_OUTAGE.start + 1, (Hop(1, "192.168.1.1", 0.5), Hop(2, None, None)), False)
-
-
-def round_at(t: float) -> Round:
-    down = any(i.start <= t < (i.end or NOW) for i in (ISP_OUTAGE, LOCAL_OUTAGE))
-    local = LOCAL_OUTAGE.start <= t < (LOCAL_OUTAGE.end or NOW)
-    return Round(
-        t,
-        (
-            Sample(GW, None if local else 0.5),
-            Sample(ISP, None if down else 3.0),
-            *(Sample(a, None if down else 12.0 + i) for i, a in enumerate(ANCHORS)),
-        ),
-    )
-
-
-def record(path: Path) -> None:
-    """A day and a half at one round a minute, two outages, a traceroute and an open fault ticket."""
-    with Store.open(path) as store:
-        store.begin_session(START)
-        t = START
-        while t < NOW - 60:
-            store.add_round(round_at(t))
-            t += 60
-        for incident in (LOCAL_OUTAGE, ISP_OUTAGE):
-            store.save_incident(incident)
-        store.save_trace(StoredTrace(TRACE, "outage started", Kind.OUTAGE, ISP_OUTAGE.start))
-        store.save_ticket(Ticket("VM-1", ISP_OUTAGE.start + 600, Channel.PHONE, "spoke to Sam"), ISP_OUTAGE.start + 601)
-        store.end_session(NOW - 60)
-
-
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"NETWATCH_STATE_DIR": str(tmp_path), "RUNTIME_DIRECTORY": str(tmp_path / "run")}
+from tests.support.dashboard import PASSWORD, csrf_of, env, message_of, set_password, sign_in
+from tests.support.dashboard_store import ISP_OUTAGE, NOW, record
 
 
 @pytest.fixture
@@ -126,31 +61,9 @@ def client(cfg: Config) -> Iterator[TestClient]:
         yield test
 
 
-def set_password(cfg: Config) -> None:
-    access.set_password(cfg, PASSWORD)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None, "no CSRF token in the page"
-    return found.group(1)
-
-
-def sign_in(client: TestClient) -> None:
-    page = client.get("/login")
-    done = client.post("/login", data={"csrf": csrf_of(page.text), "password": PASSWORD}, follow_redirects=False)
-    assert (done.status_code, done.headers["location"]) == (303, "/")
-
-
 def tickets(cfg: Config) -> list[Ticket]:
     with Store.open(cfg.store.path, readonly=True) as store:
         return store.tickets()
-
-
-def message_of(html: str, attribute: str = "data-message") -> str:
-    found = re.search(rf"<p [^>]*{attribute}[^>]*>([^<]*)</p>", html)
-    assert found is not None, html
-    return found.group(1).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
 
 
 # --- pages -------------------------------------------------------------------------------------------------------
@@ -163,6 +76,10 @@ def test_every_page_renders_from_the_store(client: TestClient) -> None:
     assert "<title>NOT RUNNING · netwatch</title>" in now.text
     assert 'data-ref="VM-1"' in now.text
     assert "Ofcom automatic compensation starts if it is not repaired by Thu 26 Mar 2026 23:59" in now.text
+    assert (
+        "Alternative dispute resolution (the Communications Ombudsman or CISAS) can be asked from Tue 19 May 2026 "
+        "if the complaint is not resolved"
+    ) in now.text
     day = client.get("/day/2026-03-24")
     assert day.status_code == 200 and 'data-cause="isp"' in day.text and 'id="timeline"' in day.text
     history = client.get("/history?month=2026-03")
@@ -191,12 +108,12 @@ def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
         (
             "/history?cause=router",
             400,
-            '"router" is not a cause: use one of isp, upstream, dns, local, unknown, or none for all',
+            '"router" is not a cause: use one of isp, isp_or_upstream, upstream, dns, local, unknown, or none for all',
         ),
         (
-            "/incident/outage/123",
+            f"/incident/outage/{round(ISP_OUTAGE.start * 1000) + 1}",
             404,
-            "no outage started at 1970-01-01T00:00:00.123Z: the link is wrong, or the store no longer holds it",
+            "no outage started at 2026-03-24T10:15:00.001Z: the link is wrong, or the store no longer holds it",
         ),
         ("/incident/blip/123", 400, '"blip" is not a kind of incident: outage, degraded or slow'),
         ("/no/such/page", 404, "There is no page at this address."),
@@ -231,14 +148,15 @@ def test_writes_need_the_login_and_write_nothing_without_it(cfg: Config, client:
     assert "data-signed-out" in page.text and "<fieldset disabled>" in page.text
     token = csrf_of(page.text)
     before = tickets(cfg)
-    for path, data in (
-        ("/act/ticket", {"ref": "NEW-1", "channel": "phone"}),
-        ("/act/close", {"ref": "VM-1"}),
-        ("/act/missed", {"ref": "VM-1", "at": "2026-03-24T14:00"}),
-        ("/act/speedtest", {}),
+    for path, data, back in (
+        ("/act/ticket", {"ref": "NEW-1", "channel": "phone"}, "open"),
+        ("/act/close", {"ref": "VM-1"}, "close"),
+        ("/act/missed", {"ref": "VM-1", "at": "2026-03-24T14:00"}, "missed"),
+        ("/act/speedtest", {}, "speed"),
     ):
         refused = client.post(path, data={**data, "csrf": token}, follow_redirects=False)
-        assert (refused.status_code, refused.headers["location"]) == (303, f"/login?next={path}")
+        # To the sign-in page, then back to the form on its page (its own address takes no GET).
+        assert (refused.status_code, refused.headers["location"]) == (303, f"/login?next=/act%23{back}")
     assert tickets(cfg) == before
     assert client.get("/download/2026-03/letter.md", follow_redirects=False).headers["location"].startswith("/login")
 
@@ -452,7 +370,13 @@ def test_api_status_is_the_line_now(client: TestClient) -> None:
             "what": "compensation",
             "from": "2026-03-27T00:00:00Z",
             "last_day": "2026-03-26",
-        }
+        },
+        {  # reported Tuesday 24 March 2026, before 8 April: 8 weeks, Tuesday 19 May (BST)
+            "rule": "Alternative dispute resolution (the Communications Ombudsman or CISAS)",
+            "what": "adr",
+            "from": "2026-05-18T23:00:00Z",
+            "last_day": "2026-05-18",
+        },
     ]
     assert doc["seal"]["seal"] > 0 and len(doc["seal"]["sha256"]) == 64
 

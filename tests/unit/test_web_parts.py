@@ -8,9 +8,7 @@ import re
 import stat
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -20,18 +18,25 @@ from netwatch.__main__ import main
 from netwatch.app import access
 from netwatch.cli import ExitCode
 from netwatch.config import Config, loading
-from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState, Role, Round, Sample, Target, Ticket
+from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState, Round, Sample, Ticket
 from netwatch.core.schedule import BusinessHours
-from netwatch.errors import ConfigError, InputError, WebError
+from netwatch.errors import (
+    ConfigError,
+    InputError,
+    TicketClosed,
+    TicketExists,
+    TicketUnknown,
+    TimeSkipped,
+    TimeTwice,
+    WebError,
+)
 from netwatch.report import now as words
 from netwatch.web import forms, server
 from netwatch.web.ratelimit import Limiter
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def at(*parts: int) -> float:
-    return datetime(*parts, tzinfo=LONDON).timestamp()  # type: ignore[misc]
+from tests.support.instants import LONDON
+from tests.support.instants import local_at as at
+from tests.support.targets import A1 as ANCHOR
+from tests.support.targets import GW, ISP
 
 
 def parse(text: str, tmp_path: Path) -> Config:
@@ -109,7 +114,7 @@ def test_the_session_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
 # --- the limit ---------------------------------------------------------------------------------------------------
 
 
-def test_wrong_passwords_lock_a_client_then_everyone_for_the_window() -> None:
+def test_wrong_passwords_lock_a_client_then_every_guesser_but_never_the_owner() -> None:
     now = [1000.0]
     limiter = Limiter(per_client=3, overall=5, window=100.0, clock=lambda: now[0])
     for _ in range(3):
@@ -120,12 +125,14 @@ def test_wrong_passwords_lock_a_client_then_everyone_for_the_window() -> None:
     assert limiter.wait("b") == 0  # others still may
     limiter.failed("b")
     limiter.failed("c")
-    assert limiter.wait("d") == 70  # five in the window: everyone waits
+    # Five in the window: every client that guessed waits; one with no failure of its own (the owner) does not.
+    assert (limiter.wait("b"), limiter.wait("c"), limiter.wait("owner")) == (70, 70, 0)
     now[0] += 71
-    assert limiter.wait("a") == 0 and limiter.wait("d") == 0
+    assert limiter.wait("a") == 0 and limiter.wait("b") == 0
     limiter.failed("a")  # the fifth in the window again (1010, 1020, 1030, 1030, 1101)
-    limiter.succeeded("a")  # forgets a's own failures, not everyone's
     assert limiter.wait("a") == 9
+    limiter.succeeded("a")  # forgets a's own failures: it guessed nothing wrong since
+    assert limiter.wait("a") == 0
 
 
 # --- configuration and start ---------------------------------------------------------------------------------------
@@ -204,22 +211,27 @@ def test_unreadable_certificates_are_refused(tmp_path: Path) -> None:
 
 
 def test_the_applications_errors_in_the_forms_words() -> None:
-    assert forms.reworded(InputError("--reported: 2026 is in the future; give the time it happened")) == (
+    assert forms.worded(InputError("2026 is in the future; give the time it happened", "reported")) == (
         "Reported at: 2026 is in the future; give the time it happened"
     )
-    assert forms.reworded(
-        InputError(
-            'ticket "A" already exists: close it with `netwatch ticket close A --fixed WHEN`, '
-            "or give the new fault its own --ref"
-        )
-    ) == (
+    assert forms.worded(TicketExists('ticket "A" already exists', "A")) == (
         'ticket "A" already exists: close it with the Repaired form of that ticket below, or give the new fault its '
         "own reference"
     )
-    assert forms.reworded(InputError("--elsewhere: kept as it is")) == "--elsewhere: kept as it is"
+    assert forms.worded(TicketUnknown('no ticket "B": the tickets are A')) == (
+        'no ticket "B": the tickets are A (listed below); open one with the form above'
+    )
+    assert forms.worded(TicketClosed('ticket "A" is already closed')) == (
+        'ticket "A" is already closed: it cannot be closed twice'
+    )
+    # The date-time field cannot hold an offset: the page offers the two times, or says to give the clock's time.
+    twice = TimeTwice('"x" happened twice', "add the offset", "fixed", (("+01:00", 1.0), ("+00:00", 2.0)))
+    assert forms.worded(twice) == 'Repaired at: "x" happened twice: choose which time you mean below and send it again'
+    skipped = TimeSkipped('"y" does not exist', "give the time with its offset", "at")
+    assert forms.worded(skipped) == 'Appointment at: "y" does not exist; give the time as the clocks showed it'
+    assert forms.worded(InputError("kept as it is", "elsewhere")) == "kept as it is"
 
 
-GW, ISP, ANCHOR = Target(Role.GATEWAY, "192.168.1.1"), Target(Role.ISP, "100.64.0.1"), Target(Role.ANCHOR, "1.1.1.1")
 DOWN = Round(at(2026, 3, 24, 10, 20), (Sample(GW, 0.5), Sample(ISP, None), Sample(ANCHOR, None)))
 OUTAGE = Incident(Kind.OUTAGE, Cause.ISP, at(2026, 3, 24, 10, 15))
 HOURS = BusinessHours.from_config({"timezone": "Europe/London", "week": {"tue": "09:00-17:00"}})
@@ -242,7 +254,7 @@ def test_the_now_page_says_where_the_fault_is_and_what_it_costs() -> None:
 
 def test_what_to_tell_the_isp() -> None:
     ticket = Ticket("VM-1", at(2026, 3, 24, 10, 25))
-    assert words.isp_facts(down_now(), None, [ticket], 1.0, LONDON) == [
+    assert words.isp_facts(down_now(), OUTAGE, [ticket], 1.0, LONDON) == [
         "My line has been down since 10:15:00 GMT (12m 00s).",
         "The fault is in your access network: my router answers, your first router does not.",
         "My router (192.168.1.1) answers.",
@@ -252,13 +264,16 @@ def test_what_to_tell_the_isp() -> None:
         "Fault reference: VM-1 (reported 10:25:00 GMT).",
     ]
     up = LineNow(at(2026, 3, 24, 12, 0), LineState.UP, True, True, DOWN)
-    ended = Incident(Kind.OUTAGE, Cause.LOCAL, OUTAGE.start, OUTAGE.start + 60, detail="gateway 0/60")
-    assert words.isp_facts(up, ended, [], 1.0, LONDON)[:3] == [
+    ended = Incident(Kind.OUTAGE, Cause.UPSTREAM, OUTAGE.start, OUTAGE.start + 60, detail="ISP hop 60/60")
+    own = Incident(Kind.OUTAGE, Cause.LOCAL, OUTAGE.start + 600, OUTAGE.start + 660, detail="gateway 0/60")
+    told = words.told_outage(up, [own, ended])  # the owner's own outage, though later, is not the ISP's to hear
+    assert words.isp_facts(up, told, [], 1.0, LONDON)[:3] == [
         "My line was down from 10:15:00 GMT to 10:16:00 GMT (1m 00s).",
-        "That outage was your own router's (it did not answer either): not the ISP's fault.",
-        "Measured: gateway 0/60.",
+        "The fault was in your network beyond your first router: my router and your first router answered, nothing "
+        "on the internet did.",
+        "Measured: ISP hop 60/60.",
     ]
-    assert words.isp_facts(up, None, [], 1.0, LONDON) == []
+    assert words.isp_facts(up, own, [], 1.0, LONDON) == words.isp_facts(up, None, [], 1.0, LONDON) == []
 
 
 def test_api_status_document() -> None:

@@ -1,10 +1,10 @@
 """InfluxDB line protocol for netwatch's records: the replicated schema, pure.
 
-Owns the measurements, tags and fields that dashboards depend on (README "InfluxDB"), turning rounds, incidents
-and speed results into line-protocol text, and escaping. Pure: no clock, no sockets, no files; the same record
-always gives byte-identical lines, which is what makes a replayed batch harmless (InfluxDB keeps one point per
-measurement, tag set and timestamp: a replay overwrites, it never adds). Timestamps are integer milliseconds
-(the store's precision; write with precision=ms).
+Owns the measurements, tags and fields that dashboards depend on (README "InfluxDB"), turning rounds, incidents and
+speed results into line-protocol text, and escaping. Must not read a clock or touch a socket or a file (``sinks``
+sends the lines), nor give one record two texts: the same record always gives byte-identical lines, which is what
+makes a replayed batch harmless (InfluxDB keeps one point per measurement, tag set and timestamp: a replay
+overwrites, it never adds). Timestamps are integer milliseconds (the store's precision; write with precision=ms).
 
 Schema (change only additively):
 

@@ -4,7 +4,8 @@ Owns the read side of the HTTP conversation with InfluxDB: the URL, database and
 ``/query`` endpoint (InfluxDB 1.x natively; 2.x, 3.x and Cloud through their 1.x compatibility API, where the
 bucket's name is the database name, and "db/rp" buckets of InfluxDB 1.8 are that pair), authentication (1.x: basic,
 with the password or password_file; otherwise the token or token_file), parallel requests, and error messages that
-say what failed and what to fix. It reuses the exporter's helpers for secrets and messages and never writes.
+say what failed and what to fix, reusing the exporter's helpers for secrets and messages. Must not write to
+InfluxDB (the exporter does) or let a third-party exception through: every failure is one ReportError line.
 """
 
 from __future__ import annotations
@@ -91,12 +92,18 @@ class InfluxQL:
     def __exit__(self, *exc: object) -> None:
         """Nothing to release: every query uses a connection of its own."""
 
-    def query(self, statements: Sequence[str]) -> list[list[Series]]:
-        """The series of each statement (several statements go in one request), or ReportError."""
+    def query(self, statements: Sequence[str], *, post: bool = False) -> list[list[Series]]:
+        """The series of each statement (several statements go in one request), or ReportError. ``post`` sends them
+        as a POST form, as InfluxDB 1.x wants for statements that change something (DROP SERIES, GRANT)."""
         params = {"db": self._db, "q": ";\n".join(statements), "epoch": "ms"}
         if self._rp:
             params["rp"] = self._rp
-        req = urllib.request.Request(self._url + "?" + urllib.parse.urlencode(params), headers=self._headers)
+        if post:
+            headers = {**self._headers, "Content-Type": "application/x-www-form-urlencoded"}
+            form = urllib.parse.urlencode(params).encode()
+            req = urllib.request.Request(self._url, data=form, headers=headers, method="POST")
+        else:
+            req = urllib.request.Request(self._url + "?" + urllib.parse.urlencode(params), headers=self._headers)
         try:
             with urllib.request.urlopen(req, timeout=self._timeout) as resp:
                 body = resp.read()

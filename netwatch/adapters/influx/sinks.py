@@ -17,7 +17,6 @@ import json
 import logging
 import socket
 import ssl
-import stat
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,8 +25,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self, cast
 
+from netwatch.adapters import textfiles
 from netwatch.config.records import InfluxConfig
-from netwatch.errors import ConfigError, PermanentError, Problem, TransientError
+from netwatch.errors import PermanentError, TransientError
 
 log = logging.getLogger("netwatch.export")
 _MS: Any = "ms"  # influxdb_client.WritePrecision.MS, typed as str where write() wants a WritePrecision
@@ -65,21 +65,8 @@ def sink_key(cfg: InfluxConfig) -> str:
 
 
 def read_secret(path: Path, key: str) -> str:
-    """The first line of a secret file. Warns (once, here) when the group or others may read it."""
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        fix = f"make {path} readable by the user netwatch runs as, or point {key} elsewhere"
-        raise ConfigError([Problem(key, f"cannot read {path}: {err.strerror}", fix)]) from err
-    except UnicodeDecodeError as err:
-        raise ConfigError([Problem(key, f"{path} is not UTF-8 text", "write the secret as plain text")]) from err
-    if mode & (stat.S_IRGRP | stat.S_IROTH):
-        log.warning("%s %s can be read by other users (mode %03o): chmod 600 it", key, path, stat.S_IMODE(mode))
-    secret = text.splitlines()[0].strip() if text.strip() else ""
-    if not secret:
-        raise ConfigError([Problem(key, f"{path} is empty", "write the secret on its first line")])
-    return secret
+    """The first line of a secret file (see ``netwatch.adapters.textfiles``)."""
+    return textfiles.read_secret(path, key)
 
 
 def open_sink(cfg: InfluxConfig) -> Sink:

@@ -4,8 +4,8 @@ probe).
 Owns reading the kernel's default routes, asking it whether it has a route to an address, and finding the first
 hop beyond the gateway: an ICMP echo with TTL 2
 towards an anchor expires at the ISP's edge, whose Time Exceeded reply names it (a two-hop traceroute.trace, so
-the same code serves both socket modes and both address families). The parsers are pure; the probe is
-synchronous and meant to run in a worker thread.
+the same code serves both socket modes and both address families). The parsers are pure. Must not run on the
+event loop: the probe is synchronous, meant for a worker thread.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Owns a minimal DNS-over-UDP client: one A query per name sent to every resolver at once, the first valid answer
 wins, a hard timeout. Talking to the resolver directly (rather than through getaddrinfo) measures the resolver
 the line depends on, never blocks a thread past the timeout, and reports the DNS error (SERVFAIL, NXDOMAIN,
-timeout). Wire-format encoding and decoding are pure functions.
+timeout). Wire-format encoding and decoding are pure functions. Must not block past the timeout or raise for a
+failed lookup: a DNS error or silence is the sample's error (only netwatch's own faults are raised).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from netwatch.adapters.probes.resources import own_fault
 from netwatch.core.model import Role, Sample, Target
 
 log = logging.getLogger(__name__)
@@ -173,7 +175,12 @@ class DnsProber:
         resend: asyncio.Future[None] | None = None
         try:
             for fam in {ipaddress.ip_address(s).version for s in servers}:
-                sock = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+                try:
+                    sock = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+                except OSError as err:
+                    if fault := own_fault(err, "opening a DNS socket"):
+                        raise fault from err
+                    raise
                 sock.setblocking(False)
                 socks[fam] = sock
             for index, target in enumerate(self.targets):
@@ -216,6 +223,8 @@ class DnsProber:
             try:
                 socks[ipaddress.ip_address(server).version].sendto(query, (server, self.port))
             except OSError as err:
+                if fault := own_fault(err, "sending a DNS query"):
+                    raise fault from err
                 errors[index] = str(err)
 
     async def _resend(

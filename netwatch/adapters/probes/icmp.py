@@ -1,9 +1,9 @@
 """ICMP echo probing on icmplib's sockets.
 
 Owns the ICMP socket mode decision (unprivileged ping sockets or raw sockets, opened by icmplib), and one round of
-echoes: every target once, concurrently, on one persistent socket per address family, the echo requests built and
-the replies parsed here (a few lines of RFC 792 and 4443), read by an event loop callback as they arrive and
-matched by sequence number.
+echoes: every target once, concurrently, on one persistent socket per address family (the requests are the
+traceroute's), the replies parsed here (a few lines of RFC 792 and 4443), read by an event loop callback as they
+arrive and matched by sequence number.
 A target that does not answer within the timeout is a lost sample, never an exception. Must not decide what
 a loss means (that is ``detect``/``classify``).
 """
@@ -24,6 +24,8 @@ from icmplib import ICMPv4Socket, ICMPv6Socket
 from icmplib.exceptions import ICMPLibError, SocketPermissionError
 from icmplib.utils import unique_identifier
 
+from netwatch.adapters.probes.resources import own_fault
+from netwatch.adapters.probes.traceroute import echo_request
 from netwatch.core.model import Sample, Target
 from netwatch.errors import IcmpPermissionError, ProbeError
 
@@ -130,6 +132,8 @@ class IcmpProber:
             try:
                 sock = _socket(family, self.privileged)
             except ICMPLibError as err:
+                if fault := own_fault(err, "opening an ICMP socket"):
+                    raise fault from err  # out of descriptors for now: not a family that is unavailable for good
                 # e.g. IPv6 disabled on this host: its targets are reported lost with the reason.
                 self._broken[family] = f"IPv{family} ICMP unavailable: {err}"
                 log.warning("%s", self._broken[family])
@@ -156,6 +160,9 @@ class IcmpProber:
                 self._send(sock, family, current, i, t)
             if not current.done.done():
                 await asyncio.wait((current.done,), timeout=self.timeout)
+            fault = current.done.exception() if current.done.done() else None
+            if fault is not None:
+                raise fault
         finally:
             for family in readers:
                 loop.remove_reader(self._sockets[family].sock.fileno())
@@ -172,6 +179,8 @@ class IcmpProber:
         try:
             sock.sock.sendto(packet, destination)
         except OSError as err:
+            if fault := own_fault(err, "sending an ICMP echo"):
+                raise fault from err  # this machine's doing (a firewall rule, the sandbox), not the line's
             # "Network is unreachable" when the interface is down: a lost sample with the reason.
             current.settle(index, Sample(target, None, str(err) or type(err).__name__))
             return
@@ -186,6 +195,11 @@ class IcmpProber:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as err:
+                if fault := own_fault(err, "receiving ICMP replies"):
+                    for waiting, *_ in self._waiting[family].values():  # every round waiting on it ends with it
+                        if not waiting.done.done():
+                            waiting.done.set_exception(fault)
+                    return
                 log.debug("ICMP receive error: %s", err)
                 return
             wall, mono = time.time(), time.monotonic()
@@ -212,29 +226,6 @@ class IcmpProber:
         for sock in self._sockets.values():
             sock.close()
         self._sockets.clear()
-
-
-_PAYLOAD = b"netwatch echo..."  # 16 bytes, as the echoes icmplib sent before: nothing in it is read back
-
-
-def _checksum(data: bytes) -> int:
-    """The Internet checksum (RFC 1071) of ``data``."""
-    if len(data) % 2:
-        data += b"\0"
-    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
-def echo_request(family: int, ident: int, seq: int) -> bytes:
-    """An ICMP (family 4) or ICMPv6 echo request. Its checksum is computed for ICMPv4 (a raw socket sends it as
-    it is); the kernel computes ICMPv6's (it covers the addresses) and sets a ping socket's identifier."""
-    kind = 8 if family == 4 else 128
-    header = struct.pack("!BBHHH", kind, 0, 0, ident, seq)
-    if family == 4:
-        header = struct.pack("!BBHHH", kind, 0, _checksum(header + _PAYLOAD), ident, seq)
-    return header + _PAYLOAD
 
 
 def parse_reply(family: int, packet: bytes, *, raw: bool) -> tuple[int, int, int, int] | None:

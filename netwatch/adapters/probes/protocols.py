@@ -1,6 +1,8 @@
 """The small Protocols the daemon probes through, so that a fake (a test's, or a future backend) can stand in for
-the real prober: ``EchoProbe`` (one echo per target per round) and ``NameProbe`` (the DNS names of a round).
-Must hold declarations only.
+the real prober.
+
+Owns ``EchoProbe`` (one echo per target per round) and ``NameProbe`` (the DNS names of a round). Must not hold an
+implementation: declarations only (``icmp`` and ``dns`` implement them).
 """
 
 from __future__ import annotations

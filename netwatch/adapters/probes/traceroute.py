@@ -11,8 +11,8 @@ Unprivileged mode (the default, no capability needed) opens one ICMP ping socket
 its own ICMP id, so nothing can mix with the daemon's echoes, and the ICMP errors arrive on the socket's error
 queue (IP_RECVERR / IPV6_RECVERR). Privileged mode uses one raw socket with an id from icmplib's process-wide
 counter (the one IcmpProber draws from, so the two never share an id) and accepts only answers quoting that id,
-a sequence number of this trace and this destination. Synchronous: meant for a worker thread. Network conditions
-(no route, silence, refusals) end up in the Trace, never as exceptions.
+a sequence number of this trace and this destination. Must not run on the event loop (it is synchronous, meant
+for a worker thread) or raise for a network condition: no route, silence and refusals end up in the Trace.
 """
 
 from __future__ import annotations

@@ -3,15 +3,16 @@
 Owns the ``seals`` and ``ledger`` tables (migration 4), the canonical bytes of everything chained, and writing a
 seal at the end of each store transaction. A transaction that commits rounds or records ends with one seal::
 
-    digest = SHA-256(previous digest | seal id | first and last round id | H(rounds) | H(ledger entries))
+    digest = SHA-256(previous digest | seal id | first and last round id [| newest stamp] | H(rounds) | H(ledger))
 
-``H(rounds)`` hashes every round of the transaction (id, instant, targets, RTTs, errors); the **ledger** holds
-one entry per record version written in it: incidents, sessions, speed tests, traceroutes, clock events and spans,
-tickets, and the store's own acts (re-timing, pruning). Records change (an incident is opened, re-caused, closed),
-so each version is an entry and the current row must equal its latest one; rounds never change except by a
-chained re-timing, which verification undoes. Pruning deletes old rounds by whole seals, keeps the seals that
-carry ledger entries (with the hash of their pruned rounds and their predecessor's digest, so they still verify),
-and seals the per-minute rollups of the pruned period with a ledger entry.
+``H(rounds)`` hashes every round of the transaction (id, instant, targets, RTTs, errors); from schema 10 a seal with
+rounds also chains the newest of their stamps (``at_ms``), so that its time outlives its pruned rounds. The
+**ledger** holds one entry per record version written in it: incidents, sessions, speed tests, traceroutes, clock
+events and spans, tickets, trusted timestamps, and the store's own acts (re-timing, pruning). Records change (an
+incident is opened, re-caused, closed), so each version is an entry and the current row must equal its latest one;
+rounds never change except by a chained re-timing, which verification undoes. Pruning deletes old rounds by whole
+seals, keeps the seals that carry ledger entries (with the hash of their pruned rounds and their predecessor's
+digest, so they still verify), and seals the per-minute rollups of the pruned period with a ledger entry.
 
 Functions take an open connection inside the caller's transaction; the ``Store`` owns transactions. Must not read
 the clock. Verification lives in ``store/verify.py``.
@@ -57,9 +58,28 @@ def entry_bytes(entry_id: int, kind: str, ref: int, body: str) -> bytes:
     return b"".join((struct.pack("<qqI", entry_id, ref, len(k)), k, struct.pack("<I", len(b)), b))
 
 
-def seal_digest(prev: bytes, seal_id: int, first: int | None, last: int | None, rounds: bytes, entries: bytes) -> bytes:
-    """A seal's digest from its predecessor's, its round range (None: no rounds), and the two content hashes."""
+def entries_hash(entries: Iterable[Sequence[Any]]) -> bytes:
+    """The hash of a seal's ledger entries, each (id, kind, ref, body), in id order."""
+    h = hashlib.sha256()
+    for entry_id, kind, ref, body in entries:
+        h.update(entry_bytes(int(entry_id), str(kind), int(ref), str(body)))
+    return h.digest()
+
+
+def seal_digest(
+    prev: bytes,
+    seal_id: int,
+    first: int | None,
+    last: int | None,
+    rounds: bytes,
+    entries: bytes,
+    at_ms: int | None = None,
+) -> bytes:
+    """A seal's digest from its predecessor's, its round range (None: no rounds), the two content hashes and, from
+    schema 10, the newest stamp of its rounds (None: no rounds, or a seal written before)."""
     head = struct.pack("<qqq", seal_id, -1 if first is None else first, -1 if last is None else last)
+    if at_ms is not None:
+        head += struct.pack("<q", at_ms)
     return hashlib.sha256(prev + head + rounds + entries).digest()
 
 
@@ -69,7 +89,7 @@ def seal_digest(prev: bytes, seal_id: int, first: int | None, last: int | None, 
 
 _BODIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "incident": ("incidents", ("kind", "cause", "start_ms", "end_ms", "rounds", "cause_rounds", "detail")),
-    "session": ("sessions", ("start_ms", "end_ms", "clean", "boot_id", "offset_ms")),
+    "session": ("sessions", ("start_ms", "end_ms", "clean", "boot_id", "offset_ms", "first_round", "end_reason")),
     "clock": ("clock_events", ("at_ms", "kind", "step_ms", "rounds", "detail")),
     "span": (
         "clock_spans",
@@ -78,6 +98,9 @@ _BODIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "trace": ("traceroutes", ("at_ms", "reason", "incident_kind", "incident_start_ms", "destination", "trace")),
     "ticket": ("tickets", ("ref", "reported_ms", "channel", "note", "fixed_ms", "missed", "recorded_ms")),
 }
+# Columns added after their kind was first chained: left out of a body while NULL, so that the versions sealed
+# before they existed still read the same.
+_LATER_COLUMNS = frozenset({("session", "first_round"), ("session", "end_reason")})
 # Speed results carry the tool's raw output: their entry holds a digest of the row rather than the row.
 _SPEED_COLUMNS = (
     "at_ms",
@@ -99,19 +122,30 @@ _SPEED_COLUMNS = (
     "raw",
     "duration_s",
 )
+# Trusted timestamps of the chain head (schema 10): binary columns are chained by their SHA-256.
+_TIMESTAMP_COLUMNS = ("seal_id", "digest", "tsa", "gen_ms", "statement", "token")
 # Extra tables (e.g. fault tickets) register themselves here: kind → (table, columns).
 EXTRA_BODIES: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
 def kinds() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Every chained record kind with its table and the columns its body holds (speed: a digest of them)."""
-    return {**_BODIES, "speed": ("speed_results", _SPEED_COLUMNS), **EXTRA_BODIES}
+    return {
+        **_BODIES,
+        "speed": ("speed_results", _SPEED_COLUMNS),
+        "timestamp": ("timestamps", _TIMESTAMP_COLUMNS),
+        **EXTRA_BODIES,
+    }
 
 
 def body_of(kind: str, values: Sequence[Any]) -> str:
     """The canonical body of a record from its column values (in ``kinds()[kind]`` order)."""
     columns = kinds()[kind][1]
-    doc = dict(zip(columns, values, strict=True))
+    doc = {
+        column: "sha256:" + hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else value
+        for column, value in zip(columns, values, strict=True)
+        if value is not None or (kind, column) not in _LATER_COLUMNS
+    }
     if kind == "speed":
         return canonical({"sha256": hashlib.sha256(canonical(doc).encode()).hexdigest()})
     return canonical(doc)
@@ -140,12 +174,14 @@ class Batch:
 
     first: int | None = None
     last: int | None = None
+    at_ms: int | None = None  # the newest stamp among its rounds
     rounds: Any = field(default_factory=hashlib.sha256)
     entries: list[tuple[str, int, str]] = field(default_factory=list)  # (kind, ref, body)
 
-    def add_round(self, round_id: int, data: bytes) -> None:
+    def add_round(self, round_id: int, data: bytes, at_ms: int) -> None:
         self.first = round_id if self.first is None else self.first
         self.last = round_id
+        self.at_ms = at_ms if self.at_ms is None else max(self.at_ms, at_ms)
         self.rounds.update(data)
 
     def record(self, conn: sqlite3.Connection, kind: str, ref: int) -> None:
@@ -188,10 +224,10 @@ def write_seal(conn: sqlite3.Connection, batch: Batch, prev: Head) -> Head:
         rows.append((next_entry + i, seal_id, kind, ref, body))
     conn.executemany("INSERT INTO ledger (id, seal_id, kind, ref, body) VALUES (?, ?, ?, ?, ?)", rows)
     rounds = batch.rounds.digest() if batch.first is not None else hashlib.sha256().digest()
-    digest = seal_digest(prev.digest, seal_id, batch.first, batch.last, rounds, entries.digest())
+    digest = seal_digest(prev.digest, seal_id, batch.first, batch.last, rounds, entries.digest(), batch.at_ms)
     conn.execute(
-        "INSERT INTO seals (id, first_round, last_round, digest) VALUES (?, ?, ?, ?)",
-        (seal_id, batch.first, batch.last, digest),
+        "INSERT INTO seals (id, first_round, last_round, digest, at_ms) VALUES (?, ?, ?, ?, ?)",
+        (seal_id, batch.first, batch.last, digest, batch.at_ms),
     )
     return Head(seal_id, digest)
 

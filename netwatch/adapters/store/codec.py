@@ -4,8 +4,8 @@ Owns how a round, its targets, its errors and an incident's evidence become colu
 tenths of a millisecond (two sentinels for lost and saturated), either one uint16 little-endian per target (an
 even number of bytes) or, as the store writes them since schema 14, in compact codes (an odd number of bytes: most
 RTTs under 24 ms take one byte, see ``pack_compact``), instants as integer milliseconds, target lists and error
-maps as compact JSON. Pure functions: no SQL, no files, no
-clock. The byte layout is part of the on-disk format: change it only with a migration.
+maps as compact JSON. Must not run SQL, touch a file or read a clock (pure functions), nor change the byte layout,
+which is part of the on-disk format, without a migration.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ while opening into one-line ``StoreError``s that name the path and a fix. Must n
 from __future__ import annotations
 
 import logging
+import os
+import pwd
 import sqlite3
 from pathlib import Path
 
@@ -263,61 +265,119 @@ MIGRATIONS: tuple[str, ...] = (
         found_ms INTEGER NOT NULL  -- when the daemon found it, as it stamped then (provisional before clock sync)
     );
     """,
-    # 9 to 13 belong to other changes; empty here, so that this store's numbering matches theirs.
+    # 9: reserved for another change of issue 19 that needed none in the end; kept empty so the numbers hold.
     "",
+    # 10: evidence integrity (issue 16). Sessions remember the first round they could take (their rounds are the
+    # ids from there to the next session's) and why netwatch itself stopped monitoring (EMFILE, ENOMEM: that time
+    # is unmonitored, never an outage); both are chained when set. Seals carry the newest stamp of their rounds,
+    # chained, so that a seal's time outlives its pruned rounds. Trusted timestamps (RFC 3161) of the chain head.
+    """
+    ALTER TABLE sessions ADD COLUMN first_round INTEGER;  -- NULL for sessions begun before schema 10
+    ALTER TABLE sessions ADD COLUMN end_reason TEXT;  -- NULL unless netwatch itself could not go on probing
+    ALTER TABLE seals ADD COLUMN at_ms INTEGER;  -- newest stamp among its rounds as sealed; NULL: none or old seal
+    CREATE TABLE timestamps (
+        id INTEGER PRIMARY KEY,
+        seal_id INTEGER NOT NULL,  -- the chain head that was stamped
+        digest BLOB NOT NULL,  -- its SHA-256
+        tsa TEXT NOT NULL,  -- the time-stamping authority's URL
+        gen_ms INTEGER NOT NULL,  -- the time the authority put in its token
+        statement BLOB NOT NULL,  -- the exact bytes stamped (names the seal and its digest)
+        token BLOB NOT NULL  -- the authority's reply (DER TimeStampResp), for anyone to check with openssl
+    );
+    """,
+    # 11: reserved for a change that needed none in the end; kept empty so the numbers hold.
     "",
-    "",
-    "",
+    # 12: what a ticket records beyond a fault report (issue 15): its kind (fault, speed, switch, move, port), planned
+    # work notified in advance, the appointments the owner declined or missed, the provider's notice that its
+    # compensation stops, and what it credited. One row per ticket that has any of them, chained (kind
+    # "ticket_terms") like the ticket itself, so that the versions of tickets sealed before it read the same.
+    """
+    CREATE TABLE ticket_terms (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL UNIQUE REFERENCES tickets (id),
+        kind TEXT NOT NULL DEFAULT 'fault',  -- netwatch.core.model.TicketKind
+        planned INTEGER NOT NULL DEFAULT 0,  -- 1: planned work the provider notified in advance
+        declined TEXT NOT NULL DEFAULT '[]',  -- JSON [[at_ms, until_ms or null], ...]: appointments declined or missed
+        notice_ms INTEGER,  -- when the provider gave notice that its compensation stops; NULL = none
+        credits TEXT NOT NULL DEFAULT '[]',  -- JSON [["YYYY-MM-DD", cents], ...]: what the provider credited
+        recorded_ms INTEGER NOT NULL  -- when they were entered or last changed (wall clock)
+    );
+    """,
+    # 13: reserved for another change; empty here so that the numbers hold.
     "",
     # 14: the SD card (issue 17). Rounds' RTTs may be stored in compact codes (codec.pack_compact: an odd number of
     # bytes), which a netwatch before this version would misread: the version number keeps it from opening the store.
     # Nothing else changes on disk here.
     "",
+    # 15: reserved for another change; empty here so that the numbers hold.
+    "",
+    # 16: the neighbourhood pool (issue 18). The household's pseudonymous id (made once), the incident change the
+    # publisher has looked at last (incidents.seq), and when the household withdrew; the pool outbox: one row per
+    # thing published (an incident, a monitored stretch, the member record), its latest version as it is written to
+    # the pool. Both are chained (kinds "pool_household" and "pool_publication", the bookkeeping columns left out):
+    # every version queued and every one sent is a ledger entry, so the household can prove what it published.
+    """
+    CREATE TABLE pool_household (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        household TEXT NOT NULL,  -- random hex, made once
+        created_ms INTEGER NOT NULL,
+        withdrawn_ms INTEGER,  -- NULL while it takes part
+        incident_seq INTEGER NOT NULL DEFAULT 0  -- the last incident change looked at (not chained)
+    );
+    CREATE TABLE pool_outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,  -- "incident outage <start ms>", "coverage <start ms>", "member"
+        record TEXT NOT NULL,  -- canonical JSON: measurement, tags, fields, time_ms (netwatch.core.model.Publication)
+        queued_ms INTEGER NOT NULL,  -- when this version was queued
+        sent_ms INTEGER,  -- when the pool confirmed this version; NULL while pending
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms INTEGER NOT NULL,  -- earliest next attempt while pending
+        error TEXT NOT NULL DEFAULT '',  -- the last failure; '' once sent
+        error_ms INTEGER
+    );
+    CREATE INDEX pool_outbox_pending ON pool_outbox (next_ms) WHERE sent_ms IS NULL;
+    """,
 )
 LATEST = len(MIGRATIONS)
 
 
-def connect(path: Path, readonly: bool) -> sqlite3.Connection:
+def connect(path: Path, readonly: bool, create: bool = True) -> sqlite3.Connection:
     """A configured connection to a store at the latest schema version (migrated first when read-write).
 
-    Read-only never creates the store (SQLite may still add its ``-wal``/``-shm`` companions to a WAL store).
-    The connection is in autocommit mode: callers run their own ``BEGIN IMMEDIATE`` … ``COMMIT``.
+    Read-only never creates the store and needs no write access: SQLite opens a store in WAL mode only where it may
+    create or use the store's ``-shm`` file, so a store in a directory this user cannot write (another user's, a
+    read-only file system, a copy) is read as immutable when no write-ahead log is pending. Read-write creates it
+    (and its directory) only when ``create``. The connection is in autocommit mode: callers run their own
+    ``BEGIN IMMEDIATE`` … ``COMMIT``.
     """
-    if readonly and not path.exists():
+    if not path.exists() and (readonly or not create):
         raise StoreError(
             f"no store at {path}: netwatch has not recorded anything yet (run `netwatch run` first)"
             " or store.path points elsewhere"
         )
-    if not readonly:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StoreError(
-                f"cannot create the directory of store {path}: {err.strerror}; create it or point store.path elsewhere"
-            ) from err
-    target = path.absolute().as_uri() + "?mode=ro" if readonly else str(path)
+    if readonly:
+        return _connect_readonly(path)
     try:
-        conn = sqlite3.connect(
-            target, uri=readonly, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
-        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StoreError(
+            f"cannot create the directory of store {path}: {err.strerror}; create it or point store.path elsewhere"
+        ) from err
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as err:
         raise open_error(path, err) from err
     try:
-        if readonly:
-            if read_cache_kib is not None:
-                conn.execute(f"PRAGMA cache_size = -{int(read_cache_kib)}")
-            check_readable(conn, path)
-        else:
-            conn.execute("PRAGMA synchronous = FULL")  # a committed batch survives power loss
-            found = check_writable(conn, path)  # before anything is written, even to a foreign file
-            # Small pages: a 10-s batch rewrites ~8 pages (rounds, index, rollups, session), so 1 KiB pages cut
-            # the bytes written to the SD card per day by ~3x against 4 KiB for the same file size. Only takes
-            # effect when the file is created.
-            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode != "wal":
-                log.warning("store %s: journal mode is %s, not wal; readers may wait for the writer", path, mode)
-            migrate(conn, path, found)
+        conn.execute("PRAGMA synchronous = FULL")  # a committed batch survives power loss
+        found = check_writable(conn, path)  # before anything is written, even to a foreign file
+        # Small pages: a 10-s batch rewrites ~8 pages (rounds, index, rollups, session), so 1 KiB pages cut
+        # the bytes written to the SD card per day by ~3x against 4 KiB for the same file size. Only takes
+        # effect when the file is created.
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode != "wal":
+            log.warning("store %s: journal mode is %s, not wal; readers may wait for the writer", path, mode)
+        migrate(conn, path, found)
     except StoreError:
         conn.close()
         raise
@@ -325,6 +385,66 @@ def connect(path: Path, readonly: bool) -> sqlite3.Connection:
         conn.close()
         raise open_error(path, err) from err
     return conn
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    try:
+        return _open_checked(path, "mode=ro")
+    except sqlite3.Error as err:
+        wal = Path(f"{path}-wal")
+        cannot_share = getattr(err, "sqlite_errorname", "") in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN")
+        if not cannot_share or not os.access(path, os.R_OK):
+            raise open_error(path, err, readonly=True) from err
+        if wal.exists():
+            # Its log holds committed records the main file lacks yet; immutable would silently leave them out.
+            raise StoreError(
+                f"cannot read store {path}: its write-ahead log {wal.name} can only be read where SQLite may write"
+                f" its {path.name}-shm file, and {_why_unwritable(path)}; copy {path.name} with {wal.name} into"
+                " a directory you can write and read the copy (`--config` with store.path pointing at it), or run"
+                " the command as the store's owner"
+            ) from err
+    try:
+        # Nothing is pending in a log, so the main file is the whole store. A writer that started this very
+        # moment would write its log first, which a read this short does not see: an older view, never a mixed one.
+        return _open_checked(path, "mode=ro&immutable=1")
+    except sqlite3.Error as err:
+        raise open_error(path, err, readonly=True) from err
+
+
+def _open_checked(path: Path, query: str) -> sqlite3.Connection:
+    """A read-only connection by URI ``query`` whose schema was checked; raises sqlite3.Error or StoreError."""
+    conn = sqlite3.connect(
+        f"{path.absolute().as_uri()}?{query}",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=BUSY_TIMEOUT_S,
+    )
+    try:
+        if read_cache_kib is not None:
+            conn.execute(f"PRAGMA cache_size = -{int(read_cache_kib)}")
+        check_readable(conn, path)  # the first read: SQLite opens the file (and its -shm) only now
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _why_unwritable(path: Path) -> str:
+    """Why SQLite may not write next to ``path``: "it is on a read-only file system", or the directory's."""
+    if read_only_file_system(path):
+        return "it is on a read-only file system"
+    return f"this user may not write in {path.parent}"
+
+
+def read_only_file_system(path: Path) -> bool:
+    """Whether the file system holding ``path`` (or its nearest existing parent) is mounted read-only."""
+    for place in (path, *path.parents):
+        try:
+            return bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+        except OSError:
+            continue
+    return False
 
 
 def version(conn: sqlite3.Connection) -> int:
@@ -402,8 +522,8 @@ def corrupt(path: Path, err: sqlite3.Error) -> StoreError:
     )
 
 
-def open_error(path: Path, err: sqlite3.Error) -> StoreError:
-    """One line naming the path, what SQLite said and what to do about it."""
+def open_error(path: Path, err: sqlite3.Error, *, readonly: bool = False) -> StoreError:
+    """One line naming the path, what SQLite said and what to do about it (``readonly``: a command that reads)."""
     name = getattr(err, "sqlite_errorname", "")
     text = str(err)
     if name == "SQLITE_NOTADB" or "file is not a database" in text:
@@ -411,6 +531,25 @@ def open_error(path: Path, err: sqlite3.Error) -> StoreError:
     if is_corrupt(err):
         return corrupt(path, err)
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")):
+        if read_only_file_system(path):
+            if readonly:
+                return StoreError(f"cannot read store {path} ({text}): it is on a read-only file system; {_COPY}")
+            return StoreError(
+                f"cannot write to store {path}: it is on a read-only file system; remount it read-write"
+                " (`sudo mount -o remount,rw` on its mount point), or point store.path at a writable disk"
+            )
+        if readonly:
+            return StoreError(
+                f"cannot read store {path} ({text}): this user may not read it; run the command as the user"
+                " netwatch records as (or with sudo), or join the store's group (`sudo usermod -aG netwatch $USER`,"
+                " then log in again)"
+            )
+        if (owner := _other_owner(path)) is not None:
+            me = _user_name(os.geteuid())
+            return StoreError(
+                f"cannot write to store {path} ({text}): it belongs to {owner}, and the user {me} may not write to it"
+                f" or to its directory; run the command as {owner} (e.g. with sudo), or make both writable by {me}"
+            )
         return StoreError(
             f"cannot open store {path} ({text}): make the file and its directory readable and writable by the"
             " user netwatch runs as, or point store.path elsewhere"
@@ -422,3 +561,25 @@ def open_error(path: Path, err: sqlite3.Error) -> StoreError:
     if name == "SQLITE_FULL":
         return StoreError(f"cannot open store {path}: {text}; free space on that disk")
     return StoreError(f"cannot open store {path}: {text}; check store.path")
+
+
+def _other_owner(path: Path) -> str | None:
+    """The name of the user owning ``path`` when this process may not write it or its directory (another user's
+    store), else None."""
+    try:
+        owner = path.stat().st_uid
+    except OSError:
+        return None
+    if owner == os.geteuid() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return None
+    return _user_name(owner)
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user {uid}"
+
+
+_COPY = "copy it to a writable disk and read the copy (`--config` with store.path pointing at it)"

@@ -15,9 +15,21 @@ import math
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from netwatch.adapters.store import chain, codec, exports, hops, migrations, speed, tickets, timeline, traces
+from netwatch.adapters.store import (
+    chain,
+    codec,
+    exports,
+    hops,
+    migrations,
+    pool,
+    retention,
+    speed,
+    tickets,
+    timeline,
+    traces,
+)
 from netwatch.core.model import (
     ClockEvent,
     Coverage,
@@ -26,9 +38,12 @@ from netwatch.core.model import (
     ExportState,
     Incident,
     MinuteRollup,
+    PoolEntry,
+    Publication,
     Round,
     Sample,
     SpeedResult,
+    StoredTimestamp,
     StoredTrace,
     Target,
     Ticket,
@@ -36,12 +51,25 @@ from netwatch.core.model import (
 )
 from netwatch.errors import StoreError
 
+if TYPE_CHECKING:
+    from netwatch.adapters.store.verify import TokenCheck
+
 T = TypeVar("T")
 Targets = tuple[Target, ...]
 
 READ_CHUNK = 5_000  # rounds fetched per query by rounds(): no read transaction stays open while a caller iterates
 INCIDENT_COLUMNS = "kind, cause, start_ms, end_ms, rounds, cause_rounds, detail"
-SESSION_END = "coalesce(end_ms, last_ms, start_ms)"
+# Where a session ends: as recorded once it ended; while it runs (or until recovery after a crash) at its last sealed
+# round, the ids from its ``first_round`` to the next session's (sessions from before schema 10 have no
+# ``first_round``: their unchained ``last_ms`` is all there is). Never from ``last_ms`` otherwise: it is not chained,
+# so an edit of it would claim monitoring no round shows.
+SESSION_LAST_ROUND = """(SELECT r.at_ms FROM rounds r WHERE r.id >= sessions.first_round AND r.id < coalesce(
+    (SELECT min(n.first_round) FROM sessions n WHERE n.id > sessions.id), 9223372036854775807)
+    ORDER BY r.id DESC LIMIT 1)"""
+SESSION_END = (
+    "coalesce(end_ms, CASE WHEN first_round IS NULL THEN coalesce(last_ms, start_ms)"
+    f" ELSE max(start_ms, coalesce({SESSION_LAST_ROUND}, start_ms)) END)"
+)
 # Parameters: ?1 first minute, ?2 end minute (excluded), ?3 minutes per bucket. One correlated range scan of the
 # rollups' primary key per bucket, in bucket order: a plain GROUP BY on (minute - ?1) / ?3 would sort every row
 # of the period in a temporary B-tree (~1.5 s for a year of six targets, against ~0.7 s this way). The four
@@ -97,15 +125,21 @@ class Reads:
         rows = self._query("SELECT at_ms, set_id, rtts, errors FROM rounds ORDER BY id DESC LIMIT 1")
         return self._round(*rows[0]) if rows else None
 
+    def _pruned_through(self) -> int:
+        """The highest round id a pruning pass took: such rounds may still wait to be deleted, but they are no
+        longer evidence (their seals are gone), so no read returns them."""
+        return self._read(retention.pruned_through)
+
     def rounds(self, since: float, until: float) -> Iterator[Round]:
-        """Rounds with ``since <= at < until`` ordered by (at, id), fetched in chunks."""
+        """Rounds with ``since <= at < until`` ordered by (at, id), fetched in chunks (pruned ones left out)."""
         hi = codec.to_ms(until)
+        pruned = self._pruned_through()
         last_at, last_id = codec.to_ms(since), -1  # continue after (at_ms, id); ids start at 1
         while True:
             rows = self._query(
                 "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE (at_ms, id) > (?, ?) AND at_ms < ?"
-                " ORDER BY at_ms, id LIMIT ?",
-                (last_at, last_id, hi, READ_CHUNK),
+                " AND id > ? ORDER BY at_ms, id LIMIT ?",
+                (last_at, last_id, hi, pruned, READ_CHUNK),
             )
             for _, *row in rows:
                 yield self._round(*row)
@@ -135,7 +169,8 @@ class Reads:
     def count_rounds(self, since: float, until: float) -> int:
         """How many rounds ``rounds(since, until)`` yields."""
         rows = self._query(
-            "SELECT count(*) FROM rounds WHERE at_ms >= ? AND at_ms < ?", (codec.to_ms(since), codec.to_ms(until))
+            "SELECT count(*) FROM rounds WHERE at_ms >= ? AND at_ms < ? AND id > ?",
+            (codec.to_ms(since), codec.to_ms(until), self._pruned_through()),
         )
         return int(rows[0][0])
 
@@ -207,6 +242,20 @@ class Reads:
         """The ISP hop the daemon found last (None when it never found one)."""
         return self._read(hops.last)
 
+    def retimings(self, since: float, until: float) -> list[tuple[float, float, int, float]]:
+        """Every re-timing act the chain holds whose moved stamps overlap [since, until], as (first and last stamp
+        after the move, rounds moved, seconds added), oldest first: read from the ledger, not from the clock spans,
+        so that a report shows each one whether or not a span row backs it (verification says whether it may)."""
+        out = []
+        for (body,) in self._query("SELECT body FROM ledger WHERE kind = 'retime' ORDER BY id"):
+            doc = json.loads(body)
+            delta = int(doc["delta_ms"])
+            start, end = int(doc["from_ms"]) + delta, max(int(doc["from_ms"]), int(doc["to_ms"])) + delta
+            rounds = max(0, int(doc["last"]) - int(doc["first"]) + 1)
+            if start <= codec.to_ms(until) and end >= codec.to_ms(since):
+                out.append((codec.from_ms(start), codec.from_ms(end), rounds, codec.from_ms(delta)))
+        return out
+
     def traces(self, since: float, until: float) -> list[StoredTrace]:
         """Traceroutes taken with ``since <= at < until``, by time."""
         return self._read(traces.between, codec.to_ms(since), codec.to_ms(until))
@@ -239,13 +288,33 @@ class Reads:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
 
-    def verify(self, expect: str | None = None, progress: Callable[[int], None] | None = None) -> Verification:
+    def verify(
+        self,
+        expect: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        *,
+        now: float | None = None,
+        check_token: TokenCheck | None = None,
+    ) -> Verification:
         """Check the evidence chain (see store/verify.py) in one snapshot: a commit landing half-way through must
-        not look like tampering. ``expect`` is a digest published earlier."""
-        from netwatch.adapters.store import verify as checks  # not in the daemon, which never verifies
+        not look like tampering. ``expect`` is a digest published earlier; ``now`` the time of the check (stamps
+        after it are impossible); ``check_token`` verifies the trusted timestamps' tokens (None: listed unchecked)."""
 
+        # Imported here: verification's rules (versions, acts, coherence) are needed only by `verify`, not by the
+        # daemon's every write, and the store's import stays small on a Pi.
+        from netwatch.adapters.store import verify as checks
+
+        now_ms = None if now is None else codec.to_ms(now)
         with self.snapshot():
-            return self._read(checks.verify, expect=expect, progress=progress)
+            return self._read(checks.verify, expect=expect, progress=progress, now_ms=now_ms, check_token=check_token)
+
+    def timestamps(self) -> list[StoredTimestamp]:
+        """Every trusted timestamp of the chain head, oldest first."""
+        rows = self._query("SELECT seal_id, digest, tsa, gen_ms, statement, token FROM timestamps ORDER BY id")
+        return [
+            StoredTimestamp(int(s), bytes(d).hex(), str(t), codec.from_ms(g), bytes(st), bytes(tok))
+            for s, d, t, g, st, tok in rows
+        ]
 
     def head(self) -> chain.Head:
         """The newest seal: its id and digest identify everything stored up to now."""
@@ -315,3 +384,41 @@ class Reads:
             average = rtt_sum / answered / 10.0 if answered else None
             out.append(((lo + k * n) * 60, sent, lost, average, None if rtt_max is None else rtt_max / 10.0))
         return out
+
+    # --- the neighbourhood pool ------------------------------------------------------------------------------
+
+    def pool_household(self) -> pool.Household | None:
+        """This store's household in the pool (None before it joined)."""
+        return self._read(pool.household)
+
+    def pool_due(self, at: float, limit: int = 50) -> list[PoolEntry]:
+        """Pool publications pending and due at ``at``, oldest first."""
+        return self._read(pool.due, codec.to_ms(at), limit)
+
+    def pool_next_at(self) -> float | None:
+        """When the next pending pool publication is due; None when none is pending."""
+        ms = self._read(pool.next_at)
+        return None if ms is None else codec.from_ms(ms)
+
+    def pool_entries(self) -> list[PoolEntry]:
+        """Every row of the pool outbox (each key's latest version), in the order first queued."""
+        return self._read(pool.entries)
+
+    def pool_sent(self) -> list[tuple[Publication, float, int]]:
+        """Every publication the pool confirmed, in its latest confirmed version as sealed: (record, when, seal)."""
+        return self._read(pool.sent)
+
+    def sealed_incident(self, kind: str, start: float) -> tuple[Incident, str] | None:
+        """The incident (kind, start) and the SHA-256 of its record as it stands now; None when there is none."""
+
+        def find(conn: sqlite3.Connection) -> tuple[Incident, str] | None:
+            row = conn.execute(
+                f"SELECT id, {INCIDENT_COLUMNS} FROM incidents WHERE kind = ? AND start_ms = ?",
+                (kind, codec.to_ms(start)),
+            ).fetchone()
+            if row is None:
+                return None
+            body = chain.read_body(conn, "incident", int(row[0]))
+            return codec.incident_from_row(row[1:]), pool.digest_of(body or "")
+
+        return self._read(find)

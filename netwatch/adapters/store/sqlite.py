@@ -37,6 +37,7 @@ from netwatch.adapters.store import (
     hops,
     migrations,
     outbox,
+    pool,
     retention,
     rollups,
     roundlog,
@@ -46,17 +47,23 @@ from netwatch.adapters.store import (
     traces,
 )
 from netwatch.adapters.store.reads import INCIDENT_COLUMNS, SESSION_END, Reads
+from netwatch.core import pool as rules
 from netwatch.core.model import (
     Campaign,
     ClockEvent,
+    Coverage,
     ExportState,
     Incident,
     Kind,
+    Member,
     Message,
     OutboxEntry,
+    PoolEntry,
+    Publication,
     Round,
     Schedule,
     SpeedResult,
+    StoredTimestamp,
     StoredTrace,
     Target,
     Ticket,
@@ -115,11 +122,12 @@ class Store(Reads):
         self._logged = 0  # how many of the buffered rounds (the first ones) are in the round log
 
     @classmethod
-    def open(cls, path: Path, readonly: bool = False) -> Store:
-        """Open (read-write: create and migrate) the store at ``path``; ``readonly`` never creates or migrates.
+    def open(cls, path: Path, readonly: bool = False, *, create: bool = True) -> Store:
+        """Open (read-write: migrate, and create unless not ``create``) the store at ``path``; ``readonly`` never
+        creates or migrates, and needs no write access to the file or its directory.
 
         Read-write, a store recorded before the evidence chain existed is sealed first (once)."""
-        store = cls(migrations.connect(path, readonly), path, readonly)
+        store = cls(migrations.connect(path, readonly, create), path, readonly)
         if not readonly:
             try:
                 store._write(retention.seal_history)
@@ -264,8 +272,8 @@ class Store(Reads):
 
         def insert(conn: sqlite3.Connection) -> None:
             cur = conn.execute(
-                "INSERT INTO sessions (start_ms, boot_id, offset_ms) VALUES (?, ?, ?)",
-                (codec.to_ms(at), boot_id, offset_ms),
+                "INSERT INTO sessions (start_ms, boot_id, offset_ms, first_round) VALUES (?, ?, ?, ?)",
+                (codec.to_ms(at), boot_id, offset_ms, timeline.next_round_id(conn)),
             )
             session = int(cur.lastrowid or 0)
             started.append(session)
@@ -280,15 +288,17 @@ class Store(Reads):
         self._span = spans[0] if spans else None
         self._span_offset_ms = offset_ms or 0
 
-    def end_session(self, at: float) -> None:
-        """Commit the buffered rounds and end this process's session cleanly at ``at``."""
+    def end_session(self, at: float, reason: str | None = None) -> None:
+        """Commit the buffered rounds and end this process's session cleanly at ``at``; ``reason`` says why
+        netwatch itself could not go on monitoring (the time after is unmonitored), None for a plain stop."""
         self._writable()
         session = self._session
 
         def finish(conn: sqlite3.Connection) -> None:
             if session is not None:
                 conn.execute(
-                    "UPDATE sessions SET end_ms = max(start_ms, ?), clean = 1 WHERE id = ?", (codec.to_ms(at), session)
+                    "UPDATE sessions SET end_ms = max(start_ms, ?), clean = 1, end_reason = ? WHERE id = ?",
+                    (codec.to_ms(at), reason, session),
                 )
                 self._tx.record(conn, "session", session)
             self._close_span(conn)
@@ -383,7 +393,8 @@ class Store(Reads):
         self._writable()
 
         def upsert(conn: sqlite3.Connection) -> None:
-            self._tx.record(conn, "ticket", tickets.upsert(conn, ticket, codec.to_ms(at)))
+            found = tickets.by_ref(conn, ticket.ref)
+            tickets.save(conn, self._tx, ticket, codec.to_ms(at), found[0] if found else None)
 
         self._write(upsert)
 
@@ -399,16 +410,36 @@ class Store(Reads):
             new = change(found[0] if found else None)
             written.append(new)
             if found is None or new != found[0]:  # unchanged: no new version
-                self._tx.record(conn, "ticket", tickets.upsert(conn, new, codec.to_ms(at)))
+                tickets.save(conn, self._tx, new, codec.to_ms(at), found[0] if found else None)
 
         self._write(apply)
         return written[0]
+
+    def save_timestamp(self, stamp: StoredTimestamp) -> None:
+        """Keep a trusted timestamp of the chain head (committed at once and chained, like any record)."""
+        self._writable()
+
+        def insert(conn: sqlite3.Connection) -> None:
+            cur = conn.execute(
+                "INSERT INTO timestamps (seal_id, digest, tsa, gen_ms, statement, token) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    stamp.seal_id,
+                    bytes.fromhex(stamp.digest),
+                    stamp.tsa,
+                    codec.to_ms(stamp.at),
+                    stamp.statement,
+                    stamp.token,
+                ),
+            )
+            self._tx.record(conn, "timestamp", int(cur.lastrowid or 0))
+
+        self._write(insert)
 
     def recover(self) -> list[Incident]:
         """Close what an unclean stop left open; returns the incidents it closed.
 
         The rounds the round log kept are stored and sealed first (with their session's last-seen time). Sessions
-        without an end end at their last stored round (or their start), marked unclean: the time after is
+        without an end end at their last sealed round (or their start), marked unclean: the time after is
         unmonitored. Open incidents close at the last stored round at or after their start (or their start).
         Only the daemon holding the store's lock may call it: the log is its own.
         """
@@ -464,15 +495,30 @@ class Store(Reads):
             "store %s: %d rounds that an unclean stop left in the round log are now stored", self.path, replayed
         )
 
-    def prune(self, before: float) -> int:
-        """Delete raw rounds older than ``before`` (rollups stay), by whole seals and in short transactions;
-        returns how many. The first transaction chains what is pruned (and seals the rollups of that period), so
-        a crash half-way leaves nothing that verification would take for tampering."""
+    def prune(self, at: float, retention_days: int) -> int:
+        """Delete raw rounds older than ``retention_days`` before ``at`` (the newest round, which is committed
+        first; rollups stay), by whole seals and in short transactions; returns how many. The first transaction
+        chains what is pruned with the retention and the time it was pruned at (verification checks that nothing
+        younger went), and seals the rollups of that period, so a crash half-way leaves nothing that verification
+        would take for tampering."""
         self._writable()
+        cutoff_ms = codec.to_ms(at) - retention_days * retention.DAY_MS
+        first_kept: int | None = None
+        total = 0
+        while True:
+            done = self._prune_pass(cutoff_ms, retention_days, first_kept)
+            through = done.through_round if done else retention.pruned_through(self.conn)
+            total += self._delete_pruned(through)
+            if done is None:
+                return total
+            first_kept = done.first_kept
+
+    def _prune_pass(self, cutoff_ms: int, retention_days: int, first_kept: int | None) -> retention.Plan | None:
+        """Plan and chain one pruning pass (a transaction); None when nothing is left to prune."""
         plans: list[retention.Plan] = []
 
         def plan(conn: sqlite3.Connection) -> None:
-            found = retention.plan(conn, codec.to_ms(before))
+            found = retention.plan(conn, cutoff_ms, retention_days, first_kept)
             if found is not None:
                 retention.seal_pruned(conn, found, self._tx)
                 plans.append(found)
@@ -481,7 +527,10 @@ class Store(Reads):
             self._write(plan)
         except StoreError as err:
             raise StoreError(f"cannot prune old rounds in {self.path}: {err}; they are retried later") from err
-        through = plans[0].through_round if plans else retention.pruned_through(self.conn)
+        return plans[0] if plans else None
+
+    def _delete_pruned(self, through: int) -> int:
+        """Delete the rounds a pass pruned (ids up to ``through``), a chunk per transaction; returns how many."""
         total = 0
         while True:
             try:
@@ -594,7 +643,7 @@ class Store(Reads):
             self._batch_provisional += provisional
             set_id = self._set_id(conn, key, new_sets)
             rows.append((at_ms, set_id, blob, errors))
-            self._tx.add_round(next_id, chain.round_bytes(next_id, at_ms, self._set_text(key), blob, errors))
+            self._tx.add_round(next_id, chain.round_bytes(next_id, at_ms, self._set_text(key), blob, errors), at_ms)
             next_id += 1
             rollups.accumulate(acc, at_ms // 60_000, (self._target_id(conn, t, new_targets) for t in key), blob)
         conn.executemany(_INSERT_ROUND, rows)  # rows: (at_ms, set_id, rtts, errors)
@@ -706,3 +755,86 @@ class Store(Reads):
     def campaign(self, campaign: int | None = None) -> Campaign | None:
         """Campaign ``campaign`` with its slots, or the current one (not replaced) when None; None if none."""
         return self._read(campaigns.load, campaign)
+
+    # --- the neighbourhood pool (pool.py holds the SQL; netwatch.core.pool decides what leaves the machine) -------
+
+    def pool_join(self, made: str, at: float) -> pool.Household:
+        """This store's household, made with id ``made`` at ``at`` when it has none yet (committed at once, chained)."""
+        self._writable()
+        found: list[pool.Household] = []
+        self._write(lambda conn: found.append(pool.join(conn, self._tx, made, codec.to_ms(at))))
+        return found[0]
+
+    def pool_withdraw(self, at: float) -> None:
+        """Record that the household withdrew from the pool at ``at``: nothing is published any more (chained)."""
+        self._writable()
+        self._write(lambda conn: pool.withdraw(conn, self._tx, codec.to_ms(at)))
+
+    def queue_pool(self, member: Member, kinds: Sequence[str], at: float, limit: int = 1000) -> int:
+        """Queue what the household publishes as of ``at`` (``member`` names it as the pool will): its member record,
+        the incidents changed since the last look that ``netwatch.core.pool`` lets out (each with the digest of its
+        sealed record and the chain's head), and the monitored stretches from the start of yesterday (UTC), or of
+        the last stretch published when that is earlier, or of joining. Committed at once and chained; returns how
+        many publications were queued (0 once the household withdrew, or before it joined)."""
+        self._writable()
+        queued: list[int] = []
+
+        def apply(conn: sqlite3.Connection) -> None:
+            found = pool.household(conn)
+            if found is None or found.withdrawn is not None:
+                queued.append(0)
+                return
+            head = chain.head(conn)
+            tip = (head.seal_id, head.digest.hex())
+            publications = [rules.member_publication(member, found.created)]
+            seq = found.incident_seq
+            for ref, seq, inc in pool.incidents_after(conn, found.incident_seq, limit):
+                if not rules.publishable(inc, kinds):
+                    continue
+                sealed = pool.sealed(conn, "incident", ref)
+                if sealed is None:  # not sealed in this version yet: looked at again with the next change
+                    seq -= 1
+                    break
+                hour = rules.monitored_in_hour(
+                    _sessions(conn, inc.start - rules.HOUR, inc.start + rules.HOUR), inc.start
+                )
+                publications.append(rules.incident_publication(member, inc, sealed[0], sealed[1], tip, hour))
+            pool.set_cursor(conn, seq)
+            last = conn.execute(
+                "SELECT max(CAST(substr(key, 10) AS INTEGER)) FROM pool_outbox WHERE key LIKE 'coverage %'"
+            ).fetchone()[0]
+            yesterday = (at // rules.DAY - 1) * rules.DAY
+            since = max(found.created, min(yesterday, codec.from_ms(last) if last is not None else yesterday))
+            incidents = [
+                codec.incident_from_row(row)
+                for row in conn.execute(
+                    f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE start_ms <= ? AND (end_ms IS NULL OR end_ms >= ?)",
+                    (codec.to_ms(at), codec.to_ms(since)),
+                )
+            ]
+            for start, end in rules.spans(_sessions(conn, since, at), incidents, kinds, since, at):
+                publications.append(rules.coverage_publication(member, start, end))
+            queued.append(pool.queue(conn, self._tx, publications, codec.to_ms(at)))
+
+        self._write(apply)
+        return queued[0]
+
+    def pool_published(self, publication: Publication, at: float) -> None:
+        """A publication the pool confirmed at ``at`` without the outbox (withdrawal's member record); chained."""
+        self._writable()
+        self._write(lambda conn: pool.published(conn, self._tx, publication, codec.to_ms(at)))
+
+    def pool_attempted(self, entry: PoolEntry, at: float, error: str = "", next_at: float = 0.0) -> None:
+        """An attempt at publishing ``entry`` made at ``at`` (committed at once): confirmed by the pool when ``error``
+        is "" (chained), else retried at ``next_at``."""
+        self._writable()
+        self._write(lambda conn: pool.attempted(conn, self._tx, entry, codec.to_ms(at), error, codec.to_ms(next_at)))
+
+
+def _sessions(conn: sqlite3.Connection, since: float, until: float) -> list[Coverage]:
+    rows = conn.execute(
+        f"SELECT start_ms, {SESSION_END}, clean FROM sessions WHERE start_ms <= ? AND {SESSION_END} >= ?"
+        " ORDER BY start_ms, id",
+        (codec.to_ms(until), codec.to_ms(since)),
+    )
+    return [Coverage(codec.from_ms(s), codec.from_ms(e), clean != 0) for s, e, clean in rows]

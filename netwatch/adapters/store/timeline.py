@@ -38,7 +38,7 @@ class Span:
 _SPAN = "id, session_id, boot_id, offset_ms, first_round, last_round, start_ms, end_ms, delta_ms"
 
 
-def _next_round_id(conn: sqlite3.Connection) -> int:
+def next_round_id(conn: sqlite3.Connection) -> int:
     seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
     return (int(seq[0]) if seq else 0) + 1
 
@@ -47,7 +47,7 @@ def open_span(conn: sqlite3.Connection, session: int, boot_id: str, offset_ms: i
     """A new open span starting with the next round to be inserted; returns its id."""
     cur = conn.execute(
         "INSERT INTO clock_spans (session_id, boot_id, offset_ms, first_round, start_ms) VALUES (?, ?, ?, ?, ?)",
-        (session, boot_id, offset_ms, _next_round_id(conn), start_ms),
+        (session, boot_id, offset_ms, next_round_id(conn), start_ms),
     )
     return int(cur.lastrowid or 0)
 
@@ -60,7 +60,7 @@ def close_span(conn: sqlite3.Connection, span: int, last_round: int | None = Non
     if found is None:
         return False
     first, start_ms = found
-    last = _next_round_id(conn) - 1 if last_round is None else last_round
+    last = next_round_id(conn) - 1 if last_round is None else last_round
     end_ms = conn.execute("SELECT max(at_ms) FROM rounds WHERE id BETWEEN ? AND ?", (first, last)).fetchone()[0]
     # Not the session's end: when the clock is synchronised, the session goes on with true stamps.
     end = max(start_ms, end_ms or start_ms)

@@ -5,9 +5,11 @@ results, then rounds, oldest first, on its own read-only connection so that it n
 writer), convert, write one batch, and only then move the cursor. Transient failures are retried with capped
 exponential backoff and jitter, and everything missed (a line or InfluxDB outage, a stopped daemon) is backfilled
 from the cursor; a permanent failure stops the export with one logged error that is also recorded for `netwatch
-status`. Progress and errors are recorded through a ``Ledger`` (in the daemon: the store's writer thread). Delivery
-is at least once, and replays are idempotent (see ``netwatch.adapters.influx.points``), so each point is in the
-replica exactly once. Must not touch the probing loop or the writer's Store, and must never raise out of its thread.
+status`. At a clean stop ``finish`` sends what the last commit added (the final rounds, the incidents closed at
+shutdown) before the thread ends, so a stopped daemon leaves nothing behind for a next start that may never come.
+Progress and errors are recorded through a ``Ledger`` (in the daemon: the store's writer thread). Delivery is at
+least once, and replays are idempotent (see ``netwatch.adapters.influx.points``), so each point is in the replica
+exactly once. Must not touch the probing loop or the writer's Store, and must never raise out of its thread.
 """
 
 from __future__ import annotations
@@ -109,8 +111,11 @@ class Exporter:
         self._hold = hold  # while it is clear, nothing is exported (the daemon's clock is not trusted yet)
         self._per_round = 8  # points per round, learnt from the last round read (targets + 1)
         self._stop = threading.Event()
+        self._finishing = threading.Event()  # the last commit is done: export what is left, then end
+        self._wake = threading.Event()  # set by stop() and finish(): ends any wait of the thread at once
         self._thread: threading.Thread | None = None
         self.error = ""  # the permanent error that stopped it, "" while it runs
+        self.caught_up = False  # finish() exported everything committed
         self.points_written = 0
         self.failures = 0  # failed attempts (each retried)
 
@@ -163,6 +168,7 @@ class Exporter:
         """Ask the thread to stop and wait up to ``timeout`` s. A write still in flight is abandoned (the
         cursor did not move, so it is replayed at the next start); the daemon thread dies with the process."""
         self._stop.set()
+        self._wake.set()
         thread = self._thread
         if thread is None:
             self._close()
@@ -170,6 +176,27 @@ class Exporter:
         thread.join(timeout)
         if thread.is_alive():
             log.debug("%s export: a write is still in flight at stop; it is replayed at the next start", self.label)
+
+    def finish(self, timeout: float) -> bool:
+        """After the store's last commit: export everything committed until caught up, then end the thread;
+        returns whether it caught up. Gives up at the first failure (InfluxDB is often unreachable exactly when
+        the line is down) or after ``timeout`` s; what is left is sent from the cursor at the next start."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            self.stop(0.0)
+            return False
+        self._finishing.set()
+        self._wake.set()
+        thread.join(timeout)
+        if thread.is_alive():
+            self._stop.set()
+            log.warning(
+                "%s export did not finish within %s at stop; the rest is sent at the next start",
+                self.label,
+                duration(timeout),
+            )
+            return False
+        return self.caught_up
 
     @property
     def running(self) -> bool:
@@ -186,11 +213,15 @@ class Exporter:
     def _loop(self) -> None:
         attempt, failing, since, catching_up, backfilled = 0, "", 0.0, False, 0
         while not self._stop.is_set():
+            finishing = self._finishing.is_set()
             if self._hold is not None and not self._hold.is_set():
+                if finishing:
+                    log.info("%s export: nothing sent at stop, the clock is not synchronised yet", self.label)
+                    return
                 if not catching_up:
                     log.info("%s export waits until the clock is synchronised", self.label)
                     catching_up = True
-                self._stop.wait(self.poll)
+                self._wake.wait(self.poll)
                 continue
             try:
                 written = self.step()
@@ -209,8 +240,13 @@ class Exporter:
                     log.debug("%s export still failing: %s", self.label, text)
                 if text != failing:
                     self.ledger.save_error(text, self._clock(), stopped=False)
+                if finishing:
+                    log.warning(
+                        "%s export stopped with the daemon: %s; the rest is sent at the next start", self.label, text
+                    )
+                    return
                 failing = text
-                self._stop.wait(self.backoff.delay(attempt, self._rand()))
+                self._wake.wait(self.backoff.delay(attempt, self._rand()))
                 attempt += 1
                 continue
             if failing:
@@ -221,7 +257,10 @@ class Exporter:
                 if catching_up:
                     log.info("%s export caught up: %d points backfilled", self.label, backfilled)
                     catching_up = False
-                self._stop.wait(self.poll)
+                if finishing:
+                    self.caught_up = True
+                    return
+                self._wake.wait(self.poll)
 
     def _close(self) -> None:
         for close in (self.sink.close, self.reader.close):

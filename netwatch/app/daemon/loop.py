@@ -17,6 +17,7 @@ detector and clock rules do) or word a report.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import functools
@@ -26,6 +27,7 @@ import threading
 import time
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,19 +50,23 @@ from netwatch.app.daemon.writer import Writer, exclusive_lock
 from netwatch.config import Config
 from netwatch.core import clock as clocks
 from netwatch.core import detect
-from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Live, Round, Sample, SpeedResult, Target
+from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Live, Round, Sample, SpeedResult
 from netwatch.core.text import duration, utc
-from netwatch.errors import StoreError
+from netwatch.errors import OwnFault, StoreError
 
 if TYPE_CHECKING:
     from netwatch.adapters.metrics import MetricsServer, Tracker
     from netwatch.app.daemon.export import Exporter
     from netwatch.app.daemon.notify import NotifyTask
+    from netwatch.app.daemon.pool import PoolTask
     from netwatch.app.daemon.speed import SpeedTask
 
 log = logging.getLogger("netwatch")
 
 PRUNE_EVERY = 3600.0  # seconds between retention passes
+# Seconds a clean stop waits for the exporter to send what the final commit added: a few writes when InfluxDB
+# answers, well within systemd's TimeoutStopSec (30 s) with the final flush.
+FINAL_EXPORT_S = 10.0
 MAX_WAITING = 86_400  # rounds the writer holds while the store takes none (a hanging disk): a day at 1 s
 # A seal touches a few dozen 1-KiB pages (the ends of the rounds' B-trees); a pruning pass reads more, a bit slower
 # with a small cache. SQLite's default 2 MB would be filled by appends over a few hours and kept for good.
@@ -70,6 +76,15 @@ T = TypeVar("T")
 
 def describe(incident: Incident) -> str:
     return f"{incident.kind.value} (cause {incident.cause.value}): {incident.detail}"
+
+
+@dataclass(frozen=True)
+class Unprobed:
+    """A round that measured nothing: netwatch itself could not probe (``reason``), at ``at`` (monotonic ``mono``)."""
+
+    at: float
+    mono: float
+    reason: str
 
 
 class Daemon:
@@ -119,7 +134,13 @@ class Daemon:
         self._unnotified: list[Incident] = []  # closed while the clock was untrusted, waiting for the re-timing
         self._syncs: list[tuple[float, float]] = []  # (monotonic instant, re-timing in s) of each synchronisation
         self._notify_run: asyncio.Task[None] | None = None
+        self.pool: PoolTask | None = None  # [pool]: closed incidents are handed to it
+        self._pool_run: asyncio.Task[None] | None = None
         self._probe_errors = ProbeErrors()
+        self._stamps_run: asyncio.Task[None] | None = None
+        self._paused: str | None = None  # why netwatch itself cannot probe: monitoring is paused, time unmonitored
+        self.unprobed = 0  # rounds that measured nothing (netwatch itself could not probe)
+        self._dns_broken = ""  # the DNS probe's last exception, logged once
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
         self._live: Path | None = None  # the RAM file the line's state is written to after each round
         self._session_start = 0.0
@@ -170,6 +191,8 @@ class Daemon:
             )
             self._start_speed_tests(writer)
             self._start_notifications(writer)
+            self._start_timestamps(writer)
+            self._start_pool(writer)
             # Not with injected probes: a daemon fed by fakes is on no real network to trace.
             if cfg.traceroute.enabled and self._probes is None:
                 self._traces = TraceTask(self, writer, privileged)
@@ -188,11 +211,13 @@ class Daemon:
                 self.notifier.cancel.set()  # a running command is killed; an unsent message stays in the outbox
             if self._notify_run is not None:
                 self._notify_run.cancel()
-            if exporter is not None:
-                exporter.stop(timeout=0.5)  # before the final commit, which then carries its last cursor
+            if self._stamps_run is not None:
+                self._stamps_run.cancel()
+            if self._pool_run is not None:
+                self._pool_run.cancel()  # an unsent publication stays in the store's pool outbox
             icmp.close()
             try:
-                self._shutdown(writer)
+                self._shutdown(writer, exporter)
             finally:
                 os.close(lock)
 
@@ -308,6 +333,10 @@ class Daemon:
     async def run(self) -> None:
         """Monitor until ``stop`` is set, then flush everything. With ``[metrics] enabled`` the Prometheus
         endpoint comes first (a port in use is named before anything is opened) and closes last."""
+        if self.config.timestamp.enabled and self.config.timestamp.ca_file is not None:
+            from netwatch.adapters.timestamps import load_roots
+
+            load_roots(self.config.timestamp.ca_file)  # the extra and the certificate, named before anything starts
         server = self._serve_metrics()
         try:
             await self._monitor()
@@ -370,6 +399,27 @@ class Daemon:
         if self.notifier is not None:
             self._notify_run = asyncio.create_task(self.notifier.run())
 
+    def _start_timestamps(self, writer: Writer) -> None:
+        """Trusted timestamps of the chain head when ``[timestamp] url`` is set (the ``timestamp`` extra is needed:
+        run() refuses to start without it)."""
+        if not self.config.timestamp.enabled:
+            return
+        from netwatch.app.daemon.stamps import StampTask
+
+        self._stamps_run = asyncio.create_task(StampTask(self.config, writer, self.stop, self.clock_ready).run())
+
+    def _start_pool(self, writer: Writer) -> None:
+        """Publishing to the neighbourhood pool when ``[pool]`` has a URL; sent only while the line is up."""
+        if not self.config.pool.enabled:
+            return
+        from netwatch.app.daemon.pool import start
+
+        def line_up() -> bool:
+            return detect.line_ok(self.last_round) and detect.current_outage(self.state) is None
+
+        self.pool = start(self.config, writer, line_up, self.stop, self.clock_ready)
+        self._pool_run = asyncio.create_task(self.pool.run())
+
     async def _start_export(self, writer: Writer) -> Exporter | None:
         """The InfluxDB exporter when ``[influxdb]`` is configured, following the store from its recorded cursor."""
         if not self.config.influxdb.enabled:
@@ -404,7 +454,13 @@ class Daemon:
             rnd = await self.until_stopped(self._probe_round(icmp, dns))
             if rnd is None:
                 break
-            self._handle(rnd, writer, privileged)
+            if isinstance(rnd, Unprobed):
+                self._pause(rnd, writer)
+                rnd = dataclasses.replace(self.last_round, at=rnd.at) if self.last_round else None
+            else:
+                if self._paused is not None:
+                    self._resume(rnd, writer)
+                self._handle(rnd, writer, privileged)
             self.service.after_round(self.line())  # the watchdog's keep-alive: a hung loop stops it
             now = time.monotonic()
             # One commit in flight at most: a disk that hangs must not pile up a task per interval. Between seals
@@ -418,8 +474,8 @@ class Daemon:
                 last_commit = now
             # Not while the clock is untrusted: provisional stamps (1970 on a Pi without fake-hwclock) would be
             # taken for old rounds.
-            if now - last_prune >= PRUNE_EVERY and self.clock_ready.is_set():
-                writer.submit(writer.store.prune, rnd.at - cfg.store.retention_days * 86400.0)
+            if now - last_prune >= PRUNE_EVERY and self.clock_ready.is_set() and rnd is not None:
+                writer.submit(writer.store.prune, rnd.at, cfg.store.retention_days)
                 last_prune = now
             self.targets.maybe_rediscover(privileged)
             next_slot = int((time.monotonic() - start) / interval) + 1
@@ -449,7 +505,9 @@ class Daemon:
             self._stopping = asyncio.ensure_future(self.stop.wait())
         return self._stopping
 
-    async def _probe_round(self, icmp: EchoProbe, dns: NameProbe) -> Round:
+    async def _probe_round(self, icmp: EchoProbe, dns: NameProbe) -> Round | Unprobed:
+        """One round; ``Unprobed`` when netwatch itself could not probe (its own descriptors, memory or buffers ran
+        out, this machine refused to send, or the echo probe failed as a whole): nothing was measured."""
         first = self.clock_state.last is None  # `netwatch probe`: no session began
         reading = self.clock.read(status=first or self.clock_state.offset is not None)
         if first:
@@ -460,7 +518,15 @@ class Daemon:
         targets = self.targets.icmp_targets()
         # Each probe fails on its own: a broken resolver must not turn answered pings into a fake local outage.
         icmp_result, dns_result = await asyncio.gather(icmp.probe(targets), dns.probe(), return_exceptions=True)
-        samples = (*self._samples(icmp_result, targets), *self._samples(dns_result, dns.targets))
+        for result in (icmp_result, dns_result):
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result  # cancellation and the like are not probe failures
+        if isinstance(dns_result, OwnFault):
+            return Unprobed(at, reading.mono, str(dns_result))
+        if isinstance(icmp_result, BaseException):
+            why = str(icmp_result) if isinstance(icmp_result, OwnFault) else f"probe error: {icmp_result}"
+            return Unprobed(at, reading.mono, why if why.startswith("netwatch itself") else f"netwatch itself: {why}")
+        samples = (*icmp_result, *self._names(dns_result))
         for error in self._probe_errors.new(samples):
             log.info("probe: %s", error)
         return Round(at=at, samples=samples, mono=reading.mono)
@@ -522,13 +588,58 @@ class Daemon:
             )
         )
 
-    @staticmethod
-    def _samples(result: tuple[Sample, ...] | BaseException, targets: tuple[Target, ...]) -> tuple[Sample, ...]:
+    def _names(self, result: tuple[Sample, ...] | BaseException) -> tuple[Sample, ...]:
+        """The DNS samples; none when the DNS probe failed as a whole (a bug of netwatch's, not the resolver's
+        answer): DNS is then not measured, which is never a DNS outage."""
         if not isinstance(result, BaseException):
+            self._dns_broken = ""
             return result
-        if not isinstance(result, Exception):
-            raise result  # cancellation and the like are not probe failures
-        return tuple(Sample(t, None, f"probe error: {result}") for t in targets)
+        if str(result) != self._dns_broken:
+            log.error("the DNS probe failed (DNS is not measured until it works): %s", result)
+            self._dns_broken = str(result)
+        return ()
+
+    def _pause(self, unprobed: Unprobed, writer: Writer) -> None:
+        """netwatch itself cannot probe: what is open closes at the last round, the session ends with the reason,
+        and until probing works again nothing is recorded (the time is unmonitored, never an outage)."""
+        self.unprobed += 1
+        if self._paused is None:
+            self._paused = unprobed.reason
+            log.warning("%s: monitoring paused; this time is unmonitored, not an outage", unprobed.reason)
+            if self._live is not None:
+                live.remove(self._live)
+            last = self.last_round
+            end = last.at if last is not None else unprobed.at
+            self.state, events = detect.close_all(self.state, at=end)
+            for event in events:
+                writer.submit(writer.store.save_incident, event.incident)
+                log.info("closed %s at the last round before monitoring paused", describe(event.incident))
+            self.state = detect.State()
+            writer.submit(functools.partial(writer.store.end_session, end, unprobed.reason))
+        elif unprobed.reason != self._paused:
+            log.warning("%s (monitoring still paused)", unprobed.reason)
+            self._paused = unprobed.reason
+        noticed, self._clock_events = self._clock_events, []
+        for clock_event in noticed:  # the clock goes on: a synchronisation re-times what was recorded before
+            if clock_event.kind is EventKind.SYNCED:
+                self._synchronised(clock_event, writer)
+            else:
+                writer.submit(writer.store.record_clock, clock_event)
+
+    def _resume(self, rnd: Round, writer: Writer) -> None:
+        """Probing works again: a new session begins with this round (provisionally timed if the clock still is)."""
+        log.warning("probing works again: monitoring resumed (it was paused: %s)", self._paused)
+        self._paused = None
+        provisional = self.clock_state.offset is not None
+        begin = functools.partial(
+            writer.store.begin_session,
+            rnd.at,
+            boot_id=self.clock.boot_id(),
+            offset=rnd.at - rnd.mono,
+            provisional=provisional,
+        )
+        writer.submit(begin)
+        self._session_start = rnd.at
 
     def _handle(self, rnd: Round, writer: Writer, privileged: bool) -> None:
         noticed, self._clock_events = self._clock_events, []
@@ -562,6 +673,8 @@ class Daemon:
                     self.notifier.closed(inc)
                 elif self.notifier is not None:  # its times are provisional: notified once they are corrected
                     self._unnotified.append(inc)
+                if self.pool is not None:
+                    self.pool.closed(inc)
                 if inc.kind is Kind.OUTAGE:
                     # The path may have changed (e.g. the ISP rerouted us or the modem was replaced).
                     self.targets.maybe_rediscover(privileged, force=True)
@@ -594,7 +707,7 @@ class Daemon:
             log.warning("cannot write the live state to %s (%s): readers use the store", self._live, err.strerror)
             self._live = None
 
-    def _shutdown(self, writer: Writer) -> None:
+    def _shutdown(self, writer: Writer, exporter: Exporter | None) -> None:
         if self._live is not None:
             live.remove(self._live)  # first: a reader must not see "up" while the last rounds are flushed
         self.state, events = detect.close_all(self.state, rules=self.rules)
@@ -606,12 +719,21 @@ class Daemon:
             for slow in self._speed.shutdown(end):
                 writer.submit(writer.store.save_incident, slow)
                 log.info("closed %s at the last round seen, on shutdown", describe(slow))
-        done = writer.submit(writer.store.end_session, end)
+        ended = writer.submit(writer.store.end_session, end)
+        flushes = [ended]
+        if exporter is not None:
+            # The replica gets what the final commit added (the last rounds, the incidents closed just above)
+            # now: the next start may be days away, or never come. The cursor it moves is committed after it.
+            self.service.wait(ended, "flushing the store")
+            concurrent.futures.wait([ended])
+            exporter.finish(FINAL_EXPORT_S)
+            flushes.append(writer.submit(writer.store.commit))
         writer.submit(writer.store.close)
-        self.service.wait(done, "flushing the store")
+        self.service.wait(flushes[-1], "flushing the store")
         writer.close()
         try:
-            done.result()
+            for done in flushes:
+                done.result()
         except StoreError as err:
             log.error("final flush failed: %s", err)
             raise
@@ -628,9 +750,12 @@ async def probe_once(config: Config) -> Round:
     icmp = IcmpProber(privileged, config.probe.timeout)
     dns = DnsProber(config.dns.names, config.dns.servers, config.dns.timeout)
     try:
-        return await daemon._probe_round(icmp, dns)
+        found = await daemon._probe_round(icmp, dns)
     finally:
         icmp.close()
+    if isinstance(found, Unprobed):
+        raise OwnFault(found.reason)
+    return found
 
 
 def _remembered_isp_hop(config: Config, targets: Targets) -> str | None:

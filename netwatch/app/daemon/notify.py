@@ -2,11 +2,13 @@
 
 Owns the imperative side of notifications: turning a closed incident into a queued message (``closed``, called
 from the event loop), the digest timer (due instants from ``digest``, the figures from ``report.compute`` over
-what the store holds; the most recent digest is caught up at start), and delivery: one entry at a time on a
+what the store holds; the most recent digest is caught up at start), the open tickets' deadlines (looked up in the
+store every ``DEADLINE_POLL`` and at each one's instant; one that passed, up to ``DEADLINE_CATCH_UP`` ago, is
+queued once: the outbox keys it by ticket, deadline and instant), and delivery: one entry at a time on a
 daemon thread (a slow SMTP server never delays a probe round, and a stop never waits for it: the entry stays
 pending for the next start), only while ``line_up()`` says the line is up, each failure retried per channel with
-``outbox.Backoff``. Every store call goes through the daemon's writer thread. Errors are logged once per change
-of each channel's state; nothing here stops the daemon.
+``outbox.Backoff``. Must not call the store but through the daemon's writer thread, make a probe round wait, or
+stop the daemon: errors are logged once per change of each channel's state.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from netwatch.adapters.notify import Channel, NotifyError, build
 from netwatch.app.daemon import digest
 from netwatch.app.daemon.writer import Stopped, in_daemon_thread, until_stopped
+from netwatch.app.reports import deadlines_of
 from netwatch.config import Config
+from netwatch.core.claims.deadlines import WITH_DEADLINES
 from netwatch.core.model import Incident, Message, OutboxEntry
 from netwatch.core.outbox import Backoff
 from netwatch.core.text import local
 from netwatch.errors import NetwatchError
 from netwatch.report.compute import compute
-from netwatch.report.message import digest_key, digest_message, incident_message, wanted
+from netwatch.report.message import deadline_key, deadline_message, digest_key, digest_message, incident_message, wanted
 
 if TYPE_CHECKING:
     from netwatch.app.daemon.writer import Writer
@@ -40,6 +44,8 @@ T = TypeVar("T")
 
 LINE_POLL = 1.0  # seconds between looks at the line while something waits for it to come back
 MAX_SLEEP = 60.0  # the wall clock may step: due instants are looked at again at least this often
+DEADLINE_POLL = 900.0  # seconds between looks at the open tickets (one may be opened while the daemon runs)
+DEADLINE_CATCH_UP = 7 * 86400.0  # a deadline that passed while netwatch was not running notifies up to this late
 
 
 class NotifyTask:
@@ -69,6 +75,8 @@ class NotifyTask:
         self._errors: dict[str, str] = {}  # channel id → its last error, to log once per change
         self._held: dict[int, float] = {}  # outbox id → not before (this run's outcomes, recorded or not)
         self._failure = ""  # the task's last failure, to log once per change
+        self._deadline_due: float | None = None  # next look at the tickets' deadlines (None: rules without any)
+        self._deadlines_queued: set[str] = set()  # deadline keys queued by this run
 
     # --- queueing (event loop) -------------------------------------------------------------------------------
 
@@ -104,8 +112,12 @@ class NotifyTask:
         due = digest.next_due(self.clock(), n, zone)
         if due is not None:
             log.info("%s digests; the next at %s", n.digest, local(due, zone))
+        if self.cfg.claims.rules in WITH_DEADLINES:
+            self._deadline_due = self.clock()
         while not self.stop.is_set():
             now = self.clock()
+            if self._deadline_due is not None and now >= self._deadline_due:
+                await self._guarded(self._deadlines(now))
             if due is not None and now >= due:
                 await self._guarded(self._queue_digest(due))
                 due = digest.next_due(max(now, due), n, zone)
@@ -129,6 +141,8 @@ class NotifyTask:
         waits = [MAX_SLEEP]
         if due is not None:
             waits.append(due - now)
+        if self._deadline_due is not None:
+            waits.append(self._deadline_due - now)
         if self._pending_at is not None:
             waits.append(LINE_POLL if self._pending_at <= now else self._pending_at - now)
         wake, stop = asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(self.stop.wait())
@@ -173,6 +187,21 @@ class NotifyTask:
                 report, digest=n.digest, business=business, probe=self.probe, prefix=n.title_prefix, seal=seal
             )
         )
+
+    async def _deadlines(self, now: float) -> None:
+        """Queue the open tickets' deadlines that passed (once each), and plan the next look."""
+        self._deadline_due = now + DEADLINE_POLL  # a failure below is retried at the next look
+        store = self.writer.store
+        found = await self._store(store.tickets, now, now)
+        zone = self.cfg.business_hours.timezone
+        for ticket in (t for t in found if t.is_open):
+            for deadline in deadlines_of(self.cfg, ticket):
+                if deadline.at > now:
+                    self._deadline_due = min(self._deadline_due, deadline.at)
+                elif now - deadline.at <= DEADLINE_CATCH_UP and deadline_key(deadline) not in self._deadlines_queued:
+                    self._deadlines_queued.add(deadline_key(deadline))
+                    prefix = self.cfg.notify.title_prefix
+                    self.queue(deadline_message(ticket, deadline, at=now, probe=self.probe, prefix=prefix, zone=zone))
 
     async def _deliver_due(self, now: float) -> None:
         entries = await self._store(self.writer.store.due_notifications, now, list(self.channels))

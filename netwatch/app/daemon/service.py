@@ -20,13 +20,13 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from netwatch.adapters.sdnotify import Notifier
 from netwatch.config import Config
 from netwatch.core.model import Incident
+from netwatch.core.text import recent
 
 if TYPE_CHECKING:
     from netwatch.app.daemon.runtime import Line
@@ -58,10 +58,7 @@ def status_line(open_incidents: Sequence[Incident], targets: int, at: float, tz:
     incident (pass them outage first); the date is shown when it started on another local day than ``at``."""
     if open_incidents:
         first = open_incidents[0]
-        start = datetime.fromtimestamp(first.start, tz)
-        shown = start.strftime("%H:%M:%S %Z")
-        if start.date() != datetime.fromtimestamp(at, tz).date():
-            shown = start.strftime("%Y-%m-%d ") + shown
+        shown = recent(first.start, at, tz, other_day="datetime")
         head = f"{first.kind.value.upper()} since {shown} (cause {first.cause.value})"
     else:
         head = "line up"

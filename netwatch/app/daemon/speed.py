@@ -6,8 +6,9 @@ the http and cloudflare backends), running the fallback chain on a daemon thread
 cancel event makes the backend abort and the thread dies with the process), storing every attempt through the
 store's writer (skipped ones too, with the reason), feeding the ``slow`` detector and logging. Never two tests at
 once: one task, one test at a time, and none while `netwatch campaign run` holds the speed test lock
-(``netwatch.adapters.locks``): that test is skipped, recorded with the reason. Decisions are ``speedcheck``'s
-(pure); this module only reads clocks, the daemon's detector state and the store.
+(``netwatch.adapters.locks``): that test is skipped, recorded with the reason. Must not decide when a test runs
+or whether the line is slow (``speedcheck``'s rules, pure): this module only reads clocks, the daemon's detector
+state and the store.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Owns deciding when to trace (an outage opened; the ISP hop silent for ``confirm`
 answers, outside an outage), towards which anchor (the first IPv4 one, else the first), running the trace on a
 daemon thread (about one ``[traceroute] timeout``; the probe loop never waits for it, and a stop does not
 either), and storing it through the writer, linked to its incident. One trace at a time: a failure that starts
-while one runs is not traced again. Decisions read only the rounds and events the daemon hands over.
+while one runs is not traced again. Must not decide from anything but the rounds and events the daemon hands
+over, nor make the probe loop or a stop wait for a trace.
 """
 
 from __future__ import annotations

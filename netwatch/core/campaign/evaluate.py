@@ -5,9 +5,9 @@ the procedure for fixed networks): (1) 90 % of the maximum speed is not reached 
 the three measurement days; (2) the normally available speed is not reached in 90 % of the measurements; (3) the
 minimum speed is undercut at least once on at least two of the three measurement days; and the figures behind
 each verdict. A speed the contract does not state (0) makes its criterion "not stated". A reading exactly at a
-threshold reaches it (90 % of the maximum, the normal speed) and does not undercut it (the minimum). Verdicts are
-given only for a complete campaign (30 measurements following the procedure); before that the figures are shown
-as they stand. Pure: no clock, no store.
+threshold reaches it (90 % of the maximum, the normal speed) and does not undercut it (the minimum). Must not
+give a verdict for an incomplete campaign (fewer than 30 measurements following the procedure: the figures are
+shown as they stand), read a clock or the store.
 """
 
 from __future__ import annotations

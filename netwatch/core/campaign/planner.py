@@ -1,12 +1,12 @@
 """Planning a speed campaign, and checking any set of measurement times against the regulator's procedure.
 
-Owns the procedure's rules (30 measurements on 3 local calendar days, 10 a day, at least 5 minutes apart, at
-least 3 hours between the 5th and the 6th of a day, a free calendar day between measurement days, all within
-14 calendar days), ``plan`` (a random schedule that keeps them, from a seeded ``random.Random``) and ``check``
-(every broken rule, in words, for planned or actual instants). Pure: no clock (the caller says what "now" is),
-no files. DST: spacing is real elapsed time between UTC instants; days are calendar days in the zone; a window's
-local bounds become instants as ``schedule.py`` does (``fold=0``: an ambiguous time is its first occurrence, a
-time in a spring-forward gap maps forward), so a window crossing a transition is an hour longer or shorter.
+Owns the procedure's rules (30 measurements on 3 local calendar days, 10 a day, at least 5 minutes apart, at least 3
+hours between the 5th and the 6th of a day, a free calendar day between measurement days, all within 14 calendar
+days), ``plan`` (a random schedule that keeps them, from a seeded ``random.Random``) and ``check`` (every broken
+rule, in words, for planned or actual instants). Must not read a clock (the caller says what "now" is) or files.
+DST: spacing is real elapsed time between UTC instants; days are calendar days in the zone; a window's local bounds
+become instants as ``schedule.py`` does (``fold=0``: an ambiguous time is its first occurrence, a time in a
+spring-forward gap maps forward), so a window crossing a transition is an hour longer or shorter.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ instant, or later when the previous measurement started late (the gaps are kept 
 failed (retried 5 minutes after the failed start, up to ``MAX_ATTEMPTS``); it is measured late only when the
 measurements done, this one now and the slots still planned (pushed back as far as the gaps need) would together
 follow the procedure (``planner.check``), else it is missed, and a missed slot means the procedure can no longer be
-met. Pure: "now" comes from the caller.
+met. Must not read a clock ("now" comes from the caller), sleep or run a test (``netwatch.app.campaign``
+does).
 """
 
 from __future__ import annotations

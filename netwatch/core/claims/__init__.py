@@ -1,11 +1,12 @@
-"""Claims: what the rules of the owner's country give for the outages of a period after they told the provider.
+"""Claims: what the rules of the owner's country give for the outages of a period, in the owner's situation.
 
-Owns the public API the reports, the complaint letter and the CLI use: ``claims_for`` (the money lines, checks
-and request of one rule pack over a period), ``pack_items`` (a pack's amounts in force on a date),
-``check_overrides`` (``[claims.amounts]`` against the chosen pack, for the configuration's cross-checks) and
-``deadlines`` (when a rule's clock runs out for a ticket, ``netwatch.core.claims.deadlines``). The
-rules' figures are data (``packs/*.toml``, see ``netwatch.core.claims.loader``); their logic is in ``ofcom``,
-``speedcode``, ``tkg`` and ``fcc``. Pure: no clock, no I/O but reading the shipped pack files.
+Owns the public API the reports, the complaint letter and the CLI use: ``claims_for`` (the money lines, the
+contestable ones, checks, legal basis and request of one rule pack over a period), ``pack_items`` (a pack's amounts
+in force on a date), ``check_overrides`` (``[claims.amounts]`` against the chosen pack, for the configuration's
+cross-checks) and ``deadlines`` (when a rule's clock runs out for a ticket, ``netwatch.core.claims.deadlines``). The
+rules' figures and who they cover are data (``packs/*.toml``, see ``netwatch.core.claims.loader``); their logic is
+in ``ofcom``, ``speedcode``, ``tkg``, ``switching``, ``telecomwet``, ``ecl`` and ``fcc``; who a rule covers is said
+by ``scope``. Must not read a clock or do I/O but reading the shipped pack files, nor hold a rule's figures in code.
 """
 
 from __future__ import annotations
@@ -13,15 +14,26 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from netwatch.core.claims import days, fcc, ofcom, speedcode, tkg
+from netwatch.core.claims import days, ecl, fcc, ofcom, speedcode, switching, telecomwet, tkg
 from netwatch.core.claims.deadlines import deadlines
 from netwatch.core.claims.loader import PACKS, Pack, PackError, load
-from netwatch.core.claims.model import Check, ClaimItem, Claims, Deadline, PackAmount, Source, Verdict
-from netwatch.core.model import Coverage, Incident, Plan, SpeedResult, Ticket
+from netwatch.core.claims.model import (
+    Check,
+    ClaimItem,
+    Claims,
+    Deadline,
+    PackAmount,
+    Situation,
+    Source,
+    Verdict,
+)
+from netwatch.core.claims.scope import Said, excluded, used
+from netwatch.core.model import Coverage, Incident, Plan, SpeedResult, Ticket, TicketKind
 from netwatch.core.money import cents
 from netwatch.core.text import money
 
@@ -33,6 +45,7 @@ __all__ = [
     "Deadline",
     "PackAmount",
     "PackError",
+    "Situation",
     "Source",
     "Verdict",
     "check_overrides",
@@ -44,8 +57,15 @@ __all__ = [
 
 _ASK = {
     "uk-ofcom": "Under Ofcom's automatic compensation scheme I ask you to pay {total}",
-    "de-tkg": "Under § 58 Abs. 3 and 4 TKG I claim compensation of {total}",
+    "de-tkg": "Under {laws} I claim compensation of {total}",
+    "nl-telecomwet": "Under article 7.1a of the Telecommunicatiewet I ask you to pay {total}",
+    "be-ecl": (
+        "Under article 113/2 of the law of 13 June 2005 on electronic communications, as far as it is in force after "
+        "the Constitutional Court's judgment 166/2025, I ask you to pay {total}"
+    ),
 }
+_SHARE = {"de-tkg": "10 % or 20 %", "nl-telecomwet": "one thirtieth", "be-ecl": "one thirtieth"}
+_FAULTS = (TicketKind.FAULT, TicketKind.SPEED)
 
 
 def claims_for(
@@ -61,17 +81,21 @@ def claims_for(
     region: str,
     overrides: Mapping[str, Any],
     coverage: Sequence[Coverage] | None = None,
+    situation: Situation = Situation(),  # noqa: B008 (frozen)
+    holidays: str = "",
 ) -> Claims | None:
     """What pack ``rules`` gives for [since, until) (Unix seconds, UTC), local days counted in ``timezone``;
     None for ``rules == "none"``.
 
     ``speeds`` inside the period give the checks of the period; the 30-day clock of the speeds code also reads the
     earlier ones given (it can start in an earlier period). ``region`` is the UK nation whose bank holidays are not
-    working days (ENG, WLS, SCT, NIR; anything else
-    means ENG). ``overrides`` replace an amount of the pack for every date (``[claims.amounts]``). ``coverage``
-    is when netwatch was running (None: throughout); only days the line was measured down are paid
-    (``netwatch.core.claims.episode``), and ``until`` should be the end of the monitored time. Raises
-    ValueError for an unknown pack or overrides ``check_overrides`` rejects, PackError for a broken pack file.
+    working days (ENG, WLS, SCT, NIR; anything else means ENG); ``holidays`` the ``business_hours.holidays`` code
+    whose German Land ("DE-BY") decides the working days of de-tkg. ``overrides`` replace an amount of the pack for
+    every date (``[claims.amounts]``). ``coverage`` is when netwatch was running (None: throughout); only days the
+    line was measured down are paid (``netwatch.core.claims.episode``), and ``until`` should be the end of the
+    monitored time. ``situation`` is who the owner is to the rules: a rule that does not cover it pays nothing and
+    says what applies instead. Raises ValueError for an unknown pack or overrides ``check_overrides`` rejects,
+    PackError for a broken pack file.
     """
     if rules == "none":
         return None
@@ -81,65 +105,103 @@ def claims_for(
         key, message, _ = problems[0]
         raise ValueError(f"{key}: {message}")
     zone = ZoneInfo(timezone)
-    notes: list[str] = []
-    advice: list[str] = []
+    who = situation
+    said = Said()
+    notes = said.notes
     items: list[ClaimItem] = []
+    contestable: list[ClaimItem] = []
     checks: list[Check] = []
     request = ""
+    fee = plan.monthly_fee
+    at = _At(since, until, zone, overrides, notes, incidents, coverage, tickets, fee, holidays)
+
+    def has(*kinds: TicketKind) -> bool:
+        return any(t.kind in kinds and t.reported < until for t in tickets)
+
+    def gave(section: str, found: tuple[list[ClaimItem], list[ClaimItem]] | list[ClaimItem]) -> None:
+        got, maybe = found if isinstance(found, tuple) else (found, [])
+        items.extend(got)
+        contestable.extend(maybe)
+        if got or maybe:
+            used(pack, section, who, said)
+
     if rules == "uk-ofcom":
-        items += ofcom.delayed_repairs(
-            pack,
-            since=since,
-            until=until,
-            incidents=incidents,
-            tickets=tickets,
-            zone=zone,
-            region=region,
-            overrides=overrides,
-            notes=notes,
-            coverage=coverage,
-        )
-        items += ofcom.missed_appointments(
-            pack, since=since, until=until, tickets=tickets, zone=zone, overrides=overrides, notes=notes
-        )
-        tests = speedcode.measured(speeds, since, until)
-        earlier = speedcode.measured(speeds, -math.inf, until)  # the 30-day clock may have started before `since`
-        section = pack.section("speeds")
-        checks += [
-            speedcode.peak_check(pack, "Business", section["business_peak"], tests, plan, zone),
-            speedcode.peak_check(pack, "Residential", section["residential_peak"], tests, plan, zone),
-            speedcode.exit_check(pack, earlier, tickets, plan, zone),
-        ]
-    elif rules == "de-tkg":
-        fee = plan.monthly_fee
-        items += tkg.outages(
-            pack,
-            since=since,
-            until=until,
-            incidents=incidents,
-            tickets=tickets,
-            zone=zone,
-            fee=fee,
-            overrides=overrides,
-            notes=notes,
-            coverage=coverage,
-        )
-        items += ofcom.missed_appointments(
-            pack,
-            since=since,
-            until=until,
-            tickets=tickets,
-            zone=zone,
-            overrides=overrides,
-            notes=notes,
-            floor_of_fee=fee,
-        )
-        if fee <= 0 and any(not item.overridden for item in items):
-            notes.append(
-                "The monthly fee was not given: the fixed minimum amounts are used; 10 % or 20 % of the fee may "
-                "be more."
+        if not excluded(pack, "repair", who, said, relevant=has(TicketKind.FAULT)):
+            found = ofcom.delayed_repairs(
+                pack,
+                since=since,
+                until=until,
+                incidents=incidents,
+                tickets=tickets,
+                zone=zone,
+                region=region,
+                overrides=overrides,
+                notes=notes,
+                coverage=coverage,
             )
-            advice.append("set [plan] monthly_fee: 10 % or 20 % of it may be more than the fixed minimum amounts")
+            gave("repair", found)
+        if not excluded(pack, "appointment", who, said, relevant=any(t.missed_appointments for t in tickets)):
+            gave("appointment", _missed(pack, "appointment", tuple(TicketKind), at))
+        if not excluded(pack, "speeds", who, said, relevant=bool(speeds)):
+            tests = speedcode.measured(speeds, since, until)
+            earlier = speedcode.measured(speeds, -math.inf, until)  # the 30-day clock may have started before `since`
+            section = pack.section("speeds")
+            peaks = [("Business", "business_peak"), ("Residential", "residential_peak")]
+            if who.contract:
+                peaks = [(label, key) for label, key in peaks if label.lower() == who.contract]
+            checks += [speedcode.peak_check(pack, label, section[key], tests, plan, zone) for label, key in peaks]
+            checks.append(speedcode.exit_check(pack, earlier, tickets, plan, zone))
+            if tests:
+                used(pack, "speeds", who, said)
+    elif rules == "de-tkg":
+        if not excluded(pack, "outage", who, said, relevant=has(TicketKind.FAULT)):
+            found = tkg.outages(
+                pack,
+                since=since,
+                until=until,
+                incidents=incidents,
+                tickets=tickets,
+                zone=zone,
+                fee=fee,
+                overrides=overrides,
+                notes=notes,
+                coverage=coverage,
+            )
+            gave("outage", found)
+        if not excluded(pack, "appointment", who, said, relevant=has(*_FAULTS)):
+            gave("appointment", _missed(pack, "appointment", _FAULTS, at))
+        move = has(TicketKind.MOVE) and not excluded(pack, "move", who, said)
+        if has(TicketKind.SWITCH) and not excluded(pack, "switch", who, said):
+            gave("switch", _switching(pack, TicketKind.SWITCH, at))
+        if move:
+            gave("move", _switching(pack, TicketKind.MOVE, at))
+        kinds = (TicketKind.SWITCH, TicketKind.MOVE) if move else (TicketKind.SWITCH,)
+        if has(*kinds) and not excluded(pack, "switch_appointment", who, said):
+            gave("switch_appointment", _missed(pack, "switch_appointment", kinds, at))
+        if has(TicketKind.PORT) and not excluded(pack, "port", who, said):
+            land = switching.land_of(holidays)
+            ports = switching.ports(
+                pack, since=since, until=until, tickets=tickets, zone=zone, land=land, overrides=overrides
+            )
+            gave("port", ports)
+    elif rules in ("nl-telecomwet", "be-ecl"):
+        outages = days.losses(incidents, pack.causes)
+        if not excluded(pack, "interruption", who, said, relevant=bool(outages)):
+            rule = telecomwet.compensation if rules == "nl-telecomwet" else ecl.compensation
+            found = rule(
+                pack,
+                since=since,
+                until=until,
+                incidents=incidents,
+                coverage=coverage,
+                zone=zone,
+                fee=fee,
+                overrides=overrides,
+                notes=notes,
+            )
+            gave("interruption", found)
+            if any(t.planned for t in tickets):
+                said.note("Planned work the provider notified in advance counts under this rule like any interruption.")
     else:
         tests = speedcode.measured(speeds, since, until)
         checks += fcc.label_checks(pack, tests, plan)
@@ -149,10 +211,17 @@ def claims_for(
             if o.start < until and (o.end is None or o.end > since) and o.duration(until) > 0
         ]
         request = fcc.complaint(pack, checks, since=since, until=until, tests=tests, outages=lost, plan=plan, zone=zone)
+    share = _SHARE.get(rules)
+    if share and fee <= 0 and any(not i.overridden for i in items + contestable):
+        said.note(f"The monthly fee was not given: the fixed minimum amounts are used; {share} of the fee may be more.")
+        said.advise(f"set [plan] monthly_fee: {share} of it may be more than the fixed minimum amounts")
     total = cents(math.fsum(item.amount for item in items))
     if items and total > 0 and rules in _ASK:
         lines = "; ".join(item.explanation.partition(" (")[0] for item in items)
-        request = _ASK[rules].format(total=money(total, pack.currency)) + f": {lines}."
+        cited = list(dict.fromkeys(item.rule.partition(":")[0] for item in items))
+        laws = ", ".join(cited[:-1]) + " and " + cited[-1] if len(cited) > 1 else cited[0]
+        request = _ASK[rules].format(total=money(total, pack.currency), laws=laws) + f": {lines}."
+    status = pack.uncertain
     return Claims(
         pack.id,
         pack.name,
@@ -164,7 +233,59 @@ def claims_for(
         total,
         (*notes, *pack.notes),
         request,
-        tuple(advice),
+        tuple(said.advice),
+        tuple(contestable),
+        cents(math.fsum(item.amount for item in contestable)),
+        tuple(said.basis),
+        status,
+    )
+
+
+@dataclass(frozen=True)
+class _At:
+    """What the rules of one ``claims_for`` call are applied to."""
+
+    since: float
+    until: float
+    zone: ZoneInfo
+    overrides: Mapping[str, Any]
+    notes: list[str]
+    incidents: Sequence[Incident]
+    coverage: Sequence[Coverage] | None
+    tickets: Sequence[Ticket]
+    fee: float
+    holidays: str
+
+
+def _missed(pack: Pack, section: str, kinds: Sequence[TicketKind], at: _At) -> list[ClaimItem]:
+    return ofcom.missed_appointments(
+        pack,
+        since=at.since,
+        until=at.until,
+        tickets=at.tickets,
+        zone=at.zone,
+        overrides=at.overrides,
+        notes=at.notes,
+        floor_of_fee=at.fee,
+        section_name=section,
+        kinds=kinds,
+    )
+
+
+def _switching(pack: Pack, kind: TicketKind, at: _At) -> tuple[list[ClaimItem], list[ClaimItem]]:
+    return switching.interruptions(
+        pack,
+        kind,
+        since=at.since,
+        until=at.until,
+        incidents=at.incidents,
+        tickets=at.tickets,
+        zone=at.zone,
+        land=switching.land_of(at.holidays),
+        fee=at.fee,
+        overrides=at.overrides,
+        notes=at.notes,
+        coverage=at.coverage,
     )
 
 
@@ -196,6 +317,8 @@ def pack_items(rules: str, on: date, overrides: Mapping[str, Any]) -> list[PackA
                 amount.unit,
                 amount.percent_of_fee,
                 amount.unverified_on(on),
+                rate is not None and rate.computed,
+                rate.formula if rate is not None else "",
             )
         )
     return found
@@ -207,7 +330,8 @@ def check_overrides(rules: str, amounts: Mapping[str, Any]) -> list[tuple[str, s
     if not amounts:
         return []
     if rules == "none":
-        with_amounts = " or ".join(f'"{name}"' for name in PACKS if load(name).amounts)
+        named = [f'"{name}"' for name in PACKS if load(name).amounts]
+        with_amounts = ", ".join(named[:-1]) + " or " + named[-1]
         return [
             (
                 "claims.amounts",

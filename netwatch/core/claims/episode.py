@@ -1,10 +1,10 @@
 """What the measurements say about the fault a ticket reports: one *episode* from the report to the repair.
 
-Owns the single rule every figure about a ticket rests on (the report's "down after the report", the claims'
-counted days, the letter's "came back at"). The time from the report on is a timeline of three states: **down**
-(inside an outage the provider answers for: causes isp, upstream, dns), **up** (monitored, and not down) and
-**unknown** (netwatch was not running: an outage never counts as down where netwatch did not see it). The episode
-starts at the report and ends at the repair:
+Owns the single rule every figure about a ticket rests on (the report's "down after the report", the claims' counted
+days, the letter's "came back at"). The time from the report on is a timeline of three states: **down** (inside an
+outage the provider answers for: causes isp, upstream, dns), **up** (monitored, and not down) and **unknown**
+(netwatch was not running: an outage never counts as down where netwatch did not see it). The episode starts at the
+report and ends at the repair:
 
 - the first *up* stretch that lasts ``FLAP_GAP`` (the line came back for good), or that contains the owner's
   ``fixed``, or after which nothing more was measured, or after which netwatch stopped and found the line up when
@@ -15,10 +15,12 @@ starts at the report and ends at the repair:
 
 Shorter *up* stretches are flaps of the same fault. An episode without any *down* time has nothing to claim
 ("none"). A local day of the episode is *down* for a rule when the line was measured down in it from a cause the
-rule counts (any second of it), *uncounted* when it was down only from other causes (a name-service failure is
-not a total loss of service), *unknown* when only unmonitored time kept the fault open; rules pay only *down*
-days and list the others. A day belongs to the period holding its first such instant, so reports of adjacent
-periods add up to the report of both. Pure: instants and coverage come from the caller.
+rule counts (any second of it), *uncounted* when it was down only from other causes (a name-service failure is not a
+total loss of service), *unknown* when only unmonitored time kept the fault open; each day also carries the seconds
+measured down from the counted causes and the measured seconds that were not (``Day``), so that a rule can tell a
+day of complete loss from a partial one (``netwatch.core.claims.days``). Rules pay only *down* days and list the
+others. A day belongs to the period holding its first such instant, so reports of adjacent periods add up to the
+report of both. Must not read a clock or the store: instants and coverage come from the caller.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "FAULT_CAUSES",
     "FLAP_GAP",
     "Basis",
+    "Day",
     "DayState",
     "Episode",
     "Measured",
@@ -76,6 +79,24 @@ class DayState(StrEnum):
 
 
 @dataclass(frozen=True)
+class Day:
+    """One local day of an episode: its ``state`` for a rule, the seconds measured down from the causes the rule
+    counts (``counted``), and the seconds of the fault's part of the day that were measured but were not such a
+    loss (``other``: the line up between flaps, or down only from other causes). Time netwatch did not see is in
+    neither."""
+
+    day: date
+    state: DayState
+    counted: float = 0.0
+    other: float = 0.0
+
+    @property
+    def whole(self) -> bool:
+        """Whether every measured second of the fault's part of the day was a counted loss of service."""
+        return self.counted > 0 and self.other <= 0
+
+
+@dataclass(frozen=True)
 class Span:
     start: float
     end: float
@@ -108,12 +129,12 @@ class Episode:
         """When the line was measured back, or None (still down, unmonitored, or nothing measured)."""
         return self.end if self.basis is Basis.MEASURED else None
 
-    def days(self, first: date, zone: ZoneInfo, since: float, until: float) -> list[tuple[date, DayState]]:
+    def days(self, first: date, zone: ZoneInfo, since: float, until: float) -> list[Day]:
         """The local days from ``first`` on whose first down (else unknown) instant of the episode lies in
-        [since, until), with their state; days the line was up throughout are left out. One pass: the days and
-        the spans advance together."""
+        [since, until), with their state and what was measured in the part of the day the fault lasted; days the
+        line was up throughout are left out. One pass: the days and the spans advance together."""
 
-        out: list[tuple[date, DayState]] = []
+        out: list[Day] = []
         if self.basis is Basis.NONE:
             return out
         day = max(first, local_date(max(since, self.ticket.reported), zone) - timedelta(days=1))
@@ -127,18 +148,28 @@ class Episode:
                 ci += 1
             while si < len(self.spans) and self.spans[si].end <= begin:
                 si += 1
-            counted = self.counted[ci] if ci < len(self.counted) and self.counted[ci][0] < end else None
+            counted_at, counted = None, 0.0
+            j = ci
+            while j < len(self.counted) and (c := self.counted[j])[0] < end:
+                counted_at = max(c[0], begin) if counted_at is None else counted_at
+                counted += min(c[1], end) - max(c[0], begin)
+                j += 1
             down = unknown = None
+            up = down_seconds = 0.0
             k = si
             while k < len(self.spans) and (s := self.spans[k]).start < end:
                 at = max(s.start, begin)
-                if s.state is State.DOWN and down is None:
-                    down = at
-                elif s.state is State.UNKNOWN and unknown is None:
-                    unknown = at
+                seconds = min(s.end, end) - at
+                if s.state is State.DOWN:
+                    down = at if down is None else down
+                    down_seconds += seconds
+                elif s.state is State.UNKNOWN:
+                    unknown = at if unknown is None else unknown
+                else:
+                    up += seconds
                 k += 1
-            if counted is not None:
-                state, at = DayState.DOWN, max(counted[0], begin)
+            if counted_at is not None:
+                state, at = DayState.DOWN, counted_at
             elif down is not None:
                 state, at = DayState.UNCOUNTED, down
             elif unknown is not None:
@@ -147,12 +178,13 @@ class Episode:
                 day += timedelta(days=1)
                 continue
             if since <= at < until:
-                out.append((day, state))
+                out.append(Day(day, state, counted, up + max(0.0, down_seconds - counted)))
             day += timedelta(days=1)
         return out
 
-    def phrase(self, zone: ZoneInfo) -> str:
-        """How the episode ended, for an explanation: "service back Sat 7 Nov 2026 08:00 (measured; …)"."""
+    def phrase(self, zone: ZoneInfo, since: str = "the report") -> str:
+        """How the episode ended, for an explanation: "service back Sat 7 Nov 2026 08:00 (measured; …)";
+        ``since`` names where it began ("the report", "the agreed time")."""
 
         at = when(self.end, zone)
         if self.basis is Basis.MEASURED and self.provisional:
@@ -161,11 +193,11 @@ class Episode:
                 "later report may find the fault went on)"
             )
         return {
-            Basis.MEASURED: f"service back {at} (measured; {len(self.outages)} outage(s) since the report)",
+            Basis.MEASURED: f"service back {at} (measured; {len(self.outages)} outage(s) since {since})",
             Basis.TICKET: f"repaired {at} according to the ticket (netwatch was not running then)",
             Basis.OPEN: f"still down at {at}: the claim is still accruing",
             Basis.UNMONITORED: f"still down when monitoring stopped at {at}: nothing after that is counted",
-            Basis.NONE: "no loss of service was measured after the report",
+            Basis.NONE: f"no loss of service was measured after {since}",
         }[self.basis]
 
 

@@ -1,7 +1,8 @@
-"""us-fcc: measurements against the FCC broadband consumer label (47 CFR § 8.1): median download, upload and
+"""us-fcc: measurements against the FCC broadband consumer label (47 CFR § 8.1(a)): median download, upload and
 latency against the label's typical values, and the text of a complaint for the FCC's consumer complaint portal.
 
-Owns the comparison and the complaint's wording. No money: the label promises typical values, not a refund. Pure.
+Owns the comparison and the complaint's wording. Must not ask for money (the label promises typical values, not
+a refund), read a clock or do I/O.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def complaint(
     period = f"{when(since, zone)} to {when(until, zone)} ({zone.key})"
     lines = [
         f"I am filing a complaint about the broadband service {provider} provides me{account}. The broadband "
-        "consumer label of my plan (47 CFR § 8.1) states:"
+        "consumer label of my plan (47 CFR § 8.1(a)) states:"
     ]
     for check in checks:
         value = dict(check.figures).get("label")

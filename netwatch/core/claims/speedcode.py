@@ -1,8 +1,9 @@
 """uk-ofcom: Ofcom's voluntary codes of practice on broadband speeds: speed tests at the business peak and the
-residential peak against the minimum guaranteed download (and upload) speed, and the 30-day clock of the right
-to exit.
+residential peak against the minimum guaranteed download speed, and the 30-day clock of the right to exit.
 
-Owns which tests fall in a peak (local wall-clock time, so DST-correct) and the verdicts. Pure.
+Owns which tests fall in a peak (local wall-clock time, so DST-correct) and the verdicts. The codes' right to exit
+depends on the download minimum alone: a minimum upload speed, when given, is shown as information and never fails a
+check. Must not price anything (its findings are checks, without money), read a clock or do I/O.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from netwatch.core.calendar import day_start, local_date
 from netwatch.core.claims.loader import Pack
 from netwatch.core.claims.model import Check, Verdict
-from netwatch.core.model import Plan, SpeedResult, Ticket
+from netwatch.core.model import Plan, SpeedResult, Ticket, TicketKind
 from netwatch.core.text import when
 
 
@@ -92,12 +93,14 @@ def peak_check(
         median_up = statistics.median(ups)
         below_up = sum(1 for v in ups if v < minimum_up)
         figures += [
-            ("minimum guaranteed upload", _mbps(minimum_up)),
+            ("minimum upload (information)", _mbps(minimum_up)),
             ("median upload", _mbps(round(median_up, 3))),
             ("tests below the upload minimum", str(below_up)),
         ]
-        parts.append(f"median upload {_mbps(round(median_up, 3))}, {below_up} below {_mbps(minimum_up)}")
-        failed = failed or median_up < minimum_up
+        parts.append(
+            f"median upload {_mbps(round(median_up, 3))}, {below_up} below {_mbps(minimum_up)} (information only: "
+            "the code's right to exit depends on the download minimum)"
+        )
     verdict = Verdict.NOT_MET if failed else Verdict.MET
     return Check(
         section["title"], pack.id, pack.source_of("speeds"), title, verdict, tuple(figures), "; ".join(parts) + "."
@@ -125,7 +128,8 @@ def exit_check(
             f"No test measured a download speed below the minimum guaranteed {_mbps(minimum)}.",
         )
     figures = [("first test below the minimum", when(first_bad.at, zone))]
-    ticket = next((t for t in sorted(tickets, key=lambda t: t.reported) if t.reported >= first_bad.at), None)
+    reported = sorted((t for t in tickets if t.kind in (TicketKind.FAULT, TicketKind.SPEED)), key=lambda t: t.reported)
+    ticket = next((t for t in reported if t.reported >= first_bad.at), None)
     if ticket is None:
         return check(
             Verdict.NOT_ENOUGH_DATA,

@@ -45,11 +45,12 @@ export type Wire<T> = T extends string
 /** The provisioned data sources (config/grafana/provisioning/datasources/netwatch.yaml). */
 export type NetwatchDataSource =
   | { type: 'influxdb'; uid: 'netwatch-influxql' }
-  | { type: 'influxdb'; uid: 'netwatch-flux' };
+  | { type: 'influxdb'; uid: 'netwatch-flux' }
+  | { type: 'influxdb'; uid: 'netwatch-pool' };
 
 /** A raw InfluxQL query (InfluxQuery of Grafana's influxdb plugin, raw mode). */
 export interface InfluxQLTarget extends DataQuery {
-  datasource: { type: 'influxdb'; uid: 'netwatch-influxql' };
+  datasource: { type: 'influxdb'; uid: 'netwatch-influxql' | 'netwatch-pool' };
   query: string;
   rawQuery: true;
   resultFormat: 'time_series' | 'table' | 'logs';

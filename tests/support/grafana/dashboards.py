@@ -22,6 +22,7 @@ DASHBOARD_DIR = GRAFANA / "dashboards"
 DATASOURCES_YAML = GRAFANA / "provisioning" / "datasources" / "netwatch.yaml"
 DASHBOARDS_YAML = GRAFANA / "provisioning" / "dashboards" / "netwatch.yaml"
 TYPECHECK = Path(__file__).resolve().parent / "typecheck.mjs"
+POOL_DASHBOARD = "netwatch-pool.json"  # the neighbourhood pool's: households' databases, not a probe's
 
 # How the tests render Grafana's macros and the dashboards' variables into a query (longest name first, so that
 # $__interval is not taken for $__interval_ms's prefix). Multi-value variables in a regex are rendered by Grafana
@@ -107,6 +108,19 @@ def queries(name: str, dashboard: Mapping[str, Any]) -> list[Query]:
 
 def all_queries() -> list[Query]:
     return [q for path in dashboard_files() for q in queries(path.name, load_json(path))]
+
+
+def probe_dashboards() -> list[Path]:
+    """The dashboards of netwatch's own replica (every one but the pool's)."""
+    return [p for p in dashboard_files() if p.name != POOL_DASHBOARD]
+
+
+def probe_queries() -> list[Query]:
+    return [q for q in all_queries() if q.dashboard != POOL_DASHBOARD]
+
+
+def pool_queries() -> list[Query]:
+    return [q for q in all_queries() if q.dashboard == POOL_DASHBOARD]
 
 
 def substitute(text: str, values: Mapping[str, str] = TEST_VALUES) -> str:

@@ -1,7 +1,8 @@
 """Running a speed test tool as a child process that a cancel event or a deadline can stop at once.
 
-Owns starting the process, collecting its output (into temporary files, so a chatty tool can never block on a
-full pipe), and terminating it (SIGTERM, then SIGKILL half a second later). It must not interpret the output.
+Owns starting the process (without the daemon's ambient capabilities), collecting its output (into temporary
+files, so a chatty tool can never block on a full pipe), and terminating it (SIGTERM, then SIGKILL half a second
+later). It must not interpret the output.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
+
+from netwatch.adapters.children import drop_ambient
 
 OUTPUT_LIMIT = 4_000_000  # bytes of stdout / stderr read back; tools print kilobytes
 POLL = 0.05  # seconds between checks of the cancel event
@@ -50,6 +53,7 @@ def run_command(
     ``start_error``. Returns within about ``POLL + GRACE`` seconds of ``cancel`` being set.
     """
     start = time.monotonic()
+    drop_ambient()  # a speed-test tool gets no raw sockets from the daemon's CAP_NET_RAW
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from netwatch.config.checks import show
+
 CHUNK = 65_536
 _BLOCK = memoryview(os.urandom(CHUNK))  # incompressible upload payload
 _TCP_INFO = getattr(socket, "TCP_INFO", None)
@@ -47,7 +49,7 @@ class Url:
     def parse(cls, url: str) -> Url:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {url!r}")
+            raise ValueError(f"not an http(s) URL: {show(url)}")
         https = parts.scheme == "https"
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         return cls(https, parts.hostname, parts.port or (443 if https else 80), path)

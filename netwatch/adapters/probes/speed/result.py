@@ -1,7 +1,7 @@
 """Building the record of one speed test attempt (``netwatch.core.model.SpeedResult``), whatever backend ran it.
 
 Owns the helpers backends use: ``failure`` for a test that could not produce figures, ``clip_raw`` to bound the
-raw output kept as evidence, and ``mbps``. Pure: no I/O, no clock.
+raw output kept as evidence, and ``mbps``. Must not do I/O or read a clock: a backend passes in what it measured.
 """
 
 from __future__ import annotations

@@ -1,0 +1,78 @@
+"""`./bootstrap run` records the state directory in the virtualenv, where every command run from it finds it.
+
+The real script runs in a copy of the checkout whose virtualenv is already set up (a bare one that imports this
+netwatch), so nothing is downloaded: it records ./state (or $NETWATCH_STATE_DIR, which then stays recorded) and
+starts `netwatch run`, here with --help. Then `.venv/bin/netwatch check-config` with no variable set shows that
+state directory. Needs the ping sysctl drop-in installed (or root, for bootstrap to install it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from tests.support.skipping import unavailable
+
+REPO = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    if os.geteuid() != 0 and not Path("/etc/sysctl.d/99-netwatch-ping.conf").exists():
+        unavailable("needs root, or the ping sysctl drop-in installed, for ./bootstrap to run")
+    place = tmp_path / "netwatch"
+    place.mkdir()
+    for name in ("bootstrap", "pyproject.toml"):
+        shutil.copy2(REPO / name, place / name)
+    shutil.copytree(REPO / "systemd", place / "systemd")
+    venv = place / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
+    site = Path(sysconfig.get_path("purelib"))  # this virtualenv's: netwatch (editable) and its dependencies
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    (venv / "lib" / version / "site-packages" / "netwatch-under-test.pth").write_text(
+        f"import site; site.addsitedir({str(site)!r})\n", encoding="utf-8"
+    )
+    command = venv / "bin" / "netwatch"
+    command.write_text(f"#!{venv}/bin/python\nimport sys\nfrom netwatch.__main__ import main\nsys.exit(main())\n")
+    command.chmod(0o755)
+    (venv / ".netwatch-installed[web]").touch()  # set up already (with the web extra): bootstrap installs nothing
+    return place
+
+
+def run(checkout: Path, *command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NETWATCH_", "STATE_DIRECTORY", "XDG_STATE"))}
+    empty = checkout.parent / "empty.toml"
+    empty.touch()
+    environment = {**base, "HOME": str(checkout.parent / "home"), "NETWATCH_CONFIG": str(empty), **env}
+    return subprocess.run(
+        command, cwd=checkout, env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_bootstrap_records_the_state_directory_every_command_then_uses(checkout: Path) -> None:
+    record = checkout / ".venv/share/netwatch/state-directory"
+    started = run(checkout, "./bootstrap", "run", "--help")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.startswith("Usage: netwatch run [OPTIONS]")
+    assert f"bootstrap: state directory {checkout}/state (every .venv/bin/netwatch command uses it)" in started.stderr
+    assert record.read_text() == f"{checkout}/state\n"
+
+    shown = run(checkout, ".venv/bin/netwatch", "check-config")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[1:3] == [
+        f'# state directory "{checkout}/state" (from ./bootstrap\'s record in {record})',
+        f"# store {checkout}/state/netwatch.db (not there yet: `netwatch run` creates it)",
+    ]
+
+    # A directory given once is recorded, and kept by the next plain run: its store holds the evidence.
+    elsewhere = checkout.parent / "data"
+    assert run(checkout, "./bootstrap", "run", "--help", NETWATCH_STATE_DIR=str(elsewhere)).returncode == 0
+    assert record.read_text() == f"{elsewhere}\n"
+    assert run(checkout, "./bootstrap", "run", "--help").returncode == 0
+    assert record.read_text() == f"{elsewhere}\n"
