@@ -40,7 +40,9 @@ store.recover()
 store.begin_session(T0)
 i = 0
 while True:
-    rtts = [None if i % 11 == 0 else 1.0 + n + i % 5 for n in range(len(targets))]
+    # The anchor (the last target) is down from the outage's start on, as the outage saved below says.
+    down = [i % 11 == 0 or (n == len(targets) - 1 and i >= 20) for n in range(len(targets))]
+    rtts = [None if d else 1.0 + n + i % 5 for n, d in enumerate(down)]
     store.add_round(Round(T0 + i, tuple(Sample(t, r) for t, r in zip(targets, rtts))))
     i += 1
     if i == INCIDENT_AT:
@@ -95,7 +97,8 @@ def test_kill_9_loses_at_most_the_uncommitted_batch(tmp_path: Path, extra_delay:
         assert store.open_incidents() == []
         assert store.sessions(0.0, float("inf")) == [Coverage(T0, last, clean=False)]  # after it: unmonitored
         assert sum(m.sent for m in store.rollups(0.0, float("inf"))) == count * len(TARGETS)
-        assert store.verify().ok
+        found = store.verify()
+        assert found.ok, found.breaks
     assert integrity(path) == "ok"
 
 
