@@ -55,8 +55,10 @@ def household(tmp: Path, server: InfluxDB1, name: str, admin: Path, isp: str = "
     )
     with Store.open(store_path) as store:
         store.begin_session(T0)
+        line = Line.of(GW, A1)
+        for t in range(int(T0), int(T0) + 3601, 60):  # a round a minute, silent beyond the router while it was down
+            store.add_round(line.round(t, Cause.ISP if T0 + 600 <= t < T0 + 900 else None))
         store.save_incident(outage(T0 + 600, T0 + 900, Cause.ISP))
-        store.add_round(Line.of(GW, A1).round(T0 + 3600))
         store.end_session(T0 + 3600)
         store.queue_pool(Member(hh, isp, 0, "AB1 2", ""), ["outage"], T0 + 3601)
         due = store.pool_due(T0 + 3602)
