@@ -120,6 +120,7 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         "letter.md",
         "rounds.csv",
         "incidents.json",
+        "incidents.csv",
         "tickets.json",
         "config.toml",
         "verification.txt",
@@ -157,6 +158,9 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         60.0,
     )
     assert incident["traceroutes"][0]["summary"].startswith("the path to 1.1.1.1 ends after hop 1 (192.168.1.1)")
+    incident_rows = files["incidents.csv"].decode().splitlines()
+    assert incident_rows[0].startswith("kind,cause,start,end,")
+    assert incident_rows[1].startswith("outage,") and len(incident_rows) == 2
     report = json.loads(files["report.json"])
     assert report["seal"]["sha256"] == manifest["seal"]["sha256"]
     assert b"BROKEN" not in files["verification.txt"]
