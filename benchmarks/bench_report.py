@@ -144,7 +144,11 @@ def main() -> None:
                     command = [sys.executable, "-m", "netwatch", "report", "--since", since, "--until", until]
                     t = time.perf_counter()
                     done = subprocess.run(
-                        [*command, "--format", fmt, "--output", str(out)], env=run_env, capture_output=True, text=True
+                        [*command, "--format", fmt, "--output", str(out)],
+                        env=run_env,
+                        capture_output=True,
+                        text=True,
+                        cwd=state,  # not a checkout: `python -m` would import the netwatch found there first
                     )
                     times[run][name] = time.perf_counter() - t
                     if done.returncode != 0:
