@@ -4,9 +4,11 @@ Builds the simulated ISP of the integration tests (network namespaces; needs roo
 `fping -l` side by side in the home namespace against the gateway, the ISP hop, three IPv4 anchors and one IPv6
 anchor at one round per second, lets them warm up, then samples /proc for a measurement window and prints:
 CPU % of one core for each (and their ratio), RSS (current and peak), and the store's growth extrapolated to a
-day. Budget (issue 2): <= 2 % of one core, <= 60 MB RSS, <= 5 MB of raw data per day. A figure, never a test.
+day. Budget (issue 2): <= 2 % of one core, <= 60 MB RSS, <= 5 MB of raw data per day; goals (issue 17): CPU <= 2x
+`fping -l`'s, RSS <= 30 MiB. With ``--baseline DIR`` another version's daemon runs beside them in the same window
+(its figures printed below). A figure, never a test.
 
-    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns] [--pool]
+    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns] [--baseline DIR] [--pool]
 
 ``--pool`` also publishes to a neighbourhood pool (an influxd inside the simulated internet, the household added as
 `netwatch pool admin add-household` adds it, its monitored time published every 60 s): compare with a run without it.
@@ -77,6 +79,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=15.0)
     parser.add_argument("--dns", action="store_true", help="also resolve two names per round (netwatch only)")
     parser.add_argument("--pool", action="store_true", help="also publish to a neighbourhood pool (netwatch only)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a source tree of another version (git worktree add DIR COMMIT): its daemon runs in the same window",
+    )
     args = parser.parse_args()
     missing = missing_requirements()
     if missing:
@@ -96,6 +103,25 @@ def main() -> None:
         env = {**os.environ, "NETWATCH_STATE_DIR": str(state)}
         log = (state / "daemon.log").open("wb")
         daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log)
+        base = None
+        if args.baseline is not None:
+            # Its own store; run outside any checkout, where `python -m` would import that checkout's netwatch first.
+            (state / "base").mkdir()
+            base_cfg = state / "base" / "bench.toml"
+            base_cfg.write_text(cfg.read_text().replace(str(state / "netwatch.db"), str(state / "base" / "n.db")))
+            base_env = {**env, "PYTHONPATH": str(args.baseline.resolve()), "NETWATCH_STATE_DIR": str(state / "base")}
+            base = isp.popen(
+                "home",
+                sys.executable,
+                "-m",
+                "netwatch",
+                "run",
+                "--config",
+                str(base_cfg),
+                env=base_env,
+                stderr=subprocess.DEVNULL,
+                cwd=state / "base",
+            )
         fping = isp.popen(
             "home",
             "fping",
@@ -113,10 +139,16 @@ def main() -> None:
         db = state / "netwatch.db"
         start = time.monotonic()
         d0, f0, s0 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid), store_bytes(db)
+        b0 = cpu_seconds(base.pid) if base is not None else 0.0
         time.sleep(args.seconds)
         elapsed = time.monotonic() - start
         d1, f1, s1 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid), store_bytes(db)
+        b1 = cpu_seconds(base.pid) if base is not None else 0.0
         rss, peak = memory_kib(daemon.pid)
+        b_rss = memory_kib(base.pid)[0] if base is not None else 0
+        if base is not None:
+            base.send_signal(signal.SIGTERM)
+            base.wait(timeout=30)
         f_rss, _ = memory_kib(fping.pid)
         stop = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
@@ -136,17 +168,23 @@ def main() -> None:
             + (" + 2 DNS names" if args.dns else "")
             + (f", publishing to a neighbourhood pool ({published} records there)" if server is not None else "")
         )
+        b_pct = 100.0 * (b1 - b0) / elapsed
         print(f"netwatch CPU       {d_pct:.2f} % of one core   (budget 2 %)")
         print(f"fping -l CPU       {f_pct:.2f} % of one core")
         print(
-            f"CPU ratio          {d_pct / f_pct:.1f}x fping"
+            f"CPU ratio          {d_pct / f_pct:.1f}x fping   (goal <= 2x)"
             if f_pct > 0
             else "CPU ratio          fping used no measurable CPU"
         )
         print(
-            f"netwatch RSS       {rss / 1024:.1f} MiB now, {peak / 1024:.1f} MiB peak   (budget 60 MB); "
+            f"netwatch RSS       {rss / 1024:.1f} MiB now, {peak / 1024:.1f} MiB peak   (goal <= 30 MiB); "
             f"fping {f_rss / 1024:.1f} MiB"
         )
+        if base is not None:
+            ratio = f"{b_pct / f_pct:.1f}x fping" if f_pct > 0 else "fping used no measurable CPU"
+            print(
+                f"baseline           {b_pct:.2f} % of one core = {ratio}, RSS {b_rss / 1024:.1f} MiB ({args.baseline})"
+            )
         # A short run is dominated by fixed pages (schema, targets, rollups), so count the bytes the rounds table
         # and its index really use (dbstat): that is what grows day after day.
         with sqlite3.connect(db) as conn:
