@@ -5,8 +5,8 @@ Builds the simulated ISP of the integration tests (network namespaces; needs roo
 anchor at one round per second, lets them warm up, then samples /proc for a measurement window and prints:
 CPU % of one core for each (and their ratio), RSS (current and peak), and the store's growth extrapolated to a
 day. Budget (issue 2): <= 2 % of one core, <= 60 MB RSS, <= 5 MB of raw data per day; goals (issue 17): CPU <= 2x
-`fping -l`'s, RSS <= 30 MiB. With ``--baseline DIR`` another version's daemon runs beside them in the same window
-(its figures printed below). A figure, never a test.
+`fping -l`'s, RSS <= 30 MiB. With ``--baseline DIR`` another version's daemon is measured the same way in the next
+window, with its own `fping -l` (its figures printed below). A figure, never a test.
 
     sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns] [--baseline DIR] [--pool]
 
@@ -73,6 +73,45 @@ def pool(isp: Isp, state: Path, cfg: Path) -> tuple[InfluxDB1, str]:
     return server, f"netwatch_pool_{household}"
 
 
+def baseline_window(
+    isp: Isp, targets: list[str], state: Path, cfg: Path, env: dict[str, str], tree: Path, warmup: float, seconds: float
+) -> tuple[float, float, int]:
+    """Another version's daemon (the source tree ``tree``) with its own `fping -l`, measured as the first one was:
+    (its CPU %, fping's CPU %, its RSS in KiB)."""
+    home = state / "base"
+    home.mkdir()
+    base_cfg = home / "bench.toml"
+    base_cfg.write_text(cfg.read_text().replace(str(state / "netwatch.db"), str(home / "n.db")))
+    base_env = {**env, "PYTHONPATH": str(tree.resolve()), "NETWATCH_STATE_DIR": str(home)}
+    # Run outside any checkout: `python -m` would import that checkout's netwatch before PYTHONPATH's.
+    command = (sys.executable, "-m", "netwatch", "run", "--config", str(base_cfg))
+    daemon = isp.popen("home", *command, env=base_env, stderr=subprocess.DEVNULL, cwd=home)
+    fping = isp.popen(
+        "home",
+        "fping",
+        "-l",
+        "-p",
+        "1000",
+        "-t",
+        "800",
+        "-q",
+        *targets,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(warmup)
+    start = time.monotonic()
+    d0, f0 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid)
+    time.sleep(seconds)
+    elapsed = time.monotonic() - start
+    d1, f1 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid)
+    rss, _ = memory_kib(daemon.pid)
+    for proc in (daemon, fping):
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    return 100.0 * (d1 - d0) / elapsed, 100.0 * (f1 - f0) / elapsed, rss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="measurement window")
@@ -103,25 +142,6 @@ def main() -> None:
         env = {**os.environ, "NETWATCH_STATE_DIR": str(state)}
         log = (state / "daemon.log").open("wb")
         daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log)
-        base = None
-        if args.baseline is not None:
-            # Its own store; run outside any checkout, where `python -m` would import that checkout's netwatch first.
-            (state / "base").mkdir()
-            base_cfg = state / "base" / "bench.toml"
-            base_cfg.write_text(cfg.read_text().replace(str(state / "netwatch.db"), str(state / "base" / "n.db")))
-            base_env = {**env, "PYTHONPATH": str(args.baseline.resolve()), "NETWATCH_STATE_DIR": str(state / "base")}
-            base = isp.popen(
-                "home",
-                sys.executable,
-                "-m",
-                "netwatch",
-                "run",
-                "--config",
-                str(base_cfg),
-                env=base_env,
-                stderr=subprocess.DEVNULL,
-                cwd=state / "base",
-            )
         fping = isp.popen(
             "home",
             "fping",
@@ -139,16 +159,10 @@ def main() -> None:
         db = state / "netwatch.db"
         start = time.monotonic()
         d0, f0, s0 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid), store_bytes(db)
-        b0 = cpu_seconds(base.pid) if base is not None else 0.0
         time.sleep(args.seconds)
         elapsed = time.monotonic() - start
         d1, f1, s1 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid), store_bytes(db)
-        b1 = cpu_seconds(base.pid) if base is not None else 0.0
         rss, peak = memory_kib(daemon.pid)
-        b_rss = memory_kib(base.pid)[0] if base is not None else 0
-        if base is not None:
-            base.send_signal(signal.SIGTERM)
-            base.wait(timeout=30)
         f_rss, _ = memory_kib(fping.pid)
         stop = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
@@ -157,6 +171,11 @@ def main() -> None:
         fping.send_signal(signal.SIGTERM)
         fping.wait(timeout=10)
         log.close()
+        if args.baseline is not None:
+            # In turn, not side by side: on raw ICMP sockets every pinger receives every other one's replies.
+            b_pct, bf_pct, b_rss = baseline_window(
+                isp, targets, state, cfg, env, args.baseline, args.warmup, args.seconds
+            )
         if server is not None:
             published = len(server.rows("SELECT * FROM /netwatch_pool_.*/", pool_db))
             server.stop()
@@ -168,7 +187,6 @@ def main() -> None:
             + (" + 2 DNS names" if args.dns else "")
             + (f", publishing to a neighbourhood pool ({published} records there)" if server is not None else "")
         )
-        b_pct = 100.0 * (b1 - b0) / elapsed
         print(f"netwatch CPU       {d_pct:.2f} % of one core   (budget 2 %)")
         print(f"fping -l CPU       {f_pct:.2f} % of one core")
         print(
@@ -180,10 +198,11 @@ def main() -> None:
             f"netwatch RSS       {rss / 1024:.1f} MiB now, {peak / 1024:.1f} MiB peak   (goal <= 30 MiB); "
             f"fping {f_rss / 1024:.1f} MiB"
         )
-        if base is not None:
-            ratio = f"{b_pct / f_pct:.1f}x fping" if f_pct > 0 else "fping used no measurable CPU"
+        if args.baseline is not None:
+            ratio = f"{b_pct / bf_pct:.1f}x fping" if bf_pct > 0 else "fping used no measurable CPU"
             print(
-                f"baseline           {b_pct:.2f} % of one core = {ratio}, RSS {b_rss / 1024:.1f} MiB ({args.baseline})"
+                f"baseline           {b_pct:.2f} % of one core = {ratio} (fping {bf_pct:.2f} %), "
+                f"RSS {b_rss / 1024:.1f} MiB   ({args.baseline}, in the next window)"
             )
         # A short run is dominated by fixed pages (schema, targets, rollups), so count the bytes the rounds table
         # and its index really use (dbstat): that is what grows day after day.
