@@ -73,6 +73,12 @@ def pool(isp: Isp, state: Path, cfg: Path) -> tuple[InfluxDB1, str]:
     return server, f"netwatch_pool_{household}"
 
 
+def start_fping(isp: Isp, targets: list[str]) -> subprocess.Popen[bytes]:
+    """`fping -l` in the home namespace: every target once a second, an 800 ms timeout, as the daemon probes."""
+    command = ("fping", "-l", "-p", "1000", "-t", "800", "-q", *targets)
+    return isp.popen("home", *command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def baseline_window(
     isp: Isp, targets: list[str], state: Path, cfg: Path, env: dict[str, str], tree: Path, warmup: float, seconds: float
 ) -> tuple[float, float, int]:
@@ -86,19 +92,7 @@ def baseline_window(
     # Run outside any checkout: `python -m` would import that checkout's netwatch before PYTHONPATH's.
     command = (sys.executable, "-m", "netwatch", "run", "--config", str(base_cfg))
     daemon = isp.popen("home", *command, env=base_env, stderr=subprocess.DEVNULL, cwd=home)
-    fping = isp.popen(
-        "home",
-        "fping",
-        "-l",
-        "-p",
-        "1000",
-        "-t",
-        "800",
-        "-q",
-        *targets,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    fping = start_fping(isp, targets)
     time.sleep(warmup)
     start = time.monotonic()
     d0, f0 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid)
@@ -142,19 +136,7 @@ def main() -> None:
         env = {**os.environ, "NETWATCH_STATE_DIR": str(state)}
         log = (state / "daemon.log").open("wb")
         daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log)
-        fping = isp.popen(
-            "home",
-            "fping",
-            "-l",
-            "-p",
-            "1000",
-            "-t",
-            "800",
-            "-q",
-            *targets,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        fping = start_fping(isp, targets)
         time.sleep(args.warmup)
         db = state / "netwatch.db"
         start = time.monotonic()
