@@ -4,9 +4,11 @@ Builds the simulated ISP of the integration tests (network namespaces; needs roo
 `fping -l` side by side in the home namespace against the gateway, the ISP hop, three IPv4 anchors and one IPv6
 anchor at one round per second, lets them warm up, then samples /proc for a measurement window and prints:
 CPU % of one core for each (and their ratio), RSS (current and peak), and the store's growth extrapolated to a
-day. Budget (issue 2): <= 2 % of one core, <= 60 MB RSS, <= 5 MB of raw data per day. A figure, never a test.
+day. Budget (issue 2): <= 2 % of one core, <= 60 MB RSS, <= 5 MB of raw data per day; goals (issue 17): CPU <= 2x
+`fping -l`'s, RSS <= 30 MiB. With ``--baseline DIR`` another version's daemon is measured the same way in the next
+window, with its own `fping -l` (its figures printed below). A figure, never a test.
 
-    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns] [--pool]
+    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns] [--baseline DIR] [--pool]
 
 ``--pool`` also publishes to a neighbourhood pool (an influxd inside the simulated internet, the household added as
 `netwatch pool admin add-household` adds it, its monitored time published every 60 s): compare with a run without it.
@@ -71,12 +73,50 @@ def pool(isp: Isp, state: Path, cfg: Path) -> tuple[InfluxDB1, str]:
     return server, f"netwatch_pool_{household}"
 
 
+def start_fping(isp: Isp, targets: list[str]) -> subprocess.Popen[bytes]:
+    """`fping -l` in the home namespace: every target once a second, an 800 ms timeout, as the daemon probes."""
+    command = ("fping", "-l", "-p", "1000", "-t", "800", "-q", *targets)
+    return isp.popen("home", *command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def baseline_window(
+    isp: Isp, targets: list[str], state: Path, cfg: Path, env: dict[str, str], tree: Path, warmup: float, seconds: float
+) -> tuple[float, float, int]:
+    """Another version's daemon (the source tree ``tree``) with its own `fping -l`, measured as the first one was:
+    (its CPU %, fping's CPU %, its RSS in KiB)."""
+    home = state / "base"
+    home.mkdir()
+    base_cfg = home / "bench.toml"
+    base_cfg.write_text(cfg.read_text().replace(str(state / "netwatch.db"), str(home / "n.db")))
+    base_env = {**env, "PYTHONPATH": str(tree.resolve()), "NETWATCH_STATE_DIR": str(home)}
+    # Run outside any checkout: `python -m` would import that checkout's netwatch before PYTHONPATH's.
+    command = (sys.executable, "-m", "netwatch", "run", "--config", str(base_cfg))
+    daemon = isp.popen("home", *command, env=base_env, stderr=subprocess.DEVNULL, cwd=home)
+    fping = start_fping(isp, targets)
+    time.sleep(warmup)
+    start = time.monotonic()
+    d0, f0 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid)
+    time.sleep(seconds)
+    elapsed = time.monotonic() - start
+    d1, f1 = cpu_seconds(daemon.pid), cpu_seconds(fping.pid)
+    rss, _ = memory_kib(daemon.pid)
+    for proc in (daemon, fping):
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    return 100.0 * (d1 - d0) / elapsed, 100.0 * (f1 - f0) / elapsed, rss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="measurement window")
     parser.add_argument("--warmup", type=float, default=15.0)
     parser.add_argument("--dns", action="store_true", help="also resolve two names per round (netwatch only)")
     parser.add_argument("--pool", action="store_true", help="also publish to a neighbourhood pool (netwatch only)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a source tree of another version (git worktree add DIR COMMIT): its daemon runs in the same window",
+    )
     args = parser.parse_args()
     missing = missing_requirements()
     if missing:
@@ -96,19 +136,7 @@ def main() -> None:
         env = {**os.environ, "NETWATCH_STATE_DIR": str(state)}
         log = (state / "daemon.log").open("wb")
         daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log)
-        fping = isp.popen(
-            "home",
-            "fping",
-            "-l",
-            "-p",
-            "1000",
-            "-t",
-            "800",
-            "-q",
-            *targets,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        fping = start_fping(isp, targets)
         time.sleep(args.warmup)
         db = state / "netwatch.db"
         start = time.monotonic()
@@ -125,6 +153,11 @@ def main() -> None:
         fping.send_signal(signal.SIGTERM)
         fping.wait(timeout=10)
         log.close()
+        if args.baseline is not None:
+            # In turn, not side by side: on raw ICMP sockets every pinger receives every other one's replies.
+            b_pct, bf_pct, b_rss = baseline_window(
+                isp, targets, state, cfg, env, args.baseline, args.warmup, args.seconds
+            )
         if server is not None:
             published = len(server.rows("SELECT * FROM /netwatch_pool_.*/", pool_db))
             server.stop()
@@ -139,14 +172,20 @@ def main() -> None:
         print(f"netwatch CPU       {d_pct:.2f} % of one core   (budget 2 %)")
         print(f"fping -l CPU       {f_pct:.2f} % of one core")
         print(
-            f"CPU ratio          {d_pct / f_pct:.1f}x fping"
+            f"CPU ratio          {d_pct / f_pct:.1f}x fping   (goal <= 2x)"
             if f_pct > 0
             else "CPU ratio          fping used no measurable CPU"
         )
         print(
-            f"netwatch RSS       {rss / 1024:.1f} MiB now, {peak / 1024:.1f} MiB peak   (budget 60 MB); "
+            f"netwatch RSS       {rss / 1024:.1f} MiB now, {peak / 1024:.1f} MiB peak   (goal <= 30 MiB); "
             f"fping {f_rss / 1024:.1f} MiB"
         )
+        if args.baseline is not None:
+            ratio = f"{b_pct / bf_pct:.1f}x fping" if bf_pct > 0 else "fping used no measurable CPU"
+            print(
+                f"baseline           {b_pct:.2f} % of one core = {ratio} (fping {bf_pct:.2f} %), "
+                f"RSS {b_rss / 1024:.1f} MiB   ({args.baseline}, in the next window)"
+            )
         # A short run is dominated by fixed pages (schema, targets, rollups), so count the bytes the rounds table
         # and its index really use (dbstat): that is what grows day after day.
         with sqlite3.connect(db) as conn:

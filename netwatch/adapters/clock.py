@@ -8,10 +8,11 @@ readings share one timeline), finding a running time service and a real-time clo
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from netwatch.core.clock import Policy, Reading
 
@@ -51,14 +52,13 @@ class SystemClock:
     flag file counts as synchronised too (it is written when timesyncd has set the clock)."""
 
     def __init__(self) -> None:
-        self._adjtimex = None
-        name = ctypes.util.find_library("c")
-        if name:
-            try:
-                fn = ctypes.CDLL(name, use_errno=True).adjtimex
-            except (OSError, AttributeError):
-                fn = None
-            self._adjtimex = fn
+        # The C library is already in the process: its symbols are found without looking for the file
+        # (ctypes.util.find_library would load shutil, tempfile and the compressors into the daemon).
+        self._adjtimex: Callable[[Any], int] | None
+        try:
+            self._adjtimex = ctypes.CDLL(None, use_errno=True).adjtimex
+        except (OSError, AttributeError):
+            self._adjtimex = None
         self._boot_id = _read("/proc/sys/kernel/random/boot_id") or f"pid-{os.getpid()}-{time.time():.0f}"
 
     def synced(self) -> bool | None:

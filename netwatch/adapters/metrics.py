@@ -214,7 +214,11 @@ class Tracker:
                     sum_value=self.round_seconds,
                 ),
                 counter("round_overruns", "Round slots skipped because a round overran its interval", self.overruns),
-                gauge("store_pending_rounds", "Rounds waiting for the next store commit", self.pending),
+                gauge(
+                    "store_pending_rounds",
+                    "Rounds not yet sealed into the store (those in the round log included)",
+                    self.pending,
+                ),
                 counter(
                     "store_write_failures",
                     "Store writes that failed (their rounds are kept and retried)",

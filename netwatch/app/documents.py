@@ -99,6 +99,7 @@ def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
         templates=cfg.report.templates,
         generated_at=now,
         claims=cfg.claims,
+        pdf=kind == "pdf",
     )
     if kind == "pdf":
         from netwatch.report.pdf import to_pdf

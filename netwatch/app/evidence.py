@@ -2,12 +2,13 @@
 
 Owns verifying the configured store (``verify``) and writing one zip for a period (``evidence``, ``write_bundle``):
 the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter), the raw rounds as CSV, the
-incidents (with their traceroutes) and the fault tickets as JSON, the configuration with its secrets redacted, the
-verification of the evidence chain, and a manifest with every file's SHA-256 (also as ``SHA256SUMS`` for ``sha256sum
--c``) and the coverage of the period (first: how much of it netwatch was not running). A document that cannot be
-made here (a PDF without WeasyPrint, a letter for a period netwatch never ran in) is left out, and the manifest and
-a warning say why. The zip is written next to its destination and renamed into place, so a reader never sees half
-of it. Must not compute a figure itself: it reads the store and renders through the report modules.
+incidents as CSV (the report's rows) and as JSON (with their traceroutes), the fault tickets as JSON, the
+configuration with its secrets redacted, the verification of the evidence chain, and a manifest with every file's
+SHA-256 (also as ``SHA256SUMS`` for ``sha256sum -c``) and the coverage of the period (first: how much of it netwatch
+was not running). A document that cannot be made here (a PDF without WeasyPrint, a letter for a period netwatch never
+ran in) is left out, and the manifest and a warning say why. The zip is written next to its destination and renamed
+into place, so a reader never sees half of it. Must not compute a figure itself: it reads the store and renders
+through the report modules.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from netwatch.core.model import Period, Target, Verification, Verified
 from netwatch.core.text import iso_utc, local_time
 from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report.compute import Report
-from netwatch.report.csvout import safe_cell
+from netwatch.report.csvout import safe_cell, to_csv
 from netwatch.report.evidence import EvidenceFigures
 from netwatch.report.jsonout import ticket_json, trace_json
 from netwatch.report.pdf import MISSING
@@ -203,6 +204,7 @@ def write_bundle(
         bundle.add("rounds.csv", (c.encode() for c in rounds_csv(store, period, provisional, counted)))
         incidents = incidents_json(store, cfg, period)
         bundle.add("incidents.json", (json.dumps(incidents, indent=2, ensure_ascii=False) + "\n").encode())
+        bundle.add("incidents.csv", to_csv(figures).encode())  # a long period's PDF lists incidents by these rows
         tickets = tickets_json(store, cfg, period)
         bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
         bundle.add("config.toml", config.render(cfg).encode())

@@ -71,7 +71,7 @@ def line_now(cfg: Config, now: float, env: Mapping[str, str] | None = None) -> L
         rnd = stored
         # A daemon without a RAM directory writes no live file: its store is fresh within a commit. One that let go
         # of the store's lock has stopped, however fresh its last commit (None: no lock table to tell).
-        limit = Freshness(cfg.probe.interval, cfg.store.commit_interval).limit
+        limit = Freshness(cfg.probe.interval, cfg.store.seal_every).limit
         fresh = rnd is not None and now - rnd.at <= limit
         running = fresh and locks.is_locked(locks.path_for(cfg.store.path)) is not False
     state = linestate.state_of(rnd, open_incidents, running=running)

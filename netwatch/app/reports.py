@@ -75,12 +75,13 @@ def uk_nation(cfg: Config) -> str:
     return nation if country in ("GB", "UK") and nation in UK_NATIONS else "ENG"
 
 
-def measured_until(chosen: Period, coverage: Sequence[Coverage]) -> float:
+def measured_until(chosen: Period, coverage: Sequence[Coverage], lag: float = 0.0) -> float:
     """Where open tickets and outages are measured to: the end of the period, or, while the daemon is recording
-    (its session reaches the period's end but for the commit lag), its last commit; when monitoring stopped
-    before the end, the end of the period, so that the stop shows (nothing unseen is ever counted as down)."""
+    (its session reaches the period's end but for the commit lag: ``lag``, the seal interval, and some slack), its
+    last commit; when monitoring stopped before the end, the end of the period, so that the stop shows (nothing
+    unseen is ever counted as down)."""
     last = max((c.end for c in coverage), default=chosen.since)
-    return last if chosen.until - LIVE_SLACK <= last < chosen.until else chosen.until
+    return last if chosen.until - LIVE_SLACK - lag <= last < chosen.until else chosen.until
 
 
 def claim_figures(
@@ -94,7 +95,7 @@ def claim_figures(
     """The tickets of the period against the incidents ``around`` them and the ``coverage`` (the sessions since the
     earliest report), and what ``[claims] rules`` gives for them. Candidate tickets that have nothing in the period
     (their fault was over before it) are left out."""
-    until = max(chosen.since, measured_until(chosen, coverage))
+    until = max(chosen.since, measured_until(chosen, coverage, cfg.store.seal_every))
     figures = tuple(
         f for f in ticket_figures(tickets, around, coverage, until, cfg.business_hours) if relevant(f, chosen.since)
     )

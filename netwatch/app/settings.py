@@ -32,9 +32,10 @@ RECORD = Path(sys.prefix) / "share" / "netwatch" / "state-directory"
 SERVICE_STATE = Path("/var/lib/netwatch")
 
 
-def load(path: Path | None) -> Config:
-    """The configuration from ``path`` (``--config``), or where netwatch looks by default. Raises ConfigError."""
-    return config.load(path, os.environ, recorded())
+def load(path: Path | None, *, calendars: bool = True) -> Config:
+    """The configuration from ``path`` (``--config``), or where netwatch looks by default; ``calendars`` False
+    checks the holiday calendar's name for its form only (the daemon never reads a calendar). Raises ConfigError."""
+    return config.load(path, os.environ, recorded(), calendars=calendars)
 
 
 def recorded() -> StateDirectory | None:

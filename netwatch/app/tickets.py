@@ -310,7 +310,7 @@ def figures_of(
     incidents = with_open(store.incidents(first, now), current)  # overlapping: those open at a report too
     # The running session, though its last commit may be older than every report.
     coverage = with_live(store.sessions(min(first, current.session_start) if current else first, now), current)
-    until = max(first, measured_until(Period(first, now), coverage))
+    until = max(first, measured_until(Period(first, now), coverage, cfg.store.seal_every))
     return ticket_figures(tickets, incidents, coverage, until, cfg.business_hours)
 
 

@@ -116,11 +116,21 @@ def reader_gone() -> NoReturn:
 def configured(fn: F) -> F:
     """Give the command ``--config`` and call it with the loaded configuration first, inside ``errors``. Put it
     right under the ``@….command()`` line, so that ``--config`` leads the command's options in ``--help``."""
+    return _configured(fn, calendars=True)
 
+
+def configured_to_monitor(fn: F) -> F:
+    """``configured`` for `netwatch run`: the holiday calendar's name is checked for its form only. The daemon
+    never reads a calendar, and the library that checks one loads every country's, more memory than monitoring
+    takes; `check-config`, `doctor`, the reports and the dashboard check it in full."""
+    return _configured(fn, calendars=False)
+
+
+def _configured(fn: F, *, calendars: bool) -> F:
     @functools.wraps(fn)
     def command(*args: Any, config_path: Path | None, **kwargs: Any) -> Any:
         with errors():
-            return fn(settings.load(config_path), *args, **kwargs)
+            return fn(settings.load(config_path, calendars=calendars), *args, **kwargs)
 
     option = click.option(
         "--config",

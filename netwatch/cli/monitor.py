@@ -2,7 +2,8 @@
 
 Owns their options, what they print and their exit codes; the work is ``netwatch.app.monitor``'s,
 ``netwatch.app.status``', ``netwatch.app.now``'s and ``netwatch.app.speedtest``'s, the wording
-``netwatch.report``'s. Must not probe, read the store or start the daemon itself.
+``netwatch.report``'s. What only the other commands need is imported inside them: `netwatch run` is the daemon,
+which keeps every module it loads in memory for months. Must not probe, read the store or start the daemon itself.
 """
 
 from __future__ import annotations
@@ -14,20 +15,13 @@ import time
 import click
 
 from netwatch import config
-from netwatch.app import monitor, readiness, reports, settings, stores
-from netwatch.app import notify as notifications
-from netwatch.app import now as state_now
-from netwatch.app import speedtest as speed_now
-from netwatch.app import status as snapshot
-from netwatch.cli.command import ExitCode, configured, debugging, fail
+from netwatch.app import monitor, settings
+from netwatch.cli.command import ExitCode, configured, configured_to_monitor, debugging, fail
 from netwatch.config import Config
-from netwatch.core.model import SpeedResult
-from netwatch.report.status import Freshness, probe_table, speed_details, speed_summary, status_lines
-from netwatch.report.traces import summary, trace_table
 
 
 @click.command()
-@configured
+@configured_to_monitor
 def run(cfg: Config) -> None:
     """Run the monitor in the foreground until SIGTERM or Ctrl-C."""
     monitor.run(cfg, monitor.prepare_run(), debug=debugging())
@@ -38,6 +32,9 @@ def run(cfg: Config) -> None:
 def check_config(cfg: Config) -> None:
     """Validate the configuration and the files it names; print every problem, or the effective configuration and
     the store it uses."""
+    from netwatch.app import notify as notifications
+    from netwatch.app import readiness, stores
+
     readiness.check(cfg)
     if cfg.notify.enabled:  # apprise is asked whether it understands every URL; the urls_file is read
         settings.log_to_stderr("warning")  # a URLs file others can read is reported
@@ -50,11 +47,16 @@ def check_config(cfg: Config) -> None:
 @click.option("--recent", default=5, show_default=True, type=click.IntRange(0, 1000), help="Incidents to list.")
 def status(cfg: Config, recent: int) -> None:
     """Current state of the line, age of the last round, open and recent incidents."""
+    from netwatch.app import now as state_now
+    from netwatch.app import reports
+    from netwatch.app import status as snapshot
+    from netwatch.report.status import Freshness, status_lines
+
     now = time.time()
     found = snapshot.snapshot(cfg, now, recent)
     line_now = state_now.line_now(cfg, now)
     click.echo(f"Store:     {cfg.store.path}")
-    fresh = Freshness(cfg.probe.interval, cfg.store.commit_interval)
+    fresh = Freshness(cfg.probe.interval, cfg.store.seal_every)
     deadlines = {t.ref: reports.deadlines_of(cfg, t) for t in found.open_tickets}
     for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh, deadlines):
         click.echo(line)
@@ -64,6 +66,8 @@ def status(cfg: Config, recent: int) -> None:
 @configured
 def probe(cfg: Config) -> None:
     """Probe every target once and print the round as a table (nothing is stored)."""
+    from netwatch.report.status import probe_table
+
     settings.log_to_stderr("debug" if debugging() else "warning")
     for line in probe_table(monitor.probe(cfg)):
         click.echo(line)
@@ -96,6 +100,8 @@ def traceroute(cfg: Config, max_hops: int, timeout: float, destination: str | No
 
     Exits 0 whatever the path, 5 when no request could be sent (no route from this machine, no ICMP permission).
     """
+    from netwatch.report.traces import summary, trace_table
+
     settings.log_to_stderr("debug" if debugging() else "warning")
     result = monitor.traceroute(cfg, destination, max_hops=max_hops, timeout=timeout)
     if result.error:
@@ -119,8 +125,11 @@ def speedtest(cfg: Config, backend: str | None, as_json: bool) -> None:
     Exits 0 when a test succeeded, 8 when every backend tried failed (the reasons are printed), 5 when another
     speed test (the daemon's, a campaign's) is running on the line.
     """
+    from netwatch.app import speedtest as speed_now
+    from netwatch.report.status import speed_details, speed_summary
+
     settings.log_to_stderr("debug" if debugging() else "warning")
-    attempts: tuple[SpeedResult, ...] = speed_now.run(cfg, backend)
+    attempts = speed_now.run(cfg, backend)
     if as_json:
         docs = [{k: v for k, v in a.to_dict().items() if k != "raw"} for a in attempts]
         click.echo(json.dumps({**(docs[-1] if docs else {}), "attempts": docs}, indent=2))

@@ -10,7 +10,6 @@ packs, no sockets.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -18,7 +17,6 @@ from typing import Any
 
 from netwatch.config import masking
 from netwatch.config import toml as tomlout
-from netwatch.core import claims
 from netwatch.errors import Problem
 
 Issue = tuple[str, str, str]  # (suffix of the key such as "[2]" or "", message, fix)
@@ -74,6 +72,8 @@ def one_of(*choices: str) -> Check:
 
     def check(key: str, value: str) -> Iterator[Issue]:
         if value not in choices:
+            import difflib  # only for a suggestion, when a value is wrong
+
             close = difflib.get_close_matches(value.lower(), [c for c in choices if c], n=1)
             fix = f'did you mean "{close[0]}"?' if close else f"use one of: {shown}"
             yield "", f"must be one of {shown}, got {show(value)}", fix
@@ -376,6 +376,11 @@ def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[
     """The chosen rule pack pays in cost.currency (plan.monthly_fee is read in it), [claims.amounts] names amounts
     of that pack, as numbers, and only a micro or small business says it waived its rights."""
     rules, currency = values.get("claims.rules"), values.get("cost.currency")
+    options: Mapping[str, Any] = values.get("claims.options", {})
+    if rules in (None, "none") and not isinstance(options.get("amounts"), Mapping):
+        return  # no rule pack to ask: its code (and the holiday calendars it uses) is not loaded for nothing
+    from netwatch.core import claims
+
     if rules in claims.PACKS and currency is not None:
         pays = claims.load(rules).currency
         if pays != currency:
@@ -385,7 +390,6 @@ def claims_keys(values: Mapping[str, Any], _given: Collection[str]) -> Iterator[
                 f'set cost.currency = "{pays}" (plan.monthly_fee and cost.hourly are read in it), or choose the '
                 "rules of the country of your contract",
             )
-    options: Mapping[str, Any] = values.get("claims.options", {})
     if rules is not None and isinstance(options.get("amounts"), Mapping):
         for key, message, fix in claims.check_overrides(rules, options["amounts"]):
             yield Problem(key, message, fix)

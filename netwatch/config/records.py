@@ -37,8 +37,8 @@ from netwatch.config.checks import (
 )
 from netwatch.config.keys import Command, key, subtables
 from netwatch.config.speed import BACKENDS, each_backend, speed_interval
-from netwatch.core.claims.model import CONTRACTS, CUSTOMERS, Situation
 from netwatch.core.clock import SYNC_MODES
+from netwatch.core.model import CONTRACTS, CUSTOMERS, Situation
 from netwatch.core.schedule import DAYS, BusinessHours
 
 RULE_PACKS = ("none", "uk-ofcom", "de-tkg", "nl-telecomwet", "be-ecl", "us-fcc")
@@ -140,6 +140,12 @@ class StoreConfig:
     path: Path = key(Path("netwatch.db"), "relative to the state directory", "a file path in quotes", not_empty)
     retention_days: int = key(90, "days raw rounds are kept; >= 1", "a whole number of days", bounds(1))
     commit_interval: float = key(10.0, "seconds between batched commits; 0.1 to 60", SECONDS, bounds(0.1, 60))
+    seal_interval: float = key(300.0, "seconds between seals into the store; 0.1 to 3600", SECONDS, bounds(0.1, 3600))
+
+    @property
+    def seal_every(self) -> float:
+        """How often rounds reach the store (and its readers): every seal, and at least every commit."""
+        return max(self.commit_interval, self.seal_interval)
 
 
 @dataclass(frozen=True)

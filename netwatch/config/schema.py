@@ -9,7 +9,6 @@ Must not read files or the environment: ``loading`` hands it a parsed document a
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import shlex
@@ -84,7 +83,7 @@ def table(record: type[Any]) -> Table:
 
 
 # Tables validated by their owner: name → from_config(table), which raises ConfigError; the value has to_table().
-DELEGATED: dict[str, Callable[[Mapping[str, Any]], Any]] = {"business_hours": BusinessHours.from_config}
+DELEGATED: dict[str, Callable[..., Any]] = {"business_hours": BusinessHours.from_config}  # (table, *, calendars)
 # Every other record of Config is a table, in the order of Config's fields.
 TABLES: dict[str, Table] = {
     name: table(hint)
@@ -179,6 +178,8 @@ _HOMES: dict[str, Collection[str]] = {
 
 
 def _unknown(dotted: str, name: str, valid: Collection[str], what: str, *, table: str | None = None) -> Problem:
+    import difflib  # only for a suggestion, when a value is wrong
+
     homes = [f"[{home}]" for home, keys in _HOMES.items() if name in keys and home != table]
     close = difflib.get_close_matches(name, valid, n=1)
     if homes and what == "key":
@@ -203,9 +204,10 @@ def _top_level(doc: Mapping[str, Any]) -> Iterator[Problem]:
 # --- validation ---------------------------------------------------------------------------------------------
 
 
-def validate(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+def validate(doc: Mapping[str, Any], *, calendars: bool = True) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
     """(valid values by dotted key, delegated records by table, problems) for a parsed TOML document. A key
-    left out has its default, as the file would write it (a Path key's "" or text, a list's tuple)."""
+    left out has its default, as the file would write it (a Path key's "" or text, a list's tuple). ``calendars``
+    False checks the holiday calendar's name for its form only (``BusinessHours.from_config``)."""
     problems = list(_top_level(doc))
     values: dict[str, Any] = {}
     given: set[str] = set()
@@ -254,7 +256,7 @@ def validate(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], li
     for name, from_config in DELEGATED.items():
         raw = doc.get(name, {})
         try:
-            delegated[name] = from_config(raw if isinstance(raw, dict) else {})
+            delegated[name] = from_config(raw if isinstance(raw, dict) else {}, calendars=calendars)
         except ConfigError as err:
             problems += err.problems
     return values, delegated, problems

@@ -12,7 +12,6 @@ Must not do I/O or read any clock: every instant comes from the rounds.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -220,7 +219,14 @@ def _sum(tallies: Iterable[Tally]) -> tuple[int, int, float | None]:
         lost += t.lost()
         if t.best_ms is not None:
             best.append(t.best_ms)
-    return sent, lost, statistics.median(best) if best else None
+    return sent, lost, _median(best) if best else None
+
+
+def _median(values: list[float]) -> float:
+    """statistics.median, without the module: it loads decimal and fractions into the daemon for one sort."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _loss_pct(sent: int, lost: int) -> float:

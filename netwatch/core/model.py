@@ -132,6 +132,19 @@ class TicketKind(StrEnum):
     PORT = "port"
 
 
+CONTRACTS = ("residential", "business")
+CUSTOMERS = ("consumer", "micro_business", "small_business")
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Who the owner is to the claims rules (``[claims] contract``, ``customer``, ``waived``): "" when not stated."""
+
+    contract: str = ""  # one of CONTRACTS, or ""
+    customer: str = ""  # one of CUSTOMERS, or ""
+    waived: bool = False  # a micro or small business expressly waived the rights the law extends to it
+
+
 @dataclass(frozen=True)
 class Pause:
     """An engineer appointment the owner declined or missed (``at``: the earliest one the provider offered) and

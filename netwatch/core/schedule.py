@@ -13,7 +13,6 @@ fall-back day.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-import holidays as pyholidays
 
 from netwatch.core import zones
 from netwatch.errors import ConfigError, Problem
@@ -62,10 +59,13 @@ class BusinessHours:
     _years: dict[int, frozenset[date]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def from_config(cls, table: Mapping[str, Any]) -> BusinessHours:
+    def from_config(cls, table: Mapping[str, Any], *, calendars: bool = True) -> BusinessHours:
         """The schedule of a ``[business_hours]`` table (a dict as tomllib parses it; empty means defaults).
 
         Without ``week``, Monday to Friday are open 09:00-17:00; with it, the days it leaves out are closed.
+        ``calendars`` False checks ``holidays`` for its form only (a country code, a subdivision after a dash),
+        without the holiday library: for the daemon, which never reads a calendar, and to which that library,
+        which loads every country's to check one, would add more memory than monitoring takes.
         Raises ConfigError carrying every problem found.
         """
         problems: list[Problem] = []
@@ -75,7 +75,7 @@ class BusinessHours:
             elif name not in KEYS:
                 problems.append(_unknown(_key(name), name, KEYS))
         zone = _timezone(table.get("timezone", "UTC"), problems)
-        country = _holidays(table.get("holidays", ""), problems)
+        country = _holidays(table.get("holidays", ""), problems, calendars)
         closed = _closed(table.get("closed", []), problems)
         week = _week(table["week"], problems) if "week" in table else DEFAULT_WEEK
         if problems:
@@ -161,6 +161,8 @@ class BusinessHours:
         days = self._years.get(year)
         if days is None:
             country, _, subdiv = self.holidays.partition("-")
+            import holidays as pyholidays  # only when a calendar is asked for: the library is large
+
             days = frozenset(pyholidays.country_holidays(country, subdiv=subdiv or None, years=year))
             self._years[year] = days
         return days
@@ -188,6 +190,8 @@ def _describe(value: Any) -> str:
 
 
 def _unknown(key: str, name: str, valid: Sequence[str]) -> Problem:
+    import difflib  # only for a suggestion, when a value is wrong
+
     close = difflib.get_close_matches(name.lower(), valid, n=1) or [v for v in valid if name.lower().startswith(v)]
     fix = f'did you mean "{close[0]}"?' if close else f"valid keys are: {', '.join(valid)}"
     return Problem(key, "unknown key", fix)
@@ -195,6 +199,8 @@ def _unknown(key: str, name: str, valid: Sequence[str]) -> Problem:
 
 def _closest(value: str, choices: Sequence[str]) -> str | None:
     """The choice closest to ``value``, ignoring case, if any is close enough."""
+    import difflib  # only for a suggestion, when a value is wrong
+
     folded = {choice.lower(): choice for choice in choices}
     close = difflib.get_close_matches(value.lower(), list(folded), n=1)
     return folded[close[0]] if close else None
@@ -230,7 +236,10 @@ def _timezone(value: Any, problems: list[Problem]) -> str:
     return "UTC"
 
 
-def _holidays(value: Any, problems: list[Problem]) -> str:
+_HOLIDAYS_FORM = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,10})?")
+
+
+def _holidays(value: Any, problems: list[Problem], calendars: bool = True) -> str:
     key = _key("holidays")
     if not isinstance(value, str):
         fix = f'{_COUNTRY_FIX}, in quotes, or "" for none'
@@ -238,6 +247,13 @@ def _holidays(value: Any, problems: list[Problem]) -> str:
         return ""
     if not value:
         return ""
+    if not calendars:
+        if not _HOLIDAYS_FORM.fullmatch(value):
+            problems.append(Problem(key, f"{_describe(value)} is not a country code", _COUNTRY_FIX))
+            return ""
+        return value
+    import holidays as pyholidays  # only when there is a value to check: the library is large
+
     supported: dict[str, list[str]] = pyholidays.list_supported_countries()
     country, dash, subdiv = value.partition("-")
     if country not in supported:

@@ -25,8 +25,9 @@ _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
 
 @dataclass(frozen=True)
 class Freshness:
-    """How old the last stored round may be while the daemon is still considered running: the commit batch
-    plus a few intervals of slack."""
+    """How old the last stored round may be while the daemon is still considered running: the time rounds take
+    to reach the store (``commit_interval``: the seal interval, or the commit interval when that is longer) plus a
+    few intervals of slack."""
 
     interval: float
     commit_interval: float

@@ -122,6 +122,7 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         "letter.md",
         "rounds.csv",
         "incidents.json",
+        "incidents.csv",
         "tickets.json",
         "config.toml",
         "verification.txt",
@@ -159,6 +160,9 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         60.0,
     )
     assert incident["traceroutes"][0]["summary"].startswith("the path to 1.1.1.1 ends after hop 1 (192.168.1.1)")
+    incident_rows = files["incidents.csv"].decode().splitlines()
+    assert incident_rows[0].startswith("kind,cause,start,end,")
+    assert incident_rows[1].startswith("outage,") and len(incident_rows) == 2
     report = json.loads(files["report.json"])
     assert report["seal"]["sha256"] == manifest["seal"]["sha256"]
     assert b"BROKEN" not in files["verification.txt"]
@@ -223,7 +227,7 @@ def test_a_bundle_of_an_empty_store_says_nothing_is_sealed_yet(tmp_path: Path, m
     code, out, _ = invoke("evidence", "--since", "2026-11-01", "--until", "2026-11-02", "--output", "empty.zip")
     assert (code, out) == (
         ExitCode.VERIFY,
-        "evidence written to empty.zip: 11 files, 0 rounds, nothing sealed yet: the store holds no record; start"
+        "evidence written to empty.zip: 12 files, 0 rounds, nothing sealed yet: the store holds no record; start"
         " monitoring (`netwatch run` or the service), then make the bundle again\n",
     )
     assert "seal 0" not in out and "sha256:" not in out and "BROKEN" not in out

@@ -20,9 +20,10 @@ from netwatch.core.text import duration, percent
 from netwatch.errors import ReportError
 from netwatch.report import pdf
 from netwatch.report.compute import Report, compute
+from netwatch.report.render import PDF_TABLE_ROWS
 from tests.support.incidents import outage_for
 from tests.support.instants import LONDON, local
-from tests.support.reports import BUSINESS, METHOD, PLAN, html_of, sample_report
+from tests.support.reports import BUSINESS, METHOD, PLAN, busy_report, html_of, sample_report
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -114,3 +115,26 @@ def test_without_weasyprint_the_message_names_the_extra(monkeypatch: pytest.Monk
         "PDF output needs WeasyPrint: install the pdf extra (pip install 'netwatch[pdf]') and the Debian packages "
         "libpango-1.0-0 libpangoft2-1.0-0"
     )
+
+
+def test_a_long_periods_pdf_lists_every_incident_on_its_numbered_line(pdf_tools: None, tmp_path: Path) -> None:
+    report = busy_report(PDF_TABLE_ROWS + 1)
+    text = pdf_text(pdf.to_pdf(html_of(report, pdf=True)), tmp_path)
+    numbered = [line.split() for line in text.splitlines() if re.match(r"\s*\d+\s+(Outage|Degraded)\s", line)]
+    assert [int(words[0]) for words in numbered] == list(range(1, len(report.incidents) + 1))
+    # The 151st: a Saturday, so none of it in business hours.
+    last = [
+        "Outage",
+        "Local",
+        "(premises)",
+        "2026-12-05",
+        "12:10:00",
+        "GMT",
+        "12:11:30",
+        "GMT",
+        "1m",
+        "30s",
+        "0s",
+        "90",
+    ]
+    assert numbered[-1][1:] == last

@@ -59,17 +59,21 @@ def daemon(
     timeout: float,
     dns_names: Iterable[str] = (),
     commit_interval: float = 0.5,
+    seal_interval: float | None = None,
     mode: str | None = "unprivileged",
     **tables: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The configuration document of a daemon a test starts: ``anchors`` probed every ``interval`` s (``mode``
-    None: netwatch's default), the names ``dns_names`` resolved, the store at ``store``. ``tables`` adds tables,
-    or keys to these ones (``probe={"name": "home"}``, ``targets={"gateway": ""}``, ``dns={"servers": [...]}``)."""
+    None: netwatch's default), the names ``dns_names`` resolved, the store at ``store``, every other commit a seal
+    (``seal_interval`` None: twice ``commit_interval``; the others go to the round log, so that both paths run and
+    the store is never much older than a test waits). ``tables`` adds tables, or keys to these ones
+    (``probe={"name": "home"}``, ``targets={"gateway": ""}``, ``dns={"servers": [...]}``)."""
+    seal = 2 * commit_interval if seal_interval is None else seal_interval
     document: dict[str, dict[str, Any]] = {
         "probe": {"interval": interval, "timeout": timeout, "mode": mode},
         "targets": {"anchors": list(anchors)},
         "dns": {"names": list(dns_names)},
-        "store": {"path": str(store), "commit_interval": commit_interval},
+        "store": {"path": str(store), "commit_interval": commit_interval, "seal_interval": seal},
     }
     return merged(document, tables)
 

@@ -66,6 +66,15 @@ def sample_report(
     )
 
 
+def busy_report(count: int) -> Report:
+    """``count`` outages of a minute and a half, one every two hours from Monday ``MON`` (ten past the hour), their
+    causes in turn isp, upstream, local, dns: a long period's many incidents."""
+    causes = (Cause.ISP, Cause.UPSTREAM, Cause.LOCAL, Cause.DNS)
+    incidents = [outage_for(causes[n % 4], MON + n * 7200 + 600, 90) for n in range(count)]
+    until = MON + (count // 12 + 1) * DAY
+    return compute(Period(MON, until), incidents, [Coverage(MON, until)], BUSINESS, method=METHOD)
+
+
 def rendered(report: Report, fmt: str, **settings: object) -> Rendered:
     """``report`` rendered as ``fmt`` ("html", "md") with the sample settings; ``settings`` replaces some."""
     args: dict[str, object] = {

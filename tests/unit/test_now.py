@@ -93,7 +93,9 @@ def test_a_lock_is_read_from_the_kernels_table_without_taking_it(tmp_path: Path)
 @pytest.fixture
 def cfg(tmp_path: Path) -> Config:
     (tmp_path / "run").mkdir()
-    return config.parse("[probe]\ninterval = 1.0\n[store]\ncommit_interval = 10.0\n", source=None, env=env(tmp_path))
+    # Every commit a seal: a running daemon's store is never older than 10 s and a round or two.
+    text = "[probe]\ninterval = 1.0\n[store]\ncommit_interval = 10.0\nseal_interval = 10.0\n"
+    return config.parse(text, source=None, env=env(tmp_path))
 
 
 def env(tmp_path: Path) -> dict[str, str]:
@@ -144,6 +146,21 @@ def test_a_stopped_daemon_is_not_running_at_once_though_its_last_commit_is_fresh
         assert (found.state, found.running, found.live) == (LineState.UP, True, False)
         # Its store going stale means it stopped probing (hung), lock or not.
         later = state_now.line_now(cfg, now + 30, env(tmp_path))
+        assert (later.state, later.running) == (LineState.NOT_RUNNING, False)
+
+
+def test_between_seals_the_store_may_be_a_seal_interval_old_while_the_daemon_runs(tmp_path: Path) -> None:
+    """Without a live file, a running daemon's store is only as fresh as its last seal (rounds wait in the round log
+    in between): still running 300 s after it, not once that and a few rounds' slack have passed."""
+    (tmp_path / "run").mkdir()
+    text = "[probe]\ninterval = 1.0\n[store]\ncommit_interval = 10.0\nseal_interval = 300.0\n"
+    sealing = config.parse(text, source=None, env=env(tmp_path))
+    now = float(int(time.time()))
+    record(sealing, now - 300)
+    with lock_held_elsewhere(locks.path_for(sealing.store.path)):
+        found = state_now.line_now(sealing, now, env(tmp_path))
+        assert (found.state, found.running) == (LineState.UP, True)
+        later = state_now.line_now(sealing, now + 9, env(tmp_path))  # the limit: 300 s + 3 rounds + 5 s
         assert (later.state, later.running) == (LineState.NOT_RUNNING, False)
 
 

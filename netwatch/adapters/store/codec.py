@@ -1,9 +1,11 @@
 """Compact encodings of records for the SQLite store.
 
-Owns how a round, its targets, its errors and an incident's evidence become column values and back: RTTs as
-one uint16 little-endian per target in tenths of a millisecond (two sentinels for lost and saturated), instants
-as integer milliseconds, target lists and error maps as compact JSON. Must not run SQL, touch a file or read a
-clock (pure functions), nor change the byte layout, which is part of the on-disk format, without a migration.
+Owns how a round, its targets, its errors and an incident's evidence become column values and back: RTTs in
+tenths of a millisecond (two sentinels for lost and saturated), either one uint16 little-endian per target (an
+even number of bytes) or, as the store writes them since schema 14, in compact codes (an odd number of bytes: most
+RTTs under 24 ms take one byte, see ``pack_compact``), instants as integer milliseconds, target lists and error
+maps as compact JSON. Must not run SQL, touch a file or read a clock (pure functions), nor change the byte layout,
+which is part of the on-disk format, without a migration.
 """
 
 from __future__ import annotations
@@ -46,12 +48,77 @@ def pack_rtts(rtts: Sequence[float | None]) -> bytes:
     return struct.pack(f"<{len(rtts)}H", *(rtt_tenths(r) for r in rtts))
 
 
+# Compact codes, one value each: a byte below _TWO is the value itself; _TWO to _THREE - 1 start two bytes (the
+# value less _SHORT_MAX + 1, high bits in the first byte); _THREE starts three (a uint16 LE); then one byte each for
+# LOST and SATURATED; _PAD closes a blob whose codes took an even number of bytes (a compact blob is always odd).
+_TWO = 0xF0
+_THREE = 0xFC
+_PAD = 0xFD
+_C_SATURATED = 0xFE
+_C_LOST = 0xFF
+_SHORT_MAX = _TWO - 1  # 23.9 ms in one byte
+_MEDIUM_MAX = _SHORT_MAX + (_THREE - _TWO) * 256  # 331.1 ms in two
+
+
+def pack_compact(rtts: Sequence[float | None]) -> bytes:
+    """A round's RTTs, in target order, in compact codes: one byte per RTT up to 23.9 ms, two up to 331.1 ms, three
+    beyond; one for lost or saturated; an odd number of bytes in all. When that is not shorter than ``pack_rtts``,
+    ``pack_rtts`` (an even number: the two never mix up)."""
+    out = bytearray()
+    for value in (rtt_tenths(r) for r in rtts):
+        if value <= _SHORT_MAX:
+            out.append(value)
+        elif value == LOST:
+            out.append(_C_LOST)
+        elif value == SATURATED:
+            out.append(_C_SATURATED)
+        elif value <= _MEDIUM_MAX:
+            high, low = divmod(value - _SHORT_MAX - 1, 256)
+            out += bytes((_TWO + high, low))
+        else:
+            out.append(_THREE)
+            out += struct.pack("<H", value)
+    if len(out) % 2 == 0:
+        out.append(_PAD)
+    return bytes(out) if len(out) < 2 * len(rtts) else pack_rtts(rtts)
+
+
+def _unpack_compact(blob: bytes) -> tuple[int, ...]:
+    values: list[int] = []
+    at, end = 0, len(blob)
+    while at < end:
+        code = blob[at]
+        if code <= _SHORT_MAX:
+            values.append(code)
+            at += 1
+        elif code < _THREE:
+            values.append(_SHORT_MAX + 1 + (code - _TWO) * 256 + blob[at + 1])
+            at += 2
+        elif code == _THREE:
+            values.append(blob[at + 1] | blob[at + 2] << 8)
+            at += 3
+        elif code == _C_LOST:
+            values.append(LOST)
+            at += 1
+        elif code == _C_SATURATED:
+            values.append(SATURATED)
+            at += 1
+        elif at == end - 1:  # _PAD, the last byte
+            break
+        else:
+            raise ValueError(f"RTT blob {blob.hex()}: padding before its end")
+    return tuple(values)
+
+
 def unpack_tenths(blob: bytes) -> tuple[int, ...]:
-    """The raw uint16 values of ``pack_rtts`` (LOST and SATURATED included)."""
+    """The raw uint16 values of ``pack_rtts`` or ``pack_compact`` (LOST and SATURATED included)."""
+    if len(blob) % 2:
+        return _unpack_compact(blob)
     return struct.unpack(f"<{len(blob) // 2}H", blob)
 
 
 def unpack_rtts(blob: bytes) -> tuple[float | None, ...]:
+    """The RTTs of ``pack_rtts`` or ``pack_compact`` (to 0.1 ms; None when lost)."""
     return tuple(tenths_rtt(v) for v in unpack_tenths(blob))
 
 

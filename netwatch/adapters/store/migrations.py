@@ -303,9 +303,13 @@ MIGRATIONS: tuple[str, ...] = (
         recorded_ms INTEGER NOT NULL  -- when they were entered or last changed (wall clock)
     );
     """,
-    # 13 to 15: reserved for other changes (issue 17 uses 14); empty here so that the numbers hold.
+    # 13: reserved for another change; empty here so that the numbers hold.
     "",
+    # 14: the SD card (issue 17). Rounds' RTTs may be stored in compact codes (codec.pack_compact: an odd number of
+    # bytes), which a netwatch before this version would misread: the version number keeps it from opening the store.
+    # Nothing else changes on disk here.
     "",
+    # 15: reserved for another change; empty here so that the numbers hold.
     "",
     # 16: the neighbourhood pool (issue 18). The household's pseudonymous id (made once), the incident change the
     # publisher has looked at last (incidents.seq), and when the household withdrew; the pool outbox: one row per

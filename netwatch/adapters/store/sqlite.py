@@ -1,13 +1,15 @@
 """The local SQLite store: netwatch's source of truth for rounds, rollups, sessions and incidents.
 
-Owns durability. Rounds are buffered in memory and written in batches (the caller commits every
-``store.commit_interval``), so an SD card sees one small transaction every few seconds; incidents and session
-boundaries are committed at once, together with the buffered rounds that are their evidence. After kill -9 the
-store reopens cleanly (WAL, ``synchronous=FULL``) losing at most the uncommitted batch, and ``recover`` closes
-what the crash left open. A failed commit (disk full) keeps the batch in memory and retries it at the next
-commit. Raw rounds are pruned after the retention period; per-minute rollups are kept forever. Every round gets
-an id that only grows, independent of its wall-clock time, for exporters that follow a cursor; their cursors are
-buffered like rounds and committed with them (exports.py holds that SQL).
+Owns durability. Rounds are buffered in memory and written in batches: the caller commits every
+``store.commit_interval``, either into the store (``commit``: one transaction, sealed) or, between seals, into the
+round log (``log``: a few hundred bytes appended and synced, see ``roundlog``), so that an SD card is not worn by a
+transaction every few seconds. Every transaction takes the logged rounds too. Incidents and session boundaries are
+committed at once, together with the buffered rounds that are their evidence. After kill -9 the store reopens
+cleanly (WAL, ``synchronous=FULL``) losing at most the rounds neither committed nor logged, and ``recover`` seals
+what the round log kept and closes what the crash left open. A failed commit (disk full) keeps the batch in memory
+and retries it at the next commit. Raw rounds are pruned after the retention period; per-minute rollups are kept
+forever. Every round gets an id that only grows, independent of its wall-clock time, for exporters that follow a
+cursor; their cursors are buffered like rounds and committed with them (exports.py holds that SQL).
 
 Must not decide anything about the line (that is ``detect``) nor read the clock: every instant comes from the
 caller. Not thread-safe: one writer thread at a time (the daemon's), any number of read-only processes.
@@ -16,10 +18,12 @@ caller. Not thread-safe: one writer thread at a time (the daemon's), any number 
 from __future__ import annotations
 
 import dataclasses
+import errno
+import itertools
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +40,7 @@ from netwatch.adapters.store import (
     pool,
     retention,
     rollups,
+    roundlog,
     speed,
     tickets,
     timeline,
@@ -114,6 +119,9 @@ class Store(Reads):
         self._committed: list[Callable[[], None]] = []  # called once the transaction in progress has committed
         self._batch_base = 0  # the id before the first round of the transaction in progress
         self._batch_provisional = 0  # how many of its rounds were stamped provisionally (they come first)
+        self._batch_rounds = 0  # how many rounds it inserted so far
+        self._log: roundlog.RoundLog | None = None  # opened by the first ``log``
+        self._logged = 0  # how many of the buffered rounds (the first ones) are in the round log
 
     @classmethod
     def open(cls, path: Path, readonly: bool = False, *, create: bool = True) -> Store:
@@ -136,6 +144,11 @@ class Store(Reads):
                 raise
         return store
 
+    def limit_cache(self, kib: int) -> None:
+        """Keep at most ``kib`` KiB of SQLite's page cache on this connection (SQLite's default is 2 MB, which a
+        long-lived writer fills as it appends)."""
+        self.conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+
     def __enter__(self) -> Self:
         return self
 
@@ -148,10 +161,18 @@ class Store(Reads):
         """Close without committing (call ``end_session`` or ``commit`` first). Idempotent."""
         if self._conn is None:
             return
-        if self._pending:
-            log.error("store %s closed with %d uncommitted rounds: they are lost", self.path, len(self._pending))
+        if len(self._pending) > self._logged:
+            lost = len(self._pending) - self._logged
+            log.error("store %s closed with %d uncommitted rounds: they are lost", self.path, lost)
+        if self._logged:
+            log.warning("store %s closed with %d rounds in its round log: the next start seals them", *self._held())
+        if self._log is not None:
+            self._log.close()
         self._conn.close()
         self._conn = None
+
+    def _held(self) -> tuple[Path, int]:
+        return self.path, self._logged
 
     # --- writing ---------------------------------------------------------------------------------------------
 
@@ -160,6 +181,7 @@ class Store(Reads):
         self._writable()
         if len(self._pending) >= self._max_pending:
             self._pending.popleft()
+            self._logged = max(0, self._logged - 1)
             self._dropped += 1
             if self._dropped == 1:
                 log.error(
@@ -169,21 +191,59 @@ class Store(Reads):
                 )
         key = tuple(s.target for s in rnd.samples)
         key = self._keys.setdefault(key, key)
-        blob = codec.pack_rtts([s.rtt_ms for s in rnd.samples])
+        blob = codec.pack_compact([s.rtt_ms for s in rnd.samples])
         provisional = self._span is not None and not self._retiming
         self._pending.append((codec.to_ms(rnd.at), key, blob, codec.errors_json(rnd.samples), provisional))
 
     def pending(self) -> int:
-        """Rounds buffered and not yet committed."""
+        """Rounds buffered and not yet in the store (those in the round log included)."""
         return len(self._pending)
 
     def commit(self) -> None:
-        """Write the buffered rounds, their rollups and the session's last-seen time in one transaction.
+        """Write the buffered rounds (those in the round log included), their rollups and the session's last-seen
+        time in one transaction, sealed.
 
         On failure everything stays buffered for the next commit and ``StoreError`` says why.
         """
         self._writable()
         self._write()
+
+    def log(self) -> None:
+        """Make the rounds buffered since the last commit or log durable in the round log (appended and synced),
+        without a transaction: the next commit seals them into the store, or, after a crash, ``recover`` does.
+        Readers see them only then. On failure they stay buffered and ``StoreError`` says why."""
+        self._writable()
+        fresh = list(itertools.islice(self._pending, self._logged, None))
+        if not fresh:
+            return
+        if self._log is None:
+            self._log = roundlog.RoundLog(roundlog.path_for(self.path))
+            self._log.restart(self._round_sequence())
+        rounds = [
+            self._logged_round(at_ms, key, blob, errors, provisional) for at_ms, key, blob, errors, provisional in fresh
+        ]
+        for first in range(0, len(rounds), roundlog.MAX_ROUNDS):
+            chunk = rounds[first : first + roundlog.MAX_ROUNDS]
+            try:
+                self._log.append(self._session or 0, chunk)
+            except OSError as err:
+                why = f"cannot write to {self._log.path}: {err.strerror or err}"
+                if err.errno == errno.ENOSPC:
+                    why = f"cannot write to {self._log.path}: the disk is full; free space on that disk"
+                kept = len(self._pending)
+                raise StoreError(f"{why} ({kept} rounds kept in memory and retried)", condition=why) from err
+            self._logged += len(chunk)
+
+    def _logged_round(
+        self, at_ms: int, key: Targets, blob: bytes, errors: str | None, provisional: bool
+    ) -> roundlog.LoggedRound:
+        set_id = self._set_ids.get(key, 0)
+        return roundlog.LoggedRound(set_id, "" if set_id else self._set_text(key), at_ms, blob, errors, provisional)
+
+    def _round_sequence(self) -> int:
+        """The id of the newest round ever inserted (0: none yet)."""
+        seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
+        return int(seq[0]) if seq else 0
 
     def save_incident(self, inc: Incident) -> None:
         """Insert or update the incident keyed by (kind, start), committing it at once with the buffered rounds."""
@@ -380,13 +440,22 @@ class Store(Reads):
     def recover(self) -> list[Incident]:
         """Close what an unclean stop left open; returns the incidents it closed.
 
-        Sessions without an end end at their last sealed round (or their start), marked unclean: the time after
-        is unmonitored. Open incidents close at the last stored round at or after their start (or their start).
+        The rounds the round log kept are stored and sealed first (with their session's last-seen time). Sessions
+        without an end end at their last sealed round (or their start), marked unclean: the time after is
+        unmonitored. Open incidents close at the last stored round at or after their start (or their start).
+        Only the daemon holding the store's lock may call it: the log is its own.
         """
         self._writable()
         closed: list[Incident] = []
+        path = roundlog.path_for(self.path)
+        try:
+            records = roundlog.read(path)
+        except OSError as err:
+            raise StoreError(f"cannot read the round log {path}: {err.strerror or err}; check its permissions") from err
 
         def close_all(conn: sqlite3.Connection) -> None:
+            if records:
+                self._replay(conn, records)
             ended = conn.execute("SELECT id FROM sessions WHERE end_ms IS NULL AND id IS NOT ?", (self._session,))
             for (session,) in ended.fetchall():
                 conn.execute(f"UPDATE sessions SET end_ms = {SESSION_END}, clean = 0 WHERE id = ?", (session,))
@@ -404,6 +473,29 @@ class Store(Reads):
 
         self._write(close_all)
         return closed
+
+    def _replay(self, conn: sqlite3.Connection, records: Sequence[roundlog.Record]) -> None:
+        """Insert the rounds of the round log, unless the store took them already (its round sequence moved past
+        the log's base: a crash between a seal and the log's restart)."""
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
+        if records[0].base != (int(seq[0]) if seq else 0):
+            return
+        new_sets: dict[Targets, int] = {}
+        new_targets: dict[Target, int] = {}
+        replayed = 0
+        for record in records:
+            pending: list[Pending] = []
+            for r in record.rounds:
+                key = self._targets(r.set_id) if r.set_id else codec.targets_from_json(r.set_text)
+                key = self._keys.setdefault(key, key)
+                pending.append((r.at_ms, key, r.rtts, r.errors, r.provisional))
+            self._write_rounds(conn, pending, record.session or None, new_sets, new_targets)
+            replayed += len(pending)
+        self._set_ids.update(new_sets)
+        self._target_ids.update(new_targets)
+        log.warning(
+            "store %s: %d rounds that an unclean stop left in the round log are now stored", self.path, replayed
+        )
 
     def prune(self, at: float, retention_days: int) -> int:
         """Delete raw rounds older than ``retention_days`` before ``at`` (the newest round, which is committed
@@ -529,9 +621,9 @@ class Store(Reads):
             # records from another process while the daemon runs, and each seal must chain to the newest one.
             head = chain.head(conn)
             seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
-            self._batch_base, self._batch_provisional = (int(seq[0]) if seq else 0), 0
+            self._batch_base, self._batch_provisional, self._batch_rounds = (int(seq[0]) if seq else 0), 0, 0
             if self._pending:
-                self._write_rounds(conn, new_sets, new_targets)
+                self._write_rounds(conn, self._pending, self._session, new_sets, new_targets)
             # Deferred writes first: a re-timing held back by a failed commit moves the stored incidents before the
             # saves made since (with true starts) are applied to them.
             for deferred in self._deferred:
@@ -559,6 +651,9 @@ class Store(Reads):
             hook()
         self._set_ids.update(new_sets)
         self._target_ids.update(new_targets)
+        if self._log is not None:  # every logged round is in the store now; so may be others (a replay)
+            self._log.restart(self._round_sequence())
+        self._logged = 0
         self._pending.clear()
         self._incidents.clear()
         self._cursors.clear()
@@ -568,13 +663,19 @@ class Store(Reads):
             self._dropped = 0
 
     def _write_rounds(
-        self, conn: sqlite3.Connection, new_sets: dict[Targets, int], new_targets: dict[Target, int]
+        self,
+        conn: sqlite3.Connection,
+        pending: Iterable[Pending],
+        session: int | None,
+        new_sets: dict[Targets, int],
+        new_targets: dict[Target, int],
     ) -> None:
+        """Insert ``pending`` (rounds of ``session``) with their rollups and chain them in this transaction."""
         rows: list[tuple[int, int, bytes, str | None]] = []
         acc: dict[rollups.Key, rollups.Rollup] = {}
         # One writer: the batch's ids follow the AUTOINCREMENT sequence without a gap.
-        next_id = self._batch_base + 1
-        for at_ms, key, blob, errors, provisional in self._pending:
+        next_id = self._batch_base + self._batch_rounds + 1
+        for at_ms, key, blob, errors, provisional in pending:
             self._batch_provisional += provisional
             set_id = self._set_id(conn, key, new_sets)
             rows.append((at_ms, set_id, blob, errors))
@@ -582,12 +683,12 @@ class Store(Reads):
             next_id += 1
             rollups.accumulate(acc, at_ms // 60_000, (self._target_id(conn, t, new_targets) for t in key), blob)
         conn.executemany(_INSERT_ROUND, rows)  # rows: (at_ms, set_id, rtts, errors)
+        self._batch_rounds += len(rows)
         rollups.write(conn, acc)
-        if self._session is not None:
+        if session is not None and rows:
             last_ms = max(row[0] for row in rows)
             conn.execute(
-                "UPDATE sessions SET last_ms = max(coalesce(last_ms, start_ms), ?) WHERE id = ?",
-                (last_ms, self._session),
+                "UPDATE sessions SET last_ms = max(coalesce(last_ms, start_ms), ?) WHERE id = ?", (last_ms, session)
             )
 
     def _set_text(self, key: Targets) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -44,11 +45,10 @@ from netwatch.adapters.store.sqlite import Store
 from netwatch.app.daemon.probe_errors import ProbeErrors
 from netwatch.app.daemon.runtime import Line
 from netwatch.app.daemon.service import Supervision, watchdog_needed
-from netwatch.app.daemon.speed import SpeedTask
 from netwatch.app.daemon.stall import StallReporter
 from netwatch.app.daemon.targets import Targets
 from netwatch.app.daemon.traces import TraceTask
-from netwatch.app.daemon.writer import Stopped, Writer, exclusive_lock, until_stopped
+from netwatch.app.daemon.writer import Writer, exclusive_lock
 from netwatch.config import Config
 from netwatch.core import clock as clocks
 from netwatch.core import detect
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from netwatch.app.daemon.export import Exporter
     from netwatch.app.daemon.notify import NotifyTask
     from netwatch.app.daemon.pool import PoolTask
+    from netwatch.app.daemon.speed import SpeedTask
 
 log = logging.getLogger("netwatch")
 
@@ -69,6 +70,9 @@ PRUNE_EVERY = 3600.0  # seconds between retention passes
 # answers, well within systemd's TimeoutStopSec (30 s) with the final flush.
 FINAL_EXPORT_S = 10.0
 MAX_WAITING = 86_400  # rounds the writer holds while the store takes none (a hanging disk): a day at 1 s
+# A seal touches a few dozen 1-KiB pages (the ends of the rounds' B-trees); a pruning pass reads more, a bit slower
+# with a small cache. SQLite's default 2 MB would be filled by appends over a few hours and kept for good.
+STORE_CACHE_KIB = 256
 T = TypeVar("T")
 
 
@@ -145,6 +149,7 @@ class Daemon:
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
         self._live: Path | None = None  # the RAM file the line's state is written to after each round
         self._session_start = 0.0
+        self._stopping: asyncio.Future[Any] | None = None  # see _stopping_future
 
     # --- the loop --------------------------------------------------------------------------------------------
 
@@ -152,6 +157,7 @@ class Daemon:
         cfg = self.config
         privileged = choose_mode(cfg.probe.mode) if self._probes is None else False
         store = await self.service.step("opening the store", asyncio.to_thread(Store.open, cfg.store.path))
+        store.limit_cache(STORE_CACHE_KIB)
         try:
             lock = exclusive_lock(cfg.store.path)
         except StoreError:
@@ -344,6 +350,10 @@ class Daemon:
         finally:
             if server is not None:
                 server.close()
+            if self._stopping is not None and self._stopping.get_loop() is asyncio.get_running_loop():
+                self._stopping.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._stopping
 
     def _serve_metrics(self) -> MetricsServer | None:
         """The Prometheus endpoint when ``[metrics] enabled``; raises ConfigError naming the key it cannot use."""
@@ -364,7 +374,7 @@ class Daemon:
             events,
             seconds=time.monotonic() - rnd.mono,
             overruns=self.overruns,
-            pending=writer.store.pending(),
+            pending=writer.pending(),
             write_failures=writer.failures,
             slow_open=slow,
         )
@@ -374,6 +384,7 @@ class Daemon:
         if not self.config.speedtest.enabled:
             return
         from netwatch.adapters.probes.speed import make_backend, unavailable
+        from netwatch.app.daemon.speed import SpeedTask
 
         for name in self.config.speedtest.chain:
             why = unavailable(make_backend(name, self.config.speedtest.options_for(name)))
@@ -436,17 +447,16 @@ class Daemon:
         interval = cfg.probe.interval
         start = time.monotonic()
         slot = 0
-        last_commit = start
+        last_commit = last_seal = start
         committing: Future[None] | None = None
         last_prune = start - PRUNE_EVERY + 60.0  # first retention pass a minute after start
+        stopping = self._stopping_future()
         while not self.stop.is_set():
             delay = start + slot * interval - time.monotonic()
             if delay > 0:
-                try:
-                    await asyncio.wait_for(self.stop.wait(), delay)
+                await asyncio.wait((stopping,), timeout=delay)
+                if stopping.done():
                     break
-                except TimeoutError:
-                    pass
             self.targets.resolve_gateway()  # a few microseconds: /proc/net/route is tiny
             rnd = await self.until_stopped(self._probe_round(icmp, dns))
             if rnd is None:
@@ -461,9 +471,14 @@ class Daemon:
             self.service.after_round(self.line())  # the watchdog's keep-alive: a hung loop stops it
             self.stall.beat()
             now = time.monotonic()
-            # One commit in flight at most: a disk that hangs must not pile up a task per interval.
+            # One commit in flight at most: a disk that hangs must not pile up a task per interval. Between seals
+            # a commit goes to the round log: a few hundred bytes, where a transaction rewrites whole pages.
             if now - last_commit >= cfg.store.commit_interval and (committing is None or committing.done()):
-                committing = writer.submit(writer.store.commit)
+                if now - last_seal >= cfg.store.seal_interval:
+                    committing = writer.submit(writer.store.commit)
+                    last_seal = now
+                else:
+                    committing = writer.submit(writer.store.log)
                 last_commit = now
             # Not while the clock is untrusted: provisional stamps (1970 on a Pi without fake-hwclock) would be
             # taken for old rounds.
@@ -480,10 +495,23 @@ class Daemon:
     async def until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
         """``work``'s result, or None when stop is set first (the work is cancelled: shutdown never waits for
         a round's timeout)."""
-        try:
-            return await until_stopped(work, self.stop)
-        except Stopped:
-            return None
+        task = asyncio.ensure_future(work)
+        stopping = self._stopping_future()
+        await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
+
+    def _stopping_future(self) -> asyncio.Future[Any]:
+        """One task waiting for the stop event, shared by every wait of the run on this event loop: a new one per
+        round, created and then cancelled, cost the daemon more than a round's probing."""
+        loop = asyncio.get_running_loop()
+        if self._stopping is None or self._stopping.get_loop() is not loop:
+            self._stopping = asyncio.ensure_future(self.stop.wait())
+        return self._stopping
 
     async def _probe_round(self, icmp: EchoProbe, dns: NameProbe) -> Round | Unprobed:
         """One round; ``Unprobed`` when netwatch itself could not probe (its own descriptors, memory or buffers ran

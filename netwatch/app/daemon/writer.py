@@ -71,18 +71,19 @@ async def in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "netwat
 class Writer:
     """Runs every store call on one thread, in order. Errors are logged once per change, never raised.
 
-    Rounds do not queue one task each: they wait in batches that one task each moves into the store. A batch
-    takes rounds until another task is submitted after it, so every round reaches the store in order with the
-    tasks around it (a re-timing, a session split). A disk that hangs (rather than fails) holds at most
-    ``max_waiting`` rounds here, the oldest dropped (and counted) beyond that, instead of growing without end."""
+    Rounds do not queue one task each: they wait in batches, each moved into the store by one task that is queued
+    just before the next task submitted after its rounds (a commit every few seconds, a saved incident, a
+    re-timing, a session split). So every round reaches the store in order with the tasks around it, and a round
+    costs no wake-up of the writer thread. A disk that hangs (rather than fails) holds at most ``max_waiting``
+    rounds here, the oldest dropped (and counted) beyond that, instead of growing without end."""
 
     def __init__(self, store: Store, max_waiting: int = MAX_WAITING) -> None:
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netwatch-store")
         self._last_error = ""
         self.failures = 0
-        self._batches: deque[deque[Round]] = deque()  # one per queued drain task, in the order of the tasks
-        self._open = False  # the newest batch still takes rounds (no task was submitted after its drain)
+        self._batches: deque[deque[Round]] = deque()  # in order; all but an open last one have their task queued
+        self._open = False  # the newest batch still takes rounds (its task is not queued yet)
         self._waiting = 0
         self._max_waiting = max_waiting
         self._lock = threading.Lock()
@@ -90,8 +91,13 @@ class Writer:
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         with self._lock:
-            self._open = False  # rounds added from now on go after this task
-        return self._queue(fn, *args)
+            self._close_batch()  # the rounds added before this task reach the store before it
+            return self._queue(fn, *args)
+
+    def _close_batch(self) -> None:
+        if self._open:
+            self._open = False
+            self._queue(self._drain)
 
     def _queue(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         future = self._pool.submit(fn, *args)
@@ -113,19 +119,19 @@ class Writer:
                         self._max_waiting,
                     )
             self._waiting += 1
-            if self._open:
-                self._batches[-1].append(rnd)
-                return
-            self._batches.append(deque([rnd]))
-            self._open = True
-        self._queue(self._drain)
+            if not self._open:
+                self._batches.append(deque())
+                self._open = True
+            self._batches[-1].append(rnd)
+
+    def pending(self) -> int:
+        """Rounds not yet in the store's buffer (waiting here) or not yet sealed into the store (in its buffer)."""
+        return self._waiting + self.store.pending()
 
     def _drain(self) -> None:
         with self._lock:
             batch = self._batches.popleft()
             self._waiting -= len(batch)
-            if not self._batches:
-                self._open = False  # that was the newest batch: the next round starts another
         for rnd in batch:
             self.store.add_round(rnd)
 
@@ -149,6 +155,8 @@ class Writer:
             self._last_error = condition
 
     def close(self) -> None:
+        with self._lock:
+            self._close_batch()
         self._pool.shutdown(wait=True)
 
 

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+# Who the owner is: a record the configuration holds too, so it lives with the shared records (the configuration
+# must not load the rules to declare its keys).
+from netwatch.core.model import CONTRACTS as CONTRACTS
+from netwatch.core.model import CUSTOMERS as CUSTOMERS
+from netwatch.core.model import Situation as Situation
+
 
 @dataclass(frozen=True)
 class Source:
@@ -20,19 +26,6 @@ class Source:
 
     title: str
     url: str
-
-
-CONTRACTS = ("residential", "business")
-CUSTOMERS = ("consumer", "micro_business", "small_business")
-
-
-@dataclass(frozen=True)
-class Situation:
-    """Who the owner is to the rules (``[claims] contract``, ``customer``, ``waived``): "" when not stated."""
-
-    contract: str = ""  # one of CONTRACTS, or ""
-    customer: str = ""  # one of CUSTOMERS, or ""
-    waived: bool = False  # a micro or small business expressly waived the rights the law extends to it
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,244 @@
+"""The round log: rounds made durable between seals with a few hundred bytes each commit, instead of a transaction.
+
+Owns the file ``<store>.roundlog`` and its records. A SQLite commit of ten rounds rewrites about nine 1-KiB pages
+(the rounds' and their index's last pages, the minute's rollups, the session, the seal, the sequence) and a WAL
+checkpoint writes them again: 18 times the data, on an SD card. So between seals the daemon appends the rounds it
+buffered to this log and syncs it (``fdatasync``): a power cut then loses no more than before (the rounds since the
+last commit), while the store is written once per seal, in whole pages. Every transaction of the store that inserts
+rounds takes the logged ones too; the log is then started again from its first byte (never truncated: a file that
+keeps its size costs no metadata write per sync, as SQLite's own WAL).
+
+A record is ``MAGIC | length | CRC-32 | body``; its body (varints) holds the round sequence of the store when the
+log began (``base``: the id after which its rounds will be inserted), the record's number in the log, the session
+the rounds belong to, and the rounds (target set by id once the store has it, else by its JSON text; instant; RTT
+blob; errors; whether stamped provisionally). Reading stops at the first record that is torn, damaged, out of order or
+of another base: what a crash cut half-way, or what an earlier log left behind beyond the end of this one, or a
+log whose rounds the store already took (it has moved past its base). Must not decide when to log or seal (the
+daemon does) nor touch SQLite (``sqlite.Store`` does both, in its transactions).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+MAGIC = b"NW"
+_HEAD = struct.Struct("<2sII")  # magic, body length, CRC-32 of the body
+MAX_BODY = 1 << 24  # a record is a commit's rounds (a few hundred bytes), at most MAX_ROUNDS; longer is damage
+MAX_ROUNDS = 1000  # per record: a backlog (a disk that refused writes for a while) takes several
+
+
+def path_for(store: Path) -> Path:
+    """The round log of the store at ``store``."""
+    return store.with_name(f"{store.name}.roundlog")
+
+
+@dataclass(frozen=True)
+class LoggedRound:
+    """One round as the log keeps it: its target set (``set_id``, or the set's JSON text when the store has no id
+    for it yet), instant, RTT blob, errors JSON and whether it was stamped provisionally."""
+
+    set_id: int
+    set_text: str
+    at_ms: int
+    rtts: bytes
+    errors: str | None
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class Record:
+    """One commit's rounds: the log's base, the record's number in it, the session they belong to (0: none)."""
+
+    base: int
+    number: int
+    session: int
+    rounds: tuple[LoggedRound, ...]
+
+
+def _varint(value: int, out: bytearray) -> None:
+    """``value`` (>= 0) as LEB128: 7 bits a byte, low bits first."""
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def _zigzag(value: int) -> int:
+    return value * 2 if value >= 0 else -value * 2 - 1
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.at = 0
+
+    def varint(self) -> int:
+        value = shift = 0
+        while True:
+            byte = self.data[self.at]  # IndexError past the end: a damaged record
+            self.at += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+            if shift > 63:
+                raise ValueError("varint too long")
+
+    def signed(self) -> int:
+        value = self.varint()
+        return value // 2 if value % 2 == 0 else -(value + 1) // 2
+
+    def take(self, n: int) -> bytes:
+        if self.at + n > len(self.data):
+            raise ValueError("past the end")
+        chunk = self.data[self.at : self.at + n]
+        self.at += n
+        return chunk
+
+
+def encode(record: Record) -> bytes:
+    """A record's bytes. Varints throughout; consecutive rounds of one set with RTT blobs of one length share a
+    group header; each instant is the difference from the one before, so a round costs about its RTT blob plus
+    three bytes."""
+    groups: list[list[LoggedRound]] = []
+    for rnd in record.rounds:
+        head = groups[-1][0] if groups else None
+        if head is not None and (head.set_id, head.set_text, len(head.rtts)) == (
+            rnd.set_id,
+            rnd.set_text,
+            len(rnd.rtts),
+        ):
+            groups[-1].append(rnd)
+        else:
+            groups.append([rnd])
+    body = bytearray()
+    for value in (record.base, record.number, record.session, len(groups)):
+        _varint(value, body)
+    previous = 0
+    for group in groups:
+        first = group[0]
+        text = b"" if first.set_id else first.set_text.encode()
+        for value in (first.set_id, len(text), len(group), len(first.rtts)):
+            _varint(value, body)
+        body += text
+        for rnd in group:
+            errors = (rnd.errors or "").encode()
+            _varint(_zigzag(rnd.at_ms - previous), body)
+            previous = rnd.at_ms
+            _varint(len(errors) * 2 + rnd.provisional, body)
+            body += rnd.rtts
+            body += errors
+    if len(body) > MAX_BODY:
+        raise ValueError(f"a round log record of {len(body)} bytes (at most {MAX_BODY})")
+    return _HEAD.pack(MAGIC, len(body), zlib.crc32(body)) + bytes(body)
+
+
+def _decode_body(body: bytes) -> Record:
+    reader = _Reader(body)
+    base, number, session, count = (reader.varint() for _ in range(4))
+    rounds: list[LoggedRound] = []
+    previous = 0
+    for _ in range(count):
+        set_id, text_len, n, rtt_len = (reader.varint() for _ in range(4))
+        text = reader.take(text_len).decode()
+        for _ in range(n):
+            at_ms = previous + reader.signed()
+            previous = at_ms
+            flags = reader.varint()
+            rtts = reader.take(rtt_len)
+            errors = reader.take(flags // 2).decode() if flags // 2 else None
+            rounds.append(LoggedRound(set_id, text, at_ms, rtts, errors, bool(flags % 2)))
+    if reader.at != len(body):
+        raise ValueError("trailing bytes")
+    return Record(base, number, session, tuple(rounds))
+
+
+def records(data: bytes) -> Iterator[Record]:
+    """The records of a log's bytes, in order, up to the first that is torn, damaged or does not follow (another
+    base, a number out of sequence)."""
+    at, expected, base = 0, 0, None
+    while at + _HEAD.size <= len(data):
+        magic, length, crc = _HEAD.unpack_from(data, at)
+        end = at + _HEAD.size + length
+        if magic != MAGIC or length > MAX_BODY or end > len(data):
+            return
+        body = data[at + _HEAD.size : end]
+        if zlib.crc32(body) != crc:
+            return
+        try:
+            record = _decode_body(body)
+        except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError
+            return
+        if record.number != expected or (base is not None and record.base != base):
+            return
+        base = record.base
+        yield record
+        expected += 1
+        at = end
+
+
+class RoundLog:
+    """The open log of one store: append records and sync them; start again after a seal. Not thread-safe (the
+    store's writer thread owns it)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._offset = 0
+        self._number = 0
+        self.base = 0  # the store's round sequence when this log began
+
+    @property
+    def empty(self) -> bool:
+        return self._number == 0
+
+    def append(self, session: int, rounds: Sequence[LoggedRound]) -> None:
+        """Write one record after the last and sync it to the disk. Raises OSError; the record is then not part
+        of the log (the next one is written at the same place)."""
+        data = encode(Record(self.base, self._number, session, tuple(rounds)))
+        fd = self._open()
+        written = os.pwrite(fd, data, self._offset)
+        if written != len(data):
+            raise OSError(28, f"short write to {self.path} ({written} of {len(data)} bytes)")
+        os.fdatasync(fd)
+        self._offset += len(data)
+        self._number += 1
+
+    def restart(self, base: int) -> None:
+        """The store took every logged round (its round sequence is now ``base``): the next record starts the log
+        again at its first byte. Nothing is written now; what is left beyond the new records is never read as
+        theirs (another base)."""
+        self.base = base
+        self._offset = 0
+        self._number = 0
+
+    def _open(self) -> int:
+        if self._fd is None:
+            created = not self.path.exists()
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            if created:  # the new name must survive a power cut as well as what is written into it
+                directory = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+                try:
+                    os.fsync(directory)
+                finally:
+                    os.close(directory)
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def read(path: Path) -> list[Record]:
+    """The records of the log at ``path`` (none when there is no log). Raises OSError when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    return list(records(data))

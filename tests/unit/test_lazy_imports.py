@@ -1,0 +1,68 @@
+"""What `netwatch run` loads: the daemon lives for months on a Pi, so the code only other commands need (reports,
+claims, verification, the holiday calendars, the web face) stays out of its memory. Each check runs in a fresh
+interpreter, as the command does; the holiday name is then checked for its form only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from textwrap import dedent
+
+import pytest
+
+from netwatch.core.schedule import BusinessHours
+from netwatch.errors import ConfigError
+
+NOT_FOR_THE_DAEMON = (
+    "holidays",
+    "jinja2",
+    "weasyprint",
+    "starlette",
+    "uvicorn",
+    "apprise",
+    "difflib",
+    "statistics",
+    "netwatch.core.claims",
+    "netwatch.cli.reports",
+    "netwatch.report.render",
+    "netwatch.web",
+    "netwatch.adapters.store.verify",
+    "netwatch.app.daemon.speed",
+)
+
+
+def test_the_run_command_and_the_daemon_leave_the_other_commands_code_unloaded() -> None:
+    code = """
+        import sys, click
+        from netwatch.__main__ import main
+        main.get_command(click.Context(main), "run")
+        from netwatch.app import settings
+        from netwatch.app.daemon import loop
+        settings.load(None, calendars=False)
+        print(" ".join(sorted(sys.modules)))
+    """
+    env = {k: v for k, v in os.environ.items() if k != "NETWATCH_CONFIG"}
+    done = subprocess.run([sys.executable, "-c", dedent(code)], capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.split()
+    assert "netwatch.app.daemon.loop" in loaded
+    assert [m for m in loaded if m.startswith(NOT_FOR_THE_DAEMON)] == []
+
+
+def test_every_command_is_still_listed_and_found() -> None:
+    done = subprocess.run([sys.executable, "-m", "netwatch", "--help"], capture_output=True, text=True, check=True)
+    for name in ("run", "report", "verify", "web", "claims", "campaign", "check-config"):
+        assert f"  {name} " in done.stdout
+
+
+def test_without_calendars_a_holiday_name_is_checked_for_its_form() -> None:
+    assert BusinessHours.from_config({"holidays": "US-CA"}, calendars=False).holidays == "US-CA"
+    with pytest.raises(ConfigError) as caught:
+        BusinessHours.from_config({"holidays": "G1"}, calendars=False)
+    (problem,) = caught.value.problems
+    assert (problem.key, problem.message, problem.fix) == (
+        "business_hours.holidays",
+        "a string ('G1') is not a country code",
+        'use an ISO 3166 country code like "GB", optionally with a subdivision like "US-CA"',
+    )

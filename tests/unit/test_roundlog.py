@@ -1,0 +1,225 @@
+"""The round log against real files and a real store: rounds made durable between seals, sealed by the next commit
+or, after a stop that did not commit them, by ``recover``; never twice, never out of their session. And the compact
+RTT codes the store writes since schema 14."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from netwatch.adapters.store import Store, codec, roundlog
+from netwatch.core.model import Coverage, Round
+from tests.support.instants import T0
+from tests.support.rounds import Line
+from tests.support.targets import A1, A6, GW, ISP
+
+TARGETS = (GW, ISP, A1, A6)
+LINE = Line.of(*TARGETS)
+
+
+def a_round(i: int) -> Round:
+    """Target n answers in 2 + n + i % 7 ms (some over 23.9 ms: two bytes); every 11th round the anchors are lost."""
+    return LINE.answers(T0 + i, *(None if i % 11 == 0 and n >= 2 else 2.0 + n + 4.0 * (i % 7) for n in range(4)))
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "netwatch.db"
+
+
+def stored(path: Path) -> list[Round]:
+    with Store.open(path, readonly=True) as reader:
+        return list(reader.rounds(0.0, float("inf")))
+
+
+def add(store: Store, first: int, last: int) -> None:
+    for i in range(first, last):
+        store.add_round(a_round(i))
+
+
+@pytest.fixture
+def logged(path: Path) -> Iterator[Store]:
+    """A store whose session began at T0, with rounds 0-9 committed and 10-29 in its round log (two records)."""
+    store = Store.open(path)
+    store.begin_session(T0)
+    add(store, 0, 10)
+    store.commit()
+    add(store, 10, 20)
+    store.log()
+    add(store, 20, 30)
+    store.log()
+    yield store
+    store.close()
+
+
+def test_logged_rounds_are_not_in_the_store_until_a_commit_takes_them(logged: Store, path: Path) -> None:
+    assert [r.at for r in stored(path)] == [T0 + i for i in range(10)]
+    assert logged.pending() == 20
+    assert len(roundlog.read(roundlog.path_for(path))) == 2
+    add(logged, 30, 35)
+    logged.commit()
+    assert stored(path) == [a_round(i) for i in range(35)]
+    assert logged.pending() == 0
+    assert logged.verify().ok
+
+
+def test_a_stop_without_a_commit_keeps_the_logged_rounds_for_the_next_start(
+    logged: Store, path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    add(logged, 30, 33)  # neither committed nor logged: lost, as with a crash
+    logged.close()
+    assert [m.getMessage() for m in caplog.records] == [
+        f"store {path} closed with 3 uncommitted rounds: they are lost",
+        f"store {path} closed with 20 rounds in its round log: the next start seals them",
+    ]
+    caplog.clear()
+    with Store.open(path) as store:
+        assert store.recover() == []
+        assert caplog.messages == [f"store {path}: 20 rounds that an unclean stop left in the round log are now stored"]
+        assert store.sessions(0.0, float("inf")) == [Coverage(T0, T0 + 29, clean=False)]  # to the last logged round
+        assert sum(m.sent for m in store.rollups(0.0, float("inf"))) == 30 * len(TARGETS)
+        verification = store.verify()
+        assert verification.ok and verification.rounds == 30
+    assert stored(path) == [a_round(i) for i in range(30)]
+
+
+def test_a_log_the_store_already_took_is_never_replayed(logged: Store, path: Path) -> None:
+    logged.commit()  # the log's file still holds both records: only the base they name tells they are sealed
+    logged.close()
+    assert len(roundlog.read(roundlog.path_for(path))) == 2
+    with Store.open(path) as store:
+        store.recover()
+        store.recover()
+    assert stored(path) == [a_round(i) for i in range(30)]
+
+
+def test_what_an_earlier_log_left_beyond_a_shorter_new_one_is_not_read_as_its_own(logged: Store, path: Path) -> None:
+    logged.commit()
+    add(logged, 30, 32)
+    logged.log()  # written over the start of the two longer records of before
+    logged.close()
+    size = roundlog.path_for(path).stat().st_size
+    assert [len(r.rounds) for r in roundlog.read(roundlog.path_for(path))] == [2]
+    with Store.open(path) as store:
+        store.recover()
+    assert stored(path) == [a_round(i) for i in range(32)]
+    assert roundlog.path_for(path).stat().st_size == size  # never truncated: a sync writes no metadata
+
+
+def test_a_torn_record_loses_only_its_own_rounds(logged: Store, path: Path) -> None:
+    logged.close()
+    log = roundlog.path_for(path)
+    os.truncate(log, log.stat().st_size - 3)  # the power failed while the second record was written
+    with Store.open(path) as store:
+        store.recover()
+        assert store.verify().ok
+    assert stored(path) == [a_round(i) for i in range(20)]
+
+
+def test_a_damaged_record_ends_the_log(logged: Store, path: Path) -> None:
+    logged.close()
+    log = roundlog.path_for(path)
+    data = bytearray(log.read_bytes())
+    data[len(data) - 5] ^= 0x40  # a flipped bit in the second record: its CRC no longer matches
+    log.write_bytes(bytes(data))
+    with Store.open(path) as store:
+        store.recover()
+    assert stored(path) == [a_round(i) for i in range(20)]
+
+
+def test_a_target_set_the_store_never_saw_is_replayed_from_the_log(path: Path) -> None:
+    line = Line.of(GW, A1)
+    with Store.open(path) as store:
+        store.begin_session(T0)
+        store.add_round(line.answers(T0, 1.0, 30.0))
+        store.log()
+        record = roundlog.read(roundlog.path_for(path))[0]
+        assert record.rounds[0].set_id == 0 and record.rounds[0].set_text == codec.targets_json((GW, A1))
+        store.close()
+        with Store.open(path) as again:
+            again.recover()
+            assert again.last_round() == line.answers(T0, 1.0, 30.0)
+
+
+def test_a_log_left_by_a_store_that_never_sealed_is_replayed(path: Path) -> None:
+    """The first log of a new store: its base is 0, the sequence of a store without rounds."""
+    store = Store.open(path)
+    store.begin_session(T0)
+    add(store, 0, 5)
+    store.log()
+    store.close()
+    with Store.open(path) as again:
+        again.recover()
+    assert stored(path) == [a_round(i) for i in range(5)]
+
+
+LOGGED = st.builds(
+    roundlog.LoggedRound,
+    set_id=st.just(0),
+    set_text=st.text(max_size=40),
+    at_ms=st.integers(-(2**62), 2**62),
+    rtts=st.binary(max_size=40),
+    errors=st.one_of(st.none(), st.text(min_size=1, max_size=30)),
+    provisional=st.booleans(),
+) | st.builds(  # a set the store has an id for: the log keeps the id, not the text
+    roundlog.LoggedRound,
+    set_id=st.integers(1, 2**40),
+    set_text=st.just(""),
+    at_ms=st.integers(-(2**62), 2**62),
+    rtts=st.binary(max_size=40),
+    errors=st.one_of(st.none(), st.text(min_size=1, max_size=30)),
+    provisional=st.booleans(),
+)
+
+
+@given(
+    st.integers(0, 2**62),
+    st.integers(0, 2**31),
+    st.lists(st.tuples(st.integers(0, 2**40), st.lists(LOGGED, max_size=12)), min_size=1, max_size=4),
+)
+def test_records_round_trip_and_stop_at_the_first_that_does_not_follow(
+    base: int, session: int, commits: list[tuple[int, list[roundlog.LoggedRound]]]
+) -> None:
+    records = [roundlog.Record(base, n, s, tuple(rounds)) for n, (s, rounds) in enumerate(commits)]
+    data = b"".join(roundlog.encode(r) for r in records)
+    assert list(roundlog.records(data)) == records
+    assert list(roundlog.records(data[:-1])) == records[:-1]
+    other = roundlog.encode(roundlog.Record(base + 1, len(records), session, ()))
+    assert list(roundlog.records(data + other)) == records  # another base: what an earlier log left
+    skipped = roundlog.encode(roundlog.Record(base, len(records) + 1, session, ()))
+    assert list(roundlog.records(data + skipped)) == records  # a number out of sequence
+
+
+# --- compact RTT codes ------------------------------------------------------------------------------------------
+
+RTT = st.one_of(
+    st.none(),
+    st.floats(min_value=0.0, max_value=7000.0),
+    st.sampled_from([0.0, 23.9, 23.95, 24.0, 331.1, 331.2, 6553.3, 6553.4, float("inf"), -1.0]),
+)
+
+
+@given(st.lists(RTT, max_size=12))
+def test_compact_codes_decode_to_what_the_fixed_layout_holds(rtts: list[float | None]) -> None:
+    compact = codec.pack_compact(rtts)
+    fixed = codec.pack_rtts(rtts)
+    assert codec.unpack_tenths(compact) == codec.unpack_tenths(fixed)
+    assert codec.unpack_rtts(compact) == codec.unpack_rtts(fixed)
+    # Never longer than the fixed layout, and told apart from it by its length alone: odd, or the fixed one.
+    assert compact == fixed or (len(compact) % 2 == 1 and len(compact) < len(fixed))
+
+
+def test_compact_code_lengths() -> None:
+    assert codec.pack_compact([0.6, 7.5, 23.9, None, 6553.4, 2.0]) == bytes((6, 75, 239, 0xFF, 0xFE, 20, 0xFD))
+    assert codec.pack_compact([24.0, 1.0, 2.0]) == bytes((0xF0, 0, 10, 20, 0xFD))
+    assert codec.pack_compact([331.1, 331.2, 1.0, 1.0, 1.0, 1.0]) == bytes(
+        (0xFB, 0xFF, 0xFC, 0xF0, 0x0C, 10, 10, 10, 10)  # 331.2 ms: three bytes, 3312 little-endian; odd: no pad
+    )
+    assert codec.pack_compact([100.0]) == codec.pack_rtts([100.0])  # two bytes either way: the fixed layout
+    assert codec.pack_compact([]) == b""
+    assert len(codec.pack_compact([11.0, 13.0, 18.0, 12.0, 0.6, 7.5])) == 7  # the benchmark's line: 7 bytes, not 12
