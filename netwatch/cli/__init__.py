@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from netwatch import __version__
-from netwatch.cli import campaign, claims, evidence, influx, monitor, notify, pool, reports, tickets
+from netwatch.cli import campaign, claims, doctor, evidence, influx, monitor, notify, pool, reports, tickets
 from netwatch.cli.command import ExitCode
 
 
@@ -29,6 +29,7 @@ for command in (
     monitor.probe,
     monitor.traceroute,
     monitor.speedtest,
+    doctor.doctor,
     reports.report,
     evidence.verify,
     evidence.evidence,

@@ -77,6 +77,16 @@ def choose_mode(mode: str) -> bool:
     raise IcmpPermissionError(PERMISSION_FIX.format(range=ping_group_range()))
 
 
+def allowed(privileged: bool) -> bool:
+    """Whether this process may open an IPv4 ICMP socket of that kind (raw with ``privileged``, else a ping
+    socket); nothing is sent."""
+    try:
+        _socket(4, privileged).close()
+    except ICMPLibError:
+        return False
+    return True
+
+
 def rtt_ms(sent_wall: float, received_wall: float, sent_mono: float, received_mono: float) -> float:
     """A round-trip time in ms. icmplib stamps the echo and its reply with the wall clock, closer to the packets
     than our monotonic readings around them (which include the event loop's latency), so its figure is used unless

@@ -1,0 +1,239 @@
+"""`netwatch doctor`: the findings about this machine and this configuration, gathered within a few seconds.
+
+Owns gathering the figures each check needs (ICMP sockets, the clock, free disk, what the running daemon wrote to
+the card, the store's evidence chain, InfluxDB, where notifications go, the extras installed) and handing them to
+``netwatch.report.doctor``'s rules, in a fixed order. The network checks run in threads from the start, each with
+a short timeout, and are waited for only until one deadline: an unreachable InfluxDB or notification service, or a
+name that never resolves, makes a finding, never a hang. The store is verified through ``verified`` alone, and only
+up to ``QUICK_VERIFY`` bytes. Must not print or choose exit codes (the command line does), nor send a notification.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from netwatch.adapters import clock, disk, extras, locks, reach
+from netwatch.adapters.influx.sinks import describe, open_sink
+from netwatch.adapters.notify import build, endpoint
+from netwatch.adapters.probes import icmp
+from netwatch.adapters.probes.speed import make_backend, unavailable
+from netwatch.app import evidence, influx, stores
+from netwatch.app.daemon.export import probe_name
+from netwatch.config import Config
+from netwatch.core.model import Finding, Verification
+from netwatch.errors import ConfigError, NetwatchError, PermanentError, StoreError
+from netwatch.report import doctor as rules
+
+NETWORK_TIMEOUT = 2.0  # seconds each connection may take
+DEADLINE = 3.0  # seconds after the start by which every network check has answered or is reported silent
+# Bytes of store (with its WAL) verified in full here: today's verify re-hashes all history (about 10 s per
+# million rounds on a 2-core PC, several times that on a Pi), so five days of rounds at about 5 MB a day.
+QUICK_VERIFY = 25_000_000
+# The extras as pyproject.toml names them, and the modules that tell whether each is installed.
+EXTRAS = (
+    ("pdf", ("weasyprint", "markdown")),
+    ("speedtest", ("speedtest",)),
+    ("web", ("starlette", "uvicorn", "itsdangerous", "multipart")),
+    ("notify", ("apprise",)),
+    ("influxdb", ("influxdb_client",)),
+    ("prometheus", ("prometheus_client",)),
+    ("timestamp", ("rfc3161_client",)),
+)
+
+
+def verified(cfg: Config) -> Verification:
+    """The store's evidence chain verified: the one call `netwatch doctor` makes into verification (today's full
+    `netwatch verify`; an incremental one replaces it here)."""
+    return evidence.verify(cfg)
+
+
+class _Pending:
+    """A network check running in a daemon thread, waited for until a deadline only."""
+
+    def __init__(self, work: Callable[[], Finding]) -> None:
+        self._found: Finding | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(work,), name="netwatch-doctor", daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[], Finding]) -> None:
+        try:
+            self._found = work()
+        except BaseException as err:  # re-raised in the caller's thread, where the command line words it
+            self._error = err
+
+    def result(self, until: float, silent: Finding) -> Finding:
+        """Its finding, or ``silent`` when it has not answered by ``until`` (monotonic)."""
+        self._thread.join(max(0.0, until - time.monotonic()))
+        if self._error is not None:
+            raise self._error
+        return self._found if self._found is not None else silent
+
+
+def check(cfg: Config, now: float) -> tuple[Finding, ...]:
+    """Every finding, in the order they are shown. Returns within about ``DEADLINE`` seconds plus the quick store
+    check. Raises nothing for what it finds; only a bug escapes."""
+    until = time.monotonic() + DEADLINE
+    exporting = _Pending(lambda: _influx(cfg, now)) if cfg.influxdb.enabled else None
+    known, channels = _notify(cfg)
+    local = [_icmp(cfg), _clock(), *_disk(cfg), _store(cfg)]
+    silent = rules.influx_silent(describe(cfg.influxdb), DEADLINE)
+    exported = exporting.result(until, silent) if exporting is not None else rules.influx_off()
+    reached = [job.result(until, late) for job, late in channels]
+    return (*local, exported, *known, *reached, _extras(cfg))
+
+
+def _icmp(cfg: Config) -> Finding:
+    return rules.icmp(cfg.probe.mode, icmp.allowed(False), icmp.allowed(True), icmp.ping_group_range())
+
+
+def _clock() -> Finding:
+    system = clock.SystemClock()
+    return rules.clock(system.synced(), clock.time_service(), clock.has_rtc(), system.max_error())
+
+
+def _disk(cfg: Config) -> list[Finding]:
+    """Free space where the store is, and what the daemon recording into it wrote to that disk."""
+    path = cfg.store.path
+    free, total = disk.space(path)
+    found = [rules.disk(free, total, _growth(cfg), cfg.store.retention_days)]
+    lock = locks.path_for(path)
+    pid = locks.holder(lock)
+    running = bool(pid) and locks.is_locked(lock) is True
+    account = disk.written(int(pid)) if running else None
+    if account is None:
+        found.append(rules.writes_unmeasured(running))
+    else:
+        found.append(rules.writes(account[0], account[1], cfg.store.commit_interval))
+    return found
+
+
+def _stored(cfg: Config) -> int:
+    """Bytes of the store with its write-ahead log."""
+    path = cfg.store.path
+    total = 0
+    for part in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            total += part.stat().st_size
+    return total
+
+
+def _growth(cfg: Config) -> float | None:
+    """The store's bytes a day since its first session (None: no store, or less than an hour of history)."""
+    try:
+        with stores.reading(cfg) as store:
+            sessions = store.sessions(float("-inf"), float("inf"))
+            last = store.last_instant()
+    except StoreError:
+        return None
+    if not sessions or last is None or last - sessions[0].start < 3600:
+        return None
+    return _stored(cfg) / (last - sessions[0].start) * 86400
+
+
+def _store(cfg: Config) -> Finding:
+    path = cfg.store.path
+    stored = _stored(cfg)
+    try:
+        stores.reading(cfg).close()  # a store that cannot be opened is said as such, however large
+        if stored > QUICK_VERIFY:
+            return rules.store_too_large(path.name, stored)
+        started = time.monotonic()
+        found = verified(cfg)
+    except StoreError as err:
+        return rules.store_missing(str(path)) if _absent(path) else rules.store_unreadable(str(err))
+    return rules.store(path.name, stored, found, time.monotonic() - started)
+
+
+def _absent(path: Path) -> bool:
+    try:
+        return not path.exists()
+    except OSError:  # a directory this user may not enter: the store's error says so
+        return False
+
+
+def _extras(cfg: Config) -> Finding:
+    present = [(name, all(extras.installed(m) for m in modules)) for name, modules in EXTRAS]
+    have = dict(present)
+    needed: list[tuple[str, str]] = []
+    if cfg.speedtest.enabled:
+        for name in cfg.speedtest.chain:
+            try:
+                reason = unavailable(make_backend(name, cfg.speedtest.options_for(name)))
+            except ConfigError as err:
+                reason = "; ".join(str(p) for p in err.problems)
+            if reason:
+                needed.append((f"speed test backend {name}", reason))
+    wants = (
+        (cfg.metrics.enabled, "prometheus", "[metrics]"),
+        (bool(cfg.timestamp.url), "timestamp", "[timestamp] url"),
+        (cfg.influxdb.enabled and cfg.influxdb.api == "v2", "influxdb", "[influxdb] api v2"),
+    )
+    for wanted, extra, what in wants:
+        if wanted and not have[extra]:
+            needed.append((what, f"needs the {extra} extra: pip install 'netwatch[{extra}]'"))
+    return rules.extras(present, needed)
+
+
+def _influx(cfg: Config, now: float) -> Finding:
+    if not cfg.influxdb.enabled:
+        return rules.influx_off()
+    quick = dataclasses.replace(cfg.influxdb, timeout=min(cfg.influxdb.timeout, NETWORK_TIMEOUT))
+    try:
+        sink = open_sink(quick)
+        try:
+            seconds = influx.check(sink, probe_name(cfg.probe), now)
+        finally:
+            sink.close()
+    except ConfigError as err:
+        first = err.problems[0]
+        return rules.influx_failed(f"{first.key} {first.message}; {first.fix}", permanent=True)
+    except NetwatchError as err:
+        return rules.influx_failed(str(err), permanent=isinstance(err, PermanentError))
+    return rules.influx_ok(describe(cfg.influxdb), seconds)
+
+
+def _notify(cfg: Config) -> tuple[list[Finding], list[tuple[_Pending, Finding]]]:
+    """What is known at once about ``[notify]`` (the channels that cannot be built, those with no address to try),
+    and a connection attempt to where each other channel delivers."""
+    if not cfg.notify.enabled:
+        return [rules.notify_off()], []
+    channels, problems = build(cfg.notify)
+    known = [rules.notify_unbuildable(p.key, p.message, p.fix) for p in problems]
+    pending: list[tuple[_Pending, Finding]] = []
+    for channel in channels:
+        where = endpoint(channel)
+        if where is None:
+            known.append(rules.notify_untried(channel.label))
+            continue
+        host, port = where
+        silent = rules.notify_unreached(channel.label, host, port, f"no answer within {DEADLINE:g} s")
+        pending.append((_Pending(_connecting(channel.label, host, port)), silent))
+    return known, pending
+
+
+def _connecting(label: str, host: str, port: int) -> Callable[[], Finding]:
+    def attempt() -> Finding:
+        try:
+            return rules.notify_reached(label, host, port, reach.connect(host, port, NETWORK_TIMEOUT))
+        except OSError as err:
+            return rules.notify_unreached(label, host, port, _reason(err))
+
+    return attempt
+
+
+def _reason(err: OSError) -> str:
+    """An OS error in a few words: "connection refused", "name not resolved", "timed out"."""
+    if isinstance(err, TimeoutError):
+        return "timed out"
+    if isinstance(err, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(err, socket.gaierror):
+        return f"name not resolved ({err.strerror})"
+    return (err.strerror or str(err)).lower()
