@@ -103,12 +103,10 @@ def _disk(cfg: Config) -> list[Finding]:
     path = cfg.store.path
     free, total = disk.space(path)
     found = [rules.disk(free, total, _growth(cfg), cfg.store.retention_days)]
-    lock = locks.path_for(path)
-    pid = locks.holder(lock)
-    running = bool(pid) and locks.is_locked(lock) is True
-    account = disk.written(int(pid)) if running else None
+    pid = locks.locker(locks.path_for(path))
+    account = disk.written(pid) if pid is not None else None
     if account is None:
-        found.append(rules.writes_unmeasured(running))
+        found.append(rules.writes_unmeasured(running=pid is not None))
     else:
         found.append(rules.writes(account[0], account[1], cfg.store.commit_interval))
     return found

@@ -1,0 +1,137 @@
+"""`netwatch doctor` against real things: a real InfluxDB 1.x up (the test point arrives) and down (stopped: a
+warning, not a hang), a wrong password (a problem: exports stop until it is fixed), the running daemon's writes
+to its disk read from its own /proc account, and a disk really full (a small tmpfs, root only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from netwatch.cli import ExitCode
+from netwatch.report.doctor import size
+from tests.support import configs
+from tests.support.cli import invoke, isolate
+from tests.support.disk import fill, tmpfs
+from tests.support.processes import stop, wait_for
+from tests.support.servers import InfluxDB1
+
+SEVERITY = re.compile(r"^(ok|warning|problem) +")
+
+
+def doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Path) -> tuple[int, list[str]]:
+    isolate(monkeypatch, tmp_path, cfg=cfg)
+    code, out, err = invoke("doctor")
+    assert err == ""
+    return code, out.splitlines()
+
+
+def finding(lines: list[str], label: str) -> list[str]:
+    """The finding whose seen line starts with ``label``: that line and its next step if any."""
+    for i, line in enumerate(lines):
+        if SEVERITY.sub("", line).startswith(label):
+            return [line, *(r for r in lines[i + 1 : i + 2] if r.startswith("         → "))]
+    raise AssertionError(f"no finding {label!r} in {lines}")
+
+
+def influx_config(tmp_path: Path, server: InfluxDB1, password: str) -> Path:
+    cfg = tmp_path / "netwatch.toml"
+    cfg.write_text(
+        f'[probe]\nname = "doctor"\n[influxdb]\nurl = "{server.url}"\napi = "v1"\ndatabase = "doctor"\n'
+        f'username = "{server.username}"\npassword = "{password}"\n'
+    )
+    return cfg
+
+
+def test_a_running_influxdb_takes_the_test_point(
+    influxdb1: InfluxDB1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    influxdb1.create_database("doctor")
+    _, lines = doctor(tmp_path, monkeypatch, influx_config(tmp_path, influxdb1, influxdb1.password))
+    [line] = finding(lines, "InfluxDB:")
+    where = re.escape(f"{influxdb1.url} (api v1, database doctor)")
+    assert re.fullmatch(rf"ok       InfluxDB: {where} accepted a test point in \d+ ms", line), line
+    assert [r["probe"] for r in influxdb1.rows("SELECT * FROM netwatch_check", "doctor")] == ["doctor"]
+
+
+def test_a_wrong_password_is_a_problem(influxdb1: InfluxDB1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    influxdb1.create_database("doctor")
+    code, lines = doctor(tmp_path, monkeypatch, influx_config(tmp_path, influxdb1, "not-the-password"))
+    assert code == ExitCode.DOCTOR_PROBLEM
+    seen, fix = finding(lines, "InfluxDB:")
+    assert seen.startswith("problem  InfluxDB: ")
+    assert "check influxdb.username and influxdb.password (the user needs WRITE on the database)" in seen
+    assert fix == "         → fix [influxdb], then run netwatch influx check"
+
+
+def test_a_stopped_influxdb_is_a_warning(influxdb1: InfluxDB1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = influx_config(tmp_path, influxdb1, influxdb1.password)
+    influxdb1.stop()
+    try:
+        _, lines = doctor(tmp_path, monkeypatch, cfg)
+    finally:
+        influxdb1.start()
+    assert finding(lines, "InfluxDB:") == [
+        f"warning  InfluxDB: connection to {influxdb1.url} refused: is InfluxDB running there? check influxdb.url",
+        "         → nothing is lost (the backlog is sent once it answers); netwatch influx check tries again",
+    ]
+
+
+def stored_rounds(path: Path) -> int:
+    """Rounds committed to the store at ``path`` so far (0 before it exists)."""
+    if not path.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        return int(db.execute("SELECT count(*) FROM rounds").fetchone()[0])
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Path]:
+    """`netwatch run` probing loopback anchors (unprivileged ICMP) every 0.1 s into TMP/netwatch.db, until the
+    store holds its first rounds; its configuration file."""
+    cfg = configs.loopback(tmp_path, interval=0.1)
+    log = tmp_path / "daemon.log"
+    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path)}
+    with log.open("ab") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "netwatch", "run", "--config", str(cfg)], env=env, stderr=err)
+    try:
+        db = tmp_path / "netwatch.db"
+        wait_for("the daemon's first rounds", lambda: stored_rounds(db), 30, proc=proc, log=log)
+        yield cfg
+    finally:
+        stop(proc)
+
+
+def test_the_running_daemon_s_writes_are_read_from_its_own_account(
+    daemon: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, lines = doctor(tmp_path, monkeypatch, daemon)
+    [line] = finding(lines, "card writes:")
+    # Started seconds ago: its figure, but no daily rate yet (SETTLED).
+    assert re.fullmatch(
+        r"ok       card writes: \d+(\.\d)? [kMG]?B since netwatch started (\d+ min )?\d+ s ago \(too soon for a daily"
+        r" rate\)",
+        line,
+    ), line
+
+
+def test_a_full_disk_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with tmpfs(tmp_path, "20m") as disk:
+        fill(disk / "filler")
+        cfg = tmp_path / "netwatch.toml"
+        cfg.write_text(f'[store]\npath = "{disk / "netwatch.db"}"\n')
+        code, lines = doctor(tmp_path, monkeypatch, cfg)
+    assert code == ExitCode.DOCTOR_PROBLEM
+    assert finding(lines, "free disk:") == [
+        f"problem  free disk: 0 B of {size(20 * 1024 * 1024)} (0 %)",
+        "         → free space: sudo apt clean; sudo journalctl --vacuum-size=100M; or keep fewer days of rounds"
+        " with [store] retention_days (now 90)",
+    ]
