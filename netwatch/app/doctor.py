@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from netwatch.adapters import clock, disk, extras, locks, reach
 from netwatch.adapters.influx.sinks import describe, open_sink
@@ -32,9 +33,11 @@ from netwatch.report import doctor as rules
 
 NETWORK_TIMEOUT = 2.0  # seconds each connection may take
 DEADLINE = 3.0  # seconds after the start by which every network check has answered or is reported silent
-# Bytes of store (with its WAL) verified in full here: today's verify re-hashes all history (about 10 s per
-# million rounds on a 2-core PC, several times that on a Pi), so five days of rounds at about 5 MB a day.
-QUICK_VERIFY = 25_000_000
+GRACE = 0.5  # seconds a job that waits for others until the deadline has to hand over their findings
+# Bytes of store (with its WAL) verified in full here: today's verify re-hashes all history (a day of rounds,
+# 4.9 MB, in 0.8-1.2 s on a 2-core PC, several times that on a Pi), so about half a day of rounds.
+QUICK_VERIFY = 2_500_000
+T = TypeVar("T")
 # The extras as pyproject.toml names them, and the modules that tell whether each is installed.
 EXTRAS = (
     ("pdf", ("weasyprint", "markdown")),
@@ -53,23 +56,23 @@ def verified(cfg: Config) -> Verification:
     return evidence.verify(cfg)
 
 
-class _Pending:
+class _Pending(Generic[T]):
     """A network check running in a daemon thread, waited for until a deadline only."""
 
-    def __init__(self, work: Callable[[], Finding]) -> None:
-        self._found: Finding | None = None
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._found: T | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(work,), name="netwatch-doctor", daemon=True)
         self._thread.start()
 
-    def _run(self, work: Callable[[], Finding]) -> None:
+    def _run(self, work: Callable[[], T]) -> None:
         try:
             self._found = work()
         except BaseException as err:  # re-raised in the caller's thread, where the command line words it
             self._error = err
 
-    def result(self, until: float, silent: Finding) -> Finding:
-        """Its finding, or ``silent`` when it has not answered by ``until`` (monotonic)."""
+    def result(self, until: float, silent: T) -> T:
+        """Its result, or ``silent`` when it has not answered by ``until`` (monotonic)."""
         self._thread.join(max(0.0, until - time.monotonic()))
         if self._error is not None:
             raise self._error
@@ -81,21 +84,26 @@ def check(cfg: Config, now: float) -> tuple[Finding, ...]:
     check. Raises nothing for what it finds; only a bug escapes."""
     until = time.monotonic() + DEADLINE
     exporting = _Pending(lambda: _influx(cfg, now)) if cfg.influxdb.enabled else None
-    known, channels = _notify(cfg)
-    local = [_icmp(cfg), _clock(), *_disk(cfg), _store(cfg)]
+    notifying = _Pending(lambda: _notify(cfg, until)) if cfg.notify.enabled else None
+    local = [_icmp(cfg), _clock(cfg), *_disk(cfg), _store(cfg)]
     silent = rules.influx_silent(describe(cfg.influxdb), DEADLINE)
     exported = exporting.result(until, silent) if exporting is not None else rules.influx_off()
-    reached = [job.result(until, late) for job, late in channels]
-    return (*local, exported, *known, *reached, _extras(cfg))
+    # Each channel's own attempt ends at ``until``: a moment more lets the job hand over what they found.
+    late = (rules.notify_silent(DEADLINE),)
+    notified = notifying.result(until + GRACE, late) if notifying is not None else (rules.notify_off(),)
+    return (*local, exported, *notified, _extras(cfg))
 
 
 def _icmp(cfg: Config) -> Finding:
     return rules.icmp(cfg.probe.mode, icmp.allowed(False), icmp.allowed(True), icmp.ping_group_range())
 
 
-def _clock() -> Finding:
+def _clock(cfg: Config) -> Finding:
     system = clock.SystemClock()
-    return rules.clock(system.synced(), clock.time_service(), clock.has_rtc(), system.max_error())
+    synced = system.synced()
+    policy = clock.policy(cfg.clock.sync)
+    provisional = not policy.trusted_at_start(synced)
+    return rules.clock(synced, policy.time_service, policy.has_rtc, system.max_error(), provisional)
 
 
 def _disk(cfg: Config) -> list[Finding]:
@@ -197,14 +205,12 @@ def _influx(cfg: Config, now: float) -> Finding:
     return rules.influx_ok(describe(cfg.influxdb), seconds)
 
 
-def _notify(cfg: Config) -> tuple[list[Finding], list[tuple[_Pending, Finding]]]:
-    """What is known at once about ``[notify]`` (the channels that cannot be built, those with no address to try),
-    and a connection attempt to where each other channel delivers."""
-    if not cfg.notify.enabled:
-        return [rules.notify_off()], []
+def _notify(cfg: Config, until: float) -> tuple[Finding, ...]:
+    """The channels of ``[notify]`` that cannot be built, those with no address to try, and a connection attempt to
+    where each other one delivers, waited for until ``until`` (monotonic)."""
     channels, problems = build(cfg.notify)
     known = [rules.notify_unbuildable(p.key, p.message, p.fix) for p in problems]
-    pending: list[tuple[_Pending, Finding]] = []
+    pending: list[tuple[_Pending[Finding], Finding]] = []
     for channel in channels:
         where = endpoint(channel)
         if where is None:
@@ -213,7 +219,7 @@ def _notify(cfg: Config) -> tuple[list[Finding], list[tuple[_Pending, Finding]]]
         host, port = where
         silent = rules.notify_unreached(channel.label, host, port, f"no answer within {DEADLINE:g} s")
         pending.append((_Pending(_connecting(channel.label, host, port)), silent))
-    return known, pending
+    return (*known, *(job.result(until, late) for job, late in pending))
 
 
 def _connecting(label: str, host: str, port: int) -> Callable[[], Finding]:

@@ -84,8 +84,9 @@ def icmp(mode: str, unprivileged: bool, raw: bool, group_range: str) -> Finding:
     )
 
 
-def clock(synced: bool | None, service: str, rtc: bool, max_error: float | None) -> Finding:
-    """Whether the wall clock is synchronised (adjtimex), by which time service, and how far off it may be."""
+def clock(synced: bool | None, service: str, rtc: bool, max_error: float | None, provisional: bool) -> Finding:
+    """Whether the wall clock is synchronised (adjtimex), by which time service, and how far off it may be;
+    ``provisional``: whether a daemon starting now stamps its rounds provisionally (``[clock] sync``'s policy)."""
     if synced:
         by = f" by {service}" if service else ""
         error = f"; maximum error {max_error * 1000:.0f} ms" if max_error is not None else ""
@@ -97,19 +98,20 @@ def clock(synced: bool | None, service: str, rtc: bool, max_error: float | None)
             "clock: whether it is synchronised is unknown (the kernel's adjtimex could not be read)",
             "install a time service: sudo apt install systemd-timesyncd",
         )
-    provisional = "times are provisional until it is"
     if service:
+        times = "provisional" if provisional else "the clock's as set"
         return Finding(
             "clock",
             Severity.WARNING,
-            f"clock: not synchronised yet ({service} runs): {provisional}",
+            f"clock: not synchronised yet ({service} runs): times are {times} until it is",
             f"it needs the line up to reach a time server; journalctl -u {service} says why it has not",
         )
+    times = "provisional" if provisional else "the clock's as set, never checked"
     without = "" if rtc else ", no real-time clock"
     return Finding(
         "clock",
-        Severity.PROBLEM,
-        f"clock: not synchronised, no time service{without}: times are provisional",
+        Severity.WARNING if rtc else Severity.PROBLEM,
+        f"clock: not synchronised, no time service{without}: times are {times}",
         "sudo apt install systemd-timesyncd && sudo systemctl enable --now systemd-timesyncd",
     )
 
@@ -249,6 +251,16 @@ def influx_silent(where: str, timeout: float) -> Finding:
 
 def notify_off() -> Finding:
     return Finding("notify", Severity.OK, "notifications: none configured")
+
+
+def notify_silent(timeout: float) -> Finding:
+    """The channels could not even be looked at in time (loading apprise took longer than the doctor waits)."""
+    return Finding(
+        "notify",
+        Severity.WARNING,
+        f"notifications: not checked within {timeout:g} s",
+        "netwatch notify test sends a test message through every channel",
+    )
 
 
 def notify_unbuildable(key: str, message: str, fix: str) -> Finding:

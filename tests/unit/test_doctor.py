@@ -69,34 +69,47 @@ def test_icmp_modes_ask_for_their_own_socket() -> None:
 
 
 def test_clock_synchronised_with_its_error() -> None:
-    assert said(rules.clock(True, "chrony", False, 0.0125)) == (
+    assert said(rules.clock(True, "chrony", False, 0.0125, provisional=False)) == (
         OK,
         "clock: synchronised by chrony; maximum error 12 ms",
         "",
     )
-    assert rules.clock(True, "", True, None).seen == "clock: synchronised"
+    assert rules.clock(True, "", True, None, provisional=False).seen == "clock: synchronised"
 
 
 def test_clock_waiting_for_its_service() -> None:
-    assert said(rules.clock(False, "systemd-timesyncd", False, 16.0)) == (
+    fix = "it needs the line up to reach a time server; journalctl -u systemd-timesyncd says why it has not"
+    assert said(rules.clock(False, "systemd-timesyncd", False, 16.0, provisional=True)) == (
         WARNING,
         "clock: not synchronised yet (systemd-timesyncd runs): times are provisional until it is",
-        "it needs the line up to reach a time server; journalctl -u systemd-timesyncd says why it has not",
+        fix,
+    )
+    assert said(rules.clock(False, "systemd-timesyncd", True, 16.0, provisional=False)) == (
+        WARNING,
+        "clock: not synchronised yet (systemd-timesyncd runs): times are the clock's as set until it is",
+        fix,
     )
 
 
 def test_clock_without_a_time_service() -> None:
     fix = "sudo apt install systemd-timesyncd && sudo systemctl enable --now systemd-timesyncd"
-    assert said(rules.clock(False, "", False, None)) == (
+    assert said(rules.clock(False, "", False, None, provisional=False)) == (
         PROBLEM,
-        "clock: not synchronised, no time service, no real-time clock: times are provisional",
+        "clock: not synchronised, no time service, no real-time clock: times are the clock's as set, never checked",
         fix,
     )
-    assert rules.clock(False, "", True, None).seen == "clock: not synchronised, no time service: times are provisional"
+    assert said(rules.clock(False, "", True, None, provisional=False)) == (
+        WARNING,
+        "clock: not synchronised, no time service: times are the clock's as set, never checked",
+        fix,
+    )
+    assert rules.clock(False, "", False, None, provisional=True).seen == (
+        "clock: not synchronised, no time service, no real-time clock: times are provisional"
+    )
 
 
 def test_clock_unknown() -> None:
-    assert said(rules.clock(None, "", False, None)) == (
+    assert said(rules.clock(None, "", False, None, provisional=False)) == (
         WARNING,
         "clock: whether it is synchronised is unknown (the kernel's adjtimex could not be read)",
         "install a time service: sudo apt install systemd-timesyncd",
@@ -292,6 +305,11 @@ def test_notifications() -> None:
         OK,
         "notifications: command /usr/local/bin/alert (not contacted; netwatch notify test sends one)",
         "",
+    )
+    assert said(rules.notify_silent(3.0)) == (
+        WARNING,
+        "notifications: not checked within 3 s",
+        "netwatch notify test sends a test message through every channel",
     )
     assert said(rules.notify_unbuildable("notify.command", 'the program "x" is not found on PATH', "give it")) == (
         PROBLEM,
