@@ -111,10 +111,12 @@ def _disk(cfg: Config) -> list[Finding]:
     path = cfg.store.path
     free, total = disk.space(path)
     found = [rules.disk(free, total, _growth(cfg), cfg.store.retention_days)]
-    pid = locks.locker(locks.path_for(path))
+    lock = locks.path_for(path)
+    running = locks.is_locked(lock)
+    pid = locks.locker(lock) if running else None
     account = disk.written(pid) if pid is not None else None
     if account is None:
-        found.append(rules.writes_unmeasured(running=pid is not None))
+        found.append(rules.writes_unmeasured(running))
     else:
         found.append(rules.writes(account[0], account[1], cfg.store.commit_interval))
     return found

@@ -165,16 +165,16 @@ def writes(written: int, seconds: float, commit_interval: float) -> Finding:
     return Finding("writes", Severity.WARNING, seen, fix)
 
 
-def writes_unmeasured(running: bool) -> Finding:
-    """The card's wear when the daemon's own account cannot be read: it is not running, or runs as another user."""
-    if not running:
+def writes_unmeasured(running: bool | None) -> Finding:
+    """The card's wear when the daemon's own account cannot be read: it is not running, it runs as another user,
+    or (None) this user may not even see whether it runs (its lock file is out of reach)."""
+    if running is False:
         return Finding("writes", Severity.WARNING, "card writes: not measured (netwatch is not running)", START)
-    return Finding(
-        "writes",
-        Severity.WARNING,
-        "card writes: not measured (the daemon runs as another user; its /proc account is theirs)",
-        "sudo netwatch doctor",
-    )
+    if running:
+        why = "the daemon runs as another user; its /proc account is theirs"
+    else:
+        why = "this user may not see whether netwatch runs"
+    return Finding("writes", Severity.WARNING, f"card writes: not measured ({why})", "sudo netwatch doctor")
 
 
 # --- the store ----------------------------------------------------------------------------------------------------

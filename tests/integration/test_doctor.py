@@ -1,6 +1,7 @@
 """`netwatch doctor` against real things: a real InfluxDB 1.x up (the test point arrives) and down (stopped: a
 warning, not a hang), a wrong password (a problem: exports stop until it is fixed), the running daemon's writes
-to its disk read from its own /proc account, and a disk really full (a small tmpfs, root only).
+to its disk read from its own /proc account, another user told what it may not see (root only), and a disk really
+full (a small tmpfs, root only).
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +26,8 @@ from tests.support.cli import invoke, isolate
 from tests.support.disk import fill, tmpfs
 from tests.support.processes import stop, wait_for
 from tests.support.servers import InfluxDB1
+from tests.support.skipping import unavailable
+from tests.support.unprivileged import as_user, environment, importable, python
 
 SEVERITY = re.compile(r"^(ok|warning|problem) +")
 
@@ -104,7 +109,14 @@ def daemon(tmp_path: Path) -> Iterator[Path]:
         proc = subprocess.Popen([sys.executable, "-m", "netwatch", "run", "--config", str(cfg)], env=env, stderr=err)
     try:
         db = tmp_path / "netwatch.db"
-        wait_for("the daemon's first rounds", lambda: stored_rounds(db), 30, proc=proc, log=log)
+        wait_for(
+            "the daemon's first rounds",
+            lambda: stored_rounds(db),
+            30,
+            proc=proc,
+            log=log,
+            tolerate=(sqlite3.OperationalError,),  # the store exists before its tables do
+        )
         yield cfg
     finally:
         stop(proc)
@@ -135,3 +147,44 @@ def test_a_full_disk_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "         → free space: sudo apt clean; sudo journalctl --vacuum-size=100M; or keep fewer days of rounds"
         " with [store] retention_days (now 90)",
     ]
+
+
+def test_another_user_is_told_what_it_may_not_see_and_how_to_see_it(daemon: Path) -> None:
+    """The daemon records as root into a directory of mode 0700; `netwatch doctor` run as nobody, with no
+    capability, cannot read the store nor see the daemon's lock: each says so with `sudo`, nothing crashes."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        unavailable("needs root and setpriv (util-linux) to run netwatch doctor as another user")
+    store = daemon.parent / "netwatch.db"
+    readable = Path(tempfile.mkdtemp(prefix="netwatch-doctor-"))
+    try:
+        readable.chmod(0o755)
+        cfg = readable / "netwatch.toml"
+        cfg.write_text(f'[store]\npath = "{store}"\n')
+        cfg.chmod(0o644)
+        with importable("netwatch.cli", "netwatch.app.doctor") as code:
+            env = environment(code, HOME="/nonexistent")
+            env.pop("NETWATCH_STATE_DIR", None)
+            done = subprocess.run(
+                [*as_user(), python(), "-m", "netwatch", "doctor", "--config", str(cfg)],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+                check=False,
+                cwd="/",
+            )
+    finally:
+        shutil.rmtree(readable)
+    assert done.stderr == ""
+    assert done.returncode == ExitCode.DOCTOR_PROBLEM
+    lines = done.stdout.splitlines()
+    assert finding(lines, "store:") == [
+        "problem  store: cannot be read",
+        f"         → cannot read store {store}: this user may not enter {store.parent}; run the command with sudo, or"
+        " join the group netwatch (`sudo usermod -aG netwatch $USER`, then log in again)",
+    ]
+    assert finding(lines, "card writes:") == [
+        "warning  card writes: not measured (this user may not see whether netwatch runs)",
+        "         → sudo netwatch doctor",
+    ]
+    assert finding(lines, "free disk:")[0].startswith("ok       free disk: ")

@@ -204,6 +204,11 @@ def test_card_writes_not_measured() -> None:
         "card writes: not measured (the daemon runs as another user; its /proc account is theirs)",
         "sudo netwatch doctor",
     )
+    assert said(rules.writes_unmeasured(running=None)) == (
+        WARNING,
+        "card writes: not measured (this user may not see whether netwatch runs)",
+        "sudo netwatch doctor",
+    )
 
 
 # --- the store ----------------------------------------------------------------------------------------------------
