@@ -21,6 +21,7 @@ from netwatch.core.model import Cause, Role
 from netwatch.report.doctor import size
 from tests.support import stores
 from tests.support.cli import invoke, isolate
+from tests.support.doctor import SEVERITY, finding
 from tests.support.instants import ts
 from tests.support.rounds import Line
 from tests.support.sockets import free_port
@@ -29,7 +30,6 @@ from tests.support.targets import A1, GW, ISP
 T0 = ts("2026-11-03T09:00")
 LINE = Line.of(GW, ISP, A1, rtts={Role.GATEWAY: 0.4, Role.ISP: 3.0, Role.ANCHOR: 9.5})
 START = "start monitoring: sudo systemctl start netwatch (or netwatch run)"
-SEVERITY = re.compile(r"^(ok|warning|problem) +")
 CODES = {"ok": ExitCode.OK, "warning": ExitCode.DOCTOR_WARNING, "problem": ExitCode.DOCTOR_PROBLEM}
 
 
@@ -56,15 +56,6 @@ def doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str = "") -> t
         + f" in {len(severities)} checks"
     )
     return code, lines
-
-
-def finding(lines: list[str], label: str) -> list[str]:
-    """The finding whose seen line starts with ``label`` after its severity: that line and its next step if any."""
-    for i, line in enumerate(lines):
-        if SEVERITY.sub("", line).startswith(label):
-            rest = lines[i + 1 : i + 2]
-            return [line, *(r for r in rest if r.startswith("         → "))]
-    raise AssertionError(f"no finding {label!r} in {lines}")
 
 
 def recorded(tmp_path: Path) -> Path:

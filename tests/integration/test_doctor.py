@@ -24,12 +24,11 @@ from netwatch.report.doctor import size
 from tests.support import configs
 from tests.support.cli import invoke, isolate
 from tests.support.disk import fill, tmpfs
+from tests.support.doctor import finding
 from tests.support.processes import stop, wait_for
 from tests.support.servers import InfluxDB1
 from tests.support.skipping import unavailable
 from tests.support.unprivileged import as_user, environment, importable, python
-
-SEVERITY = re.compile(r"^(ok|warning|problem) +")
 
 
 def doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Path) -> tuple[int, list[str]]:
@@ -37,14 +36,6 @@ def doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Path) -> tuple[
     code, out, err = invoke("doctor")
     assert err == ""
     return code, out.splitlines()
-
-
-def finding(lines: list[str], label: str) -> list[str]:
-    """The finding whose seen line starts with ``label``: that line and its next step if any."""
-    for i, line in enumerate(lines):
-        if SEVERITY.sub("", line).startswith(label):
-            return [line, *(r for r in lines[i + 1 : i + 2] if r.startswith("         → "))]
-    raise AssertionError(f"no finding {label!r} in {lines}")
 
 
 def influx_config(tmp_path: Path, server: InfluxDB1, password: str) -> Path:

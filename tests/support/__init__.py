@@ -9,11 +9,11 @@ protocol through netwatch's exporter), reports (the sample week, rendered), ofco
 dashboard (the web dashboard in process: signing in, what a page said), daemons (the daemon built in process, not
 run), clocks (a clock the test moves), processes (waiting for and stopping child processes), sockets, sdnotify
 (systemd's notification socket), journald (journald's stream socket), units (the shipped systemd files), skipping
-(skip, or fail under CI), pdf (whether a PDF can be made and read here), disk (a full tmpfs), html (a parsed page),
-metrics (a Prometheus scrape), and the harness: netns_isp (the simulated ISP), netns_daemon (the daemon inside it),
-servers (real InfluxDB and VictoriaMetrics), speed (the speed test servers' addresses), scripts/ (programs run as
-child processes) and grafana/ (the dashboards as the tests read them, and their type checker). Each module says what
-it owns and what it must not do.
+(skip, or fail under CI), pdf (whether a PDF can be made and read here), disk (a full tmpfs), doctor (a finding
+of `netwatch doctor`'s screen), html (a parsed page), metrics (a Prometheus scrape), and the harness: netns_isp
+(the simulated ISP), netns_daemon (the daemon inside it), servers (real InfluxDB and VictoriaMetrics), speed (the
+speed test servers' addresses), scripts/ (programs run as child processes) and grafana/ (the dashboards as the tests
+read them, and their type checker). Each module says what it owns and what it must not do.
 
 Must not hold fixtures (they stay in the conftest.py files, which build them from these modules) or tests, and
 must not change netwatch's behaviour: support code only builds inputs, starts processes and reads results.
