@@ -11,7 +11,6 @@ up to ``QUICK_VERIFY`` bytes. Must not print or choose exit codes (the command l
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import socket
 import threading
 import time
@@ -31,8 +30,9 @@ from netwatch.core.model import Finding, Verification
 from netwatch.errors import ConfigError, NetwatchError, PermanentError, StoreError
 from netwatch.report import doctor as rules
 
-NETWORK_TIMEOUT = 2.0  # seconds each connection may take
-DEADLINE = 3.0  # seconds after the start by which every network check has answered or is reported silent
+# Seconds after the start by which every network check has answered or is reported silent. InfluxDB's test point
+# is written with its own influxdb.timeout, so that a timeout it reports is that setting's, and cut short here.
+DEADLINE = 2.5
 GRACE = 0.5  # seconds a job that waits for others until the deadline has to hand over their findings
 # Bytes of store (with its WAL) verified in full here: today's verify re-hashes all history (a day of rounds,
 # 4.9 MB, in 0.8-1.2 s on a 2-core PC, several times that on a Pi), so about half a day of rounds.
@@ -192,9 +192,8 @@ def _extras(cfg: Config) -> Finding:
 def _influx(cfg: Config, now: float) -> Finding:
     if not cfg.influxdb.enabled:
         return rules.influx_off()
-    quick = dataclasses.replace(cfg.influxdb, timeout=min(cfg.influxdb.timeout, NETWORK_TIMEOUT))
     try:
-        sink = open_sink(quick)
+        sink = open_sink(cfg.influxdb)
         try:
             seconds = influx.check(sink, probe_name(cfg.probe), now)
         finally:
@@ -219,15 +218,18 @@ def _notify(cfg: Config, until: float) -> tuple[Finding, ...]:
             known.append(rules.notify_untried(channel.label))
             continue
         host, port = where
-        silent = rules.notify_unreached(channel.label, host, port, f"no answer within {DEADLINE:g} s")
-        pending.append((_Pending(_connecting(channel.label, host, port)), silent))
+        silent = rules.notify_unreached(channel.label, host, port, rules.waited(DEADLINE))
+        pending.append((_Pending(_connecting(channel.label, host, port, until)), silent))
     return (*known, *(job.result(until, late) for job, late in pending))
 
 
-def _connecting(label: str, host: str, port: int) -> Callable[[], Finding]:
+def _connecting(label: str, host: str, port: int, until: float) -> Callable[[], Finding]:
+    """A connection attempt that gives up at ``until`` (monotonic), when the doctor stops waiting."""
+
     def attempt() -> Finding:
         try:
-            return rules.notify_reached(label, host, port, reach.connect(host, port, NETWORK_TIMEOUT))
+            seconds = reach.connect(host, port, max(0.1, until - time.monotonic()))
+            return rules.notify_reached(label, host, port, seconds)
         except OSError as err:
             return rules.notify_unreached(label, host, port, _reason(err))
 
@@ -235,9 +237,9 @@ def _connecting(label: str, host: str, port: int) -> Callable[[], Finding]:
 
 
 def _reason(err: OSError) -> str:
-    """An OS error in a few words: "connection refused", "name not resolved", "timed out"."""
+    """An OS error in a few words: "connection refused", "name not resolved (...)", no answer in time."""
     if isinstance(err, TimeoutError):
-        return "timed out"
+        return rules.waited(DEADLINE)
     if isinstance(err, ConnectionRefusedError):
         return "connection refused"
     if isinstance(err, socket.gaierror):

@@ -28,8 +28,8 @@ CODES = {Severity.OK: ExitCode.OK, Severity.WARNING: ExitCode.DOCTOR_WARNING, Se
 @configured
 def doctor(cfg: Config) -> None:
     """Check what netwatch needs here: ICMP permission, the clock, free disk and the card's writes, the store's
-    evidence chain, InfluxDB, where notifications go, the extras installed; the next step under each finding
-    that is not ok. Takes a few seconds, whatever is unreachable.
+    evidence chain, InfluxDB (one test point written), where notifications go (nothing sent), the extras
+    installed; the next step under each finding that is not ok. Takes a few seconds, whatever is unreachable.
 
     Exits 0 when every check is ok, 14 when the worst finding is a warning, 15 when one is a problem.
     """

@@ -246,7 +246,12 @@ def influx_failed(error: str, permanent: bool) -> Finding:
 
 def influx_silent(where: str, timeout: float) -> Finding:
     """No answer at all within the doctor's deadline (a name that does not resolve in time, a black hole)."""
-    return influx_failed(f"{where} gave no answer within {timeout:g} s", permanent=False)
+    return influx_failed(f"{where}: {waited(timeout)}", permanent=False)
+
+
+def waited(deadline: float) -> str:
+    """Why a network check found nothing: the doctor stopped waiting (``deadline`` seconds after it started)."""
+    return f"no answer in the {deadline:g} s netwatch doctor waits"
 
 
 def notify_off() -> Finding:

@@ -290,7 +290,7 @@ def test_influx() -> None:
     )
     assert said(rules.influx_silent("http://influx.lan:8086", 3.0))[:2] == (
         WARNING,
-        "InfluxDB: http://influx.lan:8086 gave no answer within 3 s",
+        "InfluxDB: http://influx.lan:8086: no answer in the 3 s netwatch doctor waits",
     )
 
 
