@@ -2,9 +2,9 @@
 
 Owns gathering the figures each check needs (ICMP sockets, the clock, free disk, what the running daemon wrote to
 the card, the store's evidence chain, InfluxDB, where notifications go, the extras installed) and handing them to
-``netwatch.report.doctor``'s rules, in a fixed order. The network checks run in threads from the start, each with
-a short timeout, and are waited for only until one deadline: an unreachable InfluxDB or notification service, or a
-name that never resolves, makes a finding, never a hang. The store is verified through ``verified`` alone, and only
+``netwatch.report.doctor``'s rules, in a fixed order. The network checks run in threads from the start, beside the
+local ones, and are waited for only until one deadline: an unreachable InfluxDB or notification service, or a name
+that never resolves, makes a finding, never a hang. The store is verified through ``verified`` alone, and only
 up to ``QUICK_VERIFY`` bytes. Must not print or choose exit codes (the command line does), nor send a notification.
 """
 
