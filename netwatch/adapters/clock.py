@@ -1,8 +1,9 @@
 """The real clocks: the wall clock, the monotonic clock, the kernel's NTP status and what this machine has.
 
-Owns ``SystemClock`` (``adjtimex`` for the synchronisation status, the boot id that tells whether two monotonic
-readings share one timeline), finding a running time service and a real-time clock, and ``policy``: the rules of
-``netwatch.core.clock`` for this machine. Must not decide how rounds are stamped: the core's tracker does.
+Owns ``SystemClock`` (``adjtimex`` for the synchronisation status and its maximum error, the boot id that tells
+whether two monotonic readings share one timeline), finding a running time service and a real-time clock, and
+``policy``: the rules of ``netwatch.core.clock`` for this machine. Must not decide how rounds are stamped: the
+core's tracker does.
 """
 
 from __future__ import annotations
@@ -69,6 +70,16 @@ class SystemClock:
         tx = _Timex()
         state = self._adjtimex(ctypes.byref(tx))
         return None if state < 0 else state != _TIME_ERROR
+
+    def max_error(self) -> float | None:
+        """The kernel's maximum error of the wall clock in seconds (adjtimex's ``maxerror``), or None when it
+        cannot be read."""
+        if self._adjtimex is None:
+            return None
+        tx = _Timex()
+        if self._adjtimex(ctypes.byref(tx)) < 0:
+            return None
+        return float(tx.maxerror) / 1e6
 
     def read(self, status: bool = True) -> Reading:
         return Reading(time.time(), time.monotonic(), self.synced() if status else None)

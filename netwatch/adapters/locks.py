@@ -1,7 +1,7 @@
 """Locks between netwatch's processes: one file beside the store per purpose, held with ``flock``.
 
-Owns the one way netwatch locks (``acquire``, ``held``, ``holder``), telling whether a lock is held without
-taking it (``is_locked``, from the kernel's /proc/locks), and the lock files' names
+Owns the one way netwatch locks (``acquire``, ``held``, ``holder``), telling whether a lock is held, and by which
+process, without taking it (``is_locked``, ``locker``, from the kernel's /proc/locks), and the lock files' names
 (``<store>.lock`` for the daemon, ``<store>.speed.lock`` for speed tests, ``<store>.campaign.lock`` for a campaign
 run). The kernel releases a lock when its file is closed, also when the process dies, so a crash never leaves one
 held. Must not decide what a busy lock means: the callers say (the daemon refuses to start, a scheduled speed test
@@ -73,10 +73,23 @@ def is_locked(path: Path, table: Path = PROC_LOCKS) -> bool | None:
     """Whether a process holds the flock of ``path`` now, read from the kernel's lock table without touching the
     lock (taking it to see would make a daemon that starts at that instant refuse to run). False when ``path``
     does not exist; None when the table cannot be read (not Linux, /proc not mounted)."""
+    found = _lockers(path, table)
+    return None if found is None else bool(found)
+
+
+def locker(path: Path, table: Path = PROC_LOCKS) -> int | None:
+    """The id of the process holding the flock of ``path`` now, from the kernel's lock table (as ``is_locked``);
+    None when none holds it or the table cannot be read."""
+    found = _lockers(path, table)
+    return found[0] if found else None
+
+
+def _lockers(path: Path, table: Path) -> list[int] | None:
+    """The ids of the processes holding the flock of ``path`` (none when it does not exist); None when unknown."""
     try:
         st = path.stat()
     except FileNotFoundError:
-        return False
+        return []
     except OSError:
         return None
     try:
@@ -85,11 +98,12 @@ def is_locked(path: Path, table: Path = PROC_LOCKS) -> bool | None:
         return None
     # "3: FLOCK  ADVISORY  WRITE 13364 fe:00:2147077 0 EOF"; a waiter's line has "->" after the number.
     wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    found = []
     for line in text.splitlines():
         fields = line.split()
-        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted:
-            return True
-    return False
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted and fields[4].isdigit():
+            found.append(int(fields[4]))
+    return found
 
 
 @contextlib.contextmanager

@@ -2,10 +2,11 @@
 
 Owns building the channels of ``[notify]`` (reading ``urls_file``, asking apprise whether it understands each
 URL, finding the command's program), with a ``Problem`` naming the key and the fix for each one that cannot be
-built, and delivering one message on one channel within ``notify.timeout``: apprise's connect and read timeouts
-are capped to it, and the command is killed (its whole process group) when it overruns or when delivery is
-cancelled at shutdown. apprise is imported only when URLs are configured. Must not decide when to send (that is
-``task``) nor touch the store; never logs or stores a URL unmasked (apprise's own privacy form is the label).
+built, where a channel delivers (``endpoint``), and delivering one message on one channel within
+``notify.timeout``: apprise's connect and read timeouts are capped to it, and the command is killed (its whole
+process group) when it overruns or when delivery is cancelled at shutdown. apprise is imported only when URLs
+are configured. Must not decide when to send (that is ``task``) nor touch the store; never logs or stores a URL
+unmasked (apprise's own privacy form is the label).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,6 +109,27 @@ class AppriseChannel:
         if not ok:
             why = "; ".join(dict.fromkeys(captured.messages[-2:])) or "apprise reported a failure"
             raise NotifyError(f"{self.label}: {why}")
+
+
+def endpoint(channel: Channel) -> tuple[str, int] | None:
+    """Where an apprise channel delivers, as (host, port), for a look without sending anything; None for a command,
+    or a service apprise names no host for. A service with a fixed API (Telegram, Discord...) declares its URL;
+    e-mail goes to its SMTP server; the rest to the URL's host, on its port or the scheme's default."""
+    if not isinstance(channel, AppriseChannel):
+        return None
+    plugin = channel._plugin
+    fixed = getattr(type(plugin), "notify_url", None)
+    if isinstance(fixed, str) and fixed.startswith(("http://", "https://")):
+        parts = urllib.parse.urlsplit(fixed)
+        if parts.hostname:
+            return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    host = getattr(plugin, "smtp_host", None) or getattr(plugin, "host", None)
+    if not isinstance(host, str) or not host:
+        return None
+    port = getattr(plugin, "port", None)
+    if not isinstance(port, int) or isinstance(port, bool):
+        port = 443 if getattr(plugin, "secure", False) else 80
+    return host, port
 
 
 def _renders_markdown(plugin: Any, text: Any) -> bool:

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("monitor", "probe"),
     "traceroute": ("monitor", "traceroute"),
     "speedtest": ("monitor", "speedtest"),
+    "doctor": ("doctor", "doctor"),
     "report": ("reports", "report"),
     "verify": ("evidence", "verify"),
     "evidence": ("evidence", "evidence"),

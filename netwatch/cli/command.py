@@ -56,6 +56,8 @@ class ExitCode(IntEnum):
     CAMPAIGN = 11  # `netwatch campaign`: none planned, a bad --window/--start, or the procedure can no longer be met
     WEB = 12  # `netwatch web`: the dashboard cannot start as configured (no password for a network address, ...)
     TIMESTAMP = 13  # `netwatch timestamp`: the time-stamping authority could not be reached, or its reply does not hold
+    DOCTOR_WARNING = 14  # `netwatch doctor`: the worst finding is a warning
+    DOCTOR_PROBLEM = 15  # `netwatch doctor`: at least one finding is a problem
     PIPE = 141  # the reader of the output went away (`netwatch status | head`): as a program stopped by SIGPIPE
 
 

@@ -2,8 +2,9 @@
 
 Owns what is measured and kept (targets, samples, rounds, incidents, coverage, speed test results, traceroutes,
 clock events, fault tickets, speed campaigns, notifications and their outbox entries, export cursors, the status
-snapshot, the line's state now). Must not import any other netwatch module, do I/O or read a clock: all instants
-are Unix seconds in UTC (floats); local time exists only in schedules and rendering.
+snapshot, the line's state now, the findings of `netwatch doctor`). Must not import any other netwatch module, do
+I/O or read a clock: all instants are Unix seconds in UTC (floats); local time exists only in schedules and
+rendering.
 """
 
 from __future__ import annotations
@@ -872,3 +873,22 @@ class PoolCheck:
     @property
     def ok(self) -> bool:
         return not self.breaks and self.store.ok
+
+
+class Severity(StrEnum):
+    """How much a finding of `netwatch doctor` matters, mildest first."""
+
+    OK = "ok"
+    WARNING = "warning"
+    PROBLEM = "problem"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check of `netwatch doctor`: what was seen (one line, with its figure) and, unless ``severity`` is OK,
+    the next step in plain words (the exact command or setting)."""
+
+    check: str
+    severity: Severity
+    seen: str
+    fix: str = ""

@@ -80,6 +80,16 @@ def choose_mode(mode: str) -> bool:
     raise IcmpPermissionError(PERMISSION_FIX.format(range=ping_group_range()))
 
 
+def allowed(privileged: bool) -> bool:
+    """Whether this process may open an IPv4 ICMP socket of that kind (raw with ``privileged``, else a ping
+    socket); nothing is sent."""
+    try:
+        _socket(4, privileged).close()
+    except ICMPLibError:
+        return False
+    return True
+
+
 def rtt_ms(sent_wall: float, received_wall: float, sent_mono: float, received_mono: float) -> float:
     """A round-trip time in ms from the wall and monotonic clocks, read side by side at the send and at the reply:
     the wall figure (as icmplib measured it) unless the wall clock stepped in between: then it is negative or
