@@ -372,3 +372,14 @@ def test_with_store_the_bundle_holds_the_store_as_verified(state: Path, tmp_path
         '    [store]\n    path = "/full/path/to/netwatch.db"\n\nand run:\n\n'
         "    netwatch verify --config netwatch.toml\n"
     ) in files["README.txt"].decode()
+
+
+def test_a_broken_store_without_the_published_seal_says_both(state: Path) -> None:
+    _tamper(state)
+    code, out, _ = invoke("verify", "--expect", "sha256:0123456789abcdef")
+    lines = out.splitlines()
+    assert code == ExitCode.VERIFY and lines[0] == f"Evidence chain of {state}: BROKEN in 4 places"
+    assert lines[3] == (
+        "  NOT THE HISTORY YOU PUBLISHED: the seal sha256:0123456789abcdef is not in this store (another store, or"
+        " its history was rewritten since)"
+    )
