@@ -234,6 +234,10 @@ def test_a_bundle_of_an_empty_store_says_nothing_is_sealed_yet(tmp_path: Path, m
         " monitoring (`netwatch run` or the service), then make the bundle again\n",
     )
     assert "seal 0" not in out and "sha256:" not in out and "BROKEN" not in out
+    with zipfile.ZipFile(tmp_path / "empty.zip") as z:
+        readme = " ".join(z.read("README.txt").decode().split())
+    assert "the store held no sealed record: there is nothing to rely on yet." in readme
+    assert "FAILED" not in readme and "sha256:" not in readme
 
 
 def _tamper(store: Path) -> None:
