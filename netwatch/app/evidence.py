@@ -1,13 +1,15 @@
 """The evidence bundle and the verification of the chain: what `netwatch evidence` and `netwatch verify` do.
 
 Owns verifying the configured store (``verify``) and writing one zip for a period (``evidence``, ``write_bundle``):
-the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter), the raw rounds as CSV, the
-incidents (with their traceroutes) and the fault tickets as JSON, the configuration with its secrets redacted, the
-verification of the evidence chain, and a manifest with every file's SHA-256 (also as ``SHA256SUMS`` for ``sha256sum
--c``) and the coverage of the period (first: how much of it netwatch was not running). A document that cannot be
-made here (a PDF without WeasyPrint, a letter for a period netwatch never ran in) is left out, and the manifest and
-a warning say why. The zip is written next to its destination and renamed into place, so a reader never sees half
-of it. Must not compute a figure itself: it reads the store and renders through the report modules.
+the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter, each told what the verification
+found, first of all when it failed), the raw rounds as CSV, the incidents (with their traceroutes) and the fault
+tickets as JSON, the configuration with its secrets redacted, the verification of the evidence chain, on request a
+copy of the store from the same snapshot, a README.txt for its reader, and a manifest with every file's SHA-256
+(also as ``SHA256SUMS`` for ``sha256sum -c``) and the coverage of the period (first: how much of it netwatch was not
+running). A document that cannot be made here (a PDF without WeasyPrint, a letter for a period netwatch never ran
+in) is left out, and the manifest and a warning say why. The zip is written next to its destination and renamed
+into place, so a reader never sees half of it. Must not compute a figure itself: it reads the store and renders
+through the report modules.
 """
 
 from __future__ import annotations
