@@ -1,14 +1,15 @@
 """The evidence bundle and the verification of the chain: what `netwatch evidence` and `netwatch verify` do.
 
 Owns verifying the configured store (``verify``) and writing one zip for a period (``evidence``, ``write_bundle``):
-the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter), the raw rounds as CSV, the
-incidents as CSV (the report's rows) and as JSON (with their traceroutes), the fault tickets as JSON, the
-configuration with its secrets redacted, the verification of the evidence chain, and a manifest with every file's
-SHA-256 (also as ``SHA256SUMS`` for ``sha256sum -c``) and the coverage of the period (first: how much of it netwatch
-was not running). A document that cannot be made here (a PDF without WeasyPrint, a letter for a period netwatch never
-ran in) is left out, and the manifest and a warning say why. The zip is written next to its destination and renamed
-into place, so a reader never sees half of it. Must not compute a figure itself: it reads the store and renders
-through the report modules.
+the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter, each told what the verification
+found, first of all when it failed), the raw rounds as CSV, the incidents as CSV (the report's rows) and as JSON
+(with their traceroutes), the fault tickets as JSON, the configuration with its secrets redacted, the verification
+of the evidence chain, on request a copy of the store from the same snapshot, a README.txt for its reader, and a
+manifest with every file's SHA-256 (also as ``SHA256SUMS`` for ``sha256sum -c``) and the coverage of the period
+(first: how much of it netwatch was not running). A document that cannot be made here (a PDF without WeasyPrint, a
+letter for a period netwatch never ran in) is left out, and the manifest and a warning say why. The zip is written
+next to its destination and renamed into place, so a reader never sees half of it. Must not compute a figure itself:
+it reads the store and renders through the report modules.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,13 +38,14 @@ from netwatch.app import timestamps as stamping
 from netwatch.app.files import private_mode, replacing
 from netwatch.app.reports import claims_from_store, unsynced
 from netwatch.core.model import Period, Target, Verification, Verified
-from netwatch.core.text import iso_utc, local_time
+from netwatch.core.text import iso_utc, local_time, period_text
 from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report.compute import Report
 from netwatch.report.csvout import safe_cell, to_csv
-from netwatch.report.evidence import EvidenceFigures
+from netwatch.report.evidence import Checked, EvidenceFigures, failed_notice
 from netwatch.report.jsonout import ticket_json, trace_json
 from netwatch.report.pdf import MISSING
+from netwatch.report.readme import STORE_NAME, BundleFacts, readme
 from netwatch.report.unmonitored import not_running
 from netwatch.report.verification import verification_json, verification_lines
 
@@ -174,10 +177,12 @@ def write_bundle(
     render: Callable[[str], str | bytes | Omitted],
     figures: Report,
     rounds_progress: Progress | None = None,
+    with_store: bool = False,
 ) -> Bundle:
-    """Write the evidence zip of ``period`` to ``output``, with ``verification`` (of ``store``, just made) in it.
-    ``render(fmt)`` gives the report (``figures``) as "html", "pdf", "md" or "json", or why that format cannot be
-    made here (``Omitted``). Raises ReportError when the file cannot be written."""
+    """Write the evidence zip of ``period`` to ``output``, with ``verification`` (of ``store``, just made) in it,
+    and a copy of the store when ``with_store`` (call it inside the snapshot verified, so that it is the copy
+    verified). ``render(fmt)`` gives the report (``figures``) as "html", "pdf", "md" or "json", or why that format
+    cannot be made here (``Omitted``). Raises ReportError when the file cannot be written."""
     provisional = [(u.start, u.end) for u in unsynced(store, period.since, period.until) if not u.retimed]
     warnings: list[str] = []
     rounds = 0
@@ -208,12 +213,26 @@ def write_bundle(
         tickets = tickets_json(store, cfg, period)
         bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
         bundle.add("config.toml", config.render(cfg).encode())
-        for name, data in stamping.bundle_files(store.timestamps(), cfg.timestamp.ca_file):
+        stored = store.timestamps()
+        for name, data in stamping.bundle_files(stored, cfg.timestamp.ca_file):
             bundle.add(name, data)
         text = "\n".join(verification_lines(verification, cfg.store.path, cfg.business_hours.timezone)) + "\n"
         bundle.add("verification.txt", text.encode())
         doc = verification_json(verification, cfg.store.path)
         bundle.add("verification.json", (json.dumps(doc, indent=2) + "\n").encode())
+        if with_store:
+            _add_store(bundle, store, output)
+        notice = failed_notice(figures.evidence, cfg.business_hours.timezone)
+        facts = BundleFacts(
+            names=(*(n for n, _, _ in bundle.files), "manifest.json", "SHA256SUMS"),
+            verification=verification,
+            failed_notice=notice,
+            period_text=period_text(period.since, period.until, cfg.business_hours.timezone),
+            generated_at=generated_at,
+            version=__version__,
+            timestamps=len(stored),
+        )
+        bundle.add("README.txt", readme(facts, cfg.business_hours.timezone).encode())
         manifest = {
             "generator": f"netwatch {__version__}",
             "generated_at": iso_utc(generated_at),
@@ -227,6 +246,7 @@ def write_bundle(
             "store": str(cfg.store.path),
             "seal": {"seal": verification.head_seal, "sha256": verification.head_digest},
             "verified": verification.ok,
+            "warning": notice,
             "rounds": rounds,
             "incidents": len(incidents["incidents"]),
             "tickets": len(tickets["tickets"]),
@@ -237,6 +257,16 @@ def write_bundle(
         bundle.add("SHA256SUMS", "".join(f"{h}  {n}\n" for n, _, h in bundle.files).encode())
         bundle.zip.close()
     return Bundle(output, tuple(bundle.files), verification, rounds, tuple(warnings))
+
+
+def _add_store(bundle: _Zip, store: Store, output: Path) -> None:
+    """A copy of the store as the current snapshot sees it, made beside ``output`` (not in /tmp: on a Pi that is
+    RAM, and the store may be larger) and deleted once in the zip."""
+    with tempfile.TemporaryDirectory(dir=output.resolve().parent, prefix=".netwatch-store-") as work:
+        copy = Path(work) / STORE_NAME
+        store.copy_to(copy)
+        with copy.open("rb") as data:
+            bundle.add(STORE_NAME, iter(lambda: data.read(1 << 20), b""))
 
 
 # --- the operations ------------------------------------------------------------------------------------------
@@ -322,10 +352,12 @@ def evidence(
     output: Path | None,
     now: float,
     bar: ProgressBar | None = None,
+    with_store: bool = False,
 ) -> tuple[Bundle, tuple[str, ...]]:
-    """Write the evidence bundle of a period (see ``build``'s words for it); returns the bundle and the notes its
-    report gave (each "warning: ..." or "note: ..."). Everything in it is read from one snapshot of the store, so
-    the report, the rounds and the verification agree."""
+    """Write the evidence bundle of a period (see ``build``'s words for it), with a copy of the store when
+    ``with_store``; returns the bundle and the notes its report gave (each "warning: ..." or "note: ...").
+    Everything in it is read from one snapshot of the store, so the report, the rounds, the copy and the
+    verification agree; the documents say what the verification found (first of all when it failed)."""
     chosen = reports.named_period(named, since, until, cfg, now)
     if output is not None and output.suffix.lower() != ".zip":
         raise InputError(f'the evidence bundle is a zip file; name it "{output.stem}.zip"', "output")
@@ -334,10 +366,20 @@ def evidence(
         chosen = chosen or reports.period_in(store, since, until, cfg, now)
         figures, warning = reports.witnessed(reports.from_store(store, cfg, chosen), cfg)
         notes += [f"warning: {w}" for w in documents.beside("html", figures, [warning])]
+        output = output or default_name(chosen, cfg.business_hours.timezone)
+        check = stamping.checker(cfg)
+        if bar is None:
+            verification = store.verify(now=now, check_token=check)
+        else:
+            with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
+                verification = store.verify(progress=advance, now=now, check_token=check)
+        if not verification.empty:  # an empty store has no seal: its documents say so already
+            figures = replace(figures, evidence=replace(figures.evidence, checked=Checked(verification.ok, now)))
+        checked = figures
 
         def render(fmt: str) -> str | bytes | Omitted:
             try:
-                done = documents.render(fmt, figures, cfg, now)
+                done = documents.render(fmt, checked, cfg, now)
             except InputError:  # a letter refused: nothing was measured in the period
                 if fmt == "md":
                     return Omitted(NO_LETTER)
@@ -353,17 +395,8 @@ def evidence(
                 notes.extend(f"warning: {w}" for w in done.warnings)
             return done.data
 
-        output = output or default_name(chosen, cfg.business_hours.timezone)
-        check = stamping.checker(cfg)
-        if bar is None:
-            verification = store.verify(now=now, check_token=check)
+        def write(advance: Progress | None) -> Bundle:
             return write_bundle(
-                store, cfg, chosen, output, verification=verification, generated_at=now, render=render, figures=figures
-            ), tuple(notes)
-        with bar("Verifying", store.count_rounds(float("-inf"), float("inf"))) as advance:
-            verification = store.verify(progress=advance, now=now, check_token=check)
-        with bar("Writing rounds", store.count_rounds(chosen.since, chosen.until)) as advance:
-            bundle = write_bundle(
                 store,
                 cfg,
                 chosen,
@@ -371,7 +404,12 @@ def evidence(
                 verification=verification,
                 generated_at=now,
                 render=render,
-                figures=figures,
+                figures=checked,
                 rounds_progress=advance,
+                with_store=with_store,
             )
-        return bundle, tuple(notes)
+
+        if bar is None:
+            return write(None), tuple(notes)
+        with bar("Writing rounds", store.count_rounds(chosen.since, chosen.until)) as advance:
+            return write(advance), tuple(notes)

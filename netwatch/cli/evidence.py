@@ -68,7 +68,7 @@ def verify(cfg: Config, expect: str | None, as_json: bool, full: bool) -> None:
     if as_json:
         click.echo(json.dumps(verification_json(result, cfg.store.path, run), indent=2))
     else:
-        for line in [*verification_lines(result, cfg.store.path, tz), *checkpoint_lines(run, tz)]:
+        for line in [*verification_lines(result, cfg.store.path, tz, expect), *checkpoint_lines(run, tz)]:
             click.echo(line)
     if not result.ok:
         sys.exit(ExitCode.VERIFY)
@@ -82,12 +82,31 @@ def verify(cfg: Config, expect: str | None, as_json: bool, full: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="The zip to write (default: netwatch-evidence-SINCE--UNTIL.zip here).",
 )
-def evidence(cfg: Config, named_period: str | None, since: str | None, until: str | None, output: Path | None) -> None:
-    """Write one zip of evidence for a period: the report (HTML, PDF when available, JSON, letter), the raw
-    rounds as CSV, the incidents as JSON, the configuration without secrets, the verification of the evidence
-    chain, and a manifest with every file's SHA-256."""
+@click.option(
+    "--with-store",
+    is_flag=True,
+    help="Also put a copy of the whole store in the zip (netwatch.db, as verified), for whoever must check it.",
+)
+def evidence(
+    cfg: Config,
+    named_period: str | None,
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+    with_store: bool,
+) -> None:
+    """Write one zip of evidence for a period: a README.txt for its reader, the report (HTML, PDF when available,
+    JSON, letter), the raw rounds as CSV, the incidents as JSON, the configuration without secrets, the
+    verification of the evidence chain, and a manifest with every file's SHA-256."""
     bundle, notes = bundles.evidence(
-        cfg, named=named_period, since=since, until=until, output=output, now=time.time(), bar=progress_bar()
+        cfg,
+        named=named_period,
+        since=since,
+        until=until,
+        output=output,
+        now=time.time(),
+        bar=progress_bar(),
+        with_store=with_store,
     )
     for note in notes:
         click.echo(f"netwatch: {note}", err=True)

@@ -1,5 +1,6 @@
 """What a report says about the evidence behind its figures: clock events, rounds timed before the clock was
-synchronised, traceroutes taken when incidents began, and the seal of the evidence chain.
+synchronised, traceroutes taken when incidents began, the seal of the evidence chain, and whether the chain was
+verified for this document (only an evidence bundle verifies: a plain report is not checked, and must not say so).
 
 Owns ``EvidenceFigures`` and building it for a period (pure: the caller reads the store), the sentences a reader
 is shown about each clock event, and the one-line summary of a traceroute as a list of hops.
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from netwatch.core.model import ClockEvent, EventKind, Incident, StoredTrace
+from netwatch.core.text import local_time
 
 # What each kind of clock event means for the figures, for the method section.
 CLOCK_MEANING = {
@@ -47,11 +50,26 @@ class Seal:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """The evidence chain verified at ``at`` for the document (an evidence bundle): ``ok`` when every record still
+    matched its seal. A document without one was not checked, and says how to check it (`netwatch verify`)."""
+
+    ok: bool
+    at: float
+
+
+@dataclass(frozen=True)
 class EvidenceFigures:
     clock_events: tuple[ClockEvent, ...] = ()
     unsynced: tuple[Unsynced, ...] = ()
     traces: tuple[StoredTrace, ...] = ()
     seal: Seal | None = None
+    checked: Checked | None = None
+
+    @property
+    def failed(self) -> bool:
+        """The chain was verified for this document and did not hold: its figures may not be what was measured."""
+        return self.checked is not None and not self.checked.ok
 
     def traces_of(self, incident: Incident) -> tuple[StoredTrace, ...]:
         """The traceroutes taken for ``incident`` (matched on kind and start, as the store links them)."""
@@ -81,4 +99,15 @@ def evidence_figures(
         unsynced=tuple(u for u in unsynced if u.start < until and u.end >= since),
         traces=tuple(sorted((t for t in traces if since <= t.at < until), key=lambda t: t.at)),
         seal=seal,
+    )
+
+
+def failed_notice(evidence: EvidenceFigures, zone: ZoneInfo) -> str | None:
+    """The first sentence of every document of a bundle whose chain failed verification (None otherwise): the
+    reader must know before any figure that the records may have been changed after they were sealed."""
+    if evidence.checked is None or evidence.checked.ok:
+        return None
+    return (
+        f"This store FAILED verification on {local_time(evidence.checked.at, zone, 'long')}: the records below may"
+        " have been changed after they were sealed; see verification.txt"
     )

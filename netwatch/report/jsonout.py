@@ -324,6 +324,7 @@ def to_json(report: Report) -> dict[str, Any]:
     outages = report.outages
     degraded = report.of_kind(Kind.DEGRADED)
     seal = report.evidence.seal
+    checked = report.evidence.checked
     availability = report.availability_percent
     return {
         "period": {
@@ -396,6 +397,8 @@ def to_json(report: Report) -> dict[str, Any]:
             for u in report.evidence.unsynced
         ],
         "seal": None if seal is None else {"seal": seal.seal_id, "sha256": seal.digest},
+        # null unless the chain was verified for this document (an evidence bundle): a plain report is not checked
+        "verification": None if checked is None else {"ok": checked.ok, "at": iso_utc(checked.at)},
         "tickets": [ticket_json(f) for f in report.claims.tickets],
         "claims": _claims(report.claims),
         "witness": witness_summary_json(report.witness),

@@ -42,7 +42,7 @@ from netwatch.report import areaview, speedview, view
 from netwatch.report.complaint import complaint
 from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape, shown
-from netwatch.report.evidence import CLOCK_MEANING
+from netwatch.report.evidence import CLOCK_MEANING, failed_notice
 from netwatch.report.letter import letter
 from netwatch.report.now import deadline_text
 from netwatch.report.speed import EVENING_PEAK
@@ -252,6 +252,7 @@ def _common(
         "evidence": report.evidence,
         "clock_meaning": {kind.value: text for kind, text in CLOCK_MEANING.items()},
         "not_running": not_running(report),
+        "failed_notice": failed_notice(report.evidence, ZoneInfo(report.timezone)),
     }
 
 

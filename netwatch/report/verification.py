@@ -67,9 +67,10 @@ def checkpoint_lines(run: Verified, tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[str]:
+def verification_lines(result: Verification, store: Path, tz: ZoneInfo, expect: str | None = None) -> list[str]:
     """What `netwatch verify` prints: a verdict line, what was checked, then every break with where and when, the
-    records flagged, the owner's statements changed (each version kept), the trusted timestamps and the notes."""
+    records flagged, the owner's statements changed (each version kept), the trusted timestamps and the notes.
+    ``expect`` is the published digest asked for (its hex digits), named when it is not in the chain."""
     lines = []
     if result.empty:
         lines.append(
@@ -80,7 +81,7 @@ def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[
         n = len(result.breaks)
         lines.append(f"Evidence chain of {store}: BROKEN in {n} place{'s' if n != 1 else ''}")
     elif result.anchor_found is False:
-        lines.append(f"Evidence chain of {store}: intact, but the expected seal is not in it")
+        lines.append(f"Evidence chain of {store}: {_not_published(expect)}")
     else:
         lines.append(f"Evidence chain of {store}: intact")
     lines.append(_checked(result, tz))
@@ -91,6 +92,8 @@ def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[
             "  the expected seal is in the chain: nothing sealed up to it was changed since it was published, and"
             " nothing sealed after it describes a time more than an hour before it"
         )
+    if result.breaks and result.anchor_found is False:
+        lines.append(f"  {_not_published(expect)}")
     for brk in result.breaks:
         when = f" [{local(brk.at, tz)}]" if brk.at is not None else ""
         lines.append(f"  BROKEN: {brk.where}{when}: {brk.what}")
@@ -103,6 +106,14 @@ def verification_lines(result: Verification, store: Path, tz: ZoneInfo) -> list[
     lines += [_timestamp_line(stamp, tz) for stamp in result.timestamps]
     lines += [f"  note: {note}" for note in result.notes]
     return lines
+
+
+def _not_published(expect: str | None) -> str:
+    seal = f"seal sha256:{expect}" if expect else "expected seal"
+    return (
+        f"NOT THE HISTORY YOU PUBLISHED: the {seal} is not in this store (another store, or its history was"
+        " rewritten since)"
+    )
 
 
 def _break_json(brk: Break) -> dict[str, Any]:

@@ -7,14 +7,19 @@ import hashlib
 import io
 import json
 import sqlite3
+import subprocess
 import zipfile
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from netwatch.adapters.store.sqlite import Store
 from netwatch.cli import ExitCode
 from netwatch.core.model import Hop, Kind, StoredTrace, Trace
+from netwatch.core.text import local_time
 from tests.support import incidents
 from tests.support.cli import invoke, isolate
 from tests.support.instants import ts
@@ -101,7 +106,10 @@ def test_verify_places_every_forgery_and_exits_9(state: Path) -> None:
 def test_verify_an_unknown_published_digest_fails(state: Path) -> None:
     code, out, _ = invoke("verify", "--expect", "0123456789abcdef")
     assert code == ExitCode.VERIFY
-    assert out.splitlines()[0] == f"Evidence chain of {state}: intact, but the expected seal is not in it"
+    assert out.splitlines()[0] == (
+        f"Evidence chain of {state}: NOT THE HISTORY YOU PUBLISHED: the seal sha256:0123456789abcdef is not in this"
+        " store (another store, or its history was rewritten since)"
+    )
 
 
 def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Path, tmp_path: Path) -> None:
@@ -127,6 +135,7 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         "config.toml",
         "verification.txt",
         "verification.json",
+        "README.txt",
         "manifest.json",
         "SHA256SUMS",
     ]
@@ -227,7 +236,160 @@ def test_a_bundle_of_an_empty_store_says_nothing_is_sealed_yet(tmp_path: Path, m
     code, out, _ = invoke("evidence", "--since", "2026-11-01", "--until", "2026-11-02", "--output", "empty.zip")
     assert (code, out) == (
         ExitCode.VERIFY,
-        "evidence written to empty.zip: 12 files, 0 rounds, nothing sealed yet: the store holds no record; start"
+        "evidence written to empty.zip: 13 files, 0 rounds, nothing sealed yet: the store holds no record; start"
         " monitoring (`netwatch run` or the service), then make the bundle again\n",
     )
     assert "seal 0" not in out and "sha256:" not in out and "BROKEN" not in out
+    with zipfile.ZipFile(tmp_path / "empty.zip") as z:
+        readme = " ".join(z.read("README.txt").decode().split())
+    assert "the store held no sealed record: there is nothing to rely on yet." in readme
+    assert "FAILED" not in readme and "sha256:" not in readme
+
+
+def _tamper(store: Path) -> None:
+    """The owner's edit after the fact: a round of the outage made to answer, the outage shortened."""
+    conn = sqlite3.connect(store, isolation_level=None)
+    try:
+        conn.execute("UPDATE rounds SET rtts = (SELECT rtts FROM rounds WHERE id = 1) WHERE id = 90")
+        conn.execute("UPDATE incidents SET end_ms = start_ms + 5000")
+    finally:
+        conn.close()
+
+
+def _bundle(*args: str) -> tuple[int, dict[str, bytes], dict[str, Any]]:
+    code, _, _ = invoke("evidence", "--since", "2026-11-03", "--until", "2026-11-03", "--output", "e.zip", *args)
+    with zipfile.ZipFile("e.zip") as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    return code, files, json.loads(files["manifest.json"])
+
+
+def _made_on(manifest: dict[str, Any]) -> str:
+    made = datetime.fromisoformat(manifest["generated_at"].replace("Z", "+00:00")).timestamp()
+    return local_time(made, ZoneInfo(manifest["timezone"]), "long")
+
+
+def test_a_bundle_of_a_tampered_store_says_first_that_it_failed(state: Path) -> None:
+    _tamper(state)
+    code, files, manifest = _bundle()
+    assert code == ExitCode.VERIFY
+    notice = (
+        f"This store FAILED verification on {_made_on(manifest)}: the records below may have been changed after"
+        " they were sealed; see verification.txt"
+    )
+    assert manifest["verified"] is False and manifest["warning"] == notice
+    letter = files["letter.md"].decode()
+    assert letter.startswith(f"**{notice}.**\n\n")
+    head = manifest["seal"]
+    assert (
+        "The records were sealed with SHA-256 as they were stored, but when this letter was written some of them no"
+        f" longer matched their seals (the newest is number {head['seal']}, sha256:{head['sha256']}): they may have"
+        " been changed after they were sealed, so the figures above cannot be relied on as measured. verification.txt"
+        " in the evidence bundle lists every place that failed.\n"
+    ) in letter
+    assert "so any later change to them can be detected" not in letter
+    html = files["report.html"].decode()
+    body = html[html.index("<body>") + len("<body>") :].lstrip()
+    assert body.startswith(f'<p class="notice failed" id="verification-failed"><strong>{notice}.</strong></p>')
+    assert 'data-verified="failed"' in html
+    report = json.loads(files["report.json"])
+    assert report["verification"] == {"ok": False, "at": manifest["generated_at"]}
+    assert files["README.txt"].decode().startswith(f"WARNING: {notice[:80]}")
+    assert " ".join(files["README.txt"].decode().split("\n\n")[0].split()) == f"WARNING: {notice}."
+
+
+def test_a_bundle_of_an_intact_store_says_when_it_was_checked(state: Path) -> None:
+    code, files, manifest = _bundle()
+    assert code == 0 and manifest["warning"] is None
+    letter = files["letter.md"].decode()
+    head = manifest["seal"]
+    assert (
+        f"The records are sealed with SHA-256 as they are stored, and on {_made_on(manifest)} every one of them still"
+        f" matched its seal; the newest seal was number {head['seal']}, sha256:{head['sha256']}, so any later change"
+        " to them can be detected.\n"
+    ) in letter
+    assert "FAILED" not in letter and "FAILED" not in files["report.html"].decode()
+    assert 'data-verified="intact"' in files["report.html"].decode()
+
+
+def test_a_report_on_its_own_does_not_claim_a_check_it_did_not_make(state: Path) -> None:
+    _tamper(state)  # not verified here (too slow on a Pi): the documents say how to check, never that they did
+    code, letter, err = invoke("report", "--since", "2026-11-03", "--until", "2026-11-03", "--format", "md")
+    assert code == 0, err
+    with Store.open(state, readonly=True) as store:
+        head = store.head()
+    assert (
+        "The records are sealed with SHA-256 in an evidence chain as they are stored; when this letter was written"
+        f" the newest seal was number {head.seal_id}, sha256:{head.digest.hex()}. This letter did not check them:"
+        " `netwatch verify` checks that no record changed since it was sealed.\n"
+    ) in letter
+    code, html, _ = invoke("report", "--since", "2026-11-03", "--until", "2026-11-03", "--format", "html")
+    assert code == 0 and 'data-verified="not checked"' in html and "FAILED" not in html
+    assert "This report did not check the records against their seals: <code>netwatch verify</code> checks" in html
+
+
+def test_the_bundle_readme_says_what_it_proves_and_its_sums_check(state: Path, tmp_path: Path) -> None:
+    code, files, _ = _bundle()
+    assert code == 0
+    text = files["README.txt"].decode()
+    assert "  rounds.csv        every probe round of the period: the time, each target's answer time in" in text
+    assert "netwatch.db" not in [line.split()[0] for line in text.splitlines() if line.startswith("  ")]
+    flat = " ".join(text.split())
+    assert (
+        "Unzip the bundle and, in its folder, run:\n\n    sha256sum -c SHA256SUMS\n\nEvery line must end in OK." in text
+    )
+    assert (
+        "The bundle holds no trusted timestamp. Unless the owner sent you a seal digest earlier (every netwatch report"
+        " and letter prints the newest), the seals, SHA256SUMS and verification.txt are the owner's own statement:"
+        " they show that no record was changed after it was sealed unless the whole chain was rewritten, which"
+        " whoever holds the store can do."
+    ) in flat
+    assert (
+        "The owner can provide it on request: netwatch evidence --with-store adds a copy to the bundle, with its"
+        " verification."
+    ) in flat
+    assert max(len(line) for line in text.splitlines()) <= 100
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile("e.zip") as z:
+        z.extractall(unpacked)
+    checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=unpacked, capture_output=True, text=True)
+    assert checked.returncode == 0
+    assert sorted(checked.stdout.splitlines()) == sorted(f"{name}: OK" for name in files if name != "SHA256SUMS")
+
+
+def test_with_store_the_bundle_holds_the_store_as_verified(state: Path, tmp_path: Path) -> None:
+    _tamper(state)
+    code, files, manifest = _bundle("--with-store")
+    assert code == ExitCode.VERIFY
+    copy = tmp_path / "copy" / "netwatch.db"
+    copy.parent.mkdir()
+    copy.write_bytes(files["netwatch.db"])
+    assert hashlib.sha256(files["netwatch.db"]).hexdigest() in files["SHA256SUMS"].decode()
+    assert not list(Path().glob(".netwatch-store-*"))  # the working copy is gone
+    cfg = tmp_path / "copy" / "netwatch.toml"
+    cfg.write_text(f'[store]\npath = "{copy}"\n')
+    copy.chmod(0o444)  # as received: the copy reads without writing (no write-ahead log to make)
+    code, out, _ = invoke("verify", "--config", str(cfg))
+    assert code == ExitCode.VERIFY
+    expected = files["verification.txt"].decode().replace(str(state), str(copy))
+    assert out == expected
+    assert f"newest seal: {manifest['seal']['seal']} sha256:{manifest['seal']['sha256']}" in out
+    flat = " ".join(files["README.txt"].decode().split())
+    assert (
+        "netwatch.db is a copy of the whole store, made from the same moment as every other file here, so"
+        " verification.txt is its verification."
+    ) in flat
+    assert (
+        '    [store]\n    path = "/full/path/to/netwatch.db"\n\nand run:\n\n'
+        "    netwatch verify --config netwatch.toml\n"
+    ) in files["README.txt"].decode()
+
+
+def test_a_broken_store_without_the_published_seal_says_both(state: Path) -> None:
+    _tamper(state)
+    code, out, _ = invoke("verify", "--expect", "sha256:0123456789abcdef")
+    lines = out.splitlines()
+    assert code == ExitCode.VERIFY and lines[0] == f"Evidence chain of {state}: BROKEN in 4 places"
+    assert lines[3] == (
+        "  NOT THE HISTORY YOU PUBLISHED: the seal sha256:0123456789abcdef is not in this store (another store, or"
+        " its history was rewritten since)"
+    )

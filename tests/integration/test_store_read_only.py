@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import zipfile
@@ -118,6 +119,30 @@ def reads(
     assert "chain intact" in made.stdout
     with zipfile.ZipFile(bundle) as zipped:
         assert json.loads(zipped.read("report.json"))["summary"]["outage_count"] == 1
+    assert copied_rounds(code, cfg, out, user=user, read_only=read_only) == 180
+
+
+def copied_rounds(code: Path, cfg: Path, out: Path, *, user: str | None = None, read_only: Path | None = None) -> int:
+    """`evidence --with-store` as ``user``: the rounds of the store's copy in the bundle, which must hold no
+    write-ahead log (it opens anywhere) and leave no working copy behind."""
+    bundle = out / "with-store.zip"
+    period = ("--since", SINCE, "--until", UNTIL)
+    made = netwatch(
+        code, cfg, "evidence", *period, "--with-store", "--output", str(bundle), user=user, read_only=read_only
+    )
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(bundle) as zipped:
+        zipped.extract("netwatch.db", out / "copy")
+    assert not list(out.glob(".netwatch-store-*"))
+    conn = sqlite3.connect(f"file:{out / 'copy' / 'netwatch.db'}?mode=ro", uri=True)
+    try:
+        [(mode,)] = conn.execute("PRAGMA journal_mode").fetchall()
+        [(rounds,)] = conn.execute("SELECT count(*) FROM rounds").fetchall()
+    finally:
+        conn.close()
+    assert mode == "delete"
+    shutil.rmtree(out / "copy")
+    return int(rounds)
 
 
 @pytest.fixture
@@ -191,6 +216,11 @@ def test_the_daemons_latest_commits_are_read_while_it_runs_as_another_user(code:
         last = writer.last_round()
         assert last is not None and last.at == T0 + 299
         assert "Last round: 2026-11-03 09:04:59 GMT" in status.stdout, status.stdout
+        out = public / "out"
+        out.mkdir(mode=0o777)
+        out.chmod(0o777)
+        # the copy holds the commits still in the writer's log, read by a user who may not write the store
+        assert copied_rounds(code, cfg, out, user="65534") == 300
     finally:
         writer.close()
 

@@ -87,6 +87,14 @@ def test_a_timestamp_is_taken_kept_verified_and_checkable_with_openssl_alone(sta
         assert {f"timestamps/seal-{head.seal_id}.tsr", f"timestamps/seal-{head.seal_id}.txt"} <= names
         assert {"timestamps/tsa-root.pem", "timestamps/HOW-TO-CHECK.txt"} <= names
         bundle.extractall("out")
+    tokens = len([n for n in names if n.endswith(".tsr")])
+    readme = " ".join(Path("out/README.txt").read_text().split())
+    assert (
+        f"The bundle holds {tokens} trusted timestamp{'s' if tokens != 1 else ''} (RFC 3161): an independent"
+        " authority signed that a seal existed at a time. Anyone can check one with openssl"
+        " (timestamps/HOW-TO-CHECK.txt)."
+    ) in readme
+    assert "timestamps/ the trusted timestamps of seals; HOW-TO-CHECK.txt inside says how to check them" in readme
     statement = Path(f"out/timestamps/seal-{head.seal_id}.txt").read_text()
     assert statement == f"netwatch evidence chain: seal {head.seal_id} sha256:{head.digest.hex()}\n"
     files = f"out/timestamps/seal-{head.seal_id}"

@@ -442,6 +442,7 @@ def test_json_is_extended_additively() -> None:
         "clock_events",
         "unsynchronised",
         "seal",
+        "verification",
         "tickets",
         "claims",
         "witness",
@@ -449,6 +450,7 @@ def test_json_is_extended_additively() -> None:
     }
     assert out["neighbourhood"] is None  # no [pool]
     assert (out["clock_events"], out["unsynchronised"], out["seal"], out["tickets"]) == ([], [], None, [])
+    assert out["verification"] is None  # not verified for this report: it does not say it was
     assert out["witness"] == {
         "probe": None,
         "asked": False,

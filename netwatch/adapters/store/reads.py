@@ -289,6 +289,17 @@ class Reads:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
 
+    def copy_to(self, target: Path) -> None:
+        """Write a consistent copy of the whole store to ``target`` (a new file) with SQLite's backup API: inside
+        ``snapshot`` it is the store as that snapshot sees it. The copy keeps no write-ahead log, so it opens
+        anywhere, read-only too. Raises StoreError."""
+        try:
+            with contextlib.closing(sqlite3.connect(target)) as copy:
+                self.conn.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot copy store {self.path} to {target}: {err}") from err
+
     def verify(
         self,
         expect: str | None = None,
