@@ -152,7 +152,7 @@ def test_another_user_is_told_what_it_may_not_see_and_how_to_see_it(daemon: Path
         cfg = readable / "netwatch.toml"
         cfg.write_text(f'[store]\npath = "{store}"\n')
         cfg.chmod(0o644)
-        with importable("netwatch.cli", "netwatch.app.doctor") as code:
+        with importable("netwatch.cli", "netwatch.cli.doctor", "netwatch.app.doctor") as code:
             env = environment(code, HOME="/nonexistent")
             env.pop("NETWATCH_STATE_DIR", None)
             done = subprocess.run(

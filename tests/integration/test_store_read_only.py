@@ -38,7 +38,9 @@ def code() -> Iterator[Path]:
     missing = [tool for tool in ("setpriv", "unshare", "mount") if shutil.which(tool) is None]
     if os.geteuid() != 0 or missing:
         unavailable(f"needs root and {', '.join(missing) or 'util-linux'} to read a store as another user")
-    modules = ("netwatch.cli", "netwatch.app.documents", "netwatch.app.evidence", "netwatch.report.render")
+    # Every command this module runs: the command line imports a command's module only when it runs.
+    commands = ("netwatch.cli.monitor", "netwatch.cli.reports", "netwatch.cli.evidence", "netwatch.cli.tickets")
+    modules = ("netwatch.cli", *commands, "netwatch.app.documents", "netwatch.app.evidence", "netwatch.report.render")
     with importable(*modules, data=(REPO / "templates",)) as place:
         yield place
 
