@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, SeriesPoint, Target
+from netwatch.core.model import (
+    Cause,
+    Coverage,
+    Incident,
+    Kind,
+    Period,
+    ProbeMethod,
+    Role,
+    SeriesPoint,
+    SessionMethod,
+    Target,
+)
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import NO_WITNESS, WitnessFigures
 from netwatch.report.area import NO_AREA, AreaFigures
@@ -38,6 +49,7 @@ __all__ = [
     "CauseFigures",
     "IncidentFigures",
     "Method",
+    "MethodEra",
     "Money",
     "Period",
     "Report",
@@ -45,6 +57,7 @@ __all__ = [
     "SpeedFigures",
     "compute",
     "method_from_config",
+    "method_from_sessions",
     "series_bucket_seconds",
     "series_points",
 ]
@@ -87,8 +100,20 @@ class CauseFigures:
 
 
 @dataclass(frozen=True)
+class MethodEra:
+    """A stretch of the period whose sessions recorded the same method: [since, until], clipped to the period;
+    ``settings`` is None where the sessions began before netwatch recorded their method."""
+
+    since: float
+    until: float
+    settings: ProbeMethod | None
+
+
+@dataclass(frozen=True)
 class Method:
-    """How the figures were measured, stated in the report so that a reader can judge them."""
+    """How the figures were measured, stated in the report so that a reader can judge them. With ``eras`` (a report
+    from the store) the fields are the coarsest interval recorded (the precision of every start and end) and the
+    rest of the latest recorded method, or the current configuration's when none was recorded."""
 
     interval: float  # seconds between rounds: the precision of every outage's start and end
     timeout: float  # seconds a reply is waited for
@@ -98,6 +123,24 @@ class Method:
     latency_ms: float  # degraded above this median round-trip time
     targets: tuple[Target, ...]
     clock: str  # a sentence describing the clock source
+    eras: tuple[MethodEra, ...] = ()  # the recorded methods of the period's sessions, in order; () = not from them
+    current: ProbeMethod | None = None  # today's configuration, given when some session recorded no method
+
+    @property
+    def recorded(self) -> tuple[MethodEra, ...]:
+        """The eras whose method was recorded."""
+        return tuple(e for e in self.eras if e.settings is not None)
+
+    @property
+    def unrecorded(self) -> bool:
+        """Some sessions of the period have no recorded method (they began before netwatch recorded it): a
+        document must say so rather than present the current configuration as theirs."""
+        return any(e.settings is None for e in self.eras)
+
+    @property
+    def several(self) -> bool:
+        """The period's sessions were not all recorded with one method: each era is stated with its dates."""
+        return len(self.eras) > 1 or self.unrecorded
 
 
 @dataclass(frozen=True)
@@ -315,6 +358,54 @@ def method_from_config(
         targets=tuple(dict.fromkeys(targets)),
         clock=clock,
     )
+
+
+def method_from_sessions(
+    sessions: Sequence[SessionMethod],
+    current: ProbeMethod,
+    period: Period,
+    probed: Sequence[Target] = (),
+    clock: str = CLOCK,
+) -> Method:
+    """The Method of the period from the methods its ``sessions`` recorded when they began: consecutive sessions of
+    one method make one era (clipped to the period). The interval is the coarsest recorded; the other fields are the
+    latest recorded method's, or ``current`` (today's configuration) when no session recorded one. ``probed`` are
+    the targets of the latest round (the addresses found for "auto" hops), kept when the latest method names the
+    same roles and anchors."""
+    eras: list[MethodEra] = []
+    for s in sessions:
+        since, until = max(period.since, s.start), min(period.until, s.end)
+        if until < since or (until == since and s.end > s.start):
+            continue
+        if eras and eras[-1].settings == s.method:
+            eras[-1] = MethodEra(eras[-1].since, until, s.method)
+        else:
+            eras.append(MethodEra(since, until, s.method))
+    recorded = [e.settings for e in eras if e.settings is not None]
+    base = recorded[-1] if recorded else current
+    interval = max(m.interval for m in recorded) if recorded else current.interval
+    targets = base.targets
+    if probed and _same_anchors(base.targets, probed):
+        targets = tuple(dict.fromkeys(probed))
+    return Method(
+        interval=interval,
+        timeout=base.timeout,
+        confirm=base.confirm,
+        window=base.window,
+        loss_percent=base.loss_percent,
+        latency_ms=base.latency_ms,
+        targets=targets,
+        clock=clock,
+        eras=tuple(eras),
+        current=current if any(e.settings is None for e in eras) else None,
+    )
+
+
+def _same_anchors(named: Sequence[Target], probed: Sequence[Target]) -> bool:
+    def anchors(targets: Sequence[Target]) -> set[Target]:
+        return {t for t in targets if t.role is Role.ANCHOR}
+
+    return anchors(named) == anchors(probed)
 
 
 def series_bucket_seconds(period: Period, max_points: int = 500, sessions: Sequence[Coverage] = ()) -> int:

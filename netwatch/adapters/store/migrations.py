@@ -333,6 +333,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX pool_outbox_pending ON pool_outbox (next_ms) WHERE sent_ms IS NULL;
     """,
+    # 17: reserved for another change (issue 17 may use it); empty here so that the numbers hold.
+    "",
+    # 18: the probing method of each session (newcomer review 2, B2): interval, timeout, confirm, the degradation
+    # thresholds and the targets, as canonical JSON recorded when the session begins and chained with it, so that
+    # a report states how its data WAS recorded, not today's configuration. NULL for sessions begun before.
+    """
+    ALTER TABLE sessions ADD COLUMN method TEXT;  -- JSON (netwatch.core.model.ProbeMethod); NULL: not recorded
+    """,
 )
 LATEST = len(MIGRATIONS)
 
