@@ -124,6 +124,10 @@ def test_the_html_method_and_the_json_state_each_era() -> None:
     sessions = [SessionMethod(MON - 60, MID, None), SessionMethod(MID + 30, MON + 7 * DAY, SLOW)]
     report = replace(sample_report(), method=method_from_sessions(sessions, SLOW, WEEK))
     section = parse(html_of(report)).one("section", id="method")
+    assert " ".join(section.find("p")[0].all_text.split()).endswith(
+        "The figures above are computed from those records only. Each session records the settings it probes with"
+        " when it begins:"
+    )  # one recorded method after the unrecorded sessions: nothing says the settings changed
     eras = section.one("ul", class_="eras").find("li")
     assert [" ".join(li.all_text.split()) for li in eras] == [
         "Before 2026-11-26 12:00:30 GMT: the settings were not recorded (those sessions began before netwatch"
