@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -111,20 +111,40 @@ class MethodEra:
 
 @dataclass(frozen=True)
 class Method:
-    """How the figures were measured, stated in the report so that a reader can judge them. With ``eras`` (a report
-    from the store) the fields are the coarsest interval recorded (the precision of every start and end) and the
-    rest of the latest recorded method, or the current configuration's when none was recorded."""
+    """How the figures were measured, stated in the report so that a reader can judge them: ``settings`` are the
+    latest method the period's sessions recorded (or the configuration's, when none was recorded or the report
+    is not from the store), ``interval`` the precision of every start and end (the coarsest interval recorded),
+    ``eras`` the recorded methods in order."""
 
+    settings: ProbeMethod
     interval: float  # seconds between rounds: the precision of every outage's start and end
-    timeout: float  # seconds a reply is waited for
-    confirm: int  # consecutive rounds with every anchor failed before an outage is declared
-    window: int  # rounds in the degradation window
-    loss_percent: float  # degraded above this anchor loss
-    latency_ms: float  # degraded above this median round-trip time
-    targets: tuple[Target, ...]
     clock: str  # a sentence describing the clock source
     eras: tuple[MethodEra, ...] = ()  # the recorded methods of the period's sessions, in order; () = not from them
     current: ProbeMethod | None = None  # today's configuration, given when some session recorded no method
+
+    @property
+    def timeout(self) -> float:
+        return self.settings.timeout
+
+    @property
+    def confirm(self) -> int:
+        return self.settings.confirm
+
+    @property
+    def window(self) -> int:
+        return self.settings.window
+
+    @property
+    def loss_percent(self) -> float:
+        return self.settings.loss_percent
+
+    @property
+    def latency_ms(self) -> float:
+        return self.settings.latency_ms
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return self.settings.targets
 
     @property
     def recorded(self) -> tuple[MethodEra, ...]:
@@ -348,7 +368,7 @@ def method_from_config(
     probe: ProbeConfig, detect: DetectConfig, targets: Iterable[Target], clock: str = CLOCK
 ) -> Method:
     """The Method of a configuration and the targets actually probed (duplicates dropped, order kept)."""
-    return Method(
+    settings = ProbeMethod(
         interval=probe.interval,
         timeout=probe.timeout,
         confirm=detect.confirm,
@@ -356,8 +376,8 @@ def method_from_config(
         loss_percent=detect.loss_percent,
         latency_ms=detect.latency_ms,
         targets=tuple(dict.fromkeys(targets)),
-        clock=clock,
     )
+    return Method(settings, probe.interval, clock)
 
 
 def method_from_sessions(
@@ -383,18 +403,11 @@ def method_from_sessions(
             eras.append(MethodEra(since, until, s.method))
     recorded = [e.settings for e in eras if e.settings is not None]
     base = recorded[-1] if recorded else current
-    interval = max(m.interval for m in recorded) if recorded else current.interval
-    targets = base.targets
     if probed and _same_anchors(base.targets, probed):
-        targets = tuple(dict.fromkeys(probed))
+        base = replace(base, targets=tuple(dict.fromkeys(probed)))
     return Method(
-        interval=interval,
-        timeout=base.timeout,
-        confirm=base.confirm,
-        window=base.window,
-        loss_percent=base.loss_percent,
-        latency_ms=base.latency_ms,
-        targets=targets,
+        settings=base,
+        interval=max(m.interval for m in recorded) if recorded else current.interval,
         clock=clock,
         eras=tuple(eras),
         current=current if any(e.settings is None for e in eras) else None,

@@ -161,14 +161,11 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
 def _method(m: Method | None) -> dict[str, Any] | None:
     if m is None:
         return None
+    settings = settings_json(m.settings)
+    del settings["recorded"]
     return {
+        **settings,
         "interval": m.interval,
-        "timeout": m.timeout,
-        "confirm": m.confirm,
-        "window": m.window,
-        "loss_percent": m.loss_percent,
-        "latency_ms": m.latency_ms,
-        "targets": [{"role": t.role.value, "address": t.address} for t in m.targets],
         "clock": m.clock,
         "eras": [{"since": iso_utc(e.since), "until": iso_utc(e.until), **settings_json(e.settings)} for e in m.eras],
     }
