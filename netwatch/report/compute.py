@@ -390,8 +390,8 @@ def method_from_sessions(
     """The Method of the period from the methods its ``sessions`` recorded when they began: consecutive sessions of
     one method make one era (clipped to the period). The interval is the coarsest recorded; the other fields are the
     latest recorded method's, or ``current`` (today's configuration) when no session recorded one. ``probed`` are
-    the targets of the latest round (the addresses found for "auto" hops), kept when the latest method names the
-    same roles and anchors."""
+    the targets of the latest round (the addresses found for "auto" hops), shown instead when they hold the same
+    anchors as that method."""
     eras: list[MethodEra] = []
     for s in sessions:
         since, until = max(period.since, s.start), min(period.until, s.end)
