@@ -3,13 +3,14 @@
 Owns verifying the configured store (``verify``) and writing one zip for a period (``evidence``, ``write_bundle``):
 the report (HTML, PDF when WeasyPrint is installed, JSON, and the Markdown letter, each told what the verification
 found, first of all when it failed), the raw rounds as CSV, the incidents as CSV (the report's rows) and as JSON
-(with their traceroutes), the fault tickets as JSON, the configuration with its secrets redacted, the verification
-of the evidence chain, on request a copy of the store from the same snapshot, a README.txt for its reader, and a
-manifest with every file's SHA-256 (also as ``SHA256SUMS`` for ``sha256sum -c``) and the coverage of the period
-(first: how much of it netwatch was not running). A document that cannot be made here (a PDF without WeasyPrint, a
-letter for a period netwatch never ran in) is left out, and the manifest and a warning say why. The zip is written
-next to its destination and renamed into place, so a reader never sees half of it. Must not compute a figure itself:
-it reads the store and renders through the report modules.
+(with their traceroutes), the fault tickets as JSON, the configuration when the bundle was made with its secrets
+redacted (labelled so), the probing method each session recorded (``method.json``), the verification of the evidence
+chain, on request a copy of the store from the same snapshot, a README.txt for its reader, and a manifest with every
+file's SHA-256 (also as ``SHA256SUMS`` for ``sha256sum -c``) and the coverage of the period (first: how much of it
+netwatch was not running). A document that cannot be made here (a PDF without WeasyPrint, a letter for a period
+netwatch never ran in) is left out, and the manifest and a warning say why. The zip is written next to its
+destination and renamed into place, so a reader never sees half of it. Must not compute a figure itself: it reads
+the store and renders through the report modules.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report.compute import Report
 from netwatch.report.csvout import safe_cell, to_csv
 from netwatch.report.evidence import Checked, EvidenceFigures, failed_notice
-from netwatch.report.jsonout import ticket_json, trace_json
+from netwatch.report.jsonout import settings_json, ticket_json, trace_json
 from netwatch.report.pdf import MISSING
 from netwatch.report.readme import STORE_NAME, BundleFacts, readme
 from netwatch.report.unmonitored import not_running
@@ -166,6 +167,22 @@ class _Zip:
         self.files.append((name, size, digest.hexdigest()))
 
 
+def _config_label(generated_at: float) -> str:
+    return (
+        f"# The configuration when this bundle was made ({iso_utc(generated_at)}), not necessarily the one the data\n"
+        "# was recorded with: method.json holds the settings each session recorded when it began.\n"
+    )
+
+
+def method_json(store: Store, period: Period) -> dict[str, Any]:
+    """The probing method each session of the period recorded when it began (``recorded: false`` for sessions
+    begun before netwatch recorded it), for method.json."""
+    sessions = store.session_methods(period.since, period.until)
+    return {
+        "sessions": [{"start": iso_utc(s.start), "end": iso_utc(s.end), **settings_json(s.method)} for s in sessions]
+    }
+
+
 def write_bundle(
     store: Store,
     cfg: config.Config,
@@ -212,7 +229,9 @@ def write_bundle(
         bundle.add("incidents.csv", to_csv(figures).encode())  # a long period's PDF lists incidents by these rows
         tickets = tickets_json(store, cfg, period)
         bundle.add("tickets.json", (json.dumps(tickets, indent=2, ensure_ascii=False) + "\n").encode())
-        bundle.add("config.toml", config.render(cfg).encode())
+        bundle.add("config.toml", (_config_label(generated_at) + config.render(cfg)).encode())
+        methods = method_json(store, period)
+        bundle.add("method.json", (json.dumps(methods, indent=2, ensure_ascii=False) + "\n").encode())
         stored = store.timestamps()
         for name, data in stamping.bundle_files(stored, cfg.timestamp.ca_file):
             bundle.add(name, data)

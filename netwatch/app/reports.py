@@ -24,6 +24,7 @@ from netwatch.app.daemon.export import probe_name
 from netwatch.app.now import fresh_live
 from netwatch.app.witness import ask
 from netwatch.config import Config
+from netwatch.config.method import probe_method
 from netwatch.config.records import UK_NATIONS
 from netwatch.core.campaign.progress import evaluation_of, measurements
 from netwatch.core.claims import Deadline, claims_for, deadlines
@@ -37,6 +38,7 @@ from netwatch.report.compute import (
     Report,
     compute,
     method_from_config,
+    method_from_sessions,
     series_bucket_seconds,
     series_points,
 )
@@ -163,13 +165,15 @@ def with_open(incidents: Sequence[Incident], current: Live | None) -> list[Incid
 
 
 def from_store(store: Store, cfg: Config, chosen: Period, current: Live | None = None) -> Report:
-    """Every figure of a report of ``chosen`` from ``store``, with ``cfg``'s method, plan, cost and schedule;
-    ``current`` is the running daemon's live file (its last seconds are monitored, see ``with_live``)."""
+    """Every figure of a report of ``chosen`` from ``store``: the method its sessions recorded (``cfg``'s where
+    none was recorded), ``cfg``'s plan, cost and schedule; ``current`` is the running daemon's live file (its last
+    seconds are monitored, see ``with_live``)."""
     sessions = with_live(store.sessions(chosen.since, chosen.until), current)
     bucket = series_bucket_seconds(chosen, sessions=sessions)
     series = series_points(store.anchor_series(chosen.since, chosen.until, bucket), bucket)
     last = store.last_round()
-    targets = [s.target for s in last.samples] if last else [Target(Role.ANCHOR, a) for a in cfg.targets.anchors]
+    probed = [s.target for s in last.samples] if last else []
+    method = method_from_sessions(store.session_methods(chosen.since, chosen.until), probe_method(cfg), chosen, probed)
     head = store.head()
     evidence = evidence_figures(
         chosen.since,
@@ -185,7 +189,7 @@ def from_store(store: Store, cfg: Config, chosen: Period, current: Live | None =
         incidents,
         sessions,
         cfg.business_hours,
-        method=method_from_config(cfg.probe, cfg.detect, targets),
+        method=method,
         cost=cfg.cost,
         plan=cfg.plan,
         series=series,

@@ -266,6 +266,30 @@ class StoredTrace:
 
 
 @dataclass(frozen=True)
+class ProbeMethod:
+    """How a session probed and decided, recorded when it began: the settings its rounds and incidents were made
+    with. A gateway or ISP hop configured as "auto" is recorded as "auto" (the rounds name the address found)."""
+
+    interval: float  # seconds between rounds: the precision of every outage's start and end
+    timeout: float  # seconds a reply is waited for
+    confirm: int  # consecutive rounds with every anchor failed before an outage is declared
+    window: int  # rounds in the degradation window
+    loss_percent: float  # degraded above this anchor loss
+    latency_ms: float  # degraded above this median round-trip time
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class SessionMethod:
+    """A session's span and the method it recorded; ``method`` is None for a session begun before netwatch recorded
+    methods (store schema 18)."""
+
+    start: float
+    end: float
+    method: ProbeMethod | None
+
+
+@dataclass(frozen=True)
 class Coverage:
     """A period netwatch was running and probing: [start, end]. Time outside every Coverage is unmonitored."""
 

@@ -13,11 +13,22 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, SeriesPoint, Target
+from netwatch.core.model import (
+    Cause,
+    Coverage,
+    Incident,
+    Kind,
+    Period,
+    ProbeMethod,
+    Role,
+    SeriesPoint,
+    SessionMethod,
+    Target,
+)
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import NO_WITNESS, WitnessFigures
 from netwatch.report.area import NO_AREA, AreaFigures
@@ -38,6 +49,7 @@ __all__ = [
     "CauseFigures",
     "IncidentFigures",
     "Method",
+    "MethodEra",
     "Money",
     "Period",
     "Report",
@@ -45,6 +57,7 @@ __all__ = [
     "SpeedFigures",
     "compute",
     "method_from_config",
+    "method_from_sessions",
     "series_bucket_seconds",
     "series_points",
 ]
@@ -87,17 +100,67 @@ class CauseFigures:
 
 
 @dataclass(frozen=True)
-class Method:
-    """How the figures were measured, stated in the report so that a reader can judge them."""
+class MethodEra:
+    """A stretch of the period whose sessions recorded the same method: [since, until], clipped to the period;
+    ``settings`` is None where the sessions began before netwatch recorded their method."""
 
+    since: float
+    until: float
+    settings: ProbeMethod | None
+
+
+@dataclass(frozen=True)
+class Method:
+    """How the figures were measured, stated in the report so that a reader can judge them: ``settings`` are the
+    latest method the period's sessions recorded (or the configuration's, when none was recorded or the report
+    is not from the store), ``interval`` the precision of every start and end (the coarsest interval recorded),
+    ``eras`` the recorded methods in order."""
+
+    settings: ProbeMethod
     interval: float  # seconds between rounds: the precision of every outage's start and end
-    timeout: float  # seconds a reply is waited for
-    confirm: int  # consecutive rounds with every anchor failed before an outage is declared
-    window: int  # rounds in the degradation window
-    loss_percent: float  # degraded above this anchor loss
-    latency_ms: float  # degraded above this median round-trip time
-    targets: tuple[Target, ...]
     clock: str  # a sentence describing the clock source
+    eras: tuple[MethodEra, ...] = ()  # the recorded methods of the period's sessions, in order; () = not from them
+    current: ProbeMethod | None = None  # today's configuration, given when some session recorded no method
+
+    @property
+    def timeout(self) -> float:
+        return self.settings.timeout
+
+    @property
+    def confirm(self) -> int:
+        return self.settings.confirm
+
+    @property
+    def window(self) -> int:
+        return self.settings.window
+
+    @property
+    def loss_percent(self) -> float:
+        return self.settings.loss_percent
+
+    @property
+    def latency_ms(self) -> float:
+        return self.settings.latency_ms
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return self.settings.targets
+
+    @property
+    def recorded(self) -> tuple[MethodEra, ...]:
+        """The eras whose method was recorded."""
+        return tuple(e for e in self.eras if e.settings is not None)
+
+    @property
+    def unrecorded(self) -> bool:
+        """Some sessions of the period have no recorded method (they began before netwatch recorded it): a
+        document must say so rather than present the current configuration as theirs."""
+        return any(e.settings is None for e in self.eras)
+
+    @property
+    def several(self) -> bool:
+        """The period's sessions were not all recorded with one method: each era is stated with its dates."""
+        return len(self.eras) > 1 or self.unrecorded
 
 
 @dataclass(frozen=True)
@@ -305,7 +368,7 @@ def method_from_config(
     probe: ProbeConfig, detect: DetectConfig, targets: Iterable[Target], clock: str = CLOCK
 ) -> Method:
     """The Method of a configuration and the targets actually probed (duplicates dropped, order kept)."""
-    return Method(
+    settings = ProbeMethod(
         interval=probe.interval,
         timeout=probe.timeout,
         confirm=detect.confirm,
@@ -313,8 +376,49 @@ def method_from_config(
         loss_percent=detect.loss_percent,
         latency_ms=detect.latency_ms,
         targets=tuple(dict.fromkeys(targets)),
-        clock=clock,
     )
+    return Method(settings, probe.interval, clock)
+
+
+def method_from_sessions(
+    sessions: Sequence[SessionMethod],
+    current: ProbeMethod,
+    period: Period,
+    probed: Sequence[Target] = (),
+    clock: str = CLOCK,
+) -> Method:
+    """The Method of the period from the methods its ``sessions`` recorded when they began: consecutive sessions of
+    one method make one era (clipped to the period). The interval is the coarsest recorded; the other fields are the
+    latest recorded method's, or ``current`` (today's configuration) when no session recorded one. ``probed`` are
+    the targets of the latest round (the addresses found for "auto" hops), shown instead when they hold the same
+    anchors as that method."""
+    eras: list[MethodEra] = []
+    for s in sessions:
+        since, until = max(period.since, s.start), min(period.until, s.end)
+        if until < since or (until == since and s.end > s.start):
+            continue
+        if eras and eras[-1].settings == s.method:
+            eras[-1] = MethodEra(eras[-1].since, until, s.method)
+        else:
+            eras.append(MethodEra(since, until, s.method))
+    recorded = [e.settings for e in eras if e.settings is not None]
+    base = recorded[-1] if recorded else current
+    if probed and _same_anchors(base.targets, probed):
+        base = replace(base, targets=tuple(dict.fromkeys(probed)))
+    return Method(
+        settings=base,
+        interval=max(m.interval for m in recorded) if recorded else current.interval,
+        clock=clock,
+        eras=tuple(eras),
+        current=current if any(e.settings is None for e in eras) else None,
+    )
+
+
+def _same_anchors(named: Sequence[Target], probed: Sequence[Target]) -> bool:
+    def anchors(targets: Sequence[Target]) -> set[Target]:
+        return {t for t in targets if t.role is Role.ANCHOR}
+
+    return anchors(named) == anchors(probed)
 
 
 def series_bucket_seconds(period: Period, max_points: int = 500, sessions: Sequence[Coverage] = ()) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from netwatch.core.claims.model import ClaimItem, Deadline
-from netwatch.core.model import Kind, StoredTrace
+from netwatch.core.model import Kind, ProbeMethod, StoredTrace
 from netwatch.core.text import iso_local, iso_utc
 from netwatch.core.witness import Witness, WitnessFigures
 from netwatch.report.areajson import to_json as area_json
@@ -161,15 +161,29 @@ def _claims(figures: ClaimFigures) -> dict[str, Any]:
 def _method(m: Method | None) -> dict[str, Any] | None:
     if m is None:
         return None
+    settings = settings_json(m.settings)
+    del settings["recorded"]
     return {
+        **settings,
         "interval": m.interval,
-        "timeout": m.timeout,
-        "confirm": m.confirm,
-        "window": m.window,
-        "loss_percent": m.loss_percent,
-        "latency_ms": m.latency_ms,
-        "targets": [{"role": t.role.value, "address": t.address} for t in m.targets],
         "clock": m.clock,
+        "eras": [{"since": iso_utc(e.since), "until": iso_utc(e.until), **settings_json(e.settings)} for e in m.eras],
+    }
+
+
+def settings_json(s: ProbeMethod | None) -> dict[str, Any]:
+    """A recorded method as the JSON contract spells it; ``{"recorded": false}`` for sessions that recorded none."""
+    if s is None:
+        return {"recorded": False}
+    return {
+        "recorded": True,
+        "interval": s.interval,
+        "timeout": s.timeout,
+        "confirm": s.confirm,
+        "window": s.window,
+        "loss_percent": s.loss_percent,
+        "latency_ms": s.latency_ms,
+        "targets": [{"role": t.role.value, "address": t.address} for t in s.targets],
     }
 
 

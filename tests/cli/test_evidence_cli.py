@@ -133,6 +133,7 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         "incidents.csv",
         "tickets.json",
         "config.toml",
+        "method.json",
         "verification.txt",
         "verification.json",
         "README.txt",
@@ -157,6 +158,14 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         "2026-11-03T09:02:00Z",
     )
     assert files["report.pdf"].startswith(b"%PDF")
+    assert files["config.toml"].decode().splitlines()[:2] == [
+        f"# The configuration when this bundle was made ({manifest['generated_at']}), not necessarily the one the data",
+        "# was recorded with: method.json holds the settings each session recorded when it began.",
+    ]
+    # The session was begun without a method, as one begun before schema 18: said so, never today's settings.
+    assert json.loads(files["method.json"]) == {
+        "sessions": [{"start": "2026-11-03T09:00:00Z", "end": "2026-11-03T09:02:59Z", "recorded": False}]
+    }
     rows = files["rounds.csv"].decode().splitlines()
     assert rows[0] == "time_utc,gateway 192.168.1.1 rtt_ms,anchor 1.1.1.1 rtt_ms,errors,clock"
     assert rows[1] == "2026-11-03T09:00:00Z,0.4,9.5,,"
@@ -236,7 +245,7 @@ def test_a_bundle_of_an_empty_store_says_nothing_is_sealed_yet(tmp_path: Path, m
     code, out, _ = invoke("evidence", "--since", "2026-11-01", "--until", "2026-11-02", "--output", "empty.zip")
     assert (code, out) == (
         ExitCode.VERIFY,
-        "evidence written to empty.zip: 13 files, 0 rounds, nothing sealed yet: the store holds no record; start"
+        "evidence written to empty.zip: 14 files, 0 rounds, nothing sealed yet: the store holds no record; start"
         " monitoring (`netwatch run` or the service), then make the bundle again\n",
     )
     assert "seal 0" not in out and "sha256:" not in out and "BROKEN" not in out

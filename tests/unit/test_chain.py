@@ -369,6 +369,7 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
         conn.executescript(
             "ALTER TABLE sessions DROP COLUMN boot_id; ALTER TABLE sessions DROP COLUMN offset_ms;"
             " ALTER TABLE sessions DROP COLUMN first_round; ALTER TABLE sessions DROP COLUMN end_reason;"
+            " ALTER TABLE sessions DROP COLUMN method;"
             " DROP TABLE clock_events; DROP TABLE clock_spans; DROP TABLE traceroutes; DROP TABLE timestamps;"
         )
     finally:

@@ -89,7 +89,10 @@ def seal_digest(
 
 _BODIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "incident": ("incidents", ("kind", "cause", "start_ms", "end_ms", "rounds", "cause_rounds", "detail")),
-    "session": ("sessions", ("start_ms", "end_ms", "clean", "boot_id", "offset_ms", "first_round", "end_reason")),
+    "session": (
+        "sessions",
+        ("start_ms", "end_ms", "clean", "boot_id", "offset_ms", "first_round", "end_reason", "method"),
+    ),
     "clock": ("clock_events", ("at_ms", "kind", "step_ms", "rounds", "detail")),
     "span": (
         "clock_spans",
@@ -104,7 +107,7 @@ _BODIES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Columns added after their kind was first chained: left out of a body while NULL, so that the versions sealed
 # before they existed still read the same.
-_LATER_COLUMNS = frozenset({("session", "first_round"), ("session", "end_reason")})
+_LATER_COLUMNS = frozenset({("session", "first_round"), ("session", "end_reason"), ("session", "method")})
 # Speed results carry the tool's raw output: their entry holds a digest of the row rather than the row.
 _SPEED_COLUMNS = (
     "at_ms",

@@ -1,11 +1,11 @@
 """Compact encodings of records for the SQLite store.
 
-Owns how a round, its targets, its errors and an incident's evidence become column values and back: RTTs in
-tenths of a millisecond (two sentinels for lost and saturated), either one uint16 little-endian per target (an
-even number of bytes) or, as the store writes them since schema 14, in compact codes (an odd number of bytes: most
-RTTs under 24 ms take one byte, see ``pack_compact``), instants as integer milliseconds, target lists and error
-maps as compact JSON. Must not run SQL, touch a file or read a clock (pure functions), nor change the byte layout,
-which is part of the on-disk format, without a migration.
+Owns how a round, its targets, its errors and an incident's evidence become column values and back: RTTs in tenths
+of a millisecond (two sentinels for lost and saturated), either one uint16 little-endian per target (an even number
+of bytes) or, as the store writes them since schema 14, in compact codes (an odd number of bytes: most RTTs under 24
+ms take one byte, see ``pack_compact``), instants as integer milliseconds, target lists, error maps and a session's
+probing method as compact JSON. Must not run SQL, touch a file or read a clock (pure functions), nor change the byte
+layout, which is part of the on-disk format, without a migration.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import struct
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from netwatch.core.model import Cause, Incident, Kind, MinuteRollup, Role, Sample, Target
+from netwatch.core.model import Cause, Incident, Kind, MinuteRollup, ProbeMethod, Role, Sample, Target
 
 LOST = 0xFFFF  # the target did not answer
 SATURATED = 0xFFFE  # answered, but too slowly to represent: decoded as SATURATED_MS
@@ -140,6 +140,35 @@ def targets_json(targets: Iterable[Target]) -> str:
 
 def targets_from_json(text: str) -> tuple[Target, ...]:
     return tuple(Target(Role(role), address) for role, address in json.loads(text))
+
+
+def method_json(method: ProbeMethod) -> str:
+    """A session's recorded method as canonical JSON (sorted keys), the form it is stored and chained in."""
+    doc = {
+        "interval": method.interval,
+        "timeout": method.timeout,
+        "confirm": method.confirm,
+        "window": method.window,
+        "loss_percent": method.loss_percent,
+        "latency_ms": method.latency_ms,
+        "targets": [[t.role.value, t.address] for t in method.targets],
+    }
+    return json.dumps(doc, separators=_COMPACT, sort_keys=True, ensure_ascii=False)
+
+
+def method_from_json(text: str | None) -> ProbeMethod | None:
+    if text is None:
+        return None
+    doc = json.loads(text)
+    return ProbeMethod(
+        interval=float(doc["interval"]),
+        timeout=float(doc["timeout"]),
+        confirm=int(doc["confirm"]),
+        window=int(doc["window"]),
+        loss_percent=float(doc["loss_percent"]),
+        latency_ms=float(doc["latency_ms"]),
+        targets=targets_from_json(json.dumps(doc["targets"])),
+    )
 
 
 def errors_json(samples: Sequence[Sample]) -> str | None:

@@ -356,6 +356,12 @@ MIGRATIONS: tuple[str, ...] = (
         state TEXT NOT NULL  -- JSON: what the walk over the seals knew at seal_id (sessions, spans, re-timings...)
     );
     """,
+    # 18: the probing method of each session (newcomer review 2, B2): interval, timeout, confirm, the degradation
+    # thresholds and the targets, as canonical JSON recorded when the session begins and chained with it, so that
+    # a report states how its data WAS recorded, not today's configuration. NULL for sessions begun before.
+    """
+    ALTER TABLE sessions ADD COLUMN method TEXT;  -- JSON (netwatch.core.model.ProbeMethod); NULL: not recorded
+    """,
 )
 LATEST = len(MIGRATIONS)
 

@@ -42,6 +42,7 @@ from netwatch.core.model import (
     Publication,
     Round,
     Sample,
+    SessionMethod,
     SpeedResult,
     StoredTimestamp,
     StoredTrace,
@@ -369,6 +370,16 @@ class Reads:
             (codec.to_ms(until), codec.to_ms(since)),
         )
         return [Coverage(codec.from_ms(s), codec.from_ms(e), clean != 0) for s, e, clean in rows]
+
+    def session_methods(self, since: float, until: float) -> list[SessionMethod]:
+        """The sessions overlapping [since, until] (as ``sessions``) with the probing method each recorded when it
+        began (None for those begun before schema 18)."""
+        rows = self._query(
+            f"SELECT start_ms, {SESSION_END}, method FROM sessions"
+            f" WHERE start_ms <= ? AND {SESSION_END} >= ? ORDER BY start_ms, id",
+            (codec.to_ms(until), codec.to_ms(since)),
+        )
+        return [SessionMethod(codec.from_ms(s), codec.from_ms(e), codec.method_from_json(m)) for s, e, m in rows]
 
     def rollups(self, since: float, until: float) -> list[MinuteRollup]:
         """Per-minute rollups of minutes starting in [since, until), by minute then target."""

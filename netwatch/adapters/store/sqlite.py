@@ -60,6 +60,7 @@ from netwatch.core.model import (
     Message,
     OutboxEntry,
     PoolEntry,
+    ProbeMethod,
     Publication,
     Round,
     Schedule,
@@ -262,11 +263,18 @@ class Store(Reads):
         self._defer(insert)
 
     def begin_session(
-        self, at: float, *, boot_id: str | None = None, offset: float | None = None, provisional: bool = False
+        self,
+        at: float,
+        *,
+        boot_id: str | None = None,
+        offset: float | None = None,
+        provisional: bool = False,
+        method: ProbeMethod | None = None,
     ) -> None:
         """Record that monitoring started at ``at`` (committed at once). ``boot_id`` and ``offset`` (wall minus
         monotonic seconds of this session's stamps) let a later synchronisation re-time it; ``provisional`` opens
-        a clock span: the rounds stamped until ``close_span`` or ``retime`` are marked as not synchronised."""
+        a clock span: the rounds stamped until ``close_span`` or ``retime`` are marked as not synchronised.
+        ``method`` (how this session probes and decides) is chained with the session."""
         self._writable()
         started: list[int] = []
         spans: list[int] = []
@@ -274,8 +282,14 @@ class Store(Reads):
 
         def insert(conn: sqlite3.Connection) -> None:
             cur = conn.execute(
-                "INSERT INTO sessions (start_ms, boot_id, offset_ms, first_round) VALUES (?, ?, ?, ?)",
-                (codec.to_ms(at), boot_id, offset_ms, timeline.next_round_id(conn)),
+                "INSERT INTO sessions (start_ms, boot_id, offset_ms, first_round, method) VALUES (?, ?, ?, ?, ?)",
+                (
+                    codec.to_ms(at),
+                    boot_id,
+                    offset_ms,
+                    timeline.next_round_id(conn),
+                    None if method is None else codec.method_json(method),
+                ),
             )
             session = int(cur.lastrowid or 0)
             started.append(session)

@@ -1,12 +1,13 @@
 """How a chained record may change from one sealed version to the next, as verification checks it.
 
 Owns the rules: an incident's kind and start never change, and once it is closed nothing of it does; a session's
-start, boot, clock offset and first round never change, and it ends once; a clock span ends once and is re-timed
-once; clock events, traceroutes, speed tests and trusted timestamps never change. The only exception is a re-timing
-act sealed in the same seal: it moves a stamp that lay inside its span by exactly its correction (and an incident
-whose start moved past its end ends where it starts). Tickets (and their terms) and campaign records are the owner's
-and the planner's statements, the pool's records what the household published (each version queued, then sent): each
-version is shown, none is refused. Pure: bodies in, findings out; must not read the store.
+start, boot, clock offset, first round and recorded method never change, and it ends once; a clock span ends
+once and is re-timed once; clock events, traceroutes, speed tests and trusted timestamps never change. The only
+exception is a re-timing act sealed in the same seal: it moves a stamp that lay inside its span by exactly its
+correction (and an incident whose start moved past its end ends where it starts). Tickets (and their terms) and
+campaign records are the owner's and the planner's statements, the pool's records what the household published
+(each version queued, then sent): each version is shown, none is refused. Pure: bodies in, findings out; must not
+read the store.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ from netwatch.app.daemon.targets import Targets
 from netwatch.app.daemon.traces import TraceTask
 from netwatch.app.daemon.writer import Writer, exclusive_lock
 from netwatch.config import Config
+from netwatch.config.method import probe_method
 from netwatch.core import clock as clocks
 from netwatch.core import detect
 from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Live, Round, Sample, SpeedResult
@@ -128,6 +129,7 @@ class Daemon:
         )
         self.state = detect.State()
         self.targets = Targets(config)
+        self.method = probe_method(config)  # recorded with each session it begins
         self.last_round: Round | None = None
         self.rounds = 0
         self.overruns = 0
@@ -267,6 +269,7 @@ class Daemon:
             store.begin_session,
             stamp,
             boot_id=self.clock.boot_id(),
+            method=self.method,
             offset=stamp - reading.mono,
             provisional=provisional,
         )
@@ -562,7 +565,10 @@ class Daemon:
         reading = self.clock_state.last
         assert reading is not None
         offset = rnd.at - reading.mono
-        writer.submit(functools.partial(store.begin_session, rnd.at, boot_id=self.clock.boot_id(), offset=offset))
+        begin = functools.partial(
+            store.begin_session, rnd.at, boot_id=self.clock.boot_id(), offset=offset, method=self.method
+        )
+        writer.submit(begin)
         writer.submit(store.record_clock, event)
         self.clock_steps += 1
 
@@ -643,6 +649,7 @@ class Daemon:
             writer.store.begin_session,
             rnd.at,
             boot_id=self.clock.boot_id(),
+            method=self.method,
             offset=rnd.at - rnd.mono,
             provisional=provisional,
         )
