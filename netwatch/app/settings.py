@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from netwatch import config
-from netwatch.adapters import logs
+from netwatch.adapters import localzone, logs
 from netwatch.adapters.store import migrations
 from netwatch.config import Config, StateDirectory
 from netwatch.config.loading import user_state_place
@@ -33,8 +33,9 @@ SERVICE_STATE = Path("/var/lib/netwatch")
 
 
 def load(path: Path | None) -> Config:
-    """The configuration from ``path`` (``--config``), or where netwatch looks by default. Raises ConfigError."""
-    return config.load(path, os.environ, recorded())
+    """The configuration from ``path`` (``--config``), or where netwatch looks by default, with business hours in
+    the system's time zone unless it names one. Raises ConfigError."""
+    return config.load(path, os.environ, recorded(), localzone.system_zone() or "UTC")
 
 
 def recorded() -> StateDirectory | None:

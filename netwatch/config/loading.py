@@ -91,9 +91,17 @@ def _syntax_problem(err: tomllib.TOMLDecodeError) -> Problem:
     return Problem(f"line {where[1]}, column {where[2]}", f"invalid TOML: {what}", fix)
 
 
-def parse(text: str, *, source: str | None, env: Mapping[str, str], recorded: StateDirectory | None = None) -> Config:
+def parse(
+    text: str,
+    *,
+    source: str | None,
+    env: Mapping[str, str],
+    recorded: StateDirectory | None = None,
+    zone: str = "UTC",
+) -> Config:
     """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``; the state
-    directory is ``state_place(env, recorded)``.
+    directory is ``state_place(env, recorded)``; business hours are in ``zone`` (the system's) unless the text
+    names a ``[business_hours] timezone``.
 
     Raises ConfigError carrying every problem found, in schema order.
     """
@@ -104,6 +112,9 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str], recorded: St
     except RecursionError as err:  # tomllib parses nested arrays and inline tables recursively
         problem = Problem("(file)", "nests lists or inline tables too deeply to be read", "write a flat configuration")
         raise ConfigError([problem], source) from err
+    hours = doc.get("business_hours", {})
+    if isinstance(hours, dict) and "timezone" not in hours:
+        doc["business_hours"] = {"timezone": zone, **hours}
     values, delegated, problems = schema.validate(doc)
     state = StateDirectory(Path("/"), "")
     try:
@@ -115,19 +126,22 @@ def parse(text: str, *, source: str | None, env: Mapping[str, str], recorded: St
     return schema.build(values, delegated, source, state)
 
 
-def load(path: Path | None, env: Mapping[str, str], recorded: StateDirectory | None = None) -> Config:
+def load(
+    path: Path | None, env: Mapping[str, str], recorded: StateDirectory | None = None, zone: str = "UTC"
+) -> Config:
     """The configuration from ``path`` (--config), else $NETWATCH_CONFIG, else DEFAULT_PATH if it exists, else
-    the built-in defaults; the state directory as ``state_place(env, recorded)``. A file named by --config or
-    $NETWATCH_CONFIG must exist. Raises ConfigError."""
+    the built-in defaults; the state directory as ``state_place(env, recorded)``; business hours in ``zone``
+    unless the file names a time zone. A file named by --config or $NETWATCH_CONFIG must exist. Raises
+    ConfigError."""
     if path is not None:
-        return _load_file(path, env, recorded, "--config", "pass the path of an existing file to --config")
+        return _load_file(path, env, recorded, zone, "--config", "pass the path of an existing file to --config")
     if env.get("NETWATCH_CONFIG"):
         fix = "point NETWATCH_CONFIG at an existing file"
-        return _load_file(Path(env["NETWATCH_CONFIG"]), env, recorded, "NETWATCH_CONFIG", fix)
+        return _load_file(Path(env["NETWATCH_CONFIG"]), env, recorded, zone, "NETWATCH_CONFIG", fix)
     if DEFAULT_PATH.exists():
         fix = "make the file readable, or remove it to use the defaults"
-        return _load_file(DEFAULT_PATH, env, recorded, "(file)", fix, denied=DENIED_FIX)
-    return parse("", source=None, env=env, recorded=recorded)
+        return _load_file(DEFAULT_PATH, env, recorded, zone, "(file)", fix, denied=DENIED_FIX)
+    return parse("", source=None, env=env, recorded=recorded, zone=zone)
 
 
 def _read(path: Path, origin: str, fix: str, denied: str = "") -> bytes:
@@ -157,7 +171,13 @@ def _read(path: Path, origin: str, fix: str, denied: str = "") -> bytes:
 
 
 def _load_file(
-    path: Path, env: Mapping[str, str], recorded: StateDirectory | None, origin: str, fix: str, denied: str = ""
+    path: Path,
+    env: Mapping[str, str],
+    recorded: StateDirectory | None,
+    zone: str,
+    origin: str,
+    fix: str,
+    denied: str = "",
 ) -> Config:
     data = _read(path, origin, fix, denied)
     try:
@@ -171,4 +191,4 @@ def _load_file(
             "save the file as UTF-8",
         )
         raise ConfigError([problem], str(path)) from err
-    return parse(text, source=str(path), env=env, recorded=recorded)
+    return parse(text, source=str(path), env=env, recorded=recorded, zone=zone)
