@@ -56,6 +56,39 @@ def recorded() -> StateDirectory | None:
 _REWRITE = "run ./bootstrap again (it records the state directory), or set NETWATCH_STATE_DIR"
 
 
+def installed_by() -> str:
+    """How this netwatch was installed, as the state directory ``./bootstrap`` recorded tells: "service"
+    (``./bootstrap install`` recorded the service's), "checkout" (``./bootstrap run`` recorded another) or "" (no
+    record: installed some other way)."""
+    try:
+        mark = recorded()
+    except ConfigError:
+        return ""
+    if mark is None:
+        return ""
+    return "service" if mark.path == SERVICE_STATE else "checkout"
+
+
+def start_command() -> str:
+    """How the owner starts the daemon of this installation, e.g. "sudo systemctl start netwatch"."""
+    how = installed_by()
+    if how == "checkout":
+        return f"./bootstrap run in {RECORD.parents[3]}"
+    if how == "service":
+        return "sudo systemctl start netwatch"
+    return "sudo systemctl start netwatch, or ./bootstrap run in a checkout"
+
+
+def restart_web_command() -> str:
+    """How the owner restarts the dashboard of this installation, so that it reads a changed configuration."""
+    how = installed_by()
+    if how == "checkout":
+        return "stop ./bootstrap run with Ctrl-C and run it again"
+    if how == "service":
+        return "sudo systemctl restart netwatch-web"
+    return "sudo systemctl restart netwatch-web, or stop ./bootstrap run with Ctrl-C and run it again"
+
+
 def store_places(cfg: Config) -> tuple[tuple[Path, str], ...]:
     """Where a store could be for this user and installation, each with what points there: the configured one
     first, then the store of the same name in the other state directories netwatch knows (the one ``./bootstrap``

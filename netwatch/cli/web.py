@@ -71,7 +71,7 @@ def web_command(serve: Serve) -> click.Group:
         if is_loopback(host):
             click.echo(
                 f"the dashboard listens on {cfg.web.listen} (this machine only): to open it from your phone, set [web] "
-                f'listen = "0.0.0.0:{port}" and restart it (sudo systemctl restart netwatch-web)'
+                f'listen = "0.0.0.0:{port}" and restart it ({settings.restart_web_command()})'
             )
 
     return web

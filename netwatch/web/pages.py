@@ -19,7 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from netwatch.app import incidents, now, reports, status, stores, tickets
+from netwatch.app import incidents, now, reports, settings, status, stores, tickets
 from netwatch.core.calendar import local_date
 from netwatch.core.model import Kind, LineState
 from netwatch.core.text import (
@@ -71,7 +71,7 @@ def now_context(board: Dashboard) -> dict[str, Any]:
     return {
         "line": line,
         "state": line.state.value.replace(" ", "-"),
-        "detail": words.detail(line, cfg.detect.confirm, zone),
+        "detail": words.detail(line, cfg.detect.confirm, zone, settings.start_command()),
         "layers": words.layers(line.last_round),
         "tolls": tolls if line.running else [],
         "currency": cfg.cost.currency,
@@ -182,7 +182,11 @@ def report_context(board: Dashboard, since: date, until: date) -> dict[str, Any]
         title=cfg.report.title,
         generated_at=at,
     )
-    return {**context, "warnings": built.warnings, "nothing_yet": "" if recorded else words.NOTHING_YET}
+    return {
+        **context,
+        "warnings": built.warnings,
+        "nothing_yet": "" if recorded else words.nothing_yet(settings.start_command()),
+    }
 
 
 def day_page(request: Request) -> Response:
