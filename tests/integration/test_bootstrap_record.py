@@ -107,3 +107,17 @@ def test_a_taken_port_stops_bootstrap_run_before_it_prints_an_address(checkout: 
         '" in a configuration file (cp config/netwatch.example.toml netwatch.toml) and run ./bootstrap run --config '
         "netwatch.toml"
     )
+
+
+def test_a_dashboard_that_refuses_to_start_stops_bootstrap_run_with_its_reason(checkout: Path) -> None:
+    config = checkout.parent / "open.toml"
+    config.write_text(f'[web]\nlisten = "0.0.0.0:{free_port("0.0.0.0")}"\n', encoding="utf-8")  # no password set
+    started = run(checkout, "./bootstrap", "run", "--config", str(config))
+    assert started.returncode == 1
+    assert "http://" not in started.stderr
+    lines = started.stderr.splitlines()
+    assert "reaches beyond this machine, but no password is set: run `netwatch web passwd`" in lines[-2]
+    assert lines[-1] == (
+        "bootstrap: the dashboard did NOT start (its reason is above), so nothing is monitoring: fix that and run "
+        "./bootstrap run again"
+    )
