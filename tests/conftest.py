@@ -35,6 +35,17 @@ def installation(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return place / "share/netwatch/state-directory"
 
 
+@pytest.fixture(autouse=True)
+def system_zone(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A system that names no time zone, whatever this machine's is: business hours in commands run in process
+    default to UTC, as the tests expect (tests of the system's zone point these elsewhere)."""
+    from netwatch.adapters import localzone
+
+    none = tmp_path_factory.mktemp("zone")
+    monkeypatch.setattr(localzone, "LOCALTIME", none / "localtime")
+    monkeypatch.setattr(localzone, "TIMEZONE", none / "timezone")
+
+
 @pytest.fixture
 def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     """A bound AF_UNIX datagram socket (as systemd's $NOTIFY_SOCKET) and its path."""

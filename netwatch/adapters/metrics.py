@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from netwatch import __version__
 from netwatch.config.records import MetricsConfig
-from netwatch.core import detect
+from netwatch.core import detect, extras
 from netwatch.core.model import Cause, Kind, Round, Sample, SpeedResult, Target
 from netwatch.errors import ConfigError, Problem
 
@@ -47,7 +47,7 @@ REQUEST_LIMIT = 8192  # bytes of a request read (the request line and headers of
 BACKLOG = 16  # connections the kernel holds while every slot is busy (they cost the daemon no descriptor)
 POLL = 0.2  # seconds between looks at the stop flag
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"  # what generate_latest writes
-MISSING_FIX = "install the prometheus extra (pip install 'netwatch[prometheus]'), or set metrics.enabled = false"
+MISSING_FIX = f"install the prometheus extra ({extras.install('prometheus')}), or set metrics.enabled = false"
 
 
 def line_state(state: detect.State) -> tuple[str, str]:

@@ -31,6 +31,7 @@ from netwatch.adapters import textfiles
 from netwatch.adapters.children import drop_ambient
 from netwatch.config.checks import each_apprise_url
 from netwatch.config.records import NotifyConfig
+from netwatch.core import extras
 from netwatch.core.model import Message
 from netwatch.errors import ConfigError, NetwatchError, Problem
 
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("netwatch")
 
-EXTRA_FIX = "install the notify extra: pip install 'netwatch[notify]'"
+EXTRA_FIX = f"install the notify extra: {extras.install('notify')}"
 STDERR_LIMIT = 300  # characters of a failing command's stderr kept as the error
 URLS_LIMIT = 1024 * 1024  # bytes of notify.urls_file: thousands of URLs
 

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netwatch.adapters import textfiles
+from netwatch.core import extras
 from netwatch.errors import ConfigError, Problem, TimestampError
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate
 
 MISSING = "needs the rfc3161-client package, which is not installed"
-MISSING_FIX = "install the timestamp extra (pip install 'netwatch[timestamp]'), or set timestamp.url = \"\""
+MISSING_FIX = f'install the timestamp extra ({extras.install("timestamp")}), or set timestamp.url = ""'
 REPLY_LIMIT = 64 * 1024  # bytes: a token with its certificates is a few kilobytes
 CA_LIMIT = 256 * 1024
 

@@ -27,6 +27,7 @@ from netwatch.adapters.probes.speed import make_backend, unavailable
 from netwatch.app import evidence, influx, stores
 from netwatch.app.daemon.export import probe_name
 from netwatch.config import Config
+from netwatch.core.extras import install as install_words
 from netwatch.core.model import Finding, Verification
 from netwatch.errors import ConfigError, NetwatchError, PermanentError, StoreError
 from netwatch.report import doctor as rules
@@ -187,7 +188,7 @@ def _extras(cfg: Config) -> Finding:
     )
     for wanted, extra, what in wants:
         if wanted and not have[extra]:
-            needed.append((what, f"needs the {extra} extra: pip install 'netwatch[{extra}]'"))
+            needed.append((what, f"needs the {extra} extra: {install_words(extra)}"))
     return rules.extras(present, needed)
 
 

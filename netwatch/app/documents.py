@@ -2,8 +2,9 @@
 
 Owns the formats a report is made in (HTML, PDF, the Markdown complaint letter, CSV, JSON), telling the format
 from a file name, naming a report file after its period in an ``--output-dir``, rendering (``render``: the text or
-bytes and the warnings a face shows), what a face says beside a document for the provider (``beside``), and writing
-it through the one atomic writer. Must not compute figures (``netwatch.app.reports`` assembles them) or print:
+bytes and the warnings a face shows), what a face says beside a document for the provider (``beside``), the months
+netwatch ran in (``months_recorded``: the months a document can be made of), and writing it through the one atomic
+writer. Must not compute figures (``netwatch.app.reports`` assembles them) or print:
 faces decide how to show what comes back.
 """
 
@@ -12,17 +13,30 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from netwatch.app import stores
 from netwatch.app.files import write_atomically
 from netwatch.config import Config
+from netwatch.core.calendar import months_touched
 from netwatch.core.model import Period
 from netwatch.errors import InputError, ReportError
 from netwatch.report.advice import advice
 from netwatch.report.compute import Report
 from netwatch.report.period import file_stem
 from netwatch.report.unmonitored import not_running
+
+
+def months_recorded(cfg: Config, now: float) -> list[date]:
+    """The first day of every local month netwatch ran in up to ``now``, newest first; none before a store exists."""
+    if not stores.recorded(cfg):
+        return []
+    with stores.reading(cfg) as store:
+        sessions = store.sessions(0.0, now)
+    return months_touched(((s.start, min(s.end, now)) for s in sessions), cfg.business_hours.timezone)
+
 
 FORMATS = ("html", "pdf", "md", "csv", "json")
 READ = ("html", "pdf", "md")  # the documents people read (the provider too); csv and json are for machines

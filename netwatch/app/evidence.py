@@ -38,6 +38,7 @@ from netwatch.app import documents, reports, stores
 from netwatch.app import timestamps as stamping
 from netwatch.app.files import private_mode, replacing
 from netwatch.app.reports import claims_from_store, unsynced
+from netwatch.core import extras
 from netwatch.core.model import Period, Target, Verification, Verified
 from netwatch.core.text import iso_utc, local_time, period_text
 from netwatch.errors import InputError, ReportError, StoreError
@@ -51,7 +52,7 @@ from netwatch.report.unmonitored import not_running
 from netwatch.report.verification import verification_json, verification_lines
 
 Progress = Callable[[int], None]
-NO_PDF = "install netwatch[pdf] (WeasyPrint) to include it"
+NO_PDF = f"install the pdf extra (WeasyPrint: {extras.install('pdf')}) to include it"
 NO_LETTER = "netwatch measured nothing in the period, so there is no letter to write"
 
 

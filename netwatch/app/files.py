@@ -18,11 +18,12 @@ from typing import BinaryIO
 from netwatch.errors import ReportError
 
 
-def readable_mode() -> int:
-    """0666 less the process's umask: a report is meant to be read and sent on."""
+def document_mode() -> int:
+    """0640 less the process's umask: a report names the owner, their address and account, so it is for its owner
+    and the group (the service's group netwatch, that the owner joins) to read and send on, not every user."""
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return 0o640 & ~umask
 
 
 def private_mode() -> int:
@@ -35,7 +36,7 @@ def private_mode() -> int:
 @contextlib.contextmanager
 def replacing(path: Path, *, mode: int | None = None, option: str = "--output") -> Iterator[BinaryIO]:
     """A binary file to write ``path``'s new content into; on a clean exit of the block it replaces ``path``
-    (with ``mode``, default ``readable_mode()``), on an error ``path`` is untouched and the temporary file gone.
+    (with ``mode``, default ``document_mode()``), on an error ``path`` is untouched and the temporary file gone.
     Raises ReportError naming ``option`` when it cannot be written."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
@@ -47,7 +48,7 @@ def replacing(path: Path, *, mode: int | None = None, option: str = "--output") 
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, readable_mode() if mode is None else mode)
+        os.chmod(tmp, document_mode() if mode is None else mode)
         os.replace(tmp, path)
         sync_directory(directory)
     except OSError as err:

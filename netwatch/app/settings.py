@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from netwatch import config
-from netwatch.adapters import logs
+from netwatch.adapters import localzone, logs
 from netwatch.adapters.store import migrations
 from netwatch.config import Config, StateDirectory
 from netwatch.config.loading import user_state_place
@@ -33,9 +33,10 @@ SERVICE_STATE = Path("/var/lib/netwatch")
 
 
 def load(path: Path | None, *, calendars: bool = True) -> Config:
-    """The configuration from ``path`` (``--config``), or where netwatch looks by default; ``calendars`` False
-    checks the holiday calendar's name for its form only (the daemon never reads a calendar). Raises ConfigError."""
-    return config.load(path, os.environ, recorded(), calendars=calendars)
+    """The configuration from ``path`` (``--config``), or where netwatch looks by default, with business hours in
+    the system's time zone unless it names one; ``calendars`` False checks the holiday calendar's name for its form
+    only (the daemon never reads a calendar). Raises ConfigError."""
+    return config.load(path, os.environ, recorded(), localzone.system_zone() or "UTC", calendars=calendars)
 
 
 def recorded() -> StateDirectory | None:
@@ -54,6 +55,39 @@ def recorded() -> StateDirectory | None:
 
 
 _REWRITE = "run ./bootstrap again (it records the state directory), or set NETWATCH_STATE_DIR"
+
+
+def installed_by() -> str:
+    """How this netwatch was installed, as the state directory ``./bootstrap`` recorded tells: "service"
+    (``./bootstrap install`` recorded the service's), "checkout" (``./bootstrap run`` recorded another) or "" (no
+    record: installed some other way)."""
+    try:
+        mark = recorded()
+    except ConfigError:
+        return ""
+    if mark is None:
+        return ""
+    return "service" if mark.path == SERVICE_STATE else "checkout"
+
+
+def start_command() -> str:
+    """How the owner starts the daemon of this installation, e.g. "sudo systemctl start netwatch"."""
+    how = installed_by()
+    if how == "checkout":
+        return f"./bootstrap run in {RECORD.parents[3]}"
+    if how == "service":
+        return "sudo systemctl start netwatch"
+    return "sudo systemctl start netwatch, or ./bootstrap run in a checkout"
+
+
+def restart_web_command() -> str:
+    """How the owner restarts the dashboard of this installation, so that it reads a changed configuration."""
+    how = installed_by()
+    if how == "checkout":
+        return "stop ./bootstrap run with Ctrl-C and run it again"
+    if how == "service":
+        return "sudo systemctl restart netwatch-web"
+    return "sudo systemctl restart netwatch-web, or stop ./bootstrap run with Ctrl-C and run it again"
 
 
 def store_places(cfg: Config) -> tuple[tuple[Path, str], ...]:

@@ -50,10 +50,11 @@ def missing(cfg: Config) -> StoreError:
     found = [(other, why) for other, why in others if _is_file(other)]
     if found:
         other, why = found[0]
-        return StoreError(
-            f"no store at {path} ({origin}), but netwatch has recorded into {other} ({why}): give this command"
-            f' the --config the daemon runs with, or set store.path = "{other}" in its configuration'
-        )
+        fix = f'give this command the --config the daemon runs with, or set store.path = "{other}" in its configuration'
+        if cfg.state_origin == "$NETWATCH_STATE_DIR" and path.is_relative_to(cfg.state_dir):
+            # The variable, not the configuration, sent this command elsewhere: undoing it is the fix.
+            fix = f"unset NETWATCH_STATE_DIR (it sends this command to {cfg.state_dir}), or set it to {other.parent}"
+        return StoreError(f"no store at {path} ({origin}), but netwatch has recorded into {other} ({why}): {fix}")
     looked = ", ".join(str(other) for other, _ in others)
     return StoreError(
         f"no store at {path} ({origin}): netwatch has not recorded anything yet (looked also at {looked});"

@@ -41,7 +41,7 @@ def web_command(serve: Serve) -> click.Group:
     @click.pass_context
     def web(ctx: click.Context, cfg: Config, listen: str | None) -> None:
         """Serve the web dashboard (the line now, each day, the outages, this month, and forms to record fault
-        tickets) until SIGTERM or Ctrl-C. Needs the web extra: pip install 'netwatch[web]'.
+        tickets) until SIGTERM or Ctrl-C. Needs the web extra (./bootstrap installs it).
 
         Exits 12 when it cannot start as configured (a network address without a password, unreadable TLS files, the
         port taken), with the fix."""
@@ -71,7 +71,7 @@ def web_command(serve: Serve) -> click.Group:
         if is_loopback(host):
             click.echo(
                 f"the dashboard listens on {cfg.web.listen} (this machine only): to open it from your phone, set [web] "
-                f'listen = "0.0.0.0:{port}" and restart it (sudo systemctl restart netwatch-web)'
+                f'listen = "0.0.0.0:{port}" and restart it ({settings.restart_web_command()})'
             )
 
     return web

@@ -97,11 +97,13 @@ def parse(
     source: str | None,
     env: Mapping[str, str],
     recorded: StateDirectory | None = None,
+    zone: str = "UTC",
     calendars: bool = True,
 ) -> Config:
     """Validate TOML text into a Config; ``source`` names the file in errors and in ``Config.source``; the state
-    directory is ``state_place(env, recorded)``; ``calendars`` False checks the holiday calendar's name for its
-    form only (see ``schema.validate``).
+    directory is ``state_place(env, recorded)``; business hours are in ``zone`` (the system's) unless the text
+    names a ``[business_hours] timezone``; ``calendars`` False checks the holiday calendar's name for its form only
+    (see ``schema.validate``).
 
     Raises ConfigError carrying every problem found, in schema order.
     """
@@ -112,6 +114,9 @@ def parse(
     except RecursionError as err:  # tomllib parses nested arrays and inline tables recursively
         problem = Problem("(file)", "nests lists or inline tables too deeply to be read", "write a flat configuration")
         raise ConfigError([problem], source) from err
+    hours = doc.get("business_hours", {})
+    if isinstance(hours, dict) and "timezone" not in hours:
+        doc["business_hours"] = {"timezone": zone, **hours}
     values, delegated, problems = schema.validate(doc, calendars=calendars)
     state = StateDirectory(Path("/"), "")
     try:
@@ -124,12 +129,18 @@ def parse(
 
 
 def load(
-    path: Path | None, env: Mapping[str, str], recorded: StateDirectory | None = None, *, calendars: bool = True
+    path: Path | None,
+    env: Mapping[str, str],
+    recorded: StateDirectory | None = None,
+    zone: str = "UTC",
+    *,
+    calendars: bool = True,
 ) -> Config:
     """The configuration from ``path`` (--config), else $NETWATCH_CONFIG, else DEFAULT_PATH if it exists, else
-    the built-in defaults; the state directory as ``state_place(env, recorded)``. A file named by --config or
-    $NETWATCH_CONFIG must exist. ``calendars``: see ``parse``. Raises ConfigError."""
-    where = (env, recorded)
+    the built-in defaults; the state directory as ``state_place(env, recorded)``; business hours in ``zone``
+    unless the file names a time zone. A file named by --config or $NETWATCH_CONFIG must exist. ``calendars``: see
+    ``parse``. Raises ConfigError."""
+    where = (env, recorded, zone)
     if path is not None:
         return _load_file(path, *where, "--config", "pass the path of an existing file to --config", calendars)
     if env.get("NETWATCH_CONFIG"):
@@ -138,7 +149,7 @@ def load(
     if DEFAULT_PATH.exists():
         fix = "make the file readable, or remove it to use the defaults"
         return _load_file(DEFAULT_PATH, *where, "(file)", fix, calendars, denied=DENIED_FIX)
-    return parse("", source=None, env=env, recorded=recorded, calendars=calendars)
+    return parse("", source=None, env=env, recorded=recorded, zone=zone, calendars=calendars)
 
 
 def _read(path: Path, origin: str, fix: str, denied: str = "") -> bytes:
@@ -171,6 +182,7 @@ def _load_file(
     path: Path,
     env: Mapping[str, str],
     recorded: StateDirectory | None,
+    zone: str,
     origin: str,
     fix: str,
     calendars: bool,
@@ -188,4 +200,4 @@ def _load_file(
             "save the file as UTF-8",
         )
         raise ConfigError([problem], str(path)) from err
-    return parse(text, source=str(path), env=env, recorded=recorded, calendars=calendars)
+    return parse(text, source=str(path), env=env, recorded=recorded, zone=zone, calendars=calendars)

@@ -6,6 +6,7 @@ it 23 or 25 hours long). Must not format anything (``netwatch.core.text``) or re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,3 +29,15 @@ def local_days(since: float, until: float, zone: ZoneInfo) -> list[tuple[date, f
         days.append((day, start, day_start(day + timedelta(days=1), zone)))
         day += timedelta(days=1)
     return days
+
+
+def months_touched(spans: Iterable[tuple[float, float]], zone: ZoneInfo) -> list[date]:
+    """The first day of every local month that one of the [start, end] spans touches, newest first."""
+    months: set[date] = set()
+    for start, end in spans:
+        month = local_date(start, zone).replace(day=1)
+        last = local_date(max(start, end), zone).replace(day=1)
+        while month <= last:
+            months.add(month)
+            month = (month + timedelta(days=31)).replace(day=1)
+    return sorted(months, reverse=True)

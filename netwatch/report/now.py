@@ -32,7 +32,6 @@ HEADLINES = {
     LineState.NOT_RUNNING: "netwatch is not running",
     LineState.NO_DATA: "Nothing recorded yet",
 }
-NOTHING_YET = "Nothing recorded yet: start netwatch (sudo systemctl start netwatch, or ./bootstrap run in a checkout)."
 NAMES = {
     LineState.UP: "UP",
     LineState.DOWN: "DOWN",
@@ -105,8 +104,14 @@ def cause_text(cause: Cause) -> str:
     return f"{words.where}: {words.why}"
 
 
-def detail(line: LineNow, confirm: int, zone: ZoneInfo) -> str:
-    """The sentence under the headline: since when, and what it means."""
+def nothing_yet(start: str) -> str:
+    """What a page with nothing recorded says; ``start`` is how this installation starts netwatch."""
+    return f"Nothing recorded yet: start netwatch ({start})."
+
+
+def detail(line: LineNow, confirm: int, zone: ZoneInfo, start: str) -> str:
+    """The sentence under the headline: since when, and what it means; ``start`` is how this installation starts
+    netwatch ("sudo systemctl start netwatch")."""
     now = line.at
     since = f"since {recent(line.since, now, zone)} ({duration(now - line.since)})" if line.since is not None else ""
     outage = line.outage
@@ -128,10 +133,9 @@ def detail(line: LineNow, confirm: int, zone: ZoneInfo) -> str:
         seen = recent(line.last_round.at, now, zone)
         return (
             f"netwatch last saw the line at {seen} ({duration(now - line.last_round.at)} ago): nothing is known about "
-            "it since then, and that time is never counted as up or down. Start netwatch again (sudo systemctl start "
-            "netwatch)."
+            f"it since then, and that time is never counted as up or down. Start netwatch again ({start})."
         )
-    return "netwatch has not recorded a round yet: start it (sudo systemctl start netwatch, or ./bootstrap run)."
+    return f"netwatch has not recorded a round yet: start it ({start})."
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from netwatch.core import extras
 from netwatch.errors import ReportError
 
-MISSING = (
-    "PDF output needs WeasyPrint: install the pdf extra (pip install 'netwatch[pdf]') and the Debian packages "
-    "libpango-1.0-0 libpangoft2-1.0-0"
-)
+MISSING = extras.PDF_MISSING
 
 
 def to_pdf(html: str) -> bytes:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from netwatch.app import incidents, now, reports, status, stores
+from netwatch.app import incidents, now, reports, settings, status, stores
 from netwatch.core.model import Cause, Kind
 from netwatch.core.text import iso_local
 from netwatch.errors import InputError, NetwatchError, PeriodEmpty
@@ -87,7 +87,7 @@ def api_incidents(request: Request) -> JSONResponse:
     ]
     found: dict[str, Any] = {"period": doc["period"], "coverage": doc["coverage"], "incidents": listed}
     if not stores.recorded(cfg):
-        found["note"] = words.NOTHING_YET
+        found["note"] = words.nothing_yet(settings.start_command())
     return JSONResponse(found, headers=HEADERS)
 
 

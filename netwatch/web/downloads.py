@@ -25,6 +25,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from netwatch.app import settings
 from netwatch.config import Config
 from netwatch.errors import NetwatchError, ReportError
 from netwatch.web.dashboard import dashboard
@@ -84,8 +85,8 @@ def _unverified(month: Month, *, empty: bool) -> tuple[str, str]:
     if empty:
         return (
             "Nothing sealed yet",
-            "The store holds no sealed record yet, so there is no evidence to bundle: start netwatch (sudo systemctl"
-            f" start netwatch) and come back once it has recorded a while. {others}",
+            "The store holds no sealed record yet, so there is no evidence to bundle: start netwatch "
+            f"({settings.start_command()}) and come back once it has recorded a while. {others}",
         )
     return (
         "Evidence chain broken",

@@ -19,7 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from netwatch.app import incidents, now, reports, status, stores, tickets
+from netwatch.app import documents, incidents, now, reports, settings, status, stores, tickets
 from netwatch.core.calendar import local_date
 from netwatch.core.model import Kind, LineState
 from netwatch.core.text import (
@@ -71,7 +71,7 @@ def now_context(board: Dashboard) -> dict[str, Any]:
     return {
         "line": line,
         "state": line.state.value.replace(" ", "-"),
-        "detail": words.detail(line, cfg.detect.confirm, zone),
+        "detail": words.detail(line, cfg.detect.confirm, zone, settings.start_command()),
         "layers": words.layers(line.last_round),
         "tolls": tolls if line.running else [],
         "currency": cfg.cost.currency,
@@ -182,7 +182,11 @@ def report_context(board: Dashboard, since: date, until: date) -> dict[str, Any]
         title=cfg.report.title,
         generated_at=at,
     )
-    return {**context, "warnings": built.warnings, "nothing_yet": "" if recorded else words.NOTHING_YET}
+    return {
+        **context,
+        "warnings": built.warnings,
+        "nothing_yet": "" if recorded else words.nothing_yet(settings.start_command()),
+    }
 
 
 def day_page(request: Request) -> Response:
@@ -295,6 +299,9 @@ def incident_page(request: Request) -> Response:
 # --- Act -------------------------------------------------------------------------------------------------------
 
 
+MONTHS_OFFERED = 12  # the documents of older months are made with `netwatch report` and `netwatch evidence`
+
+
 def act_context(board: Dashboard) -> dict[str, Any]:
     cfg = board.cfg
     at = board.clock()
@@ -305,7 +312,7 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     recent = snapshot.recent_incidents if snapshot is not None else ()
     open_tickets = [f.ticket for f in listed if f.ticket.is_open]
     zone = cfg.business_hours.timezone
-    current = today(board).replace(day=1)
+    recorded_months = documents.months_recorded(cfg, at)
     told = words.told_outage(line, recent)
     return {
         "line": line,
@@ -316,7 +323,8 @@ def act_context(board: Dashboard) -> dict[str, Any]:
         "before_calling": words.before_calling(line, zone),
         "speed": board.speed.progress,
         "channels": tickets.CHANNELS,
-        "months": [month_of(current), month_of((current - timedelta(days=1)).replace(day=1))],
+        "months": [month_of(first) for first in recorded_months[:MONTHS_OFFERED]],
+        "older_months": len(recorded_months) > MONTHS_OFFERED,
         "max_ref": tickets.MAX_REF,
     }
 

@@ -22,12 +22,13 @@ from types import FrameType
 from netwatch.app import access
 from netwatch.config import Config
 from netwatch.config.checks import is_loopback, listen_on, parse_listen
+from netwatch.core import extras
 from netwatch.errors import WebError
 
 log = logging.getLogger("netwatch")
 
 GRACE_S = 2  # seconds a stop waits for open live streams (uvicorn would otherwise wait for them forever)
-EXTRA = "the web dashboard needs the web extra: pip install 'netwatch[web]' (./bootstrap installs it)"
+EXTRA = f"the web dashboard needs the web extra: {extras.install('web')}"
 
 
 def address(cfg: Config, listen: str | None) -> tuple[str, int, str]:

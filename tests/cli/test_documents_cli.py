@@ -8,6 +8,8 @@ of the provider's access network at 09:10-09:12.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -118,3 +120,14 @@ def test_beside_a_document_the_owner_is_told_what_to_configure_and_the_document_
     code, out, err = invoke("report", "--since", "2026-11-03", "--until", "2026-11-03", "--format", "json")
     assert (code, err) == (0, "")
     assert json.loads(out)["coverage"]["monitored_seconds"] == 3600.0
+
+
+def test_a_report_is_written_for_its_owner_and_group_only(state: Path, tmp_path: Path) -> None:
+    previous = os.umask(0o022)  # the usual umask: it alone would let every user read the owner's details
+    try:
+        for name in ("day.html", "day.md", "day.json"):
+            code, _, err = invoke("report", "--since", "2026-11-03", "--until", "2026-11-03", "--output", name)
+            assert code == 0, err
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o640, name
+    finally:
+        os.umask(previous)

@@ -130,3 +130,22 @@ def test_a_copied_read_only_store_is_read_where_it_is(home: Path, tmp_path: Path
     code, out, err = invoke("verify", "--config", str(cfg))
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == f"Evidence chain of {copy}: intact"
+
+
+def test_a_state_directory_variable_that_misleads_is_named_in_the_fix(
+    home: Path, installation: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = home.parent / "netwatch"
+    installation.parent.mkdir(parents=True)
+    installation.write_text(f"{checkout / 'state'}\n", encoding="utf-8")
+    store = checkout / "state" / "netwatch.db"
+    recorded_by_a_daemon(store)
+    empty = home.parent / "empty"
+    monkeypatch.setenv("NETWATCH_STATE_DIR", str(empty))
+    assert invoke("status") == (
+        ExitCode.STORE,
+        "",
+        f"netwatch: no store at {empty / 'netwatch.db'} (store.path in the state directory from $NETWATCH_STATE_DIR),"
+        f" but netwatch has recorded into {store} (the state directory from ./bootstrap's record in {installation}):"
+        f" unset NETWATCH_STATE_DIR (it sends this command to {empty}), or set it to {checkout / 'state'}\n",
+    )

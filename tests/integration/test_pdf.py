@@ -112,8 +112,10 @@ def test_without_weasyprint_the_message_names_the_extra(monkeypatch: pytest.Monk
     with pytest.raises(ReportError) as caught:
         pdf.to_pdf("<p>x</p>")
     assert str(caught.value) == (
-        "PDF output needs WeasyPrint: install the pdf extra (pip install 'netwatch[pdf]') and the Debian packages "
-        "libpango-1.0-0 libpangoft2-1.0-0"
+        "PDF output needs WeasyPrint: install the pdf extra (in the netwatch checkout: .venv/bin/pip install "
+        "'.[pdf]'; for the service: sudo ./bootstrap install --extras speedtest,web,pdf) and the Debian packages "
+        "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 (sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+        "libharfbuzz-subset0)"
     )
 
 

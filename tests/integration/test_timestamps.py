@@ -132,7 +132,8 @@ def test_without_the_extra_the_commands_name_it(state: Path, monkeypatch: pytest
     assert (code, out) == (ExitCode.CONFIG, "")
     assert err.endswith(
         "timestamp.url: needs the rfc3161-client package, which is not installed; install the timestamp extra"
-        " (pip install 'netwatch[timestamp]'), or set timestamp.url = \"\"\n"
+        " (in the netwatch checkout: .venv/bin/pip install '.[timestamp]'; for the service: sudo ./bootstrap install"
+        ' --extras speedtest,web,timestamp), or set timestamp.url = ""\n'
     )
     code, out, _ = invoke("verify")  # the chain itself is still checked; no token is there to check
     assert code == 0 and "Evidence chain" in out

@@ -338,13 +338,13 @@ def test_extras_listed() -> None:
 
 def test_extras_the_configuration_needs() -> None:
     needed = [
-        ("[metrics]", "needs the prometheus extra: pip install 'netwatch[prometheus]'"),
+        ("[metrics]", "needs the prometheus extra: .venv/bin/pip install '.[prometheus]'"),
         ("speed test backend ookla", "Ookla speedtest CLI 'speedtest' not found"),
     ]
     assert said(rules.extras([("prometheus", False)], needed)) == (
         WARNING,
         "extras: none installed; not installed: prometheus",
-        "[metrics]: needs the prometheus extra: pip install 'netwatch[prometheus]'; speed test backend ookla: Ookla"
+        "[metrics]: needs the prometheus extra: .venv/bin/pip install '.[prometheus]'; speed test backend ookla: Ookla"
         " speedtest CLI 'speedtest' not found",
     )
 

@@ -295,5 +295,6 @@ def test_without_prometheus_client_the_error_names_the_extra(feed: Feed, monkeyp
     assert str(err.value) == (
         "1 configuration problem:\n"
         "  metrics.enabled: needs the prometheus-client package, which is not installed; install the prometheus "
-        "extra (pip install 'netwatch[prometheus]'), or set metrics.enabled = false"
+        "extra (in the netwatch checkout: .venv/bin/pip install '.[prometheus]'; for the service: sudo ./bootstrap "
+        "install --extras speedtest,web,prometheus), or set metrics.enabled = false"
     )

@@ -209,6 +209,7 @@ def test_without_apprise_the_error_names_the_extra(tmp_path: Path) -> None:
     assert proc.returncode == 3
     assert proc.stderr == (
         f"netwatch: 1 configuration problem in {cfg}:\n"
-        "  notify.urls: needs apprise, which is not installed; install the notify extra: pip install "
-        "'netwatch[notify]'\n"
+        "  notify.urls: needs apprise, which is not installed; install the notify extra: in the netwatch checkout: "
+        ".venv/bin/pip install '.[notify]'; for the service: sudo ./bootstrap install --extras "
+        "speedtest,web,notify\n"
     )

@@ -39,3 +39,31 @@ def test_anchors_and_broken_links_as_github_makes_them() -> None:
     assert tool.anchor("Claims: fault tickets and compensation") == "claims-fault-tickets-and-compensation"
     text = "## A `b` c\n\n```\n## not a heading\n```\nsee [x](#a-b-c), [y](#not-a-heading)\n"
     assert tool.broken_links(text) == ["not-a-heading"]
+
+
+def section(title: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else len(text)]
+
+
+def test_the_quick_start_reads_in_the_order_an_owner_meets_it() -> None:
+    quick = section("Quick start")
+    steps = [
+        "```sh\n./bootstrap run ",
+        "**What it needs**: root or `sudo` the first time",
+        "```text\nbootstrap: state directory",
+        "**Next, open the dashboard**",
+        "**Then make it yours.**",
+        "cp config/netwatch.example.toml netwatch.toml\n",
+        "For developers only: `./bootstrap test`",
+    ]
+    assert [quick.index(step) for step in steps] == sorted(quick.index(step) for step in steps)
+    assert quick.rstrip().endswith("see\n[Development](#development).")
+    assert "systemctl" not in quick  # the service's set-up (the dashboard on a phone) is the Pi install's
+
+
+def test_the_benchmark_block_follows_its_sentence_and_removal_names_the_user() -> None:
+    assert "they are not part of the test suite:\n\n```sh\nsudo .venv/bin/python benchmarks/" in section("Development")
+    assert "the user and group `netwatch` that install created" in section("Install on a Raspberry Pi")

@@ -251,3 +251,10 @@ def test_guesses_from_elsewhere_on_the_lan_never_lock_the_owner_out(cfg: Config,
     assert sign_in(client, "/act") == "/act"  # the owner, with the right password and no failure of its own
     guesser = "192.168.1.100"
     assert limiter.wait(guesser) == 300  # those that guessed wait the window out
+
+
+def test_a_round_trip_time_never_wraps_between_its_number_and_its_unit(client: TestClient) -> None:
+    page = parse(client.get("/").text)
+    values = {li.attrs["data-role"]: li.one("span", class_="value").all_text for li in page.find("li", class_="layer")}
+    assert values["gateway"].endswith(f" · {LINE.round(NOW).samples[0].rtt_ms:.1f}\u00a0ms")
+    assert all(" ms" not in value for value in values.values())

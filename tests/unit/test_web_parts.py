@@ -78,7 +78,8 @@ def test_passwd_writes_a_hash_the_dashboard_reads(tmp_path: Path, monkeypatch: p
     assert done.stdout.splitlines() == [
         f"password set in {path}; browsers signed in before must sign in again",
         "the dashboard listens on 127.0.0.1:8480 (this machine only): to open it from your phone, set [web] listen = "
-        '"0.0.0.0:8480" and restart it (sudo systemctl restart netwatch-web)',
+        '"0.0.0.0:8480" and restart it (sudo systemctl restart netwatch-web, or stop ./bootstrap run with Ctrl-C and '
+        "run it again)",
     ]
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     cfg = parse("", tmp_path / "state")
@@ -243,7 +244,7 @@ def down_now() -> LineNow:
 
 def test_the_now_page_says_where_the_fault_is_and_what_it_costs() -> None:
     line = down_now()
-    assert words.detail(line, 3, LONDON) == (
+    assert words.detail(line, 3, LONDON, "sudo systemctl start netwatch") == (
         "Down since 10:15:00 GMT (12m 00s). The fault is in your ISP's access network: your router answers, the ISP's "
         "first router does not."
     )

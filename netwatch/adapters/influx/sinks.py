@@ -27,6 +27,7 @@ from typing import Any, Protocol, Self, cast
 
 from netwatch.adapters import textfiles
 from netwatch.config.records import InfluxConfig
+from netwatch.core import extras
 from netwatch.errors import PermanentError, TransientError
 
 log = logging.getLogger("netwatch.export")
@@ -208,7 +209,7 @@ class V2Sink:
             from influxdb_client.client.write_api import SYNCHRONOUS
         except ImportError as err:
             raise PermanentError(
-                "influxdb.api = \"v2\" needs the influxdb-client package: pip install 'netwatch[influxdb]'"
+                f'influxdb.api = "v2" needs the influxdb-client package: {extras.install("influxdb")}'
                 ' (or use api = "v1" with InfluxDB 1.x)'
             ) from err
         self._org, self._bucket = org, bucket

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from netwatch import __version__
-from netwatch.adapters import live
+from netwatch.adapters import live, localzone
 from netwatch.adapters.clock import SystemClock
 from netwatch.adapters.clock import policy as clock_policy
 from netwatch.adapters.probes import discover
@@ -196,6 +196,8 @@ class Daemon:
                 cfg.probe.timeout,
                 cfg.store.path,
             )
+            if localzone.system_zone() is None:
+                log.info(localzone.NO_ZONE)
             self._start_speed_tests(writer)
             self._start_notifications(writer)
             self._start_timestamps(writer)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from netwatch.core import extras
 from netwatch.core.model import CANCELLED, SpeedResult
 
 from ._proc import run_command, tail
@@ -27,7 +28,7 @@ from .result import clip_raw, failure, mbps
 
 TOOL = "speedtest-cli"
 WORKER = Path(__file__).with_name("_speedtest_worker.py")
-MISSING = "speedtest-cli is not installed: install the speedtest extra (pip install 'netwatch[speedtest]')"
+MISSING = f"speedtest-cli is not installed: install the speedtest extra ({extras.install('speedtest')})"
 _STAGES = {
     "import": "loading speedtest-cli",
     "config": "fetching speedtest.net's configuration",
