@@ -16,6 +16,8 @@ from netwatch.cli.inputs import said
 from netwatch.config.records import ClaimsConfig, CostConfig, PlanConfig
 from netwatch.core.claims import Situation, claims_for
 from netwatch.core.model import Cause, ClockEvent, Coverage, EventKind, Period, Ticket
+from netwatch.core.money import cents
+from netwatch.core.text import money
 from netwatch.errors import InputError
 from netwatch.report.advice import advice
 from netwatch.report.compute import Report, compute
@@ -65,7 +67,7 @@ def test_a_period_with_only_the_owners_own_faults_has_nothing_to_complain_about(
         "them: it has no incident to complain about"
     ) in letter.warnings
     assert "\nNo pro-rata credit is due for this period.\n" in letter.text
-    assert "I request a credit" not in letter.text
+    assert "pro-rata share of the monthly fee" not in letter.text
     assert paragraphs(letter.text)[-3] == "I would be grateful for your reply."
 
 
@@ -73,12 +75,15 @@ def test_no_credit_is_asked_below_the_minimum_and_the_letter_says_why() -> None:
     report = sample_report()  # a credit of £0.10 for the week's provider outages
     text = letter_of(report).text
     assert "The pro-rata credit for this period comes to £0.10, less than £1.00, so I am not asking for it." in text
-    assert "confirm the credit" not in text
+    assert "confirm the pro-rata credit" not in text
     assert "I would be grateful if you would tell me what you are doing to prevent these interruptions." in text
     # The minimum is the owner's: [claims] minimum_request.
     cheap = letter_of(report, claims=ClaimsConfig(minimum_request=0.05)).text
-    assert "I request a credit of **£0.10** for the period." in cheap
-    assert "I would be grateful if you would confirm the credit and tell me what you are doing" in cheap
+    assert (
+        "I ask for a pro-rata share of the monthly fee for the time your network was down: **£0.10**. This is my "
+        "request, not a term of our contract or a rule."
+    ) in cheap
+    assert "I would be grateful if you would confirm the pro-rata credit and tell me what you are doing" in cheap
 
 
 def test_a_credit_that_rounds_to_nothing_is_not_conceded_as_not_due() -> None:
@@ -108,7 +113,7 @@ def test_a_credit_that_rounds_up_to_the_minimum_without_reaching_it_is_not_asked
     assert report.money.credit == 1.0
     text = letter_of(report).text
     assert "\nThe pro-rata credit for this period comes to less than £1.00, so I am not asking for it.\n" in text
-    assert "I request a credit" not in text
+    assert "pro-rata share of the monthly fee" not in text
 
 
 def with_claims(report: Report, missed_appointment: float, who: Situation = Situation()) -> Report:  # noqa: B008
@@ -289,3 +294,45 @@ def test_a_plan_without_speeds_gets_no_speed_advice_without_speed_tests() -> Non
     report = compute(Period(MON, MON + DAY), [], [Coverage(MON, MON + DAY)], BUSINESS, plan=PlanConfig())
     assert advice(report) == ()
     assert local("2026-11-23T00:00") == MON
+
+
+def test_the_pro_rata_credit_is_a_request_and_an_alternative_to_the_rules_compensation() -> None:
+    # Both asked (the owner's minimum below both): the letter decides which comes first and says they overlap.
+    report = with_claims(sample_report(), 30.49, Situation("residential", "micro_business"))
+    body = paragraphs(letter_of(report, claims=ClaimsConfig(minimum_request=0.05)).text)
+    at = body.index("## Cost and credit")
+    listed = sum(f.business_seconds for f in report.outages if f.incident.cause is not Cause.LOCAL)
+    assert body[at + 1] == (
+        "At my estimate of £85.00 an hour of lost work, the downtime in business hours listed above comes to about "
+        f"{money(cents(listed / 3600 * 85.0), 'GBP')}. Our monthly fee is £42.00 and the contracted availability "
+        "99.9%. As an alternative to the "
+        "compensation above, not in addition to it for the same days, I would accept a pro-rata share of the monthly "
+        "fee for the time your network was down: **£0.10**. This is my request, not a term of our contract or a rule."
+    )
+    assert body[at + 2].startswith("Pro-rata share of the 42.00 GBP monthly fee (a request; not a rule)")
+    assert body[at + 2].endswith(
+        "not comparable with the contracted 99.9 %: the period is shorter than a month, the shortest period an "
+        "availability commitment is measured over."
+    )
+    assert (
+        "I would be grateful if you would confirm the compensation (or, instead, the pro-rata credit) and tell me"
+        in (" ".join(body))
+    )
+    assert "credit due" not in " ".join(body).lower() and "below the contracted" not in " ".join(body)
+
+
+def test_the_reports_cards_call_the_cost_an_estimate_and_the_credit_a_request() -> None:
+    page = parse(html_of(sample_report()))
+    cost = page.one(data_metric="business_downtime_cost")
+    assert cost.one(class_="label").all_text == "Estimated cost (owner's rate)"
+    assert cost.one(class_="sub").all_text == "business hours at the owner's estimate of £85.00 an hour"
+    credit = page.one(data_metric="credit")
+    assert (credit.one(class_="label").all_text, credit.one(class_="sub").all_text) == (
+        "Pro-rata share of the fee",
+        "a request; not a rule",
+    )
+    availability = page.one(data_metric="isp_availability_percent").one(class_="sub").all_text
+    assert availability == (
+        "not comparable with the contracted 99.9%: the period is shorter than a month, the shortest period an "
+        "availability commitment is measured over (local faults counted as up)"
+    )

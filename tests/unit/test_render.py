@@ -473,20 +473,27 @@ def test_the_letter_lists_every_outage_but_the_owners_own(report: Report) -> Non
     assert totals["Total downtime"] == duration(sum(f.seconds for f in listed))
     assert totals["Downtime in business hours"] == duration(sum(f.business_seconds for f in listed))
     assert totals["Availability over the monitored time"] == percent(report.availability_percent)
-    assert totals["Availability excluding faults on our premises"] == percent(report.money.isp_availability_percent)
+    excluding = "Availability excluding faults on our premises (their time counted as your uptime)"
+    assert totals[excluding] == percent(report.money.isp_availability_percent)
     assert totals["Contracted availability"] == "99.9%"
     # The week's pro-rata credit is below the default minimum of 1.00: nothing is asked, and the letter says why.
     assert report.money.credit == 0.10
     assert "The pro-rata credit for this period comes to £0.10, less than £1.00, so I am not asking for it.\n" in text
-    assert "I request a credit" not in text and report.money.credit_basis not in text
+    assert "pro-rata share of the monthly fee" not in text and report.money.credit_basis not in text
     # Decided before rounding: the credit shows as £0.10 but is a little less, so the minimum is set below it.
     asked = letter_of(report, claims=ClaimsConfig(minimum_request=0.05)).text
-    assert "I request a credit of **£0.10** for the period." in asked
+    assert (
+        "I ask for a pro-rata share of the monthly fee for the time your network was down: **£0.10**. This is my "
+        "request, not a term of our contract or a rule."
+    ) in asked
     assert report.money.credit_basis.replace("_", "\\_") in asked  # Markdown: isp\_or\_upstream
     # The cost stated to the provider is of the outages the letter lists: the router's 45 s are not in it.
     cost = sum(f.business_seconds for f in listed) / 3600 * 85.0
     assert report.money.business_downtime_cost == round(cost + 45 / 3600 * 85.0, 2)
-    assert f"listed above cost the business {money(round(cost, 2), 'GBP')}." in text
+    assert (
+        f"At my estimate of £85.00 an hour of lost work, the downtime in business hours listed above comes to about "
+        f"{money(round(cost, 2), 'GBP')}."
+    ) in text
     assert "For the remaining 4h 00m 00s the monitor was not running (1 gap)" in text
     assert "3 consecutive rounds" in text
 
@@ -532,7 +539,7 @@ def test_missing_details_are_placeholders_and_warnings() -> None:
         "Account number: [your account number]",
         "[your monthly fee]",
         "[the contracted availability]",
-        "At [hourly cost] an hour",
+        "At my estimate of [hourly cost] an hour",
         "**[credit requested]**",
     ):
         assert placeholder in letter.text, placeholder
