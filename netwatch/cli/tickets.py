@@ -223,7 +223,8 @@ def ticket_list(cfg: Config, as_json: bool) -> None:
         click.echo(f"{t.ref}  {_what(t)} {local(t.reported, tz)}{_by(t)}  {state}")
         restored = restored_text(f, tz)
         click.echo(
-            f"    {len(f.outages)} outage(s), down {duration(f.down_after_report)} after the report "
+            f"    {len(f.outages)} outage{'' if len(f.outages) == 1 else 's'}, "
+            f"down {duration(f.down_after_report)} after the report "
             f"({duration(f.business_after_report)} in business hours); {restored}"
         )
         if t.missed_appointments:

@@ -82,7 +82,7 @@ def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store
     assert (code, err) == (0, "")
     assert out == (
         "CASE 77-1  reported 2026-11-03 09:25:00 GMT by phone  fixed 2026-11-03 09:45:00 GMT\n"
-        "    1 outage(s), down 15m 00s after the report (15m 00s in business hours); restored 2026-11-03 09:40:00 GMT\n"
+        "    1 outage, down 15m 00s after the report (15m 00s in business hours); restored 2026-11-03 09:40:00 GMT\n"
         "    missed appointments: 2026-11-03 13:00:00 GMT\n"
         "    note: Sam, 2nd line\n"
     )

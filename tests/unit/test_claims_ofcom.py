@@ -42,7 +42,7 @@ def test_repair_one_second_later_pays_one_day() -> None:
         "Delayed repair, ticket ABC123: 1 calendar day \u00d7 £9.33 = £9.33 (Thu 7 Mar 2024 to Thu 7 Mar 2024; the "
         "rate in force from Sat 1 Apr 2023 (Giganet: compensation scheme (2023 figures); UKFCF, April 2024: the "
         "figures the 2024 uprating replaced)). Reported Mon 4 Mar 2024 10:00; two full working days after the day of "
-        "the report: Tue 5 Mar 2024 and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured; 1 outage(s) since "
+        "the report: Tue 5 Mar 2024 and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured; 1 outage since "
         "the report)."
     )
     assert claims.request == (
@@ -226,7 +226,7 @@ def test_flaps_are_one_fault_but_a_day_back_up_is_a_repair() -> None:
     claims = uk([Ticket("T", MON_10)], flaps)
     assert lines(claims) == [(1, 9.33, 9.33)]
     assert claims.items[0].start == at(2024, 3, 8)
-    assert "service back Fri 8 Mar 2024 06:00 (measured; 3 outage(s) since the report)" in claims.items[0].explanation
+    assert "service back Fri 8 Mar 2024 06:00 (measured; 3 outages since the report)" in claims.items[0].explanation
     (thursday,) = claims.contestable
     assert (thursday.start, thursday.amount, thursday.down_seconds) == (at(2024, 3, 7), 9.33, (23 * 60 + 40) * 60)
     assert thursday.explanation == (

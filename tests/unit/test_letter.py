@@ -44,7 +44,7 @@ def test_the_owners_own_router_is_one_plain_line_not_part_of_the_complaint() -> 
     text = letter_of(report).text
     body = paragraphs(text)
     assert (
-        "Not claimed: my own equipment. Our router did not answer for 45s in 1 outage (2026-11-24 12:00:00 GMT). "
+        "Not claimed: my own equipment. Our router did not answer for 45s in 1 outage (Tue 24 Nov 2026 12:00:00 GMT). "
         "That was a fault on our premises: it is not part of this complaint, and it is left out of every figure below "
         "but the availability over the monitored time."
     ) in body
@@ -336,3 +336,32 @@ def test_the_reports_cards_call_the_cost_an_estimate_and_the_credit_a_request() 
         "not comparable with the contracted 99.9%: the period is shorter than a month, the shortest period an "
         "availability commitment is measured over (local faults counted as up)"
     )
+
+
+def test_the_letter_says_its_period_and_times_once_each_in_one_date_style() -> None:
+    one = compute(
+        Period(MON, MON + DAY), [outage(Cause.ISP, MON + 36000, 90)], [Coverage(MON, MON + DAY)], BUSINESS, plan=PLAN
+    )
+    body = paragraphs(letter_of(one).text)
+    assert (
+        "I am writing about the internet service on account EB-4471 on 23 November 2026, as measured by netwatch, a "
+        "monitor on our premises."
+    ) in body
+    assert "In the time it monitored, the line was down once, for 1m 30s in total" in " ".join(body)
+    assert table_rows(letter_of(one).text, "## Outages")[0][1:3] == [
+        "Mon 23 Nov 2026 10:00:00 GMT",
+        "Mon 23 Nov 2026 10:01:30 GMT",
+    ]
+    week = paragraphs(letter_of(sample_report()).text)
+    assert (
+        "I am writing about the internet service on account EB-4471 from 23 November 2026 to 29 November 2026 (the "
+        "last day included), as measured by netwatch, a monitor on our premises."
+    ) in week
+    part = compute(Period(MON + 9 * 3600, MON + DAY + 17 * 3600), [], [Coverage(MON, MON + 2 * DAY)], BUSINESS)
+    assert (
+        "I am writing about the internet service on account EB-4471 from 23 November 2026 09:00 GMT to 24 November "
+        "2026 17:00 GMT, as measured by netwatch, a monitor on our premises."
+    ) in paragraphs(letter_of(part).text)
+    for text in (letter_of(one).text, letter_of(sample_report()).text):
+        assert "UTC (UTC)" not in text and "(Europe/London)" not in text and "outage(s)" not in text
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", text)  # no ISO-style date beside "Mon 23 Nov 2026"

@@ -453,8 +453,9 @@ def test_the_letter_lists_every_outage_but_the_owners_own(report: Report) -> Non
     listed = [f for f in report.outages if f.incident.cause is not Cause.LOCAL]
     assert len(rows) == len(listed) == len(report.outages) - 1 == 4
     for number, (row, f) in enumerate(zip(rows, listed, strict=True), 1):
-        start = datetime.fromtimestamp(f.start, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
-        end = datetime.fromtimestamp(f.end, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
+        # One date style in the letter, the one its rules' explanations use: "Mon 23 Nov 2026 09:30:00 GMT".
+        start, end = (datetime.fromtimestamp(at, LONDON) for at in (f.start, f.end))
+        start, end = (f"{t:%a} {t.day} {t:%b %Y %H:%M:%S %Z}" for t in (start, end))
         assert row == [
             str(number),
             start,
