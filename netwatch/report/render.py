@@ -45,6 +45,7 @@ from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape, shown
 from netwatch.report.evidence import CLOCK_MEANING
 from netwatch.report.letter import letter
+from netwatch.report.measured import plain_detail
 from netwatch.report.now import deadline_text
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.traces import trace_path, trace_summary
@@ -182,6 +183,7 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "trace_path": trace_path,
         "weekday": weekday_date,
         "deadline": deadline_text,  # a ticket's deadline as of an instant (the report's generation)
+        "plain": plain_detail,  # an incident's evidence in words a complaint handler reads
     }
     env.filters.update(filters)
     return env

@@ -178,7 +178,8 @@ def test_one_row_per_incident_with_its_cause_and_figures(doc: Node, report: Repo
         assert duration(f.seconds) in row.all_text
     first = rows[0].all_text  # local time, and the evidence
     assert "09:30:00 GMT" in first and "10:30:00 GMT" in first
-    assert "3600 bad rounds: isp 3600" in first and "gateway answered 60/60 rounds" in first
+    assert "3600 rounds of probes failed, the fault in each: ISP access network" in first
+    assert "Our router answered 60 of 60 probes" in first
 
 
 def test_every_cause_has_its_own_colour_and_pattern() -> None:
@@ -302,7 +303,7 @@ def test_markup_from_configuration_or_probes_is_escaped() -> None:
     doc = parse(html)
     assert not doc.find("script") and not doc.find("img") and not doc.find("b")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert f"answered {evil}" in doc.one("tr", id="i1").all_text  # shown literally
+    assert f"Answered {evil}" in doc.one("tr", id="i1").all_text  # shown literally
     assert evil in doc.one("h1").all_text
     assert "<b>Acme</b>" in doc.one(class_="parties").all_text
     style = " ".join(doc.one("style").text)

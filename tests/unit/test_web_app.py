@@ -22,7 +22,8 @@ from netwatch.core.model import SpeedProgress, SpeedResult, Ticket
 from netwatch.web import auth, routes
 from netwatch.web.speedjob import SpeedJob
 from tests.support.dashboard import PASSWORD, csrf_of, env, message_of, set_password, sign_in
-from tests.support.dashboard_store import ISP_OUTAGE, NOW, record
+from tests.support.dashboard_store import ISP_OUTAGE, LOCAL_OUTAGE, NOW, record
+from tests.support.html import parse
 
 
 @pytest.fixture
@@ -97,6 +98,21 @@ def test_every_page_renders_from_the_store(client: TestClient) -> None:
     assert month.status_code == 200 and 'data-metric="business_downtime_seconds" data-value="1800.0"' in month.text
     assert client.get("/act").status_code == 200
     assert client.get("/login").status_code == 200
+
+
+def test_a_closed_incidents_page_speaks_in_the_past_in_plain_words(client: TestClient) -> None:
+    own = parse(client.get(f"/incident/outage/{round(LOCAL_OUTAGE.start * 1000)}").text)
+    assert own.one("p", class_="lead").all_text == (
+        "Your own equipment: your router did not answer (not the ISP's fault); if it happens again, check its power "
+        "and cables."
+    )
+    isp = parse(client.get(f"/incident/outage/{round(ISP_OUTAGE.start * 1000)}").text)
+    assert isp.one("p", class_="lead").all_text == (
+        "Your ISP's access network: your router answered, the ISP's first router did not."
+    )
+    evidence = " ".join(isp.one("dl", class_="facts-list").find("dd")[-1].all_text.split())
+    assert "bad round" not in evidence and "ISP hop" not in evidence
+    assert "rounds of probes failed, the fault in each: ISP access network" in evidence
 
 
 def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
