@@ -269,7 +269,16 @@ def test_a_missed_appointment_is_recorded_once_a_minute_never_now_and_can_be_wit
     assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
     assert refused("ticket", "missed", "A1", "--at", "now") == (
         'netwatch: --at: an appointment is a booked time, not "now"; give the time it was booked for, such as'
-        ' "2026-11-30 09:00"\n'
+        ' "2026-11-30 09:00" (in Europe/London, or with an offset)\n'
+    )
+    # Whatever is wrong with it, the fix offered is the booked time, never "now".
+    assert refused("ticket", "missed", "A1", "--at", "garbage") == (
+        'netwatch: --at: "garbage" is not a date and time; give the time it was booked for, such as "2026-11-30 '
+        '09:00" (in Europe/London, or with an offset)\n'
+    )
+    assert refused("ticket", "missed", "A1", "--at", "2026-11-03") == (
+        'netwatch: --at: "2026-11-03" has no time of day; give the time it was booked for, such as "2026-11-30 '
+        '09:00" (in Europe/London, or with an offset)\n'
     )
     assert invoke("ticket", "missed", "A1", "--at", "2026-11-03 13:00") == (
         0,

@@ -355,12 +355,12 @@ def test_a_ticket_opened_on_the_page_is_the_command_lines(
         message_of(again.text, "data-done")
         == "Ticket BT-77: the appointment of 2026-03-24 14:45:00 GMT was recorded already."
     )
-    # Left empty (sent without a browser, which requires it): not "now", the booked time.
+    # Left empty (sent without a browser, which requires it): the booked time, and no word of "now" not typed.
     empty = client.post("/act/missed", data={"csrf": token, "ref": "BT-77", "at": ""})
     assert empty.status_code == 400
     assert message_of(empty.text, "data-error") == (
-        'Appointment at: an appointment is a booked time, not "now"; give the time it was booked for, such as'
-        ' "2026-11-30 09:00"'
+        'Appointment at: no time was given; give the time it was booked for, such as "2026-11-30 09:00" (in '
+        "Europe/London, or with an offset)"
     )
     closed = client.post("/act/close", data={"csrf": token, "ref": "BT-77", "fixed": "2026-03-24T14:50"})
     assert message_of(closed.text, "data-done") == "Ticket BT-77 closed: repaired 2026-03-24 14:50:00 GMT."
