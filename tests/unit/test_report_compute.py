@@ -175,10 +175,23 @@ def test_bad_when_and_empty_period_are_exact_errors() -> None:
     )
     with pytest.raises(InputError) as err:
         resolve("2026-11-20", "2026-11-19", tz, now=MON, history_start=None)
-    assert str(err.value) == "the period from 2026-11-20T00:00:00+00:00 to 2026-11-20T00:00:00+00:00 is empty"
+    # In the owner's words, as typed: the end of the 19th is the start of the 20th.
+    assert str(err.value) == "the period is empty: until 2026-11-19 (the end of that day) is not after since 2026-11-20"
     assert said(err.value) == (
-        "the period from 2026-11-20T00:00:00+00:00 to 2026-11-20T00:00:00+00:00 is empty; "
-        "pass a --since earlier than --until"
+        "the period is empty: --until 2026-11-19 (the end of that day) is not after --since 2026-11-20"
+    )
+    with pytest.raises(InputError) as err:
+        resolve("2026-11-20 10:00", "2026-11-20 09:00", tz, now=MON, history_start=None)
+    assert said(err.value) == "the period is empty: --until 2026-11-20 09:00 is before --since 2026-11-20 10:00"
+    # No --until given: nothing about it, only that the start lies ahead.
+    with pytest.raises(InputError) as err:
+        resolve("2027-01-01", None, tz, now=MON, history_start=None)
+    assert said(err.value) == "--since 2027-01-01 is in the future: nothing is recorded yet after it"
+    with pytest.raises(InputError) as err:
+        resolve(None, "2026-11-01", tz, now=MON, history_start=MON - 3600)
+    assert said(err.value) == (
+        "the period is empty: --until 2026-11-01 (the end of that day) is before the first record "
+        "(2026-11-22 23:00:00 GMT)"
     )
     with pytest.raises(ReportError) as err:
         resolve(None, None, tz, now=MON, history_start=None)
