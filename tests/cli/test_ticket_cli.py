@@ -320,3 +320,25 @@ def test_a_missed_appointment_is_recorded_once_a_minute_never_now_and_can_be_wit
         '  changed by the owner: ticket "A1" [2026-11-03 09:25:00 GMT]: 4 versions sealed (seals 5, 6, 7, 8); each is'
         " kept, the newest is what it says now\n" in out
     )
+
+
+def test_a_ticket_whose_line_came_back_before_compensation_says_so_not_its_deadlines(
+    store_path: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "netwatch.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[claims]\nrules = "uk-ofcom"\n', encoding="utf-8")
+    outage_store(store_path)  # the ISP outage ends at 09:40; the line then stays up for 80 minutes of rounds
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
+    code, out, _ = invoke("ticket", "list")
+    assert code == 0
+    assert (
+        "    the line was back at 09:40 on Tue 3 Nov 2026, before compensation would start: close it with "
+        "`netwatch ticket close A1 --fixed WHEN`\n"
+    ) in out
+    assert "Ofcom automatic compensation" not in out and "dispute resolution" not in out
+    # The provider's report never carries the owner's deadlines.
+    report = tmp_path / "r.html"
+    assert invoke("report", "--since", "2026-11-03", "--until", "2026-11-03", "--output", str(report))[0] == 0
+    page = report.read_text(encoding="utf-8")
+    assert 'data-ref="A1"' in page  # the ticket is in it
+    assert "Deadlines of the open tickets" not in page and "can be asked now" not in page
