@@ -115,6 +115,14 @@ def test_a_closed_incidents_page_speaks_in_the_past_in_plain_words(client: TestC
     assert "rounds of probes failed, the fault in each: ISP access network" in evidence
 
 
+def test_the_act_page_says_the_line_came_back_before_compensation_would_start(client: TestClient) -> None:
+    # VM-1 was reported at 10:25 on 24 Mar; the line was measured back at 10:45 and up since: no deadline applies.
+    deadlines = [p.all_text for p in parse(client.get("/act").text).find("p", class_="deadline")]
+    assert deadlines == [
+        "The line was back at 10:45 on Tue 24 Mar 2026, before compensation would start: close the ticket"
+    ]
+
+
 def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
     for path, status, text in (
         ("/day/2026-13-01", 400, '"2026-13-01" is not a day of the calendar: write it as YYYY-MM-DD'),
