@@ -332,10 +332,13 @@ def test_the_reports_cards_call_the_cost_an_estimate_and_the_credit_a_request() 
         "a request; not a rule",
     )
     availability = page.one(data_metric="isp_availability_percent").one(class_="sub").all_text
-    assert availability == (
-        "not comparable with the contracted 99.9%: the period is shorter than a month, the shortest period an "
-        "availability commitment is measured over (local faults counted as up)"
+    assert availability == "not comparable with the contracted 99.9%: the note below says why"
+    note = page.one("p", class_="credit-basis").all_text
+    assert note.endswith(
+        "not comparable with the contracted 99.9 %: the period is shorter than a month, the shortest period an "
+        "availability commitment is measured over."
     )
+    assert "(their time counted as the provider's uptime)" in note
 
 
 def test_the_letter_says_its_period_and_times_once_each_in_one_date_style() -> None:
