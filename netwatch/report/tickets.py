@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
+from netwatch.core.calendar import local_date
 from netwatch.core.claims.episode import Basis, Episode, Measured, episode_in
 from netwatch.core.model import Coverage, Incident, Ticket
 from netwatch.core.schedule import BusinessHours
-from netwatch.core.text import local, weekday_date
+from netwatch.core.text import clock_time, local, weekday_date
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -110,8 +110,8 @@ def back_before_compensation(figures: TicketFigures, found: Sequence[Deadline], 
     paying = [d.at for d in found if d.what in ("compensation", "port")]
     if episode.basis is not Basis.MEASURED or episode.provisional or not paying or episode.end >= min(paying):
         return None
-    back = datetime.fromtimestamp(episode.end, zone)
-    return f"the line was back at {back:%H:%M} on {weekday_date(back)}, before compensation would start"
+    back = f"{clock_time(episode.end, zone)} on {weekday_date(local_date(episode.end, zone))}"
+    return f"the line was back at {back}, before compensation would start"
 
 
 def relevant(f: TicketFigures, since: float) -> bool:
