@@ -123,12 +123,23 @@ class TicketClosed(InputError):
 
 
 class PeriodEmpty(InputError):
-    """The period asked for holds no time (its start is not before its end; ``clipped``: its end was clipped to
-    now): a face says how to give its start and end."""
+    """The period asked for holds no time: its start (``since``, as the owner wrote it, or the first record's time
+    when none was given) is in the future (``until`` None), or its end (``until`` as written; ``whole_day``: a bare
+    date, so the end of that day) is not after it (``before``: is before it). ``said`` words it with a face's
+    names for the two inputs."""
 
-    def __init__(self, message: str, clipped: bool) -> None:
-        super().__init__(message)
-        self.clipped = clipped
+    def __init__(
+        self, since: str, until: str | None, *, given: bool = True, whole_day: bool = False, before: bool = False
+    ) -> None:
+        self.since, self.until, self.given, self.whole_day, self.before = since, until, given, whole_day, before
+        super().__init__(self.said("since", "until"))
+
+    def said(self, since_name: str, until_name: str) -> str:
+        start = f"{since_name} {self.since}" if self.given else f"the first record ({self.since})"
+        if self.until is None:
+            return f"{start} is in the future: nothing is recorded yet after it"
+        end = f"{until_name} {self.until}{' (the end of that day)' if self.whole_day else ''}"
+        return f"the period is empty: {end} is {'before' if self.before else 'not after'} {start}"
 
 
 class NothingMeasured(InputError):

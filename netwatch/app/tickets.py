@@ -148,12 +148,7 @@ def _minute(at: float) -> int:
 
 def booked(field: str, when: str, tz: ZoneInfo, now: float, *, ahead: bool = False) -> float:
     """The instant of an appointment (WHEN): a booked time, so "now" is refused with what to give instead."""
-    if when.strip().lower() == "now":
-        raise InputError(
-            'an appointment is a booked time, not "now"; give the time it was booked for, such as "2026-11-30 09:00"',
-            field,
-        )
-    return instant(field, when, tz, now, ahead=ahead)
+    return instant(field, when, tz, now, ahead=ahead, booked=True)
 
 
 def missed_appointment(cfg: Config, ref: str, when: str, now: float) -> Missed:

@@ -37,8 +37,7 @@ def said(err: InputError) -> str:
     elif isinstance(err, TicketClosed):
         text += ": add --correct to replace that time"
     elif isinstance(err, PeriodEmpty):
-        clipped = f" ({option('until')} is clipped to now)" if err.clipped else ""
-        text += f"{clipped}; pass a {option('since')} earlier than {option('until')}"
+        text = err.said(option("since"), option("until"))
     elif isinstance(err, NothingMeasured):
         text += " (without --period, --since and --until a report covers all it recorded)"
     return f"{option(err.field)}: {text}" if err.field else text

@@ -8,6 +8,7 @@ write or read the store itself.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 
 import click
@@ -20,7 +21,7 @@ from netwatch.core.model import Ticket, TicketKind
 from netwatch.core.text import duration, local, money, visible
 from netwatch.report.jsonout import deadline_json, ticket_json
 from netwatch.report.now import deadline_text
-from netwatch.report.tickets import restored_text
+from netwatch.report.tickets import back_before_compensation, restored_text
 
 
 @click.group()
@@ -223,7 +224,8 @@ def ticket_list(cfg: Config, as_json: bool) -> None:
         click.echo(f"{t.ref}  {_what(t)} {local(t.reported, tz)}{_by(t)}  {state}")
         restored = restored_text(f, tz)
         click.echo(
-            f"    {len(f.outages)} outage(s), down {duration(f.down_after_report)} after the report "
+            f"    {len(f.outages)} outage{'' if len(f.outages) == 1 else 's'}, "
+            f"down {duration(f.down_after_report)} after the report "
             f"({duration(f.business_after_report)} in business hours); {restored}"
         )
         if t.missed_appointments:
@@ -236,7 +238,11 @@ def ticket_list(cfg: Config, as_json: bool) -> None:
         if t.credits:
             credits = ", ".join(f"{money(c.amount, currency)} on {c.on.isoformat()}" for c in t.credits)
             click.echo(f"    credited: {credits} ({money(t.credited, currency)} in all)")
-        for deadline in reports.deadlines_of(cfg, t):
-            click.echo(f"    {deadline_text(deadline, now)}")
+        found_deadlines = reports.deadlines_of(cfg, t)
+        if back := back_before_compensation(f, found_deadlines, tz):
+            click.echo(f"    {back}: close it with `netwatch ticket close {shlex.quote(t.ref)} --fixed WHEN`")
+        else:
+            for deadline in found_deadlines:
+                click.echo(f"    {deadline_text(deadline, now)}")
         if t.note:
             click.echo(f"    note: {visible(t.note)}")

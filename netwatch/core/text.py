@@ -88,11 +88,14 @@ _STYLES = {
 
 
 def local_time(at: float | None, zone: ZoneInfo, style: str = "datetime") -> str:
-    """``at`` (Unix seconds) in ``zone``, in one of the styles above or "long" ("24 November 2026"); '—' for
-    None. The zone's abbreviation tells GMT from BST."""
+    """``at`` (Unix seconds) in ``zone``, in one of the styles above, "long" ("24 November 2026") or "dated" (a
+    letter's: "Tue 4 Nov 2026 01:00:00 GMT", the day as its rules write it); '—' for None. The zone's
+    abbreviation tells GMT from BST."""
     if at is None:
         return "—"
     moment = datetime.fromtimestamp(at, zone)
+    if style == "dated":
+        return f"{weekday_date(moment)} {moment:%H:%M:%S %Z}"
     return long_date(moment) if style == "long" else moment.strftime(_STYLES[style])
 
 
@@ -201,6 +204,15 @@ def period_text(since: float, until: float, zone: ZoneInfo) -> str:
         last = end.date() - timedelta(days=1)
         return long_date(start) if last == start.date() else f"{long_date(start)} to {long_date(last)}"
     return f"{long_date(start)} {start:%H:%M %Z} to {long_date(end)} {end:%H:%M %Z}"
+
+
+def period_span(since: float, until: float, zone: ZoneInfo) -> str:
+    """The period as a sentence says it: "on 1 November 2026", "from 19 October 2026 to 1 November 2026 (the last
+    day included)", else "from ... 09:00 GMT to ... 17:00 GMT" (``period_text``'s words, each zone said once)."""
+    text = period_text(since, until, zone)
+    if ":" in text:
+        return f"from {text}"
+    return f"from {text} (the last day included)" if " to " in text else f"on {text}"
 
 
 # --- shares, speeds and money ------------------------------------------------------------------------------

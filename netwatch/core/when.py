@@ -25,6 +25,7 @@ from netwatch.errors import InputError, TimeSkipped, TimeTwice
 _ABBREVIATED = re.compile(r"(.*\d)\s*([A-Za-z]{3,4}|[A-Za-z]{3}\d[A-Za-z]{3})")  # "2026-11-01 09:00 BST"
 _CLOCK = re.compile(r"\d:\d\d")  # a time of day: "09:15", "9:15"; "T091500" is not accepted
 _EVENT_FORMS = 'write "now" or a date and time such as "2026-11-30 09:15" (in {tz}, or with an offset)'
+_BOOKED_FORMS = 'give the time it was booked for, such as "2026-11-30 09:00" (in {tz}, or with an offset)'
 _BOUND_FORMS = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (local time in {tz}, or with an offset such as +01:00)"
 FUTURE_SLACK = 60.0  # seconds: a clock read on another device may run a little ahead
 EARLIEST = date(2000, 1, 1)  # no instant before it is a real one: a year mistyped ("0001-01-01", "1026-11-30")
@@ -58,24 +59,27 @@ def exact(field: str, text: str, moment: datetime, tz: ZoneInfo) -> float:
         raise InputError(_UNREADABLE.format(text=text), field) from None
 
 
-def instant(field: str, text: str, tz: ZoneInfo, now: float, *, ahead: bool = False) -> float:
+def instant(field: str, text: str, tz: ZoneInfo, now: float, *, ahead: bool = False, booked: bool = False) -> float:
     """Unix seconds of an event the owner reports (``field`` names the input, e.g. "reported"): "now", or a date
     and time (the rules count from the hour the provider was told, so a bare date is refused), never in the future
-    unless ``ahead`` (an appointment to come), nor before ``EARLIEST``. Raises InputError."""
+    unless ``ahead`` (an appointment to come), nor before ``EARLIEST``. A ``booked`` time (an appointment) is never
+    "now" and every refusal asks for the time it was booked for. Raises InputError."""
     word = text.strip()
+    forms = (_BOOKED_FORMS if booked else _EVENT_FORMS).format(tz=tz.key)
+    if booked and not word:
+        raise InputError(f"no time was given; {forms}", field)
+    if booked and word.lower() == "now":
+        raise InputError(f'an appointment is a booked time, not "now"; {forms}', field)
     if word.lower() == "now":
         return now
     try:
         moment = datetime.fromisoformat(word)
     except ValueError:
         hint = _abbreviated(text, tz)
-        raise InputError(hint or f'"{text}" is not a date and time; {_EVENT_FORMS.format(tz=tz.key)}', field) from None
+        raise InputError(hint or f'"{text}" is not a date and time; {forms}', field) from None
     if not _CLOCK.search(word):
-        raise InputError(
-            f'"{text}" has no time of day, and the compensation clock starts at the hour the provider was told; '
-            f"{_EVENT_FORMS.format(tz=tz.key)}",
-            field,
-        )
+        why = "" if booked else ", and the compensation clock starts at the hour the provider was told"
+        raise InputError(f'"{text}" has no time of day{why}; {forms}', field)
     at = exact(field, text, moment, tz)
     if at > now + FUTURE_SLACK and not ahead:
         raise InputError(f"{local(at, tz)} is in the future; give the time it happened", field)

@@ -356,6 +356,7 @@ def compute(
             business_downtime_seconds=sum(f.business_seconds for f in outages),
             isp_seconds_by_month=[(s, length) for s, (_, _, length) in zip(isp_by_month, month_cuts, strict=True)],
             monitored_seconds=monitored,
+            period_seconds=period.until - period.since,
         ),
         gaps=gaps((period.since, period.until), [(c.start, c.end) for c in merged]),
         speed=speed_figures(speeds, business, plan, since=period.since, until=period.until),

@@ -198,6 +198,7 @@ def _money(m: Money) -> dict[str, Any]:
         "credit_basis": m.credit_basis,
         "isp_availability_percent": _opt(m.isp_availability_percent, 4),
         "breached": m.breached,
+        "not_comparable": m.not_comparable,
     }
 
 

@@ -23,6 +23,7 @@ from netwatch.core.money import cents
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_utc, recent, weekday_date
 from netwatch.report.compute import ISP_CAUSES
+from netwatch.report.measured import plain_detail
 
 HEADLINES = {
     LineState.UP: "Your internet line is up",
@@ -53,6 +54,7 @@ class CauseWords:
     why: str
     tell: str | None
     told: str | None
+    was: str  # ``why`` in the past tense, for an incident that ended
 
 
 CAUSES: dict[Cause, CauseWords] = {
@@ -61,6 +63,7 @@ CAUSES: dict[Cause, CauseWords] = {
         "your router answers, the ISP's first router does not",
         "The fault is in your access network: my router answers, your first router does not.",
         "The fault was in your access network: my router answered, your first router did not.",
+        "your router answered, the ISP's first router did not",
     ),
     Cause.UPSTREAM: CauseWords(
         "your ISP's network beyond its first router",
@@ -69,6 +72,7 @@ CAUSES: dict[Cause, CauseWords] = {
         "on the internet does.",
         "The fault was in your network beyond your first router: my router and your first router answered, nothing "
         "on the internet did.",
+        "your router and the ISP's first router answered, but nothing on the internet did",
     ),
     Cause.ISP_OR_UPSTREAM: CauseWords(
         "your ISP's network",
@@ -76,24 +80,29 @@ CAUSES: dict[Cause, CauseWords] = {
         "of its network failed is not known)",
         "The fault is in your network: my router answers, nothing on the internet does.",
         "The fault was in your network: my router answered, nothing on the internet did.",
+        "your router answered, nothing on the internet did (the ISP's first router was not known, so which part of "
+        "its network failed is not known)",
     ),
     Cause.DNS: CauseWords(
         "name resolution (DNS)",
         "the internet answers, but names cannot be looked up",
         "Your name servers fail: addresses on the internet answer, but names cannot be looked up.",
         "Your name servers failed: addresses on the internet answered, but names could not be looked up.",
+        "the internet answered, but names could not be looked up",
     ),
     Cause.LOCAL: CauseWords(
         "your own equipment",
         "your router does not answer: check its power and cables (not the ISP's fault)",
         None,
         None,
+        "your router did not answer (not the ISP's fault); if it happens again, check its power and cables",
     ),
     Cause.UNKNOWN: CauseWords(
         "an undetermined place",
         "the probes do not show where the fault is",
         "The measurements do not show where the fault is.",
         "The measurements did not show where the fault was.",
+        "the probes did not show where the fault was",
     ),
 }
 
@@ -266,7 +275,7 @@ def isp_facts(
             elif layer.role is Role.ISP:
                 facts.append(f"Your first router ({addresses}) {'answers' if layer.ok else 'does not answer'}.")
     elif outage.detail:
-        facts.append(f"Measured: {outage.detail}.")
+        facts.append(f"Measured: {plain_detail(outage.detail)}.")
     facts.append(f"I measure the line every {interval:g} s with netwatch, which keeps sealed evidence of every outage.")
     reported = [
         t

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from netwatch.core.calendar import day_start, local_date
 from netwatch.core.model import Period
-from netwatch.core.text import iso_local, iso_month
+from netwatch.core.text import iso_month, local
 from netwatch.core.when import bound
 from netwatch.errors import InputError, PeriodEmpty, ReportError
 
@@ -47,11 +47,14 @@ def resolve(since: str | None, until: str | None, tz: ZoneInfo, *, now: float, h
     end = bound("until", until, tz, end_of_day=True) if until else now
     if start is None:
         raise ReportError("the store holds no monitoring session yet: run `netwatch run` first, or pass --since")
-    end = min(end, now)
-    if end <= start:
-        since_text, until_text = iso_local(start, tz.key), iso_local(end, tz.key)
-        raise PeriodEmpty(f"the period from {since_text} to {until_text} is empty", clipped=end == now)
-    return Period(start, end)
+    if min(end, now) <= start:
+        said = since.strip() if since else local(start, tz)
+        if start >= now:
+            raise PeriodEmpty(said, None, given=bool(since))
+        assert until is not None  # else the end is now, after the start
+        day = len(until.strip()) == 10
+        raise PeriodEmpty(said, until.strip(), given=bool(since), whole_day=day, before=end < start)
+    return Period(start, min(end, now))
 
 
 def file_stem(word: str | None, period: Period, tz: ZoneInfo) -> str:

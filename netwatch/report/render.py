@@ -33,6 +33,7 @@ from netwatch.core.text import (
     mbps,
     money,
     percent,
+    period_span,
     period_text,
     short_duration,
     weekday_date,
@@ -44,6 +45,7 @@ from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape, shown
 from netwatch.report.evidence import CLOCK_MEANING, failed_notice
 from netwatch.report.letter import letter
+from netwatch.report.measured import plain_detail
 from netwatch.report.now import deadline_text
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.traces import trace_path, trace_summary
@@ -185,6 +187,7 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "trace_path": trace_path,
         "weekday": weekday_date,
         "deadline": deadline_text,  # a ticket's deadline as of an instant (the report's generation)
+        "plain": plain_detail,  # an incident's evidence in words a complaint handler reads
     }
     env.filters.update(filters)
     return env
@@ -247,6 +250,7 @@ def _common(
         "outages": outages,
         "numbered": list(enumerate(report.incidents, 1)),
         "period_text": period_text(report.period.since, report.period.until, ZoneInfo(report.timezone)),
+        "period_span": period_span(report.period.since, report.period.until, ZoneInfo(report.timezone)),
         "speed": report.speed,
         "evening_peak": f"{EVENING_PEAK[0]:02d}:00-{EVENING_PEAK[1]:02d}:00",
         "evidence": report.evidence,

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from netwatch.core.calendar import local_date
 from netwatch.core.claims.episode import Basis, Episode, Measured, episode_in
 from netwatch.core.model import Coverage, Incident, Ticket
 from netwatch.core.schedule import BusinessHours
-from netwatch.core.text import local
+from netwatch.core.text import clock_time, local, weekday_date
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -99,6 +100,18 @@ def ticket_figures(
 def restored_text(figures: TicketFigures, zone: ZoneInfo) -> str:
     """How the fault of a ticket ended, in a few words ("restored 2026-11-03 09:40:00 GMT", "still down")."""
     return RESTORED[figures.episode.basis].format(end=local(figures.episode.end, zone))
+
+
+def back_before_compensation(figures: TicketFigures, found: Sequence[Deadline], zone: ZoneInfo) -> str | None:
+    """For a ticket whose line was measured back up (for good: not a flap still in question) before the first day a
+    rule would pay compensation, what to say instead of that rule's deadlines: "the line was back at 10:45 on Tue 24
+    Mar 2026, before compensation would start"; None otherwise (its deadlines stand)."""
+    episode = figures.episode
+    paying = [d.at for d in found if d.what in ("compensation", "port")]
+    if episode.basis is not Basis.MEASURED or episode.provisional or not paying or episode.end >= min(paying):
+        return None
+    back = f"{clock_time(episode.end, zone)} on {weekday_date(local_date(episode.end, zone))}"
+    return f"the line was back at {back}, before compensation would start"
 
 
 def relevant(f: TicketFigures, since: float) -> bool:

@@ -102,7 +102,7 @@ async def missed(request: Request) -> Response:
     zone = board.cfg.business_hours.timezone
 
     def fields(form: FormData) -> dict[str, str]:
-        return {"ref": forms.text(form, "ref"), "when": forms.when(form, "at")}
+        return {"ref": forms.text(form, "ref"), "when": forms.when(form, "at", empty="")}
 
     def work(ref: str, when: str) -> str:
         found = tickets.missed_appointment(board.cfg, ref, when, board.clock())

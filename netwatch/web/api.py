@@ -94,8 +94,8 @@ def api_incidents(request: Request) -> JSONResponse:
 def worded(err: InputError) -> str:
     """``err`` as this feed says it: behind the name of the parameter it is about ("since: …")."""
     said = str(err)
-    if isinstance(err, PeriodEmpty):
-        said += f"{' (until is clipped to now)' if err.clipped else ''}; give a since earlier than until"
+    if isinstance(err, PeriodEmpty):  # in this feed's own names for its parameters
+        said = err.said("since", "until")
     return f"{err.field}: {said}" if err.field else said
 
 

@@ -40,12 +40,13 @@ def text(form: FormData, name: str) -> str:
     return value.strip()
 
 
-def when(form: FormData, name: str) -> str:
-    """A date-time field as WHEN: "now" when left empty; the browser's "YYYY-MM-DDTHH:MM" as "YYYY-MM-DD HH:MM",
-    with the offset chosen for a time that happened twice (``NAME-offset``), if any."""
+def when(form: FormData, name: str, *, empty: str = "now") -> str:
+    """A date-time field as WHEN: ``empty`` when left empty ("now"; "" where no default makes sense, as for a booked
+    time); the browser's "YYYY-MM-DDTHH:MM" as "YYYY-MM-DD HH:MM", with the offset chosen for a time that happened
+    twice (``NAME-offset``), if any."""
     value = text(form, name)
     if not value:
-        return "now"
+        return empty
     offset = form.get(f"{name}-offset", "")
     chosen = offset if isinstance(offset, str) and OFFSET.fullmatch(offset) else ""
     return value.replace("T", " ", 1) + chosen

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from netwatch.app import documents, incidents, now, reports, settings, status, stores, tickets
+from netwatch.config.records import Config
 from netwatch.core.calendar import local_date
 from netwatch.core.model import Kind, LineState
 from netwatch.core.text import (
@@ -36,6 +37,7 @@ from netwatch.errors import NetwatchError, ReportError
 from netwatch.report import now as words
 from netwatch.report import view
 from netwatch.report.render import html_context
+from netwatch.report.tickets import TicketFigures, back_before_compensation
 from netwatch.web.dashboard import Dashboard, dashboard
 from netwatch.web.layout import page
 from netwatch.web.session import draft
@@ -317,7 +319,7 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     return {
         "line": line,
         "listed": listed,
-        "deadlines": {t.ref: [words.deadline_text(d, at) for d in reports.deadlines_of(cfg, t)] for t in open_tickets},
+        "deadlines": {f.ticket.ref: _deadlines(cfg, f, at) for f in listed if f.ticket.is_open},
         "facts": words.isp_facts(line, told, open_tickets, cfg.probe.interval, zone),
         "told_ended": told is not None and told.end is not None,
         "before_calling": words.before_calling(line, zone),
@@ -368,3 +370,13 @@ def act(request: Request) -> Response:
         note = KEPT if whole else f"{KEPT} The note was too long to keep: type it again."
         return act_page(request, values=values, kept={form: note})
     return act_page(request, done=done if isinstance(done, str) else "")
+
+
+def _deadlines(cfg: Config, figures: TicketFigures, at: float) -> list[str]:
+    """An open ticket's deadlines as the Act page says them, or that the line came back before compensation would
+    start (then its deadlines would mislead)."""
+    found = reports.deadlines_of(cfg, figures.ticket)
+    back = back_before_compensation(figures, found, cfg.business_hours.timezone)
+    if back:
+        return [f"{back[:1].upper()}{back[1:]}: close the ticket"]
+    return [words.deadline_text(d, at) for d in found]

@@ -70,7 +70,7 @@ def test_ofcom_delayed_repair_and_missed_appointment(tmp_path: Path, monkeypatch
     code, letter, _ = invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "md")
     assert code == 0
     assert "Under Ofcom's automatic compensation scheme I ask you to pay £63.33" in letter
-    assert "I reported the fault on 2026-11-02 09:00:00 GMT by telephone (your reference CASE-1)." in letter
+    assert "I reported the fault on Mon 2 Nov 2026 09:00:00 GMT by telephone (your reference CASE-1)." in letter
     assert invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--output", "r.html")[0] == 0
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     rows = re.findall(r'<tr class="claim" data-item="([^"]+)" data-ticket="CASE-1" data-quantity="(\d+)"', html)
@@ -148,7 +148,7 @@ def test_two_tickets_for_one_outage_are_two_bullets_and_each_day_is_paid_once(
     _, letter, _ = invoke("report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "md")
     bullets = [line for line in letter.splitlines() if line.startswith("- I reported the fault")]
     assert [b.split("(your reference ")[1].split(")")[0] for b in bullets] == ["CASE-1", "CASE-2"]
-    assert bullets[1].startswith("- I reported the fault on 2026-11-03 10:00:00 GMT on your website (your reference")
+    assert bullets[1].startswith("- I reported the fault on Tue 3 Nov 2026 10:00:00 GMT on your website (your ref")
 
 
 def test_a_ticket_closed_too_early_still_counts_in_the_next_month(

@@ -203,7 +203,7 @@ def test_report_format_follows_the_output_extension(env: dict[str, str], tmp_pat
     for name, check in (
         ("r.html", lambda text: text.lstrip().lower().startswith("<!doctype html>")),
         ("r.csv", lambda text: text.startswith("kind,cause,start,")),
-        ("r.md", lambda text: "2026-11-23" in text and "|" in text),
+        ("r.md", lambda text: "23 November 2026" in text and "|" in text),
         ("r.json", lambda text: json.loads(text)["summary"]["outage_count"] == 1),
     ):
         code, out, err = invoke("report", "--since", "2026-11-23", "--output", str(tmp_path / name))

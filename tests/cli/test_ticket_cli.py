@@ -82,7 +82,7 @@ def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store
     assert (code, err) == (0, "")
     assert out == (
         "CASE 77-1  reported 2026-11-03 09:25:00 GMT by phone  fixed 2026-11-03 09:45:00 GMT\n"
-        "    1 outage(s), down 15m 00s after the report (15m 00s in business hours); restored 2026-11-03 09:40:00 GMT\n"
+        "    1 outage, down 15m 00s after the report (15m 00s in business hours); restored 2026-11-03 09:40:00 GMT\n"
         "    missed appointments: 2026-11-03 13:00:00 GMT\n"
         "    note: Sam, 2nd line\n"
     )
@@ -267,10 +267,14 @@ def test_status_names_the_open_tickets(store_path: Path) -> None:
 def test_a_missed_appointment_is_recorded_once_a_minute_never_now_and_can_be_withdrawn(store_path: Path) -> None:
     outage_store(store_path)
     assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
-    assert refused("ticket", "missed", "A1", "--at", "now") == (
-        'netwatch: --at: an appointment is a booked time, not "now"; give the time it was booked for, such as'
-        ' "2026-11-30 09:00"\n'
-    )
+    # Whatever is wrong with it, the fix offered is the booked time, never "now".
+    booked = 'give the time it was booked for, such as "2026-11-30 09:00" (in Europe/London, or with an offset)'
+    for given, wrong in (
+        ("now", 'an appointment is a booked time, not "now"'),
+        ("garbage", '"garbage" is not a date and time'),
+        ("2026-11-03", '"2026-11-03" has no time of day'),
+    ):
+        assert refused("ticket", "missed", "A1", "--at", given) == f"netwatch: --at: {wrong}; {booked}\n"
     assert invoke("ticket", "missed", "A1", "--at", "2026-11-03 13:00") == (
         0,
         "ticket A1: missed appointment 2026-11-03 13:00:00 GMT recorded (1 in all)\n",
@@ -311,3 +315,25 @@ def test_a_missed_appointment_is_recorded_once_a_minute_never_now_and_can_be_wit
         '  changed by the owner: ticket "A1" [2026-11-03 09:25:00 GMT]: 4 versions sealed (seals 5, 6, 7, 8); each is'
         " kept, the newest is what it says now\n" in out
     )
+
+
+def test_a_ticket_whose_line_came_back_before_compensation_says_so_not_its_deadlines(
+    store_path: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "netwatch.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[claims]\nrules = "uk-ofcom"\n', encoding="utf-8")
+    outage_store(store_path)  # the ISP outage ends at 09:40; the line then stays up for 80 minutes of rounds
+    assert invoke("ticket", "open", "--reported", "2026-11-03 09:25", "--ref", "A1")[0] == 0
+    code, out, _ = invoke("ticket", "list")
+    assert code == 0
+    assert (
+        "    the line was back at 09:40 on Tue 3 Nov 2026, before compensation would start: close it with "
+        "`netwatch ticket close A1 --fixed WHEN`\n"
+    ) in out
+    assert "Ofcom automatic compensation" not in out and "dispute resolution" not in out
+    # The provider's report never carries the owner's deadlines.
+    report = tmp_path / "r.html"
+    assert invoke("report", "--since", "2026-11-03", "--until", "2026-11-03", "--output", str(report))[0] == 0
+    page = report.read_text(encoding="utf-8")
+    assert 'data-ref="A1"' in page  # the ticket is in it
+    assert "Deadlines of the open tickets" not in page and "can be asked now" not in page

@@ -126,7 +126,7 @@ def test_the_report_and_its_letter_say_what_the_neighbours_saw(pool: dict[str, t
     code, out, err = invoke("report", "--config", str(ben_cfg), "--format", "md", *DAY)
     assert code == 0, out + err
     assert (
-        "- Outage starting 2026-03-02 09:10:00 UTC: 2 of 2 monitored households on Example Broadband in AB1 2 were"
+        "- Outage starting Mon 2 Mar 2026 09:10:00 UTC: 2 of 2 monitored households on Example Broadband in AB1 2 were"
         " down 09:10\u201309:15 (overlap 5 min); no household on another provider in AB1 2 was monitoring then.\n"
     ) in out
     code, out, err = invoke("report", "--config", str(ben_cfg), "--format", "json", *DAY)

@@ -173,12 +173,12 @@ def test_the_html_report_and_the_letter_show_the_verdicts(influxdb1: InfluxDB1, 
     )
     letter, _ = run(cfg, "--format", "md")
     assert (
-        "- Outage starting 2026-01-05 09:10:00 GMT: the second probe reached the same public hosts in 118 of its 120 "
-        "rounds: they were up, so the fault was on this line."
+        "- Outage starting Mon 5 Jan 2026 09:10:00 GMT: the second probe reached the same public hosts in 118 of its "
+        "120 rounds: they were up, so the fault was on this line."
     ) in letter
     assert (
-        "- Outage starting 2026-01-05 09:40:00 GMT: the second probe could not tell: its own line was down in 80 of "
-        "its 90 rounds, so it says nothing about whether the same public hosts were up."
+        "- Outage starting Mon 5 Jan 2026 09:40:00 GMT: the second probe could not tell: its own line was down in 80 "
+        "of its 90 rounds, so it says nothing about whether the same public hosts were up."
     ) in letter
 
 

@@ -40,9 +40,10 @@ def test_repair_one_second_later_pays_one_day() -> None:
     assert lines(claims) == [(1, 9.33, 9.33)]
     assert claims.items[0].explanation == (
         "Delayed repair, ticket ABC123: 1 calendar day \u00d7 £9.33 = £9.33 (Thu 7 Mar 2024 to Thu 7 Mar 2024; the "
-        "rate in force from Sat 1 Apr 2023 (Giganet: compensation scheme (2023 figures); UKFCF, April 2024: the "
-        "figures the 2024 uprating replaced)). Reported Mon 4 Mar 2024 10:00; two full working days after the day of "
-        "the report: Tue 5 Mar 2024 and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured; 1 outage(s) since "
+        "rate in force from Sat 1 Apr 2023 (Ofcom's amounts from 1 April 2023, uprated by its CPI rule (ONS D7G7) and "
+        "published by Giganet and UKFCF, not by Ofcom: Giganet's compensation scheme; UKFCF, April 2024, the figures "
+        "the 2024 uprating replaced)). Reported Mon 4 Mar 2024 10:00; two full working days after the day of "
+        "the report: Tue 5 Mar 2024 and Wed 6 Mar 2024; service back Thu 7 Mar 2024 00:00 (measured; 1 outage since "
         "the report)."
     )
     assert claims.request == (
@@ -160,7 +161,8 @@ def test_a_pack_may_price_each_day_at_its_own_rate() -> None:
     assert [(i.quantity, i.rate, i.amount) for i in items[0]] == [(4, 9.33, 37.32), (3, 9.76, 29.28)]
     assert items[0][1].explanation.startswith(
         "Delayed repair, ticket ABC123: 3 calendar days \u00d7 £9.76 = £29.28 (Mon 1 Apr 2024 to Wed 3 Apr 2024; "
-        "the rate in force from Mon 1 Apr 2024 (UKFCF, April 2024: Ofcom raise automatic compensation payouts for UK "
+        "the rate in force from Mon 1 Apr 2024 (Ofcom's amounts from 1 April 2024, uprated by its CPI rule (ONS D7G7) "
+        "and published by UKFCF, not by Ofcom: April 2024, Ofcom raise automatic compensation payouts for UK "
         "broadband woes))."
     )
     assert (items[0][1].start, items[0][1].end) == (at(2024, 4, 1), at(2024, 4, 3, 12))
@@ -226,7 +228,7 @@ def test_flaps_are_one_fault_but_a_day_back_up_is_a_repair() -> None:
     claims = uk([Ticket("T", MON_10)], flaps)
     assert lines(claims) == [(1, 9.33, 9.33)]
     assert claims.items[0].start == at(2024, 3, 8)
-    assert "service back Fri 8 Mar 2024 06:00 (measured; 3 outage(s) since the report)" in claims.items[0].explanation
+    assert "service back Fri 8 Mar 2024 06:00 (measured; 3 outages since the report)" in claims.items[0].explanation
     (thursday,) = claims.contestable
     assert (thursday.start, thursday.amount, thursday.down_seconds) == (at(2024, 3, 7), 9.33, (23 * 60 + 40) * 60)
     assert thursday.explanation == (
@@ -587,3 +589,26 @@ def test_a_year_the_index_is_in_the_pack_but_no_figure_published_is_computed_and
         "The delayed_repair_per_day rate from Thu 1 Apr 2027 (£10.65) is computed by netwatch with the published "
         "uprating rule: no published figure for it was found."
     ]
+
+
+def test_every_uprated_amount_says_it_was_published_by_others_than_ofcom() -> None:
+    # A complaint handler reads the source beside each amount: only Ofcom's own page may read as Ofcom's.
+    for year, day in ((2021, 3), (2022, 2), (2023, 1), (2024, 6), (2025, 5), (2026, 4)):
+        claims = uk(
+            [Ticket("T", at(year, 5, day, 10))],
+            [outage(at(year, 5, day, 9), at(year, 5, day + 4, 12))],
+            since=at(year, 5, 1),
+            until=at(year, 6, 1),
+        )
+        explanation = claims.items[0].explanation
+        assert f"(Ofcom's amounts from 1 April {year}, uprated by its CPI rule (ONS D7G7) and published by " in (
+            explanation
+        ), explanation
+        assert ", not by Ofcom: " in explanation
+    first = uk(
+        [Ticket("T", at(2019, 5, 6, 10))],
+        [outage(at(2019, 5, 6, 9), at(2019, 5, 10, 12))],
+        since=at(2019, 5, 1),
+        until=at(2019, 6, 1),
+    )
+    assert "(Ofcom: Automatic compensation - what you need to know)" in first.items[0].explanation

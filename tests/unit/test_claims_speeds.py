@@ -205,7 +205,7 @@ def test_fcc_medians_against_the_label() -> None:
             "- typical download speed: Median of 3 test(s): 90 Mbps against the label's 100 Mbps; 2 test(s) below it.",
             "- typical upload speed: Median of 3 test(s): 11 Mbps against the label's 10 Mbps; 1 test(s) below it.",
             "- typical latency: Median of 3 test(s): 25 ms against the label's 20 ms; 2 test(s) above it.",
-            "I also recorded 2 outage(s) on the provider's side, 2.5 hours in total.",
+            "I also recorded 2 outages on the provider's side, 2.5 hours in total.",
             "The measured typical download speed and typical latency fall short of what the label states. I ask "
             "Example Cable to deliver the service described on its label, or to adjust my plan or my bill accordingly. "
             "The measurements (times, servers and raw results) are available on request.",

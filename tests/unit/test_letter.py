@@ -16,6 +16,8 @@ from netwatch.cli.inputs import said
 from netwatch.config.records import ClaimsConfig, CostConfig, PlanConfig
 from netwatch.core.claims import Situation, claims_for
 from netwatch.core.model import Cause, ClockEvent, Coverage, EventKind, Period, Ticket
+from netwatch.core.money import cents
+from netwatch.core.text import money
 from netwatch.errors import InputError
 from netwatch.report.advice import advice
 from netwatch.report.compute import Report, compute
@@ -42,7 +44,7 @@ def test_the_owners_own_router_is_one_plain_line_not_part_of_the_complaint() -> 
     text = letter_of(report).text
     body = paragraphs(text)
     assert (
-        "Not claimed: my own equipment. Our router did not answer for 45s in 1 outage (2026-11-24 12:00:00 GMT). "
+        "Not claimed: my own equipment. Our router did not answer for 45s in 1 outage (Tue 24 Nov 2026 12:00:00 GMT). "
         "That was a fault on our premises: it is not part of this complaint, and it is left out of every figure below "
         "but the availability over the monitored time."
     ) in body
@@ -65,7 +67,7 @@ def test_a_period_with_only_the_owners_own_faults_has_nothing_to_complain_about(
         "them: it has no incident to complain about"
     ) in letter.warnings
     assert "\nNo pro-rata credit is due for this period.\n" in letter.text
-    assert "I request a credit" not in letter.text
+    assert "pro-rata share of the monthly fee" not in letter.text
     assert paragraphs(letter.text)[-3] == "I would be grateful for your reply."
 
 
@@ -73,12 +75,15 @@ def test_no_credit_is_asked_below_the_minimum_and_the_letter_says_why() -> None:
     report = sample_report()  # a credit of £0.10 for the week's provider outages
     text = letter_of(report).text
     assert "The pro-rata credit for this period comes to £0.10, less than £1.00, so I am not asking for it." in text
-    assert "confirm the credit" not in text
+    assert "confirm the pro-rata credit" not in text
     assert "I would be grateful if you would tell me what you are doing to prevent these interruptions." in text
     # The minimum is the owner's: [claims] minimum_request.
     cheap = letter_of(report, claims=ClaimsConfig(minimum_request=0.05)).text
-    assert "I request a credit of **£0.10** for the period." in cheap
-    assert "I would be grateful if you would confirm the credit and tell me what you are doing" in cheap
+    assert (
+        "I ask for a pro-rata share of the monthly fee for the time your network was down: **£0.10**. This is my "
+        "request, not a term of our contract or a rule."
+    ) in cheap
+    assert "I would be grateful if you would confirm the pro-rata credit and tell me what you are doing" in cheap
 
 
 def test_a_credit_that_rounds_to_nothing_is_not_conceded_as_not_due() -> None:
@@ -108,7 +113,7 @@ def test_a_credit_that_rounds_up_to_the_minimum_without_reaching_it_is_not_asked
     assert report.money.credit == 1.0
     text = letter_of(report).text
     assert "\nThe pro-rata credit for this period comes to less than £1.00, so I am not asking for it.\n" in text
-    assert "I request a credit" not in text
+    assert "pro-rata share of the monthly fee" not in text
 
 
 def with_claims(report: Report, missed_appointment: float, who: Situation = Situation()) -> Report:  # noqa: B008
@@ -289,3 +294,77 @@ def test_a_plan_without_speeds_gets_no_speed_advice_without_speed_tests() -> Non
     report = compute(Period(MON, MON + DAY), [], [Coverage(MON, MON + DAY)], BUSINESS, plan=PlanConfig())
     assert advice(report) == ()
     assert local("2026-11-23T00:00") == MON
+
+
+def test_the_pro_rata_credit_is_a_request_and_an_alternative_to_the_rules_compensation() -> None:
+    # Both asked (the owner's minimum below both): the letter decides which comes first and says they overlap.
+    report = with_claims(sample_report(), 30.49, Situation("residential", "micro_business"))
+    body = paragraphs(letter_of(report, claims=ClaimsConfig(minimum_request=0.05)).text)
+    at = body.index("## Cost and credit")
+    listed = sum(f.business_seconds for f in report.outages if f.incident.cause is not Cause.LOCAL)
+    assert body[at + 1] == (
+        "At my estimate of £85.00 an hour of lost work, the downtime in business hours listed above comes to about "
+        f"{money(cents(listed / 3600 * 85.0), 'GBP')}. Our monthly fee is £42.00 and the contracted availability "
+        "99.9%. As an alternative to the "
+        "compensation above, not in addition to it for the same days, I would accept a pro-rata share of the monthly "
+        "fee for the time your network was down: **£0.10**. This is my request, not a term of our contract or a rule."
+    )
+    assert body[at + 2].startswith("Pro-rata share of the 42.00 GBP monthly fee (a request; not a rule)")
+    assert body[at + 2].endswith(
+        "not comparable with the contracted 99.9 %: the period is shorter than a month, the shortest period an "
+        "availability commitment is measured over."
+    )
+    assert (
+        "I would be grateful if you would confirm the compensation (or, instead, the pro-rata credit) and tell me"
+        in (" ".join(body))
+    )
+    assert "credit due" not in " ".join(body).lower() and "below the contracted" not in " ".join(body)
+
+
+def test_the_reports_cards_call_the_cost_an_estimate_and_the_credit_a_request() -> None:
+    page = parse(html_of(sample_report()))
+    cost = page.one(data_metric="business_downtime_cost")
+    assert cost.one(class_="label").all_text == "Estimated cost (owner's rate)"
+    assert cost.one(class_="sub").all_text == "business hours at the owner's estimate of £85.00 an hour"
+    credit = page.one(data_metric="credit")
+    assert (credit.one(class_="label").all_text, credit.one(class_="sub").all_text) == (
+        "Pro-rata share of the fee",
+        "a request; not a rule",
+    )
+    availability = page.one(data_metric="isp_availability_percent").one(class_="sub").all_text
+    assert availability == "not comparable with the contracted 99.9%: the note below says why"
+    note = page.one("p", class_="credit-basis").all_text
+    assert note.endswith(
+        "not comparable with the contracted 99.9 %: the period is shorter than a month, the shortest period an "
+        "availability commitment is measured over."
+    )
+    assert "(their time counted as the provider's uptime)" in note
+
+
+def test_the_letter_says_its_period_and_times_once_each_in_one_date_style() -> None:
+    one = compute(
+        Period(MON, MON + DAY), [outage(Cause.ISP, MON + 36000, 90)], [Coverage(MON, MON + DAY)], BUSINESS, plan=PLAN
+    )
+    body = paragraphs(letter_of(one).text)
+    assert (
+        "I am writing about the internet service on account EB-4471 on 23 November 2026, as measured by netwatch, a "
+        "monitor on our premises."
+    ) in body
+    assert "In the time it monitored, the line was down once, for 1m 30s in total" in " ".join(body)
+    assert table_rows(letter_of(one).text, "## Outages")[0][1:3] == [
+        "Mon 23 Nov 2026 10:00:00 GMT",
+        "Mon 23 Nov 2026 10:01:30 GMT",
+    ]
+    week = paragraphs(letter_of(sample_report()).text)
+    assert (
+        "I am writing about the internet service on account EB-4471 from 23 November 2026 to 29 November 2026 (the "
+        "last day included), as measured by netwatch, a monitor on our premises."
+    ) in week
+    part = compute(Period(MON + 9 * 3600, MON + DAY + 17 * 3600), [], [Coverage(MON, MON + 2 * DAY)], BUSINESS)
+    assert (
+        "I am writing about the internet service on account EB-4471 from 23 November 2026 09:00 GMT to 24 November "
+        "2026 17:00 GMT, as measured by netwatch, a monitor on our premises."
+    ) in paragraphs(letter_of(part).text)
+    for text in (letter_of(one).text, letter_of(sample_report()).text):
+        assert "UTC (UTC)" not in text and "(Europe/London)" not in text and "outage(s)" not in text
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", text)  # no ISO-style date beside "Mon 23 Nov 2026"

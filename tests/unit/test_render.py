@@ -178,7 +178,8 @@ def test_one_row_per_incident_with_its_cause_and_figures(doc: Node, report: Repo
         assert duration(f.seconds) in row.all_text
     first = rows[0].all_text  # local time, and the evidence
     assert "09:30:00 GMT" in first and "10:30:00 GMT" in first
-    assert "3600 bad rounds: isp 3600" in first and "gateway answered 60/60 rounds" in first
+    assert "3600 rounds of probes failed, the fault in each: ISP access network" in first
+    assert "Our router answered 60 of 60 probes" in first
 
 
 def test_every_cause_has_its_own_colour_and_pattern() -> None:
@@ -302,7 +303,7 @@ def test_markup_from_configuration_or_probes_is_escaped() -> None:
     doc = parse(html)
     assert not doc.find("script") and not doc.find("img") and not doc.find("b")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert f"answered {evil}" in doc.one("tr", id="i1").all_text  # shown literally
+    assert f"Answered {evil}" in doc.one("tr", id="i1").all_text  # shown literally
     assert evil in doc.one("h1").all_text
     assert "<b>Acme</b>" in doc.one(class_="parties").all_text
     style = " ".join(doc.one("style").text)
@@ -453,8 +454,9 @@ def test_the_letter_lists_every_outage_but_the_owners_own(report: Report) -> Non
     listed = [f for f in report.outages if f.incident.cause is not Cause.LOCAL]
     assert len(rows) == len(listed) == len(report.outages) - 1 == 4
     for number, (row, f) in enumerate(zip(rows, listed, strict=True), 1):
-        start = datetime.fromtimestamp(f.start, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
-        end = datetime.fromtimestamp(f.end, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
+        # One date style in the letter, the one its rules' explanations use: "Mon 23 Nov 2026 09:30:00 GMT".
+        start, end = (datetime.fromtimestamp(at, LONDON) for at in (f.start, f.end))
+        start, end = (f"{t:%a} {t.day} {t:%b %Y %H:%M:%S %Z}" for t in (start, end))
         assert row == [
             str(number),
             start,
@@ -473,20 +475,27 @@ def test_the_letter_lists_every_outage_but_the_owners_own(report: Report) -> Non
     assert totals["Total downtime"] == duration(sum(f.seconds for f in listed))
     assert totals["Downtime in business hours"] == duration(sum(f.business_seconds for f in listed))
     assert totals["Availability over the monitored time"] == percent(report.availability_percent)
-    assert totals["Availability excluding faults on our premises"] == percent(report.money.isp_availability_percent)
+    excluding = "Availability excluding faults on our premises (their time counted as your uptime)"
+    assert totals[excluding] == percent(report.money.isp_availability_percent)
     assert totals["Contracted availability"] == "99.9%"
     # The week's pro-rata credit is below the default minimum of 1.00: nothing is asked, and the letter says why.
     assert report.money.credit == 0.10
     assert "The pro-rata credit for this period comes to £0.10, less than £1.00, so I am not asking for it.\n" in text
-    assert "I request a credit" not in text and report.money.credit_basis not in text
+    assert "pro-rata share of the monthly fee" not in text and report.money.credit_basis not in text
     # Decided before rounding: the credit shows as £0.10 but is a little less, so the minimum is set below it.
     asked = letter_of(report, claims=ClaimsConfig(minimum_request=0.05)).text
-    assert "I request a credit of **£0.10** for the period." in asked
+    assert (
+        "I ask for a pro-rata share of the monthly fee for the time your network was down: **£0.10**. This is my "
+        "request, not a term of our contract or a rule."
+    ) in asked
     assert report.money.credit_basis.replace("_", "\\_") in asked  # Markdown: isp\_or\_upstream
     # The cost stated to the provider is of the outages the letter lists: the router's 45 s are not in it.
     cost = sum(f.business_seconds for f in listed) / 3600 * 85.0
     assert report.money.business_downtime_cost == round(cost + 45 / 3600 * 85.0, 2)
-    assert f"listed above cost the business {money(round(cost, 2), 'GBP')}." in text
+    assert (
+        f"At my estimate of £85.00 an hour of lost work, the downtime in business hours listed above comes to about "
+        f"{money(round(cost, 2), 'GBP')}."
+    ) in text
     assert "For the remaining 4h 00m 00s the monitor was not running (1 gap)" in text
     assert "3 consecutive rounds" in text
 
@@ -532,7 +541,7 @@ def test_missing_details_are_placeholders_and_warnings() -> None:
         "Account number: [your account number]",
         "[your monthly fee]",
         "[the contracted availability]",
-        "At [hourly cost] an hour",
+        "At my estimate of [hourly cost] an hour",
         "**[credit requested]**",
     ):
         assert placeholder in letter.text, placeholder

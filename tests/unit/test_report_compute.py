@@ -175,10 +175,23 @@ def test_bad_when_and_empty_period_are_exact_errors() -> None:
     )
     with pytest.raises(InputError) as err:
         resolve("2026-11-20", "2026-11-19", tz, now=MON, history_start=None)
-    assert str(err.value) == "the period from 2026-11-20T00:00:00+00:00 to 2026-11-20T00:00:00+00:00 is empty"
+    # In the owner's words, as typed: the end of the 19th is the start of the 20th.
+    assert str(err.value) == "the period is empty: until 2026-11-19 (the end of that day) is not after since 2026-11-20"
     assert said(err.value) == (
-        "the period from 2026-11-20T00:00:00+00:00 to 2026-11-20T00:00:00+00:00 is empty; "
-        "pass a --since earlier than --until"
+        "the period is empty: --until 2026-11-19 (the end of that day) is not after --since 2026-11-20"
+    )
+    with pytest.raises(InputError) as err:
+        resolve("2026-11-20 10:00", "2026-11-20 09:00", tz, now=MON, history_start=None)
+    assert said(err.value) == "the period is empty: --until 2026-11-20 09:00 is before --since 2026-11-20 10:00"
+    # No --until given: nothing about it, only that the start lies ahead.
+    with pytest.raises(InputError) as err:
+        resolve("2027-01-01", None, tz, now=MON, history_start=None)
+    assert said(err.value) == "--since 2027-01-01 is in the future: nothing is recorded yet after it"
+    with pytest.raises(InputError) as err:
+        resolve(None, "2026-11-01", tz, now=MON, history_start=MON - 3600)
+    assert said(err.value) == (
+        "the period is empty: --until 2026-11-01 (the end of that day) is before the first record "
+        "(2026-11-22 23:00:00 GMT)"
     )
     with pytest.raises(ReportError) as err:
         resolve(None, None, tz, now=MON, history_start=None)
@@ -336,12 +349,16 @@ def test_money_cost_and_credit_per_calendar_month() -> None:
     )
     isp_availability = 100 * (4 * DAY - 5400) / (4 * DAY)
     assert money.isp_availability_percent == pytest.approx(isp_availability)
-    assert money.breached is True
+    # Four days say nothing about a contract's monthly availability: no verdict, and the reason.
+    assert money.breached is None
+    short = "the period is shorter than a month, the shortest period an availability commitment is measured over"
+    assert money.not_comparable == short
     assert money.credit_basis == (
-        "Pro-rata refund of the 745.00 GBP monthly fee for the 5,400 s (1.50 h) of outage attributable to the provider"
-        " (causes isp, upstream, isp_or_upstream and dns; local faults and unmonitored time are not claimed), each"
-        " second valued at the fee divided by the length of its calendar month; availability excluding local faults"
-        " was 98.437 %, below the contracted 99.9 %."
+        "Pro-rata share of the 745.00 GBP monthly fee (a request; not a rule) for the 5,400 s (1.50 h) of outage"
+        " attributable to the provider (causes isp, upstream, isp_or_upstream and dns; local faults and unmonitored"
+        " time are not claimed), each second valued at the fee divided by the length of its calendar month;"
+        " availability excluding local faults (their time counted as the provider's uptime) was 98.437 %, not"
+        f" comparable with the contracted 99.9 %: {short}."
     )
     assert to_json(report)["money"] == {
         "currency": "GBP",
@@ -352,7 +369,8 @@ def test_money_cost_and_credit_per_calendar_month() -> None:
         "credit": 1.52,
         "credit_basis": money.credit_basis,
         "isp_availability_percent": round(isp_availability, 4),
-        "breached": True,
+        "breached": None,
+        "not_comparable": short,
     }
 
 
@@ -368,7 +386,7 @@ def test_money_without_hourly_or_fee_or_plan() -> None:
         None,
     )
     assert unset.credit_basis == "No credit computed: the monthly fee was not given."
-    assert (unset.contracted_availability, unset.breached) == (95.0, False)
+    assert (unset.contracted_availability, unset.breached) == (95.0, None)  # a day: not comparable
     none = compute(*args).money
     assert (none.hourly, none.business_downtime_cost, none.contracted_availability, none.breached) == (
         None,

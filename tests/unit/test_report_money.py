@@ -45,10 +45,11 @@ def test_credit_is_the_fee_pro_rata_for_the_provider_s_downtime() -> None:
     assert got.isp_availability_percent == pytest.approx(99.0)
     assert got.breached is True
     assert got.credit_basis == (
-        "Pro-rata refund of the 30.00 GBP monthly fee for the 25,920 s (7.20 h) of outage attributable to the"
-        " provider (causes isp, upstream, isp_or_upstream and dns; local faults and unmonitored time are not"
-        " claimed), each second valued at the fee divided by the length of its calendar month; availability excluding"
-        " local faults was 99.000 %, below the contracted 99.5 %."
+        "Pro-rata share of the 30.00 GBP monthly fee (a request; not a rule) for the 25,920 s (7.20 h) of outage"
+        " attributable to the provider (causes isp, upstream, isp_or_upstream and dns; local faults and unmonitored"
+        " time are not claimed), each second valued at the fee divided by the length of its calendar month;"
+        " availability excluding local faults (their time counted as the provider's uptime) was 99.000 %, below the"
+        " contracted 99.5 %."
     )
 
 
@@ -66,21 +67,70 @@ def test_the_credit_basis_names_every_cause_the_provider_answers_for() -> None:
 
 
 def test_credit_counts_only_monitored_provider_downtime_and_states_no_breach() -> None:
-    # Half the month monitored: the credit is for the measured downtime only, never extrapolated.
+    # A month monitored of two: the credit is for the measured downtime only, never extrapolated.
     got = money(
         cost=None,
         plan=PLAN,
         business_downtime_seconds=0.0,
         isp_seconds_by_month=[(60.0, MONTH_30), (0.0, MONTH_30)],
-        monitored_seconds=MONTH_30 / 2,
+        monitored_seconds=MONTH_30,
+        period_seconds=MONTH_30,
     )
     assert got.credit == cents(30.0 * 60 / MONTH_30) == 0.0
     assert got.breached is False
     assert got.credit_basis.endswith(
-        "availability excluding local faults was 99.995 %, not below the contracted 99.5 %."
+        "availability excluding local faults (their time counted as the provider's uptime) was 99.997 %, not below"
+        " the contracted 99.5 %."
     )
     assert got.currency == ""
-    assert got.credit_basis.startswith("Pro-rata refund of the 30.00 monthly fee for the 60 s (0.02 h) of outage")
+    assert got.credit_basis.startswith(
+        "Pro-rata share of the 30.00 monthly fee (a request; not a rule) for the 60 s (0.02 h) of outage"
+    )
+
+
+@pytest.mark.parametrize(
+    ("monitored", "period", "why"),
+    [
+        (MONTH_30, MONTH_30, ""),
+        (0.9 * 2 * MONTH_30, 2 * MONTH_30, ""),  # the floor itself is enough
+        (
+            0.899 * 2 * MONTH_30,
+            2 * MONTH_30,
+            "netwatch monitored only 89.9 % of the period, less than the 90 % needed to judge it",
+        ),
+        (
+            0.3 * MONTH_30,
+            MONTH_30,
+            "netwatch monitored only 30 % of the period, less than the 90 % needed to judge it",
+        ),
+        (
+            2 * 86400.0,
+            2 * 86400.0,
+            "the period is shorter than a month, the shortest period an availability commitment is measured over",
+        ),
+        (
+            28 * 86400.0 - 1,
+            28 * 86400.0 - 1,
+            "the period is shorter than a month, the shortest period an availability commitment is measured over",
+        ),
+    ],
+)
+def test_the_contracted_availability_is_compared_only_over_a_month_mostly_monitored(
+    monitored: float, period: float, why: str
+) -> None:
+    # 98 % available over what was monitored, against 99.5 %: a breach only where the comparison means something.
+    got = money(
+        cost=None,
+        plan=PLAN,
+        business_downtime_seconds=0.0,
+        isp_seconds_by_month=[(0.02 * monitored, MONTH_30)],
+        monitored_seconds=monitored,
+        period_seconds=period,
+    )
+    assert got.not_comparable == why
+    assert got.breached is (None if why else True)
+    tail = f"not comparable with the contracted 99.5 %: {why}." if why else "below the contracted 99.5 %."
+    assert got.credit_basis.endswith(f"was 98.000 %, {tail}")
 
 
 def test_availability_is_truncated_in_the_sentence_so_it_never_reads_as_the_contract() -> None:

@@ -22,7 +22,8 @@ from netwatch.core.model import SpeedProgress, SpeedResult, Ticket
 from netwatch.web import auth, routes
 from netwatch.web.speedjob import SpeedJob
 from tests.support.dashboard import PASSWORD, csrf_of, env, message_of, set_password, sign_in
-from tests.support.dashboard_store import ISP_OUTAGE, NOW, record
+from tests.support.dashboard_store import ISP_OUTAGE, LOCAL_OUTAGE, NOW, record
+from tests.support.html import parse
 
 
 @pytest.fixture
@@ -97,6 +98,29 @@ def test_every_page_renders_from_the_store(client: TestClient) -> None:
     assert month.status_code == 200 and 'data-metric="business_downtime_seconds" data-value="1800.0"' in month.text
     assert client.get("/act").status_code == 200
     assert client.get("/login").status_code == 200
+
+
+def test_a_closed_incidents_page_speaks_in_the_past_in_plain_words(client: TestClient) -> None:
+    own = parse(client.get(f"/incident/outage/{round(LOCAL_OUTAGE.start * 1000)}").text)
+    assert own.one("p", class_="lead").all_text == (
+        "Your own equipment: your router did not answer (not the ISP's fault); if it happens again, check its power "
+        "and cables."
+    )
+    isp = parse(client.get(f"/incident/outage/{round(ISP_OUTAGE.start * 1000)}").text)
+    assert isp.one("p", class_="lead").all_text == (
+        "Your ISP's access network: your router answered, the ISP's first router did not."
+    )
+    evidence = " ".join(isp.one("dl", class_="facts-list").find("dd")[-1].all_text.split())
+    assert "bad round" not in evidence and "ISP hop" not in evidence
+    assert "rounds of probes failed, the fault in each: ISP access network" in evidence
+
+
+def test_the_act_page_says_the_line_came_back_before_compensation_would_start(client: TestClient) -> None:
+    # VM-1 was reported at 10:25 on 24 Mar; the line was measured back at 10:45 and up since: no deadline applies.
+    deadlines = [p.all_text for p in parse(client.get("/act").text).find("p", class_="deadline")]
+    assert deadlines == [
+        "The line was back at 10:45 on Tue 24 Mar 2026, before compensation would start: close the ticket"
+    ]
 
 
 def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
@@ -339,12 +363,12 @@ def test_a_ticket_opened_on_the_page_is_the_command_lines(
         message_of(again.text, "data-done")
         == "Ticket BT-77: the appointment of 2026-03-24 14:45:00 GMT was recorded already."
     )
-    # Left empty (sent without a browser, which requires it): not "now", the booked time.
+    # Left empty (sent without a browser, which requires it): the booked time, and no word of "now" not typed.
     empty = client.post("/act/missed", data={"csrf": token, "ref": "BT-77", "at": ""})
     assert empty.status_code == 400
     assert message_of(empty.text, "data-error") == (
-        'Appointment at: an appointment is a booked time, not "now"; give the time it was booked for, such as'
-        ' "2026-11-30 09:00"'
+        'Appointment at: no time was given; give the time it was booked for, such as "2026-11-30 09:00" (in '
+        "Europe/London, or with an offset)"
     )
     closed = client.post("/act/close", data={"csrf": token, "ref": "BT-77", "fixed": "2026-03-24T14:50"})
     assert message_of(closed.text, "data-done") == "Ticket BT-77 closed: repaired 2026-03-24 14:50:00 GMT."

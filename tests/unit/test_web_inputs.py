@@ -83,8 +83,7 @@ def test_an_address_of_a_day_nothing_was_measured_on_says_so(client: TestClient,
         ),
         (
             "since=2026-10-25&until=2026-10-24",
-            "the period from 2026-10-25T00:00:00+01:00 to 2026-10-25T00:00:00+01:00 is empty; give a since earlier "
-            "than until",
+            "the period is empty: until 2026-10-24 (the end of that day) is not after since 2026-10-25",
         ),
         (
             "since=2026-07-01",

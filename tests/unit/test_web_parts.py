@@ -272,7 +272,7 @@ def test_what_to_tell_the_isp() -> None:
         "My line was down from 10:15:00 GMT to 10:16:00 GMT (1m 00s).",
         "The fault was in your network beyond your first router: my router and your first router answered, nothing "
         "on the internet did.",
-        "Measured: ISP hop 60/60.",
+        "Measured: the provider's first router answered 60 of 60 probes.",
     ]
     assert words.isp_facts(up, own, [], 1.0, LONDON) == words.isp_facts(up, None, [], 1.0, LONDON) == []
 

@@ -334,13 +334,13 @@ def test_the_letter_gives_the_witness_verdict_on_each_outage() -> None:
     bullets = [line for line in text.splitlines() if line.startswith("- Outage starting")]
     # The outage of 2026-11-24 12:00 is the owner's router (cause local): the letter does not list it.
     assert bullets == [
-        "- Outage starting 2026-11-23 09:30:00 GMT: the second probe reached the same public hosts throughout this "
-        "outage (in all 3600 of its rounds): they were up, so the fault was on this line.",
-        "- Outage starting 2026-11-23 20:00:00 GMT: the second probe lost the same public hosts too (it reached them "
-        "in 0 of its 600 rounds): the fault lay beyond both lines, or the hosts themselves were down.",
-        "- Outage starting 2026-11-25 08:45:00 GMT: the second probe has no records of this time.",
-        "- Outage starting 2026-11-26 23:54:00 GMT: the second probe reached the same public hosts in 11 of its 20 "
-        "rounds, which settles neither way.",
+        "- Outage starting Mon 23 Nov 2026 09:30:00 GMT: the second probe reached the same public hosts throughout "
+        "this outage (in all 3600 of its rounds): they were up, so the fault was on this line.",
+        "- Outage starting Mon 23 Nov 2026 20:00:00 GMT: the second probe lost the same public hosts too (it reached "
+        "them in 0 of its 600 rounds): the fault lay beyond both lines, or the hosts themselves were down.",
+        "- Outage starting Wed 25 Nov 2026 08:45:00 GMT: the second probe has no records of this time.",
+        "- Outage starting Thu 26 Nov 2026 23:54:00 GMT: the second probe reached the same public hosts in 11 of its "
+        "20 rounds, which settles neither way.",
     ]
     base = sample_report()
     assert "second netwatch probe" not in letter_of(base).text
@@ -372,6 +372,6 @@ def test_a_witness_down_itself_shows_in_every_format_with_its_rounds() -> None:
         "in 550 of its 600 rounds (cause isp), so it could not tell whether the anchors were up."
     )
     assert (
-        "- Outage starting 2026-11-23 09:30:00 GMT: the second probe could not tell: its own line was down in 550 of "
-        "its 600 rounds, so it says nothing about whether the same public hosts were up."
+        "- Outage starting Mon 23 Nov 2026 09:30:00 GMT: the second probe could not tell: its own line was down in 550 "
+        "of its 600 rounds, so it says nothing about whether the same public hosts were up."
     ) in letter_of(report).text

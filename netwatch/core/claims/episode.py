@@ -193,7 +193,7 @@ class Episode:
                 "later report may find the fault went on)"
             )
         return {
-            Basis.MEASURED: f"service back {at} (measured; {len(self.outages)} outage(s) since {since})",
+            Basis.MEASURED: f"service back {at} (measured; {_outages(len(self.outages))} since {since})",
             Basis.TICKET: f"repaired {at} according to the ticket (netwatch was not running then)",
             Basis.OPEN: f"still down at {at}: the claim is still accruing",
             Basis.UNMONITORED: f"still down when monitoring stopped at {at}: nothing after that is counted",
@@ -445,3 +445,8 @@ def episode_in(measured: Measured, ticket: Ticket, zone: ZoneInfo) -> Episode:
             f"{when(end, zone)}; the measurement is used."
         )
     return Episode(ticket, covered, tuple(kept), paid, end, basis, note, provisional, down, business)
+
+
+def _outages(n: int) -> str:
+    """ "1 outage", "3 outages"."""
+    return f"{n} outage{'' if n == 1 else 's'}"

@@ -91,7 +91,8 @@ def complaint(
     if outages:
         inside = (min(o.end if o.end is not None else until, until) - max(o.start, since) for o in outages)
         hours = sum(max(0.0, seconds) for seconds in inside) / 3600
-        lines.append(f"I also recorded {len(outages)} outage(s) on the provider's side, {hours:.1f} hours in total.")
+        counted = f"{len(outages)} outage{'' if len(outages) == 1 else 's'}"
+        lines.append(f"I also recorded {counted} on the provider's side, {hours:.1f} hours in total.")
     names = " and ".join(c.title.lower() for c in failed)
     lines.append(
         f"The measured {names} fall short of what the label states. I ask {provider} to deliver the "
