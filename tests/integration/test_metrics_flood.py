@@ -94,6 +94,7 @@ confirm = 3
 [store]
 path = "{store}"
 commit_interval = 0.5
+seal_interval = 0.5
 [clock]
 sync = "trust"
 [traceroute]

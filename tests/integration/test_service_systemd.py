@@ -50,6 +50,7 @@ timeout = 0.25
 [store]
 path = "/var/lib/netwatch/netwatch.db"
 commit_interval = 1.0
+seal_interval = 1.0
 
 [web]
 listen = "127.0.0.1:8480"
@@ -242,7 +243,7 @@ def test_the_daemon_runs_in_its_sandbox(container: nspawn.Container) -> None:
 def test_rounds_are_stored(container: nspawn.Container) -> None:
     running(container)
     before = rounds(container)
-    # commit_interval = 1 s and a round a second: three more rounds within a few commits.
+    # commit_interval = seal_interval = 1 s and a round a second: three more rounds within a few seals.
     wait("three more rounds stored", lambda: rounds(container), lambda n: n >= before + 3, 10)
 
 
