@@ -149,10 +149,15 @@ def bounded_by(
         role = Role.DNS if dns else Role.ANCHOR
         return not any(sample.ok for sample in rnd.by_role(role))
 
+    def failed(rnd: Round) -> bool:
+        """Down, or its names failing: a run of failed rounds is backdated to its first, which may be the round
+        the cut took effect in (its echoes answered, its DNS query timed out across the cut)."""
+        return down(rnd) or not any(sample.ok for sample in rnd.by_role(Role.DNS))
+
     stamps = [r.at for r in rounds]
     if cut is not None:
         first = stamps.index(outage.start)
-        assert first > 0 and down(rounds[first]) and not down(rounds[first - 1]), rounds[first - 1 : first + 1]
+        assert first > 0 and failed(rounds[first]) and not failed(rounds[first - 1]), rounds[first - 1 : first + 1]
         assert cut - BEFORE <= outage.start and rounds[first - 1].at < cut, (outage.start - cut, outage)
     if restored is not None:
         assert outage.end is not None
