@@ -18,6 +18,7 @@ from netwatch.app import documents, reports, settings
 from netwatch.cli.command import configured
 from netwatch.config import Config
 from netwatch.errors import InputError
+from netwatch.report.complaint import measured_nothing, not_running_said
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +67,11 @@ def warn(warnings: tuple[str, ...]) -> None:
     metavar="NAME",
     help="With --source influxdb: whose measurements (default: [probe] name, else this host's name).",
 )
+@click.option(
+    "--skip-empty",
+    is_flag=True,
+    help="Write nothing, and exit 0, when netwatch measured nothing in the period (for the monthly timer).",
+)
 def report(
     cfg: Config,
     named_period: str | None,
@@ -76,6 +82,7 @@ def report(
     output_dir: Path | None,
     source: str,
     probe_tag: str | None,
+    skip_empty: bool,
 ) -> None:
     """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
     now = time.time()
@@ -88,6 +95,9 @@ def report(
     if source == "influxdb" or cfg.report.witness:
         settings.log_to_stderr("warning")  # a secret file others can read is reported while it is read
     built = reports.build(cfg, named=named_period, since=since, until=until, source=source, probe=probe_tag, now=now)
+    if skip_empty and measured_nothing(built.report):
+        click.echo(f"netwatch: no {kind} report written: {not_running_said(built.report)}", err=True)
+        return
     rendered = documents.render(kind, built.report, cfg, now)  # before any warning: a refused letter is one line
     warn(documents.beside(kind, built.report, built.warnings))
     warn(rendered.warnings)

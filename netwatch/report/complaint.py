@@ -78,16 +78,27 @@ def _ask(amount: float, shown: float, due: bool, currency: str, minimum: float, 
     return Ask(shown, False, f"the {what} for this period comes to {comes}, so I am not asking for it")
 
 
+def measured_nothing(report: Report) -> bool:
+    """Whether netwatch measured nothing in ``report``'s period: it was not running at any time, no speed test ran
+    and no speed campaign covers it."""
+    return report.monitored_seconds <= 0 and not report.speed.tests and report.claims.campaign is None
+
+
+def not_running_said(report: Report) -> str:
+    """ "netwatch was not running at any time from <since> to <until>", in the report's time zone."""
+    zone = ZoneInfo(report.timezone)
+    since, until = (local_time(at, zone, "minute") for at in (report.period.since, report.period.until))
+    return f"netwatch was not running at any time from {since} to {until}"
+
+
 def complaint(report: Report, minimum: float) -> Complaint:
     """What a letter about ``report`` lists and asks for, asking for nothing below ``minimum`` (in each amount's
     currency). Raises NothingMeasured (an InputError) for a period in which netwatch measured nothing (it was not
     running at any time, and no speed test ran): there is nothing to complain about."""
-    if report.monitored_seconds <= 0 and not report.speed.tests and report.claims.campaign is None:
-        zone = ZoneInfo(report.timezone)
-        since, until = (local_time(at, zone, "minute") for at in (report.period.since, report.period.until))
+    if measured_nothing(report):
         raise NothingMeasured(
-            f"netwatch was not running at any time from {since} to {until}, so there is nothing measured to put in "
-            "a letter; choose a period it was running in"
+            f"{not_running_said(report)}, so there is nothing measured to put in a letter; choose a period it was "
+            "running in"
         )
     outages = tuple(f for f in report.outages if f.incident.cause is not Cause.LOCAL)
     own = tuple(f for f in report.outages if f.incident.cause is Cause.LOCAL)

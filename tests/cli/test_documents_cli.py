@@ -56,6 +56,26 @@ def test_a_letter_for_a_period_netwatch_never_ran_in_is_refused_in_one_line(stat
     )
 
 
+def test_skip_empty_writes_nothing_for_a_period_netwatch_never_ran_in_and_succeeds(state: Path, tmp_path: Path) -> None:
+    # The monthly timer's service runs with --skip-empty: the month before netwatch was installed is no failure.
+    empty = ("--since", "2026-11-01", "--until", "2026-11-02", "--output-dir", "reports", "--skip-empty")
+    for fmt in ("html", "md", "json"):
+        code, out, err = invoke("report", *empty, "--format", fmt)
+        assert (code, out) == (0, "")
+        assert err == (
+            f"netwatch: no {fmt} report written: netwatch was not running at any time from 2026-11-01 00:00 UTC to "
+            "2026-11-03 00:00 UTC\n"
+        )
+    assert not (tmp_path / "reports").exists()
+    # A period it measured is written as without the flag.
+    recorded = ("--since", "2026-11-03", "--until", "2026-11-03", "--output-dir", "reports", "--skip-empty")
+    code, _, err = invoke("report", *recorded, "--format", "md")
+    assert code == 0, err
+    (letter,) = (tmp_path / "reports").iterdir()  # nothing else
+    assert err.splitlines()[-1] == "md report written to reports/netwatch-2026-11-03.md"
+    assert "09:10" in letter.read_text()
+
+
 def test_the_bundle_of_a_period_netwatch_never_ran_in_says_so_first_and_leaves_the_letter_out(
     state: Path, tmp_path: Path
 ) -> None:
