@@ -9,14 +9,16 @@ booked time, never "now", and once per minute; a missed one recorded by mistake 
 without it, the old one kept in the chain); every change is
 checked and written in one store transaction, so it is sealed in the evidence chain also while the daemon runs.
 Listing measures each ticket with the same episodes as the reports; an open ticket's deadlines are
-``netwatch.app.reports.deadlines_of``'. Must not word the results or name a face's inputs (its errors name the
-field, and faces word them) or read the clock: "now" is passed in.
+``netwatch.app.reports.deadlines_of``', and ``standing`` gives them as every face shows them (none once the line
+was measured back up before compensation would start). Must not word the results or name a face's inputs (its
+errors name the field, and faces word them) or read the clock: "now" is passed in.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -24,14 +26,14 @@ from zoneinfo import ZoneInfo
 from netwatch.adapters.store.sqlite import Store
 from netwatch.app import stores
 from netwatch.app.now import fresh_live
-from netwatch.app.reports import measured_until, with_live, with_open
+from netwatch.app.reports import deadlines_of, measured_until, with_live, with_open
 from netwatch.config import Config
 from netwatch.core.calendar import local_date
 from netwatch.core.model import Channel, Credit, Live, Pause, Period, Ticket, TicketKind
 from netwatch.core.text import local, quoted, visible
 from netwatch.core.when import instant
 from netwatch.errors import InputError, TicketClosed, TicketExists, TicketUnknown
-from netwatch.report.tickets import TicketFigures, ticket_figures
+from netwatch.report.tickets import Standing, TicketFigures, standing_of, ticket_figures
 
 MAX_REF = 64
 MAX_NOTE = 2000  # characters: a note says what the provider was told, not the whole correspondence
@@ -314,3 +316,16 @@ def list_tickets(cfg: Config, now: float) -> tuple[TicketFigures, ...]:
     current = fresh_live(cfg, now)
     with stores.reading(cfg) as store, store.snapshot():
         return figures_of(store, cfg, store.tickets(), now, current)
+
+
+def standing(cfg: Config, open_tickets: Sequence[Ticket], now: float) -> tuple[Standing, ...]:
+    """The open tickets' deadlines as they stand at ``now`` (oldest report first), measured against the store and
+    the running daemon's live file: none for a ticket whose line was measured back up before compensation would
+    start (``Standing.back`` says so instead)."""
+    if not open_tickets:
+        return ()
+    current = fresh_live(cfg, now)
+    with stores.reading(cfg) as store, store.snapshot():
+        figures = figures_of(store, cfg, list(open_tickets), now, current)
+    zone = cfg.business_hours.timezone
+    return tuple(standing_of(f, deadlines_of(cfg, f.ticket), zone) for f in figures)

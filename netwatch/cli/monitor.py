@@ -48,8 +48,8 @@ def check_config(cfg: Config) -> None:
 def status(cfg: Config, recent: int) -> None:
     """Current state of the line, age of the last round, open and recent incidents."""
     from netwatch.app import now as state_now
-    from netwatch.app import reports
     from netwatch.app import status as snapshot
+    from netwatch.app import tickets
     from netwatch.report.status import Freshness, status_lines
 
     now = time.time()
@@ -57,8 +57,8 @@ def status(cfg: Config, recent: int) -> None:
     line_now = state_now.line_now(cfg, now)
     click.echo(f"Store:     {cfg.store.path}")
     fresh = Freshness(cfg.probe.interval, cfg.store.seal_every)
-    deadlines = {t.ref: reports.deadlines_of(cfg, t) for t in found.open_tickets}
-    for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh, deadlines):
+    standing = tickets.standing(cfg, found.open_tickets, now)
+    for line in status_lines(found, line_now, cfg.business_hours.timezone, fresh, standing):
         click.echo(line)
 
 

@@ -24,6 +24,7 @@ from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_utc, recent, weekday_date
 from netwatch.report.compute import ISP_CAUSES
 from netwatch.report.measured import plain_detail
+from netwatch.report.tickets import Standing
 
 HEADLINES = {
     LineState.UP: "Your internet line is up",
@@ -314,7 +315,7 @@ def status_json(
     business: BusinessHours,
     hourly: float,
     currency: str,
-    tickets: Sequence[tuple[Ticket, Sequence[Deadline]]],
+    tickets: Sequence[Standing],
     seal: tuple[int, str] | None,
 ) -> dict[str, Any]:
     """``/api/status``: the state now, for Home Assistant, homepage widgets and scripts (README "Web dashboard")."""
@@ -356,14 +357,15 @@ def status_json(
         "currency": currency,
         "open_tickets": [
             {
-                "ref": t.ref,
-                "reported": iso_utc(t.reported),
+                "ref": s.ticket.ref,
+                "reported": iso_utc(s.ticket.reported),
                 "deadlines": [
                     {"rule": d.rule, "what": d.what, "from": iso_utc(d.at), "last_day": d.last_day.isoformat()}
-                    for d in found
+                    for d in s.deadlines
                 ],
+                "back": s.back,
             }
-            for t, found in tickets
+            for s in tickets
         ],
         "seal": None if seal is None else {"seal": seal[0], "sha256": seal[1]},
         "generated_at": iso_utc(now),

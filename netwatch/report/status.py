@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from netwatch.core.claims.model import Deadline
 from netwatch.core.classify import round_cause
 from netwatch.core.model import Cause, ExportState, Incident, LineNow, LineState, Role, Round, SpeedResult, Status
 from netwatch.core.text import duration, local
 from netwatch.report.now import deadline_text
+from netwatch.report.tickets import Standing
 
 _ROLE_ORDER = {Role.GATEWAY: 0, Role.ISP: 1, Role.ANCHOR: 2, Role.DNS: 3}
 
@@ -101,7 +101,7 @@ def status_lines(
     line: LineNow,
     tz: ZoneInfo,
     fresh: Freshness,
-    deadlines: Mapping[str, Sequence[Deadline]] | None = None,
+    standing: Sequence[Standing] = (),
 ) -> list[str]:
     """The lines of `netwatch status`: the state now (``line``: from the running daemon's live file, else the
     store), the last round and its age, the session, open incidents, and the store's last incidents, tickets with
@@ -131,7 +131,10 @@ def status_lines(
             f"Ticket:    {ticket.ref} open, reported {local(ticket.reported, tz)} ({duration(now - ticket.reported)}"
             f" ago); `netwatch ticket close {shlex.quote(ticket.ref)} --fixed WHEN` once repaired"
         )
-        lines.extend(f"           {deadline_text(d, now)}" for d in (deadlines or {}).get(ticket.ref, ()))
+        for found in (s for s in standing if s.ticket.ref == ticket.ref):
+            if found.back:
+                lines.append(f"           {found.back[:1].upper()}{found.back[1:]}: close the ticket")
+            lines.extend(f"           {deadline_text(d, now)}" for d in found.deadlines)
     if status.unsynced is not None:
         since, rounds = status.unsynced
         lines.append(

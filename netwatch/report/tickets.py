@@ -33,9 +33,11 @@ __all__ = [
     "CampaignFigures",
     "ClaimFigures",
     "Settled",
+    "Standing",
     "TicketFigures",
     "relevant",
     "restored_text",
+    "standing_of",
     "ticket_figures",
 ]
 
@@ -112,6 +114,22 @@ def back_before_compensation(figures: TicketFigures, found: Sequence[Deadline], 
         return None
     back = f"{clock_time(episode.end, zone)} on {weekday_date(local_date(episode.end, zone))}"
     return f"the line was back at {back}, before compensation would start"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An open ticket's deadlines as they stand: none once the line was measured back up before compensation would
+    start, and ``back`` says that instead (the deadlines would tell the owner to expect money the rules do not give)."""
+
+    ticket: Ticket
+    deadlines: tuple[Deadline, ...]
+    back: str | None = None
+
+
+def standing_of(figures: TicketFigures, found: Sequence[Deadline], zone: ZoneInfo) -> Standing:
+    """``figures``' ticket with its deadlines ``found`` as they stand (``back_before_compensation``)."""
+    back = back_before_compensation(figures, found, zone)
+    return Standing(figures.ticket, () if back else tuple(found), back)
 
 
 def relevant(f: TicketFigures, since: float) -> bool:

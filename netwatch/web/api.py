@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from netwatch.app import incidents, now, reports, settings, status, stores
+from netwatch.app import incidents, now, settings, status, stores, tickets
 from netwatch.core.model import Cause, Kind
 from netwatch.core.text import iso_local
 from netwatch.errors import InputError, NetwatchError, PeriodEmpty
@@ -46,7 +46,7 @@ def api_status(request: Request) -> JSONResponse:
         business=cfg.business_hours,
         hourly=cfg.cost.hourly,
         currency=cfg.cost.currency,
-        tickets=[(t, reports.deadlines_of(cfg, t)) for t in open_tickets],
+        tickets=tickets.standing(cfg, open_tickets, at),
         seal=snapshot.seal if snapshot is not None else None,
     )
     return JSONResponse(doc, headers=HEADERS)

@@ -37,7 +37,7 @@ from netwatch.errors import NetwatchError, ReportError
 from netwatch.report import now as words
 from netwatch.report import view
 from netwatch.report.render import html_context
-from netwatch.report.tickets import TicketFigures, back_before_compensation
+from netwatch.report.tickets import Standing, TicketFigures, standing_of
 from netwatch.web.dashboard import Dashboard, dashboard
 from netwatch.web.layout import page
 from netwatch.web.session import draft
@@ -78,7 +78,7 @@ def now_context(board: Dashboard) -> dict[str, Any]:
         "tolls": tolls if line.running else [],
         "currency": cfg.cost.currency,
         "hourly": cfg.cost.hourly,
-        "tickets": [(t, [words.deadline_text(d, at) for d in reports.deadlines_of(cfg, t)]) for t in open_tickets],
+        "tickets": [(s.ticket, _said(s, at)) for s in tickets.standing(cfg, open_tickets, at)],
         "facts": words.isp_facts(line, line.outage, open_tickets, cfg.probe.interval, zone) if down else [],
         "before_calling": words.before_calling(line, zone),
         "recent": recent,
@@ -319,7 +319,7 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     return {
         "line": line,
         "listed": listed,
-        "deadlines": {f.ticket.ref: _deadlines(cfg, f, at) for f in listed if f.ticket.is_open},
+        "deadlines": {f.ticket.ref: _said(_standing(cfg, f), at) for f in listed if f.ticket.is_open},
         "facts": words.isp_facts(line, told, open_tickets, cfg.probe.interval, zone),
         "told_ended": told is not None and told.end is not None,
         "before_calling": words.before_calling(line, zone),
@@ -372,11 +372,13 @@ def act(request: Request) -> Response:
     return act_page(request, done=done if isinstance(done, str) else "")
 
 
-def _deadlines(cfg: Config, figures: TicketFigures, at: float) -> list[str]:
-    """An open ticket's deadlines as the Act page says them, or that the line came back before compensation would
+def _standing(cfg: Config, figures: TicketFigures) -> Standing:
+    return standing_of(figures, reports.deadlines_of(cfg, figures.ticket), cfg.business_hours.timezone)
+
+
+def _said(standing: Standing, at: float) -> list[str]:
+    """An open ticket's deadlines as the pages say them, or that the line came back before compensation would
     start (then its deadlines would mislead)."""
-    found = reports.deadlines_of(cfg, figures.ticket)
-    back = back_before_compensation(figures, found, cfg.business_hours.timezone)
-    if back:
-        return [f"{back[:1].upper()}{back[1:]}: close the ticket"]
-    return [words.deadline_text(d, at) for d in found]
+    if standing.back:
+        return [f"{standing.back[:1].upper()}{standing.back[1:]}: close the ticket"]
+    return [words.deadline_text(d, at) for d in standing.deadlines]

@@ -331,6 +331,12 @@ def test_a_ticket_whose_line_came_back_before_compensation_says_so_not_its_deadl
         "`netwatch ticket close A1 --fixed WHEN`\n"
     ) in out
     assert "Ofcom automatic compensation" not in out and "dispute resolution" not in out
+    code, out, _ = invoke("status")
+    status = out.splitlines()
+    at = next(i for i, line in enumerate(status) if line.startswith("Ticket:    A1 open"))
+    assert status[at + 1 : at + 2] == [
+        "           The line was back at 09:40 on Tue 3 Nov 2026, before compensation would start: close the ticket"
+    ]
     # The provider's report never carries the owner's deadlines.
     report = tmp_path / "r.html"
     assert invoke("report", "--since", "2026-11-03", "--until", "2026-11-03", "--output", str(report))[0] == 0

@@ -34,6 +34,7 @@ from netwatch.cli import ExitCode
 from netwatch.core.model import Cause, Incident, Kind, Message, OutboxEntry
 from netwatch.core.outbox import Backoff
 from netwatch.report.message import incident_message
+from tests.support import stores
 from tests.support.cli import invoke
 from tests.support.processes import wait_for
 from tests.support.scripts.notify_receiver import Receiver
@@ -522,3 +523,36 @@ def test_a_passed_deadline_of_an_open_ticket_notifies_once(receiver: Receiver, t
         "- **What to do:** keep the ticket open until the fault is repaired, then close it with the time of the "
         "repair\n"
     )
+
+
+def test_no_deadline_is_notified_for_a_line_back_before_compensation_would_start(
+    receiver: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The fault of the test above, but the line was measured back at 10:45 on the Monday and up for hours after:
+    # Thursday's compensation deadline would tell the owner to expect money the rules do not give (S9).
+    from netwatch.core.model import Ticket
+
+    cfg = cfg_of(
+        f'[notify]\nurls = ["json://{receiver.url}/hook"]\n[claims]\nrules = "uk-ofcom"\n'
+        '[business_hours]\ntimezone = "Europe/London"\n',
+        tmp_path,
+    )
+    reported = 1709546400.0  # 2024-03-04 10:00 GMT
+    thursday_noon = 1709812800.0
+    down = Incident(Kind.OUTAGE, Cause.ISP, reported - 600, reported + 2700, rounds=3300, detail="ISP hop 0/3300")
+    stores.record(tmp_path / "s.db", reported - 3600, reported + 4 * 3600, (), [down])
+    with Store.open(tmp_path / "s.db") as store:
+        store.save_ticket(Ticket("A-1", reported), reported + 60)
+
+    caplog.set_level(logging.INFO, "netwatch")
+    harness = Harness(cfg, tmp_path / "s.db", backoff=Backoff(), clock=lambda: thursday_noon)
+    try:
+        wait_for("the tickets looked at", lambda: harness.task is not None and bool(harness.task._deadlines_withheld))
+        assert harness.entries() == []
+    finally:
+        harness.stop()
+    assert receiver.received() == []
+    assert (
+        "ticket A-1: the line was back at 10:45 on Mon 4 Mar 2024, before compensation would start; its deadlines "
+        "are not notified (close it once repaired)"
+    ) in caplog.messages

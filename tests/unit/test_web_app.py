@@ -76,11 +76,9 @@ def test_every_page_renders_from_the_store(client: TestClient) -> None:
     assert 'data-state="not running"' in now.text  # no daemon: the store's last round is a minute old, no lock
     assert "<title>NOT RUNNING · netwatch</title>" in now.text
     assert 'data-ref="VM-1"' in now.text
-    assert "Ofcom automatic compensation starts if it is not repaired by Thu 26 Mar 2026 23:59" in now.text
-    assert (
-        "Alternative dispute resolution (the Communications Ombudsman or CISAS) can be asked from Tue 19 May 2026 "
-        "if the complaint is not resolved"
-    ) in now.text
+    # The line was measured back before compensation would start: no deadline, the advice to close it (S9).
+    assert "The line was back at 10:45 on Tue 24 Mar 2026, before compensation would start: close the" in now.text
+    assert "Ofcom automatic compensation" not in now.text and "dispute resolution" not in now.text
     day = client.get("/day/2026-03-24")
     assert day.status_code == 200 and 'data-cause="isp"' in day.text and 'id="timeline"' in day.text
     history = client.get("/history?month=2026-03")
@@ -115,12 +113,11 @@ def test_a_closed_incidents_page_speaks_in_the_past_in_plain_words(client: TestC
     assert "rounds of probes failed, the fault in each: ISP access network" in evidence
 
 
-def test_the_act_page_says_the_line_came_back_before_compensation_would_start(client: TestClient) -> None:
+def test_the_act_and_now_pages_say_the_line_came_back_before_compensation_would_start(client: TestClient) -> None:
     # VM-1 was reported at 10:25 on 24 Mar; the line was measured back at 10:45 and up since: no deadline applies.
-    deadlines = [p.all_text for p in parse(client.get("/act").text).find("p", class_="deadline")]
-    assert deadlines == [
-        "The line was back at 10:45 on Tue 24 Mar 2026, before compensation would start: close the ticket"
-    ]
+    said = "The line was back at 10:45 on Tue 24 Mar 2026, before compensation would start: close the ticket"
+    assert [p.all_text for p in parse(client.get("/act").text).find("p", class_="deadline")] == [said]
+    assert [s.all_text for s in parse(client.get("/").text).find("span", class_="deadline")] == [said]
 
 
 def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
@@ -400,20 +397,12 @@ def test_api_status_is_the_line_now(client: TestClient) -> None:
     assert (doc["state"], doc["up"], doc["running"]) == ("not running", None, False)
     assert doc["last_round"]["layers"]["gateway"] == {"answered": 1, "probed": 1, "rtt_ms": 0.5}
     assert doc["open_tickets"][0]["ref"] == "VM-1"
-    assert doc["open_tickets"][0]["deadlines"] == [
-        {
-            "rule": "Ofcom automatic compensation",
-            "what": "compensation",
-            "from": "2026-03-27T00:00:00Z",
-            "last_day": "2026-03-26",
-        },
-        {  # reported Tuesday 24 March 2026, before 8 April: 8 weeks, Tuesday 19 May (BST)
-            "rule": "Alternative dispute resolution (the Communications Ombudsman or CISAS)",
-            "what": "adr",
-            "from": "2026-05-18T23:00:00Z",
-            "last_day": "2026-05-18",
-        },
-    ]
+    # VM-1's line was measured back before compensation would start: its deadlines would mislead (S9).
+    assert doc["open_tickets"][0]["deadlines"] == []
+    assert (
+        doc["open_tickets"][0]["back"]
+        == "the line was back at 10:45 on Tue 24 Mar 2026, before compensation would start"
+    )
     assert doc["seal"]["seal"] > 0 and len(doc["seal"]["sha256"]) == 64
 
 

@@ -4,7 +4,8 @@ Owns the imperative side of notifications: turning a closed incident into a queu
 from the event loop), the digest timer (due instants from ``digest``, the figures from ``report.compute`` over
 what the store holds; the most recent digest is caught up at start), the open tickets' deadlines (looked up in the
 store every ``DEADLINE_POLL`` and at each one's instant; one that passed, up to ``DEADLINE_CATCH_UP`` ago, is
-queued once: the outbox keys it by ticket, deadline and instant), and delivery: one entry at a time on a
+queued once: the outbox keys it by ticket, deadline and instant; none of a ticket whose line was measured back
+up before compensation would start), and delivery: one entry at a time on a
 daemon thread (a slow SMTP server never delays a probe round, and a stop never waits for it: the entry stays
 pending for the next start), only while ``line_up()`` says the line is up, each failure retried per channel with
 ``outbox.Backoff``. Must not call the store but through the daemon's writer thread, make a probe round wait, or
@@ -29,7 +30,7 @@ from netwatch.app.daemon.writer import Stopped, in_daemon_thread, until_stopped
 from netwatch.app.reports import deadlines_of
 from netwatch.config import Config
 from netwatch.core.claims.deadlines import WITH_DEADLINES
-from netwatch.core.model import Incident, Message, OutboxEntry
+from netwatch.core.model import Incident, Message, OutboxEntry, Ticket
 from netwatch.core.outbox import Backoff
 from netwatch.core.text import local
 from netwatch.errors import NetwatchError
@@ -38,6 +39,7 @@ from netwatch.report.message import deadline_key, deadline_message, digest_key, 
 
 if TYPE_CHECKING:
     from netwatch.app.daemon.writer import Writer
+    from netwatch.core.claims.model import Deadline
 
 log = logging.getLogger("netwatch")
 T = TypeVar("T")
@@ -77,6 +79,7 @@ class NotifyTask:
         self._failure = ""  # the task's last failure, to log once per change
         self._deadline_due: float | None = None  # next look at the tickets' deadlines (None: rules without any)
         self._deadlines_queued: set[str] = set()  # deadline keys queued by this run
+        self._deadlines_withheld: set[str] = set()  # tickets whose line came back before compensation would start
 
     # --- queueing (event loop) -------------------------------------------------------------------------------
 
@@ -195,13 +198,32 @@ class NotifyTask:
         found = await self._store(store.tickets, now, now)
         zone = self.cfg.business_hours.timezone
         for ticket in (t for t in found if t.is_open):
-            for deadline in deadlines_of(self.cfg, ticket):
+            due = deadlines_of(self.cfg, ticket)
+            passed = [
+                d for d in due if 0 <= now - d.at <= DEADLINE_CATCH_UP and deadline_key(d) not in self._deadlines_queued
+            ]
+            if passed and (back := await self._back(ticket, due, now)):
+                if ticket.ref not in self._deadlines_withheld:
+                    self._deadlines_withheld.add(ticket.ref)
+                    log.info("ticket %s: %s; its deadlines are not notified (close it once repaired)", ticket.ref, back)
+                continue
+            for deadline in due:
                 if deadline.at > now:
                     self._deadline_due = min(self._deadline_due, deadline.at)
                 elif now - deadline.at <= DEADLINE_CATCH_UP and deadline_key(deadline) not in self._deadlines_queued:
                     self._deadlines_queued.add(deadline_key(deadline))
                     prefix = self.cfg.notify.title_prefix
                     self.queue(deadline_message(ticket, deadline, at=now, probe=self.probe, prefix=prefix, zone=zone))
+
+    async def _back(self, ticket: Ticket, due: Sequence[Deadline], now: float) -> str | None:
+        """That the ticket's line was measured back up before compensation would start (its deadlines would tell
+        the owner to expect money the rules do not give), as every face says it; None otherwise."""
+        # Only once a deadline has passed: the daemon does not load the tickets' figures otherwise.
+        from netwatch.app.tickets import figures_of
+        from netwatch.report.tickets import back_before_compensation
+
+        (figures,) = await self._store(figures_of, self.writer.store, self.cfg, [ticket], now)
+        return back_before_compensation(figures, due, self.cfg.business_hours.timezone)
 
     async def _deliver_due(self, now: float) -> None:
         entries = await self._store(self.writer.store.due_notifications, now, list(self.channels))
