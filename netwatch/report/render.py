@@ -39,7 +39,7 @@ from netwatch.core.text import (
     weekday_date,
 )
 from netwatch.errors import ReportError
-from netwatch.report import areaview, speedview, view
+from netwatch.report import areaview, hatch, speedview, view
 from netwatch.report.complaint import complaint
 from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape, shown
@@ -190,6 +190,7 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "plain": plain_detail,  # an incident's evidence in words a complaint handler reads
     }
     env.filters.update(filters)
+    env.globals.update(hatch_path=hatch.path, hatches=hatch.HATCHES, outline=hatch.outline, boxes=view.boxes)
     return env
 
 
@@ -276,6 +277,7 @@ def _html_context(report: Report, business: BusinessHours) -> dict[str, Any]:
         "frames": {"bars": view.BARS, "rtt": view.RTT, "loss": view.LOSS, "speed": speedview.SPEED},
         "area": report.area,
         "area_rows": areaview.timeline(report.area) if report.area.asked else [],
+        "paper": False,  # True for a PDF: what only a screen shows (an SVG mark's tooltip) is left out
     }
 
 
@@ -325,6 +327,7 @@ def render(
             report, business=business, owner=owner, plan=plan, title=title, generated_at=generated_at
         )
         context["compact"] = pdf and len(report.incidents) > PDF_TABLE_ROWS
+        context["paper"] = pdf
     else:
         context = _common(report, business, owner, plan, title, generated_at)
         found = complaint(report, (claims or ClaimsConfig()).minimum_request)
