@@ -1,12 +1,15 @@
 """PDF output: the HTML report laid out on pages by WeasyPrint, an optional dependency (the ``pdf`` extra).
 
-Owns importing WeasyPrint lazily, with a message naming what to install when it is missing, and translating
-its errors. Must not fetch anything: the HTML is self-contained, and a URL fetcher that refuses every scheme but
-``data:`` makes sure a template cannot make the conversion reach the network or read local files.
+Owns importing WeasyPrint lazily (in the background once a face knows a PDF is coming: ``preload``), with a
+message naming what to install when it is missing, and translating its errors. Must not fetch anything: the HTML
+is self-contained, and a URL fetcher that refuses every scheme but ``data:`` makes sure a template cannot make the
+conversion reach the network or read local files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any
 
 from netwatch.core import extras
@@ -14,10 +17,28 @@ from netwatch.errors import ReportError
 
 MISSING = extras.PDF_MISSING
 
+_loading: list[threading.Thread] = []
+
+
+def _import() -> None:
+    with contextlib.suppress(Exception):  # to_pdf imports it again, and says what is missing
+        import weasyprint  # noqa: F401
+
+
+def preload() -> None:
+    """Start importing WeasyPrint in a thread of its own, for a PDF that comes next. The import takes about half a
+    second here, much of it waiting for the linker's lookups of its C libraries (cffi asks ``ldconfig``, ``gcc``
+    and ``ld`` for each name it tries): that waiting overlaps reading the store and rendering the HTML."""
+    if not _loading:
+        _loading.append(threading.Thread(target=_import, name="import-weasyprint"))
+        _loading[0].start()
+
 
 def to_pdf(html: str) -> bytes:
     """The PDF of a self-contained HTML report. Raises ReportError when WeasyPrint (68 or later) or its system
     libraries are missing, and when the HTML refers to anything outside itself (``data:`` URLs excepted)."""
+    for thread in _loading:
+        thread.join()
     try:
         import weasyprint
         from weasyprint.urls import FatalURLFetchingError
