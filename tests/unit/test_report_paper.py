@@ -10,9 +10,10 @@ import re
 
 import pytest
 
-from netwatch.core.model import Cause, Kind
+from netwatch.core.model import Cause, Coverage, Kind, Period
+from netwatch.core.text import iso_utc
 from netwatch.report import view
-from netwatch.report.compute import Report
+from netwatch.report.compute import Report, compute
 from netwatch.report.render import CAUSES
 from tests.support.html import Node, parse
 from tests.support.reports import BUSINESS, html_of, sample_report
@@ -80,3 +81,21 @@ def test_on_screen_every_mark_keeps_its_tooltip_and_its_row(screen: Node, report
     marks = screen.find("rect", class_="incident")
     assert len(marks) == len(report.incidents)
     assert all(m.one("title").all_text.startswith(f"#{m.attrs['data-ref'][1:]} ") for m in marks)
+
+
+def test_the_gaps_are_listed_in_two_halves_numbered_on(report: Report) -> None:
+    """Side by side as two lists (not CSS columns, which WeasyPrint lays out several times over): the second
+    continues the first's numbers, by its start (browsers) and its list-item counter (WeasyPrint)."""
+    day = 86400.0
+    since = report.period.since
+    sessions = [Coverage(since + n * day, since + n * day + day - 600) for n in range(5)]  # 5 gaps of 10 minutes
+    gapped = compute(Period(since, since + 5 * day), [], sessions, BUSINESS)
+    assert len(gapped.gaps) == 5
+    for doc in (parse(html_of(gapped, pdf=True)), parse(html_of(gapped))):
+        first, second = doc.one(class_="gaps").find("ol")
+        assert (first.attrs["start"], second.attrs["start"]) == ("1", "4")
+        assert second.attrs["style"] == "counter-reset: list-item 3"
+        listed = [li.attrs["data-start"] for ol in (first, second) for li in ol.find("li", class_="gap")]
+        assert listed == [iso_utc(a) for a, _ in gapped.gaps]
+    (single,) = parse(html_of(report, pdf=True)).one(class_="gaps").find("ol")  # no empty second list
+    assert single.attrs["start"] == "1"
