@@ -99,13 +99,15 @@ def _grid(direction: str, spacing: float, box: Box) -> Iterable[Segment]:
 
 def path(key: str, boxes: Iterable[Box]) -> str:
     """The SVG path data of ``key``'s hatch over ``boxes`` (each line clipped to its box); "" for a cause drawn
-    solid, an unknown key, or boxes too small to hold a line."""
+    solid or an unknown key. A box thinner than half the hatch's stroke (a gap of seconds on a month's chart) is
+    left plain, as a pattern fill would leave it: its lines would be wider than the box itself."""
     hatch = HATCHES.get(key)
     if hatch is None:
         return ""
     parts = [
         f"M{_n(a)} {_n(b)}L{_n(c)} {_n(d)}"
         for box in boxes
+        if min(box[2], box[3]) >= hatch.width / 2
         for direction in hatch.lines
         for a, b, c, d in _segments(direction, hatch.spacing, box)
     ]

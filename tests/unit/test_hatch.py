@@ -33,7 +33,7 @@ def test_every_cause_but_the_access_network_and_the_gaps_have_a_hatch_of_their_o
 boxes = st.tuples(
     st.floats(0, 950, allow_nan=False),
     st.floats(0, 20, allow_nan=False),
-    st.floats(0.5, 300, allow_nan=False),
+    st.floats(0.01, 300, allow_nan=False),
     st.floats(1.0, 24, allow_nan=False),
 )
 
@@ -44,7 +44,8 @@ def test_the_lines_of_a_hatch_stay_inside_their_box_and_every_box_gets_one(
 ) -> None:
     x, y, w, h = box
     lines = segments(hatch.path(key, [box]))
-    assert lines  # a mark narrower or thinner than the spacing still shows its hatch
+    # A mark narrower or thinner than the spacing still shows its hatch; one thinner than half the stroke is plain.
+    assert bool(lines) == (min(w, h) >= hatch.HATCHES[key].width / 2)
     for x1, y1, x2, y2 in lines:
         for px, py in ((x1, y1), (x2, y2)):
             assert x - 0.01 <= px <= x + w + 0.01 and y - 0.01 <= py <= y + h + 0.01
@@ -71,3 +72,9 @@ def test_neighbouring_boxes_share_one_grid_of_lines() -> None:
 def test_boxes_as_one_path() -> None:
     assert hatch.outline([(1, 2, 3, 4), (10.005, 0, 2.5, 24)]) == "M1 2h3v4h-3zM10.01 0h2.5v24h-2.5z"
     assert hatch.outline([]) == ""
+
+
+def test_a_gap_of_seconds_on_a_months_chart_is_left_plain_and_the_narrowest_mark_is_hatched() -> None:
+    assert hatch.path("gap", [(100.0, 18.0, 0.07, 140.0)]) == ""  # 10 s of 30 days on 654 units
+    assert hatch.path("gap", [(100.0, 18.0, 0.7, 140.0)])
+    assert all(hatch.path(key, [(0.0, 22.0, view.MIN_MARK, 2.0)]) for key in hatch.HATCHES)  # a third of a band
