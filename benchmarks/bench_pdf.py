@@ -41,6 +41,9 @@ text = render(built.report, "html", business=cfg.business_hours, owner=cfg.owner
               title=cfg.report.title, templates=cfg.report.templates, generated_at=now, claims=cfg.claims,
               pdf=True).text
 t3 = time.perf_counter()
+from netwatch.report import pdf
+if hasattr(pdf, "_load"):  # the way this version imports WeasyPrint (older ones: a plain import)
+    pdf._load()
 import weasyprint
 t4 = time.perf_counter()
 html = weasyprint.HTML(string=text)

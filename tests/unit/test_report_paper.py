@@ -84,8 +84,8 @@ def test_on_screen_every_mark_keeps_its_tooltip_and_its_row(screen: Node, report
 
 
 def test_the_gaps_are_listed_in_two_halves_numbered_on(report: Report) -> None:
-    """Side by side as two lists (not CSS columns, which WeasyPrint lays out several times over): the second
-    continues the first's numbers, by its start (browsers) and its list-item counter (WeasyPrint)."""
+    """Side by side as lists (not CSS columns, which WeasyPrint lays out several times over): each continues the
+    one before's numbers, by its start (browsers) and its list-item counter (WeasyPrint)."""
     day = 86400.0
     since = report.period.since
     sessions = [Coverage(since + n * day, since + n * day + day - 600) for n in range(5)]  # 5 gaps of 10 minutes
@@ -99,3 +99,9 @@ def test_the_gaps_are_listed_in_two_halves_numbered_on(report: Report) -> None:
         assert listed == [iso_utc(a) for a, _ in gapped.gaps]
     (single,) = parse(html_of(report, pdf=True)).one(class_="gaps").find("ol")  # no empty second list
     assert single.attrs["start"] == "1"
+    # A long list (a year's) in blocks of 30, two lists of 15 each, so that a page shows whole rows of them.
+    sessions = [Coverage(since + n * day, since + n * day + day - 600) for n in range(65)]
+    many = compute(Period(since, since + 65 * day), [], sessions, BUSINESS)
+    lists = parse(html_of(many, pdf=True)).one(class_="gaps").find("ol")
+    assert [int(ol.attrs["start"]) for ol in lists] == [1, 16, 31, 46, 61, 64]
+    assert [len(ol.find("li")) for ol in lists] == [15, 15, 15, 15, 3, 2]
