@@ -91,6 +91,14 @@ class Rendered:
     warnings: tuple[str, ...] = ()
 
 
+def prepare(kind: str) -> None:
+    """Get ready to render ``kind``, before the report is built: for a PDF, WeasyPrint starts loading meanwhile."""
+    if kind == "pdf":
+        from netwatch.report.pdf import preload
+
+        preload()
+
+
 def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
     """``report`` as ``kind`` (one of FORMATS), rendered ``now``. Raises ReportError (a PDF without WeasyPrint)."""
     if kind == "json":

@@ -92,6 +92,7 @@ def report(
     if kind == "pdf" and output is None and output_dir is None:
         raise InputError("a PDF is binary: pass --output FILE.pdf or --output-dir DIR")
     destination = documents.Destination(output, output_dir, named_period, cfg.business_hours.timezone)
+    documents.prepare(kind)
     if source == "influxdb" or cfg.report.witness:
         settings.log_to_stderr("warning")  # a secret file others can read is reported while it is read
     built = reports.build(cfg, named=named_period, since=since, until=until, source=source, probe=probe_tag, now=now)

@@ -20,6 +20,7 @@ from netwatch.core.model import Cause, Kind, SeriesPoint
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import local_time, short_date, short_duration
 from netwatch.report.compute import Bucket, Report
+from netwatch.report.hatch import Box
 
 MAX_TIMELINE_DAYS = 62  # one row per local day up to about two months; longer periods get week/month bars
 MAX_WEEK_BARS = 60
@@ -27,7 +28,7 @@ MAX_SERIES_POINTS = 1200  # the latency chart merges neighbouring points beyond 
 ROW_WIDTH = 960.0  # a timeline row, whatever the day's real length
 MIN_MARK = 3.0  # narrowest incident mark, so that a 20-second outage stays visible on a 24-hour row
 
-# Drawing order and greyscale-safe styles: each cause has a colour *and* a pattern (see _patterns.svg.j2).
+# Drawing order and greyscale-safe styles: each cause has a colour *and* a hatch (see hatch.py).
 CAUSES: tuple[Cause, ...] = (
     Cause.ISP,
     Cause.ISP_OR_UPSTREAM,
@@ -67,6 +68,17 @@ class Mark:
     def css(self) -> str:
         return f"incident {self.kind} cause-{self.cause}"
 
+    def box(self, height: float) -> Box:
+        """Where the mark is drawn on a row ``height`` units high, in its lane: an outage full height, degraded
+        service a band along the bottom, a slow speed test a band along the top."""
+        if self.kind == "outage":
+            top, band = 2.0, height - 4
+        elif self.kind == "degraded":
+            top, band = height - 7, 6.0
+        else:
+            top, band = 1.0, 5.0
+        return self.x, _r(top + self.lane * band / self.lanes), self.w, _r(band / self.lanes)
+
 
 @dataclass(frozen=True)
 class DayRow:
@@ -80,6 +92,17 @@ class DayRow:
     ticks: tuple[float, ...]  # x of local 00:00, 03:00 ... 21:00 (moved by a DST change)
     downtime_seconds: float
     business_downtime_seconds: float
+
+    def ticks_path(self, height: float) -> str:
+        """The row's hour lines after midnight (03:00 ... 21:00) as the data of one SVG path."""
+        return "".join(f"M{x:g} 0V{height:g}" for x in self.ticks[1:])
+
+    def hatched(self, kind: str, height: float) -> tuple[tuple[str, tuple[Box, ...]], ...]:
+        """The boxes of this row's ``kind`` marks, by cause in drawing order: each cause's hatch is one path."""
+        boxes = {
+            c.value: tuple(m.box(height) for m in self.marks if m.kind == kind and m.cause == c.value) for c in CAUSES
+        }
+        return tuple((cause, found) for cause, found in boxes.items() if found)
 
 
 @dataclass(frozen=True)
@@ -105,6 +128,10 @@ class BarChart:
     y_ticks: tuple[Tick, ...]
     x_ticks: tuple[Tick, ...]
     empty: bool  # no downtime at all in the period
+
+    def gap_boxes(self, top: float, height: float) -> tuple[Box, ...]:
+        """The marks under the axis of the bars with unmonitored time, drawn from ``top``, ``height`` high."""
+        return tuple((b.x, top, b.unmonitored_w, height) for b in self.bars if b.unmonitored_w > 0)
 
 
 @dataclass(frozen=True)
@@ -132,6 +159,10 @@ class LineChart:
     until: float = 0.0
     cropped: bool = False
 
+    def loss_boxes(self, bottom: float) -> tuple[Box, ...]:
+        """The loss bars as boxes standing on ``bottom``."""
+        return tuple((b.x, b.y, b.w, _r(bottom - b.y)) for b in self.loss_bars)
+
 
 # Chart frames (SVG user units): shared by the templates, which draw axes on these coordinates.
 @dataclass(frozen=True)
@@ -151,6 +182,11 @@ LOSS = Frame(720, 118, 58, 712, 16, 90)
 
 def _r(x: float) -> float:
     return round(x, 2)
+
+
+def boxes(spans: Iterable[Span], top: float, height: float) -> tuple[Box, ...]:
+    """The boxes of horizontal ``spans`` drawn from ``top``, ``height`` high (a picture's unmonitored time)."""
+    return tuple((s.x, top, s.w, height) for s in spans)
 
 
 def _clip(a: float, b: float, lo: float, hi: float) -> tuple[float, float] | None:

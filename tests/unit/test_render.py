@@ -187,23 +187,36 @@ def test_every_cause_has_its_own_colour_and_pattern() -> None:
     assert len(set(colours)) == len(colours) == len(Cause)
 
 
-def test_timeline_draws_every_incident_in_its_cause_pattern(doc: Node, report: Report) -> None:
+def hatch_lines(path: Node) -> list[tuple[float, float, float, float]]:
+    """The segments of a hatch path ("M x y L x y" each)."""
+    numbers = [float(n) for n in re.findall(r"-?[\d.]+", path.attrs["d"])]
+    return [tuple(numbers[i : i + 4]) for i in range(0, len(numbers), 4)]  # type: ignore[misc]
+
+
+def test_timeline_draws_every_incident_in_its_cause_colour_and_hatch(doc: Node, report: Report) -> None:
     rows = day_rows(doc)
     assert [r.attrs["data-day"] for r in rows] == [f"2026-11-{d}" for d in range(23, 30)]
     marks = [m for row in rows for m in row.find("rect", class_="incident")]
     assert sorted(m.attrs["data-ref"] for m in marks) == sorted(f"i{n}" for n in range(1, 7))
+    assert not doc.find("pattern")  # hatches are paths: WeasyPrint draws a pattern fill per shape, slowly
     for row in rows:
         svg = row.one("svg")
-        patterns = {p.attrs["id"]: p for p in svg.find("pattern")}
+        hatches = {c[len("hatch-") :]: p for p in svg.find("path", class_="hatch") for c in p.classes if c != "hatch"}
         for mark in svg.find("rect", class_="incident"):
             cause = next(c[len("cause-") :] for c in mark.classes if c.startswith("cause-"))
-            if cause == "isp":  # solid: the darkest grey in print; the others are patterns over their colour
-                assert mark.attrs["fill"] == CAUSES[Cause.ISP].colour
+            assert mark.attrs["fill"] == CAUSES[Cause(cause)].colour
+            if cause == "isp":  # solid: the darkest grey in print; the others are hatched over their colour
+                assert "isp" not in hatches
                 continue
-            ref = re.fullmatch(r"url\(#(.+)\)", mark.attrs["fill"])
-            assert ref is not None and ref[1] in patterns, mark.attrs
-            assert ref[1].endswith("-" + cause)
-            assert CAUSES[Cause(cause)].colour in {r.attrs.get("fill") for r in patterns[ref[1]].find("rect")}
+            x, y, w, h = (float(mark.attrs[a]) for a in ("x", "y", "width", "height"))
+            inside = [
+                line
+                for line in hatch_lines(hatches[cause])
+                if all(
+                    x - 0.01 <= px <= x + w + 0.01 and y - 0.01 <= py <= y + h + 0.01 for px, py in (line[:2], line[2:])
+                )
+            ]
+            assert inside, (cause, mark.attrs)  # at least one line of its cause's hatch crosses the mark
     outage_day = rows[0]
     assert float(outage_day.attrs["data-downtime"]) == 3600 + 600
     legend = doc.one(class_="legend")
@@ -225,7 +238,12 @@ def test_unmonitored_gaps_are_drawn_listed_and_not_counted_as_uptime(doc: Node, 
     (hatched,) = friday.find("rect", class_="gap")
     assert float(hatched.attrs["x"]) == pytest.approx(view.ROW_WIDTH / 24, abs=0.01)
     assert float(hatched.attrs["width"]) == pytest.approx(view.ROW_WIDTH * 4 / 24, abs=0.01)
-    assert hatched.attrs["fill"].endswith("-gap)")
+    (hatch,) = friday.find("path", class_="hatch-gap")
+    assert hatch_lines(hatch) and all(  # hatched: its lines, all inside the gap
+        float(hatched.attrs["x"]) - 0.01 <= px <= float(hatched.attrs["x"]) + float(hatched.attrs["width"]) + 0.01
+        for line in hatch_lines(hatch)
+        for px in (line[0], line[2])
+    )
     assert doc.one("figure", class_="coverage-strip").find("rect", class_="gap")
     assert "1 ended without a clean shutdown" in doc.one(data_metric="monitored_seconds").all_text
 
