@@ -96,7 +96,7 @@ def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
     if kind == "json":
         from netwatch.report.jsonout import to_json
 
-        return Rendered(json.dumps(to_json(report), indent=2) + "\n")
+        return Rendered(json.dumps(to_json(report, cfg.report.ticket_notes), indent=2) + "\n")
     if kind == "csv":
         from netwatch.report.csvout import to_csv
 
@@ -114,6 +114,7 @@ def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
         generated_at=now,
         claims=cfg.claims,
         pdf=kind == "pdf",
+        ticket_notes=cfg.report.ticket_notes,
     )
     if kind == "pdf":
         from netwatch.report.pdf import to_pdf

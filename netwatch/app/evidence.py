@@ -116,10 +116,11 @@ def rounds_csv(
 
 
 def tickets_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
-    """The fault tickets of the period with the outages each covers, exactly as the report has them."""
+    """The fault tickets of the period with the outages each covers, exactly as the report has them (the owner's
+    notes only with [report] ticket_notes: the bundle goes to the provider)."""
     found = claims_from_store(store, cfg, period, store.incidents(period.since, period.until)).tickets
     period_doc = {"since": iso_utc(period.since), "until": iso_utc(period.until)}
-    return {"period": period_doc, "tickets": [ticket_json(f) for f in found]}
+    return {"period": period_doc, "tickets": [ticket_json(f, cfg.report.ticket_notes) for f in found]}
 
 
 def incidents_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
