@@ -11,7 +11,8 @@ configuration: the resolvers and the gateway addresses are given.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Collection, Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Iterable, Sequence
 from enum import Enum
 
 from netwatch.core.model import ProbeMethod, Role
@@ -49,14 +50,27 @@ def gateways_of(methods: Iterable[ProbeMethod | None]) -> frozenset[str]:
     )
 
 
+def resolver_lookup(
+    spans: Sequence[tuple[float, float, ProbeMethod | None]], gateways: Collection[str] = ()
+) -> Callable[[float], Resolver]:
+    """Whose resolvers were in use at an instant, from ``spans`` (start, end, the method recorded then; in order of
+    their starts), the last span holding it winning; UNRECORDED when none holds it or its method recorded none.
+    Each span is judged once, and an instant found by bisection: a year's outages cost no more than their count."""
+    known = set(gateways) | gateways_of(m for _, _, m in spans)
+    starts = [start for start, _, _ in spans]
+    sides = [resolver_side(None if m is None else m.resolvers, known) for _, _, m in spans]
+
+    def at(instant: float) -> Resolver:
+        i = bisect_right(starts, instant) - 1
+        while i >= 0 and spans[i][1] < instant:  # an earlier span may reach further than a later, shorter one
+            i -= 1
+        return sides[i] if i >= 0 else Resolver.UNRECORDED
+
+    return at
+
+
 def resolver_at(
     at: float, spans: Sequence[tuple[float, float, ProbeMethod | None]], gateways: Collection[str] = ()
 ) -> Resolver:
-    """Whose resolvers were in use at ``at``, from ``spans`` (start, end, the method recorded then), the last span
-    holding ``at`` winning; UNRECORDED when no span holds it or its method recorded no resolvers."""
-    found: ProbeMethod | None = None
-    for start, end, method in spans:
-        if start <= at <= end:
-            found = method
-    known = set(gateways) | gateways_of(m for _, _, m in spans)
-    return resolver_side(None if found is None else found.resolvers, known)
+    """Whose resolvers were in use at ``at`` (``resolver_lookup`` for one instant)."""
+    return resolver_lookup(spans, gateways)(at)

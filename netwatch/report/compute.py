@@ -12,7 +12,7 @@ tests. Unmonitored time is never counted as up or down.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from netwatch.core.model import (
     SessionMethod,
     Target,
 )
-from netwatch.core.nameservice import Resolver, resolver_at
+from netwatch.core.nameservice import Resolver, resolver_lookup
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import NO_WITNESS, WitnessFigures
 from netwatch.report.area import NO_AREA, AreaFigures
@@ -346,12 +346,13 @@ def compute(
     monitored_until = merged[-1].end if merged else period.since
     hours = Measure(business.intervals(period.since, period.until))
     figures: list[IncidentFigures] = []
+    resolver_at = resolvers_of(method)
     for inc in sorted(incidents, key=lambda i: (i.start, i.kind.value)):
         end = inc.end if inc.end is not None else max(inc.start, monitored_until)
         start, stop = max(inc.start, period.since), min(end, period.until)
         if stop < start or (stop == start and inc.end is not None and inc.end > inc.start):
             continue
-        resolver = resolver_of(start, method) if inc.cause is Cause.DNS else None
+        resolver = resolver_at(start) if inc.cause is Cause.DNS else None
         figures.append(IncidentFigures(inc, start, stop, hours.seconds(start, stop), resolver))
     outages = [f for f in figures if f.incident.kind is Kind.OUTAGE]
     by_cause = tuple(
@@ -395,15 +396,15 @@ def compute(
     )
 
 
-def resolver_of(at: float, method: Method | None) -> Resolver:
-    """Whose resolvers a dns outage under way at ``at`` (inside the period) failed on, from the method its session
-    recorded (the era holding ``at``; the method's own settings when it has no eras); UNRECORDED without one."""
+def resolvers_of(method: Method | None) -> Callable[[float], Resolver]:
+    """Whose resolvers a dns outage under way at an instant (inside the period) failed on, from the method its
+    session recorded (the era holding it; the method's own settings when it has no eras); UNRECORDED without one."""
     if method is None:
-        return Resolver.UNRECORDED
+        return lambda _: Resolver.UNRECORDED
     if method.eras:
         spans = [(e.since, e.until, e.settings) for e in method.eras]
-        return resolver_at(at, spans, gateways_in(method.settings))
-    return resolver_at(at, [(at, at, method.settings)])
+        return resolver_lookup(spans, gateways_in(method.settings))
+    return resolver_lookup([(float("-inf"), float("inf"), method.settings)])
 
 
 def gateways_in(settings: ProbeMethod) -> tuple[str, ...]:

@@ -12,21 +12,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from netwatch import config
 from netwatch.adapters.store import Store
+from netwatch.app import incidents
 from netwatch.app.daemon.loop import Daemon
-from netwatch.core.model import Cause, Kind
+from netwatch.core.model import Cause, Kind, Period, ProbeMethod, Role, Target
+from netwatch.report.jsonout import incident_json
 from tests.support import configs
 from tests.support.cli import invoke, isolate
 from tests.support.fakeline import FakeLine, FakeNames, rounds, run_daemon
+from tests.support.incidents import outage
+from tests.support.instants import ts
+from tests.support.rounds import Line
+from tests.support.stores import record
+from tests.support.targets import A1, GW
 
 NAMES = ["one.one.one.one", "dns.google"]
-ROUTER = ("192.168.1.1",)
-ISP = ("81.2.69.160", "81.2.69.161")
 
 
 def record_dns_outage(directory: Path, servers: list[str]) -> Path:
@@ -126,3 +132,20 @@ def test_names_failing_through_the_providers_resolvers_are_claimed(
     body = " ".join(report(path, "md").split())
     assert "attributable to your network (your access network, upstream connectivity or name service)" in body
     assert "Not claimed: name service" not in body
+
+
+@pytest.mark.parametrize(("resolvers", "claimed"), [(("192.168.1.1",), False), (("81.2.69.160",), True)])
+def test_the_incidents_feed_says_what_the_report_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resolvers: tuple[str, ...], claimed: bool
+) -> None:
+    state = isolate(monkeypatch, tmp_path, chdir=True)
+    begun = ts("2026-11-02 08:00", "UTC")
+    method = ProbeMethod(1.0, 0.8, 3, 60, 5.0, 250.0, (GW, A1, Target(Role.DNS, "dns.google")), resolvers)
+    line = Line.of(GW, A1, Target(Role.DNS, "dns.google"))
+    rounds = [line.answers(begun + i, 0.4, 9.0, None if 10 <= i < 20 else 5.0) for i in range(60)]
+    names = replace(outage(begun + 10, begun + 20, rounds=10), cause=Cause.DNS)
+    record(state / "netwatch.db", begun, begun + 59, rounds, [names], method=method)
+    period = Period(begun, begun + 60)
+    listed = incidents.listed(config.load(None, {"NETWATCH_STATE_DIR": str(state)}), period, begun + 3600)
+    [figures] = listed.outages
+    assert incident_json(figures, listed)["claimed_from_provider"] is claimed  # /api/incidents lists it so
