@@ -1,6 +1,7 @@
 """A report as a document: its format, its bytes, and where it is written.
 
-Owns the formats a report is made in (HTML, PDF, the Markdown complaint letter, CSV, JSON), telling the format
+Owns the formats a report is made in (HTML, PDF, the complaint letter in Markdown and as plain text, CSV, JSON),
+telling the format
 from a file name, naming a report file after its period in an ``--output-dir``, rendering (``render``: the text or
 bytes and the warnings a face shows), what a face says beside a document for the provider (``beside``), the months
 netwatch ran in (``months_recorded``: the months a document can be made of), and writing it through the one atomic
@@ -38,9 +39,17 @@ def months_recorded(cfg: Config, now: float) -> list[date]:
     return months_touched(((s.start, min(s.end, now)) for s in sessions), cfg.business_hours.timezone)
 
 
-FORMATS = ("html", "pdf", "md", "csv", "json")
-READ = ("html", "pdf", "md")  # the documents people read (the provider too); csv and json are for machines
-EXTENSIONS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".csv": "csv", ".json": "json"}
+FORMATS = ("html", "pdf", "md", "txt", "csv", "json")  # txt: the letter as plain text, for an e-mail
+READ = ("html", "pdf", "md", "txt")  # the documents people read (the provider too); csv and json are for machines
+EXTENSIONS = {
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".md": "md",
+    ".txt": "txt",
+    ".csv": "csv",
+    ".json": "json",
+}
 
 
 def report_format(fmt: str | None, output: Path | None) -> str:
@@ -104,7 +113,7 @@ def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
     if kind == "json":
         from netwatch.report.jsonout import to_json
 
-        return Rendered(json.dumps(to_json(report), indent=2) + "\n")
+        return Rendered(json.dumps(to_json(report, cfg.report.ticket_notes), indent=2) + "\n")
     if kind == "csv":
         from netwatch.report.csvout import to_csv
 
@@ -113,7 +122,7 @@ def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
 
     rendered = render_text(
         report,
-        "md" if kind == "md" else "html",
+        "md" if kind in ("md", "txt") else "html",
         business=cfg.business_hours,
         owner=cfg.owner,
         plan=cfg.plan,
@@ -122,11 +131,16 @@ def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:
         generated_at=now,
         claims=cfg.claims,
         pdf=kind == "pdf",
+        ticket_notes=cfg.report.ticket_notes,
     )
     if kind == "pdf":
         from netwatch.report.pdf import to_pdf
 
         return Rendered(to_pdf(rendered.text), tuple(rendered.warnings))
+    if kind == "txt":
+        from netwatch.report.plaintext import plain_letter
+
+        return Rendered(plain_letter(rendered.text), tuple(rendered.warnings))
     return Rendered(rendered.text, tuple(rendered.warnings))
 
 

@@ -116,10 +116,11 @@ def rounds_csv(
 
 
 def tickets_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
-    """The fault tickets of the period with the outages each covers, exactly as the report has them."""
+    """The fault tickets of the period with the outages each covers, exactly as the report has them (the owner's
+    notes only with [report] ticket_notes: the bundle goes to the provider)."""
     found = claims_from_store(store, cfg, period, store.incidents(period.since, period.until)).tickets
     period_doc = {"since": iso_utc(period.since), "until": iso_utc(period.until)}
-    return {"period": period_doc, "tickets": [ticket_json(f) for f in found]}
+    return {"period": period_doc, "tickets": [ticket_json(f, cfg.report.ticket_notes) for f in found]}
 
 
 def incidents_json(store: Store, cfg: config.Config, period: Period) -> dict[str, Any]:
@@ -199,10 +200,11 @@ def write_bundle(
 ) -> Bundle:
     """Write the evidence zip of ``period`` to ``output``, with ``verification`` (of ``store``, just made) in it,
     and a copy of the store when ``with_store`` (call it inside the snapshot verified, so that it is the copy
-    verified). ``render(fmt)`` gives the report (``figures``) as "html", "pdf", "md" or "json", or why that format
-    cannot be made here (``Omitted``). Raises ReportError when the file cannot be written."""
+    verified). ``render(fmt)`` gives the report (``figures``) as "html", "pdf", "json", "md" or "txt", or why that
+    format cannot be made here (``Omitted``). Raises ReportError when the file cannot be written."""
     provisional = [(u.start, u.end) for u in unsynced(store, period.since, period.until) if not u.retimed]
     warnings: list[str] = []
+    omitted: dict[str, list[str]] = {}  # why a document could not be made: the documents
     rounds = 0
     with replacing(output, mode=private_mode()) as raw:
         bundle = _Zip(raw, generated_at)
@@ -211,12 +213,15 @@ def write_bundle(
             ("report.pdf", "pdf"),
             ("report.json", "json"),
             ("letter.md", "md"),
+            ("letter.txt", "txt"),  # the same letter as plain text: the one to paste into an e-mail
         ):
             data = render(fmt)
             if isinstance(data, Omitted):
-                warnings.append(f"{name} is not in the bundle: {data.reason}")
+                omitted.setdefault(data.reason, []).append(name)  # letter.md and letter.txt: one line for both
                 continue
             bundle.add(name, data.encode() if isinstance(data, str) else data)
+        for reason, names in omitted.items():
+            warnings.append(f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} not in the bundle: {reason}")
 
         def counted(n: int) -> None:
             nonlocal rounds
@@ -401,7 +406,7 @@ def evidence(
             try:
                 done = documents.render(fmt, checked, cfg, now)
             except InputError:  # a letter refused: nothing was measured in the period
-                if fmt == "md":
+                if fmt in ("md", "txt"):
                     return Omitted(NO_LETTER)
                 raise
             except ReportError as err:
@@ -411,6 +416,8 @@ def evidence(
             if fmt == "md":
                 note = documents.placeholders_note(done.warnings)
                 notes.extend([f"note: {note}"] if note else [])
+            elif fmt == "txt":
+                pass  # letter.md's words: its placeholders were noted with it
             else:
                 notes.extend(f"warning: {w}" for w in done.warnings)
             return done.data

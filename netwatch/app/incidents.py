@@ -17,11 +17,12 @@ from netwatch.app import stores
 from netwatch.app.now import fresh_live
 from netwatch.app.reports import from_store, with_live
 from netwatch.config import Config
+from netwatch.config.method import probe_method
 from netwatch.core.model import Kind, Period
 from netwatch.core.text import iso_utc_ms
 from netwatch.errors import ReportError
 from netwatch.report import period as periods
-from netwatch.report.compute import IncidentFigures, Report, compute
+from netwatch.report.compute import IncidentFigures, Report, compute, method_from_sessions
 from netwatch.report.evidence import evidence_figures
 
 SAME_START = 0.0005  # seconds: the store keeps instants to the millisecond
@@ -70,5 +71,7 @@ def listed(cfg: Config, chosen: Period, now: float) -> Report:
         sessions = with_live(store.sessions(chosen.since, chosen.until), current)
         traces = store.traces(chosen.since, chosen.until)
         found = store.incidents(chosen.since, chosen.until)
+        # The recorded methods say whose resolvers a dns outage failed on, as the report says it.
+        method = method_from_sessions(store.session_methods(chosen.since, chosen.until), probe_method(cfg), chosen)
     evidence = evidence_figures(chosen.since, chosen.until, (), (), traces, None)
-    return compute(chosen, found, sessions, cfg.business_hours, evidence=evidence)
+    return compute(chosen, found, sessions, cfg.business_hours, evidence=evidence, method=method)

@@ -84,7 +84,8 @@ def report(
     probe_tag: str | None,
     skip_empty: bool,
 ) -> None:
-    """Outage report for a period: html, pdf, md (complaint letter), csv or json."""
+    """Outage report for a period: html, pdf, md (complaint letter), txt (the letter as plain text, for an e-mail),
+    csv or json."""
     now = time.time()
     if output is not None and output_dir is not None:
         raise InputError("--output names the file and --output-dir the directory to name it in: use one, not both")

@@ -63,7 +63,12 @@ def _currency(cfg: Config) -> str:
 )
 @click.option("--ref", "ref_word", required=True, metavar="REF", help="The provider's fault reference.")
 @click.option("--channel", type=click.Choice(tickets.CHANNELS), help="How you reported it.")
-@click.option("--note", default="", help="Anything worth keeping: who you spoke to, what they promised.")
+@click.option(
+    "--note",
+    default="",
+    help="Anything worth keeping: who you spoke to, what they promised. Private: kept out of the documents for the"
+    " provider unless [report] ticket_notes = true.",
+)
 @click.option(
     "--kind",
     type=click.Choice(tickets.KINDS),

@@ -7,12 +7,22 @@ it (``netwatch.report.compute`` and the templates do).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from netwatch.config.records import Config
 from netwatch.core.model import ProbeMethod, Role, Target
 
 
-def probe_method(cfg: Config) -> ProbeMethod:
-    """The method of ``cfg``: its interval, timeout, outage and degradation rules and the targets it names."""
+def probe_method(cfg: Config, system_resolvers: Sequence[str] | None = None) -> ProbeMethod:
+    """The method of ``cfg``: its interval, timeout, outage and degradation rules, the targets it names and the
+    resolvers its names go to: ``[dns] servers``, else ``system_resolvers`` (the system's, as read when the session
+    begins; None: not known, as for a report's idea of today's configuration)."""
+    if not cfg.dns.names:
+        resolvers: tuple[str, ...] | None = ()
+    elif cfg.dns.servers:
+        resolvers = cfg.dns.servers
+    else:
+        resolvers = None if system_resolvers is None else tuple(system_resolvers)
     hops = (Target(Role.GATEWAY, cfg.targets.gateway), Target(Role.ISP, cfg.targets.isp))
     return ProbeMethod(
         interval=cfg.probe.interval,
@@ -26,4 +36,5 @@ def probe_method(cfg: Config) -> ProbeMethod:
             *(Target(Role.ANCHOR, a) for a in cfg.targets.anchors),
             *(Target(Role.DNS, n) for n in cfg.dns.names),
         ),
+        resolvers=resolvers,
     )

@@ -223,6 +223,12 @@ class ReportConfig:
         beside_config=True,
     )
     title: str = key("Internet outage report", "title of the HTML and PDF reports", "a title in quotes")
+    ticket_notes: bool = key(
+        False,
+        "print your ticket notes in the documents for the provider (report, PDF, JSON, evidence bundle); "
+        "false = they stay with you (the dashboard signed in, netwatch ticket list)",
+        "true or false",
+    )
     witness: str = key(
         "",
         'probe name of a second netwatch on the same InfluxDB, asked about each outage; "" = none',

@@ -146,6 +146,8 @@ def _typed(dotted: str, kind: type, key: Key, value: Any) -> tuple[Any, list[Pro
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if (unquoted := _quoted_number(kind, value)) is not None:
+            fix = f"write it without quotes: {name} = {tomlout.value(unquoted)}"
         return None, [Problem(dotted, f"must be {_KINDS[kind]}, not {describe(value)}", fix)]
     if isinstance(value, float) and not math.isfinite(value):
         return None, [Problem(dotted, f"must be a finite number, got {show(value)}", fix)]
@@ -165,6 +167,17 @@ def _typed(dotted: str, kind: type, key: Key, value: Any) -> tuple[Any, list[Pro
         if wrong:
             return None, wrong
     return value, []
+
+
+def _quoted_number(kind: type, value: Any) -> int | float | None:
+    """The number a string holds when a number of ``kind`` was wanted ("45" for a float key: 45.0), else None."""
+    if kind not in (int, float) or not isinstance(value, str):
+        return None
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        return None
+    return number if isinstance(number, int) or math.isfinite(number) else None
 
 
 # --- unknown tables and keys -----------------------------------------------------------------------------------

@@ -277,6 +277,10 @@ class ProbeMethod:
     loss_percent: float  # degraded above this anchor loss
     latency_ms: float  # degraded above this median round-trip time
     targets: tuple[Target, ...]
+    # The resolvers the names were sent to when the session began ([dns] servers, else the system's); () when no
+    # name is resolved; None when not recorded (sessions before netwatch recorded them, or today's configuration
+    # with the system resolver): a dns outage is claimed from the provider only through its resolvers.
+    resolvers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ are for the provider and say only what was measured; the command line shows this
 
 from __future__ import annotations
 
-from netwatch.report.compute import ISP_CAUSES, Report
+from netwatch.report.compute import Report
 from netwatch.report.rules import NONE_CHOSEN
 
 NO_TICKET = (
@@ -26,7 +26,7 @@ def advice(report: Report) -> tuple[str, ...]:
     speed = report.speed
     if speed.tests and speed.slow is None:
         found.append(NO_PLAN_SPEED)
-    provider = any(f.incident.cause in ISP_CAUSES for f in report.outages)
+    provider = any(f.provider for f in report.outages)
     claims = report.claims
     if provider and not claims.tickets:
         found.append(NO_TICKET)

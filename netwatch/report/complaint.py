@@ -1,7 +1,8 @@
 """What the complaint letter complains about and asks for, from a report's figures.
 
 Owns the rules of a letter to the provider: it lists and counts the outages the provider may answer for (every
-outage but the owner's own equipment: cause local is set apart in one plainly worded line and never claimed); it
+outage but the owner's own: cause local, and dns outages of a resolver on the owner's side or not recorded, are each
+set apart in one plainly worded line and never claimed); it
 asks for a credit or compensation only from ``minimum`` up (below it, it asks for none and says why); it is never
 written for a period in which netwatch measured nothing. Must not word the letter (its template does) or
 compute a report's figures (``compute`` and ``cost`` do). Pure.
@@ -30,7 +31,8 @@ class Ask:
 
 @dataclass(frozen=True)
 class Complaint:
-    """The outages a letter lists (``outages``) and the owner's own it sets apart (``own``), their figures, and
+    """The outages a letter lists (``outages``) and the owner's own it sets apart (``own``: the router did not
+    answer; ``own_dns``: names failed through the owner's own resolver, or one not recorded), their figures, and
     what it asks for: the pro-rata ``credit`` and the rule pack's ``compensation`` (None: nothing to ask for)."""
 
     outages: tuple[IncidentFigures, ...]
@@ -38,6 +40,7 @@ class Complaint:
     credit: Ask | None
     compensation: Ask | None
     cost: float | None  # what the listed outages' business hours cost, at [cost] hourly
+    own_dns: tuple[IncidentFigures, ...] = ()
 
     @property
     def downtime_seconds(self) -> float:
@@ -54,6 +57,10 @@ class Complaint:
     @property
     def own_seconds(self) -> float:
         return sum(f.seconds for f in self.own)
+
+    @property
+    def own_dns_seconds(self) -> float:
+        return sum(f.seconds for f in self.own_dns)
 
     @property
     def asks(self) -> bool:
@@ -100,7 +107,7 @@ def complaint(report: Report, minimum: float) -> Complaint:
             f"{not_running_said(report)}, so there is nothing measured to put in a letter; choose a period it was "
             "running in"
         )
-    outages = tuple(f for f in report.outages if f.incident.cause is not Cause.LOCAL)
+    outages = tuple(f for f in report.outages if f.incident.cause is not Cause.LOCAL and not f.own_dns)
     own = tuple(f for f in report.outages if f.incident.cause is Cause.LOCAL)
     figures = report.money
     cost = None
@@ -115,4 +122,4 @@ def complaint(report: Report, minimum: float) -> Complaint:
     compensation = None
     if found is not None and found.items:
         compensation = _ask(found.total, found.total, found.total > 0, found.currency, minimum, "compensation")
-    return Complaint(outages, own, credit, compensation, cost)
+    return Complaint(outages, own, credit, compensation, cost, report.own_dns)

@@ -12,7 +12,7 @@ tests. Unmonitored time is never counted as up or down.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from netwatch.core.model import (
     SessionMethod,
     Target,
 )
+from netwatch.core.nameservice import Resolver, resolver_lookup
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.witness import NO_WITNESS, WitnessFigures
 from netwatch.report.area import NO_AREA, AreaFigures
@@ -62,7 +63,8 @@ __all__ = [
     "series_points",
 ]
 
-ISP_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.ISP_OR_UPSTREAM, Cause.DNS})  # the provider answers for
+# The causes the provider may answer for; a dns outage only through the provider's resolvers (``IncidentFigures``).
+ISP_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.ISP_OR_UPSTREAM, Cause.DNS})
 CLOCK = (
     "system wall clock (UTC) for timestamps, rounds paced by the monotonic clock. Before the clock is synchronised"
     " (a Raspberry Pi boots with a stale time) rounds are timed provisionally from the monotonic clock and corrected"
@@ -78,10 +80,23 @@ class IncidentFigures:
     start: float  # clipped to the period
     end: float  # clipped to the period (and, while open, to the last monitored instant)
     business_seconds: float
+    resolver: Resolver | None = None  # a dns outage's: whose resolvers failed (None: not a dns outage, or not known)
 
     @property
     def seconds(self) -> float:
         return max(0.0, self.end - self.start)
+
+    @property
+    def provider(self) -> bool:
+        """Whether the provider answers for it: causes isp, upstream and isp_or_upstream, and dns only when the
+        names failed through the provider's resolvers (never through the owner's router)."""
+        cause = self.incident.cause
+        return cause in ISP_CAUSES and (cause is not Cause.DNS or self.resolver is Resolver.PROVIDER)
+
+    @property
+    def own_dns(self) -> bool:
+        """A dns outage not claimed from the provider: the resolvers were the owner's, or were not recorded."""
+        return self.incident.cause is Cause.DNS and self.resolver is not Resolver.PROVIDER
 
     @property
     def clipped(self) -> bool:
@@ -145,6 +160,10 @@ class Method:
     @property
     def targets(self) -> tuple[Target, ...]:
         return self.settings.targets
+
+    @property
+    def resolvers(self) -> tuple[str, ...] | None:
+        return self.settings.resolvers
 
     @property
     def recorded(self) -> tuple[MethodEra, ...]:
@@ -236,8 +255,18 @@ class Report:
 
     @property
     def isp_attributable_seconds(self) -> float:
-        """Outage seconds the provider answers for: causes isp, upstream, isp_or_upstream and dns."""
-        return sum(f.seconds for f in self.outages if f.incident.cause in ISP_CAUSES)
+        """Outage seconds the provider answers for: causes isp, upstream, isp_or_upstream, and dns through the
+        provider's resolvers (``IncidentFigures.provider``)."""
+        return sum(f.seconds for f in self.outages if f.provider)
+
+    @property
+    def own_dns(self) -> tuple[IncidentFigures, ...]:
+        """The dns outages not claimed from the provider (``IncidentFigures.own_dns``)."""
+        return tuple(f for f in self.outages if f.own_dns)
+
+    @property
+    def own_dns_seconds(self) -> float:
+        return sum(f.seconds for f in self.own_dns)
 
     @property
     def local_seconds(self) -> float:
@@ -317,12 +346,14 @@ def compute(
     monitored_until = merged[-1].end if merged else period.since
     hours = Measure(business.intervals(period.since, period.until))
     figures: list[IncidentFigures] = []
+    resolver_at = resolvers_of(method)
     for inc in sorted(incidents, key=lambda i: (i.start, i.kind.value)):
         end = inc.end if inc.end is not None else max(inc.start, monitored_until)
         start, stop = max(inc.start, period.since), min(end, period.until)
         if stop < start or (stop == start and inc.end is not None and inc.end > inc.start):
             continue
-        figures.append(IncidentFigures(inc, start, stop, hours.seconds(start, stop)))
+        resolver = resolver_at(start) if inc.cause is Cause.DNS else None
+        figures.append(IncidentFigures(inc, start, stop, hours.seconds(start, stop), resolver))
     outages = [f for f in figures if f.incident.kind is Kind.OUTAGE]
     by_cause = tuple(
         CauseFigures(
@@ -335,7 +366,7 @@ def compute(
     )
     zone = business.timezone
     month_cuts = months(period.since, period.until, zone)
-    isp = [(f.start, f.end) for f in outages if f.incident.cause in ISP_CAUSES]
+    isp = [(f.start, f.end) for f in outages if f.provider]
     isp_by_month = spread([start for start, _, _ in month_cuts] + [period.until], isp) if month_cuts else []
     monitored = sum(c.seconds for c in merged)
     return Report(
@@ -363,6 +394,21 @@ def compute(
         evidence=evidence,
         claims=claims,
     )
+
+
+def resolvers_of(method: Method | None) -> Callable[[float], Resolver]:
+    """Whose resolvers a dns outage under way at an instant (inside the period) failed on, from the method its
+    session recorded (the era holding it; the method's own settings when it has no eras); UNRECORDED without one."""
+    if method is None:
+        return lambda _: Resolver.UNRECORDED
+    if method.eras:
+        spans = [(e.since, e.until, e.settings) for e in method.eras]
+        return resolver_lookup(spans, gateways_in(method.settings))
+    return resolver_lookup([(float("-inf"), float("inf"), method.settings)])
+
+
+def gateways_in(settings: ProbeMethod) -> tuple[str, ...]:
+    return tuple(t.address for t in settings.targets if t.role is Role.GATEWAY)
 
 
 def method_from_config(

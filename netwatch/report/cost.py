@@ -5,13 +5,14 @@ Owns the money rules of a report and the one sentence that explains the credit t
 clock, the store or files: the caller passes figures already computed from the incidents (see
 ``report.compute``). Amounts are rounded half up to the cent once, here, so that every format shows the same figure.
 
-Credit rule (netwatch's, not a contract's or a regulator's: the letter asks for it as a request, never as a right):
-the monthly fee pro rata for the time the provider's service was down. Each second of outage attributable to the
-provider (causes isp, upstream, isp_or_upstream and dns) is worth the monthly fee divided by the length of the local
-calendar month it fell in; local faults and unmonitored time are never claimed. Whether the contracted availability
-was breached is stated beside it, from the availability excluding local faults (their time counts as the provider's
-uptime), and only when the comparison means something: over at least a month (the shortest period an availability
-commitment is measured over) and with at least ``COVERAGE_FLOOR`` of the period monitored; otherwise it says why not.
+Credit rule (netwatch's, not a contract's or a regulator's: the letter asks for it as a request, never as a right): the
+monthly fee pro rata for the time the provider's service was down. Each second of outage attributable to the provider
+(causes isp, upstream, isp_or_upstream, and dns through its resolvers) is worth the monthly fee divided by the length of
+the local calendar month it fell in; local faults and unmonitored time are never claimed. Whether the contracted
+availability was breached is stated beside it, from the availability excluding local faults (their time counts as the
+provider's uptime), and only when the comparison means something: over at least a month (the shortest period an
+availability commitment is measured over) and with at least ``COVERAGE_FLOOR`` of the period monitored; otherwise it
+says why not.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def money(
     basis = (
         f"Pro-rata share of the {amount} monthly fee (a request; not a rule) for the {isp_seconds:,.0f} s"
         f" ({isp_seconds / 3600:.2f} h) of outage attributable to the provider (causes isp, upstream, isp_or_upstream"
-        " and dns; local faults and unmonitored time are not claimed), each second valued at the fee divided by the"
+        " and dns through the provider's resolvers; local faults, names not resolved by your own router and"
+        " unmonitored time are not claimed), each second valued at the fee divided by the"
         " length of its calendar month"
     )
     if availability is not None:

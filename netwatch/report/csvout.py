@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
+from netwatch.core.model import Kind
 from netwatch.core.text import duration, iso_local, iso_utc
 from netwatch.report.compute import IncidentFigures, Report
 
@@ -31,6 +32,8 @@ COLUMNS = (
     "witness",
     "witness_rounds",
     "witness_reached_rounds",
+    "claimed_from_provider",
+    "dns_resolver",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,7 +63,8 @@ def to_csv(report: Report) -> str:
     """Every incident of the report, in the report's order. ``start``/``end`` are the incident's own instants in
     UTC ("end" empty while open), ``*_local`` the same in the business timezone; the durations, in exact seconds
     and beside them as people read them ("1h 02m 03s"), are clipped to the period (``clipped_to_period`` says
-    when); ``witness*`` give a second probe's verdict on each outage."""
+    when); ``witness*`` give a second probe's verdict on each outage; ``claimed_from_provider`` whether the provider
+    answers for the outage, and ``dns_resolver`` whose resolvers a dns outage failed on (provider, own, unrecorded)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -82,6 +86,8 @@ def to_csv(report: Report) -> str:
             str(inc.rounds),
             inc.detail,
             *_witness_cells(report, f),
+            "true" if inc.kind is Kind.OUTAGE and f.provider else "false",
+            "" if f.resolver is None else f.resolver.value,
         )
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()

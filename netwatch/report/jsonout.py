@@ -42,14 +42,16 @@ def _bucket(b: Bucket) -> dict[str, Any]:
     }
 
 
-def ticket_json(f: TicketFigures) -> dict[str, Any]:
-    """A fault ticket with what the measurements say about it (also `netwatch ticket list --json`)."""
+def ticket_json(f: TicketFigures, notes: bool = True) -> dict[str, Any]:
+    """A fault ticket with what the measurements say about it (also `netwatch ticket list --json`); ``notes`` False
+    keeps the owner's note out (a document for the provider): "note" is null and "note_withheld" says one exists."""
     t = f.ticket
     return {
         "ref": t.ref,
         "reported": iso_utc(t.reported),
         "channel": t.channel.value if t.channel else None,
-        "note": t.note,
+        "note": t.note if notes else None,
+        "note_withheld": bool(t.note) and not notes,
         "fixed": iso_utc(t.fixed) if t.fixed is not None else None,
         "open": t.is_open,
         "missed_appointments": [iso_utc(at) for at in t.missed_appointments],
@@ -184,6 +186,7 @@ def settings_json(s: ProbeMethod | None) -> dict[str, Any]:
         "loss_percent": s.loss_percent,
         "latency_ms": s.latency_ms,
         "targets": [{"role": t.role.value, "address": t.address} for t in s.targets],
+        "resolvers": None if s.resolvers is None else list(s.resolvers),  # None: not recorded
     }
 
 
@@ -331,11 +334,14 @@ def incident_json(f: IncidentFigures, report: Report) -> dict[str, Any]:
         "evidence": f.incident.detail,
         "traceroutes": [trace_json(t) for t in report.evidence.traces_of(f.incident)],
         "witness": witness_json(report.witness.of(f)),
+        "claimed_from_provider": f.incident.kind is Kind.OUTAGE and f.provider,
+        "dns_resolver": None if f.resolver is None else f.resolver.value,  # provider, own or unrecorded
     }
 
 
-def to_json(report: Report) -> dict[str, Any]:
-    """The JSON report: the contract of DESIGN.md (every field always present), extended."""
+def to_json(report: Report, ticket_notes: bool = False) -> dict[str, Any]:
+    """The JSON report: the contract of DESIGN.md (every field always present), extended. A document for the
+    provider: the owner's ticket notes are in it only with ``ticket_notes`` ([report] ticket_notes)."""
     outages = report.outages
     degraded = report.of_kind(Kind.DEGRADED)
     seal = report.evidence.seal
@@ -368,6 +374,7 @@ def to_json(report: Report) -> dict[str, Any]:
             "mttr_seconds": _opt(report.mttr_seconds),
             "isp_attributable_seconds": _r(report.isp_attributable_seconds),
             "local_seconds": _r(report.local_seconds),
+            "dns_not_claimed_seconds": _r(report.own_dns_seconds),
         },
         "by_cause": [
             {
@@ -414,7 +421,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "seal": None if seal is None else {"seal": seal.seal_id, "sha256": seal.digest},
         # null unless the chain was verified for this document (an evidence bundle): a plain report is not checked
         "verification": None if checked is None else {"ok": checked.ok, "at": iso_utc(checked.at)},
-        "tickets": [ticket_json(f) for f in report.claims.tickets],
+        "tickets": [ticket_json(f, ticket_notes) for f in report.claims.tickets],
         "claims": _claims(report.claims),
         "witness": witness_summary_json(report.witness),
         "neighbourhood": area_json(report.area) if report.area.asked or report.area.reason else None,

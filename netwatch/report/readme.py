@@ -26,6 +26,7 @@ WHAT = {
     "report.pdf": "the same report, for printing",
     "report.json": "the report's figures, for programs",
     "letter.md": "the complaint letter to the provider (Markdown text)",
+    "letter.txt": "the same letter as plain text, without markup: the one to paste into an e-mail",
     "rounds.csv": "every probe round of the period: the time, each target's answer time in milliseconds or"
     ' "lost", and the errors',
     "incidents.json": "every outage and degradation with its evidence and the traceroutes taken",

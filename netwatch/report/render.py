@@ -49,6 +49,7 @@ from netwatch.report.escape import css_string, md_escape, shown
 from netwatch.report.evidence import CLOCK_MEANING, failed_notice
 from netwatch.report.letter import letter
 from netwatch.report.measured import plain_detail
+from netwatch.report.nameservice import own_dns_words, unrecorded
 from netwatch.report.now import deadline_text
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.traces import trace_path, trace_summary
@@ -101,7 +102,8 @@ CAUSES: dict[Cause, CauseInfo] = {
         "dns",
         "DNS",
         "#8e44ad",
-        "the anchors answered pings but names could not be resolved: the name service failed",
+        "the anchors answered pings but names could not be resolved: the name service failed (the provider's only "
+        "when the resolvers were public ones, not your router)",
     ),
     Cause.LOCAL: CauseInfo(
         "local",
@@ -218,6 +220,8 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "weekday": weekday_date,
         "deadline": deadline_text,  # a ticket's deadline as of an instant (the report's generation)
         "plain": plain_detail,  # an incident's evidence in words a complaint handler reads
+        "own_dns_words": own_dns_words,  # the label of the dns outages not claimed from the provider
+        "unrecorded_dns": unrecorded,  # some of them only because their resolvers were not recorded
     }
     env.filters.update(filters)
     env.globals.update(hatch_path=hatch.path, hatches=hatch.HATCHES, outline=hatch.outline, boxes=view.boxes)
@@ -338,12 +342,14 @@ def render(
     generated_at: float,
     claims: ClaimsConfig | None = None,
     pdf: bool = False,
+    ticket_notes: bool = False,
 ) -> Rendered:
     """The report as ``fmt`` ("html": the self-contained evidence report; "md": the complaint letter). ``pdf``:
     the HTML is laid out on paper, where more than ``PDF_TABLE_ROWS`` incidents are listed one per line.
 
     Everything shown comes from the arguments. ``templates`` is the user's template directory, searched before
-    the built-in one; ``claims`` gives the smallest amount the letter asks for (None: the default). Raises
+    the built-in one; ``claims`` gives the smallest amount the letter asks for (None: the default); the owner's ticket
+    notes are printed only with ``ticket_notes`` ([report] ticket_notes: the documents go to the provider). Raises
     ReportError for an unknown format, a missing template directory or template, and any error in a template
     (with its file, line and fix); InputError for a letter of a period in which netwatch never ran.
     """
@@ -358,6 +364,7 @@ def render(
         )
         context["compact"] = pdf and len(report.incidents) > PDF_TABLE_ROWS
         context["paper"] = pdf
+        context["ticket_notes"] = ticket_notes
     else:
         context = _common(report, business, owner, plan, title, generated_at)
         found = complaint(report, (claims or ClaimsConfig()).minimum_request)

@@ -36,6 +36,7 @@ NAMES = {
     "report.html": ("html", "text/html; charset=utf-8"),
     "report.pdf": ("pdf", "application/pdf"),
     "letter.md": ("md", "text/markdown; charset=utf-8"),
+    "letter.txt": ("txt", "text/plain; charset=utf-8"),
     "evidence.zip": ("zip", "application/zip"),
 }
 CHILD_TIMEOUT_S = 600.0
@@ -114,7 +115,7 @@ async def download(request: Request) -> Response:
     except NetwatchError as err:
         return message(request, "No such month", str(err), 404)
     kind, media = NAMES[name]
-    filename = f"netwatch-{month.key}{'-letter' if kind == 'md' else ''}.{kind}"
+    filename = f"netwatch-{month.key}{'-letter' if kind in ('md', 'txt') else ''}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     if month.first > today(board):
         return message(request, "Not yet", f"{month.label} has not begun yet: nothing is recorded.", 404)
@@ -135,7 +136,7 @@ async def download(request: Request) -> Response:
         await _child(board.cfg, _argv(kind, month), work / filename)
     except BaseException as err:
         shutil.rmtree(work, ignore_errors=True)
-        if isinstance(err, Refused) and kind == "md":
+        if isinstance(err, Refused) and kind in ("md", "txt"):
             gone = f"netwatch was not running at any time in {month.label}, so there is nothing measured to put in it"
             return message(request, "No letter", f"{gone}: choose a month it was running in.", 404)
         if isinstance(err, Unverified):

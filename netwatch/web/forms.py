@@ -20,12 +20,12 @@ from netwatch.errors import InputError, TicketClosed, TicketExists, TicketUnknow
 MAX_FIELD = 2000  # characters: a note of a few paragraphs; a form is never a way to fill the disk
 
 LABELS = {
-    "ref": "Reference",
-    "channel": "How",
+    "ref": "Provider's reference",
+    "channel": "How you reported it",
     "reported": "Reported at",
     "note": "Note",
     "fixed": "Repaired at",
-    "at": "Appointment at",
+    "at": "Appointment the engineer missed",
 }
 OFFSET = re.compile(r"[+-]\d\d:\d\d")
 

@@ -39,6 +39,7 @@ def frame(request: Request, *, forms: bool = False) -> dict[str, Any]:
         "nav": NAV,
         "signed_in": signed,
         "ticket_notes": signed,  # a ticket's note may name people and promises: only for the signed-in owner
+        "notes_shared": board.cfg.report.ticket_notes,  # [report] ticket_notes: also in the provider's documents
         "csrf": csrf_token(request) if signed or forms else "",
         "seal": seal,
         "now": board.clock(),

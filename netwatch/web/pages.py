@@ -49,7 +49,27 @@ EARLIEST_AT = datetime.combine(EARLIEST, time(0), tzinfo=UTC).timestamp()
 
 
 class BadAddress(NetwatchError):
-    """A page's address names no day, month or incident: the page says what to write."""
+    """A page's address names no day, month or incident: the page says what to write, under ``heading``."""
+
+    def __init__(self, text: str, heading: str = "That address is not valid") -> None:
+        super().__init__(text)
+        self.heading = heading
+
+
+DAY_NOT_VALID = "That date is not valid"
+MONTH_NOT_VALID = "That month is not valid"
+
+
+def no_such_day(text: str) -> str:
+    """Why ``text`` (YYYY-MM-DD in form) names no day of the calendar: the month that has no such day, or the
+    month number that does not exist."""
+    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
+    if not 1 <= month <= 12:
+        return f'"{text}" is not a day of the calendar: there is no month {month} (months go from 01 to 12)'
+    days = calendar.monthrange(year, month)[1]
+    if day == 0:
+        return f'"{text}" is not a day of the calendar: days of the month go from 01 to {days}'
+    return f'"{text}" is not a day of the calendar: {month_long(date(year, month, 1))} has {days} days'
 
 
 def message(request: Request, title: str, text: str, status_code: int) -> HTMLResponse:
@@ -103,13 +123,13 @@ def now_page(request: Request) -> Response:
 
 def parse_day(text: str) -> date:
     if not _DAY.fullmatch(text):
-        raise BadAddress(f'"{text}" is not a day: write it as YYYY-MM-DD, e.g. /day/2026-03-24')
+        raise BadAddress(f'"{text}" is not a day: write it as YYYY-MM-DD, e.g. /day/2026-03-24', DAY_NOT_VALID)
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise BadAddress(f'"{text}" is not a day of the calendar: write it as YYYY-MM-DD') from None
+        raise BadAddress(no_such_day(text), DAY_NOT_VALID) from None
     if day < EARLIEST:
-        raise BadAddress(too_old(text))
+        raise BadAddress(too_old(text), DAY_NOT_VALID)
     return day
 
 
@@ -118,12 +138,15 @@ def parse_month(text: str | None, today: date) -> date:
     if not text:
         return today.replace(day=1)
     if not _MONTH.fullmatch(text):
-        raise BadAddress(f'"{text}" is not a month: write it as YYYY-MM, e.g. ?month=2026-03')
+        raise BadAddress(f'"{text}" is not a month: write it as YYYY-MM, e.g. ?month=2026-03', MONTH_NOT_VALID)
     year, month = int(text[:4]), int(text[5:])
     if not 1 <= month <= 12:
-        raise BadAddress(f'"{text}" is not a month of the calendar: write it as YYYY-MM')
+        raise BadAddress(
+            f'"{text}" is not a month of the calendar: there is no month {month} (months go from 01 to 12)',
+            MONTH_NOT_VALID,
+        )
     if date(year, month, 1) < EARLIEST:
-        raise BadAddress(too_old(text))
+        raise BadAddress(too_old(text), MONTH_NOT_VALID)
     return date(year, month, 1)
 
 

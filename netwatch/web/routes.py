@@ -141,8 +141,11 @@ async def not_found(request: Request, exc: Exception) -> Response:
 async def failed(request: Request, exc: Exception) -> Response:
     """A netwatch error is said as it is (a bad address or a value in it: 400; the store or a report: 500); anything
     else is a bug, logged with its traceback and shown as one line."""
-    if isinstance(exc, (pages.BadAddress, InputError)):
-        status, text = 400, str(exc)
+    heading = "Something went wrong"
+    if isinstance(exc, pages.BadAddress):
+        status, text, heading = 400, str(exc), exc.heading
+    elif isinstance(exc, InputError):
+        status, text, heading = 400, str(exc), "That request is not valid"
     elif isinstance(exc, NetwatchError):
         status, text = 500, str(exc)
     else:
@@ -150,7 +153,7 @@ async def failed(request: Request, exc: Exception) -> Response:
         status, text = 500, f"internal error: {exc!r} (the log has the details; please report it)"
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": text}, status_code=status)
-    return await to_thread.run_sync(lambda: pages.message(request, "Something went wrong", text, status))
+    return await to_thread.run_sync(lambda: pages.message(request, heading, text, status))
 
 
 def application(

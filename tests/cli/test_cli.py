@@ -136,7 +136,7 @@ def test_report_output_file_and_errors(env: dict[str, str], tmp_path: Path) -> N
     )
     code, _, err = invoke("report", "--format", "docx")
     assert code == ExitCode.USAGE
-    assert "Invalid value for '--format': 'docx' is not one of 'html', 'pdf', 'md', 'csv', 'json'." in err
+    assert "Invalid value for '--format': 'docx' is not one of 'html', 'pdf', 'md', 'txt', 'csv', 'json'." in err
 
 
 def test_status_shows_the_last_round_and_incidents(env: dict[str, str]) -> None:
@@ -215,8 +215,8 @@ def test_report_format_follows_the_output_extension(env: dict[str, str], tmp_pat
     code, _, err = invoke("report", "--output", str(tmp_path / "r.docx"))
     assert code == ExitCode.USAGE
     assert err == (
-        'netwatch: --output: cannot tell the format from "r.docx"; pass --format (html, pdf, md, csv, json) or use '
-        "one of the extensions .html, .htm, .pdf, .md, .csv, .json\n"
+        'netwatch: --output: cannot tell the format from "r.docx"; pass --format (html, pdf, md, txt, csv, json) or '
+        "use one of the extensions .html, .htm, .pdf, .md, .txt, .csv, .json\n"
     )
 
 

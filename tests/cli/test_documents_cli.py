@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from netwatch.cli import ExitCode, main
 from netwatch.config import loading
 from netwatch.core.model import Cause, Role
+from netwatch.report.plaintext import plain_letter
 from tests.support import stores
 from tests.support.incidents import outage
 from tests.support.instants import ts
@@ -84,8 +85,8 @@ def test_the_bundle_of_a_period_netwatch_never_ran_in_says_so_first_and_leaves_t
     lines = err.splitlines()
     assert lines[0] == "netwatch: warning: netwatch was not running for 100% of the period (2d 00h 00m 00s)"
     assert (
-        "netwatch: warning: letter.md is not in the bundle: netwatch measured nothing in the period, so there is no "
-        "letter to write"
+        "netwatch: warning: letter.md and letter.txt are not in the bundle: netwatch measured nothing in the period, so"
+        " there is no letter to write"
     ) in lines
     with zipfile.ZipFile(tmp_path / "none.zip") as z:
         names = z.namelist()
@@ -98,7 +99,8 @@ def test_the_bundle_of_a_period_netwatch_never_ran_in_says_so_first_and_leaves_t
         "unmonitored_seconds": 172800.0,
     }
     assert manifest["missing"] == [
-        "letter.md is not in the bundle: netwatch measured nothing in the period, so there is no letter to write"
+        "letter.md and letter.txt are not in the bundle: netwatch measured nothing in the period, so there is no"
+        " letter to write"
     ]
     body = html.split("<body>", 1)[1]
     assert body.index('id="not-running"') < body.index('id="summary"')
@@ -151,3 +153,20 @@ def test_a_report_is_written_for_its_owner_and_group_only(state: Path, tmp_path:
             assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o640, name
     finally:
         os.umask(previous)
+
+
+def test_the_letter_as_plain_text_for_an_e_mail(state: Path, tmp_path: Path) -> None:
+    code, md, err = invoke("report", "--format", "md")
+    assert code == 0, err
+    code, _, err = invoke("report", "--output", str(tmp_path / "letter.txt"))  # the format from the extension
+    assert code == 0, err
+    assert err.splitlines()[-1] == f"txt report written to {tmp_path / 'letter.txt'}"
+    text = (tmp_path / "letter.txt").read_text(encoding="utf-8")
+    assert text == plain_letter(md)
+    assert "**Subject: " in md and "\nSubject: " in text and "|" not in text and "  \n" not in text
+    code, out, _ = invoke("report", "--format", "txt")
+    assert (code, out) == (0, text)
+    code, _, err = invoke("evidence", "--output", str(tmp_path / "e.zip"))
+    assert code == 0, err
+    with zipfile.ZipFile(tmp_path / "e.zip") as z:
+        assert z.read("letter.txt").decode() == plain_letter(z.read("letter.md").decode())

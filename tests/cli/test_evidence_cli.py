@@ -128,6 +128,7 @@ def test_the_evidence_bundle_holds_everything_and_matches_its_manifest(state: Pa
         "report.pdf",
         "report.json",
         "letter.md",
+        "letter.txt",
         "rounds.csv",
         "incidents.json",
         "incidents.csv",

@@ -93,6 +93,7 @@ def test_a_ticket_is_opened_closed_and_listed_against_the_outage_it_covers(store
         "reported": "2026-11-03T09:25:00Z",
         "channel": "phone",
         "note": "Sam, 2nd line",
+        "note_withheld": False,  # the owner's own list: the note is there
         "fixed": "2026-11-03T09:45:00Z",
         "open": False,
         "missed_appointments": ["2026-11-03T13:00:00Z"],

@@ -331,7 +331,11 @@ def test_a_form_without_the_token_or_from_another_site_is_refused(site: Site, br
 @pytest.mark.parametrize(
     ("form", "fill", "error"),
     [
-        ("open", {"ref": "   "}, "Reference: the provider's reference is empty; copy it from their e-mail or the call"),
+        (
+            "open",
+            {"ref": "   "},
+            "Provider's reference: the provider's reference is empty; copy it from their e-mail or the call",
+        ),
         (
             "open",
             {"ref": "FUT-1", "reported": "2099-01-01T10:00"},
@@ -345,7 +349,7 @@ def test_a_form_without_the_token_or_from_another_site_is_refused(site: Site, br
         (
             "missed",
             {"at": "2000-01-01T10:00"},
-            "Appointment at: 2000-01-01 10:00:00 GMT is before the fault was reported",
+            "Appointment the engineer missed: 2000-01-01 10:00:00 GMT is before the fault was reported",
         ),
     ],
 )

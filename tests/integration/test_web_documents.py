@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from netwatch import config
+from netwatch.report.plaintext import plain_letter
 from netwatch.web import routes
 from tests.support.dashboard import env, message_of, set_password, sign_in
 from tests.support.dashboard_store import NOW, record
@@ -45,6 +46,10 @@ def test_the_documents_download_signed_in(tmp_path: Path, monkeypatch: pytest.Mo
         letter = test.get("/download/2026-03/letter.md")
         assert letter.headers["content-disposition"] == 'attachment; filename="netwatch-2026-03-letter.md"'
         assert "A. Owner" in letter.text
+        plain = test.get("/download/2026-03/letter.txt")
+        assert plain.headers["content-disposition"] == 'attachment; filename="netwatch-2026-03-letter.txt"'
+        assert plain.headers["content-type"] == "text/plain; charset=utf-8"
+        assert plain.text == plain_letter(letter.text)
         pdf = test.get("/download/2026-03/report.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
         bundle = test.get("/download/2026-03/evidence.zip")
@@ -54,7 +59,7 @@ def test_the_documents_download_signed_in(tmp_path: Path, monkeypatch: pytest.Mo
         missing = test.get("/download/2026-03/secrets.txt")
         assert (missing.status_code, message_of(missing.text)) == (
             404,
-            '"secrets.txt" is not a document: report.html, report.pdf, letter.md, evidence.zip',
+            '"secrets.txt" is not a document: report.html, report.pdf, letter.md, letter.txt, evidence.zip',
         )
     assert not list(Path(tempfile.gettempdir()).glob("netwatch-download-*")), "the temporary files are gone"
 

@@ -1,9 +1,10 @@
 """A line the daemon probes in the test's own process: the daemon's EchoProbe and NameProbe Protocols, answered
 without sending a packet, for tests that run netwatch's own ``Daemon`` loop without a network.
 
-Owns ``FakeLine`` (every target answers in 1 ms unless the test cuts the line), ``NoNames`` (no DNS names) and
-``run_daemon``: the daemon of a configuration run until a scenario is done, then stopped as SIGTERM would. Must not
-stand in for anything but the probes: the store, the detector and the clock are netwatch's own.
+Owns ``FakeLine`` (every target answers in 1 ms unless the test cuts the line), ``NoNames`` (no DNS names),
+``FakeNames`` (names that resolve unless the test fails them) and ``run_daemon``: the daemon of a configuration run
+until a scenario is done, then stopped as SIGTERM would. Must not stand in for anything but the probes: the store,
+the detector and the clock are netwatch's own.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from netwatch.adapters.probes.protocols import NameProbe
 from netwatch.app.daemon.loop import Daemon
 from netwatch.config import Config
-from netwatch.core.model import Sample, Target
+from netwatch.core.model import Role, Sample, Target
 
 
 class FakeLine:
@@ -22,6 +24,7 @@ class FakeLine:
 
     def __init__(self) -> None:
         self.down = False
+        self.names_down = False  # only name resolution fails (``FakeNames``)
 
     async def probe(self, targets: Sequence[Target]) -> tuple[Sample, ...]:
         await asyncio.sleep(0.001)
@@ -38,6 +41,19 @@ class NoNames:
         return ()
 
 
+class FakeNames:
+    """The names of ``names`` resolve in 1 ms unless ``line.names_down`` (or the line is down)."""
+
+    def __init__(self, line: FakeLine, names: Sequence[str]) -> None:
+        self.line = line
+        self.targets = tuple(Target(Role.DNS, n) for n in names)
+
+    async def probe(self) -> tuple[Sample, ...]:
+        await asyncio.sleep(0.001)
+        failed = self.line.down or self.line.names_down
+        return tuple(Sample(t, None, "timeout") if failed else Sample(t, 1.0) for t in self.targets)
+
+
 async def rounds(daemon: Daemon, n: int) -> None:
     """Wait for ``n`` more rounds of ``daemon`` (failing the test when it stops probing for 30 s)."""
     target = daemon.rounds + n
@@ -47,12 +63,15 @@ async def rounds(daemon: Daemon, n: int) -> None:
         await asyncio.sleep(0.01)
 
 
-def run_daemon(cfg: Config, line: FakeLine, scenario: Callable[[Daemon], Awaitable[None]]) -> None:
-    """Run netwatch's daemon of ``cfg`` on ``line`` until ``scenario`` returns, then stop it cleanly."""
+def run_daemon(
+    cfg: Config, line: FakeLine, scenario: Callable[[Daemon], Awaitable[None]], names: NameProbe | None = None
+) -> None:
+    """Run netwatch's daemon of ``cfg`` on ``line`` until ``scenario`` returns, then stop it cleanly; ``names``
+    resolves its names (none by default)."""
 
     async def main() -> None:
         stop = asyncio.Event()
-        daemon = Daemon(cfg, stop, probes=(line, NoNames()))
+        daemon = Daemon(cfg, stop, probes=(line, names or NoNames()))
         task = asyncio.ensure_future(daemon.run())
         try:
             await scenario(daemon)

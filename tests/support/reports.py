@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from netwatch.config.records import CostConfig, DetectConfig, OwnerConfig, PlanConfig, ProbeConfig
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, SpeedResult, Target
@@ -27,6 +28,8 @@ OWNER = OwnerConfig("Smith Design", "Jane Smith", "12 Mill Lane\nAmbridge AB1 2C
 PLAN = PlanConfig("Example Broadband", "EB-4471", 42.0, 99.9, 80.0, 20.0, 50.0)
 TARGETS = (GW, Target(Role.ISP, "81.2.69.142"), A1, A3, DNS)
 METHOD = method_from_config(ProbeConfig("", 1.0, 0.8, "auto"), DetectConfig(3, 60, 5.0, 250.0), TARGETS)
+ISP_RESOLVERS = ("81.2.69.160", "81.2.69.161")  # public addresses, not the router: the provider's resolvers
+ROUTER_RESOLVER = ("192.168.1.1",)  # the router's own address: a home line's usual system resolver
 GENERATED = ts("2026-11-30T09:00")
 MON = local("2026-11-23T00:00")  # GMT: local time is UTC
 
@@ -36,8 +39,10 @@ def sample_report(
     detail: str = "gateway answered 60/60 rounds, ISP hop 0/60",
     speeds: Sequence[SpeedResult] = (),
     plan: PlanConfig = PLAN,
+    resolvers: tuple[str, ...] | None = ISP_RESOLVERS,
 ) -> Report:
-    """The week from Monday ``MON``: ``detail`` is the ISP outage's evidence; ``speeds`` the speed tests."""
+    """The week from Monday ``MON``: ``detail`` is the ISP outage's evidence; ``speeds`` the speed tests;
+    ``resolvers`` the ones the method recorded (None: not recorded)."""
     incidents = [
         outage_for(Cause.ISP, MON + 9.5 * 3600, 3600, detail),
         outage_for(Cause.UPSTREAM, MON + 20 * 3600, 600),
@@ -58,7 +63,7 @@ def sample_report(
         incidents,
         sessions,
         BUSINESS,
-        method=METHOD,
+        method=replace(METHOD, settings=replace(METHOD.settings, resolvers=resolvers)),
         cost=CostConfig(85.0, "GBP"),
         plan=plan,
         series=series,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from netwatch.adapters.store import Store
-from netwatch.core.model import Incident, Round, StoredTrace, Ticket, Verification
+from netwatch.core.model import Incident, ProbeMethod, Round, StoredTrace, Ticket, Verification
 
 
 def record(
@@ -23,13 +23,14 @@ def record(
     incidents: Iterable[Incident] = (),
     tickets: Iterable[tuple[Ticket, float]] = (),
     traces: Iterable[StoredTrace] = (),
+    method: ProbeMethod | None = None,
 ) -> Path:
     """A session from ``start`` to ``end`` (None: still running) in the store at ``path`` (created, with its
-    directory, when missing): ``rounds``, then ``incidents`` and ``traces``, then each ticket as saved at its
-    instant."""
+    directory, when missing), begun with ``method`` (None: none recorded): ``rounds``, then ``incidents`` and
+    ``traces``, then each ticket as saved at its instant."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with Store.open(path) as store:
-        store.begin_session(start)
+        store.begin_session(start, method=method)
         for rnd in rounds:
             store.add_round(rnd)
         for incident in incidents:

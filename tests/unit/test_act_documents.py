@@ -46,6 +46,7 @@ def test_documents_are_offered_for_the_months_netwatch_ran_in(tmp_path: Path) ->
     assert [a.attrs["href"] for a in section.find("a")] == [
         "/download/2026-03/report.html",
         "/download/2026-03/report.pdf",
+        "/download/2026-03/letter.txt",
         "/download/2026-03/letter.md",
         "/download/2026-03/evidence.zip",
     ]

@@ -709,7 +709,24 @@ class TestReportTables:
             ),
             (
                 '[plan]\nmonthly_fee = "45"\n',
-                'plan.monthly_fee: must be a number, not a string ("45"); write an amount, e.g. monthly_fee = 0.0',
+                'plan.monthly_fee: must be a number, not a string ("45"); write it without quotes: monthly_fee = 45.0',
+            ),
+            (
+                '[detect]\nconfirm = " 5 "\n',
+                'detect.confirm: must be an integer, not a string (" 5 "); write it without quotes: confirm = 5',
+            ),
+            (
+                '[probe]\ninterval = "2"\n',
+                'probe.interval: must be a number, not a string ("2"); write it without quotes: interval = 2.0',
+            ),
+            (  # not a whole number: the key's own example
+                '[detect]\nwindow = "5.5"\n',
+                'detect.window: must be an integer, not a string ("5.5"); '
+                "write a whole number of rounds, e.g. window = 60",
+            ),
+            (
+                '[plan]\nmonthly_fee = "£45"\n',
+                'plan.monthly_fee: must be a number, not a string ("£45"); write an amount, e.g. monthly_fee = 0.0',
             ),
             (
                 "[report]\ntemplates = 1\n",

@@ -368,3 +368,26 @@ def test_the_letter_says_its_period_and_times_once_each_in_one_date_style() -> N
     for text in (letter_of(one).text, letter_of(sample_report()).text):
         assert "UTC (UTC)" not in text and "(Europe/London)" not in text and "outage(s)" not in text
         assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", text)  # no ISO-style date beside "Mon 23 Nov 2026"
+
+
+def test_names_that_failed_through_a_resolver_not_recorded_are_not_claimed() -> None:
+    # Sessions from before netwatch recorded its resolvers: the dns outage may have been the owner's router's.
+    report = sample_report(resolvers=None)
+    body = paragraphs(letter_of(report).text)
+    assert (
+        "Not claimed: name service that may have been our own. For 30m 00s in 1 outage (Wed 25 Nov 2026 08:45:00 GMT)"
+        " the line worked (the public hosts answered), but host names could not be resolved through a resolver the"
+        " monitor did not record, which may have been our own router. It is not part of this complaint, and it is left"
+        " out of every figure below but the availability over the monitored time."
+    ) in body
+    assert "DNS" not in [row[5] for row in table_rows(letter_of(report).text, "## Outages")]
+    html = parse(html_of(report))
+    row = html.one("tr", data_metric="own_dns_seconds")
+    assert " ".join(row.all_text.split()) == (
+        "Name service failures through a resolver netwatch did not record (it may be your own router's): not claimed"
+        " from the provider 30m 00s"
+    )
+    card = html.one("div", data_metric="own_dns_seconds")
+    assert " ".join(card.all_text.split()) == (
+        "Name service, not claimed 30m 00s the resolver was not recorded: maybe your router's"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from netwatch import config
 from netwatch.cli.inputs import said
-from netwatch.config.records import CostConfig, PlanConfig
+from netwatch.config.records import CostConfig, DetectConfig, PlanConfig, ProbeConfig
 from netwatch.core.model import Cause, Coverage, Incident, Kind, Period, Role, SeriesPoint, Target
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.when import bound
@@ -77,6 +78,8 @@ def test_outage_inside_business_hours_and_partly_outside() -> None:
         "evidence": "gateway answered 3600/3600; ISP hop 0/3600",
         "traceroutes": [],
         "witness": None,
+        "claimed_from_provider": True,
+        "dns_resolver": None,
     }
     assert [i["kind"] for i in out["incidents"]] == ["outage", "degraded"]
 
@@ -225,7 +228,9 @@ def test_outage_statistics_and_causes() -> None:
     assert report.median_outage_seconds == (1800 + 3600) / 2
     assert report.mttr_seconds == 13200 / 4
     assert report.mtbf_seconds == (DAY - 13200) / 4
-    assert report.isp_attributable_seconds == 600 + 3600 + 7200
+    # No method recorded which resolvers the names went to: the dns outage is set apart, never the provider's.
+    assert report.isp_attributable_seconds == 600 + 3600
+    assert [f.incident.cause for f in report.own_dns] == [Cause.DNS] and report.own_dns_seconds == 7200.0
     assert report.local_seconds == 1800.0
     assert report.business_downtime_seconds == 1800 + 1800
     assert report.degraded_seconds == 3600.0
@@ -242,8 +247,9 @@ def test_outage_statistics_and_causes() -> None:
         "median_outage_seconds": 2700.0,
         "mtbf_seconds": 18300.0,
         "mttr_seconds": 3300.0,
-        "isp_attributable_seconds": 11400.0,
+        "isp_attributable_seconds": 4200.0,
         "local_seconds": 1800.0,
+        "dns_not_claimed_seconds": 7200.0,
     }
     assert out["by_cause"][2] == {"cause": "upstream", "count": 1, "seconds": 3600.0, "business_seconds": 1800.0}
 
@@ -318,6 +324,11 @@ def test_spring_forward_day_has_23_hours_and_a_week_label_across_the_year() -> N
     assert [b.label for b in new_year.months] == ["2026-12", "2027-01"]
 
 
+# The names were resolved through the provider's resolvers (public addresses, not the router): dns is claimed.
+ANCHORED = method_from_config(ProbeConfig(), DetectConfig(), [Target(Role.ANCHOR, "192.0.2.1")])
+THROUGH_ISP_RESOLVERS = replace(ANCHORED, settings=replace(ANCHORED.settings, resolvers=("81.2.69.160",)))
+
+
 def plans(fee: float, contracted: float = 99.9) -> PlanConfig:
     return PlanConfig("Example Broadband", "AC-1", fee, contracted, 0.0, 0.0, 50.0)
 
@@ -337,6 +348,7 @@ def test_money_cost_and_credit_per_calendar_month() -> None:
         LONDON_ALL,
         cost=CostConfig(80.0, "GBP"),
         plan=plans(745.0),
+        method=THROUGH_ISP_RESOLVERS,
     )
     money = report.money
     assert money.business_downtime_cost == 200.0  # 2.5 business hours at 80
@@ -355,8 +367,9 @@ def test_money_cost_and_credit_per_calendar_month() -> None:
     assert money.not_comparable == short
     assert money.credit_basis == (
         "Pro-rata share of the 745.00 GBP monthly fee (a request; not a rule) for the 5,400 s (1.50 h) of outage"
-        " attributable to the provider (causes isp, upstream, isp_or_upstream and dns; local faults and unmonitored"
-        " time are not claimed), each second valued at the fee divided by the length of its calendar month;"
+        " attributable to the provider (causes isp, upstream, isp_or_upstream and dns through the provider's"
+        " resolvers; local faults, names not resolved by your own router and unmonitored time are not claimed),"
+        " each second valued at the fee divided by the length of its calendar month;"
         " availability excluding local faults (their time counted as the provider's uptime) was 98.437 %, not"
         f" comparable with the contracted 99.9 %: {short}."
     )

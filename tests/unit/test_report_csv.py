@@ -48,6 +48,8 @@ def test_one_row_per_incident_with_utc_and_local_times() -> None:
         "witness": "",
         "witness_rounds": "",
         "witness_reached_rounds": "",
+        "claimed_from_provider": "true",
+        "dns_resolver": "",
     }
     assert (got[0]["duration_seconds"], got[0]["clipped_to_period"]) == ("600", "true")
     assert (got[2]["end"], got[2]["end_local"], got[2]["duration_seconds"]) == ("", "", "3600")

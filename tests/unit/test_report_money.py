@@ -46,8 +46,9 @@ def test_credit_is_the_fee_pro_rata_for_the_provider_s_downtime() -> None:
     assert got.breached is True
     assert got.credit_basis == (
         "Pro-rata share of the 30.00 GBP monthly fee (a request; not a rule) for the 25,920 s (7.20 h) of outage"
-        " attributable to the provider (causes isp, upstream, isp_or_upstream and dns; local faults and unmonitored"
-        " time are not claimed), each second valued at the fee divided by the length of its calendar month;"
+        " attributable to the provider (causes isp, upstream, isp_or_upstream and dns through the provider's"
+        " resolvers; local faults, names not resolved by your own router and unmonitored time are not claimed),"
+        " each second valued at the fee divided by the length of its calendar month;"
         " availability excluding local faults (their time counted as the provider's uptime) was 99.000 %, below the"
         " contracted 99.5 %."
     )
@@ -61,7 +62,7 @@ def test_the_credit_basis_names_every_cause_the_provider_answers_for() -> None:
         isp_seconds_by_month=[(60.0, MONTH_30)],
         monitored_seconds=H,
     )
-    named = got.credit_basis.split("(causes ", 1)[1].split(";", 1)[0]
+    named = got.credit_basis.split("(causes ", 1)[1].split(" through the provider's resolvers;", 1)[0]
     assert sorted(named.replace(" and ", ", ").split(", ")) == sorted(c.value for c in ISP_CAUSES)
     assert got.credit_unrounded == pytest.approx(30.0 * 60 / MONTH_30) and got.credit == 0.0
 

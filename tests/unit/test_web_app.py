@@ -122,7 +122,19 @@ def test_the_act_and_now_pages_say_the_line_came_back_before_compensation_would_
 
 def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
     for path, status, text in (
-        ("/day/2026-13-01", 400, '"2026-13-01" is not a day of the calendar: write it as YYYY-MM-DD'),
+        (
+            "/day/2026-13-01",
+            400,
+            '"2026-13-01" is not a day of the calendar: there is no month 13 (months go from 01 to 12)',
+        ),
+        ("/day/2026-02-30", 400, '"2026-02-30" is not a day of the calendar: February 2026 has 28 days'),
+        ("/day/2028-02-30", 400, '"2028-02-30" is not a day of the calendar: February 2028 has 29 days'),
+        ("/day/2026-04-00", 400, '"2026-04-00" is not a day of the calendar: days of the month go from 01 to 30'),
+        (
+            "/history?month=2026-13",
+            400,
+            '"2026-13" is not a month of the calendar: there is no month 13 (months go from 01 to 12)',
+        ),
         ("/day/yesterday", 400, '"yesterday" is not a day: write it as YYYY-MM-DD, e.g. /day/2026-03-24'),
         ("/day/2026-03-25", 404, "Wednesday 25 March 2026 has not begun yet: nothing is recorded."),
         ("/history?month=2026-3", 400, '"2026-3" is not a month: write it as YYYY-MM, e.g. ?month=2026-03'),
@@ -141,6 +153,22 @@ def test_bad_addresses_say_what_to_write(client: TestClient) -> None:
     ):
         found = client.get(path)
         assert (found.status_code, message_of(found.text)) == (status, text), path
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/day/2026-02-30", "That date is not valid"),
+        ("/day/yesterday", "That date is not valid"),
+        ("/history?month=2026-13", "That month is not valid"),
+        ("/history?cause=router", "That address is not valid"),
+        ("/no/such/page", "Not here"),
+    ],
+)
+def test_an_error_page_is_headed_by_what_is_wrong(client: TestClient, path: str, heading: str) -> None:
+    page = parse(client.get(path).text)
+    assert page.one("h1").all_text == heading
+    assert "Something went wrong" not in page.all_text  # kept for a failure of netwatch itself
 
 
 def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
@@ -280,12 +308,12 @@ def signed_in_token(cfg: Config, client: TestClient) -> str:
         (
             "/act/ticket",
             {"ref": "  "},
-            "Reference: the provider's reference is empty; copy it from their e-mail or the call",
+            "Provider's reference: the provider's reference is empty; copy it from their e-mail or the call",
         ),
         (
             "/act/ticket",
             {"ref": "a\tb"},
-            'Reference: "a\\tb" is not a reference (at most 64 characters, no tabs or line breaks)',
+            'Provider\'s reference: "a\\tb" is not a reference (at most 64 characters, no tabs or line breaks)',
         ),
         (
             "/act/ticket",
@@ -298,7 +326,7 @@ def signed_in_token(cfg: Config, client: TestClient) -> str:
             'Reported at: "24/03/2026" is not a date and time; write "now" or a date and time such as '
             '"2026-11-30 09:15" (in Europe/London, or with an offset)',
         ),
-        ("/act/ticket", {"ref": "N-2", "channel": "fax"}, "How: 'fax' is not one of phone, web, email"),
+        ("/act/ticket", {"ref": "N-2", "channel": "fax"}, "How you reported it: 'fax' is not one of phone, web, email"),
         ("/act/ticket", {"ref": "N-2", "note": "x" * 2001}, "Note: 2001 characters is too long; at most 2000"),
         (
             "/act/ticket",
@@ -320,8 +348,8 @@ def signed_in_token(cfg: Config, client: TestClient) -> str:
         (
             "/act/missed",
             {"ref": "VM-1", "at": "2026-03-24T09:00"},
-            "Appointment at: 2026-03-24 09:00:00 GMT is before the fault was reported (2026-03-24 10:25:00 GMT); "
-            "an appointment for it comes after the report",
+            "Appointment the engineer missed: 2026-03-24 09:00:00 GMT is before the fault was reported"
+            " (2026-03-24 10:25:00 GMT); an appointment for it comes after the report",
         ),
     ],
 )
@@ -364,8 +392,8 @@ def test_a_ticket_opened_on_the_page_is_the_command_lines(
     empty = client.post("/act/missed", data={"csrf": token, "ref": "BT-77", "at": ""})
     assert empty.status_code == 400
     assert message_of(empty.text, "data-error") == (
-        'Appointment at: no time was given; give the time it was booked for, such as "2026-11-30 09:00" (in '
-        "Europe/London, or with an offset)"
+        "Appointment the engineer missed: no time was given; give the time it was booked for, such as"
+        ' "2026-11-30 09:00" (in Europe/London, or with an offset)'
     )
     closed = client.post("/act/close", data={"csrf": token, "ref": "BT-77", "fixed": "2026-03-24T14:50"})
     assert message_of(closed.text, "data-done") == "Ticket BT-77 closed: repaired 2026-03-24 14:50:00 GMT."
@@ -458,3 +486,11 @@ def test_no_secret_of_the_configuration_reaches_a_page(tmp_path: Path, monkeypat
             answer = test.get(path)
             assert answer.status_code == 200, path
             assert not any(secret in answer.text for secret in (*secrets, "s3cr3t")), path
+
+
+def test_the_ticket_form_says_the_note_stays_with_the_owner(client: TestClient) -> None:
+    label = parse(client.get("/act").text).one("label", **{"for": "note"})
+    assert " ".join(label.all_text.split()) == (
+        "Note (who you spoke to, what they promised; private: kept out of the reports and the evidence for your"
+        " provider)"
+    )

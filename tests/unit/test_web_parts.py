@@ -229,7 +229,10 @@ def test_the_applications_errors_in_the_forms_words() -> None:
     twice = TimeTwice('"x" happened twice', "add the offset", "fixed", (("+01:00", 1.0), ("+00:00", 2.0)))
     assert forms.worded(twice) == 'Repaired at: "x" happened twice: choose which time you mean below and send it again'
     skipped = TimeSkipped('"y" does not exist', "give the time with its offset", "at")
-    assert forms.worded(skipped) == 'Appointment at: "y" does not exist; give the time as the clocks showed it'
+    assert (
+        forms.worded(skipped)
+        == 'Appointment the engineer missed: "y" does not exist; give the time as the clocks showed it'
+    )
     assert forms.worded(InputError("kept as it is", "elsewhere")) == "kept as it is"
 
 

@@ -124,6 +124,15 @@ def parse_resolv_conf(text: str) -> tuple[str, ...]:
     return tuple(servers)
 
 
+def system_resolvers() -> tuple[str, ...]:
+    """The system's resolvers now (resolv.conf's nameservers; () when it cannot be read or names none)."""
+    try:
+        with open(RESOLV_CONF) as f:
+            return parse_resolv_conf(f.read())
+    except OSError:
+        return ()
+
+
 class DnsProber:
     """Resolves every name once per round. ``servers`` empty means the system's, re-read when resolv.conf changes."""
 

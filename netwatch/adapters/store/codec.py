@@ -144,7 +144,7 @@ def targets_from_json(text: str) -> tuple[Target, ...]:
 
 def method_json(method: ProbeMethod) -> str:
     """A session's recorded method as canonical JSON (sorted keys), the form it is stored and chained in."""
-    doc = {
+    doc: dict[str, Any] = {
         "interval": method.interval,
         "timeout": method.timeout,
         "confirm": method.confirm,
@@ -153,6 +153,8 @@ def method_json(method: ProbeMethod) -> str:
         "latency_ms": method.latency_ms,
         "targets": [[t.role.value, t.address] for t in method.targets],
     }
+    if method.resolvers is not None:  # absent from the methods recorded before it was: their chained text is kept
+        doc["resolvers"] = list(method.resolvers)
     return json.dumps(doc, separators=_COMPACT, sort_keys=True, ensure_ascii=False)
 
 
@@ -168,6 +170,7 @@ def method_from_json(text: str | None) -> ProbeMethod | None:
         loss_percent=float(doc["loss_percent"]),
         latency_ms=float(doc["latency_ms"]),
         targets=targets_from_json(json.dumps(doc["targets"])),
+        resolvers=tuple(str(r) for r in doc["resolvers"]) if "resolvers" in doc else None,
     )
 
 

@@ -37,7 +37,7 @@ from netwatch.adapters import live, localzone
 from netwatch.adapters.clock import SystemClock
 from netwatch.adapters.clock import policy as clock_policy
 from netwatch.adapters.probes import discover
-from netwatch.adapters.probes.dns import DnsProber
+from netwatch.adapters.probes.dns import DnsProber, system_resolvers
 from netwatch.adapters.probes.icmp import IcmpProber, choose_mode
 from netwatch.adapters.probes.protocols import EchoProbe, NameProbe
 from netwatch.adapters.sdnotify import Notifier
@@ -53,7 +53,7 @@ from netwatch.config import Config
 from netwatch.config.method import probe_method
 from netwatch.core import clock as clocks
 from netwatch.core import detect
-from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Live, Round, Sample, SpeedResult
+from netwatch.core.model import ClockEvent, EventKind, Incident, Kind, Live, ProbeMethod, Round, Sample, SpeedResult
 from netwatch.core.text import duration, utc
 from netwatch.errors import OwnFault, StoreError
 
@@ -129,7 +129,6 @@ class Daemon:
         )
         self.state = detect.State()
         self.targets = Targets(config)
-        self.method = probe_method(config)  # recorded with each session it begins
         self.last_round: Round | None = None
         self.rounds = 0
         self.overruns = 0
@@ -341,6 +340,12 @@ class Daemon:
     def closed(self, incident: Incident) -> None:
         if self.notifier is not None:
             self.notifier.closed(incident)
+
+    @property
+    def method(self) -> ProbeMethod:
+        """The method recorded with each session it begins, with the system's resolvers as they are then (DHCP may
+        have changed them since the last session)."""
+        return probe_method(self.config, system_resolvers())
 
     async def run(self) -> None:
         """Monitor until ``stop`` is set, then flush everything. With ``[metrics] enabled`` the Prometheus
