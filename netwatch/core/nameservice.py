@@ -3,8 +3,10 @@
 Owns the rule that decides whether a ``dns`` outage may be claimed from the provider: only when every resolver the
 session recorded is a public address that is not the gateway (the provider's resolvers, set in ``[dns] servers``,
 or the public resolvers the system resolver used). A resolver on a private, LAN, link-local or loopback address, or
-the gateway itself, is the owner's router (or this machine): its failure is not the provider's. Where the session
-recorded no resolvers, nothing is known and nothing is claimed. Must not read resolv.conf, the store or the
+the gateway itself, is the owner's router (or this machine): its failure is not the provider's. A well-known public
+resolver run by another company (Cloudflare, Google, Quad9, OpenDNS: ``PUBLIC_RESOLVERS``) is not the provider's
+either: its failure is that company's, or unknown. Where the session recorded no resolvers, nothing is known and
+nothing is claimed. Must not read resolv.conf, the store or the
 configuration: the resolvers and the gateway addresses are given.
 """
 
@@ -23,16 +25,30 @@ class Resolver(Enum):
 
     PROVIDER = "provider"  # public resolvers, none of them the gateway: a failure is claimed from the provider
     OWN = "own"  # the router or another resolver on the owner's network (or this machine): never claimed
+    PUBLIC = "public"  # a public resolver of another company (1.1.1.1, 8.8.8.8, ...): never claimed
     UNRECORDED = "unrecorded"  # the session recorded no resolvers: nothing is claimed
+
+
+# The anycast addresses of the public resolvers most often set by hand: their failure is not the access provider's.
+_PUBLIC = (
+    "1.1.1.1 1.0.0.1 1.1.1.2 1.0.0.2 1.1.1.3 1.0.0.3 2606:4700:4700::1111 2606:4700:4700::1001",  # Cloudflare
+    "8.8.8.8 8.8.4.4 2001:4860:4860::8888 2001:4860:4860::8844",  # Google
+    "9.9.9.9 149.112.112.112 9.9.9.10 149.112.112.10 2620:fe::fe 2620:fe::9",  # Quad9
+    "208.67.222.222 208.67.220.220 2620:119:35::35 2620:119:53::53",  # OpenDNS
+    "94.140.14.14 94.140.15.15",  # AdGuard
+)
+PUBLIC_RESOLVERS = frozenset(str(ipaddress.ip_address(a)) for company in _PUBLIC for a in company.split())
 
 
 def resolver_side(resolvers: Sequence[str] | None, gateways: Collection[str]) -> Resolver:
     """Whose ``resolvers`` are (None: not recorded). PROVIDER only when there is at least one and every one is a
-    global address that is not one of ``gateways``; a resolver that is not an IP address counts as the owner's."""
+    global address that is not one of ``gateways`` nor a well-known public resolver; a resolver that is not an IP
+    address counts as the owner's. The owner's side wins over another company's."""
     if resolvers is None:
         return Resolver.UNRECORDED
     if not resolvers:
         return Resolver.OWN
+    side = Resolver.PROVIDER
     for text in resolvers:
         try:
             address = ipaddress.ip_address(text)
@@ -40,7 +56,9 @@ def resolver_side(resolvers: Sequence[str] | None, gateways: Collection[str]) ->
             return Resolver.OWN
         if not address.is_global or str(address) in gateways or text in gateways:
             return Resolver.OWN
-    return Resolver.PROVIDER
+        if str(address) in PUBLIC_RESOLVERS:
+            side = Resolver.PUBLIC
+    return side
 
 
 def gateways_of(methods: Iterable[ProbeMethod | None]) -> frozenset[str]:

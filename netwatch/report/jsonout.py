@@ -335,7 +335,7 @@ def incident_json(f: IncidentFigures, report: Report) -> dict[str, Any]:
         "traceroutes": [trace_json(t) for t in report.evidence.traces_of(f.incident)],
         "witness": witness_json(report.witness.of(f)),
         "claimed_from_provider": f.incident.kind is Kind.OUTAGE and f.provider,
-        "dns_resolver": None if f.resolver is None else f.resolver.value,  # provider, own or unrecorded
+        "dns_resolver": None if f.resolver is None else f.resolver.value,  # provider, own, public or unrecorded
     }
 
 

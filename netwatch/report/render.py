@@ -49,7 +49,7 @@ from netwatch.report.escape import css_string, md_escape, shown
 from netwatch.report.evidence import CLOCK_MEANING, failed_notice
 from netwatch.report.letter import letter
 from netwatch.report.measured import plain_detail
-from netwatch.report.nameservice import own_dns_words, unrecorded
+from netwatch.report.nameservice import own_dns_words, side
 from netwatch.report.now import deadline_text
 from netwatch.report.speed import EVENING_PEAK
 from netwatch.report.traces import trace_path, trace_summary
@@ -221,7 +221,7 @@ def environment(fmt: str, templates: Path | None, zone: ZoneInfo, currency: str)
         "deadline": deadline_text,  # a ticket's deadline as of an instant (the report's generation)
         "plain": plain_detail,  # an incident's evidence in words a complaint handler reads
         "own_dns_words": own_dns_words,  # the label of the dns outages not claimed from the provider
-        "unrecorded_dns": unrecorded,  # some of them only because their resolvers were not recorded
+        "dns_side": side,  # whose resolvers they failed on: "own", "public" or "unrecorded"
     }
     env.filters.update(filters)
     env.globals.update(hatch_path=hatch.path, hatches=hatch.HATCHES, outline=hatch.outline, boxes=view.boxes)

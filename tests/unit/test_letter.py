@@ -391,3 +391,26 @@ def test_names_that_failed_through_a_resolver_not_recorded_are_not_claimed() -> 
     assert " ".join(card.all_text.split()) == (
         "Name service, not claimed 30m 00s the resolver was not recorded: maybe your router's"
     )
+
+
+def test_names_that_failed_through_another_companys_public_resolver_are_not_claimed() -> None:
+    # [dns] servers = ["1.1.1.1", "8.8.8.8"]: their failure is Cloudflare's or Google's, not the access provider's.
+    report = sample_report(resolvers=("1.1.1.1", "8.8.8.8"))
+    body = paragraphs(letter_of(report).text)
+    assert (
+        "Not claimed: name service of another company. For 30m 00s in 1 outage (Wed 25 Nov 2026 08:45:00 GMT) the line"
+        " worked (the public hosts answered), but host names could not be resolved through a public resolver run by"
+        " another company, not by you. It is not part of this complaint, and it is left out of every figure below but"
+        " the availability over the monitored time."
+    ) in body
+    assert "DNS" not in [row[5] for row in table_rows(letter_of(report).text, "## Outages")]
+    html = parse(html_of(report))
+    row = html.one("tr", data_metric="own_dns_seconds")
+    assert " ".join(row.all_text.split()) == (
+        "Name service failures through a public resolver of another company (such as 1.1.1.1 or 8.8.8.8): not claimed"
+        " from the provider 30m 00s"
+    )
+    card = html.one("div", data_metric="own_dns_seconds")
+    assert (
+        " ".join(card.all_text.split()) == "Name service, not claimed 30m 00s another company's public resolver failed"
+    )

@@ -29,6 +29,10 @@ METHOD = ProbeMethod(1.0, 0.8, 3, 60, 5.0, 250.0, (Target(Role.GATEWAY, "81.2.69
         (("81.2.69.1",), Resolver.OWN),  # a public address, but the gateway's
         ((), Resolver.OWN),
         (None, Resolver.UNRECORDED),
+        (("1.1.1.1", "8.8.8.8"), Resolver.PUBLIC),  # another company's public resolvers: not the provider's
+        (("2606:4700:4700::1111",), Resolver.PUBLIC),
+        (("81.2.69.160", "9.9.9.9"), Resolver.PUBLIC),  # one of them another company's: the failure may be its
+        (("9.9.9.9", "192.168.1.1"), Resolver.OWN),  # the router too: the owner's side wins
     ],
 )
 def test_whose_resolvers(resolvers: tuple[str, ...] | None, side: Resolver) -> None:
