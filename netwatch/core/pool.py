@@ -24,7 +24,9 @@ MEMBER = "netwatch_pool_member"
 MEASUREMENTS = (INCIDENT, COVERAGE, MEMBER)
 PREFIX = "netwatch_pool_"  # a household's database (InfluxDB 1.x) or bucket (2.x) is this and its id
 ID_LENGTH = 12  # hex characters of a household id: 48 random bits
-PROVIDER_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.ISP_OR_UPSTREAM, Cause.DNS})
+# Line faults only: a dns outage is usually the household's own router's resolver (``core.nameservice``), and one
+# household's resolver says nothing about the area's line; during one the household does not count as monitoring.
+PROVIDER_CAUSES = frozenset({Cause.ISP, Cause.UPSTREAM, Cause.ISP_OR_UPSTREAM})
 KINDS = (Kind.OUTAGE.value, Kind.DEGRADED.value)  # what [pool] kinds may name
 DAY = 86_400.0
 HOUR = 3600.0

@@ -64,7 +64,8 @@ def to_csv(report: Report) -> str:
     UTC ("end" empty while open), ``*_local`` the same in the business timezone; the durations, in exact seconds
     and beside them as people read them ("1h 02m 03s"), are clipped to the period (``clipped_to_period`` says
     when); ``witness*`` give a second probe's verdict on each outage; ``claimed_from_provider`` whether the provider
-    answers for the outage, and ``dns_resolver`` whose resolvers a dns outage failed on (provider, own, public, unrecorded)."""
+    answers for the outage, and ``dns_resolver`` whose resolvers a dns outage failed on (provider, own, public,
+    unrecorded)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)

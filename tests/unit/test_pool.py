@@ -47,6 +47,8 @@ def test_only_closed_outages_of_the_providers_causes_are_published() -> None:
     assert rules.publishable(outage(T0, T0 + 60, Cause.ISP_OR_UPSTREAM), ["outage"])
     assert not rules.publishable(outage(T0, T0 + 60, Cause.LOCAL), ["outage"])  # the owner's own equipment
     assert not rules.publishable(outage(T0, T0 + 60, Cause.UNKNOWN), ["outage"])
+    # Names failing while the line works: usually the household's own router's resolver, never the area's line.
+    assert not rules.publishable(outage(T0, T0 + 60, Cause.DNS), ["outage"])
     assert not rules.publishable(outage(T0, None, Cause.ISP), ["outage"])  # still open
     assert not rules.publishable(degraded(T0, T0 + 60), ["outage"])
     assert rules.publishable(degraded(T0, T0 + 60), ["outage", "degraded"])
@@ -85,13 +87,15 @@ def test_published_stretches_leave_out_unpublished_outages_and_cut_at_midnight()
     sessions = [Coverage(day - 3600, day + 7200), Coverage(day + 9000, day + 10000)]
     incidents = [
         outage(day + 600, day + 660, Cause.LOCAL),  # not published: not monitoring the provider then
+        outage(day + 3000, day + 3030, Cause.DNS),  # not published either: the household's resolver
         outage(day + 1000, day + 1060, Cause.ISP),  # published: monitored
         outage(day + 9500, None, Cause.ISP),  # open: its cause may still turn out to be local
     ]
     assert rules.spans(sessions, incidents, ["outage"], day - 7200, day + 9800) == [
         (day - 3600, day),
         (day, day + 600),
-        (day + 660, day + 7200),
+        (day + 660, day + 3000),
+        (day + 3030, day + 7200),
         (day + 9000, day + 9500),
     ]
 
