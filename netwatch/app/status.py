@@ -2,7 +2,8 @@
 the dashboard.
 
 Owns reading one ``Status`` from the configured store (the last round, open and recent incidents, the current
-session, the replicas' cursors, an open clock span, the newest seal, open tickets). Must not word it
+session, the replicas' cursors, an open clock span, the newest seal, open tickets), and whose resolvers a dns
+outage's names failed on. Must not word it
 (``netwatch.report.status``) or ask the running daemon anything: the store is the truth (the line's state now,
 from the daemon's live file, is ``netwatch.app.now``'s).
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 from netwatch.adapters.influx.sinks import sink_key
 from netwatch.app import stores
 from netwatch.config import Config
-from netwatch.core.model import ExportState, Status
+from netwatch.core.model import ExportState, LineNow, Role, Status
+from netwatch.core.nameservice import Resolver, resolver_at
 
 SESSIONS_BACK = 366 * 86400.0  # seconds: how far back the current session is looked for
 
@@ -49,3 +51,15 @@ def newest_seal(cfg: Config) -> tuple[int, str] | None:
     with stores.reading(cfg) as store:
         head = store.head()
     return (head.seal_id, head.digest.hex()) if head.seal_id else None
+
+
+def resolvers_at(cfg: Config, instant: float, line: LineNow) -> Resolver:
+    """Whose resolvers the session running at ``instant`` asked (a dns outage's, for what the pages advise): the
+    resolvers it recorded, the gateway also as ``line``'s last round names it. UNRECORDED without a store."""
+    if not cfg.store.path.exists():
+        return Resolver.UNRECORDED
+    with stores.reading(cfg) as store:
+        found = store.session_methods(instant - SESSIONS_BACK, instant)
+    last = line.last_round
+    gateways = {s.target.address for s in last.samples if s.target.role is Role.GATEWAY} if last is not None else set()
+    return resolver_at(instant, [(m.start, max(m.end, instant), m.method) for m in found[-1:]], gateways)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from netwatch.core.claims.model import Deadline
 from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState, Role, Round, Ticket
 from netwatch.core.money import cents
+from netwatch.core.nameservice import Resolver
 from netwatch.core.schedule import BusinessHours
 from netwatch.core.text import duration, iso_utc, recent, weekday_date
 from netwatch.report.compute import ISP_CAUSES
@@ -250,15 +251,23 @@ def told_outage(line: LineNow, recent: Sequence[Incident]) -> Incident | None:
 
 
 def isp_facts(
-    line: LineNow, outage: Incident | None, tickets: Sequence[Ticket], interval: float, zone: ZoneInfo
+    line: LineNow,
+    outage: Incident | None,
+    tickets: Sequence[Ticket],
+    interval: float,
+    zone: ZoneInfo,
+    resolver: Resolver | None = None,
 ) -> list[str]:
     """What to read out to the provider about ``outage`` (``told_outage``), in the first person: when the line went
     down, where the fault is, what the router, the ISP's first router and the internet did, and the fault
     references of ``tickets`` that cover it (only for an outage of a provider's cause). [] without an outage, and
-    for the owner's own (``before_calling`` is for that)."""
+    for the owner's own (``before_calling`` is for that), which a dns outage is unless ``resolver`` (whose resolvers
+    its names failed on) is the provider's."""
     now = line.at
     words = CAUSES[outage.cause] if outage is not None else None
     if outage is None or words is None or words.tell is None or words.told is None:
+        return []
+    if outage.cause is Cause.DNS and resolver is not Resolver.PROVIDER:
         return []
     start = recent(outage.start, now, zone)
     if outage.end is None:
@@ -289,14 +298,33 @@ def isp_facts(
     return facts
 
 
-def before_calling(line: LineNow, zone: ZoneInfo) -> list[str]:
+def before_calling(line: LineNow, zone: ZoneInfo, resolver: Resolver | None = None) -> list[str]:
     """What to check before calling the provider while the line is down because the owner's own router does not
     answer (cause local): nothing beyond the router can be seen then, so nothing about the provider's network is
-    said. [] in any other state."""
+    said; or because names fail through a resolver that is not the provider's (cause dns, ``resolver``). [] in any
+    other state."""
     outage = line.outage
-    if line.state is not LineState.DOWN or outage is None or outage.cause is not Cause.LOCAL:
+    if line.state is not LineState.DOWN or outage is None:
         return []
     now = line.at
+    if outage.cause is Cause.DNS and resolver is not Resolver.PROVIDER:
+        since = f"since {recent(outage.start, now, zone)} ({duration(now - outage.start)})"
+        if resolver is Resolver.PUBLIC:
+            return [
+                f"Names cannot be looked up {since}, though the internet answers. The resolvers netwatch asks are a "
+                "public service of another company (set in [dns] servers), not your ISP's: their failure is that "
+                "company's.",
+                "Meanwhile, use your router's or your ISP's resolvers on your computers.",
+            ]
+        return [
+            f"Names cannot be looked up {since}, though the internet answers. The resolver asked is your own "
+            "router's (or one netwatch did not record), so the fault is most likely there, not in the ISP's network.",
+            "Switch the router off, wait ten seconds and switch it on again.",
+            "If it happens again, ask your ISP for its resolvers' addresses and set them in [dns] servers: netwatch "
+            "then shows whether their name service fails.",
+        ]
+    if outage.cause is not Cause.LOCAL:
+        return []
     gateway = next((layer for layer in layers(line.last_round) if layer.role is Role.GATEWAY), None)
     router = f"Your router ({', '.join(gateway.addresses)})" if gateway is not None else "Your router"
     return [

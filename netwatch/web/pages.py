@@ -22,7 +22,8 @@ from starlette.responses import HTMLResponse, Response
 from netwatch.app import documents, incidents, now, reports, settings, status, stores, tickets
 from netwatch.config.records import Config
 from netwatch.core.calendar import local_date
-from netwatch.core.model import Kind, LineState
+from netwatch.core.model import Cause, Incident, Kind, LineNow, LineState
+from netwatch.core.nameservice import Resolver
 from netwatch.core.text import (
     iso_month,
     local_time,
@@ -89,6 +90,7 @@ def now_context(board: Dashboard) -> dict[str, Any]:
     recent = snapshot.recent_incidents if snapshot is not None else ()
     zone = cfg.business_hours.timezone
     down = line.state is LineState.DOWN
+    resolver = _resolver(cfg, line.outage, line) if down else None
     tolls = [(i, words.so_far(i, at, cfg.business_hours, cfg.cost.hourly)) for i in line.open_incidents]
     return {
         "line": line,
@@ -99,8 +101,8 @@ def now_context(board: Dashboard) -> dict[str, Any]:
         "currency": cfg.cost.currency,
         "hourly": cfg.cost.hourly,
         "tickets": [(s.ticket, _said(s, at)) for s in tickets.standing(cfg, open_tickets, at)],
-        "facts": words.isp_facts(line, line.outage, open_tickets, cfg.probe.interval, zone) if down else [],
-        "before_calling": words.before_calling(line, zone),
+        "facts": words.isp_facts(line, line.outage, open_tickets, cfg.probe.interval, zone, resolver) if down else [],
+        "before_calling": words.before_calling(line, zone, resolver),
         "recent": recent,
         "now": at,
         "interval": cfg.probe.interval,
@@ -343,9 +345,9 @@ def act_context(board: Dashboard) -> dict[str, Any]:
         "line": line,
         "listed": listed,
         "deadlines": {f.ticket.ref: _said(_standing(cfg, f), at) for f in listed if f.ticket.is_open},
-        "facts": words.isp_facts(line, told, open_tickets, cfg.probe.interval, zone),
+        "facts": words.isp_facts(line, told, open_tickets, cfg.probe.interval, zone, _resolver(cfg, told, line)),
         "told_ended": told is not None and told.end is not None,
-        "before_calling": words.before_calling(line, zone),
+        "before_calling": words.before_calling(line, zone, _resolver(cfg, line.outage, line)),
         "speed": board.speed.progress,
         "channels": tickets.CHANNELS,
         "months": [month_of(first) for first in recorded_months[:MONTHS_OFFERED]],
@@ -393,6 +395,13 @@ def act(request: Request) -> Response:
         note = KEPT if whole else f"{KEPT} The note was too long to keep: type it again."
         return act_page(request, values=values, kept={form: note})
     return act_page(request, done=done if isinstance(done, str) else "")
+
+
+def _resolver(cfg: Config, outage: Incident | None, line: LineNow) -> Resolver | None:
+    """Whose resolvers a dns ``outage``'s names failed on (None for any other outage: no store read)."""
+    if outage is None or outage.cause is not Cause.DNS:
+        return None
+    return status.resolvers_at(cfg, outage.start, line)
 
 
 def _standing(cfg: Config, figures: TicketFigures) -> Standing:

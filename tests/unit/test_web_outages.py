@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from netwatch.config import Config
 from netwatch.core.model import Cause, Channel, Incident, LineNow, LineState, Role, Round, Ticket
+from netwatch.core.nameservice import Resolver
 from netwatch.report import now as words
 from netwatch.web import events
 from tests.support.dashboard import dashboard_config, serve
@@ -198,7 +199,14 @@ def test_a_ticket_is_cited_only_for_an_outage_of_the_providers() -> None:
     for cause in Cause:
         current = outage(OPENED, None, cause)
         line = LineNow(line_at, LineState.DOWN, True, True, round_of(NOW - 0.5, cause), (current,), since=OPENED)
-        facts = words.isp_facts(line, words.told_outage(line, [EARLIER]), ticket, 1.0, LONDON)
+        told = words.told_outage(line, [EARLIER])
+        facts = words.isp_facts(line, told, ticket, 1.0, LONDON, Resolver.PROVIDER)  # a dns outage: the ISP's resolver
+        if cause is Cause.DNS:  # through any other resolver, nothing is told to the ISP
+            assert [words.isp_facts(line, told, ticket, 1.0, LONDON, r) for r in Resolver if r is not r.PROVIDER] == [
+                [],
+                [],
+                [],
+            ]
         cited = [fact for fact in facts if fact.startswith("Fault reference")]
         if cause is Cause.LOCAL:  # the earlier ISP outage is described instead, with its own ticket
             assert facts[0] == "My line was down from 12:30:00 GMT to 12:45:00 GMT (15m 00s)."
@@ -250,3 +258,25 @@ def test_the_live_stream_outlives_any_failure_and_logs_it_once(
     assert sent == [failed, 'event: now\ndata: {"html":"up"}\n\n', failed]
     # Logged when each failure began: not at every tick it lasted.
     assert [r.getMessage() for r in caplog.records] == ["dashboard: the now stream failed"] * 2
+
+
+def test_names_failing_through_a_resolver_not_the_providers_are_checked_not_told_to_the_isp(
+    opened: Callable[[Cause], tuple[TestClient, Incident]],
+) -> None:
+    # The session recorded no resolvers (as before netwatch kept them): the router's, as far as anyone knows.
+    client, _ = opened(Cause.DNS)
+    for path in ("/", "/act"):
+        page = parse(client.get(path).text)
+        assert [s for s in page.find("section", id="tell") if "last outage" not in s.one("h2").all_text] == []
+        card = page.one("section", id="before-calling")
+        assert [li.all_text for li in card.find("li")] == [
+            "Names cannot be looked up since 14:50:00 GMT (10m 00s), though the internet answers. The resolver asked "
+            "is your own router's (or one netwatch did not record), so the fault is most likely there, not in the "
+            "ISP's network.",
+            "Switch the router off, wait ten seconds and switch it on again.",
+            "If it happens again, ask your ISP for its resolvers' addresses and set them in [dns] servers: netwatch "
+            "then shows whether their name service fails.",
+        ]
+        assert card.one("p", class_="muted").all_text == (
+            "netwatch keeps this outage out of the letter to the ISP: the resolver that fails is not the ISP's."
+        )
