@@ -311,7 +311,7 @@ def test_the_monthly_report_service_writes_its_files(container: nspawn.Container
     files = container.run("ls", "/var/lib/netwatch/reports").stdout.split()
     month = re.fullmatch(r"netwatch-(\d{4}-\d\d)\.html", files[0])
     assert month, files
-    assert files == [f"netwatch-{month[1]}.{ext}" for ext in ("html", "json", "md")]
+    assert files == [f"netwatch-{month[1]}.{ext}" for ext in ("html", "json", "md", "txt")]
     figures = json.loads(container.run("cat", f"/var/lib/netwatch/reports/netwatch-{month[1]}.json").stdout)
     # The ten minutes of last month that were monitored, and nothing else claimed up or down.
     assert figures["coverage"]["monitored_seconds"] == 600.0

@@ -85,7 +85,7 @@ def test_the_units_run_the_installed_command_as_netwatch_on_one_state_directory(
     assert daemon["ExecStart"] == [f"{EXECUTABLE} run"]
     assert web["ExecStart"] == [f"{EXECUTABLE} web"]
     assert all(line.startswith(f"{EXECUTABLE} report --period last-month ") for line in report["ExecStart"])
-    assert [line.split("--format ")[1].split()[0] for line in report["ExecStart"]] == ["html", "md", "json"]
+    assert [line.split("--format ")[1].split()[0] for line in report["ExecStart"]] == ["html", "md", "txt", "json"]
     assert all(line.endswith(" --output-dir /var/lib/netwatch/reports --skip-empty") for line in report["ExecStart"])
     for unit in (daemon, web, report):
         assert (unit["User"], unit["Group"], unit["StateDirectory"]) == (["netwatch"], ["netwatch"], ["netwatch"])
