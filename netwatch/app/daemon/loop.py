@@ -530,10 +530,24 @@ class Daemon:
             self._clock_events.extend(events)
         targets = self.targets.icmp_targets()
         # Each probe fails on its own: a broken resolver must not turn answered pings into a fake local outage.
-        icmp_result, dns_result = await asyncio.gather(icmp.probe(targets), dns.probe(), return_exceptions=True)
-        for result in (icmp_result, dns_result):
-            if isinstance(result, BaseException) and not isinstance(result, Exception):
-                raise result  # cancellation and the like are not probe failures
+        # The names are resolved in a task of their own while this one waits for the echoes (gather would make two
+        # tasks a round, and one with no names to resolve).
+        names = asyncio.ensure_future(dns.probe()) if dns.targets else None
+        icmp_result: tuple[Sample, ...] | Exception
+        dns_result: tuple[Sample, ...] | Exception = ()
+        try:
+            try:
+                icmp_result = await icmp.probe(targets)
+            except Exception as err:
+                icmp_result = err
+            if names is not None:
+                try:
+                    dns_result = await names
+                except Exception as err:
+                    dns_result = err
+        finally:
+            if names is not None and not names.done():
+                names.cancel()  # this round was cancelled (a stop): so is its resolution
         if isinstance(dns_result, OwnFault):
             return Unprobed(at, reading.mono, str(dns_result))
         if isinstance(icmp_result, BaseException):
