@@ -29,7 +29,6 @@ import time
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from netwatch import __version__
@@ -149,7 +148,7 @@ class Daemon:
         self.unprobed = 0  # rounds that measured nothing (netwatch itself could not probe)
         self._dns_broken = ""  # the DNS probe's last exception, logged once
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
-        self._live: Path | None = None  # the RAM file the line's state is written to after each round
+        self._live: live.LiveFile | None = None  # the RAM file the line's state is written to after each round
         self._session_start = 0.0
         self._stopping: asyncio.Future[Any] | None = None  # see _stopping_future
 
@@ -183,7 +182,8 @@ class Daemon:
                 return
             await self._begin(writer)
             await self._recall_isp_hop(writer)
-            self._live = live.writable_path(cfg.store.path, self.env)
+            path = live.writable_path(cfg.store.path, self.env)
+            self._live = live.LiveFile(path) if path is not None else None
             if self._live is None:
                 log.info("no RAM directory for the live state (/run/netwatch, $XDG_RUNTIME_DIR): readers use the store")
             exporter = await self._start_export(writer)
@@ -637,7 +637,7 @@ class Daemon:
             self._paused = unprobed.reason
             log.warning("%s: monitoring paused; this time is unmonitored, not an outage", unprobed.reason)
             if self._live is not None:
-                live.remove(self._live)
+                self._live.remove()
             last = self.last_round
             end = last.at if last is not None else unprobed.at
             self.state, events = detect.close_all(self.state, at=end)
@@ -733,14 +733,15 @@ class Daemon:
             version=__version__,
         )
         try:
-            live.write(self._live, state)
+            self._live.write(state)
         except OSError as err:
-            log.warning("cannot write the live state to %s (%s): readers use the store", self._live, err.strerror)
+            log.warning("cannot write the live state to %s (%s): readers use the store", self._live.path, err.strerror)
+            self._live.remove()
             self._live = None
 
     def _shutdown(self, writer: Writer, exporter: Exporter | None) -> None:
         if self._live is not None:
-            live.remove(self._live)  # first: a reader must not see "up" while the last rounds are flushed
+            self._live.remove()  # first: a reader must not see "up" while the last rounds are flushed
         self.state, events = detect.close_all(self.state, rules=self.rules)
         for event in events:
             writer.submit(writer.store.save_incident, event.incident)
