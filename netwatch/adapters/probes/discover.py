@@ -97,6 +97,7 @@ class Routes:
             return None
         chunks: list[bytes] = []
         try:
+            # Until an empty read: /proc hands out a table a page at a time, so a short read is not its end.
             while chunk := os.pread(fd, 65536, sum(map(len, chunks))):
                 chunks.append(chunk)
         except OSError:

@@ -2,8 +2,9 @@
 
 Owns the ICMP socket mode decision (unprivileged ping sockets or raw sockets, opened by icmplib), and one round of
 echoes: every target once, concurrently, on one persistent socket per address family (the requests are the
-traceroute's), the replies parsed here (a few lines of RFC 792 and 4443), read by an event loop callback as they
-arrive and matched by sequence number.
+traceroute's), the replies parsed here (a few lines of RFC 792 and 4443), read by an event loop callback (one per
+socket, registered once for the prober's life) as they arrive and matched by sequence number; a reply that comes
+after its round's timeout is dropped.
 A target that does not answer within the timeout is a lost sample, never an exception. Must not decide what
 a loss means (that is ``detect``/``classify``).
 """
