@@ -362,6 +362,23 @@ class TestDnsProber:
         # Asked twice, the same question with the same id: once, and again halfway through the timeout.
         assert len(server.queries) == 2 and server.queries[0] == server.queries[1]
 
+    def test_a_round_of_names_starts_no_task(self) -> None:
+        """Replies are read by a callback per socket and the second query is a timer: the round is the caller's task
+        alone (a task per socket, one for the second query, a wait and a gather every round cost more than the
+        queries). Seen from a task watching while the round waits for its silent resolvers of both families."""
+
+        async def run() -> tuple[int, tuple[Sample, ...]]:
+            async with responders(("127.0.0.1", lambda q: []), ("::1", lambda q: [])) as (port, _):
+                prober = DnsProber(["example.test"], ["127.0.0.1", "::1"], 0.2, port=port)
+                round_ = asyncio.ensure_future(prober.probe())
+                await asyncio.sleep(0.05)
+                tasks = len(asyncio.all_tasks())
+                return tasks, await round_
+
+        tasks, samples = asyncio.run(run())
+        assert tasks == 2  # this test's and the round's
+        assert samples == (Sample(Target(Role.DNS, "example.test"), None, "timeout"),)
+
     def test_a_lost_query_is_asked_again_within_the_timeout(self) -> None:
         asked: list[bytes] = []
 
