@@ -179,3 +179,47 @@ def test_a_name_probe_with_no_names_is_not_asked(tmp_path: Path) -> None:
     names.targets = (NAME,)
     asyncio.run(daemon._probe_round(Echoes(), names))
     assert names.asked == 1
+
+
+def test_a_stop_cancels_the_work_awaited_in_the_callers_own_task(tmp_path: Path) -> None:
+    """A round is awaited in the loop's own task (a task and a wait of its own every round cost two more turns of
+    the event loop): a stop cancels the work at once, and leaves the caller's task running, not cancelled."""
+    stop = asyncio.Event()
+    daemon = Daemon(config.parse("", source=None, env={"NETWATCH_STATE_DIR": str(tmp_path)}), stop)
+
+    async def main() -> tuple[int | None, int | None, int, list[str], int]:
+        started = asyncio.Event()
+        seen: list[str] = []
+
+        async def answer() -> int:
+            return 5
+
+        async def forever() -> int:
+            started.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                seen.append("cancelled")
+                raise
+            return 6
+
+        async def stopper() -> int:
+            await started.wait()
+            tasks = len(asyncio.all_tasks())
+            stop.set()
+            return tasks
+
+        answered = await daemon.until_stopped(answer())
+        stopping = asyncio.ensure_future(stopper())
+        stopped = await daemon.until_stopped(forever())
+        tasks = await stopping
+        never = answer()
+        assert await daemon.until_stopped(never) is None  # stopped already: not even begun
+        task = asyncio.current_task()
+        assert task is not None
+        await asyncio.sleep(0)  # still running: no cancellation left pending for this task
+        return answered, stopped, tasks, seen, task.cancelling()
+
+    answered, stopped, tasks, seen, cancelling = asyncio.run(main())
+    assert (answered, stopped, seen, cancelling) == (5, None, ["cancelled"], 0)
+    assert tasks == 3  # this test's, the stopper's and the one waiting for the stop event: none for the work

@@ -499,16 +499,30 @@ class Daemon:
 
     async def until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
         """``work``'s result, or None when stop is set first (the work is cancelled: shutdown never waits for
-        a round's timeout)."""
-        task = asyncio.ensure_future(work)
+        a round's timeout). The work runs in the caller's task, which a stop cancels while it waits for it: a
+        task and a wait of their own, every round, cost two more turns of the event loop."""
         stopping = self._stopping_future()
-        await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            return task.result()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        return None
+        if stopping.done():
+            work.close()
+            return None
+        task = asyncio.current_task()
+        assert task is not None
+        waiting = True
+
+        def interrupt(_: object) -> None:
+            if waiting:  # not once the work is over: the cancellation would hit whatever the task awaits next
+                task.cancel()
+
+        stopping.add_done_callback(interrupt)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if stopping.done() and task.uncancel() == 0:
+                return None  # our cancellation, and no one else's
+            raise
+        finally:
+            waiting = False
+            stopping.remove_done_callback(interrupt)
 
     def _stopping_future(self) -> asyncio.Future[Any]:
         """One task waiting for the stop event, shared by every wait of the run on this event loop: a new one per
