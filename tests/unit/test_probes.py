@@ -720,3 +720,20 @@ def test_rtt_is_icmplibs_unless_the_wall_clock_stepped_in_between() -> None:
     assert rtt_ms(1000.000, -2600.0, 50.0000, 50.0130) == pytest.approx(13.0)
     # ... or forward: never an hour-long round trip.
     assert rtt_ms(1000.000, 4600.0, 50.0000, 50.0130) == pytest.approx(13.0)
+
+
+def test_an_unchanged_routing_table_is_not_parsed_again(tmp_path: Path) -> None:
+    table = tmp_path / "route"
+    table.write_text(ROUTE_HEADER + route_line("eth0", "0.0.0.0", "192.168.1.1", 0x3, 100, "0.0.0.0"))
+    parsed: list[str] = []
+
+    def parse(text: str) -> str | None:
+        parsed.append(text)
+        return parse_proc_route(text)
+
+    with Routes(((str(table), parse),)) as routes:
+        assert [routes.default_gateway() for _ in range(3)] == ["192.168.1.1"] * 3
+        assert len(parsed) == 1
+        table.write_text(ROUTE_HEADER + route_line("eth0", "0.0.0.0", "192.168.1.254", 0x3, 100, "0.0.0.0"))
+        assert routes.default_gateway() == "192.168.1.254"
+        assert len(parsed) == 2

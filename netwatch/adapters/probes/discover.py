@@ -75,12 +75,17 @@ class Routes:
     def __init__(self, files: Sequence[tuple[str, Callable[[str], str | None]]] = ROUTE_FILES) -> None:
         self.files = files  # (path, parser): IPv4 first
         self._fds: dict[str, int | None] = {}
+        self._parsed: dict[str, tuple[str, str | None]] = {}  # path → the table last read and its gateway
 
     def default_gateway(self) -> str | None:
         """The default gateway of this network namespace: IPv4 first, then IPv6."""
         for path, parse in self.files:
             text = self._read(path)
-            found = parse(text) if text is not None else None
+            if text is None:
+                continue
+            last = self._parsed.get(path)
+            found = last[1] if last is not None and last[0] == text else parse(text)  # the same table, mostly
+            self._parsed[path] = (text, found)
             if found:
                 return found
         return None
