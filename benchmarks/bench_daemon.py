@@ -6,9 +6,12 @@ anchor at one round per second, lets them warm up, then samples /proc for a meas
 CPU % of one core for each (and their ratio), RSS (current and peak), and the store's growth extrapolated to a
 day. Budget (issue 2): <= 2 % of one core, <= 60 MB RSS, <= 5 MB of raw data per day; goals (issue 17): CPU <= 2x
 `fping -l`'s, RSS <= 30 MiB. With ``--baseline DIR`` another version's daemon is measured the same way in the next
-window, with its own `fping -l` (its figures printed below). A figure, never a test.
+window, with its own `fping -l` (its figures printed below); ``--pairs N`` measures N windows of each, in turn, and
+prints every pair and the range of the ratios (the machine's load drifts: quote the range). CPU is the scheduler's
+count in nanoseconds (/proc/PID/task/*/schedstat). A figure, never a test.
 
-    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns] [--baseline DIR] [--pool]
+    sudo .venv/bin/python benchmarks/bench_daemon.py [--seconds 120] [--warmup 15] [--dns] [--baseline DIR [--pairs N]]
+                                                      [--pool]
 
 ``--pool`` also publishes to a neighbourhood pool (an influxd inside the simulated internet, the household added as
 `netwatch pool admin add-household` adds it, its monitored time published every 60 s): compare with a run without it.
@@ -38,8 +41,16 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+    """CPU seconds of ``pid``'s live threads, to the nanosecond (the scheduler's own count): /proc's utime and stime
+    come in clock ticks, and `fping -l` uses a handful of them in a minute."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) * 1_000_000_000 // TICK  # utime + stime
+    return total / 1e9
 
 
 def memory_kib(pid: int) -> tuple[int, int]:
@@ -84,8 +95,7 @@ def baseline_window(
 ) -> tuple[float, float, int]:
     """Another version's daemon (the source tree ``tree``) with its own `fping -l`, measured as the first one was:
     (its CPU %, fping's CPU %, its RSS in KiB)."""
-    home = state / "base"
-    home.mkdir()
+    home = Path(tempfile.mkdtemp(prefix="base-", dir=state))
     base_cfg = home / "bench.toml"
     base_cfg.write_text(cfg.read_text().replace(str(state / "netwatch.db"), str(home / "n.db")))
     base_env = {**env, "PYTHONPATH": str(tree.resolve()), "NETWATCH_STATE_DIR": str(home)}
@@ -116,6 +126,12 @@ def main() -> None:
         "--baseline",
         type=Path,
         help="a source tree of another version (git worktree add DIR COMMIT): its daemon runs in the same window",
+    )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="with --baseline: windows of this version and of the baseline, in turn, this many times",
     )
     args = parser.parse_args()
     missing = missing_requirements()
@@ -153,24 +169,32 @@ def main() -> None:
         fping.send_signal(signal.SIGTERM)
         fping.wait(timeout=10)
         log.close()
+        d_pct = 100.0 * (d1 - d0) / elapsed
+        f_pct = 100.0 * (f1 - f0) / elapsed
         if args.baseline is not None:
             # In turn, not side by side: on raw ICMP sockets every pinger receives every other one's replies.
             b_pct, bf_pct, b_rss = baseline_window(
                 isp, targets, state, cfg, env, args.baseline, args.warmup, args.seconds
             )
+            pairs = [(d_pct, f_pct, b_pct, bf_pct)]
+            this = Path(__file__).resolve().parents[1]
+            for _ in range(args.pairs - 1):
+                n_pct, nf_pct, _rss = baseline_window(isp, targets, state, cfg, env, this, args.warmup, args.seconds)
+                o_pct, of_pct, _rss = baseline_window(
+                    isp, targets, state, cfg, env, args.baseline, args.warmup, args.seconds
+                )
+                pairs.append((n_pct, nf_pct, o_pct, of_pct))
         if server is not None:
             published = len(server.rows("SELECT * FROM /netwatch_pool_.*/", pool_db))
             server.stop()
 
-        d_pct = 100.0 * (d1 - d0) / elapsed
-        f_pct = 100.0 * (f1 - f0) / elapsed
         print(
             f"window             {elapsed:.0f} s, 1 round/s, {len(targets)} ICMP targets"
             + (" + 2 DNS names" if args.dns else "")
             + (f", publishing to a neighbourhood pool ({published} records there)" if server is not None else "")
         )
-        print(f"netwatch CPU       {d_pct:.2f} % of one core   (budget 2 %)")
-        print(f"fping -l CPU       {f_pct:.2f} % of one core")
+        print(f"netwatch CPU       {d_pct:.3f} % of one core   (budget 2 %)")
+        print(f"fping -l CPU       {f_pct:.3f} % of one core")
         print(
             f"CPU ratio          {d_pct / f_pct:.1f}x fping   (goal <= 2x)"
             if f_pct > 0
@@ -183,8 +207,21 @@ def main() -> None:
         if args.baseline is not None:
             ratio = f"{b_pct / bf_pct:.1f}x fping" if bf_pct > 0 else "fping used no measurable CPU"
             print(
-                f"baseline           {b_pct:.2f} % of one core = {ratio} (fping {bf_pct:.2f} %), "
+                f"baseline           {b_pct:.3f} % of one core = {ratio} (fping {bf_pct:.3f} %), "
                 f"RSS {b_rss / 1024:.1f} MiB   ({args.baseline}, in the next window)"
+            )
+        if args.baseline is not None and len(pairs) > 1:
+            print(f"pairs (in turn)    {len(pairs)} of {args.seconds:.0f} s: this version, then the baseline")
+            for i, (n_pct, nf_pct, b_pct, bf_pct) in enumerate(pairs, 1):
+                print(
+                    f"  pair {i}: netwatch {n_pct:.3f} % = {n_pct / nf_pct:.1f}x fping ({nf_pct:.3f} %); "
+                    f"baseline {b_pct:.3f} % = {b_pct / bf_pct:.1f}x fping ({bf_pct:.3f} %)"
+                )
+            ratios = sorted(n / nf for n, nf, _b, _bf in pairs)
+            base = sorted(b / bf for _n, _nf, b, bf in pairs)
+            print(
+                f"CPU ratio range    {ratios[0]:.1f}x to {ratios[-1]:.1f}x fping (goal <= 2x); baseline "
+                f"{base[0]:.1f}x to {base[-1]:.1f}x"
             )
         # A short run is dominated by fixed pages (schema, targets, rollups), so count the bytes the rounds table
         # and its index really use (dbstat): that is what grows day after day.

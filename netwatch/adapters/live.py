@@ -1,14 +1,16 @@
 """The running daemon's state after each round, in a small file in RAM: how a page or a command knows the line's
 state within a round, while the store commits only every ``[store] commit_interval`` seconds.
 
-Owns where the file lives and its bytes. It is written atomically after every round (a temporary file renamed
-over it) into a RAM directory only — systemd's ``$RUNTIME_DIRECTORY`` (/run/netwatch), else /run/netwatch when
-writable, else ``$XDG_RUNTIME_DIR/netwatch`` — never to the SD card: with no RAM directory the daemon writes
-nothing and readers fall back to the store. The file is named after the store (``live-<hash>.json``), so that two
-daemons with two stores never mix, and removed on a clean stop. Also tells the facts a reader judges a file by:
-this machine's boot (``current_boot``; a file's monotonic instant compares only within one) and whether its
-writer's process still exists (``process_exists``). Must not decide whether the daemon still runs
-(``netwatch.app.now`` does, from the file's age and pid) nor be written anywhere but from the probe loop.
+Owns where the file lives and its bytes. It is written after every round, in place through one descriptor kept
+open (``LiveFile``), its document followed by its checksum, so that a reader that meets a write half-way reads it
+again rather than take it for a state; into a RAM directory only — systemd's ``$RUNTIME_DIRECTORY``
+(/run/netwatch), else /run/netwatch when writable, else ``$XDG_RUNTIME_DIR/netwatch`` — never to the SD card: with
+no RAM directory the daemon writes nothing and readers fall back to the store. The file is named after the store
+(``live-<hash>.json``), so that two daemons with two stores never mix, and removed on a clean stop. Also tells
+the facts a reader judges a file by: this machine's boot (``current_boot``; a file's monotonic instant compares
+only within one) and whether its writer's process still exists (``process_exists``). Must not decide whether the
+daemon still runs (``netwatch.app.now`` does, from the file's age and pid) nor be written anywhere but from the
+probe loop.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -116,11 +119,69 @@ def decode(data: bytes) -> Live:
     )
 
 
+TRAILER = 10  # bytes after the document: "\n", its CRC-32 in 8 hex digits, "\n"
+READ_TRIES = 3  # reads of a file that met a write half-way before it is passed over
+
+
+def framed(body: bytes, size: int = 0) -> bytes:
+    """``body`` as the file holds it: padded with spaces (JSON's whitespace) to at least ``size`` bytes in all, so
+    that a shorter state rewritten in place leaves nothing of a longer one, then the trailer, the CRC-32 of
+    everything before it: a reader that met a write half-way sees a mismatch."""
+    padded = body + b" " * (size - TRAILER - len(body))
+    return b"%s\n%08x\n" % (padded, zlib.crc32(padded))
+
+
+def unframed(data: bytes) -> bytes | None:
+    """The document of a file's bytes; None when its trailer does not match (a write was met half-way). A file
+    without a trailer (the atomic file of netwatch 0.x, until it restarts) is the document itself."""
+    if not data.endswith(b"\n"):
+        return data
+    body, newline, crc = data[:-1].rpartition(b"\n")
+    if not newline or len(crc) != 8:
+        return None
+    try:
+        return body if int(crc, 16) == zlib.crc32(body) else None
+    except ValueError:
+        return None
+
+
 def write(path: Path, live: Live) -> None:
-    """Replace the file at ``path`` with ``live`` (RAM: no fsync). Raises OSError."""
+    """Replace the file at ``path`` with ``live`` atomically (RAM: no fsync): one state written once, as tests and
+    tools do. Raises OSError."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(encode(live))
+    tmp.write_bytes(framed(encode(live)))
     os.replace(tmp, path)
+
+
+class LiveFile:
+    """The daemon's file, written after every round in place through one descriptor kept open: one ``pwrite`` a
+    round, where a temporary file renamed over it cost an open, a close and a rename (on a disk, the rename also
+    starts the new file's writeback), all the daemon's largest system cost. The trailer's checksum stands in for
+    the rename's atomicity. ``remove`` closes and unlinks it; the next ``write`` creates it again."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._size = 0  # the longest state written: a shorter one is padded to it
+
+    def write(self, live: Live) -> None:
+        """The file holds ``live`` once this returns. Raises OSError."""
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            self._size = 0
+        data = framed(encode(live), self._size)
+        written = 0
+        while written < len(data):
+            written += os.pwrite(self._fd, memoryview(data)[written:], written)
+        self._size = len(data)
+
+    def remove(self) -> None:
+        """Unlink the file (a clean stop, or monitoring paused): readers then know at once that nothing is
+        measured."""
+        remove(self.path)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def read(store: Path, env: Mapping[str, str]) -> Live | None:
@@ -136,8 +197,25 @@ def read(store: Path, env: Mapping[str, str]) -> Live | None:
         if len(data) > MAX_BYTES:
             continue
         with contextlib.suppress(ValueError, KeyError, TypeError):
-            found.append(decode(data))
+            found.append(decode(_document(path, data)))
     return max(found, key=lambda live: live.written, default=None)
+
+
+def _document(path: Path, data: bytes) -> bytes:
+    """The document of the file at ``path`` (``data``, its bytes as first read), read again while it was met half-way
+    through a write; raises ValueError when it still is."""
+    for attempt in range(1, READ_TRIES + 1):
+        body = unframed(data)
+        if body is not None:
+            return body
+        if attempt == READ_TRIES:
+            break
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+        except OSError as err:
+            raise ValueError(str(err)) from err
+    raise ValueError(f"{path} was being written at each of {READ_TRIES} reads")
 
 
 def remove(path: Path) -> None:

@@ -64,7 +64,8 @@ class Line:
 
 class Names:
     def __init__(self, raises: Exception | None = None) -> None:
-        self.targets: tuple[Target, ...] = ()
+        # A name to resolve: a name probe with none is not asked at all.
+        self.targets: tuple[Target, ...] = (Target(Role.DNS, "example.test"),)
         self.raises = raises
 
     async def probe(self) -> tuple[Sample, ...]:

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ import pytest
 from netwatch import config
 from netwatch.adapters.store import Store
 from netwatch.app.daemon.loop import Daemon
+from netwatch.app.daemon.targets import Targets
 from netwatch.app.daemon.writer import Writer, exclusive_lock, in_daemon_thread
-from netwatch.core.model import Round, Sample
+from netwatch.core.model import Role, Round, Sample, Target
 from netwatch.errors import StoreError
 from tests.support.instants import T0
 from tests.support.rounds import Line
@@ -131,3 +133,93 @@ def test_rounds_reach_the_store_in_order_with_the_tasks_around_them(tmp_path: Pa
         writer.submit(store.commit).result(10)
         writer.close()
         assert [r.at for r in store.rounds(0, 2e9)] == [_round(i).at for i in range(3)]
+
+
+def test_the_targets_of_a_round_are_built_again_only_when_the_gateway_or_the_isp_hop_changes(tmp_path: Path) -> None:
+    """The daemon asks for the round's targets several times a round: the same tuple until a target changes."""
+    targets = Targets(config.parse("", source=None, env={"NETWATCH_STATE_DIR": str(tmp_path)}))
+    targets.gateway = GW.address
+    first = targets.icmp_targets()
+    assert targets.icmp_targets() is first
+    assert [t.role for t in first] == [Role.GATEWAY] + [Role.ANCHOR] * len(targets.anchors)
+    targets.isp = "198.51.100.1"
+    second = targets.icmp_targets()
+    assert second[:2] == (GW, Target(Role.ISP, "198.51.100.1"))
+    assert second[2:] == first[1:]
+    targets.gateway = None
+    assert targets.icmp_targets()[0] == Target(Role.ISP, "198.51.100.1")
+
+
+def test_a_name_probe_with_no_names_is_not_asked(tmp_path: Path) -> None:
+    """With `[dns] names = []` a round is its echoes alone: the name probe is not run (a task of its own every
+    round, for nothing)."""
+    cfg = config.parse("", source=None, env={"NETWATCH_STATE_DIR": str(tmp_path)})
+
+    class Echoes:
+        async def probe(self, targets: Sequence[Target]) -> tuple[Sample, ...]:
+            return tuple(Sample(t, 1.0) for t in targets)
+
+        def close(self) -> None:
+            pass
+
+    class Names:
+        targets: tuple[Target, ...] = ()
+        asked = 0
+
+        async def probe(self) -> tuple[Sample, ...]:
+            self.asked += 1
+            return ()
+
+    names = Names()
+    daemon = Daemon(cfg, asyncio.Event(), probes=(Echoes(), names))
+    found = asyncio.run(daemon._probe_round(Echoes(), names))
+    assert isinstance(found, Round)
+    assert [s.target.role for s in found.samples] == [Role.ANCHOR] * len(cfg.targets.anchors)
+    assert names.asked == 0
+    names.targets = (NAME,)
+    asyncio.run(daemon._probe_round(Echoes(), names))
+    assert names.asked == 1
+
+
+def test_a_stop_cancels_the_work_awaited_in_the_callers_own_task(tmp_path: Path) -> None:
+    """A round is awaited in the loop's own task (a task and a wait of its own every round cost two more turns of
+    the event loop): a stop cancels the work at once, and leaves the caller's task running, not cancelled."""
+    stop = asyncio.Event()
+    daemon = Daemon(config.parse("", source=None, env={"NETWATCH_STATE_DIR": str(tmp_path)}), stop)
+
+    async def main() -> tuple[int | None, int | None, int, list[str], int]:
+        started = asyncio.Event()
+        seen: list[str] = []
+
+        async def answer() -> int:
+            return 5
+
+        async def forever() -> int:
+            started.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                seen.append("cancelled")
+                raise
+            return 6
+
+        async def stopper() -> int:
+            await started.wait()
+            tasks = len(asyncio.all_tasks())
+            stop.set()
+            return tasks
+
+        answered = await daemon.until_stopped(answer())
+        stopping = asyncio.ensure_future(stopper())
+        stopped = await daemon.until_stopped(forever())
+        tasks = await stopping
+        never = answer()
+        assert await daemon.until_stopped(never) is None  # stopped already: not even begun
+        task = asyncio.current_task()
+        assert task is not None
+        await asyncio.sleep(0)  # still running: no cancellation left pending for this task
+        return answered, stopped, tasks, seen, task.cancelling()
+
+    answered, stopped, tasks, seen, cancelling = asyncio.run(main())
+    assert (answered, stopped, seen, cancelling) == (5, None, ["cancelled"], 0)
+    assert tasks == 3  # this test's, the stopper's and the one waiting for the stop event: none for the work

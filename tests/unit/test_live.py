@@ -57,3 +57,49 @@ def test_no_ram_directory_means_no_file(tmp_path: Path) -> None:
     env = {"RUNTIME_DIRECTORY": str(tmp_path / "missing" / "run")}
     found = live.writable_path(tmp_path / "netwatch.db", env)
     assert found is None or found.parent != tmp_path / "missing" / "run"
+
+
+def test_the_daemon_rewrites_its_file_in_place_and_a_read_that_meets_a_write_half_way_is_never_taken(
+    tmp_path: Path,
+) -> None:
+    """The daemon's file is rewritten in place every round (one write, no temporary file, no rename): a shorter
+    state leaves nothing of a longer one, and bytes that mix two states (a read that met the write half-way) fail
+    the checksum and are read again, never decoded into a state that never was."""
+    store = tmp_path / "netwatch.db"
+    env = {"RUNTIME_DIRECTORY": str(tmp_path)}
+    path = live.writable_path(store, env)
+    assert path is not None
+    writer = live.LiveFile(path)
+    longer, shorter = state(AT + 5, down=True), state(AT + 6)
+    writer.write(longer)
+    inode = path.stat().st_ino
+    writer.write(shorter)
+    assert path.stat().st_ino == inode and list(tmp_path.iterdir()) == [path]  # in place
+    assert live.read(store, env) == shorter
+    assert path.stat().st_size == len(live.framed(live.encode(longer)))  # padded, never shrunk below the longest
+
+    old, new = (
+        live.framed(live.encode(longer)),
+        live.framed(live.encode(shorter), len(live.framed(live.encode(longer)))),
+    )
+    cut = next(i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b) + 1
+    torn = new[:cut] + old[cut:]  # the new state's first differing byte, the old one's rest
+    assert len(torn) == len(old)
+    assert live.unframed(torn) is None
+    assert live.unframed(new) is not None and live.decode(live.unframed(new) or b"") == shorter
+    path.write_bytes(torn)
+    assert live.read(store, env) is None  # still torn at every read: passed over, the store answers
+
+    writer.remove()
+    assert live.read(store, env) is None and list(tmp_path.iterdir()) == []
+    writer.write(shorter)  # monitoring resumed: the file is created again
+    assert live.read(store, env) == shorter
+
+
+def test_a_file_of_the_previous_version_without_a_checksum_is_still_read(tmp_path: Path) -> None:
+    """Until a daemon of the previous version restarts after an upgrade, its file (one JSON document, replaced
+    atomically) is read as it is."""
+    store = tmp_path / "netwatch.db"
+    env = {"RUNTIME_DIRECTORY": str(tmp_path)}
+    (tmp_path / live.name_for(store)).write_bytes(live.encode(state(AT)))
+    assert live.read(store, env) == state(AT)

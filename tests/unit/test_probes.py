@@ -22,7 +22,7 @@ import pytest
 from icmplib.exceptions import ICMPSocketError, SocketPermissionError
 
 from netwatch.adapters.probes import dns, icmp
-from netwatch.adapters.probes.discover import parse_ipv6_route, parse_proc_route
+from netwatch.adapters.probes.discover import Routes, parse_ipv6_route, parse_proc_route
 from netwatch.adapters.probes.dns import Answer, DnsProber, decode_response, encode_query, parse_resolv_conf
 from netwatch.core.model import Role, Sample, Target
 from netwatch.errors import IcmpPermissionError, ProbeError
@@ -81,6 +81,30 @@ class TestProcRoute:
         # 0.0.0.0/1 (a VPN's half of the address space) has destination 0 but is not the default route
         text = ROUTE_HEADER + route_line("tun0", "0.0.0.0", "10.8.0.1", 0x3, 0, "128.0.0.0")
         assert parse_proc_route(text) is None
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_routes_are_read_again_at_every_call_through_descriptors_kept_open(tmp_path: Path) -> None:
+    """The daemon asks for the gateway every round: the tables are read again each time (a new default route is
+    seen at the next round) through one descriptor per table, opened once, not a file opened and closed per call."""
+    ipv4, ipv6, gone = tmp_path / "route", tmp_path / "ipv6_route", tmp_path / "missing"
+    ipv4.write_text(ROUTE_HEADER + route_line("eth0", "0.0.0.0", "192.168.1.1", 0x3, 100, "0.0.0.0"))
+    ipv6.write_text(ipv6_line("::", 0, "fe80::1", 1024, 0x3, "eth0"))
+    routes = Routes(((str(gone), parse_proc_route), (str(ipv4), parse_proc_route), (str(ipv6), parse_ipv6_route)))
+    before = open_descriptors()
+    assert routes.default_gateway() == "192.168.1.1"
+    assert open_descriptors() == before + 1  # IPv4's table answered; the missing one is not asked again
+    ipv4.write_text(ROUTE_HEADER + route_line("wlan0", "0.0.0.0", "10.0.0.1", 0x3, 600, "0.0.0.0"))  # same inode
+    assert routes.default_gateway() == "10.0.0.1"
+    ipv4.write_text(ROUTE_HEADER)
+    assert routes.default_gateway() == "fe80::1%eth0"
+    assert routes.default_gateway() == "fe80::1%eth0"
+    assert open_descriptors() == before + 2
+    routes.close()
+    assert open_descriptors() == before
 
 
 def ipv6_line(dest: str, plen: int, nexthop: str, metric: int, flags: int, iface: str) -> str:
@@ -338,6 +362,23 @@ class TestDnsProber:
         # Asked twice, the same question with the same id: once, and again halfway through the timeout.
         assert len(server.queries) == 2 and server.queries[0] == server.queries[1]
 
+    def test_a_round_of_names_starts_no_task(self) -> None:
+        """Replies are read by a callback per socket and the second query is a timer: the round is the caller's task
+        alone (a task per socket, one for the second query, a wait and a gather every round cost more than the
+        queries). Seen from a task watching while the round waits for its silent resolvers of both families."""
+
+        async def run() -> tuple[int, tuple[Sample, ...]]:
+            async with responders(("127.0.0.1", lambda q: []), ("::1", lambda q: [])) as (port, _):
+                prober = DnsProber(["example.test"], ["127.0.0.1", "::1"], 0.2, port=port)
+                round_ = asyncio.ensure_future(prober.probe())
+                await asyncio.sleep(0.05)
+                tasks = len(asyncio.all_tasks())
+                return tasks, await round_
+
+        tasks, samples = asyncio.run(run())
+        assert tasks == 2  # this test's and the round's
+        assert samples == (Sample(Target(Role.DNS, "example.test"), None, "timeout"),)
+
     def test_a_lost_query_is_asked_again_within_the_timeout(self) -> None:
         asked: list[bytes] = []
 
@@ -593,10 +634,10 @@ def importable_icmp() -> Iterator[Path]:
         yield place
 
 
-def run_in(ns: str, *command: str, code: Path, user: str | None = None) -> dict[str, Any]:
+def run_in(ns: str, *command: str, code: Path, user: str | None = None, script: str = NETNS_SCRIPT) -> dict[str, Any]:
     drop = list(as_user(user)) if user else []
     done = subprocess.run(
-        ["ip", "netns", "exec", ns, *drop, python(), "-c", NETNS_SCRIPT, *command],
+        ["ip", "netns", "exec", ns, *drop, python(), "-c", script, *command],
         capture_output=True,
         text=True,
         timeout=30,
@@ -635,6 +676,41 @@ def test_icmp_prober_in_a_network_namespace(netns: str, importable_icmp: Path) -
     assert run_in(netns, "unprivileged", code=importable_icmp, user="65534")["unprivileged probe"]["::1"]["error"] == ""
 
 
+READERS_SCRIPT = """
+import asyncio, json
+from netwatch.core.model import Role, Target
+from netwatch.adapters.probes.icmp import IcmpProber
+
+async def main():
+    selector = asyncio.get_running_loop()._selector
+    prober = IcmpProber(True, 0.5)
+    targets = [Target(Role.ANCHOR, a) for a in ("127.0.0.1", "::1")]
+    rounds = [await prober.probe(targets)]
+    fds = [s.sock.fileno() for s in prober._sockets.values()]
+    between = [fd in selector.get_map() for fd in fds]
+    rounds.append(await prober.probe(targets))
+    prober.close()
+    closed = [fd in selector.get_map() for fd in fds]
+    errors = [[s.error for s in r] for r in rounds]
+    return {"sockets": len(fds), "between": between, "closed": closed, "errors": errors}
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+@pytest.mark.netns
+def test_icmp_replies_are_watched_from_one_reader_per_socket_kept_between_rounds(
+    netns: str, importable_icmp: Path
+) -> None:
+    """Each socket's reader is registered with the event loop once, not added and removed every round (two
+    epoll_ctl calls per socket and round on a Pi); ``close`` lets go of it."""
+    found = run_in(netns, code=importable_icmp, script=READERS_SCRIPT)
+    assert found["sockets"] == 2
+    assert found["between"] == [True, True]
+    assert found["closed"] == [False, False]
+    assert found["errors"] == [["", ""], ["", ""]]  # both rounds answered, the second through the kept readers
+
+
 def test_rtt_is_icmplibs_unless_the_wall_clock_stepped_in_between() -> None:
     from netwatch.adapters.probes.icmp import rtt_ms
 
@@ -644,3 +720,20 @@ def test_rtt_is_icmplibs_unless_the_wall_clock_stepped_in_between() -> None:
     assert rtt_ms(1000.000, -2600.0, 50.0000, 50.0130) == pytest.approx(13.0)
     # ... or forward: never an hour-long round trip.
     assert rtt_ms(1000.000, 4600.0, 50.0000, 50.0130) == pytest.approx(13.0)
+
+
+def test_an_unchanged_routing_table_is_not_parsed_again(tmp_path: Path) -> None:
+    table = tmp_path / "route"
+    table.write_text(ROUTE_HEADER + route_line("eth0", "0.0.0.0", "192.168.1.1", 0x3, 100, "0.0.0.0"))
+    parsed: list[str] = []
+
+    def parse(text: str) -> str | None:
+        parsed.append(text)
+        return parse_proc_route(text)
+
+    with Routes(((str(table), parse),)) as routes:
+        assert [routes.default_gateway() for _ in range(3)] == ["192.168.1.1"] * 3
+        assert len(parsed) == 1
+        table.write_text(ROUTE_HEADER + route_line("eth0", "0.0.0.0", "192.168.1.254", 0x3, 100, "0.0.0.0"))
+        assert routes.default_gateway() == "192.168.1.254"
+        assert len(parsed) == 2

@@ -1,10 +1,12 @@
 """DNS probing: resolve the configured names through the configured (or system) resolvers each round.
 
-Owns a minimal DNS-over-UDP client: one A query per name sent to every resolver at once, the first valid answer
-wins, a hard timeout. Talking to the resolver directly (rather than through getaddrinfo) measures the resolver
-the line depends on, never blocks a thread past the timeout, and reports the DNS error (SERVFAIL, NXDOMAIN,
-timeout). Wire-format encoding and decoding are pure functions. Must not block past the timeout or raise for a
-failed lookup: a DNS error or silence is the sample's error (only netwatch's own faults are raised).
+Owns a minimal DNS-over-UDP client: one A query per name sent to every resolver at once from fresh sockets (a new
+source port each round), the first valid answer wins, a hard timeout; the answers are read by an event loop
+callback per socket and the second query is a timer, so a round starts no task. Talking to the resolver directly
+(rather than through getaddrinfo) measures the resolver the line depends on, never blocks a thread past the
+timeout, and reports the DNS error (SERVFAIL, NXDOMAIN, timeout). Wire-format encoding and decoding are pure
+functions. Must not block past the timeout or raise for a failed lookup: a DNS error or silence is the sample's
+error (only netwatch's own faults are raised).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from netwatch.adapters.probes.resources import own_fault
 from netwatch.core.model import Role, Sample, Target
+from netwatch.errors import OwnFault
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +136,21 @@ def system_resolvers() -> tuple[str, ...]:
         return ()
 
 
+class _Question:
+    """One round of names: the queries waiting for an answer (qid → the name's index, monotonic instant sent), the
+    answers, the last failure seen per name, and the future set when every name is answered or the time is up."""
+
+    def __init__(self, done: asyncio.Future[None]) -> None:
+        self.done = done
+        self.pending: dict[int, tuple[int, float]] = {}
+        self.results: dict[int, Sample] = {}
+        self.errors: dict[int, str] = {}
+
+    def end(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
 class DnsProber:
     """Resolves every name once per round. ``servers`` empty means the system's, re-read when resolv.conf changes."""
 
@@ -177,11 +195,9 @@ class DnsProber:
     async def _resolve_all(self, servers: tuple[str, ...]) -> tuple[Sample, ...]:
         loop = asyncio.get_running_loop()
         socks: dict[int, socket.socket] = {}
-        results: dict[int, Sample] = {}
-        errors: dict[int, str] = {}
-        pending: dict[int, tuple[int, float]] = {}  # qid -> (target index, sent at)
+        question = _Question(loop.create_future())
         queries: dict[int, bytes] = {}
-        resend: asyncio.Future[None] | None = None
+        timers: list[asyncio.TimerHandle] = []
         try:
             for fam in {ipaddress.ip_address(s).version for s in servers}:
                 try:
@@ -194,30 +210,25 @@ class DnsProber:
                 socks[fam] = sock
             for index, target in enumerate(self.targets):
                 qid = int.from_bytes(os.urandom(2), "big")
-                while qid in pending:  # two names sharing an id would leave one of them unanswered
+                while qid in question.pending:  # two names sharing an id would leave one of them unanswered
                     qid = int.from_bytes(os.urandom(2), "big")
                 queries[qid] = encode_query(target.address, qid)
-                self._send(socks, servers, queries[qid], index, errors)
-                pending[qid] = (index, time.monotonic())
-            deadline = time.monotonic() + self.timeout
-            resend = asyncio.ensure_future(self._resend(socks, servers, queries, pending, errors))
-            readers = [self._receive(loop, s, pending, results, errors) for s in socks.values()]
-            remaining = deadline - time.monotonic()
-            # A reader returns only once every name is answered, so the first one done ends the round; waiting for
-            # all of them would hold the round until the timeout whenever resolvers of both families are configured.
-            _, not_done = await asyncio.wait(
-                [asyncio.ensure_future(r) for r in readers],
-                timeout=max(0, remaining),
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            for task in (*not_done, resend):
-                task.cancel()
-            await asyncio.gather(*not_done, resend, return_exceptions=True)
-        finally:
-            if resend is not None:
-                resend.cancel()
+                self._send(socks, servers, queries[qid], index, question.errors)
+                question.pending[qid] = (index, time.monotonic())
+            # Replies are read by a callback per socket; the second query and the timeout are timers: a round of
+            # names starts no task (tasks, a wait and a gather a round cost more than the queries themselves).
             for sock in socks.values():
+                loop.add_reader(sock.fileno(), self._readable, sock, question)
+            timers.append(loop.call_later(self.timeout / 2, self._resend, socks, servers, queries, question))
+            timers.append(loop.call_later(self.timeout, question.end))
+            await question.done
+        finally:
+            for timer in timers:
+                timer.cancel()
+            for sock in socks.values():
+                loop.remove_reader(sock.fileno())
                 sock.close()
+        results, errors = question.results, question.errors
         return tuple(results.get(i, Sample(t, None, errors.get(i, "timeout"))) for i, t in enumerate(self.targets))
 
     def _send(
@@ -236,45 +247,44 @@ class DnsProber:
                     raise fault from err
                 errors[index] = str(err)
 
-    async def _resend(
+    def _resend(
         self,
         socks: dict[int, socket.socket],
         servers: tuple[str, ...],
         queries: dict[int, bytes],
-        pending: dict[int, tuple[int, float]],
-        errors: dict[int, str],
+        question: _Question,
     ) -> None:
         """Ask again, once, halfway through the timeout, as a stub resolver does: one lost UDP datagram is packet
         loss, not a failed name service. The RTT still counts from the first query."""
-        await asyncio.sleep(self.timeout / 2)
-        for qid, (index, _) in list(pending.items()):
-            self._send(socks, servers, queries[qid], index, errors)
+        try:
+            for qid, (index, _) in list(question.pending.items()):
+                self._send(socks, servers, queries[qid], index, question.errors)
+        except OwnFault as fault:  # the first queries went out: the answers to them still count
+            log.debug("DNS queries not asked again: %s", fault)
 
-    async def _receive(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        sock: socket.socket,
-        pending: dict[int, tuple[int, float]],
-        results: dict[int, Sample],
-        errors: dict[int, str],
-    ) -> None:
-        while pending:
+    def _readable(self, sock: socket.socket, question: _Question) -> None:
+        """Every datagram waiting on ``sock``, matched to the name it answers (anything else is ignored); the round
+        ends once every name is answered, whichever socket the last answer came on."""
+        while question.pending:
             try:
-                data = await loop.sock_recv(sock, 4096)
+                data = sock.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                return
             except OSError as err:  # ICMP port unreachable from a dead resolver, network unreachable, ...
-                for index, _ in pending.values():
-                    errors.setdefault(index, str(err))
-                await asyncio.sleep(0.01)
-                continue
+                for index, _ in question.pending.values():
+                    question.errors.setdefault(index, str(err))
+                return
             answer = decode_response(data)
-            if answer is None or answer.qid not in pending:
+            if answer is None or answer.qid not in question.pending:
                 continue
-            index, sent = pending[answer.qid]
+            index, sent = question.pending[answer.qid]
             if answer.name is not None and answer.name != _wire_name(self.targets[index].address):
                 continue  # not an answer to our question, whatever its id
             if answer.rcode == 0 and answer.answers > 0:
-                del pending[answer.qid]
-                results[index] = Sample(self.targets[index], (time.monotonic() - sent) * 1000.0)
+                del question.pending[answer.qid]
+                question.results[index] = Sample(self.targets[index], (time.monotonic() - sent) * 1000.0)
             else:
                 # Another resolver may still answer properly: keep waiting, remember why this one failed.
-                errors[index] = RCODES.get(answer.rcode, f"rcode {answer.rcode}") if answer.rcode else "no answer"
+                why = RCODES.get(answer.rcode, f"rcode {answer.rcode}") if answer.rcode else "no answer"
+                question.errors[index] = why
+        question.end()

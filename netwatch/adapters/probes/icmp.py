@@ -2,8 +2,9 @@
 
 Owns the ICMP socket mode decision (unprivileged ping sockets or raw sockets, opened by icmplib), and one round of
 echoes: every target once, concurrently, on one persistent socket per address family (the requests are the
-traceroute's), the replies parsed here (a few lines of RFC 792 and 4443), read by an event loop callback as they
-arrive and matched by sequence number.
+traceroute's), the replies parsed here (a few lines of RFC 792 and 4443), read by an event loop callback (one per
+socket, registered once for the prober's life) as they arrive and matched by sequence number; a reply that comes
+after its round's timeout is dropped.
 A target that does not answer within the timeout is a lost sample, never an exception. Must not decide what
 a loss means (that is ``detect``/``classify``).
 """
@@ -11,6 +12,7 @@ a loss means (that is ``detect``/``classify``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import itertools
 import logging
@@ -99,7 +101,9 @@ def rtt_ms(sent_wall: float, received_wall: float, sent_mono: float, received_mo
     return max(0.0, (bound if wall < 0 or wall > bound + 0.001 else wall) * 1000.0)
 
 
+@functools.lru_cache(maxsize=256)
 def _family(address: str) -> int:
+    # Parsed once per address: the same few targets come back every round.
     return ipaddress.ip_address(address).version
 
 
@@ -135,6 +139,9 @@ class IcmpProber:
         self._ids = {4: unique_identifier(), 6: unique_identifier()}
         self._sequence = itertools.count(int.from_bytes(os.urandom(2), "big"))
         self._waiting: dict[int, dict[int, _Echo]] = {4: {}, 6: {}}  # family → sequence → echo in flight
+        # family → the event loop whose reader watches its socket: registered once, not added and removed every
+        # round (two epoll_ctl calls per family and round); a reply arriving between rounds is read and dropped.
+        self._readers: dict[int, asyncio.AbstractEventLoop] = {}
 
     def _sock(self, family: int) -> Any:
         sock = self._sockets.get(family)
@@ -156,7 +163,7 @@ class IcmpProber:
         """One echo per target, all in flight at once; returns samples in ``targets`` order."""
         loop = asyncio.get_running_loop()
         current = _Round(loop.create_future(), len(targets))
-        readers: list[int] = []
+        expiry: asyncio.TimerHandle | None = None
         try:
             for i, t in enumerate(targets):
                 family = _family(t.address)
@@ -164,22 +171,33 @@ class IcmpProber:
                 if sock is None:
                     current.settle(i, Sample(t, None, self._broken.get(family, "unavailable")))
                     continue
-                if family not in readers:
-                    loop.add_reader(sock.sock.fileno(), self._readable, family)
-                    readers.append(family)
+                if self._readers.get(family) is not loop:
+                    self._watch(loop, family)
                 self._send(sock, family, current, i, t)
             if not current.done.done():
-                await asyncio.wait((current.done,), timeout=self.timeout)
-            fault = current.done.exception() if current.done.done() else None
+                expiry = loop.call_later(self.timeout, _expire, current.done)
+                await current.done
+            fault = current.done.exception()
             if fault is not None:
                 raise fault
         finally:
-            for family in readers:
-                loop.remove_reader(self._sockets[family].sock.fileno())
+            if expiry is not None:
+                expiry.cancel()
             for waiting in self._waiting.values():  # late replies to this round are dropped, never matched later
                 for seq in [seq for seq, echo in waiting.items() if echo[0] is current]:
                     del waiting[seq]
         return tuple(current.results.get(i, Sample(t, None)) for i, t in enumerate(targets))
+
+    def _watch(self, loop: asyncio.AbstractEventLoop, family: int) -> None:
+        """Read the family's socket from ``loop`` from now on (and no longer from a loop that ran it before)."""
+        self._unwatch(family)
+        loop.add_reader(self._sockets[family].sock.fileno(), self._readable, family)
+        self._readers[family] = loop
+
+    def _unwatch(self, family: int) -> None:
+        loop = self._readers.pop(family, None)
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(self._sockets[family].sock.fileno())
 
     def _send(self, sock: Any, family: int, current: _Round, index: int, target: Target) -> None:
         seq = next(self._sequence) & 0xFFFF
@@ -233,9 +251,17 @@ class IcmpProber:
             current.settle(index, sample)
 
     def close(self) -> None:
+        for family in list(self._readers):
+            self._unwatch(family)
         for sock in self._sockets.values():
             sock.close()
         self._sockets.clear()
+
+
+def _expire(done: asyncio.Future[None]) -> None:
+    """The round's timeout: what has not answered by now is lost."""
+    if not done.done():
+        done.set_result(None)
 
 
 def parse_reply(family: int, packet: bytes, *, raw: bool) -> tuple[int, int, int, int] | None:

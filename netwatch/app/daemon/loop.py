@@ -29,7 +29,6 @@ import time
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from netwatch import __version__
@@ -148,7 +147,7 @@ class Daemon:
         self.unprobed = 0  # rounds that measured nothing (netwatch itself could not probe)
         self._dns_broken = ""  # the DNS probe's last exception, logged once
         self.metrics: Tracker | None = None  # what /metrics shows, with [metrics] enabled
-        self._live: Path | None = None  # the RAM file the line's state is written to after each round
+        self._live: live.LiveFile | None = None  # the RAM file the line's state is written to after each round
         self._session_start = 0.0
         self._stopping: asyncio.Future[Any] | None = None  # see _stopping_future
 
@@ -182,7 +181,8 @@ class Daemon:
                 return
             await self._begin(writer)
             await self._recall_isp_hop(writer)
-            self._live = live.writable_path(cfg.store.path, self.env)
+            path = live.writable_path(cfg.store.path, self.env)
+            self._live = live.LiveFile(path) if path is not None else None
             if self._live is None:
                 log.info("no RAM directory for the live state (/run/netwatch, $XDG_RUNTIME_DIR): readers use the store")
             exporter = await self._start_export(writer)
@@ -504,16 +504,30 @@ class Daemon:
 
     async def until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
         """``work``'s result, or None when stop is set first (the work is cancelled: shutdown never waits for
-        a round's timeout)."""
-        task = asyncio.ensure_future(work)
+        a round's timeout). The work runs in the caller's task, which a stop cancels while it waits for it: a
+        task and a wait of their own, every round, cost two more turns of the event loop."""
         stopping = self._stopping_future()
-        await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            return task.result()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        return None
+        if stopping.done():
+            work.close()
+            return None
+        task = asyncio.current_task()
+        assert task is not None
+        waiting = True
+
+        def interrupt(_: object) -> None:
+            if waiting:  # not once the work is over: the cancellation would hit whatever the task awaits next
+                task.cancel()
+
+        stopping.add_done_callback(interrupt)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if stopping.done() and task.uncancel() == 0:
+                return None  # our cancellation, and no one else's
+            raise
+        finally:
+            waiting = False
+            stopping.remove_done_callback(interrupt)
 
     def _stopping_future(self) -> asyncio.Future[Any]:
         """One task waiting for the stop event, shared by every wait of the run on this event loop: a new one per
@@ -535,10 +549,24 @@ class Daemon:
             self._clock_events.extend(events)
         targets = self.targets.icmp_targets()
         # Each probe fails on its own: a broken resolver must not turn answered pings into a fake local outage.
-        icmp_result, dns_result = await asyncio.gather(icmp.probe(targets), dns.probe(), return_exceptions=True)
-        for result in (icmp_result, dns_result):
-            if isinstance(result, BaseException) and not isinstance(result, Exception):
-                raise result  # cancellation and the like are not probe failures
+        # The names are resolved in a task of their own while this one waits for the echoes (gather would make two
+        # tasks a round, and one with no names to resolve).
+        names = asyncio.ensure_future(dns.probe()) if dns.targets else None
+        icmp_result: tuple[Sample, ...] | Exception
+        dns_result: tuple[Sample, ...] | Exception = ()
+        try:
+            try:
+                icmp_result = await icmp.probe(targets)
+            except Exception as err:
+                icmp_result = err
+            if names is not None:
+                try:
+                    dns_result = await names
+                except Exception as err:
+                    dns_result = err
+        finally:
+            if names is not None and not names.done():
+                names.cancel()  # this round was cancelled (a stop): so is its resolution
         if isinstance(dns_result, OwnFault):
             return Unprobed(at, reading.mono, str(dns_result))
         if isinstance(icmp_result, BaseException):
@@ -628,7 +656,7 @@ class Daemon:
             self._paused = unprobed.reason
             log.warning("%s: monitoring paused; this time is unmonitored, not an outage", unprobed.reason)
             if self._live is not None:
-                live.remove(self._live)
+                self._live.remove()
             last = self.last_round
             end = last.at if last is not None else unprobed.at
             self.state, events = detect.close_all(self.state, at=end)
@@ -724,14 +752,15 @@ class Daemon:
             version=__version__,
         )
         try:
-            live.write(self._live, state)
+            self._live.write(state)
         except OSError as err:
-            log.warning("cannot write the live state to %s (%s): readers use the store", self._live, err.strerror)
+            log.warning("cannot write the live state to %s (%s): readers use the store", self._live.path, err.strerror)
+            self._live.remove()
             self._live = None
 
     def _shutdown(self, writer: Writer, exporter: Exporter | None) -> None:
         if self._live is not None:
-            live.remove(self._live)  # first: a reader must not see "up" while the last rounds are flushed
+            self._live.remove()  # first: a reader must not see "up" while the last rounds are flushed
         self.state, events = detect.close_all(self.state, rules=self.rules)
         for event in events:
             writer.submit(writer.store.save_incident, event.incident)

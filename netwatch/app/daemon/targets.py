@@ -38,8 +38,17 @@ class Targets:
         self._gateway_gone = False
         self._discovery: asyncio.Task[None] | None = None
         self._forced = False  # a forced discovery waits for the one in progress
+        self._routes = discover.Routes()
+        # The targets of the last (gateway, ISP hop), asked for several times a round: rebuilt only when one changes.
+        self._built: tuple[tuple[str | None, str | None], tuple[Target, ...]] | None = None
 
     def icmp_targets(self) -> tuple[Target, ...]:
+        key = (self.gateway, self.isp)
+        if self._built is None or self._built[0] != key:
+            self._built = key, self._build()
+        return self._built[1]
+
+    def _build(self) -> tuple[Target, ...]:
         out: list[Target] = []
         if self.gateway:
             out.append(Target(Role.GATEWAY, self.gateway))
@@ -53,7 +62,7 @@ class Targets:
         if want != "auto":
             self.gateway = want or None
             return
-        found = discover.default_gateway()
+        found = self._routes.default_gateway()
         if found == self.gateway or (found is None and self._gateway_gone):
             return
         if found:
@@ -115,6 +124,8 @@ class Targets:
             self._discovery = asyncio.create_task(self.discover_isp(privileged))
 
     def cancel(self) -> None:
-        """Stop a discovery in progress (its thread is a daemon thread: nobody waits for it)."""
+        """Stop a discovery in progress (its thread is a daemon thread: nobody waits for it), and let go of the
+        routing tables."""
         if self._discovery is not None:
             self._discovery.cancel()
+        self._routes.close()
