@@ -157,15 +157,24 @@ class LiveFile:
     """The daemon's file, written after every round in place through one descriptor kept open: one ``pwrite`` a
     round, where a temporary file renamed over it cost an open, a close and a rename (on a disk, the rename also
     starts the new file's writeback), all the daemon's largest system cost. The trailer's checksum stands in for
-    the rename's atomicity. ``remove`` closes and unlinks it; the next ``write`` creates it again."""
+    the rename's atomicity. ``remove`` closes and unlinks it; the next ``write`` creates it again, as it does, within
+    ``RELINK_EVERY`` writes, when someone else deleted the file under the open descriptor (readers would otherwise
+    never see the daemon again)."""
+
+    RELINK_EVERY = 60  # writes between looks at whether the file is still linked (one fstat)
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
         self._size = 0  # the longest state written: a shorter one is padded to it
+        self._writes = 0
 
     def write(self, live: Live) -> None:
         """The file holds ``live`` once this returns. Raises OSError."""
+        self._writes += 1
+        if self._fd is not None and self._writes % self.RELINK_EVERY == 0 and os.fstat(self._fd).st_nlink == 0:
+            os.close(self._fd)
+            self._fd = None
         if self._fd is None:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
             self._size = 0

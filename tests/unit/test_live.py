@@ -103,3 +103,17 @@ def test_a_file_of_the_previous_version_without_a_checksum_is_still_read(tmp_pat
     env = {"RUNTIME_DIRECTORY": str(tmp_path)}
     (tmp_path / live.name_for(store)).write_bytes(live.encode(state(AT)))
     assert live.read(store, env) == state(AT)
+
+
+def test_a_file_deleted_under_the_daemon_is_written_again_within_its_relink_period(tmp_path: Path) -> None:
+    store = tmp_path / "netwatch.db"
+    env = {"RUNTIME_DIRECTORY": str(tmp_path)}
+    path = live.writable_path(store, env)
+    assert path is not None
+    writer = live.LiveFile(path)
+    writer.write(state(AT))
+    path.unlink()  # someone cleaned /run under the running daemon
+    for k in range(1, live.LiveFile.RELINK_EVERY):
+        writer.write(state(AT + k))
+    assert live.read(store, env) == state(AT + live.LiveFile.RELINK_EVERY - 1)
+    writer.remove()
