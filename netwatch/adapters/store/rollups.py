@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import struct
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,30 +49,62 @@ def accumulate(acc: dict[Key, Rollup], minute: int, target_ids: Iterable[int], r
 def minute(minute: int, rounds: dict[int, list[bytes]], sets: dict[int, list[int]]) -> dict[Key, Rollup]:
     """The rollups of one minute from its rounds' packed RTTs grouped by target set (``rounds``: set id → blobs),
     summed target by target rather than round by round: the same sums as ``accumulate`` (verification recomputes
-    every minute, and this is its hot loop). Sets missing from ``sets`` are left out."""
+    every minute, and this is its hot loop: the rounds of one-byte compact codes, most of them, are tallied as
+    byte columns without a Python object per round). Sets missing from ``sets`` are left out."""
     acc: dict[Key, Rollup] = {}
     for set_id, blobs in rounds.items():
         ids = sets.get(set_id)
         if ids is None:
             continue
-        if set(map(len, blobs)) != {2 * len(ids)}:  # a round of another width: said as the round-by-round sum says it
+        width = len(ids)
+        rest: list[bytes] = []
+        if longer := codec.holding_longer_codes(blobs):
+            # A few rounds hold longer codes (an RTT from 24 ms): they are decoded one by one.
+            picked = set(longer)
+            rest = [blobs[i] for i in longer]
+            columns = codec.one_byte_columns([b for i, b in enumerate(blobs) if i not in picked], width)
+        else:
+            columns = codec.one_byte_columns(blobs, width)
+        if columns is None:  # rounds of the two-byte layout, or of another width: each is looked at
+            short: list[bytes] = []
+            rest = []
             for blob in blobs:
-                accumulate(acc, minute, ids, blob)
-            continue
-        values = map(struct.Struct(f"<{len(ids)}H").unpack, blobs)
-        for tid, column in zip(ids, zip(*values, strict=True), strict=True):
-            answered = [v for v in column if v != codec.LOST]
-            r = acc.get((minute, tid))
-            if r is None:
-                r = acc[(minute, tid)] = [0, 0, None, None, 0]
-            r[0] += len(column)
-            r[1] += len(column) - len(answered)
-            if answered:
-                low, high = min(answered), max(answered)
-                r[2] = low if r[2] is None else min(r[2], low)
-                r[3] = high if r[3] is None else max(r[3], high)
-                r[4] += sum(answered)
+                (short if codec.is_one_byte(blob, width) else rest).append(blob)
+            columns = codec.one_byte_columns(short, width)
+        for tid, codes in zip(ids, columns or (), strict=columns is not None):
+            _add(acc, (minute, tid), codec.tally_codes(codes))
+        if rest:
+            _add_values(acc, minute, ids, rest)
     return acc
+
+
+def _add(acc: dict[Key, Rollup], key: Key, tally: tuple[int, int, int | None, int | None, int]) -> None:
+    sent, lost, low, high, total = tally
+    r = acc.get(key)
+    if r is None:
+        acc[key] = [sent, lost, low, high, total]
+        return
+    r[0] += sent
+    r[1] += lost
+    if low is not None:
+        r[2] = low if r[2] is None else min(r[2], low)
+    if high is not None:
+        r[3] = high if r[3] is None else max(r[3], high)
+    r[4] += total
+
+
+def _add_values(acc: dict[Key, Rollup], minute: int, ids: list[int], blobs: list[bytes]) -> None:
+    """The rounds of one set that are not one-byte codes, decoded one by one and summed target by target."""
+    values = [codec.unpack_tenths(blob) for blob in blobs]
+    if any(len(v) != len(ids) for v in values):  # a round of another width: said as the round-by-round sum says it
+        for blob in blobs:
+            accumulate(acc, minute, ids, blob)
+        return
+    for tid, column in zip(ids, zip(*values, strict=True), strict=True):
+        lost = column.count(codec.LOST)
+        answered = [v for v in column if v != codec.LOST] if lost else column
+        low, high = (min(answered), max(answered)) if answered else (None, None)
+        _add(acc, (minute, tid), (len(column), lost, low, high, sum(answered)))
 
 
 def write(conn: sqlite3.Connection, acc: dict[Key, Rollup]) -> None:
