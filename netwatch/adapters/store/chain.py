@@ -285,9 +285,11 @@ class RoundsHasher:
         # Every round's bytes joined and hashed at once: the hash is the same as round by round.
         parts: list[bytes] = []
         extend = parts.extend
-        head, spelled, sized = _HEAD.pack, self._spelled, self._sized
+        head, sized = _HEAD.pack, self._sized
+        last_set, targets = None, b""
         for round_id, at_ms, set_id, rtts, errors in rows:
-            targets = spelled.get(set_id) or self._set(set_id)
+            if set_id != last_set:  # a seal's rounds share their target set, nearly always
+                last_set, targets = set_id, self._spelled.get(set_id) or self._set(set_id)
             size = sized.get(len(rtts)) or self._size(len(rtts))
             if errors:
                 e = errors.encode()

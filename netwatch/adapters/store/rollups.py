@@ -8,6 +8,7 @@ open connection inside the caller's transaction. Must not read the clock.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 from collections.abc import Iterable
@@ -57,54 +58,54 @@ def minute(minute: int, rounds: dict[int, list[bytes]], sets: dict[int, list[int
         if ids is None:
             continue
         width = len(ids)
-        rest: list[bytes] = []
-        if longer := codec.holding_longer_codes(blobs):
-            # A few rounds hold longer codes (an RTT from 24 ms): they are decoded one by one.
-            picked = set(longer)
-            rest = [blobs[i] for i in longer]
-            columns = codec.one_byte_columns([b for i, b in enumerate(blobs) if i not in picked], width)
-        else:
-            columns = codec.one_byte_columns(blobs, width)
-        if columns is None:  # rounds of the two-byte layout, or of another width: each is looked at
-            short: list[bytes] = []
-            rest = []
-            for blob in blobs:
-                (short if codec.is_one_byte(blob, width) else rest).append(blob)
-            columns = codec.one_byte_columns(short, width)
-        for tid, codes in zip(ids, columns or (), strict=columns is not None):
-            _add(acc, (minute, tid), codec.tally_codes(codes))
-        if rest:
-            _add_values(acc, minute, ids, rest)
+        columns, rest = _split(blobs, width)
+        values = [codec.unpack_tenths(blob) for blob in rest]
+        if any(len(v) != width for v in values):  # a round of another width: said as the round-by-round sum says it
+            for blob in rest:
+                accumulate(acc, minute, ids, blob)
+        decoded = zip(*values, strict=True) if values else itertools.repeat(())
+        for tid, codes, more in zip(ids, columns, decoded, strict=False):
+            sent, lost, low, high, total = codec.tally_codes(codes)
+            if more:  # the rounds decoded one by one, as ``accumulate`` sums them
+                sent += len(more)
+                missing = more.count(codec.LOST)
+                lost += missing
+                answered = [v for v in more if v != codec.LOST] if missing else more
+                if answered:
+                    low = min(answered) if low is None else min(low, *answered)
+                    high = max(answered) if high is None else max(high, *answered)
+                    total += sum(answered)
+            r = acc.get((minute, tid))
+            if r is None:
+                acc[(minute, tid)] = [sent, lost, low, high, total]
+                continue
+            r[0] += sent
+            r[1] += lost
+            if low is not None:
+                r[2] = low if r[2] is None else min(r[2], low)
+            if high is not None:
+                r[3] = high if r[3] is None else max(r[3], high)
+            r[4] += total
     return acc
 
 
-def _add(acc: dict[Key, Rollup], key: Key, tally: tuple[int, int, int | None, int | None, int]) -> None:
-    sent, lost, low, high, total = tally
-    r = acc.get(key)
-    if r is None:
-        acc[key] = [sent, lost, low, high, total]
-        return
-    r[0] += sent
-    r[1] += lost
-    if low is not None:
-        r[2] = low if r[2] is None else min(r[2], low)
-    if high is not None:
-        r[3] = high if r[3] is None else max(r[3], high)
-    r[4] += total
-
-
-def _add_values(acc: dict[Key, Rollup], minute: int, ids: list[int], blobs: list[bytes]) -> None:
-    """The rounds of one set that are not one-byte codes, decoded one by one and summed target by target."""
-    values = [codec.unpack_tenths(blob) for blob in blobs]
-    if any(len(v) != len(ids) for v in values):  # a round of another width: said as the round-by-round sum says it
-        for blob in blobs:
-            accumulate(acc, minute, ids, blob)
-        return
-    for tid, column in zip(ids, zip(*values, strict=True), strict=True):
-        lost = column.count(codec.LOST)
-        answered = [v for v in column if v != codec.LOST] if lost else column
-        low, high = (min(answered), max(answered)) if answered else (None, None)
-        _add(acc, (minute, tid), (len(column), lost, low, high, sum(answered)))
+def _split(blobs: list[bytes], width: int) -> tuple[list[bytes], list[bytes]]:
+    """(each target's one-byte codes as a column, the rounds to decode one by one: those holding a longer code, an
+    RTT from 24 ms, or of the two-byte layout)."""
+    longer = codec.holding_longer_codes(blobs)
+    columns: list[bytes] | None = None
+    if not longer:
+        columns = codec.one_byte_columns(blobs, width)
+    elif len(longer) < len(blobs):
+        picked = set(longer)
+        columns = codec.one_byte_columns([b for i, b in enumerate(blobs) if i not in picked], width)
+    if columns is not None:
+        return columns, [blobs[i] for i in longer]
+    short: list[bytes] = []
+    rest: list[bytes] = []
+    for blob in blobs:
+        (short if codec.is_one_byte(blob, width) else rest).append(blob)
+    return codec.one_byte_columns(short, width) or [b""] * width, rest
 
 
 def write(conn: sqlite3.Connection, acc: dict[Key, Rollup]) -> None:
