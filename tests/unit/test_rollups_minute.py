@@ -67,3 +67,11 @@ def test_a_round_of_the_wrong_width_fails_as_the_writers_sum_does() -> None:
 
 def test_a_set_that_vanished_is_left_out() -> None:
     assert rollups.minute(7, {9: [pack([1])]}, SETS) == {}
+
+
+def test_a_compact_round_padded_before_its_end_fails_as_the_writers_sum_does() -> None:
+    blob = bytes((5, 0xFD, 7))  # a one-byte code, the pad, another code: no writer spells a round so
+    with pytest.raises(ValueError, match="padding before its end"):
+        rollups.accumulate({}, 7, SETS[3], blob)
+    with pytest.raises(ValueError, match="padding before its end"):
+        rollups.minute(7, {3: [codec.pack_compact([1.0]), blob]}, SETS)
