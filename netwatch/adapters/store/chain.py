@@ -257,6 +257,7 @@ def retimings(conn: sqlite3.Connection) -> list[tuple[int, int, int, int]]:
 
 _HEAD = struct.Struct("<qq")
 _LENGTH = struct.Struct("<I")
+_NO_ERRORS = _LENGTH.pack(0)
 
 
 class RoundsHasher:
@@ -266,6 +267,7 @@ class RoundsHasher:
     def __init__(self, sets: dict[int, str]) -> None:
         self._sets = sets
         self._spelled: dict[int, bytes] = {}
+        self._sized: dict[int, bytes] = {}  # a length as spelled before the bytes it counts
 
     def _set(self, set_id: int) -> bytes:
         spelled = self._spelled.get(set_id)
@@ -278,18 +280,27 @@ class RoundsHasher:
         self, rows: Sequence[Sequence[Any]], undo: Sequence[tuple[int, int, int]] = ()
     ) -> tuple[bytes, list[int]]:
         """(the rounds hash of ``rows``, their stamps) with the re-timings ``undo`` (first, last, delta ms) undone."""
-        h = hashlib.sha256()
-        stamps = []
-        head, length, spelled = _HEAD.pack, _LENGTH.pack, self._spelled
+        if undo:
+            rows = [(i, at - sum(d for a, b, d in undo if a <= i <= b), *rest) for i, at, *rest in rows]
+        # Every round's bytes joined and hashed at once: the hash is the same as round by round.
+        parts: list[bytes] = []
+        extend = parts.extend
+        head, sized = _HEAD.pack, self._sized
+        last_set, targets = None, b""
         for round_id, at_ms, set_id, rtts, errors in rows:
-            for a, b, d in undo:
-                if a <= round_id <= b:
-                    at_ms -= d
-            e = errors.encode() if errors else b""
-            targets = spelled.get(set_id) or self._set(set_id)
-            h.update(b"".join((head(round_id, at_ms), targets, length(len(rtts)), rtts, length(len(e)), e)))
-            stamps.append(at_ms)
-        return h.digest(), stamps
+            if set_id != last_set:  # a seal's rounds share their target set, nearly always
+                last_set, targets = set_id, self._spelled.get(set_id) or self._set(set_id)
+            size = sized.get(len(rtts)) or self._size(len(rtts))
+            if errors:
+                e = errors.encode()
+                extend((head(round_id, at_ms), targets, size, rtts, _LENGTH.pack(len(e)), e))
+            else:
+                extend((head(round_id, at_ms), targets, size, rtts, _NO_ERRORS))
+        return hashlib.sha256(b"".join(parts)).digest(), [row[1] for row in rows]
+
+    def _size(self, length: int) -> bytes:
+        spelled = self._sized[length] = _LENGTH.pack(length)
+        return spelled
 
 
 def rounds_hash(

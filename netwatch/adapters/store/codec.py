@@ -10,8 +10,11 @@ layout, which is part of the on-disk format, without a migration.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
+import re
 import struct
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -115,6 +118,62 @@ def unpack_tenths(blob: bytes) -> tuple[int, ...]:
     if len(blob) % 2:
         return _unpack_compact(blob)
     return struct.unpack(f"<{len(blob) // 2}H", blob)
+
+
+_NOT_ONE_BYTE = bytes(range(_TWO, _C_SATURATED))  # the codes that are not a value of their own: multi-byte starts, _PAD
+_LONGER = re.compile(b"[" + re.escape(bytes(range(_TWO, _THREE + 1))) + b"]")  # a multi-byte code's first byte
+
+
+def one_byte_columns(blobs: Sequence[bytes], width: int) -> list[bytes] | None:
+    """When every blob is ``width`` one-byte compact codes (and its pad), the codes of each target as a column,
+    one byte per round in blob order (read by ``tally_codes``); else None. Reads the blobs as one buffer: no
+    per-round work (verification tallies every round of the store)."""
+    count = len(blobs)
+    size = width | 1  # an even number of one-byte codes is padded
+    if width < 1 or not count or max(map(len, blobs)) != size:
+        return None
+    joined = b"".join(blobs)
+    if len(joined) != size * count or (size != width and joined[width::size] != bytes((_PAD,)) * count):
+        return None
+    # Each blob loses at most its pad here: exactly width * count codes left means no blob held a longer code.
+    values = joined.translate(None, _NOT_ONE_BYTE)
+    if len(values) != width * count:
+        return None
+    return [values[i::width] for i in range(width)]
+
+
+def holding_longer_codes(blobs: Sequence[bytes]) -> list[int]:
+    """The indexes of the blobs that hold a code longer than one byte (or the bytes of another layout): those whose
+    bytes include a multi-byte start, found in one scan of all of them (such rounds are the few, most minutes hold
+    one or two)."""
+    joined = b"".join(blobs)
+    found = [m.start() for m in _LONGER.finditer(joined)]
+    if not found:
+        return []
+    ends = list(itertools.accumulate(map(len, blobs)))
+    return sorted({bisect.bisect_right(ends, at) for at in found})
+
+
+def is_one_byte(blob: bytes, width: int) -> bool:
+    """Whether ``blob`` is ``width`` one-byte compact codes (and its pad): a round ``one_byte_columns`` can read."""
+    size = width | 1
+    return (
+        width > 0
+        and len(blob) == size
+        and len(blob.translate(None, _NOT_ONE_BYTE)) == width
+        and (size == width or blob[-1] == _PAD)
+    )
+
+
+def tally_codes(column: bytes) -> tuple[int, int, int | None, int | None, int]:
+    """(rounds, lost, min, max, sum) of one target's one-byte compact codes, RTTs in tenths of a ms as
+    ``unpack_tenths`` reads them (a saturated reply counts as SATURATED)."""
+    lost = column.count(_C_LOST)
+    saturated = column.count(_C_SATURATED)
+    plain = column.translate(None, bytes((_C_SATURATED, _C_LOST))) if lost or saturated else column
+    low = min(plain) if plain else (SATURATED if saturated else None)
+    high = SATURATED if saturated else (max(plain) if plain else None)
+    return len(column), lost, low, high, sum(plain) + saturated * SATURATED
 
 
 def unpack_rtts(blob: bytes) -> tuple[float | None, ...]:

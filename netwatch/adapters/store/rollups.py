@@ -8,9 +8,9 @@ open connection inside the caller's transaction. Must not read the clock.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
-import struct
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,30 +50,62 @@ def accumulate(acc: dict[Key, Rollup], minute: int, target_ids: Iterable[int], r
 def minute(minute: int, rounds: dict[int, list[bytes]], sets: dict[int, list[int]]) -> dict[Key, Rollup]:
     """The rollups of one minute from its rounds' packed RTTs grouped by target set (``rounds``: set id → blobs),
     summed target by target rather than round by round: the same sums as ``accumulate`` (verification recomputes
-    every minute, and this is its hot loop). Sets missing from ``sets`` are left out."""
+    every minute, and this is its hot loop: the rounds of one-byte compact codes, most of them, are tallied as
+    byte columns without a Python object per round). Sets missing from ``sets`` are left out."""
     acc: dict[Key, Rollup] = {}
     for set_id, blobs in rounds.items():
         ids = sets.get(set_id)
         if ids is None:
             continue
-        if set(map(len, blobs)) != {2 * len(ids)}:  # a round of another width: said as the round-by-round sum says it
-            for blob in blobs:
+        width = len(ids)
+        columns, rest = _split(blobs, width)
+        values = [codec.unpack_tenths(blob) for blob in rest]
+        if any(len(v) != width for v in values):  # a round of another width: said as the round-by-round sum says it
+            for blob in rest:
                 accumulate(acc, minute, ids, blob)
-            continue
-        values = map(struct.Struct(f"<{len(ids)}H").unpack, blobs)
-        for tid, column in zip(ids, zip(*values, strict=True), strict=True):
-            answered = [v for v in column if v != codec.LOST]
+        decoded = zip(*values, strict=True) if values else itertools.repeat(())
+        for tid, codes, more in zip(ids, columns, decoded, strict=False):
+            sent, lost, low, high, total = codec.tally_codes(codes)
+            if more:  # the rounds decoded one by one, as ``accumulate`` sums them
+                sent += len(more)
+                missing = more.count(codec.LOST)
+                lost += missing
+                answered = [v for v in more if v != codec.LOST] if missing else more
+                if answered:
+                    low = min(answered) if low is None else min(low, *answered)
+                    high = max(answered) if high is None else max(high, *answered)
+                    total += sum(answered)
             r = acc.get((minute, tid))
             if r is None:
-                r = acc[(minute, tid)] = [0, 0, None, None, 0]
-            r[0] += len(column)
-            r[1] += len(column) - len(answered)
-            if answered:
-                low, high = min(answered), max(answered)
+                acc[(minute, tid)] = [sent, lost, low, high, total]
+                continue
+            r[0] += sent
+            r[1] += lost
+            if low is not None:
                 r[2] = low if r[2] is None else min(r[2], low)
+            if high is not None:
                 r[3] = high if r[3] is None else max(r[3], high)
-                r[4] += sum(answered)
+            r[4] += total
     return acc
+
+
+def _split(blobs: list[bytes], width: int) -> tuple[list[bytes], list[bytes]]:
+    """(each target's one-byte codes as a column, the rounds to decode one by one: those holding a longer code, an
+    RTT from 24 ms, or of the two-byte layout)."""
+    longer = codec.holding_longer_codes(blobs)
+    columns: list[bytes] | None = None
+    if not longer:
+        columns = codec.one_byte_columns(blobs, width)
+    elif len(longer) < len(blobs):
+        picked = set(longer)
+        columns = codec.one_byte_columns([b for i, b in enumerate(blobs) if i not in picked], width)
+    if columns is not None:
+        return columns, [blobs[i] for i in longer]
+    short: list[bytes] = []
+    rest: list[bytes] = []
+    for blob in blobs:
+        (short if codec.is_one_byte(blob, width) else rest).append(blob)
+    return codec.one_byte_columns(short, width) or [b""] * width, rest
 
 
 def write(conn: sqlite3.Connection, acc: dict[Key, Rollup]) -> None:

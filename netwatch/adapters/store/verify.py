@@ -6,7 +6,8 @@ covers (undoing chained re-timings, using the kept hashes of pruned rounds), eve
 the ledger must have no hole, every version of a record must follow from the one before (``versions``), the store's
 own acts must keep their rules (``acts``: re-timing, pruning), and records sealed long after the time they describe
 are flagged. Then every chained record must still equal its latest sealed version (none added, none removed), the
-rollups sealed by pruning must be unchanged and the others add up to their rounds, outages and sessions must agree
+rollups sealed by pruning must be unchanged and the others add up to their rounds (a full walk recounts them
+from the very rounds it reads for the seals, ``recount``: the rounds are read once), outages and sessions must agree
 with their rounds (``coherence``), and the trusted timestamps of the chain head must hold. It reports each break
 with the seal or record it is in and the time it concerns.
 
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netwatch.adapters.store import acts, chain, checkpoints, codec, coherence, rollups, versions
+from netwatch.adapters.store.recount import Recount
 from netwatch.core.model import Break, Timestamp, Verification
 
 CHUNK = 5_000
@@ -53,9 +55,16 @@ TokenCheck = Callable[[bytes, bytes], tuple[bool | None, int | None, str]]
 class _Stream:
     """Rows of one query in key order, a chunk at a time, with look-ahead."""
 
-    def __init__(self, fetch: Callable[[Any], list[Any]], key: Callable[[Any], Any], after: Any = None) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[Any], list[Any]],
+        key: Callable[[Any], Any],
+        after: Any = None,
+        seen: Callable[[list[Any]], None] | None = None,
+    ) -> None:
         self._fetch = fetch
         self._key = key
+        self._seen = seen  # given each chunk as it is read: a second reader of the same rows, in the same pass
         self._buffer: list[Any] = []
         self._pos = 0
         self._after: Any = after
@@ -66,6 +75,8 @@ class _Stream:
             rows = self._fetch(self._after)
             self._buffer, self._pos = rows, 0
             self._done = len(rows) < CHUNK
+            if self._seen is not None:
+                self._seen(rows)
             if rows:
                 self._after = self._key(rows[-1])
         return self._buffer[self._pos] if self._pos < len(self._buffer) else None
@@ -86,13 +97,14 @@ class _Stream:
         return out
 
 
-def _rounds(conn: sqlite3.Connection, after: int = 0) -> _Stream:
+def _rounds(conn: sqlite3.Connection, after: int = 0, seen: Callable[[list[Any]], None] | None = None) -> _Stream:
     return _Stream(
         lambda after: conn.execute(
             "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE id > ? ORDER BY id LIMIT ?", (after or 0, CHUNK)
         ).fetchall(),
         operator.itemgetter(0),
         after or None,
+        seen,
     )
 
 
@@ -120,8 +132,9 @@ def _seals(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Any, ...]
         after = rows[-1][0]
 
 
-def _span_text(first: int | None, last: int | None) -> str:
-    return "no rounds" if first is None else f"rounds {first}-{last}"
+def _seal_text(seal_id: int, first: int | None, last: int | None) -> str:
+    """A seal as a break names it (worded only for a break: a walk meets every seal)."""
+    return f"seal {seal_id} ({'no rounds' if first is None else f'rounds {first}-{last}'})"
 
 
 def _ms(ms: int | None) -> float | None:
@@ -268,7 +281,14 @@ def walk(
     anchored_seen: set[int] = set()
     sets = chain.target_texts(conn)
     retimed = chain.retimings(conn)
-    stream = _rounds(conn, walk.sealed_round)
+    # A full walk recounts the rollups from the rounds it reads for the seals (one pass over the rounds); going on
+    # from a checkpoint, only the minutes of the new rounds are recounted, once the walk knows them.
+    sealed_rollups = _sealed_rollups(conn)
+    recount = None
+    if found is None:
+        boundary = max((hi for _, hi, _, _ in sealed_rollups), default=0)
+        recount = Recount(conn, boundary, rollups.set_target_ids(conn))
+    stream = _rounds(conn, walk.sealed_round, None if recount is None else recount.feed)
     hasher = chain.RoundsHasher(sets)
     ledger = _ledger(conn, start)
     prev_id, prev_digest = (0, chain.ZERO) if found is None else (start, bytes.fromhex(found.checkpoint.digest))
@@ -286,23 +306,26 @@ def walk(
         walk.listed("round", Break(f"round {row[0]}", why, _ms(row[1])))
         return False
 
+    def broken(why: str, at: float | None = None) -> None:
+        """A break of the seal the walk is at (named only then: a walk meets every seal)."""
+        walk.breaks.append(Break(_seal_text(seal_id, first, last), why, at))
+
     for seal_id, first, last, digest, prev, kept_hash, sealed_at in _seals(conn, start):
         seals += 1
-        where = f"seal {seal_id} ({_span_text(first, last)})"
         if seal_id in anchored:
             anchored_seen.add(seal_id)
             if bytes(digest).hex() != anchored[seal_id]:
-                walk.breaks.append(Break(where, "differs from the digest its pruning pass chained for it (altered?)"))
+                broken("differs from the digest its pruning pass chained for it (altered?)")
         if prev is not None:
             link = bytes(prev)
             if prev_id == seal_id - 1 and link != prev_digest:
-                walk.breaks.append(Break(where, "the digest it chains to is not its predecessor's"))
+                broken("the digest it chains to is not its predecessor's")
             elif prev_id != seal_id - 1 and seal_id - 1 > pruned_seals:
-                walk.breaks.append(Break(where, f"seals {prev_id + 1}-{seal_id - 1} before it are missing (deleted?)"))
+                broken(f"seals {prev_id + 1}-{seal_id - 1} before it are missing (deleted?)")
         else:
             link = prev_digest
             if prev_id != seal_id - 1:
-                walk.breaks.append(Break(where, f"seals {prev_id + 1}-{seal_id - 1} before it are missing (deleted?)"))
+                broken(f"seals {prev_id + 1}-{seal_id - 1} before it are missing (deleted?)")
         # Rounds: skip (and count) those before this seal's range, then hash its range.
         lo_at = hi_at = last_sealed_at = None
         count = 0
@@ -313,10 +336,10 @@ def walk(
         if kept_hash is not None:
             rounds_digest = bytes(kept_hash)
             if last is not None and last > through_round:
-                walk.breaks.append(Break(where, "claims its rounds were pruned, but no pruning pass reached them"))
+                broken("claims its rounds were pruned, but no pruning pass reached them")
             last_sealed_at = sealed_at
         elif first is not None and last is not None:
-            undo = [(a, b, d) for s, a, b, d in retimed if s >= seal_id and a <= last and b >= first]
+            undo = [(a, b, d) for s, a, b, d in retimed if s >= seal_id and a <= last and b >= first] if retimed else []
             rounds_digest, stamped = hasher.digest(stream.take_through(last), undo)
             count = len(stamped)
             if stamped:
@@ -343,14 +366,13 @@ def walk(
         expected = chain.seal_digest(link, seal_id, first, last, rounds_digest, entries_digest, sealed_at)
         stored = bytes(digest)
         if expected != stored:
-            walk.breaks.append(
-                Break(where, _seal_fault(first, last, count, kept_hash, entries, seal_id, walk), _ms(lo_at))
-            )
-        _time_line(walk, seal_id, where, lo_at, last_sealed_at if last_sealed_at is not None else sealed_at)
+            broken(_seal_fault(first, last, count, kept_hash, entries, seal_id, walk), _ms(lo_at))
+        _time_line(walk, seal_id, first, last, lo_at, last_sealed_at if last_sealed_at is not None else sealed_at)
         walk.sealed_at_seen = walk.sealed_at_seen or sealed_at is not None
         if last is not None:
             walk.sealed_round = max(walk.sealed_round, last)
-        _entries(conn, walk, seal_id, entries, prunes_before=walk.prunes)
+        if entries:
+            _entries(conn, walk, seal_id, entries, prunes_before=walk.prunes)
         walk.new_evidence = walk.new_evidence or first is not None or any(e[1] != "checkpoint" for e in entries)
         if seal_id in named:
             walk.named[seal_id] = (expected, walk.sealed_round, walk.next_entry)
@@ -392,7 +414,7 @@ def walk(
                 "SELECT DISTINCT ref FROM ledger WHERE kind = 'incident' AND seal_id > ?", (start,)
             )
         }
-    _check_rollups(conn, walk.breaks, after_seal=start, since_ms=since_ms)
+    _check_rollups(conn, walk.breaks, sealed_rollups, recount, after_seal=start, since_ms=since_ms)
     firsts = sorted(s.first_round for s in walk.sessions if s.first_round is not None)
     # An outage closed before the newest round sealed at the checkpoint was decided by rounds sealed by then.
     decided = None if found is None else found.state["head_at"]
@@ -467,7 +489,9 @@ def _entry_order(walk: _Walk, entry_id: int) -> None:
     walk.next_entry = max(walk.next_entry, entry_id + 1)
 
 
-def _time_line(walk: _Walk, seal_id: int, where: str, lo_at: int | None, newest: int | None) -> None:
+def _time_line(
+    walk: _Walk, seal_id: int, first: int | None, last: int | None, lo_at: int | None, newest: int | None
+) -> None:
     """The seal's rounds against those sealed before them in the same run: a run stamps its rounds in order (its
     clock steps start a new session; a re-timing starts afresh)."""
     if (
@@ -478,7 +502,7 @@ def _time_line(walk: _Walk, seal_id: int, where: str, lo_at: int | None, newest:
     ):
         walk.breaks.append(
             Break(
-                where,
+                _seal_text(seal_id, first, last),
                 "holds rounds stamped before rounds of the same run sealed earlier, with no clock step between"
                 " (inserted or re-stamped?)",
                 lo_at / 1e3,
@@ -711,20 +735,30 @@ def _check_records(conn: sqlite3.Connection, walk: _Walk) -> int:
     return count
 
 
-def _check_rollups(
-    conn: sqlite3.Connection, breaks: list[Break], *, after_seal: int = 0, since_ms: int | None = None
-) -> None:
-    """Sealed rollups are unchanged (and show the anchors lost inside outages); the others add up to the rounds
-    they summarise. Going on from a checkpoint (``after_seal``): only the rollups sealed after it, and the minutes
-    from ``since_ms`` (None: none)."""
-    boundary = 0
-    sealed = [
+def _sealed_rollups(conn: sqlite3.Connection) -> list[tuple[int, int, str, int]]:
+    """The rollups sealed by pruning passes (and the genesis) as (from minute, to minute, digest, seal id)."""
+    return [
         (int(doc["from_minute"]), int(doc["to_minute"]), str(doc["rollups_sha256"]), int(seal_id))
         for seal_id, body in conn.execute(
             "SELECT seal_id, body FROM ledger WHERE kind IN ('prune', 'genesis') ORDER BY id"
         )
         if "rollups_sha256" in (doc := json.loads(body))
     ]
+
+
+def _check_rollups(
+    conn: sqlite3.Connection,
+    breaks: list[Break],
+    sealed: list[tuple[int, int, str, int]],
+    recount: Recount | None,
+    *,
+    after_seal: int = 0,
+    since_ms: int | None = None,
+) -> None:
+    """Sealed rollups are unchanged (and show the anchors lost inside outages); the others add up to the rounds
+    they summarise (``recount``: fed every round by a full walk). Going on from a checkpoint (``after_seal``): only
+    the rollups sealed after it, and the minutes from ``since_ms`` (None: none)."""
+    boundary = 0
     for lo, hi, digest, seal_id in sealed:
         boundary = max(boundary, hi)
         if seal_id > after_seal and chain.rollups_hash(conn, lo, hi) != digest:
@@ -736,82 +770,40 @@ def _check_rollups(
                 )
             )
     breaks += coherence.rollup_breaks(conn, boundary)
-    if after_seal:
+    if recount is None:
         if since_ms is None:
             return
-        boundary = max(boundary, since_ms // 60_000)
-    sets = rollups.set_target_ids(conn)
-    # The rollups, merged in order with the minutes that have rounds: one minute in memory at a time.
-    stored_rows = _Stream(
-        lambda after: conn.execute(
-            "SELECT minute, target_id, sent, lost, rtt_min, rtt_max, rtt_sum FROM rollups"
-            " WHERE (minute, target_id) > (?, ?) ORDER BY minute, target_id LIMIT ?",
-            (*(after or (boundary - 1, 2**62)), CHUNK),
-        ).fetchall(),
-        lambda row: (row[0], row[1]),
-    )
-    orphans = 0
-    first_orphan: int | None = None
-    last_orphan: int | None = None
-
-    def orphaned(before: int | None) -> None:
-        """Count the minutes of rollups before ``before`` (None: all that are left): no rounds are behind them."""
-        nonlocal orphans, first_orphan, last_orphan
-        while (row := stored_rows.peek()) is not None and (before is None or row[0] < before):
-            stored_rows.take()
-            if row[0] != last_orphan:
-                orphans += 1
-                first_orphan = row[0] if first_orphan is None else first_orphan
-                last_orphan = row[0]
-
-    for minute, expected in _minutes_from_rounds(conn, boundary * 60_000, sets):
-        orphaned(minute)
-        stored = {
-            (minute, int(t)): [sent, lost, low, high, total]
-            for _, t, sent, lost, low, high, total in stored_rows.take_through((minute, 2**62))
-        }
-        if stored != expected:
-            breaks.append(
-                Break(f"rollups of minute {minute}", "do not add up to the rounds of that minute", minute * 60.0)
-            )
-    orphaned(None)
-    if orphans and first_orphan is not None:
+        recount = Recount(conn, max(boundary, since_ms // 60_000), rollups.set_target_ids(conn))
+        for rows in _rounds_in_time(conn, max(boundary, since_ms // 60_000) * 60_000):
+            recount.feed(rows)
+    differ, orphans = recount.finish()
+    breaks += [
+        Break(f"rollups of minute {minute}", "do not add up to the rounds of that minute", minute * 60.0)
+        for minute in differ
+    ]
+    if orphans:
         breaks.append(
             Break(
                 "rollups",
-                f"{orphans} minutes of rollups have no rounds behind them (inserted?)",
-                first_orphan * 60.0,
+                f"{len(orphans)} minutes of rollups have no rounds behind them (inserted?)",
+                orphans[0] * 60.0,
             )
         )
 
 
-def _minutes_from_rounds(
-    conn: sqlite3.Connection, since_ms: int, sets: dict[int, list[int]]
-) -> Iterator[tuple[int, dict[rollups.Key, rollups.Rollup]]]:
-    """(minute, its rollups recomputed from the rounds) for every minute from ``since_ms`` that has rounds, in
-    order; one minute in memory at a time."""
-    current: int | None = None
-    blobs: dict[int, list[bytes]] = {}  # the current minute's rounds by target set
+def _rounds_in_time(conn: sqlite3.Connection, since_ms: int) -> Iterator[list[Any]]:
+    """The rounds from ``since_ms`` by (at_ms, id), a chunk at a time."""
     last_at, last_id = since_ms, -1
     while True:
         rows = conn.execute(
-            "SELECT id, at_ms, set_id, rtts FROM rounds WHERE (at_ms, id) > (?, ?) AND at_ms >= ?"
+            "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE (at_ms, id) > (?, ?) AND at_ms >= ?"
             " ORDER BY at_ms, id LIMIT ?",
             (last_at, last_id, since_ms, CHUNK),
         ).fetchall()
-        for _, at_ms, set_id, rtts in rows:
-            minute = at_ms // 60_000
-            if current is not None and minute != current:
-                # A target set that vanished breaks the seal of its rounds already: ``minute`` leaves it out.
-                yield current, rollups.minute(current, blobs, sets)
-                blobs = {}
-            current = minute
-            blobs.setdefault(set_id, []).append(rtts)
+        yield rows
         if len(rows) < CHUNK:
-            break
+            return
         last_id, last_at = rows[-1][0], rows[-1][1]
-    if current is not None:
-        yield current, rollups.minute(current, blobs, sets)
 
 
 def _truncation(conn: sqlite3.Connection, walk: _Walk, head_seal: int) -> None:
