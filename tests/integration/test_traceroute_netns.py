@@ -128,6 +128,7 @@ def test_unprivileged_without_ping_permission_is_an_error_in_the_trace(isp: Isp)
 
 
 ROUNDS_AT_LEAST = 3
+ROUND_GAP = 0.02  # seconds between the prober's rounds beside the traces
 
 
 def test_a_raw_trace_and_the_daemons_raw_prober_keep_their_answers_apart(isp: Isp) -> None:
@@ -150,6 +151,10 @@ def test_a_raw_trace_and_the_daemons_raw_prober_keep_their_answers_apart(isp: Is
             # busy machine), and more for as long as the traces run beside them.
             while worker.is_alive() or len(rounds) < ROUNDS_AT_LEAST:
                 rounds.append(tuple(s.ok for s in await prober.probe(targets)))
+                # Paced, if far faster than the daemon's round a second: unpaced, the prober's echo replies (a
+                # copy of each reaches every raw socket) came by the thousand a second and could fill the
+                # tracer's receive buffer before its thread drained it, dropping its own answers on a busy machine.
+                await asyncio.sleep(ROUND_GAP)
         finally:
             prober.close()
             worker.join()
@@ -157,7 +162,8 @@ def test_a_raw_trace_and_the_daemons_raw_prober_keep_their_answers_apart(isp: Is
 
     rounds, traces = in_netns(isp.home, lambda: asyncio.run(side_by_side()))
     assert len(rounds) >= ROUNDS_AT_LEAST and all(all(r) for r in rounds), rounds
-    assert all(t.reached and hops(t) == list(PATHS[4]) for t in traces), traces
+    wrong = [t for t in traces if not (t.reached and hops(t) == list(PATHS[4]))]
+    assert wrong == [], f"{len(wrong)} of {len(traces)} traces went wrong"
 
 
 @MODES
