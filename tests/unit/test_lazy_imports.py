@@ -29,6 +29,7 @@ NOT_FOR_THE_DAEMON = (
     "netwatch.web",
     "netwatch.adapters.store.verify",
     "netwatch.app.daemon.speed",
+    "ssl",  # asyncio's TLS support (app.lean): about 1.5 MB with libssl, and the event loop never speaks TLS
 )
 
 
@@ -66,3 +67,18 @@ def test_without_calendars_a_holiday_name_is_checked_for_its_form() -> None:
         "a string ('G1') is not a country code",
         'use an ISO 3166 country code like "GB", optionally with a subdivision like "US-CA"',
     )
+
+
+def test_asyncio_without_tls_leaves_ssl_to_those_who_import_it() -> None:
+    code = """
+        import sys
+        from netwatch.app.lean import asyncio_without_tls
+        print(asyncio_without_tls(), "ssl" in sys.modules)
+        import asyncio.base_events, asyncio.selector_events
+        print(asyncio.base_events.ssl, asyncio.selector_events.ssl)
+        import ssl  # a TLS client of the daemon (InfluxDB, notifications) still has it
+        print(ssl.create_default_context().verify_mode == ssl.CERT_REQUIRED, asyncio_without_tls())
+    """
+    done = subprocess.run([sys.executable, "-c", dedent(code)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True False", "None None", "True False"]
