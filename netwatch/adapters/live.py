@@ -146,11 +146,12 @@ def unframed(data: bytes) -> bytes | None:
 
 
 def write(path: Path, live: Live) -> None:
-    """Replace the file at ``path`` with ``live`` atomically (RAM: no fsync): one state written once, as tests and
-    tools do. Raises OSError."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(framed(encode(live)))
-    os.replace(tmp, path)
+    """Write ``live`` to ``path`` once, as the daemon's ``LiveFile`` does (tests and tools). Raises OSError."""
+    once = LiveFile(path)
+    try:
+        once.write(live)
+    finally:
+        once.close()
 
 
 class LiveFile:
@@ -173,8 +174,7 @@ class LiveFile:
         """The file holds ``live`` once this returns. Raises OSError."""
         self._writes += 1
         if self._fd is not None and self._writes % self.RELINK_EVERY == 0 and os.fstat(self._fd).st_nlink == 0:
-            os.close(self._fd)
-            self._fd = None
+            self.close()
         if self._fd is None:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
             self._size = 0
@@ -188,6 +188,10 @@ class LiveFile:
         """Unlink the file (a clean stop, or monitoring paused): readers then know at once that nothing is
         measured."""
         remove(self.path)
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the descriptor, leaving the file as it is; the next ``write`` opens it again."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
