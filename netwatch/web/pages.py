@@ -341,13 +341,16 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     zone = cfg.business_hours.timezone
     recorded_months = documents.months_recorded(cfg, at)
     told = words.told_outage(line, recent)
+    told_resolver = _resolver(cfg, told, line)
+    # The open outage is usually the one told about: its resolvers are looked up once.
+    open_resolver = told_resolver if told is line.outage else _resolver(cfg, line.outage, line)
     return {
         "line": line,
         "listed": listed,
         "deadlines": {f.ticket.ref: _said(_standing(cfg, f), at) for f in listed if f.ticket.is_open},
-        "facts": words.isp_facts(line, told, open_tickets, cfg.probe.interval, zone, _resolver(cfg, told, line)),
+        "facts": words.isp_facts(line, told, open_tickets, cfg.probe.interval, zone, told_resolver),
         "told_ended": told is not None and told.end is not None,
-        "before_calling": words.before_calling(line, zone, _resolver(cfg, line.outage, line)),
+        "before_calling": words.before_calling(line, zone, open_resolver),
         "speed": board.speed.progress,
         "channels": tickets.CHANNELS,
         "months": [month_of(first) for first in recorded_months[:MONTHS_OFFERED]],
