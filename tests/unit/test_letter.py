@@ -370,47 +370,44 @@ def test_the_letter_says_its_period_and_times_once_each_in_one_date_style() -> N
         assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", text)  # no ISO-style date beside "Mon 23 Nov 2026"
 
 
-def test_names_that_failed_through_a_resolver_not_recorded_are_not_claimed() -> None:
-    # Sessions from before netwatch recorded its resolvers: the dns outage may have been the owner's router's.
-    report = sample_report(resolvers=None)
+@pytest.mark.parametrize(
+    ("resolvers", "letter", "row", "card"),
+    [
+        pytest.param(
+            None,  # sessions from before netwatch recorded its resolvers: maybe the owner's router's
+            "name service that may have been our own. For 30m 00s in 1 outage (Wed 25 Nov 2026 08:45:00 GMT) the line"
+            " worked (the public hosts answered), but host names could not be resolved through a resolver the monitor"
+            " did not record, which may have been our own router.",
+            "Name service failures through a resolver netwatch did not record (it may be your own router's): not"
+            " claimed from the provider",
+            "the resolver was not recorded: maybe your router's",
+            id="not recorded",
+        ),
+        pytest.param(
+            ("1.1.1.1", "8.8.8.8"),  # [dns] servers: Cloudflare's or Google's failure, not the access provider's
+            "name service of another company. For 30m 00s in 1 outage (Wed 25 Nov 2026 08:45:00 GMT) the line worked"
+            " (the public hosts answered), but host names could not be resolved through a public resolver run by"
+            " another company, not by you.",
+            "Name service failures through a public resolver of another company (such as 1.1.1.1 or 8.8.8.8): not"
+            " claimed from the provider",
+            "another company's public resolver failed",
+            id="another company's",
+        ),
+    ],
+)
+def test_names_that_failed_through_a_resolver_not_the_providers_are_not_claimed(
+    resolvers: tuple[str, ...] | None, letter: str, row: str, card: str
+) -> None:
+    report = sample_report(resolvers=resolvers)
     body = paragraphs(letter_of(report).text)
     assert (
-        "Not claimed: name service that may have been our own. For 30m 00s in 1 outage (Wed 25 Nov 2026 08:45:00 GMT)"
-        " the line worked (the public hosts answered), but host names could not be resolved through a resolver the"
-        " monitor did not record, which may have been our own router. It is not part of this complaint, and it is left"
-        " out of every figure below but the availability over the monitored time."
+        f"Not claimed: {letter} It is not part of this complaint, and it is left out of every figure below but the"
+        " availability over the monitored time."
     ) in body
-    assert "DNS" not in [row[5] for row in table_rows(letter_of(report).text, "## Outages")]
+    assert "DNS" not in [r[5] for r in table_rows(letter_of(report).text, "## Outages")]
     html = parse(html_of(report))
-    row = html.one("tr", data_metric="own_dns_seconds")
-    assert " ".join(row.all_text.split()) == (
-        "Name service failures through a resolver netwatch did not record (it may be your own router's): not claimed"
-        " from the provider 30m 00s"
-    )
-    card = html.one("div", data_metric="own_dns_seconds")
-    assert " ".join(card.all_text.split()) == (
-        "Name service, not claimed 30m 00s the resolver was not recorded: maybe your router's"
-    )
-
-
-def test_names_that_failed_through_another_companys_public_resolver_are_not_claimed() -> None:
-    # [dns] servers = ["1.1.1.1", "8.8.8.8"]: their failure is Cloudflare's or Google's, not the access provider's.
-    report = sample_report(resolvers=("1.1.1.1", "8.8.8.8"))
-    body = paragraphs(letter_of(report).text)
+    assert " ".join(html.one("tr", data_metric="own_dns_seconds").all_text.split()) == f"{row} 30m 00s"
     assert (
-        "Not claimed: name service of another company. For 30m 00s in 1 outage (Wed 25 Nov 2026 08:45:00 GMT) the line"
-        " worked (the public hosts answered), but host names could not be resolved through a public resolver run by"
-        " another company, not by you. It is not part of this complaint, and it is left out of every figure below but"
-        " the availability over the monitored time."
-    ) in body
-    assert "DNS" not in [row[5] for row in table_rows(letter_of(report).text, "## Outages")]
-    html = parse(html_of(report))
-    row = html.one("tr", data_metric="own_dns_seconds")
-    assert " ".join(row.all_text.split()) == (
-        "Name service failures through a public resolver of another company (such as 1.1.1.1 or 8.8.8.8): not claimed"
-        " from the provider 30m 00s"
-    )
-    card = html.one("div", data_metric="own_dns_seconds")
-    assert (
-        " ".join(card.all_text.split()) == "Name service, not claimed 30m 00s another company's public resolver failed"
+        " ".join(html.one("div", data_metric="own_dns_seconds").all_text.split())
+        == f"Name service, not claimed 30m 00s {card}"
     )
