@@ -156,17 +156,19 @@ def test_a_report_is_written_for_its_owner_and_group_only(state: Path, tmp_path:
 
 
 def test_the_letter_as_plain_text_for_an_e_mail(state: Path, tmp_path: Path) -> None:
-    code, md, err = invoke("report", "--format", "md")
+    # A fixed period: without --until each invocation ends at its own "now", a second apart at times.
+    day = ("--since", "2026-11-03", "--until", "2026-11-03")
+    code, md, err = invoke("report", *day, "--format", "md")
     assert code == 0, err
-    code, _, err = invoke("report", "--output", str(tmp_path / "letter.txt"))  # the format from the extension
+    code, _, err = invoke("report", *day, "--output", str(tmp_path / "letter.txt"))  # the format from the extension
     assert code == 0, err
     assert err.splitlines()[-1] == f"txt report written to {tmp_path / 'letter.txt'}"
     text = (tmp_path / "letter.txt").read_text(encoding="utf-8")
     assert text == plain_letter(md)
     assert "**Subject: " in md and "\nSubject: " in text and "|" not in text and "  \n" not in text
-    code, out, _ = invoke("report", "--format", "txt")
+    code, out, _ = invoke("report", *day, "--format", "txt")
     assert (code, out) == (0, text)
-    code, _, err = invoke("evidence", "--output", str(tmp_path / "e.zip"))
+    code, _, err = invoke("evidence", *day, "--output", str(tmp_path / "e.zip"))
     assert code == 0, err
     with zipfile.ZipFile(tmp_path / "e.zip") as z:
         assert z.read("letter.txt").decode() == plain_letter(z.read("letter.md").decode())
