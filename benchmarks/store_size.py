@@ -6,8 +6,9 @@ every 10 rounds (store.commit_interval) to the round log, every 300 (store.seal_
 then, as the baseline in the same run, with every 10 rounds sealed (what the daemon did before the round log).
 For each it prints the file size after a checkpoint, the WAL's peak size, the bytes the process wrote (round log,
 WAL frames and checkpoints) twice: as passed to write(), and as the disk receives them, in whole 4 kB pages each
-time a synced page is written again (the kernel's write_bytes, what `netwatch doctor` counts: the SD-card wear
-figure; 0 when DIR is in RAM, as a tmpfs /tmp is), and the time taken, beside issue 17's goals (a day in at most
+time a synced page is written again, in whole sectors for the round log's direct writes (the kernel's write_bytes,
+what `netwatch doctor` counts: the SD-card wear figure; 0 when DIR is in RAM, as a tmpfs /tmp is), the round log's
+share of it, and the time taken, beside issue 17's goals (a day in at most
 4 MB, at most 15 MB written a day). A figure, never a pass/fail test.
 
     .venv/bin/python benchmarks/store_size.py [--rounds 86400] [--dir DIR]
@@ -59,6 +60,7 @@ def simulate(path: Path, rounds: int, seal_every: int, seed: int = 1) -> dict[st
     wal = path.with_name(path.name + "-wal")
     wal_peak = 0
     written, pages = written_bytes(), written_bytes("write_bytes")
+    logged = 0  # of ``pages``: what the round log's appends made the disk receive
     started = time.perf_counter()
     with Store.open(path) as store:
         store.begin_session(t0)
@@ -71,7 +73,9 @@ def simulate(path: Path, rounds: int, seal_every: int, seed: int = 1) -> dict[st
             if (i + 1) % seal_every == 0:
                 store.commit()
             elif (i + 1) % COMMIT_EVERY == 0:
+                before = written_bytes("write_bytes")
                 store.log()
+                logged += written_bytes("write_bytes") - before
                 if i % 1000 == 999 and wal.exists():
                     wal_peak = max(wal_peak, wal.stat().st_size)
         store.end_session(t0 + rounds)
@@ -89,6 +93,7 @@ def simulate(path: Path, rounds: int, seal_every: int, seed: int = 1) -> dict[st
         "wal_peak": wal_peak,
         "written": written,
         "pages": pages,
+        "logged": logged,
         "seconds": seconds,
         **stats,
     }
@@ -120,6 +125,8 @@ def main() -> int:
                 f"  as the disk receives them (whole pages, what netwatch doctor counts): {pages:.1f} MB/day"
                 f" (goal <= {GOAL_WRITTEN_MB:g})"
             )
+            log_mb = r["logged"] * per_day / 1e6
+            print(f"    of which the round log: {log_mb:.1f} MB/day; seals, WAL and checkpoints: {pages - log_mb:.1f}")
         print(f"  time: {r['seconds']:.1f} s ({r['seconds'] / args.rounds * 1e6:.0f} µs per round)")
     return 0
 
