@@ -120,7 +120,7 @@ def _disk(cfg: Config) -> list[Finding]:
     if account is None:
         found.append(rules.writes_unmeasured(running))
     else:
-        found.append(rules.writes(account[0], account[1], cfg.store.commit_interval))
+        found.append(rules.writes(account[0], account[1], cfg.store.commit_interval, cfg.store.seal_interval))
     return found
 
 
