@@ -11,7 +11,7 @@ and the configuration's parts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -240,14 +240,22 @@ def deadline_text(found: Deadline, now: float) -> str:
     return f"{found.rule} starts if {what} by {weekday_date(found.last_day)} 23:59"
 
 
-def told_outage(line: LineNow, recent: Sequence[Incident]) -> Incident | None:
-    """The outage "what to tell the ISP" describes: the open one unless it is the owner's own (cause local), else
-    the latest ended one of a provider's cause among ``recent``; None when there is none."""
+def told_outage(
+    line: LineNow, recent: Sequence[Incident], resolver_of: Callable[[Incident], Resolver | None] = lambda _: None
+) -> Incident | None:
+    """The outage "what to tell the ISP" describes: the open one unless it is the owner's own, else the latest
+    ended one of a provider's cause among ``recent``; None when there is none. The owner's own is a ``local`` one,
+    or a ``dns`` one whose names failed on resolvers other than the provider's (``resolver_of`` says whose; by
+    default nobody's, so no dns outage is told): an earlier outage of the provider's is told instead."""
+
+    def providers(incident: Incident) -> bool:
+        return incident.cause is not Cause.DNS or resolver_of(incident) is Resolver.PROVIDER
+
     outage = line.outage
-    if outage is not None and outage.cause is not Cause.LOCAL:
+    if outage is not None and outage.cause is not Cause.LOCAL and providers(outage):
         return outage
     ended = (i for i in recent if i.kind is Kind.OUTAGE and i.end is not None and i.cause in ISP_CAUSES)
-    return max(ended, key=lambda i: i.start, default=None)
+    return next((i for i in sorted(ended, key=lambda i: i.start, reverse=True) if providers(i)), None)
 
 
 def isp_facts(

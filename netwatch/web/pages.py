@@ -340,10 +340,18 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     open_tickets = [f.ticket for f in listed if f.ticket.is_open]
     zone = cfg.business_hours.timezone
     recorded_months = documents.months_recorded(cfg, at)
-    told = words.told_outage(line, recent)
-    told_resolver = _resolver(cfg, told, line)
-    # The open outage is usually the one told about: its resolvers are looked up once.
-    open_resolver = told_resolver if told is line.outage else _resolver(cfg, line.outage, line)
+    looked: dict[float, Resolver | None] = {}  # by an outage's start: each outage's resolvers are read once
+
+    def resolver_of(outage: Incident | None) -> Resolver | None:
+        if outage is None:
+            return None
+        if outage.start not in looked:
+            looked[outage.start] = _resolver(cfg, outage, line)
+        return looked[outage.start]
+
+    told = words.told_outage(line, recent, resolver_of)
+    told_resolver = resolver_of(told)
+    open_resolver = resolver_of(line.outage)
     return {
         "line": line,
         "listed": listed,

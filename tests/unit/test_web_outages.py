@@ -199,9 +199,9 @@ def test_a_ticket_is_cited_only_for_an_outage_of_the_providers() -> None:
     for cause in Cause:
         current = outage(OPENED, None, cause)
         line = LineNow(line_at, LineState.DOWN, True, True, round_of(NOW - 0.5, cause), (current,), since=OPENED)
-        told = words.told_outage(line, [EARLIER])
-        facts = words.isp_facts(line, told, ticket, 1.0, LONDON, Resolver.PROVIDER)  # a dns outage: the ISP's resolver
-        if cause is Cause.DNS:  # through any other resolver, nothing is told to the ISP
+        told = words.told_outage(line, [EARLIER], lambda _: Resolver.PROVIDER)  # a dns outage: the ISP's resolver
+        facts = words.isp_facts(line, told, ticket, 1.0, LONDON, Resolver.PROVIDER)
+        if cause is Cause.DNS:  # through any other resolver, nothing is told to the ISP of this outage
             assert [words.isp_facts(line, told, ticket, 1.0, LONDON, r) for r in Resolver if r is not r.PROVIDER] == [
                 [],
                 [],
@@ -219,7 +219,25 @@ def test_a_ticket_is_cited_only_for_an_outage_of_the_providers() -> None:
     own = outage(OPENED, None, Cause.LOCAL)
     line = LineNow(line_at, LineState.DOWN, True, True, round_of(NOW - 0.5, Cause.LOCAL), (own,), since=OPENED)
     assert words.told_outage(line, [outage(START, START + 60, Cause.LOCAL)]) is None
+    assert words.told_outage(line, [], lambda _: Resolver.PROVIDER) is None
     assert words.isp_facts(line, None, ticket, 1.0, LONDON) == []
+
+
+@pytest.mark.parametrize("resolver", [r for r in Resolver if r is not Resolver.PROVIDER])
+def test_a_dns_outage_through_the_owners_resolver_gives_way_to_the_providers_last_outage(resolver: Resolver) -> None:
+    """Open or ended, a dns outage through another resolver than the provider's is the owner's own: the provider
+    is told of its own last outage instead, and when there is none, of nothing."""
+    own_dns = outage(OPENED, None, Cause.DNS)
+    line = LineNow(NOW, LineState.DOWN, True, True, round_of(NOW - 0.5, Cause.DNS), (own_dns,), since=OPENED)
+    ended_dns = outage(EARLIER.end + 60, EARLIER.end + 600, Cause.DNS)
+    whose = {own_dns.start: resolver, ended_dns.start: resolver, EARLIER.start: None}
+    assert words.told_outage(line, [EARLIER, ended_dns], lambda i: whose[i.start]) is EARLIER
+    facts = words.isp_facts(line, EARLIER, [TICKET], 1.0, LONDON)
+    assert facts[0] == "My line was down from 12:30:00 GMT to 12:45:00 GMT (15m 00s)."
+    assert words.told_outage(line, [ended_dns], lambda i: whose[i.start]) is None
+    assert words.told_outage(line, [EARLIER, ended_dns]) is EARLIER  # nobody's resolvers by default
+    through_provider = {**whose, ended_dns.start: Resolver.PROVIDER}
+    assert words.told_outage(line, [EARLIER, ended_dns], lambda i: through_provider[i.start]) is ended_dns
 
 
 # --- the live stream -------------------------------------------------------------------------------------------
