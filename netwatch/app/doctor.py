@@ -39,6 +39,7 @@ GRACE = 0.5  # seconds a job that waits for others until the deadline has to han
 # Rounds verified here beyond the newest checkpoint: the incremental verify of a day of rounds takes 0.4 s on a
 # 2-core PC (a few times that on a Pi); more, as on a store never verified, is left to `netwatch verify`.
 QUICK_ROUNDS = 86_400
+GROWTH_AFTER = 86_400.0  # seconds of history before the store's daily growth is estimated
 T = TypeVar("T")
 # The extras as pyproject.toml names them, and the modules that tell whether each is installed.
 EXTRAS = (
@@ -135,14 +136,16 @@ def _stored(cfg: Config) -> int:
 
 
 def _growth(cfg: Config) -> float | None:
-    """The store's bytes a day since its first session (None: no store, or less than an hour of history)."""
+    """The store's bytes a day since its first session (None: no store, or less than a day of history: before that
+    the write-ahead log, up to about a megabyte that the store's file takes in later, and the fixed pages of an
+    empty store outweigh the rounds, and an hour's store seemed to grow 31 MB a day where a day's grows 4)."""
     try:
         with stores.reading(cfg) as store:
             sessions = store.sessions(float("-inf"), float("inf"))
             last = store.last_instant()
     except StoreError:
         return None
-    if not sessions or last is None or last - sessions[0].start < 3600:
+    if not sessions or last is None or last - sessions[0].start < GROWTH_AFTER:
         return None
     return _stored(cfg) / (last - sessions[0].start) * 86400
 

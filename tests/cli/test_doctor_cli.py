@@ -102,7 +102,17 @@ def test_an_intact_store_is_verified_and_its_growth_gives_the_days_left(
         rf"ok       store: netwatch\.db intact \({checked} verified in \d+\.\d s; {re.escape(size(stored(path)))}\)",
         line,
     ), line
-    growth = size(stored(path) / 3600 * 86400)  # one hour recorded
+    [free] = finding(lines, "free disk:")
+    assert "days" not in free and "growth" not in free  # an hour is too soon: the WAL outweighs the rounds
+
+
+def test_a_day_recorded_gives_the_store_growth_and_the_days_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rounds = [LINE.round(T0 + i, None) for i in range(0, 86_401, 60)]
+    path = stores.record(tmp_path / "state" / "netwatch.db", T0, T0 + 86_400, rounds)
+    _, lines = doctor(tmp_path, monkeypatch)
+    growth = size(stored(path))  # one day recorded
     assert f" days at the store's growth of {growth} a day" in finding(lines, "free disk:")[0]
 
 
