@@ -6,6 +6,7 @@ reason, except under CI (``$CI`` set), where a skip would hide a broken setup, s
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -107,8 +108,11 @@ def test_external_references_are_refused(pdf_tools: None) -> None:
     )
 
 
-def test_without_weasyprint_the_message_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes "import weasyprint" raise ImportError
+def test_without_weasyprint_the_message_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # WeasyPrint runs in a process of its own: there, this package stands in for one that cannot be imported.
+    (tmp_path / "weasyprint").mkdir()
+    (tmp_path / "weasyprint" / "__init__.py").write_text('raise ImportError("No module named weasyprint")\n')
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     with pytest.raises(ReportError) as caught:
         pdf.to_pdf("<p>x</p>")
     assert str(caught.value) == (
@@ -147,8 +151,7 @@ import sys
 programs = []
 sys.addaudithook(lambda event, args: programs.append(args[1]) if event == "subprocess.Popen" else None)
 from netwatch.report import pdf
-pdf.preload()
-pdf._loading[0].join()
+pdf._load()
 import weasyprint.text.ffi as ffi
 print(len(programs), ffi.pango is not None, ffi.harfbuzz is not None, ffi.fontconfig is not None)
 """
@@ -160,3 +163,40 @@ def test_weasyprint_loads_its_libraries_without_running_a_program(pdf_tools: Non
     0.3 s of a month's PDF): on Linux the sonames are opened without them, and every library is loaded."""
     done = subprocess.run([sys.executable, "-c", LOADING], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["0", "True", "True", "True"], done.stderr
+
+
+AHEAD = """
+import os, sys
+started = []
+sys.addaudithook(lambda event, args: started.append(list(args[1])) if event == "subprocess.Popen" else None)
+from netwatch.report import pdf
+pdf.preload()
+data = pdf.to_pdf("<p>x</p>")
+print(data[:5].decode(), "weasyprint" in sys.modules, started == [[sys.executable, "-m", "netwatch.report.pdf"]])
+"""
+
+
+def test_weasyprint_runs_in_a_process_of_its_own_started_ahead(pdf_tools: None) -> None:
+    """The process WeasyPrint runs in is the one started ahead (it imported WeasyPrint meanwhile, on another core),
+    and the process that asked for the PDF never imports WeasyPrint."""
+    done = subprocess.run([sys.executable, "-c", AHEAD], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["%PDF-", "False", "True"], done.stderr
+
+
+UNUSED = """
+from netwatch.report import pdf
+pdf.preload()
+print(pdf._ready[0].pid)
+"""
+
+
+def test_a_weasyprint_process_never_given_a_report_ends_with_the_command() -> None:
+    """A report that fails after the PDF was announced (a bad --since, no store) leaves no process behind."""
+    done = subprocess.run([sys.executable, "-c", UNUSED], capture_output=True, text=True, check=True)
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(done.stdout), 0)
+
+
+def test_the_weasyprint_process_without_html_writes_nothing() -> None:
+    done = subprocess.run([sys.executable, "-m", "netwatch.report.pdf"], input=b"", capture_output=True, check=False)
+    assert (done.returncode, done.stdout) == (0, b"")
