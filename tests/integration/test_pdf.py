@@ -200,3 +200,27 @@ def test_a_weasyprint_process_never_given_a_report_ends_with_the_command() -> No
 def test_the_weasyprint_process_without_html_writes_nothing() -> None:
     done = subprocess.run([sys.executable, "-m", "netwatch.report.pdf"], input=b"", capture_output=True, check=False)
     assert (done.returncode, done.stdout) == (0, b"")
+
+
+FIRST = """
+import sys
+seen = []
+sys.addaudithook(
+    lambda event, args: seen.append("netwatch.app.reports" in sys.modules) if event == "subprocess.Popen" else None
+)
+from netwatch.__main__ import main
+try:
+    main(["report", "--since", "2026-11-01", "--until", "2026-11-30", "--output", sys.argv[1]])
+except SystemExit as exit:
+    print(exit.code, seen)
+"""
+
+
+def test_netwatch_report_starts_the_pdfs_process_before_it_imports_what_builds_the_report(tmp_path: Path) -> None:
+    """The process imports WeasyPrint while `netwatch report` imports, reads and renders (here: until the store,
+    not there yet, is refused)."""
+    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path), "NETWATCH_CONFIG": ""}
+    out = tmp_path / "month.pdf"
+    done = subprocess.run([sys.executable, "-c", FIRST, str(out)], capture_output=True, text=True, env=env, check=False)
+    assert done.stdout.split() == ["4", "[False]"], done.stderr
+    assert not out.exists()
