@@ -13,13 +13,17 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netwatch.core import extras
-from netwatch.errors import ReportError
+
+if TYPE_CHECKING:
+    import subprocess
+
+# The WeasyPrint process imports this module too: what only the asking process needs (subprocess, netwatch's
+# errors) is imported where it is used, off the PDF's critical path.
 
 MISSING = extras.PDF_MISSING
 
@@ -58,6 +62,8 @@ def _load() -> None:
 
 
 def _start() -> subprocess.Popen[bytes]:
+    import subprocess
+
     # This netwatch, whichever way it was found (a checkout on PYTHONPATH, an editable or a wheel install).
     source = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p)
@@ -88,6 +94,8 @@ def preload() -> None:
 def to_pdf(html: str) -> bytes:
     """The PDF of a self-contained HTML report. Raises ReportError when WeasyPrint (68 or later) or its system
     libraries are missing, and when the HTML refers to anything outside itself (``data:`` URLs excepted)."""
+    from netwatch.errors import ReportError
+
     process = _ready.pop() if _ready else _start()
     try:
         pdf, said = process.communicate(html.encode(errors="surrogatepass"))
