@@ -224,3 +224,22 @@ def test_netwatch_report_starts_the_pdfs_process_before_it_imports_what_builds_t
     done = subprocess.run([sys.executable, "-c", FIRST, str(out)], capture_output=True, text=True, env=env, check=False)
     assert done.stdout.split() == ["4", "[False]"], done.stderr
     assert not out.exists()
+
+
+def test_the_weasyprint_process_ends_once_the_pdf_is_written_without_the_interpreters_teardown(
+    pdf_tools: None, tmp_path: Path
+) -> None:
+    """The asking process waits for this one's end: freeing WeasyPrint's objects at exit cost 0.1 s of a month's
+    PDF. An exit handler (here one in sitecustomize) is a part of that teardown: it never runs."""
+    (tmp_path / "sitecustomize.py").write_text(
+        'import atexit, sys\natexit.register(lambda: print("torn down", file=sys.stderr))\n'
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "netwatch.report.pdf"], input=b"<p>x</p>", capture_output=True, check=False, env=env
+    )
+    assert (done.returncode, done.stdout[:5], b"torn down" in done.stderr) == (0, b"%PDF-", False)
+    given_nothing = subprocess.run(
+        [sys.executable, "-m", "netwatch.report.pdf"], input=b"", capture_output=True, check=False, env=env
+    )
+    assert given_nothing.stderr == b"torn down\n"  # the handler is there: only a PDF's end skips it
