@@ -13,8 +13,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import signal
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netwatch.core import extras
@@ -62,17 +62,15 @@ def _load() -> None:
 
 
 def _start() -> subprocess.Popen[bytes]:
+    """The WeasyPrint process: this interpreter, with this environment and working directory, so that it finds
+    the netwatch this process runs. Raises OSError when it cannot be started."""
     import subprocess
 
-    # This netwatch, whichever way it was found (a checkout on PYTHONPATH, an editable or a wheel install).
-    source = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p)
     return subprocess.Popen(
         [sys.executable, "-m", "netwatch.report.pdf"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": path},
     )
 
 
@@ -88,7 +86,8 @@ def preload() -> None:
     """Start the WeasyPrint process for a PDF that comes next: its import (about 0.3 s of CPU here) runs on
     another core while this process reads the store and renders the HTML."""
     if not _ready:
-        _ready.append(_start())
+        with contextlib.suppress(OSError):  # to_pdf starts it again, and says what is wrong
+            _ready.append(_start())
 
 
 def to_pdf(html: str) -> bytes:
@@ -96,7 +95,10 @@ def to_pdf(html: str) -> bytes:
     libraries are missing, and when the HTML refers to anything outside itself (``data:`` URLs excepted)."""
     from netwatch.errors import ReportError
 
-    process = _ready.pop() if _ready else _start()
+    try:
+        process = _ready.pop() if _ready else _start()
+    except OSError as err:
+        raise ReportError(f"cannot start {sys.executable} to make the PDF: {err.strerror or err}") from err
     try:
         pdf, said = process.communicate(html.encode(errors="surrogatepass"))
     except OSError as err:
@@ -112,9 +114,21 @@ def to_pdf(html: str) -> bytes:
             f"the report must be self-contained, but it refers to {reason}; remove that reference from the template "
             "(embed images as data: URLs)"
         )
+    if process.returncode < 0:  # killed: on a Pi, most likely by the kernel when memory ran out
+        raise ReportError(
+            f"the process making the PDF was killed ({_signal_name(-process.returncode)}) before it "
+            "finished; try again, and if it happens again check the free memory (free -m)"
+        )
     if process.returncode != 0 or not pdf.startswith(b"%PDF"):
         raise ReportError(f"WeasyPrint could not lay out the report: {reason or f'exit code {process.returncode}'}")
     return pdf
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def convert(html: str) -> tuple[int, bytes | str]:

@@ -243,3 +243,25 @@ def test_the_weasyprint_process_ends_once_the_pdf_is_written_without_the_interpr
         [sys.executable, "-m", "netwatch.report.pdf"], input=b"", capture_output=True, check=False, env=env
     )
     assert given_nothing.stderr == b"torn down\n"  # the handler is there: only a PDF's end skips it
+
+
+def test_a_weasyprint_process_killed_before_it_finished_is_said_with_the_next_step() -> None:
+    pdf.preload()
+    (process,) = pdf._ready
+    process.kill()  # as the kernel's out-of-memory killer would
+    with pytest.raises(ReportError) as caught:
+        pdf.to_pdf("<p>x</p>")
+    assert str(caught.value) == (
+        "the process making the PDF was killed (SIGKILL) before it finished; try again, and if it happens again "
+        "check the free memory (free -m)"
+    )
+    assert pdf._ready == []
+
+
+def test_when_the_weasyprint_process_cannot_start_the_pdf_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    pdf.preload()  # never fails the report: the PDF says what is wrong
+    assert pdf._ready == []
+    with pytest.raises(ReportError) as caught:
+        pdf.to_pdf("<p>x</p>")
+    assert str(caught.value) == "cannot start /nonexistent/python3 to make the PDF: No such file or directory"
