@@ -7,6 +7,10 @@ into a PDF, writing the file. Then the whole command end to end. Each version (t
 source tree: `git worktree add --detach DIR COMMIT`) is run in turn, --pairs times, and the range printed.
 A figure, never a pass/fail test.
 
+The phases are timed one after the other in one process: what each costs. The command itself runs WeasyPrint in a
+process of its own (report/pdf.py), started before it reads the store: WeasyPrint's import runs on another core
+meanwhile, so the whole command takes less than the phases' sum when a core is free.
+
     .venv/bin/python benchmarks/bench_report.py --dir DIR --formats json      # builds the store once
     .venv/bin/python benchmarks/bench_pdf.py --dir DIR [--baseline TREE] [--pairs 5]
 """

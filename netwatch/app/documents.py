@@ -1,12 +1,11 @@
-"""A report as a document: its format, its bytes, and where it is written.
+"""A report as a document: its bytes, and where it is written.
 
-Owns the formats a report is made in (HTML, PDF, the complaint letter in Markdown and as plain text, CSV, JSON),
-telling the format
-from a file name, naming a report file after its period in an ``--output-dir``, rendering (``render``: the text or
-bytes and the warnings a face shows), what a face says beside a document for the provider (``beside``), the months
-netwatch ran in (``months_recorded``: the months a document can be made of), and writing it through the one atomic
-writer. Must not compute figures (``netwatch.app.reports`` assembles them) or print:
-faces decide how to show what comes back.
+Owns making a report in one of its formats (their names, and telling one from a file name, are
+``netwatch.app.formats``'): naming a report file after its period in an ``--output-dir``, rendering (``render``: the
+text or bytes and the warnings a face shows), what a face says beside a document for the provider (``beside``), the
+months netwatch ran in (``months_recorded``: the months a document can be made of), and writing it through the one
+atomic writer. Must not compute figures (``netwatch.app.reports`` assembles them) or print: faces decide how to show
+what comes back.
 """
 
 from __future__ import annotations
@@ -20,10 +19,11 @@ from zoneinfo import ZoneInfo
 
 from netwatch.app import stores
 from netwatch.app.files import write_atomically
+from netwatch.app.formats import READ
 from netwatch.config import Config
 from netwatch.core.calendar import months_touched
 from netwatch.core.model import Period
-from netwatch.errors import InputError, ReportError
+from netwatch.errors import ReportError
 from netwatch.report.advice import advice
 from netwatch.report.compute import Report
 from netwatch.report.period import file_stem
@@ -37,34 +37,6 @@ def months_recorded(cfg: Config, now: float) -> list[date]:
     with stores.reading(cfg) as store:
         sessions = store.sessions(0.0, now)
     return months_touched(((s.start, min(s.end, now)) for s in sessions), cfg.business_hours.timezone)
-
-
-FORMATS = ("html", "pdf", "md", "txt", "csv", "json")  # txt: the letter as plain text, for an e-mail
-READ = ("html", "pdf", "md", "txt")  # the documents people read (the provider too); csv and json are for machines
-EXTENSIONS = {
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-    ".md": "md",
-    ".txt": "txt",
-    ".csv": "csv",
-    ".json": "json",
-}
-
-
-def report_format(fmt: str | None, output: Path | None) -> str:
-    """The format asked for, else the one the output file's extension names, else JSON (on stdout)."""
-    if fmt is not None:
-        return fmt
-    if output is None:
-        return "json"
-    guessed = EXTENSIONS.get(output.suffix.lower())
-    if guessed is None:
-        raise InputError(
-            f'--output: cannot tell the format from "{output.name}"; pass --format ({", ".join(FORMATS)}) or use '
-            f"one of the extensions {', '.join(EXTENSIONS)}"
-        )
-    return guessed
 
 
 @dataclass(frozen=True)
@@ -98,14 +70,6 @@ class Rendered:
 
     data: str | bytes
     warnings: tuple[str, ...] = ()
-
-
-def prepare(kind: str) -> None:
-    """Get ready to render ``kind``, before the report is built: for a PDF, WeasyPrint starts loading meanwhile."""
-    if kind == "pdf":
-        from netwatch.report.pdf import preload
-
-        preload()
 
 
 def render(kind: str, report: Report, cfg: Config, now: float) -> Rendered:

@@ -14,25 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from netwatch.adapters.influx.history import InfluxSource
-from netwatch.adapters.influx.sinks import describe
 from netwatch.adapters.store import codec
 from netwatch.adapters.store.sqlite import Store
-from netwatch.app import pool, stores
-from netwatch.app.daemon.export import probe_name
+from netwatch.app import stores
 from netwatch.app.now import fresh_live
-from netwatch.app.witness import ask
 from netwatch.config import Config
 from netwatch.config.method import probe_method
 from netwatch.config.records import UK_NATIONS
-from netwatch.core.campaign.progress import evaluation_of, measurements
 from netwatch.core.claims import Deadline, claims_for, deadlines
 from netwatch.core.model import Coverage, Incident, Live, Period, Role, SpeedResult, Target, Ticket
 from netwatch.core.when import bound
 from netwatch.errors import InputError, ReportError, StoreError
 from netwatch.report import period as periods
-from netwatch.report.area import AreaFigures
 from netwatch.report.compute import (
     CLOCK,
     Report,
@@ -44,6 +39,9 @@ from netwatch.report.compute import (
 )
 from netwatch.report.evidence import Seal, Unsynced, evidence_figures
 from netwatch.report.tickets import CampaignFigures, ClaimFigures, relevant, ticket_figures
+
+if TYPE_CHECKING:
+    from netwatch.report.area import AreaFigures
 
 
 def unsynced(store: Store, since: float, until: float) -> list[Unsynced]:
@@ -222,6 +220,8 @@ def campaign_in(store: Store, cfg: Config, chosen: Period) -> CampaignFigures | 
     current = store.campaign()
     if current is None:
         return None
+    from netwatch.core.campaign.progress import evaluation_of, measurements
+
     instants = [s.planned for s in current.slots] + [m.at for m in measurements(current)]
     if not any(chosen.since <= at < chosen.until for at in instants):
         return None
@@ -239,6 +239,9 @@ def from_influx(
             "--source influxdb reads the [influxdb] replica, but influxdb.url is not set; set it to the InfluxDB "
             'that netwatch exports to, e.g. url = "http://influxdb.lan:8086", with the keys of its api'
         )
+    from netwatch.adapters.influx.history import InfluxSource
+    from netwatch.adapters.influx.sinks import describe
+
     with InfluxSource(cfg.influxdb, probe, fallback_interval=cfg.probe.interval) as source:
         source.check_probe()
         if chosen is None:
@@ -291,6 +294,8 @@ def ticketed(figures: Report, cfg: Config, probe: str) -> tuple[Report, str | No
     """A report from InfluxDB of this probe with the fault tickets, speed tests (for the claims) and speed campaign
     of the local store: InfluxDB holds none of them. Another probe's report, or no local store, has none; a store
     that cannot be read costs one warning, never the report."""
+    from netwatch.app.daemon.export import probe_name
+
     if probe != probe_name(cfg.probe) or not cfg.store.path.exists():
         return figures, None
     try:
@@ -306,6 +311,9 @@ def witnessed(figures: Report, cfg: Config, probe: str | None = None) -> tuple[R
     default this probe); when the witness cannot be asked, the report says why and so does the warning."""
     if not cfg.report.witness:
         return figures, None
+    from netwatch.app.daemon.export import probe_name
+    from netwatch.app.witness import ask
+
     return ask(figures, cfg, probe or probe_name(cfg.probe))
 
 
@@ -343,6 +351,8 @@ def build(
     chosen = named_period(named, since, until, cfg, now)
     warnings: list[str | None] = []
     if source == "influxdb":
+        from netwatch.app.daemon.export import probe_name
+
         whose = probe or probe_name(cfg.probe)
         report, warning = ticketed(from_influx(cfg, whose, chosen, since, until, now=now), cfg, whose)
         report, asked = witnessed(report, cfg, whose) if witness else (report, None)
@@ -354,6 +364,8 @@ def build(
         with stores.reading(cfg) as store:
             report = from_store(store, cfg, chosen or period_in(store, since, until, cfg, now), current)
             if witness and cfg.pool.enabled:  # a page shown during an outage does not wait for the pool either
+                from netwatch.app import pool
+
                 area, pooled = pool.in_report(cfg, report.period, store)
                 report = replace(report, area=area)
                 warnings.append(pooled)
@@ -373,6 +385,8 @@ def area_of(
     area: str | None = None,
 ) -> AreaFigures:
     """The area report of the period `netwatch pool report` names (as `netwatch report` takes it)."""
+    from netwatch.app import pool
+
     pool.require_pool(cfg)
     chosen = named_period(named, since, until, cfg, now)
     with Store.open(cfg.store.path, readonly=True) as store:

@@ -14,11 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
-from netwatch.app import documents, reports, settings
+from netwatch.app import formats, settings
 from netwatch.cli.command import configured
 from netwatch.config import Config
 from netwatch.errors import InputError
-from netwatch.report.complaint import measured_nothing, not_running_said
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,7 +45,7 @@ def warn(warnings: tuple[str, ...]) -> None:
 @configured
 @period_options
 @click.option(
-    "--format", "fmt", type=click.Choice(documents.FORMATS), help="Default: from --output's extension, else json."
+    "--format", "fmt", type=click.Choice(formats.FORMATS), help="Default: from --output's extension, else json."
 )
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout).")
 @click.option(
@@ -89,11 +88,14 @@ def report(
     now = time.time()
     if output is not None and output_dir is not None:
         raise InputError("--output names the file and --output-dir the directory to name it in: use one, not both")
-    kind = documents.report_format(fmt, output)
+    kind = formats.report_format(fmt, output)
     if kind == "pdf" and output is None and output_dir is None:
         raise InputError("a PDF is binary: pass --output FILE.pdf or --output-dir DIR")
+    formats.prepare(kind)  # before the imports below: a PDF's process imports WeasyPrint meanwhile
+    from netwatch.app import documents, reports
+    from netwatch.report.complaint import measured_nothing, not_running_said
+
     destination = documents.Destination(output, output_dir, named_period, cfg.business_hours.timezone)
-    documents.prepare(kind)
     if source == "influxdb" or cfg.report.witness:
         settings.log_to_stderr("warning")  # a secret file others can read is reported while it is read
     built = reports.build(cfg, named=named_period, since=since, until=until, source=source, probe=probe_tag, now=now)

@@ -47,6 +47,7 @@ from netwatch.report.complaint import complaint
 from netwatch.report.compute import Report
 from netwatch.report.escape import css_string, md_escape, shown
 from netwatch.report.evidence import CLOCK_MEANING, failed_notice
+from netwatch.report.inlinesvg import as_images
 from netwatch.report.letter import letter
 from netwatch.report.measured import plain_detail
 from netwatch.report.nameservice import own_dns_words, side
@@ -387,4 +388,6 @@ def render(
         ) from err
     if fmt == "md":  # a text file: exactly one line feed at its end, whatever the template's last lines hold
         text = text.rstrip() + "\n"
+    elif pdf:
+        text = as_images(text)
     return Rendered(text, warnings)

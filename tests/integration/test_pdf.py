@@ -6,6 +6,7 @@ reason, except under CI (``$CI`` set), where a skip would hide a broken setup, s
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -107,8 +108,11 @@ def test_external_references_are_refused(pdf_tools: None) -> None:
     )
 
 
-def test_without_weasyprint_the_message_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes "import weasyprint" raise ImportError
+def test_without_weasyprint_the_message_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # WeasyPrint runs in a process of its own: there, this package stands in for one that cannot be imported.
+    (tmp_path / "weasyprint").mkdir()
+    (tmp_path / "weasyprint" / "__init__.py").write_text('raise ImportError("No module named weasyprint")\n')
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     with pytest.raises(ReportError) as caught:
         pdf.to_pdf("<p>x</p>")
     assert str(caught.value) == (
@@ -147,8 +151,7 @@ import sys
 programs = []
 sys.addaudithook(lambda event, args: programs.append(args[1]) if event == "subprocess.Popen" else None)
 from netwatch.report import pdf
-pdf.preload()
-pdf._loading[0].join()
+pdf._load()
 import weasyprint.text.ffi as ffi
 print(len(programs), ffi.pango is not None, ffi.harfbuzz is not None, ffi.fontconfig is not None)
 """
@@ -160,3 +163,105 @@ def test_weasyprint_loads_its_libraries_without_running_a_program(pdf_tools: Non
     0.3 s of a month's PDF): on Linux the sonames are opened without them, and every library is loaded."""
     done = subprocess.run([sys.executable, "-c", LOADING], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["0", "True", "True", "True"], done.stderr
+
+
+AHEAD = """
+import os, sys
+started = []
+sys.addaudithook(lambda event, args: started.append(list(args[1])) if event == "subprocess.Popen" else None)
+from netwatch.report import pdf
+pdf.preload()
+data = pdf.to_pdf("<p>x</p>")
+print(data[:5].decode(), "weasyprint" in sys.modules, started == [[sys.executable, "-m", "netwatch.report.pdf"]])
+"""
+
+
+def test_weasyprint_runs_in_a_process_of_its_own_started_ahead(pdf_tools: None) -> None:
+    """The process WeasyPrint runs in is the one started ahead (it imported WeasyPrint meanwhile, on another core),
+    and the process that asked for the PDF never imports WeasyPrint."""
+    done = subprocess.run([sys.executable, "-c", AHEAD], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["%PDF-", "False", "True"], done.stderr
+
+
+UNUSED = """
+from netwatch.report import pdf
+pdf.preload()
+print(pdf._ready[0].pid)
+"""
+
+
+def test_a_weasyprint_process_never_given_a_report_ends_with_the_command() -> None:
+    """A report that fails after the PDF was announced (a bad --since, no store) leaves no process behind."""
+    done = subprocess.run([sys.executable, "-c", UNUSED], capture_output=True, text=True, check=True)
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(done.stdout), 0)
+
+
+def test_the_weasyprint_process_without_html_writes_nothing() -> None:
+    done = subprocess.run([sys.executable, "-m", "netwatch.report.pdf"], input=b"", capture_output=True, check=False)
+    assert (done.returncode, done.stdout) == (0, b"")
+
+
+FIRST = """
+import sys
+seen = []
+sys.addaudithook(
+    lambda event, args: seen.append("netwatch.app.reports" in sys.modules) if event == "subprocess.Popen" else None
+)
+from netwatch.__main__ import main
+try:
+    main(["report", "--since", "2026-11-01", "--until", "2026-11-30", "--output", sys.argv[1]])
+except SystemExit as exit:
+    print(exit.code, seen)
+"""
+
+
+def test_netwatch_report_starts_the_pdfs_process_before_it_imports_what_builds_the_report(tmp_path: Path) -> None:
+    """The process imports WeasyPrint while `netwatch report` imports, reads and renders (here: until the store,
+    not there yet, is refused)."""
+    env = {**os.environ, "NETWATCH_STATE_DIR": str(tmp_path), "NETWATCH_CONFIG": ""}
+    out = tmp_path / "month.pdf"
+    done = subprocess.run([sys.executable, "-c", FIRST, str(out)], capture_output=True, text=True, env=env, check=False)
+    assert done.stdout.split() == ["4", "[False]"], done.stderr
+    assert not out.exists()
+
+
+def test_the_weasyprint_process_ends_once_the_pdf_is_written_without_the_interpreters_teardown(
+    pdf_tools: None, tmp_path: Path
+) -> None:
+    """The asking process waits for this one's end: freeing WeasyPrint's objects at exit cost 0.1 s of a month's
+    PDF. An exit handler (here one in sitecustomize) is a part of that teardown: it never runs."""
+    (tmp_path / "sitecustomize.py").write_text(
+        'import atexit, sys\natexit.register(lambda: print("torn down", file=sys.stderr))\n'
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "netwatch.report.pdf"], input=b"<p>x</p>", capture_output=True, check=False, env=env
+    )
+    assert (done.returncode, done.stdout[:5], b"torn down" in done.stderr) == (0, b"%PDF-", False)
+    given_nothing = subprocess.run(
+        [sys.executable, "-m", "netwatch.report.pdf"], input=b"", capture_output=True, check=False, env=env
+    )
+    assert given_nothing.stderr == b"torn down\n"  # the handler is there: only a PDF's end skips it
+
+
+def test_a_weasyprint_process_killed_before_it_finished_is_said_with_the_next_step() -> None:
+    pdf.preload()
+    (process,) = pdf._ready
+    process.kill()  # as the kernel's out-of-memory killer would
+    with pytest.raises(ReportError) as caught:
+        pdf.to_pdf("<p>x</p>")
+    assert str(caught.value) == (
+        "the process making the PDF was killed (SIGKILL) before it finished; try again, and if it happens again "
+        "check the free memory (free -m)"
+    )
+    assert pdf._ready == []
+
+
+def test_when_the_weasyprint_process_cannot_start_the_pdf_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    pdf.preload()  # never fails the report: the PDF says what is wrong
+    assert pdf._ready == []
+    with pytest.raises(ReportError) as caught:
+        pdf.to_pdf("<p>x</p>")
+    assert str(caught.value) == "cannot start /nonexistent/python3 to make the PDF: No such file or directory"

@@ -6,6 +6,8 @@ test on a stray or unclosed end tag. Must not know what netwatch's pages contain
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -90,3 +92,12 @@ def parse(html: str) -> Node:
     builder.close()
     assert builder.stack == [builder.root], "unclosed elements: " + ", ".join(n.tag for n in builder.stack[1:])
     return builder.root
+
+
+_PICTURE = re.compile(r'<img class="svg[^"]*" alt="[^"]*" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]*)">')
+
+
+def pictures_inline(html: str) -> str:
+    """A PDF's HTML with each picture its image holds back inline (the PDF's HTML has them as ``data:`` images:
+    report/inlinesvg.py), to be read like the screen's."""
+    return _PICTURE.sub(lambda m: base64.b64decode(m.group(1)).decode(), html)

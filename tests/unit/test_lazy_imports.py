@@ -33,20 +33,26 @@ NOT_FOR_THE_DAEMON = (
 )
 
 
+def loaded_by(code: str) -> list[str]:
+    """The modules loaded once ``code`` ran in a fresh interpreter (without $NETWATCH_CONFIG)."""
+    env = {k: v for k, v in os.environ.items() if k != "NETWATCH_CONFIG"}
+    code = dedent(code) + 'print(" ".join(sorted(sys.modules)))\n'
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
 def test_the_run_command_and_the_daemon_leave_the_other_commands_code_unloaded() -> None:
-    code = """
+    loaded = loaded_by(
+        """
         import sys, click
         from netwatch.__main__ import main
         main.get_command(click.Context(main), "run")
         from netwatch.app import settings
         from netwatch.app.daemon import loop
         settings.load(None, calendars=False)
-        print(" ".join(sorted(sys.modules)))
-    """
-    env = {k: v for k, v in os.environ.items() if k != "NETWATCH_CONFIG"}
-    done = subprocess.run([sys.executable, "-c", dedent(code)], capture_output=True, text=True, check=False, env=env)
-    assert done.returncode == 0, done.stderr
-    loaded = done.stdout.split()
+        """
+    )
     assert "netwatch.app.daemon.loop" in loaded
     assert [m for m in loaded if m.startswith(NOT_FOR_THE_DAEMON)] == []
 
@@ -82,3 +88,34 @@ def test_asyncio_without_tls_leaves_ssl_to_those_who_import_it() -> None:
     done = subprocess.run([sys.executable, "-c", dedent(code)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["True False", "None None", "True False"]
+
+
+# What a report from the local store never needs (issue 17, a month's PDF in 2 s): the InfluxDB replica's reader,
+# the neighbourhood pool's operations, the second witness, the daemon's exporter, the speed campaign's progress,
+# and the HTTP and TLS clients they bring. Each is imported where a report asks for it.
+NOT_FOR_A_REPORT_FROM_THE_STORE = (
+    "netwatch.adapters.influx",
+    "netwatch.app.pool",
+    "netwatch.app.witness",
+    "netwatch.app.daemon",
+    "netwatch.core.campaign.progress",
+    "urllib.request",
+    "http.client",
+    "ssl",
+)
+
+
+def test_the_report_command_leaves_influxdb_the_pool_the_witness_and_the_campaign_unloaded() -> None:
+    loaded = loaded_by(
+        """
+        import sys, click
+        from netwatch.__main__ import main
+        main.get_command(click.Context(main), "report")
+        from netwatch.app import documents, reports, settings
+        from netwatch.report import pdf, render
+        settings.load(None)
+        """
+    )
+    assert "netwatch.app.reports" in loaded
+    assert "netwatch.report.render" in loaded
+    assert [m for m in loaded if m.startswith(NOT_FOR_A_REPORT_FROM_THE_STORE)] == []

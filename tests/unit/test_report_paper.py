@@ -15,7 +15,7 @@ from netwatch.core.text import iso_utc
 from netwatch.report import view
 from netwatch.report.compute import Report, compute
 from netwatch.report.render import CAUSES
-from tests.support.html import Node, parse
+from tests.support.html import Node, parse, pictures_inline
 from tests.support.reports import BUSINESS, html_of, sample_report
 
 H = 26  # a timeline row's height in user units (_timeline.html.j2)
@@ -28,7 +28,7 @@ def report() -> Report:
 
 @pytest.fixture(scope="module")
 def paper(report: Report) -> Node:
-    return parse(html_of(report, pdf=True))
+    return parse(pictures_inline(html_of(report, pdf=True)))
 
 
 @pytest.fixture(scope="module")
