@@ -159,7 +159,7 @@ def main() -> None:
         log = (state / "daemon.log").open("wb")
         daemon = isp.popen("home", sys.executable, "-m", "netwatch", "run", "--config", str(cfg), env=env, stderr=log)
         fping = start_fping(isp, targets)
-        floor = subprocess.Popen((sys.executable, "-c", FLOOR))
+        floor = isp.popen("home", sys.executable, "-c", FLOOR)  # inside: the ISP's teardown stops it, come what may
         time.sleep(args.warmup)
         db = state / "netwatch.db"
         start = time.monotonic()

@@ -136,18 +136,19 @@ def _stored(cfg: Config) -> int:
 
 
 def _growth(cfg: Config) -> float | None:
-    """The store's bytes a day since its first session (None: no store, or less than a day of history: before that
-    the write-ahead log, up to about a megabyte that the store's file takes in later, and the fixed pages of an
-    empty store outweigh the rounds, and an hour's store seemed to grow 31 MB a day where a day's grows 4)."""
+    """The store's bytes a day of monitoring (None: no store, or less than a day of it: before that the write-ahead
+    log, up to about a megabyte that the store's file takes in later, and the fixed pages of an empty store
+    outweigh the rounds, and an hour's store seemed to grow 31 MB a day where a day's grows 4). Per day monitored,
+    not per day since the first session: a store that lay idle for weeks would seem to grow slower than it does."""
     try:
         with stores.reading(cfg) as store:
             sessions = store.sessions(float("-inf"), float("inf"))
-            last = store.last_instant()
     except StoreError:
         return None
-    if not sessions or last is None or last - sessions[0].start < GROWTH_AFTER:
+    monitored = sum(max(0.0, s.end - s.start) for s in sessions)
+    if monitored < GROWTH_AFTER:
         return None
-    return _stored(cfg) / (last - sessions[0].start) * 86400
+    return _stored(cfg) / monitored * 86400
 
 
 def _store(cfg: Config) -> Finding:

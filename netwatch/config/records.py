@@ -62,6 +62,9 @@ def _promised(what: str) -> Any:
     return key(0.0, f"{what} speed; 0 = not stated", _MBPS, bounds(0))
 
 
+MAX_COMMIT_INTERVAL = 60.0  # seconds: [store] commit_interval's longest, what a power cut may lose at most
+
+
 @dataclass(frozen=True)
 class ProbeConfig:
     name: str = key("", 'probe name for dashboards; "" = the host name', "a name in quotes", tag_safe)
@@ -139,7 +142,9 @@ class DetectConfig:
 class StoreConfig:
     path: Path = key(Path("netwatch.db"), "relative to the state directory", "a file path in quotes", not_empty)
     retention_days: int = key(90, "days raw rounds are kept; >= 1", "a whole number of days", bounds(1))
-    commit_interval: float = key(10.0, "seconds between batched commits; 0.1 to 60", SECONDS, bounds(0.1, 60))
+    commit_interval: float = key(
+        10.0, "seconds between batched commits; 0.1 to 60", SECONDS, bounds(0.1, MAX_COMMIT_INTERVAL)
+    )
     seal_interval: float = key(300.0, "seconds between seals into the store; 0.1 to 3600", SECONDS, bounds(0.1, 3600))
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netwatch.config.records import StoreConfig
+from netwatch.config.records import MAX_COMMIT_INTERVAL, StoreConfig
 from netwatch.core.model import Finding, Severity, Verification
 from netwatch.core.text import span
 
@@ -145,7 +145,7 @@ def disk(free: int, total: int, growth: float | None, retention_days: int) -> Fi
 
 def writes(written: int, seconds: float, commit_interval: float, seal_interval: float) -> Finding:
     """The card's wear: what the running daemon wrote to storage since it started, beside what it writes at the
-    defaults; a warning only at twice that, where something besides the rounds is written."""
+    defaults; a warning only at twice that, with the setting that writes less."""
     if seconds < SETTLED:
         return Finding(
             "writes",
@@ -159,16 +159,25 @@ def writes(written: int, seconds: float, commit_interval: float, seal_interval: 
     )
     if per_day <= 2 * USUAL_WRITES:
         return Finding("writes", Severity.OK, seen)
-    if commit_interval < DEFAULT_COMMIT or seal_interval < DEFAULT_SEAL:
+    shorter = [
+        f"{name} = {default:g}, the default (now {now:g})"
+        for name, now, default in (
+            ("commit_interval", commit_interval, DEFAULT_COMMIT),
+            ("seal_interval", seal_interval, DEFAULT_SEAL),
+        )
+        if now < default
+    ]
+    if shorter:
+        fix = f"write less often: set [store] {' and '.join(shorter)}"
+    elif commit_interval < MAX_COMMIT_INTERVAL:
+        longer = min(MAX_COMMIT_INTERVAL, 3 * commit_interval)
         fix = (
-            f"write less often: [store] commit_interval = {DEFAULT_COMMIT:g} and seal_interval = {DEFAULT_SEAL:g}"
-            f" (now {commit_interval:g} and {seal_interval:g}; the defaults)"
+            f"this file system costs more per commit than a Pi's card (btrfs, or 4 kB sectors): [store]"
+            f" commit_interval = {longer:g} writes less (now {commit_interval:g}; a power cut loses at most that"
+            " many seconds of rounds)"
         )
     else:
-        fix = (
-            "something besides the rounds is written: check that /run is in RAM (findmnt /run says tmpfs) and"
-            " that netwatch influx check finds no backlog; if both are, report this line to the project"
-        )
+        fix = "netwatch writes more than it should at these settings: report this line to the project"
     return Finding("writes", Severity.WARNING, seen, fix)
 
 

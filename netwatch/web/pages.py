@@ -340,14 +340,14 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     open_tickets = [f.ticket for f in listed if f.ticket.is_open]
     zone = cfg.business_hours.timezone
     recorded_months = documents.months_recorded(cfg, at)
-    looked: dict[float, Resolver | None] = {}  # by an outage's start: each outage's resolvers are read once
+    looked: dict[Incident, Resolver | None] = {}  # each outage's resolvers are read once
 
     def resolver_of(outage: Incident | None) -> Resolver | None:
         if outage is None:
             return None
-        if outage.start not in looked:
-            looked[outage.start] = _resolver(cfg, outage, line)
-        return looked[outage.start]
+        if outage not in looked:
+            looked[outage] = _resolver(cfg, outage, line)
+        return looked[outage]
 
     told = words.told_outage(line, recent, resolver_of)
     told_resolver = resolver_of(told)

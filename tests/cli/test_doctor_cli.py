@@ -106,13 +106,16 @@ def test_an_intact_store_is_verified_and_its_growth_gives_the_days_left(
     assert "days" not in free and "growth" not in free  # an hour is too soon: the WAL outweighs the rounds
 
 
-def test_a_day_recorded_gives_the_store_growth_and_the_days_left(
+def test_a_day_monitored_gives_the_store_growth_per_day_monitored_and_the_days_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rounds = [LINE.round(T0 + i, None) for i in range(0, 86_401, 60)]
-    path = stores.record(tmp_path / "state" / "netwatch.db", T0, T0 + 86_400, rounds)
+    """Two half days three weeks apart: the store grew by what a day of monitoring adds, not by a 22nd of it."""
+    path = tmp_path / "state" / "netwatch.db"
+    for first in (T0, T0 + 21 * 86_400):
+        rounds = [LINE.round(first + i, None) for i in range(0, 43_201, 60)]
+        stores.record(path, first, first + 43_200, rounds)
+    growth = size(stored(path))  # a day monitored (before doctor leaves its verified checkpoint)
     _, lines = doctor(tmp_path, monkeypatch)
-    growth = size(stored(path))  # one day recorded
     assert f" days at the store's growth of {growth} a day" in finding(lines, "free disk:")[0]
 
 

@@ -3,10 +3,10 @@
 Owns the file ``<store>.roundlog`` and its records. A SQLite commit of ten rounds rewrites about nine 1-KiB pages
 (the rounds' and their index's last pages, the minute's rollups, the session, the seal, the sequence) and a WAL
 checkpoint writes them again: 18 times the data, on an SD card. So between seals the daemon appends the rounds it
-buffered to this log and syncs it (``fdatasync``): a power cut then loses no more than before (the rounds since the
-last commit), while the store is written once per seal, in whole pages. Every transaction of the store that inserts
-rounds takes the logged ones too; the log is then started again from its first byte (never truncated: a file that
-keeps its size costs no metadata write per sync, as SQLite's own WAL).
+buffered to this log and syncs it (``fdatasync``), each record in sectors of its own: a power cut then loses no more
+than before (the rounds since the last commit), while the store is written once per seal, in whole pages. Every
+transaction of the store that inserts rounds takes the logged ones too; the log is then started again from its first
+byte (never truncated: a file that keeps its size needs no new blocks per sync, as SQLite's own WAL).
 
 A record is ``MAGIC | length | CRC-32 | body``; its body (varints) holds the round sequence of the store when the
 log began (``base``: the id after which its rounds will be inserted), the record's number in the log, the session
@@ -33,8 +33,9 @@ MAGIC = b"NW"
 _HEAD = struct.Struct("<2sII")  # magic, body length, CRC-32 of the body
 MAX_BODY = 1 << 24  # a record is a commit's rounds (a few hundred bytes), at most MAX_ROUNDS; longer is damage
 MAX_ROUNDS = 1000  # per record: a backlog (a disk that refused writes for a while) takes several
-SECTORS = (512, 4096)  # the sector sizes direct writes try, smallest first: SD cards and most disks take 512
-BLOCK = SECTORS[-1]
+SECTOR = 512  # every record starts at a multiple of this
+SECTORS = (SECTOR, 4096)  # the sector sizes direct writes try, smallest first: SD cards and most disks take 512
+REFUSED = {errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP}  # direct I/O not taken (as asked), so not a failure
 
 
 def path_for(store: Path) -> Path:
@@ -165,12 +166,20 @@ def _decode_body(body: bytes) -> Record:
 
 def records(data: bytes) -> Iterator[Record]:
     """The records of a log's bytes, in order, up to the first that is torn, damaged or does not follow (another
-    base, a number out of sequence)."""
+    base, a number out of sequence). A record starts where the one before ends (as earlier versions wrote
+    them) or at the next sector after it, the bytes between them zeros (as it writes them now); a sector of zeros
+    is skipped (a log written in larger sectors pads further)."""
     at, expected, base = 0, 0, None
     while at + _HEAD.size <= len(data):
-        magic, length, crc = _HEAD.unpack_from(data, at)
+        if data[at : at + len(MAGIC)] != MAGIC:
+            boundary = at + (-at % SECTOR or SECTOR)
+            if any(data[at:boundary]):  # neither padding nor a sector of zeros: the end of this log
+                return
+            at = boundary
+            continue
+        _magic, length, crc = _HEAD.unpack_from(data, at)
         end = at + _HEAD.size + length
-        if magic != MAGIC or length > MAX_BODY or end > len(data):
+        if length > MAX_BODY or end > len(data):
             return
         body = data[at + _HEAD.size : end]
         if zlib.crc32(body) != crc:
@@ -191,24 +200,23 @@ class RoundLog:
     """The open log of one store: append records and sync them; start again after a seal. Not thread-safe (the
     store's writer thread owns it).
 
-    Writes go straight to the disk (``O_DIRECT``) in the device's own sectors where the file system allows it: a
-    commit's few hundred bytes then cost one or two 512-byte sectors instead of the whole 4-KiB page a buffered
-    write and ``fdatasync`` send, a quarter of the bytes the SD card receives. The sector that holds the end of the
-    last record is written again with it, from the copy kept here (as SQLite's WAL rewrites its last page); what
-    follows a record in its last sector is zeros, which ends the log for a reader. Where direct writes are refused
-    (``EINVAL``: a file system without them, or sectors larger than tried) the log falls back to buffered writes.
+    Each record starts on a sector of its own and fills its last one with zeros, so that a write torn by a power
+    cut can damage only the record being written, never one already synced (a record never shares a sector with
+    another; SQLite pads its WAL's commits to a sector for the same reason). The sectors go straight to the disk
+    (``O_DIRECT``) where the file system allows it: a commit of ten rounds is then one 512-byte sector where a
+    buffered write and ``fdatasync`` send a whole 4-KiB page. Where direct writes are refused (``EINVAL``,
+    ``EOPNOTSUPP``: a file system without them, or sectors larger than tried) the log tries 4096-byte sectors,
+    then buffered writes. Either way a sync also makes an ext4 file system commit its journal (the file's
+    modification time changed): the number of syncs a day (``store.commit_interval``) is what wears a card most.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
-        self._offset = 0
+        self._offset = 0  # where the next record starts: a multiple of SECTOR
         self._number = 0
         self.base = 0  # the store's round sequence when this log began
-        # Direct writes: the alignment tried (0: buffered), and the bytes from the last BLOCK boundary before
-        # ``_offset`` to ``_offset``, enough to rewrite the last sector at any alignment up to BLOCK.
-        self._align = SECTORS[0]
-        self._tail = b""
+        self._align = SECTORS[0]  # the sector size direct writes use; 0: buffered writes
 
     @property
     def empty(self) -> bool:
@@ -216,55 +224,65 @@ class RoundLog:
 
     @property
     def direct(self) -> int:
-        """The sector size direct writes use (0: buffered writes)."""
+        """The sector size direct writes use, once one was taken (0: buffered writes)."""
         return self._align
 
     def append(self, session: int, rounds: Sequence[LoggedRound]) -> None:
-        """Write one record after the last and sync it to the disk. Raises OSError; the record is then not part
-        of the log (the next one is written at the same place)."""
+        """Write one record after the last, in sectors of its own, and sync it to the disk. Raises OSError; the
+        record is then not part of the log (the next one is written at the same place)."""
         data = encode(Record(self.base, self._number, session, tuple(rounds)))
         fd = self._open()
-        if self._align:
-            self._write_direct(fd, data)
-        else:
-            written = os.pwrite(fd, data, self._offset)
-            if written != len(data):
-                raise OSError(28, f"short write to {self.path} ({written} of {len(data)} bytes)")
+        size = self._write(fd, data)
         os.fdatasync(fd)
-        end = self._offset + len(data)
-        kept = self._offset - len(self._tail)  # where the kept bytes begin: a BLOCK boundary
-        self._tail = (self._tail + data)[end - end % BLOCK - kept :]
-        self._offset = end
+        self._offset += size
         self._number += 1
 
-    def _write_direct(self, fd: int, data: bytes) -> None:
-        """``data`` at ``_offset`` in whole sectors, the last sector's earlier bytes rewritten from ``_tail``;
-        falls back to a larger sector, then to buffered writes, where the file system refuses (``EINVAL``)."""
+    def _write(self, fd: int, data: bytes) -> int:
+        """``data`` at ``_offset``, zeros after it to the end of its last sector; the bytes written. Falls back to
+        a larger sector, then to buffered writes, where the file system refuses direct ones."""
         while self._align:
             align = self._align
-            start = self._offset - self._offset % align
-            head = self._tail[len(self._tail) - (self._offset - start) :] if self._offset > start else b""
-            size = len(head) + len(data)
-            size += -size % align
-            # Direct I/O wants an aligned buffer as well: an anonymous map starts on a page.
-            with mmap.mmap(-1, size) as buffer:
-                buffer[: len(head)] = head
-                buffer[len(head) : len(head) + len(data)] = data
+            size = len(data) + -len(data) % align
+            # Direct I/O wants an aligned buffer as well: an anonymous map starts on a page, and is zeros.
+            with mmap.mmap(-1, size) as buffer, memoryview(buffer) as view:
+                view[: len(data)] = data
                 try:
-                    written = os.pwrite(fd, memoryview(buffer), start)
+                    written = os.pwrite(fd, view, self._offset)
                 except OSError as err:
-                    if err.errno != errno.EINVAL:
+                    if err.errno not in REFUSED:
                         raise
-                    self._align = next((s for s in SECTORS if s > align), 0)
-                    if not self._align:
-                        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_DIRECT)
+                    self._refused(fd, align)
                     continue
-            if written != size:
-                raise OSError(28, f"short write to {self.path} ({written} of {size} bytes)")
-            return
-        written = os.pwrite(fd, data, self._offset)
-        if written != len(data):
-            raise OSError(28, f"short write to {self.path} ({written} of {len(data)} bytes)")
+                if written < size:
+                    self._rest(fd, view, written)
+            return size
+        size = len(data) + -len(data) % SECTOR
+        padded = data + bytes(size - len(data))
+        written = os.pwrite(fd, padded, self._offset)
+        if written < size:
+            self._rest(fd, memoryview(padded), written)
+        return size
+
+    def _rest(self, fd: int, data: memoryview, written: int) -> None:
+        """The rest of a short write, written again: the kernel then says why it stopped (a full disk, a file
+        size limit), or it was only interrupted and now completes."""
+        while written < len(data):
+            try:
+                more = os.pwrite(fd, data[written:], self._offset + written)
+            except OSError as err:
+                if err.errno in REFUSED:  # a direct write's rest that is not whole sectors
+                    raise OSError(errno.EIO, f"short write to {self.path} ({written} of {len(data)} bytes)") from err
+                raise
+            if more == 0:
+                raise OSError(errno.ENOSPC, f"nothing more written to {self.path} ({written} of {len(data)} bytes)")
+            written += more
+
+    def _refused(self, fd: int, align: int) -> None:
+        """Direct writes in ``align``-byte sectors were refused: try the next size where the next record can
+        start (a multiple of it), else write through the page cache from now on."""
+        self._align = next((s for s in SECTORS if s > align and self._offset % s == 0), 0)
+        if not self._align:
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_DIRECT)
 
     def restart(self, base: int) -> None:
         """The store took every logged round (its round sequence is now ``base``): the next record starts the log
@@ -273,7 +291,6 @@ class RoundLog:
         self.base = base
         self._offset = 0
         self._number = 0
-        self._tail = b""
 
     def _open(self) -> int:
         if self._fd is None:
@@ -282,9 +299,9 @@ class RoundLog:
             try:
                 self._fd = os.open(self.path, flags | (os.O_DIRECT if self._align else 0), 0o644)
             except OSError as err:
-                if err.errno != errno.EINVAL:  # EINVAL: this file system has no direct I/O
+                if err.errno not in REFUSED:
                     raise
-                self._align = 0
+                self._align = 0  # a file system without direct I/O
                 self._fd = os.open(self.path, flags, 0o644)
             if created:  # the new name must survive a power cut as well as what is written into it
                 directory = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
