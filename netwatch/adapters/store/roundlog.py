@@ -224,7 +224,8 @@ class RoundLog:
 
     @property
     def direct(self) -> int:
-        """The sector size direct writes use, once one was taken (0: buffered writes)."""
+        """The sector size direct writes use, or try first until one is refused (0: buffered writes). A file
+        system may take direct writes and still buffer them (btrfs does): this says what was asked."""
         return self._align
 
     def append(self, session: int, rounds: Sequence[LoggedRound]) -> None:
