@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import mmap
 import os
 import tempfile
 from collections.abc import Iterator
@@ -176,13 +177,14 @@ class Refusing:
     """``os.pwrite`` of a disk whose direct writes must be aligned to ``sector`` bytes (0: refused outright), as
     the kernel answers: EINVAL. Buffered writes pass."""
 
-    def __init__(self, sector: int) -> None:
+    def __init__(self, sector: int, error: int = errno.EINVAL) -> None:
         self.sector = sector
+        self.error = error
         self.pwrite = os.pwrite
 
     def __call__(self, fd: int, data: bytes | memoryview, offset: int) -> int:
         if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT and (not self.sector or (offset | len(data)) % self.sector):
-            raise OSError(errno.EINVAL, "Invalid argument")
+            raise OSError(self.error, os.strerror(self.error))
         return self.pwrite(fd, data, offset)
 
 
@@ -194,14 +196,19 @@ def o_direct(log: roundlog.RoundLog) -> bool:
 SIZES = [1, 30, 17, 600, 3, 90, 60, 1, 1200, 45, 7, 150]  # records of 20 B to 6 KiB: past 4 KiB, ends anywhere
 
 
-@pytest.mark.parametrize(("sector", "direct"), [(512, 512), (4096, 4096), (0, 0)], ids=["512", "4096", "refused"])
+@pytest.mark.parametrize(
+    ("sector", "error", "direct"),
+    [(512, errno.EINVAL, 512), (4096, errno.EINVAL, 4096), (0, errno.EINVAL, 0), (0, errno.EOPNOTSUPP, 0)],
+    ids=["512", "4096", "refused", "not supported"],
+)
 def test_each_record_in_sectors_of_its_own_reads_back_whatever_the_disk_takes(
-    tmp_path: Path, sector: int, direct: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sector: int, error: int, direct: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A disk taking 512-byte direct writes, one taking only 4096-byte ones, one refusing them: the log uses what
-    it takes (buffered writes, O_DIRECT cleared, for the last), every record starts on a sector of its own, and
-    reads back whole, across 4-KiB blocks and a restart over the start of a longer log."""
-    monkeypatch.setattr(roundlog.os, "pwrite", Refusing(sector))
+    """A disk taking 512-byte direct writes, one taking only 4096-byte ones, one refusing them (EINVAL, or
+    EOPNOTSUPP as some FUSE file systems answer): the log uses what it takes (buffered writes, O_DIRECT cleared,
+    each record to the end of its page, for the last), every record starts on a sector of its own, and reads back
+    whole, across 4-KiB blocks and a restart over the start of a longer log."""
+    monkeypatch.setattr(roundlog.os, "pwrite", Refusing(sector, error))
     log = roundlog.RoundLog(tmp_path / "x.roundlog")
     log.restart(41)
     written, starts = [], []
@@ -215,7 +222,7 @@ def test_each_record_in_sectors_of_its_own_reads_back_whatever_the_disk_takes(
         assert log.direct == direct and o_direct(log) == bool(direct)
         assert log._offset > 4096 * 3
         data = log.path.read_bytes()
-        assert all(at % max(512, direct) == 0 and data[at : at + 2] == roundlog.MAGIC for at in starts)
+        assert all(at % (direct or mmap.PAGESIZE) == 0 and data[at : at + 2] == roundlog.MAGIC for at in starts)
         log.restart(42)
         log.append(9, some_rounds(2, 10))  # over the start of the longer log of before
     finally:
@@ -241,7 +248,7 @@ def test_a_file_system_without_direct_io_gets_buffered_writes(tmp_path: Path, mo
     finally:
         log.close()
     assert [len(r.rounds) for r in roundlog.read(log.path)] == [3, 2]
-    assert log.path.stat().st_size == 1024  # two records, a sector each
+    assert log.path.stat().st_size == 2 * mmap.PAGESIZE  # two records, a page each: what the kernel writes back
 
 
 @pytest.mark.parametrize("failing", ["pwrite", "fdatasync"])
@@ -266,18 +273,33 @@ def test_a_write_or_sync_that_fails_leaves_the_log_as_before_and_the_next_append
     assert [(r.number, len(r.rounds)) for r in roundlog.read(log.path)] == [(0, 2), (1, 4)]
 
 
-def test_a_torn_last_sector_loses_only_its_own_record(tmp_path: Path) -> None:
+def test_a_write_torn_by_a_power_cut_damages_only_its_own_record(tmp_path: Path) -> None:
+    """Whatever the disk was writing when the power failed (every sector the last write touched, from the sector
+    its record starts in) holds garbage: the record before it is intact, as it never shares a sector with it."""
     log = roundlog.RoundLog(tmp_path / "x.roundlog")
     log.restart(5)
     try:
         log.append(1, some_rounds(2, 10))
+        start = log._offset
         log.append(1, some_rounds(40, 30))  # three sectors
+        end = log._offset
     finally:
         log.close()
     data = bytearray(log.path.read_bytes())
-    data[512 + 1024 : 512 + 1536] = bytes(512)  # the power failed before its last sector reached the disk
+    torn = start - start % 512
+    data[torn:end] = b"\xff" * (end - torn)
     log.path.write_bytes(bytes(data))
     assert [len(r.rounds) for r in roundlog.read(log.path)] == [2]
+
+
+def test_a_sector_that_is_neither_zeros_nor_a_record_ends_the_log() -> None:
+    """Only padding (zeros) is skipped: a record found after anything else is not this log's next one."""
+    first, second = (roundlog.encode(roundlog.Record(3, n, 1, tuple(some_rounds(2, 10)))) for n in (0, 1))
+    padded = first + bytes(-len(first) % 512)
+    garbage = b"\x01" + bytes(511)
+    assert [r.number for r in roundlog.records(padded + second)] == [0, 1]
+    assert [r.number for r in roundlog.records(padded + bytes(512) + second)] == [0, 1]
+    assert [r.number for r in roundlog.records(padded + garbage + second)] == [0]
 
 
 def test_records_written_back_to_back_by_earlier_versions_are_read() -> None:
