@@ -46,6 +46,9 @@ from netwatch.web.session import draft
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 RECENT = 5
+# Incidents the Act page looks back over for the provider's last outage: a run of the owner's own (a flaky router)
+# must not hide it.
+TOLD_BACK = 50
 EARLIEST_AT = datetime.combine(EARLIEST, time(0), tzinfo=UTC).timestamp()
 
 
@@ -335,7 +338,7 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     recorded = stores.recorded(cfg)
     listed = tickets.list_tickets(cfg, at) if recorded else ()
     line = now.line_now(cfg, at)
-    snapshot = status.snapshot(cfg, at, RECENT) if recorded else None
+    snapshot = status.snapshot(cfg, at, TOLD_BACK) if recorded else None
     recent = snapshot.recent_incidents if snapshot is not None else ()
     open_tickets = [f.ticket for f in listed if f.ticket.is_open]
     zone = cfg.business_hours.timezone

@@ -10,7 +10,7 @@ BT-4711, and at 14:50 an outage of the cause under test, still open at "now" (15
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +50,9 @@ def round_of(t: float, cause: Cause | None) -> Round:
     return LINE.round(t, cause)
 
 
-def recorded(state: Path, cause: Cause) -> tuple[Config, Incident]:
-    """The office's store with an open outage of ``cause`` since 14:50, and the daemon's live file at 15:00."""
+def recorded(state: Path, cause: Cause, own: Sequence[Incident] = ()) -> tuple[Config, Incident]:
+    """The office's store with an open outage of ``cause`` since 14:50 (after ``own``, more incidents), and the
+    daemon's live file at 15:00."""
     cfg = dashboard_config(state)
     current = outage(OPENED, None, cause, rounds=600)
 
@@ -61,7 +62,7 @@ def recorded(state: Path, cause: Cause) -> tuple[Config, Incident]:
         return cause if t >= OPENED else None
 
     rounds = [round_of(START + 60.0 * k, cause_at(START + 60.0 * k)) for k in range(int((NOW - START) // 60))]
-    record(cfg.store.path, START, None, rounds, [EARLIER, current], [(TICKET, TICKET.reported + 1)])
+    record(cfg.store.path, START, None, rounds, [EARLIER, *own, current], [(TICKET, TICKET.reported + 1)])
     write_live(cfg.store.path, round_of(NOW - 0.5, cause), session_start=START, open_incidents=[current])
     return cfg, current
 
@@ -165,6 +166,21 @@ def test_during_the_owners_own_router_outage_nothing_is_told_to_the_isp(
     act = parse(client.get("/act").text)
     assert act.one("section", id="before-calling")
     assert act.one("section", id="tell").one("h2").all_text == "What to tell the ISP about its last outage"
+    assert [li.all_text for li in act.one("section", id="tell").find("li")] == [
+        "My line was down from 12:30:00 GMT to 12:45:00 GMT (15m 00s).",
+        "The fault was in your access network: my router answered, your first router did not.",
+        "I measure the line every 1 s with netwatch, which keeps sealed evidence of every outage.",
+        "Fault reference: BT-4711 (reported 12:35:00 GMT).",
+    ]
+
+
+def test_a_run_of_the_owners_own_outages_does_not_hide_the_providers_last_one(tmp_path: Path) -> None:
+    """Eight short outages of the owner's router between the provider's outage and now: the Act page still tells
+    the ISP about its own last outage."""
+    flaky = [outage(EARLIER.end + 600.0 * k, EARLIER.end + 600.0 * k + 60, Cause.LOCAL) for k in range(1, 9)]
+    cfg, _ = recorded(tmp_path / "flaky", Cause.LOCAL, flaky)
+    with serve(cfg, NOW) as client:
+        act = parse(client.get("/act").text)
     assert [li.all_text for li in act.one("section", id="tell").find("li")] == [
         "My line was down from 12:30:00 GMT to 12:45:00 GMT (15m 00s).",
         "The fault was in your access network: my router answered, your first router did not.",
