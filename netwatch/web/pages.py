@@ -11,6 +11,7 @@ pool, where the store's blocking reads belong. Must not record anything (``actio
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -343,15 +344,7 @@ def act_context(board: Dashboard) -> dict[str, Any]:
     open_tickets = [f.ticket for f in listed if f.ticket.is_open]
     zone = cfg.business_hours.timezone
     recorded_months = documents.months_recorded(cfg, at)
-    looked: dict[Incident, Resolver | None] = {}  # each outage's resolvers are read once
-
-    def resolver_of(outage: Incident | None) -> Resolver | None:
-        if outage is None:
-            return None
-        if outage not in looked:
-            looked[outage] = _resolver(cfg, outage, line)
-        return looked[outage]
-
+    resolver_of = functools.cache(lambda outage: _resolver(cfg, outage, line))  # each outage's read once
     told = words.told_outage(line, recent, resolver_of)
     told_resolver = resolver_of(told)
     open_resolver = resolver_of(line.outage)

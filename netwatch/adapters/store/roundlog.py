@@ -243,30 +243,25 @@ class RoundLog:
         self._number += 1
 
     def _write(self, fd: int, data: bytes) -> int:
-        """``data`` at ``_offset``, zeros after it to the end of its last sector; the bytes written. Falls back to
-        a larger sector, then to buffered writes, where the file system refuses direct ones."""
-        while self._align:
+        """``data`` at ``_offset``, zeros after it to the end of its last sector (of its page, when buffered); the
+        bytes written. Falls back to a larger sector, then to buffered writes, where the file system refuses
+        direct ones."""
+        while True:
             align = self._align
-            size = len(data) + -len(data) % align
+            size = len(data) + -(self._offset + len(data)) % (align or mmap.PAGESIZE)
             # Direct I/O wants an aligned buffer as well: an anonymous map starts on a page, and is zeros.
             with mmap.mmap(-1, size) as buffer, memoryview(buffer) as view:
                 view[: len(data)] = data
                 try:
                     written = os.pwrite(fd, view, self._offset)
                 except OSError as err:
-                    if err.errno not in REFUSED:
+                    if not align or err.errno not in REFUSED:
                         raise
                     self._refused(fd, align)
                     continue
                 if written < size:
                     self._rest(fd, view, written)
             return size
-        size = len(data) + -(self._offset + len(data)) % mmap.PAGESIZE  # to the end of the page written back
-        padded = data + bytes(size - len(data))
-        written = os.pwrite(fd, padded, self._offset)
-        if written < size:
-            self._rest(fd, memoryview(padded), written)
-        return size
 
     def _rest(self, fd: int, data: memoryview, written: int) -> None:
         """The rest of a short write, written again: the kernel then says why it stopped (a full disk, a file
