@@ -55,7 +55,7 @@ def main() -> None:
         wrote = time.perf_counter() - started
         commits = rounds / 10
         seals = table_bytes(path, "seals", "ledger", "ledger_seal", "ledger_ref")
-        data = table_bytes(path, "rounds", "rounds_at")
+        data = table_bytes(path, "rounds", "rounds_at", "round_spans")
         per_commit = 1e3 * wrote / commits
         print(
             f"history: {args.days:g} days, {rounds} rounds written in {wrote:.1f} s ({per_commit:.2f} ms per commit"

@@ -242,7 +242,7 @@ def main() -> None:
         with sqlite3.connect(db) as conn:
             (rounds,) = conn.execute("SELECT count(*) FROM rounds").fetchone()
             (used,) = conn.execute(
-                "SELECT sum(pgsize - unused) FROM dbstat WHERE name IN ('rounds', 'rounds_at')"
+                "SELECT sum(pgsize - unused) FROM dbstat WHERE name IN ('rounds', 'rounds_at', 'round_spans')"
             ).fetchone()
         conn.close()
         per_day = used / rounds * 86400 / 1e6

@@ -358,7 +358,8 @@ def test_a_store_from_before_the_chain_is_sealed_at_upgrade(tmp_path: Path) -> N
             "DROP TABLE seals; DROP TABLE ledger; DELETE FROM clock_events; DELETE FROM traceroutes;"
             " DROP TABLE outbox; DROP TABLE ticket_terms; DROP TABLE tickets; DROP TABLE campaign_slots;"
             " DROP TABLE campaigns; DROP TABLE isp_hops; DROP TABLE pool_outbox; DROP TABLE pool_household;"
-            " DROP TABLE checkpoints; PRAGMA user_version = 3;"
+            " DROP TABLE checkpoints; DROP TABLE round_spans; CREATE INDEX rounds_at ON rounds (at_ms);"
+            " PRAGMA user_version = 3;"
         )
         conn.execute("DELETE FROM rounds WHERE id <= 5")  # pruned by the old release, by time
     finally:

@@ -227,9 +227,16 @@ def test_a_store_of_migration_16_gains_the_checkpoints(tmp_path: Path) -> None:
     p = tmp_path / "netwatch.db"
     with Store.open(p) as store:
         run(store, T0, 30)
-    tamper(p, "DROP TABLE checkpoints", "ALTER TABLE sessions DROP COLUMN method", "PRAGMA user_version = 16")
+    tamper(
+        p,
+        "DROP TABLE checkpoints",
+        "ALTER TABLE sessions DROP COLUMN method",
+        "DROP TABLE round_spans",
+        "CREATE INDEX rounds_at ON rounds (at_ms)",
+        "PRAGMA user_version = 16",
+    )
     with Store.open(p) as store:  # migrates 17 on
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST == 18
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST == 19
         result, written = checked(store)
         assert result.ok and result.resumed is None and written is not None
         run(store, T0 + 100, 30)

@@ -85,6 +85,8 @@ def test_a_store_from_before_migration_12_upgrades_and_its_tickets_still_verify(
         "DROP TABLE pool_household",
         "DROP TABLE checkpoints",
         "ALTER TABLE sessions DROP COLUMN method",
+        "DROP TABLE round_spans",
+        "CREATE INDEX rounds_at ON rounds (at_ms)",
         "PRAGMA user_version = 11",
     )
     with Store.open(path) as store:  # migrates 12 on

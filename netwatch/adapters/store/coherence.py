@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 
-from netwatch.adapters.store import codec
+from netwatch.adapters.store import codec, roundspans
 from netwatch.adapters.store.acts import SessionSeen
 from netwatch.core.classify import round_cause
 from netwatch.core.model import Break, Cause, Role, Round, Sample, Target
@@ -30,20 +30,11 @@ def _rounds(
     conn: sqlite3.Connection, lo_ms: int, hi_ms: int, pruned: int, sets: dict[int, tuple[Target, ...]]
 ) -> Iterator[tuple[int, Round]]:
     """(id, round) with ``lo <= at < hi`` and an id after ``pruned``, by (at, id), a chunk at a time."""
-    last_at, last_id = lo_ms, -1
-    while True:
-        rows = conn.execute(
-            "SELECT id, at_ms, set_id, rtts FROM rounds WHERE (at_ms, id) > (?, ?) AND at_ms >= ? AND at_ms < ?"
-            " AND id > ? ORDER BY at_ms, id LIMIT ?",
-            (last_at, last_id, lo_ms, hi_ms, pruned, CHUNK),
-        ).fetchall()
+    for rows in roundspans.by_time(conn, "set_id, rtts", lo_ms, hi_ms, pruned, CHUNK):
         for round_id, at_ms, set_id, rtts in rows:
             targets = sets.get(set_id, ())
             samples = tuple(Sample(t, v) for t, v in zip(targets, codec.unpack_rtts(bytes(rtts)), strict=False))
             yield int(round_id), Round(codec.from_ms(at_ms), samples)
-        if len(rows) < CHUNK:
-            return
-        last_id, last_at = rows[-1][0], rows[-1][1]
 
 
 def target_sets(conn: sqlite3.Connection) -> dict[int, tuple[Target, ...]]:

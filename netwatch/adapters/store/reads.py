@@ -25,6 +25,7 @@ from netwatch.adapters.store import (
     migrations,
     pool,
     retention,
+    roundspans,
     speed,
     tickets,
     timeline,
@@ -134,20 +135,17 @@ class Reads:
 
     def rounds(self, since: float, until: float) -> Iterator[Round]:
         """Rounds with ``since <= at < until`` ordered by (at, id), fetched in chunks (pruned ones left out)."""
-        hi = codec.to_ms(until)
-        pruned = self._pruned_through()
-        last_at, last_id = codec.to_ms(since), -1  # continue after (at_ms, id); ids start at 1
+        lo_ms, hi_ms = codec.to_ms(since), codec.to_ms(until)
+        chunks = roundspans.by_time(self.conn, "set_id, rtts, errors", lo_ms, hi_ms, self._pruned_through(), READ_CHUNK)
         while True:
-            rows = self._query(
-                "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE (at_ms, id) > (?, ?) AND at_ms < ?"
-                " AND id > ? ORDER BY at_ms, id LIMIT ?",
-                (last_at, last_id, hi, pruned, READ_CHUNK),
-            )
+            try:
+                rows = next(chunks, None)
+            except sqlite3.Error as err:
+                raise self._read_error(err) from err
+            if rows is None:
+                return
             for _, *row in rows:
                 yield self._round(*row)
-            if len(rows) < READ_CHUNK:
-                return
-            last_id, last_at = rows[-1][0], rows[-1][1]
 
     def rounds_after(self, round_id: int, limit: int) -> list[tuple[int, Round]]:
         """Up to ``limit`` rounds committed after round ``round_id``, as (id, round) in id (insertion) order."""
@@ -158,10 +156,14 @@ class Reads:
 
     def targets_between(self, since: float, until: float) -> list[Target]:
         """Every target probed by a round with ``since <= at < until``, in the order they were first seen."""
+        lo_ms, hi_ms = codec.to_ms(since), codec.to_ms(until)
+        ids = self._read(roundspans.id_range, lo_ms, hi_ms)
+        if ids is None:
+            return []
         rows = self._query(
-            "SELECT targets FROM target_sets WHERE id IN"
-            " (SELECT DISTINCT set_id FROM rounds WHERE at_ms >= ? AND at_ms < ?) ORDER BY id",
-            (codec.to_ms(since), codec.to_ms(until)),
+            "SELECT targets FROM target_sets WHERE id IN (SELECT DISTINCT set_id FROM rounds"
+            " WHERE id BETWEEN ? AND ? AND at_ms >= ? AND at_ms < ?) ORDER BY id",
+            (*ids, lo_ms, hi_ms),
         )
         seen: dict[Target, None] = {}
         for (text,) in rows:
@@ -170,9 +172,14 @@ class Reads:
 
     def count_rounds(self, since: float, until: float) -> int:
         """How many rounds ``rounds(since, until)`` yields."""
+        lo_ms, hi_ms = codec.to_ms(since), codec.to_ms(until)
+        ids = self._read(roundspans.id_range, lo_ms, hi_ms)
+        if ids is None:
+            return 0
+        first = max(ids[0], self._pruned_through() + 1)
         rows = self._query(
-            "SELECT count(*) FROM rounds WHERE at_ms >= ? AND at_ms < ? AND id > ?",
-            (codec.to_ms(since), codec.to_ms(until), self._pruned_through()),
+            "SELECT count(*) FROM rounds WHERE id BETWEEN ? AND ? AND at_ms >= ? AND at_ms < ?",
+            (first, ids[1], lo_ms, hi_ms),
         )
         return int(rows[0][0])
 
@@ -225,7 +232,7 @@ class Reads:
         """The latest instant anything in the store is stamped with (rounds, sessions, incidents, speed tests), or
         None for an empty store: a clock that reads earlier than this is certainly wrong."""
         rows = self._query(
-            "SELECT max(v) FROM (SELECT max(at_ms) AS v FROM rounds UNION ALL"
+            "SELECT max(v) FROM (SELECT max(max_ms) AS v FROM round_spans UNION ALL"
             f" SELECT max({SESSION_END}) FROM sessions UNION ALL SELECT max(coalesce(end_ms, start_ms)) FROM incidents"
             " UNION ALL SELECT max(at_ms) FROM speed_results)"
         )

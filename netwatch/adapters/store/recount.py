@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from netwatch.adapters.store import rollups
+from netwatch.adapters.store import rollups, roundspans
 
 CHUNK = 5_000
 MINUTE_MS = 60_000
@@ -111,11 +111,10 @@ class Recount:
 
     def _blobs_of(self, minute: int) -> dict[int, list[bytes]]:
         blobs: dict[int, list[bytes]] = {}
-        for set_id, rtts in self._conn.execute(
-            "SELECT set_id, rtts FROM rounds WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id",
-            (minute * MINUTE_MS, (minute + 1) * MINUTE_MS),
-        ):
-            blobs.setdefault(int(set_id), []).append(rtts)
+        lo_ms = minute * MINUTE_MS
+        for rows in roundspans.by_time(self._conn, "set_id, rtts", lo_ms, lo_ms + MINUTE_MS, 0, CHUNK):
+            for _, _, set_id, rtts in rows:
+                blobs.setdefault(int(set_id), []).append(rtts)
         return blobs
 
 

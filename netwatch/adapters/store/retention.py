@@ -16,9 +16,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from netwatch.adapters.store import chain
+from netwatch.adapters.store import chain, roundspans
 from netwatch.errors import StoreError
 
+END_ID = 2**62  # beyond any round id
 GENESIS_CHUNK = 5_000  # rounds per seal when a store from before the chain is sealed at upgrade
 
 
@@ -199,6 +200,9 @@ def delete_rounds(conn: sqlite3.Connection, through_round: int, limit: int) -> i
         "DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE id <= ? ORDER BY id LIMIT ?)",
         (through_round, limit),
     )
+    if cur.rowcount:
+        oldest = conn.execute("SELECT min(id) FROM rounds").fetchone()[0]
+        roundspans.prune(conn, END_ID if oldest is None else int(oldest) - 1)
     return cur.rowcount
 
 
@@ -232,7 +236,7 @@ def seal_history(conn: sqlite3.Connection) -> None:
                 tx.entries += [(kind, ref, body) for ref, body in chain.all_bodies(conn, kind)]
             # Rollups of minutes before the oldest kept round (and of its own minute, which may have lost rounds
             # to the old pruning) cannot be checked against rounds: seal them as they are.
-            oldest = conn.execute("SELECT min(at_ms) FROM rounds").fetchone()[0]
+            oldest = roundspans.earliest_ms(conn)
             span = conn.execute("SELECT min(minute), max(minute) FROM rollups").fetchone()
             from_minute = int(span[0]) if span[0] is not None else 0
             to_minute = oldest // 60_000 + 1 if oldest is not None else (int(span[1]) + 1 if span[1] is not None else 0)

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from netwatch.adapters.store import codec
+from netwatch.adapters.store import codec, roundspans
 
 log = logging.getLogger("netwatch.adapters.store")
 
@@ -136,9 +136,12 @@ def rebuild(conn: sqlite3.Connection, first_minute: int, last_minute: int, seale
     conn.execute("DELETE FROM rollups WHERE minute BETWEEN ? AND ?", (first_minute, last_minute))
     sets = set_target_ids(conn)
     acc: dict[Key, Rollup] = {}
-    for at_ms, set_id, rtts in conn.execute(
-        "SELECT at_ms, set_id, rtts FROM rounds WHERE at_ms >= ? AND at_ms < ?",
-        (first_minute * 60_000, (last_minute + 1) * 60_000),
-    ):
-        accumulate(acc, at_ms // 60_000, sets[set_id], rtts)
+    lo_ms, hi_ms = first_minute * 60_000, (last_minute + 1) * 60_000
+    ids = roundspans.id_range(conn, lo_ms, hi_ms)
+    if ids is not None:
+        for at_ms, set_id, rtts in conn.execute(
+            "SELECT at_ms, set_id, rtts FROM rounds WHERE id BETWEEN ? AND ? AND at_ms >= ? AND at_ms < ?",
+            (*ids, lo_ms, hi_ms),
+        ):
+            accumulate(acc, at_ms // 60_000, sets[set_id], rtts)
     write(conn, acc)

@@ -41,6 +41,7 @@ from netwatch.adapters.store import (
     retention,
     rollups,
     roundlog,
+    roundspans,
     speed,
     tickets,
     timeline,
@@ -479,7 +480,7 @@ class Store(Reads):
             rows = conn.execute(f"SELECT id, {INCIDENT_COLUMNS} FROM incidents WHERE end_ms IS NULL").fetchall()
             for row in rows:
                 inc = codec.incident_from_row(row[1:])
-                last = conn.execute("SELECT max(at_ms) FROM rounds WHERE at_ms >= ?", (row[3],)).fetchone()[0]
+                last = roundspans.latest_from(conn, row[3])
                 end_ms = row[3] if last is None else last
                 conn.execute("UPDATE incidents SET end_ms = ? WHERE id = ?", (end_ms, row[0]))
                 self._tx.record(conn, "incident", row[0])
@@ -688,7 +689,7 @@ class Store(Reads):
         rows: list[tuple[int, int, bytes, str | None]] = []
         acc: dict[rollups.Key, rollups.Rollup] = {}
         # One writer: the batch's ids follow the AUTOINCREMENT sequence without a gap.
-        next_id = self._batch_base + self._batch_rounds + 1
+        first_id = next_id = self._batch_base + self._batch_rounds + 1
         for at_ms, key, blob, errors, provisional in pending:
             self._batch_provisional += provisional
             set_id = self._set_id(conn, key, new_sets)
@@ -697,6 +698,7 @@ class Store(Reads):
             next_id += 1
             rollups.accumulate(acc, at_ms // 60_000, (self._target_id(conn, t, new_targets) for t in key), blob)
         conn.executemany(_INSERT_ROUND, rows)  # rows: (at_ms, set_id, rtts, errors)
+        roundspans.add(conn, first_id, [row[0] for row in rows])
         self._batch_rounds += len(rows)
         rollups.write(conn, acc)
         if session is not None and rows:

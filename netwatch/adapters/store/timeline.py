@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from netwatch.adapters.store import chain, codec, retention, rollups
+from netwatch.adapters.store import chain, codec, retention, rollups, roundspans
 from netwatch.core.model import ClockEvent
 
 
@@ -196,6 +196,7 @@ def retime(conn: sqlite3.Connection, boot_id: str, true_offset_ms: int, tx: chai
                 "UPDATE rounds SET at_ms = at_ms + ? WHERE id BETWEEN ? AND ?",
                 (m.delta, m.span.first_round, m.span.last_round),
             )
+            roundspans.refresh(conn, m.span.first_round, m.span.last_round or m.span.first_round)
             lo, hi, _ = m.rounds
             minutes += [(lo // 60_000, hi // 60_000), ((lo + m.delta) // 60_000, (hi + m.delta) // 60_000)]
         for (table, column), ids in m.columns.items():

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from netwatch.adapters.store import acts, chain, checkpoints, codec, coherence, rollups, versions
+from netwatch.adapters.store import acts, chain, checkpoints, codec, coherence, rollups, roundspans, versions
 from netwatch.adapters.store.recount import Recount
 from netwatch.core.model import Break, Timestamp, Verification
 
@@ -288,7 +288,14 @@ def walk(
     if found is None:
         boundary = max((hi for _, hi, _, _ in sealed_rollups), default=0)
         recount = Recount(conn, boundary, rollups.set_target_ids(conn))
-    stream = _rounds(conn, walk.sealed_round, None if recount is None else recount.feed)
+    spans = roundspans.Check(conn, walk.sealed_round)
+
+    def seen(rows: list[Any]) -> None:
+        spans.feed(rows)
+        if recount is not None:
+            recount.feed(rows)
+
+    stream = _rounds(conn, walk.sealed_round, seen)
     hasher = chain.RoundsHasher(sets)
     ledger = _ledger(conn, start)
     prev_id, prev_digest = (0, chain.ZERO) if found is None else (start, bytes.fromhex(found.checkpoint.digest))
@@ -394,6 +401,8 @@ def walk(
         elif bytes(row[0]).hex() != anchored[seal_id]:
             why = "differs from the digest its pruning pass chained for it (altered?)"
             walk.breaks.append(Break(f"seal {seal_id}", why))
+    spans.finish()
+    _span_breaks(walk, spans)
     if walk.counted.get("round", 0) > LISTED:
         walk.breaks.append(Break("rounds", f"{walk.counted['round']} rounds in all are not covered by any seal"))
     if walk.counted.get("orphan", 0) > LISTED:
@@ -746,6 +755,24 @@ def _sealed_rollups(conn: sqlite3.Connection) -> list[tuple[int, int, str, int]]
     ]
 
 
+def _span_breaks(walk: _Walk, spans: roundspans.Check) -> None:
+    """Where the rounds' index by time (``round_spans``) says otherwise than the rounds: not evidence, but what
+    reports and these checks find a period's rounds by, so that an edit of it could leave rounds out of them."""
+    why = "say otherwise than their rounds (edited?): reports by time could leave rounds out"
+    for first, last, at_ms in spans.wrong[:LISTED]:
+        walk.breaks.append(Break(f"the index of rounds {first}-{last} by time", why, _ms(at_ms)))
+    if len(spans.wrong) > LISTED:
+        walk.breaks.append(Break("the index of rounds by time", f"{len(spans.wrong)} spans in all {why}"))
+    if spans.outside:
+        walk.breaks.append(
+            Break(
+                "the index of rounds by time",
+                f"leaves {spans.outside} rounds out (edited?): reports by time would not see them",
+                _ms(spans.first_outside),
+            )
+        )
+
+
 def _check_rollups(
     conn: sqlite3.Connection,
     breaks: list[Break],
@@ -793,17 +820,7 @@ def _check_rollups(
 
 def _rounds_in_time(conn: sqlite3.Connection, since_ms: int) -> Iterator[list[Any]]:
     """The rounds from ``since_ms`` by (at_ms, id), a chunk at a time."""
-    last_at, last_id = since_ms, -1
-    while True:
-        rows = conn.execute(
-            "SELECT id, at_ms, set_id, rtts, errors FROM rounds WHERE (at_ms, id) > (?, ?) AND at_ms >= ?"
-            " ORDER BY at_ms, id LIMIT ?",
-            (last_at, last_id, since_ms, CHUNK),
-        ).fetchall()
-        yield rows
-        if len(rows) < CHUNK:
-            return
-        last_id, last_at = rows[-1][0], rows[-1][1]
+    yield from roundspans.by_time(conn, "set_id, rtts, errors", since_ms, roundspans.END_MS, 0, CHUNK)
 
 
 def _truncation(conn: sqlite3.Connection, walk: _Walk, head_seal: int) -> None:
