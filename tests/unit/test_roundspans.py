@@ -223,3 +223,21 @@ def test_an_incremental_verify_judges_the_spans_of_the_new_rounds(tmp_path: Path
         result = verify_store(store, now=T0 + 2000).verification
         assert result.resumed is not None
         assert [b.where for b in result.breaks] == ["the index of rounds 901-1200 by time"]
+
+
+@pytest.mark.parametrize("after", [0, 95, 100])
+def test_the_check_reads_the_spans_a_chunk_at_a_time_and_judges_only_those_it_read_whole(
+    tmp_path: Path, after: int
+) -> None:
+    with Store.open(tmp_path / "netwatch.db") as store:
+        fill(store, [[1000] * 10] * 30)  # spans 1-10, 11-20, ... 291-300
+        conn = store.conn
+        conn.execute("UPDATE round_spans SET max_ms = max_ms + 1 WHERE first_id IN (91, 201)")
+        check = roundspans.Check(conn, after, chunk=4)
+        rows = conn.execute("SELECT id, at_ms FROM rounds WHERE id > ? ORDER BY id", (after,)).fetchall()
+        for i in range(0, len(rows), CHUNK):
+            check.feed(rows[i : i + CHUNK])
+        check.finish()
+        # A check from round 95 reads span 91-100 only in part: it cannot judge it.
+        assert [w[:2] for w in check.wrong] == ([(91, 100)] if after < 91 else []) + [(201, 210)]
+        assert check.outside == 0

@@ -166,15 +166,13 @@ class Check:
     """The spans against the rounds a verification reads by id, every round after ``after``: each round lies in a
     span, and each span's earliest and latest stamps, and its time order where it claims one, are its rounds'.
     A span that straddles ``after`` is only partly read, so it is not judged. Fed each chunk of rows (id, at_ms,
-    ...) as the walk reads it; costs a bisection per span and a pass over each chunk's stamps in C."""
+    ...) as the walk reads it; costs a bisection per span and a pass over each chunk's stamps in C, and holds one
+    chunk of spans at a time."""
 
-    def __init__(self, conn: sqlite3.Connection, after: int) -> None:
-        self._spans = conn.execute(
-            "SELECT first_id, last_id, min_ms, max_ms, ordered FROM round_spans WHERE last_id > ? ORDER BY first_id",
-            (after,),
-        ).fetchall()
-        self._i = 0  # the span rounds are being read in
-        self._judged = bool(self._spans) and self._spans[0][0] > after
+    def __init__(self, conn: sqlite3.Connection, after: int, chunk: int = 5_000) -> None:
+        self._spans = _spans_after(conn, after, chunk)
+        self._span: tuple[int, int, int, int, int] | None = next(self._spans, None)  # the span being read
+        self._judged = self._span is not None and self._span[0] > after
         self._seen: list[int] | None = None  # the current span's [min, max, in order, last stamp] so far
         self.wrong: list[tuple[int, int, int]] = []  # (first id, last id, earliest stamp) of spans that say otherwise
         self.outside = 0  # rounds in no span
@@ -184,15 +182,15 @@ class Check:
         j, n = 0, len(rows)
         while j < n:
             round_id = rows[j][0]
-            while self._i < len(self._spans) and self._spans[self._i][1] < round_id:
+            while self._span is not None and self._span[1] < round_id:
                 self._next()
-            if self._i >= len(self._spans) or self._spans[self._i][0] > round_id:
+            if self._span is None or self._span[0] > round_id:
                 self.outside += 1
                 if self.first_outside is None:
                     self.first_outside = int(rows[j][1])
                 j += 1
                 continue
-            k = bisect.bisect_right(rows, self._spans[self._i][1], lo=j, key=operator.itemgetter(0))
+            k = bisect.bisect_right(rows, self._span[1], lo=j, key=operator.itemgetter(0))
             stamps = list(map(operator.itemgetter(1), rows[j:k]))
             lo, hi, ordered = min(stamps), max(stamps), all(map(operator.le, stamps, stamps[1:]))
             if self._seen is None:
@@ -205,14 +203,31 @@ class Check:
 
     def _next(self) -> None:
         """Judge the span read so far (a span no round was read in says otherwise) and go on to the next."""
-        first, last, lo, hi, ordered = self._spans[self._i]
+        assert self._span is not None
+        first, last, lo, hi, ordered = self._span
         seen = self._seen
         if self._judged and (seen is None or seen[0] != lo or seen[1] != hi or (ordered and not seen[2])):
-            self.wrong.append((int(first), int(last), int(lo)))
-        self._i += 1
+            self.wrong.append((first, last, lo))
+        self._span = next(self._spans, None)
         self._seen, self._judged = None, True
 
     def finish(self) -> None:
         """Judge the spans after the last round read (they hold rounds no more)."""
-        while self._i < len(self._spans):
+        while self._span is not None:
             self._next()
+
+
+def _spans_after(conn: sqlite3.Connection, after: int, chunk: int = 5_000) -> Iterator[tuple[int, int, int, int, int]]:
+    """The spans holding ids after ``after``, by first id, ``chunk`` a query."""
+    first = -1
+    while True:
+        rows = conn.execute(
+            "SELECT first_id, last_id, min_ms, max_ms, ordered FROM round_spans WHERE first_id > ? AND last_id > ?"
+            " ORDER BY first_id LIMIT ?",
+            (first, after, chunk),
+        ).fetchall()
+        for row in rows:
+            yield int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4])
+        if len(rows) < chunk:
+            return
+        first = rows[-1][0]
