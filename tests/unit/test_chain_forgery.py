@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.adapters.store import Store, chain, retention, rollups
+from netwatch.adapters.store import Store, chain, retention, rollups, roundspans
 from netwatch.app.reports import unsynced
 from netwatch.core.model import (
     Cause,
@@ -365,6 +365,7 @@ def test_dropping_the_newest_seals_with_their_records_is_found(path: Path) -> No
         since = conn.execute("SELECT at_ms / 60000 FROM rounds WHERE id = ?", (first,)).fetchone()[0]
         conn.execute("DELETE FROM rounds WHERE id >= ?", (first,))
         conn.execute("DELETE FROM round_spans WHERE first_id >= ?", (first,))  # a careful forger's index, too
+        roundspans.refresh(conn, first - 1, first)
         rollups.rebuild(conn, since, since + 60, 0)
         for table in ("incidents", "traceroutes", "tickets"):
             conn.execute(f"DELETE FROM {table}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,12 @@ from tests.support.targets import A1, GW, ISP
 
 LINE = Line.of(GW, ISP, A1)
 CHUNK = 7  # small, so that every read crosses chunks
+
+
+@pytest.fixture
+def span_per(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Spans of at most n rounds, so that batches of n rounds in time order are a span each."""
+    return lambda n: monkeypatch.setattr(roundspans, "SPAN_ROUNDS", n)
 
 
 def a_round(at: float, i: int) -> Round:
@@ -84,14 +91,22 @@ def spans_table(conn: sqlite3.Connection) -> list[tuple[int, int, int, int]]:
     return [tuple(r) for r in conn.execute("SELECT first_id, last_id, min_ms, max_ms FROM round_spans ORDER BY 1")]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
-    batches=STEPS, window=st.tuples(st.integers(-70_000, 20_000), st.integers(0, 4_000_000)), after=st.integers(0, 30)
+    batches=STEPS,
+    window=st.tuples(st.integers(-70_000, 20_000), st.integers(0, 4_000_000)),
+    after=st.integers(0, 30),
+    most=st.integers(1, 20),
 )
 def test_every_read_by_time_is_the_brute_force_answer(
-    batches: list[list[int]], window: tuple[int, int], after: int
+    batches: list[list[int]], window: tuple[int, int], after: int, most: int
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "netwatch.db") as store:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Store.open(Path(tmp) / "netwatch.db") as store,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(roundspans, "SPAN_ROUNDS", most)
         stamps = fill(store, batches)
         conn = store.conn
         lo_ms = min(stamps) + window[0]
@@ -106,16 +121,42 @@ def test_every_read_by_time_is_the_brute_force_answer(
         assert spans_table(conn) == spans_from_scratch(conn)
 
 
-def test_each_seal_writes_one_span_in_time_order_and_the_reads_go_by_id(tmp_path: Path) -> None:
+def test_seals_in_time_order_extend_one_span_up_to_an_hour_of_rounds(tmp_path: Path) -> None:
     with Store.open(tmp_path / "netwatch.db") as store:
-        stamps = fill(store, [[1000] * 300, [1000] * 300, [1000] * 10])
-        rows = store.conn.execute("SELECT first_id, last_id, ordered FROM round_spans ORDER BY 1").fetchall()
-        assert rows == [(1, 300, 1), (301, 600, 1), (601, 610, 1)]
+        stamps = fill(store, [[1000] * 300] * 13)
+        rows = store.conn.execute("SELECT first_id, last_id, min_ms, max_ms, ordered FROM round_spans ORDER BY 1")
+        assert rows.fetchall() == [(1, 3600, stamps[0], stamps[3599], 1), (3601, 3900, stamps[3600], stamps[3899], 1)]
         segments = roundspans._plan(store.conn, stamps[0], stamps[-1] + 1, 0)
-        assert [(s.first, s.last, s.by_id) for s in segments] == [(1, 610, True)]
+        assert [(s.first, s.last, s.spans) for s in segments] == [(1, 3900, ())]
 
 
-def test_a_clock_stepped_back_within_a_seal_is_read_in_time_order(tmp_path: Path) -> None:
+def test_a_seal_stepping_back_starts_a_span_and_so_does_the_next(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "netwatch.db") as store:
+        fill(store, [[1000] * 10, [1000, -5000, 1000], [1000] * 10, [1000] * 10, [-60_000] + [1000] * 9])
+        rows = store.conn.execute("SELECT first_id, last_id, ordered FROM round_spans ORDER BY 1").fetchall()
+        # The batch after one out of order starts a span: an unordered span is never extended.
+        assert rows == [(1, 10, 1), (11, 13, 0), (14, 33, 1), (34, 43, 1)]
+
+
+def test_a_span_wide_in_time_is_read_window_by_window(tmp_path: Path, span_per: Callable[[int], None]) -> None:
+    """A clock that jumped a year ahead for one round and back: its span overlaps every later one in time."""
+    span_per(50)
+    with Store.open(tmp_path / "netwatch.db") as store:
+        stamps = fill(
+            store, [[1000] * 49 + [365 * 86_400_000], [-365 * 86_400_000 + 1000] + [1000] * 49] + [[1000] * 50] * 20
+        )
+        conn = store.conn
+        segments = roundspans._plan(conn, stamps[0], stamps[49] + 1, 0)
+        assert len(segments) == 1 and len(segments[0].spans) == 22
+        chunks = list(roundspans.by_time(conn, "set_id", stamps[0], stamps[49] + 1, 0, 120))
+        assert [(int(r[0]), int(r[1])) for c in chunks for r in c] == brute(conn, stamps[0], stamps[49] + 1, 0)
+        assert max(len(c) for c in chunks) <= 120 + 2 * 50  # a window: the chunk, and the spans it began with
+
+
+def test_a_clock_stepped_back_within_a_seal_is_read_in_time_order(
+    tmp_path: Path, span_per: Callable[[int], None]
+) -> None:
+    span_per(5)
     with Store.open(tmp_path / "netwatch.db") as store:
         stamps = fill(store, [[1000] * 5, [1000, 1000, -2500, 1000, 1000], [1000] * 5])
         conn = store.conn
@@ -125,7 +166,8 @@ def test_a_clock_stepped_back_within_a_seal_is_read_in_time_order(tmp_path: Path
         assert got == brute(conn, stamps[0], stamps[-1] + 1, 0)
 
 
-def test_a_retiming_moves_the_spans_with_the_rounds(tmp_path: Path) -> None:
+def test_a_retiming_moves_the_spans_with_the_rounds(tmp_path: Path, span_per: Callable[[int], None]) -> None:
+    span_per(20)
     with Store.open(tmp_path / "netwatch.db") as store:
         stamps = fill(store, [[1000] * 20, [1000] * 20, [1000] * 20])
         conn = store.conn
@@ -136,7 +178,10 @@ def test_a_retiming_moves_the_spans_with_the_rounds(tmp_path: Path) -> None:
         assert through_spans(conn, lo, hi, 0) == brute(conn, lo, hi, 0)
 
 
-def test_a_pruning_forgets_the_spans_of_the_deleted_rounds_and_narrows_the_one_it_cuts(tmp_path: Path) -> None:
+def test_a_pruning_forgets_the_spans_of_the_deleted_rounds_and_narrows_the_one_it_cuts(
+    tmp_path: Path, span_per: Callable[[int], None]
+) -> None:
+    span_per(20)
     with Store.open(tmp_path / "netwatch.db") as store:
         stamps = fill(store, [[1000] * 20, [1000] * 20, [1000] * 20])
         conn = store.conn
@@ -149,7 +194,7 @@ def test_a_pruning_forgets_the_spans_of_the_deleted_rounds_and_narrows_the_one_i
 def test_an_upgraded_store_gets_spans_for_the_rounds_it_had(tmp_path: Path) -> None:
     path = tmp_path / "netwatch.db"
     with Store.open(path) as store:
-        stamps = fill(store, [[1000] * 400, [1000, -5000, 1000], [1000] * 350])
+        stamps = fill(store, [[1000] * 3000, [1000, -5000, 1000], [1000] * 1000])
     conn = sqlite3.connect(path, isolation_level=None)
     try:  # as the previous release wrote it: an index, no spans
         conn.executescript(
@@ -162,9 +207,9 @@ def test_an_upgraded_store_gets_spans_for_the_rounds_it_had(tmp_path: Path) -> N
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'rounds_at'").fetchone()[0] == 0
         assert spans_table(conn) == spans_from_scratch(conn)
-        # One span per 300 ids; the one with the clock's step back is read sorted.
+        # One span per 3 600 ids; the one with the clock's step back is read sorted.
         rows = conn.execute("SELECT first_id, ordered FROM round_spans ORDER BY first_id").fetchall()
-        assert rows == [(1, 1), (300, 0), (600, 1)]
+        assert rows == [(1, 0), (3600, 1)]
         lo, hi = min(stamps), max(stamps) + 1
         assert through_spans(conn, lo, hi, 0) == brute(conn, lo, hi, 0)
 
@@ -190,7 +235,10 @@ def test_an_interval_without_rounds_reads_nothing(tmp_path: Path, lo_ms: int) ->
         ("INSERT INTO round_spans VALUES (5000, 5100, 0, 1, 1)", "rounds 5000-5100", "say otherwise"),
     ],
 )
-def test_verify_finds_an_edited_index_of_rounds_by_time(tmp_path: Path, edit: str, where: str, what: str) -> None:
+def test_verify_finds_an_edited_index_of_rounds_by_time(
+    tmp_path: Path, span_per: Callable[[int], None], edit: str, where: str, what: str
+) -> None:
+    span_per(300)
     path = tmp_path / "netwatch.db"
     with Store.open(path) as store:
         store.begin_session(T0)
@@ -201,7 +249,10 @@ def test_verify_finds_an_edited_index_of_rounds_by_time(tmp_path: Path, edit: st
         assert [b for b in breaks if where in b.where and what in b.what], breaks
 
 
-def test_an_incremental_verify_judges_the_spans_of_the_new_rounds(tmp_path: Path) -> None:
+def test_an_incremental_verify_judges_the_spans_of_the_new_rounds(
+    tmp_path: Path, span_per: Callable[[int], None]
+) -> None:
+    span_per(300)
     path = tmp_path / "netwatch.db"
     with Store.open(path) as store:
         store.begin_session(T0)
@@ -227,8 +278,9 @@ def test_an_incremental_verify_judges_the_spans_of_the_new_rounds(tmp_path: Path
 
 @pytest.mark.parametrize("after", [0, 95, 100])
 def test_the_check_reads_the_spans_a_chunk_at_a_time_and_judges_only_those_it_read_whole(
-    tmp_path: Path, after: int
+    tmp_path: Path, span_per: Callable[[int], None], after: int
 ) -> None:
+    span_per(10)
     with Store.open(tmp_path / "netwatch.db") as store:
         fill(store, [[1000] * 10] * 30)  # spans 1-10, 11-20, ... 291-300
         conn = store.conn

@@ -364,7 +364,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 19: the rounds by time through spans, not an index (issue 17: SD-card writes and store size). An index on
     # at_ms, appended at its end, split its pages half full: 37 % of the store and a third of every seal's writes.
-    # A span is one row per batch of rounds written (store/spans.py); the rounds stored before get one per 300 ids.
+    # A span is one row per run of rounds written in time order, up to an hour of them (store/roundspans.py); the
+    # rounds stored before get one per 3 600 ids.
     """
     CREATE TABLE round_spans (
         first_id INTEGER PRIMARY KEY,  -- the batch's rounds: ids [first_id, last_id]
@@ -374,7 +375,7 @@ MIGRATIONS: tuple[str, ...] = (
         ordered INTEGER NOT NULL  -- 1: at_ms never decreases from id to id within the span
     );
     INSERT INTO round_spans (first_id, last_id, min_ms, max_ms, ordered)
-        SELECT min(id), max(id), min(at_ms), max(at_ms), 1 FROM rounds GROUP BY id / 300;
+        SELECT min(id), max(id), min(at_ms), max(at_ms), 1 FROM rounds GROUP BY id / 3600;
     -- Not in order: a round stamped before the round stored before it, in the same span. (Half the time of a
     -- window function over every round: 2 s for 30 days here, where a Pi's service start has 90 s.)
     UPDATE round_spans SET ordered = 0 WHERE first_id IN (

@@ -77,16 +77,35 @@ def close_open_spans(conn: sqlite3.Connection, exclude: int | None) -> list[int]
     return [span for span in ids if close_span(conn, span)]
 
 
+def _end_so_far(conn: sqlite3.Connection, first_round: int, start_ms: int) -> int:
+    """An open span's latest stamp so far: of its rounds, else its start."""
+    latest = roundspans.latest_since(conn, first_round)
+    return start_ms if latest is None else latest
+
+
 def spans(conn: sqlite3.Connection, since_ms: int, until_ms: int) -> list[Span]:
     """Spans whose stamps overlap [since, until]. An open span is given the extent it has so far (to the last
     round inserted) and ``delta_ms`` None."""
     rows = conn.execute(
         "SELECT id, session_id, boot_id, offset_ms, first_round,"
         " coalesce(last_round, (SELECT seq FROM sqlite_sequence WHERE name = 'rounds')), start_ms,"
-        " coalesce(end_ms, (SELECT max(at_ms) FROM rounds WHERE id >= first_round), start_ms), delta_ms,"
-        " last_round IS NULL FROM clock_spans ORDER BY start_ms, id"
+        " end_ms, delta_ms, last_round IS NULL FROM clock_spans ORDER BY start_ms, id"
     ).fetchall()
-    spans = (Span(*(*row[:9], bool(row[9]))) for row in rows)
+    spans = (
+        Span(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7] if row[7] is not None else _end_so_far(conn, row[4], row[6]),
+            row[8],
+            bool(row[9]),
+        )
+        for row in rows
+    )
     return [span for span in spans if span.start_ms <= until_ms and (span.end_ms or 0) >= since_ms]
 
 
