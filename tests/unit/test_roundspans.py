@@ -225,6 +225,16 @@ def test_an_interval_without_rounds_reads_nothing(tmp_path: Path, lo_ms: int) ->
         assert through_spans(conn, 2**61, 2**62, 0) == []
 
 
+def three_seals(tmp_path: Path, span_per: Callable[[int], None]) -> Path:
+    """A store of one session with three seals of 300 rounds, a span each (rounds 1-300, 301-600, 601-900)."""
+    span_per(300)
+    path = tmp_path / "netwatch.db"
+    with Store.open(path) as store:
+        store.begin_session(T0)
+        fill(store, [[1000] * 300, [1000] * 300, [1000] * 300])
+    return path
+
+
 @pytest.mark.parametrize(
     ("edit", "where", "what"),
     [
@@ -238,11 +248,8 @@ def test_an_interval_without_rounds_reads_nothing(tmp_path: Path, lo_ms: int) ->
 def test_verify_finds_an_edited_index_of_rounds_by_time(
     tmp_path: Path, span_per: Callable[[int], None], edit: str, where: str, what: str
 ) -> None:
-    span_per(300)
-    path = tmp_path / "netwatch.db"
+    path = three_seals(tmp_path, span_per)
     with Store.open(path) as store:
-        store.begin_session(T0)
-        fill(store, [[1000] * 300, [1000] * 300, [1000] * 300])
         assert store.verify().ok
         store.conn.execute(edit)
         breaks = store.verify().breaks
@@ -252,11 +259,8 @@ def test_verify_finds_an_edited_index_of_rounds_by_time(
 def test_an_incremental_verify_judges_the_spans_of_the_new_rounds(
     tmp_path: Path, span_per: Callable[[int], None]
 ) -> None:
-    span_per(300)
-    path = tmp_path / "netwatch.db"
+    path = three_seals(tmp_path, span_per)
     with Store.open(path) as store:
-        store.begin_session(T0)
-        fill(store, [[1000] * 300, [1000] * 300, [1000] * 300])
         store.conn.execute("DELETE FROM round_spans WHERE first_id = 601")  # rounds 601-900 not yet sealed, as it were
     with Store.open(path) as store:
         done = verify_store(store, full=True, now=T0 + 1000)
