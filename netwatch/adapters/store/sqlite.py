@@ -504,7 +504,7 @@ class Store(Reads):
                 key = self._targets(r.set_id) if r.set_id else codec.targets_from_json(r.set_text)
                 key = self._keys.setdefault(key, key)
                 pending.append((r.at_ms, key, r.rtts, r.errors, r.provisional))
-            self._write_rounds(conn, pending, record.session or None, new_sets, new_targets)
+            self._write_rounds(conn, pending, new_sets, new_targets)
             replayed += len(pending)
         self._set_ids.update(new_sets)
         self._target_ids.update(new_targets)
@@ -638,7 +638,7 @@ class Store(Reads):
             seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rounds'").fetchone()
             self._batch_base, self._batch_provisional, self._batch_rounds = (int(seq[0]) if seq else 0), 0, 0
             if self._pending:
-                self._write_rounds(conn, self._pending, self._session, new_sets, new_targets)
+                self._write_rounds(conn, self._pending, new_sets, new_targets)
             # Deferred writes first: a re-timing held back by a failed commit moves the stored incidents before the
             # saves made since (with true starts) are applied to them.
             for deferred in self._deferred:
@@ -681,11 +681,10 @@ class Store(Reads):
         self,
         conn: sqlite3.Connection,
         pending: Iterable[Pending],
-        session: int | None,
         new_sets: dict[Targets, int],
         new_targets: dict[Target, int],
     ) -> None:
-        """Insert ``pending`` (rounds of ``session``) with their rollups and chain them in this transaction."""
+        """Insert ``pending`` with their rollups and chain them in this transaction."""
         rows: list[tuple[int, int, bytes, str | None]] = []
         acc: dict[rollups.Key, rollups.Rollup] = {}
         # One writer: the batch's ids follow the AUTOINCREMENT sequence without a gap.
@@ -701,11 +700,8 @@ class Store(Reads):
         roundspans.add(conn, first_id, [row[0] for row in rows])
         self._batch_rounds += len(rows)
         rollups.write(conn, acc)
-        if session is not None and rows:
-            last_ms = max(row[0] for row in rows)
-            conn.execute(
-                "UPDATE sessions SET last_ms = max(coalesce(last_ms, start_ms), ?) WHERE id = ?", (last_ms, session)
-            )
+        # No session's ``last_ms`` is written any more: a session begun since schema 10 ends at its last sealed round
+        # (``first_round``), and rewriting its row cost a page of every seal (issue 17).
 
     def _set_text(self, key: Targets) -> str:
         text = self._set_texts.get(key)
