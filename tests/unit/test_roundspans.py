@@ -186,7 +186,7 @@ def test_a_pruning_forgets_the_spans_of_the_deleted_rounds_and_narrows_the_one_i
         stamps = fill(store, [[1000] * 20, [1000] * 20, [1000] * 20])
         conn = store.conn
         conn.execute("DELETE FROM rounds WHERE id <= 25")
-        roundspans.prune(conn, 25)
+        roundspans.prune(conn)
         assert spans_table(conn) == [(26, 40, stamps[25], stamps[39]), (41, 60, stamps[40], stamps[59])]
         assert roundspans.earliest_ms(conn) == stamps[25]
 

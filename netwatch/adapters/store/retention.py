@@ -19,7 +19,6 @@ from typing import Any
 from netwatch.adapters.store import chain, roundspans
 from netwatch.errors import StoreError
 
-END_ID = 2**62  # beyond any round id
 GENESIS_CHUNK = 5_000  # rounds per seal when a store from before the chain is sealed at upgrade
 
 
@@ -201,8 +200,7 @@ def delete_rounds(conn: sqlite3.Connection, through_round: int, limit: int) -> i
         (through_round, limit),
     )
     if cur.rowcount:
-        oldest = conn.execute("SELECT min(id) FROM rounds").fetchone()[0]
-        roundspans.prune(conn, END_ID if oldest is None else int(oldest) - 1)
+        roundspans.prune(conn)
     return cur.rowcount
 
 

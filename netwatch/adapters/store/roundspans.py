@@ -48,7 +48,7 @@ def add(conn: sqlite3.Connection, first_id: int, stamps: Sequence[int]) -> None:
     when they follow it in ids and in time and it has room, else in a span of their own."""
     if not stamps:
         return
-    ordered = all(a <= b for a, b in itertools.pairwise(stamps))
+    ordered = _in_order(stamps)
     last_id = first_id + len(stamps) - 1
     if ordered:
         row = conn.execute(
@@ -60,6 +60,14 @@ def add(conn: sqlite3.Connection, first_id: int, stamps: Sequence[int]) -> None:
                 "UPDATE round_spans SET last_id = ?, max_ms = ? WHERE first_id = ?", (last_id, stamps[-1], row[0])
             )
             return
+    _insert(conn, first_id, last_id, stamps, ordered)
+
+
+def _in_order(stamps: Sequence[int]) -> bool:
+    return all(a <= b for a, b in itertools.pairwise(stamps))
+
+
+def _insert(conn: sqlite3.Connection, first_id: int, last_id: int, stamps: Sequence[int], ordered: bool) -> None:
     conn.execute(
         "INSERT INTO round_spans (first_id, last_id, min_ms, max_ms, ordered) VALUES (?, ?, ?, ?, ?)",
         (first_id, last_id, min(stamps), max(stamps), int(ordered)),
@@ -72,21 +80,22 @@ def refresh(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
         "SELECT first_id, last_id FROM round_spans WHERE last_id >= ? AND first_id <= ?", (first_id, last_id)
     ).fetchall()
     for lo, hi in spans:
-        stamps = [int(at) for (at,) in conn.execute("SELECT at_ms FROM rounds WHERE id BETWEEN ? AND ?", (lo, hi))]
+        rows = conn.execute("SELECT id, at_ms FROM rounds WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi)).fetchall()
         conn.execute("DELETE FROM round_spans WHERE first_id = ?", (lo,))
-        if stamps:
-            first = conn.execute("SELECT min(id) FROM rounds WHERE id BETWEEN ? AND ?", (lo, hi)).fetchone()[0]
-            ordered = all(a <= b for a, b in itertools.pairwise(stamps))
-            conn.execute(
-                "INSERT INTO round_spans (first_id, last_id, min_ms, max_ms, ordered) VALUES (?, ?, ?, ?, ?)",
-                (int(first), hi, min(stamps), max(stamps), int(ordered)),
-            )
+        if rows:
+            stamps = [int(at) for _, at in rows]
+            _insert(conn, int(rows[0][0]), hi, stamps, _in_order(stamps))
 
 
-def prune(conn: sqlite3.Connection, through_id: int) -> None:
-    """Forget the spans of rounds deleted up to id ``through_id``, and narrow the one it cuts."""
-    conn.execute("DELETE FROM round_spans WHERE last_id <= ?", (through_id,))
-    refresh(conn, through_id, through_id + 1)
+def prune(conn: sqlite3.Connection) -> None:
+    """After rounds were deleted from the oldest on: forget the spans of rounds no longer stored, and narrow the
+    one the deletion cut."""
+    oldest = conn.execute("SELECT min(id) FROM rounds").fetchone()[0]
+    if oldest is None:
+        conn.execute("DELETE FROM round_spans")
+        return
+    conn.execute("DELETE FROM round_spans WHERE last_id < ?", (oldest,))
+    refresh(conn, oldest - 1, oldest)
 
 
 def id_range(conn: sqlite3.Connection, lo_ms: int, hi_ms: int = END_MS) -> tuple[int, int] | None:
